@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { startLocalStack } from './local-stack';
+
+/** `npm start`: the whole app on this machine. */
+const env = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    COGNITO_PORT: z.coerce.number().int().min(0).max(65535).default(9229),
+  })
+  .safeParse(process.env);
+if (!env.success) {
+  for (const issue of env.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
+  process.exit(1);
+}
+
+const stack = await startLocalStack({ port: env.data.PORT, cognitoPort: env.data.COGNITO_PORT });
+console.log(`\nParley is running at ${stack.url}  (API at ${stack.url}/api, Ctrl-C to stop)`);
+console.log(
+  `Create users with: npm run users -- create --email you@example.com --password '…' --role members\n`,
+);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping…`);
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,43 @@
+import type { Role } from '../../shared/db/schema';
+
+/**
+ * What Cognito shows when pre-authentication refuses a sign-in. One message for a locked and a
+ * disabled account, given for unknown names too: it tells nobody whether an account exists.
+ */
+export const SIGN_IN_BLOCKED_MESSAGE = 'Account locked. Try again later.';
+
+export class SignInBlockedError extends Error {
+  constructor(readonly reason: 'locked' | 'disabled') {
+    super(SIGN_IN_BLOCKED_MESSAGE);
+    this.name = 'SignInBlockedError';
+  }
+}
+
+export const ROLES: readonly Role[] = ['admins', 'members', 'auditors'];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** The role a user's Cognito groups imply: only when exactly one role group is among them. */
+export function roleFromGroups(groups: readonly string[] | undefined): Role | null {
+  const roles = [...new Set((groups ?? []).filter(isRole))];
+  return roles.length === 1 ? (roles[0] ?? null) : null;
+}
+
+/** `name` when Cognito has one, else the e-mail's local part. */
+export function displayNameFor(email: string, name?: string | null): string {
+  const trimmed = name?.trim();
+  if (trimmed) return trimmed.slice(0, 200);
+  const local = email.split('@')[0]?.trim();
+  return (local || email).slice(0, 200);
+}
+
+/**
+ * The groups the token should carry: exactly the user's role when `users.role` is set (the source
+ * of truth); else the one role the Cognito groups imply; else none (403 everywhere but /me).
+ */
+export function tokenGroups(storedRole: Role | null, cognitoGroups: readonly string[] | undefined): Role[] {
+  const role = storedRole ?? roleFromGroups(cognitoGroups);
+  return role ? [role] : [];
+}

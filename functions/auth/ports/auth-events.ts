@@ -1,0 +1,7 @@
+import type { AuditEvent } from '../../shared/audit/record-audit';
+
+/** Where the triggers report: the audit log and the `Lockouts` metric. */
+export interface AuthEvents {
+  audit(event: AuditEvent): Promise<void>;
+  lockout(): void;
+}

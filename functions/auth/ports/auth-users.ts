@@ -1,0 +1,28 @@
+import type { Role, UserStatus } from '../../shared/db/schema';
+
+export interface AuthUser {
+  readonly id: string;
+  readonly email: string;
+  readonly role: Role | null;
+  readonly status: UserStatus;
+}
+
+export interface CognitoProfile {
+  /** Cognito `sub`. */
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  /** Used only when the row has no role yet: `users.role` stays the source of truth. */
+  readonly role: Role | null;
+}
+
+/** The `users` rows as the Cognito triggers see them. */
+export interface AuthUsers {
+  /** By id (`sub`) when given, else by e-mail (case-insensitive). */
+  find(by: {
+    readonly id?: string | undefined;
+    readonly email?: string | undefined;
+  }): Promise<AuthUser | null>;
+  /** Creates the row, or refreshes its e-mail (and a missing role); `created` tells which. */
+  upsert(profile: CognitoProfile, now: Date): Promise<{ readonly user: AuthUser; readonly created: boolean }>;
+}

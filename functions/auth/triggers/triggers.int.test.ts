@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+
+import type {
+  PostAuthenticationTriggerEvent,
+  PostConfirmationTriggerEvent,
+  PreAuthenticationTriggerEvent,
+  PreTokenGenerationTriggerEvent,
+} from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import { closeDatabase } from '../../shared/db/database';
+import type { Role } from '../../shared/db/schema';
+import { resetConfig } from '../../shared/config';
+import { createTestUser, testDatabase } from '../../../test/support/database';
+import { SIGN_IN_BLOCKED_MESSAGE } from '../domain/sign-in';
+import { handler as postAuthentication } from './post-authentication';
+import { handler as postConfirmation } from './post-confirmation';
+import { handler as preAuthentication } from './pre-authentication';
+import { handler as preTokenGeneration } from './pre-token-generation';
+
+const db = testDatabase();
+
+beforeAll(() => {
+  Object.assign(process.env, {
+    STAGE: 'test',
+    DB_DRIVER: 'pg',
+    DATABASE_URL: inject('databaseUrl'),
+    COGNITO_USER_POOL_ID: 'local_Triggers1',
+    COGNITO_CLIENT_IDS: 'test-client',
+    WEB_ORIGIN: 'http://localhost:5173',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  resetConfig();
+});
+
+afterAll(async () => {
+  await closeDatabase();
+  await db.destroy();
+});
+
+const common = {
+  version: '1',
+  region: 'local',
+  userPoolId: 'local_Triggers1',
+  callerContext: { awsSdkVersion: 'test', clientId: 'test-client' },
+};
+
+function preAuth(email: string, sub?: string): PreAuthenticationTriggerEvent {
+  return {
+    ...common,
+    triggerSource: 'PreAuthentication_Authentication',
+    userName: sub ?? email,
+    request: { userAttributes: sub ? { sub, email } : {}, ...(sub ? {} : { userNotFound: true }) },
+    response: {},
+  };
+}
+
+function postAuth(email: string, sub: string, name?: string): PostAuthenticationTriggerEvent {
+  return {
+    ...common,
+    triggerSource: 'PostAuthentication_Authentication',
+    userName: sub,
+    request: { userAttributes: { sub, email, ...(name ? { name } : {}) }, newDeviceUsed: false },
+    response: {},
+  };
+}
+
+const uniqueEmail = () => `Trigger-${randomUUID()}@Example.test`;
+
+describe('pre-authentication + post-authentication', () => {
+  it('locks after 5 attempts, refuses the 6th, records the audit; a success resets the counter', async () => {
+    const email = uniqueEmail();
+    const user = await createTestUser(db, { email });
+    for (let i = 0; i < 5; i++) await preAuthentication(preAuth(email, user.id));
+
+    const row = await db
+      .selectFrom('sign_in_attempts')
+      .selectAll()
+      .where('username', '=', email.toLowerCase())
+      .executeTakeFirstOrThrow();
+    expect(row.failed_count).toBe(5);
+    expect(row.locked_until?.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
+
+    await expect(preAuthentication(preAuth(email, user.id))).rejects.toThrow(SIGN_IN_BLOCKED_MESSAGE);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['action', 'details'])
+      .where('actor_id', '=', user.id)
+      .orderBy('occurred_at')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['auth.account-locked', 'auth.sign-in-blocked']);
+    expect(audit[1]?.details).toMatchObject({ reason: 'locked' });
+
+    await postAuthentication(postAuth(email, user.id));
+    const reset = await db
+      .selectFrom('sign_in_attempts')
+      .selectAll()
+      .where('username', '=', email.toLowerCase())
+      .executeTakeFirstOrThrow();
+    expect(reset).toMatchObject({ failed_count: 0, locked_until: null });
+    await expect(preAuthentication(preAuth(email, user.id))).resolves.toBeDefined();
+  });
+
+  it('refuses a user disabled in users.status with the same generic message', async () => {
+    const user = await createTestUser(db, { status: 'disabled' });
+    await expect(preAuthentication(preAuth(user.email, user.id))).rejects.toThrow(SIGN_IN_BLOCKED_MESSAGE);
+  });
+
+  it('counts concurrent attempts on an unknown name without losing any', async () => {
+    const email = uniqueEmail();
+    await Promise.all(Array.from({ length: 4 }, () => preAuthentication(preAuth(email))));
+    const row = await db
+      .selectFrom('sign_in_attempts')
+      .select('failed_count')
+      .where('username', '=', email.toLowerCase())
+      .executeTakeFirstOrThrow();
+    expect(row.failed_count).toBe(4);
+  });
+
+  it('post-authentication provisions a new row with the display name and audits the sign-in', async () => {
+    const sub = randomUUID();
+    const email = uniqueEmail();
+    await postAuthentication(postAuth(email, sub, 'Grace Hopper'));
+    await postAuthentication(postAuth(email, sub));
+    const row = await db.selectFrom('users').selectAll().where('id', '=', sub).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ email, display_name: 'Grace Hopper', role: null, status: 'active' });
+    const audit = await db.selectFrom('audit_events').select('action').where('actor_id', '=', sub).execute();
+    expect(audit.map((a) => a.action)).toEqual(['auth.sign-in', 'auth.sign-in']);
+  });
+});
+
+describe('post-confirmation', () => {
+  it('provisions the users row idempotently', async () => {
+    const sub = randomUUID();
+    const email = uniqueEmail();
+    const event: PostConfirmationTriggerEvent = {
+      ...common,
+      triggerSource: 'PostConfirmation_ConfirmSignUp',
+      userName: sub,
+      request: { userAttributes: { sub, email } },
+      response: {},
+    };
+    await postConfirmation(event);
+    await postConfirmation(event);
+    const rows = await db.selectFrom('users').select(['id', 'display_name']).where('id', '=', sub).execute();
+    expect(rows).toEqual([{ id: sub, display_name: email.split('@')[0] }]);
+  });
+});
+
+describe('pre-token-generation', () => {
+  function tokenEvent(sub: string, groups: string[]): PreTokenGenerationTriggerEvent {
+    return {
+      ...common,
+      triggerSource: 'TokenGeneration_Authentication',
+      userName: sub,
+      request: { userAttributes: { sub }, groupConfiguration: { groupsToOverride: groups } },
+      response: { claimsOverrideDetails: {} },
+    } as PreTokenGenerationTriggerEvent;
+  }
+
+  it.each<[Role, string[]]>([
+    ['auditors', ['admins']],
+    ['members', []],
+  ])('overrides the groups with users.role (%s)', async (role, groups) => {
+    const user = await createTestUser(db, { role });
+    const result = await preTokenGeneration(tokenEvent(user.id, groups));
+    expect(result.response.claimsOverrideDetails.groupOverrideDetails?.groupsToOverride).toEqual([role]);
+    expect(result.response.claimsOverrideDetails.claimsToAddOrOverride).toBeUndefined();
+  });
+
+  it('gives a disabled user no tokens', async () => {
+    const user = await createTestUser(db, { status: 'disabled' });
+    await expect(preTokenGeneration(tokenEvent(user.id, ['members']))).rejects.toThrow(
+      SIGN_IN_BLOCKED_MESSAGE,
+    );
+  });
+});

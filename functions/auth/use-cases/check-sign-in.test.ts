@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+
+import { SIGN_IN_BLOCKED_MESSAGE, SignInBlockedError } from '../domain/sign-in';
+import { makeCheckSignIn } from './check-sign-in';
+import { fakeAttempts, fakeEvents, fakeUsers } from './fakes.test-support';
+
+const now = new Date('2025-01-01T10:00:00Z');
+
+function setup(status: 'active' | 'disabled' = 'active') {
+  const attempts = fakeAttempts();
+  const users = fakeUsers([{ id: 'sub-1', email: 'Ada@example.com', role: 'members', status }]);
+  const events = fakeEvents();
+  const checkSignIn = makeCheckSignIn({ attempts, users, events, now: () => now });
+  return { attempts, users, events, checkSignIn };
+}
+
+describe('checkSignIn', () => {
+  it('counts each attempt under the lower-cased e-mail', async () => {
+    const { attempts, checkSignIn } = setup();
+    await checkSignIn({ username: 'sub-1', sub: 'sub-1', email: 'Ada@example.com' });
+    expect(attempts.state.get('ada@example.com')?.failedCount).toBe(1);
+  });
+
+  it('locks on the 5th attempt, emits a Lockouts metric and audits it', async () => {
+    const { events, checkSignIn } = setup();
+    for (let i = 0; i < 5; i++)
+      await checkSignIn({ username: 'sub-1', sub: 'sub-1', email: 'ada@example.com' });
+    expect(events.lockouts).toBe(1);
+    expect(events.audited.map((e) => e.action)).toEqual(['auth.account-locked']);
+    await expect(checkSignIn({ username: 'sub-1', sub: 'sub-1', email: 'ada@example.com' })).rejects.toThrow(
+      SIGN_IN_BLOCKED_MESSAGE,
+    );
+    expect(events.audited.at(-1)).toMatchObject({
+      action: 'auth.sign-in-blocked',
+      actorId: 'sub-1',
+      details: { reason: 'locked' },
+    });
+  });
+
+  it('refuses a disabled user before counting', async () => {
+    const { attempts, events, checkSignIn } = setup('disabled');
+    const error = await checkSignIn({ username: 'sub-1', sub: 'sub-1', email: 'ada@example.com' }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(SignInBlockedError);
+    expect(error.reason).toBe('disabled');
+    expect(attempts.state.size).toBe(0);
+    expect(events.audited[0]).toMatchObject({
+      action: 'auth.sign-in-blocked',
+      details: { reason: 'disabled' },
+    });
+  });
+
+  it('counts and locks names that do not exist, so lockout reveals nothing', async () => {
+    const { events, checkSignIn } = setup();
+    for (let i = 0; i < 5; i++) await checkSignIn({ username: 'Nobody@Example.com' });
+    await expect(checkSignIn({ username: 'nobody@example.com' })).rejects.toThrow(SIGN_IN_BLOCKED_MESSAGE);
+    expect(events.audited.at(-1)).toMatchObject({
+      actorId: null,
+      details: { username: 'nobody@example.com' },
+    });
+  });
+});

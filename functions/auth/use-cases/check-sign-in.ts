@@ -1,0 +1,62 @@
+import { attemptKey } from '../domain/lockout';
+import { SignInBlockedError } from '../domain/sign-in';
+import type { AuthEvents } from '../ports/auth-events';
+import type { AuthUsers } from '../ports/auth-users';
+import type { SignInAttempts } from '../ports/sign-in-attempts';
+
+export interface CheckSignInDeps {
+  readonly attempts: SignInAttempts;
+  readonly users: AuthUsers;
+  readonly events: AuthEvents;
+  readonly now?: () => Date;
+}
+
+export interface SignInAttempt {
+  /** The name as typed (an e-mail), or Cognito's user name when the e-mail is unknown. */
+  readonly username: string;
+  readonly sub?: string | undefined;
+  readonly email?: string | undefined;
+}
+
+/**
+ * Pre-authentication: refuses a disabled or locked account (SignInBlockedError), otherwise counts
+ * the attempt — Cognito has no failure trigger, so each attempt counts until a success resets it —
+ * and locks the account when the attempt reaches the threshold (that attempt still goes on).
+ */
+export function makeCheckSignIn(deps: CheckSignInDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function checkSignIn(attempt: SignInAttempt): Promise<void> {
+    const at = now();
+    const key = attemptKey(attempt.email ?? attempt.username);
+    const user =
+      attempt.sub || attempt.email ? await deps.users.find({ id: attempt.sub, email: attempt.email }) : null;
+    const blocked = async (reason: 'locked' | 'disabled'): Promise<never> => {
+      await deps.events.audit({
+        actorId: user?.id ?? null,
+        action: 'auth.sign-in-blocked',
+        targetType: 'user',
+        targetId: user?.id ?? attempt.sub,
+        details: { reason, username: key },
+      });
+      throw new SignInBlockedError(reason);
+    };
+
+    if (user?.status === 'disabled') return blocked('disabled');
+    const decision = await deps.attempts.register(key, at);
+    if (decision.kind === 'blocked') return blocked('locked');
+    if (decision.lockedNow) {
+      deps.events.lockout();
+      await deps.events.audit({
+        actorId: user?.id ?? null,
+        action: 'auth.account-locked',
+        targetType: 'user',
+        targetId: user?.id ?? attempt.sub,
+        details: {
+          username: key,
+          attempts: decision.next.failedCount,
+          lockedUntil: decision.next.lockedUntil?.toISOString(),
+        },
+      });
+    }
+  };
+}

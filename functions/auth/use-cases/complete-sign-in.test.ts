@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+
+import { makeCheckSignIn } from './check-sign-in';
+import { makeCompleteSignIn, makeProvisionUser } from './complete-sign-in';
+import { fakeAttempts, fakeEvents, fakeUsers } from './fakes.test-support';
+import { makeResolveTokenGroups } from './resolve-token-groups';
+
+describe('completeSignIn', () => {
+  it('resets the counter, provisions the row and audits the sign-in', async () => {
+    const attempts = fakeAttempts();
+    const users = fakeUsers();
+    const events = fakeEvents();
+    const check = makeCheckSignIn({ attempts, users, events });
+    for (let i = 0; i < 3; i++) await check({ username: 'Ada@example.com' });
+
+    const user = await makeCompleteSignIn({ attempts, users, events })({
+      sub: 'sub-1',
+      email: 'Ada@example.com',
+      groups: ['members'],
+    });
+
+    expect(attempts.state.get('ada@example.com')?.failedCount).toBe(0);
+    expect(user).toEqual({ id: 'sub-1', email: 'Ada@example.com', role: 'members', status: 'active' });
+    expect(events.audited).toEqual([
+      { actorId: 'sub-1', action: 'auth.sign-in', targetType: 'user', targetId: 'sub-1' },
+    ]);
+  });
+});
+
+describe('provisionUser', () => {
+  it('creates the row once and audits only the creation', async () => {
+    const users = fakeUsers();
+    const events = fakeEvents();
+    const provision = makeProvisionUser({ users, events });
+    await provision({ sub: 'sub-2', email: 'bob@example.com' });
+    await provision({ sub: 'sub-2', email: 'bob@example.com' });
+    expect(users.rows.size).toBe(1);
+    expect(events.audited.map((e) => e.action)).toEqual(['user.provisioned']);
+  });
+});
+
+describe('resolveTokenGroups', () => {
+  it('puts exactly users.role in the token', async () => {
+    const users = fakeUsers([{ id: 'sub-1', email: 'a@example.com', role: 'auditors', status: 'active' }]);
+    const groups = await makeResolveTokenGroups({ users })({
+      sub: 'sub-1',
+      email: undefined,
+      groups: ['admins'],
+    });
+    expect(groups).toEqual(['auditors']);
+  });
+
+  it('uses the one role group of an unknown user, and refuses a disabled one', async () => {
+    const users = fakeUsers([{ id: 'sub-9', email: 'x@example.com', role: 'admins', status: 'disabled' }]);
+    const resolve = makeResolveTokenGroups({ users });
+    expect(await resolve({ sub: 'new', email: 'new@example.com', groups: ['members'] })).toEqual(['members']);
+    await expect(resolve({ sub: 'sub-9', email: undefined, groups: [] })).rejects.toThrow('Account locked');
+  });
+});

@@ -1,0 +1,69 @@
+import { attemptKey } from '../domain/lockout';
+import { displayNameFor, roleFromGroups } from '../domain/sign-in';
+import type { AuthEvents } from '../ports/auth-events';
+import type { AuthUser, AuthUsers } from '../ports/auth-users';
+import type { SignInAttempts } from '../ports/sign-in-attempts';
+
+export interface CognitoIdentity {
+  readonly sub: string;
+  readonly email: string;
+  readonly name?: string | undefined;
+  /** The user's Cognito groups, when the caller knows them. */
+  readonly groups?: readonly string[] | undefined;
+}
+
+export interface CompleteSignInDeps {
+  readonly attempts: SignInAttempts;
+  readonly users: AuthUsers;
+  readonly events: AuthEvents;
+  readonly now?: () => Date;
+}
+
+/** Post-authentication: resets the lockout counter, provisions/refreshes the row, audits. */
+export function makeCompleteSignIn(deps: CompleteSignInDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function completeSignIn(identity: CognitoIdentity): Promise<AuthUser> {
+    const at = now();
+    await deps.attempts.reset(attemptKey(identity.email), at);
+    const { user } = await deps.users.upsert(profileOf(identity), at);
+    await deps.events.audit({
+      actorId: user.id,
+      action: 'auth.sign-in',
+      targetType: 'user',
+      targetId: user.id,
+    });
+    return user;
+  };
+}
+
+export interface ProvisionUserDeps {
+  readonly users: AuthUsers;
+  readonly events: AuthEvents;
+  readonly now?: () => Date;
+}
+
+/** Post-confirmation: the `users` row exists afterwards (idempotent; audited once, on creation). */
+export function makeProvisionUser(deps: ProvisionUserDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function provisionUser(identity: CognitoIdentity): Promise<AuthUser> {
+    const { user, created } = await deps.users.upsert(profileOf(identity), now());
+    if (created) {
+      await deps.events.audit({
+        actorId: user.id,
+        action: 'user.provisioned',
+        targetType: 'user',
+        targetId: user.id,
+      });
+    }
+    return user;
+  };
+}
+
+function profileOf(identity: CognitoIdentity) {
+  return {
+    id: identity.sub,
+    email: identity.email.trim(),
+    displayName: displayNameFor(identity.email, identity.name),
+    role: roleFromGroups(identity.groups),
+  };
+}

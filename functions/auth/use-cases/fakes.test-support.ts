@@ -1,0 +1,54 @@
+import type { AuditEvent } from '../../shared/audit/record-audit';
+import { decideAttempt, NO_ATTEMPTS, type AttemptState } from '../domain/lockout';
+import type { AuthEvents } from '../ports/auth-events';
+import type { AuthUser, AuthUsers } from '../ports/auth-users';
+import type { SignInAttempts } from '../ports/sign-in-attempts';
+
+/** Hand-written fakes of the auth ports, for unit tests. */
+export function fakeAttempts(): SignInAttempts & { readonly state: Map<string, AttemptState> } {
+  const state = new Map<string, AttemptState>();
+  return {
+    state,
+    async register(key, now) {
+      const decision = decideAttempt(state.get(key) ?? NO_ATTEMPTS, now);
+      if (decision.kind === 'allowed') state.set(key, decision.next);
+      return decision;
+    },
+    async reset(key) {
+      if (state.has(key)) state.set(key, NO_ATTEMPTS);
+    },
+  };
+}
+
+export function fakeUsers(initial: AuthUser[] = []): AuthUsers & { readonly rows: Map<string, AuthUser> } {
+  const rows = new Map(initial.map((u) => [u.id, u]));
+  return {
+    rows,
+    async find({ id, email }) {
+      if (id && rows.has(id)) return rows.get(id) ?? null;
+      return [...rows.values()].find((u) => email && u.email.toLowerCase() === email.toLowerCase()) ?? null;
+    },
+    async upsert(profile) {
+      const existing = rows.get(profile.id);
+      const user: AuthUser = existing
+        ? { ...existing, email: profile.email, role: existing.role ?? profile.role }
+        : { id: profile.id, email: profile.email, role: profile.role, status: 'active' };
+      rows.set(user.id, user);
+      return { user, created: !existing };
+    },
+  };
+}
+
+export function fakeEvents(): AuthEvents & { readonly audited: AuditEvent[]; lockouts: number } {
+  const events = {
+    audited: [] as AuditEvent[],
+    lockouts: 0,
+    async audit(event: AuditEvent) {
+      events.audited.push(event);
+    },
+    lockout() {
+      events.lockouts += 1;
+    },
+  };
+  return events;
+}

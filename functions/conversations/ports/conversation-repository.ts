@@ -1,0 +1,19 @@
+import type { Keyset, Page } from '../../shared/pagination/cursor';
+import type { Conversation } from '../domain/conversation';
+
+export interface ListOptions {
+  readonly limit: number;
+  readonly cursor?: Keyset;
+  /** Case-insensitive match on the title. */
+  readonly q?: string;
+}
+
+/** Every method is scoped to an owner: another owner's conversation is simply not found. */
+export interface ConversationRepository {
+  create(ownerId: string, title: string): Promise<Conversation>;
+  list(ownerId: string, options: ListOptions): Promise<Page<Conversation>>;
+  get(ownerId: string, id: string): Promise<Conversation | undefined>;
+  rename(ownerId: string, id: string, title: string): Promise<Conversation | undefined>;
+  /** Soft delete; false when there was nothing of this owner's to delete. */
+  remove(ownerId: string, id: string): Promise<boolean>;
+}

@@ -1,0 +1,15 @@
+/**
+ * The cache port: Valkey/Redis when configured, an in-process map otherwise. Callers must keep
+ * working when it fails (rate limits fall back to per-instance counters; readiness says degraded).
+ */
+export interface Cache {
+  readonly kind: 'valkey' | 'in-process';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Increments a counter, setting its expiry when it is created; returns the new value. */
+  increment(key: string, ttlSeconds: number): Promise<number>;
+  delete(key: string): Promise<void>;
+  /** Round-trip check for readiness; throws when unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Parley reads, in one schema, read once at cold start.
+ * A missing or malformed value stops start-up with a message naming the variable.
+ */
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().min(1)).min(1, 'expected at least one comma-separated value'));
+
+const optionalUrl = z.url({ message: 'expected a URL' }).optional();
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
+const base = z.object({
+  STAGE: z.enum(['local', 'test', 'dev', 'staging', 'prod'], {
+    message: 'expected local, test, dev, staging or prod',
+  }),
+  AWS_REGION: z.string().min(1).default('eu-west-1'),
+  /** Cognito user pool that issues the access tokens. */
+  COGNITO_USER_POOL_ID: z
+    .string()
+    .regex(/^[\w-]+_[0-9A-Za-z]+$/, 'expected a user pool id like eu-west-1_AbC123'),
+  /** App clients whose access tokens are accepted (the SPA and the machine client). */
+  COGNITO_CLIENT_IDS: csv,
+  /** Only for the local emulator: tokens are then checked against its JWKS and issuer. */
+  COGNITO_ENDPOINT: optionalUrl,
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' })
+    .optional(),
+  /** ElastiCache Serverless endpoint (host:port), reached with TLS and IAM auth. */
+  CACHE_ENDPOINT: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'expected host:port')
+    .optional(),
+  CACHE_USER: z.string().optional(),
+  CACHE_NAME: z.string().optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_SECRET_ARN: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** Compared byte for byte with the browser's Origin header, so it must be a bare origin. */
+  WEB_ORIGIN: z
+    .url({ protocol: /^https?$/, message: 'expected the web app origin, e.g. https://chat.example.com' })
+    .refine((value) => {
+      try {
+        return new URL(value).origin === value;
+      } catch {
+        return false;
+      }
+    }, 'expected a bare origin: scheme://host[:port] with no path or trailing slash'),
+  MAX_BODY_BYTES: z.coerce
+    .number({ message: 'expected a number of bytes' })
+    .int()
+    .min(1024)
+    .max(6 * 1024 * 1024) // Lambda's synchronous payload limit is 6 MB.
+    .default(64 * 1024),
+  DEFAULT_MONTHLY_TOKENS: z.coerce.number().int().min(0).default(200_000),
+  DB_SSL: booleanFlag.optional(),
+});
+
+const pg = base.extend({
+  DB_DRIVER: z.literal('pg'),
+  DATABASE_URL: z
+    .url({ message: 'expected a postgres:// URL' })
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), {
+      message: 'expected a postgres:// URL',
+    }),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+const dataApi = base.extend({
+  DB_DRIVER: z.literal('data-api'),
+  DB_CLUSTER_ARN: z.string().startsWith('arn:', 'expected the Aurora cluster ARN'),
+  DB_SECRET_ARN: z.string().startsWith('arn:', 'expected the database secret ARN'),
+  DB_NAME: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a database name'),
+});
+
+export const configSchema = z.discriminatedUnion('DB_DRIVER', [pg, dataApi], {
+  message: 'expected pg or data-api',
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming each bad variable (never its value). */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  // One line per variable: its first problem is the one to fix.
+  const problems = new Map<string, string>();
+  for (const issue of result.error.issues) {
+    const name = issue.path.join('.') || 'DB_DRIVER';
+    const missing = issue.code === 'invalid_type' && env[name] === undefined;
+    if (!problems.has(name)) problems.set(name, missing ? `${name} is required` : `${name}: ${issue.message}`);
+  }
+  throw new ConfigError([...problems.values()]);
+}
+
+let cached: Config | undefined;
+
+/** The configuration of this process, parsed on first use (cold start) and then kept. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** For tests and the local server, which set the environment before the first handler runs. */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,221 @@
+import { DatabaseResumingException, RDSData } from '@aws-sdk/client-rds-data';
+import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import { DataApiDialect } from 'kysely-data-api';
+import pg from 'pg';
+
+import { getConfig, type Config } from '../config';
+import type { Database } from './schema';
+
+type PgConfig = Extract<Config, { DB_DRIVER: 'pg' }>;
+type DataApiConfig = Extract<Config, { DB_DRIVER: 'data-api' }>;
+
+/** The part of `Config` the database needs (so tests and scripts need not invent the rest). */
+export type DatabaseConfig =
+  | (Pick<PgConfig, 'DB_DRIVER' | 'DATABASE_URL'> & { DB_POOL_MAX?: number; DB_SSL?: boolean | undefined })
+  | Pick<DataApiConfig, 'DB_DRIVER' | 'DB_CLUSTER_ARN' | 'DB_SECRET_ARN' | 'DB_NAME' | 'AWS_REGION'>;
+
+export interface CreateDatabaseOptions {
+  /** Data API only: the client to use (tests pass one they mock). */
+  readonly rdsData?: RDSData;
+  /** Data API only: how long to wait for Aurora to resume. */
+  readonly resumeRetry?: ResumeRetryOptions;
+}
+
+/** Abandon a statement after this long; Lambda handlers behind API Gateway have 29 s in all. */
+const STATEMENT_TIMEOUT_MS = 15_000;
+/** Close idle pooled connections quickly: a frozen Lambda must not hold server slots for long. */
+const IDLE_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+const PG_DATE_OID = 1082;
+
+export function createDatabase(
+  config: DatabaseConfig,
+  options: CreateDatabaseOptions = {},
+): Kysely<Database> {
+  if (config.DB_DRIVER === 'pg') {
+    const pool = new pg.Pool({
+      connectionString: config.DATABASE_URL,
+      max: config.DB_POOL_MAX ?? 10,
+      ssl: config.DB_SSL ? { rejectUnauthorized: true } : undefined,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      idleTimeoutMillis: IDLE_TIMEOUT_MS,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // `date` columns stay 'YYYY-MM-DD' strings (schema.ts): pg's default turns them into
+      // local-midnight Dates, which shift a day in any zone west of UTC.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === PG_DATE_OID && format !== 'binary'
+            ? (value: string) => value
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle connection the server closes (restart, failover, idle timeout) emits 'error' on the
+    // pool; unhandled, that would crash the process. The pool drops it and reconnects on demand.
+    pool.on('error', (error) =>
+      console.warn(
+        JSON.stringify({ level: 'WARN', message: 'idle database connection lost', error: error.message }),
+      ),
+    );
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  const client = withResumeRetry(
+    options.rdsData ?? new RDSData({ region: config.AWS_REGION }),
+    options.resumeRetry,
+  );
+  return new Kysely<Database>({
+    dialect: new DataApiDialect({
+      mode: 'postgres',
+      driver: {
+        client,
+        resourceArn: config.DB_CLUSTER_ARN,
+        secretArn: config.DB_SECRET_ARN,
+        database: config.DB_NAME,
+      },
+    }),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aurora Serverless v2 can pause at zero capacity; the first Data API call then fails with
+// DatabaseResumingException while the cluster resumes (typically up to ~15 s). That call was not
+// executed, so it is always safe to send it again.
+
+export interface ResumeRetryOptions {
+  /** Give up once this much time has passed since the first attempt. @default 45_000 */
+  readonly maxElapsedMs?: number;
+  /** Delay cap before the first retry; doubles after each retry. @default 500 */
+  readonly baseDelayMs?: number;
+  /** Largest delay between two attempts. @default 8_000 */
+  readonly maxDelayMs?: number;
+  /** For tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+export function isDatabaseResuming(error: unknown): boolean {
+  return (
+    error instanceof DatabaseResumingException ||
+    (typeof error === 'object' &&
+      error !== null &&
+      (error as { name?: unknown }).name === 'DatabaseResumingException')
+  );
+}
+
+/**
+ * Runs `operation`, retrying it while the database is resuming: exponential backoff with jitter
+ * (half fixed, half random, so retries from many cold Lambdas spread out yet still back off),
+ * bounded by `maxElapsedMs` in total. Any other error is thrown at once.
+ */
+export async function retryWhileResuming<T>(
+  operation: () => Promise<T>,
+  options: ResumeRetryOptions = {},
+): Promise<T> {
+  const {
+    maxElapsedMs = 45_000,
+    baseDelayMs = 500,
+    maxDelayMs = 8_000,
+    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    random = Math.random,
+    now = Date.now,
+  } = options;
+  const started = now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isDatabaseResuming(error)) throw error;
+      const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+      const delay = Math.round(cap / 2 + random() * (cap / 2));
+      if (now() - started + delay > maxElapsedMs) throw error;
+      await sleep(delay);
+    }
+  }
+}
+
+/**
+ * Makes every call of `client` (including RDSData's `executeStatement` etc., which go through
+ * `send`) retry while the database resumes.
+ */
+export function withResumeRetry<C extends { send: (...args: never[]) => Promise<unknown> }>(
+  client: C,
+  options: ResumeRetryOptions = {},
+): C {
+  // An own `send` (e.g. a mock on this instance) is kept; otherwise the prototype's is looked up
+  // at each call, so a mock installed on the class later (aws-sdk-client-mock) is still used.
+  const own = Object.hasOwn(client, 'send')
+    ? (client.send as (...args: unknown[]) => Promise<unknown>)
+    : undefined;
+  const prototype = Object.getPrototypeOf(client) as { send: (...args: unknown[]) => Promise<unknown> };
+  const send = (...args: unknown[]) =>
+    retryWhileResuming(() => (own ?? prototype.send).apply(client, args), options);
+  Object.defineProperty(client, 'send', { value: send, configurable: true, writable: true });
+  return client;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let instance: Kysely<Database> | undefined;
+
+/** The database of this process, created on first use from `getConfig()` and then kept. */
+export function getDatabase(): Kysely<Database> {
+  instance ??= createDatabase(getConfig());
+  return instance;
+}
+
+/** Closes the process's database (pool), if one was opened. Safe to call more than once. */
+export async function closeDatabase(): Promise<void> {
+  const db = instance;
+  instance = undefined;
+  await db?.destroy();
+}
+
+export interface DatabaseCheck {
+  readonly status: 'ok' | 'down';
+  readonly latencyMs: number;
+}
+
+/** For /health/ready: `select 1` within `timeoutMs`. Never throws; a failure is `down`. */
+export async function checkDatabase(db: Kysely<Database>, timeoutMs = 2_000): Promise<DatabaseCheck> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const result = await Promise.race([sql`select 1`.execute(db).then(() => 'ok' as const), timedOut]);
+    return { status: result === 'ok' ? 'ok' : 'down', latencyMs: Math.round(performance.now() - started) };
+  } catch {
+    return { status: 'down', latencyMs: Math.round(performance.now() - started) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Portability between the two drivers. The Data API binds an untyped string parameter as
+// `varchar`, so `uuid_column = :id` fails there ("operator does not exist: uuid = character
+// varying") while it works through pg. Wrap such values; the casts work on both drivers.
+
+/** A uuid parameter, e.g. `.where('id', '=', asUuid(id))` or in `.values({ conversation_id: asUuid(id) })`. */
+export function asUuid(value: string): RawBuilder<string> {
+  return sql<string>`cast(${value} as uuid)`;
+}
+
+/** A jsonb parameter from a JS value (for `audit_events.details`). */
+export function asJsonb(value: unknown): RawBuilder<string> {
+  return sql<string>`cast(${JSON.stringify(value)} as jsonb)`;
+}
+
+/**
+ * The PostgreSQL SQLSTATE of a failed query on either driver (pg puts it in `code`; the Data API
+ * only in the message, as "...; SQLState: 23505"), e.g. '23505' for a unique violation.
+ */
+export function sqlStateOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' ? /SQLState: ([0-9A-Z]{5})/.exec(message)?.[1] : undefined;
+}

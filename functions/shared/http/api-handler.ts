@@ -1,0 +1,126 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { routeById, type RouteDefinition } from '../../api/routes';
+import { getConfig } from '../config';
+import { logger, metrics, MetricUnit, tracing } from '../powertools';
+import { authenticate, createTokenVerifier, type ServiceAccountRoles, type TokenVerifier } from './auth';
+import { errorHandler } from './error-handler';
+import { responseHeaders } from './headers';
+import { jsonBody } from './json-body';
+import type { ApiEvent, ApiResult, AuthContext } from './types';
+import { validation } from './validation';
+
+export interface RouteInput<P, Q, B> {
+  readonly auth: AuthContext;
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly requestId: string;
+  readonly event: ApiEvent;
+}
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  /** An id from functions/api/routes.ts: its access rule is applied. */
+  readonly route: string;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+}
+
+export interface HandlerDependencies {
+  readonly verifier: () => TokenVerifier;
+  readonly serviceRoles: () => ServiceAccountRoles;
+}
+
+let verifier: TokenVerifier | undefined;
+let dependencies: HandlerDependencies = {
+  verifier: () => (verifier ??= createTokenVerifier(getConfig())),
+  serviceRoles: () => ({
+    roleOf: async (clientId) => {
+      const { getDatabase } = await import('../db/database');
+      const row = await getDatabase()
+        .selectFrom('users')
+        .select('role')
+        .where('id', '=', clientId)
+        .where('kind', '=', 'service')
+        .where('status', '=', 'active')
+        .executeTakeFirst();
+      return row?.role ?? null;
+    },
+  }),
+};
+
+/** Replaces how handlers verify tokens and find service-account roles (tests, the local server). */
+export function setHandlerDependencies(overrides: Partial<HandlerDependencies>): void {
+  dependencies = { ...dependencies, ...overrides };
+}
+
+/** Starts request state before anything else, so every later error can name its request. */
+function requestState(route: RouteDefinition): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    name: 'request-state',
+    before: (request) => {
+      const requestId =
+        request.event.requestContext?.requestId || request.context?.awsRequestId || randomUUID();
+      request.event.parley = { requestId, route };
+      logger.appendKeys({ requestId, route: route.id });
+      // One count per request and route: traffic per route on the dashboard, and never an empty
+      // metrics flush.
+      metrics.addDimension('route', route.id);
+      metrics.addMetric('Requests', MetricUnit.Count, 1);
+    },
+  };
+}
+
+/**
+ * One API route as a Lambda handler: the whole middleware stack, then the use case.
+ * Order matters: state, logging, metrics and tracing wrap everything; headers and the error
+ * handler see every outcome; authentication runs before the body is even parsed.
+ */
+export function apiHandler<
+  P extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  B extends z.ZodType = z.ZodUndefined,
+>(
+  spec: RouteSpec<P, Q, B>,
+  handle: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>,
+): middy.MiddyfiedHandler<ApiEvent, ApiResult, Error, Context> {
+  const route = routeById(spec.route);
+  const config = getConfig();
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(requestState(route))
+    .use(injectLambdaContext(logger, { resetKeys: true }) as middy.MiddlewareObj<ApiEvent, ApiResult>)
+    .use(logMetrics(metrics, { captureColdStartMetric: true }) as middy.MiddlewareObj<ApiEvent, ApiResult>)
+    .use(tracing() as middy.MiddlewareObj<ApiEvent, ApiResult>[])
+    .use(
+      responseHeaders({
+        webOrigin: config.WEB_ORIGIN,
+        cacheControl: route.access === 'public' ? 'no-cache' : 'no-store',
+      }),
+    )
+    .use(errorHandler())
+    .use(
+      authenticate({
+        verifier: () => dependencies.verifier(),
+        serviceRoles: () => dependencies.serviceRoles(),
+      }),
+    )
+    .use(jsonBody({ maxBytes: config.MAX_BODY_BYTES }))
+    .use(validation({ params: spec.params, query: spec.query, body: spec.body }))
+    .handler(async (event) => {
+      const state = event.parley;
+      return handle({
+        // Present on every non-public route (authenticate guarantees it); public handlers ignore it.
+        auth: state.auth as AuthContext,
+        params: state.params as z.output<P>,
+        query: state.query as z.output<Q>,
+        body: state.body as z.output<B>,
+        requestId: state.requestId,
+        event,
+      });
+    });
+}

@@ -1,0 +1,157 @@
+import type middy from '@middy/core';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { JwtRsaVerifier } from 'aws-jwt-verify';
+import type { Jwks } from 'aws-jwt-verify/jwk';
+import type { RouteDefinition } from '../../api/routes';
+import type { Config } from '../config';
+import type { Role } from '../db/schema';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+import type { ApiEvent, ApiResult, AuthContext } from './types';
+
+export type Claims = Readonly<Record<string, unknown>>;
+
+/** Verifies a Cognito access token: signature, issuer, expiry, token use and client id. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Claims>;
+}
+
+/** Machine clients carry no group: their role is the one an admin gave their service account. */
+export interface ServiceAccountRoles {
+  roleOf(clientId: string): Promise<Role | null>;
+}
+
+export const ROLES: readonly Role[] = ['admins', 'auditors', 'members'];
+
+/**
+ * On AWS, CognitoJwtVerifier (it knows Cognito's issuer and JWKS). Against the local emulator,
+ * which serves its JWKS over plain HTTP that the library's fetcher refuses, JwtRsaVerifier with
+ * the JWKS fetched here and cached; a token signed by an unknown key refetches once.
+ */
+export function createTokenVerifier(
+  config: Config,
+  fetchJwks: (uri: string) => Promise<Jwks> = httpJwks,
+): TokenVerifier {
+  const clientIds = config.COGNITO_CLIENT_IDS;
+  if (!config.COGNITO_ENDPOINT) {
+    const verifier = CognitoJwtVerifier.create({
+      userPoolId: config.COGNITO_USER_POOL_ID,
+      tokenUse: 'access',
+      clientId: clientIds,
+    });
+    return { verify: async (token) => (await verifier.verify(token)) as unknown as Claims };
+  }
+  const issuer = `${config.COGNITO_ENDPOINT.replace(/\/$/, '')}/${config.COGNITO_USER_POOL_ID}`;
+  const jwksUri = `${issuer}/.well-known/jwks.json`;
+  const verifier = JwtRsaVerifier.create({
+    issuer,
+    audience: null,
+    jwksUri,
+    customJwtCheck: ({ payload }) => {
+      if (payload.token_use !== 'access') throw new Error('not an access token');
+      if (typeof payload.client_id !== 'string' || !clientIds.includes(payload.client_id))
+        throw new Error('token issued to another client');
+    },
+  });
+  let loaded: Promise<void> | undefined;
+  const load = (): Promise<void> => {
+    loaded ??= fetchJwks(jwksUri).then(
+      (jwks) => verifier.cacheJwks(jwks),
+      (error: unknown) => {
+        loaded = undefined;
+        throw error;
+      },
+    );
+    return loaded;
+  };
+  return {
+    verify: async (token) => {
+      await load();
+      try {
+        return (await verifier.verify(token)) as unknown as Claims;
+      } catch (error) {
+        if ((error as Error).name !== 'KidNotFoundInJwksError') throw error;
+        loaded = undefined;
+        await load();
+        return (await verifier.verify(token)) as unknown as Claims;
+      }
+    },
+  };
+}
+
+async function httpJwks(uri: string): Promise<Jwks> {
+  const response = await fetch(uri, { signal: AbortSignal.timeout(3000) });
+  if (!response.ok) throw new Error(`JWKS fetch failed with ${response.status}`);
+  return (await response.json()) as Jwks;
+}
+
+export function bearerToken(headers: Record<string, string | undefined> | null): string | undefined {
+  const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === 'authorization');
+  const value = key ? headers?.[key] : undefined;
+  const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/.exec(value?.trim() ?? '');
+  return match?.[1];
+}
+
+/** The caller as the rest of the code sees it. Groups decide the role of people. */
+export async function authContextFrom(
+  claims: Claims,
+  serviceRoles: ServiceAccountRoles,
+): Promise<AuthContext> {
+  const clientId = String(claims.client_id ?? '');
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
+  const groups = Array.isArray(claims['cognito:groups']) ? claims['cognito:groups'].map(String) : [];
+  const username = typeof claims.username === 'string' ? claims.username : undefined;
+  // Client-credentials tokens have no user name and their subject is the client itself.
+  if (!username && claims.sub === clientId) {
+    return {
+      userId: clientId,
+      kind: 'service',
+      role: await serviceRoles.roleOf(clientId),
+      groups,
+      scopes,
+      clientId,
+    };
+  }
+  const role = ROLES.find((r) => groups.includes(r)) ?? null;
+  return { userId: String(claims.sub), kind: 'user', username, role, groups, scopes, clientId };
+}
+
+/** Whether the caller may use the route: its role, and for machine clients also a route scope. */
+export function assertAllowed(route: RouteDefinition, auth: AuthContext): void {
+  if (route.access === 'public' || route.access === 'signed-in') return;
+  if (!auth.role || !route.access.includes(auth.role))
+    throw new ForbiddenError('Your role does not allow this.');
+  if (auth.kind === 'service' && !auth.scopes.some((s) => route.scopes?.includes(s as never))) {
+    throw new ForbiddenError('The token lacks a scope this route requires.');
+  }
+}
+
+export interface AuthenticateOptions {
+  readonly verifier: () => TokenVerifier;
+  readonly serviceRoles: () => ServiceAccountRoles;
+}
+
+/**
+ * Verifies the bearer token again inside the function (the authorizer already did: defence in
+ * depth, and the only check locally besides the local gateway) and applies the route's access rule.
+ */
+export function authenticate(options: AuthenticateOptions): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    name: 'authenticate',
+    before: async (request) => {
+      const { event } = request;
+      const route = event.parley.route;
+      if (route.access === 'public') return;
+      const token = bearerToken(event.headers);
+      if (!token) throw new UnauthorizedError('Send a Cognito access token as a Bearer token.');
+      let claims: Claims;
+      try {
+        claims = await options.verifier().verify(token);
+      } catch {
+        throw new UnauthorizedError('The access token is invalid or expired.');
+      }
+      const auth = await authContextFrom(claims, options.serviceRoles());
+      assertAllowed(route, auth);
+      event.parley.auth = auth;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type middy from '@middy/core';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors';
+import type { ApiEvent, ApiResult } from './types';
+
+export interface JsonBodyOptions {
+  readonly maxBytes: number;
+}
+
+function contentType(event: ApiEvent): string | undefined {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+  return key ? headers[key] : undefined;
+}
+
+/**
+ * Parses a JSON body: 413 over the size limit (checked on bytes, before parsing), 415 for any
+ * other content type, 400 for malformed JSON. A request without a body leaves `parley.body`
+ * undefined for the validator to judge.
+ */
+export function jsonBody(options: JsonBodyOptions): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    name: 'json-body',
+    before: (request) => {
+      const { event } = request;
+      if (event.body === null || event.body === undefined || event.body === '') return;
+      const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+      if (raw.byteLength > options.maxBytes) {
+        throw new PayloadTooLargeError(
+          `The body is ${raw.byteLength} bytes; the limit is ${options.maxBytes}.`,
+        );
+      }
+      const type = contentType(event);
+      const mediaType = type?.split(';')[0]?.trim().toLowerCase();
+      if (mediaType !== 'application/json' && !mediaType?.endsWith('+json')) {
+        throw new UnsupportedMediaTypeError('Send the body as application/json.');
+      }
+      try {
+        event.parley.body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new ValidationError([{ path: 'body', message: 'is not valid JSON' }]);
+      }
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import type { ApiResult } from './types';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+  return { statusCode, headers: { 'Content-Type': JSON_TYPE, ...headers }, body: JSON.stringify(body) };
+}
+
+export const ok = (body: unknown): ApiResult => json(200, body);
+export const created = (body: unknown): ApiResult => json(201, body);
+export const noContent = (): ApiResult => ({ statusCode: 204, headers: {}, body: '' });

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * Keyset pagination cursors: the sort key of the last row, opaque to clients (base64url JSON).
+ * Timestamps travel as PostgreSQL's own microsecond text, not a JS Date, so no row is skipped or
+ * repeated when two rows differ by less than a millisecond.
+ */
+export interface Keyset {
+  readonly at: string;
+  readonly id: string;
+}
+
+const keysetSchema = z.object({
+  at: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/),
+  id: z.uuid(),
+});
+
+export function encodeCursor(keyset: Keyset): string {
+  return Buffer.from(JSON.stringify(keyset)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Keyset | undefined {
+  try {
+    const parsed = keysetSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A query parameter holding a cursor: decoded, or a 400 naming it. */
+export const cursorParam = z
+  .string()
+  .max(512)
+  .transform((value, ctx) => {
+    const keyset = decodeCursor(value);
+    if (!keyset) {
+      ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+      return z.NEVER;
+    }
+    return keyset;
+  });
+
+/** `limit` as a query parameter: 1 to max, default given. */
+export const limitParam = (defaultLimit: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected a whole number' })
+    .int('expected a whole number')
+    .min(1)
+    .max(max)
+    .default(defaultLimit);
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}

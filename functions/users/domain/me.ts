@@ -1,0 +1,21 @@
+import type { Role } from '../../shared/db/schema';
+
+/** `GET /me`: who the caller is and how much of this month's token quota is used. */
+export interface Me {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly role: Role | null;
+  readonly mfaEnabled: boolean;
+  readonly quota: { readonly monthlyTokens: number; readonly usedTokens: number };
+}
+
+/** The first day of the caller's current month, UTC, as `YYYY-MM-DD`. */
+export function monthStart(now: Date): string {
+  return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}-01`;
+}
+
+/** A readable name from an email when none was given: its local part. */
+export function displayNameFrom(email: string): string {
+  return email.split('@')[0] || email;
+}

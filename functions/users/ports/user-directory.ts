@@ -1,0 +1,27 @@
+import type { Role } from '../../shared/db/schema';
+
+export interface UserProfile {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly role: Role | null;
+  readonly status: 'active' | 'disabled';
+  readonly mfaEnabled: boolean;
+  readonly monthlyTokens: number;
+}
+
+export interface NewProfile {
+  readonly id: string;
+  readonly email: string;
+  readonly role: Role | null;
+  readonly kind: 'user' | 'service';
+  readonly monthlyTokens: number;
+}
+
+export interface UserDirectory {
+  find(id: string): Promise<UserProfile | undefined>;
+  /** Inserts the row, or returns the existing one when another request got there first. */
+  provision(user: NewProfile): Promise<UserProfile>;
+  /** Prompt and completion tokens used from the first of `now`'s month (UTC). */
+  tokensUsedSince(id: string, now: Date): Promise<number>;
+}

@@ -1,0 +1,32 @@
+import type { AuthContext } from '../../shared/http/types';
+import type { Me } from '../domain/me';
+import type { UserDirectory } from '../ports/user-directory';
+
+/**
+ * The caller's profile. A person whose row is missing (created in Cognito by other means and not
+ * yet through a trigger) gets one now, so `/me` always answers for a valid token. The role shown
+ * is the token's (its groups), which the pre-token-generation trigger keeps equal to the row's.
+ */
+export const makeGetMe =
+  (deps: { users: UserDirectory; defaultMonthlyTokens: number; now?: () => Date }) =>
+  async (auth: AuthContext): Promise<Me> => {
+    const now = deps.now?.() ?? new Date();
+    const profile =
+      (await deps.users.find(auth.userId)) ??
+      (await deps.users.provision({
+        id: auth.userId,
+        email: auth.username ?? auth.userId,
+        role: auth.role,
+        kind: auth.kind,
+        monthlyTokens: deps.defaultMonthlyTokens,
+      }));
+    const usedTokens = await deps.users.tokensUsedSince(auth.userId, now);
+    return {
+      id: profile.id,
+      email: profile.email,
+      displayName: profile.displayName,
+      role: auth.kind === 'service' ? profile.role : auth.role,
+      mfaEnabled: profile.mfaEnabled,
+      quota: { monthlyTokens: profile.monthlyTokens, usedTokens },
+    };
+  };

@@ -1,0 +1,23 @@
+import type { Migration } from 'kysely';
+
+import * as m0001 from './0001-users';
+import * as m0002 from './0002-sign-in-attempts';
+import * as m0003 from './0003-conversations';
+import * as m0004 from './0004-messages';
+import * as m0005 from './0005-usage-daily';
+import * as m0006 from './0006-audit-events';
+import * as m0007 from './0007-audit-events-append-only';
+
+/**
+ * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
+ * read. Names sort in the order they run; never rename or edit one that has shipped, add a new one.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-users': m0001,
+  '0002-sign-in-attempts': m0002,
+  '0003-conversations': m0003,
+  '0004-messages': m0004,
+  '0005-usage-daily': m0005,
+  '0006-audit-events': m0006,
+  '0007-audit-events-append-only': m0007,
+};

@@ -1,0 +1,443 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  BadRequestException,
+  BeginTransactionCommand,
+  CommitTransactionCommand,
+  DatabaseResumingException,
+  ExecuteStatementCommand,
+  RDSData,
+  RollbackTransactionCommand,
+  type ExecuteStatementCommandInput,
+} from '@aws-sdk/client-rds-data';
+import { mockClient } from 'aws-sdk-client-mock';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+
+import {
+  asJsonb,
+  asUuid,
+  createDatabase,
+  sqlStateOf,
+  type DatabaseConfig,
+} from '../../functions/shared/db/database';
+import { migrateToLatest } from '../../functions/shared/db/migrator';
+import type { Database } from '../../functions/shared/db/schema';
+import { mockDataApiOnPostgres, type DataApiOnPostgres } from '../support/data-api-on-postgres';
+import { createTestUser } from '../support/database';
+import { createScratchDatabase } from '../support/scratch-database';
+
+const CLUSTER_ARN = 'arn:aws:rds:eu-west-1:123456789012:cluster:parley';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf';
+const testDatabaseName = () => new URL(inject('databaseUrl')).pathname.slice(1);
+
+const dataApiConfig = (database: string): DatabaseConfig => ({
+  DB_DRIVER: 'data-api',
+  DB_CLUSTER_ARN: CLUSTER_ARN,
+  DB_SECRET_ARN: SECRET_ARN,
+  DB_NAME: database,
+  AWS_REGION: 'eu-west-1',
+});
+const noWait = { sleep: async () => undefined };
+
+let dataApi: DataApiOnPostgres;
+let db: Kysely<Database>;
+
+beforeAll(() => {
+  dataApi = mockDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
+  db = createDatabase(dataApiConfig(testDatabaseName()), { rdsData: dataApi.client, resumeRetry: noWait });
+});
+afterAll(async () => {
+  await db.destroy();
+  await dataApi.close();
+});
+
+const executedStatements = (): ExecuteStatementCommandInput[] =>
+  dataApi.mock
+    .commandCalls(ExecuteStatementCommand)
+    .map((call) => call.args[0].input as ExecuteStatementCommandInput);
+
+async function newConversation(ownerId: string, values: { title?: string; updated_at?: Date } = {}) {
+  return db
+    .insertInto('conversations')
+    .values({ owner_id: ownerId, title: values.title ?? 'Untitled', updated_at: values.updated_at })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+describe('the data-api driver on PostgreSQL', () => {
+  it('inserts and reads users with JS types intact, sending the cluster, secret and database', async () => {
+    // Act
+    const inserted = await createTestUser(db, {
+      role: 'admins',
+      mfa_enabled: true,
+      monthly_token_quota: 12_345,
+    });
+    const read = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', inserted.id)
+      .executeTakeFirstOrThrow();
+
+    // Assess
+    expect(read).toEqual(inserted);
+    expect(read).toMatchObject({
+      role: 'admins',
+      status: 'active',
+      kind: 'user',
+      mfa_enabled: true,
+      monthly_token_quota: 12_345,
+    });
+    expect(read.created_at).toBeInstanceOf(Date);
+    expect(Math.abs(read.created_at.getTime() - Date.now())).toBeLessThan(60_000); // UTC, not shifted by a zone
+    const call = executedStatements().find(
+      (input) => input.sql?.startsWith('select') && input.sql.includes('"users"'),
+    );
+    expect(call).toMatchObject({
+      resourceArn: CLUSTER_ARN,
+      secretArn: SECRET_ARN,
+      database: testDatabaseName(),
+      includeResultMetadata: true,
+      parameters: [{ name: '0', value: { stringValue: inserted.id } }],
+    });
+  });
+
+  it('round-trips timestamps written from Date values to the millisecond', async () => {
+    const user = await createTestUser(db);
+    const lockedUntil = new Date('2031-02-03T04:05:06.789Z');
+    await db
+      .insertInto('sign_in_attempts')
+      .values({
+        username: user.email,
+        failed_count: 5,
+        last_failed_at: new Date(),
+        locked_until: lockedUntil,
+      })
+      .execute();
+    const row = await db
+      .selectFrom('sign_in_attempts')
+      .selectAll()
+      .where('username', '=', user.email)
+      .executeTakeFirstOrThrow();
+    expect(row.locked_until).toEqual(lockedUntil);
+    expect(row.failed_count).toBe(5);
+    const params = executedStatements().find((i) =>
+      i.sql?.startsWith('insert into "sign_in_attempts"'),
+    )?.parameters;
+    expect(params).toContainEqual({
+      name: '3',
+      typeHint: 'TIMESTAMP',
+      value: { stringValue: '2031-02-03 04:05:06.789' },
+    });
+  });
+
+  it('pages through conversations with a keyset cursor', async () => {
+    // Prepare: five conversations, one minute apart, plus a deleted one that must not show.
+    const user = await createTestUser(db);
+    const base = Date.parse('2030-01-01T00:00:00.000Z');
+    for (let i = 0; i < 5; i++)
+      await newConversation(user.id, { title: `c${i}`, updated_at: new Date(base + i * 60_000) });
+    const deleted = await newConversation(user.id, {
+      title: 'gone',
+      updated_at: new Date(base + 10 * 60_000),
+    });
+    await db
+      .updateTable('conversations')
+      .set({ deleted_at: new Date() })
+      .where('id', '=', asUuid(deleted.id))
+      .execute();
+
+    // Act
+    const page = (cursor?: { updated_at: Date; id: string }) =>
+      db
+        .selectFrom('conversations')
+        .select(['id', 'title', 'updated_at'])
+        .where('owner_id', '=', user.id)
+        .where('deleted_at', 'is', null)
+        .$if(cursor !== undefined, (q) =>
+          q.where(sql<boolean>`(updated_at, id) < (${cursor?.updated_at}, ${asUuid(cursor?.id ?? '')})`),
+        )
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(2)
+        .execute();
+    const titles: string[] = [];
+    let cursor: { updated_at: Date; id: string } | undefined;
+    for (;;) {
+      const rows = await page(cursor);
+      titles.push(...rows.map((r) => r.title));
+      const last = rows.at(-1);
+      if (rows.length < 2 || !last) break;
+      cursor = last;
+    }
+
+    // Assess
+    expect(titles).toEqual(['c4', 'c3', 'c2', 'c1', 'c0']);
+  });
+
+  it('binds an uncast string as varchar, as the real Data API does: uuid columns need asUuid()', async () => {
+    const user = await createTestUser(db);
+    const conversation = await newConversation(user.id);
+    const error = await db
+      .selectFrom('conversations')
+      .select('id')
+      .where('id', '=', conversation.id)
+      .execute()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadRequestException);
+    expect((error as Error).message).toMatch(/operator does not exist: uuid = character varying/);
+    expect(sqlStateOf(error)).toBe('42883');
+
+    const found = await db
+      .selectFrom('conversations')
+      .select('id')
+      .where('id', '=', asUuid(conversation.id))
+      .execute();
+    expect(found).toEqual([{ id: conversation.id }]);
+  });
+
+  it('finds messages by full-text search on the generated tsvector', async () => {
+    const user = await createTestUser(db);
+    const conversation = await newConversation(user.id);
+    await db
+      .insertInto('messages')
+      .values([
+        {
+          conversation_id: asUuid(conversation.id),
+          owner_id: user.id,
+          role: 'user',
+          content: 'Draft the quarterly budget memo',
+        },
+        {
+          conversation_id: asUuid(conversation.id),
+          owner_id: user.id,
+          role: 'assistant',
+          content: 'Here is a poem',
+          status: 'streaming',
+          model: 'gpt-4o-mini',
+          prompt_tokens: 12,
+          completion_tokens: 3,
+        },
+      ])
+      .execute();
+
+    const hits = await db
+      .selectFrom('messages')
+      .select(['role', 'content', 'status', 'prompt_tokens'])
+      .where('owner_id', '=', user.id)
+      .where(sql<boolean>`content_tsv @@ plainto_tsquery('simple', ${'Budget quarterly'})`)
+      .execute();
+    expect(hits).toEqual([
+      { role: 'user', content: 'Draft the quarterly budget memo', status: 'complete', prompt_tokens: 0 },
+    ]);
+
+    const ordered = await db
+      .selectFrom('messages')
+      .select(['role', 'model', 'completion_tokens'])
+      .where('conversation_id', '=', asUuid(conversation.id))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    expect(ordered).toHaveLength(2);
+    expect(ordered).toContainEqual({ role: 'assistant', model: 'gpt-4o-mini', completion_tokens: 3 });
+  });
+
+  it('reports a reused idempotency key as a unique violation (SQLSTATE 23505)', async () => {
+    const user = await createTestUser(db);
+    const conversation = await newConversation(user.id);
+    const insert = () =>
+      db
+        .insertInto('messages')
+        .values({
+          conversation_id: asUuid(conversation.id),
+          owner_id: user.id,
+          role: 'user',
+          content: 'x',
+          idempotency_key: 'k-1',
+        })
+        .execute();
+    await insert();
+    expect(sqlStateOf(await insert().catch((e: unknown) => e))).toBe('23505');
+  });
+
+  it('stores audit details as jsonb and reads them back as objects', async () => {
+    const action = `test.${randomUUID()}`;
+    const details = { ip: '192.0.2.1', attempts: 3, nested: { ok: true } };
+    const event = await db
+      .insertInto('audit_events')
+      .values({ action, actor_id: 'someone', details: asJsonb(details) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    expect(event.details).toEqual(details);
+    expect(event.occurred_at).toBeInstanceOf(Date);
+
+    const byKey = await db
+      .selectFrom('audit_events')
+      .select(sql<string>`details->>'ip'`.as('ip'))
+      .where('action', '=', action)
+      .where(sql<boolean>`details @> ${asJsonb({ nested: { ok: true } })}`)
+      .executeTakeFirstOrThrow();
+    expect(byKey.ip).toBe('192.0.2.1');
+  });
+
+  it('returns date columns as Date and bigint columns as numbers (unlike pg: use ::text for a day)', async () => {
+    const user = await createTestUser(db);
+    await db
+      .insertInto('usage_daily')
+      .values({
+        user_id: user.id,
+        day: sql<string>`cast(${'2030-05-06'} as date)`,
+        model: 'gpt-4o-mini',
+        requests: 2,
+        cost_micros: 1500,
+      })
+      .execute();
+    const row = await db
+      .selectFrom('usage_daily')
+      .select(['day', 'cost_micros', 'requests', sql<string>`day::text`.as('day_text')])
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    expect(row.day_text).toBe('2030-05-06');
+    expect(row.day as unknown).toEqual(new Date('2030-05-06T00:00:00.000Z'));
+    expect(row.cost_micros as unknown).toBe(1500);
+    expect(row.requests).toBe(2);
+  });
+
+  it('commits a transaction on its own Data API transaction id', async () => {
+    const user = await createTestUser(db);
+    const before = dataApi.mock.commandCalls(CommitTransactionCommand).length;
+
+    await db.transaction().execute(async (trx) => {
+      const conversation = await trx
+        .insertInto('conversations')
+        .values({ owner_id: user.id, title: 'in trx' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('conversations')
+        .set({ message_count: 1 })
+        .where('id', '=', asUuid(conversation.id))
+        .execute();
+    });
+
+    const rows = await db
+      .selectFrom('conversations')
+      .select(['title', 'message_count'])
+      .where('owner_id', '=', user.id)
+      .execute();
+    expect(rows).toEqual([{ title: 'in trx', message_count: 1 }]);
+    expect(dataApi.mock.commandCalls(CommitTransactionCommand)).toHaveLength(before + 1);
+    const begin = await dataApi.mock.commandCalls(BeginTransactionCommand).at(-1)?.returnValue;
+    const transactionId = (begin as { transactionId?: string } | undefined)?.transactionId;
+    expect(transactionId).toBeDefined();
+    const inTransaction = executedStatements().filter((i) => i.transactionId === transactionId);
+    expect(inTransaction).toHaveLength(2);
+    expect(dataApi.mock.commandCalls(BeginTransactionCommand).at(-1)?.args[0].input).toMatchObject({
+      resourceArn: CLUSTER_ARN,
+      secretArn: SECRET_ARN,
+      database: testDatabaseName(),
+    });
+  });
+
+  it('rolls a transaction back when the work throws', async () => {
+    const user = await createTestUser(db);
+    const before = dataApi.mock.commandCalls(RollbackTransactionCommand).length;
+
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('conversations').values({ owner_id: user.id, title: 'never' }).execute();
+        throw new Error('model call failed');
+      }),
+    ).rejects.toThrow('model call failed');
+
+    expect(
+      await db.selectFrom('conversations').select('id').where('owner_id', '=', user.id).execute(),
+    ).toEqual([]);
+    expect(dataApi.mock.commandCalls(RollbackTransactionCommand)).toHaveLength(before + 1);
+  });
+
+  it('runs the migrator through the Data API on a fresh database', async () => {
+    const scratch = await createScratchDatabase('parley_dataapi');
+    const scratchDb = createDatabase(dataApiConfig(scratch.name), { rdsData: dataApi.client });
+    try {
+      const first = await migrateToLatest(scratchDb);
+      expect(first.results?.map((r) => `${r.migrationName}:${r.status}`)).toEqual([
+        '0001-users:Success',
+        '0002-sign-in-attempts:Success',
+        '0003-conversations:Success',
+        '0004-messages:Success',
+        '0005-usage-daily:Success',
+        '0006-audit-events:Success',
+        '0007-audit-events-append-only:Success',
+      ]);
+      expect((await migrateToLatest(scratchDb)).results).toEqual([]);
+      const user = await createTestUser(scratchDb);
+      expect(user.status).toBe('active');
+      expect(
+        executedStatements().some(
+          (i) => i.database === scratch.name && i.sql?.includes('create table "messages"'),
+        ),
+      ).toBe(true);
+    } finally {
+      await scratchDb.destroy();
+      await scratch.drop();
+    }
+  });
+});
+
+describe('resuming Aurora', () => {
+  const resuming = () =>
+    new DatabaseResumingException({ message: 'The database is resuming', $metadata: {} });
+
+  it('retries a statement that fails with DatabaseResumingException, then succeeds', async () => {
+    // Prepare: a client that fails once, then forwards to PostgreSQL.
+    const client = new RDSData({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    const mock = mockClient(client);
+    mock
+      .on(ExecuteStatementCommand)
+      .rejectsOnce(resuming())
+      .callsFake((input: ExecuteStatementCommandInput) =>
+        dataApi.client.send(new ExecuteStatementCommand(input)),
+      );
+    const resumingDb = createDatabase(dataApiConfig(testDatabaseName()), {
+      rdsData: client,
+      resumeRetry: noWait,
+    });
+    const user = await createTestUser(db);
+
+    // Act
+    const row = await resumingDb
+      .selectFrom('users')
+      .select('email')
+      .where('id', '=', user.id)
+      .executeTakeFirst();
+
+    // Assess
+    expect(row).toEqual({ email: user.email });
+    expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(2);
+    await resumingDb.destroy();
+  });
+
+  it('does not retry other errors', async () => {
+    const client = new RDSData({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    const mock = mockClient(client);
+    mock
+      .on(ExecuteStatementCommand)
+      .rejects(new BadRequestException({ message: 'ERROR: boom; SQLState: XX000', $metadata: {} }));
+    const failingDb = createDatabase(dataApiConfig(testDatabaseName()), {
+      rdsData: client,
+      resumeRetry: noWait,
+    });
+
+    await expect(failingDb.selectFrom('users').select('id').execute()).rejects.toThrow('boom');
+    expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
+    await failingDb.destroy();
+  });
+});

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setCache } from '../../functions/shared/cache/get-cache';
+import { memoryCache } from '../../functions/shared/cache/memory-cache';
+import { call, setUpApiEnvironment } from '../support/api';
+import { createTestUser, testDatabase } from '../support/database';
+
+const issuer = setUpApiEnvironment();
+const users = (await import('../../functions/users/handlers/index')).handler;
+const health = (await import('../../functions/health/handlers/index')).handler;
+const db = testDatabase();
+afterAll(() => db.destroy());
+
+describe('GET /api/me', () => {
+  it('returns the caller with role, MFA and this month’s usage', async () => {
+    const user = await createTestUser(db, { role: 'members', monthly_token_quota: 5000, mfa_enabled: true });
+    const thisMonth = new Date().toISOString().slice(0, 8) + '01';
+    await db
+      .insertInto('usage_daily')
+      .values([
+        {
+          user_id: user.id,
+          day: thisMonth,
+          model: 'gpt-4o-mini',
+          requests: 2,
+          prompt_tokens: 100,
+          completion_tokens: 50,
+          cost_micros: 10,
+        },
+        {
+          user_id: user.id,
+          day: '2000-01-01',
+          model: 'gpt-4o-mini',
+          requests: 1,
+          prompt_tokens: 999,
+          completion_tokens: 1,
+          cost_micros: 1,
+        },
+      ])
+      .execute();
+    const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
+
+    const response = await call(users, { method: 'GET', path: '/api/me', token });
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      id: user.id,
+      email: user.email,
+      displayName: user.display_name,
+      role: 'members',
+      mfaEnabled: true,
+      quota: { monthlyTokens: 5000, usedTokens: 150 },
+    });
+  });
+
+  it('answers a signed-in user in no group (with role null), and provisions a missing row', async () => {
+    const sub = randomUUID();
+    const token = issuer.accessToken({
+      sub,
+      username: `New.Person-${sub}@Example.test`,
+      'cognito:groups': [],
+    });
+    const response = await call(users, { method: 'GET', path: '/api/me', token });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ id: sub, role: null, email: `new.person-${sub}@example.test` });
+    const row = await db.selectFrom('users').selectAll().where('id', '=', sub).executeTakeFirst();
+    expect(row?.display_name).toBe(`New.Person-${sub}`);
+  });
+
+  it('answers a service account with the role its row holds', async () => {
+    // A client-credentials token has no user name, and its subject is its own client id.
+    await createTestUser(db, {
+      id: issuer.clientId,
+      kind: 'service',
+      role: 'members',
+      email: 'machine@clients.test',
+    });
+    const token = issuer.accessToken({
+      sub: issuer.clientId,
+      username: undefined,
+      scope: 'parley/chat.read',
+    });
+    const response = await call(users, { method: 'GET', path: '/api/me', token });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      id: issuer.clientId,
+      role: 'members',
+      email: 'machine@clients.test',
+    });
+  });
+
+  it('refuses a missing, forged or expired token with 401 problem+json and security headers', async () => {
+    const expired = issuer.accessToken({ exp: Math.floor(Date.now() / 1000) - 1 });
+    for (const token of [undefined, expired, `${issuer.accessToken()}x`]) {
+      const response = await call(users, { method: 'GET', path: '/api/me', token });
+      expect(response.status).toBe(401);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(response.headers['strict-transport-security']).toBeTruthy();
+      expect(JSON.stringify(response.body)).not.toMatch(/stack|at .*\.ts/);
+    }
+  });
+});
+
+describe('GET /api/health and /api/health/ready', () => {
+  it('answers liveness without a token', async () => {
+    const response = await call(health, { method: 'GET', path: '/api/health' });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+  });
+
+  it('reports the database, cache and model, with the offline model labelled', async () => {
+    setCache(memoryCache());
+    const response = await call(health, { method: 'GET', path: '/api/health/ready' });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      status: 'ok',
+      checks: {
+        database: { status: 'ok' },
+        cache: { status: 'ok', kind: 'in-process' },
+        llm: { status: 'offline', provider: 'offline' },
+      },
+    });
+  });
+
+  it('is degraded, not down, when the cache is unreachable', async () => {
+    const broken = {
+      ...memoryCache(),
+      kind: 'valkey' as const,
+      ping: () => Promise.reject(new Error('ECONNREFUSED 10.0.0.1')),
+    };
+    setCache(broken);
+    const response = await call(health, { method: 'GET', path: '/api/health/ready' });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'degraded', checks: { cache: { status: 'down' } } });
+    expect(response.raw.body).not.toContain('ECONNREFUSED');
+    setCache(memoryCache());
+  });
+
+  it('serves an OpenAPI 3.1 document listing every route', async () => {
+    const response = await call(health, { method: 'GET', path: '/api/openapi.json' });
+    expect(response.status).toBe(200);
+    const document = response.body as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths['/api/conversations/{id}'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'patch',
+    ]);
+  });
+});

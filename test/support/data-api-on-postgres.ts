@@ -1,0 +1,316 @@
+/**
+ * The RDS Data API, played by a real PostgreSQL server: an `aws-sdk-client-mock` stub of an
+ * RDSData client whose ExecuteStatement / BeginTransaction / CommitTransaction /
+ * RollbackTransaction handlers run the SQL with node-postgres. Lets tests prove the `data-api`
+ * driver path (kysely-data-api's parameter and result encoding) without AWS.
+ *
+ * Behaviour copied from the real service, because it is what bites in production:
+ * - `:name` placeholders; a parameter is typed by its field (stringValue → varchar, longValue →
+ *   int8, doubleValue → float8, booleanValue → bool, blobValue → bytea) or by typeHint (UUID,
+ *   TIMESTAMP, DATE, TIME, JSON, DECIMAL). So an uncast string compared with a uuid column fails
+ *   here exactly as on Aurora.
+ * - One statement per call; session time zone UTC; timestamptz values come back as UTC strings
+ *   without offset; int8 comes back as longValue (a JS number), numeric as a string.
+ * - Errors are BadRequestException with "ERROR: …; SQLState: XXXXX" in the message.
+ * - Statements with a transactionId run on that transaction's own connection.
+ */
+import { randomUUID } from 'node:crypto';
+
+import {
+  BadRequestException,
+  BeginTransactionCommand,
+  CommitTransactionCommand,
+  ExecuteStatementCommand,
+  RDSData,
+  RollbackTransactionCommand,
+  type ColumnMetadata,
+  type ExecuteStatementCommandInput,
+  type ExecuteStatementCommandOutput,
+  type Field,
+  type SqlParameter,
+} from '@aws-sdk/client-rds-data';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import pg from 'pg';
+
+export interface DataApiOnPostgres {
+  /** A client whose calls run on PostgreSQL; pass it to `createDatabase(…, { rdsData })`. */
+  readonly client: RDSData;
+  /** The stub, to inspect calls (`mock.commandCalls(ExecuteStatementCommand)`) or add failures. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- aws-sdk-client-mock's own typing of a client stub
+  readonly mock: AwsStub<any, any, any>;
+  /** Ends every connection (rolling back open transactions). */
+  readonly close: () => Promise<void>;
+}
+
+export interface DataApiOnPostgresOptions {
+  /** Any postgres:// URL on the server; the request's `database` picks the database. */
+  readonly serverUrl: string;
+}
+
+const TYPE_HINT_CASTS: Record<string, string> = {
+  UUID: 'uuid',
+  TIMESTAMP: 'timestamp',
+  DATE: 'date',
+  TIME: 'time',
+  JSON: 'json',
+  DECIMAL: 'numeric',
+};
+
+// Values come back from pg as PostgreSQL's text output; we encode them as the Data API would.
+const rawText: pg.CustomTypesConfig = {
+  getTypeParser: (() => (value: string) => value) as unknown as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export function mockDataApiOnPostgres(options: DataApiOnPostgresOptions): DataApiOnPostgres {
+  const client = new RDSData({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const mock = mockClient(client);
+  const pools = new Map<string, pg.Pool>();
+  const transactions = new Map<string, pg.Client>();
+  const typeNames = new Map<number, string>();
+
+  const connectionConfig = (database: string | undefined): pg.ClientConfig => {
+    const url = new URL(options.serverUrl);
+    if (database) url.pathname = `/${database}`;
+    // The Data API's sessions run in UTC.
+    return { connectionString: url.toString(), types: rawText, options: '-c TimeZone=UTC' };
+  };
+  const poolFor = (database: string | undefined): pg.Pool => {
+    const key = database ?? '';
+    let pool = pools.get(key);
+    if (!pool) {
+      pool = new pg.Pool({ ...connectionConfig(database), max: 4 });
+      // An idle connection is cut when a test drops its scratch database; the next query reconnects.
+      pool.on('error', () => undefined);
+      pools.set(key, pool);
+    }
+    return pool;
+  };
+
+  mock.on(BeginTransactionCommand).callsFake(async (input: { database?: string }) => {
+    const connection = new pg.Client(connectionConfig(input.database));
+    await connection.connect();
+    await connection.query('begin');
+    const transactionId = randomUUID();
+    transactions.set(transactionId, connection);
+    return { transactionId };
+  });
+
+  const finish =
+    (statement: 'commit' | 'rollback', status: string) => async (input: { transactionId?: string }) => {
+      const connection = input.transactionId ? transactions.get(input.transactionId) : undefined;
+      if (!connection) throw badRequest(`Transaction ${input.transactionId ?? ''} is not found`);
+      transactions.delete(input.transactionId as string);
+      try {
+        await connection.query(statement);
+      } finally {
+        await connection.end();
+      }
+      return { transactionStatus: status };
+    };
+  mock.on(CommitTransactionCommand).callsFake(finish('commit', 'Transaction Committed'));
+  mock.on(RollbackTransactionCommand).callsFake(finish('rollback', 'Rollback Complete'));
+
+  mock.on(ExecuteStatementCommand).callsFake(async (input: ExecuteStatementCommandInput) => {
+    if (!input.resourceArn || !input.secretArn || !input.sql)
+      throw badRequest('resourceArn, secretArn and sql are required');
+    const { text, values } = toPgQuery(input.sql, input.parameters ?? []);
+    let connection: pg.Client | pg.Pool;
+    if (input.transactionId) {
+      const transaction = transactions.get(input.transactionId);
+      if (!transaction) throw badRequest(`Transaction ${input.transactionId} is not found`);
+      connection = transaction;
+    } else {
+      connection = poolFor(input.database);
+    }
+    let result: pg.QueryResult<unknown[]>;
+    try {
+      // Array rows keep duplicate column names apart, as the Data API's records do. The extended
+      // protocol refuses several statements in one call, as the Data API does.
+      result = await connection.query({
+        text,
+        values,
+        rowMode: 'array',
+        queryMode: 'extended',
+      } as pg.QueryConfig);
+    } catch (error) {
+      throw fromPgError(error);
+    }
+    return toDataApiResult(
+      result,
+      input.includeResultMetadata ?? false,
+      await typeNamesFor(result, connection),
+    );
+  });
+
+  async function typeNamesFor(
+    result: pg.QueryResult,
+    connection: pg.Client | pg.Pool,
+  ): Promise<Map<number, string>> {
+    const missing = result.fields.map((f) => f.dataTypeID).filter((oid) => !typeNames.has(oid));
+    if (missing.length) {
+      const { rows } = await connection.query<{ oid: string; typname: string }>(
+        'select oid::text as oid, typname from pg_type where oid = any($1::oid[])',
+        [missing],
+      );
+      for (const row of rows) typeNames.set(Number(row.oid), row.typname);
+    }
+    return typeNames;
+  }
+
+  return {
+    client,
+    mock,
+    close: async () => {
+      for (const connection of transactions.values()) await connection.end().catch(() => undefined);
+      transactions.clear();
+      for (const pool of pools.values()) await pool.end();
+      pools.clear();
+      mock.restore();
+    },
+  };
+}
+
+/**
+ * Rewrites `:name` placeholders to `$n` (skipping quoted strings, quoted identifiers,
+ * dollar-quoted bodies, comments and `::` casts) and types each value as the Data API does.
+ */
+export function toPgQuery(
+  sqlText: string,
+  parameters: readonly SqlParameter[],
+): { text: string; values: unknown[] } {
+  const byName = new Map(parameters.map((p) => [p.name ?? '', p]));
+  const indexes = new Map<string, number>();
+  const values: unknown[] = [];
+  let text = '';
+  let i = 0;
+  while (i < sqlText.length) {
+    const rest = sqlText.slice(i);
+    const skipped =
+      /^'(?:[^']|'')*'/.exec(rest) ??
+      /^"(?:[^"]|"")*"/.exec(rest) ??
+      /^--[^\n]*/.exec(rest) ??
+      /^\/\*[\s\S]*?\*\//.exec(rest) ??
+      /^(\$[A-Za-z_]?[A-Za-z0-9_]*\$)[\s\S]*?\1/.exec(rest) ??
+      /^::/.exec(rest);
+    if (skipped) {
+      text += skipped[0];
+      i += skipped[0].length;
+      continue;
+    }
+    const placeholder = /^:([A-Za-z0-9_]+)/.exec(rest);
+    if (placeholder) {
+      const name = placeholder[1] as string;
+      const parameter = byName.get(name);
+      if (!parameter) throw badRequest(`No value specified for parameter: ${name}`);
+      let index = indexes.get(name);
+      if (index === undefined) {
+        values.push(toPgValue(parameter));
+        index = values.length;
+        indexes.set(name, index);
+      }
+      text += `$${index}${castFor(parameter)}`;
+      i += placeholder[0].length;
+      continue;
+    }
+    text += sqlText[i];
+    i += 1;
+  }
+  return { text, values };
+}
+
+function castFor(parameter: SqlParameter): string {
+  const value = parameter.value;
+  if (!value || value.isNull) return '';
+  if (value.stringValue !== undefined) {
+    const hinted = parameter.typeHint ? TYPE_HINT_CASTS[parameter.typeHint] : undefined;
+    return `::${hinted ?? 'varchar'}`;
+  }
+  if (value.longValue !== undefined) return '::int8';
+  if (value.doubleValue !== undefined) return '::float8';
+  if (value.booleanValue !== undefined) return '::bool';
+  if (value.blobValue !== undefined) return '::bytea';
+  return '';
+}
+
+function toPgValue(parameter: SqlParameter): unknown {
+  const value = parameter.value;
+  if (!value || value.isNull) return null;
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.longValue !== undefined) return String(value.longValue);
+  if (value.doubleValue !== undefined) return String(value.doubleValue);
+  if (value.booleanValue !== undefined) return value.booleanValue;
+  if (value.blobValue !== undefined) return Buffer.from(value.blobValue);
+  throw badRequest(`Unsupported parameter type for ${parameter.name ?? '?'} (arrays cannot be parameters)`);
+}
+
+function toDataApiResult(
+  result: pg.QueryResult<unknown[]>,
+  includeResultMetadata: boolean,
+  typeNames: Map<number, string>,
+): ExecuteStatementCommandOutput {
+  const $metadata = { httpStatusCode: 200 };
+  if (!result.fields.length) {
+    return { $metadata, numberOfRecordsUpdated: result.rowCount ?? 0, generatedFields: [] };
+  }
+  const columnTypes = result.fields.map((f) => typeNames.get(f.dataTypeID) ?? 'unknown');
+  const records = result.rows.map((row) => row.map((value, c) => toField(value, columnTypes[c] as string)));
+  const output: ExecuteStatementCommandOutput = {
+    $metadata,
+    numberOfRecordsUpdated: 0,
+    records,
+  };
+  if (includeResultMetadata) {
+    output.columnMetadata = result.fields.map((f, c): ColumnMetadata => ({
+      name: f.name,
+      label: f.name,
+      typeName: columnTypes[c],
+      type: f.dataTypeID,
+    }));
+  }
+  return output;
+}
+
+function toField(value: unknown, typeName: string): Field {
+  if (value === null || value === undefined) return { isNull: true };
+  const textValue = String(value);
+  switch (typeName) {
+    case 'bool':
+      return { booleanValue: textValue === 't' };
+    case 'int2':
+    case 'int4':
+    case 'int8':
+    case 'oid':
+      return { longValue: Number(textValue) };
+    case 'float4':
+    case 'float8':
+      return { doubleValue: Number(textValue) };
+    case 'bytea':
+      return { blobValue: Buffer.from(textValue.replace(/^\\x/, ''), 'hex') };
+    case 'timestamptz':
+      // The session is in UTC: drop the "+00" the text output carries.
+      return { stringValue: textValue.replace(/\+00(:00)?$/, '') };
+    default:
+      if (typeName.startsWith('_')) return { arrayValue: { stringValues: parseTextArray(textValue) } };
+      return { stringValue: textValue };
+  }
+}
+
+function parseTextArray(text: string): string[] {
+  const parseArray = pg.types.getTypeParser as unknown as (oid: number) => (value: string) => unknown;
+  const parsed = parseArray(1009)(text); // text[]
+  return (parsed as (string | null)[]).map((v) => v ?? '');
+}
+
+function badRequest(message: string): BadRequestException {
+  return new BadRequestException({ message, $metadata: { httpStatusCode: 400 } });
+}
+
+function fromPgError(error: unknown): BadRequestException {
+  const e = error as pg.DatabaseError;
+  const hint = e.hint ? `\n  Hint: ${e.hint}` : '';
+  const position = e.position ? `\n  Position: ${e.position}` : '';
+  return badRequest(`ERROR: ${e.message}${hint}${position}; SQLState: ${e.code ?? 'XX000'}`);
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Kysely } from 'kysely';
+import { inject } from 'vitest';
+
+import { createDatabase } from '../../functions/shared/db/database';
+import type { Database, NewUser, UserRow } from '../../functions/shared/db/schema';
+
+/** The migrated test database of this run (see global-setup.ts). Destroy it in `afterAll`. */
+export function testDatabase(): Kysely<Database> {
+  return createDatabase({ DB_DRIVER: 'pg', DATABASE_URL: inject('databaseUrl'), DB_POOL_MAX: 4 });
+}
+
+/** Inserts a user with a random id and e-mail (test files run in parallel on one database). */
+export async function createTestUser(
+  db: Kysely<Database>,
+  overrides: Partial<NewUser> = {},
+): Promise<UserRow> {
+  const id = overrides.id ?? randomUUID();
+  return db
+    .insertInto('users')
+    .values({
+      id,
+      email: `user-${id}@example.test`,
+      display_name: `Test user ${id.slice(0, 8)}`,
+      role: 'members',
+      ...overrides,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

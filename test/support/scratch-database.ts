@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+
+import pg from 'pg';
+import { inject } from 'vitest';
+
+/**
+ * An empty database on the test server, for tests that must own a whole schema (migrating down,
+ * say). Returns its URL and a `drop` to call in `afterAll`.
+ */
+export async function createScratchDatabase(
+  prefix = 'parley_scratch',
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const serverUrl = inject('databaseUrl');
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin(serverUrl, (c) => c.query(`create database ${c.escapeIdentifier(name)}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: () =>
+      admin(serverUrl, (c) =>
+        c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`),
+      ).then(() => undefined),
+  };
+}
+
+async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

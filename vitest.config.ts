@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * `npm test`: unit tests (beside the code) and integration tests (`*.int.test.ts`) against real
+ * PostgreSQL (DATABASE_URL, or an embedded server started by the global setup) and Redis when
+ * REDIS_URL is set. Browser tests live in vitest.e2e.config.ts (`npm run test:e2e`).
+ */
+export default defineConfig({
+  test: {
+    include: ['functions/**/*.test.ts', 'lib/**/*.test.ts', 'bin/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['test/e2e/**', 'node_modules/**'],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Quiet handlers: logs and EMF metrics are asserted where they matter, not printed.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_DEV: 'false' },
+    coverage: {
+      provider: 'v8',
+      include: ['functions/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts'],
+      exclude: ['**/*.test.ts', '**/*.d.ts'],
+      reporter: ['text-summary', 'json-summary'],
+    },
+  },
+});

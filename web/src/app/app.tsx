@@ -1,0 +1,46 @@
+import { SignInFlow } from '@/features/auth/components/sign-in-flow';
+import { SignOutButton } from '@/features/auth/components/sign-out-button';
+import { useAuth } from '@/features/auth/hooks/use-auth';
+import { HomePage } from '@/app/home-page';
+import type { ApiClient } from '@/lib/api-client';
+import { ApiClientProvider } from '@/lib/api-client-context';
+
+export function App({ api }: { api: ApiClient }) {
+  const auth = useAuth();
+  const { state } = auth;
+
+  if (state.status === 'checking') {
+    return (
+      <main className="centered" aria-busy="true">
+        <p className="muted">Loading…</p>
+      </main>
+    );
+  }
+
+  if (state.status === 'signed-out') {
+    return (
+      <main className="centered">
+        <div className="card auth-card">
+          <p className="brand brand--large" aria-hidden="true">
+            Parley
+          </p>
+          <SignInFlow onSignedIn={auth.refresh} />
+        </div>
+      </main>
+    );
+  }
+
+  return (
+    <ApiClientProvider client={api}>
+      <header className="topbar">
+        <span className="brand">Parley</span>
+        <span className="topbar__user" data-testid="signed-in-as">
+          {state.user.loginId}
+        </span>
+        <SignOutButton onSignOut={auth.signOut} />
+      </header>
+      {/* Keyed by user, so nothing from one person's session survives into the next one's. */}
+      <HomePage key={state.user.userId} />
+    </ApiClientProvider>
+  );
+}

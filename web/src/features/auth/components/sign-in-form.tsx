@@ -1,0 +1,59 @@
+import { useId, useState } from 'react';
+import type { FormEvent } from 'react';
+
+import { FormError } from '@/features/auth/components/form-error';
+
+export function SignInForm({
+  initialEmail,
+  pending,
+  error,
+  onSubmit,
+}: {
+  initialEmail: string;
+  pending: boolean;
+  error: string | null;
+  onSubmit(email: string, password: string): void;
+}) {
+  const id = useId();
+  const [email, setEmail] = useState(initialEmail);
+  const [password, setPassword] = useState('');
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!pending) onSubmit(email, password);
+  }
+
+  return (
+    <form className="auth-form" onSubmit={submit} aria-busy={pending} aria-labelledby={`${id}-heading`}>
+      <h1 id={`${id}-heading`}>Sign in</h1>
+      <div className="field">
+        <label htmlFor={`${id}-email`}>Email</label>
+        <input
+          id={`${id}-email`}
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-password`}>Password</label>
+        <input
+          id={`${id}-password`}
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
+      </div>
+      <FormError message={error} />
+      <button type="submit" disabled={pending}>
+        {pending ? 'Signing in…' : 'Sign in'}
+      </button>
+    </form>
+  );
+}

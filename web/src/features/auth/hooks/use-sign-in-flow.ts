@@ -1,0 +1,144 @@
+import { useCallback, useState } from 'react';
+import { confirmSignIn, signIn, signOut } from 'aws-amplify/auth';
+import type { SignInOutput } from 'aws-amplify/auth';
+
+import { authErrorMessage } from '@/features/auth/utils/auth-error-message';
+import type { AuthErrorContext } from '@/features/auth/utils/auth-error-message';
+
+/** The issuer an authenticator app shows beside the account. */
+export const TOTP_ISSUER = 'Parley';
+
+export type SignInStep =
+  | { readonly kind: 'credentials' }
+  | { readonly kind: 'totp-code' }
+  | { readonly kind: 'totp-setup'; readonly secret: string; readonly setupUri: string }
+  | { readonly kind: 'new-password' };
+
+export interface SignInFlow {
+  readonly step: SignInStep;
+  readonly email: string;
+  readonly pending: boolean;
+  readonly error: string | null;
+  submitCredentials(email: string, password: string): Promise<void>;
+  /** The answer to the current challenge: a TOTP code, or the new password. */
+  submitChallenge(response: string): Promise<void>;
+  restart(): void;
+}
+
+class UnsupportedStepError extends Error {
+  override readonly name = 'UnsupportedStepError';
+}
+
+const UNSUPPORTED_STEP_MESSAGES: Partial<Record<SignInOutput['nextStep']['signInStep'], string>> = {
+  RESET_PASSWORD: 'Your password has to be reset. Ask an admin.',
+  CONFIRM_SIGN_UP: 'Your account is not confirmed yet. Ask an admin.',
+};
+
+/**
+ * The Cognito sign-in conversation: password, then whichever challenge Cognito asks for (a TOTP
+ * code, TOTP enrolment for an account that must have MFA, or a new password for an invited user).
+ */
+export function useSignInFlow(onSignedIn: () => void): SignInFlow {
+  const [step, setStep] = useState<SignInStep>({ kind: 'credentials' });
+  const [email, setEmail] = useState('');
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const follow = useCallback(
+    async (output: SignInOutput, username: string): Promise<void> => {
+      const next = output.nextStep;
+      switch (next.signInStep) {
+        case 'DONE':
+          onSignedIn();
+          return;
+        case 'CONFIRM_SIGN_IN_WITH_TOTP_CODE':
+          setStep({ kind: 'totp-code' });
+          return;
+        case 'CONTINUE_SIGN_IN_WITH_TOTP_SETUP':
+          setStep({
+            kind: 'totp-setup',
+            secret: next.totpSetupDetails.sharedSecret,
+            setupUri: next.totpSetupDetails.getSetupUri(TOTP_ISSUER, username).toString(),
+          });
+          return;
+        case 'CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED':
+          setStep({ kind: 'new-password' });
+          return;
+        case 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION':
+        case 'CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION':
+          // Parley only offers TOTP, so there is nothing for the person to choose.
+          if (next.allowedMFATypes?.includes('TOTP')) {
+            return follow(await confirmSignIn({ challengeResponse: 'TOTP' }), username);
+          }
+          break;
+        default:
+          break;
+      }
+      throw new UnsupportedStepError(
+        UNSUPPORTED_STEP_MESSAGES[next.signInStep] ??
+          `This kind of sign-in (${next.signInStep}) is not supported. Ask an admin.`,
+      );
+    },
+    [onSignedIn],
+  );
+
+  const run = useCallback(async (context: AuthErrorContext, action: () => Promise<void>) => {
+    setPending(true);
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      if (caught instanceof UnsupportedStepError) {
+        setStep({ kind: 'credentials' });
+        setError(caught.message);
+      } else {
+        setError(authErrorMessage(caught, context));
+        // An expired challenge session cannot be answered again: start from the password.
+        if (
+          caught instanceof Error &&
+          caught.name === 'NotAuthorizedException' &&
+          context !== 'credentials'
+        ) {
+          setStep({ kind: 'credentials' });
+        }
+      }
+    } finally {
+      setPending(false);
+    }
+  }, []);
+
+  const submitCredentials = useCallback(
+    (rawEmail: string, password: string) =>
+      run('credentials', async () => {
+        const username = rawEmail.trim();
+        setEmail(username);
+        const attempt = () => signIn({ username, password, options: { authFlowType: 'USER_PASSWORD_AUTH' } });
+        let output: SignInOutput;
+        try {
+          output = await attempt();
+        } catch (caught) {
+          // A stale session left in storage (e.g. a token revoked elsewhere) blocks a new sign-in.
+          if (!(caught instanceof Error && caught.name === 'UserAlreadyAuthenticatedException')) throw caught;
+          await signOut();
+          output = await attempt();
+        }
+        await follow(output, username);
+      }),
+    [follow, run],
+  );
+
+  const submitChallenge = useCallback(
+    (response: string) =>
+      run(step.kind === 'new-password' ? 'new-password' : 'code', async () => {
+        await follow(await confirmSignIn({ challengeResponse: response }), email);
+      }),
+    [email, follow, run, step.kind],
+  );
+
+  const restart = useCallback(() => {
+    setStep({ kind: 'credentials' });
+    setError(null);
+  }, []);
+
+  return { step, email, pending, error, submitCredentials, submitChallenge, restart };
+}

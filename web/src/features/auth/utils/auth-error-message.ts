@@ -1,0 +1,52 @@
+/** Which form the error came from: the same Cognito error means different things in each. */
+export type AuthErrorContext = 'credentials' | 'code' | 'new-password';
+
+const TRY_LATER = 'Too many attempts. Wait a few minutes and try again.';
+
+/**
+ * A sentence for a person from an Amplify/Cognito error. A wrong password and an unknown user get
+ * the same answer, so the form does not tell anyone which email addresses have accounts.
+ */
+export function authErrorMessage(error: unknown, context: AuthErrorContext): string {
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : '';
+
+  switch (name) {
+    case 'EmptySignInUsername':
+    case 'EmptySignInPassword':
+      return 'Enter your email and password.';
+    case 'UserNotFoundException':
+      return 'Incorrect email or password.';
+    case 'NotAuthorizedException':
+      if (/disabled/i.test(message)) return 'This account is disabled. Ask an admin to enable it.';
+      if (/attempts exceeded|locked/i.test(message)) return TRY_LATER;
+      if (/session/i.test(message)) return 'Your sign-in took too long. Please start again.';
+      return context === 'credentials'
+        ? 'Incorrect email or password.'
+        : 'Sign-in was refused. Please start again.';
+    case 'InvalidPasswordException':
+      // cognito-local answers a wrong password with this; real Cognito uses it for the policy.
+      if (context === 'credentials') return 'Incorrect email or password.';
+      return `That password is not allowed: ${message.replace(/^Password does not conform to policy: /i, '')}`;
+    case 'CodeMismatchException':
+    case 'EnableSoftwareTokenMFAException':
+      return 'That code is not right. Enter the current 6-digit code from your authenticator app.';
+    case 'ExpiredCodeException':
+      return 'That code has expired or was already used. Wait for the next one and try again.';
+    case 'LimitExceededException':
+    case 'TooManyRequestsException':
+    case 'TooManyFailedAttemptsException':
+      return TRY_LATER;
+    case 'UserNotConfirmedException':
+      return 'Your account is not confirmed yet. Ask an admin.';
+    case 'PasswordResetRequiredException':
+      return 'Your password has to be reset. Ask an admin.';
+    case 'UserLambdaValidationException':
+      // Our pre-authentication trigger refuses locked and disabled accounts; its message is ours.
+      return message.replace(/^\w+ failed with error /, '') || 'Sign-in was refused.';
+    case 'NetworkError':
+      return 'The sign-in service could not be reached. Check your connection and try again.';
+    default:
+      return message ? `Sign-in failed: ${message}` : 'Sign-in failed. Please try again.';
+  }
+}

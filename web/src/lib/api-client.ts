@@ -1,0 +1,177 @@
+import { fetchAuthSession } from 'aws-amplify/auth';
+import { z } from 'zod/mini';
+
+/** RFC 9457 problem details, as every API error is answered. */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.optional(z.string()),
+  requestId: z.optional(z.string()),
+  errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+});
+
+export type Problem = z.infer<typeof problemSchema>;
+
+/**
+ * Every failed API call, whatever went wrong: a problem+json answer, another error answer, a
+ * network failure (`status` 0) or an answer that does not match the contract.
+ */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly problem: Problem;
+  /** Seconds, from `Retry-After` on 429 and 503. */
+  readonly retryAfter: number | undefined;
+
+  constructor(problem: Problem, retryAfter?: number) {
+    super(problem.detail ?? problem.title);
+    this.status = problem.status;
+    this.problem = problem;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export type AccessTokenProvider = () => Promise<string | undefined>;
+
+/**
+ * The Cognito access token, refreshed by Amplify when it is about to expire. Never the ID token:
+ * the API refuses it, because an ID token says who someone is, not what a client may call.
+ */
+export const amplifyAccessToken: AccessTokenProvider = async () => {
+  const session = await fetchAuthSession();
+  return session.tokens?.accessToken.toString();
+};
+
+export interface ApiClientOptions {
+  /** The API's base, a path on this origin (`/api`) or an absolute URL. */
+  readonly baseUrl: string;
+  /** @default amplifyAccessToken */
+  readonly getAccessToken?: AccessTokenProvider;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Resolves a relative baseUrl. @default window.location.origin */
+  readonly origin?: string;
+  /** Called when the API answers 401: the session was revoked or has expired for good. */
+  readonly onUnauthorized?: () => void;
+}
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface RequestOptions {
+  readonly method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly query?: Readonly<Record<string, QueryValue>>;
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
+}
+
+export interface ApiClient {
+  request<T>(path: string, schema: z.ZodMiniType<T>, options?: RequestOptions): Promise<T>;
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const getAccessToken = options.getAccessToken ?? amplifyAccessToken;
+  const base = new URL(options.baseUrl, options.origin ?? window.location.origin).href.replace(/\/+$/, '');
+
+  return {
+    async request<T>(path: string, schema: z.ZodMiniType<T>, request: RequestOptions = {}): Promise<T> {
+      const url = new URL(base + path);
+      for (const [key, value] of Object.entries(request.query ?? {})) {
+        if (value !== undefined) url.searchParams.set(key, String(value));
+      }
+
+      const token = await getAccessToken().catch(() => undefined);
+      if (!token) {
+        throw new ApiError({
+          type: 'about:blank',
+          title: 'Not signed in',
+          status: 401,
+          detail: 'Please sign in again.',
+        });
+      }
+
+      const headers = new Headers({
+        Accept: 'application/json, application/problem+json',
+        Authorization: `Bearer ${token}`,
+      });
+      let body: string | undefined;
+      if (request.body !== undefined) {
+        headers.set('Content-Type', 'application/json');
+        body = JSON.stringify(request.body);
+      }
+
+      let response: Response;
+      try {
+        response = await fetchFn(url, {
+          method: request.method ?? 'GET',
+          headers,
+          body,
+          signal: request.signal,
+        });
+      } catch (error) {
+        if (request.signal?.aborted) throw error;
+        throw new ApiError({
+          type: 'about:blank',
+          title: 'Network error',
+          status: 0,
+          detail: 'The server could not be reached. Check your connection and try again.',
+        });
+      }
+
+      if (!response.ok) {
+        if (response.status === 401) options.onUnauthorized?.();
+        throw await toApiError(response);
+      }
+
+      const payload: unknown =
+        response.status === 204 ? undefined : await response.json().catch(() => undefined);
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        throw new ApiError({
+          type: 'about:blank',
+          title: 'Unexpected response',
+          status: response.status,
+          detail: 'The server answered in an unexpected format.',
+          requestId: response.headers.get('X-Request-Id') ?? undefined,
+        });
+      }
+      return parsed.data;
+    },
+  };
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  const retryAfterHeader = response.headers.get('Retry-After');
+  const retryAfter =
+    retryAfterHeader !== null && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : undefined;
+  const payload: unknown = await response.json().catch(() => undefined);
+  const parsed = problemSchema.safeParse(payload);
+  if (parsed.success) return new ApiError(parsed.data, retryAfter);
+  return new ApiError(
+    {
+      type: 'about:blank',
+      title: response.statusText || 'Request failed',
+      status: response.status,
+      requestId: response.headers.get('X-Request-Id') ?? undefined,
+    },
+    retryAfter,
+  );
+}
+
+/** A sentence for a person, from any error an API call can throw. */
+export function apiErrorMessage(error: unknown): string {
+  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
+  const { problem } = error;
+  if (problem.errors?.length) return problem.errors.map((e) => e.message).join(' ');
+  if (error.status === 401) return 'Your session has ended. Please sign in again.';
+  const text = (problem.detail ?? problem.title).replace(/\.$/, '');
+  if (error.status === 429 || error.status === 503) {
+    return error.retryAfter
+      ? `${text}. Try again in ${error.retryAfter} seconds.`
+      : `${text}. Try again shortly.`;
+  }
+  // The request id lets an operator find this request in the logs.
+  if (error.status >= 500 && problem.requestId) return `${text}. (Reference: ${problem.requestId})`;
+  return `${text}.`;
+}

@@ -1,0 +1,37 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { signOut } from 'aws-amplify/auth';
+
+import '@/styles/index.css';
+import { App } from '@/app/app';
+import { StartupError } from '@/app/startup-error';
+import { loadConfig } from '@/config/env';
+import { createApiClient } from '@/lib/api-client';
+import { configureAmplify } from '@/lib/amplify';
+
+async function start(): Promise<void> {
+  const container = document.getElementById('root');
+  if (!container) throw new Error('index.html has no #root element');
+  const root = createRoot(container);
+
+  try {
+    const config = await loadConfig();
+    configureAmplify(config);
+    const api = createApiClient({
+      baseUrl: config.apiUrl,
+      // The API refused a token Amplify still holds (revoked, or the user was signed out
+      // everywhere): drop the session, and the 'signedOut' event takes the app to the sign-in form.
+      onUnauthorized: () => void signOut(),
+    });
+    root.render(
+      <StrictMode>
+        <App api={api} />
+      </StrictMode>,
+    );
+  } catch (error) {
+    console.error(error);
+    root.render(<StartupError error={error} />);
+  }
+}
+
+void start();

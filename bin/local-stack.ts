@@ -1,3 +1,4 @@
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -40,6 +41,8 @@ export interface LocalStack {
   readonly userPoolId: string;
   readonly clientId: string;
   readonly databaseUrl: string;
+  /** An SDK client for the local user pool (through the proxy). */
+  readonly cognitoAdmin: CognitoIdentityProviderClient;
   createUser(input: {
     email: string;
     password: string;
@@ -50,7 +53,8 @@ export interface LocalStack {
 
 /** API Gateway refuses payloads over 10 MB before Lambda sees them. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
-const REGION = 'local-1';
+/** The emulator's region, used until the emulator reports its own. */
+const REGION = 'local';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -178,7 +182,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await build({ configFile: resolve('web/vite.config.ts'), logLevel: options.quiet ? 'silent' : 'warn' });
     }
     const webConfig = {
-      region: REGION,
+      region: cognito.region,
       userPoolId: cognito.userPoolId,
       clientId: cognito.clientId,
       cognitoEndpoint: cognito.endpoint,
@@ -202,10 +206,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     const gatewayError = (res: ServerResponse, error: DomainError | Error) => {
-      const result = problemFor(error, randomUUID());
+      const requestId = randomUUID();
+      const result = problemFor(error, requestId);
       writeResult(res, {
         ...result,
-        headers: { ...result.headers, ...API_HEADERS, 'Cache-Control': 'no-store' },
+        headers: {
+          ...result.headers,
+          ...API_HEADERS,
+          'Cache-Control': 'no-store',
+          'X-Request-Id': requestId,
+        },
       });
     };
 
@@ -263,7 +273,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl: `${url}/api`,
       webUrl: url,
       cognitoEndpoint: cognito.endpoint,
-      region: REGION,
+      region: cognito.region,
       userPoolId: cognito.userPoolId,
       clientId: cognito.clientId,
       databaseUrl,
@@ -297,6 +307,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       userPoolId: cognito.userPoolId,
       clientId: cognito.clientId,
       databaseUrl,
+      cognitoAdmin: cognito.admin,
       createUser,
       stop: stopAll,
     };

@@ -1,0 +1,201 @@
+import { createPrivateKey, createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { startLocalStack, type LocalStack } from '../../bin/local-stack';
+
+/**
+ * The issue's acceptance checks, on the real local stack: the local server, the Cognito emulator
+ * behind our proxy with the real triggers, and PostgreSQL.
+ */
+let stack: LocalStack;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'parley-stack-'));
+  process.env.DATABASE_URL = inject('databaseUrl');
+  stack = await startLocalStack({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function cognito(target: string, body: unknown) {
+  const response = await fetch(stack.cognitoEndpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'X-Amz-Target': `AWSCognitoIdentityProviderService.${target}`,
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- Cognito's JSON, read field by field
+}
+
+async function signIn(email: string, password: string, clientId = stack.clientId): Promise<string> {
+  const { status, body } = await cognito('InitiateAuth', {
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    ClientId: clientId,
+    AuthParameters: { USERNAME: email, PASSWORD: password },
+  });
+  expect(status, JSON.stringify(body)).toBe(200);
+  return body.AuthenticationResult.AccessToken as string;
+}
+
+/** Signs claims with a key, as the emulator would (RS256 with its key id). */
+function sign(payload: Record<string, unknown>, key: KeyObject, kid: string): string {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const input = `${b64({ alg: 'RS256', kid, typ: 'JWT' })}.${b64(payload)}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(key).toString('base64url')}`;
+}
+
+const decode = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+
+describe('the local stack', () => {
+  it('answers /api/health with ok, and serves the web app and its runtime config', async () => {
+    const health = await fetch(`${stack.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+
+    const page = await fetch(stack.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<div id="root">');
+
+    const config = (await (await fetch(`${stack.url}/config.json`)).json()) as Record<string, string>;
+    expect(config).toMatchObject({ userPoolId: stack.userPoolId, clientId: stack.clientId, apiUrl: '/api' });
+    const local = JSON.parse(await readFile(join(dataDir, 'local.json'), 'utf8')) as Record<string, string>;
+    expect(local).toMatchObject({ apiUrl: `${stack.url}/api`, cognitoEndpoint: stack.cognitoEndpoint });
+  });
+
+  it('refuses /api/me without a token: 401 problem+json with the security headers', async () => {
+    const response = await fetch(`${stack.url}/api/me`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('strict-transport-security')).toMatch(/max-age/);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; frame-ancestors 'none'",
+    );
+    expect(((await response.json()) as { status: number }).status).toBe(401);
+  });
+
+  it('returns the user for a token from the local Cognito, and their conversations', async () => {
+    const user = await stack.createUser({
+      email: 'member@example.test',
+      password: 'Member-Passw0rd!',
+      role: 'members',
+    });
+    const token = await signIn('member@example.test', 'Member-Passw0rd!');
+    const me = await fetch(`${stack.url}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ id: user.id, email: 'member@example.test', role: 'members' });
+
+    const created = await fetch(`${stack.url}/api/conversations`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title: 'Through the gateway' }),
+    });
+    expect(created.status).toBe(201);
+    const list = await fetch(`${stack.url}/api/conversations?limit=5`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(((await list.json()) as { items: { title: string }[] }).items.map((c) => c.title)).toEqual([
+      'Through the gateway',
+    ]);
+  });
+
+  it('refuses forged, expired, ID and wrong-client tokens with 401', async () => {
+    await stack.createUser({ email: 'victim@example.test', password: 'Victim-Passw0rd!', role: 'members' });
+    const valid = await signIn('victim@example.test', 'Victim-Passw0rd!');
+    const claims = decode(valid);
+    const header = JSON.parse(Buffer.from(valid.split('.')[0] ?? '', 'base64url').toString()) as {
+      kid: string;
+    };
+
+    // The emulator's own signing key (shipped in its package): a valid signature, other claims.
+    const emulatorKey = JSON.parse(
+      await readFile('node_modules/cognito-local/lib/keys/cognitoLocal.private.json', 'utf8'),
+    ) as { jwk: Record<string, string> };
+    const key = createPrivateKey({ key: emulatorKey.jwk, format: 'jwk' });
+    const now = Math.floor(Date.now() / 1000);
+    const expired = sign({ ...claims, iat: now - 7200, exp: now - 3600 }, key, header.kid);
+    const idToken = sign({ ...claims, token_use: 'id' }, key, header.kid);
+    const { privateKey: otherKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const forged = sign({ ...claims, 'cognito:groups': ['admins'] }, otherKey, header.kid);
+    const tampered = `${valid.split('.')[0]}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${valid.split('.')[2]}`;
+
+    // A second app client in the same pool: its tokens are genuine but not for this app.
+    const other = await stack.cognitoAdmin.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: stack.userPoolId,
+        ClientName: 'another-app',
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      }),
+    );
+    const wrongClient = await signIn(
+      'victim@example.test',
+      'Victim-Passw0rd!',
+      other.UserPoolClient?.ClientId,
+    );
+
+    expect(
+      (await fetch(`${stack.url}/api/me`, { headers: { Authorization: `Bearer ${valid}` } })).status,
+    ).toBe(200);
+    for (const [name, token] of Object.entries({ expired, idToken, forged, tampered, wrongClient })) {
+      const response = await fetch(`${stack.url}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(response.status, name).toBe(401);
+      expect(response.headers.get('content-type'), name).toBe('application/problem+json');
+    }
+  });
+
+  it('answers bad input with 400/413/415 problem+json, never a 5xx', async () => {
+    await stack.createUser({ email: 'typo@example.test', password: 'Typo-Passw0rd!!', role: 'members' });
+    const token = await signIn('typo@example.test', 'Typo-Passw0rd!!');
+    const auth = { Authorization: `Bearer ${token}` };
+    const cases: [RequestInit & { path: string }, number][] = [
+      [
+        {
+          path: '/api/conversations',
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: '{',
+        },
+        400,
+      ],
+      [
+        {
+          path: '/api/conversations',
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'text/plain' },
+          body: 'hi',
+        },
+        415,
+      ],
+      [
+        {
+          path: '/api/conversations',
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ title: 'x'.repeat(200_000) }),
+        },
+        413,
+      ],
+      [{ path: '/api/conversations?limit=-1', headers: auth }, 400],
+      [{ path: '/api/conversations/not-a-uuid', headers: auth }, 400],
+      [{ path: '/api/nope', headers: auth }, 404],
+    ];
+    for (const [{ path, ...init }, status] of cases) {
+      const response = await fetch(`${stack.url}${path}`, init);
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get('content-type'), path).toBe('application/problem+json');
+    }
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: figures for the targets that matter on Lambda, printed, not asserted.
+ * 1. Bundle size per handler group (esbuild, minified, as the CDK app bundles them).
+ * 2. Cold start: time to import each bundle in a fresh Node process (median of 5).
+ * 3. Warm overhead: per-call time of a route through the whole middleware stack, against the
+ *    same work in a bare handler (the ratio is what the stack costs).
+ */
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { handlerGroups } from '../functions/api/routes';
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+async function bundles(outdir: string) {
+  console.log('\nBundles (esbuild, minified, ESM, node24; AWS SDK v3 bundled as on Lambda)');
+  console.log('group'.padEnd(16), 'bytes'.padStart(10), 'cold import ms (median of 5)'.padStart(32));
+  for (const group of handlerGroups) {
+    const outfile = join(outdir, `${group}.mjs`);
+    await build({
+      entryPoints: [`functions/${group}/handlers/index.ts`],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'esm',
+      outfile,
+      logLevel: 'silent',
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    const size = (await stat(outfile)).size;
+    const env = {
+      ...process.env,
+      STAGE: 'dev',
+      DB_DRIVER: 'data-api',
+      DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:bench',
+      DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench',
+      DB_NAME: 'parley',
+      COGNITO_USER_POOL_ID: 'eu-west-1_Bench1',
+      COGNITO_CLIENT_IDS: 'benchclient',
+      WEB_ORIGIN: 'https://chat.example.com',
+      AWS_REGION: 'eu-west-1',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    };
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const out = execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const t=performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now()-t)`,
+        ],
+        { env, encoding: 'utf8' },
+      );
+      times.push(Number(out.trim()));
+    }
+    console.log(group.padEnd(16), String(size).padStart(10), median(times).toFixed(1).padStart(32));
+  }
+}
+
+async function warm() {
+  Object.assign(process.env, {
+    STAGE: 'test',
+    DB_DRIVER: 'pg',
+    DATABASE_URL: 'postgres://127.0.0.1:1/unused',
+    COGNITO_USER_POOL_ID: 'local_Bench1',
+    COGNITO_CLIENT_IDS: 'benchclient',
+    COGNITO_ENDPOINT: 'http://127.0.0.1:1',
+    WEB_ORIGIN: 'https://chat.example.com',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  const { handler } = await import('../functions/health/handlers/index');
+  const { lambdaContext } = await import('../bin/local/gateway');
+  const event = () =>
+    ({
+      resource: '/api/health',
+      path: '/api/health',
+      httpMethod: 'GET',
+      headers: { Origin: 'https://chat.example.com' },
+      queryStringParameters: null,
+      pathParameters: null,
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { requestId: 'bench' },
+    }) as never;
+  const context = lambdaContext('bench', 'bench');
+  const bare = async () => ({ statusCode: 200, headers: {}, body: JSON.stringify({ status: 'ok' }) });
+  const measure = async (fn: () => Promise<unknown>, n: number) => {
+    for (let i = 0; i < 500; i++) await fn();
+    const start = performance.now();
+    for (let i = 0; i < n; i++) await fn();
+    return ((performance.now() - start) * 1000) / n;
+  };
+  const n = 20_000;
+  const stack = await measure(() => handler(event(), context), n);
+  const baseline = await measure(bare, n);
+  const heap = process.memoryUsage().heapUsed / 1024 / 1024;
+  console.log('\nWarm GET /api/health through the full middleware stack');
+  console.log(`  full stack: ${stack.toFixed(1)} µs/call   bare handler: ${baseline.toFixed(2)} µs/call`);
+  console.log(
+    `  stack overhead: ${(stack - baseline).toFixed(1)} µs/call (target < 270 µs, the X-Ray-loaded figure)`,
+  );
+  console.log(`  heap after ${n * 2} calls: ${heap.toFixed(1)} MB`);
+}
+
+const outdir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
+try {
+  await bundles(outdir);
+  await warm();
+} finally {
+  await rm(outdir, { recursive: true, force: true });
+}

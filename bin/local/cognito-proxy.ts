@@ -305,6 +305,9 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
     if (!user) throw new CognitoApiError('NotAuthorizedException', WRONG_CREDENTIALS);
 
     const hasMfa = (user.UserMFASettingList ?? []).length > 0;
+    // The emulator answers NEW_PASSWORD_REQUIRED before it compares the temporary password.
+    if (user.UserStatus === 'FORCE_CHANGE_PASSWORD')
+      await checkPassword(user, params.PASSWORD, body.ClientId);
     let result: Json;
     try {
       result = await call(op, { ...body, AuthParameters: params });
@@ -333,6 +336,27 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
       await trigger('PostAuthentication', user, username, body.ClientId, { newDeviceUsed: false });
     }
     return finish(result, user.Username);
+  }
+
+  /** Compares a password through the emulator's admin flow (which does), dropping its tokens. */
+  async function checkPassword(user: EmulatorUser, password: string, clientId: unknown): Promise<void> {
+    try {
+      const result = await call('AdminInitiateAuth', {
+        UserPoolId: ctx.userPoolId,
+        ClientId: clientId,
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: user.Username, PASSWORD: password },
+      });
+      const refreshToken = (result.AuthenticationResult as Json | undefined)?.RefreshToken;
+      if (typeof refreshToken === 'string') {
+        await call('RevokeToken', { ClientId: clientId, Token: refreshToken }).catch(() => undefined);
+      }
+    } catch (error) {
+      if (error instanceof CognitoApiError && error.status < 500) {
+        throw new CognitoApiError('NotAuthorizedException', WRONG_CREDENTIALS);
+      }
+      throw error;
+    }
   }
 
   async function refresh(op: 'InitiateAuth' | 'AdminInitiateAuth', body: Json): Promise<Json> {

@@ -3,8 +3,9 @@ import type { Role } from '../../shared/db/schema';
 /**
  * What Cognito shows when pre-authentication refuses a sign-in. One message for a locked and a
  * disabled account, given for unknown names too: it tells nobody whether an account exists.
+ * No final full stop: Cognito adds one ("PreAuthentication failed with error <message>.").
  */
-export const SIGN_IN_BLOCKED_MESSAGE = 'Account locked. Try again later.';
+export const SIGN_IN_BLOCKED_MESSAGE = 'Account locked. Try again later';
 
 export class SignInBlockedError extends Error {
   constructor(readonly reason: 'locked' | 'disabled') {

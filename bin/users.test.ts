@@ -1,0 +1,77 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { main, parseCommand, UsageError } from './users';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('parseCommand', () => {
+  it('parses create with its options', () => {
+    expect(
+      parseCommand([
+        'create',
+        '--email',
+        'ada@example.com',
+        '--password',
+        'Correct-Horse-42',
+        '--role',
+        'admins',
+      ]),
+    ).toEqual({
+      command: 'create',
+      args: { email: 'ada@example.com', password: 'Correct-Horse-42', role: 'admins' },
+    });
+  });
+
+  it.each([
+    [[], /Missing command/],
+    [['delete'], /Unknown command "delete"/],
+    [
+      ['create', '--email', 'nope', '--password', 'x', '--role', 'members'],
+      /--email: expected an e-mail address/,
+    ],
+    [
+      ['create', '--email', 'a@b.co', '--password', 'x', '--role', 'root'],
+      /--role: expected admins, members or auditors/,
+    ],
+    [['create', '--email', 'a@b.co', '--role', 'members'], /--password/],
+    [['create', '--bogus'], /bogus/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCommand(argv)).toThrow(UsageError);
+    expect(() => parseCommand(argv)).toThrow(message);
+  });
+});
+
+describe('main', () => {
+  it('exits 2 with the usage on bad arguments', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(await main(['create', '--email', 'nope'])).toBe(2);
+    expect(error.mock.calls.join('\n')).toMatch(/Usage: npm run users -- create/);
+  });
+
+  it('exits 1 telling to run npm start when the local server is not running', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const cwd = mkdtempSync(join(tmpdir(), 'parley-users-'));
+    const argv = ['create', '--email', 'a@b.co', '--password', 'Correct-Horse-42', '--role', 'members'];
+    expect(await main(argv, cwd)).toBe(1);
+    expect(error.mock.calls.join('\n')).toMatch(/npm start/);
+
+    // A state file left by a server that has stopped.
+    mkdirSync(join(cwd, '.parley'));
+    writeFileSync(
+      join(cwd, '.parley/local.json'),
+      JSON.stringify({
+        cognitoEndpoint: 'http://127.0.0.1:9',
+        region: 'local',
+        userPoolId: 'local_x',
+        clientId: 'c',
+        databaseUrl: 'postgres://x@127.0.0.1:9/x',
+      }),
+    );
+    expect(await main(argv, cwd)).toBe(1);
+    expect(error.mock.calls.at(-1)?.join(' ')).toMatch(/npm start/);
+  });
+});

@@ -1,0 +1,494 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  AdminCreateUserCommand,
+  AdminDisableUserCommand,
+  AdminInitiateAuthCommand,
+  AdminListGroupsForUserCommand,
+  AdminSetUserMFAPreferenceCommand,
+  ListUsersCommand,
+  AdminSetUserPasswordCommand,
+  AdminUserGlobalSignOutCommand,
+  GetTokensFromRefreshTokenCommand,
+  GetUserCommand,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  type AuthenticationResultType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { JwtRsaVerifier } from 'aws-jwt-verify';
+import type { Jwks } from 'aws-jwt-verify/jwk';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+
+import { handler as postAuthentication } from '../../functions/auth/triggers/post-authentication';
+import { handler as postConfirmation } from '../../functions/auth/triggers/post-confirmation';
+import { handler as preAuthentication } from '../../functions/auth/triggers/pre-authentication';
+import { handler as preTokenGeneration } from '../../functions/auth/triggers/pre-token-generation';
+import { resetConfig } from '../../functions/shared/config';
+import { closeDatabase } from '../../functions/shared/db/database';
+import { startLocalCognito, type LocalCognito, type TriggerName } from '../../bin/local/cognito';
+import { createLocalUser, totpCode } from '../../bin/local/users';
+import { main as usersCli } from '../../bin/users';
+import { testDatabase } from '../support/database';
+
+const WEB_ORIGIN = 'http://localhost:5173';
+const PASSWORD = 'Correct-Horse-42';
+const db = testDatabase();
+const dataDir = mkdtempSync(join(tmpdir(), 'parley-cognito-'));
+let cognito: LocalCognito;
+
+const triggers: Record<TriggerName, (event: never) => Promise<unknown>> = {
+  PreAuthentication: preAuthentication,
+  PostAuthentication: postAuthentication,
+  PostConfirmation: postConfirmation,
+  PreTokenGeneration: preTokenGeneration,
+};
+
+beforeAll(async () => {
+  cognito = await startLocalCognito({
+    dataDir,
+    port: 0,
+    webOrigin: WEB_ORIGIN,
+    quiet: true,
+    invokeTrigger: (name, event) => triggers[name](event as never),
+  });
+  // The handlers read their configuration at their first call, which comes after this.
+  Object.assign(process.env, {
+    STAGE: 'test',
+    DB_DRIVER: 'pg',
+    DATABASE_URL: inject('databaseUrl'),
+    COGNITO_USER_POOL_ID: cognito.userPoolId,
+    COGNITO_CLIENT_IDS: cognito.clientId,
+    COGNITO_ENDPOINT: cognito.endpoint,
+    WEB_ORIGIN,
+  });
+  resetConfig();
+});
+
+afterAll(async () => {
+  await cognito?.stop();
+  await closeDatabase();
+  await db.destroy();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const newEmail = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@Example.test`;
+
+function signIn(email: string, password = PASSWORD) {
+  return cognito.admin.send(
+    new InitiateAuthCommand({
+      ClientId: cognito.clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
+  );
+}
+
+async function tokensOf(email: string, password = PASSWORD): Promise<AuthenticationResultType> {
+  const result = await signIn(email, password);
+  if (!result.AuthenticationResult) throw new Error(`expected tokens, got ${result.ChallengeName}`);
+  return result.AuthenticationResult;
+}
+
+/** The value, or a failed test saying what was missing. */
+function must<T>(value: T | null | undefined, what = 'value'): T {
+  if (value === null || value === undefined) throw new Error(`expected a ${what}`);
+  return value;
+}
+
+async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+async function verifier() {
+  const jwtVerifier = JwtRsaVerifier.create({
+    issuer: cognito.issuer,
+    audience: null,
+    jwksUri: cognito.jwksUri,
+    customJwtCheck: ({ payload }) => {
+      if (payload.token_use !== 'access' || payload.client_id !== cognito.clientId)
+        throw new Error('not our access token');
+    },
+  });
+  // aws-jwt-verify fetches only over https: hand it the JWKS the proxy serves.
+  jwtVerifier.cacheJwks((await (await fetch(cognito.jwksUri)).json()) as Jwks);
+  return jwtVerifier;
+}
+
+describe('local Cognito', () => {
+  it('signs a member in with verifiable access tokens and provisions the users row', async () => {
+    const email = newEmail('member');
+    const created = await createLocalUser(
+      { cognito, db },
+      { email, password: PASSWORD, role: 'members', displayName: 'Mem Ber' },
+    );
+    expect(created).toEqual({ id: expect.any(String), email: email.toLowerCase(), role: 'members' });
+
+    const tokens = await tokensOf(email);
+    const payload = await (await verifier()).verify(must(tokens.AccessToken));
+    expect(payload).toMatchObject({
+      iss: `${cognito.endpoint}/${cognito.userPoolId}`,
+      token_use: 'access',
+      client_id: cognito.clientId,
+      sub: created.id,
+      'cognito:groups': ['members'],
+    });
+    expect(tokens).toMatchObject({ TokenType: 'Bearer', ExpiresIn: 3600 });
+
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      email: email.toLowerCase(),
+      display_name: 'Mem Ber',
+      role: 'members',
+      status: 'active',
+    });
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('actor_id', '=', created.id)
+      .execute();
+    expect(audit.map((a) => a.action)).toContain('auth.sign-in');
+  });
+
+  it('post-authentication provisions the row of a user made in Cognito only', async () => {
+    const email = newEmail('cognito-only');
+    const created = await createLocalUser({ cognito, db }, { email, password: PASSWORD, role: 'members' });
+    await db.deleteFrom('users').where('id', '=', created.id).execute();
+    await tokensOf(email);
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ email: email.toLowerCase(), display_name: email.split('@')[0] });
+  });
+
+  it('puts users.role, not the Cognito group, in the token', async () => {
+    const email = newEmail('promoted');
+    const created = await createLocalUser({ cognito, db }, { email, password: PASSWORD, role: 'members' });
+    await db.updateTable('users').set({ role: 'auditors' }).where('id', '=', created.id).execute();
+    const payload = await (await verifier()).verify(must((await tokensOf(email)).AccessToken));
+    expect(payload['cognito:groups']).toEqual(['auditors']);
+  });
+
+  it('enforces the password policy', async () => {
+    const email = newEmail('weak');
+    await expect(
+      createLocalUser({ cognito, db }, { email, password: 'abc', role: 'members' }),
+    ).rejects.toThrow(/Password does not conform to policy: Password not long enough/);
+    const created = await createLocalUser({ cognito, db }, { email, password: PASSWORD, role: 'members' });
+    const error = await failure(
+      cognito.admin.send(
+        new AdminSetUserPasswordCommand({
+          UserPoolId: cognito.userPoolId,
+          Username: created.email,
+          Password: 'alllowercase12!',
+          Permanent: true,
+        }),
+      ),
+    );
+    expect(error).toMatchObject({
+      name: 'InvalidPasswordException',
+      message: expect.stringMatching(/uppercase/),
+    });
+  });
+
+  it('refuses a duplicate e-mail', async () => {
+    const email = newEmail('twice');
+    await createLocalUser({ cognito, db }, { email, password: PASSWORD, role: 'members' });
+    await expect(
+      createLocalUser({ cognito, db }, { email: email.toUpperCase(), password: PASSWORD, role: 'members' }),
+    ).rejects.toThrow(/already exists/);
+  });
+
+  it('answers a wrong password and an unknown user with NotAuthorizedException', async () => {
+    const email = newEmail('wrong');
+    await createLocalUser({ cognito, db }, { email, password: PASSWORD, role: 'members' });
+    for (const attempt of [signIn(email, 'Wrong-Password-1'), signIn(newEmail('nobody'))]) {
+      expect(await failure(attempt)).toMatchObject({
+        name: 'NotAuthorizedException',
+        message: 'Incorrect username or password.',
+      });
+    }
+  });
+
+  it('locks the account after 5 attempts: even the right password is then refused', async () => {
+    const email = newEmail('locked');
+    const created = await createLocalUser({ cognito, db }, { email, password: PASSWORD, role: 'members' });
+    for (let i = 0; i < 5; i++) {
+      expect(await failure(signIn(email, `Wrong-Password-${i}`))).toMatchObject({
+        name: 'NotAuthorizedException',
+      });
+    }
+    expect(await failure(signIn(email))).toMatchObject({
+      name: 'UserLambdaValidationException',
+      message: 'PreAuthentication failed with error Account locked. Try again later.',
+    });
+
+    const attempts = await db
+      .selectFrom('sign_in_attempts')
+      .selectAll()
+      .where('username', '=', email.toLowerCase())
+      .executeTakeFirstOrThrow();
+    expect(attempts.failed_count).toBe(5);
+    expect(attempts.locked_until?.getTime()).toBeGreaterThan(Date.now());
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('actor_id', '=', created.id)
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['auth.account-locked', 'auth.sign-in-blocked']),
+    );
+  });
+
+  it('refuses a user disabled in Cognito, and one disabled in users.status', async () => {
+    const inCognito = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('disabled'), password: PASSWORD, role: 'members' },
+    );
+    await cognito.admin.send(
+      new AdminDisableUserCommand({ UserPoolId: cognito.userPoolId, Username: inCognito.email }),
+    );
+    expect(await failure(signIn(inCognito.email))).toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'User is disabled.',
+    });
+
+    const inDb = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('disabled-db'), password: PASSWORD, role: 'members' },
+    );
+    await db.updateTable('users').set({ status: 'disabled' }).where('id', '=', inDb.id).execute();
+    expect(await failure(signIn(inDb.email))).toMatchObject({
+      name: 'UserLambdaValidationException',
+      message: expect.stringContaining('Account locked'),
+    });
+  });
+
+  it('refreshes through GetTokensFromRefreshToken, until a global sign-out', async () => {
+    const created = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('refresh'), password: PASSWORD, role: 'members' },
+    );
+    const tokens = await tokensOf(created.email);
+    const refreshed = await cognito.admin.send(
+      new GetTokensFromRefreshTokenCommand({
+        ClientId: cognito.clientId,
+        RefreshToken: must(tokens.RefreshToken),
+      }),
+    );
+    const payload = await (await verifier()).verify(must(must(refreshed.AuthenticationResult).AccessToken));
+    expect(payload).toMatchObject({ sub: created.id, 'cognito:groups': ['members'] });
+
+    await cognito.admin.send(
+      new AdminUserGlobalSignOutCommand({ UserPoolId: cognito.userPoolId, Username: created.email }),
+    );
+    const error = await failure(
+      cognito.admin.send(
+        new GetTokensFromRefreshTokenCommand({
+          ClientId: cognito.clientId,
+          RefreshToken: must(tokens.RefreshToken),
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ name: 'NotAuthorizedException' });
+    expect(
+      await failure(cognito.admin.send(new GetUserCommand({ AccessToken: must(tokens.AccessToken) }))),
+    ).toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Access Token has been revoked',
+    });
+  });
+
+  it('refuses an access token whose claims were changed', async () => {
+    const created = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('forge'), password: PASSWORD, role: 'members' },
+    );
+    const [header, , signature] = must((await tokensOf(created.email)).AccessToken).split('.');
+    const forged = `${header}.${Buffer.from(JSON.stringify({ sub: 'x', client_id: cognito.clientId, token_use: 'access' })).toString('base64url')}.${signature}`;
+    expect(await failure(cognito.admin.send(new GetUserCommand({ AccessToken: forged })))).toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Invalid Access Token',
+    });
+  });
+
+  it('gives an admin a TOTP secret and then requires the SOFTWARE_TOKEN_MFA challenge', async () => {
+    const created = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('admin'), password: PASSWORD, role: 'admins' },
+    );
+    expect(created.totpSecret).toMatch(/^[A-Z2-7]+=*$/);
+
+    const first = await signIn(created.email);
+    expect(first.ChallengeName).toBe('SOFTWARE_TOKEN_MFA');
+    expect(first.AuthenticationResult).toBeUndefined();
+    const respond = (session: string, code: string) =>
+      cognito.admin.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: cognito.clientId,
+          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          Session: session,
+          ChallengeResponses: { USERNAME: created.email, SOFTWARE_TOKEN_MFA_CODE: code },
+        }),
+      );
+    const code = totpCode(must(created.totpSecret));
+    // The emulator checks no session: the proxy does, so a code alone (no password) gets nothing.
+    expect(await failure(respond(randomUUID(), code))).toMatchObject({ name: 'NotAuthorizedException' });
+    expect(
+      await failure(respond(must(first.Session), code === '000000' ? '111111' : '000000')),
+    ).toMatchObject({
+      name: 'CodeMismatchException',
+    });
+
+    const done = await respond(must(first.Session), code);
+    const payload = await (await verifier()).verify(must(must(done.AuthenticationResult).AccessToken));
+    expect(payload).toMatchObject({ sub: created.id, 'cognito:groups': ['admins'] });
+    const row = await db
+      .selectFrom('users')
+      .select(['role', 'mfa_enabled'])
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ role: 'admins', mfa_enabled: true });
+  });
+
+  it('allows CORS for the web origin only, with the headers Amplify sends', async () => {
+    const preflight = (origin: string) =>
+      fetch(cognito.endpoint, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-amz-target,x-amz-user-agent,cache-control',
+        },
+      });
+    const ok = await preflight(WEB_ORIGIN);
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(WEB_ORIGIN);
+    expect(ok.headers.get('access-control-allow-headers')).toMatch(
+      /x-amz-target.*x-amz-user-agent.*cache-control/,
+    );
+    const other = await preflight('https://evil.example');
+    expect(other.status).toBe(403);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+
+    const config = (await (
+      await fetch(`${cognito.issuer}/.well-known/openid-configuration`)
+    ).json()) as Record<string, string>;
+    expect(config).toMatchObject({ issuer: cognito.issuer, jwks_uri: cognito.jwksUri });
+  });
+
+  it('creates a user with the CLI through .parley/local.json', async () => {
+    const cwd = join(dataDir, 'cli');
+    mkdirSync(join(cwd, '.parley'), { recursive: true });
+    writeFileSync(
+      join(cwd, '.parley/local.json'),
+      JSON.stringify({
+        apiUrl: 'http://127.0.0.1:1/api',
+        cognitoEndpoint: cognito.endpoint,
+        region: cognito.region,
+        userPoolId: cognito.userPoolId,
+        clientId: cognito.clientId,
+        databaseUrl: inject('databaseUrl'),
+      }),
+    );
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const email = newEmail('cli');
+    const code = await usersCli(
+      ['create', '--email', email, '--password', PASSWORD, '--role', 'auditors'],
+      cwd,
+    );
+    const printed = JSON.parse(String(log.mock.calls[0]?.[0])) as Record<string, unknown>;
+    log.mockRestore();
+    expect(code).toBe(0);
+    expect(printed).toEqual({ id: expect.any(String), email: email.toLowerCase(), role: 'auditors' });
+    const payload = await (await verifier()).verify(must((await tokensOf(email)).AccessToken));
+    expect(payload['cognito:groups']).toEqual(['auditors']);
+  });
+
+  it('fills the admin operations the emulator lacks or gets wrong', async () => {
+    const created = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('ops'), password: PASSWORD, role: 'admins' },
+    );
+    const pool = { UserPoolId: cognito.userPoolId };
+
+    // ADMIN_USER_PASSWORD_AUTH skips MFA in the emulator: the proxy asks for the code.
+    const adminAuth = await cognito.admin.send(
+      new AdminInitiateAuthCommand({
+        ...pool,
+        ClientId: cognito.clientId,
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: created.email, PASSWORD: PASSWORD },
+      }),
+    );
+    expect(adminAuth.ChallengeName).toBe('SOFTWARE_TOKEN_MFA');
+    expect(adminAuth.AuthenticationResult).toBeUndefined();
+
+    const groups = await cognito.admin.send(
+      new AdminListGroupsForUserCommand({ ...pool, Username: created.email }),
+    );
+    expect(groups.Groups?.map((g) => g.GroupName)).toEqual(['admins']);
+
+    // An admin's "reset MFA": the next sign-in gets tokens without a challenge.
+    await cognito.admin.send(
+      new AdminSetUserMFAPreferenceCommand({
+        ...pool,
+        Username: created.email,
+        SoftwareTokenMfaSettings: { Enabled: false },
+      }),
+    );
+    expect((await signIn(created.email)).AuthenticationResult?.AccessToken).toBeDefined();
+
+    const page = await cognito.admin.send(new ListUsersCommand({ ...pool, Limit: 1 }));
+    expect(page.Users).toHaveLength(1);
+    const next = await cognito.admin.send(
+      new ListUsersCommand({ ...pool, Limit: 1, PaginationToken: must(page.PaginationToken) }),
+    );
+    expect(next.Users?.[0]?.Username).not.toBe(page.Users?.[0]?.Username);
+    const disabled = await cognito.admin.send(
+      new ListUsersCommand({ ...pool, Filter: 'status = "Disabled"' }),
+    );
+    expect(disabled.Users?.every((u) => u.Enabled === false)).toBe(true);
+    expect(disabled.Users?.length).toBeGreaterThan(0);
+  });
+
+  it('checks the temporary password before NEW_PASSWORD_REQUIRED, and the policy of the new one', async () => {
+    const email = newEmail('invited').toLowerCase();
+    await cognito.admin.send(
+      new AdminCreateUserCommand({
+        UserPoolId: cognito.userPoolId,
+        Username: email,
+        TemporaryPassword: 'Temporary-Pass-1',
+        MessageAction: 'SUPPRESS',
+      }),
+    );
+    expect(await failure(signIn(email, 'Not-The-Temp-1'))).toMatchObject({ name: 'NotAuthorizedException' });
+    const challenge = await signIn(email, 'Temporary-Pass-1');
+    expect(challenge.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+    const answer = (password: string) =>
+      cognito.admin.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: cognito.clientId,
+          ChallengeName: 'NEW_PASSWORD_REQUIRED',
+          Session: must(challenge.Session),
+          ChallengeResponses: { USERNAME: email, NEW_PASSWORD: password },
+        }),
+      );
+    expect(await failure(answer('weak'))).toMatchObject({ name: 'InvalidPasswordException' });
+    expect((await answer(PASSWORD)).AuthenticationResult?.AccessToken).toBeDefined();
+    expect((await tokensOf(email)).AccessToken).toBeDefined();
+  });
+});

@@ -33,9 +33,7 @@ const base = z.object({
   COGNITO_CLIENT_IDS: csv,
   /** Only for the local emulator: tokens are then checked against its JWKS and issuer. */
   COGNITO_ENDPOINT: optionalUrl,
-  REDIS_URL: z
-    .url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' })
-    .optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
   /** ElastiCache Serverless endpoint (host:port), reached with TLS and IAM auth. */
   CACHE_ENDPOINT: z
     .string()
@@ -106,7 +104,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   for (const issue of result.error.issues) {
     const name = issue.path.join('.') || 'DB_DRIVER';
     const missing = issue.code === 'invalid_type' && env[name] === undefined;
-    if (!problems.has(name)) problems.set(name, missing ? `${name} is required` : `${name}: ${issue.message}`);
+    if (!problems.has(name))
+      problems.set(name, missing ? `${name} is required` : `${name}: ${issue.message}`);
   }
   throw new ConfigError([...problems.values()]);
 }

@@ -5,9 +5,18 @@ import { defineConfig } from 'vitest/config';
  * PostgreSQL (DATABASE_URL, or an embedded server started by the global setup) and Redis when
  * REDIS_URL is set. Browser tests live in vitest.e2e.config.ts (`npm run test:e2e`).
  */
+const webSrc = decodeURIComponent(new URL('web/src/', import.meta.url).pathname);
+
 export default defineConfig({
+  resolve: { alias: { '@/': webSrc } },
   test: {
-    include: ['functions/**/*.test.ts', 'lib/**/*.test.ts', 'bin/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'functions/**/*.test.ts',
+      'lib/**/*.test.ts',
+      'bin/**/*.test.ts',
+      'test/**/*.test.ts',
+      'web/src/**/*.test.ts',
+    ],
     exclude: ['test/e2e/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
@@ -17,7 +26,13 @@ export default defineConfig({
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_DEV: 'false' },
     coverage: {
       provider: 'v8',
-      include: ['functions/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts'],
+      include: [
+        'functions/**/*.ts',
+        'lib/**/*.ts',
+        'bin/**/*.ts',
+        'web/src/lib/**/*.ts',
+        'web/src/config/**/*.ts',
+      ],
       exclude: ['**/*.test.ts', '**/*.d.ts'],
       reporter: ['text-summary', 'json-summary'],
     },

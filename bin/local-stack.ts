@@ -1,11 +1,13 @@
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
 import type { HandlerGroup } from '../functions/api/routes';
 import { resetConfig } from '../functions/shared/config';
 import {
@@ -50,6 +52,8 @@ export interface LocalStack {
   }): Promise<{ id: string; email: string; role: string; totpSecret?: string }>;
   stop(): Promise<void>;
 }
+
+const execFileAsync = promisify(execFile);
 
 /** API Gateway refuses payloads over 10 MB before Lambda sees them. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -178,8 +182,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const webRoot = resolve('web/dist');
     if (!existsSync(join(webRoot, 'index.html'))) {
       log('Building the web app (first start)…');
-      const { build } = await import('vite');
-      await build({ configFile: resolve('web/vite.config.ts'), logLevel: options.quiet ? 'silent' : 'warn' });
+      // A separate process with NODE_ENV=production: inside a test runner (NODE_ENV=test) an
+      // in-process build would ship React's development build.
+      await execFileAsync(
+        process.execPath,
+        [
+          resolve('node_modules/vite/bin/vite.js'),
+          'build',
+          '--config',
+          resolve('web/vite.config.ts'),
+          '--logLevel',
+          'warn',
+        ],
+        { env: { ...process.env, NODE_ENV: 'production' } },
+      );
     }
     const webConfig = {
       region: cognito.region,

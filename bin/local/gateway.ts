@@ -23,6 +23,15 @@ const compiled = routes.map((route) => {
   return { route, names, regex: new RegExp(`^${pattern}/?$`) };
 });
 
+/** A malformed %-encoding stays as sent, for validation to refuse (a 4xx, never a crash). */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /** The route for a method and path; `methodNotAllowed` when the path exists with other methods. */
 export function matchRoute(method: string, path: string): MatchedRoute | 'methodNotAllowed' | undefined {
   let pathExists = false;
@@ -33,7 +42,7 @@ export function matchRoute(method: string, path: string): MatchedRoute | 'method
     if (route.method !== method) continue;
     const params: Record<string, string> = {};
     names.forEach((name, i) => {
-      params[name] = decodeURIComponent(match[i + 1] ?? '');
+      params[name] = safeDecode(match[i + 1] ?? '');
     });
     return { route, pathParameters: names.length > 0 ? params : null };
   }

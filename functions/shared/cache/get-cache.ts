@@ -6,8 +6,8 @@ import { valkeyCache } from './valkey-cache';
 let cache: Cache | undefined;
 
 /**
- * The process's cache: REDIS_URL (local, tests), CACHE_ENDPOINT (ElastiCache Serverless, TLS), or
- * the in-process one.
+ * The process's cache: REDIS_URL (local, tests), CACHE_ENDPOINT (ElastiCache Serverless: TLS, and
+ * IAM authentication as CACHE_USER when CACHE_NAME is set), or the in-process one.
  */
 export function getCache(): Cache {
   if (cache) return cache;

@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
-import type { Jwks } from 'aws-jwt-verify/jwk';
+import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
 import type { RouteDefinition } from '../../api/routes';
 import type { Config } from '../config';
 import type { Role } from '../db/schema';
@@ -24,8 +24,8 @@ export const ROLES: readonly Role[] = ['admins', 'auditors', 'members'];
 
 /**
  * On AWS, CognitoJwtVerifier (it knows Cognito's issuer and JWKS). Against the local emulator,
- * which serves its JWKS over plain HTTP that the library's fetcher refuses, JwtRsaVerifier with
- * the JWKS fetched here and cached; a token signed by an unknown key refetches once.
+ * which serves its JWKS over plain HTTP that the library's fetcher refuses, JwtRsaVerifier with a
+ * JWKS cache whose fetcher is ours.
  */
 export function createTokenVerifier(
   config: Config,
@@ -41,41 +41,28 @@ export function createTokenVerifier(
     return { verify: async (token) => (await verifier.verify(token)) as unknown as Claims };
   }
   const issuer = `${config.COGNITO_ENDPOINT.replace(/\/$/, '')}/${config.COGNITO_USER_POOL_ID}`;
-  const jwksUri = `${issuer}/.well-known/jwks.json`;
-  const verifier = JwtRsaVerifier.create({
-    issuer,
-    audience: null,
-    jwksUri,
-    customJwtCheck: ({ payload }) => {
-      if (payload.token_use !== 'access') throw new Error('not an access token');
-      if (typeof payload.client_id !== 'string' || !clientIds.includes(payload.client_id))
-        throw new Error('token issued to another client');
+  // The library's cache keeps the keys and refetches once for an unknown key id (key rotation);
+  // only the fetch itself is ours.
+  const jwksCache = new SimpleJwksCache({
+    fetcher: {
+      fetch: async (uri: string) =>
+        new TextEncoder().encode(JSON.stringify(await fetchJwks(uri))).buffer as ArrayBuffer,
     },
   });
-  let loaded: Promise<void> | undefined;
-  const load = (): Promise<void> => {
-    loaded ??= fetchJwks(jwksUri).then(
-      (jwks) => verifier.cacheJwks(jwks),
-      (error: unknown) => {
-        loaded = undefined;
-        throw error;
+  const verifier = JwtRsaVerifier.create(
+    {
+      issuer,
+      audience: null,
+      jwksUri: `${issuer}/.well-known/jwks.json`,
+      customJwtCheck: ({ payload }) => {
+        if (payload.token_use !== 'access') throw new Error('not an access token');
+        if (typeof payload.client_id !== 'string' || !clientIds.includes(payload.client_id))
+          throw new Error('token issued to another client');
       },
-    );
-    return loaded;
-  };
-  return {
-    verify: async (token) => {
-      await load();
-      try {
-        return (await verifier.verify(token)) as unknown as Claims;
-      } catch (error) {
-        if ((error as Error).name !== 'KidNotFoundInJwksError') throw error;
-        loaded = undefined;
-        await load();
-        return (await verifier.verify(token)) as unknown as Claims;
-      }
     },
-  };
+    { jwksCache },
+  );
+  return { verify: async (token) => (await verifier.verify(token)) as unknown as Claims };
 }
 
 async function httpJwks(uri: string): Promise<Jwks> {
@@ -87,7 +74,8 @@ async function httpJwks(uri: string): Promise<Jwks> {
 export function bearerToken(headers: Record<string, string | undefined> | null): string | undefined {
   const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === 'authorization');
   const value = key ? headers?.[key] : undefined;
-  const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/.exec(value?.trim() ?? '');
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  const match = /^Bearer +([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/i.exec(value?.trim() ?? '');
   return match?.[1];
 }
 

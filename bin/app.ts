@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { stageConfig } from '../lib/config/stages';
+import { addNagChecks, addParleyStage } from '../lib/parley-app';
+
+/**
+ * `npx cdk deploy --all -c stage=<dev|staging|prod>`: one stage's stacks per invocation.
+ * cdk-nag (AwsSolutions + Serverless) runs on every synth and fails it on any finding that is
+ * not acknowledged (acknowledgements and their reasons: docs/security.md).
+ */
+const app = new App();
+const stage = String(app.node.tryGetContext('stage') ?? 'dev');
+addParleyStage(app, stageConfig(stage));
+addNagChecks(app);
+app.synth();

@@ -1,0 +1,298 @@
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+
+import { describe, expect, it } from 'vitest';
+
+import { routes } from '../../functions/api/routes';
+import { lambdaContext, matchRoute, readBody, toProxyEvent, type MatchedRoute } from './gateway';
+
+/** An IncomingMessage as far as the gateway reads one: headers, version, socket and a body stream. */
+function fakeRequest(
+  headers: IncomingMessage['headers'] = {},
+  chunks: Buffer[] = [],
+  remoteAddress: string | null = '10.0.0.7',
+): IncomingMessage {
+  return Object.assign(Readable.from(chunks), {
+    headers,
+    httpVersion: '1.1',
+    socket: { remoteAddress: remoteAddress ?? undefined },
+  }) as unknown as IncomingMessage;
+}
+
+function matched(method: string, path: string): MatchedRoute {
+  const result = matchRoute(method, path);
+  if (!result || result === 'methodNotAllowed') throw new Error(`No route for ${method} ${path}`);
+  return result;
+}
+
+describe('matchRoute', () => {
+  it('matches every route of the table by its own method and path', () => {
+    for (const route of routes) {
+      const path = route.path.replace('{id}', '3f0c1a52-8f7e-4c1b-9a43-3d2b9d6f1e20');
+
+      expect(matched(route.method, path).route.id).toBe(route.id);
+    }
+  });
+
+  it('fills the template parameters of a path', () => {
+    // Act
+    const result = matched('GET', '/api/conversations/abc-123');
+
+    // Assess
+    expect(result.route.id).toBe('conversations.get');
+    expect(result.pathParameters).toEqual({ id: 'abc-123' });
+  });
+
+  it('gives a template without parameters null pathParameters, as API Gateway does', () => {
+    expect(matched('GET', '/api/conversations').pathParameters).toBeNull();
+  });
+
+  it('tells routes on one template apart by method', () => {
+    expect(matched('PATCH', '/api/conversations/x').route.id).toBe('conversations.rename');
+    expect(matched('DELETE', '/api/conversations/x').route.id).toBe('conversations.delete');
+  });
+
+  it.each([
+    ['/api/health/', 'health.live'],
+    ['/api/conversations/', 'conversations.list'],
+    ['/api/conversations/abc/', 'conversations.get'],
+  ])('accepts a trailing slash on %s', (path, id) => {
+    expect(matched('GET', path).route.id).toBe(id);
+  });
+
+  it('decodes URL-encoded parameters', () => {
+    expect(matched('GET', '/api/conversations/a%20b%2Fc%C3%A9').pathParameters).toEqual({ id: 'a b/cé' });
+  });
+
+  it.each([
+    ['POST', '/api/health'],
+    ['PUT', '/api/conversations'],
+    ['POST', '/api/conversations/abc'],
+    ['get', '/api/me'],
+  ])('answers methodNotAllowed for %s %s (the path exists with other methods)', (method, path) => {
+    expect(matchRoute(method, path)).toBe('methodNotAllowed');
+  });
+
+  it.each([
+    '/api/nothing',
+    '/api',
+    '/api/conversations/abc/messages',
+    '/api/conversations//',
+    '/API/health',
+    '/api/openapiXjson',
+    '/prefix/api/health',
+    '/api/health?x=1',
+  ])('finds no route for %s', (path) => {
+    expect(matchRoute('GET', path)).toBeUndefined();
+  });
+
+  // API Gateway answers a 4xx here, never a 500: the raw value goes on to validation.
+  it('does not throw on a malformed percent-encoding in a parameter', () => {
+    expect(() => matchRoute('GET', '/api/conversations/%E0%A4%A')).not.toThrow();
+  });
+});
+
+describe('toProxyEvent', () => {
+  const url = (path: string) => new URL(path, 'http://localhost:3000');
+
+  it('builds the REST proxy event of a JSON request', () => {
+    // Prepare
+    const body = Buffer.from('{"title":"Trip"}');
+    const req = fakeRequest({
+      'content-type': 'application/json',
+      'user-agent': 'vitest',
+      host: 'localhost:3000',
+    });
+
+    // Act
+    const event = toProxyEvent({
+      req,
+      url: url('/api/conversations/abc'),
+      body,
+      matched: matched('PATCH', '/api/conversations/abc'),
+      stage: 'local',
+    });
+
+    // Assess
+    expect(event).toMatchObject({
+      resource: '/api/conversations/{id}',
+      path: '/api/conversations/abc',
+      httpMethod: 'PATCH',
+      pathParameters: { id: 'abc' },
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      stageVariables: null,
+      body: '{"title":"Trip"}',
+      isBase64Encoded: false,
+    });
+    expect(event.requestContext).toMatchObject({
+      stage: 'local',
+      path: '/local/api/conversations/abc',
+      resourcePath: '/api/conversations/{id}',
+      httpMethod: 'PATCH',
+      protocol: 'HTTP/1.1',
+      authorizer: null,
+    });
+    expect(event.requestContext.identity).toMatchObject({ sourceIp: '10.0.0.7', userAgent: 'vitest' });
+    expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('copies headers, joining repeated values and keeping them apart in multiValueHeaders', () => {
+    const req = fakeRequest({ 'x-forwarded-for': ['1.1.1.1', '2.2.2.2'], accept: 'application/json' });
+
+    const event = toProxyEvent({
+      req,
+      url: url('/api/me'),
+      body: Buffer.alloc(0),
+      matched: matched('GET', '/api/me'),
+      stage: 'local',
+    });
+
+    expect(event.headers).toEqual({ 'x-forwarded-for': '1.1.1.1,2.2.2.2', accept: 'application/json' });
+    expect(event.multiValueHeaders).toEqual({
+      'x-forwarded-for': ['1.1.1.1', '2.2.2.2'],
+      accept: ['application/json'],
+    });
+  });
+
+  it('keeps the last value of a repeated query parameter and all of them in the multi-value map', () => {
+    const event = toProxyEvent({
+      req: fakeRequest(),
+      url: url('/api/conversations?q=trip&tag=a&tag=b&cursor=x%2By'),
+      body: Buffer.alloc(0),
+      matched: matched('GET', '/api/conversations'),
+      stage: 'local',
+    });
+
+    expect(event.queryStringParameters).toEqual({ q: 'trip', tag: 'b', cursor: 'x+y' });
+    expect(event.multiValueQueryStringParameters).toEqual({ q: ['trip'], tag: ['a', 'b'], cursor: ['x+y'] });
+  });
+
+  it('sends an empty body as null, not base64', () => {
+    const event = toProxyEvent({
+      req: fakeRequest({ 'content-type': 'application/octet-stream' }),
+      url: url('/api/conversations'),
+      body: Buffer.alloc(0),
+      matched: matched('POST', '/api/conversations'),
+      stage: 'local',
+    });
+
+    expect(event.body).toBeNull();
+    expect(event.isBase64Encoded).toBe(false);
+  });
+
+  it.each(['application/octet-stream', 'image/png', undefined])(
+    'base64-encodes a binary body (%s)',
+    (type) => {
+      const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]);
+
+      const event = toProxyEvent({
+        req: fakeRequest(type ? { 'content-type': type } : {}),
+        url: url('/api/conversations'),
+        body: bytes,
+        matched: matched('POST', '/api/conversations'),
+        stage: 'local',
+      });
+
+      expect(event.isBase64Encoded).toBe(true);
+      expect(Buffer.from(event.body ?? '', 'base64')).toEqual(bytes);
+    },
+  );
+
+  it.each([
+    'text/plain; charset=utf-8',
+    'application/xml',
+    'application/x-www-form-urlencoded',
+    'application/problem+json',
+  ])('passes a textual body (%s) as UTF-8 text', (type) => {
+    const event = toProxyEvent({
+      req: fakeRequest({ 'content-type': type }),
+      url: url('/api/conversations'),
+      body: Buffer.from('héllo'),
+      matched: matched('POST', '/api/conversations'),
+      stage: 'local',
+    });
+
+    expect(event).toMatchObject({ body: 'héllo', isBase64Encoded: false });
+  });
+
+  it('puts verified claims where the Cognito authorizer would', () => {
+    const claims = { sub: 'sub-1', 'cognito:groups': ['members'] };
+
+    const event = toProxyEvent({
+      req: fakeRequest(),
+      url: url('/api/me'),
+      body: Buffer.alloc(0),
+      matched: matched('GET', '/api/me'),
+      claims,
+      stage: 'local',
+    });
+
+    expect(event.requestContext.authorizer).toEqual({ claims });
+  });
+
+  it('falls back to the loopback address when the socket has none', () => {
+    const event = toProxyEvent({
+      req: fakeRequest({}, [], null),
+      url: url('/api/health'),
+      body: Buffer.alloc(0),
+      matched: matched('GET', '/api/health'),
+      stage: 'local',
+    });
+
+    expect(event.requestContext.identity.sourceIp).toBe('127.0.0.1');
+    expect(event.requestContext.identity.userAgent).toBeNull();
+  });
+
+  it('gives every event its own request id', () => {
+    const input = {
+      req: fakeRequest(),
+      url: url('/api/health'),
+      body: Buffer.alloc(0),
+      matched: matched('GET', '/api/health'),
+      stage: 'local',
+    };
+
+    expect(toProxyEvent(input).requestContext.requestId).not.toBe(
+      toProxyEvent(input).requestContext.requestId,
+    );
+  });
+});
+
+describe('readBody', () => {
+  it('returns the whole body of several chunks', async () => {
+    const req = fakeRequest({}, [Buffer.from('hello '), Buffer.from('world')]);
+
+    const body = await readBody(req, 100);
+
+    expect(body?.toString()).toBe('hello world');
+  });
+
+  it('returns an empty buffer for a request without a body', async () => {
+    const body = await readBody(fakeRequest(), 100);
+
+    expect(body).toEqual(Buffer.alloc(0));
+  });
+
+  it('accepts a body of exactly the limit', async () => {
+    const body = await readBody(fakeRequest({}, [Buffer.alloc(6), Buffer.alloc(4)]), 10);
+
+    expect(body?.length).toBe(10);
+  });
+
+  it('returns undefined as soon as the body goes over the limit', async () => {
+    const body = await readBody(fakeRequest({}, [Buffer.alloc(6), Buffer.alloc(5), Buffer.alloc(1000)]), 10);
+
+    expect(body).toBeUndefined();
+  });
+});
+
+describe('lambdaContext', () => {
+  it('names the request and counts down the remaining time from the timeout', () => {
+    const context = lambdaContext('parley-local-health', 'req-1', 5_000);
+
+    expect(context).toMatchObject({ functionName: 'parley-local-health', awsRequestId: 'req-1' });
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(4_900);
+    expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(5_000);
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+
+import { buildOpenApiDocument } from './openapi';
+import { routes } from './routes';
+
+interface Operation {
+  operationId: string;
+  security: { cognito?: string[] }[];
+  'x-parley-roles'?: unknown;
+  parameters: { name: string; in: string; required: boolean }[];
+  requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
+  responses: Record<string, unknown>;
+}
+interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  maxLength?: number;
+  minLength?: number;
+  additionalProperties?: unknown;
+}
+
+const document = buildOpenApiDocument();
+const paths = document.paths as Record<string, Record<string, Operation>>;
+const operationOf = (method: string, path: string): Operation | undefined =>
+  paths[path]?.[method.toLowerCase()];
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1', () => {
+    expect(document.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(document.info.title).toBe('Parley API');
+  });
+
+  it('has one operation per route of the route table, named by its id', () => {
+    // Act
+    const operations = Object.entries(paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
+    );
+
+    // Assess
+    expect(operations.sort()).toEqual(routes.map((r) => `${r.method} ${r.path} ${r.id}`).sort());
+  });
+
+  it('gives every operation a unique operationId', () => {
+    const ids = routes.map((r) => operationOf(r.method, r.path)?.operationId);
+
+    expect(new Set(ids).size).toBe(routes.length);
+  });
+
+  it('limits the title of a new conversation to 200 characters and requires no field', () => {
+    // Act
+    const schema = operationOf('POST', '/api/conversations')?.requestBody?.content['application/json'].schema;
+
+    // Assess
+    expect(schema?.properties?.title).toMatchObject({ type: 'string', maxLength: 200, minLength: 1 });
+    expect(schema?.required ?? []).not.toContain('title');
+    expect(schema?.additionalProperties).toBe(false);
+  });
+
+  it('requires the title when renaming a conversation', () => {
+    const schema = operationOf('PATCH', '/api/conversations/{id}')?.requestBody?.content['application/json']
+      .schema;
+
+    expect(schema?.required).toEqual(['title']);
+    expect(schema?.properties?.title?.maxLength).toBe(200);
+  });
+
+  it('documents path parameters as required and list query parameters', () => {
+    const get = operationOf('GET', '/api/conversations/{id}');
+    const list = operationOf('GET', '/api/conversations');
+
+    expect(get?.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
+    expect(list?.parameters.map((p) => `${p.in}:${p.name}`).sort()).toEqual([
+      'query:cursor',
+      'query:limit',
+      'query:q',
+    ]);
+    expect(list?.parameters.every((p) => !p.required)).toBe(true);
+  });
+
+  it('declares security on every secured route, with the route scopes', () => {
+    for (const route of routes.filter((r) => r.access !== 'public')) {
+      const operation = operationOf(route.method, route.path);
+
+      expect(operation?.security, route.id).toEqual([{ cognito: route.scopes ? [...route.scopes] : [] }]);
+      expect(operation?.responses, route.id).toHaveProperty('401');
+      expect(operation?.responses, route.id).toHaveProperty('403');
+    }
+  });
+
+  it('declares an empty security list on public routes, and no 401', () => {
+    const publicRoutes = routes.filter((r) => r.access === 'public');
+    expect(publicRoutes.length).toBeGreaterThan(0);
+
+    for (const route of publicRoutes) {
+      const operation = operationOf(route.method, route.path);
+
+      expect(operation?.security, route.id).toEqual([]);
+      expect(operation?.responses, route.id).not.toHaveProperty('401');
+    }
+  });
+
+  it('defines the bearer scheme that the operations refer to', () => {
+    expect(document.components.securitySchemes.cognito).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+  });
+
+  it('describes errors as problem+json with a shared Problem schema', () => {
+    const responses = operationOf('POST', '/api/conversations')?.responses ?? {};
+
+    expect(Object.keys(responses).sort()).toEqual(['201', '400', '401', '403', '413', '415', '500']);
+    expect(responses['400']).toMatchObject({
+      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+    });
+    expect(document.components.schemas.Problem).toMatchObject({
+      required: expect.arrayContaining(['type', 'title', 'status', 'detail', 'requestId']),
+    });
+  });
+
+  it('documents a 204 without content for delete', () => {
+    expect(operationOf('DELETE', '/api/conversations/{id}')?.responses['204']).toEqual({
+      description: 'Success',
+    });
+  });
+});

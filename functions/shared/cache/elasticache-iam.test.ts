@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { elasticacheIamToken } from './elasticache-iam';
+
+const credentials = async () => ({
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+});
+
+describe('elasticacheIamToken', () => {
+  it('presigns a connect request for the user on the serverless cache, valid for 15 minutes', async () => {
+    // Prepare
+    const now = new Date('2026-11-25T12:00:00Z');
+
+    // Act
+    const token = await elasticacheIamToken({
+      cacheName: 'Parley-Prod',
+      user: 'parley-api',
+      region: 'eu-west-1',
+      credentials,
+      now,
+    });
+
+    // Assess
+    expect(token.startsWith('parley-prod/?')).toBe(true);
+    const query = new URLSearchParams(token.slice(token.indexOf('?') + 1));
+    expect(query.get('Action')).toBe('connect');
+    expect(query.get('User')).toBe('parley-api');
+    expect(query.get('ResourceType')).toBe('ServerlessCache');
+    expect(query.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
+    expect(query.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20261125/eu-west-1/elasticache/aws4_request');
+    expect(query.get('X-Amz-Date')).toBe('20261125T120000Z');
+    expect(query.get('X-Amz-Expires')).toBe('900');
+    expect(query.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    expect(token).not.toContain('https://');
+  });
+
+  it('signs differently for another user, and carries the session token of temporary credentials', async () => {
+    const now = new Date('2026-11-25T12:00:00Z');
+    const a = await elasticacheIamToken({ cacheName: 'c', user: 'a', region: 'eu-west-1', credentials, now });
+    const b = await elasticacheIamToken({ cacheName: 'c', user: 'b', region: 'eu-west-1', credentials, now });
+    expect(new URLSearchParams(a.split('?')[1]).get('X-Amz-Signature')).not.toBe(
+      new URLSearchParams(b.split('?')[1]).get('X-Amz-Signature'),
+    );
+    const temporary = await elasticacheIamToken({
+      cacheName: 'c',
+      user: 'a',
+      region: 'eu-west-1',
+      credentials: async () => ({ ...(await credentials()), sessionToken: 'SESSION' }),
+      now,
+    });
+    expect(new URLSearchParams(temporary.split('?')[1]).get('X-Amz-Security-Token')).toBe('SESSION');
+  });
+});

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { valkeyCache } from './valkey-cache';
+
+// Needs a real Redis/Valkey (REDIS_URL); a machine without one has nothing to authenticate against.
+describe.skipIf(!process.env.REDIS_URL)('valkeyCache with IAM-style authentication', () => {
+  const url = process.env.REDIS_URL ?? '';
+  const username = `parley-test-${randomUUID().slice(0, 8)}`;
+  const admin = new Redis(url, { lazyConnect: true });
+
+  beforeAll(async () => {
+    await admin.connect();
+    // A user whose password is the token our provider hands out, as ElastiCache checks IAM tokens.
+    await admin.call('ACL', 'SETUSER', username, 'on', '>token-1', '~parley:*', '+@all');
+  });
+  afterAll(async () => {
+    await admin.call('ACL', 'DELUSER', username);
+    admin.disconnect();
+  });
+
+  it('connects as the configured user with the token from the provider', async () => {
+    let calls = 0;
+    const cache = valkeyCache({
+      url,
+      keyPrefix: `parley:${randomUUID()}:`,
+      iam: {
+        username,
+        token: async () => {
+          calls += 1;
+          return 'token-1';
+        },
+      },
+    });
+    await cache.set('k', 'v', 30);
+    expect(await cache.get('k')).toBe('v');
+    expect(calls).toBe(1);
+    await cache.close();
+  });
+
+  it('fails (and does not hang) when the token is refused', async () => {
+    const cache = valkeyCache({
+      url,
+      keyPrefix: 'parley:x:',
+      iam: { username, token: async () => 'wrong-token' },
+    });
+    const started = Date.now();
+    await expect(cache.ping()).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(3000);
+    await cache.close();
+  });
+});

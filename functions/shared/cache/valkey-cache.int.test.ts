@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Cache } from './cache';
+import { valkeyCache } from './valkey-cache';
+
+// Needs a real Redis/Valkey: set REDIS_URL (e.g. redis://127.0.0.1:6379). Skipped without it so
+// `npm test` passes on a machine with no Redis; CI sets it.
+describe.skipIf(!process.env.REDIS_URL)('valkeyCache (real Redis)', () => {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // A random prefix per run: test files and concurrent runs never share keys.
+  const prefix = `parley:test:${randomUUID()}:`;
+  let cache: Cache;
+  let raw: Redis;
+
+  beforeAll(() => {
+    cache = valkeyCache({ url, keyPrefix: prefix });
+    raw = new Redis(url);
+  });
+
+  afterAll(async () => {
+    const keys = await raw.keys(`${prefix}*`);
+    if (keys.length > 0) await raw.del(...keys);
+    await cache.close();
+    raw.disconnect();
+  });
+
+  it('is the valkey kind and answers a ping', async () => {
+    expect(cache.kind).toBe('valkey');
+    await expect(cache.ping()).resolves.toBeUndefined();
+  });
+
+  it('stores a value under the prefix with its TTL', async () => {
+    // Act
+    await cache.set('greeting', 'hello', 120);
+
+    // Assess
+    expect(await cache.get('greeting')).toBe('hello');
+    expect(await raw.get(`${prefix}greeting`)).toBe('hello');
+    const ttl = await raw.ttl(`${prefix}greeting`);
+    expect(ttl).toBeGreaterThan(110);
+    expect(ttl).toBeLessThanOrEqual(120);
+  });
+
+  it('returns null for a missing key and after delete', async () => {
+    await cache.set('gone', 'soon', 60);
+
+    await cache.delete('gone');
+
+    expect(await cache.get('gone')).toBeNull();
+    expect(await cache.get('never-set')).toBeNull();
+  });
+
+  it('increments from 1 and sets the TTL only when the counter is created', async () => {
+    // Act
+    const first = await cache.increment('counter', 100);
+    const second = await cache.increment('counter', 5000);
+    const third = await cache.increment('counter', 1);
+
+    // Assess
+    expect([first, second, third]).toEqual([1, 2, 3]);
+    const ttl = await raw.ttl(`${prefix}counter`);
+    expect(ttl).toBeGreaterThan(90);
+    expect(ttl).toBeLessThanOrEqual(100);
+  });
+
+  it('keeps caches with different prefixes apart', async () => {
+    // Prepare
+    const otherPrefix = `parley:test:${randomUUID()}:`;
+    const other = valkeyCache({ url, keyPrefix: otherPrefix });
+    try {
+      // Act
+      await cache.set('shared-name', 'mine', 60);
+      await other.set('shared-name', 'theirs', 60);
+      await other.increment('shared-counter', 60);
+
+      // Assess
+      expect(await cache.get('shared-name')).toBe('mine');
+      expect(await other.get('shared-name')).toBe('theirs');
+      expect(await cache.increment('shared-counter', 60)).toBe(1);
+    } finally {
+      await raw.del(`${otherPrefix}shared-name`, `${otherPrefix}shared-counter`);
+      await other.close();
+    }
+  });
+
+  it('lets the data expire after its TTL', async () => {
+    await cache.set('short', 'lived', 1);
+
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    expect(await cache.get('short')).toBeNull();
+  });
+});
+
+describe.skipIf(!process.env.REDIS_URL)('valkeyCache (nothing listening)', () => {
+  // Port 1 on the loopback: the connection is refused at once. No Redis is needed for this one,
+  // but it sits with the others so one switch runs every cache test that touches the network.
+  const closed = () => valkeyCache({ url: 'redis://127.0.0.1:1', keyPrefix: `parley:test:${randomUUID()}:` });
+
+  it.each([
+    ['get', (c: Cache) => c.get('k')],
+    ['set', (c: Cache) => c.set('k', 'v', 10)],
+    ['increment', (c: Cache) => c.increment('k', 10)],
+    ['ping', (c: Cache) => c.ping()],
+  ])('fails %s within 2 seconds instead of hanging', async (_name, operation) => {
+    // Prepare
+    const cache = closed();
+    const started = performance.now();
+    try {
+      // Act
+      const outcome = await operation(cache).then(
+        () => 'resolved',
+        () => 'rejected',
+      );
+
+      // Assess
+      expect(outcome).toBe('rejected');
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('fails fast again on the next call (no queue of waiting commands)', async () => {
+    const cache = closed();
+    try {
+      await cache.get('k').catch(() => undefined);
+      const started = performance.now();
+
+      await expect(cache.get('k')).rejects.toThrow();
+
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+describe.skipIf(!process.env.REDIS_URL)('valkeyCache (a server that accepts but never answers)', () => {
+  // A hung node or a half-open connection: TCP connects, no reply ever comes.
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+  });
+  let url: string;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `redis://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  // A cache outage must cost a request milliseconds, not seconds, even on the first command.
+  it('fails the first get within 2 seconds', async () => {
+    const cache = valkeyCache({ url, keyPrefix: `parley:test:${randomUUID()}:` });
+    const started = performance.now();
+    try {
+      const outcome = await cache.get('k').then(
+        () => 'resolved',
+        () => 'rejected',
+      );
+
+      expect(outcome).toBe('rejected');
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      await cache.close();
+    }
+  });
+});

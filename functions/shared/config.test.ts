@@ -1,0 +1,231 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { ConfigError, getConfig, parseConfig, resetConfig } from './config';
+
+const PASSWORD = 'hunter2-Sup3rSecret';
+
+const pgEnv = (): Record<string, string | undefined> => ({
+  STAGE: 'test',
+  COGNITO_USER_POOL_ID: 'eu-west-1_AbC123',
+  COGNITO_CLIENT_IDS: 'spa-client, machine-client',
+  WEB_ORIGIN: 'https://chat.example.com',
+  DB_DRIVER: 'pg',
+  DATABASE_URL: `postgres://parley:${PASSWORD}@db.internal:5432/parley`,
+});
+
+const dataApiEnv = (): Record<string, string | undefined> => ({
+  STAGE: 'prod',
+  COGNITO_USER_POOL_ID: 'eu-west-1_AbC123',
+  COGNITO_CLIENT_IDS: 'spa-client',
+  WEB_ORIGIN: 'https://chat.example.com',
+  DB_DRIVER: 'data-api',
+  DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db',
+  DB_NAME: 'parley',
+});
+
+/** The ConfigError parseConfig throws for this environment (fails the test when it parses). */
+function configErrorFor(env: Record<string, string | undefined>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected parseConfig to throw a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('parses a full pg environment and applies the defaults', () => {
+    // Prepare
+    const env = pgEnv();
+
+    // Act
+    const config = parseConfig(env);
+
+    // Assess
+    expect(config).toMatchObject({
+      STAGE: 'test',
+      DB_DRIVER: 'pg',
+      DATABASE_URL: env.DATABASE_URL,
+      COGNITO_CLIENT_IDS: ['spa-client', 'machine-client'],
+      AWS_REGION: 'eu-west-1',
+      MAX_BODY_BYTES: 64 * 1024,
+      DB_POOL_MAX: 10,
+      OPENAI_MODEL: 'gpt-4o-mini',
+    });
+  });
+
+  it('parses a data-api environment', () => {
+    const config = parseConfig(dataApiEnv());
+
+    expect(config.DB_DRIVER).toBe('data-api');
+    if (config.DB_DRIVER !== 'data-api') return;
+    expect(config.DB_CLUSTER_ARN).toBe('arn:aws:rds:eu-west-1:123456789012:cluster:parley');
+    expect(config.DB_NAME).toBe('parley');
+  });
+
+  it('coerces numbers and boolean flags from their string form', () => {
+    const config = parseConfig({ ...pgEnv(), MAX_BODY_BYTES: '2048', DB_SSL: '1', DB_POOL_MAX: '3' });
+
+    expect(config).toMatchObject({ MAX_BODY_BYTES: 2048, DB_SSL: true, DB_POOL_MAX: 3 });
+  });
+
+  it.each([
+    ['STAGE', pgEnv],
+    ['COGNITO_USER_POOL_ID', pgEnv],
+    ['COGNITO_CLIENT_IDS', pgEnv],
+    ['WEB_ORIGIN', pgEnv],
+    ['DATABASE_URL', pgEnv],
+    ['DB_DRIVER', pgEnv],
+    ['DB_CLUSTER_ARN', dataApiEnv],
+    ['DB_SECRET_ARN', dataApiEnv],
+    ['DB_NAME', dataApiEnv],
+  ])('names %s when it is missing', (name, env) => {
+    // Prepare
+    const incomplete = { ...env(), [name]: undefined };
+
+    // Act
+    const error = configErrorFor(incomplete);
+
+    // Assess
+    expect(error.name).toBe('ConfigError');
+    expect(error.problems.some((p) => p.startsWith(name))).toBe(true);
+    expect(error.message).toContain(name);
+  });
+
+  it('says a missing variable "is required" rather than describing a type', () => {
+    const error = configErrorFor({ ...pgEnv(), DATABASE_URL: undefined });
+
+    expect(error.problems).toEqual(['DATABASE_URL is required']);
+  });
+
+  it('lists every bad variable at once', () => {
+    const error = configErrorFor({ ...pgEnv(), WEB_ORIGIN: 'nope', COGNITO_USER_POOL_ID: 'no pool' });
+
+    expect(error.problems).toHaveLength(2);
+    expect(error.message).toContain('WEB_ORIGIN');
+    expect(error.message).toContain('COGNITO_USER_POOL_ID');
+  });
+
+  it.each([
+    ['WEB_ORIGIN', 'not a url'],
+    ['COGNITO_ENDPOINT', 'localhost-without-scheme'],
+    ['OPENAI_BASE_URL', 'api.openai.com'],
+    ['COGNITO_USER_POOL_ID', 'no-underscore-pool'],
+    ['COGNITO_CLIENT_IDS', ' , ,'],
+    ['MAX_BODY_BYTES', String(6 * 1024 * 1024 + 1)],
+    ['MAX_BODY_BYTES', '1023'],
+    ['MAX_BODY_BYTES', 'lots'],
+    ['DB_DRIVER', 'mysql'],
+    ['STAGE', 'qa'],
+    ['DB_SSL', 'yes'],
+    ['DB_POOL_MAX', '0'],
+    ['CACHE_ENDPOINT', 'cache.example.com'],
+    ['DATABASE_URL', 'mysql://db.internal/parley'],
+  ])('names %s when its value (%j) is malformed', (name, value) => {
+    const error = configErrorFor({ ...pgEnv(), [name]: value });
+
+    expect(error.problems.length).toBeGreaterThan(0);
+    expect(error.problems.every((p) => p.startsWith(`${name}:`))).toBe(true);
+  });
+
+  it('accepts MAX_BODY_BYTES at exactly the 6 MB Lambda payload limit', () => {
+    const config = parseConfig({ ...pgEnv(), MAX_BODY_BYTES: String(6 * 1024 * 1024) });
+
+    expect(config.MAX_BODY_BYTES).toBe(6 * 1024 * 1024);
+  });
+
+  it('refuses a pg environment that only carries data-api variables', () => {
+    const env = { ...pgEnv(), DATABASE_URL: undefined, DB_CLUSTER_ARN: dataApiEnv().DB_CLUSTER_ARN };
+
+    const error = configErrorFor(env);
+
+    expect(error.problems).toEqual(['DATABASE_URL is required']);
+  });
+
+  describe('never echoes a secret', () => {
+    it.each([
+      [
+        'DATABASE_URL with a password but the wrong scheme',
+        { DATABASE_URL: `mysql://parley:${PASSWORD}@db/parley` },
+      ],
+      ['DATABASE_URL that is no URL at all', { DATABASE_URL: `parley:${PASSWORD}@db` }],
+      ['REDIS_URL that is no URL', { REDIS_URL: `:${PASSWORD}@cache` }],
+      ['OPENAI_SECRET_ARN that is a key, not an ARN', { OPENAI_SECRET_ARN: `sk-${PASSWORD}` }],
+      ['DB_SECRET_ARN that is a password', { ...dataApiEnv(), DB_SECRET_ARN: PASSWORD }],
+    ])('%s', (_case, overrides) => {
+      const error = configErrorFor({ ...pgEnv(), ...overrides });
+
+      expect(error.message).not.toContain(PASSWORD);
+      expect(error.problems.join('\n')).not.toContain(PASSWORD);
+      expect(JSON.stringify(error)).not.toContain(PASSWORD);
+    });
+
+    it('an empty OPENAI_API_KEY is named without a value', () => {
+      const error = configErrorFor({ ...pgEnv(), OPENAI_API_KEY: '' });
+
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toMatch(/^OPENAI_API_KEY: /);
+    });
+
+    it('a valid OPENAI_API_KEY stays out of the message when another variable is bad', () => {
+      const error = configErrorFor({ ...pgEnv(), OPENAI_API_KEY: `sk-${PASSWORD}`, STAGE: 'qa' });
+
+      expect(error.message).not.toContain(PASSWORD);
+    });
+  });
+
+  // An http:// value would pass start-up and the cache would then talk Redis to a web server.
+  it('refuses a REDIS_URL that is not redis:// or rediss://', () => {
+    const error = configErrorFor({ ...pgEnv(), REDIS_URL: 'http://cache.internal:6379' });
+
+    expect(error.problems[0]).toMatch(/^REDIS_URL: /);
+  });
+
+  // CORS compares WEB_ORIGIN byte for byte with the browser's Origin header (scheme://host[:port]),
+  // so `https://chat.example.com/` would silently disable CORS for the web app.
+  it.each(['https://chat.example.com/', 'https://chat.example.com/app', 'javascript:alert(1)'])(
+    'refuses a WEB_ORIGIN that is not a bare http(s) origin (%s)',
+    (value) => {
+      const error = configErrorFor({ ...pgEnv(), WEB_ORIGIN: value });
+
+      expect(error.problems[0]).toMatch(/^WEB_ORIGIN: /);
+    },
+  );
+});
+
+describe('getConfig', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) Reflect.deleteProperty(process.env, key);
+    Object.assign(process.env, saved);
+    resetConfig();
+  });
+
+  it('reads the environment once and keeps it until reset', () => {
+    // Prepare
+    resetConfig();
+    Object.assign(process.env, pgEnv(), { STAGE: 'dev' });
+
+    // Act
+    const first = getConfig();
+    process.env.STAGE = 'prod';
+    const second = getConfig();
+    resetConfig();
+    const third = getConfig();
+
+    // Assess
+    expect(second).toBe(first);
+    expect(first.STAGE).toBe('dev');
+    expect(third.STAGE).toBe('prod');
+  });
+
+  it('throws ConfigError at first use when the environment is invalid', () => {
+    resetConfig();
+    Object.assign(process.env, pgEnv());
+    delete process.env.WEB_ORIGIN;
+
+    expect(() => getConfig()).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,480 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+
+import type middy from '@middy/core';
+import type { Jwks } from 'aws-jwt-verify/jwk';
+import type { Context } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+
+import { createTestIssuer, type TestIssuer } from '../../../test/support/tokens';
+import { routeById, type RouteDefinition } from '../../api/routes';
+import type { Config } from '../config';
+import type { Role } from '../db/schema';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+import {
+  assertAllowed,
+  authContextFrom,
+  authenticate,
+  bearerToken,
+  createTokenVerifier,
+  type Claims,
+  type ServiceAccountRoles,
+  type TokenVerifier,
+} from './auth';
+import type { ApiEvent, ApiResult, AuthContext } from './types';
+
+const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+
+/** Service-account roles from a table, recording whom it was asked about. */
+function fakeServiceRoles(table: Record<string, Role> = {}) {
+  const asked: string[] = [];
+  const roles: ServiceAccountRoles = {
+    roleOf: async (clientId) => {
+      asked.push(clientId);
+      return table[clientId] ?? null;
+    },
+  };
+  return { roles, asked };
+}
+
+const user = (role: Role | null, overrides: Partial<AuthContext> = {}): AuthContext => ({
+  userId: 'user-1',
+  kind: 'user',
+  username: 'ada@example.com',
+  role,
+  groups: role ? [role] : [],
+  scopes: ['aws.cognito.signin.user.admin'],
+  clientId: 'spa',
+  ...overrides,
+});
+
+const service = (role: Role | null, scopes: string[]): AuthContext => ({
+  userId: 'machine',
+  kind: 'service',
+  role,
+  groups: [],
+  scopes,
+  clientId: 'machine',
+});
+
+describe('bearerToken', () => {
+  it('returns the JWT of a Bearer Authorization header', () => {
+    expect(bearerToken({ Authorization: `Bearer ${JWT}` })).toBe(JWT);
+  });
+
+  it('finds the header whatever the case of its name and trims surrounding space', () => {
+    expect(bearerToken({ authorization: `  Bearer ${JWT}  ` })).toBe(JWT);
+    expect(bearerToken({ AUTHORIZATION: `Bearer ${JWT}` })).toBe(JWT);
+  });
+
+  it.each([
+    ['no headers at all', null],
+    ['no Authorization header', { 'Content-Type': 'application/json' }],
+    ['an empty header', { Authorization: '' }],
+    ['a Basic credential', { Authorization: 'Basic dXNlcjpwYXNz' }],
+    ['a bare token without the scheme', { Authorization: JWT }],
+    ['a token that is not a JWT', { Authorization: 'Bearer opaque-token' }],
+    ['a JWT with a fourth segment', { Authorization: `Bearer ${JWT}.extra` }],
+    ['two tokens', { Authorization: `Bearer ${JWT} ${JWT}` }],
+    ['characters outside base64url', { Authorization: `Bearer ${JWT}+/=` }],
+  ])('returns nothing for %s', (_case, headers) => {
+    expect(bearerToken(headers)).toBeUndefined();
+  });
+});
+
+describe('authContextFrom', () => {
+  it('makes a person a user whose role is their group', async () => {
+    // Prepare
+    const { roles, asked } = fakeServiceRoles();
+    const claims: Claims = {
+      sub: 'sub-1',
+      username: 'ada@example.com',
+      client_id: 'spa',
+      scope: 'openid aws.cognito.signin.user.admin',
+      'cognito:groups': ['members'],
+    };
+
+    // Act
+    const auth = await authContextFrom(claims, roles);
+
+    // Assess
+    expect(auth).toEqual({
+      userId: 'sub-1',
+      kind: 'user',
+      username: 'ada@example.com',
+      role: 'members',
+      groups: ['members'],
+      scopes: ['openid', 'aws.cognito.signin.user.admin'],
+      clientId: 'spa',
+    });
+    expect(asked).toEqual([]);
+  });
+
+  it('gives a user in no group no role', async () => {
+    const auth = await authContextFrom(
+      { sub: 'sub-2', username: 'new@example.com', client_id: 'spa' },
+      fakeServiceRoles().roles,
+    );
+
+    expect(auth).toMatchObject({ kind: 'user', role: null, groups: [], scopes: [] });
+  });
+
+  it('ignores groups that are not roles', async () => {
+    const auth = await authContextFrom(
+      { sub: 'sub-3', username: 'x', client_id: 'spa', 'cognito:groups': ['beta-testers'] },
+      fakeServiceRoles().roles,
+    );
+
+    expect(auth.role).toBeNull();
+    expect(auth.groups).toEqual(['beta-testers']);
+  });
+
+  it('picks admins over members when a user is in both', async () => {
+    const auth = await authContextFrom(
+      { sub: 'sub-4', username: 'x', client_id: 'spa', 'cognito:groups': ['members', 'admins'] },
+      fakeServiceRoles().roles,
+    );
+
+    expect(auth.role).toBe('admins');
+  });
+
+  it('makes a client-credentials token (no username, sub is the client) a service account with its stored role', async () => {
+    const { roles, asked } = fakeServiceRoles({ 'machine-1': 'members' });
+
+    const auth = await authContextFrom(
+      { sub: 'machine-1', client_id: 'machine-1', scope: 'parley/chat.read parley/chat.write' },
+      roles,
+    );
+
+    expect(auth).toEqual({
+      userId: 'machine-1',
+      kind: 'service',
+      role: 'members',
+      groups: [],
+      scopes: ['parley/chat.read', 'parley/chat.write'],
+      clientId: 'machine-1',
+    });
+    expect(asked).toEqual(['machine-1']);
+  });
+
+  it('gives a service account unknown to the database no role', async () => {
+    const auth = await authContextFrom(
+      { sub: 'machine-2', client_id: 'machine-2' },
+      fakeServiceRoles().roles,
+    );
+
+    expect(auth).toMatchObject({ kind: 'service', role: null });
+  });
+
+  it('does not take a service role from a token that claims to be a client but names a user', async () => {
+    const { roles, asked } = fakeServiceRoles({ 'machine-1': 'admins' });
+
+    const auth = await authContextFrom(
+      { sub: 'machine-1', client_id: 'machine-1', username: 'mallory' },
+      roles,
+    );
+
+    expect(auth).toMatchObject({ kind: 'user', role: null });
+    expect(asked).toEqual([]);
+  });
+
+  it('does not make a token without username a service account when its sub is not the client', async () => {
+    const { roles, asked } = fakeServiceRoles({ spa: 'admins' });
+
+    const auth = await authContextFrom({ sub: 'sub-9', client_id: 'spa' }, roles);
+
+    expect(auth).toMatchObject({ kind: 'user', userId: 'sub-9', role: null });
+    expect(asked).toEqual([]);
+  });
+});
+
+describe('assertAllowed', () => {
+  const customRoute = (
+    access: RouteDefinition['access'],
+    scopes?: RouteDefinition['scopes'],
+  ): RouteDefinition => ({
+    id: 'test.route',
+    method: 'GET',
+    path: '/api/test',
+    group: 'users',
+    access,
+    ...(scopes ? { scopes } : {}),
+  });
+
+  it('lets anyone use a public route', () => {
+    expect(() => assertAllowed(routeById('health.live'), user(null))).not.toThrow();
+    expect(() => assertAllowed(routeById('health.live'), service(null, []))).not.toThrow();
+  });
+
+  it('lets a signed-in user in no group use a signed-in route', () => {
+    expect(() => assertAllowed(routeById('me.get'), user(null))).not.toThrow();
+  });
+
+  it.each<Role>(['members', 'admins'])('lets %s use a route listing their role', (role) => {
+    expect(() => assertAllowed(routeById('conversations.list'), user(role))).not.toThrow();
+  });
+
+  it.each<[string, Role | null]>([
+    ['auditors', 'auditors'],
+    ['a user in no group', null],
+  ])('forbids %s a route that does not list their role', (_case, role) => {
+    expect(() => assertAllowed(routeById('conversations.list'), user(role))).toThrow(ForbiddenError);
+  });
+
+  it('lets a service account with an allowed role and a route scope through', () => {
+    expect(() =>
+      assertAllowed(routeById('conversations.list'), service('members', ['parley/chat.read'])),
+    ).not.toThrow();
+    expect(() =>
+      assertAllowed(
+        routeById('conversations.create'),
+        service('members', ['parley/chat.read', 'parley/chat.write']),
+      ),
+    ).not.toThrow();
+  });
+
+  it('forbids a service account whose scopes do not include the route scope', () => {
+    expect(() =>
+      assertAllowed(routeById('conversations.create'), service('members', ['parley/chat.read'])),
+    ).toThrow('The token lacks a scope this route requires.');
+  });
+
+  it('forbids a service account with a scope but no role', () => {
+    expect(() => assertAllowed(routeById('conversations.list'), service(null, ['parley/chat.read']))).toThrow(
+      'Your role does not allow this.',
+    );
+  });
+
+  it('forbids a service account on a role route that declares no scopes', () => {
+    expect(() => assertAllowed(customRoute(['members']), service('members', ['parley/chat.read']))).toThrow(
+      ForbiddenError,
+    );
+  });
+
+  it('does not require route scopes from people', () => {
+    expect(() => assertAllowed(customRoute(['members']), user('members', { scopes: [] }))).not.toThrow();
+  });
+
+  it('lets a service account use a signed-in route', () => {
+    expect(() => assertAllowed(routeById('me.get'), service(null, []))).not.toThrow();
+  });
+});
+
+describe('createTokenVerifier (local emulator: JWKS fetched by us)', () => {
+  let issuer: TestIssuer;
+  let fetched: string[];
+  let jwks: Jwks;
+  let verifier: TokenVerifier;
+
+  const configFor = (testIssuer: TestIssuer, clientIds = [testIssuer.clientId]) =>
+    ({
+      COGNITO_USER_POOL_ID: testIssuer.userPoolId,
+      COGNITO_CLIENT_IDS: clientIds,
+      COGNITO_ENDPOINT: 'http://127.0.0.1:1/',
+    }) as unknown as Config;
+
+  beforeEach(() => {
+    issuer = createTestIssuer();
+    fetched = [];
+    jwks = issuer.jwks;
+    verifier = createTokenVerifier(configFor(issuer), async (uri) => {
+      fetched.push(uri);
+      return jwks;
+    });
+  });
+
+  it('accepts a valid access token and returns its claims', async () => {
+    // Prepare
+    const token = issuer.accessToken({ sub: 'sub-1', 'cognito:groups': ['members'] });
+
+    // Act
+    const claims = await verifier.verify(token);
+
+    // Assess
+    expect(claims).toMatchObject({ sub: 'sub-1', client_id: issuer.clientId, 'cognito:groups': ['members'] });
+  });
+
+  it('fetches the JWKS once, from the pool issuer (without a doubled slash), and then reuses it', async () => {
+    await verifier.verify(issuer.accessToken());
+    await verifier.verify(issuer.accessToken());
+    await verifier.verify(issuer.accessToken());
+
+    expect(fetched).toEqual([`${issuer.issuer}/.well-known/jwks.json`]);
+  });
+
+  it('fetches the JWKS once when the first requests arrive together', async () => {
+    await Promise.all([1, 2, 3].map(() => verifier.verify(issuer.accessToken())));
+
+    expect(fetched).toHaveLength(1);
+  });
+
+  it('accepts a token from any of the configured clients', async () => {
+    const other = createTokenVerifier(configFor(issuer, ['machine', issuer.clientId]), async () => jwks);
+
+    await expect(other.verify(issuer.accessToken({ client_id: 'machine' }))).resolves.toMatchObject({
+      client_id: 'machine',
+    });
+  });
+
+  it('fetches again after a failed JWKS fetch instead of caching the failure', async () => {
+    let calls = 0;
+    const flaky = createTokenVerifier(configFor(issuer), async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('JWKS fetch failed with 503');
+      return jwks;
+    });
+
+    await expect(flaky.verify(issuer.accessToken())).rejects.toThrow('503');
+    await expect(flaky.verify(issuer.accessToken())).resolves.toBeDefined();
+    expect(calls).toBe(2);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    [
+      'an expired token',
+      { exp: Math.floor(Date.now() / 1000) - 60, iat: Math.floor(Date.now() / 1000) - 3660 },
+    ],
+    ['a token issued to another client', { client_id: 'someone-else' }],
+    ['a token with no client', { client_id: undefined }],
+    ['an id token', { token_use: 'id', aud: 'x' }],
+    ['a token from another user pool', { iss: 'http://127.0.0.1:1/local_OtherPool9' }],
+    [
+      'a token from another issuer host',
+      { iss: 'https://cognito-idp.eu-west-1.amazonaws.com/local_TestPool1' },
+    ],
+  ])('refuses %s', async (_case, claims) => {
+    await expect(verifier.verify(issuer.accessToken(claims))).rejects.toThrow();
+  });
+
+  it('refuses a token signed by another key under the known kid', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+    await expect(verifier.verify(issuer.accessToken({}, { key: privateKey }))).rejects.toThrow();
+  });
+
+  it('refuses a token whose payload was altered after signing', async () => {
+    const [header, , signature] = issuer.accessToken().split('.');
+    const forged = Buffer.from(
+      JSON.stringify({
+        sub: randomUUID(),
+        iss: issuer.issuer,
+        client_id: issuer.clientId,
+        token_use: 'access',
+        exp: 9e9,
+      }),
+    ).toString('base64url');
+
+    await expect(verifier.verify(`${header}.${forged}.${signature}`)).rejects.toThrow();
+  });
+
+  it('refuses a token whose kid is in no JWKS', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+    await expect(
+      verifier.verify(issuer.accessToken({}, { key: privateKey, kid: 'unknown-kid' })),
+    ).rejects.toThrow();
+  });
+
+  // After a key rotation, a token signed with the new key is accepted without a restart.
+  it('refetches the JWKS once when a token names a kid it has not seen (key rotation)', async () => {
+    // Prepare: a verifier that has loaded the first JWKS, then the issuer rotates to a new key.
+    await verifier.verify(issuer.accessToken());
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rotatedKey = {
+      ...publicKey.export({ format: 'jwk' }),
+      kid: 'rotated-key',
+      alg: 'RS256',
+      use: 'sig',
+    };
+    jwks = { keys: [...jwks.keys, rotatedKey] } as unknown as Jwks;
+
+    // Act
+    const claims = await verifier.verify(
+      issuer.accessToken({ sub: 'after-rotation' }, { key: privateKey, kid: 'rotated-key' }),
+    );
+
+    // Assess
+    expect(claims.sub).toBe('after-rotation');
+    expect(fetched).toHaveLength(2);
+  });
+});
+
+describe('authenticate', () => {
+  const context = {} as Context;
+
+  function requestFor(
+    routeId: string,
+    headers: Record<string, string> = {},
+  ): middy.Request<ApiEvent, ApiResult> {
+    const event = {
+      headers,
+      parley: { requestId: 'req-1', route: routeById(routeId) },
+    } as unknown as ApiEvent;
+    return { event, context, response: undefined, error: undefined, internal: {} };
+  }
+
+  const verifierReturning = (claims: Claims | Error): TokenVerifier => ({
+    verify: async () => {
+      if (claims instanceof Error) throw claims;
+      return claims;
+    },
+  });
+
+  const middleware = (verifier: TokenVerifier, roles = fakeServiceRoles().roles) =>
+    authenticate({ verifier: () => verifier, serviceRoles: () => roles });
+
+  it('skips public routes without asking for a token', async () => {
+    const request = requestFor('health.live');
+    let verified = false;
+
+    await middleware({ verify: async () => ((verified = true), {}) }).before?.(request);
+
+    expect(verified).toBe(false);
+    expect(request.event.parley.auth).toBeUndefined();
+  });
+
+  it('puts the caller on the request when the token is valid and the role allowed', async () => {
+    const request = requestFor('conversations.list', { Authorization: `Bearer ${JWT}` });
+    const verifier = verifierReturning({
+      sub: 's',
+      username: 'u',
+      client_id: 'spa',
+      'cognito:groups': ['members'],
+    });
+
+    await middleware(verifier).before?.(request);
+
+    expect(request.event.parley.auth).toMatchObject({ userId: 's', role: 'members' });
+  });
+
+  it('refuses a request without a bearer token with 401', async () => {
+    await expect(middleware(verifierReturning({})).before?.(requestFor('me.get'))).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+  });
+
+  it('refuses an invalid token with a 401 that does not repeat the verifier error', async () => {
+    const request = requestFor('me.get', { Authorization: `Bearer ${JWT}` });
+
+    const error = await Promise.resolve(
+      middleware(verifierReturning(new Error('Issuer not allowed: http://internal-host/pool'))).before?.(
+        request,
+      ),
+    ).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect((error as Error).message).toBe('The access token is invalid or expired.');
+  });
+
+  it('refuses a valid token whose role the route does not allow with 403', async () => {
+    const request = requestFor('conversations.create', { Authorization: `Bearer ${JWT}` });
+    const verifier = verifierReturning({
+      sub: 's',
+      username: 'u',
+      client_id: 'spa',
+      'cognito:groups': ['auditors'],
+    });
+
+    await expect(middleware(verifier).before?.(request)).rejects.toBeInstanceOf(ForbiddenError);
+    expect(request.event.parley.auth).toBeUndefined();
+  });
+});

@@ -1,0 +1,127 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { routeById } from '../../api/routes';
+import { DomainError, ForbiddenError, ServiceUnavailableError } from '../errors';
+import { logger, metrics } from '../powertools';
+import { errorHandler } from './error-handler';
+import type { ApiEvent, ApiResult } from './types';
+
+class StorageFailedError extends DomainError {
+  readonly status = 502;
+  readonly slug = 'storage-failed';
+  readonly title = 'Storage failed';
+}
+
+function requestFailingWith(
+  error: unknown,
+  parley: { requestId: string } | null = { requestId: 'req-1' },
+): middy.Request<ApiEvent, ApiResult> {
+  const event = {
+    headers: {},
+    parley: parley ? { ...parley, route: routeById('me.get') } : undefined,
+  } as unknown as ApiEvent;
+  return {
+    event,
+    context: { awsRequestId: 'aws-req-9' } as Context,
+    response: undefined,
+    error: error as Error,
+    internal: {},
+  };
+}
+
+function spies() {
+  return {
+    error: vi.spyOn(logger, 'error').mockImplementation(() => undefined),
+    info: vi.spyOn(logger, 'info').mockImplementation(() => undefined),
+    metric: vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics),
+  };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('errorHandler', () => {
+  it('answers a client error with its problem and logs it briefly, without a server-error metric', async () => {
+    // Prepare
+    const { error, info, metric } = spies();
+    const request = requestFailingWith(new ForbiddenError('Your role does not allow this.'));
+
+    // Act
+    await errorHandler().onError?.(request);
+
+    // Assess
+    expect(request.response?.statusCode).toBe(403);
+    expect(JSON.parse(request.response?.body ?? '{}')).toMatchObject({ requestId: 'req-1', status: 403 });
+    expect(info).toHaveBeenCalledWith('Request refused', { status: 403, reason: 'ForbiddenError' });
+    expect(error).not.toHaveBeenCalled();
+    expect(metric).not.toHaveBeenCalled();
+  });
+
+  it('answers an unknown error with a generic 500, logs it in full and counts it', async () => {
+    const { error, metric } = spies();
+    const cause = new Error('connect ECONNREFUSED 10.0.0.5:5432');
+    const request = requestFailingWith(cause);
+
+    await errorHandler().onError?.(request);
+
+    expect(request.response?.statusCode).toBe(500);
+    expect(request.response?.body).not.toContain('ECONNREFUSED');
+    expect(request.response?.body).not.toContain(cause.stack?.split('\n')[1]?.trim() ?? 'at ');
+    expect(error).toHaveBeenCalledWith('Request failed', { error: cause, requestId: 'req-1' });
+    expect(metric).toHaveBeenCalledWith('ServerErrors', 'Count', 1);
+  });
+
+  it('treats a server-side domain error as a server error', async () => {
+    const { error, metric } = spies();
+    const request = requestFailingWith(new StorageFailedError('bucket parley-prod-data unreachable'));
+
+    await errorHandler().onError?.(request);
+
+    expect(request.response?.statusCode).toBe(502);
+    expect(request.response?.body).not.toContain('parley-prod-data');
+    expect(error).toHaveBeenCalledOnce();
+    expect(metric).toHaveBeenCalledWith('ServerErrors', 'Count', 1);
+  });
+
+  it('logs an exposed 503 as a refusal, not as a server error', async () => {
+    const { error, info, metric } = spies();
+    const request = requestFailingWith(new ServiceUnavailableError('The model is unavailable.', 5));
+
+    await errorHandler().onError?.(request);
+
+    expect(request.response?.statusCode).toBe(503);
+    expect(request.response?.headers?.['Retry-After']).toBe('5');
+    expect(info).toHaveBeenCalledWith('Request refused', { status: 503, reason: 'ServiceUnavailableError' });
+    expect(error).not.toHaveBeenCalled();
+    expect(metric).not.toHaveBeenCalled();
+  });
+
+  it('names the Lambda request id when the request state was never started', async () => {
+    spies();
+    const request = requestFailingWith(new Error('early'), null);
+
+    await errorHandler().onError?.(request);
+
+    expect(JSON.parse(request.response?.body ?? '{}').requestId).toBe('aws-req-9');
+  });
+
+  it('turns a handler failure into a response through Middy (no rejection reaches Lambda)', async () => {
+    spies();
+    const handler = middy<ApiEvent, ApiResult, Error, Context>()
+      .use(errorHandler())
+      .handler(async () => {
+        throw new Error('secret detail');
+      });
+
+    const response = await handler(requestFailingWith(undefined).event, {
+      awsRequestId: 'aws-req-9',
+      getRemainingTimeInMillis: () => 10_000,
+    } as unknown as Context);
+
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret detail');
+  });
+});

@@ -1,0 +1,118 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+
+import { routeById } from '../../api/routes';
+import { API_HEADERS, responseHeaders } from './headers';
+import type { ApiEvent, ApiResult } from './types';
+
+const WEB_ORIGIN = 'https://chat.example.com';
+const context = { awsRequestId: 'aws-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+function event(headers: Record<string, string> = {}, requestId: string | null = 'req-42'): ApiEvent {
+  return {
+    headers,
+    parley: requestId ? { requestId, route: routeById('me.get') } : undefined,
+  } as unknown as ApiEvent;
+}
+
+/** A handler behind the header middleware; `fail` makes it throw and a stand-in error handler answer. */
+function handlerWith(
+  options: { fail?: boolean; cacheControl?: string; headers?: Record<string, string> } = {},
+) {
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(responseHeaders({ webOrigin: WEB_ORIGIN, cacheControl: options.cacheControl ?? 'no-store' }))
+    .use({
+      onError: (request) => {
+        request.response = {
+          statusCode: 500,
+          headers: { 'Content-Type': 'application/problem+json' },
+          body: '{}',
+        };
+      },
+    })
+    .handler(async () => {
+      if (options.fail) throw new Error('boom');
+      return {
+        statusCode: 200,
+        headers: { 'Content-Type': 'application/json', ...options.headers },
+        body: '{}',
+      };
+    });
+}
+
+describe('responseHeaders', () => {
+  it('adds the design security headers, Cache-Control, Vary and X-Request-Id to a success', async () => {
+    // Act
+    const response = await handlerWith()(event(), context);
+
+    // Assess
+    expect(response.headers).toMatchObject({
+      ...API_HEADERS,
+      'Cache-Control': 'no-store',
+      'X-Request-Id': 'req-42',
+      Vary: 'Origin',
+      'Content-Type': 'application/json',
+      'Cross-Origin-Resource-Policy': 'same-site',
+      'X-Frame-Options': 'DENY',
+    });
+  });
+
+  it('adds the same headers to an error response', async () => {
+    const response = await handlerWith({ fail: true, cacheControl: 'no-cache' })(event(), context);
+
+    expect(response.statusCode).toBe(500);
+    expect(response.headers).toMatchObject({
+      ...API_HEADERS,
+      'Cache-Control': 'no-cache',
+      'X-Request-Id': 'req-42',
+      'Content-Type': 'application/problem+json',
+    });
+  });
+
+  it('keeps the design values over Middy defaults and over what the handler set', async () => {
+    const response = await handlerWith({
+      headers: { 'Cache-Control': 'public, max-age=600', 'Referrer-Policy': 'unsafe-url' },
+    })(event(), context);
+
+    expect(response.headers?.['Content-Security-Policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(response.headers?.['Strict-Transport-Security']).toBe(
+      'max-age=63072000; includeSubDomains; preload',
+    );
+    expect(response.headers?.['Referrer-Policy']).toBe('no-referrer');
+    expect(response.headers?.['Cache-Control']).toBe('no-store');
+  });
+
+  it('allows the web origin by CORS, whatever the case of the Origin header name', async () => {
+    const response = await handlerWith()(event({ ORIGIN: WEB_ORIGIN }), context);
+
+    expect(response.headers).toMatchObject({
+      'Access-Control-Allow-Origin': WEB_ORIGIN,
+      'Access-Control-Expose-Headers': 'X-Request-Id, Retry-After',
+    });
+  });
+
+  it.each([
+    ['another origin', 'https://evil.example.com'],
+    ['a look-alike origin', `${WEB_ORIGIN}.evil.example.com`],
+    ['the web origin over plain HTTP', 'http://chat.example.com'],
+  ])('sends no CORS headers to %s', async (_case, origin) => {
+    const response = await handlerWith()(event({ Origin: origin }), context);
+
+    expect(response.headers).not.toHaveProperty('Access-Control-Allow-Origin');
+    expect(response.headers).not.toHaveProperty('Access-Control-Expose-Headers');
+    expect(response.headers?.Vary).toBe('Origin');
+  });
+
+  it('sends no CORS headers when the request has no Origin', async () => {
+    const response = await handlerWith()(event({}), context);
+
+    expect(response.headers).not.toHaveProperty('Access-Control-Allow-Origin');
+  });
+
+  it('omits X-Request-Id when no request state was started', async () => {
+    const response = await handlerWith()(event({}, null), context);
+
+    expect(response.headers).not.toHaveProperty('X-Request-Id');
+  });
+});

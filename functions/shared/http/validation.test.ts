@@ -1,0 +1,111 @@
+import type middy from '@middy/core';
+import type { APIGatewayProxyEventPathParameters, Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import { routeById } from '../../api/routes';
+import { ValidationError } from '../errors';
+import type { ApiEvent, ApiResult } from './types';
+import { validation, type InputSchemas } from './validation';
+
+interface Parts {
+  readonly params?: APIGatewayProxyEventPathParameters | null;
+  readonly query?: Record<string, string> | null;
+  readonly body?: unknown;
+}
+
+function requestWith(parts: Parts): middy.Request<ApiEvent, ApiResult> {
+  const event = {
+    pathParameters: parts.params ?? null,
+    queryStringParameters: parts.query ?? null,
+    parley: { requestId: 'req-1', route: routeById('conversations.rename'), body: parts.body },
+  } as unknown as ApiEvent;
+  return { event, context: {} as Context, response: undefined, error: undefined, internal: {} };
+}
+
+async function validate(schemas: InputSchemas, parts: Parts) {
+  const request = requestWith(parts);
+  await validation(schemas).before?.(request);
+  return request.event.parley;
+}
+
+async function problemsOf(schemas: InputSchemas, parts: Parts) {
+  const error = await validate(schemas, parts).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ValidationError);
+  return (error as ValidationError).errors;
+}
+
+const params = z.strictObject({ id: z.uuid({ message: 'expected a UUID' }) });
+const query = z.strictObject({ limit: z.coerce.number().int().min(1).max(10).default(5) });
+const body = z.strictObject({ title: z.string().trim().min(1, 'must not be empty') });
+const ID = '3f0c1a52-8f7e-4c1b-9a43-3d2b9d6f1e20';
+
+describe('validation', () => {
+  it('stores the parsed (transformed) params, query and body', async () => {
+    // Act
+    const state = await validate(
+      { params, query, body },
+      { params: { id: ID }, query: { limit: '7' }, body: { title: '  Trip  ' } },
+    );
+
+    // Assess
+    expect(state.params).toEqual({ id: ID });
+    expect(state.query).toEqual({ limit: 7 });
+    expect(state.body).toEqual({ title: 'Trip' });
+  });
+
+  it('validates an absent query string as an empty object, so defaults apply', async () => {
+    const state = await validate({ query }, { query: null });
+
+    expect(state.query).toEqual({ limit: 5 });
+  });
+
+  it('reports every problem at once, each named by part and field', async () => {
+    const problems = await problemsOf(
+      { params, query, body },
+      { params: { id: 'nope' }, query: { limit: '0' }, body: { title: '   ' } },
+    );
+
+    expect(problems.map((p) => p.path)).toEqual(['params.id', 'query.limit', 'body.title']);
+    expect(problems[0]?.message).toBe('expected a UUID');
+    expect(problems[2]?.message).toBe('must not be empty');
+  });
+
+  it('refuses unknown query keys and body fields (strict schemas), naming them', async () => {
+    const problems = await problemsOf(
+      { query, body },
+      { query: { limti: '3' }, body: { title: 'x', extra: 1 } },
+    );
+
+    expect(problems.map((p) => p.path)).toEqual(['query', 'body']);
+    expect(problems.map((p) => p.message).join(' ')).toMatch(/limti/);
+    expect(problems.map((p) => p.message).join(' ')).toMatch(/extra/);
+  });
+
+  it('refuses a missing body when the route requires one', async () => {
+    const problems = await problemsOf({ body }, { body: undefined });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.path).toBe('body');
+  });
+
+  it('refuses a body on a route that takes none', async () => {
+    const problems = await problemsOf({}, { body: { anything: true } });
+
+    expect(problems).toEqual([{ path: 'body', message: 'this route takes no body' }]);
+  });
+
+  it('lets a bodiless request through a route that takes no body, ignoring params and query', async () => {
+    const state = await validate({}, { params: { id: 'whatever' }, query: { q: 'x' } });
+
+    expect(state.body).toBeUndefined();
+    expect(state.params).toBeUndefined();
+    expect(state.query).toBeUndefined();
+  });
+
+  it('names the single problem in the error message', async () => {
+    const error = await validate({ body }, { body: { title: '' } }).catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe('body.title: must not be empty');
+  });
+});

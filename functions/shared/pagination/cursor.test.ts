@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import { cursorParam, decodeCursor, encodeCursor, limitParam, type Keyset } from './cursor';
+
+const keyset: Keyset = { at: '2025-03-01T10:20:30.123456Z', id: '3f0c1a52-8f7e-4c1b-9a43-3d2b9d6f1e20' };
+
+const reencode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('cursors', () => {
+  it('decode to the keyset they were made from, microseconds included', () => {
+    // Act
+    const decoded = decodeCursor(encodeCursor(keyset));
+
+    // Assess
+    expect(decoded).toEqual(keyset);
+  });
+
+  it('are URL-safe (no +, / or = to escape in a query string)', () => {
+    const cursor = encodeCursor({
+      at: '2025-12-31T23:59:59.999999Z',
+      id: 'ffffffff-ffff-4fff-bfff-ffffffffffff',
+    });
+
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it.each([
+    ['whole seconds', '2025-03-01T10:20:30Z'],
+    ['milliseconds', '2025-03-01T10:20:30.123Z'],
+  ])('accept timestamps with %s', (_case, at) => {
+    expect(decodeCursor(encodeCursor({ ...keyset, at }))).toEqual({ ...keyset, at });
+  });
+
+  it.each([
+    ['an empty string', ''],
+    ['garbage', '!!!not-base64!!!'],
+    ['base64 of something other than JSON', Buffer.from('hello world').toString('base64url')],
+    ['JSON that is not an object', reencode(42)],
+    ['JSON null', reencode(null)],
+    ['a keyset without id', reencode({ at: keyset.at })],
+    ['an id that is not a UUID', reencode({ ...keyset, id: "1' or '1'='1" })],
+    ['a timestamp with an offset instead of Z', reencode({ ...keyset, at: '2025-03-01T10:20:30+01:00' })],
+    ['a timestamp with nanoseconds', reencode({ ...keyset, at: '2025-03-01T10:20:30.123456789Z' })],
+    ['a date without a time', reencode({ ...keyset, at: '2025-03-01' })],
+    ['a numeric timestamp', reencode({ ...keyset, at: 1740824430 })],
+  ])('refuse %s', (_case, cursor) => {
+    expect(decodeCursor(cursor)).toBeUndefined();
+  });
+
+  it('refuse a cursor whose characters were altered', () => {
+    // Prepare: change the id inside a genuine cursor to a value that is not a UUID.
+    const genuine = encodeCursor(keyset);
+    const tampered = reencode({
+      ...JSON.parse(Buffer.from(genuine, 'base64url').toString()),
+      id: 'x'.repeat(36),
+    });
+    const truncated = genuine.slice(0, -6);
+
+    // Assess
+    expect(decodeCursor(tampered)).toBeUndefined();
+    expect(decodeCursor(truncated)).toBeUndefined();
+  });
+
+  it('drop fields a client added, keeping only the keyset', () => {
+    expect(decodeCursor(reencode({ ...keyset, ownerId: 'someone-else' }))).toEqual(keyset);
+  });
+});
+
+describe('cursorParam', () => {
+  it('turns a cursor query parameter into its keyset', () => {
+    expect(cursorParam.parse(encodeCursor(keyset))).toEqual(keyset);
+  });
+
+  it('refuses a cursor this API did not return, with a message for the client', () => {
+    const result = cursorParam.safeParse('garbage');
+
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('is not a cursor this API returned');
+  });
+
+  it('refuses a cursor longer than 512 characters before decoding it', () => {
+    const result = cursorParam.safeParse('A'.repeat(513));
+
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.code).toBe('too_big');
+  });
+});
+
+describe('limitParam', () => {
+  const limit = limitParam(20, 100);
+
+  it('defaults when absent', () => {
+    expect(limit.parse(undefined)).toBe(20);
+  });
+
+  it.each([
+    ['1', 1],
+    ['100', 100],
+    ['42', 42],
+  ])('accepts %s from a query string', (raw, expected) => {
+    expect(limit.parse(raw)).toBe(expected);
+  });
+
+  it.each(['0', '-1', '101', '2.5', 'ten', '', '1e3'])('refuses %j', (raw) => {
+    expect(limit.safeParse(raw).success).toBe(false);
+  });
+
+  it('names a non-number as a whole number problem', () => {
+    const result = z.object({ limit }).safeParse({ limit: 'ten' });
+
+    expect(result.error?.issues[0]?.message).toBe('expected a whole number');
+  });
+});

@@ -3,7 +3,7 @@ import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
@@ -104,12 +104,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     // 1. PostgreSQL: the given server, or embedded PostgreSQL 16 kept under the data folder.
+    // One stack per data folder: a live owner is refused; a dead one's leftovers are cleaned up.
+    await claimDataDir(dataDir);
+    stops.push(() => rm(join(dataDir, 'stack.pid'), { force: true }));
+
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
       const { startEmbeddedPostgres } = await import('../functions/shared/db/embedded');
       const server = await startEmbeddedPostgres({
         dataDir: join(dataDir, 'postgres'),
         port: await freePort(),
+        stopOrphan: true,
       });
       stops.push(server.stop);
       databaseUrl = server.url;
@@ -331,6 +336,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+/** Writes `<dataDir>/stack.pid`, refusing when the process named there is still alive. */
+async function claimDataDir(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, 'stack.pid');
+  const previous = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+  if (Number.isInteger(previous) && previous > 0 && previous !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(previous, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new Error(`Parley is already running from ${dataDir} (pid ${previous}); stop it first`);
+  }
+  await writeFile(pidFile, String(process.pid));
 }
 
 const TRIGGER_MODULES = {

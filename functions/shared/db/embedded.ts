@@ -15,6 +15,12 @@ export interface EmbeddedPostgresOptions {
   readonly database?: string;
   /** @default 'postgres' */
   readonly password?: string;
+  /**
+   * Stop a server still running on this data directory, left behind when the process that
+   * started it was killed (PostgreSQL outlives its parent). Only for callers that know no other
+   * live process of theirs uses the directory.
+   */
+  readonly stopOrphan?: boolean;
   /** Server log lines (silent by default). */
   readonly onLog?: (message: string) => void;
 }
@@ -57,6 +63,7 @@ export async function startEmbeddedPostgres(
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await server.initialise();
   } else {
+    if (options.stopOrphan) await stopOrphanedServer(dataDir);
     await removeStalePidFile(dataDir);
   }
   if (userInfo().uid === 0) await ensureOwnedByPostgres(dataDir);
@@ -99,6 +106,24 @@ export async function removeStalePidFile(dataDir: string): Promise<boolean> {
   if (Number.isInteger(pid) && pid > 0 && (await isLivePostgres(pid))) return false;
   await rm(pidFile, { force: true });
   return true;
+}
+
+/** Fast shutdown (SIGINT) of a live postmaster owning the data directory; waits up to 15 s. */
+export async function stopOrphanedServer(dataDir: string): Promise<boolean> {
+  let contents: string;
+  try {
+    contents = await readFile(join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return false;
+  }
+  const pid = Number.parseInt(contents.split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !(await isLivePostgres(pid))) return false;
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < 15_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!(await isLivePostgres(pid))) return true;
+  }
+  throw new Error(`PostgreSQL (pid ${pid}) on ${dataDir} did not stop; stop it and start again`);
 }
 
 async function isLivePostgres(pid: number): Promise<boolean> {

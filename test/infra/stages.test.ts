@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { PASSWORD_POLICY } from '../../lib/config/password-policy';
+import { parseStageConfig, STAGES, stageConfig } from '../../lib/config/stages';
+
+describe('stage configuration', () => {
+  it.each(STAGES)('validates the %s configuration', (stage) => {
+    expect(stageConfig(stage).stage).toBe(stage);
+  });
+
+  it('refuses an unknown stage by name', () => {
+    expect(() => stageConfig('qa')).toThrow(/Unknown stage "qa"/);
+  });
+
+  it('scales the dev database to zero and keeps prod backups 35 days', () => {
+    expect(stageConfig('dev').database.minCapacity).toBe(0);
+    expect(stageConfig('prod').database.backupRetentionDays).toBe(35);
+  });
+
+  it('refuses a prod configuration without MFA, deletion protection or canaries', () => {
+    const prod = stageConfig('prod');
+    const weakened = {
+      ...prod,
+      auth: { ...prod.auth, mfa: 'OPTIONAL' },
+      database: { ...prod.database, deletionProtection: false },
+      canaryDeployments: false,
+    };
+    expect(() => parseStageConfig(weakened)).toThrow(/mfa must be REQUIRED[\s\S]*deletionProtection[\s\S]*canaryDeployments/);
+  });
+
+  it('refuses a custom domain without its certificate', () => {
+    const dev = stageConfig('dev');
+    expect(() => parseStageConfig({ ...dev, web: { domainName: 'chat.example.com' } })).toThrow(/domainName and certificateArn/);
+  });
+
+  it('names a bad field in the error', () => {
+    expect(() => parseStageConfig({ ...stageConfig('dev'), alarmEmail: 'nobody' })).toThrow(/alarmEmail/);
+  });
+});
+
+describe('password policy', () => {
+  it('holds the values Cognito and the local server enforce', () => {
+    expect(PASSWORD_POLICY).toEqual({
+      minLength: 12,
+      requireUppercase: true,
+      requireLowercase: true,
+      requireDigits: true,
+      requireSymbols: true,
+      tempPasswordValidityDays: 3,
+    });
+    expect(Object.isFrozen(PASSWORD_POLICY)).toBe(true);
+  });
+});

@@ -1,0 +1,39 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import type { RouteDefinition } from '../../functions/api/routes';
+import { allStacks, createParleyApp, type ParleyStacks } from '../../lib/parley-app';
+
+export interface SynthesizedStage {
+  readonly stacks: ParleyStacks;
+  /** Templates by short name: foundation, data, auth, api, edgeWaf, web, monitoring, delivery. */
+  readonly templates: Record<keyof Omit<ParleyStacks, 'config'>, Template>;
+}
+
+/**
+ * Synthesizes one stage as `cdk synth` does (cdk.json feature flags, cdk-nag on: an
+ * unacknowledged finding throws here), but without running esbuild, which the assertions do
+ * not need. Call once per test file, in beforeAll.
+ */
+export function synthesizeStage(stage: string, options: { routes?: readonly RouteDefinition[] } = {}): SynthesizedStage {
+  const { app, stacks } = createParleyApp({
+    stage,
+    routes: options.routes,
+    context: { 'aws:cdk:bundling-stacks': [] },
+  });
+  const assembly = app.synth();
+  const template = (name: string) => Template.fromJSON(assembly.getStackByName(name).template);
+  const names = ['foundation', 'data', 'auth', 'api', 'edgeWaf', 'web', 'monitoring', 'delivery'] as const;
+  const byName = allStacks(stacks);
+  const templates = Object.fromEntries(names.map((n, i) => [n, template(byName[i]?.stackName ?? '')])) as SynthesizedStage['templates'];
+  return { stacks, templates };
+}
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; [k: string]: unknown }>;
+
+/** All resources of the given type across the stage's templates. */
+export function resourcesOfType(stage: SynthesizedStage, type: string): { stack: string; id: string; props: Record<string, unknown>; resource: Resources[string] }[] {
+  return Object.entries(stage.templates).flatMap(([stack, t]) =>
+    Object.entries(t.toJSON().Resources as Resources)
+      .filter(([, r]) => r.Type === type)
+      .map(([id, r]) => ({ stack, id, props: r.Properties ?? {}, resource: r })),
+  );
+}

@@ -27,7 +27,10 @@ function identityStatements(stage: SynthesizedStage): { where: string; statement
   const policies = [
     ...resourcesOfType(stage, 'AWS::IAM::Policy').map((p) => ({ where: p.id, doc: p.props.PolicyDocument })),
     ...resourcesOfType(stage, 'AWS::IAM::Role').flatMap((r) =>
-      asArray((r.props.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => ({ where: r.id, doc: p.PolicyDocument })),
+      asArray((r.props.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => ({
+        where: r.id,
+        doc: p.PolicyDocument,
+      })),
     ),
   ];
   return policies.flatMap(({ where, doc }) =>
@@ -73,7 +76,9 @@ describe('encryption at rest', () => {
 
 describe('transport security', () => {
   it('requires TLS (and IAM auth) on the cache and the database', () => {
-    dev.templates.data.hasResourceProperties('AWS::ElastiCache::User', { AuthenticationMode: { Type: 'iam' } });
+    dev.templates.data.hasResourceProperties('AWS::ElastiCache::User', {
+      AuthenticationMode: { Type: 'iam' },
+    });
     dev.templates.data.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
       Parameters: Match.objectLike({ 'rds.force_ssl': '1' }),
     });
@@ -97,7 +102,10 @@ describe('transport security', () => {
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', Compress: true }),
         Origins: Match.arrayWith([
           Match.objectLike({
-            CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] }),
+            CustomOriginConfig: Match.objectLike({
+              OriginProtocolPolicy: 'https-only',
+              OriginSSLProtocols: ['TLSv1.2'],
+            }),
           }),
         ]),
       }),
@@ -206,7 +214,12 @@ describe('least privilege', () => {
           Match.objectLike({
             Action: ['sts:AssumeRole', 'sts:TagSession'],
             Resource: Match.arrayWith([
-              Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':role/cdk-hnb659fds-deploy-role-')])] }),
+              Match.objectLike({
+                'Fn::Join': [
+                  '',
+                  Match.arrayWith([Match.stringLikeRegexp(':role/cdk-hnb659fds-deploy-role-')]),
+                ],
+              }),
             ]),
           }),
         ],
@@ -232,7 +245,9 @@ describe('least privilege', () => {
 
 describe('functions', () => {
   const ours = () =>
-    resourcesOfType(dev, 'AWS::Lambda::Function').filter((f) => String(f.props.Runtime).startsWith('nodejs') && f.props.Environment);
+    resourcesOfType(dev, 'AWS::Lambda::Function').filter(
+      (f) => String(f.props.Runtime).startsWith('nodejs') && f.props.Environment,
+    );
 
   it('runs every function on arm64, Node.js 24, with active tracing and JSON logs', () => {
     expect(ours().length).toBe(8);
@@ -273,7 +288,10 @@ describe('functions', () => {
     for (const f of ours()) {
       const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
       const env = Object.fromEntries(
-        Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : plausible[k] ?? `<unresolved ${k}>`]),
+        Object.entries(variables).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : (plausible[k] ?? `<unresolved ${k}>`),
+        ]),
       );
       const parsed = configSchema.safeParse(env);
       expect(parsed.error?.issues ?? [], f.id).toEqual([]);
@@ -285,7 +303,12 @@ describe('functions', () => {
         LOG_LEVEL: 'DEBUG',
         WEB_ORIGIN: expect.stringMatching(/^https:\/\//) as unknown as string,
       });
-      for (const key of ['POWERTOOLS_SERVICE_NAME', 'OPENAI_MODEL', 'OPENAI_SECRET_ARN', 'COGNITO_CLIENT_IDS']) {
+      for (const key of [
+        'POWERTOOLS_SERVICE_NAME',
+        'OPENAI_MODEL',
+        'OPENAI_SECRET_ARN',
+        'COGNITO_CLIENT_IDS',
+      ]) {
         expect(env[key], `${f.id} ${key}`).toBeTruthy();
       }
     }
@@ -328,7 +351,12 @@ describe('auth', () => {
   it('wires the four triggers', () => {
     const pool = Object.values(dev.templates.auth.findResources('AWS::Cognito::UserPool'))[0];
     const config = JSON.stringify(pool?.Properties.LambdaConfig);
-    for (const name of ['pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation']) {
+    for (const name of [
+      'pre-authentication',
+      'post-authentication',
+      'post-confirmation',
+      'pre-token-generation',
+    ]) {
       expect(config).toContain(`parley-dev-${name}`);
     }
     expect(pool?.Properties.LambdaConfig.PreTokenGenerationConfig.LambdaVersion).toBe('V2_0');
@@ -355,10 +383,7 @@ describe('auth', () => {
     expect(JSON.stringify(machine?.Properties.AllowedOAuthScopes)).toMatch(/chat\.read.*chat\.write/);
     dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
       Identifier: 'parley',
-      Scopes: [
-        Match.objectLike({ ScopeName: 'chat.read' }),
-        Match.objectLike({ ScopeName: 'chat.write' }),
-      ],
+      Scopes: [Match.objectLike({ ScopeName: 'chat.read' }), Match.objectLike({ ScopeName: 'chat.write' })],
     });
   });
 });
@@ -379,7 +404,13 @@ describe('WAF', () => {
   it('protects API Gateway and CloudFront with the managed groups and rate limits', () => {
     for (const t of ['api', 'edgeWaf'] as const) {
       expect(ruleNames(t)).toEqual(
-        expect.arrayContaining([...managed, 'RatePerIp', 'RatePerIpMessages', 'BodyOver8KbOutsideMessages', 'MessageBodyTooLarge']),
+        expect.arrayContaining([
+          ...managed,
+          'RatePerIp',
+          'RatePerIpMessages',
+          'BodyOver8KbOutsideMessages',
+          'MessageBodyTooLarge',
+        ]),
       );
     }
     dev.templates.edgeWaf.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'CLOUDFRONT' });
@@ -388,9 +419,9 @@ describe('WAF', () => {
 
   it("counts, not blocks, the Common set's 8 KB body rule and replaces it", () => {
     const acl = Object.values(dev.templates.api.findResources('AWS::WAFv2::WebACL'))[0];
-    const common = (acl?.Properties.Rules as { Name: string; Statement: { ManagedRuleGroupStatement: unknown } }[]).find(
-      (r) => r.Name === 'AWSManagedRulesCommonRuleSet',
-    );
+    const common = (
+      acl?.Properties.Rules as { Name: string; Statement: { ManagedRuleGroupStatement: unknown } }[]
+    ).find((r) => r.Name === 'AWSManagedRulesCommonRuleSet');
     expect(common?.Statement.ManagedRuleGroupStatement).toMatchObject({
       RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
     });
@@ -398,12 +429,16 @@ describe('WAF', () => {
 
   it('associates the regional ACLs with the API stage and the user pool, and the edge ACL with CloudFront', () => {
     dev.templates.api.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
-      ResourceArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('/restapis/')])]) }),
+      ResourceArn: Match.objectLike({
+        'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('/restapis/')])]),
+      }),
     });
     dev.templates.auth.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       ResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^UserPool'), 'Arn'] },
     });
-    expect(ruleNames('auth')).toEqual(expect.arrayContaining(['RatePerIp', 'AWSManagedRulesAmazonIpReputationList']));
+    expect(ruleNames('auth')).toEqual(
+      expect.arrayContaining(['RatePerIp', 'AWSManagedRulesAmazonIpReputationList']),
+    );
     dev.templates.web.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({ WebACLId: Match.anyValue() }),
     });

@@ -24,12 +24,16 @@ describe('stage configuration', () => {
       database: { ...prod.database, deletionProtection: false },
       canaryDeployments: false,
     };
-    expect(() => parseStageConfig(weakened)).toThrow(/mfa must be REQUIRED[\s\S]*deletionProtection[\s\S]*canaryDeployments/);
+    expect(() => parseStageConfig(weakened)).toThrow(
+      /mfa must be REQUIRED[\s\S]*deletionProtection[\s\S]*canaryDeployments/,
+    );
   });
 
   it('refuses a custom domain without its certificate', () => {
     const dev = stageConfig('dev');
-    expect(() => parseStageConfig({ ...dev, web: { domainName: 'chat.example.com' } })).toThrow(/domainName and certificateArn/);
+    expect(() => parseStageConfig({ ...dev, web: { domainName: 'chat.example.com' } })).toThrow(
+      /domainName and certificateArn/,
+    );
   });
 
   it('names a bad field in the error', () => {

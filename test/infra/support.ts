@@ -13,7 +13,10 @@ export interface SynthesizedStage {
  * unacknowledged finding throws here), but without running esbuild, which the assertions do
  * not need. Call once per test file, in beforeAll.
  */
-export function synthesizeStage(stage: string, options: { routes?: readonly RouteDefinition[] } = {}): SynthesizedStage {
+export function synthesizeStage(
+  stage: string,
+  options: { routes?: readonly RouteDefinition[] } = {},
+): SynthesizedStage {
   const { app, stacks } = createParleyApp({
     stage,
     routes: options.routes,
@@ -23,14 +26,19 @@ export function synthesizeStage(stage: string, options: { routes?: readonly Rout
   const template = (name: string) => Template.fromJSON(assembly.getStackByName(name).template);
   const names = ['foundation', 'data', 'auth', 'api', 'edgeWaf', 'web', 'monitoring', 'delivery'] as const;
   const byName = allStacks(stacks);
-  const templates = Object.fromEntries(names.map((n, i) => [n, template(byName[i]?.stackName ?? '')])) as SynthesizedStage['templates'];
+  const templates = Object.fromEntries(
+    names.map((n, i) => [n, template(byName[i]?.stackName ?? '')]),
+  ) as SynthesizedStage['templates'];
   return { stacks, templates };
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; [k: string]: unknown }>;
 
 /** All resources of the given type across the stage's templates. */
-export function resourcesOfType(stage: SynthesizedStage, type: string): { stack: string; id: string; props: Record<string, unknown>; resource: Resources[string] }[] {
+export function resourcesOfType(
+  stage: SynthesizedStage,
+  type: string,
+): { stack: string; id: string; props: Record<string, unknown>; resource: Resources[string] }[] {
   return Object.entries(stage.templates).flatMap(([stack, t]) =>
     Object.entries(t.toJSON().Resources as Resources)
       .filter(([, r]) => r.Type === type)

@@ -1,0 +1,237 @@
+import { z } from 'zod';
+
+/**
+ * Typed, validated per-stage configuration. Everything that differs between dev, staging and
+ * prod lives here and nowhere else; stacks read it and never test `stage === 'prod'` themselves.
+ */
+export const STAGES = ['dev', 'staging', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+const stageConfigSchema = z
+  .object({
+    stage: z.enum(STAGES),
+    /** Target account; unset means the account of the credentials running `cdk deploy`. */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
+      .optional(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
+    /** Receives every alarm (SNS email subscription; confirm the e-mail after the first deploy). */
+    alarmEmail: z.email(),
+    logRetentionDays: z.union([z.literal(30), z.literal(90), z.literal(365)]),
+    /** Destroy stateful resources with the stack (dev) or keep/snapshot them (staging, prod). */
+    retainData: z.boolean(),
+    network: z.object({
+      maxAzs: z.number().int().min(2).max(3),
+      /** NAT gateways carry only the functions' HTTPS calls to the model provider. */
+      natGateways: z.number().int().min(1).max(3),
+      /** Interface endpoints keep AWS API traffic off the NAT; about $7.30 per endpoint per AZ a month. */
+      interfaceEndpoints: z.boolean(),
+    }),
+    database: z.object({
+      /** 0 lets Aurora pause when idle (Aurora PostgreSQL 16.3+); the first query then takes ~15 s. */
+      minCapacity: z.number().min(0).max(256),
+      maxCapacity: z.number().min(1).max(256),
+      /** A reader in a second AZ gives fast failover; it scales with the writer. */
+      readers: z.number().int().min(0).max(2),
+      backupRetentionDays: z.number().int().min(1).max(35),
+      deletionProtection: z.boolean(),
+      /** Not 5432: scanners try the default port first (cdk-nag AwsSolutions-RDS11). */
+      port: z.number().int().min(1150).max(65535),
+    }),
+    cache: z.object({
+      maxDataStorageGb: z.number().int().min(1).max(5000),
+      maxEcpuPerSecond: z.number().int().min(1000).max(15_000_000),
+    }),
+    auth: z.object({
+      mfa: z.enum(['OPTIONAL', 'REQUIRED']),
+      /**
+       * Cognito threat protection (Plus feature plan, billed per monthly active user): AUDIT_ONLY
+       * records risky sign-ins, FULL_FUNCTION also blocks them and asks for MFA.
+       */
+      threatProtection: z.enum(['AUDIT_ONLY', 'FULL_FUNCTION']),
+    }),
+    api: z.object({
+      throttleRateLimit: z.number().int().min(1),
+      throttleBurstLimit: z.number().int().min(1),
+      /** WAF rate-based rules count requests per client IP over a 5-minute window. */
+      wafRateLimitPer5Min: z.number().int().min(10),
+      wafMessageRateLimitPer5Min: z.number().int().min(10),
+      /** Upper bound on a chat body; the WAF size rule on the message route uses it. */
+      maxMessageBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024),
+      /** Caps concurrent executions of the functions that query Aurora. */
+      reservedConcurrency: z.number().int().min(1).optional(),
+    }),
+    openaiModel: z.string().min(1),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    /** Canary 10% for 5 minutes, else all at once; both roll back on the function's alarms. */
+    canaryDeployments: z.boolean(),
+    /**
+     * Countries CloudFront refuses (ISO 3166-1 alpha-2): comprehensively sanctioned ones, where
+     * the model provider does not serve either.
+     */
+    geoDenylist: z.array(z.string().regex(/^[A-Z]{2}$/)).min(1),
+    web: z.object({
+      /** Custom domain (e.g. chat.example.com) with an ACM certificate in us-east-1. */
+      domainName: z.string().optional(),
+      certificateArn: z.string().startsWith('arn:aws:acm:us-east-1:').optional(),
+    }),
+    github: z.object({
+      /** `owner/repo` whose workflows may deploy this stage. */
+      repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/repo'),
+      /** The environment name GitHub puts in the token's `sub` claim. */
+      environment: z.string().min(1),
+      /** An account holds one provider per URL: create it with the first stage in each account. */
+      createOidcProvider: z.boolean(),
+    }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.database.maxCapacity < c.database.minCapacity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'maxCapacity'],
+        message: 'must be at least minCapacity',
+      });
+    }
+    if (!!c.web.domainName !== !!c.web.certificateArn) {
+      ctx.addIssue({ code: 'custom', path: ['web'], message: 'domainName and certificateArn go together' });
+    }
+    if (c.stage === 'prod') {
+      const required: [boolean, string][] = [
+        [c.auth.mfa === 'REQUIRED', 'auth.mfa must be REQUIRED in prod'],
+        [c.auth.threatProtection === 'FULL_FUNCTION', 'auth.threatProtection must be FULL_FUNCTION in prod'],
+        [c.database.deletionProtection, 'database.deletionProtection must be on in prod'],
+        [c.database.backupRetentionDays === 35, 'database.backupRetentionDays must be 35 in prod'],
+        [c.retainData, 'retainData must be true in prod'],
+        [c.canaryDeployments, 'canaryDeployments must be true in prod'],
+      ];
+      for (const [ok, message] of required) if (!ok) ctx.addIssue({ code: 'custom', path: [], message });
+    }
+  });
+
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+
+const SANCTIONED = ['CU', 'IR', 'KP', 'SY'];
+
+const github = { repository: 'parley-org/parley', createOidcProvider: false } as const;
+
+const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
+  dev: {
+    stage: 'dev',
+    region: 'eu-west-1',
+    alarmEmail: 'parley-alerts-dev@example.com',
+    logRetentionDays: 30,
+    retainData: false,
+    network: { maxAzs: 2, natGateways: 1, interfaceEndpoints: false },
+    database: {
+      minCapacity: 0,
+      maxCapacity: 4,
+      readers: 0,
+      backupRetentionDays: 7,
+      // On everywhere: tearing a dev stage down means flipping this first (docs/deployment.md).
+      deletionProtection: true,
+      port: 5532,
+    },
+    cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000 },
+    auth: { mfa: 'OPTIONAL', threatProtection: 'AUDIT_ONLY' },
+    api: {
+      throttleRateLimit: 50,
+      throttleBurstLimit: 100,
+      wafRateLimitPer5Min: 1000,
+      wafMessageRateLimitPer5Min: 100,
+      maxMessageBodyBytes: 32 * 1024,
+      reservedConcurrency: undefined,
+    },
+    openaiModel: 'gpt-4o-mini',
+    logLevel: 'DEBUG',
+    canaryDeployments: false,
+    geoDenylist: SANCTIONED,
+    web: {},
+    github: { ...github, environment: 'dev', createOidcProvider: true },
+  },
+  staging: {
+    stage: 'staging',
+    region: 'eu-west-1',
+    alarmEmail: 'parley-alerts-staging@example.com',
+    logRetentionDays: 90,
+    retainData: true,
+    network: { maxAzs: 2, natGateways: 1, interfaceEndpoints: false },
+    database: {
+      minCapacity: 0.5,
+      maxCapacity: 8,
+      readers: 0,
+      backupRetentionDays: 14,
+      deletionProtection: true,
+      port: 5532,
+    },
+    cache: { maxDataStorageGb: 2, maxEcpuPerSecond: 10_000 },
+    auth: { mfa: 'OPTIONAL', threatProtection: 'AUDIT_ONLY' },
+    api: {
+      throttleRateLimit: 100,
+      throttleBurstLimit: 200,
+      wafRateLimitPer5Min: 1000,
+      wafMessageRateLimitPer5Min: 100,
+      maxMessageBodyBytes: 32 * 1024,
+      reservedConcurrency: 50,
+    },
+    openaiModel: 'gpt-4o-mini',
+    logLevel: 'INFO',
+    canaryDeployments: true,
+    geoDenylist: SANCTIONED,
+    web: {},
+    github: { ...github, environment: 'staging' },
+  },
+  prod: {
+    stage: 'prod',
+    region: 'eu-west-1',
+    alarmEmail: 'parley-alerts@example.com',
+    logRetentionDays: 365,
+    retainData: true,
+    network: { maxAzs: 3, natGateways: 2, interfaceEndpoints: true },
+    database: {
+      minCapacity: 0.5,
+      maxCapacity: 32,
+      readers: 1,
+      backupRetentionDays: 35,
+      deletionProtection: true,
+      port: 5532,
+    },
+    cache: { maxDataStorageGb: 5, maxEcpuPerSecond: 50_000 },
+    auth: { mfa: 'REQUIRED', threatProtection: 'FULL_FUNCTION' },
+    api: {
+      throttleRateLimit: 200,
+      throttleBurstLimit: 400,
+      wafRateLimitPer5Min: 2000,
+      wafMessageRateLimitPer5Min: 200,
+      maxMessageBodyBytes: 32 * 1024,
+      reservedConcurrency: 200,
+    },
+    openaiModel: 'gpt-4o-mini',
+    logLevel: 'INFO',
+    canaryDeployments: true,
+    geoDenylist: SANCTIONED,
+    web: {},
+    github: { ...github, environment: 'prod' },
+  },
+};
+
+export function isStage(value: unknown): value is Stage {
+  return typeof value === 'string' && (STAGES as readonly string[]).includes(value);
+}
+
+/** Parses one stage's configuration; throws a message naming each bad field. */
+export function parseStageConfig(input: unknown): StageConfig {
+  const result = stageConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `  - ${i.path.join('.') || '(stage)'}: ${i.message}`);
+  throw new Error(`Invalid stage configuration:\n${problems.join('\n')}`);
+}
+
+export function stageConfig(stage: string): StageConfig {
+  if (!isStage(stage)) throw new Error(`Unknown stage "${stage}": expected one of ${STAGES.join(', ')}`);
+  return parseStageConfig(raw[stage]);
+}

@@ -1,0 +1,61 @@
+import type { Stage } from '../config/stages';
+
+/** Everything a Parley function needs to know about its deployment, as CDK values (tokens). */
+export interface FunctionEnvironmentInputs {
+  readonly stage: Stage;
+  readonly dbClusterArn: string;
+  readonly dbSecretArn: string;
+  readonly dbName: string;
+  readonly userPoolId: string;
+  /** The SPA client and the machine (client-credentials) client. */
+  readonly clientIds: readonly string[];
+  /** `host:port` of the Valkey endpoint; absent for functions outside the VPC. */
+  readonly cacheEndpoint?: string;
+  readonly cacheUser?: string;
+  readonly cacheName?: string;
+  readonly openAiSecretArn: string;
+  readonly openAiModel: string;
+  readonly webOrigin: string;
+  /** Powertools service name: the handler group or trigger. */
+  readonly serviceName: string;
+  readonly logLevel: string;
+}
+
+/**
+ * The environment variables of one function, in the shape `functions/shared/config.ts` parses.
+ * `test/infra/function-environment.test.ts` parses the result with `configSchema`, so the two
+ * cannot drift apart. AWS_REGION is set by Lambda itself (a reserved variable).
+ */
+export function functionEnvironment(i: FunctionEnvironmentInputs): Record<string, string> {
+  const env: Record<string, string> = {
+    STAGE: i.stage,
+    DB_DRIVER: 'data-api',
+    DB_CLUSTER_ARN: i.dbClusterArn,
+    DB_SECRET_ARN: i.dbSecretArn,
+    DB_NAME: i.dbName,
+    COGNITO_USER_POOL_ID: i.userPoolId,
+    COGNITO_CLIENT_IDS: i.clientIds.join(','),
+    OPENAI_SECRET_ARN: i.openAiSecretArn,
+    OPENAI_MODEL: i.openAiModel,
+    WEB_ORIGIN: i.webOrigin,
+    POWERTOOLS_SERVICE_NAME: i.serviceName,
+    POWERTOOLS_METRICS_NAMESPACE: 'Parley',
+    LOG_LEVEL: i.logLevel,
+  };
+  if (i.cacheEndpoint) {
+    env.CACHE_ENDPOINT = i.cacheEndpoint;
+    if (i.cacheUser) env.CACHE_USER = i.cacheUser;
+    if (i.cacheName) env.CACHE_NAME = i.cacheName;
+  }
+  return env;
+}
+
+/**
+ * The web origin the API allows (CORS). Without a custom domain the SPA is served by CloudFront
+ * from the same origin as `/api`, so it needs no CORS at all; the distribution's own name cannot
+ * be given to the functions without a dependency cycle (the distribution points at the API), so
+ * they get an origin no browser can have and thus allow no cross-origin caller.
+ */
+export function webOrigin(domainName: string | undefined): string {
+  return domainName ? `https://${domainName}` : 'https://same-origin.invalid';
+}

@@ -1,0 +1,192 @@
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+
+/** Matches the chat message route whatever prefix (API stage, CloudFront) precedes `/api`. */
+export const MESSAGE_ROUTE_REGEX = '/api/conversations/[^/]+/messages/?$';
+
+/** The label the Common rule set puts on a request whose body exceeds its 8 KB limit. */
+const SIZE_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
+
+export interface ParleyWebAclProps {
+  /** REGIONAL for API Gateway and Cognito; CLOUDFRONT (stack in us-east-1) for the distribution. */
+  readonly scope: 'REGIONAL' | 'CLOUDFRONT';
+  /** Name prefix for the ACL and its CloudWatch metrics. */
+  readonly name: string;
+  /** Requests per client IP per 5 minutes, any route. */
+  readonly rateLimitPer5Min: number;
+  /**
+   * Rate-limit on the address in X-Forwarded-For instead of the connecting address: needed
+   * behind CloudFront, where every connection comes from an edge server.
+   * @default false
+   */
+  readonly rateLimitOnForwardedIp?: boolean;
+  /**
+   * Count, not block, AnonymousIpList's HostingProviderIPList: behind CloudFront every request
+   * arrives from an AWS address, which that list contains.
+   * @default false
+   */
+  readonly allowHostingProviders?: boolean;
+  /** The chat route's own limits; omit for ACLs that never see it (the user pool). */
+  readonly messageRoute?: {
+    readonly rateLimitPer5Min: number;
+    /** The largest chat body accepted; larger bodies are blocked at the edge. */
+    readonly maxBodyBytes: number;
+  };
+}
+
+/**
+ * A WAFv2 web ACL with the AWS managed rule groups we rely on (IP reputation, anonymous IPs,
+ * Common, KnownBadInputs, SQLi), per-IP rate limits and, for the chat route, a tighter rate
+ * limit and our own body size rule in place of the Common set's 8 KB SizeRestrictions_BODY.
+ */
+export class ParleyWebAcl extends Construct {
+  readonly webAcl: wafv2.CfnWebACL;
+  readonly metricPrefix: string;
+
+  constructor(scope: Construct, id: string, props: ParleyWebAclProps) {
+    super(scope, id);
+    this.metricPrefix = props.name;
+    const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName: `${props.name}-${metricName}`,
+    });
+    const forwarded = props.rateLimitOnForwardedIp
+      ? {
+          aggregateKeyType: 'FORWARDED_IP',
+          // A request without the header is from no known viewer: count it against the limit.
+          forwardedIpConfig: { headerName: 'X-Forwarded-For', fallbackBehavior: 'MATCH' },
+        }
+      : { aggregateKeyType: 'IP' };
+    const messageRouteMatch: wafv2.CfnWebACL.StatementProperty = {
+      regexMatchStatement: {
+        regexString: MESSAGE_ROUTE_REGEX,
+        fieldToMatch: { uriPath: {} },
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
+    };
+    const managed = (
+      priority: number,
+      name: string,
+      overrides: string[] = [],
+    ): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: 'AWS',
+          name,
+          ruleActionOverrides: overrides.length
+            ? overrides.map((rule) => ({ name: rule, actionToUse: { count: {} } }))
+            : undefined,
+        },
+      },
+      visibilityConfig: visibility(name),
+    });
+
+    const rules: wafv2.CfnWebACL.RuleProperty[] = [
+      {
+        name: 'RatePerIp',
+        priority: 1,
+        action: { block: {} },
+        statement: { rateBasedStatement: { limit: props.rateLimitPer5Min, ...forwarded } },
+        visibilityConfig: visibility('RatePerIp'),
+      },
+    ];
+    if (props.messageRoute) {
+      rules.push({
+        name: 'RatePerIpMessages',
+        priority: 2,
+        action: { block: {} },
+        statement: {
+          rateBasedStatement: {
+            limit: props.messageRoute.rateLimitPer5Min,
+            ...forwarded,
+            scopeDownStatement: messageRouteMatch,
+          },
+        },
+        visibilityConfig: visibility('RatePerIpMessages'),
+      });
+    }
+    rules.push(
+      managed(3, 'AWSManagedRulesAmazonIpReputationList'),
+      managed(
+        4,
+        'AWSManagedRulesAnonymousIpList',
+        props.allowHostingProviders ? ['HostingProviderIPList'] : [],
+      ),
+      // SizeRestrictions_BODY only counts (and labels); the two rules after it decide.
+      managed(10, 'AWSManagedRulesCommonRuleSet', props.messageRoute ? ['SizeRestrictions_BODY'] : []),
+    );
+    if (props.messageRoute) {
+      rules.push(
+        {
+          // Every route but the chat route keeps the Common set's 8 KB body limit.
+          name: 'BodyOver8KbOutsideMessages',
+          priority: 11,
+          action: { block: {} },
+          statement: {
+            andStatement: {
+              statements: [
+                { labelMatchStatement: { scope: 'LABEL', key: SIZE_BODY_LABEL } },
+                { notStatement: { statement: messageRouteMatch } },
+              ],
+            },
+          },
+          visibilityConfig: visibility('BodyOver8KbOutsideMessages'),
+        },
+        {
+          // The chat route accepts up to maxBodyBytes; a body too large to inspect is blocked too.
+          name: 'MessageBodyTooLarge',
+          priority: 12,
+          action: { block: {} },
+          statement: {
+            andStatement: {
+              statements: [
+                messageRouteMatch,
+                {
+                  sizeConstraintStatement: {
+                    fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
+                    comparisonOperator: 'GT',
+                    size: props.messageRoute.maxBodyBytes,
+                    textTransformations: [{ priority: 0, type: 'NONE' }],
+                  },
+                },
+              ],
+            },
+          },
+          visibilityConfig: visibility('MessageBodyTooLarge'),
+        },
+      );
+    }
+    rules.push(
+      managed(20, 'AWSManagedRulesKnownBadInputsRuleSet'),
+      managed(30, 'AWSManagedRulesSQLiRuleSet'),
+    );
+
+    // Inspect bodies up to the chat limit (the default is 16 KB; each extra 16 KB is billed).
+    const inspectionLimit =
+      props.messageRoute && props.messageRoute.maxBodyBytes > 16 * 1024 ? 'KB_32' : undefined;
+    const resourceType = props.scope === 'CLOUDFRONT' ? 'CLOUDFRONT' : 'API_GATEWAY';
+    this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      name: props.name,
+      scope: props.scope,
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility('WebAcl'),
+      rules,
+      associationConfig: inspectionLimit
+        ? { requestBody: { [resourceType]: { defaultSizeInspectionLimit: inspectionLimit } } }
+        : undefined,
+    });
+  }
+
+  get arn(): string {
+    return this.webAcl.attrArn;
+  }
+
+  /** Associates the ACL with a regional resource (REST API stage, user pool). */
+  associate(id: string, resourceArn: string): wafv2.CfnWebACLAssociation {
+    return new wafv2.CfnWebACLAssociation(this, id, { resourceArn, webAclArn: this.webAcl.attrArn });
+  }
+}

@@ -1,0 +1,450 @@
+import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as triggers from 'aws-cdk-lib/triggers';
+import type { Construct } from 'constructs';
+import type { HandlerGroup, RouteDefinition } from '../../functions/api/routes';
+import { acknowledge } from '../config/nag-acknowledgements';
+import type { StageConfig } from '../config/stages';
+import { AppFunction } from '../constructs/app-function';
+import { FunctionAlarms } from '../constructs/function-alarms';
+import { functionEnvironment, webOrigin } from '../constructs/function-environment';
+import { ParleyWebAcl } from '../constructs/web-acl';
+import { DB_NAME } from './data-stack';
+
+/** The signed-in user's own scope: present in every access token from a user sign-in. */
+export const USER_TOKEN_SCOPE = 'aws.cognito.signin.user.admin';
+export const MESSAGE_ROUTE_PATH = '/api/conversations/{id}/messages';
+
+export interface ApiStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly routes: readonly RouteDefinition[];
+  readonly opsKey: kms.IKey;
+  readonly alarmTopic: sns.ITopic;
+  readonly vpc: ec2.IVpc;
+  readonly functionSecurityGroup: ec2.ISecurityGroup;
+  readonly cluster: rds.DatabaseCluster;
+  readonly databaseSecret: secretsmanager.ISecret;
+  readonly openAiSecret: secretsmanager.ISecret;
+  readonly cacheEndpoint: string;
+  readonly cacheName: string;
+  readonly cacheUser: string;
+  /** Grants Data API access (DataStack.grantDataApi). */
+  readonly grantDataApi: (grantee: iam.IGrantable) => void;
+  /** Grants read access to a secret encrypted with the data key. */
+  readonly grantSecretRead: (grantee: iam.IGrantable, secret: secretsmanager.ISecret) => void;
+  /** Grants elasticache:Connect on the cache and its IAM user. */
+  readonly grantCacheConnect: (grantee: iam.IGrantable) => void;
+  readonly userPool: cognito.IUserPool;
+  readonly clientIds: readonly string[];
+}
+
+interface GroupSettings {
+  readonly timeout: Duration;
+  readonly p99: Duration;
+  readonly memorySize: number;
+  /** Calls the model provider (needs the OpenAI secret). */
+  readonly llm: boolean;
+  /** Calls Cognito admin APIs. */
+  readonly cognitoAdmin: boolean;
+  /** Queries Aurora on most requests: reserved concurrency protects the database. */
+  readonly heavyDb: boolean;
+}
+
+const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
+  health: {
+    timeout: Duration.seconds(10),
+    p99: Duration.seconds(3),
+    memorySize: 512,
+    llm: true,
+    cognitoAdmin: false,
+    heavyDb: false,
+  },
+  users: {
+    timeout: Duration.seconds(15),
+    p99: Duration.seconds(5),
+    memorySize: 1024,
+    llm: false,
+    cognitoAdmin: true,
+    heavyDb: true,
+  },
+  // Buffered chat replies must fit API Gateway's 29 s integration limit; streams may run longer.
+  conversations: {
+    timeout: Duration.minutes(5),
+    p99: Duration.seconds(25),
+    memorySize: 1024,
+    llm: true,
+    cognitoAdmin: false,
+    heavyDb: true,
+  },
+};
+
+/**
+ * The REST API, built from the route table: one function per handler group behind a `live`
+ * alias deployed by CodeDeploy, the migrator run before them, the Cognito authorizer, request
+ * validation, throttling, JSON access logs, compression, response streaming, WAF and alarms.
+ */
+export class ApiStack extends Stack {
+  readonly api: apigw.RestApi;
+  readonly functions = new Map<HandlerGroup, AppFunction>();
+  readonly aliases = new Map<HandlerGroup, lambda.Alias>();
+  readonly functionAlarms: FunctionAlarms[] = [];
+  readonly apiAlarms: cloudwatch.Alarm[] = [];
+  readonly migrator: AppFunction;
+  readonly waf: ParleyWebAcl;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    // Declared up front so grants on the data stack's key land in our role policies, not in the
+    // key policy (which would make the data stack depend on this one).
+    this.addStackDependency(Stack.of(props.cluster));
+    const baseEnvironment = {
+      stage: config.stage,
+      dbClusterArn: props.cluster.clusterArn,
+      dbSecretArn: props.databaseSecret.secretArn,
+      dbName: DB_NAME,
+      userPoolId: props.userPool.userPoolId,
+      clientIds: props.clientIds,
+      openAiSecretArn: props.openAiSecret.secretArn,
+      openAiModel: config.openaiModel,
+      webOrigin: webOrigin(config.web.domainName),
+      logLevel: config.logLevel,
+    };
+
+    // --- Migrations: applied before any API function version is deployed ----------------------
+    this.migrator = new AppFunction(this, 'Migrator', {
+      entry: 'functions/migrations/handlers/migrate.ts',
+      description: `Parley ${config.stage} database migrations`,
+      logKey: props.opsKey,
+      logRetentionDays: config.logRetentionDays,
+      logLevel: config.logLevel,
+      environment: functionEnvironment({ ...baseEnvironment, serviceName: 'migrations' }),
+      // Aurora may be resuming from zero ACUs (~15 s) before the first statement runs.
+      timeout: Duration.minutes(5),
+      copyDirs: ['migrations'],
+    });
+    props.grantDataApi(this.migrator);
+    this.functionAlarms.push(
+      new FunctionAlarms(this, 'MigratorAlarms', {
+        target: this.migrator,
+        name: 'migrations',
+        stage: config.stage,
+        topic: props.alarmTopic,
+        p99Threshold: Duration.minutes(4),
+      }),
+    );
+    const migration = new triggers.Trigger(this, 'MigrateOnDeploy', {
+      handler: this.migrator,
+      // A throw fails the custom resource, so the deployment stops and rolls back.
+      invocationType: triggers.InvocationType.REQUEST_RESPONSE,
+      timeout: Duration.minutes(5),
+      executeOnHandlerChange: true,
+    });
+
+    // --- Functions, aliases, CodeDeploy --------------------------------------------------------
+    const groups = [...new Set(props.routes.map((r) => r.group))];
+    const deploymentConfig = config.canaryDeployments
+      ? codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES
+      : codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE;
+    const application = new codedeploy.LambdaApplication(this, 'DeployApplication', {
+      applicationName: `parley-${config.stage}-api`,
+    });
+    for (const group of groups) {
+      const settings = GROUP_SETTINGS[group];
+      const fn = new AppFunction(this, `Fn-${group}`, {
+        entry: `functions/${group}/handlers/index.ts`,
+        description: `Parley ${config.stage} API: ${group}`,
+        logKey: props.opsKey,
+        logRetentionDays: config.logRetentionDays,
+        logLevel: config.logLevel,
+        environment: functionEnvironment({
+          ...baseEnvironment,
+          serviceName: group,
+          cacheEndpoint: `${props.cacheEndpoint}`,
+          cacheName: props.cacheName,
+          cacheUser: props.cacheUser,
+        }),
+        timeout: settings.timeout,
+        memorySize: settings.memorySize,
+        vpc: props.vpc,
+        vpcSubnets: { subnetGroupName: 'app' },
+        securityGroups: [props.functionSecurityGroup],
+        reservedConcurrentExecutions: settings.heavyDb ? config.api.reservedConcurrency : undefined,
+      });
+      props.grantDataApi(fn);
+      props.grantCacheConnect(fn);
+      if (settings.llm) props.grantSecretRead(fn, props.openAiSecret);
+      if (settings.cognitoAdmin) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: [
+              'cognito-idp:AdminCreateUser',
+              'cognito-idp:AdminGetUser',
+              'cognito-idp:AdminDisableUser',
+              'cognito-idp:AdminEnableUser',
+              'cognito-idp:AdminUserGlobalSignOut',
+              'cognito-idp:AdminAddUserToGroup',
+              'cognito-idp:AdminRemoveUserFromGroup',
+              'cognito-idp:AdminListGroupsForUser',
+              'cognito-idp:AdminSetUserMFAPreference',
+              'cognito-idp:AdminResetUserPassword',
+              'cognito-idp:ListUsers',
+            ],
+            resources: [props.userPool.userPoolArn],
+          }),
+        );
+      }
+      const alias = new lambda.Alias(this, `Fn-${group}-Live`, {
+        aliasName: 'live',
+        version: fn.currentVersion,
+      });
+      const alarms = new FunctionAlarms(this, `Fn-${group}-Alarms`, {
+        target: alias,
+        name: `api-${group}`,
+        stage: config.stage,
+        topic: props.alarmTopic,
+        p99Threshold: settings.p99,
+      });
+      // Our own role, immutable so the construct cannot attach AWSCodeDeployRoleForLambdaLimited
+      // (which grants lambda:UpdateAlias on every function): this one shifts this alias only.
+      const deployRole = new iam.Role(this, `Fn-${group}-DeployRole`, {
+        assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com'),
+        description: `CodeDeploy shifts traffic of the ${group} alias`,
+      });
+      deployRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:GetProvisionedConcurrencyConfig'],
+          resources: [fn.functionArn, alias.functionArn],
+        }),
+      );
+      deployRole.addToPrincipalPolicy(
+        // DescribeAlarms has no resource-level permissions (see the IAM5 acknowledgement).
+        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
+      );
+      new codedeploy.LambdaDeploymentGroup(this, `Fn-${group}-Deployment`, {
+        application,
+        role: deployRole.withoutPolicyUpdates(),
+        alias,
+        deploymentConfig,
+        alarms: alarms.all,
+        autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+      });
+      // The schema must be migrated before a new version can serve traffic.
+      migration.executeBefore(fn);
+      this.functions.set(group, fn);
+      this.aliases.set(group, alias);
+      this.functionAlarms.push(alarms);
+    }
+
+    // --- REST API ------------------------------------------------------------------------------
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      encryptionKey: props.opsKey,
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const hasMessageRoute = props.routes.some((r) => r.path === MESSAGE_ROUTE_PATH && r.method === 'POST');
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `parley-${config.stage}`,
+      description: `Parley ${config.stage} API (reached through CloudFront at /api)`,
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Gzip buffered responses above 1 KB when the client accepts it; streamed responses pass through.
+      minCompressionSize: Size.kibibytes(1),
+      // The account-level role API Gateway uses to write execution (error) logs.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: config.stage,
+        tracingEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        throttlingRateLimit: config.api.throttleRateLimit,
+        throttlingBurstLimit: config.api.throttleBurstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            extendedRequestId: '$context.extendedRequestId',
+            ip: '$context.identity.sourceIp',
+            sub: '$context.authorizer.claims.sub',
+            clientId: '$context.authorizer.claims.client_id',
+            method: '$context.httpMethod',
+            resource: '$context.resourcePath',
+            path: '$context.path',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integration.latency',
+            integrationStatus: '$context.integration.status',
+            responseLength: '$context.responseLength',
+            wafStatus: '$context.waf.status',
+            error: '$context.error.messageString',
+            userAgent: '$context.identity.userAgent',
+            requestTime: '$context.requestTimeEpoch',
+          }),
+        ),
+        methodOptions: hasMessageRoute
+          ? {
+              // Chat is the expensive route (model tokens): a tighter stage-wide ceiling.
+              [`${MESSAGE_ROUTE_PATH}/POST`]: {
+                throttlingRateLimit: Math.max(1, Math.floor(config.api.throttleRateLimit / 4)),
+                throttlingBurstLimit: Math.max(1, Math.floor(config.api.throttleBurstLimit / 4)),
+              },
+            }
+          : undefined,
+      },
+      // Clients come through CloudFront; the execute-api URL stays for machine clients and CI.
+      disableExecuteApiEndpoint: false,
+    });
+    const authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [props.userPool],
+      authorizerName: 'cognito',
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const validator = this.api.addRequestValidator('Validator', {
+      requestValidatorName: 'parameters-and-body',
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+
+    const integrations = new Map<string, apigw.LambdaIntegration>();
+    const integrationFor = (route: RouteDefinition) => {
+      const mode = route.streaming ? apigw.ResponseTransferMode.STREAM : apigw.ResponseTransferMode.BUFFERED;
+      const key = `${route.group}:${mode}`;
+      let integration = integrations.get(key);
+      if (!integration) {
+        const alias = this.aliases.get(route.group);
+        if (!alias) throw new Error(`No function for handler group ${route.group}`);
+        integration = new apigw.LambdaIntegration(alias, {
+          proxy: true,
+          // One API-wide invoke permission per alias instead of two per method (policy size limit).
+          scopePermissionToMethod: false,
+          responseTransferMode: mode,
+          // Streams may outlive the 29 s buffered limit (streamed responses allow up to 15 min).
+          timeout: route.streaming ? Duration.minutes(5) : Duration.seconds(29),
+        });
+        integrations.set(key, integration);
+      }
+      return integration;
+    };
+
+    for (const route of props.routes) {
+      const resource = this.api.root.resourceForPath(route.path);
+      const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
+      const requestParameters = Object.fromEntries(pathParams.map((p) => [`method.request.path.${p}`, true]));
+      const common: apigw.MethodOptions = {
+        operationName: route.id,
+        requestValidator: validator,
+        requestParameters,
+      };
+      if (route.access === 'public') {
+        const method = resource.addMethod(route.method, integrationFor(route), {
+          ...common,
+          authorizationType: apigw.AuthorizationType.NONE,
+        });
+        acknowledge(method, 'publicRoutesNoAuthorizer');
+        acknowledge(method, 'publicRoutesNoCognito');
+      } else {
+        resource.addMethod(route.method, integrationFor(route), {
+          ...common,
+          authorizer,
+          authorizationType: apigw.AuthorizationType.COGNITO,
+          // With scopes, API Gateway accepts only access tokens holding one of them: user sign-ins
+          // carry aws.cognito.signin.user.admin, machine clients carry the route's parley/* scopes.
+          // This also refuses ID tokens (they have no scope claim). Roles are checked in the handler.
+          authorizationScopes: [USER_TOKEN_SCOPE, ...(route.scopes ?? [])],
+        });
+      }
+    }
+
+    // --- WAF ----------------------------------------------------------------------------------
+    this.waf = new ParleyWebAcl(this, 'Waf', {
+      scope: 'REGIONAL',
+      name: `parley-${config.stage}-api`,
+      rateLimitPer5Min: config.api.wafRateLimitPer5Min,
+      // Browsers arrive through CloudFront, whose WAF sees their addresses; here each request
+      // comes from an edge server, so limits key on X-Forwarded-For and hosting-provider
+      // addresses (CloudFront's own) are only counted.
+      rateLimitOnForwardedIp: true,
+      allowHostingProviders: true,
+      messageRoute: {
+        rateLimitPer5Min: config.api.wafMessageRateLimitPer5Min,
+        maxBodyBytes: config.api.maxMessageBodyBytes,
+      },
+    });
+    this.waf.associate('ApiAssociation', this.api.deploymentStage.stageArn);
+
+    // --- API alarms ---------------------------------------------------------------------------
+    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const a = new cloudwatch.Alarm(this, name, {
+        alarmName: `parley-${config.stage}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+      this.apiAlarms.push(a);
+      return a;
+    };
+    const period = Duration.minutes(5);
+    const count = this.api.metricCount({ period, statistic: 'Sum' });
+    alarm(
+      'Api5xxRate',
+      new cloudwatch.MathExpression({
+        expression: 'IF(requests >= 20, 100 * errors / requests, 0)',
+        usingMetrics: { errors: this.api.metricServerError({ period, statistic: 'Sum' }), requests: count },
+        period,
+        label: '5XX %',
+      }),
+      5,
+      'More than 5% of API requests fail with 5XX.',
+    );
+    alarm(
+      'Api4xxSpike',
+      new cloudwatch.MathExpression({
+        expression: 'IF(requests >= 50, 100 * errors / requests, 0)',
+        usingMetrics: { errors: this.api.metricClientError({ period, statistic: 'Sum' }), requests: count },
+        period,
+        label: '4XX %',
+      }),
+      30,
+      'Over 30% of API requests are refused (4XX): a broken client release, or probing.',
+    );
+    alarm(
+      'ApiLatencyP99',
+      this.api.metricLatency({ period, statistic: 'p99' }),
+      10_000,
+      'API p99 latency above 10 s.',
+    );
+    alarm(
+      'ApiWafBlockedSpike',
+      new cloudwatch.Metric({
+        namespace: 'AWS/WAFV2',
+        metricName: 'BlockedRequests',
+        dimensionsMap: { WebACL: `parley-${config.stage}-api`, Region: this.region, Rule: 'ALL' },
+        statistic: 'Sum',
+        period,
+      }),
+      500,
+      'The API WAF blocks an unusual number of requests: an attack, or a rule hurting real users.',
+    );
+
+    // --- cdk-nag acknowledgements (see docs/security.md) --------------------------------------
+    acknowledge(this.api, 'apiGatewayLogsManagedPolicy');
+  }
+}

@@ -1,0 +1,235 @@
+import { Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../config/nag-acknowledgements';
+import { PASSWORD_POLICY } from '../config/password-policy';
+import type { StageConfig } from '../config/stages';
+import { AppFunction } from '../constructs/app-function';
+import { FunctionAlarms } from '../constructs/function-alarms';
+import { functionEnvironment, webOrigin } from '../constructs/function-environment';
+import { ParleyWebAcl } from '../constructs/web-acl';
+import { DB_NAME } from './data-stack';
+
+export interface AuthStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly opsKey: kms.IKey;
+  readonly alarmTopic: sns.ITopic;
+  readonly cluster: rds.DatabaseCluster;
+  readonly databaseSecret: secretsmanager.ISecret;
+  readonly openAiSecret: secretsmanager.ISecret;
+  /** Grants Data API access (DataStack.grantDataApi). */
+  readonly grantDataApi: (grantee: iam.IGrantable) => void;
+}
+
+export const ROLE_GROUPS = ['admins', 'members', 'auditors'] as const;
+export const RESOURCE_SERVER_ID = 'parley';
+export const SCOPES = { read: 'chat.read', write: 'chat.write' } as const;
+
+const TRIGGERS = {
+  preAuthentication: 'pre-authentication',
+  postAuthentication: 'post-authentication',
+  postConfirmation: 'post-confirmation',
+  preTokenGeneration: 'pre-token-generation',
+} as const;
+type TriggerName = keyof typeof TRIGGERS;
+
+/**
+ * The Cognito user pool (password policy, TOTP MFA, groups, threat protection), the SPA and
+ * machine app clients, the resource server and its scopes, the four triggers, and its WAF.
+ */
+export class AuthStack extends Stack {
+  readonly userPool: cognito.UserPool;
+  readonly spaClient: cognito.UserPoolClient;
+  readonly machineClient: cognito.UserPoolClient;
+  readonly triggerFunctions: AppFunction[] = [];
+  readonly alarms: FunctionAlarms[] = [];
+
+  constructor(scope: Construct, id: string, props: AuthStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    // Declared up front so grants on the data stack's key land in our role policies, not in the
+    // key policy (which would make the data stack depend on this one).
+    this.addStackDependency(Stack.of(props.cluster));
+
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      userPoolName: `parley-${config.stage}`,
+      // Admins invite users (AdminCreateUser); nobody signs themselves up.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: {
+        minLength: PASSWORD_POLICY.minLength,
+        requireUppercase: PASSWORD_POLICY.requireUppercase,
+        requireLowercase: PASSWORD_POLICY.requireLowercase,
+        requireDigits: PASSWORD_POLICY.requireDigits,
+        requireSymbols: PASSWORD_POLICY.requireSymbols,
+        tempPasswordValidity: Duration.days(PASSWORD_POLICY.tempPasswordValidityDays),
+        passwordHistorySize: 5,
+      },
+      // TOTP only: SMS is phishable and costs money. Admins are forced to enrol by the app.
+      mfa: config.auth.mfa === 'REQUIRED' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      deletionProtection: true,
+      // Plus in every stage (a few cents a month for test users) so threat protection is
+      // exercised before prod; only prod blocks risky sign-ins.
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode:
+        config.auth.threatProtection === 'FULL_FUNCTION'
+          ? cognito.StandardThreatProtectionMode.FULL_FUNCTION
+          : cognito.StandardThreatProtectionMode.AUDIT_ONLY,
+      userInvitation: {
+        emailSubject: 'Your Parley invitation',
+        emailBody:
+          'You have been invited to Parley. Sign in with {username} and the temporary password {####} within ' +
+          `${PASSWORD_POLICY.tempPasswordValidityDays} days.`,
+      },
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    ROLE_GROUPS.forEach((groupName, precedence) => {
+      new cognito.CfnUserPoolGroup(this, `Group-${groupName}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName,
+        precedence,
+        description: `Parley role ${groupName}`,
+      });
+    });
+
+    const resourceServer = this.userPool.addResourceServer('ResourceServer', {
+      identifier: RESOURCE_SERVER_ID,
+      scopes: [
+        new cognito.ResourceServerScope({
+          scopeName: SCOPES.read,
+          scopeDescription: 'Read own conversations',
+        }),
+        new cognito.ResourceServerScope({
+          scopeName: SCOPES.write,
+          scopeDescription: 'Write own conversations',
+        }),
+      ],
+    });
+    const scopeOf = (name: string) =>
+      cognito.OAuthScope.resourceServer(
+        resourceServer,
+        new cognito.ResourceServerScope({ scopeName: name, scopeDescription: name }),
+      );
+
+    this.spaClient = this.userPool.addClient('SpaClient', {
+      userPoolClientName: 'parley-web',
+      generateSecret: false,
+      authFlows: { userPassword: true, userSrp: true },
+      // The SPA signs in through the Cognito API; no hosted UI, so no OAuth flows.
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      // Each refresh returns a new refresh token; the old one stays valid 60 s for retries.
+      refreshTokenRotationGracePeriod: Duration.seconds(60),
+      accessTokenValidity: Duration.minutes(60),
+      idTokenValidity: Duration.minutes(60),
+      refreshTokenValidity: Duration.days(7),
+      authSessionValidity: Duration.minutes(5),
+    });
+    this.machineClient = this.userPool.addClient('MachineClient', {
+      userPoolClientName: 'parley-machine',
+      generateSecret: true,
+      authFlows: {},
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: [scopeOf(SCOPES.read), scopeOf(SCOPES.write)],
+      },
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.minutes(60),
+    });
+    // Client credentials are exchanged at the pool's token endpoint, which needs a domain.
+    this.userPool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: `parley-${config.stage}-${Aws.ACCOUNT_ID}` },
+    });
+
+    // --- Triggers -----------------------------------------------------------------------------
+    // The pool names its triggers by ARN built from fixed function names, and the functions read
+    // the pool id from their environment: referencing the functions would make a cycle.
+    const environment = functionEnvironment({
+      stage: config.stage,
+      dbClusterArn: props.cluster.clusterArn,
+      dbSecretArn: props.databaseSecret.secretArn,
+      dbName: DB_NAME,
+      userPoolId: this.userPool.userPoolId,
+      clientIds: [this.spaClient.userPoolClientId, this.machineClient.userPoolClientId],
+      openAiSecretArn: props.openAiSecret.secretArn,
+      openAiModel: config.openaiModel,
+      webOrigin: webOrigin(config.web.domainName),
+      serviceName: 'auth',
+      logLevel: config.logLevel,
+    });
+    const lambdaConfig: Record<string, unknown> = {};
+    for (const [key, file] of Object.entries(TRIGGERS) as [TriggerName, string][]) {
+      const functionName = `parley-${config.stage}-${file}`;
+      const fn = new AppFunction(this, `Trigger-${file}`, {
+        functionName,
+        entry: `functions/auth/triggers/${file}.ts`,
+        description: `Parley ${config.stage} Cognito ${file} trigger`,
+        logKey: props.opsKey,
+        logRetentionDays: config.logRetentionDays,
+        logLevel: config.logLevel,
+        environment: { ...environment, POWERTOOLS_SERVICE_NAME: `auth-${file}` },
+        // Cognito waits at most 5 s for a trigger. Aurora resuming from 0 ACUs (dev) can take
+        // longer, so the first sign-in after a pause may fail once and succeed on retry.
+        timeout: Duration.seconds(5),
+        memorySize: 1024,
+      });
+      props.grantDataApi(fn);
+      fn.addPermission('CognitoInvoke', {
+        principal: new iam.ServicePrincipal('cognito-idp.amazonaws.com'),
+        sourceArn: this.userPool.userPoolArn,
+      });
+      this.triggerFunctions.push(fn);
+      this.alarms.push(
+        new FunctionAlarms(this, `Trigger-${file}-Alarms`, {
+          target: fn,
+          name: `trigger-${file}`,
+          stage: config.stage,
+          topic: props.alarmTopic,
+          p99Threshold: Duration.seconds(3),
+        }),
+      );
+      const arn = `arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:function:${functionName}`;
+      if (key === 'preTokenGeneration') {
+        // V2 events let the trigger put the role claim into access tokens, which the API reads.
+        lambdaConfig.preTokenGenerationConfig = { lambdaArn: arn, lambdaVersion: 'V2_0' };
+      } else {
+        lambdaConfig[key] = arn;
+      }
+      if (key === 'postConfirmation' || key === 'preTokenGeneration') {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['cognito-idp:AdminAddUserToGroup', 'cognito-idp:AdminListGroupsForUser'],
+            resources: [this.userPool.userPoolArn],
+          }),
+        );
+      }
+    }
+    (this.userPool.node.defaultChild as cognito.CfnUserPool).lambdaConfig = lambdaConfig;
+
+    // --- WAF ----------------------------------------------------------------------------------
+    const waf = new ParleyWebAcl(this, 'Waf', {
+      scope: 'REGIONAL',
+      name: `parley-${config.stage}-userpool`,
+      // Sign-in is a handful of requests per person; this stops password spraying from one IP.
+      rateLimitPer5Min: 300,
+    });
+    waf.associate('UserPoolAssociation', this.userPool.userPoolArn);
+
+    if (config.auth.mfa !== 'REQUIRED') {
+      acknowledge(this.userPool, 'optionalMfaOutsideProd');
+    }
+  }
+}

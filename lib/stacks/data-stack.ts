@@ -1,0 +1,400 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../config/nag-acknowledgements';
+import type { StageConfig } from '../config/stages';
+
+export interface DataStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly opsKey: kms.IKey;
+  readonly alarmTopic: sns.ITopic;
+}
+
+export const DB_NAME = 'parley';
+/** Valkey user the functions connect as, with an IAM auth token (no password exists). */
+export const CACHE_USER_ID = 'parley-app';
+
+/**
+ * The network and every store: VPC, Aurora PostgreSQL Serverless v2 (Data API), ElastiCache
+ * Serverless Valkey, the OpenAI key secret, the backup plan, and the alarms on them.
+ */
+export class DataStack extends Stack {
+  readonly vpc: ec2.Vpc;
+  readonly dataKey: kms.Key;
+  /** The API functions' security group; the cache admits only it. */
+  readonly functionSecurityGroup: ec2.SecurityGroup;
+  readonly cluster: rds.DatabaseCluster;
+  readonly databaseSecret: secretsmanager.ISecret;
+  readonly cache: elasticache.CfnServerlessCache;
+  readonly cacheUser: elasticache.CfnUser;
+  readonly openAiSecret: secretsmanager.Secret;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.dataKey = new kms.Key(this, 'DataKey', {
+      description: `Parley ${config.stage}: database, cache, secrets and backups`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    // --- Network -------------------------------------------------------------------------------
+    // public: only the NAT gateways. app: the API functions (egress through NAT, only to reach the
+    // model provider). data: Aurora and Valkey, no route out at all.
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: config.network.maxAzs,
+      natGateways: config.network.natGateways,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
+        { name: 'app', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+      restrictDefaultSecurityGroup: false,
+      flowLogs: {
+        rejected: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(
+            new logs.LogGroup(this, 'FlowLogs', {
+              encryptionKey: props.opsKey,
+              retention: config.logRetentionDays as logs.RetentionDays,
+              removalPolicy: RemovalPolicy.DESTROY,
+            }),
+          ),
+          trafficType: ec2.FlowLogTrafficType.REJECT,
+        },
+      },
+    });
+    // S3 gateway endpoint: free, keeps any S3 traffic off the NAT.
+    this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    this.functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Parley API functions',
+      // Egress: HTTPS (AWS APIs, model provider) and the cache ports only.
+      allowAllOutbound: false,
+    });
+    this.functionSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to AWS APIs and the model provider',
+    );
+    if (config.network.interfaceEndpoints) {
+      // The API functions call these AWS APIs; endpoints keep that traffic (and its NAT data
+      // charge) inside the VPC. Each costs ~$7.30 per AZ a month plus $0.01/GB.
+      const endpoints: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
+        SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+        RdsData: ec2.InterfaceVpcEndpointAwsService.RDS_DATA,
+        CognitoIdp: ec2.InterfaceVpcEndpointAwsService.COGNITO_IDP,
+        Xray: ec2.InterfaceVpcEndpointAwsService.XRAY,
+      };
+      for (const [name, service] of Object.entries(endpoints)) {
+        const endpoint = this.vpc.addInterfaceEndpoint(name, {
+          service,
+          subnets: { subnetGroupName: 'app' },
+          privateDnsEnabled: true,
+          // Reachable from the API functions only, not from the whole VPC.
+          open: false,
+        });
+        endpoint.connections.allowFrom(this.functionSecurityGroup, ec2.Port.tcp(443), 'API functions');
+      }
+    }
+
+    // --- Aurora PostgreSQL Serverless v2 ------------------------------------------------------
+    const dbSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Parley Aurora: reached through the Data API; admits only the rotation function',
+      allowAllOutbound: false,
+    });
+    // Our own log group for the PostgreSQL log (KMS, retention), instead of the LogRetention
+    // custom resource `cloudwatchLogsRetention` would add.
+    const clusterIdentifier = `parley-${config.stage}`;
+    const postgresLog = new logs.LogGroup(this, 'PostgresLog', {
+      logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
+      encryptionKey: props.opsKey,
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.cluster = new rds.DatabaseCluster(this, 'Database', {
+      clusterIdentifier,
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_6 }),
+      credentials: rds.Credentials.fromGeneratedSecret('parley_admin', {
+        encryptionKey: this.dataKey,
+        excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+      }),
+      defaultDatabaseName: DB_NAME,
+      port: config.database.port,
+      writer: rds.ClusterInstance.serverlessV2('Writer', {
+        enablePerformanceInsights: false,
+        publiclyAccessible: false,
+      }),
+      readers: Array.from({ length: config.database.readers }, (_, i) =>
+        rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, {
+          scaleWithWriter: true,
+          publiclyAccessible: false,
+        }),
+      ),
+      serverlessV2MinCapacity: config.database.minCapacity,
+      serverlessV2MaxCapacity: config.database.maxCapacity,
+      enableDataApi: true,
+      iamAuthentication: true,
+      storageEncrypted: true,
+      storageEncryptionKey: this.dataKey,
+      vpc: this.vpc,
+      vpcSubnets: { subnetGroupName: 'data' },
+      securityGroups: [dbSecurityGroup],
+      backup: {
+        retention: Duration.days(config.database.backupRetentionDays),
+        preferredWindow: '02:00-03:00',
+      },
+      preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+      deletionProtection: config.database.deletionProtection,
+      removalPolicy: config.retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+      copyTagsToSnapshot: true,
+      cloudwatchLogsExports: ['postgresql'],
+      parameters: {
+        // TLS only, for the rotation function and any operator psql session.
+        'rds.force_ssl': '1',
+        log_min_duration_statement: '1000',
+      },
+    });
+    this.cluster.node.addDependency(postgresLog);
+    if (!this.cluster.secret) throw new Error('Aurora cluster has no generated secret');
+    this.databaseSecret = this.cluster.secret;
+    // The credentials outlive the cluster when its final snapshot is kept (restores need them).
+    // (cluster.secret is the target attachment; the generated secret is the cluster's child.)
+    for (const child of this.cluster.node.children) {
+      if (child instanceof secretsmanager.Secret) child.applyRemovalPolicy(removalPolicy);
+    }
+    // Monthly rotation by the hosted single-user rotation function, which needs network access
+    // to both the cluster and the Secrets Manager API (it runs in the app subnets).
+    this.cluster.addRotationSingleUser({
+      automaticallyAfter: Duration.days(30),
+      vpcSubnets: { subnetGroupName: 'app' },
+      excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+    });
+
+    // --- ElastiCache Serverless Valkey ----------------------------------------------------------
+    const cacheSecurityGroup = new ec2.SecurityGroup(this, 'CacheSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Parley Valkey: admits the API functions only',
+      allowAllOutbound: false,
+    });
+    // 6379 is the primary endpoint, 6380 the reader endpoint of a serverless cache.
+    cacheSecurityGroup.addIngressRule(
+      this.functionSecurityGroup,
+      ec2.Port.tcpRange(6379, 6380),
+      'API functions',
+    );
+    this.functionSecurityGroup.addEgressRule(cacheSecurityGroup, ec2.Port.tcpRange(6379, 6380), 'Valkey');
+
+    // A user group must hold a user named "default"; ours is switched off and cannot authenticate.
+    const defaultUser = new elasticache.CfnUser(this, 'CacheDefaultUser', {
+      engine: 'valkey',
+      userId: `parley-${config.stage}-default-off`,
+      userName: 'default',
+      accessString: 'off -@all',
+      authenticationMode: { Type: 'no-password-required' },
+    });
+    this.cacheUser = new elasticache.CfnUser(this, 'CacheAppUser', {
+      engine: 'valkey',
+      // IAM auth requires userId == userName.
+      userId: `${CACHE_USER_ID}-${config.stage}`,
+      userName: `${CACHE_USER_ID}-${config.stage}`,
+      accessString: 'on ~* &* +@all -@dangerous',
+      authenticationMode: { Type: 'iam' },
+    });
+    const userGroup = new elasticache.CfnUserGroup(this, 'CacheUserGroup', {
+      engine: 'valkey',
+      userGroupId: `parley-${config.stage}-users`,
+      userIds: [defaultUser.userId, this.cacheUser.userId],
+    });
+    userGroup.addResourceDependency(defaultUser);
+    userGroup.addResourceDependency(this.cacheUser);
+    this.cache = new elasticache.CfnServerlessCache(this, 'Cache', {
+      serverlessCacheName: `parley-${config.stage}`,
+      engine: 'valkey',
+      majorEngineVersion: '8',
+      description: `Parley ${config.stage}: rate limits, circuit breaker state, idempotency`,
+      kmsKeyId: this.dataKey.keyArn,
+      securityGroupIds: [cacheSecurityGroup.securityGroupId],
+      subnetIds: this.vpc.selectSubnets({ subnetGroupName: 'data' }).subnetIds,
+      userGroupId: userGroup.userGroupId,
+      cacheUsageLimits: {
+        dataStorage: { maximum: config.cache.maxDataStorageGb, unit: 'GB' },
+        ecpuPerSecond: { maximum: config.cache.maxEcpuPerSecond },
+      },
+      // Only ephemeral state lives here, so a day of snapshots is plenty.
+      snapshotRetentionLimit: 1,
+      dailySnapshotTime: '03:00',
+    });
+    this.cache.addResourceDependency(userGroup);
+
+    // --- Secrets ------------------------------------------------------------------------------
+    // The operator sets the value after the first deploy (docs/deployment.md); the template holds
+    // only a placeholder generated by Secrets Manager, never the key.
+    this.openAiSecret = new secretsmanager.Secret(this, 'OpenAiApiKey', {
+      description: `Parley ${config.stage}: OpenAI API key (set by the operator)`,
+      encryptionKey: this.dataKey,
+      removalPolicy,
+    });
+    acknowledge(this.openAiSecret, 'openAiSecretRotation');
+
+    // --- AWS Backup ---------------------------------------------------------------------------
+    const vault = new backup.BackupVault(this, 'BackupVault', {
+      encryptionKey: this.dataKey,
+      removalPolicy,
+    });
+    const plan = new backup.BackupPlan(this, 'BackupPlan', { backupVault: vault });
+    plan.addRule(
+      new backup.BackupPlanRule({
+        ruleName: 'Daily',
+        scheduleExpression: events.Schedule.cron({ hour: '4', minute: '0' }),
+        deleteAfter: Duration.days(config.database.backupRetentionDays),
+      }),
+    );
+    if (config.stage === 'prod') {
+      plan.addRule(
+        new backup.BackupPlanRule({
+          ruleName: 'Monthly',
+          scheduleExpression: events.Schedule.cron({ day: '1', hour: '5', minute: '0' }),
+          moveToColdStorageAfter: Duration.days(30),
+          deleteAfter: Duration.days(365),
+        }),
+      );
+    }
+    const selection = plan.addSelection('Aurora', {
+      resources: [backup.BackupResource.fromRdsServerlessCluster(this.cluster)],
+    });
+    acknowledge(selection, 'backupManagedPolicy');
+
+    // --- Alarms -------------------------------------------------------------------------------
+    const alarm = (
+      name: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      description: string,
+      periods = 3,
+    ) => {
+      const a = new cloudwatch.Alarm(this, name, {
+        alarmName: `parley-${config.stage}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: periods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+      this.alarms.push(a);
+      return a;
+    };
+    const dbMetric = (metricName: string, statistic = 'Maximum') =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/RDS',
+        metricName,
+        dimensionsMap: { DBClusterIdentifier: this.cluster.clusterIdentifier },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    alarm(
+      'DatabaseCapacityHigh',
+      dbMetric('ACUUtilization'),
+      90,
+      'Aurora runs at over 90% of its maximum ACUs: raise database.maxCapacity or find the query.',
+    );
+    alarm(
+      'DatabaseConnectionsHigh',
+      dbMetric('DatabaseConnections'),
+      500,
+      'Aurora connection count is unusually high.',
+    );
+    alarm('DatabaseCpuHigh', dbMetric('CPUUtilization', 'Average'), 85, 'Aurora CPU above 85%.');
+    const cacheMetric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ElastiCache',
+        metricName,
+        dimensionsMap: { clusterId: this.cache.serverlessCacheName },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    alarm(
+      'CacheThrottled',
+      cacheMetric('ThrottledCmds', 'Sum'),
+      1,
+      'Valkey throttles commands: raise cache.maxEcpuPerSecond.',
+      2,
+    );
+    alarm(
+      'CacheEcpuHigh',
+      cacheMetric('ElastiCacheProcessingUnits', 'Sum'),
+      config.cache.maxEcpuPerSecond * 300 * 0.8,
+      'Valkey uses over 80% of its ECPU limit.',
+    );
+    alarm(
+      'CacheStorageHigh',
+      cacheMetric('BytesUsedForCache', 'Maximum'),
+      config.cache.maxDataStorageGb * 1024 ** 3 * 0.8,
+      'Valkey uses over 80% of its storage limit.',
+    );
+  }
+
+  /**
+   * Lets a function query through the Data API. Written out rather than `grantDataApiAccess`:
+   * that grants the key through its key policy, naming the other stack's role, which would make
+   * this stack depend on the grantee's. The key policy trusts the account's IAM policies.
+   */
+  grantDataApi(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'rds-data:ExecuteStatement',
+          'rds-data:BatchExecuteStatement',
+          'rds-data:BeginTransaction',
+          'rds-data:CommitTransaction',
+          'rds-data:RollbackTransaction',
+        ],
+        resources: [this.cluster.clusterArn],
+      }),
+    );
+    this.grantSecretRead(grantee, this.databaseSecret);
+  }
+
+  /** Read access to one of our secrets, and to the key only as used by Secrets Manager. */
+  grantSecretRead(grantee: iam.IGrantable, secret: secretsmanager.ISecret): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [secret.secretArn],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.dataKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /** Lets a function use the cache with IAM auth (elasticache:Connect on the cache and user). */
+  grantCacheConnect(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticache:Connect'],
+        resources: [this.cache.attrArn, this.cacheUser.attrArn],
+      }),
+    );
+  }
+}

@@ -1,0 +1,131 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type RouteDefinition, routes } from '../../functions/api/routes';
+import { type SynthesizedStage, synthesizeStage } from './support';
+
+// The chat route is not in the table yet: a synthetic one proves the streaming code path.
+const streamingRoute: RouteDefinition = {
+  id: 'test.messages.create',
+  method: 'POST',
+  path: '/api/conversations/{id}/messages',
+  group: 'conversations',
+  access: ['members', 'admins'],
+  scopes: ['parley/chat.write'],
+  streaming: true,
+};
+
+let dev: SynthesizedStage;
+beforeAll(() => {
+  dev = synthesizeStage('dev', { routes: [...routes, streamingRoute] });
+});
+
+type Method = { Properties: Record<string, unknown> & { Integration: Record<string, unknown> } };
+const methods = () => Object.values(dev.templates.api.findResources('AWS::ApiGateway::Method')) as Method[];
+const methodFor = (route: RouteDefinition) => {
+  const m = methods().find((x) => x.Properties.OperationName === route.id);
+  if (!m) throw new Error(`no method for ${route.id}`);
+  return m;
+};
+
+describe('REST API built from routes.ts', () => {
+  it('has one method per route, named by the route id', () => {
+    expect(methods()).toHaveLength(routes.length + 1);
+  });
+
+  it('leaves public routes open and puts the Cognito authorizer on the others', () => {
+    for (const route of routes) {
+      const p = methodFor(route).Properties;
+      if (route.access === 'public') {
+        expect(p.AuthorizationType, route.id).toBe('NONE');
+      } else {
+        expect(p.AuthorizationType, route.id).toBe('COGNITO_USER_POOLS');
+        expect(p.AuthorizationScopes, route.id).toEqual([
+          'aws.cognito.signin.user.admin',
+          ...(route.scopes ?? []),
+        ]);
+      }
+    }
+  });
+
+  it('validates the request of every method, path parameters included', () => {
+    for (const m of methods()) expect(m.Properties.RequestValidatorId).toBeDefined();
+    expect(
+      methodFor(routes.find((r) => r.id === 'conversations.get') as RouteDefinition).Properties
+        .RequestParameters,
+    ).toEqual({
+      'method.request.path.id': true,
+    });
+  });
+
+  it('streams the streaming route and buffers the others', () => {
+    const streaming = methodFor(streamingRoute).Properties.Integration;
+    expect(streaming.ResponseTransferMode).toBe('STREAM');
+    expect(JSON.stringify(streaming.Uri)).toContain('response-streaming-invocations');
+    for (const route of routes) {
+      const integration = methodFor(route).Properties.Integration;
+      expect(integration.ResponseTransferMode ?? 'BUFFERED', route.id).toBe('BUFFERED');
+      expect(JSON.stringify(integration.Uri), route.id).toContain('/invocations');
+    }
+  });
+
+  it('invokes the live aliases, not $LATEST', () => {
+    for (const m of methods()) expect(JSON.stringify(m.Properties.Integration.Uri)).toMatch(/Live/);
+  });
+
+  it('compresses buffered responses and throttles the stage, tighter on the chat route', () => {
+    dev.templates.api.hasResourceProperties('AWS::ApiGateway::RestApi', { MinimumCompressionSize: 1024 });
+    dev.templates.api.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'dev',
+      TracingEnabled: true,
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+        }),
+        Match.objectLike({
+          HttpMethod: 'POST',
+          ResourcePath: '/~1api~1conversations~1{id}~1messages',
+          ThrottlingRateLimit: 12,
+        }),
+      ]),
+    });
+  });
+
+  it('writes JSON access logs to an encrypted log group', () => {
+    const stage = Object.values(dev.templates.api.findResources('AWS::ApiGateway::Stage'))[0];
+    const format = JSON.parse(stage?.Properties.AccessLogSetting.Format as string) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      wafStatus: '$context.waf.status',
+    });
+  });
+});
+
+describe('deployment of the API functions', () => {
+  it('deploys each function alias all at once in dev, rolling back on its alarms', () => {
+    const groups = Object.values(dev.templates.api.findResources('AWS::CodeDeploy::DeploymentGroup'));
+    expect(groups).toHaveLength(3);
+    for (const g of groups) {
+      expect(g.Properties.DeploymentConfigName).toBe('CodeDeployDefault.LambdaAllAtOnce');
+      expect(g.Properties.AutoRollbackConfiguration).toMatchObject({
+        Enabled: true,
+        Events: expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']) as unknown,
+      });
+      expect(g.Properties.AlarmConfiguration.Alarms).toHaveLength(3);
+    }
+  });
+
+  it('runs the migrations before the functions are updated, failing the deploy if they throw', () => {
+    const triggers = dev.templates.api.findResources('Custom::Trigger');
+    const [id, trigger] = Object.entries(triggers)[0] ?? [];
+    expect(trigger?.Properties.InvocationType).toBe('RequestResponse');
+    const functions = dev.templates.api.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('API: ') },
+    });
+    expect(Object.keys(functions)).toHaveLength(3);
+    for (const fn of Object.values(functions)) expect(fn.DependsOn).toContain(id);
+  });
+});

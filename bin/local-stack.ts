@@ -120,7 +120,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       databaseUrl = server.url;
       log(`PostgreSQL (embedded) on ${databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
     }
-    const { createDatabase } = await import('../functions/shared/db/database');
+    const { closeDatabase, createDatabase } = await import('../functions/shared/db/database');
+    // The handlers' own pool and cache (opened on first request) close before the database stops.
+    stops.push(async () => {
+      await closeDatabase();
+      const { closeCache } = await import('../functions/shared/cache/get-cache');
+      await closeCache();
+    });
     const { migrateToLatest } = await import('../functions/shared/db/migrator');
     const db = createDatabase({ DB_DRIVER: 'pg', DATABASE_URL: databaseUrl, DB_POOL_MAX: 4 });
     stops.push(() => db.destroy());

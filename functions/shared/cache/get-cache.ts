@@ -23,3 +23,10 @@ export function getCache(): Cache {
 export function setCache(replacement: Cache | undefined): void {
   cache = replacement;
 }
+
+/** Closes the process's cache if one was opened (shutdown of the local server, tests). */
+export async function closeCache(): Promise<void> {
+  const current = cache;
+  cache = undefined;
+  await current?.close();
+}

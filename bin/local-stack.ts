@@ -21,6 +21,7 @@ import { problemFor } from '../functions/shared/http/problem';
 import { bearerToken, createTokenVerifier } from '../functions/shared/http/auth';
 import type { ApiEvent } from '../functions/shared/http/types';
 import { lambdaContext, matchRoute, readBody, toProxyEvent, writeResult } from './local/gateway';
+import { installLambdaStreamingGlobals, invokeStreaming, isStreamingHandler } from './local/streaming';
 
 export interface LocalStackOptions {
   /** HTTP port for the web app and API; 0 picks a free one. @default 3000 */
@@ -177,6 +178,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       HandlerGroup,
       (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResult>
     >();
+    // What the Lambda runtime provides to streaming handlers (awslambda.streamifyResponse, …).
+    installLambdaStreamingGlobals();
     const handlerFor = async (group: HandlerGroup) => {
       let handler = handlers.get(group);
       if (!handler) {
@@ -277,6 +280,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             `parley-local-${matched.route.group}`,
             event.requestContext.requestId,
           );
+          // Streaming routes (ResponseTransferMode.STREAM on AWS) write chunks as they come.
+          if (isStreamingHandler(handler)) return invokeStreaming(handler, event, res, context);
           const result = await handler(event as ApiEvent, context);
           return writeResult(res, result);
         }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { HandlerGroup } from '../functions/api/routes';
+import type { Role } from '../functions/shared/domain/roles';
 import { resetConfig } from '../functions/shared/config';
 import {
   NotFoundError,
@@ -36,7 +37,7 @@ export interface LocalStackOptions {
   readonly bootstrapAdmin?: boolean;
 }
 
-export type LocalRole = 'admins' | 'members' | 'auditors';
+export type LocalRole = Role;
 
 export interface LocalStack {
   readonly url: string;

@@ -5,6 +5,7 @@
  * `.parley/local.json`. Prints `{id,email,role}` as JSON (plus `totpSecret` for admins).
  * Exit codes: 0 done, 1 failed (e.g. local server not running, duplicate e-mail), 2 bad arguments.
  */
+import { ROLES } from '../functions/shared/domain/roles';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +21,7 @@ const USAGE = `Usage: npm run users -- create --email <email> --password <passwo
 export const createArgsSchema = z.object({
   email: z.email({ message: 'expected an e-mail address' }),
   password: z.string({ message: 'is required' }).min(1, 'is required'),
-  role: z.enum(['admins', 'members', 'auditors'], { message: 'expected admins, members or auditors' }),
+  role: z.enum(ROLES, { message: 'expected admins, members or auditors' }),
   name: z.string().trim().min(1).max(200).optional(),
 });
 

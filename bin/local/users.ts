@@ -10,6 +10,7 @@ import {
   VerifySoftwareTokenCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { displayNameFor } from '../../functions/shared/domain/display-name';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
@@ -119,7 +120,7 @@ export async function createLocalUser(
       .values({
         id,
         email,
-        display_name: input.displayName?.trim() || email.split('@')[0] || email,
+        display_name: displayNameFor(email, input.displayName),
         role: input.role,
       })
       .execute();

@@ -5,13 +5,14 @@ import {
   listConversationsQuery,
   renameConversationBody,
 } from '../conversations/domain/conversation';
+import { ROLES } from '../shared/domain/roles';
 import { routes, type RouteDefinition } from './routes';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table and the same zod schemas the handlers
  * validate with, so the document cannot drift from what the API accepts.
  */
-const roleSchema = z.enum(['admins', 'members', 'auditors']).nullable();
+const roleSchema = z.enum(ROLES).nullable();
 
 const conversation = z.object({
   id: z.uuid(),

@@ -1,4 +1,5 @@
 import { Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ROLES } from '../../functions/shared/domain/roles';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -26,7 +27,8 @@ export interface AuthStackProps extends StackProps {
   readonly grantDataApi: (grantee: iam.IGrantable) => void;
 }
 
-export const ROLE_GROUPS = ['admins', 'members', 'auditors'] as const;
+/** The role groups, in precedence order (the functions' own list). */
+export const ROLE_GROUPS = ROLES;
 export const RESOURCE_SERVER_ID = 'parley';
 export const SCOPES = { read: 'chat.read', write: 'chat.write' } as const;
 

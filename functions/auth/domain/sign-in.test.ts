@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  displayNameFor,
-  isRole,
-  roleFromGroups,
-  SIGN_IN_BLOCKED_MESSAGE,
-  SignInBlockedError,
-  tokenGroups,
-} from './sign-in';
+import { displayNameFor } from '../../shared/domain/display-name';
+import { isRole } from '../../shared/domain/roles';
+import { roleFromGroups, SIGN_IN_BLOCKED_MESSAGE, SignInBlockedError, tokenGroups } from './sign-in';
 
 describe('roleFromGroups', () => {
   it('returns the only role group', () => {

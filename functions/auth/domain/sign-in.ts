@@ -1,4 +1,4 @@
-import type { Role } from '../../shared/db/schema';
+import { isRole, type Role } from '../../shared/domain/roles';
 
 /**
  * What Cognito shows when pre-authentication refuses a sign-in. One message for a locked and a
@@ -14,24 +14,10 @@ export class SignInBlockedError extends Error {
   }
 }
 
-export const ROLES: readonly Role[] = ['admins', 'members', 'auditors'];
-
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}
-
 /** The role a user's Cognito groups imply: only when exactly one role group is among them. */
 export function roleFromGroups(groups: readonly string[] | undefined): Role | null {
   const roles = [...new Set((groups ?? []).filter(isRole))];
   return roles.length === 1 ? (roles[0] ?? null) : null;
-}
-
-/** `name` when Cognito has one, else the e-mail's local part. */
-export function displayNameFor(email: string, name?: string | null): string {
-  const trimmed = name?.trim();
-  if (trimmed) return trimmed.slice(0, 200);
-  const local = email.split('@')[0]?.trim();
-  return (local || email).slice(0, 200);
 }
 
 /**

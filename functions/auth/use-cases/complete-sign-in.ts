@@ -1,5 +1,6 @@
 import { attemptKey } from '../domain/lockout';
-import { displayNameFor, roleFromGroups } from '../domain/sign-in';
+import { displayNameFor } from '../../shared/domain/display-name';
+import { roleFromGroups } from '../domain/sign-in';
 import type { AuthEvents } from '../ports/auth-events';
 import type { AuthUser, AuthUsers } from '../ports/auth-users';
 import type { SignInAttempts } from '../ports/sign-in-attempts';

@@ -13,7 +13,8 @@ export interface Database {
   audit_events: AuditEventsTable;
 }
 
-export type Role = 'admins' | 'members' | 'auditors';
+export type { Role } from '../domain/roles';
+import type { Role } from '../domain/roles';
 export type UserStatus = 'active' | 'disabled';
 export type MessageRole = 'user' | 'assistant' | 'system';
 export type MessageStatus = 'complete' | 'streaming' | 'failed';

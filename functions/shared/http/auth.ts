@@ -4,7 +4,7 @@ import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
 import type { RouteDefinition } from '../../api/routes';
 import type { Config } from '../config';
-import type { Role } from '../db/schema';
+import { ROLES, type Role } from '../domain/roles';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
 
@@ -19,8 +19,6 @@ export interface TokenVerifier {
 export interface ServiceAccountRoles {
   roleOf(clientId: string): Promise<Role | null>;
 }
-
-export const ROLES: readonly Role[] = ['admins', 'auditors', 'members'];
 
 /**
  * On AWS, CognitoJwtVerifier (it knows Cognito's issuer and JWKS). Against the local emulator,

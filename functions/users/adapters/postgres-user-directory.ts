@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, UsersTable } from '../../shared/db/schema';
-import { displayNameFrom, monthStart } from '../domain/me';
+import { displayNameFor } from '../../shared/domain/display-name';
+import { monthStart } from '../domain/me';
 import type { UserDirectory, UserProfile } from '../ports/user-directory';
 
 const toProfile = (row: Selectable<UsersTable>): UserProfile => ({
@@ -26,7 +27,7 @@ export function postgresUserDirectory(db: Kysely<Database>): UserDirectory {
         .values({
           id: user.id,
           email: user.email.toLowerCase(),
-          display_name: displayNameFrom(user.email),
+          display_name: displayNameFor(user.email),
           role: user.role,
           kind: user.kind,
           monthly_token_quota: user.monthlyTokens,

@@ -14,8 +14,3 @@ export interface Me {
 export function monthStart(now: Date): string {
   return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}-01`;
 }
-
-/** A readable name from an email when none was given: its local part. */
-export function displayNameFrom(email: string): string {
-  return email.split('@')[0] || email;
-}

@@ -35,6 +35,14 @@ export default defineConfig({
       ],
       exclude: ['**/*.test.ts', '**/*.d.ts'],
       reporter: ['text-summary', 'json-summary'],
+      // The quality gate. With Redis (CI) every test runs and lines must reach 90%; on a machine
+      // without Redis its adapter's tests are skipped, which costs about one point.
+      thresholds: {
+        lines: process.env.REDIS_URL ? 90 : 89,
+        functions: 88,
+        statements: 87,
+        branches: 76,
+      },
     },
   },
 });

@@ -21,6 +21,7 @@ import { AppFunction } from '../constructs/app-function';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { functionEnvironment, webOrigin } from '../constructs/function-environment';
 import { ParleyWebAcl } from '../constructs/web-acl';
+import { addProblemResponses } from '../constructs/problem-responses';
 import { DB_NAME } from './data-stack';
 
 /** The signed-in user's own scope: present in every access token from a user sign-in. */
@@ -307,6 +308,7 @@ export class ApiStack extends Stack {
       // Clients come through CloudFront; the execute-api URL stays for machine clients and CI.
       disableExecuteApiEndpoint: false,
     });
+    addProblemResponses({ api: this.api });
     const authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
       cognitoUserPools: [props.userPool],
       authorizerName: 'cognito',

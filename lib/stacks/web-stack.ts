@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { API_HEADERS } from '../../functions/shared/http/headers';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
@@ -117,6 +118,27 @@ export class WebStack extends Stack {
       },
     });
 
+    // The API sets its own headers (CSP `default-src 'none'` for JSON); CloudFront adds them where
+    // an API response lacks them (override off), so the web app's CSP never replaces the API's.
+    const apiHeaders = new cloudfront.ResponseHeadersPolicy(this, 'ApiSecurityHeaders', {
+      responseHeadersPolicyName: `parley-${config.stage}-api-security-headers`,
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: API_HEADERS['Content-Security-Policy'] ?? '',
+          override: false,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          preload: true,
+          override: true,
+        },
+      },
+    });
+
     // SPA routing: a path without a file extension is a client-side route, served index.html.
     // (Custom error responses would also rewrite the API's 403/404s, so they are not used.)
     const spaRouting = new cloudfront.Function(this, 'SpaRouting', {
@@ -174,7 +196,7 @@ export class WebStack extends Stack {
           cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
           // Everything but Host (API Gateway routes on its own host name), incl. Authorization.
           originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-          responseHeadersPolicy: headers,
+          responseHeadersPolicy: apiHeaders,
           compress: true,
         },
       },

@@ -129,3 +129,78 @@ describe('deployment of the API functions', () => {
     for (const fn of Object.values(functions)) expect(fn.DependsOn).toContain(id);
   });
 });
+
+describe('what API Gateway answers by itself', () => {
+  type GatewayResponse = {
+    Properties: {
+      ResponseType: string;
+      StatusCode?: string;
+      ResponseParameters: Record<string, string>;
+      ResponseTemplates: Record<string, string>;
+    };
+  };
+  const responses = () =>
+    Object.values(dev.templates.api.findResources('AWS::ApiGateway::GatewayResponse')) as GatewayResponse[];
+  const byType = (type: string) => {
+    const found = responses().find((r) => r.Properties.ResponseType === type);
+    if (!found) throw new Error(`no gateway response ${type}`);
+    return found.Properties;
+  };
+  /** The body as a client gets it, with API Gateway's variables filled in. */
+  const render = (template: string) =>
+    JSON.parse(
+      template
+        .replaceAll('$context.error.messageString', JSON.stringify('Invalid request body'))
+        .replaceAll('$context.requestId', 'req-1'),
+    ) as { type: string; status: number; detail: string; requestId: string; errors?: unknown[] };
+
+  it('is problem+json with the security headers and the request id, for every refusal and failure', () => {
+    const types = responses().map((r) => r.Properties.ResponseType);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'UNAUTHORIZED',
+        'ACCESS_DENIED',
+        'MISSING_AUTHENTICATION_TOKEN',
+        'BAD_REQUEST_BODY',
+        'BAD_REQUEST_PARAMETERS',
+        'REQUEST_TOO_LARGE',
+        'THROTTLED',
+        'WAF_FILTERED',
+        'DEFAULT_4XX',
+        'DEFAULT_5XX',
+      ]),
+    );
+    for (const { Properties: p } of responses()) {
+      const h = p.ResponseParameters;
+      expect(h['gatewayresponse.header.Content-Type'], p.ResponseType).toBe("'application/problem+json'");
+      expect(h['gatewayresponse.header.Strict-Transport-Security'], p.ResponseType).toMatch(/^'max-age=\d+/);
+      expect(h['gatewayresponse.header.X-Content-Type-Options'], p.ResponseType).toBe("'nosniff'");
+      expect(h['gatewayresponse.header.Content-Security-Policy'], p.ResponseType).toBe(
+        "'default-src \\'none\\'; frame-ancestors \\'none\\''",
+      );
+      expect(h['gatewayresponse.header.Cache-Control'], p.ResponseType).toBe("'no-store'");
+      expect(h['gatewayresponse.header.X-Request-Id'], p.ResponseType).toBe('context.requestId');
+      const rendered = render(p.ResponseTemplates['application/json'] ?? '');
+      expect(rendered.type, p.ResponseType).toMatch(/^urn:parley:problem:/);
+      expect(rendered.requestId).toBe('req-1');
+    }
+  });
+
+  it('answers the authorizer’s refusal as 401 and an unknown route as 404, not 403', () => {
+    expect(render(byType('UNAUTHORIZED').ResponseTemplates['application/json'] ?? '')).toMatchObject({
+      type: 'urn:parley:problem:unauthorized',
+      status: 401,
+    });
+    const missing = byType('MISSING_AUTHENTICATION_TOKEN');
+    expect(missing.StatusCode).toBe('404');
+    expect(render(missing.ResponseTemplates['application/json'] ?? '')).toMatchObject({ status: 404 });
+  });
+
+  it('names the request as the field of a validation failure, and says when to retry a throttle', () => {
+    expect(render(byType('BAD_REQUEST_BODY').ResponseTemplates['application/json'] ?? '')).toMatchObject({
+      status: 400,
+      errors: [{ path: 'request', message: 'Invalid request body' }],
+    });
+    expect(byType('THROTTLED').ResponseParameters['gatewayresponse.header.Retry-After']).toBe("'1'");
+  });
+});

@@ -134,7 +134,9 @@ describe('web front door', () => {
 
   it('sends a strict CSP, HSTS with preload, no framing and no referrer', () => {
     const policy = dev.templates.web.findResources('AWS::CloudFront::ResponseHeadersPolicy');
-    const config = Object.values(policy)[0]?.Properties.ResponseHeadersPolicyConfig;
+    const config = Object.values(policy).find(
+      (p) => !String(p.Properties.ResponseHeadersPolicyConfig.Name).includes('api'),
+    )?.Properties.ResponseHeadersPolicyConfig;
     const headers = config.SecurityHeadersConfig;
     const csp: string = headers.ContentSecurityPolicy.ContentSecurityPolicy;
     expect(csp).toContain("frame-ancestors 'none'");
@@ -148,6 +150,25 @@ describe('web front door', () => {
     expect(headers.FrameOptions.FrameOption).toBe('DENY');
     expect(headers.ReferrerPolicy.ReferrerPolicy).toBe('no-referrer');
     expect(headers.ContentTypeOptions.Override).toBe(true);
+  });
+
+  it('keeps the API’s own CSP on /api/* and adds the transport headers', () => {
+    const policies = Object.values(dev.templates.web.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    const api = policies.find((p) => String(p.Properties.ResponseHeadersPolicyConfig.Name).includes('api'));
+    const headers = api?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    expect(headers.ContentSecurityPolicy).toEqual({
+      ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+      Override: false,
+    });
+    expect(headers.StrictTransportSecurity).toMatchObject({ Preload: true, Override: true });
+    const distribution = Object.values(dev.templates.web.findResources('AWS::CloudFront::Distribution'))[0];
+    const apiBehaviour = distribution?.Properties.DistributionConfig.CacheBehaviors.find(
+      (b: { PathPattern: string }) => b.PathPattern === '/api/*',
+    );
+    const apiPolicyId = Object.entries(
+      dev.templates.web.findResources('AWS::CloudFront::ResponseHeadersPolicy'),
+    ).find(([, p]) => String(p.Properties.ResponseHeadersPolicyConfig.Name).includes('api'))?.[0];
+    expect(apiBehaviour.ResponseHeadersPolicyId).toEqual({ Ref: apiPolicyId });
   });
 
   it('forwards /api/* uncached with every viewer header but Host, to the API stage', () => {

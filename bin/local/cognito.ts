@@ -224,7 +224,16 @@ function startEmulator(dataDir: string, port: number, quiet: boolean): ChildProc
   )}`;
   const child = spawn(process.execPath, [`--import=${watchdog}`, script], {
     cwd: dataDir,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DEBUG: '', NODE_OPTIONS: '' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DEBUG: '',
+      NODE_OPTIONS: '',
+      // The emulator is built on the AWS SDK v2, which prints an end-of-support notice at start.
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+      NODE_NO_WARNINGS: '1',
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const tail: string[] = [];

@@ -1,3 +1,7 @@
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 
@@ -26,6 +30,16 @@ export interface ParleyWebAclProps {
    * @default false
    */
   readonly allowHostingProviders?: boolean;
+  /**
+   * Where blocked and counted requests are logged (Authorization redacted). Without a key one is
+   * made here: the edge ACL lives in us-east-1, away from the stage's keys.
+   */
+  readonly logging: {
+    readonly retentionDays: number;
+    readonly key?: kms.IKey;
+    /** Keep the key and logs when the stack is deleted (prod). @default false */
+    readonly retain?: boolean;
+  };
   /** The chat route's own limits; omit for ACLs that never see it (the user pool). */
   readonly messageRoute?: {
     readonly rateLimitPer5Min: number;
@@ -179,6 +193,73 @@ export class ParleyWebAcl extends Construct {
         ? { requestBody: { [resourceType]: { defaultSizeInspectionLimit: inspectionLimit } } }
         : undefined,
     });
+    this.addLogging(props.name, props.logging);
+  }
+
+  /** WAF's log group (its name must start with aws-waf-logs-). */
+  logGroup!: logs.LogGroup;
+
+  private addLogging(name: string, logging: ParleyWebAclProps['logging']): void {
+    const stack = Stack.of(this);
+    let key = logging.key;
+    if (!key) {
+      const own = new kms.Key(this, 'LogKey', {
+        description: `${name}: WAF logs`,
+        enableKeyRotation: true,
+        removalPolicy: logging.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      own.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+          actions: [
+            'kms:Encrypt*',
+            'kms:Decrypt*',
+            'kms:ReEncrypt*',
+            'kms:GenerateDataKey*',
+            'kms:Describe*',
+          ],
+          resources: ['*'],
+          conditions: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
+            },
+          },
+        }),
+      );
+      key = own;
+    }
+    const logGroupName = `aws-waf-logs-${name}`;
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName,
+      encryptionKey: key,
+      retention: logging.retentionDays as logs.RetentionDays,
+      removalPolicy: logging.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    const loggingConfiguration = new wafv2.CfnLoggingConfiguration(this, 'Logging', {
+      resourceArn: this.webAcl.attrArn,
+      // WAF wants the log group's ARN without the ':*' that CloudFormation's Arn attribute ends in.
+      logDestinationConfigs: [
+        stack.formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+      // Only what WAF acted on: allowed traffic is in the API's access logs already.
+      loggingFilter: {
+        DefaultBehavior: 'DROP',
+        Filters: [
+          {
+            Behavior: 'KEEP',
+            Requirement: 'MEETS_ANY',
+            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+          },
+        ],
+      },
+    });
+    loggingConfiguration.node.addDependency(this.logGroup);
   }
 
   get arn(): string {

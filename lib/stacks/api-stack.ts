@@ -372,6 +372,7 @@ export class ApiStack extends Stack {
 
     // --- WAF ----------------------------------------------------------------------------------
     this.waf = new ParleyWebAcl(this, 'Waf', {
+      logging: { retentionDays: config.logRetentionDays, retain: config.retainData, key: props.opsKey },
       scope: 'REGIONAL',
       name: `parley-${config.stage}-api`,
       rateLimitPer5Min: config.api.wafRateLimitPer5Min,

@@ -223,6 +223,7 @@ export class AuthStack extends Stack {
 
     // --- WAF ----------------------------------------------------------------------------------
     const waf = new ParleyWebAcl(this, 'Waf', {
+      logging: { retentionDays: config.logRetentionDays, retain: config.retainData, key: props.opsKey },
       scope: 'REGIONAL',
       name: `parley-${config.stage}-userpool`,
       // Sign-in is a handful of requests per person; this stops password spraying from one IP.

@@ -18,6 +18,7 @@ export class EdgeWafStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     this.waf = new ParleyWebAcl(this, 'Waf', {
+      logging: { retentionDays: config.logRetentionDays, retain: config.retainData },
       scope: 'CLOUDFRONT',
       name: `parley-${config.stage}-edge`,
       // Here the connecting address is the viewer's own.

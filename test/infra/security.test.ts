@@ -422,6 +422,36 @@ describe('WAF', () => {
     return (acl?.Properties.Rules as { Name: string }[]).map((r) => r.Name);
   };
 
+  it('logs what every web ACL blocks or counts, encrypted, with the Authorization header redacted', () => {
+    const acls = resourcesOfType(dev, 'AWS::WAFv2::WebACL');
+    const configs = resourcesOfType(dev, 'AWS::WAFv2::LoggingConfiguration');
+    expect(configs).toHaveLength(acls.length);
+    for (const config of configs) {
+      expect(config.props.RedactedFields).toEqual([{ SingleHeader: { Name: 'authorization' } }]);
+      expect(config.props.LoggingFilter).toMatchObject({
+        DefaultBehavior: 'DROP',
+        Filters: [
+          {
+            Behavior: 'KEEP',
+            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+          },
+        ],
+      });
+      // Delivered to a log group WAF accepts: named aws-waf-logs-*, ARN without the ':*' suffix.
+      const destination = JSON.stringify(config.props.LogDestinationConfigs);
+      expect(destination, config.id).toContain('log-group:aws-waf-logs-parley-dev-');
+      expect(destination, config.id).not.toContain(':*');
+    }
+    const groups = resourcesOfType(dev, 'AWS::Logs::LogGroup').filter((g) =>
+      String(g.props.LogGroupName).startsWith('aws-waf-logs-'),
+    );
+    expect(groups).toHaveLength(acls.length);
+    for (const group of groups) {
+      expect(group.props.KmsKeyId, group.id).toBeDefined();
+      expect(group.props.RetentionInDays, group.id).toBe(30);
+    }
+  });
+
   it('protects API Gateway and CloudFront with the managed groups and rate limits', () => {
     for (const t of ['api', 'edgeWaf'] as const) {
       expect(ruleNames(t)).toEqual(

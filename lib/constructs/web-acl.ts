@@ -1,9 +1,9 @@
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { allowCloudWatchLogs } from './logs-key-policy';
 
 /** Matches the chat message route whatever prefix (API stage, CloudFront) precedes `/api`. */
 export const MESSAGE_ROUTE_REGEX = '/api/conversations/[^/]+/messages/?$';
@@ -208,24 +208,7 @@ export class ParleyWebAcl extends Construct {
         enableKeyRotation: true,
         removalPolicy: logging.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
-      own.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-          actions: [
-            'kms:Encrypt*',
-            'kms:Decrypt*',
-            'kms:ReEncrypt*',
-            'kms:GenerateDataKey*',
-            'kms:Describe*',
-          ],
-          resources: ['*'],
-          conditions: {
-            ArnLike: {
-              'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`,
-            },
-          },
-        }),
-      );
+      allowCloudWatchLogs(own);
       key = own;
     }
     const logGroupName = `aws-waf-logs-${name}`;

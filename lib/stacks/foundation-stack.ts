@@ -1,4 +1,5 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { allowCloudWatchLogs } from '../constructs/logs-key-policy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -31,18 +32,7 @@ export class FoundationStack extends Stack {
       pendingWindow: undefined,
     });
     // CloudWatch Logs encrypts any Parley log group in this account and region with this key.
-    this.opsKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
-          },
-        },
-      }),
-    );
+    allowCloudWatchLogs(this.opsKey);
     // CloudWatch alarms publish to the encrypted topic.
     this.opsKey.addToResourcePolicy(
       new iam.PolicyStatement({

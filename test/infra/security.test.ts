@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../functions/shared/config';
-import { resourcesOfType, type SynthesizedStage, synthesizeStage } from './support';
+import { resolvedEnvironment, resourcesOfType, type SynthesizedStage, synthesizeStage } from './support';
 
 let dev: SynthesizedStage;
 beforeAll(() => {
@@ -296,24 +296,9 @@ describe('functions', () => {
   });
 
   it('sets the environment every function parses with the shared config schema', () => {
-    const plausible: Record<string, string> = {
-      DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley-dev',
-      DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
-      OPENAI_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-openai-AbCdEf',
-      COGNITO_USER_POOL_ID: 'eu-west-1_AbC123xyz',
-      COGNITO_CLIENT_IDS: '1example23456789,2example23456789',
-      CACHE_ENDPOINT: 'parley-dev-abc123.serverless.euw1.cache.amazonaws.com:6379',
-      CACHE_NAME: 'parley-dev',
-      CACHE_USER: 'parley-app-dev',
-    };
     for (const f of ours()) {
       const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
-      const env = Object.fromEntries(
-        Object.entries(variables).map(([k, v]) => [
-          k,
-          typeof v === 'string' ? v : (plausible[k] ?? `<unresolved ${k}>`),
-        ]),
-      );
+      const env = resolvedEnvironment(variables);
       const parsed = configSchema.safeParse(env);
       expect(parsed.error?.issues ?? [], f.id).toEqual([]);
       expect(env, f.id).toMatchObject({

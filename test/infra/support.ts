@@ -45,3 +45,29 @@ export function resourcesOfType(
       .map(([id, r]) => ({ stack, id, props: r.Properties ?? {}, resource: r })),
   );
 }
+
+/** Plausible values for the parts of a function's environment that are CloudFormation tokens. */
+export const PLAUSIBLE_ENV: Readonly<Record<string, string>> = {
+  DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley-dev',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
+  OPENAI_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-openai-AbCdEf',
+  COGNITO_USER_POOL_ID: 'eu-west-1_AbC123xyz',
+  COGNITO_CLIENT_IDS: '1example23456789,2example23456789',
+  CACHE_ENDPOINT: 'parley-dev-abc123.serverless.euw1.cache.amazonaws.com:6379',
+  CACHE_NAME: 'parley-dev',
+  CACHE_USER: 'parley-app-dev',
+};
+
+/** A function's environment as Lambda would see it: tokens replaced by plausible values. */
+export function resolvedEnvironment(
+  variables: Record<string, unknown>,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  const values: Record<string, string> = { ...PLAUSIBLE_ENV, ...overrides };
+  return Object.fromEntries(
+    Object.entries(variables).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : (values[k] ?? `<unresolved ${k}>`),
+    ]),
+  );
+}

@@ -215,8 +215,9 @@ describe('local Cognito', () => {
   it('answers a wrong password and an unknown user with NotAuthorizedException', async () => {
     const email = newEmail('wrong');
     await createLocalUser({ cognito, db }, { email, password: PASSWORD, role: 'members' });
-    for (const attempt of [signIn(email, 'Wrong-Password-1'), signIn(newEmail('nobody'))]) {
-      expect(await failure(attempt)).toMatchObject({
+    // One at a time: a second sign-in started early could reject before anything awaits it.
+    for (const attempt of [() => signIn(email, 'Wrong-Password-1'), () => signIn(newEmail('nobody'))]) {
+      expect(await failure(attempt())).toMatchObject({
         name: 'NotAuthorizedException',
         message: 'Incorrect username or password.',
       });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { startLocalStack } from './local-stack';
 
 /** `npm start`: the whole app on this machine. */

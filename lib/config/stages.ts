@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Typed, validated per-stage configuration. Everything that differs between dev, staging and

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError } from '../../shared/errors';
 import { cursorParam, limitParam } from '../../shared/pagination/cursor';
 

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { routeById, type RouteDefinition } from '../../api/routes';
 import { getConfig } from '../config';
 import { logger, metrics, MetricUnit, tracing } from '../powertools';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Keyset pagination cursors: the sort key of the last row, opaque to clients (base64url JSON).

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /**
  * Runtime configuration, fetched from `/config.json` when the app starts rather than baked in at

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 import { ApiError, apiErrorMessage, createApiClient } from '@/lib/api-client';
 

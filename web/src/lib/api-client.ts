@@ -1,5 +1,5 @@
 import { fetchAuthSession } from 'aws-amplify/auth';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /** RFC 9457 problem details, as every API error is answered. */
 export const problemSchema = z.object({

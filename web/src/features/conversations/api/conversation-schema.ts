@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /** A conversation as the API lists and creates it. */
 export const conversationSchema = z.object({

@@ -79,6 +79,16 @@ const stageConfigSchema = z
       /** Custom domain (e.g. chat.example.com) with an ACM certificate in us-east-1. */
       domainName: z.string().optional(),
       certificateArn: z.string().startsWith('arn:aws:acm:us-east-1:').optional(),
+      /**
+       * The Route 53 public hosted zone holding domainName: A and AAAA alias records to the
+       * distribution are then created. Without it, point DNS at the distribution by hand.
+       */
+      hostedZone: z
+        .object({
+          id: z.string().regex(/^Z[A-Z0-9]+$/, 'expected a hosted zone id like Z0123456789ABC'),
+          name: z.string().min(1),
+        })
+        .optional(),
     }),
     github: z.object({
       /** `owner/repo` whose workflows may deploy this stage. */
@@ -99,6 +109,14 @@ const stageConfigSchema = z
     }
     if (!!c.web.domainName !== !!c.web.certificateArn) {
       ctx.addIssue({ code: 'custom', path: ['web'], message: 'domainName and certificateArn go together' });
+    }
+    const zone = c.web.hostedZone;
+    if (zone && !(c.web.domainName === zone.name || c.web.domainName?.endsWith(`.${zone.name}`))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['web', 'hostedZone', 'name'],
+        message: 'the hosted zone must hold web.domainName',
+      });
     }
     if (c.stage === 'prod') {
       const required: [boolean, string][] = [

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import { API_HEADERS } from '../../functions/shared/http/headers';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
@@ -200,6 +202,18 @@ export class WebStack extends Stack {
     });
     if (!custom) {
       acknowledge(this.distribution, 'defaultCloudFrontCertificate');
+    }
+
+    const zone = config.web.hostedZone;
+    if (custom && zone) {
+      const hostedZone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+        hostedZoneId: zone.id,
+        zoneName: zone.name,
+      });
+      const target = route53.RecordTarget.fromAlias(new route53targets.CloudFrontTarget(this.distribution));
+      const recordName = config.web.domainName as string;
+      new route53.ARecord(this, 'AliasA', { zone: hostedZone, recordName, target });
+      new route53.AaaaRecord(this, 'AliasAaaa', { zone: hostedZone, recordName, target });
     }
 
     const dist = props.webDistDir ?? path.join(REPO_ROOT, 'web', 'dist');

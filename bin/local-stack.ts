@@ -37,8 +37,6 @@ export interface LocalStackOptions {
   readonly bootstrapAdmin?: boolean;
 }
 
-export type LocalRole = Role;
-
 export interface LocalStack {
   readonly url: string;
   readonly cognitoEndpoint: string;
@@ -50,7 +48,7 @@ export interface LocalStack {
   createUser(input: {
     email: string;
     password: string;
-    role: LocalRole;
+    role: Role;
   }): Promise<{ id: string; email: string; role: string; totpSecret?: string }>;
   stop(): Promise<void>;
 }

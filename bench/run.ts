@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { handlerGroups } from '../functions/api/routes';
+import { handlerGroups } from '#api/index';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
@@ -20,7 +20,7 @@ async function bundles(outdir: string) {
   for (const group of handlerGroups) {
     const outfile = join(outdir, `${group}.mjs`);
     await build({
-      entryPoints: [`functions/${group}/handlers/index.ts`],
+      entryPoints: [`functions/${group}/lambda.ts`],
       bundle: true,
       minify: true,
       platform: 'node',
@@ -75,7 +75,7 @@ async function warm() {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  const { handler } = await import('../functions/health/handlers/index');
+  const { handler } = await import('#health/lambda');
   const { lambdaContext } = await import('../bin/local/gateway');
   const event = () =>
     ({

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { startLocalStack } from './local-stack';
+import { startDevServer } from './local/dev-server';
 
 /** `npm start`: the whole app on this machine. */
 const env = z
@@ -15,7 +15,7 @@ if (!env.success) {
   process.exit(1);
 }
 
-const stack = await startLocalStack({
+const server = await startDevServer({
   port: env.data.PORT,
   cognitoPort: env.data.COGNITO_PORT,
   dataDir: env.data.PARLEY_DATA_DIR,
@@ -23,7 +23,7 @@ const stack = await startLocalStack({
   console.error(`Parley did not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
-console.log(`\nParley is running at ${stack.url}  (API at ${stack.url}/api, Ctrl-C to stop)`);
+console.log(`\nParley is running at ${server.url}  (API at ${server.url}/api, Ctrl-C to stop)`);
 console.log(
   `Create users with: npm run users -- create --email you@example.com --password '…' --role members\n`,
 );
@@ -33,7 +33,7 @@ const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping…`);
-  await stack.stop();
+  await server.stop();
   console.log('Stopped cleanly.');
   process.exit(0);
 };

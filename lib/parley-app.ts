@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { routes as defaultRoutes, type RouteDefinition } from '../functions/api/routes';
+import { routes as defaultRoutes, type RouteDeclaration } from '#api/index';
 import { acknowledge } from './config/nag-acknowledgements';
 import { REPO_ROOT } from './constructs/app-function';
 import { type StageConfig, stageConfig } from './config/stages';
@@ -29,8 +29,8 @@ export interface ParleyStacks {
 }
 
 export interface AddParleyOptions {
-  /** The route table; tests add synthetic routes. @default functions/api/routes.ts */
-  readonly routes?: readonly RouteDefinition[];
+  /** The route table; tests add synthetic routes. @default every route of functions/api/index.ts */
+  readonly routes?: readonly RouteDeclaration[];
   /** @default web/dist */
   readonly webDistDir?: string;
 }

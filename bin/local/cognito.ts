@@ -1,24 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+
+import type { InvokeTrigger, TriggerName } from './cognito-api';
 import {
-  CognitoIdentityProviderClient,
-  CreateGroupCommand,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-  DescribeUserPoolClientCommand,
-  DescribeUserPoolCommand,
-  SetUserPoolMfaConfigCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+  credentials,
+  EMULATOR_TRIGGERS,
+  REGION,
+  startEmulator,
+  stopChild,
+  waitForHealth,
+  writeEmulatorConfig,
+} from './cognito-emulator';
+import { createCognitoProxy } from './cognito-proxy';
+import { ensurePool } from './cognito-user-pool';
+import { freePort } from './free-port';
 
-import { PASSWORD_POLICY as passwordPolicy } from '../../lib/config/password-policy';
-import { createCognitoProxy, type InvokeTrigger, type TriggerName } from './cognito-proxy';
-
-export type { InvokeTrigger, TriggerName } from './cognito-proxy';
+export type { InvokeTrigger, TriggerName } from './cognito-api';
 
 export interface LocalCognitoOptions {
   /** Where the emulator keeps its data (`.cognito/`) and we keep `ids.json`. */
@@ -48,27 +50,6 @@ export interface LocalCognito {
   readonly admin: CognitoIdentityProviderClient;
   stop(): Promise<void>;
 }
-
-interface Ids {
-  readonly userPoolId: string;
-  readonly clientId: string;
-}
-
-/** cognito-local reports this region in its ARNs; pool ids are `local_…`. */
-const REGION = 'local';
-const ROLE_GROUPS = [
-  { GroupName: 'admins', Description: 'Administrators: manage users, roles and quotas', Precedence: 1 },
-  { GroupName: 'auditors', Description: 'Read the audit log and usage reports', Precedence: 2 },
-  { GroupName: 'members', Description: 'Chat', Precedence: 3 },
-] as const;
-/** Triggers cognito-local calls itself; PreAuthentication it never calls, the proxy does. */
-const EMULATOR_TRIGGERS: readonly TriggerName[] = [
-  'PostAuthentication',
-  'PostConfirmation',
-  'PreTokenGeneration',
-];
-const STARTUP_TIMEOUT_MS = 30_000;
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /**
  * Starts cognito-local (a child process, loopback only) behind our proxy, with our triggers wired
@@ -104,21 +85,11 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
 
     const emulatorPort = await freePort();
     const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-    writeFileSync(
-      join(cognitoDir, 'config.json'),
-      JSON.stringify(
-        {
-          LambdaClient: { endpoint: `http://127.0.0.1:${lambda.port}`, region: REGION, credentials },
-          TriggerFunctions: Object.fromEntries(EMULATOR_TRIGGERS.map((name) => [name, name])),
-          UserPoolDefaults: { UsernameAttributes: ['email'] },
-          // Without it `iss` is http://localhost:9229/<pool> whatever port anything runs on.
-          TokenConfig: { IssuerDomain: endpoint },
-          ServerConfig: { port: emulatorPort, hostname: '127.0.0.1', https: false, development: false },
-        },
-        null,
-        2,
-      ),
-    );
+    writeEmulatorConfig(cognitoDir, {
+      port: emulatorPort,
+      lambdaEndpoint: `http://127.0.0.1:${lambda.port}`,
+      issuerDomain: endpoint,
+    });
 
     child = startEmulator(options.dataDir, emulatorPort, options.quiet ?? false);
     process.once('exit', killChild);
@@ -213,157 +184,6 @@ interface PreTokenResult {
 }
 
 // -----------------------------------------------------------------------------------------------
-// The emulator process
-
-function startEmulator(dataDir: string, port: number, quiet: boolean): ChildProcess {
-  const require = createRequire(import.meta.url);
-  const script = require.resolve('cognito-local/lib/bin/start.js');
-  // The emulator exits when our end of its stdin closes: also when we die without cleaning up.
-  const watchdog = `data:text/javascript,${encodeURIComponent(
-    "process.stdin.on('end',()=>process.exit(0)).on('error',()=>process.exit(0)).resume()",
-  )}`;
-  const child = spawn(process.execPath, [`--import=${watchdog}`, script], {
-    cwd: dataDir,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DEBUG: '',
-      NODE_OPTIONS: '',
-      // The emulator is built on the AWS SDK v2, which prints an end-of-support notice at start.
-      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
-      NODE_NO_WARNINGS: '1',
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const tail: string[] = [];
-  const keep = (prefix: string) => (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    tail.push(text);
-    if (tail.length > 50) tail.shift();
-    if (!quiet) process.stdout.write(text.replace(/^(?=.)/gm, prefix));
-  };
-  child.stdout?.on('data', keep('[cognito] '));
-  child.stderr?.on('data', keep('[cognito] '));
-  (child as ChildProcess & { logTail: () => string }).logTail = () => tail.join('');
-  return child;
-}
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  let exited: number | null = null;
-  child.once('exit', (code) => {
-    exited = code ?? -1;
-  });
-  const tail = () => (child as ChildProcess & { logTail?: () => string }).logTail?.() ?? '';
-  while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`cognito-local exited (code ${exited}) while starting:\n${tail()}`);
-    try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(
-    `cognito-local did not answer ${url}/health within ${STARTUP_TIMEOUT_MS / 1000} s:\n${tail()}`,
-  );
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-// -----------------------------------------------------------------------------------------------
-// The user pool, created once
-
-async function ensurePool(client: CognitoIdentityProviderClient, idsFile: string): Promise<Ids> {
-  const saved = readIds(idsFile);
-  if (saved && (await poolExists(client, saved))) return saved;
-
-  const { UserPool } = await client.send(
-    new CreateUserPoolCommand({
-      PoolName: 'parley-local',
-      UsernameAttributes: ['email'],
-      UsernameConfiguration: { CaseSensitive: false },
-      AutoVerifiedAttributes: ['email'],
-      MfaConfiguration: 'OPTIONAL',
-      Policies: {
-        PasswordPolicy: {
-          MinimumLength: passwordPolicy.minLength,
-          RequireLowercase: passwordPolicy.requireLowercase,
-          RequireUppercase: passwordPolicy.requireUppercase,
-          RequireNumbers: passwordPolicy.requireDigits,
-          RequireSymbols: passwordPolicy.requireSymbols,
-          TemporaryPasswordValidityDays: passwordPolicy.tempPasswordValidityDays,
-        },
-      },
-      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
-      Schema: [{ Name: 'name', AttributeDataType: 'String', Mutable: true }],
-    }),
-  );
-  const userPoolId = UserPool?.Id;
-  if (!userPoolId) throw new Error('cognito-local created no user pool');
-  await client.send(
-    new SetUserPoolMfaConfigCommand({
-      UserPoolId: userPoolId,
-      MfaConfiguration: 'OPTIONAL',
-      SoftwareTokenMfaConfiguration: { Enabled: true },
-    }),
-  );
-  const { UserPoolClient } = await client.send(
-    new CreateUserPoolClientCommand({
-      UserPoolId: userPoolId,
-      ClientName: 'parley-web',
-      GenerateSecret: false,
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-      PreventUserExistenceErrors: 'ENABLED',
-      AccessTokenValidity: 60,
-      IdTokenValidity: 60,
-      RefreshTokenValidity: 30,
-      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
-    }),
-  );
-  const clientId = UserPoolClient?.ClientId;
-  if (!clientId) throw new Error('cognito-local created no app client');
-  for (const group of ROLE_GROUPS) {
-    await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, ...group }));
-  }
-  const ids: Ids = { userPoolId, clientId };
-  writeFileSync(idsFile, JSON.stringify(ids, null, 2));
-  return ids;
-}
-
-function readIds(file: string): Ids | undefined {
-  try {
-    const ids = JSON.parse(readFileSync(file, 'utf8')) as Partial<Ids>;
-    return ids.userPoolId && ids.clientId
-      ? { userPoolId: ids.userPoolId, clientId: ids.clientId }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function poolExists(client: CognitoIdentityProviderClient, ids: Ids): Promise<boolean> {
-  try {
-    await client.send(new DescribeUserPoolCommand({ UserPoolId: ids.userPoolId }));
-    await client.send(
-      new DescribeUserPoolClientCommand({ UserPoolId: ids.userPoolId, ClientId: ids.clientId }),
-    );
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// -----------------------------------------------------------------------------------------------
 
 function listen(server: Server, port: number): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
@@ -373,12 +193,6 @@ function listen(server: Server, port: number): Promise<{ server: Server; port: n
       resolve({ server, port: (server.address() as AddressInfo).port });
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const { server, port } = await listen(createServer(), 0);
-  await close(server);
-  return port;
 }
 
 function close(server: Server): Promise<void> {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
-import { routes } from '../../functions/api/routes';
+import { routes } from '#api/index';
 import { lambdaContext, matchRoute, readBody, toProxyEvent, type MatchedRoute } from './gateway';
 
 /** An IncomingMessage as far as the gateway reads one: headers, version, socket and a body stream. */

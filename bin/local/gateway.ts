@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { routes, type RouteDefinition } from '../../functions/api/routes';
+import { routes, type RouteDeclaration as RouteDefinition } from '#api/index';
 
 /**
  * What API Gateway does in front of Lambda, done locally: match the resource template, turn the

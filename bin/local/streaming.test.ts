@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lambdaContext } from './gateway';
+import { lambdaContext } from '../../test/support/lambda-context';
 import {
   installLambdaStreamingGlobals,
   invokeStreaming,
@@ -27,7 +27,7 @@ afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => reso
 async function serve(handler: StreamingHandler): Promise<string> {
   failures = [];
   server = createServer((_req, res) => {
-    invokeStreaming(handler, {}, res, lambdaContext('test', 'r1')).catch((error: unknown) =>
+    invokeStreaming(handler, {}, res, lambdaContext({ awsRequestId: 'r1' })).catch((error: unknown) =>
       failures.push(error),
     );
   });

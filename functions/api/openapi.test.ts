@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { buildOpenApiDocument } from './openapi';
-import { routes } from './routes';
+import { routes } from './index';
 
 interface Operation {
   operationId: string;
@@ -122,7 +122,7 @@ describe('the OpenAPI document', () => {
 
   it('documents a 204 without content for delete', () => {
     expect(operationOf('DELETE', '/api/conversations/{id}')?.responses['204']).toEqual({
-      description: 'Success',
+      description: 'Deleted',
     });
   });
 });

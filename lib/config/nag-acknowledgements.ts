@@ -31,12 +31,12 @@ export const NAG_ACKNOWLEDGEMENTS = {
   publicRoutesNoAuthorizer: {
     id: 'AwsSolutions-APIG4',
     reason:
-      'Public by design (routes.ts access: public): liveness, readiness and the OpenAPI document, which carry no user data.',
+      'Public by design (route declaration access: public): liveness, readiness and the OpenAPI document, which carry no user data.',
   },
   publicRoutesNoCognito: {
     id: 'AwsSolutions-COG4',
     reason:
-      'Public by design (routes.ts access: public): the health and OpenAPI routes have no Cognito authorizer.',
+      'Public by design (route declaration access: public): the health and OpenAPI routes have no Cognito authorizer.',
   },
   defaultCloudFrontCertificate: {
     id: 'AwsSolutions-CFR4',

@@ -8,8 +8,8 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
   type DomainError,
-} from '../../functions/shared/errors';
-import { API_HEADERS } from '../../functions/shared/http/headers';
+} from '#shared/errors';
+import { API_HEADERS } from '#shared/http/headers';
 
 /**
  * What API Gateway answers on its own (authorizer refusals, throttling, unknown routes, request

@@ -14,7 +14,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as triggers from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
-import type { HandlerGroup, RouteDefinition } from '../../functions/api/routes';
+import type { HandlerGroup, RouteDeclaration } from '#api/index';
 import { acknowledge } from '../config/nag-acknowledgements';
 import type { StageConfig } from '../config/stages';
 import { AppFunction } from '../constructs/app-function';
@@ -30,7 +30,7 @@ export const MESSAGE_ROUTE_PATH = '/api/conversations/{id}/messages';
 
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
-  readonly routes: readonly RouteDefinition[];
+  readonly routes: readonly RouteDeclaration[];
   readonly opsKey: kms.IKey;
   readonly alarmTopic: sns.ITopic;
   readonly vpc: ec2.IVpc;
@@ -165,7 +165,7 @@ export class ApiStack extends Stack {
     for (const group of groups) {
       const settings = GROUP_SETTINGS[group];
       const fn = new AppFunction(this, `Fn-${group}`, {
-        entry: `functions/${group}/handlers/index.ts`,
+        entry: `functions/${group}/lambda.ts`,
         description: `Parley ${config.stage} API: ${group}`,
         logKey: props.opsKey,
         logRetentionDays: config.logRetentionDays,
@@ -321,7 +321,7 @@ export class ApiStack extends Stack {
     });
 
     const integrations = new Map<string, apigw.LambdaIntegration>();
-    const integrationFor = (route: RouteDefinition) => {
+    const integrationFor = (route: RouteDeclaration) => {
       const mode = route.streaming ? apigw.ResponseTransferMode.STREAM : apigw.ResponseTransferMode.BUFFERED;
       const key = `${route.group}:${mode}`;
       let integration = integrations.get(key);

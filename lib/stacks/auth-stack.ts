@@ -1,5 +1,5 @@
 import { Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { ROLES } from '../../functions/shared/domain/roles';
+import { ROLES } from '#shared/domain/roles';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,7 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../config/nag-acknowledgements';
-import { PASSWORD_POLICY } from '../config/password-policy';
+import { PASSWORD_POLICY } from '#auth/domain/password-policy';
 import type { StageConfig } from '../config/stages';
 import { AppFunction } from '../constructs/app-function';
 import { FunctionAlarms } from '../constructs/function-alarms';

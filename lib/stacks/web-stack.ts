@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
-import { API_HEADERS } from '../../functions/shared/http/headers';
+import { API_HEADERS } from '#shared/http/headers';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';

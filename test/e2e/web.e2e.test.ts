@@ -9,11 +9,11 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startLocalStack } from '../../bin/local-stack';
-import type { LocalStack } from '../../bin/local-stack';
+import { startDevServer } from '../../bin/local/dev-server';
+import type { DevServer } from '../../bin/local/dev-server';
 
 /**
- * The real web app against the real local stack (local server, PostgreSQL, cognito-local),
+ * The real web app against the real dev server (HTTP server, PostgreSQL, cognito-local),
  * driven through Debian's Chromium: what a person does, under the production CSP.
  */
 
@@ -28,7 +28,7 @@ const CSP_RECORDER = `
   });
 `;
 
-let stack: LocalStack;
+let server: DevServer;
 let browser: Browser;
 let dataDir: string;
 
@@ -83,7 +83,7 @@ async function expectCleanSession({ page, cspViolations, pageErrors }: Session):
 
 /** Opens the app, checking it is served under the strict CSP that CloudFront sends. */
 async function openApp(page: Page): Promise<void> {
-  const response = await page.goto(stack.url);
+  const response = await page.goto(server.url);
   const csp = response?.headers()['content-security-policy'] ?? '';
   expect(csp).toMatch(/script-src 'self'(;|$)/);
   expect(csp).toMatch(/style-src 'self'(;|$)/);
@@ -120,7 +120,7 @@ beforeAll(async () => {
   await chmod(dataDir, 0o755);
   // Free ports for the server and the Cognito emulator, so a running `npm start` is no obstacle;
   // users are created per test, so no bootstrap admin.
-  stack = await startLocalStack({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });
+  server = await startDevServer({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -138,7 +138,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.stop();
+  await server?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -146,7 +146,7 @@ describe('the web app', () => {
   it('signs a member in, shows their account and conversations, and signs them out', async () => {
     // Prepare
     const email = uniqueEmail('member');
-    await stack.createUser({ email, password: PASSWORD, role: 'members' });
+    await server.createUser({ email, password: PASSWORD, role: 'members' });
     const session = await openSession();
     const { page } = session;
     const meRequest = page.waitForRequest((request) => new URL(request.url()).pathname === '/api/me');
@@ -191,7 +191,7 @@ describe('the web app', () => {
   it('shows an error and stays on the form when the password is wrong', async () => {
     // Prepare
     const email = uniqueEmail('member');
-    await stack.createUser({ email, password: PASSWORD, role: 'members' });
+    await server.createUser({ email, password: PASSWORD, role: 'members' });
     const session = await openSession();
     const { page } = session;
 
@@ -209,7 +209,7 @@ describe('the web app', () => {
   it('asks an admin for their TOTP code and signs them in with it', async () => {
     // Prepare
     const email = uniqueEmail('admin');
-    const admin = await stack.createUser({ email, password: PASSWORD, role: 'admins' });
+    const admin = await server.createUser({ email, password: PASSWORD, role: 'admins' });
     expect(admin.totpSecret).toBeTruthy();
     const session = await openSession();
     const { page } = session;
@@ -231,7 +231,7 @@ describe('the web app', () => {
   it('refuses a wrong TOTP code with a clear message', async () => {
     // Prepare
     const email = uniqueEmail('admin');
-    const admin = await stack.createUser({ email, password: PASSWORD, role: 'admins' });
+    const admin = await server.createUser({ email, password: PASSWORD, role: 'admins' });
     const session = await openSession();
     const { page } = session;
     const good = await freshTotpCode(admin.totpSecret ?? '');

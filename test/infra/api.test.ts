@@ -1,10 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type RouteDefinition, routes } from '../../functions/api/routes';
+import { type RouteDeclaration, routes } from '#api/index';
 import { type SynthesizedStage, synthesizeStage } from './support';
 
 // The chat route is not in the table yet: a synthetic one proves the streaming code path.
-const streamingRoute: RouteDefinition = {
+const streamingRoute: RouteDeclaration = {
   id: 'test.messages.create',
   method: 'POST',
   path: '/api/conversations/{id}/messages',
@@ -12,6 +12,8 @@ const streamingRoute: RouteDefinition = {
   access: ['members', 'admins'],
   scopes: ['parley/chat.write'],
   streaming: true,
+  summary: 'Send a message (synthetic)',
+  responses: { 200: { description: 'A stream' } },
 };
 
 let dev: SynthesizedStage;
@@ -21,13 +23,13 @@ beforeAll(() => {
 
 type Method = { Properties: Record<string, unknown> & { Integration: Record<string, unknown> } };
 const methods = () => Object.values(dev.templates.api.findResources('AWS::ApiGateway::Method')) as Method[];
-const methodFor = (route: RouteDefinition) => {
+const methodFor = (route: RouteDeclaration) => {
   const m = methods().find((x) => x.Properties.OperationName === route.id);
   if (!m) throw new Error(`no method for ${route.id}`);
   return m;
 };
 
-describe('REST API built from routes.ts', () => {
+describe('REST API built from the route declarations', () => {
   it('has one method per route, named by the route id', () => {
     expect(methods()).toHaveLength(routes.length + 1);
   });
@@ -50,7 +52,7 @@ describe('REST API built from routes.ts', () => {
   it('validates the request of every method, path parameters included', () => {
     for (const m of methods()) expect(m.Properties.RequestValidatorId).toBeDefined();
     expect(
-      methodFor(routes.find((r) => r.id === 'conversations.get') as RouteDefinition).Properties
+      methodFor(routes.find((r) => r.id === 'conversations.get') as RouteDeclaration).Properties
         .RequestParameters,
     ).toEqual({
       'method.request.path.id': true,

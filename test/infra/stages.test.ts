@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PASSWORD_POLICY } from '../../lib/config/password-policy';
+import { PASSWORD_POLICY } from '#auth/domain/password-policy';
 import { parseStageConfig, STAGES, stageConfig } from '../../lib/config/stages';
 
 describe('stage configuration', () => {

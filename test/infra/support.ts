@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import type { RouteDefinition } from '../../functions/api/routes';
+import type { RouteDeclaration } from '#api/index';
 import { allStacks, createParleyApp, type ParleyStacks } from '../../lib/parley-app';
 
 export interface SynthesizedStage {
@@ -15,7 +15,7 @@ export interface SynthesizedStage {
  */
 export function synthesizeStage(
   stage: string,
-  options: { routes?: readonly RouteDefinition[] } = {},
+  options: { routes?: readonly RouteDeclaration[] } = {},
 ): SynthesizedStage {
   const { app, stacks } = createParleyApp({
     stage,

@@ -5,7 +5,7 @@ import { call, setUpApiEnvironment } from '../support/api';
 import { createTestUser, testDatabase } from '../support/database';
 
 const issuer = setUpApiEnvironment();
-const { handler } = await import('../../functions/conversations/handlers/index');
+const { handler } = await import('../../functions/conversations/lambda');
 const db = testDatabase();
 
 interface Conversation {

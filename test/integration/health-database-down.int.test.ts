@@ -3,7 +3,7 @@ import { call, setUpApiEnvironment } from '../support/api';
 
 // The handlers' database is a server that is not there (a closed port), with a password in its URL.
 setUpApiEnvironment({ DATABASE_URL: 'postgres://parley:hunter2-secret@127.0.0.1:1/parley' });
-const { handler } = await import('../../functions/health/handlers/index');
+const { handler } = await import('../../functions/health/lambda');
 
 describe('GET /api/health/ready with the database down', () => {
   it('answers 503 "down", names the database, and leaks neither the URL nor the error', async () => {

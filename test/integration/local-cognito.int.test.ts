@@ -30,7 +30,7 @@ import { resetConfig } from '../../functions/shared/config';
 import { closeDatabase } from '../../functions/shared/db/database';
 import { startLocalCognito, type LocalCognito, type TriggerName } from '../../bin/local/cognito';
 import { createLocalUser, totpCode } from '../../bin/local/users';
-import { main as usersCli } from '../../bin/users';
+import { main as usersCli } from '../../bin/local/users-cli';
 import { testDatabase } from '../support/database';
 
 const WEB_ORIGIN = 'http://localhost:5173';

@@ -6,8 +6,8 @@ import { call, setUpApiEnvironment } from '../support/api';
 import { createTestUser, testDatabase } from '../support/database';
 
 const issuer = setUpApiEnvironment();
-const users = (await import('../../functions/users/handlers/index')).handler;
-const health = (await import('../../functions/health/handlers/index')).handler;
+const users = (await import('../../functions/users/lambda')).handler;
+const health = (await import('../../functions/health/lambda')).handler;
 const db = testDatabase();
 afterAll(() => db.destroy());
 

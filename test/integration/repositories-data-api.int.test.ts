@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { postgresConversations } from '../../functions/conversations/adapters/postgres-conversations';
-import { recordAudit } from '../../functions/shared/audit/record-audit';
+import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { createDatabase } from '../../functions/shared/db/database';
 import type { Database } from '../../functions/shared/db/schema';
 import { postgresUserDirectory } from '../../functions/users/adapters/postgres-user-directory';
@@ -95,7 +95,7 @@ describe('user directory and audit on the Data API', () => {
 
   it('appends audit events with JSON details', async () => {
     const targetId = `target-${Date.now()}`;
-    await recordAudit(db, {
+    await postgresAuditLog(db).record({
       actorId: 'someone',
       action: 'test.event',
       targetType: 'thing',

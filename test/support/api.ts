@@ -5,7 +5,8 @@ import { resetConfig } from '../../functions/shared/config';
 import { createTokenVerifier } from '../../functions/shared/http/auth';
 import { setHandlerDependencies } from '../../functions/shared/http/api-handler';
 import type { ApiEvent } from '../../functions/shared/http/types';
-import { lambdaContext, matchRoute } from '../../bin/local/gateway';
+import { matchRoute } from '../../bin/local/gateway';
+import { lambdaContext } from './lambda-context';
 import { createTestIssuer, type TestIssuer } from './tokens';
 
 export const WEB_ORIGIN = 'https://chat.example.test';
@@ -91,7 +92,7 @@ export async function call(handler: Handler, input: CallInput): Promise<CallResu
     isBase64Encoded: false,
     requestContext: { requestId, stage: 'test', resourcePath: matched.route.path },
   } as unknown as APIGatewayProxyEvent;
-  const raw = await handler(event as ApiEvent, lambdaContext('test', requestId));
+  const raw = await handler(event as ApiEvent, lambdaContext({ awsRequestId: requestId }));
   const responseHeaders = Object.fromEntries(
     Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,8 +7,9 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
 import { createDatabase } from '../../functions/shared/db/database';
-import { startEmbeddedPostgres } from '../../functions/shared/db/embedded';
 import { migrateToLatest } from '../../functions/shared/db/migrator';
+import { startEmbeddedPostgres } from '../../bin/local/embedded-postgres';
+import { freePort } from '../../bin/local/free-port';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -83,17 +83,4 @@ async function withAdminClient<T>(url: string, work: (client: pg.Client) => Prom
   } finally {
     await client.end();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }

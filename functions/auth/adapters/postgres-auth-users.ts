@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-import type { Database } from '../../shared/db/schema';
+import type { Database } from '#shared/db/schema';
 import type { AuthUser, AuthUsers } from '../ports/auth-users';
 
 export interface PostgresAuthUsersOptions {

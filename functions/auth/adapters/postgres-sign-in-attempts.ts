@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-import type { Database } from '../../shared/db/schema';
+import type { Database } from '#shared/db/schema';
 import { decideAttempt, LOCKOUT_POLICY, type AttemptDecision, type LockoutPolicy } from '../domain/lockout';
 import type { SignInAttempts } from '../ports/sign-in-attempts';
 

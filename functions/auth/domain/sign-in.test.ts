@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { displayNameFor } from '../../shared/domain/display-name';
-import { isRole } from '../../shared/domain/roles';
+import { displayNameFor } from '#shared/domain/display-name';
+import { isRole } from '#shared/domain/roles';
 import { roleFromGroups, SIGN_IN_BLOCKED_MESSAGE, SignInBlockedError, tokenGroups } from './sign-in';
 
 describe('roleFromGroups', () => {

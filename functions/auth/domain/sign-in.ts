@@ -1,4 +1,4 @@
-import { isRole, type Role } from '../../shared/domain/roles';
+import { isRole, type Role } from '#shared/domain/roles';
 
 /**
  * What Cognito shows when pre-authentication refuses a sign-in. One message for a locked and a

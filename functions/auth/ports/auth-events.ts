@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../shared/audit/record-audit';
+import type { AuditEvent } from '#shared/audit/audit-log';
 
 /** Where the triggers report: the audit log and the `Lockouts` metric. */
 export interface AuthEvents {

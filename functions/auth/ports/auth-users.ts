@@ -1,4 +1,4 @@
-import type { Role, UserStatus } from '../../shared/db/schema';
+import type { Role, UserStatus } from '#shared/domain/roles';
 
 export interface AuthUser {
   readonly id: string;

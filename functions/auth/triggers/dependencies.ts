@@ -1,7 +1,7 @@
-import { recordAudit } from '../../shared/audit/record-audit';
-import { getConfig } from '../../shared/config';
-import { getDatabase } from '../../shared/db/database';
-import { metrics, MetricUnit } from '../../shared/powertools';
+import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
+import { getConfig } from '#shared/config';
+import { getDatabase } from '#shared/db/database';
+import { metrics, MetricUnit } from '#shared/powertools';
 import { postgresAuthUsers } from '../adapters/postgres-auth-users';
 import { postgresSignInAttempts } from '../adapters/postgres-sign-in-attempts';
 import type { AuthEvents } from '../ports/auth-events';
@@ -24,7 +24,7 @@ export function triggerDependencies(): TriggerDependencies {
     attempts: postgresSignInAttempts(db),
     users: postgresAuthUsers(db, { defaultMonthlyTokens: getConfig().DEFAULT_MONTHLY_TOKENS }),
     events: {
-      audit: (event) => recordAudit(db, event),
+      audit: (event) => postgresAuditLog(db).record(event),
       lockout() {
         metrics.addMetric('Lockouts', MetricUnit.Count, 1);
         // Triggers have no Middy metrics middleware: flush now, the invocation is short.

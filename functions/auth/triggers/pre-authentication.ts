@@ -1,6 +1,6 @@
 import type { PreAuthenticationTriggerEvent } from 'aws-lambda';
 
-import { logger } from '../../shared/powertools';
+import { logger } from '#shared/powertools';
 import { SignInBlockedError } from '../domain/sign-in';
 import { makeCheckSignIn } from '../use-cases/check-sign-in';
 import { triggerDependencies } from './dependencies';

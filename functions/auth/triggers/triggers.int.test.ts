@@ -8,10 +8,10 @@ import type {
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { closeDatabase } from '../../shared/db/database';
-import type { Role } from '../../shared/db/schema';
-import { resetConfig } from '../../shared/config';
-import { createTestUser, testDatabase } from '../../../test/support/database';
+import { closeDatabase } from '#shared/db/database';
+import type { Role } from '#shared/db/schema';
+import { resetConfig } from '#shared/config';
+import { createTestUser, testDatabase } from '#test/support/database';
 import { SIGN_IN_BLOCKED_MESSAGE } from '../domain/sign-in';
 import { handler as postAuthentication } from './post-authentication';
 import { handler as postConfirmation } from './post-confirmation';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { SIGN_IN_BLOCKED_MESSAGE, SignInBlockedError } from '../domain/sign-in';
 import { makeCheckSignIn } from './check-sign-in';
-import { fakeAttempts, fakeEvents, fakeUsers } from './fakes.test-support';
+import { fakeAttempts, fakeEvents, fakeUsers } from '#test/support/fakes/auth';
 
 const now = new Date('2025-01-01T10:00:00Z');
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { makeCheckSignIn } from './check-sign-in';
 import { makeCompleteSignIn, makeProvisionUser } from './complete-sign-in';
-import { fakeAttempts, fakeEvents, fakeUsers } from './fakes.test-support';
+import { fakeAttempts, fakeEvents, fakeUsers } from '#test/support/fakes/auth';
 import { makeResolveTokenGroups } from './resolve-token-groups';
 
 describe('completeSignIn', () => {

@@ -1,5 +1,5 @@
 import { attemptKey } from '../domain/lockout';
-import { displayNameFor } from '../../shared/domain/display-name';
+import { displayNameFor } from '#shared/domain/display-name';
 import { roleFromGroups } from '../domain/sign-in';
 import type { AuthEvents } from '../ports/auth-events';
 import type { AuthUser, AuthUsers } from '../ports/auth-users';

@@ -1,4 +1,4 @@
-import type { Role } from '../../shared/db/schema';
+import type { Role } from '#shared/domain/roles';
 import { SignInBlockedError, tokenGroups } from '../domain/sign-in';
 import type { AuthUsers } from '../ports/auth-users';
 

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import { asUuid } from '../../shared/db/database';
-import type { Database } from '../../shared/db/schema';
-import { encodeCursor } from '../../shared/pagination/cursor';
+import { asUuid } from '#shared/db/database';
+import type { Database } from '#shared/db/schema';
+import { isoText } from '#shared/db/timestamps';
+import { encodeCursor } from '#shared/pagination/cursor';
 import type { Conversation } from '../domain/conversation';
 import type { ConversationRepository, ListOptions } from '../ports/conversation-repository';
 
@@ -10,16 +11,12 @@ import type { ConversationRepository, ListOptions } from '../ports/conversation-
  * no operator on Aurora.
  */
 
-/** PostgreSQL's exact text of a timestamp, in UTC with microseconds (for cursors and clients). */
-const iso = (column: string) =>
-  sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 const columns = [
   'id',
   'title',
   'message_count',
-  iso('created_at').as('created_at_text'),
-  iso('updated_at').as('updated_at_text'),
+  isoText('created_at').as('created_at_text'),
+  isoText('updated_at').as('updated_at_text'),
 ] as const;
 
 interface Row {

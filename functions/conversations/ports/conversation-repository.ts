@@ -1,4 +1,6 @@
-import type { Keyset, Page } from '../../shared/pagination/cursor';
+import type { AuditLog } from '#shared/audit/audit-log';
+import type { InTransaction } from '#shared/domain/transaction';
+import type { Keyset, Page } from '#shared/pagination/cursor';
 import type { Conversation } from '../domain/conversation';
 
 export interface ListOptions {
@@ -17,3 +19,11 @@ export interface ConversationRepository {
   /** Soft delete; false when there was nothing of this owner's to delete. */
   remove(ownerId: string, id: string): Promise<boolean>;
 }
+
+/** What a change that must be audited writes to, in one transaction. */
+export interface AuditedConversations {
+  readonly conversations: ConversationRepository;
+  readonly audit: AuditLog;
+}
+
+export type ConversationTransaction = InTransaction<AuditedConversations>;

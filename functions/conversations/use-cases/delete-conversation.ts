@@ -1,17 +1,18 @@
-import type { AuditEvent } from '../../shared/audit/record-audit';
-import type { AuthContext } from '../../shared/http/types';
+import type { Caller } from '#shared/domain/caller';
 import { ConversationNotFoundError } from '../domain/conversation';
-import type { ConversationRepository } from '../ports/conversation-repository';
+import type { ConversationTransaction } from '../ports/conversation-repository';
 
+/** Soft-deletes the caller's conversation and audits it: both commit, or neither does. */
 export const makeDeleteConversation =
-  (deps: { conversations: ConversationRepository; audit: (event: AuditEvent) => Promise<void> }) =>
-  async (auth: AuthContext, id: string, requestId: string): Promise<void> => {
-    if (!(await deps.conversations.remove(auth.userId, id))) throw new ConversationNotFoundError();
-    await deps.audit({
-      actorId: auth.userId,
-      action: 'conversation.delete',
-      targetType: 'conversation',
-      targetId: id,
-      requestId,
+  (deps: { transaction: ConversationTransaction }) =>
+  (caller: Caller, id: string, requestId: string): Promise<void> =>
+    deps.transaction(async ({ conversations, audit }) => {
+      if (!(await conversations.remove(caller.userId, id))) throw new ConversationNotFoundError();
+      await audit.record({
+        actorId: caller.userId,
+        action: 'conversation.delete',
+        targetType: 'conversation',
+        targetId: id,
+        requestId,
+      });
     });
-  };

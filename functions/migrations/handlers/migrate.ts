@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
-import { getDatabase } from '../../shared/db/database';
-import { migrateToLatest } from '../../shared/db/migrator';
+import { getDatabase } from '#shared/db/database';
+import { migrateToLatest } from '#shared/db/migrator';
 
 const logger = new Logger({ serviceName: 'parley-migrations' });
 

@@ -1,6 +1,6 @@
 import { Migrator, NO_MIGRATIONS, type Kysely, type MigrationResultSet } from 'kysely';
 
-import { migrations } from '../../../migrations/index';
+import { migrations } from '#schema-migrations/index';
 
 export class MigrationFailedError extends Error {
   constructor(

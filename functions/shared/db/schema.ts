@@ -15,7 +15,8 @@ export interface Database {
 
 export type { Role } from '../domain/roles';
 import type { Role } from '../domain/roles';
-export type UserStatus = 'active' | 'disabled';
+export type { UserStatus } from '../domain/roles';
+import type { UserStatus } from '../domain/roles';
 export type MessageRole = 'user' | 'assistant' | 'system';
 export type MessageStatus = 'complete' | 'streaming' | 'failed';
 

@@ -9,3 +9,9 @@ export type Role = (typeof ROLES)[number];
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
+
+/** The roles that chat and keep conversations of their own. */
+export const CHAT_ROLES: readonly Role[] = ['members', 'admins'];
+
+/** A disabled user can neither sign in nor use a token issued before. */
+export type UserStatus = 'active' | 'disabled';

@@ -3,17 +3,20 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 
-import { call, setUpApiEnvironment, WEB_ORIGIN } from '../../../test/support/api';
-import { lambdaContext, matchRoute } from '../../../bin/local/gateway';
+import { call, setUpApiEnvironment, WEB_ORIGIN } from '#test/support/api';
+import { lambdaContext } from '#test/support/lambda-context';
+import { matchRoute } from '../../../bin/local/gateway';
 import type { Config } from '../config';
 import type { Role } from '../db/schema';
+import type { RouteId } from '#api/index';
+import type { Route } from './route';
 import type { ApiEvent } from './types';
 
 // The handler modules read their configuration at cold start: set the environment first.
 const issuer = setUpApiEnvironment();
-const { apiHandler, setHandlerDependencies } = await import('./api-handler');
+const { routeHandler, setHandlerDependencies } = await import('./api-handler');
 const { ok, created } = await import('./responses');
-const { createConversationBody } = await import('../../conversations/domain/conversation');
+const { routeById } = await import('#api/index');
 
 const { createTokenVerifier } = await import('./auth');
 
@@ -33,15 +36,18 @@ setHandlerDependencies({
   serviceRoles: () => ({ roleOf: async (clientId) => serviceRoles[clientId] ?? null }),
 });
 
-const live = apiHandler({ route: 'health.live' }, async () => ok({ status: 'ok' }));
-const me = apiHandler({ route: 'me.get' }, async ({ auth, requestId }) =>
-  ok({ userId: auth.userId, kind: auth.kind, role: auth.role, requestId }),
+/** A real route's declaration (access, schemas) with a handle of the test's own. */
+function withHandle(id: RouteId, handle: Route<string, object>['handle']) {
+  return routeHandler({ ...routeById(id), handle }, () => ({}));
+}
+const live = withHandle('health.live', async () => ok({ status: 'ok' }));
+const me = withHandle('me.get', async ({ caller, requestId }) =>
+  ok({ userId: caller.userId, kind: caller.kind, role: caller.role, requestId }),
 );
-const create = apiHandler(
-  { route: 'conversations.create', body: createConversationBody },
-  async ({ body, auth }) => created({ title: body.title ?? null, owner: auth.userId }),
+const create = withHandle('conversations.create', async ({ body, caller }) =>
+  created({ title: (body as { title?: string }).title ?? null, owner: caller.userId }),
 );
-const failing = apiHandler({ route: 'conversations.list' }, async () => {
+const failing = withHandle('conversations.list', async () => {
   throw new Error('connect ECONNREFUSED 10.1.2.3:5432 (password=hunter2)');
 });
 
@@ -60,7 +66,7 @@ interface Problem {
   errors?: { path: string; message: string }[];
 }
 
-describe('apiHandler: a public route', () => {
+describe('routeHandler: a public route', () => {
   it('answers without a token, with security headers and a short client-only cache rule', async () => {
     // Act
     const response = await call(live, { method: 'GET', path: '/api/health' });
@@ -82,7 +88,7 @@ describe('apiHandler: a public route', () => {
   });
 });
 
-describe('apiHandler: an authenticated route', () => {
+describe('routeHandler: an authenticated route', () => {
   it('passes the verified caller to the handler and forbids caching', async () => {
     const sub = randomUUID();
     const token = issuer.accessToken({ sub, username: 'ada@example.test', 'cognito:groups': ['admins'] });
@@ -205,7 +211,7 @@ describe('apiHandler: an authenticated route', () => {
   });
 });
 
-describe('apiHandler: a handler that throws', () => {
+describe('routeHandler: a handler that throws', () => {
   it('answers a generic 500 problem without the error message or stack', async () => {
     // Act
     const response = await call(failing, { method: 'GET', path: '/api/conversations', token: member() });
@@ -220,14 +226,14 @@ describe('apiHandler: a handler that throws', () => {
   });
 });
 
-describe('apiHandler: request id', () => {
+describe('routeHandler: request id', () => {
   it('answers X-Request-Id equal to requestContext.requestId and hands the same id to the handler', async () => {
     // Prepare
     const requestId = `api-gw-${randomUUID()}`;
     const event = proxyEvent('GET', '/api/me', requestId, { Authorization: `Bearer ${member()}` });
 
     // Act
-    const response = await me(event, lambdaContext('test', 'lambda-request-id'));
+    const response = await me(event, lambdaContext({ awsRequestId: 'lambda-request-id' }));
 
     // Assess
     expect(response.headers?.['X-Request-Id']).toBe(requestId);
@@ -238,7 +244,7 @@ describe('apiHandler: request id', () => {
     const requestId = `api-gw-${randomUUID()}`;
     const event = proxyEvent('GET', '/api/conversations', requestId, { Authorization: `Bearer ${member()}` });
 
-    const response = await failing(event, lambdaContext('test', 'lambda-request-id'));
+    const response = await failing(event, lambdaContext({ awsRequestId: 'lambda-request-id' }));
 
     expect(response.headers?.['X-Request-Id']).toBe(requestId);
     expect(JSON.parse(response.body).requestId).toBe(requestId);
@@ -247,7 +253,7 @@ describe('apiHandler: request id', () => {
   it('falls back to the Lambda request id when API Gateway sent none', async () => {
     const event = proxyEvent('GET', '/api/health', '', {});
 
-    const response = await live(event, lambdaContext('test', 'lambda-request-id'));
+    const response = await live(event, lambdaContext({ awsRequestId: 'lambda-request-id' }));
 
     expect(response.headers?.['X-Request-Id']).toBe('lambda-request-id');
   });

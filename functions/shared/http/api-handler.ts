@@ -3,33 +3,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import type * as z from 'zod';
-import { routeById, type RouteDefinition } from '../../api/routes';
 import { getConfig } from '../config';
 import { logger, metrics, MetricUnit, tracing } from '../powertools';
 import { authenticate, createTokenVerifier, type ServiceAccountRoles, type TokenVerifier } from './auth';
 import { errorHandler } from './error-handler';
 import { responseHeaders } from './headers';
 import { jsonBody } from './json-body';
+import type { Route, RouteDeclaration } from './route';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
 import { validation } from './validation';
-
-export interface RouteInput<P, Q, B> {
-  readonly auth: AuthContext;
-  readonly params: P;
-  readonly query: Q;
-  readonly body: B;
-  readonly requestId: string;
-  readonly event: ApiEvent;
-}
-
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
-  /** An id from functions/api/routes.ts: its access rule is applied. */
-  readonly route: string;
-  readonly params?: P;
-  readonly query?: Q;
-  readonly body?: B;
-}
 
 export interface HandlerDependencies {
   readonly verifier: () => TokenVerifier;
@@ -60,7 +42,7 @@ export function setHandlerDependencies(overrides: Partial<HandlerDependencies>):
 }
 
 /** Starts request state before anything else, so every later error can name its request. */
-function requestState(route: RouteDefinition): middy.MiddlewareObj<ApiEvent, ApiResult> {
+function requestState(route: RouteDeclaration): middy.MiddlewareObj<ApiEvent, ApiResult> {
   return {
     name: 'request-state',
     before: (request) => {
@@ -77,19 +59,15 @@ function requestState(route: RouteDefinition): middy.MiddlewareObj<ApiEvent, Api
 }
 
 /**
- * One API route as a Lambda handler: the whole middleware stack, then the use case.
- * Order matters: state, logging, metrics and tracing wrap everything; headers and the error
- * handler see every outcome; authentication runs before the body is even parsed.
+ * One API route as a Lambda handler: the whole middleware stack, then the route's own handle with
+ * its group's use cases. Order matters: state, logging, metrics and tracing wrap everything;
+ * headers and the error handler see every outcome; authentication runs before the body is even
+ * parsed.
  */
-export function apiHandler<
-  P extends z.ZodType = z.ZodUndefined,
-  Q extends z.ZodType = z.ZodUndefined,
-  B extends z.ZodType = z.ZodUndefined,
->(
-  spec: RouteSpec<P, Q, B>,
-  handle: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>,
+export function routeHandler<Deps>(
+  route: Route<string, Deps>,
+  deps: () => Deps,
 ): middy.MiddyfiedHandler<ApiEvent, ApiResult, Error, Context> {
-  const route = routeById(spec.route);
   const config = getConfig();
   return middy<ApiEvent, ApiResult, Error, Context>()
     .use(requestState(route))
@@ -110,17 +88,20 @@ export function apiHandler<
       }),
     )
     .use(jsonBody({ maxBytes: config.MAX_BODY_BYTES }))
-    .use(validation({ params: spec.params, query: spec.query, body: spec.body }))
+    .use(validation({ params: route.params, query: route.query, body: route.body }))
     .handler(async (event) => {
       const state = event.parley;
-      return handle({
-        // Present on every non-public route (authenticate guarantees it); public handlers ignore it.
-        auth: state.auth as AuthContext,
-        params: state.params as z.output<P>,
-        query: state.query as z.output<Q>,
-        body: state.body as z.output<B>,
-        requestId: state.requestId,
-        event,
-      });
+      return route.handle(
+        {
+          // Present on every non-public route (authenticate guarantees it); public routes ignore it.
+          caller: state.auth as AuthContext,
+          params: state.params,
+          query: state.query,
+          body: state.body,
+          requestId: state.requestId,
+          event,
+        },
+        deps(),
+      );
     });
 }

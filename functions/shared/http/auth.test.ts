@@ -5,8 +5,8 @@ import type { Jwks } from 'aws-jwt-verify/jwk';
 import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 
-import { createTestIssuer, type TestIssuer } from '../../../test/support/tokens';
-import { routeById, type RouteDefinition } from '../../api/routes';
+import { createTestIssuer, type TestIssuer } from '#test/support/tokens';
+import { routeById, type RouteDeclaration, type RouteId } from '#api/index';
 import type { Config } from '../config';
 import type { Role } from '../db/schema';
 import { ForbiddenError, UnauthorizedError } from '../errors';
@@ -189,13 +189,15 @@ describe('authContextFrom', () => {
 
 describe('assertAllowed', () => {
   const customRoute = (
-    access: RouteDefinition['access'],
-    scopes?: RouteDefinition['scopes'],
-  ): RouteDefinition => ({
+    access: RouteDeclaration['access'],
+    scopes?: RouteDeclaration['scopes'],
+  ): RouteDeclaration => ({
     id: 'test.route',
     method: 'GET',
     path: '/api/test',
     group: 'users',
+    summary: 'A test route',
+    responses: { 200: { description: 'ok' } },
     access,
     ...(scopes ? { scopes } : {}),
   });
@@ -402,7 +404,7 @@ describe('authenticate', () => {
   const context = {} as Context;
 
   function requestFor(
-    routeId: string,
+    routeId: RouteId,
     headers: Record<string, string> = {},
   ): middy.Request<ApiEvent, ApiResult> {
     const event = {

@@ -2,10 +2,11 @@ import type middy from '@middy/core';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
-import type { RouteDefinition } from '../../api/routes';
+import type { RouteDeclaration } from './route';
 import type { Config } from '../config';
 import { ROLES, type Role } from '../domain/roles';
 import { ForbiddenError, UnauthorizedError } from '../errors';
+import { requestHeader } from './request-header';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
 
 export type Claims = Readonly<Record<string, unknown>>;
@@ -70,8 +71,7 @@ async function httpJwks(uri: string): Promise<Jwks> {
 }
 
 export function bearerToken(headers: Record<string, string | undefined> | null): string | undefined {
-  const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === 'authorization');
-  const value = key ? headers?.[key] : undefined;
+  const value = requestHeader(headers, 'authorization');
   // The scheme name is case-insensitive (RFC 9110 §11.1).
   const match = /^Bearer +([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/i.exec(value?.trim() ?? '');
   return match?.[1];
@@ -102,7 +102,7 @@ export async function authContextFrom(
 }
 
 /** Whether the caller may use the route: its role, and for machine clients also a route scope. */
-export function assertAllowed(route: RouteDefinition, auth: AuthContext): void {
+export function assertAllowed(route: RouteDeclaration, auth: AuthContext): void {
   if (route.access === 'public' || route.access === 'signed-in') return;
   if (!auth.role || !route.access.includes(auth.role))
     throw new ForbiddenError('Your role does not allow this.');

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { routeById } from '../../api/routes';
+import { routeById } from '#api/index';
 import { DomainError, ForbiddenError, ServiceUnavailableError } from '../errors';
 import { logger, metrics } from '../powertools';
 import { errorHandler } from './error-handler';

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 
-import { routeById } from '../../api/routes';
+import { routeById } from '#api/index';
 import { API_HEADERS, responseHeaders } from './headers';
 import type { ApiEvent, ApiResult } from './types';
 

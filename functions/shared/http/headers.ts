@@ -1,5 +1,6 @@
 import type middy from '@middy/core';
 import httpSecurityHeaders from '@middy/http-security-headers';
+import { requestHeader } from './request-header';
 import type { ApiEvent, ApiResult } from './types';
 
 /** HSTS for two years with preload: the API is only ever reached over TLS. */
@@ -17,12 +18,6 @@ export interface ResponseHeadersOptions {
   readonly cacheControl: string;
 }
 
-function header(event: ApiEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key ? (headers[key] ?? undefined) : undefined;
-}
-
 /**
  * Security, cache, CORS and request-id headers on every response, errors included: Middy's
  * security headers first, then the design's exact values on top.
@@ -38,7 +33,7 @@ export function responseHeaders(options: ResponseHeadersOptions): middy.Middlewa
     headers['Cache-Control'] = options.cacheControl;
     const requestId = request.event.parley?.requestId;
     if (requestId) headers['X-Request-Id'] = requestId;
-    const origin = header(request.event, 'origin');
+    const origin = requestHeader(request.event.headers, 'origin');
     if (origin && origin === options.webOrigin) {
       headers['Access-Control-Allow-Origin'] = origin;
       headers['Access-Control-Expose-Headers'] = 'X-Request-Id, Retry-After';

@@ -2,7 +2,7 @@ import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 
-import { routeById } from '../../api/routes';
+import { routeById } from '#api/index';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors';
 import { jsonBody } from './json-body';
 import type { ApiEvent, ApiResult } from './types';

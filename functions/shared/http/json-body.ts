@@ -1,15 +1,10 @@
 import type middy from '@middy/core';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors';
+import { requestHeader } from './request-header';
 import type { ApiEvent, ApiResult } from './types';
 
 export interface JsonBodyOptions {
   readonly maxBytes: number;
-}
-
-function contentType(event: ApiEvent): string | undefined {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
-  return key ? headers[key] : undefined;
 }
 
 /**
@@ -29,7 +24,7 @@ export function jsonBody(options: JsonBodyOptions): middy.MiddlewareObj<ApiEvent
           `The body is ${raw.byteLength} bytes; the limit is ${options.maxBytes}.`,
         );
       }
-      const type = contentType(event);
+      const type = requestHeader(event.headers, 'content-type');
       const mediaType = type?.split(';')[0]?.trim().toLowerCase();
       if (mediaType !== 'application/json' && !mediaType?.endsWith('+json')) {
         throw new UnsupportedMediaTypeError('Send the body as application/json.');

@@ -1,71 +1,92 @@
-import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 
-import { routeGroup, type RouteHandler } from './router';
-import type { ApiEvent, ApiResult } from './types';
+import { setUpApiEnvironment } from '#test/support/api';
+import { lambdaContext } from '#test/support/lambda-context';
+import type { ApiEvent } from './types';
 
-const context = { awsRequestId: 'aws-req-1' } as Context;
+// Route handlers read their configuration at cold start: set the environment first.
+setUpApiEnvironment();
+const { lambdaHandler } = await import('./router');
+const { routeDefiner } = await import('./route');
+const { ok } = await import('./responses');
 
-/** A handler that answers with its own name, and records the events it saw. */
-function answering(name: string): RouteHandler & { events: ApiEvent[] } {
-  const events: ApiEvent[] = [];
-  const handler = async (event: ApiEvent): Promise<ApiResult> => {
-    events.push(event);
-    return { statusCode: 200, body: name };
+const context = lambdaContext({ awsRequestId: 'aws-req-1' });
+
+interface Deps {
+  readonly answer: (name: string) => string;
+}
+const defineRoute = routeDefiner<Deps>('health');
+const thing = (method: 'GET' | 'PATCH' | 'DELETE', name: string) =>
+  defineRoute(
+    {
+      id: `things.${name}`,
+      method,
+      path: '/api/things/{id}',
+      summary: name,
+      access: 'public',
+      responses: { 200: { description: name } },
+    },
+    async (_input, { answer }) => ok({ name: answer(name) }),
+  );
+const routes = [thing('GET', 'get'), thing('PATCH', 'rename'), thing('DELETE', 'delete')];
+
+/** The deps factory, counting how often it runs. */
+function countingDeps() {
+  const built = { count: 0 };
+  const deps = () => {
+    built.count += 1;
+    return { answer: (name: string) => `answered ${name}` };
   };
-  return Object.assign(handler, { events });
+  return { built, deps };
 }
 
-const healthHandlers = () => ({
-  'health.live': answering('live'),
-  'health.ready': answering('ready'),
-  'openapi.get': answering('openapi'),
-});
-
 const eventFor = (httpMethod: string, resource: string, requestId: string | null = 'req-1') =>
-  ({ httpMethod, resource, requestContext: requestId ? { requestId } : undefined }) as unknown as ApiEvent;
+  ({
+    httpMethod,
+    resource,
+    path: resource,
+    headers: {},
+    requestContext: requestId ? { requestId } : undefined,
+  }) as unknown as ApiEvent;
 
-describe('routeGroup', () => {
-  it('dispatches by method and resource template to the route handler', async () => {
+describe('lambdaHandler', () => {
+  it('dispatches by method and resource template to the route sharing that template', async () => {
     // Prepare
-    const handlers = healthHandlers();
-    const dispatch = routeGroup('health', handlers);
+    const dispatch = lambdaHandler(routes, countingDeps().deps);
 
     // Act
-    const live = await dispatch(eventFor('GET', '/api/health'), context);
-    const ready = await dispatch(eventFor('GET', '/api/health/ready'), context);
-
-    // Assess
-    expect(live.body).toBe('live');
-    expect(ready.body).toBe('ready');
-    expect(handlers['health.live'].events).toHaveLength(1);
-    expect(handlers['openapi.get'].events).toHaveLength(0);
-  });
-
-  it('tells routes apart that share a template but not a method', async () => {
-    const handler = (name: string) => answering(name);
-    const dispatch = routeGroup('conversations', {
-      'conversations.list': handler('list'),
-      'conversations.create': handler('create'),
-      'conversations.get': handler('get'),
-      'conversations.rename': handler('rename'),
-      'conversations.delete': handler('delete'),
-    });
-
     const results = await Promise.all(
-      ['GET', 'PATCH', 'DELETE'].map((m) => dispatch(eventFor(m, '/api/conversations/{id}'), context)),
+      ['GET', 'PATCH', 'DELETE'].map((m) => dispatch(eventFor(m, '/api/things/{id}'), context)),
     );
 
-    expect(results.map((r) => r.body)).toEqual(['get', 'rename', 'delete']);
+    // Assess
+    expect(results.map((r) => JSON.parse(r.body).name)).toEqual([
+      'answered get',
+      'answered rename',
+      'answered delete',
+    ]);
+  });
+
+  it('builds the group dependencies once, on the first request and not at cold start', async () => {
+    // Prepare
+    const { built, deps } = countingDeps();
+    const dispatch = lambdaHandler(routes, deps);
+    expect(built.count).toBe(0);
+
+    // Act
+    await dispatch(eventFor('GET', '/api/things/{id}'), context);
+    await dispatch(eventFor('DELETE', '/api/things/{id}'), context);
+
+    // Assess
+    expect(built.count).toBe(1);
   });
 
   it.each([
-    ['a resource of another group', 'GET', '/api/me'],
-    ['a method the resource does not have', 'POST', '/api/health'],
-    ['a concrete path instead of a template', 'GET', '/api/health/'],
+    ['a method the resource does not have', 'POST', '/api/things/{id}'],
+    ['a concrete path instead of a template', 'GET', '/api/things/1'],
     ['an unknown resource', 'GET', '/api/nothing'],
   ])('answers a 404 problem for %s', async (_case, method, resource) => {
-    const dispatch = routeGroup('health', healthHandlers());
+    const dispatch = lambdaHandler(routes, countingDeps().deps);
 
     const result = await dispatch(eventFor(method, resource), context);
 
@@ -80,28 +101,16 @@ describe('routeGroup', () => {
   });
 
   it('names the Lambda request id in a 404 when the event has no request context', async () => {
-    const dispatch = routeGroup('health', healthHandlers());
+    const dispatch = lambdaHandler(routes, countingDeps().deps);
 
     const result = await dispatch(eventFor('GET', '/api/nothing', null), context);
 
     expect(JSON.parse(result.body).requestId).toBe('aws-req-1');
   });
 
-  it('fails at cold start when a route of the group has no handler', () => {
-    const { 'health.ready': _missing, ...handlers } = healthHandlers();
-
-    expect(() => routeGroup('health', handlers)).toThrow('No handler for route health.ready in group health');
-  });
-
-  it('fails at cold start when a handler names a route of another group', () => {
-    const handlers = { ...healthHandlers(), 'me.get': answering('me') };
-
-    expect(() => routeGroup('health', handlers)).toThrow('Handlers for routes not in group health: me.get');
-  });
-
-  it('fails at cold start when a handler names a route that does not exist', () => {
-    const handlers = { ...healthHandlers(), 'health.deep': answering('deep') };
-
-    expect(() => routeGroup('health', handlers)).toThrow(/health\.deep/);
+  it('fails at cold start when two routes claim the same method and path', () => {
+    expect(() => lambdaHandler([...routes, thing('GET', 'again')], countingDeps().deps)).toThrow(
+      'Two routes for GET /api/things/{id}',
+    );
   });
 });

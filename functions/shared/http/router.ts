@@ -1,26 +1,26 @@
 import type { Context } from 'aws-lambda';
-import { routes, type HandlerGroup } from '../../api/routes';
 import { NotFoundError } from '../errors';
+import { routeHandler } from './api-handler';
 import { problemFor } from './problem';
+import type { Route } from './route';
 import type { ApiEvent, ApiResult } from './types';
 
 export type RouteHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 /**
- * The entry point of one handler group: API Gateway names the matched resource template and
- * method, so dispatch is a lookup. Every route of the group must have a handler (checked at
- * cold start), and nothing else is reachable.
+ * The Lambda entry point of one handler group: API Gateway names the matched resource template
+ * and method, so dispatch is a lookup. `deps` builds the group's use cases once, on the first
+ * request that needs them; nothing but the group's routes is reachable.
  */
-export function routeGroup(group: HandlerGroup, handlers: Record<string, RouteHandler>) {
+export function lambdaHandler<Deps>(routes: readonly Route<string, Deps>[], deps: () => Deps): RouteHandler {
+  let built: Deps | undefined;
+  const once = () => (built ??= deps());
   const table = new Map<string, RouteHandler>();
-  for (const route of routes.filter((r) => r.group === group)) {
-    const handler = handlers[route.id];
-    if (!handler) throw new Error(`No handler for route ${route.id} in group ${group}`);
-    table.set(`${route.method} ${route.path}`, handler);
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`;
+    if (table.has(key)) throw new Error(`Two routes for ${key}`);
+    table.set(key, routeHandler(route, once));
   }
-  const extra = Object.keys(handlers).filter((id) => !routes.some((r) => r.id === id && r.group === group));
-  if (extra.length > 0) throw new Error(`Handlers for routes not in group ${group}: ${extra.join(', ')}`);
-
   return async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const handler = table.get(`${event.httpMethod} ${event.resource}`);
     if (!handler) {

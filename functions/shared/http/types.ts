@@ -1,16 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { RouteDefinition } from '../../api/routes';
-import type { Role } from '../db/schema';
+import type { Caller } from '../domain/caller';
+import type { RouteDeclaration } from './route';
 
-/** Who is calling, from a verified Cognito access token. */
-export interface AuthContext {
-  /** Cognito `sub` for people; the app client id for machine clients. */
-  readonly userId: string;
-  readonly kind: 'user' | 'service';
-  /** Cognito user name (people only). */
-  readonly username?: string;
-  /** The caller's one role, or null when in no group. */
-  readonly role: Role | null;
+/** Who is calling, from a verified Cognito access token: the domain's caller plus token facts. */
+export interface AuthContext extends Caller {
   readonly groups: readonly string[];
   readonly scopes: readonly string[];
   readonly clientId: string;
@@ -19,7 +12,7 @@ export interface AuthContext {
 /** What the middleware stack adds to the API Gateway event for the handler. */
 export interface RequestState {
   readonly requestId: string;
-  readonly route: RouteDefinition;
+  readonly route: RouteDeclaration;
   auth?: AuthContext;
   body?: unknown;
   query?: unknown;

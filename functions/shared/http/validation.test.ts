@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventPathParameters, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 
-import { routeById } from '../../api/routes';
+import { routeById } from '#api/index';
 import { ValidationError } from '../errors';
 import type { ApiEvent, ApiResult } from './types';
 import { validation, type InputSchemas } from './validation';

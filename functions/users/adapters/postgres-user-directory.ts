@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, UsersTable } from '../../shared/db/schema';
-import { displayNameFor } from '../../shared/domain/display-name';
+import type { Database, UsersTable } from '#shared/db/schema';
+import { displayNameFor } from '#shared/domain/display-name';
 import { monthStart } from '../domain/me';
 import type { UserDirectory, UserProfile } from '../ports/user-directory';
 

@@ -1,4 +1,4 @@
-import type { Role } from '../../shared/db/schema';
+import type { Role } from '#shared/domain/roles';
 
 /** `GET /me`: who the caller is and how much of this month's token quota is used. */
 export interface Me {

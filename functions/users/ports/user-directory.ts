@@ -1,4 +1,4 @@
-import type { Role } from '../../shared/db/schema';
+import type { Role } from '#shared/domain/roles';
 
 export interface UserProfile {
   readonly id: string;

@@ -1,4 +1,4 @@
-import type { AuthContext } from '../../shared/http/types';
+import type { Caller } from '#shared/domain/caller';
 import type { Me } from '../domain/me';
 import type { UserDirectory } from '../ports/user-directory';
 
@@ -9,7 +9,7 @@ import type { UserDirectory } from '../ports/user-directory';
  */
 export const makeGetMe =
   (deps: { users: UserDirectory; defaultMonthlyTokens: number; now?: () => Date }) =>
-  async (auth: AuthContext): Promise<Me> => {
+  async (auth: Caller): Promise<Me> => {
     const now = deps.now?.() ?? new Date();
     const profile =
       (await deps.users.find(auth.userId)) ??

@@ -6,28 +6,28 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { startLocalStack, type LocalStack } from '../../bin/local-stack';
+import { startDevServer, type DevServer } from '../../bin/local/dev-server';
 
 /**
- * The issue's acceptance checks, on the real local stack: the local server, the Cognito emulator
+ * The issue's acceptance checks, on the dev server: the HTTP server, the Cognito emulator
  * behind our proxy with the real triggers, and PostgreSQL.
  */
-let stack: LocalStack;
+let server: DevServer;
 let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'parley-stack-'));
+  dataDir = await mkdtemp(join(tmpdir(), 'parley-dev-server-'));
   process.env.DATABASE_URL = inject('databaseUrl');
-  stack = await startLocalStack({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });
+  server = await startDevServer({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.stop();
+  await server?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
 async function cognito(target: string, body: unknown) {
-  const response = await fetch(stack.cognitoEndpoint, {
+  const response = await fetch(server.cognitoEndpoint, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/x-amz-json-1.1',
@@ -38,7 +38,7 @@ async function cognito(target: string, body: unknown) {
   return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- Cognito's JSON, read field by field
 }
 
-async function signIn(email: string, password: string, clientId = stack.clientId): Promise<string> {
+async function signIn(email: string, password: string, clientId = server.clientId): Promise<string> {
   const { status, body } = await cognito('InitiateAuth', {
     AuthFlow: 'USER_PASSWORD_AUTH',
     ClientId: clientId,
@@ -58,25 +58,29 @@ function sign(payload: Record<string, unknown>, key: KeyObject, kid: string): st
 const decode = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
 
-describe('the local stack', () => {
+describe('the dev server', () => {
   it('answers /api/health with ok, and serves the web app and its runtime config', async () => {
-    const health = await fetch(`${stack.url}/api/health`);
+    const health = await fetch(`${server.url}/api/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
 
-    const page = await fetch(stack.url);
+    const page = await fetch(server.url);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await page.text()).toContain('<div id="root">');
 
-    const config = (await (await fetch(`${stack.url}/config.json`)).json()) as Record<string, string>;
-    expect(config).toMatchObject({ userPoolId: stack.userPoolId, clientId: stack.clientId, apiUrl: '/api' });
+    const config = (await (await fetch(`${server.url}/config.json`)).json()) as Record<string, string>;
+    expect(config).toMatchObject({
+      userPoolId: server.userPoolId,
+      clientId: server.clientId,
+      apiUrl: '/api',
+    });
     const local = JSON.parse(await readFile(join(dataDir, 'local.json'), 'utf8')) as Record<string, string>;
-    expect(local).toMatchObject({ apiUrl: `${stack.url}/api`, cognitoEndpoint: stack.cognitoEndpoint });
+    expect(local).toMatchObject({ apiUrl: `${server.url}/api`, cognitoEndpoint: server.cognitoEndpoint });
   });
 
   it('refuses /api/me without a token: 401 problem+json with the security headers', async () => {
-    const response = await fetch(`${stack.url}/api/me`);
+    const response = await fetch(`${server.url}/api/me`);
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(response.headers.get('strict-transport-security')).toMatch(/max-age/);
@@ -88,23 +92,23 @@ describe('the local stack', () => {
   });
 
   it('returns the user for a token from the local Cognito, and their conversations', async () => {
-    const user = await stack.createUser({
+    const user = await server.createUser({
       email: 'member@example.test',
       password: 'Member-Passw0rd!',
       role: 'members',
     });
     const token = await signIn('member@example.test', 'Member-Passw0rd!');
-    const me = await fetch(`${stack.url}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
+    const me = await fetch(`${server.url}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ id: user.id, email: 'member@example.test', role: 'members' });
 
-    const created = await fetch(`${stack.url}/api/conversations`, {
+    const created = await fetch(`${server.url}/api/conversations`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ title: 'Through the gateway' }),
     });
     expect(created.status).toBe(201);
-    const list = await fetch(`${stack.url}/api/conversations?limit=5`, {
+    const list = await fetch(`${server.url}/api/conversations?limit=5`, {
       headers: { Authorization: `Bearer ${token}` },
     });
     expect(((await list.json()) as { items: { title: string }[] }).items.map((c) => c.title)).toEqual([
@@ -113,7 +117,7 @@ describe('the local stack', () => {
   });
 
   it('refuses forged, expired, ID and wrong-client tokens with 401', async () => {
-    await stack.createUser({ email: 'victim@example.test', password: 'Victim-Passw0rd!', role: 'members' });
+    await server.createUser({ email: 'victim@example.test', password: 'Victim-Passw0rd!', role: 'members' });
     const valid = await signIn('victim@example.test', 'Victim-Passw0rd!');
     const claims = decode(valid);
     const header = JSON.parse(Buffer.from(valid.split('.')[0] ?? '', 'base64url').toString()) as {
@@ -133,9 +137,9 @@ describe('the local stack', () => {
     const tampered = `${valid.split('.')[0]}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${valid.split('.')[2]}`;
 
     // A second app client in the same pool: its tokens are genuine but not for this app.
-    const other = await stack.cognitoAdmin.send(
+    const other = await server.cognitoAdmin.send(
       new CreateUserPoolClientCommand({
-        UserPoolId: stack.userPoolId,
+        UserPoolId: server.userPoolId,
         ClientName: 'another-app',
         ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       }),
@@ -147,17 +151,17 @@ describe('the local stack', () => {
     );
 
     expect(
-      (await fetch(`${stack.url}/api/me`, { headers: { Authorization: `Bearer ${valid}` } })).status,
+      (await fetch(`${server.url}/api/me`, { headers: { Authorization: `Bearer ${valid}` } })).status,
     ).toBe(200);
     for (const [name, token] of Object.entries({ expired, idToken, forged, tampered, wrongClient })) {
-      const response = await fetch(`${stack.url}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
+      const response = await fetch(`${server.url}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
       expect(response.status, name).toBe(401);
       expect(response.headers.get('content-type'), name).toBe('application/problem+json');
     }
   });
 
   it('answers bad input with 400/413/415 problem+json, never a 5xx', async () => {
-    await stack.createUser({ email: 'typo@example.test', password: 'Typo-Passw0rd!!', role: 'members' });
+    await server.createUser({ email: 'typo@example.test', password: 'Typo-Passw0rd!!', role: 'members' });
     const token = await signIn('typo@example.test', 'Typo-Passw0rd!!');
     const auth = { Authorization: `Bearer ${token}` };
     const cases: [RequestInit & { path: string }, number][] = [
@@ -193,7 +197,7 @@ describe('the local stack', () => {
       [{ path: '/api/nope', headers: auth }, 404],
     ];
     for (const [{ path, ...init }, status] of cases) {
-      const response = await fetch(`${stack.url}${path}`, init);
+      const response = await fetch(`${server.url}${path}`, init);
       expect(response.status, path).toBe(status);
       expect(response.headers.get('content-type'), path).toBe('application/problem+json');
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { main, parseCommand, UsageError } from './users';
+import { main, parseCommand, UsageError } from './users-cli';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,18 +1,10 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres, stopOrphanedServer } from './embedded';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { startEmbeddedPostgres, stopOrphanedServer } from './embedded-postgres';
+import { freePort } from './free-port';
 
 const query = async (url: string, sql: string) => {
   const client = new pg.Client({ connectionString: url });

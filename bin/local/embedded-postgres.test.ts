@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { removeStalePidFile } from './embedded';
+import { removeStalePidFile } from './embedded-postgres';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,8 +1,8 @@
-import type { AuditEvent } from '../../shared/audit/record-audit';
-import { decideAttempt, NO_ATTEMPTS, type AttemptState } from '../domain/lockout';
-import type { AuthEvents } from '../ports/auth-events';
-import type { AuthUser, AuthUsers } from '../ports/auth-users';
-import type { SignInAttempts } from '../ports/sign-in-attempts';
+import type { AuditEvent } from '#shared/audit/audit-log';
+import { decideAttempt, NO_ATTEMPTS, type AttemptState } from '#auth/domain/lockout';
+import type { AuthEvents } from '#auth/ports/auth-events';
+import type { AuthUser, AuthUsers } from '#auth/ports/auth-users';
+import type { SignInAttempts } from '#auth/ports/sign-in-attempts';
 
 /** Hand-written fakes of the auth ports, for unit tests. */
 export function fakeAttempts(): SignInAttempts & { readonly state: Map<string, AttemptState> } {

@@ -1,0 +1,107 @@
+import { passwordPolicyViolations } from '../../functions/auth/domain/password-policy';
+
+/**
+ * The Cognito API as the local proxy speaks it: its errors, calls to cognito-local behind it, and
+ * the request rules real Cognito applies that the emulator does not (see COGNITO-LOCAL.md in the
+ * team's shared notes).
+ */
+export type Json = Record<string, unknown>;
+
+export type TriggerName =
+  'PreAuthentication' | 'PostAuthentication' | 'PostConfirmation' | 'PreTokenGeneration';
+export type InvokeTrigger = (name: TriggerName, event: unknown) => Promise<unknown>;
+
+/** A Cognito error, answered as the real service does (400, `__type`, `x-amzn-errortype`). */
+export class CognitoApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'CognitoApiError';
+  }
+}
+
+export const WRONG_CREDENTIALS = 'Incorrect username or password.';
+
+export interface EmulatorUser {
+  readonly Username: string;
+  readonly Enabled: boolean;
+  readonly UserStatus?: string;
+  readonly UserAttributes?: { Name: string; Value?: string }[];
+  readonly UserMFASettingList?: string[];
+}
+
+export interface EmulatorApi {
+  /** One Cognito operation on cognito-local; its errors become CognitoApiErrors. */
+  call(op: string, body: Json): Promise<Json>;
+  /** The user, or null when there is none (or no user name). */
+  getUser(username: unknown): Promise<EmulatorUser | null>;
+  userOrThrow(username: unknown): Promise<EmulatorUser>;
+}
+
+export function emulatorApi(emulatorUrl: string, userPoolId: string): EmulatorApi {
+  async function call(op: string, body: Json): Promise<Json> {
+    const response = await fetch(emulatorUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSCognitoIdentityProviderService.${op}`,
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: Json;
+    try {
+      json = text ? (JSON.parse(text) as Json) : {};
+    } catch {
+      throw new CognitoApiError('InternalErrorException', `cognito-local answered ${response.status}`, 500);
+    }
+    if (response.ok) return json;
+    const type = typeof json.__type === 'string' ? json.__type : 'InternalErrorException';
+    const message =
+      typeof json.message === 'string' ? json.message : `cognito-local answered ${response.status}`;
+    throw new CognitoApiError(type, message, response.status >= 500 ? 500 : 400);
+  }
+
+  async function getUser(username: unknown): Promise<EmulatorUser | null> {
+    if (typeof username !== 'string' || !username) return null;
+    try {
+      return (await call('AdminGetUser', {
+        UserPoolId: userPoolId,
+        Username: username,
+      })) as unknown as EmulatorUser;
+    } catch (error) {
+      if (error instanceof CognitoApiError && error.type === 'UserNotFoundException') return null;
+      throw error;
+    }
+  }
+
+  async function userOrThrow(username: unknown): Promise<EmulatorUser> {
+    const user = await getUser(username);
+    if (!user) throw new CognitoApiError('UserNotFoundException', 'User does not exist.');
+    return user;
+  }
+
+  return { call, getUser, userOrThrow };
+}
+
+export const attributesOf = (user: EmulatorUser | null): Record<string, string> =>
+  Object.fromEntries((user?.UserAttributes ?? []).map((a) => [a.Name, a.Value ?? '']));
+
+/** E-mail user names are case-insensitive in Cognito; the emulator compares them exactly. */
+export function normaliseUsername(value: unknown): unknown {
+  return typeof value === 'string' && value.includes('@') ? value.trim().toLowerCase() : value;
+}
+
+export function assertPasswordPolicy(password: unknown): void {
+  if (typeof password !== 'string') return;
+  const problems = passwordPolicyViolations(password);
+  if (problems.length > 0) {
+    throw new CognitoApiError(
+      'InvalidPasswordException',
+      `Password does not conform to policy: ${problems.join('. ')}`,
+    );
+  }
+}

@@ -1,0 +1,296 @@
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+
+import type { Role } from '../../functions/shared/domain/roles';
+import { getConfig, resetConfig } from '../../functions/shared/config';
+import {
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  type DomainError,
+} from '../../functions/shared/errors';
+import { API_HEADERS } from '../../functions/shared/http/headers';
+import { problemFor } from '../../functions/shared/http/problem';
+import { bearerToken, createTokenVerifier } from '../../functions/shared/http/auth';
+import type { ApiEvent } from '../../functions/shared/http/types';
+import { freePort } from './free-port';
+import { lambdaContext, matchRoute, readBody, toProxyEvent, writeResult } from './gateway';
+import { apiHandler, invokeTrigger } from './handlers';
+import { buildWebAppIfMissing, webAppHandler } from './static-files';
+import { installLambdaStreamingGlobals, invokeStreaming, isStreamingHandler } from './streaming';
+
+export interface DevServerOptions {
+  /** HTTP port for the web app and API; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Port of the local Cognito endpoint; 0 picks a free one. @default 9229 */
+  readonly cognitoPort?: number;
+  /** Where local state lives (database, emulator data, local.json). @default .parley */
+  readonly dataDir?: string;
+  /** Less output (tests). */
+  readonly quiet?: boolean;
+  /** Create the first admin when there is none. @default true */
+  readonly bootstrapAdmin?: boolean;
+}
+
+export interface DevServer {
+  readonly url: string;
+  readonly cognitoEndpoint: string;
+  readonly userPoolId: string;
+  readonly clientId: string;
+  readonly databaseUrl: string;
+  /** An SDK client for the local user pool (through the proxy). */
+  readonly cognitoAdmin: CognitoIdentityProviderClient;
+  createUser(input: {
+    email: string;
+    password: string;
+    role: Role;
+  }): Promise<{ id: string; email: string; role: string; totpSecret?: string }>;
+  stop(): Promise<void>;
+}
+
+/** API Gateway refuses payloads over 10 MB before Lambda sees them. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/** The emulator's region, used until the emulator reports its own. */
+const REGION = 'local';
+
+/** A strong random password that satisfies the pool's policy. */
+export function generatePassword(): string {
+  return `${randomBytes(12).toString('base64url')}aA1!`;
+}
+
+/**
+ * The whole of Parley on one machine: PostgreSQL, the cache, the Cognito emulator with our
+ * triggers, and one HTTP server that serves the web app at `/` and the API at `/api/*` by calling
+ * the very handler modules that deploy to Lambda.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const dataDir = resolve(options.dataDir ?? '.parley');
+  await mkdir(dataDir, { recursive: true });
+  const log = (message: string) => {
+    if (!options.quiet) console.log(message);
+  };
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch((e: unknown) => console.error(e));
+  };
+
+  try {
+    // 1. PostgreSQL: the given server, or embedded PostgreSQL 16 kept under the data folder.
+    // One server per data folder: a live owner is refused; a dead one's leftovers are cleaned up.
+    await claimDataDir(dataDir);
+    stops.push(() => rm(join(dataDir, 'stack.pid'), { force: true }));
+
+    let databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      const { startEmbeddedPostgres } = await import('./embedded-postgres');
+      const server = await startEmbeddedPostgres({
+        dataDir: join(dataDir, 'postgres'),
+        port: await freePort(),
+        stopOrphan: true,
+      });
+      stops.push(server.stop);
+      databaseUrl = server.url;
+      log(`PostgreSQL (embedded) on ${databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
+    }
+    const { closeDatabase, createDatabase } = await import('../../functions/shared/db/database');
+    // The handlers' own pool and cache (opened on first request) close before the database stops.
+    stops.push(async () => {
+      await closeDatabase();
+      const { closeCache } = await import('../../functions/shared/cache/get-cache');
+      await closeCache();
+    });
+    const { migrateToLatest } = await import('../../functions/shared/db/migrator');
+    const db = createDatabase({ DB_DRIVER: 'pg', DATABASE_URL: databaseUrl, DB_POOL_MAX: 4 });
+    stops.push(() => db.destroy());
+    await migrateToLatest(db);
+
+    // 2. The HTTP server listens first, so the web origin is known to the emulator's CORS.
+    const server = createServer();
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(options.port ?? 3000, '127.0.0.1', ok);
+    });
+    stops.push(() => closeServer(server));
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}`;
+
+    // 3. The handlers' configuration, as Lambda would get it from the stack.
+    Object.assign(process.env, {
+      STAGE: 'local',
+      DB_DRIVER: 'pg',
+      DATABASE_URL: databaseUrl,
+      WEB_ORIGIN: url,
+      AWS_REGION: REGION,
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    });
+
+    // 4. Cognito: the emulator behind our proxy, with our real trigger handlers.
+    const { startLocalCognito } = await import('./cognito');
+    const cognito = await startLocalCognito({
+      dataDir: join(dataDir, 'cognito'),
+      port: options.cognitoPort ?? 9229,
+      webOrigin: url,
+      invokeTrigger,
+      quiet: options.quiet,
+    });
+    stops.push(() => cognito.stop());
+    Object.assign(process.env, {
+      COGNITO_USER_POOL_ID: cognito.userPoolId,
+      COGNITO_CLIENT_IDS: [cognito.clientId, cognito.machineClientId].filter(Boolean).join(','),
+      COGNITO_ENDPOINT: cognito.endpoint,
+    });
+    resetConfig();
+    const api = apiGateway(createTokenVerifier(getConfig()));
+    // What the Lambda runtime provides to streaming handlers (awslambda.streamifyResponse, …).
+    installLambdaStreamingGlobals();
+
+    // 5. The web app: built on first start if needed.
+    const webRoot = resolve('web/dist');
+    await buildWebAppIfMissing(webRoot, log);
+    const webApp = webAppHandler({
+      root: webRoot,
+      cognitoEndpoint: cognito.endpoint,
+      config: {
+        region: cognito.region,
+        userPoolId: cognito.userPoolId,
+        clientId: cognito.clientId,
+        cognitoEndpoint: cognito.endpoint,
+        apiUrl: '/api',
+      },
+    });
+
+    server.on('request', (req, res) => {
+      void (async () => {
+        const requestUrl = new URL(req.url ?? '/', url);
+        const path = requestUrl.pathname;
+        if (path === '/api' || path.startsWith('/api/')) return api(req, res, requestUrl);
+        return webApp(path, res);
+      })().catch((error: unknown) => {
+        console.error('Local server error', error);
+        if (!res.headersSent) gatewayError(res, new Error('local server error'));
+        else res.destroy();
+      });
+    });
+
+    const localJson = {
+      apiUrl: `${url}/api`,
+      webUrl: url,
+      cognitoEndpoint: cognito.endpoint,
+      region: cognito.region,
+      userPoolId: cognito.userPoolId,
+      clientId: cognito.clientId,
+      databaseUrl,
+    };
+    await writeFile(join(dataDir, 'local.json'), `${JSON.stringify(localJson, null, 2)}\n`, { mode: 0o600 });
+
+    const { createLocalUser } = await import('./users');
+    const createUser: DevServer['createUser'] = (input) => createLocalUser({ cognito, db }, input);
+
+    if (options.bootstrapAdmin ?? true) {
+      const admin = await db.selectFrom('users').select('id').where('role', '=', 'admins').executeTakeFirst();
+      if (!admin) {
+        const password = generatePassword();
+        const created = await createUser({ email: 'admin@parley.local', password, role: 'admins' });
+        console.log(
+          [
+            '',
+            'First start: an admin was created. These credentials are shown once:',
+            `  email:       ${created.email}`,
+            `  password:    ${password}`,
+            `  TOTP secret: ${created.totpSecret ?? '(none)'}  (add it to an authenticator app)`,
+            '',
+          ].join('\n'),
+        );
+      }
+    }
+
+    return {
+      url,
+      cognitoEndpoint: cognito.endpoint,
+      userPoolId: cognito.userPoolId,
+      clientId: cognito.clientId,
+      databaseUrl,
+      cognitoAdmin: cognito.admin,
+      createUser,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * API Gateway in front of the handlers: the route table, the 10 MB limit and the Cognito
+ * authorizer answer before any function runs, as they do on AWS.
+ */
+function apiGateway(verifier: ReturnType<typeof createTokenVerifier>) {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const matched = matchRoute(req.method ?? 'GET', url.pathname);
+    if (!matched || matched === 'methodNotAllowed')
+      return gatewayError(res, new NotFoundError('No such route.'));
+    const body = await readBody(req, GATEWAY_MAX_BODY);
+    if (!body) return gatewayError(res, new PayloadTooLargeError('The body is over 10 MB.'));
+    let claims: Record<string, unknown> | undefined;
+    if (matched.route.access !== 'public') {
+      // The Cognito authorizer: no valid access token, no function call.
+      const token = bearerToken(req.headers as Record<string, string | undefined>);
+      if (!token)
+        return gatewayError(res, new UnauthorizedError('Send a Cognito access token as a Bearer token.'));
+      try {
+        claims = { ...(await verifier.verify(token)) };
+      } catch {
+        return gatewayError(res, new UnauthorizedError('The access token is invalid or expired.'));
+      }
+    }
+    const event = toProxyEvent({ req, url, body, matched, claims, stage: 'local' });
+    const handler = await apiHandler(matched.route.group);
+    const context = lambdaContext(`parley-local-${matched.route.group}`, event.requestContext.requestId);
+    // Streaming routes (ResponseTransferMode.STREAM on AWS) write chunks as they come.
+    if (isStreamingHandler(handler)) return invokeStreaming(handler, event, res, context);
+    const result = await handler(event as ApiEvent, context);
+    return writeResult(res, result);
+  };
+}
+
+/** An error API Gateway itself answers, in the API's problem+json shape and headers. */
+function gatewayError(res: ServerResponse, error: DomainError | Error): void {
+  const requestId = randomUUID();
+  const result = problemFor(error, requestId);
+  writeResult(res, {
+    ...result,
+    headers: {
+      ...result.headers,
+      ...API_HEADERS,
+      'Cache-Control': 'no-store',
+      'X-Request-Id': requestId,
+    },
+  });
+}
+
+/** Writes `<dataDir>/stack.pid`, refusing when the process named there is still alive. */
+async function claimDataDir(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, 'stack.pid');
+  const previous = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+  if (Number.isInteger(previous) && previous > 0 && previous !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(previous, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new Error(`Parley is already running from ${dataDir} (pid ${previous}); stop it first`);
+  }
+  await writeFile(pidFile, String(process.pid));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((ok) => {
+    server.close(() => ok());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,20 @@
+import * as z from 'zod';
+import { CHAT_ROLES } from '#shared/domain/roles';
+import { created } from '#shared/http/responses';
+import { defineRoute } from './define';
+import { conversationSchema, titleSchema } from './schemas';
+
+export const createConversation = defineRoute(
+  {
+    id: 'conversations.create',
+    method: 'POST',
+    path: '/api/conversations',
+    summary: 'Start a conversation',
+    access: CHAT_ROLES,
+    scopes: ['parley/chat.write'],
+    // The body is optional: `POST /conversations` with none starts an untitled conversation.
+    body: z.strictObject({ title: titleSchema.optional() }).default({}),
+    responses: { 201: { description: 'The new conversation', schema: conversationSchema } },
+  },
+  async ({ caller, body }, { createConversation }) => created(await createConversation(caller, body)),
+);

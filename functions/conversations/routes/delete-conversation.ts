@@ -1,0 +1,22 @@
+import { CHAT_ROLES } from '#shared/domain/roles';
+import { noContent } from '#shared/http/responses';
+import { defineRoute } from './define';
+import { conversationIdParams } from './schemas';
+
+export const deleteConversation = defineRoute(
+  {
+    id: 'conversations.delete',
+    method: 'DELETE',
+    path: '/api/conversations/{id}',
+    summary: 'Delete a conversation (audited)',
+    access: CHAT_ROLES,
+    scopes: ['parley/chat.write'],
+    params: conversationIdParams,
+    responses: { 204: { description: 'Deleted' } },
+    problems: { 404: 'No such conversation, or not yours' },
+  },
+  async ({ caller, params, requestId }, { deleteConversation }) => {
+    await deleteConversation(caller, params.id, requestId);
+    return noContent();
+  },
+);

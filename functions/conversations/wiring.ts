@@ -1,0 +1,28 @@
+import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
+import { getDatabase } from '#shared/db/database';
+import { postgresConversations } from './adapters/postgres-conversations';
+import type { ConversationTransaction } from './ports/conversation-repository';
+import { makeCreateConversation } from './use-cases/create-conversation';
+import { makeDeleteConversation } from './use-cases/delete-conversation';
+import { makeGetConversation } from './use-cases/get-conversation';
+import { makeListConversations } from './use-cases/list-conversations';
+import { makeRenameConversation } from './use-cases/rename-conversation';
+
+/** The conversations group's use cases on PostgreSQL (built once, on the first request). */
+export function conversationDeps() {
+  const db = getDatabase();
+  const conversations = postgresConversations(db);
+  const transaction: ConversationTransaction = (work) =>
+    db
+      .transaction()
+      .execute((trx) => work({ conversations: postgresConversations(trx), audit: postgresAuditLog(trx) }));
+  return {
+    createConversation: makeCreateConversation({ conversations }),
+    listConversations: makeListConversations({ conversations }),
+    getConversation: makeGetConversation({ conversations }),
+    renameConversation: makeRenameConversation({ conversations }),
+    deleteConversation: makeDeleteConversation({ transaction }),
+  };
+}
+
+export type ConversationDeps = ReturnType<typeof conversationDeps>;

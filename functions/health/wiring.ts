@@ -1,0 +1,26 @@
+import { buildOpenApiDocument } from '#api/openapi';
+import { getCache } from '#shared/cache/get-cache';
+import { getConfig } from '#shared/config';
+import { checkDatabase, getDatabase } from '#shared/db/database';
+import { makeCheckReadiness } from './use-cases/check-readiness';
+
+/** The health group's checks (built once, on the first request). */
+export function healthDeps() {
+  const config = getConfig();
+  let openApi: unknown;
+  return {
+    checkReadiness: makeCheckReadiness({
+      database: () => checkDatabase(getDatabase()),
+      cache: {
+        get kind() {
+          return getCache().kind;
+        },
+        ping: () => getCache().ping(),
+      },
+      llmConfigured: Boolean(config.OPENAI_API_KEY ?? config.OPENAI_SECRET_ARN),
+    }),
+    openApiDocument: () => (openApi ??= buildOpenApiDocument()),
+  };
+}
+
+export type HealthDeps = ReturnType<typeof healthDeps>;

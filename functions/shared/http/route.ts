@@ -1,0 +1,96 @@
+import type * as z from 'zod';
+import type { Role } from '../domain/roles';
+import type { ApiEvent, ApiResult, AuthContext } from './types';
+
+/**
+ * A route is declared once, in its own file, with `defineRoute`: method, path, who may call it
+ * and the zod schemas of what it takes and answers. Validation, the OpenAPI document, the CDK
+ * resources and integrations, local routing and the route × role tests all read these
+ * declarations (collected in functions/api/index.ts); nothing repeats them.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** One Lambda function per group; its entry is `functions/<group>/lambda.ts`. */
+export const HANDLER_GROUPS = ['health', 'users', 'conversations'] as const;
+export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
+
+/**
+ * `public`: no token. `signed-in`: any valid token, even one in no group.
+ * A list of roles: a valid token whose role is one of them.
+ */
+export type RouteAccess = 'public' | 'signed-in' | readonly Role[];
+
+/** Resource-server scopes a machine client (client-credentials token) may hold. */
+export type Scope = 'parley/chat.read' | 'parley/chat.write';
+
+export interface RouteResponse {
+  readonly description: string;
+  /** @default - no body */
+  readonly schema?: z.ZodType;
+  /** @default 'application/json' when there is a schema */
+  readonly contentType?: string;
+}
+
+/** Problems a route may answer besides the ones every route of its kind can (400, 401, 403…). */
+export type RouteProblems = Readonly<Partial<Record<404 | 409 | 429 | 503, string>>>;
+
+export interface RouteSpec<Id extends string, P, Q, B> {
+  /** Stable name used in logs, metrics and the OpenAPI operationId: `<noun>.<verb>`. */
+  readonly id: Id;
+  readonly method: HttpMethod;
+  /** An API Gateway resource template (`{id}`), under `/api` as CloudFront forwards it. */
+  readonly path: `/api/${string}`;
+  readonly summary: string;
+  readonly access: RouteAccess;
+  /** Machine-client scopes that may call this route. @default - no machine client may */
+  readonly scopes?: readonly Scope[];
+  /** Answered as a response stream (API Gateway ResponseTransferMode.STREAM). @default false */
+  readonly streaming?: boolean;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** Successful answers by status. */
+  readonly responses: Readonly<Record<number, RouteResponse>>;
+  readonly problems?: RouteProblems;
+}
+
+/** What every consumer of the route list reads: the declaration without its handler. */
+export type RouteDeclaration<Id extends string = string> = RouteSpec<
+  Id,
+  z.ZodType | undefined,
+  z.ZodType | undefined,
+  z.ZodType | undefined
+> & { readonly group: HandlerGroup };
+
+export interface RouteInput<P, Q, B> {
+  readonly caller: AuthContext;
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly requestId: string;
+  readonly event: ApiEvent;
+}
+
+export interface Route<Id extends string, Deps> extends RouteDeclaration<Id> {
+  // Method syntax on purpose: a route of any input types is a Route of its group (its input was
+  // validated against its own schemas before handle runs).
+  handle(input: RouteInput<unknown, unknown, unknown>, deps: Deps): Promise<ApiResult>;
+}
+
+/**
+ * `defineRoute` for one handler group, whose use cases arrive as `Deps` (built on first use by
+ * the group's `lambda.ts`, so declaring a route loads no database or AWS code).
+ */
+export function routeDefiner<Deps>(group: HandlerGroup) {
+  return function defineRoute<
+    const Id extends string,
+    P extends z.ZodType = z.ZodUndefined,
+    Q extends z.ZodType = z.ZodUndefined,
+    B extends z.ZodType = z.ZodUndefined,
+  >(
+    spec: RouteSpec<Id, P, Q, B>,
+    handle: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>, deps: Deps) => Promise<ApiResult>,
+  ): Route<Id, Deps> {
+    return { ...spec, group, handle: handle as Route<Id, Deps>['handle'] };
+  };
+}

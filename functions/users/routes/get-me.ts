@@ -1,0 +1,28 @@
+import * as z from 'zod';
+import { ROLES } from '#shared/domain/roles';
+import { ok } from '#shared/http/responses';
+import { defineRoute } from './define';
+
+export const getMe = defineRoute(
+  {
+    id: 'me.get',
+    method: 'GET',
+    path: '/api/me',
+    summary: 'The signed-in user',
+    access: 'signed-in',
+    responses: {
+      200: {
+        description: 'Who the caller is, and this month’s token quota',
+        schema: z.object({
+          id: z.string(),
+          email: z.string(),
+          displayName: z.string(),
+          role: z.enum(ROLES).nullable(),
+          mfaEnabled: z.boolean(),
+          quota: z.object({ monthlyTokens: z.int(), usedTokens: z.int() }),
+        }),
+      },
+    },
+  },
+  async ({ caller }, { getMe }) => ok(await getMe(caller)),
+);

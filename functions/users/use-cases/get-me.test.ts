@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { fakeUserDirectory } from '#test/support/fakes/users';
+import { makeGetMe } from './get-me';
+
+const profile = {
+  id: 'ada',
+  email: 'ada@example.test',
+  displayName: 'Ada',
+  role: 'members',
+  status: 'active',
+  mfaEnabled: true,
+  monthlyTokens: 5000,
+} as const;
+
+describe('getMe', () => {
+  it("answers the caller's profile with this month's usage against the quota", async () => {
+    // Prepare
+    const users = fakeUserDirectory([profile]);
+    users.used.set('ada', 1234);
+
+    // Act
+    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100 })({
+      userId: 'ada',
+      kind: 'user',
+      role: 'members',
+    });
+
+    // Assess
+    expect(me).toEqual({
+      id: 'ada',
+      email: 'ada@example.test',
+      displayName: 'Ada',
+      role: 'members',
+      mfaEnabled: true,
+      quota: { monthlyTokens: 5000, usedTokens: 1234 },
+    });
+  });
+
+  it('provisions a missing person with the default quota, so a valid token always has a profile', async () => {
+    const users = fakeUserDirectory();
+
+    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100 })({
+      userId: 'new',
+      kind: 'user',
+      username: 'new@example.test',
+      role: 'auditors',
+    });
+
+    expect(me).toMatchObject({
+      id: 'new',
+      email: 'new@example.test',
+      role: 'auditors',
+      quota: { monthlyTokens: 100 },
+    });
+    expect(users.rows.has('new')).toBe(true);
+  });
+
+  it("shows a machine client the role of its service account, not the token's", async () => {
+    const users = fakeUserDirectory([{ ...profile, id: 'client-1', role: 'members' }]);
+
+    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100 })({
+      userId: 'client-1',
+      kind: 'service',
+      role: null,
+    });
+
+    expect(me.role).toBe('members');
+  });
+});

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type Role } from '#shared/domain/roles';
+import { call, setUpApiEnvironment } from '../support/api';
+import { createTestUser, testDatabase } from '../support/database';
+
+// The lambda modules read their configuration at cold start: set the environment first.
+const issuer = setUpApiEnvironment();
+const { routes } = await import('#api/index');
+const lambdas = {
+  health: (await import('#health/lambda')).handler,
+  users: (await import('#users/lambda')).handler,
+  conversations: (await import('#conversations/lambda')).handler,
+};
+const db = testDatabase();
+
+type Access = 'public' | 'signed-in' | readonly Role[];
+const CHAT: Access = ['members', 'admins'];
+
+/**
+ * The role matrix, written out by hand: a new route fails this file (and the type check) until
+ * someone decides who may call it.
+ */
+const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
+  'health.live': 'public',
+  'health.ready': 'public',
+  'openapi.get': 'public',
+  'me.get': 'signed-in',
+  'conversations.list': CHAT,
+  'conversations.create': CHAT,
+  'conversations.get': CHAT,
+  'conversations.rename': CHAT,
+  'conversations.delete': CHAT,
+};
+
+const callers = [...ROLES, null] as const;
+const tokens = new Map<Role | null, string>();
+
+beforeAll(async () => {
+  for (const role of callers) {
+    const user = await createTestUser(db, { role });
+    tokens.set(
+      role,
+      issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': role ? [role] : [] }),
+    );
+  }
+});
+
+describe('the route × role matrix', () => {
+  it('has exactly one row per declared route, matching its declaration', () => {
+    expect(Object.keys(MATRIX).sort()).toEqual(routes.map((r) => r.id).sort());
+    for (const route of routes) expect(route.access, route.id).toEqual(MATRIX[route.id]);
+  });
+
+  const cases = routes.flatMap((route) =>
+    callers.map((role) => [route.id, role ?? 'no group', route, role] as const),
+  );
+  it.each(cases)(
+    '%s called by %s: refused exactly when the matrix says so',
+    async (_id, _who, route, role) => {
+      // Prepare
+      const access = MATRIX[route.id];
+      const allowed =
+        access === 'public' || access === 'signed-in' || (role !== null && access.includes(role));
+      const path = route.path.replace(/\{\w+\}/g, () => randomUUID());
+
+      // Act
+      const response = await call(lambdas[route.group], {
+        method: route.method,
+        path,
+        token: tokens.get(role),
+        ...(route.body ? { body: {} } : {}),
+      });
+
+      // Assess
+      if (allowed) expect([401, 403], `${route.id} as ${role}`).not.toContain(response.status);
+      else {
+        expect(response.status).toBe(403);
+        expect(response.headers['content-type']).toBe('application/problem+json');
+      }
+      expect(response.status).toBeLessThan(500);
+    },
+  );
+
+  it.each(routes.filter((r) => r.access !== 'public').map((r) => [r.id, r] as const))(
+    '%s refuses a caller with no token (401)',
+    async (_id, route) => {
+      const response = await call(lambdas[route.group], {
+        method: route.method,
+        path: route.path.replace(/\{\w+\}/g, () => randomUUID()),
+      });
+      expect(response.status).toBe(401);
+    },
+  );
+});

@@ -76,7 +76,7 @@ describe('matchRoute', () => {
   it.each([
     '/api/nothing',
     '/api',
-    '/api/conversations/abc/messages',
+    '/api/conversations/abc/attachments',
     '/api/conversations//',
     '/API/health',
     '/api/openapiXjson',
@@ -166,6 +166,23 @@ describe('toProxyEvent', () => {
 
     expect(event.queryStringParameters).toEqual({ q: 'trip', tag: 'b', cursor: 'x+y' });
     expect(event.multiValueQueryStringParameters).toEqual({ q: ['trip'], tag: ['a', 'b'], cursor: ['x+y'] });
+  });
+
+  it('passes prototype keys in the query and headers as plain data, as API Gateway does', () => {
+    const event = toProxyEvent({
+      req: fakeRequest(JSON.parse('{"__proto__":"x","constructor":"y"}') as Record<string, string>),
+      url: url('/api/search?q=a&__proto__=1&__proto__=2&constructor=c'),
+      body: Buffer.alloc(0),
+      matched: matched('GET', '/api/search'),
+      stage: 'local',
+    });
+
+    expect(Object.keys(event.queryStringParameters ?? {})).toEqual(['q', '__proto__', 'constructor']);
+    expect(
+      Object.getOwnPropertyDescriptor(event.multiValueQueryStringParameters, '__proto__')?.value,
+    ).toEqual(['1', '2']);
+    expect(Object.getPrototypeOf(event.multiValueQueryStringParameters)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(event.multiValueHeaders)).toBe(Object.prototype);
   });
 
   it('sends an empty body as null, not base64', () => {

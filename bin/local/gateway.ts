@@ -60,20 +60,21 @@ export interface EventInput {
 
 /** The REST proxy event Lambda would receive from API Gateway for this request. */
 export function toProxyEvent({ req, url, body, matched, claims, stage }: EventInput): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    const values = Array.isArray(value) ? value : [value];
-    headers[name] = values.join(',');
-    multiValueHeaders[name] = values;
-  }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    query[name] = value;
-    (multiQuery[name] ??= []).push(value);
-  }
+  const headerValues = Object.entries(req.headers)
+    .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+    .map(([name, value]) => [name, Array.isArray(value) ? value : [value]] as const);
+  const headers: Record<string, string> = Object.fromEntries(
+    headerValues.map(([name, all]) => [name, all.join(',')]),
+  );
+  const multiValueHeaders: Record<string, string[]> = Object.fromEntries(headerValues);
+  // Maps, then own properties: a parameter named `__proto__` or `constructor` must arrive as data,
+  // as it does on AWS (the runtime JSON-parses the event), never touch a prototype.
+  const values = new Map<string, string[]>();
+  for (const [name, value] of url.searchParams) values.set(name, [...(values.get(name) ?? []), value]);
+  const query: Record<string, string> = Object.fromEntries(
+    [...values].map(([name, all]) => [name, all.at(-1) ?? '']),
+  );
+  const multiQuery: Record<string, string[]> = Object.fromEntries(values);
   const isText = body.length === 0 || /json|text|xml|form/.test(headers['content-type'] ?? '');
   const requestId = randomUUID();
   const now = new Date();

@@ -87,4 +87,24 @@ describe('local Lambda response streaming', () => {
     // The error still reaches the caller (the local server logs it, as Lambda would).
     expect(failures).toEqual([new Error('model went away')]);
   });
+
+  it('completes an awslambda object that another library created empty', () => {
+    // Prepare: Lambda's invoke store (loaded by Powertools) leaves `awslambda = {}` behind.
+    const scope = globalThis as unknown as { awslambda?: object };
+    const saved = scope.awslambda;
+    scope.awslambda = { InvokeStore: 'kept' };
+    try {
+      // Act
+      installLambdaStreamingGlobals();
+
+      // Assess
+      expect(scope.awslambda).toMatchObject({ InvokeStore: 'kept' });
+      expect(typeof (scope.awslambda as { streamifyResponse?: unknown }).streamifyResponse).toBe('function');
+      expect(
+        typeof (scope.awslambda as { HttpResponseStream?: { from?: unknown } }).HttpResponseStream?.from,
+      ).toBe('function');
+    } finally {
+      scope.awslambda = saved;
+    }
+  });
 });

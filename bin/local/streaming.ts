@@ -63,17 +63,20 @@ interface LambdaGlobals {
   HttpResponseStream: { from(stream: Writable, prelude: HttpPrelude): Writable };
 }
 
-/** Installs what the Lambda Node.js runtime provides, unless something already did. */
+/**
+ * Installs what the Lambda Node.js runtime provides, unless something already did. Member by
+ * member: other libraries (Lambda's invoke store, loaded by Powertools) create `awslambda` as an
+ * empty object of their own.
+ */
 export function installLambdaStreamingGlobals(): void {
   // @types/aws-lambda declares `awslambda` as an ambient namespace; this is its runtime value.
-  const scope = globalThis as unknown as { awslambda?: LambdaGlobals };
-  scope.awslambda ??= {
-    streamifyResponse: (handler) => Object.assign(handler, { [STREAMING_MARK]: 'response' }),
-    HttpResponseStream: {
-      from: (stream, prelude) => {
-        if (stream instanceof LocalResponseStream) stream.setPrelude(prelude);
-        return stream;
-      },
+  const scope = globalThis as unknown as { awslambda?: Partial<LambdaGlobals> };
+  const globals = (scope.awslambda ??= {});
+  globals.streamifyResponse ??= (handler) => Object.assign(handler, { [STREAMING_MARK]: 'response' });
+  globals.HttpResponseStream ??= {
+    from: (stream, prelude) => {
+      if (stream instanceof LocalResponseStream) stream.setPrelude(prelude);
+      return stream;
     },
   };
 }

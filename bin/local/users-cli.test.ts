@@ -74,4 +74,22 @@ describe('main', () => {
     expect(await main(argv, cwd)).toBe(1);
     expect(error.mock.calls.at(-1)?.join(' ')).toMatch(/npm start/);
   });
+
+  it('finds the running server through PARLEY_DATA_DIR, as npm start writes it', async () => {
+    // Prepare: a state file in a data folder other than .parley.
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const cwd = mkdtempSync(join(tmpdir(), 'parley-users-'));
+    mkdirSync(join(cwd, 'elsewhere'));
+    writeFileSync(join(cwd, 'elsewhere/local.json'), JSON.stringify({ unexpected: true }));
+    const argv = ['create', '--email', 'a@b.co', '--password', 'Correct-Horse-42', '--role', 'members'];
+
+    // Act
+    const code = await main(argv, cwd, 'elsewhere');
+
+    // Assess: it read that file (and found it was not a server's state).
+    expect(code).toBe(1);
+    expect(error.mock.calls.at(-1)?.join(' ')).toMatch(
+      /elsewhere\/local\.json is not what `npm start` writes/,
+    );
+  });
 });

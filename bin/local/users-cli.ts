@@ -81,7 +81,15 @@ async function readLocalState(file: string) {
   return state.data;
 }
 
-export async function main(argv: readonly string[], cwd = process.cwd()): Promise<number> {
+/**
+ * @param dataDir where `npm start` keeps its state: `PARLEY_DATA_DIR`, as for `npm start` itself
+ *   (relative to `cwd`), default `.parley`.
+ */
+export async function main(
+  argv: readonly string[],
+  cwd = process.cwd(),
+  dataDir = process.env.PARLEY_DATA_DIR || '.parley',
+): Promise<number> {
   let args: CreateArgs;
   try {
     ({ args } = parseCommand(argv));
@@ -91,7 +99,7 @@ export async function main(argv: readonly string[], cwd = process.cwd()): Promis
     return 2;
   }
   try {
-    const state = await readLocalState(resolve(cwd, '.parley/local.json'));
+    const state = await readLocalState(resolve(cwd, dataDir, 'local.json'));
     const admin = new CognitoIdentityProviderClient({
       endpoint: state.cognitoEndpoint,
       region: state.region,

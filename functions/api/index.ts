@@ -1,3 +1,4 @@
+import { chatRoutes } from '#chat/routes/index';
 import { conversationRoutes } from '#conversations/routes/index';
 import { healthRoutes } from '#health/routes/index';
 import { HANDLER_GROUPS, type HandlerGroup, type RouteDeclaration } from '#shared/http/route';
@@ -12,6 +13,7 @@ const byGroup = {
   health: healthRoutes,
   users: userRoutes,
   conversations: conversationRoutes,
+  chat: chatRoutes,
 } as const satisfies Record<HandlerGroup, readonly RouteDeclaration[]>;
 
 export type ApiRoute = (typeof byGroup)[HandlerGroup][number];

@@ -1,3 +1,7 @@
+import { postgresMessages } from '#chat/adapters/postgres-messages';
+import { makeExportConversation } from '#chat/use-cases/export-conversation';
+import { makeListMessages } from '#chat/use-cases/list-messages';
+import { makeSearchMessages } from '#chat/use-cases/search-messages';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getDatabase } from '#shared/db/database';
 import { postgresConversations } from './adapters/postgres-conversations';
@@ -16,7 +20,11 @@ export function conversationDeps() {
     db
       .transaction()
       .execute((trx) => work({ conversations: postgresConversations(trx), audit: postgresAuditLog(trx) }));
+  const messages = postgresMessages(db);
   return {
+    listMessages: makeListMessages({ messages }),
+    searchMessages: makeSearchMessages({ messages }),
+    exportConversation: makeExportConversation({ messages }),
     createConversation: makeCreateConversation({ conversations }),
     listConversations: makeListConversations({ conversations }),
     getConversation: makeGetConversation({ conversations }),

@@ -53,6 +53,63 @@ describe('parseConfig', () => {
       MAX_BODY_BYTES: 64 * 1024,
       DB_POOL_MAX: 10,
       OPENAI_MODEL: 'gpt-4o-mini',
+      OPENAI_MODELS: ['gpt-4o-mini'],
+      OPENAI_FIRST_TOKEN_TIMEOUT_MS: 15_000,
+      OPENAI_IDLE_TIMEOUT_MS: 15_000,
+      OPENAI_TOTAL_TIMEOUT_MS: 120_000,
+      OPENAI_MAX_ATTEMPTS: 3,
+      OPENAI_CIRCUIT_FAILURES: 5,
+      OPENAI_CIRCUIT_OPEN_MS: 30_000,
+      OFFLINE_MODEL_DELAY_MS: 20,
+    });
+  });
+
+  describe('the model allow-list', () => {
+    it('allows only OPENAI_MODEL when OPENAI_MODELS is not set', () => {
+      const config = parseConfig({ ...pgEnv(), OPENAI_MODEL: 'gpt-4.1' });
+
+      expect(config.OPENAI_MODEL).toBe('gpt-4.1');
+      expect(config.OPENAI_MODELS).toEqual(['gpt-4.1']);
+    });
+
+    it('takes the first of OPENAI_MODELS as the default when OPENAI_MODEL is not set', () => {
+      const config = parseConfig({ ...pgEnv(), OPENAI_MODELS: 'gpt-4.1, gpt-4o-mini' });
+
+      expect(config.OPENAI_MODEL).toBe('gpt-4.1');
+      expect(config.OPENAI_MODELS).toEqual(['gpt-4.1', 'gpt-4o-mini']);
+    });
+
+    it('puts OPENAI_MODEL first and never lists a model twice', () => {
+      const config = parseConfig({
+        ...pgEnv(),
+        OPENAI_MODEL: 'gpt-4o-mini',
+        OPENAI_MODELS: 'gpt-4.1,gpt-4o-mini',
+      });
+
+      expect(config.OPENAI_MODELS).toEqual(['gpt-4o-mini', 'gpt-4.1']);
+    });
+  });
+
+  it('coerces the model call settings from their string form', () => {
+    const config = parseConfig({
+      ...pgEnv(),
+      OPENAI_FIRST_TOKEN_TIMEOUT_MS: '5000',
+      OPENAI_IDLE_TIMEOUT_MS: '2500',
+      OPENAI_TOTAL_TIMEOUT_MS: '60000',
+      OPENAI_MAX_ATTEMPTS: '1',
+      OPENAI_CIRCUIT_FAILURES: '10',
+      OPENAI_CIRCUIT_OPEN_MS: '1000',
+      OFFLINE_MODEL_DELAY_MS: '0',
+    });
+
+    expect(config).toMatchObject({
+      OPENAI_FIRST_TOKEN_TIMEOUT_MS: 5000,
+      OPENAI_IDLE_TIMEOUT_MS: 2500,
+      OPENAI_TOTAL_TIMEOUT_MS: 60_000,
+      OPENAI_MAX_ATTEMPTS: 1,
+      OPENAI_CIRCUIT_FAILURES: 10,
+      OPENAI_CIRCUIT_OPEN_MS: 1000,
+      OFFLINE_MODEL_DELAY_MS: 0,
     });
   });
 
@@ -123,6 +180,15 @@ describe('parseConfig', () => {
     ['DB_POOL_MAX', '0'],
     ['CACHE_ENDPOINT', 'cache.example.com'],
     ['DATABASE_URL', 'mysql://db.internal/parley'],
+    ['OPENAI_MODELS', ' , '],
+    ['OPENAI_FIRST_TOKEN_TIMEOUT_MS', '99'],
+    ['OPENAI_IDLE_TIMEOUT_MS', 'soon'],
+    ['OPENAI_TOTAL_TIMEOUT_MS', String(15 * 60 * 1000 + 1)],
+    ['OPENAI_MAX_ATTEMPTS', '0'],
+    ['OPENAI_MAX_ATTEMPTS', '11'],
+    ['OPENAI_CIRCUIT_FAILURES', '1.5'],
+    ['OPENAI_CIRCUIT_OPEN_MS', '-1'],
+    ['OFFLINE_MODEL_DELAY_MS', '1001'],
   ])('names %s when its value (%j) is malformed', (name, value) => {
     const error = configErrorFor({ ...pgEnv(), [name]: value });
 

@@ -16,6 +16,12 @@ const csv = z
 
 const optionalUrl = z.url({ message: 'expected a URL' }).optional();
 
+const milliseconds = z.coerce
+  .number({ message: 'expected a number of milliseconds' })
+  .int()
+  .min(100)
+  .max(15 * 60 * 1000); // Nothing in a Lambda outlives its 15-minute limit.
+
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1');
@@ -44,7 +50,43 @@ const base = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_SECRET_ARN: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
   OPENAI_BASE_URL: optionalUrl,
-  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** The default model. @default the first of OPENAI_MODELS, else gpt-4o-mini */
+  OPENAI_MODEL: z.string().min(1).optional(),
+  /** Models a user may pick (an allow-list: each costs differently). @default OPENAI_MODEL alone */
+  OPENAI_MODELS: csv.optional(),
+  /** From sending the request to the first chunk: connecting, queueing and time to first token. */
+  OPENAI_FIRST_TOKEN_TIMEOUT_MS: milliseconds.default(15_000),
+  /** Longest silence between two chunks once the reply has started. */
+  OPENAI_IDLE_TIMEOUT_MS: milliseconds.default(15_000),
+  /** The whole call, retries included; Lambda's own limit (15 min) is far above it. */
+  OPENAI_TOTAL_TIMEOUT_MS: milliseconds.default(120_000),
+  /** Calls per reply, the first included; retries happen only before the first token. */
+  OPENAI_MAX_ATTEMPTS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(10).default(3),
+  /** Consecutive failed calls that open the circuit. */
+  OPENAI_CIRCUIT_FAILURES: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100).default(5),
+  /** How long an open circuit refuses calls before one probe may go through. */
+  OPENAI_CIRCUIT_OPEN_MS: milliseconds.default(30_000),
+  /** Messages a user may send a minute (shared through Valkey; per instance without it). */
+  CHAT_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ message: 'expected a number' })
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(20),
+  /** Tokens of earlier messages sent with each new one (the rest of the window is the reply's). */
+  CHAT_CONTEXT_TOKENS: z.coerce
+    .number({ message: 'expected a number' })
+    .int()
+    .min(500)
+    .max(1_000_000)
+    .default(12_000),
+  /** Pause between the offline model's deltas, so the UI shows it streaming. */
+  OFFLINE_MODEL_DELAY_MS: z.coerce
+    .number({ message: 'expected a number' })
+    .int()
+    .min(0)
+    .max(1000)
+    .default(20),
   /** Compared byte for byte with the browser's Origin header, so it must be a bare origin. */
   WEB_ORIGIN: z
     .url({ protocol: /^https?$/, message: 'expected the web app origin, e.g. https://chat.example.com' })
@@ -82,9 +124,21 @@ const dataApi = base.extend({
   DB_NAME: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a database name'),
 });
 
-export const configSchema = z.discriminatedUnion('DB_DRIVER', [pg, dataApi], {
-  message: 'expected pg or data-api',
-});
+const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
+
+export const configSchema = z
+  .discriminatedUnion('DB_DRIVER', [pg, dataApi], {
+    message: 'expected pg or data-api',
+  })
+  // The default model is always allowed and always first: callers take models[0] as the default.
+  .transform((config) => {
+    const model = config.OPENAI_MODEL ?? config.OPENAI_MODELS?.[0] ?? DEFAULT_OPENAI_MODEL;
+    return {
+      ...config,
+      OPENAI_MODEL: model,
+      OPENAI_MODELS: [...new Set([model, ...(config.OPENAI_MODELS ?? [])])],
+    };
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

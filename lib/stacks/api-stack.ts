@@ -80,10 +80,19 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     cognitoAdmin: true,
     heavyDb: true,
   },
-  // Buffered chat replies must fit API Gateway's 29 s integration limit; streams may run longer.
   conversations: {
-    timeout: Duration.minutes(5),
-    p99: Duration.seconds(25),
+    timeout: Duration.seconds(15),
+    p99: Duration.seconds(5),
+    memorySize: 1024,
+    llm: false,
+    cognitoAdmin: false,
+    heavyDb: true,
+  },
+  // Streamed replies: the integration allows 5 minutes, the function a little more so it can
+  // store a reply's end even when the stream to the client was cut at the limit.
+  chat: {
+    timeout: Duration.minutes(5).plus(Duration.seconds(30)),
+    p99: Duration.seconds(60),
     memorySize: 1024,
     llm: true,
     cognitoAdmin: false,

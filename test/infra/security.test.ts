@@ -1,3 +1,4 @@
+import { handlerGroups } from '#api/index';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../functions/shared/config';
@@ -271,7 +272,8 @@ describe('functions', () => {
     );
 
   it('runs every function on arm64, Node.js 24, with active tracing and JSON logs', () => {
-    expect(ours().length).toBe(8);
+    // The API groups, the migrator and the four Cognito triggers.
+    expect(ours().length).toBe(handlerGroups.length + 5);
     for (const f of ours()) {
       expect(f.props, f.id).toMatchObject({
         Architectures: ['arm64'],
@@ -322,7 +324,7 @@ describe('functions', () => {
 
   it('gives the API functions the cache endpoint and runs them in the VPC', () => {
     const api = ours().filter((f) => f.stack === 'api' && f.id.startsWith('Fn'));
-    expect(api).toHaveLength(3);
+    expect(api).toHaveLength(handlerGroups.length);
     for (const f of api) {
       expect(Object.keys((f.props.Environment as { Variables: object }).Variables)).toEqual(
         expect.arrayContaining(['CACHE_ENDPOINT', 'CACHE_USER', 'CACHE_NAME']),

@@ -23,6 +23,7 @@ import {
   type DatabaseConfig,
 } from '../../functions/shared/db/database';
 import { migrateToLatest } from '../../functions/shared/db/migrator';
+import { ResumeRetryStrategy } from '#shared/db/resume-retry-strategy';
 import type { Database } from '../../functions/shared/db/schema';
 import { mockDataApiOnPostgres, type DataApiOnPostgres } from '../support/data-api-on-postgres';
 import { createTestUser } from '../support/database';
@@ -39,14 +40,13 @@ const dataApiConfig = (database: string): DatabaseConfig => ({
   DB_NAME: database,
   AWS_REGION: 'eu-west-1',
 });
-const noWait = { sleep: async () => undefined };
 
 let dataApi: DataApiOnPostgres;
 let db: Kysely<Database>;
 
 beforeAll(() => {
   dataApi = mockDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
-  db = createDatabase(dataApiConfig(testDatabaseName()), { rdsData: dataApi.client, resumeRetry: noWait });
+  db = createDatabase(dataApiConfig(testDatabaseName()), { rdsData: dataApi.client });
 });
 afterAll(async () => {
   await db.destroy();
@@ -391,22 +391,24 @@ describe('resuming Aurora', () => {
     new DatabaseResumingException({ message: 'The database is resuming', $metadata: {} });
 
   it('retries a statement that fails with DatabaseResumingException, then succeeds', async () => {
-    // Prepare: a client that fails once, then forwards to PostgreSQL.
+    // Prepare: a client with the retry strategy createDatabase gives, whose request fails once
+    // below the SDK's retry step (where a real resuming answer arrives), then reaches PostgreSQL.
     const client = new RDSData({
       region: 'eu-west-1',
       credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      retryStrategy: new ResumeRetryStrategy({ baseDelayMs: 1, maxDelayMs: 1 }),
     });
-    const mock = mockClient(client);
-    mock
-      .on(ExecuteStatementCommand)
-      .rejectsOnce(resuming())
-      .callsFake((input: ExecuteStatementCommandInput) =>
-        dataApi.client.send(new ExecuteStatementCommand(input)),
-      );
-    const resumingDb = createDatabase(dataApiConfig(testDatabaseName()), {
-      rdsData: client,
-      resumeRetry: noWait,
-    });
+    let attempts = 0;
+    client.middlewareStack.add(
+      () => async (args) => {
+        attempts++;
+        if (attempts === 1) throw resuming();
+        const input = args.input as ExecuteStatementCommandInput;
+        return { output: await dataApi.client.send(new ExecuteStatementCommand(input)), response: {} };
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    const resumingDb = createDatabase(dataApiConfig(testDatabaseName()), { rdsData: client });
     const user = await createTestUser(db);
 
     // Act
@@ -418,7 +420,7 @@ describe('resuming Aurora', () => {
 
     // Assess
     expect(row).toEqual({ email: user.email });
-    expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(2);
+    expect(attempts).toBe(2);
     await resumingDb.destroy();
   });
 
@@ -431,10 +433,7 @@ describe('resuming Aurora', () => {
     mock
       .on(ExecuteStatementCommand)
       .rejects(new BadRequestException({ message: 'ERROR: boom; SQLState: XX000', $metadata: {} }));
-    const failingDb = createDatabase(dataApiConfig(testDatabaseName()), {
-      rdsData: client,
-      resumeRetry: noWait,
-    });
+    const failingDb = createDatabase(dataApiConfig(testDatabaseName()), { rdsData: client });
 
     await expect(failingDb.selectFrom('users').select('id').execute()).rejects.toThrow('boom');
     expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(1);

@@ -50,6 +50,8 @@ describe('GET /api/me', () => {
       role: 'members',
       mfaEnabled: true,
       quota: { monthlyTokens: 5000, usedTokens: 150 },
+      // No OpenAI key in this environment: the offline model answers, and /me says so.
+      model: { provider: 'offline', models: ['offline'] },
     });
   });
 

@@ -26,7 +26,7 @@ beforeAll(() => {
       DB_NAME: new URL(inject('databaseUrl')).pathname.slice(1),
       AWS_REGION: 'eu-west-1',
     },
-    { rdsData: dataApi.client, resumeRetry: { sleep: async () => undefined } },
+    { rdsData: dataApi.client },
   );
 });
 afterAll(async () => {

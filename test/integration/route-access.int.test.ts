@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '#shared/domain/roles';
-import { call, setUpApiEnvironment } from '../support/api';
+import { call, setUpApiEnvironment, type CallInput } from '../support/api';
+import { callStreaming } from '../support/streaming';
 import { createTestUser, testDatabase } from '../support/database';
 
 // The lambda modules read their configuration at cold start: set the environment first.
@@ -12,6 +13,11 @@ const lambdas = {
   users: (await import('#users/lambda')).handler,
   conversations: (await import('#conversations/lambda')).handler,
 };
+const chat = (await import('#chat/lambda')).handler;
+
+/** Calls the route's own Lambda function the way API Gateway would (streaming or buffered). */
+const callRoute = (group: keyof typeof lambdas | 'chat', input: CallInput) =>
+  group === 'chat' ? callStreaming(chat, input) : call(lambdas[group], input);
 const db = testDatabase();
 
 type Access = 'public' | 'signed-in' | readonly Role[];
@@ -31,6 +37,10 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'conversations.get': CHAT,
   'conversations.rename': CHAT,
   'conversations.delete': CHAT,
+  'conversations.export': CHAT,
+  'messages.list': CHAT,
+  'messages.search': CHAT,
+  'messages.send': CHAT,
 };
 
 const callers = [...ROLES, null] as const;
@@ -65,7 +75,7 @@ describe('the route × role matrix', () => {
       const path = route.path.replace(/\{\w+\}/g, () => randomUUID());
 
       // Act
-      const response = await call(lambdas[route.group], {
+      const response = await callRoute(route.group, {
         method: route.method,
         path,
         token: tokens.get(role),
@@ -85,7 +95,7 @@ describe('the route × role matrix', () => {
   it.each(routes.filter((r) => r.access !== 'public').map((r) => [r.id, r] as const))(
     '%s refuses a caller with no token (401)',
     async (_id, route) => {
-      const response = await call(lambdas[route.group], {
+      const response = await callRoute(route.group, {
         method: route.method,
         path: route.path.replace(/\{\w+\}/g, () => randomUUID()),
       });

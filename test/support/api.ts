@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { resetConfig } from '../../functions/shared/config';
@@ -64,8 +64,8 @@ export interface CallResult {
 
 type Handler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** Calls a handler with the REST proxy event API Gateway would send for this request. */
-export async function call(handler: Handler, input: CallInput): Promise<CallResult> {
+/** The REST proxy event API Gateway would send for this request (and its request id). */
+export function proxyEvent(input: CallInput): ApiEvent {
   const matched = matchRoute(input.method, input.path);
   if (!matched || matched === 'methodNotAllowed')
     throw new Error(`No route for ${input.method} ${input.path}`);
@@ -78,7 +78,7 @@ export async function call(handler: Handler, input: CallInput): Promise<CallResu
     headers['Content-Type'] ??= 'application/json';
   }
   const requestId = randomUUID();
-  const event = {
+  return {
     resource: matched.route.path,
     path: input.path,
     httpMethod: input.method,
@@ -91,8 +91,14 @@ export async function call(handler: Handler, input: CallInput): Promise<CallResu
     body,
     isBase64Encoded: false,
     requestContext: { requestId, stage: 'test', resourcePath: matched.route.path },
-  } as unknown as APIGatewayProxyEvent;
-  const raw = await handler(event as ApiEvent, lambdaContext({ awsRequestId: requestId }));
+  } as unknown as ApiEvent;
+}
+
+/** Calls a handler with the REST proxy event API Gateway would send for this request. */
+export async function call(handler: Handler, input: CallInput): Promise<CallResult> {
+  const event = proxyEvent(input);
+  const requestId = event.requestContext.requestId;
+  const raw = await handler(event, lambdaContext({ awsRequestId: requestId }));
   const responseHeaders = Object.fromEntries(
     Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );

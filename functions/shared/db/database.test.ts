@@ -11,149 +11,93 @@ import {
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  sql,
   type DatabaseConnection,
   type QueryResult,
 } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
-  checkDatabase,
-  isDatabaseResuming,
-  retryWhileResuming,
-  sqlStateOf,
-  withResumeRetry,
-} from './database';
+  resumingReply,
+  selectOneReply,
+  startDataApiTestServer,
+  type DataApiTestServer,
+} from './data-api-test-server';
+import { checkDatabase, createDatabase, sqlStateOf, type DatabaseConfig } from './database';
 import type { Database } from './schema';
 
-const resuming = () => new DatabaseResumingException({ message: 'The database is resuming', $metadata: {} });
+const DATA_API_CONFIG: DatabaseConfig = {
+  DB_DRIVER: 'data-api',
+  DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
+  DB_NAME: 'parley',
+  AWS_REGION: 'eu-west-1',
+};
 
-/** A clock and sleep that advance together, so backoff runs instantly and is observable. */
-function fakeTime() {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
+describe('createDatabase on the Data API', () => {
+  let server: DataApiTestServer | undefined;
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await server?.close();
+    server = undefined;
+  });
+
+  /** Points the client createDatabase builds at `running`, through the SDK's own settings. */
+  const useEndpoint = (running: DataApiTestServer) => {
+    vi.stubEnv('AWS_ENDPOINT_URL_RDS_DATA', running.url);
+    vi.stubEnv('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', '');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    vi.stubEnv('AWS_SESSION_TOKEN', '');
   };
-}
 
-describe('retryWhileResuming', () => {
-  it('retries while the database is resuming and returns the first success', async () => {
-    // Prepare
-    const time = fakeTime();
-    let calls = 0;
-    const operation = async () => {
-      calls++;
-      if (calls < 3) throw resuming();
-      return 'ok';
-    };
+  it('builds a client that retries while Aurora resumes', async () => {
+    // Prepare: the Data API answers "resuming" twice, then the result
+    server = await startDataApiTestServer((index) => (index < 2 ? resumingReply : selectOneReply));
+    useEndpoint(server);
+    const db = createDatabase(DATA_API_CONFIG, { resumeRetry: { baseDelayMs: 4, maxDelayMs: 10 } });
+
     // Act
-    const result = await retryWhileResuming(operation, { ...time, random: () => 0.5 });
+    const result = await sql<{ one: number }>`select 1 as one`.execute(db);
+
     // Assess
-    expect(result).toBe('ok');
-    expect(calls).toBe(3);
-    expect(time.sleeps).toEqual([375, 750]); // cap 500 then 1000, each half fixed + half jitter
+    expect(result.rows).toEqual([{ one: 1 }]);
+    expect(server.requests).toHaveLength(3);
+    expect(server.requests[0]?.body).toMatchObject({ database: 'parley', sql: 'select 1 as one' });
+    await db.destroy();
   });
 
-  it('backs off exponentially up to the maximum delay', async () => {
-    const time = fakeTime();
-    await expect(
-      retryWhileResuming(() => Promise.reject(resuming()), {
-        ...time,
-        random: () => 1,
-        maxElapsedMs: 60_000,
-      }),
-    ).rejects.toBeInstanceOf(DatabaseResumingException);
-    expect(time.sleeps.slice(0, 6)).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
-  });
-
-  it('gives up with the last error once the time budget would be exceeded', async () => {
-    const time = fakeTime();
-    let calls = 0;
-    const error = await retryWhileResuming(
-      async () => {
-        calls++;
-        throw resuming();
-      },
-      { ...time, random: () => 1, maxElapsedMs: 45_000 },
-    ).catch((e: unknown) => e);
-    expect(isDatabaseResuming(error)).toBe(true);
-    expect(time.now()).toBeLessThanOrEqual(45_000);
-    expect(time.sleeps.reduce((a, b) => a + b, 0)).toBe(time.now());
-    expect(calls).toBe(time.sleeps.length + 1);
-    expect(calls).toBeGreaterThan(5);
-  });
-
-  it('does not retry other errors', async () => {
-    const time = fakeTime();
-    let calls = 0;
-    const failure = new BadRequestException({
-      message: 'ERROR: syntax error; SQLState: 42601',
-      $metadata: {},
+  it('gives up with DatabaseResumingException after resumeRetry.maxElapsedMs', async () => {
+    server = await startDataApiTestServer(() => resumingReply);
+    useEndpoint(server);
+    const db = createDatabase(DATA_API_CONFIG, {
+      resumeRetry: { baseDelayMs: 4, maxDelayMs: 10, maxElapsedMs: 30 },
     });
-    await expect(
-      retryWhileResuming(async () => {
-        calls++;
-        throw failure;
-      }, time),
-    ).rejects.toBe(failure);
-    expect(calls).toBe(1);
-    expect(time.sleeps).toEqual([]);
+
+    await expect(sql`select 1 as one`.execute(db)).rejects.toBeInstanceOf(DatabaseResumingException);
+    await db.destroy();
   });
 
-  it('recognises the exception by name too (errors crossing module copies)', () => {
-    expect(isDatabaseResuming(Object.assign(new Error('x'), { name: 'DatabaseResumingException' }))).toBe(
-      true,
-    );
-    expect(isDatabaseResuming(new Error('x'))).toBe(false);
-    expect(isDatabaseResuming(undefined)).toBe(false);
-  });
-});
-
-describe('withResumeRetry', () => {
-  it('retries RDSData calls that fail with DatabaseResumingException', async () => {
-    // Prepare
+  it('uses a given rdsData client as it is', async () => {
+    // Prepare: a stubbed `send` skips the SDK middleware, so it sees each call exactly once
     const client = new RDSData({
       region: 'eu-west-1',
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
     const mock = mockClient(client);
-    mock.on(ExecuteStatementCommand).rejectsOnce(resuming()).resolves({ numberOfRecordsUpdated: 1 });
-    const time = fakeTime();
-    // Act
-    const result = await withResumeRetry(client, time).executeStatement({
-      resourceArn: 'arn:r',
-      secretArn: 'arn:s',
-      sql: 'select 1',
+    mock.on(ExecuteStatementCommand).resolves({
+      columnMetadata: [{ name: 'one', typeName: 'int4' }],
+      records: [[{ longValue: 1 }]],
     });
-    // Assess
-    expect(result.numberOfRecordsUpdated).toBe(1);
-    expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(2);
-    expect(time.sleeps).toHaveLength(1);
-  });
+    const db = createDatabase(DATA_API_CONFIG, { rdsData: client });
 
-  it('uses a class-level mock installed after wrapping', async () => {
-    const client = withResumeRetry(
-      new RDSData({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
-      fakeTime(),
-    );
-    const mock = mockClient(RDSData);
-    try {
-      mock.on(ExecuteStatementCommand).rejectsOnce(resuming()).resolves({ numberOfRecordsUpdated: 2 });
-      const result = await client.executeStatement({
-        resourceArn: 'arn:r',
-        secretArn: 'arn:s',
-        sql: 'select 1',
-      });
-      expect(result.numberOfRecordsUpdated).toBe(2);
-      expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(2);
-    } finally {
-      mock.restore();
-    }
+    // Act
+    const result = await sql<{ one: number }>`select 1 as one`.execute(db);
+
+    // Assess
+    expect(result.rows).toEqual([{ one: 1 }]);
+    expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
+    await db.destroy();
   });
 });
 

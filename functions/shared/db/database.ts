@@ -1,9 +1,10 @@
-import { DatabaseResumingException, RDSData } from '@aws-sdk/client-rds-data';
+import { RDSData } from '@aws-sdk/client-rds-data';
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import { DataApiDialect } from 'kysely-data-api';
 import pg from 'pg';
 
 import { getConfig, type Config } from '../config';
+import { ResumeRetryStrategy, type ResumeRetryOptions } from './resume-retry-strategy';
 import type { Database } from './schema';
 
 type PgConfig = Extract<Config, { DB_DRIVER: 'pg' }>;
@@ -15,9 +16,15 @@ export type DatabaseConfig =
   | Pick<DataApiConfig, 'DB_DRIVER' | 'DB_CLUSTER_ARN' | 'DB_SECRET_ARN' | 'DB_NAME' | 'AWS_REGION'>;
 
 export interface CreateDatabaseOptions {
-  /** Data API only: the client to use (tests pass one they mock). */
+  /**
+   * Data API only: the client to use, as it is. Retrying while Aurora resumes is its retry
+   * strategy's job, which a client built elsewhere cannot be given afterwards: build it with
+   * `retryStrategy: new ResumeRetryStrategy()` where that matters. A stubbed `send`
+   * (aws-sdk-client-mock) skips the SDK middleware, retries included.
+   * @default an RDSData client that retries while Aurora resumes
+   */
   readonly rdsData?: RDSData;
-  /** Data API only: how long to wait for Aurora to resume. */
+  /** Data API only: how long the client built here waits for Aurora to resume (not `rdsData`'s). */
   readonly resumeRetry?: ResumeRetryOptions;
 }
 
@@ -59,10 +66,9 @@ export function createDatabase(
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
 
-  const client = withResumeRetry(
-    options.rdsData ?? new RDSData({ region: config.AWS_REGION }),
-    options.resumeRetry,
-  );
+  const client =
+    options.rdsData ??
+    new RDSData({ region: config.AWS_REGION, retryStrategy: new ResumeRetryStrategy(options.resumeRetry) });
   return new Kysely<Database>({
     dialect: new DataApiDialect({
       mode: 'postgres',
@@ -74,84 +80,6 @@ export function createDatabase(
       },
     }),
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Aurora Serverless v2 can pause at zero capacity; the first Data API call then fails with
-// DatabaseResumingException while the cluster resumes (typically up to ~15 s). That call was not
-// executed, so it is always safe to send it again.
-
-export interface ResumeRetryOptions {
-  /** Give up once this much time has passed since the first attempt. @default 45_000 */
-  readonly maxElapsedMs?: number;
-  /** Delay cap before the first retry; doubles after each retry. @default 500 */
-  readonly baseDelayMs?: number;
-  /** Largest delay between two attempts. @default 8_000 */
-  readonly maxDelayMs?: number;
-  /** For tests. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  readonly now?: () => number;
-}
-
-export function isDatabaseResuming(error: unknown): boolean {
-  return (
-    error instanceof DatabaseResumingException ||
-    (typeof error === 'object' &&
-      error !== null &&
-      (error as { name?: unknown }).name === 'DatabaseResumingException')
-  );
-}
-
-/**
- * Runs `operation`, retrying it while the database is resuming: exponential backoff with jitter
- * (half fixed, half random, so retries from many cold Lambdas spread out yet still back off),
- * bounded by `maxElapsedMs` in total. Any other error is thrown at once.
- */
-export async function retryWhileResuming<T>(
-  operation: () => Promise<T>,
-  options: ResumeRetryOptions = {},
-): Promise<T> {
-  const {
-    maxElapsedMs = 45_000,
-    baseDelayMs = 500,
-    maxDelayMs = 8_000,
-    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-    random = Math.random,
-    now = Date.now,
-  } = options;
-  const started = now();
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!isDatabaseResuming(error)) throw error;
-      const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
-      const delay = Math.round(cap / 2 + random() * (cap / 2));
-      if (now() - started + delay > maxElapsedMs) throw error;
-      await sleep(delay);
-    }
-  }
-}
-
-/**
- * Makes every call of `client` (including RDSData's `executeStatement` etc., which go through
- * `send`) retry while the database resumes.
- */
-export function withResumeRetry<C extends { send: (...args: never[]) => Promise<unknown> }>(
-  client: C,
-  options: ResumeRetryOptions = {},
-): C {
-  // An own `send` (e.g. a mock on this instance) is kept; otherwise the prototype's is looked up
-  // at each call, so a mock installed on the class later (aws-sdk-client-mock) is still used.
-  const own = Object.hasOwn(client, 'send')
-    ? (client.send as (...args: unknown[]) => Promise<unknown>)
-    : undefined;
-  const prototype = Object.getPrototypeOf(client) as { send: (...args: unknown[]) => Promise<unknown> };
-  const send = (...args: unknown[]) =>
-    retryWhileResuming(() => (own ?? prototype.send).apply(client, args), options);
-  Object.defineProperty(client, 'send', { value: send, configurable: true, writable: true });
-  return client;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import type { ApiEvent, ApiResult, AuthContext } from './types';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** One Lambda function per group; its entry is `functions/<group>/lambda.ts`. */
-export const HANDLER_GROUPS = ['health', 'users', 'conversations'] as const;
+export const HANDLER_GROUPS = ['health', 'users', 'conversations', 'chat'] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
 /**
@@ -71,10 +71,19 @@ export interface RouteInput<P, Q, B> {
   readonly event: ApiEvent;
 }
 
+/**
+ * Writes a streamed body after the status and headers went out; resolves when the response is
+ * complete. `write` never throws: a client that went away simply stops receiving.
+ */
+export type ResponseProducer = (write: (chunk: string) => void) => Promise<void>;
+
+/** A route's answer: a buffered result, or (streaming routes) its head and a body producer. */
+export type RouteResult = ApiResult & { readonly stream?: ResponseProducer };
+
 export interface Route<Id extends string, Deps> extends RouteDeclaration<Id> {
   // Method syntax on purpose: a route of any input types is a Route of its group (its input was
   // validated against its own schemas before handle runs).
-  handle(input: RouteInput<unknown, unknown, unknown>, deps: Deps): Promise<ApiResult>;
+  handle(input: RouteInput<unknown, unknown, unknown>, deps: Deps): Promise<RouteResult>;
 }
 
 /**
@@ -89,7 +98,7 @@ export function routeDefiner<Deps>(group: HandlerGroup) {
     B extends z.ZodType = z.ZodUndefined,
   >(
     spec: RouteSpec<Id, P, Q, B>,
-    handle: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>, deps: Deps) => Promise<ApiResult>,
+    handle: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>, deps: Deps) => Promise<RouteResult>,
   ): Route<Id, Deps> {
     return { ...spec, group, handle: handle as Route<Id, Deps>['handle'] };
   };

@@ -8,6 +8,14 @@ export interface Me {
   readonly role: Role | null;
   readonly mfaEnabled: boolean;
   readonly quota: { readonly monthlyTokens: number; readonly usedTokens: number };
+  /** Who answers chats: OpenAI (or a compatible server) or the built-in offline model. */
+  readonly model: ModelInfo;
+}
+
+export interface ModelInfo {
+  readonly provider: 'openai' | 'offline';
+  /** The models a message may name; the first is the default. */
+  readonly models: readonly string[];
 }
 
 /** The first day of the caller's current month, UTC, as `YYYY-MM-DD`. */

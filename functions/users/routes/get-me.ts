@@ -20,6 +20,7 @@ export const getMe = defineRoute(
           role: z.enum(ROLES).nullable(),
           mfaEnabled: z.boolean(),
           quota: z.object({ monthlyTokens: z.int(), usedTokens: z.int() }),
+          model: z.object({ provider: z.enum(['openai', 'offline']), models: z.array(z.string()) }),
         }),
       },
     },

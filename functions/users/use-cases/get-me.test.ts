@@ -12,6 +12,8 @@ const profile = {
   monthlyTokens: 5000,
 } as const;
 
+const model = { provider: 'offline', models: ['offline'] } as const;
+
 describe('getMe', () => {
   it("answers the caller's profile with this month's usage against the quota", async () => {
     // Prepare
@@ -19,7 +21,7 @@ describe('getMe', () => {
     users.used.set('ada', 1234);
 
     // Act
-    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100 })({
+    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100, model })({
       userId: 'ada',
       kind: 'user',
       role: 'members',
@@ -33,13 +35,14 @@ describe('getMe', () => {
       role: 'members',
       mfaEnabled: true,
       quota: { monthlyTokens: 5000, usedTokens: 1234 },
+      model: { provider: 'offline', models: ['offline'] },
     });
   });
 
   it('provisions a missing person with the default quota, so a valid token always has a profile', async () => {
     const users = fakeUserDirectory();
 
-    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100 })({
+    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100, model })({
       userId: 'new',
       kind: 'user',
       username: 'new@example.test',
@@ -58,7 +61,7 @@ describe('getMe', () => {
   it("shows a machine client the role of its service account, not the token's", async () => {
     const users = fakeUserDirectory([{ ...profile, id: 'client-1', role: 'members' }]);
 
-    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100 })({
+    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100, model })({
       userId: 'client-1',
       kind: 'service',
       role: null,

@@ -1,5 +1,5 @@
 import type { Caller } from '#shared/domain/caller';
-import type { Me } from '../domain/me';
+import type { Me, ModelInfo } from '../domain/me';
 import type { UserDirectory } from '../ports/user-directory';
 
 /**
@@ -8,7 +8,7 @@ import type { UserDirectory } from '../ports/user-directory';
  * is the token's (its groups), which the pre-token-generation trigger keeps equal to the row's.
  */
 export const makeGetMe =
-  (deps: { users: UserDirectory; defaultMonthlyTokens: number; now?: () => Date }) =>
+  (deps: { users: UserDirectory; defaultMonthlyTokens: number; model: ModelInfo; now?: () => Date }) =>
   async (auth: Caller): Promise<Me> => {
     const now = deps.now?.() ?? new Date();
     const profile =
@@ -28,5 +28,6 @@ export const makeGetMe =
       role: auth.kind === 'service' ? profile.role : auth.role,
       mfaEnabled: profile.mfaEnabled,
       quota: { monthlyTokens: profile.monthlyTokens, usedTokens },
+      model: deps.model,
     };
   };

@@ -1,0 +1,66 @@
+import type { Cache } from '#shared/cache/cache';
+import type { Config } from '#shared/config';
+import { logger } from '#shared/powertools';
+import type { ChatModel } from '../ports/chat-model';
+import type { CircuitLogger } from './circuit-breaker';
+import { offlineChatModel } from './offline-chat-model';
+import { openAIChatModel, type OpenAIChatModelOptions } from './openai-chat-model';
+import { openAIKeySource, type OpenAIKeyDeps } from './openai-key';
+import type { Sleep } from './stream-support';
+
+/** The part of `Config` the chat model reads (tests and scripts need not invent the rest). */
+export type ChatModelConfig = Pick<
+  Config,
+  | 'AWS_REGION'
+  | 'OPENAI_API_KEY'
+  | 'OPENAI_SECRET_ARN'
+  | 'OPENAI_BASE_URL'
+  | 'OPENAI_MODELS'
+  | 'OPENAI_FIRST_TOKEN_TIMEOUT_MS'
+  | 'OPENAI_IDLE_TIMEOUT_MS'
+  | 'OPENAI_TOTAL_TIMEOUT_MS'
+  | 'OPENAI_MAX_ATTEMPTS'
+  | 'OPENAI_CIRCUIT_FAILURES'
+  | 'OPENAI_CIRCUIT_OPEN_MS'
+  | 'OFFLINE_MODEL_DELAY_MS'
+>;
+
+export interface ChatModelDeps extends OpenAIKeyDeps {
+  /** Shares the circuit breaker between instances (the process's cache: getCache()). */
+  readonly cache?: Cache;
+  /** @default the Powertools logger */
+  readonly logger?: CircuitLogger;
+  readonly sleep?: Sleep;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  /** Overrides for the OpenAI model's tuning (tests). */
+  readonly openai?: Partial<
+    Pick<OpenAIChatModelOptions, 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'retryAfterMaxMs'>
+  >;
+}
+
+/**
+ * OpenAI (or a compatible server) when a key is configured, the offline model otherwise: a laptop
+ * without a key still chats, and says so. Call once per cold start; the result keeps the key and
+ * the circuit breaker for the life of the process.
+ */
+export function createChatModel(config: ChatModelConfig, deps: ChatModelDeps = {}): ChatModel {
+  const apiKey = openAIKeySource(config, deps);
+  if (!apiKey) return offlineChatModel({ delayMs: config.OFFLINE_MODEL_DELAY_MS, sleep: deps.sleep });
+  return openAIChatModel({
+    apiKey,
+    baseURL: config.OPENAI_BASE_URL,
+    models: config.OPENAI_MODELS,
+    firstTokenTimeoutMs: config.OPENAI_FIRST_TOKEN_TIMEOUT_MS,
+    idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,
+    totalTimeoutMs: config.OPENAI_TOTAL_TIMEOUT_MS,
+    maxAttempts: config.OPENAI_MAX_ATTEMPTS,
+    circuit: { failureThreshold: config.OPENAI_CIRCUIT_FAILURES, openMs: config.OPENAI_CIRCUIT_OPEN_MS },
+    cache: deps.cache,
+    logger: deps.logger ?? logger,
+    sleep: deps.sleep,
+    now: deps.now,
+    random: deps.random,
+    ...deps.openai,
+  });
+}

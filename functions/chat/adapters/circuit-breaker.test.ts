@@ -1,0 +1,232 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import type { Cache } from '../../shared/cache/cache';
+import { memoryCache } from '../../shared/cache/memory-cache';
+import { CircuitOpenError, sharedCircuitBreaker, type SharedCircuitBreakerOptions } from './circuit-breaker';
+
+class ProviderDown extends Error {}
+class BadRequest extends Error {}
+
+const KEY = 'circuit:openai:open-until';
+const T0 = Date.parse('2025-06-01T12:00:00Z');
+
+function breaker(overrides: Partial<SharedCircuitBreakerOptions> = {}) {
+  return sharedCircuitBreaker({
+    name: 'openai',
+    failureThreshold: 3,
+    openMs: 10_000,
+    isFailure: (error) => error instanceof ProviderDown,
+    ...overrides,
+  });
+}
+
+const failing = () => Promise.reject(new ProviderDown('down'));
+
+async function failTimes(target: ReturnType<typeof breaker>, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) await expect(target.execute(failing)).rejects.toBeInstanceOf(ProviderDown);
+}
+
+/** A cache whose every call fails, like Valkey during an outage. */
+function brokenCache(): Cache {
+  const fail = () => Promise.reject(new Error('ECONNREFUSED'));
+  return {
+    kind: 'valkey',
+    get: fail,
+    set: fail,
+    increment: fail,
+    delete: fail,
+    ping: fail,
+    close: async () => {},
+  };
+}
+
+describe('sharedCircuitBreaker', () => {
+  // cockatiel times its half-open transition with Date.now(): only Date is faked, timers stay real.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('passes results and errors through while closed', async () => {
+    const target = breaker();
+
+    await expect(target.execute(async () => 'reply')).resolves.toBe('reply');
+    await expect(target.execute(failing)).rejects.toBeInstanceOf(ProviderDown);
+    expect(target.state()).toBe('closed');
+  });
+
+  it('opens after the threshold of consecutive failures and then refuses without calling', async () => {
+    // Prepare
+    const target = breaker();
+    await failTimes(target, 3);
+    const fn = vi.fn(async () => 'reply');
+
+    // Act
+    const refusal = await target.execute(fn).catch((error: unknown) => error);
+
+    // Assess
+    expect(refusal).toBeInstanceOf(CircuitOpenError);
+    expect((refusal as CircuitOpenError).retryAfterMs).toBe(10_000);
+    expect((refusal as CircuitOpenError).scope).toBe('local');
+    expect(fn).not.toHaveBeenCalled();
+    expect(target.state()).toBe('open');
+  });
+
+  it('does not count errors that are not failures of the provider, nor let them reset the count', async () => {
+    // Prepare
+    const target = breaker();
+    await failTimes(target, 2);
+
+    // Act
+    await expect(target.execute(() => Promise.reject(new BadRequest('too long')))).rejects.toBeInstanceOf(
+      BadRequest,
+    );
+    await failTimes(target, 1);
+
+    // Assess
+    expect(target.state()).toBe('open');
+  });
+
+  it('resets the count on a success', async () => {
+    const target = breaker();
+    await failTimes(target, 2);
+
+    await target.execute(async () => 'ok');
+    await failTimes(target, 2);
+
+    expect(target.state()).toBe('closed');
+  });
+
+  it('lets one probe through after openMs, and closes when it succeeds', async () => {
+    // Prepare
+    const target = breaker();
+    await failTimes(target, 3);
+    vi.setSystemTime(T0 + 4_000);
+    await expect(target.execute(async () => 'early')).rejects.toMatchObject({ retryAfterMs: 6_000 });
+
+    // Act
+    vi.setSystemTime(T0 + 10_001);
+    const stateBeforeProbe = target.state();
+    const probe = await target.execute(async () => 'probe');
+
+    // Assess
+    expect(stateBeforeProbe).toBe('half-open');
+    expect(probe).toBe('probe');
+    expect(target.state()).toBe('closed');
+  });
+
+  it('re-opens when the probe fails', async () => {
+    const target = breaker();
+    await failTimes(target, 3);
+    vi.setSystemTime(T0 + 10_001);
+
+    await failTimes(target, 1);
+
+    expect(target.state()).toBe('open');
+    await expect(target.execute(async () => 'x')).rejects.toBeInstanceOf(CircuitOpenError);
+  });
+
+  describe('shared through the cache', () => {
+    it('writes open-until with a TTL when it opens', async () => {
+      // Prepare
+      const cache = memoryCache();
+      const set = vi.spyOn(cache, 'set');
+      const target = breaker({ cache });
+
+      // Act
+      await failTimes(target, 3);
+
+      // Assess
+      expect(set).toHaveBeenCalledWith(KEY, String(T0 + 10_000), 10);
+      expect(await cache.get(KEY)).toBe(String(T0 + 10_000));
+    });
+
+    it('refuses calls on another instance that shares the cache, with the time remaining', async () => {
+      // Prepare
+      const cache = memoryCache();
+      await failTimes(breaker({ cache }), 3);
+      const other = breaker({ cache });
+      const fn = vi.fn(async () => 'reply');
+      vi.setSystemTime(T0 + 2_500);
+
+      // Act
+      const refusal = await other.execute(fn).catch((error: unknown) => error);
+
+      // Assess
+      expect(refusal).toBeInstanceOf(CircuitOpenError);
+      expect(refusal).toMatchObject({ retryAfterMs: 7_500, scope: 'shared' });
+      expect(fn).not.toHaveBeenCalled();
+      expect(other.state()).toBe('open');
+    });
+
+    it('lets the other instance call again once the shared time has passed', async () => {
+      const cache = memoryCache();
+      await failTimes(breaker({ cache }), 3);
+      const other = breaker({ cache });
+      vi.setSystemTime(T0 + 10_001);
+
+      await expect(other.execute(async () => 'reply')).resolves.toBe('reply');
+      expect(other.state()).toBe('closed');
+    });
+
+    it('deletes the shared key when a probe closes the circuit', async () => {
+      // Prepare
+      const cache = memoryCache(() => T0);
+      const target = breaker({ cache });
+      await failTimes(target, 3);
+      vi.setSystemTime(T0 + 10_001);
+
+      // Act
+      await target.execute(async () => 'probe');
+
+      // Assess
+      expect(await cache.get(KEY)).toBeNull();
+    });
+
+    it('ignores a shared value that is not a time', async () => {
+      const cache = memoryCache();
+      await cache.set(KEY, 'garbage', 60);
+
+      await expect(breaker({ cache }).execute(async () => 'reply')).resolves.toBe('reply');
+    });
+
+    it('keeps working on its local breaker when the cache fails, and logs why', async () => {
+      // Prepare
+      const logger = { warn: vi.fn(), info: vi.fn() };
+      const target = breaker({ cache: brokenCache(), logger });
+
+      // Act
+      await expect(target.execute(async () => 'reply')).resolves.toBe('reply');
+      await failTimes(target, 3);
+      const refusal = await target.execute(async () => 'x').catch((error: unknown) => error);
+
+      // Assess
+      expect(refusal).toMatchObject({ scope: 'local' });
+      expect(logger.warn).toHaveBeenCalledWith(
+        'circuit breaker: cache unavailable, using the local breaker only',
+        expect.objectContaining({ operation: 'get', error: 'ECONNREFUSED' }),
+      );
+      expect(logger.warn).toHaveBeenCalledWith(
+        'circuit breaker: cache unavailable, using the local breaker only',
+        expect.objectContaining({ operation: 'set' }),
+      );
+    });
+
+    it('does not wait for a cache that never answers longer than its budget', async () => {
+      // Prepare
+      const hanging: Cache = { ...memoryCache(), get: () => new Promise<string | null>(() => {}) };
+      const target = breaker({ cache: hanging, cacheTimeoutMs: 20 });
+      const started = performance.now();
+
+      // Act
+      const result = await target.execute(async () => 'reply');
+
+      // Assess
+      expect(result).toBe('reply');
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+  });
+});

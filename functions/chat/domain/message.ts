@@ -1,0 +1,52 @@
+import { ConflictError, DomainError, RateLimitedError } from '#shared/errors';
+
+export type MessageStatus = 'complete' | 'streaming' | 'failed';
+
+/** What clients see of a message. */
+export interface Message {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+  readonly status: MessageStatus;
+  readonly model: string | null;
+  readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
+  /** Why an assistant message failed (ours, safe to show); null otherwise. */
+  readonly error: string | null;
+  readonly createdAt: string;
+}
+
+/** The longest message a user may send: ~8k tokens, within every supported model's window. */
+export const CONTENT_MAX = 32_000;
+
+export class ConversationBusyError extends ConflictError {
+  constructor() {
+    super('A reply is still being written in this conversation; wait for it, then send again.');
+  }
+}
+
+export class IdempotencyKeyReusedError extends ConflictError {
+  constructor() {
+    super('This Idempotency-Key was already used with a different request body.');
+  }
+}
+
+/** 429 for the monthly token budget: the problem detail names the limit. */
+export class QuotaExceededError extends DomainError {
+  readonly status = 429;
+  readonly slug = 'quota-exceeded';
+  readonly title = 'Monthly token quota used up';
+  constructor(
+    limit: number,
+    override readonly retryAfterSeconds: number,
+  ) {
+    super(`You have used your monthly quota of ${limit} tokens; it renews on the 1st (UTC).`);
+  }
+}
+
+/** 429 for the per-user request rate: the problem detail names the limit. */
+export class ChatRateLimitedError extends RateLimitedError {
+  constructor(limitPerMinute: number, retryAfterSeconds: number) {
+    super(`You can send at most ${limitPerMinute} messages a minute.`, retryAfterSeconds);
+  }
+}

@@ -1,0 +1,18 @@
+import type { CircuitStateName } from './chat-model';
+
+export type ModelErrorKind = 'unavailable' | 'stream' | 'other';
+
+/** What the chat reports about each model call (Powertools metrics on AWS and locally). */
+export interface ChatMetrics {
+  modelCall(measure: {
+    readonly model: string;
+    readonly latencyMs: number;
+    /** Undefined when no token came. */
+    readonly timeToFirstTokenMs: number | undefined;
+    readonly promptTokens: number;
+    readonly completionTokens: number;
+  }): void;
+  modelError(kind: ModelErrorKind, reason: string): void;
+  circuit(state: CircuitStateName): void;
+  rejected(limit: 'quota' | 'rate'): void;
+}

@@ -1,0 +1,102 @@
+import type { Keyset, Page } from '#shared/pagination/cursor';
+import type { Message } from '../domain/message';
+import type { ChatTurn } from './chat-model';
+
+export interface StartTurnInput {
+  readonly ownerId: string;
+  readonly conversationId: string;
+  readonly content: string;
+  readonly model: string;
+  /** The conversation's title when this is its first message and it still has the default one. */
+  readonly titleIfFirst: string;
+  readonly idempotencyKey?: string;
+  /** Hash of what was asked with the key: the same key with another request is a conflict. */
+  readonly requestHash?: string;
+}
+
+export type StartTurnResult =
+  | {
+      readonly kind: 'started';
+      readonly userMessage: Message;
+      readonly assistantMessage: Message;
+      /** The conversation's earlier complete messages, oldest first (the new one excluded). */
+      readonly history: readonly ChatTurn[];
+    }
+  | {
+      /** The idempotency key was used before with the same request: its turn, as stored now. */
+      readonly kind: 'replay';
+      readonly userMessage: Message;
+      readonly assistantMessage: Message | undefined;
+    };
+
+export interface FinishTurnInput {
+  readonly ownerId: string;
+  readonly assistantId: string;
+  readonly content: string;
+  readonly status: 'complete' | 'failed';
+  readonly error?: string;
+  readonly model: string;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly costMicros: number;
+}
+
+export interface SnippetPart {
+  readonly text: string;
+  readonly match: boolean;
+}
+
+export interface SearchHit {
+  readonly conversationId: string;
+  readonly conversationTitle: string;
+  readonly messageId: string;
+  readonly role: 'user' | 'assistant';
+  /** The matching passage in parts, the matches marked (plain text: nothing to sanitise). */
+  readonly snippet: readonly SnippetPart[];
+  readonly rank: number;
+  readonly createdAt: string;
+}
+
+export interface SearchKeyset {
+  readonly rank: number;
+  readonly id: string;
+}
+
+export interface ConversationExport {
+  readonly conversation: { readonly id: string; readonly title: string; readonly createdAt: string };
+  readonly messages: readonly Message[];
+}
+
+/** Every method is scoped to an owner: another owner's conversation or message is not found. */
+export interface MessageRepository {
+  /**
+   * In one transaction: the conversation (owned, not deleted) is locked, refused when a reply is
+   * still streaming in it, the idempotency key is honoured, and the user message and an empty
+   * `streaming` assistant message are stored with the conversation's count and title. Throws
+   * ConversationNotFoundError, ConversationBusyError or IdempotencyKeyReusedError.
+   */
+  startTurn(input: StartTurnInput): Promise<StartTurnResult>;
+  /** Stores the reply's text so far (the client sees only what is stored). */
+  saveProgress(assistantId: string, content: string): Promise<void>;
+  /** Ends the reply as complete or failed and charges its usage to the day, in one transaction. */
+  finishTurn(input: FinishTurnInput): Promise<Message>;
+  /** Oldest first; undefined when the conversation is not the owner's. */
+  list(
+    ownerId: string,
+    conversationId: string,
+    options: { readonly limit: number; readonly cursor?: Keyset },
+  ): Promise<Page<Message> | undefined>;
+  search(
+    ownerId: string,
+    options: { readonly q: string; readonly limit: number; readonly cursor?: SearchKeyset },
+  ): Promise<Page<SearchHit>>;
+  exportConversation(ownerId: string, conversationId: string): Promise<ConversationExport | undefined>;
+  /**
+   * Tokens used from the first of `now`'s month (UTC), and the owner's monthly quota (undefined
+   * when the owner has no row yet: the role's default applies).
+   */
+  monthlyUsage(
+    ownerId: string,
+    now: Date,
+  ): Promise<{ readonly used: number; readonly quota: number | undefined }>;
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { allowingLimiter, fakeMessages, recordingMetrics, scriptedModel } from '#test/support/fakes/chat';
+import { ValidationError } from '#shared/errors';
+import { ChatRateLimitedError, QuotaExceededError } from '../domain/message';
+import { ModelStreamError, ModelUnavailableError, type ChatEvent } from '../ports/chat-model';
+import { makeSendMessage, type TurnEvent } from './send-message';
+
+const ada = { userId: 'ada', kind: 'user', role: 'members' } as const;
+const conversationId = '00000000-0000-4000-8000-000000000001';
+const reply: ChatEvent[] = [
+  { type: 'delta', text: 'Hel' },
+  { type: 'delta', text: 'lo' },
+  { type: 'usage', promptTokens: 7, completionTokens: 2 },
+];
+
+function setUp(
+  script: { events: ChatEvent[]; thenThrow?: unknown } = { events: reply },
+  options: { used?: number; quota?: number; allowed?: boolean } = {},
+) {
+  const messages = fakeMessages(options);
+  const { model, requests } = scriptedModel(script);
+  const { metrics, recorded } = recordingMetrics();
+  const send = makeSendMessage({
+    messages: messages.repository,
+    model,
+    limiter: allowingLimiter(options.allowed ?? true),
+    metrics,
+    defaultMonthlyTokens: 1000,
+    contextBudgetTokens: 1000,
+    systemPrompt: 'Be brief.',
+    now: () => new Date(Date.UTC(2026, 11, 31, 23, 59, 0)),
+  });
+  const events: TurnEvent[] = [];
+  return {
+    messages,
+    requests,
+    recorded,
+    events,
+    send: () => send(ada, { conversationId, content: 'Hi' }, (e) => events.push(e)),
+  };
+}
+
+describe('sendMessage', () => {
+  it('stores the user message, then each delta before emitting it, then the complete reply with its usage', async () => {
+    // Prepare
+    const { messages, events, recorded, send } = setUp();
+
+    // Act
+    const result = await send();
+
+    // Assess
+    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'delta', 'done']);
+    expect(messages.saves.at(-1)).toBe('Hello');
+    expect(result.assistantMessage).toMatchObject({
+      status: 'complete',
+      content: 'Hello',
+      usage: { promptTokens: 7, completionTokens: 2 },
+    });
+    expect(recorded).toContain('call:test-model:7+2');
+  });
+
+  it('sends the system prompt, the history and the new message to the model', async () => {
+    const { requests, send } = setUp();
+    await send();
+
+    await send();
+
+    expect(requests[1]?.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello' },
+      { role: 'user', content: 'Hi' },
+    ]);
+  });
+
+  it('refuses over the monthly quota with the time until the 1st, without storing or calling the model', async () => {
+    const { messages, requests, recorded, send } = setUp(undefined, { used: 500, quota: 500 });
+
+    const error = await send().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(QuotaExceededError);
+    expect((error as QuotaExceededError).retryAfterSeconds).toBe(60);
+    expect((error as QuotaExceededError).message).toMatch(/500 tokens/);
+    expect(messages.rows).toEqual([]);
+    expect(requests).toEqual([]);
+    expect(recorded).toEqual(['rejected:quota']);
+  });
+
+  it("applies the role's default quota to a user without a row", async () => {
+    const { send } = setUp(undefined, { used: 1000 });
+
+    await expect(send()).rejects.toBeInstanceOf(QuotaExceededError);
+  });
+
+  it('refuses over the rate limit, naming the limit', async () => {
+    const { messages, send } = setUp(undefined, { allowed: false });
+
+    const error = await send().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ChatRateLimitedError);
+    expect((error as ChatRateLimitedError).retryAfterSeconds).toBe(42);
+    expect((error as Error).message).toMatch(/3 messages a minute/);
+    expect(messages.rows).toEqual([]);
+  });
+
+  it('refuses a model outside the allow-list as a validation error on body.model', async () => {
+    const { messages } = setUp();
+    const { model } = scriptedModel({ events: reply });
+    const send = makeSendMessage({
+      messages: messages.repository,
+      model,
+      limiter: allowingLimiter(),
+      metrics: recordingMetrics().metrics,
+      defaultMonthlyTokens: 1000,
+      contextBudgetTokens: 1000,
+      systemPrompt: '',
+    });
+
+    const error = await send(ada, { conversationId, content: 'Hi', model: 'other' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors[0]?.path).toBe('body.model');
+  });
+
+  it('keeps the user message and stores a failed reply when the circuit is open (503 with Retry-After)', async () => {
+    const { messages, events, recorded, send } = setUp({
+      events: [],
+      thenThrow: new ModelUnavailableError('circuit-open', 12),
+    });
+
+    const result = await send();
+
+    expect(result.error).toBeInstanceOf(ModelUnavailableError);
+    expect(result.error?.retryAfterSeconds).toBe(12);
+    expect(events.map((e) => e.type)).toEqual(['message', 'error']);
+    expect(messages.rows.map((r) => [r.role, r.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'failed'],
+    ]);
+    expect(recorded).toContain('error:unavailable:circuit-open');
+  });
+
+  it('keeps what was streamed when the stream breaks, as a failed reply', async () => {
+    const { messages, events, send } = setUp({
+      events: [{ type: 'delta', text: 'Partial' }],
+      thenThrow: new ModelStreamError('cut'),
+    });
+
+    const result = await send();
+
+    expect(result.assistantMessage).toMatchObject({ status: 'failed', content: 'Partial' });
+    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'error']);
+    expect(messages.saves).toContain('Partial');
+  });
+
+  it('stores the failure and rethrows an unexpected error (a generic 500, never its text)', async () => {
+    const { messages, send } = setUp({ events: [], thenThrow: new TypeError('boom') });
+
+    await expect(send()).rejects.toThrow('boom');
+    expect(messages.rows.at(-1)).toMatchObject({ role: 'assistant', status: 'failed' });
+  });
+});

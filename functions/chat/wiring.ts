@@ -1,0 +1,36 @@
+import { getCache } from '#shared/cache/get-cache';
+import { getConfig } from '#shared/config';
+import { getDatabase } from '#shared/db/database';
+import { logger } from '#shared/powertools';
+import { cacheRateLimiter } from './adapters/cache-rate-limiter';
+import { createChatModel } from './adapters/chat-model-factory';
+import { postgresMessages } from './adapters/postgres-messages';
+import { powertoolsChatMetrics } from './adapters/powertools-chat-metrics';
+import { makeSendMessage } from './use-cases/send-message';
+
+const SYSTEM_PROMPT =
+  'You are Parley, a helpful assistant for the people of this organisation. Answer clearly and ' +
+  'concisely, in the language of the question. Use Markdown for structure and code.';
+
+/** The chat group's use case with PostgreSQL, the cache and the model (built on first request). */
+export function chatDeps() {
+  const config = getConfig();
+  return {
+    sendMessage: makeSendMessage({
+      messages: postgresMessages(getDatabase()),
+      model: createChatModel(config, { cache: getCache() }),
+      limiter: cacheRateLimiter({
+        cache: getCache,
+        limitPerMinute: config.CHAT_RATE_LIMIT_PER_MINUTE,
+        onCacheError: (error) =>
+          logger.warn('rate limit counted locally: cache unavailable', { error: error as Error }),
+      }),
+      metrics: powertoolsChatMetrics,
+      defaultMonthlyTokens: config.DEFAULT_MONTHLY_TOKENS,
+      contextBudgetTokens: config.CHAT_CONTEXT_TOKENS,
+      systemPrompt: SYSTEM_PROMPT,
+    }),
+  };
+}
+
+export type ChatDeps = ReturnType<typeof chatDeps>;

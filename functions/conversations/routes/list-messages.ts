@@ -1,0 +1,28 @@
+import * as z from 'zod';
+import { messageSchema } from '#chat/routes/schemas';
+import { CHAT_ROLES } from '#shared/domain/roles';
+import { ok } from '#shared/http/responses';
+import { cursorParam, limitParam } from '#shared/pagination/cursor';
+import { defineRoute } from './define';
+import { conversationIdParams } from './schemas';
+
+export const listMessages = defineRoute(
+  {
+    id: 'messages.list',
+    method: 'GET',
+    path: '/api/conversations/{id}/messages',
+    summary: "A conversation's messages, oldest first (keyset pagination)",
+    access: CHAT_ROLES,
+    scopes: ['parley/chat.read'],
+    params: conversationIdParams,
+    query: z.strictObject({ limit: limitParam(50, 200), cursor: cursorParam.optional() }),
+    responses: {
+      200: {
+        description: 'A page of messages',
+        schema: z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable() }),
+      },
+    },
+    problems: { 404: 'No such conversation, or not yours' },
+  },
+  async ({ caller, params, query }, { listMessages }) => ok(await listMessages(caller, params.id, query)),
+);

@@ -1,0 +1,605 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { call, setUpApiEnvironment } from '../support/api';
+import { createTestUser, testDatabase } from '../support/database';
+import { DEFAULT_REPLY, startFakeOpenAI, type FakeOpenAIMode } from '../support/fake-openai';
+import { callStreaming } from '../support/streaming';
+
+// A real OpenAI-compatible server over HTTP, and the handlers configured against it at cold start.
+const openai = await startFakeOpenAI({ apiKey: 'sk-test-chat' });
+const issuer = setUpApiEnvironment({
+  OPENAI_API_KEY: 'sk-test-chat',
+  OPENAI_BASE_URL: openai.baseURL,
+  OPENAI_MODELS: 'gpt-4o-mini,gpt-4o',
+  OPENAI_FIRST_TOKEN_TIMEOUT_MS: '600',
+  OPENAI_IDLE_TIMEOUT_MS: '600',
+  OPENAI_TOTAL_TIMEOUT_MS: '8000',
+  OPENAI_MAX_ATTEMPTS: '2',
+  // Failure modes follow one another here: the breaker has its own tests.
+  OPENAI_CIRCUIT_FAILURES: '100',
+  CHAT_RATE_LIMIT_PER_MINUTE: '1000',
+  MAX_BODY_BYTES: '65536',
+});
+const chat = (await import('#chat/lambda')).handler;
+const conversations = (await import('#conversations/lambda')).handler;
+const db = testDatabase();
+
+interface Message {
+  id: string;
+  conversationId: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: 'complete' | 'streaming' | 'failed';
+  model: string | null;
+  usage: { promptTokens: number; completionTokens: number };
+  error: string | null;
+}
+
+async function person(role: 'members' | 'admins' | 'auditors' = 'members', quota?: number) {
+  const user = await createTestUser(db, {
+    role,
+    ...(quota === undefined ? {} : { monthly_token_quota: quota }),
+  });
+  const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': [role] });
+  return { user, token };
+}
+
+async function conversationOf(token: string, title?: string): Promise<string> {
+  const response = await call(conversations, {
+    method: 'POST',
+    path: '/api/conversations',
+    token,
+    body: title ? { title } : {},
+  });
+  return (response.body as { id: string }).id;
+}
+
+const send = (
+  token: string,
+  conversationId: string,
+  body: unknown,
+  options: { sse?: boolean; headers?: Record<string, string>; disconnectAfterBytes?: number } = {},
+) =>
+  callStreaming(chat, {
+    method: 'POST',
+    path: `/api/conversations/${conversationId}/messages`,
+    token,
+    body,
+    headers: {
+      ...(options.sse === false ? {} : { Accept: 'text/event-stream' }),
+      ...(options.headers ?? {}),
+    },
+    ...(options.disconnectAfterBytes === undefined
+      ? {}
+      : { disconnectAfterBytes: options.disconnectAfterBytes }),
+  });
+
+const storedMessages = (conversationId: string) =>
+  db
+    .selectFrom('messages')
+    .select(['role', 'content', 'status', 'error', 'prompt_tokens', 'completion_tokens', 'model'])
+    .where('conversation_id', '=', conversationId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+
+let alice: Awaited<ReturnType<typeof person>>;
+let bob: Awaited<ReturnType<typeof person>>;
+
+beforeAll(async () => {
+  alice = await person();
+  bob = await person('admins');
+});
+beforeEach(() => openai.reset());
+afterAll(async () => {
+  await openai.close();
+  await db.destroy();
+});
+
+describe('POST /api/conversations/{id}/messages with Accept: text/event-stream', () => {
+  it('streams message, deltas and done, every delta already stored, and titles the conversation', async () => {
+    // Prepare
+    const conversationId = await conversationOf(alice.token);
+
+    // Act
+    const response = await send(alice.token, conversationId, {
+      content: 'Plan a weekend in Lisbon\nwith kids',
+    });
+
+    // Assess: the stream
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const names = response.events.map((e) => e.event);
+    expect(names[0]).toBe('message');
+    expect(names.at(-1)).toBe('done');
+    expect(names.slice(1, -1).every((n) => n === 'delta')).toBe(true);
+    const text = response.events
+      .filter((e) => e.event === 'delta')
+      .map((e) => (e.data as { text: string }).text)
+      .join('');
+    expect(text).toBe(DEFAULT_REPLY);
+    const done = response.events.at(-1)?.data as Message;
+    expect(done).toMatchObject({
+      role: 'assistant',
+      status: 'complete',
+      content: DEFAULT_REPLY,
+      model: 'gpt-4o-mini',
+    });
+    expect(done.usage.completionTokens).toBeGreaterThan(0);
+
+    // Assess: what is stored, and what the model was sent
+    expect(await storedMessages(conversationId)).toEqual([
+      expect.objectContaining({
+        role: 'user',
+        content: 'Plan a weekend in Lisbon\nwith kids',
+        status: 'complete',
+      }),
+      expect.objectContaining({
+        role: 'assistant',
+        content: DEFAULT_REPLY,
+        status: 'complete',
+        model: 'gpt-4o-mini',
+      }),
+    ]);
+    const conversation = await db
+      .selectFrom('conversations')
+      .select(['title', 'message_count'])
+      .where('id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    expect(conversation).toEqual({ title: 'Plan a weekend in Lisbon', message_count: 2 });
+    expect(openai.requests[0]?.headers.authorization).toBe('Bearer sk-test-chat');
+    expect(openai.requests[0]?.body?.messages?.at(-1)).toEqual({
+      role: 'user',
+      content: 'Plan a weekend in Lisbon\nwith kids',
+    });
+    const usage = await db
+      .selectFrom('usage_daily')
+      .select(['requests', 'completion_tokens'])
+      .where('user_id', '=', alice.user.id)
+      .executeTakeFirstOrThrow();
+    expect(usage.requests).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sends the earlier messages of the conversation as context, and keeps a renamed title', async () => {
+    const conversationId = await conversationOf(alice.token, 'Chosen title');
+    await send(alice.token, conversationId, { content: 'First question' });
+
+    await send(alice.token, conversationId, { content: 'Second question', model: 'gpt-4o' });
+
+    const sent = openai.requests.at(-1)?.body;
+    expect(sent?.model).toBe('gpt-4o');
+    expect(sent?.messages?.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(sent?.messages?.[1]?.content).toBe('First question');
+    const { title } = await db
+      .selectFrom('conversations')
+      .select('title')
+      .where('id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    expect(title).toBe('Chosen title');
+  });
+
+  it('retries a 429 before the first token and answers once', async () => {
+    openai.queue({ kind: 'rate-limited', retryAfter: '0' });
+    const conversationId = await conversationOf(alice.token);
+
+    const response = await send(alice.token, conversationId, { content: 'Hello' });
+
+    expect(response.events.at(-1)?.event).toBe('done');
+    expect(openai.calls).toBe(2);
+    expect((await storedMessages(conversationId)).map((m) => m.status)).toEqual(['complete', 'complete']);
+  });
+
+  it.each<[string, FakeOpenAIMode]>([
+    ['a 500 on every attempt', { kind: 'server-error' }],
+    ['no answer at all (timeout)', { kind: 'hang' }],
+  ])(
+    'keeps the user message and stores a failed reply after %s, ending with an error event',
+    async (_case, mode) => {
+      // Prepare
+      openai.setMode(mode);
+      const conversationId = await conversationOf(alice.token);
+
+      // Act
+      const response = await send(alice.token, conversationId, { content: 'Will this survive?' });
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.events.map((e) => e.event)).toEqual(['message', 'error']);
+      const problem = response.events[1]?.data as { status: number; retryAfter: number; detail: string };
+      expect(problem.status).toBe(503);
+      expect(problem.retryAfter).toBeGreaterThan(0);
+      expect(JSON.stringify(problem)).not.toMatch(/stack|sk-test|127\.0\.0\.1/);
+      expect(openai.calls).toBe(2);
+      expect(await storedMessages(conversationId)).toEqual([
+        expect.objectContaining({ role: 'user', content: 'Will this survive?', status: 'complete' }),
+        expect.objectContaining({ role: 'assistant', status: 'failed', error: expect.any(String) }),
+      ]);
+    },
+  );
+
+  it.each<[string, FakeOpenAIMode]>([
+    ['the stream is cut halfway', { kind: 'cut', afterChunks: 2 }],
+    ['a chunk is malformed', { kind: 'malformed', afterChunks: 2 }],
+    ['the stream stalls', { kind: 'stall', afterChunks: 2 }],
+  ])(
+    'stores what arrived as a failed reply when %s, and never retries after a token',
+    async (_case, mode) => {
+      openai.setMode(mode);
+      const conversationId = await conversationOf(alice.token);
+
+      const response = await send(alice.token, conversationId, { content: 'Tell me a story' });
+
+      const deltas = response.events
+        .filter((e) => e.event === 'delta')
+        .map((e) => (e.data as { text: string }).text);
+      expect(deltas.length).toBeGreaterThan(0);
+      expect(response.events.at(-1)?.event).toBe('error');
+      expect(openai.calls).toBe(1);
+      const [user, assistant] = await storedMessages(conversationId);
+      expect(user).toMatchObject({ content: 'Tell me a story', status: 'complete' });
+      // Every delta the client saw is stored.
+      expect(assistant).toMatchObject({ status: 'failed', content: deltas.join('') });
+    },
+  );
+
+  it('answers after a slow first token', async () => {
+    openai.setMode({ kind: 'slow-first-token', delayMs: 300 });
+    const conversationId = await conversationOf(alice.token);
+
+    const response = await send(alice.token, conversationId, { content: 'Take your time' });
+
+    expect(response.events.at(-1)?.event).toBe('done');
+  });
+
+  it('stores the complete reply when the client goes away mid-stream', async () => {
+    // Prepare: a reply that takes a while, and a client that leaves after the first event.
+    openai.setMode({
+      kind: 'normal',
+      chunkDelayMs: 40,
+      reply: 'one two three four five six seven eight nine ten',
+    });
+    const conversationId = await conversationOf(alice.token);
+
+    // Act
+    const response = await send(
+      alice.token,
+      conversationId,
+      { content: 'Go on' },
+      { disconnectAfterBytes: 1 },
+    );
+    await response.handlerDone;
+
+    // Assess
+    expect(await storedMessages(conversationId)).toEqual([
+      expect.objectContaining({ role: 'user', status: 'complete' }),
+      expect.objectContaining({
+        role: 'assistant',
+        status: 'complete',
+        content: 'one two three four five six seven eight nine ten',
+      }),
+    ]);
+  });
+
+  it('refuses a second message with 409 while a reply is still streaming', async () => {
+    openai.setMode({ kind: 'slow-first-token', delayMs: 500 });
+    const conversationId = await conversationOf(alice.token);
+    const first = send(alice.token, conversationId, { content: 'First' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+
+    const second = await send(alice.token, conversationId, { content: 'Second' });
+
+    expect(second.status).toBe(409);
+    expect(second.headers['content-type']).toBe('application/problem+json');
+    expect((await first).events.at(-1)?.event).toBe('done');
+    expect((await storedMessages(conversationId)).map((m) => m.content)).not.toContain('Second');
+  });
+});
+
+describe('POST /api/conversations/{id}/messages without text/event-stream', () => {
+  it('answers 201 with both stored messages', async () => {
+    const conversationId = await conversationOf(alice.token);
+
+    const response = await send(
+      alice.token,
+      conversationId,
+      { content: 'Plain JSON please' },
+      { sse: false },
+    );
+
+    expect(response.status).toBe(201);
+    const body = response.body as { userMessage: Message; assistantMessage: Message };
+    expect(body.userMessage).toMatchObject({ role: 'user', content: 'Plain JSON please' });
+    expect(body.assistantMessage).toMatchObject({
+      role: 'assistant',
+      status: 'complete',
+      content: DEFAULT_REPLY,
+    });
+  });
+
+  it('answers 503 problem+json with Retry-After when the model fails, the user message kept', async () => {
+    openai.setMode({ kind: 'server-error', status: 502 });
+    const conversationId = await conversationOf(alice.token);
+
+    const response = await send(alice.token, conversationId, { content: 'Are you there?' }, { sse: false });
+
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toMatch(/^\d+$/);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect((await storedMessages(conversationId))[0]).toMatchObject({ content: 'Are you there?' });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('returns the first result for a retried send and never calls the model twice', async () => {
+    const conversationId = await conversationOf(alice.token);
+    const key = `send-${randomUUID()}`;
+
+    const first = await send(
+      alice.token,
+      conversationId,
+      { content: 'Once only' },
+      { sse: false, headers: { 'Idempotency-Key': key } },
+    );
+    const again = await send(
+      alice.token,
+      conversationId,
+      { content: 'Once only' },
+      { sse: false, headers: { 'Idempotency-Key': key } },
+    );
+    const streamed = await send(
+      alice.token,
+      conversationId,
+      { content: 'Once only' },
+      { headers: { 'Idempotency-Key': key } },
+    );
+
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(streamed.events.map((e) => e.event)).toEqual(['message', 'delta', 'done']);
+    expect(openai.calls).toBe(1);
+    expect(await storedMessages(conversationId)).toHaveLength(2);
+  });
+
+  it('answers 409 when the key is reused with a different body', async () => {
+    const conversationId = await conversationOf(alice.token);
+    const key = `send-${randomUUID()}`;
+    await send(
+      alice.token,
+      conversationId,
+      { content: 'Original' },
+      { sse: false, headers: { 'Idempotency-Key': key } },
+    );
+
+    const reused = await send(
+      alice.token,
+      conversationId,
+      { content: 'Changed' },
+      { sse: false, headers: { 'Idempotency-Key': key } },
+    );
+
+    expect(reused.status).toBe(409);
+    expect(openai.calls).toBe(1);
+  });
+
+  it('refuses a malformed key with a 400 naming the header', async () => {
+    const conversationId = await conversationOf(alice.token);
+
+    const response = await send(
+      alice.token,
+      conversationId,
+      { content: 'x' },
+      { headers: { 'Idempotency-Key': 'has spaces in it' } },
+    );
+
+    expect(response.status).toBe(400);
+    expect((response.body as { errors: { path: string }[] }).errors[0]?.path).toBe('headers.idempotency-key');
+  });
+});
+
+describe('quotas and ownership', () => {
+  it('answers 429 with Retry-After naming the monthly quota once it is used up, and stores nothing', async () => {
+    const carol = await person('members', 10);
+    await db
+      .insertInto('usage_daily')
+      .values({
+        user_id: carol.user.id,
+        day: new Date().toISOString().slice(0, 10),
+        model: 'gpt-4o-mini',
+        prompt_tokens: 6,
+        completion_tokens: 5,
+        requests: 1,
+        cost_micros: 0,
+      })
+      .execute();
+    const conversationId = await conversationOf(carol.token);
+
+    const response = await send(carol.token, conversationId, { content: 'One more?' });
+
+    expect(response.status).toBe(429);
+    expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    expect((response.body as { detail: string }).detail).toMatch(/monthly quota of 10 tokens/);
+    expect(await storedMessages(conversationId)).toEqual([]);
+    expect(openai.calls).toBe(0);
+  });
+
+  it("answers 404 for another user's conversation, even to an admin, and stores nothing there", async () => {
+    const conversationId = await conversationOf(alice.token);
+
+    const response = await send(bob.token, conversationId, { content: 'Let me in' });
+
+    expect(response.status).toBe(404);
+    expect(await storedMessages(conversationId)).toEqual([]);
+  });
+
+  it('refuses auditors (403) and callers without a token (401)', async () => {
+    const auditor = await person('auditors');
+    const conversationId = await conversationOf(alice.token);
+
+    expect((await send(auditor.token, conversationId, { content: 'x' })).status).toBe(403);
+    expect((await send('', conversationId, { content: 'x' })).status).toBe(401);
+  });
+});
+
+describe('hostile and bad input', () => {
+  it.each<[string, unknown, string]>([
+    ['an empty message', { content: '   ' }, 'body.content'],
+    ['a NUL byte', { content: 'a\u0000b' }, 'body.content'],
+    ['a model outside the allow-list', { content: 'hi', model: 'gpt-5-ultra' }, 'body.model'],
+    ['an unknown field', { content: 'hi', role: 'system' }, 'body'],
+    ['a prototype key', JSON.parse('{"content":"hi","__proto__":{"admin":true}}'), 'body'],
+    ['content that is not text', { content: { $gt: '' } }, 'body.content'],
+  ])('answers 400 naming the field for %s, and stores nothing', async (_case, body, path) => {
+    const conversationId = await conversationOf(alice.token);
+
+    const response = await send(alice.token, conversationId, body);
+
+    expect(response.status).toBe(400);
+    const problem = response.body as { errors: { path: string }[] };
+    expect(problem.errors.map((e) => e.path)).toContain(path);
+    expect(await storedMessages(conversationId)).toEqual([]);
+    expect(openai.calls).toBe(0);
+  });
+
+  it('answers 413 for a body over the limit and 400 for a conversation id that is not a UUID', async () => {
+    const conversationId = await conversationOf(alice.token);
+
+    const huge = await send(alice.token, conversationId, { content: 'x'.repeat(70_000) });
+    const badId = await send(alice.token, "1' OR '1'='1", { content: 'hi' });
+
+    expect(huge.status).toBe(413);
+    expect(badId.status).toBe(400);
+  });
+
+  it('stores SQL and markup as plain text', async () => {
+    const conversationId = await conversationOf(alice.token);
+    const content = "'); DROP TABLE messages; -- <script>alert(1)</script>";
+
+    await send(alice.token, conversationId, { content });
+
+    expect((await storedMessages(conversationId))[0]?.content).toBe(content);
+  });
+});
+
+describe('history, search and export', () => {
+  let mine: string;
+  let theirs: string;
+
+  beforeAll(async () => {
+    openai.reset();
+    mine = await conversationOf(alice.token);
+    openai.setMode({ kind: 'normal', reply: 'Pastel de nata is a custard tart from Belém.' });
+    await send(alice.token, mine, { content: 'What is a pastel de nata?' });
+    openai.setMode({ kind: 'normal', reply: 'Bacalhau is salted cod, a Portuguese staple.' });
+    await send(alice.token, mine, { content: 'And bacalhau?' });
+    theirs = await conversationOf(bob.token);
+    openai.setMode({ kind: 'normal', reply: 'Bob has a secret nata recipe.' });
+    await send(bob.token, theirs, { content: 'My secret nata recipe' });
+    openai.reset();
+  });
+
+  const get = (token: string, path: string, query?: Record<string, string>) =>
+    call(conversations, { method: 'GET', path, token, ...(query ? { query } : {}) });
+
+  it('lists the messages oldest first in keyset pages', async () => {
+    const first = await get(alice.token, `/api/conversations/${mine}/messages`, { limit: '3' });
+    const page1 = first.body as { items: Message[]; nextCursor: string };
+    const second = await get(alice.token, `/api/conversations/${mine}/messages`, {
+      limit: '3',
+      cursor: page1.nextCursor,
+    });
+    const page2 = second.body as { items: Message[]; nextCursor: string | null };
+
+    expect(first.status).toBe(200);
+    expect([...page1.items, ...page2.items].map((m) => `${m.role}:${m.content.slice(0, 12)}`)).toEqual([
+      'user:What is a pa',
+      'assistant:Pastel de na',
+      'user:And bacalhau',
+      'assistant:Bacalhau is ',
+    ]);
+    expect(page2.nextCursor).toBeNull();
+  });
+
+  it("never lists, finds or exports another user's messages", async () => {
+    const list = await get(alice.token, `/api/conversations/${theirs}/messages`);
+    const exported = await get(alice.token, `/api/conversations/${theirs}/export`);
+    const search = await get(alice.token, '/api/search', { q: 'secret nata' });
+
+    expect(list.status).toBe(404);
+    expect(exported.status).toBe(404);
+    expect(search.status).toBe(200);
+    expect(JSON.stringify(search.body)).not.toMatch(/secret|Bob/);
+  });
+
+  it('finds the caller’s messages by words, ranked, with the matches marked in the snippet', async () => {
+    const response = await get(alice.token, '/api/search', { q: 'nata' });
+
+    const hits = (
+      response.body as { items: { conversationId: string; snippet: { text: string; match: boolean }[] }[] }
+    ).items;
+    expect(hits.length).toBe(2);
+    for (const hit of hits) {
+      expect(hit.conversationId).toBe(mine);
+      expect(hit.snippet.filter((p) => p.match).map((p) => p.text.toLowerCase())).toContain('nata');
+    }
+  });
+
+  it('pages search results with a cursor and refuses a forged cursor with 400', async () => {
+    const first = await get(alice.token, '/api/search', { q: 'nata OR bacalhau', limit: '1' });
+    const cursor = (first.body as { nextCursor: string }).nextCursor;
+    const second = await get(alice.token, '/api/search', { q: 'nata OR bacalhau', limit: '1', cursor });
+    const forged = await get(alice.token, '/api/search', { q: 'nata', cursor: 'eyJyYW5rIjoiMSJ9' });
+
+    expect(cursor).toEqual(expect.any(String));
+    expect((second.body as { items: { messageId: string }[] }).items[0]?.messageId).not.toBe(
+      (first.body as { items: { messageId: string }[] }).items[0]?.messageId,
+    );
+    expect(forged.status).toBe(400);
+  });
+
+  it.each([
+    ['a missing q', {}],
+    [
+      'a prototype key',
+      JSON.parse('{"q":"nata","__proto__":"x","constructor":"y"}') as Record<string, string>,
+    ],
+    ['a NUL byte', { q: 'na\u0000ta' }],
+    ['a limit out of range', { q: 'nata', limit: '0' }],
+  ])('answers 400 for %s in a search', async (_case, query) => {
+    const response = await get(alice.token, '/api/search', Object.fromEntries(Object.entries(query)));
+
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+  });
+
+  it('treats search operators and SQL in q as words', async () => {
+    const response = await get(alice.token, '/api/search', { q: "nata' OR 1=1 -- & | ! :*" });
+
+    expect(response.status).toBe(200);
+  });
+
+  it('exports Markdown and JSON downloads with a file name', async () => {
+    const markdown = await get(alice.token, `/api/conversations/${mine}/export`, { format: 'markdown' });
+    const json = await get(alice.token, `/api/conversations/${mine}/export`, { format: 'json' });
+
+    expect(markdown.status).toBe(200);
+    expect(markdown.headers['content-type']).toMatch(/^text\/markdown/);
+    expect(markdown.headers['content-disposition']).toMatch(
+      /^attachment; filename="what-is-a-pastel-de-nata\.md"$/,
+    );
+    expect(markdown.body).toContain('## You');
+    expect(markdown.body).toContain('Bacalhau is salted cod');
+    const document = json.body as { conversation: { id: string }; messages: Message[] };
+    expect(json.headers['content-disposition']).toMatch(/\.json"$/);
+    expect(document.conversation.id).toBe(mine);
+    expect(document.messages).toHaveLength(4);
+  });
+
+  it('refuses an unknown export format with 400', async () => {
+    const response = await get(alice.token, `/api/conversations/${mine}/export`, { format: 'pdf' });
+
+    expect(response.status).toBe(400);
+    expect((response.body as { errors: { path: string }[] }).errors[0]?.path).toBe('query.format');
+  });
+});

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Message } from '#chat/domain/message';
+import type { ChatMetrics } from '#chat/ports/chat-metrics';
+import type { ChatEvent, ChatModel, ChatRequest } from '#chat/ports/chat-model';
+import type { MessageRepository, StartTurnInput } from '#chat/ports/message-repository';
+import type { RateLimiter } from '#chat/ports/rate-limiter';
+
+/** A scripted model: yields the given events (or throws the given error after them). */
+export function scriptedModel(script: { events: ChatEvent[]; thenThrow?: unknown }, models = ['test-model']) {
+  const requests: ChatRequest[] = [];
+  const model: ChatModel = {
+    kind: 'openai',
+    models,
+    async *stream(request) {
+      requests.push(request);
+      for (const event of script.events) yield event;
+      if (script.thenThrow !== undefined) throw script.thenThrow;
+    },
+    circuitState: () => 'closed',
+  };
+  return { model, requests };
+}
+
+/** An in-memory MessageRepository recording every save, for unit tests of the chat use cases. */
+export function fakeMessages(options: { used?: number; quota?: number } = {}) {
+  const rows: Message[] = [];
+  const saves: string[] = [];
+  const keys = new Map<string, { hash: string | undefined; user: Message; assistant: Message }>();
+  const at = () => new Date().toISOString();
+  const message = (input: StartTurnInput, role: 'user' | 'assistant'): Message => ({
+    id: randomUUID(),
+    conversationId: input.conversationId,
+    role,
+    content: role === 'user' ? input.content : '',
+    status: role === 'user' ? 'complete' : 'streaming',
+    model: role === 'user' ? null : input.model,
+    usage: { promptTokens: 0, completionTokens: 0 },
+    error: null,
+    createdAt: at(),
+  });
+  const replace = (updated: Message) =>
+    rows.splice(
+      rows.findIndex((r) => r.id === updated.id),
+      1,
+      updated,
+    );
+  const repository: MessageRepository = {
+    async startTurn(input) {
+      const previous = input.idempotencyKey ? keys.get(input.idempotencyKey) : undefined;
+      if (previous) {
+        if (previous.hash !== input.requestHash) throw new Error('key reused');
+        return {
+          kind: 'replay',
+          userMessage: previous.user,
+          assistantMessage: rows.find((r) => r.id === previous.assistant.id),
+        };
+      }
+      const history = rows
+        .filter((r) => r.conversationId === input.conversationId && r.status === 'complete')
+        .map((r) => ({ role: r.role, content: r.content }));
+      const user = message(input, 'user');
+      const assistant = message(input, 'assistant');
+      rows.push(user, assistant);
+      if (input.idempotencyKey) keys.set(input.idempotencyKey, { hash: input.requestHash, user, assistant });
+      return { kind: 'started', userMessage: user, assistantMessage: assistant, history };
+    },
+    async saveProgress(id, content) {
+      saves.push(content);
+      const row = rows.find((r) => r.id === id);
+      if (row) replace({ ...row, content });
+    },
+    async finishTurn(input) {
+      const row = rows.find((r) => r.id === input.assistantId);
+      if (!row) throw new Error('no such message');
+      const updated: Message = {
+        ...row,
+        content: input.content,
+        status: input.status,
+        error: input.error ?? null,
+        usage: { promptTokens: input.promptTokens, completionTokens: input.completionTokens },
+      };
+      replace(updated);
+      return updated;
+    },
+    list: async () => ({ items: [], nextCursor: null }),
+    search: async () => ({ items: [], nextCursor: null }),
+    exportConversation: async () => undefined,
+    monthlyUsage: async () => ({ used: options.used ?? 0, quota: options.quota }),
+  };
+  return { repository, rows, saves };
+}
+
+export function allowingLimiter(allowed = true): RateLimiter {
+  return { limitPerMinute: 3, consume: async () => ({ allowed, retryAfterSeconds: allowed ? 0 : 42 }) };
+}
+
+export function recordingMetrics() {
+  const recorded: string[] = [];
+  const metrics: ChatMetrics = {
+    modelCall: (m) => recorded.push(`call:${m.model}:${m.promptTokens}+${m.completionTokens}`),
+    modelError: (kind, reason) => recorded.push(`error:${kind}:${reason}`),
+    circuit: (state) => recorded.push(`circuit:${state}`),
+    rejected: (limit) => recorded.push(`rejected:${limit}`),
+  };
+  return { metrics, recorded };
+}

@@ -100,7 +100,10 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     logKey: foundation.opsKey,
     webDistDir: options.webDistDir,
   });
-  const conversations = api.functionAlarms.find((a) => a.node.id === 'Fn-conversations-Alarms');
+  // What users come for: sending messages (chat) and reading their history (conversations).
+  const userFacingFunctions = api.functionAlarms.filter((a) =>
+    ['Fn-chat-Alarms', 'Fn-conversations-Alarms'].includes(a.node.id),
+  );
   const apiFunctionAlarms = api.functionAlarms.filter((a) => a.node.id.startsWith('Fn-'));
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     ...common,
@@ -114,7 +117,7 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     ],
     userFacingAlarms: [
       ...api.apiAlarms.filter((a) => ['Api5xxRate', 'ApiLatencyP99'].includes(a.node.id)),
-      ...(conversations ? [conversations.errors] : apiFunctionAlarms.map((a) => a.errors)),
+      ...(userFacingFunctions.length > 0 ? userFacingFunctions : apiFunctionAlarms).map((a) => a.errors),
     ],
     dataAlarms: data.alarms,
     dbClusterIdentifier: data.cluster.clusterIdentifier,

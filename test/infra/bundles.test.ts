@@ -90,6 +90,45 @@ async function invoke<T = { statusCode: number; headers: Record<string, string>;
   return JSON.parse(stdout) as T;
 }
 
+/**
+ * Invokes a response-streaming bundle as the Lambda runtime does: with `awslambda` in scope (the
+ * runtime's own globals: streamifyResponse, HttpResponseStream.from writing the prelude) and a
+ * response stream; returns the prelude and the body written.
+ */
+async function invokeStreaming(fn: Fn, event: unknown) {
+  const [file, exported] = fn.handler.split('.');
+  const script = `
+    import { Writable } from 'node:stream';
+    let prelude;
+    const chunks = [];
+    globalThis.awslambda = {
+      streamifyResponse: (handler) => handler,
+      HttpResponseStream: { from: (stream, metadata) => { prelude = metadata; return stream; } },
+    };
+    const stream = new Writable({ write(chunk, _encoding, done) { chunks.push(Buffer.from(chunk)); done(); } });
+    const module = await import(${JSON.stringify(join(fn.assetDir, `${file}.mjs`))});
+    const context = { awsRequestId: 'bundle-test', functionName: 'bundle-test', getRemainingTimeInMillis: () => 29000 };
+    await module[${JSON.stringify(exported)}](JSON.parse(process.env.EVENT), stream, context);
+    process.stdout.write(JSON.stringify({ prelude, body: Buffer.concat(chunks).toString('utf8') }));
+  `;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH,
+      ...fn.env,
+      AWS_REGION: 'eu-west-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'bundle-test',
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      EVENT: JSON.stringify(event),
+    },
+  });
+  return JSON.parse(stdout) as {
+    prelude: { statusCode: number; headers: Record<string, string> };
+    body: string;
+  };
+}
+
 const apiEvent = (method: string, resource: string) => ({
   resource,
   path: resource,
@@ -142,6 +181,21 @@ describe('the deployed bundles', () => {
       expect(response.statusCode, service).toBe(401);
       expect(response.headers['Content-Type'], service).toBe('application/problem+json');
     }
+  }, 60_000);
+
+  it('loads the streaming chat bundle and answers a request without a token with a 401 problem', async () => {
+    const chat = functions.find((f) => f.env.POWERTOOLS_SERVICE_NAME?.includes('chat'));
+    if (!chat) throw new Error('no chat function');
+
+    const { prelude, body } = await invokeStreaming(
+      chat,
+      apiEvent('POST', '/api/conversations/{id}/messages'),
+    );
+
+    expect(prelude.statusCode).toBe(401);
+    expect(prelude.headers['Content-Type']).toBe('application/problem+json');
+    expect(prelude.headers['Strict-Transport-Security']).toMatch(/max-age/);
+    expect(JSON.parse(body)).toMatchObject({ status: 401, requestId: 'req-bundle-1' });
   }, 60_000);
 
   it('loads the migrator with its migrations, and leaves the schema alone on a stack delete', async () => {

@@ -539,6 +539,10 @@ describe('monitoring', () => {
       AlarmName: 'parley-dev-users-affected',
       AlarmActions: Match.anyValue(),
     });
+    const [composite] = Object.values(dev.templates.monitoring.findResources('AWS::CloudWatch::CompositeAlarm'));
+    // Users are affected when sending (chat) or reading (conversations) fails.
+    expect(JSON.stringify(composite?.Properties.AlarmRule)).toMatch(/Fnchat/);
+    expect(JSON.stringify(composite?.Properties.AlarmRule)).toMatch(/Fnconversations/);
     dev.templates.monitoring.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     dev.templates.foundation.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email' });
   });

@@ -16,7 +16,7 @@ import {
 import { openAIChatModel, type OpenAIChatModelOptions } from './openai-chat-model';
 import { sleep as realSleep } from './stream-support';
 
-const KEY = 'sk-test-fake-openai-key';
+const KEY = 'test-fake-openai-key';
 const MODEL = 'gpt-4o-mini';
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 

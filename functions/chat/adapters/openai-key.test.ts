@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAIKeyError, openAIKeySource, parseSecret } from './openai-key';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-openai-AbCdEf';
-const KEY = 'sk-test-0123456789abcdef';
+const KEY = 'test-key-0123456789abcdef';
 
 describe('openAIKeySource', () => {
   const secrets = mockClient(SecretsManagerClient);

@@ -10,6 +10,7 @@ import { getConfig, resetConfig } from '../../functions/shared/config';
 import {
   NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   UnauthorizedError,
   type DomainError,
 } from '../../functions/shared/errors';
@@ -108,8 +109,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     stops.push(() => db.destroy());
     await migrateToLatest(db);
 
-    // 2. The HTTP server listens first, so the web origin is known to the emulator's CORS.
-    const server = createServer();
+    // 2. The HTTP server listens first, so the web origin is known to the emulator's CORS. Until
+    // everything is up it answers 503 "starting" (a request must never hang on an open port).
+    let ready: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
+    const server = createServer((req, res) => {
+      if (ready) return ready(req, res);
+      req.resume();
+      const starting = new ServiceUnavailableError('Parley is starting; try again in a moment.', 1);
+      gatewayError(res, starting);
+    });
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
       server.listen(options.port ?? 3000, '127.0.0.1', ok);
@@ -163,7 +171,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       },
     });
 
-    server.on('request', (req, res) => {
+    ready = (req, res) => {
       void (async () => {
         const requestUrl = new URL(req.url ?? '/', url);
         const path = requestUrl.pathname;
@@ -174,7 +182,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         if (!res.headersSent) gatewayError(res, new Error('local server error'));
         else res.destroy();
       });
-    });
+    };
 
     const localJson = {
       apiUrl: `${url}/api`,

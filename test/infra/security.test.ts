@@ -539,7 +539,9 @@ describe('monitoring', () => {
       AlarmName: 'parley-dev-users-affected',
       AlarmActions: Match.anyValue(),
     });
-    const [composite] = Object.values(dev.templates.monitoring.findResources('AWS::CloudWatch::CompositeAlarm'));
+    const [composite] = Object.values(
+      dev.templates.monitoring.findResources('AWS::CloudWatch::CompositeAlarm'),
+    );
     // Users are affected when sending (chat) or reading (conversations) fails.
     expect(JSON.stringify(composite?.Properties.AlarmRule)).toMatch(/Fnchat/);
     expect(JSON.stringify(composite?.Properties.AlarmRule)).toMatch(/Fnconversations/);

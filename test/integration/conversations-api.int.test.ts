@@ -187,6 +187,8 @@ describe('POST /api/conversations', () => {
   });
 });
 
+const ZERO_ID = '00000000-0000-0000-0000-000000000000';
+
 describe('GET /api/conversations', () => {
   it('lists only the caller’s conversations, newest first, with keyset pagination', async () => {
     const carol = await member();
@@ -259,6 +261,22 @@ describe('GET /api/conversations', () => {
     [{ cursor: Buffer.from('{"at":"x","id":"1"}').toString('base64url') }, 'query.cursor'],
     [{ sort: 'title' }, 'query'],
     [{ q: "' OR 1=1 --".repeat(30) }, 'query.q'],
+    // Holes a hostile run found (each was a 500 from PostgreSQL):
+    [
+      { cursor: Buffer.from(`{"at":"2024-02-30T00:00:00Z","id":"${ZERO_ID}"}`).toString('base64url') },
+      'query.cursor',
+    ],
+    [
+      { cursor: Buffer.from(`{"at":"2024-13-01T00:00:00Z","id":"${ZERO_ID}"}`).toString('base64url') },
+      'query.cursor',
+    ],
+    [
+      { cursor: Buffer.from(`{"at":"0000-01-01T00:00:00Z","id":"${ZERO_ID}"}`).toString('base64url') },
+      'query.cursor',
+    ],
+    [{ q: '\u0000' }, 'query.q'],
+    [JSON.parse('{"__proto__":"1"}') as Record<string, string>, 'query'],
+    [{ constructor: '1' }, 'query'],
   ])('refuses %j with a 400 naming %s', async (query, path) => {
     const response = await call(handler, {
       method: 'GET',

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { startDevServer, type DevServer } from '../../bin/local/dev-server';
+import { freePort } from '../../bin/local/free-port';
 
 /**
  * The issue's acceptance checks, on the dev server: the HTTP server, the Cognito emulator
@@ -14,11 +15,39 @@ import { startDevServer, type DevServer } from '../../bin/local/dev-server';
  */
 let server: DevServer;
 let dataDir: string;
+/** The first answer to a request sent while the server was still starting. */
+let duringStartup:
+  { status: number; type: string | null; retryAfter: string | null; body: unknown } | undefined;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'parley-dev-server-'));
   process.env.DATABASE_URL = inject('databaseUrl');
-  server = await startDevServer({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });
+  const port = await freePort();
+  let started = false;
+  const starting = startDevServer({
+    port,
+    cognitoPort: 0,
+    dataDir,
+    quiet: true,
+    bootstrapAdmin: false,
+  }).finally(() => (started = true));
+  // Knock until the port answers: requests during start-up must be answered, never left hanging.
+  while (!started && !duringStartup) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/api/health`, {
+        signal: AbortSignal.timeout(5_000),
+      });
+      duringStartup = {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        retryAfter: response.headers.get('retry-after'),
+        body: await response.json(),
+      };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  server = await starting;
 }, 120_000);
 
 afterAll(async () => {
@@ -59,6 +88,15 @@ const decode = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
 
 describe('the dev server', () => {
+  it('answers requests that arrive while it is starting with 503 "starting" and Retry-After', () => {
+    expect(duringStartup).toMatchObject({
+      status: 503,
+      type: 'application/problem+json',
+      retryAfter: '1',
+      body: { status: 503, detail: 'Parley is starting; try again in a moment.' },
+    });
+  });
+
   it('answers /api/health with ok, and serves the web app and its runtime config', async () => {
     const health = await fetch(`${server.url}/api/health`);
     expect(health.status).toBe(200);

@@ -7,6 +7,9 @@ import { isRole, type Role } from '#shared/domain/roles';
  */
 export const SIGN_IN_BLOCKED_MESSAGE = 'Account locked. Try again later';
 
+/** What Cognito shows when the check itself failed (the cause is logged, never shown). */
+export const SIGN_IN_UNAVAILABLE_MESSAGE = 'Sign-in is unavailable right now. Try again in a minute';
+
 export class SignInBlockedError extends Error {
   constructor(readonly reason: 'locked' | 'disabled') {
     super(SIGN_IN_BLOCKED_MESSAGE);

@@ -1,7 +1,7 @@
 import type { PreAuthenticationTriggerEvent } from 'aws-lambda';
 
 import { logger } from '#shared/powertools';
-import { SignInBlockedError } from '../domain/sign-in';
+import { SIGN_IN_UNAVAILABLE_MESSAGE, SignInBlockedError } from '../domain/sign-in';
 import { makeCheckSignIn } from '../use-cases/check-sign-in';
 import { triggerDependencies } from './dependencies';
 
@@ -22,10 +22,12 @@ export const handler = async (
   } catch (error) {
     if (error instanceof SignInBlockedError) {
       logger.info('sign-in blocked', { reason: error.reason, userPoolId: event.userPoolId });
-    } else {
-      logger.error('pre-authentication failed', { error });
+      throw error;
     }
-    throw error;
+    // Cognito shows the message to the person signing in: never the cause (a database address,
+    // a driver's text), which goes to the log only.
+    logger.error('pre-authentication failed', { error: error as Error });
+    throw new Error(SIGN_IN_UNAVAILABLE_MESSAGE, { cause: error });
   }
   return event;
 };

@@ -108,4 +108,20 @@ describe('validation', () => {
 
     expect((error as Error).message).toBe('body.title: must not be empty');
   });
+
+  it.each([
+    ['a query parameter', { query: { q: 'a\u0000b' } }, 'query.q'],
+    ['a path parameter', { params: { id: '\u0000' } }, 'params.id'],
+    ['a nested body field', { body: { title: 'ok', tags: [{ name: 'x\u0000' }] } }, 'body.tags.0.name'],
+  ])('refuses a NUL character in %s before any schema, naming the field', async (_case, parts, path) => {
+    const problems = await problemsOf({ params, query, body }, parts as Parts);
+
+    expect(problems).toEqual([{ path, message: 'must not contain NUL characters' }]);
+  });
+
+  it('refuses a NUL character in a body field name', async () => {
+    const problems = await problemsOf({ body }, { body: JSON.parse('{"ti\\u0000tle":"x"}') });
+
+    expect(problems).toEqual([{ path: 'body', message: 'must not contain NUL characters in a name' }]);
+  });
 });

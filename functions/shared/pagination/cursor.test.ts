@@ -26,6 +26,7 @@ describe('cursors', () => {
   });
 
   it.each([
+    ['a leap day', '2024-02-29T00:00:00Z'],
     ['whole seconds', '2025-03-01T10:20:30Z'],
     ['milliseconds', '2025-03-01T10:20:30.123Z'],
   ])('accept timestamps with %s', (_case, at) => {
@@ -44,6 +45,11 @@ describe('cursors', () => {
     ['a timestamp with nanoseconds', reencode({ ...keyset, at: '2025-03-01T10:20:30.123456789Z' })],
     ['a date without a time', reencode({ ...keyset, at: '2025-03-01' })],
     ['a numeric timestamp', reencode({ ...keyset, at: 1740824430 })],
+    ['an impossible date (30 February)', reencode({ ...keyset, at: '2024-02-30T00:00:00Z' })],
+    ['month 13', reencode({ ...keyset, at: '2024-13-01T00:00:00Z' })],
+    ['year 0', reencode({ ...keyset, at: '0000-01-01T00:00:00Z' })],
+    ['hour 24', reencode({ ...keyset, at: '2024-01-01T24:00:00Z' })],
+    ['second 60', reencode({ ...keyset, at: '2024-01-01T23:59:60Z' })],
   ])('refuse %s', (_case, cursor) => {
     expect(decodeCursor(cursor)).toBeUndefined();
   });

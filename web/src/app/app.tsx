@@ -1,7 +1,6 @@
 import { SignInFlow } from '@/features/auth/components/sign-in-flow';
-import { SignOutButton } from '@/features/auth/components/sign-out-button';
 import { useAuth } from '@/features/auth/hooks/use-auth';
-import { HomePage } from '@/app/home-page';
+import { SignedIn } from '@/app/signed-in';
 import type { ApiClient } from '@/lib/api-client';
 import { ApiClientProvider } from '@/lib/api-client-context';
 
@@ -32,15 +31,8 @@ export function App({ api }: { api: ApiClient }) {
 
   return (
     <ApiClientProvider client={api}>
-      <header className="topbar">
-        <span className="brand">Parley</span>
-        <span className="topbar__user" data-testid="signed-in-as">
-          {state.user.loginId}
-        </span>
-        <SignOutButton onSignOut={auth.signOut} />
-      </header>
       {/* Keyed by user, so nothing from one person's session survives into the next one's. */}
-      <HomePage key={state.user.userId} />
+      <SignedIn key={state.user.userId} loginId={state.user.loginId} onSignOut={auth.signOut} />
     </ApiClientProvider>
   );
 }

@@ -1,11 +1,9 @@
-import { ConversationsPanel } from '@/features/conversations/components/conversations-panel';
 import { NoRoleNotice } from '@/features/me/components/no-role-notice';
 import { ProfileSummary } from '@/features/me/components/profile-summary';
-import { useMe } from '@/features/me/hooks/use-me';
+import type { MeState } from '@/features/me/hooks/use-me';
 
-export function HomePage() {
-  const meState = useMe();
-
+/** The page of someone who may not chat: loading, their account, and what they can do. */
+export function HomePage({ meState }: { meState: MeState }) {
   return (
     <main className="page">
       <h1>
@@ -25,7 +23,6 @@ export function HomePage() {
         <div className="page__grid">
           <ProfileSummary me={meState.me} />
           {meState.me.role === null && <NoRoleNotice />}
-          {(meState.me.role === 'members' || meState.me.role === 'admins') && <ConversationsPanel />}
           {meState.me.role === 'auditors' && (
             <section className="card notice" aria-labelledby="auditor-heading">
               <h2 id="auditor-heading">Audit and usage</h2>

@@ -139,4 +139,32 @@ describe('createApiClient', () => {
 
     expect(apiErrorMessage(error)).toBe('Internal Server Error. (Reference: abc-123)');
   });
+
+  it('hands back the unread response of fetch, with the Accept asked for', async () => {
+    const { client, fetchFn } = clientAnswering(
+      new Response('event: done\ndata: {}\n\n', { headers: { 'Content-Type': 'text/event-stream' } }),
+    );
+
+    const response = await client.fetch('/conversations/c1/messages', {
+      method: 'POST',
+      body: { content: 'Hi' },
+      accept: 'text/event-stream',
+    });
+
+    expect(await response.text()).toBe('event: done\ndata: {}\n\n');
+    const init = fetchFn.mock.calls[0]?.[1];
+    expect(new Headers(init?.headers).get('Accept')).toBe('text/event-stream');
+    expect(new Headers(init?.headers).get('Authorization')).toBe('Bearer access-token');
+  });
+
+  it('throws an ApiError from fetch when the answer is an error', async () => {
+    const { client } = clientAnswering(
+      json(503, { type: 'about:blank', title: 'Model unavailable', status: 503 }, { 'Retry-After': '30' }),
+    );
+
+    await expect(client.fetch('/conversations/c1/messages')).rejects.toMatchObject({
+      status: 503,
+      retryAfter: 30,
+    });
+  });
 });

@@ -65,8 +65,18 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface FetchOptions extends RequestOptions {
+  /** @default 'application/json, application/problem+json' */
+  readonly accept?: string;
+}
+
 export interface ApiClient {
   request<T>(path: string, schema: z.ZodMiniType<T>, options?: RequestOptions): Promise<T>;
+  /**
+   * The successful response itself, unread: for bodies that are not one JSON document (a stream
+   * of server-sent events, a download). Failures throw an ApiError, as `request` does.
+   */
+  fetch(path: string, options?: FetchOptions): Promise<Response>;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
@@ -74,56 +84,57 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const getAccessToken = options.getAccessToken ?? amplifyAccessToken;
   const base = new URL(options.baseUrl, options.origin ?? window.location.origin).href.replace(/\/+$/, '');
 
-  return {
-    async request<T>(path: string, schema: z.ZodMiniType<T>, request: RequestOptions = {}): Promise<T> {
-      const url = new URL(base + path);
-      for (const [key, value] of Object.entries(request.query ?? {})) {
-        if (value !== undefined) url.searchParams.set(key, String(value));
-      }
+  async function send(path: string, request: FetchOptions): Promise<Response> {
+    const url = new URL(base + path);
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
 
-      const token = await getAccessToken().catch(() => undefined);
-      if (!token) {
-        throw new ApiError({
-          type: 'about:blank',
-          title: 'Not signed in',
-          status: 401,
-          detail: 'Please sign in again.',
-        });
-      }
-
-      const headers = new Headers({
-        Accept: 'application/json, application/problem+json',
-        Authorization: `Bearer ${token}`,
+    const token = await getAccessToken().catch(() => undefined);
+    if (!token) {
+      throw new ApiError({
+        type: 'about:blank',
+        title: 'Not signed in',
+        status: 401,
+        detail: 'Please sign in again.',
       });
-      let body: string | undefined;
-      if (request.body !== undefined) {
-        headers.set('Content-Type', 'application/json');
-        body = JSON.stringify(request.body);
-      }
+    }
 
-      let response: Response;
-      try {
-        response = await fetchFn(url, {
-          method: request.method ?? 'GET',
-          headers,
-          body,
-          signal: request.signal,
-        });
-      } catch (error) {
-        if (request.signal?.aborted) throw error;
-        throw new ApiError({
-          type: 'about:blank',
-          title: 'Network error',
-          status: 0,
-          detail: 'The server could not be reached. Check your connection and try again.',
-        });
-      }
+    const headers = new Headers({
+      Accept: request.accept ?? 'application/json, application/problem+json',
+      Authorization: `Bearer ${token}`,
+    });
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      headers.set('Content-Type', 'application/json');
+      body = JSON.stringify(request.body);
+    }
 
-      if (!response.ok) {
-        if (response.status === 401) options.onUnauthorized?.();
-        throw await toApiError(response);
-      }
+    let response: Response;
+    try {
+      response = await fetchFn(url, {
+        method: request.method ?? 'GET',
+        headers,
+        body,
+        signal: request.signal,
+      });
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      throw networkError();
+    }
 
+    if (!response.ok) {
+      if (response.status === 401) options.onUnauthorized?.();
+      throw await toApiError(response);
+    }
+    return response;
+  }
+
+  return {
+    fetch: (path, request = {}) => send(path, request),
+
+    async request<T>(path: string, schema: z.ZodMiniType<T>, request: RequestOptions = {}): Promise<T> {
+      const response = await send(path, request);
       const payload: unknown =
         response.status === 204 ? undefined : await response.json().catch(() => undefined);
       const parsed = schema.safeParse(payload);
@@ -139,6 +150,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return parsed.data;
     },
   };
+}
+
+/** The connection failed, or broke before the answer was complete. */
+export function networkError(): ApiError {
+  return new ApiError({
+    type: 'about:blank',
+    title: 'Network error',
+    status: 0,
+    detail: 'The server could not be reached. Check your connection and try again.',
+  });
 }
 
 async function toApiError(response: Response): Promise<ApiError> {

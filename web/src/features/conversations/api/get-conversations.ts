@@ -14,6 +14,8 @@ export type ConversationPage = z.infer<typeof conversationPageSchema>;
 export interface GetConversationsInput {
   readonly limit?: number;
   readonly cursor?: string;
+  /** Only conversations whose title contains this (case-insensitive, literal). */
+  readonly q?: string;
 }
 
 /** The caller's own conversations, newest first. */
@@ -23,7 +25,7 @@ export function getConversations(
   signal?: AbortSignal,
 ): Promise<ConversationPage> {
   return api.request('/conversations', conversationPageSchema, {
-    query: { limit: input.limit, cursor: input.cursor },
+    query: { limit: input.limit, cursor: input.cursor, q: input.q || undefined },
     signal,
   });
 }

@@ -15,6 +15,13 @@ export const meSchema = z.object({
     monthlyTokens: z.int().check(z.nonnegative()),
     usedTokens: z.int().check(z.nonnegative()),
   }),
+  /** Who answers chats; `offline` is the built-in model of a laptop without an OpenAI key. */
+  model: z.optional(
+    z.object({
+      provider: z.enum(['openai', 'offline']),
+      models: z.array(z.string()),
+    }),
+  ),
 });
 
 export type Me = z.infer<typeof meSchema>;

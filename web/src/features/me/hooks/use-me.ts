@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
@@ -10,20 +10,41 @@ export type MeState =
   | { readonly status: 'error'; readonly message: string }
   | { readonly status: 'ready'; readonly me: Me };
 
-export function useMe(): MeState {
+export type UseMe = MeState & {
+  /** Reads /me again (e.g. the quota after a reply), keeping what is shown until it answers. */
+  refresh(): void;
+};
+
+export function useMe(): UseMe {
   const api = useApiClient();
   const [state, setState] = useState<MeState>({ status: 'loading' });
+  const inFlight = useRef<AbortController | null>(null);
+
+  const load = useCallback(
+    (initial: boolean) => {
+      inFlight.current?.abort();
+      const controller = new AbortController();
+      inFlight.current = controller;
+      getMe(api, controller.signal).then(
+        (me) => setState({ status: 'ready', me }),
+        (error: unknown) => {
+          // A failed refresh keeps the account shown; only a failed first load is an error.
+          if (!controller.signal.aborted && initial) {
+            setState({ status: 'error', message: apiErrorMessage(error) });
+          }
+        },
+      );
+      return controller;
+    },
+    [api],
+  );
 
   useEffect(() => {
-    const controller = new AbortController();
-    getMe(api, controller.signal).then(
-      (me) => setState({ status: 'ready', me }),
-      (error: unknown) => {
-        if (!controller.signal.aborted) setState({ status: 'error', message: apiErrorMessage(error) });
-      },
-    );
+    const controller = load(true);
     return () => controller.abort();
-  }, [api]);
+  }, [load]);
 
-  return state;
+  const refresh = useCallback(() => void load(false), [load]);
+
+  return { ...state, refresh } as UseMe;
 }

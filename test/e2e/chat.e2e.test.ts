@@ -1,0 +1,265 @@
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import pg from 'pg';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  expectCleanSession,
+  openSession,
+  PASSWORD,
+  startStack,
+  submitCredentials,
+  uniqueEmail,
+} from './support';
+import type { Session, Stack } from './support';
+
+/**
+ * A member chatting in the real web app against the dev server with no OpenAI key, so the offline
+ * model streams its deterministic reply ("[Offline model] …"), under the production CSP.
+ */
+
+const SCREENSHOT = join(tmpdir(), 'parley-chat.png');
+const FIRST_MESSAGE = 'Plan a weekend in Porto';
+const XSS_MESSAGE = 'Show <img src=x onerror="window.__xss=1"> as text, please';
+/** Stored as an assistant reply: a fenced code block and three ways to try to run script. */
+const HOSTILE_REPLY = [
+  'Here is the code:',
+  '',
+  '```ts',
+  'const answer: number = 42;',
+  '```',
+  '',
+  '<img src=x onerror="window.__xss=2"> <script>window.__xss=3</script> [click me](javascript:window.__xss=4)',
+].join('\n');
+
+let stack: Stack;
+let session: Session;
+let page: Page;
+let conversationUrl: string;
+
+function composer(p: Page) {
+  return p.getByLabel('Message', { exact: true });
+}
+
+function storedReplies(p: Page) {
+  return p.locator('[data-testid="message-assistant"][data-status="complete"]');
+}
+
+/**
+ * Sends a message and records, in the page, every length the streaming reply had until the stored
+ * reply replaced it: proof that it arrived in pieces rather than all at once.
+ */
+async function sendAndWatchStream(p: Page, content: string): Promise<number[]> {
+  const storedBefore = await storedReplies(p).count();
+  // A string, run in the page: the test's own TypeScript has no DOM types.
+  const watching = p.evaluate<number[]>(`
+    new Promise((resolve) => {
+      const lengths = new Set();
+      const tick = () => {
+        const live = document.querySelector('[data-testid="streaming-reply"] [data-testid="message-assistant"]');
+        if (live?.textContent) lengths.add(live.textContent.length);
+        const stored = document.querySelectorAll('[data-testid="message-assistant"][data-status="complete"]');
+        if (stored.length > ${storedBefore} && !document.querySelector('[data-testid="streaming-reply"]')) {
+          resolve([...lengths]);
+        } else {
+          setTimeout(tick, 5);
+        }
+      };
+      tick();
+    })
+  `);
+  await composer(p).fill(content);
+  await composer(p).press('Enter');
+  return watching;
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  const email = uniqueEmail('chatter');
+  await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+  session = await openSession(stack.browser, { acceptDownloads: true });
+  page = session.page;
+  await submitCredentials(page, stack.server.url, email, PASSWORD);
+  await composer(page).waitFor();
+});
+
+afterAll(async () => {
+  await session?.context.close();
+  await stack?.stop();
+});
+
+describe('chatting in the web app', () => {
+  it('says plainly that the offline model answers, and shows the quota', async () => {
+    await page.getByTestId('offline-badge').waitFor();
+    expect(await page.getByTestId('offline-badge').textContent()).toBe('Offline model');
+    expect(await page.getByTestId('quota').count()).toBe(1);
+  });
+
+  it('starts a chat from /, streams the reply token by token, and titles the conversation', async () => {
+    // Act
+    const lengths = await sendAndWatchStream(page, FIRST_MESSAGE);
+
+    // Assess: the reply grew through several states before it was stored
+    expect(lengths.length).toBeGreaterThanOrEqual(2);
+    expect(new URL(page.url()).pathname).toMatch(/^\/c\/[0-9a-f-]{36}$/);
+    conversationUrl = page.url();
+    const reply = storedReplies(page).last();
+    expect(await reply.textContent()).toMatch(/^P?\[Offline model\]/);
+    expect(await page.getByTestId('message-user').first().textContent()).toBe(FIRST_MESSAGE);
+
+    // The first message titled it: in the sidebar, and as the page's heading
+    const item = page
+      .getByTestId('conversation-list')
+      .getByRole('listitem')
+      .filter({ hasText: FIRST_MESSAGE });
+    await item.waitFor();
+    await page.getByTestId('chat-title').filter({ hasText: FIRST_MESSAGE }).waitFor();
+    // The composer has the focus again, ready for the next message
+    expect(await page.evaluate('document.activeElement?.getAttribute("name")')).toBe('content');
+  });
+
+  it('keeps the URL and shows the history after a reload', async () => {
+    await page.reload();
+    await storedReplies(page).first().waitFor();
+    expect(page.url()).toBe(conversationUrl);
+    expect(await page.getByTestId('message-user').first().textContent()).toBe(FIRST_MESSAGE);
+    expect(await storedReplies(page).count()).toBe(1);
+  });
+
+  it('shows HTML in messages as text and renders code blocks, running nothing', async () => {
+    // Act: a user message with an HTML payload, answered by the offline model
+    const lengths = await sendAndWatchStream(page, XSS_MESSAGE);
+    expect(lengths.length).toBeGreaterThanOrEqual(1);
+
+    // Assess: the user's text and the echo in the reply show the tag as text
+    expect(await page.getByTestId('message-user').last().textContent()).toBe(XSS_MESSAGE);
+    expect(await storedReplies(page).last().textContent()).toContain('<img src=x onerror=');
+
+    // Prepare: a stored reply with a code block and script in three forms (as a model could write)
+    const conversationId = new URL(conversationUrl).pathname.split('/').at(-1);
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `insert into messages (conversation_id, owner_id, role, content, status, model)
+         select id, owner_id, 'assistant', $2, 'complete', 'offline' from conversations where id = $1`,
+        [conversationId, HOSTILE_REPLY],
+      );
+    } finally {
+      await db.end();
+    }
+
+    // Act
+    await page.reload();
+    const codeBlock = page.locator('.code-block');
+    await codeBlock.waitFor();
+
+    // Assess: a highlighted code block with a Copy button; the rest as text; nothing ran
+    expect(await codeBlock.locator('code').textContent()).toBe('const answer: number = 42;');
+    expect(await codeBlock.locator('.hljs-keyword').count()).toBeGreaterThan(0);
+    expect(await codeBlock.getByRole('button', { name: /copy/i }).count()).toBe(1);
+    const messages = page.locator('.chat__messages');
+    expect(await messages.locator('img, script, iframe, svg').count()).toBe(0);
+    expect(await messages.textContent()).toContain('<script>window.__xss=3</script>');
+    expect(await messages.locator('a[href^="javascript:" i]').count()).toBe(0);
+    await page.getByText('click me').click();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    await page.screenshot({ path: SCREENSHOT });
+  });
+
+  it('finds the message by search and opens the conversation at it', async () => {
+    // Act
+    await page.getByRole('link', { name: 'Search messages' }).click();
+    await page.getByRole('searchbox', { name: 'Search your messages' }).fill('Porto');
+    await page.keyboard.press('Enter');
+
+    // Assess: the URL holds the query, the hit shows the match marked
+    const hit = page
+      .getByTestId('search-results')
+      .getByRole('link')
+      .filter({ hasText: FIRST_MESSAGE })
+      .first();
+    await hit.waitFor();
+    expect(new URL(page.url()).search).toBe('?q=Porto');
+    expect(await hit.locator('mark').first().textContent()).toMatch(/porto/i);
+
+    // Act: open it
+    await hit.click();
+
+    // Assess: in the conversation, at that message, highlighted
+    const highlighted = page.locator('.message--highlighted');
+    await highlighted.waitFor();
+    const url = new URL(page.url());
+    expect(url.pathname).toBe(new URL(conversationUrl).pathname);
+    expect(url.hash).toMatch(/^#m-[0-9a-f-]{36}$/);
+    expect(await highlighted.getAttribute('id')).toBe(url.hash.slice(1));
+    expect(await highlighted.textContent()).toContain('Porto');
+  });
+
+  it('exports the conversation as a Markdown download', async () => {
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export Markdown' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/\.md$/);
+    const path = await download.path();
+    expect(await readFile(path, 'utf8')).toContain(FIRST_MESSAGE);
+  });
+
+  it('stops a reply mid-stream, then shows the reply the server stored anyway', async () => {
+    // Prepare: a new chat
+    await page.getByTestId('new-chat').click();
+    await page.getByTestId('chat-title').filter({ hasText: 'New chat' }).waitFor();
+
+    // Act: send, and stop once the first words are in
+    await composer(page).fill('Tell me about stopping');
+    await composer(page).press('Enter');
+    await page.locator('[data-testid="streaming-reply"] [data-testid="message-assistant"]').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+
+    // Assess: the stream is gone, and the stored reply appears once the server has finished it
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+    const reply = storedReplies(page).last();
+    await reply.waitFor();
+    expect(await reply.textContent()).toContain('[Offline model]');
+    expect(new URL(page.url()).pathname).toMatch(/^\/c\/[0-9a-f-]{36}$/);
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+  });
+
+  it('filters, renames inline and deletes conversations from the sidebar', async () => {
+    const list = page.getByTestId('conversation-list');
+    const stopped = list.getByRole('listitem').filter({ hasText: 'Tell me about stopping' });
+    await stopped.waitFor();
+
+    // Filter by title
+    await page.getByLabel('Filter conversations by title').fill('porto');
+    await stopped.waitFor({ state: 'detached' });
+    expect(await list.getByRole('listitem').count()).toBe(1);
+    await page.getByLabel('Filter conversations by title').fill('');
+    await stopped.waitFor();
+
+    // Rename: Enter saves, and the open conversation's heading follows
+    await page.getByRole('button', { name: 'Rename Tell me about stopping' }).click();
+    const titleBox = page.getByLabel('New title for Tell me about stopping');
+    await titleBox.fill('Stopping, renamed');
+    await titleBox.press('Enter');
+    await list.getByRole('listitem').filter({ hasText: 'Stopping, renamed' }).waitFor();
+    await page.getByTestId('chat-title').filter({ hasText: 'Stopping, renamed' }).waitFor();
+
+    // Delete, after a confirmation: gone from the list, and back on the new-chat page
+    await page.getByRole('button', { name: 'Delete Stopping, renamed' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this conversation?' });
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await list.getByRole('listitem').filter({ hasText: 'Stopping, renamed' }).waitFor({ state: 'detached' });
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.reload();
+    await list.getByRole('listitem').filter({ hasText: FIRST_MESSAGE }).waitFor();
+    expect(await list.getByRole('listitem').count()).toBe(1);
+  });
+
+  it('saw no CSP violation and no page error throughout', async () => {
+    await expectCleanSession(session);
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, it, vi } from 'vitest';
+
+import { ApiError } from '@/lib/api-client';
+import type { ApiClient } from '@/lib/api-client';
+import { sendMessage } from '@/features/chat/api/send-message';
+import type { SendMessageEvent } from '@/features/chat/api/send-message';
+
+const message = (role: 'user' | 'assistant', content: string, status = 'complete') => ({
+  id: `${role}-1`,
+  conversationId: 'c1',
+  role,
+  content,
+  status,
+  model: role === 'assistant' ? 'offline' : null,
+  usage: { promptTokens: 0, completionTokens: 0 },
+  error: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+});
+
+const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+function apiStreaming(chunks: readonly string[], options: { cut?: boolean } = {}): ApiClient {
+  const encoder = new TextEncoder();
+  const queue = [...chunks];
+  // One chunk per read, so a cut comes after the chunks were read (an error drops queued ones).
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) controller.enqueue(encoder.encode(chunk));
+      else if (options.cut) controller.error(new TypeError('network error'));
+      else controller.close();
+    },
+  });
+  return {
+    fetch: vi.fn(async () => new Response(body, { headers: { 'Content-Type': 'text/event-stream' } })),
+    request: vi.fn(),
+  };
+}
+
+async function collect(api: ApiClient): Promise<{ events: SendMessageEvent[]; error: unknown }> {
+  const events: SendMessageEvent[] = [];
+  try {
+    for await (const event of sendMessage(api, 'c1', 'Hi')) events.push(event);
+    return { events, error: undefined };
+  } catch (error) {
+    return { events, error };
+  }
+}
+
+describe('sendMessage', () => {
+  it('yields the stored user message, the deltas and the stored reply', async () => {
+    const api = apiStreaming([
+      frame('message', message('user', 'Hi')) + ': keep-alive\n\n',
+      frame('delta', { text: 'Hel' }),
+      frame('delta', { text: 'lo' }) + frame('done', message('assistant', 'Hello')),
+    ]);
+
+    const { events, error } = await collect(api);
+
+    expect(error).toBeUndefined();
+    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'delta', 'done']);
+    expect(events[1]).toEqual({ type: 'delta', text: 'Hel' });
+    expect(api.fetch).toHaveBeenCalledWith(
+      '/conversations/c1/messages',
+      expect.objectContaining({ method: 'POST', body: { content: 'Hi' } }),
+    );
+  });
+
+  it('turns an error event into an ApiError with the wait and the stored failed reply', async () => {
+    const { events } = await collect(
+      apiStreaming([
+        frame('message', message('user', 'Hi')),
+        frame('error', {
+          type: 'urn:parley:problem:model-unavailable',
+          title: 'Model unavailable',
+          status: 503,
+          detail: 'The model is not answering',
+          retryAfter: 20,
+          message: message('assistant', 'Hal', 'failed'),
+        }),
+      ]),
+    );
+
+    const last = events.at(-1);
+    expect(last?.type).toBe('error');
+    if (last?.type !== 'error') return;
+    expect(last.error).toBeInstanceOf(ApiError);
+    expect(last.error.status).toBe(503);
+    expect(last.error.retryAfter).toBe(20);
+    expect(last.message?.content).toBe('Hal');
+  });
+
+  it('reports a stream cut mid-reply as a network error, after the events that arrived', async () => {
+    const { events, error } = await collect(
+      apiStreaming([frame('message', message('user', 'Hi')), frame('delta', { text: 'Hel' })], { cut: true }),
+    );
+
+    expect(events.map((e) => e.type)).toEqual(['message', 'delta']);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(0);
+  });
+
+  it('reports a stream that ends without done or error as cut', async () => {
+    const { error } = await collect(apiStreaming([frame('message', message('user', 'Hi'))]));
+    expect((error as ApiError).status).toBe(0);
+  });
+});

@@ -1,0 +1,91 @@
+import * as z from 'zod/mini';
+
+import { ApiError, networkError, problemSchema } from '@/lib/api-client';
+import type { ApiClient } from '@/lib/api-client';
+import { readSse } from '@/lib/sse';
+import { messageSchema } from '@/features/chat/api/message-schema';
+import type { Message } from '@/features/chat/api/message-schema';
+
+const deltaSchema = z.object({ text: z.string() });
+
+/** The `error` event: a problem, with the wait in seconds and the stored (failed) reply. */
+const errorEventSchema = z.object({
+  ...problemSchema.shape,
+  retryAfter: z.optional(z.number()),
+  message: z.optional(messageSchema),
+});
+
+export type SendMessageEvent =
+  /** The user's message, stored. */
+  | { readonly type: 'message'; readonly message: Message }
+  /** The next piece of the reply (already stored on the server). */
+  | { readonly type: 'delta'; readonly text: string }
+  /** The stored reply, complete, with its usage. */
+  | { readonly type: 'done'; readonly message: Message }
+  /** The reply failed; `message` is what was stored of it. */
+  | { readonly type: 'error'; readonly error: ApiError; readonly message: Message | undefined };
+
+function parseJson(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sends a message and yields the reply as it streams. `fetch` rather than EventSource, which can
+ * neither POST nor send the Authorization header. A refusal before anything is stored (404, 409,
+ * 429, 503) throws an ApiError; a connection that breaks mid-reply throws a network ApiError
+ * (status 0); aborting the signal throws its AbortError. The server keeps writing the reply either
+ * way, so a client that stops listening finds it in the history.
+ */
+export async function* sendMessage(
+  api: ApiClient,
+  conversationId: string,
+  content: string,
+  signal?: AbortSignal,
+): AsyncGenerator<SendMessageEvent> {
+  const response = await api.fetch(`/conversations/${encodeURIComponent(conversationId)}/messages`, {
+    method: 'POST',
+    body: { content },
+    accept: 'text/event-stream, application/problem+json',
+    signal,
+  });
+  if (!response.body) throw networkError();
+
+  try {
+    for await (const event of readSse(response.body)) {
+      const data = parseJson(event.data);
+      if (event.event === 'message') {
+        const parsed = messageSchema.safeParse(data);
+        if (parsed.success) yield { type: 'message', message: parsed.data };
+      } else if (event.event === 'delta') {
+        const parsed = deltaSchema.safeParse(data);
+        if (parsed.success) yield { type: 'delta', text: parsed.data.text };
+      } else if (event.event === 'done') {
+        const parsed = messageSchema.safeParse(data);
+        if (parsed.success) yield { type: 'done', message: parsed.data };
+        return;
+      } else if (event.event === 'error') {
+        const parsed = errorEventSchema.safeParse(data);
+        const { retryAfter, message, ...problem } = parsed.success
+          ? parsed.data
+          : {
+              type: 'about:blank',
+              title: 'The reply failed',
+              status: 500,
+              retryAfter: undefined,
+              message: undefined,
+            };
+        yield { type: 'error', error: new ApiError(problem, retryAfter), message };
+        return;
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw networkError();
+  }
+  // The stream closed without `done` or `error`: the connection was cut mid-reply.
+  throw networkError();
+}

@@ -1,0 +1,151 @@
+import { useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
+
+import { apiErrorMessage } from '@/lib/api-client';
+import type { ApiError } from '@/lib/api-client';
+import { ExportButtons } from '@/features/chat/components/export-buttons';
+import { Composer } from '@/features/chat/components/composer';
+import { MessageBubble } from '@/features/chat/components/message-bubble';
+import { useAutoScroll } from '@/features/chat/hooks/use-auto-scroll';
+import { useChat } from '@/features/chat/hooks/use-chat';
+import { loadMarkdown } from '@/features/chat/hooks/use-markdown';
+import type { ChatOptions } from '@/features/chat/hooks/use-chat';
+
+export interface ChatViewProps extends ChatOptions {
+  /** From the URL: null on the new-chat page. */
+  readonly conversationId: string | null;
+  readonly title: string | null;
+  /** Shown beside the title, e.g. the offline-model badge. */
+  readonly status?: ReactNode;
+}
+
+function errorHeadline(error: ApiError): string {
+  if (error.status === 429) return 'Limit reached.';
+  if (error.status === 503) return 'The model is unavailable right now.';
+  if (error.status === 0) return 'The connection was lost.';
+  if (error.status === 409) return 'Not sent.';
+  return 'The reply failed.';
+}
+
+/** The fragment of a link to one message, `#m-<id>`, read once the messages are there. */
+function linkedMessageId(): string | null {
+  const match = /^#m-(.+)$/.exec(window.location.hash);
+  return match?.[1] ? decodeURIComponent(match[1]) : null;
+}
+
+export function ChatView({ conversationId, title, status, ...options }: ChatViewProps) {
+  const chat = useChat(conversationId, options);
+  const { messages, turn } = chat;
+  const scroll = useAutoScroll(`${messages.length}:${turn?.reply.length ?? -1}:${turn?.phase ?? ''}`);
+  const [highlighted, setHighlighted] = useState<string | null>(null);
+  const streaming = turn !== null && turn.phase !== 'failed';
+
+  const { release } = scroll;
+
+  // Fetch the Markdown renderer while the person reads or types, before a reply needs it.
+  useEffect(() => void loadMarkdown(), []);
+
+  // A link to one message (`/c/<id>#m-<messageId>`, from search): scroll to it and mark it.
+  useEffect(() => {
+    if (chat.status !== 'ready') return;
+    const messageId = linkedMessageId();
+    if (!messageId) return;
+    const element = document.getElementById(`m-${messageId}`);
+    if (!element) return;
+    release();
+    element.scrollIntoView({ block: 'center' });
+    setHighlighted(messageId);
+  }, [chat.status, chat.conversationId, release]);
+
+  function send(content: string) {
+    setHighlighted(null);
+    scroll.follow();
+    chat.send(content);
+  }
+
+  const empty = chat.status !== 'loading' && messages.length === 0 && turn === null;
+
+  return (
+    <section className="chat" aria-labelledby="chat-title">
+      <header className="chat__header">
+        <h1 id="chat-title" className="chat__title" data-testid="chat-title">
+          {chat.conversationId ? (title ?? 'Conversation') : 'New chat'}
+        </h1>
+        {status}
+        {chat.conversationId && <ExportButtons conversationId={chat.conversationId} />}
+      </header>
+
+      <div className="chat__scroller" ref={scroll.ref} onScroll={scroll.onScroll} data-testid="chat-scroller">
+        <div className="chat__messages">
+          {chat.status === 'loading' && (
+            <p className="muted chat__placeholder" aria-live="polite">
+              Loading the conversation…
+            </p>
+          )}
+          {chat.status === 'error' && (
+            <div className="error" role="alert">
+              <p>This conversation could not be loaded. {apiErrorMessage(chat.loadError)}</p>
+            </div>
+          )}
+          {empty && chat.status !== 'error' && (
+            <div className="chat__welcome">
+              <p className="chat__welcome-title">How can I help you today?</p>
+              <p className="muted">Ask anything. Your conversations are kept and searchable.</p>
+            </div>
+          )}
+
+          {messages.map((message) => (
+            <MessageBubble
+              key={message.id}
+              id={message.id}
+              role={message.role}
+              content={message.content}
+              status={message.status}
+              error={message.error}
+              highlighted={message.id === highlighted}
+            />
+          ))}
+
+          {turn && !turn.userStored && <MessageBubble role="user" content={turn.content} status="sending" />}
+
+          {streaming && (
+            <div
+              className="chat__live"
+              aria-live="polite"
+              aria-busy={turn.phase === 'streaming'}
+              data-testid="streaming-reply"
+            >
+              {turn.reply ? (
+                <MessageBubble role="assistant" content={turn.reply} status="streaming" />
+              ) : (
+                <p className="chat__thinking muted">
+                  <span className="typing" aria-hidden="true" />
+                  Parley is thinking…
+                </p>
+              )}
+            </div>
+          )}
+
+          {turn?.phase === 'failed' && turn.error && (
+            <div className="error chat__error" role="alert" data-testid="chat-error">
+              <p>
+                <strong>{errorHeadline(turn.error)}</strong> {apiErrorMessage(turn.error)}
+              </p>
+              <button type="button" className="button-secondary button-small" onClick={chat.retry}>
+                Retry
+              </button>
+            </div>
+          )}
+        </div>
+      </div>
+
+      <Composer
+        busy={chat.busy}
+        canStop={streaming}
+        focusKey={chat.conversationId ?? 'new'}
+        onSend={send}
+        onStop={chat.stop}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,65 @@
+import { useState } from 'react';
+
+import { apiErrorMessage } from '@/lib/api-client';
+import { useApiClient } from '@/lib/api-client-context';
+import { exportConversation } from '@/features/chat/api/export-conversation';
+import type { ExportFormat } from '@/features/chat/api/export-conversation';
+
+/** Saves a Blob under a name: a temporary object URL and a download link. */
+function saveFile(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Give the browser time to start the download before the URL goes.
+  window.setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+export function ExportButtons({ conversationId }: { conversationId: string }) {
+  const api = useApiClient();
+  const [pending, setPending] = useState<ExportFormat | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function download(format: ExportFormat) {
+    setPending(format);
+    setError(null);
+    try {
+      const file = await exportConversation(api, conversationId, format);
+      saveFile(file.blob, file.fileName);
+    } catch (caught) {
+      setError(apiErrorMessage(caught));
+    } finally {
+      setPending(null);
+    }
+  }
+
+  return (
+    <div className="export" role="group" aria-label="Export this conversation">
+      <button
+        type="button"
+        className="button-secondary button-small"
+        onClick={() => void download('markdown')}
+        disabled={pending !== null}
+      >
+        {pending === 'markdown' ? 'Exporting…' : 'Export Markdown'}
+      </button>
+      <button
+        type="button"
+        className="button-secondary button-small"
+        onClick={() => void download('json')}
+        disabled={pending !== null}
+      >
+        {pending === 'json' ? 'Exporting…' : 'Export JSON'}
+      </button>
+      {error && (
+        <p className="error export__error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

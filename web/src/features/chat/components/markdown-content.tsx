@@ -1,0 +1,23 @@
+import { useMemo } from 'react';
+
+import { CodeBlock } from '@/features/chat/components/code-block';
+import { useMarkdown } from '@/features/chat/hooks/use-markdown';
+
+/** An assistant message: Markdown, sanitised (lib/markdown.ts), code blocks with a Copy button. */
+export function MarkdownContent({ source }: { source: string }) {
+  const render = useMarkdown();
+  const blocks = useMemo(() => render?.(source), [render, source]);
+  if (!blocks) return <p className="message__text">{source}</p>;
+  return (
+    <div className="markdown">
+      {blocks.map((block, index) =>
+        block.kind === 'code' ? (
+          <CodeBlock key={index} language={block.language} code={block.code} html={block.html} />
+        ) : (
+          // Sanitised by DOMPurify with an allow-list; raw HTML in the message was escaped first.
+          <div key={index} dangerouslySetInnerHTML={{ __html: block.html }} />
+        ),
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,136 @@
+import { useEffect, useRef, useState } from 'react';
+import type { FormEvent, KeyboardEvent } from 'react';
+import { Link } from 'wouter';
+
+import { Icon } from '@/components/icons';
+import { paths } from '@/config/paths';
+import { apiErrorMessage } from '@/lib/api-client';
+import { useApiClient } from '@/lib/api-client-context';
+import type { Conversation } from '@/features/conversations/api/conversation-schema';
+import { renameConversation, TITLE_MAX_LENGTH } from '@/features/conversations/api/rename-conversation';
+
+export interface ConversationItemProps {
+  readonly conversation: Conversation;
+  readonly active: boolean;
+  onRenamed(conversation: Conversation): void;
+  onDeleteRequested(conversation: Conversation): void;
+}
+
+/** One conversation in the sidebar: a link, renamed inline, deleted after a confirmation. */
+export function ConversationItem({
+  conversation,
+  active,
+  onRenamed,
+  onDeleteRequested,
+}: ConversationItemProps) {
+  const api = useApiClient();
+  const [editing, setEditing] = useState(false);
+  const [title, setTitle] = useState(conversation.title);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const renameButton = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (editing) input.current?.select();
+  }, [editing]);
+
+  function startEditing() {
+    setTitle(conversation.title);
+    setError(null);
+    setEditing(true);
+  }
+
+  function cancel() {
+    setEditing(false);
+    setError(null);
+    // Back to where the person was, not to the top of the page.
+    window.setTimeout(() => renameButton.current?.focus());
+  }
+
+  async function save(event?: FormEvent) {
+    event?.preventDefault();
+    if (pending) return;
+    const next = title.trim();
+    if (!next || next === conversation.title) return cancel();
+    setPending(true);
+    try {
+      onRenamed(await renameConversation(api, conversation.id, next));
+      setEditing(false);
+      setError(null);
+    } catch (caught) {
+      setError(apiErrorMessage(caught));
+    } finally {
+      setPending(false);
+    }
+  }
+
+  function keyDown(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      cancel();
+    }
+  }
+
+  if (editing) {
+    return (
+      <li className="nav-item nav-item--editing">
+        <form className="nav-item__rename" onSubmit={save}>
+          <label className="visually-hidden" htmlFor={`rename-${conversation.id}`}>
+            New title for {conversation.title}
+          </label>
+          <input
+            id={`rename-${conversation.id}`}
+            ref={input}
+            value={title}
+            maxLength={TITLE_MAX_LENGTH}
+            disabled={pending}
+            onChange={(event) => setTitle(event.target.value)}
+            onKeyDown={keyDown}
+            onBlur={() => void save()}
+            aria-invalid={error ? true : undefined}
+          />
+        </form>
+        {error && (
+          <p className="nav-item__error" role="alert">
+            {error}
+          </p>
+        )}
+      </li>
+    );
+  }
+
+  return (
+    <li className={active ? 'nav-item nav-item--active' : 'nav-item'}>
+      <Link
+        href={paths.conversation(conversation.id)}
+        className="nav-item__link"
+        aria-current={active ? 'page' : undefined}
+        title={conversation.title}
+      >
+        {conversation.title}
+      </Link>
+      <span className="nav-item__actions">
+        <button
+          ref={renameButton}
+          type="button"
+          className="icon-button"
+          onClick={startEditing}
+          aria-label={`Rename ${conversation.title}`}
+          title="Rename"
+        >
+          <Icon name="pencil" />
+        </button>
+        <button
+          type="button"
+          className="icon-button icon-button--danger"
+          onClick={() => onDeleteRequested(conversation)}
+          aria-label={`Delete ${conversation.title}`}
+          title="Delete"
+        >
+          <Icon name="trash" />
+        </button>
+      </span>
+    </li>
+  );
+}

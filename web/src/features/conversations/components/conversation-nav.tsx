@@ -1,0 +1,127 @@
+import { useEffect, useId, useRef, useState } from 'react';
+
+import { apiErrorMessage } from '@/lib/api-client';
+import type { Conversation } from '@/features/conversations/api/conversation-schema';
+import { ConversationItem } from '@/features/conversations/components/conversation-item';
+import { DeleteDialog } from '@/features/conversations/components/delete-dialog';
+import { isForbidden, useConversations } from '@/features/conversations/hooks/use-conversations';
+
+export interface ConversationNavProps {
+  /** The conversation open now, marked in the list. */
+  readonly activeId: string | null;
+  /** Changes when the list should be read again (a reply titled or moved a conversation). */
+  readonly refreshKey: number;
+  onDeleted(conversationId: string): void;
+  /** A conversation's title changed here. */
+  onRenamed(conversation: Conversation): void;
+}
+
+const SEARCH_DELAY_MS = 250;
+
+/** The sidebar's conversations: filter by title, scroll for more, rename, delete. */
+export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: ConversationNavProps) {
+  const filterId = useId();
+  const [filter, setFilter] = useState('');
+  const [query, setQuery] = useState('');
+  const conversations = useConversations(query, refreshKey);
+  const { status, items, nextCursor, error, loadMore } = conversations;
+  const [deleting, setDeleting] = useState<Conversation | null>(null);
+  const sentinel = useRef<HTMLLIElement>(null);
+
+  useEffect(() => {
+    const timer = window.setTimeout(() => setQuery(filter.trim()), SEARCH_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [filter]);
+
+  // Infinite scroll: the next page loads when the end of the list comes into view.
+  useEffect(() => {
+    const element = sentinel.current;
+    if (!element || !nextCursor) return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) loadMore();
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [nextCursor, loadMore]);
+
+  if (status === 'error' && isForbidden(error)) {
+    return (
+      <p className="nav__notice" role="status">
+        Your account has no role that may chat yet; ask an admin.
+      </p>
+    );
+  }
+
+  return (
+    <nav className="nav" aria-label="Conversations">
+      <div className="nav__filter">
+        <label htmlFor={filterId} className="visually-hidden">
+          Filter conversations by title
+        </label>
+        <input
+          id={filterId}
+          type="search"
+          value={filter}
+          placeholder="Filter conversations"
+          autoComplete="off"
+          onChange={(event) => setFilter(event.target.value)}
+        />
+      </div>
+      <div className="nav__scroll" aria-busy={status === 'loading' || status === 'loading-more'}>
+        {status === 'loading' && <p className="nav__notice muted">Loading…</p>}
+        {status !== 'loading' && items.length === 0 && status !== 'error' && (
+          <p className="nav__notice muted" data-testid="conversations-empty">
+            {query ? 'No conversation has that in its title.' : 'No conversations yet.'}
+          </p>
+        )}
+        {items.length > 0 && (
+          <ul className="nav__list" data-testid="conversation-list">
+            {items.map((conversation) => (
+              <ConversationItem
+                key={conversation.id}
+                conversation={conversation}
+                active={conversation.id === activeId}
+                onRenamed={(renamed) => {
+                  conversations.replace(renamed);
+                  onRenamed(renamed);
+                }}
+                onDeleteRequested={setDeleting}
+              />
+            ))}
+            {nextCursor && (
+              <li ref={sentinel} className="nav__more">
+                <button
+                  type="button"
+                  className="button-secondary button-small"
+                  onClick={loadMore}
+                  disabled={status === 'loading-more'}
+                >
+                  {status === 'loading-more' ? 'Loading…' : 'Load more'}
+                </button>
+              </li>
+            )}
+          </ul>
+        )}
+        {status === 'error' && (
+          <div className="error" role="alert">
+            <p>Your conversations could not be loaded. {apiErrorMessage(error)}</p>
+            <button type="button" className="button-secondary button-small" onClick={conversations.reload}>
+              Try again
+            </button>
+          </div>
+        )}
+      </div>
+      {deleting && (
+        <DeleteDialog
+          conversation={deleting}
+          onClose={() => setDeleting(null)}
+          onDeleted={(id) => {
+            setDeleting(null);
+            conversations.remove(id);
+            onDeleted(id);
+          }}
+        />
+      )}
+    </nav>
+  );
+}

@@ -1,0 +1,60 @@
+import { useEffect, useRef, useState } from 'react';
+
+import { apiErrorMessage } from '@/lib/api-client';
+import { useApiClient } from '@/lib/api-client-context';
+import type { Conversation } from '@/features/conversations/api/conversation-schema';
+import { deleteConversation } from '@/features/conversations/api/delete-conversation';
+
+export interface DeleteDialogProps {
+  readonly conversation: Conversation;
+  onDeleted(conversationId: string): void;
+  onClose(): void;
+}
+
+/** "Delete this conversation?": a modal dialog (focus kept inside, Escape cancels). */
+export function DeleteDialog({ conversation, onDeleted, onClose }: DeleteDialogProps) {
+  const api = useApiClient();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    return () => element?.close();
+  }, []);
+
+  async function confirm() {
+    setPending(true);
+    setError(null);
+    try {
+      await deleteConversation(api, conversation.id);
+      onDeleted(conversation.id);
+    } catch (caught) {
+      setError(apiErrorMessage(caught));
+      setPending(false);
+    }
+  }
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby="delete-heading" onClose={onClose}>
+      <h2 id="delete-heading">Delete this conversation?</h2>
+      <p>
+        “<span className="dialog__subject">{conversation.title}</span>” and all its messages will be deleted.
+      </p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions dialog__actions">
+        <button type="button" className="button-secondary" onClick={onClose} disabled={pending}>
+          Cancel
+        </button>
+        <button type="button" className="button-danger" onClick={() => void confirm()} disabled={pending}>
+          {pending ? 'Deleting…' : 'Delete'}
+        </button>
+      </div>
+    </dialog>
+  );
+}

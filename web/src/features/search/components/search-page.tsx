@@ -1,0 +1,102 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { FormEvent } from 'react';
+import { Link } from 'wouter';
+
+import { paths } from '@/config/paths';
+import { apiErrorMessage } from '@/lib/api-client';
+import { Snippet } from '@/features/search/components/snippet';
+import { useSearch } from '@/features/search/hooks/use-search';
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export interface SearchPageProps {
+  /** The query of the URL (`/search?q=`). */
+  readonly query: string;
+  /** Puts a new query in the URL. */
+  onSearch(query: string): void;
+}
+
+/** Full-text search over one's own messages; each hit opens its conversation at that message. */
+export function SearchPage({ query, onSearch }: SearchPageProps) {
+  const inputId = useId();
+  const [text, setText] = useState(query);
+  const search = useSearch(query);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => setText(query), [query]);
+  useEffect(() => input.current?.focus(), []);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onSearch(text.trim());
+  }
+
+  return (
+    <section className="search" aria-labelledby="search-heading">
+      <header className="chat__header">
+        <h1 id="search-heading" className="chat__title">
+          Search your messages
+        </h1>
+      </header>
+      <div className="search__body">
+        <form className="search__form" role="search" onSubmit={submit}>
+          <label htmlFor={inputId} className="visually-hidden">
+            Search your messages
+          </label>
+          <input
+            id={inputId}
+            ref={input}
+            type="search"
+            value={text}
+            placeholder='Words, "an exact phrase", -excluded'
+            onChange={(event) => setText(event.target.value)}
+          />
+          <button type="submit">Search</button>
+        </form>
+
+        <div aria-live="polite" aria-busy={search.status === 'loading'}>
+          {search.status === 'loading' && <p className="muted">Searching…</p>}
+          {search.status === 'ready' && search.items.length === 0 && (
+            <p className="muted" data-testid="search-empty">
+              Nothing found for “{query}”.
+            </p>
+          )}
+          {search.status === 'error' && (
+            <p className="error" role="alert">
+              The search failed. {apiErrorMessage(search.error)}
+            </p>
+          )}
+          {search.items.length > 0 && (
+            <ol className="search__results" data-testid="search-results">
+              {search.items.map((hit) => (
+                <li key={hit.messageId} className="search-hit">
+                  <Link
+                    href={paths.conversation(hit.conversationId, hit.messageId)}
+                    className="search-hit__link"
+                  >
+                    <span className="search-hit__title">{hit.conversationTitle}</span>
+                    <span className="search-hit__meta">
+                      {hit.role === 'user' ? 'You' : 'Parley'} ·{' '}
+                      <time dateTime={hit.createdAt}>{dateFormat.format(new Date(hit.createdAt))}</time>
+                    </span>
+                    <Snippet parts={hit.snippet} />
+                  </Link>
+                </li>
+              ))}
+            </ol>
+          )}
+          {search.nextCursor && (
+            <button
+              type="button"
+              className="button-secondary"
+              onClick={search.loadMore}
+              disabled={search.status === 'loading-more'}
+            >
+              {search.status === 'loading-more' ? 'Loading…' : 'More results'}
+            </button>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

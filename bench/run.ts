@@ -4,9 +4,15 @@
  * 2. Cold start: time to import each bundle in a fresh Node process (median of 5).
  * 3. Warm overhead: per-call time of a route through the whole middleware stack, against the
  *    same work in a bare handler (the ratio is what the stack costs).
+ * 4. Chat time to first byte: what the chat route adds to the model's own first token
+ *    (bench/chat-latency.ts; real HTTP, PostgreSQL, Redis when REDIS_URL is set).
+ * 5. Data scale: list, search and export at 10k and 1M messages (bench/data-scale.ts; slow,
+ *    skipped with BENCH_SCALE=0). See docs/performance.md.
+ * Each section prints a table; the last line is one JSON object with every figure.
  */
+import { callerEnv } from './quiet';
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +59,9 @@ async function bundles(outdir: string) {
         [
           '--input-type=module',
           '-e',
-          `const t=performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now()-t)`,
+          // The Lambda runtime provides `awslambda` (streamifyResponse) before the chat bundle loads.
+          'globalThis.awslambda ??= { streamifyResponse: (h) => h, HttpResponseStream: { from: (s) => s } }; ' +
+            `const t=performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now()-t)`,
         ],
         { env, encoding: 'utf8' },
       );
@@ -109,10 +117,36 @@ async function warm() {
   console.log(`  heap after ${n * 2} calls: ${heap.toFixed(1)} MB`);
 }
 
+/** Runs a section file in a fresh Node process (bounded in time); prints its tables, returns its JSON. */
+function section(file: string, timeoutMs: number): unknown {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', file], {
+    env: { ...process.env, DATABASE_URL: callerEnv.DATABASE_URL, REDIS_URL: callerEnv.REDIS_URL },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const lines = result.stdout.split('\n');
+  const json = lines.find((line) => line.startsWith('{"bench":'));
+  process.stdout.write(lines.filter((line) => line !== json).join('\n'));
+  if (result.status !== 0 || !json) return { failed: result.error?.message ?? `exit ${result.status}` };
+  return JSON.parse(json) as unknown;
+}
+
 const outdir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
 try {
   await bundles(outdir);
   await warm();
+  // Each in a process of its own: the handlers keep module-level state (config, pools, caches),
+  // and the sections above set an environment of their own.
+  const chat = section('bench/chat-latency.ts', 10 * 60_000);
+  const scale =
+    process.env.BENCH_SCALE === '0'
+      ? (console.log('\nData scale: skipped (BENCH_SCALE=0)'), 'skipped (BENCH_SCALE=0)')
+      : section('bench/data-scale.ts', 30 * 60_000);
+  console.log(
+    JSON.stringify({ bench: 'parley', at: new Date().toISOString(), node: process.version, chat, scale }),
+  );
 } finally {
   await rm(outdir, { recursive: true, force: true });
 }

@@ -1,25 +1,14 @@
-import * as z from 'zod';
 import { startDevServer } from './local/dev-server';
+import { parseStartOptions } from './local/start-options';
 
 /** `npm start`: the whole app on this machine. */
-const env = z
-  .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    COGNITO_PORT: z.coerce.number().int().min(0).max(65535).default(9229),
-    /** Where local state lives (database, emulator data, local.json). */
-    PARLEY_DATA_DIR: z.string().min(1).default('.parley'),
-  })
-  .safeParse(process.env);
-if (!env.success) {
-  for (const issue of env.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
+const parsed = parseStartOptions(process.env);
+if (!parsed.ok) {
+  for (const problem of parsed.problems) console.error(problem);
   process.exit(1);
 }
 
-const server = await startDevServer({
-  port: env.data.PORT,
-  cognitoPort: env.data.COGNITO_PORT,
-  dataDir: env.data.PARLEY_DATA_DIR,
-}).catch((error: unknown) => {
+const server = await startDevServer(parsed.options).catch((error: unknown) => {
   console.error(`Parley did not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

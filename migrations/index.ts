@@ -7,6 +7,9 @@ import * as m0004 from './0004-messages';
 import * as m0005 from './0005-usage-daily';
 import * as m0006 from './0006-audit-events';
 import * as m0007 from './0007-audit-events-append-only';
+import * as m0008 from './0008-users-tokens-valid-after';
+import * as m0009 from './0009-admin-indexes';
+import * as m0010 from './0010-messages-owner-search';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -20,4 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0005-usage-daily': m0005,
   '0006-audit-events': m0006,
   '0007-audit-events-append-only': m0007,
+  '0008-users-tokens-valid-after': m0008,
+  '0009-admin-indexes': m0009,
+  '0010-messages-owner-search': m0010,
 };

@@ -1,3 +1,4 @@
+import { adminRoutes } from '#admin/routes/index';
 import { chatRoutes } from '#chat/routes/index';
 import { conversationRoutes } from '#conversations/routes/index';
 import { healthRoutes } from '#health/routes/index';
@@ -14,6 +15,7 @@ const byGroup = {
   users: userRoutes,
   conversations: conversationRoutes,
   chat: chatRoutes,
+  admin: adminRoutes,
 } as const satisfies Record<HandlerGroup, readonly RouteDeclaration[]>;
 
 export type ApiRoute = (typeof byGroup)[HandlerGroup][number];

@@ -72,12 +72,13 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     cognitoAdmin: false,
     heavyDb: false,
   },
+  // `/me` reads the database only; Cognito admin calls belong to the admin group alone.
   users: {
     timeout: Duration.seconds(15),
     p99: Duration.seconds(5),
     memorySize: 1024,
     llm: false,
-    cognitoAdmin: true,
+    cognitoAdmin: false,
     heavyDb: true,
   },
   conversations: {
@@ -96,6 +97,15 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     memorySize: 1024,
     llm: true,
     cognitoAdmin: false,
+    heavyDb: true,
+  },
+  // Admin changes call Cognito inside a database transaction (and undo it when the commit fails).
+  admin: {
+    timeout: Duration.seconds(15),
+    p99: Duration.seconds(5),
+    memorySize: 1024,
+    llm: false,
+    cognitoAdmin: true,
     heavyDb: true,
   },
 };
@@ -201,6 +211,8 @@ export class ApiStack extends Stack {
           new iam.PolicyStatement({
             actions: [
               'cognito-idp:AdminCreateUser',
+              // Undoes an invitation whose database transaction did not commit.
+              'cognito-idp:AdminDeleteUser',
               'cognito-idp:AdminGetUser',
               'cognito-idp:AdminDisableUser',
               'cognito-idp:AdminEnableUser',

@@ -62,19 +62,9 @@ beforeAll(async () => {
 
 afterAll(() => rm(outdir, { recursive: true, force: true }));
 
-/** Loads a bundle as Lambda would (`index.handler` → index.mjs) and invokes it with one event. */
-async function invoke<T = { statusCode: number; headers: Record<string, string>; body: string }>(
-  fn: Fn,
-  event: unknown,
-): Promise<T> {
-  const [file, exported] = fn.handler.split('.');
-  const script = `
-    const module = await import(${JSON.stringify(join(fn.assetDir, `${file}.mjs`))});
-    const context = { awsRequestId: 'bundle-test', functionName: 'bundle-test', getRemainingTimeInMillis: () => 29000 };
-    const result = await module[${JSON.stringify(exported)}](JSON.parse(process.env.EVENT), context);
-    process.stdout.write(JSON.stringify(result));
-  `;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+/** Runs a module script in a fresh Node process with the function's environment and one event. */
+function runInLambdaEnvironment(fn: Fn, script: string, event: unknown) {
+  return run(process.execPath, ['--input-type=module', '-e', script], {
     env: {
       PATH: process.env.PATH,
       ...fn.env,
@@ -87,6 +77,21 @@ async function invoke<T = { statusCode: number; headers: Record<string, string>;
       EVENT: JSON.stringify(event),
     },
   });
+}
+
+/** Loads a bundle as Lambda would (`index.handler` → index.mjs) and invokes it with one event. */
+async function invoke<T = { statusCode: number; headers: Record<string, string>; body: string }>(
+  fn: Fn,
+  event: unknown,
+): Promise<T> {
+  const [file, exported] = fn.handler.split('.');
+  const script = `
+    const module = await import(${JSON.stringify(join(fn.assetDir, `${file}.mjs`))});
+    const context = { awsRequestId: 'bundle-test', functionName: 'bundle-test', getRemainingTimeInMillis: () => 29000 };
+    const result = await module[${JSON.stringify(exported)}](JSON.parse(process.env.EVENT), context);
+    process.stdout.write(JSON.stringify(result));
+  `;
+  const { stdout } = await runInLambdaEnvironment(fn, script, event);
   return JSON.parse(stdout) as T;
 }
 
@@ -111,18 +116,7 @@ async function invokeStreaming(fn: Fn, event: unknown) {
     await module[${JSON.stringify(exported)}](JSON.parse(process.env.EVENT), stream, context);
     process.stdout.write(JSON.stringify({ prelude, body: Buffer.concat(chunks).toString('utf8') }));
   `;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-    env: {
-      PATH: process.env.PATH,
-      ...fn.env,
-      AWS_REGION: 'eu-west-1',
-      AWS_LAMBDA_FUNCTION_NAME: 'bundle-test',
-      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      EVENT: JSON.stringify(event),
-    },
-  });
+  const { stdout } = await runInLambdaEnvironment(fn, script, event);
   return JSON.parse(stdout) as {
     prelude: { statusCode: number; headers: Record<string, string> };
     body: string;
@@ -174,6 +168,7 @@ describe('the deployed bundles', () => {
     for (const [service, resource] of [
       ['users', '/api/me'],
       ['conversations', '/api/conversations'],
+      ['admin', '/api/admin/users'],
     ] as const) {
       const fn = functions.find((f) => f.env.POWERTOOLS_SERVICE_NAME?.includes(service));
       if (!fn) throw new Error(`no ${service} function`);

@@ -53,7 +53,7 @@ describe('prod', () => {
 
   it('deploys the API functions as 10% canaries for 5 minutes', () => {
     const groups = Object.values(prod.templates.api.findResources('AWS::CodeDeploy::DeploymentGroup'));
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(5);
     for (const g of groups)
       expect(g.Properties.DeploymentConfigName).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes');
   });
@@ -63,6 +63,7 @@ describe('prod', () => {
       (f) => f.props.ReservedConcurrentExecutions,
     );
     expect(reserved.map((f) => f.id).sort()).toEqual([
+      expect.stringMatching(/^Fnadmin/),
       expect.stringMatching(/^Fnchat/),
       expect.stringMatching(/^Fnconversations/),
       expect.stringMatching(/^Fnusers/),

@@ -370,6 +370,9 @@ describe('the data-api driver on PostgreSQL', () => {
         '0005-usage-daily:Success',
         '0006-audit-events:Success',
         '0007-audit-events-append-only:Success',
+        '0008-users-tokens-valid-after:Success',
+        '0009-admin-indexes:Success',
+        '0010-messages-owner-search:Success',
       ]);
       expect((await migrateToLatest(scratchDb)).results).toEqual([]);
       const user = await createTestUser(scratchDb);

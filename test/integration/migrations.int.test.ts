@@ -12,6 +12,7 @@ import {
 import type { Database } from '../../functions/shared/db/schema';
 import { createTestUser, testDatabase } from '../support/database';
 import { createScratchDatabase } from '../support/scratch-database';
+import { migrations } from '../../migrations/index';
 
 /** What schema.ts declares, as PostgreSQL names it: [data_type, nullable]. */
 const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> = {
@@ -24,6 +25,7 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     kind: ['text', false],
     monthly_token_quota: ['integer', false],
     mfa_enabled: ['boolean', false],
+    tokens_valid_after: ['timestamp with time zone', true],
     created_at: ['timestamp with time zone', false],
     updated_at: ['timestamp with time zone', false],
   },
@@ -140,7 +142,10 @@ describe('schema', () => {
       .select('indexdef')
       .where('tablename', '=', 'messages')
       .execute();
-    expect(indexes.map((i) => i.indexdef)).toContainEqual(expect.stringMatching(/USING gin \(content_tsv\)/));
+    // Search finds the caller's own matches through (owner_id, content_tsv) (btree_gin).
+    expect(indexes.map((i) => i.indexdef)).toContainEqual(
+      expect.stringMatching(/USING gin \(owner_id, content_tsv\)/),
+    );
 
     const user = await createTestUser(db);
     const conversation = await newConversation(user.id);
@@ -162,16 +167,17 @@ describe('schema', () => {
     expect(found).toEqual([{ content: 'Quarterly Budget review' }]);
   });
 
-  it('can use the GIN index for a full-text search', async () => {
+  it("searches one owner's messages through the (owner_id, content_tsv) GIN index", async () => {
     const plan = await db.connection().execute(async (conn) => {
       await sql`set enable_seqscan = off`.execute(conn);
       const result = await sql<{ 'QUERY PLAN': string }>`
-        explain select id from messages where content_tsv @@ plainto_tsquery('simple', ${'budget'})
+        explain select id from messages
+        where owner_id = ${'someone'} and content_tsv @@ websearch_to_tsquery('simple', ${'budget'})
       `.execute(conn);
       await sql`reset enable_seqscan`.execute(conn);
       return result.rows.map((r) => r['QUERY PLAN']).join('\n');
     });
-    expect(plan).toContain('messages_content_tsv_idx');
+    expect(plan).toContain('messages_owner_content_tsv_idx');
   });
 
   it('has the keyset index for listing conversations', async () => {
@@ -351,11 +357,11 @@ describe('migrator', () => {
       ).rows.map((r) => r.table_name);
     try {
       const up = await migrateToLatest(scratchDb);
-      expect(up.results?.map((r) => r.status)).toEqual(Array(7).fill('Success'));
+      expect(up.results?.map((r) => r.status)).toEqual(Object.keys(migrations).map(() => 'Success'));
       expect(await tables()).toEqual(Object.keys(expectedSchema).sort());
 
       const down = await migrateDownToNothing(scratchDb);
-      expect(down.results?.map((r) => r.direction)).toEqual(Array(7).fill('Down'));
+      expect(down.results?.map((r) => r.direction)).toEqual(Object.keys(migrations).map(() => 'Down'));
       expect(await tables()).toEqual([]);
       const functions = await sql`select 1 from pg_proc where proname = 'audit_events_reject_change'`.execute(
         scratchDb,

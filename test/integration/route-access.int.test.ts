@@ -4,6 +4,7 @@ import { ROLES, type Role } from '#shared/domain/roles';
 import { call, setUpApiEnvironment, type CallInput } from '../support/api';
 import { callStreaming } from '../support/streaming';
 import { createTestUser, testDatabase } from '../support/database';
+import { fakeIdentityProvider } from '../support/fakes/admin';
 
 // The lambda modules read their configuration at cold start: set the environment first.
 const issuer = setUpApiEnvironment();
@@ -12,8 +13,12 @@ const lambdas = {
   health: (await import('#health/lambda')).handler,
   users: (await import('#users/lambda')).handler,
   conversations: (await import('#conversations/lambda')).handler,
+  admin: (await import('#admin/lambda')).handler,
 };
 const chat = (await import('#chat/lambda')).handler;
+// Cognito is the edge these tests cannot run: admin routes get a fake identity provider.
+const identity = fakeIdentityProvider().provider;
+(await import('#admin/wiring')).setAdminDependencies({ identity: () => identity });
 
 /** Calls the route's own Lambda function the way API Gateway would (streaming or buffered). */
 const callRoute = (group: keyof typeof lambdas | 'chat', input: CallInput) =>
@@ -22,6 +27,8 @@ const db = testDatabase();
 
 type Access = 'public' | 'signed-in' | readonly Role[];
 const CHAT: Access = ['members', 'admins'];
+const ADMINS: Access = ['admins'];
+const OVERSIGHT: Access = ['admins', 'auditors'];
 
 /**
  * The role matrix, written out by hand: a new route fails this file (and the type check) until
@@ -32,6 +39,7 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'health.ready': 'public',
   'openapi.get': 'public',
   'me.get': 'signed-in',
+  'me.sign-out': 'signed-in',
   'conversations.list': CHAT,
   'conversations.create': CHAT,
   'conversations.get': CHAT,
@@ -41,19 +49,30 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'messages.list': CHAT,
   'messages.search': CHAT,
   'messages.send': CHAT,
+  'admin.users.list': ADMINS,
+  'admin.users.invite': ADMINS,
+  'admin.users.update': ADMINS,
+  'admin.users.unlock': ADMINS,
+  'admin.users.sign-out': ADMINS,
+  'admin.users.reset-mfa': ADMINS,
+  'admin.usage.get': OVERSIGHT,
+  'admin.audit.list': OVERSIGHT,
 };
 
 const callers = [...ROLES, null] as const;
-const tokens = new Map<Role | null, string>();
+const people = new Map<Role | null, { id: string; email: string }>();
+/**
+ * A token minted for each call: `me.sign-out` revokes the tokens issued before it, and a token
+ * minted afterwards (its `iat` in that second or later) is valid again.
+ */
+const tokenOf = (role: Role | null) => {
+  const person = people.get(role);
+  if (!person) throw new Error(`no test user for ${role}`);
+  return issuer.accessToken({ sub: person.id, username: person.email, 'cognito:groups': role ? [role] : [] });
+};
 
 beforeAll(async () => {
-  for (const role of callers) {
-    const user = await createTestUser(db, { role });
-    tokens.set(
-      role,
-      issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': role ? [role] : [] }),
-    );
-  }
+  for (const role of callers) people.set(role, await createTestUser(db, { role }));
 });
 
 describe('the route × role matrix', () => {
@@ -78,7 +97,7 @@ describe('the route × role matrix', () => {
       const response = await callRoute(route.group, {
         method: route.method,
         path,
-        token: tokens.get(role),
+        token: tokenOf(role),
         ...(route.body ? { body: {} } : {}),
       });
 

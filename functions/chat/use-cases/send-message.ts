@@ -83,12 +83,15 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
       ]);
     }
 
-    const rate = await deps.limiter.consume(`chat:${caller.userId}`);
+    // Both checks at once: each is a round trip, and the time to the first token is what users feel.
+    const [rate, usage] = await Promise.all([
+      deps.limiter.consume(`chat:${caller.userId}`),
+      deps.messages.monthlyUsage(caller.userId, now),
+    ]);
     if (!rate.allowed) {
       deps.metrics.rejected('rate');
       throw new ChatRateLimitedError(deps.limiter.limitPerMinute, rate.retryAfterSeconds);
     }
-    const usage = await deps.messages.monthlyUsage(caller.userId, now);
     const quota = usage.quota ?? deps.defaultMonthlyTokens;
     if (usage.used >= quota) {
       deps.metrics.rejected('quota');

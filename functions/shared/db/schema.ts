@@ -34,6 +34,8 @@ export interface UsersTable {
   kind: Generated<'user' | 'service'>;
   monthly_token_quota: Generated<number>;
   mfa_enabled: Generated<boolean>;
+  /** Access tokens issued before this are refused (disable, role change, sign-out everywhere). */
+  tokens_valid_after: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { logger, metrics, MetricUnit, tracing } from '../powertools';
+import type { RevocationList } from '../revocation/revocation-list';
 import { authenticate, createTokenVerifier, type ServiceAccountRoles, type TokenVerifier } from './auth';
 import { errorHandler } from './error-handler';
 import { responseHeaders } from './headers';
@@ -16,9 +17,11 @@ import { validation } from './validation';
 export interface HandlerDependencies {
   readonly verifier: () => TokenVerifier;
   readonly serviceRoles: () => ServiceAccountRoles;
+  readonly revocations: () => RevocationList;
 }
 
 let verifier: TokenVerifier | undefined;
+let revocations: RevocationList | undefined;
 let dependencies: HandlerDependencies = {
   verifier: () => (verifier ??= createTokenVerifier(getConfig())),
   serviceRoles: () => ({
@@ -34,7 +37,26 @@ let dependencies: HandlerDependencies = {
       return row?.role ?? null;
     },
   }),
+  revocations: () =>
+    (revocations ??= {
+      // Loaded on first use, like the database itself: public routes never need them.
+      standingOf: async (userId) => (await revocationList()).standingOf(userId),
+      revokeTokens: async (userId) => (await revocationList()).revokeTokens(userId),
+    }),
 };
+
+let loadedRevocationList: Promise<RevocationList> | undefined;
+function revocationList(): Promise<RevocationList> {
+  loadedRevocationList ??= (async () => {
+    const [{ getDatabase }, { getCache }, { postgresRevocationList }] = await Promise.all([
+      import('../db/database'),
+      import('../cache/get-cache'),
+      import('../revocation/postgres-revocation-list'),
+    ]);
+    return postgresRevocationList(getDatabase(), getCache);
+  })();
+  return loadedRevocationList;
+}
 
 /** Replaces how handlers verify tokens and find service-account roles (tests, the local server). */
 export function setHandlerDependencies(overrides: Partial<HandlerDependencies>): void {
@@ -85,6 +107,7 @@ export function routeHandler<Deps>(
       authenticate({
         verifier: () => dependencies.verifier(),
         serviceRoles: () => dependencies.serviceRoles(),
+        revocations: () => dependencies.revocations(),
       }),
     )
     .use(jsonBody({ maxBytes: config.MAX_BODY_BYTES }))

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 
 import { createTestIssuer, type TestIssuer } from '#test/support/tokens';
 import { routeById, type RouteDeclaration, type RouteId } from '#api/index';
+import type { RevocationList, TokenStanding } from '../revocation/revocation-list';
 import type { Config } from '../config';
 import type { Role } from '../db/schema';
 import { ForbiddenError, UnauthorizedError } from '../errors';
@@ -421,8 +422,65 @@ describe('authenticate', () => {
     },
   });
 
-  const middleware = (verifier: TokenVerifier, roles = fakeServiceRoles().roles) =>
-    authenticate({ verifier: () => verifier, serviceRoles: () => roles });
+  const NOW = new Date('2026-12-01T12:00:00Z');
+  const nowSeconds = NOW.getTime() / 1000;
+  /** A revocation list holding the given standings (others: nothing revoked). */
+  const standings = (entries: Record<string, TokenStanding> = {}): RevocationList => ({
+    standingOf: async (userId) => entries[userId] ?? { validAfter: null, disabled: false },
+    revokeTokens: async () => undefined,
+  });
+  const middleware = (verifier: TokenVerifier, roles = fakeServiceRoles().roles, revocations = standings()) =>
+    authenticate({
+      verifier: () => verifier,
+      serviceRoles: () => roles,
+      revocations: () => revocations,
+      now: () => NOW,
+    });
+
+  describe('revocation', () => {
+    const member = (iat: number) =>
+      verifierReturning({ sub: 's', username: 'u', client_id: 'spa', 'cognito:groups': ['members'], iat });
+
+    it.each([
+      [
+        'issued before a revocation',
+        { validAfter: new Date(NOW.getTime() - 60_000), disabled: false },
+        nowSeconds - 120,
+      ],
+      ['of a disabled user', { validAfter: null, disabled: true }, nowSeconds - 10],
+    ])('refuses a token %s with 401 on the next request', async (_case, standing, iat) => {
+      const request = requestFor('conversations.list', { Authorization: `Bearer ${JWT}` });
+
+      const error = await Promise.resolve(
+        middleware(member(iat), undefined, standings({ s: standing })).before?.(request),
+      ).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(UnauthorizedError);
+      expect((error as Error).message).toBe('The access token was revoked; sign in again.');
+    });
+
+    it('accepts a token issued after the revocation, or in its very second', async () => {
+      const validAfter = new Date(NOW.getTime() - 60_500);
+      for (const iat of [Math.floor(validAfter.getTime() / 1000), nowSeconds - 10]) {
+        const request = requestFor('conversations.list', { Authorization: `Bearer ${JWT}` });
+        await middleware(member(iat), undefined, standings({ s: { validAfter, disabled: false } })).before?.(
+          request,
+        );
+        expect(request.event.parley.auth?.userId).toBe('s');
+      }
+    });
+
+    it('refuses a token issued more than five minutes in the future, and accepts small skew', async () => {
+      const future = requestFor('me.get', { Authorization: `Bearer ${JWT}` });
+      const skewed = requestFor('me.get', { Authorization: `Bearer ${JWT}` });
+
+      await expect(middleware(member(nowSeconds + 301)).before?.(future)).rejects.toBeInstanceOf(
+        UnauthorizedError,
+      );
+      await middleware(member(nowSeconds + 299)).before?.(skewed);
+      expect(skewed.event.parley.auth?.userId).toBe('s');
+    });
+  });
 
   it('skips public routes without asking for a token', async () => {
     const request = requestFor('health.live');

@@ -6,6 +6,7 @@ import type { RouteDeclaration } from './route';
 import type { Config } from '../config';
 import { ROLES, type Role } from '../domain/roles';
 import { ForbiddenError, UnauthorizedError } from '../errors';
+import { tokenVerdict, type RevocationList, type TokenVerdict } from '../revocation/revocation-list';
 import { requestHeader } from './request-header';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
 
@@ -114,7 +115,16 @@ export function assertAllowed(route: RouteDeclaration, auth: AuthContext): void 
 export interface AuthenticateOptions {
   readonly verifier: () => TokenVerifier;
   readonly serviceRoles: () => ServiceAccountRoles;
+  /** Disabled users and revoked tokens (disable, role change, sign-out everywhere). */
+  readonly revocations: () => RevocationList;
+  readonly now?: () => Date;
 }
+
+const REFUSED: Record<Exclude<TokenVerdict, 'valid'>, string> = {
+  revoked: 'The access token was revoked; sign in again.',
+  disabled: 'The access token was revoked; sign in again.',
+  'issued-in-future': 'The access token is invalid or expired.',
+};
 
 /**
  * Verifies the bearer token again inside the function (the authorizer already did: defence in
@@ -136,6 +146,15 @@ export function authenticate(options: AuthenticateOptions): middy.MiddlewareObj<
         throw new UnauthorizedError('The access token is invalid or expired.');
       }
       const auth = await authContextFrom(claims, options.serviceRoles());
+      const issuedAt = typeof claims.iat === 'number' ? claims.iat : 0;
+      const now = options.now?.() ?? new Date();
+      // Machine clients are stopped through their service account's role (no role: 403).
+      const standing =
+        auth.kind === 'user'
+          ? await options.revocations().standingOf(auth.userId)
+          : { validAfter: null, disabled: false };
+      const verdict = tokenVerdict(issuedAt, standing, now);
+      if (verdict !== 'valid') throw new UnauthorizedError(REFUSED[verdict]);
       assertAllowed(route, auth);
       event.parley.auth = auth;
     },

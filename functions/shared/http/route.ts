@@ -11,7 +11,7 @@ import type { ApiEvent, ApiResult, AuthContext } from './types';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** One Lambda function per group; its entry is `functions/<group>/lambda.ts`. */
-export const HANDLER_GROUPS = ['health', 'users', 'conversations', 'chat'] as const;
+export const HANDLER_GROUPS = ['health', 'users', 'conversations', 'chat', 'admin'] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
 /**

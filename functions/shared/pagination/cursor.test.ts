@@ -112,9 +112,9 @@ describe('limitParam', () => {
     expect(limit.safeParse(raw).success).toBe(false);
   });
 
-  it('names a non-number as a whole number problem', () => {
-    const result = z.object({ limit }).safeParse({ limit: 'ten' });
+  it.each(['ten', '0', '101', '2.5', '-1'])('states the allowed range when it refuses %j', (raw) => {
+    const result = z.object({ limit }).safeParse({ limit: raw });
 
-    expect(result.error?.issues[0]?.message).toBe('expected a whole number');
+    expect(result.error?.issues.map((i) => i.message)).toEqual(['must be a whole number between 1 and 100']);
   });
 });

@@ -68,14 +68,11 @@ export const cursorParam = z
     return keyset;
   });
 
-/** `limit` as a query parameter: 1 to max, default given. */
-export const limitParam = (defaultLimit: number, max: number) =>
-  z.coerce
-    .number({ message: 'expected a whole number' })
-    .int('expected a whole number')
-    .min(1)
-    .max(max)
-    .default(defaultLimit);
+/** `limit` as a query parameter: 1 to max, default given; every refusal states the range. */
+export const limitParam = (defaultLimit: number, max: number) => {
+  const range = `must be a whole number between 1 and ${max}`;
+  return z.coerce.number({ message: range }).int(range).min(1, range).max(max, range).default(defaultLimit);
+};
 
 export interface Page<T> {
   readonly items: T[];

@@ -1,4 +1,5 @@
 import { getMe } from './get-me';
+import { signOutEverywhere } from './sign-out-everywhere';
 
 /** The users group: one Lambda function serves exactly these. */
-export const userRoutes = [getMe] as const;
+export const userRoutes = [getMe, signOutEverywhere] as const;

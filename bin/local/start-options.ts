@@ -1,0 +1,48 @@
+import * as z from 'zod';
+
+export interface StartOptions {
+  readonly port: number;
+  readonly cognitoPort: number;
+  readonly dataDir: string;
+}
+
+const port = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (/^\d+$/.test(raw.trim()) && value <= 65535) return value;
+      ctx.addIssue({
+        code: 'custom',
+        // Ports are not secrets: the value helps, unlike in the functions' configuration.
+        message: `${name} must be a port number (1–65535, or 0 for any free port), got ${JSON.stringify(raw)}`,
+      });
+      return z.NEVER;
+    });
+
+const schema = z.object({
+  PORT: port('PORT', 3000),
+  COGNITO_PORT: port('COGNITO_PORT', 9229),
+  PARLEY_DATA_DIR: z
+    .string()
+    .optional()
+    .transform((raw) => (raw && raw.trim() ? raw : '.parley')),
+});
+
+/** `npm start`'s settings from the environment, or one plain sentence per bad variable. */
+export function parseStartOptions(
+  env: Record<string, string | undefined>,
+): { ok: true; options: StartOptions } | { ok: false; problems: string[] } {
+  const result = schema.safeParse(env);
+  if (!result.success) return { ok: false, problems: result.error.issues.map((issue) => issue.message) };
+  return {
+    ok: true,
+    options: {
+      port: result.data.PORT,
+      cognitoPort: result.data.COGNITO_PORT,
+      dataDir: result.data.PARLEY_DATA_DIR,
+    },
+  };
+}

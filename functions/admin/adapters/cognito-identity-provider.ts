@@ -1,0 +1,126 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
+  AdminRemoveUserFromGroupCommand,
+  AdminSetUserMFAPreferenceCommand,
+  AdminUserGlobalSignOutCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { EmailTakenError, IdentityMissingError } from '../domain/admin-user';
+import type { IdentityProvider } from '../ports/identity-provider';
+
+export interface CognitoSettings {
+  readonly userPoolId: string;
+  readonly region: string;
+  /** The local emulator's endpoint (cognito-local behind our proxy). @default - AWS */
+  readonly endpoint?: string;
+}
+
+/** A client for the pool's region, or for the local emulator (which checks no credentials). */
+export function createCognitoClient(settings: CognitoSettings): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    region: settings.region,
+    ...(settings.endpoint
+      ? { endpoint: settings.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+}
+
+const named = (error: unknown, name: string) => error instanceof Error && error.name === name;
+
+/**
+ * Cognito admin calls. User names are e-mail addresses: the pool signs in by e-mail, and Cognito
+ * accepts the alias wherever a user name is asked for (and so does the local emulator, which
+ * does not resolve every call by `sub`).
+ */
+export function cognitoIdentityProvider(
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+): IdentityProvider {
+  /** A user the database knows and Cognito does not is a conflict to reconcile, not a 500. */
+  const send = async (call: () => Promise<unknown>): Promise<void> => {
+    try {
+      await call();
+    } catch (error) {
+      if (named(error, 'UserNotFoundException')) throw new IdentityMissingError();
+      throw error;
+    }
+  };
+  return {
+    async createUser(email) {
+      try {
+        const { User } = await client.send(
+          new AdminCreateUserCommand({
+            UserPoolId: userPoolId,
+            Username: email,
+            UserAttributes: [
+              { Name: 'email', Value: email },
+              // The invitation goes to this address: reading it proves it.
+              { Name: 'email_verified', Value: 'true' },
+            ],
+            DesiredDeliveryMediums: ['EMAIL'],
+          }),
+        );
+        const id = User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
+        if (!id) throw new Error('Cognito returned no sub for the new user');
+        return { id };
+      } catch (error) {
+        if (named(error, 'UsernameExistsException') || named(error, 'AliasExistsException'))
+          throw new EmailTakenError();
+        throw error;
+      }
+    },
+    async deleteUser(username) {
+      await send(() =>
+        client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username })),
+      );
+    },
+    async addToGroup(username, group) {
+      await send(() =>
+        client.send(
+          new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: username, GroupName: group }),
+        ),
+      );
+    },
+    async removeFromGroup(username, group) {
+      await send(() =>
+        client.send(
+          new AdminRemoveUserFromGroupCommand({
+            UserPoolId: userPoolId,
+            Username: username,
+            GroupName: group,
+          }),
+        ),
+      );
+    },
+    async disableUser(username) {
+      await send(() =>
+        client.send(new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: username })),
+      );
+    },
+    async enableUser(username) {
+      await send(() =>
+        client.send(new AdminEnableUserCommand({ UserPoolId: userPoolId, Username: username })),
+      );
+    },
+    async signOut(username) {
+      await send(() =>
+        client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: username })),
+      );
+    },
+    async setTotpMfa(username, enabled) {
+      await send(() =>
+        client.send(
+          new AdminSetUserMFAPreferenceCommand({
+            UserPoolId: userPoolId,
+            Username: username,
+            SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
+          }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Role, UserStatus } from '#shared/domain/roles';
+import { ConflictError, NotFoundError } from '#shared/errors';
+
+/** Highest monthly token quota an admin may set (the column is a 32-bit integer). */
+export const MAX_MONTHLY_TOKENS = 1_000_000_000;
+
+/** A user as admins see them: account, role, status, MFA, lockout and this month's usage. */
+export interface AdminUser {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly kind: 'user' | 'service';
+  readonly role: Role | null;
+  readonly status: UserStatus;
+  readonly mfaEnabled: boolean;
+  /** Locked out by failed sign-ins (sign_in_attempts.locked_until is in the future). */
+  readonly locked: boolean;
+  readonly lockedUntil: string | null;
+  readonly monthlyTokens: number;
+  /** Prompt and completion tokens used since the first of this month (UTC). */
+  readonly usedTokens: number;
+  readonly createdAt: string;
+}
+
+/** What an admin may change about a user in one request. */
+export interface UserChanges {
+  readonly role?: Role;
+  readonly status?: UserStatus;
+  readonly monthlyTokens?: number;
+}
+
+export class AdminUserNotFoundError extends NotFoundError {
+  constructor() {
+    super('No such user.');
+  }
+}
+
+export class EmailTakenError extends ConflictError {
+  constructor() {
+    super('A user with this e-mail address already exists.');
+  }
+}
+
+/** An admin who demoted or disabled themself could lock everyone out of administration. */
+export class SelfChangeError extends ConflictError {
+  constructor(what: 'demote' | 'disable') {
+    super(`You cannot ${what} yourself: ask another admin.`);
+  }
+}
+
+export class LastAdminError extends ConflictError {
+  constructor() {
+    super('This is the last active admin: promote another admin first.');
+  }
+}
+
+/** Service accounts (machine clients) have no Cognito user: no sessions, no MFA. */
+export class ServiceAccountError extends ConflictError {
+  constructor(what: string) {
+    super(`A service account has no ${what}.`);
+  }
+}
+
+/** The first day of `now`'s month (UTC) as `YYYY-MM-DD`. */
+export function monthStart(now: Date): string {
+  return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}-01`;
+}
+
+/** The database knows the user but the identity provider does not: they must be reconciled. */
+export class IdentityMissingError extends ConflictError {
+  constructor() {
+    super('The user is missing from the identity provider; nothing was changed.');
+  }
+}

@@ -1,0 +1,21 @@
+import type { Role } from '#shared/domain/roles';
+
+/**
+ * The user directory that signs people in (Cognito). Every method takes the user's Cognito user
+ * name, which for Parley's pool is the e-mail address. Each change has an inverse, so a change
+ * whose database transaction does not commit can be undone.
+ */
+export interface IdentityProvider {
+  /** Creates the user and sends the invitation; resolves to the new user's id (`sub`). */
+  createUser(email: string): Promise<{ readonly id: string }>;
+  /** Removes a user created by `createUser` (the undo of an invitation). */
+  deleteUser(username: string): Promise<void>;
+  addToGroup(username: string, group: Role): Promise<void>;
+  removeFromGroup(username: string, group: Role): Promise<void>;
+  disableUser(username: string): Promise<void>;
+  enableUser(username: string): Promise<void>;
+  /** Revokes every refresh token of the user (cannot be undone). */
+  signOut(username: string): Promise<void>;
+  /** Turns the user's TOTP MFA off (`enabled: false`) or back on. */
+  setTotpMfa(username: string, enabled: boolean): Promise<void>;
+}

@@ -1,0 +1,65 @@
+import type { AuditLog } from '#shared/audit/audit-log';
+import type { Role, UserStatus } from '#shared/domain/roles';
+import type { InTransaction } from '#shared/domain/transaction';
+import type { Page } from '#shared/pagination/cursor';
+import type { AdminUser } from '../domain/admin-user';
+
+/** Keyset of the users list: newest first by (createdAt, id); ids are text (service accounts). */
+export interface UserKeyset {
+  readonly at: string;
+  readonly id: string;
+}
+
+export interface UserListOptions {
+  readonly limit: number;
+  readonly cursor?: UserKeyset;
+  /** Case-insensitive, literal match on e-mail or display name. */
+  readonly q?: string;
+  readonly role?: Role;
+  readonly status?: UserStatus;
+}
+
+export interface NewManagedUser {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly monthlyTokens: number;
+}
+
+export interface StoredChanges {
+  readonly role?: Role;
+  readonly status?: UserStatus;
+  readonly monthlyTokens?: number;
+  readonly mfaEnabled?: boolean;
+}
+
+/** Users as admins manage them. Inside a transaction, `get` locks the row until commit. */
+export interface UserAdminRepository {
+  list(options: UserListOptions, now: Date): Promise<Page<AdminUser>>;
+  get(id: string, now: Date): Promise<AdminUser | undefined>;
+  emailTaken(email: string): Promise<boolean>;
+  /** Throws EmailTakenError when the e-mail is already in use. */
+  insert(user: NewManagedUser): Promise<void>;
+  update(id: string, changes: StoredChanges): Promise<void>;
+  /**
+   * The ids of the active admins, locked in id order until commit: two admins demoting each
+   * other at once wait for one another instead of both succeeding and leaving no admin.
+   */
+  lockActiveAdmins(): Promise<string[]>;
+  /** Forgets the failed sign-ins (and any lockout) of this e-mail address. */
+  clearSignInAttempts(email: string): Promise<void>;
+  /**
+   * Refuses the user's access tokens issued until now, from the next request on (a role or
+   * status change through `update` does this by itself).
+   */
+  revokeTokens(id: string): Promise<void>;
+}
+
+/** What a change that must be audited writes to, in one transaction. */
+export interface AuditedUsers {
+  readonly users: UserAdminRepository;
+  readonly audit: AuditLog;
+}
+
+export type AdminTransaction = InTransaction<AuditedUsers>;

@@ -1,0 +1,22 @@
+import * as z from 'zod';
+import { created } from '#shared/http/responses';
+import { defineRoute } from './define';
+import { ADMINS, adminUserSchema, roleSchema } from './schemas';
+
+export const inviteUser = defineRoute(
+  {
+    id: 'admin.users.invite',
+    method: 'POST',
+    path: '/api/admin/users',
+    summary: 'Invite a user (Cognito sends the invitation e-mail); audited',
+    access: ADMINS,
+    body: z.strictObject({
+      // 254: the longest address SMTP can carry (RFC 5321 path limit).
+      email: z.email({ message: 'expected an e-mail address' }).max(254, 'must be at most 254 characters'),
+      role: roleSchema,
+    }),
+    responses: { 201: { description: 'The invited user', schema: adminUserSchema } },
+    problems: { 409: 'A user with this e-mail address already exists' },
+  },
+  async ({ caller, body, requestId }, { inviteUser }) => created(await inviteUser(caller, body, requestId)),
+);

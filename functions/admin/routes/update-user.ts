@@ -1,0 +1,37 @@
+import * as z from 'zod';
+import { ok } from '#shared/http/responses';
+import { MAX_MONTHLY_TOKENS } from '../domain/admin-user';
+import { defineRoute } from './define';
+import { ADMINS, adminUserSchema, roleSchema, statusSchema, userIdParams } from './schemas';
+
+export const updateUser = defineRoute(
+  {
+    id: 'admin.users.update',
+    method: 'PATCH',
+    path: '/api/admin/users/{id}',
+    summary: "Change a user's role, status or monthly token quota; audited",
+    access: ADMINS,
+    params: userIdParams,
+    body: z
+      .strictObject({
+        role: roleSchema.optional(),
+        status: statusSchema.optional(),
+        monthlyTokens: z
+          .int({ message: 'expected a whole number' })
+          .min(0, 'must not be negative')
+          .max(MAX_MONTHLY_TOKENS, `must be at most ${MAX_MONTHLY_TOKENS}`)
+          .optional(),
+      })
+      .refine(
+        (body) => body.role !== undefined || body.status !== undefined || body.monthlyTokens !== undefined,
+        'give at least one of role, status, monthlyTokens',
+      ),
+    responses: { 200: { description: 'The user after the change', schema: adminUserSchema } },
+    problems: {
+      404: 'No such user',
+      409: 'You cannot demote or disable yourself, or remove the last active admin',
+    },
+  },
+  async ({ caller, params, body, requestId }, { updateUser }) =>
+    ok(await updateUser(caller, params.id, body, requestId)),
+);

@@ -1,0 +1,97 @@
+import type { Caller } from '#shared/domain/caller';
+import {
+  AdminUserNotFoundError,
+  LastAdminError,
+  SelfChangeError,
+  type AdminUser,
+  type UserChanges,
+} from '../domain/admin-user';
+import { inTransactionWithIdentity, type IdentityChangeDeps } from './identity-transaction';
+
+/**
+ * Changes a user's role, status or quota, audits each change, and mirrors role and status in the
+ * identity provider (groups, enabled/disabled) without letting the two drift apart. An admin
+ * cannot demote or disable themself, and the last active admin stays one.
+ */
+export const makeUpdateUser =
+  (deps: IdentityChangeDeps) =>
+  (caller: Caller, id: string, changes: UserChanges, requestId: string): Promise<AdminUser> =>
+    inTransactionWithIdentity(deps, async ({ users, audit }, steps) => {
+      const now = deps.now?.() ?? new Date();
+      // Admins first, in id order, then the user: every such transaction locks in one order.
+      const touchesRole = changes.role !== undefined || changes.status !== undefined;
+      const activeAdmins = touchesRole ? await users.lockActiveAdmins() : [];
+      const before = await users.get(id, now);
+      if (!before) throw new AdminUserNotFoundError();
+
+      const role = changes.role !== undefined && changes.role !== before.role ? changes.role : undefined;
+      const status =
+        changes.status !== undefined && changes.status !== before.status ? changes.status : undefined;
+      const monthlyTokens =
+        changes.monthlyTokens !== undefined && changes.monthlyTokens !== before.monthlyTokens
+          ? changes.monthlyTokens
+          : undefined;
+
+      if (id === caller.userId && role !== undefined) throw new SelfChangeError('demote');
+      if (id === caller.userId && status === 'disabled') throw new SelfChangeError('disable');
+      const losesAdmin =
+        before.role === 'admins' &&
+        before.status === 'active' &&
+        (role !== undefined || status === 'disabled');
+      if (losesAdmin && !activeAdmins.some((admin) => admin !== id)) throw new LastAdminError();
+      if (role === undefined && status === undefined && monthlyTokens === undefined) return before;
+
+      await users.update(id, { role, status, monthlyTokens });
+      const record = (action: string, field: string, from: unknown, to: unknown) =>
+        audit.record({
+          actorId: caller.userId,
+          action,
+          targetType: 'user',
+          targetId: id,
+          requestId,
+          details: { before: { [field]: from }, after: { [field]: to } },
+        });
+      if (role !== undefined) await record('user.role-change', 'role', before.role, role);
+      if (status !== undefined)
+        await record(status === 'disabled' ? 'user.disable' : 'user.enable', 'status', before.status, status);
+      if (monthlyTokens !== undefined)
+        await record('user.quota-change', 'monthlyTokens', before.monthlyTokens, monthlyTokens);
+      const after = await users.get(id, now);
+      if (!after) throw new AdminUserNotFoundError();
+
+      // Service accounts exist only here: their role is read from the database.
+      if (before.kind === 'user') {
+        const username = before.email;
+        const { identity } = deps;
+        if (role !== undefined) {
+          const old = before.role;
+          if (old)
+            await steps.run(
+              'remove from group',
+              () => identity.removeFromGroup(username, old),
+              () => identity.addToGroup(username, old),
+            );
+          await steps.run(
+            'add to group',
+            () => identity.addToGroup(username, role),
+            () => identity.removeFromGroup(username, role),
+          );
+        }
+        if (status === 'disabled') {
+          await steps.run(
+            'disable',
+            () => identity.disableUser(username),
+            () => identity.enableUser(username),
+          );
+          // A disabled user keeps no session: their refresh tokens go too.
+          await steps.run('sign out', () => identity.signOut(username));
+        }
+        if (status === 'active')
+          await steps.run(
+            'enable',
+            () => identity.enableUser(username),
+            () => identity.disableUser(username),
+          );
+      }
+      return after;
+    });

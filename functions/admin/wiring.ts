@@ -1,0 +1,100 @@
+import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
+import { getCache } from '#shared/cache/get-cache';
+import { getConfig } from '#shared/config';
+import { getDatabase } from '#shared/db/database';
+import { logger, metrics, MetricUnit } from '#shared/powertools';
+import { forgetStanding } from '#shared/revocation/postgres-revocation-list';
+import { cognitoIdentityProvider, createCognitoClient } from './adapters/cognito-identity-provider';
+import { postgresAuditTrail } from './adapters/postgres-audit-trail';
+import { postgresUsageReports } from './adapters/postgres-usage-reports';
+import { postgresUserAdmin } from './adapters/postgres-user-admin';
+import type { IdentityProvider } from './ports/identity-provider';
+import type { AdminTransaction } from './ports/user-admin';
+import { makeGetUsage } from './use-cases/get-usage';
+import type { DriftReporter } from './use-cases/identity-transaction';
+import { makeInviteUser } from './use-cases/invite-user';
+import { makeListAuditEvents } from './use-cases/list-audit-events';
+import { makeListUsers } from './use-cases/list-users';
+import { makeResetUserMfa } from './use-cases/reset-user-mfa';
+import { makeSignOutUser } from './use-cases/sign-out-user';
+import { makeUnlockUser } from './use-cases/unlock-user';
+import { makeUpdateUser } from './use-cases/update-user';
+
+export interface AdminDependencies {
+  /** The identity provider (Cognito). Tests put a fake here: AWS is the edge they cannot run. */
+  readonly identity: () => IdentityProvider;
+}
+
+let cognito: IdentityProvider | undefined;
+let dependencies: AdminDependencies = {
+  identity: () => {
+    if (!cognito) {
+      const config = getConfig();
+      cognito = cognitoIdentityProvider(
+        createCognitoClient({
+          userPoolId: config.COGNITO_USER_POOL_ID,
+          region: config.AWS_REGION,
+          endpoint: config.COGNITO_ENDPOINT,
+        }),
+        config.COGNITO_USER_POOL_ID,
+      );
+    }
+    return cognito;
+  },
+};
+
+/** Replaces the admin group's edges (tests); read on every call, so it applies at once. */
+export function setAdminDependencies(overrides: Partial<AdminDependencies>): void {
+  dependencies = { ...dependencies, ...overrides };
+}
+
+/** Every call goes to the identity provider configured at that moment. */
+const identity: IdentityProvider = {
+  createUser: (email) => dependencies.identity().createUser(email),
+  deleteUser: (username) => dependencies.identity().deleteUser(username),
+  addToGroup: (username, group) => dependencies.identity().addToGroup(username, group),
+  removeFromGroup: (username, group) => dependencies.identity().removeFromGroup(username, group),
+  disableUser: (username) => dependencies.identity().disableUser(username),
+  enableUser: (username) => dependencies.identity().enableUser(username),
+  signOut: (username) => dependencies.identity().signOut(username),
+  setTotpMfa: (username, enabled) => dependencies.identity().setTotpMfa(username, enabled),
+};
+
+/** An undo that failed leaves Cognito and the database apart: page someone (metric + error log). */
+const reportDrift: DriftReporter = ({ step, error }) => {
+  logger.error('Cognito change not undone after a failed transaction: Cognito and the database disagree', {
+    step,
+    error: error as Error,
+  });
+  metrics.addMetric('IdentityDrift', MetricUnit.Count, 1);
+};
+
+/** The admin group's use cases on PostgreSQL and Cognito (built once, on the first request). */
+export function adminDeps() {
+  const config = getConfig();
+  const db = getDatabase();
+  const transaction: AdminTransaction = async (work) => {
+    const revoked = new Set<string>();
+    const result = await db
+      .transaction()
+      .execute((trx) =>
+        work({ users: postgresUserAdmin(trx, (id) => revoked.add(id)), audit: postgresAuditLog(trx) }),
+      );
+    // After the commit: every instance reads the new standing on its next request.
+    await Promise.all([...revoked].map((id) => forgetStanding(getCache(), id)));
+    return result;
+  };
+  const changes = { transaction, identity, reportDrift };
+  return {
+    listUsers: makeListUsers({ users: postgresUserAdmin(db) }),
+    inviteUser: makeInviteUser({ ...changes, defaultMonthlyTokens: config.DEFAULT_MONTHLY_TOKENS }),
+    updateUser: makeUpdateUser(changes),
+    unlockUser: makeUnlockUser({ transaction }),
+    signOutUser: makeSignOutUser(changes),
+    resetUserMfa: makeResetUserMfa(changes),
+    getUsage: makeGetUsage({ usage: postgresUsageReports(db) }),
+    listAuditEvents: makeListAuditEvents({ trail: postgresAuditTrail(db) }),
+  };
+}
+
+export type AdminDeps = ReturnType<typeof adminDeps>;

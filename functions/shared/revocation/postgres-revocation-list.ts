@@ -1,0 +1,61 @@
+import { sql, type Kysely } from 'kysely';
+import type { Cache } from '../cache/cache';
+import type { Database } from '../db/schema';
+import type { RevocationList, TokenStanding } from './revocation-list';
+
+/** Every authenticated request reads the standing: the cache keeps it briefly. */
+const CACHE_SECONDS = 30;
+const key = (userId: string) => `token-standing:${userId}`;
+
+/**
+ * The standing of a user's tokens from `users` (status, tokens_valid_after), read through the
+ * cache. A change deletes the cached entry, so every instance sees it on its next request; when
+ * the cache is down, the database answers.
+ */
+export function postgresRevocationList(db: Kysely<Database>, cache: () => Cache): RevocationList {
+  return {
+    async standingOf(userId) {
+      const cached = await cache()
+        .get(key(userId))
+        .catch(() => null);
+      if (cached) {
+        const parsed = JSON.parse(cached) as { validAfter: string | null; disabled: boolean };
+        return {
+          validAfter: parsed.validAfter ? new Date(parsed.validAfter) : null,
+          disabled: parsed.disabled,
+        };
+      }
+      const row = await db
+        .selectFrom('users')
+        .select(['status', 'tokens_valid_after'])
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      const standing: TokenStanding = {
+        validAfter: row?.tokens_valid_after ? new Date(row.tokens_valid_after) : null,
+        disabled: row?.status === 'disabled',
+      };
+      const value = JSON.stringify({
+        validAfter: standing.validAfter?.toISOString() ?? null,
+        disabled: standing.disabled,
+      });
+      await cache()
+        .set(key(userId), value, CACHE_SECONDS)
+        .catch(() => undefined);
+      return standing;
+    },
+
+    async revokeTokens(userId) {
+      await db
+        .updateTable('users')
+        .set({ tokens_valid_after: sql<Date>`now()` as never, updated_at: sql<Date>`now()` as never })
+        .where('id', '=', userId)
+        .execute();
+      await forgetStanding(cache(), userId);
+    },
+  };
+}
+
+/** Drops a user's cached standing (after a status change made elsewhere, e.g. a disable). */
+export async function forgetStanding(cache: Cache, userId: string): Promise<void> {
+  await cache.delete(key(userId)).catch(() => undefined);
+}

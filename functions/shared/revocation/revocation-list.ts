@@ -1,0 +1,33 @@
+/**
+ * Revocation of access tokens before they expire. Cognito access tokens stay valid for their whole
+ * life (an hour) after a disable, a role change or a sign-out everywhere; each of those records an
+ * instant, and tokens issued before it are refused on the next request.
+ */
+export interface TokenStanding {
+  /** Tokens issued before this are refused; null when nothing was revoked. */
+  readonly validAfter: Date | null;
+  readonly disabled: boolean;
+}
+
+export interface RevocationList {
+  standingOf(userId: string): Promise<TokenStanding>;
+  /** Refuses the user's current tokens from now on (and forgets any cached standing). */
+  revokeTokens(userId: string): Promise<void>;
+}
+
+/** How far a token's `iat` may be ahead of our clock before it is refused as forged or skewed. */
+export const CLOCK_SKEW_SECONDS = 300;
+
+export type TokenVerdict = 'valid' | 'revoked' | 'disabled' | 'issued-in-future';
+
+/**
+ * Whether a token issued at `issuedAt` (seconds, the `iat` claim) is still good. Compared in whole
+ * seconds: a token from the very second of a revocation is still accepted, so a user who signs in
+ * again right after a sign-out everywhere is not refused.
+ */
+export function tokenVerdict(issuedAt: number, standing: TokenStanding, now: Date): TokenVerdict {
+  if (issuedAt > Math.floor(now.getTime() / 1000) + CLOCK_SKEW_SECONDS) return 'issued-in-future';
+  if (standing.disabled) return 'disabled';
+  if (standing.validAfter && issuedAt < Math.floor(standing.validAfter.getTime() / 1000)) return 'revoked';
+  return 'valid';
+}

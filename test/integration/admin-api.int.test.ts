@@ -1,0 +1,782 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Role } from '#shared/domain/roles';
+import { call, setUpApiEnvironment, type CallInput } from '../support/api';
+import { createTestUser, testDatabase } from '../support/database';
+import { fakeIdentityProvider } from '../support/fakes/admin';
+
+// The lambda reads its configuration at cold start: set the environment first. Cognito is the
+// edge these tests cannot run, so a hand-written identity provider stands in for it.
+const issuer = setUpApiEnvironment();
+const { handler } = await import('#admin/lambda');
+const { setAdminDependencies } = await import('#admin/wiring');
+const { handler: users } = await import('#users/lambda');
+const db = testDatabase();
+const idp = fakeIdentityProvider();
+setAdminDependencies({ identity: () => idp.provider });
+
+interface Problem {
+  status: number;
+  detail: string;
+  requestId: string;
+  errors?: { path: string; message: string }[];
+}
+interface AdminUserView {
+  id: string;
+  email: string;
+  role: Role | null;
+  status: string;
+  mfaEnabled: boolean;
+  locked: boolean;
+  lockedUntil: string | null;
+  monthlyTokens: number;
+  usedTokens: number;
+}
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** A unique marker for this run's rows: test files share one database. */
+const run = randomBytes(4).toString('hex');
+
+/** A user in the database and in the fake Cognito, with an access token for them. */
+async function person(role: Role | null = 'members', overrides: Parameters<typeof createTestUser>[1] = {}) {
+  const id = randomUUID();
+  const user = await createTestUser(db, { id, email: `p-${run}-${id}@example.test`, role, ...overrides });
+  idp.add(user.email, { id: user.id, role });
+  const token = issuer.accessToken({
+    sub: user.id,
+    username: user.email,
+    'cognito:groups': role ? [role] : [],
+  });
+  return { user, token };
+}
+
+let admin: Awaited<ReturnType<typeof person>>;
+let member: Awaited<ReturnType<typeof person>>;
+let auditor: Awaited<ReturnType<typeof person>>;
+
+beforeAll(async () => {
+  admin = await person('admins');
+  member = await person('members');
+  auditor = await person('auditors');
+});
+beforeEach(() => {
+  // Each test starts with a Cognito that knows the users created so far and fails nothing.
+  idp.failing.clear();
+  idp.calls.length = 0;
+});
+afterAll(() => db.destroy());
+
+const as = (token: string | undefined, input: Omit<CallInput, 'token'>) => call(handler, { ...input, token });
+const problemPaths = (body: unknown) => ((body as Problem).errors ?? []).map((e) => e.path);
+
+async function auditEvents(targetId: string) {
+  return db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('target_id', '=', targetId)
+    .orderBy('occurred_at')
+    .execute();
+}
+
+describe('GET /api/admin/users', () => {
+  it('lists users with role, status, MFA, lock state and tokens used this month', async () => {
+    // Prepare
+    const locked = await person('members', { display_name: `Locked ${run}`, mfa_enabled: true });
+    await db
+      .insertInto('sign_in_attempts')
+      .values({
+        username: locked.user.email.toLowerCase(),
+        failed_count: 5,
+        locked_until: new Date(Date.now() + 600_000),
+      })
+      .execute();
+    const today = new Date().toISOString().slice(0, 10);
+    await db
+      .insertInto('usage_daily')
+      .values({ user_id: locked.user.id, day: today, model: 'm', prompt_tokens: 70, completion_tokens: 30 })
+      .execute();
+
+    // Act
+    const response = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/users',
+      query: { q: locked.user.email.toUpperCase() },
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    const page = response.body as Page<AdminUserView>;
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({
+      id: locked.user.id,
+      role: 'members',
+      status: 'active',
+      mfaEnabled: true,
+      locked: true,
+      usedTokens: 100,
+    });
+    expect(page.items[0]?.lockedUntil).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('matches q literally (LIKE wildcards are text) and pages by keyset', async () => {
+    const tag = `pct${run}`;
+    for (const name of [`${tag} 100%_sure`, `${tag} 100xxsure`, `${tag} 100% sure`])
+      await person('members', { display_name: name });
+
+    const literal = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/users',
+      query: { q: `${tag} 100%_` },
+    });
+    expect((literal.body as Page<AdminUserView>).items).toHaveLength(1);
+
+    const first = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/users',
+      query: { q: tag, limit: '2' },
+    });
+    const firstPage = first.body as Page<AdminUserView>;
+    expect(firstPage.items).toHaveLength(2);
+    expect(firstPage.nextCursor).toBeTruthy();
+    const second = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/users',
+      query: { q: tag, limit: '2', cursor: firstPage.nextCursor ?? '' },
+    });
+    const secondPage = second.body as Page<AdminUserView>;
+    expect(secondPage.items).toHaveLength(1);
+    expect(secondPage.nextCursor).toBeNull();
+    const ids = [...firstPage.items, ...secondPage.items].map((u) => u.id);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('filters by role and status', async () => {
+    const tag = `flt${run}`;
+    await person('auditors', { display_name: `${tag} a` });
+    await person('auditors', { display_name: `${tag} b`, status: 'disabled' });
+    const response = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/users',
+      query: { q: tag, role: 'auditors', status: 'disabled' },
+    });
+    expect((response.body as Page<AdminUserView>).items.map((u) => u.status)).toEqual(['disabled']);
+  });
+
+  it.each([
+    [{ role: 'root' }, 'query.role'],
+    [{ status: 'gone' }, 'query.status'],
+    [{ limit: '0' }, 'query.limit'],
+    [{ limit: '201' }, 'query.limit'],
+    [{ q: 'a\u0000b' }, 'query.q'],
+    [{ q: 'x'.repeat(201) }, 'query.q'],
+    [{ cursor: 'not-a-cursor' }, 'query.cursor'],
+    [
+      {
+        cursor: Buffer.from(JSON.stringify({ at: '2026-02-30T00:00:00.000000Z', id: 'a' })).toString(
+          'base64url',
+        ),
+      },
+      'query.cursor',
+    ],
+    [JSON.parse('{"__proto__":"x"}') as Record<string, string>, 'query'],
+    [{ constructor: 'x' }, 'query'],
+  ])('refuses %j with a 400 naming %s', async (query, path) => {
+    const response = await as(admin.token, { method: 'GET', path: '/api/admin/users', query });
+    expect(response.status).toBe(400);
+    expect(problemPaths(response.body)).toContain(path);
+  });
+
+  it('refuses members and auditors (403) and callers without a token (401)', async () => {
+    for (const token of [member.token, auditor.token])
+      expect((await as(token, { method: 'GET', path: '/api/admin/users' })).status).toBe(403);
+    expect((await as(undefined, { method: 'GET', path: '/api/admin/users' })).status).toBe(401);
+  });
+});
+
+describe('POST /api/admin/users', () => {
+  it('invites through Cognito, stores the user under its sub and audits it in the request', async () => {
+    // Prepare
+    const email = `invite-${run}-${randomUUID()}@example.test`;
+
+    // Act
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users',
+      body: { email: email.toUpperCase(), role: 'auditors' },
+    });
+
+    // Assess
+    expect(response.status).toBe(201);
+    const user = response.body as AdminUserView;
+    const cognito = idp.users.get(email);
+    expect(user).toMatchObject({ id: cognito?.id, email, role: 'auditors', status: 'active' });
+    expect([...(cognito?.groups ?? [])]).toEqual(['auditors']);
+    const row = await db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirst();
+    expect(row).toMatchObject({ email, role: 'auditors', status: 'active' });
+    expect(await auditEvents(user.id)).toMatchObject([
+      {
+        actor_id: admin.user.id,
+        action: 'user.invite',
+        target_type: 'user',
+        request_id: response.headers['x-request-id'],
+        details: { after: { email, role: 'auditors' } },
+      },
+    ]);
+  });
+
+  it('answers 409 for an e-mail in use, in any case, and calls Cognito for nothing', async () => {
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users',
+      body: { email: member.user.email.toUpperCase(), role: 'members' },
+    });
+    expect(response.status).toBe(409);
+    expect((response.body as Problem).detail).toMatch(/already exists/);
+    expect(idp.calls).toEqual([]);
+  });
+
+  it.each([
+    [{ email: 'not-an-address', role: 'members' }, 'body.email'],
+    [{ email: `${'x'.repeat(250)}@example.test`, role: 'members' }, 'body.email'],
+    [{ email: 'a\u0000b@example.test', role: 'members' }, 'body.email'],
+    [{ email: 'ok@example.test', role: 'owners' }, 'body.role'],
+    [{ email: 'ok@example.test' }, 'body.role'],
+    [{ email: 'ok@example.test', role: 'members', id: 'chosen' }, 'body'],
+  ])('refuses %j with a 400 naming %s', async (body, path) => {
+    const response = await as(admin.token, { method: 'POST', path: '/api/admin/users', body });
+    expect(response.status).toBe(400);
+    expect(problemPaths(response.body)).toContain(path);
+  });
+
+  it('refuses members and auditors', async () => {
+    for (const token of [member.token, auditor.token]) {
+      const response = await as(token, {
+        method: 'POST',
+        path: '/api/admin/users',
+        body: { email: `x-${run}@example.test`, role: 'members' },
+      });
+      expect(response.status).toBe(403);
+    }
+  });
+});
+
+describe('PATCH /api/admin/users/{id}', () => {
+  it('changes the role in Cognito and the database, with its audit event in the same transaction', async () => {
+    // Prepare
+    const target = await person('members');
+
+    // Act
+    const response = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${target.user.id}`,
+      body: { role: 'auditors', monthlyTokens: 5000 },
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ id: target.user.id, role: 'auditors', monthlyTokens: 5000 });
+    expect([...(idp.users.get(target.user.email)?.groups ?? [])]).toEqual(['auditors']);
+    const events = await auditEvents(target.user.id);
+    expect(events.map((e) => [e.action, e.details, e.actor_id, e.request_id])).toEqual([
+      [
+        'user.role-change',
+        { before: { role: 'members' }, after: { role: 'auditors' } },
+        admin.user.id,
+        response.headers['x-request-id'],
+      ],
+      [
+        'user.quota-change',
+        { before: { monthlyTokens: 200_000 }, after: { monthlyTokens: 5000 } },
+        admin.user.id,
+        response.headers['x-request-id'],
+      ],
+    ]);
+    // One transaction: the user row version and the audit rows were written by the same one.
+    const { rows } = await sql<{ same: boolean }>`
+      select (select xmin::text from users where id = ${target.user.id}) =
+             all (select xmin::text from audit_events where target_id = ${target.user.id}) as same`.execute(
+      db,
+    );
+    expect(rows[0]?.same).toBe(true);
+  });
+
+  it('disables and enables a user in Cognito (a disabled user is signed out too)', async () => {
+    const target = await person('members');
+    const path = `/api/admin/users/${target.user.id}`;
+
+    const disabled = await as(admin.token, { method: 'PATCH', path, body: { status: 'disabled' } });
+    expect(disabled.status).toBe(200);
+    expect(idp.users.get(target.user.email)?.enabled).toBe(false);
+    expect(idp.signedOut).toContain(target.user.email);
+
+    const enabled = await as(admin.token, { method: 'PATCH', path, body: { status: 'active' } });
+    expect(enabled.status).toBe(200);
+    expect(idp.users.get(target.user.email)?.enabled).toBe(true);
+    expect((await auditEvents(target.user.id)).map((e) => e.action)).toEqual(['user.disable', 'user.enable']);
+  });
+
+  it.each([
+    [{ role: 'members' }, /cannot demote yourself/],
+    [{ status: 'disabled' }, /cannot disable yourself/],
+  ])('refuses an admin who would change themself with %j (409)', async (body, detail) => {
+    const response = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${admin.user.id}`,
+      body,
+    });
+    expect(response.status).toBe(409);
+    expect((response.body as Problem).detail).toMatch(detail);
+    const row = await db.selectFrom('users').selectAll().where('id', '=', admin.user.id).executeTakeFirst();
+    expect(row).toMatchObject({ role: 'admins', status: 'active' });
+  });
+
+  it('answers 404 for an unknown user', async () => {
+    const response = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${randomUUID()}`,
+      body: { role: 'members' },
+    });
+    expect(response.status).toBe(404);
+  });
+
+  it.each([
+    [{}, 'body'],
+    [{ role: 'owners' }, 'body.role'],
+    [{ status: 'paused' }, 'body.status'],
+    [{ monthlyTokens: -1 }, 'body.monthlyTokens'],
+    [{ monthlyTokens: 1.5 }, 'body.monthlyTokens'],
+    [{ monthlyTokens: 2 ** 31 }, 'body.monthlyTokens'],
+    [{ role: 'members', email: 'x@example.test' }, 'body'],
+  ])('refuses %j with a 400 naming %s', async (body, path) => {
+    const response = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${member.user.id}`,
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(problemPaths(response.body)).toContain(path);
+  });
+
+  it('refuses an id with characters no user id has', async () => {
+    const response = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/a%00b`,
+      body: { role: 'members' },
+    });
+    expect(response.status).toBe(400);
+    expect(problemPaths(response.body)).toContain('params.id');
+  });
+
+  it('refuses auditors and members', async () => {
+    for (const token of [member.token, auditor.token]) {
+      const response = await as(token, {
+        method: 'PATCH',
+        path: `/api/admin/users/${member.user.id}`,
+        body: { role: 'admins' },
+      });
+      expect(response.status).toBe(403);
+    }
+  });
+});
+
+describe('Cognito and the database cannot drift apart (real PostgreSQL)', () => {
+  const fn = `admin_test_refuse_commit_${run}`;
+  const triggers: string[] = [];
+
+  beforeAll(async () => {
+    await sql
+      .raw(
+        `create function ${fn}() returns trigger language plpgsql as $$
+         begin raise exception 'commit refused by the test'; end $$`,
+      )
+      .execute(db);
+  });
+  afterAll(async () => {
+    for (const trigger of triggers) await sql.raw(`drop trigger if exists ${trigger} on users`).execute(db);
+    await sql.raw(`drop function if exists ${fn}()`).execute(db);
+  });
+
+  /**
+   * Makes the commit itself fail for changes to one user: a deferred constraint trigger runs at
+   * COMMIT, after every statement (and every Cognito call) of the transaction succeeded.
+   */
+  async function refuseCommit(event: 'update' | 'insert', column: 'id' | 'email', value: string) {
+    if (!/^[\w@.-]+$/.test(value)) throw new Error('unexpected characters for a trigger condition');
+    const name = `admin_test_${randomBytes(4).toString('hex')}`;
+    triggers.push(name);
+    await sql
+      .raw(
+        `create constraint trigger ${name} after ${event} on users deferrable initially deferred
+         for each row when (new.${column} = '${value}') execute function ${fn}()`,
+      )
+      .execute(db);
+  }
+
+  it('rolls the database and the audit event back when Cognito fails', async () => {
+    // Prepare
+    const target = await person('members');
+    idp.failing.add('disableUser');
+
+    // Act
+    const response = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${target.user.id}`,
+      body: { status: 'disabled', monthlyTokens: 1 },
+    });
+
+    // Assess
+    expect(response.status).toBe(500);
+    const row = await db.selectFrom('users').selectAll().where('id', '=', target.user.id).executeTakeFirst();
+    expect(row).toMatchObject({ status: 'active', monthly_token_quota: 200_000 });
+    expect(await auditEvents(target.user.id)).toEqual([]);
+  });
+
+  it('undoes the Cognito change when the commit fails after it', async () => {
+    // Prepare
+    const target = await person('members');
+    await refuseCommit('update', 'id', target.user.id);
+
+    // Act
+    const response = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${target.user.id}`,
+      body: { role: 'auditors', status: 'disabled' },
+    });
+
+    // Assess: the database kept the old values, and Cognito was put back the way it was.
+    expect(response.status).toBe(500);
+    expect(JSON.stringify(response.body)).not.toMatch(/commit refused|trigger|sql/i);
+    const row = await db.selectFrom('users').selectAll().where('id', '=', target.user.id).executeTakeFirst();
+    expect(row).toMatchObject({ role: 'members', status: 'active' });
+    expect(await auditEvents(target.user.id)).toEqual([]);
+    const cognito = idp.users.get(target.user.email);
+    expect(cognito?.enabled).toBe(true);
+    expect([...(cognito?.groups ?? [])]).toEqual(['members']);
+    expect(idp.calls).toEqual([
+      `removeFromGroup ${target.user.email} members`,
+      `addToGroup ${target.user.email} auditors`,
+      `disableUser ${target.user.email}`,
+      `signOut ${target.user.email}`,
+      `enableUser ${target.user.email}`,
+      `removeFromGroup ${target.user.email} auditors`,
+      `addToGroup ${target.user.email} members`,
+    ]);
+  });
+
+  it('deletes the invited Cognito user again when the commit fails', async () => {
+    const email = `refused-${run}@example.test`;
+    await refuseCommit('insert', 'email', email);
+
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users',
+      body: { email, role: 'members' },
+    });
+
+    expect(response.status).toBe(500);
+    expect(idp.users.has(email)).toBe(false);
+    expect(idp.calls).toEqual([`createUser ${email}`, `addToGroup ${email} members`, `deleteUser ${email}`]);
+    expect(await db.selectFrom('users').select('id').where('email', '=', email).execute()).toEqual([]);
+  });
+
+  it('leaves MFA on in the database when Cognito cannot turn it off', async () => {
+    const target = await person('members', { mfa_enabled: true });
+    idp.failing.add('setTotpMfa');
+
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: `/api/admin/users/${target.user.id}/reset-mfa`,
+    });
+
+    expect(response.status).toBe(500);
+    const row = await db.selectFrom('users').selectAll().where('id', '=', target.user.id).executeTakeFirst();
+    expect(row?.mfa_enabled).toBe(true);
+    expect(await auditEvents(target.user.id)).toEqual([]);
+  });
+});
+
+describe('POST /api/admin/users/{id}/unlock · /sign-out · /reset-mfa', () => {
+  it('unlock clears the sign-in attempts of the e-mail and audits it', async () => {
+    const target = await person('members');
+    await db
+      .insertInto('sign_in_attempts')
+      .values({ username: target.user.email, failed_count: 5, locked_until: new Date(Date.now() + 600_000) })
+      .execute();
+
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: `/api/admin/users/${target.user.id}/unlock`,
+    });
+
+    expect(response.status).toBe(204);
+    expect(
+      await db.selectFrom('sign_in_attempts').selectAll().where('username', '=', target.user.email).execute(),
+    ).toEqual([]);
+    expect(await auditEvents(target.user.id)).toMatchObject([
+      { action: 'user.unlock', actor_id: admin.user.id, details: { before: { locked: true } } },
+    ]);
+  });
+
+  it('sign-out signs the user out in Cognito and audits it', async () => {
+    const target = await person('members');
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: `/api/admin/users/${target.user.id}/sign-out`,
+    });
+    expect(response.status).toBe(204);
+    expect(idp.signedOut).toContain(target.user.email);
+    expect((await auditEvents(target.user.id)).map((e) => e.action)).toEqual(['user.sign-out']);
+  });
+
+  it('reset-mfa turns TOTP off in Cognito and in the database, and audits it', async () => {
+    const target = await person('members', { mfa_enabled: true });
+    const cognito = idp.users.get(target.user.email);
+    if (cognito) cognito.totp = true;
+
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: `/api/admin/users/${target.user.id}/reset-mfa`,
+    });
+
+    expect(response.status).toBe(204);
+    expect(cognito?.totp).toBe(false);
+    const row = await db.selectFrom('users').selectAll().where('id', '=', target.user.id).executeTakeFirst();
+    expect(row?.mfa_enabled).toBe(false);
+    expect(await auditEvents(target.user.id)).toMatchObject([
+      { action: 'user.mfa-reset', details: { before: { mfaEnabled: true }, after: { mfaEnabled: false } } },
+    ]);
+  });
+
+  it.each(['unlock', 'sign-out', 'reset-mfa'])(
+    '%s answers 404 for an unknown user, 403 to others',
+    async (verb) => {
+      const path = `/api/admin/users/${randomUUID()}/${verb}`;
+      expect((await as(admin.token, { method: 'POST', path })).status).toBe(404);
+      expect((await as(auditor.token, { method: 'POST', path })).status).toBe(403);
+      expect((await as(member.token, { method: 'POST', path })).status).toBe(403);
+      expect((await as(undefined, { method: 'POST', path })).status).toBe(401);
+    },
+  );
+
+  it('sign-out refuses a service account (409)', async () => {
+    const robot = await createTestUser(db, {
+      id: `robot${run}`,
+      kind: 'service',
+      email: `robot-${run}@clients`,
+    });
+    const response = await as(admin.token, { method: 'POST', path: `/api/admin/users/${robot.id}/sign-out` });
+    expect(response.status).toBe(409);
+  });
+});
+
+describe('GET /api/admin/usage', () => {
+  // A range no other test writes to.
+  const days = ['2019-06-01', '2019-06-02'];
+  let heavy: Awaited<ReturnType<typeof person>>;
+
+  beforeAll(async () => {
+    heavy = await person('members');
+    for (const day of days)
+      await db
+        .insertInto('usage_daily')
+        .values({
+          user_id: heavy.user.id,
+          day,
+          model: `model-${run}`,
+          requests: 2,
+          prompt_tokens: 100,
+          completion_tokens: 50,
+          cost_micros: 1_250_000,
+        })
+        .execute();
+  });
+
+  it('sums tokens, requests and cost in dollars per user', async () => {
+    const response = await as(auditor.token, {
+      method: 'GET',
+      path: '/api/admin/usage',
+      query: { from: '2019-06-01', to: '2019-06-02', groupBy: 'user' },
+    });
+    expect(response.status).toBe(200);
+    const report = response.body as { items: { key: string; email?: string; costUsd: number }[] };
+    expect(report.items.find((r) => r.key === heavy.user.id)).toEqual({
+      key: heavy.user.id,
+      email: heavy.user.email,
+      requests: 4,
+      promptTokens: 200,
+      completionTokens: 100,
+      totalTokens: 300,
+      costUsd: 2.5,
+    });
+  });
+
+  it('groups by day, each day with its totals', async () => {
+    const response = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/usage',
+      query: { from: '2019-06-02', to: '2019-06-02', groupBy: 'day' },
+    });
+    const report = response.body as {
+      items: { key: string; requests: number }[];
+      totals: { requests: number };
+    };
+    expect(report.items.map((r) => r.key)).toEqual(['2019-06-02']);
+    expect(report.totals.requests).toBe(report.items[0]?.requests);
+  });
+
+  it('defaults to this month by user', async () => {
+    const response = await as(admin.token, { method: 'GET', path: '/api/admin/usage' });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      groupBy: 'user',
+      from: `${new Date().toISOString().slice(0, 7)}-01`,
+    });
+  });
+
+  it.each([
+    [{ from: '2026-02-30' }, 'query.from'],
+    [{ from: '2026-13-01' }, 'query.from'],
+    [{ to: '2026-3-1' }, 'query.to'],
+    [{ from: '2026-03-02', to: '2026-03-01' }, 'query.from'],
+    [{ from: '2024-01-01', to: '2025-01-01' }, 'query.to'],
+    [{ groupBy: 'model' }, 'query.groupBy'],
+    [{ from: '2026-03-01\u0000' }, 'query.from'],
+    [JSON.parse('{"__proto__":"x"}') as Record<string, string>, 'query'],
+  ])('refuses %j with a 400 naming %s', async (query, path) => {
+    const response = await as(admin.token, { method: 'GET', path: '/api/admin/usage', query });
+    expect(response.status).toBe(400);
+    expect(problemPaths(response.body)).toContain(path);
+  });
+
+  it('accepts a whole leap year (366 days)', async () => {
+    const response = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/usage',
+      query: { from: '2024-01-01', to: '2024-12-31' },
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses members', async () => {
+    expect((await as(member.token, { method: 'GET', path: '/api/admin/usage' })).status).toBe(403);
+  });
+});
+
+describe('GET /api/admin/audit', () => {
+  it('lists events newest first with filters and keyset pages, for auditors too', async () => {
+    // Prepare: three changes to one user.
+    const target = await person('members');
+    for (const monthlyTokens of [1, 2, 3])
+      await as(admin.token, {
+        method: 'PATCH',
+        path: `/api/admin/users/${target.user.id}`,
+        body: { monthlyTokens },
+      });
+
+    // Act
+    const first = await as(auditor.token, {
+      method: 'GET',
+      path: '/api/admin/audit',
+      query: { target: target.user.id, action: 'user.quota-change', actor: admin.user.id, limit: '2' },
+    });
+    const firstPage = first.body as Page<{ details: { after: { monthlyTokens: number } } }>;
+    const second = await as(auditor.token, {
+      method: 'GET',
+      path: '/api/admin/audit',
+      query: { target: target.user.id, limit: '2', cursor: firstPage.nextCursor ?? '' },
+    });
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(firstPage.items.map((e) => e.details.after.monthlyTokens)).toEqual([3, 2]);
+    expect((second.body as Page<unknown>).items).toHaveLength(1);
+    expect((second.body as Page<unknown>).nextCursor).toBeNull();
+  });
+
+  it('filters by days (UTC, both ends included)', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const response = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/audit',
+      query: { actor: admin.user.id, from: today, to: today, limit: '1' },
+    });
+    expect((response.body as Page<unknown>).items).toHaveLength(1);
+    const past = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/audit',
+      query: { actor: admin.user.id, from: '2019-01-01', to: '2019-01-02' },
+    });
+    expect((past.body as Page<unknown>).items).toEqual([]);
+  });
+
+  it.each([
+    [
+      {
+        cursor: Buffer.from(JSON.stringify({ at: '2026-02-30T00:00:00.000000Z', id: randomUUID() })).toString(
+          'base64url',
+        ),
+      },
+      'query.cursor',
+    ],
+    [{ cursor: '!!!' }, 'query.cursor'],
+    [{ from: '2026-02-29' }, 'query.from'],
+    [{ from: '2026-03-02', to: '2026-03-01' }, 'query.from'],
+    [{ actor: 'x'.repeat(129) }, 'query.actor'],
+    [{ action: 'a\u0000' }, 'query.action'],
+    [{ limit: 'many' }, 'query.limit'],
+    [{ constructor: 'x' }, 'query'],
+  ])('refuses %j with a 400 naming %s, never a 500', async (query, path) => {
+    const response = await as(admin.token, { method: 'GET', path: '/api/admin/audit', query });
+    expect(response.status).toBe(400);
+    expect(problemPaths(response.body)).toContain(path);
+  });
+
+  it('refuses members', async () => {
+    expect((await as(member.token, { method: 'GET', path: '/api/admin/audit' })).status).toBe(403);
+  });
+});
+
+describe("an admin's change takes effect on the user's very next request", () => {
+  /** A live token issued a few seconds ago, before anything an admin does below. */
+  const liveToken = (user: { id: string; email: string }, role: Role) =>
+    issuer.accessToken({
+      sub: user.id,
+      username: user.email,
+      'cognito:groups': [role],
+      iat: Math.floor(Date.now() / 1000) - 5,
+    });
+  const me = (token: string) => call(users, { method: 'GET', path: '/api/me', token });
+
+  it.each([
+    ['a disable', 'PATCH', '', { status: 'disabled' }, 'user.disable'],
+    ['a role change', 'PATCH', '', { role: 'auditors' }, 'user.role-change'],
+    ['a sign-out everywhere', 'POST', '/sign-out', undefined, 'user.sign-out'],
+  ] as const)(
+    'refuses the live token with 401 after %s, audited with the admin as actor',
+    async (_c, method, suffix, body, action) => {
+      // Prepare: the member's token works.
+      const target = await person('members');
+      const token = liveToken(target.user, 'members');
+      expect((await me(token)).status).toBe(200);
+
+      // Act
+      const change = await as(admin.token, {
+        method,
+        path: `/api/admin/users/${target.user.id}${suffix}`,
+        ...(body ? { body } : {}),
+      });
+
+      // Assess
+      expect(change.status).toBeLessThan(300);
+      const refused = await me(token);
+      expect(refused.status).toBe(401);
+      expect((refused.body as Problem).detail).toBe('The access token was revoked; sign in again.');
+      const audited = (await auditEvents(target.user.id)).find((e) => e.action === action);
+      expect(audited?.actor_id).toBe(admin.user.id);
+    },
+  );
+});

@@ -1,0 +1,87 @@
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { getCache } from '#shared/cache/get-cache';
+import { postgresRevocationList } from '#shared/revocation/postgres-revocation-list';
+import { call, setUpApiEnvironment } from '../support/api';
+import { createTestUser, testDatabase } from '../support/database';
+
+// Real PostgreSQL, and the cache the handlers use (Valkey when REDIS_URL is set).
+const issuer = setUpApiEnvironment();
+const { handler: conversations } = await import('#conversations/lambda');
+const { handler: users } = await import('#users/lambda');
+const db = testDatabase();
+const revocations = postgresRevocationList(db, getCache);
+
+afterAll(() => db.destroy());
+
+async function signedIn(iat = Math.floor(Date.now() / 1000) - 5) {
+  const user = await createTestUser(db, { role: 'members' });
+  const token = issuer.accessToken({
+    sub: user.id,
+    username: user.email,
+    'cognito:groups': ['members'],
+    iat,
+  });
+  return { user, token };
+}
+
+const list = (token: string) => call(conversations, { method: 'GET', path: '/api/conversations', token });
+
+describe('revoked access tokens', () => {
+  it('are refused on the very next request after a sign-out everywhere, even with the standing cached', async () => {
+    // Prepare: a live token, used once so its standing is cached.
+    const { user, token } = await signedIn();
+    expect((await list(token)).status).toBe(200);
+
+    // Act
+    await revocations.revokeTokens(user.id);
+
+    // Assess
+    const refused = await list(token);
+    expect(refused.status).toBe(401);
+    expect((refused.body as { detail: string }).detail).toBe('The access token was revoked; sign in again.');
+    expect((await call(users, { method: 'GET', path: '/api/me', token })).status).toBe(401);
+  });
+
+  it('let a token issued after the revocation through', async () => {
+    const { user } = await signedIn();
+    await revocations.revokeTokens(user.id);
+    const fresh = issuer.accessToken({
+      sub: user.id,
+      username: user.email,
+      'cognito:groups': ['members'],
+      iat: Math.floor(Date.now() / 1000) + 1,
+    });
+
+    expect((await list(fresh)).status).toBe(200);
+  });
+
+  it("refuse a disabled user's token once the cached standing is forgotten", async () => {
+    const { user, token } = await signedIn();
+    expect((await list(token)).status).toBe(200);
+
+    await db.updateTable('users').set({ status: 'disabled' }).where('id', '=', user.id).execute();
+    await revocations.revokeTokens(user.id);
+
+    expect((await list(token)).status).toBe(401);
+  });
+
+  it('refuse a token whose iat is beyond the allowed clock skew', async () => {
+    const { token } = await signedIn(Math.floor(Date.now() / 1000) + 600);
+
+    expect((await list(token)).status).toBe(401);
+  });
+
+  it('records the revocation instant in users.tokens_valid_after', async () => {
+    const { user } = await signedIn();
+
+    await revocations.revokeTokens(user.id);
+
+    const row = await db
+      .selectFrom('users')
+      .select(sql<boolean>`tokens_valid_after <= now()`.as('recorded'))
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    expect(row.recorded).toBe(true);
+  });
+});

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent, AuditLog } from '#shared/audit/audit-log';
+import type { Role } from '#shared/domain/roles';
+import { encodeCursor } from '#shared/pagination/cursor';
+import { EmailTakenError, IdentityMissingError, type AdminUser } from '#admin/domain/admin-user';
+import type { IdentityProvider } from '#admin/ports/identity-provider';
+import type { AdminTransaction, UserAdminRepository } from '#admin/ports/user-admin';
+
+/** A user as the admin views hold it, with defaults for what a test does not care about. */
+export function adminUser(overrides: Partial<AdminUser> = {}): AdminUser {
+  const id = overrides.id ?? randomUUID();
+  return {
+    id,
+    email: `user-${id.slice(0, 8)}@example.test`,
+    displayName: `User ${id.slice(0, 8)}`,
+    kind: 'user',
+    role: 'members',
+    status: 'active',
+    mfaEnabled: false,
+    locked: false,
+    lockedUntil: null,
+    monthlyTokens: 200_000,
+    usedTokens: 0,
+    createdAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+/** An in-memory UserAdminRepository; `attempts` maps a lower-cased e-mail to its lockout end. */
+export function fakeUserAdmin(initial: AdminUser[] = []) {
+  const rows = new Map(initial.map((u) => [u.id, u]));
+  const attempts = new Map<string, string>();
+  const revoked: string[] = [];
+  const withLock = (user: AdminUser, now: Date): AdminUser => {
+    const until = attempts.get(user.email.toLowerCase());
+    const locked = until !== undefined && until > now.toISOString();
+    return { ...user, locked, lockedUntil: locked ? (until ?? null) : null };
+  };
+  const repository: UserAdminRepository = {
+    async list({ limit, cursor, q, role, status }, now) {
+      const all = [...rows.values()]
+        .filter(
+          (u) =>
+            !q ||
+            u.email.toLowerCase().includes(q.toLowerCase()) ||
+            u.displayName.toLowerCase().includes(q.toLowerCase()),
+        )
+        .filter((u) => !role || u.role === role)
+        .filter((u) => !status || u.status === status)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+        .filter((u) => !cursor || u.createdAt < cursor.at || (u.createdAt === cursor.at && u.id < cursor.id));
+      const items = all.slice(0, limit).map((u) => withLock(u, now));
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor: all.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+      };
+    },
+    async get(id, now) {
+      const user = rows.get(id);
+      return user && withLock(user, now);
+    },
+    async emailTaken(email) {
+      return [...rows.values()].some((u) => u.email.toLowerCase() === email.toLowerCase());
+    },
+    async insert(user) {
+      if (await repository.emailTaken(user.email)) throw new EmailTakenError();
+      rows.set(user.id, adminUser({ ...user, status: 'active' }));
+    },
+    async update(id, changes) {
+      const user = rows.get(id);
+      if (!user) return;
+      rows.set(id, {
+        ...user,
+        ...(changes.role === undefined ? {} : { role: changes.role }),
+        ...(changes.status === undefined ? {} : { status: changes.status }),
+        ...(changes.monthlyTokens === undefined ? {} : { monthlyTokens: changes.monthlyTokens }),
+        ...(changes.mfaEnabled === undefined ? {} : { mfaEnabled: changes.mfaEnabled }),
+      });
+    },
+    async lockActiveAdmins() {
+      return [...rows.values()]
+        .filter((u) => u.role === 'admins' && u.status === 'active')
+        .map((u) => u.id)
+        .sort();
+    },
+    async clearSignInAttempts(email) {
+      attempts.delete(email.toLowerCase());
+    },
+    async revokeTokens(id) {
+      revoked.push(id);
+    },
+  };
+  return { repository, rows, attempts, revoked };
+}
+
+/** An audit log that keeps what it was given; `failing` makes the next record throw. */
+export function fakeAdminAuditLog() {
+  const events: AuditEvent[] = [];
+  const state = { failing: false };
+  const log: AuditLog = {
+    async record(event) {
+      if (state.failing) throw new Error('audit log unavailable');
+      events.push(event);
+    },
+  };
+  return { log, events, state };
+}
+
+/**
+ * A transaction over the fakes with the real guarantees: when the work throws, or the commit
+ * fails (`state.commitFails`, checked after the work succeeded), rows, lockouts and audit events
+ * are restored, as a rollback would.
+ */
+export function fakeAdminTransaction(
+  users: ReturnType<typeof fakeUserAdmin>,
+  audit: ReturnType<typeof fakeAdminAuditLog>,
+) {
+  const state = { commitFails: false };
+  const transaction: AdminTransaction = async (work) => {
+    const rows = new Map(users.rows);
+    const attempts = new Map(users.attempts);
+    const events = audit.events.length;
+    try {
+      const result = await work({ users: users.repository, audit: audit.log });
+      if (state.commitFails) throw new Error('could not commit');
+      return result;
+    } catch (error) {
+      users.rows.clear();
+      for (const [k, v] of rows) users.rows.set(k, v);
+      users.attempts.clear();
+      for (const [k, v] of attempts) users.attempts.set(k, v);
+      audit.events.splice(events);
+      throw error;
+    }
+  };
+  return { transaction, state };
+}
+
+interface IdentityUser {
+  readonly id: string;
+  enabled: boolean;
+  groups: Set<Role>;
+  totp: boolean;
+}
+
+/**
+ * An in-memory identity provider (Cognito's part of each change), by user name (e-mail). Each
+ * call is logged in `calls`; a method named in `failing` throws instead of doing anything.
+ */
+export function fakeIdentityProvider() {
+  const users = new Map<string, IdentityUser>();
+  const calls: string[] = [];
+  const failing = new Set<keyof IdentityProvider>();
+  const signedOut: string[] = [];
+  const user = (username: string) => {
+    const found = users.get(username);
+    if (!found) throw new IdentityMissingError();
+    return found;
+  };
+  const step = (name: keyof IdentityProvider, ...args: unknown[]) => {
+    calls.push([name, ...args].join(' '));
+    if (failing.has(name)) throw new Error(`identity provider: ${name} failed`);
+  };
+  const provider: IdentityProvider = {
+    async createUser(email) {
+      step('createUser', email);
+      if (users.has(email)) throw new EmailTakenError();
+      const id = randomUUID();
+      users.set(email, { id, enabled: true, groups: new Set(), totp: false });
+      return { id };
+    },
+    async deleteUser(username) {
+      step('deleteUser', username);
+      user(username);
+      users.delete(username);
+    },
+    async addToGroup(username, group) {
+      step('addToGroup', username, group);
+      user(username).groups.add(group);
+    },
+    async removeFromGroup(username, group) {
+      step('removeFromGroup', username, group);
+      user(username).groups.delete(group);
+    },
+    async disableUser(username) {
+      step('disableUser', username);
+      user(username).enabled = false;
+    },
+    async enableUser(username) {
+      step('enableUser', username);
+      user(username).enabled = true;
+    },
+    async signOut(username) {
+      step('signOut', username);
+      user(username);
+      signedOut.push(username);
+    },
+    async setTotpMfa(username, enabled) {
+      step('setTotpMfa', username, enabled);
+      user(username).totp = enabled;
+    },
+  };
+  /** Registers a user the identity provider already knows (as a fake of what Cognito holds). */
+  const add = (email: string, options: { id?: string; role?: Role | null; totp?: boolean } = {}) => {
+    const entry: IdentityUser = {
+      id: options.id ?? randomUUID(),
+      enabled: true,
+      groups: new Set(options.role ? [options.role] : []),
+      totp: options.totp ?? false,
+    };
+    users.set(email, entry);
+    return entry;
+  };
+  return { provider, users, calls, failing, signedOut, add };
+}

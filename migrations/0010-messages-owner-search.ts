@@ -12,12 +12,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create extension if not exists btree_gin`.execute(db);
   await db.schema
     .createIndex('messages_owner_content_tsv_idx')
+    // An operator may build it beforehand with `create index concurrently` on a large table.
+    .ifNotExists()
     .on('messages')
     .using('gin')
     .columns(['owner_id', 'content_tsv'])
     .execute();
   // Every search is one owner's: the content-only index would only cost writes.
-  await db.schema.dropIndex('messages_content_tsv_idx').execute();
+  await db.schema.dropIndex('messages_content_tsv_idx').ifExists().execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -19,6 +19,11 @@ export const CUSTOM_METRICS = [
     description: 'Many requests refused for quota: quotas too low or abuse.',
   },
   { name: 'Lockouts', threshold: 10, description: 'Many accounts locked out: a password-guessing attack.' },
+  {
+    name: 'IdentityDrift',
+    threshold: 1,
+    description: 'An admin change left Cognito and the database apart (see the runbook).',
+  },
 ] as const;
 
 export interface MonitoringStackProps extends StackProps {

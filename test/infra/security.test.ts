@@ -522,6 +522,7 @@ describe('monitoring', () => {
       'CircuitOpen',
       'QuotaRejections',
       'Lockouts',
+      'IdentityDrift',
       'Api5xxRate',
       'Api4xxSpike',
       'ApiLatencyP99',

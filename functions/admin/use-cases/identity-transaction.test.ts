@@ -1,15 +1,11 @@
+import { fakeAuditLog } from '#test/support/fakes/audit-log';
 import { describe, expect, it } from 'vitest';
-import {
-  fakeAdminAuditLog,
-  fakeAdminTransaction,
-  fakeIdentityProvider,
-  fakeUserAdmin,
-} from '#test/support/fakes/admin';
+import { fakeAdminTransaction, fakeIdentityProvider, fakeUserAdmin } from '#test/support/fakes/admin';
 import { inTransactionWithIdentity } from './identity-transaction';
 
 function setUp() {
   const repo = fakeUserAdmin();
-  const audit = fakeAdminAuditLog();
+  const audit = fakeAuditLog();
   const tx = fakeAdminTransaction(repo, audit);
   const identity = fakeIdentityProvider();
   const drift: string[] = [];

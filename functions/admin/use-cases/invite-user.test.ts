@@ -1,7 +1,7 @@
+import { fakeAuditLog } from '#test/support/fakes/audit-log';
 import { describe, expect, it } from 'vitest';
 import {
   adminUser,
-  fakeAdminAuditLog,
   fakeAdminTransaction,
   fakeIdentityProvider,
   fakeUserAdmin,
@@ -13,7 +13,7 @@ const caller = { userId: 'root', kind: 'user', role: 'admins' } as const;
 
 function setUp() {
   const repo = fakeUserAdmin([adminUser({ id: 'root', email: 'root@example.test', role: 'admins' })]);
-  const audit = fakeAdminAuditLog();
+  const audit = fakeAuditLog();
   const tx = fakeAdminTransaction(repo, audit);
   const identity = fakeIdentityProvider();
   const drift: string[] = [];

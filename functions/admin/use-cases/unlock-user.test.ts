@@ -1,7 +1,7 @@
+import { fakeAuditLog } from '#test/support/fakes/audit-log';
 import { describe, expect, it } from 'vitest';
 import {
   adminUser,
-  fakeAdminAuditLog,
   fakeAdminTransaction,
   fakeIdentityProvider,
   fakeUserAdmin,
@@ -18,7 +18,7 @@ const robot = adminUser({ id: 'robot', kind: 'service' });
 
 function setUp() {
   const repo = fakeUserAdmin([ada, robot]);
-  const audit = fakeAdminAuditLog();
+  const audit = fakeAuditLog();
   const tx = fakeAdminTransaction(repo, audit);
   const identity = fakeIdentityProvider();
   identity.add('ada@example.test', { id: 'ada', role: 'members', totp: true });

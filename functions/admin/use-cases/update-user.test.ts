@@ -1,7 +1,7 @@
+import { fakeAuditLog } from '#test/support/fakes/audit-log';
 import { describe, expect, it } from 'vitest';
 import {
   adminUser,
-  fakeAdminAuditLog,
   fakeAdminTransaction,
   fakeIdentityProvider,
   fakeUserAdmin,
@@ -20,7 +20,7 @@ const caller = { userId: 'root', kind: 'user', role: 'admins' } as const;
 
 function setUp(users: AdminUser[] = [root, ada]) {
   const repo = fakeUserAdmin(users);
-  const audit = fakeAdminAuditLog();
+  const audit = fakeAuditLog();
   const tx = fakeAdminTransaction(repo, audit);
   const identity = fakeIdentityProvider();
   for (const u of users) if (u.kind === 'user') identity.add(u.email, { id: u.id, role: u.role });

@@ -1,5 +1,6 @@
+import { fakeAuditLog } from '#test/support/fakes/audit-log';
 import { describe, expect, it } from 'vitest';
-import { fakeAuditLog, fakeConversations, fakeTransaction } from '#test/support/fakes/conversations';
+import { fakeConversations, fakeTransaction } from '#test/support/fakes/conversations';
 import { ConversationNotFoundError } from '../domain/conversation';
 import { makeDeleteConversation } from './delete-conversation';
 

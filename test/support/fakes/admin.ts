@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent, AuditLog } from '#shared/audit/audit-log';
 import type { Role } from '#shared/domain/roles';
 import { encodeCursor } from '#shared/pagination/cursor';
 import { EmailTakenError, IdentityMissingError, type AdminUser } from '#admin/domain/admin-user';
 import type { IdentityProvider } from '#admin/ports/identity-provider';
+import type { fakeAuditLog } from './audit-log';
 import type { AdminTransaction, UserAdminRepository } from '#admin/ports/user-admin';
 
 /** A user as the admin views hold it, with defaults for what a test does not care about. */
@@ -94,19 +94,6 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
   return { repository, rows, attempts, revoked };
 }
 
-/** An audit log that keeps what it was given; `failing` makes the next record throw. */
-export function fakeAdminAuditLog() {
-  const events: AuditEvent[] = [];
-  const state = { failing: false };
-  const log: AuditLog = {
-    async record(event) {
-      if (state.failing) throw new Error('audit log unavailable');
-      events.push(event);
-    },
-  };
-  return { log, events, state };
-}
-
 /**
  * A transaction over the fakes with the real guarantees: when the work throws, or the commit
  * fails (`state.commitFails`, checked after the work succeeded), rows, lockouts and audit events
@@ -114,7 +101,7 @@ export function fakeAdminAuditLog() {
  */
 export function fakeAdminTransaction(
   users: ReturnType<typeof fakeUserAdmin>,
-  audit: ReturnType<typeof fakeAdminAuditLog>,
+  audit: ReturnType<typeof fakeAuditLog>,
 ) {
   const state = { commitFails: false };
   const transaction: AdminTransaction = async (work) => {

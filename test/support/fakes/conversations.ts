@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent, AuditLog } from '#shared/audit/audit-log';
 import { encodeCursor } from '#shared/pagination/cursor';
 import type { Conversation } from '#conversations/domain/conversation';
 import type {
@@ -65,19 +64,6 @@ export function fakeConversations(clock: () => Date = () => new Date()) {
     },
   };
   return { repository, rows };
-}
-
-/** An audit log that keeps what it was given; `failing` makes the next record throw. */
-export function fakeAuditLog() {
-  const events: AuditEvent[] = [];
-  const state = { failing: false };
-  const log: AuditLog = {
-    async record(event) {
-      if (state.failing) throw new Error('audit log unavailable');
-      events.push(event);
-    },
-  };
-  return { log, events, state };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lambdaContext } from '#test/support/lambda-context';
 import { tracing, tracingEnabled } from './powertools';
 
 describe('tracing', () => {
@@ -23,7 +24,7 @@ describe('tracing', () => {
       expect(middleware?.name).toBe('tracing');
       const request = {
         event: {},
-        context: { functionName: 'parley-test', awsRequestId: 'r1' },
+        context: lambdaContext({ functionName: 'parley-test', awsRequestId: 'r1' }),
         response: { statusCode: 200 },
         error: undefined,
         internal: {},

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 
-import { call, setUpApiEnvironment, WEB_ORIGIN } from '#test/support/api';
+import { call, proxyEvent as apiGatewayEvent, setUpApiEnvironment, WEB_ORIGIN } from '#test/support/api';
 import { lambdaContext } from '#test/support/lambda-context';
-import { matchRoute } from '../../../bin/local/gateway';
 import type { Config } from '../config';
 import type { Role } from '../db/schema';
 import type { RouteId } from '#api/index';
@@ -266,20 +264,6 @@ function proxyEvent(
   requestId: string,
   headers: Record<string, string>,
 ): ApiEvent {
-  const matched = matchRoute(method, path);
-  if (!matched || matched === 'methodNotAllowed') throw new Error(`No route for ${method} ${path}`);
-  return {
-    resource: matched.route.path,
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: matched.pathParameters,
-    stageVariables: null,
-    body: null,
-    isBase64Encoded: false,
-    requestContext: { requestId, stage: 'test', resourcePath: matched.route.path },
-  } as unknown as APIGatewayProxyEvent as ApiEvent;
+  const event = apiGatewayEvent({ method, path, headers });
+  return { ...event, requestContext: { ...event.requestContext, requestId } } as ApiEvent;
 }

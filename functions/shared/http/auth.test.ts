@@ -2,8 +2,8 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 
 import type middy from '@middy/core';
 import type { Jwks } from 'aws-jwt-verify/jwk';
-import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { lambdaContext } from '#test/support/lambda-context';
 
 import { createTestIssuer, type TestIssuer } from '#test/support/tokens';
 import { routeById, type RouteDeclaration, type RouteId } from '#api/index';
@@ -402,7 +402,7 @@ describe('createTokenVerifier (local emulator: JWKS fetched by us)', () => {
 });
 
 describe('authenticate', () => {
-  const context = {} as Context;
+  const context = lambdaContext();
 
   function requestFor(
     routeId: RouteId,

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { lambdaContext } from '#test/support/lambda-context';
 
 import { routeById } from '#api/index';
 import { DomainError, ForbiddenError, ServiceUnavailableError } from '../errors';
@@ -24,7 +25,7 @@ function requestFailingWith(
   } as unknown as ApiEvent;
   return {
     event,
-    context: { awsRequestId: 'aws-req-9' } as Context,
+    context: lambdaContext({ awsRequestId: 'aws-req-9' }),
     response: undefined,
     error: error as Error,
     internal: {},
@@ -116,10 +117,10 @@ describe('errorHandler', () => {
         throw new Error('secret detail');
       });
 
-    const response = await handler(requestFailingWith(undefined).event, {
-      awsRequestId: 'aws-req-9',
-      getRemainingTimeInMillis: () => 10_000,
-    } as unknown as Context);
+    const response = await handler(
+      requestFailingWith(undefined).event,
+      lambdaContext({ awsRequestId: 'aws-req-9' }),
+    );
 
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('secret detail');

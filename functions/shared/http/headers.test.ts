@@ -1,13 +1,14 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { lambdaContext } from '#test/support/lambda-context';
 
 import { routeById } from '#api/index';
 import { API_HEADERS, responseHeaders } from './headers';
 import type { ApiEvent, ApiResult } from './types';
 
 const WEB_ORIGIN = 'https://chat.example.com';
-const context = { awsRequestId: 'aws-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const context = lambdaContext({ awsRequestId: 'aws-1' });
 
 function event(headers: Record<string, string> = {}, requestId: string | null = 'req-42'): ApiEvent {
   return {

@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { lambdaContext } from '#test/support/lambda-context';
 
 import { routeById } from '#api/index';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors';
@@ -18,7 +18,7 @@ function requestWith(
     isBase64Encoded,
     parley: { requestId: 'req-1', route: routeById('conversations.create') },
   } as unknown as ApiEvent;
-  return { event, context: {} as Context, response: undefined, error: undefined, internal: {} };
+  return { event, context: lambdaContext(), response: undefined, error: undefined, internal: {} };
 }
 
 async function parse(request: middy.Request<ApiEvent, ApiResult>, maxBytes = 1024): Promise<unknown> {

@@ -1,6 +1,7 @@
 import type middy from '@middy/core';
-import type { APIGatewayProxyEventPathParameters, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventPathParameters } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { lambdaContext } from '#test/support/lambda-context';
 import * as z from 'zod';
 
 import { routeById } from '#api/index';
@@ -20,7 +21,7 @@ function requestWith(parts: Parts): middy.Request<ApiEvent, ApiResult> {
     queryStringParameters: parts.query ?? null,
     parley: { requestId: 'req-1', route: routeById('conversations.rename'), body: parts.body },
   } as unknown as ApiEvent;
-  return { event, context: {} as Context, response: undefined, error: undefined, internal: {} };
+  return { event, context: lambdaContext(), response: undefined, error: undefined, internal: {} };
 }
 
 async function validate(schemas: InputSchemas, parts: Parts) {

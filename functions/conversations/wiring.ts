@@ -24,7 +24,7 @@ export function conversationDeps() {
   return {
     listMessages: makeListMessages({ messages }),
     searchMessages: makeSearchMessages({ messages }),
-    exportConversation: makeExportConversation({ messages }),
+    exportConversation: makeExportConversation({ messages, audit: postgresAuditLog(db) }),
     createConversation: makeCreateConversation({ conversations }),
     listConversations: makeListConversations({ conversations }),
     getConversation: makeGetConversation({ conversations }),

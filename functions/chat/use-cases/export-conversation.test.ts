@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConversationNotFoundError } from '#conversations/domain/conversation';
+import { fakeAuditLog } from '#test/support/fakes/audit-log';
 import { fakeMessages } from '#test/support/fakes/chat';
 import type { Message } from '../domain/message';
 import { makeExportConversation } from './export-conversation';
@@ -34,10 +35,13 @@ function setUp() {
           messages: [message('user', 'Where to eat?'), message('assistant', 'Try **bacalhau**.', 'failed')],
         }
       : undefined;
-  return makeExportConversation({
+  const audit = fakeAuditLog();
+  const exportConversation = makeExportConversation({
     messages: messages.repository,
+    audit: audit.log,
     now: () => new Date('2026-12-02T00:00:00Z'),
   });
+  return Object.assign(exportConversation, { audited: audit.events });
 }
 
 describe('exportConversation', () => {
@@ -50,6 +54,23 @@ describe('exportConversation', () => {
     expect(file.content).toContain('## You · 2026-12-01T10:00:00.000000Z');
     expect(file.content).toContain('Try **bacalhau**.');
     expect(file.content).toContain('> This reply failed: The AI model could not answer.');
+  });
+
+  it('audits the export with its format and size, never its content', async () => {
+    const exportConversation = setUp();
+
+    await exportConversation(ada, 'c1', 'json', 'req-5');
+
+    expect(exportConversation.audited).toEqual([
+      {
+        actorId: 'ada',
+        action: 'conversation.export',
+        targetType: 'conversation',
+        targetId: 'c1',
+        requestId: 'req-5',
+        details: { format: 'json', messages: 2 },
+      },
+    ]);
   });
 
   it('exports JSON with the messages and the time of export', async () => {

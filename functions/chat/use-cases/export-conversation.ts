@@ -1,4 +1,5 @@
 import { ConversationNotFoundError } from '#conversations/domain/conversation';
+import type { AuditLog } from '#shared/audit/audit-log';
 import type { Caller } from '#shared/domain/caller';
 import { exportFileName, toMarkdown, type ExportFormat } from '../domain/export';
 import type { MessageRepository } from '../ports/message-repository';
@@ -9,12 +10,28 @@ export interface ExportFile {
   readonly content: string;
 }
 
-/** The caller's conversation as a download: Markdown to read, or JSON to process. */
+/**
+ * The caller's conversation as a download: Markdown to read, or JSON to process. Exports are
+ * audited (a whole conversation leaving the system), without any of its content.
+ */
 export const makeExportConversation =
-  (deps: { messages: MessageRepository; now?: () => Date }) =>
-  async (caller: Caller, conversationId: string, format: ExportFormat): Promise<ExportFile> => {
+  (deps: { messages: MessageRepository; audit: AuditLog; now?: () => Date }) =>
+  async (
+    caller: Caller,
+    conversationId: string,
+    format: ExportFormat,
+    requestId?: string,
+  ): Promise<ExportFile> => {
     const exported = await deps.messages.exportConversation(caller.userId, conversationId);
     if (!exported) throw new ConversationNotFoundError();
+    await deps.audit.record({
+      actorId: caller.userId,
+      action: 'conversation.export',
+      targetType: 'conversation',
+      targetId: conversationId,
+      ...(requestId ? { requestId } : {}),
+      details: { format, messages: exported.messages.length },
+    });
     const fileName = exportFileName(exported.conversation.title, format);
     if (format === 'markdown')
       return { fileName, contentType: 'text/markdown; charset=utf-8', content: toMarkdown(exported) };

@@ -24,8 +24,8 @@ export const exportConversation = defineRoute(
     },
     problems: { 404: 'No such conversation, or not yours' },
   },
-  async ({ caller, params, query }, { exportConversation }) => {
-    const file = await exportConversation(caller, params.id, query.format);
+  async ({ caller, params, query, requestId }, { exportConversation }) => {
+    const file = await exportConversation(caller, params.id, query.format, requestId);
     return {
       statusCode: 200,
       headers: {

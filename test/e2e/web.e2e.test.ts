@@ -71,7 +71,7 @@ describe('the web app', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
     // Act: sign out
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
 
     // Assess: back on the sign-in form, and a reload does not bring the session back
     await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();

@@ -2,33 +2,37 @@ import { useCallback, useState } from 'react';
 import { Link, useLocation, useRoute, useSearch } from 'wouter';
 
 import { Icon } from '@/components/icons';
-import { paths } from '@/config/paths';
+import { isConsolePath, paths } from '@/config/paths';
 import { useApiClient } from '@/lib/api-client-context';
-import { SignOutButton } from '@/features/auth/components/sign-out-button';
+import type { SignOutOptions } from '@/features/auth/hooks/use-auth';
 import { ChatView } from '@/features/chat/components/chat-view';
 import { createConversation } from '@/features/conversations/api/create-conversation';
 import { ConversationNav } from '@/features/conversations/components/conversation-nav';
 import { useConversation } from '@/features/conversations/hooks/use-conversation';
 import type { Me } from '@/features/me/api/get-me';
-import { AccountPanel } from '@/features/me/components/account-panel';
 import { OfflineBadge } from '@/features/me/components/offline-badge';
 import { SearchPage } from '@/features/search/components/search-page';
+import { AccountFooter } from '@/app/account-footer';
+import { ConsoleLinks } from '@/app/console-links';
+import { ConsoleRoutes } from '@/app/console-routes';
 
 export interface ChatLayoutProps {
   readonly me: Me;
   /** A reply ended: the quota changed. */
   onReplyEnded(): void;
-  onSignOut(): Promise<void>;
+  onSignOut(options?: SignOutOptions): Promise<void>;
 }
 
 /**
  * The signed-in app of members and admins: the sidebar (new chat, search, conversations, account)
  * beside the page of the URL. `/` and `/c/:id` render the same ChatView, so a chat started on `/`
- * keeps streaming while the URL moves to the conversation it created.
+ * keeps streaming while the URL moves to the conversation it created. Admins also get the console
+ * (`/admin/*`); a member who opens it is told it is not allowed.
  */
 export function ChatLayout({ me, onReplyEnded, onSignOut }: ChatLayoutProps) {
   const api = useApiClient();
-  const [, navigate] = useLocation();
+  const [location, navigate] = useLocation();
+  const inConsole = isConsolePath(location);
   const [inConversation, params] = useRoute<{ conversationId: string }>(paths.conversationPattern);
   const [inSearch] = useRoute(paths.searchPattern);
   const query = new URLSearchParams(useSearch()).get('q') ?? '';
@@ -59,6 +63,7 @@ export function ChatLayout({ me, onReplyEnded, onSignOut }: ChatLayoutProps) {
             <Icon name="search" /> Search messages
           </Link>
         </div>
+        <ConsoleLinks role={me.role} />
         <ConversationNav
           activeId={conversationId}
           refreshKey={refreshKey}
@@ -67,13 +72,12 @@ export function ChatLayout({ me, onReplyEnded, onSignOut }: ChatLayoutProps) {
             if (id === conversationId) navigate(paths.home);
           }}
         />
-        <div className="sidebar__footer">
-          <AccountPanel me={me} />
-          <SignOutButton onSignOut={onSignOut} />
-        </div>
+        <AccountFooter me={me} onSignOut={onSignOut} />
       </aside>
       <main className="main">
-        {inSearch ? (
+        {inConsole ? (
+          <ConsoleRoutes me={me} />
+        ) : inSearch ? (
           <SearchPage query={query} onSearch={(q) => navigate(paths.search(q))} />
         ) : (
           <ChatView

@@ -23,12 +23,6 @@ export function HomePage({ meState }: { meState: MeState }) {
         <div className="page__grid">
           <ProfileSummary me={meState.me} />
           {meState.me.role === null && <NoRoleNotice />}
-          {meState.me.role === 'auditors' && (
-            <section className="card notice" aria-labelledby="auditor-heading">
-              <h2 id="auditor-heading">Audit and usage</h2>
-              <p>As an auditor you will find the audit log and usage reports here soon.</p>
-            </section>
-          )}
         </div>
       )}
     </main>

@@ -1,20 +1,29 @@
 import { SignOutButton } from '@/features/auth/components/sign-out-button';
+import type { SignOutOptions } from '@/features/auth/hooks/use-auth';
+import { SignOutEverywhereButton } from '@/features/me/components/sign-out-everywhere-button';
 import { useMe } from '@/features/me/hooks/use-me';
 import { ChatLayout } from '@/app/chat-layout';
+import { ConsoleLayout } from '@/app/console-layout';
 import { HomePage } from '@/app/home-page';
 
 export interface SignedInProps {
   /** What the person typed to sign in. */
   readonly loginId: string;
-  onSignOut(): Promise<void>;
+  onSignOut(options?: SignOutOptions): Promise<void>;
 }
 
-/** Members and admins chat; anyone else (auditors, no role yet) sees their account and a notice. */
+/**
+ * Members and admins chat (admins with the console beside it); auditors get the console alone;
+ * anyone else (no role yet) sees their account and a notice.
+ */
 export function SignedIn({ loginId, onSignOut }: SignedInProps) {
   const meState = useMe();
 
   if (meState.status === 'ready' && (meState.me.role === 'members' || meState.me.role === 'admins')) {
     return <ChatLayout me={meState.me} onReplyEnded={meState.refresh} onSignOut={onSignOut} />;
+  }
+  if (meState.status === 'ready' && meState.me.role === 'auditors') {
+    return <ConsoleLayout me={meState.me} onSignOut={onSignOut} />;
   }
 
   return (
@@ -24,7 +33,8 @@ export function SignedIn({ loginId, onSignOut }: SignedInProps) {
         <span className="topbar__user" data-testid="signed-in-as">
           {loginId}
         </span>
-        <SignOutButton onSignOut={onSignOut} />
+        <SignOutEverywhereButton onSignedOut={() => onSignOut({ global: true })} />
+        <SignOutButton onSignOut={() => onSignOut()} />
       </header>
       <HomePage meState={meState} />
     </>

@@ -17,7 +17,12 @@ export interface Auth {
   readonly state: AuthState;
   /** Re-reads the session, e.g. once a sign-in has finished. */
   refresh(): Promise<void>;
-  signOut(): Promise<void>;
+  /** `global`: also revoke the refresh tokens of every other device (Cognito GlobalSignOut). */
+  signOut(options?: SignOutOptions): Promise<void>;
+}
+
+export interface SignOutOptions {
+  readonly global?: boolean;
 }
 
 /** Whether someone is signed in, kept in step with Amplify's own session events. */
@@ -46,9 +51,11 @@ export function useAuth(): Auth {
     });
   }, [refresh]);
 
-  const signOutNow = useCallback(async () => {
+  const signOutNow = useCallback(async (options: SignOutOptions = {}) => {
     try {
-      await signOut();
+      // Amplify still clears the local session when the global call fails (e.g. the token was
+      // already revoked by POST /api/me/sign-out), so this never leaves someone half signed in.
+      await signOut({ global: options.global ?? false });
     } finally {
       setState({ status: 'signed-out' });
     }

@@ -2,11 +2,14 @@ import type { Me } from '@/features/me/api/get-me';
 import { QuotaMeter } from '@/features/me/components/quota-meter';
 import { roleLabel } from '@/features/me/components/profile-summary';
 
-/** The signed-in person at the foot of the sidebar: who, which role, how much quota is left. */
-export function AccountPanel({ me }: { me: Me }) {
+/**
+ * The signed-in person at the foot of the sidebar: who, which role, how much quota is left (not
+ * shown to auditors, who cannot chat).
+ */
+export function AccountPanel({ me, showQuota = true }: { me: Me; showQuota?: boolean }) {
   return (
     <section className="account" aria-label="Your account">
-      <QuotaMeter quota={me.quota} />
+      {showQuota && <QuotaMeter quota={me.quota} />}
       <div className="account__who">
         <span className="account__avatar" aria-hidden="true">
           {(me.displayName || me.email).slice(0, 1).toUpperCase()}

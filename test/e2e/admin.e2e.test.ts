@@ -1,0 +1,294 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  expectCleanSession,
+  freshTotpCode,
+  openSession as openBrowserSession,
+  PASSWORD,
+  startStack,
+  submitCredentials as submitAt,
+  textOf,
+  uniqueEmail,
+} from './support';
+import type { Session, Stack } from './support';
+
+/**
+ * The admin and auditor console against the real dev server, in Chromium under the production
+ * CSP: users and their actions, the audit trail, usage, and who may see which.
+ */
+
+const SCREENSHOT = join(tmpdir(), 'parley-admin-users.png');
+
+let stack: Stack;
+
+const openSession = (): Promise<Session> => openBrowserSession(stack.browser);
+const submitCredentials = (page: Page, email: string) => submitAt(page, stack.server.url, email, PASSWORD);
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function signInMember(page: Page, email: string): Promise<void> {
+  await submitCredentials(page, email);
+  expect(await textOf(page, 'me-email')).toBe(email);
+}
+
+async function signInAdmin(page: Page, email: string, totpSecret: string): Promise<void> {
+  await submitCredentials(page, email);
+  await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
+  await page.getByLabel('Authentication code').fill(await freshTotpCode(totpSecret));
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  expect(await textOf(page, 'me-email')).toBe(email);
+}
+
+const pathOf = (page: Page): string => {
+  const url = new URL(page.url());
+  return url.pathname + url.search;
+};
+
+describe('the admin console', () => {
+  it('lets an admin find a member, change their quota, disable them, and see it in the audit log and usage', async () => {
+    // Prepare: a member with an open session, and an admin
+    const memberEmail = uniqueEmail('member');
+    const adminEmail = uniqueEmail('admin');
+    await stack.server.createUser({ email: memberEmail, password: PASSWORD, role: 'members' });
+    const admin = await stack.server.createUser({ email: adminEmail, password: PASSWORD, role: 'admins' });
+    const member = await openSession();
+    await signInMember(member.page, memberEmail);
+    const session = await openSession();
+    const { page } = session;
+    await signInAdmin(page, adminEmail, admin.totpSecret ?? '');
+
+    // Act: open Users from the sidebar and search for the member
+    await page
+      .getByRole('navigation', { name: 'Administration' })
+      .getByRole('link', { name: 'Users' })
+      .click();
+    await page.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+    const filters = page.getByRole('search', { name: 'Filter users' });
+    await filters.getByLabel('Search').fill(memberEmail);
+    await filters.getByRole('button', { name: 'Search' }).click();
+
+    // Assess: the URL keeps the search, and only the member is listed
+    const rows = page.getByTestId('user-row');
+    await page.waitForURL((url) => url.searchParams.get('q') === memberEmail);
+    await rows.filter({ hasText: memberEmail }).waitFor();
+    expect(await rows.count()).toBe(1);
+    const row = rows.first();
+    expect(await row.getByTestId('user-role').textContent()).toBe('Member');
+
+    // Act: set the member's quota
+    await row.getByRole('button', { name: `Manage ${memberEmail}` }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Monthly token quota').fill('12345');
+    await dialog.getByRole('button', { name: 'Save quota' }).click();
+
+    // Assess: saved, and the table shows the new quota
+    await dialog.getByRole('status').filter({ hasText: 'Quota saved.' }).waitFor();
+    await page.screenshot({ path: join(tmpdir(), 'parley-admin-manage.png') });
+    await row.getByTestId('user-usage').filter({ hasText: '0 / 12,345' }).waitFor();
+
+    // Act: disable them, confirming first
+    await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
+    await dialog.getByText(`Disable ${memberEmail}?`).waitFor();
+    await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
+
+    // Assess: the table updates at once, and after a reload (stored, and the view kept)
+    await dialog.getByRole('status').filter({ hasText: 'User disabled.' }).waitFor();
+    expect(await row.getByTestId('user-status').textContent()).toBe('Disabled');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.reload();
+    await rows.first().getByTestId('user-status').filter({ hasText: 'Disabled' }).waitFor();
+    expect(pathOf(page)).toBe(`/admin/users?q=${encodeURIComponent(memberEmail).replace(/%20/g, '+')}`);
+
+    // Act: the member, still on the page, tries to chat
+    await member.page.getByLabel('Message', { exact: true }).fill('Anyone there?');
+    await member.page.keyboard.press('Enter');
+
+    // Assess: the API answers 401, so the app drops the session and shows the sign-in form
+    await member.page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    expect(await member.page.getByTestId('me-email').count()).toBe(0);
+
+    // Act: the admin tries to demote themselves
+    await filters.getByLabel('Search').fill(adminEmail);
+    await filters.getByRole('button', { name: 'Search' }).click();
+    await rows.filter({ hasText: adminEmail }).waitFor();
+    await rows
+      .first()
+      .getByRole('button', { name: `Manage ${adminEmail}` })
+      .click();
+    await dialog.getByLabel('Role').selectOption('members');
+    await dialog.getByRole('button', { name: 'Change role' }).click();
+    await dialog.getByRole('button', { name: 'Change role' }).click();
+
+    // Assess: refused, with the API's reason, and nothing changed
+    const refusal = dialog.getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/cannot demote yourself/i);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    expect(await rows.first().getByTestId('user-role').textContent()).toBe('Admin');
+
+    // Assess: a tidy table (looked at by a person; see the report)
+    await filters.getByLabel('Search').fill('');
+    await filters.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL((url) => !url.searchParams.has('q'));
+    await rows.filter({ hasText: memberEmail }).waitFor();
+    await page.screenshot({ path: SCREENSHOT });
+
+    // Act: the audit log
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByTestId('audit-table').waitFor();
+
+    // Assess: newest first, the disable and the quota change by this admin, naming the member
+    const events = page.getByTestId('audit-row');
+    await page.locator('[data-testid="audit-row"][data-action="user.disable"]').first().waitFor();
+    const actions = await events.evaluateAll((nodes) =>
+      nodes.map((node) => node.getAttribute('data-action')),
+    );
+    expect(actions.indexOf('user.disable')).toBeGreaterThanOrEqual(0);
+    expect(actions.indexOf('user.disable')).toBeLessThan(actions.indexOf('user.quota-change'));
+    const disableRow = page.locator('[data-testid="audit-row"][data-action="user.disable"]').first();
+    expect(await disableRow.getByTestId('audit-actor').getAttribute('data-actor-id')).toBe(admin.id);
+    expect(await disableRow.getByTestId('audit-actor').textContent()).toContain('(you)');
+
+    // Act: filter by action, kept in the URL
+    const auditFilters = page.getByRole('search', { name: 'Filter the audit log' });
+    await auditFilters.getByLabel('Action').fill('user.quota-change');
+    await auditFilters.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((url) => url.searchParams.get('action') === 'user.quota-change');
+    await expect
+      .poll(() => events.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-action'))))
+      .toEqual(expect.arrayContaining(['user.quota-change']));
+    expect(
+      new Set(await events.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-action')))),
+    ).toEqual(new Set(['user.quota-change']));
+    expect(await events.count()).toBeGreaterThanOrEqual(1);
+
+    // Act: usage
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByTestId('usage-totals').waitFor();
+    await page.getByLabel('Group by').selectOption('day');
+
+    // Assess: this month by default, the grouping kept in the URL
+    await page.waitForURL((url) => url.searchParams.get('groupBy') === 'day');
+    await page.getByTestId('usage-totals').waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await page.getByLabel('To', { exact: true }).inputValue()).toBe(today);
+    expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe(`${today.slice(0, 8)}01`);
+
+    await expectCleanSession(session);
+    await expectCleanSession(member);
+    await session.context.close();
+    await member.context.close();
+  });
+
+  it('gives an auditor usage and the audit log as their home, with no users and no chat', async () => {
+    // Prepare: some usage to report
+    const memberEmail = uniqueEmail('member');
+    await stack.server.createUser({ email: memberEmail, password: PASSWORD, role: 'members' });
+    const member = await openSession();
+    await signInMember(member.page, memberEmail);
+    await member.page.getByLabel('Message', { exact: true }).fill('Count my tokens');
+    await member.page.keyboard.press('Enter');
+    await member.page
+      .getByTestId('conversation-list')
+      .getByRole('listitem')
+      .filter({ hasText: 'Count my tokens' })
+      .waitFor();
+    const auditorEmail = uniqueEmail('auditor');
+    await stack.server.createUser({ email: auditorEmail, password: PASSWORD, role: 'auditors' });
+    const session = await openSession();
+    const { page } = session;
+
+    // Act
+    await signInMember(page, auditorEmail);
+
+    // Assess: the console is home; usage shows the member's tokens, as a chart and a table
+    await page.waitForURL((url) => url.pathname === '/admin/usage');
+    const usageRow = page.getByTestId('usage-row').filter({ hasText: memberEmail });
+    await usageRow.waitFor();
+    expect(await page.locator('[data-testid="usage-chart"] rect.usage-chart__bar').count()).toBeGreaterThan(
+      0,
+    );
+    await page.screenshot({ path: join(tmpdir(), 'parley-admin-usage.png'), fullPage: true });
+    const nav = page.getByRole('navigation', { name: 'Administration' });
+    expect((await nav.getByRole('link').allTextContents()).map((text) => text.trim())).toEqual([
+      'Usage',
+      'Audit log',
+    ]);
+    expect(await page.getByTestId('new-chat').count()).toBe(0);
+    expect(await page.getByLabel('Message', { exact: true }).count()).toBe(0);
+
+    // Act: the audit log
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByTestId('audit-table').waitFor();
+
+    // Act: users, by URL, and the chat's home
+    await page.goto(`${stack.server.url}/admin/users`);
+    await page.getByTestId('not-allowed').waitFor();
+    await page.goto(`${stack.server.url}/`);
+    await page.waitForURL((url) => url.pathname === '/admin/usage');
+
+    await expectCleanSession(session);
+    await expectCleanSession(member);
+    await session.context.close();
+    await member.context.close();
+  });
+
+  it('shows a member no console, and "not allowed" at its addresses', async () => {
+    // Prepare
+    const email = uniqueEmail('member');
+    await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const session = await openSession();
+    const { page } = session;
+
+    // Act
+    await signInMember(page, email);
+
+    // Assess
+    await page.getByTestId('conversations-empty').waitFor();
+    expect(await page.getByRole('navigation', { name: 'Administration' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
+    for (const path of ['/admin/users', '/admin/usage', '/admin/audit']) {
+      await page.goto(`${stack.server.url}${path}`);
+      await page.getByTestId('not-allowed').waitFor();
+    }
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it('signs someone out everywhere: here at once, and on their other device at its next request', async () => {
+    // Prepare: one member, two browsers
+    const email = uniqueEmail('member');
+    await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const here = await openSession();
+    const elsewhere = await openSession();
+    await signInMember(here.page, email);
+    await signInMember(elsewhere.page, email);
+    // Token times are whole seconds and a token issued in the second of the sign-out still counts
+    // (functions/shared/revocation): let that second pass, as it would between two devices.
+    await elsewhere.page.waitForTimeout(1_100);
+
+    // Act
+    await here.page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await here.page.getByRole('dialog').getByRole('button', { name: 'Sign out everywhere' }).click();
+
+    // Assess: signed out here; the other browser is refused at its next request
+    await here.page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    await elsewhere.page.reload();
+    await elsewhere.page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+
+    await expectCleanSession(here);
+    await expectCleanSession(elsewhere);
+    await here.context.close();
+    await elsewhere.context.close();
+  });
+});

@@ -1,0 +1,34 @@
+import { Redirect, useLocation } from 'wouter';
+
+import { isConsolePath, paths } from '@/config/paths';
+import type { SignOutOptions } from '@/features/auth/hooks/use-auth';
+import type { Me } from '@/features/me/api/get-me';
+import { AccountFooter } from '@/app/account-footer';
+import { ConsoleLinks } from '@/app/console-links';
+import { ConsoleRoutes } from '@/app/console-routes';
+
+export interface ConsoleLayoutProps {
+  readonly me: Me;
+  onSignOut(options?: SignOutOptions): Promise<void>;
+}
+
+/** The signed-in app of auditors, who cannot chat: the console is their home. */
+export function ConsoleLayout({ me, onSignOut }: ConsoleLayoutProps) {
+  const [location] = useLocation();
+  if (!isConsolePath(location)) return <Redirect to={paths.adminUsage} replace />;
+  return (
+    <div className="layout">
+      <aside className="sidebar" aria-label="Sidebar">
+        <div className="sidebar__top">
+          <span className="brand">Parley</span>
+        </div>
+        <ConsoleLinks role={me.role} />
+        <div className="sidebar__spacer" />
+        <AccountFooter me={me} showQuota={false} onSignOut={onSignOut} />
+      </aside>
+      <main className="main">
+        <ConsoleRoutes me={me} />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+import { Redirect, useLocation } from 'wouter';
+
+import type { IconName } from '@/components/icons';
+import { paths } from '@/config/paths';
+import { AuditPage } from '@/features/admin/components/audit-page';
+import { NotAllowed } from '@/features/admin/components/not-allowed';
+import { UsagePage } from '@/features/admin/components/usage-page';
+import { UsersPage } from '@/features/admin/components/users-page';
+import type { Me, Role } from '@/features/me/api/get-me';
+
+/** The console's pages and who may open each; the API enforces the same, this only hides. */
+export const CONSOLE_PAGES = [
+  { path: paths.adminUsers, label: 'Users', icon: 'users', roles: ['admins'] },
+  { path: paths.adminUsage, label: 'Usage', icon: 'chart', roles: ['admins', 'auditors'] },
+  { path: paths.adminAudit, label: 'Audit log', icon: 'list', roles: ['admins', 'auditors'] },
+] as const satisfies readonly { path: string; label: string; icon: IconName; roles: readonly Role[] }[];
+
+export type ConsolePage = (typeof CONSOLE_PAGES)[number];
+
+export function consolePagesFor(role: Role | null): ConsolePage[] {
+  return CONSOLE_PAGES.filter((page) => role !== null && (page.roles as readonly Role[]).includes(role));
+}
+
+/** The console page of the URL, or "not allowed" when the role may not see it. */
+export function ConsoleRoutes({ me }: { me: Me }) {
+  const [location] = useLocation();
+  const allowed = consolePagesFor(me.role);
+  const page = allowed.find((candidate) => candidate.path === location);
+
+  if (!page) {
+    // `/admin` itself, or a page this role may not open.
+    const first = allowed[0];
+    if (location === paths.adminPrefix && first) return <Redirect to={first.path} replace />;
+    return <NotAllowed />;
+  }
+  switch (page.path) {
+    case paths.adminUsers:
+      return <UsersPage />;
+    case paths.adminUsage:
+      return <UsagePage />;
+    case paths.adminAudit:
+      return <AuditPage currentUserId={me.id} />;
+  }
+}

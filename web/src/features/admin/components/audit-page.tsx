@@ -1,0 +1,151 @@
+import { useCallback, useEffect, useId, useState } from 'react';
+import type { FormEvent } from 'react';
+import { useLocation, useSearch } from 'wouter';
+
+import { apiErrorMessage } from '@/lib/api-client';
+import { useApiClient } from '@/lib/api-client-context';
+import { listAuditEvents } from '@/features/admin/api/list-audit-events';
+import type { AuditEvent, AuditFilters } from '@/features/admin/api/list-audit-events';
+import { ConsoleHeader } from '@/features/admin/components/console-header';
+import { dateTimeFormat } from '@/features/admin/components/labels';
+import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
+import { dayOrUndefined, readFilters, toQueryString } from '@/features/admin/utils/query-string';
+
+const FIELDS = ['actor', 'action', 'target', 'from', 'to'] as const;
+type Field = (typeof FIELDS)[number];
+
+const LABELS: Record<Field, string> = {
+  actor: 'Actor id',
+  action: 'Action',
+  target: 'Target id',
+  from: 'From',
+  to: 'To',
+};
+
+function filtersOf(search: string): AuditFilters {
+  const raw = readFilters(search, FIELDS);
+  return { ...raw, from: dayOrUndefined(raw.from), to: dayOrUndefined(raw.to) };
+}
+
+/** The audit trail (admins and auditors), newest first, with exact filters kept in the URL. */
+export function AuditPage({ currentUserId }: { currentUserId: string }) {
+  const api = useApiClient();
+  const id = useId();
+  const search = useSearch();
+  const [location, navigate] = useLocation();
+  const filters = filtersOf(search);
+  const { actor, action, target, from, to } = filters;
+  const [draft, setDraft] = useState<AuditFilters>(filters);
+
+  useEffect(() => setDraft({ actor, action, target, from, to }), [actor, action, target, from, to]);
+
+  const fetchPage = useCallback(
+    (cursor: string | undefined, signal: AbortSignal) =>
+      listAuditEvents(api, { actor, action, target, from, to }, cursor, signal),
+    [api, actor, action, target, from, to],
+  );
+  const events = useKeysetList<AuditEvent>(fetchPage);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    navigate(location + toQueryString({ ...draft }));
+  }
+
+  return (
+    <section className="console" aria-labelledby={`${id}-heading`}>
+      <ConsoleHeader id={`${id}-heading`} title="Audit log" />
+      <div className="console__body">
+        <form className="toolbar filters" role="search" aria-label="Filter the audit log" onSubmit={submit}>
+          {FIELDS.map((field) => (
+            <div key={field} className={field === 'from' || field === 'to' ? undefined : 'toolbar__grow'}>
+              <label htmlFor={`${id}-${field}`}>{LABELS[field]}</label>
+              <input
+                id={`${id}-${field}`}
+                type={field === 'from' || field === 'to' ? 'date' : 'text'}
+                value={draft[field] ?? ''}
+                onChange={(event) => setDraft((previous) => ({ ...previous, [field]: event.target.value }))}
+              />
+            </div>
+          ))}
+          <button type="submit">Filter</button>
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={() => navigate(location)}
+            disabled={!search}
+          >
+            Clear
+          </button>
+        </form>
+
+        <div aria-live="polite" aria-busy={events.status === 'loading'}>
+          {events.status === 'loading' && <p className="muted">Loading the audit log…</p>}
+          {events.status === 'error' && (
+            <p className="error" role="alert">
+              The audit log could not be loaded. {apiErrorMessage(events.error)}
+            </p>
+          )}
+          {events.status === 'ready' && events.items.length === 0 && (
+            <p className="muted" data-testid="audit-empty">
+              No events match.
+            </p>
+          )}
+        </div>
+
+        {events.items.length > 0 && (
+          <div className="table-scroll">
+            <table className="table" data-testid="audit-table">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Target</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.items.map((event) => (
+                  <tr key={event.id} data-testid="audit-row" data-action={event.action}>
+                    <td className="table__nowrap">
+                      <time dateTime={event.occurredAt}>
+                        {dateTimeFormat.format(new Date(event.occurredAt))}
+                      </time>
+                    </td>
+                    <td className="table__id" data-testid="audit-actor" data-actor-id={event.actorId ?? ''}>
+                      {event.actorId ?? <span className="muted">system</span>}
+                      {event.actorId === currentUserId && <span className="muted"> (you)</span>}
+                    </td>
+                    <td className="table__strong table__nowrap">{event.action}</td>
+                    <td className="table__id">
+                      {event.targetType && <span className="muted">{event.targetType} </span>}
+                      {event.targetId}
+                    </td>
+                    <td className="table__details">
+                      <code title={event.requestId ? `Request ${event.requestId}` : undefined}>
+                        {Object.keys(event.details).length > 0 ? JSON.stringify(event.details) : '—'}
+                      </code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+
+        {events.nextCursor && (
+          <div className="console__more">
+            <button
+              type="button"
+              className="button-secondary"
+              onClick={events.loadMore}
+              disabled={events.status === 'loading-more'}
+            >
+              {events.status === 'loading-more' ? 'Loading…' : 'Load more'}
+            </button>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

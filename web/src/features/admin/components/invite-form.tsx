@@ -1,0 +1,84 @@
+import { useId, useState } from 'react';
+import type { FormEvent } from 'react';
+
+import { apiErrorMessage } from '@/lib/api-client';
+import { useApiClient } from '@/lib/api-client-context';
+import { ROLES } from '@/features/admin/api/admin-user-schema';
+import type { AdminRole, AdminUser } from '@/features/admin/api/admin-user-schema';
+import { inviteUser } from '@/features/admin/api/invite-user';
+import { ROLE_LABELS } from '@/features/admin/components/labels';
+
+/** Invite someone by e-mail in a role; Cognito sends them the invitation. */
+export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) {
+  const api = useApiClient();
+  const id = useId();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<AdminRole>('members');
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [invited, setInvited] = useState<string | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setPending(true);
+    setError(null);
+    setInvited(null);
+    try {
+      const user = await inviteUser(api, { email, role });
+      onInvited(user);
+      setInvited(user.email);
+      setEmail('');
+    } catch (caught) {
+      setError(apiErrorMessage(caught));
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <form className="card invite" aria-labelledby={`${id}-heading`} onSubmit={(event) => void submit(event)}>
+      <h2 id={`${id}-heading`}>Invite a user</h2>
+      <div className="toolbar">
+        <div className="toolbar__grow">
+          <label htmlFor={`${id}-email`}>Email</label>
+          <input
+            id={`${id}-email`}
+            type="email"
+            required
+            maxLength={254}
+            autoComplete="off"
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+        </div>
+        <div>
+          <label htmlFor={`${id}-role`}>Role</label>
+          <select
+            id={`${id}-role`}
+            value={role}
+            onChange={(event) => setRole(event.target.value as AdminRole)}
+          >
+            {ROLES.map((value) => (
+              <option key={value} value={value}>
+                {ROLE_LABELS[value]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" disabled={pending}>
+          {pending ? 'Inviting…' : 'Invite'}
+        </button>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {invited && (
+        <p className="success" role="status">
+          Invitation sent to {invited}.
+        </p>
+      )}
+    </form>
+  );
+}

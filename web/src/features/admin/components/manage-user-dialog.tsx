@@ -1,0 +1,264 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { FormEvent } from 'react';
+
+import { apiErrorMessage } from '@/lib/api-client';
+import { useApiClient } from '@/lib/api-client-context';
+import { ROLES } from '@/features/admin/api/admin-user-schema';
+import type { AdminRole, AdminUser } from '@/features/admin/api/admin-user-schema';
+import { updateUser } from '@/features/admin/api/update-user';
+import type { UserChange } from '@/features/admin/api/update-user';
+import { runUserCommand } from '@/features/admin/api/user-commands';
+import type { UserCommand } from '@/features/admin/api/user-commands';
+import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
+
+export interface ManageUserDialogProps {
+  readonly user: AdminUser;
+  /** The API answered: the user as they are now. */
+  onChanged(user: AdminUser): void;
+  onClose(): void;
+}
+
+interface Confirmation {
+  readonly question: string;
+  readonly consequence: string;
+  readonly action: string;
+  run(): Promise<string>;
+}
+
+/**
+ * Every admin action on one user, in a modal dialog. What cannot be taken back without the user's
+ * help (demotion, disabling, ending their sessions, resetting MFA) asks first; a refusal shows the
+ * API's own reason (e.g. "cannot demote yourself").
+ */
+export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogProps) {
+  const api = useApiClient();
+  const id = useId();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [role, setRole] = useState<AdminRole>(user.role ?? 'members');
+  const [quota, setQuota] = useState(String(user.monthlyTokens));
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    return () => element?.close();
+  }, []);
+
+  async function perform(run: () => Promise<string>) {
+    setPending(true);
+    setError(null);
+    setDone(null);
+    try {
+      setDone(await run());
+    } catch (caught) {
+      setError(apiErrorMessage(caught));
+    } finally {
+      setPending(false);
+      setConfirmation(null);
+    }
+  }
+
+  const change = (body: UserChange, message: string) => async () => {
+    onChanged(await updateUser(api, user.id, body));
+    return message;
+  };
+
+  const command = (name: UserCommand, next: Partial<AdminUser>, message: string) => async () => {
+    await runUserCommand(api, user.id, name);
+    onChanged({ ...user, ...next });
+    return message;
+  };
+
+  function saveQuota(event: FormEvent) {
+    event.preventDefault();
+    void perform(change({ monthlyTokens: Number(quota) }, 'Quota saved.'));
+  }
+
+  function changeRole(event: FormEvent) {
+    event.preventDefault();
+    setConfirmation({
+      question: `Make ${user.email} ${ROLE_LABELS[role].toLowerCase()}?`,
+      consequence: 'Their current sessions end, and they sign in again with the new role.',
+      action: 'Change role',
+      run: change({ role }, `Role changed to ${ROLE_LABELS[role]}.`),
+    });
+  }
+
+  const isService = user.kind === 'service';
+
+  return (
+    <dialog ref={dialog} className="dialog dialog--wide" aria-labelledby={`${id}-heading`} onClose={onClose}>
+      <h2 id={`${id}-heading`}>
+        Manage <span className="dialog__subject">{user.email}</span>
+      </h2>
+
+      {confirmation ? (
+        <div className="confirm" role="group" aria-labelledby={`${id}-confirm`}>
+          <p id={`${id}-confirm`} className="confirm__question">
+            {confirmation.question}
+          </p>
+          <p className="muted">{confirmation.consequence}</p>
+          <div className="actions dialog__actions">
+            <button
+              type="button"
+              className="button-secondary"
+              onClick={() => setConfirmation(null)}
+              disabled={pending}
+            >
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="button-danger"
+              onClick={() => void perform(confirmation.run)}
+              disabled={pending}
+            >
+              {pending ? 'Working…' : confirmation.action}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="manage">
+          <form className="manage__row" onSubmit={changeRole}>
+            <div className="toolbar__grow">
+              <label htmlFor={`${id}-role`}>Role</label>
+              <select
+                id={`${id}-role`}
+                value={role}
+                onChange={(event) => setRole(event.target.value as AdminRole)}
+              >
+                {ROLES.map((value) => (
+                  <option key={value} value={value}>
+                    {ROLE_LABELS[value]}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit" className="button-secondary" disabled={pending || role === user.role}>
+              Change role
+            </button>
+          </form>
+
+          <form className="manage__row" onSubmit={saveQuota}>
+            <div className="toolbar__grow">
+              <label htmlFor={`${id}-quota`}>Monthly token quota</label>
+              <input
+                id={`${id}-quota`}
+                type="number"
+                inputMode="numeric"
+                min={0}
+                step={1}
+                required
+                value={quota}
+                onChange={(event) => setQuota(event.target.value)}
+              />
+              <p className="hint">{numberFormat.format(user.usedTokens)} used this month.</p>
+            </div>
+            <button type="submit" className="button-secondary" disabled={pending}>
+              Save quota
+            </button>
+          </form>
+
+          <div className="manage__commands" role="group" aria-label="Account actions">
+            {user.status === 'active' ? (
+              <button
+                type="button"
+                className="button-danger"
+                disabled={pending}
+                onClick={() =>
+                  setConfirmation({
+                    question: `Disable ${user.email}?`,
+                    consequence: 'They are signed out everywhere and cannot sign in until enabled again.',
+                    action: 'Disable',
+                    run: change({ status: 'disabled' }, 'User disabled.'),
+                  })
+                }
+              >
+                Disable
+              </button>
+            ) : (
+              <button
+                type="button"
+                disabled={pending}
+                onClick={() => void perform(change({ status: 'active' }, 'User enabled.'))}
+              >
+                Enable
+              </button>
+            )}
+            {user.locked && (
+              <button
+                type="button"
+                className="button-secondary"
+                disabled={pending}
+                onClick={() =>
+                  void perform(command('unlock', { locked: false, lockedUntil: null }, 'User unlocked.'))
+                }
+              >
+                Unlock
+              </button>
+            )}
+            {!isService && (
+              <button
+                type="button"
+                className="button-secondary"
+                disabled={pending}
+                onClick={() =>
+                  setConfirmation({
+                    question: `Sign ${user.email} out everywhere?`,
+                    consequence: 'Every session they have, on every device, ends now.',
+                    action: 'Sign out everywhere',
+                    run: command('sign-out', {}, 'Signed out everywhere.'),
+                  })
+                }
+              >
+                Sign out everywhere
+              </button>
+            )}
+            {!isService && user.mfaEnabled && (
+              <button
+                type="button"
+                className="button-secondary"
+                disabled={pending}
+                onClick={() =>
+                  setConfirmation({
+                    question: `Reset two-factor sign-in for ${user.email}?`,
+                    consequence:
+                      'Their authenticator stops working; they set up a new one at their next sign-in.',
+                    action: 'Reset MFA',
+                    run: command('reset-mfa', { mfaEnabled: false }, 'Two-factor sign-in reset.'),
+                  })
+                }
+              >
+                Reset MFA
+              </button>
+            )}
+          </div>
+        </div>
+      )}
+
+      <div aria-live="polite">
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        {done && (
+          <p className="success" role="status">
+            {done}
+          </p>
+        )}
+      </div>
+
+      {!confirmation && (
+        <div className="actions dialog__actions">
+          <button type="button" className="button-secondary" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      )}
+    </dialog>
+  );
+}

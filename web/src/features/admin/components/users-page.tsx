@@ -1,0 +1,208 @@
+import { useCallback, useEffect, useId, useState } from 'react';
+import type { FormEvent } from 'react';
+import { useLocation, useSearch } from 'wouter';
+
+import { apiErrorMessage } from '@/lib/api-client';
+import { useApiClient } from '@/lib/api-client-context';
+import { ROLES, STATUSES } from '@/features/admin/api/admin-user-schema';
+import type { AdminUser } from '@/features/admin/api/admin-user-schema';
+import { listUsers } from '@/features/admin/api/list-users';
+import type { UserFilters } from '@/features/admin/api/list-users';
+import { ConsoleHeader } from '@/features/admin/components/console-header';
+import { InviteForm } from '@/features/admin/components/invite-form';
+import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
+import { ManageUserDialog } from '@/features/admin/components/manage-user-dialog';
+import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
+import { oneOf, readFilters, toQueryString } from '@/features/admin/utils/query-string';
+
+/** The filters of the URL (`?q&role&status`), anything unknown dropped. */
+function filtersOf(search: string): UserFilters {
+  const raw = readFilters(search, ['q', 'role', 'status']);
+  return { q: raw.q, role: oneOf(raw.role, ROLES), status: oneOf(raw.status, STATUSES) };
+}
+
+/** Users (admins only): search and filters, keyset pages, and each user's actions. */
+export function UsersPage() {
+  const api = useApiClient();
+  const id = useId();
+  const search = useSearch();
+  const [location, navigate] = useLocation();
+  const filters = filtersOf(search);
+  const { q, role, status } = filters;
+  const [text, setText] = useState(q ?? '');
+  const [managing, setManaging] = useState<string | null>(null);
+
+  useEffect(() => setText(q ?? ''), [q]);
+
+  const fetchPage = useCallback(
+    (cursor: string | undefined, signal: AbortSignal) => listUsers(api, { q, role, status }, cursor, signal),
+    [api, q, role, status],
+  );
+  const users = useKeysetList<AdminUser>(fetchPage);
+  const managed = users.items.find((user) => user.id === managing);
+
+  const show = (next: UserFilters) => navigate(location + toQueryString({ ...next }));
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    show({ ...filters, q: text });
+  }
+
+  return (
+    <section className="console" aria-labelledby={`${id}-heading`}>
+      <ConsoleHeader id={`${id}-heading`} title="Users" />
+      <div className="console__body">
+        <InviteForm onInvited={(user) => users.prepend(user)} />
+
+        <form className="toolbar filters" role="search" aria-label="Filter users" onSubmit={submit}>
+          <div className="toolbar__grow">
+            <label htmlFor={`${id}-q`}>Search</label>
+            <input
+              id={`${id}-q`}
+              type="search"
+              placeholder="Email or name"
+              value={text}
+              onChange={(event) => setText(event.target.value)}
+            />
+          </div>
+          <div>
+            <label htmlFor={`${id}-role`}>Role</label>
+            <select
+              id={`${id}-role`}
+              value={role ?? ''}
+              onChange={(event) => show({ ...filters, role: oneOf(event.target.value, ROLES) })}
+            >
+              <option value="">Any role</option>
+              {ROLES.map((value) => (
+                <option key={value} value={value}>
+                  {ROLE_LABELS[value]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor={`${id}-status`}>Status</label>
+            <select
+              id={`${id}-status`}
+              value={status ?? ''}
+              onChange={(event) => show({ ...filters, status: oneOf(event.target.value, STATUSES) })}
+            >
+              <option value="">Any status</option>
+              <option value="active">Active</option>
+              <option value="disabled">Disabled</option>
+            </select>
+          </div>
+          <button type="submit">Search</button>
+        </form>
+
+        <div aria-live="polite" aria-busy={users.status === 'loading'}>
+          {users.status === 'loading' && <p className="muted">Loading users…</p>}
+          {users.status === 'error' && (
+            <p className="error" role="alert">
+              The users could not be loaded. {apiErrorMessage(users.error)}
+            </p>
+          )}
+          {users.status !== 'loading' && users.items.length === 0 && users.status !== 'error' && (
+            <p className="muted" data-testid="users-empty">
+              No users match.
+            </p>
+          )}
+        </div>
+
+        {users.items.length > 0 && (
+          <div className="table-scroll">
+            <table className="table" data-testid="users-table">
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Name</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">MFA</th>
+                  <th scope="col">Locked</th>
+                  <th scope="col" className="table__number">
+                    Used / quota
+                  </th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {users.items.map((user) => (
+                  <tr key={user.id} data-testid="user-row" data-user-id={user.id}>
+                    <td className="table__strong table__truncate" title={user.email}>
+                      {user.email}
+                      {user.kind === 'service' && <span className="badge badge--muted">service</span>}
+                    </td>
+                    <td className="table__truncate">
+                      {user.displayName || <span className="muted">—</span>}
+                    </td>
+                    <td data-testid="user-role">{user.role ? ROLE_LABELS[user.role] : 'No role'}</td>
+                    <td>
+                      <span
+                        className={`badge ${user.status === 'active' ? 'badge--ok' : 'badge--danger'}`}
+                        data-testid="user-status"
+                      >
+                        {user.status === 'active' ? 'Active' : 'Disabled'}
+                      </span>
+                    </td>
+                    <td>{user.mfaEnabled ? 'On' : 'Off'}</td>
+                    <td>
+                      {user.locked ? (
+                        <span className="badge badge--warning" title={user.lockedUntil ?? undefined}>
+                          Locked
+                        </span>
+                      ) : (
+                        <span className="muted">No</span>
+                      )}
+                    </td>
+                    <td className="table__number" data-testid="user-usage">
+                      {numberFormat.format(user.usedTokens)} / {numberFormat.format(user.monthlyTokens)}
+                    </td>
+                    <td className="table__actions">
+                      <button
+                        type="button"
+                        className="button-secondary button-small"
+                        aria-label={`Manage ${user.email}`}
+                        onClick={() => setManaging(user.id)}
+                      >
+                        Manage
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+
+        {users.nextCursor && (
+          <div className="console__more">
+            <button
+              type="button"
+              className="button-secondary"
+              onClick={users.loadMore}
+              disabled={users.status === 'loading-more'}
+            >
+              {users.status === 'loading-more' ? 'Loading…' : 'Load more'}
+            </button>
+          </div>
+        )}
+      </div>
+
+      {managed && (
+        <ManageUserDialog
+          user={managed}
+          onChanged={(next) =>
+            users.replace(
+              (user) => user.id === next.id,
+              () => next,
+            )
+          }
+          onClose={() => setManaging(null)}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+export interface KeysetPage<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+export interface KeysetListState<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+  readonly status: 'loading' | 'loading-more' | 'ready' | 'error';
+  readonly error: unknown;
+}
+
+export interface KeysetList<T> extends KeysetListState<T> {
+  loadMore(): void;
+  /** Replaces one item in place (an admin changed it and the API answered the new version). */
+  replace(matches: (item: T) => boolean, next: (item: T) => T): void;
+  /** Adds an item at the top (newest first), e.g. a user just invited. */
+  prepend(item: T): void;
+}
+
+/**
+ * A newest-first list read one keyset page at a time. `fetchPage` must change (useCallback) when
+ * the filters do: that starts again from the first page and drops any answer still in flight.
+ */
+export function useKeysetList<T>(
+  fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<KeysetPage<T>>,
+): KeysetList<T> {
+  const [state, setState] = useState<KeysetListState<T>>({
+    items: [],
+    nextCursor: null,
+    status: 'loading',
+    error: null,
+  });
+  const inFlight = useRef<AbortController | null>(null);
+
+  const load = useCallback(
+    (cursor: string | undefined) => {
+      inFlight.current?.abort();
+      const controller = new AbortController();
+      inFlight.current = controller;
+      fetchPage(cursor, controller.signal).then(
+        (page) =>
+          setState((previous) => ({
+            items: cursor ? [...previous.items, ...page.items] : page.items,
+            nextCursor: page.nextCursor,
+            status: 'ready',
+            error: null,
+          })),
+        (error: unknown) => {
+          if (!controller.signal.aborted) setState((previous) => ({ ...previous, status: 'error', error }));
+        },
+      );
+      return controller;
+    },
+    [fetchPage],
+  );
+
+  useEffect(() => {
+    setState({ items: [], nextCursor: null, status: 'loading', error: null });
+    const controller = load(undefined);
+    return () => controller.abort();
+  }, [load]);
+
+  const loadMore = useCallback(() => {
+    if (!state.nextCursor || state.status !== 'ready') return;
+    setState((previous) => ({ ...previous, status: 'loading-more' }));
+    load(state.nextCursor);
+  }, [load, state.nextCursor, state.status]);
+
+  const replace = useCallback((matches: (item: T) => boolean, next: (item: T) => T) => {
+    setState((previous) => ({
+      ...previous,
+      items: previous.items.map((item) => (matches(item) ? next(item) : item)),
+    }));
+  }, []);
+
+  const prepend = useCallback((item: T) => {
+    setState((previous) => ({ ...previous, items: [item, ...previous.items] }));
+  }, []);
+
+  return { ...state, loadMore, replace, prepend };
+}

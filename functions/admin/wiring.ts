@@ -1,5 +1,6 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getCache } from '#shared/cache/get-cache';
+import { monthlyUsageKey } from '#shared/cache/keys';
 import { getConfig } from '#shared/config';
 import { getDatabase } from '#shared/db/database';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
@@ -74,14 +75,21 @@ export function adminDeps() {
   const config = getConfig();
   const db = getDatabase();
   const transaction: AdminTransaction = async (work) => {
-    const revoked = new Set<string>();
+    const changed = new Set<string>();
     const result = await db
       .transaction()
       .execute((trx) =>
-        work({ users: postgresUserAdmin(trx, (id) => revoked.add(id)), audit: postgresAuditLog(trx) }),
+        work({ users: postgresUserAdmin(trx, (id) => changed.add(id)), audit: postgresAuditLog(trx) }),
       );
     // After the commit: every instance reads the new standing on its next request.
-    await Promise.all([...revoked].map((id) => forgetStanding(getCache(), id)));
+    await Promise.all(
+      [...changed].flatMap((id) => [
+        forgetStanding(getCache(), id),
+        getCache()
+          .delete(monthlyUsageKey(id, new Date()))
+          .catch(() => undefined),
+      ]),
+    );
     return result;
   };
   const changes = { transaction, identity, reportDrift };

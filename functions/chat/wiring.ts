@@ -3,6 +3,7 @@ import { getConfig } from '#shared/config';
 import { getDatabase } from '#shared/db/database';
 import { logger } from '#shared/powertools';
 import { cacheRateLimiter } from './adapters/cache-rate-limiter';
+import { withCachedMonthlyUsage } from './adapters/cached-monthly-usage';
 import { createChatModel } from './adapters/chat-model-factory';
 import { postgresMessages } from './adapters/postgres-messages';
 import { powertoolsChatMetrics } from './adapters/powertools-chat-metrics';
@@ -17,7 +18,7 @@ export function chatDeps() {
   const config = getConfig();
   return {
     sendMessage: makeSendMessage({
-      messages: postgresMessages(getDatabase()),
+      messages: withCachedMonthlyUsage(postgresMessages(getDatabase()), getCache, powertoolsChatMetrics),
       model: createChatModel(config, { cache: getCache() }),
       limiter: cacheRateLimiter({
         cache: getCache,

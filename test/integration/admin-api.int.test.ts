@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getCache } from '#shared/cache/get-cache';
+import { monthlyUsageKey } from '#shared/cache/keys';
 import type { Role } from '#shared/domain/roles';
 import { call, setUpApiEnvironment, type CallInput } from '../support/api';
 import { createTestUser, testDatabase } from '../support/database';
@@ -779,4 +781,24 @@ describe("an admin's change takes effect on the user's very next request", () =>
       expect(audited?.actor_id).toBe(admin.user.id);
     },
   );
+});
+
+describe('a quota change reaches the chat at once', () => {
+  it("drops the user's cached monthly usage when an admin changes the quota", async () => {
+    // Prepare: what the chat cached before sending (see chat/adapters/cached-monthly-usage.ts).
+    const target = await person('members');
+    const key = monthlyUsageKey(target.user.id, new Date());
+    await getCache().set(key, JSON.stringify({ used: 10, quota: 10 }), 60);
+
+    // Act
+    const response = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${target.user.id}`,
+      body: { monthlyTokens: 5000 },
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await getCache().get(key)).toBeNull();
+  });
 });

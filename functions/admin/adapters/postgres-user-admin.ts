@@ -45,12 +45,12 @@ const toAdminUser = (row: Row): AdminUser => ({
 const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
- * @param onRevoke told the id of each user whose tokens a change revokes, so the caller can drop
- *   the cached token standing once the transaction commits.
+ * @param onChange told the id of each user a write changes (quota, role, status, tokens), so the
+ *   caller can drop what the cache holds of them once the transaction commits.
  */
 export function postgresUserAdmin(
   db: Kysely<Database>,
-  onRevoke: (id: string) => void = () => undefined,
+  onChange: (id: string) => void = () => undefined,
 ): UserAdminRepository {
   const view = (now: Date) => {
     const at = now.toISOString();
@@ -156,7 +156,7 @@ export function postgresUserAdmin(
         })
         .where('id', '=', id)
         .execute();
-      if (changes.role !== undefined || changes.status !== undefined) onRevoke(id);
+      onChange(id);
     },
 
     async revokeTokens(id) {
@@ -165,7 +165,7 @@ export function postgresUserAdmin(
         .set({ tokens_valid_after: sql<Date>`now()` as never, updated_at: sql<Date>`now()` as never })
         .where('id', '=', id)
         .execute();
-      onRevoke(id);
+      onChange(id);
     },
 
     async lockActiveAdmins() {

@@ -24,4 +24,8 @@ export const powertoolsChatMetrics: ChatMetrics = {
   rejected(limit) {
     metrics.addMetric(limit === 'quota' ? 'QuotaRejections' : 'RateLimitRejections', MetricUnit.Count, 1);
   },
+  cacheLookup(what, hit) {
+    metrics.addMetric(hit ? 'CacheHits' : 'CacheMisses', MetricUnit.Count, 1);
+    metrics.addMetadata('cacheLookup', what);
+  },
 };

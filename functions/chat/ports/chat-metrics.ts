@@ -15,4 +15,6 @@ export interface ChatMetrics {
   modelError(kind: ModelErrorKind, reason: string): void;
   circuit(state: CircuitStateName): void;
   rejected(limit: 'quota' | 'rate'): void;
+  /** A read through the cache, hit or miss (the hit rate is a dashboard figure). */
+  cacheLookup(what: string, hit: boolean): void;
 }

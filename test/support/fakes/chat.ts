@@ -101,6 +101,7 @@ export function recordingMetrics() {
     modelError: (kind, reason) => recorded.push(`error:${kind}:${reason}`),
     circuit: (state) => recorded.push(`circuit:${state}`),
     rejected: (limit) => recorded.push(`rejected:${limit}`),
+    cacheLookup: (what, hit) => recorded.push(`cache:${what}:${hit ? 'hit' : 'miss'}`),
   };
   return { metrics, recorded };
 }

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { Cache } from '#shared/cache/cache';
+import { memoryCache } from '#shared/cache/memory-cache';
+import { fakeMessages, recordingMetrics } from '#test/support/fakes/chat';
+import { withCachedMonthlyUsage } from './cached-monthly-usage';
+
+const NOW = new Date('2026-12-15T10:00:00Z');
+
+function setUp(cache: Cache = memoryCache()) {
+  const messages = fakeMessages({ used: 40, quota: 1000 });
+  let reads = 0;
+  const monthlyUsage = messages.repository.monthlyUsage;
+  messages.repository.monthlyUsage = async (ownerId, at) => {
+    reads += 1;
+    return monthlyUsage(ownerId, at);
+  };
+  const { metrics, recorded } = recordingMetrics();
+  const repository = withCachedMonthlyUsage(
+    messages.repository,
+    () => cache,
+    metrics,
+    () => NOW,
+  );
+  return { repository, recorded, reads: () => reads };
+}
+
+describe('withCachedMonthlyUsage', () => {
+  it('answers the second read from the cache, and counts the miss and the hit', async () => {
+    // Prepare
+    const { repository, recorded, reads } = setUp();
+
+    // Act
+    const first = await repository.monthlyUsage('ada', NOW);
+    const second = await repository.monthlyUsage('ada', NOW);
+
+    // Assess
+    expect(second).toEqual(first);
+    expect(first).toEqual({ used: 40, quota: 1000 });
+    expect(reads()).toBe(1);
+    expect(recorded).toEqual(['cache:monthly-usage:miss', 'cache:monthly-usage:hit']);
+  });
+
+  it('drops the entry when a reply is charged, so the next check reads the new usage', async () => {
+    const { repository, reads } = setUp();
+    await repository.monthlyUsage('ada', NOW);
+    const turn = await repository.startTurn({
+      ownerId: 'ada',
+      conversationId: 'c1',
+      content: 'hi',
+      model: 'm',
+      titleIfFirst: 'hi',
+    });
+    if (turn.kind !== 'started') throw new Error('expected a new turn');
+
+    await repository.finishTurn({
+      ownerId: 'ada',
+      assistantId: turn.assistantMessage.id,
+      content: 'hello',
+      status: 'complete',
+      model: 'm',
+      promptTokens: 1,
+      completionTokens: 1,
+      costMicros: 0,
+    });
+    await repository.monthlyUsage('ada', NOW);
+
+    expect(reads()).toBe(2);
+  });
+
+  it('keeps answering from the database when the cache fails', async () => {
+    const broken: Cache = {
+      ...memoryCache(),
+      get: async () => {
+        throw new Error('cache down');
+      },
+      set: async () => {
+        throw new Error('cache down');
+      },
+    };
+    const { repository, reads } = setUp(broken);
+
+    await expect(repository.monthlyUsage('ada', NOW)).resolves.toEqual({ used: 40, quota: 1000 });
+    await expect(repository.monthlyUsage('ada', NOW)).resolves.toEqual({ used: 40, quota: 1000 });
+    expect(reads()).toBe(2);
+  });
+});

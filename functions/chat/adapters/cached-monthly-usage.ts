@@ -1,0 +1,44 @@
+import type { Cache } from '#shared/cache/cache';
+import { monthlyUsageKey } from '#shared/cache/keys';
+import type { ChatMetrics } from '../ports/chat-metrics';
+import type { MessageRepository } from '../ports/message-repository';
+
+/** Short enough that a quota change by other means (SQL) shows within a minute. */
+const TTL_SECONDS = 60;
+
+/**
+ * The month's usage and quota, read before every message, kept in the cache: one GET instead of
+ * a join over `usage_daily`. The entry is dropped when a reply is charged (here) and when an admin
+ * changes the quota (admin wiring), so the check never lets a spent quota through for long. A
+ * cache that fails is skipped: the database answers.
+ */
+export function withCachedMonthlyUsage(
+  repository: MessageRepository,
+  cache: () => Cache,
+  metrics: Pick<ChatMetrics, 'cacheLookup'>,
+  now: () => Date = () => new Date(),
+): MessageRepository {
+  return {
+    ...repository,
+    async monthlyUsage(ownerId, at) {
+      const key = monthlyUsageKey(ownerId, at);
+      const cached = await cache()
+        .get(key)
+        .catch(() => null);
+      metrics.cacheLookup('monthly-usage', cached !== null);
+      if (cached !== null) return JSON.parse(cached) as { used: number; quota: number | undefined };
+      const usage = await repository.monthlyUsage(ownerId, at);
+      await cache()
+        .set(key, JSON.stringify(usage), TTL_SECONDS)
+        .catch(() => undefined);
+      return usage;
+    },
+    async finishTurn(input) {
+      const message = await repository.finishTurn(input);
+      await cache()
+        .delete(monthlyUsageKey(input.ownerId, now()))
+        .catch(() => undefined);
+      return message;
+    },
+  };
+}

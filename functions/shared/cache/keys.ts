@@ -1,0 +1,8 @@
+/**
+ * Cache keys read by one function group and dropped by another: one place, so a writer forgets
+ * exactly what a reader keeps.
+ */
+
+/** A user's token use this month and their quota (chat reads it before every message). */
+export const monthlyUsageKey = (userId: string, now: Date): string =>
+  `usage:${userId}:${now.toISOString().slice(0, 7)}`;

@@ -3,7 +3,8 @@ import type { IConstruct } from 'constructs';
 
 /**
  * Every cdk-nag finding we accept, with its reason, in one place (docs/security.md lists them;
- * `test/infra/nag.test.ts` keeps this list at 15 or fewer and checks the doc names each one).
+ * `test/infra/config/nag-acknowledgements.test.ts` keeps this list at 15 or fewer and checks the
+ * doc names each one).
  * An entry may be applied to several constructs of the same kind, never to a whole app unless
  * its reason holds for every resource.
  */
@@ -16,7 +17,7 @@ export const NAG_ACKNOWLEDGEMENTS = {
   wildcardResource: {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'Only for actions with no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing), the EC2 network-interface actions Lambda needs in a VPC, and CloudWatch DescribeAlarms for CodeDeploy rollbacks. test/infra/iam.test.ts fails if any other action is granted on "*".',
+      'Only for actions with no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing), the EC2 network-interface actions Lambda needs in a VPC, and CloudWatch DescribeAlarms for CodeDeploy rollbacks. test/infra/parley-app.test.ts fails if any other action is granted on "*".',
   },
   openAiSecretRotation: {
     id: 'AwsSolutions-SMG4',

@@ -23,7 +23,7 @@ export interface FunctionEnvironmentInputs {
 
 /**
  * The environment variables of one function, in the shape `functions/shared/config.ts` parses.
- * `test/infra/function-environment.test.ts` parses the result with `configSchema`, so the two
+ * `test/infra/constructs/function-environment.test.ts` parses the result with `configSchema`, so the two
  * cannot drift apart. AWS_REGION is set by Lambda itself (a reserved variable).
  */
 export function functionEnvironment(i: FunctionEnvironmentInputs): Record<string, string> {

@@ -1,6 +1,15 @@
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { RouteDeclaration } from '#api/index';
-import { allStacks, createParleyApp, type ParleyStacks } from '../../lib/parley-app';
+import { parseStageConfig, type StageConfig, stageConfig } from '../../lib/config/stages';
+import {
+  addNagChecks,
+  addParleyStage,
+  allStacks,
+  cdkJsonContext,
+  createParleyApp,
+  type ParleyStacks,
+} from '../../lib/parley-app';
 
 export interface SynthesizedStage {
   readonly stacks: ParleyStacks;
@@ -8,20 +17,33 @@ export interface SynthesizedStage {
   readonly templates: Record<keyof Omit<ParleyStacks, 'config'>, Template>;
 }
 
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+/** Builds the stage's app with its configuration changed (e.g. a custom domain), as `cdk` would. */
+function createAppWith(
+  stage: string,
+  web: StageConfig['web'],
+  routes: readonly RouteDeclaration[] | undefined,
+): { app: App; stacks: ParleyStacks } {
+  const app = new App({ context: { ...cdkJsonContext(), ...NO_BUNDLING } });
+  const stacks = addParleyStage(app, parseStageConfig({ ...stageConfig(stage), web }), { routes });
+  addNagChecks(app);
+  return { app, stacks };
+}
+
 /**
  * Synthesizes one stage as `cdk synth` does (cdk.json feature flags, cdk-nag on: an
  * unacknowledged finding throws here), but without running esbuild, which the assertions do
- * not need. Call once per test file, in beforeAll.
+ * not need. `web` replaces the stage's web configuration (validated as stages.ts validates it).
+ * Call in beforeAll, once per stage a test file needs: synth takes seconds.
  */
 export function synthesizeStage(
   stage: string,
-  options: { routes?: readonly RouteDeclaration[] } = {},
+  options: { routes?: readonly RouteDeclaration[]; web?: StageConfig['web'] } = {},
 ): SynthesizedStage {
-  const { app, stacks } = createParleyApp({
-    stage,
-    routes: options.routes,
-    context: { 'aws:cdk:bundling-stacks': [] },
-  });
+  const { app, stacks } = options.web
+    ? createAppWith(stage, options.web, options.routes)
+    : createParleyApp({ stage, routes: options.routes, context: NO_BUNDLING });
   const assembly = app.synth();
   const template = (name: string) => Template.fromJSON(assembly.getStackByName(name).template);
   const names = ['foundation', 'data', 'auth', 'api', 'edgeWaf', 'web', 'monitoring', 'delivery'] as const;
@@ -43,6 +65,16 @@ export function resourcesOfType(
     Object.entries(t.toJSON().Resources as Resources)
       .filter(([, r]) => r.Type === type)
       .map(([id, r]) => ({ stack, id, props: r.Properties ?? {}, resource: r })),
+  );
+}
+
+/**
+ * Our functions across the stage (the API groups, the migrator and the Cognito triggers): Node.js
+ * functions with an environment, not CDK's own providers.
+ */
+export function ourFunctions(stage: SynthesizedStage): ReturnType<typeof resourcesOfType> {
+  return resourcesOfType(stage, 'AWS::Lambda::Function').filter(
+    (f) => String(f.props.Runtime).startsWith('nodejs') && f.props.Environment,
   );
 }
 

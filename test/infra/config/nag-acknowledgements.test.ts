@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { NAG_ACKNOWLEDGEMENTS } from '../../lib/config/nag-acknowledgements';
-import { STAGES } from '../../lib/config/stages';
-import { REPO_ROOT } from '../../lib/constructs/app-function';
-import { createParleyApp } from '../../lib/parley-app';
-import { synthesizeStage } from './support';
+import { NAG_ACKNOWLEDGEMENTS } from '../../../lib/config/nag-acknowledgements';
+import { STAGES } from '../../../lib/config/stages';
+import { REPO_ROOT } from '../../../lib/constructs/app-function';
+import { createParleyApp } from '../../../lib/parley-app';
+import { synthesizeStage } from '../support';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 

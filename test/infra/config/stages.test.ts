@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PASSWORD_POLICY } from '#auth/domain/password-policy';
-import { parseStageConfig, STAGES, stageConfig } from '../../lib/config/stages';
+import { parseStageConfig, STAGES, stageConfig } from '../../../lib/config/stages';
+import { CUSTOM_DOMAIN as domain } from '../fixtures';
 
 describe('stage configuration', () => {
   it.each(STAGES)('validates the %s configuration', (stage) => {
@@ -52,5 +53,16 @@ describe('password policy', () => {
       tempPasswordValidityDays: 3,
     });
     expect(Object.isFrozen(PASSWORD_POLICY)).toBe(true);
+  });
+});
+
+describe('a stage with a custom domain', () => {
+  it('refuses a hosted zone that does not hold the domain', () => {
+    expect(() =>
+      parseStageConfig({
+        ...stageConfig('dev'),
+        web: { ...domain, hostedZone: { id: 'Z0123', name: 'other.org' } },
+      }),
+    ).toThrow(/web.hostedZone.name: the hosted zone must hold web.domainName/);
   });
 });

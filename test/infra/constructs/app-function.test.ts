@@ -3,9 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { handlerGroups } from '#api/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createParleyApp } from '../../lib/parley-app';
-import { resolvedEnvironment } from './support';
+import { createParleyApp } from '../../../lib/parley-app';
+import { ourFunctions, resolvedEnvironment, type SynthesizedStage, synthesizeStage } from '../support';
 
 /**
  * The API functions exactly as `cdk deploy` ships them: the Api stack is synthesized with
@@ -61,6 +62,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => rm(outdir, { recursive: true, force: true }));
+
+/** The whole stage, every function of it (not only the Api stack's), without bundling. */
+let dev: SynthesizedStage;
+beforeAll(() => {
+  dev = synthesizeStage('dev');
+});
 
 /** Runs a module script in a fresh Node process with the function's environment and one event. */
 function runInLambdaEnvironment(fn: Fn, script: string, event: unknown) {
@@ -205,4 +212,22 @@ describe('the deployed bundles', () => {
     // Every migration is bundled (statically imported): the function reads no folder at run time.
     for (const name of ['0001-users', '0007-audit-events-append-only']) expect(code).toContain(name);
   }, 60_000);
+});
+
+describe('functions', () => {
+  const ours = () => ourFunctions(dev);
+
+  it('runs every function on arm64, Node.js 24, with active tracing and JSON logs', () => {
+    // The API groups, the migrator and the four Cognito triggers.
+    expect(ours().length).toBe(handlerGroups.length + 5);
+    for (const f of ours()) {
+      expect(f.props, f.id).toMatchObject({
+        Architectures: ['arm64'],
+        Runtime: 'nodejs24.x',
+        TracingConfig: { Mode: 'Active' },
+      });
+      expect((f.props.LoggingConfig as { LogFormat: string }).LogFormat).toBe('JSON');
+      expect((f.props.LoggingConfig as { LogGroup?: unknown }).LogGroup, f.id).toBeDefined();
+    }
+  });
 });

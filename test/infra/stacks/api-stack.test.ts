@@ -1,11 +1,13 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerGroups, type RouteDeclaration, routes } from '#api/index';
-import { type SynthesizedStage, synthesizeStage } from './support';
+import { ourFunctions, resourcesOfType, type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
+let prod: SynthesizedStage;
 beforeAll(() => {
   dev = synthesizeStage('dev');
+  prod = synthesizeStage('prod');
 });
 
 type Method = { Properties: Record<string, unknown> & { Integration: Record<string, unknown> } };
@@ -196,5 +198,41 @@ describe('what API Gateway answers by itself', () => {
       errors: [{ path: 'request', message: 'Invalid request body' }],
     });
     expect(byType('THROTTLED').ResponseParameters['gatewayresponse.header.Retry-After']).toBe("'1'");
+  });
+});
+
+describe('functions', () => {
+  const ours = () => ourFunctions(dev);
+
+  it('gives the API functions the cache endpoint and runs them in the VPC', () => {
+    const api = ours().filter((f) => f.stack === 'api' && f.id.startsWith('Fn'));
+    expect(api).toHaveLength(handlerGroups.length);
+    for (const f of api) {
+      expect(Object.keys((f.props.Environment as { Variables: object }).Variables)).toEqual(
+        expect.arrayContaining(['CACHE_ENDPOINT', 'CACHE_USER', 'CACHE_NAME']),
+      );
+      expect(f.props.VpcConfig, f.id).toBeDefined();
+    }
+  });
+});
+
+describe('in prod', () => {
+  it('deploys the API functions as 10% canaries for 5 minutes', () => {
+    const groups = Object.values(prod.templates.api.findResources('AWS::CodeDeploy::DeploymentGroup'));
+    expect(groups).toHaveLength(5);
+    for (const g of groups)
+      expect(g.Properties.DeploymentConfigName).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes');
+  });
+
+  it('reserves concurrency for the functions that query Aurora', () => {
+    const reserved = resourcesOfType(prod, 'AWS::Lambda::Function').filter(
+      (f) => f.props.ReservedConcurrentExecutions,
+    );
+    expect(reserved.map((f) => f.id).sort()).toEqual([
+      expect.stringMatching(/^Fnadmin/),
+      expect.stringMatching(/^Fnchat/),
+      expect.stringMatching(/^Fnconversations/),
+      expect.stringMatching(/^Fnusers/),
+    ]);
   });
 });

@@ -1,22 +1,106 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseStageConfig, stageConfig } from '../../lib/config/stages';
-import { addNagChecks, addParleyStage, cdkJsonContext } from '../../lib/parley-app';
+import { CUSTOM_DOMAIN as domain } from '../fixtures';
+import { type SynthesizedStage, synthesizeStage } from '../support';
 
-const domain = {
-  domainName: 'chat.example.com',
-  certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e',
-  hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'example.com' },
-};
-
+let dev: SynthesizedStage;
+/** The Web stack of dev with a custom domain. */
 let web: Template;
 beforeAll(() => {
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
-  const stacks = addParleyStage(app, parseStageConfig({ ...stageConfig('dev'), web: domain }));
-  addNagChecks(app);
-  const assembly = app.synth();
-  web = Template.fromJSON(assembly.getStackByName(stacks.web.stackName).template);
+  dev = synthesizeStage('dev');
+  web = synthesizeStage('dev', { web: domain }).templates.web;
+});
+
+describe('transport security', () => {
+  it('redirects viewers to HTTPS, speaks HTTP/2 and 3, and reaches the API over TLS 1.2', () => {
+    dev.templates.web.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        HttpVersion: 'http2and3',
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', Compress: true }),
+        Origins: Match.arrayWith([
+          Match.objectLike({
+            CustomOriginConfig: Match.objectLike({
+              OriginProtocolPolicy: 'https-only',
+              OriginSSLProtocols: ['TLSv1.2'],
+            }),
+          }),
+        ]),
+      }),
+    });
+  });
+});
+
+describe('web front door', () => {
+  it('serves the site through origin access control only', () => {
+    dev.templates.web.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    dev.templates.web.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ Logging: Match.objectLike({ Bucket: Match.anyValue() }) }),
+    });
+  });
+
+  it('sends a strict CSP, HSTS with preload, no framing and no referrer', () => {
+    const policy = dev.templates.web.findResources('AWS::CloudFront::ResponseHeadersPolicy');
+    const config = Object.values(policy).find(
+      (p) => !String(p.Properties.ResponseHeadersPolicyConfig.Name).includes('api'),
+    )?.Properties.ResponseHeadersPolicyConfig;
+    const headers = config.SecurityHeadersConfig;
+    const csp: string = headers.ContentSecurityPolicy.ContentSecurityPolicy;
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(headers.StrictTransportSecurity).toMatchObject({
+      AccessControlMaxAgeSec: 63_072_000,
+      IncludeSubdomains: true,
+      Preload: true,
+    });
+    expect(headers.FrameOptions.FrameOption).toBe('DENY');
+    expect(headers.ReferrerPolicy.ReferrerPolicy).toBe('no-referrer');
+    expect(headers.ContentTypeOptions.Override).toBe(true);
+  });
+
+  it('keeps the API’s own CSP on /api/* and adds the transport headers', () => {
+    const policies = Object.values(dev.templates.web.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    const api = policies.find((p) => String(p.Properties.ResponseHeadersPolicyConfig.Name).includes('api'));
+    const headers = api?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    expect(headers.ContentSecurityPolicy).toEqual({
+      ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+      Override: false,
+    });
+    expect(headers.StrictTransportSecurity).toMatchObject({ Preload: true, Override: true });
+    const distribution = Object.values(dev.templates.web.findResources('AWS::CloudFront::Distribution'))[0];
+    const apiBehaviour = distribution?.Properties.DistributionConfig.CacheBehaviors.find(
+      (b: { PathPattern: string }) => b.PathPattern === '/api/*',
+    );
+    const apiPolicyId = Object.entries(
+      dev.templates.web.findResources('AWS::CloudFront::ResponseHeadersPolicy'),
+    ).find(([, p]) => String(p.Properties.ResponseHeadersPolicyConfig.Name).includes('api'))?.[0];
+    expect(apiBehaviour.ResponseHeadersPolicyId).toEqual({ Ref: apiPolicyId });
+  });
+
+  it('forwards /api/* uncached with every viewer header but Host, to the API stage', () => {
+    dev.templates.web.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        CacheBehaviors: [
+          Match.objectLike({
+            PathPattern: '/api/*',
+            // Managed policies: CachingDisabled and AllViewerExceptHostHeader.
+            CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+            OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+            AllowedMethods: Match.arrayWith(['PATCH', 'POST', 'DELETE']),
+          }),
+        ],
+        Origins: Match.arrayWith([Match.objectLike({ OriginPath: '/dev' })]),
+      }),
+    });
+  });
+
+  it('deploys the web build with a generated config.json', () => {
+    const deployments = dev.templates.web.findResources('Custom::CDKBucketDeployment');
+    expect(Object.keys(deployments)).toHaveLength(1);
+    const props = Object.values(deployments)[0]?.Properties;
+    expect(props.SourceMarkers ?? props.SourceMarkersConfig ?? props.SourceObjectKeys).toBeDefined();
+    expect(props.SourceObjectKeys).toHaveLength(2);
+  });
 });
 
 describe('a stage with a custom domain', () => {
@@ -42,14 +126,5 @@ describe('a stage with a custom domain', () => {
         AliasTarget: Match.objectLike({ DNSName: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) }),
       });
     }
-  });
-
-  it('refuses a hosted zone that does not hold the domain', () => {
-    expect(() =>
-      parseStageConfig({
-        ...stageConfig('dev'),
-        web: { ...domain, hostedZone: { id: 'Z0123', name: 'other.org' } },
-      }),
-    ).toThrow(/web.hostedZone.name: the hosted zone must hold web.domainName/);
   });
 });

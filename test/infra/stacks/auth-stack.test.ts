@@ -1,0 +1,83 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type SynthesizedStage, synthesizeStage } from '../support';
+
+let dev: SynthesizedStage;
+let prod: SynthesizedStage;
+beforeAll(() => {
+  dev = synthesizeStage('dev');
+  prod = synthesizeStage('prod');
+});
+
+describe('auth', () => {
+  it('enforces the password policy, TOTP MFA, e-mail recovery and no self sign-up', () => {
+    dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPool', {
+      Policies: {
+        PasswordPolicy: Match.objectLike({
+          MinimumLength: 12,
+          RequireUppercase: true,
+          RequireLowercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+          TemporaryPasswordValidityDays: 3,
+        }),
+      },
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      AdminCreateUserConfig: Match.objectLike({ AllowAdminCreateUserOnly: true }),
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
+      DeletionProtection: 'ACTIVE',
+      UserPoolTier: 'PLUS',
+    });
+  });
+
+  it('wires the four triggers', () => {
+    const pool = Object.values(dev.templates.auth.findResources('AWS::Cognito::UserPool'))[0];
+    const config = JSON.stringify(pool?.Properties.LambdaConfig);
+    for (const name of [
+      'pre-authentication',
+      'post-authentication',
+      'post-confirmation',
+      'pre-token-generation',
+    ]) {
+      expect(config).toContain(`parley-dev-${name}`);
+    }
+    expect(pool?.Properties.LambdaConfig.PreTokenGenerationConfig.LambdaVersion).toBe('V2_0');
+  });
+
+  it('has the three role groups, the SPA and machine clients and the parley scopes', () => {
+    for (const group of ['admins', 'members', 'auditors']) {
+      dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: group });
+    }
+    dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      // With rotation on, refresh goes through GetTokensFromRefreshToken, not ALLOW_REFRESH_TOKEN_AUTH.
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH'],
+      EnableTokenRevocation: true,
+      RefreshTokenRotation: Match.objectLike({ Feature: 'ENABLED' }),
+    });
+    dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: true,
+      AllowedOAuthFlows: ['client_credentials'],
+    });
+    const machine = Object.values(dev.templates.auth.findResources('AWS::Cognito::UserPoolClient')).find(
+      (c) => c.Properties.ClientName === 'parley-machine',
+    );
+    expect(JSON.stringify(machine?.Properties.AllowedOAuthScopes)).toMatch(/chat\.read.*chat\.write/);
+    dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'parley',
+      Scopes: [Match.objectLike({ ScopeName: 'chat.read' }), Match.objectLike({ ScopeName: 'chat.write' })],
+    });
+  });
+});
+
+describe('in prod', () => {
+  it('requires TOTP MFA and blocks risky sign-ins', () => {
+    prod.templates.auth.hasResourceProperties('AWS::Cognito::UserPool', {
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+    });
+  });
+});

@@ -1,37 +1,13 @@
-import { fakeAuditLog } from '#test/support/fakes/audit-log';
 import { describe, expect, it } from 'vitest';
-import {
-  adminUser,
-  fakeAdminTransaction,
-  fakeIdentityProvider,
-  fakeUserAdmin,
-} from '#test/support/fakes/admin';
+import { fakeAdminWorld } from '#test/support/fakes/admin';
 import { AdminUserNotFoundError, ServiceAccountError } from '../domain/admin-user';
 import { makeResetUserMfa } from './reset-user-mfa';
-import { makeSignOutUser } from './sign-out-user';
-import { makeUnlockUser } from './unlock-user';
 
-const caller = { userId: 'root', kind: 'user', role: 'admins' } as const;
-const now = new Date('2026-03-10T12:00:00.000Z');
-const ada = adminUser({ id: 'ada', email: 'ada@example.test', mfaEnabled: true });
-const robot = adminUser({ id: 'robot', kind: 'service' });
+const { caller } = fakeAdminWorld();
 
 function setUp() {
-  const repo = fakeUserAdmin([ada, robot]);
-  const audit = fakeAuditLog();
-  const tx = fakeAdminTransaction(repo, audit);
-  const identity = fakeIdentityProvider();
-  identity.add('ada@example.test', { id: 'ada', role: 'members', totp: true });
-  const deps = { transaction: tx.transaction, identity: identity.provider, now: () => now };
-  return {
-    repo,
-    audit,
-    tx,
-    identity,
-    unlock: makeUnlockUser(deps),
-    signOut: makeSignOutUser(deps),
-    resetMfa: makeResetUserMfa(deps),
-  };
+  const world = fakeAdminWorld();
+  return { ...world, resetMfa: makeResetUserMfa(world.deps) };
 }
 
 describe('resetUserMfa', () => {

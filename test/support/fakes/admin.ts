@@ -3,7 +3,7 @@ import type { Role } from '#shared/domain/roles';
 import { encodeCursor } from '#shared/pagination/cursor';
 import { EmailTakenError, IdentityMissingError, type AdminUser } from '#admin/domain/admin-user';
 import type { IdentityProvider } from '#admin/ports/identity-provider';
-import type { fakeAuditLog } from './audit-log';
+import { fakeAuditLog } from './audit-log';
 import type { AdminTransaction, UserAdminRepository } from '#admin/ports/user-admin';
 
 /** A user as the admin views hold it, with defaults for what a test does not care about. */
@@ -200,4 +200,21 @@ export function fakeIdentityProvider() {
     return entry;
   };
   return { provider, users, calls, failing, signedOut, add };
+}
+
+/**
+ * The world of the single-user admin commands (unlock, sign-out, reset MFA): an admin caller, a
+ * person `ada` (with TOTP) and a service account `robot`, with fakes of every port they touch.
+ */
+export function fakeAdminWorld(now = new Date('2026-03-10T12:00:00.000Z')) {
+  const ada = adminUser({ id: 'ada', email: 'ada@example.test', mfaEnabled: true });
+  const robot = adminUser({ id: 'robot', kind: 'service' });
+  const repo = fakeUserAdmin([ada, robot]);
+  const audit = fakeAuditLog();
+  const tx = fakeAdminTransaction(repo, audit);
+  const identity = fakeIdentityProvider();
+  identity.add('ada@example.test', { id: 'ada', role: 'members', totp: true });
+  const deps = { transaction: tx.transaction, identity: identity.provider, now: () => now };
+  const caller = { userId: 'root', kind: 'user', role: 'admins' } as const;
+  return { caller, repo, audit, tx, identity, deps };
 }

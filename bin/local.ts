@@ -1,3 +1,4 @@
+import { formatBanner } from './local/banner';
 import { startDevServer } from './local/dev-server';
 import { parseStartOptions } from './local/start-options';
 
@@ -12,10 +13,7 @@ const server = await startDevServer(parsed.options).catch((error: unknown) => {
   console.error(`Parley did not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
-console.log(`\nParley is running at ${server.url}  (API at ${server.url}/api, Ctrl-C to stop)`);
-console.log(
-  `Create users with: npm run users -- create --email you@example.com --password '…' --role members\n`,
-);
+console.log(await formatBanner(server.banner, { terminal: process.stdout.isTTY === true }));
 
 let stopping = false;
 const stop = async (signal: string) => {

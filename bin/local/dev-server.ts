@@ -14,10 +14,12 @@ import {
   UnauthorizedError,
   type DomainError,
 } from '../../functions/shared/errors';
+import { DEFAULT_OPENAI_BASE_URL } from '../../functions/chat/adapters/openai-chat-model';
 import { API_HEADERS } from '../../functions/shared/http/headers';
 import { problemFor } from '../../functions/shared/http/problem';
 import { bearerToken, createTokenVerifier } from '../../functions/shared/http/auth';
 import type { ApiEvent } from '../../functions/shared/http/types';
+import type { BannerInput } from './banner';
 import { freePort } from './free-port';
 import { lambdaContext, matchRoute, readBody, toProxyEvent, writeResult } from './gateway';
 import { apiHandler, invokeTrigger } from './handlers';
@@ -45,6 +47,8 @@ export interface DevServer {
   readonly databaseUrl: string;
   /** An SDK client for the local user pool (through the proxy). */
   readonly cognitoAdmin: CognitoIdentityProviderClient;
+  /** What the start banner shows: the services and, on the first start, the admin created. */
+  readonly banner: BannerInput;
   createUser(input: {
     email: string;
     password: string;
@@ -57,6 +61,28 @@ export interface DevServer {
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 /** The emulator's region, used until the emulator reports its own. */
 const REGION = 'local';
+
+/** How long one part of the stack may take to stop before the next one goes on. */
+const STOP_TIMEOUT_MS = 15_000;
+
+/** Waits for `work` at most `ms`; undefined when it finished, else what went wrong, in words. */
+export async function settleWithin(work: Promise<unknown>, ms: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`gave up after ${ms / 1000} s`), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** A strong random password that satisfies the pool's policy. */
 export function generatePassword(): string {
@@ -75,8 +101,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     if (!options.quiet) console.log(message);
   };
   const stops: (() => Promise<void>)[] = [];
+  // Each part stops in reverse order of start, whatever state the others are in: one that fails
+  // or hangs (a child that died, a server gone) is reported in a line and the rest still stop.
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((e: unknown) => console.error(e));
+    for (const stop of stops.splice(0).reverse()) {
+      const problem = await settleWithin(stop(), STOP_TIMEOUT_MS);
+      if (problem) console.error(`While stopping: ${problem}`);
+    }
   };
 
   try {
@@ -86,6 +117,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     stops.push(() => rm(join(dataDir, 'stack.pid'), { force: true }));
 
     let databaseUrl = process.env.DATABASE_URL;
+    const embeddedDatabase = !databaseUrl;
     if (!databaseUrl) {
       const { startEmbeddedPostgres } = await import('./embedded-postgres');
       const server = await startEmbeddedPostgres({
@@ -95,7 +127,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       });
       stops.push(server.stop);
       databaseUrl = server.url;
-      log(`PostgreSQL (embedded) on ${databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
     }
     const { closeDatabase, createDatabase } = await import('../../functions/shared/db/database');
     // The handlers' own pool and cache (opened on first request) close before the database stops.
@@ -143,7 +174,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       port: options.cognitoPort ?? 9229,
       webOrigin: url,
       invokeTrigger,
-      quiet: options.quiet,
+      // The emulator's own log (colour codes, its internal port) stays out of the banner; it is
+      // kept and shown if the emulator fails to start.
+      quiet: true,
     });
     stops.push(() => cognito.stop());
     Object.assign(process.env, {
@@ -198,23 +231,32 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const { createLocalUser } = await import('./users');
     const createUser: DevServer['createUser'] = (input) => createLocalUser({ cognito, db }, input);
 
+    let firstAdmin: BannerInput['firstAdmin'];
     if (options.bootstrapAdmin ?? true) {
       const admin = await db.selectFrom('users').select('id').where('role', '=', 'admins').executeTakeFirst();
       if (!admin) {
         const password = generatePassword();
         const created = await createUser({ email: 'admin@parley.local', password, role: 'admins' });
-        console.log(
-          [
-            '',
-            'First start: an admin was created. These credentials are shown once:',
-            `  email:       ${created.email}`,
-            `  password:    ${password}`,
-            `  TOTP secret: ${created.totpSecret ?? '(none)'}  (add it to an authenticator app)`,
-            '',
-          ].join('\n'),
-        );
+        firstAdmin = { email: created.email, password, totpSecret: created.totpSecret };
       }
     }
+    const config = getConfig();
+    const banner: BannerInput = {
+      url,
+      cognitoEndpoint: cognito.endpoint,
+      userPoolId: cognito.userPoolId,
+      databaseUrl,
+      embeddedDatabase,
+      redisUrl: config.REDIS_URL,
+      model: config.OPENAI_API_KEY
+        ? {
+            kind: 'openai',
+            baseUrl: config.OPENAI_BASE_URL ?? DEFAULT_OPENAI_BASE_URL,
+            name: config.OPENAI_MODEL,
+          }
+        : { kind: 'offline' },
+      firstAdmin,
+    };
 
     return {
       url,
@@ -223,6 +265,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       clientId: cognito.clientId,
       databaseUrl,
       cognitoAdmin: cognito.admin,
+      banner,
       createUser,
       stop: stopAll,
     };

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chmod, chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
@@ -98,8 +99,20 @@ export async function startEmbeddedPostgres(
     });
   }
 
+  // The package waits for the server's `exit` event, which never comes again when the server has
+  // already died (killed, out of memory): a stop must not hang on that.
+  // The child process is private in the package's types; it is read, never changed.
+  const child = () => (server as unknown as { process?: ChildProcess }).process;
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= server.stop());
+  const stop = () =>
+    (stopping ??= (async () => {
+      const running = child();
+      if (running && (running.exitCode !== null || running.signalCode !== null)) {
+        log('PostgreSQL had already stopped');
+        return;
+      }
+      await server.stop();
+    })());
   try {
     await createDatabaseIfMissing({ host: '127.0.0.1', port, user: USER, password }, database);
   } catch (error) {

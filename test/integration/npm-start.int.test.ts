@@ -73,6 +73,14 @@ describe('npm start', () => {
     const first = await start();
     expect(first.output()).toContain('First start: an admin was created');
     expect(first.output()).toMatch(/TOTP secret: [A-Z2-7]{16,}/);
+    expect(first.output()).toMatch(/TOTP URI: +otpauth:\/\/totp\/Parley:admin%40parley\.local\?/);
+    // Not a terminal: one line per service, no colour codes, no emulator log or internal port.
+    expect(first.output()).not.toContain('\u001b');
+    expect(first.output()).not.toContain('[cognito]');
+    const local = JSON.parse(await readFile(join(dataDir, 'local.json'), 'utf8')) as {
+      cognitoEndpoint: string;
+    };
+    expect(first.output()).toMatch(new RegExp(`Cognito +${local.cognitoEndpoint.replace(/\./g, '\\.')} `));
     expect(await (await fetch(`${first.url}/api/health`)).json()).toEqual({ status: 'ok' });
 
     // Killed outright: PostgreSQL outlives it.
@@ -101,5 +109,17 @@ describe('npm start', () => {
     expect(second.output()).not.toContain('connection lost');
     expect(running && alive(running)).toBe(false);
     expect(existsSync(join(dataDir, 'stack.pid'))).toBe(false);
-  }, 240_000);
+
+    // The database process dies under a running stack; Ctrl-C still stops cleanly.
+    const third = await start();
+    const database = await postmasterPid();
+    expect(database && alive(database)).toBe(true);
+    if (database) process.kill(database, 'SIGKILL');
+    for (let waited = 0; database && alive(database) && waited < 5_000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    third.child.kill('SIGINT');
+    expect(await exited(third.child)).toBe(0);
+    expect(third.output()).toContain('Stopped cleanly.');
+    expect(existsSync(join(dataDir, 'stack.pid'))).toBe(false);
+  }, 300_000);
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { authoriseCall, type AdminCredentials } from './cognito-access';
 import { CognitoApiError, type Json } from './cognito-api';
 import { cognitoOperations, type OperationsContext } from './cognito-operations';
 
@@ -13,11 +14,15 @@ export type { InvokeTrigger, TriggerName } from './cognito-api';
  * shared notes) with our real rules: the PreAuthentication trigger, the password policy, disabled
  * users, real error codes, GetTokensFromRefreshToken, verified access tokens, global sign-out, the
  * pre-token-generation group override (all in cognito-operations.ts), CORS for the web origin only.
+ * Only the calls the app and the users command make get through, admin calls signed with the local
+ * server's credentials only (cognito-access.ts).
  */
 export interface CognitoProxyContext extends Omit<OperationsContext, 'issuer'> {
   /** The proxy's URL: the token issuer domain. */
   readonly endpoint: string;
   readonly webOrigin: string;
+  /** What admin calls must be signed with. */
+  readonly adminCredentials: AdminCredentials;
 }
 
 const PREFLIGHT_HEADERS = [
@@ -95,11 +100,16 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
       }
       const body = await readBody(req);
       const target = req.headers['x-amz-target'];
-      if (req.method !== 'POST' || path !== '/' || typeof target !== 'string') {
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        // The emulator's JWKS and health check: reads only.
         await forwardRaw(req, res, body);
         return;
       }
+      if (req.method !== 'POST' || path !== '/' || typeof target !== 'string') {
+        throw new CognitoApiError('UnknownOperationException', 'Unknown operation.');
+      }
       const op = target.split('.')[1] ?? '';
+      await authoriseCall(op, req, body, ctx.adminCredentials);
       let json: Json;
       try {
         json = body.length ? (JSON.parse(body.toString('utf8')) as Json) : {};

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 
+import { newAdminCredentials, saveAdminCredentials, type AdminCredentials } from './cognito-access';
 import type { InvokeTrigger, TriggerName } from './cognito-api';
 import {
   credentials,
@@ -46,8 +47,14 @@ export interface LocalCognito {
   /** `${endpoint}/${userPoolId}`: the tokens' `iss`. */
   readonly issuer: string;
   readonly jwksUri: string;
-  /** An SDK client pointed at the proxy (so our gap-filling applies to it too). */
+  /** An SDK client pointed at the proxy (so our gap-filling applies to it too), signing admin calls. */
   readonly admin: CognitoIdentityProviderClient;
+  /**
+   * What admin calls must be signed with: made at this start, kept in `<dataDir>/admin-credentials.json`
+   * (owner-only) for the users command, and set as this process's AWS credentials until `stop()`,
+   * as the Lambda runtime gives a function its role's (the admin API's Cognito client reads them).
+   */
+  readonly adminCredentials: AdminCredentials;
   stop(): Promise<void>;
 }
 
@@ -99,6 +106,10 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     const ids = await ensurePool(direct, join(options.dataDir, 'ids.json'));
     direct.destroy();
 
+    const adminCredentials = newAdminCredentials();
+    saveAdminCredentials(options.dataDir, adminCredentials);
+    const restoreEnv = useAsProcessCredentials(adminCredentials);
+
     ready.handle = createCognitoProxy({
       emulatorUrl,
       endpoint,
@@ -108,9 +119,14 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       invokeTrigger: options.invokeTrigger,
       signOutFile: join(options.dataDir, 'signed-out.json'),
       groupOverrides,
+      adminCredentials,
     });
 
-    const admin = new CognitoIdentityProviderClient({ endpoint, region: REGION, credentials });
+    const admin = new CognitoIdentityProviderClient({
+      endpoint,
+      region: REGION,
+      credentials: adminCredentials,
+    });
     const issuer = `${endpoint}/${ids.userPoolId}`;
     const running = child;
     let stopped = false;
@@ -122,10 +138,12 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       issuer,
       jwksUri: `${issuer}/.well-known/jwks.json`,
       admin,
+      adminCredentials,
       async stop() {
         if (stopped) return;
         stopped = true;
         admin.destroy();
+        restoreEnv();
         process.removeListener('exit', killChild);
         await Promise.all([stopChild(running), ...servers.map(close)]);
       },
@@ -136,6 +154,22 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     await Promise.all(servers.map(close));
     throw error;
   }
+}
+
+/** Sets the process's AWS credentials (environment) to `credentials`; returns the undo. */
+function useAsProcessCredentials(credentials: AdminCredentials): () => void {
+  const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+  const before = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+  process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+  delete process.env.AWS_SESSION_TOKEN;
+  return () => {
+    for (const name of names) {
+      const value = before[name];
+      if (value !== undefined) process.env[name] = value;
+      else Reflect.deleteProperty(process.env, name);
+    }
+  };
 }
 
 // -----------------------------------------------------------------------------------------------

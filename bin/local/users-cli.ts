@@ -8,6 +8,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import * as z from 'zod';
 
 import { createDatabase } from '../../functions/shared/db/database';
+import { readAdminCredentials } from './cognito-access';
 import { createLocalUser, LocalUserError } from './users';
 
 const USAGE = `Usage: npm run users -- create --email <email> --password <password> --role <admins|members|auditors> [--name <display name>]`;
@@ -100,10 +101,13 @@ export async function main(
   }
   try {
     const state = await readLocalState(resolve(cwd, dataDir, 'local.json'));
+    // Admin calls to the local Cognito are signed with the running server's own credentials.
+    const credentials = readAdminCredentials(resolve(cwd, dataDir, 'cognito'));
+    if (!credentials) throw new LocalUserError(NOT_RUNNING);
     const admin = new CognitoIdentityProviderClient({
       endpoint: state.cognitoEndpoint,
       region: state.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials,
     });
     const db = createDatabase({ DB_DRIVER: 'pg', DATABASE_URL: state.databaseUrl, DB_POOL_MAX: 2 });
     try {

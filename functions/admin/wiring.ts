@@ -1,8 +1,9 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getCache } from '#shared/cache/get-cache';
-import { monthlyUsageKey } from '#shared/cache/keys';
-import { getConfig } from '#shared/config';
+import { monthlyUsageKey, profileKey } from '#shared/cache/keys';
+import { getConfig, roleQuota } from '#shared/config';
 import { getDatabase } from '#shared/db/database';
+import type { Role } from '#shared/domain/roles';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { forgetStanding } from '#shared/revocation/postgres-revocation-list';
 import { cognitoIdentityProvider, createCognitoClient } from './adapters/cognito-identity-provider';
@@ -55,7 +56,6 @@ const identity: IdentityProvider = {
   deleteUser: (username) => dependencies.identity().deleteUser(username),
   addToGroup: (username, group) => dependencies.identity().addToGroup(username, group),
   removeFromGroup: (username, group) => dependencies.identity().removeFromGroup(username, group),
-  disableUser: (username) => dependencies.identity().disableUser(username),
   enableUser: (username) => dependencies.identity().enableUser(username),
   signOut: (username) => dependencies.identity().signOut(username),
   setTotpMfa: (username, enabled) => dependencies.identity().setTotpMfa(username, enabled),
@@ -74,28 +74,34 @@ const reportDrift: DriftReporter = ({ step, error }) => {
 export function adminDeps() {
   const config = getConfig();
   const db = getDatabase();
+  const quotaOf = (role: Role | null) => roleQuota(config, role);
   const transaction: AdminTransaction = async (work) => {
     const changed = new Set<string>();
     const result = await db
       .transaction()
       .execute((trx) =>
-        work({ users: postgresUserAdmin(trx, (id) => changed.add(id)), audit: postgresAuditLog(trx) }),
+        work({
+          users: postgresUserAdmin(trx, quotaOf, (id) => changed.add(id)),
+          audit: postgresAuditLog(trx),
+        }),
       );
-    // After the commit: every instance reads the new standing on its next request.
+    // After the commit: every instance reads the new standing, profile and quota on its next request.
     await Promise.all(
       [...changed].flatMap((id) => [
         forgetStanding(getCache(), id),
-        getCache()
-          .delete(monthlyUsageKey(id, new Date()))
-          .catch(() => undefined),
+        ...[monthlyUsageKey(id, new Date()), profileKey(id)].map((key) =>
+          getCache()
+            .delete(key)
+            .catch(() => undefined),
+        ),
       ]),
     );
     return result;
   };
   const changes = { transaction, identity, reportDrift };
   return {
-    listUsers: makeListUsers({ users: postgresUserAdmin(db) }),
-    inviteUser: makeInviteUser({ ...changes, defaultMonthlyTokens: config.DEFAULT_MONTHLY_TOKENS }),
+    listUsers: makeListUsers({ users: postgresUserAdmin(db, quotaOf) }),
+    inviteUser: makeInviteUser(changes),
     updateUser: makeUpdateUser(changes),
     unlockUser: makeUnlockUser({ transaction }),
     signOutUser: makeSignOutUser(changes),

@@ -292,7 +292,8 @@ describe('PATCH /api/admin/users/{id}', () => {
       ],
       [
         'user.quota-change',
-        { before: { monthlyTokens: 200_000 }, after: { monthlyTokens: 5000 } },
+        // before: null, the role's default applied.
+        { before: { monthlyTokens: null }, after: { monthlyTokens: 5000 } },
         admin.user.id,
         response.headers['x-request-id'],
       ],
@@ -306,14 +307,21 @@ describe('PATCH /api/admin/users/{id}', () => {
     expect(rows[0]?.same).toBe(true);
   });
 
-  it('disables and enables a user in Cognito (a disabled user is signed out too)', async () => {
+  it('disables a user in the database and signs them out in Cognito, and enables them again', async () => {
     const target = await person('members');
     const path = `/api/admin/users/${target.user.id}`;
 
     const disabled = await as(admin.token, { method: 'PATCH', path, body: { status: 'disabled' } });
     expect(disabled.status).toBe(200);
-    expect(idp.users.get(target.user.email)?.enabled).toBe(false);
+    // Cognito's own flag stays on (it would answer "User is disabled." to any password).
+    expect(idp.users.get(target.user.email)?.enabled).toBe(true);
     expect(idp.signedOut).toContain(target.user.email);
+    const row = await db
+      .selectFrom('users')
+      .select('status')
+      .where('id', '=', target.user.id)
+      .executeTakeFirst();
+    expect(row?.status).toBe('disabled');
 
     const enabled = await as(admin.token, { method: 'PATCH', path, body: { status: 'active' } });
     expect(enabled.status).toBe(200);
@@ -421,7 +429,7 @@ describe('Cognito and the database cannot drift apart (real PostgreSQL)', () => 
   it('rolls the database and the audit event back when Cognito fails', async () => {
     // Prepare
     const target = await person('members');
-    idp.failing.add('disableUser');
+    idp.failing.add('signOut');
 
     // Act
     const response = await as(admin.token, {
@@ -433,7 +441,7 @@ describe('Cognito and the database cannot drift apart (real PostgreSQL)', () => 
     // Assess
     expect(response.status).toBe(500);
     const row = await db.selectFrom('users').selectAll().where('id', '=', target.user.id).executeTakeFirst();
-    expect(row).toMatchObject({ status: 'active', monthly_token_quota: 200_000 });
+    expect(row).toMatchObject({ status: 'active', monthly_token_quota: null });
     expect(await auditEvents(target.user.id)).toEqual([]);
   });
 
@@ -461,9 +469,7 @@ describe('Cognito and the database cannot drift apart (real PostgreSQL)', () => 
     expect(idp.calls).toEqual([
       `removeFromGroup ${target.user.email} members`,
       `addToGroup ${target.user.email} auditors`,
-      `disableUser ${target.user.email}`,
       `signOut ${target.user.email}`,
-      `enableUser ${target.user.email}`,
       `removeFromGroup ${target.user.email} auditors`,
       `addToGroup ${target.user.email} members`,
     ]);

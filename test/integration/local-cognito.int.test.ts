@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
+  AdminConfirmSignUpCommand,
   AdminCreateUserCommand,
   AdminDisableUserCommand,
+  CreateUserPoolCommand,
+  SignUpCommand,
   AdminInitiateAuthCommand,
   AdminListGroupsForUserCommand,
   AdminSetUserMFAPreferenceCommand,
@@ -29,6 +32,7 @@ import { handler as preTokenGeneration } from '../../functions/auth/triggers/pre
 import { resetConfig } from '../../functions/shared/config';
 import { closeDatabase } from '../../functions/shared/db/database';
 import { startLocalCognito, type LocalCognito, type TriggerName } from '../../bin/local/cognito';
+import { saveAdminCredentials } from '../../bin/local/cognito-access';
 import { createLocalUser, totpCode } from '../../bin/local/users';
 import { main as usersCli } from '../../bin/local/users-cli';
 import { testDatabase } from '../support/database';
@@ -254,28 +258,58 @@ describe('local Cognito', () => {
     );
   });
 
-  it('refuses a user disabled in Cognito, and one disabled in users.status', async () => {
-    const inCognito = await createLocalUser(
+  it('answers a disabled account exactly like a wrong password, and counts and audits it', async () => {
+    const active = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('active'), password: PASSWORD, role: 'members' },
+    );
+    const disabled = await createLocalUser(
       { cognito, db },
       { email: newEmail('disabled'), password: PASSWORD, role: 'members' },
     );
-    await cognito.admin.send(
-      new AdminDisableUserCommand({ UserPoolId: cognito.userPoolId, Username: inCognito.email }),
-    );
-    expect(await failure(signIn(inCognito.email))).toMatchObject({
-      name: 'NotAuthorizedException',
-      message: 'User is disabled.',
-    });
+    await db.updateTable('users').set({ status: 'disabled' }).where('id', '=', disabled.id).execute();
 
-    const inDb = await createLocalUser(
-      { cognito, db },
-      { email: newEmail('disabled-db'), password: PASSWORD, role: 'members' },
-    );
-    await db.updateTable('users').set({ status: 'disabled' }).where('id', '=', inDb.id).execute();
-    expect(await failure(signIn(inDb.email))).toMatchObject({
-      name: 'UserLambdaValidationException',
-      message: expect.stringContaining('Account locked'),
+    const answer = async (attempt: Promise<unknown>) => {
+      const { name, message } = await failure(attempt);
+      return { name, message };
+    };
+    const wrongForActive = await answer(signIn(active.email, 'Wrong-Password-1'));
+    const wrongForDisabled = await answer(signIn(disabled.email, 'Wrong-Password-1'));
+    const unknown = await answer(signIn(newEmail('nobody'), 'Wrong-Password-1'));
+    expect(wrongForActive).toEqual({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
     });
+    expect(wrongForDisabled).toEqual(wrongForActive);
+    expect(unknown).toEqual(wrongForActive);
+
+    // The right password gets no tokens either, and resets nothing.
+    const right = await failure(signIn(disabled.email));
+    expect(right).toMatchObject({
+      name: 'UserLambdaValidationException',
+      message: expect.stringContaining('Account locked. Try again later'),
+    });
+    expect(right.message).not.toMatch(/disabled/i);
+    const attempts = await db
+      .selectFrom('sign_in_attempts')
+      .select('failed_count')
+      .where('username', '=', disabled.email)
+      .executeTakeFirstOrThrow();
+    expect(attempts.failed_count).toBe(2);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['action', 'details'])
+      .where('actor_id', '=', disabled.id)
+      .orderBy('occurred_at')
+      .execute();
+    expect(audit.map((a) => [a.action, (a.details as { reason?: string }).reason])).toEqual([
+      ['auth.sign-in-blocked', 'disabled'],
+      ['auth.sign-in-blocked', 'disabled'],
+    ]);
+
+    // Enabled again: the right password works.
+    await db.updateTable('users').set({ status: 'active' }).where('id', '=', disabled.id).execute();
+    expect((await tokensOf(disabled.email)).AccessToken).toBeDefined();
   });
 
   it('refreshes through GetTokensFromRefreshToken, until a global sign-out', async () => {
@@ -393,7 +427,9 @@ describe('local Cognito', () => {
 
   it('creates a user with the CLI through .parley/local.json', async () => {
     const cwd = join(dataDir, 'cli');
-    mkdirSync(join(cwd, '.parley'), { recursive: true });
+    mkdirSync(join(cwd, '.parley/cognito'), { recursive: true });
+    // Where `npm start` keeps the local Cognito's data, its admin credentials among it.
+    saveAdminCredentials(join(cwd, '.parley/cognito'), cognito.adminCredentials);
     writeFileSync(
       join(cwd, '.parley/local.json'),
       JSON.stringify({
@@ -459,11 +495,126 @@ describe('local Cognito', () => {
       new ListUsersCommand({ ...pool, Limit: 1, PaginationToken: must(page.PaginationToken) }),
     );
     expect(next.Users?.[0]?.Username).not.toBe(page.Users?.[0]?.Username);
+    const enabled = await cognito.admin.send(new ListUsersCommand({ ...pool, Filter: 'status = "Enabled"' }));
+    expect(enabled.Users?.every((u) => u.Enabled === true)).toBe(true);
+    expect(enabled.Users?.map((u) => u.Attributes?.find((a) => a.Name === 'sub')?.Value)).toContain(
+      created.id,
+    );
     const disabled = await cognito.admin.send(
       new ListUsersCommand({ ...pool, Filter: 'status = "Disabled"' }),
     );
-    expect(disabled.Users?.every((u) => u.Enabled === false)).toBe(true);
-    expect(disabled.Users?.length).toBeGreaterThan(0);
+    expect(disabled.Users).toEqual([]);
+  });
+
+  /** A call as Amplify makes it from the browser: unsigned JSON. */
+  async function unsignedCall(op: string, body: Record<string, unknown>) {
+    const response = await fetch(cognito.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSCognitoIdentityProviderService.${op}`,
+        origin: WEB_ORIGIN,
+      },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it.each([
+    ['SignUp', { ClientId: 'x', Username: 'self@example.test', Password: PASSWORD }],
+    ['CreateUserPool', { PoolName: 'mine' }],
+    ['CreateUserPoolClient', { UserPoolId: 'pool', ClientName: 'mine' }],
+    ['AdminCreateUser', { Username: 'mine@example.test' }],
+    ['AdminDisableUser', { Username: 'victim@example.test' }],
+    ['AdminConfirmSignUp', { Username: 'self@example.test' }],
+    ['AdminSetUserPassword', { Username: 'victim@example.test', Password: PASSWORD, Permanent: true }],
+    ['AdminAddUserToGroup', { Username: 'self@example.test', GroupName: 'admins' }],
+  ])("refuses %s without the local server's credentials", async (op, body) => {
+    const { status, body: answer } = await unsignedCall(op, { UserPoolId: cognito.userPoolId, ...body });
+    expect(status).toBe(400);
+    expect(answer).toEqual(
+      op === 'SignUp'
+        ? { __type: 'NotAuthorizedException', message: 'SignUp is not permitted for this user pool' }
+        : { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
+    );
+  });
+
+  it("refuses sign-up and calls the app never makes even with the local server's credentials", async () => {
+    const pool = { UserPoolId: cognito.userPoolId };
+    const email = newEmail('self');
+    expect(
+      await failure(
+        cognito.admin.send(
+          new SignUpCommand({ ClientId: cognito.clientId, Username: email, Password: PASSWORD }),
+        ),
+      ),
+    ).toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'SignUp is not permitted for this user pool',
+    });
+    for (const command of [
+      new CreateUserPoolCommand({ PoolName: 'another' }),
+      new AdminDisableUserCommand({ ...pool, Username: email }),
+      new AdminConfirmSignUpCommand({ ...pool, Username: email }),
+    ]) {
+      expect(await failure(cognito.admin.send(command as never))).toMatchObject({
+        name: 'AccessDeniedException',
+      });
+    }
+    // Nobody was made.
+    expect(
+      await db.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).execute(),
+    ).toEqual([]);
+  });
+
+  it("lets Amplify's own calls through unsigned: sign-in, TOTP set-up, MFA, refresh, sign-out", async () => {
+    const created = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('amplify'), password: PASSWORD, role: 'members' },
+    );
+    const ok = async (op: string, body: Record<string, unknown>) => {
+      const answer = await unsignedCall(op, body);
+      expect(answer.status, `${op}: ${JSON.stringify(answer.body)}`).toBe(200);
+      return answer.body;
+    };
+    const auth = { ClientId: cognito.clientId, AuthFlow: 'USER_PASSWORD_AUTH' };
+    const signedIn = (
+      await ok('InitiateAuth', { ...auth, AuthParameters: { USERNAME: created.email, PASSWORD } })
+    ).AuthenticationResult as { AccessToken: string; RefreshToken: string };
+    expect(
+      (
+        await ok('GetTokensFromRefreshToken', {
+          ClientId: cognito.clientId,
+          RefreshToken: signedIn.RefreshToken,
+        })
+      ).AuthenticationResult,
+    ).toBeDefined();
+    const token = { AccessToken: signedIn.AccessToken };
+    expect((await ok('GetUser', token)).Username).toBeDefined();
+    const { SecretCode } = (await ok('AssociateSoftwareToken', token)) as { SecretCode: string };
+    expect((await ok('VerifySoftwareToken', { ...token, UserCode: totpCode(SecretCode) })).Status).toBe(
+      'SUCCESS',
+    );
+    await ok('SetUserMFAPreference', {
+      ...token,
+      SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+    });
+    await ok('ChangePassword', { ...token, PreviousPassword: PASSWORD, ProposedPassword: `${PASSWORD}-2` });
+
+    const challenge = await ok('InitiateAuth', {
+      ...auth,
+      AuthParameters: { USERNAME: created.email, PASSWORD: `${PASSWORD}-2` },
+    });
+    expect(challenge.ChallengeName).toBe('SOFTWARE_TOKEN_MFA');
+    const done = await ok('RespondToAuthChallenge', {
+      ClientId: cognito.clientId,
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      Session: challenge.Session,
+      ChallengeResponses: { USERNAME: created.email, SOFTWARE_TOKEN_MFA_CODE: totpCode(SecretCode) },
+    });
+    const tokens = done.AuthenticationResult as { AccessToken: string };
+    await ok('RevokeToken', { ClientId: cognito.clientId, Token: signedIn.RefreshToken });
+    await ok('GlobalSignOut', { AccessToken: tokens.AccessToken });
   });
 
   it('checks the temporary password before NEW_PASSWORD_REQUIRED, and the policy of the new one', async () => {

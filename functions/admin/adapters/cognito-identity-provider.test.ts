@@ -11,7 +11,7 @@ import {
   CognitoIdentityProviderServiceException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EmailTakenError, IdentityMissingError } from '../domain/admin-user';
 import { cognitoIdentityProvider, createCognitoClient } from './cognito-identity-provider';
 
@@ -53,7 +53,6 @@ describe('cognitoIdentityProvider', () => {
 
     await idp.addToGroup('a@example.test', 'auditors');
     await idp.removeFromGroup('a@example.test', 'members');
-    await idp.disableUser('a@example.test');
     await idp.enableUser('a@example.test');
     await idp.signOut('a@example.test');
     await idp.setTotpMfa('a@example.test', false);
@@ -68,7 +67,7 @@ describe('cognitoIdentityProvider', () => {
       ...user,
       GroupName: 'members',
     });
-    expect(cognito.commandCalls(AdminDisableUserCommand)[0]?.args[0].input).toEqual(user);
+    expect(cognito.commandCalls(AdminDisableUserCommand)).toEqual([]);
     expect(cognito.commandCalls(AdminEnableUserCommand)[0]?.args[0].input).toEqual(user);
     expect(cognito.commandCalls(AdminUserGlobalSignOutCommand)[0]?.args[0].input).toEqual(user);
     expect(cognito.commandCalls(AdminSetUserMFAPreferenceCommand)[0]?.args[0].input).toEqual({
@@ -80,11 +79,11 @@ describe('cognitoIdentityProvider', () => {
 
   it('turns an existing user name into EmailTakenError and an unknown user into IdentityMissingError', async () => {
     cognito.on(AdminCreateUserCommand).rejects(serviceError('UsernameExistsException'));
-    cognito.on(AdminDisableUserCommand).rejects(serviceError('UserNotFoundException'));
+    cognito.on(AdminUserGlobalSignOutCommand).rejects(serviceError('UserNotFoundException'));
     cognito.on(AdminEnableUserCommand).rejects(serviceError('TooManyRequestsException'));
 
     await expect(provider().createUser('a@example.test')).rejects.toBeInstanceOf(EmailTakenError);
-    await expect(provider().disableUser('a@example.test')).rejects.toBeInstanceOf(IdentityMissingError);
+    await expect(provider().signOut('a@example.test')).rejects.toBeInstanceOf(IdentityMissingError);
     await expect(provider().enableUser('a@example.test')).rejects.toThrow('TooManyRequestsException');
   });
 
@@ -95,15 +94,21 @@ describe('cognitoIdentityProvider', () => {
 });
 
 describe('createCognitoClient', () => {
-  it('talks to the local emulator with placeholder credentials when an endpoint is set', async () => {
-    const client = createCognitoClient({
-      userPoolId: POOL,
-      region: 'eu-west-1',
-      endpoint: 'http://127.0.0.1:9229',
-    });
-    const endpoint = await client.config.endpoint?.();
-    expect(endpoint?.hostname).toBe('127.0.0.1');
-    expect((await client.config.credentials()).accessKeyId).toBe('local');
+  it('talks to the local Cognito with the credentials of the environment when an endpoint is set', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'PARLEYLOCALTEST');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local-secret');
+    try {
+      const client = createCognitoClient({
+        userPoolId: POOL,
+        region: 'eu-west-1',
+        endpoint: 'http://127.0.0.1:9229',
+      });
+      const endpoint = await client.config.endpoint?.();
+      expect(endpoint?.hostname).toBe('127.0.0.1');
+      expect((await client.config.credentials()).accessKeyId).toBe('PARLEYLOCALTEST');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('uses the region and the default credential chain on AWS', async () => {

@@ -2,7 +2,6 @@ import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
-  AdminDisableUserCommand,
   AdminEnableUserCommand,
   AdminRemoveUserFromGroupCommand,
   AdminSetUserMFAPreferenceCommand,
@@ -19,13 +18,15 @@ export interface CognitoSettings {
   readonly endpoint?: string;
 }
 
-/** A client for the pool's region, or for the local emulator (which checks no credentials). */
+/**
+ * A client for the pool's region, or for the local Cognito. Credentials come from the default
+ * chain in both places: the function's role on AWS; locally, the credentials the local server
+ * made at start and put in its environment (the local Cognito refuses unsigned admin calls).
+ */
 export function createCognitoClient(settings: CognitoSettings): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient({
     region: settings.region,
-    ...(settings.endpoint
-      ? { endpoint: settings.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
   });
 }
 
@@ -94,11 +95,6 @@ export function cognitoIdentityProvider(
             GroupName: group,
           }),
         ),
-      );
-    },
-    async disableUser(username) {
-      await send(() =>
-        client.send(new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: username })),
       );
     },
     async enableUser(username) {

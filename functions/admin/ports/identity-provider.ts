@@ -12,7 +12,10 @@ export interface IdentityProvider {
   deleteUser(username: string): Promise<void>;
   addToGroup(username: string, group: Role): Promise<void>;
   removeFromGroup(username: string, group: Role): Promise<void>;
-  disableUser(username: string): Promise<void>;
+  /**
+   * Makes sure Cognito lets the user sign in. Parley never disables users in Cognito (see
+   * update-user): this only undoes a disable made there by hand.
+   */
   enableUser(username: string): Promise<void>;
   /** Revokes every refresh token of the user (cannot be undone). */
   signOut(username: string): Promise<void>;

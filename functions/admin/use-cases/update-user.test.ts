@@ -57,13 +57,15 @@ describe('updateUser', () => {
     ]);
   });
 
-  it('disables a user in Cognito, signs them out everywhere, and audits it', async () => {
+  it('disables a user in the database only, signs them out everywhere, and audits it', async () => {
     const { repo, audit, identity, update } = setUp();
 
     await update(caller, 'ada', { status: 'disabled' }, 'req-2');
 
     expect(repo.rows.get('ada')?.status).toBe('disabled');
-    expect(identity.users.get('ada@example.test')?.enabled).toBe(false);
+    // Cognito's flag stays on: a user disabled there answers "User is disabled." to any password.
+    expect(identity.users.get('ada@example.test')?.enabled).toBe(true);
+    expect(identity.calls).toEqual(['signOut ada@example.test']);
     expect(identity.signedOut).toEqual(['ada@example.test']);
     expect(audit.events.map((e) => e.action)).toEqual(['user.disable']);
   });
@@ -85,12 +87,44 @@ describe('updateUser', () => {
 
     const after = await update(caller, 'ada', { monthlyTokens: 5000 }, 'req-4');
 
-    expect(after.monthlyTokens).toBe(5000);
+    expect(after).toMatchObject({ monthlyTokens: 5000, quotaIsDefault: false });
     expect(identity.calls).toEqual([]);
+    // before: null, the role's default applied.
     expect(audit.events[0]).toMatchObject({
       action: 'user.quota-change',
-      details: { before: { monthlyTokens: 200_000 }, after: { monthlyTokens: 5000 } },
+      details: { before: { monthlyTokens: null }, after: { monthlyTokens: 5000 } },
     });
+  });
+
+  it("clears a user's own quota back to the role default (null), and audits it", async () => {
+    const { audit, update } = setUp();
+    await update(caller, 'ada', { monthlyTokens: 5000 }, 'req-4');
+
+    const after = await update(caller, 'ada', { monthlyTokens: null }, 'req-5');
+
+    expect(after).toMatchObject({ monthlyTokens: 200_000, quotaIsDefault: true });
+    expect(audit.events[1]).toMatchObject({
+      action: 'user.quota-change',
+      details: { before: { monthlyTokens: 5000 }, after: { monthlyTokens: null } },
+    });
+  });
+
+  it('changes and audits nothing when the quota is cleared but was the default already', async () => {
+    const { audit, update } = setUp();
+
+    const after = await update(caller, 'ada', { monthlyTokens: null }, 'req-6');
+
+    expect(after.quotaIsDefault).toBe(true);
+    expect(audit.events).toEqual([]);
+  });
+
+  it('sets a quota equal to the role default as the user own (it no longer follows the role)', async () => {
+    const { audit, update } = setUp();
+
+    const after = await update(caller, 'ada', { monthlyTokens: 200_000 }, 'req-7');
+
+    expect(after).toMatchObject({ monthlyTokens: 200_000, quotaIsDefault: false });
+    expect(audit.events).toHaveLength(1);
   });
 
   it('changes nothing and audits nothing when the values are already set', async () => {
@@ -180,15 +214,14 @@ describe('updateUser', () => {
       expect(drift.map((d) => d.step)).toEqual(['remove from group']);
     });
 
-    it('leaves the database unchanged when Cognito cannot disable the user', async () => {
+    it('leaves the database unchanged when Cognito cannot sign the disabled user out', async () => {
       const { repo, audit, identity, update } = setUp();
-      identity.failing.add('disableUser');
+      identity.failing.add('signOut');
 
       await expect(update(caller, 'ada', { status: 'disabled' }, 'req-14')).rejects.toThrow();
 
       expect(repo.rows.get('ada')?.status).toBe('active');
       expect(audit.events).toEqual([]);
-      expect(identity.users.get('ada@example.test')?.enabled).toBe(true);
     });
 
     it('undoes the Cognito change when the commit fails after it', async () => {
@@ -208,16 +241,15 @@ describe('updateUser', () => {
     });
 
     it('reports drift when an undo fails, and still answers with the original error', async () => {
-      const { tx, identity, drift, update } = setUp();
-      tx.state.commitFails = true;
-      identity.failing.add('enableUser');
+      const { identity, drift, update } = setUp();
+      identity.failing.add('addToGroup');
 
-      await expect(update(caller, 'ada', { status: 'disabled' }, 'req-16')).rejects.toThrow(
-        'could not commit',
+      await expect(update(caller, 'ada', { role: 'auditors' }, 'req-16')).rejects.toThrow(
+        'identity provider: addToGroup failed',
       );
 
       expect(drift).toHaveLength(1);
-      expect(drift[0]?.step).toBe('disable');
+      expect(drift[0]?.step).toBe('remove from group');
     });
 
     it('calls Cognito only after the audit event is written (an audit failure calls nothing)', async () => {

@@ -9,8 +9,8 @@ import {
 import { inTransactionWithIdentity, type IdentityChangeDeps } from './identity-transaction';
 
 /**
- * Changes a user's role, status or quota, audits each change, and mirrors role and status in the
- * identity provider (groups, enabled/disabled) without letting the two drift apart. An admin
+ * Changes a user's role, status or quota, audits each change, and mirrors the role in the
+ * identity provider (groups) without letting the two drift apart. An admin
  * cannot demote or disable themself, and the last active admin stays one.
  */
 export const makeUpdateUser =
@@ -27,8 +27,10 @@ export const makeUpdateUser =
       const role = changes.role !== undefined && changes.role !== before.role ? changes.role : undefined;
       const status =
         changes.status !== undefined && changes.status !== before.status ? changes.status : undefined;
+      // The user's own quota before (null: the role's default) and the new one, when it differs.
+      const ownQuota = before.quotaIsDefault ? null : before.monthlyTokens;
       const monthlyTokens =
-        changes.monthlyTokens !== undefined && changes.monthlyTokens !== before.monthlyTokens
+        changes.monthlyTokens !== undefined && changes.monthlyTokens !== ownQuota
           ? changes.monthlyTokens
           : undefined;
 
@@ -55,7 +57,7 @@ export const makeUpdateUser =
       if (status !== undefined)
         await record(status === 'disabled' ? 'user.disable' : 'user.enable', 'status', before.status, status);
       if (monthlyTokens !== undefined)
-        await record('user.quota-change', 'monthlyTokens', before.monthlyTokens, monthlyTokens);
+        await record('user.quota-change', 'monthlyTokens', ownQuota, monthlyTokens);
       const after = await users.get(id, now);
       if (!after) throw new AdminUserNotFoundError();
 
@@ -77,21 +79,14 @@ export const makeUpdateUser =
             () => identity.removeFromGroup(username, role),
           );
         }
-        if (status === 'disabled') {
-          await steps.run(
-            'disable',
-            () => identity.disableUser(username),
-            () => identity.enableUser(username),
-          );
-          // A disabled user keeps no session: their refresh tokens go too.
-          await steps.run('sign out', () => identity.signOut(username));
-        }
-        if (status === 'active')
-          await steps.run(
-            'enable',
-            () => identity.enableUser(username),
-            () => identity.disableUser(username),
-          );
+        // `users.status` alone disables: Cognito's own flag stays on, because a user disabled in
+        // Cognito answers "User is disabled." to any password, which tells anyone the account
+        // exists. Our triggers refuse a disabled user after the password check instead, and the
+        // API refuses their access tokens at once. Their refresh tokens go too.
+        if (status === 'disabled') await steps.run('sign out', () => identity.signOut(username));
+        // Turns back on a user disabled in Cognito by hand (or by an earlier version); a no-op
+        // otherwise, so nothing to undo.
+        if (status === 'active') await steps.run('enable', () => identity.enableUser(username));
       }
       return after;
     });

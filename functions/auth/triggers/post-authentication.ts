@@ -2,8 +2,12 @@ import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
 
 import { makeCompleteSignIn } from '../use-cases/complete-sign-in';
 import { triggerDependencies } from './dependencies';
+import { refusingGenerically } from './trigger-errors';
 
-/** Cognito post-authentication: resets the lockout counter, refreshes the `users` row, audits. */
+/**
+ * Cognito post-authentication: refuses a disabled user, resets the lockout counter, refreshes the
+ * `users` row, audits.
+ */
 export const handler = async (
   event: PostAuthenticationTriggerEvent,
 ): Promise<PostAuthenticationTriggerEvent> => {
@@ -11,6 +15,8 @@ export const handler = async (
   const sub = attrs.sub;
   const email = attrs.email;
   if (!sub || !email) throw new Error('Sign-in could not be completed.');
-  await makeCompleteSignIn(triggerDependencies())({ sub, email, name: attrs.name });
+  await refusingGenerically('post-authentication', event.userPoolId, () =>
+    makeCompleteSignIn(triggerDependencies())({ sub, email, name: attrs.name }),
+  );
   return event;
 };

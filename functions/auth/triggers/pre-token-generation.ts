@@ -2,6 +2,7 @@ import type { PreTokenGenerationTriggerEvent } from 'aws-lambda';
 
 import { makeResolveTokenGroups } from '../use-cases/resolve-token-groups';
 import { triggerDependencies } from './dependencies';
+import { refusingGenerically } from './trigger-errors';
 
 /**
  * Cognito pre-token-generation (V1): the tokens carry exactly one role group, `users.role`, so an
@@ -11,11 +12,13 @@ export const handler = async (
   event: PreTokenGenerationTriggerEvent,
 ): Promise<PreTokenGenerationTriggerEvent> => {
   const attrs = event.request.userAttributes ?? {};
-  const groups = await makeResolveTokenGroups(triggerDependencies())({
-    sub: attrs.sub,
-    email: attrs.email,
-    groups: event.request.groupConfiguration?.groupsToOverride,
-  });
+  const groups = await refusingGenerically('pre-token-generation', event.userPoolId, () =>
+    makeResolveTokenGroups(triggerDependencies())({
+      sub: attrs.sub,
+      email: attrs.email,
+      groups: event.request.groupConfiguration?.groupsToOverride,
+    }),
+  );
   event.response = {
     ...event.response,
     claimsOverrideDetails: {

@@ -101,9 +101,41 @@ describe('pre-authentication + post-authentication', () => {
     await expect(preAuthentication(preAuth(email, user.id))).resolves.toBeDefined();
   });
 
-  it('refuses a user disabled in users.status with the same generic message', async () => {
+  it("counts and audits a disabled user's attempt and lets it on to the password check", async () => {
     const user = await createTestUser(db, { status: 'disabled' });
-    await expect(preAuthentication(preAuth(user.email, user.id))).rejects.toThrow(SIGN_IN_BLOCKED_MESSAGE);
+    await expect(preAuthentication(preAuth(user.email, user.id))).resolves.toBeDefined();
+    const row = await db
+      .selectFrom('sign_in_attempts')
+      .select('failed_count')
+      .where('username', '=', user.email.toLowerCase())
+      .executeTakeFirstOrThrow();
+    expect(row.failed_count).toBe(1);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['action', 'details'])
+      .where('actor_id', '=', user.id)
+      .execute();
+    expect(audit).toEqual([
+      { action: 'auth.sign-in-blocked', details: { reason: 'disabled', username: user.email.toLowerCase() } },
+    ]);
+  });
+
+  it('post-authentication refuses a disabled user: no reset, no sign-in audited', async () => {
+    const user = await createTestUser(db, { status: 'disabled' });
+    await preAuthentication(preAuth(user.email, user.id));
+    await expect(postAuthentication(postAuth(user.email, user.id))).rejects.toThrow(SIGN_IN_BLOCKED_MESSAGE);
+    const row = await db
+      .selectFrom('sign_in_attempts')
+      .select('failed_count')
+      .where('username', '=', user.email.toLowerCase())
+      .executeTakeFirstOrThrow();
+    expect(row.failed_count).toBe(1);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('actor_id', '=', user.id)
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['auth.sign-in-blocked']);
   });
 
   it('counts concurrent attempts on an unknown name without losing any', async () => {

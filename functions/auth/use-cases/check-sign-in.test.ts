@@ -37,18 +37,32 @@ describe('checkSignIn', () => {
     });
   });
 
-  it('refuses a disabled user before counting', async () => {
+  it('lets a disabled user on to the password check, counted and audited like any attempt', async () => {
     const { attempts, events, checkSignIn } = setup('disabled');
+    await checkSignIn({ username: 'sub-1', sub: 'sub-1', email: 'ada@example.com' });
+    expect(attempts.state.get('ada@example.com')?.failedCount).toBe(1);
+    expect(events.audited).toEqual([
+      {
+        actorId: 'sub-1',
+        action: 'auth.sign-in-blocked',
+        targetType: 'user',
+        targetId: 'sub-1',
+        details: { reason: 'disabled', username: 'ada@example.com' },
+      },
+    ]);
+  });
+
+  it('locks a disabled account after 5 attempts like any other, then refuses it as locked', async () => {
+    const { events, checkSignIn } = setup('disabled');
+    for (let i = 0; i < 5; i++)
+      await checkSignIn({ username: 'sub-1', sub: 'sub-1', email: 'ada@example.com' });
     const error = await checkSignIn({ username: 'sub-1', sub: 'sub-1', email: 'ada@example.com' }).catch(
-      (e) => e,
+      (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(SignInBlockedError);
-    expect(error.reason).toBe('disabled');
-    expect(attempts.state.size).toBe(0);
-    expect(events.audited[0]).toMatchObject({
-      action: 'auth.sign-in-blocked',
-      details: { reason: 'disabled' },
-    });
+    expect((error as SignInBlockedError).reason).toBe('locked');
+    expect((error as Error).message).toBe(SIGN_IN_BLOCKED_MESSAGE);
+    expect(events.lockouts).toBe(1);
   });
 
   it('counts and locks names that do not exist, so lockout reveals nothing', async () => {

@@ -19,9 +19,15 @@ export interface SignInAttempt {
 }
 
 /**
- * Pre-authentication: refuses a disabled or locked account (SignInBlockedError), otherwise counts
- * the attempt — Cognito has no failure trigger, so each attempt counts until a success resets it —
- * and locks the account when the attempt reaches the threshold (that attempt still goes on).
+ * Pre-authentication: refuses a locked account (SignInBlockedError), otherwise counts the attempt —
+ * Cognito has no failure trigger, so each attempt counts until a success resets it — and locks the
+ * account when the attempt reaches the threshold (that attempt still goes on).
+ *
+ * A disabled account is not refused here: it is counted and audited like any attempt and goes on
+ * to the password check, so a wrong password gets Cognito's own "Incorrect username or password."
+ * exactly as for an active or unknown account (refusing here would answer differently and tell
+ * the world the account exists). The right password gets no further: post-authentication and
+ * pre-token-generation refuse a disabled user.
  */
 export function makeCheckSignIn(deps: CheckSignInDeps) {
   const now = deps.now ?? (() => new Date());
@@ -41,9 +47,17 @@ export function makeCheckSignIn(deps: CheckSignInDeps) {
       throw new SignInBlockedError(reason);
     };
 
-    if (user?.status === 'disabled') return blocked('disabled');
     const decision = await deps.attempts.register(key, at);
     if (decision.kind === 'blocked') return blocked('locked');
+    if (user?.status === 'disabled') {
+      await deps.events.audit({
+        actorId: user.id,
+        action: 'auth.sign-in-blocked',
+        targetType: 'user',
+        targetId: user.id,
+        details: { reason: 'disabled', username: key },
+      });
+    }
     if (decision.lockedNow) {
       deps.events.lockout();
       await deps.events.audit({

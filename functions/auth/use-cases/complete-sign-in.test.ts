@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { SIGN_IN_BLOCKED_MESSAGE, SignInBlockedError } from '../domain/sign-in';
+
 import { makeCheckSignIn } from './check-sign-in';
 import { makeCompleteSignIn, makeProvisionUser } from './complete-sign-in';
 import { fakeAttempts, fakeEvents, fakeUsers } from '#test/support/fakes/auth';
@@ -24,6 +26,24 @@ describe('completeSignIn', () => {
     expect(events.audited).toEqual([
       { actorId: 'sub-1', action: 'auth.sign-in', targetType: 'user', targetId: 'sub-1' },
     ]);
+  });
+
+  it('refuses a disabled user: no reset of the counter, no sign-in audited', async () => {
+    const attempts = fakeAttempts();
+    const users = fakeUsers([{ id: 'sub-1', email: 'ada@example.com', role: 'members', status: 'disabled' }]);
+    const events = fakeEvents();
+    await makeCheckSignIn({ attempts, users, events })({ username: 'ada@example.com', sub: 'sub-1' });
+    events.audited.length = 0;
+
+    const error = await makeCompleteSignIn({ attempts, users, events })({
+      sub: 'sub-1',
+      email: 'ada@example.com',
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignInBlockedError);
+    expect((error as Error).message).toBe(SIGN_IN_BLOCKED_MESSAGE);
+    expect(attempts.state.get('ada@example.com')?.failedCount).toBe(1);
+    expect(events.audited).toEqual([]);
   });
 });
 

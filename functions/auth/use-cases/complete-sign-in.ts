@@ -1,6 +1,6 @@
 import { attemptKey } from '../domain/lockout';
 import { displayNameFor } from '#shared/domain/display-name';
-import { roleFromGroups } from '../domain/sign-in';
+import { roleFromGroups, SignInBlockedError } from '../domain/sign-in';
 import type { AuthEvents } from '../ports/auth-events';
 import type { AuthUser, AuthUsers } from '../ports/auth-users';
 import type { SignInAttempts } from '../ports/sign-in-attempts';
@@ -20,13 +20,19 @@ export interface CompleteSignInDeps {
   readonly now?: () => Date;
 }
 
-/** Post-authentication: resets the lockout counter, provisions/refreshes the row, audits. */
+/**
+ * Post-authentication: provisions/refreshes the row, resets the lockout counter, audits. A user
+ * disabled in `users` is refused (SignInBlockedError) with the counter left as it is: the right
+ * password of a disabled account is no successful sign-in (pre-authentication already counted and
+ * audited the attempt).
+ */
 export function makeCompleteSignIn(deps: CompleteSignInDeps) {
   const now = deps.now ?? (() => new Date());
   return async function completeSignIn(identity: CognitoIdentity): Promise<AuthUser> {
     const at = now();
-    await deps.attempts.reset(attemptKey(identity.email), at);
     const { user } = await deps.users.upsert(profileOf(identity), at);
+    if (user.status === 'disabled') throw new SignInBlockedError('disabled');
+    await deps.attempts.reset(attemptKey(identity.email), at);
     await deps.events.audit({
       actorId: user.id,
       action: 'auth.sign-in',

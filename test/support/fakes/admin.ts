@@ -20,6 +20,7 @@ export function adminUser(overrides: Partial<AdminUser> = {}): AdminUser {
     locked: false,
     lockedUntil: null,
     monthlyTokens: 200_000,
+    quotaIsDefault: true,
     usedTokens: 0,
     createdAt: new Date().toISOString(),
     ...overrides,
@@ -74,7 +75,12 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
         ...user,
         ...(changes.role === undefined ? {} : { role: changes.role }),
         ...(changes.status === undefined ? {} : { status: changes.status }),
-        ...(changes.monthlyTokens === undefined ? {} : { monthlyTokens: changes.monthlyTokens }),
+        // null: back to the role's default, 200,000 here.
+        ...(changes.monthlyTokens === undefined
+          ? {}
+          : changes.monthlyTokens === null
+            ? { monthlyTokens: 200_000, quotaIsDefault: true }
+            : { monthlyTokens: changes.monthlyTokens, quotaIsDefault: false }),
         ...(changes.mfaEnabled === undefined ? {} : { mfaEnabled: changes.mfaEnabled }),
       });
     },
@@ -169,10 +175,6 @@ export function fakeIdentityProvider() {
     async removeFromGroup(username, group) {
       step('removeFromGroup', username, group);
       user(username).groups.delete(group);
-    },
-    async disableUser(username) {
-      step('disableUser', username);
-      user(username).enabled = false;
     },
     async enableUser(username) {
       step('enableUser', username);

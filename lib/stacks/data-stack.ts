@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -34,6 +34,8 @@ export class DataStack extends Stack {
   readonly dataKey: kms.Key;
   /** The API functions' security group; the cache admits only it. */
   readonly functionSecurityGroup: ec2.SecurityGroup;
+  /** The hosted rotation function of the database secrets. */
+  readonly rotationSecurityGroup: ec2.SecurityGroup;
   readonly cluster: rds.DatabaseCluster;
   readonly databaseSecret: secretsmanager.ISecret;
   readonly cache: elasticache.CfnServerlessCache;
@@ -63,7 +65,6 @@ export class DataStack extends Stack {
         { name: 'app', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
         { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
-      restrictDefaultSecurityGroup: false,
       flowLogs: {
         rejected: {
           destination: ec2.FlowLogDestination.toCloudWatchLogs(
@@ -90,13 +91,23 @@ export class DataStack extends Stack {
       ec2.Port.tcp(443),
       'HTTPS to AWS APIs and the model provider',
     );
+    // The hosted rotation function of the database secrets: the Secrets Manager API (endpoint or
+    // NAT) and the database port only.
+    this.rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Parley database secret rotation function',
+      allowAllOutbound: false,
+    });
+    this.rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager API');
     if (config.network.interfaceEndpoints) {
       // The API functions call these AWS APIs; endpoints keep that traffic (and its NAT data
       // charge) inside the VPC. Each costs ~$7.30 per AZ a month plus $0.01/GB.
+      // No cognito-idp endpoint: a user pool with a domain (ours has one, for the machine
+      // clients' token endpoint) is incompatible with PrivateLink, and with private DNS every
+      // Cognito call from the VPC (admin calls, the JWKS fetch) would fail. Those go out by NAT.
       const endpoints: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
         SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
         RdsData: ec2.InterfaceVpcEndpointAwsService.RDS_DATA,
-        CognitoIdp: ec2.InterfaceVpcEndpointAwsService.COGNITO_IDP,
         Xray: ec2.InterfaceVpcEndpointAwsService.XRAY,
       };
       for (const [name, service] of Object.entries(endpoints)) {
@@ -108,6 +119,11 @@ export class DataStack extends Stack {
           open: false,
         });
         endpoint.connections.allowFrom(this.functionSecurityGroup, ec2.Port.tcp(443), 'API functions');
+        if (name === 'SecretsManager') {
+          // Rotation reads and writes the secret through this endpoint (private DNS): without
+          // this rule every rotation timed out.
+          endpoint.connections.allowFrom(this.rotationSecurityGroup, ec2.Port.tcp(443), 'Secret rotation');
+        }
       }
     }
 
@@ -179,9 +195,10 @@ export class DataStack extends Stack {
     }
     // Monthly rotation by the hosted single-user rotation function, which needs network access
     // to both the cluster and the Secrets Manager API (it runs in the app subnets).
-    this.cluster.addRotationSingleUser({
+    const rotation = this.cluster.addRotationSingleUser({
       automaticallyAfter: Duration.days(30),
       vpcSubnets: { subnetGroupName: 'app' },
+      securityGroup: this.rotationSecurityGroup,
       excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
     });
 
@@ -319,6 +336,23 @@ export class DataStack extends Stack {
       dbMetric('DatabaseConnections'),
       500,
       'Aurora connection count is unusually high.',
+    );
+    // A failed rotation leaves the old credentials in place and would go unnoticed until they are
+    // needed. Each failed rotation step is an error of the hosted rotation function (a timeout
+    // too), named by CDK after the rotation construct's unique id (its last 64 characters).
+    const rotationId = Names.uniqueId(rotation);
+    alarm(
+      'DatabaseSecretRotationFailed',
+      new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensionsMap: { FunctionName: rotationId.slice(-64) },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      1,
+      'The database secret rotation failed: the credentials were not rotated (see docs/security.md).',
+      1,
     );
     alarm('DatabaseCpuHigh', dbMetric('CPUUtilization', 'Average'), 85, 'Aurora CPU above 85%.');
     const cacheMetric = (metricName: string, statistic: string) =>

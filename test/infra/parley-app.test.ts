@@ -15,6 +15,7 @@ beforeAll(() => {
 });
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type PolicyStatement = Statement & { Condition?: Record<string, Record<string, unknown>> };
 const asArray = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
 /** Actions AWS offers no resource-level permissions for (the one IAM5 Resource::* acknowledgement). */
@@ -123,6 +124,43 @@ describe('monitoring', () => {
   it('sends every alarm to the alarm topic', () => {
     for (const a of resourcesOfType(dev, 'AWS::CloudWatch::Alarm')) {
       expect(a.props.AlarmActions, String(a.props.AlarmName)).toHaveLength(1);
+    }
+  });
+
+  it('gives every topic a policy that lets its publishers in, each limited to this stage', () => {
+    // A topic policy holding only a Deny (what enforceSSL writes) refuses every publisher.
+    for (const stage of [dev, prod]) {
+      const topics = resourcesOfType(stage, 'AWS::SNS::Topic');
+      expect(topics.length).toBeGreaterThan(0);
+      const policies = resourcesOfType(stage, 'AWS::SNS::TopicPolicy');
+      for (const topic of topics) {
+        const statements = policies
+          .filter((p) => p.stack === topic.stack && JSON.stringify(p.props.Topics).includes(`"${topic.id}"`))
+          .flatMap((p) => (p.props.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
+        const allows = statements.filter((s) => s.Effect === 'Allow');
+        expect(allows.length, `${topic.stack}/${topic.id} has no Allow`).toBeGreaterThan(0);
+        for (const s of allows) {
+          expect(s.Condition?.ArnLike?.['aws:SourceArn'], `${topic.id}: aws:SourceArn`).toBeDefined();
+          expect(
+            s.Condition?.StringEquals?.['aws:SourceAccount'],
+            `${topic.id}: aws:SourceAccount`,
+          ).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('names every alarm and rule with the stage prefix the topic admits', () => {
+    for (const stage of [dev, prod]) {
+      const prefix = `parley-${stage.stacks.config.stage}-`;
+      const named = [
+        ...resourcesOfType(stage, 'AWS::CloudWatch::Alarm').map((a) => a.props.AlarmName),
+        ...resourcesOfType(stage, 'AWS::CloudWatch::CompositeAlarm').map((a) => a.props.AlarmName),
+        ...resourcesOfType(stage, 'AWS::Events::Rule')
+          .filter((r) => JSON.stringify(r.props.Targets ?? []).includes('AlarmTopic'))
+          .map((r) => r.props.Name),
+      ];
+      for (const name of named) expect(String(name)).toMatch(new RegExp(`^${prefix}`));
     }
   });
 });

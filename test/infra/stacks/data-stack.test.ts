@@ -56,6 +56,25 @@ describe('data', () => {
     for (const s of secrets) expect(s.props.SecretString, s.id).toBeUndefined();
   });
 
+  it('alarms when the database secret rotation fails', () => {
+    const t = dev.templates.data;
+    const [app] = Object.values(t.findResources('AWS::Serverless::Application'));
+    const functionName = (app?.Properties as { Parameters: { functionName: string } }).Parameters
+      .functionName;
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'parley-dev-DatabaseSecretRotationFailed',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: functionName }],
+      Threshold: 1,
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+
+  it('leaves the default security group to the cdk.json flag (no rules on it)', () => {
+    dev.templates.data.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
+  });
+
   it('backs Aurora up with an AWS Backup plan into the encrypted vault', () => {
     dev.templates.data.resourceCountIs('AWS::Backup::BackupPlan', 1);
     dev.templates.data.resourceCountIs('AWS::Backup::BackupSelection', 1);
@@ -97,7 +116,37 @@ describe('in prod', () => {
 
   it('keeps AWS API traffic on VPC endpoints reachable only by the functions', () => {
     const endpoints = resourcesOfType(prod, 'AWS::EC2::VPCEndpoint');
-    expect(endpoints.length).toBe(5);
+    // S3 (gateway), Secrets Manager, RDS Data, X-Ray.
+    expect(endpoints.length).toBe(4);
     prod.templates.data.resourceCountIs('AWS::EC2::NatGateway', 2);
+  });
+
+  it('lets the rotation function reach Secrets Manager through its endpoint', () => {
+    const t = prod.templates.data;
+    const groups = t.findResources('AWS::EC2::SecurityGroup');
+    const idOf = (pattern: RegExp) => Object.keys(groups).find((id) => pattern.test(id)) ?? 'missing';
+    const rotation = idOf(/^RotationSecurityGroup/);
+    const endpoint = idOf(/^VpcSecretsManagerSecurityGroup/);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [endpoint, 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [rotation, 'GroupId'] },
+      FromPort: 443,
+      ToPort: 443,
+    });
+    // The hosted rotation application runs in that group.
+    t.hasResourceProperties('AWS::Serverless::Application', {
+      Parameters: Match.objectLike({ vpcSecurityGroupIds: { 'Fn::GetAtt': [rotation, 'GroupId'] } }),
+    });
+  });
+
+  it('has no Cognito endpoint: a user pool with a domain is incompatible with PrivateLink', () => {
+    // Cognito developer guide, "VPC interface endpoints": requests through the endpoint to a pool
+    // with a domain do not complete, so private DNS for cognito-idp would break every call.
+    prod.templates.auth.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
+    for (const stage of [dev, prod]) {
+      for (const e of resourcesOfType(stage, 'AWS::EC2::VPCEndpoint')) {
+        expect(JSON.stringify(e.props.ServiceName), e.id).not.toContain('cognito-idp');
+      }
+    }
   });
 });

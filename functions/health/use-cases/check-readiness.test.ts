@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { makeCheckReadiness, type ReadinessDeps } from './check-readiness';
+import {
+  DATABASE_DOWN_TTL_MS,
+  DATABASE_OK_TTL_MS,
+  makeCheckReadiness,
+  type ReadinessDeps,
+} from './check-readiness';
 
 const SECRET_TEXT = 'ECONNREFUSED 10.0.0.5:6379 user=parley password=hunter2';
 
@@ -126,5 +131,75 @@ describe('checkReadiness', () => {
     expect(readiness.checks.cache.status).toBe('down');
     expect(elapsed).toBeGreaterThanOrEqual(950);
     expect(elapsed).toBeLessThan(2_000);
+  });
+
+  it('reuses an ok database answer for at least a minute, and asks again after it', async () => {
+    // Prepare
+    let clock = 0;
+    const answers: ReadinessDeps['database'][] = [databaseUp, databaseDown];
+    let queries = 0;
+    const checkReadiness = makeCheckReadiness(
+      deps({ database: () => (answers[queries++] ?? databaseDown)(), now: () => clock }),
+    );
+
+    // Act
+    const first = await checkReadiness();
+    clock = DATABASE_OK_TTL_MS - 1;
+    const cached = await checkReadiness();
+    clock = DATABASE_OK_TTL_MS;
+    const refreshed = await checkReadiness();
+
+    // Assess
+    expect(DATABASE_OK_TTL_MS).toBeGreaterThanOrEqual(60_000);
+    expect(first.status).toBe('ok');
+    expect(cached.status).toBe('ok');
+    expect(refreshed.status).toBe('down');
+    expect(queries).toBe(2);
+  });
+
+  it('reuses a down answer only briefly, so a recovery shows within seconds', async () => {
+    let clock = 0;
+    let queries = 0;
+    const answers: ReadinessDeps['database'][] = [databaseDown, databaseUp];
+    const checkReadiness = makeCheckReadiness(
+      deps({ database: () => (answers[queries++] ?? databaseUp)(), now: () => clock }),
+    );
+
+    expect((await checkReadiness()).status).toBe('down');
+    clock = DATABASE_DOWN_TTL_MS - 1;
+    expect((await checkReadiness()).status).toBe('down');
+    clock = DATABASE_DOWN_TTL_MS;
+    expect((await checkReadiness()).status).toBe('ok');
+    expect(DATABASE_DOWN_TTL_MS).toBeLessThan(DATABASE_OK_TTL_MS);
+    expect(queries).toBe(2);
+  });
+
+  it('pings the cache on every probe, even while the database answer is reused', async () => {
+    let pings = 0;
+    const checkReadiness = makeCheckReadiness(
+      deps({ cache: { kind: 'valkey', ping: async () => void pings++ }, now: () => 0 }),
+    );
+
+    await checkReadiness();
+    await checkReadiness();
+
+    expect(pings).toBe(2);
+  });
+
+  it('asks again after a database probe that threw, instead of keeping the failure', async () => {
+    let calls = 0;
+    const checkReadiness = makeCheckReadiness(
+      deps({
+        database: async () => {
+          calls += 1;
+          if (calls === 1) throw new Error(SECRET_TEXT);
+          return { status: 'ok', latencyMs: 1 };
+        },
+        now: () => 0,
+      }),
+    );
+
+    await expect(checkReadiness()).rejects.toThrow();
+    expect((await checkReadiness()).status).toBe('ok');
   });
 });

@@ -9,12 +9,30 @@ export interface Readiness {
   };
 }
 
+type DatabaseCheck = { status: 'ok' | 'down'; latencyMs: number };
+
 export interface ReadinessDeps {
-  readonly database: () => Promise<{ status: 'ok' | 'down'; latencyMs: number }>;
+  readonly database: () => Promise<DatabaseCheck>;
   readonly cache: { readonly kind: 'valkey' | 'in-process'; ping(): Promise<void> };
   readonly llmConfigured: boolean;
+  /** How long the cache ping may take. @default 1000 */
   readonly timeoutMs?: number;
+  /**
+   * How long a database answer of `ok` is reused. The probe is public: each query would keep an
+   * Aurora cluster that scales to zero awake, so at most one query per instance per period.
+   * @default DATABASE_OK_TTL_MS
+   */
+  readonly databaseOkTtlMs?: number;
+  /** How long `down` is reused: short, so a recovery shows soon. @default DATABASE_DOWN_TTL_MS */
+  readonly databaseDownTtlMs?: number;
+  /** Milliseconds of a monotonic clock (tests pass their own). @default performance.now */
+  readonly now?: () => number;
 }
+
+/** A minute at least: probes every few seconds then cost one query a minute per instance. */
+export const DATABASE_OK_TTL_MS = 60_000;
+/** Long enough that a probe storm against a broken database costs one query each 10 s. */
+export const DATABASE_DOWN_TTL_MS = 10_000;
 
 async function timed(
   probe: () => Promise<void>,
@@ -41,12 +59,51 @@ async function timed(
  * Down when the database is (nothing works without it); degraded when only the cache is (the API
  * works on without it). The model is reported, not probed: an offline model is a choice, and a
  * network call per probe would cost money. Never includes a secret, a host or an error text.
+ * The database answer is reused for a while (see `databaseOkTtlMs`); the cache is pinged each time.
  */
-export const makeCheckReadiness = (deps: ReadinessDeps) => async (): Promise<Readiness> => {
-  const [database, cache] = await Promise.all([
-    deps.database(),
-    timed(() => deps.cache.ping(), deps.timeoutMs ?? 1000),
-  ]);
+export const makeCheckReadiness = (deps: ReadinessDeps): (() => Promise<Readiness>) => {
+  const checkDatabase = cachedDatabaseCheck(deps);
+  return async () => {
+    const [database, cache] = await Promise.all([
+      checkDatabase(),
+      timed(() => deps.cache.ping(), deps.timeoutMs ?? 1000),
+    ]);
+    return readiness(database, cache, deps);
+  };
+};
+
+/**
+ * The database check, reused for a while: `ok` for `databaseOkTtlMs`, `down` for
+ * `databaseDownTtlMs`. Concurrent probes while a check runs share that check.
+ */
+function cachedDatabaseCheck(deps: ReadinessDeps): ReadinessDeps['database'] {
+  const now = deps.now ?? (() => performance.now());
+  const okTtl = deps.databaseOkTtlMs ?? DATABASE_OK_TTL_MS;
+  const downTtl = deps.databaseDownTtlMs ?? DATABASE_DOWN_TTL_MS;
+  let last: { result: DatabaseCheck; at: number } | undefined;
+  let running: Promise<DatabaseCheck> | undefined;
+  return async () => {
+    if (last && now() - last.at < (last.result.status === 'ok' ? okTtl : downTtl)) return last.result;
+    running ??= deps.database().then(
+      (result) => {
+        last = { result, at: now() };
+        running = undefined;
+        return result;
+      },
+      (error: unknown) => {
+        running = undefined;
+        throw error;
+      },
+    );
+    return running;
+  };
+}
+
+function readiness(
+  database: DatabaseCheck,
+  cache: { ok: boolean; latencyMs: number },
+  deps: ReadinessDeps,
+): Readiness {
   const cacheStatus = cache.ok ? 'ok' : 'down';
   const status = database.status === 'down' ? 'down' : cacheStatus === 'down' ? 'degraded' : 'ok';
   return {
@@ -59,4 +116,4 @@ export const makeCheckReadiness = (deps: ReadinessDeps) => async (): Promise<Rea
         : { status: 'offline', provider: 'offline' },
     },
   };
-};
+}

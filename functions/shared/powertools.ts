@@ -15,6 +15,31 @@ export const metrics = new Metrics({
 
 export { MetricUnit };
 
+/** Where the Lambda runtime is in charge of invocation state (it scopes it itself). */
+const inLambda = () => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+
+let invokeStore: Promise<{ run<T>(context: object, fn: () => T): T }> | undefined;
+
+/**
+ * Runs one invocation with its own logger keys, Lambda context and metrics. Powertools keeps that
+ * state on the shared `logger` and `metrics`, which is right for Lambda's one invocation at a
+ * time; a process serving many at once (the local server, tests, load) would mix one request's
+ * `requestId` into another's log lines and erase it with the other's reset. So outside Lambda
+ * this opts into Powertools' per-invocation state (AWS_LAMBDA_MAX_CONCURRENCY, as on a Lambda
+ * Managed Instance) and runs `fn` in a fresh InvokeStore context (an AsyncLocalStorage). In
+ * Lambda it only calls `fn`.
+ */
+export async function invocationScope<T>(fn: () => Promise<T>): Promise<T> {
+  if (inLambda()) return fn();
+  invokeStore ??= import('@aws/lambda-invoke-store').then(async ({ InvokeStore }) => {
+    const store = await InvokeStore.getInstanceAsync(true);
+    // Read on every access by Powertools; set only once the store exists, or every log would throw.
+    process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
+    return store;
+  });
+  return (await invokeStore).run({}, fn);
+}
+
 /**
  * X-Ray tracing, loaded only where it can work: in Lambda with tracing on. Loading the X-Ray SDK
  * enables async hooks that slow every await in the process even when nothing is traced, so the

@@ -91,9 +91,12 @@ export function routeHandler<Deps>(
   deps: () => Deps,
 ): middy.MiddyfiedHandler<ApiEvent, ApiResult, Error, Context> {
   const config = getConfig();
+  // injectLambdaContext without resetKeys: a streamed reply logs after the middleware returns and
+  // must still name its request. Each invocation has its own keys (invocationScope in the router),
+  // and requestState sets them anew.
   return middy<ApiEvent, ApiResult, Error, Context>()
     .use(requestState(route))
-    .use(injectLambdaContext(logger, { resetKeys: true }) as middy.MiddlewareObj<ApiEvent, ApiResult>)
+    .use(injectLambdaContext(logger) as middy.MiddlewareObj<ApiEvent, ApiResult>)
     .use(logMetrics(metrics, { captureColdStartMetric: true }) as middy.MiddlewareObj<ApiEvent, ApiResult>)
     .use(tracing() as middy.MiddlewareObj<ApiEvent, ApiResult>[])
     .use(

@@ -100,6 +100,39 @@ describe('errorHandler', () => {
     expect(metric).not.toHaveBeenCalled();
   });
 
+  it('answers a database that cannot be reached with 503 and Retry-After, logging the cause only', async () => {
+    const { error, metric } = spies();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+    const request = requestFailingWith(refused);
+
+    await errorHandler().onError?.(request);
+
+    expect(request.response?.statusCode).toBe(503);
+    expect(request.response?.headers).toMatchObject({
+      'Content-Type': 'application/problem+json',
+      'Retry-After': '5',
+    });
+    expect(JSON.parse(request.response?.body ?? '{}')).toMatchObject({
+      type: 'urn:parley:problem:service-unavailable',
+      status: 503,
+      requestId: 'req-1',
+    });
+    expect(request.response?.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.5|5432/);
+    expect(error).toHaveBeenCalledWith('Database unavailable', { error: refused, requestId: 'req-1' });
+    expect(metric).toHaveBeenCalledWith('DatabaseUnavailable', 'Count', 1);
+  });
+
+  it('keeps a failed query (not an unreachable server) a generic 500', async () => {
+    spies();
+    const syntax = Object.assign(new Error('syntax error at or near "select"'), { code: '42601' });
+    const request = requestFailingWith(syntax);
+
+    await errorHandler().onError?.(request);
+
+    expect(request.response?.statusCode).toBe(500);
+    expect(request.response?.headers?.['Retry-After']).toBeUndefined();
+  });
+
   it('names the Lambda request id when the request state was never started', async () => {
     spies();
     const request = requestFailingWith(new Error('early'), null);

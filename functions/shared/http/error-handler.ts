@@ -1,16 +1,27 @@
 import type middy from '@middy/core';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
 import { DomainError } from '../errors';
 import { logger, metrics, MetricUnit } from '../powertools';
 import { problemFor } from './problem';
 import type { ApiEvent, ApiResult } from './types';
 
-/** Maps any error to problem+json; logs server errors in full, client errors briefly. */
+/**
+ * Maps any error to problem+json; logs server errors in full, client errors briefly. A database
+ * that cannot be reached is a 503 with Retry-After (the request can be repeated as it is), never
+ * a generic 500; the cause is logged, not shown.
+ */
 export function errorHandler(): middy.MiddlewareObj<ApiEvent, ApiResult> {
   return {
     name: 'error-handler',
     onError: (request) => {
       const error = request.error;
       const requestId = request.event.parley?.requestId ?? request.context?.awsRequestId ?? 'unknown';
+      if (!(error instanceof DomainError) && isDatabaseUnavailable(error)) {
+        logger.error('Database unavailable', { error: error as Error, requestId });
+        metrics.addMetric('DatabaseUnavailable', MetricUnit.Count, 1);
+        request.response = problemFor(databaseUnavailable(), requestId);
+        return;
+      }
       const response = problemFor(error, requestId);
       if (response.statusCode >= 500 && !(error instanceof DomainError && error.expose)) {
         logger.error('Request failed', { error: error as Error, requestId });

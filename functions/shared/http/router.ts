@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 import { NotFoundError } from '../errors';
-import { logger, metrics } from '../powertools';
+import { invocationScope, logger, metrics } from '../powertools';
 import { routeHandler } from './api-handler';
 import { problemFor } from './problem';
 import type { Route, RouteResult } from './route';
@@ -41,10 +41,11 @@ export function lambdaHandler<Deps>(routes: readonly Route<string, Deps>[], deps
       'A group with streaming routes needs streamingLambdaHandler (one invoke mode per function)',
     );
   const dispatch = dispatcher(routes, deps);
-  return async (event, context) => {
-    const { stream: _stream, ...result } = await dispatch(event, context);
-    return result;
-  };
+  return (event, context) =>
+    invocationScope(async () => {
+      const { stream: _stream, ...result } = await dispatch(event, context);
+      return result;
+    });
 }
 
 /**
@@ -60,7 +61,7 @@ export function streamingLambdaHandler<Deps>(
   if (routes.some((r) => !r.streaming))
     throw new Error('A streaming group holds streaming routes only (one invoke mode per function)');
   const dispatch = dispatcher(routes, deps);
-  return awslambda.streamifyResponse(async (event: ApiEvent, responseStream: Writable, context: Context) => {
+  const invoke = async (event: ApiEvent, responseStream: Writable, context: Context) => {
     const { stream, body, statusCode, headers } = await dispatch(event, context);
     const out = awslambda.HttpResponseStream.from(responseStream, { statusCode, headers: headers ?? {} });
     let open = true;
@@ -84,5 +85,8 @@ export function streamingLambdaHandler<Deps>(
       if (!open) resolve();
     });
     logger.debug('stream ended', { clientGone: !open });
-  }) as unknown as StreamingRouteHandler;
+  };
+  return awslambda.streamifyResponse((event: ApiEvent, responseStream: Writable, context: Context) =>
+    invocationScope(() => invoke(event, responseStream, context)),
+  ) as unknown as StreamingRouteHandler;
 }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, isDatabaseUnavailable } from './unavailable';
+
+const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+const named = (name: string) => Object.assign(new Error('from the Data API'), { name });
+
+describe('isDatabaseUnavailable', () => {
+  it.each([
+    ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+    ['a reset socket', withCode('read ECONNRESET', 'ECONNRESET')],
+    [
+      'a server shutting down (57P01)',
+      withCode('terminating connection due to administrator command', '57P01'),
+    ],
+    ['a server starting up (57P03)', withCode('the database system is starting up', '57P03')],
+    ['a connection exception (08006)', withCode('connection failure', '08006')],
+    ['too many connections (53300)', withCode('sorry, too many clients already', '53300')],
+    ['a socket closed under a query', new Error('Connection terminated unexpectedly')],
+    ['a connect timeout', new Error('timeout exceeded when trying to connect')],
+    ['Aurora still resuming', named('DatabaseResumingException')],
+    ['the Data API unavailable', named('DatabaseUnavailableException')],
+    [
+      'both addresses refused (AggregateError)',
+      new AggregateError([withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')], 'connect failed'),
+    ],
+    ['a wrapped cause', new Error('query failed', { cause: withCode('read ECONNRESET', 'ECONNRESET') })],
+  ])('says yes for %s', (_, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it.each([
+    ['a syntax error', withCode('syntax error', '42601')],
+    ['a unique violation', withCode('duplicate key value', '23505')],
+    ['a statement that ran too long', withCode('canceling statement due to statement timeout', '57014')],
+    ['a plain bug', new TypeError('x is not a function')],
+    ['a string', 'ECONNREFUSED'],
+    ['nothing', undefined],
+  ])('says no for %s', (_, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+
+  it('stops on a cause cycle', () => {
+    const a: Error & { cause?: unknown } = new Error('a');
+    a.cause = a;
+    expect(isDatabaseUnavailable(a)).toBe(false);
+  });
+});
+
+describe('databaseUnavailable', () => {
+  it('is a shown 503 that tells the client when to retry', () => {
+    const error = databaseUnavailable();
+    expect(error.status).toBe(503);
+    expect(error.slug).toBe('service-unavailable');
+    expect(error.expose).toBe(true);
+    expect(error.retryAfterSeconds).toBe(DATABASE_RETRY_AFTER_SECONDS);
+  });
+});

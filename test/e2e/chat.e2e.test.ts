@@ -259,6 +259,69 @@ describe('chatting in the web app', () => {
     expect(await list.getByRole('listitem').count()).toBe(1);
   });
 
+  it('retries a message that never arrived with the same Idempotency-Key, and stores it once', async () => {
+    // Prepare: a new chat, and a connection that fails for the first send
+    await page.getByTestId('new-chat').click();
+    await page.getByTestId('chat-title').filter({ hasText: 'New chat' }).waitFor();
+    const route = '**/api/conversations/*/messages';
+    const firstAttempt = new Promise<string | undefined>((resolve) => {
+      void page.route(route, async (intercepted) => {
+        if (intercepted.request().method() !== 'POST') return intercepted.fallback();
+        resolve(intercepted.request().headers()['idempotency-key']);
+        await intercepted.abort('connectionreset');
+      });
+    });
+
+    // Act
+    await composer(page).fill('Retry me, once');
+    await composer(page).press('Enter');
+
+    // Assess: the loss is said, with a retry
+    const failure = page.getByTestId('chat-error');
+    await failure.filter({ hasText: 'The connection was lost.' }).waitFor();
+    const firstKey = await firstAttempt;
+    expect(firstKey).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Act: the connection is back; retry
+    await page.unroute(route);
+    const retried = page.waitForRequest(
+      (request) =>
+        request.method() === 'POST' && /\/api\/conversations\/[^/]+\/messages$/.test(request.url()),
+    );
+    await failure.getByRole('button', { name: 'Retry' }).click();
+
+    // Assess: the same key, so the server can never store the message twice; one reply
+    expect((await retried).headers()['idempotency-key']).toBe(firstKey);
+    await failure.waitFor({ state: 'detached' });
+    await storedReplies(page).last().waitFor();
+    await page.reload();
+    await storedReplies(page).last().waitFor();
+    expect(await page.getByTestId('message-user').filter({ hasText: 'Retry me, once' }).count()).toBe(1);
+  });
+
+  it('after a cut once the server had the message, shows its stored reply and no retry', async () => {
+    // Prepare: the server gets the message and answers in full, but the browser loses the answer
+    const route = '**/api/conversations/*/messages';
+    await page.route(route, async (intercepted) => {
+      if (intercepted.request().method() !== 'POST') return intercepted.fallback();
+      await intercepted.fetch();
+      await intercepted.abort('connectionreset');
+    });
+    const repliesBefore = await storedReplies(page).count();
+
+    // Act
+    await composer(page).fill('Answered, but the line broke');
+    await composer(page).press('Enter');
+
+    // Assess: the app reads the history, finds the message answered, and drops the error
+    await expect.poll(() => storedReplies(page).count(), { timeout: 20_000 }).toBe(repliesBefore + 1);
+    await page.getByTestId('chat-error').waitFor({ state: 'detached' });
+    expect(
+      await page.getByTestId('message-user').filter({ hasText: 'Answered, but the line broke' }).count(),
+    ).toBe(1);
+    await page.unroute(route);
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

@@ -108,35 +108,55 @@ export interface Session {
   readonly cspViolations: string[];
   /** Uncaught exceptions in the page. */
   readonly pageErrors: string[];
+  /**
+   * Warnings and errors the app wrote to the console. The browser's own line for a refused request
+   * ("Failed to load resource: … 401") is left out: a refusal is what some tests are about.
+   */
+  readonly consoleProblems: string[];
 }
 
 export async function openSession(
   browser: Browser,
-  options: { acceptDownloads?: boolean } = {},
+  options: { acceptDownloads?: boolean; viewport?: { width: number; height: number } } = {},
 ): Promise<Session> {
   const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 },
+    viewport: options.viewport ?? { width: 1280, height: 800 },
     locale: 'en-GB',
     acceptDownloads: options.acceptDownloads ?? false,
   });
   context.setDefaultTimeout(20_000);
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
+  const consoleProblems: string[] = [];
 
   await context.addInitScript({ content: CSP_RECORDER });
 
   const page = await context.newPage();
   page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    const text = message.text();
+    if (/Content Security Policy/i.test(text)) cspViolations.push(text);
+    else if (
+      (message.type() === 'warning' || message.type() === 'error') &&
+      !text.startsWith('Failed to load resource:')
+    ) {
+      consoleProblems.push(`${message.type()}: ${text}`);
+    }
   });
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  return { context, page, cspViolations, pageErrors };
+  return { context, page, cspViolations, pageErrors, consoleProblems };
 }
 
-export async function expectCleanSession({ page, cspViolations, pageErrors }: Session): Promise<void> {
+/** No CSP violation, no uncaught error, and a quiet console (no warning or error of the app's). */
+export async function expectCleanSession({
+  page,
+  cspViolations,
+  pageErrors,
+  consoleProblems,
+}: Session): Promise<void> {
   const reported = await page.evaluate<string[]>('window.__cspViolations ?? []');
   expect([...cspViolations, ...reported]).toEqual([]);
   expect(pageErrors).toEqual([]);
+  expect(consoleProblems).toEqual([]);
 }
 
 /** Opens the app at a path, checking it is served under the strict CSP that CloudFront sends. */

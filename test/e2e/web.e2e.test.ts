@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -18,7 +21,9 @@ import type { Session, Stack } from './support';
  * driven through Debian's Chromium: what a person does, under the production CSP.
  */
 
-const SCREENSHOT = '/tmp/parley-signed-in.png';
+const SCREENSHOT = join(tmpdir(), 'parley-signed-in.png');
+const PHONE_SCREENSHOT = join(tmpdir(), 'parley-phone-chat.png');
+const PHONE_MENU_SCREENSHOT = join(tmpdir(), 'parley-phone-menu.png');
 
 let stack: Stack;
 
@@ -33,6 +38,33 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
+
+/** How far the page scrolls sideways (0 when everything fits the width). */
+const sidewaysOverflow = (page: Session['page']) =>
+  page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+
+/**
+ * Whether an element shows all of its text: not clipped by its own box (scrollWidth) and inside
+ * the viewport.
+ */
+const showsAllText = (page: Session['page'], testId: string) =>
+  page.evaluate<boolean>(`(() => {
+    const element = document.querySelector('[data-testid="${testId}"]');
+    if (!element) return false;
+    const box = element.getBoundingClientRect();
+    return element.scrollWidth <= element.clientWidth + 1 && box.left >= 0 && box.right <= window.innerWidth;
+  })()`);
+
+/** Whether the composer's placeholder fits on its line, measured in the textarea's own font. */
+const placeholderFits = (page: Session['page']) =>
+  page.evaluate<boolean>(`(() => {
+    const box = document.querySelector('textarea[name="content"]');
+    const style = getComputedStyle(box);
+    const context = document.createElement('canvas').getContext('2d');
+    context.font = style.font;
+    const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return context.measureText(box.placeholder).width <= room && box.getBoundingClientRect().right <= window.innerWidth;
+  })()`);
 
 describe('the web app', () => {
   it('signs a member in, shows their account and conversations, and signs them out', async () => {
@@ -68,6 +100,10 @@ describe('the web app', () => {
     await page.reload();
     await item.waitFor();
     expect(await page.getByTestId('conversation-list').getByRole('listitem').count()).toBe(1);
+    // Each entry says when it was used, so two of the same title can be told apart
+    const used = item.getByTestId('conversation-date');
+    expect(await used.textContent()).toMatch(/\d{2}:\d{2}/);
+    expect(Date.parse((await used.getAttribute('datetime')) ?? '')).toBeGreaterThan(Date.now() - 600_000);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
     // Act: sign out
@@ -77,6 +113,54 @@ describe('the web app', () => {
     await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it('fits a 360 px phone: the page, the composer, and the menu with the whole e-mail', async () => {
+    // Prepare
+    const email = uniqueEmail('a-member-with-a-rather-long-address');
+    await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const session = await openBrowserSession(stack.browser, { viewport: { width: 360, height: 740 } });
+    const { page } = session;
+
+    // Act
+    await submitCredentials(page, email, PASSWORD);
+    const composer = page.getByLabel('Message', { exact: true });
+    await composer.waitFor();
+
+    // Assess: nothing runs off the side; the placeholder is whole; the sidebar waits behind a menu
+    expect(await sidewaysOverflow(page)).toBe(0);
+    expect(await placeholderFits(page)).toBe(true);
+    expect(await page.getByRole('complementary', { name: 'Sidebar' }).isVisible()).toBe(false);
+    await page.screenshot({ path: PHONE_SCREENSHOT });
+
+    // Act: open the menu
+    const menu = page.getByRole('button', { name: 'Open the menu' });
+    expect(await menu.getAttribute('aria-expanded')).toBe('false');
+    await menu.click();
+
+    // Assess: the account shows the whole address, and still nothing runs off the side
+    const accountEmail = page.getByTestId('me-email');
+    await accountEmail.waitFor();
+    expect(await accountEmail.textContent()).toBe(email);
+    expect(await showsAllText(page, 'me-email')).toBe(true);
+    expect(await sidewaysOverflow(page)).toBe(0);
+    expect(await page.getByRole('button', { name: 'Close the menu' }).getAttribute('aria-expanded')).toBe(
+      'true',
+    );
+    await page.screenshot({ path: PHONE_MENU_SCREENSHOT });
+
+    // Act: Escape closes it; a link followed in it closes it too
+    await page.keyboard.press('Escape');
+    await accountEmail.waitFor({ state: 'hidden' });
+    await menu.click();
+    await page.getByRole('link', { name: 'Search messages' }).click();
+
+    // Assess
+    await page.getByRole('searchbox', { name: 'Search your messages' }).waitFor();
+    await accountEmail.waitFor({ state: 'hidden' });
+    expect(await sidewaysOverflow(page)).toBe(0);
     await expectCleanSession(session);
     await session.context.close();
   });

@@ -13,6 +13,7 @@ import type { Me } from '@/features/me/api/get-me';
 import { OfflineBadge } from '@/features/me/components/offline-badge';
 import { SearchPage } from '@/features/search/components/search-page';
 import { AccountFooter } from '@/app/account-footer';
+import { AppShell } from '@/app/app-shell';
 import { ConsoleLinks } from '@/app/console-links';
 import { ConsoleRoutes } from '@/app/console-routes';
 
@@ -50,46 +51,48 @@ export function ChatLayout({ me, onReplyEnded, onSignOut }: ChatLayoutProps) {
   }, [refresh, onReplyEnded]);
 
   return (
-    <div className="layout">
-      <aside className="sidebar" aria-label="Sidebar">
-        <div className="sidebar__top">
-          <span className="brand">Parley</span>
-        </div>
-        <div className="sidebar__actions">
-          <Link href={paths.home} className="sidebar__new" data-testid="new-chat">
-            <Icon name="plus" /> New chat
-          </Link>
-          <Link href={paths.search()} className="sidebar__link" aria-current={inSearch ? 'page' : undefined}>
-            <Icon name="search" /> Search messages
-          </Link>
-        </div>
-        <ConsoleLinks role={me.role} />
-        <ConversationNav
-          activeId={conversationId}
-          refreshKey={refreshKey}
-          onRenamed={refresh}
-          onDeleted={(id) => {
-            if (id === conversationId) navigate(paths.home);
-          }}
-        />
-        <AccountFooter me={me} onSignOut={onSignOut} />
-      </aside>
-      <main className="main">
-        {inConsole ? (
-          <ConsoleRoutes me={me} />
-        ) : inSearch ? (
-          <SearchPage query={query} onSearch={(q) => navigate(paths.search(q))} />
-        ) : (
-          <ChatView
-            conversationId={conversationId}
-            title={conversation?.title ?? null}
-            status={<OfflineBadge me={me} />}
-            createConversation={startConversation}
-            onConversationCreated={(id) => navigate(paths.conversation(id))}
-            onReplyEnded={replyEnded}
+    <AppShell
+      sidebar={
+        <>
+          <div className="sidebar__actions">
+            <Link href={paths.home} className="sidebar__new" data-testid="new-chat">
+              <Icon name="plus" /> New chat
+            </Link>
+            <Link
+              href={paths.search()}
+              className="sidebar__link"
+              aria-current={inSearch ? 'page' : undefined}
+            >
+              <Icon name="search" /> Search messages
+            </Link>
+          </div>
+          <ConsoleLinks role={me.role} />
+          <ConversationNav
+            activeId={conversationId}
+            refreshKey={refreshKey}
+            onRenamed={refresh}
+            onDeleted={(id) => {
+              if (id === conversationId) navigate(paths.home);
+            }}
           />
-        )}
-      </main>
-    </div>
+          <AccountFooter me={me} onSignOut={onSignOut} />
+        </>
+      }
+    >
+      {inConsole ? (
+        <ConsoleRoutes me={me} />
+      ) : inSearch ? (
+        <SearchPage query={query} onSearch={(q) => navigate(paths.search(q))} />
+      ) : (
+        <ChatView
+          conversationId={conversationId}
+          title={conversation?.title ?? null}
+          status={<OfflineBadge me={me} />}
+          createConversation={startConversation}
+          onConversationCreated={(id) => navigate(paths.conversation(id))}
+          onReplyEnded={replyEnded}
+        />
+      )}
+    </AppShell>
   );
 }

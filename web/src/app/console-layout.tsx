@@ -4,6 +4,7 @@ import { isConsolePath, paths } from '@/config/paths';
 import type { SignOutOptions } from '@/features/auth/hooks/use-auth';
 import type { Me } from '@/features/me/api/get-me';
 import { AccountFooter } from '@/app/account-footer';
+import { AppShell } from '@/app/app-shell';
 import { ConsoleLinks } from '@/app/console-links';
 import { ConsoleRoutes } from '@/app/console-routes';
 
@@ -17,18 +18,16 @@ export function ConsoleLayout({ me, onSignOut }: ConsoleLayoutProps) {
   const [location] = useLocation();
   if (!isConsolePath(location)) return <Redirect to={paths.adminUsage} replace />;
   return (
-    <div className="layout">
-      <aside className="sidebar" aria-label="Sidebar">
-        <div className="sidebar__top">
-          <span className="brand">Parley</span>
-        </div>
-        <ConsoleLinks role={me.role} />
-        <div className="sidebar__spacer" />
-        <AccountFooter me={me} showQuota={false} onSignOut={onSignOut} />
-      </aside>
-      <main className="main">
-        <ConsoleRoutes me={me} />
-      </main>
-    </div>
+    <AppShell
+      sidebar={
+        <>
+          <ConsoleLinks role={me.role} />
+          <div className="sidebar__spacer" />
+          <AccountFooter me={me} showQuota={false} onSignOut={onSignOut} />
+        </>
+      }
+    >
+      <ConsoleRoutes me={me} />
+    </AppShell>
   );
 }

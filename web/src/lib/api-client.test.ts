@@ -59,6 +59,19 @@ describe('createApiClient', () => {
     expect(new Headers(init?.headers).get('Content-Type')).toBe('application/json');
   });
 
+  it('sends extra headers, which cannot replace the token or Accept', async () => {
+    const { client, fetchFn } = clientAnswering(json(200, { id: 'c1' }));
+
+    await client.request('/conversations', itemSchema, {
+      headers: { 'Idempotency-Key': 'k-1', Authorization: 'Bearer forged', Accept: 'text/html' },
+    });
+
+    const headers = new Headers(fetchFn.mock.calls[0]?.[1]?.headers);
+    expect(headers.get('Idempotency-Key')).toBe('k-1');
+    expect(headers.get('Authorization')).toBe('Bearer access-token');
+    expect(headers.get('Accept')).toBe('application/json, application/problem+json');
+  });
+
   it('turns a problem+json answer into an ApiError carrying the problem', async () => {
     const problem = {
       type: 'https://parley.example.com/problems/validation',

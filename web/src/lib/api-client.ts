@@ -63,6 +63,8 @@ export interface RequestOptions {
   readonly query?: Readonly<Record<string, QueryValue>>;
   readonly body?: unknown;
   readonly signal?: AbortSignal;
+  /** Extra request headers (e.g. `Idempotency-Key`); they cannot replace Accept or Authorization. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface FetchOptions extends RequestOptions {
@@ -100,10 +102,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       });
     }
 
-    const headers = new Headers({
-      Accept: request.accept ?? 'application/json, application/problem+json',
-      Authorization: `Bearer ${token}`,
-    });
+    const headers = new Headers(request.headers);
+    headers.set('Accept', request.accept ?? 'application/json, application/problem+json');
+    headers.set('Authorization', `Bearer ${token}`);
     let body: string | undefined;
     if (request.body !== undefined) {
       headers.set('Content-Type', 'application/json');

@@ -66,6 +66,20 @@ describe('sendMessage', () => {
     );
   });
 
+  it('sends the Idempotency-Key it is given, and none without one', async () => {
+    const keyed = apiStreaming([frame('done', message('assistant', 'Hello'))]);
+    const plain = apiStreaming([frame('done', message('assistant', 'Hello'))]);
+
+    for await (const _event of sendMessage(keyed, 'c1', 'Hi', { idempotencyKey: 'turn-1' })) void _event;
+    for await (const _event of sendMessage(plain, 'c1', 'Hi')) void _event;
+
+    expect(keyed.fetch).toHaveBeenCalledWith(
+      '/conversations/c1/messages',
+      expect.objectContaining({ headers: { 'Idempotency-Key': 'turn-1' } }),
+    );
+    expect(vi.mocked(plain.fetch).mock.calls[0]?.[1]).not.toHaveProperty('headers');
+  });
+
   it('turns an error event into an ApiError with the wait and the stored failed reply', async () => {
     const { events } = await collect(
       apiStreaming([

@@ -25,6 +25,16 @@ export type SendMessageEvent =
   /** The reply failed; `message` is what was stored of it. */
   | { readonly type: 'error'; readonly error: ApiError; readonly message: Message | undefined };
 
+export interface SendMessageOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * The same key on a repeat of the same message makes the server answer with the first attempt's
+   * result instead of storing the message again (e.g. a retry after the connection broke, when it
+   * is unknown whether the first attempt arrived).
+   */
+  readonly idempotencyKey?: string;
+}
+
 function parseJson(data: string): unknown {
   try {
     return JSON.parse(data);
@@ -44,13 +54,15 @@ export async function* sendMessage(
   api: ApiClient,
   conversationId: string,
   content: string,
-  signal?: AbortSignal,
+  options: SendMessageOptions = {},
 ): AsyncGenerator<SendMessageEvent> {
+  const { signal, idempotencyKey } = options;
   const response = await api.fetch(`/conversations/${encodeURIComponent(conversationId)}/messages`, {
     method: 'POST',
     body: { content },
     accept: 'text/event-stream, application/problem+json',
     signal,
+    ...(idempotencyKey ? { headers: { 'Idempotency-Key': idempotencyKey } } : {}),
   });
   if (!response.body) throw networkError();
 

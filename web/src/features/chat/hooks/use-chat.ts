@@ -16,6 +16,12 @@ export interface Turn {
   readonly reply: string;
   readonly phase: 'sending' | 'streaming' | 'failed';
   readonly error: ApiError | null;
+  /**
+   * The `Idempotency-Key` a retry sends: the first attempt's own while it is unknown whether the
+   * server stored the message (a connection cut, a refusal before storing), so a retry can never
+   * store it twice; a new one once the server has said the reply failed, which is then a new ask.
+   */
+  readonly retryKey: string;
 }
 
 export interface ChatState {
@@ -39,6 +45,7 @@ export interface Chat extends ChatState {
   readonly conversationId: string | null;
   /** A reply is being written: by our own stream, or by the server after we stopped listening. */
   readonly busy: boolean;
+  /** Sends a new message (with a new `Idempotency-Key`). */
   send(content: string): void;
   /** Stops listening to the reply; the server still finishes and stores it. */
   stop(): void;
@@ -52,6 +59,27 @@ const POLL_LIMIT = 120;
 
 function toApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : networkError();
+}
+
+/** Adds a stored message, or replaces it (a retry's replay sends the stored one again). */
+function withMessage(messages: readonly Message[], message: Message): readonly Message[] {
+  return messages.some((m) => m.id === message.id)
+    ? messages.map((m) => (m.id === message.id ? message : m))
+    : [...messages, message];
+}
+
+/**
+ * A failed turn whose message the history shows answered in full: the connection broke, but the
+ * server had the message and finished its reply, so there is nothing left to retry.
+ */
+function settledTurn(turn: Turn | null, messages: readonly Message[]): Turn | null {
+  if (turn?.phase !== 'failed') return turn;
+  const [question, answer] = messages.slice(-2);
+  const answered = question?.role === 'user' && answer?.role === 'assistant' && answer.status === 'complete';
+  if (!answered) return turn;
+  if (turn.userStored) return null;
+  // The stream broke before the server said it stored the message; the history shows it did.
+  return turn.error?.status === 0 && question.content === turn.content ? null : turn;
 }
 
 /**
@@ -86,7 +114,13 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       try {
         const messages = await getAllMessages(api, id, controller.signal);
         if (idRef.current !== id || controller.signal.aborted) return;
-        setState((previous) => ({ ...previous, messages, status: 'ready', loadError: null }));
+        setState((previous) => ({
+          ...previous,
+          messages,
+          status: 'ready',
+          loadError: null,
+          turn: settledTurn(previous.turn, messages),
+        }));
         const writing = messages.at(-1)?.status === 'streaming';
         if (writing && polls < POLL_LIMIT && !sendRef.current) {
           pollTimer.current = window.setTimeout(() => void refresh(id, polls + 1), POLL_MS);
@@ -132,7 +166,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   );
 
   const send = useCallback(
-    (content: string) => {
+    (content: string, idempotencyKey: string = crypto.randomUUID()) => {
       if (sendRef.current || !content.trim()) return;
       window.clearTimeout(pollTimer.current);
       const controller = new AbortController();
@@ -142,12 +176,18 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         setState((previous) => (previous.turn ? { ...previous, turn: update(previous.turn) } : previous));
       setState((previous) => ({
         ...previous,
-        turn: { content, userStored: false, reply: '', phase: 'sending', error: null },
+        turn: {
+          content,
+          userStored: false,
+          reply: '',
+          phase: 'sending',
+          error: null,
+          retryKey: idempotencyKey,
+        },
       }));
 
       void (async () => {
         let id = idRef.current;
-        let userStored = false;
         try {
           if (id === null) {
             id = await optionsRef.current.createConversation();
@@ -158,13 +198,13 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
             setState((previous) => ({ ...previous, status: 'ready' }));
             optionsRef.current.onConversationCreated(id);
           }
-          for await (const event of sendMessage(api, id, content, controller.signal)) {
+          const events = sendMessage(api, id, content, { signal: controller.signal, idempotencyKey });
+          for await (const event of events) {
             if (!live()) return;
             if (event.type === 'message') {
-              userStored = true;
               setState((previous) => ({
                 ...previous,
-                messages: [...previous.messages, event.message],
+                messages: withMessage(previous.messages, event.message),
                 turn: previous.turn && { ...previous.turn, userStored: true, phase: 'streaming' },
               }));
             } else if (event.type === 'delta') {
@@ -173,13 +213,19 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
               sendRef.current = null;
               setState((previous) => ({
                 ...previous,
-                messages: [...previous.messages, event.message],
+                messages: withMessage(previous.messages, event.message),
                 turn: null,
               }));
               optionsRef.current.onReplyEnded();
             } else {
               sendRef.current = null;
-              setTurn((turn) => ({ ...turn, phase: 'failed', error: event.error }));
+              // The server stored the reply as failed: asking again is a new message, with a new key.
+              setTurn((turn) => ({
+                ...turn,
+                phase: 'failed',
+                error: event.error,
+                retryKey: crypto.randomUUID(),
+              }));
               await refresh(id);
               optionsRef.current.onReplyEnded();
             }
@@ -188,10 +234,9 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           if (!live()) return;
           sendRef.current = null;
           setTurn((turn) => ({ ...turn, phase: 'failed', error: toApiError(error) }));
-          // A cut mid-reply, or a refusal after the message was stored: show what the server has.
-          if (id !== null && (userStored || (error instanceof ApiError && error.status >= 500))) {
-            await refresh(id);
-          }
+          // Show what the server has: after a cut (before or during the reply) it may have the
+          // message and be finishing its reply; after a refusal, nothing has changed.
+          if (id !== null) await refresh(id);
           optionsRef.current.onReplyEnded();
         }
       })();
@@ -213,7 +258,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   const retry = useCallback(() => {
     const turn = state.turn;
     if (!turn || turn.phase !== 'failed') return;
-    send(turn.content);
+    send(turn.content, turn.retryKey);
   }, [send, state.turn]);
 
   const serverWriting = state.messages.at(-1)?.status === 'streaming';

@@ -8,6 +8,7 @@ import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import type { Conversation } from '@/features/conversations/api/conversation-schema';
 import { renameConversation, TITLE_MAX_LENGTH } from '@/features/conversations/api/rename-conversation';
+import { listDate } from '@/features/conversations/utils/list-date';
 
 export interface ConversationItemProps {
   readonly conversation: Conversation;
@@ -108,7 +109,11 @@ export function ConversationItem({
         aria-current={active ? 'page' : undefined}
         title={conversation.title}
       >
-        {conversation.title}
+        <span className="nav-item__title">{conversation.title}</span>
+        {/* Two conversations of the same title ("New chat") told apart by when they were used. */}
+        <time className="nav-item__date" dateTime={conversation.updatedAt} data-testid="conversation-date">
+          {listDate(conversation.updatedAt)}
+        </time>
       </Link>
       <span className="nav-item__actions">
         <button

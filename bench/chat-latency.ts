@@ -242,7 +242,7 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Cha
       Array.from({ length: loop.count + loop.warmup }, newConversation),
     );
     const started: string[] = [];
-    steps['startTurn (tx, 7 statements)'] = summarize(
+    steps['startTurn (1 statement)'] = summarize(
       await timed(loop, async (i) => {
         const turn = await repo.startTurn({
           ownerId: userId,

@@ -10,6 +10,7 @@ import * as m0007 from './0007-audit-events-append-only';
 import * as m0008 from './0008-users-tokens-valid-after';
 import * as m0009 from './0009-admin-indexes';
 import * as m0010 from './0010-messages-owner-search';
+import * as m0011 from './0011-users-quota-role-default';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0008-users-tokens-valid-after': m0008,
   '0009-admin-indexes': m0009,
   '0010-messages-owner-search': m0010,
+  '0011-users-quota-role-default': m0011,
 };

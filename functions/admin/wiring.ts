@@ -77,14 +77,12 @@ export function adminDeps() {
   const quotaOf = (role: Role | null) => roleQuota(config, role);
   const transaction: AdminTransaction = async (work) => {
     const changed = new Set<string>();
-    const result = await db
-      .transaction()
-      .execute((trx) =>
-        work({
-          users: postgresUserAdmin(trx, quotaOf, (id) => changed.add(id)),
-          audit: postgresAuditLog(trx),
-        }),
-      );
+    const result = await db.transaction().execute((trx) =>
+      work({
+        users: postgresUserAdmin(trx, quotaOf, (id) => changed.add(id)),
+        audit: postgresAuditLog(trx),
+      }),
+    );
     // After the commit: every instance reads the new standing, profile and quota on its next request.
     await Promise.all(
       [...changed].flatMap((id) => [

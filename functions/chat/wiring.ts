@@ -1,5 +1,5 @@
 import { getCache } from '#shared/cache/get-cache';
-import { getConfig } from '#shared/config';
+import { getConfig, roleQuota } from '#shared/config';
 import { getDatabase } from '#shared/db/database';
 import { logger } from '#shared/powertools';
 import { cacheRateLimiter } from './adapters/cache-rate-limiter';
@@ -27,7 +27,7 @@ export function chatDeps() {
           logger.warn('rate limit counted locally: cache unavailable', { error: error as Error }),
       }),
       metrics: powertoolsChatMetrics,
-      defaultMonthlyTokens: config.DEFAULT_MONTHLY_TOKENS,
+      roleQuota: (role) => roleQuota(config, role),
       contextBudgetTokens: config.CHAT_CONTEXT_TOKENS,
       systemPrompt: SYSTEM_PROMPT,
     }),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { ConfigError, getConfig, parseConfig, resetConfig } from './config';
+import { ConfigError, getConfig, parseConfig, resetConfig, roleQuota } from './config';
 
 const PASSWORD = 'hunter2-Sup3rSecret';
 
@@ -293,5 +293,35 @@ describe('getConfig', () => {
     delete process.env.WEB_ORIGIN;
 
     expect(() => getConfig()).toThrow(ConfigError);
+  });
+});
+
+describe('roleQuota', () => {
+  it("answers a role's CHAT_QUOTA_<ROLE>, else DEFAULT_MONTHLY_TOKENS (also for no role)", () => {
+    const config = parseConfig({
+      ...pgEnv(),
+      CHAT_QUOTA_MEMBERS: '7000',
+      CHAT_QUOTA_ADMINS: '0',
+      DEFAULT_MONTHLY_TOKENS: '300',
+    });
+
+    expect(roleQuota(config, 'members')).toBe(7000);
+    expect(roleQuota(config, 'admins')).toBe(0);
+    expect(roleQuota(config, 'auditors')).toBe(300);
+    expect(roleQuota(config, null)).toBe(300);
+  });
+
+  it('defaults every role to 200,000 tokens', () => {
+    const config = parseConfig(pgEnv());
+
+    expect(roleQuota(config, 'members')).toBe(200_000);
+    expect(roleQuota(config, null)).toBe(200_000);
+  });
+
+  it.each(['-1', '1.5', 'lots', '3000000000'])('refuses CHAT_QUOTA_MEMBERS=%s, naming it', (value) => {
+    const error = configErrorFor({ ...pgEnv(), CHAT_QUOTA_MEMBERS: value });
+
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^CHAT_QUOTA_MEMBERS: /);
   });
 });

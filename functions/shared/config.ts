@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { Role } from './domain/roles';
 
 /**
  * Every environment variable Parley reads, in one schema, read once at cold start.
@@ -22,6 +23,13 @@ const milliseconds = z.coerce
   .min(100)
   .max(15 * 60 * 1000); // Nothing in a Lambda outlives its 15-minute limit.
 
+/** A monthly token budget: `users.monthly_token_quota` is a 32-bit integer. */
+const monthlyTokens = z.coerce
+  .number({ message: 'expected a number of tokens' })
+  .int({ message: 'expected a whole number of tokens' })
+  .min(0)
+  .max(2_000_000_000);
+
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1');
@@ -39,6 +47,22 @@ const base = z.object({
   COGNITO_CLIENT_IDS: csv,
   /** Only for the local emulator: tokens are then checked against its JWKS and issuer. */
   COGNITO_ENDPOINT: optionalUrl,
+  /**
+   * Roles the API refuses (403 mfa-required) until their TOTP is on: set where the user pool's MFA
+   * is optional (admins and auditors always need it). @default none (the pool requires MFA of all)
+   */
+  MFA_REQUIRED_ROLES: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(z.enum(['admins', 'auditors', 'members'], { message: 'expected admins, auditors or members' })),
+    )
+    .default([]),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
   /** ElastiCache Serverless endpoint (host:port), reached with TLS and IAM auth. */
   CACHE_ENDPOINT: z
@@ -103,7 +127,14 @@ const base = z.object({
     .min(1024)
     .max(6 * 1024 * 1024) // Lambda's synchronous payload limit is 6 MB.
     .default(64 * 1024),
-  DEFAULT_MONTHLY_TOKENS: z.coerce.number().int().min(0).default(200_000),
+  /** Monthly tokens of a user whose quota is the default and whose role has none of its own. */
+  DEFAULT_MONTHLY_TOKENS: monthlyTokens.default(200_000),
+  /** A role's default monthly tokens (users without an override). @default DEFAULT_MONTHLY_TOKENS */
+  CHAT_QUOTA_MEMBERS: monthlyTokens.optional(),
+  /** @default DEFAULT_MONTHLY_TOKENS */
+  CHAT_QUOTA_ADMINS: monthlyTokens.optional(),
+  /** Auditors do not chat; `/api/me` still shows them a quota. @default DEFAULT_MONTHLY_TOKENS */
+  CHAT_QUOTA_AUDITORS: monthlyTokens.optional(),
   DB_SSL: booleanFlag.optional(),
 });
 
@@ -141,6 +172,19 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * The monthly tokens of a user whose quota is the role's default (`users.monthly_token_quota` is
+ * null): CHAT_QUOTA_<ROLE>, else DEFAULT_MONTHLY_TOKENS (also for a user with no role yet).
+ */
+export function roleQuota(config: Config, role: Role | null): number {
+  const own = {
+    members: config.CHAT_QUOTA_MEMBERS,
+    admins: config.CHAT_QUOTA_ADMINS,
+    auditors: config.CHAT_QUOTA_AUDITORS,
+  };
+  return (role ? own[role] : undefined) ?? config.DEFAULT_MONTHLY_TOKENS;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {

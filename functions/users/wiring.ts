@@ -1,7 +1,9 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getCache } from '#shared/cache/get-cache';
-import { getConfig } from '#shared/config';
+import { getConfig, roleQuota } from '#shared/config';
 import { getDatabase } from '#shared/db/database';
+import { metrics, MetricUnit } from '#shared/powertools';
+import { withCachedProfiles } from './adapters/cached-user-directory';
 import { postgresUserDirectory } from './adapters/postgres-user-directory';
 import { postgresRevocationList } from '#shared/revocation/postgres-revocation-list';
 import { makeGetMe } from './use-cases/get-me';
@@ -22,8 +24,14 @@ export function userDeps() {
           ),
     }),
     getMe: makeGetMe({
-      users: postgresUserDirectory(db),
-      defaultMonthlyTokens: config.DEFAULT_MONTHLY_TOKENS,
+      users: withCachedProfiles(postgresUserDirectory(db), getCache, {
+        // The same metrics as the chat's cached usage: one hit rate for the cache.
+        cacheLookup(what, hit) {
+          metrics.addMetric(hit ? 'CacheHits' : 'CacheMisses', MetricUnit.Count, 1);
+          metrics.addMetadata('cacheLookup', what);
+        },
+      }),
+      roleQuota: (role) => roleQuota(config, role),
       // The same choice the chat makes (createChatModel): a key, or the offline model.
       model: online
         ? { provider: 'openai', models: config.OPENAI_MODELS }

@@ -15,6 +15,8 @@ export interface FunctionEnvironmentInputs {
   readonly cacheName?: string;
   readonly openAiSecretArn: string;
   readonly openAiModel: string;
+  /** Each role's default monthly tokens (CHAT_QUOTA_<ROLE>). @default DEFAULT_MONTHLY_TOKENS for all */
+  readonly chatQuotas?: { readonly members?: number; readonly admins?: number; readonly auditors?: number };
   readonly webOrigin: string;
   /** Powertools service name: the handler group or trigger. */
   readonly serviceName: string;
@@ -42,6 +44,9 @@ export function functionEnvironment(i: FunctionEnvironmentInputs): Record<string
     POWERTOOLS_METRICS_NAMESPACE: 'Parley',
     LOG_LEVEL: i.logLevel,
   };
+  if (i.chatQuotas?.members !== undefined) env.CHAT_QUOTA_MEMBERS = String(i.chatQuotas.members);
+  if (i.chatQuotas?.admins !== undefined) env.CHAT_QUOTA_ADMINS = String(i.chatQuotas.admins);
+  if (i.chatQuotas?.auditors !== undefined) env.CHAT_QUOTA_AUDITORS = String(i.chatQuotas.auditors);
   if (i.cacheEndpoint) {
     env.CACHE_ENDPOINT = i.cacheEndpoint;
     if (i.cacheUser) env.CACHE_USER = i.cacheUser;

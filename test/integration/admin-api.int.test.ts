@@ -14,6 +14,8 @@ const issuer = setUpApiEnvironment();
 const { handler } = await import('#admin/lambda');
 const { setAdminDependencies } = await import('#admin/wiring');
 const { handler: users } = await import('#users/lambda');
+const { resetConfig } = await import('#shared/config');
+const { forgetStanding } = await import('#shared/revocation/postgres-revocation-list');
 const db = testDatabase();
 const idp = fakeIdentityProvider();
 setAdminDependencies({ identity: () => idp.provider });
@@ -806,5 +808,50 @@ describe('a quota change reaches the chat at once', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(await getCache().get(key)).toBeNull();
+  });
+});
+
+describe('MFA for admins and auditors where the pool makes it optional (MFA_REQUIRED_ROLES)', () => {
+  beforeAll(() => {
+    process.env.MFA_REQUIRED_ROLES = 'admins,auditors';
+    resetConfig();
+  });
+  afterAll(() => {
+    delete process.env.MFA_REQUIRED_ROLES;
+    resetConfig();
+  });
+
+  it('refuses an admin and an auditor without TOTP with 403 mfa-required, and lets them in once it is on', async () => {
+    const newAdmin = await person('admins');
+    const newAuditor = await person('auditors');
+    const tries: [typeof newAdmin, string][] = [
+      [newAdmin, '/api/admin/users'],
+      [newAuditor, '/api/admin/audit'],
+    ];
+    for (const [who, path] of tries) {
+      const refused = await as(who.token, { method: 'GET', path });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({
+        type: expect.stringMatching(/mfa-required$/),
+        detail: expect.stringMatching(/two-factor authentication: enrol an authenticator app/),
+      });
+    }
+    // /me stays open, so the app can say why: Two-factor: Off.
+    const me = await call(users, { method: 'GET', path: '/api/me', token: newAdmin.token });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ role: 'admins', mfaEnabled: false });
+
+    // What post-authentication records once the TOTP is set up.
+    for (const [who] of tries) {
+      await db.updateTable('users').set({ mfa_enabled: true }).where('id', '=', who.user.id).execute();
+      await forgetStanding(getCache(), who.user.id);
+    }
+    for (const [who, path] of tries) expect((await as(who.token, { method: 'GET', path })).status).toBe(200);
+  });
+
+  it('lets members in without TOTP', async () => {
+    const someone = await person('members');
+    const me = await call(users, { method: 'GET', path: '/api/me', token: someone.token });
+    expect(me.status).toBe(200);
   });
 });

@@ -49,7 +49,7 @@ describe('GET /api/me', () => {
       displayName: user.display_name,
       role: 'members',
       mfaEnabled: true,
-      quota: { monthlyTokens: 5000, usedTokens: 150 },
+      quota: { monthlyTokens: 5000, usedTokens: 150, isDefault: false },
       // No OpenAI key in this environment: the offline model answers, and /me says so.
       model: { provider: 'offline', models: ['offline'] },
     });

@@ -23,7 +23,7 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     role: ['text', true],
     status: ['text', false],
     kind: ['text', false],
-    monthly_token_quota: ['integer', false],
+    monthly_token_quota: ['integer', true],
     mfa_enabled: ['boolean', false],
     tokens_valid_after: ['timestamp with time zone', true],
     created_at: ['timestamp with time zone', false],
@@ -239,7 +239,8 @@ describe('constraints', () => {
       role: null,
       status: 'active',
       kind: 'user',
-      monthly_token_quota: 200_000,
+      // null: the role's default applies (0011).
+      monthly_token_quota: null,
       mfa_enabled: false,
     });
     expect(user.created_at).toBeInstanceOf(Date);

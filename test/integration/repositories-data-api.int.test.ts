@@ -72,12 +72,17 @@ describe('user directory and audit on the Data API', () => {
       email: 'Mixed@Case.test',
       role: 'members',
       kind: 'user',
-      monthlyTokens: 10,
     });
-    expect(profile).toMatchObject({ id, email: 'mixed@case.test', displayName: 'Mixed', monthlyTokens: 10 });
-    expect(
-      (await users.provision({ id, email: 'x@y.z', role: null, kind: 'user', monthlyTokens: 1 })).email,
-    ).toBe('mixed@case.test');
+    // null: the role's default applies.
+    expect(profile).toMatchObject({
+      id,
+      email: 'mixed@case.test',
+      displayName: 'Mixed',
+      monthlyTokens: null,
+    });
+    expect((await users.provision({ id, email: 'x@y.z', role: null, kind: 'user' })).email).toBe(
+      'mixed@case.test',
+    );
     const now = new Date();
     await db
       .insertInto('usage_daily')

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { sqlStateOf } from '#shared/db/database';
 import type { Database } from '#shared/db/schema';
 import { isoText } from '#shared/db/timestamps';
+import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
 import { encodeCursor } from '#shared/pagination/cursor';
 import { EmailTakenError, monthStart, type AdminUser } from '../domain/admin-user';
 import type { UserAdminRepository, UserListOptions } from '../ports/user-admin';
@@ -20,38 +21,49 @@ interface Row {
   role: AdminUser['role'];
   status: AdminUser['status'];
   mfa_enabled: boolean;
-  monthly_token_quota: number | string;
+  monthly_token_quota: number | string | null;
   created_at_text: string;
   locked_until_text: string | null;
   used_tokens: number | string;
 }
 
-const toAdminUser = (row: Row): AdminUser => ({
-  id: row.id,
-  email: row.email,
-  displayName: row.display_name,
-  kind: row.kind,
-  role: row.role,
-  status: row.status,
-  mfaEnabled: Boolean(row.mfa_enabled),
-  locked: row.locked_until_text !== null,
-  lockedUntil: row.locked_until_text,
-  monthlyTokens: Number(row.monthly_token_quota),
-  usedTokens: Number(row.used_tokens),
-  createdAt: row.created_at_text,
-});
+const toAdminUser = (row: Row, roleQuota: RoleQuota): AdminUser => {
+  const quota = effectiveQuota(
+    row.monthly_token_quota === null ? null : Number(row.monthly_token_quota),
+    row.role,
+    roleQuota,
+  );
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    kind: row.kind,
+    role: row.role,
+    status: row.status,
+    mfaEnabled: Boolean(row.mfa_enabled),
+    locked: row.locked_until_text !== null,
+    lockedUntil: row.locked_until_text,
+    monthlyTokens: quota.monthlyTokens,
+    quotaIsDefault: quota.isDefault,
+    usedTokens: Number(row.used_tokens),
+    createdAt: row.created_at_text,
+  };
+};
 
 /** LIKE wildcards in user text are matched literally (backslash is PostgreSQL's LIKE escape). */
 const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
+ * @param roleQuota the monthly tokens of a role, shown for users without a quota of their own.
  * @param onChange told the id of each user a write changes (quota, role, status, tokens), so the
  *   caller can drop what the cache holds of them once the transaction commits.
  */
 export function postgresUserAdmin(
   db: Kysely<Database>,
+  roleQuota: RoleQuota,
   onChange: (id: string) => void = () => undefined,
 ): UserAdminRepository {
+  const toUser = (row: Row) => toAdminUser(row, roleQuota);
   const view = (now: Date) => {
     const at = now.toISOString();
     return db
@@ -99,7 +111,7 @@ export function postgresUserAdmin(
         .orderBy('u.id', 'desc')
         .limit(limit + 1)
         .execute();
-      const items = rows.slice(0, limit).map(toAdminUser);
+      const items = rows.slice(0, limit).map(toUser);
       const last = items.at(-1);
       return {
         items,
@@ -110,7 +122,7 @@ export function postgresUserAdmin(
     async get(id, now) {
       // OF u: the row stays locked until commit; the sign-in attempts row is not ours to lock.
       const row = await view(now).where('u.id', '=', id).forUpdate(['u']).executeTakeFirst();
-      return row ? toAdminUser(row) : undefined;
+      return row ? toUser(row) : undefined;
     },
 
     async emailTaken(email) {
@@ -131,7 +143,6 @@ export function postgresUserAdmin(
             email: user.email,
             display_name: user.displayName,
             role: user.role,
-            monthly_token_quota: user.monthlyTokens,
           })
           .execute();
       } catch (error) {

@@ -16,7 +16,10 @@ export interface AdminUser {
   /** Locked out by failed sign-ins (sign_in_attempts.locked_until is in the future). */
   readonly locked: boolean;
   readonly lockedUntil: string | null;
+  /** The monthly tokens that apply: the user's own quota, else their role's default. */
   readonly monthlyTokens: number;
+  /** True when monthlyTokens is the role's default (the user has no quota of their own). */
+  readonly quotaIsDefault: boolean;
   /** Prompt and completion tokens used since the first of this month (UTC). */
   readonly usedTokens: number;
   readonly createdAt: string;
@@ -26,7 +29,8 @@ export interface AdminUser {
 export interface UserChanges {
   readonly role?: Role;
   readonly status?: UserStatus;
-  readonly monthlyTokens?: number;
+  /** The user's own quota; null puts them back on their role's default. */
+  readonly monthlyTokens?: number | null;
 }
 
 export class AdminUserNotFoundError extends NotFoundError {

@@ -24,13 +24,13 @@ export interface NewManagedUser {
   readonly email: string;
   readonly displayName: string;
   readonly role: Role;
-  readonly monthlyTokens: number;
 }
 
 export interface StoredChanges {
   readonly role?: Role;
   readonly status?: UserStatus;
-  readonly monthlyTokens?: number;
+  /** null: the role's default applies. */
+  readonly monthlyTokens?: number | null;
   readonly mfaEnabled?: boolean;
 }
 

@@ -64,7 +64,10 @@ export const adminUserSchema = z.object({
   mfaEnabled: z.boolean(),
   locked: z.boolean(),
   lockedUntil: z.iso.datetime().nullable(),
-  monthlyTokens: z.int(),
+  monthlyTokens: z.int().describe('Tokens the user may use this month'),
+  quotaIsDefault: z
+    .boolean()
+    .describe("True when monthlyTokens is the role's default, false when set for this user"),
   usedTokens: z.int(),
   createdAt: z.iso.datetime(),
 });

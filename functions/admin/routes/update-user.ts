@@ -9,7 +9,8 @@ export const updateUser = defineRoute(
     id: 'admin.users.update',
     method: 'PATCH',
     path: '/api/admin/users/{id}',
-    summary: "Change a user's role, status or monthly token quota; audited",
+    summary:
+      "Change a user's role, status or monthly token quota (null: back to the role's default); audited",
     access: ADMINS,
     params: userIdParams,
     body: z
@@ -20,7 +21,9 @@ export const updateUser = defineRoute(
           .int({ message: 'expected a whole number' })
           .min(0, 'must not be negative')
           .max(MAX_MONTHLY_TOKENS, `must be at most ${MAX_MONTHLY_TOKENS}`)
-          .optional(),
+          .nullable()
+          .optional()
+          .describe("The user's own monthly tokens; null puts them back on their role's default"),
       })
       .refine(
         (body) => body.role !== undefined || body.status !== undefined || body.monthlyTokens !== undefined,

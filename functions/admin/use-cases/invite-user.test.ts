@@ -20,7 +20,6 @@ function setUp() {
   const invite = makeInviteUser({
     transaction: tx.transaction,
     identity: identity.provider,
-    defaultMonthlyTokens: 1234,
     reportDrift: ({ step }) => drift.push(step),
   });
   return { repo, audit, tx, identity, drift, invite };
@@ -42,7 +41,7 @@ describe('inviteUser', () => {
       displayName: 'new',
       role: 'auditors',
       status: 'active',
-      monthlyTokens: 1234,
+      quotaIsDefault: true,
     });
     expect(repo.rows.has(user.id)).toBe(true);
     expect([...(cognito?.groups ?? [])]).toEqual(['auditors']);
@@ -54,7 +53,7 @@ describe('inviteUser', () => {
         targetId: user.id,
         requestId: 'req-1',
         details: {
-          after: { email: 'new@example.test', role: 'auditors', status: 'active', monthlyTokens: 1234 },
+          after: { email: 'new@example.test', role: 'auditors', status: 'active', monthlyTokens: null },
         },
       },
     ]);

@@ -15,7 +15,7 @@ export interface Invitation {
  * commit. When anything after the creation fails, the created user is deleted again.
  */
 export const makeInviteUser =
-  (deps: IdentityChangeDeps & { readonly defaultMonthlyTokens: number }) =>
+  (deps: IdentityChangeDeps) =>
   (caller: Caller, invitation: Invitation, requestId: string): Promise<AdminUser> =>
     inTransactionWithIdentity(deps, async ({ users, audit }, steps) => {
       const email = invitation.email.trim().toLowerCase();
@@ -33,7 +33,6 @@ export const makeInviteUser =
         email,
         displayName: displayNameFor(email),
         role,
-        monthlyTokens: deps.defaultMonthlyTokens,
       });
       await audit.record({
         actorId: caller.userId,
@@ -41,7 +40,8 @@ export const makeInviteUser =
         targetType: 'user',
         targetId: id,
         requestId,
-        details: { after: { email, role, status: 'active', monthlyTokens: deps.defaultMonthlyTokens } },
+        // monthlyTokens null: the role's default applies until an admin sets the user's own.
+        details: { after: { email, role, status: 'active', monthlyTokens: null } },
       });
       const created = await users.get(id, deps.now?.() ?? new Date());
       if (!created) throw new AdminUserNotFoundError();

@@ -1,10 +1,11 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { asUuid, sqlStateOf } from '#shared/db/database';
 import type { Database } from '#shared/db/schema';
 import { isoText } from '#shared/db/timestamps';
 import { encodeCursor, type Keyset } from '#shared/pagination/cursor';
 import { ConversationBusyError, IdempotencyKeyReusedError, type Message } from '../domain/message';
+import type { ChatTurn } from '../ports/chat-model';
 import type {
   MessageRepository,
   SearchKeyset,
@@ -76,121 +77,204 @@ export function snippetParts(headline: string): SnippetPart[] {
   return parts;
 }
 
-async function ownedConversation(db: Kysely<Database>, ownerId: string, id: string, lock: boolean) {
-  let query = db
+async function ownedConversation(db: Kysely<Database>, ownerId: string, id: string) {
+  return db
     .selectFrom('conversations')
     .select(['id', 'title', 'message_count', isoText('created_at').as('created_at_text')])
     .where('id', '=', asUuid(id))
     .where('owner_id', '=', ownerId)
-    .where('deleted_at', 'is', null);
-  if (lock) query = query.forUpdate();
-  return query.executeTakeFirst();
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
 }
 
-async function replayOf(trx: Transaction<Database>, input: StartTurnInput) {
-  if (!input.idempotencyKey) return undefined;
-  const user = await trx
-    .selectFrom('messages')
-    .select([...columns, 'request_hash'])
-    .where('owner_id', '=', input.ownerId)
-    .where('idempotency_key', '=', input.idempotencyKey)
-    .executeTakeFirst();
-  if (!user) return undefined;
-  if (user.request_hash !== (input.requestHash ?? null)) throw new IdempotencyKeyReusedError();
-  // The assistant message of a turn is the one written right after its user message.
-  const assistant = await trx
-    .selectFrom('messages')
-    .select(columns)
-    .where('conversation_id', '=', asUuid(user.conversation_id))
-    .where('role', '=', 'assistant')
-    .where(sql<boolean>`(created_at, id) > (${user.created_at_text}::timestamptz, ${user.id}::uuid)`)
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-  return {
-    kind: 'replay' as const,
-    userMessage: toMessage(user),
-    assistantMessage: assistant && toMessage(assistant),
-  };
+/** The message columns of `columns`, in raw SQL for one alias (the turn statement below). */
+const messageColumns = (alias: string) =>
+  sql.raw(
+    [
+      'id',
+      'conversation_id',
+      'role',
+      'content',
+      'status',
+      'model',
+      'prompt_tokens',
+      'completion_tokens',
+      'error',
+    ]
+      .map((column) => `${alias}.${column}`)
+      .join(', ') +
+      `, to_char(${alias}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_text`,
+  );
+
+/** A json column: the pg driver parses it, the Data API returns it as text. */
+function fromJson<T>(value: unknown): T | null {
+  if (value === null || value === undefined) return null;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+interface TurnRow {
+  found: boolean;
+  stale: boolean;
+  busy: boolean;
+  prior_user: unknown;
+  prior_assistant: unknown;
+  history: unknown;
+  user_message: unknown;
+  assistant_message: unknown;
+}
+
+/** Attempts of the turn statement when a concurrent turn committed under it (see `stale`). */
+const STALE_ATTEMPTS = 3;
+
+/**
+ * The whole start of a turn in ONE statement (one round trip, one implicit transaction: on the
+ * Data API every statement is an HTTPS request of its own). In order of the CTEs:
+ * - `prior`: the turn already stored under this idempotency key, if any (then nothing is written);
+ * - `conv`: the caller's conversation, locked until the statement commits;
+ * - `abandoned`: a reply left `streaming` by a function that died is marked failed, so it cannot
+ *   block the conversation forever;
+ * - `busy`: a reply still streaming refuses the turn (409);
+ * - `go`: the conversation when the turn may start; `history`, the two inserts and the title and
+ *   count update all hang on it, so a refused turn writes nothing;
+ * - `stale`: every CTE reads the snapshot taken when the statement began, but the lock waits for
+ *   a concurrent turn to commit and then returns the row as that turn left it. The row version
+ *   (xmin) locked differing from the one in the snapshot means a turn committed in between that
+ *   this snapshot cannot see: nothing is written and the statement runs again with a fresh
+ *   snapshot, which then sees the other reply streaming.
+ * The assistant message is created one microsecond after the user message: both come from one
+ * statement, and (created_at, id) must order them.
+ */
+function turnStatement(input: StartTurnInput) {
+  const key = input.idempotencyKey ?? null;
+  return sql<TurnRow>`
+    with prior as materialized (
+      select ${messageColumns('m')}, m.created_at, m.request_hash
+      from messages m
+      where cast(${key} as text) is not null
+        and m.owner_id = cast(${input.ownerId} as text)
+        and m.idempotency_key = cast(${key} as text)
+    ),
+    conv as materialized (
+      select c.id, c.title, c.message_count, c.xmin::text as version
+      from conversations c
+      where c.id = cast(${input.conversationId} as uuid)
+        and c.owner_id = cast(${input.ownerId} as text)
+        and c.deleted_at is null
+      for update
+    ),
+    seen as (
+      select c.xmin::text as version from conversations c where c.id = (select id from conv)
+    ),
+    abandoned as (
+      update messages
+      set status = 'failed', error = 'The reply was interrupted.', updated_at = now()
+      where conversation_id = (select id from conv)
+        and status = 'streaming'
+        and updated_at < now() - cast(${ABANDONED_AFTER} as interval)
+      returning id
+    ),
+    busy as (
+      select 1 from messages
+      where conversation_id = (select id from conv)
+        and status = 'streaming'
+        and id not in (select id from abandoned)
+      limit 1
+    ),
+    go as (
+      select conv.id, conv.title, conv.message_count from conv
+      where conv.version = (select version from seen)
+        and not exists (select 1 from busy)
+        and not exists (select 1 from prior)
+    ),
+    history as (
+      select coalesce(
+        json_agg(json_build_object('role', h.role, 'content', h.content) order by h.created_at, h.id),
+        '[]'::json
+      ) as items
+      from messages h
+      where h.conversation_id = (select id from go) and h.status = 'complete'
+    ),
+    user_message as (
+      insert into messages
+        (conversation_id, owner_id, role, content, status, idempotency_key, request_hash, created_at)
+      select go.id, cast(${input.ownerId} as text), 'user', cast(${input.content} as text), 'complete',
+        cast(${key} as text), cast(${input.requestHash ?? null} as text), clock_timestamp()
+      from go
+      returning ${messageColumns('messages')}, created_at
+    ),
+    assistant_message as (
+      insert into messages (conversation_id, owner_id, role, content, status, model, created_at)
+      select u.conversation_id, cast(${input.ownerId} as text), 'assistant', '', 'streaming',
+        cast(${input.model} as text), u.created_at + interval '1 microsecond'
+      from user_message u
+      returning ${messageColumns('messages')}
+    ),
+    touched as (
+      update conversations c
+      set message_count = c.message_count + 2,
+        updated_at = now(),
+        title = case
+          when c.message_count = 0 and c.title = cast(${DEFAULT_TITLE} as text)
+            then coalesce(nullif(cast(${input.titleIfFirst} as text), ''), c.title)
+          else c.title
+        end
+      from assistant_message a
+      where c.id = a.conversation_id
+      returning c.id
+    )
+    select
+      exists (select 1 from conv) as found,
+      coalesce((select version from conv) <> (select version from seen), false) as stale,
+      exists (select 1 from busy) as busy,
+      (select row_to_json(p) from prior p) as prior_user,
+      (select row_to_json(a) from (
+        select ${messageColumns('m')}
+        from messages m, prior p
+        where m.conversation_id = p.conversation_id
+          and m.role = 'assistant'
+          and (m.created_at, m.id) > (p.created_at, p.id)
+        order by m.created_at, m.id
+        limit 1
+      ) a) as prior_assistant,
+      (select items from history) as history,
+      (select row_to_json(u) from user_message u) as user_message,
+      (select row_to_json(a) from assistant_message a) as assistant_message
+  `;
 }
 
 export function postgresMessages(db: Kysely<Database>): MessageRepository {
-  const startTurn: MessageRepository['startTurn'] = (input) =>
-    db.transaction().execute(async (trx) => {
-      const replay = await replayOf(trx, input);
-      if (replay) return replay;
-      const conversation = await ownedConversation(trx, input.ownerId, input.conversationId, true);
-      if (!conversation) throw new ConversationNotFoundError();
-      // A reply left `streaming` by a function that died would block the conversation forever.
-      await trx
-        .updateTable('messages')
-        .set({ status: 'failed', error: 'The reply was interrupted.', updated_at: sql<Date>`now()` as never })
-        .where('conversation_id', '=', asUuid(input.conversationId))
-        .where('status', '=', 'streaming')
-        .where('updated_at', '<', sql<Date>`now() - ${ABANDONED_AFTER}::interval`)
-        .execute();
-      const busy = await trx
-        .selectFrom('messages')
-        .select('id')
-        .where('conversation_id', '=', asUuid(input.conversationId))
-        .where('status', '=', 'streaming')
-        .executeTakeFirst();
-      if (busy) throw new ConversationBusyError();
-      const history = await trx
-        .selectFrom('messages')
-        .select(['role', 'content'])
-        .where('conversation_id', '=', asUuid(input.conversationId))
-        .where('status', '=', 'complete')
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
-      // clock_timestamp(), not now(): both rows are written in one transaction, and their order
-      // must survive in created_at.
-      const userMessage = await trx
-        .insertInto('messages')
-        .values({
-          conversation_id: asUuid(input.conversationId),
-          owner_id: input.ownerId,
-          role: 'user',
-          content: input.content,
-          status: 'complete',
-          idempotency_key: input.idempotencyKey ?? null,
-          request_hash: input.requestHash ?? null,
-          created_at: sql<Date>`clock_timestamp()` as never,
-        })
-        .returning(columns)
-        .executeTakeFirstOrThrow();
-      const assistantMessage = await trx
-        .insertInto('messages')
-        .values({
-          conversation_id: asUuid(input.conversationId),
-          owner_id: input.ownerId,
-          role: 'assistant',
-          content: '',
-          status: 'streaming',
-          model: input.model,
-          created_at: sql<Date>`clock_timestamp()` as never,
-        })
-        .returning(columns)
-        .executeTakeFirstOrThrow();
-      const first = Number(conversation.message_count) === 0 && conversation.title === DEFAULT_TITLE;
-      await trx
-        .updateTable('conversations')
-        .set({
-          message_count: sql<number>`message_count + 2` as never,
-          updated_at: sql<Date>`now()` as never,
-          ...(first && input.titleIfFirst ? { title: input.titleIfFirst } : {}),
-        })
-        .where('id', '=', asUuid(input.conversationId))
-        .execute();
+  const startTurn: MessageRepository['startTurn'] = async (input) => {
+    for (let attempt = 1; ; attempt++) {
+      const { rows } = await turnStatement(input).execute(db);
+      const row = rows[0];
+      if (!row) throw new Error('the turn statement returned no row');
+      const priorUser = fromJson<Row & { request_hash: string | null }>(row.prior_user);
+      if (priorUser) {
+        if (priorUser.request_hash !== (input.requestHash ?? null)) throw new IdempotencyKeyReusedError();
+        const priorAssistant = fromJson<Row>(row.prior_assistant);
+        return {
+          kind: 'replay' as const,
+          userMessage: toMessage(priorUser),
+          assistantMessage: priorAssistant ? toMessage(priorAssistant) : undefined,
+        };
+      }
+      if (!row.found) throw new ConversationNotFoundError();
+      if (row.stale) {
+        if (attempt < STALE_ATTEMPTS) continue;
+        throw new ConversationBusyError();
+      }
+      if (row.busy) throw new ConversationBusyError();
+      const userMessage = fromJson<Row>(row.user_message);
+      const assistantMessage = fromJson<Row>(row.assistant_message);
+      if (!userMessage || !assistantMessage) throw new Error('the turn statement stored no messages');
       return {
         kind: 'started' as const,
         userMessage: toMessage(userMessage),
         assistantMessage: toMessage(assistantMessage),
-        history: history.map((m) => ({ role: m.role, content: m.content })),
+        history: (fromJson<ChatTurn[]>(row.history) ?? []).map((m) => ({ role: m.role, content: m.content })),
       };
-    });
+    }
+  };
 
   return {
     async startTurn(input) {
@@ -252,7 +336,7 @@ export function postgresMessages(db: Kysely<Database>): MessageRepository {
       }),
 
     async list(ownerId, conversationId, { limit, cursor }: { limit: number; cursor?: Keyset }) {
-      if (!(await ownedConversation(db, ownerId, conversationId, false))) return undefined;
+      if (!(await ownedConversation(db, ownerId, conversationId))) return undefined;
       let query = db
         .selectFrom('messages')
         .select(columns)
@@ -321,7 +405,7 @@ export function postgresMessages(db: Kysely<Database>): MessageRepository {
     },
 
     async exportConversation(ownerId, conversationId) {
-      const conversation = await ownedConversation(db, ownerId, conversationId, false);
+      const conversation = await ownedConversation(db, ownerId, conversationId);
       if (!conversation) return undefined;
       const rows = await db
         .selectFrom('messages')
@@ -355,7 +439,12 @@ export function postgresMessages(db: Kysely<Database>): MessageRepository {
         .where('u.id', '=', ownerId)
         .groupBy('u.monthly_token_quota')
         .executeTakeFirst();
-      return { used: Number(row?.used ?? 0), quota: row ? Number(row.monthly_token_quota) : undefined };
+      const own: number | null | undefined = row?.monthly_token_quota;
+      // null: the user has no quota of their own; the role's default applies.
+      return {
+        used: Number(row?.used ?? 0),
+        quota: own === null || own === undefined ? undefined : Number(own),
+      };
     },
   };
 }

@@ -92,8 +92,8 @@ export interface MessageRepository {
   ): Promise<Page<SearchHit>>;
   exportConversation(ownerId: string, conversationId: string): Promise<ConversationExport | undefined>;
   /**
-   * Tokens used from the first of `now`'s month (UTC), and the owner's monthly quota (undefined
-   * when the owner has no row yet: the role's default applies).
+   * Tokens used from the first of `now`'s month (UTC), and the owner's own monthly quota
+   * (undefined when they have none, or no row yet: the role's default applies).
    */
   monthlyUsage(
     ownerId: string,

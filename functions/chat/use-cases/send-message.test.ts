@@ -25,7 +25,8 @@ function setUp(
     model,
     limiter: allowingLimiter(options.allowed ?? true),
     metrics,
-    defaultMonthlyTokens: 1000,
+    // Members get 1000 tokens a month by default, admins 5000.
+    roleQuota: (role) => (role === 'admins' ? 5000 : 1000),
     contextBudgetTokens: 1000,
     systemPrompt: 'Be brief.',
     now: () => new Date(Date.UTC(2026, 11, 31, 23, 59, 0)),
@@ -86,8 +87,34 @@ describe('sendMessage', () => {
     expect(recorded).toEqual(['rejected:quota']);
   });
 
-  it("applies the role's default quota to a user without a row", async () => {
+  it("applies the caller's role default to a user without a quota of their own", async () => {
     const { send } = setUp(undefined, { used: 1000 });
+
+    const error = await send().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(QuotaExceededError);
+    expect((error as QuotaExceededError).message).toMatch(/1000 tokens/);
+  });
+
+  it("lets an admin past the members' default, their role's own default being higher", async () => {
+    const { model } = scriptedModel({ events: reply });
+    const send = makeSendMessage({
+      messages: fakeMessages({ used: 1000 }).repository,
+      model,
+      limiter: allowingLimiter(),
+      metrics: recordingMetrics().metrics,
+      roleQuota: (role) => (role === 'admins' ? 5000 : 1000),
+      contextBudgetTokens: 1000,
+      systemPrompt: '',
+    });
+
+    const result = await send({ ...ada, role: 'admins' }, { conversationId, content: 'Hi' });
+
+    expect(result.assistantMessage.status).toBe('complete');
+  });
+
+  it('keeps to a quota set for the user, below their role default', async () => {
+    const { send } = setUp(undefined, { used: 200, quota: 200 });
 
     await expect(send()).rejects.toBeInstanceOf(QuotaExceededError);
   });
@@ -111,7 +138,7 @@ describe('sendMessage', () => {
       model,
       limiter: allowingLimiter(),
       metrics: recordingMetrics().metrics,
-      defaultMonthlyTokens: 1000,
+      roleQuota: () => 1000,
       contextBudgetTokens: 1000,
       systemPrompt: '',
     });

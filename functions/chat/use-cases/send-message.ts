@@ -1,4 +1,5 @@
 import type { Caller } from '#shared/domain/caller';
+import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
 import { DomainError, ValidationError } from '#shared/errors';
 import { contextWindow } from '../domain/context-window';
 import {
@@ -43,7 +44,8 @@ export interface SendMessageDeps {
   readonly model: ChatModel;
   readonly limiter: RateLimiter;
   readonly metrics: ChatMetrics;
-  readonly defaultMonthlyTokens: number;
+  /** The monthly tokens of a role, for users without a quota of their own. */
+  readonly roleQuota: RoleQuota;
   /** Tokens of history sent with each message (the model's context window, less the reply). */
   readonly contextBudgetTokens: number;
   readonly systemPrompt: string;
@@ -92,7 +94,8 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
       deps.metrics.rejected('rate');
       throw new ChatRateLimitedError(deps.limiter.limitPerMinute, rate.retryAfterSeconds);
     }
-    const quota = usage.quota ?? deps.defaultMonthlyTokens;
+    // The token's role: a role change revokes the tokens issued before it.
+    const quota = effectiveQuota(usage.quota, caller.role, deps.roleQuota).monthlyTokens;
     if (usage.used >= quota) {
       deps.metrics.rejected('quota');
       throw new QuotaExceededError(quota, secondsToNextMonth(now));

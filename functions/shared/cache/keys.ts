@@ -6,3 +6,9 @@
 /** A user's token use this month and their quota (chat reads it before every message). */
 export const monthlyUsageKey = (userId: string, now: Date): string =>
   `usage:${userId}:${now.toISOString().slice(0, 7)}`;
+
+/**
+ * A user's profile as `/api/me` shows it: e-mail, name, role, status, MFA and their own quota
+ * (dropped by the admin group when it changes the user).
+ */
+export const profileKey = (userId: string): string => `profile:${userId}`;

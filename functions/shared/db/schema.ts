@@ -32,7 +32,8 @@ export interface UsersTable {
   status: Generated<UserStatus>;
   /** 'user' for people, 'service' for machine clients (client credentials). */
   kind: Generated<'user' | 'service'>;
-  monthly_token_quota: Generated<number>;
+  /** The user's own monthly token quota; null: their role's default (configuration) applies. */
+  monthly_token_quota: number | null;
   mfa_enabled: Generated<boolean>;
   /** Access tokens issued before this are refused (disable, role change, sign-out everywhere). */
   tokens_valid_after: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;

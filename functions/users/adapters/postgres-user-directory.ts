@@ -11,7 +11,7 @@ const toProfile = (row: Selectable<UsersTable>): UserProfile => ({
   role: row.role,
   status: row.status,
   mfaEnabled: row.mfa_enabled,
-  monthlyTokens: Number(row.monthly_token_quota),
+  monthlyTokens: row.monthly_token_quota === null ? null : Number(row.monthly_token_quota),
 });
 
 export function postgresUserDirectory(db: Kysely<Database>): UserDirectory {
@@ -30,7 +30,6 @@ export function postgresUserDirectory(db: Kysely<Database>): UserDirectory {
           display_name: displayNameFor(user.email),
           role: user.role,
           kind: user.kind,
-          monthly_token_quota: user.monthlyTokens,
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();

@@ -7,7 +7,12 @@ export interface Me {
   readonly displayName: string;
   readonly role: Role | null;
   readonly mfaEnabled: boolean;
-  readonly quota: { readonly monthlyTokens: number; readonly usedTokens: number };
+  readonly quota: {
+    readonly monthlyTokens: number;
+    readonly usedTokens: number;
+    /** True when the quota is the role's default, false when an admin set the user's own. */
+    readonly isDefault: boolean;
+  };
   /** Who answers chats: OpenAI (or a compatible server) or the built-in offline model. */
   readonly model: ModelInfo;
 }

@@ -7,7 +7,8 @@ export interface UserProfile {
   readonly role: Role | null;
   readonly status: 'active' | 'disabled';
   readonly mfaEnabled: boolean;
-  readonly monthlyTokens: number;
+  /** The user's own monthly token quota; null when their role's default applies. */
+  readonly monthlyTokens: number | null;
 }
 
 export interface NewProfile {
@@ -15,7 +16,6 @@ export interface NewProfile {
   readonly email: string;
   readonly role: Role | null;
   readonly kind: 'user' | 'service';
-  readonly monthlyTokens: number;
 }
 
 export interface UserDirectory {

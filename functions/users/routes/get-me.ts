@@ -19,7 +19,13 @@ export const getMe = defineRoute(
           displayName: z.string(),
           role: z.enum(ROLES).nullable(),
           mfaEnabled: z.boolean(),
-          quota: z.object({ monthlyTokens: z.int(), usedTokens: z.int() }),
+          quota: z.object({
+            monthlyTokens: z.int().describe('Tokens the caller may use this month'),
+            usedTokens: z.int(),
+            isDefault: z
+              .boolean()
+              .describe("True when monthlyTokens is the role's default, false when set for this user"),
+          }),
           model: z.object({ provider: z.enum(['openai', 'offline']), models: z.array(z.string()) }),
         }),
       },

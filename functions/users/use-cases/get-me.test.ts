@@ -13,6 +13,7 @@ const profile = {
 } as const;
 
 const model = { provider: 'offline', models: ['offline'] } as const;
+const roleQuota = (role: string | null) => (role === 'auditors' ? 100 : role === 'members' ? 300 : 50);
 
 describe('getMe', () => {
   it("answers the caller's profile with this month's usage against the quota", async () => {
@@ -21,7 +22,7 @@ describe('getMe', () => {
     users.used.set('ada', 1234);
 
     // Act
-    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100, model })({
+    const me = await makeGetMe({ users: users.directory, roleQuota, model })({
       userId: 'ada',
       kind: 'user',
       role: 'members',
@@ -34,15 +35,27 @@ describe('getMe', () => {
       displayName: 'Ada',
       role: 'members',
       mfaEnabled: true,
-      quota: { monthlyTokens: 5000, usedTokens: 1234 },
+      quota: { monthlyTokens: 5000, usedTokens: 1234, isDefault: false },
       model: { provider: 'offline', models: ['offline'] },
     });
   });
 
-  it('provisions a missing person with the default quota, so a valid token always has a profile', async () => {
+  it("shows the role's default quota when the user has none of their own", async () => {
+    const users = fakeUserDirectory([{ ...profile, monthlyTokens: null }]);
+
+    const me = await makeGetMe({ users: users.directory, roleQuota, model })({
+      userId: 'ada',
+      kind: 'user',
+      role: 'members',
+    });
+
+    expect(me.quota).toEqual({ monthlyTokens: 300, usedTokens: 0, isDefault: true });
+  });
+
+  it('provisions a missing person with their role default quota, so a valid token always has a profile', async () => {
     const users = fakeUserDirectory();
 
-    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100, model })({
+    const me = await makeGetMe({ users: users.directory, roleQuota, model })({
       userId: 'new',
       kind: 'user',
       username: 'new@example.test',
@@ -53,7 +66,7 @@ describe('getMe', () => {
       id: 'new',
       email: 'new@example.test',
       role: 'auditors',
-      quota: { monthlyTokens: 100 },
+      quota: { monthlyTokens: 100, isDefault: true },
     });
     expect(users.rows.has('new')).toBe(true);
   });
@@ -61,7 +74,7 @@ describe('getMe', () => {
   it("shows a machine client the role of its service account, not the token's", async () => {
     const users = fakeUserDirectory([{ ...profile, id: 'client-1', role: 'members' }]);
 
-    const me = await makeGetMe({ users: users.directory, defaultMonthlyTokens: 100, model })({
+    const me = await makeGetMe({ users: users.directory, roleQuota, model })({
       userId: 'client-1',
       kind: 'service',
       role: null,

@@ -1,4 +1,5 @@
 import type { Caller } from '#shared/domain/caller';
+import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
 import type { Me, ModelInfo } from '../domain/me';
 import type { UserDirectory } from '../ports/user-directory';
 
@@ -8,7 +9,7 @@ import type { UserDirectory } from '../ports/user-directory';
  * is the token's (its groups), which the pre-token-generation trigger keeps equal to the row's.
  */
 export const makeGetMe =
-  (deps: { users: UserDirectory; defaultMonthlyTokens: number; model: ModelInfo; now?: () => Date }) =>
+  (deps: { users: UserDirectory; roleQuota: RoleQuota; model: ModelInfo; now?: () => Date }) =>
   async (auth: Caller): Promise<Me> => {
     const now = deps.now?.() ?? new Date();
     const profile =
@@ -18,16 +19,16 @@ export const makeGetMe =
         email: auth.username ?? auth.userId,
         role: auth.role,
         kind: auth.kind,
-        monthlyTokens: deps.defaultMonthlyTokens,
       }));
     const usedTokens = await deps.users.tokensUsedSince(auth.userId, now);
+    const role = auth.kind === 'service' ? profile.role : auth.role;
     return {
       id: profile.id,
       email: profile.email,
       displayName: profile.displayName,
-      role: auth.kind === 'service' ? profile.role : auth.role,
+      role,
       mfaEnabled: profile.mfaEnabled,
-      quota: { monthlyTokens: profile.monthlyTokens, usedTokens },
+      quota: { ...effectiveQuota(profile.monthlyTokens, role, deps.roleQuota), usedTokens },
       model: deps.model,
     };
   };

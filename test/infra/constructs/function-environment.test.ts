@@ -34,4 +34,17 @@ describe('functions', () => {
       }
     }
   });
+
+  it("gives the API functions each role's default monthly tokens from the stage config", () => {
+    const api = ourFunctions(dev).filter((f) => {
+      const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      return ['chat', 'users', 'admin'].includes(String(variables.POWERTOOLS_SERVICE_NAME));
+    });
+    expect(api).toHaveLength(3);
+    for (const f of api) {
+      const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      const env = resolvedEnvironment(variables);
+      expect(env, f.id).toMatchObject({ CHAT_QUOTA_MEMBERS: '200000', CHAT_QUOTA_ADMINS: '1000000' });
+    }
+  });
 });

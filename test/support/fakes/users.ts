@@ -18,7 +18,7 @@ export function fakeUserDirectory(initial: UserProfile[] = []) {
         role: user.role,
         status: 'active',
         mfaEnabled: false,
-        monthlyTokens: user.monthlyTokens,
+        monthlyTokens: null,
       };
       rows.set(user.id, profile);
       return profile;

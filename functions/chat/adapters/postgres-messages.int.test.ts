@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { mockDataApiOnPostgres, type DataApiOnPostgres } from '#test/support/data-api-on-postgres';
+import { createTestUser, testDatabase } from '#test/support/database';
+import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
+import { createDatabase } from '#shared/db/database';
+import type { Database } from '#shared/db/schema';
+import { ConversationBusyError, IdempotencyKeyReusedError } from '../domain/message';
+import type { StartTurnInput } from '../ports/message-repository';
+import { postgresMessages } from './postgres-messages';
+
+/**
+ * The start of a turn is one SQL statement: these tests hold it to what the transaction it replaced
+ * did, on node-postgres and through the Data API (as on Aurora), where the parameter types differ.
+ */
+const pgDb = testDatabase();
+let dataApi: DataApiOnPostgres;
+let dataApiDb: Kysely<Database>;
+
+beforeAll(() => {
+  dataApi = mockDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
+  dataApiDb = createDatabase(
+    {
+      DB_DRIVER: 'data-api',
+      DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',
+      DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
+      DB_NAME: new URL(inject('databaseUrl')).pathname.slice(1),
+      AWS_REGION: 'eu-west-1',
+    },
+    { rdsData: dataApi.client },
+  );
+});
+afterAll(async () => {
+  await dataApiDb.destroy();
+  await dataApi.close();
+  await pgDb.destroy();
+});
+
+async function conversationOf(ownerId: string, title = DEFAULT_TITLE): Promise<string> {
+  const row = await pgDb
+    .insertInto('conversations')
+    .values({ owner_id: ownerId, title })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+const stored = (conversationId: string) =>
+  pgDb
+    .selectFrom('messages')
+    .select(['id', 'role', 'content', 'status', 'error', 'idempotency_key'])
+    .where('conversation_id', '=', conversationId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+
+const conversationRow = (id: string) =>
+  pgDb
+    .selectFrom('conversations')
+    .select(['title', 'message_count'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+
+describe.each([
+  ['node-postgres', () => pgDb],
+  ['the Data API', () => dataApiDb],
+])('startTurn on %s', (_driver, database) => {
+  const turn = async (input: Omit<StartTurnInput, 'model' | 'titleIfFirst'> & { titleIfFirst?: string }) =>
+    postgresMessages(database()).startTurn({ model: 'gpt-4o-mini', titleIfFirst: 'A title', ...input });
+
+  it('stores the user message and a streaming reply, titles a new conversation and counts both', async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+
+    // Act
+    const result = await turn({ ownerId: owner.id, conversationId, content: 'Hello there' });
+
+    // Assess
+    expect(result.kind).toBe('started');
+    if (result.kind !== 'started') return;
+    expect(result.history).toEqual([]);
+    expect(result.userMessage).toMatchObject({
+      conversationId,
+      role: 'user',
+      content: 'Hello there',
+      status: 'complete',
+      usage: { promptTokens: 0, completionTokens: 0 },
+      error: null,
+    });
+    expect(result.assistantMessage).toMatchObject({
+      conversationId,
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+      model: 'gpt-4o-mini',
+    });
+    expect(result.userMessage.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(result.assistantMessage.createdAt > result.userMessage.createdAt).toBe(true);
+    expect((await stored(conversationId)).map((m) => [m.id, m.role, m.status])).toEqual([
+      [result.userMessage.id, 'user', 'complete'],
+      [result.assistantMessage.id, 'assistant', 'streaming'],
+    ]);
+    expect(await conversationRow(conversationId)).toEqual({ title: 'A title', message_count: 2 });
+  });
+
+  it('answers the earlier complete messages in order as history, and keeps a chosen title', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id, 'Chosen');
+    const repo = postgresMessages(database());
+    const first = await turn({ ownerId: owner.id, conversationId, content: 'First "question"' });
+    if (first.kind !== 'started') throw new Error('expected a started turn');
+    await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId: first.assistantMessage.id,
+      content: 'First answer',
+      status: 'complete',
+      model: 'gpt-4o-mini',
+      promptTokens: 3,
+      completionTokens: 2,
+      costMicros: 1,
+    });
+
+    const second = await turn({ ownerId: owner.id, conversationId, content: 'Second' });
+
+    expect(second.kind === 'started' && second.history).toEqual([
+      { role: 'user', content: 'First "question"' },
+      { role: 'assistant', content: 'First answer' },
+    ]);
+    expect(await conversationRow(conversationId)).toEqual({ title: 'Chosen', message_count: 4 });
+  });
+
+  it('refuses a second turn with ConversationBusyError while a reply is streaming, storing nothing', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    await turn({ ownerId: owner.id, conversationId, content: 'One' });
+
+    await expect(turn({ ownerId: owner.id, conversationId, content: 'Two' })).rejects.toBeInstanceOf(
+      ConversationBusyError,
+    );
+
+    expect((await stored(conversationId)).map((m) => m.content)).toEqual(['One', '']);
+    expect((await conversationRow(conversationId)).message_count).toBe(2);
+  });
+
+  it('marks a reply abandoned for over 6 minutes as failed and starts the turn', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const first = await turn({ ownerId: owner.id, conversationId, content: 'One' });
+    await pgDb
+      .updateTable('messages')
+      .set({ updated_at: sql<Date>`now() - interval '7 minutes'` as never })
+      .where('id', '=', first.assistantMessage?.id ?? '')
+      .execute();
+
+    const second = await turn({ ownerId: owner.id, conversationId, content: 'Two' });
+
+    expect(second.kind).toBe('started');
+    expect((await stored(conversationId)).map((m) => [m.content, m.status, m.error])).toEqual([
+      ['One', 'complete', null],
+      ['', 'failed', 'The reply was interrupted.'],
+      ['Two', 'complete', null],
+      ['', 'streaming', null],
+    ]);
+  });
+
+  it("answers ConversationNotFoundError for another owner's or a deleted conversation, storing nothing", async () => {
+    const owner = await createTestUser(pgDb);
+    const other = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const deleted = await conversationOf(other.id);
+    await pgDb
+      .updateTable('conversations')
+      .set({ deleted_at: sql<Date>`now()` as never })
+      .where('id', '=', deleted)
+      .execute();
+
+    await expect(turn({ ownerId: other.id, conversationId, content: 'x' })).rejects.toBeInstanceOf(
+      ConversationNotFoundError,
+    );
+    await expect(turn({ ownerId: other.id, conversationId: deleted, content: 'x' })).rejects.toBeInstanceOf(
+      ConversationNotFoundError,
+    );
+    await expect(
+      turn({ ownerId: other.id, conversationId: randomUUID(), content: 'x' }),
+    ).rejects.toBeInstanceOf(ConversationNotFoundError);
+
+    expect(await stored(conversationId)).toEqual([]);
+    expect(await stored(deleted)).toEqual([]);
+  });
+
+  it('replays a turn stored under the same idempotency key, and refuses the key with another request', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const key = `key-${randomUUID()}`;
+    const first = await turn({
+      ownerId: owner.id,
+      conversationId,
+      content: 'Hi',
+      idempotencyKey: key,
+      requestHash: 'h1',
+    });
+
+    const again = await turn({
+      ownerId: owner.id,
+      conversationId,
+      content: 'Hi',
+      idempotencyKey: key,
+      requestHash: 'h1',
+    });
+
+    expect(again).toEqual({
+      kind: 'replay',
+      userMessage: first.userMessage,
+      assistantMessage: first.assistantMessage,
+    });
+    await expect(
+      turn({ ownerId: owner.id, conversationId, content: 'Other', idempotencyKey: key, requestHash: 'h2' }),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(await stored(conversationId)).toHaveLength(2);
+  });
+
+  it('starts exactly one of two turns sent at once to one conversation; the other is busy', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+
+    const results = await Promise.allSettled([
+      turn({ ownerId: owner.id, conversationId, content: 'A' }),
+      turn({ ownerId: owner.id, conversationId, content: 'B' }),
+      turn({ ownerId: owner.id, conversationId, content: 'C' }),
+    ]);
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected'))
+      expect(r.reason).toBeInstanceOf(ConversationBusyError);
+    expect(await stored(conversationId)).toHaveLength(2);
+  });
+
+  it('stores one turn for two sends at once with one new idempotency key; both answer it', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const key = `key-${randomUUID()}`;
+    const input = { ownerId: owner.id, conversationId, content: 'Hi', idempotencyKey: key, requestHash: 'h' };
+
+    const [a, b] = await Promise.all([turn(input), turn(input)]);
+
+    expect(a.userMessage.id).toBe(b.userMessage.id);
+    expect(await stored(conversationId)).toHaveLength(2);
+  });
+});
+
+describe('startTurn against a turn committed while it waited for the lock', () => {
+  it('sees the turn that committed under it and answers busy instead of a second streaming reply', async () => {
+    // Prepare: another function's turn holds the conversation and has stored its streaming reply.
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const repo = postgresMessages(pgDb);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const other = pgDb.transaction().execute(async (trx) => {
+      await trx
+        .selectFrom('conversations')
+        .select('id')
+        .where('id', '=', conversationId)
+        .forUpdate()
+        .execute();
+      await trx
+        .insertInto('messages')
+        .values([
+          { conversation_id: conversationId, owner_id: owner.id, role: 'user', content: 'First' },
+          {
+            conversation_id: conversationId,
+            owner_id: owner.id,
+            role: 'assistant',
+            content: '',
+            status: 'streaming',
+          },
+        ])
+        .execute();
+      await trx
+        .updateTable('conversations')
+        .set({ message_count: 2 })
+        .where('id', '=', conversationId)
+        .execute();
+      locked();
+      await released;
+    });
+    await isLocked;
+
+    // Act: this turn's snapshot predates the other's commit; it waits on the lock meanwhile.
+    const waiting = repo.startTurn({
+      ownerId: owner.id,
+      conversationId,
+      content: 'Second',
+      model: 'gpt-4o-mini',
+      titleIfFirst: 'x',
+    });
+    const settled = waiting.then(
+      () => 'started',
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await other;
+
+    // Assess
+    expect(await settled).toBeInstanceOf(ConversationBusyError);
+    expect((await stored(conversationId)).map((m) => m.content).sort()).toEqual(['', 'First']);
+  });
+});

@@ -1,6 +1,6 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getCache } from '#shared/cache/get-cache';
-import { monthlyUsageKey, profileKey } from '#shared/cache/keys';
+import { monthlyUsageKey, profileKey, serviceRoleKey } from '#shared/cache/keys';
 import { getConfig, roleQuota } from '#shared/config';
 import { getDatabase } from '#shared/db/database';
 import type { Role } from '#shared/domain/roles';
@@ -87,7 +87,7 @@ export function adminDeps() {
     await Promise.all(
       [...changed].flatMap((id) => [
         forgetStanding(getCache(), id),
-        ...[monthlyUsageKey(id, new Date()), profileKey(id)].map((key) =>
+        ...[monthlyUsageKey(id, new Date()), profileKey(id), serviceRoleKey(id)].map((key) =>
           getCache()
             .delete(key)
             .catch(() => undefined),

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getCache } from '#shared/cache/get-cache';
-import { profileKey } from '#shared/cache/keys';
+import { monthlyUsageKey, profileKey, serviceRoleKey } from '#shared/cache/keys';
 import { createDatabase } from '#shared/db/database';
 import { createMigrator } from '#shared/db/migrator';
 import type { Role } from '#shared/domain/roles';
@@ -23,6 +23,7 @@ const issuer = setUpApiEnvironment({
 });
 const users = (await import('#users/lambda')).handler;
 const admin = (await import('#admin/lambda')).handler;
+const conversations = (await import('#conversations/lambda')).handler;
 const { setAdminDependencies } = await import('#admin/wiring');
 const idp = fakeIdentityProvider();
 setAdminDependencies({ identity: () => idp.provider });
@@ -206,10 +207,30 @@ describe('the cached profile', () => {
     try {
       const ttl = await raw.ttl(`parley:test:${profileKey(member.user.id)}`);
       expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(60);
+      expect(ttl).toBeLessThanOrEqual(30);
     } finally {
       raw.disconnect();
     }
+  });
+});
+
+describe("a machine client's role", () => {
+  it('is read through the cache, and an admin role change shows on its next request', async () => {
+    // Prepare: the client's service account is a member; its role is now in the cache.
+    const boss = await person('admins');
+    await createTestUser(db, { id: issuer.clientId, kind: 'service', role: 'members' });
+    const machineToken = () =>
+      issuer.accessToken({ sub: issuer.clientId, username: undefined, scope: 'parley/chat.read' });
+    const list = (token: string) => call(conversations, { method: 'GET', path: '/api/conversations', token });
+    expect((await list(machineToken())).status).toBe(200);
+    expect(await getCache().get(serviceRoleKey(issuer.clientId))).toBe('members');
+
+    // Act
+    const changed = await patch(boss.token, issuer.clientId, { role: 'auditors' });
+
+    // Assess: a token issued after the change (the change revokes the earlier ones) meets the new role.
+    expect(changed.status).toBe(200);
+    expect((await list(machineToken())).status).toBe(403);
   });
 });
 
@@ -263,6 +284,31 @@ describe('migration 0011', () => {
 });
 
 describe('chat against the role default', () => {
+  it('keeps the month’s usage in the cache after a reply, with the tokens just charged', async () => {
+    const member = await person('members');
+    const conversation = await db
+      .insertInto('conversations')
+      .values({ owner_id: member.user.id, title: 'New conversation' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const chat = (await import('#chat/lambda')).handler;
+
+    const response = await callStreaming(chat, {
+      method: 'POST',
+      path: `/api/conversations/${conversation.id}/messages`,
+      token: member.token,
+      body: { content: 'Hello' },
+    });
+
+    expect(response.status).toBe(201);
+    const { usage } = (
+      response.body as { assistantMessage: { usage: { promptTokens: number; completionTokens: number } } }
+    ).assistantMessage;
+    const cached = await getCache().get(monthlyUsageKey(member.user.id, new Date()));
+    // The next message's check is a cache hit: the entry was refreshed, not dropped.
+    expect(JSON.parse(cached ?? 'null')).toEqual({ used: usage.promptTokens + usage.completionTokens });
+  });
+
   it('refuses a member over the role default with 429 naming it', async () => {
     const member = await person('members');
     const conversation = await db

@@ -185,6 +185,23 @@ describe('updateUser', () => {
     expect(repo.rows.get('root')?.role).toBe('admins');
   });
 
+  it('keeps the last admin rule when the same request also sets or clears the quota, changing nothing', async () => {
+    const { repo, audit, update } = setUp([
+      adminUser({ ...root, monthlyTokens: 9, quotaIsDefault: false }),
+      ada,
+    ]);
+    const robot = { userId: 'robot', kind: 'service', role: 'admins' } as const;
+
+    await expect(
+      update(robot, 'root', { role: 'members', monthlyTokens: null }, 'req-10'),
+    ).rejects.toBeInstanceOf(LastAdminError);
+    await expect(
+      update(robot, 'root', { status: 'disabled', monthlyTokens: 5 }, 'req-11'),
+    ).rejects.toBeInstanceOf(LastAdminError);
+    expect(repo.rows.get('root')).toMatchObject({ role: 'admins', monthlyTokens: 9, quotaIsDefault: false });
+    expect(audit.events).toEqual([]);
+  });
+
   it('demotes an admin when another active admin remains', async () => {
     const other = adminUser({ id: 'other', email: 'other@example.test', role: 'admins' });
     const { update } = setUp([root, other]);

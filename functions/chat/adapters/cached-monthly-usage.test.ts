@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Cache } from '#shared/cache/cache';
+import { monthlyUsageKey } from '#shared/cache/keys';
 import { memoryCache } from '#shared/cache/memory-cache';
 import { fakeMessages, recordingMetrics } from '#test/support/fakes/chat';
 import { withCachedMonthlyUsage } from './cached-monthly-usage';
@@ -9,10 +10,19 @@ const NOW = new Date('2026-12-15T10:00:00Z');
 function setUp(cache: Cache = memoryCache()) {
   const messages = fakeMessages({ used: 40, quota: 1000 });
   let reads = 0;
+  let failing = false;
+  // What the database holds this month: a charged reply adds 2 tokens.
+  const usage = { used: 40 };
   const monthlyUsage = messages.repository.monthlyUsage;
   messages.repository.monthlyUsage = async (ownerId, at) => {
     reads += 1;
-    return monthlyUsage(ownerId, at);
+    if (failing) throw new Error('database unreachable');
+    return { ...(await monthlyUsage(ownerId, at)), used: usage.used };
+  };
+  const finishTurn = messages.repository.finishTurn;
+  messages.repository.finishTurn = async (input) => {
+    usage.used += input.promptTokens + input.completionTokens;
+    return finishTurn(input);
   };
   const { metrics, recorded } = recordingMetrics();
   const repository = withCachedMonthlyUsage(
@@ -21,7 +31,15 @@ function setUp(cache: Cache = memoryCache()) {
     metrics,
     () => NOW,
   );
-  return { repository, recorded, reads: () => reads };
+  return {
+    repository,
+    recorded,
+    usage,
+    reads: () => reads,
+    failReads: (fail: boolean) => {
+      failing = fail;
+    },
+  };
 }
 
 describe('withCachedMonthlyUsage', () => {
@@ -40,8 +58,8 @@ describe('withCachedMonthlyUsage', () => {
     expect(recorded).toEqual(['cache:monthly-usage:miss', 'cache:monthly-usage:hit']);
   });
 
-  it('drops the entry when a reply is charged, so the next check reads the new usage', async () => {
-    const { repository, reads } = setUp();
+  it('refreshes the entry when a reply is charged, so the next check is a hit with the new usage', async () => {
+    const { repository, reads, recorded, usage } = setUp();
     await repository.monthlyUsage('ada', NOW);
     const turn = await repository.startTurn({
       ownerId: 'ada',
@@ -62,9 +80,44 @@ describe('withCachedMonthlyUsage', () => {
       completionTokens: 1,
       costMicros: 0,
     });
-    await repository.monthlyUsage('ada', NOW);
+    const next = await repository.monthlyUsage('ada', NOW);
 
+    // One read at first, one to refresh after the charge; the next check is answered by the cache.
     expect(reads()).toBe(2);
+    expect(next).toEqual({ used: usage.used, quota: 1000 });
+    expect(next.used).toBe(42);
+    expect(recorded).toEqual(['cache:monthly-usage:miss', 'cache:monthly-usage:hit']);
+  });
+
+  it('drops the entry when the refresh after a charge fails, so the next check reads the database', async () => {
+    const cache = memoryCache();
+    const { repository, reads, failReads } = setUp(cache);
+    await repository.monthlyUsage('ada', NOW);
+    const turn = await repository.startTurn({
+      ownerId: 'ada',
+      conversationId: 'c1',
+      content: 'hi',
+      model: 'm',
+      titleIfFirst: 'hi',
+    });
+    if (turn.kind !== 'started') throw new Error('expected a new turn');
+    failReads(true);
+
+    await repository.finishTurn({
+      ownerId: 'ada',
+      assistantId: turn.assistantMessage.id,
+      content: 'hello',
+      status: 'complete',
+      model: 'm',
+      promptTokens: 1,
+      completionTokens: 1,
+      costMicros: 0,
+    });
+
+    expect(await cache.get(monthlyUsageKey('ada', NOW))).toBeNull();
+    failReads(false);
+    await repository.monthlyUsage('ada', NOW);
+    expect(reads()).toBe(3);
   });
 
   it('keeps answering from the database when the cache fails', async () => {

@@ -8,9 +8,9 @@ const TTL_SECONDS = 60;
 
 /**
  * The month's usage and quota, read before every message, kept in the cache: one GET instead of
- * a join over `usage_daily`. The entry is dropped when a reply is charged (here) and when an admin
- * changes the quota (admin wiring), so the check never lets a spent quota through for long. A
- * cache that fails is skipped: the database answers.
+ * a join over `usage_daily`. The entry is refreshed when a reply is charged (here) and dropped when
+ * an admin changes the quota (admin wiring), so the check never lets a spent quota through for
+ * long. A cache that fails is skipped: the database answers.
  */
 export function withCachedMonthlyUsage(
   repository: MessageRepository,
@@ -35,9 +35,19 @@ export function withCachedMonthlyUsage(
     },
     async finishTurn(input) {
       const message = await repository.finishTurn(input);
-      await cache()
-        .delete(monthlyUsageKey(input.ownerId, now()))
-        .catch(() => undefined);
+      // Refreshed now, after the reply, rather than only dropped: the user's next message then
+      // finds it in the cache instead of querying before its first byte. (A refresh racing an
+      // admin's change can put back the old quota; the TTL bounds that to a minute.)
+      const at = now();
+      const key = monthlyUsageKey(input.ownerId, at);
+      try {
+        const usage = await repository.monthlyUsage(input.ownerId, at);
+        await cache().set(key, JSON.stringify(usage), TTL_SECONDS);
+      } catch {
+        await cache()
+          .delete(key)
+          .catch(() => undefined);
+      }
       return message;
     },
   };

@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import {
+  BeginTransactionCommand,
+  CommitTransactionCommand,
+  ExecuteStatementCommand,
+} from '@aws-sdk/client-rds-data';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -248,6 +253,31 @@ describe.each([
 
     expect(a.userMessage.id).toBe(b.userMessage.id);
     expect(await stored(conversationId)).toHaveLength(2);
+  });
+});
+
+describe('startTurn on the Data API', () => {
+  it('is one ExecuteStatement request, with no transaction calls around it', async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    dataApi.mock.resetHistory();
+
+    // Act
+    await postgresMessages(dataApiDb).startTurn({
+      ownerId: owner.id,
+      conversationId,
+      content: 'Hello',
+      model: 'gpt-4o-mini',
+      titleIfFirst: 'Hello',
+      idempotencyKey: `key-${randomUUID()}`,
+      requestHash: 'h',
+    });
+
+    // Assess: on Aurora each of these is an HTTPS request before the model is called.
+    expect(dataApi.mock.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
+    expect(dataApi.mock.commandCalls(BeginTransactionCommand)).toHaveLength(0);
+    expect(dataApi.mock.commandCalls(CommitTransactionCommand)).toHaveLength(0);
   });
 });
 

@@ -12,3 +12,6 @@ export const monthlyUsageKey = (userId: string, now: Date): string =>
  * (dropped by the admin group when it changes the user).
  */
 export const profileKey = (userId: string): string => `profile:${userId}`;
+
+/** The role of a machine client's service account (the API reads it on each of its requests). */
+export const serviceRoleKey = (clientId: string): string => `service-role:${clientId}`;

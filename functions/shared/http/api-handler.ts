@@ -25,17 +25,7 @@ let revocations: RevocationList | undefined;
 let dependencies: HandlerDependencies = {
   verifier: () => (verifier ??= createTokenVerifier(getConfig())),
   serviceRoles: () => ({
-    roleOf: async (clientId) => {
-      const { getDatabase } = await import('../db/database');
-      const row = await getDatabase()
-        .selectFrom('users')
-        .select('role')
-        .where('id', '=', clientId)
-        .where('kind', '=', 'service')
-        .where('status', '=', 'active')
-        .executeTakeFirst();
-      return row?.role ?? null;
-    },
+    roleOf: async (clientId) => (await serviceAccountRoles()).roleOf(clientId),
   }),
   revocations: () =>
     (revocations ??= {
@@ -44,6 +34,25 @@ let dependencies: HandlerDependencies = {
       revokeTokens: async (userId) => (await revocationList()).revokeTokens(userId),
     }),
 };
+
+let loadedServiceAccountRoles: Promise<ServiceAccountRoles> | undefined;
+/** Machine clients' roles through the cache, loaded on first use like the database. */
+function serviceAccountRoles(): Promise<ServiceAccountRoles> {
+  loadedServiceAccountRoles ??= (async () => {
+    const [{ getDatabase }, { getCache }, { postgresServiceAccountRoles }] = await Promise.all([
+      import('../db/database'),
+      import('../cache/get-cache'),
+      import('./service-account-roles'),
+    ]);
+    return postgresServiceAccountRoles(getDatabase, getCache, {
+      cacheLookup(what, hit) {
+        metrics.addMetric(hit ? 'CacheHits' : 'CacheMisses', MetricUnit.Count, 1);
+        metrics.addMetadata('cacheLookup', what);
+      },
+    });
+  })();
+  return loadedServiceAccountRoles;
+}
 
 let loadedRevocationList: Promise<RevocationList> | undefined;
 function revocationList(): Promise<RevocationList> {

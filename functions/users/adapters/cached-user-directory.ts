@@ -3,10 +3,11 @@ import { profileKey } from '#shared/cache/keys';
 import type { UserDirectory, UserProfile } from '../ports/user-directory';
 
 /**
- * Short: a change made outside the admin API (a sign-in updating the e-mail, SQL by hand) shows
- * within a minute; the admin API drops the entry itself, so its changes show on the next request.
+ * Short: a change made outside the admin API (the sign-in triggers updating the e-mail or MFA,
+ * which reach no cache; SQL by hand) shows within half a minute, as the token standing the API
+ * enforces does; the admin API drops the entry itself, so its changes show on the next request.
  */
-export const PROFILE_TTL_SECONDS = 60;
+export const PROFILE_TTL_SECONDS = 30;
 
 export interface CacheLookupMetrics {
   cacheLookup(what: 'profile', hit: boolean): void;

@@ -6,14 +6,7 @@ import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  expectCleanSession,
-  openSession,
-  PASSWORD,
-  startStack,
-  submitCredentials,
-  uniqueEmail,
-} from './support';
+import { expectCleanSession, openSession, PASSWORD, signIn, startStack, uniqueEmail } from './support';
 import type { Session, Stack } from './support';
 
 /**
@@ -79,10 +72,10 @@ async function sendAndWatchStream(p: Page, content: string): Promise<number[]> {
 beforeAll(async () => {
   stack = await startStack();
   const email = uniqueEmail('chatter');
-  await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+  const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
   session = await openSession(stack.browser, { acceptDownloads: true });
   page = session.page;
-  await submitCredentials(page, stack.server.url, email, PASSWORD);
+  await signIn(page, stack.server.url, { ...user, password: PASSWORD });
   await composer(page).waitFor();
 });
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -93,11 +94,23 @@ export function jwtPayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-/** A TOTP code with a few seconds of life left, so it is not stale by the time it is submitted. */
+/** The last time step whose code was handed out, per secret: Cognito accepts each code once. */
+const usedTotpSteps = new Map<string, number>();
+
+/**
+ * A TOTP code with a few seconds of life left, so it is not stale by the time it is submitted, and
+ * never one already handed out for the same secret (a second sign-in waits for the next code).
+ */
 export async function freshTotpCode(secret: string): Promise<string> {
   const totp = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
+  const step = () => Math.floor(Date.now() / 30_000);
+  const used = usedTotpSteps.get(secret);
+  if (used !== undefined && step() <= used) {
+    await new Promise((resolve) => setTimeout(resolve, totp.remaining() + 250));
+  }
   const remaining = totp.remaining();
   if (remaining < 5_000) await new Promise((resolve) => setTimeout(resolve, remaining + 250));
+  usedTotpSteps.set(secret, step());
   return totp.generate();
 }
 
@@ -180,8 +193,66 @@ export async function submitCredentials(
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
+/** Someone made with `createUser`: their TOTP secret when they have enrolled one. */
+export interface Credentials {
+  readonly email: string;
+  readonly password: string;
+  readonly totpSecret?: string;
+}
+
+/**
+ * Signs in as a person would: the password, then what Cognito asks next. A TOTP code when the
+ * account has TOTP (admins always); TOTP set-up, from the key the page shows, when MFA is required
+ * and the account has none yet. Resolves, once the signed-in app shows, to the credentials with
+ * the TOTP secret now in force (so a second sign-in can answer the code step).
+ */
+export async function signIn(page: Page, url: string, user: Credentials): Promise<Credentials> {
+  await submitCredentials(page, url, user.email, user.password);
+  const codeStep = page.getByRole('heading', { name: 'Two-factor sign-in', exact: true });
+  const setupStep = page.getByRole('heading', { name: 'Set up two-factor sign-in' });
+  const signedIn = page.locator('.layout, .page');
+  await codeStep.or(setupStep).or(signedIn).first().waitFor();
+  if (await codeStep.isVisible()) {
+    if (!user.totpSecret) throw new Error(`${user.email} was asked for a TOTP code but has no secret`);
+    await page.getByLabel('Authentication code').fill(await freshTotpCode(user.totpSecret));
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  } else if (await setupStep.isVisible()) {
+    const totpSecret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s+/g, '');
+    await page.getByLabel('Authentication code').fill(await freshTotpCode(totpSecret));
+    await page.getByRole('button', { name: 'Verify and sign in' }).click();
+    await signedIn.first().waitFor();
+    return { ...user, totpSecret };
+  }
+  await signedIn.first().waitFor();
+  return user;
+}
+
 export async function textOf(page: Page, testId: string): Promise<string | null> {
   const locator = page.getByTestId(testId);
   await locator.waitFor();
   return locator.textContent();
+}
+
+/** axe-core's browser build, read once. */
+let axeSource: Promise<string> | undefined;
+
+/**
+ * The serious and critical accessibility violations axe-core finds in the page as it is now, one
+ * line each: rule, what it says, and the elements. axe is evaluated through the DevTools protocol,
+ * which the page's CSP does not govern, so the page is checked under its production CSP.
+ */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  axeSource ??= readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate<boolean>('typeof window.axe === "object"'))) await page.evaluate(await axeSource);
+  const violations = await page.evaluate<
+    { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[]
+  >(`axe.run(document, { resultTypes: ['violations'] }).then((results) => results.violations)`);
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes
+          .map((node) => JSON.stringify(node.target))
+          .join(', ')}`,
+    );
 }

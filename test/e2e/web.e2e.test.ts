@@ -9,6 +9,7 @@ import {
   jwtPayload,
   openSession as openBrowserSession,
   PASSWORD,
+  signIn,
   startStack,
   submitCredentials as submitAt,
   textOf,
@@ -70,13 +71,13 @@ describe('the web app', () => {
   it('signs a member in, shows their account and conversations, and signs them out', async () => {
     // Prepare
     const email = uniqueEmail('member');
-    await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
     const session = await openSession();
     const { page } = session;
     const meRequest = page.waitForRequest((request) => new URL(request.url()).pathname === '/api/me');
 
     // Act
-    await submitCredentials(page, email, PASSWORD);
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
 
     // Assess: /api/me is called with the access token, never the ID token
     const authorization = (await meRequest).headers()['authorization'] ?? '';
@@ -120,12 +121,12 @@ describe('the web app', () => {
   it('fits a 360 px phone: the page, the composer, and the menu with the whole e-mail', async () => {
     // Prepare
     const email = uniqueEmail('a-member-with-a-rather-long-address');
-    await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
     const session = await openBrowserSession(stack.browser, { viewport: { width: 360, height: 740 } });
     const { page } = session;
 
     // Act
-    await submitCredentials(page, email, PASSWORD);
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
     const composer = page.getByLabel('Message', { exact: true });
     await composer.waitFor();
 
@@ -151,9 +152,15 @@ describe('the web app', () => {
     );
     await page.screenshot({ path: PHONE_MENU_SCREENSHOT });
 
-    // Act: Escape closes it; a link followed in it closes it too
+    // The keyboard focus went into the menu
+    expect(await page.evaluate('document.activeElement?.closest("aside")?.getAttribute("aria-label")')).toBe(
+      'Sidebar',
+    );
+
+    // Act: Escape closes it, back to its button; a link followed in it closes it too
     await page.keyboard.press('Escape');
     await accountEmail.waitFor({ state: 'hidden' });
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Open the menu');
     await menu.click();
     await page.getByRole('link', { name: 'Search messages' }).click();
 

@@ -4,6 +4,7 @@ import { signOut } from 'aws-amplify/auth';
 
 import '@/styles/index.css';
 import { App } from '@/app/app';
+import { noteSignOutReason } from '@/features/auth/utils/sign-out-reason';
 import { StartupError } from '@/app/startup-error';
 import { loadConfig } from '@/config/env';
 import { createApiClient } from '@/lib/api-client';
@@ -21,7 +22,10 @@ async function start(): Promise<void> {
       baseUrl: config.apiUrl,
       // The API refused a token Amplify still holds (revoked, or the user was signed out
       // everywhere): drop the session, and the 'signedOut' event takes the app to the sign-in form.
-      onUnauthorized: () => void signOut(),
+      onUnauthorized: () => {
+        noteSignOutReason('session-ended');
+        void signOut();
+      },
     });
     root.render(
       <StrictMode>

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import { useLocation } from 'wouter';
 
@@ -21,11 +21,17 @@ export function AppShell({ sidebar, children }: AppShellProps) {
   // The path the menu was opened on: moving elsewhere closes it without an effect to sync.
   const [openOn, setOpenOn] = useState<string | null>(null);
   const open = openOn === location;
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const sidebarRef = useRef<HTMLElement>(null);
 
   useEffect(() => {
     if (!open) return;
+    // Into the menu it opened, for keyboard and screen-reader users; Escape brings them back.
+    sidebarRef.current?.querySelector<HTMLElement>('a[href], button, input')?.focus();
     const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') setOpenOn(null);
+      if (event.key !== 'Escape') return;
+      setOpenOn(null);
+      menuButton.current?.focus();
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
@@ -35,6 +41,7 @@ export function AppShell({ sidebar, children }: AppShellProps) {
     <div className={open ? 'layout layout--menu-open' : 'layout'}>
       <header className="mobile-bar">
         <button
+          ref={menuButton}
           type="button"
           className="icon-button mobile-bar__menu"
           aria-expanded={open}
@@ -46,7 +53,7 @@ export function AppShell({ sidebar, children }: AppShellProps) {
         </button>
         <span className="brand">Parley</span>
       </header>
-      <aside id={sidebarId} className="sidebar" aria-label="Sidebar">
+      <aside id={sidebarId} ref={sidebarRef} className="sidebar" aria-label="Sidebar">
         <div className="sidebar__top">
           <span className="brand">Parley</span>
         </div>

@@ -23,7 +23,7 @@ export function App({ api }: { api: ApiClient }) {
           <p className="brand brand--large" aria-hidden="true">
             Parley
           </p>
-          <SignInFlow onSignedIn={auth.refresh} />
+          <SignInFlow onSignedIn={auth.refresh} signedOutReason={state.reason} />
         </div>
       </main>
     );

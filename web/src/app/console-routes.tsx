@@ -1,12 +1,22 @@
+import { lazy, Suspense } from 'react';
 import { Redirect, useLocation } from 'wouter';
 
 import type { IconName } from '@/components/icons';
 import { paths } from '@/config/paths';
-import { AuditPage } from '@/features/admin/components/audit-page';
 import { NotAllowed } from '@/features/admin/components/not-allowed';
-import { UsagePage } from '@/features/admin/components/usage-page';
-import { UsersPage } from '@/features/admin/components/users-page';
 import type { Me, Role } from '@/features/me/api/get-me';
+
+// The console's pages load when first opened, as their own chunks: most people only chat, and the
+// chat page's first load stays small (`npm run build` reports it).
+const UsersPage = lazy(() =>
+  import('@/features/admin/components/users-page').then((module) => ({ default: module.UsersPage })),
+);
+const UsagePage = lazy(() =>
+  import('@/features/admin/components/usage-page').then((module) => ({ default: module.UsagePage })),
+);
+const AuditPage = lazy(() =>
+  import('@/features/admin/components/audit-page').then((module) => ({ default: module.AuditPage })),
+);
 
 /** The console's pages and who may open each; the API enforces the same, this only hides. */
 export const CONSOLE_PAGES = [
@@ -33,7 +43,21 @@ export function ConsoleRoutes({ me }: { me: Me }) {
     if (location === paths.adminPrefix && first) return <Redirect to={first.path} replace />;
     return <NotAllowed />;
   }
-  switch (page.path) {
+  return (
+    <Suspense
+      fallback={
+        <p className="muted console__loading" aria-live="polite">
+          Loading {page.label.toLowerCase()}…
+        </p>
+      }
+    >
+      <ConsolePageView path={page.path} me={me} />
+    </Suspense>
+  );
+}
+
+function ConsolePageView({ path, me }: { path: ConsolePage['path']; me: Me }) {
+  switch (path) {
     case paths.adminUsers:
       return <UsersPage />;
     case paths.adminUsage:

@@ -2,6 +2,8 @@ import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 
 import { FormError } from '@/features/auth/components/form-error';
+import { PasswordChecklist } from '@/features/auth/components/password-checklist';
+import { passwordRules } from '@/features/auth/utils/password-rules';
 
 export function NewPasswordForm({
   pending,
@@ -17,16 +19,21 @@ export function NewPasswordForm({
   const id = useId();
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
-  const [mismatch, setMismatch] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (pending) return;
-    if (password !== confirmation) {
-      setMismatch(true);
+    const missing = passwordRules(password).filter((rule) => !rule.met);
+    if (missing.length > 0) {
+      setProblem(`The password needs: ${missing.map((rule) => rule.label.toLowerCase()).join(', ')}.`);
       return;
     }
-    setMismatch(false);
+    if (password !== confirmation) {
+      setProblem('The two passwords are not the same.');
+      return;
+    }
+    setProblem(null);
     onSubmit(password);
   }
 
@@ -42,13 +49,14 @@ export function NewPasswordForm({
           type="password"
           autoComplete="new-password"
           required
-          aria-describedby={`${id}-hint`}
+          aria-describedby={`${id}-hint ${id}-rules`}
           value={password}
           onChange={(event) => setPassword(event.target.value)}
         />
         <p id={`${id}-hint`} className="hint">
-          A long password you use nowhere else. If it does not meet the policy, you will be told why.
+          A long password you use nowhere else, with:
         </p>
+        <PasswordChecklist id={`${id}-rules`} password={password} />
       </div>
       <div className="field">
         <label htmlFor={`${id}-confirmation`}>Repeat the new password</label>
@@ -62,7 +70,7 @@ export function NewPasswordForm({
           onChange={(event) => setConfirmation(event.target.value)}
         />
       </div>
-      <FormError message={mismatch ? 'The two passwords are not the same.' : error} />
+      <FormError message={problem ?? error} />
       <div className="actions">
         <button type="submit" disabled={pending}>
           {pending ? 'Saving…' : 'Set password and sign in'}

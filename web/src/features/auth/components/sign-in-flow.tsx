@@ -3,21 +3,43 @@ import { SignInForm } from '@/features/auth/components/sign-in-form';
 import { TotpCodeForm } from '@/features/auth/components/totp-code-form';
 import { TotpSetupForm } from '@/features/auth/components/totp-setup-form';
 import { useSignInFlow } from '@/features/auth/hooks/use-sign-in-flow';
+import { SIGN_OUT_NOTICES } from '@/features/auth/utils/sign-out-reason';
+import type { SignOutReason } from '@/features/auth/utils/sign-out-reason';
 
-/** Every step from the sign-in form to a session; calls onSignedIn once Cognito says DONE. */
-export function SignInFlow({ onSignedIn }: { onSignedIn(): void }) {
+export interface SignInFlowProps {
+  /** Calls once Cognito says DONE. */
+  onSignedIn(): void;
+  /** Why the last session ended here, said above the form until a sign-in starts. */
+  readonly signedOutReason?: SignOutReason | null;
+}
+
+/** Every step from the sign-in form to a session. */
+export function SignInFlow({ onSignedIn, signedOutReason = null }: SignInFlowProps) {
   const flow = useSignInFlow(onSignedIn);
   const { step, pending, error } = flow;
 
   switch (step.kind) {
     case 'credentials':
       return (
-        <SignInForm
-          initialEmail={flow.email}
-          pending={pending}
-          error={error}
-          onSubmit={flow.submitCredentials}
-        />
+        <>
+          {signedOutReason && !error && !pending && (
+            <p
+              className={
+                signedOutReason === 'session-ended' ? 'notice-banner notice-banner--warning' : 'notice-banner'
+              }
+              role="status"
+              data-testid="signed-out-notice"
+            >
+              {SIGN_OUT_NOTICES[signedOutReason]}
+            </p>
+          )}
+          <SignInForm
+            initialEmail={flow.email}
+            pending={pending}
+            error={error}
+            onSubmit={flow.submitCredentials}
+          />
+        </>
       );
     case 'totp-code':
       return (

@@ -3,6 +3,7 @@ import type { FormEvent } from 'react';
 
 import { FormError } from '@/features/auth/components/form-error';
 import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
+import { TotpQrCode } from '@/features/auth/components/totp-qr-code';
 
 /** The base32 secret in groups of four, as authenticator apps ask for it when typed by hand. */
 function groupSecret(secret: string): string {
@@ -38,7 +39,9 @@ export function TotpSetupForm({
       <p>Your account needs an authenticator app (such as 1Password, Google Authenticator or Authy).</p>
       <ol className="steps">
         <li>
-          In the app, add an account with this setup key:
+          In the app, add an account by scanning this QR code:
+          <TotpQrCode uri={setupUri} />
+          or by typing this setup key:
           <code className="secret" data-testid="totp-secret" aria-label="Setup key">
             {groupSecret(secret)}
           </code>

@@ -2,6 +2,9 @@ import { useCallback, useEffect, useState } from 'react';
 import { getCurrentUser, signOut } from 'aws-amplify/auth';
 import { Hub } from 'aws-amplify/utils';
 
+import { noteSignOutReason, takeSignOutReason } from '@/features/auth/utils/sign-out-reason';
+import type { SignOutReason } from '@/features/auth/utils/sign-out-reason';
+
 export interface SignedInUser {
   readonly userId: string;
   /** What the person typed to sign in (their email). */
@@ -10,7 +13,8 @@ export interface SignedInUser {
 
 export type AuthState =
   | { readonly status: 'checking' }
-  | { readonly status: 'signed-out' }
+  /** `reason`: why the session ended here, for a notice; null when there was none to end. */
+  | { readonly status: 'signed-out'; readonly reason: SignOutReason | null }
   | { readonly status: 'signed-in'; readonly user: SignedInUser };
 
 export interface Auth {
@@ -37,7 +41,7 @@ export function useAuth(): Auth {
         user: { userId: user.userId, loginId: user.signInDetails?.loginId ?? user.username },
       });
     } catch {
-      setState({ status: 'signed-out' });
+      setState({ status: 'signed-out', reason: null });
     }
   }, []);
 
@@ -45,19 +49,25 @@ export function useAuth(): Auth {
     void refresh();
     return Hub.listen('auth', ({ payload }) => {
       // tokenRefresh_failure: the refresh token expired or was revoked, so the session is over.
-      if (payload.event === 'signedOut' || payload.event === 'tokenRefresh_failure') {
-        setState({ status: 'signed-out' });
+      if (payload.event === 'tokenRefresh_failure') {
+        takeSignOutReason();
+        setState({ status: 'signed-out', reason: 'session-ended' });
+      } else if (payload.event === 'signedOut') {
+        setState({ status: 'signed-out', reason: takeSignOutReason() ?? 'signed-out' });
       }
     });
   }, [refresh]);
 
   const signOutNow = useCallback(async (options: SignOutOptions = {}) => {
+    const reason: SignOutReason = options.global ? 'signed-out-everywhere' : 'signed-out';
+    noteSignOutReason(reason);
     try {
       // Amplify still clears the local session when the global call fails (e.g. the token was
       // already revoked by POST /api/me/sign-out), so this never leaves someone half signed in.
       await signOut({ global: options.global ?? false });
     } finally {
-      setState({ status: 'signed-out' });
+      takeSignOutReason();
+      setState({ status: 'signed-out', reason });
     }
   }, []);
 

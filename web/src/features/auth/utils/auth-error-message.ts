@@ -1,7 +1,18 @@
+// The lockout the sign-in triggers apply, for the wait the message names.
+import { LOCKOUT_POLICY } from '../../../../../functions/auth/domain/lockout';
+
 /** Which form the error came from: the same Cognito error means different things in each. */
 export type AuthErrorContext = 'credentials' | 'code' | 'new-password';
 
 const TRY_LATER = 'Too many attempts. Wait a few minutes and try again.';
+
+/**
+ * The pre-authentication trigger refuses a locked account, and a disabled one given its right
+ * password, with one message (it tells nobody which, nor whether the account exists).
+ */
+export const ACCOUNT_LOCKED = `This account is locked, after too many wrong passwords or by an admin. Wait ${
+  LOCKOUT_POLICY.lockMs / 60_000
+} minutes and try again; if it stays locked, ask an admin.`;
 
 /**
  * A sentence for a person from an Amplify/Cognito error. A wrong password and an unknown user get
@@ -42,7 +53,8 @@ export function authErrorMessage(error: unknown, context: AuthErrorContext): str
     case 'PasswordResetRequiredException':
       return 'Your password has to be reset. Ask an admin.';
     case 'UserLambdaValidationException':
-      // Our pre-authentication trigger refuses locked and disabled accounts; its message is ours.
+      // Our sign-in triggers refuse locked and disabled accounts; the message is ours.
+      if (/account locked/i.test(message)) return ACCOUNT_LOCKED;
       return message.replace(/^\w+ failed with error /, '') || 'Sign-in was refused.';
     case 'NetworkError':
       return 'The sign-in service could not be reached. Check your connection and try again.';

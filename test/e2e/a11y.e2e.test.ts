@@ -1,0 +1,145 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  expectCleanSession,
+  freshTotpCode,
+  openSession,
+  PASSWORD,
+  seriousAxeViolations,
+  signIn,
+  startStack,
+  submitCredentials,
+  textOf,
+  uniqueEmail,
+} from './support';
+import type { Session, Stack } from './support';
+
+/**
+ * Every page of the web app checked by axe-core in Chromium, under the production CSP: no serious
+ * or critical violation, in the light and the dark colour scheme and on a phone.
+ */
+
+const SCREENSHOT = join(tmpdir(), 'parley-a11y-console.png');
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  expect({ page: what, violations: await seriousAxeViolations(page) }).toEqual({
+    page: what,
+    violations: [],
+  });
+}
+
+describe('accessibility (axe-core: no serious or critical violation)', () => {
+  it('on the sign-in steps', async () => {
+    const email = uniqueEmail('admin');
+    const admin = await stack.server.createUser({ email, password: PASSWORD, role: 'admins' });
+    const session = await openSession(stack.browser);
+    const { page } = session;
+
+    await submitCredentials(page, stack.server.url, email, `${PASSWORD}-wrong`);
+    await page.getByRole('alert').waitFor();
+    await expectAccessible(page, 'sign-in, with an error');
+
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
+    await expectAccessible(page, 'two-factor code');
+
+    await page.getByLabel('Authentication code').fill(await freshTotpCode(admin.totpSecret ?? ''));
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    expect(await textOf(page, 'me-email')).toBe(email);
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`on the chat, search and account of a member (${colorScheme})`, async () => {
+      const email = uniqueEmail('member');
+      const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+      const session: Session = await openSession(stack.browser);
+      const { page } = session;
+      await page.emulateMedia({ colorScheme });
+      await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+      await page.getByTestId('conversations-empty').waitFor();
+      await expectAccessible(page, 'new chat');
+
+      await page.getByLabel('Message', { exact: true }).fill('Show me `code` and a list:\n\n- one\n- two');
+      await page.keyboard.press('Enter');
+      await page.locator('[data-testid="message-assistant"][data-status="complete"]').waitFor();
+      await page.getByTestId('conversation-list').getByRole('listitem').first().waitFor();
+      await expectAccessible(page, 'a conversation');
+
+      await page.getByRole('link', { name: 'Search messages' }).click();
+      await page.getByRole('searchbox', { name: 'Search your messages' }).fill('list');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('search-results').getByRole('link').first().waitFor();
+      await expectAccessible(page, 'search results');
+
+      await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.getByRole('dialog').waitFor();
+      await expectAccessible(page, 'sign out everywhere dialog');
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+
+      await expectCleanSession(session);
+      await session.context.close();
+    });
+  }
+
+  it('on a phone, with the menu open', async () => {
+    const email = uniqueEmail('member');
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const session = await openSession(stack.browser, { viewport: { width: 360, height: 740 } });
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+    await page.getByLabel('Message', { exact: true }).waitFor();
+    await expectAccessible(page, 'phone chat');
+    await page.getByRole('button', { name: 'Open the menu' }).click();
+    await page.getByTestId('me-email').waitFor();
+    await expectAccessible(page, 'phone menu');
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it('on the admin console: users, a user, usage and the audit log', async () => {
+    const email = uniqueEmail('admin');
+    const admin = await stack.server.createUser({ email, password: PASSWORD, role: 'admins' });
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...admin, password: PASSWORD });
+    expect(await textOf(page, 'me-email')).toBe(email);
+
+    await page.goto(`${stack.server.url}/admin/users`);
+    await page.getByTestId('user-row').first().waitFor();
+    await expectAccessible(page, 'users');
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    await page.getByTestId('user-row').first().getByRole('button').first().click();
+    await page.getByRole('dialog').waitFor();
+    await expectAccessible(page, 'manage a user');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByTestId('usage-totals').waitFor();
+    await expectAccessible(page, 'usage');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByTestId('audit-table').waitFor();
+    await expectAccessible(page, 'audit log');
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+});

@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { Cache } from '../../shared/cache/cache';
 import { memoryCache } from '../../shared/cache/memory-cache';
-import { CircuitOpenError, sharedCircuitBreaker, type SharedCircuitBreakerOptions } from './circuit-breaker';
+import {
+  CircuitOpenError,
+  PREFETCH_FRESH_MS,
+  sharedCircuitBreaker,
+  type SharedCircuitBreakerOptions,
+} from './circuit-breaker';
 
 class ProviderDown extends Error {}
 class BadRequest extends Error {}
@@ -228,5 +233,69 @@ describe('sharedCircuitBreaker', () => {
       expect(result).toBe('reply');
       expect(performance.now() - started).toBeLessThan(1000);
     });
+  });
+});
+
+describe('sharedCircuitBreaker.prefetch', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A memory cache that counts its reads. */
+  function countingCache() {
+    const cache = memoryCache();
+    let gets = 0;
+    return {
+      cache: {
+        ...cache,
+        get: (key: string) => {
+          gets += 1;
+          return cache.get(key);
+        },
+      } satisfies Cache,
+      gets: () => gets,
+    };
+  }
+
+  it('lets the next call use the shared state read ahead: one cache read, and an open circuit still refuses', async () => {
+    // Prepare: another instance opened the circuit.
+    const { cache, gets } = countingCache();
+    await cache.set(KEY, String(T0 + 5_000), 5);
+    const target = breaker({ cache });
+
+    // Act
+    target.prefetch();
+    const error = await target.execute(async () => 'reply').catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(CircuitOpenError);
+    expect(gets()).toBe(1);
+  });
+
+  it('reads again when the read ahead is older than PREFETCH_FRESH_MS, and uses each read once', async () => {
+    const { cache, gets } = countingCache();
+    const target = breaker({ cache });
+    target.prefetch();
+    await cache.set(KEY, String(T0 + 60_000), 60);
+
+    vi.setSystemTime(T0 + PREFETCH_FRESH_MS + 1);
+
+    await expect(target.execute(async () => 'reply')).rejects.toBeInstanceOf(CircuitOpenError);
+    await expect(target.execute(async () => 'reply')).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(gets()).toBe(3);
+  });
+
+  it('reads nothing ahead without a cache, and never throws when the cache fails', async () => {
+    const local = breaker();
+    local.prefetch();
+    await expect(local.execute(async () => 'reply')).resolves.toBe('reply');
+
+    const broken = breaker({ cache: brokenCache() });
+    expect(() => broken.prefetch()).not.toThrow();
+    await expect(broken.execute(async () => 'reply')).resolves.toBe('reply');
   });
 });

@@ -377,6 +377,7 @@ export function openAIChatModel(
     kind: 'openai',
     models: options.models,
     circuitState: () => breaker.state(),
+    prepare: () => breaker.prefetch(),
     async *stream(request: ChatRequest): AsyncGenerator<ChatEvent> {
       assertAllowedModel(request.model, options.models);
       request.signal?.throwIfAborted();

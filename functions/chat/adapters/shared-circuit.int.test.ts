@@ -165,5 +165,28 @@ describe('the OpenAI circuit shared through the cache', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(OPEN_MS / 1000);
     });
+
+    it('sees the open circuit through a read started ahead with prepare(), as the chat starts it', async () => {
+      // Prepare: the first instance opens the circuit (a key of this test's own, the one above
+      // being still open); the second reads the state ahead.
+      const own = () => {
+        const cache = valkeyCache({ url, keyPrefix: `${prefix}prepare:` });
+        caches.push(cache);
+        return cache;
+      };
+      const [first, second] = [instance(own()), instance(own())];
+      fake.setMode({ kind: 'server-error' });
+      await consume(first.stream(request));
+      await consume(first.stream(request));
+      fake.setMode({ kind: 'normal' });
+
+      // Act
+      second.prepare?.();
+      const outcome = await consume(second.stream(request));
+
+      // Assess
+      expect(outcome.error).toMatchObject({ reason: 'circuit-open' });
+      expect(fake.calls).toBe(2);
+    });
   });
 });

@@ -38,6 +38,11 @@ export interface ChatModel {
    * The last event of a complete reply is always one `usage` event.
    */
   stream(request: ChatRequest): AsyncIterable<ChatEvent>;
+  /**
+   * Starts what the next `stream` needs first (the shared circuit state), so it overlaps the
+   * caller's own I/O; a `stream` more than a moment later reads afresh. Optional, never throws.
+   */
+  prepare?(): void;
   /** The provider's circuit breaker, for metrics and readiness; absent when there is none. */
   circuitState?(): CircuitStateName;
 }

@@ -119,6 +119,47 @@ describe('sendMessage', () => {
     await expect(send()).rejects.toBeInstanceOf(QuotaExceededError);
   });
 
+  it("starts the model's first read (its circuit state) before storing the turn, so the two overlap", async () => {
+    const order: string[] = [];
+    const messages = fakeMessages();
+    const startTurn = messages.repository.startTurn;
+    messages.repository.startTurn = async (input) => {
+      order.push('startTurn');
+      return startTurn(input);
+    };
+    const { model } = scriptedModel({ events: reply });
+    const send = makeSendMessage({
+      messages: messages.repository,
+      model: { ...model, prepare: () => void order.push('prepare') },
+      limiter: allowingLimiter(),
+      metrics: recordingMetrics().metrics,
+      roleQuota: () => 1000,
+      contextBudgetTokens: 1000,
+      systemPrompt: '',
+    });
+
+    await send(ada, { conversationId, content: 'Hi' });
+
+    expect(order).toEqual(['prepare', 'startTurn']);
+  });
+
+  it('does not start the model read for a message refused by its quota', async () => {
+    const prepared: string[] = [];
+    const { model } = scriptedModel({ events: reply });
+    const send = makeSendMessage({
+      messages: fakeMessages({ used: 1000 }).repository,
+      model: { ...model, prepare: () => void prepared.push('prepare') },
+      limiter: allowingLimiter(),
+      metrics: recordingMetrics().metrics,
+      roleQuota: () => 1000,
+      contextBudgetTokens: 1000,
+      systemPrompt: '',
+    });
+
+    await expect(send(ada, { conversationId, content: 'Hi' })).rejects.toBeInstanceOf(QuotaExceededError);
+    expect(prepared).toEqual([]);
+  });
+
   it('refuses over the rate limit, naming the limit', async () => {
     const { messages, send } = setUp(undefined, { allowed: false });
 

@@ -101,6 +101,8 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
       throw new QuotaExceededError(quota, secondsToNextMonth(now));
     }
 
+    // The model's first cache read (its shared circuit state) runs while the turn is stored.
+    deps.model.prepare?.();
     const turn = await deps.messages.startTurn({
       ownerId: caller.userId,
       conversationId: input.conversationId,

@@ -17,7 +17,8 @@ export default defineConfig({
       'test/**/*.test.ts',
       'web/src/**/*.test.ts',
     ],
-    exclude: ['test/e2e/**', 'node_modules/**'],
+    // Browser and resilience tests have configs of their own (test:e2e, test:resilience).
+    exclude: ['test/e2e/**', 'test/resilience/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
@@ -35,13 +36,14 @@ export default defineConfig({
       ],
       exclude: ['**/*.test.ts', '**/*.d.ts'],
       reporter: ['text-summary', 'json-summary'],
-      // The quality gate. With Redis (CI) every test runs and lines must reach 90%; on a machine
-      // without Redis its adapter's tests are skipped, which costs about one point.
+      // The quality gate (`npm test`, so `npm run check` and CI): 90% of lines and 85% of
+      // branches. With Redis (CI) every test runs; on a machine without Redis its adapter's tests
+      // are skipped, which costs about one point of each.
       thresholds: {
         lines: process.env.REDIS_URL ? 90 : 89,
-        functions: 88,
-        statements: 87,
-        branches: 76,
+        branches: process.env.REDIS_URL ? 85 : 84,
+        functions: 90,
+        statements: 90,
       },
     },
   },

@@ -1,75 +1,27 @@
 /**
  * `npm run bench`: figures for the targets that matter on Lambda, printed, not asserted.
- * 1. Bundle size per handler group (esbuild, minified, as the CDK app bundles them).
- * 2. Cold start: time to import each bundle in a fresh Node process (median of 5).
+ * 1–2. Bundles and cold start (bench/cold-start.ts): each handler group bundled exactly as the CDK
+ *    app bundles it, its bytes and five largest packages, and its cold init against an empty ESM
+ *    module in the same run (median of 15 fresh processes).
  * 3. Warm overhead: per-call time of a route through the whole middleware stack, against the
  *    same work in a bare handler (the ratio is what the stack costs).
  * 4. Chat time to first byte: what the chat route adds to the model's own first token
  *    (bench/chat-latency.ts; real HTTP, PostgreSQL, Redis when REDIS_URL is set).
+ * 4b. API under load: GET /api/conversations and /api/me with autocannon through the local server,
+ *    against a bare node:http server running the same SQL on the same pool (bench/api-load.ts).
  * 5. Data scale: list, search and export at 10k and 1M messages (bench/data-scale.ts; slow,
  *    skipped with BENCH_SCALE=0). See docs/performance.md.
  * Each section prints a table; the last line is one JSON object with every figure.
  */
 import { callerEnv } from './quiet';
-import { build } from 'esbuild';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { handlerGroups } from '#api/index';
+import { spawnSync } from 'node:child_process';
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-
-async function bundles(outdir: string) {
-  console.log('\nBundles (esbuild, minified, ESM, node24; AWS SDK v3 bundled as on Lambda)');
-  console.log('group'.padEnd(16), 'bytes'.padStart(10), 'cold import ms (median of 5)'.padStart(32));
-  for (const group of handlerGroups) {
-    const outfile = join(outdir, `${group}.mjs`);
-    await build({
-      entryPoints: [`functions/${group}/lambda.ts`],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'esm',
-      outfile,
-      logLevel: 'silent',
-      banner: {
-        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
-    });
-    const size = (await stat(outfile)).size;
-    const env = {
-      ...process.env,
-      STAGE: 'dev',
-      DB_DRIVER: 'data-api',
-      DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:bench',
-      DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench',
-      DB_NAME: 'parley',
-      COGNITO_USER_POOL_ID: 'eu-west-1_Bench1',
-      COGNITO_CLIENT_IDS: 'benchclient',
-      WEB_ORIGIN: 'https://chat.example.com',
-      AWS_REGION: 'eu-west-1',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-    };
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const out = execFileSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          // The Lambda runtime provides `awslambda` (streamifyResponse) before the chat bundle loads.
-          'globalThis.awslambda ??= { streamifyResponse: (h) => h, HttpResponseStream: { from: (s) => s } }; ' +
-            `const t=performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now()-t)`,
-        ],
-        { env, encoding: 'utf8' },
-      );
-      times.push(Number(out.trim()));
-    }
-    console.log(group.padEnd(16), String(size).padStart(10), median(times).toFixed(1).padStart(32));
-  }
-}
+/**
+ * The environment the sections in processes of their own start from: as the bench was started,
+ * before the in-process section below changes process.env (its handler settings, and what
+ * Powertools sets for itself, such as AWS_LAMBDA_MAX_CONCURRENCY).
+ */
+const startEnv = { ...process.env };
 
 async function warm() {
   Object.assign(process.env, {
@@ -111,16 +63,14 @@ async function warm() {
   const heap = process.memoryUsage().heapUsed / 1024 / 1024;
   console.log('\nWarm GET /api/health through the full middleware stack');
   console.log(`  full stack: ${stack.toFixed(1)} µs/call   bare handler: ${baseline.toFixed(2)} µs/call`);
-  console.log(
-    `  stack overhead: ${(stack - baseline).toFixed(1)} µs/call (target < 270 µs, the X-Ray-loaded figure)`,
-  );
+  console.log(`  stack overhead: ${(stack - baseline).toFixed(1)} µs/call (target < 50 µs)`);
   console.log(`  heap after ${n * 2} calls: ${heap.toFixed(1)} MB`);
 }
 
 /** Runs a section file in a fresh Node process (bounded in time); prints its tables, returns its JSON. */
 function section(file: string, timeoutMs: number): unknown {
   const result = spawnSync(process.execPath, ['--import', 'tsx', file], {
-    env: { ...process.env, DATABASE_URL: callerEnv.DATABASE_URL, REDIS_URL: callerEnv.REDIS_URL },
+    env: { ...startEnv, DATABASE_URL: callerEnv.DATABASE_URL, REDIS_URL: callerEnv.REDIS_URL },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: timeoutMs,
@@ -133,20 +83,26 @@ function section(file: string, timeoutMs: number): unknown {
   return JSON.parse(json) as unknown;
 }
 
-const outdir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
-try {
-  await bundles(outdir);
+{
+  const coldStart = section('bench/cold-start.ts', 15 * 60_000);
   await warm();
   // Each in a process of its own: the handlers keep module-level state (config, pools, caches),
   // and the sections above set an environment of their own.
   const chat = section('bench/chat-latency.ts', 10 * 60_000);
+  const apiLoad = section('bench/api-load.ts', 5 * 60_000);
   const scale =
     process.env.BENCH_SCALE === '0'
       ? (console.log('\nData scale: skipped (BENCH_SCALE=0)'), 'skipped (BENCH_SCALE=0)')
       : section('bench/data-scale.ts', 30 * 60_000);
   console.log(
-    JSON.stringify({ bench: 'parley', at: new Date().toISOString(), node: process.version, chat, scale }),
+    JSON.stringify({
+      bench: 'parley',
+      at: new Date().toISOString(),
+      node: process.version,
+      coldStart,
+      chat,
+      apiLoad,
+      scale,
+    }),
   );
-} finally {
-  await rm(outdir, { recursive: true, force: true });
 }

@@ -52,6 +52,9 @@ export function emulatorApi(emulatorUrl: string, userPoolId: string): EmulatorAp
       body: JSON.stringify(body),
     });
     const text = await response.text();
+    // The emulator's body limit: a client's error (an oversized name or password), not ours.
+    if (response.status === 413)
+      throw new CognitoApiError('InvalidParameterException', 'The request is too large.');
     let json: Json;
     try {
       json = text ? (JSON.parse(text) as Json) : {};
@@ -68,10 +71,13 @@ export function emulatorApi(emulatorUrl: string, userPoolId: string): EmulatorAp
   async function getUser(username: unknown): Promise<EmulatorUser | null> {
     if (typeof username !== 'string' || !username) return null;
     try {
-      return (await call('AdminGetUser', {
+      const user = (await call('AdminGetUser', {
         UserPoolId: userPoolId,
         Username: username,
       })) as unknown as EmulatorUser;
+      // The emulator keeps users in a plain object: `__proto__` or `toString` finds a prototype's
+      // member there, not a user ("User is disabled." would tell the world a thing it is not).
+      return typeof user.Username === 'string' && user.Username !== '' ? user : null;
     } catch (error) {
       if (error instanceof CognitoApiError && error.type === 'UserNotFoundException') return null;
       throw error;

@@ -119,11 +119,11 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
       send(res, 200, await dispatch(op, json));
     } catch (error) {
       if (error instanceof CognitoApiError) sendError(res, error);
-      else
-        sendError(
-          res,
-          new CognitoApiError('InternalErrorException', (error as Error)?.message ?? 'Internal error', 500),
-        );
+      else {
+        // Our bug, not the caller's: its text stays in the local server's log.
+        console.error('Local Cognito endpoint error', error);
+        sendError(res, new CognitoApiError('InternalErrorException', 'Internal error', 500));
+      }
     }
   };
 }

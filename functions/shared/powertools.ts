@@ -1,6 +1,24 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
+import type { tracerMiddleware } from './tracing';
+
+/** Where the Lambda runtime is in charge of invocation state (it scopes it itself). */
+const inLambda = () => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+
+let invokeStore: Promise<{ run<T>(context: object, fn: () => T): T }> | undefined;
+function ensureInvokeStore() {
+  invokeStore ??= import('@aws/lambda-invoke-store').then(async ({ InvokeStore }) => {
+    const store = await InvokeStore.getInstanceAsync(true);
+    // Read on every access by Powertools; set only once the store exists, or every log would throw.
+    process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
+    return store;
+  });
+  return invokeStore;
+}
+// A process started by one that ran invocationScope inherits AWS_LAMBDA_MAX_CONCURRENCY, and
+// Powertools throws on its first log unless the store exists: make it before anything logs.
+if (!inLambda() && process.env.AWS_LAMBDA_MAX_CONCURRENCY) await ensureInvokeStore();
 
 /**
  * Powertools, once per process. Service name and namespace come from POWERTOOLS_SERVICE_NAME and
@@ -15,11 +33,6 @@ export const metrics = new Metrics({
 
 export { MetricUnit };
 
-/** Where the Lambda runtime is in charge of invocation state (it scopes it itself). */
-const inLambda = () => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
-
-let invokeStore: Promise<{ run<T>(context: object, fn: () => T): T }> | undefined;
-
 /**
  * Runs one invocation with its own logger keys, Lambda context and metrics. Powertools keeps that
  * state on the shared `logger` and `metrics`, which is right for Lambda's one invocation at a
@@ -31,13 +44,7 @@ let invokeStore: Promise<{ run<T>(context: object, fn: () => T): T }> | undefine
  */
 export async function invocationScope<T>(fn: () => Promise<T>): Promise<T> {
   if (inLambda()) return fn();
-  invokeStore ??= import('@aws/lambda-invoke-store').then(async ({ InvokeStore }) => {
-    const store = await InvokeStore.getInstanceAsync(true);
-    // Read on every access by Powertools; set only once the store exists, or every log would throw.
-    process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
-    return store;
-  });
-  return (await invokeStore).run({}, fn);
+  return (await ensureInvokeStore()).run({}, fn);
 }
 
 /**
@@ -49,24 +56,31 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && env.POWERTOOLS_TRACE_ENABLED !== 'false';
 }
 
+interface TracingModule {
+  readonly tracerMiddleware: typeof tracerMiddleware;
+}
+
+/**
+ * The tracer module (./tracing.ts). A Lambda bundle has it as a file beside itself, built with the
+ * same options (LAMBDA_CHUNKS in lib/constructs/bundling-options.ts): imported by a path esbuild
+ * does not follow, so the X-Ray SDK stays out of index.mjs. Elsewhere, the source module.
+ */
+async function importTracing(): Promise<TracingModule> {
+  if (process.env.PARLEY_BUNDLE !== 'lambda') return import('./tracing');
+  const chunk = new URL('./tracing.mjs', import.meta.url).href;
+  return (await import(chunk)) as TracingModule;
+}
+
 /** Middy middleware that traces the handler (Powertools Tracer): none when tracing is off. */
 export function tracing(): middy.MiddlewareObj[] {
   if (!tracingEnabled()) return [];
-  let inner: middy.MiddlewareObj | undefined;
-  const load = async (): Promise<middy.MiddlewareObj> => {
-    if (inner) return inner;
-    const [{ Tracer }, { captureLambdaHandler }] = await Promise.all([
-      import('@aws-lambda-powertools/tracer'),
-      import('@aws-lambda-powertools/tracer/middleware'),
-    ]);
-    inner = captureLambdaHandler(
-      new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'parley' }),
-      {
-        captureResponse: false,
-      },
-    );
-    return inner;
-  };
+  // Loading starts now, at init (routes are built at import), and each request waits for it.
+  const loading = importTracing().then(({ tracerMiddleware }) =>
+    tracerMiddleware(process.env.POWERTOOLS_SERVICE_NAME ?? 'parley'),
+  );
+  // A failed load fails the requests that wait for it, not the process at init.
+  loading.catch(() => {});
+  const load = () => loading;
   return [
     {
       name: 'tracing',

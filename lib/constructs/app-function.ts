@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { chunkCommands, LAMBDA_BUNDLING } from './bundling-options';
 
 /** The repository root, whatever the current directory of `cdk` or vitest. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -111,28 +112,25 @@ export class AppFunction extends NodejsFunction {
       securityGroups: props.securityGroups,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
+        // The options the bench and the bundle test build with too (one module, no drift).
+        ...LAMBDA_BUNDLING,
         forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // Some CommonJS dependencies call require(); ESM bundles have none, so make one.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        // Bundle the AWS SDK too: the version we test is the version we run.
-        externalModules: [],
-        commandHooks: props.copyDirs?.length
-          ? {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: (inputDir: string, outputDir: string) =>
-                (props.copyDirs ?? []).map(
-                  (d) =>
-                    `if [ -d "${inputDir}/${d}" ]; then cp -R "${inputDir}/${d}" "${outputDir}/${d}"; fi`,
-                ),
-            }
-          : undefined,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
+        define: { ...LAMBDA_BUNDLING.define },
+        esbuildArgs: { ...LAMBDA_BUNDLING.esbuildArgs },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            // The files index.mjs imports by path (the tracer), built with the same options.
+            ...chunkCommands(inputDir, outputDir),
+            ...(props.copyDirs ?? []).map(
+              (d) => `if [ -d "${inputDir}/${d}" ]; then cp -R "${inputDir}/${d}" "${outputDir}/${d}"; fi`,
+            ),
+          ],
+        },
       },
     });
     this.appLogGroup = logGroup;

@@ -18,6 +18,8 @@ export interface DataApiRequest {
   /** e.g. '/Execute' */
   readonly path: string;
   readonly body: unknown;
+  /** The request's headers (lower-case names), e.g. the SigV4 `authorization`. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface DataApiTestServer {
@@ -58,6 +60,7 @@ export async function startDataApiTestServer(
       const request: DataApiRequest = {
         path: req.url ?? '',
         body: text ? (JSON.parse(text) as unknown) : undefined,
+        headers: req.headers,
       };
       requests.push(request);
       const { status, errorType, body } = reply(requests.length - 1, request);

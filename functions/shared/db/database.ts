@@ -1,7 +1,6 @@
 import { RDSData } from '@aws-sdk/client-rds-data';
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import { DataApiDialect } from 'kysely-data-api';
-import pg from 'pg';
 
 import { getConfig, type Config } from '../config';
 import { ResumeRetryStrategy, type ResumeRetryOptions } from './resume-retry-strategy';
@@ -28,42 +27,19 @@ export interface CreateDatabaseOptions {
   readonly resumeRetry?: ResumeRetryOptions;
 }
 
-/** Abandon a statement after this long; Lambda handlers behind API Gateway have 29 s in all. */
-const STATEMENT_TIMEOUT_MS = 15_000;
-/** Close idle pooled connections quickly: a frozen Lambda must not hold server slots for long. */
-const IDLE_TIMEOUT_MS = 10_000;
-const CONNECT_TIMEOUT_MS = 5_000;
-const PG_DATE_OID = 1082;
-
 export function createDatabase(
   config: DatabaseConfig,
   options: CreateDatabaseOptions = {},
 ): Kysely<Database> {
   if (config.DB_DRIVER === 'pg') {
-    const pool = new pg.Pool({
-      connectionString: config.DATABASE_URL,
-      max: config.DB_POOL_MAX ?? 10,
-      ssl: config.DB_SSL ? { rejectUnauthorized: true } : undefined,
-      statement_timeout: STATEMENT_TIMEOUT_MS,
-      idleTimeoutMillis: IDLE_TIMEOUT_MS,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      // `date` columns stay 'YYYY-MM-DD' strings (schema.ts): pg's default turns them into
-      // local-midnight Dates, which shift a day in any zone west of UTC.
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === PG_DATE_OID && format !== 'binary'
-            ? (value: string) => value
-            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-      },
-    });
-    // An idle connection the server closes (restart, failover, idle timeout) emits 'error' on the
-    // pool; unhandled, that would crash the process. The pool drops it and reconnects on demand.
-    pool.on('error', (error) =>
-      console.warn(
-        JSON.stringify({ level: 'WARN', message: 'idle database connection lost', error: error.message }),
-      ),
-    );
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // Chosen at build time: the Lambda bundles define PARLEY_BUNDLE as 'lambda'
+    // (lib/constructs/bundling-options.ts), which drops this branch and pg with it.
+    if (process.env.PARLEY_BUNDLE !== 'lambda') {
+      // The pool is made on the first query, once pg is loaded.
+      const pool = async () => (await import('./pg-pool')).createPgPool(config);
+      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    }
+    throw new Error('DB_DRIVER=pg: this Lambda bundle has the Data API driver only (DB_DRIVER=data-api)');
   }
 
   const client =

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { problemFor } from '../http/problem';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, isDatabaseUnavailable } from './unavailable';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -53,5 +54,21 @@ describe('databaseUnavailable', () => {
     expect(error.slug).toBe('service-unavailable');
     expect(error.expose).toBe(true);
     expect(error.retryAfterSeconds).toBe(DATABASE_RETRY_AFTER_SECONDS);
+  });
+});
+
+describe('problemFor with an unreachable database', () => {
+  it('answers 503 service-unavailable with Retry-After, naming nothing of the cause', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+
+    const response = problemFor(refused, 'req-7');
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
+    expect(JSON.parse(response.body)).toMatchObject({
+      type: 'urn:parley:problem:service-unavailable',
+      requestId: 'req-7',
+    });
+    expect(response.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.5/);
   });
 });

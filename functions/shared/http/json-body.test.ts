@@ -118,4 +118,25 @@ describe('jsonBody', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).errors).toEqual([{ path: 'body', message: 'is not valid JSON' }]);
   });
+
+  it('refuses a lone surrogate (UTF-8 cannot hold it) with a validation error naming the field', async () => {
+    const error = await parse(requestWith('{"title":"ok","nested":{"text":"a\\ud800"}}')).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors).toEqual([
+      { path: 'body.nested.text', message: 'is not well-formed Unicode (a lone surrogate)' },
+    ]);
+  });
+
+  it('refuses a lone surrogate in a key, and keeps well-formed emoji', async () => {
+    await expect(parse(requestWith('{"\\udfffx":1}'))).rejects.toBeInstanceOf(ValidationError);
+    await expect(parse(requestWith('{"title":"\\ud83d\\ude00 😀"}'))).resolves.toEqual({ title: '😀 😀' });
+  });
+
+  it('walks deep JSON without running out of stack', async () => {
+    const deep = '['.repeat(5_000) + '"\\ud800"' + ']'.repeat(5_000);
+    await expect(parse(requestWith(deep), 100_000)).rejects.toBeInstanceOf(ValidationError);
+  });
 });

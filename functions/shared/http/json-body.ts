@@ -29,11 +29,41 @@ export function jsonBody(options: JsonBodyOptions): middy.MiddlewareObj<ApiEvent
       if (mediaType !== 'application/json' && !mediaType?.endsWith('+json')) {
         throw new UnsupportedMediaTypeError('Send the body as application/json.');
       }
+      let body: unknown;
       try {
-        event.parley.body = JSON.parse(raw.toString('utf8'));
+        body = JSON.parse(raw.toString('utf8'));
       } catch {
         throw new ValidationError([{ path: 'body', message: 'is not valid JSON' }]);
       }
+      const illFormed = illFormedString(body);
+      if (illFormed !== undefined) {
+        throw new ValidationError([
+          { path: illFormed, message: 'is not well-formed Unicode (a lone surrogate)' },
+        ]);
+      }
+      event.parley.body = body;
     },
   };
+}
+
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * The path of the first string (value or key) holding a lone surrogate (JSON's `\ud800`), which
+ * UTF-8 cannot carry: stored, it would silently become U+FFFD. Iterative, so deep JSON is no risk.
+ */
+function illFormedString(value: unknown): string | undefined {
+  const pending: [unknown, string][] = [[value, 'body']];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, path] = next;
+    if (typeof item === 'string') {
+      if (LONE_SURROGATE.test(item)) return path;
+    } else if (typeof item === 'object' && item !== null) {
+      for (const [key, child] of Object.entries(item)) {
+        if (LONE_SURROGATE.test(key)) return path;
+        pending.push([child, `${path}.${key}`]);
+      }
+    }
+  }
+  return undefined;
 }

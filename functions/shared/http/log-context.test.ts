@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -127,5 +128,20 @@ describe('log context under concurrent invocations in one process', () => {
 
     // Assess
     expect(mixedUp(/^chunk /)).toEqual({ named: 60, wrong: 0, none: 0 });
+  });
+
+  it('lets a process started from this one log (it inherits the per-invocation opt-in)', () => {
+    // Prepare: the opt-in is set once an invocation ran in this process.
+    expect(process.env.AWS_LAMBDA_MAX_CONCURRENCY).toBeDefined();
+    const script = "const { logger } = await import('#shared/powertools'); logger.info('child line');";
+
+    // Act
+    const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(JSON.parse(output.trim())).toMatchObject({ level: 'INFO', message: 'child line' });
   });
 });

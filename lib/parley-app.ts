@@ -1,20 +1,34 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Stack } from 'aws-cdk-lib';
-import { App, type Environment, Validations } from 'aws-cdk-lib';
+import {
+  App,
+  Aspects,
+  CfnResource,
+  type Environment,
+  type IAspect,
+  PermissionsBoundary,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { routes as defaultRoutes, type RouteDeclaration } from '#api/index';
 import { acknowledge } from './config/nag-acknowledgements';
 import { REPO_ROOT } from './constructs/app-function';
 import { type StageConfig, stageConfig } from './config/stages';
+import { ACCOUNT_STACK_NAME, AccountStack } from './stacks/account-stack';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { DataStack } from './stacks/data-stack';
 import { DeliveryStack } from './stacks/delivery-stack';
 import { EdgeWafStack } from './stacks/edge-waf-stack';
 import { FoundationStack } from './stacks/foundation-stack';
-import { MonitoringStack } from './stacks/monitoring-stack';
+import { MonitoringStack, physicalName } from './stacks/monitoring-stack';
 import { WebStack } from './stacks/web-stack';
+
+/** The customer-managed policy every Parley role is bounded by (docs/deployment.md, step 2). */
+export const PERMISSIONS_BOUNDARY_NAME = 'parley-permissions-boundary';
 
 export interface ParleyStacks {
   readonly config: StageConfig;
@@ -38,7 +52,7 @@ export interface AddParleyOptions {
 /**
  * Adds one stage's stacks to the app. Order of deployment (CloudFormation follows the
  * references): Foundation → Data → Auth → Api (migrations, then functions) → EdgeWaf (us-east-1)
- * → Web → Monitoring; Delivery is independent.
+ * → Web → Monitoring; Delivery is independent (it trusts the account stack's OIDC provider by ARN).
  */
 export function addParleyStage(app: App, config: StageConfig, options: AddParleyOptions = {}): ParleyStacks {
   const prefix = `Parley-${config.stage}`;
@@ -46,7 +60,15 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT,
     region: config.region,
   };
-  const common = { env, crossRegionReferences: true, tags: { app: 'parley', stage: config.stage } };
+  // Every role a stage creates carries the account's Parley permissions boundary (created once,
+  // before the bootstrap: docs/deployment.md), so no role can outgrow it whatever its policies say.
+  const permissionsBoundary = PermissionsBoundary.fromName(PERMISSIONS_BOUNDARY_NAME);
+  const common = {
+    env,
+    crossRegionReferences: true,
+    tags: { app: 'parley', stage: config.stage },
+    permissionsBoundary,
+  };
 
   const foundation = new FoundationStack(app, `${prefix}-Foundation`, { ...common, config });
   const data = new DataStack(app, `${prefix}-Data`, {
@@ -61,7 +83,8 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     opsKey: foundation.opsKey,
     alarmTopic: foundation.alarmTopic,
     cluster: data.cluster,
-    databaseSecret: data.databaseSecret,
+    // The triggers connect as the DML-only application role.
+    databaseSecret: data.applicationSecret,
     openAiSecret: data.openAiSecret,
     grantDataApi: (grantee) => data.grantDataApi(grantee),
   });
@@ -74,11 +97,23 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     vpc: data.vpc,
     functionSecurityGroup: data.functionSecurityGroup,
     cluster: data.cluster,
-    databaseSecret: data.databaseSecret,
+    // The API functions connect as the DML-only application role, the migrator as the master user.
+    databaseSecret: data.applicationSecret,
+    migratorDatabaseSecret: data.databaseSecret,
+    grantMigratorDataApi: (grantee) => {
+      data.grantDataApi(grantee, data.databaseSecret);
+      data.grantSecretRead(grantee, data.applicationSecret);
+    },
     openAiSecret: data.openAiSecret,
-    cacheEndpoint: `${data.cache.attrEndpointAddress}:${data.cache.attrEndpointPort}`,
-    cacheName: data.cache.serverlessCacheName,
-    cacheUser: data.cacheUser.userId,
+    // Absent with the cache off: the functions then run outside the VPC.
+    cache:
+      data.cache && data.cacheUser && data.cacheEndpointParameterName !== undefined
+        ? {
+            endpointParameter: data.cacheEndpointParameterName,
+            name: data.cache.serverlessCacheName,
+            user: data.cacheUser.userId,
+          }
+        : undefined,
     grantDataApi: (grantee) => data.grantDataApi(grantee),
     grantSecretRead: (grantee, secret) => data.grantSecretRead(grantee, secret),
     grantCacheConnect: (grantee) => data.grantCacheConnect(grantee),
@@ -94,6 +129,8 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     ...common,
     config,
     api: api.api,
+    originSecret: api.originSecret,
+    originSecretRotation: config.api.originSecretRotation,
     userPoolId: auth.userPool.userPoolId,
     spaClientId: auth.spaClient.userPoolClientId,
     webAclArn: edgeWaf.waf.arn,
@@ -105,31 +142,81 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     ['Fn-chat-Alarms', 'Fn-conversations-Alarms'].includes(a.node.id),
   );
   const apiFunctionAlarms = api.functionAlarms.filter((a) => a.node.id.startsWith('Fn-'));
+  // Monitoring names what it watches (fixed physical names) instead of importing it, so the Api,
+  // Auth and Data stacks export nothing to it and stay free to drop a function or an alarm.
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     ...common,
     config,
     alarmTopic: foundation.alarmTopic,
-    api: api.api,
+    apiName: api.api.restApiName,
     functions: [
-      ...[...api.aliases.entries()].map(([name, fn]) => ({ name, fn })),
-      { name: 'migrations', fn: api.migrator },
-      ...auth.triggerFunctions.map((fn, i) => ({ name: `trigger-${i}`, fn })),
+      ...[...api.functions.entries()].map(([group, fn]) => ({
+        label: group,
+        functionName: physicalName(fn),
+      })),
+      { label: 'migrations', functionName: physicalName(api.migrator) },
+      ...auth.triggerFunctions.map((fn) => ({ label: fn.node.id, functionName: physicalName(fn) })),
     ],
-    userFacingAlarms: [
+    userFacingAlarmNames: [
       ...api.apiAlarms.filter((a) => ['Api5xxRate', 'ApiLatencyP99'].includes(a.node.id)),
       ...(userFacingFunctions.length > 0 ? userFacingFunctions : apiFunctionAlarms).map((a) => a.errors),
-    ],
-    dataAlarms: data.alarms,
-    dbClusterIdentifier: data.cluster.clusterIdentifier,
-    cacheName: data.cache.serverlessCacheName,
+    ].map(physicalName),
+    dataAlarmNames: data.alarms.map(physicalName),
+    dbClusterIdentifier: data.clusterIdentifier,
+    cacheName: data.cache?.serverlessCacheName,
   });
+  // Named resources must exist before the composite alarm and the dashboard refer to them.
+  monitoring.addStackDependency(data);
+  monitoring.addStackDependency(auth);
+  monitoring.addStackDependency(api);
   const delivery = new DeliveryStack(app, `${prefix}-Delivery`, {
     env,
     tags: common.tags,
+    permissionsBoundary,
     config,
     regions: [...new Set([config.region, 'us-east-1'])],
   });
-  return { config, foundation, data, auth, api, edgeWaf, web, monitoring, delivery };
+  const stacks = { config, foundation, data, auth, api, edgeWaf, web, monitoring, delivery };
+  for (const stack of allStacks(stacks)) Aspects.of(stack).add(new BoundFrameworkRoles());
+  return stacks;
+}
+
+/**
+ * The stacks' `permissionsBoundary` reaches the roles of IAM constructs; CDK's framework
+ * providers (cross-region exports, triggers, bucket auto-delete) declare their roles as plain
+ * CloudFormation resources, which get the same boundary here.
+ */
+class BoundFrameworkRoles implements IAspect {
+  visit(node: IConstruct): void {
+    if (
+      node instanceof CfnResource &&
+      node.cfnResourceType === 'AWS::IAM::Role' &&
+      !(node instanceof iam.CfnRole)
+    ) {
+      const stack = Stack.of(node);
+      node.addPropertyOverride(
+        'PermissionsBoundary',
+        stack.formatArn({
+          service: 'iam',
+          region: '',
+          resource: 'policy',
+          resourceName: PERMISSIONS_BOUNDARY_NAME,
+        }),
+      );
+    }
+  }
+}
+
+/**
+ * Adds the account-level stack (the GitHub OIDC provider), in the given stage's account and
+ * region. It is its own app (`-c account=true`), never part of a stage's `--all`, so
+ * `cdk destroy --all -c stage=dev` cannot delete what every stage's delivery relies on.
+ */
+export function addParleyAccount(app: App, config: StageConfig): AccountStack {
+  return new AccountStack(app, ACCOUNT_STACK_NAME, {
+    env: { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region },
+    tags: { app: 'parley' },
+  });
 }
 
 /** Runs cdk-nag's AwsSolutions and Serverless packs on synth; any unacknowledged finding fails it. */

@@ -11,6 +11,8 @@ import * as m0008 from './0008-users-tokens-valid-after';
 import * as m0009 from './0009-admin-indexes';
 import * as m0010 from './0010-messages-owner-search';
 import * as m0011 from './0011-users-quota-role-default';
+import * as m0012 from './0012-application-role';
+import * as m0013 from './0013-audit-events-request-origin';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -28,4 +30,6 @@ export const migrations: Record<string, Migration> = {
   '0009-admin-indexes': m0009,
   '0010-messages-owner-search': m0010,
   '0011-users-quota-role-default': m0011,
+  '0012-application-role': m0012,
+  '0013-audit-events-request-origin': m0013,
 };

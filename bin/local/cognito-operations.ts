@@ -34,6 +34,8 @@ export interface OperationsContext {
   readonly signOutFile: string;
   /** The groups the last PreTokenGeneration run gave each user (by Cognito user name). */
   readonly groupOverrides: Map<string, { readonly groups: string[]; readonly at: number }>;
+  /** Whether every user must set up TOTP at sign-in (see SignInContext). */
+  readonly mfa: 'REQUIRED' | 'OPTIONAL';
 }
 
 type Operation = (op: string, body: Json) => Promise<Json>;
@@ -51,6 +53,8 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
   const { call, userOrThrow } = emulator;
   const tokens = emulatorTokens({ issuer: ctx.issuer, signOutFile: ctx.signOutFile });
   const signIn = signInFlows({ ...ctx, emulator, tokens });
+
+  const setupToken = (sub: string) => new UnsecuredJWT({ client_id: ctx.clientId, sub }).encode();
 
   const withPassword =
     (field: string): Operation =>
@@ -113,6 +117,31 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
         }
         throw error;
       }
+    },
+
+    // With a Session, these are the MFA_SETUP steps of a sign-in (the emulator only knows the
+    // access-token variant, which reads client_id and sub from the token without verifying it).
+    async AssociateSoftwareToken(op, body) {
+      if (body.AccessToken !== undefined) return call(op, body);
+      const { sub, session } = signIn.continueSetup(body.Session);
+      const { SecretCode } = await call(op, { AccessToken: setupToken(sub) });
+      return { SecretCode, Session: session };
+    },
+    async VerifySoftwareToken(op, body) {
+      if (body.AccessToken !== undefined) return call(op, body);
+      const { sub } = signIn.peekSetup(body.Session);
+      const AccessToken = setupToken(sub);
+      const result = await call(op, {
+        AccessToken,
+        UserCode: body.UserCode,
+        FriendlyDeviceName: body.FriendlyDeviceName,
+      });
+      // Cognito turns TOTP on (and preferred) once the set-up is verified.
+      await call('SetUserMFAPreference', {
+        AccessToken,
+        SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+      });
+      return { Status: result.Status, Session: signIn.continueSetup(body.Session, true).session };
     },
 
     async GlobalSignOut(_op, body) {

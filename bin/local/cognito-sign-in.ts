@@ -17,8 +17,9 @@ import { decodeJwt, type Tokens } from './cognito-tokens';
 /**
  * Sign-in as Cognito runs it, over the emulator's: PreAuthentication (which the emulator never
  * calls), disabled users refused, one answer for every wrong credential, MFA on the admin flow,
- * auth sessions that bind a challenge to the user who passed the password, revoked refresh
- * tokens, and the PreTokenGeneration group override in the tokens.
+ * the MFA_SETUP challenge for a user without TOTP when MFA is required, auth sessions that bind a
+ * challenge to the user who passed the password, revoked refresh tokens, and the
+ * PreTokenGeneration group override in the tokens.
  */
 export interface SignInContext {
   readonly emulator: EmulatorApi;
@@ -28,6 +29,21 @@ export interface SignInContext {
   readonly invokeTrigger: InvokeTrigger;
   /** The groups the last PreTokenGeneration run gave each user (by Cognito user name). */
   readonly groupOverrides: Map<string, { readonly groups: string[]; readonly at: number }>;
+  /**
+   * REQUIRED: a user without TOTP gets the MFA_SETUP challenge after the password, as a pool with
+   * `MfaConfiguration: ON` answers (the emulator never asks). OPTIONAL: only users with TOTP are
+   * asked for a code.
+   */
+  readonly mfa: 'REQUIRED' | 'OPTIONAL';
+}
+
+/** One sign-in between the password and its last challenge. */
+interface AuthSession {
+  /** Cognito user name. */
+  readonly username: string;
+  readonly expiresAt: number;
+  /** MFA_SETUP only: the user's `sub`, the tokens the sign-in ends with, and whether TOTP is verified. */
+  readonly setup?: { readonly sub: string; readonly result: Json; verified: boolean };
 }
 
 /** Real Cognito lets an auth session live 3 minutes. */
@@ -39,7 +55,7 @@ export type SignIn = ReturnType<typeof signInFlows>;
 
 export function signInFlows(ctx: SignInContext) {
   const { call, getUser } = ctx.emulator;
-  const sessions = new Map<string, { sub: string; expiresAt: number }>();
+  const sessions = new Map<string, AuthSession>();
 
   async function trigger(
     name: TriggerName,
@@ -75,7 +91,7 @@ export function signInFlows(ctx: SignInContext) {
    */
   async function finish(result: Json, sub: string | undefined): Promise<Json> {
     if (typeof result.Session === 'string' && typeof result.ChallengeName === 'string' && sub) {
-      sessions.set(result.Session, { sub, expiresAt: Date.now() + SESSION_TTL_MS });
+      sessions.set(result.Session, { username: sub, expiresAt: Date.now() + SESSION_TTL_MS });
     }
     const auth = result.AuthenticationResult as Json | undefined;
     if (!auth || typeof auth.AccessToken !== 'string') return result;
@@ -114,6 +130,12 @@ export function signInFlows(ctx: SignInContext) {
     // The emulator answers NEW_PASSWORD_REQUIRED before it compares the temporary password.
     if (user.UserStatus === 'FORCE_CHANGE_PASSWORD')
       await checkPassword(user, params.PASSWORD, body.ClientId);
+    else if (ctx.mfa === 'REQUIRED' && !hasMfa) {
+      // The emulator's admin flow checks the password without running PostAuthentication, which
+      // runs once the TOTP is set up, as on Cognito.
+      const tokens = await passwordTokens(user, params.PASSWORD, body.ClientId);
+      return mfaSetupChallenge(user, await finish(tokens, user.Username));
+    }
     let result: Json;
     try {
       result = await call(op, { ...body, AuthParameters: params });
@@ -144,25 +166,87 @@ export function signInFlows(ctx: SignInContext) {
     return finish(result, user.Username);
   }
 
-  /** Compares a password through the emulator's admin flow (which does), dropping its tokens. */
-  async function checkPassword(user: EmulatorUser, password: string, clientId: unknown): Promise<void> {
+  /**
+   * Compares a password through the emulator's admin flow (which runs no PostAuthentication),
+   * resolving to its result; any refusal is one answer for every wrong credential.
+   */
+  async function passwordTokens(user: EmulatorUser, password: string, clientId: unknown): Promise<Json> {
     try {
-      const result = await call('AdminInitiateAuth', {
+      return await call('AdminInitiateAuth', {
         UserPoolId: ctx.userPoolId,
         ClientId: clientId,
         AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
         AuthParameters: { USERNAME: user.Username, PASSWORD: password },
       });
-      const refreshToken = (result.AuthenticationResult as Json | undefined)?.RefreshToken;
-      if (typeof refreshToken === 'string') {
-        await call('RevokeToken', { ClientId: clientId, Token: refreshToken }).catch(() => undefined);
-      }
     } catch (error) {
       if (error instanceof CognitoApiError && error.status < 500) {
         throw new CognitoApiError('NotAuthorizedException', WRONG_CREDENTIALS);
       }
       throw error;
     }
+  }
+
+  /** Compares a password, dropping the tokens it gives. */
+  async function checkPassword(user: EmulatorUser, password: string, clientId: unknown): Promise<void> {
+    const result = await passwordTokens(user, password, clientId);
+    const refreshToken = (result.AuthenticationResult as Json | undefined)?.RefreshToken;
+    if (typeof refreshToken === 'string') {
+      await call('RevokeToken', { ClientId: clientId, Token: refreshToken }).catch(() => undefined);
+    }
+  }
+
+  /** The MFA_SETUP challenge; the tokens wait in the session until the TOTP is verified. */
+  function mfaSetupChallenge(user: EmulatorUser, result: Json): Json {
+    const session = randomUUID();
+    sessions.set(session, {
+      username: user.Username,
+      expiresAt: Date.now() + SESSION_TTL_MS,
+      setup: { sub: attributesOf(user).sub ?? user.Username, result, verified: false },
+    });
+    return {
+      ChallengeName: 'MFA_SETUP',
+      ChallengeParameters: { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]', USER_ID_FOR_SRP: user.Username },
+      Session: session,
+    };
+  }
+
+  const INVALID_SESSION = 'Invalid session for the user, session is expired.';
+
+  /**
+   * The MFA_SETUP sign-in a Session names (AssociateSoftwareToken and VerifySoftwareToken with a
+   * Session), under a new Session id as Cognito gives one at each step.
+   */
+  function continueSetup(session: unknown, verified = false): { sub: string; session: string } {
+    const entry = typeof session === 'string' ? sessions.get(session) : undefined;
+    if (!entry?.setup || entry.expiresAt < Date.now() || typeof session !== 'string') {
+      throw new CognitoApiError('NotAuthorizedException', INVALID_SESSION);
+    }
+    sessions.delete(session);
+    const next = randomUUID();
+    sessions.set(next, {
+      ...entry,
+      expiresAt: Date.now() + SESSION_TTL_MS,
+      setup: { ...entry.setup, verified: entry.setup.verified || verified },
+    });
+    return { sub: entry.setup.sub, session: next };
+  }
+
+  /** The MFA_SETUP sign-in a Session names, left as it is (a wrong code may be tried again). */
+  function peekSetup(session: unknown): { sub: string } {
+    const entry = typeof session === 'string' ? sessions.get(session) : undefined;
+    if (!entry?.setup || entry.expiresAt < Date.now()) {
+      throw new CognitoApiError('NotAuthorizedException', INVALID_SESSION);
+    }
+    return { sub: entry.setup.sub };
+  }
+
+  /** The end of MFA_SETUP: PostAuthentication now, and the tokens the password earned. */
+  async function completeSetup(body: Json, user: EmulatorUser, entry: AuthSession): Promise<Json> {
+    if (!entry.setup?.verified || (user.UserMFASettingList ?? []).length === 0) {
+      throw new CognitoApiError('InvalidParameterException', 'The software token has not been verified.');
+    }
+    await trigger('PostAuthentication', user, user.Username, body.ClientId, { newDeviceUsed: false });
+    return { ChallengeParameters: {}, AuthenticationResult: entry.setup.result.AuthenticationResult };
   }
 
   async function refresh(op: 'InitiateAuth' | 'AdminInitiateAuth', body: Json): Promise<Json> {
@@ -191,18 +275,31 @@ export function signInFlows(ctx: SignInContext) {
     const session = typeof body.Session === 'string' ? sessions.get(body.Session) : undefined;
     const user = await getUser(responses.USERNAME);
     // The emulator checks no session: without this, a TOTP code alone (no password) would sign in.
-    if (!session || session.expiresAt < Date.now() || !user || user.Username !== session.sub) {
-      throw new CognitoApiError(
-        'NotAuthorizedException',
-        'Invalid session for the user, session is expired.',
-      );
+    if (!session || session.expiresAt < Date.now() || !user || user.Username !== session.username) {
+      throw new CognitoApiError('NotAuthorizedException', INVALID_SESSION);
     }
     if (!user.Enabled) throw new CognitoApiError('NotAuthorizedException', 'User is disabled.');
+    if ((body.ChallengeName === 'MFA_SETUP') !== Boolean(session.setup)) {
+      throw new CognitoApiError('NotAuthorizedException', INVALID_SESSION);
+    }
+    if (body.ChallengeName === 'MFA_SETUP') {
+      const done = await completeSetup(body, user, session);
+      if (typeof body.Session === 'string') sessions.delete(body.Session);
+      return done;
+    }
     if (body.ChallengeName === 'NEW_PASSWORD_REQUIRED') assertPasswordPolicy(responses.NEW_PASSWORD);
     const result = await call('RespondToAuthChallenge', { ...body, ChallengeResponses: responses });
     if (typeof body.Session === 'string') sessions.delete(body.Session);
-    return finish(result, user.Username);
+    const finished = await finish(result, user.Username);
+    // A new password, then the TOTP set-up, as an invited user's first sign-in goes on Cognito.
+    if (
+      ctx.mfa === 'REQUIRED' &&
+      finished.AuthenticationResult &&
+      (user.UserMFASettingList ?? []).length === 0
+    )
+      return mfaSetupChallenge(user, finished);
+    return finished;
   }
 
-  return { password, refresh, respondToChallenge };
+  return { password, refresh, respondToChallenge, continueSetup, peekSetup };
 }

@@ -34,6 +34,12 @@ export interface LocalCognitoOptions {
   readonly invokeTrigger: InvokeTrigger;
   /** Hide the emulator's log. @default false */
   readonly quiet?: boolean;
+  /**
+   * REQUIRED: every user sets up TOTP at their first sign-in (the MFA_SETUP challenge), as a pool
+   * with MFA on. OPTIONAL: members may sign in with a password alone; the API then refuses admins
+   * and auditors without MFA (`MFA_REQUIRED_ROLES`). @default 'REQUIRED'
+   */
+  readonly mfa?: 'REQUIRED' | 'OPTIONAL';
 }
 
 export interface LocalCognito {
@@ -120,6 +126,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       signOutFile: join(options.dataDir, 'signed-out.json'),
       groupOverrides,
       adminCredentials,
+      mfa: options.mfa ?? 'REQUIRED',
     });
 
     const admin = new CognitoIdentityProviderClient({

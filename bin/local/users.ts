@@ -6,6 +6,7 @@ import {
   AdminSetUserPasswordCommand,
   AssociateSoftwareTokenCommand,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
   VerifySoftwareTokenCommand,
   type CognitoIdentityProviderClient,
@@ -164,6 +165,29 @@ async function enrolTotp(
       AuthParameters: { USERNAME: email, PASSWORD: password },
     }),
   );
+  if (signIn.ChallengeName === 'MFA_SETUP') {
+    // MFA required of everyone: the first sign-in sets the TOTP up (as a person does in the app).
+    const associated = await admin.send(new AssociateSoftwareTokenCommand({ Session: signIn.Session }));
+    if (!associated.SecretCode) throw new LocalUserError('Cognito returned no TOTP secret.');
+    const verified = await admin.send(
+      new VerifySoftwareTokenCommand({
+        Session: associated.Session,
+        UserCode: totpCode(associated.SecretCode),
+        FriendlyDeviceName: 'parley-local',
+      }),
+    );
+    if (verified.Status !== 'SUCCESS') throw new LocalUserError('TOTP verification failed.');
+    const done = await admin.send(
+      new RespondToAuthChallengeCommand({
+        ClientId: clientId,
+        ChallengeName: 'MFA_SETUP',
+        Session: verified.Session,
+        ChallengeResponses: { USERNAME: email },
+      }),
+    );
+    if (!done.AuthenticationResult) throw new LocalUserError('TOTP set-up did not complete the sign-in.');
+    return associated.SecretCode;
+  }
   const accessToken = signIn.AuthenticationResult?.AccessToken;
   if (!accessToken)
     throw new LocalUserError(`Signing in to enrol TOTP gave ${signIn.ChallengeName ?? 'no tokens'}.`);

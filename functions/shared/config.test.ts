@@ -36,6 +36,18 @@ function configErrorFor(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe('parseConfig', () => {
+  it('makes admins and auditors need TOTP on AWS, nobody by default elsewhere, and takes a list', () => {
+    expect(parseConfig(dataApiEnv()).MFA_REQUIRED_ROLES).toEqual(['admins', 'auditors']);
+    expect(parseConfig(pgEnv()).MFA_REQUIRED_ROLES).toEqual([]);
+    expect(parseConfig({ ...pgEnv(), MFA_REQUIRED_ROLES: 'admins, auditors' }).MFA_REQUIRED_ROLES).toEqual([
+      'admins',
+      'auditors',
+    ]);
+    expect(configErrorFor({ ...pgEnv(), MFA_REQUIRED_ROLES: 'root' }).message).toContain(
+      'MFA_REQUIRED_ROLES',
+    );
+  });
+
   it('parses a full pg environment and applies the defaults', () => {
     // Prepare
     const env = pgEnv();

@@ -48,8 +48,9 @@ const base = z.object({
   /** Only for the local emulator: tokens are then checked against its JWKS and issuer. */
   COGNITO_ENDPOINT: optionalUrl,
   /**
-   * Roles the API refuses (403 mfa-required) until their TOTP is on: set where the user pool's MFA
-   * is optional (admins and auditors always need it). @default none (the pool requires MFA of all)
+   * Roles the API refuses (403 mfa-required) until their TOTP is on. @default admins and auditors
+   * on AWS (dev, staging, prod: whatever the pool's MFA setting, they always need it); none
+   * locally and in tests (the local Cognito requires MFA of everyone unless told otherwise)
    */
   MFA_REQUIRED_ROLES: z
     .string()
@@ -62,7 +63,7 @@ const base = z.object({
     .pipe(
       z.array(z.enum(['admins', 'auditors', 'members'], { message: 'expected admins, auditors or members' })),
     )
-    .default([]),
+    .optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
   /** ElastiCache Serverless endpoint (host:port), reached with TLS and IAM auth. */
   CACHE_ENDPOINT: z
@@ -164,8 +165,11 @@ export const configSchema = z
   // The default model is always allowed and always first: callers take models[0] as the default.
   .transform((config) => {
     const model = config.OPENAI_MODEL ?? config.OPENAI_MODELS?.[0] ?? DEFAULT_OPENAI_MODEL;
+    const deployed = config.STAGE === 'dev' || config.STAGE === 'staging' || config.STAGE === 'prod';
     return {
       ...config,
+      MFA_REQUIRED_ROLES:
+        config.MFA_REQUIRED_ROLES ?? (deployed ? (['admins', 'auditors'] as const) : ([] as const)),
       OPENAI_MODEL: model,
       OPENAI_MODELS: [...new Set([model, ...(config.OPENAI_MODELS ?? [])])],
     };

@@ -22,7 +22,7 @@ export const NAG_ACKNOWLEDGEMENTS = {
   openAiSecretRotation: {
     id: 'AwsSolutions-SMG4',
     reason:
-      'The OpenAI API key is issued by OpenAI and can only be rotated in their console; docs/security.md has the manual rotation runbook. The database secret does rotate (30 days).',
+      'The OpenAI API key is issued by OpenAI and can only be rotated in their console; the two CloudFront origin-header secrets are read by CloudFormation at deploy time (WAF rule, CloudFront origin header), so a rotation is a new value and a deploy, never a Lambda. docs/security.md has both runbooks. The database secret does rotate (30 days).',
   },
   optionalMfaOutsideProd: {
     id: 'AwsSolutions-COG2',

@@ -23,8 +23,11 @@ const stageConfigSchema = z
     retainData: z.boolean(),
     network: z.object({
       maxAzs: z.number().int().min(2).max(3),
-      /** NAT gateways carry only the functions' HTTPS calls to the model provider. */
-      natGateways: z.number().int().min(1).max(3),
+      /**
+       * NAT gateways carry the functions' HTTPS calls to the model provider and Cognito. 0 (with
+       * the cache off) runs the functions outside the VPC and needs no NAT at all (docs/cost.md).
+       */
+      natGateways: z.number().int().min(0).max(3),
       /** Interface endpoints keep AWS API traffic off the NAT; about $7.30 per endpoint per AZ a month. */
       interfaceEndpoints: z.boolean(),
     }),
@@ -40,6 +43,11 @@ const stageConfigSchema = z
       port: z.number().int().min(1150).max(65535),
     }),
     cache: z.object({
+      /**
+       * Off: no Valkey, and the functions run outside the VPC; each function instance then keeps
+       * its own in-memory cache, so rate limits count per instance (dev only). @default true
+       */
+      enabled: z.boolean().default(true),
       maxDataStorageGb: z.number().int().min(1).max(5000),
       maxEcpuPerSecond: z.number().int().min(1000).max(15_000_000),
     }),
@@ -63,10 +71,36 @@ const stageConfigSchema = z
         .int()
         .min(1024)
         .max(64 * 1024),
-      /** Caps concurrent executions of the functions that query Aurora. */
+      /**
+       * Opt-in: reserves (and caps) this many concurrent executions for each function that queries
+       * Aurora. Lambda keeps 100 of the account's quota unreserved, and new accounts start with a
+       * low quota, so it needs lambdaConcurrencyQuota: the synth fails when the reservations plus
+       * 100 exceed it (docs/deployment.md, "Check your Lambda quota").
+       */
       reservedConcurrency: z.number().int().min(1).optional(),
+      /**
+       * The account's Lambda concurrent-executions quota in the stage's region, as
+       * `aws lambda get-account-settings` reports it (AccountLimit.ConcurrentExecutions).
+       */
+      lambdaConcurrencyQuota: z.number().int().min(1).optional(),
+      /**
+       * Raise after putting new values into the origin-header secrets, so the deploy re-reads
+       * them (CloudFormation resolves a secret only when the resource using it changes).
+       */
+      originSecretRotation: z.number().int().min(0).default(0),
     }),
     openaiModel: z.string().min(1),
+    /**
+     * Monthly tokens of each role's users who have no quota of their own (CHAT_QUOTA_<ROLE>); a
+     * role left out gets DEFAULT_MONTHLY_TOKENS (200,000). Admins set a user's own in the console.
+     */
+    chatQuotas: z
+      .object({
+        members: z.number().int().min(0).max(2_000_000_000).optional(),
+        admins: z.number().int().min(0).max(2_000_000_000).optional(),
+        auditors: z.number().int().min(0).max(2_000_000_000).optional(),
+      })
+      .default({ members: 200_000, admins: 1_000_000 }),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
     /** Canary 10% for 5 minutes, else all at once; both roll back on the function's alarms. */
     canaryDeployments: z.boolean(),
@@ -95,8 +129,6 @@ const stageConfigSchema = z
       repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/repo'),
       /** The environment name GitHub puts in the token's `sub` claim. */
       environment: z.string().min(1),
-      /** An account holds one provider per URL: create it with the first stage in each account. */
-      createOidcProvider: z.boolean(),
     }),
   })
   .superRefine((c, ctx) => {
@@ -107,8 +139,23 @@ const stageConfigSchema = z
         message: 'must be at least minCapacity',
       });
     }
+    if (c.network.natGateways === 0 && c.cache.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'natGateways'],
+        message: 'can be 0 only with cache.enabled false (functions in the VPC need a NAT to reach Cognito)',
+      });
+    }
     if (!!c.web.domainName !== !!c.web.certificateArn) {
       ctx.addIssue({ code: 'custom', path: ['web'], message: 'domainName and certificateArn go together' });
+    }
+    if (c.api.reservedConcurrency !== undefined && c.api.lambdaConcurrencyQuota === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api', 'lambdaConcurrencyQuota'],
+        message:
+          "is required with reservedConcurrency: state the account's quota (aws lambda get-account-settings)",
+      });
     }
     const zone = c.web.hostedZone;
     if (zone && !(c.web.domainName === zone.name || c.web.domainName?.endsWith(`.${zone.name}`))) {
@@ -135,7 +182,7 @@ export type StageConfig = z.infer<typeof stageConfigSchema>;
 
 const SANCTIONED = ['CU', 'IR', 'KP', 'SY'];
 
-const github = { repository: 'parley-org/parley', createOidcProvider: false } as const;
+const github = { repository: 'parley-org/parley' } as const;
 
 const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
   dev: {
@@ -169,7 +216,7 @@ const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
     canaryDeployments: false,
     geoDenylist: SANCTIONED,
     web: {},
-    github: { ...github, environment: 'dev', createOidcProvider: true },
+    github: { ...github, environment: 'dev' },
   },
   staging: {
     stage: 'staging',
@@ -194,7 +241,8 @@ const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
       wafRateLimitPer5Min: 1000,
       wafMessageRateLimitPer5Min: 100,
       maxMessageBodyBytes: 32 * 1024,
-      reservedConcurrency: 50,
+      // Off: a new account's quota may be too low (see reservedConcurrency).
+      reservedConcurrency: undefined,
     },
     openaiModel: 'gpt-4o-mini',
     logLevel: 'INFO',
@@ -226,7 +274,9 @@ const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
       wafRateLimitPer5Min: 2000,
       wafMessageRateLimitPer5Min: 200,
       maxMessageBodyBytes: 32 * 1024,
-      reservedConcurrency: 200,
+      // Off until the account's quota is stated: e.g. lambdaConcurrencyQuota: 1000 with
+      // reservedConcurrency: 200 reserves 4 × 200, leaving the 100 Lambda requires unreserved.
+      reservedConcurrency: undefined,
     },
     openaiModel: 'gpt-4o-mini',
     logLevel: 'INFO',

@@ -10,26 +10,53 @@ export const MESSAGE_ROUTE_REGEX = '/api/conversations/[^/]+/messages/?$';
 
 /** The label the Common rule set puts on a request whose body exceeds its 8 KB limit. */
 const SIZE_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
+/** The label AnonymousIpList puts on a request from a hosting or cloud provider's address. */
+export const HOSTING_PROVIDER_LABEL = 'awswaf:managed:aws:anonymous-ip-list:HostingProviderIPList';
+
+/**
+ * What the ACL does with AnonymousIpList's HostingProviderIPList (cloud and hosting addresses):
+ * `block` everywhere, `count` only, or block except for the requests `machineClients` matches
+ * (CI runners and servers live in clouds too).
+ */
+export type HostingProviderPolicy =
+  'block' | 'count' | { readonly machineClients: wafv2.CfnWebACL.StatementProperty };
+
+/** Matches requests whose URI path starts with `prefix` (case as sent). */
+export function pathStartsWith(prefix: string): wafv2.CfnWebACL.StatementProperty {
+  return {
+    byteMatchStatement: {
+      fieldToMatch: { uriPath: {} },
+      positionalConstraint: 'STARTS_WITH',
+      searchString: prefix,
+      textTransformations: [{ priority: 0, type: 'NONE' }],
+    },
+  };
+}
 
 export interface ParleyWebAclProps {
   /** REGIONAL for API Gateway and Cognito; CLOUDFRONT (stack in us-east-1) for the distribution. */
   readonly scope: 'REGIONAL' | 'CLOUDFRONT';
   /** Name prefix for the ACL and its CloudWatch metrics. */
   readonly name: string;
-  /** Requests per client IP per 5 minutes, any route. */
+  /**
+   * Letters, digits, spaces and `_+=:#@/-,.` only (WAF's pattern).
+   * @default - none
+   */
+  readonly description?: string;
+  /**
+   * Requests per connecting IP address per 5 minutes, any route. The limits always key on the
+   * address WAF sees, never on X-Forwarded-For, which any caller can write.
+   */
   readonly rateLimitPer5Min: number;
+  /** @default 'block' */
+  readonly hostingProviders?: HostingProviderPolicy;
   /**
-   * Rate-limit on the address in X-Forwarded-For instead of the connecting address: needed
-   * behind CloudFront, where every connection comes from an edge server.
-   * @default false
+   * Block every request whose header `name` does not equal one of `values` exactly (header names
+   * are matched case-insensitively). The API's ACL uses it for the secret CloudFront adds, so
+   * the execute-api URL cannot be used around CloudFront and its ACL. The header is redacted
+   * from the ACL's logs.
    */
-  readonly rateLimitOnForwardedIp?: boolean;
-  /**
-   * Count, not block, AnonymousIpList's HostingProviderIPList: behind CloudFront every request
-   * arrives from an AWS address, which that list contains.
-   * @default false
-   */
-  readonly allowHostingProviders?: boolean;
+  readonly requiredHeader?: { readonly name: string; readonly values: readonly string[] };
   /**
    * Where blocked and counted requests are logged (Authorization redacted). Without a key one is
    * made here: the edge ACL lives in us-east-1, away from the stage's keys.
@@ -51,7 +78,9 @@ export interface ParleyWebAclProps {
 /**
  * A WAFv2 web ACL with the AWS managed rule groups we rely on (IP reputation, anonymous IPs,
  * Common, KnownBadInputs, SQLi), per-IP rate limits and, for the chat route, a tighter rate
- * limit and our own body size rule in place of the Common set's 8 KB SizeRestrictions_BODY.
+ * limit and our own body size rule in place of the Common set's 8 KB SizeRestrictions_BODY;
+ * optionally a required header (the CloudFront origin secret) and machine clients let through
+ * the hosting-provider list.
  */
 export class ParleyWebAcl extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
@@ -65,13 +94,8 @@ export class ParleyWebAcl extends Construct {
       sampledRequestsEnabled: true,
       metricName: `${props.name}-${metricName}`,
     });
-    const forwarded = props.rateLimitOnForwardedIp
-      ? {
-          aggregateKeyType: 'FORWARDED_IP',
-          // A request without the header is from no known viewer: count it against the limit.
-          forwardedIpConfig: { headerName: 'X-Forwarded-For', fallbackBehavior: 'MATCH' },
-        }
-      : { aggregateKeyType: 'IP' };
+    const byIp = { aggregateKeyType: 'IP' };
+    const hostingProviders = props.hostingProviders ?? 'block';
     const messageRouteMatch: wafv2.CfnWebACL.StatementProperty = {
       regexMatchStatement: {
         regexString: MESSAGE_ROUTE_REGEX,
@@ -99,15 +123,38 @@ export class ParleyWebAcl extends Construct {
       visibilityConfig: visibility(name),
     });
 
-    const rules: wafv2.CfnWebACL.RuleProperty[] = [
-      {
-        name: 'RatePerIp',
-        priority: 1,
+    const rules: wafv2.CfnWebACL.RuleProperty[] = [];
+    if (props.requiredHeader) {
+      const { name, values } = props.requiredHeader;
+      if (values.length === 0) throw new Error('requiredHeader needs at least one accepted value');
+      const equals = (value: string): wafv2.CfnWebACL.StatementProperty => ({
+        byteMatchStatement: {
+          fieldToMatch: { singleHeader: { Name: name.toLowerCase() } },
+          positionalConstraint: 'EXACTLY',
+          searchString: value,
+          textTransformations: [{ priority: 0, type: 'NONE' }],
+        },
+      });
+      const accepted =
+        values.length === 1
+          ? equals(values[0] as string)
+          : { orStatement: { statements: values.map(equals) } };
+      rules.push({
+        // First, so a request without the header is refused before any other rule counts it.
+        name: 'RequireOriginHeader',
+        priority: 0,
         action: { block: {} },
-        statement: { rateBasedStatement: { limit: props.rateLimitPer5Min, ...forwarded } },
-        visibilityConfig: visibility('RatePerIp'),
-      },
-    ];
+        statement: { notStatement: { statement: accepted } },
+        visibilityConfig: visibility('RequireOriginHeader'),
+      });
+    }
+    rules.push({
+      name: 'RatePerIp',
+      priority: 1,
+      action: { block: {} },
+      statement: { rateBasedStatement: { limit: props.rateLimitPer5Min, ...byIp } },
+      visibilityConfig: visibility('RatePerIp'),
+    });
     if (props.messageRoute) {
       rules.push({
         name: 'RatePerIpMessages',
@@ -116,7 +163,7 @@ export class ParleyWebAcl extends Construct {
         statement: {
           rateBasedStatement: {
             limit: props.messageRoute.rateLimitPer5Min,
-            ...forwarded,
+            ...byIp,
             scopeDownStatement: messageRouteMatch,
           },
         },
@@ -128,11 +175,28 @@ export class ParleyWebAcl extends Construct {
       managed(
         4,
         'AWSManagedRulesAnonymousIpList',
-        props.allowHostingProviders ? ['HostingProviderIPList'] : [],
+        hostingProviders === 'block' ? [] : ['HostingProviderIPList'],
       ),
       // SizeRestrictions_BODY only counts (and labels); the two rules after it decide.
       managed(10, 'AWSManagedRulesCommonRuleSet', props.messageRoute ? ['SizeRestrictions_BODY'] : []),
     );
+    if (typeof hostingProviders === 'object') {
+      rules.push({
+        // The list's rule only counts (and labels); this blocks what is not a machine client's.
+        name: 'HostingProvidersExceptMachineClients',
+        priority: 5,
+        action: { block: {} },
+        statement: {
+          andStatement: {
+            statements: [
+              { labelMatchStatement: { scope: 'LABEL', key: HOSTING_PROVIDER_LABEL } },
+              { notStatement: { statement: hostingProviders.machineClients } },
+            ],
+          },
+        },
+        visibilityConfig: visibility('HostingProvidersExceptMachineClients'),
+      });
+    }
     if (props.messageRoute) {
       rules.push(
         {
@@ -185,6 +249,7 @@ export class ParleyWebAcl extends Construct {
     const resourceType = props.scope === 'CLOUDFRONT' ? 'CLOUDFRONT' : 'API_GATEWAY';
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: props.name,
+      description: props.description,
       scope: props.scope,
       defaultAction: { allow: {} },
       visibilityConfig: visibility('WebAcl'),
@@ -193,13 +258,13 @@ export class ParleyWebAcl extends Construct {
         ? { requestBody: { [resourceType]: { defaultSizeInspectionLimit: inspectionLimit } } }
         : undefined,
     });
-    this.addLogging(props.name, props.logging);
+    this.addLogging(props.name, props.logging, props.requiredHeader?.name);
   }
 
   /** WAF's log group (its name must start with aws-waf-logs-). */
   logGroup!: logs.LogGroup;
 
-  private addLogging(name: string, logging: ParleyWebAclProps['logging']): void {
+  private addLogging(name: string, logging: ParleyWebAclProps['logging'], secretHeader?: string): void {
     const stack = Stack.of(this);
     let key = logging.key;
     if (!key) {
@@ -229,7 +294,11 @@ export class ParleyWebAcl extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+      redactedFields: ['authorization', ...(secretHeader ? [secretHeader.toLowerCase()] : [])].map(
+        (header) => ({
+          singleHeader: { Name: header },
+        }),
+      ),
       // Only what WAF acted on: allowed traffic is in the API's access logs already.
       loggingFilter: {
         DefaultBehavior: 'DROP',

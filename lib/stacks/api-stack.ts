@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -10,8 +10,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as triggers from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import type { HandlerGroup, RouteDeclaration } from '#api/index';
@@ -23,6 +24,15 @@ import { functionEnvironment, webOrigin } from '../constructs/function-environme
 import { ParleyWebAcl } from '../constructs/web-acl';
 import { addProblemResponses } from '../constructs/problem-responses';
 import { DB_NAME } from './data-stack';
+
+/** The header CloudFront adds to every request to the API; the API's ACL refuses others. */
+export const ORIGIN_HEADER = 'X-Origin-Verify';
+/** API Gateway ends a buffered integration after at most 29 s (its default and our setting). */
+export const BUFFERED_INTEGRATION_TIMEOUT = Duration.seconds(29);
+/** Our streamed integrations' timeout (streamed responses may last up to 15 minutes). */
+export const STREAMING_INTEGRATION_TIMEOUT = Duration.minutes(5);
+/** Lambda keeps this much of the account's concurrency for functions without a reservation. */
+export const LAMBDA_UNRESERVED_MINIMUM = 100;
 
 /** The signed-in user's own scope: present in every access token from a user sign-in. */
 export const USER_TOKEN_SCOPE = 'aws.cognito.signin.user.admin';
@@ -36,11 +46,18 @@ export interface ApiStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   readonly functionSecurityGroup: ec2.ISecurityGroup;
   readonly cluster: rds.DatabaseCluster;
+  /** The application role's secret (DML only): the API functions connect with it. */
   readonly databaseSecret: secretsmanager.ISecret;
+  /** The master user's secret: the migrator alone connects with it. */
+  readonly migratorDatabaseSecret: secretsmanager.ISecret;
+  /** Grants the migrator Data API access as the master user, and reading the application secret. */
+  readonly grantMigratorDataApi: (grantee: iam.IGrantable) => void;
   readonly openAiSecret: secretsmanager.ISecret;
-  readonly cacheEndpoint: string;
-  readonly cacheName: string;
-  readonly cacheUser: string;
+  /**
+   * The Valkey cache: its SSM parameter holding `host:port` (read at deploy, not exported), name
+   * and IAM user. Absent with the cache off: the functions then run outside the VPC.
+   */
+  readonly cache?: { readonly endpointParameter: string; readonly name: string; readonly user: string };
   /** Grants Data API access (DataStack.grantDataApi). */
   readonly grantDataApi: (grantee: iam.IGrantable) => void;
   /** Grants read access to a secret encrypted with the data key. */
@@ -52,6 +69,10 @@ export interface ApiStackProps extends StackProps {
 }
 
 interface GroupSettings {
+  /**
+   * At most the integration's timeout: 29 s for buffered groups, so a request API Gateway gave
+   * up on is not still running; the streaming group gets a little longer than its stream.
+   */
   readonly timeout: Duration;
   readonly p99: Duration;
   readonly memorySize: number;
@@ -64,11 +85,13 @@ interface GroupSettings {
 }
 
 const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
+  // Readiness says whether the model is configured from OPENAI_SECRET_ARN being set; it never
+  // reads the secret, so it gets no grant.
   health: {
     timeout: Duration.seconds(10),
     p99: Duration.seconds(3),
     memorySize: 512,
-    llm: true,
+    llm: false,
     cognitoAdmin: false,
     heavyDb: false,
   },
@@ -123,6 +146,14 @@ export class ApiStack extends Stack {
   readonly apiAlarms: cloudwatch.Alarm[] = [];
   readonly migrator: AppFunction;
   readonly waf: ParleyWebAcl;
+  /**
+   * The value CloudFront sends in ORIGIN_HEADER, and the one it sent before the last rotation
+   * (the API's ACL accepts both, so a rotation never refuses requests; docs/security.md).
+   */
+  readonly originSecret: secretsmanager.Secret;
+  readonly previousOriginSecret: secretsmanager.Secret;
+  /** API Gateway's execution (error) log group, created here so it has a retention. */
+  readonly executionLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -139,23 +170,35 @@ export class ApiStack extends Stack {
       clientIds: props.clientIds,
       openAiSecretArn: props.openAiSecret.secretArn,
       openAiModel: config.openaiModel,
+      chatQuotas: config.chatQuotas,
       webOrigin: webOrigin(config.web.domainName),
       logLevel: config.logLevel,
     };
 
+    const cache = props.cache;
+    const cacheEndpoint = cache && ssm.StringParameter.valueForStringParameter(this, cache.endpointParameter);
+
     // --- Migrations: applied before any API function version is deployed ----------------------
     this.migrator = new AppFunction(this, 'Migrator', {
+      // Fixed names: the Monitoring stack watches functions by name, not through exports.
+      functionName: `parley-${config.stage}-migrations`,
       entry: 'functions/migrations/handlers/migrate.ts',
       description: `Parley ${config.stage} database migrations`,
       logKey: props.opsKey,
       logRetentionDays: config.logRetentionDays,
       logLevel: config.logLevel,
-      environment: functionEnvironment({ ...baseEnvironment, serviceName: 'migrations' }),
+      // The master user; the application role's secret only to set that role's login (0012).
+      environment: functionEnvironment({
+        ...baseEnvironment,
+        dbSecretArn: props.migratorDatabaseSecret.secretArn,
+        dbAppSecretArn: props.databaseSecret.secretArn,
+        serviceName: 'migrations',
+      }),
       // Aurora may be resuming from zero ACUs (~15 s) before the first statement runs.
       timeout: Duration.minutes(5),
       copyDirs: ['migrations'],
     });
-    props.grantDataApi(this.migrator);
+    props.grantMigratorDataApi(this.migrator);
     this.functionAlarms.push(
       new FunctionAlarms(this, 'MigratorAlarms', {
         target: this.migrator,
@@ -175,6 +218,15 @@ export class ApiStack extends Stack {
 
     // --- Functions, aliases, CodeDeploy --------------------------------------------------------
     const groups = [...new Set(props.routes.map((r) => r.group))];
+    checkReservedConcurrency(config, groups);
+    for (const group of groups) {
+      const buffered = props.routes.some((r) => r.group === group && !r.streaming);
+      if (buffered && GROUP_SETTINGS[group].timeout.toSeconds() > BUFFERED_INTEGRATION_TIMEOUT.toSeconds()) {
+        throw new Error(
+          `The ${group} function's timeout exceeds the ${BUFFERED_INTEGRATION_TIMEOUT.toSeconds()} s of its buffered integration`,
+        );
+      }
+    }
     const deploymentConfig = config.canaryDeployments
       ? codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES
       : codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE;
@@ -184,6 +236,7 @@ export class ApiStack extends Stack {
     for (const group of groups) {
       const settings = GROUP_SETTINGS[group];
       const fn = new AppFunction(this, `Fn-${group}`, {
+        functionName: `parley-${config.stage}-api-${group}`,
         entry: `functions/${group}/lambda.ts`,
         description: `Parley ${config.stage} API: ${group}`,
         logKey: props.opsKey,
@@ -192,19 +245,22 @@ export class ApiStack extends Stack {
         environment: functionEnvironment({
           ...baseEnvironment,
           serviceName: group,
-          cacheEndpoint: `${props.cacheEndpoint}`,
-          cacheName: props.cacheName,
-          cacheUser: props.cacheUser,
+          cacheEndpoint,
+          cacheName: cache?.name,
+          cacheUser: cache?.user,
         }),
         timeout: settings.timeout,
         memorySize: settings.memorySize,
-        vpc: props.vpc,
-        vpcSubnets: { subnetGroupName: 'app' },
-        securityGroups: [props.functionSecurityGroup],
+        // In the VPC only to reach the cache; Aurora is reached through the Data API.
+        ...(cache && {
+          vpc: props.vpc,
+          vpcSubnets: { subnetGroupName: 'app' },
+          securityGroups: [props.functionSecurityGroup],
+        }),
         reservedConcurrentExecutions: settings.heavyDb ? config.api.reservedConcurrency : undefined,
       });
       props.grantDataApi(fn);
-      props.grantCacheConnect(fn);
+      if (cache) props.grantCacheConnect(fn);
       if (settings.llm) props.grantSecretRead(fn, props.openAiSecret);
       if (settings.cognitoAdmin) {
         fn.addToRolePolicy(
@@ -326,9 +382,19 @@ export class ApiStack extends Stack {
             }
           : undefined,
       },
-      // Clients come through CloudFront; the execute-api URL stays for machine clients and CI.
+      // CloudFront's origin is the execute-api host name, so it stays enabled; the ACL below
+      // refuses requests that did not come through CloudFront (machine clients use it too).
       disableExecuteApiEndpoint: false,
     });
+    // API Gateway would create this group itself, without retention or key, at the first error.
+    this.executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${config.stage}`,
+      encryptionKey: props.opsKey,
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Exists before the stage logs anything into it.
+    this.api.deploymentStage.node.addDependency(this.executionLogs);
     addProblemResponses({ api: this.api });
     const authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
       cognitoUserPools: [props.userPool],
@@ -355,7 +421,7 @@ export class ApiStack extends Stack {
           scopePermissionToMethod: false,
           responseTransferMode: mode,
           // Streams may outlive the 29 s buffered limit (streamed responses allow up to 15 min).
-          timeout: route.streaming ? Duration.minutes(5) : Duration.seconds(29),
+          timeout: route.streaming ? STREAMING_INTEGRATION_TIMEOUT : BUFFERED_INTEGRATION_TIMEOUT,
         });
         integrations.set(key, integration);
       }
@@ -392,22 +458,53 @@ export class ApiStack extends Stack {
     }
 
     // --- WAF ----------------------------------------------------------------------------------
+    const originSecret = (id: string, description: string) => {
+      const secret = new secretsmanager.Secret(this, id, {
+        description,
+        // Header-safe characters only; 48 of them are far beyond guessing.
+        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+        removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      acknowledge(secret, 'openAiSecretRotation');
+      return secret;
+    };
+    this.originSecret = originSecret(
+      'OriginSecret',
+      `Parley ${config.stage}: the ${ORIGIN_HEADER} value CloudFront sends to the API`,
+    );
+    this.previousOriginSecret = originSecret(
+      'PreviousOriginSecret',
+      `Parley ${config.stage}: the ${ORIGIN_HEADER} value before the last rotation (still accepted)`,
+    );
     this.waf = new ParleyWebAcl(this, 'Waf', {
       logging: { retentionDays: config.logRetentionDays, retain: config.retainData, key: props.opsKey },
       scope: 'REGIONAL',
       name: `parley-${config.stage}-api`,
-      rateLimitPer5Min: config.api.wafRateLimitPer5Min,
-      // Browsers arrive through CloudFront, whose WAF sees their addresses; here each request
-      // comes from an edge server, so limits key on X-Forwarded-For and hosting-provider
-      // addresses (CloudFront's own) are only counted.
-      rateLimitOnForwardedIp: true,
-      allowHostingProviders: true,
+      description: `Parley ${config.stage} API, origin secret rotation ${config.api.originSecretRotation}`,
+      requiredHeader: {
+        name: ORIGIN_HEADER,
+        values: [this.originSecret, this.previousOriginSecret].map((s) => s.secretValue.unsafeUnwrap()),
+      },
+      // Only CloudFront gets past the header rule, and its ACL limits each viewer's address. Here
+      // the connecting address is an edge server's, shared by its viewers: a looser ceiling per
+      // address (never X-Forwarded-For, which any caller can write).
+      rateLimitPer5Min: config.api.wafRateLimitPer5Min * EDGE_FAN_IN,
+      // CloudFront's addresses are in the hosting-provider list; the edge ACL decides on viewers.
+      hostingProviders: 'count',
       messageRoute: {
-        rateLimitPer5Min: config.api.wafMessageRateLimitPer5Min,
+        rateLimitPer5Min: config.api.wafMessageRateLimitPer5Min * EDGE_FAN_IN,
         maxBodyBytes: config.api.maxMessageBodyBytes,
       },
     });
     this.waf.associate('ApiAssociation', this.api.deploymentStage.stageArn);
+    new CfnOutput(this, 'OriginSecretArn', {
+      description: `The ${ORIGIN_HEADER} value CloudFront sends (rotation: docs/security.md)`,
+      value: this.originSecret.secretArn,
+    });
+    new CfnOutput(this, 'PreviousOriginSecretArn', {
+      description: `The ${ORIGIN_HEADER} value the API still accepts from before the last rotation`,
+      value: this.previousOriginSecret.secretArn,
+    });
 
     // --- API alarms ---------------------------------------------------------------------------
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
@@ -455,14 +552,26 @@ export class ApiStack extends Stack {
       10_000,
       'API p99 latency above 10 s.',
     );
-    alarm(
-      'ApiWafBlockedSpike',
+    const blocked = (rule: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/WAFV2',
         metricName: 'BlockedRequests',
-        dimensionsMap: { WebACL: `parley-${config.stage}-api`, Region: this.region, Rule: 'ALL' },
+        dimensionsMap: { WebACL: `parley-${config.stage}-api`, Region: this.region, Rule: rule },
         statistic: 'Sum',
         period,
+      });
+    alarm(
+      'ApiWafBlockedSpike',
+      // Requests to the execute-api URL without the origin secret are not users coming through
+      // CloudFront (scanners find the URL): they do not count towards this alarm.
+      new cloudwatch.MathExpression({
+        expression: 'FILL(blocked, 0) - FILL(direct, 0)',
+        usingMetrics: {
+          blocked: blocked('ALL'),
+          direct: blocked(`${this.waf.metricPrefix}-RequireOriginHeader`),
+        },
+        period,
+        label: 'Blocked requests that came through CloudFront',
       }),
       500,
       'The API WAF blocks an unusual number of requests: an attack, or a rule hurting real users.',
@@ -470,5 +579,24 @@ export class ApiStack extends Stack {
 
     // --- cdk-nag acknowledgements (see docs/security.md) --------------------------------------
     acknowledge(this.api, 'apiGatewayLogsManagedPolicy');
+  }
+}
+
+/**
+ * How many viewers' limits one CloudFront edge address may carry at the API's ACL: its per-address
+ * limits are this multiple of the edge ACL's per-viewer ones.
+ */
+export const EDGE_FAN_IN = 10;
+
+/** The heavy-database groups get reservedConcurrency each; the account must keep 100 unreserved. */
+function checkReservedConcurrency(config: StageConfig, groups: readonly HandlerGroup[]): void {
+  const { reservedConcurrency, lambdaConcurrencyQuota } = config.api;
+  if (reservedConcurrency === undefined) return;
+  const reserved = groups.filter((g) => GROUP_SETTINGS[g].heavyDb).length * reservedConcurrency;
+  if (lambdaConcurrencyQuota === undefined || reserved + LAMBDA_UNRESERVED_MINIMUM > lambdaConcurrencyQuota) {
+    throw new Error(
+      `api.reservedConcurrency reserves ${reserved} concurrent executions; with the ${LAMBDA_UNRESERVED_MINIMUM} ` +
+        `Lambda keeps unreserved that exceeds api.lambdaConcurrencyQuota (${lambdaConcurrencyQuota ?? 'not set'})`,
+    );
   }
 }

@@ -13,7 +13,7 @@ import type { StageConfig } from '../config/stages';
 import { AppFunction } from '../constructs/app-function';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { functionEnvironment, webOrigin } from '../constructs/function-environment';
-import { ParleyWebAcl } from '../constructs/web-acl';
+import { ParleyWebAcl, pathStartsWith } from '../constructs/web-acl';
 import { DB_NAME } from './data-stack';
 
 export interface AuthStackProps extends StackProps {
@@ -31,6 +31,8 @@ export interface AuthStackProps extends StackProps {
 export const ROLE_GROUPS = ROLES;
 export const RESOURCE_SERVER_ID = 'parley';
 export const SCOPES = { read: 'chat.read', write: 'chat.write' } as const;
+/** The user pool domain's OAuth 2.0 token endpoint (client credentials). */
+export const TOKEN_ENDPOINT_PATH = '/oauth2/token';
 
 const TRIGGERS = {
   preAuthentication: 'pre-authentication',
@@ -76,7 +78,9 @@ export class AuthStack extends Stack {
         tempPasswordValidity: Duration.days(PASSWORD_POLICY.tempPasswordValidityDays),
         passwordHistorySize: 5,
       },
-      // TOTP only: SMS is phishable and costs money. Admins are forced to enrol by the app.
+      // TOTP only: SMS is phishable and costs money. REQUIRED: everyone sets it up at the first
+      // sign-in (MFA_SETUP). OPTIONAL: members may skip it; the API refuses admins and auditors
+      // without it (MFA_REQUIRED_ROLES).
       mfa: config.auth.mfa === 'REQUIRED' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
@@ -143,7 +147,10 @@ export class AuthStack extends Stack {
     this.machineClient = this.userPool.addClient('MachineClient', {
       userPoolClientName: 'parley-machine',
       generateSecret: true,
-      authFlows: {},
+      // Named, all off: with no ExplicitAuthFlows at all Cognito would allow SRP and custom sign-in
+      // on this client. CDK then lists only ALLOW_REFRESH_TOKEN_AUTH, which is inert here: the
+      // client-credentials grant issues no refresh token.
+      authFlows: { userPassword: false, userSrp: false, custom: false, adminUserPassword: false },
       oAuth: {
         flows: { clientCredentials: true },
         scopes: [scopeOf(SCOPES.read), scopeOf(SCOPES.write)],
@@ -210,6 +217,16 @@ export class AuthStack extends Stack {
       } else {
         lambdaConfig[key] = arn;
       }
+      if (key === 'postAuthentication') {
+        // Cognito tells no trigger whether a user has MFA: post-authentication reads it (the
+        // `users.mfa_enabled` that /me shows and the API checks for admins and auditors).
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['cognito-idp:AdminGetUser'],
+            resources: [this.userPool.userPoolArn],
+          }),
+        );
+      }
       if (key === 'postConfirmation' || key === 'preTokenGeneration') {
         fn.addToRolePolicy(
           new iam.PolicyStatement({
@@ -228,6 +245,9 @@ export class AuthStack extends Stack {
       name: `parley-${config.stage}-userpool`,
       // Sign-in is a handful of requests per person; this stops password spraying from one IP.
       rateLimitPer5Min: 300,
+      // Machine clients exchange client credentials at the token endpoint from cloud hosts (CI
+      // runners, servers); sign-in from hosting-provider addresses stays blocked.
+      hostingProviders: { machineClients: pathStartsWith(TOKEN_ENDPOINT_PATH) },
     });
     waf.associate('UserPoolAssociation', this.userPool.userPoolArn);
 

@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -10,8 +10,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { APPLICATION_ROLE } from '../../functions/migrations/application-role';
 import { acknowledge } from '../config/nag-acknowledgements';
 import type { StageConfig } from '../config/stages';
 
@@ -22,6 +24,8 @@ export interface DataStackProps extends StackProps {
 }
 
 export const DB_NAME = 'parley';
+/** Never in a generated database password: characters that need quoting in a URL or a shell. */
+const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 /** Valkey user the functions connect as, with an IAM auth token (no password exists). */
 export const CACHE_USER_ID = 'parley-app';
 
@@ -37,9 +41,17 @@ export class DataStack extends Stack {
   /** The hosted rotation function of the database secrets. */
   readonly rotationSecurityGroup: ec2.SecurityGroup;
   readonly cluster: rds.DatabaseCluster;
+  /** The master user's credentials: the migrator's alone. */
   readonly databaseSecret: secretsmanager.ISecret;
-  readonly cache: elasticache.CfnServerlessCache;
-  readonly cacheUser: elasticache.CfnUser;
+  /** The DML-only application role's (migration 0012): the API functions' and triggers'. */
+  readonly applicationSecret: secretsmanager.ISecret;
+  /** Absent with cache.enabled false. */
+  readonly cache?: elasticache.CfnServerlessCache;
+  /** SSM parameter holding the cache's `host:port`. */
+  readonly cacheEndpointParameterName?: string;
+  /** The cluster's fixed identifier (`parley-<stage>`), for metrics and ARNs built from it. */
+  readonly clusterIdentifier: string;
+  readonly cacheUser?: elasticache.CfnUser;
   readonly openAiSecret: secretsmanager.Secret;
   readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -47,6 +59,7 @@ export class DataStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const withNat = config.network.natGateways > 0;
 
     this.dataKey = new kms.Key(this, 'DataKey', {
       description: `Parley ${config.stage}: database, cache, secrets and backups`,
@@ -60,9 +73,17 @@ export class DataStack extends Stack {
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: config.network.maxAzs,
       natGateways: config.network.natGateways,
+      // Without NAT gateways (a dev option, cache off) nothing leaves the VPC: no public subnets,
+      // and the app subnets hold only the rotation functions.
       subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
-        { name: 'app', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        ...(withNat
+          ? [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false }]
+          : []),
+        {
+          name: 'app',
+          subnetType: withNat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+          cidrMask: 22,
+        },
         { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
       flowLogs: {
@@ -110,21 +131,13 @@ export class DataStack extends Stack {
         RdsData: ec2.InterfaceVpcEndpointAwsService.RDS_DATA,
         Xray: ec2.InterfaceVpcEndpointAwsService.XRAY,
       };
-      for (const [name, service] of Object.entries(endpoints)) {
-        const endpoint = this.vpc.addInterfaceEndpoint(name, {
-          service,
-          subnets: { subnetGroupName: 'app' },
-          privateDnsEnabled: true,
-          // Reachable from the API functions only, not from the whole VPC.
-          open: false,
-        });
-        endpoint.connections.allowFrom(this.functionSecurityGroup, ec2.Port.tcp(443), 'API functions');
-        if (name === 'SecretsManager') {
-          // Rotation reads and writes the secret through this endpoint (private DNS): without
-          // this rule every rotation timed out.
-          endpoint.connections.allowFrom(this.rotationSecurityGroup, ec2.Port.tcp(443), 'Secret rotation');
-        }
-      }
+      this.addEndpoints(endpoints);
+    } else if (!withNat) {
+      // The rotation functions' only way to the Secrets Manager API; one AZ is enough (~$8).
+      this.addEndpoints(
+        { SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER },
+        { subnetGroupName: 'app', availabilityZones: [this.vpc.availabilityZones[0] ?? ''] },
+      );
     }
 
     // --- Aurora PostgreSQL Serverless v2 ------------------------------------------------------
@@ -136,6 +149,7 @@ export class DataStack extends Stack {
     // Our own log group for the PostgreSQL log (KMS, retention), instead of the LogRetention
     // custom resource `cloudwatchLogsRetention` would add.
     const clusterIdentifier = `parley-${config.stage}`;
+    this.clusterIdentifier = clusterIdentifier;
     const postgresLog = new logs.LogGroup(this, 'PostgresLog', {
       logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
       encryptionKey: props.opsKey,
@@ -147,7 +161,7 @@ export class DataStack extends Stack {
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_6 }),
       credentials: rds.Credentials.fromGeneratedSecret('parley_admin', {
         encryptionKey: this.dataKey,
-        excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       }),
       defaultDatabaseName: DB_NAME,
       port: config.database.port,
@@ -199,64 +213,75 @@ export class DataStack extends Stack {
       automaticallyAfter: Duration.days(30),
       vpcSubnets: { subnetGroupName: 'app' },
       securityGroup: this.rotationSecurityGroup,
-      excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+      excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
     });
 
     // --- ElastiCache Serverless Valkey ----------------------------------------------------------
-    const cacheSecurityGroup = new ec2.SecurityGroup(this, 'CacheSecurityGroup', {
-      vpc: this.vpc,
-      description: 'Parley Valkey: admits the API functions only',
-      allowAllOutbound: false,
-    });
-    // 6379 is the primary endpoint, 6380 the reader endpoint of a serverless cache.
-    cacheSecurityGroup.addIngressRule(
-      this.functionSecurityGroup,
-      ec2.Port.tcpRange(6379, 6380),
-      'API functions',
-    );
-    this.functionSecurityGroup.addEgressRule(cacheSecurityGroup, ec2.Port.tcpRange(6379, 6380), 'Valkey');
+    // Off (cache.enabled: false): the functions run outside the VPC and keep no cache.
+    if (config.cache.enabled) {
+      const cacheSecurityGroup = new ec2.SecurityGroup(this, 'CacheSecurityGroup', {
+        vpc: this.vpc,
+        description: 'Parley Valkey: admits the API functions only',
+        allowAllOutbound: false,
+      });
+      // 6379 is the primary endpoint, 6380 the reader endpoint of a serverless cache.
+      cacheSecurityGroup.addIngressRule(
+        this.functionSecurityGroup,
+        ec2.Port.tcpRange(6379, 6380),
+        'API functions',
+      );
+      this.functionSecurityGroup.addEgressRule(cacheSecurityGroup, ec2.Port.tcpRange(6379, 6380), 'Valkey');
 
-    // A user group must hold a user named "default"; ours is switched off and cannot authenticate.
-    const defaultUser = new elasticache.CfnUser(this, 'CacheDefaultUser', {
-      engine: 'valkey',
-      userId: `parley-${config.stage}-default-off`,
-      userName: 'default',
-      accessString: 'off -@all',
-      authenticationMode: { Type: 'no-password-required' },
-    });
-    this.cacheUser = new elasticache.CfnUser(this, 'CacheAppUser', {
-      engine: 'valkey',
-      // IAM auth requires userId == userName.
-      userId: `${CACHE_USER_ID}-${config.stage}`,
-      userName: `${CACHE_USER_ID}-${config.stage}`,
-      accessString: 'on ~* &* +@all -@dangerous',
-      authenticationMode: { Type: 'iam' },
-    });
-    const userGroup = new elasticache.CfnUserGroup(this, 'CacheUserGroup', {
-      engine: 'valkey',
-      userGroupId: `parley-${config.stage}-users`,
-      userIds: [defaultUser.userId, this.cacheUser.userId],
-    });
-    userGroup.addResourceDependency(defaultUser);
-    userGroup.addResourceDependency(this.cacheUser);
-    this.cache = new elasticache.CfnServerlessCache(this, 'Cache', {
-      serverlessCacheName: `parley-${config.stage}`,
-      engine: 'valkey',
-      majorEngineVersion: '8',
-      description: `Parley ${config.stage}: rate limits, circuit breaker state, idempotency`,
-      kmsKeyId: this.dataKey.keyArn,
-      securityGroupIds: [cacheSecurityGroup.securityGroupId],
-      subnetIds: this.vpc.selectSubnets({ subnetGroupName: 'data' }).subnetIds,
-      userGroupId: userGroup.userGroupId,
-      cacheUsageLimits: {
-        dataStorage: { maximum: config.cache.maxDataStorageGb, unit: 'GB' },
-        ecpuPerSecond: { maximum: config.cache.maxEcpuPerSecond },
-      },
-      // Only ephemeral state lives here, so a day of snapshots is plenty.
-      snapshotRetentionLimit: 1,
-      dailySnapshotTime: '03:00',
-    });
-    this.cache.addResourceDependency(userGroup);
+      // A user group must hold a user named "default"; ours is switched off and cannot authenticate.
+      const defaultUser = new elasticache.CfnUser(this, 'CacheDefaultUser', {
+        engine: 'valkey',
+        userId: `parley-${config.stage}-default-off`,
+        userName: 'default',
+        accessString: 'off -@all',
+        authenticationMode: { Type: 'no-password-required' },
+      });
+      this.cacheUser = new elasticache.CfnUser(this, 'CacheAppUser', {
+        engine: 'valkey',
+        // IAM auth requires userId == userName.
+        userId: `${CACHE_USER_ID}-${config.stage}`,
+        userName: `${CACHE_USER_ID}-${config.stage}`,
+        accessString: 'on ~* &* +@all -@dangerous',
+        authenticationMode: { Type: 'iam' },
+      });
+      const userGroup = new elasticache.CfnUserGroup(this, 'CacheUserGroup', {
+        engine: 'valkey',
+        userGroupId: `parley-${config.stage}-users`,
+        userIds: [defaultUser.userId, this.cacheUser.userId],
+      });
+      userGroup.addResourceDependency(defaultUser);
+      userGroup.addResourceDependency(this.cacheUser);
+      this.cache = new elasticache.CfnServerlessCache(this, 'Cache', {
+        serverlessCacheName: `parley-${config.stage}`,
+        engine: 'valkey',
+        majorEngineVersion: '8',
+        description: `Parley ${config.stage}: rate limits, circuit breaker state, idempotency`,
+        kmsKeyId: this.dataKey.keyArn,
+        securityGroupIds: [cacheSecurityGroup.securityGroupId],
+        subnetIds: this.vpc.selectSubnets({ subnetGroupName: 'data' }).subnetIds,
+        userGroupId: userGroup.userGroupId,
+        cacheUsageLimits: {
+          dataStorage: { maximum: config.cache.maxDataStorageGb, unit: 'GB' },
+          ecpuPerSecond: { maximum: config.cache.maxEcpuPerSecond },
+        },
+        // Only ephemeral state lives here, so a day of snapshots is plenty.
+        snapshotRetentionLimit: 1,
+        dailySnapshotTime: '03:00',
+      });
+      this.cache.addResourceDependency(userGroup);
+      // The endpoint reaches the Api stack through SSM, read at each deploy, not as an export, so
+      // replacing the cache does not fail on an export in use (docs/deployment.md).
+      this.cacheEndpointParameterName = `/parley/${config.stage}/cache/endpoint`;
+      new ssm.StringParameter(this, 'CacheEndpoint', {
+        parameterName: this.cacheEndpointParameterName,
+        description: `Parley ${config.stage}: Valkey endpoint (host:port) the API functions use`,
+        stringValue: `${this.cache.attrEndpointAddress}:${this.cache.attrEndpointPort}`,
+      });
+    }
 
     // --- Secrets ------------------------------------------------------------------------------
     // The operator sets the value after the first deploy (docs/deployment.md); the template holds
@@ -337,6 +362,29 @@ export class DataStack extends Stack {
       500,
       'Aurora connection count is unusually high.',
     );
+    // The application role's credentials: generated here, the role's login set from them by
+    // migration 0012 (the migrator reads this secret), rotated like the master's. Not at once:
+    // the role exists only after the Api stack's migrator has run.
+    const applicationSecret = new rds.DatabaseSecret(this, 'ApplicationSecret', {
+      username: APPLICATION_ROLE,
+      dbname: DB_NAME,
+      encryptionKey: this.dataKey,
+      excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+    });
+    applicationSecret.applyRemovalPolicy(removalPolicy);
+    this.applicationSecret = applicationSecret.attach(this.cluster);
+    const applicationRotation = new secretsmanager.SecretRotation(this, 'ApplicationSecretRotation', {
+      application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
+      secret: this.applicationSecret,
+      target: this.cluster,
+      vpc: this.vpc,
+      vpcSubnets: { subnetGroupName: 'app' },
+      securityGroup: this.rotationSecurityGroup,
+      excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      automaticallyAfter: Duration.days(30),
+      rotateImmediatelyOnUpdate: false,
+    });
+
     // A failed rotation leaves the old credentials in place and would go unnoticed until they are
     // needed. Each failed rotation step is an error of the hosted rotation function (a timeout
     // too), named by CDK after the rotation construct's unique id (its last 64 characters).
@@ -354,42 +402,81 @@ export class DataStack extends Stack {
       'The database secret rotation failed: the credentials were not rotated (see docs/security.md).',
       1,
     );
-    alarm('DatabaseCpuHigh', dbMetric('CPUUtilization', 'Average'), 85, 'Aurora CPU above 85%.');
-    const cacheMetric = (metricName: string, statistic: string) =>
+    alarm(
+      'ApplicationSecretRotationFailed',
       new cloudwatch.Metric({
-        namespace: 'AWS/ElastiCache',
-        metricName,
-        dimensionsMap: { clusterId: this.cache.serverlessCacheName },
-        statistic,
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensionsMap: { FunctionName: Names.uniqueId(applicationRotation).slice(-64) },
+        statistic: 'Sum',
         period: Duration.minutes(5),
-      });
-    alarm(
-      'CacheThrottled',
-      cacheMetric('ThrottledCmds', 'Sum'),
+      }),
       1,
-      'Valkey throttles commands: raise cache.maxEcpuPerSecond.',
-      2,
+      "The application role's secret rotation failed: its credentials were not rotated.",
+      1,
     );
-    alarm(
-      'CacheEcpuHigh',
-      cacheMetric('ElastiCacheProcessingUnits', 'Sum'),
-      config.cache.maxEcpuPerSecond * 300 * 0.8,
-      'Valkey uses over 80% of its ECPU limit.',
-    );
-    alarm(
-      'CacheStorageHigh',
-      cacheMetric('BytesUsedForCache', 'Maximum'),
-      config.cache.maxDataStorageGb * 1024 ** 3 * 0.8,
-      'Valkey uses over 80% of its storage limit.',
-    );
+    alarm('DatabaseCpuHigh', dbMetric('CPUUtilization', 'Average'), 85, 'Aurora CPU above 85%.');
+    const cache = this.cache;
+    if (cache) {
+      const cacheMetric = (metricName: string, statistic: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/ElastiCache',
+          metricName,
+          dimensionsMap: { clusterId: cache.serverlessCacheName },
+          statistic,
+          period: Duration.minutes(5),
+        });
+      alarm(
+        'CacheThrottled',
+        cacheMetric('ThrottledCmds', 'Sum'),
+        1,
+        'Valkey throttles commands: raise cache.maxEcpuPerSecond.',
+        2,
+      );
+      alarm(
+        'CacheEcpuHigh',
+        cacheMetric('ElastiCacheProcessingUnits', 'Sum'),
+        config.cache.maxEcpuPerSecond * 300 * 0.8,
+        'Valkey uses over 80% of its ECPU limit.',
+      );
+      alarm(
+        'CacheStorageHigh',
+        cacheMetric('BytesUsedForCache', 'Maximum'),
+        config.cache.maxDataStorageGb * 1024 ** 3 * 0.8,
+        'Valkey uses over 80% of its storage limit.',
+      );
+    }
+  }
+
+  /** Interface endpoints reachable from the API functions and the rotation functions only. */
+  private addEndpoints(
+    endpoints: Record<string, ec2.InterfaceVpcEndpointAwsService>,
+    subnets: ec2.SubnetSelection = { subnetGroupName: 'app' },
+  ): void {
+    for (const [name, service] of Object.entries(endpoints)) {
+      const endpoint = this.vpc.addInterfaceEndpoint(name, {
+        service,
+        subnets,
+        privateDnsEnabled: true,
+        // Reachable from the API functions only, not from the whole VPC.
+        open: false,
+      });
+      endpoint.connections.allowFrom(this.functionSecurityGroup, ec2.Port.tcp(443), 'API functions');
+      if (name === 'SecretsManager') {
+        // Rotation reads and writes the secret through this endpoint (private DNS): without
+        // this rule every rotation timed out.
+        endpoint.connections.allowFrom(this.rotationSecurityGroup, ec2.Port.tcp(443), 'Secret rotation');
+      }
+    }
   }
 
   /**
-   * Lets a function query through the Data API. Written out rather than `grantDataApiAccess`:
+   * Lets a function query through the Data API, as the application role unless `secret` says
+   * otherwise (the migrator's master secret). Written out rather than `grantDataApiAccess`:
    * that grants the key through its key policy, naming the other stack's role, which would make
    * this stack depend on the grantee's. The key policy trusts the account's IAM policies.
    */
-  grantDataApi(grantee: iam.IGrantable): void {
+  grantDataApi(grantee: iam.IGrantable, secret: secretsmanager.ISecret = this.applicationSecret): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -399,10 +486,18 @@ export class DataStack extends Stack {
           'rds-data:CommitTransaction',
           'rds-data:RollbackTransaction',
         ],
-        resources: [this.cluster.clusterArn],
+        // Built from the fixed identifier, not a reference: no export for the grantee's stack.
+        resources: [
+          this.formatArn({
+            service: 'rds',
+            resource: 'cluster',
+            resourceName: this.clusterIdentifier,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
-    this.grantSecretRead(grantee, this.databaseSecret);
+    this.grantSecretRead(grantee, secret);
   }
 
   /** Read access to one of our secrets, and to the key only as used by Secrets Manager. */
@@ -424,10 +519,25 @@ export class DataStack extends Stack {
 
   /** Lets a function use the cache with IAM auth (elasticache:Connect on the cache and user). */
   grantCacheConnect(grantee: iam.IGrantable): void {
+    if (!this.cache || !this.cacheUser) return;
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['elasticache:Connect'],
-        resources: [this.cache.attrArn, this.cacheUser.attrArn],
+        // Built from the fixed names: a replaced cache leaves no export in use behind.
+        resources: [
+          this.formatArn({
+            service: 'elasticache',
+            resource: 'serverlesscache',
+            resourceName: this.cache.serverlessCacheName,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+          this.formatArn({
+            service: 'elasticache',
+            resource: 'user',
+            resourceName: this.cacheUser.userId,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
   }

@@ -2,8 +2,8 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
+import { githubOidcProviderArn } from './account-stack';
 
-export const GITHUB_OIDC_URL = 'https://token.actions.githubusercontent.com';
 /** The default CDK bootstrap qualifier; `cdk bootstrap` creates its roles. */
 export const CDK_QUALIFIER = 'hnb659fds';
 const CDK_ROLES = ['deploy-role', 'file-publishing-role', 'image-publishing-role', 'lookup-role'];
@@ -15,9 +15,10 @@ export interface DeliveryStackProps extends StackProps {
 }
 
 /**
- * Continuous delivery from GitHub Actions without stored keys: the GitHub OIDC provider and a
- * role that a workflow of one repository and environment may assume, and that may do nothing
- * but assume the CDK bootstrap roles (which CloudFormation then uses to deploy).
+ * Continuous delivery from GitHub Actions without stored keys: a role that a workflow of one
+ * repository and environment may assume through the account's GitHub OIDC provider (the account
+ * stack's), and that may do nothing but assume the CDK bootstrap roles (which CloudFormation
+ * then uses to deploy).
  */
 export class DeliveryStack extends Stack {
   readonly deployRole: iam.Role;
@@ -25,14 +26,8 @@ export class DeliveryStack extends Stack {
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const providerArn = config.github.createOidcProvider
-      ? new iam.OidcProviderNative(this, 'GithubOidc', {
-          url: GITHUB_OIDC_URL,
-          clientIds: ['sts.amazonaws.com'],
-          // IAM ignores thumbprints for GitHub (it trusts the CA); one valid value is still required.
-          thumbprints: ['6938fd4d98bab03faadb97b34396831e3780aea1'],
-        }).oidcProviderArn
-      : `arn:${this.partition}:iam::${this.account}:oidc-provider/token.actions.githubusercontent.com`;
+    // The provider belongs to the account stack (lib/stacks/account-stack.ts), deployed first.
+    const providerArn = githubOidcProviderArn(this);
 
     this.deployRole = new iam.Role(this, 'DeployRole', {
       roleName: `parley-${config.stage}-github-deploy`,

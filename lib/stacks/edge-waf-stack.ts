@@ -1,7 +1,25 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
-import { ParleyWebAcl } from '../constructs/web-acl';
+import { ParleyWebAcl, pathStartsWith } from '../constructs/web-acl';
+import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+
+/** A request to the API carrying a bearer token: what a machine client sends. */
+export const MACHINE_CLIENT_API_REQUEST: wafv2.CfnWebACL.StatementProperty = {
+  andStatement: {
+    statements: [
+      pathStartsWith('/api/'),
+      {
+        byteMatchStatement: {
+          fieldToMatch: { singleHeader: { Name: 'authorization' } },
+          positionalConstraint: 'STARTS_WITH',
+          searchString: 'bearer ',
+          textTransformations: [{ priority: 0, type: 'LOWERCASE' }],
+        },
+      },
+    ],
+  },
+};
 
 export interface EdgeWafStackProps extends StackProps {
   readonly config: StageConfig;
@@ -23,6 +41,9 @@ export class EdgeWafStack extends Stack {
       name: `parley-${config.stage}-edge`,
       // Here the connecting address is the viewer's own.
       rateLimitPer5Min: config.api.wafRateLimitPer5Min,
+      // Machine clients (CI runners, servers: cloud addresses) call the API with a bearer token;
+      // the authorizer refuses a forged one. Everything else from hosting providers is blocked.
+      hostingProviders: { machineClients: MACHINE_CLIENT_API_REQUEST },
       messageRoute: {
         rateLimitPer5Min: config.api.wafMessageRateLimitPer5Min,
         maxBodyBytes: config.api.maxMessageBodyBytes,

@@ -1,8 +1,7 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { ArnFormat, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
@@ -26,16 +25,39 @@ export const CUSTOM_METRICS = [
   },
 ] as const;
 
+/**
+ * Everything here is named, never referenced: function and alarm names are fixed physical names,
+ * so no other stack exports them to this one, and removing a handler group or renaming an alarm
+ * cannot fail on "Export … cannot be deleted as it is in use". The alarm topic is the one import.
+ */
 export interface MonitoringStackProps extends StackProps {
   readonly config: StageConfig;
   readonly alarmTopic: sns.ITopic;
-  readonly api: apigw.RestApi;
-  readonly functions: readonly { readonly name: string; readonly fn: lambda.IFunction }[];
-  /** Alarms that mean users are failing right now (API 5XX, latency, chat function errors). */
-  readonly userFacingAlarms: readonly cloudwatch.IAlarm[];
-  readonly dataAlarms: readonly cloudwatch.IAlarm[];
+  /** The REST API's name (its metrics' ApiName dimension). */
+  readonly apiName: string;
+  /** Each function's physical name, with the label the dashboard shows. */
+  readonly functions: readonly { readonly label: string; readonly functionName: string }[];
+  /** Names of the alarms that mean users are failing right now (API 5XX, latency, chat errors). */
+  readonly userFacingAlarmNames: readonly string[];
+  readonly dataAlarmNames: readonly string[];
   readonly dbClusterIdentifier: string;
-  readonly cacheName: string;
+  /** Absent with the cache off. */
+  readonly cacheName?: string;
+}
+
+/** The plain physical name of an alarm or function (never a token: that would be an import). */
+export function physicalName(resource: cloudwatch.Alarm | lambda.IFunction): string {
+  const child = resource.node.defaultChild;
+  const name =
+    child instanceof cloudwatch.CfnAlarm
+      ? child.alarmName
+      : child instanceof lambda.CfnFunction
+        ? child.functionName
+        : undefined;
+  if (name === undefined || Token.isUnresolved(name)) {
+    throw new Error(`${resource.node.path} needs a fixed physical name to be watched by name`);
+  }
+  return name;
 }
 
 /**
@@ -74,13 +96,27 @@ export class MonitoringStack extends Stack {
       this.customAlarms.push(alarm);
     }
 
+    const byName = (name: string) =>
+      cloudwatch.Alarm.fromAlarmArn(
+        this,
+        `Alarm-${name}`,
+        this.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: name,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+    const userFacingAlarms = props.userFacingAlarmNames.map(byName);
+    const dataAlarms = props.dataAlarmNames.map(byName);
+
     const circuitOpen = this.customAlarms.find((a) => a.node.id === 'CircuitOpen');
     this.usersAffected = new cloudwatch.CompositeAlarm(this, 'UsersAffected', {
       compositeAlarmName: `parley-${config.stage}-users-affected`,
       alarmDescription:
         'Users are failing now: API 5XX rate, API latency, chat function errors or the model circuit is open. Runbook: docs/deployment.md#alarms',
       alarmRule: cloudwatch.AlarmRule.anyOf(
-        ...props.userFacingAlarms.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM)),
+        ...userFacingAlarms.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM)),
         ...(circuitOpen ? [cloudwatch.AlarmRule.fromAlarm(circuitOpen, cloudwatch.AlarmState.ALARM)] : []),
       ),
     });
@@ -95,11 +131,29 @@ export class MonitoringStack extends Stack {
         statistic,
         period,
       });
+    const apiMetric = (metricName: string, statistic: string, label?: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiName: props.apiName },
+        statistic,
+        period,
+        label,
+      });
+    const fnMetric = (metricName: string, statistic: string, label: string, functionName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensionsMap: { FunctionName: functionName },
+        statistic,
+        period,
+        label,
+      });
     const cache = (metricName: string, statistic = 'Sum') =>
       new cloudwatch.Metric({
         namespace: 'AWS/ElastiCache',
         metricName,
-        dimensionsMap: { clusterId: props.cacheName },
+        dimensionsMap: { clusterId: props.cacheName ?? '' },
         statistic,
         period,
       });
@@ -112,7 +166,7 @@ export class MonitoringStack extends Stack {
       new cloudwatch.AlarmStatusWidget({
         title: 'Alarms',
         width: 24,
-        alarms: [this.usersAffected, ...props.userFacingAlarms, ...this.customAlarms, ...props.dataAlarms],
+        alarms: [this.usersAffected, ...userFacingAlarms, ...this.customAlarms, ...dataAlarms],
       }),
     );
     this.dashboard.addWidgets(
@@ -120,15 +174,15 @@ export class MonitoringStack extends Stack {
         title: 'API requests and errors',
         width: 8,
         left: [
-          props.api.metricCount({ period }),
-          props.api.metricClientError({ period }),
-          props.api.metricServerError({ period }),
+          apiMetric('Count', 'SampleCount', 'Count'),
+          apiMetric('4XXError', 'Sum', '4XXError'),
+          apiMetric('5XXError', 'Sum', '5XXError'),
         ],
       }),
       new cloudwatch.GraphWidget({
         title: 'API latency',
         width: 8,
-        left: ['p50', 'p90', 'p99'].map((statistic) => props.api.metricLatency({ period, statistic })),
+        left: ['p50', 'p90', 'p99'].map((statistic) => apiMetric('Latency', statistic, statistic)),
       }),
       new cloudwatch.GraphWidget({
         title: 'Business metrics',
@@ -140,23 +194,25 @@ export class MonitoringStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Function errors',
         width: 8,
-        left: props.functions.map(({ name, fn }) => fn.metricErrors({ period, label: name })),
+        left: props.functions.map(({ label, functionName }) =>
+          fnMetric('Errors', 'Sum', label, functionName),
+        ),
       }),
       new cloudwatch.GraphWidget({
         title: 'Function p99 duration',
         width: 8,
-        left: props.functions.map(({ name, fn }) =>
-          fn.metricDuration({ period, statistic: 'p99', label: name }),
+        left: props.functions.map(({ label, functionName }) =>
+          fnMetric('Duration', 'p99', label, functionName),
         ),
       }),
       new cloudwatch.GraphWidget({
         title: 'Function concurrency and throttles',
         width: 8,
-        left: props.functions.map(({ name, fn }) =>
-          fn.metric('ConcurrentExecutions', { period, statistic: 'Maximum', label: name }),
+        left: props.functions.map(({ label, functionName }) =>
+          fnMetric('ConcurrentExecutions', 'Maximum', label, functionName),
         ),
-        right: props.functions.map(({ name, fn }) =>
-          fn.metricThrottles({ period, label: `${name} throttles` }),
+        right: props.functions.map(({ label, functionName }) =>
+          fnMetric('Throttles', 'Sum', `${label} throttles`, functionName),
         ),
       }),
     );
@@ -167,12 +223,16 @@ export class MonitoringStack extends Stack {
         left: [db('ServerlessDatabaseCapacity'), db('ACUUtilization')],
         right: [db('DatabaseConnections', 'Maximum')],
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Valkey',
-        width: 12,
-        left: [cache('ElastiCacheProcessingUnits'), cache('ThrottledCmds')],
-        right: [cache('BytesUsedForCache', 'Maximum')],
-      }),
+      ...(props.cacheName
+        ? [
+            new cloudwatch.GraphWidget({
+              title: 'Valkey',
+              width: 12,
+              left: [cache('ElastiCacheProcessingUnits'), cache('ThrottledCmds')],
+              right: [cache('BytesUsedForCache', 'Maximum')],
+            }),
+          ]
+        : []),
     );
   }
 }

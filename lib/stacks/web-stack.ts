@@ -3,7 +3,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import { API_HEADERS } from '#shared/http/headers';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -13,15 +13,21 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../config/nag-acknowledgements';
 import type { StageConfig } from '../config/stages';
 import { REPO_ROOT } from '../constructs/app-function';
+import { ORIGIN_HEADER } from './api-stack';
 
 export interface WebStackProps extends StackProps {
   readonly config: StageConfig;
   readonly api: apigw.RestApi;
+  /** Its value goes into ORIGIN_HEADER on every request to the API (the API's ACL checks it). */
+  readonly originSecret: secretsmanager.ISecret;
+  /** Bumped when the origin secret is rotated, so this deploy re-reads it (stages.ts). */
+  readonly originSecretRotation: number;
   readonly userPoolId: string;
   readonly spaClientId: string;
   /** Encrypts the deployment function's log group. */
@@ -156,12 +162,16 @@ export class WebStack extends Stack {
         protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
         originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
         readTimeout: Duration.seconds(60),
+        // Resolved by CloudFormation at deploy time ({{resolve:secretsmanager:…}}); it replaces a
+        // header of that name sent by a viewer.
+        customHeaders: { [ORIGIN_HEADER]: props.originSecret.secretValue.unsafeUnwrap() },
       },
     );
 
     const custom = config.web.domainName && config.web.certificateArn;
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: `Parley ${config.stage}`,
+      // The rotation number changes the resource, which makes CloudFormation read the secret again.
+      comment: `Parley ${config.stage}, origin secret rotation ${props.originSecretRotation}`,
       defaultRootObject: 'index.html',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       // Only applies with a custom certificate (the default one's policy is fixed by CloudFront).
@@ -203,6 +213,15 @@ export class WebStack extends Stack {
     if (!custom) {
       acknowledge(this.distribution, 'defaultCloudFrontCertificate');
     }
+
+    new CfnOutput(this, 'DistributionDomainName', {
+      description: 'Where the web app and /api are served (point DNS here without a hosted zone)',
+      value: this.distribution.distributionDomainName,
+    });
+    new CfnOutput(this, 'DistributionId', {
+      description: 'For cache invalidations: aws cloudfront create-invalidation --distribution-id …',
+      value: this.distribution.distributionId,
+    });
 
     const zone = config.web.hostedZone;
     if (custom && zone) {

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resourcesOfType, type SynthesizedStage, synthesizeStage } from './support';
+import { ourFunctions, resourcesOfType, type SynthesizedStage, synthesizeStage } from './support';
 
 /**
  * What holds across the whole app, whatever stack a resource is in: encryption, bucket access,
@@ -107,6 +107,25 @@ describe('least privilege', () => {
     }
   });
 
+  it('bounds every role a stage creates by the Parley permissions boundary', () => {
+    for (const stage of [dev, prod]) {
+      const roles = resourcesOfType(stage, 'AWS::IAM::Role');
+      expect(roles.length).toBeGreaterThan(10);
+      // CDK adds its cross-region export writer and reader (EdgeWaf → Web) while synthesizing,
+      // after aspects ran; their roles may only write and read the export SSM parameters.
+      const unbounded = roles
+        .filter((r) => !/CustomCrossRegionExport(Writer|Reader)CustomResourceProviderRole/.test(r.id))
+        .filter(
+          (r) =>
+            !/:policy\/parley-permissions-boundary"/.test(
+              String(JSON.stringify(r.props.PermissionsBoundary)),
+            ),
+        )
+        .map((r) => `${r.stack}/${r.id}`);
+      expect(unbounded).toEqual([]);
+    }
+  });
+
   it('attaches no AWS-managed policy except the acknowledged ones', () => {
     const allowed = /AmazonAPIGatewayPushToCloudWatchLogs|AWSBackupServiceRolePolicyForBackup/;
     // CDK's framework providers (CustomResourceProvider: the migration trigger, bucket
@@ -175,6 +194,41 @@ describe('in prod', () => {
     ]) {
       for (const r of resourcesOfType(prod, type))
         expect(r.resource.DeletionPolicy, `${type} ${r.id}`).toBe('Retain');
+    }
+  });
+});
+
+describe('cross-stack references', () => {
+  it('passes the cache to the Api stack by SSM parameter and fixed names, not exports', () => {
+    // An export of the cache's endpoint or ARN would make replacing the cache fail ("Export …
+    // cannot be deleted as it is in use by Parley-<stage>-Api").
+    for (const stage of [dev, prod]) {
+      const api = JSON.stringify(stage.templates.api.toJSON());
+      expect(api).not.toMatch(/ImportValue":"[^"]*Cache/);
+      expect(api).toContain(`/parley/${stage.stacks.config.stage}/cache/endpoint`);
+    }
+  });
+});
+
+describe('least privilege in the database', () => {
+  it('connects the API functions and triggers as the application role, the migrator as master', () => {
+    const secretOf = (variables: Record<string, unknown>, name: string) => JSON.stringify(variables[name]);
+    for (const f of ourFunctions(dev)) {
+      const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      const where = `${f.stack}/${f.id}`;
+      if (f.props.FunctionName === 'parley-dev-migrations') {
+        expect(secretOf(variables, 'DB_SECRET_ARN'), where).toMatch(/DatabaseSecretAttachment/);
+        expect(secretOf(variables, 'DB_APP_SECRET_ARN'), where).toMatch(/ApplicationSecretAttachment/);
+      } else {
+        expect(secretOf(variables, 'DB_SECRET_ARN'), where).toMatch(/ApplicationSecretAttachment/);
+        expect(variables.DB_APP_SECRET_ARN, where).toBeUndefined();
+      }
+    }
+    // …and may read only that secret.
+    for (const { where, statement } of identityStatements(dev)) {
+      if (!asArray(statement.Action).includes('secretsmanager:GetSecretValue')) continue;
+      const resource = JSON.stringify(statement.Resource);
+      if (resource.includes('DatabaseSecretAttachment')) expect(where).toMatch(/^Migrator/);
     }
   });
 });

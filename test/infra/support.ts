@@ -22,11 +22,11 @@ const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 /** Builds the stage's app with its configuration changed (e.g. a custom domain), as `cdk` would. */
 function createAppWith(
   stage: string,
-  web: StageConfig['web'],
+  change: (config: StageConfig) => StageConfig,
   routes: readonly RouteDeclaration[] | undefined,
 ): { app: App; stacks: ParleyStacks } {
   const app = new App({ context: { ...cdkJsonContext(), ...NO_BUNDLING } });
-  const stacks = addParleyStage(app, parseStageConfig({ ...stageConfig(stage), web }), { routes });
+  const stacks = addParleyStage(app, parseStageConfig(change(stageConfig(stage))), { routes });
   addNagChecks(app);
   return { app, stacks };
 }
@@ -34,16 +34,27 @@ function createAppWith(
 /**
  * Synthesizes one stage as `cdk synth` does (cdk.json feature flags, cdk-nag on: an
  * unacknowledged finding throws here), but without running esbuild, which the assertions do
- * not need. `web` replaces the stage's web configuration (validated as stages.ts validates it).
+ * not need. `web` replaces the stage's web configuration, `change` any other part.
  * Call in beforeAll, once per stage a test file needs: synth takes seconds.
  */
 export function synthesizeStage(
   stage: string,
-  options: { routes?: readonly RouteDeclaration[]; web?: StageConfig['web'] } = {},
+  options: {
+    routes?: readonly RouteDeclaration[];
+    web?: StageConfig['web'];
+    /** Changes the stage's configuration otherwise (validated as stages.ts validates it). */
+    change?: (config: StageConfig) => StageConfig;
+  } = {},
 ): SynthesizedStage {
-  const { app, stacks } = options.web
-    ? createAppWith(stage, options.web, options.routes)
-    : createParleyApp({ stage, routes: options.routes, context: NO_BUNDLING });
+  const { web, change } = options;
+  const { app, stacks } =
+    web || change
+      ? createAppWith(
+          stage,
+          (c) => (change ?? ((x: StageConfig) => x))(web ? { ...c, web } : c),
+          options.routes,
+        )
+      : createParleyApp({ stage, routes: options.routes, context: NO_BUNDLING });
   const assembly = app.synth();
   const template = (name: string) => Template.fromJSON(assembly.getStackByName(name).template);
   const names = ['foundation', 'data', 'auth', 'api', 'edgeWaf', 'web', 'monitoring', 'delivery'] as const;

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getCache } from '#shared/cache/get-cache';
 import { monthlyUsageKey } from '#shared/cache/keys';
 import type { Role } from '#shared/domain/roles';
-import { call, setUpApiEnvironment, type CallInput } from '../support/api';
+import { call, proxyEvent, setUpApiEnvironment, type CallInput } from '../support/api';
+import { lambdaContext } from '../support/lambda-context';
 import { createTestUser, testDatabase } from '../support/database';
 import { fakeIdentityProvider } from '../support/fakes/admin';
 
@@ -284,7 +285,8 @@ describe('PATCH /api/admin/users/{id}', () => {
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id: target.user.id, role: 'auditors', monthlyTokens: 5000 });
     expect([...(idp.users.get(target.user.email)?.groups ?? [])]).toEqual(['auditors']);
-    const events = await auditEvents(target.user.id);
+    // One transaction: both events have the same instant, so compare them in action order.
+    const events = (await auditEvents(target.user.id)).sort((a, b) => b.action.localeCompare(a.action));
     expect(events.map((e) => [e.action, e.details, e.actor_id, e.request_id])).toEqual([
       [
         'user.role-change',
@@ -853,5 +855,62 @@ describe('MFA for admins and auditors where the pool makes it optional (MFA_REQU
     const someone = await person('members');
     const me = await call(users, { method: 'GET', path: '/api/me', token: someone.token });
     expect(me.status).toBe(200);
+  });
+});
+
+describe('where audited requests came from', () => {
+  /** A PATCH as API Gateway passes it on: the caller's address in the request context. */
+  async function patchFrom(sourceIp: string | undefined, userAgent: string | undefined, id: string) {
+    const event = proxyEvent({
+      method: 'PATCH',
+      path: `/api/admin/users/${id}`,
+      token: admin.token,
+      body: { monthlyTokens: 1234 },
+      ...(userAgent === undefined ? {} : { headers: { 'User-Agent': userAgent } }),
+    });
+    const context = event.requestContext as unknown as Record<string, unknown>;
+    if (sourceIp !== undefined) context.identity = { sourceIp };
+    const result = await handler(event, lambdaContext({ awsRequestId: event.requestContext.requestId }));
+    expect(result.statusCode).toBe(200);
+    return event.requestContext.requestId;
+  }
+
+  it('records the source address and user agent of the request with the event', async () => {
+    const target = await person('members');
+    const requestId = await patchFrom(
+      '203.0.113.7',
+      'Mozilla/5.0 (X11; Linux x86_64) Parley-Test',
+      target.user.id,
+    );
+
+    const [event] = await auditEvents(target.user.id);
+    expect(event).toMatchObject({
+      action: 'user.quota-change',
+      actor_id: admin.user.id,
+      request_id: requestId,
+      source_ip: '203.0.113.7',
+      user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Parley-Test',
+    });
+    const listed = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/audit',
+      query: { target: target.user.id },
+    });
+    expect((listed.body as { items: unknown[] }).items[0]).toMatchObject({
+      sourceIp: '203.0.113.7',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Parley-Test',
+    });
+  });
+
+  it('stores null when the request says nothing, and strips control characters and length', async () => {
+    const quiet = await person('members');
+    await patchFrom(undefined, undefined, quiet.user.id);
+    expect((await auditEvents(quiet.user.id))[0]).toMatchObject({ source_ip: null, user_agent: null });
+
+    const noisy = await person('members');
+    await patchFrom('198.51.100.1', `evil\u0007agent${'x'.repeat(2000)}`, noisy.user.id);
+    const [event] = await auditEvents(noisy.user.id);
+    expect(event?.user_agent).toMatch(/^evilagentx+$/);
+    expect(event?.user_agent).toHaveLength(512);
   });
 });

@@ -57,6 +57,8 @@ beforeAll(async () => {
     webOrigin: WEB_ORIGIN,
     quiet: true,
     invokeTrigger: (name, event) => triggers[name](event as never),
+    // Members sign in with a password alone here; local-cognito-mfa.int.test.ts covers REQUIRED.
+    mfa: 'OPTIONAL',
   });
   // The handlers read their configuration at their first call, which comes after this.
   Object.assign(process.env, {

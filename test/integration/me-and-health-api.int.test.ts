@@ -69,7 +69,7 @@ describe('GET /api/me', () => {
     expect(row?.display_name).toBe(`New.Person-${sub}`);
   });
 
-  it('answers a service account with the role its row holds', async () => {
+  it('refuses a service account: /me names no machine scope (on AWS the authorizer refuses it)', async () => {
     // A client-credentials token has no user name, and its subject is its own client id.
     await createTestUser(db, {
       id: issuer.clientId,
@@ -83,12 +83,8 @@ describe('GET /api/me', () => {
       scope: 'parley/chat.read',
     });
     const response = await call(users, { method: 'GET', path: '/api/me', token });
-    expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({
-      id: issuer.clientId,
-      role: 'members',
-      email: 'machine@clients.test',
-    });
+    expect(response.status).toBe(403);
+    expect(response.body).toMatchObject({ detail: 'The token lacks a scope this route requires.' });
   });
 
   it('refuses a missing, forged or expired token with 401 problem+json and security headers', async () => {

@@ -79,6 +79,8 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     target_type: ['text', true],
     target_id: ['text', true],
     request_id: ['text', true],
+    source_ip: ['text', true],
+    user_agent: ['text', true],
     details: ['jsonb', false],
   },
 };

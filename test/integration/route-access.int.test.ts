@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '#shared/domain/roles';
+import type { Scope } from '#shared/http/route';
 import { call, setUpApiEnvironment, type CallInput } from '../support/api';
 import { callStreaming } from '../support/streaming';
 import { createTestUser, testDatabase } from '../support/database';
@@ -73,6 +74,8 @@ const tokenOf = (role: Role | null) => {
 
 beforeAll(async () => {
   for (const role of callers) people.set(role, await createTestUser(db, { role }));
+  // The machine client's service account: a users row keyed by its app client id.
+  await createTestUser(db, { id: issuer.clientId, kind: 'service', role: 'members' });
 });
 
 describe('the route × role matrix', () => {
@@ -105,6 +108,90 @@ describe('the route × role matrix', () => {
       if (allowed) expect([401, 403], `${route.id} as ${role}`).not.toContain(response.status);
       else {
         expect(response.status).toBe(403);
+        expect(response.headers['content-type']).toBe('application/problem+json');
+      }
+      expect(response.status).toBeLessThan(500);
+    },
+  );
+
+  /** Routes on one conversation: another member's answer 404, never 403 (no enumeration). */
+  const owned = routes.filter((r) => r.path.startsWith('/api/conversations/{id}'));
+  /** A body each owned route accepts, so ownership (not validation) decides the answer. */
+  const VALID_BODY: Partial<Record<(typeof routes)[number]['id'], unknown>> = {
+    'conversations.rename': { title: 'Renamed' },
+    'messages.send': { content: 'Hello' },
+  };
+  const conversationOf = async (ownerId: string) =>
+    (
+      await db
+        .insertInto('conversations')
+        .values({ owner_id: ownerId, title: 'Owned' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+
+  it('has routes on owned objects to check', () => {
+    expect(owned.map((r) => r.id).sort()).toEqual([
+      'conversations.delete',
+      'conversations.export',
+      'conversations.get',
+      'conversations.rename',
+      'messages.list',
+      'messages.send',
+    ]);
+  });
+
+  it.each(owned.map((r) => [r.id, r] as const))(
+    '%s: the owner gets it, another member gets 404',
+    async (_id, route) => {
+      const owner = people.get('members');
+      if (!owner) throw new Error('no owner');
+      const other = await createTestUser(db, { role: 'members' });
+      const otherToken = issuer.accessToken({
+        sub: other.id,
+        username: other.email,
+        'cognito:groups': ['members'],
+      });
+      const path = route.path.replace('{id}', await conversationOf(owner.id));
+      const body = route.body ? { body: VALID_BODY[route.id] ?? {} } : {};
+
+      const theirs = await callRoute(route.group, { method: route.method, path, token: otherToken, ...body });
+      expect(theirs.status, `${route.id} as another member`).toBe(404);
+      expect(theirs.headers['content-type']).toBe('application/problem+json');
+
+      const mine = await callRoute(route.group, {
+        method: route.method,
+        path,
+        token: tokenOf('members'),
+        ...body,
+      });
+      expect(mine.status, `${route.id} as its owner`).toBeLessThan(300);
+    },
+  );
+
+  /** A machine client: a service account (role members) whose token holds one scope. */
+  const SCOPES: readonly Scope[] = ['parley/chat.read', 'parley/chat.write'];
+  const machineCases = routes.flatMap((route) => SCOPES.map((scope) => [route.id, scope, route] as const));
+  it.each(machineCases)(
+    '%s called by a machine client with %s: allowed exactly when the route names the scope',
+    async (_id, scope, route) => {
+      const access = MATRIX[route.id];
+      const allowed =
+        access === 'public' ||
+        (access !== 'signed-in' && access.includes('members') && (route.scopes ?? []).includes(scope));
+      const token = issuer.accessToken({ sub: issuer.clientId, username: undefined, scope });
+      const path = route.path.replace(/\{\w+\}/g, () => randomUUID());
+
+      const response = await callRoute(route.group, {
+        method: route.method,
+        path,
+        token,
+        ...(route.body ? { body: VALID_BODY[route.id] ?? {} } : {}),
+      });
+
+      if (allowed) expect([401, 403], `${route.id} with ${scope}`).not.toContain(response.status);
+      else {
+        expect(response.status, `${route.id} with ${scope}`).toBe(403);
         expect(response.headers['content-type']).toBe('application/problem+json');
       }
       expect(response.status).toBeLessThan(500);

@@ -22,6 +22,8 @@ export function postgresAuditTrail(db: Kysely<Database>): AuditTrail {
           'target_type',
           'target_id',
           'request_id',
+          'source_ip',
+          'user_agent',
           'details',
         ]);
       if (actor) query = query.where('actor_id', '=', actor);
@@ -48,6 +50,8 @@ export function postgresAuditTrail(db: Kysely<Database>): AuditTrail {
         targetType: row.target_type,
         targetId: row.target_id,
         requestId: row.request_id,
+        sourceIp: row.source_ip,
+        userAgent: row.user_agent,
         // The Data API returns jsonb as text.
         details: (typeof row.details === 'string' ? JSON.parse(row.details) : row.details) as Record<
           string,

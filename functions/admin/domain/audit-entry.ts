@@ -7,5 +7,8 @@ export interface AuditEntry {
   readonly targetType: string | null;
   readonly targetId: string | null;
   readonly requestId: string | null;
+  /** The caller's address and user agent, when known. */
+  readonly sourceIp: string | null;
+  readonly userAgent: string | null;
   readonly details: Record<string, unknown>;
 }

@@ -13,6 +13,8 @@ const auditEntry = z.object({
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),
   requestId: z.string().nullable(),
+  sourceIp: z.string().nullable(),
+  userAgent: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
 });
 

@@ -33,6 +33,7 @@ export function postgresAuthUsers(db: Kysely<Database>, options: PostgresAuthUse
           email: profile.email,
           display_name: profile.displayName,
           role: profile.role,
+          ...(profile.mfaEnabled === undefined ? {} : { mfa_enabled: profile.mfaEnabled }),
           ...(options.defaultMonthlyTokens === undefined
             ? {}
             : { monthly_token_quota: options.defaultMonthlyTokens }),
@@ -44,6 +45,7 @@ export function postgresAuthUsers(db: Kysely<Database>, options: PostgresAuthUse
             email: (eb) => eb.ref('excluded.email'),
             // users.role is the source of truth: a group only fills a role that is missing.
             role: sql<AuthUser['role']>`coalesce(users.role, excluded.role)`,
+            ...(profile.mfaEnabled === undefined ? {} : { mfa_enabled: profile.mfaEnabled }),
             updated_at: now,
           }),
         )

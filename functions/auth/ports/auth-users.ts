@@ -14,6 +14,8 @@ export interface CognitoProfile {
   readonly displayName: string;
   /** Used only when the row has no role yet: `users.role` stays the source of truth. */
   readonly role: Role | null;
+  /** Whether TOTP is on, when known (left as stored otherwise). */
+  readonly mfaEnabled?: boolean | undefined;
 }
 
 /** The `users` rows as the Cognito triggers see them. */

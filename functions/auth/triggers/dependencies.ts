@@ -2,27 +2,38 @@ import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getConfig } from '#shared/config';
 import { getDatabase } from '#shared/db/database';
 import { metrics, MetricUnit } from '#shared/powertools';
+import { cognitoMfaSettings } from '../adapters/cognito-mfa-settings';
 import { postgresAuthUsers } from '../adapters/postgres-auth-users';
 import { postgresSignInAttempts } from '../adapters/postgres-sign-in-attempts';
 import type { AuthEvents } from '../ports/auth-events';
 import type { AuthUsers } from '../ports/auth-users';
+import type { MfaSettings } from '../ports/mfa-settings';
 import type { SignInAttempts } from '../ports/sign-in-attempts';
 
 export interface TriggerDependencies {
   readonly attempts: SignInAttempts;
   readonly users: AuthUsers;
   readonly events: AuthEvents;
+  readonly mfa: MfaSettings;
 }
 
 let cached: TriggerDependencies | undefined;
+let overrides: Partial<TriggerDependencies> = {};
 
 /** The triggers' adapters, built on first use (cold start) from the process configuration. */
 export function triggerDependencies(): TriggerDependencies {
   if (cached) return cached;
   const db = getDatabase();
+  const config = getConfig();
   cached = {
+    mfa: cognitoMfaSettings({
+      userPoolId: config.COGNITO_USER_POOL_ID,
+      region: config.AWS_REGION,
+      endpoint: config.COGNITO_ENDPOINT,
+    }),
     attempts: postgresSignInAttempts(db),
-    users: postgresAuthUsers(db, { defaultMonthlyTokens: getConfig().DEFAULT_MONTHLY_TOKENS }),
+    // A new user's quota is null: their role's default (CHAT_QUOTA_<ROLE>) until an admin sets one.
+    users: postgresAuthUsers(db),
     events: {
       audit: (event) => postgresAuditLog(db).record(event),
       lockout() {
@@ -31,8 +42,15 @@ export function triggerDependencies(): TriggerDependencies {
         metrics.publishStoredMetrics();
       },
     },
+    ...overrides,
   };
   return cached;
+}
+
+/** Replaces some adapters (tests: the identity provider is the edge they cannot run). */
+export function setTriggerDependencies(next: Partial<TriggerDependencies>): void {
+  overrides = next;
+  cached = undefined;
 }
 
 /** For tests that change the configuration between cases. */

@@ -2,6 +2,7 @@ import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
 
 import { makeCompleteSignIn } from '../use-cases/complete-sign-in';
 import { triggerDependencies } from './dependencies';
+import { triggerOrigin, withOrigin } from './trigger-origin';
 import { refusingGenerically } from './trigger-errors';
 
 /**
@@ -16,7 +17,18 @@ export const handler = async (
   const email = attrs.email;
   if (!sub || !email) throw new Error('Sign-in could not be completed.');
   await refusingGenerically('post-authentication', event.userPoolId, () =>
-    makeCompleteSignIn(triggerDependencies())({ sub, email, name: attrs.name }),
+    makeCompleteSignIn(withTriggerOrigin(event.request))({
+      sub,
+      email,
+      name: attrs.name,
+      username: event.userName,
+    }),
   );
   return event;
 };
+
+/** The adapters, with audit events marked with where the sign-in came from. */
+function withTriggerOrigin(request: unknown) {
+  const deps = triggerDependencies();
+  return { ...deps, events: withOrigin(deps.events, triggerOrigin(request)) };
+}

@@ -2,6 +2,7 @@ import type { PreAuthenticationTriggerEvent } from 'aws-lambda';
 
 import { makeCheckSignIn } from '../use-cases/check-sign-in';
 import { triggerDependencies } from './dependencies';
+import { triggerOrigin, withOrigin } from './trigger-origin';
 import { refusingGenerically } from './trigger-errors';
 
 /**
@@ -14,7 +15,7 @@ export const handler = async (
 ): Promise<PreAuthenticationTriggerEvent> => {
   const attrs = event.request.userAttributes ?? {};
   await refusingGenerically('pre-authentication', event.userPoolId, () =>
-    makeCheckSignIn(triggerDependencies())({
+    makeCheckSignIn(withTriggerOrigin(event.request))({
       username: event.userName,
       sub: attrs.sub,
       email: attrs.email,
@@ -22,3 +23,9 @@ export const handler = async (
   );
   return event;
 };
+
+/** The adapters, with audit events marked with where the sign-in came from. */
+function withTriggerOrigin(request: unknown) {
+  const deps = triggerDependencies();
+  return { ...deps, events: withOrigin(deps.events, triggerOrigin(request)) };
+}

@@ -12,13 +12,17 @@ import { closeDatabase } from '#shared/db/database';
 import type { Role } from '#shared/db/schema';
 import { resetConfig } from '#shared/config';
 import { createTestUser, testDatabase } from '#test/support/database';
+import { fakeMfaSettings } from '#test/support/fakes/auth';
 import { SIGN_IN_BLOCKED_MESSAGE } from '../domain/sign-in';
+import { setTriggerDependencies } from './dependencies';
 import { handler as postAuthentication } from './post-authentication';
 import { handler as postConfirmation } from './post-confirmation';
 import { handler as preAuthentication } from './pre-authentication';
 import { handler as preTokenGeneration } from './pre-token-generation';
 
 const db = testDatabase();
+/** Cognito is the edge: whose TOTP is on, by user name (the `sub` in these events). */
+const mfa = fakeMfaSettings();
 
 beforeAll(() => {
   Object.assign(process.env, {
@@ -31,9 +35,11 @@ beforeAll(() => {
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   resetConfig();
+  setTriggerDependencies({ mfa });
 });
 
 afterAll(async () => {
+  setTriggerDependencies({});
   await closeDatabase();
   await db.destroy();
 });
@@ -158,6 +164,63 @@ describe('pre-authentication + post-authentication', () => {
     expect(row).toMatchObject({ email, display_name: 'Grace Hopper', role: null, status: 'active' });
     const audit = await db.selectFrom('audit_events').select('action').where('actor_id', '=', sub).execute();
     expect(audit.map((a) => a.action)).toEqual(['auth.sign-in', 'auth.sign-in']);
+  });
+});
+
+describe('post-authentication and MFA', () => {
+  it('records whether TOTP is on, as Cognito says, and keeps the stored value when it cannot tell', async () => {
+    const user = await createTestUser(db, { role: 'admins' });
+    const enrolled = fakeMfaSettings({ [user.id]: true });
+    setTriggerDependencies({ mfa: enrolled });
+    try {
+      await postAuthentication(postAuth(user.email, user.id));
+      const mfaOf = async () =>
+        (
+          await db
+            .selectFrom('users')
+            .select('mfa_enabled')
+            .where('id', '=', user.id)
+            .executeTakeFirstOrThrow()
+        ).mfa_enabled;
+      expect(enrolled.state.asked).toEqual([user.id]);
+      expect(await mfaOf()).toBe(true);
+
+      enrolled.state.failing = true;
+      await postAuthentication(postAuth(user.email, user.id));
+      expect(await mfaOf()).toBe(true);
+
+      setTriggerDependencies({ mfa: fakeMfaSettings({ [user.id]: false }) });
+      await postAuthentication(postAuth(user.email, user.id));
+      expect(await mfaOf()).toBe(false);
+    } finally {
+      setTriggerDependencies({ mfa });
+    }
+  });
+});
+
+describe('where a sign-in came from', () => {
+  it('records the address Cognito passes in userContextData, and null when it passes none', async () => {
+    const user = await createTestUser(db, { status: 'disabled' });
+    const withContext = {
+      ...preAuth(user.email, user.id),
+      request: {
+        userAttributes: { sub: user.id, email: user.email },
+        userContextData: { ipAddress: '192.0.2.44', encodedData: 'opaque' },
+        validationData: { userAgent: 'Parley-Web/1' },
+      },
+    } as unknown as PreAuthenticationTriggerEvent;
+    await preAuthentication(withContext);
+    await preAuthentication(preAuth(user.email, user.id));
+    const rows = await db
+      .selectFrom('audit_events')
+      .select(['source_ip', 'user_agent'])
+      .where('actor_id', '=', user.id)
+      .orderBy('occurred_at')
+      .execute();
+    expect(rows).toEqual([
+      { source_ip: '192.0.2.44', user_agent: 'Parley-Web/1' },
+      { source_ip: null, user_agent: null },
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@ import { displayNameFor } from '#shared/domain/display-name';
 import { roleFromGroups, SignInBlockedError } from '../domain/sign-in';
 import type { AuthEvents } from '../ports/auth-events';
 import type { AuthUser, AuthUsers } from '../ports/auth-users';
+import type { MfaSettings } from '../ports/mfa-settings';
 import type { SignInAttempts } from '../ports/sign-in-attempts';
 
 export interface CognitoIdentity {
@@ -11,17 +12,22 @@ export interface CognitoIdentity {
   readonly name?: string | undefined;
   /** The user's Cognito groups, when the caller knows them. */
   readonly groups?: readonly string[] | undefined;
+  /** Cognito's user name, to ask the identity provider about the user's MFA. */
+  readonly username?: string | undefined;
 }
 
 export interface CompleteSignInDeps {
   readonly attempts: SignInAttempts;
   readonly users: AuthUsers;
   readonly events: AuthEvents;
+  /** Where `users.mfa_enabled` comes from (Cognito): what `/me` shows and the API enforces. */
+  readonly mfa?: MfaSettings;
   readonly now?: () => Date;
 }
 
 /**
- * Post-authentication: provisions/refreshes the row, resets the lockout counter, audits. A user
+ * Post-authentication: provisions/refreshes the row (with whether TOTP is on), resets the lockout
+ * counter, audits. A user
  * disabled in `users` is refused (SignInBlockedError) with the counter left as it is: the right
  * password of a disabled account is no successful sign-in (pre-authentication already counted and
  * audited the attempt).
@@ -30,7 +36,8 @@ export function makeCompleteSignIn(deps: CompleteSignInDeps) {
   const now = deps.now ?? (() => new Date());
   return async function completeSignIn(identity: CognitoIdentity): Promise<AuthUser> {
     const at = now();
-    const { user } = await deps.users.upsert(profileOf(identity), at);
+    const mfaEnabled = identity.username ? await deps.mfa?.totpEnabled(identity.username) : undefined;
+    const { user } = await deps.users.upsert({ ...profileOf(identity), mfaEnabled }, at);
     if (user.status === 'disabled') throw new SignInBlockedError('disabled');
     await deps.attempts.reset(attemptKey(identity.email), at);
     await deps.events.audit({

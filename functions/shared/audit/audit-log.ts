@@ -6,6 +6,12 @@ export interface AuditEvent {
   readonly targetType?: string;
   readonly targetId?: string;
   readonly requestId?: string;
+  /**
+   * The caller's address and user agent. @default what the API noted for `requestId` (see
+   * request-origin.ts); for a Cognito trigger, what Cognito tells it, else null
+   */
+  readonly sourceIp?: string | null;
+  readonly userAgent?: string | null;
   /** Metadata only: never message content, tokens or passwords. */
   readonly details?: Record<string, unknown>;
 }

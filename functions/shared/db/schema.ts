@@ -99,6 +99,9 @@ export interface AuditEventsTable {
   target_type: string | null;
   target_id: string | null;
   request_id: string | null;
+  /** The caller's address and user agent as the API received them (null: not known). */
+  source_ip: ColumnType<string | null, string | null | undefined, never>;
+  user_agent: ColumnType<string | null, string | null | undefined, never>;
   /** Metadata only, never message content. */
   details: ColumnType<Record<string, unknown>, string, never>;
 }

@@ -17,6 +17,7 @@ import {
   authenticate,
   bearerToken,
   createTokenVerifier,
+  MfaRequiredError,
   type Claims,
   type ServiceAccountRoles,
   type TokenVerifier,
@@ -257,8 +258,11 @@ describe('assertAllowed', () => {
     expect(() => assertAllowed(customRoute(['members']), user('members', { scopes: [] }))).not.toThrow();
   });
 
-  it('lets a service account use a signed-in route', () => {
-    expect(() => assertAllowed(routeById('me.get'), service(null, []))).not.toThrow();
+  it('refuses a service account on a signed-in route, which names no scope (as the authorizer)', () => {
+    expect(() => assertAllowed(routeById('me.get'), service('members', ['parley/chat.read']))).toThrow(
+      ForbiddenError,
+    );
+    expect(() => assertAllowed(routeById('health.live'), service(null, []))).not.toThrow();
   });
 });
 
@@ -429,13 +433,68 @@ describe('authenticate', () => {
     standingOf: async (userId) => entries[userId] ?? { validAfter: null, disabled: false },
     revokeTokens: async () => undefined,
   });
-  const middleware = (verifier: TokenVerifier, roles = fakeServiceRoles().roles, revocations = standings()) =>
+  const middleware = (
+    verifier: TokenVerifier,
+    roles = fakeServiceRoles().roles,
+    revocations = standings(),
+    mfaRequiredRoles: readonly Role[] = [],
+  ) =>
     authenticate({
       verifier: () => verifier,
       serviceRoles: () => roles,
       revocations: () => revocations,
+      mfaRequiredRoles: () => mfaRequiredRoles,
       now: () => NOW,
     });
+
+  describe('MFA for privileged roles (where the pool makes it optional)', () => {
+    const person = (role: Role) =>
+      verifierReturning({
+        sub: 's',
+        username: 'u',
+        client_id: 'spa',
+        'cognito:groups': [role],
+        iat: nowSeconds,
+      });
+    const withMfa = (mfaEnabled: boolean) =>
+      standings({ s: { validAfter: null, disabled: false, mfaEnabled } });
+    const PRIVILEGED: Role[] = ['admins', 'auditors'];
+
+    it.each([
+      ['admins', 'admin.users.list'],
+      ['auditors', 'admin.audit.list'],
+    ] as const)('refuses %s without TOTP with 403 mfa-required naming the enrolment', async (role, route) => {
+      const request = requestFor(route, { Authorization: `Bearer ${JWT}` });
+
+      const error = await Promise.resolve(
+        middleware(person(role), undefined, withMfa(false), PRIVILEGED).before?.(request),
+      ).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(MfaRequiredError);
+      expect((error as MfaRequiredError).status).toBe(403);
+      expect((error as MfaRequiredError).slug).toBe('mfa-required');
+      expect((error as Error).message).toMatch(/enrol an authenticator app/);
+    });
+
+    it('lets them in with TOTP on, lets members in without it, and leaves /me open to all', async () => {
+      const cases: [Role, RouteId, boolean][] = [
+        ['admins', 'admin.users.list', true],
+        ['members', 'conversations.list', false],
+        ['admins', 'me.get', false],
+      ];
+      for (const [role, route, mfa] of cases) {
+        const request = requestFor(route, { Authorization: `Bearer ${JWT}` });
+        await middleware(person(role), undefined, withMfa(mfa), PRIVILEGED).before?.(request);
+        expect(request.event.parley.auth?.role, `${role} on ${route}`).toBe(role);
+      }
+    });
+
+    it('enforces nothing where the pool requires MFA of everyone (no roles configured)', async () => {
+      const request = requestFor('admin.users.list', { Authorization: `Bearer ${JWT}` });
+      await middleware(person('admins'), undefined, withMfa(false), []).before?.(request);
+      expect(request.event.parley.auth?.role).toBe('admins');
+    });
+  });
 
   describe('revocation', () => {
     const member = (iat: number) =>

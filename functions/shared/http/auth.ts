@@ -3,10 +3,11 @@ import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
 import type { RouteDeclaration } from './route';
-import type { Config } from '../config';
+import { getConfig, type Config } from '../config';
 import { ROLES, type Role } from '../domain/roles';
-import { ForbiddenError, UnauthorizedError } from '../errors';
+import { DomainError, ForbiddenError, UnauthorizedError } from '../errors';
 import { tokenVerdict, type RevocationList, type TokenVerdict } from '../revocation/revocation-list';
+import { forgetRequestOrigin, rememberRequestOrigin } from '../audit/request-origin';
 import { requestHeader } from './request-header';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
 
@@ -102,21 +103,43 @@ export async function authContextFrom(
   return { userId: String(claims.sub), kind: 'user', username, role, groups, scopes, clientId };
 }
 
-/** Whether the caller may use the route: its role, and for machine clients also a route scope. */
+/**
+ * Whether the caller may use the route: its role, and for machine clients also a route scope.
+ * A route that names no scope admits no machine client, `signed-in` ones included (as the API
+ * Gateway authorizer, which asks those for the user scope only people's tokens carry).
+ */
 export function assertAllowed(route: RouteDeclaration, auth: AuthContext): void {
-  if (route.access === 'public' || route.access === 'signed-in') return;
-  if (!auth.role || !route.access.includes(auth.role))
-    throw new ForbiddenError('Your role does not allow this.');
+  if (route.access === 'public') return;
   if (auth.kind === 'service' && !auth.scopes.some((s) => route.scopes?.includes(s as never))) {
     throw new ForbiddenError('The token lacks a scope this route requires.');
+  }
+  if (route.access === 'signed-in') return;
+  if (!auth.role || !route.access.includes(auth.role))
+    throw new ForbiddenError('Your role does not allow this.');
+}
+
+/** 403 for a person whose role needs a second factor they have not set up. */
+export class MfaRequiredError extends DomainError {
+  readonly status = 403;
+  readonly slug = 'mfa-required';
+  readonly title = 'Two-factor authentication required';
+  constructor() {
+    super(
+      'Your role needs two-factor authentication: enrol an authenticator app (TOTP) at your next sign-in, then sign in again.',
+    );
   }
 }
 
 export interface AuthenticateOptions {
   readonly verifier: () => TokenVerifier;
   readonly serviceRoles: () => ServiceAccountRoles;
-  /** Disabled users and revoked tokens (disable, role change, sign-out everywhere). */
+  /** Disabled users and revoked tokens (disable, role change, sign-out everywhere), and MFA. */
   readonly revocations: () => RevocationList;
+  /**
+   * Roles refused on their routes until the person's TOTP is on (where the pool's MFA is
+   * optional). @default the configuration's MFA_REQUIRED_ROLES
+   */
+  readonly mfaRequiredRoles?: () => readonly Role[];
   readonly now?: () => Date;
 }
 
@@ -131,12 +154,22 @@ const REFUSED: Record<Exclude<TokenVerdict, 'valid'>, string> = {
  * depth, and the only check locally besides the local gateway) and applies the route's access rule.
  */
 export function authenticate(options: AuthenticateOptions): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  const forget = (request: middy.Request<ApiEvent, ApiResult>) => {
+    const requestId = request.event.parley?.requestId;
+    if (requestId) forgetRequestOrigin(requestId);
+  };
   return {
     name: 'authenticate',
     before: async (request) => {
       const { event } = request;
       const route = event.parley.route;
       if (route.access === 'public') return;
+      // Every audit event of this request names where it came from.
+      rememberRequestOrigin(event.parley.requestId, {
+        sourceIp: event.requestContext?.identity?.sourceIp ?? null,
+        userAgent:
+          requestHeader(event.headers, 'user-agent') ?? event.requestContext?.identity?.userAgent ?? null,
+      });
       const token = bearerToken(event.headers);
       if (!token) throw new UnauthorizedError('Send a Cognito access token as a Bearer token.');
       let claims: Claims;
@@ -156,7 +189,19 @@ export function authenticate(options: AuthenticateOptions): middy.MiddlewareObj<
       const verdict = tokenVerdict(issuedAt, standing, now);
       if (verdict !== 'valid') throw new UnauthorizedError(REFUSED[verdict]);
       assertAllowed(route, auth);
+      // Only on role routes: /me stays open, so the app can say why and lead to enrolment.
+      const mfaRoles = options.mfaRequiredRoles?.() ?? getConfig().MFA_REQUIRED_ROLES;
+      if (
+        route.access !== 'signed-in' &&
+        auth.kind === 'user' &&
+        auth.role &&
+        mfaRoles.includes(auth.role) &&
+        standing.mfaEnabled !== true
+      )
+        throw new MfaRequiredError();
       event.parley.auth = auth;
     },
+    after: forget,
+    onError: forget,
   };
 }

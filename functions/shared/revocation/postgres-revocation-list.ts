@@ -19,24 +19,31 @@ export function postgresRevocationList(db: Kysely<Database>, cache: () => Cache)
         .get(key(userId))
         .catch(() => null);
       if (cached) {
-        const parsed = JSON.parse(cached) as { validAfter: string | null; disabled: boolean };
+        const parsed = JSON.parse(cached) as {
+          validAfter: string | null;
+          disabled: boolean;
+          mfaEnabled?: boolean;
+        };
         return {
           validAfter: parsed.validAfter ? new Date(parsed.validAfter) : null,
           disabled: parsed.disabled,
+          ...(parsed.mfaEnabled === undefined ? {} : { mfaEnabled: parsed.mfaEnabled }),
         };
       }
       const row = await db
         .selectFrom('users')
-        .select(['status', 'tokens_valid_after'])
+        .select(['status', 'tokens_valid_after', 'mfa_enabled'])
         .where('id', '=', userId)
         .executeTakeFirst();
       const standing: TokenStanding = {
         validAfter: row?.tokens_valid_after ? new Date(row.tokens_valid_after) : null,
         disabled: row?.status === 'disabled',
+        ...(row ? { mfaEnabled: row.mfa_enabled } : {}),
       };
       const value = JSON.stringify({
         validAfter: standing.validAfter?.toISOString() ?? null,
         disabled: standing.disabled,
+        mfaEnabled: standing.mfaEnabled,
       });
       await cache()
         .set(key(userId), value, CACHE_SECONDS)

@@ -7,6 +7,8 @@ export interface TokenStanding {
   /** Tokens issued before this are refused; null when nothing was revoked. */
   readonly validAfter: Date | null;
   readonly disabled: boolean;
+  /** Whether the user's TOTP is on (`users.mfa_enabled`); absent when not known. */
+  readonly mfaEnabled?: boolean;
 }
 
 export interface RevocationList {

@@ -37,6 +37,20 @@ describe('stage configuration', () => {
     );
   });
 
+  it('reserves no Lambda concurrency unless a stage opts in, and then wants the account quota stated', () => {
+    for (const stage of STAGES) expect(stageConfig(stage).api.reservedConcurrency, stage).toBeUndefined();
+    const prod = stageConfig('prod');
+    expect(() => parseStageConfig({ ...prod, api: { ...prod.api, reservedConcurrency: 200 } })).toThrow(
+      /api\.lambdaConcurrencyQuota: is required with reservedConcurrency/,
+    );
+    expect(
+      parseStageConfig({
+        ...prod,
+        api: { ...prod.api, reservedConcurrency: 200, lambdaConcurrencyQuota: 1000 },
+      }).api.reservedConcurrency,
+    ).toBe(200);
+  });
+
   it('names a bad field in the error', () => {
     expect(() => parseStageConfig({ ...stageConfig('dev'), alarmEmail: 'nobody' })).toThrow(/alarmEmail/);
   });

@@ -1,6 +1,29 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HOSTING_PROVIDER_LABEL, ParleyWebAcl } from '../../../lib/constructs/web-acl';
+import { EDGE_FAN_IN, ORIGIN_HEADER } from '../../../lib/stacks/api-stack';
 import { resourcesOfType, type SynthesizedStage, synthesizeStage } from '../support';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- WAF statements nest arbitrarily; the tests assert their shape
+type Json = Record<string, any>;
+type Rule = {
+  Name: string;
+  Priority: number;
+  Action?: Record<string, unknown>;
+  Statement: Json;
+};
+const rulesOf = (stage: SynthesizedStage, t: 'auth' | 'api' | 'edgeWaf'): Rule[] => {
+  const acl = Object.values(stage.templates[t].findResources('AWS::WAFv2::WebACL'))[0];
+  return acl?.Properties.Rules as Rule[];
+};
+const rule = (rules: Rule[], name: string): Rule => {
+  const found = rules.find((r) => r.Name === name);
+  if (!found) throw new Error(`no rule ${name}`);
+  return found;
+};
+/** WAF's documented pattern for a web ACL description. */
+const WAF_DESCRIPTION = /^[\w+=:#@/\-,.][\w+=:#@/\-,.\s]+[\w+=:#@/\-,.]$/;
 
 let dev: SynthesizedStage;
 beforeAll(() => {
@@ -25,7 +48,9 @@ describe('WAF', () => {
     const configs = resourcesOfType(dev, 'AWS::WAFv2::LoggingConfiguration');
     expect(configs).toHaveLength(acls.length);
     for (const config of configs) {
-      expect(config.props.RedactedFields).toEqual([{ SingleHeader: { Name: 'authorization' } }]);
+      expect(config.props.RedactedFields).toEqual(
+        expect.arrayContaining([{ SingleHeader: { Name: 'authorization' } }]),
+      );
       expect(config.props.LoggingFilter).toMatchObject({
         DefaultBehavior: 'DROP',
         Filters: [
@@ -91,5 +116,144 @@ describe('WAF', () => {
     dev.templates.web.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({ WebACLId: Match.anyValue() }),
     });
+  });
+
+  it('rate-limits on the connecting address everywhere, never on X-Forwarded-For', () => {
+    for (const acl of resourcesOfType(dev, 'AWS::WAFv2::WebACL')) {
+      const rateRules = (acl.props.Rules as Rule[]).filter((r) => r.Statement.RateBasedStatement);
+      expect(rateRules.length, acl.id).toBeGreaterThan(0);
+      for (const r of rateRules) {
+        expect(r.Statement.RateBasedStatement.AggregateKeyType, `${acl.stack}/${r.Name}`).toBe('IP');
+        expect(r.Statement.RateBasedStatement.ForwardedIPConfig, `${acl.stack}/${r.Name}`).toBeUndefined();
+      }
+    }
+    // Behind CloudFront one edge address carries many viewers: a looser ceiling than at the edge.
+    const api = rule(rulesOf(dev, 'api'), 'RatePerIp').Statement.RateBasedStatement.Limit as number;
+    const edge = rule(rulesOf(dev, 'edgeWaf'), 'RatePerIp').Statement.RateBasedStatement.Limit as number;
+    expect(api).toBe(edge * EDGE_FAN_IN);
+  });
+});
+
+describe('the API ACL: only requests that came through CloudFront', () => {
+  it('blocks first any request without the origin secret, accepting the current or the previous value', () => {
+    const rules = rulesOf(dev, 'api');
+    const required = rule(rules, 'RequireOriginHeader');
+    expect(required.Priority).toBe(Math.min(...rules.map((r) => r.Priority)));
+    expect(required.Action).toEqual({ Block: {} });
+    const accepted = required.Statement.NotStatement.Statement.OrStatement.Statements as Json[];
+    expect(accepted).toHaveLength(2);
+    const secretIds = accepted.map((st) => {
+      expect(st.ByteMatchStatement).toMatchObject({
+        FieldToMatch: { SingleHeader: { Name: ORIGIN_HEADER.toLowerCase() } },
+        PositionalConstraint: 'EXACTLY',
+      });
+      // A CloudFormation dynamic reference: the value is never in the template.
+      const search = JSON.stringify(st.ByteMatchStatement.SearchString);
+      expect(search).toContain('{{resolve:secretsmanager:');
+      return search.match(/"Ref":"(\w+)"/)?.[1];
+    });
+    const secrets = Object.keys(dev.templates.api.findResources('AWS::SecretsManager::Secret'));
+    expect(secretIds.sort()).toEqual(secrets.sort());
+  });
+
+  it('keeps the origin secret out of its logs', () => {
+    const api = resourcesOfType(dev, 'AWS::WAFv2::LoggingConfiguration').filter((c) => c.stack === 'api');
+    expect(api[0]?.props.RedactedFields).toContainEqual({
+      SingleHeader: { Name: ORIGIN_HEADER.toLowerCase() },
+    });
+  });
+
+  it('generates the origin secrets: 48 characters a header can carry', () => {
+    for (const secret of resourcesOfType(dev, 'AWS::SecretsManager::Secret').filter(
+      (s) => s.stack === 'api',
+    )) {
+      expect(secret.props.GenerateSecretString).toMatchObject({
+        PasswordLength: 48,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+      });
+      expect(secret.props.SecretString).toBeUndefined();
+    }
+  });
+
+  it('names the rotation in a description WAF accepts, so a rotation updates the ACL', () => {
+    const acl = resourcesOfType(dev, 'AWS::WAFv2::WebACL').find((a) => a.stack === 'api');
+    expect(acl?.props.Description).toBe('Parley dev API, origin secret rotation 0');
+    expect(acl?.props.Description).toMatch(WAF_DESCRIPTION);
+    expect(String(acl?.props.Description).length).toBeLessThanOrEqual(256);
+  });
+});
+
+describe('hosting-provider addresses', () => {
+  const labelOf = (st: Json) => st.LabelMatchStatement?.Key as string | undefined;
+  const overrides = (rules: Rule[]) =>
+    rule(rules, 'AWSManagedRulesAnonymousIpList').Statement.ManagedRuleGroupStatement.RuleActionOverrides;
+
+  it('lets machine clients get tokens from cloud hosts, and blocks sign-in from them', () => {
+    const rules = rulesOf(dev, 'auth');
+    expect(overrides(rules)).toEqual([{ Name: 'HostingProviderIPList', ActionToUse: { Count: {} } }]);
+    const block = rule(rules, 'HostingProvidersExceptMachineClients');
+    expect(block.Action).toEqual({ Block: {} });
+    expect(block.Priority).toBeGreaterThan(rule(rules, 'AWSManagedRulesAnonymousIpList').Priority);
+    const [label, except] = block.Statement.AndStatement.Statements;
+    expect(labelOf(label)).toBe(HOSTING_PROVIDER_LABEL);
+    expect(except.NotStatement.Statement.ByteMatchStatement).toMatchObject({
+      FieldToMatch: { UriPath: {} },
+      PositionalConstraint: 'STARTS_WITH',
+      SearchString: '/oauth2/token',
+    });
+  });
+
+  it('lets API calls with a bearer token through the edge from cloud hosts, and blocks the rest', () => {
+    const rules = rulesOf(dev, 'edgeWaf');
+    expect(overrides(rules)).toEqual([{ Name: 'HostingProviderIPList', ActionToUse: { Count: {} } }]);
+    const [label, except] = rule(rules, 'HostingProvidersExceptMachineClients').Statement.AndStatement
+      .Statements;
+    expect(labelOf(label)).toBe(HOSTING_PROVIDER_LABEL);
+    const [path, bearer] = except.NotStatement.Statement.AndStatement.Statements;
+    expect(path.ByteMatchStatement).toMatchObject({
+      SearchString: '/api/',
+      PositionalConstraint: 'STARTS_WITH',
+    });
+    expect(bearer.ByteMatchStatement).toMatchObject({
+      FieldToMatch: { SingleHeader: { Name: 'authorization' } },
+      SearchString: 'bearer ',
+      TextTransformations: [{ Priority: 0, Type: 'LOWERCASE' }],
+    });
+  });
+
+  it('only counts them at the API, where every request comes from CloudFront', () => {
+    const rules = rulesOf(dev, 'api');
+    expect(overrides(rules)).toEqual([{ Name: 'HostingProviderIPList', ActionToUse: { Count: {} } }]);
+    expect(rules.map((r) => r.Name)).not.toContain('HostingProvidersExceptMachineClients');
+  });
+});
+
+describe('ParleyWebAcl on its own', () => {
+  const aclWith = (requiredHeader: { name: string; values: string[] }) => {
+    const stack = new Stack(new App(), 'Alone', { env: { region: 'eu-west-1' } });
+    new ParleyWebAcl(stack, 'Waf', {
+      scope: 'REGIONAL',
+      name: 'alone',
+      rateLimitPer5Min: 100,
+      logging: { retentionDays: 30 },
+      requiredHeader,
+    });
+    return Template.fromStack(stack);
+  };
+
+  it('requires the one accepted value without an OR around it', () => {
+    const template = aclWith({ name: 'X-Secret', values: ['only'] });
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+    const required = (acl?.Properties.Rules as Rule[]).find((r) => r.Name === 'RequireOriginHeader');
+    expect(required?.Statement.NotStatement.Statement.ByteMatchStatement).toMatchObject({
+      FieldToMatch: { SingleHeader: { Name: 'x-secret' } },
+      SearchString: 'only',
+      PositionalConstraint: 'EXACTLY',
+    });
+  });
+
+  it('refuses a required header with no accepted value (it would block everything)', () => {
+    expect(() => aclWith({ name: 'X-Secret', values: [] })).toThrow(/at least one accepted value/);
   });
 });

@@ -1,6 +1,10 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerGroups, type RouteDeclaration, routes } from '#api/index';
+import { parseStageConfig, type StageConfig, stageConfig } from '../../../lib/config/stages';
+import { addParleyStage, cdkJsonContext } from '../../../lib/parley-app';
+import { LAMBDA_UNRESERVED_MINIMUM } from '../../../lib/stacks/api-stack';
 import { ourFunctions, resourcesOfType, type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
@@ -216,23 +220,157 @@ describe('functions', () => {
   });
 });
 
-describe('in prod', () => {
-  it('deploys the API functions as 10% canaries for 5 minutes', () => {
-    const groups = Object.values(prod.templates.api.findResources('AWS::CodeDeploy::DeploymentGroup'));
-    expect(groups).toHaveLength(5);
-    for (const g of groups)
-      expect(g.Properties.DeploymentConfigName).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes');
+describe('function timeouts', () => {
+  it('ends no buffered request in the function after API Gateway has given up on it', () => {
+    const functions = resourcesOfType(dev, 'AWS::Lambda::Function').filter((f) => f.stack === 'api');
+    const functionOf = (group: string) => {
+      const fn = functions.find((f) => String(f.props.Description).endsWith(`API: ${group}`));
+      if (!fn) throw new Error(`no function for ${group}`);
+      return fn.props as { Timeout: number };
+    };
+    for (const route of routes) {
+      const integration = methodFor(route).Properties.Integration;
+      const integrationMs = (integration.TimeoutInMillis as number | undefined) ?? 29_000;
+      const functionMs = functionOf(route.group).Timeout * 1000;
+      if (integration.ResponseTransferMode === 'STREAM') {
+        // The stream's function outlives the stream a little, to store how the reply ended.
+        expect(functionMs, route.id).toBeGreaterThan(integrationMs);
+        expect(functionMs, route.id).toBeLessThanOrEqual(integrationMs + 60_000);
+      } else {
+        expect(integrationMs, route.id).toBeLessThanOrEqual(29_000);
+        expect(functionMs, route.id).toBeLessThanOrEqual(integrationMs);
+      }
+    }
+  });
+});
+
+describe('OpenAI secret', () => {
+  it('is readable by the chat function only (readiness just sees that it is configured)', () => {
+    type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+    const policies = resourcesOfType(dev, 'AWS::IAM::Policy');
+    const readers = ourFunctions(dev).filter((fn) => {
+      const role = (fn.props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      return policies
+        .filter(
+          (p) =>
+            p.stack === fn.stack &&
+            (p.props.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })),
+        )
+        .flatMap((p) => (p.props.PolicyDocument as { Statement: Statement[] }).Statement)
+        .some(
+          (st) =>
+            st.Effect === 'Allow' &&
+            [st.Action].flat().some((a) => a.startsWith('secretsmanager:')) &&
+            /OpenAi/i.test(JSON.stringify(st.Resource)),
+        );
+    });
+    expect(ourFunctions(dev).length).toBeGreaterThan(handlerGroups.length);
+    expect(readers.map((f) => f.props.Description)).toEqual(['Parley dev API: chat']);
+    const health = ourFunctions(dev).find((f) => f.props.Description === 'Parley dev API: health');
+    expect((health?.props.Environment as { Variables: Record<string, unknown> }).Variables).toHaveProperty(
+      'OPENAI_SECRET_ARN',
+    );
+  });
+});
+
+describe('API alarms', () => {
+  it('leaves requests refused for lacking the origin secret out of the WAF alarm', () => {
+    const alarm = Object.values(dev.templates.api.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.AlarmName === 'parley-dev-ApiWafBlockedSpike',
+    );
+    type Query = {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { Dimensions: { Name: string; Value: string }[] } };
+    };
+    const queries = alarm?.Properties.Metrics as Query[];
+    const rule = (id: string) =>
+      queries.find((q) => q.Id === id)?.MetricStat?.Metric.Dimensions.find((d) => d.Name === 'Rule')?.Value;
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('FILL(blocked, 0) - FILL(direct, 0)');
+    expect(rule('blocked')).toBe('ALL');
+    // WAF names a rule's metric by its visibility config, which must match the rule's.
+    const acl = Object.values(dev.templates.api.findResources('AWS::WAFv2::WebACL'))[0];
+    const required = (
+      acl?.Properties.Rules as { Name: string; VisibilityConfig: { MetricName: string } }[]
+    ).find((r) => r.Name === 'RequireOriginHeader');
+    expect(rule('direct')).toBe(required?.VisibilityConfig.MetricName);
+  });
+});
+
+describe('execution logs', () => {
+  it('creates the group API Gateway writes its execution logs to, encrypted and with a retention', () => {
+    const [id, group] =
+      Object.entries(
+        dev.templates.api.findResources('AWS::Logs::LogGroup', {
+          Properties: { LogGroupName: Match.objectLike({ 'Fn::Join': Match.anyValue() }) },
+        }),
+      ).find(([, g]) => JSON.stringify(g.Properties.LogGroupName).includes('API-Gateway-Execution-Logs_')) ??
+      [];
+    expect(group?.Properties.LogGroupName).toEqual({
+      'Fn::Join': [
+        '',
+        ['API-Gateway-Execution-Logs_', { Ref: expect.stringMatching(/^Api/) as unknown }, '/dev'],
+      ],
+    });
+    expect(group?.Properties.RetentionInDays).toBe(30);
+    expect(group?.Properties.KmsKeyId).toBeDefined();
+    const stage = Object.values(dev.templates.api.findResources('AWS::ApiGateway::Stage'))[0];
+    expect(stage?.DependsOn).toContain(id);
+  });
+});
+
+/** The prod Api stack with other API settings, synthesized alone (no cdk-nag). */
+function prodApiWith(api: Partial<StageConfig['api']>): Template {
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  const base = stageConfig('prod');
+  const stacks = addParleyStage(app, parseStageConfig({ ...base, api: { ...base.api, ...api } }));
+  return Template.fromStack(stacks.api);
+}
+
+const reservedTotal = (functions: { props: Record<string, unknown> }[]) =>
+  functions.reduce((sum, f) => sum + ((f.props.ReservedConcurrentExecutions as number | undefined) ?? 0), 0);
+
+describe('reserved concurrency', () => {
+  it('reserves nothing where the stage does not opt in, so a new account can deploy', () => {
+    for (const stage of [dev, prod]) {
+      expect(reservedTotal(resourcesOfType(stage, 'AWS::Lambda::Function'))).toBe(0);
+    }
   });
 
-  it('reserves concurrency for the functions that query Aurora', () => {
-    const reserved = resourcesOfType(prod, 'AWS::Lambda::Function').filter(
-      (f) => f.props.ReservedConcurrentExecutions,
-    );
+  it('reserves for the functions that query Aurora, leaving 100 of the stated quota unreserved', () => {
+    // Prepare
+    const quota = 1000;
+
+    // Act
+    const template = prodApiWith({ reservedConcurrency: 200, lambdaConcurrencyQuota: quota });
+
+    // Assess
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).map(([id, r]) => ({
+      id,
+      props: r.Properties as Record<string, unknown>,
+    }));
+    const reserved = functions.filter((f) => f.props.ReservedConcurrentExecutions);
     expect(reserved.map((f) => f.id).sort()).toEqual([
       expect.stringMatching(/^Fnadmin/),
       expect.stringMatching(/^Fnchat/),
       expect.stringMatching(/^Fnconversations/),
       expect.stringMatching(/^Fnusers/),
     ]);
+    expect(reservedTotal(functions) + LAMBDA_UNRESERVED_MINIMUM).toBeLessThanOrEqual(quota);
+  });
+
+  it('fails the synth when the reservations and the 100 unreserved exceed the stated quota', () => {
+    expect(() => prodApiWith({ reservedConcurrency: 200, lambdaConcurrencyQuota: 800 })).toThrow(
+      /reserves 800 concurrent executions.*exceeds api\.lambdaConcurrencyQuota \(800\)/,
+    );
+  });
+});
+
+describe('in prod', () => {
+  it('deploys the API functions as 10% canaries for 5 minutes', () => {
+    const groups = Object.values(prod.templates.api.findResources('AWS::CodeDeploy::DeploymentGroup'));
+    expect(groups).toHaveLength(5);
+    for (const g of groups)
+      expect(g.Properties.DeploymentConfigName).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes');
   });
 });

@@ -63,6 +63,9 @@ describe('auth', () => {
     const machine = Object.values(dev.templates.auth.findResources('AWS::Cognito::UserPoolClient')).find(
       (c) => c.Properties.ClientName === 'parley-machine',
     );
+    // Named, so Cognito's default (SRP and custom sign-in) does not apply; refresh is inert for
+    // client credentials, which issue no refresh token.
+    expect(machine?.Properties.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH']);
     expect(JSON.stringify(machine?.Properties.AllowedOAuthScopes)).toMatch(/chat\.read.*chat\.write/);
     dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
       Identifier: 'parley',
@@ -78,6 +81,19 @@ describe('in prod', () => {
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
       UserPoolTier: 'PLUS',
       UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+    });
+  });
+  it('lets post-authentication read users of its own pool only (the MFA state /me shows)', () => {
+    dev.templates.auth.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'cognito-idp:AdminGetUser',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('UserPool'), 'Arn'] },
+          }),
+        ]),
+      },
     });
   });
 });

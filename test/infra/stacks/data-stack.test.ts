@@ -51,14 +51,35 @@ describe('data', () => {
   });
 
   it('rotates the database secret and keeps the OpenAI key out of the template', () => {
-    dev.templates.data.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    // The master user's and the application role's.
+    dev.templates.data.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
     const secrets = resourcesOfType(dev, 'AWS::SecretsManager::Secret');
     for (const s of secrets) expect(s.props.SecretString, s.id).toBeUndefined();
   });
 
+  it('keeps the DML-only application role’s credentials in a secret of its own, rotated monthly', () => {
+    const t = dev.templates.data;
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({
+        SecretStringTemplate: '{"username":"parley_app","dbname":"parley"}',
+      }),
+    });
+    // Not at once: the role exists only after the migrator (Api stack) has run migration 0012.
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: Match.stringLikeRegexp('^ApplicationSecretAttachment') },
+      RotateImmediatelyOnUpdate: false,
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'parley-dev-ApplicationSecretRotationFailed',
+    });
+  });
+
   it('alarms when the database secret rotation fails', () => {
     const t = dev.templates.data;
-    const [app] = Object.values(t.findResources('AWS::Serverless::Application'));
+    const [app] = Object.entries(t.findResources('AWS::Serverless::Application'))
+      .filter(([id]) => id.startsWith('DatabaseRotationSingleUser'))
+      .map(([, r]) => r);
     const functionName = (app?.Properties as { Parameters: { functionName: string } }).Parameters
       .functionName;
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -132,6 +153,12 @@ describe('in prod', () => {
       SourceSecurityGroupId: { 'Fn::GetAtt': [rotation, 'GroupId'] },
       FromPort: 443,
       ToPort: 443,
+    });
+    // …and the database port, and nothing else.
+    t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [rotation, 'GroupId'] },
+      DestinationSecurityGroupId: { 'Fn::GetAtt': [idOf(/^DatabaseSecurityGroup/), 'GroupId'] },
+      FromPort: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Database'), 'Endpoint.Port'] },
     });
     // The hosted rotation application runs in that group.
     t.hasResourceProperties('AWS::Serverless::Application', {

@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ORIGIN_HEADER } from '../../../lib/stacks/api-stack';
 import { CUSTOM_DOMAIN as domain } from '../fixtures';
 import { type SynthesizedStage, synthesizeStage } from '../support';
 
@@ -92,6 +93,44 @@ describe('web front door', () => {
         Origins: Match.arrayWith([Match.objectLike({ OriginPath: '/dev' })]),
       }),
     });
+  });
+
+  it('sends the origin secret to the API from Secrets Manager, never from the template', () => {
+    const distribution = Object.values(dev.templates.web.findResources('AWS::CloudFront::Distribution'))[0];
+    const origins = distribution?.Properties.DistributionConfig.Origins as {
+      CustomOriginConfig?: unknown;
+      OriginCustomHeaders?: { HeaderName: string; HeaderValue: unknown }[];
+    }[];
+    const api = origins.find((o) => o.CustomOriginConfig);
+    expect(api?.OriginCustomHeaders).toHaveLength(1);
+    const header = api?.OriginCustomHeaders?.[0];
+    expect(header?.HeaderName).toBe(ORIGIN_HEADER);
+    // A header CloudFront may add (it overwrites one a viewer sends): not on its deny-list.
+    expect(ORIGIN_HEADER).not.toMatch(/^(x-amz-|x-edge-|x-real-ip$|via$|host$|cookie$|cache-control$)/i);
+    const value = JSON.stringify(header?.HeaderValue);
+    expect(value).toContain('{{resolve:secretsmanager:');
+    // The Api stack's current secret (its ARN comes across as an import), never the previous one.
+    expect(value).toMatch(/Fn::ImportValue.*OriginSecret/);
+    expect(value).not.toMatch(/PreviousOriginSecret/);
+    // The site origin (S3) gets no secret.
+    expect(origins.filter((o) => o.OriginCustomHeaders?.length)).toHaveLength(1);
+  });
+
+  it('names the origin secret rotation in its comment, so a rotation updates the distribution', () => {
+    dev.templates.web.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ Comment: 'Parley dev, origin secret rotation 0' }),
+    });
+    // CloudFront's limit on a distribution comment.
+    const distribution = Object.values(dev.templates.web.findResources('AWS::CloudFront::Distribution'))[0];
+    expect(String(distribution?.Properties.DistributionConfig.Comment).length).toBeLessThanOrEqual(128);
+  });
+
+  it('outputs the distribution domain name and id the deployment guide reads', () => {
+    const outputs = dev.templates.web.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.DistributionDomainName?.Value).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^Distribution/) as unknown, 'DomainName'],
+    });
+    expect(outputs.DistributionId?.Value).toEqual({ Ref: expect.stringMatching(/^Distribution/) as unknown });
   });
 
   it('deploys the web build with a generated config.json', () => {

@@ -52,3 +52,15 @@ export function fakeEvents(): AuthEvents & { readonly audited: AuditEvent[]; loc
   };
   return events;
 }
+
+/** MFA settings as the identity provider would report them, by user name; `failing` answers undefined. */
+export function fakeMfaSettings(enabled: Record<string, boolean> = {}) {
+  const state = { failing: false, asked: [] as string[] };
+  return {
+    state,
+    async totpEnabled(username: string): Promise<boolean | undefined> {
+      state.asked.push(username);
+      return state.failing ? undefined : (enabled[username] ?? false);
+    },
+  };
+}

@@ -37,6 +37,11 @@ export interface DevServerOptions {
   readonly quiet?: boolean;
   /** Create the first admin when there is none. @default true */
   readonly bootstrapAdmin?: boolean;
+  /**
+   * TOTP for everyone at sign-in (`REQUIRED`, enrolment at the first one), or only for admins and
+   * auditors (`OPTIONAL`, as a stage that lets members skip it). @default 'REQUIRED'
+   */
+  readonly mfa?: 'REQUIRED' | 'OPTIONAL';
 }
 
 export interface DevServer {
@@ -174,6 +179,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       port: options.cognitoPort ?? 9229,
       webOrigin: url,
       invokeTrigger,
+      mfa: options.mfa,
       // The emulator's own log (colour codes, its internal port) stays out of the banner; it is
       // kept and shown if the emulator fails to start.
       quiet: true,

@@ -30,6 +30,8 @@ beforeAll(async () => {
     dataDir,
     quiet: true,
     bootstrapAdmin: false,
+    // These members sign in with a password alone; TOTP enrolment has its own tests.
+    mfa: 'OPTIONAL',
   }).finally(() => (started = true));
   // Knock until the port answers: requests during start-up must be answered, never left hanging.
   while (!started && !duringStartup) {

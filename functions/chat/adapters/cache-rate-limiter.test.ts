@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { memoryCache } from '#shared/cache/memory-cache';
+import type { Cache } from '#shared/cache/cache';
+import { cacheRateLimiter } from './cache-rate-limiter';
+
+/** A cache that is down: every call fails, as Valkey does when unreachable. */
+const downCache: Cache = new Proxy({} as Cache, {
+  get: (_t, prop) => (prop === 'kind' ? 'valkey' : async () => Promise.reject(new Error('ECONNREFUSED'))),
+});
+
+describe('cacheRateLimiter', () => {
+  it('allows the limit per minute, then refuses until the next minute with the seconds left', async () => {
+    let clock = Date.UTC(2026, 11, 1, 8, 0, 45);
+    const shared = memoryCache(() => clock);
+    const limited = cacheRateLimiter({ cache: () => shared, limitPerMinute: 2, now: () => clock });
+    expect(limited.limitPerMinute).toBe(2);
+    expect(await limited.consume('u1')).toEqual({ allowed: true, retryAfterSeconds: 0 });
+    expect(await limited.consume('u1')).toEqual({ allowed: true, retryAfterSeconds: 0 });
+    expect(await limited.consume('u1')).toEqual({ allowed: false, retryAfterSeconds: 15 });
+    expect(await limited.consume('u2')).toEqual({ allowed: true, retryAfterSeconds: 0 });
+    clock += 15_000;
+    expect(await limited.consume('u1')).toEqual({ allowed: true, retryAfterSeconds: 0 });
+  });
+
+  it('counts in each instance when the cache is down, reports the error, and still limits', async () => {
+    let clock = Date.UTC(2026, 11, 1, 8, 0, 0);
+    const errors: unknown[] = [];
+    const limiter = cacheRateLimiter({
+      cache: () => downCache,
+      limitPerMinute: 1,
+      now: () => clock,
+      onCacheError: (e) => errors.push(e),
+    });
+    expect((await limiter.consume('u1')).allowed).toBe(true);
+    expect(await limiter.consume('u1')).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect((await limiter.consume('u2')).allowed).toBe(true);
+    expect(errors).toHaveLength(3);
+    expect(String(errors[0])).toContain('ECONNREFUSED');
+    clock += 60_000;
+    expect((await limiter.consume('u1')).allowed).toBe(true);
+  });
+
+  it('starts afresh each minute while counting many keys on its own', async () => {
+    let clock = Date.UTC(2026, 11, 1, 8, 0, 0);
+    const limiter = cacheRateLimiter({ cache: () => downCache, limitPerMinute: 1, now: () => clock });
+    for (let i = 0; i <= 10_000; i++) await limiter.consume(`old-${i}`);
+    clock += 60_000;
+    // A new minute: past minutes' counters are dropped once over 10,000 keys; counts restart.
+    expect((await limiter.consume('old-1')).allowed).toBe(true);
+    expect((await limiter.consume('old-1')).allowed).toBe(false);
+  });
+});

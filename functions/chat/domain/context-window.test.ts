@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatTurn } from '../ports/chat-model';
+import { contextWindow, estimateTokens } from './context-window';
+
+const turn = (role: ChatTurn['role'], chars: number, tag: string): ChatTurn => ({
+  role,
+  content: tag + 'x'.repeat(chars - tag.length),
+});
+
+describe('contextWindow', () => {
+  const system = 'x'.repeat(40); // 10 tokens
+  const latest = turn('user', 40, 'now'); // 10 tokens
+
+  it('keeps the most recent earlier messages that fit, oldest first, between the prompt and the new message', () => {
+    const history = [turn('user', 40, 'a'), turn('assistant', 40, 'b'), turn('user', 40, 'c')];
+    const turns = contextWindow(system, history, latest, 40);
+    expect(turns.map((t) => t.content.slice(0, 3).replace(/x+$/, ''))).toEqual(['', 'b', 'c', 'now']);
+    expect(turns[0]).toEqual({ role: 'system', content: system });
+  });
+
+  it('stops at the first message that does not fit, even if an older one would', () => {
+    const history = [turn('user', 4, 'a'), turn('assistant', 400, 'big'), turn('user', 40, 'c')];
+    const turns = contextWindow(system, history, latest, 40);
+    expect(turns.map((t) => t.content.slice(0, 1))).toEqual(['x', 'c', 'n']);
+  });
+
+  it('always sends the new message, even when it alone is over the budget', () => {
+    const long = turn('user', 4000, 'long');
+    expect(contextWindow(system, [turn('user', 4, 'a')], long, 50)).toEqual([
+      { role: 'system', content: system },
+      long,
+    ]);
+    expect(estimateTokens(long.content)).toBe(1000);
+  });
+});

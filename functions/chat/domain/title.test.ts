@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { titleFromMessage } from './title';
+
+describe('titleFromMessage', () => {
+  it('takes the first printable line, whitespace collapsed', () => {
+    expect(titleFromMessage('\n  \n  Plan   the\tQ3 offsite \nwith details')).toBe('Plan the Q3 offsite');
+  });
+
+  it('drops control characters and is empty when nothing printable is left', () => {
+    expect(titleFromMessage('\u0007Hi\u0000 there')).toBe('Hi there');
+    expect(titleFromMessage('\u0001\u0002\n \n')).toBe('');
+  });
+
+  it('cuts a long line at a word boundary near 80 characters, with an ellipsis', () => {
+    const words =
+      'Summarise the quarterly report for the board and list the three biggest risks we face next year';
+    const title = titleFromMessage(words);
+    expect(title).toBe('Summarise the quarterly report for the board and list the three biggest risks…');
+    expect(title.length).toBeLessThanOrEqual(81);
+  });
+
+  it('cuts a long word-less line at 80 characters', () => {
+    expect(titleFromMessage('x'.repeat(120))).toBe(`${'x'.repeat(80)}…`);
+  });
+});

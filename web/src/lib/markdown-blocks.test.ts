@@ -1,0 +1,39 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from 'vitest';
+
+import { renderMarkdown } from '@/lib/markdown';
+
+/** Model replies as people write them: task lists, bare images, code inside lists. */
+const html = (source: string) =>
+  renderMarkdown(source)
+    .map((b) => b.html)
+    .join('');
+
+describe('renderMarkdown, less common blocks', () => {
+  it('shows task-list items as ticked and unticked boxes, with no form control', () => {
+    const out = html('- [x] write tests\n- [ ] ship');
+    expect(out).toContain('☑ write tests');
+    expect(out).toContain('☐ ship');
+    expect(out).not.toContain('<input');
+  });
+
+  it('links an image without alt text by its address', () => {
+    const out = html('![](https://example.com/cat.png)');
+    expect(out).toMatch(
+      /<a href="https:\/\/example\.com\/cat\.png"[^>]*>https:\/\/example\.com\/cat\.png<\/a>/,
+    );
+    expect(out).not.toContain('<img');
+  });
+
+  it('highlights code inside a list in place, even without a language', () => {
+    const blocks = renderMarkdown('- step:\n\n  ```\n  <b>x</b>\n  ```');
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0]?.kind).toBe('html');
+    expect(blocks[0]?.html).toContain('<pre><code class="hljs">&lt;b&gt;x&lt;/b&gt;');
+  });
+
+  it('takes the first word of a fence info string as the language', () => {
+    const [block] = renderMarkdown('```TS title="a.ts"\nconst a = 1;\n```');
+    expect(block).toMatchObject({ kind: 'code', language: 'ts', code: 'const a = 1;' });
+  });
+});

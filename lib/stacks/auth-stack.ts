@@ -132,7 +132,9 @@ export class AuthStack extends Stack {
     this.spaClient = this.userPool.addClient('SpaClient', {
       userPoolClientName: 'parley-web',
       generateSecret: false,
-      authFlows: { userPassword: true, userSrp: true },
+      // SRP only: the web app never sends the password on AWS. No ALLOW_REFRESH_TOKEN_AUTH either:
+      // with rotation on, refresh goes through GetTokensFromRefreshToken, which every client allows.
+      authFlows: { userSrp: true, userPassword: false, custom: false, adminUserPassword: false, user: false },
       // The SPA signs in through the Cognito API; no hosted UI, so no OAuth flows.
       disableOAuth: true,
       preventUserExistenceErrors: true,

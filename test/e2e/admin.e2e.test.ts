@@ -98,16 +98,43 @@ describe('the admin console', () => {
     const row = rows.first();
     expect(await row.getByTestId('user-role').textContent()).toBe('Member');
 
-    // Act: set the member's quota
+    // Assess: with no quota of their own the member has the role's default, shown as such, and
+    // the untouched form has nothing to save (saving it would make the default their own quota)
+    const usage = row.getByTestId('user-usage');
+    const defaultUsage = await usage.textContent();
+    expect(defaultUsage).toMatch(/^0 \/ [\d,.\s]+ \(role default\)$/);
     await row.getByRole('button', { name: `Manage ${memberEmail}` }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('Monthly token quota').fill('12345');
-    await dialog.getByRole('button', { name: 'Save quota' }).click();
+    const useDefault = dialog.getByLabel("Use the role's default");
+    const quotaField = dialog.getByLabel('Monthly token quota');
+    const saveQuota = dialog.getByRole('button', { name: 'Save quota' });
+    expect(await useDefault.isChecked()).toBe(true);
+    expect(await quotaField.isDisabled()).toBe(true);
+    expect(await dialog.getByTestId('quota-hint').textContent()).toContain('(role default)');
+    expect(await saveQuota.isDisabled()).toBe(true);
 
-    // Assess: saved, and the table shows the new quota
+    // Act: set the member's quota
+    await useDefault.uncheck();
+    await quotaField.fill('12345');
+    await saveQuota.click();
+
+    // Assess: saved, and the table shows the new quota, their own
     await dialog.getByRole('status').filter({ hasText: 'Quota saved.' }).waitFor();
     await page.screenshot({ path: join(tmpdir(), 'parley-admin-manage.png') });
-    await row.getByTestId('user-usage').filter({ hasText: '0 / 12,345' }).waitFor();
+    await usage.filter({ hasText: '0 / 12,345' }).waitFor();
+    expect(await usage.textContent()).toBe('0 / 12,345');
+    expect(await useDefault.isChecked()).toBe(false);
+    expect(await saveQuota.isDisabled()).toBe(true);
+
+    // Act: put them back on the role's default
+    await useDefault.check();
+    await saveQuota.click();
+
+    // Assess: the API sent null, so the role's default applies again
+    await dialog.getByRole('status').filter({ hasText: "Quota set to the role's default." }).waitFor();
+    await usage.filter({ hasText: '(role default)' }).waitFor();
+    expect(await usage.textContent()).toBe(defaultUsage);
+    expect(await saveQuota.isDisabled()).toBe(true);
 
     // Act: disable them, confirming first
     await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
@@ -138,7 +165,7 @@ describe('the admin console', () => {
       .first()
       .getByRole('button', { name: `Manage ${adminEmail}` })
       .click();
-    await dialog.getByLabel('Role').selectOption('members');
+    await dialog.getByLabel('Role', { exact: true }).selectOption('members');
     await dialog.getByRole('button', { name: 'Change role' }).click();
     await dialog.getByRole('button', { name: 'Change role' }).click();
 

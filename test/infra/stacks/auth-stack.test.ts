@@ -49,13 +49,19 @@ describe('auth', () => {
     for (const group of ['admins', 'members', 'auditors']) {
       dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: group });
     }
-    dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+    const spa = Object.values(dev.templates.auth.findResources('AWS::Cognito::UserPoolClient')).find(
+      (c) => c.Properties.ClientName === 'parley-web',
+    );
+    expect(spa?.Properties).toMatchObject({
       GenerateSecret: false,
-      // With rotation on, refresh goes through GetTokensFromRefreshToken, not ALLOW_REFRESH_TOKEN_AUTH.
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH'],
       EnableTokenRevocation: true,
-      RefreshTokenRotation: Match.objectLike({ Feature: 'ENABLED' }),
+      RefreshTokenRotation: { Feature: 'ENABLED' },
     });
+    // Exactly SRP: no USER_PASSWORD_AUTH (the password never leaves the browser), and no USER_AUTH,
+    // which would allow password sign-in whatever the list says. Refresh is still allowed: with
+    // rotation on, Cognito refuses REFRESH_TOKEN_AUTH and refreshes through
+    // GetTokensFromRefreshToken, which ExplicitAuthFlows does not govern.
+    expect(spa?.Properties.ExplicitAuthFlows).toEqual(['ALLOW_USER_SRP_AUTH']);
     dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: true,
       AllowedOAuthFlows: ['client_credentials'],

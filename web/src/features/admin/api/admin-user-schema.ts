@@ -19,6 +19,8 @@ export const adminUserSchema = z.object({
   locked: z.boolean(),
   lockedUntil: z.nullable(z.string()),
   monthlyTokens: z.int(),
+  /** true: monthlyTokens is the role's default; false: a quota set for this user. */
+  quotaIsDefault: z.boolean(),
   usedTokens: z.int(),
   createdAt: z.string(),
 });

@@ -5,7 +5,8 @@ import type { AdminRole, AdminUser, UserStatus } from '@/features/admin/api/admi
 export interface UserChange {
   readonly role?: AdminRole;
   readonly status?: UserStatus;
-  readonly monthlyTokens?: number;
+  /** null: back to the role's default. */
+  readonly monthlyTokens?: number | null;
 }
 
 /** Role, status or quota; 409 (with the reason as detail) for demoting or disabling oneself. */

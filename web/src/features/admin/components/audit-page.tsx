@@ -93,7 +93,7 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
         </div>
 
         {events.items.length > 0 && (
-          <div className="table-scroll">
+          <div className="table-scroll" role="region" aria-label="Audit events table" tabIndex={0}>
             <table className="table" data-testid="audit-table">
               <thead>
                 <tr>

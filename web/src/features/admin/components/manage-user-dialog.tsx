@@ -10,6 +10,7 @@ import type { UserChange } from '@/features/admin/api/update-user';
 import { runUserCommand } from '@/features/admin/api/user-commands';
 import type { UserCommand } from '@/features/admin/api/user-commands';
 import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
+import { decideQuotaChange } from '@/features/admin/utils/quota-change';
 
 export interface ManageUserDialogProps {
   readonly user: AdminUser;
@@ -36,10 +37,17 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
   const dialog = useRef<HTMLDialogElement>(null);
   const [role, setRole] = useState<AdminRole>(user.role ?? 'members');
   const [quota, setQuota] = useState(String(user.monthlyTokens));
+  const [useDefaultQuota, setUseDefaultQuota] = useState(user.quotaIsDefault);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
+
+  // The API answered with the user's quota as it is now (a role change moves a default one too).
+  useEffect(() => {
+    setQuota(String(user.monthlyTokens));
+    setUseDefaultQuota(user.quotaIsDefault);
+  }, [user.monthlyTokens, user.quotaIsDefault]);
 
   useEffect(() => {
     const element = dialog.current;
@@ -72,9 +80,18 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
     return message;
   };
 
+  const quotaDecision = decideQuotaChange(user, { useDefault: useDefaultQuota, tokens: quota });
+
   function saveQuota(event: FormEvent) {
     event.preventDefault();
-    void perform(change({ monthlyTokens: Number(quota) }, 'Quota saved.'));
+    if (quotaDecision.send) {
+      const message =
+        quotaDecision.monthlyTokens === null ? "Quota set to the role's default." : 'Quota saved.';
+      void perform(change({ monthlyTokens: quotaDecision.monthlyTokens }, message));
+    } else if (quotaDecision.reason === 'invalid') {
+      setDone(null);
+      setError('Enter the quota as a whole number of tokens, 0 or more.');
+    }
   }
 
   function changeRole(event: FormEvent) {
@@ -152,12 +169,29 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
                 min={0}
                 step={1}
                 required
+                disabled={useDefaultQuota}
+                aria-describedby={`${id}-quota-hint`}
                 value={quota}
                 onChange={(event) => setQuota(event.target.value)}
               />
-              <p className="hint">{numberFormat.format(user.usedTokens)} used this month.</p>
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={useDefaultQuota}
+                  onChange={(event) => setUseDefaultQuota(event.target.checked)}
+                />
+                {"Use the role's default"}
+              </label>
+              <p className="hint" id={`${id}-quota-hint`} data-testid="quota-hint">
+                {user.quotaIsDefault && `${numberFormat.format(user.monthlyTokens)} (role default). `}
+                {numberFormat.format(user.usedTokens)} used this month.
+              </p>
             </div>
-            <button type="submit" className="button-secondary" disabled={pending}>
+            <button
+              type="submit"
+              className="button-secondary"
+              disabled={pending || (!quotaDecision.send && quotaDecision.reason === 'unchanged')}
+            >
               Save quota
             </button>
           </form>

@@ -127,7 +127,7 @@ export function UsagePage() {
                 <div className="card usage-chart__frame">
                   <UsageChart rows={usage.report.items} labelOf={labelOf} />
                 </div>
-                <div className="table-scroll">
+                <div className="table-scroll" role="region" aria-label="Usage table" tabIndex={0}>
                   <table className="table" data-testid="usage-table">
                     <thead>
                       <tr>

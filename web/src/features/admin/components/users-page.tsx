@@ -110,7 +110,7 @@ export function UsersPage() {
         </div>
 
         {users.items.length > 0 && (
-          <div className="table-scroll">
+          <div className="table-scroll" role="region" aria-label="Users table" tabIndex={0}>
             <table className="table" data-testid="users-table">
               <thead>
                 <tr>
@@ -159,6 +159,7 @@ export function UsersPage() {
                     </td>
                     <td className="table__number" data-testid="user-usage">
                       {numberFormat.format(user.usedTokens)} / {numberFormat.format(user.monthlyTokens)}
+                      {user.quotaIsDefault && <span className="muted"> (role default)</span>}
                     </td>
                     <td className="table__actions">
                       <button

@@ -1,9 +1,10 @@
 import { useCallback, useState } from 'react';
-import { confirmSignIn, signIn, signOut } from 'aws-amplify/auth';
+import { confirmSignIn } from 'aws-amplify/auth';
 import type { SignInOutput } from 'aws-amplify/auth';
 
 import { authErrorMessage } from '@/features/auth/utils/auth-error-message';
 import type { AuthErrorContext } from '@/features/auth/utils/auth-error-message';
+import { signInWithPassword } from '@/features/auth/utils/sign-in-with-password';
 
 /** The issuer an authenticator app shows beside the account. */
 export const TOTP_ISSUER = 'Parley';
@@ -112,16 +113,7 @@ export function useSignInFlow(onSignedIn: () => void): SignInFlow {
       run('credentials', async () => {
         const username = rawEmail.trim();
         setEmail(username);
-        const attempt = () => signIn({ username, password, options: { authFlowType: 'USER_PASSWORD_AUTH' } });
-        let output: SignInOutput;
-        try {
-          output = await attempt();
-        } catch (caught) {
-          // A stale session left in storage (e.g. a token revoked elsewhere) blocks a new sign-in.
-          if (!(caught instanceof Error && caught.name === 'UserAlreadyAuthenticatedException')) throw caught;
-          await signOut();
-          output = await attempt();
-        }
+        const output = await signInWithPassword(username, password);
         await follow(output, username);
       }),
     [follow, run],

@@ -16,6 +16,7 @@ import {
   authContextFrom,
   authenticate,
   bearerToken,
+  cachingVerifier,
   createTokenVerifier,
   MfaRequiredError,
   type Claims,
@@ -405,6 +406,113 @@ describe('createTokenVerifier (local emulator: JWKS fetched by us)', () => {
   });
 });
 
+describe('cachingVerifier (verified tokens remembered until their expiry)', () => {
+  const EXP = 2_000_000_000; // seconds
+  /** A verifier that accepts tokens per `answers` and counts its calls. */
+  function countingVerifier(answers: Record<string, Claims | Error>) {
+    const calls: string[] = [];
+    const inner: TokenVerifier = {
+      verify: async (token) => {
+        calls.push(token);
+        const answer = answers[token];
+        if (!answer || answer instanceof Error) throw answer ?? new Error('unknown token');
+        return answer;
+      },
+    };
+    return { inner, calls };
+  }
+
+  it('verifies a token once and answers its repeats from memory, with the same claims', async () => {
+    const { inner, calls } = countingVerifier({ a: { sub: 'ada', exp: EXP } });
+    const verifier = cachingVerifier(inner, { now: () => EXP * 1000 - 60_000 });
+
+    const first = await verifier.verify('a');
+    const second = await verifier.verify('a');
+
+    expect(calls).toEqual(['a']);
+    expect(second).toEqual(first);
+    expect(second).toEqual({ sub: 'ada', exp: EXP });
+  });
+
+  it('refuses a remembered token once its exp has passed (the inner check runs again)', async () => {
+    let now = EXP * 1000 - 1_000;
+    const answers: Record<string, Claims | Error> = { a: { sub: 'ada', exp: EXP } };
+    const { inner, calls } = countingVerifier(answers);
+    const verifier = cachingVerifier(inner, { now: () => now });
+    await verifier.verify('a');
+
+    now = EXP * 1000; // the very millisecond of exp: no longer valid
+    answers.a = new Error('token expired');
+
+    await expect(verifier.verify('a')).rejects.toThrow('token expired');
+    expect(calls).toEqual(['a', 'a']);
+  });
+
+  it('does not remember refusals, nor tokens without a numeric exp', async () => {
+    const { inner, calls } = countingVerifier({ bad: new Error('invalid'), noexp: { sub: 'x' } });
+    const verifier = cachingVerifier(inner, { now: () => 0 });
+
+    await expect(verifier.verify('bad')).rejects.toThrow('invalid');
+    await expect(verifier.verify('bad')).rejects.toThrow('invalid');
+    await verifier.verify('noexp');
+    await verifier.verify('noexp');
+
+    expect(calls).toEqual(['bad', 'bad', 'noexp', 'noexp']);
+  });
+
+  it('keeps at most maxEntries tokens, dropping the oldest', async () => {
+    const { inner, calls } = countingVerifier({
+      a: { sub: 'a', exp: EXP },
+      b: { sub: 'b', exp: EXP },
+      c: { sub: 'c', exp: EXP },
+    });
+    const verifier = cachingVerifier(inner, { maxEntries: 2, now: () => 0 });
+
+    for (const token of ['a', 'b', 'c', 'c', 'b', 'a']) await verifier.verify(token);
+
+    // `a` made room for `c`, so it is verified again; `b` and `c` come from memory.
+    expect(calls).toEqual(['a', 'b', 'c', 'a']);
+  });
+
+  it('tells tokens apart: another token is verified on its own', async () => {
+    const { inner } = countingVerifier({ a: { sub: 'ada', exp: EXP }, b: new Error('forged') });
+    const verifier = cachingVerifier(inner, { now: () => 0 });
+    await verifier.verify('a');
+
+    await expect(verifier.verify('b')).rejects.toThrow('forged');
+  });
+
+  it('hands out claims that a caller cannot change for the next request', async () => {
+    const { inner } = countingVerifier({ a: { sub: 'ada', exp: EXP } });
+    const verifier = cachingVerifier(inner, { now: () => 0 });
+    await verifier.verify('a');
+
+    const remembered = (await verifier.verify('a')) as Record<string, unknown>;
+
+    expect(() => {
+      remembered.sub = 'mallory';
+    }).toThrow(TypeError);
+    expect((await verifier.verify('a')).sub).toBe('ada');
+  });
+
+  it('with createTokenVerifier, still refuses a real token after its expiry', async () => {
+    const issuer = createTestIssuer();
+    const config = {
+      COGNITO_USER_POOL_ID: issuer.userPoolId,
+      COGNITO_CLIENT_IDS: [issuer.clientId],
+      COGNITO_ENDPOINT: 'http://127.0.0.1:1/',
+    } as unknown as Config;
+    const verifier = createTokenVerifier(config, async () => issuer.jwks);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const shortLived = issuer.accessToken({ iat: nowSeconds - 10, exp: nowSeconds + 1 });
+    await expect(verifier.verify(shortLived)).resolves.toMatchObject({ exp: nowSeconds + 1 });
+
+    await new Promise((resolve) => setTimeout(resolve, (nowSeconds + 1) * 1000 - Date.now() + 50));
+
+    await expect(verifier.verify(shortLived)).rejects.toThrow();
+  });
+});
+
 describe('authenticate', () => {
   const context = lambdaContext();
 
@@ -527,6 +635,40 @@ describe('authenticate', () => {
         );
         expect(request.event.parley.auth?.userId).toBe('s');
       }
+    });
+
+    it('refuses a remembered (cached) token on the first request after its user is revoked', async () => {
+      // Prepare: the same token, accepted once through the cache, then its user signs out everywhere.
+      let standing: TokenStanding = { validAfter: null, disabled: false };
+      const revocations: RevocationList = {
+        standingOf: async () => standing,
+        revokeTokens: async () => undefined,
+      };
+      const verifier = cachingVerifier(
+        verifierReturning({
+          sub: 's',
+          username: 'u',
+          client_id: 'spa',
+          'cognito:groups': ['members'],
+          iat: nowSeconds - 10,
+          exp: nowSeconds + 3600,
+        }),
+        { now: () => NOW.getTime() },
+      );
+      const first = requestFor('conversations.list', { Authorization: `Bearer ${JWT}` });
+      await middleware(verifier, undefined, revocations).before?.(first);
+      expect(first.event.parley.auth?.userId).toBe('s');
+      standing = { validAfter: NOW, disabled: false };
+
+      // Act
+      const next = requestFor('conversations.list', { Authorization: `Bearer ${JWT}` });
+      const error = await Promise.resolve(middleware(verifier, undefined, revocations).before?.(next)).catch(
+        (e: unknown) => e,
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(UnauthorizedError);
+      expect(next.event.parley.auth).toBeUndefined();
     });
 
     it('refuses a token issued more than five minutes in the future, and accepts small skew', async () => {

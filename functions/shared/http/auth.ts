@@ -1,4 +1,5 @@
 import type middy from '@middy/core';
+import { createHash } from 'node:crypto';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
@@ -32,6 +33,50 @@ export function createTokenVerifier(
   config: Config,
   fetchJwks: (uri: string) => Promise<Jwks> = httpJwks,
 ): TokenVerifier {
+  return cachingVerifier(signatureVerifier(config, fetchJwks));
+}
+
+export interface VerifiedTokenCacheOptions {
+  /** Most tokens kept; the oldest entry makes room. @default 1000 */
+  readonly maxEntries?: number;
+  /** Milliseconds since the epoch. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * Remembers the claims of tokens `inner` accepted, keyed by the token's SHA-256 (the token itself
+ * is not kept), until the token's `exp` and never beyond: a client sends the same access token
+ * with every request for an hour, and the signature check is the costliest part of a request.
+ * Only the outcome of the signature, issuer, client and expiry checks is reused; revocation and
+ * the route's access rule are still checked on every request. Refused tokens are not remembered.
+ */
+export function cachingVerifier(
+  inner: TokenVerifier,
+  options: VerifiedTokenCacheOptions = {},
+): TokenVerifier {
+  const maxEntries = options.maxEntries ?? 1000;
+  const now = options.now ?? Date.now;
+  const verified = new Map<string, { readonly claims: Claims; readonly expiresAtMs: number }>();
+  return {
+    async verify(token) {
+      const key = createHash('sha256').update(token).digest('base64url');
+      const hit = verified.get(key);
+      if (hit) {
+        if (now() < hit.expiresAtMs) return hit.claims;
+        verified.delete(key);
+      }
+      const claims = await inner.verify(token);
+      // A token without a numeric expiry is never remembered (the inner check requires one).
+      if (typeof claims.exp === 'number' && now() < claims.exp * 1000) {
+        if (verified.size >= maxEntries) verified.delete(verified.keys().next().value as string);
+        verified.set(key, { claims: Object.freeze({ ...claims }), expiresAtMs: claims.exp * 1000 });
+      }
+      return claims;
+    },
+  };
+}
+
+function signatureVerifier(config: Config, fetchJwks: (uri: string) => Promise<Jwks>): TokenVerifier {
   const clientIds = config.COGNITO_CLIENT_IDS;
   if (!config.COGNITO_ENDPOINT) {
     const verifier = CognitoJwtVerifier.create({

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authoriseCall, type AdminCredentials } from './cognito-access';
 import { CognitoApiError, type Json } from './cognito-api';
 import { cognitoOperations, type OperationsContext } from './cognito-operations';
+import { callerOriginOf, withCallerOrigin } from './cognito-origin';
 
 export { CognitoApiError } from './cognito-api';
 export type { InvokeTrigger, TriggerName } from './cognito-api';
@@ -116,7 +117,7 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
       } catch {
         throw new CognitoApiError('SerializationException', 'The request body is not valid JSON.');
       }
-      send(res, 200, await dispatch(op, json));
+      send(res, 200, await withCallerOrigin(callerOriginOf(req, json), () => dispatch(op, json)));
     } catch (error) {
       if (error instanceof CognitoApiError) sendError(res, error);
       else {

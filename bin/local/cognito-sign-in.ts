@@ -12,6 +12,7 @@ import {
   type Json,
   type TriggerName,
 } from './cognito-api';
+import { currentCallerOrigin, duringEmulatorCall, withOriginIn } from './cognito-origin';
 import { decodeJwt, type Tokens } from './cognito-tokens';
 
 /**
@@ -78,7 +79,7 @@ export function signInFlows(ctx: SignInContext) {
       response: {},
     };
     try {
-      await ctx.invokeTrigger(name, event);
+      await ctx.invokeTrigger(name, withOriginIn(name, event, currentCallerOrigin()));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new CognitoApiError('UserLambdaValidationException', `${name} failed with error ${message}.`);
@@ -138,7 +139,9 @@ export function signInFlows(ctx: SignInContext) {
     }
     let result: Json;
     try {
-      result = await call(op, { ...body, AuthParameters: params });
+      result = await duringEmulatorCall(user.Username, [], () =>
+        call(op, { ...body, AuthParameters: params }),
+      );
     } catch (error) {
       if (
         error instanceof CognitoApiError &&
@@ -288,7 +291,12 @@ export function signInFlows(ctx: SignInContext) {
       return done;
     }
     if (body.ChallengeName === 'NEW_PASSWORD_REQUIRED') assertPasswordPolicy(responses.NEW_PASSWORD);
-    const result = await call('RespondToAuthChallenge', { ...body, ChallengeResponses: responses });
+    // With TOTP still to set up, PostAuthentication waits for the end of MFA_SETUP (as on Cognito):
+    // the emulator must not run it at the new password too.
+    const setupFollows = ctx.mfa === 'REQUIRED' && (user.UserMFASettingList ?? []).length === 0;
+    const result = await duringEmulatorCall(user.Username, setupFollows ? ['PostAuthentication'] : [], () =>
+      call('RespondToAuthChallenge', { ...body, ChallengeResponses: responses }),
+    );
     if (typeof body.Session === 'string') sessions.delete(body.Session);
     const finished = await finish(result, user.Username);
     // A new password, then the TOTP set-up, as an invited user's first sign-in goes on Cognito.

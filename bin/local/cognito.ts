@@ -17,6 +17,7 @@ import {
   waitForHealth,
   writeEmulatorConfig,
 } from './cognito-emulator';
+import { emulatorTriggers } from './cognito-origin';
 import { createCognitoProxy } from './cognito-proxy';
 import { ensurePool } from './cognito-user-pool';
 import { freePort } from './free-port';
@@ -78,7 +79,10 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
 
   try {
     const groupOverrides = new Map<string, { groups: string[]; at: number }>();
-    const lambda = await listen(createServer(lambdaEndpoint(options.invokeTrigger, groupOverrides)), 0);
+    const lambda = await listen(
+      createServer(lambdaEndpoint(emulatorTriggers(options.invokeTrigger), groupOverrides)),
+      0,
+    );
     servers.push(lambda.server);
 
     // The proxy listens first (its URL is the token issuer the emulator needs); it answers once ready.

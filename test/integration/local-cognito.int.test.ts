@@ -230,6 +230,61 @@ describe('local Cognito', () => {
     }
   });
 
+  it('hands the triggers the caller address and user agent: sign-in, blocked sign-in and lockout', async () => {
+    const agent = `parley-test/${randomUUID().slice(0, 8)}`;
+    const signInFrom = (email: string, password: string) =>
+      fetch(cognito.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+          'user-agent': agent,
+        },
+        body: JSON.stringify({
+          ClientId: cognito.clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: email, PASSWORD: password },
+        }),
+      });
+    const origins = (actorId: string) =>
+      db
+        .selectFrom('audit_events')
+        .select(['action', 'source_ip', 'user_agent'])
+        .where('actor_id', '=', actorId)
+        .where('action', 'like', 'auth.%')
+        .orderBy('occurred_at')
+        .execute();
+    const from = { source_ip: '127.0.0.1', user_agent: agent };
+
+    const member = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('origin'), password: PASSWORD, role: 'members' },
+    );
+    expect((await signInFrom(member.email, PASSWORD)).status).toBe(200);
+    expect(await origins(member.id)).toContainEqual({ action: 'auth.sign-in', ...from });
+
+    const disabled = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('origin-off'), password: PASSWORD, role: 'members' },
+    );
+    await db.updateTable('users').set({ status: 'disabled' }).where('id', '=', disabled.id).execute();
+    expect((await signInFrom(disabled.email, PASSWORD)).status).toBe(400);
+    expect(await origins(disabled.id)).toContainEqual({ action: 'auth.sign-in-blocked', ...from });
+
+    const locked = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('origin-lock'), password: PASSWORD, role: 'members' },
+    );
+    for (let i = 0; i < 6; i++)
+      expect((await signInFrom(locked.email, `Wrong-Password-${i}`)).status).toBe(400);
+    expect(await origins(locked.id)).toEqual(
+      expect.arrayContaining([
+        { action: 'auth.account-locked', ...from },
+        { action: 'auth.sign-in-blocked', ...from },
+      ]),
+    );
+  });
+
   it('locks the account after 5 attempts: even the right password is then refused', async () => {
     const email = newEmail('locked');
     const created = await createLocalUser({ cognito, db }, { email, password: PASSWORD, role: 'members' });
@@ -644,5 +699,99 @@ describe('local Cognito', () => {
     expect(await failure(answer('weak'))).toMatchObject({ name: 'InvalidPasswordException' });
     expect((await answer(PASSWORD)).AuthenticationResult?.AccessToken).toBeDefined();
     expect((await tokensOf(email)).AccessToken).toBeDefined();
+  });
+});
+
+describe('local Cognito with MFA required: an invited user', () => {
+  const requiredDir = mkdtempSync(join(tmpdir(), 'parley-cognito-mfa-'));
+  let required: LocalCognito;
+  const saved: Record<string, string | undefined> = {};
+
+  beforeAll(async () => {
+    required = await startLocalCognito({
+      dataDir: requiredDir,
+      port: 0,
+      webOrigin: WEB_ORIGIN,
+      quiet: true,
+      invokeTrigger: (name, event) => triggers[name](event as never),
+      mfa: 'REQUIRED',
+    });
+    const env = {
+      COGNITO_USER_POOL_ID: required.userPoolId,
+      COGNITO_CLIENT_IDS: required.clientId,
+      COGNITO_ENDPOINT: required.endpoint,
+    };
+    for (const key of Object.keys(env)) saved[key] = process.env[key];
+    Object.assign(process.env, env);
+    resetConfig();
+  });
+
+  afterAll(async () => {
+    await required?.stop();
+    Object.assign(process.env, saved);
+    resetConfig();
+    rmSync(requiredDir, { recursive: true, force: true });
+  });
+
+  async function call(op: string, body: Record<string, unknown>) {
+    const response = await fetch(required.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSCognitoIdentityProviderService.${op}`,
+      },
+      body: JSON.stringify(body),
+    });
+    return (await response.json()) as Record<string, unknown>;
+  }
+
+  it('records one auth.sign-in for the first sign-in: new password, then TOTP set-up', async () => {
+    const email = newEmail('invited-mfa').toLowerCase();
+    await required.admin.send(
+      new AdminCreateUserCommand({
+        UserPoolId: required.userPoolId,
+        Username: email,
+        TemporaryPassword: 'Temporary-Pass-1',
+        MessageAction: 'SUPPRESS',
+      }),
+    );
+    const auth = { ClientId: required.clientId, AuthFlow: 'USER_PASSWORD_AUTH' };
+    const first = await call('InitiateAuth', {
+      ...auth,
+      AuthParameters: { USERNAME: email, PASSWORD: 'Temporary-Pass-1' },
+    });
+    expect(first.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+    const setup = await call('RespondToAuthChallenge', {
+      ClientId: required.clientId,
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      Session: first.Session,
+      ChallengeResponses: { USERNAME: email, NEW_PASSWORD: PASSWORD },
+    });
+    expect(setup.ChallengeName).toBe('MFA_SETUP');
+    const associated = await call('AssociateSoftwareToken', { Session: setup.Session });
+    const verified = await call('VerifySoftwareToken', {
+      Session: associated.Session,
+      UserCode: totpCode(String(associated.SecretCode)),
+    });
+    const done = await call('RespondToAuthChallenge', {
+      ClientId: required.clientId,
+      ChallengeName: 'MFA_SETUP',
+      Session: verified.Session,
+      ChallengeResponses: { USERNAME: email },
+    });
+    expect(done.AuthenticationResult).toMatchObject({ AccessToken: expect.any(String) });
+
+    const user = await db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    const signIns = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('actor_id', '=', user.id)
+      .where('action', '=', 'auth.sign-in')
+      .execute();
+    expect(signIns).toHaveLength(1);
   });
 });

@@ -124,7 +124,7 @@ export function UsagePage() {
               </p>
             ) : (
               <>
-                <div className="card usage-chart__frame">
+                <div className="card usage-chart__frame" role="region" aria-label="Usage chart" tabIndex={0}>
                   <UsageChart rows={usage.report.items} labelOf={labelOf} />
                 </div>
                 <div className="table-scroll" role="region" aria-label="Usage table" tabIndex={0}>

@@ -49,7 +49,7 @@ export class FunctionAlarms extends Construct {
       'Errors',
       props.target.metricErrors({ period, statistic: 'Sum' }),
       props.errorThreshold ?? 1,
-      `${props.name}: the function threw (unhandled errors, timeouts). Runbook: docs/deployment.md#alarms`,
+      `${props.name}: the function threw (unhandled errors, timeouts). Runbook: docs/runbook.md#alarms`,
     );
     this.throttles = make(
       'Throttles',

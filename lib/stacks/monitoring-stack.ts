@@ -114,7 +114,7 @@ export class MonitoringStack extends Stack {
     this.usersAffected = new cloudwatch.CompositeAlarm(this, 'UsersAffected', {
       compositeAlarmName: `parley-${config.stage}-users-affected`,
       alarmDescription:
-        'Users are failing now: API 5XX rate, API latency, chat function errors or the model circuit is open. Runbook: docs/deployment.md#alarms',
+        'Users are failing now: API 5XX rate, API latency, chat function errors or the model circuit is open. Runbook: docs/runbook.md#alarms',
       alarmRule: cloudwatch.AlarmRule.anyOf(
         ...userFacingAlarms.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM)),
         ...(circuitOpen ? [cloudwatch.AlarmRule.fromAlarm(circuitOpen, cloudwatch.AlarmState.ALARM)] : []),

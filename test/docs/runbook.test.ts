@@ -27,6 +27,7 @@ function namesOnPage(markdown: string): Set<string> {
 }
 
 let alarms: string[];
+let descriptions: string[];
 
 beforeAll(() => {
   // The stage's alarms as CloudFormation creates them (cdk-nag and bundling are not needed here).
@@ -44,7 +45,26 @@ beforeAll(() => {
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' || r.Type === 'AWS::CloudWatch::CompositeAlarm')
       .map((r) => String(r.Properties?.AlarmName)),
   );
+  descriptions = assembly.stacks.flatMap((stack) =>
+    Object.values(
+      (
+        stack.template as {
+          Resources?: Record<string, { Type: string; Properties?: { AlarmDescription?: unknown } }>;
+        }
+      ).Resources ?? {},
+    )
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' || r.Type === 'AWS::CloudWatch::CompositeAlarm')
+      .map((r) => JSON.stringify(r.Properties?.AlarmDescription ?? '')),
+  );
 }, 120_000);
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+const anchorOf = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 
 describe('docs/runbook.md', () => {
   it('names every alarm of a stage, with its meaning and action', () => {
@@ -64,6 +84,16 @@ describe('docs/runbook.md', () => {
       (n) => !/waf-logs|github-deploy|^parley-<stage>$/.test(n) && !n.includes('/'),
     );
     expect(alarmLike).toEqual([]);
+  });
+
+  it('is where alarm descriptions send the reader, at a heading that exists', () => {
+    const links = descriptions.flatMap((d) => [...d.matchAll(/Runbook: ([\w./-]+)#([\w-]+)/g)]);
+    expect(links.length).toBeGreaterThan(0);
+    const headings = new Set([...runbook.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1] ?? '')));
+    for (const [, file, anchor] of links) {
+      expect(file).toBe('docs/runbook.md');
+      expect(headings.has(anchor ?? ''), `#${anchor} in docs/runbook.md`).toBe(true);
+    }
   });
 
   it('gives the commands for restore, key and credential rotation and rollback', () => {

@@ -134,6 +134,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       databaseUrl = server.url;
     }
     const { closeDatabase, createDatabase } = await import('../../functions/shared/db/database');
+    // Last before PostgreSQL stops (stops run in reverse): any pool still open (a handler's own,
+    // one made after the close below) is ended, so the server's shutdown cuts no connection.
+    stops.push(async () => {
+      const { endOpenPools } = await import('../../functions/shared/db/pg-pool');
+      await endOpenPools();
+    });
     // The handlers' own pool and cache (opened on first request) close before the database stops.
     stops.push(async () => {
       await closeDatabase();

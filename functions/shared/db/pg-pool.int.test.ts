@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import type pg from 'pg';
-import { createPgPool } from './pg-pool';
+import { createPgPool, endOpenPools } from './pg-pool';
 
 /** The local driver's pool against the real test PostgreSQL. */
 let pool: pg.Pool | undefined;
@@ -8,6 +8,24 @@ afterEach(async () => {
   await pool?.end();
   pool = undefined;
   vi.restoreAllMocks();
+});
+
+describe('endOpenPools', () => {
+  it('ends every pool still open, and not again one that was ended already', async () => {
+    const url = inject('databaseUrl');
+    const [used, idle, ended] = [
+      createPgPool({ DATABASE_URL: url }),
+      createPgPool({ DATABASE_URL: url }),
+      createPgPool({ DATABASE_URL: url }),
+    ];
+    await used.query('select 1');
+    await ended.end();
+    // A second end() of one pool throws in pg: the ended pool must have left the open set.
+    await expect(endOpenPools()).resolves.toBeUndefined();
+    expect([used.ending, idle.ending, ended.ending]).toEqual([true, true, true]);
+    await expect(used.query('select 1')).rejects.toThrow(/after calling end/);
+    await expect(endOpenPools()).resolves.toBeUndefined();
+  });
 });
 
 describe('createPgPool', () => {

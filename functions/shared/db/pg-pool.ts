@@ -18,6 +18,17 @@ export interface PgPoolConfig {
  * `createDatabase` when that driver is chosen; the Lambda bundles leave it out (the Data API is
  * their driver).
  */
+/** Pools of this process not yet ended, so whoever stops the database server can end them first. */
+const openPools = new Set<pg.Pool>();
+
+/**
+ * Ends every pool this process opened and has not ended. The local server calls it before it
+ * stops PostgreSQL, so no connection is cut by the server's shutdown, whoever made the pool.
+ */
+export async function endOpenPools(): Promise<void> {
+  await Promise.all([...openPools].map((pool) => pool.end()));
+}
+
 export function createPgPool(config: PgPoolConfig): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
@@ -52,5 +63,11 @@ export function createPgPool(config: PgPoolConfig): pg.Pool {
       ),
     ),
   );
+  openPools.add(pool);
+  const end = pool.end.bind(pool);
+  pool.end = (() => {
+    openPools.delete(pool);
+    return end();
+  }) as typeof pool.end;
   return pool;
 }

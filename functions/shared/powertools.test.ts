@@ -1,6 +1,83 @@
-import { describe, expect, it } from 'vitest';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '#test/support/lambda-context';
-import { tracing, tracingEnabled } from './powertools';
+import { metricsMiddleware, publishMetrics, tracing, tracingEnabled } from './powertools';
+
+describe('metrics', () => {
+  /** A Metrics of its own whose warnings and EMF lines (stdout) the test reads. */
+  function observed() {
+    const warnings: string[] = [];
+    const note = (message: unknown) => warnings.push(String(message));
+    // The test configuration switches metrics off; this instance (and its cold-start single
+    // metric, made later) publishes, in a process started on demand.
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
+    const target = new Metrics({
+      namespace: 'ParleyTest',
+      serviceName: 'test',
+      logger: { debug: note, info: note, warn: note, error: note },
+    });
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const emf = () =>
+      lines
+        .flatMap((l) => l.split('\n'))
+        .filter((l) => l.includes('"_aws"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { target, warnings, emf };
+  }
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+
+  it('publishes nothing, and warns nothing, for an invocation that recorded no metric', () => {
+    const { target, warnings, emf } = observed();
+    publishMetrics(target);
+    expect(emf()).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('publishes what an invocation recorded as one EMF line, then starts empty', () => {
+    const { target, warnings, emf } = observed();
+    target.addMetric('CacheHits', MetricUnit.Count, 2);
+    publishMetrics(target);
+    publishMetrics(target);
+    expect(emf()).toHaveLength(1);
+    expect(emf()[0]).toMatchObject({ CacheHits: 2, service: 'test' });
+    expect(warnings).toEqual([]);
+  });
+
+  it('as middleware: the cold start once per process, then only invocations that recorded metrics', async () => {
+    const { target, warnings, emf } = observed();
+    const middleware = metricsMiddleware(target);
+    const request = () => ({
+      event: {},
+      context: lambdaContext({ functionName: 'parley-api-chat', awsRequestId: 'r1' }),
+      response: undefined,
+      error: undefined,
+      internal: {} as Record<string, unknown>,
+    });
+    const first = request();
+    await middleware.before?.(first as never);
+    await middleware.after?.(first as never);
+    const second = request();
+    await middleware.before?.(second as never);
+    target.addMetric('ChatTokens', MetricUnit.Count, 7);
+    await middleware.onError?.(second as never);
+
+    const lines = emf();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ ColdStart: 1, function_name: 'parley-api-chat' });
+    expect(lines[1]).toMatchObject({ ChatTokens: 7 });
+    expect(warnings).toEqual([]);
+    // Another Powertools middleware that returns early runs this cleanup instead of `after`.
+    expect(typeof second.internal['powertools-for-aws.metrics']).toBe('function');
+  });
+});
 
 describe('tracing', () => {
   it('is on only inside Lambda and when not switched off', () => {

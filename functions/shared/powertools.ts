@@ -34,6 +34,34 @@ export const metrics = new Metrics({
 export { MetricUnit };
 
 /**
+ * Publishes the metrics this invocation recorded, as one EMF line; nothing when it recorded none.
+ * Powertools' own publishStoredMetrics warns "No application metrics to publish" on every empty
+ * flush, which for routes that record none would be a warning line per request.
+ */
+export function publishMetrics(target: Metrics = metrics): void {
+  if (target.hasStoredMetrics()) target.publishStoredMetrics();
+}
+
+/** Where Powertools' middlewares find a cleanup to run when another one returns early. */
+const METRICS_CLEANUP_KEY = 'powertools-for-aws.metrics';
+
+/**
+ * Middy middleware for the API: the cold-start metric once per process (its own EMF line), then
+ * what the invocation recorded, published after it (answer or error) by `publishMetrics`.
+ */
+export function metricsMiddleware(target: Metrics = metrics): middy.MiddlewareObj {
+  const flush = () => publishMetrics(target);
+  return {
+    before: (request) => {
+      target.captureColdStartMetric(request.context.functionName);
+      request.internal = { ...request.internal, [METRICS_CLEANUP_KEY]: flush };
+    },
+    after: flush,
+    onError: flush,
+  };
+}
+
+/**
  * Runs one invocation with its own logger keys, Lambda context and metrics. Powertools keeps that
  * state on the shared `logger` and `metrics`, which is right for Lambda's one invocation at a
  * time; a process serving many at once (the local server, tests, load) would mix one request's

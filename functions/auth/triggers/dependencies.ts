@@ -1,7 +1,7 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getConfig } from '#shared/config';
 import { getDatabase } from '#shared/db/database';
-import { metrics, MetricUnit } from '#shared/powertools';
+import { metrics, MetricUnit, publishMetrics } from '#shared/powertools';
 import { cognitoMfaSettings } from '../adapters/cognito-mfa-settings';
 import { postgresAuthUsers } from '../adapters/postgres-auth-users';
 import { postgresSignInAttempts } from '../adapters/postgres-sign-in-attempts';
@@ -39,7 +39,7 @@ export function triggerDependencies(): TriggerDependencies {
       lockout() {
         metrics.addMetric('Lockouts', MetricUnit.Count, 1);
         // Triggers have no Middy metrics middleware: flush now, the invocation is short.
-        metrics.publishStoredMetrics();
+        publishMetrics();
       },
     },
     ...overrides,

@@ -1,10 +1,9 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
-import { logger, metrics, MetricUnit, tracing } from '../powertools';
+import { logger, metrics, metricsMiddleware, MetricUnit, tracing } from '../powertools';
 import type { RevocationList } from '../revocation/revocation-list';
 import { authenticate, createTokenVerifier, type ServiceAccountRoles, type TokenVerifier } from './auth';
 import { errorHandler } from './error-handler';
@@ -106,7 +105,7 @@ export function routeHandler<Deps>(
   return middy<ApiEvent, ApiResult, Error, Context>()
     .use(requestState(route))
     .use(injectLambdaContext(logger) as middy.MiddlewareObj<ApiEvent, ApiResult>)
-    .use(logMetrics(metrics, { captureColdStartMetric: true }) as middy.MiddlewareObj<ApiEvent, ApiResult>)
+    .use(metricsMiddleware() as middy.MiddlewareObj<ApiEvent, ApiResult>)
     .use(tracing() as middy.MiddlewareObj<ApiEvent, ApiResult>[])
     .use(
       responseHeaders({

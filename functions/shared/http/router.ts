@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 import { NotFoundError } from '../errors';
-import { invocationScope, logger, metrics } from '../powertools';
+import { invocationScope, logger, publishMetrics } from '../powertools';
 import { routeHandler } from './api-handler';
 import { problemFor } from './problem';
 import type { Route, RouteResult } from './route';
@@ -75,7 +75,7 @@ export function streamingLambdaHandler<Deps>(
         await stream(write);
       } finally {
         // Metrics recorded while streaming come after the middleware's flush.
-        metrics.publishStoredMetrics();
+        publishMetrics();
       }
     } else write(body);
     await new Promise<void>((resolve) => {

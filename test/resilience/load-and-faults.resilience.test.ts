@@ -18,7 +18,7 @@ import { disposablePostgres, disposableRedis, type DisposableService } from './s
  * RESILIENCE_SOAK_SECONDS and RESILIENCE_FAULT_SECONDS.
  */
 const CLIENTS = setting('CLIENTS', 100);
-const SOAK_SECONDS = setting('SOAK_SECONDS', 30);
+const SOAK_SECONDS = setting('SOAK_SECONDS', 60);
 const FAULT_SECONDS = setting('FAULT_SECONDS', 4);
 const USERS = Math.min(10, CLIENTS);
 /** Recovery must come by itself within this long after the fault ends. */

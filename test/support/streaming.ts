@@ -8,14 +8,12 @@ import {
 import type { StreamingRouteHandler } from '#shared/http/router';
 import { proxyEvent, type CallInput } from './api';
 import { lambdaContext } from './lambda-context';
+import { parseServerSentEvents, type ServerSentEvent } from './sse-events';
 
 // The Lambda runtime provides these globals; a streaming lambda module needs them when it loads.
 installLambdaStreamingGlobals();
 
-export interface ServerSentEvent {
-  readonly event: string;
-  readonly data: unknown;
-}
+export { parseServerSentEvents, type ServerSentEvent } from './sse-events';
 
 export interface StreamedResult {
   readonly status: number;
@@ -25,21 +23,6 @@ export interface StreamedResult {
   readonly body: unknown;
   /** The server-sent events, in order (comments such as keep-alives left out). */
   readonly events: ServerSentEvent[];
-}
-
-export function parseServerSentEvents(text: string): ServerSentEvent[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() && !block.startsWith(':'))
-    .map((block) => {
-      const lines = block.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
-      const data = lines
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('\n');
-      return { event, data: JSON.parse(data) as unknown };
-    });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parseServerSentEvents } from '../../support/sse-events';
 
 /** One answer as a client saw it. */
 export interface Outcome {
@@ -17,25 +18,6 @@ export interface Outcome {
 
 /** A network failure (no HTTP answer at all): never expected from the local server. */
 export const NO_ANSWER = 0;
-
-function parseEvents(text: string): { event: string; data: unknown }[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() && !block.startsWith(':'))
-    .map((block) => {
-      const lines = block.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
-      const data = lines
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('\n');
-      try {
-        return { event, data: JSON.parse(data) as unknown };
-      } catch {
-        return { event, data };
-      }
-    });
-}
 
 /** A signed-in API client of the local server that records every answer it gets. */
 export class ApiClient {
@@ -81,7 +63,7 @@ export class ApiClient {
         at: Date.now(),
         text,
         events: contentType.startsWith('text/event-stream')
-          ? parseEvents(text).filter((e) => e.event !== 'delta')
+          ? parseServerSentEvents(text).filter((e) => e.event !== 'delta')
           : [],
       };
     } catch (error) {

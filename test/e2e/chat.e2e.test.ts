@@ -29,6 +29,7 @@ const HOSTILE_REPLY = [
 ].join('\n');
 
 let stack: Stack;
+let memberId: string;
 let session: Session;
 let page: Page;
 let conversationUrl: string;
@@ -73,6 +74,7 @@ beforeAll(async () => {
   stack = await startStack();
   const email = uniqueEmail('chatter');
   const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+  memberId = user.id;
   session = await openSession(stack.browser, { acceptDownloads: true });
   page = session.page;
   await signIn(page, stack.server.url, { ...user, password: PASSWORD });
@@ -313,6 +315,69 @@ describe('chatting in the web app', () => {
       await page.getByTestId('message-user').filter({ hasText: 'Answered, but the line broke' }).count(),
     ).toBe(1);
     await page.unroute(route);
+  });
+
+  it('leaves no empty conversation when the first message is refused, and keeps it for a retry', async () => {
+    // Prepare: a new chat, and the server refusing the send as it does once the quota is used up
+    await page.getByTestId('new-chat').click();
+    await page.getByTestId('chat-title').filter({ hasText: 'New chat' }).waitFor();
+    const list = page.getByTestId('conversation-list');
+    const conversationsBefore = await list.getByRole('listitem').count();
+    const route = '**/api/conversations/*/messages';
+    await page.route(route, async (intercepted) => {
+      if (intercepted.request().method() !== 'POST') return intercepted.fallback();
+      await intercepted.fulfill({
+        status: 429,
+        headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '3600' },
+        body: JSON.stringify({
+          type: 'https://parley.example/problems/quota-exceeded',
+          title: 'Monthly token quota used up',
+          status: 429,
+          detail: 'You have used your monthly quota of 1000 tokens; it renews on the 1st (UTC).',
+        }),
+      });
+    });
+
+    // Act
+    await composer(page).fill('Refused first, then retried');
+    await composer(page).press('Enter');
+
+    // Assess: the refusal is said on the new-chat page, the message is still there to retry, and
+    // the conversation made for it is gone again (from the sidebar and from the database)
+    const failure = page.getByTestId('chat-error');
+    await failure.filter({ hasText: 'Limit reached.' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await page.getByTestId('chat-title').textContent()).toBe('New chat');
+    expect(await page.getByText('Refused first, then retried').count()).toBe(1);
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      const empty = () =>
+        db
+          .query<{ n: string }>(
+            'select count(*) as n from conversations where owner_id = $1 and message_count = 0 and deleted_at is null',
+            [memberId],
+          )
+          .then((r) => Number(r.rows[0]?.n));
+      await expect.poll(empty).toBe(0);
+      await expect.poll(() => list.getByRole('listitem').count()).toBe(conversationsBefore);
+
+      // Act: the quota is back; retry
+      await page.unroute(route);
+      await failure.getByRole('button', { name: 'Retry' }).click();
+
+      // Assess: one conversation now, holding the message once, with its reply
+      await page.waitForURL((url) => url.pathname.startsWith('/c/'));
+      await failure.waitFor({ state: 'detached' });
+      await storedReplies(page).last().waitFor();
+      expect(
+        await page.getByTestId('message-user').filter({ hasText: 'Refused first, then retried' }).count(),
+      ).toBe(1);
+      await expect.poll(() => list.getByRole('listitem').count()).toBe(conversationsBefore + 1);
+      expect(await empty()).toBe(0);
+    } finally {
+      await db.end();
+    }
   });
 
   it('saw no CSP violation and no page error throughout', async () => {

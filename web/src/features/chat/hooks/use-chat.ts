@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, networkError } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import { getAllMessages } from '@/features/chat/api/get-messages';
+import { deleteConversation } from '@/features/conversations/api/delete-conversation';
 import type { Message } from '@/features/chat/api/message-schema';
 import { sendMessage } from '@/features/chat/api/send-message';
 
@@ -188,20 +189,31 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
 
       void (async () => {
         let id = idRef.current;
+        /** This send made the conversation, which the app shows (URL, sidebar) once it holds the message. */
+        let created: string | null = null;
+        let stored = false;
+        const reveal = () => {
+          if (created === null) return;
+          const shown = created;
+          created = null;
+          createdRef.current = shown;
+          setCurrentId(shown);
+          setState((previous) => ({ ...previous, status: 'ready' }));
+          optionsRef.current.onConversationCreated(shown);
+        };
         try {
           if (id === null) {
             id = await optionsRef.current.createConversation();
             if (!live()) return;
             idRef.current = id;
-            createdRef.current = id;
-            setCurrentId(id);
-            setState((previous) => ({ ...previous, status: 'ready' }));
-            optionsRef.current.onConversationCreated(id);
+            created = id;
           }
           const events = sendMessage(api, id, content, { signal: controller.signal, idempotencyKey });
           for await (const event of events) {
             if (!live()) return;
             if (event.type === 'message') {
+              stored = true;
+              reveal();
               setState((previous) => ({
                 ...previous,
                 messages: withMessage(previous.messages, event.message),
@@ -211,6 +223,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
               setTurn((turn) => ({ ...turn, reply: turn.reply + event.text }));
             } else if (event.type === 'done') {
               sendRef.current = null;
+              reveal();
               setState((previous) => ({
                 ...previous,
                 messages: withMessage(previous.messages, event.message),
@@ -219,6 +232,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
               optionsRef.current.onReplyEnded();
             } else {
               sendRef.current = null;
+              reveal();
               // The server stored the reply as failed: asking again is a new message, with a new key.
               setTurn((turn) => ({
                 ...turn,
@@ -233,10 +247,22 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         } catch (error) {
           if (!live()) return;
           sendRef.current = null;
-          setTurn((turn) => ({ ...turn, phase: 'failed', error: toApiError(error) }));
-          // Show what the server has: after a cut (before or during the reply) it may have the
-          // message and be finishing its reply; after a refusal, nothing has changed.
-          if (id !== null) await refresh(id);
+          const failure = toApiError(error);
+          setTurn((turn) => ({ ...turn, phase: 'failed', error: failure }));
+          if (created !== null && !stored && failure.status >= 400) {
+            // The server refused the first message of the conversation made for it (quota, rate,
+            // model unavailable): nothing was stored, so the empty conversation goes again and the
+            // new-chat page keeps the message, with its Retry.
+            const discarded = created;
+            created = null;
+            idRef.current = null;
+            await deleteConversation(api, discarded).catch(() => undefined);
+          } else {
+            reveal();
+            // Show what the server has: after a cut (before or during the reply) it may have the
+            // message and be finishing its reply; after a refusal, nothing has changed.
+            if (id !== null) await refresh(id);
+          }
           optionsRef.current.onReplyEnded();
         }
       })();

@@ -1,22 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRedisUrl, RespClient } from './resp-client';
 import { valkeyCache } from './valkey-cache';
 
 // Needs a real Redis/Valkey (REDIS_URL); a machine without one has nothing to authenticate against.
 describe.skipIf(!process.env.REDIS_URL)('valkeyCache with IAM-style authentication', () => {
   const url = process.env.REDIS_URL ?? '';
   const username = `parley-test-${randomUUID().slice(0, 8)}`;
-  const admin = new Redis(url, { lazyConnect: true });
+  const admin = new RespClient({
+    endpoint: parseRedisUrl(url || 'redis://127.0.0.1:6379'),
+    commandTimeoutMs: 5_000,
+  });
 
   beforeAll(async () => {
-    await admin.connect();
     // A user whose password is the token our provider hands out, as ElastiCache checks IAM tokens.
-    await admin.call('ACL', 'SETUSER', username, 'on', '>token-1', '~parley:*', '+@all');
+    await admin.command('ACL', 'SETUSER', username, 'on', '>token-1', '~parley:*', '+@all');
   });
   afterAll(async () => {
-    await admin.call('ACL', 'DELUSER', username);
-    admin.disconnect();
+    await admin.command('ACL', 'DELUSER', username);
+    await admin.close();
   });
 
   it('connects as the configured user with the token from the provider', async () => {

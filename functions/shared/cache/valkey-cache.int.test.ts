@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Cache } from './cache';
+import { parseRedisUrl, RespClient } from './resp-client';
 import { valkeyCache } from './valkey-cache';
 
 // Needs a real Redis/Valkey: set REDIS_URL (e.g. redis://127.0.0.1:6379). Skipped without it so
@@ -14,18 +14,18 @@ describe.skipIf(!process.env.REDIS_URL)('valkeyCache (real Redis)', () => {
   // A random prefix per run: test files and concurrent runs never share keys.
   const prefix = `parley:test:${randomUUID()}:`;
   let cache: Cache;
-  let raw: Redis;
+  let raw: RespClient;
 
   beforeAll(() => {
     cache = valkeyCache({ url, keyPrefix: prefix });
-    raw = new Redis(url);
+    raw = new RespClient({ endpoint: parseRedisUrl(url), commandTimeoutMs: 5_000 });
   });
 
   afterAll(async () => {
-    const keys = await raw.keys(`${prefix}*`);
-    if (keys.length > 0) await raw.del(...keys);
+    const keys = (await raw.command('KEYS', `${prefix}*`)) as string[];
+    if (keys.length > 0) await raw.command('DEL', ...keys);
     await cache.close();
-    raw.disconnect();
+    await raw.close();
   });
 
   it('is the valkey kind and answers a ping', async () => {
@@ -39,8 +39,8 @@ describe.skipIf(!process.env.REDIS_URL)('valkeyCache (real Redis)', () => {
 
     // Assess
     expect(await cache.get('greeting')).toBe('hello');
-    expect(await raw.get(`${prefix}greeting`)).toBe('hello');
-    const ttl = await raw.ttl(`${prefix}greeting`);
+    expect(await raw.command('GET', `${prefix}greeting`)).toBe('hello');
+    const ttl = (await raw.command('TTL', `${prefix}greeting`)) as number;
     expect(ttl).toBeGreaterThan(110);
     expect(ttl).toBeLessThanOrEqual(120);
   });
@@ -62,7 +62,7 @@ describe.skipIf(!process.env.REDIS_URL)('valkeyCache (real Redis)', () => {
 
     // Assess
     expect([first, second, third]).toEqual([1, 2, 3]);
-    const ttl = await raw.ttl(`${prefix}counter`);
+    const ttl = (await raw.command('TTL', `${prefix}counter`)) as number;
     expect(ttl).toBeGreaterThan(90);
     expect(ttl).toBeLessThanOrEqual(100);
   });
@@ -82,7 +82,7 @@ describe.skipIf(!process.env.REDIS_URL)('valkeyCache (real Redis)', () => {
       expect(await other.get('shared-name')).toBe('theirs');
       expect(await cache.increment('shared-counter', 60)).toBe(1);
     } finally {
-      await raw.del(`${otherPrefix}shared-name`, `${otherPrefix}shared-counter`);
+      await raw.command('DEL', `${otherPrefix}shared-name`, `${otherPrefix}shared-counter`);
       await other.close();
     }
   });

@@ -1,7 +1,9 @@
-import { Redis } from 'ioredis';
 import type { Cache } from './cache';
+import { parseRedisUrl, RespClient, type RespClientOptions } from './resp-client';
+import { RespError, type RespReply } from './resp-parser';
 
 export interface ValkeyOptions {
+  /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://…` for TLS. */
   readonly url: string;
   /** Prefix for every key, so stages and tests never collide. */
   readonly keyPrefix?: string;
@@ -9,73 +11,88 @@ export interface ValkeyOptions {
   readonly commandTimeoutMs?: number;
   /** IAM authentication (ElastiCache): the user, and a fresh token on demand. */
   readonly iam?: { readonly username: string; readonly token: () => Promise<string> };
+  /** Extra TLS settings for rediss:// (a private certificate authority, in tests). */
+  readonly tls?: RespClientOptions['tls'];
 }
 
 /** Tokens live 15 minutes; renew well before, so a reconnect never presents an expired one. */
 const TOKEN_RENEW_MS = 10 * 60 * 1000;
 
 /**
- * Valkey/Redis through ioredis, tuned to fail fast: no offline queue, one retry per command and a
- * short command timeout, so a cache outage costs a request milliseconds, not seconds.
+ * Valkey/Redis through our RESP client (resp-client.ts), tuned to fail fast: no offline queue, a
+ * 1 s connect timeout and a short command timeout, so a cache outage costs a request
+ * milliseconds, not seconds. Errors surface on the command that failed, never as events.
  */
 export function valkeyCache(options: ValkeyOptions): Cache {
-  const client = new Redis(options.url, {
-    keyPrefix: options.keyPrefix ?? 'parley:',
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 1000,
-    // The ready check (INFO) would wait on a server that accepts connections but never answers;
-    // commands have their own timeout instead.
-    enableReadyCheck: false,
-    commandTimeout: options.commandTimeoutMs ?? 500,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
-  // Errors surface on the command that failed; without a listener ioredis would log them loudly.
-  client.on('error', () => {});
-  let connecting: Promise<void> | undefined;
-  let tokenAt = 0;
-  const renewToken = async () => {
-    if (!options.iam || Date.now() - tokenAt < TOKEN_RENEW_MS) return;
-    client.options.username = options.iam.username;
-    client.options.password = await options.iam.token();
-    tokenAt = Date.now();
-  };
-  const ready = async () => {
-    await renewToken();
-    if (client.status === 'ready') return;
-    if (client.status === 'wait' || client.status === 'end')
-      connecting ??= client.connect().finally(() => (connecting = undefined));
-    if (connecting) await connecting;
+  const prefix = options.keyPrefix ?? 'parley:';
+  let client: RespClient | undefined;
+  let invalid: Error | undefined;
+  try {
+    const endpoint = parseRedisUrl(options.url);
+    let token: { value: string; at: number } | undefined;
+    const iam = options.iam;
+    client = new RespClient({
+      endpoint,
+      connectTimeoutMs: 1000,
+      commandTimeoutMs: options.commandTimeoutMs ?? 500,
+      ...(options.tls ? { tls: options.tls } : {}),
+      // Each new connection authenticates with a token younger than TOKEN_RENEW_MS.
+      ...(iam
+        ? {
+            credentials: async () => {
+              if (!token || Date.now() - token.at >= TOKEN_RENEW_MS)
+                token = { value: await iam.token(), at: Date.now() };
+              return { username: iam.username, password: token.value };
+            },
+          }
+        : {}),
+    });
+  } catch (error) {
+    // A bad URL fails every command (the cache is optional: callers carry on without it).
+    invalid = error as Error;
+  }
+  const run = (...args: (string | number)[]): Promise<RespReply> => {
+    if (!client) return Promise.reject(invalid ?? new Error('cache not configured'));
+    return client.command(...args);
   };
   return {
     kind: 'valkey',
     get: async (key) => {
-      await ready();
-      return client.get(key);
+      const value = await run('GET', prefix + key);
+      return typeof value === 'string' ? value : null;
     },
     set: async (key, value, ttlSeconds) => {
-      await ready();
-      await client.set(key, value, 'EX', ttlSeconds);
+      await run('SET', prefix + key, value, 'EX', ttlSeconds);
     },
     increment: async (key, ttlSeconds) => {
-      await ready();
-      const [[incrError, value] = [null, 0], [expireError] = [null]] =
-        (await client.multi().incr(key).expire(key, ttlSeconds, 'NX').exec()) ?? [];
-      if (incrError) throw incrError;
-      if (expireError) throw expireError;
-      return Number(value);
+      if (!client) throw invalid ?? new Error('cache not configured');
+      const name = prefix + key;
+      // One write: nothing else on the shared connection can land inside the transaction.
+      const replies = await client.batch([
+        ['MULTI'],
+        ['INCR', name],
+        ['EXPIRE', name, ttlSeconds, 'NX'],
+        ['EXEC'],
+      ]);
+      const queued = replies.slice(0, 3).find((reply) => reply instanceof RespError);
+      if (queued) throw queued;
+      const exec = replies[3];
+      if (exec instanceof RespError) throw exec;
+      if (!Array.isArray(exec)) throw new Error('cache transaction aborted');
+      const [count, expire] = exec;
+      if (count instanceof RespError) throw count;
+      if (expire instanceof RespError) throw expire;
+      if (typeof count !== 'number') throw new Error('cache INCR answered something other than a number');
+      return count;
     },
     delete: async (key) => {
-      await ready();
-      await client.del(key);
+      await run('DEL', prefix + key);
     },
     ping: async () => {
-      await ready();
-      await client.ping();
+      await run('PING');
     },
     close: async () => {
-      client.disconnect();
+      await client?.close();
     },
   };
 }

@@ -1,5 +1,7 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { elasticacheIamToken } from './elasticache-iam';
+import { elasticacheIamToken, IAM_TOKEN_TTL_SECONDS, type IamTokenInput } from './elasticache-iam';
 
 const credentials = async () => ({
   accessKeyId: 'AKIDEXAMPLE',
@@ -49,5 +51,53 @@ describe('elasticacheIamToken', () => {
       now,
     });
     expect(new URLSearchParams(temporary.split('?')[1]).get('X-Amz-Security-Token')).toBe('SESSION');
+  });
+});
+
+describe('elasticacheIamToken against the SDK signer', () => {
+  /** The token as the previous implementation made it, with @smithy/signature-v4's presign. */
+  async function sdkToken(input: IamTokenInput): Promise<string> {
+    const signer = new SignatureV4({
+      service: 'elasticache',
+      region: input.region,
+      credentials: input.credentials,
+      sha256: Sha256,
+    });
+    const host = input.cacheName.toLowerCase();
+    const signed = await signer.presign(
+      {
+        method: 'GET',
+        protocol: 'https:',
+        hostname: host,
+        path: '/',
+        headers: { host },
+        query: { Action: 'connect', User: input.user, ResourceType: 'ServerlessCache' },
+      },
+      { expiresIn: IAM_TOKEN_TTL_SECONDS, signingDate: input.now },
+    );
+    const query = Object.entries(signed.query ?? {})
+      .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+      .join('&');
+    return `${host}/?${query}`;
+  }
+
+  it.each([
+    ['long-term credentials', credentials, 'parley-api'],
+    [
+      'a session token',
+      async () => ({ ...(await credentials()), sessionToken: 'IQoJb3JpZ2luX2VjE/+=session' }),
+      'parley-api',
+    ],
+    ['a user and cache name needing escapes', credentials, "app user!*'()~é"],
+  ])('makes the same token byte for byte, with %s', async (_name, creds, user) => {
+    const input: IamTokenInput = {
+      cacheName: 'Parley-Prod',
+      user,
+      region: 'eu-west-1',
+      credentials: creds,
+      now: new Date('2026-11-25T12:34:56.789Z'),
+    };
+
+    expect(await elasticacheIamToken(input)).toBe(await sdkToken(input));
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetConfig } from '../config';
-import { closeCache, getCache } from './get-cache';
+import { closeCache, elasticacheOptions, getCache } from './get-cache';
 
 const base = {
   STAGE: 'test',
@@ -48,5 +48,53 @@ describe('getCache', () => {
     const first = getCache();
     await closeCache();
     expect(getCache()).not.toBe(first);
+  });
+});
+
+describe('elasticacheOptions', () => {
+  const endpoint = {
+    CACHE_ENDPOINT: 'parley-abc.serverless.euw1.cache.amazonaws.com:6379',
+    AWS_REGION: 'eu-west-1',
+  };
+
+  it('authenticates as CACHE_USER with an IAM token for CACHE_NAME, signed with the environment credentials', async () => {
+    // Prepare: the credentials Lambda puts in the environment (obviously fake values).
+    process.env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'AKIDFAKE',
+      AWS_SECRET_ACCESS_KEY: 'fake/secret',
+      AWS_SESSION_TOKEN: 'SESSION',
+    };
+
+    // Act
+    const options = elasticacheOptions(
+      { ...endpoint, CACHE_USER: 'parley-app-dev', CACHE_NAME: 'Parley-Dev' },
+      'p:',
+    );
+    const token = await options.iam?.token();
+
+    // Assess
+    expect(options.url).toBe('rediss://parley-abc.serverless.euw1.cache.amazonaws.com:6379');
+    expect(options.keyPrefix).toBe('p:');
+    expect(options.iam?.username).toBe('parley-app-dev');
+    expect(token?.startsWith('parley-dev/?')).toBe(true);
+    const query = new URLSearchParams(token?.slice(token.indexOf('?') + 1));
+    expect(query.get('User')).toBe('parley-app-dev');
+    expect(query.get('X-Amz-Credential')).toMatch(/^AKIDFAKE\/\d{8}\/eu-west-1\/elasticache\/aws4_request$/);
+    expect(query.get('X-Amz-Security-Token')).toBe('SESSION');
+  });
+
+  it('fails the token (so the connection, not the process) when the environment has no credentials', async () => {
+    const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...rest } = process.env;
+    process.env = rest;
+    const options = elasticacheOptions({ ...endpoint, CACHE_USER: 'u', CACHE_NAME: 'n' }, 'p:');
+
+    await expect(options.iam?.token()).rejects.toThrow(/AWS_ACCESS_KEY_ID/);
+  });
+
+  it('uses TLS without IAM when CACHE_USER or CACHE_NAME is missing', () => {
+    expect(elasticacheOptions({ ...endpoint, CACHE_USER: 'u' }, 'p:')).not.toHaveProperty('iam');
+    expect(elasticacheOptions({ ...endpoint, CACHE_NAME: 'n' }, 'p:')).not.toHaveProperty('iam');
+    expect(elasticacheOptions(endpoint, 'p:').url).toMatch(/^rediss:\/\//);
   });
 });

@@ -1,7 +1,7 @@
-import { getConfig } from '../config';
+import { getConfig, type Config } from '../config';
 import type { Cache } from './cache';
 import { memoryCache } from './memory-cache';
-import { valkeyCache } from './valkey-cache';
+import { valkeyCache, type ValkeyOptions } from './valkey-cache';
 
 let cache: Cache | undefined;
 
@@ -14,10 +14,43 @@ export function getCache(): Cache {
   const config = getConfig();
   const prefix = `parley:${config.STAGE}:`;
   if (config.REDIS_URL) cache = valkeyCache({ url: config.REDIS_URL, keyPrefix: prefix });
-  else if (config.CACHE_ENDPOINT)
-    cache = valkeyCache({ url: `rediss://${config.CACHE_ENDPOINT}`, keyPrefix: prefix });
+  else if (config.CACHE_ENDPOINT) cache = valkeyCache(elasticacheOptions(config, prefix));
   else cache = memoryCache();
   return cache;
+}
+
+type CacheConfig = Pick<Config, 'CACHE_ENDPOINT' | 'CACHE_USER' | 'CACHE_NAME' | 'AWS_REGION'>;
+
+/**
+ * ElastiCache Serverless: TLS always; with CACHE_USER and CACHE_NAME, each connection
+ * authenticates as that user with an IAM token signed by the function's role (the credentials
+ * Lambda puts in the environment). The signer loads on the first connection, not at cold start.
+ */
+export function elasticacheOptions(config: CacheConfig, keyPrefix: string): ValkeyOptions {
+  const { CACHE_USER: user, CACHE_NAME: cacheName, AWS_REGION: region } = config;
+  return {
+    url: `rediss://${config.CACHE_ENDPOINT}`,
+    keyPrefix,
+    ...(user && cacheName
+      ? {
+          iam: {
+            username: user,
+            token: async () => {
+              const [{ elasticacheIamToken }, { fromLambdaEnvironment }] = await Promise.all([
+                import('./elasticache-iam'),
+                import('../aws/lambda-credentials'),
+              ]);
+              return elasticacheIamToken({
+                cacheName,
+                user,
+                region,
+                credentials: async () => fromLambdaEnvironment(process.env),
+              });
+            },
+          },
+        }
+      : {}),
+  };
 }
 
 export function setCache(replacement: Cache | undefined): void {

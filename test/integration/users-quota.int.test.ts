@@ -202,14 +202,14 @@ describe('the cached profile', () => {
     const member = await person('members');
     await me(member.token);
 
-    const { Redis } = await import('ioredis');
-    const raw = new Redis(process.env.REDIS_URL ?? '');
+    const { parseRedisUrl, RespClient } = await import('#shared/cache/resp-client');
+    const raw = new RespClient({ endpoint: parseRedisUrl(process.env.REDIS_URL ?? '') });
     try {
-      const ttl = await raw.ttl(`parley:test:${profileKey(member.user.id)}`);
+      const ttl = await raw.command('TTL', `parley:test:${profileKey(member.user.id)}`);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(30);
     } finally {
-      raw.disconnect();
+      await raw.close();
     }
   });
 });

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { DEFAULT_REPLY, startFakeOpenAI, type FakeOpenAI } from '../../../test/support/fake-openai';
 import type { Cache } from '../../shared/cache/cache';
 import { memoryCache } from '../../shared/cache/memory-cache';
 import { valkeyCache } from '../../shared/cache/valkey-cache';
+import { parseRedisUrl, RespClient } from '../../shared/cache/resp-client';
 import { ModelUnavailableError, type ChatEvent } from '../ports/chat-model';
 import { openAIChatModel } from './openai-chat-model';
 
@@ -126,7 +126,7 @@ describe('the OpenAI circuit shared through the cache', () => {
     const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     // A prefix per run: concurrent runs and other test files never share the circuit key.
     const prefix = `parley:test:${randomUUID()}:`;
-    let raw: Redis;
+    let raw: RespClient;
     const caches: Cache[] = [];
     const cacheFor = () => {
       const cache = valkeyCache({ url, keyPrefix: prefix });
@@ -135,13 +135,13 @@ describe('the OpenAI circuit shared through the cache', () => {
     };
 
     beforeAll(() => {
-      raw = new Redis(url);
+      raw = new RespClient({ endpoint: parseRedisUrl(url) });
     });
     afterAll(async () => {
-      const keys = await raw.keys(`${prefix}*`);
-      if (keys.length > 0) await raw.del(...keys);
+      const keys = (await raw.command('KEYS', `${prefix}*`)) as string[];
+      if (keys.length > 0) await raw.command('DEL', ...keys);
       await Promise.all(caches.map((cache) => cache.close()));
-      raw.disconnect();
+      await raw.close();
     });
 
     it('a second instance with its own connection sees the open circuit and does not call upstream', async () => {
@@ -160,8 +160,8 @@ describe('the OpenAI circuit shared through the cache', () => {
       expect(retryAfter).toBeLessThanOrEqual(OPEN_MS / 1000);
       expect(fake.calls).toBe(2);
       const key = `${prefix}circuit:openai:open-until`;
-      expect(Number(await raw.get(key))).toBeGreaterThan(Date.now());
-      const ttl = await raw.ttl(key);
+      expect(Number(await raw.command('GET', key))).toBeGreaterThan(Date.now());
+      const ttl = (await raw.command('TTL', key)) as number;
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(OPEN_MS / 1000);
     });

@@ -1,18 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import {
-  BadRequestException,
-  BeginTransactionCommand,
-  CommitTransactionCommand,
-  DatabaseResumingException,
-  ExecuteStatementCommand,
-  RDSData,
-  RollbackTransactionCommand,
-  type ExecuteStatementCommandInput,
-} from '@aws-sdk/client-rds-data';
-import { mockClient } from 'aws-sdk-client-mock';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 
 import {
@@ -24,9 +13,16 @@ import {
 } from '../../functions/shared/db/database';
 import { migrateToLatest } from '../../functions/shared/db/migrator';
 import { migrations } from '../../migrations/index';
-import { ResumeRetryStrategy } from '#shared/db/resume-retry-strategy';
+import type { ExecuteStatementInput } from '#shared/aws/data-api-client';
+import {
+  errorAnswer,
+  resumingAnswer,
+  type DataApiAnswer,
+  type DataApiCall,
+} from '#shared/aws/data-api-test-server';
+import { isDatabaseUnavailable } from '#shared/db/unavailable';
 import type { Database } from '../../functions/shared/db/schema';
-import { mockDataApiOnPostgres, type DataApiOnPostgres } from '../support/data-api-on-postgres';
+import { startDataApiOnPostgres, type DataApiOnPostgresServer } from '../support/data-api-on-postgres';
 import { createTestUser } from '../support/database';
 import { createScratchDatabase } from '../support/scratch-database';
 
@@ -42,22 +38,36 @@ const dataApiConfig = (database: string): DatabaseConfig => ({
   AWS_REGION: 'eu-west-1',
 });
 
-let dataApi: DataApiOnPostgres;
+/**
+ * Through our Data API client, over HTTP, to a loopback Data API that checks each request's
+ * signature and runs it on PostgreSQL: the path the Lambda functions take, AWS aside.
+ */
+let dataApi: DataApiOnPostgresServer;
 let db: Kysely<Database>;
+/** Answers the next calls instead of PostgreSQL while it returns an answer (failures to inject). */
+let intercept: ((call: DataApiCall) => DataApiAnswer | undefined) | undefined;
 
-beforeAll(() => {
-  dataApi = mockDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
+beforeAll(async () => {
+  dataApi = await startDataApiOnPostgres({
+    serverUrl: inject('databaseUrl'),
+    intercept: (_index, call) => intercept?.(call),
+  });
   db = createDatabase(dataApiConfig(testDatabaseName()), { rdsData: dataApi.client });
+});
+afterEach(() => {
+  intercept = undefined;
 });
 afterAll(async () => {
   await db.destroy();
   await dataApi.close();
 });
 
-const executedStatements = (): ExecuteStatementCommandInput[] =>
-  dataApi.mock
-    .commandCalls(ExecuteStatementCommand)
-    .map((call) => call.args[0].input as ExecuteStatementCommandInput);
+const callsOf = (operation: DataApiCall['operation']): DataApiCall[] =>
+  dataApi.server.calls.filter((call) => call.operation === operation);
+
+/** The ExecuteStatement requests, as they went over the wire (blobs in base64). */
+const executedStatements = (): ExecuteStatementInput[] =>
+  callsOf('ExecuteStatement').map((call) => call.body as unknown as ExecuteStatementInput);
 
 async function newConversation(ownerId: string, values: { title?: string; updated_at?: Date } = {}) {
   return db
@@ -186,7 +196,7 @@ describe('the data-api driver on PostgreSQL', () => {
       .where('id', '=', conversation.id)
       .execute()
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(BadRequestException);
+    expect(error).toMatchObject({ name: 'BadRequestException', $fault: 'client' });
     expect((error as Error).message).toMatch(/operator does not exist: uuid = character varying/);
     expect(sqlStateOf(error)).toBe('42883');
 
@@ -307,7 +317,7 @@ describe('the data-api driver on PostgreSQL', () => {
 
   it('commits a transaction on its own Data API transaction id', async () => {
     const user = await createTestUser(db);
-    const before = dataApi.mock.commandCalls(CommitTransactionCommand).length;
+    const before = callsOf('CommitTransaction').length;
 
     await db.transaction().execute(async (trx) => {
       const conversation = await trx
@@ -328,13 +338,14 @@ describe('the data-api driver on PostgreSQL', () => {
       .where('owner_id', '=', user.id)
       .execute();
     expect(rows).toEqual([{ title: 'in trx', message_count: 1 }]);
-    expect(dataApi.mock.commandCalls(CommitTransactionCommand)).toHaveLength(before + 1);
-    const begin = await dataApi.mock.commandCalls(BeginTransactionCommand).at(-1)?.returnValue;
-    const transactionId = (begin as { transactionId?: string } | undefined)?.transactionId;
-    expect(transactionId).toBeDefined();
+    expect(callsOf('CommitTransaction')).toHaveLength(before + 1);
+    const commit = callsOf('CommitTransaction').at(-1)?.body;
+    const transactionId = commit?.transactionId;
+    expect(transactionId).toEqual(expect.any(String));
+    expect(commit).toEqual({ resourceArn: CLUSTER_ARN, secretArn: SECRET_ARN, transactionId });
     const inTransaction = executedStatements().filter((i) => i.transactionId === transactionId);
     expect(inTransaction).toHaveLength(2);
-    expect(dataApi.mock.commandCalls(BeginTransactionCommand).at(-1)?.args[0].input).toMatchObject({
+    expect(callsOf('BeginTransaction').at(-1)?.body).toEqual({
       resourceArn: CLUSTER_ARN,
       secretArn: SECRET_ARN,
       database: testDatabaseName(),
@@ -343,7 +354,7 @@ describe('the data-api driver on PostgreSQL', () => {
 
   it('rolls a transaction back when the work throws', async () => {
     const user = await createTestUser(db);
-    const before = dataApi.mock.commandCalls(RollbackTransactionCommand).length;
+    const before = callsOf('RollbackTransaction').length;
 
     await expect(
       db.transaction().execute(async (trx) => {
@@ -355,7 +366,7 @@ describe('the data-api driver on PostgreSQL', () => {
     expect(
       await db.selectFrom('conversations').select('id').where('owner_id', '=', user.id).execute(),
     ).toEqual([]);
-    expect(dataApi.mock.commandCalls(RollbackTransactionCommand)).toHaveLength(before + 1);
+    expect(callsOf('RollbackTransaction')).toHaveLength(before + 1);
   });
 
   it('runs the migrator through the Data API on a fresh database', async () => {
@@ -382,57 +393,76 @@ describe('the data-api driver on PostgreSQL', () => {
   });
 });
 
-describe('resuming Aurora', () => {
-  const resuming = () =>
-    new DatabaseResumingException({ message: 'The database is resuming', $metadata: {} });
-
-  it('retries a statement that fails with DatabaseResumingException, then succeeds', async () => {
-    // Prepare: a client with the retry strategy createDatabase gives, whose request fails once
-    // below the SDK's retry step (where a real resuming answer arrives), then reaches PostgreSQL.
-    const client = new RDSData({
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      retryStrategy: new ResumeRetryStrategy({ baseDelayMs: 1, maxDelayMs: 1 }),
-    });
-    let attempts = 0;
-    client.middlewareStack.add(
-      () => async (args) => {
-        attempts++;
-        if (attempts === 1) throw resuming();
-        const input = args.input as ExecuteStatementCommandInput;
-        return { output: await dataApi.client.send(new ExecuteStatementCommand(input)), response: {} };
-      },
-      { step: 'finalizeRequest', priority: 'low' },
-    );
-    const resumingDb = createDatabase(dataApiConfig(testDatabaseName()), { rdsData: client });
+describe('failures on the way', () => {
+  it('retries a statement while Aurora resumes, then runs it', async () => {
+    // Prepare: the next two calls answer "resuming", as a paused cluster does
     const user = await createTestUser(db);
+    let resuming = 2;
+    intercept = () => (resuming-- > 0 ? resumingAnswer : undefined);
+    const before = callsOf('ExecuteStatement').length;
 
     // Act
-    const row = await resumingDb
-      .selectFrom('users')
-      .select('email')
-      .where('id', '=', user.id)
-      .executeTakeFirst();
+    const row = await db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirst();
 
     // Assess
     expect(row).toEqual({ email: user.email });
-    expect(attempts).toBe(2);
-    await resumingDb.destroy();
+    expect(callsOf('ExecuteStatement')).toHaveLength(before + 3);
   });
 
-  it('does not retry other errors', async () => {
-    const client = new RDSData({
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-    });
-    const mock = mockClient(client);
-    mock
-      .on(ExecuteStatementCommand)
-      .rejects(new BadRequestException({ message: 'ERROR: boom; SQLState: XX000', $metadata: {} }));
-    const failingDb = createDatabase(dataApiConfig(testDatabaseName()), { rdsData: client });
+  it('retries a cut connection and a 503, then runs the statement', async () => {
+    const user = await createTestUser(db);
+    const failures: DataApiAnswer[] = ['cut', errorAnswer(503, 'ServiceUnavailableError')];
+    intercept = () => failures.shift();
 
-    await expect(failingDb.selectFrom('users').select('id').execute()).rejects.toThrow('boom');
-    expect(mock.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
-    await failingDb.destroy();
+    const row = await db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirst();
+
+    expect(row).toEqual({ email: user.email });
+  });
+
+  it('gives up after 3 attempts when the service stays unavailable, with an error the API answers 503 for', async () => {
+    intercept = () => errorAnswer(503, 'ServiceUnavailableError');
+    const before = callsOf('ExecuteStatement').length;
+
+    const error = await db
+      .selectFrom('users')
+      .select('id')
+      .execute()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+    expect(error).toMatchObject({ name: 'ServiceUnavailableError' });
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(callsOf('ExecuteStatement')).toHaveLength(before + 3);
+  });
+
+  it('does not retry a statement error, which keeps its SQLSTATE', async () => {
+    const user = await createTestUser(db);
+    const before = callsOf('ExecuteStatement').length;
+
+    const error = await db
+      .insertInto('users')
+      .values({ id: user.id, email: `${randomUUID()}@example.com`, display_name: 'Duplicate' })
+      .execute()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+    expect(error).toMatchObject({ name: 'BadRequestException' });
+    expect(sqlStateOf(error)).toBe('23505');
+    expect(callsOf('ExecuteStatement')).toHaveLength(before + 1);
+  });
+
+  it('sends bytes as base64 and reads them back as bytes', async () => {
+    const bytes = Buffer.from([0, 1, 127, 128, 254, 255]);
+
+    const result = await sql<{ b: Uint8Array }>`select ${bytes}::bytea as b`.execute(db);
+
+    expect(Buffer.from(result.rows[0]?.b ?? [])).toEqual(bytes);
+    expect(executedStatements().at(-1)?.parameters).toEqual([
+      { name: '0', value: { blobValue: bytes.toString('base64') } },
+    ]);
   });
 });

@@ -1,8 +1,12 @@
 /**
- * The RDS Data API, played by a real PostgreSQL server: an `aws-sdk-client-mock` stub of an
- * RDSData client whose ExecuteStatement / BeginTransaction / CommitTransaction /
- * RollbackTransaction handlers run the SQL with node-postgres. Lets tests prove the `data-api`
- * driver path (kysely-data-api's parameter and result encoding) without AWS.
+ * The RDS Data API, played by a real PostgreSQL server: ExecuteStatement / BeginTransaction /
+ * CommitTransaction / RollbackTransaction run the SQL with node-postgres. Two ways in:
+ * - `startDataApiOnPostgres`: at the wire level, a loopback HTTP server that checks each request's
+ *   SigV4 signature and speaks the service's REST-JSON (functions/shared/aws/data-api-test-server.ts),
+ *   with our Data API client pointed at it: the whole path the Lambda functions take.
+ * - `mockDataApiOnPostgres`: an `aws-sdk-client-mock` stub of the SDK's RDSData client.
+ * Lets tests prove the `data-api` driver path (kysely-data-api's parameter and result encoding)
+ * without AWS.
  *
  * Behaviour copied from the real service, because it is what bites in production:
  * - `:name` placeholders; a parameter is typed by its field (stringValue → varchar, longValue →
@@ -31,6 +35,16 @@ import {
 } from '@aws-sdk/client-rds-data';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import pg from 'pg';
+
+import { createDataApiClient, type DataApiClient } from '#shared/aws/data-api-client';
+import {
+  startDataApiTestServer,
+  TEST_CREDENTIALS,
+  type DataApiAnswer,
+  type DataApiCall,
+  type DataApiOperation,
+  type DataApiTestServer,
+} from '#shared/aws/data-api-test-server';
 
 export interface DataApiOnPostgres {
   /** A client whose calls run on PostgreSQL; pass it to `createDatabase(…, { rdsData })`. */
@@ -61,12 +75,16 @@ const rawText: pg.CustomTypesConfig = {
   getTypeParser: (() => (value: string) => value) as unknown as pg.CustomTypesConfig['getTypeParser'],
 };
 
-export function mockDataApiOnPostgres(options: DataApiOnPostgresOptions): DataApiOnPostgres {
-  const client = new RDSData({
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  const mock = mockClient(client);
+/** The four operations on PostgreSQL, with the SDK's input and output shapes. */
+interface PostgresDataApi {
+  beginTransaction(input: { database?: string }): Promise<{ transactionId: string }>;
+  commitTransaction(input: { transactionId?: string }): Promise<{ transactionStatus: string }>;
+  rollbackTransaction(input: { transactionId?: string }): Promise<{ transactionStatus: string }>;
+  executeStatement(input: ExecuteStatementCommandInput): Promise<ExecuteStatementCommandOutput>;
+  close(): Promise<void>;
+}
+
+function createPostgresDataApi(options: DataApiOnPostgresOptions): PostgresDataApi {
   const pools = new Map<string, pg.Pool>();
   const transactions = new Map<string, pg.Client>();
   const typeNames = new Map<number, string>();
@@ -89,15 +107,6 @@ export function mockDataApiOnPostgres(options: DataApiOnPostgresOptions): DataAp
     return pool;
   };
 
-  mock.on(BeginTransactionCommand).callsFake(async (input: { database?: string }) => {
-    const connection = new pg.Client(connectionConfig(input.database));
-    await connection.connect();
-    await connection.query('begin');
-    const transactionId = randomUUID();
-    transactions.set(transactionId, connection);
-    return { transactionId };
-  });
-
   const finish =
     (statement: 'commit' | 'rollback', status: string) => async (input: { transactionId?: string }) => {
       const connection = input.transactionId ? transactions.get(input.transactionId) : undefined;
@@ -110,40 +119,6 @@ export function mockDataApiOnPostgres(options: DataApiOnPostgresOptions): DataAp
       }
       return { transactionStatus: status };
     };
-  mock.on(CommitTransactionCommand).callsFake(finish('commit', 'Transaction Committed'));
-  mock.on(RollbackTransactionCommand).callsFake(finish('rollback', 'Rollback Complete'));
-
-  mock.on(ExecuteStatementCommand).callsFake(async (input: ExecuteStatementCommandInput) => {
-    if (!input.resourceArn || !input.secretArn || !input.sql)
-      throw badRequest('resourceArn, secretArn and sql are required');
-    const { text, values } = toPgQuery(input.sql, input.parameters ?? []);
-    let connection: pg.Client | pg.Pool;
-    if (input.transactionId) {
-      const transaction = transactions.get(input.transactionId);
-      if (!transaction) throw badRequest(`Transaction ${input.transactionId} is not found`);
-      connection = transaction;
-    } else {
-      connection = poolFor(input.database);
-    }
-    let result: pg.QueryResult<unknown[]>;
-    try {
-      // Array rows keep duplicate column names apart, as the Data API's records do. The extended
-      // protocol refuses several statements in one call, as the Data API does.
-      result = await connection.query({
-        text,
-        values,
-        rowMode: 'array',
-        queryMode: 'extended',
-      } as pg.QueryConfig);
-    } catch (error) {
-      throw fromPgError(error);
-    }
-    return toDataApiResult(
-      result,
-      input.includeResultMetadata ?? false,
-      await typeNamesFor(result, connection),
-    );
-  });
 
   async function typeNamesFor(
     result: pg.QueryResult,
@@ -161,16 +136,158 @@ export function mockDataApiOnPostgres(options: DataApiOnPostgresOptions): DataAp
   }
 
   return {
-    client,
-    mock,
-    close: async () => {
+    async beginTransaction(input) {
+      const connection = new pg.Client(connectionConfig(input.database));
+      await connection.connect();
+      await connection.query('begin');
+      const transactionId = randomUUID();
+      transactions.set(transactionId, connection);
+      return { transactionId };
+    },
+    commitTransaction: finish('commit', 'Transaction Committed'),
+    rollbackTransaction: finish('rollback', 'Rollback Complete'),
+    async executeStatement(input) {
+      if (!input.resourceArn || !input.secretArn || !input.sql)
+        throw badRequest('resourceArn, secretArn and sql are required');
+      const { text, values } = toPgQuery(input.sql, input.parameters ?? []);
+      let connection: pg.Client | pg.Pool;
+      if (input.transactionId) {
+        const transaction = transactions.get(input.transactionId);
+        if (!transaction) throw badRequest(`Transaction ${input.transactionId} is not found`);
+        connection = transaction;
+      } else {
+        connection = poolFor(input.database);
+      }
+      let result: pg.QueryResult<unknown[]>;
+      try {
+        // Array rows keep duplicate column names apart, as the Data API's records do. The extended
+        // protocol refuses several statements in one call, as the Data API does.
+        result = await connection.query({
+          text,
+          values,
+          rowMode: 'array',
+          queryMode: 'extended',
+        } as pg.QueryConfig);
+      } catch (error) {
+        throw fromPgError(error);
+      }
+      return toDataApiResult(
+        result,
+        input.includeResultMetadata ?? false,
+        await typeNamesFor(result, connection),
+      );
+    },
+    async close() {
       for (const connection of transactions.values()) await connection.end().catch(() => undefined);
       transactions.clear();
       for (const pool of pools.values()) await pool.end();
       pools.clear();
+    },
+  };
+}
+
+export function mockDataApiOnPostgres(options: DataApiOnPostgresOptions): DataApiOnPostgres {
+  const client = new RDSData({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const mock = mockClient(client);
+  const postgres = createPostgresDataApi(options);
+  mock
+    .on(BeginTransactionCommand)
+    .callsFake((input: { database?: string }) => postgres.beginTransaction(input));
+  mock
+    .on(CommitTransactionCommand)
+    .callsFake((input: { transactionId?: string }) => postgres.commitTransaction(input));
+  mock
+    .on(RollbackTransactionCommand)
+    .callsFake((input: { transactionId?: string }) => postgres.rollbackTransaction(input));
+  mock
+    .on(ExecuteStatementCommand)
+    .callsFake((input: ExecuteStatementCommandInput) => postgres.executeStatement(input));
+  return {
+    client,
+    mock,
+    close: async () => {
+      await postgres.close();
       mock.restore();
     },
   };
+}
+
+export interface DataApiOnPostgresServer {
+  /** Our Data API client, signing with the server's keys; pass it to `createDatabase(…, { rdsData })`. */
+  readonly client: DataApiClient;
+  /** The loopback server: its URL, and every call it answered (`calls`), in order. */
+  readonly server: DataApiTestServer;
+  /** Ends the server and every connection (rolling back open transactions). */
+  readonly close: () => Promise<void>;
+}
+
+export interface DataApiOnPostgresServerOptions extends DataApiOnPostgresOptions {
+  /** Answers a call instead of PostgreSQL when it returns an answer (a failure to inject). */
+  readonly intercept?: (index: number, call: DataApiCall) => DataApiAnswer | undefined;
+}
+
+/** The Data API on PostgreSQL at the wire level, with our client pointed at it. */
+export async function startDataApiOnPostgres(
+  options: DataApiOnPostgresServerOptions,
+): Promise<DataApiOnPostgresServer> {
+  const postgres = createPostgresDataApi(options);
+  const run = (operation: DataApiOperation, body: Record<string, unknown>): Promise<unknown> => {
+    switch (operation) {
+      case 'BeginTransaction':
+        return postgres.beginTransaction(body as { database?: string });
+      case 'CommitTransaction':
+        return postgres.commitTransaction(body as { transactionId?: string });
+      case 'RollbackTransaction':
+        return postgres.rollbackTransaction(body as { transactionId?: string });
+      case 'ExecuteStatement':
+        return postgres.executeStatement(fromWireStatement(body));
+    }
+  };
+  const server = await startDataApiTestServer({
+    answer: async (index, call) => {
+      const injected = options.intercept?.(index, call);
+      if (injected) return injected;
+      try {
+        return { status: 200, body: await run(call.operation, call.body) };
+      } catch (error) {
+        const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+        const status = e.$metadata?.httpStatusCode;
+        if (status && e.name) return { status, errorType: e.name, body: { message: e.message } };
+        return { status: 500, errorType: 'InternalServerErrorException', body: { message: String(error) } };
+      }
+    },
+  });
+  const client = createDataApiClient({
+    region: 'eu-west-1',
+    endpoint: server.url,
+    credentials: () => TEST_CREDENTIALS,
+    resumeRetry: { baseDelayMs: 1, maxDelayMs: 2 },
+  });
+  return {
+    client,
+    server,
+    close: async () => {
+      await server.close();
+      await postgres.close();
+    },
+  };
+}
+
+/** An ExecuteStatement body as the SDK would hand it over: blobs as bytes, doubles as numbers. */
+function fromWireStatement(body: Record<string, unknown>): ExecuteStatementCommandInput {
+  const input = body as unknown as ExecuteStatementCommandInput;
+  const parameters = (input.parameters ?? []).map((parameter): SqlParameter => {
+    const value = parameter.value as Record<string, unknown> | undefined;
+    if (typeof value?.blobValue === 'string')
+      return { ...parameter, value: { blobValue: Buffer.from(value.blobValue, 'base64') } };
+    if (typeof value?.doubleValue === 'string')
+      return { ...parameter, value: { doubleValue: Number(value.doubleValue) } };
+    return parameter;
+  });
+  return { ...input, parameters };
 }
 
 /**

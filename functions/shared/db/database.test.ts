@@ -1,9 +1,4 @@
-import {
-  BadRequestException,
-  DatabaseResumingException,
-  ExecuteStatementCommand,
-  RDSData,
-} from '@aws-sdk/client-rds-data';
+import { BadRequestException, ExecuteStatementCommand, RDSData } from '@aws-sdk/client-rds-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   DummyDriver,
@@ -17,12 +12,14 @@ import {
 } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { DataApiServiceError } from '../aws/data-api-client';
 import {
-  resumingReply,
-  selectOneReply,
+  resumingAnswer,
+  selectOneAnswer,
   startDataApiTestServer,
+  TEST_CREDENTIALS,
   type DataApiTestServer,
-} from './data-api-test-server';
+} from '../aws/data-api-test-server';
 import { checkDatabase, createDatabase, sqlStateOf, type DatabaseConfig } from './database';
 import type { Database } from './schema';
 
@@ -42,18 +39,20 @@ describe('createDatabase on the Data API', () => {
     server = undefined;
   });
 
-  /** Points the client createDatabase builds at `running`, through the SDK's own settings. */
+  /** Points the client createDatabase builds at `running` (the SDK's setting), with its keys in the environment. */
   const useEndpoint = (running: DataApiTestServer) => {
     vi.stubEnv('AWS_ENDPOINT_URL_RDS_DATA', running.url);
     vi.stubEnv('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', '');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-    vi.stubEnv('AWS_SESSION_TOKEN', '');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+    vi.stubEnv('AWS_SESSION_TOKEN', TEST_CREDENTIALS.sessionToken);
   };
 
   it('builds a client that retries while Aurora resumes', async () => {
     // Prepare: the Data API answers "resuming" twice, then the result
-    server = await startDataApiTestServer((index) => (index < 2 ? resumingReply : selectOneReply));
+    server = await startDataApiTestServer({
+      answer: (index) => (index < 2 ? resumingAnswer : selectOneAnswer),
+    });
     useEndpoint(server);
     const db = createDatabase(DATA_API_CONFIG, { resumeRetry: { baseDelayMs: 4, maxDelayMs: 10 } });
 
@@ -62,23 +61,31 @@ describe('createDatabase on the Data API', () => {
 
     // Assess
     expect(result.rows).toEqual([{ one: 1 }]);
-    expect(server.requests).toHaveLength(3);
-    expect(server.requests[0]?.body).toMatchObject({ database: 'parley', sql: 'select 1 as one' });
+    expect(server.calls).toHaveLength(3);
+    expect(server.calls[0]?.body).toMatchObject({
+      resourceArn: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
+      database: 'parley',
+      sql: 'select 1 as one',
+      includeResultMetadata: true,
+    });
     await db.destroy();
   });
 
   it('gives up with DatabaseResumingException after resumeRetry.maxElapsedMs', async () => {
-    server = await startDataApiTestServer(() => resumingReply);
+    server = await startDataApiTestServer({ answer: () => resumingAnswer });
     useEndpoint(server);
     const db = createDatabase(DATA_API_CONFIG, {
       resumeRetry: { baseDelayMs: 4, maxDelayMs: 10, maxElapsedMs: 30 },
     });
 
-    await expect(sql`select 1 as one`.execute(db)).rejects.toBeInstanceOf(DatabaseResumingException);
+    await expect(sql`select 1 as one`.execute(db)).rejects.toMatchObject({
+      name: 'DatabaseResumingException',
+    });
     await db.destroy();
   });
 
-  it('uses a given rdsData client as it is', async () => {
+  it('uses a given rdsData client as it is (the SDK’s RDSData fits the option)', async () => {
     // Prepare: a stubbed `send` skips the SDK middleware, so it sees each call exactly once
     const client = new RDSData({
       region: 'eu-west-1',
@@ -158,6 +165,9 @@ describe('sqlStateOf', () => {
         new BadRequestException({ message: 'ERROR: duplicate key value; SQLState: 23505', $metadata: {} }),
       ),
     ).toBe('23505');
+    expect(
+      sqlStateOf(new DataApiServiceError('BadRequestException', 'ERROR: x; SQLState: 40001', 400, undefined)),
+    ).toBe('40001');
     expect(sqlStateOf(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBeUndefined();
     expect(sqlStateOf('nope')).toBeUndefined();
   });

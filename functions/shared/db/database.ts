@@ -1,9 +1,8 @@
-import { RDSData } from '@aws-sdk/client-rds-data';
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import { DataApiDialect } from 'kysely-data-api';
 
+import { createDataApiClient, type DataApiClient, type ResumeRetryOptions } from '../aws/data-api-client';
 import { getConfig, type Config } from '../config';
-import { ResumeRetryStrategy, type ResumeRetryOptions } from './resume-retry-strategy';
 import type { Database } from './schema';
 
 type PgConfig = Extract<Config, { DB_DRIVER: 'pg' }>;
@@ -14,15 +13,18 @@ export type DatabaseConfig =
   | (Pick<PgConfig, 'DB_DRIVER' | 'DATABASE_URL'> & { DB_POOL_MAX?: number; DB_SSL?: boolean | undefined })
   | Pick<DataApiConfig, 'DB_DRIVER' | 'DB_CLUSTER_ARN' | 'DB_SECRET_ARN' | 'DB_NAME' | 'AWS_REGION'>;
 
+/** kysely-data-api types its client as the SDK's RDSData, of which it calls these four methods. */
+type DialectClient = ConstructorParameters<typeof DataApiDialect>[0]['driver']['client'];
+
 export interface CreateDatabaseOptions {
   /**
-   * Data API only: the client to use, as it is. Retrying while Aurora resumes is its retry
-   * strategy's job, which a client built elsewhere cannot be given afterwards: build it with
-   * `retryStrategy: new ResumeRetryStrategy()` where that matters. A stubbed `send`
-   * (aws-sdk-client-mock) skips the SDK middleware, retries included.
-   * @default an RDSData client that retries while Aurora resumes
+   * Data API only: the client to use, as it is (any object with the four methods
+   * kysely-data-api calls, such as the SDK's RDSData; the tests pass a stubbed one). Its retries
+   * are its own.
+   * @default our Data API client (functions/shared/aws/data-api-client.ts), which retries as
+   *   the SDK does and while Aurora resumes, signing with the environment's credentials
    */
-  readonly rdsData?: RDSData;
+  readonly rdsData?: DataApiClient;
   /** Data API only: how long the client built here waits for Aurora to resume (not `rdsData`'s). */
   readonly resumeRetry?: ResumeRetryOptions;
 }
@@ -43,13 +45,13 @@ export function createDatabase(
   }
 
   const client =
-    options.rdsData ??
-    new RDSData({ region: config.AWS_REGION, retryStrategy: new ResumeRetryStrategy(options.resumeRetry) });
+    options.rdsData ?? createDataApiClient({ region: config.AWS_REGION, resumeRetry: options.resumeRetry });
   return new Kysely<Database>({
     dialect: new DataApiDialect({
       mode: 'postgres',
       driver: {
-        client,
+        // Only the four methods are called, and DataApiClient has them with the SDK's shapes.
+        client: client as unknown as DialectClient,
         resourceArn: config.DB_CLUSTER_ARN,
         secretArn: config.DB_SECRET_ARN,
         database: config.DB_NAME,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HANDLER_GROUPS, type HandlerGroup } from '#shared/http/route';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectOneReply, startDataApiTestServer } from '../../../functions/shared/db/data-api-test-server';
+import { selectOneAnswer, startDataApiTestServer } from '../../../functions/shared/aws/data-api-test-server';
 import {
   chunkCommands,
   esbuildOptions,
@@ -76,6 +76,9 @@ const CREDENTIAL_CHAIN =
   /node_modules\/@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|login|http)|nested-clients|token-providers)\//;
 const PG = /node_modules\/(pg|pg-pool|pg-protocol|pg-types|pg-connection-string|pgpass)\//;
 const XRAY = /node_modules\/(aws-xray-sdk-core|cls-hooked)\//;
+const AWS_SDK = /node_modules\/(@aws-sdk|@smithy|@aws-crypto)\//;
+/** The functions whose only AWS API is the Data API (chat and admin call Secrets Manager, Cognito). */
+const DATA_API_ONLY: readonly HandlerGroup[] = ['health', 'users', 'conversations'];
 
 describe('the Lambda bundles', () => {
   it('are built as NodejsFunction builds them: minified ESM for Node 24, module before main', () => {
@@ -150,9 +153,34 @@ describe('the Lambda bundles', () => {
     }
   });
 
+  it('talk to the Data API with our client, not the AWS SDK’s (its middleware was the largest part of cold start)', () => {
+    for (const group of HANDLER_GROUPS) {
+      const files = bundled(metafileOf(group));
+      expect(files, group).toContain('functions/shared/aws/data-api-client.ts');
+      expect(
+        files.filter((f) => f.includes('node_modules/@aws-sdk/client-rds-data/')),
+        group,
+      ).toEqual([]);
+    }
+    for (const group of DATA_API_ONLY) {
+      expect(
+        bundled(metafileOf(group)).filter((f) => AWS_SDK.test(f)),
+        group,
+      ).toEqual([]);
+    }
+  });
+
   it('sign Data API calls with the environment’s credentials, and only those', async () => {
     // Prepare: the database module bundled as the functions have it, against a loopback Data API
-    const server = await startDataApiTestServer(() => selectOneReply);
+    // that refuses requests not signed with these keys
+    const server = await startDataApiTestServer({
+      answer: () => selectOneAnswer,
+      credentials: {
+        accessKeyId: 'ASIABUNDLETEST',
+        secretAccessKey: 'bundle-test-secret',
+        sessionToken: 'bundle-test-session',
+      },
+    });
     try {
       const script = join(outdir, 'data-api-call', 'index.mjs');
       await build({
@@ -198,14 +226,16 @@ describe('the Lambda bundles', () => {
 
       // Assess
       expect(signed).toEqual([{ one: 1 }]);
-      expect(server.requests).toHaveLength(1);
-      expect(server.requests[0]?.headers.authorization).toMatch(
+      expect(server.refused).toEqual([]);
+      expect(server.calls).toHaveLength(1);
+      expect(server.calls[0]?.headers.authorization).toMatch(
         /^AWS4-HMAC-SHA256 Credential=ASIABUNDLETEST\/\d{8}\/eu-west-1\/rds-data\/aws4_request/,
       );
-      expect(server.requests[0]?.headers['x-amz-security-token']).toBe('bundle-test-session');
+      expect(server.calls[0]?.headers['x-amz-security-token']).toBe('bundle-test-session');
       // No credentials in the environment: the call fails before any request (no profile, no metadata endpoint).
       expect(refused).toEqual({ error: 'CredentialsProviderError' });
-      expect(server.requests).toHaveLength(1);
+      expect(server.calls).toHaveLength(1);
+      expect(server.refused).toEqual([]);
     } finally {
       await server.close();
     }

@@ -1,0 +1,473 @@
+import { RDSData } from '@aws-sdk/client-rds-data';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { sqlStateOf } from '../db/database';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import {
+  createDataApiClient,
+  defaultEndpoint,
+  isDatabaseResuming,
+  type DataApiClient,
+  type DataApiClientOptions,
+  type ExecuteStatementInput,
+} from './data-api-client';
+import {
+  errorAnswer,
+  resumingAnswer,
+  selectOneAnswer,
+  startDataApiTestServer,
+  TEST_CREDENTIALS,
+  type DataApiAnswer,
+  type DataApiCall,
+  type DataApiTestServer,
+} from './data-api-test-server';
+
+const ARNS = {
+  resourceArn: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',
+  secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
+};
+
+let server: DataApiTestServer | undefined;
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await server?.close();
+  server = undefined;
+});
+
+async function serve(answer: (index: number, call: DataApiCall) => DataApiAnswer | Promise<DataApiAnswer>) {
+  server = await startDataApiTestServer({ answer });
+  return server;
+}
+
+/** Our client on `running`, retrying at once (no jitter) unless told otherwise. */
+const ourClient = (running: DataApiTestServer, options: Partial<DataApiClientOptions> = {}): DataApiClient =>
+  createDataApiClient({
+    region: 'eu-west-1',
+    endpoint: running.url,
+    credentials: () => TEST_CREDENTIALS,
+    random: () => 0,
+    resumeRetry: { baseDelayMs: 2, maxDelayMs: 4 },
+    ...options,
+  });
+
+const sdkClient = (running: DataApiTestServer) =>
+  new RDSData({ region: 'eu-west-1', endpoint: running.url, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+
+/** The error a promise rejects with. */
+async function rejectionOf(promise: Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Record<string, unknown>;
+  }
+  throw new Error('expected a rejection');
+}
+
+const withoutMetadata = ({ $metadata: _metadata, ...rest }: { $metadata?: unknown }) => rest;
+
+// What kysely-data-api sends (data-api-driver.js): every kind of parameter its compiler makes.
+const STATEMENT: ExecuteStatementInput = {
+  transactionId: undefined,
+  ...ARNS,
+  sql: 'insert into t values (:0, :1, :2, :3, :4, :5, :6, :7) returning *',
+  parameters: [
+    { name: '0', value: { stringValue: 'é ✓' } },
+    { name: '1', value: { longValue: 42 } },
+    { name: '2', value: { doubleValue: 1.5 } },
+    { name: '3', value: { booleanValue: false } },
+    { name: '4', value: { isNull: true } },
+    { name: '5', value: { blobValue: Buffer.from([0, 1, 254, 255]) } },
+    { name: '6', typeHint: 'TIMESTAMP', value: { stringValue: '2030-01-02 03:04:05.678' } },
+    { name: '7', value: { doubleValue: Number.POSITIVE_INFINITY } },
+  ],
+  database: 'parley',
+  includeResultMetadata: true,
+};
+
+// A result with every kind of field the service returns.
+const RICH_RESULT: DataApiAnswer = {
+  status: 200,
+  body: {
+    columnMetadata: [
+      {
+        name: 'a',
+        label: 'a',
+        typeName: 'text',
+        type: 12,
+        nullable: 1,
+        isSigned: false,
+        precision: 2147483647,
+        scale: 0,
+        schemaName: '',
+        tableName: 't',
+        arrayBaseColumnType: 0,
+        isAutoIncrement: false,
+        isCaseSensitive: true,
+        isCurrency: false,
+      },
+      { name: 'b', typeName: 'bytea', type: -2 },
+    ],
+    records: [
+      [
+        { stringValue: 'é ✓' },
+        { blobValue: Buffer.from([0, 1, 254, 255]).toString('base64') },
+        { longValue: 9_007_199_254_740_991 },
+        { doubleValue: 'NaN' },
+        { doubleValue: -0.25 },
+        { booleanValue: true },
+        { isNull: true },
+        { arrayValue: { stringValues: ['x', null, 'y'] } },
+        { arrayValue: { longValues: [1, 2] } },
+        {
+          arrayValue: {
+            arrayValues: [{ doubleValues: [1.5, 'Infinity'] }, null, { booleanValues: [true, null] }],
+          },
+        },
+      ],
+      [],
+    ],
+    numberOfRecordsUpdated: 1,
+    generatedFields: [{ longValue: 7 }, { blobValue: 'AQI=' }],
+    unknownMember: { ignored: true },
+  },
+};
+
+describe('the Data API client, on the wire', () => {
+  it('sends ExecuteStatement as the AWS SDK does and returns what it returns', async () => {
+    // Prepare
+    const running = await serve(() => RICH_RESULT);
+
+    // Act
+    const ours = await ourClient(running).executeStatement(STATEMENT);
+    const sdk = await sdkClient(running).executeStatement(STATEMENT);
+
+    // Assess: the same request…
+    const [ourCall, sdkCall] = running.calls;
+    expect(ourCall?.path).toBe('/Execute');
+    expect(ourCall?.body).toEqual(sdkCall?.body);
+    expect(ourCall?.body).toMatchObject({
+      parameters: expect.arrayContaining([
+        { name: '5', value: { blobValue: 'AAH+/w==' } },
+        { name: '7', value: { doubleValue: 'Infinity' } },
+      ]),
+    });
+    expect(ourCall?.body).not.toHaveProperty('transactionId');
+    expect(ourCall?.headers['content-type']).toBe('application/json');
+    // …and the same result, blobs as Uint8Array, NaN as a number
+    expect(withoutMetadata(ours)).toEqual(withoutMetadata(sdk));
+    expect(ours.records?.[0]?.[1]?.blobValue).toBeInstanceOf(Uint8Array);
+    expect([...(ours.records?.[0]?.[1]?.blobValue ?? [])]).toEqual([0, 1, 254, 255]);
+    expect(ours.records?.[0]?.[3]?.doubleValue).toBeNaN();
+    expect(ours.$metadata).toEqual({
+      httpStatusCode: 200,
+      requestId: 'req-0',
+      attempts: 1,
+      totalRetryDelay: 0,
+    });
+  });
+
+  it.each([
+    ['beginTransaction', '/BeginTransaction', { ...ARNS, database: 'parley' }, { transactionId: 'tx-1' }],
+    [
+      'commitTransaction',
+      '/CommitTransaction',
+      { ...ARNS, transactionId: 'tx-1' },
+      { transactionStatus: 'Transaction Committed' },
+    ],
+    [
+      'rollbackTransaction',
+      '/RollbackTransaction',
+      { ...ARNS, transactionId: 'tx-1' },
+      { transactionStatus: 'Rollback Complete' },
+    ],
+  ] as const)(
+    'sends %s as the AWS SDK does and returns what it returns',
+    async (method, path, input, result) => {
+      const running = await serve(() => ({ status: 200, body: result }));
+      const ours = ourClient(running) as unknown as Record<
+        string,
+        (i: unknown) => Promise<{ $metadata?: unknown }>
+      >;
+      const sdk = sdkClient(running) as unknown as Record<
+        string,
+        (i: unknown) => Promise<{ $metadata?: unknown }>
+      >;
+
+      const ourResult = await ours[method]?.(input);
+      const sdkResult = await sdk[method]?.(input);
+
+      expect(running.calls.map((c) => c.path)).toEqual([path, path]);
+      expect(running.calls[0]?.body).toEqual(running.calls[1]?.body);
+      expect(running.calls[0]?.body).toEqual(input);
+      expect(withoutMetadata(ourResult ?? {})).toEqual(result);
+      expect(withoutMetadata(ourResult ?? {})).toEqual(withoutMetadata(sdkResult ?? {}));
+    },
+  );
+
+  it('signs with the environment’s credentials by default, at the configured endpoint', async () => {
+    const running = await serve(() => selectOneAnswer);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+    vi.stubEnv('AWS_SESSION_TOKEN', TEST_CREDENTIALS.sessionToken);
+    vi.stubEnv('AWS_ENDPOINT_URL_RDS_DATA', running.url);
+
+    const result = await createDataApiClient({ region: 'eu-west-1' }).executeStatement({
+      ...ARNS,
+      sql: 'select 1',
+    });
+
+    expect(result.records).toEqual([[{ longValue: 1 }]]);
+    expect(running.calls[0]?.headers['x-amz-security-token']).toBe(TEST_CREDENTIALS.sessionToken);
+  });
+
+  it('fails without credentials in the environment, before any request', async () => {
+    const running = await serve(() => selectOneAnswer);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', '');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
+
+    const error = await rejectionOf(
+      createDataApiClient({ region: 'eu-west-1', endpoint: running.url }).executeStatement({
+        ...ARNS,
+        sql: 'select 1',
+      }),
+    );
+
+    expect(error.name).toBe('CredentialsProviderError');
+    expect(running.calls).toHaveLength(0);
+    expect(running.refused).toHaveLength(0);
+  });
+
+  it('is refused by the service when the signature is wrong, and does not retry', async () => {
+    const running = await serve(() => selectOneAnswer);
+    const client = ourClient(running, {
+      credentials: () => ({ ...TEST_CREDENTIALS, secretAccessKey: 'not-the-secret' }),
+    });
+
+    const error = await rejectionOf(client.executeStatement({ ...ARNS, sql: 'select 1' }));
+
+    expect(error.name).toBe('InvalidSignatureException');
+    expect(error.$fault).toBe('client');
+    expect(running.refused).toEqual([{ path: '/Execute', errorType: 'InvalidSignatureException' }]);
+    expect(running.calls).toHaveLength(0);
+  });
+});
+
+describe('the Data API client’s errors', () => {
+  it('names a statement error after its type, with the SQLSTATE in the message, as the SDK does', async () => {
+    const running = await serve(() =>
+      errorAnswer(
+        400,
+        'BadRequestException',
+        'ERROR: duplicate key value violates unique constraint "users_email_key"; SQLState: 23505',
+      ),
+    );
+
+    const ours = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+    const sdk = await rejectionOf(sdkClient(running).executeStatement(STATEMENT));
+
+    expect(ours).toBeInstanceOf(Error);
+    expect(ours.name).toBe('BadRequestException');
+    expect([ours.name, ours.message, ours.$fault]).toEqual([sdk.name, sdk.message, sdk.$fault]);
+    expect(sqlStateOf(ours)).toBe('23505');
+    expect(ours.$metadata).toMatchObject({ httpStatusCode: 400, attempts: 1 });
+    expect(isDatabaseUnavailable(ours)).toBe(false);
+    // Not retried: one request each.
+    expect(running.calls).toHaveLength(2);
+  });
+
+  it.each([
+    ['the x-amzn-ErrorType header', { status: 400, errorType: 'SomeNewException', body: { message: 'new' } }],
+    ['the body’s code', { status: 400, rawBody: '{"code":"SomeNewException","message":"new"}' }],
+    [
+      'the body’s __type',
+      { status: 400, rawBody: '{"__type":"com.amazonaws.rdsdata#SomeNewException","Message":"new"}' },
+    ],
+  ] as const)('names an unknown error type found in %s as the SDK does', async (_where, answer) => {
+    const running = await serve(() => answer);
+
+    const ours = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+    const sdk = await rejectionOf(sdkClient(running).executeStatement(STATEMENT));
+
+    expect([ours.name, ours.message]).toEqual(['SomeNewException', 'new']);
+    expect([ours.name, ours.message]).toEqual([sdk.name, sdk.message]);
+  });
+
+  it('retries a 5xx answer whose body is not JSON, then reports its status', async () => {
+    const running = await serve(() => ({ status: 502, rawBody: '<html>Bad Gateway</html>' }));
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect(error.name).toBe('UnknownError');
+    expect(error.message).toBe('HTTP 502: <html>Bad Gateway</html>');
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 502, attempts: 3 });
+    expect(running.calls).toHaveLength(3);
+  });
+
+  it('refuses a success whose body is not a JSON object, without retrying', async () => {
+    const running = await serve(() => ({ status: 200, rawBody: '[1, 2]' }));
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect(error.name).toBe('DeserializationError');
+    expect(running.calls).toHaveLength(1);
+  });
+
+  it('reads a hostile error body as data', async () => {
+    const running = await serve(() => ({
+      status: 400,
+      rawBody: '{"__proto__":{"polluted":true},"code":"BadRequestException","message":"x\\u0000y"}',
+    }));
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect([error.name, error.message]).toEqual(['BadRequestException', 'x\u0000y']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(error.polluted).toBeUndefined();
+  });
+});
+
+describe('the Data API client’s retries', () => {
+  it('waits for Aurora to resume: DatabaseResumingException is retried beyond the 3 attempts', async () => {
+    const running = await serve((index) => (index < 4 ? resumingAnswer : selectOneAnswer));
+
+    const result = await ourClient(running).executeStatement(STATEMENT);
+
+    expect(result.records).toEqual([[{ longValue: 1 }]]);
+    expect(running.calls).toHaveLength(5);
+    expect(result.$metadata.attempts).toBe(5);
+    // Every attempt is the same signed request.
+    expect(new Set(running.calls.map((c) => JSON.stringify(c.body))).size).toBe(1);
+  });
+
+  it('backs off between resume retries, doubling up to the cap, with jitter', async () => {
+    const running = await serve((index) => (index < 4 ? resumingAnswer : selectOneAnswer));
+    const client = ourClient(running, { random: () => 1, resumeRetry: { baseDelayMs: 10, maxDelayMs: 30 } });
+
+    const result = await client.executeStatement(STATEMENT);
+
+    // 10, 20, 30, 30 (random 1: the whole cap)
+    expect(result.$metadata.totalRetryDelay).toBe(90);
+  });
+
+  it('gives up with DatabaseResumingException once resuming outlasts maxElapsedMs', async () => {
+    const running = await serve(() => resumingAnswer);
+    // Each look at the clock finds it 300 ms later (a slow answer each time).
+    let clock = 0;
+    const client = ourClient(running, {
+      now: () => (clock += 300),
+      resumeRetry: { baseDelayMs: 2, maxDelayMs: 4, maxElapsedMs: 1_000 },
+    });
+
+    const error = await rejectionOf(client.executeStatement(STATEMENT));
+
+    expect(error.name).toBe('DatabaseResumingException');
+    expect(isDatabaseResuming(error)).toBe(true);
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    // Retried at 300, 600 and 900 ms after the start; the next would start after 1,000 ms.
+    expect(running.calls).toHaveLength(4);
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 400, attempts: 4 });
+  });
+
+  it.each([
+    ['503 ServiceUnavailableError', errorAnswer(503, 'ServiceUnavailableError')],
+    ['500 InternalServerErrorException', errorAnswer(500, 'InternalServerErrorException')],
+    ['429 throttling', errorAnswer(429, 'ThrottlingException', 'Rate exceeded')],
+    ['a cut connection', 'cut' as const],
+  ])('retries %s, then succeeds', async (_case, failure) => {
+    const running = await serve((index) => (index === 0 ? failure : selectOneAnswer));
+
+    const result = await ourClient(running).executeStatement(STATEMENT);
+
+    expect(result.records).toEqual([[{ longValue: 1 }]]);
+    expect(running.calls).toHaveLength(2);
+    expect(result.$metadata.attempts).toBe(2);
+  });
+
+  it('gives up after 3 attempts, with an error the API answers 503 for', async () => {
+    const running = await serve(() => errorAnswer(503, 'ServiceUnavailableError'));
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect(error.name).toBe('ServiceUnavailableError');
+    expect(error.$fault).toBe('server');
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(running.calls).toHaveLength(3);
+  });
+
+  it('gives up on a connection cut every time with a socket error code', async () => {
+    const running = await serve(() => 'cut');
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect(error.code).toBe('ECONNRESET');
+    expect(error.message).toMatch(/^Data API request failed: /);
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(running.calls).toHaveLength(3);
+  });
+
+  it('gives up on a refused connection as well', async () => {
+    const running = await serve(() => selectOneAnswer);
+    const client = ourClient(running);
+    await running.close();
+    server = undefined;
+
+    const error = await rejectionOf(client.executeStatement(STATEMENT));
+
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it('times a request out and retries it', async () => {
+    const running = await serve(async (index) => {
+      if (index === 0) await new Promise((resolve) => setTimeout(resolve, 2_000));
+      return selectOneAnswer;
+    });
+
+    const result = await ourClient(running, { requestTimeoutMs: 100 }).executeStatement(STATEMENT);
+
+    expect(result.records).toEqual([[{ longValue: 1 }]]);
+    expect(running.calls).toHaveLength(2);
+  });
+
+  it('reports a request that always times out as TimeoutError / ETIMEDOUT', async () => {
+    const running = await serve(
+      () => new Promise<DataApiAnswer>((resolve) => setTimeout(() => resolve(selectOneAnswer), 2_000)),
+    );
+
+    const error = await rejectionOf(ourClient(running, { requestTimeoutMs: 50 }).executeStatement(STATEMENT));
+
+    expect([error.name, error.code]).toEqual(['TimeoutError', 'ETIMEDOUT']);
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(running.calls).toHaveLength(3);
+  });
+
+  it('spends a retry capacity shared by all calls, as the SDK does, so a failing service is not hammered', async () => {
+    const running = await serve(() => errorAnswer(503, 'ServiceUnavailableError'));
+    const client = ourClient(running);
+
+    for (let i = 0; i < 20; i++) await rejectionOf(client.executeStatement(STATEMENT));
+
+    // 500 tokens, 14 a retry: 17 calls retry twice, the 18th once, then none.
+    expect(running.calls).toHaveLength(17 * 3 + 2 + 1 + 1);
+  });
+});
+
+describe('defaultEndpoint', () => {
+  it('is the regional endpoint unless the SDK’s endpoint settings say otherwise', () => {
+    expect(defaultEndpoint('eu-west-1', {})).toBe('https://rds-data.eu-west-1.amazonaws.com');
+    expect(defaultEndpoint('cn-north-1', {})).toBe('https://rds-data.cn-north-1.amazonaws.com.cn');
+    expect(defaultEndpoint('eu-west-1', { AWS_ENDPOINT_URL: 'http://all' })).toBe('http://all');
+    expect(
+      defaultEndpoint('eu-west-1', {
+        AWS_ENDPOINT_URL: 'http://all',
+        AWS_ENDPOINT_URL_RDS_DATA: 'http://data',
+      }),
+    ).toBe('http://data');
+    expect(
+      defaultEndpoint('eu-west-1', {
+        AWS_ENDPOINT_URL_RDS_DATA: 'http://data',
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+      }),
+    ).toBe('https://rds-data.eu-west-1.amazonaws.com');
+  });
+});

@@ -1,0 +1,598 @@
+import { fromLambdaEnvironment } from './lambda-credentials';
+import { signRequest, type AwsCredentials } from './sigv4';
+
+/**
+ * A client of the RDS Data API (REST-JSON, SigV4) for the four operations kysely-data-api calls,
+ * on global `fetch`: what the Lambda functions use instead of @aws-sdk/client-rds-data, whose
+ * middleware stack was the largest part of their cold start. It sends and returns what the SDK
+ * client sends and returns for those operations (blobs as base64 on the wire and Uint8Array in
+ * JS, errors named after the service's exception type), and retries as the SDK's standard mode
+ * does (3 attempts, backoff with jitter, on throttling, 5xx and network errors), plus the retries
+ * that wait for Aurora to resume from zero capacity (DatabaseResumingException).
+ */
+
+// --- The service's shapes, as far as these operations use them ----------------------------------
+
+/** An array column's value: one member is set; its lists are sparse (a NULL element is null). */
+export interface ArrayValue {
+  booleanValues?: (boolean | null)[];
+  longValues?: (number | null)[];
+  doubleValues?: (number | null)[];
+  stringValues?: (string | null)[];
+  arrayValues?: (ArrayValue | null)[];
+}
+
+/** One value from the service (records, generatedFields): a union, exactly one member is set. */
+export interface Field {
+  isNull?: boolean;
+  booleanValue?: boolean;
+  longValue?: number;
+  doubleValue?: number;
+  stringValue?: string;
+  blobValue?: Uint8Array;
+  arrayValue?: ArrayValue;
+}
+
+/** Exactly one of T's members (the SDK types its unions so, which lets it accept this type). */
+type OneOf<T> = {
+  [K in keyof T]: { [P in K]: T[P] } & { [P in Exclude<keyof T, K>]?: never };
+}[keyof T];
+
+/** A parameter's value (the service takes no arrays as parameters). */
+export type ParameterValue = OneOf<{
+  isNull: boolean;
+  booleanValue: boolean;
+  longValue: number;
+  doubleValue: number;
+  stringValue: string;
+  blobValue: Uint8Array;
+}>;
+
+/** How the service casts a string parameter. */
+export type TypeHint = 'DATE' | 'DECIMAL' | 'JSON' | 'TIME' | 'TIMESTAMP' | 'UUID';
+
+export interface SqlParameter {
+  name?: string;
+  value?: ParameterValue;
+  typeHint?: TypeHint;
+}
+
+export interface ColumnMetadata {
+  name?: string;
+  type?: number;
+  typeName?: string;
+  label?: string;
+  schemaName?: string;
+  tableName?: string;
+  isAutoIncrement?: boolean;
+  isSigned?: boolean;
+  isCurrency?: boolean;
+  isCaseSensitive?: boolean;
+  nullable?: number;
+  precision?: number;
+  scale?: number;
+  arrayBaseColumnType?: number;
+}
+
+export interface ResponseMetadata {
+  httpStatusCode?: number;
+  requestId?: string;
+  /** Requests sent, retries included. */
+  attempts?: number;
+  /** Milliseconds slept between attempts. */
+  totalRetryDelay?: number;
+}
+
+export interface ExecuteStatementInput {
+  resourceArn: string | undefined;
+  secretArn: string | undefined;
+  sql: string | undefined;
+  database?: string;
+  schema?: string;
+  parameters?: SqlParameter[];
+  transactionId?: string;
+  includeResultMetadata?: boolean;
+  continueAfterTimeout?: boolean;
+  resultSetOptions?: { decimalReturnType?: 'DOUBLE_OR_LONG' | 'STRING'; longReturnType?: 'LONG' | 'STRING' };
+  formatRecordsAs?: 'JSON' | 'NONE';
+}
+
+export interface ExecuteStatementOutput {
+  records?: Field[][];
+  columnMetadata?: ColumnMetadata[];
+  numberOfRecordsUpdated?: number;
+  generatedFields?: Field[];
+  formattedRecords?: string;
+  $metadata: ResponseMetadata;
+}
+
+export interface BeginTransactionInput {
+  resourceArn: string | undefined;
+  secretArn: string | undefined;
+  database?: string;
+  schema?: string;
+}
+
+export interface BeginTransactionOutput {
+  transactionId?: string;
+  $metadata: ResponseMetadata;
+}
+
+export interface EndTransactionInput {
+  resourceArn: string | undefined;
+  secretArn: string | undefined;
+  transactionId: string | undefined;
+}
+
+export interface EndTransactionOutput {
+  transactionStatus?: string;
+  $metadata: ResponseMetadata;
+}
+
+/**
+ * What kysely-data-api calls: the SDK's RDSData client has these methods (tests inject one,
+ * stubbed with aws-sdk-client-mock), and so does the client made by `createDataApiClient`.
+ */
+export interface DataApiClient {
+  executeStatement(input: ExecuteStatementInput): Promise<ExecuteStatementOutput>;
+  beginTransaction(input: BeginTransactionInput): Promise<BeginTransactionOutput>;
+  commitTransaction(input: EndTransactionInput): Promise<EndTransactionOutput>;
+  rollbackTransaction(input: EndTransactionInput): Promise<EndTransactionOutput>;
+}
+
+// --- Errors ----------------------------------------------------------------------------------------
+
+/**
+ * An error answer of the service. `name` is the exception type (e.g. 'BadRequestException',
+ * 'DatabaseResumingException'), as on the SDK's exceptions; `message` is the service's.
+ */
+export class DataApiServiceError extends Error {
+  readonly $fault: 'client' | 'server';
+  $metadata: ResponseMetadata;
+  /** StatementTimeoutException only: the connection the statement ran on. */
+  readonly dbConnectionId?: number;
+
+  constructor(name: string, message: string, status: number, requestId: string | undefined, extra?: number) {
+    super(message);
+    this.name = name;
+    this.$fault = status < 500 ? 'client' : 'server';
+    this.$metadata = { httpStatusCode: status, requestId };
+    if (extra !== undefined) this.dbConnectionId = extra;
+  }
+}
+
+/** The request never got an answer: connection refused or cut, DNS failure, timeout. */
+export class DataApiNetworkError extends Error {
+  /** A socket error code (ECONNRESET, ECONNREFUSED, ETIMEDOUT, …), which callers check. */
+  readonly code: string;
+  $metadata: ResponseMetadata = {};
+
+  constructor(message: string, code: string, cause: unknown, name = 'Error') {
+    super(message, { cause });
+    this.name = name;
+    this.code = code;
+  }
+}
+
+/** True for the error Aurora gives while it resumes from zero capacity (the call did not run). */
+export function isDatabaseResuming(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'DatabaseResumingException'
+  );
+}
+
+// The SDK's standard retry mode (@smithy/core/retry, 2026 defaults): which errors it retries.
+const THROTTLING_NAMES = new Set([
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+]);
+const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+type ErrorKind = 'throttling' | 'transient' | 'final';
+
+function kindOf(error: unknown): ErrorKind {
+  if (typeof error !== 'object' || error === null) return 'final';
+  const { name, code, $metadata } = error as { name?: unknown; code?: unknown; $metadata?: ResponseMetadata };
+  const status = $metadata?.httpStatusCode;
+  if (status === 429 || (typeof name === 'string' && THROTTLING_NAMES.has(name))) return 'throttling';
+  if (
+    (typeof name === 'string' && TRANSIENT_NAMES.has(name)) ||
+    (typeof code === 'string' && TRANSIENT_CODES.has(code)) ||
+    (status !== undefined && TRANSIENT_STATUS.has(status))
+  )
+    return 'transient';
+  return 'final';
+}
+
+// --- The client ------------------------------------------------------------------------------------
+
+export interface ResumeRetryOptions {
+  /** Give up once the next retry would start this long after the first attempt. @default 45_000 */
+  readonly maxElapsedMs?: number;
+  /** Delay cap before the first resume retry; doubles after each. @default 500 */
+  readonly baseDelayMs?: number;
+  /** Largest delay between two resume retries. @default 8_000 */
+  readonly maxDelayMs?: number;
+}
+
+export interface DataApiClientOptions {
+  readonly region: string;
+  /**
+   * The service's URL. @default AWS_ENDPOINT_URL_RDS_DATA, else AWS_ENDPOINT_URL (the SDK's
+   * settings, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), else https://rds-data.<region>.amazonaws.com
+   */
+  readonly endpoint?: string;
+  /** @default the credentials Lambda puts in the environment, read on each request */
+  readonly credentials?: () => AwsCredentials;
+  /** Attempts for throttling, 5xx and network errors, the first included. @default 3 (the SDK's) */
+  readonly maxAttempts?: number;
+  /** Waiting for Aurora to resume (retries that do not count against `maxAttempts`). */
+  readonly resumeRetry?: ResumeRetryOptions;
+  /**
+   * One request's time limit, connection included. @default 45_000 (the Data API ends a
+   * synchronous statement at 45 s; a Lambda's own timeout is the outer bound)
+   */
+  readonly requestTimeoutMs?: number;
+  /** For tests. @default Math.random */
+  readonly random?: () => number;
+  /** For tests. @default Date.now */
+  readonly now?: () => number;
+  /** For tests. @default global fetch */
+  readonly fetch?: typeof fetch;
+}
+
+const SERVICE = 'rds-data';
+// @smithy/core/retry's standard strategy: base delays, delay cap, retry capacity and its costs.
+const BASE_DELAY_MS = 50;
+const THROTTLING_BASE_DELAY_MS = 1_000;
+const MAX_DELAY_MS = 20_000;
+const INITIAL_CAPACITY = 500;
+const RETRY_COST = 14;
+const THROTTLING_RETRY_COST = 5;
+const NO_RETRY_INCREMENT = 1;
+
+export function defaultEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
+  const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
+  const configured = ignoreConfigured ? undefined : env.AWS_ENDPOINT_URL_RDS_DATA || env.AWS_ENDPOINT_URL;
+  if (configured) return configured;
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://${SERVICE}.${region}.${suffix}`;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createDataApiClient(options: DataApiClientOptions): DataApiClient {
+  const endpoint = new URL(options.endpoint ?? defaultEndpoint(options.region));
+  const credentials = options.credentials ?? (() => fromLambdaEnvironment(process.env));
+  const maxAttempts = options.maxAttempts ?? 3;
+  const maxElapsedMs = options.resumeRetry?.maxElapsedMs ?? 45_000;
+  const resumeBaseMs = options.resumeRetry?.baseDelayMs ?? 500;
+  const resumeMaxMs = options.resumeRetry?.maxDelayMs ?? 8_000;
+  const timeoutMs = options.requestTimeoutMs ?? 45_000;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  // Shared by the client's calls, as the SDK's retry capacity is: a failing service is not
+  // hammered by every caller's retries.
+  let capacity = INITIAL_CAPACITY;
+
+  async function attempt(
+    path: string,
+    body: string,
+  ): Promise<{ status: number; data: unknown; requestId?: string }> {
+    const url = new URL(path, endpoint);
+    const headers = signRequest({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      body,
+      credentials: credentials(),
+      region: options.region,
+      service: SERVICE,
+    });
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw networkError(error, timeoutMs);
+    }
+    const requestId = response.headers.get('x-amzn-requestid') ?? undefined;
+    let data: unknown;
+    try {
+      data = text ? JSON.parse(text) : {};
+    } catch {
+      data = undefined;
+    }
+    if (response.status >= 300) throw serviceError(response, data, text, requestId);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new DataApiServiceError(
+        'DeserializationError',
+        `The Data API answered ${response.status} with a body that is not a JSON object: ${text.slice(0, 200)}`,
+        response.status,
+        requestId,
+      );
+    }
+    return { status: response.status, data, requestId };
+  }
+
+  async function call(
+    path: string,
+    input: object,
+  ): Promise<{ data: Record<string, unknown>; $metadata: ResponseMetadata }> {
+    const body = JSON.stringify(input, jsonReplacer);
+    const startedAt = now();
+    let retries = 0;
+    let resumeRetries = 0;
+    let totalRetryDelay = 0;
+    let lastCost: number | undefined;
+    for (;;) {
+      try {
+        const { status, data, requestId } = await attempt(path, body);
+        capacity = Math.min(INITIAL_CAPACITY, capacity + (lastCost ?? NO_RETRY_INCREMENT));
+        return {
+          data: data as Record<string, unknown>,
+          $metadata: {
+            httpStatusCode: status,
+            requestId,
+            attempts: retries + resumeRetries + 1,
+            totalRetryDelay,
+          },
+        };
+      } catch (error) {
+        let delay: number;
+        if (isDatabaseResuming(error)) {
+          // Not executed, so always safe to send again; Aurora takes up to ~15 s to resume.
+          const cap = Math.min(resumeMaxMs, resumeBaseMs * 2 ** resumeRetries);
+          delay = Math.round(cap / 2 + random() * (cap / 2));
+          if (now() - startedAt + delay > maxElapsedMs)
+            throw withAttempts(error, retries + resumeRetries + 1, totalRetryDelay);
+          resumeRetries += 1;
+        } else {
+          const kind = kindOf(error);
+          const cost = kind === 'throttling' ? THROTTLING_RETRY_COST : RETRY_COST;
+          if (kind === 'final' || retries + 1 >= maxAttempts || capacity < cost)
+            throw withAttempts(error, retries + resumeRetries + 1, totalRetryDelay);
+          const base = kind === 'throttling' ? THROTTLING_BASE_DELAY_MS : BASE_DELAY_MS;
+          delay = Math.floor(random() * Math.min(base * 2 ** retries, MAX_DELAY_MS));
+          capacity -= cost;
+          lastCost = cost;
+          retries += 1;
+        }
+        totalRetryDelay += delay;
+        await sleep(delay);
+      }
+    }
+  }
+
+  return {
+    async executeStatement(input) {
+      const { data, $metadata } = await call('/Execute', {
+        resourceArn: input.resourceArn,
+        secretArn: input.secretArn,
+        sql: input.sql,
+        database: input.database,
+        schema: input.schema,
+        parameters: input.parameters,
+        transactionId: input.transactionId,
+        includeResultMetadata: input.includeResultMetadata,
+        continueAfterTimeout: input.continueAfterTimeout,
+        resultSetOptions: input.resultSetOptions,
+        formatRecordsAs: input.formatRecordsAs,
+      });
+      const output: ExecuteStatementOutput = { $metadata };
+      if (Array.isArray(data.records))
+        output.records = data.records.map((row: unknown) => (Array.isArray(row) ? row.map(toField) : []));
+      if (Array.isArray(data.columnMetadata))
+        output.columnMetadata = data.columnMetadata.map(toColumnMetadata);
+      if (typeof data.numberOfRecordsUpdated === 'number')
+        output.numberOfRecordsUpdated = data.numberOfRecordsUpdated;
+      if (Array.isArray(data.generatedFields)) output.generatedFields = data.generatedFields.map(toField);
+      if (typeof data.formattedRecords === 'string') output.formattedRecords = data.formattedRecords;
+      return output;
+    },
+    async beginTransaction(input) {
+      const { data, $metadata } = await call('/BeginTransaction', {
+        resourceArn: input.resourceArn,
+        secretArn: input.secretArn,
+        database: input.database,
+        schema: input.schema,
+      });
+      return { ...stringMember(data, 'transactionId'), $metadata };
+    },
+    async commitTransaction(input) {
+      return endTransaction('/CommitTransaction', input);
+    },
+    async rollbackTransaction(input) {
+      return endTransaction('/RollbackTransaction', input);
+    },
+  };
+
+  async function endTransaction(path: string, input: EndTransactionInput): Promise<EndTransactionOutput> {
+    const { data, $metadata } = await call(path, {
+      resourceArn: input.resourceArn,
+      secretArn: input.secretArn,
+      transactionId: input.transactionId,
+    });
+    return { ...stringMember(data, 'transactionStatus'), $metadata };
+  }
+}
+
+// --- Serialisation ---------------------------------------------------------------------------------
+
+/**
+ * The SDK's JSON for values JSON has no form for: blobs as base64 (a Buffer would otherwise be
+ * `{"type":"Buffer",…}`), non-finite doubles as "NaN", "Infinity", "-Infinity".
+ */
+function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
+  // `this[key]` is the value before its toJSON (which Buffer has) ran.
+  const raw = (this as Record<string, unknown>)[key];
+  if (raw instanceof Uint8Array)
+    return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value;
+}
+
+const toDouble = (value: unknown): number | undefined => {
+  if (typeof value === 'number') return value;
+  if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value);
+  return undefined;
+};
+
+function toBlob(value: string): Uint8Array {
+  const buffer = Buffer.from(value, 'base64');
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** A Field from the wire: the member that is set, as the SDK gives it (blobs as Uint8Array). */
+function toField(wire: unknown): Field {
+  if (typeof wire !== 'object' || wire === null) return {};
+  const w = wire as Record<string, unknown>;
+  if (typeof w.isNull === 'boolean') return { isNull: w.isNull };
+  if (typeof w.booleanValue === 'boolean') return { booleanValue: w.booleanValue };
+  if (typeof w.longValue === 'number') return { longValue: w.longValue };
+  const double = toDouble(w.doubleValue);
+  if (double !== undefined) return { doubleValue: double };
+  if (typeof w.stringValue === 'string') return { stringValue: w.stringValue };
+  if (typeof w.blobValue === 'string') return { blobValue: toBlob(w.blobValue) };
+  if (typeof w.arrayValue === 'object' && w.arrayValue !== null)
+    return { arrayValue: toArrayValue(w.arrayValue) };
+  return {};
+}
+
+function toArrayValue(wire: object): ArrayValue {
+  const w = wire as Record<string, unknown>;
+  // Sparse lists: null elements stay null, as the SDK keeps them.
+  const list = <T>(value: unknown, item: (v: unknown) => T | undefined): (T | null)[] | undefined =>
+    Array.isArray(value) ? value.map((v) => (v === null ? null : (item(v) ?? null))) : undefined;
+  const booleanValues = list(w.booleanValues, (v) => (typeof v === 'boolean' ? v : undefined));
+  if (booleanValues) return { booleanValues };
+  const longValues = list(w.longValues, (v) => (typeof v === 'number' ? v : undefined));
+  if (longValues) return { longValues };
+  const doubleValues = list(w.doubleValues, toDouble);
+  if (doubleValues) return { doubleValues };
+  const stringValues = list(w.stringValues, (v) => (typeof v === 'string' ? v : undefined));
+  if (stringValues) return { stringValues };
+  const arrayValues = list(w.arrayValues, (v) =>
+    typeof v === 'object' ? toArrayValue(v as object) : undefined,
+  );
+  if (arrayValues) return { arrayValues };
+  return {};
+}
+
+const COLUMN_STRINGS = ['name', 'typeName', 'label', 'schemaName', 'tableName'] as const;
+const COLUMN_NUMBERS = ['type', 'nullable', 'precision', 'scale', 'arrayBaseColumnType'] as const;
+const COLUMN_BOOLEANS = ['isAutoIncrement', 'isSigned', 'isCurrency', 'isCaseSensitive'] as const;
+
+function toColumnMetadata(wire: unknown): ColumnMetadata {
+  const column: ColumnMetadata = {};
+  if (typeof wire !== 'object' || wire === null) return column;
+  const w = wire as Record<string, unknown>;
+  for (const key of COLUMN_STRINGS) if (typeof w[key] === 'string') column[key] = w[key];
+  for (const key of COLUMN_NUMBERS) if (typeof w[key] === 'number') column[key] = w[key];
+  for (const key of COLUMN_BOOLEANS) if (typeof w[key] === 'boolean') column[key] = w[key];
+  return column;
+}
+
+function stringMember<K extends string>(data: Record<string, unknown>, key: K): Partial<Record<K, string>> {
+  const value = data[key];
+  return typeof value === 'string' ? ({ [key]: value } as Partial<Record<K, string>>) : {};
+}
+
+// --- Errors from answers ---------------------------------------------------------------------------
+
+/**
+ * The exception type of an error answer, where the SDK's REST-JSON protocol looks for it: the
+ * x-amzn-ErrorType header, else the body's `code`, else its `__type`; without what follows ':'
+ * and what precedes '#' ("aws.protocoltests#FooError:http://…" is FooError).
+ */
+function errorTypeOf(headers: Headers, data: unknown): string | undefined {
+  const body = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+  const raw = headers.get('x-amzn-errortype') ?? stringOrNumber(body.code) ?? stringOrNumber(body.__type);
+  if (raw === undefined) return undefined;
+  let type = raw.split(',')[0] as string;
+  type = type.split(':')[0] as string;
+  if (type.includes('#')) type = type.split('#')[1] as string;
+  return type || undefined;
+}
+
+const stringOrNumber = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+
+function serviceError(response: Response, data: unknown, text: string, requestId: string | undefined): Error {
+  const body = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : undefined;
+  const type = errorTypeOf(response.headers, body);
+  const message =
+    stringOrNumber(body?.message) ??
+    stringOrNumber(body?.Message) ??
+    (body ? 'UnknownError' : `HTTP ${response.status}: ${text.slice(0, 200) || '(no body)'}`);
+  const connectionId = typeof body?.dbConnectionId === 'number' ? body.dbConnectionId : undefined;
+  return new DataApiServiceError(type ?? 'UnknownError', message, response.status, requestId, connectionId);
+}
+
+/** Undici's socket errors, as the socket error codes the retry and the 503 mapping know. */
+const UNDICI_CODES: Record<string, string> = {
+  UND_ERR_SOCKET: 'ECONNRESET',
+  UND_ERR_CLOSED: 'ECONNRESET',
+  UND_ERR_CONNECT_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_HEADERS_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_BODY_TIMEOUT: 'ETIMEDOUT',
+};
+
+function networkError(error: unknown, timeoutMs: number): DataApiNetworkError {
+  const e = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError')
+    return new DataApiNetworkError(
+      `The Data API did not answer within ${timeoutMs} ms`,
+      'ETIMEDOUT',
+      error,
+      'TimeoutError',
+    );
+  // fetch rejects with TypeError('fetch failed' or 'terminated') and the socket error as cause;
+  // undici gives its socket errors a code, so one without a code is rare: treat it as a reset
+  // (retried, and a 503 for the caller) rather than as a broken query.
+  const causeCode = typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
+  const code = causeCode ? (UNDICI_CODES[causeCode] ?? causeCode) : 'ECONNRESET';
+  const detail = typeof e?.cause?.message === 'string' ? e.cause.message : String(e?.message ?? error);
+  return new DataApiNetworkError(`Data API request failed: ${detail}`, code, error);
+}
+
+function withAttempts(error: unknown, attempts: number, totalRetryDelay: number): unknown {
+  if (typeof error === 'object' && error !== null) {
+    const withMetadata = error as { $metadata?: ResponseMetadata };
+    if (withMetadata.$metadata)
+      withMetadata.$metadata = { ...withMetadata.$metadata, attempts, totalRetryDelay };
+  }
+  return error;
+}

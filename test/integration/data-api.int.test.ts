@@ -4,13 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 
-import {
-  asJsonb,
-  asUuid,
-  createDatabase,
-  sqlStateOf,
-  type DatabaseConfig,
-} from '../../functions/shared/db/database';
+import { asJsonb, asUuid, createDatabase, sqlStateOf } from '../../functions/shared/db/database';
 import { migrateToLatest } from '../../functions/shared/db/migrator';
 import { migrations } from '../../migrations/index';
 import type { ExecuteStatementInput } from '#shared/aws/data-api-client';
@@ -22,21 +16,15 @@ import {
 } from '#shared/aws/data-api-test-server';
 import { isDatabaseUnavailable } from '#shared/db/unavailable';
 import type { Database } from '../../functions/shared/db/schema';
-import { startDataApiOnPostgres, type DataApiOnPostgresServer } from '../support/data-api-on-postgres';
+import {
+  dataApiTestConfig,
+  startDataApiOnPostgres,
+  TEST_CLUSTER_ARN,
+  TEST_SECRET_ARN,
+  type DataApiOnPostgresServer,
+} from '../support/data-api-on-postgres';
 import { createTestUser } from '../support/database';
 import { createScratchDatabase } from '../support/scratch-database';
-
-const CLUSTER_ARN = 'arn:aws:rds:eu-west-1:123456789012:cluster:parley';
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf';
-const testDatabaseName = () => new URL(inject('databaseUrl')).pathname.slice(1);
-
-const dataApiConfig = (database: string): DatabaseConfig => ({
-  DB_DRIVER: 'data-api',
-  DB_CLUSTER_ARN: CLUSTER_ARN,
-  DB_SECRET_ARN: SECRET_ARN,
-  DB_NAME: database,
-  AWS_REGION: 'eu-west-1',
-});
 
 /**
  * Through our Data API client, over HTTP, to a loopback Data API that checks each request's
@@ -52,7 +40,7 @@ beforeAll(async () => {
     serverUrl: inject('databaseUrl'),
     intercept: (_index, call) => intercept?.(call),
   });
-  db = createDatabase(dataApiConfig(testDatabaseName()), { rdsData: dataApi.client });
+  db = createDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
 });
 afterEach(() => {
   intercept = undefined;
@@ -106,9 +94,9 @@ describe('the data-api driver on PostgreSQL', () => {
       (input) => input.sql?.startsWith('select') && input.sql.includes('"users"'),
     );
     expect(call).toMatchObject({
-      resourceArn: CLUSTER_ARN,
-      secretArn: SECRET_ARN,
-      database: testDatabaseName(),
+      resourceArn: TEST_CLUSTER_ARN,
+      secretArn: TEST_SECRET_ARN,
+      database: dataApiTestConfig().DB_NAME,
       includeResultMetadata: true,
       parameters: [{ name: '0', value: { stringValue: inserted.id } }],
     });
@@ -342,13 +330,13 @@ describe('the data-api driver on PostgreSQL', () => {
     const commit = callsOf('CommitTransaction').at(-1)?.body;
     const transactionId = commit?.transactionId;
     expect(transactionId).toEqual(expect.any(String));
-    expect(commit).toEqual({ resourceArn: CLUSTER_ARN, secretArn: SECRET_ARN, transactionId });
+    expect(commit).toEqual({ resourceArn: TEST_CLUSTER_ARN, secretArn: TEST_SECRET_ARN, transactionId });
     const inTransaction = executedStatements().filter((i) => i.transactionId === transactionId);
     expect(inTransaction).toHaveLength(2);
     expect(callsOf('BeginTransaction').at(-1)?.body).toEqual({
-      resourceArn: CLUSTER_ARN,
-      secretArn: SECRET_ARN,
-      database: testDatabaseName(),
+      resourceArn: TEST_CLUSTER_ARN,
+      secretArn: TEST_SECRET_ARN,
+      database: dataApiTestConfig().DB_NAME,
     });
   });
 
@@ -371,7 +359,7 @@ describe('the data-api driver on PostgreSQL', () => {
 
   it('runs the migrator through the Data API on a fresh database', async () => {
     const scratch = await createScratchDatabase('parley_dataapi');
-    const scratchDb = createDatabase(dataApiConfig(scratch.name), { rdsData: dataApi.client });
+    const scratchDb = createDatabase(dataApiTestConfig(scratch.name), { rdsData: dataApi.client });
     try {
       const first = await migrateToLatest(scratchDb);
       // Every migration, in order (new ones join without touching this test).

@@ -6,28 +6,23 @@ import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { createDatabase } from '../../functions/shared/db/database';
 import type { Database } from '../../functions/shared/db/schema';
 import { postgresUserDirectory } from '../../functions/users/adapters/postgres-user-directory';
-import { mockDataApiOnPostgres, type DataApiOnPostgres } from '../support/data-api-on-postgres';
+import {
+  dataApiTestConfig,
+  startDataApiOnPostgres,
+  type DataApiOnPostgresServer,
+} from '../support/data-api-on-postgres';
 import { createTestUser } from '../support/database';
 
 /**
  * The repositories the API uses, run through the Data API driver (as on Aurora) against real
  * PostgreSQL: the SQL, parameter types and result mapping that deploy are the ones tested here.
  */
-let dataApi: DataApiOnPostgres;
+let dataApi: DataApiOnPostgresServer;
 let db: Kysely<Database>;
 
-beforeAll(() => {
-  dataApi = mockDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
-  db = createDatabase(
-    {
-      DB_DRIVER: 'data-api',
-      DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',
-      DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
-      DB_NAME: new URL(inject('databaseUrl')).pathname.slice(1),
-      AWS_REGION: 'eu-west-1',
-    },
-    { rdsData: dataApi.client },
-  );
+beforeAll(async () => {
+  dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
+  db = createDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
 });
 afterAll(async () => {
   await db.destroy();

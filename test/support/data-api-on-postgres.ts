@@ -1,10 +1,9 @@
 /**
  * The RDS Data API, played by a real PostgreSQL server: ExecuteStatement / BeginTransaction /
- * CommitTransaction / RollbackTransaction run the SQL with node-postgres. Two ways in:
- * - `startDataApiOnPostgres`: at the wire level, a loopback HTTP server that checks each request's
- *   SigV4 signature and speaks the service's REST-JSON (functions/shared/aws/data-api-test-server.ts),
- *   with our Data API client pointed at it: the whole path the Lambda functions take.
- * - `mockDataApiOnPostgres`: an `aws-sdk-client-mock` stub of the SDK's RDSData client.
+ * CommitTransaction / RollbackTransaction run the SQL with node-postgres, behind
+ * `startDataApiOnPostgres`: a loopback HTTP server that checks each request's SigV4 signature and
+ * speaks the service's REST-JSON (functions/shared/aws/data-api-test-server.ts), with our Data API
+ * client pointed at it: the whole path the Lambda functions take.
  * Lets tests prove the `data-api` driver path (kysely-data-api's parameter and result encoding)
  * without AWS.
  *
@@ -22,21 +21,17 @@ import { randomUUID } from 'node:crypto';
 
 import {
   BadRequestException,
-  BeginTransactionCommand,
-  CommitTransactionCommand,
-  ExecuteStatementCommand,
-  RDSData,
-  RollbackTransactionCommand,
   type ColumnMetadata,
   type ExecuteStatementCommandInput,
   type ExecuteStatementCommandOutput,
   type Field,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import pg from 'pg';
+import { inject } from 'vitest';
 
 import { createDataApiClient, type DataApiClient } from '#shared/aws/data-api-client';
+import type { DatabaseConfig } from '#shared/db/database';
 import {
   startDataApiTestServer,
   TEST_CREDENTIALS,
@@ -45,16 +40,6 @@ import {
   type DataApiOperation,
   type DataApiTestServer,
 } from '#shared/aws/data-api-test-server';
-
-export interface DataApiOnPostgres {
-  /** A client whose calls run on PostgreSQL; pass it to `createDatabase(…, { rdsData })`. */
-  readonly client: RDSData;
-  /** The stub, to inspect calls (`mock.commandCalls(ExecuteStatementCommand)`) or add failures. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- aws-sdk-client-mock's own typing of a client stub
-  readonly mock: AwsStub<any, any, any>;
-  /** Ends every connection (rolling back open transactions). */
-  readonly close: () => Promise<void>;
-}
 
 export interface DataApiOnPostgresOptions {
   /** Any postgres:// URL on the server; the request's `database` picks the database. */
@@ -182,35 +167,6 @@ function createPostgresDataApi(options: DataApiOnPostgresOptions): PostgresDataA
       transactions.clear();
       for (const pool of pools.values()) await pool.end();
       pools.clear();
-    },
-  };
-}
-
-export function mockDataApiOnPostgres(options: DataApiOnPostgresOptions): DataApiOnPostgres {
-  const client = new RDSData({
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  const mock = mockClient(client);
-  const postgres = createPostgresDataApi(options);
-  mock
-    .on(BeginTransactionCommand)
-    .callsFake((input: { database?: string }) => postgres.beginTransaction(input));
-  mock
-    .on(CommitTransactionCommand)
-    .callsFake((input: { transactionId?: string }) => postgres.commitTransaction(input));
-  mock
-    .on(RollbackTransactionCommand)
-    .callsFake((input: { transactionId?: string }) => postgres.rollbackTransaction(input));
-  mock
-    .on(ExecuteStatementCommand)
-    .callsFake((input: ExecuteStatementCommandInput) => postgres.executeStatement(input));
-  return {
-    client,
-    mock,
-    close: async () => {
-      await postgres.close();
-      mock.restore();
     },
   };
 }
@@ -430,4 +386,21 @@ function fromPgError(error: unknown): BadRequestException {
   const hint = e.hint ? `\n  Hint: ${e.hint}` : '';
   const position = e.position ? `\n  Position: ${e.position}` : '';
   return badRequest(`ERROR: ${e.message}${hint}${position}; SQLState: ${e.code ?? 'XX000'}`);
+}
+
+/** The ARNs the Data API tests use (the loopback server accepts any). */
+export const TEST_CLUSTER_ARN = 'arn:aws:rds:eu-west-1:123456789012:cluster:parley';
+export const TEST_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf';
+
+/** The `data-api` driver's configuration for a database on the test server (default: the suite's). */
+export function dataApiTestConfig(
+  database = new URL(inject('databaseUrl')).pathname.slice(1),
+): Extract<DatabaseConfig, { DB_DRIVER: 'data-api' }> {
+  return {
+    DB_DRIVER: 'data-api',
+    DB_CLUSTER_ARN: TEST_CLUSTER_ARN,
+    DB_SECRET_ARN: TEST_SECRET_ARN,
+    DB_NAME: database,
+    AWS_REGION: 'eu-west-1',
+  };
 }

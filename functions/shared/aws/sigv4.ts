@@ -27,16 +27,48 @@ export interface SignInput {
   readonly date?: Date;
 }
 
-const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
+/** Hex SHA-256 of a UTF-8 string. */
+export const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 
-/** RFC 3986 encoding of one path segment, as SigV4 wants it (every byte but unreserved ones). */
-const encodeSegment = (segment: string) =>
+/** RFC 3986 encoding (every byte but unreserved ones), as SigV4 wants path segments and query parts. */
+export const encodeRfc3986 = (segment: string) =>
   encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** SigV4's timestamp, e.g. 20261201T102233Z; its first eight characters are the day. */
+export function amzDateOf(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
+
+/** The signature of a canonical request: hex HMAC of the string to sign with the day's key. */
+export function signCanonical(input: {
+  readonly canonicalRequest: string;
+  readonly amzDate: string;
+  readonly scope: string;
+  readonly secretAccessKey: string;
+  readonly region: string;
+  readonly service: string;
+}): string {
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    input.amzDate,
+    input.scope,
+    sha256Hex(input.canonicalRequest),
+  ].join('\n');
+  return createHmac(
+    'sha256',
+    signingKey(input.secretAccessKey, input.amzDate.slice(0, 8), input.region, input.service),
+  )
+    .update(stringToSign, 'utf8')
+    .digest('hex');
+}
 
 /** The signing key for a day, region and service; it changes once a day, so it is kept. */
 let cachedKey: { id: string; key: Buffer } | undefined;
-function signingKey(secretAccessKey: string, day: string, region: string, service: string): Buffer {
+export function signingKey(secretAccessKey: string, day: string, region: string, service: string): Buffer {
   const id = `${day}/${region}/${service}/${secretAccessKey}`;
   if (cachedKey?.id !== id) {
     const kDate = hmac(`AWS4${secretAccessKey}`, day);
@@ -51,11 +83,7 @@ function signingKey(secretAccessKey: string, day: string, region: string, servic
  * case; values are trimmed with inner runs of spaces folded, as the canonical request has them.
  */
 export function signRequest(input: SignInput): Record<string, string> {
-  const date = input.date ?? new Date();
-  const amzDate = date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+  const amzDate = amzDateOf(input.date ?? new Date());
   const day = amzDate.slice(0, 8);
   const payloadHash = sha256Hex(input.body);
 
@@ -71,7 +99,7 @@ export function signRequest(input: SignInput): Record<string, string> {
   const signedHeaders = names.join(';');
   const canonicalRequest = [
     input.method,
-    input.url.pathname.split('/').map(encodeSegment).join('/') || '/',
+    input.url.pathname.split('/').map(encodeRfc3986).join('/') || '/',
     '', // no query string
     ...names.map((name) => `${name}:${headers[name]}`),
     '',
@@ -79,13 +107,14 @@ export function signRequest(input: SignInput): Record<string, string> {
     payloadHash,
   ].join('\n');
   const scope = `${day}/${input.region}/${input.service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signature = createHmac(
-    'sha256',
-    signingKey(input.credentials.secretAccessKey, day, input.region, input.service),
-  )
-    .update(stringToSign, 'utf8')
-    .digest('hex');
+  const signature = signCanonical({
+    canonicalRequest,
+    amzDate,
+    scope,
+    secretAccessKey: input.credentials.secretAccessKey,
+    region: input.region,
+    service: input.service,
+  });
 
   headers.authorization =
     `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, ` +

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { amzDateOf, encodeRfc3986, sha256Hex, signCanonical } from '../aws/sigv4';
 
 export interface IamTokenInput {
   /** The serverless cache's name (lower-cased by AWS in the signed host). */
@@ -18,14 +18,6 @@ export interface IamTokenInput {
 /** ElastiCache accepts a token for 15 minutes; connections it opened stay authenticated longer. */
 export const IAM_TOKEN_TTL_SECONDS = 900;
 
-/** SHA-256 of an empty body: the presigned request has none. */
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-/** RFC 3986 encoding, as SigV4 canonical query strings want it. */
-const escape = (value: string) =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-
 /**
  * An ElastiCache IAM authentication token: a SigV4-presigned `connect` request to the cache
  * (without its scheme), sent as the AUTH password. Serverless caches add `ResourceType=ServerlessCache`.
@@ -35,10 +27,7 @@ const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).u
 export async function elasticacheIamToken(input: IamTokenInput): Promise<string> {
   const credentials = await input.credentials();
   const host = input.cacheName.toLowerCase();
-  const amzDate = (input.now ?? new Date())
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+  const amzDate = amzDateOf(input.now ?? new Date());
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${input.region}/elasticache/aws4_request`;
   const query: [string, string][] = [
@@ -55,22 +44,20 @@ export async function elasticacheIamToken(input: IamTokenInput): Promise<string>
     ['X-Amz-SignedHeaders', 'host'],
   ];
   const canonicalQuery = query
-    .map(([key, value]) => [escape(key), escape(value)] as const)
+    .map(([key, value]) => [encodeRfc3986(key), encodeRfc3986(value)] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => `${key}=${value}`)
     .join('&');
-  const canonicalRequest = ['GET', '/', canonicalQuery, `host:${host}`, '', 'host', EMPTY_SHA256].join('\n');
-  const stringToSign = [
-    'AWS4-HMAC-SHA256',
+  // The presigned request has no body: its payload hash is the empty string's.
+  const canonicalRequest = ['GET', '/', canonicalQuery, `host:${host}`, '', 'host', sha256Hex('')].join('\n');
+  const signature = signCanonical({
+    canonicalRequest,
     amzDate,
     scope,
-    createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'),
-  ].join('\n');
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), input.region), 'elasticache'),
-    'aws4_request',
-  );
-  const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+    secretAccessKey: credentials.secretAccessKey,
+    region: input.region,
+    service: 'elasticache',
+  });
   const pairs = [...query, ['X-Amz-Signature', signature]]
     .map(([name, value]) => `${encodeURIComponent(name ?? '')}=${encodeURIComponent(value ?? '')}`)
     .join('&');

@@ -1,5 +1,6 @@
 import { fromLambdaEnvironment } from './lambda-credentials';
 import { signRequest, type AwsCredentials } from './sigv4';
+import { NETWORK_CODES } from '../db/unavailable';
 
 /**
  * A client of the RDS Data API (REST-JSON, SigV4) for the four operations kysely-data-api calls,
@@ -202,16 +203,6 @@ const THROTTLING_NAMES = new Set([
 ]);
 const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
 
 type ErrorKind = 'throttling' | 'transient' | 'final';
 
@@ -222,7 +213,7 @@ function kindOf(error: unknown): ErrorKind {
   if (status === 429 || (typeof name === 'string' && THROTTLING_NAMES.has(name))) return 'throttling';
   if (
     (typeof name === 'string' && TRANSIENT_NAMES.has(name)) ||
-    (typeof code === 'string' && TRANSIENT_CODES.has(code)) ||
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
     (status !== undefined && TRANSIENT_STATUS.has(status))
   )
     return 'transient';

@@ -7,7 +7,7 @@ import { ServiceUnavailableError } from '../errors';
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Socket errors that mean "the server is not reachable right now", not "the query is wrong". */
-const NETWORK_CODES = new Set([
+export const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ECONNABORTED',

@@ -156,6 +156,7 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
       })),
       { label: 'migrations', functionName: physicalName(api.migrator) },
       ...auth.triggerFunctions.map((fn) => ({ label: fn.node.id, functionName: physicalName(fn) })),
+      { label: 'sign-in-activity', functionName: physicalName(auth.signInActivityFunction) },
     ],
     userFacingAlarmNames: [
       ...api.apiAlarms.filter((a) => ['Api5xxRate', 'ApiLatencyP99'].includes(a.node.id)),

@@ -12,7 +12,7 @@ export const NAG_ACKNOWLEDGEMENTS = {
   lambdaDlq: {
     id: 'Serverless-LambdaDLQ',
     reason:
-      'Every function is invoked synchronously (API Gateway, Cognito triggers, the request-response migration trigger, CloudFormation custom resources); a dead-letter queue only receives failed asynchronous events, so it would stay empty. Failures surface as alarms and failed deployments instead.',
+      'Every function but one is invoked synchronously (API Gateway, Cognito triggers, the request-response migration trigger, CloudFormation custom resources); a dead-letter queue only receives failed asynchronous events, so it would stay empty. The one invoked asynchronously, the sign-in activity subscription, reads a log group that keeps its records for the retention period: a failed batch is replayed from there (idempotent on the Cognito event id), not from a queue. Failures surface as alarms and failed deployments.',
   },
   wildcardResource: {
     id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,8 +1,10 @@
-import { Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { ROLES } from '#shared/domain/roles';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -43,14 +45,30 @@ const TRIGGERS = {
 type TriggerName = keyof typeof TRIGGERS;
 
 /**
+ * Log groups whose names start here take vended logs (Cognito's log export among them) under one
+ * account-wide CloudWatch Logs resource policy for the prefix, instead of a statement per log
+ * group in a policy limited to 5,120 characters.
+ */
+export const VENDED_LOGS_PREFIX = '/aws/vendedlogs/';
+
+/** The log group Cognito exports the user pool's user activity (threat protection) to. */
+export function signInActivityLogGroupName(stage: string): string {
+  return `${VENDED_LOGS_PREFIX}cognito/parley-${stage}-sign-in-activity`;
+}
+
+/**
  * The Cognito user pool (password policy, TOTP MFA, groups, threat protection), the SPA and
- * machine app clients, the resource server and its scopes, the four triggers, and its WAF.
+ * machine app clients, the resource server and its scopes, the four triggers, the export of its
+ * sign-in activity into the audit trail, and its WAF.
  */
 export class AuthStack extends Stack {
   readonly userPool: cognito.UserPool;
   readonly spaClient: cognito.UserPoolClient;
   readonly machineClient: cognito.UserPoolClient;
   readonly triggerFunctions: AppFunction[] = [];
+  /** Records each sign-in Cognito exports, with its address and device, in the audit trail. */
+  readonly signInActivityFunction: AppFunction;
+  readonly signInActivityLogGroup: logs.LogGroup;
   readonly alarms: FunctionAlarms[] = [];
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
@@ -239,6 +257,72 @@ export class AuthStack extends Stack {
       }
     }
     (this.userPool.node.defaultChild as cognito.CfnUserPool).lambdaConfig = lambdaConfig;
+
+    // --- Sign-in activity ---------------------------------------------------------------------
+    // Cognito tells no trigger where a sign-in came from. Threat protection (the Plus plan, every
+    // stage) records each sign-in with its address and device, and the pool exports these
+    // records into a log group, whose subscription appends them to the audit trail.
+    const activityLogGroupName = signInActivityLogGroupName(config.stage);
+    this.signInActivityLogGroup = new logs.LogGroup(this, 'UserActivityLogGroup', {
+      logGroupName: activityLogGroupName,
+      // No KMS key, unlike our other log groups: Cognito delivers only to log groups without one
+      // (CloudWatch Logs still encrypts them at rest, with keys of its own). docs/security.md.
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    const activityExport = new cognito.CfnLogDeliveryConfiguration(this, 'SignInActivityExport', {
+      userPoolId: this.userPool.userPoolId,
+      logConfigurations: [
+        {
+          eventSource: 'userAuthEvents',
+          logLevel: 'INFO',
+          // The log group's ARN without the ':*' CloudFormation's Arn attribute ends with, which
+          // the export's LogGroupArn pattern does not accept.
+          cloudWatchLogsConfiguration: {
+            logGroupArn: this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: activityLogGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      ],
+    });
+    activityExport.node.addDependency(this.signInActivityLogGroup);
+
+    this.signInActivityFunction = new AppFunction(this, 'SignInActivity', {
+      functionName: `parley-${config.stage}-sign-in-activity`,
+      entry: 'functions/auth/activity/handler.ts',
+      description: `Parley ${config.stage} sign-in activity into the audit trail`,
+      logKey: props.opsKey,
+      logRetentionDays: config.logRetentionDays,
+      logLevel: config.logLevel,
+      environment: { ...environment, POWERTOOLS_SERVICE_NAME: 'auth-sign-in-activity' },
+      // Invoked asynchronously by CloudWatch Logs, nobody waits: time for a batch while Aurora
+      // resumes from 0 ACUs (dev).
+      timeout: Duration.seconds(60),
+      memorySize: 512,
+    });
+    props.grantDataApi(this.signInActivityFunction);
+    // The destination adds the function's resource policy: logs.amazonaws.com, from this log
+    // group only.
+    new logs.SubscriptionFilter(this, 'SignInActivitySubscription', {
+      logGroup: this.signInActivityLogGroup,
+      filterName: `parley-${config.stage}-sign-in-activity`,
+      // Every record: the function reads each one and keeps the sign-ins.
+      filterPattern: logs.FilterPattern.allEvents(),
+      destination: new logsDestinations.LambdaDestination(this.signInActivityFunction),
+    });
+    this.alarms.push(
+      new FunctionAlarms(this, 'SignInActivity-Alarms', {
+        target: this.signInActivityFunction,
+        name: 'sign-in-activity',
+        stage: config.stage,
+        topic: props.alarmTopic,
+        p99Threshold: Duration.seconds(20),
+      }),
+    );
 
     // --- WAF ----------------------------------------------------------------------------------
     const waf = new ParleyWebAcl(this, 'Waf', {

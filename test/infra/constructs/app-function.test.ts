@@ -246,8 +246,8 @@ describe('functions', () => {
   const ours = () => ourFunctions(dev);
 
   it('runs every function on arm64, Node.js 24, with active tracing and JSON logs', () => {
-    // The API groups, the migrator and the four Cognito triggers.
-    expect(ours().length).toBe(handlerGroups.length + 5);
+    // The API groups, the migrator, the four Cognito triggers and the sign-in activity function.
+    expect(ours().length).toBe(handlerGroups.length + 6);
     for (const f of ours()) {
       expect(f.props, f.id).toMatchObject({
         Architectures: ['arm64'],

@@ -1,5 +1,6 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { STAGES } from '../../../lib/config/stages';
 import { type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
@@ -100,6 +101,118 @@ describe('in prod', () => {
           }),
         ]),
       },
+    });
+  });
+});
+
+/** The one resource of `type` in `template`, with its logical id (fails unless exactly one). */
+function only(template: Template, type: string, props?: Record<string, unknown>) {
+  const found = Object.entries(template.findResources(type, props ? { Properties: props } : undefined));
+  expect(found, type).toHaveLength(1);
+  const [id, resource] = found[0] ?? [];
+  return { id: id ?? '', props: (resource?.Properties ?? {}) as Record<string, unknown> };
+}
+
+describe('sign-in activity (where a sign-in came from, on AWS)', () => {
+  const activityGroup = (template: Template) =>
+    only(template, 'AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('sign-in-activity') });
+
+  it('exports the pool’s user activity (INFO, userAuthEvents) to its log group, by the ARN Cognito accepts', () => {
+    const group = activityGroup(dev.templates.auth);
+    const delivery = only(dev.templates.auth, 'AWS::Cognito::LogDeliveryConfiguration');
+    expect(delivery.props.UserPoolId).toEqual({ Ref: only(dev.templates.auth, 'AWS::Cognito::UserPool').id });
+    const configurations = delivery.props.LogConfigurations as Record<string, unknown>[];
+    expect(configurations).toHaveLength(1);
+    expect(configurations[0]).toMatchObject({ EventSource: 'userAuthEvents', LogLevel: 'INFO' });
+    // The ARN names that log group, without the ':*' of its Arn attribute (the export's
+    // LogGroupArn pattern has no '*').
+    const arn = JSON.stringify(
+      (configurations[0]?.CloudWatchLogsConfiguration as { LogGroupArn?: unknown }).LogGroupArn,
+    );
+    expect(arn).toContain(`:log-group:${String(group.props.LogGroupName)}`);
+    expect(arn).not.toContain('*');
+    expect(arn).not.toContain('Fn::GetAtt');
+    // Created after the log group it delivers to.
+    const resources = dev.templates.auth.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+    expect(resources[delivery.id]?.DependsOn).toContain(group.id);
+  });
+
+  it('names the log group under /aws/vendedlogs/ and keeps it for the stage’s retention, without a KMS key', () => {
+    for (const [stage, template, days] of [
+      ['dev', dev.templates.auth, 30],
+      ['prod', prod.templates.auth, 365],
+    ] as const) {
+      const group = activityGroup(template);
+      // Vended logs: one account-wide resource policy for the prefix, not a statement per group
+      // in a policy limited to 5,120 characters.
+      expect(group.props.LogGroupName).toBe(`/aws/vendedlogs/cognito/parley-${stage}-sign-in-activity`);
+      expect(group.props.RetentionInDays).toBe(days);
+      // Cognito delivers only to log groups without a KMS key.
+      expect(group.props.KmsKeyId).toBeUndefined();
+    }
+  });
+
+  it('subscribes the sign-in activity function to the log group, and lets only that log group invoke it', () => {
+    const group = activityGroup(dev.templates.auth);
+    const fn = only(dev.templates.auth, 'AWS::Lambda::Function', {
+      FunctionName: 'parley-dev-sign-in-activity',
+    });
+    const filter = only(dev.templates.auth, 'AWS::Logs::SubscriptionFilter');
+    expect(filter.props.LogGroupName).toEqual({ Ref: group.id });
+    expect(filter.props.DestinationArn).toEqual({ 'Fn::GetAtt': [fn.id, 'Arn'] });
+    expect(filter.props.FilterPattern).toBe('');
+    const permission = only(dev.templates.auth, 'AWS::Lambda::Permission', {
+      Principal: 'logs.amazonaws.com',
+    });
+    expect(permission.props).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fn.id, 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [group.id, 'Arn'] },
+    });
+  });
+
+  it('runs the function as the triggers run: Data API as the application role, its own KMS log group, alarms', () => {
+    const fn = only(dev.templates.auth, 'AWS::Lambda::Function', {
+      FunctionName: 'parley-dev-sign-in-activity',
+    });
+    const trigger = only(dev.templates.auth, 'AWS::Lambda::Function', {
+      FunctionName: 'parley-dev-pre-authentication',
+    });
+    const env = (f: typeof fn) => (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env(fn).DB_SECRET_ARN).toEqual(env(trigger).DB_SECRET_ARN);
+    expect(env(fn).DB_CLUSTER_ARN).toEqual(env(trigger).DB_CLUSTER_ARN);
+    expect(env(fn).POWERTOOLS_SERVICE_NAME).toBe('auth-sign-in-activity');
+    const role = (fn.props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    dev.templates.auth.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(['rds-data:ExecuteStatement']), Effect: 'Allow' }),
+        ]),
+      },
+    });
+    const logGroup = (fn.props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(
+      (dev.templates.auth.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>)[
+        logGroup
+      ]?.Properties.KmsKeyId,
+    ).toBeDefined();
+    for (const kind of ['errors', 'throttles', 'duration']) {
+      dev.templates.auth.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `parley-dev-sign-in-activity-${kind}`,
+      });
+    }
+  });
+
+  it.each(STAGES)('keeps the pool on the Plus plan with threat protection where it exports (%s)', (stage) => {
+    const template =
+      stage === 'dev' ? dev.templates.auth : stage === 'prod' ? prod.templates.auth : undefined;
+    const auth = template ?? synthesizeStage(stage).templates.auth;
+    only(auth, 'AWS::Cognito::LogDeliveryConfiguration');
+    // userAuthEvents exist only with threat protection, which needs the Plus feature plan.
+    auth.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: Match.stringLikeRegexp('^(AUDIT|ENFORCED)$') },
     });
   });
 });

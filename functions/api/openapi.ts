@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import type { $ZodType } from 'zod/v4/core';
+import * as z from '#shared/zod';
 import type { RouteDeclaration } from '#shared/http/route';
 import { routes } from './index';
 
@@ -12,13 +13,13 @@ const problem = z.object({
   status: z.int(),
   detail: z.string(),
   requestId: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
 });
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+const jsonSchema = (schema: $ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
 
-function parameters(location: 'path' | 'query', schema: z.ZodType | undefined) {
+function parameters(location: 'path' | 'query', schema: $ZodType | undefined) {
   if (!schema) return [];
   const object = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(object.properties ?? {}).map(([name, property]) => ({

@@ -1,48 +1,55 @@
-import * as z from 'zod';
+import * as z from './zod';
 import type { Role } from './domain/roles';
 
 /**
  * Every environment variable Parley reads, in one schema, read once at cold start.
  * A missing or malformed value stops start-up with a message naming the variable.
  */
-const csv = z
-  .string()
-  .transform((s) =>
+const splitCsv = z.pipe(
+  z.string(),
+  z.transform((s: string) =>
     s
       .split(',')
       .map((x) => x.trim())
       .filter(Boolean),
-  )
-  .pipe(z.array(z.string().min(1)).min(1, 'expected at least one comma-separated value'));
+  ),
+);
 
-const optionalUrl = z.url({ message: 'expected a URL' }).optional();
+const csv = z.pipe(
+  splitCsv,
+  z
+    .array(z.string().check(z.minLength(1)))
+    .check(z.minLength(1, 'expected at least one comma-separated value')),
+);
 
-const milliseconds = z.coerce
-  .number({ message: 'expected a number of milliseconds' })
-  .int()
-  .min(100)
-  .max(15 * 60 * 1000); // Nothing in a Lambda outlives its 15-minute limit.
+const optionalUrl = z.optional(z.url({ message: 'expected a URL' }));
+
+/** A whole number between min and max (a string in the environment), `message` when not a number. */
+const wholeNumber = (message: string | undefined, min: number, max: number) =>
+  z.coerce.number(message === undefined ? undefined : { message }).check(z.int(), z.gte(min), z.lte(max));
+
+// Nothing in a Lambda outlives its 15-minute limit.
+const milliseconds = wholeNumber('expected a number of milliseconds', 100, 15 * 60 * 1000);
 
 /** A monthly token budget: `users.monthly_token_quota` is a 32-bit integer. */
 const monthlyTokens = z.coerce
   .number({ message: 'expected a number of tokens' })
-  .int({ message: 'expected a whole number of tokens' })
-  .min(0)
-  .max(2_000_000_000);
+  .check(z.int({ message: 'expected a whole number of tokens' }), z.gte(0), z.lte(2_000_000_000));
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
-  .transform((v) => v === 'true' || v === '1');
+const booleanFlag = z.pipe(
+  z.enum(['true', 'false', '1', '0'], { message: 'expected true or false' }),
+  z.transform((v: 'true' | 'false' | '1' | '0') => v === 'true' || v === '1'),
+);
 
 const base = z.object({
   STAGE: z.enum(['local', 'test', 'dev', 'staging', 'prod'], {
     message: 'expected local, test, dev, staging or prod',
   }),
-  AWS_REGION: z.string().min(1).default('eu-west-1'),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'eu-west-1'),
   /** Cognito user pool that issues the access tokens. */
   COGNITO_USER_POOL_ID: z
     .string()
-    .regex(/^[\w-]+_[0-9A-Za-z]+$/, 'expected a user pool id like eu-west-1_AbC123'),
+    .check(z.regex(/^[\w-]+_[0-9A-Za-z]+$/, 'expected a user pool id like eu-west-1_AbC123')),
   /** App clients whose access tokens are accepted (the SPA and the machine client). */
   COGNITO_CLIENT_IDS: csv,
   /** Only for the local emulator: tokens are then checked against its JWKS and issuer. */
@@ -52,118 +59,92 @@ const base = z.object({
    * on AWS (dev, staging, prod: whatever the pool's MFA setting, they always need it); none
    * locally and in tests (the local Cognito requires MFA of everyone unless told otherwise)
    */
-  MFA_REQUIRED_ROLES: z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(
+  MFA_REQUIRED_ROLES: z.optional(
+    z.pipe(
+      splitCsv,
       z.array(z.enum(['admins', 'auditors', 'members'], { message: 'expected admins, auditors or members' })),
-    )
-    .optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
+    ),
+  ),
+  REDIS_URL: z.optional(z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' })),
   /** ElastiCache Serverless endpoint (host:port), reached with TLS and IAM auth. */
-  CACHE_ENDPOINT: z
-    .string()
-    .regex(/^[\w.-]+:\d+$/, 'expected host:port')
-    .optional(),
-  CACHE_USER: z.string().optional(),
-  CACHE_NAME: z.string().optional(),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_SECRET_ARN: z.string().startsWith('arn:', 'expected a Secrets Manager ARN').optional(),
+  CACHE_ENDPOINT: z.optional(z.string().check(z.regex(/^[\w.-]+:\d+$/, 'expected host:port'))),
+  CACHE_USER: z.optional(z.string()),
+  CACHE_NAME: z.optional(z.string()),
+  OPENAI_API_KEY: z.optional(z.string().check(z.minLength(1))),
+  OPENAI_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:', 'expected a Secrets Manager ARN'))),
   OPENAI_BASE_URL: optionalUrl,
   /** The default model. @default the first of OPENAI_MODELS, else gpt-4o-mini */
-  OPENAI_MODEL: z.string().min(1).optional(),
+  OPENAI_MODEL: z.optional(z.string().check(z.minLength(1))),
   /** Models a user may pick (an allow-list: each costs differently). @default OPENAI_MODEL alone */
-  OPENAI_MODELS: csv.optional(),
+  OPENAI_MODELS: z.optional(csv),
   /** From sending the request to the first chunk: connecting, queueing and time to first token. */
-  OPENAI_FIRST_TOKEN_TIMEOUT_MS: milliseconds.default(15_000),
+  OPENAI_FIRST_TOKEN_TIMEOUT_MS: z._default(milliseconds, 15_000),
   /** Longest silence between two chunks once the reply has started. */
-  OPENAI_IDLE_TIMEOUT_MS: milliseconds.default(15_000),
+  OPENAI_IDLE_TIMEOUT_MS: z._default(milliseconds, 15_000),
   /** The whole call, retries included; Lambda's own limit (15 min) is far above it. */
-  OPENAI_TOTAL_TIMEOUT_MS: milliseconds.default(120_000),
+  OPENAI_TOTAL_TIMEOUT_MS: z._default(milliseconds, 120_000),
   /** Calls per reply, the first included; retries happen only before the first token. */
-  OPENAI_MAX_ATTEMPTS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(10).default(3),
+  OPENAI_MAX_ATTEMPTS: z._default(wholeNumber('expected a number', 1, 10), 3),
   /** Consecutive failed calls that open the circuit. */
-  OPENAI_CIRCUIT_FAILURES: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100).default(5),
+  OPENAI_CIRCUIT_FAILURES: z._default(wholeNumber('expected a number', 1, 100), 5),
   /** How long an open circuit refuses calls before one probe may go through. */
-  OPENAI_CIRCUIT_OPEN_MS: milliseconds.default(30_000),
+  OPENAI_CIRCUIT_OPEN_MS: z._default(milliseconds, 30_000),
   /** Messages a user may send a minute (shared through Valkey; per instance without it). */
-  CHAT_RATE_LIMIT_PER_MINUTE: z.coerce
-    .number({ message: 'expected a number' })
-    .int()
-    .min(1)
-    .max(10_000)
-    .default(20),
+  CHAT_RATE_LIMIT_PER_MINUTE: z._default(wholeNumber('expected a number', 1, 10_000), 20),
   /** Tokens of earlier messages sent with each new one (the rest of the window is the reply's). */
-  CHAT_CONTEXT_TOKENS: z.coerce
-    .number({ message: 'expected a number' })
-    .int()
-    .min(500)
-    .max(1_000_000)
-    .default(12_000),
+  CHAT_CONTEXT_TOKENS: z._default(wholeNumber('expected a number', 500, 1_000_000), 12_000),
   /** Pause between the offline model's deltas, so the UI shows it streaming. */
-  OFFLINE_MODEL_DELAY_MS: z.coerce
-    .number({ message: 'expected a number' })
-    .int()
-    .min(0)
-    .max(1000)
-    .default(20),
+  OFFLINE_MODEL_DELAY_MS: z._default(wholeNumber('expected a number', 0, 1000), 20),
   /** Compared byte for byte with the browser's Origin header, so it must be a bare origin. */
   WEB_ORIGIN: z
     .url({ protocol: /^https?$/, message: 'expected the web app origin, e.g. https://chat.example.com' })
-    .refine((value) => {
-      try {
-        return new URL(value).origin === value;
-      } catch {
-        return false;
-      }
-    }, 'expected a bare origin: scheme://host[:port] with no path or trailing slash'),
-  MAX_BODY_BYTES: z.coerce
-    .number({ message: 'expected a number of bytes' })
-    .int()
-    .min(1024)
-    .max(6 * 1024 * 1024) // Lambda's synchronous payload limit is 6 MB.
-    .default(64 * 1024),
+    .check(
+      z.refine((value: string) => {
+        try {
+          return new URL(value).origin === value;
+        } catch {
+          return false;
+        }
+      }, 'expected a bare origin: scheme://host[:port] with no path or trailing slash'),
+    ),
+  // Lambda's synchronous payload limit is 6 MB.
+  MAX_BODY_BYTES: z._default(wholeNumber('expected a number of bytes', 1024, 6 * 1024 * 1024), 64 * 1024),
   /** Monthly tokens of a user whose quota is the default and whose role has none of its own. */
-  DEFAULT_MONTHLY_TOKENS: monthlyTokens.default(200_000),
+  DEFAULT_MONTHLY_TOKENS: z._default(monthlyTokens, 200_000),
   /** A role's default monthly tokens (users without an override). @default DEFAULT_MONTHLY_TOKENS */
-  CHAT_QUOTA_MEMBERS: monthlyTokens.optional(),
+  CHAT_QUOTA_MEMBERS: z.optional(monthlyTokens),
   /** @default DEFAULT_MONTHLY_TOKENS */
-  CHAT_QUOTA_ADMINS: monthlyTokens.optional(),
+  CHAT_QUOTA_ADMINS: z.optional(monthlyTokens),
   /** Auditors do not chat; `/api/me` still shows them a quota. @default DEFAULT_MONTHLY_TOKENS */
-  CHAT_QUOTA_AUDITORS: monthlyTokens.optional(),
-  DB_SSL: booleanFlag.optional(),
+  CHAT_QUOTA_AUDITORS: z.optional(monthlyTokens),
+  DB_SSL: z.optional(booleanFlag),
 });
 
-const pg = base.extend({
+const pg = z.extend(base, {
   DB_DRIVER: z.literal('pg'),
-  DATABASE_URL: z
-    .url({ message: 'expected a postgres:// URL' })
-    .refine((u) => /^postgres(ql)?:\/\//.test(u), {
+  DATABASE_URL: z.url({ message: 'expected a postgres:// URL' }).check(
+    z.refine((u: string) => /^postgres(ql)?:\/\//.test(u), {
       message: 'expected a postgres:// URL',
     }),
-  DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  ),
+  DB_POOL_MAX: z._default(wholeNumber(undefined, 1, 100), 10),
 });
 
-const dataApi = base.extend({
+const dataApi = z.extend(base, {
   DB_DRIVER: z.literal('data-api'),
-  DB_CLUSTER_ARN: z.string().startsWith('arn:', 'expected the Aurora cluster ARN'),
-  DB_SECRET_ARN: z.string().startsWith('arn:', 'expected the database secret ARN'),
-  DB_NAME: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a database name'),
+  DB_CLUSTER_ARN: z.string().check(z.startsWith('arn:', 'expected the Aurora cluster ARN')),
+  DB_SECRET_ARN: z.string().check(z.startsWith('arn:', 'expected the database secret ARN')),
+  DB_NAME: z.string().check(z.regex(/^[a-z_][a-z0-9_]*$/, 'expected a database name')),
 });
 
 const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
-export const configSchema = z
-  .discriminatedUnion('DB_DRIVER', [pg, dataApi], {
+export const configSchema = z.pipe(
+  z.discriminatedUnion('DB_DRIVER', [pg, dataApi], {
     message: 'expected pg or data-api',
-  })
+  }),
   // The default model is always allowed and always first: callers take models[0] as the default.
-  .transform((config) => {
+  z.transform((config: z.output<typeof pg> | z.output<typeof dataApi>) => {
     const model = config.OPENAI_MODEL ?? config.OPENAI_MODELS?.[0] ?? DEFAULT_OPENAI_MODEL;
     const deployed = config.STAGE === 'dev' || config.STAGE === 'staging' || config.STAGE === 'prod';
     return {
@@ -173,9 +154,10 @@ export const configSchema = z
       OPENAI_MODEL: model,
       OPENAI_MODELS: [...new Set([model, ...(config.OPENAI_MODELS ?? [])])],
     };
-  });
+  }),
+);
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
 
 /**
  * The monthly tokens of a user whose quota is the role's default (`users.monthly_token_quota` is
@@ -199,7 +181,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws ConfigError naming each bad variable (never its value). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = configSchema.safeParse(env);
+  const result = z.safeParse(configSchema, env);
   if (result.success) return result.data;
   // One line per variable: its first problem is the one to fix.
   const problems = new Map<string, string>();

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { ok } from '#shared/http/responses';
 import { cursorParam, limitParam } from '#shared/pagination/cursor';
+import * as z from '#shared/zod';
 import { daysBetween } from '../domain/dates';
 import { defineRoute } from './define';
 import { dateParam, filterText, OVERSIGHT } from './schemas';
@@ -8,13 +8,13 @@ import { dateParam, filterText, OVERSIGHT } from './schemas';
 const auditEntry = z.object({
   id: z.uuid(),
   occurredAt: z.iso.datetime(),
-  actorId: z.string().nullable(),
+  actorId: z.nullable(z.string()),
   action: z.string(),
-  targetType: z.string().nullable(),
-  targetId: z.string().nullable(),
-  requestId: z.string().nullable(),
-  sourceIp: z.string().nullable(),
-  userAgent: z.string().nullable(),
+  targetType: z.nullable(z.string()),
+  targetId: z.nullable(z.string()),
+  requestId: z.nullable(z.string()),
+  sourceIp: z.nullable(z.string()),
+  userAgent: z.nullable(z.string()),
   details: z.record(z.string(), z.unknown()),
 });
 
@@ -27,22 +27,24 @@ export const listAuditEvents = defineRoute(
     access: OVERSIGHT,
     query: z
       .strictObject({
-        actor: filterText(128).optional(),
-        action: filterText(100).optional(),
-        target: filterText(128).optional(),
-        from: dateParam.optional(),
-        to: dateParam.optional(),
+        actor: z.optional(filterText(128)),
+        action: z.optional(filterText(100)),
+        target: z.optional(filterText(128)),
+        from: z.optional(dateParam),
+        to: z.optional(dateParam),
         limit: limitParam(50, 200),
-        cursor: cursorParam.optional(),
+        cursor: z.optional(cursorParam),
       })
-      .superRefine((query, ctx) => {
-        if (query.from && query.to && daysBetween(query.from, query.to) < 0)
-          ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
-      }),
+      .check(
+        z.superRefine((query, ctx) => {
+          if (query.from && query.to && daysBetween(query.from, query.to) < 0)
+            ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+        }),
+      ),
     responses: {
       200: {
         description: 'A page of audit events',
-        schema: z.object({ items: z.array(auditEntry), nextCursor: z.string().nullable() }),
+        schema: z.object({ items: z.array(auditEntry), nextCursor: z.nullable(z.string()) }),
       },
     },
   },

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { ok } from '#shared/http/responses';
 import { cursorParam, limitParam } from '#shared/pagination/cursor';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 import { conversationSchema } from './schemas';
 
@@ -15,13 +15,21 @@ export const listConversations = defineRoute(
     scopes: ['parley/chat.read'],
     query: z.strictObject({
       limit: limitParam(20, 100),
-      cursor: cursorParam.optional(),
-      q: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+      cursor: z.optional(cursorParam),
+      q: z.optional(
+        z
+          .string()
+          .check(
+            z.trim(),
+            z.minLength(1, 'must not be empty'),
+            z.maxLength(200, 'must be at most 200 characters'),
+          ),
+      ),
     }),
     responses: {
       200: {
         description: 'A page of conversations',
-        schema: z.object({ items: z.array(conversationSchema), nextCursor: z.string().nullable() }),
+        schema: z.object({ items: z.array(conversationSchema), nextCursor: z.nullable(z.string()) }),
       },
     },
   },

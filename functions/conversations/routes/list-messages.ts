@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { messageSchema } from '#chat/routes/schemas';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { ok } from '#shared/http/responses';
 import { cursorParam, limitParam } from '#shared/pagination/cursor';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 import { conversationIdParams } from './schemas';
 
@@ -15,11 +15,11 @@ export const listMessages = defineRoute(
     access: CHAT_ROLES,
     scopes: ['parley/chat.read'],
     params: conversationIdParams,
-    query: z.strictObject({ limit: limitParam(50, 200), cursor: cursorParam.optional() }),
+    query: z.strictObject({ limit: limitParam(50, 200), cursor: z.optional(cursorParam) }),
     responses: {
       200: {
         description: 'A page of messages',
-        schema: z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable() }),
+        schema: z.object({ items: z.array(messageSchema), nextCursor: z.nullable(z.string()) }),
       },
     },
     problems: { 404: 'No such conversation, or not yours' },

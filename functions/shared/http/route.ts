@@ -1,12 +1,13 @@
-import type * as z from 'zod';
+import type { $ZodType, $ZodUndefined, output } from 'zod/v4/core';
 import type { Role } from '../domain/roles';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
 
 /**
  * A route is declared once, in its own file, with `defineRoute`: method, path, who may call it
- * and the zod schemas of what it takes and answers. Validation, the OpenAPI document, the CDK
- * resources and integrations, local routing and the route × role tests all read these
- * declarations (collected in functions/api/index.ts); nothing repeats them.
+ * and the zod schemas of what it takes and answers (typed against zod's core, which classic zod
+ * and zod/mini share; the functions use zod/mini, see shared/zod.ts). Validation, the OpenAPI
+ * document, the CDK resources and integrations, local routing and the route × role tests all read
+ * these declarations (collected in functions/api/index.ts); nothing repeats them.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -26,7 +27,7 @@ export type Scope = 'parley/chat.read' | 'parley/chat.write';
 export interface RouteResponse {
   readonly description: string;
   /** @default - no body */
-  readonly schema?: z.ZodType;
+  readonly schema?: $ZodType;
   /** @default 'application/json' when there is a schema */
   readonly contentType?: string;
 }
@@ -57,9 +58,9 @@ export interface RouteSpec<Id extends string, P, Q, B> {
 /** What every consumer of the route list reads: the declaration without its handler. */
 export type RouteDeclaration<Id extends string = string> = RouteSpec<
   Id,
-  z.ZodType | undefined,
-  z.ZodType | undefined,
-  z.ZodType | undefined
+  $ZodType | undefined,
+  $ZodType | undefined,
+  $ZodType | undefined
 > & { readonly group: HandlerGroup };
 
 export interface RouteInput<P, Q, B> {
@@ -93,12 +94,12 @@ export interface Route<Id extends string, Deps> extends RouteDeclaration<Id> {
 export function routeDefiner<Deps>(group: HandlerGroup) {
   return function defineRoute<
     const Id extends string,
-    P extends z.ZodType = z.ZodUndefined,
-    Q extends z.ZodType = z.ZodUndefined,
-    B extends z.ZodType = z.ZodUndefined,
+    P extends $ZodType = $ZodUndefined,
+    Q extends $ZodType = $ZodUndefined,
+    B extends $ZodType = $ZodUndefined,
   >(
     spec: RouteSpec<Id, P, Q, B>,
-    handle: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>, deps: Deps) => Promise<RouteResult>,
+    handle: (input: RouteInput<output<P>, output<Q>, output<B>>, deps: Deps) => Promise<RouteResult>,
   ): Route<Id, Deps> {
     return { ...spec, group, handle: handle as Route<Id, Deps>['handle'] };
   };

@@ -1,15 +1,16 @@
 import type middy from '@middy/core';
-import type * as z from 'zod';
+import type { $ZodError, $ZodType } from 'zod/v4/core';
+import { safeParse } from '../zod';
 import { ValidationError, type FieldProblem } from '../errors';
 import type { ApiEvent, ApiResult } from './types';
 
 export interface InputSchemas {
-  readonly params?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly body?: z.ZodType;
+  readonly params?: $ZodType;
+  readonly query?: $ZodType;
+  readonly body?: $ZodType;
 }
 
-function problems(part: 'params' | 'query' | 'body', error: z.ZodError): FieldProblem[] {
+function problems(part: 'params' | 'query' | 'body', error: $ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({
     path: [part, ...issue.path.map(String)].join('.'),
     message: issue.message,
@@ -61,7 +62,7 @@ export function validation(schemas: InputSchemas): middy.MiddlewareObj<ApiEvent,
             found.push({ path: 'body', message: 'this route takes no body' });
           continue;
         }
-        const result = schema.safeParse(value);
+        const result = safeParse(schema, value);
         if (result.success) event.parley[part] = result.data;
         else found.push(...problems(part, result.error));
       }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 
 /**
  * Keyset pagination cursors: the sort key of the last row, opaque to clients (base64url JSON).
@@ -38,7 +38,7 @@ export function isRealInstant(at: string): boolean {
 }
 
 const keysetSchema = z.object({
-  at: z.string().refine(isRealInstant),
+  at: z.string().check(z.refine(isRealInstant)),
   id: z.uuid(),
 });
 
@@ -48,7 +48,7 @@ export function encodeCursor(keyset: Keyset): string {
 
 export function decodeCursor(cursor: string): Keyset | undefined {
   try {
-    const parsed = keysetSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    const parsed = z.safeParse(keysetSchema, JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -56,22 +56,25 @@ export function decodeCursor(cursor: string): Keyset | undefined {
 }
 
 /** A query parameter holding a cursor: decoded, or a 400 naming it. */
-export const cursorParam = z
-  .string()
-  .max(512)
-  .transform((value, ctx) => {
+export const cursorParam = z.pipe(
+  z.string().check(z.maxLength(512)),
+  z.transform((value: string, ctx) => {
     const keyset = decodeCursor(value);
     if (!keyset) {
-      ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+      ctx.issues.push({ code: 'custom', message: 'is not a cursor this API returned', input: value });
       return z.NEVER;
     }
     return keyset;
-  });
+  }),
+);
 
 /** `limit` as a query parameter: 1 to max, default given; every refusal states the range. */
 export const limitParam = (defaultLimit: number, max: number) => {
   const range = `must be a whole number between 1 and ${max}`;
-  return z.coerce.number({ message: range }).int(range).min(1, range).max(max, range).default(defaultLimit);
+  return z._default(
+    z.coerce.number({ message: range }).check(z.int(range), z.gte(1, range), z.lte(max, range)),
+    defaultLimit,
+  );
 };
 
 export interface Page<T> {

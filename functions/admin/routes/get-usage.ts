@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { ok } from '#shared/http/responses';
+import * as z from '#shared/zod';
 import { dateOf, daysBetween, MAX_REPORT_DAYS } from '../domain/dates';
 import { defineRoute } from './define';
 import { dateParam, OVERSIGHT } from './schemas';
@@ -12,6 +12,14 @@ const totals = z.object({
   costUsd: z.number(),
 });
 
+const usageQuery = z.strictObject({
+  /** @default the first of `to`'s month */
+  from: z.optional(dateParam),
+  /** @default today (UTC) */
+  to: z.optional(dateParam),
+  groupBy: z._default(z.enum(['user', 'day'], { message: 'must be user or day' }), 'user'),
+});
+
 export const getUsage = defineRoute(
   {
     id: 'admin.usage.get',
@@ -19,23 +27,24 @@ export const getUsage = defineRoute(
     path: '/api/admin/usage',
     summary: 'Tokens, requests and estimated cost per user or per day (from and to included, UTC)',
     access: OVERSIGHT,
-    query: z
-      .strictObject({
-        /** @default the first of `to`'s month */
-        from: dateParam.optional(),
-        /** @default today (UTC) */
-        to: dateParam.optional(),
-        groupBy: z.enum(['user', 'day'], { message: 'must be user or day' }).default('user'),
-      })
-      .transform((query, ctx) => {
+    query: z.pipe(
+      usageQuery,
+      z.transform((query: z.output<typeof usageQuery>, ctx) => {
         const to = query.to ?? dateOf(new Date());
         const from = query.from ?? `${to.slice(0, 8)}01`;
         const days = daysBetween(from, to);
-        if (days < 0) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+        if (days < 0)
+          ctx.issues.push({ code: 'custom', path: ['from'], message: 'must not be after to', input: query });
         else if (days + 1 > MAX_REPORT_DAYS)
-          ctx.addIssue({ code: 'custom', path: ['to'], message: `spans at most ${MAX_REPORT_DAYS} days` });
+          ctx.issues.push({
+            code: 'custom',
+            path: ['to'],
+            message: `spans at most ${MAX_REPORT_DAYS} days`,
+            input: query,
+          });
         return { from, to, groupBy: query.groupBy };
       }),
+    ),
     responses: {
       200: {
         description: 'The report, its rows and their totals',
@@ -43,7 +52,7 @@ export const getUsage = defineRoute(
           from: z.iso.date(),
           to: z.iso.date(),
           groupBy: z.enum(['user', 'day']),
-          items: z.array(totals.extend({ key: z.string(), email: z.string().optional() })),
+          items: z.array(z.extend(totals, { key: z.string(), email: z.optional(z.string()) })),
           totals,
         }),
       },

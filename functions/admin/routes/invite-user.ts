@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { created } from '#shared/http/responses';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 import { ADMINS, adminUserSchema, roleSchema } from './schemas';
 
@@ -12,7 +12,9 @@ export const inviteUser = defineRoute(
     access: ADMINS,
     body: z.strictObject({
       // 254: the longest address SMTP can carry (RFC 5321 path limit).
-      email: z.email({ message: 'expected an e-mail address' }).max(254, 'must be at most 254 characters'),
+      email: z
+        .email({ message: 'expected an e-mail address' })
+        .check(z.maxLength(254, 'must be at most 254 characters')),
       role: roleSchema,
     }),
     responses: { 201: { description: 'The invited user', schema: adminUserSchema } },

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { ok } from '#shared/http/responses';
 import { limitParam } from '#shared/pagination/cursor';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 import { ADMINS, adminUserSchema, filterText, roleSchema, statusSchema, userCursorParam } from './schemas';
 
@@ -12,16 +12,16 @@ export const listUsers = defineRoute(
     summary: 'Users with role, status, MFA, lock state and tokens used this month, newest first',
     access: ADMINS,
     query: z.strictObject({
-      q: filterText(200).optional(),
-      role: roleSchema.optional(),
-      status: statusSchema.optional(),
+      q: z.optional(filterText(200)),
+      role: z.optional(roleSchema),
+      status: z.optional(statusSchema),
       limit: limitParam(50, 200),
-      cursor: userCursorParam.optional(),
+      cursor: z.optional(userCursorParam),
     }),
     responses: {
       200: {
         description: 'A page of users',
-        schema: z.object({ items: z.array(adminUserSchema), nextCursor: z.string().nullable() }),
+        schema: z.object({ items: z.array(adminUserSchema), nextCursor: z.nullable(z.string()) }),
       },
     },
   },

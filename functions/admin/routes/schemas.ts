@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { ROLES, type Role } from '#shared/domain/roles';
 import { isRealInstant } from '#shared/pagination/cursor';
+import * as z from '#shared/zod';
 import { isRealDate } from '../domain/dates';
 
 /** Managing users: admins only. */
@@ -14,18 +14,18 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** A free-text filter: trimmed, 1 to `max` characters, no control characters. */
 export const filterText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((text) => !CONTROL.test(text), 'must not contain control characters');
+  z.string().check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(max, `must be at most ${max} characters`),
+    z.refine((text: string) => !CONTROL.test(text), 'must not contain control characters'),
+  );
 
 /** A Cognito `sub` (UUID) or a machine client's app client id. */
 const USER_ID = /^[A-Za-z0-9-]{1,128}$/;
 
 export const userIdParams = z.strictObject({
-  id: z.string().regex(USER_ID, 'expected a user id'),
+  id: z.string().check(z.regex(USER_ID, 'expected a user id')),
 });
 
 export const roleSchema = z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` });
@@ -34,40 +34,45 @@ export const statusSchema = z.enum(['active', 'disabled'], { message: 'must be a
 /** `YYYY-MM-DD`, a date that exists (2026-02-30 does not). */
 export const dateParam = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine(isRealDate, 'is not a real date');
+  .check(
+    z.regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'),
+    z.refine(isRealDate, 'is not a real date'),
+  );
 
-const userKeyset = z.object({ at: z.string().refine(isRealInstant), id: z.string().regex(USER_ID) });
+const userKeyset = z.object({
+  at: z.string().check(z.refine(isRealInstant)),
+  id: z.string().check(z.regex(USER_ID)),
+});
 
 /** The users list's cursor: created_at and id of the last user of a page (ids are not all UUIDs). */
-export const userCursorParam = z
-  .string()
-  .max(512)
-  .transform((value, ctx) => {
+export const userCursorParam = z.pipe(
+  z.string().check(z.maxLength(512)),
+  z.transform((value: string, ctx) => {
     try {
-      const parsed = userKeyset.safeParse(JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
+      const parsed = z.safeParse(userKeyset, JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
       if (parsed.success) return parsed.data;
     } catch {
       // not base64url JSON: refused below
     }
-    ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+    ctx.issues.push({ code: 'custom', message: 'is not a cursor this API returned', input: value });
     return z.NEVER;
-  });
+  }),
+);
 
 export const adminUserSchema = z.object({
   id: z.string(),
   email: z.string(),
   displayName: z.string(),
   kind: z.enum(['user', 'service']),
-  role: roleSchema.nullable(),
+  role: z.nullable(roleSchema),
   status: statusSchema,
   mfaEnabled: z.boolean(),
   locked: z.boolean(),
-  lockedUntil: z.iso.datetime().nullable(),
-  monthlyTokens: z.int().describe('Tokens the user may use this month'),
-  quotaIsDefault: z
-    .boolean()
-    .describe("True when monthlyTokens is the role's default, false when set for this user"),
+  lockedUntil: z.nullable(z.iso.datetime()),
+  monthlyTokens: z.int().register(z.globalRegistry, { description: 'Tokens the user may use this month' }),
+  quotaIsDefault: z.boolean().register(z.globalRegistry, {
+    description: "True when monthlyTokens is the role's default, false when set for this user",
+  }),
   usedTokens: z.int(),
   createdAt: z.iso.datetime(),
 });

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { ok } from '#shared/http/responses';
+import * as z from '#shared/zod';
 import { MAX_MONTHLY_TOKENS } from '../domain/admin-user';
 import { defineRoute } from './define';
 import { ADMINS, adminUserSchema, roleSchema, statusSchema, userIdParams } from './schemas';
@@ -15,19 +15,28 @@ export const updateUser = defineRoute(
     params: userIdParams,
     body: z
       .strictObject({
-        role: roleSchema.optional(),
-        status: statusSchema.optional(),
+        role: z.optional(roleSchema),
+        status: z.optional(statusSchema),
         monthlyTokens: z
-          .int({ message: 'expected a whole number' })
-          .min(0, 'must not be negative')
-          .max(MAX_MONTHLY_TOKENS, `must be at most ${MAX_MONTHLY_TOKENS}`)
-          .nullable()
-          .optional()
-          .describe("The user's own monthly tokens; null puts them back on their role's default"),
+          .optional(
+            z.nullable(
+              z
+                .int({ message: 'expected a whole number' })
+                .check(
+                  z.gte(0, 'must not be negative'),
+                  z.lte(MAX_MONTHLY_TOKENS, `must be at most ${MAX_MONTHLY_TOKENS}`),
+                ),
+            ),
+          )
+          .register(z.globalRegistry, {
+            description: "The user's own monthly tokens; null puts them back on their role's default",
+          }),
       })
-      .refine(
-        (body) => body.role !== undefined || body.status !== undefined || body.monthlyTokens !== undefined,
-        'give at least one of role, status, monthlyTokens',
+      .check(
+        z.refine(
+          (body) => body.role !== undefined || body.status !== undefined || body.monthlyTokens !== undefined,
+          'give at least one of role, status, monthlyTokens',
+        ),
       ),
     responses: { 200: { description: 'The user after the change', schema: adminUserSchema } },
     problems: {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { ValidationError } from '#shared/errors';
 import { problemFor } from '#shared/http/problem';
 import { requestHeader } from '#shared/http/request-header';
 import { created } from '#shared/http/responses';
 import type { RouteResult } from '#shared/http/route';
+import * as z from '#shared/zod';
 import type { TurnEvent, TurnResult } from '../use-cases/send-message';
 import { defineRoute } from './define';
 import { idempotencyKey, messageContent, messageSchema } from './schemas';
@@ -99,7 +99,7 @@ export const sendMessage = defineRoute(
     params: z.strictObject({ id: z.uuid({ message: 'expected a conversation id (UUID)' }) }),
     body: z.strictObject({
       content: messageContent,
-      model: z.string().min(1).max(100).optional(),
+      model: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
     }),
     responses: {
       200: {
@@ -122,7 +122,7 @@ export const sendMessage = defineRoute(
   },
   async ({ caller, params, body, event, requestId }, { sendMessage: send }) => {
     const rawKey = requestHeader(event.headers, 'idempotency-key');
-    const key = rawKey === undefined ? undefined : idempotencyKey.safeParse(rawKey);
+    const key = rawKey === undefined ? undefined : z.safeParse(idempotencyKey, rawKey);
     if (key && !key.success) {
       throw new ValidationError(
         key.error.issues.map((issue) => ({ path: 'headers.idempotency-key', message: issue.message })),

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { created } from '#shared/http/responses';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 import { conversationSchema, titleSchema } from './schemas';
 
@@ -13,7 +13,7 @@ export const createConversation = defineRoute(
     access: CHAT_ROLES,
     scopes: ['parley/chat.write'],
     // The body is optional: `POST /conversations` with none starts an untitled conversation.
-    body: z.strictObject({ title: titleSchema.optional() }).default({}),
+    body: z._default(z.strictObject({ title: z.optional(titleSchema) }), {}),
     responses: { 201: { description: 'The new conversation', schema: conversationSchema } },
   },
   async ({ caller, body }, { createConversation }) => created(await createConversation(caller, body)),

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { CHAT_ROLES } from '#shared/domain/roles';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 import { conversationIdParams } from './schemas';
 
@@ -13,7 +13,7 @@ export const exportConversation = defineRoute(
     scopes: ['parley/chat.read'],
     params: conversationIdParams,
     query: z.strictObject({
-      format: z.enum(['markdown', 'json'], { message: 'must be markdown or json' }).default('markdown'),
+      format: z._default(z.enum(['markdown', 'json'], { message: 'must be markdown or json' }), 'markdown'),
     }),
     responses: {
       200: {

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { ok } from '#shared/http/responses';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 import { conversationIdParams, conversationSchema, titleSchema } from './schemas';
 

@@ -1,25 +1,25 @@
-import * as z from 'zod';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { ok } from '#shared/http/responses';
 import { limitParam } from '#shared/pagination/cursor';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 
-const searchKeyset = z.object({ rank: z.number().finite().nonnegative(), id: z.uuid() });
+const searchKeyset = z.object({ rank: z.number().check(z.nonnegative()), id: z.uuid() });
 
 /** The cursor of a search page: the rank and id of its last hit. */
-const searchCursor = z
-  .string()
-  .max(512)
-  .transform((value, ctx) => {
+const searchCursor = z.pipe(
+  z.string().check(z.maxLength(512)),
+  z.transform((value: string, ctx) => {
     try {
-      const parsed = searchKeyset.safeParse(JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
+      const parsed = z.safeParse(searchKeyset, JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
       if (parsed.success) return parsed.data;
     } catch {
       // not base64url JSON: refused below
     }
-    ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+    ctx.issues.push({ code: 'custom', message: 'is not a cursor this API returned', input: value });
     return z.NEVER;
-  });
+  }),
+);
 
 const hit = z.object({
   conversationId: z.uuid(),
@@ -40,20 +40,20 @@ export const searchMessages = defineRoute(
     access: CHAT_ROLES,
     scopes: ['parley/chat.read'],
     query: z.strictObject({
-      q: z
-        .string({ message: 'is required' })
-        .trim()
-        .min(1, 'must not be empty')
-        .max(200, 'must be at most 200 characters')
+      q: z.string({ message: 'is required' }).check(
+        z.trim(),
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(200, 'must be at most 200 characters'),
         // eslint-disable-next-line no-control-regex
-        .refine((q) => !/[\u0000-\u001f\u007f]/.test(q), 'must not contain control characters'),
+        z.refine((q: string) => !/[\u0000-\u001f\u007f]/.test(q), 'must not contain control characters'),
+      ),
       limit: limitParam(20, 50),
-      cursor: searchCursor.optional(),
+      cursor: z.optional(searchCursor),
     }),
     responses: {
       200: {
         description: 'A page of hits',
-        schema: z.object({ items: z.array(hit), nextCursor: z.string().nullable() }),
+        schema: z.object({ items: z.array(hit), nextCursor: z.nullable(z.string()) }),
       },
     },
   },

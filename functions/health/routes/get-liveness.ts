@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { ok } from '#shared/http/responses';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 
 export const getLiveness = defineRoute(

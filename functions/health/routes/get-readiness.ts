@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { json } from '#shared/http/responses';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 
-const check = z.object({ status: z.string() }).loose();
+const check = z.looseObject({ status: z.string() });
 const readiness = z.object({
   status: z.enum(['ok', 'degraded', 'down']),
   checks: z.object({ database: check, cache: check, llm: check }),

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { ROLES } from '#shared/domain/roles';
 import { ok } from '#shared/http/responses';
+import * as z from '#shared/zod';
 import { defineRoute } from './define';
 
 export const getMe = defineRoute(
@@ -17,14 +17,16 @@ export const getMe = defineRoute(
           id: z.string(),
           email: z.string(),
           displayName: z.string(),
-          role: z.enum(ROLES).nullable(),
+          role: z.nullable(z.enum(ROLES)),
           mfaEnabled: z.boolean(),
           quota: z.object({
-            monthlyTokens: z.int().describe('Tokens the caller may use this month'),
+            monthlyTokens: z
+              .int()
+              .register(z.globalRegistry, { description: 'Tokens the caller may use this month' }),
             usedTokens: z.int(),
-            isDefault: z
-              .boolean()
-              .describe("True when monthlyTokens is the role's default, false when set for this user"),
+            isDefault: z.boolean().register(z.globalRegistry, {
+              description: "True when monthlyTokens is the role's default, false when set for this user",
+            }),
           }),
           model: z.object({ provider: z.enum(['openai', 'offline']), models: z.array(z.string()) }),
         }),

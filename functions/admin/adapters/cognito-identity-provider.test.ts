@@ -1,118 +1,191 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { awsJsonClient } from '#shared/aws/aws-json-client';
 import {
-  AdminAddUserToGroupCommand,
-  AdminCreateUserCommand,
-  AdminDeleteUserCommand,
-  AdminDisableUserCommand,
-  AdminEnableUserCommand,
-  AdminRemoveUserFromGroupCommand,
-  AdminSetUserMFAPreferenceCommand,
-  AdminUserGlobalSignOutCommand,
-  CognitoIdentityProviderClient,
-  CognitoIdentityProviderServiceException,
-} from '@aws-sdk/client-cognito-identity-provider';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+  TEST_CREDENTIALS,
+  awsJsonError,
+  startAwsJsonTestServer,
+  type AwsJsonAnswer,
+  type AwsJsonCall,
+  type AwsJsonTestServer,
+} from '#shared/aws/aws-json-test-server';
 import { EmailTakenError, IdentityMissingError } from '../domain/admin-user';
 import { cognitoIdentityProvider, createCognitoClient } from './cognito-identity-provider';
 
 const POOL = 'eu-west-1_AbC123';
-const cognito = mockClient(CognitoIdentityProviderClient);
-const serviceError = (name: string) =>
-  new CognitoIdentityProviderServiceException({ name, $fault: 'client', $metadata: {}, message: name });
+const TARGET = 'AWSCognitoIdentityProviderService';
+
+/** Cognito is the AWS edge: a loopback server checks each signed call and answers as Cognito does. */
+let server: AwsJsonTestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function provider(answer: (call: AwsJsonCall) => AwsJsonAnswer = () => ({ status: 200 })) {
+  server = await startAwsJsonTestServer({
+    service: 'cognito-idp',
+    targetPrefix: TARGET,
+    answer: (_index, call) => answer(call),
+  });
+  const client = awsJsonClient({
+    service: 'cognito-idp',
+    targetPrefix: TARGET,
+    region: 'eu-west-1',
+    endpoint: server.url,
+    credentials: () => TEST_CREDENTIALS,
+    random: () => 0,
+  });
+  return { idp: cognitoIdentityProvider(client, POOL), calls: server.calls, refused: server.refused };
+}
 
 describe('cognitoIdentityProvider', () => {
-  beforeEach(() => cognito.reset());
-  const provider = () =>
-    cognitoIdentityProvider(new CognitoIdentityProviderClient({ region: 'eu-west-1' }), POOL);
-
   it('invites by e-mail (verified, invitation by e-mail) and returns the new sub', async () => {
     // Prepare
-    cognito.on(AdminCreateUserCommand).resolves({
-      User: { Username: 'x', Attributes: [{ Name: 'sub', Value: 'sub-123' }] },
-    });
+    const { idp, calls } = await provider(() => ({
+      status: 200,
+      body: { User: { Username: 'x', Attributes: [{ Name: 'sub', Value: 'sub-123' }] } },
+    }));
 
     // Act
-    const created = await provider().createUser('new@example.test');
+    const created = await idp.createUser('new@example.test');
 
     // Assess
     expect(created).toEqual({ id: 'sub-123' });
-    expect(cognito.commandCalls(AdminCreateUserCommand)[0]?.args[0].input).toEqual({
-      UserPoolId: POOL,
-      Username: 'new@example.test',
-      UserAttributes: [
-        { Name: 'email', Value: 'new@example.test' },
-        { Name: 'email_verified', Value: 'true' },
+    expect(calls.map((c) => [c.target, c.body])).toEqual([
+      [
+        `${TARGET}.AdminCreateUser`,
+        {
+          UserPoolId: POOL,
+          Username: 'new@example.test',
+          UserAttributes: [
+            { Name: 'email', Value: 'new@example.test' },
+            { Name: 'email_verified', Value: 'true' },
+          ],
+          DesiredDeliveryMediums: ['EMAIL'],
+        },
       ],
-      DesiredDeliveryMediums: ['EMAIL'],
-    });
+    ]);
   });
 
   it('sends the exact parameters of every admin call', async () => {
-    cognito.onAnyCommand().resolves({});
-    const idp = provider();
+    const { idp, calls, refused } = await provider();
 
     await idp.addToGroup('a@example.test', 'auditors');
     await idp.removeFromGroup('a@example.test', 'members');
     await idp.enableUser('a@example.test');
     await idp.signOut('a@example.test');
     await idp.setTotpMfa('a@example.test', false);
+    await idp.setTotpMfa('a@example.test', true);
     await idp.deleteUser('a@example.test');
 
     const user = { UserPoolId: POOL, Username: 'a@example.test' };
-    expect(cognito.commandCalls(AdminAddUserToGroupCommand)[0]?.args[0].input).toEqual({
-      ...user,
-      GroupName: 'auditors',
-    });
-    expect(cognito.commandCalls(AdminRemoveUserFromGroupCommand)[0]?.args[0].input).toEqual({
-      ...user,
-      GroupName: 'members',
-    });
-    expect(cognito.commandCalls(AdminDisableUserCommand)).toEqual([]);
-    expect(cognito.commandCalls(AdminEnableUserCommand)[0]?.args[0].input).toEqual(user);
-    expect(cognito.commandCalls(AdminUserGlobalSignOutCommand)[0]?.args[0].input).toEqual(user);
-    expect(cognito.commandCalls(AdminSetUserMFAPreferenceCommand)[0]?.args[0].input).toEqual({
-      ...user,
-      SoftwareTokenMfaSettings: { Enabled: false, PreferredMfa: false },
-    });
-    expect(cognito.commandCalls(AdminDeleteUserCommand)[0]?.args[0].input).toEqual(user);
+    expect(refused).toEqual([]);
+    expect(calls.map((c) => [c.target, c.body])).toEqual([
+      [`${TARGET}.AdminAddUserToGroup`, { ...user, GroupName: 'auditors' }],
+      [`${TARGET}.AdminRemoveUserFromGroup`, { ...user, GroupName: 'members' }],
+      [`${TARGET}.AdminEnableUser`, user],
+      [`${TARGET}.AdminUserGlobalSignOut`, user],
+      [
+        `${TARGET}.AdminSetUserMFAPreference`,
+        { ...user, SoftwareTokenMfaSettings: { Enabled: false, PreferredMfa: false } },
+      ],
+      [
+        `${TARGET}.AdminSetUserMFAPreference`,
+        { ...user, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } },
+      ],
+      [`${TARGET}.AdminDeleteUser`, user],
+    ]);
   });
 
-  it('turns an existing user name into EmailTakenError and an unknown user into IdentityMissingError', async () => {
-    cognito.on(AdminCreateUserCommand).rejects(serviceError('UsernameExistsException'));
-    cognito.on(AdminUserGlobalSignOutCommand).rejects(serviceError('UserNotFoundException'));
-    cognito.on(AdminEnableUserCommand).rejects(serviceError('TooManyRequestsException'));
+  it('turns an existing user name or alias into EmailTakenError and an unknown user into IdentityMissingError', async () => {
+    const { idp } = await provider((call) => {
+      if (call.operation === 'AdminCreateUser')
+        return awsJsonError(
+          400,
+          call.body.Username === 'alias@example.test' ? 'AliasExistsException' : 'UsernameExistsException',
+        );
+      if (call.operation === 'AdminUserGlobalSignOut') return awsJsonError(400, 'UserNotFoundException');
+      if (call.operation === 'AdminDeleteUser') return awsJsonError(400, 'UserNotFoundException');
+      return awsJsonError(400, 'NotAuthorizedException');
+    });
 
-    await expect(provider().createUser('a@example.test')).rejects.toBeInstanceOf(EmailTakenError);
-    await expect(provider().signOut('a@example.test')).rejects.toBeInstanceOf(IdentityMissingError);
-    await expect(provider().enableUser('a@example.test')).rejects.toThrow('TooManyRequestsException');
+    await expect(idp.createUser('a@example.test')).rejects.toBeInstanceOf(EmailTakenError);
+    await expect(idp.createUser('alias@example.test')).rejects.toBeInstanceOf(EmailTakenError);
+    await expect(idp.signOut('a@example.test')).rejects.toBeInstanceOf(IdentityMissingError);
+    await expect(idp.deleteUser('a@example.test')).rejects.toBeInstanceOf(IdentityMissingError);
+    await expect(idp.enableUser('a@example.test')).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  it('retries throttling (TooManyRequestsException) and then fails with it after three attempts', async () => {
+    const { idp, calls } = await provider(() => awsJsonError(400, 'TooManyRequestsException'));
+    await expect(idp.enableUser('a@example.test')).rejects.toMatchObject({
+      name: 'TooManyRequestsException',
+      $metadata: { attempts: 3 },
+    });
+    expect(calls).toHaveLength(3);
   });
 
   it('refuses a created user without a sub', async () => {
-    cognito.on(AdminCreateUserCommand).resolves({ User: { Attributes: [] } });
-    await expect(provider().createUser('a@example.test')).rejects.toThrow('no sub');
+    const { idp } = await provider(() => ({ status: 200, body: { User: { Attributes: [] } } }));
+    await expect(idp.createUser('a@example.test')).rejects.toThrow('no sub');
   });
 });
 
 describe('createCognitoClient', () => {
   it('talks to the local Cognito with the credentials of the environment when an endpoint is set', async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'PARLEYLOCALTEST');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local-secret');
+    // Prepare: the server accepts only calls signed with the environment's keys.
+    server = await startAwsJsonTestServer({
+      service: 'cognito-idp',
+      targetPrefix: TARGET,
+      answer: () => ({ status: 200 }),
+    });
+    vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+    vi.stubEnv('AWS_SESSION_TOKEN', TEST_CREDENTIALS.sessionToken);
     try {
-      const client = createCognitoClient({
-        userPoolId: POOL,
-        region: 'eu-west-1',
-        endpoint: 'http://127.0.0.1:9229',
-      });
-      const endpoint = await client.config.endpoint?.();
-      expect(endpoint?.hostname).toBe('127.0.0.1');
-      expect((await client.config.credentials()).accessKeyId).toBe('PARLEYLOCALTEST');
+      // Act
+      const client = createCognitoClient({ userPoolId: POOL, region: 'eu-west-1', endpoint: server.url });
+      await cognitoIdentityProvider(client, POOL).enableUser('a@example.test');
+
+      // Assess
+      expect(server.refused).toEqual([]);
+      expect(server.calls.map((c) => c.target)).toEqual([`${TARGET}.AdminEnableUser`]);
     } finally {
       vi.unstubAllEnvs();
     }
   });
 
-  it('uses the region and the default credential chain on AWS', async () => {
-    const client = createCognitoClient({ userPoolId: POOL, region: 'eu-central-1' });
-    expect(await client.config.region()).toBe('eu-central-1');
+  it('is refused when the environment has other keys', async () => {
+    server = await startAwsJsonTestServer({
+      service: 'cognito-idp',
+      targetPrefix: TARGET,
+      answer: () => ({ status: 200 }),
+    });
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'someone-else');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'other-secret');
+    try {
+      const client = createCognitoClient({ userPoolId: POOL, region: 'eu-west-1', endpoint: server.url });
+      await expect(cognitoIdentityProvider(client, POOL).enableUser('a')).rejects.toMatchObject({
+        name: 'UnrecognizedClientException',
+      });
+      expect(server.calls).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("talks to Cognito in the pool's region on AWS", () => {
+    vi.stubEnv('AWS_ENDPOINT_URL', '');
+    vi.stubEnv('AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER', '');
+    try {
+      const client = createCognitoClient({ userPoolId: POOL, region: 'eu-central-1' });
+      expect(client.endpoint).toBe('https://cognito-idp.eu-central-1.amazonaws.com/');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -1,13 +1,4 @@
-import {
-  AdminAddUserToGroupCommand,
-  AdminCreateUserCommand,
-  AdminDeleteUserCommand,
-  AdminEnableUserCommand,
-  AdminRemoveUserFromGroupCommand,
-  AdminSetUserMFAPreferenceCommand,
-  AdminUserGlobalSignOutCommand,
-  CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { awsJsonClient, type AwsJsonClient } from '#shared/aws/aws-json-client';
 import { EmailTakenError, IdentityMissingError } from '../domain/admin-user';
 import type { IdentityProvider } from '../ports/identity-provider';
 
@@ -15,19 +6,27 @@ export interface CognitoSettings {
   readonly userPoolId: string;
   readonly region: string;
   /** The local emulator's endpoint (cognito-local behind our proxy). @default - AWS */
-  readonly endpoint?: string;
+  readonly endpoint?: string | undefined;
 }
 
 /**
- * A client for the pool's region, or for the local Cognito. Credentials come from the default
- * chain in both places: the function's role on AWS; locally, the credentials the local server
- * made at start and put in its environment (the local Cognito refuses unsigned admin calls).
+ * A client for the pool's region, or for the local Cognito (our awsJson1.1 client on fetch, not
+ * the SDK's, whose middleware was a fifth of the admin bundle). Credentials come from the
+ * environment in both places: the function's role on AWS; locally, the credentials the local
+ * server made at start and put in its environment (the local Cognito refuses unsigned admin calls).
  */
-export function createCognitoClient(settings: CognitoSettings): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({
+export function createCognitoClient(settings: CognitoSettings): AwsJsonClient {
+  return awsJsonClient({
+    service: 'cognito-idp',
+    targetPrefix: 'AWSCognitoIdentityProviderService',
     region: settings.region,
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    endpoint: settings.endpoint,
   });
+}
+
+/** AdminCreateUser's answer, as far as it is read. */
+interface AdminCreateUserOutput {
+  readonly User?: { readonly Attributes?: readonly { readonly Name?: string; readonly Value?: string }[] };
 }
 
 const named = (error: unknown, name: string) => error instanceof Error && error.name === name;
@@ -37,10 +36,7 @@ const named = (error: unknown, name: string) => error instanceof Error && error.
  * accepts the alias wherever a user name is asked for (and so does the local emulator, which
  * does not resolve every call by `sub`).
  */
-export function cognitoIdentityProvider(
-  client: CognitoIdentityProviderClient,
-  userPoolId: string,
-): IdentityProvider {
+export function cognitoIdentityProvider(client: AwsJsonClient, userPoolId: string): IdentityProvider {
   /** A user the database knows and Cognito does not is a conflict to reconcile, not a 500. */
   const send = async (call: () => Promise<unknown>): Promise<void> => {
     try {
@@ -53,18 +49,16 @@ export function cognitoIdentityProvider(
   return {
     async createUser(email) {
       try {
-        const { User } = await client.send(
-          new AdminCreateUserCommand({
-            UserPoolId: userPoolId,
-            Username: email,
-            UserAttributes: [
-              { Name: 'email', Value: email },
-              // The invitation goes to this address: reading it proves it.
-              { Name: 'email_verified', Value: 'true' },
-            ],
-            DesiredDeliveryMediums: ['EMAIL'],
-          }),
-        );
+        const { User } = await client.call<object, AdminCreateUserOutput>('AdminCreateUser', {
+          UserPoolId: userPoolId,
+          Username: email,
+          UserAttributes: [
+            { Name: 'email', Value: email },
+            // The invitation goes to this address: reading it proves it.
+            { Name: 'email_verified', Value: 'true' },
+          ],
+          DesiredDeliveryMediums: ['EMAIL'],
+        });
         const id = User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
         if (!id) throw new Error('Cognito returned no sub for the new user');
         return { id };
@@ -75,47 +69,35 @@ export function cognitoIdentityProvider(
       }
     },
     async deleteUser(username) {
-      await send(() =>
-        client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username })),
-      );
+      await send(() => client.call('AdminDeleteUser', { UserPoolId: userPoolId, Username: username }));
     },
     async addToGroup(username, group) {
       await send(() =>
-        client.send(
-          new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: username, GroupName: group }),
-        ),
+        client.call('AdminAddUserToGroup', { UserPoolId: userPoolId, Username: username, GroupName: group }),
       );
     },
     async removeFromGroup(username, group) {
       await send(() =>
-        client.send(
-          new AdminRemoveUserFromGroupCommand({
-            UserPoolId: userPoolId,
-            Username: username,
-            GroupName: group,
-          }),
-        ),
+        client.call('AdminRemoveUserFromGroup', {
+          UserPoolId: userPoolId,
+          Username: username,
+          GroupName: group,
+        }),
       );
     },
     async enableUser(username) {
-      await send(() =>
-        client.send(new AdminEnableUserCommand({ UserPoolId: userPoolId, Username: username })),
-      );
+      await send(() => client.call('AdminEnableUser', { UserPoolId: userPoolId, Username: username }));
     },
     async signOut(username) {
-      await send(() =>
-        client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: username })),
-      );
+      await send(() => client.call('AdminUserGlobalSignOut', { UserPoolId: userPoolId, Username: username }));
     },
     async setTotpMfa(username, enabled) {
       await send(() =>
-        client.send(
-          new AdminSetUserMFAPreferenceCommand({
-            UserPoolId: userPoolId,
-            Username: username,
-            SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
-          }),
-        ),
+        client.call('AdminSetUserMFAPreference', {
+          UserPoolId: userPoolId,
+          Username: username,
+          SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
+        }),
       );
     },
   };

@@ -1,47 +1,84 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
 import {
-  AdminGetUserCommand,
-  CognitoIdentityProviderClient,
-  UserNotFoundException,
-} from '@aws-sdk/client-cognito-identity-provider';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+  TEST_CREDENTIALS,
+  awsJsonError,
+  startAwsJsonTestServer,
+  type AwsJsonAnswer,
+  type AwsJsonTestServer,
+} from '#shared/aws/aws-json-test-server';
 import { cognitoMfaSettings } from './cognito-mfa-settings';
 
-/** Cognito is the AWS edge here: the mock checks what is sent and answers as Cognito does. */
-const cognito = mockClient(CognitoIdentityProviderClient);
-afterEach(() => cognito.reset());
+/** Cognito is the AWS edge here: a loopback server checks each signed call and answers as Cognito does. */
+let server: AwsJsonTestServer | undefined;
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await server?.close();
+  server = undefined;
+});
 
-const settings = () => cognitoMfaSettings({ userPoolId: 'eu-west-1_Pool1', region: 'eu-west-1' });
+/** The adapter as the trigger makes it (its own client, keys from the environment). */
+async function settings(answer: (index: number) => AwsJsonAnswer | Promise<AwsJsonAnswer>) {
+  server = await startAwsJsonTestServer({
+    service: 'cognito-idp',
+    targetPrefix: 'AWSCognitoIdentityProviderService',
+    answer,
+  });
+  vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+  vi.stubEnv('AWS_SESSION_TOKEN', TEST_CREDENTIALS.sessionToken);
+  const mfa = cognitoMfaSettings({
+    userPoolId: 'eu-west-1_Pool1',
+    region: 'eu-west-1',
+    endpoint: server.url,
+  });
+  return { mfa, server };
+}
 
 describe('cognitoMfaSettings', () => {
   it('asks Cognito for the user in the pool and says TOTP is on when it is in the MFA list', async () => {
-    cognito
-      .on(AdminGetUserCommand)
-      .resolves({ Username: 'ada@example.com', UserMFASettingList: ['SOFTWARE_TOKEN_MFA'] });
-    expect(await settings().totpEnabled('ada@example.com')).toBe(true);
-    expect(cognito.commandCalls(AdminGetUserCommand)[0]?.args[0].input).toEqual({
-      UserPoolId: 'eu-west-1_Pool1',
-      Username: 'ada@example.com',
-    });
+    const { mfa, server } = await settings(() => ({
+      status: 200,
+      body: { Username: 'ada@example.com', UserMFASettingList: ['SOFTWARE_TOKEN_MFA'] },
+    }));
+    expect(await mfa.totpEnabled('ada@example.com')).toBe(true);
+    expect(server.refused).toEqual([]);
+    expect(server.calls.map((c) => [c.target, c.body])).toEqual([
+      [
+        'AWSCognitoIdentityProviderService.AdminGetUser',
+        { UserPoolId: 'eu-west-1_Pool1', Username: 'ada@example.com' },
+      ],
+    ]);
   });
 
   it('says TOTP is off for a user with no MFA, or with SMS only', async () => {
-    cognito
-      .on(AdminGetUserCommand)
-      .resolvesOnce({ Username: 'a' })
-      .resolvesOnce({
-        Username: 'b',
-        UserMFASettingList: ['SMS_MFA'],
-      });
-    const mfa = settings();
+    const answers: AwsJsonAnswer[] = [
+      { status: 200, body: { Username: 'a' } },
+      { status: 200, body: { Username: 'b', UserMFASettingList: ['SMS_MFA'] } },
+    ];
+    const { mfa } = await settings((index) => answers[index] ?? awsJsonError(500, 'InternalErrorException'));
     expect(await mfa.totpEnabled('a')).toBe(false);
     expect(await mfa.totpEnabled('b')).toBe(false);
   });
 
   it('answers "unknown" (undefined) when Cognito fails, so the stored value stands', async () => {
-    cognito
-      .on(AdminGetUserCommand)
-      .rejects(new UserNotFoundException({ message: 'User does not exist.', $metadata: {} }));
-    expect(await settings().totpEnabled('gone@example.com')).toBeUndefined();
+    const { mfa, server } = await settings(() =>
+      awsJsonError(400, 'UserNotFoundException', 'User does not exist.'),
+    );
+    expect(await mfa.totpEnabled('gone@example.com')).toBeUndefined();
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it('tries twice at most on a failing Cognito (a trigger has 5 s in all)', async () => {
+    const { mfa, server } = await settings(() => awsJsonError(503, 'InternalErrorException'));
+    expect(await mfa.totpEnabled('ada@example.com')).toBeUndefined();
+    expect(server.calls).toHaveLength(2);
+  });
+
+  it('gives up after 1.5 s when Cognito does not answer', async () => {
+    const { mfa } = await settings(() => new Promise<AwsJsonAnswer>(() => {}));
+    const started = Date.now();
+    expect(await mfa.totpEnabled('ada@example.com')).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(4_000);
   });
 });

@@ -1,8 +1,4 @@
-import {
-  AdminGetUserCommand,
-  CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
-
+import { awsJsonClient, type AwsJsonClient } from '#shared/aws/aws-json-client';
 import { logger } from '#shared/powertools';
 import type { MfaSettings } from '../ports/mfa-settings';
 
@@ -13,25 +9,33 @@ export interface CognitoMfaSettingsOptions {
   readonly endpoint?: string | undefined;
 }
 
+/** AdminGetUser's answer, as far as it is read. */
+interface AdminGetUserOutput {
+  readonly UserMFASettingList?: readonly string[];
+}
+
 /**
  * The user's MFA settings from Cognito (AdminGetUser: `UserMFASettingList`). Cognito tells no
- * trigger whether a user has MFA, so post-authentication asks. Credentials come from the default
- * chain: the trigger's role on AWS, the local server's own credentials locally.
+ * trigger whether a user has MFA, so post-authentication asks. Credentials come from the
+ * environment: the trigger's role on AWS, the local server's own credentials locally.
  */
 export function cognitoMfaSettings(options: CognitoMfaSettingsOptions): MfaSettings {
-  let client: CognitoIdentityProviderClient | undefined;
+  let client: AwsJsonClient | undefined;
   return {
     async totpEnabled(username) {
-      client ??= new CognitoIdentityProviderClient({
+      client ??= awsJsonClient({
+        service: 'cognito-idp',
+        targetPrefix: 'AWSCognitoIdentityProviderService',
         region: options.region,
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        endpoint: options.endpoint,
         // A trigger has 5 s in all: one quick try, then the stored value stands.
         maxAttempts: 2,
       });
       try {
-        const user = await client.send(
-          new AdminGetUserCommand({ UserPoolId: options.userPoolId, Username: username }),
-          { abortSignal: AbortSignal.timeout(1_500) },
+        const user = await client.call<object, AdminGetUserOutput>(
+          'AdminGetUser',
+          { UserPoolId: options.userPoolId, Username: username },
+          { signal: AbortSignal.timeout(1_500) },
         );
         return (user.UserMFASettingList ?? []).includes('SOFTWARE_TOKEN_MFA');
       } catch (error) {

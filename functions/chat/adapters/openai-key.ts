@@ -1,4 +1,4 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsJsonClient } from '#shared/aws/aws-json-client';
 
 /**
  * Where the OpenAI API key comes from: OPENAI_API_KEY on a laptop, a Secrets Manager secret
@@ -19,8 +19,8 @@ export interface OpenAIKeyConfig {
 }
 
 export interface OpenAIKeyDeps {
-  /** The client to use (tests pass one they mock); created lazily otherwise. */
-  readonly secretsManager?: () => Promise<Pick<SecretsManagerClient, 'send'>>;
+  /** The Secrets Manager client to use (tests point one at a fake); created lazily otherwise. */
+  readonly secretsManager?: () => Promise<AwsJsonClient>;
 }
 
 /** The key could not be read; says which secret, never what it holds. */
@@ -38,22 +38,25 @@ export function openAIKeySource(
   const secretId = config.OPENAI_SECRET_ARN;
   if (!secretId) return undefined;
 
-  // Imported on first use: a process whose key is local never loads the SDK client.
+  // Imported on first use: a process whose key is local never loads the client.
   const client =
     deps.secretsManager ??
     (async () => {
-      const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-      // The first chat call of a cold start waits on this; without limits the SDK waits forever.
-      return new SecretsManagerClient({
+      const { awsJsonClient } = await import('#shared/aws/aws-json-client');
+      // The first chat call of a cold start waits on this: each attempt has 3 s, connection included.
+      return awsJsonClient({
+        service: 'secretsmanager',
+        targetPrefix: 'secretsmanager',
         region: config.AWS_REGION,
-        requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+        timeoutMs: 3_000,
       });
     });
 
   let key: Promise<string> | undefined;
   const fetchKey = async (): Promise<string> => {
-    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-    const output = await (await client()).send(new GetSecretValueCommand({ SecretId: secretId }));
+    const output = await (
+      await client()
+    ).call<{ SecretId: string }, { SecretString?: string }>('GetSecretValue', { SecretId: secretId });
     return parseSecret(output.SecretString, secretId);
   };
   return {

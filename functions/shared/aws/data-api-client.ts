@@ -1,6 +1,13 @@
 import { fromLambdaEnvironment } from './lambda-credentials';
 import { signRequest, type AwsCredentials } from './sigv4';
-import { NETWORK_CODES } from '../db/unavailable';
+import {
+  createRetryQuota,
+  errorTypeOf,
+  fetchFailure,
+  sleep,
+  stringOrNumber,
+  withAttempts,
+} from './standard-retry';
 
 /**
  * A client of the RDS Data API (REST-JSON, SigV4) for the four operations kysely-data-api calls,
@@ -184,42 +191,6 @@ export function isDatabaseResuming(error: unknown): boolean {
   );
 }
 
-// The SDK's standard retry mode (@smithy/core/retry, 2026 defaults): which errors it retries.
-const THROTTLING_NAMES = new Set([
-  'BandwidthLimitExceeded',
-  'EC2ThrottledException',
-  'LimitExceededException',
-  'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'ThrottledException',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'TransactionInProgressException',
-]);
-const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
-
-type ErrorKind = 'throttling' | 'transient' | 'final';
-
-function kindOf(error: unknown): ErrorKind {
-  if (typeof error !== 'object' || error === null) return 'final';
-  const { name, code, $metadata } = error as { name?: unknown; code?: unknown; $metadata?: ResponseMetadata };
-  const status = $metadata?.httpStatusCode;
-  if (status === 429 || (typeof name === 'string' && THROTTLING_NAMES.has(name))) return 'throttling';
-  if (
-    (typeof name === 'string' && TRANSIENT_NAMES.has(name)) ||
-    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
-    (status !== undefined && TRANSIENT_STATUS.has(status))
-  )
-    return 'transient';
-  return 'final';
-}
-
 // --- The client ------------------------------------------------------------------------------------
 
 export interface ResumeRetryOptions {
@@ -258,15 +229,6 @@ export interface DataApiClientOptions {
 }
 
 const SERVICE = 'rds-data';
-// @smithy/core/retry's standard strategy: base delays, delay cap, retry capacity and its costs.
-const BASE_DELAY_MS = 50;
-const THROTTLING_BASE_DELAY_MS = 1_000;
-const MAX_DELAY_MS = 20_000;
-const INITIAL_CAPACITY = 500;
-const RETRY_COST = 14;
-const THROTTLING_RETRY_COST = 5;
-const NO_RETRY_INCREMENT = 1;
-
 export function defaultEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
   const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
   const configured = ignoreConfigured ? undefined : env.AWS_ENDPOINT_URL_RDS_DATA || env.AWS_ENDPOINT_URL;
@@ -274,8 +236,6 @@ export function defaultEndpoint(region: string, env: NodeJS.ProcessEnv = process
   const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
   return `https://${SERVICE}.${region}.${suffix}`;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createDataApiClient(options: DataApiClientOptions): DataApiClient {
   const endpoint = new URL(options.endpoint ?? defaultEndpoint(options.region));
@@ -290,7 +250,7 @@ export function createDataApiClient(options: DataApiClientOptions): DataApiClien
   const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
   // Shared by the client's calls, as the SDK's retry capacity is: a failing service is not
   // hammered by every caller's retries.
-  let capacity = INITIAL_CAPACITY;
+  const quota = createRetryQuota();
 
   async function attempt(
     path: string,
@@ -351,7 +311,7 @@ export function createDataApiClient(options: DataApiClientOptions): DataApiClien
     for (;;) {
       try {
         const { status, data, requestId } = await attempt(path, body);
-        capacity = Math.min(INITIAL_CAPACITY, capacity + (lastCost ?? NO_RETRY_INCREMENT));
+        quota.succeeded(lastCost);
         return {
           data: data as Record<string, unknown>,
           $metadata: {
@@ -371,14 +331,10 @@ export function createDataApiClient(options: DataApiClientOptions): DataApiClien
             throw withAttempts(error, retries + resumeRetries + 1, totalRetryDelay);
           resumeRetries += 1;
         } else {
-          const kind = kindOf(error);
-          const cost = kind === 'throttling' ? THROTTLING_RETRY_COST : RETRY_COST;
-          if (kind === 'final' || retries + 1 >= maxAttempts || capacity < cost)
-            throw withAttempts(error, retries + resumeRetries + 1, totalRetryDelay);
-          const base = kind === 'throttling' ? THROTTLING_BASE_DELAY_MS : BASE_DELAY_MS;
-          delay = Math.floor(random() * Math.min(base * 2 ** retries, MAX_DELAY_MS));
-          capacity -= cost;
-          lastCost = cost;
+          const next = quota.retryAfter(error, retries, maxAttempts, random);
+          if (!next) throw withAttempts(error, retries + resumeRetries + 1, totalRetryDelay);
+          delay = next.delay;
+          lastCost = next.cost;
           retries += 1;
         }
         totalRetryDelay += delay;
@@ -523,24 +479,6 @@ function stringMember<K extends string>(data: Record<string, unknown>, key: K): 
 
 // --- Errors from answers ---------------------------------------------------------------------------
 
-/**
- * The exception type of an error answer, where the SDK's REST-JSON protocol looks for it: the
- * x-amzn-ErrorType header, else the body's `code`, else its `__type`; without what follows ':'
- * and what precedes '#' ("aws.protocoltests#FooError:http://…" is FooError).
- */
-function errorTypeOf(headers: Headers, data: unknown): string | undefined {
-  const body = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
-  const raw = headers.get('x-amzn-errortype') ?? stringOrNumber(body.code) ?? stringOrNumber(body.__type);
-  if (raw === undefined) return undefined;
-  let type = raw.split(',')[0] as string;
-  type = type.split(':')[0] as string;
-  if (type.includes('#')) type = type.split('#')[1] as string;
-  return type || undefined;
-}
-
-const stringOrNumber = (value: unknown): string | undefined =>
-  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
-
 function serviceError(response: Response, data: unknown, text: string, requestId: string | undefined): Error {
   const body = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : undefined;
   const type = errorTypeOf(response.headers, body);
@@ -552,38 +490,14 @@ function serviceError(response: Response, data: unknown, text: string, requestId
   return new DataApiServiceError(type ?? 'UnknownError', message, response.status, requestId, connectionId);
 }
 
-/** Undici's socket errors, as the socket error codes the retry and the 503 mapping know. */
-const UNDICI_CODES: Record<string, string> = {
-  UND_ERR_SOCKET: 'ECONNRESET',
-  UND_ERR_CLOSED: 'ECONNRESET',
-  UND_ERR_CONNECT_TIMEOUT: 'ETIMEDOUT',
-  UND_ERR_HEADERS_TIMEOUT: 'ETIMEDOUT',
-  UND_ERR_BODY_TIMEOUT: 'ETIMEDOUT',
-};
-
 function networkError(error: unknown, timeoutMs: number): DataApiNetworkError {
-  const e = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError')
+  const failure = fetchFailure(error);
+  if (failure.timedOut)
     return new DataApiNetworkError(
       `The Data API did not answer within ${timeoutMs} ms`,
       'ETIMEDOUT',
       error,
       'TimeoutError',
     );
-  // fetch rejects with TypeError('fetch failed' or 'terminated') and the socket error as cause;
-  // undici gives its socket errors a code, so one without a code is rare: treat it as a reset
-  // (retried, and a 503 for the caller) rather than as a broken query.
-  const causeCode = typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
-  const code = causeCode ? (UNDICI_CODES[causeCode] ?? causeCode) : 'ECONNRESET';
-  const detail = typeof e?.cause?.message === 'string' ? e.cause.message : String(e?.message ?? error);
-  return new DataApiNetworkError(`Data API request failed: ${detail}`, code, error);
-}
-
-function withAttempts(error: unknown, attempts: number, totalRetryDelay: number): unknown {
-  if (typeof error === 'object' && error !== null) {
-    const withMetadata = error as { $metadata?: ResponseMetadata };
-    if (withMetadata.$metadata)
-      withMetadata.$metadata = { ...withMetadata.$metadata, attempts, totalRetryDelay };
-  }
-  return error;
+  return new DataApiNetworkError(`Data API request failed: ${failure.detail}`, failure.code, error);
 }

@@ -2,8 +2,8 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 /**
  * The AWS SDK's default credential provider, as the Lambda bundles have it: the execution role's
- * credentials, which the Lambda runtime puts in the environment. (Our Data API client,
- * data-api-client.ts, reads them with `fromLambdaEnvironment` directly.) The esbuild alias in
+ * credentials, which the Lambda runtime puts in the environment. (Our clients, data-api-client.ts
+ * and aws-json-client.ts, read them with `fromLambdaEnvironment` directly.) The esbuild alias in
  * lib/constructs/bundling-options.ts puts this module where the clients import
  * `@aws-sdk/credential-provider-node`, whose whole chain (profiles, SSO, STS web identity, the
  * container and instance metadata endpoints, and the nested STS/SSO clients that serve them)

@@ -2,7 +2,8 @@ import { createHash, createHmac } from 'node:crypto';
 
 /**
  * AWS Signature Version 4 for a JSON request to an AWS API (a path without query string, a body
- * in one string), with node:crypto: what the Data API client needs, and no more. The SDK's
+ * in one string), with node:crypto: what our AWS clients (data-api-client.ts, aws-json-client.ts)
+ * need, and no more. The SDK's
  * signer (@smithy/signature-v4) costs every Lambda bundle 20 KB and its load time; the tests
  * check this one against it.
  */

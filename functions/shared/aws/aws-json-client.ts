@@ -1,0 +1,231 @@
+import { fromLambdaEnvironment } from './lambda-credentials';
+import { signRequest, type AwsCredentials } from './sigv4';
+import {
+  createRetryQuota,
+  errorTypeOf,
+  fetchFailure,
+  sleep,
+  stringOrNumber,
+  withAttempts,
+  type RetryMetadata,
+} from './standard-retry';
+
+/**
+ * A client of the AWS APIs on the awsJson1.1 protocol that the Lambda functions call (Cognito
+ * user pools' admin operations, Secrets Manager's GetSecretValue), on global `fetch`: what they
+ * use instead of the SDK's clients, whose middleware stacks were most of the admin and chat
+ * bundles. A call is `POST /` with the operation in X-Amz-Target and its input as the JSON body,
+ * signed with SigV4, as the SDK sends it; errors are named after the service's exception type
+ * (as the SDK's are), and the call is retried as the SDK's standard mode does (3 attempts,
+ * backoff with jitter, on throttling, 5xx and network errors).
+ */
+
+export type AwsJsonService = 'cognito-idp' | 'secretsmanager';
+
+const TARGET_PREFIXES = {
+  'cognito-idp': 'AWSCognitoIdentityProviderService',
+  secretsmanager: 'secretsmanager',
+} as const satisfies Record<AwsJsonService, string>;
+
+/** The SDK's per-service endpoint variables (AWS_ENDPOINT_URL_<SERVICE ID>). */
+const ENDPOINT_VARIABLES: Record<AwsJsonService, string> = {
+  'cognito-idp': 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER',
+  secretsmanager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+};
+
+export interface AwsJsonClientOptions<S extends AwsJsonService = AwsJsonService> {
+  /** The signing name and endpoint prefix. */
+  readonly service: S;
+  /** X-Amz-Target's prefix: `<targetPrefix>.<Operation>`. */
+  readonly targetPrefix: (typeof TARGET_PREFIXES)[S];
+  readonly region: string;
+  /**
+   * The service's URL (the local Cognito, for one). @default AWS_ENDPOINT_URL_<SERVICE>, else
+   * AWS_ENDPOINT_URL (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), else https://<service>.<region>.amazonaws.com/
+   */
+  readonly endpoint?: string | undefined;
+  /** @default the credentials Lambda puts in the environment, read on each request */
+  readonly credentials?: () => AwsCredentials;
+  /** Attempts for throttling, 5xx and network errors, the first included. @default 3 (the SDK's) */
+  readonly maxAttempts?: number;
+  /** One attempt's time limit, connection included. @default 10_000 */
+  readonly timeoutMs?: number;
+  /** For tests. @default global fetch */
+  readonly fetch?: typeof fetch;
+  /** For tests. @default Math.random */
+  readonly random?: () => number;
+}
+
+export interface AwsJsonCallOptions {
+  /** Ends the call (the attempt under way, and any retry) when it fires. */
+  readonly signal?: AbortSignal;
+}
+
+export interface AwsJsonClient {
+  readonly service: AwsJsonService;
+  /** The URL calls go to. */
+  readonly endpoint: string;
+  /** Sends `operation` (e.g. 'AdminGetUser') with `input`; resolves to the service's JSON answer. */
+  call<I extends object, O = Record<string, unknown>>(
+    operation: string,
+    input: I,
+    options?: AwsJsonCallOptions,
+  ): Promise<O & { $metadata: RetryMetadata }>;
+}
+
+/** An error answer of the service: `name` is its exception type, e.g. 'UserNotFoundException'. */
+export class AwsServiceError extends Error {
+  readonly $fault: 'client' | 'server';
+  $metadata: RetryMetadata;
+
+  constructor(name: string, message: string, status: number, requestId: string | undefined) {
+    super(message);
+    this.name = name;
+    this.$fault = status < 500 ? 'client' : 'server';
+    this.$metadata = { httpStatusCode: status, requestId };
+  }
+}
+
+/** The request never got an answer: connection refused or cut, DNS failure, timeout. */
+export class AwsNetworkError extends Error {
+  /** A socket error code (ECONNRESET, ECONNREFUSED, ETIMEDOUT, …). */
+  readonly code: string;
+  readonly $fault = 'client';
+  $metadata: RetryMetadata = {};
+
+  constructor(message: string, code: string, cause: unknown, name = 'Error') {
+    super(message, { cause });
+    this.name = name;
+    this.code = code;
+  }
+}
+
+export function defaultAwsJsonEndpoint(
+  service: AwsJsonService,
+  region: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
+  const configured = ignoreConfigured ? undefined : env[ENDPOINT_VARIABLES[service]] || env.AWS_ENDPOINT_URL;
+  if (configured) return configured;
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://${service}.${region}.${suffix}/`;
+}
+
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+export function awsJsonClient<S extends AwsJsonService>(options: AwsJsonClientOptions<S>): AwsJsonClient {
+  const { service, region } = options;
+  if (TARGET_PREFIXES[service] !== options.targetPrefix)
+    throw new Error(`${service}'s target prefix is ${TARGET_PREFIXES[service]}, not ${options.targetPrefix}`);
+  const url = new URL('/', options.endpoint || defaultAwsJsonEndpoint(service, region));
+  const credentials = options.credentials ?? (() => fromLambdaEnvironment(process.env));
+  const maxAttempts = options.maxAttempts ?? 3;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const random = options.random ?? Math.random;
+  const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const quota = createRetryQuota();
+
+  async function attempt(
+    operation: string,
+    body: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ status: number; data: Record<string, unknown>; requestId?: string }> {
+    const headers = signRequest({
+      method: 'POST',
+      url,
+      headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': `${options.targetPrefix}.${operation}` },
+      body,
+      credentials: credentials(),
+      region,
+      service,
+    });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const failure = fetchFailure(error);
+      throw failure.timedOut
+        ? new AwsNetworkError(
+            `${service} did not answer within ${timeoutMs} ms`,
+            'ETIMEDOUT',
+            error,
+            'TimeoutError',
+          )
+        : new AwsNetworkError(`${service} request failed: ${failure.detail}`, failure.code, error);
+    }
+    const requestId = response.headers.get('x-amzn-requestid') ?? undefined;
+    let data: unknown;
+    try {
+      data = text ? JSON.parse(text) : {};
+    } catch {
+      data = undefined;
+    }
+    const answer = typeof data === 'object' && data !== null && !Array.isArray(data) ? data : undefined;
+    if (response.status >= 300) {
+      const b = answer as Record<string, unknown> | undefined;
+      const message =
+        stringOrNumber(b?.message) ??
+        stringOrNumber(b?.Message) ??
+        (b ? 'UnknownError' : `HTTP ${response.status}: ${text.slice(0, 200) || '(no body)'}`);
+      throw new AwsServiceError(
+        errorTypeOf(response.headers, b) ?? 'UnknownError',
+        message,
+        response.status,
+        requestId,
+      );
+    }
+    if (!answer)
+      throw new AwsServiceError(
+        'DeserializationError',
+        `${service} answered ${response.status} with a body that is not a JSON object`,
+        response.status,
+        requestId,
+      );
+    return { status: response.status, data: answer as Record<string, unknown>, requestId };
+  }
+
+  return {
+    service,
+    endpoint: url.href,
+    async call<I extends object, O>(operation: string, input: I, callOptions: AwsJsonCallOptions = {}) {
+      // Operation names are the service's identifiers: anything else would change the target header.
+      if (!/^[A-Za-z][A-Za-z0-9]*$/.test(operation)) throw new Error(`Not an operation name: ${operation}`);
+      const body = JSON.stringify(input);
+      let retries = 0;
+      let totalRetryDelay = 0;
+      let lastCost: number | undefined;
+      for (;;) {
+        try {
+          const { status, data, requestId } = await attempt(operation, body, callOptions.signal);
+          quota.succeeded(lastCost);
+          const $metadata: RetryMetadata = {
+            httpStatusCode: status,
+            requestId,
+            attempts: retries + 1,
+            totalRetryDelay,
+          };
+          return { ...(data as O), $metadata };
+        } catch (error) {
+          const next = callOptions.signal?.aborted
+            ? undefined
+            : quota.retryAfter(error, retries, maxAttempts, random);
+          if (!next) throw withAttempts(error, retries + 1, totalRetryDelay);
+          lastCost = next.cost;
+          retries += 1;
+          totalRetryDelay += next.delay;
+          await sleep(next.delay);
+        }
+      }
+    },
+  };
+}

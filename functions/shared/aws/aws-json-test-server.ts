@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+import { TEST_CREDENTIALS, type DataApiTestCredentials } from './data-api-test-server';
+
+/**
+ * For tests: a loopback HTTP server that plays an awsJson1.1 AWS API (Cognito user pools,
+ * Secrets Manager) at the wire level, as AWS does: `POST /` with the operation in X-Amz-Target
+ * (`<prefix>.<Operation>`) and a JSON body, `Content-Type: application/x-amz-json-1.1`; requests
+ * refused unless signed (SigV4, checked with the AWS SDK's own signer, @smithy/signature-v4, for
+ * the keys given); errors as the service sends them (`{"__type": …, "message": …}`). Both our
+ * client and the SDK's clients can talk to it, so tests can compare what they send.
+ */
+
+export { TEST_CREDENTIALS };
+
+export interface AwsJsonCall {
+  /** e.g. 'AWSCognitoIdentityProviderService.AdminGetUser' */
+  readonly target: string;
+  /** e.g. 'AdminGetUser' */
+  readonly operation: string;
+  /** The request's JSON body, parsed. */
+  readonly body: Record<string, unknown>;
+  /** The request's headers (lower-case names). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export type AwsJsonAnswer =
+  | {
+      readonly status: number;
+      /** Sent as JSON. */
+      readonly body?: unknown;
+      /** The x-amzn-ErrorType header, for services that send it besides `__type`. */
+      readonly errorTypeHeader?: string;
+    }
+  /** The connection is cut without an answer. */
+  | 'cut';
+
+export interface AwsJsonTestServerOptions {
+  /** The signing name the signature must be scoped to, e.g. 'cognito-idp'. */
+  readonly service: string;
+  /** The X-Amz-Target prefix the server accepts, e.g. 'AWSCognitoIdentityProviderService'. */
+  readonly targetPrefix: string;
+  /** Answers the signed, well-formed call with that index (0 is the first). */
+  readonly answer: (index: number, call: AwsJsonCall) => AwsJsonAnswer | Promise<AwsJsonAnswer>;
+  /** The keys requests must be signed with. @default TEST_CREDENTIALS */
+  readonly credentials?: DataApiTestCredentials;
+  /** @default 'eu-west-1' */
+  readonly region?: string;
+}
+
+export interface AwsJsonTestServer {
+  readonly url: string;
+  /** Every signed, well-formed call that reached the server, in order. */
+  readonly calls: readonly AwsJsonCall[];
+  /** Requests refused before `answer` (bad signature, unknown target, bad JSON), with the reason. */
+  readonly refused: readonly { readonly target: string; readonly errorType: string }[];
+  close(): Promise<void>;
+}
+
+/** An error answer as awsJson1.1 services send it (`__type` in the body). */
+export const awsJsonError = (status: number, type: string, message = type): AwsJsonAnswer => ({
+  status,
+  body: { __type: type, message },
+});
+
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+
+type Problem = { status: number; errorType: string; message: string };
+
+/** Why a request's signature is refused, or undefined when it is good (as AWS checks it). */
+async function signatureProblem(
+  req: IncomingMessage,
+  body: string,
+  credentials: DataApiTestCredentials,
+  region: string,
+  service: string,
+): Promise<Problem | undefined> {
+  const header = req.headers.authorization;
+  const match = typeof header === 'string' ? AUTHORIZATION.exec(header) : null;
+  if (!match)
+    return {
+      status: 400,
+      errorType: 'MissingAuthenticationTokenException',
+      message: 'Missing Authentication Token',
+    };
+  const [, keyId, day, signedRegion, signedService, signedHeaders = '', signature] = match;
+  const invalidToken = {
+    status: 400,
+    errorType: 'UnrecognizedClientException',
+    message: 'The security token included in the request is invalid.',
+  };
+  if (keyId !== credentials.accessKeyId) return invalidToken;
+  if (
+    credentials.sessionToken !== undefined &&
+    req.headers['x-amz-security-token'] !== credentials.sessionToken
+  )
+    return invalidToken;
+  if (signedRegion !== region || signedService !== service)
+    return {
+      status: 400,
+      errorType: 'InvalidSignatureException',
+      message: `Credential should be scoped to ${region}/${service}`,
+    };
+  const amzDate = req.headers['x-amz-date'];
+  const date =
+    typeof amzDate === 'string' ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate) : null;
+  if (!date || `${date[1]}${date[2]}${date[3]}` !== day)
+    return {
+      status: 400,
+      errorType: 'IncompleteSignatureException',
+      message: 'x-amz-date is missing or wrong',
+    };
+  const signingDate = new Date(`${date[1]}-${date[2]}-${date[3]}T${date[4]}:${date[5]}:${date[6]}Z`);
+  if (Math.abs(signingDate.getTime() - Date.now()) > 5 * 60_000)
+    return { status: 400, errorType: 'InvalidSignatureException', message: 'Signature expired' };
+  const declaredHash = req.headers['x-amz-content-sha256'];
+  if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(body, 'utf8').digest('hex'))
+    return {
+      status: 400,
+      errorType: 'InvalidSignatureException',
+      message: 'x-amz-content-sha256 does not match',
+    };
+  const names = signedHeaders.split(';');
+  // The target is part of what is signed: an unsigned one could be swapped for another operation.
+  for (const required of ['host', 'x-amz-date', 'x-amz-target'])
+    if (!names.includes(required))
+      return { status: 400, errorType: 'InvalidSignatureException', message: `${required} must be signed` };
+  const headers: Record<string, string> = {};
+  for (const name of names) {
+    const value = req.headers[name];
+    if (value === undefined)
+      return {
+        status: 400,
+        errorType: 'InvalidSignatureException',
+        message: `Signed header ${name} is missing`,
+      };
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    region,
+    service,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    {
+      method: req.method ?? 'GET',
+      protocol: 'http:',
+      hostname: url.hostname,
+      path: url.pathname,
+      query: {},
+      headers,
+      body,
+    },
+    { signingDate, signableHeaders: new Set(names) },
+  );
+  const expected = AUTHORIZATION.exec(String(signed.headers.authorization));
+  if (expected?.[6] !== signature || expected?.[5] !== signedHeaders)
+    return {
+      status: 400,
+      errorType: 'InvalidSignatureException',
+      message: 'The request signature we calculated does not match the signature you provided.',
+    };
+  return undefined;
+}
+
+/** Starts the server on 127.0.0.1 at a free port. */
+export async function startAwsJsonTestServer(options: AwsJsonTestServerOptions): Promise<AwsJsonTestServer> {
+  const credentials = options.credentials ?? TEST_CREDENTIALS;
+  const region = options.region ?? 'eu-west-1';
+  const calls: AwsJsonCall[] = [];
+  const refused: { target: string; errorType: string }[] = [];
+  let requests = 0;
+
+  const send = (res: ServerResponse, status: number, text: string, errorTypeHeader?: string) => {
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-RequestId': `req-${requests}`,
+      ...(errorTypeHeader ? { 'x-amzn-ErrorType': errorTypeHeader } : {}),
+    });
+    res.end(text);
+  };
+  const refuse = (res: ServerResponse, target: string, problem: Problem) => {
+    refused.push({ target, errorType: problem.errorType });
+    send(res, problem.status, JSON.stringify({ __type: problem.errorType, message: problem.message }));
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
+    requests += 1;
+    const rawTarget = req.headers['x-amz-target'];
+    const target = typeof rawTarget === 'string' ? rawTarget : '';
+    const problem = await signatureProblem(req, body, credentials, region, options.service);
+    if (problem) return refuse(res, target, problem);
+    const [prefix, operation, ...rest] = target.split('.');
+    if (
+      req.method !== 'POST' ||
+      req.url !== '/' ||
+      prefix !== options.targetPrefix ||
+      !operation ||
+      rest.length
+    )
+      return refuse(res, target, {
+        status: 400,
+        errorType: 'UnknownOperationException',
+        message: `No operation ${target}`,
+      });
+    if (req.headers['content-type'] !== 'application/x-amz-json-1.1')
+      return refuse(res, target, {
+        status: 400,
+        errorType: 'SerializationException',
+        message: 'Content-Type must be application/x-amz-json-1.1',
+      });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return refuse(res, target, { status: 400, errorType: 'SerializationException', message: 'Not JSON' });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return refuse(res, target, {
+        status: 400,
+        errorType: 'SerializationException',
+        message: 'Not a JSON object',
+      });
+    const call: AwsJsonCall = {
+      target,
+      operation,
+      body: parsed as Record<string, unknown>,
+      headers: req.headers,
+    };
+    calls.push(call);
+    const answer = await options.answer(calls.length - 1, call);
+    if (answer === 'cut') {
+      req.socket.destroy();
+      return;
+    }
+    send(
+      res,
+      answer.status,
+      answer.body === undefined ? '{}' : JSON.stringify(answer.body),
+      answer.errorTypeHeader,
+    );
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((error: unknown) => {
+        send(res, 500, JSON.stringify({ __type: 'InternalErrorException', message: String(error) }));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    refused,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

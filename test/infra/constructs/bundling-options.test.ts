@@ -170,6 +170,30 @@ describe('the Lambda bundles', () => {
     }
   });
 
+  it.each(HANDLER_GROUPS)('%s holds no @aws-sdk, @smithy or @aws-crypto module', (group) => {
+    // Cognito and Secrets Manager too are called with our clients on fetch (functions/shared/aws).
+    const files = bundled(metafileOf(group));
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((f) => AWS_SDK.test(f))).toEqual([]);
+  });
+
+  it('call Cognito and Secrets Manager with our awsJson1.1 client (admin, chat)', () => {
+    expect(bundled(metafileOf('admin'))).toContain('functions/shared/aws/aws-json-client.ts');
+    expect(bundled(metafileOf('chat'))).toContain('functions/shared/aws/aws-json-client.ts');
+  });
+
+  it.each(HANDLER_GROUPS)('%s holds zod/mini and no file of zod classic', (group) => {
+    // functions/shared/zod.ts: classic zod's chainable API costs ~100 KB a bundle and nearly
+    // doubles cold init; only the core, mini and the English locale may be there.
+    const files = bundled(metafileOf(group)).filter((path) => path.includes('node_modules/zod/'));
+    expect(files.some((path) => path.includes('node_modules/zod/v4/mini/'))).toBe(true);
+    expect(files.filter((path) => /node_modules\/zod\/(v4\/classic|v3)\//.test(path))).toEqual([]);
+    // Only the English locale (locales/index.js adds the few bytes of an empty namespace object).
+    expect(
+      files.filter((path) => /\/locales\//.test(path) && !/\/locales\/(en|index)\.js$/.test(path)),
+    ).toEqual([]);
+  });
+
   it('sign Data API calls with the environment’s credentials, and only those', async () => {
     // Prepare: the database module bundled as the functions have it, against a loopback Data API
     // that refuses requests not signed with these keys

@@ -1,3 +1,4 @@
+import { serviceEndpoint } from './endpoint';
 import { fromLambdaEnvironment } from './lambda-credentials';
 import { signRequest, type AwsCredentials } from './sigv4';
 import {
@@ -105,11 +106,7 @@ export function defaultAwsJsonEndpoint(
   region: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
-  const configured = ignoreConfigured ? undefined : env[ENDPOINT_VARIABLES[service]] || env.AWS_ENDPOINT_URL;
-  if (configured) return configured;
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `https://${service}.${region}.${suffix}/`;
+  return serviceEndpoint(service, ENDPOINT_VARIABLES[service], region, env, '/');
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';

@@ -1,3 +1,4 @@
+import { serviceEndpoint } from './endpoint';
 import { fromLambdaEnvironment } from './lambda-credentials';
 import { signRequest, type AwsCredentials } from './sigv4';
 import {
@@ -230,11 +231,7 @@ export interface DataApiClientOptions {
 
 const SERVICE = 'rds-data';
 export function defaultEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
-  const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
-  const configured = ignoreConfigured ? undefined : env.AWS_ENDPOINT_URL_RDS_DATA || env.AWS_ENDPOINT_URL;
-  if (configured) return configured;
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `https://${SERVICE}.${region}.${suffix}`;
+  return serviceEndpoint(SERVICE, 'AWS_ENDPOINT_URL_RDS_DATA', region, env);
 }
 
 export function createDataApiClient(options: DataApiClientOptions): DataApiClient {

@@ -13,7 +13,7 @@ import {
   resumingAnswer,
   type DataApiAnswer,
   type DataApiCall,
-} from '#shared/aws/data-api-test-server';
+} from '../support/aws/data-api-test-server';
 import { isDatabaseUnavailable } from '#shared/db/unavailable';
 import type { Database } from '../../functions/shared/db/schema';
 import {

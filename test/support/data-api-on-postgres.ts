@@ -2,7 +2,7 @@
  * The RDS Data API, played by a real PostgreSQL server: ExecuteStatement / BeginTransaction /
  * CommitTransaction / RollbackTransaction run the SQL with node-postgres, behind
  * `startDataApiOnPostgres`: a loopback HTTP server that checks each request's SigV4 signature and
- * speaks the service's REST-JSON (functions/shared/aws/data-api-test-server.ts), with our Data API
+ * speaks the service's REST-JSON (test/support/aws/data-api-test-server.ts), with our Data API
  * client pointed at it: the whole path the Lambda functions take.
  * Lets tests prove the `data-api` driver path (kysely-data-api's parameter and result encoding)
  * without AWS.
@@ -39,7 +39,7 @@ import {
   type DataApiCall,
   type DataApiOperation,
   type DataApiTestServer,
-} from '#shared/aws/data-api-test-server';
+} from './aws/data-api-test-server';
 
 export interface DataApiOnPostgresOptions {
   /** Any postgres:// URL on the server; the request's `database` picks the database. */

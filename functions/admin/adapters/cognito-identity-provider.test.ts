@@ -8,7 +8,7 @@ import {
   type AwsJsonAnswer,
   type AwsJsonCall,
   type AwsJsonTestServer,
-} from '#shared/aws/aws-json-test-server';
+} from '../../../test/support/aws/aws-json-test-server';
 import { EmailTakenError, IdentityMissingError } from '../domain/admin-user';
 import { cognitoIdentityProvider, createCognitoClient } from './cognito-identity-provider';
 

@@ -6,7 +6,7 @@ import {
   startAwsJsonTestServer,
   type AwsJsonAnswer,
   type AwsJsonTestServer,
-} from '#shared/aws/aws-json-test-server';
+} from '../../../test/support/aws/aws-json-test-server';
 import { cognitoMfaSettings } from './cognito-mfa-settings';
 
 /** Cognito is the AWS edge here: a loopback server checks each signed call and answers as Cognito does. */

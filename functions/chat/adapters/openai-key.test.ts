@@ -7,7 +7,7 @@ import {
   startAwsJsonTestServer,
   type AwsJsonAnswer,
   type AwsJsonTestServer,
-} from '#shared/aws/aws-json-test-server';
+} from '../../../test/support/aws/aws-json-test-server';
 import { OpenAIKeyError, openAIKeySource, parseSecret } from './openai-key';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-openai-AbCdEf';

@@ -16,7 +16,7 @@ import {
   type AwsJsonAnswer,
   type AwsJsonCall,
   type AwsJsonTestServer,
-} from './aws-json-test-server';
+} from '../../../test/support/aws/aws-json-test-server';
 
 /** The URL of a loopback port that nothing listens on (a server opened there and closed). */
 async function closedPort(): Promise<string> {

@@ -20,7 +20,7 @@ import {
   type DataApiAnswer,
   type DataApiCall,
   type DataApiTestServer,
-} from './data-api-test-server';
+} from '../../../test/support/aws/data-api-test-server';
 
 const ARNS = {
   resourceArn: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',

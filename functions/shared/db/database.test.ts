@@ -19,7 +19,7 @@ import {
   startDataApiTestServer,
   TEST_CREDENTIALS,
   type DataApiTestServer,
-} from '../aws/data-api-test-server';
+} from '../../../test/support/aws/data-api-test-server';
 import { checkDatabase, createDatabase, sqlStateOf, type DatabaseConfig } from './database';
 import type { Database } from './schema';
 

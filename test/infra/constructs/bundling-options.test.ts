@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HANDLER_GROUPS, type HandlerGroup } from '#shared/http/route';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectOneAnswer, startDataApiTestServer } from '../../../functions/shared/aws/data-api-test-server';
+import { selectOneAnswer, startDataApiTestServer } from '../../support/aws/data-api-test-server';
 import {
   chunkCommands,
   esbuildOptions,

@@ -471,3 +471,242 @@ describe('defaultEndpoint', () => {
     ).toBe('https://rds-data.eu-west-1.amazonaws.com');
   });
 });
+
+describe('the Data API client on unusual answers', () => {
+  it('surfaces a statement timeout with the connection it ran on, as the SDK does, without retrying', async () => {
+    const running = await serve(() => ({
+      status: 400,
+      errorType: 'StatementTimeoutException',
+      body: { message: 'The statement ran past the 45 s limit', dbConnectionId: 4242 },
+    }));
+
+    const ours = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+    const sdk = await rejectionOf(sdkClient(running).executeStatement(STATEMENT));
+
+    expect([ours.name, ours.message, ours.dbConnectionId]).toEqual([
+      'StatementTimeoutException',
+      'The statement ran past the 45 s limit',
+      4242,
+    ]);
+    expect([ours.name, ours.message, ours.dbConnectionId]).toEqual([
+      sdk.name,
+      sdk.message,
+      sdk.dbConnectionId,
+    ]);
+    expect(running.calls).toHaveLength(2);
+  });
+
+  it('gives an error without dbConnectionId when the service sends none', async () => {
+    const running = await serve(() => errorAnswer(400, 'BadRequestException', 'syntax error'));
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect([error.name, error.dbConnectionId]).toEqual(['BadRequestException', undefined]);
+  });
+
+  it('returns JSON-formatted records (formatRecordsAs: JSON) as the SDK does', async () => {
+    const running = await serve(() => ({
+      status: 200,
+      body: { formattedRecords: '[{"one":1,"name":"é\\u0000"}]', numberOfRecordsUpdated: 0 },
+    }));
+    const input: ExecuteStatementInput = { ...ARNS, sql: 'select 1 as one', formatRecordsAs: 'JSON' };
+
+    const ours = await ourClient(running).executeStatement(input);
+    const sdk = await sdkClient(running).executeStatement(input);
+
+    expect(withoutMetadata(ours)).toEqual({
+      formattedRecords: '[{"one":1,"name":"é\\u0000"}]',
+      numberOfRecordsUpdated: 0,
+    });
+    expect(withoutMetadata(ours)).toEqual(withoutMetadata(sdk));
+    expect(running.calls[0]?.body.formatRecordsAs).toBe('JSON');
+  });
+
+  it('reads an empty success answer as a result with nothing in it', async () => {
+    const running = await serve(() => ({ status: 200, rawBody: '' }));
+    const client = ourClient(running);
+
+    const executed = await client.executeStatement(STATEMENT);
+    const begun = await client.beginTransaction({ ...ARNS });
+    const committed = await client.commitTransaction({ ...ARNS, transactionId: 'tx-1' });
+
+    expect(executed).toEqual({
+      $metadata: { httpStatusCode: 200, requestId: 'req-0', attempts: 1, totalRetryDelay: 0 },
+    });
+    expect(Object.keys(begun)).toEqual(['$metadata']);
+    expect(Object.keys(committed)).toEqual(['$metadata']);
+  });
+
+  it('keeps to the result shape when members have the wrong types: empty rows and fields, null list items', async () => {
+    const running = await serve(() => ({
+      status: 200,
+      body: {
+        columnMetadata: [null, 'a', { name: 'n', type: 'int4', nullable: 1, isSigned: 'yes' }],
+        records: [
+          null,
+          [
+            null,
+            7,
+            { unknownValue: 1 },
+            { arrayValue: null },
+            { arrayValue: { booleanValues: [true, 'yes', null] } },
+            { arrayValue: { longValues: [1, '2'] } },
+            { arrayValue: { doubleValues: ['NaN', 'x', 0.5] } },
+            { arrayValue: { stringValues: ['a', 3] } },
+            { arrayValue: { arrayValues: [5, { longValues: [1] }, null] } },
+            { arrayValue: { unknownValues: [1] } },
+          ],
+        ],
+        numberOfRecordsUpdated: '3',
+        generatedFields: ['x', { longValue: 9 }],
+        formattedRecords: 12,
+      },
+    }));
+
+    const result = await ourClient(running).executeStatement(STATEMENT);
+
+    expect(withoutMetadata(result)).toEqual({
+      columnMetadata: [{}, {}, { name: 'n', nullable: 1 }],
+      records: [
+        [],
+        [
+          {},
+          {},
+          {},
+          {},
+          { arrayValue: { booleanValues: [true, null, null] } },
+          { arrayValue: { longValues: [1, null] } },
+          { arrayValue: { doubleValues: [Number.NaN, null, 0.5] } },
+          { arrayValue: { stringValues: ['a', null] } },
+          { arrayValue: { arrayValues: [null, { longValues: [1] }, null] } },
+          { arrayValue: {} },
+        ],
+      ],
+      generatedFields: [{}, { longValue: 9 }],
+    });
+  });
+
+  it('does not take a transaction id or status of another type', async () => {
+    const running = await serve(() => ({
+      status: 200,
+      body: { transactionId: 12, transactionStatus: { committed: true } },
+    }));
+    const client = ourClient(running);
+
+    expect(Object.keys(await client.beginTransaction({ ...ARNS }))).toEqual(['$metadata']);
+    expect(Object.keys(await client.rollbackTransaction({ ...ARNS, transactionId: 'tx' }))).toEqual([
+      '$metadata',
+    ]);
+  });
+
+  it('refuses a truncated JSON answer with the start of what came, without retrying', async () => {
+    const running = await serve(() => ({ status: 200, rawBody: '{"records":[[{"longValue":1}' }));
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect(error.name).toBe('DeserializationError');
+    expect(error.message).toBe(
+      'The Data API answered 200 with a body that is not a JSON object: {"records":[[{"longValue":1}',
+    );
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 200, requestId: 'req-0', attempts: 1 });
+    expect(running.calls).toHaveLength(1);
+  });
+
+  it('retries a load balancer’s 504 without a request id, then reports its status and text', async () => {
+    const running = await serve(() => ({
+      status: 504,
+      rawBody: 'upstream request timeout',
+      withoutRequestId: true,
+    }));
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect([error.name, error.message, error.$fault]).toEqual([
+      'UnknownError',
+      'HTTP 504: upstream request timeout',
+      'server',
+    ]);
+    expect(error.$metadata).toEqual({
+      httpStatusCode: 504,
+      requestId: undefined,
+      attempts: 3,
+      totalRetryDelay: 0,
+    });
+    expect(running.calls).toHaveLength(3);
+  });
+
+  it('names an error whose JSON body has neither type nor message UnknownError', async () => {
+    const running = await serve(() => ({ status: 400, rawBody: '{}' }));
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect([error.name, error.message]).toEqual(['UnknownError', 'UnknownError']);
+    expect(running.calls).toHaveLength(1);
+  });
+
+  it('gives a numeric error message as text', async () => {
+    const running = await serve(() => ({
+      status: 400,
+      rawBody: '{"code":"BadRequestException","message":404}',
+    }));
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect([error.name, error.message]).toEqual(['BadRequestException', '404']);
+  });
+});
+
+describe('the Data API client’s backoff', () => {
+  it('backs off with full jitter from 50 ms on 5xx and from 1 s on throttling, doubling each retry', async () => {
+    const unavailable = await serve(() => errorAnswer(503, 'ServiceUnavailableError'));
+    const half = ourClient(unavailable, { random: () => 0.5 });
+    const error503 = await rejectionOf(half.executeStatement(STATEMENT));
+    await unavailable.close();
+    const throttled = await serve(() => errorAnswer(400, 'ThrottlingException', 'Rate exceeded'));
+    const tiny = ourClient(throttled, { random: () => 0.002 });
+
+    const throttling = await rejectionOf(tiny.executeStatement(STATEMENT));
+
+    // 0.5 × 50 + 0.5 × 100 ms; 0.002 × 1,000 + 0.002 × 2,000 ms
+    expect(error503.$metadata).toMatchObject({ attempts: 3, totalRetryDelay: 75 });
+    expect(throttling.name).toBe('ThrottlingException');
+    expect(throttling.message).toBe('Rate exceeded');
+    expect(throttling.$metadata).toMatchObject({ httpStatusCode: 400, attempts: 3, totalRetryDelay: 6 });
+  });
+
+  it('takes a fetch failure without a socket error code as a reset, retries it, then gives up', async () => {
+    let calls = 0;
+    const client = createDataApiClient({
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: () => TEST_CREDENTIALS,
+      random: () => 0,
+      fetch: async () => {
+        calls += 1;
+        throw new TypeError('terminated');
+      },
+    });
+
+    const error = await rejectionOf(client.executeStatement(STATEMENT));
+
+    expect([error.name, error.code, error.message]).toEqual([
+      'Error',
+      'ECONNRESET',
+      'Data API request failed: terminated',
+    ]);
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(calls).toBe(3);
+  });
+
+  it('retries once Aurora has resumed and stops at a statement error, counting every attempt', async () => {
+    const running = await serve((index) =>
+      index === 0 ? resumingAnswer : errorAnswer(400, 'BadRequestException', 'relation "x" does not exist'),
+    );
+
+    const error = await rejectionOf(ourClient(running).executeStatement(STATEMENT));
+
+    expect([error.name, error.message]).toEqual(['BadRequestException', 'relation "x" does not exist']);
+    expect(error.$metadata).toMatchObject({ attempts: 2 });
+    expect(running.calls).toHaveLength(2);
+  });
+});

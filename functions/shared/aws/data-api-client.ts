@@ -479,10 +479,11 @@ function stringMember<K extends string>(data: Record<string, unknown>, key: K): 
 function serviceError(response: Response, data: unknown, text: string, requestId: string | undefined): Error {
   const body = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : undefined;
   const type = errorTypeOf(response.headers, body);
+  // No body object: the text was not JSON, so it is not empty (an empty body reads as {}).
   const message =
     stringOrNumber(body?.message) ??
     stringOrNumber(body?.Message) ??
-    (body ? 'UnknownError' : `HTTP ${response.status}: ${text.slice(0, 200) || '(no body)'}`);
+    (body ? 'UnknownError' : `HTTP ${response.status}: ${text.slice(0, 200)}`);
   const connectionId = typeof body?.dbConnectionId === 'number' ? body.dbConnectionId : undefined;
   return new DataApiServiceError(type ?? 'UnknownError', message, response.status, requestId, connectionId);
 }

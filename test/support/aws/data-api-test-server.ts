@@ -56,6 +56,8 @@ export type DataApiAnswer =
       readonly body?: unknown;
       /** Sent as it is instead of `body`. */
       readonly rawBody?: string;
+      /** Leaves out the x-amzn-RequestId header (as a proxy or load balancer answering for AWS does). */
+      readonly withoutRequestId?: boolean;
     }
   /** The connection is cut without an answer. */
   | 'cut';
@@ -226,10 +228,16 @@ export async function startDataApiTestServer(options: DataApiTestServerOptions):
   const calls: DataApiCall[] = [];
   const refused: { path: string; errorType: string }[] = [];
 
-  const send = (res: ServerResponse, status: number, errorType: string | undefined, text: string) => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    errorType: string | undefined,
+    text: string,
+    withoutRequestId = false,
+  ) => {
     res.writeHead(status, {
       'content-type': 'application/json',
-      'x-amzn-RequestId': `req-${calls.length + refused.length - 1}`,
+      ...(withoutRequestId ? {} : { 'x-amzn-RequestId': `req-${calls.length + refused.length - 1}` }),
       ...(errorType
         ? { 'x-amzn-ErrorType': `${errorType}:http://internal.amazon.com/coral/com.amazon.rdsdataservice/` }
         : {}),
@@ -270,7 +278,13 @@ export async function startDataApiTestServer(options: DataApiTestServerOptions):
       req.socket.destroy();
       return;
     }
-    send(res, answer.status, answer.errorType, answer.rawBody ?? toWireJson(answer.body ?? {}));
+    send(
+      res,
+      answer.status,
+      answer.errorType,
+      answer.rawBody ?? toWireJson(answer.body ?? {}),
+      answer.withoutRequestId,
+    );
   };
 
   const server = createServer((req, res) => {

@@ -6,7 +6,7 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createServer, type AddressInfo } from 'node:net';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { AwsNetworkError, AwsServiceError, awsJsonClient, defaultAwsJsonEndpoint } from './aws-json-client';
 import {
@@ -30,6 +30,7 @@ async function closedPort(): Promise<string> {
 const COGNITO = { service: 'cognito-idp', targetPrefix: 'AWSCognitoIdentityProviderService' } as const;
 let server: AwsJsonTestServer | undefined;
 afterEach(async () => {
+  vi.unstubAllEnvs();
   await server?.close();
   server = undefined;
 });
@@ -242,6 +243,125 @@ describe('awsJsonClient', () => {
         AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
       }),
     ).toBe('https://cognito-idp.eu-west-1.amazonaws.com/');
+  });
+});
+
+describe('awsJsonClient on faults an operator meets', () => {
+  it('times an attempt out, retries it, then fails with TimeoutError / ETIMEDOUT', async () => {
+    server = await startAwsJsonTestServer({ ...COGNITO, answer: () => new Promise<AwsJsonAnswer>(() => {}) });
+    const client = awsJsonClient({
+      ...COGNITO,
+      region: 'eu-west-1',
+      endpoint: server.url,
+      credentials: () => TEST_CREDENTIALS,
+      random: () => 0,
+      timeoutMs: 50,
+    });
+
+    const error = await client.call('AdminGetUser', {}).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AwsNetworkError);
+    expect(error).toMatchObject({
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+      message: 'cognito-idp did not answer within 50 ms',
+      $metadata: { attempts: 3 },
+    });
+    expect(server.calls).toHaveLength(3);
+  });
+
+  it('retries a gateway’s 502 page without a request id, then reports its status and text', async () => {
+    const { server, client } = await cognito(() => ({
+      status: 502,
+      rawBody: '<html><body>502 Bad Gateway</body></html>',
+      withoutRequestId: true,
+    }));
+
+    const error = await client.call('AdminGetUser', {}).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AwsServiceError);
+    expect(error).toMatchObject({
+      name: 'UnknownError',
+      message: 'HTTP 502: <html><body>502 Bad Gateway</body></html>',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 502, requestId: undefined, attempts: 3 },
+    });
+    expect(server.calls).toHaveLength(3);
+  });
+
+  it('gives up on throttling after 3 attempts, backing off from 1 s with jitter', async () => {
+    server = await startAwsJsonTestServer({
+      ...COGNITO,
+      answer: () => awsJsonError(400, 'ThrottlingException', 'Rate exceeded'),
+    });
+    const client = awsJsonClient({
+      ...COGNITO,
+      region: 'eu-west-1',
+      endpoint: server.url,
+      credentials: () => TEST_CREDENTIALS,
+      random: () => 0.002,
+    });
+
+    const error = await client.call('AdminGetUser', {}).catch((e: unknown) => e);
+
+    // 0.002 × 1,000 ms, then 0.002 × 2,000 ms
+    expect(error).toMatchObject({
+      name: 'ThrottlingException',
+      message: 'Rate exceeded',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400, attempts: 3, totalRetryDelay: 6 },
+    });
+  });
+
+  it.each([
+    ['truncated JSON', '{"Username":"ada","UserAttributes":[{"Name":"em'],
+    ['a JSON array', '[{"Username":"ada"}]'],
+    ['JSON null', 'null'],
+    ['not JSON at all', 'OK'],
+  ])('refuses a success whose body is %s, without retrying', async (_case, rawBody) => {
+    const { server, client } = await cognito(() => ({ status: 200, rawBody }));
+
+    const error = await client.call('AdminGetUser', {}).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AwsServiceError);
+    expect(error).toMatchObject({
+      name: 'DeserializationError',
+      message: 'cognito-idp answered 200 with a body that is not a JSON object',
+      $metadata: { httpStatusCode: 200, requestId: 'req-1', attempts: 1 },
+    });
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it('takes a success with no body at all as an empty answer, with no request id when none came', async () => {
+    const { client } = await cognito(() => ({ status: 200, rawBody: '', withoutRequestId: true }));
+
+    const output = await client.call('AdminDeleteUser', { Username: 'u' });
+
+    expect(output).toEqual({
+      $metadata: { httpStatusCode: 200, requestId: undefined, attempts: 1, totalRetryDelay: 0 },
+    });
+  });
+
+  it('goes to the endpoint of AWS_ENDPOINT_URL_SECRETS_MANAGER when given none (or an empty one)', async () => {
+    server = await startAwsJsonTestServer({
+      service: 'secretsmanager',
+      targetPrefix: 'secretsmanager',
+      answer: () => ({ status: 200, body: { SecretString: '{"password":"p"}' } }),
+    });
+    vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', server.url);
+    const client = awsJsonClient({
+      service: 'secretsmanager',
+      targetPrefix: 'secretsmanager',
+      region: 'eu-west-1',
+      endpoint: '',
+      credentials: () => TEST_CREDENTIALS,
+    });
+
+    const output = await client.call('GetSecretValue', { SecretId: 'parley-db' });
+
+    expect(client.endpoint).toBe(`${server.url}/`);
+    expect(output.SecretString).toBe('{"password":"p"}');
+    expect(server.calls[0]?.target).toBe('secretsmanager.GetSecretValue');
   });
 });
 

@@ -170,10 +170,11 @@ export function awsJsonClient<S extends AwsJsonService>(options: AwsJsonClientOp
     const answer = typeof data === 'object' && data !== null && !Array.isArray(data) ? data : undefined;
     if (response.status >= 300) {
       const b = answer as Record<string, unknown> | undefined;
+      // No object: the body was not JSON, so it is not empty (an empty body reads as {}).
       const message =
         stringOrNumber(b?.message) ??
         stringOrNumber(b?.Message) ??
-        (b ? 'UnknownError' : `HTTP ${response.status}: ${text.slice(0, 200) || '(no body)'}`);
+        (b ? 'UnknownError' : `HTTP ${response.status}: ${text.slice(0, 200)}`);
       throw new AwsServiceError(
         errorTypeOf(response.headers, b) ?? 'UnknownError',
         message,

@@ -36,6 +36,10 @@ export type AwsJsonAnswer =
       readonly body?: unknown;
       /** The x-amzn-ErrorType header, for services that send it besides `__type`. */
       readonly errorTypeHeader?: string;
+      /** Sent as it is instead of `body` (a truncated or non-JSON answer). */
+      readonly rawBody?: string;
+      /** Leaves out the x-amzn-RequestId header (as a proxy or load balancer answering for AWS does). */
+      readonly withoutRequestId?: boolean;
     }
   /** The connection is cut without an answer. */
   | 'cut';
@@ -180,10 +184,16 @@ export async function startAwsJsonTestServer(options: AwsJsonTestServerOptions):
   const refused: { target: string; errorType: string }[] = [];
   let requests = 0;
 
-  const send = (res: ServerResponse, status: number, text: string, errorTypeHeader?: string) => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    text: string,
+    errorTypeHeader?: string,
+    withoutRequestId = false,
+  ) => {
     res.writeHead(status, {
       'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-RequestId': `req-${requests}`,
+      ...(withoutRequestId ? {} : { 'x-amzn-RequestId': `req-${requests}` }),
       ...(errorTypeHeader ? { 'x-amzn-ErrorType': errorTypeHeader } : {}),
     });
     res.end(text);
@@ -245,8 +255,9 @@ export async function startAwsJsonTestServer(options: AwsJsonTestServerOptions):
     send(
       res,
       answer.status,
-      answer.body === undefined ? '{}' : JSON.stringify(answer.body),
+      answer.rawBody ?? (answer.body === undefined ? '{}' : JSON.stringify(answer.body)),
       answer.errorTypeHeader,
+      answer.withoutRequestId,
     );
   };
 

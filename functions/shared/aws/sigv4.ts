@@ -100,7 +100,8 @@ export function signRequest(input: SignInput): Record<string, string> {
   const signedHeaders = names.join(';');
   const canonicalRequest = [
     input.method,
-    input.url.pathname.split('/').map(encodeRfc3986).join('/') || '/',
+    // An http(s) URL's path is never empty: '/' at least.
+    input.url.pathname.split('/').map(encodeRfc3986).join('/'),
     '', // no query string
     ...names.map((name) => `${name}:${headers[name]}`),
     '',

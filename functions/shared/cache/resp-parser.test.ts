@@ -82,6 +82,14 @@ describe('RespParser', () => {
     expect(noauth).toBeInstanceOf(RespError);
     expect(noauth).toMatchObject({ message: 'NOAUTH Authentication required.', code: 'NOAUTH' });
     expect(err).toMatchObject({ message: 'ERR', code: 'ERR' });
+    expect(parseChunks([bytes('-\r\n- leading space\r\n')])).toEqual([
+      new RespError(''),
+      new RespError(' leading space'),
+    ]);
+    expect(parseChunks([bytes('-\r\n- leading space\r\n')]).map((e) => (e as RespError).code)).toEqual([
+      '',
+      '',
+    ]);
   });
 
   it('keeps hostile-looking values as plain strings', () => {
@@ -102,6 +110,11 @@ describe('RespParser', () => {
     ['arrays nested 40 deep', `${'*1\r\n'.repeat(40)}:1\r\n`],
   ])('rejects %s as a protocol error', (_name, stream) => {
     expect(() => parseChunks([bytes(stream)])).toThrow(RespProtocolError);
+  });
+
+  it('names the byte it does not know, a NUL too', () => {
+    expect(() => parseChunks([bytes('%1\r\n')])).toThrow('unknown reply type "%"');
+    expect(() => parseChunks([bytes('\0\r\n')])).toThrow('unknown reply type "\\u0000"');
   });
 
   it('rejects a line longer than 64 KB without CRLF instead of buffering it for ever', () => {

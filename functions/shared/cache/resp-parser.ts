@@ -11,7 +11,7 @@ export class RespError extends Error {
   readonly code: string;
   constructor(message: string) {
     super(message);
-    this.code = message.split(' ', 1)[0] ?? '';
+    this.code = message.replace(/ [\s\S]*/, '');
   }
 }
 
@@ -109,7 +109,7 @@ function integer(text: string): number {
 function parse(buffer: Buffer, start: number, depth: number): Parsed | Incomplete {
   if (start >= buffer.length) return new Incomplete(start + 1);
   if (depth > MAX_DEPTH) throw new RespProtocolError('replies nested too deep');
-  const type = buffer[start];
+  const type = buffer[start] as number; // start < buffer.length: checked above
   const header = line(buffer, start + 1);
   if (header instanceof Incomplete) return header;
   switch (type) {
@@ -146,7 +146,7 @@ function parse(buffer: Buffer, start: number, depth: number): Parsed | Incomplet
       return { value: items, end: offset };
     }
     default:
-      throw new RespProtocolError(`unknown reply type ${JSON.stringify(String.fromCharCode(type ?? 0))}`);
+      throw new RespProtocolError(`unknown reply type ${JSON.stringify(String.fromCharCode(type))}`);
   }
 }
 

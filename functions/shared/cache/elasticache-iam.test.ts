@@ -54,6 +54,52 @@ describe('elasticacheIamToken', () => {
   });
 });
 
+describe('elasticacheIamToken inputs', () => {
+  const now = new Date('2026-11-25T12:00:00Z');
+
+  it('carries no security token for an empty session token, and scopes the credential to the region', async () => {
+    const token = await elasticacheIamToken({
+      cacheName: 'parley',
+      user: 'parley-api',
+      region: 'cn-north-1',
+      credentials: async () => ({ ...(await credentials()), sessionToken: '' }),
+      now,
+    });
+
+    const query = new URLSearchParams(token.split('?')[1]);
+    expect(query.has('X-Amz-Security-Token')).toBe(false);
+    expect(query.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20261125/cn-north-1/elasticache/aws4_request');
+  });
+
+  it('encodes a user with reserved characters so the token stays one query string', async () => {
+    const token = await elasticacheIamToken({
+      cacheName: 'parley',
+      user: 'a&User=admin\u0000',
+      region: 'eu-west-1',
+      credentials,
+      now,
+    });
+
+    const query = new URLSearchParams(token.split('?')[1]);
+    expect(query.getAll('User')).toEqual(['a&User=admin\u0000']);
+    expect(token).toContain('User=a%26User%3Dadmin%00&');
+  });
+
+  it('fails with the credential provider’s error when there are no credentials', async () => {
+    const missing = new Error('AWS_ACCESS_KEY_ID is not set');
+
+    await expect(
+      elasticacheIamToken({
+        cacheName: 'parley',
+        user: 'parley-api',
+        region: 'eu-west-1',
+        credentials: () => Promise.reject(missing),
+        now,
+      }),
+    ).rejects.toBe(missing);
+  });
+});
+
 describe('elasticacheIamToken against the SDK signer', () => {
   /** The token as the previous implementation made it, with @smithy/signature-v4's presign. */
   async function sdkToken(input: IamTokenInput): Promise<string> {

@@ -45,7 +45,8 @@ export async function elasticacheIamToken(input: IamTokenInput): Promise<string>
   ];
   const canonicalQuery = query
     .map(([key, value]) => [encodeRfc3986(key), encodeRfc3986(value)] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    // The names are distinct: no two compare equal.
+    .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([key, value]) => `${key}=${value}`)
     .join('&');
   // The presigned request has no body: its payload hash is the empty string's.
@@ -58,8 +59,8 @@ export async function elasticacheIamToken(input: IamTokenInput): Promise<string>
     region: input.region,
     service: 'elasticache',
   });
-  const pairs = [...query, ['X-Amz-Signature', signature]]
-    .map(([name, value]) => `${encodeURIComponent(name ?? '')}=${encodeURIComponent(value ?? '')}`)
+  const pairs = [...query, ['X-Amz-Signature', signature] as [string, string]]
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
     .join('&');
   return `${host}/?${pairs}`;
 }

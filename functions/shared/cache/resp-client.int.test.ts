@@ -188,6 +188,35 @@ describe('RespClient against scripted servers', () => {
     await eventually(1_000, async () => expect(server.closed).toHaveLength(1));
   });
 
+  it('close() while IAM credentials are being fetched fails the command and opens no connection', async () => {
+    let release: (credentials: { username: string; password: string }) => void = () => {};
+    const { server, client: c } = await setUp(answering('+OK\r\n'), {
+      credentials: () => new Promise((resolve) => (release = resolve)),
+    });
+    const waiting = c.command('PING');
+
+    await c.close();
+    release({ username: 'parley', password: 'token' });
+
+    await expect(waiting).rejects.toThrow('cache client closed');
+    expect(server.sockets).toHaveLength(0);
+  });
+
+  it('close() just after a command was issued fails it without writing it', async () => {
+    const received: string[] = [];
+    const { client: c } = await setUp((socket) => {
+      socket.on('data', (chunk) => received.push(chunk.toString()));
+      answering('+PONG\r\n')(socket);
+    });
+    expect(await c.command('PING')).toBe('PONG');
+
+    const late = c.command('GET', 'k');
+    await c.close();
+
+    await expect(late).rejects.toThrow('cache client closed');
+    expect(received.join('')).toBe('*1\r\n$4\r\nPING\r\n');
+  });
+
   it('fails within the connect timeout when the TLS handshake never completes', async () => {
     const server = await scriptedServer(() => {});
     servers.push(server);
@@ -535,6 +564,16 @@ describe.skipIf(!hasRedisServer)('RespClient over TLS (rediss://)', () => {
     } finally {
       await cache.close();
     }
+  });
+
+  it('close() while the TLS connection is being set up fails the command and keeps no connection', async () => {
+    const c = client(`rediss://:tls-secret@localhost:${server?.port}`, { tls: { ca } });
+
+    const waiting = c.command('PING');
+    await c.close();
+
+    await expect(waiting).rejects.toThrow('cache client closed');
+    await expect(c.command('PING')).rejects.toThrow('cache client closed');
   });
 
   it('refuses a server whose certificate it cannot verify', async () => {

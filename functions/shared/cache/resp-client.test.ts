@@ -40,6 +40,8 @@ describe('parseRedisUrl', () => {
     ['a scheme other than redis or rediss', 'http://h:6379', /scheme/],
     ['not a URL', 'localhost:6379', /scheme|not a URL/],
     ['garbage', '::::', /not a URL/],
+    ['no host', 'redis:///0', /no host/],
+    ['a password but no host', 'redis://:s3cret@/', /not a URL/],
     ['a database that is not a number', 'redis://h/cache', /database/],
     ['a negative database', 'redis://h/-1', /database/],
     ['a user without a password', 'redis://user@h', /password/],

@@ -84,8 +84,10 @@ type Ending = 'closed' | 'stalled';
 class Connection {
   private readonly parser = new RespParser();
   private readonly pending: Pending[] = [];
-  private ended = false;
-  private error: Error | undefined;
+  /** Why the connection ended (set once, when it ends). */
+  private endedWith: Error | undefined;
+  /** The socket's first error, which its close then reports. */
+  private socketError: Error | undefined;
   /** Resolves when the socket has closed. */
   readonly done: Promise<void>;
 
@@ -100,22 +102,22 @@ class Connection {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     // Every socket error ends here and on the requests it fails: never an unhandled 'error'.
     socket.on('error', (error) => {
-      this.error ??= error;
+      this.socketError ??= error;
     });
     this.done = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () =>
-      this.end(this.error ?? new Error('cache connection closed by the server'), 'closed'),
+      this.end(this.socketError ?? new Error('cache connection closed by the server'), 'closed'),
     );
     socket.unref();
   }
 
   get open(): boolean {
-    return !this.ended;
+    return !this.endedWith;
   }
 
   /** Writes the commands together and resolves with their replies (errors among them as values). */
   request(commands: readonly Command[]): Promise<RespReply[]> {
-    if (this.ended) return Promise.reject(this.error ?? new Error('cache connection closed'));
+    if (this.endedWith) return Promise.reject(this.endedWith);
     return new Promise((resolve, reject) => {
       const pending: Pending = { expected: commands.length, replies: [], resolve, reject };
       pending.timer = setTimeout(() => {
@@ -126,16 +128,17 @@ class Connection {
       this.pending.push(pending);
       this.socket.ref();
       this.socket.write(
-        commands.length === 1 ? encodeCommand(commands[0] ?? []) : Buffer.concat(commands.map(encodeCommand)),
+        commands.length === 1
+          ? encodeCommand(commands[0] as Command) // the one command there is
+          : Buffer.concat(commands.map(encodeCommand)),
       );
     });
   }
 
   /** Ends the connection: every waiting request fails with `error`. */
   end(error: Error, ending: Ending): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.error = error;
+    if (this.endedWith) return;
+    this.endedWith = error;
     this.socket.destroy();
     for (const pending of this.pending.splice(0)) {
       clearTimeout(pending.timer);
@@ -165,7 +168,7 @@ class Connection {
       pending.resolve(pending.replies);
     }
     if (replies.length > 0) this.onReply();
-    if (this.pending.length === 0 && !this.ended) this.socket.unref();
+    if (this.pending.length === 0 && !this.endedWith) this.socket.unref();
   }
 }
 
@@ -186,8 +189,8 @@ export class RespClient {
   private handshaking: Connection | undefined;
   private closed = false;
   private failures = 0;
-  private retryAt = 0;
-  private lastError: Error | undefined;
+  /** The last failure to connect (or stalled connection), and when the next attempt may start. */
+  private lastFailure: { readonly error: Error; readonly retryAt: number } | undefined;
   private readonly connectTimeoutMs: number;
   private readonly commandTimeoutMs: number;
   private readonly backoffMs: (failures: number) => number;
@@ -230,11 +233,10 @@ export class RespClient {
     if (this.closed) throw new Error('cache client closed');
     if (this.connection?.open) return this.connection;
     if (this.connecting) return this.connecting;
-    const wait = this.retryAt - Date.now();
-    if (wait > 0)
-      throw new Error(
-        `cache unavailable (next attempt in ${wait} ms): ${this.lastError?.message ?? 'connection lost'}`,
-      );
+    const failure = this.lastFailure;
+    const wait = failure ? failure.retryAt - Date.now() : 0;
+    if (failure && wait > 0)
+      throw new Error(`cache unavailable (next attempt in ${wait} ms): ${failure.error.message}`);
     this.connecting = this.open().then(
       (connection) => {
         this.connecting = undefined;
@@ -252,8 +254,7 @@ export class RespClient {
 
   private failed(error: Error): void {
     this.failures += 1;
-    this.lastError = error;
-    this.retryAt = Date.now() + this.backoffMs(this.failures);
+    this.lastFailure = { error, retryAt: Date.now() + this.backoffMs(this.failures) };
   }
 
   private async open(): Promise<Connection> {
@@ -265,6 +266,12 @@ export class RespClient {
         : undefined;
     if (this.closed) throw new Error('cache client closed');
     const socket = await this.socket();
+    // close() destroys a socket still connecting, but one that connected meanwhile (or came from
+    // a TLS connect started after it) is ours to end. From here on, close() ends the handshake.
+    if (this.closed) {
+      socket.destroy();
+      throw new Error('cache client closed');
+    }
     const connection = new Connection(
       socket,
       this.commandTimeoutMs,
@@ -294,10 +301,6 @@ export class RespClient {
       }
     } finally {
       this.handshaking = undefined;
-    }
-    if (this.closed) {
-      connection.end(new Error('cache client closed'), 'closed');
-      throw new Error('cache client closed');
     }
     return connection;
   }
@@ -340,10 +343,6 @@ export class RespClient {
       throw error;
     } finally {
       this.opening = undefined;
-    }
-    if (this.closed) {
-      socket.destroy();
-      throw new Error('cache client closed');
     }
     return socket;
   }

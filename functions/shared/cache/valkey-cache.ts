@@ -25,36 +25,10 @@ const TOKEN_RENEW_MS = 10 * 60 * 1000;
  */
 export function valkeyCache(options: ValkeyOptions): Cache {
   const prefix = options.keyPrefix ?? 'parley:';
-  let client: RespClient | undefined;
-  let invalid: Error | undefined;
-  try {
-    const endpoint = parseRedisUrl(options.url);
-    let token: { value: string; at: number } | undefined;
-    const iam = options.iam;
-    client = new RespClient({
-      endpoint,
-      connectTimeoutMs: 1000,
-      commandTimeoutMs: options.commandTimeoutMs ?? 500,
-      ...(options.tls ? { tls: options.tls } : {}),
-      // Each new connection authenticates with a token younger than TOKEN_RENEW_MS.
-      ...(iam
-        ? {
-            credentials: async () => {
-              if (!token || Date.now() - token.at >= TOKEN_RENEW_MS)
-                token = { value: await iam.token(), at: Date.now() };
-              return { username: iam.username, password: token.value };
-            },
-          }
-        : {}),
-    });
-  } catch (error) {
-    // A bad URL fails every command (the cache is optional: callers carry on without it).
-    invalid = error as Error;
-  }
-  const run = (...args: (string | number)[]): Promise<RespReply> => {
-    if (!client) return Promise.reject(invalid ?? new Error('cache not configured'));
-    return client.command(...args);
-  };
+  // A bad URL fails every command (the cache is optional: callers carry on without it).
+  const client = clientOrError(options);
+  const run = (...args: (string | number)[]): Promise<RespReply> =>
+    client instanceof Error ? Promise.reject(client) : client.command(...args);
   return {
     kind: 'valkey',
     get: async (key) => {
@@ -65,7 +39,7 @@ export function valkeyCache(options: ValkeyOptions): Cache {
       await run('SET', prefix + key, value, 'EX', ttlSeconds);
     },
     increment: async (key, ttlSeconds) => {
-      if (!client) throw invalid ?? new Error('cache not configured');
+      if (client instanceof Error) throw client;
       const name = prefix + key;
       // One write: nothing else on the shared connection can land inside the transaction.
       const replies = await client.batch([
@@ -92,7 +66,33 @@ export function valkeyCache(options: ValkeyOptions): Cache {
       await run('PING');
     },
     close: async () => {
-      await client?.close();
+      if (!(client instanceof Error)) await client.close();
     },
   };
+}
+
+function clientOrError(options: ValkeyOptions): RespClient | Error {
+  try {
+    const endpoint = parseRedisUrl(options.url);
+    let token: { value: string; at: number } | undefined;
+    const iam = options.iam;
+    return new RespClient({
+      endpoint,
+      connectTimeoutMs: 1000,
+      commandTimeoutMs: options.commandTimeoutMs ?? 500,
+      ...(options.tls ? { tls: options.tls } : {}),
+      // Each new connection authenticates with a token younger than TOKEN_RENEW_MS.
+      ...(iam
+        ? {
+            credentials: async () => {
+              if (!token || Date.now() - token.at >= TOKEN_RENEW_MS)
+                token = { value: await iam.token(), at: Date.now() };
+              return { username: iam.username, password: token.value };
+            },
+          }
+        : {}),
+    });
+  } catch (error) {
+    return error as Error;
+  }
 }

@@ -5,15 +5,14 @@
  */
 import { callerEnv } from './quiet';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { matchRoute, lambdaContext } from '../bin/local/gateway';
+import { lambdaContext } from '../bin/local/gateway';
 import { resetConfig } from '#shared/config';
 import { createDatabase } from '#shared/db/database';
 import { migrateToLatest } from '#shared/db/migrator';
-import { createTokenVerifier } from '#shared/http/auth';
-import { setHandlerDependencies } from '#shared/http/api-handler';
 import type { ApiEvent } from '#shared/http/types';
+import { proxyEvent as testProxyEvent, trustIssuer, type CallInput } from '../test/support/api-event';
 import { createTestIssuer, type TestIssuer } from '../test/support/tokens';
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -109,15 +108,7 @@ export function setUpBenchEnvironment(
     ...overrides,
   });
   resetConfig();
-  const verifier = createTokenVerifier(
-    {
-      COGNITO_USER_POOL_ID: issuer.userPoolId,
-      COGNITO_CLIENT_IDS: [issuer.clientId],
-      COGNITO_ENDPOINT: 'http://127.0.0.1:1',
-    } as Parameters<typeof createTokenVerifier>[0],
-    async () => issuer.jwks,
-  );
-  setHandlerDependencies({ verifier: () => verifier });
+  trustIssuer(issuer);
   return issuer;
 }
 
@@ -125,42 +116,11 @@ export function setUpBenchEnvironment(
 export const memberToken = (issuer: TestIssuer, id: string) =>
   issuer.accessToken({ sub: id, username: `${id}@example.test`, 'cognito:groups': ['members'] });
 
-export interface RequestInput {
-  readonly method: string;
-  readonly path: string;
-  readonly token?: string;
-  readonly headers?: Record<string, string>;
-  readonly query?: Record<string, string>;
-  readonly body?: unknown;
-}
+export type RequestInput = CallInput;
 
-/** The REST proxy event API Gateway would send for this request. */
+/** The REST proxy event API Gateway would send for this request, from the web's origin. */
 export function proxyEvent(input: RequestInput): ApiEvent {
-  const matched = matchRoute(input.method, input.path);
-  if (!matched || matched === 'methodNotAllowed')
-    throw new Error(`No route for ${input.method} ${input.path}`);
-  const headers: Record<string, string> = { Origin: WEB_ORIGIN, ...(input.headers ?? {}) };
-  if (input.token) headers.Authorization = `Bearer ${input.token}`;
-  let body: string | null = null;
-  if (input.body !== undefined) {
-    body = JSON.stringify(input.body);
-    headers['Content-Type'] ??= 'application/json';
-  }
-  const requestId = randomUUID();
-  return {
-    resource: matched.route.path,
-    path: input.path,
-    httpMethod: input.method,
-    headers,
-    multiValueHeaders: {},
-    queryStringParameters: input.query ?? null,
-    multiValueQueryStringParameters: null,
-    pathParameters: matched.pathParameters,
-    stageVariables: null,
-    body,
-    isBase64Encoded: false,
-    requestContext: { requestId, stage: 'test', resourcePath: matched.route.path },
-  } as unknown as ApiEvent;
+  return testProxyEvent({ ...input, headers: { Origin: WEB_ORIGIN, ...(input.headers ?? {}) } });
 }
 
 type ProxyHandler = (

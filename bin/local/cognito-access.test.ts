@@ -1,10 +1,20 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 
-import { ADMIN_OPERATIONS, authoriseCall, newAdminCredentials, PUBLIC_OPERATIONS } from './cognito-access';
+import {
+  ADMIN_OPERATIONS,
+  authoriseCall,
+  newAdminCredentials,
+  PUBLIC_OPERATIONS,
+  readAdminCredentials,
+  saveAdminCredentials,
+} from './cognito-access';
 
 const admin = newAdminCredentials();
 const now = new Date('2026-12-01T08:00:00Z');
@@ -16,9 +26,10 @@ async function signedRequest(
   credentials = admin,
   at = now,
   payload: Uint8Array = body,
+  service = 'cognito-idp',
 ): Promise<IncomingMessage> {
   const signer = new SignatureV4({
-    service: 'cognito-idp',
+    service,
     region: 'local',
     credentials,
     sha256: Sha256,
@@ -123,5 +134,138 @@ describe('authoriseCall', () => {
     expect((await refusal(authoriseCall('AdminCreateUser', request, body, admin, now)))?.type).toBe(
       'InvalidSignatureException',
     );
+  });
+});
+
+describe('authoriseCall with a forged or broken signature', () => {
+  const op = 'AdminCreateUser';
+  const incomplete = {
+    type: 'IncompleteSignatureException',
+    message: 'The request signature is incomplete.',
+  };
+  const mismatch = {
+    type: 'InvalidSignatureException',
+    message: 'The request signature we calculated does not match the signature you provided.',
+  };
+
+  /** A correctly signed request, then changed by `change`. */
+  async function tampered(change: (headers: Record<string, string>) => void): Promise<IncomingMessage> {
+    const request = await signedRequest(op);
+    change(request.headers as Record<string, string>);
+    return request;
+  }
+
+  it.each([
+    ['another scheme', 'Bearer abc.def.ghi'],
+    [
+      'no signature',
+      `AWS4-HMAC-SHA256 Credential=${admin.accessKeyId}/20261201/local/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date`,
+    ],
+    [
+      'a short signature',
+      `AWS4-HMAC-SHA256 Credential=${admin.accessKeyId}/20261201/local/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc123`,
+    ],
+  ])('answers an Authorization header with %s as malformed', async (_what, authorization) => {
+    const request = await tampered((h) => {
+      h.authorization = authorization;
+    });
+    expect(await refusal(authoriseCall(op, request, body, admin, now))).toEqual({
+      type: 'IncompleteSignatureException',
+      message: 'The request signature is malformed.',
+    });
+  });
+
+  it('answers a key id with a NUL byte as an unknown client, not as the local admin', async () => {
+    const request = await tampered((h) => {
+      h.authorization = String(h.authorization).replace(admin.accessKeyId, `${admin.accessKeyId}\u0000`);
+    });
+    expect(await refusal(authoriseCall(op, request, body, admin, now))).toEqual({
+      type: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    });
+  });
+
+  it('refuses a signature made for another AWS service', async () => {
+    const request = await signedRequest(op, admin, now, body, 'sts');
+    expect(await refusal(authoriseCall(op, request, body, admin, now))).toEqual(incomplete);
+  });
+
+  it.each([
+    ['no X-Amz-Date header', (h: Record<string, string>) => delete h['x-amz-date']],
+    ['an X-Amz-Date that is no date', (h: Record<string, string>) => (h['x-amz-date'] = 'yesterday')],
+    [
+      'an impossible X-Amz-Date (month 13)',
+      (h: Record<string, string>) => (h['x-amz-date'] = '20261301T080000Z'),
+    ],
+    [
+      'an X-Amz-Date of another day than the credential scope',
+      (h: Record<string, string>) => (h['x-amz-date'] = '20261202T080000Z'),
+    ],
+    [
+      'the host left unsigned',
+      (h: Record<string, string>) =>
+        (h.authorization = String(h.authorization)
+          .replace('SignedHeaders=', 'SignedHeaders=x')
+          .replace(/SignedHeaders=x[^,]*/, 'SignedHeaders=x-amz-date')),
+    ],
+    [
+      'the date left unsigned',
+      (h: Record<string, string>) =>
+        (h.authorization = String(h.authorization).replace(/SignedHeaders=[^,]*/, 'SignedHeaders=host')),
+    ],
+  ])('answers a signature with %s as incomplete', async (_what, change) => {
+    expect(await refusal(authoriseCall(op, await tampered(change), body, admin, now))).toEqual(incomplete);
+  });
+
+  it('refuses a signature that claims to cover a header the request lacks', async () => {
+    const request = await tampered((h) => {
+      h.authorization = String(h.authorization).replace(
+        /SignedHeaders=([^,]*)/,
+        'SignedHeaders=$1;x-parley-extra',
+      );
+    });
+    expect(await refusal(authoriseCall(op, request, body, admin, now))).toEqual(mismatch);
+  });
+
+  it('refuses the same signature with its signed headers listed in another order', async () => {
+    const request = await tampered((h) => {
+      h.authorization = String(h.authorization).replace(
+        /SignedHeaders=([^,]*)/,
+        (_m, list: string) => `SignedHeaders=${list.split(';').reverse().join(';')}`,
+      );
+    });
+    expect(await refusal(authoriseCall(op, request, body, admin, now))).toEqual(mismatch);
+  });
+});
+
+describe('the admin credentials file', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'parley-admin-credentials-'));
+
+  it('keeps the credentials for the users command, readable by their owner only', () => {
+    const dataDir = dir();
+    try {
+      const credentials = newAdminCredentials();
+      saveAdminCredentials(dataDir, credentials);
+      expect(readAdminCredentials(dataDir)).toEqual(credentials);
+      expect(statSync(join(dataDir, 'admin-credentials.json')).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['no file (the local server is not running)', undefined],
+    ['a file that is not JSON', 'PARLEY'],
+    ['a secret that is not a string', JSON.stringify({ accessKeyId: 'PARLEYLOCALX', secretAccessKey: 42 })],
+    ['no key id', JSON.stringify({ secretAccessKey: 'x' })],
+    ['a prototype key instead of credentials', '{"__proto__":{"accessKeyId":"a","secretAccessKey":"b"}}'],
+  ])('reads nothing from %s', (_what, content) => {
+    const dataDir = dir();
+    try {
+      if (content !== undefined) writeFileSync(join(dataDir, 'admin-credentials.json'), content);
+      expect(readAdminCredentials(dataDir)).toBeUndefined();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -143,14 +143,14 @@ async function verifySignature(
     );
   }
   const amzDate = headerValue(req, 'x-amz-date');
-  const signedAt = amzDate ? parseAmzDate(amzDate) : undefined;
+  const signedAt = parseAmzDate(amzDate);
   const signedHeaders = signedHeaderList.split(';');
   if (
     service !== SERVICE ||
     !signedAt ||
     !signedHeaders.includes('host') ||
     !signedHeaders.includes('x-amz-date') ||
-    amzDate?.slice(0, 8) !== day
+    amzDate.slice(0, 8) !== day
   ) {
     throw new CognitoApiError('IncompleteSignatureException', 'The request signature is incomplete.');
   }
@@ -160,7 +160,7 @@ async function verifySignature(
 
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
-  for (const name of signedHeaders) headers[name] = headerValue(req, name) ?? '';
+  for (const name of signedHeaders) headers[name] = headerValue(req, name);
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = value;
   // Signs exactly the headers the caller signed (no payload-hash header added), at its instant.
@@ -175,7 +175,7 @@ async function verifySignature(
     {
       method: req.method ?? 'POST',
       protocol: 'http:',
-      hostname: headers.host ?? '',
+      hostname: headerValue(req, 'host'),
       path: url.pathname,
       query,
       headers,
@@ -183,7 +183,7 @@ async function verifySignature(
     },
     { signingDate: signedAt, signableHeaders: new Set(signedHeaders) },
   );
-  const recomputed = AUTHORIZATION.exec(String(expected.headers.authorization ?? ''));
+  const recomputed = AUTHORIZATION.exec(String(expected.headers.authorization));
   const a = Buffer.from(recomputed?.[6] ?? '', 'hex');
   const b = Buffer.from(signature, 'hex');
   if (recomputed?.[5] !== signedHeaderList || a.length !== b.length || !timingSafeEqual(a, b)) {
@@ -194,9 +194,9 @@ async function verifySignature(
   }
 }
 
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
+/** A request header's value ('' when absent; a repeated header's values joined by commas). */
+function headerValue(req: IncomingMessage, name: string): string {
+  return [req.headers[name]].flat().join(',');
 }
 
 /** `20261201T073000Z` as a Date; undefined when it is not one. */

@@ -19,8 +19,14 @@ const current = new AsyncLocalStorage<CallerOrigin>();
 /** The origin of one proxied call, as the caller's context data or its connection says. */
 export function callerOriginOf(req: IncomingMessage, body: Json): CallerOrigin {
   const context = (body.ContextData ?? body.UserContextData) as Json | undefined;
-  const headers = Array.isArray(context?.HttpHeaders) ? (context.HttpHeaders as Json[]) : [];
-  const sentAgent = headers.find((h) => String(h.headerName).toLowerCase() === 'user-agent')?.headerValue;
+  const headers: unknown[] = Array.isArray(context?.HttpHeaders) ? context.HttpHeaders : [];
+  // Whatever the caller sent: an entry may be anything (null too), not only a header.
+  const sentAgent = (
+    headers.find(
+      (h) =>
+        typeof h === 'object' && h !== null && String((h as Json).headerName).toLowerCase() === 'user-agent',
+    ) as Json | undefined
+  )?.headerValue;
   const socketIp = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? null;
   return {
     ipAddress: typeof context?.IpAddress === 'string' ? context.IpAddress : socketIp,

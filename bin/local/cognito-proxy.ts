@@ -51,17 +51,12 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
     }
   }
 
-  async function forwardRaw(req: IncomingMessage, res: ServerResponse, body: Buffer) {
-    const upstream = await fetch(new URL(req.url ?? '/', ctx.emulatorUrl), {
-      method: req.method,
-      headers: req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {},
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
-    });
+  /** Passes a read (the emulator's JWKS and health check) through; a fetch follows redirects itself. */
+  async function forwardRead(req: IncomingMessage, res: ServerResponse) {
+    const upstream = await fetch(new URL(req.url ?? '/', ctx.emulatorUrl), { method: req.method });
     res.statusCode = upstream.status;
     const type = upstream.headers.get('content-type');
     if (type) res.setHeader('content-type', type);
-    const location = upstream.headers.get('location');
-    if (location) res.setHeader('location', location);
     res.end(Buffer.from(await upstream.arrayBuffer()));
   }
 
@@ -102,8 +97,7 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
       const body = await readBody(req);
       const target = req.headers['x-amz-target'];
       if (req.method === 'GET' || req.method === 'HEAD') {
-        // The emulator's JWKS and health check: reads only.
-        await forwardRaw(req, res, body);
+        await forwardRead(req, res);
         return;
       }
       if (req.method !== 'POST' || path !== '/' || typeof target !== 'string') {
@@ -133,7 +127,7 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
   res.statusCode = status;
   res.setHeader('content-type', type);
   res.setHeader('x-amzn-requestid', randomUUID());
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  res.end(JSON.stringify(body));
 }
 
 function sendError(res: ServerResponse, error: CognitoApiError) {

@@ -275,7 +275,9 @@ export function signInFlows(ctx: SignInContext) {
   async function respondToChallenge(body: Json): Promise<Json> {
     const responses = { ...(body.ChallengeResponses as Json | undefined) };
     responses.USERNAME = normaliseUsername(responses.USERNAME);
-    const session = typeof body.Session === 'string' ? sessions.get(body.Session) : undefined;
+    // No session is ever kept under '' (Cognito's and ours are UUIDs): a missing one finds nothing.
+    const sessionId = typeof body.Session === 'string' ? body.Session : '';
+    const session = sessions.get(sessionId);
     const user = await getUser(responses.USERNAME);
     // The emulator checks no session: without this, a TOTP code alone (no password) would sign in.
     if (!session || session.expiresAt < Date.now() || !user || user.Username !== session.username) {
@@ -287,7 +289,7 @@ export function signInFlows(ctx: SignInContext) {
     }
     if (body.ChallengeName === 'MFA_SETUP') {
       const done = await completeSetup(body, user, session);
-      if (typeof body.Session === 'string') sessions.delete(body.Session);
+      sessions.delete(sessionId);
       return done;
     }
     if (body.ChallengeName === 'NEW_PASSWORD_REQUIRED') assertPasswordPolicy(responses.NEW_PASSWORD);
@@ -297,7 +299,7 @@ export function signInFlows(ctx: SignInContext) {
     const result = await duringEmulatorCall(user.Username, setupFollows ? ['PostAuthentication'] : [], () =>
       call('RespondToAuthChallenge', { ...body, ChallengeResponses: responses }),
     );
-    if (typeof body.Session === 'string') sessions.delete(body.Session);
+    sessions.delete(sessionId);
     const finished = await finish(result, user.Username);
     // A new password, then the TOTP set-up, as an invited user's first sign-in goes on Cognito.
     if (

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { DataApiServiceError } from '../aws/data-api-client';
 import { problemFor } from '../http/problem';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, isDatabaseUnavailable } from './unavailable';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 const named = (name: string) => Object.assign(new Error('from the Data API'), { name });
+/** What our Data API client throws for an answer whose body names no exception type. */
+const unnamedAnswer = (status: number) =>
+  new DataApiServiceError('UnknownError', `HTTP ${status}: <html>`, status, undefined);
 
 describe('isDatabaseUnavailable', () => {
   it.each([
@@ -20,6 +24,9 @@ describe('isDatabaseUnavailable', () => {
     ['a connect timeout', new Error('timeout exceeded when trying to connect')],
     ['Aurora still resuming', named('DatabaseResumingException')],
     ['the Data API unavailable', named('DatabaseUnavailableException')],
+    ["the Data API's front door answering 502 with a page", unnamedAnswer(502)],
+    ['the Data API answering 503 with no body', unnamedAnswer(503)],
+    ['the Data API timing out at its gateway (504)', unnamedAnswer(504)],
     [
       'both addresses refused (AggregateError)',
       new AggregateError([withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')], 'connect failed'),
@@ -34,6 +41,12 @@ describe('isDatabaseUnavailable', () => {
     ['a unique violation', withCode('duplicate key value', '23505')],
     ['a statement that ran too long', withCode('canceling statement due to statement timeout', '57014')],
     ['a plain bug', new TypeError('x is not a function')],
+    ['a Data API answer of 400 with no type', unnamedAnswer(400)],
+    ['a Data API answer of 500 with no type', unnamedAnswer(500)],
+    [
+      'a status that is not a number',
+      Object.assign(new Error('odd'), { $metadata: { httpStatusCode: '503' } }),
+    ],
     ['a string', 'ECONNREFUSED'],
     ['nothing', undefined],
   ])('says no for %s', (_, error) => {

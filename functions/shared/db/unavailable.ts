@@ -42,21 +42,30 @@ const DATA_API_UNAVAILABLE = new Set([
 ]);
 
 /**
+ * HTTP statuses of the Data API's front door that mean "not now" whatever the body says: a load
+ * balancer's 502/504 page or a 503 arrives as HTML or empty, so the client can only name it
+ * `UnknownError`; the status is what tells.
+ */
+const GATEWAY_UNAVAILABLE_STATUS = new Set([502, 503, 504]);
+
+/**
  * True when an error says the database is unreachable (down, restarting, refusing connections)
  * rather than that a query failed. Looks through `cause` and AggregateError's `errors`, where
  * drivers put the socket error.
  */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 5 || typeof error !== 'object' || error === null) return false;
-  const { code, name, message, cause, errors } = error as {
+  const { code, name, message, cause, errors, $metadata } = error as {
     code?: unknown;
     name?: unknown;
     message?: unknown;
     cause?: unknown;
     errors?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
   };
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
   if (typeof name === 'string' && DATA_API_UNAVAILABLE.has(name)) return true;
+  if (GATEWAY_UNAVAILABLE_STATUS.has($metadata?.httpStatusCode as number)) return true;
   if (typeof message === 'string' && PG_CONNECTION_MESSAGES.some((m) => message.startsWith(m))) return true;
   if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
   return isDatabaseUnavailable(cause, depth + 1);

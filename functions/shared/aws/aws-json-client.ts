@@ -1,15 +1,8 @@
 import { serviceEndpoint } from './endpoint';
 import { fromLambdaEnvironment } from './lambda-credentials';
-import { signRequest, type AwsCredentials } from './sigv4';
-import {
-  createRetryQuota,
-  errorTypeOf,
-  fetchFailure,
-  sleep,
-  stringOrNumber,
-  withAttempts,
-  type RetryMetadata,
-} from './standard-retry';
+import { type AwsCredentials } from './sigv4';
+import { errorAnswer, signedJsonPost } from './signed-json-post';
+import { createRetryQuota, sleep, withAttempts, type RetryMetadata } from './standard-retry';
 
 /**
  * A client of the AWS APIs on the awsJson1.1 protocol that the Lambda functions call (Cognito
@@ -128,68 +121,33 @@ export function awsJsonClient<S extends AwsJsonService>(options: AwsJsonClientOp
     body: string,
     signal: AbortSignal | undefined,
   ): Promise<{ status: number; data: Record<string, unknown>; requestId?: string }> {
-    const headers = signRequest({
-      method: 'POST',
-      url,
-      headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': `${options.targetPrefix}.${operation}` },
-      body,
-      credentials: credentials(),
-      region,
-      service,
-    });
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
-    let text: string;
-    try {
-      response = await doFetch(url, {
-        method: 'POST',
-        headers,
+    const answer = await signedJsonPost(
+      {
+        url,
+        headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': `${options.targetPrefix}.${operation}` },
         body,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      text = await response.text();
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      const failure = fetchFailure(error);
-      throw failure.timedOut
-        ? new AwsNetworkError(
-            `${service} did not answer within ${timeoutMs} ms`,
-            'ETIMEDOUT',
-            error,
-            'TimeoutError',
-          )
-        : new AwsNetworkError(`${service} request failed: ${failure.detail}`, failure.code, error);
+        credentials: credentials(),
+        region,
+        service,
+        timeoutMs,
+        ...(signal ? { signal } : {}),
+        fetch: doFetch,
+      },
+      { subject: service, create: (...args) => new AwsNetworkError(...args) },
+    );
+    const { status, requestId } = answer;
+    if (status >= 300) {
+      const { type, message } = errorAnswer(answer);
+      throw new AwsServiceError(type, message, status, requestId);
     }
-    const requestId = response.headers.get('x-amzn-requestid') ?? undefined;
-    let data: unknown;
-    try {
-      data = text ? JSON.parse(text) : {};
-    } catch {
-      data = undefined;
-    }
-    const answer = typeof data === 'object' && data !== null && !Array.isArray(data) ? data : undefined;
-    if (response.status >= 300) {
-      const b = answer as Record<string, unknown> | undefined;
-      // No object: the body was not JSON, so it is not empty (an empty body reads as {}).
-      const message =
-        stringOrNumber(b?.message) ??
-        stringOrNumber(b?.Message) ??
-        (b ? 'UnknownError' : `HTTP ${response.status}: ${text.slice(0, 200)}`);
-      throw new AwsServiceError(
-        errorTypeOf(response.headers, b) ?? 'UnknownError',
-        message,
-        response.status,
-        requestId,
-      );
-    }
-    if (!answer)
+    if (!answer.object)
       throw new AwsServiceError(
         'DeserializationError',
-        `${service} answered ${response.status} with a body that is not a JSON object`,
-        response.status,
+        `${service} answered ${status} with a body that is not a JSON object`,
+        status,
         requestId,
       );
-    return { status: response.status, data: answer as Record<string, unknown>, requestId };
+    return { status, data: answer.object, requestId };
   }
 
   return {

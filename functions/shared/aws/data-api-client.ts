@@ -1,14 +1,8 @@
 import { serviceEndpoint } from './endpoint';
 import { fromLambdaEnvironment } from './lambda-credentials';
-import { signRequest, type AwsCredentials } from './sigv4';
-import {
-  createRetryQuota,
-  errorTypeOf,
-  fetchFailure,
-  sleep,
-  stringOrNumber,
-  withAttempts,
-} from './standard-retry';
+import { type AwsCredentials } from './sigv4';
+import { errorAnswer, signedJsonPost } from './signed-json-post';
+import { createRetryQuota, sleep, withAttempts } from './standard-retry';
 
 /**
  * A client of the RDS Data API (REST-JSON, SigV4) for the four operations kysely-data-api calls,
@@ -253,46 +247,40 @@ export function createDataApiClient(options: DataApiClientOptions): DataApiClien
     path: string,
     body: string,
   ): Promise<{ status: number; data: unknown; requestId?: string }> {
-    const url = new URL(path, endpoint);
-    const headers = signRequest({
-      method: 'POST',
-      url,
-      headers: { 'content-type': 'application/json' },
-      body,
-      credentials: credentials(),
-      region: options.region,
-      service: SERVICE,
-    });
-    let response: Response;
-    let text: string;
-    try {
-      response = await doFetch(url, {
-        method: 'POST',
-        headers,
+    const answer = await signedJsonPost(
+      {
+        url: new URL(path, endpoint),
+        headers: { 'content-type': 'application/json' },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw networkError(error, timeoutMs);
+        credentials: credentials(),
+        region: options.region,
+        service: SERVICE,
+        timeoutMs,
+        fetch: doFetch,
+      },
+      { subject: 'Data API', create: (...args) => new DataApiNetworkError(...args) },
+    );
+    const { status, requestId } = answer;
+    if (status >= 300) {
+      const { type, message } = errorAnswer(answer);
+      const connectionId = answer.object?.dbConnectionId;
+      throw new DataApiServiceError(
+        type,
+        message,
+        status,
+        requestId,
+        typeof connectionId === 'number' ? connectionId : undefined,
+      );
     }
-    const requestId = response.headers.get('x-amzn-requestid') ?? undefined;
-    let data: unknown;
-    try {
-      data = text ? JSON.parse(text) : {};
-    } catch {
-      data = undefined;
-    }
-    if (response.status >= 300) throw serviceError(response, data, text, requestId);
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    if (!answer.object) {
       throw new DataApiServiceError(
         'DeserializationError',
-        `The Data API answered ${response.status} with a body that is not a JSON object: ${text.slice(0, 200)}`,
-        response.status,
+        `The Data API answered ${status} with a body that is not a JSON object: ${answer.text.slice(0, 200)}`,
+        status,
         requestId,
       );
     }
-    return { status: response.status, data, requestId };
+    return { status, data: answer.object, requestId };
   }
 
   async function call(
@@ -475,27 +463,3 @@ function stringMember<K extends string>(data: Record<string, unknown>, key: K): 
 }
 
 // --- Errors from answers ---------------------------------------------------------------------------
-
-function serviceError(response: Response, data: unknown, text: string, requestId: string | undefined): Error {
-  const body = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : undefined;
-  const type = errorTypeOf(response.headers, body);
-  // No body object: the text was not JSON, so it is not empty (an empty body reads as {}).
-  const message =
-    stringOrNumber(body?.message) ??
-    stringOrNumber(body?.Message) ??
-    (body ? 'UnknownError' : `HTTP ${response.status}: ${text.slice(0, 200)}`);
-  const connectionId = typeof body?.dbConnectionId === 'number' ? body.dbConnectionId : undefined;
-  return new DataApiServiceError(type ?? 'UnknownError', message, response.status, requestId, connectionId);
-}
-
-function networkError(error: unknown, timeoutMs: number): DataApiNetworkError {
-  const failure = fetchFailure(error);
-  if (failure.timedOut)
-    return new DataApiNetworkError(
-      `The Data API did not answer within ${timeoutMs} ms`,
-      'ETIMEDOUT',
-      error,
-      'TimeoutError',
-    );
-  return new DataApiNetworkError(`Data API request failed: ${failure.detail}`, failure.code, error);
-}

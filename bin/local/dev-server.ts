@@ -12,27 +12,35 @@ import {
   PayloadTooLargeError,
   ServiceUnavailableError,
   UnauthorizedError,
+  ValidationError,
   type DomainError,
 } from '../../functions/shared/errors';
 import { DEFAULT_OPENAI_BASE_URL } from '../../functions/chat/adapters/openai-chat-model';
 import { API_HEADERS } from '../../functions/shared/http/headers';
 import { problemFor } from '../../functions/shared/http/problem';
-import { bearerToken, createTokenVerifier } from '../../functions/shared/http/auth';
+import { bearerToken, createTokenVerifier, type TokenVerifier } from '../../functions/shared/http/auth';
 import type { ApiEvent } from '../../functions/shared/http/types';
+import type { HandlerGroup } from '#api/index';
 import type { BannerInput } from './banner';
 import { freePort } from './free-port';
 import { lambdaContext, matchRoute, readBody, toProxyEvent, writeResult } from './gateway';
-import { apiHandler, invokeTrigger } from './handlers';
+import { apiHandler, invokeTrigger, type ApiHandler } from './handlers';
 import { buildWebAppIfMissing, webAppHandler } from './static-files';
-import { installLambdaStreamingGlobals, invokeStreaming, isStreamingHandler } from './streaming';
+import {
+  installLambdaStreamingGlobals,
+  invokeStreaming,
+  isStreamingHandler,
+  type StreamingHandler,
+} from './streaming';
 
+/** Ports and folder are required: `npm start` takes them, with their defaults, from start-options.ts. */
 export interface DevServerOptions {
-  /** HTTP port for the web app and API; 0 picks a free one. @default 3000 */
-  readonly port?: number;
-  /** Port of the local Cognito endpoint; 0 picks a free one. @default 9229 */
-  readonly cognitoPort?: number;
-  /** Where local state lives (database, emulator data, local.json). @default .parley */
-  readonly dataDir?: string;
+  /** HTTP port for the web app and API; 0 picks a free one (`npm start`: PORT, 3000). */
+  readonly port: number;
+  /** Port of the local Cognito endpoint; 0 picks a free one (`npm start`: COGNITO_PORT, 9229). */
+  readonly cognitoPort: number;
+  /** Where local state lives: database, emulator data, local.json (`npm start`: PARLEY_DATA_DIR, .parley). */
+  readonly dataDir: string;
   /** Less output (tests). */
   readonly quiet?: boolean;
   /** Create the first admin when there is none. @default true */
@@ -89,6 +97,20 @@ export async function settleWithin(work: Promise<unknown>, ms: number): Promise<
   }
 }
 
+/**
+ * Stops each part in reverse order of start, whatever state the others are in: one that fails or
+ * hangs (a child that died, a server gone) is reported in a line and the rest still stop.
+ */
+export async function stopInReverse(
+  stops: readonly (() => Promise<void>)[],
+  timeoutMs = STOP_TIMEOUT_MS,
+): Promise<void> {
+  for (const stop of [...stops].reverse()) {
+    const problem = await settleWithin(stop(), timeoutMs);
+    if (problem) console.error(`While stopping: ${problem}`);
+  }
+}
+
 /** A strong random password that satisfies the pool's policy. */
 export function generatePassword(): string {
   return `${randomBytes(12).toString('base64url')}aA1!`;
@@ -99,21 +121,15 @@ export function generatePassword(): string {
  * triggers, and one HTTP server that serves the web app at `/` and the API at `/api/*` by calling
  * the very handler modules that deploy to Lambda.
  */
-export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const dataDir = resolve(options.dataDir ?? '.parley');
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const log = (message: string) => {
     if (!options.quiet) console.log(message);
   };
   const stops: (() => Promise<void>)[] = [];
-  // Each part stops in reverse order of start, whatever state the others are in: one that fails
-  // or hangs (a child that died, a server gone) is reported in a line and the rest still stop.
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) {
-      const problem = await settleWithin(stop(), STOP_TIMEOUT_MS);
-      if (problem) console.error(`While stopping: ${problem}`);
-    }
-  };
+  // A second call finds nothing left to stop.
+  const stopAll = () => stopInReverse(stops.splice(0));
 
   try {
     // 1. PostgreSQL: the given server, or embedded PostgreSQL 16 kept under the data folder.
@@ -162,7 +178,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     });
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
-      server.listen(options.port ?? 3000, '127.0.0.1', ok);
+      server.listen(options.port, '127.0.0.1', ok);
     });
     stops.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
@@ -182,7 +198,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const { startLocalCognito } = await import('./cognito');
     const cognito = await startLocalCognito({
       dataDir: join(dataDir, 'cognito'),
-      port: options.cognitoPort ?? 9229,
+      port: options.cognitoPort,
       webOrigin: url,
       invokeTrigger,
       mfa: options.mfa,
@@ -216,18 +232,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       },
     });
 
-    ready = (req, res) => {
-      void (async () => {
-        const requestUrl = new URL(req.url ?? '/', url);
-        const path = requestUrl.pathname;
-        if (path === '/api' || path.startsWith('/api/')) return api(req, res, requestUrl);
-        return webApp(path, res);
-      })().catch((error: unknown) => {
-        console.error('Local server error', error);
-        if (!res.headersSent) gatewayError(res, new Error('local server error'));
-        else res.destroy();
-      });
-    };
+    ready = localRequestListener({ origin: url, api, webApp });
 
     const localJson = {
       apiUrl: `${url}/api`,
@@ -287,13 +292,52 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
 }
 
+/** What the local server does with a request once everything is up. */
+export interface LocalRoutes {
+  /** The server's own origin, `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** `/api` and everything under it. */
+  readonly api: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+  /** Any other path: the web app's files, its index and `/config.json`. */
+  readonly webApp: (path: string, res: ServerResponse) => Promise<void>;
+}
+
+/**
+ * `/api` and below go to the gateway, anything else to the web app. A request target that is no
+ * path (`//`) is a 400. A failure before the answer started is a 500 problem+json; one after it
+ * cuts the connection, so the client sees a broken answer instead of waiting for the rest.
+ */
+export function localRequestListener({ origin, api, webApp }: LocalRoutes) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    void (async () => {
+      // Node's HTTP server sets `url` on every request it parses.
+      const requestUrl = URL.parse(req.url as string, origin);
+      if (!requestUrl) {
+        req.resume();
+        return gatewayError(res, new ValidationError([{ path: 'url', message: 'not a path' }]));
+      }
+      const path = requestUrl.pathname;
+      if (path === '/api' || path.startsWith('/api/')) return api(req, res, requestUrl);
+      return webApp(path, res);
+    })().catch((error: unknown) => {
+      console.error('Local server error', error);
+      if (!res.headersSent) gatewayError(res, new Error('local server error'));
+      else res.destroy();
+    });
+  };
+}
+
 /**
  * API Gateway in front of the handlers: the route table, the 10 MB limit and the Cognito
  * authorizer answer before any function runs, as they do on AWS.
  */
-function apiGateway(verifier: ReturnType<typeof createTokenVerifier>) {
+export function apiGateway(
+  verifier: TokenVerifier,
+  loadHandler: (group: HandlerGroup) => Promise<ApiHandler | StreamingHandler> = apiHandler,
+) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const matched = matchRoute(req.method ?? 'GET', url.pathname);
+    // Node's HTTP server sets `method` on every request it parses.
+    const matched = matchRoute(req.method as string, url.pathname);
     if (!matched || matched === 'methodNotAllowed')
       return gatewayError(res, new NotFoundError('No such route.'));
     const body = await readBody(req, GATEWAY_MAX_BODY);
@@ -311,7 +355,7 @@ function apiGateway(verifier: ReturnType<typeof createTokenVerifier>) {
       }
     }
     const event = toProxyEvent({ req, url, body, matched, claims, stage: 'local' });
-    const handler = await apiHandler(matched.route.group);
+    const handler = await loadHandler(matched.route.group);
     const context = lambdaContext(`parley-local-${matched.route.group}`, event.requestContext.requestId);
     // Streaming routes (ResponseTransferMode.STREAM on AWS) write chunks as they come.
     if (isStreamingHandler(handler)) return invokeStreaming(handler, event, res, context);
@@ -336,7 +380,7 @@ function gatewayError(res: ServerResponse, error: DomainError | Error): void {
 }
 
 /** Writes `<dataDir>/stack.pid`, refusing when the process named there is still alive. */
-async function claimDataDir(dataDir: string): Promise<void> {
+export async function claimDataDir(dataDir: string): Promise<void> {
   const pidFile = join(dataDir, 'stack.pid');
   const previous = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
   if (Number.isInteger(previous) && previous > 0 && previous !== process.pid) {

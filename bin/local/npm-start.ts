@@ -1,0 +1,51 @@
+import { formatBanner } from './banner';
+import { startDevServer, type DevServer, type DevServerOptions } from './dev-server';
+import { parseStartOptions } from './start-options';
+
+/** What `npm start` does to the world: print, exit, hear signals. Tests pass their own. */
+export interface NpmStartIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** A terminal gets the first admin's TOTP as a QR code too. */
+  readonly terminal: boolean;
+  readonly exit: (code: number) => void;
+  readonly onSignal: (signal: 'SIGINT' | 'SIGTERM', listener: () => void) => void;
+}
+
+/**
+ * `npm start`: the whole app on this machine, configured from the environment (PORT,
+ * COGNITO_PORT, PARLEY_DATA_DIR). Exits 1 after one line per bad setting or the reason it did not
+ * start; on Ctrl-C or SIGTERM stops everything once, then exits 0.
+ */
+export async function npmStart(
+  env: Record<string, string | undefined>,
+  io: NpmStartIo,
+  start: (options: DevServerOptions) => Promise<DevServer> = startDevServer,
+): Promise<void> {
+  const parsed = parseStartOptions(env);
+  if (!parsed.ok) {
+    for (const problem of parsed.problems) io.err(problem);
+    return io.exit(1);
+  }
+
+  let server: DevServer;
+  try {
+    server = await start(parsed.options);
+  } catch (error) {
+    io.err(`Parley did not start: ${error instanceof Error ? error.message : String(error)}`);
+    return io.exit(1);
+  }
+  io.out(await formatBanner(server.banner, { terminal: io.terminal }));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    io.out(`\n${signal}: stopping…`);
+    await server.stop();
+    io.out('Stopped cleanly.');
+    io.exit(0);
+  };
+  io.onSignal('SIGINT', () => void stop('SIGINT'));
+  io.onSignal('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,8 +1,11 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, stopOrphanedServer } from './embedded-postgres';
 import { freePort } from './free-port';
 
@@ -50,4 +53,58 @@ describe('startEmbeddedPostgres', () => {
     await second.stop();
     expect(await stopOrphanedServer(dataDir)).toBe(false);
   }, 120_000);
+});
+
+describe('startEmbeddedPostgres when something is in the way', () => {
+  let dir = '';
+  // A folder only its owner may enter: as root, the postgres user must be let through.
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-embedded-orphan-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('stops a server a killed run left on the data folder (stopOrphan), then starts its own there', async () => {
+    const dataDir = join(dir, 'data');
+    const lines: string[] = [];
+    const orphan = await startEmbeddedPostgres({
+      dataDir,
+      port: await freePort(),
+      onLog: (l) => lines.push(l),
+    });
+    if (userInfo().uid === 0) expect((await stat(dir)).mode & 0o001).toBe(0o001);
+
+    const next = await startEmbeddedPostgres({ dataDir, port: await freePort(), stopOrphan: true });
+    try {
+      expect(await query(next.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+      await expect(query(orphan.url, 'select 1')).rejects.toThrow();
+      // Its owner's stop does not wait for an exit that already happened.
+      await orphan.stop();
+      expect(lines).toContain('PostgreSQL had already stopped');
+    } finally {
+      await next.stop();
+    }
+  }, 120_000);
+
+  it('says which port and folder when PostgreSQL cannot start (the port is taken)', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const dataDir = join(dir, 'data');
+    try {
+      await expect(startEmbeddedPostgres({ dataDir, port })).rejects.toThrow(
+        `Embedded PostgreSQL did not start on port ${port} (data in ${dataDir})`,
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  }, 60_000);
+
+  it('fails with PostgreSQL’s reason and leaves no server running when the password is not the folder’s', async () => {
+    const dataDir = join(dir, 'data');
+    const port = await freePort();
+    await expect(startEmbeddedPostgres({ dataDir, port, password: 'not-the-one' })).rejects.toThrow(
+      'password authentication failed for user "postgres"',
+    );
+    expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
+  }, 60_000);
 });

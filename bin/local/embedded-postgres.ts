@@ -136,7 +136,7 @@ export async function removeStalePidFile(dataDir: string): Promise<boolean> {
   } catch {
     return false;
   }
-  const pid = Number.parseInt(contents.split('\n')[0] ?? '', 10);
+  const pid = postmasterPid(contents);
   if (Number.isInteger(pid) && pid > 0 && (await isLivePostgres(pid))) return false;
   await rm(pidFile, { force: true });
   return true;
@@ -150,7 +150,7 @@ export async function stopOrphanedServer(dataDir: string): Promise<boolean> {
   } catch {
     return false;
   }
-  const pid = Number.parseInt(contents.split('\n')[0] ?? '', 10);
+  const pid = postmasterPid(contents);
   if (!Number.isInteger(pid) || pid <= 0 || !(await isLivePostgres(pid))) return false;
   process.kill(pid, 'SIGINT');
   for (let waited = 0; waited < 15_000; waited += 100) {
@@ -158,6 +158,11 @@ export async function stopOrphanedServer(dataDir: string): Promise<boolean> {
     if (!(await isLivePostgres(pid))) return true;
   }
   throw new Error(`PostgreSQL (pid ${pid}) on ${dataDir} did not stop; stop it and start again`);
+}
+
+/** The server's pid: postmaster.pid's first line (parseInt stops at its end); NaN if none. */
+function postmasterPid(contents: string): number {
+  return Number.parseInt(contents, 10);
 }
 
 async function isLivePostgres(pid: number): Promise<boolean> {

@@ -1,9 +1,12 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { newAdminCredentials, saveAdminCredentials } from './cognito-access';
 import { main, parseCommand, UsageError } from './users-cli';
 
 afterEach(() => vi.restoreAllMocks());
@@ -39,6 +42,11 @@ describe('parseCommand', () => {
     ],
     [['create', '--email', 'a@b.co', '--role', 'members'], /--password/],
     [['create', '--bogus'], /bogus/],
+    [
+      ['create', 'extra', '--email', 'a@b.co', '--password', 'x', '--role', 'members'],
+      /Unexpected argument "extra"/,
+    ],
+    [['create', '--email'], /--email/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCommand(argv)).toThrow(UsageError);
     expect(() => parseCommand(argv)).toThrow(message);
@@ -91,5 +99,56 @@ describe('main', () => {
     expect(error.mock.calls.at(-1)?.join(' ')).toMatch(
       /elsewhere\/local\.json is not what `npm start` writes/,
     );
+  });
+});
+
+describe('main, with a local Cognito that answers', () => {
+  let cognito: Server | undefined;
+  afterEach(async () => {
+    const open = cognito;
+    cognito = undefined;
+    if (open) await new Promise<void>((resolve) => open.close(() => resolve()));
+  });
+
+  /** A data folder whose local.json names a live Cognito endpoint (it answers /health only). */
+  async function runningServerState(databaseUrl: string): Promise<string> {
+    cognito = createServer((_req, res) => res.end('ok'));
+    const listening = cognito;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    const cwd = mkdtempSync(join(tmpdir(), 'parley-users-'));
+    mkdirSync(join(cwd, '.parley'));
+    writeFileSync(
+      join(cwd, '.parley/local.json'),
+      JSON.stringify({
+        cognitoEndpoint: `http://127.0.0.1:${(listening.address() as AddressInfo).port}`,
+        region: 'local',
+        userPoolId: 'local_x',
+        clientId: 'c',
+        databaseUrl,
+      }),
+    );
+    return cwd;
+  }
+
+  const argv = ['create', '--email', 'a@b.co', '--password', 'Correct-Horse-42', '--role', 'members'];
+
+  it('exits 1 telling to run npm start when the server left no admin credentials', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const cwd = await runningServerState('postgres://x@127.0.0.1:9/x');
+    expect(await main(argv, cwd)).toBe(1);
+    expect(error.mock.calls.at(-1)?.join(' ')).toMatch(
+      /^The local server is not running\. Start it with `npm start`/,
+    );
+  });
+
+  it('exits 1 saying the user could not be created, and why, when the database is unreachable', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const cwd = await runningServerState('postgres://nobody:db-secret@127.0.0.1:9/x');
+    mkdirSync(join(cwd, '.parley/cognito'));
+    saveAdminCredentials(join(cwd, '.parley/cognito'), newAdminCredentials());
+    expect(await main(argv, cwd)).toBe(1);
+    const message = error.mock.calls.at(-1)?.join(' ') ?? '';
+    expect(message).toMatch(/^Could not create the user: .*ECONNREFUSED/);
+    expect(message).not.toContain('db-secret');
   });
 });

@@ -95,8 +95,8 @@ export async function main(
   try {
     ({ args } = parseCommand(argv));
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n\n${USAGE}`);
+    // parseCommand throws nothing but UsageError.
+    console.error(`${(error as UsageError).message}\n\n${USAGE}`);
     return 2;
   }
   try {

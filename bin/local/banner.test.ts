@@ -62,6 +62,14 @@ describe('the start banner', () => {
     expect(text).not.toContain(ESCAPE);
   });
 
+  it('shows a first admin without a TOTP secret with no TOTP lines', async () => {
+    const firstAdmin = { email: 'admin@parley.local', password: 'Pw-123456789aA!' };
+    const text = await formatBanner({ ...input, firstAdmin }, { terminal: true });
+    expect(text).toContain('  password:    Pw-123456789aA!');
+    expect(text).not.toContain('TOTP');
+    expect(text).not.toContain(ESCAPE);
+  });
+
   it('draws the URI as a QR code in a terminal', async () => {
     const firstAdmin = { email: 'admin@parley.local', password: 'Pw-123456789aA!', totpSecret: SECRET };
     const plain = await formatBanner({ ...input, firstAdmin }, { terminal: false });

@@ -1,10 +1,11 @@
-import type { IncomingMessage } from 'node:http';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
 import { routes } from '#api/index';
-import { lambdaContext, matchRoute, readBody, toProxyEvent, type MatchedRoute } from './gateway';
+import { lambdaContext, matchRoute, readBody, toProxyEvent, writeResult, type MatchedRoute } from './gateway';
 
 /** An IncomingMessage as far as the gateway reads one: headers, version, socket and a body stream. */
 function fakeRequest(
@@ -301,6 +302,59 @@ describe('readBody', () => {
     const body = await readBody(fakeRequest({}, [Buffer.alloc(6), Buffer.alloc(5), Buffer.alloc(1000)]), 10);
 
     expect(body).toBeUndefined();
+  });
+});
+
+describe('writeResult', () => {
+  /** A ServerResponse as far as writeResult uses one: the head and the body it gets. */
+  function recordingResponse() {
+    const sent: { status?: number; headers?: Record<string, string | string[]>; body?: Buffer } = {};
+    const res = {
+      writeHead: (status: number, headers: Record<string, string | string[]>) => {
+        Object.assign(sent, { status, headers });
+      },
+      end: (body: Buffer) => {
+        sent.body = body;
+      },
+    } as unknown as ServerResponse;
+    return { res, sent };
+  }
+
+  it('writes the status, headers as strings and a text body', () => {
+    const { res, sent } = recordingResponse();
+    writeResult(res, {
+      statusCode: 201,
+      headers: { 'Content-Type': 'application/json', 'X-Count': 3 },
+      body: '{"id":1}',
+    });
+    expect(sent).toEqual({
+      status: 201,
+      headers: { 'Content-Type': 'application/json', 'X-Count': '3' },
+      body: Buffer.from('{"id":1}'),
+    });
+  });
+
+  it('sends every value of a multi-value header, such as several cookies', () => {
+    const { res, sent } = recordingResponse();
+    writeResult(res, {
+      statusCode: 200,
+      body: '',
+      multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'], 'X-N': [1] },
+    });
+    expect(sent.headers).toEqual({ 'Set-Cookie': ['a=1', 'b=2'], 'X-N': ['1'] });
+  });
+
+  it('decodes a base64 body into its bytes, as API Gateway does for binary answers', () => {
+    const { res, sent } = recordingResponse();
+    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]);
+    writeResult(res, { statusCode: 200, body: bytes.toString('base64'), isBase64Encoded: true });
+    expect(sent.body).toEqual(bytes);
+  });
+
+  it('sends an empty body for a result without one (Lambda allows it)', () => {
+    const { res, sent } = recordingResponse();
+    writeResult(res, { statusCode: 204 } as APIGatewayProxyResult);
+    expect(sent).toMatchObject({ status: 204, headers: {}, body: Buffer.alloc(0) });
   });
 });
 

@@ -41,8 +41,9 @@ export function matchRoute(method: string, path: string): MatchedRoute | 'method
     pathExists = true;
     if (route.method !== method) continue;
     const params: Record<string, string> = {};
+    // One capture group per name, and a group of a match always holds at least one character.
     names.forEach((name, i) => {
-      params[name] = safeDecode(match[i + 1] ?? '');
+      params[name] = safeDecode(match[i + 1] as string);
     });
     return { route, pathParameters: names.length > 0 ? params : null };
   }
@@ -71,8 +72,9 @@ export function toProxyEvent({ req, url, body, matched, claims, stage }: EventIn
   // as it does on AWS (the runtime JSON-parses the event), never touch a prototype.
   const values = new Map<string, string[]>();
   for (const [name, value] of url.searchParams) values.set(name, [...(values.get(name) ?? []), value]);
+  // Each list holds at least the value that created it; the last one wins, as on AWS.
   const query: Record<string, string> = Object.fromEntries(
-    [...values].map(([name, all]) => [name, all.at(-1) ?? '']),
+    [...values].map(([name, all]) => [name, all[all.length - 1] as string]),
   );
   const multiQuery: Record<string, string[]> = Object.fromEntries(values);
   const isText = body.length === 0 || /json|text|xml|form/.test(headers['content-type'] ?? '');

@@ -20,6 +20,9 @@ beforeAll(async () => {
   await writeFile(join(root, 'favicon.svg'), '<svg/>');
   await writeFile(join(root, 'data.bin'), 'x');
   await writeFile(join(parent, 'secret.txt'), 'outside the build');
+  // A sibling whose name starts with the build folder's: outside it all the same.
+  await mkdir(join(parent, 'dist-private'));
+  await writeFile(join(parent, 'dist-private', 'key.txt'), 'outside the build');
   serve = webAppHandler({ root, config: { apiUrl: '/api' }, cognitoEndpoint: 'http://127.0.0.1:9229' });
 });
 afterAll(() => rm(parent, { recursive: true, force: true }));
@@ -70,6 +73,28 @@ describe('the local web app handler', () => {
     const escape = await get('/%2e%2e/secret.txt');
     expect(escape.body).not.toContain('outside the build');
     expect((await get('/%E0%A4%A')).body).toBe('<div id="root"></div>');
+  });
+
+  it.each([
+    '/../secret.txt',
+    '/assets/../../secret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    '/../dist-private/key.txt',
+    '/%2e%2e%2fdist-private%2fkey.txt',
+  ])(
+    'answers %s, which climbs out of the build, with the app page and nothing from outside',
+    async (path) => {
+      const answer = await get(path);
+      expect(answer).toMatchObject({ status: 200, body: '<div id="root"></div>' });
+      expect(answer.headers['Content-Type']).toBe('text/html; charset=utf-8');
+    },
+  );
+
+  it('answers a path with a NUL byte or a backslash without reading outside the build', async () => {
+    expect(await get('/favicon.svg%00.js')).toMatchObject({ status: 404, body: 'Not found' });
+    // On Linux and macOS a backslash is part of a file name, not a separator.
+    expect(await get('/..%5csecret.txt')).toMatchObject({ status: 404, body: 'Not found' });
+    expect(await get('/c/%00')).toMatchObject({ status: 200, body: '<div id="root"></div>' });
   });
 
   it('serves the runtime configuration', async () => {

@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,6 +86,27 @@ describe('local Lambda response streaming', () => {
     expect(await response.text()).toBe('partial');
     // The error still reaches the caller (the local server logs it, as Lambda would).
     expect(failures).toEqual([new Error('model went away')]);
+  });
+
+  it('sends the cookies of the prelude as Set-Cookie headers, one per cookie', async () => {
+    const url = await serve(
+      awslambda.streamifyResponse(async (_event: unknown, responseStream: Writable) => {
+        const stream = awslambda.HttpResponseStream.from(responseStream, {
+          statusCode: 200,
+          headers: { 'Content-Type': 'text/plain' },
+          cookies: ['a=1; HttpOnly', 'b=2; Secure'],
+        });
+        stream.end('done');
+      }),
+    );
+    const response = await fetch(url);
+    expect(response.headers.getSetCookie()).toEqual(['a=1; HttpOnly', 'b=2; Secure']);
+    expect(await response.text()).toBe('done');
+  });
+
+  it('leaves a stream that is not an HTTP response as it is when given a prelude', () => {
+    const other = new PassThrough();
+    expect(awslambda.HttpResponseStream.from(other, { statusCode: 500 })).toBe(other);
   });
 
   it('completes an awslambda object that another library created empty', () => {

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { canaryReport, main, parseDeployments } from './canary-report';
 
 /** What `aws deploy batch-get-deployments` answers, trimmed to the fields the report reads. */
@@ -121,6 +122,58 @@ describe('the canary report command', () => {
     expect(await readFile(summary, 'utf8')).toBe(out[0]);
   });
 
+  it('names the status when a failed deployment gives no reason', async () => {
+    const file = join(dir, 'deployments.json');
+    const silent = {
+      deploymentId: 'd-SILENT',
+      deploymentGroupName: 'parley-prod-Fn-chat-Deployment',
+      status: 'Failed',
+    };
+    await writeFile(file, JSON.stringify({ deploymentsInfo: [silent] }));
+    expect(await main(['--stage', 'prod', file], io())).toBe(1);
+    expect(out[1]).toBe(
+      '::error title=Canary failed (prod)::parley-prod-Fn-chat-Deployment (d-SILENT): Failed',
+    );
+  });
+
+  it.each([null, [], 'Succeeded'])('refuses a file holding %j, naming the root', async (json) => {
+    const file = join(dir, 'deployments.json');
+    await writeFile(file, JSON.stringify(json));
+    expect(await main(['--stage', 'prod', file], io())).toBe(1);
+    expect(out[0]).toMatch(/^::error title=Canary report::Not a batch-get-deployments answer: \(root\): /);
+  });
+
+  it('runs as a command: its arguments in, the report printed, the exit code set', async () => {
+    // Prepare: the file run as `node --import tsx bin/canary-report.ts --stage prod <file>`.
+    const file = join(dir, 'deployments.json');
+    await writeFile(file, JSON.stringify({ deploymentsInfo: [rolledBack] }));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    vi.stubEnv('GITHUB_STEP_SUMMARY', '');
+    const argv = process.argv;
+    process.argv = [
+      process.execPath,
+      fileURLToPath(new URL('./canary-report.ts', import.meta.url)),
+      '--stage',
+      'prod',
+      file,
+    ];
+    try {
+      // Act
+      vi.resetModules();
+      await import('./canary-report');
+
+      // Assess
+      expect(process.exitCode).toBe(1);
+      expect(log.mock.calls[0]?.[0]).toContain('## Canary: prod');
+      expect(log.mock.calls[1]?.[0]).toMatch(/^::error title=Canary rolled-back \(prod\)::/);
+    } finally {
+      process.argv = argv;
+      process.exitCode = undefined;
+      vi.unstubAllEnvs();
+      log.mockRestore();
+    }
+  });
+
   it('exits 0 when every canary was released', async () => {
     const file = join(dir, 'deployments.json');
     await writeFile(file, JSON.stringify({ deploymentsInfo: [released] }));
@@ -133,5 +186,7 @@ describe('the canary report command', () => {
     expect(out[0]).toMatch(/^Usage: canary-report/);
     expect(await main(['--stage', 'prod', join(dir, 'missing.json')], io())).toBe(1);
     expect(out[1]).toMatch(/^::error title=Canary report::ENOENT/);
+    expect(await main([join(dir, 'deployments.json')], io())).toBe(2);
+    expect(out[2]).toMatch(/^Usage: canary-report/);
   });
 });

@@ -113,7 +113,7 @@ async function signedIn(options: SmokeOptions, api: string): Promise<SmokeCheck>
         warning: `the client's service account has no role allowing this route (${refusal.data.detail ?? 'forbidden'}); an admin gives it one`,
       };
     }
-    const why = refusal.success ? `: ${refusal.data.detail ?? ''}` : '';
+    const why = refusal.success && refusal.data.detail ? `: ${refusal.data.detail}` : '';
     return { name, ok: false, detail: `${response.status} (request ${requestId})${why}` };
   } catch (error) {
     return { name, ok: false, detail: (error as Error).message };

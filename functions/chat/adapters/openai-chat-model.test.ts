@@ -10,13 +10,14 @@ const content = (text: string) =>
 const finish = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`;
 const done = 'data: [DONE]\n\n';
 
-/** A fetch that answers each call with the next list of SSE frames (or throws the next error). */
-function sseFetch(...answers: (string[] | Error)[]) {
+/** A fetch that answers each call with the next list of SSE frames (or response, or thrown error). */
+function sseFetch(...answers: (string[] | Error | (() => Response))[]) {
   const calls: unknown[] = [];
   const fetchFn = vi.fn(async (_url: unknown, init?: RequestInit) => {
     calls.push(JSON.parse(String(init?.body)));
     const answer = answers[Math.min(calls.length - 1, answers.length - 1)] ?? [];
     if (answer instanceof Error) throw answer;
+    if (typeof answer === 'function') return answer();
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         for (const frame of answer) controller.enqueue(new TextEncoder().encode(frame));
@@ -43,6 +44,29 @@ const model = (fetchFn: typeof fetch, overrides: Partial<OpenAIChatModelOptions>
   });
 
 const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'twelve chars' }] } as const;
+
+/** An OpenAI error answer with this status, as the real API words it. */
+const statusAnswer = (status: number) => () =>
+  new Response(JSON.stringify({ error: { message: 'The server had an error.', type: 'server_error' } }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
+
+/** A fetch whose calls never answer: each ends only when the SDK aborts it. */
+function hangingFetch() {
+  let calls = 0;
+  const fetchFn = (async (_url: unknown, init?: RequestInit) => {
+    calls++;
+    return new Promise<Response>((_resolve, reject) => {
+      init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), {
+        once: true,
+      });
+    });
+  }) as typeof fetch;
+  return { fetch: fetchFn, calls: () => calls };
+}
+
+const errorFrame = `data: ${JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } })}\n\n`;
 
 async function consume(stream: AsyncIterable<ChatEvent>): Promise<{ events: ChatEvent[]; error?: unknown }> {
   const events: ChatEvent[] = [];
@@ -106,7 +130,6 @@ describe('openAIChatModel', () => {
   });
 
   it('ends with ModelStreamError(server-error) for an error event after deltas', async () => {
-    const errorFrame = `data: ${JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } })}\n\n`;
     const { fetch } = sseFetch([content('Hi'), errorFrame]);
 
     const { error } = await consume(model(fetch).stream(request));
@@ -164,6 +187,166 @@ describe('openAIChatModel', () => {
 
     expect(error).toBe(reason);
     expect(calls).toHaveLength(0);
+  });
+
+  it('ends with ModelStreamError(malformed) for a choice that is not an object after deltas', async () => {
+    const { fetch, calls } = sseFetch([content('Hi'), 'data: {"choices":[null]}\n\n', finish, done]);
+
+    const { events, error } = await consume(model(fetch).stream(request));
+
+    expect(events).toEqual([{ type: 'delta', text: 'Hi' }]);
+    expect(error).toBeInstanceOf(ModelStreamError);
+    expect(error).toMatchObject({ reason: 'malformed' });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('retries a choice that is not an object before any content, then streams the reply', async () => {
+    const { fetch, calls } = sseFetch(['data: {"choices":["x"]}\n\n'], [content('ok'), finish, done]);
+
+    const { events, error } = await consume(model(fetch).stream(request));
+
+    expect(error).toBeUndefined();
+    expect(events[0]).toEqual({ type: 'delta', text: 'ok' });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('retries an error event before any content, then streams the reply', async () => {
+    const { fetch, calls } = sseFetch([errorFrame], [content('ok'), finish, done]);
+
+    const { events, error } = await consume(model(fetch).stream(request));
+
+    expect(error).toBeUndefined();
+    expect(events.map((e) => e.type)).toEqual(['delta', 'usage']);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('answers server-error with no upstream status when every attempt is an error event', async () => {
+    const { fetch, calls } = sseFetch([errorFrame]);
+
+    const { events, error } = await consume(model(fetch).stream(request));
+
+    expect(events).toEqual([]);
+    expect(error).toBeInstanceOf(ModelUnavailableError);
+    expect(error).toMatchObject({ reason: 'server-error', retryAfterSeconds: 5, details: { attempts: 2 } });
+    expect((error as ModelUnavailableError).details).not.toHaveProperty('upstreamStatus');
+    expect((error as Error).message).not.toContain('overloaded');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('answers timeout when connecting to the server times out on every attempt', async () => {
+    // undici's own words for a connect timeout.
+    const connectTimeout = new TypeError('fetch failed', {
+      cause: new Error('Connect Timeout Error (attempted address: api.example:443, timeout: 10000ms)'),
+    });
+    const { fetch, calls } = sseFetch(connectTimeout);
+
+    const { error } = await consume(model(fetch).stream(request));
+
+    expect(error).toBeInstanceOf(ModelUnavailableError);
+    expect(error).toMatchObject({ reason: 'timeout', details: { attempts: 2 } });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('passes on the caller’s abort reason while the first call waits, without blaming the provider', async () => {
+    // Prepare
+    const { fetch, calls } = hangingFetch();
+    const controller = new AbortController();
+    const reason = new Error('client went away');
+    const target = model(fetch, { circuit: { failureThreshold: 1, openMs: 30_000 } });
+
+    // Act
+    const outcome = consume(target.stream({ ...request, signal: controller.signal }));
+    await vi.waitFor(() => expect(calls()).toBe(1));
+    controller.abort(reason);
+    const { events, error } = await outcome;
+
+    // Assess
+    expect(events).toEqual([]);
+    expect(error).toBe(reason);
+    expect(calls()).toBe(1);
+    expect(target.circuitState()).toBe('closed');
+  });
+
+  it('passes on the caller’s abort reason when it aborts during a pause that did not notice', async () => {
+    // Prepare
+    const { fetch, calls } = sseFetch(statusAnswer(500), [content('ok'), finish, done]);
+    const controller = new AbortController();
+    const reason = new Error('client went away');
+    const target = model(fetch, {
+      sleep: async () => {
+        controller.abort(reason);
+      },
+    });
+
+    // Act
+    const { events, error } = await consume(target.stream({ ...request, signal: controller.signal }));
+
+    // Assess: no second call reached the server.
+    expect(events).toEqual([]);
+    expect(error).toBe(reason);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('answers timeout when the total deadline passes during a retry pause', async () => {
+    // Prepare: the clock says the pause fits the deadline, but it lasts until something aborts it.
+    const { fetch, calls } = sseFetch(statusAnswer(500));
+    const target = model(fetch, {
+      totalTimeoutMs: 50,
+      now: () => 0,
+      random: () => 0,
+      sleep: (_ms, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        }),
+    });
+
+    // Act
+    const { error } = await consume(target.stream(request));
+
+    // Assess
+    expect(error).toBeInstanceOf(ModelUnavailableError);
+    expect(error).toMatchObject({
+      reason: 'timeout',
+      retryAfterSeconds: 5,
+      details: { upstreamStatus: 500, attempts: 1 },
+    });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('passes on a failure of the retry pause itself', async () => {
+    const { fetch, calls } = sseFetch(statusAnswer(503));
+    const broken = new Error('timer unavailable');
+
+    const { error } = await consume(model(fetch, { sleep: () => Promise.reject(broken) }).stream(request));
+
+    expect(error).toBe(broken);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('passes on an unexpected fault of the key source unchanged, without retrying or blaming the provider', async () => {
+    // Prepare
+    const { fetch, calls } = sseFetch([content('ok'), finish, done]);
+    const fault = new RangeError('key cache corrupted');
+    let reads = 0;
+    const target = model(fetch, {
+      circuit: { failureThreshold: 1, openMs: 30_000 },
+      apiKey: {
+        get: () => {
+          reads++;
+          return Promise.reject(fault);
+        },
+        invalidate: () => {},
+      },
+    });
+
+    // Act
+    const { error } = await consume(target.stream(request));
+
+    // Assess
+    expect(error).toBe(fault);
+    expect(reads).toBe(1);
+    expect(calls).toHaveLength(0);
+    expect(target.circuitState()).toBe('closed');
   });
 
   it('reports its kind, models and circuit state', () => {

@@ -227,8 +227,8 @@ export function openAIChatModel(
     // The caller's own abort is no failure of the provider's: pass it through untouched.
     if (callerSignal?.aborted) return callerSignal.reason;
     if (error instanceof AttemptFailure) return error;
-    const timeout =
-      aborted instanceof TimeoutAbort ? aborted : error instanceof TimeoutAbort ? error : undefined;
+    // Our timers abort through the controller, so a timeout always shows as its abort reason.
+    const timeout = aborted instanceof TimeoutAbort ? aborted : undefined;
     if (timeout)
       return new AttemptFailure('timeout', {
         retryable: timeout.kind !== 'total',

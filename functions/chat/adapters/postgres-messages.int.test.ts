@@ -244,6 +244,65 @@ describe.each([
     expect(a.userMessage.id).toBe(b.userMessage.id);
     expect(await stored(conversationId)).toHaveLength(2);
   });
+
+  it('replays a turn stored under a key sent without a request hash, and refuses the key with one', async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const key = `key-${randomUUID()}`;
+    const first = await turn({ ownerId: owner.id, conversationId, content: 'Hi', idempotencyKey: key });
+
+    // Act
+    const again = await turn({ ownerId: owner.id, conversationId, content: 'Hi', idempotencyKey: key });
+
+    // Assess
+    expect(again).toEqual({
+      kind: 'replay',
+      userMessage: first.userMessage,
+      assistantMessage: first.assistantMessage,
+    });
+    await expect(
+      turn({ ownerId: owner.id, conversationId, content: 'Hi', idempotencyKey: key, requestHash: 'h1' }),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(await stored(conversationId)).toHaveLength(2);
+  });
+
+  it('replays the user message alone when the reply stored under the key is gone', async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const key = `key-${randomUUID()}`;
+    const first = await turn({ ownerId: owner.id, conversationId, content: 'Hi', idempotencyKey: key });
+    await pgDb
+      .deleteFrom('messages')
+      .where('conversation_id', '=', conversationId)
+      .where('role', '=', 'assistant')
+      .execute();
+
+    // Act
+    const again = await turn({ ownerId: owner.id, conversationId, content: 'Hi', idempotencyKey: key });
+
+    // Assess
+    expect(again).toEqual({ kind: 'replay', userMessage: first.userMessage, assistantMessage: undefined });
+    expect(await stored(conversationId)).toHaveLength(1);
+  });
+
+  it('stores one turn for one new key sent at once to two conversations; the other answers it', async () => {
+    // Prepare: each send locks its own conversation, so only the key's unique index parts them.
+    const owner = await createTestUser(pgDb);
+    const [one, two] = [await conversationOf(owner.id), await conversationOf(owner.id)];
+    const key = `key-${randomUUID()}`;
+    const send = (conversationId: string) =>
+      turn({ ownerId: owner.id, conversationId, content: 'Hi', idempotencyKey: key, requestHash: 'h' });
+
+    // Act
+    const results = await Promise.all([send(one), send(two)]);
+
+    // Assess
+    expect(results.map((r) => r.kind).sort()).toEqual(['replay', 'started']);
+    expect(results[0]?.userMessage).toEqual(results[1]?.userMessage);
+    expect((await stored(one)).length + (await stored(two)).length).toBe(2);
+  });
 });
 
 describe('startTurn on the Data API', () => {
@@ -330,5 +389,71 @@ describe('startTurn against a turn committed while it waited for the lock', () =
     // Assess
     expect(await settled).toBeInstanceOf(ConversationBusyError);
     expect((await stored(conversationId)).map((m) => m.content).sort()).toEqual(['', 'First']);
+  });
+});
+
+describe('monthlyUsage', () => {
+  const NOW = new Date('2026-03-15T10:00:00Z');
+
+  it("sums this month's tokens of every model and answers the user's own quota", async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb, { monthly_token_quota: 50_000 });
+    const other = await createTestUser(pgDb);
+    await pgDb
+      .insertInto('usage_daily')
+      .values([
+        {
+          user_id: owner.id,
+          day: '2026-03-01',
+          model: 'gpt-4o-mini',
+          prompt_tokens: 100,
+          completion_tokens: 20,
+          cost_micros: 1,
+        },
+        {
+          user_id: owner.id,
+          day: '2026-03-14',
+          model: 'gpt-4.1',
+          prompt_tokens: 300,
+          completion_tokens: 5,
+          cost_micros: 1,
+        },
+        {
+          user_id: owner.id,
+          day: '2026-02-28',
+          model: 'gpt-4o-mini',
+          prompt_tokens: 9_000,
+          completion_tokens: 9,
+          cost_micros: 1,
+        },
+        {
+          user_id: other.id,
+          day: '2026-03-10',
+          model: 'gpt-4o-mini',
+          prompt_tokens: 7_000,
+          completion_tokens: 7,
+          cost_micros: 1,
+        },
+      ])
+      .execute();
+
+    // Act
+    const usage = await postgresMessages(pgDb).monthlyUsage(owner.id, NOW);
+
+    // Assess
+    expect(usage).toEqual({ used: 425, quota: 50_000 });
+  });
+
+  it('answers no quota of their own (the role default applies) and nothing used for a new user', async () => {
+    const owner = await createTestUser(pgDb);
+
+    expect(await postgresMessages(pgDb).monthlyUsage(owner.id, NOW)).toEqual({ used: 0, quota: undefined });
+  });
+
+  it('answers nothing used and no quota for an unknown user', async () => {
+    expect(await postgresMessages(pgDb).monthlyUsage(`unknown-${randomUUID()}`, NOW)).toEqual({
+      used: 0,
+      quota: undefined,
+    });
   });
 });

@@ -106,10 +106,12 @@ const messageColumns = (alias: string) =>
       `, to_char(${alias}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_text`,
   );
 
-/** A json column: the pg driver parses it, the Data API returns it as text. */
+/**
+ * A json column, already parsed by either driver (pg by the column's type, kysely-data-api by the
+ * Data API's `typeName`); SQL null stays null.
+ */
 function fromJson<T>(value: unknown): T | null {
-  if (value === null || value === undefined) return null;
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+  return value as T | null;
 }
 
 interface TurnRow {
@@ -246,8 +248,8 @@ export function postgresMessages(db: Kysely<Database>): MessageRepository {
   const startTurn: MessageRepository['startTurn'] = async (input) => {
     for (let attempt = 1; ; attempt++) {
       const { rows } = await turnStatement(input).execute(db);
-      const row = rows[0];
-      if (!row) throw new Error('the turn statement returned no row');
+      // A select without FROM: always exactly one row.
+      const [row] = rows as [TurnRow];
       const priorUser = fromJson<Row & { request_hash: string | null }>(row.prior_user);
       if (priorUser) {
         if (priorUser.request_hash !== (input.requestHash ?? null)) throw new IdempotencyKeyReusedError();
@@ -271,7 +273,8 @@ export function postgresMessages(db: Kysely<Database>): MessageRepository {
         kind: 'started' as const,
         userMessage: toMessage(userMessage),
         assistantMessage: toMessage(assistantMessage),
-        history: (fromJson<ChatTurn[]>(row.history) ?? []).map((m) => ({ role: m.role, content: m.content })),
+        // Never null: the statement coalesces no history to '[]'.
+        history: (row.history as ChatTurn[]).map((m) => ({ role: m.role, content: m.content })),
       };
     }
   };

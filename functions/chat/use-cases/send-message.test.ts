@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { allowingLimiter, fakeMessages, recordingMetrics, scriptedModel } from '#test/support/fakes/chat';
 import { ValidationError } from '#shared/errors';
-import { ChatRateLimitedError, QuotaExceededError } from '../domain/message';
-import { ModelStreamError, ModelUnavailableError, type ChatEvent } from '../ports/chat-model';
+import type { ChatMetrics } from '../ports/chat-metrics';
+import { ChatRateLimitedError, ConversationBusyError, QuotaExceededError } from '../domain/message';
+import { ModelStreamError, ModelUnavailableError, type ChatEvent, type ChatModel } from '../ports/chat-model';
 import { makeSendMessage, type TurnEvent } from './send-message';
 
 const ada = { userId: 'ada', kind: 'user', role: 'members' } as const;
@@ -226,5 +227,217 @@ describe('sendMessage', () => {
 
     await expect(send()).rejects.toThrow('boom');
     expect(messages.rows.at(-1)).toMatchObject({ role: 'assistant', status: 'failed' });
+  });
+});
+
+describe('sendMessage with an Idempotency-Key sent again', () => {
+  /** A send that stores turns in `messages` and counts the model's calls. */
+  function keyed(script: { events: ChatEvent[]; thenThrow?: unknown }) {
+    const messages = fakeMessages();
+    const { model, requests } = scriptedModel(script);
+    const send = makeSendMessage({
+      messages: messages.repository,
+      model,
+      limiter: allowingLimiter(),
+      metrics: recordingMetrics().metrics,
+      roleQuota: () => 1000,
+      contextBudgetTokens: 1000,
+      systemPrompt: '',
+    });
+    return {
+      messages,
+      requests,
+      send: async (events: TurnEvent[] = []) =>
+        send(ada, { conversationId, content: 'Hi', idempotencyKey: 'k-1', requestHash: 'h' }, (e) =>
+          events.push(e),
+        ),
+    };
+  }
+
+  it('answers the stored complete reply again, without a second model call', async () => {
+    // Prepare
+    const { requests, send } = keyed({ events: reply });
+    const first = await send();
+    const events: TurnEvent[] = [];
+
+    // Act
+    const again = await send(events);
+
+    // Assess
+    expect(again).toEqual(first);
+    expect(events).toEqual([
+      { type: 'message', message: first.userMessage },
+      { type: 'delta', text: 'Hello' },
+      { type: 'done', message: first.assistantMessage },
+    ]);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('answers a stored failed reply again with what it kept and a 503, without a second model call', async () => {
+    // Prepare
+    const { requests, send } = keyed({
+      events: [{ type: 'delta', text: 'Partial' }],
+      thenThrow: new ModelStreamError('cut'),
+    });
+    const first = await send();
+    const events: TurnEvent[] = [];
+
+    // Act
+    const again = await send(events);
+
+    // Assess
+    expect(again.assistantMessage).toMatchObject({ status: 'failed', content: 'Partial' });
+    expect(again.error).toBeInstanceOf(ModelUnavailableError);
+    expect(again.error).toMatchObject({ reason: 'server-error', retryAfterSeconds: 5 });
+    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'error']);
+    expect(events[1]).toEqual({ type: 'delta', text: 'Partial' });
+    expect(events[2]).toMatchObject({ message: first.assistantMessage });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('sends no delta when replaying a failed reply that kept no text', async () => {
+    const { send } = keyed({ events: [], thenThrow: new ModelUnavailableError('circuit-open', 12) });
+    await send();
+    const events: TurnEvent[] = [];
+
+    const again = await send(events);
+
+    expect(events.map((e) => e.type)).toEqual(['message', 'error']);
+    expect(again.assistantMessage).toMatchObject({ status: 'failed', content: '' });
+  });
+
+  it.each([
+    ['still streaming', 'streaming' as const],
+    ['missing', undefined],
+  ])('answers ConversationBusyError when the first reply is %s, emitting nothing', async (_what, status) => {
+    // Prepare
+    const messages = fakeMessages();
+    const { requests, send: first } = keyed({ events: reply });
+    const stored = await first();
+    messages.repository.startTurn = async () => ({
+      kind: 'replay',
+      userMessage: stored.userMessage,
+      assistantMessage: status ? { ...stored.assistantMessage, status } : undefined,
+    });
+    const send = makeSendMessage({
+      messages: messages.repository,
+      model: scriptedModel({ events: reply }).model,
+      limiter: allowingLimiter(),
+      metrics: recordingMetrics().metrics,
+      roleQuota: () => 1000,
+      contextBudgetTokens: 1000,
+      systemPrompt: '',
+    });
+    const events: TurnEvent[] = [];
+
+    // Act
+    const error = await send(ada, { conversationId, content: 'Hi', idempotencyKey: 'k-1' }, (e) =>
+      events.push(e),
+    ).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ConversationBusyError);
+    expect(events).toEqual([]);
+    expect(requests).toHaveLength(1);
+  });
+});
+
+describe('sendMessage metrics', () => {
+  /** Records each model call's measures and every other report, in order. */
+  function measuring(model: ChatModel) {
+    const calls: Parameters<ChatMetrics['modelCall']>[0][] = [];
+    const { metrics, recorded } = recordingMetrics();
+    const send = makeSendMessage({
+      messages: fakeMessages().repository,
+      model,
+      limiter: allowingLimiter(),
+      metrics: { ...metrics, modelCall: (measure) => calls.push(measure) },
+      roleQuota: () => 1000,
+      contextBudgetTokens: 1000,
+      systemPrompt: '',
+    });
+    return { calls, recorded, send: () => send(ada, { conversationId, content: 'Hi' }) };
+  }
+
+  it('reports the time to the first token of a reply, and the circuit state after it', async () => {
+    const { calls, recorded, send } = measuring(scriptedModel({ events: reply }).model);
+
+    await send();
+
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ model: 'test-model', promptTokens: 7, completionTokens: 2 });
+    expect(calls[0]?.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+    expect(calls[0]?.timeToFirstTokenMs).toBeLessThanOrEqual(calls[0]?.latencyMs ?? -1);
+    expect(recorded).toEqual(['circuit:closed']);
+  });
+
+  it('reports no time to first token for an empty reply', async () => {
+    const { calls, send } = measuring(
+      scriptedModel({ events: [{ type: 'usage', promptTokens: 3, completionTokens: 0 }] }).model,
+    );
+
+    const result = await send();
+
+    expect(result.assistantMessage).toMatchObject({ status: 'complete', content: '' });
+    expect(calls).toEqual([
+      expect.objectContaining({ timeToFirstTokenMs: undefined, promptTokens: 3, completionTokens: 0 }),
+    ]);
+  });
+
+  it('reports a failure but no circuit state for a model without a circuit', async () => {
+    const { circuitState: _none, ...model } = scriptedModel({
+      events: [],
+      thenThrow: new ModelUnavailableError('timeout', 5),
+    }).model;
+    const { calls, recorded, send } = measuring(model);
+
+    const result = await send();
+
+    expect(result.error).toMatchObject({ reason: 'timeout' });
+    expect(recorded).toEqual(['error:unavailable:timeout']);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('sendMessage with no model allowed', () => {
+  it('refuses every message as a validation error on body.model, storing nothing', async () => {
+    // Prepare: a misconfigured deployment whose model allows nothing.
+    const messages = fakeMessages();
+    const { model, requests } = scriptedModel({ events: reply }, []);
+    const send = makeSendMessage({
+      messages: messages.repository,
+      model,
+      limiter: allowingLimiter(),
+      metrics: recordingMetrics().metrics,
+      roleQuota: () => 1000,
+      contextBudgetTokens: 1000,
+      systemPrompt: '',
+    });
+
+    // Act
+    const error = await send(ada, { conversationId, content: 'Hi' }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors).toEqual([{ path: 'body.model', message: 'must be one of: ' }]);
+    expect(messages.rows).toEqual([]);
+    expect(requests).toEqual([]);
+  });
+});
+
+describe('sendMessage when the reply stops arriving', () => {
+  it('stores what came as a failed reply and answers a timeout (503), not a server error', async () => {
+    const { messages, events, send } = setUp({
+      events: [{ type: 'delta', text: 'Half' }],
+      thenThrow: new ModelStreamError('timeout'),
+    });
+
+    const result = await send();
+
+    expect(result.error).toBeInstanceOf(ModelUnavailableError);
+    expect(result.error).toMatchObject({ reason: 'timeout', retryAfterSeconds: 5 });
+    expect(result.assistantMessage).toMatchObject({ status: 'failed', content: 'Half' });
+    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'error']);
+    expect(messages.rows.at(-1)).toMatchObject({ status: 'failed', content: 'Half' });
   });
 });

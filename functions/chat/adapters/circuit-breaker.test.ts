@@ -123,6 +123,41 @@ describe('sharedCircuitBreaker', () => {
     expect(target.state()).toBe('closed');
   });
 
+  it('reports half-open while its one probe is in flight; a call meanwhile waits for its outcome', async () => {
+    // Prepare
+    const target = breaker();
+    await failTimes(target, 3);
+    vi.setSystemTime(T0 + 10_001);
+    let release!: () => void;
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    const order: string[] = [];
+
+    // Act
+    const probe = target.execute(
+      () =>
+        new Promise<string>((resolve) => {
+          order.push('probe runs');
+          release = () => resolve('probe');
+          entered();
+        }),
+    );
+    await inFlight;
+    order.push(`state ${target.state()}`);
+    const other = target.execute(async () => {
+      order.push('other runs');
+      return 'other';
+    });
+    order.push('probe succeeds');
+    release();
+
+    // Assess
+    await expect(probe).resolves.toBe('probe');
+    await expect(other).resolves.toBe('other');
+    expect(order).toEqual(['probe runs', 'state half-open', 'probe succeeds', 'other runs']);
+    expect(target.state()).toBe('closed');
+  });
+
   it('re-opens when the probe fails', async () => {
     const target = breaker();
     await failTimes(target, 3);
@@ -217,6 +252,28 @@ describe('sharedCircuitBreaker', () => {
       expect(logger.warn).toHaveBeenCalledWith(
         'circuit breaker: cache unavailable, using the local breaker only',
         expect.objectContaining({ operation: 'set' }),
+      );
+    });
+
+    it('logs a cache failure that is not an Error by its text', async () => {
+      // Prepare
+      const logger = { warn: vi.fn(), info: vi.fn() };
+      // A cache client that rejects with a bare string.
+      const refusing: Cache = { ...memoryCache(), get: () => Promise.reject('READONLY replica') };
+      const target = breaker({ cache: refusing, logger });
+
+      // Act
+      const reply = await target.execute(async () => 'reply');
+
+      // Assess
+      expect(reply).toBe('reply');
+      expect(logger.warn).toHaveBeenCalledWith(
+        'circuit breaker: cache unavailable, using the local breaker only',
+        {
+          circuit: 'openai',
+          operation: 'get',
+          error: 'READONLY replica',
+        },
       );
     });
 

@@ -1,12 +1,15 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import type middy from '@middy/core';
 import type { Jwks } from 'aws-jwt-verify/jwk';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lambdaContext } from '#test/support/lambda-context';
 
 import { createTestIssuer, type TestIssuer } from '#test/support/tokens';
 import { routeById, type RouteDeclaration, type RouteId } from '#api/index';
+import { requestOriginOf } from '../audit/request-origin';
 import type { RevocationList, TokenStanding } from '../revocation/revocation-list';
 import type { Config } from '../config';
 import type { Role } from '../db/schema';
@@ -108,6 +111,23 @@ describe('authContextFrom', () => {
       groups: ['members'],
       scopes: ['openid', 'aws.cognito.signin.user.admin'],
       clientId: 'spa',
+    });
+    expect(asked).toEqual([]);
+  });
+
+  it('gives a token that names no client an empty client id, never a service account', async () => {
+    const { roles, asked } = fakeServiceRoles({ '': 'admins' });
+
+    const auth = await authContextFrom({ sub: 'sub-3', username: 'x@example.com' }, roles);
+
+    expect(auth).toEqual({
+      userId: 'sub-3',
+      kind: 'user',
+      username: 'x@example.com',
+      role: null,
+      groups: [],
+      scopes: [],
+      clientId: '',
     });
     expect(asked).toEqual([]);
   });
@@ -406,6 +426,68 @@ describe('createTokenVerifier (local emulator: JWKS fetched by us)', () => {
   });
 });
 
+describe('createTokenVerifier fetching the JWKS over HTTP (the local emulator)', () => {
+  let server: Server;
+  let status: number;
+  let paths: string[];
+  let issuer: TestIssuer;
+  let verifier: TokenVerifier;
+
+  beforeEach(async () => {
+    status = 200;
+    paths = [];
+    server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(status === 200 ? JSON.stringify(issuer.jwks) : '{"message":"unavailable"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    issuer = createTestIssuer(endpoint);
+    verifier = createTokenVerifier({
+      COGNITO_USER_POOL_ID: issuer.userPoolId,
+      COGNITO_CLIENT_IDS: [issuer.clientId],
+      COGNITO_ENDPOINT: `${endpoint}/`,
+    } as unknown as Config);
+  });
+  afterEach(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('accepts a valid token with the keys it fetched from the pool', async () => {
+    const claims = await verifier.verify(issuer.accessToken({ sub: 'sub-http' }));
+
+    expect(claims).toMatchObject({ sub: 'sub-http', client_id: issuer.clientId });
+    expect(paths).toEqual([`/${issuer.userPoolId}/.well-known/jwks.json`]);
+  });
+
+  it('refuses every token while the JWKS answers an error status, naming the status', async () => {
+    status = 503;
+
+    await expect(verifier.verify(issuer.accessToken())).rejects.toThrow('JWKS fetch failed with 503');
+  });
+});
+
+describe('createTokenVerifier on AWS (Cognito user pool, no emulator endpoint)', () => {
+  // A token of another issuer is refused on its claims alone, before the pool's keys are fetched
+  // (so these tests reach no network).
+  const verifier = createTokenVerifier({
+    COGNITO_USER_POOL_ID: 'eu-west-1_TestPool1',
+    COGNITO_CLIENT_IDS: ['spa'],
+    COGNITO_ENDPOINT: undefined,
+  } as unknown as Config);
+
+  it.each([
+    ['the local emulator', 'http://127.0.0.1:9229/eu-west-1_TestPool1'],
+    ['another user pool', 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OtherPool'],
+    ['another region', 'https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_TestPool1'],
+  ])('refuses a token issued by %s before fetching any key', async (_case, iss) => {
+    const token = createTestIssuer().accessToken({ iss, client_id: 'spa' });
+
+    await expect(verifier.verify(token)).rejects.toThrow(/issuer/i);
+  });
+});
+
 describe('cachingVerifier (verified tokens remembered until their expiry)', () => {
   const EXP = 2_000_000_000; // seconds
   /** A verifier that accepts tokens per `answers` and counts its calls. */
@@ -681,6 +763,39 @@ describe('authenticate', () => {
       await middleware(member(nowSeconds + 299)).before?.(skewed);
       expect(skewed.event.parley.auth?.userId).toBe('s');
     });
+  });
+
+  it('forgets the origin of the request once it is answered, or refused', async () => {
+    // Prepare
+    const request = requestFor('me.get', {
+      Authorization: `Bearer ${JWT}`,
+      'User-Agent': 'Parley-Test/1.0',
+    });
+    const target = middleware(verifierReturning(new Error('bad signature')));
+
+    // Act
+    const refusal = await Promise.resolve(target.before?.(request)).catch((e: unknown) => e);
+    const remembered = requestOriginOf('req-1');
+    await target.onError?.(request);
+
+    // Assess
+    expect(refusal).toBeInstanceOf(UnauthorizedError);
+    expect(remembered).toEqual({ sourceIp: null, userAgent: 'Parley-Test/1.0' });
+    expect(requestOriginOf('req-1')).toBeUndefined();
+  });
+
+  it('has nothing to forget for a request that failed before it had an id', async () => {
+    const request = {
+      event: { headers: {} } as unknown as ApiEvent,
+      context,
+      response: undefined,
+      error: new Error('earlier middleware failed'),
+      internal: {},
+    };
+
+    await expect(
+      Promise.resolve(middleware(verifierReturning({})).onError?.(request)),
+    ).resolves.toBeUndefined();
   });
 
   it('skips public routes without asking for a token', async () => {

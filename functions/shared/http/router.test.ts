@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { installLambdaStreamingGlobals } from '../../../bin/local/streaming';
 
 import { setUpApiEnvironment } from '#test/support/api';
 import { lambdaContext } from '#test/support/lambda-context';
@@ -6,7 +8,9 @@ import type { ApiEvent } from './types';
 
 // Route handlers read their configuration at cold start: set the environment first.
 setUpApiEnvironment();
-const { lambdaHandler } = await import('./router');
+// The Lambda runtime provides `awslambda`; the local server's stand-in does here.
+installLambdaStreamingGlobals();
+const { lambdaHandler, streamingLambdaHandler } = await import('./router');
 const { routeDefiner } = await import('./route');
 const { ok } = await import('./responses');
 
@@ -112,5 +116,124 @@ describe('lambdaHandler', () => {
     expect(() => lambdaHandler([...routes, thing('GET', 'again')], countingDeps().deps)).toThrow(
       'Two routes for GET /api/things/{id}',
     );
+  });
+});
+
+const streamed = (name: string, produce: (write: (chunk: string) => void) => Promise<void>) =>
+  defineRoute(
+    {
+      id: `streams.${name}`,
+      method: 'POST',
+      path: `/api/streams/${name}`,
+      summary: name,
+      access: 'public',
+      streaming: true,
+      responses: { 200: { description: name, contentType: 'text/event-stream' } },
+    },
+    async () => ({
+      statusCode: 200,
+      headers: { 'Content-Type': 'text/event-stream' },
+      body: '',
+      stream: produce,
+    }),
+  );
+
+/** A response stream that records what was written; `destroyAfter` chunks, the client leaves. */
+function responseStream(destroyAfter = Infinity) {
+  const chunks: string[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString());
+      if (chunks.length >= destroyAfter) out.destroy();
+      done();
+    },
+  });
+  return { out, chunks };
+}
+
+describe('lambdaHandler and streamingLambdaHandler: one invoke mode per function', () => {
+  it('refuses at cold start a buffered group that holds a streaming route', () => {
+    expect(() => lambdaHandler([...routes, streamed('a', async () => {})], countingDeps().deps)).toThrow(
+      'A group with streaming routes needs streamingLambdaHandler (one invoke mode per function)',
+    );
+  });
+
+  it('refuses at cold start a streaming group that holds a buffered route', () => {
+    expect(() =>
+      streamingLambdaHandler([streamed('a', async () => {}), ...routes], countingDeps().deps),
+    ).toThrow('A streaming group holds streaming routes only (one invoke mode per function)');
+  });
+});
+
+describe('streamingLambdaHandler', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('sends the status and headers first, then each chunk the route writes, then ends the response', async () => {
+    // Prepare
+    const from = vi.spyOn(awslambda.HttpResponseStream, 'from');
+    const handler = streamingLambdaHandler(
+      [
+        streamed('ok', async (write) => {
+          write('event: delta\ndata: {"text":"Hel"}\n\n');
+          write('event: delta\ndata: {"text":"lo"}\n\n');
+        }),
+      ],
+      countingDeps().deps,
+    );
+    const { out, chunks } = responseStream();
+
+    // Act
+    await handler(eventFor('POST', '/api/streams/ok'), out, context);
+
+    // Assess
+    expect(from.mock.calls[0]?.[1]).toMatchObject({
+      statusCode: 200,
+      headers: expect.objectContaining({ 'Content-Type': 'text/event-stream' }),
+    });
+    expect(chunks).toEqual([
+      'event: delta\ndata: {"text":"Hel"}\n\n',
+      'event: delta\ndata: {"text":"lo"}\n\n',
+    ]);
+    expect(out.writableEnded).toBe(true);
+  });
+
+  it('answers an unknown route with a 404 problem body on the stream', async () => {
+    const from = vi.spyOn(awslambda.HttpResponseStream, 'from');
+    const handler = streamingLambdaHandler([streamed('ok', async () => {})], countingDeps().deps);
+    const { out, chunks } = responseStream();
+
+    await handler(eventFor('POST', '/api/streams/unknown'), out, context);
+
+    expect(from.mock.calls[0]?.[1]).toMatchObject({ statusCode: 404 });
+    expect(JSON.parse(chunks.join(''))).toMatchObject({ status: 404, detail: 'No such route.' });
+    expect(out.writableEnded).toBe(true);
+  });
+
+  it('lets the route finish its work when the client leaves, writing nothing more and not waiting for it', async () => {
+    // Prepare
+    let finished = false;
+    const handler = streamingLambdaHandler(
+      [
+        streamed('gone', async (write) => {
+          write('first');
+          await new Promise((resolve) => setImmediate(resolve));
+          write('second');
+          write('third');
+          finished = true;
+        }),
+      ],
+      countingDeps().deps,
+    );
+    const { out, chunks } = responseStream(1);
+
+    // Act
+    await handler(eventFor('POST', '/api/streams/gone'), out, context);
+
+    // Assess
+    expect(finished).toBe(true);
+    expect(chunks).toEqual(['first']);
+    expect(out.destroyed).toBe(true);
   });
 });

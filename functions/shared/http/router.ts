@@ -78,8 +78,8 @@ export function streamingLambdaHandler<Deps>(
         publishMetrics();
       }
     } else write(body);
+    // Only this ends `out` (`write` never does), so it is still open to end here.
     await new Promise<void>((resolve) => {
-      if (out.writableEnded) return resolve();
       out.end(() => resolve());
       // A client that left never lets `end` call back: do not wait for it.
       if (!open) resolve();

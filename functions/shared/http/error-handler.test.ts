@@ -142,6 +142,41 @@ describe('errorHandler', () => {
     expect(JSON.parse(request.response?.body ?? '{}').requestId).toBe('aws-req-9');
   });
 
+  it("names the request 'unknown' when neither the request state nor a Lambda context has an id", async () => {
+    spies();
+    const request = {
+      ...requestFailingWith(new Error('early'), null),
+      context: undefined as unknown as Context,
+    };
+
+    await errorHandler().onError?.(request);
+
+    expect(JSON.parse(request.response?.body ?? '{}')).toMatchObject({ status: 500, requestId: 'unknown' });
+  });
+
+  it.each([
+    ['a string', 'disk full'],
+    ['an object', { code: 'EIO' }],
+    ['undefined', undefined],
+  ])(
+    'answers %s thrown instead of an Error with a generic 500, logged and counted as a server error',
+    async (_case, thrown) => {
+      const { error, info, metric } = spies();
+      const request = requestFailingWith(thrown);
+
+      await errorHandler().onError?.(request);
+
+      expect(request.response?.statusCode).toBe(500);
+      expect(JSON.parse(request.response?.body ?? '{}')).toMatchObject({
+        type: 'urn:parley:problem:internal',
+      });
+      expect(request.response?.body).not.toMatch(/disk full|EIO/);
+      expect(error).toHaveBeenCalledWith('Request failed', { error: thrown, requestId: 'req-1' });
+      expect(info).not.toHaveBeenCalled();
+      expect(metric).toHaveBeenCalledWith('ServerErrors', 'Count', 1);
+    },
+  );
+
   it('turns a handler failure into a response through Middy (no rejection reaches Lambda)', async () => {
     spies();
     const handler = middy<ApiEvent, ApiResult, Error, Context>()

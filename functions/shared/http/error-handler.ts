@@ -23,14 +23,12 @@ export function errorHandler(): middy.MiddlewareObj<ApiEvent, ApiResult> {
         return;
       }
       const response = problemFor(error, requestId);
-      if (response.statusCode >= 500 && !(error instanceof DomainError && error.expose)) {
+      // Only a domain error answers below 500; one that is shown (an exposed 503) is a refusal too.
+      if (error instanceof DomainError && (response.statusCode < 500 || error.expose)) {
+        logger.info('Request refused', { status: response.statusCode, reason: error.constructor.name });
+      } else {
         logger.error('Request failed', { error: error as Error, requestId });
         metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
-      } else {
-        logger.info('Request refused', {
-          status: response.statusCode,
-          reason: error instanceof Error ? error.constructor.name : typeof error,
-        });
       }
       request.response = response;
     },

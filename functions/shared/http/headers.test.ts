@@ -116,4 +116,32 @@ describe('responseHeaders', () => {
 
     expect(response.headers).not.toHaveProperty('X-Request-Id');
   });
+
+  it('adds every header to a response the handler gave none', async () => {
+    const bare = middy<ApiEvent, ApiResult, Error, Context>()
+      .use(responseHeaders({ webOrigin: WEB_ORIGIN, cacheControl: 'no-store' }))
+      .handler(async () => ({ statusCode: 204, body: '' }));
+
+    const response = await bare(event({ Origin: WEB_ORIGIN }), context);
+
+    expect(response.statusCode).toBe(204);
+    expect(response.headers).toMatchObject({
+      ...API_HEADERS,
+      'Cache-Control': 'no-store',
+      'X-Request-Id': 'req-42',
+      'Access-Control-Allow-Origin': WEB_ORIGIN,
+      Vary: 'Origin',
+    });
+  });
+
+  it('makes up no response when nothing answered the error: it goes on to Lambda as it was', async () => {
+    const failure = new Error('no error handler in this chain');
+    const unhandled = middy<ApiEvent, ApiResult, Error, Context>()
+      .use(responseHeaders({ webOrigin: WEB_ORIGIN, cacheControl: 'no-store' }))
+      .handler(async () => {
+        throw failure;
+      });
+
+    await expect(unhandled(event(), context)).rejects.toBe(failure);
+  });
 });

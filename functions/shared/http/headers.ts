@@ -27,7 +27,8 @@ export function responseHeaders(options: ResponseHeadersOptions): middy.Middlewa
     const response = request.response;
     if (!response) return;
     const headers: Record<string, string | number | boolean> = {
-      ...(response.headers ?? {}),
+      // Spreading none (undefined) adds nothing.
+      ...response.headers,
       ...API_HEADERS,
     };
     headers['Cache-Control'] = options.cacheControl;

@@ -1,7 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '#test/support/lambda-context';
-import { metricsMiddleware, publishMetrics, tracing, tracingEnabled } from './powertools';
+import { invocationScope, metricsMiddleware, publishMetrics, tracing, tracingEnabled } from './powertools';
 
 describe('metrics', () => {
   /** A Metrics of its own whose warnings and EMF lines (stdout) the test reads. */
@@ -116,5 +116,80 @@ describe('tracing', () => {
       delete process.env.AWS_LAMBDA_FUNCTION_NAME;
       delete process.env.AWS_XRAY_CONTEXT_MISSING;
     }
+  });
+
+  it('fails the requests, not the cold start, when a bundle lacks its tracer chunk', async () => {
+    // Prepare: a Lambda bundle whose tracing.mjs is missing beside it.
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'parley-test');
+    vi.stubEnv('PARLEY_BUNDLE', 'lambda');
+    try {
+      const [middleware] = tracing();
+      const request = {
+        event: {},
+        context: lambdaContext({ functionName: 'parley-test', awsRequestId: 'r1' }),
+        response: undefined,
+        error: undefined,
+        internal: {},
+      };
+
+      // Act
+      const first = await Promise.resolve(middleware?.before?.(request as never)).catch((e: unknown) => e);
+      const second = await Promise.resolve(middleware?.onError?.(request as never)).catch((e: unknown) => e);
+
+      // Assess
+      expect(middleware?.name).toBe('tracing');
+      expect(String(first)).toMatch(/tracing\.mjs/);
+      expect(second).toBe(first);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe('invocationScope', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('answers what the invocation answers, and passes its failure on, outside Lambda', async () => {
+    await expect(invocationScope(async () => 'answered')).resolves.toBe('answered');
+    await expect(
+      invocationScope(async () => {
+        throw new Error('failed');
+      }),
+    ).rejects.toThrow('failed');
+  });
+
+  it('runs the invocation as it is inside Lambda, whose runtime scopes each one', async () => {
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'parley-test');
+
+    await expect(invocationScope(async () => 'answered')).resolves.toBe('answered');
+  });
+});
+
+describe('a process that inherited AWS_LAMBDA_MAX_CONCURRENCY', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('has its invocation store before anything logs, so the first log line does not throw', async () => {
+    // Prepare: as a child of a process that ran invocationScope.
+    vi.stubEnv('AWS_LAMBDA_MAX_CONCURRENCY', '1000');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    vi.resetModules();
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    const { logger } = await import('./powertools');
+    logger.info('first line');
+
+    // Assess
+    expect(lines.join('')).toContain('"message":"first line"');
   });
 });

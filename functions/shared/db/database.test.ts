@@ -131,6 +131,20 @@ function fakeDatabase(run: () => Promise<QueryResult<unknown>>): Kysely<Database
   });
 }
 
+describe('createDatabase with node-postgres', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('refuses DB_DRIVER=pg in a Lambda bundle, which holds the Data API driver only', () => {
+    vi.stubEnv('PARLEY_BUNDLE', 'lambda');
+
+    expect(() =>
+      createDatabase({ DB_DRIVER: 'pg', DATABASE_URL: 'postgres://parley@db.internal/parley' }),
+    ).toThrow('DB_DRIVER=pg: this Lambda bundle has the Data API driver only (DB_DRIVER=data-api)');
+  });
+});
+
 describe('checkDatabase', () => {
   it('reports ok with the latency when select 1 succeeds', async () => {
     const result = await checkDatabase(fakeDatabase(async () => ({ rows: [{ '?column?': 1 }] })));
@@ -170,5 +184,8 @@ describe('sqlStateOf', () => {
     ).toBe('40001');
     expect(sqlStateOf(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBeUndefined();
     expect(sqlStateOf('nope')).toBeUndefined();
+    expect(sqlStateOf(null)).toBeUndefined();
+    expect(sqlStateOf({ code: 23505, message: { text: 'SQLState: 23505' } })).toBeUndefined();
+    expect(sqlStateOf(new Error('ERROR: deadlock detected'))).toBeUndefined();
   });
 });

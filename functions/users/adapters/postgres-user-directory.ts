@@ -47,8 +47,9 @@ export function postgresUserDirectory(db: Kysely<Database>): UserDirectory {
         )
         .where('user_id', '=', id)
         .where('day', '>=', sql<string>`cast(${monthStart(now)} as date)`)
-        .executeTakeFirst();
-      return Number(row?.used ?? 0);
+        // An aggregate without GROUP BY: always one row, 0 (coalesce) when nothing was used.
+        .executeTakeFirstOrThrow();
+      return Number(row.used);
     },
   };
 }

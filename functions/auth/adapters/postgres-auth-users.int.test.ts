@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestUser, testDatabase } from '#test/support/database';
+import { postgresAuthUsers } from './postgres-auth-users';
+
+const db = testDatabase();
+afterAll(async () => {
+  await db.destroy();
+});
+
+const NOW = new Date('2026-03-10T12:00:00Z');
+
+describe('postgresAuthUsers.find', () => {
+  it('finds a user by id', async () => {
+    const row = await createTestUser(db, { role: 'auditors' });
+
+    const found = await postgresAuthUsers(db).find({ id: row.id, email: 'someone-else@example.test' });
+
+    expect(found).toEqual({ id: row.id, email: row.email, role: 'auditors', status: 'active' });
+  });
+
+  it('falls back to the e-mail, whatever its case, when the id is unknown (a user re-created in Cognito)', async () => {
+    const row = await createTestUser(db);
+
+    const found = await postgresAuthUsers(db).find({ id: randomUUID(), email: row.email.toUpperCase() });
+
+    expect(found).toMatchObject({ id: row.id, email: row.email });
+  });
+
+  it('answers null for an unknown id without an e-mail, and for an unknown e-mail', async () => {
+    const users = postgresAuthUsers(db);
+
+    expect(await users.find({ id: randomUUID() })).toBeNull();
+    expect(await users.find({ email: `nobody-${randomUUID()}@example.test` })).toBeNull();
+    expect(await users.find({})).toBeNull();
+  });
+
+  it('matches an e-mail with LIKE wildcards to nobody, and refuses one with a NUL byte', async () => {
+    const row = await createTestUser(db);
+    const users = postgresAuthUsers(db);
+
+    // PostgreSQL text cannot hold NUL: the lookup fails rather than match anyone.
+    await expect(users.find({ email: `${row.email}\u0000` })).rejects.toThrow(/0x00/);
+    expect(await users.find({ email: row.email.replace(/^./, '_') })).toBeNull();
+    expect(await users.find({ email: '%' })).toBeNull();
+  });
+});
+
+describe('postgresAuthUsers.upsert', () => {
+  it('gives a new user the configured default quota and says it was created', async () => {
+    const id = randomUUID();
+    const users = postgresAuthUsers(db, { defaultMonthlyTokens: 75_000 });
+
+    const { user, created } = await users.upsert(
+      { id, email: `new-${id}@example.test`, displayName: 'New', role: 'members' },
+      NOW,
+    );
+
+    expect(created).toBe(true);
+    expect(user).toEqual({ id, email: `new-${id}@example.test`, role: 'members', status: 'active' });
+    const row = await db
+      .selectFrom('users')
+      .select('monthly_token_quota')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.monthly_token_quota).toBe(75_000);
+  });
+
+  it('leaves a new user on the role default (no quota of their own) when none is configured', async () => {
+    const id = randomUUID();
+
+    await postgresAuthUsers(db).upsert(
+      { id, email: `new-${id}@example.test`, displayName: 'New', role: null },
+      NOW,
+    );
+
+    const row = await db
+      .selectFrom('users')
+      .select(['monthly_token_quota', 'role', 'mfa_enabled'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ monthly_token_quota: null, role: null, mfa_enabled: false });
+  });
+
+  it('keeps the stored role and quota of a known user, refreshing the e-mail and the MFA state', async () => {
+    const existing = await createTestUser(db, { role: 'auditors', monthly_token_quota: 10 });
+    const users = postgresAuthUsers(db, { defaultMonthlyTokens: 75_000 });
+
+    const { user, created } = await users.upsert(
+      {
+        id: existing.id,
+        email: `renamed-${existing.id}@example.test`,
+        displayName: 'X',
+        role: 'admins',
+        mfaEnabled: true,
+      },
+      NOW,
+    );
+
+    expect(created).toBe(false);
+    expect(user).toMatchObject({ email: `renamed-${existing.id}@example.test`, role: 'auditors' });
+    const row = await db
+      .selectFrom('users')
+      .select(['monthly_token_quota', 'mfa_enabled'])
+      .where('id', '=', existing.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ monthly_token_quota: 10, mfa_enabled: true });
+  });
+
+  it('stores the MFA state of a new user when Cognito tells it', async () => {
+    const id = randomUUID();
+
+    await postgresAuthUsers(db).upsert(
+      { id, email: `mfa-${id}@example.test`, displayName: 'M', role: 'admins', mfaEnabled: true },
+      NOW,
+    );
+
+    const row = await db
+      .selectFrom('users')
+      .select('mfa_enabled')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.mfa_enabled).toBe(true);
+  });
+});

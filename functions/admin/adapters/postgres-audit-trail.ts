@@ -52,11 +52,8 @@ export function postgresAuditTrail(db: Kysely<Database>): AuditTrail {
         requestId: row.request_id,
         sourceIp: row.source_ip,
         userAgent: row.user_agent,
-        // The Data API returns jsonb as text.
-        details: (typeof row.details === 'string' ? JSON.parse(row.details) : row.details) as Record<
-          string,
-          unknown
-        >,
+        // Parsed by either driver (kysely-data-api by the Data API's `typeName`, jsonb).
+        details: row.details as Record<string, unknown>,
       }));
       const last = items.at(-1);
       return {

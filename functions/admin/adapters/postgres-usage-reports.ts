@@ -5,7 +5,8 @@ import type { UsageQuery, UsageReports } from '../ports/usage-reports';
 
 interface Row {
   key: string;
-  email?: string | null;
+  /** By user only; every usage row has its user (foreign key, deleted with it). */
+  email?: string;
   requests: number | string;
   prompt_tokens: number | string;
   completion_tokens: number | string;
@@ -17,7 +18,7 @@ const toUsageRow = (row: Row): UsageRow => {
   const completionTokens = Number(row.completion_tokens);
   return {
     key: row.key,
-    ...(row.email === undefined ? {} : { email: row.email ?? '' }),
+    ...(row.email === undefined ? {} : { email: row.email }),
     requests: Number(row.requests),
     promptTokens,
     completionTokens,
@@ -48,8 +49,8 @@ export function postgresUsageReports(db: Kysely<Database>): UsageReports {
         return rows.map(toUsageRow);
       }
       const rows = await base
-        .leftJoin('users as u', 'u.id', 'd.user_id')
-        .select([sql<string>`d.user_id`.as('key'), sql<string | null>`u.email`.as('email'), ...sums])
+        .innerJoin('users as u', 'u.id', 'd.user_id')
+        .select([sql<string>`d.user_id`.as('key'), sql<string>`u.email`.as('email'), ...sums])
         .groupBy(['d.user_id', 'u.email'])
         .orderBy(sql`sum(d.prompt_tokens + d.completion_tokens)`, 'desc')
         .orderBy('d.user_id')

@@ -40,6 +40,26 @@ describe('resetUserMfa', () => {
     expect(identity.users.get('ada@example.test')?.totp).toBe(true);
   });
 
+  it('leaves TOTP off in Cognito when the commit fails for a user who had it off already', async () => {
+    // Prepare
+    const { repo, tx, identity, resetMfa } = setUp();
+    const ada = repo.rows.get('ada');
+    const cognito = identity.users.get('ada@example.test');
+    if (!ada || !cognito) throw new Error('the admin world has ada');
+    repo.rows.set('ada', { ...ada, mfaEnabled: false });
+    cognito.totp = false;
+    tx.state.commitFails = true;
+
+    // Act
+    const error = await resetMfa(caller, 'ada', 'req-12').catch((e: unknown) => e);
+
+    // Assess: nothing to restore, so TOTP is never turned on.
+    expect(String(error)).toMatch('could not commit');
+    expect(identity.calls).toEqual(['setTotpMfa ada@example.test false']);
+    expect(identity.users.get('ada@example.test')?.totp).toBe(false);
+    expect(repo.rows.get('ada')?.mfaEnabled).toBe(false);
+  });
+
   it('refuses service accounts and unknown users', async () => {
     const { resetMfa } = setUp();
     await expect(resetMfa(caller, 'robot', 'req-10')).rejects.toBeInstanceOf(ServiceAccountError);

@@ -202,6 +202,30 @@ describe('updateUser', () => {
     expect(audit.events).toEqual([]);
   });
 
+  it('gives a user in no group a role: only adds them to its Cognito group, and audits from null', async () => {
+    // Prepare
+    const newcomer = adminUser({ id: 'new', email: 'new@example.test', role: null });
+    const { repo, audit, identity, update } = setUp([root, newcomer]);
+
+    // Act
+    const after = await update(caller, 'new', { role: 'members' }, 'req-20');
+
+    // Assess
+    expect(after.role).toBe('members');
+    expect(repo.rows.get('new')?.role).toBe('members');
+    expect(identity.calls).toEqual(['addToGroup new@example.test members']);
+    expect(audit.events).toEqual([
+      {
+        actorId: 'root',
+        action: 'user.role-change',
+        targetType: 'user',
+        targetId: 'new',
+        requestId: 'req-20',
+        details: { before: { role: null }, after: { role: 'members' } },
+      },
+    ]);
+  });
+
   it('demotes an admin when another active admin remains', async () => {
     const other = adminUser({ id: 'other', email: 'other@example.test', role: 'admins' });
     const { update } = setUp([root, other]);

@@ -40,4 +40,32 @@ describe('migrate handler', () => {
     expect(getDatabase).not.toHaveBeenCalled();
     expect(result.PhysicalResourceId).toBe('old-id');
   });
+
+  it('reports nothing applied when the schema is already current', async () => {
+    migrateToLatest.mockResolvedValue({});
+
+    const result = await handler({ RequestType: 'Update', PhysicalResourceId: 'parley-database-migrations' });
+
+    expect(result).toEqual({ PhysicalResourceId: 'parley-database-migrations', Data: { applied: '' } });
+  });
+
+  it('runs pending migrations when invoked with no event (a triggers.Trigger)', async () => {
+    migrateToLatest.mockResolvedValue({
+      results: [
+        { migrationName: '0005-usage', direction: 'Up', status: 'Success' },
+        { migrationName: '0006-audit', direction: 'Up', status: 'Success' },
+      ],
+    });
+
+    const result = await handler();
+
+    expect(result.Data).toEqual({ applied: '0005-usage,0006-audit' });
+  });
+
+  it('answers its own physical id on a Delete that names none, touching nothing', async () => {
+    const result = await handler({ RequestType: 'Delete' });
+
+    expect(result).toEqual({ PhysicalResourceId: 'parley-database-migrations', Data: { applied: '' } });
+    expect(migrateToLatest).not.toHaveBeenCalled();
+  });
 });

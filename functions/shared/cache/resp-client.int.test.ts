@@ -193,12 +193,13 @@ describe('RespClient against scripted servers', () => {
     const { server, client: c } = await setUp(answering('+OK\r\n'), {
       credentials: () => new Promise((resolve) => (release = resolve)),
     });
-    const waiting = c.command('PING');
+    // The handler is attached before close(): the refusal must never be momentarily unhandled.
+    const waiting = expect(c.command('PING')).rejects.toThrow('cache client closed');
 
     await c.close();
     release({ username: 'parley', password: 'token' });
 
-    await expect(waiting).rejects.toThrow('cache client closed');
+    await waiting;
     expect(server.sockets).toHaveLength(0);
   });
 
@@ -210,10 +211,10 @@ describe('RespClient against scripted servers', () => {
     });
     expect(await c.command('PING')).toBe('PONG');
 
-    const late = c.command('GET', 'k');
+    const late = expect(c.command('GET', 'k')).rejects.toThrow('cache client closed');
     await c.close();
 
-    await expect(late).rejects.toThrow('cache client closed');
+    await late;
     expect(received.join('')).toBe('*1\r\n$4\r\nPING\r\n');
   });
 
@@ -569,10 +570,10 @@ describe.skipIf(!hasRedisServer)('RespClient over TLS (rediss://)', () => {
   it('close() while the TLS connection is being set up fails the command and keeps no connection', async () => {
     const c = client(`rediss://:tls-secret@localhost:${server?.port}`, { tls: { ca } });
 
-    const waiting = c.command('PING');
+    const waiting = expect(c.command('PING')).rejects.toThrow('cache client closed');
     await c.close();
 
-    await expect(waiting).rejects.toThrow('cache client closed');
+    await waiting;
     await expect(c.command('PING')).rejects.toThrow('cache client closed');
   });
 

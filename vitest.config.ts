@@ -36,12 +36,13 @@ export default defineConfig({
       ],
       exclude: ['**/*.test.ts', '**/*.d.ts'],
       reporter: ['text-summary', 'json-summary'],
-      // The quality gate (`npm test`, so `npm run check` and CI): 90% of lines and 85% of
-      // branches. With Redis (CI) every test runs; on a machine without Redis its adapter's tests
-      // are skipped, which costs about one point of each.
+      // The quality gate (`npm test`, so `npm run check` and CI): 90% of lines and 90% of
+      // branches, the gate's final level now that chat and identity have landed (96.6% of
+      // branches when it was raised). With Redis (CI) every test runs; on a machine without Redis
+      // its adapter's tests are skipped, which costs about one point of each.
       thresholds: {
         lines: process.env.REDIS_URL ? 90 : 89,
-        branches: process.env.REDIS_URL ? 85 : 84,
+        branches: process.env.REDIS_URL ? 90 : 89,
         functions: 90,
         statements: 90,
       },

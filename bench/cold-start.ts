@@ -1,5 +1,7 @@
 /**
- * Bundles and cold start (`npm run bench`, sections 1–2; alone: `node --import tsx bench/cold-start.ts`).
+ * Bundles and cold start (`npm run bench`, sections 1–2; alone: `node_modules/.bin/node --import tsx
+ * bench/cold-start.ts`: Node 24, as Lambda's nodejs24.x; the system Node 20 loads bundles faster and
+ * would flatter the ratios).
  *
  * Each handler group is bundled exactly as the CDK app bundles it (`esbuildOptions` from
  * lib/constructs/bundling-options.ts, the options `AppFunction` gives NodejsFunction), with a
@@ -45,7 +47,9 @@ export const lambdaEnv = (group: string): NodeJS.ProcessEnv => ({
   POWERTOOLS_SERVICE_NAME: group,
   POWERTOOLS_METRICS_NAMESPACE: 'Parley',
   LOG_LEVEL: 'INFO',
-  NODE_OPTIONS: '--enable-source-maps',
+  // As staging and prod run (runtimeSourceMaps off): no --enable-source-maps. BENCH_SOURCE_MAPS=1
+  // measures dev's functions, which read the bundle's source map at start.
+  ...(process.env.BENCH_SOURCE_MAPS === '1' ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
   AWS_REGION: 'eu-west-1',
   AWS_DEFAULT_REGION: 'eu-west-1',
   AWS_LAMBDA_FUNCTION_NAME: `parley-bench-${group}`,
@@ -263,7 +267,7 @@ export async function coldStart(): Promise<ColdStartResult> {
 /** The table, one row per bundle. */
 export function printColdStart({ rows, chunks }: ColdStartResult): void {
   console.log(
-    `\nBundles and cold start (built as the CDK app builds them; median of ${ROUNDS} fresh processes each, taking turns)`,
+    `\nBundles and cold start (built as the CDK app builds them; median of ${ROUNDS} fresh processes each, taking turns; Node ${process.version}, ${process.env.BENCH_SOURCE_MAPS === '1' ? "dev's --enable-source-maps" : 'no --enable-source-maps, as in staging and prod'})`,
   );
   console.log(
     'bundle'.padEnd(14),

@@ -102,6 +102,14 @@ const stageConfigSchema = z
       })
       .default({ members: 200_000, admins: 1_000_000 }),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    /**
+     * Node's `--enable-source-maps` in every function, so logged stack traces name TypeScript
+     * files and lines. It costs every cold start: Node reads the bundle's source map as it loads
+     * it, and the first request of an instance took ~40 ms longer (bench/cold-start.ts on Node 24,
+     * docs/performance.md). Off, stacks name positions in index.mjs; the index.mjs.map deployed
+     * beside it maps them (docs/troubleshooting.md). @default false
+     */
+    runtimeSourceMaps: z.boolean().default(false),
     /** Canary 10% for 5 minutes, else all at once; both roll back on the function's alarms. */
     canaryDeployments: z.boolean(),
     /**
@@ -213,6 +221,8 @@ const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
     },
     openaiModel: 'gpt-4o-mini',
     logLevel: 'DEBUG',
+    // Dev debugs from its logs; staging and prod keep the faster cold start.
+    runtimeSourceMaps: true,
     canaryDeployments: false,
     geoDenylist: SANCTIONED,
     web: {},

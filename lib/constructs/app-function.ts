@@ -40,6 +40,11 @@ export interface AppFunctionProps {
   /** @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Node's `--enable-source-maps`: readable stack traces, paid for at every cold start (the
+   * stage's `runtimeSourceMaps`). The map is bundled either way. @default false
+   */
+  readonly runtimeSourceMaps?: boolean;
   /** Repository directories copied beside the bundle (e.g. `migrations` for the migrator). */
   readonly copyDirs?: readonly string[];
 }
@@ -110,7 +115,10 @@ export class AppFunction extends NodejsFunction {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: {
+        ...(props.runtimeSourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+        ...props.environment,
+      },
       bundling: {
         // The options the bench and the bundle test build with too (one module, no drift).
         ...LAMBDA_BUNDLING,

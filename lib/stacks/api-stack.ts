@@ -187,6 +187,7 @@ export class ApiStack extends Stack {
       logKey: props.opsKey,
       logRetentionDays: config.logRetentionDays,
       logLevel: config.logLevel,
+      runtimeSourceMaps: config.runtimeSourceMaps,
       // The master user; the application role's secret only to set that role's login (0012).
       environment: functionEnvironment({
         ...baseEnvironment,
@@ -242,6 +243,7 @@ export class ApiStack extends Stack {
         logKey: props.opsKey,
         logRetentionDays: config.logRetentionDays,
         logLevel: config.logLevel,
+        runtimeSourceMaps: config.runtimeSourceMaps,
         environment: functionEnvironment({
           ...baseEnvironment,
           serviceName: group,

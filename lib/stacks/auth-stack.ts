@@ -209,6 +209,7 @@ export class AuthStack extends Stack {
         logKey: props.opsKey,
         logRetentionDays: config.logRetentionDays,
         logLevel: config.logLevel,
+        runtimeSourceMaps: config.runtimeSourceMaps,
         environment: { ...environment, POWERTOOLS_SERVICE_NAME: `auth-${file}` },
         // Cognito waits at most 5 s for a trigger. Aurora resuming from 0 ACUs (dev) can take
         // longer, so the first sign-in after a pause may fail once and succeed on retry.
@@ -298,6 +299,7 @@ export class AuthStack extends Stack {
       logKey: props.opsKey,
       logRetentionDays: config.logRetentionDays,
       logLevel: config.logLevel,
+      runtimeSourceMaps: config.runtimeSourceMaps,
       environment: { ...environment, POWERTOOLS_SERVICE_NAME: 'auth-sign-in-activity' },
       // Invoked asynchronously by CloudWatch Logs, nobody waits: time for a batch while Aurora
       // resumes from 0 ACUs (dev).

@@ -220,6 +220,30 @@ describe('functions', () => {
   });
 });
 
+describe('stack traces against cold starts', () => {
+  const nodeOptions = (stage: SynthesizedStage) =>
+    ourFunctions(stage)
+      .filter((f) => f.stack === 'api' || f.stack === 'auth')
+      .map((f) => [
+        f.id,
+        (f.props.Environment as { Variables: Record<string, unknown> }).Variables.NODE_OPTIONS,
+      ]);
+
+  it('maps stack traces to TypeScript in dev only: prod pays no source map at cold start', () => {
+    // Node reads the bundle's map as it loads it with --enable-source-maps (~40 ms more on the
+    // first request of an instance in bench/cold-start.ts): prod's functions leave it out.
+    expect(stageConfig('dev').runtimeSourceMaps).toBe(true);
+    expect(stageConfig('prod').runtimeSourceMaps).toBe(false);
+    const devOptions = nodeOptions(dev);
+    const prodOptions = nodeOptions(prod);
+    // Every API group, the migrator, the triggers and the sign-in activity handler.
+    expect(devOptions.length).toBeGreaterThanOrEqual(handlerGroups.length + 3);
+    expect(prodOptions).toHaveLength(devOptions.length);
+    for (const [id, value] of devOptions) expect(value, id as string).toBe('--enable-source-maps');
+    for (const [id, value] of prodOptions) expect(value, id as string).toBeUndefined();
+  });
+});
+
 describe('function timeouts', () => {
   it('ends no buffered request in the function after API Gateway has given up on it', () => {
     const functions = resourcesOfType(dev, 'AWS::Lambda::Function').filter((f) => f.stack === 'api');

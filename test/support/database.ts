@@ -29,3 +29,23 @@ export async function createTestUser(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** The audit rows of one actor (test files share the database), oldest first. */
+export function auditRowsOf(db: Kysely<Database>, actorId: string) {
+  return db
+    .selectFrom('audit_events')
+    .select([
+      'id',
+      'actor_id',
+      'action',
+      'target_type',
+      'target_id',
+      'request_id',
+      'source_ip',
+      'user_agent',
+      'details',
+    ])
+    .where('actor_id', '=', actorId)
+    .orderBy('occurred_at')
+    .execute();
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testDatabase } from '#test/support/database';
+import { auditRowsOf, testDatabase } from '#test/support/database';
 import { postgresSignInActivityLog } from './sign-in-activity-log';
 
 const db = testDatabase();
@@ -8,24 +8,7 @@ afterAll(async () => {
   await db.destroy();
 });
 
-/** The stored rows of one actor (test files share the database), oldest first. */
-const rowsOf = (actorId: string) =>
-  db
-    .selectFrom('audit_events')
-    .select([
-      'id',
-      'actor_id',
-      'action',
-      'target_type',
-      'target_id',
-      'request_id',
-      'source_ip',
-      'user_agent',
-      'details',
-    ])
-    .where('actor_id', '=', actorId)
-    .orderBy('occurred_at')
-    .execute();
+const rowsOf = (actorId: string) => auditRowsOf(db, actorId);
 
 describe('postgresSignInActivityLog', () => {
   it('appends an event once under its id: a second delivery is refused and changes nothing', async () => {

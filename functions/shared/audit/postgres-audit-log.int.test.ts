@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { testDatabase } from '#test/support/database';
+import { auditRowsOf, testDatabase } from '#test/support/database';
 import { forgetRequestOrigin, rememberRequestOrigin } from './request-origin';
 import { postgresAuditLog } from './postgres-audit-log';
 
@@ -9,24 +9,7 @@ afterAll(async () => {
   await db.destroy();
 });
 
-/** The stored rows of one actor (test files share the database), oldest first. */
-const rowsOf = (actorId: string) =>
-  db
-    .selectFrom('audit_events')
-    .select([
-      'id',
-      'actor_id',
-      'action',
-      'target_type',
-      'target_id',
-      'request_id',
-      'source_ip',
-      'user_agent',
-      'details',
-    ])
-    .where('actor_id', '=', actorId)
-    .orderBy('occurred_at')
-    .execute();
+const rowsOf = (actorId: string) => auditRowsOf(db, actorId);
 
 describe('postgresAuditLog', () => {
   const requestId = `req-${randomUUID()}`;

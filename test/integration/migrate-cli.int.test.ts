@@ -13,6 +13,7 @@ const cli = (env: NodeJS.ProcessEnv) =>
 let drop: (() => Promise<void>) | undefined;
 afterAll(() => drop?.());
 
+/** The command as npm runs it, in a process of its own: its output and exit code. */
 describe('npm run migrate', () => {
   it('applies every migration once, then reports the database up to date', async () => {
     const scratch = await createScratchDatabase('parley_cli');
@@ -26,13 +27,9 @@ describe('npm run migrate', () => {
     expect(second).toEqual({ code: 0, out: 'Already up to date.\n' });
   });
 
-  it('exits 1 with a clear message without DATABASE_URL, or when the server is unreachable', async () => {
+  it('exits 1 with the message when it fails (the failures themselves: bin/migrate-cli.int.test.ts)', async () => {
     const missing = await cli({ DATABASE_URL: '' });
     expect(missing.code).toBe(1);
     expect(missing.out).toContain('DATABASE_URL is required');
-
-    const unreachable = await cli({ DATABASE_URL: 'postgres://nobody:secret-pw@127.0.0.1:1/none' });
-    expect(unreachable.code).toBe(1);
-    expect(unreachable.out).not.toContain('secret-pw');
   });
 });

@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { Sha256 } from '@smithy/core/checksum';
-import { SignatureV4 } from '@smithy/signature-v4';
-
 import { TEST_CREDENTIALS, type DataApiTestCredentials } from './data-api-test-server';
+import { signatureRefusal, type Refusal, type Sigv4Rules } from './sigv4-verifier';
 
 /**
  * For tests: a loopback HTTP server that plays an awsJson1.1 AWS API (Cognito user pools,
@@ -72,109 +69,25 @@ export const awsJsonError = (status: number, type: string, message = type): AwsJ
   body: { __type: type, message },
 });
 
-const AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
-
-type Problem = { status: number; errorType: string; message: string };
-
-/** Why a request's signature is refused, or undefined when it is good (as AWS checks it). */
-async function signatureProblem(
-  req: IncomingMessage,
-  body: string,
-  credentials: DataApiTestCredentials,
-  region: string,
-  service: string,
-): Promise<Problem | undefined> {
-  const header = req.headers.authorization;
-  const match = typeof header === 'string' ? AUTHORIZATION.exec(header) : null;
-  if (!match)
-    return {
-      status: 400,
-      errorType: 'MissingAuthenticationTokenException',
-      message: 'Missing Authentication Token',
-    };
-  const [, keyId, day, signedRegion, signedService, signedHeaders = '', signature] = match;
-  const invalidToken = {
+/** How awsJson1.1 APIs refuse a signature: 400s; the target must be signed too. */
+const SIGV4_RULES: Sigv4Rules = {
+  authorization:
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/,
+  status: 400,
+  missing: {
     status: 400,
-    errorType: 'UnrecognizedClientException',
-    message: 'The security token included in the request is invalid.',
-  };
-  if (keyId !== credentials.accessKeyId) return invalidToken;
-  if (
-    credentials.sessionToken !== undefined &&
-    req.headers['x-amz-security-token'] !== credentials.sessionToken
-  )
-    return invalidToken;
-  if (signedRegion !== region || signedService !== service)
-    return {
-      status: 400,
-      errorType: 'InvalidSignatureException',
-      message: `Credential should be scoped to ${region}/${service}`,
-    };
-  const amzDate = req.headers['x-amz-date'];
-  const date =
-    typeof amzDate === 'string' ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate) : null;
-  if (!date || `${date[1]}${date[2]}${date[3]}` !== day)
-    return {
-      status: 400,
-      errorType: 'IncompleteSignatureException',
-      message: 'x-amz-date is missing or wrong',
-    };
-  const signingDate = new Date(`${date[1]}-${date[2]}-${date[3]}T${date[4]}:${date[5]}:${date[6]}Z`);
-  if (Math.abs(signingDate.getTime() - Date.now()) > 5 * 60_000)
-    return { status: 400, errorType: 'InvalidSignatureException', message: 'Signature expired' };
-  const declaredHash = req.headers['x-amz-content-sha256'];
-  if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(body, 'utf8').digest('hex'))
-    return {
-      status: 400,
-      errorType: 'InvalidSignatureException',
-      message: 'x-amz-content-sha256 does not match',
-    };
-  const names = signedHeaders.split(';');
+    errorType: 'MissingAuthenticationTokenException',
+    message: 'Missing Authentication Token',
+  },
+  dateMessage: 'x-amz-date is missing or wrong',
+  hashMismatch: {
+    status: 400,
+    errorType: 'InvalidSignatureException',
+    message: 'x-amz-content-sha256 does not match',
+  },
   // The target is part of what is signed: an unsigned one could be swapped for another operation.
-  for (const required of ['host', 'x-amz-date', 'x-amz-target'])
-    if (!names.includes(required))
-      return { status: 400, errorType: 'InvalidSignatureException', message: `${required} must be signed` };
-  const headers: Record<string, string> = {};
-  for (const name of names) {
-    const value = req.headers[name];
-    if (value === undefined)
-      return {
-        status: 400,
-        errorType: 'InvalidSignatureException',
-        message: `Signed header ${name} is missing`,
-      };
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-    region,
-    service,
-    sha256: Sha256,
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
-    {
-      method: req.method ?? 'GET',
-      protocol: 'http:',
-      hostname: url.hostname,
-      path: url.pathname,
-      query: {},
-      headers,
-      body,
-    },
-    { signingDate, signableHeaders: new Set(names) },
-  );
-  const expected = AUTHORIZATION.exec(String(signed.headers.authorization));
-  if (expected?.[6] !== signature || expected?.[5] !== signedHeaders)
-    return {
-      status: 400,
-      errorType: 'InvalidSignatureException',
-      message: 'The request signature we calculated does not match the signature you provided.',
-    };
-  return undefined;
-}
+  mustSign: ['host', 'x-amz-date', 'x-amz-target'],
+};
 
 /** Starts the server on 127.0.0.1 at a free port. */
 export async function startAwsJsonTestServer(options: AwsJsonTestServerOptions): Promise<AwsJsonTestServer> {
@@ -198,7 +111,7 @@ export async function startAwsJsonTestServer(options: AwsJsonTestServerOptions):
     });
     res.end(text);
   };
-  const refuse = (res: ServerResponse, target: string, problem: Problem) => {
+  const refuse = (res: ServerResponse, target: string, problem: Refusal) => {
     refused.push({ target, errorType: problem.errorType });
     send(res, problem.status, JSON.stringify({ __type: problem.errorType, message: problem.message }));
   };
@@ -207,7 +120,7 @@ export async function startAwsJsonTestServer(options: AwsJsonTestServerOptions):
     requests += 1;
     const rawTarget = req.headers['x-amz-target'];
     const target = typeof rawTarget === 'string' ? rawTarget : '';
-    const problem = await signatureProblem(req, body, credentials, region, options.service);
+    const problem = await signatureRefusal(req, body, credentials, region, options.service, SIGV4_RULES);
     if (problem) return refuse(res, target, problem);
     const [prefix, operation, ...rest] = target.split('.');
     if (

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { Sha256 } from '@smithy/core/checksum';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { signatureRefusal, type Sigv4Rules } from './sigv4-verifier';
 
 /**
  * For tests: a loopback HTTP server that plays the RDS Data API at the wire level, as AWS does:
@@ -115,111 +113,24 @@ export function toWireJson(value: unknown): string {
   });
 }
 
-const AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
-
-/** Why a request's signature is refused, or undefined when it is good (as AWS checks it). */
-async function signatureProblem(
-  req: IncomingMessage,
-  body: string,
-  credentials: DataApiTestCredentials,
-  region: string,
-): Promise<{ status: number; errorType: string; message: string } | undefined> {
-  const header = req.headers.authorization;
-  const match = typeof header === 'string' ? AUTHORIZATION.exec(header) : null;
-  if (!match)
-    return {
-      status: 403,
-      errorType: 'IncompleteSignatureException',
-      message: 'Malformed Authorization header',
-    };
-  const [, keyId, day, signedRegion, service, signedHeaders = '', signature] = match;
-  if (keyId !== credentials.accessKeyId)
-    return {
-      status: 403,
-      errorType: 'UnrecognizedClientException',
-      message: 'The security token included in the request is invalid.',
-    };
-  if (
-    credentials.sessionToken !== undefined &&
-    req.headers['x-amz-security-token'] !== credentials.sessionToken
-  )
-    return {
-      status: 403,
-      errorType: 'UnrecognizedClientException',
-      message: 'The security token included in the request is invalid.',
-    };
-  if (signedRegion !== region || service !== 'rds-data')
-    return {
-      status: 403,
-      errorType: 'InvalidSignatureException',
-      message: `Credential should be scoped to ${region}/rds-data`,
-    };
-  const amzDate = req.headers['x-amz-date'];
-  const date =
-    typeof amzDate === 'string' ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate) : null;
-  if (!date || `${date[1]}${date[2]}${date[3]}` !== day)
-    return {
-      status: 403,
-      errorType: 'IncompleteSignatureException',
-      message: 'x-amz-date is missing or does not match the credential scope',
-    };
-  const signingDate = new Date(`${date[1]}-${date[2]}-${date[3]}T${date[4]}:${date[5]}:${date[6]}Z`);
-  if (Math.abs(signingDate.getTime() - Date.now()) > 5 * 60_000)
-    return { status: 403, errorType: 'InvalidSignatureException', message: 'Signature expired' };
-  // The signer below takes a declared payload hash as it is: check it against the body here.
-  const declaredHash = req.headers['x-amz-content-sha256'];
-  if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(body, 'utf8').digest('hex'))
-    return {
-      status: 400,
-      errorType: 'XAmzContentSHA256Mismatch',
-      message: 'The provided x-amz-content-sha256 does not match the body',
-    };
-  const names = signedHeaders.split(';');
-  for (const required of ['host', 'x-amz-date'])
-    if (!names.includes(required))
-      return { status: 403, errorType: 'InvalidSignatureException', message: `${required} must be signed` };
-  const headers: Record<string, string> = {};
-  for (const name of names) {
-    const value = req.headers[name];
-    if (value === undefined)
-      return {
-        status: 403,
-        errorType: 'InvalidSignatureException',
-        message: `Signed header ${name} is missing`,
-      };
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-    region,
-    service: 'rds-data',
-    sha256: Sha256,
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
-    {
-      method: req.method ?? 'GET',
-      protocol: 'http:',
-      hostname: url.hostname,
-      path: url.pathname,
-      query: {},
-      headers,
-      body,
-    },
-    { signingDate, signableHeaders: new Set(names) },
-  );
-  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1];
-  const expectedHeaders = /SignedHeaders=([^,]+)/.exec(String(signed.headers.authorization))?.[1];
-  if (expected !== signature || expectedHeaders !== signedHeaders)
-    return {
-      status: 403,
-      errorType: 'InvalidSignatureException',
-      message: 'The request signature we calculated does not match the signature you provided.',
-    };
-  return undefined;
-}
+/** How the Data API refuses a signature: 403s, and its own type for a body hash mismatch. */
+const SIGV4_RULES: Sigv4Rules = {
+  authorization:
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/,
+  status: 403,
+  missing: {
+    status: 403,
+    errorType: 'IncompleteSignatureException',
+    message: 'Malformed Authorization header',
+  },
+  dateMessage: 'x-amz-date is missing or does not match the credential scope',
+  hashMismatch: {
+    status: 400,
+    errorType: 'XAmzContentSHA256Mismatch',
+    message: 'The provided x-amz-content-sha256 does not match the body',
+  },
+  mustSign: ['host', 'x-amz-date'],
+};
 
 /** Starts the server on 127.0.0.1 at a free port. */
 export async function startDataApiTestServer(options: DataApiTestServerOptions): Promise<DataApiTestServer> {
@@ -251,7 +162,7 @@ export async function startDataApiTestServer(options: DataApiTestServerOptions):
 
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
     const path = req.url ?? '';
-    const problem = await signatureProblem(req, body, credentials, region);
+    const problem = await signatureRefusal(req, body, credentials, region, 'rds-data', SIGV4_RULES);
     if (problem) return refuse(res, path, problem.status, problem.errorType, problem.message);
     const operation = req.method === 'POST' ? OPERATIONS[path] : undefined;
     if (!operation)

@@ -65,6 +65,10 @@ export function emulatorApi(emulatorUrl: string, userPoolId: string): EmulatorAp
     const type = typeof json.__type === 'string' ? json.__type : 'InternalErrorException';
     const message =
       typeof json.message === 'string' ? json.message : `cognito-local answered ${response.status}`;
+    // A feature the emulator lacks (SRP sign-in, custom auth) is what the client asked for, not a
+    // failure of ours: a 400, as AWS answers a flow the app client may not use.
+    if (type === 'CognitoLocal#Unsupported')
+      throw new CognitoApiError('InvalidParameterException', `Not supported by the local stack: ${message}`);
     throw new CognitoApiError(type, message, response.status >= 500 ? 500 : 400);
   }
 

@@ -374,20 +374,18 @@ describe('signing in with a password', () => {
     expect(triggerCalls.filter((c) => c.event.userName === 'a@example.test')).toEqual([]);
   });
 
-  it('answers SRP (which the emulator lacks) as unsupported: the local app signs in with USER_PASSWORD_AUTH', async () => {
+  it('answers SRP (which the emulator lacks) as a 400 naming it, never a 5xx: the local app signs in with USER_PASSWORD_AUTH', async () => {
     const srp = {
       ClientId: cognito.clientId,
       AuthFlow: 'USER_SRP_AUTH',
       AuthParameters: { USERNAME: 'a@example.test', SRP_A: '1' },
     };
-    expect(await call('InitiateAuth', srp)).toEqual({
-      status: 500,
-      errorType: 'CognitoLocal#Unsupported:',
-      body: {
-        __type: 'CognitoLocal#Unsupported',
-        message: 'Cognito Local unsupported feature: InitAuth with AuthFlow=USER_SRP_AUTH',
-      },
-    });
+    expect(await call('InitiateAuth', srp)).toEqual(
+      error(
+        'InvalidParameterException',
+        'Not supported by the local stack: Cognito Local unsupported feature: InitAuth with AuthFlow=USER_SRP_AUTH',
+      ),
+    );
   });
 
   it("answers a password over the emulator's body limit as InvalidParameterException", async () => {
@@ -594,7 +592,7 @@ describe('operations the proxy answers or amends', () => {
     expect(answer).toEqual(error('NotAuthorizedException', 'User not authorized'));
   });
 
-  it('hands other admin sign-in flows to the emulator, with its answer', async () => {
+  it('hands other admin sign-in flows to the emulator, and answers what it lacks as a 400', async () => {
     const answer = await failure(
       cognito.admin.send(
         new AdminInitiateAuthCommand({
@@ -606,8 +604,9 @@ describe('operations the proxy answers or amends', () => {
       ),
     );
     expect(answer).toEqual({
-      name: 'Unsupported',
-      message: 'Cognito Local unsupported feature: AdminInitAuth with AuthFlow=CUSTOM_AUTH',
+      name: 'InvalidParameterException',
+      message:
+        'Not supported by the local stack: Cognito Local unsupported feature: AdminInitAuth with AuthFlow=CUSTOM_AUTH',
     });
   });
 

@@ -2,7 +2,7 @@ import { serviceEndpoint } from './endpoint';
 import { fromLambdaEnvironment } from './lambda-credentials';
 import { type AwsCredentials } from './sigv4';
 import { errorAnswer, signedJsonPost } from './signed-json-post';
-import { createRetryQuota, sleep, withAttempts, type RetryMetadata } from './standard-retry';
+import { createRetryQuota, withRetries, type RetryMetadata } from './standard-retry';
 
 /**
  * A client of the AWS APIs on the awsJson1.1 protocol that the Lambda functions call (Cognito
@@ -157,31 +157,17 @@ export function awsJsonClient<S extends AwsJsonService>(options: AwsJsonClientOp
       // Operation names are the service's identifiers: anything else would change the target header.
       if (!/^[A-Za-z][A-Za-z0-9]*$/.test(operation)) throw new Error(`Not an operation name: ${operation}`);
       const body = JSON.stringify(input);
-      let retries = 0;
-      let totalRetryDelay = 0;
-      let lastCost: number | undefined;
-      for (;;) {
-        try {
-          const { status, data, requestId } = await attempt(operation, body, callOptions.signal);
-          quota.succeeded(lastCost);
-          const $metadata: RetryMetadata = {
-            httpStatusCode: status,
-            requestId,
-            attempts: retries + 1,
-            totalRetryDelay,
-          };
-          return { ...(data as O), $metadata };
-        } catch (error) {
-          const next = callOptions.signal?.aborted
-            ? undefined
-            : quota.retryAfter(error, retries, maxAttempts, random);
-          if (!next) throw withAttempts(error, retries + 1, totalRetryDelay);
-          lastCost = next.cost;
-          retries += 1;
-          totalRetryDelay += next.delay;
-          await sleep(next.delay);
-        }
-      }
+      const { value, attempts, totalRetryDelay } = await withRetries(
+        () => attempt(operation, body, callOptions.signal),
+        { quota, maxAttempts, random, ...(callOptions.signal ? { signal: callOptions.signal } : {}) },
+      );
+      const $metadata: RetryMetadata = {
+        httpStatusCode: value.status,
+        requestId: value.requestId,
+        attempts,
+        totalRetryDelay,
+      };
+      return { ...(value.data as O), $metadata };
     },
   };
 }

@@ -2,7 +2,7 @@ import { serviceEndpoint } from './endpoint';
 import { fromLambdaEnvironment } from './lambda-credentials';
 import { type AwsCredentials } from './sigv4';
 import { errorAnswer, signedJsonPost } from './signed-json-post';
-import { createRetryQuota, sleep, withAttempts } from './standard-retry';
+import { createRetryQuota, withRetries } from './standard-retry';
 
 /**
  * A client of the RDS Data API (REST-JSON, SigV4) for the four operations kysely-data-api calls,
@@ -289,43 +289,25 @@ export function createDataApiClient(options: DataApiClientOptions): DataApiClien
   ): Promise<{ data: Record<string, unknown>; $metadata: ResponseMetadata }> {
     const body = JSON.stringify(input, jsonReplacer);
     const startedAt = now();
-    let retries = 0;
     let resumeRetries = 0;
-    let totalRetryDelay = 0;
-    let lastCost: number | undefined;
-    for (;;) {
-      try {
-        const { status, data, requestId } = await attempt(path, body);
-        quota.succeeded(lastCost);
-        return {
-          data: data as Record<string, unknown>,
-          $metadata: {
-            httpStatusCode: status,
-            requestId,
-            attempts: retries + resumeRetries + 1,
-            totalRetryDelay,
-          },
-        };
-      } catch (error) {
-        let delay: number;
-        if (isDatabaseResuming(error)) {
-          // Not executed, so always safe to send again; Aurora takes up to ~15 s to resume.
-          const cap = Math.min(resumeMaxMs, resumeBaseMs * 2 ** resumeRetries);
-          delay = Math.round(cap / 2 + random() * (cap / 2));
-          if (now() - startedAt + delay > maxElapsedMs)
-            throw withAttempts(error, retries + resumeRetries + 1, totalRetryDelay);
-          resumeRetries += 1;
-        } else {
-          const next = quota.retryAfter(error, retries, maxAttempts, random);
-          if (!next) throw withAttempts(error, retries + resumeRetries + 1, totalRetryDelay);
-          delay = next.delay;
-          lastCost = next.cost;
-          retries += 1;
-        }
-        totalRetryDelay += delay;
-        await sleep(delay);
-      }
-    }
+    const { value, attempts, totalRetryDelay } = await withRetries(() => attempt(path, body), {
+      quota,
+      maxAttempts,
+      random,
+      // Not executed, so always safe to send again; Aurora takes up to ~15 s to resume.
+      extraRetry: (error) => {
+        if (!isDatabaseResuming(error)) return undefined;
+        const cap = Math.min(resumeMaxMs, resumeBaseMs * 2 ** resumeRetries);
+        const delay = Math.round(cap / 2 + random() * (cap / 2));
+        if (now() - startedAt + delay > maxElapsedMs) return null;
+        resumeRetries += 1;
+        return delay;
+      },
+    });
+    return {
+      data: value.data as Record<string, unknown>,
+      $metadata: { httpStatusCode: value.status, requestId: value.requestId, attempts, totalRetryDelay },
+    };
   }
 
   return {

@@ -106,6 +106,55 @@ export function withAttempts(error: unknown, attempts: number, totalRetryDelay: 
   return error;
 }
 
+export interface RetryLoopOptions {
+  readonly quota: RetryQuota;
+  readonly maxAttempts: number;
+  readonly random: () => number;
+  /** The caller's own signal: once it has fired, a failure is not retried. */
+  readonly signal?: AbortSignal;
+  /**
+   * Retries outside the standard mode (the Data API while Aurora resumes): the delay before the
+   * next attempt, null to give up, or undefined to leave the error to the standard mode.
+   */
+  readonly extraRetry?: (error: unknown) => number | null | undefined;
+}
+
+/**
+ * Runs `attempt` until it succeeds or the retries end, as the SDK's standard mode does: the
+ * quota decides each retry and its delay, a success refills it, and the error given up on
+ * carries the attempts and the time slept (`withAttempts`).
+ */
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  options: RetryLoopOptions,
+): Promise<{ readonly value: T; readonly attempts: number; readonly totalRetryDelay: number }> {
+  const { quota, maxAttempts, random, signal, extraRetry } = options;
+  let attempts = 1;
+  let retries = 0;
+  let totalRetryDelay = 0;
+  let lastCost: number | undefined;
+  for (;;) {
+    try {
+      const value = await attempt();
+      quota.succeeded(lastCost);
+      return { value, attempts, totalRetryDelay };
+    } catch (error) {
+      let delay = extraRetry?.(error);
+      if (delay === null) throw withAttempts(error, attempts, totalRetryDelay);
+      if (delay === undefined) {
+        const next = signal?.aborted ? undefined : quota.retryAfter(error, retries, maxAttempts, random);
+        if (!next) throw withAttempts(error, attempts, totalRetryDelay);
+        delay = next.delay;
+        lastCost = next.cost;
+        retries += 1;
+      }
+      attempts += 1;
+      totalRetryDelay += delay;
+      await sleep(delay);
+    }
+  }
+}
+
 // --- Error answers -----------------------------------------------------------------------------------
 
 export const stringOrNumber = (value: unknown): string | undefined =>

@@ -94,7 +94,7 @@ export function createRetryQuota(): RetryQuota {
   };
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Puts the attempt count and the time slept on an error's `$metadata`, as the SDK does. */
 export function withAttempts(error: unknown, attempts: number, totalRetryDelay: number): unknown {

@@ -8,7 +8,13 @@ import { createServer, type AddressInfo } from 'node:net';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { AwsNetworkError, AwsServiceError, awsJsonClient, defaultAwsJsonEndpoint } from './aws-json-client';
+import {
+  AwsNetworkError,
+  AwsServiceError,
+  awsJsonClient,
+  defaultAwsJsonEndpoint,
+  type AwsJsonClientOptions,
+} from './aws-json-client';
 import {
   TEST_CREDENTIALS,
   awsJsonError,
@@ -35,7 +41,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function cognito(answer: (index: number, call: AwsJsonCall) => AwsJsonAnswer) {
+/** A client of a loopback Cognito answering with `answer`; `options` replace the client's defaults here. */
+async function cognito(
+  answer: (index: number, call: AwsJsonCall) => AwsJsonAnswer | Promise<AwsJsonAnswer>,
+  options: Partial<AwsJsonClientOptions<'cognito-idp'>> = {},
+) {
   server = await startAwsJsonTestServer({ ...COGNITO, answer });
   const client = awsJsonClient({
     ...COGNITO,
@@ -43,6 +53,7 @@ async function cognito(answer: (index: number, call: AwsJsonCall) => AwsJsonAnsw
     endpoint: server.url,
     credentials: () => TEST_CREDENTIALS,
     random: () => 0,
+    ...options,
   });
   return { server, client };
 }
@@ -70,23 +81,13 @@ describe('awsJsonClient', () => {
   });
 
   it('takes an empty answer as an empty object (Cognito answers most admin calls so)', async () => {
-    server = await startAwsJsonTestServer({ ...COGNITO, answer: () => ({ status: 200 }) });
-    const client = awsJsonClient({
-      ...COGNITO,
-      region: 'eu-west-1',
-      endpoint: server.url,
-      credentials: () => TEST_CREDENTIALS,
-    });
+    const { client } = await cognito(() => ({ status: 200 }));
     const output = await client.call('AdminDeleteUser', { UserPoolId: 'p', Username: 'u' });
     expect(Object.keys(output)).toEqual(['$metadata']);
   });
 
   it('is refused when signed with other keys (the server checks the signature as AWS does)', async () => {
-    server = await startAwsJsonTestServer({ ...COGNITO, answer: () => ({ status: 200 }) });
-    const client = awsJsonClient({
-      ...COGNITO,
-      region: 'eu-west-1',
-      endpoint: server.url,
+    const { server, client } = await cognito(() => ({ status: 200 }), {
       credentials: () => ({ ...TEST_CREDENTIALS, secretAccessKey: 'another-secret' }),
     });
     const error = await client.call('AdminGetUser', {}).catch((e: unknown) => e);
@@ -248,15 +249,7 @@ describe('awsJsonClient', () => {
 
 describe('awsJsonClient on faults an operator meets', () => {
   it('times an attempt out, retries it, then fails with TimeoutError / ETIMEDOUT', async () => {
-    server = await startAwsJsonTestServer({ ...COGNITO, answer: () => new Promise<AwsJsonAnswer>(() => {}) });
-    const client = awsJsonClient({
-      ...COGNITO,
-      region: 'eu-west-1',
-      endpoint: server.url,
-      credentials: () => TEST_CREDENTIALS,
-      random: () => 0,
-      timeoutMs: 50,
-    });
+    const { server, client } = await cognito(() => new Promise<AwsJsonAnswer>(() => {}), { timeoutMs: 50 });
 
     const error = await client.call('AdminGetUser', {}).catch((e: unknown) => e);
 
@@ -290,15 +283,7 @@ describe('awsJsonClient on faults an operator meets', () => {
   });
 
   it('gives up on throttling after 3 attempts, backing off from 1 s with jitter', async () => {
-    server = await startAwsJsonTestServer({
-      ...COGNITO,
-      answer: () => awsJsonError(400, 'ThrottlingException', 'Rate exceeded'),
-    });
-    const client = awsJsonClient({
-      ...COGNITO,
-      region: 'eu-west-1',
-      endpoint: server.url,
-      credentials: () => TEST_CREDENTIALS,
+    const { client } = await cognito(() => awsJsonError(400, 'ThrottlingException', 'Rate exceeded'), {
       random: () => 0.002,
     });
 

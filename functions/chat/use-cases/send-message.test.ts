@@ -14,6 +14,24 @@ const reply: ChatEvent[] = [
   { type: 'usage', promptTokens: 7, completionTokens: 2 },
 ];
 
+/**
+ * The use case with what most tests leave as it is: every message allowed, its reports recorded,
+ * 1,000 tokens a month, a 1,000-token context and no system prompt.
+ */
+function sendMessageWith(
+  deps: Pick<Parameters<typeof makeSendMessage>[0], 'messages' | 'model'> &
+    Partial<Parameters<typeof makeSendMessage>[0]>,
+) {
+  return makeSendMessage({
+    limiter: allowingLimiter(),
+    metrics: recordingMetrics().metrics,
+    roleQuota: () => 1000,
+    contextBudgetTokens: 1000,
+    systemPrompt: '',
+    ...deps,
+  });
+}
+
 function setUp(
   script: { events: ChatEvent[]; thenThrow?: unknown } = { events: reply },
   options: { used?: number; quota?: number; allowed?: boolean } = {},
@@ -99,14 +117,10 @@ describe('sendMessage', () => {
 
   it("lets an admin past the members' default, their role's own default being higher", async () => {
     const { model } = scriptedModel({ events: reply });
-    const send = makeSendMessage({
+    const send = sendMessageWith({
       messages: fakeMessages({ used: 1000 }).repository,
       model,
-      limiter: allowingLimiter(),
-      metrics: recordingMetrics().metrics,
       roleQuota: (role) => (role === 'admins' ? 5000 : 1000),
-      contextBudgetTokens: 1000,
-      systemPrompt: '',
     });
 
     const result = await send({ ...ada, role: 'admins' }, { conversationId, content: 'Hi' });
@@ -129,14 +143,9 @@ describe('sendMessage', () => {
       return startTurn(input);
     };
     const { model } = scriptedModel({ events: reply });
-    const send = makeSendMessage({
+    const send = sendMessageWith({
       messages: messages.repository,
       model: { ...model, prepare: () => void order.push('prepare') },
-      limiter: allowingLimiter(),
-      metrics: recordingMetrics().metrics,
-      roleQuota: () => 1000,
-      contextBudgetTokens: 1000,
-      systemPrompt: '',
     });
 
     await send(ada, { conversationId, content: 'Hi' });
@@ -147,14 +156,9 @@ describe('sendMessage', () => {
   it('does not start the model read for a message refused by its quota', async () => {
     const prepared: string[] = [];
     const { model } = scriptedModel({ events: reply });
-    const send = makeSendMessage({
+    const send = sendMessageWith({
       messages: fakeMessages({ used: 1000 }).repository,
       model: { ...model, prepare: () => void prepared.push('prepare') },
-      limiter: allowingLimiter(),
-      metrics: recordingMetrics().metrics,
-      roleQuota: () => 1000,
-      contextBudgetTokens: 1000,
-      systemPrompt: '',
     });
 
     await expect(send(ada, { conversationId, content: 'Hi' })).rejects.toBeInstanceOf(QuotaExceededError);
@@ -175,14 +179,9 @@ describe('sendMessage', () => {
   it('refuses a model outside the allow-list as a validation error on body.model', async () => {
     const { messages } = setUp();
     const { model } = scriptedModel({ events: reply });
-    const send = makeSendMessage({
+    const send = sendMessageWith({
       messages: messages.repository,
       model,
-      limiter: allowingLimiter(),
-      metrics: recordingMetrics().metrics,
-      roleQuota: () => 1000,
-      contextBudgetTokens: 1000,
-      systemPrompt: '',
     });
 
     const error = await send(ada, { conversationId, content: 'Hi', model: 'other' }).catch((e: unknown) => e);
@@ -235,14 +234,9 @@ describe('sendMessage with an Idempotency-Key sent again', () => {
   function keyed(script: { events: ChatEvent[]; thenThrow?: unknown }) {
     const messages = fakeMessages();
     const { model, requests } = scriptedModel(script);
-    const send = makeSendMessage({
+    const send = sendMessageWith({
       messages: messages.repository,
       model,
-      limiter: allowingLimiter(),
-      metrics: recordingMetrics().metrics,
-      roleQuota: () => 1000,
-      contextBudgetTokens: 1000,
-      systemPrompt: '',
     });
     return {
       messages,
@@ -319,14 +313,9 @@ describe('sendMessage with an Idempotency-Key sent again', () => {
       userMessage: stored.userMessage,
       assistantMessage: status ? { ...stored.assistantMessage, status } : undefined,
     });
-    const send = makeSendMessage({
+    const send = sendMessageWith({
       messages: messages.repository,
       model: scriptedModel({ events: reply }).model,
-      limiter: allowingLimiter(),
-      metrics: recordingMetrics().metrics,
-      roleQuota: () => 1000,
-      contextBudgetTokens: 1000,
-      systemPrompt: '',
     });
     const events: TurnEvent[] = [];
 
@@ -347,14 +336,10 @@ describe('sendMessage metrics', () => {
   function measuring(model: ChatModel) {
     const calls: Parameters<ChatMetrics['modelCall']>[0][] = [];
     const { metrics, recorded } = recordingMetrics();
-    const send = makeSendMessage({
+    const send = sendMessageWith({
       messages: fakeMessages().repository,
       model,
-      limiter: allowingLimiter(),
       metrics: { ...metrics, modelCall: (measure) => calls.push(measure) },
-      roleQuota: () => 1000,
-      contextBudgetTokens: 1000,
-      systemPrompt: '',
     });
     return { calls, recorded, send: () => send(ada, { conversationId, content: 'Hi' }) };
   }
@@ -404,14 +389,9 @@ describe('sendMessage with no model allowed', () => {
     // Prepare: a misconfigured deployment whose model allows nothing.
     const messages = fakeMessages();
     const { model, requests } = scriptedModel({ events: reply }, []);
-    const send = makeSendMessage({
+    const send = sendMessageWith({
       messages: messages.repository,
       model,
-      limiter: allowingLimiter(),
-      metrics: recordingMetrics().metrics,
-      roleQuota: () => 1000,
-      contextBudgetTokens: 1000,
-      systemPrompt: '',
     });
 
     // Act

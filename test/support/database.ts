@@ -4,11 +4,18 @@ import type { Kysely } from 'kysely';
 import { inject } from 'vitest';
 
 import { createDatabase } from '../../functions/shared/db/database';
+import type { SqlDatabase } from '../../functions/shared/db/sql';
+import { createSqlDatabase } from '../../functions/shared/db/sql-database';
 import type { Database, NewUser, UserRow } from '../../functions/shared/db/schema';
 
 /** The migrated test database of this run (see global-setup.ts). Destroy it in `afterAll`. */
 export function testDatabase(): Kysely<Database> {
   return createDatabase({ DB_DRIVER: 'pg', DATABASE_URL: inject('databaseUrl'), DB_POOL_MAX: 4 });
+}
+
+/** The query layer (sql.ts) on the same test database, as the handlers use it. Destroy it in `afterAll`. */
+export function testSql(): SqlDatabase {
+  return createSqlDatabase({ DB_DRIVER: 'pg', DATABASE_URL: inject('databaseUrl'), DB_POOL_MAX: 4 });
 }
 
 /** Inserts a user with a random id and e-mail (test files run in parallel on one database). */

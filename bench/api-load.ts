@@ -117,10 +117,10 @@ try {
   }
 
   // The baseline: the routes' SQL (their repository adapters) on the handlers' own pool, nothing else.
-  const { getDatabase } = await import('#shared/db/database');
+  const { getSql } = await import('#shared/db/sql-database');
   const { postgresConversations } = await import('#conversations/adapters/postgres-conversations');
   const { postgresUserDirectory } = await import('#users/adapters/postgres-user-directory');
-  const db = getDatabase();
+  const db = getSql();
   const conversations = postgresConversations(db);
   const users = postgresUserDirectory(db);
   baseline = createServer((req, res) => {

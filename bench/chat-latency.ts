@@ -227,7 +227,8 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Cha
     // Where the time goes: the route's I/O steps alone, in the order the route runs them.
     const { postgresMessages } = await import('#chat/adapters/postgres-messages');
     const { getCache } = await import('#shared/cache/get-cache');
-    const repo = postgresMessages(db);
+    const { getSql } = await import('#shared/db/sql-database');
+    const repo = postgresMessages(getSql());
     const cache = getCache();
     const loop = { count: 50, budgetMs: 20_000, warmup: 5 };
     const steps: Record<string, Summary> = {};

@@ -6,15 +6,15 @@
  * the REST proxy event) and through the repository alone (postgresMessages), on a scratch
  * database generated with INSERT … SELECT … FROM generate_series: Zipf-distributed pseudo-words,
  * so full-text search meets common, middling and rare terms as it would in real text.
- * At the largest size the repository's own SQL (captured from Kysely's log) is explained with
+ * At the largest size the repository's own SQL (as the driver receives it) is explained with
  * EXPLAIN (ANALYZE, BUFFERS), and candidate indexes are tried on the scratch database only.
  *
  * Skipped with BENCH_SCALE=0. Run alone: node --import tsx bench/data-scale.ts
  */
 import './quiet';
-import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
-import type { Database } from '#shared/db/schema';
+import { pgDatabase } from '#shared/db/pg-sql';
+import type { Queryable, Sql, SqlDatabase } from '#shared/db/sql';
 import {
   createScratchDatabase,
   invoke,
@@ -241,13 +241,20 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
   const scratch: ScratchDatabase = await createScratchDatabase('parley_bench_scale');
   const client = new pg.Client({ connectionString: scratch.url });
   await client.connect();
-  const captured: CompiledQuery[] = [];
-  const logged = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: scratch.url, max: 2 }) }),
-    log: (event) => {
-      if (event.level === 'query') captured.push(event.query);
+  const captured: { text: string; values: unknown[] }[] = [];
+  const plain = pgDatabase(async () => new pg.Pool({ connectionString: scratch.url, max: 2 }));
+  /** Every statement on `db` noted, as node-postgres receives it. */
+  const noting = (db: Queryable): Queryable => ({
+    query: (statement: Sql) => {
+      captured.push(statement.toPg());
+      return db.query(statement);
     },
   });
+  const logged: SqlDatabase = {
+    ...noting(plain),
+    transaction: (work) => plain.transaction((tx) => work(noting(tx))),
+    destroy: () => plain.destroy(),
+  };
   try {
     await client.query("set maintenance_work_mem = '256MB'");
     let started = performance.now();
@@ -257,9 +264,10 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
     const issuer = setUpBenchEnvironment(scratch.url, { DB_POOL_MAX: '4' });
     const token = memberToken(issuer, MEASURED_USER);
     const { handler } = await import('#conversations/lambda');
-    const { getDatabase, closeDatabase } = await import('#shared/db/database');
+    const { closeDatabase } = await import('#shared/db/database');
+    const { getSql } = await import('#shared/db/sql-database');
     const { postgresMessages } = await import('#chat/adapters/postgres-messages');
-    const repo = postgresMessages(getDatabase());
+    const repo = postgresMessages(getSql());
     const conversation = (i: number) =>
       measured.conversationIds[Math.abs(i) % measured.conversationIds.length] ?? '';
     const loop = { count: calls, budgetMs, warmup: 5 };
@@ -324,7 +332,7 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
       });
     }
 
-    // The repository's own SQL, captured from Kysely's log, explained at the largest size.
+    // The repository's own SQL, as the driver receives it, explained at the largest size.
     const loggedRepo = postgresMessages(logged);
     const explainable: Record<string, () => Promise<unknown>> = {
       list: () => loggedRepo.list(MEASURED_USER, conversation(0), { limit: 50 }),
@@ -345,10 +353,10 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
         const query = captured.at(-1);
         if (!query) continue;
         const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-          `explain (analyze, buffers) ${query.sql}`,
-          query.parameters as unknown[],
+          `explain (analyze, buffers) ${query.text}`,
+          query.values,
         );
-        plans[name] = `${query.sql}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`;
+        plans[name] = `${query.text}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`;
       }
       return plans;
     };

@@ -2,7 +2,7 @@ import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getCache } from '#shared/cache/get-cache';
 import { monthlyUsageKey, profileKey, serviceRoleKey } from '#shared/cache/keys';
 import { getConfig, roleQuota } from '#shared/config';
-import { getDatabase } from '#shared/db/database';
+import { getSql } from '#shared/db/sql-database';
 import type { Role } from '#shared/domain/roles';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { forgetStanding } from '#shared/revocation/postgres-revocation-list';
@@ -73,14 +73,14 @@ const reportDrift: DriftReporter = ({ step, error }) => {
 /** The admin group's use cases on PostgreSQL and Cognito (built once, on the first request). */
 export function adminDeps() {
   const config = getConfig();
-  const db = getDatabase();
+  const db = getSql();
   const quotaOf = (role: Role | null) => roleQuota(config, role);
   const transaction: AdminTransaction = async (work) => {
     const changed = new Set<string>();
-    const result = await db.transaction().execute((trx) =>
+    const result = await db.transaction((tx) =>
       work({
-        users: postgresUserAdmin(trx, quotaOf, (id) => changed.add(id)),
-        audit: postgresAuditLog(trx),
+        users: postgresUserAdmin(tx, quotaOf, (id) => changed.add(id)),
+        audit: postgresAuditLog(tx),
       }),
     );
     // After the commit: every instance reads the new standing, profile and quota on its next request.

@@ -1,6 +1,6 @@
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig, roleQuota } from '#shared/config';
-import { getDatabase } from '#shared/db/database';
+import { getSql } from '#shared/db/sql-database';
 import { logger } from '#shared/powertools';
 import { cacheRateLimiter } from './adapters/cache-rate-limiter';
 import { withCachedMonthlyUsage } from './adapters/cached-monthly-usage';
@@ -18,7 +18,7 @@ export function chatDeps() {
   const config = getConfig();
   return {
     sendMessage: makeSendMessage({
-      messages: withCachedMonthlyUsage(postgresMessages(getDatabase()), getCache, powertoolsChatMetrics),
+      messages: withCachedMonthlyUsage(postgresMessages(getSql()), getCache, powertoolsChatMetrics),
       model: createChatModel(config, { cache: getCache() }),
       limiter: cacheRateLimiter({
         cache: getCache,

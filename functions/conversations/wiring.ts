@@ -3,7 +3,7 @@ import { makeExportConversation } from '#chat/use-cases/export-conversation';
 import { makeListMessages } from '#chat/use-cases/list-messages';
 import { makeSearchMessages } from '#chat/use-cases/search-messages';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
-import { getDatabase } from '#shared/db/database';
+import { getSql } from '#shared/db/sql-database';
 import { postgresConversations } from './adapters/postgres-conversations';
 import type { ConversationTransaction } from './ports/conversation-repository';
 import { makeCreateConversation } from './use-cases/create-conversation';
@@ -14,12 +14,10 @@ import { makeRenameConversation } from './use-cases/rename-conversation';
 
 /** The conversations group's use cases on PostgreSQL (built once, on the first request). */
 export function conversationDeps() {
-  const db = getDatabase();
+  const db = getSql();
   const conversations = postgresConversations(db);
   const transaction: ConversationTransaction = (work) =>
-    db
-      .transaction()
-      .execute((trx) => work({ conversations: postgresConversations(trx), audit: postgresAuditLog(trx) }));
+    db.transaction((tx) => work({ conversations: postgresConversations(tx), audit: postgresAuditLog(tx) }));
   const messages = postgresMessages(db);
   return {
     listMessages: makeListMessages({ messages }),

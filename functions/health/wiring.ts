@@ -1,7 +1,7 @@
 import { buildOpenApiDocument } from '#api/openapi';
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig } from '#shared/config';
-import { checkDatabase, getDatabase } from '#shared/db/database';
+import { checkSql, getSql } from '#shared/db/sql-database';
 import { makeCheckReadiness } from './use-cases/check-readiness';
 
 /** The health group's checks (built once, on the first request). */
@@ -10,7 +10,7 @@ export function healthDeps() {
   let openApi: unknown;
   return {
     checkReadiness: makeCheckReadiness({
-      database: () => checkDatabase(getDatabase()),
+      database: () => checkSql(getSql()),
       cache: {
         get kind() {
           return getCache().kind;

@@ -1,7 +1,7 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig, roleQuota } from '#shared/config';
-import { getDatabase } from '#shared/db/database';
+import { getSql } from '#shared/db/sql-database';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { withCachedProfiles } from './adapters/cached-user-directory';
 import { postgresUserDirectory } from './adapters/postgres-user-directory';
@@ -13,15 +13,13 @@ import { makeSignOutEverywhere } from './use-cases/sign-out-everywhere';
 export function userDeps() {
   const config = getConfig();
   const online = Boolean(config.OPENAI_API_KEY ?? config.OPENAI_SECRET_ARN);
-  const db = getDatabase();
+  const db = getSql();
   return {
     signOutEverywhere: makeSignOutEverywhere({
       transaction: (work) =>
-        db
-          .transaction()
-          .execute((trx) =>
-            work({ revocations: postgresRevocationList(trx, getCache), audit: postgresAuditLog(trx) }),
-          ),
+        db.transaction((tx) =>
+          work({ revocations: postgresRevocationList(tx, getCache), audit: postgresAuditLog(tx) }),
+        ),
     }),
     getMe: makeGetMe({
       users: withCachedProfiles(postgresUserDirectory(db), getCache, {

@@ -4,6 +4,8 @@ import { sql, type Kysely } from 'kysely';
 import { postgresConversations } from '../../functions/conversations/adapters/postgres-conversations';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { createDatabase } from '../../functions/shared/db/database';
+import type { SqlDatabase } from '../../functions/shared/db/sql';
+import { createSqlDatabase } from '../../functions/shared/db/sql-database';
 import type { Database } from '../../functions/shared/db/schema';
 import { postgresUserDirectory } from '../../functions/users/adapters/postgres-user-directory';
 import {
@@ -19,19 +21,23 @@ import { createTestUser } from '../support/database';
  */
 let dataApi: DataApiOnPostgresServer;
 let db: Kysely<Database>;
+/** The query layer the handlers use, on the same Data API. */
+let queries: SqlDatabase;
 
 beforeAll(async () => {
   dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
   db = createDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
+  queries = createSqlDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
 });
 afterAll(async () => {
   await db.destroy();
+  await queries.destroy();
   await dataApi.close();
 });
 
 describe('conversations repository on the Data API', () => {
   it('creates, pages, reads, renames and deletes, scoped to the owner', async () => {
-    const repo = postgresConversations(db);
+    const repo = postgresConversations(queries);
     const owner = await createTestUser(db);
     const other = await createTestUser(db);
     const created = [];
@@ -60,7 +66,7 @@ describe('conversations repository on the Data API', () => {
 
 describe('user directory and audit on the Data API', () => {
   it('provisions a user once and sums this month’s usage', async () => {
-    const users = postgresUserDirectory(db);
+    const users = postgresUserDirectory(queries);
     const id = `sub-${Date.now()}`;
     const profile = await users.provision({
       id,
@@ -95,7 +101,7 @@ describe('user directory and audit on the Data API', () => {
 
   it('appends audit events with JSON details', async () => {
     const targetId = `target-${Date.now()}`;
-    await postgresAuditLog(db).record({
+    await postgresAuditLog(queries).record({
       actorId: 'someone',
       action: 'test.event',
       targetType: 'thing',

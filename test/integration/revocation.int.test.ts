@@ -3,16 +3,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getCache } from '#shared/cache/get-cache';
 import { postgresRevocationList } from '#shared/revocation/postgres-revocation-list';
 import { call, setUpApiEnvironment } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
+import { createTestUser, testDatabase, testSql } from '../support/database';
 
 // Real PostgreSQL, and the cache the handlers use (Valkey when REDIS_URL is set).
 const issuer = setUpApiEnvironment();
 const { handler: conversations } = await import('#conversations/lambda');
 const { handler: users } = await import('#users/lambda');
 const db = testDatabase();
-const revocations = postgresRevocationList(db, getCache);
+const queries = testSql();
+const revocations = postgresRevocationList(queries, getCache);
 
-afterAll(() => db.destroy());
+afterAll(async () => {
+  await db.destroy();
+  await queries.destroy();
+});
 
 async function signedIn(iat = Math.floor(Date.now() / 1000) - 5) {
   const user = await createTestUser(db, { role: 'members' });

@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '#shared/db/schema';
+import { sql, type Queryable } from '#shared/db/sql';
 import { microsToDollars, type UsageRow } from '../domain/usage';
 import type { UsageQuery, UsageReports } from '../ports/usage-reports';
 
+/** Sums come back as int8 / numeric: a string on pg, a number or a string on the Data API. */
 interface Row {
   key: string;
   /** By user only; every usage row has its user (foreign key, deleted with it). */
@@ -27,34 +27,30 @@ const toUsageRow = (row: Row): UsageRow => {
   };
 };
 
+const sums = sql`sum(d.requests) as requests, sum(d.prompt_tokens) as prompt_tokens,
+  sum(d.completion_tokens) as completion_tokens, sum(d.cost_micros) as cost_micros`;
+
 /** Sums of usage_daily; the `day` index serves the range, sums stay exact (bigint micro-dollars). */
-export function postgresUsageReports(db: Kysely<Database>): UsageReports {
+export function postgresUsageReports(db: Queryable): UsageReports {
   return {
     async summarise({ from, to, groupBy }: UsageQuery) {
-      const sums = [
-        sql<string>`sum(d.requests)`.as('requests'),
-        sql<string>`sum(d.prompt_tokens)`.as('prompt_tokens'),
-        sql<string>`sum(d.completion_tokens)`.as('completion_tokens'),
-        sql<string>`sum(d.cost_micros)`.as('cost_micros'),
-      ];
-      const base = db
-        .selectFrom('usage_daily as d')
-        .where(sql<boolean>`d.day between cast(${from} as date) and cast(${to} as date)`);
+      const range = sql`d.day between cast(${from} as date) and cast(${to} as date)`;
       if (groupBy === 'day') {
-        const rows = await base
-          .select([sql<string>`to_char(d.day, 'YYYY-MM-DD')`.as('key'), ...sums])
-          .groupBy('d.day')
-          .orderBy('d.day')
-          .execute();
+        const { rows } = await db.query<Row>(sql`
+          select to_char(d.day, 'YYYY-MM-DD') as key, ${sums}
+          from usage_daily d
+          where ${range}
+          group by d.day
+          order by d.day`);
         return rows.map(toUsageRow);
       }
-      const rows = await base
-        .innerJoin('users as u', 'u.id', 'd.user_id')
-        .select([sql<string>`d.user_id`.as('key'), sql<string>`u.email`.as('email'), ...sums])
-        .groupBy(['d.user_id', 'u.email'])
-        .orderBy(sql`sum(d.prompt_tokens + d.completion_tokens)`, 'desc')
-        .orderBy('d.user_id')
-        .execute();
+      const { rows } = await db.query<Row>(sql`
+        select d.user_id as key, u.email as email, ${sums}
+        from usage_daily d
+        inner join users u on u.id = d.user_id
+        where ${range}
+        group by d.user_id, u.email
+        order by sum(d.prompt_tokens + d.completion_tokens) desc, d.user_id`);
       return rows.map(toUsageRow);
     },
   };

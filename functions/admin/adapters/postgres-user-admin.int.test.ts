@@ -1,37 +1,102 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createTestUser, testDatabase } from '#test/support/database';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { NewUser } from '#shared/db/schema';
+import type { SqlDatabase } from '#shared/db/sql';
+import { createSqlDatabase } from '#shared/db/sql-database';
+import { decodeCursor } from '#shared/pagination/cursor';
+import {
+  dataApiTestConfig,
+  startDataApiOnPostgres,
+  type DataApiOnPostgresServer,
+} from '#test/support/data-api-on-postgres';
+import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { EmailTakenError } from '../domain/admin-user';
 import { postgresUserAdmin } from './postgres-user-admin';
 
 const db = testDatabase();
+const queries = testSql();
+let dataApi: DataApiOnPostgresServer;
+let viaDataApi: SqlDatabase;
+
+/** What this file creates (test files share one database), deleted in `afterAll`. */
+const userIds: string[] = [];
+const usernames: string[] = [];
+
+beforeAll(async () => {
+  dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
+  viaDataApi = createSqlDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
+});
 afterAll(async () => {
+  if (usernames.length) await db.deleteFrom('sign_in_attempts').where('username', 'in', usernames).execute();
+  // usage_daily rows go with their user (on delete cascade).
+  if (userIds.length) await db.deleteFrom('users').where('id', 'in', userIds).execute();
   await db.destroy();
+  await queries.destroy();
+  await viaDataApi.destroy();
+  await dataApi.close();
 });
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 const roleQuota = () => 100_000;
+/** A unique marker for this run's users, so a search finds only them. */
+const run = randomBytes(4).toString('hex');
+
+async function user(overrides: Partial<NewUser> = {}) {
+  const created = await createTestUser(db, overrides);
+  userIds.push(created.id);
+  return created;
+}
+
+/** A new id, deleted with the others in `afterAll` if a test inserts a user under it. */
+function newId(): string {
+  const id = randomUUID();
+  userIds.push(id);
+  return id;
+}
+
+async function signInAttempts(email: string, lockedUntil: Date | null) {
+  const username = email.toLowerCase();
+  usernames.push(username);
+  await db
+    .insertInto('sign_in_attempts')
+    .values({ username, failed_count: 5, locked_until: lockedUntil })
+    .execute();
+}
+
+/** Whether another connection would wait for a lock on the row (NOWAIT answers 55P03 at once). */
+async function isLocked(table: 'users' | 'sign_in_attempts', column: 'id' | 'username', value: string) {
+  try {
+    await sql`select 1 from ${sql.table(table)} where ${sql.ref(column)} = ${value} for update nowait`.execute(
+      db,
+    );
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code === '55P03') return true;
+    throw error;
+  }
+}
 
 describe('postgresUserAdmin.insert', () => {
   it('answers EmailTakenError for an e-mail already in use, whatever its case', async () => {
     // Prepare
-    const existing = await createTestUser(db);
-    const id = randomUUID();
+    const existing = await user();
+    const id = newId();
 
     // Act
-    const error = await postgresUserAdmin(db, roleQuota)
+    const error = await postgresUserAdmin(queries, roleQuota)
       .insert({ id, email: existing.email.toUpperCase(), displayName: 'Twin', role: 'members' })
       .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(EmailTakenError);
-    expect(await postgresUserAdmin(db, roleQuota).get(id, NOW)).toBeUndefined();
+    expect(await postgresUserAdmin(queries, roleQuota).get(id, NOW)).toBeUndefined();
   });
 
   it('passes on a refusal that is not a taken e-mail as it is (a NUL byte in the name)', async () => {
-    const id = randomUUID();
+    const id = newId();
 
-    const error = await postgresUserAdmin(db, roleQuota)
+    const error = await postgresUserAdmin(queries, roleQuota)
       .insert({ id, email: `nul-${id}@example.test`, displayName: 'Ada\u0000', role: 'members' })
       .catch((e: unknown) => e);
 
@@ -40,8 +105,8 @@ describe('postgresUserAdmin.insert', () => {
   });
 
   it('stores a new user who then reads back with the role default quota', async () => {
-    const id = randomUUID();
-    const users = postgresUserAdmin(db, roleQuota);
+    const id = newId();
+    const users = postgresUserAdmin(queries, roleQuota);
 
     await users.insert({ id, email: `new-${id}@example.test`, displayName: 'New', role: 'auditors' });
 
@@ -54,30 +119,309 @@ describe('postgresUserAdmin.insert', () => {
       quotaIsDefault: true,
     });
   });
+
+  it('stores hostile text as data', async () => {
+    const id = newId();
+    const users = postgresUserAdmin(queries, roleQuota);
+    const displayName = `'; drop table users; -- %_\\ __proto__`;
+
+    await users.insert({ id, email: `hostile-${id}@example.test`, displayName, role: 'members' });
+
+    expect(await users.get(id, NOW)).toMatchObject({ id, displayName });
+  });
 });
 
 describe('postgresUserAdmin writes and their listener', () => {
   it('tells the listener the id of each user a change or a revocation touched', async () => {
     // Prepare
-    const user = await createTestUser(db);
+    const target = await user();
     const changed: string[] = [];
-    const users = postgresUserAdmin(db, roleQuota, (id) => changed.push(id));
+    const users = postgresUserAdmin(queries, roleQuota, (id) => changed.push(id));
 
     // Act
-    await users.update(user.id, { monthlyTokens: 5_000 });
-    await users.revokeTokens(user.id);
+    await users.update(target.id, { monthlyTokens: 5_000 });
+    await users.revokeTokens(target.id);
 
     // Assess
-    expect(changed).toEqual([user.id, user.id]);
-    expect(await users.get(user.id, NOW)).toMatchObject({ monthlyTokens: 5_000, quotaIsDefault: false });
+    expect(changed).toEqual([target.id, target.id]);
+    expect(await users.get(target.id, NOW)).toMatchObject({ monthlyTokens: 5_000, quotaIsDefault: false });
   });
 
   it('writes without a listener', async () => {
-    const user = await createTestUser(db);
-    const users = postgresUserAdmin(db, roleQuota);
+    const target = await user();
+    const users = postgresUserAdmin(queries, roleQuota);
 
-    await users.update(user.id, { role: 'auditors', status: 'disabled' });
+    await users.update(target.id, { role: 'auditors', status: 'disabled' });
 
-    expect(await users.get(user.id, NOW)).toMatchObject({ role: 'auditors', status: 'disabled' });
+    expect(await users.get(target.id, NOW)).toMatchObject({ role: 'auditors', status: 'disabled' });
+  });
+});
+
+describe('postgresUserAdmin.update and revokeTokens', () => {
+  const tokensValidAfter = async (id: string) =>
+    (await db.selectFrom('users').select('tokens_valid_after').where('id', '=', id).executeTakeFirstOrThrow())
+      .tokens_valid_after;
+
+  it('changes only the columns named, and refuses older tokens only on a role or status change', async () => {
+    // Prepare
+    const target = await user({ monthly_token_quota: 7, mfa_enabled: true });
+    const users = postgresUserAdmin(queries, roleQuota);
+
+    // Act: quota and MFA only.
+    await users.update(target.id, { monthlyTokens: null, mfaEnabled: false });
+
+    // Assess
+    expect(await users.get(target.id, NOW)).toMatchObject({
+      role: 'members',
+      status: 'active',
+      mfaEnabled: false,
+      monthlyTokens: 100_000,
+      quotaIsDefault: true,
+    });
+    expect(await tokensValidAfter(target.id)).toBeNull();
+
+    await users.update(target.id, { role: 'auditors' });
+    expect(await tokensValidAfter(target.id)).toBeInstanceOf(Date);
+  });
+
+  it('revokeTokens refuses the tokens issued until now', async () => {
+    const target = await user();
+
+    await postgresUserAdmin(queries, roleQuota).revokeTokens(target.id);
+
+    expect(await tokensValidAfter(target.id)).toBeInstanceOf(Date);
+  });
+});
+
+describe('postgresUserAdmin.list', () => {
+  it("shows lock state and this month's tokens, newest first, and pages by keyset", async () => {
+    // Prepare: two users created at the same instant (the id breaks the tie), one later.
+    const tag = `page${run}`;
+    const at = '2026-03-01T08:00:00.123456Z';
+    const twins = [
+      await user({ display_name: `${tag} twin`, created_at: at }),
+      await user({ display_name: `${tag} twin`, created_at: at }),
+    ].sort((a, b) => (a.id < b.id ? 1 : -1));
+    const newest = await user({ display_name: `${tag} newest`, created_at: '2026-03-02T08:00:00Z' });
+    await signInAttempts(newest.email, new Date('2026-03-10T12:10:00Z'));
+    await signInAttempts(twins[0]?.email ?? '', new Date('2026-03-10T11:50:00Z'));
+    await db
+      .insertInto('usage_daily')
+      .values([
+        { user_id: newest.id, day: '2026-03-01', model: 'a', prompt_tokens: 70, completion_tokens: 30 },
+        { user_id: newest.id, day: '2026-03-09', model: 'b', prompt_tokens: 1, completion_tokens: 2 },
+        { user_id: newest.id, day: '2026-02-28', model: 'a', prompt_tokens: 900, completion_tokens: 9 },
+      ])
+      .execute();
+    const users = postgresUserAdmin(queries, roleQuota);
+
+    // Act
+    const first = await users.list({ limit: 2, q: tag }, NOW);
+    const cursor = decodeCursor(first.nextCursor ?? '');
+    const second = await users.list({ limit: 2, q: tag, ...(cursor ? { cursor } : {}) }, NOW);
+
+    // Assess
+    expect(first.items.map((u) => u.id)).toEqual([newest.id, twins[0]?.id]);
+    expect(first.items[0]).toMatchObject({
+      locked: true,
+      lockedUntil: '2026-03-10T12:10:00.000000Z',
+      usedTokens: 103,
+      createdAt: '2026-03-02T08:00:00.000000Z',
+    });
+    // A lockout that has ended is no lock.
+    expect(first.items[1]).toMatchObject({ locked: false, lockedUntil: null, usedTokens: 0, createdAt: at });
+    expect(cursor).toEqual({ at, id: twins[0]?.id });
+    expect(second.items.map((u) => u.id)).toEqual([twins[1]?.id]);
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('matches q literally (LIKE wildcards, quotes and __proto__ are text), in e-mail or name, any case', async () => {
+    // Prepare
+    const tag = `lit${run}`;
+    const named = async (name: string) => (await user({ display_name: `${tag} ${name}` })).id;
+    const wildcards = await named('100%_sure');
+    await named('100xxsure');
+    const backslash = await named('back\\slash');
+    await named('backxslash');
+    const proto = await named('__proto__');
+    await named('xxprotoxx');
+    const quote = await named(`'; drop table users; --`);
+    const users = postgresUserAdmin(queries, roleQuota);
+    const ids = async (q: string) => (await users.list({ limit: 50, q }, NOW)).items.map((u) => u.id);
+
+    // Act and assess
+    expect(await ids(`${tag} 100%_`)).toEqual([wildcards]);
+    expect(await ids(`${tag} BACK\\SLASH`)).toEqual([backslash]);
+    expect(await ids(`${tag} __proto__`)).toEqual([proto]);
+    expect(await ids(`${tag} '; drop table users; --`)).toEqual([quote]);
+    expect(await ids(`${tag}%`)).toEqual([]);
+    expect(await ids(`${tag} `)).toHaveLength(7);
+    const byEmail = await user();
+    expect(await ids(byEmail.email.toUpperCase())).toEqual([byEmail.id]);
+  });
+
+  it('filters by role and status', async () => {
+    const tag = `flt${run}`;
+    await user({ display_name: `${tag} a`, role: 'auditors' });
+    const wanted = await user({ display_name: `${tag} b`, role: 'auditors', status: 'disabled' });
+    await user({ display_name: `${tag} c`, role: 'members', status: 'disabled' });
+
+    const page = await postgresUserAdmin(queries, roleQuota).list(
+      { limit: 10, q: tag, role: 'auditors', status: 'disabled' },
+      NOW,
+    );
+
+    expect(page.items.map((u) => u.id)).toEqual([wanted.id]);
+    expect(page.nextCursor).toBeNull();
+  });
+});
+
+describe('postgresUserAdmin.get', () => {
+  it('answers undefined for an unknown id', async () => {
+    expect(await postgresUserAdmin(queries, roleQuota).get(`nobody-${run}`, NOW)).toBeUndefined();
+  });
+
+  it('locks the user row until commit, and not the sign-in attempts row', async () => {
+    const target = await user();
+    await signInAttempts(target.email, null);
+
+    const locks = await queries.transaction(async (tx) => {
+      await postgresUserAdmin(tx, roleQuota).get(target.id, NOW);
+      return [
+        await isLocked('users', 'id', target.id),
+        await isLocked('sign_in_attempts', 'username', target.email),
+      ];
+    });
+
+    expect(locks).toEqual([true, false]);
+    expect(await isLocked('users', 'id', target.id)).toBe(false);
+  });
+});
+
+describe('postgresUserAdmin.emailTaken', () => {
+  it('finds an e-mail whatever its case, and nothing for hostile text', async () => {
+    const existing = await user();
+    const users = postgresUserAdmin(queries, roleQuota);
+
+    expect(await users.emailTaken(existing.email.toUpperCase())).toBe(true);
+    expect(await users.emailTaken(`other-${existing.email}`)).toBe(false);
+    expect(await users.emailTaken(`' or '1'='1`)).toBe(false);
+    expect(await users.emailTaken('%')).toBe(false);
+  });
+});
+
+describe('postgresUserAdmin.lockActiveAdmins', () => {
+  it('answers the active admins in id order and holds their rows until commit', async () => {
+    // Prepare
+    const admins = [
+      await user({ role: 'admins' }),
+      await user({ role: 'admins' }),
+      await user({ role: 'admins' }),
+    ];
+    const disabled = await user({ role: 'admins', status: 'disabled' });
+    const member = await user({ role: 'members' });
+    const mine = new Set(admins.map((a) => a.id));
+
+    // Act
+    const [ids, locked] = await queries.transaction(async (tx) => {
+      const all = await postgresUserAdmin(tx, roleQuota).lockActiveAdmins();
+      return [all, await isLocked('users', 'id', admins[0]?.id ?? '')] as const;
+    });
+
+    // Assess
+    expect(ids.filter((id) => mine.has(id))).toEqual([...mine].sort());
+    expect(ids).not.toContain(disabled.id);
+    expect(ids).not.toContain(member.id);
+    expect(locked).toBe(true);
+  });
+});
+
+describe('postgresUserAdmin.clearSignInAttempts', () => {
+  it("forgets the e-mail's failed sign-ins, given in any case, and no one else's", async () => {
+    const target = await user();
+    const other = await user();
+    await signInAttempts(target.email, new Date('2030-01-01T00:00:00Z'));
+    await signInAttempts(other.email, new Date('2030-01-01T00:00:00Z'));
+
+    await postgresUserAdmin(queries, roleQuota).clearSignInAttempts(target.email.toUpperCase());
+
+    const left = await db
+      .selectFrom('sign_in_attempts')
+      .select('username')
+      .where('username', 'in', [target.email, other.email])
+      .execute();
+    expect(left).toEqual([{ username: other.email }]);
+  });
+});
+
+describe('postgresUserAdmin on the Data API', () => {
+  it('runs every statement with the encodings Aurora accepts', async () => {
+    // Prepare
+    const tag = `dapi${run}`;
+    const users = postgresUserAdmin(viaDataApi, roleQuota);
+    const older = await user({ display_name: `${tag} 100%_`, created_at: '2026-03-01T00:00:00.000001Z' });
+    await user({ display_name: `${tag} 100xx`, created_at: '2026-03-01T00:00:00.000002Z' });
+    const id = newId();
+    const email = `Dapi-${id}@Example.test`;
+
+    // Act and assess: insert, then the same e-mail in another case.
+    await users.insert({ id, email, displayName: `${tag} new`, role: 'admins' });
+    const twin = await users
+      .insert({ id: newId(), email: email.toLowerCase(), displayName: 'Twin', role: 'members' })
+      .catch((e: unknown) => e);
+    expect(twin).toBeInstanceOf(EmailTakenError);
+    const nul = await users
+      .insert({ id: newId(), email: `nul-${id}@example.test`, displayName: 'Ada\u0000', role: 'members' })
+      .catch((e: unknown) => e);
+    expect(nul).not.toBeInstanceOf(EmailTakenError);
+    expect(String(nul)).toMatch(/0x00/);
+    expect(await users.emailTaken(email.toUpperCase())).toBe(true);
+
+    // Lock state, usage (int8 as a number here), timestamps as text, the keyset cursor.
+    await signInAttempts(email, new Date('2026-03-10T12:10:00Z'));
+    await db
+      .insertInto('usage_daily')
+      .values({ user_id: id, day: '2026-03-02', model: 'm', prompt_tokens: 5, completion_tokens: 6 })
+      .execute();
+    const first = await users.list({ limit: 2, q: tag }, NOW);
+    expect(first.items[0]).toMatchObject({
+      id,
+      locked: true,
+      lockedUntil: '2026-03-10T12:10:00.000000Z',
+      usedTokens: 11,
+      mfaEnabled: false,
+      quotaIsDefault: true,
+    });
+    const cursor = decodeCursor(first.nextCursor ?? '');
+    expect(cursor).toBeDefined();
+    const second = await users.list({ limit: 2, q: tag, ...(cursor ? { cursor } : {}) }, NOW);
+    expect(second.items.map((u) => u.id)).toEqual([older.id]);
+    expect(
+      (await users.list({ limit: 5, q: `${tag} 100%_`, role: 'members', status: 'active' }, NOW)).items,
+    ).toEqual([expect.objectContaining({ id: older.id, createdAt: '2026-03-01T00:00:00.000001Z' })]);
+
+    // Writes, locks and the lockout in one transaction.
+    const changed: string[] = [];
+    const [got, admins] = await viaDataApi.transaction(async (tx) => {
+      const inTx = postgresUserAdmin(tx, roleQuota, (changedId) => changed.push(changedId));
+      const locked = await inTx.get(id, NOW);
+      await inTx.update(id, { monthlyTokens: 42, mfaEnabled: true });
+      await inTx.revokeTokens(id);
+      await inTx.clearSignInAttempts(email);
+      return [locked, await inTx.lockActiveAdmins()] as const;
+    });
+    expect(got?.id).toBe(id);
+    expect(admins).toContain(id);
+    expect(changed).toEqual([id, id]);
+    expect(await users.get(id, NOW)).toMatchObject({ monthlyTokens: 42, mfaEnabled: true, locked: false });
+    await users.update(id, { role: 'members', status: 'disabled', monthlyTokens: null });
+    expect(await users.get(id, NOW)).toMatchObject({
+      role: 'members',
+      status: 'disabled',
+      quotaIsDefault: true,
+    });
+    expect(new Set(dataApi.server.calls.map((c) => c.operation))).toEqual(
+      new Set(['ExecuteStatement', 'BeginTransaction', 'CommitTransaction']),
+    );
   });
 });

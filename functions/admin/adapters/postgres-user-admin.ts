@@ -1,16 +1,16 @@
-import { sql, type Kysely } from 'kysely';
-import { sqlStateOf } from '#shared/db/database';
-import type { Database } from '#shared/db/schema';
-import { isoText } from '#shared/db/timestamps';
+import { first, isoText, sql, type Queryable, type Sql } from '#shared/db/sql';
+import { sqlStateOf } from '#shared/db/sql-state';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
+import type { Role, UserStatus } from '#shared/domain/roles';
 import { encodeCursor } from '#shared/pagination/cursor';
 import { EmailTakenError, monthStart, type AdminUser } from '../domain/admin-user';
-import type { UserAdminRepository, UserListOptions } from '../ports/user-admin';
+import type { StoredChanges, UserAdminRepository, UserListOptions } from '../ports/user-admin';
 
 /*
  * Users as admins see them. Lockout state lives in sign_in_attempts, keyed by the lower-cased
  * e-mail (the user name typed at sign-in); usage in usage_daily. Dates are cast explicitly: the
- * Data API sends every string as varchar.
+ * Data API sends every string as varchar. User ids are text (Cognito sub or app client id), so
+ * they need no uuid cast.
  */
 
 interface Row {
@@ -53,64 +53,74 @@ const toAdminUser = (row: Row, roleQuota: RoleQuota): AdminUser => {
 /** LIKE wildcards in user text are matched literally (backslash is PostgreSQL's LIKE escape). */
 const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** `where a and b …`, or nothing when there is no condition. */
+const whereAll = (conditions: readonly Sql[]): Sql =>
+  conditions.length === 0 ? sql.empty : sql`where ${sql.join(conditions, sql` and `)}`;
+
+/**
+ * Every user statement's select list, joins and conditions, then `tail` (order, limit, lock).
+ * The usage sum is served by the (user_id, day, model) primary key.
+ */
+const view = (now: Date, conditions: readonly Sql[], tail: Sql): Sql => sql`
+  select u.id, u.email, u.display_name, u.kind, u.role, u.status, u.mfa_enabled, u.monthly_token_quota,
+    ${isoText('u.created_at')} as created_at_text,
+    case when s.locked_until > cast(${now.toISOString()} as timestamptz)
+      then ${isoText('s.locked_until')} end as locked_until_text,
+    (select coalesce(sum(d.prompt_tokens + d.completion_tokens), 0) from usage_daily d
+      where d.user_id = u.id and d.day >= cast(${monthStart(now)} as date)) as used_tokens
+  from users u
+  left join sign_in_attempts s on s.username = lower(u.email)
+  ${whereAll(conditions)}
+  ${tail}`;
+
+/** The filters of the users list, in the order the list applies them. */
+function listConditions({ cursor, q, role, status }: UserListOptions): Sql[] {
+  const conditions: Sql[] = [];
+  if (q) {
+    const pattern = `%${likeEscape(q)}%`;
+    conditions.push(sql`(u.email ilike ${pattern} or u.display_name ilike ${pattern})`);
+  }
+  if (role) conditions.push(sql`u.role = ${role}`);
+  if (status) conditions.push(sql`u.status = ${status}`);
+  // Row-value comparison matches the (created_at desc, id desc) index.
+  if (cursor)
+    conditions.push(
+      sql`(u.created_at, u.id) < (cast(${cursor.at} as timestamptz), cast(${cursor.id} as text))`,
+    );
+  return conditions;
+}
+
+/** The SET list of an update: only the columns the changes name, and `updated_at`. */
+function assignments(changes: StoredChanges): Sql {
+  const set: Sql[] = [];
+  if (changes.role !== undefined) set.push(sql`role = ${changes.role}`);
+  if (changes.status !== undefined) set.push(sql`status = ${changes.status}`);
+  if (changes.monthlyTokens !== undefined) set.push(sql`monthly_token_quota = ${changes.monthlyTokens}`);
+  if (changes.mfaEnabled !== undefined) set.push(sql`mfa_enabled = ${changes.mfaEnabled}`);
+  // A new role or status holds from the next request: tokens issued before are refused.
+  if (changes.role !== undefined || changes.status !== undefined) set.push(sql`tokens_valid_after = now()`);
+  set.push(sql`updated_at = now()`);
+  return sql.join(set);
+}
+
 /**
  * @param roleQuota the monthly tokens of a role, shown for users without a quota of their own.
  * @param onChange told the id of each user a write changes (quota, role, status, tokens), so the
  *   caller can drop what the cache holds of them once the transaction commits.
  */
 export function postgresUserAdmin(
-  db: Kysely<Database>,
+  db: Queryable,
   roleQuota: RoleQuota,
   onChange: (id: string) => void = () => undefined,
 ): UserAdminRepository {
   const toUser = (row: Row) => toAdminUser(row, roleQuota);
-  const view = (now: Date) => {
-    const at = now.toISOString();
-    return db
-      .selectFrom('users as u')
-      .leftJoin('sign_in_attempts as s', (join) => join.on(sql<boolean>`s.username = lower(u.email)`))
-      .select([
-        'u.id',
-        'u.email',
-        'u.display_name',
-        'u.kind',
-        'u.role',
-        'u.status',
-        'u.mfa_enabled',
-        'u.monthly_token_quota',
-        isoText('u.created_at').as('created_at_text'),
-        sql<string | null>`case when s.locked_until > cast(${at} as timestamptz)
-          then to_char(s.locked_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') end`.as(
-          'locked_until_text',
-        ),
-        // The (user_id, day, model) primary key serves this sum.
-        sql<string>`(select coalesce(sum(d.prompt_tokens + d.completion_tokens), 0) from usage_daily d
-          where d.user_id = u.id and d.day >= cast(${monthStart(now)} as date))`.as('used_tokens'),
-      ]);
-  };
 
   return {
-    async list({ limit, cursor, q, role, status }: UserListOptions, now) {
-      let query = view(now);
-      if (q) {
-        const pattern = `%${likeEscape(q)}%`;
-        query = query.where((eb) =>
-          eb.or([eb('u.email', 'ilike', pattern), eb('u.display_name', 'ilike', pattern)]),
-        );
-      }
-      if (role) query = query.where('u.role', '=', role);
-      if (status) query = query.where('u.status', '=', status);
-      if (cursor) {
-        // Row-value comparison matches the (created_at desc, id desc) index.
-        query = query.where(
-          sql<boolean>`(u.created_at, u.id) < (cast(${cursor.at} as timestamptz), cast(${cursor.id} as text))`,
-        );
-      }
-      const rows = await query
-        .orderBy('u.created_at', 'desc')
-        .orderBy('u.id', 'desc')
-        .limit(limit + 1)
-        .execute();
+    async list(options: UserListOptions, now) {
+      const { limit } = options;
+      const { rows } = await db.query<Row>(
+        view(now, listConditions(options), sql`order by u.created_at desc, u.id desc limit ${limit + 1}`),
+      );
       const items = rows.slice(0, limit).map(toUser);
       const last = items.at(-1);
       return {
@@ -121,30 +131,23 @@ export function postgresUserAdmin(
 
     async get(id, now) {
       // OF u: the row stays locked until commit; the sign-in attempts row is not ours to lock.
-      const row = await view(now).where('u.id', '=', id).forUpdate(['u']).executeTakeFirst();
+      const row = await first<Row>(db, view(now, [sql`u.id = ${id}`], sql`for update of u`));
       return row ? toUser(row) : undefined;
     },
 
     async emailTaken(email) {
-      const row = await db
-        .selectFrom('users')
-        .select('id')
-        .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-        .executeTakeFirst();
+      const row = await first<{ id: string }>(
+        db,
+        sql`select id from users where lower(email) = ${email.toLowerCase()}`,
+      );
       return row !== undefined;
     },
 
     async insert(user) {
       try {
-        await db
-          .insertInto('users')
-          .values({
-            id: user.id,
-            email: user.email,
-            display_name: user.displayName,
-            role: user.role,
-          })
-          .execute();
+        await db.query(sql`
+          insert into users (id, email, display_name, role)
+          values (${user.id}, ${user.email}, ${user.displayName}, ${user.role})`);
       } catch (error) {
         if (sqlStateOf(error) === '23505') throw new EmailTakenError();
         throw error;
@@ -152,47 +155,25 @@ export function postgresUserAdmin(
     },
 
     async update(id, changes) {
-      await db
-        .updateTable('users')
-        .set({
-          ...(changes.role === undefined ? {} : { role: changes.role }),
-          ...(changes.status === undefined ? {} : { status: changes.status }),
-          ...(changes.monthlyTokens === undefined ? {} : { monthly_token_quota: changes.monthlyTokens }),
-          ...(changes.mfaEnabled === undefined ? {} : { mfa_enabled: changes.mfaEnabled }),
-          // A new role or status holds from the next request: tokens issued before are refused.
-          ...(changes.role === undefined && changes.status === undefined
-            ? {}
-            : { tokens_valid_after: sql<Date>`now()` as never }),
-          updated_at: sql<Date>`now()` as never,
-        })
-        .where('id', '=', id)
-        .execute();
+      await db.query(sql`update users set ${assignments(changes)} where id = ${id}`);
       onChange(id);
     },
 
     async revokeTokens(id) {
-      await db
-        .updateTable('users')
-        .set({ tokens_valid_after: sql<Date>`now()` as never, updated_at: sql<Date>`now()` as never })
-        .where('id', '=', id)
-        .execute();
+      await db.query(sql`update users set tokens_valid_after = now(), updated_at = now() where id = ${id}`);
       onChange(id);
     },
 
     async lockActiveAdmins() {
-      const rows = await db
-        .selectFrom('users')
-        .select('id')
-        .where('role', '=', 'admins')
-        .where('status', '=', 'active')
-        .orderBy('id')
-        .forUpdate()
-        .execute();
+      const role: Role = 'admins';
+      const status: UserStatus = 'active';
+      const { rows } = await db.query<{ id: string }>(sql`
+        select id from users where role = ${role} and status = ${status} order by id for update`);
       return rows.map((r) => r.id);
     },
 
     async clearSignInAttempts(email) {
-      await db.deleteFrom('sign_in_attempts').where('username', '=', email.toLowerCase()).execute();
+      await db.query(sql`delete from sign_in_attempts where username = ${email.toLowerCase()}`);
     },
   };
 }

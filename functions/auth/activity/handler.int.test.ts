@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { resetConfig } from '#shared/config';
-import { closeDatabase, getDatabase } from '#shared/db/database';
+import { first, sql } from '#shared/db/sql';
+import { closeSql, getSql } from '#shared/db/sql-database';
 import { testDatabase } from '#test/support/database';
 import { APPLICATION_ROLE } from '../../migrations/application-role';
 import { activityEvent, cognitoActivityRecord, subscriptionBatch, subscriptionEvent } from './fixtures';
@@ -36,7 +36,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   setSignInActivityLog(undefined);
-  await closeDatabase();
+  await closeSql();
   await db.destroy();
 });
 
@@ -51,8 +51,8 @@ const rowsOf = (eventIds: string[]) =>
 
 describe('sign-in activity → audit trail', () => {
   it('connects as the application role', async () => {
-    const { rows } = await sql<{ user: string }>`select current_user as user`.execute(getDatabase());
-    expect(rows).toEqual([{ user: APPLICATION_ROLE }]);
+    const row = await first<{ user: string }>(getSql(), sql`select current_user as user`);
+    expect(row).toEqual({ user: APPLICATION_ROLE });
   });
 
   it('records a success and a failure with the address and device Cognito saw', async () => {

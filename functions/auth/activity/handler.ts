@@ -1,6 +1,6 @@
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 
-import { getDatabase } from '#shared/db/database';
+import { getSql } from '#shared/db/sql-database';
 import { metrics, MetricUnit, publishMetrics } from '#shared/powertools';
 import { type ActivitySummary, recordSignInActivity } from './record-sign-in-activity';
 import { postgresSignInActivityLog, type SignInActivityLog } from './sign-in-activity-log';
@@ -19,7 +19,7 @@ export function setSignInActivityLog(log: SignInActivityLog | undefined): void {
  * also be replayed by hand (docs/security.md): both add only what is missing.
  */
 export const handler = async (event: CloudWatchLogsEvent): Promise<ActivitySummary> => {
-  const log = override ?? postgresSignInActivityLog(getDatabase());
+  const log = override ?? postgresSignInActivityLog(getSql());
   try {
     const summary = await recordSignInActivity(event, log);
     metrics.addMetric('SignInActivityRecorded', MetricUnit.Count, summary.recorded);

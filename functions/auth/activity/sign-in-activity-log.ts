@@ -1,9 +1,6 @@
-import type { Kysely } from 'kysely';
-
 import type { AuditEvent } from '#shared/audit/audit-log';
 import { cleanOriginPart } from '#shared/audit/request-origin';
-import { asJsonb } from '#shared/db/database';
-import type { Database } from '#shared/db/schema';
+import { sql, type Queryable } from '#shared/db/sql';
 
 /**
  * The audit trail for events that arrive from outside and may arrive twice: each is appended
@@ -16,25 +13,18 @@ export interface SignInActivityLog {
 }
 
 /** `audit_events`, as postgres-audit-log.ts writes it, with the row id chosen by the caller. */
-export function postgresSignInActivityLog(db: Kysely<Database>): SignInActivityLog {
+export function postgresSignInActivityLog(db: Queryable): SignInActivityLog {
   return {
     async recordOnce(id, event) {
-      const rows = await db
-        .insertInto('audit_events')
-        .values({
-          id,
-          actor_id: event.actorId,
-          action: event.action,
-          target_type: event.targetType ?? null,
-          target_id: event.targetId ?? null,
-          request_id: event.requestId ?? null,
-          source_ip: cleanOriginPart(event.sourceIp),
-          user_agent: cleanOriginPart(event.userAgent),
-          details: asJsonb(event.details ?? {}),
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .returning('id')
-        .execute();
+      const { rows } = await db.query<{ id: string }>(sql`
+        insert into audit_events
+          (id, actor_id, action, target_type, target_id, request_id, source_ip, user_agent, details)
+        values
+          (cast(${id} as uuid), ${event.actorId}, ${event.action}, ${event.targetType ?? null},
+           ${event.targetId ?? null}, ${event.requestId ?? null}, ${cleanOriginPart(event.sourceIp)},
+           ${cleanOriginPart(event.userAgent)}, cast(${JSON.stringify(event.details ?? {})} as jsonb))
+        on conflict (id) do nothing
+        returning id`);
       return rows.length > 0;
     },
   };

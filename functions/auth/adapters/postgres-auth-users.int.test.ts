@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestUser, testDatabase } from '#test/support/database';
+import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { postgresAuthUsers } from './postgres-auth-users';
 
+/** Fixtures and checks through kysely; the adapter on the query layer, as the triggers run it. */
 const db = testDatabase();
+const sqlDb = testSql();
 afterAll(async () => {
+  await sqlDb.destroy();
   await db.destroy();
 });
 
@@ -14,7 +17,7 @@ describe('postgresAuthUsers.find', () => {
   it('finds a user by id', async () => {
     const row = await createTestUser(db, { role: 'auditors' });
 
-    const found = await postgresAuthUsers(db).find({ id: row.id, email: 'someone-else@example.test' });
+    const found = await postgresAuthUsers(sqlDb).find({ id: row.id, email: 'someone-else@example.test' });
 
     expect(found).toEqual({ id: row.id, email: row.email, role: 'auditors', status: 'active' });
   });
@@ -22,13 +25,13 @@ describe('postgresAuthUsers.find', () => {
   it('falls back to the e-mail, whatever its case, when the id is unknown (a user re-created in Cognito)', async () => {
     const row = await createTestUser(db);
 
-    const found = await postgresAuthUsers(db).find({ id: randomUUID(), email: row.email.toUpperCase() });
+    const found = await postgresAuthUsers(sqlDb).find({ id: randomUUID(), email: row.email.toUpperCase() });
 
     expect(found).toMatchObject({ id: row.id, email: row.email });
   });
 
   it('answers null for an unknown id without an e-mail, and for an unknown e-mail', async () => {
-    const users = postgresAuthUsers(db);
+    const users = postgresAuthUsers(sqlDb);
 
     expect(await users.find({ id: randomUUID() })).toBeNull();
     expect(await users.find({ email: `nobody-${randomUUID()}@example.test` })).toBeNull();
@@ -37,19 +40,78 @@ describe('postgresAuthUsers.find', () => {
 
   it('matches an e-mail with LIKE wildcards to nobody, and refuses one with a NUL byte', async () => {
     const row = await createTestUser(db);
-    const users = postgresAuthUsers(db);
+    const users = postgresAuthUsers(sqlDb);
 
     // PostgreSQL text cannot hold NUL: the lookup fails rather than match anyone.
     await expect(users.find({ email: `${row.email}\u0000` })).rejects.toThrow(/0x00/);
     expect(await users.find({ email: row.email.replace(/^./, '_') })).toBeNull();
     expect(await users.find({ email: '%' })).toBeNull();
+    expect(await users.find({ email: row.email.replace('@', '%@') })).toBeNull();
+    expect(await users.find({ email: `${row.email.slice(0, -1)}\\` })).toBeNull();
+  });
+
+  it('treats a hostile id as data: no match, and the table is still there', async () => {
+    const row = await createTestUser(db);
+    const users = postgresAuthUsers(sqlDb);
+
+    expect(await users.find({ id: "'; drop table users; --" })).toBeNull();
+    expect(await users.find({ id: `${row.id}' or '1'='1` })).toBeNull();
+    expect(await users.find({ id: '__proto__' })).toBeNull();
+    expect(await users.find({ id: row.id })).toMatchObject({ id: row.id });
   });
 });
 
 describe('postgresAuthUsers.upsert', () => {
+  it('stores hostile ids, e-mails and names as data, and finds them again as typed', async () => {
+    const users = postgresAuthUsers(sqlDb);
+    const suffix = randomUUID();
+    const hostile = [
+      { id: `'; drop table users; -- ${suffix}`, email: `x'); drop table users; --${suffix}@example.test` },
+      { id: `__proto__-${suffix}`, email: `%_\\-${suffix}@example.test` },
+    ];
+
+    for (const { id, email } of hostile) {
+      const { user, created } = await users.upsert(
+        { id, email, displayName: `$1 :0 ${email}`, role: 'members' },
+        NOW,
+      );
+      expect({ user, created }).toEqual({
+        user: { id, email, role: 'members', status: 'active' },
+        created: true,
+      });
+      expect(await users.find({ id })).toEqual(user);
+      expect(await users.find({ email: email.toUpperCase() })).toEqual(user);
+    }
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'display_name'])
+      .where(
+        'id',
+        'in',
+        hostile.map((h) => h.id),
+      )
+      .execute();
+    expect(rows).toHaveLength(2);
+    expect(rows).toEqual(
+      expect.arrayContaining(hostile.map((h) => ({ id: h.id, display_name: `$1 :0 ${h.email}` }))),
+    );
+  });
+
+  it('refuses a NUL byte in what it stores', async () => {
+    const id = randomUUID();
+
+    await expect(
+      postgresAuthUsers(sqlDb).upsert(
+        { id, email: `nul-${id}@example.test`, displayName: 'A\u0000B', role: null },
+        NOW,
+      ),
+    ).rejects.toThrow(/0x00/);
+    expect(await postgresAuthUsers(sqlDb).find({ id })).toBeNull();
+  });
+
   it('gives a new user the configured default quota and says it was created', async () => {
     const id = randomUUID();
-    const users = postgresAuthUsers(db, { defaultMonthlyTokens: 75_000 });
+    const users = postgresAuthUsers(sqlDb, { defaultMonthlyTokens: 75_000 });
 
     const { user, created } = await users.upsert(
       { id, email: `new-${id}@example.test`, displayName: 'New', role: 'members' },
@@ -69,7 +131,7 @@ describe('postgresAuthUsers.upsert', () => {
   it('leaves a new user on the role default (no quota of their own) when none is configured', async () => {
     const id = randomUUID();
 
-    await postgresAuthUsers(db).upsert(
+    await postgresAuthUsers(sqlDb).upsert(
       { id, email: `new-${id}@example.test`, displayName: 'New', role: null },
       NOW,
     );
@@ -84,7 +146,7 @@ describe('postgresAuthUsers.upsert', () => {
 
   it('keeps the stored role and quota of a known user, refreshing the e-mail and the MFA state', async () => {
     const existing = await createTestUser(db, { role: 'auditors', monthly_token_quota: 10 });
-    const users = postgresAuthUsers(db, { defaultMonthlyTokens: 75_000 });
+    const users = postgresAuthUsers(sqlDb, { defaultMonthlyTokens: 75_000 });
 
     const { user, created } = await users.upsert(
       {
@@ -110,7 +172,7 @@ describe('postgresAuthUsers.upsert', () => {
   it('stores the MFA state of a new user when Cognito tells it', async () => {
     const id = randomUUID();
 
-    await postgresAuthUsers(db).upsert(
+    await postgresAuthUsers(sqlDb).upsert(
       { id, email: `mfa-${id}@example.test`, displayName: 'M', role: 'admins', mfaEnabled: true },
       NOW,
     );

@@ -1,58 +1,78 @@
-import { sql, type Kysely } from 'kysely';
-
-import type { Database } from '#shared/db/schema';
-import type { AuthUser, AuthUsers } from '../ports/auth-users';
+import type { Role, UserStatus } from '#shared/domain/roles';
+import { first, only, sql, type Queryable, type Sql, type SqlValue } from '#shared/db/sql';
+import type { AuthUsers } from '../ports/auth-users';
 
 export interface PostgresAuthUsersOptions {
   /** Quota of a newly provisioned user; the column default when absent. */
   readonly defaultMonthlyTokens?: number;
 }
 
-export function postgresAuthUsers(db: Kysely<Database>, options: PostgresAuthUsersOptions = {}): AuthUsers {
-  const columns = ['id', 'email', 'role', 'status'] as const;
+interface AuthUserRow {
+  id: string;
+  email: string;
+  role: Role | null;
+  status: UserStatus;
+}
+
+const COLUMNS = sql`id, email, role, status`;
+
+interface OptionalColumn {
+  readonly name: Sql;
+  readonly value: SqlValue | undefined;
+}
+
+/** `, name` and `, value` of each column whose value is given: an absent one keeps its default. */
+function givenColumns(columns: readonly OptionalColumn[]): { names: Sql; values: Sql } {
+  const given = columns.filter((column) => column.value !== undefined);
+  return {
+    names: sql.join(
+      given.map((column) => sql`, ${column.name}`),
+      sql.empty,
+    ),
+    values: sql.join(
+      given.map((column) => sql`, ${column.value ?? null}`),
+      sql.empty,
+    ),
+  };
+}
+
+export function postgresAuthUsers(db: Queryable, options: PostgresAuthUsersOptions = {}): AuthUsers {
   return {
     async find({ id, email }) {
       if (id) {
-        const byId = await db.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
+        const byId = await first<AuthUserRow>(db, sql`select ${COLUMNS} from users where id = ${id}`);
         if (byId) return byId;
       }
       if (!email) return null;
-      const byEmail = await db
-        .selectFrom('users')
-        .select(columns)
-        .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-        .executeTakeFirst();
+      const byEmail = await first<AuthUserRow>(
+        db,
+        sql`select ${COLUMNS} from users where lower(email) = ${email.toLowerCase()}`,
+      );
       return byEmail ?? null;
     },
 
     async upsert(profile, now) {
-      const row = await db
-        .insertInto('users')
-        .values({
-          id: profile.id,
-          email: profile.email,
-          display_name: profile.displayName,
-          role: profile.role,
-          ...(profile.mfaEnabled === undefined ? {} : { mfa_enabled: profile.mfaEnabled }),
-          ...(options.defaultMonthlyTokens === undefined
-            ? {}
-            : { monthly_token_quota: options.defaultMonthlyTokens }),
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet({
-            email: (eb) => eb.ref('excluded.email'),
-            // users.role is the source of truth: a group only fills a role that is missing.
-            role: sql<AuthUser['role']>`coalesce(users.role, excluded.role)`,
-            ...(profile.mfaEnabled === undefined ? {} : { mfa_enabled: profile.mfaEnabled }),
-            updated_at: now,
-          }),
-        )
-        // xmax = 0 only on a freshly inserted row version.
-        .returning([...columns, sql<boolean>`(xmax = 0)`.as('created')])
-        .executeTakeFirstOrThrow();
-      const { created, ...user } = row;
+      const optional = givenColumns([
+        { name: sql`mfa_enabled`, value: profile.mfaEnabled },
+        { name: sql`monthly_token_quota`, value: options.defaultMonthlyTokens },
+      ]);
+      const mfaUpdate =
+        profile.mfaEnabled === undefined ? sql.empty : sql`mfa_enabled = ${profile.mfaEnabled},`;
+      // users.role is the source of truth: a group only fills a role that is missing.
+      // xmax = 0 only on a freshly inserted row version.
+      const { created, ...user } = await only<AuthUserRow & { created: boolean }>(
+        db,
+        sql`
+          insert into users (id, email, display_name, role${optional.names}, created_at, updated_at)
+          values (${profile.id}, ${profile.email}, ${profile.displayName}, ${profile.role}${optional.values},
+                  ${now}, ${now})
+          on conflict (id) do update set
+            email = excluded.email,
+            role = coalesce(users.role, excluded.role),
+            ${mfaUpdate}
+            updated_at = ${now}
+          returning ${COLUMNS}, (xmax = 0) as created`,
+      );
       return { user, created };
     },
   };

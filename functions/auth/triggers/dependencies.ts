@@ -1,6 +1,6 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getConfig } from '#shared/config';
-import { getDatabase } from '#shared/db/database';
+import { getSql } from '#shared/db/sql-database';
 import { metrics, MetricUnit, publishMetrics } from '#shared/powertools';
 import { cognitoMfaSettings } from '../adapters/cognito-mfa-settings';
 import { postgresAuthUsers } from '../adapters/postgres-auth-users';
@@ -23,7 +23,7 @@ let overrides: Partial<TriggerDependencies> = {};
 /** The triggers' adapters, built on first use (cold start) from the process configuration. */
 export function triggerDependencies(): TriggerDependencies {
   if (cached) return cached;
-  const db = getDatabase();
+  const db = getSql();
   const config = getConfig();
   cached = {
     mfa: cognitoMfaSettings({

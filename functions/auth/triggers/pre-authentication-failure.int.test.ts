@@ -1,7 +1,7 @@
 import type { PreAuthenticationTriggerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { closeDatabase } from '#shared/db/database';
+import { closeSql } from '#shared/db/sql-database';
 import { resetConfig } from '#shared/config';
 import { SIGN_IN_UNAVAILABLE_MESSAGE } from '../domain/sign-in';
 import { resetTriggerDependencies } from './dependencies';
@@ -35,7 +35,7 @@ describe('pre-authentication when its own dependencies fail', () => {
     resetConfig();
     resetTriggerDependencies();
   });
-  afterAll(() => closeDatabase());
+  afterAll(() => closeSql());
 
   it.each([
     ['the database is down', 'ada@example.test'],

@@ -8,7 +8,7 @@ import type {
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { closeDatabase } from '#shared/db/database';
+import { closeSql } from '#shared/db/sql-database';
 import type { Role } from '#shared/db/schema';
 import { resetConfig } from '#shared/config';
 import { createTestUser, testDatabase } from '#test/support/database';
@@ -40,7 +40,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   setTriggerDependencies({});
-  await closeDatabase();
+  await closeSql();
   await db.destroy();
 });
 

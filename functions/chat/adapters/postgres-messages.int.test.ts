@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import {
@@ -7,10 +7,11 @@ import {
   startDataApiOnPostgres,
   type DataApiOnPostgresServer,
 } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase } from '#test/support/database';
+import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
-import { createDatabase } from '#shared/db/database';
-import type { Database } from '#shared/db/schema';
+import type { SqlDatabase } from '#shared/db/sql';
+import { createSqlDatabase } from '#shared/db/sql-database';
+import { decodeCursor } from '#shared/pagination/cursor';
 import { ConversationBusyError, IdempotencyKeyReusedError } from '../domain/message';
 import type { StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-messages';
@@ -18,18 +19,22 @@ import { postgresMessages } from './postgres-messages';
 /**
  * The start of a turn is one SQL statement: these tests hold it to what the transaction it replaced
  * did, on node-postgres and through the Data API (as on Aurora), where the parameter types differ.
+ * Fixtures are written and read with the query builder (`pgDb`); the repository runs on the
+ * query layer (`pgSql`, `dataApiSql`), as the handlers run it.
  */
 const pgDb = testDatabase();
+const pgSql = testSql();
 let dataApi: DataApiOnPostgresServer;
-let dataApiDb: Kysely<Database>;
+let dataApiSql: SqlDatabase;
 
 beforeAll(async () => {
   dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
-  dataApiDb = createDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
+  dataApiSql = createSqlDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
 });
 afterAll(async () => {
-  await dataApiDb.destroy();
+  await dataApiSql.destroy();
   await dataApi.close();
+  await pgSql.destroy();
   await pgDb.destroy();
 });
 
@@ -59,8 +64,8 @@ const conversationRow = (id: string) =>
     .executeTakeFirstOrThrow();
 
 describe.each([
-  ['node-postgres', () => pgDb],
-  ['the Data API', () => dataApiDb],
+  ['node-postgres', () => pgSql],
+  ['the Data API', () => dataApiSql],
 ])('startTurn on %s', (_driver, database) => {
   const turn = async (input: Omit<StartTurnInput, 'model' | 'titleIfFirst'> & { titleIfFirst?: string }) =>
     postgresMessages(database()).startTurn({ model: 'gpt-4o-mini', titleIfFirst: 'A title', ...input });
@@ -313,7 +318,7 @@ describe('startTurn on the Data API', () => {
     const callsBefore = dataApi.server.calls.length;
 
     // Act
-    await postgresMessages(dataApiDb).startTurn({
+    await postgresMessages(dataApiSql).startTurn({
       ownerId: owner.id,
       conversationId,
       content: 'Hello',
@@ -335,7 +340,7 @@ describe('startTurn against a turn committed while it waited for the lock', () =
     // Prepare: another function's turn holds the conversation and has stored its streaming reply.
     const owner = await createTestUser(pgDb);
     const conversationId = await conversationOf(owner.id);
-    const repo = postgresMessages(pgDb);
+    const repo = postgresMessages(pgSql);
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let locked!: () => void;
@@ -438,7 +443,7 @@ describe('monthlyUsage', () => {
       .execute();
 
     // Act
-    const usage = await postgresMessages(pgDb).monthlyUsage(owner.id, NOW);
+    const usage = await postgresMessages(pgSql).monthlyUsage(owner.id, NOW);
 
     // Assess
     expect(usage).toEqual({ used: 425, quota: 50_000 });
@@ -447,13 +452,343 @@ describe('monthlyUsage', () => {
   it('answers no quota of their own (the role default applies) and nothing used for a new user', async () => {
     const owner = await createTestUser(pgDb);
 
-    expect(await postgresMessages(pgDb).monthlyUsage(owner.id, NOW)).toEqual({ used: 0, quota: undefined });
+    expect(await postgresMessages(pgSql).monthlyUsage(owner.id, NOW)).toEqual({ used: 0, quota: undefined });
   });
 
   it('answers nothing used and no quota for an unknown user', async () => {
-    expect(await postgresMessages(pgDb).monthlyUsage(`unknown-${randomUUID()}`, NOW)).toEqual({
+    expect(await postgresMessages(pgSql).monthlyUsage(`unknown-${randomUUID()}`, NOW)).toEqual({
       used: 0,
       quota: undefined,
+    });
+  });
+});
+
+/** The sort key of a search page's last hit, as `encodeSearchCursor` wrote it. */
+const searchKeysetOf = (cursor: string | null) =>
+  JSON.parse(Buffer.from(cursor ?? '', 'base64url').toString('utf8')) as { rank: number; id: string };
+
+/** Stores messages of one conversation at given instants (microseconds matter to the cursors). */
+async function messagesAt(
+  ownerId: string,
+  conversationId: string,
+  rows: readonly { readonly content: string; readonly at: string; readonly role?: 'user' | 'assistant' }[],
+): Promise<string[]> {
+  const inserted = await pgDb
+    .insertInto('messages')
+    .values(
+      rows.map((row) => ({
+        conversation_id: conversationId,
+        owner_id: ownerId,
+        role: row.role ?? 'user',
+        content: row.content,
+        created_at: sql<Date>`cast(${row.at} as timestamptz)` as never,
+      })),
+    )
+    .returning('id')
+    .execute();
+  return inserted.map((row) => row.id);
+}
+
+describe.each([
+  ['node-postgres', () => pgSql],
+  ['the Data API', () => dataApiSql],
+])('the other statements on %s', (_driver, database) => {
+  it('saves progress only while the reply streams, and finishing it charges the day once per turn', async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const repo = postgresMessages(database());
+    const usedBefore = (await repo.monthlyUsage(owner.id, new Date())).used;
+    const started = await repo.startTurn({
+      ownerId: owner.id,
+      conversationId,
+      content: 'Hi',
+      model: 'gpt-4o-mini',
+      titleIfFirst: 'Hi',
+    });
+    const assistantId = started.assistantMessage?.id ?? '';
+
+    // Act
+    await repo.saveProgress(assistantId, 'Partial');
+    const progress = (await stored(conversationId)).map((m) => m.content);
+    const finished = await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId,
+      content: 'Done',
+      status: 'failed',
+      error: 'The model stopped.',
+      model: 'gpt-4o',
+      promptTokens: 11,
+      completionTokens: 7,
+      costMicros: 5,
+    });
+    await repo.saveProgress(assistantId, 'Too late');
+    await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId,
+      content: 'Done',
+      status: 'complete',
+      model: 'gpt-4o',
+      promptTokens: 100,
+      completionTokens: 1,
+      costMicros: 2,
+    });
+
+    // Assess
+    expect(progress).toEqual(['Hi', 'Partial']);
+    expect(finished).toEqual({
+      ...started.assistantMessage,
+      content: 'Done',
+      status: 'failed',
+      error: 'The model stopped.',
+      model: 'gpt-4o',
+      usage: { promptTokens: 11, completionTokens: 7 },
+    });
+    expect((await stored(conversationId)).map((m) => [m.content, m.status, m.error])).toEqual([
+      ['Hi', 'complete', null],
+      ['Done', 'complete', null],
+    ]);
+    const usage = await pgDb
+      .selectFrom('usage_daily')
+      .select(['requests', 'prompt_tokens', 'completion_tokens', 'cost_micros'])
+      .where('user_id', '=', owner.id)
+      .where('model', '=', 'gpt-4o')
+      .execute();
+    expect(usage.map((row) => ({ ...row, cost_micros: Number(row.cost_micros) }))).toEqual([
+      { requests: 2, prompt_tokens: 111, completion_tokens: 8, cost_micros: 7 },
+    ]);
+    expect(await repo.monthlyUsage(owner.id, new Date())).toEqual({
+      used: usedBefore + 119,
+      quota: undefined,
+    });
+  });
+
+  it('throws finishing an unknown reply, and charges nothing (the transaction rolls back)', async () => {
+    const owner = await createTestUser(pgDb);
+
+    await expect(
+      postgresMessages(database()).finishTurn({
+        ownerId: owner.id,
+        assistantId: randomUUID(),
+        content: 'x',
+        status: 'complete',
+        model: 'm',
+        promptTokens: 0,
+        completionTokens: 0,
+        costMicros: 0,
+      }),
+    ).rejects.toThrow();
+    expect(
+      await pgDb.selectFrom('usage_daily').select('day').where('user_id', '=', owner.id).execute(),
+    ).toEqual([]);
+  });
+
+  it('lists the owner’s messages oldest first in exact keyset pages, and nothing of another', async () => {
+    // Prepare: three messages in one millisecond, told apart by microseconds only.
+    const owner = await createTestUser(pgDb);
+    const other = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const ids = await messagesAt(owner.id, conversationId, [
+      { content: 'one', at: '2026-01-02T03:04:05.000001Z' },
+      { content: 'two', at: '2026-01-02T03:04:05.000002Z' },
+      { content: 'three', at: '2026-01-02T03:04:05.000003Z', role: 'assistant' },
+      { content: 'four', at: '2026-01-02T03:04:06Z' },
+    ]);
+    const repo = postgresMessages(database());
+
+    // Act
+    const first = await repo.list(owner.id, conversationId, { limit: 2 });
+    const second = await repo.list(owner.id, conversationId, {
+      limit: 2,
+      cursor: decodeCursor(first?.nextCursor ?? ''),
+    });
+
+    // Assess
+    expect(first?.items.map((m) => [m.id, m.content, m.createdAt])).toEqual([
+      [ids[0], 'one', '2026-01-02T03:04:05.000001Z'],
+      [ids[1], 'two', '2026-01-02T03:04:05.000002Z'],
+    ]);
+    expect(decodeCursor(first?.nextCursor ?? '')).toEqual({ at: '2026-01-02T03:04:05.000002Z', id: ids[1] });
+    expect(second?.items.map((m) => [m.content, m.role])).toEqual([
+      ['three', 'assistant'],
+      ['four', 'user'],
+    ]);
+    expect(second?.nextCursor).toBeNull();
+    expect(await repo.list(other.id, conversationId, { limit: 10 })).toBeUndefined();
+    expect(await repo.list(owner.id, randomUUID(), { limit: 10 })).toBeUndefined();
+  });
+
+  it('exports the conversation and all its messages in order, to its owner only', async () => {
+    const owner = await createTestUser(pgDb);
+    const other = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id, 'Exported');
+    const ids = await messagesAt(owner.id, conversationId, [
+      { content: 'b', at: '2026-01-02T03:04:05.000002Z', role: 'assistant' },
+      { content: 'a', at: '2026-01-02T03:04:05.000001Z' },
+    ]);
+    const repo = postgresMessages(database());
+
+    const exported = await repo.exportConversation(owner.id, conversationId);
+
+    expect(exported?.conversation).toMatchObject({ id: conversationId, title: 'Exported' });
+    expect(exported?.conversation.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(exported?.messages.map((m) => [m.id, m.role, m.content, m.createdAt])).toEqual([
+      [ids[1], 'user', 'a', '2026-01-02T03:04:05.000001Z'],
+      [ids[0], 'assistant', 'b', '2026-01-02T03:04:05.000002Z'],
+    ]);
+    expect(await repo.exportConversation(other.id, conversationId)).toBeUndefined();
+    expect(await repo.exportConversation(owner.id, randomUUID())).toBeUndefined();
+  });
+
+  it('finds the owner’s messages by words, best first, with matches marked, in keyset pages', async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb);
+    const other = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id, 'Gardens');
+    const deleted = await conversationOf(owner.id);
+    const theirs = await conversationOf(other.id);
+    const [best, , second] = await messagesAt(owner.id, conversationId, [
+      { content: 'tulip tulip tulip bulbs', at: '2026-01-02T03:04:05.000001Z' },
+      { content: 'nothing to see', at: '2026-01-02T03:04:05.000002Z' },
+      { content: 'one tulip', at: '2026-01-02T03:04:05.000003Z', role: 'assistant' },
+    ]);
+    await messagesAt(owner.id, deleted, [{ content: 'tulip in the bin', at: '2026-01-02T03:04:05Z' }]);
+    await pgDb
+      .updateTable('conversations')
+      .set({ deleted_at: sql<Date>`now()` as never })
+      .where('id', '=', deleted)
+      .execute();
+    await messagesAt(other.id, theirs, [{ content: 'their tulip', at: '2026-01-02T03:04:05Z' }]);
+    const repo = postgresMessages(database());
+
+    // Act
+    const first = await repo.search(owner.id, { q: 'tulip', limit: 1 });
+    const next = await repo.search(owner.id, {
+      q: 'tulip',
+      limit: 1,
+      cursor: searchKeysetOf(first.nextCursor),
+    });
+
+    // Assess
+    expect(first.items).toEqual([
+      {
+        conversationId,
+        conversationTitle: 'Gardens',
+        messageId: best,
+        role: 'user',
+        snippet: [
+          { text: 'tulip', match: true },
+          { text: ' ', match: false },
+          { text: 'tulip', match: true },
+          { text: ' ', match: false },
+          { text: 'tulip', match: true },
+          { text: ' bulbs', match: false },
+        ],
+        rank: expect.any(Number) as number,
+        createdAt: '2026-01-02T03:04:05.000001Z',
+      },
+    ]);
+    expect(searchKeysetOf(first.nextCursor)).toEqual({ rank: first.items[0]?.rank, id: best });
+    expect(next.items.map((hit) => [hit.messageId, hit.role])).toEqual([[second, 'assistant']]);
+    expect(next.items[0]?.rank).toBeLessThan(first.items[0]?.rank ?? 0);
+    expect(next.nextCursor).toBeNull();
+  });
+
+  it('stores and finds hostile text as data', async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const repo = postgresMessages(database());
+    const hostile = ["'; drop table users; --", '%_\\', '__proto__'];
+
+    // Act
+    const started = await repo.startTurn({
+      ownerId: owner.id,
+      conversationId,
+      content: hostile.join(' '),
+      model: "gpt'; drop table users; --",
+      titleIfFirst: '__proto__',
+      idempotencyKey: `__proto__ %_\\ '; drop table users; -- ${randomUUID()}`,
+      requestHash: '__proto__',
+    });
+    const finished = await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId: started.assistantMessage?.id ?? '',
+      content: '{"__proto__": {"polluted": true}}',
+      status: 'complete',
+      model: '%_\\',
+      promptTokens: 1,
+      completionTokens: 1,
+      costMicros: 1,
+    });
+    const listed = await repo.list(owner.id, conversationId, { limit: 10 });
+    const found = await Promise.all(hostile.map((q) => repo.search(owner.id, { q, limit: 10 })));
+    const wildcards = await repo.search(owner.id, { q: '%', limit: 10 });
+
+    // Assess
+    expect(listed?.items.map((m) => [m.content, m.model])).toEqual([
+      [hostile.join(' '), null],
+      ['{"__proto__": {"polluted": true}}', '%_\\'],
+    ]);
+    expect(finished.model).toBe('%_\\');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(await conversationRow(conversationId)).toEqual({ title: '__proto__', message_count: 2 });
+    expect(found.map((page) => page.items.length > 0)).toEqual([true, false, true]);
+    expect(wildcards.items).toEqual([]);
+    expect(await pgDb.selectFrom('users').select('id').where('id', '=', owner.id).execute()).toHaveLength(1);
+    expect(await repo.monthlyUsage("'; drop table users; --", new Date())).toEqual({
+      used: 0,
+      quota: undefined,
+    });
+  });
+
+  it('refuses a NUL character in content (PostgreSQL text cannot hold it), storing nothing', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+
+    await expect(
+      postgresMessages(database()).startTurn({
+        ownerId: owner.id,
+        conversationId,
+        content: 'before\u0000after',
+        model: 'gpt-4o-mini',
+        titleIfFirst: 'x',
+      }),
+    ).rejects.toThrow();
+
+    expect(await stored(conversationId)).toEqual([]);
+    expect((await conversationRow(conversationId)).message_count).toBe(0);
+  });
+
+  it("sums this month's tokens from the first of the month (a date parameter), with the user's quota", async () => {
+    const owner = await createTestUser(pgDb, { monthly_token_quota: 9_000 });
+    await pgDb
+      .insertInto('usage_daily')
+      .values([
+        {
+          user_id: owner.id,
+          day: '2026-04-30',
+          model: 'a',
+          prompt_tokens: 1_000,
+          completion_tokens: 1,
+          cost_micros: 1,
+        },
+        {
+          user_id: owner.id,
+          day: '2026-05-01',
+          model: 'a',
+          prompt_tokens: 40,
+          completion_tokens: 2,
+          cost_micros: 1,
+        },
+      ])
+      .execute();
+
+    expect(
+      await postgresMessages(database()).monthlyUsage(owner.id, new Date('2026-05-31T23:59:59Z')),
+    ).toEqual({
+      used: 42,
+      quota: 9_000,
     });
   });
 });

@@ -1,12 +1,11 @@
-import { sql, type Kysely } from 'kysely';
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
-import { asUuid, sqlStateOf } from '#shared/db/database';
-import type { Database } from '#shared/db/schema';
-import { isoText } from '#shared/db/timestamps';
+import { first, isoText, only, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
+import { sqlStateOf } from '#shared/db/sql-state';
 import { encodeCursor, type Keyset } from '#shared/pagination/cursor';
 import { ConversationBusyError, IdempotencyKeyReusedError, type Message } from '../domain/message';
 import type { ChatTurn } from '../ports/chat-model';
 import type {
+  FinishTurnInput,
   MessageRepository,
   SearchKeyset,
   SnippetPart,
@@ -14,8 +13,8 @@ import type {
 } from '../ports/message-repository';
 
 /*
- * Ids are compared through asUuid: the Data API sends strings as varchar, and uuid = varchar has
- * no operator on Aurora. Timestamps are read as text with microseconds (cursors stay exact).
+ * Ids are compared as `cast(… as uuid)`: the Data API sends strings as varchar, and uuid = varchar
+ * has no operator on Aurora. Timestamps are read as text with microseconds (cursors stay exact).
  */
 
 /** A reply still `streaming` after this long was abandoned (the function that wrote it died). */
@@ -24,18 +23,13 @@ const ABANDONED_AFTER = '6 minutes';
 const START = '\u0001';
 const STOP = '\u0002';
 
-const columns = [
-  'id',
-  'conversation_id',
-  'role',
-  'content',
-  'status',
-  'model',
-  'prompt_tokens',
-  'completion_tokens',
-  'error',
-  isoText('created_at').as('created_at_text'),
-] as const;
+/** The columns of `Row`, for a statement on `messages` alone (select list or `returning`). */
+const columns = sql`id, conversation_id, role, content, status, model, prompt_tokens, completion_tokens,
+  error, ${isoText('created_at')} as created_at_text`;
+
+/** The same columns of `messages m`, where another relation has columns of the same names. */
+const columnsOfM = sql`m.id, m.conversation_id, m.role, m.content, m.status, m.model, m.prompt_tokens,
+  m.completion_tokens, m.error, ${isoText('m.created_at')} as created_at_text`;
 
 interface Row {
   id: string;
@@ -77,38 +71,25 @@ export function snippetParts(headline: string): SnippetPart[] {
   return parts;
 }
 
-async function ownedConversation(db: Kysely<Database>, ownerId: string, id: string) {
-  return db
-    .selectFrom('conversations')
-    .select(['id', 'title', 'message_count', isoText('created_at').as('created_at_text')])
-    .where('id', '=', asUuid(id))
-    .where('owner_id', '=', ownerId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+interface ConversationRow {
+  id: string;
+  title: string;
+  message_count: number;
+  created_at_text: string;
 }
 
-/** The message columns of `columns`, in raw SQL for one alias (the turn statement below). */
-const messageColumns = (alias: string) =>
-  sql.raw(
-    [
-      'id',
-      'conversation_id',
-      'role',
-      'content',
-      'status',
-      'model',
-      'prompt_tokens',
-      'completion_tokens',
-      'error',
-    ]
-      .map((column) => `${alias}.${column}`)
-      .join(', ') +
-      `, to_char(${alias}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_text`,
+async function ownedConversation(db: Queryable, ownerId: string, id: string) {
+  return first<ConversationRow>(
+    db,
+    sql`select id, title, message_count, ${isoText('created_at')} as created_at_text
+      from conversations
+      where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is null`,
   );
+}
 
 /**
- * A json column, already parsed by either driver (pg by the column's type, kysely-data-api by the
- * Data API's `typeName`); SQL null stays null.
+ * A json column, already parsed by either driver (pg by the column's type, the Data API driver by
+ * the column's `typeName`); SQL null stays null.
  */
 function fromJson<T>(value: unknown): T | null {
   return value as T | null;
@@ -148,9 +129,9 @@ const STALE_ATTEMPTS = 3;
  */
 function turnStatement(input: StartTurnInput) {
   const key = input.idempotencyKey ?? null;
-  return sql<TurnRow>`
+  return sql`
     with prior as materialized (
-      select ${messageColumns('m')}, m.created_at, m.request_hash
+      select ${columnsOfM}, m.created_at, m.request_hash
       from messages m
       where cast(${key} as text) is not null
         and m.owner_id = cast(${input.ownerId} as text)
@@ -202,14 +183,14 @@ function turnStatement(input: StartTurnInput) {
       select go.id, cast(${input.ownerId} as text), 'user', cast(${input.content} as text), 'complete',
         cast(${key} as text), cast(${input.requestHash ?? null} as text), clock_timestamp()
       from go
-      returning ${messageColumns('messages')}, created_at
+      returning ${columns}, created_at
     ),
     assistant_message as (
       insert into messages (conversation_id, owner_id, role, content, status, model, created_at)
       select u.conversation_id, cast(${input.ownerId} as text), 'assistant', '', 'streaming',
         cast(${input.model} as text), u.created_at + interval '1 microsecond'
       from user_message u
-      returning ${messageColumns('messages')}
+      returning ${columns}
     ),
     touched as (
       update conversations c
@@ -230,7 +211,7 @@ function turnStatement(input: StartTurnInput) {
       exists (select 1 from busy) as busy,
       (select row_to_json(p) from prior p) as prior_user,
       (select row_to_json(a) from (
-        select ${messageColumns('m')}
+        select ${columnsOfM}
         from messages m, prior p
         where m.conversation_id = p.conversation_id
           and m.role = 'assistant'
@@ -244,12 +225,60 @@ function turnStatement(input: StartTurnInput) {
   `;
 }
 
-export function postgresMessages(db: Kysely<Database>): MessageRepository {
+interface SearchRow {
+  id: string;
+  conversation_id: string;
+  role: Row['role'];
+  title: string;
+  created_at_text: string;
+  /** real: a number on both drivers. */
+  rank: number;
+  headline: string;
+}
+
+interface UsageRow {
+  monthly_token_quota: number | null;
+  /** int8 or numeric: a string on pg, a number or a string on the Data API. */
+  used: string | number;
+}
+
+/** ts_headline's options: START/STOP around matches, up to two fragments of 10 to 30 words. */
+const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`;
+
+/** Ends the reply and charges its usage to the day (UTC): the two statements of `finishTurn`. */
+async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Message> {
+  const row = await only<Row>(
+    tx,
+    sql`update messages
+      set content = ${input.content}, status = ${input.status}, error = ${input.error ?? null},
+        model = ${input.model}, prompt_tokens = ${input.promptTokens},
+        completion_tokens = ${input.completionTokens}, updated_at = now()
+      where id = cast(${input.assistantId} as uuid)
+      returning ${columns}`,
+  );
+  await tx.query(sql`
+    insert into usage_daily
+      (user_id, day, model, requests, prompt_tokens, completion_tokens, cost_micros)
+    values
+      (${input.ownerId}, (now() at time zone 'UTC')::date, ${input.model}, 1, ${input.promptTokens},
+       ${input.completionTokens}, ${input.costMicros})
+    on conflict (user_id, day, model) do update set
+      requests = usage_daily.requests + 1,
+      prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
+      completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
+      cost_micros = usage_daily.cost_micros + excluded.cost_micros`);
+  return toMessage(row);
+}
+
+/**
+ * `db` is the database, not a transaction: `finishTurn` opens one of its own, and `startTurn` is
+ * one statement (its own implicit transaction).
+ */
+export function postgresMessages(db: SqlDatabase): MessageRepository {
   const startTurn: MessageRepository['startTurn'] = async (input) => {
     for (let attempt = 1; ; attempt++) {
-      const { rows } = await turnStatement(input).execute(db);
       // A select without FROM: always exactly one row.
-      const [row] = rows as [TurnRow];
+      const row = await only<TurnRow>(db, turnStatement(input));
       const priorUser = fromJson<Row & { request_hash: string | null }>(row.prior_user);
       if (priorUser) {
         if (priorUser.request_hash !== (input.requestHash ?? null)) throw new IdempotencyKeyReusedError();
@@ -291,69 +320,25 @@ export function postgresMessages(db: Kysely<Database>): MessageRepository {
     },
 
     async saveProgress(assistantId, content) {
-      await db
-        .updateTable('messages')
-        .set({ content, updated_at: sql<Date>`now()` as never })
-        .where('id', '=', asUuid(assistantId))
-        .where('status', '=', 'streaming')
-        .execute();
+      await db.query(sql`
+        update messages set content = ${content}, updated_at = now()
+        where id = cast(${assistantId} as uuid) and status = 'streaming'`);
     },
 
-    finishTurn: (input) =>
-      db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable('messages')
-          .set({
-            content: input.content,
-            status: input.status,
-            error: input.error ?? null,
-            model: input.model,
-            prompt_tokens: input.promptTokens,
-            completion_tokens: input.completionTokens,
-            updated_at: sql<Date>`now()` as never,
-          })
-          .where('id', '=', asUuid(input.assistantId))
-          .returning(columns)
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('usage_daily')
-          .values({
-            user_id: input.ownerId,
-            day: sql<string>`(now() at time zone 'UTC')::date` as never,
-            model: input.model,
-            requests: 1,
-            prompt_tokens: input.promptTokens,
-            completion_tokens: input.completionTokens,
-            cost_micros: input.costMicros,
-          })
-          .onConflict((oc) =>
-            oc.columns(['user_id', 'day', 'model']).doUpdateSet({
-              requests: sql<number>`usage_daily.requests + 1`,
-              prompt_tokens: sql<number>`usage_daily.prompt_tokens + excluded.prompt_tokens`,
-              completion_tokens: sql<number>`usage_daily.completion_tokens + excluded.completion_tokens`,
-              cost_micros: sql<string>`usage_daily.cost_micros + excluded.cost_micros`,
-            }),
-          )
-          .execute();
-        return toMessage(row);
-      }),
+    finishTurn: (input) => db.transaction((tx) => finishTurnIn(tx, input)),
 
     async list(ownerId, conversationId, { limit, cursor }: { limit: number; cursor?: Keyset }) {
       if (!(await ownedConversation(db, ownerId, conversationId))) return undefined;
-      let query = db
-        .selectFrom('messages')
-        .select(columns)
-        .where('conversation_id', '=', asUuid(conversationId))
-        .where('owner_id', '=', ownerId);
-      if (cursor) {
-        // Row-value comparison matches the (conversation_id, created_at, id) index.
-        query = query.where(sql<boolean>`(created_at, id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`);
-      }
-      const rows = await query
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(limit + 1)
-        .execute();
+      // Row-value comparison matches the (conversation_id, created_at, id) index.
+      const after = cursor
+        ? sql`and (created_at, id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
+        : sql.empty;
+      const { rows } = await db.query<Row>(sql`
+        select ${columns}
+        from messages
+        where conversation_id = cast(${conversationId} as uuid) and owner_id = ${ownerId} ${after}
+        order by created_at, id
+        limit ${limit + 1}`);
       const items = rows.slice(0, limit).map(toMessage);
       const last = items.at(-1);
       return {
@@ -364,32 +349,19 @@ export function postgresMessages(db: Kysely<Database>): MessageRepository {
 
     async search(ownerId, { q, limit, cursor }) {
       const query = sql`websearch_to_tsquery('simple', ${q})`;
-      const rank = sql<number>`ts_rank_cd(m.content_tsv, ${query})::real`;
-      let select = db
-        .selectFrom('messages as m')
-        .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-        .select([
-          'm.id',
-          'm.conversation_id',
-          'm.role',
-          'c.title',
-          isoText('m.created_at').as('created_at_text'),
-          rank.as('rank'),
-          sql<string>`ts_headline('simple', m.content, ${query}, ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`})`.as(
-            'headline',
-          ),
-        ])
-        .where('m.owner_id', '=', ownerId)
-        .where('c.owner_id', '=', ownerId)
-        .where('c.deleted_at', 'is', null)
-        .where(sql<boolean>`m.content_tsv @@ ${query}`);
-      if (cursor)
-        select = select.where(sql<boolean>`(${rank}, m.id) < (${cursor.rank}::real, ${cursor.id}::uuid)`);
-      const rows = await select
-        .orderBy(sql`${rank}`, 'desc')
-        .orderBy('m.id', 'desc')
-        .limit(limit + 1)
-        .execute();
+      const rank = sql`ts_rank_cd(m.content_tsv, ${query})::real`;
+      const before = cursor
+        ? sql`and (${rank}, m.id) < (${cursor.rank}::real, ${cursor.id}::uuid)`
+        : sql.empty;
+      const { rows } = await db.query<SearchRow>(sql`
+        select m.id, m.conversation_id, m.role, c.title, ${isoText('m.created_at')} as created_at_text,
+          ${rank} as rank, ts_headline('simple', m.content, ${query}, ${HEADLINE_OPTIONS}) as headline
+        from messages as m
+        inner join conversations as c on c.id = m.conversation_id
+        where m.owner_id = ${ownerId} and c.owner_id = ${ownerId} and c.deleted_at is null
+          and m.content_tsv @@ ${query} ${before}
+        order by ${rank} desc, m.id desc
+        limit ${limit + 1}`);
       const items = rows.slice(0, limit).map((row) => ({
         conversationId: row.conversation_id,
         conversationTitle: row.title,
@@ -410,14 +382,11 @@ export function postgresMessages(db: Kysely<Database>): MessageRepository {
     async exportConversation(ownerId, conversationId) {
       const conversation = await ownedConversation(db, ownerId, conversationId);
       if (!conversation) return undefined;
-      const rows = await db
-        .selectFrom('messages')
-        .select(columns)
-        .where('conversation_id', '=', asUuid(conversationId))
-        .where('owner_id', '=', ownerId)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
+      const { rows } = await db.query<Row>(sql`
+        select ${columns}
+        from messages
+        where conversation_id = cast(${conversationId} as uuid) and owner_id = ${ownerId}
+        order by created_at, id`);
       return {
         conversation: {
           id: conversation.id,
@@ -430,18 +399,14 @@ export function postgresMessages(db: Kysely<Database>): MessageRepository {
 
     async monthlyUsage(ownerId, now) {
       const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}-01`;
-      const row = await db
-        .selectFrom('users as u')
-        .leftJoin('usage_daily as d', (join) =>
-          join.onRef('d.user_id', '=', 'u.id').on('d.day', '>=', sql<string>`${month}::date` as never),
-        )
-        .select([
-          'u.monthly_token_quota',
-          sql<string>`coalesce(sum(d.prompt_tokens + d.completion_tokens), 0)`.as('used'),
-        ])
-        .where('u.id', '=', ownerId)
-        .groupBy('u.monthly_token_quota')
-        .executeTakeFirst();
+      const row = await first<UsageRow>(
+        db,
+        sql`select u.monthly_token_quota, coalesce(sum(d.prompt_tokens + d.completion_tokens), 0) as used
+          from users as u
+          left join usage_daily as d on d.user_id = u.id and d.day >= ${month}::date
+          where u.id = ${ownerId}
+          group by u.monthly_token_quota`,
+      );
       const own: number | null | undefined = row?.monthly_token_quota;
       // null: the user has no quota of their own; the role's default applies.
       return {

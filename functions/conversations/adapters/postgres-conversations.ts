@@ -1,23 +1,16 @@
-import { sql, type Kysely } from 'kysely';
-import { asUuid } from '#shared/db/database';
-import type { Database } from '#shared/db/schema';
-import { isoText } from '#shared/db/timestamps';
+import { first, isoText, only, sql, type Queryable } from '#shared/db/sql';
 import { encodeCursor } from '#shared/pagination/cursor';
 import type { Conversation } from '../domain/conversation';
 import type { ConversationRepository, ListOptions } from '../ports/conversation-repository';
 
 /*
- * Ids are compared through asUuid: the Data API sends strings as varchar, and uuid = varchar has
- * no operator on Aurora.
+ * Ids are compared as `cast(… as uuid)`: the Data API sends strings as varchar, and
+ * uuid = varchar has no operator on Aurora.
  */
 
-const columns = [
-  'id',
-  'title',
-  'message_count',
-  isoText('created_at').as('created_at_text'),
-  isoText('updated_at').as('updated_at_text'),
-] as const;
+/** The select list of every statement (`returning` too): exact timestamps as text. */
+const columns = sql`id, title, message_count,
+  ${isoText('created_at')} as created_at_text, ${isoText('updated_at')} as updated_at_text`;
 
 interface Row {
   id: string;
@@ -38,33 +31,28 @@ const toConversation = (row: Row): Conversation => ({
 /** LIKE wildcards in user text are matched literally. */
 const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export function postgresConversations(db: Kysely<Database>): ConversationRepository {
+export function postgresConversations(db: Queryable): ConversationRepository {
   return {
     async create(ownerId, title) {
-      const row = await db
-        .insertInto('conversations')
-        .values({ owner_id: ownerId, title })
-        .returning(columns)
-        .executeTakeFirstOrThrow();
-      return toConversation(row);
+      return toConversation(
+        await only<Row>(
+          db,
+          sql`insert into conversations (owner_id, title) values (${ownerId}, ${title}) returning ${columns}`,
+        ),
+      );
     },
 
     async list(ownerId, { limit, cursor, q }: ListOptions) {
-      let query = db
-        .selectFrom('conversations')
-        .select(columns)
-        .where('owner_id', '=', ownerId)
-        .where('deleted_at', 'is', null);
-      if (q) query = query.where('title', 'ilike', `%${likeEscape(q)}%`);
-      if (cursor) {
-        // Row-value comparison matches the (owner_id, updated_at desc, id desc) index.
-        query = query.where(sql<boolean>`(updated_at, id) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`);
-      }
-      const rows = await query
-        .orderBy('updated_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
+      const { rows } = await db.query<Row>(sql`
+        select ${columns} from conversations
+        where owner_id = ${ownerId} and deleted_at is null
+        ${q ? sql`and title ilike ${`%${likeEscape(q)}%`}` : sql.empty}
+        ${
+          // Row-value comparison matches the (owner_id, updated_at desc, id desc) index.
+          cursor ? sql`and (updated_at, id) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : sql.empty
+        }
+        order by updated_at desc, id desc
+        limit ${limit + 1}`);
       const items = rows.slice(0, limit).map(toConversation);
       const last = items.at(-1);
       return {
@@ -74,37 +62,30 @@ export function postgresConversations(db: Kysely<Database>): ConversationReposit
     },
 
     async get(ownerId, id) {
-      const row = await db
-        .selectFrom('conversations')
-        .select(columns)
-        .where('id', '=', asUuid(id))
-        .where('owner_id', '=', ownerId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
+      const row = await first<Row>(
+        db,
+        sql`select ${columns} from conversations
+            where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is null`,
+      );
       return row ? toConversation(row) : undefined;
     },
 
     async rename(ownerId, id, title) {
-      const row = await db
-        .updateTable('conversations')
-        .set({ title, updated_at: sql<Date>`now()` as never })
-        .where('id', '=', asUuid(id))
-        .where('owner_id', '=', ownerId)
-        .where('deleted_at', 'is', null)
-        .returning(columns)
-        .executeTakeFirst();
+      const row = await first<Row>(
+        db,
+        sql`update conversations set title = ${title}, updated_at = now()
+            where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is null
+            returning ${columns}`,
+      );
       return row ? toConversation(row) : undefined;
     },
 
     async remove(ownerId, id) {
-      const result = await db
-        .updateTable('conversations')
-        .set({ deleted_at: new Date() })
-        .where('id', '=', asUuid(id))
-        .where('owner_id', '=', ownerId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      const { rowCount } = await db.query(
+        sql`update conversations set deleted_at = ${new Date()}
+            where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is null`,
+      );
+      return rowCount > 0;
     },
   };
 }

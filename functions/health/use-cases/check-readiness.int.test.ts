@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { checkDatabase, createDatabase } from '#shared/db/database';
-import type { Database } from '#shared/db/schema';
+import type { SqlDatabase } from '#shared/db/sql';
+import { checkSql, createSqlDatabase } from '#shared/db/sql-database';
 import { createScratchDatabase } from '#test/support/scratch-database';
 import { DATABASE_DOWN_TTL_MS, DATABASE_OK_TTL_MS, makeCheckReadiness } from './check-readiness';
 
@@ -13,7 +12,7 @@ import { DATABASE_DOWN_TTL_MS, DATABASE_OK_TTL_MS, makeCheckReadiness } from './
  * the TTL has passed. The clock is the test's own, so nothing sleeps.
  */
 let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-let db: Kysely<Database>;
+let db: SqlDatabase;
 let queries = 0;
 let clock = 0;
 
@@ -34,7 +33,7 @@ const onServer = async (statement: string) => {
 
 beforeAll(async () => {
   scratch = await createScratchDatabase('parley_readiness');
-  db = createDatabase({ DB_DRIVER: 'pg', DATABASE_URL: scratch.url, DB_POOL_MAX: 1 });
+  db = createSqlDatabase({ DB_DRIVER: 'pg', DATABASE_URL: scratch.url, DB_POOL_MAX: 1 });
 });
 
 afterAll(async () => {
@@ -46,7 +45,7 @@ const checkReadiness = () =>
   makeCheckReadiness({
     database: () => {
       queries += 1;
-      return checkDatabase(db);
+      return checkSql(db);
     },
     cache: { kind: 'in-process', ping: async () => undefined },
     llmConfigured: false,

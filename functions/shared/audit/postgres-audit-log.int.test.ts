@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { auditRowsOf, testDatabase } from '#test/support/database';
+import { auditRowsOf, testDatabase, testSql } from '#test/support/database';
 import { forgetRequestOrigin, rememberRequestOrigin } from './request-origin';
 import { postgresAuditLog } from './postgres-audit-log';
 
 const db = testDatabase();
+const queries = testSql();
 afterAll(async () => {
   await db.destroy();
+  await queries.destroy();
 });
 
 const rowsOf = (actorId: string) => auditRowsOf(db, actorId);
@@ -20,7 +22,7 @@ describe('postgresAuditLog', () => {
   it('stores an event without target or request with nulls there and empty details', async () => {
     const actor = `actor-${randomUUID()}`;
 
-    await postgresAuditLog(db).record({ actorId: actor, action: 'auth.sign-in' });
+    await postgresAuditLog(queries).record({ actorId: actor, action: 'auth.sign-in' });
 
     expect(await rowsOf(actor)).toEqual([
       {
@@ -46,7 +48,7 @@ describe('postgresAuditLog', () => {
     });
 
     // Act
-    await postgresAuditLog(db).record({
+    await postgresAuditLog(queries).record({
       actorId: actor,
       action: 'conversation.delete',
       targetType: 'conversation',
@@ -72,7 +74,7 @@ describe('postgresAuditLog', () => {
     const actor = `actor-${randomUUID()}`;
     rememberRequestOrigin(requestId, { sourceIp: '203.0.113.7', userAgent: 'Browser' });
 
-    await postgresAuditLog(db).record({
+    await postgresAuditLog(queries).record({
       actorId: actor,
       action: 'auth.sign-in',
       requestId,
@@ -91,7 +93,7 @@ describe('postgresAuditLog', () => {
     const details = JSON.parse('{"__proto__":{"polluted":true},"name":"x"}') as Record<string, unknown>;
 
     // Act
-    await postgresAuditLog(db).record({ actorId: actor, action: 'user.invite', details });
+    await postgresAuditLog(queries).record({ actorId: actor, action: 'user.invite', details });
 
     // Assess
     const [row] = await rowsOf(actor);

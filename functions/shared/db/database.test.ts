@@ -1,15 +1,6 @@
 import { BadRequestException, ExecuteStatementCommand, RDSData } from '@aws-sdk/client-rds-data';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  sql,
-  type DatabaseConnection,
-  type QueryResult,
-} from 'kysely';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { DataApiServiceError } from '../aws/data-api-client';
@@ -20,8 +11,7 @@ import {
   TEST_CREDENTIALS,
   type DataApiTestServer,
 } from '../../../test/support/aws/data-api-test-server';
-import { checkDatabase, createDatabase, sqlStateOf, type DatabaseConfig } from './database';
-import type { Database } from './schema';
+import { createDatabase, sqlStateOf, type DatabaseConfig } from './database';
 
 const DATA_API_CONFIG: DatabaseConfig = {
   DB_DRIVER: 'data-api',
@@ -108,29 +98,6 @@ describe('createDatabase on the Data API', () => {
   });
 });
 
-/** A Kysely whose every query does `run` (no network). */
-function fakeDatabase(run: () => Promise<QueryResult<unknown>>): Kysely<Database> {
-  class Driver extends DummyDriver {
-    override async acquireConnection(): Promise<DatabaseConnection> {
-      return {
-        executeQuery: run as DatabaseConnection['executeQuery'],
-        // eslint-disable-next-line require-yield
-        streamQuery: async function* () {
-          throw new Error('not supported');
-        },
-      };
-    }
-  }
-  return new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new Driver(),
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  });
-}
-
 describe('createDatabase with node-postgres', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
@@ -142,32 +109,6 @@ describe('createDatabase with node-postgres', () => {
     expect(() =>
       createDatabase({ DB_DRIVER: 'pg', DATABASE_URL: 'postgres://parley@db.internal/parley' }),
     ).toThrow('DB_DRIVER=pg: this Lambda bundle has the Data API driver only (DB_DRIVER=data-api)');
-  });
-});
-
-describe('checkDatabase', () => {
-  it('reports ok with the latency when select 1 succeeds', async () => {
-    const result = await checkDatabase(fakeDatabase(async () => ({ rows: [{ '?column?': 1 }] })));
-    expect(result.status).toBe('ok');
-    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
-  });
-
-  it('reports down, without throwing, when the query fails', async () => {
-    const result = await checkDatabase(
-      fakeDatabase(() => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'))),
-    );
-    expect(result.status).toBe('down');
-  });
-
-  it('reports down when the query does not answer in time', async () => {
-    const started = Date.now();
-    const result = await checkDatabase(
-      fakeDatabase(() => new Promise(() => undefined)),
-      50,
-    );
-    expect(result.status).toBe('down');
-    expect(result.latencyMs).toBeGreaterThanOrEqual(45);
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });
 

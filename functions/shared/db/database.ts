@@ -4,6 +4,7 @@ import { DataApiDialect } from 'kysely-data-api';
 import { createDataApiClient, type DataApiClient, type ResumeRetryOptions } from '../aws/data-api-client';
 import { getConfig, type Config } from '../config';
 import type { Database } from './schema';
+import { closeSql } from './sql-database';
 
 type PgConfig = Extract<Config, { DB_DRIVER: 'pg' }>;
 type DataApiConfig = Extract<Config, { DB_DRIVER: 'data-api' }>;
@@ -70,33 +71,14 @@ export function getDatabase(): Kysely<Database> {
   return instance;
 }
 
-/** Closes the process's database (pool), if one was opened. Safe to call more than once. */
+/**
+ * Closes the process's database pools, if opened: this one and the API's query layer
+ * (`getSql()`). Safe to call more than once.
+ */
 export async function closeDatabase(): Promise<void> {
   const db = instance;
   instance = undefined;
-  await db?.destroy();
-}
-
-export interface DatabaseCheck {
-  readonly status: 'ok' | 'down';
-  readonly latencyMs: number;
-}
-
-/** For /health/ready: `select 1` within `timeoutMs`. Never throws; a failure is `down`. */
-export async function checkDatabase(db: Kysely<Database>, timeoutMs = 2_000): Promise<DatabaseCheck> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  try {
-    const result = await Promise.race([sql`select 1`.execute(db).then(() => 'ok' as const), timedOut]);
-    return { status: result === 'ok' ? 'ok' : 'down', latencyMs: Math.round(performance.now() - started) };
-  } catch {
-    return { status: 'down', latencyMs: Math.round(performance.now() - started) };
-  } finally {
-    clearTimeout(timer);
-  }
+  await Promise.all([db?.destroy(), closeSql()]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,14 +96,4 @@ export function asJsonb(value: unknown): RawBuilder<string> {
   return sql<string>`cast(${JSON.stringify(value)} as jsonb)`;
 }
 
-/**
- * The PostgreSQL SQLSTATE of a failed query on either driver (pg puts it in `code`; the Data API
- * only in the message, as "...; SQLState: 23505"), e.g. '23505' for a unique violation.
- */
-export function sqlStateOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  const message = (error as { message?: unknown }).message;
-  return typeof message === 'string' ? /SQLState: ([0-9A-Z]{5})/.exec(message)?.[1] : undefined;
-}
+export { sqlStateOf } from './sql-state';

@@ -38,12 +38,12 @@ let loadedServiceAccountRoles: Promise<ServiceAccountRoles> | undefined;
 /** Machine clients' roles through the cache, loaded on first use like the database. */
 function serviceAccountRoles(): Promise<ServiceAccountRoles> {
   loadedServiceAccountRoles ??= (async () => {
-    const [{ getDatabase }, { getCache }, { postgresServiceAccountRoles }] = await Promise.all([
-      import('../db/database'),
+    const [{ getSql }, { getCache }, { postgresServiceAccountRoles }] = await Promise.all([
+      import('../db/sql-database'),
       import('../cache/get-cache'),
       import('./service-account-roles'),
     ]);
-    return postgresServiceAccountRoles(getDatabase, getCache, {
+    return postgresServiceAccountRoles(getSql, getCache, {
       cacheLookup(what, hit) {
         metrics.addMetric(hit ? 'CacheHits' : 'CacheMisses', MetricUnit.Count, 1);
         metrics.addMetadata('cacheLookup', what);
@@ -56,12 +56,12 @@ function serviceAccountRoles(): Promise<ServiceAccountRoles> {
 let loadedRevocationList: Promise<RevocationList> | undefined;
 function revocationList(): Promise<RevocationList> {
   loadedRevocationList ??= (async () => {
-    const [{ getDatabase }, { getCache }, { postgresRevocationList }] = await Promise.all([
-      import('../db/database'),
+    const [{ getSql }, { getCache }, { postgresRevocationList }] = await Promise.all([
+      import('../db/sql-database'),
       import('../cache/get-cache'),
       import('../revocation/postgres-revocation-list'),
     ]);
-    return postgresRevocationList(getDatabase(), getCache);
+    return postgresRevocationList(getSql(), getCache);
   })();
   return loadedRevocationList;
 }

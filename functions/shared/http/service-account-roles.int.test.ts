@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestUser, testDatabase } from '#test/support/database';
+import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import type { Cache } from '../cache/cache';
 import { serviceRoleKey } from '../cache/keys';
 import { memoryCache } from '../cache/memory-cache';
 import { postgresServiceAccountRoles, SERVICE_ROLE_TTL_SECONDS } from './service-account-roles';
 
 const db = testDatabase();
-afterAll(() => db.destroy());
+const queries = testSql();
+afterAll(async () => {
+  await db.destroy();
+  await queries.destroy();
+});
 
 function setUp(cache: Cache = memoryCache()) {
   const recorded: string[] = [];
   const roles = postgresServiceAccountRoles(
-    () => db,
+    () => queries,
     () => cache,
     { cacheLookup: (what, hit) => recorded.push(`${what}:${hit ? 'hit' : 'miss'}`) },
   );

@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { Cache } from '../cache/cache';
 import { serviceRoleKey } from '../cache/keys';
-import type { Database } from '../db/schema';
+import { first, sql, type Queryable } from '../db/sql';
 import { isRole } from '../domain/roles';
 import type { ServiceAccountRoles } from './auth';
 
@@ -20,7 +19,7 @@ const NONE = '-';
  * skipped (the database answers).
  */
 export function postgresServiceAccountRoles(
-  db: () => Kysely<Database>,
+  db: () => Queryable,
   cache: () => Cache,
   metrics: { cacheLookup(what: 'service-role', hit: boolean): void },
 ): ServiceAccountRoles {
@@ -32,14 +31,11 @@ export function postgresServiceAccountRoles(
         .catch(() => null);
       metrics.cacheLookup('service-role', cached !== null);
       if (cached !== null) return isRole(cached) ? cached : null;
-      const row = await db()
-        .selectFrom('users')
-        .select('role')
-        .where('id', '=', clientId)
-        .where('kind', '=', 'service')
-        .where('status', '=', 'active')
-        .executeTakeFirst();
-      const role = row?.role ?? null;
+      const row = await first<{ role: string }>(
+        db(),
+        sql`select role from users where id = ${clientId} and kind = 'service' and status = 'active'`,
+      );
+      const role = row && isRole(row.role) ? row.role : null;
       await cache()
         .set(key, role ?? NONE, SERVICE_ROLE_TTL_SECONDS)
         .catch(() => undefined);

@@ -1,6 +1,5 @@
-import { sql, type Kysely } from 'kysely';
 import type { Cache } from '../cache/cache';
-import type { Database } from '../db/schema';
+import { first, sql, type Queryable } from '../db/sql';
 import type { RevocationList, TokenStanding } from './revocation-list';
 
 /** Every authenticated request reads the standing: the cache keeps it briefly. */
@@ -12,7 +11,7 @@ const key = (userId: string) => `token-standing:${userId}`;
  * cache. A change deletes the cached entry, so every instance sees it on its next request; when
  * the cache is down, the database answers.
  */
-export function postgresRevocationList(db: Kysely<Database>, cache: () => Cache): RevocationList {
+export function postgresRevocationList(db: Queryable, cache: () => Cache): RevocationList {
   return {
     async standingOf(userId) {
       const cached = await cache()
@@ -30,11 +29,10 @@ export function postgresRevocationList(db: Kysely<Database>, cache: () => Cache)
           ...(parsed.mfaEnabled === undefined ? {} : { mfaEnabled: parsed.mfaEnabled }),
         };
       }
-      const row = await db
-        .selectFrom('users')
-        .select(['status', 'tokens_valid_after', 'mfa_enabled'])
-        .where('id', '=', userId)
-        .executeTakeFirst();
+      const row = await first<{ status: string; tokens_valid_after: Date | null; mfa_enabled: boolean }>(
+        db,
+        sql`select status, tokens_valid_after, mfa_enabled from users where id = ${userId}`,
+      );
       const standing: TokenStanding = {
         validAfter: row?.tokens_valid_after ? new Date(row.tokens_valid_after) : null,
         disabled: row?.status === 'disabled',
@@ -52,11 +50,9 @@ export function postgresRevocationList(db: Kysely<Database>, cache: () => Cache)
     },
 
     async revokeTokens(userId) {
-      await db
-        .updateTable('users')
-        .set({ tokens_valid_after: sql<Date>`now()` as never, updated_at: sql<Date>`now()` as never })
-        .where('id', '=', userId)
-        .execute();
+      await db.query(
+        sql`update users set tokens_valid_after = now(), updated_at = now() where id = ${userId}`,
+      );
       await forgetStanding(cache(), userId);
     },
   };

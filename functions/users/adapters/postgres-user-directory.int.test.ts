@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestUser, testDatabase } from '#test/support/database';
+import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { postgresUserDirectory } from './postgres-user-directory';
 
 const db = testDatabase();
+const queries = testSql();
 afterAll(async () => {
   await db.destroy();
+  await queries.destroy();
 });
 
 const NOW = new Date('2026-03-15T10:00:00Z');
@@ -45,7 +47,7 @@ describe('postgresUserDirectory.tokensUsedSince', () => {
       .execute();
 
     // Act
-    const used = await postgresUserDirectory(db).tokensUsedSince(user.id, NOW);
+    const used = await postgresUserDirectory(queries).tokensUsedSince(user.id, NOW);
 
     // Assess
     expect(used).toBe(50);
@@ -53,7 +55,7 @@ describe('postgresUserDirectory.tokensUsedSince', () => {
 
   it('answers 0 for a user with no usage, and for an unknown user', async () => {
     const user = await createTestUser(db);
-    const directory = postgresUserDirectory(db);
+    const directory = postgresUserDirectory(queries);
 
     expect(await directory.tokensUsedSince(user.id, NOW)).toBe(0);
     expect(await directory.tokensUsedSince(`unknown-${randomUUID()}`, NOW)).toBe(0);
@@ -63,7 +65,7 @@ describe('postgresUserDirectory.tokensUsedSince', () => {
 describe('postgresUserDirectory.provision', () => {
   it('creates the row once: a second call with another role keeps the first', async () => {
     const id = randomUUID();
-    const directory = postgresUserDirectory(db);
+    const directory = postgresUserDirectory(queries);
 
     const first = await directory.provision({
       id,
@@ -87,14 +89,14 @@ describe('postgresUserDirectory.find', () => {
   it("answers a user's own quota as a number, and null when the role's default applies", async () => {
     const own = await createTestUser(db, { monthly_token_quota: 12_345 });
     const byRole = await createTestUser(db);
-    const directory = postgresUserDirectory(db);
+    const directory = postgresUserDirectory(queries);
 
     expect(await directory.find(own.id)).toMatchObject({ id: own.id, monthlyTokens: 12_345 });
     expect(await directory.find(byRole.id)).toMatchObject({ id: byRole.id, monthlyTokens: null });
   });
 
   it('answers undefined for an unknown id, a hostile one included', async () => {
-    const directory = postgresUserDirectory(db);
+    const directory = postgresUserDirectory(queries);
 
     expect(await directory.find(`unknown-${randomUUID()}`)).toBeUndefined();
     expect(await directory.find("' or '1'='1")).toBeUndefined();

@@ -1,10 +1,16 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, UsersTable } from '#shared/db/schema';
+import type { Selectable } from 'kysely';
+import type { UsersTable } from '#shared/db/schema';
+import { first, only, sql, type Queryable } from '#shared/db/sql';
 import { displayNameFor } from '#shared/domain/display-name';
 import { monthStart } from '../domain/me';
 import type { UserDirectory, UserProfile } from '../ports/user-directory';
 
-const toProfile = (row: Selectable<UsersTable>): UserProfile => ({
+type UserRow = Pick<
+  Selectable<UsersTable>,
+  'id' | 'email' | 'display_name' | 'role' | 'status' | 'mfa_enabled' | 'monthly_token_quota'
+>;
+
+const toProfile = (row: UserRow): UserProfile => ({
   id: row.id,
   email: row.email,
   displayName: row.display_name,
@@ -14,41 +20,34 @@ const toProfile = (row: Selectable<UsersTable>): UserProfile => ({
   monthlyTokens: row.monthly_token_quota === null ? null : Number(row.monthly_token_quota),
 });
 
-export function postgresUserDirectory(db: Kysely<Database>): UserDirectory {
+export function postgresUserDirectory(db: Queryable): UserDirectory {
   const find = async (id: string) => {
-    const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await first<UserRow>(
+      db,
+      sql`select id, email, display_name, role, status, mfa_enabled, monthly_token_quota
+          from users where id = ${id}`,
+    );
     return row ? toProfile(row) : undefined;
   };
   return {
     find,
     async provision(user) {
-      await db
-        .insertInto('users')
-        .values({
-          id: user.id,
-          email: user.email.toLowerCase(),
-          display_name: displayNameFor(user.email),
-          role: user.role,
-          kind: user.kind,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
+      await db.query(sql`
+        insert into users (id, email, display_name, role, kind)
+        values (${user.id}, ${user.email.toLowerCase()}, ${displayNameFor(user.email)}, ${user.role}, ${user.kind})
+        on conflict (id) do nothing`);
       const profile = await find(user.id);
       if (!profile) throw new Error('user row missing right after insert');
       return profile;
     },
     async tokensUsedSince(id, now) {
-      const row = await db
-        .selectFrom('usage_daily')
-        .select((eb) =>
-          eb.fn
-            .coalesce(eb.fn.sum<string>(eb('prompt_tokens', '+', eb.ref('completion_tokens'))), eb.lit(0))
-            .as('used'),
-        )
-        .where('user_id', '=', id)
-        .where('day', '>=', sql<string>`cast(${monthStart(now)} as date)`)
-        // An aggregate without GROUP BY: always one row, 0 (coalesce) when nothing was used.
-        .executeTakeFirstOrThrow();
+      // An aggregate without GROUP BY: always one row, 0 (coalesce) when nothing was used.
+      const row = await only<{ used: string | number }>(
+        db,
+        sql`select coalesce(sum(prompt_tokens + completion_tokens), 0) as used
+            from usage_daily
+            where user_id = ${id} and day >= cast(${monthStart(now)} as date)`,
+      );
       return Number(row.used);
     },
   };

@@ -27,10 +27,15 @@ export const LAMBDA_BUNDLING = {
   /**
    * Module replacements (`--alias:package=./file`, relative to the repository root, where CDK runs
    * esbuild): the AWS SDK clients' default credential chain becomes the credentials Lambda puts
-   * in the environment (functions/shared/aws/lambda-credentials.ts).
+   * in the environment (functions/shared/aws/lambda-credentials.ts); an ES module's `node:http`
+   * is taken with `require` (functions/shared/node/http.ts), as Node 24's ES module view of it
+   * loads undici for getters nothing uses.
    */
   esbuildArgs: {
-    '--alias': ['@aws-sdk/credential-provider-node=./functions/shared/aws/lambda-credentials.ts'],
+    '--alias': [
+      '@aws-sdk/credential-provider-node=./functions/shared/aws/lambda-credentials.ts',
+      'node:http=./functions/shared/node/http.ts',
+    ],
   } as Record<string, string[]>,
 } as const;
 

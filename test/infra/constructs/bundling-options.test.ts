@@ -145,6 +145,22 @@ describe('the Lambda bundles', () => {
     expect(bundled(metafile).some((f) => XRAY.test(f))).toBe(true);
   }, 60_000);
 
+  it('take node:http with require, never as an ES module import (Node 24 then loads undici for its getters)', async () => {
+    // The tracing chunk is where the Powertools Tracer imports node:http.
+    const { metafile: chunk } = await build({
+      ...esbuildOptions(LAMBDA_CHUNKS['tracing.mjs'], join(outdir, 'http-check', 'tracing.mjs')),
+      write: false,
+      metafile: true,
+    });
+    const esmHttp = (metafile: Metafile) =>
+      Object.values(metafile.outputs).flatMap((output) =>
+        output.imports.filter((i) => /^(node:)?http$/.test(i.path) && i.kind === 'import-statement'),
+      );
+    expect(bundled(chunk)).toContain('functions/shared/node/http.ts');
+    expect(esmHttp(chunk)).toEqual([]);
+    for (const group of HANDLER_GROUPS) expect(esmHttp(metafileOf(group)), group).toEqual([]);
+  }, 60_000);
+
   it('carry no credential chain: the clients sign with the credentials Lambda puts in the environment', () => {
     for (const group of HANDLER_GROUPS) {
       const files = bundled(metafileOf(group));

@@ -9,7 +9,8 @@
  * moves both; the ratio reported is the median of the rounds' ratios, the p99 the median of the
  * rounds' p99s. Beside req/s, each run's machine CPU per request (all processes: servers,
  * PostgreSQL, Redis and the load generator, from /proc/stat where it exists), which noise moves
- * far less than throughput. BENCH_API_SECONDS sets each run's length (default 5);
+ * far less than throughput. Before the rounds, each server takes BENCH_API_WARMUP_SECONDS (default
+ * 5) of the same load, unmeasured. BENCH_API_SECONDS sets each run's length (default 5);
  * BENCH_API_CONNECTIONS the connections (default 50). The last line is `{"bench":"api-load",...}`.
  */
 import './quiet';
@@ -26,6 +27,7 @@ import { signInForToken } from '../test/resilience/support/sign-in';
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 5);
 const ROUNDS = Math.max(1, Math.min(9, Number(process.env.BENCH_API_ROUNDS ?? 3)));
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 50);
+const WARMUP_SECONDS = Math.max(0, Math.min(30, Number(process.env.BENCH_API_WARMUP_SECONDS ?? 5)));
 const TARGET_RATIO = 0.8;
 const TARGET_P99_MS = 50;
 
@@ -56,12 +58,12 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 };
 
-async function load(url: string, token?: string): Promise<Run> {
+async function load(url: string, token?: string, seconds = SECONDS): Promise<Run> {
   const busyBefore = await machineBusyMs();
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
     // The load comes from a worker thread, so the servers keep this thread to themselves.
     workers: 1,
     headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -154,9 +156,15 @@ try {
   }
   const rows: Row[] = [];
   for (const path of ['/api/conversations', '/api/me']) {
-    // A short warm-up of both, so neither pays for first-use costs in its figures.
+    // A warm-up of both under the same load, so neither pays for first-use costs or for the JIT
+    // compiling its hot path in its figures (the first 5 s round read 0.52 while the next two
+    // read 0.63 and 0.72 without it).
     await fetch(server.url + path, { headers }).then((r) => r.text());
     await fetch(baselineUrl + path).then((r) => r.text());
+    if (WARMUP_SECONDS > 0) {
+      await load(server.url + path, token, WARMUP_SECONDS);
+      await load(baselineUrl + path, undefined, WARMUP_SECONDS);
+    }
     const rounds: Row['rounds'][number][] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       // Alternating order: Parley first, then the baseline first, and so on.
@@ -185,7 +193,7 @@ try {
   }
 
   console.log(
-    `\nAPI under load: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s runs per server (autocannon), PostgreSQL${redisUrl ? ' and Redis' : ''}`,
+    `\nAPI under load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${ROUNDS} rounds of ${SECONDS} s runs per server (autocannon), PostgreSQL${redisUrl ? ' and Redis' : ''}`,
   );
   console.log(
     '  route                  round  parley req/s  p50   p99  cpu µs/req | baseline req/s  p99  cpu µs/req | ratio',
@@ -207,6 +215,7 @@ try {
       bench: 'api-load',
       connections: CONNECTIONS,
       seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
       rounds: ROUNDS,
       redis: Boolean(redisUrl),
       targets: { ratio: TARGET_RATIO, p99Ms: TARGET_P99_MS },

@@ -28,10 +28,12 @@ import {
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 import { createDataApiClient, type DataApiClient } from '#shared/aws/data-api-client';
 import type { DatabaseConfig } from '#shared/db/database';
+import type { SqlDatabase } from '#shared/db/sql';
+import { createSqlDatabase } from '#shared/db/sql-database';
 import {
   startDataApiTestServer,
   TEST_CREDENTIALS,
@@ -403,4 +405,34 @@ export function dataApiTestConfig(
     DB_NAME: database,
     AWS_REGION: 'eu-west-1',
   };
+}
+
+export interface SqlOnDataApi {
+  /** The query layer (functions/shared/db/sql.ts) through the Data API; use it inside tests. */
+  readonly db: () => SqlDatabase;
+  /** The loopback Data API behind it, with every call it answered. */
+  readonly dataApi: () => DataApiOnPostgresServer;
+}
+
+/**
+ * The handlers' query layer on the Data API driver, played by this run's PostgreSQL, for one test
+ * file: started before its tests and closed after them (call it at the top of the file, so its
+ * `afterAll` runs after the file's own clean-up).
+ */
+export function sqlOnDataApi(): SqlOnDataApi {
+  let server: DataApiOnPostgresServer | undefined;
+  let db: SqlDatabase | undefined;
+  beforeAll(async () => {
+    server = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
+    db = createSqlDatabase(dataApiTestConfig(), { rdsData: server.client });
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await server?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('sqlOnDataApi: used outside a test');
+    return value;
+  };
+  return { db: () => started(db), dataApi: () => started(server) };
 }

@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDatabase } from '#shared/db/sql';
-import { createSqlDatabase } from '#shared/db/sql-database';
 import { decodeCursor } from '#shared/pagination/cursor';
-import {
-  dataApiTestConfig,
-  startDataApiOnPostgres,
-  type DataApiOnPostgresServer,
-} from '#test/support/data-api-on-postgres';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { testDatabase, testSql } from '#test/support/database';
 import type { AuditEntry } from '../domain/audit-entry';
 import type { AuditQuery } from '../ports/audit-trail';
@@ -19,8 +14,7 @@ import { postgresAuditTrail } from './postgres-audit-trail';
  */
 const db = testDatabase();
 const queries = testSql();
-let dataApi: DataApiOnPostgresServer;
-let viaDataApi: SqlDatabase;
+const onDataApi = sqlOnDataApi();
 
 const run = randomBytes(4).toString('hex');
 const actor = `actor-${run}`;
@@ -33,8 +27,6 @@ const protoDetails = JSON.parse('{"__proto__":{"polluted":true},"n":1}') as Reco
 let events: { id: string; occurredAt: string }[] = [];
 
 beforeAll(async () => {
-  dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
-  viaDataApi = createSqlDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
   const rows = [
     {
       occurred_at: '2026-03-01T23:59:59.999999Z',
@@ -73,8 +65,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.destroy();
   await queries.destroy();
-  await viaDataApi.destroy();
-  await dataApi.close();
 });
 
 const ids = (items: AuditEntry[]) => items.map((e) => e.id);
@@ -95,7 +85,7 @@ async function allPages(db: SqlDatabase, query: AuditQuery): Promise<AuditEntry[
 
 describe.each([
   ['PostgreSQL', () => queries],
-  ['the Data API', () => viaDataApi],
+  ['the Data API', () => onDataApi.db()],
 ])('postgresAuditTrail.list on %s', (_driver, database) => {
   it('lists newest first and pages by keyset, ties broken by id', async () => {
     const pages = await allPages(database(), { limit: 2, actor });

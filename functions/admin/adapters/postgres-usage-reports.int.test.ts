@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { SqlDatabase } from '#shared/db/sql';
-import { createSqlDatabase } from '#shared/db/sql-database';
-import {
-  dataApiTestConfig,
-  startDataApiOnPostgres,
-  type DataApiOnPostgresServer,
-} from '#test/support/data-api-on-postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { postgresUsageReports } from './postgres-usage-reports';
 
 const db = testDatabase();
 const queries = testSql();
-let dataApi: DataApiOnPostgresServer;
-let viaDataApi: SqlDatabase;
+const onDataApi = sqlOnDataApi();
 
 /** Days no other test writes to; the users made here are deleted (with their usage) afterwards. */
 const DAYS = ['2011-02-03', '2011-02-04', '2011-02-05'] as const;
@@ -22,8 +15,6 @@ let tieLow: { id: string; email: string };
 let tieHigh: { id: string; email: string };
 
 beforeAll(async () => {
-  dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
-  viaDataApi = createSqlDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
   const [a, b, c] = [await createTestUser(db), await createTestUser(db), await createTestUser(db)];
   if (!a || !b || !c) throw new Error('no users');
   userIds.push(a.id, b.id, c.id);
@@ -57,13 +48,11 @@ afterAll(async () => {
   if (userIds.length) await db.deleteFrom('users').where('id', 'in', userIds).execute();
   await db.destroy();
   await queries.destroy();
-  await viaDataApi.destroy();
-  await dataApi.close();
 });
 
 describe.each([
   ['PostgreSQL', () => queries],
-  ['the Data API', () => viaDataApi],
+  ['the Data API', () => onDataApi.db()],
 ])('postgresUsageReports.summarise on %s', (_driver, database) => {
   it('sums each day of the range, both ends included, in day order', async () => {
     const rows = await postgresUsageReports(database()).summarise({

@@ -1,40 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { NewUser } from '#shared/db/schema';
-import type { SqlDatabase } from '#shared/db/sql';
-import { createSqlDatabase } from '#shared/db/sql-database';
 import { decodeCursor } from '#shared/pagination/cursor';
-import {
-  dataApiTestConfig,
-  startDataApiOnPostgres,
-  type DataApiOnPostgresServer,
-} from '#test/support/data-api-on-postgres';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { EmailTakenError } from '../domain/admin-user';
 import { postgresUserAdmin } from './postgres-user-admin';
 
 const db = testDatabase();
 const queries = testSql();
-let dataApi: DataApiOnPostgresServer;
-let viaDataApi: SqlDatabase;
+const onDataApi = sqlOnDataApi();
 
 /** What this file creates (test files share one database), deleted in `afterAll`. */
 const userIds: string[] = [];
 const usernames: string[] = [];
 
-beforeAll(async () => {
-  dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
-  viaDataApi = createSqlDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
-});
 afterAll(async () => {
   if (usernames.length) await db.deleteFrom('sign_in_attempts').where('username', 'in', usernames).execute();
   // usage_daily rows go with their user (on delete cascade).
   if (userIds.length) await db.deleteFrom('users').where('id', 'in', userIds).execute();
   await db.destroy();
   await queries.destroy();
-  await viaDataApi.destroy();
-  await dataApi.close();
 });
 
 const NOW = new Date('2026-03-10T12:00:00Z');
@@ -358,7 +345,7 @@ describe('postgresUserAdmin on the Data API', () => {
   it('runs every statement with the encodings Aurora accepts', async () => {
     // Prepare
     const tag = `dapi${run}`;
-    const users = postgresUserAdmin(viaDataApi, roleQuota);
+    const users = postgresUserAdmin(onDataApi.db(), roleQuota);
     const older = await user({ display_name: `${tag} 100%_`, created_at: '2026-03-01T00:00:00.000001Z' });
     await user({ display_name: `${tag} 100xx`, created_at: '2026-03-01T00:00:00.000002Z' });
     const id = newId();
@@ -402,7 +389,7 @@ describe('postgresUserAdmin on the Data API', () => {
 
     // Writes, locks and the lockout in one transaction.
     const changed: string[] = [];
-    const [got, admins] = await viaDataApi.transaction(async (tx) => {
+    const [got, admins] = await onDataApi.db().transaction(async (tx) => {
       const inTx = postgresUserAdmin(tx, roleQuota, (changedId) => changed.push(changedId));
       const locked = await inTx.get(id, NOW);
       await inTx.update(id, { monthlyTokens: 42, mfaEnabled: true });
@@ -420,7 +407,7 @@ describe('postgresUserAdmin on the Data API', () => {
       status: 'disabled',
       quotaIsDefault: true,
     });
-    expect(new Set(dataApi.server.calls.map((c) => c.operation))).toEqual(
+    expect(new Set(onDataApi.dataApi().server.calls.map((c) => c.operation))).toEqual(
       new Set(['ExecuteStatement', 'BeginTransaction', 'CommitTransaction']),
     );
   });

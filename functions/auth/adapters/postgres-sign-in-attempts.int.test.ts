@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import type { SqlDatabase } from '#shared/db/sql';
-import { createSqlDatabase } from '#shared/db/sql-database';
-import {
-  dataApiTestConfig,
-  startDataApiOnPostgres,
-  type DataApiOnPostgresServer,
-} from '#test/support/data-api-on-postgres';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { auditRowsOf, testDatabase, testSql } from '#test/support/database';
 import { postgresSignInActivityLog } from '../activity/sign-in-activity-log';
 import { LOCKOUT_POLICY } from '../domain/lockout';
@@ -21,19 +16,12 @@ import { postgresSignInAttempts } from './postgres-sign-in-attempts';
  * through BeginTransaction / CommitTransaction, and binds each value by its own type.
  */
 const db = testDatabase();
-let dataApi: DataApiOnPostgresServer;
-const drivers: Record<'pg' | 'data-api', SqlDatabase | undefined> = { pg: undefined, 'data-api': undefined };
-
-beforeAll(async () => {
-  dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
-  drivers.pg = testSql();
-  drivers['data-api'] = createSqlDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
-});
+const pgSql = testSql();
+const onDataApi = sqlOnDataApi();
+const drivers = { pg: () => pgSql, 'data-api': () => onDataApi.db() } as const;
 
 afterAll(async () => {
-  await drivers.pg?.destroy();
-  await drivers['data-api']?.destroy();
-  await dataApi.close();
+  await pgSql.destroy();
   await db.destroy();
 });
 
@@ -41,9 +29,7 @@ const NOW = new Date('2026-03-10T12:00:00.123Z');
 const later = (ms: number) => new Date(NOW.getTime() + ms);
 
 function on(driver: keyof typeof drivers): SqlDatabase {
-  const sqlDb = drivers[driver];
-  if (!sqlDb) throw new Error(`${driver} is not set up`);
-  return sqlDb;
+  return drivers[driver]();
 }
 
 const rowOf = (key: string) =>

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import {
-  dataApiTestConfig,
-  startDataApiOnPostgres,
-  type DataApiOnPostgresServer,
-} from '#test/support/data-api-on-postgres';
+import { afterAll, describe, expect, it } from 'vitest';
+import {} from 'vitest';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
-import type { SqlDatabase } from '#shared/db/sql';
-import { createSqlDatabase } from '#shared/db/sql-database';
 import { decodeCursor } from '#shared/pagination/cursor';
 import { ConversationBusyError, IdempotencyKeyReusedError } from '../domain/message';
 import type { StartTurnInput } from '../ports/message-repository';
@@ -20,20 +14,13 @@ import { postgresMessages } from './postgres-messages';
  * The start of a turn is one SQL statement: these tests hold it to what the transaction it replaced
  * did, on node-postgres and through the Data API (as on Aurora), where the parameter types differ.
  * Fixtures are written and read with the query builder (`pgDb`); the repository runs on the
- * query layer (`pgSql`, `dataApiSql`), as the handlers run it.
+ * query layer (`pgSql`, `onDataApi.db()`), as the handlers run it.
  */
 const pgDb = testDatabase();
 const pgSql = testSql();
-let dataApi: DataApiOnPostgresServer;
-let dataApiSql: SqlDatabase;
+const onDataApi = sqlOnDataApi();
 
-beforeAll(async () => {
-  dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
-  dataApiSql = createSqlDatabase(dataApiTestConfig(), { rdsData: dataApi.client });
-});
 afterAll(async () => {
-  await dataApiSql.destroy();
-  await dataApi.close();
   await pgSql.destroy();
   await pgDb.destroy();
 });
@@ -65,7 +52,7 @@ const conversationRow = (id: string) =>
 
 describe.each([
   ['node-postgres', () => pgSql],
-  ['the Data API', () => dataApiSql],
+  ['the Data API', () => onDataApi.db()],
 ])('startTurn on %s', (_driver, database) => {
   const turn = async (input: Omit<StartTurnInput, 'model' | 'titleIfFirst'> & { titleIfFirst?: string }) =>
     postgresMessages(database()).startTurn({ model: 'gpt-4o-mini', titleIfFirst: 'A title', ...input });
@@ -315,10 +302,10 @@ describe('startTurn on the Data API', () => {
     // Prepare
     const owner = await createTestUser(pgDb);
     const conversationId = await conversationOf(owner.id);
-    const callsBefore = dataApi.server.calls.length;
+    const callsBefore = onDataApi.dataApi().server.calls.length;
 
     // Act
-    await postgresMessages(dataApiSql).startTurn({
+    await postgresMessages(onDataApi.db()).startTurn({
       ownerId: owner.id,
       conversationId,
       content: 'Hello',
@@ -329,9 +316,12 @@ describe('startTurn on the Data API', () => {
     });
 
     // Assess: on Aurora each of these is an HTTPS request before the model is called.
-    expect(dataApi.server.calls.slice(callsBefore).map((call) => call.operation)).toEqual([
-      'ExecuteStatement',
-    ]);
+    expect(
+      onDataApi
+        .dataApi()
+        .server.calls.slice(callsBefore)
+        .map((call) => call.operation),
+    ).toEqual(['ExecuteStatement']);
   });
 });
 
@@ -491,7 +481,7 @@ async function messagesAt(
 
 describe.each([
   ['node-postgres', () => pgSql],
-  ['the Data API', () => dataApiSql],
+  ['the Data API', () => onDataApi.db()],
 ])('the other statements on %s', (_driver, database) => {
   it('saves progress only while the reply streams, and finishing it charges the day once per turn', async () => {
     // Prepare

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  dataApiTestConfig,
-  startDataApiOnPostgres,
-  type DataApiOnPostgresServer,
-} from '#test/support/data-api-on-postgres';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { sqlStateOf } from './sql-state';
 import { first, only, sql, type SqlDatabase } from './sql';
 import { createSqlDatabase } from './sql-database';
@@ -16,8 +12,9 @@ import { createSqlDatabase } from './sql-database';
  * give the same rows on both, and hostile text must be stored and read back as data.
  */
 const table = `sql_layer_${randomUUID().replaceAll('-', '')}`;
-let dataApi: DataApiOnPostgresServer;
-const drivers: { name: string; db: SqlDatabase }[] = [];
+const onDataApi = sqlOnDataApi();
+const pgSql = createSqlDatabase({ DB_DRIVER: 'pg', DATABASE_URL: inject('databaseUrl'), DB_POOL_MAX: 1 });
+const drivers: Record<string, () => SqlDatabase> = { pg: () => pgSql, 'data-api': () => onDataApi.db() };
 
 async function onServer(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: inject('databaseUrl') });
@@ -34,19 +31,10 @@ beforeAll(async () => {
     `create table ${table} (id uuid primary key, body text not null, n int8 not null default 0,
      at timestamptz, details jsonb, data bytea)`,
   );
-  dataApi = await startDataApiOnPostgres({ serverUrl: inject('databaseUrl') });
-  drivers.push(
-    {
-      name: 'pg',
-      db: createSqlDatabase({ DB_DRIVER: 'pg', DATABASE_URL: inject('databaseUrl'), DB_POOL_MAX: 1 }),
-    },
-    { name: 'data-api', db: createSqlDatabase(dataApiTestConfig(), { rdsData: dataApi.client }) },
-  );
 });
 
 afterAll(async () => {
-  for (const { db } of drivers) await db.destroy();
-  await dataApi.close();
+  await pgSql.destroy();
   await onServer(`drop table if exists ${table}`);
 });
 
@@ -66,7 +54,7 @@ interface Row {
 }
 
 describe.each(['pg', 'data-api'])('the query layer on %s', (name) => {
-  const db = () => drivers.find((d) => d.name === name)?.db as SqlDatabase;
+  const db = () => (drivers[name] as () => SqlDatabase)();
 
   it('stores and returns hostile text, json and timestamps as data', async () => {
     // Prepare

@@ -9,17 +9,10 @@ import {
   selectOneAnswer,
   startDataApiTestServer,
   TEST_CREDENTIALS,
+  TEST_DATA_API_CONFIG,
   type DataApiTestServer,
 } from '../../../test/support/aws/data-api-test-server';
-import { createDatabase, sqlStateOf, type DatabaseConfig } from './database';
-
-const DATA_API_CONFIG: DatabaseConfig = {
-  DB_DRIVER: 'data-api',
-  DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',
-  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
-  DB_NAME: 'parley',
-  AWS_REGION: 'eu-west-1',
-};
+import { createDatabase, sqlStateOf } from './database';
 
 describe('createDatabase on the Data API', () => {
   let server: DataApiTestServer | undefined;
@@ -44,7 +37,7 @@ describe('createDatabase on the Data API', () => {
       answer: (index) => (index < 2 ? resumingAnswer : selectOneAnswer),
     });
     useEndpoint(server);
-    const db = createDatabase(DATA_API_CONFIG, { resumeRetry: { baseDelayMs: 4, maxDelayMs: 10 } });
+    const db = createDatabase(TEST_DATA_API_CONFIG, { resumeRetry: { baseDelayMs: 4, maxDelayMs: 10 } });
 
     // Act
     const result = await sql<{ one: number }>`select 1 as one`.execute(db);
@@ -65,7 +58,7 @@ describe('createDatabase on the Data API', () => {
   it('gives up with DatabaseResumingException after resumeRetry.maxElapsedMs', async () => {
     server = await startDataApiTestServer({ answer: () => resumingAnswer });
     useEndpoint(server);
-    const db = createDatabase(DATA_API_CONFIG, {
+    const db = createDatabase(TEST_DATA_API_CONFIG, {
       resumeRetry: { baseDelayMs: 4, maxDelayMs: 10, maxElapsedMs: 30 },
     });
 
@@ -86,7 +79,7 @@ describe('createDatabase on the Data API', () => {
       columnMetadata: [{ name: 'one', typeName: 'int4' }],
       records: [[{ longValue: 1 }]],
     });
-    const db = createDatabase(DATA_API_CONFIG, { rdsData: client });
+    const db = createDatabase(TEST_DATA_API_CONFIG, { rdsData: client });
 
     // Act
     const result = await sql<{ one: number }>`select 1 as one`.execute(db);

@@ -5,21 +5,17 @@ import {
   selectOneAnswer,
   startDataApiTestServer,
   TEST_CREDENTIALS,
+  TEST_DATA_API_CONFIG,
   type DataApiAnswer,
   type DataApiTestServer,
 } from '../../../test/support/aws/data-api-test-server';
-import type { DatabaseConfig } from './database';
 import { sql, type SqlDatabase } from './sql';
 import { checkSql, createSqlDatabase } from './sql-database';
 
-const DATA_API_CONFIG: DatabaseConfig = {
-  DB_DRIVER: 'data-api',
-  DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',
-  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
-  DB_NAME: 'parley',
-  AWS_REGION: 'eu-west-1',
+const ARNS = {
+  resourceArn: TEST_DATA_API_CONFIG.DB_CLUSTER_ARN,
+  secretArn: TEST_DATA_API_CONFIG.DB_SECRET_ARN,
 };
-const ARNS = { resourceArn: DATA_API_CONFIG.DB_CLUSTER_ARN, secretArn: DATA_API_CONFIG.DB_SECRET_ARN };
 
 let server: DataApiTestServer | undefined;
 afterEach(async () => {
@@ -36,7 +32,7 @@ async function dataApi(answer: (index: number) => DataApiAnswer): Promise<SqlDat
   vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
   vi.stubEnv('AWS_SESSION_TOKEN', TEST_CREDENTIALS.sessionToken);
-  return createSqlDatabase(DATA_API_CONFIG, {
+  return createSqlDatabase(TEST_DATA_API_CONFIG, {
     resumeRetry: { baseDelayMs: 4, maxDelayMs: 10, maxElapsedMs: 200 },
   });
 }

@@ -28,6 +28,15 @@ export interface DataApiTestCredentials {
   readonly sessionToken?: string;
 }
 
+/** A Data API database configuration for tests that point the client at this server. */
+export const TEST_DATA_API_CONFIG = {
+  DB_DRIVER: 'data-api',
+  DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
+  DB_NAME: 'parley',
+  AWS_REGION: 'eu-west-1',
+} as const;
+
 /** Keys for tests (obviously fake). */
 export const TEST_CREDENTIALS: DataApiTestCredentials = {
   accessKeyId: 'test-access-key',

@@ -16,8 +16,10 @@
  */
 import './quiet';
 import { build, type Metafile } from 'esbuild';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -94,6 +96,63 @@ if (process.env.BENCH_EVENT) {
 process.stdout.write('\\n' + JSON.stringify({ cold: init, cpu: (user + system) / 1000, first, status: globalThis.benchStatus ?? null }) + '\\n');
 process.exit(0);
 `;
+
+/**
+ * The child of the first-call measure: loads the transport (nothing for the global fetch; the
+ * built node-fetch.mjs otherwise), then times one POST and the read of its answer.
+ */
+const FIRST_CALL_CHILD = `
+const send = process.env.BENCH_TRANSPORT ? (await import(process.env.BENCH_TRANSPORT)).nodeFetch : fetch;
+const started = performance.now();
+const answer = await send(process.env.BENCH_URL, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+await answer.text();
+process.stdout.write('\\n' + JSON.stringify({ first: performance.now() - started }) + '\\n');
+process.exit(0);
+`;
+
+/** One first call in a fresh process (asynchronously: the server answering it is in this one). */
+function firstCallOnce(env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', FIRST_CALL_CHILD],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 },
+      (error, stdout) => {
+        const line = stdout.trim().split('\n').at(-1) ?? '';
+        if (error || !line.startsWith('{"first":')) reject(error ?? new Error(`first call: ${stdout}`));
+        else resolve((JSON.parse(line) as { first: number }).first);
+      },
+    ),
+  );
+}
+
+/** The first-call measure: ROUNDS pairs, taking turns, against a loopback server answering `{}`. */
+async function firstCall(dir: string): Promise<ColdStartResult['firstCall']> {
+  const transport = join(dir, 'node-fetch.mjs');
+  await build(esbuildOptions('functions/shared/aws/node-fetch.ts', transport));
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const fetchMs: number[] = [];
+    const nodeFetchMs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const viaFetch = () => firstCallOnce({ BENCH_URL: url }).then((ms) => fetchMs.push(ms));
+      const viaNode = () =>
+        firstCallOnce({ BENCH_URL: url, BENCH_TRANSPORT: pathToFileURL(transport).href }).then((ms) =>
+          nodeFetchMs.push(ms),
+        );
+      if (round % 2 === 0) await viaFetch().then(viaNode);
+      else await viaNode().then(viaFetch);
+    }
+    return { fetchMs: median(fetchMs), nodeFetchMs: median(nodeFetchMs) };
+  } finally {
+    server.close();
+  }
+}
 
 /** An API Gateway REST proxy event for the group's first route, without a token. */
 export function firstRouteEvent(group: HandlerGroup) {
@@ -179,6 +238,12 @@ export interface ColdStartRow {
 
 export interface ColdStartResult {
   readonly rows: ColdStartRow[];
+  /**
+   * The first call over HTTP of a new process, median ms: Node's global `fetch` (undici, loaded on
+   * that call) against `nodeFetch` (node-fetch.ts on node:http(s), what the functions call AWS and
+   * the JWKS with), built as the functions are.
+   */
+  readonly firstCall: { readonly fetchMs: number; readonly nodeFetchMs: number };
   /** Bytes of each file built beside index.mjs (the same in every group), loaded only when needed. */
   readonly chunks: Record<string, number>;
 }
@@ -258,14 +323,14 @@ export async function coldStart(): Promise<ColdStartResult> {
         };
       }),
     ];
-    return { rows, chunks };
+    return { rows, chunks, firstCall: await firstCall(dir) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 /** The table, one row per bundle. */
-export function printColdStart({ rows, chunks }: ColdStartResult): void {
+export function printColdStart({ rows, chunks, firstCall }: ColdStartResult): void {
   console.log(
     `\nBundles and cold start (built as the CDK app builds them; median of ${ROUNDS} fresh processes each, taking turns; Node ${process.version}, ${process.env.BENCH_SOURCE_MAPS === '1' ? "dev's --enable-source-maps" : 'no --enable-source-maps, as in staging and prod'})`,
   );
@@ -297,6 +362,9 @@ export function printColdStart({ rows, chunks }: ColdStartResult): void {
     );
   console.log('targets: at most 350 KB (358,400 bytes) per bundle, cold init at most 3.6 × the empty module');
   console.log('(cold init: process start to module evaluated, wall clock; CPU: the same span in CPU time)');
+  console.log(
+    `first call over HTTP of a new process (a POST to loopback, median of ${ROUNDS}): global fetch ${firstCall.fetchMs.toFixed(1)} ms, node-fetch.ts (the functions' AWS and JWKS calls) ${firstCall.nodeFetchMs.toFixed(1)} ms`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -59,6 +59,25 @@ async function cognito(
 }
 
 describe('awsJsonClient', () => {
+  it('calls over node:https by default, never the global fetch (undici loads on its first call)', async () => {
+    // Prepare: a global fetch that fails the test if it is called
+    vi.stubGlobal('fetch', () => {
+      throw new Error('the global fetch was called');
+    });
+    try {
+      const { server, client } = await cognito(() => ({ status: 200, body: { Username: 'ada' } }));
+
+      // Act
+      const output = await client.call('AdminGetUser', { UserPoolId: 'eu-west-1_P', Username: 'ada' });
+
+      // Assess
+      expect(output).toMatchObject({ Username: 'ada' });
+      expect(server.calls).toHaveLength(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('POSTs the input as signed awsJson1.1 with the operation in X-Amz-Target, and returns the answer', async () => {
     // Prepare
     const { server, client } = await cognito(() => ({

@@ -1,12 +1,13 @@
 import { serviceEndpoint } from './endpoint';
 import { fromLambdaEnvironment } from './lambda-credentials';
+import { nodeFetch, type Fetch } from './node-fetch';
 import { type AwsCredentials } from './sigv4';
 import { errorAnswer, signedJsonPost } from './signed-json-post';
 import { createRetryQuota, withRetries, type RetryMetadata } from './standard-retry';
 
 /**
  * A client of the AWS APIs on the awsJson1.1 protocol that the Lambda functions call (Cognito
- * user pools' admin operations, Secrets Manager's GetSecretValue), on global `fetch`: what they
+ * user pools' admin operations, Secrets Manager's GetSecretValue), on `node:https` (node-fetch.ts): what they
  * use instead of the SDK's clients, whose middleware stacks were most of the admin and chat
  * bundles. A call is `POST /` with the operation in X-Amz-Target and its input as the JSON body,
  * signed with SigV4, as the SDK sends it; errors are named after the service's exception type
@@ -44,8 +45,8 @@ export interface AwsJsonClientOptions<S extends AwsJsonService = AwsJsonService>
   readonly maxAttempts?: number;
   /** One attempt's time limit, connection included. @default 10_000 */
   readonly timeoutMs?: number;
-  /** For tests. @default global fetch */
-  readonly fetch?: typeof fetch;
+  /** For tests. @default nodeFetch (node-fetch.ts: node:https, not undici) */
+  readonly fetch?: Fetch;
   /** For tests. @default Math.random */
   readonly random?: () => number;
 }
@@ -113,7 +114,7 @@ export function awsJsonClient<S extends AwsJsonService>(options: AwsJsonClientOp
   const maxAttempts = options.maxAttempts ?? 3;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const random = options.random ?? Math.random;
-  const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const doFetch = options.fetch ?? nodeFetch;
   const quota = createRetryQuota();
 
   async function attempt(

@@ -204,6 +204,21 @@ describe('the Data API client, on the wire', () => {
     },
   );
 
+  it('calls over node:https by default, never the global fetch (undici loads on its first call)', async () => {
+    const running = await serve(() => selectOneAnswer);
+    vi.stubGlobal('fetch', () => {
+      throw new Error('the global fetch was called');
+    });
+    try {
+      const result = await ourClient(running).executeStatement({ ...ARNS, sql: 'select 1' });
+
+      expect(result.records).toEqual([[{ longValue: 1 }]]);
+      expect(running.calls).toHaveLength(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('signs with the environment’s credentials by default, at the configured endpoint', async () => {
     const running = await serve(() => selectOneAnswer);
     vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);

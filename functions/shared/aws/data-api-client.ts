@@ -1,4 +1,5 @@
 import { serviceEndpoint } from './endpoint';
+import { nodeFetch, type Fetch } from './node-fetch';
 import { fromLambdaEnvironment } from './lambda-credentials';
 import { type AwsCredentials } from './sigv4';
 import { errorAnswer, signedJsonPost } from './signed-json-post';
@@ -6,7 +7,7 @@ import { createRetryQuota, withRetries } from './standard-retry';
 
 /**
  * A client of the RDS Data API (REST-JSON, SigV4) for the four operations kysely-data-api calls,
- * on global `fetch`: what the Lambda functions use instead of @aws-sdk/client-rds-data, whose
+ * on `node:https` (node-fetch.ts): what the Lambda functions use instead of @aws-sdk/client-rds-data, whose
  * middleware stack was the largest part of their cold start. It sends and returns what the SDK
  * client sends and returns for those operations (blobs as base64 on the wire and Uint8Array in
  * JS, errors named after the service's exception type), and retries as the SDK's standard mode
@@ -219,8 +220,8 @@ export interface DataApiClientOptions {
   readonly random?: () => number;
   /** For tests. @default Date.now */
   readonly now?: () => number;
-  /** For tests. @default global fetch */
-  readonly fetch?: typeof fetch;
+  /** For tests. @default nodeFetch (node-fetch.ts: node:https, not undici) */
+  readonly fetch?: Fetch;
 }
 
 const SERVICE = 'rds-data';
@@ -238,7 +239,7 @@ export function createDataApiClient(options: DataApiClientOptions): DataApiClien
   const timeoutMs = options.requestTimeoutMs ?? 45_000;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
-  const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const doFetch = options.fetch ?? nodeFetch;
   // Shared by the client's calls, as the SDK's retry capacity is: a failing service is not
   // hammered by every caller's retries.
   const quota = createRetryQuota();

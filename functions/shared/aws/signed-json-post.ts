@@ -1,3 +1,4 @@
+import type { Fetch, FetchHeaders, FetchResponse } from './node-fetch';
 import { signRequest, type AwsCredentials } from './sigv4';
 import { errorTypeOf, fetchFailure, stringOrNumber } from './standard-retry';
 
@@ -19,12 +20,12 @@ export interface SignedJsonPost {
   readonly timeoutMs: number;
   /** The caller's own signal; it aborts the attempt besides the timeout. */
   readonly signal?: AbortSignal;
-  readonly fetch: typeof fetch;
+  readonly fetch: Fetch;
 }
 
 export interface SignedJsonAnswer {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: FetchHeaders;
   readonly text: string;
   readonly requestId: string | undefined;
   /** The body when it is a JSON object (an empty body reads as {}); undefined otherwise. */
@@ -53,7 +54,7 @@ export async function signedJsonPost(
     service: request.service,
   });
   const timeout = AbortSignal.timeout(timeoutMs);
-  let response: Response;
+  let response: FetchResponse;
   let text: string;
   try {
     response = await request.fetch(url, {

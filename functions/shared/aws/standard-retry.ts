@@ -1,3 +1,4 @@
+import type { FetchHeaders } from './node-fetch';
 import { NETWORK_CODES } from '../db/unavailable';
 
 /**
@@ -165,7 +166,7 @@ export const stringOrNumber = (value: unknown): string | undefined =>
  * and 1.1) look for it: the x-amzn-ErrorType header, else the body's `code`, else its `__type`;
  * without what follows ':' and what precedes '#' ("aws.protocoltests#FooError:http://…" is FooError).
  */
-export function errorTypeOf(headers: Headers, data: unknown): string | undefined {
+export function errorTypeOf(headers: FetchHeaders, data: unknown): string | undefined {
   const body = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
   const raw = headers.get('x-amzn-errortype') ?? stringOrNumber(body.code) ?? stringOrNumber(body.__type);
   if (raw === undefined) return undefined;

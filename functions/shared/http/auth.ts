@@ -11,6 +11,7 @@ import { tokenVerdict, type RevocationList, type TokenVerdict } from '../revocat
 import { forgetRequestOrigin, rememberRequestOrigin } from '../audit/request-origin';
 import { requestHeader } from './request-header';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
+import { nodeFetch } from '../aws/node-fetch';
 
 export type Claims = Readonly<Record<string, unknown>>;
 
@@ -112,7 +113,7 @@ function signatureVerifier(config: Config, fetchJwks: (uri: string) => Promise<J
 }
 
 async function httpJwks(uri: string): Promise<Jwks> {
-  const response = await fetch(uri, { signal: AbortSignal.timeout(3000) });
+  const response = await nodeFetch(uri, { signal: AbortSignal.timeout(3000) });
   if (!response.ok) throw new Error(`JWKS fetch failed with ${response.status}`);
   return (await response.json()) as Jwks;
 }

@@ -12,20 +12,21 @@ export async function createScratchDatabase(
 ): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const serverUrl = inject('databaseUrl');
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await admin(serverUrl, (c) => c.query(`create database ${c.escapeIdentifier(name)}`));
+  await withPgClient(serverUrl, (c) => c.query(`create database ${c.escapeIdentifier(name)}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
     drop: () =>
-      admin(serverUrl, (c) =>
+      withPgClient(serverUrl, (c) =>
         c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`),
       ).then(() => undefined),
   };
 }
 
-async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection of its own to `url`, closed after (statements on the server itself). */
+export async function withPgClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

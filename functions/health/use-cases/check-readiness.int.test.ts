@@ -1,9 +1,8 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { SqlDatabase } from '#shared/db/sql';
 import { checkSql, createSqlDatabase } from '#shared/db/sql-database';
-import { createScratchDatabase } from '#test/support/scratch-database';
+import { createScratchDatabase, withPgClient } from '#test/support/scratch-database';
 import { DATABASE_DOWN_TTL_MS, DATABASE_OK_TTL_MS, makeCheckReadiness } from './check-readiness';
 
 /**
@@ -21,15 +20,7 @@ const serverUrl = () => {
   url.pathname = '/postgres';
   return url.toString();
 };
-const onServer = async (statement: string) => {
-  const client = new pg.Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-};
+const onServer = (statement: string) => withPgClient(serverUrl(), (c) => c.query(statement));
 
 beforeAll(async () => {
   scratch = await createScratchDatabase('parley_readiness');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
+import { withPgClient } from '#test/support/scratch-database';
 import { sqlStateOf } from './sql-state';
 import { first, only, sql, type SqlDatabase } from './sql';
 import { createSqlDatabase } from './sql-database';
@@ -16,15 +16,7 @@ const onDataApi = sqlOnDataApi();
 const pgSql = createSqlDatabase({ DB_DRIVER: 'pg', DATABASE_URL: inject('databaseUrl'), DB_POOL_MAX: 1 });
 const drivers: Record<string, () => SqlDatabase> = { pg: () => pgSql, 'data-api': () => onDataApi.db() };
 
-async function onServer(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: inject('databaseUrl') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const onServer = (statement: string) => withPgClient(inject('databaseUrl'), (c) => c.query(statement));
 
 beforeAll(async () => {
   await onServer(

@@ -1,8 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { TEST_CREDENTIALS, type DataApiTestCredentials } from './data-api-test-server';
-import { signatureRefusal, type Refusal, type Sigv4Rules } from './sigv4-verifier';
+import { signatureRefusal, startLoopbackApi, type Refusal, type Sigv4Rules } from './sigv4-verifier';
 
 /**
  * For tests: a loopback HTTP server that plays an awsJson1.1 AWS API (Cognito user pools,
@@ -174,25 +173,13 @@ export async function startAwsJsonTestServer(options: AwsJsonTestServerOptions):
     );
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((error: unknown) => {
-        send(res, 500, JSON.stringify({ __type: 'InternalErrorException', message: String(error) }));
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const api = await startLoopbackApi(handle, (res, error) =>
+    send(res, 500, JSON.stringify({ __type: 'InternalErrorException', message: String(error) })),
+  );
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: api.url,
     calls,
     refused,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: () => api.close(),
   };
 }

@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { signatureRefusal, type Sigv4Rules } from './sigv4-verifier';
+import { signatureRefusal, startLoopbackApi, type Sigv4Rules } from './sigv4-verifier';
 
 /**
  * For tests: a loopback HTTP server that plays the RDS Data API at the wire level, as AWS does:
@@ -207,26 +206,13 @@ export async function startDataApiTestServer(options: DataApiTestServerOptions):
     );
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((error: unknown) => {
-        send(res, 500, 'InternalServerErrorException', JSON.stringify({ message: String(error) }));
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const api = await startLoopbackApi(handle, (res, error) =>
+    send(res, 500, 'InternalServerErrorException', JSON.stringify({ message: String(error) })),
+  );
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: api.url,
     calls,
     refused,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        // Clients keep connections alive; without this, close() would wait for them to time out.
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: () => api.close(),
   };
 }

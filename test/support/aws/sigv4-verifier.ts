@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -115,4 +116,38 @@ export async function signatureRefusal(
       'The request signature we calculated does not match the signature you provided.',
     );
   return undefined;
+}
+
+/** A loopback AWS API of the tests: its URL, and `close`, which cuts kept-alive connections. */
+export interface LoopbackApi {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP server of a test AWS API on 127.0.0.1 at a free port: each request's whole body
+ * goes to `handle` as text; a failure of `handle` is answered by `fail`.
+ */
+export async function startLoopbackApi(
+  handle: (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void>,
+  fail: (res: ServerResponse, error: unknown) => void,
+): Promise<LoopbackApi> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((error: unknown) => fail(res, error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // Clients keep connections alive; without this, close() would wait for them to time out.
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
 }

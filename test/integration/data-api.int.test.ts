@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 
-import { asJsonb, asUuid, createDatabase, sqlStateOf } from '../../functions/shared/db/database';
+import { createDatabase } from '../../functions/shared/db/database';
+import { sqlStateOf } from '../../functions/shared/db/sql-state';
 import { migrateToLatest } from '../../functions/shared/db/migrator';
 import { migrations } from '../../migrations/index';
 import type { ExecuteStatementInput } from '#shared/aws/data-api-client';
@@ -26,6 +27,13 @@ import {
 import { createTestUser } from '../support/database';
 import { createScratchDatabase } from '../support/scratch-database';
 
+// The Data API binds an untyped string parameter as `varchar`, so `uuid_column = :id` fails there
+// ("operator does not exist: uuid = character varying") while it works through pg; Kysely code on
+// the Data API (the migrations') wraps such values. The functions' SQL casts in its text instead.
+/** A uuid parameter for Kysely, e.g. `.where('id', '=', asUuid(id))`. */
+const asUuid = (value: string): RawBuilder<string> => sql<string>`cast(${value} as uuid)`;
+/** A jsonb parameter for Kysely from a JS value. */
+const asJsonb = (value: unknown): RawBuilder<string> => sql<string>`cast(${JSON.stringify(value)} as jsonb)`;
 /**
  * Through our Data API client, over HTTP, to a loopback Data API that checks each request's
  * signature and runs it on PostgreSQL: the path the Lambda functions take, AWS aside.

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createDatabase, sqlStateOf } from '../../functions/shared/db/database';
+import { createDatabase } from '../../functions/shared/db/database';
+import { sqlStateOf } from '../../functions/shared/db/sql-state';
 import {
   MigrationFailedError,
   migrateDownToNothing,

@@ -1,7 +1,7 @@
 import { RDSData } from '@aws-sdk/client-rds-data';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { sqlStateOf } from '../db/database';
+import { sqlStateOf } from '../db/sql-state';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import {
   createDataApiClient,

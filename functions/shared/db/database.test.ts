@@ -12,7 +12,8 @@ import {
   TEST_DATA_API_CONFIG,
   type DataApiTestServer,
 } from '../../../test/support/aws/data-api-test-server';
-import { createDatabase, sqlStateOf } from './database';
+import { createDatabase } from './database';
+import { sqlStateOf } from './sql-state';
 
 describe('createDatabase on the Data API', () => {
   let server: DataApiTestServer | undefined;

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import { DataApiDialect } from 'kysely-data-api';
 
 import { createDataApiClient, type DataApiClient, type ResumeRetryOptions } from '../aws/data-api-client';
@@ -80,20 +80,3 @@ export async function closeDatabase(): Promise<void> {
   instance = undefined;
   await Promise.all([db?.destroy(), closeSql()]);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Portability between the two drivers. The Data API binds an untyped string parameter as
-// `varchar`, so `uuid_column = :id` fails there ("operator does not exist: uuid = character
-// varying") while it works through pg. Wrap such values; the casts work on both drivers.
-
-/** A uuid parameter, e.g. `.where('id', '=', asUuid(id))` or in `.values({ conversation_id: asUuid(id) })`. */
-export function asUuid(value: string): RawBuilder<string> {
-  return sql<string>`cast(${value} as uuid)`;
-}
-
-/** A jsonb parameter from a JS value (for `audit_events.details`). */
-export function asJsonb(value: unknown): RawBuilder<string> {
-  return sql<string>`cast(${JSON.stringify(value)} as jsonb)`;
-}
-
-export { sqlStateOf } from './sql-state';

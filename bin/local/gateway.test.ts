@@ -279,7 +279,10 @@ describe('toProxyEvent', () => {
 
 describe('readBody', () => {
   it('returns the whole body of several chunks', async () => {
-    const req = fakeRequest({}, [Buffer.from('hello '), Buffer.from('world')]);
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' }, [
+      Buffer.from('hello '),
+      Buffer.from('world'),
+    ]);
 
     const body = await readBody(req, 100);
 
@@ -287,19 +290,40 @@ describe('readBody', () => {
   });
 
   it('returns an empty buffer for a request without a body', async () => {
-    const body = await readBody(fakeRequest(), 100);
+    const body = await readBody(fakeRequest({ 'content-length': '0' }), 100);
 
     expect(body).toEqual(Buffer.alloc(0));
   });
 
+  it('reads a body announced by its Content-Length', async () => {
+    const body = await readBody(fakeRequest({ 'content-length': '5' }, [Buffer.from('hello')]), 100);
+
+    expect(body?.toString()).toBe('hello');
+  });
+
+  it('takes no body from a request that announces none, without reading its stream (RFC 9112 §6.3)', async () => {
+    const req = fakeRequest({}, [Buffer.from('smuggled')]);
+
+    const body = await readBody(req, 100);
+
+    expect(body).toEqual(Buffer.alloc(0));
+    expect(req.readableFlowing).toBeNull();
+  });
+
   it('accepts a body of exactly the limit', async () => {
-    const body = await readBody(fakeRequest({}, [Buffer.alloc(6), Buffer.alloc(4)]), 10);
+    const body = await readBody(
+      fakeRequest({ 'content-length': '10' }, [Buffer.alloc(6), Buffer.alloc(4)]),
+      10,
+    );
 
     expect(body?.length).toBe(10);
   });
 
   it('returns undefined as soon as the body goes over the limit', async () => {
-    const body = await readBody(fakeRequest({}, [Buffer.alloc(6), Buffer.alloc(5), Buffer.alloc(1000)]), 10);
+    const body = await readBody(
+      fakeRequest({ 'transfer-encoding': 'chunked' }, [Buffer.alloc(6), Buffer.alloc(5), Buffer.alloc(1000)]),
+      10,
+    );
 
     expect(body).toBeUndefined();
   });
@@ -329,9 +353,32 @@ describe('writeResult', () => {
     });
     expect(sent).toEqual({
       status: 201,
-      headers: { 'Content-Type': 'application/json', 'X-Count': '3' },
+      headers: { 'Content-Type': 'application/json', 'X-Count': '3', 'Content-Length': '8' },
       body: Buffer.from('{"id":1}'),
     });
+  });
+
+  it('gives the length of the body in bytes, not characters', () => {
+    const { res, sent } = recordingResponse();
+    writeResult(res, { statusCode: 200, body: '"héllo"' });
+    expect(sent.headers?.['Content-Length']).toBe('8');
+  });
+
+  it('keeps a Content-Length the function set, whatever its case, and adds none', () => {
+    const { res, sent } = recordingResponse();
+    writeResult(res, { statusCode: 200, headers: { 'content-length': '2' }, body: 'ok' });
+    expect(sent.headers).toEqual({ 'content-length': '2' });
+  });
+
+  it('passes a header named __proto__ as data, never as the prototype', () => {
+    const { res, sent } = recordingResponse();
+    writeResult(res, {
+      statusCode: 200,
+      headers: JSON.parse('{"__proto__":"x"}') as Record<string, string>,
+      body: '',
+    });
+    expect(Object.getOwnPropertyDescriptor(sent.headers, '__proto__')?.value).toBe('x');
+    expect(Object.getPrototypeOf(sent.headers)).toBe(Object.prototype);
   });
 
   it('sends every value of a multi-value header, such as several cookies', () => {
@@ -341,7 +388,7 @@ describe('writeResult', () => {
       body: '',
       multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'], 'X-N': [1] },
     });
-    expect(sent.headers).toEqual({ 'Set-Cookie': ['a=1', 'b=2'], 'X-N': ['1'] });
+    expect(sent.headers).toEqual({ 'Set-Cookie': ['a=1', 'b=2'], 'X-N': ['1'], 'Content-Length': '0' });
   });
 
   it('decodes a base64 body into its bytes, as API Gateway does for binary answers', () => {
@@ -354,7 +401,7 @@ describe('writeResult', () => {
   it('sends an empty body for a result without one (Lambda allows it)', () => {
     const { res, sent } = recordingResponse();
     writeResult(res, { statusCode: 204 } as APIGatewayProxyResult);
-    expect(sent).toMatchObject({ status: 204, headers: {}, body: Buffer.alloc(0) });
+    expect(sent).toEqual({ status: 204, headers: {}, body: Buffer.alloc(0) });
   });
 });
 
@@ -365,5 +412,20 @@ describe('lambdaContext', () => {
     expect(context).toMatchObject({ functionName: 'parley-local-health', awsRequestId: 'req-1' });
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(4_900);
     expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(5_000);
+  });
+
+  it('keeps its methods through a spread, as Middy and Powertools copy it', () => {
+    const context = { ...lambdaContext('parley-local-health', 'req-1', 5_000) };
+
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(4_900);
+    expect(() => context.done()).not.toThrow();
+  });
+
+  it('counts down each context from its own start', () => {
+    const short = lambdaContext('a', 'req-1', 1_000);
+    const long = lambdaContext('b', 'req-2', 60_000);
+
+    expect(short.getRemainingTimeInMillis()).toBeLessThanOrEqual(1_000);
+    expect(long.getRemainingTimeInMillis()).toBeGreaterThan(59_000);
   });
 });

@@ -59,35 +59,61 @@ export interface EventInput {
   readonly stage: string;
 }
 
-/** The REST proxy event Lambda would receive from API Gateway for this request. */
+/**
+ * Sets an own, enumerable data property, as JSON.parse does: a name such as `__proto__` must
+ * arrive as data, as it does on AWS (the runtime JSON-parses the event), never touch a prototype.
+ */
+function put<T>(target: Record<string, T>, name: string, value: T): void {
+  if (name === '__proto__')
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  else target[name] = value;
+}
+
+/**
+ * The REST proxy event Lambda would receive from API Gateway for this request. Built with plain
+ * loops: it runs for every request of the local server, where the array copies of
+ * entries/filter/map cost more than the rest of the event.
+ */
 export function toProxyEvent({ req, url, body, matched, claims, stage }: EventInput): APIGatewayProxyEvent {
-  const headerValues = Object.entries(req.headers)
-    .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
-    .map(([name, value]) => [name, Array.isArray(value) ? value : [value]] as const);
-  const headers: Record<string, string> = Object.fromEntries(
-    headerValues.map(([name, all]) => [name, all.join(',')]),
-  );
-  const multiValueHeaders: Record<string, string[]> = Object.fromEntries(headerValues);
-  // Maps, then own properties: a parameter named `__proto__` or `constructor` must arrive as data,
-  // as it does on AWS (the runtime JSON-parses the event), never touch a prototype.
-  const values = new Map<string, string[]>();
-  for (const [name, value] of url.searchParams) values.set(name, [...(values.get(name) ?? []), value]);
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  const incoming = req.headers;
+  for (const name in incoming) {
+    if (!Object.hasOwn(incoming, name)) continue;
+    const value = incoming[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') {
+      put(headers, name, value);
+      put(multiValueHeaders, name, [value]);
+    } else {
+      put(headers, name, value.join(','));
+      put(multiValueHeaders, name, value);
+    }
+  }
   // Each list holds at least the value that created it; the last one wins, as on AWS.
-  const query: Record<string, string> = Object.fromEntries(
-    [...values].map(([name, all]) => [name, all[all.length - 1] as string]),
-  );
-  const multiQuery: Record<string, string[]> = Object.fromEntries(values);
-  const isText = body.length === 0 || /json|text|xml|form/.test(headers['content-type'] ?? '');
+  let query: Record<string, string> | null = null;
+  let multiQuery: Record<string, string[]> | null = null;
+  if (url.search.length > 1) {
+    query = {};
+    multiQuery = {};
+    for (const [name, value] of url.searchParams) {
+      const all = Object.hasOwn(multiQuery, name) ? multiQuery[name] : undefined;
+      if (all) all.push(value);
+      else put(multiQuery, name, [value]);
+      put(query, name, value);
+    }
+  }
+  const contentType = headers['content-type'];
+  const isText = body.length === 0 || (contentType !== undefined && TEXTUAL.test(contentType));
   const requestId = randomUUID();
-  const now = new Date();
   return {
     resource: matched.route.path,
     path: url.pathname,
     httpMethod: matched.route.method,
     headers,
     multiValueHeaders,
-    queryStringParameters: Object.keys(query).length > 0 ? query : null,
-    multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
+    queryStringParameters: query,
+    multiValueQueryStringParameters: multiQuery,
     pathParameters: matched.pathParameters,
     stageVariables: null,
     body: body.length === 0 ? null : isText ? body.toString('utf8') : body.toString('base64'),
@@ -118,16 +144,28 @@ export function toProxyEvent({ req, url, body, matched, claims, stage }: EventIn
       path: `/${stage}${url.pathname}`,
       stage,
       requestId,
-      requestTimeEpoch: now.getTime(),
+      requestTimeEpoch: Date.now(),
       resourceId: 'local',
       resourcePath: matched.route.path,
     },
   };
 }
 
-/** A Lambda context good enough for Powertools and Middy. */
+/** Content types whose body API Gateway passes as text; any other non-empty body is base64. */
+const TEXTUAL = /json|text|xml|form/;
+
+const ignore = (): void => {};
+
+function remainingTime(this: { readonly deadline: number }): number {
+  return Math.max(0, this.deadline - Date.now());
+}
+
+/**
+ * A Lambda context good enough for Powertools and Middy. Its methods are own properties (Middy
+ * and Powertools copy the context with a spread, which would drop methods of a prototype), and
+ * shared ones except the countdown, which is bound to this request's deadline.
+ */
 export function lambdaContext(functionName: string, requestId: string, timeoutMs = 29_000): Context {
-  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -137,27 +175,53 @@ export function lambdaContext(functionName: string, requestId: string, timeoutMs
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
+    getRemainingTimeInMillis: remainingTime.bind({ deadline: Date.now() + timeoutMs }),
+    done: ignore,
+    fail: ignore,
+    succeed: ignore,
   };
 }
 
+/** Status codes whose answers carry no body, and so no Content-Length (RFC 9110 §8.6). */
+const bodiless = (status: number) => status < 200 || status === 204 || status === 304;
+
+/**
+ * Writes the function's result as API Gateway would: every header as text, the body decoded from
+ * base64 when the function says so, and its length in Content-Length (API Gateway sends an answer
+ * it holds whole with its length, never in chunks).
+ */
 export function writeResult(res: ServerResponse, result: APIGatewayProxyResult): void {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
-    headers[name] = values.map(String);
+  let length = false;
+  const add = (name: string, value: string | string[]) => {
+    if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
+    put(headers, name, value);
+  };
+  const single = result.headers;
+  if (single) for (const name in single) if (Object.hasOwn(single, name)) add(name, String(single[name]));
+  const multi = result.multiValueHeaders;
+  if (multi)
+    for (const name in multi)
+      if (Object.hasOwn(multi, name)) add(name, (multi[name] as unknown[]).map(String));
   const body = result.isBase64Encoded
     ? Buffer.from(result.body, 'base64')
     : Buffer.from(result.body ?? '', 'utf8');
+  if (!length && !bodiless(result.statusCode)) headers['Content-Length'] = String(body.length);
   res.writeHead(result.statusCode, headers);
   res.end(body);
 }
 
-/** Reads a request body up to a limit; `undefined` when it is larger (API Gateway's is 10 MB). */
+const NO_BODY = Buffer.alloc(0);
+
+/**
+ * Reads a request body up to a limit; `undefined` when it is larger (API Gateway's is 10 MB). A
+ * request that announces no body (neither Transfer-Encoding nor a Content-Length above 0) has
+ * none (RFC 9112 §6.3), so its stream is not read: Node drains it once the answer is sent.
+ */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0'))
+    return NO_BODY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -21,11 +21,13 @@ export interface HandlerDependencies {
 
 let verifier: TokenVerifier | undefined;
 let revocations: RevocationList | undefined;
+/** Asked for on every authenticated request: one object, not one per request. */
+const serviceRolesOnFirstUse: ServiceAccountRoles = {
+  roleOf: async (clientId) => (await serviceAccountRoles()).roleOf(clientId),
+};
 let dependencies: HandlerDependencies = {
   verifier: () => (verifier ??= createTokenVerifier(getConfig())),
-  serviceRoles: () => ({
-    roleOf: async (clientId) => (await serviceAccountRoles()).roleOf(clientId),
-  }),
+  serviceRoles: () => serviceRolesOnFirstUse,
   revocations: () =>
     (revocations ??= {
       // Loaded on first use, like the database itself: public routes never need them.

@@ -1,5 +1,5 @@
 import type middy from '@middy/core';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
@@ -60,7 +60,7 @@ export function cachingVerifier(
   const verified = new Map<string, { readonly claims: Claims; readonly expiresAtMs: number }>();
   return {
     async verify(token) {
-      const key = createHash('sha256').update(token).digest('base64url');
+      const key = hash('sha256', token, 'base64url');
       const hit = verified.get(key);
       if (hit) {
         if (now() < hit.expiresAtMs) return hit.claims;

@@ -156,14 +156,15 @@ const TEXTUAL = /json|text|xml|form/;
 
 const ignore = (): void => {};
 
-function remainingTime(this: { readonly deadline: number }): number {
-  return Math.max(0, this.deadline - Date.now());
+/** A countdown to `deadline` (ms since the epoch), never below 0. */
+function countdown(deadline: number): () => number {
+  return () => Math.max(0, deadline - Date.now());
 }
 
 /**
  * A Lambda context good enough for Powertools and Middy. Its methods are own properties (Middy
  * and Powertools copy the context with a spread, which would drop methods of a prototype), and
- * shared ones except the countdown, which is bound to this request's deadline.
+ * shared ones except the countdown to this request's deadline.
  */
 export function lambdaContext(functionName: string, requestId: string, timeoutMs = 29_000): Context {
   return {
@@ -175,12 +176,14 @@ export function lambdaContext(functionName: string, requestId: string, timeoutMs
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: remainingTime.bind({ deadline: Date.now() + timeoutMs }),
+    getRemainingTimeInMillis: countdown(Date.now() + timeoutMs),
     done: ignore,
     fail: ignore,
     succeed: ignore,
   };
 }
+
+const isContentLength = (name: string) => name.length === 14 && name.toLowerCase() === 'content-length';
 
 /** Status codes whose answers carry no body, and so no Content-Length (RFC 9110 §8.6). */
 const bodiless = (status: number) => status < 200 || status === 204 || status === 304;
@@ -193,16 +196,20 @@ const bodiless = (status: number) => status < 200 || status === 204 || status ==
 export function writeResult(res: ServerResponse, result: APIGatewayProxyResult): void {
   const headers: Record<string, string | string[]> = {};
   let length = false;
-  const add = (name: string, value: string | string[]) => {
-    if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
-    put(headers, name, value);
-  };
   const single = result.headers;
-  if (single) for (const name in single) if (Object.hasOwn(single, name)) add(name, String(single[name]));
+  if (single)
+    for (const name in single) {
+      if (!Object.hasOwn(single, name)) continue;
+      length ||= isContentLength(name);
+      put(headers, name, String(single[name]));
+    }
   const multi = result.multiValueHeaders;
   if (multi)
-    for (const name in multi)
-      if (Object.hasOwn(multi, name)) add(name, (multi[name] as unknown[]).map(String));
+    for (const name in multi) {
+      if (!Object.hasOwn(multi, name)) continue;
+      length ||= isContentLength(name);
+      put(headers, name, (multi[name] as unknown[]).map(String));
+    }
   const body = result.isBase64Encoded
     ? Buffer.from(result.body, 'base64')
     : Buffer.from(result.body ?? '', 'utf8');

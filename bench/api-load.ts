@@ -4,13 +4,15 @@
  * the real handlers, PostgreSQL and Redis), against a minimal `node:http` server that runs the
  * same SQL (the routes' own repository adapters) on the same pool, in the same process and run.
  * Target: at least 0.8x the baseline's requests per second, p99 under 50 ms.
- * The two servers take turns: BENCH_API_ROUNDS rounds (default 3) per route, each a run of Parley
+ * The two servers take turns: BENCH_API_ROUNDS rounds (default 7) per route, each a run of Parley
  * and a run of the baseline, in alternating order, so a change in the machine's load between runs
  * moves both; the ratio reported is the median of the rounds' ratios, the p99 the median of the
  * rounds' p99s. Beside req/s, each run's machine CPU per request (all processes: servers,
  * PostgreSQL, Redis and the load generator, from /proc/stat where it exists), which noise moves
  * far less than throughput. Before the rounds, each server takes BENCH_API_WARMUP_SECONDS (default
- * 5) of the same load, unmeasured. BENCH_API_SECONDS sets each run's length (default 5);
+ * 5) of the same load, unmeasured. BENCH_API_SECONDS sets each run's length (default 3: shorter
+ * runs, more of them, so the machine's speed, which drifts over seconds here, moves both
+ * halves of a round alike);
  * BENCH_API_CONNECTIONS the connections (default 50). The last line is `{"bench":"api-load",...}`.
  */
 import './quiet';
@@ -24,8 +26,8 @@ import { join } from 'node:path';
 import { benchRedisUrl, createScratchDatabase } from './support';
 import { signInForToken } from '../test/resilience/support/sign-in';
 
-const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 5);
-const ROUNDS = Math.max(1, Math.min(9, Number(process.env.BENCH_API_ROUNDS ?? 3)));
+const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 3);
+const ROUNDS = Math.max(1, Math.min(9, Number(process.env.BENCH_API_ROUNDS ?? 7)));
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 50);
 const WARMUP_SECONDS = Math.max(0, Math.min(30, Number(process.env.BENCH_API_WARMUP_SECONDS ?? 5)));
 const TARGET_RATIO = 0.8;

@@ -337,8 +337,9 @@ describe('writeResult', () => {
       writeHead: (status: number, headers: Record<string, string | string[]>) => {
         Object.assign(sent, { status, headers });
       },
-      end: (body: Buffer) => {
-        sent.body = body;
+      // What goes on the wire: a string is sent UTF-8 encoded (ServerResponse's default).
+      end: (body: Buffer | string) => {
+        sent.body = Buffer.from(body);
       },
     } as unknown as ServerResponse;
     return { res, sent };

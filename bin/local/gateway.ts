@@ -210,10 +210,10 @@ export function writeResult(res: ServerResponse, result: APIGatewayProxyResult):
       length ||= isContentLength(name);
       put(headers, name, (multi[name] as unknown[]).map(String));
     }
-  const body = result.isBase64Encoded
-    ? Buffer.from(result.body, 'base64')
-    : Buffer.from(result.body ?? '', 'utf8');
-  if (!length && !bodiless(result.statusCode)) headers['Content-Length'] = String(body.length);
+  // Text goes out as the string it is (Node encodes it straight into the socket write).
+  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : (result.body ?? '');
+  if (!length && !bodiless(result.statusCode))
+    headers['Content-Length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
   res.writeHead(result.statusCode, headers);
   res.end(body);
 }

@@ -13,13 +13,17 @@
  * 5) of the same load, unmeasured. BENCH_API_SECONDS sets each run's length (default 3: shorter
  * runs, more of them, so the machine's speed, which drifts over seconds here, moves both
  * halves of a round alike);
- * BENCH_API_CONNECTIONS the connections (default 50). The last line is `{"bench":"api-load",...}`.
+ * BENCH_API_CONNECTIONS the connections (default 50). BENCH_API_SPLIT=1 adds a third server to
+ * every round, to split the gap: the local gateway's front half (route match, body, the token
+ * check of its authorizer) then the baseline's SQL, so "front / baseline" is what the API
+ * Gateway emulation costs and the rest of Parley's gap is the Lambda handler. The last line is
+ * `{"bench":"api-load",...}`.
  */
 import './quiet';
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +33,7 @@ import { signInForToken } from '../test/resilience/support/sign-in';
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 3);
 const ROUNDS = Math.max(1, Math.min(9, Number(process.env.BENCH_API_ROUNDS ?? 7)));
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 50);
+const SPLIT = process.env.BENCH_API_SPLIT === '1';
 const WARMUP_SECONDS = Math.max(0, Math.min(30, Number(process.env.BENCH_API_WARMUP_SECONDS ?? 5)));
 const TARGET_RATIO = 0.8;
 const TARGET_P99_MS = 50;
@@ -103,6 +108,7 @@ delete process.env.OPENAI_API_KEY;
 const { startDevServer } = await import('../bin/local/dev-server');
 const server = await startDevServer({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });
 let baseline: Server | undefined;
+let front: Server | undefined;
 try {
   const email = `bench-${randomUUID().slice(0, 8)}@example.test`;
   const password = `${randomUUID()}aA1!`;
@@ -127,16 +133,16 @@ try {
   const db = getSql();
   const conversations = postgresConversations(db);
   const users = postgresUserDirectory(db);
-  baseline = createServer((req, res) => {
-    const answer = async () => {
-      if (req.url?.startsWith('/api/conversations')) return conversations.list(user.id, { limit: 20 });
-      const [profile, used] = await Promise.all([
-        users.find(user.id),
-        users.tokensUsedSince(user.id, new Date()),
-      ]);
-      return { ...profile, usedTokens: used };
-    };
-    answer().then(
+  const sqlAnswer = async (url: string | undefined) => {
+    if (url?.startsWith('/api/conversations')) return conversations.list(user.id, { limit: 20 });
+    const [profile, used] = await Promise.all([
+      users.find(user.id),
+      users.tokensUsedSince(user.id, new Date()),
+    ]);
+    return { ...profile, usedTokens: used };
+  };
+  const answerWith = (res: ServerResponse, work: Promise<unknown>) =>
+    work.then(
       (body) => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -146,13 +152,41 @@ try {
         res.end();
       },
     );
-  });
+  baseline = createServer((req, res) => void answerWith(res, sqlAnswer(req.url)));
   const baselineUrl = await listen(baseline);
+
+  // The split's third server: what the local gateway does before any function runs (the route
+  // table, the body, the authorizer's token check, with a verifier of its own), then the same SQL.
+  let frontUrl: string | undefined;
+  if (SPLIT) {
+    const { matchRoute, readBody } = await import('../bin/local/gateway');
+    const { bearerToken, createTokenVerifier } = await import('#shared/http/auth');
+    const { getConfig } = await import('#shared/config');
+    const verifier = createTokenVerifier(getConfig());
+    const gatewayFront = async (req: IncomingMessage) => {
+      const url = URL.parse(req.url ?? '/', 'http://127.0.0.1');
+      const matched = url ? matchRoute(req.method ?? 'GET', url.pathname) : undefined;
+      const body = await readBody(req, 10 * 1024 * 1024);
+      const token = bearerToken(req.headers as Record<string, string | undefined>);
+      if (!matched || matched === 'methodNotAllowed' || !body || !token) throw new Error('refused');
+      await verifier.verify(token);
+      return sqlAnswer(req.url);
+    };
+    front = createServer((req, res) => void answerWith(res, gatewayFront(req)));
+    frontUrl = await listen(front);
+  }
 
   interface Row {
     readonly route: string;
-    readonly rounds: { readonly parley: Run; readonly baseline: Run; readonly ratio: number }[];
+    readonly rounds: {
+      readonly parley: Run;
+      readonly baseline: Run;
+      readonly ratio: number;
+      readonly front?: Run;
+      readonly frontRatio?: number;
+    }[];
     readonly ratio: number;
+    readonly frontRatio?: number;
     readonly p99: number;
     readonly baselineP99: number;
   }
@@ -163,32 +197,40 @@ try {
     // read 0.63 and 0.72 without it).
     await fetch(server.url + path, { headers }).then((r) => r.text());
     await fetch(baselineUrl + path).then((r) => r.text());
+    const servers = {
+      parley: () => load(server.url + path, token),
+      baseline: () => load(baselineUrl + path),
+      ...(frontUrl ? { front: () => load(frontUrl + path, token) } : {}),
+    };
     if (WARMUP_SECONDS > 0) {
       await load(server.url + path, token, WARMUP_SECONDS);
       await load(baselineUrl + path, undefined, WARMUP_SECONDS);
+      if (frontUrl) await load(frontUrl + path, token, WARMUP_SECONDS);
     }
     const rounds: Row['rounds'][number][] = [];
+    const ratioOf = (run: Run, bare: Run) =>
+      Number((run.requestsPerSecond / Math.max(1, bare.requestsPerSecond)).toFixed(2));
     for (let round = 0; round < ROUNDS; round += 1) {
-      // Alternating order: Parley first, then the baseline first, and so on.
-      let parley: Run;
-      let bare: Run;
-      if (round % 2 === 0) {
-        parley = await load(server.url + path, token);
-        bare = await load(baselineUrl + path);
-      } else {
-        bare = await load(baselineUrl + path);
-        parley = await load(server.url + path, token);
-      }
+      // Alternating order: Parley first, then the baseline first, and so on (the split's third
+      // server last, then first).
+      const names = Object.keys(servers) as (keyof typeof servers)[];
+      const got: Partial<Record<keyof typeof servers, Run>> = {};
+      for (const name of round % 2 === 0 ? names : names.reverse()) got[name] = await servers[name]?.();
+      const parley = got.parley as Run;
+      const bare = got.baseline as Run;
       rounds.push({
         parley,
         baseline: bare,
-        ratio: Number((parley.requestsPerSecond / Math.max(1, bare.requestsPerSecond)).toFixed(2)),
+        ratio: ratioOf(parley, bare),
+        ...(got.front ? { front: got.front, frontRatio: ratioOf(got.front, bare) } : {}),
       });
     }
+    const frontRatios = rounds.flatMap((r) => (r.frontRatio === undefined ? [] : [r.frontRatio]));
     rows.push({
       route: `GET ${path}`,
       rounds,
       ratio: Number(median(rounds.map((r) => r.ratio)).toFixed(2)),
+      ...(frontRatios.length > 0 ? { frontRatio: Number(median(frontRatios).toFixed(2)) } : {}),
       p99: median(rounds.map((r) => r.parley.p99)),
       baselineP99: median(rounds.map((r) => r.baseline.p99)),
     });
@@ -198,18 +240,28 @@ try {
     `\nAPI under load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${ROUNDS} rounds of ${SECONDS} s runs per server (autocannon), PostgreSQL${redisUrl ? ' and Redis' : ''}`,
   );
   console.log(
-    '  route                  round  parley req/s  p50   p99  cpu µs/req | baseline req/s  p99  cpu µs/req | ratio',
+    '  route                  round  parley req/s  p50   p99  cpu µs/req | baseline req/s  p99  cpu µs/req | ratio' +
+      (SPLIT ? ' | gateway front req/s  ratio' : ''),
   );
   const cpu = (run: Run) => String(run.cpuUsPerRequest ?? '-').padStart(10);
   for (const row of rows) {
-    row.rounds.forEach(({ parley, baseline: bare, ratio }, i) => {
+    row.rounds.forEach(({ parley, baseline: bare, ratio, front: gatewayFront, frontRatio }, i) => {
       console.log(
         `  ${String(row.route).padEnd(22)} ${String(i + 1).padStart(5)} ${String(parley.requestsPerSecond).padStart(13)} ${String(parley.p50).padStart(4)} ${String(parley.p99).padStart(5)} ${cpu(parley)} | ${String(bare.requestsPerSecond).padStart(14)} ${String(bare.p99).padStart(4)} ${cpu(bare)} | ${ratio.toFixed(2).padStart(5)}` +
+          (gatewayFront && frontRatio !== undefined
+            ? ` | ${String(gatewayFront.requestsPerSecond).padStart(20)} ${frontRatio.toFixed(2).padStart(6)}` +
+              (gatewayFront.non2xx + gatewayFront.errors > 0
+                ? ` (front: ${gatewayFront.non2xx} non-2xx, ${gatewayFront.errors} errors)`
+                : '')
+            : '') +
           (parley.non2xx + parley.errors > 0 ? `   (${parley.non2xx} non-2xx, ${parley.errors} errors)` : ''),
       );
     });
     console.log(
-      `  ${String(row.route).padEnd(22)} median: ratio ${row.ratio.toFixed(2)} (≥ ${TARGET_RATIO}: ${row.ratio >= TARGET_RATIO ? 'met' : 'MISS'}), p99 ${row.p99} ms (< ${TARGET_P99_MS} ms: ${row.p99 < TARGET_P99_MS ? 'met' : 'MISS'}), baseline p99 ${row.baselineP99} ms`,
+      `  ${String(row.route).padEnd(22)} median: ratio ${row.ratio.toFixed(2)} (≥ ${TARGET_RATIO}: ${row.ratio >= TARGET_RATIO ? 'met' : 'MISS'}), p99 ${row.p99} ms (< ${TARGET_P99_MS} ms: ${row.p99 < TARGET_P99_MS ? 'met' : 'MISS'}), baseline p99 ${row.baselineP99} ms` +
+        (row.frontRatio === undefined
+          ? ''
+          : `; the local gateway's front alone ${row.frontRatio.toFixed(2)}`),
     );
   }
   console.log(
@@ -219,13 +271,15 @@ try {
       seconds: SECONDS,
       warmupSeconds: WARMUP_SECONDS,
       rounds: ROUNDS,
+      split: SPLIT,
       redis: Boolean(redisUrl),
       targets: { ratio: TARGET_RATIO, p99Ms: TARGET_P99_MS },
       routes: rows,
     }),
   );
 } finally {
-  await new Promise<void>((resolve) => (baseline ? baseline.close(() => resolve()) : resolve()));
+  for (const bare of [baseline, front])
+    await new Promise<void>((resolve) => (bare ? bare.close(() => resolve()) : resolve()));
   await server.stop();
   await scratch.drop();
   await rm(dataDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { routes, type RouteDeclaration as RouteDefinition } from '#api/index';
+import { setOwn } from '#shared/own-property';
 
 /**
  * What API Gateway does in front of Lambda, done locally: match the resource template, turn the
@@ -60,16 +61,6 @@ export interface EventInput {
 }
 
 /**
- * Sets an own, enumerable data property, as JSON.parse does: a name such as `__proto__` must
- * arrive as data, as it does on AWS (the runtime JSON-parses the event), never touch a prototype.
- */
-function put<T>(target: Record<string, T>, name: string, value: T): void {
-  if (name === '__proto__')
-    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
-  else target[name] = value;
-}
-
-/**
  * The REST proxy event Lambda would receive from API Gateway for this request. Built with plain
  * loops: it runs for every request of the local server, where the array copies of
  * entries/filter/map cost more than the rest of the event.
@@ -83,11 +74,11 @@ export function toProxyEvent({ req, url, body, matched, claims, stage }: EventIn
     const value = incoming[name];
     if (value === undefined) continue;
     if (typeof value === 'string') {
-      put(headers, name, value);
-      put(multiValueHeaders, name, [value]);
+      setOwn(headers, name, value);
+      setOwn(multiValueHeaders, name, [value]);
     } else {
-      put(headers, name, value.join(','));
-      put(multiValueHeaders, name, value);
+      setOwn(headers, name, value.join(','));
+      setOwn(multiValueHeaders, name, value);
     }
   }
   // Each list holds at least the value that created it; the last one wins, as on AWS.
@@ -99,8 +90,8 @@ export function toProxyEvent({ req, url, body, matched, claims, stage }: EventIn
     for (const [name, value] of url.searchParams) {
       const all = Object.hasOwn(multiQuery, name) ? multiQuery[name] : undefined;
       if (all) all.push(value);
-      else put(multiQuery, name, [value]);
-      put(query, name, value);
+      else setOwn(multiQuery, name, [value]);
+      setOwn(query, name, value);
     }
   }
   const contentType = headers['content-type'];
@@ -201,14 +192,14 @@ export function writeResult(res: ServerResponse, result: APIGatewayProxyResult):
     for (const name in single) {
       if (!Object.hasOwn(single, name)) continue;
       length ||= isContentLength(name);
-      put(headers, name, String(single[name]));
+      setOwn(headers, name, String(single[name]));
     }
   const multi = result.multiValueHeaders;
   if (multi)
     for (const name in multi) {
       if (!Object.hasOwn(multi, name)) continue;
       length ||= isContentLength(name);
-      put(headers, name, (multi[name] as unknown[]).map(String));
+      setOwn(headers, name, (multi[name] as unknown[]).map(String));
     }
   // Text goes out as the string it is (Node encodes it straight into the socket write).
   const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : (result.body ?? '');

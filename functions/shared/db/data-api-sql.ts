@@ -1,5 +1,6 @@
 import type { DataApiClient, ExecuteStatementOutput, Field, SqlParameter } from '../aws/data-api-client';
 import type { Queryable, QueryResult, Sql, SqlDatabase, SqlValue } from './sql';
+import { setOwn } from '../own-property';
 
 /** Which database a Data API call addresses. */
 export interface DataApiTarget {
@@ -80,7 +81,7 @@ export function toRows<Row>(output: ExecuteStatementOutput): Row[] {
           else if (type === 'json' || type === 'jsonb') value = JSON.parse(value);
         }
         // Own data properties only: a column labelled __proto__ stays a column.
-        Object.defineProperty(row, key, { value, enumerable: true, writable: true, configurable: true });
+        setOwn(row, key, value);
       });
       return row as Row;
     });

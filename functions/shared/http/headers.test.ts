@@ -59,6 +59,35 @@ describe('responseHeaders', () => {
     });
   });
 
+  it('sends exactly the API set: none of the headers that only govern a document or a legacy plug-in', async () => {
+    const success = await handlerWith()(event(), context);
+    const failure = await handlerWith({ fail: true })(event(), context);
+
+    for (const response of [success, failure]) {
+      expect(Object.keys(response.headers ?? {}).sort()).toEqual(
+        [
+          ...Object.keys(API_HEADERS),
+          'Cache-Control',
+          'Content-Type',
+          'Cross-Origin-Resource-Policy',
+          'Vary',
+          'X-Frame-Options',
+          'X-Request-Id',
+        ].sort(),
+      );
+      for (const documentOnly of [
+        'Permissions-Policy',
+        'Cross-Origin-Opener-Policy',
+        'Cross-Origin-Embedder-Policy',
+        'Origin-Agent-Cluster',
+        'X-DNS-Prefetch-Control',
+        'X-Permitted-Cross-Domain-Policies',
+        'X-Download-Options',
+      ])
+        expect(response.headers).not.toHaveProperty(documentOnly);
+    }
+  });
+
   it('adds the same headers to an error response', async () => {
     const response = await handlerWith({ fail: true, cacheControl: 'no-cache' })(event(), context);
 

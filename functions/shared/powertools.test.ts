@@ -1,7 +1,14 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '#test/support/lambda-context';
-import { invocationScope, metricsMiddleware, publishMetrics, tracing, tracingEnabled } from './powertools';
+import {
+  invocationScope,
+  metricsMiddleware,
+  ParleyMetrics,
+  publishMetrics,
+  tracing,
+  tracingEnabled,
+} from './powertools';
 
 describe('metrics', () => {
   /** A Metrics of its own whose warnings and EMF lines (stdout) the test reads. */
@@ -32,6 +39,14 @@ describe('metrics', () => {
   afterEach(() => {
     vi.restoreAllMocks();
     vi.unstubAllEnvs();
+  });
+
+  it.each([
+    ['false', true],
+    ['true', false],
+  ])('says whether it publishes: POWERTOOLS_METRICS_DISABLED=%s -> %s', (disabled, publishing) => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', disabled);
+    expect(new ParleyMetrics({ namespace: 'ParleyTest', serviceName: 'test' }).publishing).toBe(publishing);
   });
 
   it('publishes nothing, and warns nothing, for an invocation that recorded no metric', () => {

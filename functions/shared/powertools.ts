@@ -26,7 +26,15 @@ if (!inLambda() && process.env.AWS_LAMBDA_MAX_CONCURRENCY) await ensureInvokeSto
  */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'parley' });
 
-export const metrics = new Metrics({
+/** Powertools' Metrics, saying whether what it records is ever published. */
+export class ParleyMetrics extends Metrics {
+  /** False where POWERTOOLS_METRICS_DISABLED (or POWERTOOLS_DEV) is on: the local server, tests. */
+  get publishing(): boolean {
+    return !this.isDisabled();
+  }
+}
+
+export const metrics = new ParleyMetrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Parley',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'parley',
 });

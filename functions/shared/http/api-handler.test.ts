@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { call, proxyEvent as apiGatewayEvent, setUpApiEnvironment, WEB_ORIGIN } from '#test/support/api';
 import { lambdaContext } from '#test/support/lambda-context';
@@ -17,6 +17,7 @@ const { ok, created } = await import('./responses');
 const { routeById } = await import('#api/index');
 
 const { createTokenVerifier } = await import('./auth');
+const { metrics } = await import('../powertools');
 
 // The machine client is a second app client of the pool; its service account has a stored role.
 const MACHINE_CLIENT = `machine${randomUUID().slice(0, 8)}`;
@@ -254,6 +255,38 @@ describe('routeHandler: request id', () => {
     const response = await live(event, lambdaContext({ awsRequestId: 'lambda-request-id' }));
 
     expect(response.headers?.['X-Request-Id']).toBe('lambda-request-id');
+  });
+});
+
+describe('routeHandler: the per-route request count', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('counts each request under its route where metrics are on', async () => {
+    // Prepare: metrics on, as in Lambda; what is recorded is read from the calls.
+    vi.spyOn(metrics, 'publishing', 'get').mockReturnValue(true);
+    const addDimension = vi.spyOn(metrics, 'addDimension');
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+
+    // Act
+    const response = await live(proxyEvent('GET', '/api/health', 'r-on', {}), lambdaContext());
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(addDimension).toHaveBeenCalledWith('route', 'health.live');
+    expect(addMetric).toHaveBeenCalledWith('Requests', 'Count', 1);
+  });
+
+  it('records nothing where metrics are off (the local server, tests): nothing would be published', async () => {
+    expect(metrics.publishing).toBe(false);
+    const addDimension = vi.spyOn(metrics, 'addDimension');
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+
+    const response = await live(proxyEvent('GET', '/api/health', 'r-off', {}), lambdaContext());
+
+    expect(response.statusCode).toBe(200);
+    expect(addDimension).not.toHaveBeenCalled();
+    expect(addMetric).not.toHaveBeenCalled();
+    expect(metrics.hasStoredMetrics()).toBe(false);
   });
 });
 

@@ -83,7 +83,9 @@ function requestState(route: RouteDeclaration): middy.MiddlewareObj<ApiEvent, Ap
       request.event.parley = { requestId, route };
       logger.appendKeys({ requestId, route: route.id });
       // One count per request and route: traffic per route on the dashboard, and never an empty
-      // metrics flush.
+      // metrics flush. Where metrics are off (POWERTOOLS_METRICS_DISABLED: the local server,
+      // tests) nothing would ever be published, so nothing is recorded either.
+      if (!metrics.publishing) return;
       metrics.addDimension('route', route.id);
       metrics.addMetric('Requests', MetricUnit.Count, 1);
     },

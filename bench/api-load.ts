@@ -9,8 +9,9 @@
  * moves both; the ratio reported is the median of the rounds' ratios, the p99 the median of the
  * rounds' p99s. Beside req/s, each run's machine CPU per request (all processes: servers,
  * PostgreSQL, Redis and the load generator, from /proc/stat where it exists), which noise moves
- * far less than throughput. Before the rounds, each server takes BENCH_API_WARMUP_SECONDS (default
- * 5) of the same load, unmeasured. BENCH_API_SECONDS sets each run's length (default 3: shorter
+ * far less than throughput, and the CPU per request of the one thread that serves both servers
+ * (this process's main thread: the load generator is a worker thread). Before the rounds, each
+ * server takes BENCH_API_WARMUP_SECONDS (default 5) of the same load, unmeasured. BENCH_API_SECONDS sets each run's length (default 3: shorter
  * runs, more of them, so the machine's speed, which drifts over seconds here, moves both
  * halves of a round alike);
  * BENCH_API_CONNECTIONS the connections (default 50). BENCH_API_SPLIT=1 adds a third server to
@@ -46,6 +47,12 @@ interface Run {
   readonly errors: number;
   /** Machine CPU (every process) per request, in µs; null where /proc/stat is not there. */
   readonly cpuUsPerRequest: number | null;
+  /**
+   * CPU of this process's main thread per request, in µs: the one thread that serves every
+   * request of both servers (HTTP, the gateway, the handlers, the pg and Redis clients), where
+   * the load generator is a worker thread of its own.
+   */
+  readonly serverThreadUsPerRequest: number;
 }
 
 /** Busy CPU time of the whole machine so far, in ms (Linux /proc/stat); null elsewhere. */
@@ -67,6 +74,7 @@ const median = (values: readonly number[]): number => {
 
 async function load(url: string, token?: string, seconds = SECONDS): Promise<Run> {
   const busyBefore = await machineBusyMs();
+  const threadBefore = process.threadCpuUsage();
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -75,6 +83,7 @@ async function load(url: string, token?: string, seconds = SECONDS): Promise<Run
     workers: 1,
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
+  const thread = process.threadCpuUsage(threadBefore);
   const busyAfter = await machineBusyMs();
   return {
     requestsPerSecond: Math.round(result.requests.average),
@@ -86,6 +95,7 @@ async function load(url: string, token?: string, seconds = SECONDS): Promise<Run
       busyBefore === null || busyAfter === null || result.requests.total === 0
         ? null
         : Math.round(((busyAfter - busyBefore) * 1000) / result.requests.total),
+    serverThreadUsPerRequest: Math.round((thread.user + thread.system) / Math.max(1, result.requests.total)),
   };
 }
 
@@ -189,6 +199,8 @@ try {
     readonly frontRatio?: number;
     readonly p99: number;
     readonly baselineP99: number;
+    /** Medians of the server thread's CPU per request (see Run). */
+    readonly serverThread: { readonly parley: number; readonly baseline: number };
   }
   const rows: Row[] = [];
   for (const path of ['/api/conversations', '/api/me']) {
@@ -233,6 +245,10 @@ try {
       ...(frontRatios.length > 0 ? { frontRatio: Number(median(frontRatios).toFixed(2)) } : {}),
       p99: median(rounds.map((r) => r.parley.p99)),
       baselineP99: median(rounds.map((r) => r.baseline.p99)),
+      serverThread: {
+        parley: median(rounds.map((r) => r.parley.serverThreadUsPerRequest)),
+        baseline: median(rounds.map((r) => r.baseline.serverThreadUsPerRequest)),
+      },
     });
   }
 
@@ -240,10 +256,11 @@ try {
     `\nAPI under load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${ROUNDS} rounds of ${SECONDS} s runs per server (autocannon), PostgreSQL${redisUrl ? ' and Redis' : ''}`,
   );
   console.log(
-    '  route                  round  parley req/s  p50   p99  cpu µs/req | baseline req/s  p99  cpu µs/req | ratio' +
+    '  route                  round  parley req/s  p50   p99  cpu µs/req  thread µs/req | baseline req/s  p99  cpu µs/req  thread µs/req | ratio' +
       (SPLIT ? ' | gateway front req/s  ratio' : ''),
   );
-  const cpu = (run: Run) => String(run.cpuUsPerRequest ?? '-').padStart(10);
+  const cpu = (run: Run) =>
+    `${String(run.cpuUsPerRequest ?? '-').padStart(10)} ${String(run.serverThreadUsPerRequest).padStart(14)}`;
   for (const row of rows) {
     row.rounds.forEach(({ parley, baseline: bare, ratio, front: gatewayFront, frontRatio }, i) => {
       console.log(
@@ -261,7 +278,8 @@ try {
       `  ${String(row.route).padEnd(22)} median: ratio ${row.ratio.toFixed(2)} (≥ ${TARGET_RATIO}: ${row.ratio >= TARGET_RATIO ? 'met' : 'MISS'}), p99 ${row.p99} ms (< ${TARGET_P99_MS} ms: ${row.p99 < TARGET_P99_MS ? 'met' : 'MISS'}), baseline p99 ${row.baselineP99} ms` +
         (row.frontRatio === undefined
           ? ''
-          : `; the local gateway's front alone ${row.frontRatio.toFixed(2)}`),
+          : `; the local gateway's front alone ${row.frontRatio.toFixed(2)}`) +
+        `; server thread µs/req ${row.serverThread.parley} against ${row.serverThread.baseline}`,
     );
   }
   console.log(

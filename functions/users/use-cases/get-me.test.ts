@@ -40,6 +40,52 @@ describe('getMe', () => {
     });
   });
 
+  it("reads the profile and the month's usage at once, not one after the other", async () => {
+    // Prepare: the profile read waits until the test lets it go.
+    const users = fakeUserDirectory([profile]);
+    const started: string[] = [];
+    let releaseFind = () => {};
+    const find = users.directory.find;
+    users.directory.find = async (id) => {
+      started.push('profile');
+      await new Promise<void>((resolve) => (releaseFind = resolve));
+      return find(id);
+    };
+    const tokensUsedSince = users.directory.tokensUsedSince;
+    users.directory.tokensUsedSince = async (id, since) => {
+      started.push('usage');
+      return tokensUsedSince(id, since);
+    };
+
+    // Act
+    const answer = makeGetMe({ users: users.directory, roleQuota, model })({
+      userId: 'ada',
+      kind: 'user',
+      role: 'members',
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Assess: the usage was asked for while the profile read was still waiting.
+    expect(started).toEqual(['profile', 'usage']);
+    releaseFind();
+    await expect(answer).resolves.toMatchObject({ id: 'ada', quota: { usedTokens: 0 } });
+  });
+
+  it('fails as a whole when the usage read fails, while the profile read succeeds', async () => {
+    const users = fakeUserDirectory([profile]);
+    users.directory.tokensUsedSince = async () => {
+      throw new Error('usage down');
+    };
+
+    await expect(
+      makeGetMe({ users: users.directory, roleQuota, model })({
+        userId: 'ada',
+        kind: 'user',
+        role: 'members',
+      }),
+    ).rejects.toThrow('usage down');
+  });
+
   it("shows the role's default quota when the user has none of their own", async () => {
     const users = fakeUserDirectory([{ ...profile, monthlyTokens: null }]);
 

@@ -12,15 +12,20 @@ export const makeGetMe =
   (deps: { users: UserDirectory; roleQuota: RoleQuota; model: ModelInfo; now?: () => Date }) =>
   async (auth: Caller): Promise<Me> => {
     const now = deps.now?.() ?? new Date();
+    // Both at once: neither needs the other (a person not provisioned yet has used nothing), and
+    // through the Data API each is a call of its own.
+    const [found, usedTokens] = await Promise.all([
+      deps.users.find(auth.userId),
+      deps.users.tokensUsedSince(auth.userId, now),
+    ]);
     const profile =
-      (await deps.users.find(auth.userId)) ??
+      found ??
       (await deps.users.provision({
         id: auth.userId,
         email: auth.username ?? auth.userId,
         role: auth.role,
         kind: auth.kind,
       }));
-    const usedTokens = await deps.users.tokensUsedSince(auth.userId, now);
     const role = auth.kind === 'service' ? profile.role : auth.role;
     return {
       id: profile.id,

@@ -11,9 +11,9 @@
  * PostgreSQL, Redis and the load generator, from /proc/stat where it exists), which noise moves
  * far less than throughput, and the CPU per request of the one thread that serves both servers
  * (this process's main thread: the load generator is a worker thread). Before the rounds, each
- * server takes BENCH_API_WARMUP_SECONDS (default 5) of the same load, unmeasured. BENCH_API_SECONDS sets each run's length (default 3: shorter
- * runs, more of them, so the machine's speed, which drifts over seconds here, moves both
- * halves of a round alike);
+ * server takes BENCH_API_WARMUP_SECONDS (default 5) of the same load, unmeasured.
+ * BENCH_API_SECONDS sets each run's length (default 3: shorter runs, more of them, so the
+ * machine's speed, which drifts over seconds here, moves both halves of a round alike);
  * BENCH_API_CONNECTIONS the connections (default 50). BENCH_API_SPLIT=1 adds a third server to
  * every round, to split the gap: the local gateway's front half (route match, body, the token
  * check of its authorizer) then the baseline's SQL, so "front / baseline" is what the API

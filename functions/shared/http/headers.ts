@@ -36,6 +36,7 @@ const MIDDY_SECURITY_OPTIONS = {
   strictTransportSecurity: false,
   referrerPolicy: false,
   contentTypeOptions: false,
+  // No reporting endpoint.
   reportTo: false,
   reportingEndpoints: false,
   crossOriginResourcePolicy: { policy: 'same-site' },

@@ -32,12 +32,14 @@ export function toParameter(name: string, value: SqlValue): SqlParameter {
   }
 }
 
+const dataApiPlaceholder = (index: number) => `:${index}`;
+
 /** The statement for the Data API: `:0`, `:1`… placeholders, each a named parameter. */
 export function toDataApiStatement(statement: Sql): { sql: string; parameters: SqlParameter[] } {
-  const { strings, values } = statement;
-  let text = strings[0] as string;
-  for (let i = 1; i < strings.length; i += 1) text += `:${i - 1}${strings[i] as string}`;
-  return { sql: text, parameters: values.map((value, i) => toParameter(String(i), value)) };
+  return {
+    sql: statement.text(dataApiPlaceholder),
+    parameters: statement.values.map((value, i) => toParameter(String(i), value)),
+  };
 }
 
 function fieldValue(field: Field): unknown {

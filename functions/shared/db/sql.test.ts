@@ -38,6 +38,12 @@ describe('sql', () => {
     });
   });
 
+  it("writes each value's place as the driver asks, counting from 0, fragments included", () => {
+    const statement = sql`select ${'a'} from t where ${sql`x = ${1} and y = ${2}`}`;
+    expect(statement.text((i) => `?${i}`)).toBe('select ?0 from t where x = ?1 and y = ?2');
+    expect(sql`select 1`.text(() => 'never')).toBe('select 1');
+  });
+
   it('joins fragments with a separator', () => {
     const rows = [sql`(${'a'}, ${1})`, sql`(${'b'}, ${2})`];
     expect(sql`insert into t (k, v) values ${sql.join(rows)}`.toPg()).toEqual({

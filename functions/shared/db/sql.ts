@@ -16,6 +16,8 @@
 /** What a statement can bind. `Uint8Array` is bytea; a `Date` is a timestamp. */
 export type SqlValue = string | number | boolean | null | Date | Uint8Array;
 
+const pgPlaceholder = (index: number) => `$${index + 1}`;
+
 /** A statement or a fragment of one: the template's literal parts and the values between them. */
 export class Sql {
   /** `strings.length === values.length + 1`, as in a template. */
@@ -47,11 +49,16 @@ export class Sql {
     this.values = flat;
   }
 
+  /** The statement's text, the place of value `i` (from 0) written as `placeholder(i)`. */
+  text(placeholder: (index: number) => string): string {
+    let text = this.strings[0] as string;
+    for (let i = 1; i < this.strings.length; i += 1) text += placeholder(i - 1) + (this.strings[i] as string);
+    return text;
+  }
+
   /** The statement for node-postgres: `$1`, `$2`… placeholders. */
   toPg(): { readonly text: string; readonly values: SqlValue[] } {
-    let text = this.strings[0] as string;
-    for (let i = 1; i < this.strings.length; i += 1) text += `$${i}${this.strings[i] as string}`;
-    return { text, values: [...this.values] };
+    return { text: this.text(pgPlaceholder), values: [...this.values] };
   }
 }
 

@@ -179,6 +179,24 @@ const isContentLength = (name: string) => name.length === 14 && name.toLowerCase
 /** Status codes whose answers carry no body, and so no Content-Length (RFC 9110 §8.6). */
 const bodiless = (status: number) => status < 200 || status === 204 || status === 304;
 
+const allText = (values: readonly unknown[]): string[] => values.map(String);
+
+/** Copies a result's headers into `into` as text; whether one of them was Content-Length. */
+function copyHeaders<V>(
+  into: Record<string, string | string[]>,
+  from: Readonly<Record<string, V>> | undefined,
+  text: (value: V) => string | string[],
+): boolean {
+  let length = false;
+  if (from)
+    for (const name in from) {
+      if (!Object.hasOwn(from, name)) continue;
+      length ||= isContentLength(name);
+      setOwn(into, name, text(from[name] as V));
+    }
+  return length;
+}
+
 /**
  * Writes the function's result as API Gateway would: every header as text, the body decoded from
  * base64 when the function says so, and its length in Content-Length (API Gateway sends an answer
@@ -186,21 +204,10 @@ const bodiless = (status: number) => status < 200 || status === 204 || status ==
  */
 export function writeResult(res: ServerResponse, result: APIGatewayProxyResult): void {
   const headers: Record<string, string | string[]> = {};
-  let length = false;
-  const single = result.headers;
-  if (single)
-    for (const name in single) {
-      if (!Object.hasOwn(single, name)) continue;
-      length ||= isContentLength(name);
-      setOwn(headers, name, String(single[name]));
-    }
-  const multi = result.multiValueHeaders;
-  if (multi)
-    for (const name in multi) {
-      if (!Object.hasOwn(multi, name)) continue;
-      length ||= isContentLength(name);
-      setOwn(headers, name, (multi[name] as unknown[]).map(String));
-    }
+  // The multi-value ones second: a name in both takes its list.
+  const singleLength = copyHeaders(headers, result.headers, String);
+  const multiLength = copyHeaders(headers, result.multiValueHeaders, allText);
+  const length = singleLength || multiLength;
   // Text goes out as the string it is (Node encodes it straight into the socket write).
   const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : (result.body ?? '');
   if (!length && !bodiless(result.statusCode))

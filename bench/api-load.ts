@@ -15,9 +15,10 @@
  * BENCH_API_SECONDS sets each run's length (default 3: shorter runs, more of them, so the
  * machine's speed, which drifts over seconds here, moves both halves of a round alike);
  * BENCH_API_CONNECTIONS the connections (default 50). BENCH_API_SPLIT=1 adds a third server to
- * every round, to split the gap: the local gateway's front half (route match, body, the token
- * check of its authorizer) then the baseline's SQL, so "front / baseline" is what the API
- * Gateway emulation costs and the rest of Parley's gap is the Lambda handler. The last line is
+ * every round, to split the gap: the local gateway itself (route match, body, the token check of
+ * its authorizer, the proxy event, the answer) around a function that runs only the baseline's
+ * SQL, so "front / baseline" is what the API Gateway emulation costs and the rest of Parley's gap
+ * is the Lambda handler. The last line is
  * `{"bench":"api-load",...}`.
  */
 import './quiet';
@@ -165,24 +166,28 @@ try {
   baseline = createServer((req, res) => void answerWith(res, sqlAnswer(req.url)));
   const baselineUrl = await listen(baseline);
 
-  // The split's third server: what the local gateway does before any function runs (the route
-  // table, the body, the authorizer's token check, with a verifier of its own), then the same SQL.
+  // The split's third server: the local gateway itself (`apiGateway`: the route table, the body,
+  // the authorizer's token check with a verifier of its own, the proxy event, the answer written
+  // back) around a function that only runs the baseline's SQL.
   let frontUrl: string | undefined;
   if (SPLIT) {
-    const { matchRoute, readBody } = await import('../bin/local/gateway');
-    const { bearerToken, createTokenVerifier } = await import('#shared/http/auth');
+    const { apiGateway } = await import('../bin/local/dev-server');
+    const { createTokenVerifier } = await import('#shared/http/auth');
     const { getConfig } = await import('#shared/config');
-    const verifier = createTokenVerifier(getConfig());
-    const gatewayFront = async (req: IncomingMessage) => {
-      const url = URL.parse(req.url ?? '/', 'http://127.0.0.1');
-      const matched = url ? matchRoute(req.method ?? 'GET', url.pathname) : undefined;
-      const body = await readBody(req, 10 * 1024 * 1024);
-      const token = bearerToken(req.headers as Record<string, string | undefined>);
-      if (!matched || matched === 'methodNotAllowed' || !body || !token) throw new Error('refused');
-      await verifier.verify(token);
-      return sqlAnswer(req.url);
-    };
-    front = createServer((req, res) => void answerWith(res, gatewayFront(req)));
+    const sqlFunction = async (event: { path: string }) => ({
+      statusCode: 200,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(await sqlAnswer(event.path)),
+    });
+    const gateway = apiGateway(createTokenVerifier(getConfig()), async () => sqlFunction);
+    const gatewayFront = (req: IncomingMessage, res: ServerResponse) =>
+      gateway(req, res, URL.parse(req.url ?? '/', 'http://127.0.0.1') as URL);
+    front = createServer((req, res) =>
+      gatewayFront(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      }),
+    );
     frontUrl = await listen(front);
   }
 
@@ -278,7 +283,7 @@ try {
       `  ${String(row.route).padEnd(22)} median: ratio ${row.ratio.toFixed(2)} (≥ ${TARGET_RATIO}: ${row.ratio >= TARGET_RATIO ? 'met' : 'MISS'}), p99 ${row.p99} ms (< ${TARGET_P99_MS} ms: ${row.p99 < TARGET_P99_MS ? 'met' : 'MISS'}), baseline p99 ${row.baselineP99} ms` +
         (row.frontRatio === undefined
           ? ''
-          : `; the local gateway's front alone ${row.frontRatio.toFixed(2)}`) +
+          : `; the local gateway around the SQL alone ${row.frontRatio.toFixed(2)}`) +
         `; server thread µs/req ${row.serverThread.parley} against ${row.serverThread.baseline}`,
     );
   }

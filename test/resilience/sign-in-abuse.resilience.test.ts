@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { record, setting } from './support/figures';
 import { hostileString, INJECTION_PAYLOADS, SPLITTING, UNICODE_EDGES } from './support/hostile';
 import { cognitoCall } from './support/sign-in';
+import { attemptKey } from '#auth/domain/lockout';
+import { SIGN_IN_UNAVAILABLE_MESSAGE } from '#auth/domain/sign-in';
 
 /**
  * Sign-in abuse through the local Cognito endpoint (the emulator behind our proxy, with the real
@@ -73,7 +75,7 @@ const username = fc.oneof(
 );
 
 describe('sign-in abuse', () => {
-  it(`${ATTEMPTS.toLocaleString('en')} hostile sign-in attempts: no internal error text, no tokens`, async (context) => {
+  it(`${ATTEMPTS.toLocaleString('en')} hostile sign-in attempts: no internal error text, no tokens, every check ran`, async (context) => {
     const cases = fc.sample(fc.tuple(username, password), { numRuns: ATTEMPTS, seed: 13 });
     const answers = new Map<string, number>();
     const bad: string[] = [];
@@ -96,7 +98,9 @@ describe('sign-in abuse', () => {
                   ? 'internal text'
                   : EXISTENCE.test(answer.text)
                     ? 'a word that tells the account exists'
-                    : undefined;
+                    : answer.text.includes(SIGN_IN_UNAVAILABLE_MESSAGE)
+                      ? 'the pre-authentication check failed (the attempt went uncounted)'
+                      : undefined;
           if (problem)
             bad.push(
               `${problem}: ${JSON.stringify([user, pass]).slice(0, 120)} → ${answer.text.slice(0, 200)}`,
@@ -108,12 +112,16 @@ describe('sign-in abuse', () => {
       context,
       { name: 'attempts', value: cases.length, target: `${ATTEMPTS}` },
       { name: 'answers', value: [...answers].map(([k, n]) => `${n}× ${k}`).join(' | ') },
-      { name: 'answers with internal text, a 5xx or tokens', value: bad.length, target: '0' },
+      {
+        name: 'answers with internal text, a 5xx, tokens or a failed check',
+        value: bad.length,
+        target: '0',
+      },
     );
     expect(bad.slice(0, 10)).toEqual([]);
   });
 
-  it('counts the lockout the same way for existing, disabled and unknown accounts', async (context) => {
+  it('counts the lockout the same way for existing, disabled and unknown accounts, and for names no account can have', async (context) => {
     const password = `${randomUUID()}aA1!`;
     const existing = await server.createUser({
       email: `abuse-${randomUUID().slice(0, 8)}@example.test`,
@@ -138,23 +146,40 @@ describe('sign-in abuse', () => {
       seen.push(`right password → ${last.status} ${String(last.body.__type)}: ${String(last.body.message)}`);
       const counted = await db.query<{ failed_count: number; locked: boolean }>(
         'select failed_count, locked_until > now() as locked from sign_in_attempts where username = $1',
-        [email.toLowerCase()],
+        [attemptKey(email)],
       );
       return { seen, counted: counted.rows[0] ?? { failed_count: 0, locked: false } };
     };
     const forExisting = await sequence(existing.email, password);
     const forDisabled = await sequence(disabled.email, password);
     const forUnknown = await sequence(unknown, password);
+    // Names no account can have: PostgreSQL holds no NUL (nor jsonb a lone surrogate), and no
+    // e-mail address is this long.
+    const forNul = await sequence(`abuse-${randomUUID().slice(0, 8)}\u0000@example.test`, password);
+    const forLone = await sequence(`abuse-${randomUUID().slice(0, 8)}\ud800@example.test`, password);
+    const forLong = await sequence(
+      `${Array.from({ length: 100 }, () => randomUUID()).join('')}@example.test`,
+      password,
+    );
+    const line = (of: { seen: string[]; counted: unknown }) =>
+      `${JSON.stringify(of.counted)} ${of.seen.join(' / ')}`;
     record(
       context,
-      { name: 'existing', value: `${JSON.stringify(forExisting.counted)} ${forExisting.seen.join(' / ')}` },
-      { name: 'disabled', value: `${JSON.stringify(forDisabled.counted)} ${forDisabled.seen.join(' / ')}` },
-      { name: 'unknown', value: `${JSON.stringify(forUnknown.counted)} ${forUnknown.seen.join(' / ')}` },
+      { name: 'existing', value: line(forExisting) },
+      { name: 'disabled', value: line(forDisabled) },
+      { name: 'unknown', value: line(forUnknown) },
+      { name: 'unknown, holding NUL', value: line(forNul) },
+      { name: 'unknown, holding a lone surrogate', value: line(forLone) },
+      { name: 'unknown, 3.6 KB', value: line(forLong) },
     );
     expect(forExisting.counted).toMatchObject({ failed_count: 5, locked: true });
     expect(forDisabled.seen).toEqual(forExisting.seen);
     expect(forDisabled.counted).toEqual(forExisting.counted);
     expect(forUnknown.seen).toEqual(forExisting.seen);
     expect(forUnknown.counted).toEqual(forExisting.counted);
+    for (const impossible of [forNul, forLone, forLong]) {
+      expect(impossible.seen).toEqual(forExisting.seen);
+      expect(impossible.counted).toEqual(forExisting.counted);
+    }
   });
 });

@@ -6,6 +6,7 @@ import type {
   PreAuthenticationTriggerEvent,
   PreTokenGenerationTriggerEvent,
 } from 'aws-lambda';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { closeSql } from '#shared/db/sql-database';
@@ -13,6 +14,7 @@ import type { Role } from '#shared/db/schema';
 import { resetConfig } from '#shared/config';
 import { createTestUser, testDatabase } from '#test/support/database';
 import { fakeMfaSettings } from '#test/support/fakes/auth';
+import { attemptKey } from '../domain/lockout';
 import { SIGN_IN_BLOCKED_MESSAGE } from '../domain/sign-in';
 import { setTriggerDependencies } from './dependencies';
 import { handler as postAuthentication } from './post-authentication';
@@ -153,6 +155,33 @@ describe('pre-authentication + post-authentication', () => {
       .where('username', '=', email.toLowerCase())
       .executeTakeFirstOrThrow();
     expect(row.failed_count).toBe(4);
+  });
+
+  it('counts and locks names no account can have (NUL, a lone surrogate, longer than any e-mail) like any unknown name', async () => {
+    // 7 KB of random hex: too long for an index entry even compressed (2,704 bytes at most).
+    const long = `${Array.from({ length: 200 }, () => randomUUID()).join('')}@example.test`;
+    for (const name of [
+      `Nul-\u0000-${randomUUID()}@example.test`,
+      `Lone-\ud800-${randomUUID()}@example.test`,
+      long,
+    ]) {
+      for (let i = 0; i < 5; i += 1) await preAuthentication(preAuth(name));
+      // The sixth is refused as locked, with the lock audited (`details` is jsonb: no NUL either).
+      await expect(preAuthentication(preAuth(name))).rejects.toThrow(SIGN_IN_BLOCKED_MESSAGE);
+      const row = await db
+        .selectFrom('sign_in_attempts')
+        .select(['failed_count', 'locked_until'])
+        .where('username', '=', attemptKey(name))
+        .executeTakeFirstOrThrow();
+      expect(row.failed_count).toBe(5);
+      expect(row.locked_until?.getTime()).toBeGreaterThan(Date.now());
+      const audit = await db
+        .selectFrom('audit_events')
+        .select('action')
+        .where(sql<boolean>`details->>'username' = ${attemptKey(name)}`)
+        .execute();
+      expect(audit.map((a) => a.action).sort()).toEqual(['auth.account-locked', 'auth.sign-in-blocked']);
+    }
   });
 
   it('post-authentication provisions a new row with the display name and audits the sign-in', async () => {

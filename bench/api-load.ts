@@ -24,7 +24,7 @@
 import './quiet';
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,6 +54,10 @@ interface Run {
    * the load generator is a worker thread of its own.
    */
   readonly serverThreadUsPerRequest: number;
+  /** The part of it spent running JavaScript and V8 (user time), the rest being system calls. */
+  readonly serverThreadUserUsPerRequest: number;
+  /** CPU of the PostgreSQL and Redis/Valkey processes per request, in µs; null without /proc. */
+  readonly servicesUsPerRequest: { readonly postgres: number; readonly redis: number } | null;
 }
 
 /** Busy CPU time of the whole machine so far, in ms (Linux /proc/stat); null elsewhere. */
@@ -66,6 +70,29 @@ async function machineBusyMs(): Promise<number | null> {
   return (user + nice + system + irq + softirq) * 10;
 }
 
+/**
+ * CPU used so far by the machine's PostgreSQL and Redis/Valkey processes (every backend), in ms,
+ * by process name (Linux /proc); null elsewhere.
+ */
+async function servicesBusyMs(): Promise<{ postgres: number; redis: number } | null> {
+  const pids = await readdir('/proc').catch(() => null);
+  if (!pids) return null;
+  const busy = { postgres: 0, redis: 0 };
+  for (const pid of pids.filter((name) => /^\d+$/.test(name))) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    // "pid (name) state …": the name may hold spaces and parentheses, the last ")" ends it.
+    const close = stat?.lastIndexOf(')') ?? -1;
+    if (!stat || close < 0) continue;
+    const name = stat.slice(stat.indexOf('(') + 1, close);
+    const service = name === 'postgres' ? 'postgres' : /^(redis|valkey)-server$/.test(name) ? 'redis' : null;
+    if (!service) continue;
+    // utime and stime, the 14th and 15th fields, in clock ticks of 10 ms.
+    const fields = stat.slice(close + 2).split(' ');
+    busy[service] += (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return busy;
+}
+
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -73,8 +100,28 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 };
 
+type ServicesCpu = NonNullable<Run['servicesUsPerRequest']>;
+
+/** The medians of each service's CPU per request over the rounds, for each server; null without /proc. */
+function servicesMedians(
+  rounds: readonly { readonly parley: Run; readonly baseline: Run }[],
+): { parley: ServicesCpu; baseline: ServicesCpu } | null {
+  const of = (runs: readonly Run[]): ServicesCpu | null => {
+    const measured = runs.flatMap((run) => (run.servicesUsPerRequest ? [run.servicesUsPerRequest] : []));
+    if (measured.length < runs.length) return null;
+    return {
+      postgres: median(measured.map((m) => m.postgres)),
+      redis: median(measured.map((m) => m.redis)),
+    };
+  };
+  const parley = of(rounds.map((r) => r.parley));
+  const baseline = of(rounds.map((r) => r.baseline));
+  return parley && baseline ? { parley, baseline } : null;
+}
+
 async function load(url: string, token?: string, seconds = SECONDS): Promise<Run> {
   const busyBefore = await machineBusyMs();
+  const servicesBefore = await servicesBusyMs();
   const threadBefore = process.threadCpuUsage();
   const result = await autocannon({
     url,
@@ -86,6 +133,8 @@ async function load(url: string, token?: string, seconds = SECONDS): Promise<Run
   });
   const thread = process.threadCpuUsage(threadBefore);
   const busyAfter = await machineBusyMs();
+  const servicesAfter = await servicesBusyMs();
+  const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests.total));
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
@@ -97,6 +146,14 @@ async function load(url: string, token?: string, seconds = SECONDS): Promise<Run
         ? null
         : Math.round(((busyAfter - busyBefore) * 1000) / result.requests.total),
     serverThreadUsPerRequest: Math.round((thread.user + thread.system) / Math.max(1, result.requests.total)),
+    serverThreadUserUsPerRequest: Math.round(thread.user / Math.max(1, result.requests.total)),
+    servicesUsPerRequest:
+      servicesBefore && servicesAfter
+        ? {
+            postgres: perRequest(servicesAfter.postgres - servicesBefore.postgres),
+            redis: perRequest(servicesAfter.redis - servicesBefore.redis),
+          }
+        : null,
   };
 }
 
@@ -204,8 +261,14 @@ try {
     readonly frontRatio?: number;
     readonly p99: number;
     readonly baselineP99: number;
-    /** Medians of the server thread's CPU per request (see Run). */
+    /** Medians of the server thread's CPU per request, and of its user part (see Run). */
     readonly serverThread: { readonly parley: number; readonly baseline: number };
+    readonly serverThreadUser: { readonly parley: number; readonly baseline: number };
+    /** Medians of the PostgreSQL and Redis processes' CPU per request; null without /proc. */
+    readonly services: {
+      readonly parley: { readonly postgres: number; readonly redis: number };
+      readonly baseline: { readonly postgres: number; readonly redis: number };
+    } | null;
   }
   const rows: Row[] = [];
   for (const path of ['/api/conversations', '/api/me']) {
@@ -254,6 +317,11 @@ try {
         parley: median(rounds.map((r) => r.parley.serverThreadUsPerRequest)),
         baseline: median(rounds.map((r) => r.baseline.serverThreadUsPerRequest)),
       },
+      serverThreadUser: {
+        parley: median(rounds.map((r) => r.parley.serverThreadUserUsPerRequest)),
+        baseline: median(rounds.map((r) => r.baseline.serverThreadUserUsPerRequest)),
+      },
+      services: servicesMedians(rounds),
     });
   }
 
@@ -284,7 +352,10 @@ try {
         (row.frontRatio === undefined
           ? ''
           : `; the local gateway around the SQL alone ${row.frontRatio.toFixed(2)}`) +
-        `; server thread µs/req ${row.serverThread.parley} against ${row.serverThread.baseline}`,
+        `; server thread µs/req ${row.serverThread.parley} (user ${row.serverThreadUser.parley}) against ${row.serverThread.baseline} (user ${row.serverThreadUser.baseline})` +
+        (row.services
+          ? `; PostgreSQL µs/req ${row.services.parley.postgres} against ${row.services.baseline.postgres}, Redis ${row.services.parley.redis} against ${row.services.baseline.redis}`
+          : ''),
     );
   }
   console.log(

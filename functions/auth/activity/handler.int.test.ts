@@ -162,6 +162,23 @@ describe('sign-in activity → audit trail', () => {
     expect(await handler({ awslogs: { data: 'bm90IGd6aXA=' } })).toMatchObject({ malformed: 1 });
   });
 
+  it('stores a lone surrogate as U+FFFD, and one left by the length cut through a pair (jsonb holds none)', async () => {
+    const eventId = randomUUID();
+    const summary = await handler(
+      activityEvent(
+        cognitoActivityRecord({
+          eventId,
+          deviceName: `${'y'.repeat(255)}\u{1F600}`,
+          city: 'Lone \ud800 city',
+        }),
+      ),
+    );
+    expect(summary).toMatchObject({ recorded: 1, malformed: 0 });
+    const [row] = await rowsOf([eventId]);
+    expect(row?.user_agent).toBe(`${'y'.repeat(255)}\ufffd`);
+    expect(row?.details.city).toBe('Lone \ufffd city');
+  });
+
   it('fails the invocation when the database refuses, so CloudWatch Logs retries the batch', async () => {
     setSignInActivityLog({ recordOnce: () => Promise.reject(new Error('connection refused')) });
     try {

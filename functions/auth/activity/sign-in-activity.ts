@@ -94,7 +94,7 @@ function first(value: unknown, ...keys: string[]): unknown {
 
 /** A printable, trimmed, bounded string, or null (what trigger-origin.ts stores too). */
 function text(value: unknown, max: number = ACTIVITY_LIMITS.valueChars): string | null {
-  return cleanOriginPart(value)?.slice(0, max) ?? null;
+  return cleanOriginPart(value, max);
 }
 
 function flag(value: unknown): boolean | null {

@@ -13,12 +13,16 @@ export interface RequestOrigin {
 const MAX_REQUESTS = 1_000;
 const origins = new Map<string, RequestOrigin>();
 
-/** An address or user agent as stored: printable, at most 512 characters, or null. */
-export function cleanOriginPart(value: unknown): string | null {
+/**
+ * An address or user agent as stored: printable, at most `maxChars` UTF-16 units (512), or null.
+ * A lone surrogate, sent as one or left by the cut through a pair, becomes U+FFFD: the audit's
+ * jsonb `details` cannot hold one.
+ */
+export function cleanOriginPart(value: unknown, maxChars = 512): string | null {
   if (typeof value !== 'string') return null;
   // eslint-disable-next-line no-control-regex -- control characters are what is removed
   const clean = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return clean ? clean.slice(0, 512) : null;
+  return clean ? clean.slice(0, maxChars).replace(/\p{Surrogate}/gu, '\ufffd') : null;
 }
 
 export function rememberRequestOrigin(requestId: string, origin: RequestOrigin): void {

@@ -31,6 +31,11 @@ describe('displayNameFor', () => {
     expect(displayNameFor('ada@example.com', '')).toBe('ada');
     expect(displayNameFor('ada@example.com')).toBe('ada');
   });
+
+  it('keeps at most 200 characters, never half an emoji', () => {
+    expect(displayNameFor('ada@example.com', 'a'.repeat(300))).toBe('a'.repeat(200));
+    expect(displayNameFor('ada@example.com', `${'a'.repeat(199)}\u{1F600}`)).toBe('a'.repeat(199));
+  });
 });
 
 describe('SignInBlockedError', () => {

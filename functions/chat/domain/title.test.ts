@@ -22,4 +22,10 @@ describe('titleFromMessage', () => {
   it('cuts a long word-less line at 80 characters', () => {
     expect(titleFromMessage('x'.repeat(120))).toBe(`${'x'.repeat(80)}…`);
   });
+
+  it('never cuts an emoji in half', () => {
+    // 79 units, then an emoji whose second half would be the 81st: the cut drops it whole.
+    expect(titleFromMessage(`${'x'.repeat(79)}\u{1F600}${'y'.repeat(10)}`)).toBe(`${'x'.repeat(79)}…`);
+    expect(titleFromMessage('\u{1F600}'.repeat(50))).toBe(`${'\u{1F600}'.repeat(40)}…`);
+  });
 });

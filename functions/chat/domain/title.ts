@@ -1,3 +1,5 @@
+import { cutText } from '#shared/domain/text';
+
 /** The longest title taken from a first message (the title limit itself is 200). */
 const TITLE_FROM_MESSAGE_MAX = 80;
 
@@ -15,7 +17,7 @@ export function titleFromMessage(content: string): string {
       .map((l) => l.replace(/\s+/g, ' ').trim())
       .find((l) => l.length > 0) ?? '';
   if (line.length <= TITLE_FROM_MESSAGE_MAX) return line;
-  const cut = line.slice(0, TITLE_FROM_MESSAGE_MAX);
+  const cut = cutText(line, TITLE_FROM_MESSAGE_MAX);
   const space = cut.lastIndexOf(' ');
   return `${(space > TITLE_FROM_MESSAGE_MAX / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }

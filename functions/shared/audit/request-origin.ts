@@ -1,3 +1,5 @@
+import { cutText } from '../domain/text';
+
 /**
  * Where each API request in flight came from, by request id: the authentication middleware notes
  * it, and the audit log adds it to every event that names the request. The use cases keep passing
@@ -14,15 +16,15 @@ const MAX_REQUESTS = 1_000;
 const origins = new Map<string, RequestOrigin>();
 
 /**
- * An address or user agent as stored: printable, at most `maxChars` UTF-16 units (512), or null.
- * A lone surrogate, sent as one or left by the cut through a pair, becomes U+FFFD: the audit's
+ * An address or user agent as stored: printable, at most `maxChars` UTF-16 units (512), cut
+ * between whole characters, or null. A lone surrogate sent as one becomes U+FFFD: the audit's
  * jsonb `details` cannot hold one.
  */
 export function cleanOriginPart(value: unknown, maxChars = 512): string | null {
   if (typeof value !== 'string') return null;
   // eslint-disable-next-line no-control-regex -- control characters are what is removed
   const clean = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return clean ? clean.slice(0, maxChars).replace(/\p{Surrogate}/gu, '\ufffd') : null;
+  return clean ? cutText(clean.replace(/\p{Surrogate}/gu, '\ufffd'), maxChars) : null;
 }
 
 export function rememberRequestOrigin(requestId: string, origin: RequestOrigin): void {

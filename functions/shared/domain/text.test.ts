@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { cutText } from './text';
+
+describe('cutText', () => {
+  it('keeps text within the limit as it is', () => {
+    expect(cutText('hello', 5)).toBe('hello');
+    expect(cutText('', 3)).toBe('');
+    expect(cutText('a\u{1F600}', 3)).toBe('a\u{1F600}');
+  });
+
+  it('cuts at the limit between whole characters', () => {
+    expect(cutText('hello world', 5)).toBe('hello');
+    expect(cutText('\u{1F600}\u{1F600}', 2)).toBe('\u{1F600}');
+  });
+
+  it('never keeps half of a surrogate pair', () => {
+    expect(cutText('a\u{1F600}b', 2)).toBe('a');
+    expect(cutText(`${'x'.repeat(79)}\u{1F600}`, 80)).toBe('x'.repeat(79));
+    expect(cutText('\u{1F600}', 1)).toBe('');
+  });
+});

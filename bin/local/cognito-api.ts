@@ -100,6 +100,31 @@ export function emulatorApi(emulatorUrl: string, userPoolId: string): EmulatorAp
 export const attributesOf = (user: EmulatorUser | null): Record<string, string> =>
   Object.fromEntries((user?.UserAttributes ?? []).map((a) => [a.Name, a.Value ?? '']));
 
+/** The request fields that are maps of strings in Cognito's API (`map<string, string>`). */
+const STRING_MAPS = ['AuthParameters', 'ChallengeResponses', 'ClientMetadata'] as const;
+
+/**
+ * Refuses, as Cognito's JSON layer does, a string map that is no object or holds a value that is
+ * no string (a number, a boolean, a list, an object): a `SerializationException` naming the field,
+ * before any operation, as for a body that is no JSON object. A null value is left to the
+ * operation, as a missing one.
+ */
+export function assertStringMaps(request: unknown): asserts request is Json {
+  if (typeof request !== 'object' || request === null || Array.isArray(request))
+    throw new CognitoApiError('SerializationException', 'The request body is not a JSON object.');
+  for (const field of STRING_MAPS) {
+    if (!Object.hasOwn(request, field)) continue;
+    const map = (request as Json)[field];
+    if (map === null || map === undefined) continue;
+    if (typeof map !== 'object' || Array.isArray(map))
+      throw new CognitoApiError('SerializationException', `${field} must be a map of strings.`);
+    for (const [key, value] of Object.entries(map as Json)) {
+      if (value !== null && typeof value !== 'string')
+        throw new CognitoApiError('SerializationException', `${field}.${key} must be a string.`);
+    }
+  }
+}
+
 /** E-mail user names are case-insensitive in Cognito; the emulator compares them exactly. */
 export function normaliseUsername(value: unknown): unknown {
   return typeof value === 'string' && value.includes('@') ? value.trim().toLowerCase() : value;

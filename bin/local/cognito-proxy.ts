@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { authoriseCall, type AdminCredentials } from './cognito-access';
-import { CognitoApiError, type Json } from './cognito-api';
+import { assertStringMaps, CognitoApiError } from './cognito-api';
 import { cognitoOperations, type OperationsContext } from './cognito-operations';
 import { callerOriginOf, withCallerOrigin } from './cognito-origin';
 
@@ -105,12 +105,13 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
       }
       const op = target.split('.')[1] ?? '';
       await authoriseCall(op, req, body, ctx.adminCredentials);
-      let json: Json;
+      let json: unknown;
       try {
-        json = body.length ? (JSON.parse(body.toString('utf8')) as Json) : {};
+        json = body.length ? JSON.parse(body.toString('utf8')) : {};
       } catch {
         throw new CognitoApiError('SerializationException', 'The request body is not valid JSON.');
       }
+      assertStringMaps(json);
       send(res, 200, await withCallerOrigin(callerOriginOf(req, json), () => dispatch(op, json)));
     } catch (error) {
       if (error instanceof CognitoApiError) sendError(res, error);

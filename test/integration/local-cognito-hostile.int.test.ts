@@ -208,6 +208,56 @@ describe('requests the local Cognito refuses before any operation', () => {
     );
   });
 
+  it.each(['null', '[]', '42', '"InitiateAuth"'])(
+    'answers the body %s, no JSON object, with SerializationException',
+    async (body) => {
+      expect(await send('AWSCognitoIdentityProviderService.InitiateAuth', body)).toEqual(
+        error('SerializationException', 'The request body is not a JSON object.'),
+      );
+    },
+  );
+
+  it.each([
+    [
+      'a number as the user name',
+      { AuthParameters: { USERNAME: 42, PASSWORD: 'x' } },
+      'AuthParameters.USERNAME must be a string.',
+    ],
+    [
+      'a boolean as the password',
+      { AuthParameters: { USERNAME: 'a@b.c', PASSWORD: true } },
+      'AuthParameters.PASSWORD must be a string.',
+    ],
+    [
+      'a list as the user name',
+      { AuthParameters: { USERNAME: ['a'] } },
+      'AuthParameters.USERNAME must be a string.',
+    ],
+    [
+      'an object in the client metadata',
+      { ClientMetadata: { origin: {} } },
+      'ClientMetadata.origin must be a string.',
+    ],
+    [
+      'a list as the parameters',
+      { AuthParameters: ['USERNAME'] },
+      'AuthParameters must be a map of strings.',
+    ],
+    [
+      'a string as the challenge responses',
+      { ChallengeResponses: 'x' },
+      'ChallengeResponses must be a map of strings.',
+    ],
+  ])(
+    'answers %s with SerializationException naming the field, as Cognito does',
+    async (_what, fields, message) => {
+      const body = JSON.stringify({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cognito.clientId, ...fields });
+      expect(await send('AWSCognitoIdentityProviderService.InitiateAuth', body)).toEqual(
+        error('SerializationException', message),
+      );
+    },
+  );
+
   it.each([
     ['no X-Amz-Target', undefined, {}],
     ['a PUT', 'AWSCognitoIdentityProviderService.InitiateAuth', { method: 'PUT' }],
@@ -359,7 +409,7 @@ describe('signing in with a password', () => {
 
   it('hands sign-ins without a user name and password to the emulator, with its answer', async () => {
     const auth = { ClientId: cognito.clientId, AuthFlow: 'USER_PASSWORD_AUTH' };
-    expect(await call('InitiateAuth', { ...auth, AuthParameters: { USERNAME: 42, PASSWORD } })).toEqual(
+    expect(await call('InitiateAuth', { ...auth, AuthParameters: { USERNAME: null, PASSWORD } })).toEqual(
       error('NotAuthorizedException', 'User not authorized'),
     );
     expect(await call('InitiateAuth', { ...auth, AuthParameters: { USERNAME: 'a@example.test' } })).toEqual(
@@ -429,10 +479,15 @@ describe('refreshing tokens', () => {
 
   it.each([
     ['no refresh token', undefined],
-    ['a refresh token of the wrong type', ['token']],
     ['a made-up refresh token', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'],
   ])('refuses %s', async (_what, token) => {
     expect(await refresh(token)).toEqual(INVALID);
+  });
+
+  it('refuses a refresh token of the wrong type before any operation, as Cognito does', async () => {
+    expect(await refresh(['token'])).toEqual(
+      error('SerializationException', 'AuthParameters.REFRESH_TOKEN must be a string.'),
+    );
   });
 
   it('refuses a refresh with no parameters at all', async () => {

@@ -53,9 +53,27 @@ function firstLoadReport(): Plugin {
   };
 }
 
+/**
+ * Fails the build when anything the web app bundles imports a Node built-in (`node:crypto`…).
+ * Vite would replace it with an empty stand-in and only warn, leaving code that breaks in the
+ * browser the day it runs; the web app shares domain modules with the functions, so this is the
+ * line between them.
+ */
+export function noNodeBuiltins(): Plugin {
+  return {
+    name: 'parley-no-node-builtins',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source.startsWith('node:'))
+        this.error(`${importer ?? 'the web app'} imports ${source}, which does not exist in the browser.`);
+      return null;
+    },
+  };
+}
+
 export default defineConfig({
   root: webRoot,
-  plugins: [react(), firstLoadReport()],
+  plugins: [noNodeBuiltins(), react(), firstLoadReport()],
   resolve: { alias: { '@/': `${webRoot}src/` } },
   build: {
     outDir: 'dist',

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { record, setting } from './support/figures';
 import { hostileString, INJECTION_PAYLOADS, SPLITTING, UNICODE_EDGES } from './support/hostile';
 import { cognitoCall } from './support/sign-in';
-import { attemptKey } from '#auth/domain/lockout';
+import { attemptKey } from '#auth/domain/attempt-key';
 import { SIGN_IN_UNAVAILABLE_MESSAGE } from '#auth/domain/sign-in';
 
 /**

@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 
 import type { AuditEvent } from '#shared/audit/audit-log';
 import { cleanOriginPart } from '#shared/audit/request-origin';
-import { attemptKey } from '../domain/lockout';
+import { attemptKey } from '../domain/attempt-key';
 
 /**
  * Cognito's user-activity export (threat protection, `userAuthEvents`) as it reaches us: a

@@ -14,7 +14,7 @@ import type { Role } from '#shared/db/schema';
 import { resetConfig } from '#shared/config';
 import { createTestUser, testDatabase } from '#test/support/database';
 import { fakeMfaSettings } from '#test/support/fakes/auth';
-import { attemptKey } from '../domain/lockout';
+import { attemptKey } from '../domain/attempt-key';
 import { SIGN_IN_BLOCKED_MESSAGE } from '../domain/sign-in';
 import { setTriggerDependencies } from './dependencies';
 import { handler as postAuthentication } from './post-authentication';

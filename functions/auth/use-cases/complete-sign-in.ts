@@ -1,4 +1,4 @@
-import { attemptKey } from '../domain/lockout';
+import { attemptKey } from '../domain/attempt-key';
 import { displayNameFor } from '#shared/domain/display-name';
 import { roleFromGroups, SignInBlockedError } from '../domain/sign-in';
 import type { AuthEvents } from '../ports/auth-events';

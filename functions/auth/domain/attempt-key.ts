@@ -1,0 +1,23 @@
+/**
+ * The lockout's key for a sign-in name. A module of its own, apart from lockout.ts, whose policy
+ * the web app imports: this one needs node:crypto.
+ */
+import { hash } from 'node:crypto';
+
+/** No e-mail address is longer (RFC 5321: a 64-character local part, `@`, a 255-character domain). */
+export const MAX_ATTEMPT_KEY_LENGTH = 320;
+
+/** What PostgreSQL cannot store: NUL in text, a lone surrogate in jsonb (the audit's `details`). */
+// eslint-disable-next-line no-control-regex -- NUL is what is replaced
+const UNSTORABLE = /\u0000|\p{Surrogate}/gu;
+
+/**
+ * The key of `sign_in_attempts`: the e-mail as typed, lower-cased (Cognito ignores its case).
+ * A name no account can have still gets a counter of its own, so it is counted like any unknown
+ * name: a NUL or a lone surrogate becomes U+FFFD, and a name longer than any e-mail address
+ * becomes `sha256:` and its digest (a primary key must fit in an index entry).
+ */
+export function attemptKey(username: string): string {
+  const key = username.trim().toLowerCase().replace(UNSTORABLE, '\ufffd');
+  return key.length > MAX_ATTEMPT_KEY_LENGTH ? `sha256:${hash('sha256', key, 'hex')}` : key;
+}

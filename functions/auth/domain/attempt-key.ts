@@ -4,12 +4,10 @@
  */
 import { hash } from 'node:crypto';
 
+import { wellFormed } from '#shared/domain/text';
+
 /** No e-mail address is longer (RFC 5321: a 64-character local part, `@`, a 255-character domain). */
 export const MAX_ATTEMPT_KEY_LENGTH = 320;
-
-/** What PostgreSQL cannot store: NUL in text, a lone surrogate in jsonb (the audit's `details`). */
-// eslint-disable-next-line no-control-regex -- NUL is what is replaced
-const UNSTORABLE = /\u0000|\p{Surrogate}/gu;
 
 /**
  * The key of `sign_in_attempts`: the e-mail as typed, lower-cased (Cognito ignores its case).
@@ -18,6 +16,7 @@ const UNSTORABLE = /\u0000|\p{Surrogate}/gu;
  * becomes `sha256:` and its digest (a primary key must fit in an index entry).
  */
 export function attemptKey(username: string): string {
-  const key = username.trim().toLowerCase().replace(UNSTORABLE, '\ufffd');
+  // PostgreSQL cannot store NUL in text, nor a lone surrogate in jsonb (the audit's `details`).
+  const key = wellFormed(username.trim().toLowerCase().replaceAll('\u0000', '\ufffd'));
   return key.length > MAX_ATTEMPT_KEY_LENGTH ? `sha256:${hash('sha256', key, 'hex')}` : key;
 }

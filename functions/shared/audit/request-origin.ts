@@ -1,4 +1,4 @@
-import { cutText } from '../domain/text';
+import { cutText, wellFormed } from '../domain/text';
 
 /**
  * Where each API request in flight came from, by request id: the authentication middleware notes
@@ -24,7 +24,7 @@ export function cleanOriginPart(value: unknown, maxChars = 512): string | null {
   if (typeof value !== 'string') return null;
   // eslint-disable-next-line no-control-regex -- control characters are what is removed
   const clean = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return clean ? cutText(clean.replace(/\p{Surrogate}/gu, '\ufffd'), maxChars) : null;
+  return clean ? cutText(wellFormed(clean), maxChars) : null;
 }
 
 export function rememberRequestOrigin(requestId: string, origin: RequestOrigin): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutText } from './text';
+import { cutText, wellFormed } from './text';
 
 describe('cutText', () => {
   it('keeps text within the limit as it is', () => {
@@ -17,5 +17,13 @@ describe('cutText', () => {
     expect(cutText('a\u{1F600}b', 2)).toBe('a');
     expect(cutText(`${'x'.repeat(79)}\u{1F600}`, 80)).toBe('x'.repeat(79));
     expect(cutText('\u{1F600}', 1)).toBe('');
+  });
+});
+
+describe('wellFormed', () => {
+  it('turns each lone surrogate into U+FFFD and keeps pairs', () => {
+    expect(wellFormed('a\ud800b\udfffc')).toBe('a\ufffdb\ufffdc');
+    expect(wellFormed('\u{1F600} ok')).toBe('\u{1F600} ok');
+    expect(wellFormed('\udfff\ud800')).toBe('\ufffd\ufffd');
   });
 });

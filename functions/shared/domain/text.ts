@@ -8,3 +8,11 @@ export function cutText(text: string, max: number): string {
   const last = text.charCodeAt(max - 1);
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
+
+/**
+ * `text` with each lone surrogate (half of a pair, alone) as U+FFFD, as `String#toWellFormed`
+ * does: PostgreSQL's jsonb refuses one, and text would store U+FFFD anyway.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(/\p{Surrogate}/gu, '\ufffd');
+}

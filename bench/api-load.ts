@@ -101,11 +101,18 @@ const median = (values: readonly number[]): number => {
 };
 
 type ServicesCpu = NonNullable<Run['servicesUsPerRequest']>;
+type Rounds = readonly { readonly parley: Run; readonly baseline: Run }[];
+
+/** The median of one figure over the rounds, for each server. */
+function mediansOf(rounds: Rounds, figure: (run: Run) => number): { parley: number; baseline: number } {
+  return {
+    parley: median(rounds.map((r) => figure(r.parley))),
+    baseline: median(rounds.map((r) => figure(r.baseline))),
+  };
+}
 
 /** The medians of each service's CPU per request over the rounds, for each server; null without /proc. */
-function servicesMedians(
-  rounds: readonly { readonly parley: Run; readonly baseline: Run }[],
-): { parley: ServicesCpu; baseline: ServicesCpu } | null {
+function servicesMedians(rounds: Rounds): { parley: ServicesCpu; baseline: ServicesCpu } | null {
   const of = (runs: readonly Run[]): ServicesCpu | null => {
     const measured = runs.flatMap((run) => (run.servicesUsPerRequest ? [run.servicesUsPerRequest] : []));
     if (measured.length < runs.length) return null;
@@ -134,7 +141,7 @@ async function load(url: string, token?: string, seconds = SECONDS): Promise<Run
   const thread = process.threadCpuUsage(threadBefore);
   const busyAfter = await machineBusyMs();
   const servicesAfter = await servicesBusyMs();
-  const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests.total));
+  const usPerRequest = (us: number) => Math.round(us / Math.max(1, result.requests.total));
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
@@ -144,14 +151,14 @@ async function load(url: string, token?: string, seconds = SECONDS): Promise<Run
     cpuUsPerRequest:
       busyBefore === null || busyAfter === null || result.requests.total === 0
         ? null
-        : Math.round(((busyAfter - busyBefore) * 1000) / result.requests.total),
-    serverThreadUsPerRequest: Math.round((thread.user + thread.system) / Math.max(1, result.requests.total)),
-    serverThreadUserUsPerRequest: Math.round(thread.user / Math.max(1, result.requests.total)),
+        : usPerRequest((busyAfter - busyBefore) * 1000),
+    serverThreadUsPerRequest: usPerRequest(thread.user + thread.system),
+    serverThreadUserUsPerRequest: usPerRequest(thread.user),
     servicesUsPerRequest:
       servicesBefore && servicesAfter
         ? {
-            postgres: perRequest(servicesAfter.postgres - servicesBefore.postgres),
-            redis: perRequest(servicesAfter.redis - servicesBefore.redis),
+            postgres: usPerRequest((servicesAfter.postgres - servicesBefore.postgres) * 1000),
+            redis: usPerRequest((servicesAfter.redis - servicesBefore.redis) * 1000),
           }
         : null,
   };
@@ -265,10 +272,7 @@ try {
     readonly serverThread: { readonly parley: number; readonly baseline: number };
     readonly serverThreadUser: { readonly parley: number; readonly baseline: number };
     /** Medians of the PostgreSQL and Redis processes' CPU per request; null without /proc. */
-    readonly services: {
-      readonly parley: { readonly postgres: number; readonly redis: number };
-      readonly baseline: { readonly postgres: number; readonly redis: number };
-    } | null;
+    readonly services: { readonly parley: ServicesCpu; readonly baseline: ServicesCpu } | null;
   }
   const rows: Row[] = [];
   for (const path of ['/api/conversations', '/api/me']) {
@@ -313,14 +317,8 @@ try {
       ...(frontRatios.length > 0 ? { frontRatio: Number(median(frontRatios).toFixed(2)) } : {}),
       p99: median(rounds.map((r) => r.parley.p99)),
       baselineP99: median(rounds.map((r) => r.baseline.p99)),
-      serverThread: {
-        parley: median(rounds.map((r) => r.parley.serverThreadUsPerRequest)),
-        baseline: median(rounds.map((r) => r.baseline.serverThreadUsPerRequest)),
-      },
-      serverThreadUser: {
-        parley: median(rounds.map((r) => r.parley.serverThreadUserUsPerRequest)),
-        baseline: median(rounds.map((r) => r.baseline.serverThreadUserUsPerRequest)),
-      },
+      serverThread: mediansOf(rounds, (run) => run.serverThreadUsPerRequest),
+      serverThreadUser: mediansOf(rounds, (run) => run.serverThreadUserUsPerRequest),
       services: servicesMedians(rounds),
     });
   }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
+  assertAuthParameters,
   assertPasswordPolicy,
   attributesOf,
   CognitoApiError,
@@ -175,5 +176,47 @@ describe('request rules the emulator lacks', () => {
     expect(() => assertPasswordPolicy('Correct-Horse-42')).not.toThrow();
     expect(() => assertPasswordPolicy(undefined)).not.toThrow();
     expect(() => assertPasswordPolicy(['abc'])).not.toThrow();
+  });
+
+  it.each([
+    ['USER_PASSWORD_AUTH', { PASSWORD: 'p' }, 'USERNAME'],
+    ['USER_PASSWORD_AUTH', { USERNAME: null, PASSWORD: 'p' }, 'USERNAME'],
+    ['USER_PASSWORD_AUTH', { USERNAME: 'a@example.test' }, 'PASSWORD'],
+    ['USER_PASSWORD_AUTH', {}, 'USERNAME'],
+    ['ADMIN_USER_PASSWORD_AUTH', { USERNAME: 'a@example.test', PASSWORD: null }, 'PASSWORD'],
+    ['ADMIN_NO_SRP_AUTH', { PASSWORD: 'p' }, 'USERNAME'],
+    ['USER_SRP_AUTH', { USERNAME: 'a@example.test' }, 'SRP_A'],
+    ['REFRESH_TOKEN_AUTH', { USERNAME: 'a@example.test' }, 'REFRESH_TOKEN'],
+    ['REFRESH_TOKEN', { REFRESH_TOKEN: null }, 'REFRESH_TOKEN'],
+    ['CUSTOM_AUTH', { PASSWORD: 'p' }, 'USERNAME'],
+  ])('refuses %s with %j as Cognito does: missing %s', (AuthFlow, AuthParameters, name) => {
+    expect(() => assertAuthParameters({ AuthFlow, AuthParameters })).toThrow(
+      expect.objectContaining({
+        type: 'InvalidParameterException',
+        message: `Missing required parameter ${name}`,
+      }),
+    );
+  });
+
+  it('passes a sign-in with what its flow requires, and leaves the rest to the emulator', () => {
+    const pass = (body: Record<string, unknown>) => expect(() => assertAuthParameters(body)).not.toThrow();
+    pass({ AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: '', PASSWORD: '' } });
+    pass({ AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'a', SRP_A: '1', DEVICE_KEY: null } });
+    pass({ AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 't' } });
+    // No parameters at all (the emulator names authParameters), or a flow nobody knows.
+    pass({ AuthFlow: 'USER_PASSWORD_AUTH' });
+    pass({ AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: null });
+    pass({ AuthFlow: 'NO_SUCH_FLOW', AuthParameters: {} });
+    // A flow named by a prototype key is no flow of the table.
+    pass({ AuthFlow: '__proto__', AuthParameters: {} });
+    pass({ AuthFlow: 'constructor', AuthParameters: {} });
+    pass({ AuthParameters: {} });
+  });
+
+  it("reads only the parameters the request itself holds, not a prototype's", () => {
+    const params = JSON.parse('{"__proto__": {"USERNAME": "a", "PASSWORD": "p"}}') as Record<string, unknown>;
+    expect(() => assertAuthParameters({ AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: params })).toThrow(
+      'Missing required parameter USERNAME',
+    );
   });
 });

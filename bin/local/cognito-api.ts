@@ -125,6 +125,37 @@ export function assertStringMaps(request: unknown): asserts request is Json {
   }
 }
 
+/**
+ * What each sign-in flow requires in `AuthParameters` (InitiateAuth and AdminInitiateAuth, as the
+ * Cognito API reference lists them). SECRET_HASH is left out: no app client here has a secret.
+ */
+const REQUIRED_AUTH_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
+  USER_SRP_AUTH: ['USERNAME', 'SRP_A'],
+  USER_PASSWORD_AUTH: ['USERNAME', 'PASSWORD'],
+  ADMIN_USER_PASSWORD_AUTH: ['USERNAME', 'PASSWORD'],
+  ADMIN_NO_SRP_AUTH: ['USERNAME', 'PASSWORD'],
+  REFRESH_TOKEN_AUTH: ['REFRESH_TOKEN'],
+  REFRESH_TOKEN: ['REFRESH_TOKEN'],
+  CUSTOM_AUTH: ['USERNAME'],
+};
+
+/**
+ * Refuses a sign-in whose flow misses a parameter it requires, absent or null, as Cognito does:
+ * `InvalidParameterException: Missing required parameter USERNAME`, before any trigger runs. The
+ * emulator answered "User not authorized" instead, an answer about credentials. With no
+ * `AuthParameters` at all, or a flow it does not know, the request is left to the emulator.
+ * Expects `assertStringMaps` to have run (`AuthParameters` is an object, null or absent).
+ */
+export function assertAuthParameters(body: Json): void {
+  const flow = body.AuthFlow;
+  const params = body.AuthParameters as Json | null | undefined;
+  if (typeof flow !== 'string' || !Object.hasOwn(REQUIRED_AUTH_PARAMETERS, flow) || !params) return;
+  for (const name of REQUIRED_AUTH_PARAMETERS[flow] ?? []) {
+    if (!Object.hasOwn(params, name) || params[name] === null || params[name] === undefined)
+      throw new CognitoApiError('InvalidParameterException', `Missing required parameter ${name}`);
+  }
+}
+
 /** E-mail user names are case-insensitive in Cognito; the emulator compares them exactly. */
 export function normaliseUsername(value: unknown): unknown {
   return typeof value === 'string' && value.includes('@') ? value.trim().toLowerCase() : value;

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { UnsecuredJWT } from 'jose';
 
 import {
+  assertAuthParameters,
   assertPasswordPolicy,
   attributesOf,
   CognitoApiError,
@@ -65,12 +66,14 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
 
   const operations: Record<string, Operation> = {
     async InitiateAuth(op, body) {
+      assertAuthParameters(body);
       if (body.AuthFlow === 'USER_PASSWORD_AUTH') return signIn.password('InitiateAuth', body);
       if (body.AuthFlow === 'REFRESH_TOKEN_AUTH' || body.AuthFlow === 'REFRESH_TOKEN')
         return signIn.refresh('InitiateAuth', body);
       return call(op, body);
     },
     async AdminInitiateAuth(op, body) {
+      assertAuthParameters(body);
       if (body.AuthFlow === 'ADMIN_USER_PASSWORD_AUTH' || body.AuthFlow === 'ADMIN_NO_SRP_AUTH') {
         return signIn.password('AdminInitiateAuth', { ...body, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH' });
       }

@@ -407,14 +407,30 @@ describe('signing in with a password', () => {
     expect((await call('GetUser', { AccessToken: tokens.AccessToken })).status).toBe(200);
   });
 
-  it('hands sign-ins without a user name and password to the emulator, with its answer', async () => {
+  it('answers a sign-in without its user name or password as Cognito does, before any trigger runs', async () => {
     const auth = { ClientId: cognito.clientId, AuthFlow: 'USER_PASSWORD_AUTH' };
     expect(await call('InitiateAuth', { ...auth, AuthParameters: { USERNAME: null, PASSWORD } })).toEqual(
-      error('NotAuthorizedException', 'User not authorized'),
+      error('InvalidParameterException', 'Missing required parameter USERNAME'),
+    );
+    expect(await call('InitiateAuth', { ...auth, AuthParameters: { PASSWORD } })).toEqual(
+      error('InvalidParameterException', 'Missing required parameter USERNAME'),
     );
     expect(await call('InitiateAuth', { ...auth, AuthParameters: { USERNAME: 'a@example.test' } })).toEqual(
-      error('NotAuthorizedException', 'User not authorized'),
+      error('InvalidParameterException', 'Missing required parameter PASSWORD'),
     );
+    expect(
+      await failure(
+        cognito.admin.send(
+          new AdminInitiateAuthCommand({
+            UserPoolId: cognito.userPoolId,
+            ClientId: cognito.clientId,
+            AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+            // What a client library never sends and an attacker may.
+            AuthParameters: { USERNAME: 'a@example.test', PASSWORD: null as unknown as string },
+          }),
+        ),
+      ),
+    ).toEqual({ name: 'InvalidParameterException', message: 'Missing required parameter PASSWORD' });
     expect(await call('InitiateAuth', auth)).toEqual(
       error('InvalidParameterException', 'Missing required parameter authParameters'),
     );
@@ -477,12 +493,18 @@ describe('refreshing tokens', () => {
     expect(admin.AuthenticationResult?.AccessToken).toBeDefined();
   });
 
-  it.each([
-    ['no refresh token', undefined],
-    ['a made-up refresh token', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'],
-  ])('refuses %s', async (_what, token) => {
-    expect(await refresh(token)).toEqual(INVALID);
+  it('refuses a made-up refresh token', async () => {
+    expect(await refresh('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')).toEqual(INVALID);
   });
+
+  it.each([undefined, null])(
+    'answers a refresh token %s as a missing parameter, as Cognito does',
+    async (token) => {
+      expect(await refresh(token)).toEqual(
+        error('InvalidParameterException', 'Missing required parameter REFRESH_TOKEN'),
+      );
+    },
+  );
 
   it('refuses a refresh token of the wrong type before any operation, as Cognito does', async () => {
     expect(await refresh(['token'])).toEqual(

@@ -76,15 +76,20 @@ describe('authoriseCall', () => {
     await expect(authoriseCall(op, await signedRequest(op), body, admin, now)).resolves.toBeUndefined();
   });
 
-  it.each([...ADMIN_OPERATIONS, 'CreateUserPool', 'AdminDisableUser', 'AdminConfirmSignUp'])(
-    'refuses %s unsigned',
-    async (op) => {
-      expect(await refusal(authoriseCall(op, unsigned(op), body, admin, now))).toEqual({
-        type: 'MissingAuthenticationTokenException',
-        message: 'Missing Authentication Token',
-      });
-    },
-  );
+  // UpdateUserAttributes: on AWS the web app's client may write `locale` alone (docs/security.md);
+  // the local pool lets nobody write attributes.
+  it.each([
+    ...ADMIN_OPERATIONS,
+    'CreateUserPool',
+    'AdminDisableUser',
+    'AdminConfirmSignUp',
+    'UpdateUserAttributes',
+  ])('refuses %s unsigned', async (op) => {
+    expect(await refusal(authoriseCall(op, unsigned(op), body, admin, now))).toEqual({
+      type: 'MissingAuthenticationTokenException',
+      message: 'Missing Authentication Token',
+    });
+  });
 
   it('refuses sign-up as a pool with admin-only creation does, signed or not', async () => {
     const expected = {

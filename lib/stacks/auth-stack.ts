@@ -163,6 +163,14 @@ export class AuthStack extends Stack {
       idTokenValidity: Duration.minutes(60),
       refreshTokenValidity: Duration.days(7),
       authSessionValidity: Duration.minutes(5),
+      // What a person may change about themself with their own access token (UpdateUserAttributes):
+      // only `locale`, a preference Parley does not read. Without a list Cognito lets them write
+      // every standard attribute: their sign-in e-mail (once the new address is verified) without
+      // an admin, and a verification e-mail to any address on each change, from the pool's small
+      // daily e-mail quota that invitations and password resets need. An empty list is no list
+      // (every standard attribute again), hence one harmless attribute. Admins change e-mail
+      // addresses through the admin API, which this list does not govern.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ locale: true }),
     });
     this.machineClient = this.userPool.addClient('MachineClient', {
       userPoolClientName: 'parley-machine',

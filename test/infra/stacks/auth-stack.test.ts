@@ -63,6 +63,14 @@ describe('auth', () => {
     // rotation on, Cognito refuses REFRESH_TOKEN_AUTH and refreshes through
     // GetTokensFromRefreshToken, which ExplicitAuthFlows does not govern.
     expect(spa?.Properties.ExplicitAuthFlows).toEqual(['ALLOW_USER_SRP_AUTH']);
+    // People write no attribute Parley reads: not their sign-in e-mail, nor anything whose change
+    // sends a verification message. The list must not be empty or absent: Cognito reads either as
+    // "every standard attribute".
+    expect(spa?.Properties.WriteAttributes).toEqual(['locale']);
+    // A client with a federated sign-in must be able to write every attribute mapped from it
+    // (Cognito updates them at each sign-in): this one signs in with Cognito alone.
+    expect(spa?.Properties.SupportedIdentityProviders ?? ['COGNITO']).toEqual(['COGNITO']);
+    expect(dev.templates.auth.findResources('AWS::Cognito::UserPoolIdentityProvider')).toEqual({});
     dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: true,
       AllowedOAuthFlows: ['client_credentials'],

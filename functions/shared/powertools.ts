@@ -7,13 +7,50 @@ import type { tracerMiddleware } from './tracing';
 const inLambda = () => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
 
 let invokeStore: Promise<{ run<T>(context: object, fn: () => T): T }> | undefined;
+/**
+ * The invoke store Powertools reads on every access (`globalThis.awslambda.InvokeStore`), made
+ * ours: one context per `run`, kept in an AsyncLocalStorage, as Lambda's own store for many
+ * invocations at once. Not the one `InvokeStore.getInstanceAsync` hands out: the first caller
+ * decides that one for the whole process, and the AWS SDK (its recursion-detection middleware)
+ * asks for it on its first call, before AWS_LAMBDA_MAX_CONCURRENCY is set, which makes it the
+ * single-invocation store. That store's `run` sets one process-wide context and never restores
+ * it, so requests served at once would log with each other's keys, and everything after the first
+ * request would run inside its context. Only used outside Lambda.
+ */
 function ensureInvokeStore() {
-  invokeStore ??= import('@aws/lambda-invoke-store').then(async ({ InvokeStore }) => {
-    const store = await InvokeStore.getInstanceAsync(true);
-    // Read on every access by Powertools; set only once the store exists, or every log would throw.
-    process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
-    return store;
-  });
+  invokeStore ??= Promise.all([import('@aws/lambda-invoke-store'), import('node:async_hooks')]).then(
+    ([{ InvokeStoreBase }, { AsyncLocalStorage }]) => {
+      type Context = Record<string | symbol, unknown>;
+      const contexts = new AsyncLocalStorage<Context>();
+      class PerInvocationStore extends InvokeStoreBase {
+        getContext(): Context | undefined {
+          return contexts.getStore();
+        }
+        hasContext(): boolean {
+          return contexts.getStore() !== undefined;
+        }
+        get<T = unknown>(key: string | symbol): T | undefined {
+          return contexts.getStore()?.[key] as T | undefined;
+        }
+        set<T = unknown>(key: string | symbol, value: T): void {
+          if (this.isProtectedKey(key))
+            throw new Error(`Cannot modify protected Lambda context field: ${String(key)}`);
+          const context = contexts.getStore();
+          if (!context) throw new Error('No context available');
+          context[key] = value;
+        }
+        run<T>(context: Context, fn: () => T): T {
+          return contexts.run(context, fn);
+        }
+      }
+      const store = new PerInvocationStore();
+      const scope = globalThis as { awslambda?: { InvokeStore?: unknown } };
+      (scope.awslambda ??= {}).InvokeStore = store;
+      // Read on every access by Powertools; set only once the store exists, or every log would throw.
+      process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
+      return store;
+    },
+  );
   return invokeStore;
 }
 // A process started by one that ran invocationScope inherits AWS_LAMBDA_MAX_CONCURRENCY, and

@@ -150,6 +150,9 @@ function captureLogs(): () => void {
             requestId: parsed.requestId,
             route: parsed.route,
             fn: parsed.function_request_id,
+            // The status a refusal logs: the answer of the request the line names, or the line
+            // belongs to another (a whole context swapped names the other's id and route alike).
+            status: parsed.message === 'Request refused' ? parsed.status : undefined,
           });
       }
       return true;
@@ -237,10 +240,14 @@ describe('load and soak', () => {
 
     const outcomes = all.flatMap(({ client }) => client.outcomes);
     const routeOf = new Map(outcomes.map((o) => [o.requestId, o.route]));
+    const statusOf = new Map(outcomes.map((o) => [o.requestId, o.status]));
     const requestLines = lines.filter((l) => l.route !== undefined || l.fn !== undefined);
     const named = requestLines.filter((l) => typeof l.requestId === 'string');
     const wrong = named.filter(
-      (l) => routeOf.get(l.requestId as string) !== l.route || (l.fn !== undefined && l.fn !== l.requestId),
+      (l) =>
+        routeOf.get(l.requestId as string) !== l.route ||
+        (l.fn !== undefined && l.fn !== l.requestId) ||
+        (l.status !== undefined && statusOf.get(l.requestId as string) !== l.status),
     );
     const stored = await storedAmong(sent);
     const seconds = (Date.now() - started) / 1000;
@@ -262,6 +269,7 @@ describe('load and soak', () => {
     named.length = 0;
     wrong.length = 0;
     routeOf.clear();
+    statusOf.clear();
     all.forEach(({ client }, i) => (client.outcomes.length = kept.outcomes[i] ?? 0));
     logs.lines.length = kept.lines;
     sent.length = kept.sent;

@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { ApiEvent } from './types';
 
 // The logger reads its level once, when first imported: INFO here, so its lines can be read.
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-const { logger } = await import('../powertools');
+const { invocationScope, logger } = await import('../powertools');
 const { setUpApiEnvironment } = await import('#test/support/api');
 const { lambdaContext } = await import('#test/support/lambda-context');
 const { installLambdaStreamingGlobals } = await import('../../../bin/local/streaming');
@@ -143,5 +144,65 @@ describe('log context under concurrent invocations in one process', () => {
 
     // Assess
     expect(JSON.parse(output.trim())).toMatchObject({ level: 'INFO', message: 'child line' });
+  });
+
+  it('keeps invocations apart when another library made the process-wide invoke store first', () => {
+    // Prepare: a fresh process where, as the AWS SDK's recursion-detection middleware does on its
+    // first call, something asks for Lambda's invoke store before any invocation ran (and before
+    // the per-invocation opt-in is set): that makes the single-invocation store.
+    const script = [
+      "const { InvokeStore } = await import('@aws/lambda-invoke-store');",
+      'await InvokeStore.getInstanceAsync();',
+      "const { invocationScope, logger } = await import('#shared/powertools');",
+      'const one = (id, ms) => invocationScope(async () => {',
+      '  logger.appendKeys({ requestId: id });',
+      '  await new Promise((resolve) => setTimeout(resolve, ms));',
+      '  logger.info(`line of ${id}`);',
+      '});',
+      "await Promise.all([one('slow', 40), one('fast', 5)]);",
+      "logger.info('line of none');",
+    ].join('\n');
+    const env: NodeJS.ProcessEnv = { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' };
+    delete env.AWS_LAMBDA_MAX_CONCURRENCY;
+    delete env.AWS_LAMBDA_FUNCTION_NAME;
+
+    // Act
+    const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env,
+      encoding: 'utf8',
+    });
+
+    // Assess: each line names the invocation that logged it, and none after them names any.
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { message: string; requestId?: string });
+    expect(lines.map((l) => [l.message, l.requestId ?? 'none'])).toEqual([
+      ['line of fast', 'fast'],
+      ['line of slow', 'slow'],
+      ['line of none', 'none'],
+    ]);
+  });
+
+  it("answers reads and refuses writes as Lambda's own store does, inside and outside an invocation", async () => {
+    // Prepare: the store invocationScope installed (an invocation ran in this process).
+    await invocationScope(async () => undefined);
+    const store = (globalThis as { awslambda?: { InvokeStore?: InvokeStoreBase } }).awslambda?.InvokeStore;
+    if (!store) throw new Error('no invoke store');
+
+    // Act and assess: outside an invocation there is no context to write to.
+    expect(store.hasContext()).toBe(false);
+    expect(store.getContext()).toBeUndefined();
+    expect(() => store.set('key', 1)).toThrow('No context available');
+    const inside = await invocationScope(async () => {
+      store.set('key', 1);
+      await pause();
+      expect(() => store.set(Symbol.for('_AWS_LAMBDA_REQUEST_ID'), 'x')).toThrow(
+        /protected Lambda context field/,
+      );
+      return { key: store.get('key'), context: store.hasContext(), requestId: store.getRequestId() };
+    });
+    expect(inside).toEqual({ key: 1, context: true, requestId: '-' });
+    expect(store.get('key')).toBeUndefined();
   });
 });

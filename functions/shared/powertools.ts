@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import type { tracerMiddleware } from './tracing';
 
 /** Where the Lambda runtime is in charge of invocation state (it scopes it itself). */
@@ -118,6 +119,26 @@ export function metricsMiddleware(target: Metrics = metrics): middy.MiddlewareOb
 export async function invocationScope<T>(fn: () => Promise<T>): Promise<T> {
   if (inLambda()) return fn();
   return (await ensureInvokeStore()).run({}, fn);
+}
+
+/**
+ * The entry of a function that serves no API route (the Cognito triggers, the sign-in activity
+ * subscription, the migrations): its log lines name the invocation, as the API's do (Lambda's
+ * request id, the function's name, version and ARN, cold start), so a "sign-in blocked" line can
+ * be found from the invocation that wrote it and the other way round. Without it they name none:
+ * Powertools writes to stdout itself, where the runtime adds nothing. Outside Lambda each
+ * invocation has its own context (invocationScope). A call without a context (a test calling the
+ * handler directly) logs without one.
+ */
+export function withInvocationContext<Event, Result>(
+  handler: (event: Event, context?: Context) => Promise<Result>,
+  target: Logger = logger,
+): (event: Event, context?: Context) => Promise<Result> {
+  return (event, context) =>
+    invocationScope(() => {
+      if (context) target.addContext(context);
+      return handler(event, context);
+    });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 
 import { getSql } from '#shared/db/sql-database';
-import { metrics, MetricUnit, publishMetrics } from '#shared/powertools';
+import { metrics, MetricUnit, publishMetrics, withInvocationContext } from '#shared/powertools';
 import { type ActivitySummary, recordSignInActivity } from './record-sign-in-activity';
 import { postgresSignInActivityLog, type SignInActivityLog } from './sign-in-activity-log';
 
@@ -18,7 +18,7 @@ export function setSignInActivityLog(log: SignInActivityLog | undefined): void {
  * retries a failed batch; the records stay in the log group for its retention, so a batch can
  * also be replayed by hand (docs/security.md): both add only what is missing.
  */
-export const handler = async (event: CloudWatchLogsEvent): Promise<ActivitySummary> => {
+export const handler = withInvocationContext(async (event: CloudWatchLogsEvent): Promise<ActivitySummary> => {
   const log = override ?? postgresSignInActivityLog(getSql());
   try {
     const summary = await recordSignInActivity(event, log);
@@ -30,4 +30,4 @@ export const handler = async (event: CloudWatchLogsEvent): Promise<ActivitySumma
     // No Middy metrics middleware here: flush now, the invocation is short.
     publishMetrics();
   }
-};
+});

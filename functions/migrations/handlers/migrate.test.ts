@@ -57,7 +57,7 @@ describe('migrate handler', () => {
       ],
     });
 
-    const result = await handler();
+    const result = await handler(undefined);
 
     expect(result.Data).toEqual({ applied: '0005-usage,0006-audit' });
   });

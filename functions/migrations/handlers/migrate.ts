@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 
 import { getDatabase } from '#shared/db/database';
 import { migrateToLatest } from '#shared/db/migrator';
+import { withInvocationContext } from '#shared/powertools';
 
 const logger = new Logger({ serviceName: 'parley-migrations' });
 
@@ -24,13 +25,17 @@ const PHYSICAL_RESOURCE_ID = 'parley-database-migrations';
  * before any new function code serves traffic against the old schema. Delete does nothing: the
  * data outlives the stack resource.
  */
-export const handler = async (event: MigrateEvent = {}): Promise<MigrateResult> => {
-  if (event.RequestType === 'Delete') {
-    logger.info('delete request: leaving the schema as it is');
-    return { PhysicalResourceId: event.PhysicalResourceId ?? PHYSICAL_RESOURCE_ID, Data: { applied: '' } };
-  }
-  const resultSet = await migrateToLatest(getDatabase());
-  const applied = (resultSet.results ?? []).map((r) => r.migrationName);
-  logger.info('migrations applied', { applied, count: applied.length });
-  return { PhysicalResourceId: PHYSICAL_RESOURCE_ID, Data: { applied: applied.join(',') } };
-};
+export const handler = withInvocationContext(
+  async (event: MigrateEvent | null | undefined): Promise<MigrateResult> => {
+    // A triggers.Trigger may invoke with no payload at all.
+    if (event?.RequestType === 'Delete') {
+      logger.info('delete request: leaving the schema as it is');
+      return { PhysicalResourceId: event.PhysicalResourceId ?? PHYSICAL_RESOURCE_ID, Data: { applied: '' } };
+    }
+    const resultSet = await migrateToLatest(getDatabase());
+    const applied = (resultSet.results ?? []).map((r) => r.migrationName);
+    logger.info('migrations applied', { applied, count: applied.length });
+    return { PhysicalResourceId: PHYSICAL_RESOURCE_ID, Data: { applied: applied.join(',') } };
+  },
+  logger,
+);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   assertAuthParameters,
+  assertChallengeResponses,
   assertPasswordPolicy,
   attributesOf,
   CognitoApiError,
@@ -211,6 +212,38 @@ describe('request rules the emulator lacks', () => {
     pass({ AuthFlow: '__proto__', AuthParameters: {} });
     pass({ AuthFlow: 'constructor', AuthParameters: {} });
     pass({ AuthParameters: {} });
+  });
+
+  it.each([
+    ['SOFTWARE_TOKEN_MFA', { SOFTWARE_TOKEN_MFA_CODE: '123456' }],
+    ['SOFTWARE_TOKEN_MFA', { USERNAME: null, SOFTWARE_TOKEN_MFA_CODE: '123456' }],
+    ['MFA_SETUP', {}],
+    ['NEW_PASSWORD_REQUIRED', { NEW_PASSWORD: 'Passw0rd!Passw0rd' }],
+    ['__proto__', { username: 'a@example.test' }],
+  ])(
+    'refuses an answer to %s with %j as Cognito does: missing USERNAME',
+    (ChallengeName, ChallengeResponses) => {
+      expect(() => assertChallengeResponses({ ChallengeName, ChallengeResponses })).toThrow(
+        expect.objectContaining({
+          type: 'InvalidParameterException',
+          message: 'Missing required parameter USERNAME',
+        }),
+      );
+    },
+  );
+
+  it('passes an answer that names its user, and leaves one with no responses at all to the session check', () => {
+    const pass = (body: Record<string, unknown>) =>
+      expect(() => assertChallengeResponses(body)).not.toThrow();
+    pass({
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      ChallengeResponses: { USERNAME: 'a', SOFTWARE_TOKEN_MFA_CODE: '1' },
+    });
+    pass({ ChallengeName: 'MFA_SETUP', ChallengeResponses: { USERNAME: '' } });
+    pass({ ChallengeName: 'MFA_SETUP' });
+    pass({ ChallengeName: 'MFA_SETUP', ChallengeResponses: null });
+    // A prototype key as the user name is a user name (the session check refuses it).
+    pass({ ChallengeName: 'SOFTWARE_TOKEN_MFA', ChallengeResponses: JSON.parse('{"USERNAME":"__proto__"}') });
   });
 
   it("reads only the parameters the request itself holds, not a prototype's", () => {

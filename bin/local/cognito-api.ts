@@ -156,6 +156,25 @@ export function assertAuthParameters(body: Json): void {
   }
 }
 
+/**
+ * Refuses an answer to a sign-in challenge whose `ChallengeResponses` lack `USERNAME`, absent or
+ * null, as Cognito does: every challenge requires it (the API reference's ChallengeNameType), and
+ * Cognito answers `InvalidParameterException: Missing required parameter USERNAME`. The emulator
+ * path answered "Invalid session for the user, session is expired.", which reads as an expired
+ * sign-in. With no `ChallengeResponses` at all the request is left to the session check. Expects
+ * `assertStringMaps` to have run (`ChallengeResponses` is an object, null or absent).
+ */
+export function assertChallengeResponses(body: Json): void {
+  const responses = body.ChallengeResponses as Json | null | undefined;
+  if (!responses) return;
+  if (
+    !Object.hasOwn(responses, 'USERNAME') ||
+    responses.USERNAME === null ||
+    responses.USERNAME === undefined
+  )
+    throw new CognitoApiError('InvalidParameterException', 'Missing required parameter USERNAME');
+}
+
 /** E-mail user names are case-insensitive in Cognito; the emulator compares them exactly. */
 export function normaliseUsername(value: unknown): unknown {
   return typeof value === 'string' && value.includes('@') ? value.trim().toLowerCase() : value;

@@ -4,6 +4,7 @@ import { UnsecuredJWT } from 'jose';
 
 import {
   assertAuthParameters,
+  assertChallengeResponses,
   assertPasswordPolicy,
   attributesOf,
   CognitoApiError,
@@ -81,9 +82,13 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
         return signIn.refresh('AdminInitiateAuth', body);
       return call(op, body);
     },
-    RespondToAuthChallenge: (_op, body) => signIn.respondToChallenge(body),
+    RespondToAuthChallenge: (_op, body) => {
+      assertChallengeResponses(body);
+      return signIn.respondToChallenge(body);
+    },
     // The emulator has no admin variant; the client flow checks the same things.
     AdminRespondToAuthChallenge: (_op, body) => {
+      assertChallengeResponses(body);
       const { UserPoolId: _pool, ContextData: _context, ...rest } = body;
       return signIn.respondToChallenge(rest);
     },

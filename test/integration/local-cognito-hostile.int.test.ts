@@ -557,6 +557,24 @@ describe('answering the TOTP challenge', () => {
       ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: code },
     });
 
+  it('answers a code without its user name as Cognito does, and does not spend the session', async () => {
+    const { email, session, code } = await challenge();
+    const answer = (responses: Record<string, unknown>) =>
+      call('RespondToAuthChallenge', {
+        ClientId: cognito.clientId,
+        ChallengeName: 'SOFTWARE_TOKEN_MFA',
+        Session: session,
+        ChallengeResponses: responses,
+      });
+    const missing = error('InvalidParameterException', 'Missing required parameter USERNAME');
+    expect(await answer({ SOFTWARE_TOKEN_MFA_CODE: code })).toEqual(missing);
+    expect(await answer({ USERNAME: null, SOFTWARE_TOKEN_MFA_CODE: code })).toEqual(missing);
+    expect(await answer({ username: email, SOFTWARE_TOKEN_MFA_CODE: code })).toEqual(missing);
+    expect((await respond(email, session, code)).body.AuthenticationResult).toMatchObject({
+      AccessToken: expect.any(String),
+    });
+  });
+
   it('refuses a code without the session of a password sign-in', async () => {
     const { email, code } = await challenge();
     expect(await respond(email, undefined, code)).toEqual(INVALID_SESSION);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, drive, NO_ANSWER, userMessageStored, type Outcome } from './support/client';
 import { percentile, record, setting } from './support/figures';
 import { signInForToken } from './support/sign-in';
+import { captureLogs, type LogCapture } from './support/logs';
 import { disposablePostgres, disposableRedis, type DisposableService } from './support/services';
 
 /**
@@ -42,10 +43,8 @@ let tokens: string[];
 let db: pg.Pool;
 const NORMAL = { kind: 'normal', chunkDelayMs: 2 } as const;
 
-let stopCapturing: (() => void) | undefined;
-
 beforeAll(async () => {
-  stopCapturing = captureLogs();
+  logs = captureLogs(keepRequestKeys);
   [postgres, redis, openai, dataDir] = await Promise.all([
     disposablePostgres(),
     disposableRedis(),
@@ -84,7 +83,7 @@ afterAll(async () => {
   await redis?.dispose();
   await postgres?.dispose();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  stopCapturing?.();
+  logs?.stop();
 });
 
 /** Clients, each with a conversation of its own (so sends never wait on each other's replies). */
@@ -124,45 +123,16 @@ const heapAfterCollection = () => {
   return process.memoryUsage().heapUsed;
 };
 
-/**
- * The handlers' JSON log lines, kept (only what the check needs) while `collecting`, else
- * swallowed: at INFO the fault tests would flood the output. Other output passes through.
- */
-const logs = { collecting: false, lines: [] as Record<string, unknown>[] };
-function captureLogs(): () => void {
-  // The streams' write is replaced, not spied on: a spy keeps every chunk written (mock.calls),
-  // which the soak would count as heap growth.
-  const restores = [process.stdout, process.stderr].map((stream) => {
-    const original = stream.write;
-    const write = original.bind(stream);
-    stream.write = ((chunk: string | Uint8Array) => {
-      for (const line of String(chunk).split('\n')) {
-        if (!line) continue;
-        let parsed: Record<string, unknown> | undefined;
-        try {
-          parsed = line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : undefined;
-        } catch {
-          parsed = undefined;
-        }
-        if (!parsed) write(`${line}\n`);
-        else if (logs.collecting)
-          logs.lines.push({
-            requestId: parsed.requestId,
-            route: parsed.route,
-            fn: parsed.function_request_id,
-            // The status a refusal logs: the answer of the request the line names, or the line
-            // belongs to another (a whole context swapped names the other's id and route alike).
-            status: parsed.message === 'Request refused' ? parsed.status : undefined,
-          });
-      }
-      return true;
-    }) as typeof stream.write;
-    return () => {
-      stream.write = original;
-    };
-  });
-  return () => restores.forEach((restore) => restore());
-}
+/** What the soak keeps of a handler's log line. */
+const keepRequestKeys = (line: Record<string, unknown>) => ({
+  requestId: line.requestId,
+  route: line.route,
+  fn: line.function_request_id,
+  // The status a refusal logs: the answer of the request the line names, or the line belongs to
+  // another (a whole context swapped names the other's id and route alike).
+  status: line.message === 'Request refused' ? line.status : undefined,
+});
+let logs: LogCapture<ReturnType<typeof keepRequestKeys>>;
 
 describe('load and soak', () => {
   it(`${CLIENTS} clients mixing reads and streamed sends for ${SOAK_SECONDS} s`, async (context) => {
@@ -179,7 +149,7 @@ describe('load and soak', () => {
     // at this gate after its current request, the heap is read, then the gate opens.
     const gate = { closed: undefined as Promise<void> | undefined, waiting: 0, allWaiting: () => {} };
 
-    logs.lines = [];
+    logs.lines.length = 0;
     logs.collecting = true;
     try {
       const warmUp = (async () => {

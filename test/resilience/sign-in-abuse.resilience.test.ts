@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { record, setting } from './support/figures';
+import { captureLogs } from './support/logs';
 import { hostileString, INJECTION_PAYLOADS, SPLITTING, UNICODE_EDGES } from './support/hostile';
 import { cognitoCall } from './support/sign-in';
 import { attemptKey } from '#auth/domain/attempt-key';
@@ -20,13 +21,25 @@ import { SIGN_IN_UNAVAILABLE_MESSAGE } from '#auth/domain/sign-in';
 const ATTEMPTS = setting('SIGN_IN_ATTEMPTS', 1_000);
 const CONCURRENCY = 8;
 
-process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+// The triggers log at INFO, so the test can read which invocation each "sign-in blocked" line
+// names. The logger reads its level once, on import: set it before anything loads it.
+process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 const { startDevServer } = await import('../../bin/local/dev-server');
 type DevServer = Awaited<ReturnType<typeof startDevServer>>;
 
 let server: DevServer;
 let dataDir: string;
 let db: pg.Pool;
+
+/** What the test keeps of a log line: its message, and the invocation and request it names. */
+const keepNames = (line: Record<string, unknown>) => ({
+  message: line.message,
+  invocation: line.function_request_id,
+  function: line.function_name,
+  requestId: line.requestId,
+  route: line.route,
+});
+const logs = captureLogs(keepNames);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'parley-resilience-sign-in-'));
@@ -39,6 +52,7 @@ afterAll(async () => {
   await db?.end();
   await server?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  logs.stop();
 });
 
 const signIn = (username: unknown, password: unknown) =>
@@ -80,6 +94,8 @@ describe('sign-in abuse', () => {
     const answers = new Map<string, number>();
     const bad: string[] = [];
     let next = 0;
+    logs.lines.length = 0;
+    logs.collecting = true;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         for (let i = next++; i < cases.length; i = next++) {
@@ -108,6 +124,20 @@ describe('sign-in abuse', () => {
         }
       }),
     );
+    logs.collecting = false;
+    // Each refusal of a locked account is one "sign-in blocked" line of the pre-authentication
+    // trigger, naming that trigger's invocation and no API request.
+    const locked = [...answers].filter(([k]) => k.includes('Account locked')).reduce((n, [, c]) => n + c, 0);
+    const blocked = logs.lines.filter((l) => l.message === 'sign-in blocked');
+    const invocations = new Set(blocked.map((l) => l.invocation));
+    const misnamed = blocked.filter(
+      (l) =>
+        typeof l.invocation !== 'string' ||
+        l.function !== 'parley-local-pre-authentication' ||
+        l.requestId !== undefined ||
+        l.route !== undefined,
+    );
+    const apiLines = logs.lines.filter((l) => l.requestId !== undefined || l.route !== undefined);
     record(
       context,
       { name: 'attempts', value: cases.length, target: `${ATTEMPTS}` },
@@ -117,8 +147,18 @@ describe('sign-in abuse', () => {
         value: bad.length,
         target: '0',
       },
+      {
+        name: '"sign-in blocked" lines / "Account locked" answers; lines not naming their own invocation',
+        value: `${blocked.length} / ${locked}; ${misnamed.length + (blocked.length - invocations.size)}`,
+        target: 'one a refusal; 0',
+      },
     );
     expect(bad.slice(0, 10)).toEqual([]);
+    expect(locked).toBeGreaterThan(0);
+    expect(blocked).toHaveLength(locked);
+    expect(misnamed).toEqual([]);
+    expect(invocations.size).toBe(blocked.length);
+    expect(apiLines).toEqual([]);
   });
 
   it('counts the lockout the same way for existing, disabled and unknown accounts, and for names no account can have', async (context) => {

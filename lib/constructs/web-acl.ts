@@ -67,6 +67,15 @@ export interface ParleyWebAclProps {
     /** Keep the key and logs when the stack is deleted (prod). @default false */
     readonly retain?: boolean;
   };
+  /**
+   * Cognito user pool API operations (`DeleteUser`, …) the ACL blocks, for an ACL associated with
+   * a user pool: WAF sees its public operations, those authorized by an access token included,
+   * and the SDKs answer a blocked one with `ForbiddenException`. A request is matched by the
+   * operation name Cognito forwards (`x-amzn-cognito-operation-name`) or by the API's own
+   * `X-Amz-Target` (`AWSCognitoIdentityProviderService.<operation>`, any case).
+   * @default - none
+   */
+  readonly refusedCognitoOperations?: readonly string[];
   /** The chat route's own limits; omit for ACLs that never see it (the user pool). */
   readonly messageRoute?: {
     readonly rateLimitPer5Min: number;
@@ -168,6 +177,36 @@ export class ParleyWebAcl extends Construct {
           },
         },
         visibilityConfig: visibility('RatePerIpMessages'),
+      });
+    }
+    const refused = props.refusedCognitoOperations ?? [];
+    if (refused.length > 0) {
+      if (refused.some((operation) => !/^[A-Za-z]+$/.test(operation)))
+        throw new Error(`refusedCognitoOperations must be operation names: ${refused.join(', ')}`);
+      const named = (operation: string): wafv2.CfnWebACL.StatementProperty[] => [
+        {
+          byteMatchStatement: {
+            fieldToMatch: { singleHeader: { Name: 'x-amzn-cognito-operation-name' } },
+            positionalConstraint: 'EXACTLY',
+            searchString: operation,
+            textTransformations: [{ priority: 0, type: 'NONE' }],
+          },
+        },
+        {
+          byteMatchStatement: {
+            fieldToMatch: { singleHeader: { Name: 'x-amz-target' } },
+            positionalConstraint: 'EXACTLY',
+            searchString: `AWSCognitoIdentityProviderService.${operation}`.toLowerCase(),
+            textTransformations: [{ priority: 0, type: 'LOWERCASE' }],
+          },
+        },
+      ];
+      rules.push({
+        name: 'RefusedCognitoOperations',
+        priority: 6,
+        action: { block: {} },
+        statement: { orStatement: { statements: refused.flatMap(named) } },
+        visibilityConfig: visibility('RefusedCognitoOperations'),
       });
     }
     rules.push(

@@ -36,6 +36,16 @@ export const SCOPES = { read: 'chat.read', write: 'chat.write' } as const;
 /** The user pool domain's OAuth 2.0 token endpoint (client credentials). */
 export const TOKEN_ENDPOINT_PATH = '/oauth2/token';
 
+/**
+ * What a person may not do with their own access token, refused by the user pool's WAF:
+ * `DeleteUser` deletes their Cognito account outside the admin API, so no audit event records it,
+ * their `users` row stays active, and a re-invitation gets a new `sub` that does not own their
+ * conversations. The app never calls it, and the local Cognito refuses it (it is not one of
+ * `PUBLIC_OPERATIONS` in `bin/local/cognito-access.ts`). No app client setting stops it: the
+ * `aws.cognito.signin.user.admin` scope that authorizes it is in every SRP access token.
+ */
+export const REFUSED_USER_POOL_OPERATIONS: readonly string[] = ['DeleteUser'];
+
 const TRIGGERS = {
   preAuthentication: 'pre-authentication',
   postAuthentication: 'post-authentication',
@@ -344,6 +354,7 @@ export class AuthStack extends Stack {
       // Machine clients exchange client credentials at the token endpoint from cloud hosts (CI
       // runners, servers); sign-in from hosting-provider addresses stays blocked.
       hostingProviders: { machineClients: pathStartsWith(TOKEN_ENDPOINT_PATH) },
+      refusedCognitoOperations: REFUSED_USER_POOL_OPERATIONS,
     });
     waf.associate('UserPoolAssociation', this.userPool.userPoolArn);
 

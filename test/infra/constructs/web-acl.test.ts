@@ -3,6 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HOSTING_PROVIDER_LABEL, ParleyWebAcl } from '../../../lib/constructs/web-acl';
 import { EDGE_FAN_IN, ORIGIN_HEADER } from '../../../lib/stacks/api-stack';
+import { REFUSED_USER_POOL_OPERATIONS } from '../../../lib/stacks/auth-stack';
+import { ADMIN_OPERATIONS, PUBLIC_OPERATIONS } from '../../../bin/local/cognito-access';
 import { resourcesOfType, type SynthesizedStage, synthesizeStage } from '../support';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- WAF statements nest arbitrarily; the tests assert their shape
@@ -184,6 +186,105 @@ describe('the API ACL: only requests that came through CloudFront', () => {
   });
 });
 
+/**
+ * Web ACL capacity units as the WAF Developer Guide gives them: a string match 2 (10 for
+ * "contains"), a regex match 3, a size constraint 1, a label match 1, a rate-based rule 2 plus
+ * its scope-down statement, 10 more for each text transformation, and the managed groups' listed
+ * capacities. AND, OR and NOT cost what they hold.
+ */
+const MANAGED_WCU: Readonly<Record<string, number>> = {
+  AWSManagedRulesCommonRuleSet: 700,
+  AWSManagedRulesKnownBadInputsRuleSet: 200,
+  AWSManagedRulesSQLiRuleSet: 200,
+  AWSManagedRulesAmazonIpReputationList: 25,
+  AWSManagedRulesAnonymousIpList: 50,
+};
+function wcu(statement: Json): number {
+  const transformations = (inner: Json) =>
+    10 * ((inner.TextTransformations ?? []) as { Type: string }[]).filter((t) => t.Type !== 'NONE').length;
+  const all = (statements: Json[]) => statements.reduce((sum, st) => sum + wcu(st), 0);
+  const [kind, inner] = Object.entries(statement)[0] as [string, Json];
+  switch (kind) {
+    case 'AndStatement':
+    case 'OrStatement':
+      return all(inner.Statements as Json[]);
+    case 'NotStatement':
+      return wcu(inner.Statement as Json);
+    case 'ByteMatchStatement':
+      return (
+        (['CONTAINS', 'CONTAINS_WORD'].includes(inner.PositionalConstraint) ? 10 : 2) + transformations(inner)
+      );
+    case 'RegexMatchStatement':
+      return 3 + transformations(inner);
+    case 'SizeConstraintStatement':
+      return 1 + transformations(inner);
+    case 'LabelMatchStatement':
+      return 1;
+    case 'RateBasedStatement':
+      return 2 + (inner.ScopeDownStatement ? wcu(inner.ScopeDownStatement as Json) : 0);
+    case 'ManagedRuleGroupStatement': {
+      const capacity = MANAGED_WCU[inner.Name as string];
+      if (capacity === undefined) throw new Error(`no documented capacity for ${String(inner.Name)}`);
+      return capacity;
+    }
+    default:
+      throw new Error(`no WCU figure for ${kind}`);
+  }
+}
+
+describe('capacity', () => {
+  it('keeps every web ACL within the 1,500 WCUs its base price covers (5,000 at most)', () => {
+    const used = Object.fromEntries(
+      (['auth', 'api', 'edgeWaf'] as const).map((t) => [
+        t,
+        rulesOf(dev, t).reduce((sum, r) => sum + wcu(r.Statement), 0),
+      ]),
+    );
+    for (const [t, units] of Object.entries(used)) {
+      expect(units, t).toBeGreaterThan(1_000);
+      expect(units, t).toBeLessThanOrEqual(1_500);
+    }
+  });
+});
+
+describe('the user pool ACL', () => {
+  const refusedRule = () => rule(rulesOf(dev, 'auth'), 'RefusedCognitoOperations');
+
+  it("blocks a person's DeleteUser, by the operation name Cognito forwards or the API target", () => {
+    const refused = refusedRule();
+    expect(refused.Action).toEqual({ Block: {} });
+    expect(refused.Statement.OrStatement.Statements).toEqual([
+      {
+        ByteMatchStatement: {
+          FieldToMatch: { SingleHeader: { Name: 'x-amzn-cognito-operation-name' } },
+          PositionalConstraint: 'EXACTLY',
+          SearchString: 'DeleteUser',
+          TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+        },
+      },
+      {
+        ByteMatchStatement: {
+          FieldToMatch: { SingleHeader: { Name: 'x-amz-target' } },
+          PositionalConstraint: 'EXACTLY',
+          SearchString: 'awscognitoidentityproviderservice.deleteuser',
+          TextTransformations: [{ Priority: 0, Type: 'LOWERCASE' }],
+        },
+      },
+    ]);
+    // Only the user pool's ACL: the API's and the edge's never see Cognito's operations.
+    expect(rulesOf(dev, 'api').map((r) => r.Name)).not.toContain('RefusedCognitoOperations');
+    expect(rulesOf(dev, 'edgeWaf').map((r) => r.Name)).not.toContain('RefusedCognitoOperations');
+  });
+
+  it('refuses nothing the app or the admin API calls, and what it refuses the local Cognito refuses too', () => {
+    expect(REFUSED_USER_POOL_OPERATIONS).toContain('DeleteUser');
+    for (const operation of REFUSED_USER_POOL_OPERATIONS) {
+      expect(PUBLIC_OPERATIONS.has(operation), operation).toBe(false);
+      expect(ADMIN_OPERATIONS.has(operation), operation).toBe(false);
+    }
+  });
+});
+
 describe('hosting-provider addresses', () => {
   const labelOf = (st: Json) => st.LabelMatchStatement?.Key as string | undefined;
   const overrides = (rules: Rule[]) =>
@@ -255,5 +356,22 @@ describe('ParleyWebAcl on its own', () => {
 
   it('refuses a required header with no accepted value (it would block everything)', () => {
     expect(() => aclWith({ name: 'X-Secret', values: [] })).toThrow(/at least one accepted value/);
+  });
+
+  it('refuses no Cognito operation unless told, and only operation names', () => {
+    const template = aclWith({ name: 'X-Secret', values: ['only'] });
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+    expect((acl?.Properties.Rules as Rule[]).map((r) => r.Name)).not.toContain('RefusedCognitoOperations');
+    const refusing = (operations: string[]) => () =>
+      new ParleyWebAcl(new Stack(new App(), 'Refusing'), 'Waf', {
+        scope: 'REGIONAL',
+        name: 'refusing',
+        rateLimitPer5Min: 100,
+        logging: { retentionDays: 30 },
+        refusedCognitoOperations: operations,
+      });
+    expect(refusing(['DeleteUser', 'VerifyUserAttribute'])).not.toThrow();
+    expect(refusing(['Delete User'])).toThrow(/operation names/);
+    expect(refusing(['AWSCognitoIdentityProviderService.DeleteUser'])).toThrow(/operation names/);
   });
 });

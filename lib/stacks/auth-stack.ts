@@ -37,14 +37,23 @@ export const SCOPES = { read: 'chat.read', write: 'chat.write' } as const;
 export const TOKEN_ENDPOINT_PATH = '/oauth2/token';
 
 /**
- * What a person may not do with their own access token, refused by the user pool's WAF:
- * `DeleteUser` deletes their Cognito account outside the admin API, so no audit event records it,
- * their `users` row stays active, and a re-invitation gets a new `sub` that does not own their
- * conversations. The app never calls it, and the local Cognito refuses it (it is not one of
- * `PUBLIC_OPERATIONS` in `bin/local/cognito-access.ts`). No app client setting stops it: the
- * `aws.cognito.signin.user.admin` scope that authorizes it is in every SRP access token.
+ * What a person may not do with their own access token, refused by the user pool's WAF. No app
+ * client setting stops these: the `aws.cognito.signin.user.admin` scope that authorizes them is in
+ * every SRP access token. The app never calls them, and the local Cognito refuses them (none is
+ * one of `PUBLIC_OPERATIONS` in `bin/local/cognito-access.ts`).
+ * - `DeleteUser` deletes their Cognito account outside the admin API: no audit event records it,
+ *   their `users` row stays active, and a re-invitation gets a new `sub` that does not own their
+ *   conversations.
+ * - `GetUserAttributeVerificationCode` e-mails a code, as often as asked, from the pool's daily
+ *   e-mail quota that invitations and password resets need; `VerifyUserAttribute` is its other
+ *   half. Parley verifies no attribute: invited addresses are verified by the invitation, and
+ *   people write no attribute but `locale`.
  */
-export const REFUSED_USER_POOL_OPERATIONS: readonly string[] = ['DeleteUser'];
+export const REFUSED_USER_POOL_OPERATIONS: readonly string[] = [
+  'DeleteUser',
+  'GetUserAttributeVerificationCode',
+  'VerifyUserAttribute',
+];
 
 const TRIGGERS = {
   preAuthentication: 'pre-authentication',

@@ -253,7 +253,7 @@ describe('the user pool ACL', () => {
   it("blocks a person's DeleteUser, by the operation name Cognito forwards or the API target", () => {
     const refused = refusedRule();
     expect(refused.Action).toEqual({ Block: {} });
-    expect(refused.Statement.OrStatement.Statements).toEqual([
+    expect(refused.Statement.OrStatement.Statements.slice(0, 2)).toEqual([
       {
         ByteMatchStatement: {
           FieldToMatch: { SingleHeader: { Name: 'x-amzn-cognito-operation-name' } },
@@ -271,6 +271,13 @@ describe('the user pool ACL', () => {
         },
       },
     ]);
+    // And the attribute verification that e-mails codes from the pool's quota.
+    const names = (refused.Statement.OrStatement.Statements as Json[])
+      .filter(
+        (st) => st.ByteMatchStatement.FieldToMatch.SingleHeader.Name === 'x-amzn-cognito-operation-name',
+      )
+      .map((st) => st.ByteMatchStatement.SearchString as string);
+    expect(names).toEqual(['DeleteUser', 'GetUserAttributeVerificationCode', 'VerifyUserAttribute']);
     // Only the user pool's ACL: the API's and the edge's never see Cognito's operations.
     expect(rulesOf(dev, 'api').map((r) => r.Name)).not.toContain('RefusedCognitoOperations');
     expect(rulesOf(dev, 'edgeWaf').map((r) => r.Name)).not.toContain('RefusedCognitoOperations');

@@ -204,15 +204,30 @@ function lambdaEndpoint(
       res.setHeader('content-type', 'application/json');
       try {
         const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { userName?: string };
-        const result = await invoke(name, event);
-        if (name === 'PreTokenGeneration' && event.userName) {
-          const groups = (result as PreTokenResult | undefined)?.response?.claimsOverrideDetails
-            ?.groupOverrideDetails?.groupsToOverride;
+        if (name !== 'PreTokenGeneration') {
+          res.statusCode = 200;
+          res.end(JSON.stringify((await invoke(name, event)) ?? {}));
+          return;
+        }
+        const result = (await invoke(name, poolTokenEvent(event))) as PoolTokenResult | undefined;
+        const groups =
+          result?.response?.claimsAndScopeOverrideDetails?.groupOverrideDetails?.groupsToOverride;
+        if (event.userName) {
           if (Array.isArray(groups)) groupOverrides.set(event.userName, { groups, at: Date.now() });
           else groupOverrides.delete(event.userName);
         }
+        // Back to the emulator in the version it sent (it applies no group override itself).
         res.statusCode = 200;
-        res.end(JSON.stringify(result ?? {}));
+        res.end(
+          JSON.stringify({
+            ...event,
+            response: {
+              claimsOverrideDetails: Array.isArray(groups)
+                ? { groupOverrideDetails: { groupsToOverride: groups } }
+                : {},
+            },
+          }),
+        );
       } catch (error) {
         // What Lambda answers for a function that threw: 200 with X-Amz-Function-Error.
         res.statusCode = 200;
@@ -224,8 +239,36 @@ function lambdaEndpoint(
   };
 }
 
-interface PreTokenResult {
-  response?: { claimsOverrideDetails?: { groupOverrideDetails?: { groupsToOverride?: unknown } } };
+interface PoolTokenResult {
+  response?: {
+    claimsAndScopeOverrideDetails?: { groupOverrideDetails?: { groupsToOverride?: unknown } } | null;
+  };
+}
+
+/**
+ * The pre-token-generation event the deployed pool sends (its trigger is V2_0,
+ * `lib/stacks/auth-stack.ts`), made from the emulator's V1-shaped one (version "0"): version "2",
+ * the access token's scopes (a person's sign-in: `aws.cognito.signin.user.admin`), the group
+ * configuration's three fields, and `claimsAndScopeOverrideDetails: null` to answer in. So the
+ * local stack runs the trigger on the event and the answer shape the pool uses.
+ */
+export function poolTokenEvent(event: Record<string, unknown>): Record<string, unknown> {
+  const request = (event.request ?? {}) as Record<string, unknown>;
+  const groups = (request.groupConfiguration ?? {}) as Record<string, unknown>;
+  return {
+    ...event,
+    version: '2',
+    request: {
+      ...request,
+      groupConfiguration: {
+        groupsToOverride: Array.isArray(groups.groupsToOverride) ? groups.groupsToOverride : [],
+        iamRolesToOverride: Array.isArray(groups.iamRolesToOverride) ? groups.iamRolesToOverride : [],
+        preferredRole: typeof groups.preferredRole === 'string' ? groups.preferredRole : null,
+      },
+      scopes: ['aws.cognito.signin.user.admin'],
+    },
+    response: { claimsAndScopeOverrideDetails: null },
+  };
 }
 
 // -----------------------------------------------------------------------------------------------

@@ -50,9 +50,10 @@ async function invokeTrigger(name: TriggerName, event: unknown): Promise<unknown
   if (throwFor.has(email)) throw throwFor.get(email);
   const groups = groupsFor.get(email);
   if (name === 'PreTokenGeneration' && groups) {
+    // The pool's trigger is V2_0: the answer goes in claimsAndScopeOverrideDetails.
     return {
       ...e,
-      response: { claimsOverrideDetails: { groupOverrideDetails: { groupsToOverride: groups } } },
+      response: { claimsAndScopeOverrideDetails: { groupOverrideDetails: { groupsToOverride: groups } } },
     };
   }
   return name === 'PostConfirmation' ? undefined : event;

@@ -43,11 +43,17 @@ const db = testDatabase();
 const dataDir = mkdtempSync(join(tmpdir(), 'parley-cognito-'));
 let cognito: LocalCognito;
 
+/** The pre-token-generation events the trigger received, as the deployed pool's would be. */
+const tokenEvents: { version?: unknown; response?: unknown }[] = [];
 const triggers: Record<TriggerName, (event: never) => Promise<unknown>> = {
   PreAuthentication: preAuthentication,
   PostAuthentication: postAuthentication,
   PostConfirmation: postConfirmation,
-  PreTokenGeneration: preTokenGeneration,
+  PreTokenGeneration: (event: never) => {
+    const { version, response } = event as { version?: unknown; response?: unknown };
+    tokenEvents.push({ version, response: structuredClone(response) });
+    return preTokenGeneration(event);
+  },
 };
 
 beforeAll(async () => {
@@ -184,8 +190,11 @@ describe('local Cognito', () => {
     const email = newEmail('promoted');
     const created = await createLocalUser({ cognito, db }, { email, password: PASSWORD, role: 'members' });
     await db.updateTable('users').set({ role: 'auditors' }).where('id', '=', created.id).execute();
+    tokenEvents.length = 0;
     const payload = await (await verifier()).verify(must((await tokensOf(email)).AccessToken));
     expect(payload['cognito:groups']).toEqual(['auditors']);
+    // The trigger ran on the pool's V2_0 event and answered in its shape (the group came from it).
+    expect(tokenEvents).toEqual([{ version: '2', response: { claimsAndScopeOverrideDetails: null } }]);
   });
 
   it('enforces the password policy', async () => {

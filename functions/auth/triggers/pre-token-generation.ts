@@ -1,16 +1,26 @@
-import type { PreTokenGenerationTriggerEvent } from 'aws-lambda';
+import type { PreTokenGenerationTriggerEvent, PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 
 import { withInvocationContext } from '#shared/powertools';
 import { makeResolveTokenGroups } from '../use-cases/resolve-token-groups';
 import { triggerDependencies } from './dependencies';
 import { refusingGenerically } from './trigger-errors';
 
+/** A V1 event (version "1"; the local emulator's are "0") or a V2 one (the pool's, V2_0). */
+export type TokenGenerationEvent = PreTokenGenerationTriggerEvent | PreTokenGenerationV2TriggerEvent;
+
+/** Version 2 and 3 events carry both tokens' data and read `claimsAndScopeOverrideDetails`. */
+const isV2 = (event: TokenGenerationEvent): event is PreTokenGenerationV2TriggerEvent =>
+  event.version === '2' || event.version === '3';
+
 /**
- * Cognito pre-token-generation (V1): the tokens carry exactly one role group, `users.role`, so an
- * admin's role change takes effect at the next refresh. Adds no claims (and nothing secret).
+ * Cognito pre-token-generation: the tokens carry exactly one role group, `users.role`, so an
+ * admin's role change takes effect at the next refresh. Adds no claims (and nothing secret). The
+ * pool invokes it with V2_0 events (`lib/stacks/auth-stack.ts`), whose response Cognito reads from
+ * `claimsAndScopeOverrideDetails`: a V1 `claimsOverrideDetails` in it would be ignored. The answer
+ * takes the shape of the event's version.
  */
 export const handler = withInvocationContext(
-  async (event: PreTokenGenerationTriggerEvent): Promise<PreTokenGenerationTriggerEvent> => {
+  async (event: TokenGenerationEvent): Promise<TokenGenerationEvent> => {
     const attrs = event.request.userAttributes ?? {};
     const groups = await refusingGenerically('pre-token-generation', event.userPoolId, () =>
       makeResolveTokenGroups(triggerDependencies())({
@@ -19,14 +29,24 @@ export const handler = withInvocationContext(
         groups: event.request.groupConfiguration?.groupsToOverride,
       }),
     );
+    if (isV2(event)) {
+      // Cognito sends the details as null.
+      const details = event.response?.claimsAndScopeOverrideDetails ?? {};
+      event.response = {
+        ...event.response,
+        claimsAndScopeOverrideDetails: {
+          ...details,
+          groupOverrideDetails: { ...details.groupOverrideDetails, groupsToOverride: groups },
+        },
+      };
+      return event;
+    }
+    const details = event.response?.claimsOverrideDetails ?? {};
     event.response = {
       ...event.response,
       claimsOverrideDetails: {
-        ...event.response?.claimsOverrideDetails,
-        groupOverrideDetails: {
-          ...event.response?.claimsOverrideDetails?.groupOverrideDetails,
-          groupsToOverride: groups,
-        },
+        ...details,
+        groupOverrideDetails: { ...details.groupOverrideDetails, groupsToOverride: groups },
       },
     };
     return event;

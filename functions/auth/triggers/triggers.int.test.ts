@@ -5,6 +5,7 @@ import type {
   PostConfirmationTriggerEvent,
   PreAuthenticationTriggerEvent,
   PreTokenGenerationTriggerEvent,
+  PreTokenGenerationV2TriggerEvent,
 } from 'aws-lambda';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -281,20 +282,46 @@ describe('pre-token-generation', () => {
       response: { claimsOverrideDetails: {} },
     } as PreTokenGenerationTriggerEvent;
   }
+  /** The event of the pool's V2_0 trigger, as Cognito sends it: the details are null. */
+  function tokenEventV2(sub: string, groups: string[]): PreTokenGenerationV2TriggerEvent {
+    return {
+      ...common,
+      version: '2',
+      triggerSource: 'TokenGeneration_RefreshTokens',
+      userName: sub,
+      request: {
+        userAttributes: { sub },
+        groupConfiguration: { groupsToOverride: groups, iamRolesToOverride: [] },
+        scopes: ['aws.cognito.signin.user.admin'],
+      },
+      response: { claimsAndScopeOverrideDetails: null },
+    } as unknown as PreTokenGenerationV2TriggerEvent;
+  }
 
   it.each<[Role, string[]]>([
     ['auditors', ['admins']],
     ['members', []],
   ])('overrides the groups with users.role (%s)', async (role, groups) => {
     const user = await createTestUser(db, { role });
-    const result = await preTokenGeneration(tokenEvent(user.id, groups));
+    const result = (await preTokenGeneration(tokenEvent(user.id, groups))) as PreTokenGenerationTriggerEvent;
     expect(result.response.claimsOverrideDetails.groupOverrideDetails?.groupsToOverride).toEqual([role]);
     expect(result.response.claimsOverrideDetails.claimsToAddOrOverride).toBeUndefined();
+  });
+
+  it("answers the pool's V2 event in its own shape, which Cognito reads for both tokens", async () => {
+    const user = await createTestUser(db, { role: 'auditors' });
+    const result = await preTokenGeneration(tokenEventV2(user.id, ['admins']));
+    expect(result.response).toEqual({
+      claimsAndScopeOverrideDetails: { groupOverrideDetails: { groupsToOverride: ['auditors'] } },
+    });
   });
 
   it('gives a disabled user no tokens', async () => {
     const user = await createTestUser(db, { status: 'disabled' });
     await expect(preTokenGeneration(tokenEvent(user.id, ['members']))).rejects.toThrow(
+      SIGN_IN_BLOCKED_MESSAGE,
+    );
+    await expect(preTokenGeneration(tokenEventV2(user.id, ['members']))).rejects.toThrow(
       SIGN_IN_BLOCKED_MESSAGE,
     );
   });

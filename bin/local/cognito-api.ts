@@ -150,8 +150,13 @@ export function assertAuthParameters(body: Json): void {
   const flow = body.AuthFlow;
   const params = body.AuthParameters as Json | null | undefined;
   if (typeof flow !== 'string' || !Object.hasOwn(REQUIRED_AUTH_PARAMETERS, flow) || !params) return;
-  for (const name of REQUIRED_AUTH_PARAMETERS[flow] ?? []) {
-    if (!Object.hasOwn(params, name) || params[name] === null || params[name] === undefined)
+  assertPresent(params, REQUIRED_AUTH_PARAMETERS[flow] ?? []);
+}
+
+/** Cognito's answer to a string map missing one of `names` (absent or null), in their order. */
+function assertPresent(map: Json, names: readonly string[]): void {
+  for (const name of names) {
+    if (!Object.hasOwn(map, name) || map[name] === null || map[name] === undefined)
       throw new CognitoApiError('InvalidParameterException', `Missing required parameter ${name}`);
   }
 }
@@ -166,13 +171,7 @@ export function assertAuthParameters(body: Json): void {
  */
 export function assertChallengeResponses(body: Json): void {
   const responses = body.ChallengeResponses as Json | null | undefined;
-  if (!responses) return;
-  if (
-    !Object.hasOwn(responses, 'USERNAME') ||
-    responses.USERNAME === null ||
-    responses.USERNAME === undefined
-  )
-    throw new CognitoApiError('InvalidParameterException', 'Missing required parameter USERNAME');
+  if (responses) assertPresent(responses, ['USERNAME']);
 }
 
 /** E-mail user names are case-insensitive in Cognito; the emulator compares them exactly. */

@@ -12,12 +12,20 @@ export type TokenGenerationEvent = PreTokenGenerationTriggerEvent | PreTokenGene
 const isV2 = (event: TokenGenerationEvent): event is PreTokenGenerationV2TriggerEvent =>
   event.version === '2' || event.version === '3';
 
+/** Override details (V1 or V2; Cognito sends V2's as null) with `groups` as the token groups. */
+function withGroups<Details extends { groupOverrideDetails?: object }>(
+  details: Details | null | undefined,
+  groups: string[],
+) {
+  return { ...details, groupOverrideDetails: { ...details?.groupOverrideDetails, groupsToOverride: groups } };
+}
+
 /**
  * Cognito pre-token-generation: the tokens carry exactly one role group, `users.role`, so an
  * admin's role change takes effect at the next refresh. Adds no claims (and nothing secret). The
  * pool invokes it with V2_0 events (`lib/stacks/auth-stack.ts`), whose response Cognito reads from
- * `claimsAndScopeOverrideDetails`: a V1 `claimsOverrideDetails` in it would be ignored. The answer
- * takes the shape of the event's version.
+ * `claimsAndScopeOverrideDetails`, a field the V1 answer (`claimsOverrideDetails`) does not have.
+ * The answer takes the shape of the event's version.
  */
 export const handler = withInvocationContext(
   async (event: TokenGenerationEvent): Promise<TokenGenerationEvent> => {
@@ -30,25 +38,16 @@ export const handler = withInvocationContext(
       }),
     );
     if (isV2(event)) {
-      // Cognito sends the details as null.
-      const details = event.response?.claimsAndScopeOverrideDetails ?? {};
       event.response = {
         ...event.response,
-        claimsAndScopeOverrideDetails: {
-          ...details,
-          groupOverrideDetails: { ...details.groupOverrideDetails, groupsToOverride: groups },
-        },
+        claimsAndScopeOverrideDetails: withGroups(event.response?.claimsAndScopeOverrideDetails, groups),
       };
-      return event;
+    } else {
+      event.response = {
+        ...event.response,
+        claimsOverrideDetails: withGroups(event.response?.claimsOverrideDetails, groups),
+      };
     }
-    const details = event.response?.claimsOverrideDetails ?? {};
-    event.response = {
-      ...event.response,
-      claimsOverrideDetails: {
-        ...details,
-        groupOverrideDetails: { ...details.groupOverrideDetails, groupsToOverride: groups },
-      },
-    };
     return event;
   },
 );

@@ -33,6 +33,21 @@ export function pathStartsWith(prefix: string): wafv2.CfnWebACL.StatementPropert
   };
 }
 
+/**
+ * Matches requests whose header `name` (matched case-insensitively) equals `value` exactly; with
+ * `lowercase`, the header's value is lower-cased first and `value` is given in lower case.
+ */
+function headerEquals(name: string, value: string, lowercase = false): wafv2.CfnWebACL.StatementProperty {
+  return {
+    byteMatchStatement: {
+      fieldToMatch: { singleHeader: { Name: name.toLowerCase() } },
+      positionalConstraint: 'EXACTLY',
+      searchString: lowercase ? value.toLowerCase() : value,
+      textTransformations: [{ priority: 0, type: lowercase ? 'LOWERCASE' : 'NONE' }],
+    },
+  };
+}
+
 export interface ParleyWebAclProps {
   /** REGIONAL for API Gateway and Cognito; CLOUDFRONT (stack in us-east-1) for the distribution. */
   readonly scope: 'REGIONAL' | 'CLOUDFRONT';
@@ -136,14 +151,7 @@ export class ParleyWebAcl extends Construct {
     if (props.requiredHeader) {
       const { name, values } = props.requiredHeader;
       if (values.length === 0) throw new Error('requiredHeader needs at least one accepted value');
-      const equals = (value: string): wafv2.CfnWebACL.StatementProperty => ({
-        byteMatchStatement: {
-          fieldToMatch: { singleHeader: { Name: name.toLowerCase() } },
-          positionalConstraint: 'EXACTLY',
-          searchString: value,
-          textTransformations: [{ priority: 0, type: 'NONE' }],
-        },
-      });
+      const equals = (value: string) => headerEquals(name, value);
       const accepted =
         values.length === 1
           ? equals(values[0] as string)
@@ -183,23 +191,9 @@ export class ParleyWebAcl extends Construct {
     if (refused.length > 0) {
       if (refused.some((operation) => !/^[A-Za-z]+$/.test(operation)))
         throw new Error(`refusedCognitoOperations must be operation names: ${refused.join(', ')}`);
-      const named = (operation: string): wafv2.CfnWebACL.StatementProperty[] => [
-        {
-          byteMatchStatement: {
-            fieldToMatch: { singleHeader: { Name: 'x-amzn-cognito-operation-name' } },
-            positionalConstraint: 'EXACTLY',
-            searchString: operation,
-            textTransformations: [{ priority: 0, type: 'NONE' }],
-          },
-        },
-        {
-          byteMatchStatement: {
-            fieldToMatch: { singleHeader: { Name: 'x-amz-target' } },
-            positionalConstraint: 'EXACTLY',
-            searchString: `AWSCognitoIdentityProviderService.${operation}`.toLowerCase(),
-            textTransformations: [{ priority: 0, type: 'LOWERCASE' }],
-          },
-        },
+      const named = (operation: string) => [
+        headerEquals('x-amzn-cognito-operation-name', operation),
+        headerEquals('x-amz-target', `AWSCognitoIdentityProviderService.${operation}`, true),
       ];
       rules.push({
         name: 'RefusedCognitoOperations',

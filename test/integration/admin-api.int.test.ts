@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getCache } from '#shared/cache/get-cache';
 import { monthlyUsageKey } from '#shared/cache/keys';
 import type { Role } from '#shared/domain/roles';
@@ -8,6 +8,12 @@ import { call, proxyEvent, setUpApiEnvironment, type CallInput } from '../suppor
 import { lambdaContext } from '../support/lambda-context';
 import { createTestUser, testDatabase } from '../support/database';
 import { fakeIdentityProvider } from '../support/fakes/admin';
+import {
+  TEST_CREDENTIALS,
+  awsJsonError,
+  startAwsJsonTestServer,
+  type AwsJsonTestServer,
+} from '../support/aws/aws-json-test-server';
 
 // The lambda reads its configuration at cold start: set the environment first. Cognito is the
 // edge these tests cannot run, so a hand-written identity provider stands in for it.
@@ -16,6 +22,8 @@ const { handler } = await import('#admin/lambda');
 const { setAdminDependencies } = await import('#admin/wiring');
 const { handler: users } = await import('#users/lambda');
 const { resetConfig } = await import('#shared/config');
+const { awsJsonClient } = await import('#shared/aws/aws-json-client');
+const { cognitoIdentityProvider } = await import('#admin/adapters/cognito-identity-provider');
 const { forgetStanding } = await import('#shared/revocation/postgres-revocation-list');
 const db = testDatabase();
 const idp = fakeIdentityProvider();
@@ -267,6 +275,98 @@ describe('POST /api/admin/users', () => {
       expect(response.status).toBe(403);
     }
   });
+});
+
+describe('POST /api/admin/users when Cognito sends no invitation (its adapter, Cognito on loopback)', () => {
+  let cognito: AwsJsonTestServer | undefined;
+  afterEach(async () => {
+    setAdminDependencies({ identity: () => idp.provider });
+    await cognito?.close();
+    cognito = undefined;
+  });
+
+  /** Cognito answering AdminCreateUser with `type` after creating the user, as it does. */
+  async function cognitoRefusing(type: string, message: string) {
+    const kept = new Set<string>();
+    cognito = await startAwsJsonTestServer({
+      service: 'cognito-idp',
+      targetPrefix: 'AWSCognitoIdentityProviderService',
+      answer: (_index, call) => {
+        const username = String(call.body.Username);
+        if (call.operation === 'AdminCreateUser') {
+          if (kept.has(username)) return awsJsonError(400, 'UsernameExistsException');
+          kept.add(username);
+          return awsJsonError(400, type, message);
+        }
+        if (call.operation === 'AdminDeleteUser') kept.delete(username);
+        return { status: 200 };
+      },
+    });
+    const client = awsJsonClient({
+      service: 'cognito-idp',
+      targetPrefix: 'AWSCognitoIdentityProviderService',
+      region: 'eu-west-1',
+      endpoint: cognito.url,
+      credentials: () => TEST_CREDENTIALS,
+      random: () => 0,
+    });
+    setAdminDependencies({ identity: () => cognitoIdentityProvider(client, 'eu-west-1_Test') });
+    return { kept, calls: cognito.calls };
+  }
+
+  it.each([
+    [
+      'LimitExceededException',
+      'Exceeded daily email limit for the operation or the account. If a higher limit is required, please configure your user pool to use your own Amazon SES configuration for sending email.',
+      /daily e-mail limit is reached/,
+      '3600',
+    ],
+    [
+      'CodeDeliveryFailureException',
+      'Unable to deliver message.',
+      /could not be delivered to this address/,
+      '300',
+    ],
+  ])(
+    'answers %s with 503 invitation-not-sent, keeps no user anywhere, and the address can be invited again',
+    async (type, message, detail, retryAfter) => {
+      // Prepare
+      const { kept, calls } = await cognitoRefusing(type, message);
+      const email = `unsent-${run}-${randomUUID()}@example.test`;
+      const invite = () =>
+        as(admin.token, { method: 'POST', path: '/api/admin/users', body: { email, role: 'members' } });
+
+      // Act
+      const first = await invite();
+      const second = await invite();
+
+      // Assess: the same designed answer twice (not "already exists" the second time), Cognito's
+      // own text not shown, no row, no audit event, and no Cognito user left behind.
+      for (const response of [first, second]) {
+        expect(response.status).toBe(503);
+        expect(response.headers['content-type']).toBe('application/problem+json');
+        expect(response.headers['retry-after']).toBe(retryAfter);
+        expect(response.body).toMatchObject({ type: 'urn:parley:problem:invitation-not-sent', status: 503 });
+        expect((response.body as Problem).detail).toMatch(detail);
+        expect(JSON.stringify(response.body)).not.toContain(message);
+      }
+      expect(kept.size).toBe(0);
+      expect(calls.map((c) => c.operation)).toEqual([
+        'AdminCreateUser',
+        'AdminDeleteUser',
+        'AdminCreateUser',
+        'AdminDeleteUser',
+      ]);
+      expect(await db.selectFrom('users').select('id').where('email', '=', email).execute()).toEqual([]);
+      expect(
+        await db
+          .selectFrom('audit_events')
+          .select('id')
+          .where(sql<string>`details->'after'->>'email'`, '=', email)
+          .execute(),
+      ).toEqual([]);
+    },
+  );
 });
 
 describe('PATCH /api/admin/users/{id}', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { awsJsonClient } from '#shared/aws/aws-json-client';
+import { AwsNetworkError, AwsServiceError, awsJsonClient } from '#shared/aws/aws-json-client';
 import {
   TEST_CREDENTIALS,
   awsJsonError,
@@ -9,8 +9,12 @@ import {
   type AwsJsonCall,
   type AwsJsonTestServer,
 } from '../../../test/support/aws/aws-json-test-server';
-import { EmailTakenError, IdentityMissingError } from '../domain/admin-user';
-import { cognitoIdentityProvider, createCognitoClient } from './cognito-identity-provider';
+import { EmailTakenError, IdentityMissingError, InvitationNotSentError } from '../domain/admin-user';
+import {
+  certainlyNotCarriedOut,
+  cognitoIdentityProvider,
+  createCognitoClient,
+} from './cognito-identity-provider';
 
 const POOL = 'eu-west-1_AbC123';
 const TARGET = 'AWSCognitoIdentityProviderService';
@@ -127,6 +131,96 @@ describe('cognitoIdentityProvider', () => {
       $metadata: { attempts: 3 },
     });
     expect(calls).toHaveLength(3);
+  });
+
+  it.each([
+    [
+      'LimitExceededException',
+      'Exceeded daily email limit for the operation or the account.',
+      'email-limit',
+      3600,
+    ],
+    ['CodeDeliveryFailureException', 'Unable to deliver the message.', 'undeliverable', 300],
+  ] as const)(
+    'answers %s by deleting the user Cognito kept and refusing with InvitationNotSentError',
+    async (type, message, failure, retryAfterSeconds) => {
+      // Prepare: Cognito keeps the user it created when it cannot send the invitation.
+      const { idp, calls } = await provider((call) =>
+        call.operation === 'AdminCreateUser' ? awsJsonError(400, type, message) : { status: 200 },
+      );
+
+      // Act
+      const error = await idp.createUser('new@example.test').catch((e: unknown) => e);
+
+      // Assess: one attempt (a retry would meet the kept user and answer "already exists").
+      expect(error).toBeInstanceOf(InvitationNotSentError);
+      expect(error).toMatchObject({ failure, status: 503, expose: true, retryAfterSeconds });
+      expect((error as Error).message).not.toContain(message);
+      expect(calls.map((c) => [c.operation, c.body])).toEqual([
+        ['AdminCreateUser', expect.objectContaining({ Username: 'new@example.test' })],
+        ['AdminDeleteUser', { UserPoolId: POOL, Username: 'new@example.test' }],
+      ]);
+    },
+  );
+
+  it('refuses with InvitationNotSentError when Cognito had kept no user to delete', async () => {
+    const { idp, calls } = await provider((call) =>
+      awsJsonError(
+        400,
+        call.operation === 'AdminCreateUser' ? 'LimitExceededException' : 'UserNotFoundException',
+      ),
+    );
+    await expect(idp.createUser('new@example.test')).rejects.toMatchObject({ failure: 'email-limit' });
+    expect(calls.map((c) => c.operation)).toEqual(['AdminCreateUser', 'AdminDeleteUser']);
+  });
+
+  it('fails with the clean-up error when the kept user cannot be deleted', async () => {
+    const { idp } = await provider((call) =>
+      awsJsonError(
+        400,
+        call.operation === 'AdminCreateUser' ? 'CodeDeliveryFailureException' : 'NotAuthorizedException',
+      ),
+    );
+    await expect(idp.createUser('new@example.test')).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
+  });
+
+  it('retries an invitation only when Cognito certainly did not carry it out', async () => {
+    // Prepare: throttled (nothing done), then created; then a 500, after which the user may exist.
+    const answers: AwsJsonAnswer[] = [
+      awsJsonError(400, 'TooManyRequestsException'),
+      { status: 200, body: { User: { Attributes: [{ Name: 'sub', Value: 'sub-9' }] } } },
+      awsJsonError(500, 'InternalErrorException'),
+    ];
+    let index = 0;
+    const { idp, calls } = await provider(() => answers[index++] ?? { status: 200 });
+
+    // Act
+    const created = await idp.createUser('a@example.test');
+    const failed = await idp.createUser('b@example.test').catch((e: unknown) => e);
+
+    // Assess
+    expect(created).toEqual({ id: 'sub-9' });
+    expect(failed).toMatchObject({ name: 'InternalErrorException', $metadata: { attempts: 1 } });
+    expect(calls.map((c) => c.body.Username)).toEqual(['a@example.test', 'a@example.test', 'b@example.test']);
+  });
+
+  it('tells a request that never left (refused connection, unknown host) from one that may have been carried out', () => {
+    const never = (code: string) => new AwsNetworkError('cognito-idp: request failed', code, undefined);
+    expect(certainlyNotCarriedOut(never('ECONNREFUSED'))).toBe(true);
+    expect(certainlyNotCarriedOut(never('ENOTFOUND'))).toBe(true);
+    expect(certainlyNotCarriedOut(never('EAI_AGAIN'))).toBe(true);
+    expect(certainlyNotCarriedOut(never('ECONNRESET'))).toBe(false);
+    expect(certainlyNotCarriedOut(never('ETIMEDOUT'))).toBe(false);
+    expect(
+      certainlyNotCarriedOut(new AwsServiceError('TooManyRequestsException', 'Rate exceeded', 400, 'r')),
+    ).toBe(true);
+    expect(certainlyNotCarriedOut(new AwsServiceError('LimitExceededException', 'limit', 400, 'r'))).toBe(
+      false,
+    );
+    expect(certainlyNotCarriedOut(new AwsServiceError('InternalErrorException', 'x', 500, 'r'))).toBe(false);
+    expect(certainlyNotCarriedOut('TooManyRequestsException')).toBe(false);
   });
 
   it('refuses a created user without a sub', async () => {

@@ -1,5 +1,10 @@
-import { awsJsonClient, type AwsJsonClient } from '#shared/aws/aws-json-client';
-import { EmailTakenError, IdentityMissingError } from '../domain/admin-user';
+import { AwsNetworkError, awsJsonClient, type AwsJsonClient } from '#shared/aws/aws-json-client';
+import {
+  EmailTakenError,
+  IdentityMissingError,
+  InvitationNotSentError,
+  type InvitationFailure,
+} from '../domain/admin-user';
 import type { IdentityProvider } from '../ports/identity-provider';
 
 export interface CognitoSettings {
@@ -31,6 +36,29 @@ interface AdminCreateUserOutput {
 
 const named = (error: unknown, name: string) => error instanceof Error && error.name === name;
 
+/** Socket errors raised before a request left this host: refused connection, unresolved name. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Whether Cognito certainly did not carry out a call: refused for its rate before any work, or
+ * never sent. AdminCreateUser is retried on these only: once Cognito has created the user, a
+ * retry answers UsernameExistsException, and the invitation would fail as "already exists".
+ */
+export const certainlyNotCarriedOut = (error: unknown): boolean =>
+  named(error, 'TooManyRequestsException') ||
+  (error instanceof AwsNetworkError && NEVER_SENT.has(error.code));
+
+/**
+ * AdminCreateUser's refusals to send the invitation. Cognito creates the user first and keeps
+ * them when the e-mail fails (aws/aws-sdk#438: CodeDeliveryFailureException); the daily limit of
+ * its built-in e-mail answers LimitExceededException ("Exceeded daily email limit for the
+ * operation or the account").
+ */
+function invitationFailure(error: unknown): InvitationFailure | undefined {
+  if (named(error, 'LimitExceededException')) return 'email-limit';
+  if (named(error, 'CodeDeliveryFailureException')) return 'undeliverable';
+  return undefined;
+}
 /**
  * Cognito admin calls. User names are e-mail addresses: the pool signs in by e-mail, and Cognito
  * accepts the alias wherever a user name is asked for (and so does the local emulator, which
@@ -48,25 +76,40 @@ export function cognitoIdentityProvider(client: AwsJsonClient, userPoolId: strin
   };
   return {
     async createUser(email) {
+      let answer: AdminCreateUserOutput;
       try {
-        const { User } = await client.call<object, AdminCreateUserOutput>('AdminCreateUser', {
-          UserPoolId: userPoolId,
-          Username: email,
-          UserAttributes: [
-            { Name: 'email', Value: email },
-            // The invitation goes to this address: reading it proves it.
-            { Name: 'email_verified', Value: 'true' },
-          ],
-          DesiredDeliveryMediums: ['EMAIL'],
-        });
-        const id = User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
-        if (!id) throw new Error('Cognito returned no sub for the new user');
-        return { id };
+        answer = await client.call<object, AdminCreateUserOutput>(
+          'AdminCreateUser',
+          {
+            UserPoolId: userPoolId,
+            Username: email,
+            UserAttributes: [
+              { Name: 'email', Value: email },
+              // The invitation goes to this address: reading it proves it.
+              { Name: 'email_verified', Value: 'true' },
+            ],
+            DesiredDeliveryMediums: ['EMAIL'],
+          },
+          { retryOnly: certainlyNotCarriedOut },
+        );
       } catch (error) {
         if (named(error, 'UsernameExistsException') || named(error, 'AliasExistsException'))
           throw new EmailTakenError();
-        throw error;
+        const failure = invitationFailure(error);
+        if (!failure) throw error;
+        // Nobody knows the temporary password of the user Cognito may have kept, and the address
+        // could not be invited again while they exist. The user name did not exist before this
+        // call (it would have answered UsernameExistsException), so this deletes no one else.
+        await client
+          .call('AdminDeleteUser', { UserPoolId: userPoolId, Username: email })
+          .catch((cleanup: unknown) => {
+            if (!named(cleanup, 'UserNotFoundException')) throw cleanup;
+          });
+        throw new InvitationNotSentError(failure);
       }
+      const id = answer.User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
+      if (!id) throw new Error('Cognito returned no sub for the new user');
+      return { id };
     },
     async deleteUser(username) {
       await send(() => client.call('AdminDeleteUser', { UserPoolId: userPoolId, Username: username }));

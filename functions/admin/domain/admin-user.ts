@@ -1,5 +1,5 @@
 import type { Role, UserStatus } from '#shared/domain/roles';
-import { ConflictError, NotFoundError } from '#shared/errors';
+import { ConflictError, DomainError, NotFoundError } from '#shared/errors';
 
 /** Highest monthly token quota an admin may set (the column is a 32-bit integer). */
 export const MAX_MONTHLY_TOKENS = 1_000_000_000;
@@ -74,5 +74,43 @@ export function monthStart(now: Date): string {
 export class IdentityMissingError extends ConflictError {
   constructor() {
     super('The user is missing from the identity provider; nothing was changed.');
+  }
+}
+
+/** Why Cognito sent no invitation (see InvitationNotSentError). */
+export type InvitationFailure = 'email-limit' | 'undeliverable';
+
+const INVITATION_NOT_SENT: Record<InvitationFailure, { detail: string; retryAfterSeconds: number }> = {
+  'email-limit': {
+    detail:
+      "The user pool's daily e-mail limit is reached, so no invitation was sent and nobody was invited. " +
+      "An operator can raise the limit by sending the pool's e-mail through Amazon SES.",
+    // Cognito counts its e-mail by the day and does not say when the count falls.
+    retryAfterSeconds: 3600,
+  },
+  undeliverable: {
+    detail:
+      'The invitation could not be delivered to this address, so nobody was invited. Check the address; ' +
+      "if it is right, an operator should check the pool's e-mail sending (Amazon SES).",
+    retryAfterSeconds: 300,
+  },
+};
+
+/**
+ * 503: Cognito refused to send the invitation e-mail (its daily limit, or delivery failed), and
+ * the user it had created for it was deleted again, so the address can be invited again later.
+ */
+export class InvitationNotSentError extends DomainError {
+  readonly status = 503;
+  readonly slug = 'invitation-not-sent';
+  readonly title = 'Invitation not sent';
+  override readonly retryAfterSeconds: number;
+  /** Its details are ours, written for the admin. */
+  override get expose(): boolean {
+    return true;
+  }
+  constructor(readonly failure: InvitationFailure) {
+    super(INVITATION_NOT_SENT[failure].detail);
+    this.retryAfterSeconds = INVITATION_NOT_SENT[failure].retryAfterSeconds;
   }
 }

@@ -6,7 +6,11 @@ import type { Role } from '#shared/domain/roles';
  * whose database transaction does not commit can be undone.
  */
 export interface IdentityProvider {
-  /** Creates the user and sends the invitation; resolves to the new user's id (`sub`). */
+  /**
+   * Creates the user and sends the invitation; resolves to the new user's id (`sub`). Fails with
+   * EmailTakenError for a user name in use, and with InvitationNotSentError when no invitation
+   * could be sent (no user is then kept).
+   */
   createUser(email: string): Promise<{ readonly id: string }>;
   /** Removes a user created by `createUser` (the undo of an invitation). */
   deleteUser(username: string): Promise<void>;

@@ -18,7 +18,10 @@ export const inviteUser = defineRoute(
       role: roleSchema,
     }),
     responses: { 201: { description: 'The invited user', schema: adminUserSchema } },
-    problems: { 409: 'A user with this e-mail address already exists' },
+    problems: {
+      409: 'A user with this e-mail address already exists',
+      503: 'Cognito sent no invitation (its daily e-mail limit, or the address could not be reached); nobody was invited (`invitation-not-sent`, with Retry-After)',
+    },
   },
   async ({ caller, body, requestId }, { inviteUser }) => created(await inviteUser(caller, body, requestId)),
 );

@@ -202,6 +202,28 @@ describe('awsJsonClient', () => {
     expect(error).toMatchObject({ code: 'ECONNREFUSED', $metadata: { attempts: 3 } });
   });
 
+  it('retries only what retryOnly accepts, of what the standard mode would retry', async () => {
+    // Prepare: throttled twice, then a 500 the filter does not accept, then a client error.
+    const answers: AwsJsonAnswer[] = [
+      awsJsonError(400, 'TooManyRequestsException'),
+      awsJsonError(500, 'InternalErrorException'),
+      awsJsonError(400, 'InvalidParameterException'),
+    ];
+    const { server, client } = await cognito((index) => answers[index] ?? { status: 200 });
+    const retryOnly = (error: unknown) => (error as Error).name === 'TooManyRequestsException';
+
+    // Act
+    const error = await client.call('AdminCreateUser', {}, { retryOnly }).catch((e: unknown) => e);
+    const accepted = vi.fn(() => true);
+    const final = await client.call('AdminCreateUser', {}, { retryOnly: accepted }).catch((e: unknown) => e);
+
+    // Assess: the 500 ended the first call at its second attempt; no filter makes a client
+    // error retryable.
+    expect(error).toMatchObject({ name: 'InternalErrorException', $metadata: { attempts: 2 } });
+    expect(final).toMatchObject({ name: 'InvalidParameterException', $metadata: { attempts: 1 } });
+    expect(server.calls).toHaveLength(3);
+  });
+
   it('ends the call when its signal fires, without retrying', async () => {
     const { server, client } = await cognito(
       () => new Promise<AwsJsonAnswer>(() => {}) as unknown as AwsJsonAnswer,

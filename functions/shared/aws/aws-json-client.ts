@@ -54,6 +54,11 @@ export interface AwsJsonClientOptions<S extends AwsJsonService = AwsJsonService>
 export interface AwsJsonCallOptions {
   /** Ends the call (the attempt under way, and any retry) when it fires. */
   readonly signal?: AbortSignal;
+  /**
+   * Of the errors the standard mode retries, retries only those this accepts. For a call that is
+   * not idempotent (a create): retry only what the service certainly did not carry out.
+   */
+  readonly retryOnly?: (error: unknown) => boolean;
 }
 
 export interface AwsJsonClient {
@@ -158,10 +163,14 @@ export function awsJsonClient<S extends AwsJsonService>(options: AwsJsonClientOp
       // Operation names are the service's identifiers: anything else would change the target header.
       if (!/^[A-Za-z][A-Za-z0-9]*$/.test(operation)) throw new Error(`Not an operation name: ${operation}`);
       const body = JSON.stringify(input);
-      const { value, attempts, totalRetryDelay } = await withRetries(
-        () => attempt(operation, body, callOptions.signal),
-        { quota, maxAttempts, random, ...(callOptions.signal ? { signal: callOptions.signal } : {}) },
-      );
+      const { retryOnly, signal } = callOptions;
+      const { value, attempts, totalRetryDelay } = await withRetries(() => attempt(operation, body, signal), {
+        quota,
+        maxAttempts,
+        random,
+        ...(signal ? { signal } : {}),
+        ...(retryOnly ? { extraRetry: (error: unknown) => (retryOnly(error) ? undefined : null) } : {}),
+      });
       const $metadata: RetryMetadata = {
         httpStatusCode: value.status,
         requestId: value.requestId,

@@ -80,6 +80,19 @@ describe('apiErrorMessage', () => {
     );
   });
 
+  it('gives a long Retry-After in minutes or hours, rounded up', () => {
+    const waiting = (seconds: number) =>
+      apiErrorMessage(new ApiError({ type: 'x', title: 'Invitation not sent', status: 503 }, seconds));
+    expect(waiting(1)).toBe('Invitation not sent. Try again in 1 second.');
+    expect(waiting(119)).toBe('Invitation not sent. Try again in 119 seconds.');
+    expect(waiting(120)).toBe('Invitation not sent. Try again in 2 minutes.');
+    expect(waiting(300)).toBe('Invitation not sent. Try again in 5 minutes.');
+    expect(waiting(3600)).toBe('Invitation not sent. Try again in 60 minutes.');
+    expect(waiting(7199)).toBe('Invitation not sent. Try again in 120 minutes.');
+    expect(waiting(7200)).toBe('Invitation not sent. Try again in 2 hours.');
+    expect(waiting(86_400)).toBe('Invitation not sent. Try again in 24 hours.');
+  });
+
   it('lists the field messages of a validation problem', () => {
     expect(
       apiErrorMessage(

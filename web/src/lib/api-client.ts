@@ -182,6 +182,17 @@ async function toApiError(response: Response): Promise<ApiError> {
 }
 
 /** A sentence for a person, from any error an API call can throw. */
+/** A Retry-After in the unit a person reads it in: "7 seconds", "5 minutes", "2 hours". */
+export function waitText(seconds: number): string {
+  const [amount, unit] =
+    seconds < 120
+      ? [seconds, 'second']
+      : seconds < 7200
+        ? [Math.ceil(seconds / 60), 'minute']
+        : [Math.ceil(seconds / 3600), 'hour'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
+}
+
 export function apiErrorMessage(error: unknown): string {
   if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
   const { problem } = error;
@@ -190,7 +201,7 @@ export function apiErrorMessage(error: unknown): string {
   const text = (problem.detail ?? problem.title).replace(/\.$/, '');
   if (error.status === 429 || error.status === 503) {
     return error.retryAfter
-      ? `${text}. Try again in ${error.retryAfter} seconds.`
+      ? `${text}. Try again in ${waitText(error.retryAfter)}.`
       : `${text}. Try again shortly.`;
   }
   // The request id lets an operator find this request in the logs.

@@ -7,6 +7,14 @@ import * as z from 'zod';
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/**
+ * The SES Regions a user pool can send e-mail through besides its own (Cognito developer guide,
+ * "Amazon SES email configuration Regions"; the API reference: "in the AWS Region where you created
+ * your user pool, and in alternate Regions in some cases").
+ */
+export const SES_ALTERNATE_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'] as const;
+const SES_REGIONS_FOR_COGNITO = (region: string): readonly string[] => [region, ...SES_ALTERNATE_REGIONS];
+
 const stageConfigSchema = z
   .object({
     stage: z.enum(STAGES),
@@ -58,6 +66,51 @@ const stageConfigSchema = z
        * records risky sign-ins, FULL_FUNCTION also blocks them and asks for MFA.
        */
       threatProtection: z.enum(['AUDIT_ONLY', 'FULL_FUNCTION']),
+      /**
+       * Cognito's e-mail (invitations, password-reset codes) sent through Amazon SES instead of
+       * Cognito's built-in e-mail, which sends at most 50 a day. Before deploying: verify the SES
+       * identity (`from`, or its `verifiedDomain`) in `sesRegion`, in the stage's account, and
+       * move the account out of the SES sandbox (docs/deployment.md, "E-mail through Amazon SES").
+       */
+      email: z
+        .object({
+          /**
+           * The sender address. Its local part uses letters, digits and _+=,.- only: the SES identity
+           * ARN Cognito is given may hold no other characters.
+           */
+          from: z.email().regex(/^[\w+=,.-]+@/, 'the local part may hold only letters, digits and _+=,.-'),
+          /** The sender's name shown beside the address, e.g. Parley. */
+          fromName: z
+            .string()
+            .min(1)
+            .max(64)
+            .regex(/^[^\p{Cc}<>"\\]+$/u, 'no control characters, angle brackets, quotes or backslashes')
+            .optional(),
+          /** Where replies go. @default from */
+          replyTo: z.email().optional(),
+          /**
+           * The SES Region: the stage's region, or us-east-1, us-west-2 or eu-west-1 (the only
+           * others Cognito sends through). @default the stage's region
+           */
+          sesRegion: z
+            .string()
+            .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1')
+            .optional(),
+          /** The verified SES domain `from` belongs to, when the domain rather than the address is verified. */
+          verifiedDomain: z
+            .string()
+            .regex(
+              /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+              'expected a domain name in lower case',
+            )
+            .optional(),
+          /** An SES configuration set for these messages (bounce and complaint events, for example). */
+          configurationSet: z
+            .string()
+            .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'expected 1–64 letters, digits, _ or -')
+            .optional(),
+        })
+        .optional(),
     }),
     api: z.object({
       throttleRateLimit: z.number().int().min(1),
@@ -163,6 +216,21 @@ const stageConfigSchema = z
         path: ['api', 'lambdaConcurrencyQuota'],
         message:
           "is required with reservedConcurrency: state the account's quota (aws lambda get-account-settings)",
+      });
+    }
+    const email = c.auth.email;
+    if (email && !SES_REGIONS_FOR_COGNITO(c.region).includes(email.sesRegion ?? c.region)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth', 'email', 'sesRegion'],
+        message: `Cognito sends through SES in the stage's region or in ${SES_ALTERNATE_REGIONS.join(', ')} only`,
+      });
+    }
+    if (email?.verifiedDomain && !email.from.endsWith(`@${email.verifiedDomain}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth', 'email', 'from'],
+        message: 'must be an address of verifiedDomain',
       });
     }
     const zone = c.web.hostedZone;

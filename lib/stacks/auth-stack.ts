@@ -121,6 +121,9 @@ export class AuthStack extends Stack {
       mfa: config.auth.mfa === 'REQUIRED' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // Cognito's built-in e-mail sends 50 a day; set here rather than in the console, as an
+      // update of the pool by CloudFormation resets what its template leaves out.
+      ...(config.auth.email ? { email: sesEmail(config.auth.email) } : {}),
       deletionProtection: true,
       // Plus in every stage (a few cents a month for test users) so threat protection is
       // exercised before prod; only prod blocks risky sign-ins.
@@ -371,4 +374,30 @@ export class AuthStack extends Stack {
       acknowledge(this.userPool, 'optionalMfaOutsideProd');
     }
   }
+}
+
+/** Cognito's e-mail through the stage's SES identity (`auth.email`, checked by the stage schema). */
+function sesEmail(email: NonNullable<StageConfig['auth']['email']>): cognito.UserPoolEmail {
+  return cognito.UserPoolEmail.withSES({
+    fromEmail: email.from,
+    ...(email.fromName ? { fromName: fromNamePhrase(email.fromName) } : {}),
+    ...(email.replyTo ? { replyTo: email.replyTo } : {}),
+    ...(email.sesRegion ? { sesRegion: email.sesRegion } : {}),
+    ...(email.verifiedDomain ? { sesVerifiedDomain: email.verifiedDomain } : {}),
+    ...(email.configurationSet ? { configurationSetName: email.configurationSet } : {}),
+  });
+}
+
+/** RFC 5322 atext, and the spaces between words: a display name of these needs no quotes. */
+const ATEXT_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/;
+
+/**
+ * The sender's name as From needs it. An ASCII name with a comma, period, parenthesis or other
+ * special is quoted here: CDK quotes only outside its own character class, which takes `+` to `/`
+ * as a range and so lets a comma through bare, and "Parley, by Acme <a@b>" names two mailboxes.
+ * (The stage schema refuses quotes and backslashes.) A name beyond ASCII is left to CDK, which
+ * sends it as an RFC 2047 encoded word.
+ */
+export function fromNamePhrase(name: string): string {
+  return /^[\x20-\x7e]+$/.test(name) && !ATEXT_PHRASE.test(name) ? `"${name}"` : name;
 }

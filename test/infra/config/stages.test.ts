@@ -80,3 +80,74 @@ describe('a stage with a custom domain', () => {
     ).toThrow(/web.hostedZone.name: the hosted zone must hold web.domainName/);
   });
 });
+
+describe("Cognito's e-mail through Amazon SES (auth.email)", () => {
+  const withEmail = (email: Record<string, unknown>) => {
+    const dev = stageConfig('dev');
+    return parseStageConfig({ ...dev, auth: { ...dev.auth, email } });
+  };
+
+  it('is off unless a stage sets it (Cognito sends its own, 50 a day)', () => {
+    for (const stage of STAGES) expect(stageConfig(stage).auth.email, stage).toBeUndefined();
+  });
+
+  it("accepts the stage's region and the three Regions Cognito also sends through, and nothing else", () => {
+    // dev is in eu-west-1.
+    for (const sesRegion of [undefined, 'eu-west-1', 'us-east-1', 'us-west-2'])
+      expect(withEmail({ from: 'no-reply@example.org', sesRegion }).auth.email?.from).toBe(
+        'no-reply@example.org',
+      );
+    for (const sesRegion of ['eu-central-1', 'ap-southeast-2', 'us-east-2'])
+      expect(() => withEmail({ from: 'no-reply@example.org', sesRegion }), sesRegion).toThrow(
+        /auth\.email\.sesRegion: Cognito sends through SES in the stage's region or in us-east-1, us-west-2, eu-west-1 only/,
+      );
+  });
+
+  it('wants from in verifiedDomain, exactly as written', () => {
+    expect(
+      withEmail({ from: 'parley@mail.example.org', verifiedDomain: 'mail.example.org' }).auth.email,
+    ).toMatchObject({
+      verifiedDomain: 'mail.example.org',
+    });
+    for (const from of ['parley@example.org', 'parley@other-mail.example.org', 'parley@Mail.example.org'])
+      expect(() => withEmail({ from, verifiedDomain: 'mail.example.org' }), from).toThrow(
+        /auth\.email\.from: must be an address of verifiedDomain/,
+      );
+    expect(() => withEmail({ from: 'a@example.org', verifiedDomain: 'Example.ORG' })).toThrow(
+      /auth\.email\.verifiedDomain/,
+    );
+  });
+
+  it.each([
+    [{ from: 'nobody' }, 'auth.email.from'],
+    // The SES identity ARN allows [\w+=/,.@-] only.
+    [{ from: "o'brien@example.org" }, 'auth.email.from'],
+    [{ from: 'a!b@example.org' }, 'auth.email.from'],
+    [{ from: 'a@example.org', fromName: 'Parley\r\nBcc: x@evil.example' }, 'auth.email.fromName'],
+    [{ from: 'a@example.org', fromName: 'Parley <x@evil.example>' }, 'auth.email.fromName'],
+    [{ from: 'a@example.org', fromName: 'P\u0000' }, 'auth.email.fromName'],
+    [{ from: 'a@example.org', fromName: 'x'.repeat(65) }, 'auth.email.fromName'],
+    [{ from: 'a@example.org', replyTo: 'not an address' }, 'auth.email.replyTo'],
+    [{ from: 'a@example.org', configurationSet: 'has space' }, 'auth.email.configurationSet'],
+    [{ from: 'a@example.org', configurationSet: 'x'.repeat(65) }, 'auth.email.configurationSet'],
+    [{ from: 'a@example.org', sesRegion: 'EU-WEST-1' }, 'auth.email.sesRegion'],
+  ])('refuses %j naming %s', (email, path) => {
+    expect(() => withEmail(email)).toThrow(path);
+  });
+
+  it('accepts a sender name with spaces and punctuation, and a configuration set', () => {
+    expect(
+      withEmail({
+        from: 'no-reply+parley@example.org',
+        fromName: "Parley (Acme's assistant)",
+        replyTo: 'it-support@example.org',
+        configurationSet: 'parley_prod-1',
+      }).auth.email,
+    ).toEqual({
+      from: 'no-reply+parley@example.org',
+      fromName: "Parley (Acme's assistant)",
+      replyTo: 'it-support@example.org',
+      configurationSet: 'parley_prod-1',
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STAGES } from '../../../lib/config/stages';
+import { SES_ALTERNATE_REGIONS, STAGES } from '../../../lib/config/stages';
+import { fromNamePhrase } from '../../../lib/stacks/auth-stack';
 import { type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
@@ -222,5 +223,105 @@ describe('sign-in activity (where a sign-in came from, on AWS)', () => {
       UserPoolTier: 'PLUS',
       UserPoolAddOns: { AdvancedSecurityMode: Match.stringLikeRegexp('^(AUDIT|ENFORCED)$') },
     });
+  });
+});
+
+describe("Cognito's e-mail (auth.email)", () => {
+  /** The pool's EmailConfiguration with AWS::AccountId and AWS::Partition filled in. */
+  const emailConfiguration = (template: Template) => {
+    const pool = only(template, 'AWS::Cognito::UserPool').props;
+    const resolve = (value: unknown): unknown => {
+      if (typeof value !== 'object' || value === null) return value;
+      const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+      if (join) return join[1].map(resolve).join(join[0]);
+      const ref = (value as { Ref?: string }).Ref;
+      if (ref === 'AWS::AccountId') return '123456789012';
+      if (ref === 'AWS::Partition') return 'aws';
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+    };
+    return resolve(pool.EmailConfiguration) as Record<string, string> | undefined;
+  };
+  // EmailConfigurationType's documented constraints (Cognito API reference).
+  const SOURCE_ARN =
+    /^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$/;
+  const REPLY_TO = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+@[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u;
+  const CONFIGURATION_SET = /^[a-zA-Z0-9_-]{1,64}$/;
+  const checkConstraints = (email: Record<string, string>, stackRegion: string) => {
+    const arn = email.SourceArn ?? '';
+    expect(arn).toMatch(SOURCE_ARN);
+    expect(arn.length).toBeGreaterThanOrEqual(20);
+    expect(arn.length).toBeLessThanOrEqual(2048);
+    // An identity of the pool's own account, in the pool's region or one Cognito also sends through.
+    const [, , service, region, account] = arn.split(':');
+    expect(service).toBe('ses');
+    expect([stackRegion, ...SES_ALTERNATE_REGIONS]).toContain(region);
+    expect(account).toBe('123456789012');
+    if (email.ReplyToEmailAddress) expect(email.ReplyToEmailAddress).toMatch(REPLY_TO);
+    if (email.ConfigurationSet) expect(email.ConfigurationSet).toMatch(CONFIGURATION_SET);
+  };
+
+  it("leaves a stage without it on Cognito's own e-mail", () => {
+    for (const stage of [dev, prod]) {
+      const email = emailConfiguration(stage.templates.auth);
+      expect(email?.EmailSendingAccount ?? 'COGNITO_DEFAULT').toBe('COGNITO_DEFAULT');
+      expect(email?.SourceArn).toBeUndefined();
+    }
+  });
+
+  it("sends through SES as the stage's verified address, in the stage's region by default", () => {
+    const stage = synthesizeStage('prod', {
+      change: (c) => ({
+        ...c,
+        auth: {
+          ...c.auth,
+          email: { from: 'no-reply@example.org', fromName: 'Parley, by Acme', replyTo: 'help@example.org' },
+        },
+      }),
+    });
+    const email = emailConfiguration(stage.templates.auth) ?? {};
+    expect(email).toEqual({
+      EmailSendingAccount: 'DEVELOPER',
+      // A name with a comma is quoted (RFC 5322 phrase).
+      From: '"Parley, by Acme" <no-reply@example.org>',
+      ReplyToEmailAddress: 'help@example.org',
+      SourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/no-reply@example.org',
+    });
+    checkConstraints(email, 'eu-west-1');
+  });
+
+  it("quotes an ASCII sender name that is not all atext and words, and leaves the rest to CDK's encoding", () => {
+    expect(fromNamePhrase('Parley')).toBe('Parley');
+    expect(fromNamePhrase("Acme's Parley")).toBe("Acme's Parley");
+    expect(fromNamePhrase('Parley, by Acme')).toBe('"Parley, by Acme"');
+    expect(fromNamePhrase('Acme Inc.')).toBe('"Acme Inc."');
+    expect(fromNamePhrase('Parley (Acme)')).toBe('"Parley (Acme)"');
+    expect(fromNamePhrase('Parley: chat')).toBe('"Parley: chat"');
+    // Beyond ASCII: CDK sends an RFC 2047 encoded word, which quotes nothing.
+    expect(fromNamePhrase('Zoë, Acme')).toBe('Zoë, Acme');
+  });
+
+  it('names the verified domain as the identity, in another SES Region, with a configuration set', () => {
+    const stage = synthesizeStage('dev', {
+      change: (c) => ({
+        ...c,
+        auth: {
+          ...c.auth,
+          email: {
+            from: 'parley@mail.example.org',
+            verifiedDomain: 'mail.example.org',
+            sesRegion: 'us-east-1',
+            configurationSet: 'parley-dev',
+          },
+        },
+      }),
+    });
+    const email = emailConfiguration(stage.templates.auth) ?? {};
+    expect(email).toEqual({
+      EmailSendingAccount: 'DEVELOPER',
+      From: 'parley@mail.example.org',
+      ConfigurationSet: 'parley-dev',
+      SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/mail.example.org',
+    });
+    checkConstraints(email, 'eu-west-1');
   });
 });

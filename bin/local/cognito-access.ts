@@ -28,6 +28,9 @@ export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
   'SetUserMFAPreference',
   'GlobalSignOut',
   'RevokeToken',
+  // "Forgot your password?": a code by e-mail (locally, printed and kept), then the new password.
+  'ForgotPassword',
+  'ConfirmForgotPassword',
 ]);
 
 /**

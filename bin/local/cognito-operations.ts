@@ -14,6 +14,7 @@ import {
   type InvokeTrigger,
   type Json,
 } from './cognito-api';
+import { passwordReset, type ResetCodeSink } from './cognito-password-reset';
 import { signInFlows } from './cognito-sign-in';
 import { emulatorTokens } from './cognito-tokens';
 
@@ -38,6 +39,10 @@ export interface OperationsContext {
   readonly groupOverrides: Map<string, { readonly groups: string[]; readonly at: number }>;
   /** Whether every user must set up TOTP at sign-in (see SignInContext). */
   readonly mfa: 'REQUIRED' | 'OPTIONAL';
+  /** The password-reset code cognito-local stored for a user. @default none found */
+  readonly storedResetCode?: (username: string) => string | undefined;
+  /** Where a password-reset code goes (Cognito would e-mail it). @default nowhere */
+  readonly onResetCode?: ResetCodeSink;
 }
 
 type Operation = (op: string, body: Json) => Promise<Json>;
@@ -55,6 +60,12 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
   const { call, userOrThrow } = emulator;
   const tokens = emulatorTokens({ issuer: ctx.issuer, signOutFile: ctx.signOutFile });
   const signIn = signInFlows({ ...ctx, emulator, tokens });
+
+  const reset = passwordReset({
+    emulator,
+    storedCode: ctx.storedResetCode ?? (() => undefined),
+    onCode: ctx.onResetCode ?? (() => undefined),
+  });
 
   const setupToken = (sub: string) => new UnsecuredJWT({ client_id: ctx.clientId, sub }).encode();
 
@@ -113,7 +124,8 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
       return call(op, next);
     },
     AdminSetUserPassword: withPassword('Password'),
-    ConfirmForgotPassword: withPassword('Password'),
+    ForgotPassword: reset.ForgotPassword,
+    ConfirmForgotPassword: reset.ConfirmForgotPassword,
     SignUp: withPassword('Password'),
     async ChangePassword(op, body) {
       assertPasswordPolicy(body.ProposedPassword);
@@ -175,10 +187,9 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
       return {};
     },
     async AdminResetUserPassword(_op, body) {
-      // Closest the emulator has: a reset code (printed in its log). The old password keeps working
-      // until the reset is confirmed (Cognito would refuse it at once).
-      await userOrThrow(body.Username);
-      await call('ForgotPassword', { ClientId: ctx.clientId, Username: body.Username });
+      // Closest the emulator has: a reset code, as ForgotPassword sends. The old password keeps
+      // working until the reset is confirmed (Cognito would refuse it at once).
+      await reset.adminReset(await userOrThrow(body.Username), ctx.clientId);
       return {};
     },
     async AdminListGroupsForUser(op, body) {

@@ -18,6 +18,7 @@ import {
   writeEmulatorConfig,
 } from './cognito-emulator';
 import { emulatorTriggers } from './cognito-origin';
+import { emulatorStoredCode } from './cognito-password-reset';
 import { createCognitoProxy } from './cognito-proxy';
 import { ensurePool } from './cognito-user-pool';
 import { freePort } from './free-port';
@@ -62,6 +63,11 @@ export interface LocalCognito {
    * as the Lambda runtime gives a function its role's (the admin API's Cognito client reads them).
    */
   readonly adminCredentials: AdminCredentials;
+  /**
+   * The last password-reset code sent to `email` (Cognito would e-mail it; the local stack prints
+   * it, unless quiet, and keeps it here), or undefined.
+   */
+  resetCodeFor(email: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -116,6 +122,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     const ids = await ensurePool(direct, join(options.dataDir, 'ids.json'));
     direct.destroy();
 
+    const resetCodes = new Map<string, string>();
     const adminCredentials = newAdminCredentials();
     saveAdminCredentials(options.dataDir, adminCredentials);
     const restoreEnv = useAsProcessCredentials(adminCredentials);
@@ -131,6 +138,14 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       groupOverrides,
       adminCredentials,
       mfa: options.mfa ?? 'REQUIRED',
+      storedResetCode: emulatorStoredCode(join(options.dataDir, '.cognito', 'db', `${ids.userPoolId}.json`)),
+      onResetCode: ({ email, code }) => {
+        resetCodes.set(email.toLowerCase(), code);
+        if (!options.quiet)
+          process.stdout.write(
+            `[cognito] Password reset code for ${email}: ${code} (the local stack sends no e-mail)\n`,
+          );
+      },
     });
 
     const admin = new CognitoIdentityProviderClient({
@@ -150,6 +165,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       jwksUri: `${issuer}/.well-known/jwks.json`,
       admin,
       adminCredentials,
+      resetCodeFor: (email) => resetCodes.get(email.trim().toLowerCase()),
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -67,6 +67,8 @@ export interface DevServer {
     password: string;
     role: Role;
   }): Promise<{ id: string; email: string; role: string; totpSecret?: string }>;
+  /** The last password-reset code sent to `email` (see LocalCognito). */
+  resetCodeFor(email: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -284,6 +286,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       cognitoAdmin: cognito.admin,
       banner,
       createUser,
+      resetCodeFor: (email) => cognito.resetCodeFor(email),
       stop: stopAll,
     };
   } catch (error) {

@@ -7,8 +7,10 @@ import {
   expectCleanSession,
   freshTotpCode,
   jwtPayload,
+  openApp,
   openSession as openBrowserSession,
   PASSWORD,
+  seriousAxeViolations,
   signIn,
   startStack,
   submitCredentials as submitAt,
@@ -186,6 +188,45 @@ describe('the web app', () => {
     await page.getByRole('alert').filter({ hasText: 'Incorrect email or password.' }).waitFor();
     expect(await page.getByLabel('Email').inputValue()).toBe(email);
     expect(await page.getByTestId('me-email').count()).toBe(0);
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it('resets a forgotten password with the e-mailed code, then signs in with the new one', async () => {
+    // Prepare
+    const email = uniqueEmail('forgot');
+    const member = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const session = await openSession();
+    const { page } = session;
+    const newPassword = `${PASSWORD}-renewed`;
+
+    // Act: from the sign-in form to the code, as a person would.
+    await openApp(page, stack.server.url);
+    await page.getByRole('button', { name: 'Forgot your password?' }).click();
+    await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
+    await page.getByLabel('Email').fill(email.toUpperCase());
+    await page.getByRole('button', { name: 'Email me a code' }).click();
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    const sentTo = await page.getByRole('status').textContent();
+    const code = stack.server.resetCodeFor(email) ?? '';
+    await page.getByLabel('Code from the email').fill(code === '000000' ? '000001' : '000000');
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('Repeat the new password').fill(newPassword);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'That code is not right.' }).waitFor();
+    const axe = await seriousAxeViolations(page);
+    await page.getByLabel('Code from the email').fill(code);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await page.getByTestId('auth-notice').waitFor();
+    const notice = await page.getByTestId('auth-notice').textContent();
+    await signIn(page, stack.server.url, { email, password: newPassword, totpSecret: member.totpSecret });
+
+    // Assess
+    expect(code).toMatch(/^\d{6}$/);
+    expect(sentTo).toMatch(/a code is on its way to f\*\*\*@e\*\*\*/);
+    expect(axe).toEqual([]);
+    expect(notice).toBe('Your password is changed. Sign in with the new one.');
+    expect(await textOf(page, 'me-email')).toBe(email);
     await expectCleanSession(session);
     await session.context.close();
   });

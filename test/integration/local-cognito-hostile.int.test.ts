@@ -706,10 +706,23 @@ describe('operations the proxy answers or amends', () => {
     });
   });
 
-  it('starts an admin password reset (the old password works until it is confirmed)', async () => {
+  it('starts an admin password reset (the old password works until it is confirmed with the code)', async () => {
     const { email } = await newUser('reset');
     await cognito.admin.send(new AdminResetUserPasswordCommand({ ...pool(), Username: email }));
     expect((await signIn(email)).status).toBe(200);
+    const code = cognito.resetCodeFor(email);
+    expect(code).toMatch(/^\d{6}$/);
+    expect(
+      (
+        await call('ConfirmForgotPassword', {
+          ClientId: cognito.clientId,
+          Username: email,
+          ConfirmationCode: code,
+          Password: `${PASSWORD}-reset`,
+        })
+      ).status,
+    ).toBe(200);
+    expect((await signIn(email, `${PASSWORD}-reset`)).status).toBe(200);
   });
 
   it('refuses a weak temporary password, and makes up a strong one when none is given', async () => {
@@ -745,6 +758,111 @@ describe('operations the proxy answers or amends', () => {
       }),
     );
     expect(forged.Users?.map((u) => u.Username)).toEqual(first.Users?.map((u) => u.Username));
+  });
+});
+
+describe('resetting a forgotten password (ForgotPassword, ConfirmForgotPassword, unsigned as Amplify sends them)', () => {
+  const forgot = (Username: unknown) => call('ForgotPassword', { ClientId: cognito.clientId, Username });
+  const confirm = (Username: unknown, ConfirmationCode: unknown, Password: unknown = `${PASSWORD}-new`) =>
+    call('ConfirmForgotPassword', { ClientId: cognito.clientId, Username, ConfirmationCode, Password });
+  const MISMATCH = error('CodeMismatchException', 'Invalid verification code provided, please try again.');
+
+  it('sends a code to the address, and sets the new password with it once', async () => {
+    // Prepare
+    const { email } = await newUser('forgot');
+    triggerCalls.length = 0;
+
+    // Act: asked for in another case, as a person types it.
+    const asked = await forgot(email.toUpperCase());
+    const code = cognito.resetCodeFor(email) ?? '';
+
+    // Assess
+    expect(asked).toEqual({
+      status: 200,
+      errorType: null,
+      body: {
+        CodeDeliveryDetails: { Destination: 'f***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' },
+      },
+    });
+    expect(code).toMatch(/^\d{6}$/);
+    expect(await confirm(email, code === '000000' ? '000001' : '000000')).toEqual(MISMATCH);
+    expect(await confirm(email, code, 'weak')).toMatchObject({
+      status: 400,
+      body: { __type: 'InvalidPasswordException' },
+    });
+    expect(await confirm(email, code)).toEqual({ status: 200, errorType: null, body: {} });
+    expect(await signIn(email)).toEqual(WRONG);
+    expect((await signIn(email, `${PASSWORD}-new`)).status).toBe(200);
+    expect(await confirm(email, code, `${PASSWORD}-again`)).toEqual(MISMATCH);
+    // Cognito runs post-confirmation for a confirmed reset.
+    expect(triggerCalls.map((c) => c.name)).toContain('PostConfirmation');
+  });
+
+  it('answers an unknown address as a known one, sends nothing, and refuses any code for it', async () => {
+    const email = `nobody-${randomUUID().slice(0, 8)}@example.test`;
+    expect(await forgot(email)).toEqual({
+      status: 200,
+      errorType: null,
+      body: {
+        CodeDeliveryDetails: { Destination: 'n***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' },
+      },
+    });
+    expect(cognito.resetCodeFor(email)).toBeUndefined();
+    expect(await confirm(email, '123456')).toEqual(MISMATCH);
+    for (const name of ['__proto__', 'constructor']) {
+      expect((await forgot(name)).status).toBe(200);
+      expect(await confirm(name, '123456')).toEqual(MISMATCH);
+    }
+  });
+
+  it('refuses a reset for an invited user who has not yet signed in with the temporary password', async () => {
+    const email = `invited-${randomUUID().slice(0, 8)}@example.test`;
+    await cognito.admin.send(
+      new AdminCreateUserCommand({
+        UserPoolId: cognito.userPoolId,
+        Username: email,
+        MessageAction: 'SUPPRESS',
+        TemporaryPassword: `${PASSWORD}-tmp`,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+    expect(await forgot(email)).toEqual(
+      error('NotAuthorizedException', 'User password cannot be reset in the current state.'),
+    );
+    expect(cognito.resetCodeFor(email)).toBeUndefined();
+  });
+
+  it('spends the code after 5 wrong guesses', async () => {
+    const { email } = await newUser('guessed');
+    await forgot(email);
+    const code = cognito.resetCodeFor(email) ?? '';
+    const wrong = code === '999999' ? '999998' : '999999';
+    for (let i = 0; i < 4; i += 1) expect(await confirm(email, wrong)).toEqual(MISMATCH);
+    expect(await confirm(email, wrong)).toEqual(
+      error('LimitExceededException', 'Attempt limit exceeded, please try after some time.'),
+    );
+    expect(await confirm(email, code)).toEqual(MISMATCH);
+    expect((await signIn(email)).status).toBe(200);
+  });
+
+  it.each([
+    ['no user name', { ClientId: 'CLIENT' }],
+    ['a number for the user name', { ClientId: 'CLIENT', Username: 42 }],
+    ['a user name of 129 characters', { ClientId: 'CLIENT', Username: 'x'.repeat(129) }],
+  ])('refuses ForgotPassword with %s as a client error', async (_what, body) => {
+    const answer = await call('ForgotPassword', { ...body, ClientId: cognito.clientId });
+    expect(answer).toMatchObject({ status: 400, body: { __type: 'InvalidParameterException' } });
+  });
+
+  it('refuses a code with a space, an empty one or one of another type as a client error', async () => {
+    const { email } = await newUser('badcode');
+    await forgot(email);
+    for (const code of ['', '12 34', 123456, null])
+      expect(await confirm(email, code)).toMatchObject({
+        status: 400,
+        body: { __type: 'InvalidParameterException' },
+      });
+    expect((await confirm(email, cognito.resetCodeFor(email))).status).toBe(200);
   });
 });
 

@@ -9,10 +9,12 @@ export function OtpCodeField({
   value,
   onChange,
   label = 'Authentication code',
+  hint = 'The 6-digit code your authenticator app shows for Parley.',
 }: {
   value: string;
   onChange(value: string): void;
   label?: string;
+  hint?: string;
 }) {
   const id = useId();
   const hintId = `${id}-hint`;
@@ -35,7 +37,7 @@ export function OtpCodeField({
         onChange={(event) => onChange(event.target.value)}
       />
       <p id={hintId} className="hint">
-        The 6-digit code your authenticator app shows for Parley.
+        {hint}
       </p>
     </div>
   );

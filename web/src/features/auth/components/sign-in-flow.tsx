@@ -1,4 +1,5 @@
 import { NewPasswordForm } from '@/features/auth/components/new-password-form';
+import { ResetCodeRequestForm, ResetPasswordForm } from '@/features/auth/components/reset-password-forms';
 import { SignInForm } from '@/features/auth/components/sign-in-form';
 import { TotpCodeForm } from '@/features/auth/components/totp-code-form';
 import { TotpSetupForm } from '@/features/auth/components/totp-setup-form';
@@ -22,7 +23,12 @@ export function SignInFlow({ onSignedIn, signedOutReason = null }: SignInFlowPro
     case 'credentials':
       return (
         <>
-          {signedOutReason && !error && !pending && (
+          {flow.notice && (
+            <p className="notice-banner" role="status" data-testid="auth-notice">
+              {flow.notice}
+            </p>
+          )}
+          {signedOutReason && !flow.notice && !error && !pending && (
             <p
               className={
                 signedOutReason === 'session-ended' ? 'notice-banner notice-banner--warning' : 'notice-banner'
@@ -38,8 +44,30 @@ export function SignInFlow({ onSignedIn, signedOutReason = null }: SignInFlowPro
             pending={pending}
             error={error}
             onSubmit={flow.submitCredentials}
+            onForgotPassword={flow.forgotPassword}
           />
         </>
+      );
+    case 'reset-request':
+      return (
+        <ResetCodeRequestForm
+          initialEmail={flow.email}
+          pending={pending}
+          error={error}
+          onSubmit={flow.requestReset}
+          onCancel={flow.restart}
+        />
+      );
+    case 'reset-confirm':
+      return (
+        <ResetPasswordForm
+          destination={step.destination}
+          pending={pending}
+          error={error}
+          onSubmit={flow.confirmReset}
+          onResend={() => void flow.requestReset(flow.email)}
+          onCancel={flow.restart}
+        />
       );
     case 'totp-code':
       return (

@@ -8,11 +8,13 @@ export function SignInForm({
   pending,
   error,
   onSubmit,
+  onForgotPassword,
 }: {
   initialEmail: string;
   pending: boolean;
   error: string | null;
   onSubmit(email: string, password: string): void;
+  onForgotPassword(): void;
 }) {
   const id = useId();
   const [email, setEmail] = useState(initialEmail);
@@ -51,9 +53,14 @@ export function SignInForm({
         />
       </div>
       <FormError message={error} />
-      <button type="submit" disabled={pending}>
-        {pending ? 'Signing in…' : 'Sign in'}
-      </button>
+      <div className="actions">
+        <button type="submit" disabled={pending}>
+          {pending ? 'Signing in…' : 'Sign in'}
+        </button>
+        <button type="button" className="button-secondary" onClick={onForgotPassword} disabled={pending}>
+          Forgot your password?
+        </button>
+      </div>
     </form>
   );
 }

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { confirmSignIn } from 'aws-amplify/auth';
+import { confirmResetPassword, confirmSignIn, resetPassword } from 'aws-amplify/auth';
 import type { SignInOutput } from 'aws-amplify/auth';
 
 import { authErrorMessage } from '@/features/auth/utils/auth-error-message';
@@ -13,17 +13,32 @@ export type SignInStep =
   | { readonly kind: 'credentials' }
   | { readonly kind: 'totp-code' }
   | { readonly kind: 'totp-setup'; readonly secret: string; readonly setupUri: string }
-  | { readonly kind: 'new-password' };
+  | { readonly kind: 'new-password' }
+  /** "Forgot your password?": where to send the code. */
+  | { readonly kind: 'reset-request' }
+  /** The code from the e-mail and the new password; `destination` as Cognito masks it. */
+  | { readonly kind: 'reset-confirm'; readonly destination: string | null };
+
+/** Said on the sign-in form once a reset went through. */
+export const PASSWORD_CHANGED = 'Your password is changed. Sign in with the new one.';
 
 export interface SignInFlow {
   readonly step: SignInStep;
   readonly email: string;
   readonly pending: boolean;
   readonly error: string | null;
+  /** Good news for the sign-in form (a password just reset), until the next attempt. */
+  readonly notice: string | null;
   submitCredentials(email: string, password: string): Promise<void>;
   /** The answer to the current challenge: a TOTP code, or the new password. */
   submitChallenge(response: string): Promise<void>;
   restart(): void;
+  /** From the sign-in form to "Reset your password". */
+  forgotPassword(): void;
+  /** Asks Cognito to e-mail a reset code to `email`. */
+  requestReset(email: string): Promise<void>;
+  /** Sets the new password with the code; back to the sign-in form, the email filled in. */
+  confirmReset(code: string, password: string): Promise<void>;
 }
 
 class UnsupportedStepError extends Error {
@@ -31,7 +46,6 @@ class UnsupportedStepError extends Error {
 }
 
 const UNSUPPORTED_STEP_MESSAGES: Partial<Record<SignInOutput['nextStep']['signInStep'], string>> = {
-  RESET_PASSWORD: 'Your password has to be reset. Ask an admin.',
   CONFIRM_SIGN_UP: 'Your account is not confirmed yet. Ask an admin.',
 };
 
@@ -44,6 +58,7 @@ export function useSignInFlow(onSignedIn: () => void): SignInFlow {
   const [email, setEmail] = useState('');
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   const follow = useCallback(
     async (output: SignInOutput, username: string): Promise<void> => {
@@ -64,6 +79,10 @@ export function useSignInFlow(onSignedIn: () => void): SignInFlow {
           return;
         case 'CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED':
           setStep({ kind: 'new-password' });
+          return;
+        case 'RESET_PASSWORD':
+          // An admin reset the password: Cognito has e-mailed the code already.
+          setStep({ kind: 'reset-confirm', destination: null });
           return;
         case 'CONTINUE_SIGN_IN_WITH_MFA_SELECTION':
         case 'CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION':
@@ -86,6 +105,7 @@ export function useSignInFlow(onSignedIn: () => void): SignInFlow {
   const run = useCallback(async (context: AuthErrorContext, action: () => Promise<void>) => {
     setPending(true);
     setError(null);
+    setNotice(null);
     try {
       await action();
     } catch (caught) {
@@ -132,5 +152,47 @@ export function useSignInFlow(onSignedIn: () => void): SignInFlow {
     setError(null);
   }, []);
 
-  return { step, email, pending, error, submitCredentials, submitChallenge, restart };
+  const forgotPassword = useCallback(() => {
+    setStep({ kind: 'reset-request' });
+    setError(null);
+    setNotice(null);
+  }, []);
+
+  const requestReset = useCallback(
+    (rawEmail: string) =>
+      run('reset', async () => {
+        const username = rawEmail.trim();
+        setEmail(username);
+        const output = await resetPassword({ username });
+        setStep({
+          kind: 'reset-confirm',
+          destination: output.nextStep.codeDeliveryDetails?.destination ?? null,
+        });
+      }),
+    [run],
+  );
+
+  const confirmReset = useCallback(
+    (code: string, password: string) =>
+      run('reset', async () => {
+        await confirmResetPassword({ username: email, confirmationCode: code, newPassword: password });
+        setStep({ kind: 'credentials' });
+        setNotice(PASSWORD_CHANGED);
+      }),
+    [email, run],
+  );
+
+  return {
+    step,
+    email,
+    pending,
+    error,
+    notice,
+    submitCredentials,
+    submitChallenge,
+    restart,
+    forgotPassword,
+    requestReset,
+    confirmReset,
+  };
 }

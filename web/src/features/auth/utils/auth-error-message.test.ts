@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { ACCOUNT_LOCKED, authErrorMessage } from '@/features/auth/utils/auth-error-message';
+import {
+  ACCOUNT_LOCKED,
+  authErrorMessage,
+  INVITED_NOT_SIGNED_IN,
+} from '@/features/auth/utils/auth-error-message';
 
 function cognitoError(name: string, message: string): Error {
   const error = new Error(message);
@@ -43,5 +47,43 @@ describe('authErrorMessage', () => {
     expect(authErrorMessage(weak, 'new-password')).toBe(
       'That password is not allowed: Password must have symbol characters',
     );
+  });
+
+  it('speaks of the e-mailed code, not the authenticator, when resetting a password', () => {
+    const wrong = cognitoError(
+      'CodeMismatchException',
+      'Invalid verification code provided, please try again.',
+    );
+    expect(authErrorMessage(wrong, 'reset')).toBe(
+      'That code is not right. Check the code in the email, or send a new one.',
+    );
+    expect(authErrorMessage(wrong, 'code')).toMatch(/authenticator app/);
+    expect(
+      authErrorMessage(
+        cognitoError('ExpiredCodeException', 'Invalid code provided, please request a code again.'),
+        'reset',
+      ),
+    ).toBe('That code has expired. Send a new one.');
+    expect(
+      authErrorMessage(
+        cognitoError('LimitExceededException', 'Attempt limit exceeded, please try after some time.'),
+        'reset',
+      ),
+    ).toBe('Too many attempts. Wait a few minutes, then send a new code.');
+    expect(
+      authErrorMessage(
+        cognitoError('PasswordHistoryPolicyViolationException', 'The password has been used previously.'),
+        'reset',
+      ),
+    ).toMatch(/used that password before/);
+  });
+
+  it('sends someone invited who never signed in back to the invitation', () => {
+    const refused = cognitoError(
+      'NotAuthorizedException',
+      'User password cannot be reset in the current state.',
+    );
+    expect(authErrorMessage(refused, 'reset')).toBe(INVITED_NOT_SIGNED_IN);
+    expect(INVITED_NOT_SIGNED_IN).toMatch(/temporary password from your invitation email/);
   });
 });

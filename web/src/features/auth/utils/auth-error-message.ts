@@ -2,7 +2,7 @@
 import { LOCKOUT_POLICY } from '../../../../../functions/auth/domain/lockout';
 
 /** Which form the error came from: the same Cognito error means different things in each. */
-export type AuthErrorContext = 'credentials' | 'code' | 'new-password';
+export type AuthErrorContext = 'credentials' | 'code' | 'new-password' | 'reset';
 
 const TRY_LATER = 'Too many attempts. Wait a few minutes and try again.';
 
@@ -13,6 +13,10 @@ const TRY_LATER = 'Too many attempts. Wait a few minutes and try again.';
 export const ACCOUNT_LOCKED = `This account is locked, after too many wrong passwords or by an admin. Wait ${
   LOCKOUT_POLICY.lockMs / 60_000
 } minutes and try again; if it stays locked, ask an admin.`;
+
+/** Cognito refuses a reset to someone invited who never signed in: the invitation holds their password. */
+export const INVITED_NOT_SIGNED_IN =
+  'This account has not been used yet: sign in with the temporary password from your invitation email. If it has expired, ask an admin to invite you again.';
 
 /**
  * A sentence for a person from an Amplify/Cognito error. A wrong password and an unknown user get
@@ -29,6 +33,7 @@ export function authErrorMessage(error: unknown, context: AuthErrorContext): str
     case 'UserNotFoundException':
       return 'Incorrect email or password.';
     case 'NotAuthorizedException':
+      if (/cannot be reset in the current state/i.test(message)) return INVITED_NOT_SIGNED_IN;
       if (/disabled/i.test(message)) return 'This account is disabled. Ask an admin to enable it.';
       if (/attempts exceeded|locked/i.test(message)) return TRY_LATER;
       if (/session/i.test(message)) return 'Your sign-in took too long. Please start again.';
@@ -41,17 +46,28 @@ export function authErrorMessage(error: unknown, context: AuthErrorContext): str
       return `That password is not allowed: ${message.replace(/^Password does not conform to policy: /i, '')}`;
     case 'CodeMismatchException':
     case 'EnableSoftwareTokenMFAException':
+      if (context === 'reset')
+        return 'That code is not right. Check the code in the email, or send a new one.';
       return 'That code is not right. Enter the current 6-digit code from your authenticator app.';
+    case 'PasswordHistoryPolicyViolationException':
+      return 'You have used that password before. Choose one you have not used here.';
     case 'ExpiredCodeException':
+      if (context === 'reset') return 'That code has expired. Send a new one.';
       return 'That code has expired or was already used. Wait for the next one and try again.';
     case 'LimitExceededException':
+      if (context === 'reset') return 'Too many attempts. Wait a few minutes, then send a new code.';
+      return TRY_LATER;
     case 'TooManyRequestsException':
     case 'TooManyFailedAttemptsException':
       return TRY_LATER;
     case 'UserNotConfirmedException':
       return 'Your account is not confirmed yet. Ask an admin.';
     case 'PasswordResetRequiredException':
-      return 'Your password has to be reset. Ask an admin.';
+      return 'Your password has to be reset: choose "Forgot your password?" to get a code by email.';
+    case 'EmptyResetPasswordUsername':
+      return 'Enter your email.';
+    case 'EmptyConfirmResetPasswordConfirmationCode':
+      return 'Enter the code from the email.';
     case 'UserLambdaValidationException':
       // Our sign-in triggers refuse locked and disabled accounts; the message is ours.
       if (/account locked/i.test(message)) return ACCOUNT_LOCKED;

@@ -1,0 +1,131 @@
+import { useId, useState } from 'react';
+import type { FormEvent } from 'react';
+
+import { FormError } from '@/features/auth/components/form-error';
+import { NewPasswordFields, newPasswordProblem } from '@/features/auth/components/new-password-fields';
+import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
+
+/** "Forgot your password?": the address the reset code goes to. */
+export function ResetCodeRequestForm({
+  initialEmail,
+  pending,
+  error,
+  onSubmit,
+  onCancel,
+}: {
+  initialEmail: string;
+  pending: boolean;
+  error: string | null;
+  onSubmit(email: string): void;
+  onCancel(): void;
+}) {
+  const id = useId();
+  const [email, setEmail] = useState(initialEmail);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!pending) onSubmit(email);
+  }
+
+  return (
+    <form className="auth-form" onSubmit={submit} aria-busy={pending} aria-labelledby={`${id}-heading`}>
+      <h1 id={`${id}-heading`}>Reset your password</h1>
+      <p>Enter the email you sign in with. We will email you a code to set a new password.</p>
+      <div className="field">
+        <label htmlFor={`${id}-email`}>Email</label>
+        <input
+          id={`${id}-email`}
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          autoFocus
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+        />
+      </div>
+      <FormError message={error} />
+      <div className="actions">
+        <button type="submit" disabled={pending}>
+          {pending ? 'Sending…' : 'Email me a code'}
+        </button>
+        <button type="button" className="button-secondary" onClick={onCancel} disabled={pending}>
+          Back to sign-in
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The code from the e-mail and the new password. */
+export function ResetPasswordForm({
+  destination,
+  pending,
+  error,
+  onSubmit,
+  onResend,
+  onCancel,
+}: {
+  /** Where Cognito says the code went, e.g. `a***@e***`. */
+  destination: string | null;
+  pending: boolean;
+  error: string | null;
+  onSubmit(code: string, password: string): void;
+  onResend(): void;
+  onCancel(): void;
+}) {
+  const id = useId();
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (pending) return;
+    const found = newPasswordProblem(password, confirmation);
+    setProblem(found);
+    if (!found) onSubmit(normaliseCode(code), password);
+  }
+
+  return (
+    <form className="auth-form" onSubmit={submit} aria-busy={pending} aria-labelledby={`${id}-heading`}>
+      <h1 id={`${id}-heading`}>Choose a new password</h1>
+      <p role="status">
+        {destination ? (
+          <>
+            If an account uses this email, a code is on its way to <strong>{destination}</strong>.
+          </>
+        ) : (
+          'If an account uses this email, a code is on its way to it.'
+        )}{' '}
+        It is valid for an hour.
+      </p>
+      <OtpCodeField
+        value={code}
+        onChange={setCode}
+        label="Code from the email"
+        hint="The 6-digit code in the email from Parley."
+      />
+      <NewPasswordFields
+        id={id}
+        password={password}
+        confirmation={confirmation}
+        onPassword={setPassword}
+        onConfirmation={setConfirmation}
+      />
+      <FormError message={problem ?? error} />
+      <div className="actions">
+        <button type="submit" disabled={pending}>
+          {pending ? 'Saving…' : 'Set new password'}
+        </button>
+        <button type="button" className="button-secondary" onClick={onResend} disabled={pending}>
+          Send a new code
+        </button>
+        <button type="button" className="button-secondary" onClick={onCancel} disabled={pending}>
+          Back to sign-in
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -278,6 +278,15 @@ export class AuthStack extends Stack {
           }),
         );
       }
+      if (key === 'postConfirmation') {
+        // After a password reset, the user's earlier sessions end (their refresh tokens).
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['cognito-idp:AdminUserGlobalSignOut'],
+            resources: [this.userPool.userPoolArn],
+          }),
+        );
+      }
       if (key === 'postConfirmation' || key === 'preTokenGeneration') {
         fn.addToRolePolicy(
           new iam.PolicyStatement({

@@ -15,6 +15,8 @@ import {
   ListUsersCommand,
   AdminSetUserPasswordCommand,
   AdminUserGlobalSignOutCommand,
+  ConfirmForgotPasswordCommand,
+  ForgotPasswordCommand,
   GetTokensFromRefreshTokenCommand,
   GetUserCommand,
   InitiateAuthCommand,
@@ -30,6 +32,7 @@ import { handler as postConfirmation } from '../../functions/auth/triggers/post-
 import { handler as preAuthentication } from '../../functions/auth/triggers/pre-authentication';
 import { handler as preTokenGeneration } from '../../functions/auth/triggers/pre-token-generation';
 import { resetConfig } from '../../functions/shared/config';
+import { tokenVerdict } from '../../functions/shared/revocation/revocation-list';
 import { closeDatabase } from '../../functions/shared/db/database';
 import { startLocalCognito, type LocalCognito, type TriggerName } from '../../bin/local/cognito';
 import { saveAdminCredentials } from '../../bin/local/cognito-access';
@@ -411,6 +414,60 @@ describe('local Cognito', () => {
       name: 'NotAuthorizedException',
       message: 'Access Token has been revoked',
     });
+  });
+
+  it("ends the user's earlier sessions when they reset a forgotten password (the real post-confirmation trigger)", async () => {
+    // Prepare: a session from before the reset.
+    const created = await createLocalUser(
+      { cognito, db },
+      { email: newEmail('reset'), password: PASSWORD, role: 'members' },
+    );
+    const before = await tokensOf(created.email);
+    // Tokens carry whole seconds: a reset in the second of the sign-in would not outdate them.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    // Act: "Forgot your password?", then the code.
+    await cognito.admin.send(
+      new ForgotPasswordCommand({ ClientId: cognito.clientId, Username: created.email }),
+    );
+    await cognito.admin.send(
+      new ConfirmForgotPasswordCommand({
+        ClientId: cognito.clientId,
+        Username: created.email,
+        ConfirmationCode: must(cognito.resetCodeFor(created.email), 'reset code'),
+        Password: `${PASSWORD}-reset`,
+      }),
+    );
+
+    // Assess: the old refresh token is revoked, the API refuses the old access token (tokens
+    // issued before tokens_valid_after), the new password signs in, and the reset is audited.
+    expect(
+      await failure(
+        cognito.admin.send(
+          new GetTokensFromRefreshTokenCommand({
+            ClientId: cognito.clientId,
+            RefreshToken: must(before.RefreshToken),
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'NotAuthorizedException' });
+    const row = await db
+      .selectFrom('users')
+      .select('tokens_valid_after')
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    const issuedAt = Number((await (await verifier()).verify(must(before.AccessToken))).iat);
+    expect(tokenVerdict(issuedAt, { validAfter: row.tokens_valid_after, disabled: false }, new Date())).toBe(
+      'revoked',
+    );
+    expect((await tokensOf(created.email, `${PASSWORD}-reset`)).AccessToken).toBeTruthy();
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('target_id', '=', created.id)
+      .where('action', '=', 'auth.password-reset')
+      .execute();
+    expect(audit).toHaveLength(1);
   });
 
   it('refuses an access token whose claims were changed', async () => {

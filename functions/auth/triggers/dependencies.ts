@@ -1,13 +1,17 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
+import { getCache } from '#shared/cache/get-cache';
 import { getConfig } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
 import { metrics, MetricUnit, publishMetrics } from '#shared/powertools';
+import { forgetStanding } from '#shared/revocation/postgres-revocation-list';
 import { cognitoMfaSettings } from '../adapters/cognito-mfa-settings';
+import { cognitoSessions } from '../adapters/cognito-sessions';
 import { postgresAuthUsers } from '../adapters/postgres-auth-users';
 import { postgresSignInAttempts } from '../adapters/postgres-sign-in-attempts';
 import type { AuthEvents } from '../ports/auth-events';
 import type { AuthUsers } from '../ports/auth-users';
 import type { MfaSettings } from '../ports/mfa-settings';
+import type { Sessions } from '../ports/sessions';
 import type { SignInAttempts } from '../ports/sign-in-attempts';
 
 export interface TriggerDependencies {
@@ -15,6 +19,13 @@ export interface TriggerDependencies {
   readonly users: AuthUsers;
   readonly events: AuthEvents;
   readonly mfa: MfaSettings;
+  readonly sessions: Sessions;
+  /**
+   * Drops the API's cached token standing of a user. On AWS the triggers run outside the VPC and
+   * reach no Valkey (their cache is their own, in memory): the API's entry then ends by itself
+   * within its 30 s.
+   */
+  readonly forgetStanding: (userId: string) => Promise<void>;
 }
 
 let cached: TriggerDependencies | undefined;
@@ -25,12 +36,15 @@ export function triggerDependencies(): TriggerDependencies {
   if (cached) return cached;
   const db = getSql();
   const config = getConfig();
+  const pool = {
+    userPoolId: config.COGNITO_USER_POOL_ID,
+    region: config.AWS_REGION,
+    endpoint: config.COGNITO_ENDPOINT,
+  };
   cached = {
-    mfa: cognitoMfaSettings({
-      userPoolId: config.COGNITO_USER_POOL_ID,
-      region: config.AWS_REGION,
-      endpoint: config.COGNITO_ENDPOINT,
-    }),
+    mfa: cognitoMfaSettings(pool),
+    sessions: cognitoSessions(pool),
+    forgetStanding: (userId) => forgetStanding(getCache(), userId),
     attempts: postgresSignInAttempts(db),
     // A new user's quota is null: their role's default (CHAT_QUOTA_<ROLE>) until an admin sets one.
     users: postgresAuthUsers(db),

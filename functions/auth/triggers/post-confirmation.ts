@@ -1,14 +1,15 @@
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
 
 import { withInvocationContext } from '#shared/powertools';
+import { makeCompletePasswordReset } from '../use-cases/complete-password-reset';
 import { makeProvisionUser } from '../use-cases/complete-sign-in';
 import { triggerDependencies } from './dependencies';
 import { refusingGenerically } from './trigger-errors';
 
 /**
- * Cognito post-confirmation: provisions the `users` row (idempotent: Cognito may retry). A thrown
- * Error's message is what Cognito shows ("PostConfirmation failed with error <message>."): never
- * the cause.
+ * Cognito post-confirmation: provisions the `users` row (idempotent: Cognito may retry); after a
+ * password reset (ConfirmForgotPassword) also ends the user's earlier sessions. A thrown Error's
+ * message is what Cognito shows ("PostConfirmation failed with error <message>."): never the cause.
  */
 export const handler = withInvocationContext(
   async (event: PostConfirmationTriggerEvent): Promise<PostConfirmationTriggerEvent> => {
@@ -16,8 +17,11 @@ export const handler = withInvocationContext(
     const sub = attrs.sub;
     const email = attrs.email;
     if (!sub || !email) throw new Error('Account could not be set up.');
+    const identity = { sub, email, name: attrs.name };
     await refusingGenerically('post-confirmation', event.userPoolId, () =>
-      makeProvisionUser(triggerDependencies())({ sub, email, name: attrs.name }),
+      event.triggerSource === 'PostConfirmation_ConfirmForgotPassword'
+        ? makeCompletePasswordReset(triggerDependencies())({ ...identity, username: event.userName })
+        : makeProvisionUser(triggerDependencies())(identity),
     );
     return event;
   },

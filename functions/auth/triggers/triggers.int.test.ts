@@ -8,13 +8,13 @@ import type {
   PreTokenGenerationV2TriggerEvent,
 } from 'aws-lambda';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 import { closeSql } from '#shared/db/sql-database';
 import type { Role } from '#shared/db/schema';
 import { resetConfig } from '#shared/config';
 import { createTestUser, testDatabase } from '#test/support/database';
-import { fakeMfaSettings } from '#test/support/fakes/auth';
+import { fakeMfaSettings, fakeSessions } from '#test/support/fakes/auth';
 import { attemptKey } from '../domain/attempt-key';
 import { SIGN_IN_BLOCKED_MESSAGE } from '../domain/sign-in';
 import { setTriggerDependencies } from './dependencies';
@@ -26,6 +26,8 @@ import { handler as preTokenGeneration } from './pre-token-generation';
 const db = testDatabase();
 /** Cognito is the edge: whose TOTP is on, by user name (the `sub` in these events). */
 const mfa = fakeMfaSettings();
+/** Cognito's global sign-out: whom it was asked to sign out everywhere. */
+const sessions = fakeSessions();
 
 beforeAll(() => {
   Object.assign(process.env, {
@@ -38,7 +40,7 @@ beforeAll(() => {
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   resetConfig();
-  setTriggerDependencies({ mfa });
+  setTriggerDependencies({ mfa, sessions });
 });
 
 afterAll(async () => {
@@ -269,6 +271,69 @@ describe('post-confirmation', () => {
     await postConfirmation(event);
     const rows = await db.selectFrom('users').select(['id', 'display_name']).where('id', '=', sub).execute();
     expect(rows).toEqual([{ id: sub, display_name: email.split('@')[0] }]);
+  });
+});
+
+describe('post-confirmation after a password reset (ConfirmForgotPassword)', () => {
+  // Earlier cases replace the adapters with MFA settings of their own.
+  beforeEach(() => setTriggerDependencies({ mfa, sessions }));
+
+  const reset = (sub: string, email: string): PostConfirmationTriggerEvent => ({
+    ...common,
+    triggerSource: 'PostConfirmation_ConfirmForgotPassword',
+    userName: sub,
+    request: { userAttributes: { sub, email, 'cognito:user_status': 'CONFIRMED' } },
+    response: {},
+  });
+
+  it('refuses the access tokens issued before it, signs the user out everywhere and audits it', async () => {
+    // Prepare
+    const user = await createTestUser(db, { email: uniqueEmail() });
+    sessions.state.signedOut.length = 0;
+    const before = new Date(Date.now() - 1_000);
+
+    // Act
+    await postConfirmation(reset(user.id, user.email));
+
+    // Assess
+    const row = await db
+      .selectFrom('users')
+      .select('tokens_valid_after')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    expect(row.tokens_valid_after?.getTime()).toBeGreaterThan(before.getTime());
+    expect(sessions.state.signedOut).toEqual([user.id]);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_id'])
+      .where('target_id', '=', user.id)
+      .execute();
+    expect(audit).toEqual([{ action: 'auth.password-reset', actor_id: user.id }]);
+  });
+
+  it('leaves the sessions of a confirmed sign-up alone', async () => {
+    const sub = randomUUID();
+    sessions.state.signedOut.length = 0;
+    await postConfirmation({ ...reset(sub, uniqueEmail()), triggerSource: 'PostConfirmation_ConfirmSignUp' });
+    expect(sessions.state.signedOut).toEqual([]);
+    const row = await db
+      .selectFrom('users')
+      .select('tokens_valid_after')
+      .where('id', '=', sub)
+      .executeTakeFirst();
+    expect(row?.tokens_valid_after).toBeNull();
+  });
+
+  it('shows Cognito only the generic text when the sign-out fails', async () => {
+    const user = await createTestUser(db, { email: uniqueEmail() });
+    sessions.state.failing = true;
+    try {
+      const error = await postConfirmation(reset(user.id, user.email)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).not.toMatch(/Rate exceeded|TooManyRequests/);
+    } finally {
+      sessions.state.failing = false;
+    }
   });
 });
 

@@ -90,6 +90,32 @@ describe('auth', () => {
   });
 });
 
+describe('post-confirmation after a password reset', () => {
+  it('may sign users of its own pool out everywhere, and it alone of the triggers', () => {
+    const policies = dev.templates.auth.findResources('AWS::IAM::Policy');
+    const withSignOut = Object.entries(policies).filter(([, policy]) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('cognito-idp:AdminUserGlobalSignOut'),
+    );
+    expect(withSignOut).toHaveLength(1);
+    const [, policy] = withSignOut[0] ?? [];
+    const statements = (policy?.Properties.PolicyDocument.Statement ?? []) as {
+      Action: string | string[];
+      Resource: unknown;
+    }[];
+    // CDK merges statements on the same resource: the action may share one with others.
+    const signOut = statements.find((st) =>
+      [st.Action].flat().includes('cognito-idp:AdminUserGlobalSignOut'),
+    );
+    expect(signOut?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^UserPool/), 'Arn'] });
+    // The policy belongs to the post-confirmation function's role.
+    const roles = dev.templates.auth.findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: 'parley-dev-post-confirmation' },
+    });
+    const role = Object.values(roles)[0]?.Properties.Role as { 'Fn::GetAtt': [string, string] };
+    expect(policy?.Properties.Roles).toEqual([{ Ref: role['Fn::GetAtt'][0] }]);
+  });
+});
+
 describe('in prod', () => {
   it('requires TOTP MFA and blocks risky sign-ins', () => {
     prod.templates.auth.hasResourceProperties('AWS::Cognito::UserPool', {

@@ -20,10 +20,18 @@ export function fakeAttempts(): SignInAttempts & { readonly state: Map<string, A
   };
 }
 
-export function fakeUsers(initial: AuthUser[] = []): AuthUsers & { readonly rows: Map<string, AuthUser> } {
+export function fakeUsers(
+  initial: AuthUser[] = [],
+): AuthUsers & { readonly rows: Map<string, AuthUser>; readonly revoked: Map<string, Date> } {
   const rows = new Map(initial.map((u) => [u.id, u]));
+  /** tokens_valid_after, by user id. */
+  const revoked = new Map<string, Date>();
   return {
     rows,
+    revoked,
+    async revokeTokens(id, now) {
+      revoked.set(id, now);
+    },
     async find({ id, email }) {
       if (id && rows.has(id)) return rows.get(id) ?? null;
       return [...rows.values()].find((u) => email && u.email.toLowerCase() === email.toLowerCase()) ?? null;
@@ -61,6 +69,19 @@ export function fakeMfaSettings(enabled: Record<string, boolean> = {}) {
     async totpEnabled(username: string): Promise<boolean | undefined> {
       state.asked.push(username);
       return state.failing ? undefined : (enabled[username] ?? false);
+    },
+  };
+}
+
+/** Sessions at the identity provider: who was signed out everywhere; `failing` makes it throw. */
+export function fakeSessions() {
+  const state = { failing: false, signedOut: [] as string[] };
+  return {
+    state,
+    async signOutEverywhere(username: string): Promise<void> {
+      if (state.failing)
+        throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+      state.signedOut.push(username);
     },
   };
 }

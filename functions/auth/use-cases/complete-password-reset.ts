@@ -1,0 +1,39 @@
+import type { AuthEvents } from '../ports/auth-events';
+import type { AuthUser, AuthUsers } from '../ports/auth-users';
+import type { Sessions } from '../ports/sessions';
+import { makeProvisionUser, type CognitoIdentity } from './complete-sign-in';
+
+export interface CompletePasswordResetDeps {
+  readonly users: AuthUsers;
+  readonly events: AuthEvents;
+  readonly sessions: Sessions;
+  /** Drops the API's cached standing of the user's tokens, where this process can reach it. */
+  readonly forgetStanding?: (userId: string) => Promise<void>;
+  readonly now?: () => Date;
+}
+
+/**
+ * Post-confirmation after "Forgot your password?" (ConfirmForgotPassword): whoever held a session
+ * before the reset, with the old password or a stolen token, loses it. Cognito keeps refresh
+ * tokens through a reset, so they are revoked (global sign-out), and the access tokens issued
+ * before now are refused by the API (users.tokens_valid_after). Audited as `auth.password-reset`.
+ */
+export function makeCompletePasswordReset(deps: CompletePasswordResetDeps) {
+  const now = deps.now ?? (() => new Date());
+  const provision = makeProvisionUser(deps);
+  return async function completePasswordReset(
+    identity: CognitoIdentity & { readonly username: string },
+  ): Promise<AuthUser> {
+    const user = await provision(identity);
+    await deps.users.revokeTokens(user.id, now());
+    await deps.forgetStanding?.(user.id);
+    await deps.sessions.signOutEverywhere(identity.username);
+    await deps.events.audit({
+      actorId: user.id,
+      action: 'auth.password-reset',
+      targetType: 'user',
+      targetId: user.id,
+    });
+    return user;
+  };
+}

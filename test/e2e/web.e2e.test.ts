@@ -196,6 +196,13 @@ describe('the web app', () => {
     // Prepare
     const email = uniqueEmail('forgot');
     const member = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    // A browser signed in before the reset (a forgotten laptop, or someone who knew the password).
+    const earlier = await openSession();
+    const known = await signIn(earlier.page, stack.server.url, {
+      email,
+      password: PASSWORD,
+      totpSecret: member.totpSecret,
+    });
     const session = await openSession();
     const { page } = session;
     const newPassword = `${PASSWORD}-renewed`;
@@ -219,7 +226,10 @@ describe('the web app', () => {
     await page.getByRole('button', { name: 'Set new password' }).click();
     await page.getByTestId('auth-notice').waitFor();
     const notice = await page.getByTestId('auth-notice').textContent();
-    await signIn(page, stack.server.url, { email, password: newPassword, totpSecret: member.totpSecret });
+    await signIn(page, stack.server.url, { email, password: newPassword, totpSecret: known.totpSecret });
+    // The earlier browser is refused at its next request, and its refresh token no longer works.
+    await earlier.page.reload();
+    await earlier.page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
 
     // Assess
     expect(code).toMatch(/^\d{6}$/);
@@ -228,7 +238,9 @@ describe('the web app', () => {
     expect(notice).toBe('Your password is changed. Sign in with the new one.');
     expect(await textOf(page, 'me-email')).toBe(email);
     await expectCleanSession(session);
+    await expectCleanSession(earlier);
     await session.context.close();
+    await earlier.context.close();
   });
 
   it('asks an admin for their TOTP code and signs them in with it', async () => {

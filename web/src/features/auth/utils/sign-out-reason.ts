@@ -4,7 +4,8 @@ export type SignOutReason = 'signed-out' | 'signed-out-everywhere' | 'session-en
 export const SIGN_OUT_NOTICES: Record<SignOutReason, string> = {
   'signed-out': 'You have signed out.',
   'signed-out-everywhere': 'You have signed out on every device.',
-  'session-ended': 'Your session has ended: it expired, or it was ended by an admin. Please sign in again.',
+  'session-ended':
+    'Your session has ended: it expired, or an admin or a password reset ended it. Please sign in again.',
 };
 
 let noted: SignOutReason | null = null;

@@ -43,7 +43,15 @@ export interface OperationsContext {
   readonly storedResetCode?: (username: string) => string | undefined;
   /** Where a password-reset code goes (Cognito would e-mail it). @default nowhere */
   readonly onResetCode?: ResetCodeSink;
+  /** Where an invitation's temporary password goes (Cognito would e-mail it). @default nowhere */
+  readonly onInvitation?: InvitationSink;
 }
+
+/** An invitation Cognito would have e-mailed: the address and its temporary password. */
+export type InvitationSink = (invitation: {
+  readonly email: string;
+  readonly temporaryPassword: string;
+}) => void;
 
 type Operation = (op: string, body: Json) => Promise<Json>;
 
@@ -66,6 +74,37 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
     storedCode: ctx.storedResetCode ?? (() => undefined),
     onCode: ctx.onResetCode ?? (() => undefined),
   });
+
+  const invited: InvitationSink = ctx.onInvitation ?? (() => undefined);
+
+  /**
+   * AdminCreateUser with MessageAction RESEND, which cognito-local lacks: a new temporary password
+   * for a user who has not signed in yet, sent as the first one was.
+   */
+  async function resendInvitation(body: Json): Promise<Json> {
+    const user = await userOrThrow(body.Username);
+    if (user.UserStatus !== 'FORCE_CHANGE_PASSWORD')
+      throw new CognitoApiError(
+        'UnsupportedUserStateException',
+        `Resend not possible. ${user.Username} status is not FORCE_CHANGE_PASSWORD.`,
+      );
+    const temporaryPassword = generateTemporaryPassword();
+    await call('AdminSetUserPassword', {
+      UserPoolId: ctx.userPoolId,
+      Username: user.Username,
+      Password: temporaryPassword,
+      Permanent: false,
+    });
+    invited({ email: attributesOf(user).email ?? user.Username, temporaryPassword });
+    return {
+      User: {
+        Username: user.Username,
+        Attributes: user.UserAttributes ?? [],
+        Enabled: user.Enabled,
+        UserStatus: 'FORCE_CHANGE_PASSWORD',
+      },
+    };
+  }
 
   const setupToken = (sub: string) => new UnsecuredJWT({ client_id: ctx.clientId, sub }).encode();
 
@@ -115,13 +154,21 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
     },
 
     async AdminCreateUser(op, body) {
+      if (body.MessageAction === 'RESEND') return resendInvitation(body);
       const next: Json = { ...body };
       if (body.TemporaryPassword === undefined) next.TemporaryPassword = generateTemporaryPassword();
       else assertPasswordPolicy(body.TemporaryPassword);
-      next.UserAttributes = (
-        (body.UserAttributes as { Name: string; Value?: string }[] | undefined) ?? []
-      ).map((a) => (a.Name === 'email' ? { ...a, Value: normaliseUsername(a.Value) } : a));
-      return call(op, next);
+      const attributes = ((body.UserAttributes as { Name: string; Value?: string }[] | undefined) ?? []).map(
+        (a) => (a.Name === 'email' ? { ...a, Value: normaliseUsername(a.Value) } : a),
+      );
+      next.UserAttributes = attributes;
+      const created = await call(op, next);
+      if (body.MessageAction !== 'SUPPRESS') {
+        const email = attributes.find((a) => a.Name === 'email')?.Value ?? body.Username;
+        if (typeof email === 'string' && typeof next.TemporaryPassword === 'string')
+          invited({ email, temporaryPassword: next.TemporaryPassword });
+      }
+      return created;
     },
     AdminSetUserPassword: withPassword('Password'),
     ForgotPassword: reset.ForgotPassword,

@@ -68,6 +68,8 @@ export interface LocalCognito {
    * it, unless quiet, and keeps it here), or undefined.
    */
   resetCodeFor(email: string): string | undefined;
+  /** The temporary password of the last invitation sent to `email` (as resetCodeFor), or undefined. */
+  invitationFor(email: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -123,6 +125,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     direct.destroy();
 
     const resetCodes = new Map<string, string>();
+    const invitations = new Map<string, string>();
     const adminCredentials = newAdminCredentials();
     saveAdminCredentials(options.dataDir, adminCredentials);
     const restoreEnv = useAsProcessCredentials(adminCredentials);
@@ -139,6 +142,13 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       adminCredentials,
       mfa: options.mfa ?? 'REQUIRED',
       storedResetCode: emulatorStoredCode(join(options.dataDir, '.cognito', 'db', `${ids.userPoolId}.json`)),
+      onInvitation: ({ email, temporaryPassword }) => {
+        invitations.set(email.toLowerCase(), temporaryPassword);
+        if (!options.quiet)
+          process.stdout.write(
+            `[cognito] Invitation for ${email}: temporary password ${temporaryPassword} (the local stack sends no e-mail)\n`,
+          );
+      },
       onResetCode: ({ email, code }) => {
         resetCodes.set(email.toLowerCase(), code);
         if (!options.quiet)
@@ -166,6 +176,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       admin,
       adminCredentials,
       resetCodeFor: (email) => resetCodes.get(email.trim().toLowerCase()),
+      invitationFor: (email) => invitations.get(email.trim().toLowerCase()),
       async stop() {
         if (stopped) return;
         stopped = true;

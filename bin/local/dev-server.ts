@@ -69,6 +69,8 @@ export interface DevServer {
   }): Promise<{ id: string; email: string; role: string; totpSecret?: string }>;
   /** The last password-reset code sent to `email` (see LocalCognito). */
   resetCodeFor(email: string): string | undefined;
+  /** The temporary password of the last invitation sent to `email` (see LocalCognito). */
+  invitationFor(email: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -287,6 +289,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       banner,
       createUser,
       resetCodeFor: (email) => cognito.resetCodeFor(email),
+      invitationFor: (email) => cognito.invitationFor(email),
       stop: stopAll,
     };
   } catch (error) {

@@ -17,6 +17,7 @@ import type { DriftReporter } from './use-cases/identity-transaction';
 import { makeInviteUser } from './use-cases/invite-user';
 import { makeListAuditEvents } from './use-cases/list-audit-events';
 import { makeListUsers } from './use-cases/list-users';
+import { makeResendInvitation } from './use-cases/resend-invitation';
 import { makeResetUserMfa } from './use-cases/reset-user-mfa';
 import { makeSignOutUser } from './use-cases/sign-out-user';
 import { makeUnlockUser } from './use-cases/unlock-user';
@@ -58,6 +59,7 @@ const identity: IdentityProvider = {
   removeFromGroup: (username, group) => dependencies.identity().removeFromGroup(username, group),
   enableUser: (username) => dependencies.identity().enableUser(username),
   signOut: (username) => dependencies.identity().signOut(username),
+  resendInvitation: (username) => dependencies.identity().resendInvitation(username),
   setTotpMfa: (username, enabled) => dependencies.identity().setTotpMfa(username, enabled),
 };
 
@@ -104,6 +106,7 @@ export function adminDeps() {
     unlockUser: makeUnlockUser({ transaction }),
     signOutUser: makeSignOutUser(changes),
     resetUserMfa: makeResetUserMfa(changes),
+    resendInvitation: makeResendInvitation(changes),
     getUsage: makeGetUsage({ usage: postgresUsageReports(db) }),
     listAuditEvents: makeListAuditEvents({ trail: postgresAuditTrail(db) }),
   };

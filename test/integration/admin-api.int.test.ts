@@ -24,6 +24,7 @@ const { handler: users } = await import('#users/lambda');
 const { resetConfig } = await import('#shared/config');
 const { awsJsonClient } = await import('#shared/aws/aws-json-client');
 const { cognitoIdentityProvider } = await import('#admin/adapters/cognito-identity-provider');
+const { InvitationNotSentError } = await import('#admin/domain/admin-user');
 const { forgetStanding } = await import('#shared/revocation/postgres-revocation-list');
 const db = testDatabase();
 const idp = fakeIdentityProvider();
@@ -611,7 +612,7 @@ describe('Cognito and the database cannot drift apart (real PostgreSQL)', () => 
   });
 });
 
-describe('POST /api/admin/users/{id}/unlock · /sign-out · /reset-mfa', () => {
+describe('POST /api/admin/users/{id}/unlock · /sign-out · /reset-mfa · /resend-invitation', () => {
   it('unlock clears the sign-in attempts of the e-mail and audits it', async () => {
     const target = await person('members');
     await db
@@ -663,7 +664,67 @@ describe('POST /api/admin/users/{id}/unlock · /sign-out · /reset-mfa', () => {
     ]);
   });
 
-  it.each(['unlock', 'sign-out', 'reset-mfa'])(
+  it('resend-invitation sends a never-used invitation again and audits it', async () => {
+    // Prepare: invited through the API, never signed in.
+    const email = `resend-${run}-${randomUUID()}@example.test`;
+    const invited = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users',
+      body: { email, role: 'members' },
+    });
+    const { id } = invited.body as AdminUserView;
+
+    // Act
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: `/api/admin/users/${id}/resend-invitation`,
+    });
+
+    // Assess
+    expect(response.status).toBe(204);
+    expect(idp.users.get(email)?.invitations).toBe(2);
+    expect(await auditEvents(id)).toMatchObject([
+      { action: 'user.invite', actor_id: admin.user.id },
+      { action: 'user.invite-resent', actor_id: admin.user.id, request_id: response.headers['x-request-id'] },
+    ]);
+  });
+
+  it('resend-invitation answers 409 for someone who has signed in, unaudited', async () => {
+    const target = await person('members');
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: `/api/admin/users/${target.user.id}/resend-invitation`,
+    });
+    expect(response.status).toBe(409);
+    expect((response.body as Problem).detail).toMatch(/already signed in/);
+    expect(await auditEvents(target.user.id)).toEqual([]);
+  });
+
+  it('resend-invitation answers 503 invitation-not-sent when Cognito cannot send it, unaudited', async () => {
+    const email = `resend-limit-${run}-${randomUUID()}@example.test`;
+    const invited = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users',
+      body: { email, role: 'members' },
+    });
+    const { id } = invited.body as AdminUserView;
+    const original = idp.provider.resendInvitation;
+    idp.provider.resendInvitation = () => Promise.reject(new InvitationNotSentError('email-limit'));
+    try {
+      const response = await as(admin.token, {
+        method: 'POST',
+        path: `/api/admin/users/${id}/resend-invitation`,
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toBe('3600');
+      expect(response.body).toMatchObject({ type: 'urn:parley:problem:invitation-not-sent' });
+      expect((await auditEvents(id)).map((e) => e.action)).toEqual(['user.invite']);
+    } finally {
+      idp.provider.resendInvitation = original;
+    }
+  });
+
+  it.each(['unlock', 'sign-out', 'reset-mfa', 'resend-invitation'])(
     '%s answers 404 for an unknown user, 403 to others',
     async (verb) => {
       const path = `/api/admin/users/${randomUUID()}/${verb}`;
@@ -674,14 +735,41 @@ describe('POST /api/admin/users/{id}/unlock · /sign-out · /reset-mfa', () => {
     },
   );
 
-  it('sign-out refuses a service account (409)', async () => {
+  it('sign-out and resend-invitation refuse a service account (409)', async () => {
     const robot = await createTestUser(db, {
       id: `robot${run}`,
       kind: 'service',
       email: `robot-${run}@clients`,
     });
-    const response = await as(admin.token, { method: 'POST', path: `/api/admin/users/${robot.id}/sign-out` });
-    expect(response.status).toBe(409);
+    for (const verb of ['sign-out', 'resend-invitation']) {
+      const response = await as(admin.token, {
+        method: 'POST',
+        path: `/api/admin/users/${robot.id}/${verb}`,
+      });
+      expect(response.status, verb).toBe(409);
+    }
+  });
+
+  it.each(['__proto__', 'x%00y', '..%2F..%2Fetc', `${'a'.repeat(200)}`])(
+    'resend-invitation refuses the id %s with 400 naming params.id, and calls Cognito for nothing',
+    async (id) => {
+      const response = await as(admin.token, {
+        method: 'POST',
+        path: `/api/admin/users/${id}/resend-invitation`,
+      });
+      expect(response.status).toBe(400);
+      expect(problemPaths(response.body)).toContain('params.id');
+      expect(idp.calls).toEqual([]);
+    },
+  );
+
+  it('resend-invitation takes `constructor` as an id like any other: no such user', async () => {
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users/constructor/resend-invitation',
+    });
+    expect(response.status).toBe(404);
+    expect(idp.calls).toEqual([]);
   });
 });
 

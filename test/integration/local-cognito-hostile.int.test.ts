@@ -706,6 +706,59 @@ describe('operations the proxy answers or amends', () => {
     });
   });
 
+  it('sends an invitation again (AdminCreateUser RESEND) with a new temporary password, only before the first sign-in', async () => {
+    // Prepare: an invitation as the admin API sends it (not suppressed).
+    const email = `resend-${randomUUID().slice(0, 8)}@example.test`;
+    await cognito.admin.send(
+      new AdminCreateUserCommand({
+        ...pool(),
+        Username: email,
+        DesiredDeliveryMediums: ['EMAIL'],
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      }),
+    );
+    const first = cognito.invitationFor(email) ?? '';
+
+    // Act
+    const resent = await cognito.admin.send(
+      new AdminCreateUserCommand({ ...pool(), Username: email, MessageAction: 'RESEND' }),
+    );
+    const second = cognito.invitationFor(email) ?? '';
+
+    // Assess: a new temporary password replaces the first, and leads to the new-password step.
+    expect(first).toMatch(/^.{12,}$/);
+    expect(second).not.toBe(first);
+    expect(resent.User).toMatchObject({
+      UserStatus: 'FORCE_CHANGE_PASSWORD',
+      Attributes: expect.arrayContaining([{ Name: 'email', Value: email }]),
+    });
+    expect(await signIn(email, first)).toEqual(WRONG);
+    expect((await signIn(email, second)).body).toMatchObject({ ChallengeName: 'NEW_PASSWORD_REQUIRED' });
+  });
+
+  it('refuses to send an invitation again to someone who has signed in, or to nobody', async () => {
+    const { email } = await newUser('confirmed');
+    expect(
+      await failure(
+        cognito.admin.send(
+          new AdminCreateUserCommand({ ...pool(), Username: email, MessageAction: 'RESEND' }),
+        ),
+      ),
+    ).toMatchObject({ name: 'UnsupportedUserStateException' });
+    expect(cognito.invitationFor(email)).toBeUndefined();
+    for (const name of ['__proto__', `nobody-${randomUUID()}@example.test`])
+      expect(
+        await failure(
+          cognito.admin.send(
+            new AdminCreateUserCommand({ ...pool(), Username: name, MessageAction: 'RESEND' }),
+          ),
+        ),
+      ).toEqual({ name: 'UserNotFoundException', message: 'User does not exist.' });
+  });
+
   it('starts an admin password reset (the old password works until it is confirmed with the code)', async () => {
     const { email } = await newUser('reset');
     await cognito.admin.send(new AdminResetUserPasswordCommand({ ...pool(), Username: email }));

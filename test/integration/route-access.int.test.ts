@@ -56,6 +56,7 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'admin.users.unlock': ADMINS,
   'admin.users.sign-out': ADMINS,
   'admin.users.reset-mfa': ADMINS,
+  'admin.users.resend-invitation': ADMINS,
   'admin.usage.get': OVERSIGHT,
   'admin.audit.list': OVERSIGHT,
 };

@@ -9,7 +9,12 @@ import {
   type AwsJsonCall,
   type AwsJsonTestServer,
 } from '../../../test/support/aws/aws-json-test-server';
-import { EmailTakenError, IdentityMissingError, InvitationNotSentError } from '../domain/admin-user';
+import {
+  EmailTakenError,
+  IdentityMissingError,
+  InvitationAcceptedError,
+  InvitationNotSentError,
+} from '../domain/admin-user';
 import {
   certainlyNotCarriedOut,
   cognitoIdentityProvider,
@@ -221,6 +226,42 @@ describe('cognitoIdentityProvider', () => {
     );
     expect(certainlyNotCarriedOut(new AwsServiceError('InternalErrorException', 'x', 500, 'r'))).toBe(false);
     expect(certainlyNotCarriedOut('TooManyRequestsException')).toBe(false);
+  });
+
+  it('sends an invitation again with AdminCreateUser RESEND, once', async () => {
+    const { idp, calls, refused } = await provider(() => ({ status: 200, body: { User: {} } }));
+    await idp.resendInvitation('new@example.test');
+    expect(refused).toEqual([]);
+    expect(calls.map((c) => [c.target, c.body])).toEqual([
+      [
+        `${TARGET}.AdminCreateUser`,
+        {
+          UserPoolId: POOL,
+          Username: 'new@example.test',
+          MessageAction: 'RESEND',
+          DesiredDeliveryMediums: ['EMAIL'],
+        },
+      ],
+    ]);
+  });
+
+  it.each([
+    ['UnsupportedUserStateException', InvitationAcceptedError],
+    ['UserNotFoundException', IdentityMissingError],
+    ['LimitExceededException', InvitationNotSentError],
+    ['CodeDeliveryFailureException', InvitationNotSentError],
+  ] as const)('turns %s on a resend into %o, deleting nobody', async (type, expected) => {
+    const { idp, calls } = await provider(() => awsJsonError(400, type));
+    await expect(idp.resendInvitation('a@example.test')).rejects.toBeInstanceOf(expected);
+    expect(calls.map((c) => c.operation)).toEqual(['AdminCreateUser']);
+  });
+
+  it('does not resend after an answer that may mean the e-mail went (a 500)', async () => {
+    const { idp, calls } = await provider(() => awsJsonError(500, 'InternalErrorException'));
+    await expect(idp.resendInvitation('a@example.test')).rejects.toMatchObject({
+      name: 'InternalErrorException',
+    });
+    expect(calls).toHaveLength(1);
   });
 
   it('refuses a created user without a sub', async () => {

@@ -2,6 +2,7 @@ import { AwsNetworkError, awsJsonClient, type AwsJsonClient } from '#shared/aws/
 import {
   EmailTakenError,
   IdentityMissingError,
+  InvitationAcceptedError,
   InvitationNotSentError,
   type InvitationFailure,
 } from '../domain/admin-user';
@@ -110,6 +111,28 @@ export function cognitoIdentityProvider(client: AwsJsonClient, userPoolId: strin
       const id = answer.User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
       if (!id) throw new Error('Cognito returned no sub for the new user');
       return { id };
+    },
+    async resendInvitation(username) {
+      try {
+        await client.call(
+          'AdminCreateUser',
+          {
+            UserPoolId: userPoolId,
+            Username: username,
+            MessageAction: 'RESEND',
+            DesiredDeliveryMediums: ['EMAIL'],
+          },
+          // Each attempt Cognito carries out e-mails a new password: one, unless it surely did not.
+          { retryOnly: certainlyNotCarriedOut },
+        );
+      } catch (error) {
+        if (named(error, 'UserNotFoundException')) throw new IdentityMissingError();
+        // RESEND is for a user still in FORCE_CHANGE_PASSWORD.
+        if (named(error, 'UnsupportedUserStateException')) throw new InvitationAcceptedError();
+        const failure = invitationFailure(error);
+        if (failure) throw new InvitationNotSentError(failure);
+        throw error;
+      }
     },
     async deleteUser(username) {
       await send(() => client.call('AdminDeleteUser', { UserPoolId: userPoolId, Username: username }));

@@ -83,22 +83,23 @@ export type InvitationFailure = 'email-limit' | 'undeliverable';
 const INVITATION_NOT_SENT: Record<InvitationFailure, { detail: string; retryAfterSeconds: number }> = {
   'email-limit': {
     detail:
-      "The user pool's daily e-mail limit is reached, so no invitation was sent and nobody was invited. " +
+      "The user pool's daily e-mail limit is reached, so no invitation was sent. " +
       "An operator can raise the limit by sending the pool's e-mail through Amazon SES.",
     // Cognito counts its e-mail by the day and does not say when the count falls.
     retryAfterSeconds: 3600,
   },
   undeliverable: {
     detail:
-      'The invitation could not be delivered to this address, so nobody was invited. Check the address; ' +
+      'The invitation could not be delivered to this address. Check the address; ' +
       "if it is right, an operator should check the pool's e-mail sending (Amazon SES).",
     retryAfterSeconds: 300,
   },
 };
 
 /**
- * 503: Cognito refused to send the invitation e-mail (its daily limit, or delivery failed), and
- * the user it had created for it was deleted again, so the address can be invited again later.
+ * 503: Cognito refused to send the invitation e-mail (its daily limit, or delivery failed). For a
+ * new invitation, the user it had created for it was deleted again, so nobody was invited and the
+ * address can be invited later; a resent invitation leaves the user as they were.
  */
 export class InvitationNotSentError extends DomainError {
   readonly status = 503;
@@ -112,5 +113,14 @@ export class InvitationNotSentError extends DomainError {
   constructor(readonly failure: InvitationFailure) {
     super(INVITATION_NOT_SENT[failure].detail);
     this.retryAfterSeconds = INVITATION_NOT_SENT[failure].retryAfterSeconds;
+  }
+}
+
+/** Cognito sends an invitation again only to someone who has not yet signed in with it. */
+export class InvitationAcceptedError extends ConflictError {
+  constructor() {
+    super(
+      'This user has already signed in, so there is no invitation to send again. If they forgot their password, they can reset it from the sign-in page.',
+    );
   }
 }

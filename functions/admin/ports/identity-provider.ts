@@ -12,6 +12,11 @@ export interface IdentityProvider {
    * could be sent (no user is then kept).
    */
   createUser(email: string): Promise<{ readonly id: string }>;
+  /**
+   * Sends the invitation again, with a new temporary password, to a user who has not signed in
+   * (the first one expired, or was lost). InvitationAcceptedError for someone who has.
+   */
+  resendInvitation(username: string): Promise<void>;
   /** Removes a user created by `createUser` (the undo of an invitation). */
   deleteUser(username: string): Promise<void>;
   addToGroup(username: string, group: Role): Promise<void>;

@@ -2,6 +2,7 @@ import { getUsage } from './get-usage';
 import { inviteUser } from './invite-user';
 import { listAuditEvents } from './list-audit-events';
 import { listUsers } from './list-users';
+import { resendInvitation } from './resend-invitation';
 import { resetUserMfa } from './reset-user-mfa';
 import { signOutUser } from './sign-out-user';
 import { unlockUser } from './unlock-user';
@@ -15,6 +16,7 @@ export const adminRoutes = [
   unlockUser,
   signOutUser,
   resetUserMfa,
+  resendInvitation,
   getUsage,
   listAuditEvents,
 ] as const;

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '#shared/domain/roles';
 import { encodeCursor } from '#shared/pagination/cursor';
-import { EmailTakenError, IdentityMissingError, type AdminUser } from '#admin/domain/admin-user';
+import {
+  EmailTakenError,
+  IdentityMissingError,
+  InvitationAcceptedError,
+  type AdminUser,
+} from '#admin/domain/admin-user';
 import type { IdentityProvider } from '#admin/ports/identity-provider';
 import { fakeAuditLog } from './audit-log';
 import type { AdminTransaction, UserAdminRepository } from '#admin/ports/user-admin';
@@ -135,6 +140,10 @@ interface IdentityUser {
   enabled: boolean;
   groups: Set<Role>;
   totp: boolean;
+  /** Signed in at least once (Cognito: no longer FORCE_CHANGE_PASSWORD). */
+  signedIn: boolean;
+  /** Invitations sent: the first one, then each sent again. */
+  invitations: number;
 }
 
 /**
@@ -160,8 +169,21 @@ export function fakeIdentityProvider() {
       step('createUser', email);
       if (users.has(email)) throw new EmailTakenError();
       const id = randomUUID();
-      users.set(email, { id, enabled: true, groups: new Set(), totp: false });
+      users.set(email, {
+        id,
+        enabled: true,
+        groups: new Set(),
+        totp: false,
+        signedIn: false,
+        invitations: 1,
+      });
       return { id };
+    },
+    async resendInvitation(username) {
+      step('resendInvitation', username);
+      const found = user(username);
+      if (found.signedIn) throw new InvitationAcceptedError();
+      found.invitations += 1;
     },
     async deleteUser(username) {
       step('deleteUser', username);
@@ -191,12 +213,17 @@ export function fakeIdentityProvider() {
     },
   };
   /** Registers a user the identity provider already knows (as a fake of what Cognito holds). */
-  const add = (email: string, options: { id?: string; role?: Role | null; totp?: boolean } = {}) => {
+  const add = (
+    email: string,
+    options: { id?: string; role?: Role | null; totp?: boolean; signedIn?: boolean } = {},
+  ) => {
     const entry: IdentityUser = {
       id: options.id ?? randomUUID(),
       enabled: true,
       groups: new Set(options.role ? [options.role] : []),
       totp: options.totp ?? false,
+      signedIn: options.signedIn ?? true,
+      invitations: 1,
     };
     users.set(email, entry);
     return entry;

@@ -251,6 +251,25 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
                 Sign out everywhere
               </button>
             )}
+            {/* Whoever has signed in has TOTP where the pool requires it; elsewhere the API says so (409). */}
+            {!isService && !user.mfaEnabled && (
+              <button
+                type="button"
+                className="button-secondary"
+                disabled={pending}
+                onClick={() =>
+                  setConfirmation({
+                    question: `Send the invitation to ${user.email} again?`,
+                    consequence:
+                      'They get a new temporary password by email, valid for 3 days; the old one stops working. Only for someone who has not signed in yet.',
+                    action: 'Send again',
+                    run: command('resend-invitation', {}, 'Invitation sent again.'),
+                  })
+                }
+              >
+                Resend invitation
+              </button>
+            )}
             {!isService && user.mfaEnabled && (
               <button
                 type="button"

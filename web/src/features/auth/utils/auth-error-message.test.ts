@@ -4,6 +4,7 @@ import {
   ACCOUNT_LOCKED,
   authErrorMessage,
   INVITED_NOT_SIGNED_IN,
+  TEMPORARY_PASSWORD_EXPIRED,
 } from '@/features/auth/utils/auth-error-message';
 
 function cognitoError(name: string, message: string): Error {
@@ -85,5 +86,13 @@ describe('authErrorMessage', () => {
     );
     expect(authErrorMessage(refused, 'reset')).toBe(INVITED_NOT_SIGNED_IN);
     expect(INVITED_NOT_SIGNED_IN).toMatch(/temporary password from your invitation email/);
+  });
+
+  it('sends someone whose temporary password expired to an admin, for the invitation again', () => {
+    const expired = cognitoError(
+      'NotAuthorizedException',
+      'Temporary password has expired and must be reset by an administrator.',
+    );
+    expect(authErrorMessage(expired, 'credentials')).toBe(TEMPORARY_PASSWORD_EXPIRED);
   });
 });

@@ -16,7 +16,11 @@ export const ACCOUNT_LOCKED = `This account is locked, after too many wrong pass
 
 /** Cognito refuses a reset to someone invited who never signed in: the invitation holds their password. */
 export const INVITED_NOT_SIGNED_IN =
-  'This account has not been used yet: sign in with the temporary password from your invitation email. If it has expired, ask an admin to invite you again.';
+  'This account has not been used yet: sign in with the temporary password from your invitation email. If it has expired, ask an admin to send your invitation again.';
+
+/** Cognito's answer to a temporary password used after its 3 days. */
+export const TEMPORARY_PASSWORD_EXPIRED =
+  'Your temporary password has expired. Ask an admin to send your invitation again.';
 
 /**
  * A sentence for a person from an Amplify/Cognito error. A wrong password and an unknown user get
@@ -34,6 +38,7 @@ export function authErrorMessage(error: unknown, context: AuthErrorContext): str
       return 'Incorrect email or password.';
     case 'NotAuthorizedException':
       if (/cannot be reset in the current state/i.test(message)) return INVITED_NOT_SIGNED_IN;
+      if (/temporary password has expired/i.test(message)) return TEMPORARY_PASSWORD_EXPIRED;
       if (/disabled/i.test(message)) return 'This account is disabled. Ask an admin to enable it.';
       if (/attempts exceeded|locked/i.test(message)) return TRY_LATER;
       if (/session/i.test(message)) return 'Your sign-in took too long. Please start again.';

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
-  TEST_CREDENTIALS,
   awsJsonError,
-  startAwsJsonTestServer,
+  startCognitoForEnvironmentKeys,
   type AwsJsonAnswer,
   type AwsJsonTestServer,
 } from '../../../test/support/aws/aws-json-test-server';
@@ -19,14 +18,7 @@ afterEach(async () => {
 
 /** The adapter as the trigger makes it (its own client, keys from the environment). */
 async function settings(answer: (index: number) => AwsJsonAnswer | Promise<AwsJsonAnswer>) {
-  server = await startAwsJsonTestServer({
-    service: 'cognito-idp',
-    targetPrefix: 'AWSCognitoIdentityProviderService',
-    answer,
-  });
-  vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
-  vi.stubEnv('AWS_SESSION_TOKEN', TEST_CREDENTIALS.sessionToken);
+  server = await startCognitoForEnvironmentKeys(answer, vi.stubEnv);
   const mfa = cognitoMfaSettings({
     userPoolId: 'eu-west-1_Pool1',
     region: 'eu-west-1',

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
-  TEST_CREDENTIALS,
   awsJsonError,
-  startAwsJsonTestServer,
+  startCognitoForEnvironmentKeys,
   type AwsJsonAnswer,
   type AwsJsonTestServer,
 } from '../../../test/support/aws/aws-json-test-server';
@@ -18,14 +17,7 @@ afterEach(async () => {
 });
 
 async function sessionsAnswering(answer: (index: number) => AwsJsonAnswer | Promise<AwsJsonAnswer>) {
-  server = await startAwsJsonTestServer({
-    service: 'cognito-idp',
-    targetPrefix: 'AWSCognitoIdentityProviderService',
-    answer,
-  });
-  vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
-  vi.stubEnv('AWS_SESSION_TOKEN', TEST_CREDENTIALS.sessionToken);
+  server = await startCognitoForEnvironmentKeys(answer, vi.stubEnv);
   const sessions = cognitoSessions({
     userPoolId: 'eu-west-1_Pool1',
     region: 'eu-west-1',

@@ -183,3 +183,23 @@ export async function startAwsJsonTestServer(options: AwsJsonTestServerOptions):
     close: () => api.close(),
   };
 }
+
+/**
+ * A loopback Cognito for an adapter that takes its keys from the environment, as a Lambda
+ * function does: the server, with the environment's keys set to the ones it accepts (undo with
+ * `vi.unstubAllEnvs()`).
+ */
+export async function startCognitoForEnvironmentKeys(
+  answer: (index: number) => AwsJsonAnswer | Promise<AwsJsonAnswer>,
+  stubEnv: (name: string, value: string | undefined) => unknown,
+): Promise<AwsJsonTestServer> {
+  const server = await startAwsJsonTestServer({
+    service: 'cognito-idp',
+    targetPrefix: 'AWSCognitoIdentityProviderService',
+    answer,
+  });
+  stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+  stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+  stubEnv('AWS_SESSION_TOKEN', TEST_CREDENTIALS.sessionToken);
+  return server;
+}

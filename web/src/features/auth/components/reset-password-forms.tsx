@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 
+import { EmailField } from '@/features/auth/components/email-field';
 import { FormError } from '@/features/auth/components/form-error';
 import { NewPasswordFields, newPasswordProblem } from '@/features/auth/components/new-password-fields';
 import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
@@ -31,19 +32,7 @@ export function ResetCodeRequestForm({
     <form className="auth-form" onSubmit={submit} aria-busy={pending} aria-labelledby={`${id}-heading`}>
       <h1 id={`${id}-heading`}>Reset your password</h1>
       <p>Enter the email you sign in with. We will email you a code to set a new password.</p>
-      <div className="field">
-        <label htmlFor={`${id}-email`}>Email</label>
-        <input
-          id={`${id}-email`}
-          name="email"
-          type="email"
-          autoComplete="username"
-          required
-          autoFocus
-          value={email}
-          onChange={(event) => setEmail(event.target.value)}
-        />
-      </div>
+      <EmailField id={`${id}-email`} value={email} onChange={setEmail} autoFocus />
       <FormError message={error} />
       <div className="actions">
         <button type="submit" disabled={pending}>

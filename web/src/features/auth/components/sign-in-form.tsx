@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 
+import { EmailField } from '@/features/auth/components/email-field';
 import { FormError } from '@/features/auth/components/form-error';
 
 export function SignInForm({
@@ -28,18 +29,7 @@ export function SignInForm({
   return (
     <form className="auth-form" onSubmit={submit} aria-busy={pending} aria-labelledby={`${id}-heading`}>
       <h1 id={`${id}-heading`}>Sign in</h1>
-      <div className="field">
-        <label htmlFor={`${id}-email`}>Email</label>
-        <input
-          id={`${id}-email`}
-          name="email"
-          type="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={(event) => setEmail(event.target.value)}
-        />
-      </div>
+      <EmailField id={`${id}-email`} value={email} onChange={setEmail} />
       <div className="field">
         <label htmlFor={`${id}-password`}>Password</label>
         <input

@@ -1,3 +1,5 @@
+import { useState } from 'react';
+
 import { PasswordChecklist } from '@/features/auth/components/password-checklist';
 import { passwordRules } from '@/features/auth/utils/password-rules';
 
@@ -8,6 +10,26 @@ export function newPasswordProblem(password: string, confirmation: string): stri
     return `The password needs: ${missing.map((rule) => rule.label.toLowerCase()).join(', ')}.`;
   if (password !== confirmation) return 'The two passwords are not the same.';
   return null;
+}
+
+/**
+ * The state of a new password and its repetition: `fields` for NewPasswordFields, `problem` to
+ * show, and `accepted()`, which says whether the two may be sent (and shows why not).
+ */
+export function useNewPassword(id: string) {
+  const [password, setPassword] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  return {
+    password,
+    problem,
+    fields: { id, password, confirmation, onPassword: setPassword, onConfirmation: setConfirmation },
+    accepted(): boolean {
+      const found = newPasswordProblem(password, confirmation);
+      setProblem(found);
+      return found === null;
+    },
+  };
 }
 
 /** A new password, its rules ticked as it is typed, and its repetition. */

@@ -1,8 +1,8 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { FormEvent } from 'react';
 
 import { FormError } from '@/features/auth/components/form-error';
-import { NewPasswordFields, newPasswordProblem } from '@/features/auth/components/new-password-fields';
+import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
 
 export function NewPasswordForm({
   pending,
@@ -16,30 +16,19 @@ export function NewPasswordForm({
   onCancel(): void;
 }) {
   const id = useId();
-  const [password, setPassword] = useState('');
-  const [confirmation, setConfirmation] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
+  const newPassword = useNewPassword(id);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (pending) return;
-    const found = newPasswordProblem(password, confirmation);
-    setProblem(found);
-    if (!found) onSubmit(password);
+    if (!pending && newPassword.accepted()) onSubmit(newPassword.password);
   }
 
   return (
     <form className="auth-form" onSubmit={submit} aria-busy={pending} aria-labelledby={`${id}-heading`}>
       <h1 id={`${id}-heading`}>Choose a new password</h1>
       <p>Welcome to Parley. Replace the temporary password you were sent with one of your own.</p>
-      <NewPasswordFields
-        id={id}
-        password={password}
-        confirmation={confirmation}
-        onPassword={setPassword}
-        onConfirmation={setConfirmation}
-      />
-      <FormError message={problem ?? error} />
+      <NewPasswordFields {...newPassword.fields} />
+      <FormError message={newPassword.problem ?? error} />
       <div className="actions">
         <button type="submit" disabled={pending}>
           {pending ? 'Saving…' : 'Set password and sign in'}

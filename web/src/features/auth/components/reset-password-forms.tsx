@@ -3,7 +3,7 @@ import type { FormEvent } from 'react';
 
 import { EmailField } from '@/features/auth/components/email-field';
 import { FormError } from '@/features/auth/components/form-error';
-import { NewPasswordFields, newPasswordProblem } from '@/features/auth/components/new-password-fields';
+import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
 import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
 
 /** "Forgot your password?": the address the reset code goes to. */
@@ -65,16 +65,11 @@ export function ResetPasswordForm({
 }) {
   const id = useId();
   const [code, setCode] = useState('');
-  const [password, setPassword] = useState('');
-  const [confirmation, setConfirmation] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
+  const newPassword = useNewPassword(id);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (pending) return;
-    const found = newPasswordProblem(password, confirmation);
-    setProblem(found);
-    if (!found) onSubmit(normaliseCode(code), password);
+    if (!pending && newPassword.accepted()) onSubmit(normaliseCode(code), newPassword.password);
   }
 
   return (
@@ -96,14 +91,8 @@ export function ResetPasswordForm({
         label="Code from the email"
         hint="The 6-digit code in the email from Parley."
       />
-      <NewPasswordFields
-        id={id}
-        password={password}
-        confirmation={confirmation}
-        onPassword={setPassword}
-        onConfirmation={setConfirmation}
-      />
-      <FormError message={problem ?? error} />
+      <NewPasswordFields {...newPassword.fields} />
+      <FormError message={newPassword.problem ?? error} />
       <div className="actions">
         <button type="submit" disabled={pending}>
           {pending ? 'Saving…' : 'Set new password'}

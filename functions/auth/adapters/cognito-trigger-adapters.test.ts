@@ -7,6 +7,7 @@ import {
   type AwsJsonTestServer,
 } from '../../../test/support/aws/aws-json-test-server';
 import { cognitoMfaSettings } from './cognito-mfa-settings';
+import { cognitoSessions } from './cognito-sessions';
 
 /** Cognito is the AWS edge here: a loopback server checks each signed call and answers as Cognito does. */
 let server: AwsJsonTestServer | undefined;
@@ -16,15 +17,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** The adapter as the trigger makes it (its own client, keys from the environment). */
+/** The triggers' Cognito adapters as the triggers make them (their own client, keys from the environment). */
 async function settings(answer: (index: number) => AwsJsonAnswer | Promise<AwsJsonAnswer>) {
   server = await startCognitoForEnvironmentKeys(answer, vi.stubEnv);
-  const mfa = cognitoMfaSettings({
-    userPoolId: 'eu-west-1_Pool1',
-    region: 'eu-west-1',
-    endpoint: server.url,
-  });
-  return { mfa, server };
+  const pool = { userPoolId: 'eu-west-1_Pool1', region: 'eu-west-1', endpoint: server.url };
+  return { mfa: cognitoMfaSettings(pool), sessions: cognitoSessions(pool), server };
 }
 
 describe('cognitoMfaSettings', () => {
@@ -72,5 +69,35 @@ describe('cognitoMfaSettings', () => {
     const started = Date.now();
     expect(await mfa.totpEnabled('ada@example.com')).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(4_000);
+  });
+});
+
+describe('cognitoSessions', () => {
+  it("signs the user out everywhere in the trigger's pool, signed with the role's keys", async () => {
+    const { sessions, server } = await settings(() => ({ status: 200 }));
+    await sessions.signOutEverywhere('3f1c-sub');
+    expect(server.refused).toEqual([]);
+    expect(server.calls.map((c) => [c.target, c.body])).toEqual([
+      [
+        'AWSCognitoIdentityProviderService.AdminUserGlobalSignOut',
+        { UserPoolId: 'eu-west-1_Pool1', Username: '3f1c-sub' },
+      ],
+    ]);
+  });
+
+  it('tries twice in all when throttled, then fails with Cognito’s error', async () => {
+    const { sessions, server } = await settings(() => awsJsonError(400, 'TooManyRequestsException'));
+    await expect(sessions.signOutEverywhere('3f1c-sub')).rejects.toMatchObject({
+      name: 'TooManyRequestsException',
+      $metadata: { attempts: 2 },
+    });
+    expect(server.calls).toHaveLength(2);
+  });
+
+  it('gives up after 2 s when Cognito does not answer, within the trigger’s 5 s', async () => {
+    const { sessions } = await settings(() => new Promise<AwsJsonAnswer>(() => {}));
+    const started = Date.now();
+    await expect(sessions.signOutEverywhere('3f1c-sub')).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(Date.now() - started).toBeLessThan(4_500);
   });
 });

@@ -11,6 +11,8 @@ import { runUserCommand } from '@/features/admin/api/user-commands';
 import type { UserCommand } from '@/features/admin/api/user-commands';
 import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
 import { decideQuotaChange } from '@/features/admin/utils/quota-change';
+// How long the pool lets a temporary password work (the same module configures it).
+import { PASSWORD_POLICY } from '../../../../../functions/auth/domain/password-policy';
 
 export interface ManageUserDialogProps {
   readonly user: AdminUser;
@@ -260,8 +262,7 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
                 onClick={() =>
                   setConfirmation({
                     question: `Send the invitation to ${user.email} again?`,
-                    consequence:
-                      'They get a new temporary password by email, valid for 3 days; the old one stops working. Only for someone who has not signed in yet.',
+                    consequence: `They get a new temporary password by email, valid for ${PASSWORD_POLICY.tempPasswordValidityDays} days; the old one stops working. Only for someone who has not signed in yet.`,
                     action: 'Send again',
                     run: command('resend-invitation', {}, 'Invitation sent again.'),
                   })

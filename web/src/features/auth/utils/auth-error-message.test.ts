@@ -4,6 +4,7 @@ import {
   ACCOUNT_LOCKED,
   authErrorMessage,
   INVITED_NOT_SIGNED_IN,
+  RESET_UNFINISHED,
   TEMPORARY_PASSWORD_EXPIRED,
 } from '@/features/auth/utils/auth-error-message';
 
@@ -94,5 +95,16 @@ describe('authErrorMessage', () => {
       'Temporary password has expired and must be reset by an administrator.',
     );
     expect(authErrorMessage(expired, 'credentials')).toBe(TEMPORARY_PASSWORD_EXPIRED);
+  });
+
+  it('tells someone whose reset could not be finished that the new password is likely set', () => {
+    const failed = cognitoError(
+      'UserLambdaValidationException',
+      'PostConfirmation failed with error Sign-in is unavailable right now. Try again in a minute.',
+    );
+    expect(authErrorMessage(failed, 'reset')).toBe(RESET_UNFINISHED);
+    expect(authErrorMessage(failed, 'credentials')).toBe(
+      'Sign-in is unavailable right now. Try again in a minute.',
+    );
   });
 });

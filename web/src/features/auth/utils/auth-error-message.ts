@@ -18,6 +18,13 @@ export const ACCOUNT_LOCKED = `This account is locked, after too many wrong pass
 export const INVITED_NOT_SIGNED_IN =
   'This account has not been used yet: sign in with the temporary password from your invitation email. If it has expired, ask an admin to send your invitation again.';
 
+/**
+ * A reset whose post-confirmation trigger failed (it could not end the earlier sessions): Cognito
+ * has set the new password by then, and the code is spent.
+ */
+export const RESET_UNFINISHED =
+  'Your new password is probably set, but the reset could not be finished. Sign in with the new password; if that fails, send a new code.';
+
 /** Cognito's answer to a temporary password used after its 3 days. */
 export const TEMPORARY_PASSWORD_EXPIRED =
   'Your temporary password has expired. Ask an admin to send your invitation again.';
@@ -74,6 +81,8 @@ export function authErrorMessage(error: unknown, context: AuthErrorContext): str
     case 'EmptyConfirmResetPasswordConfirmationCode':
       return 'Enter the code from the email.';
     case 'UserLambdaValidationException':
+      // After a reset, post-confirmation ends the earlier sessions: the new password is set already.
+      if (context === 'reset') return RESET_UNFINISHED;
       // Our sign-in triggers refuse locked and disabled accounts; the message is ours.
       if (/account locked/i.test(message)) return ACCOUNT_LOCKED;
       return message.replace(/^\w+ failed with error /, '') || 'Sign-in was refused.';

@@ -31,6 +31,8 @@ export interface EmulatorUser {
   readonly UserStatus?: string;
   readonly UserAttributes?: { Name: string; Value?: string }[];
   readonly UserMFASettingList?: string[];
+  /** When the user last changed (an invitation sets the temporary password then). */
+  readonly UserLastModifiedDate?: number | string;
 }
 
 export interface EmulatorApi {

@@ -45,6 +45,8 @@ export interface OperationsContext {
   readonly onResetCode?: ResetCodeSink;
   /** Where an invitation's temporary password goes (Cognito would e-mail it). @default nowhere */
   readonly onInvitation?: InvitationSink;
+  /** The clock (ms since the epoch), for the lifetimes of codes and temporary passwords. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** An invitation Cognito would have e-mailed: the address and its temporary password. */
@@ -73,6 +75,7 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
     emulator,
     storedCode: ctx.storedResetCode ?? (() => undefined),
     onCode: ctx.onResetCode ?? (() => undefined),
+    ...(ctx.now ? { now: ctx.now } : {}),
   });
 
   const invited: InvitationSink = ctx.onInvitation ?? (() => undefined);

@@ -12,6 +12,7 @@ import {
   type Json,
   type TriggerName,
 } from './cognito-api';
+import { PASSWORD_POLICY } from '../../functions/auth/domain/password-policy';
 import { currentCallerOrigin, duringEmulatorCall, withOriginIn } from './cognito-origin';
 import { decodeJwt, type Tokens } from './cognito-tokens';
 
@@ -36,7 +37,13 @@ export interface SignInContext {
    * asked for a code.
    */
   readonly mfa: 'REQUIRED' | 'OPTIONAL';
+  /** The clock (ms since the epoch). @default Date.now */
+  readonly now?: () => number;
 }
+
+/** Cognito's answer to a temporary password used after the pool's validity. */
+export const TEMPORARY_PASSWORD_EXPIRED =
+  'Temporary password has expired and must be reset by an administrator.';
 
 /** One sign-in between the password and its last challenge. */
 interface AuthSession {
@@ -49,6 +56,7 @@ interface AuthSession {
 
 /** Real Cognito lets an auth session live 3 minutes. */
 const SESSION_TTL_MS = 3 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
 /** A PreTokenGeneration result older than this cannot belong to the token being answered. */
 const OVERRIDE_TTL_MS = 60_000;
 
@@ -128,10 +136,13 @@ export function signInFlows(ctx: SignInContext) {
     if (!user) throw new CognitoApiError('NotAuthorizedException', WRONG_CREDENTIALS);
 
     const hasMfa = (user.UserMFASettingList ?? []).length > 0;
-    // The emulator answers NEW_PASSWORD_REQUIRED before it compares the temporary password.
-    if (user.UserStatus === 'FORCE_CHANGE_PASSWORD')
+    // The emulator answers NEW_PASSWORD_REQUIRED before it compares the temporary password, and
+    // lets it work for ever: Cognito refuses it once the pool's days are over.
+    if (user.UserStatus === 'FORCE_CHANGE_PASSWORD') {
       await checkPassword(user, params.PASSWORD, body.ClientId);
-    else if (ctx.mfa === 'REQUIRED' && !hasMfa) {
+      if (temporaryPasswordExpired(user))
+        throw new CognitoApiError('NotAuthorizedException', TEMPORARY_PASSWORD_EXPIRED);
+    } else if (ctx.mfa === 'REQUIRED' && !hasMfa) {
       // The emulator's admin flow checks the password without running PostAuthentication, which
       // runs once the TOTP is set up, as on Cognito.
       const tokens = await passwordTokens(user, params.PASSWORD, body.ClientId);
@@ -187,6 +198,19 @@ export function signInFlows(ctx: SignInContext) {
       }
       throw error;
     }
+  }
+
+  /**
+   * Whether an invited user's temporary password is past the pool's validity, counted from the
+   * user's last change (when the invitation, or its resend, set it).
+   */
+  function temporaryPasswordExpired(user: EmulatorUser): boolean {
+    // Epoch seconds on the AWS wire; cognito-local may send an ISO date instead.
+    const changed = user.UserLastModifiedDate;
+    const at =
+      typeof changed === 'number' ? changed * 1000 : typeof changed === 'string' ? Date.parse(changed) : NaN;
+    if (Number.isNaN(at)) return false;
+    return (ctx.now ?? Date.now)() - at > PASSWORD_POLICY.tempPasswordValidityDays * DAY_MS;
   }
 
   /** Compares a password, dropping the tokens it gives. */

@@ -42,6 +42,8 @@ export interface LocalCognitoOptions {
    * and auditors without MFA (`MFA_REQUIRED_ROLES`). @default 'REQUIRED'
    */
   readonly mfa?: 'REQUIRED' | 'OPTIONAL';
+  /** The clock for the lifetimes of codes and temporary passwords (tests). @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface LocalCognito {
@@ -141,6 +143,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       groupOverrides,
       adminCredentials,
       mfa: options.mfa ?? 'REQUIRED',
+      ...(options.now ? { now: options.now } : {}),
       storedResetCode: emulatorStoredCode(join(options.dataDir, '.cognito', 'db', `${ids.userPoolId}.json`)),
       onInvitation: ({ email, temporaryPassword }) => {
         invitations.set(email.toLowerCase(), temporaryPassword);

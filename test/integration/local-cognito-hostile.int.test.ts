@@ -59,8 +59,18 @@ async function invokeTrigger(name: TriggerName, event: unknown): Promise<unknown
   return name === 'PostConfirmation' ? undefined : event;
 }
 
+/** How far ahead of the real clock the local Cognito's clock runs (for lifetimes of days). */
+let clockAhead = 0;
+
 const start = (options: { mfa: 'REQUIRED' | 'OPTIONAL'; port?: number; quiet?: boolean }) =>
-  startLocalCognito({ dataDir, webOrigin: WEB_ORIGIN, invokeTrigger, quiet: true, ...options });
+  startLocalCognito({
+    dataDir,
+    webOrigin: WEB_ORIGIN,
+    invokeTrigger,
+    quiet: true,
+    now: () => Date.now() + clockAhead,
+    ...options,
+  });
 
 beforeAll(async () => {
   cognito = await start({ mfa: 'OPTIONAL' });
@@ -737,6 +747,37 @@ describe('operations the proxy answers or amends', () => {
     });
     expect(await signIn(email, first)).toEqual(WRONG);
     expect((await signIn(email, second)).body).toMatchObject({ ChallengeName: 'NEW_PASSWORD_REQUIRED' });
+  });
+
+  it('refuses a temporary password after its 3 days, until the invitation is sent again', async () => {
+    // Prepare: invited with a temporary password, then 3 days and a minute pass.
+    const email = `late-${randomUUID().slice(0, 8)}@example.test`;
+    await cognito.admin.send(
+      new AdminCreateUserCommand({
+        ...pool(),
+        Username: email,
+        MessageAction: 'SUPPRESS',
+        TemporaryPassword: `${PASSWORD}-tmp`,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+    clockAhead = 3 * 24 * 60 * 60_000 + 60_000;
+    try {
+      // Act and assess: the right temporary password is refused as expired; a wrong one as wrong.
+      expect(await signIn(email, `${PASSWORD}-tmp`)).toEqual(
+        error(
+          'NotAuthorizedException',
+          'Temporary password has expired and must be reset by an administrator.',
+        ),
+      );
+      expect(await signIn(email, `${PASSWORD}-wrong`)).toEqual(WRONG);
+    } finally {
+      clockAhead = 0;
+    }
+    // Within its days it leads to the new-password step (the same password, the clock back).
+    expect((await signIn(email, `${PASSWORD}-tmp`)).body).toMatchObject({
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+    });
   });
 
   it('refuses to send an invitation again to someone who has signed in, or to nobody', async () => {

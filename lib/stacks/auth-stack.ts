@@ -132,12 +132,7 @@ export class AuthStack extends Stack {
         config.auth.threatProtection === 'FULL_FUNCTION'
           ? cognito.StandardThreatProtectionMode.FULL_FUNCTION
           : cognito.StandardThreatProtectionMode.AUDIT_ONLY,
-      userInvitation: {
-        emailSubject: 'Your Parley invitation',
-        emailBody:
-          'You have been invited to Parley. Sign in with {username} and the temporary password {####} within ' +
-          `${PASSWORD_POLICY.tempPasswordValidityDays} days.`,
-      },
+      userInvitation: invitationMessage(config.web.domainName),
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
 
@@ -409,4 +404,23 @@ const ATEXT_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/;
  */
 export function fromNamePhrase(name: string): string {
   return /^[\x20-\x7e]+$/.test(name) && !ATEXT_PHRASE.test(name) ? `"${name}"` : name;
+}
+
+/**
+ * The invitation e-mail. Cognito requires the {username} placeholder, but in a pool that signs in
+ * by e-mail the user name is a generated id (e.g. 1c7527bc-…), not what the person types: the text
+ * asks for the e-mail address and shows the id as a reference only.
+ */
+export function invitationMessage(domainName: string | undefined): {
+  emailSubject: string;
+  emailBody: string;
+} {
+  const where = domainName ? ` at https://${domainName}` : '';
+  return {
+    emailSubject: 'Your Parley invitation',
+    emailBody:
+      `You have been invited to Parley. Sign in${where} with this e-mail address and the temporary password {####} ` +
+      `within ${PASSWORD_POLICY.tempPasswordValidityDays} days, then choose a password of your own. ` +
+      'If it has expired, ask your Parley admin to send the invitation again. (Your account id, for support only: {username})',
+  };
 }

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SES_ALTERNATE_REGIONS, STAGES } from '../../../lib/config/stages';
-import { fromNamePhrase } from '../../../lib/stacks/auth-stack';
+import { fromNamePhrase, invitationMessage } from '../../../lib/stacks/auth-stack';
 import { type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
@@ -87,6 +87,37 @@ describe('auth', () => {
       Identifier: 'parley',
       Scopes: [Match.objectLike({ ScopeName: 'chat.read' }), Match.objectLike({ ScopeName: 'chat.write' })],
     });
+  });
+});
+
+describe('the invitation e-mail', () => {
+  // InviteMessageTemplate's documented constraints (CloudFormation reference), and Cognito's rule
+  // that an invitation holds both placeholders.
+  const EMAIL_MESSAGE = /^[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{####\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*$/u;
+  const EMAIL_SUBJECT = /^[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+$/u;
+
+  it("meets Cognito's template rules in every stage, with and without a custom domain", () => {
+    for (const stage of [dev, prod]) {
+      const pool = only(stage.templates.auth, 'AWS::Cognito::UserPool').props as {
+        AdminCreateUserConfig: { InviteMessageTemplate: { EmailMessage: string; EmailSubject: string } };
+      };
+      const { EmailMessage, EmailSubject } = pool.AdminCreateUserConfig.InviteMessageTemplate;
+      expect(EmailMessage).toMatch(EMAIL_MESSAGE);
+      expect(EmailMessage.length).toBeGreaterThanOrEqual(6);
+      expect(EmailMessage.length).toBeLessThanOrEqual(20_000);
+      expect(EmailMessage.split('{####}')).toHaveLength(2);
+      expect(EmailMessage.split('{username}')).toHaveLength(2);
+      expect(EmailSubject).toMatch(EMAIL_SUBJECT);
+      expect(EmailSubject.length).toBeLessThanOrEqual(140);
+    }
+  });
+
+  it('asks for the e-mail address, not the generated user name, and names the site when it has a domain', () => {
+    const withDomain = invitationMessage('chat.example.org').emailBody;
+    expect(withDomain).toContain('Sign in at https://chat.example.org with this e-mail address');
+    expect(withDomain).not.toMatch(/sign in with \{username\}/i);
+    expect(withDomain).toMatch(/within 3 days/);
+    expect(invitationMessage(undefined).emailBody).toContain('Sign in with this e-mail address');
   });
 });
 

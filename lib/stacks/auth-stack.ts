@@ -133,6 +133,14 @@ export class AuthStack extends Stack {
           ? cognito.StandardThreatProtectionMode.FULL_FUNCTION
           : cognito.StandardThreatProtectionMode.AUDIT_ONLY,
       userInvitation: invitationMessage(config.web.domainName),
+      // Cognito e-mails this for "Forgot your password?" (its verification message template).
+      userVerification: {
+        emailStyle: cognito.VerificationEmailStyle.CODE,
+        emailSubject: 'Your Parley password reset code',
+        emailBody:
+          'Your Parley code is {####}. Enter it where you asked to reset your password, within an hour, to choose a new one. ' +
+          'If you did not ask, ignore this e-mail: your password stays as it is.',
+      },
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
 

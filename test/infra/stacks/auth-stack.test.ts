@@ -112,6 +112,19 @@ describe('the invitation e-mail', () => {
     }
   });
 
+  it("sends the reset code with its own words, within the verification template's rules", () => {
+    const pool = only(dev.templates.auth, 'AWS::Cognito::UserPool').props as {
+      VerificationMessageTemplate: { DefaultEmailOption: string; EmailMessage: string; EmailSubject: string };
+    };
+    const { DefaultEmailOption, EmailMessage, EmailSubject } = pool.VerificationMessageTemplate;
+    expect(DefaultEmailOption).toBe('CONFIRM_WITH_CODE');
+    expect(EmailMessage).toMatch(EMAIL_MESSAGE);
+    expect(EmailMessage.split('{####}')).toHaveLength(2);
+    expect(EmailMessage).toMatch(/within an hour/);
+    expect(EmailSubject).toMatch(EMAIL_SUBJECT);
+    expect(EmailSubject.length).toBeLessThanOrEqual(140);
+  });
+
   it('asks for the e-mail address, not the generated user name, and names the site when it has a domain', () => {
     const withDomain = invitationMessage('chat.example.org').emailBody;
     expect(withDomain).toContain('Sign in at https://chat.example.org with this e-mail address');

@@ -75,9 +75,5 @@ export function postgresAuthUsers(db: Queryable, options: PostgresAuthUsersOptio
       );
       return { user, created };
     },
-
-    async revokeTokens(id, now) {
-      await db.query(sql`update users set tokens_valid_after = ${now}, updated_at = ${now} where id = ${id}`);
-    },
   };
 }

@@ -27,6 +27,4 @@ export interface AuthUsers {
   }): Promise<AuthUser | null>;
   /** Creates the row, or refreshes its e-mail (and a missing role); `created` tells which. */
   upsert(profile: CognitoProfile, now: Date): Promise<{ readonly user: AuthUser; readonly created: boolean }>;
-  /** Refuses the user's access tokens issued before `now` (users.tokens_valid_after). */
-  revokeTokens(id: string, now: Date): Promise<void>;
 }

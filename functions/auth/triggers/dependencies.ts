@@ -3,7 +3,8 @@ import { getCache } from '#shared/cache/get-cache';
 import { getConfig } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
 import { metrics, MetricUnit, publishMetrics } from '#shared/powertools';
-import { forgetStanding } from '#shared/revocation/postgres-revocation-list';
+import { postgresRevocationList } from '#shared/revocation/postgres-revocation-list';
+import type { RevocationList } from '#shared/revocation/revocation-list';
 import { cognitoMfaSettings } from '../adapters/cognito-mfa-settings';
 import { cognitoSessions } from '../adapters/cognito-sessions';
 import { postgresAuthUsers } from '../adapters/postgres-auth-users';
@@ -21,11 +22,11 @@ export interface TriggerDependencies {
   readonly mfa: MfaSettings;
   readonly sessions: Sessions;
   /**
-   * Drops the API's cached token standing of a user. On AWS the triggers run outside the VPC and
-   * reach no Valkey (their cache is their own, in memory): the API's entry then ends by itself
-   * within its 30 s.
+   * The API's token revocation (users.tokens_valid_after, and the cached standing forgotten). On
+   * AWS the triggers run outside the VPC and reach no Valkey (their cache is their own, in
+   * memory): the API's cached entry then ends by itself within its 30 s.
    */
-  readonly forgetStanding: (userId: string) => Promise<void>;
+  readonly revocations: RevocationList;
 }
 
 let cached: TriggerDependencies | undefined;
@@ -44,7 +45,7 @@ export function triggerDependencies(): TriggerDependencies {
   cached = {
     mfa: cognitoMfaSettings(pool),
     sessions: cognitoSessions(pool),
-    forgetStanding: (userId) => forgetStanding(getCache(), userId),
+    revocations: postgresRevocationList(db, getCache),
     attempts: postgresSignInAttempts(db),
     // A new user's quota is null: their role's default (CHAT_QUOTA_<ROLE>) until an admin sets one.
     users: postgresAuthUsers(db),

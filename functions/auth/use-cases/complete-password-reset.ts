@@ -1,3 +1,4 @@
+import type { RevocationList } from '#shared/revocation/revocation-list';
 import type { AuthEvents } from '../ports/auth-events';
 import type { AuthUser, AuthUsers } from '../ports/auth-users';
 import type { Sessions } from '../ports/sessions';
@@ -7,8 +8,8 @@ export interface CompletePasswordResetDeps {
   readonly users: AuthUsers;
   readonly events: AuthEvents;
   readonly sessions: Sessions;
-  /** Drops the API's cached standing of the user's tokens, where this process can reach it. */
-  readonly forgetStanding?: (userId: string) => Promise<void>;
+  /** The API's revocation of access tokens, as an admin's sign-out uses it. */
+  readonly revocations: Pick<RevocationList, 'revokeTokens'>;
   readonly now?: () => Date;
 }
 
@@ -19,14 +20,12 @@ export interface CompletePasswordResetDeps {
  * before now are refused by the API (users.tokens_valid_after). Audited as `auth.password-reset`.
  */
 export function makeCompletePasswordReset(deps: CompletePasswordResetDeps) {
-  const now = deps.now ?? (() => new Date());
   const provision = makeProvisionUser(deps);
   return async function completePasswordReset(
     identity: CognitoIdentity & { readonly username: string },
   ): Promise<AuthUser> {
     const user = await provision(identity);
-    await deps.users.revokeTokens(user.id, now());
-    await deps.forgetStanding?.(user.id);
+    await deps.revocations.revokeTokens(user.id);
     await deps.sessions.signOutEverywhere(identity.username);
     await deps.events.audit({
       actorId: user.id,

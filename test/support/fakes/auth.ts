@@ -20,18 +20,10 @@ export function fakeAttempts(): SignInAttempts & { readonly state: Map<string, A
   };
 }
 
-export function fakeUsers(
-  initial: AuthUser[] = [],
-): AuthUsers & { readonly rows: Map<string, AuthUser>; readonly revoked: Map<string, Date> } {
+export function fakeUsers(initial: AuthUser[] = []): AuthUsers & { readonly rows: Map<string, AuthUser> } {
   const rows = new Map(initial.map((u) => [u.id, u]));
-  /** tokens_valid_after, by user id. */
-  const revoked = new Map<string, Date>();
   return {
     rows,
-    revoked,
-    async revokeTokens(id, now) {
-      revoked.set(id, now);
-    },
     async find({ id, email }) {
       if (id && rows.has(id)) return rows.get(id) ?? null;
       return [...rows.values()].find((u) => email && u.email.toLowerCase() === email.toLowerCase()) ?? null;

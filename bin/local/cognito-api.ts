@@ -25,6 +25,16 @@ export class CognitoApiError extends Error {
 
 export const WRONG_CREDENTIALS = 'Incorrect username or password.';
 
+/** What Cognito would have e-mailed: an invitation's temporary password, or a password-reset code. */
+export interface LocalMail {
+  readonly kind: 'invitation' | 'reset-code';
+  readonly email: string;
+  readonly secret: string;
+}
+
+/** Where the local stack puts that mail instead (it sends none). */
+export type MailSink = (mail: LocalMail) => void;
+
 export interface EmulatorUser {
   readonly Username: string;
   readonly Enabled: boolean;

@@ -13,8 +13,9 @@ import {
   WRONG_CREDENTIALS,
   type InvokeTrigger,
   type Json,
+  type MailSink,
 } from './cognito-api';
-import { passwordReset, type ResetCodeSink } from './cognito-password-reset';
+import { passwordReset } from './cognito-password-reset';
 import { signInFlows } from './cognito-sign-in';
 import { emulatorTokens } from './cognito-tokens';
 
@@ -41,19 +42,11 @@ export interface OperationsContext {
   readonly mfa: 'REQUIRED' | 'OPTIONAL';
   /** The password-reset code cognito-local stored for a user. @default none found */
   readonly storedResetCode?: (username: string) => string | undefined;
-  /** Where a password-reset code goes (Cognito would e-mail it). @default nowhere */
-  readonly onResetCode?: ResetCodeSink;
-  /** Where an invitation's temporary password goes (Cognito would e-mail it). @default nowhere */
-  readonly onInvitation?: InvitationSink;
+  /** Where invitations and password-reset codes go (Cognito would e-mail them). @default nowhere */
+  readonly onMail?: MailSink;
   /** The clock (ms since the epoch), for the lifetimes of codes and temporary passwords. @default Date.now */
   readonly now?: () => number;
 }
-
-/** An invitation Cognito would have e-mailed: the address and its temporary password. */
-export type InvitationSink = (invitation: {
-  readonly email: string;
-  readonly temporaryPassword: string;
-}) => void;
 
 type Operation = (op: string, body: Json) => Promise<Json>;
 
@@ -71,14 +64,13 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
   const tokens = emulatorTokens({ issuer: ctx.issuer, signOutFile: ctx.signOutFile });
   const signIn = signInFlows({ ...ctx, emulator, tokens });
 
+  const mail: MailSink = ctx.onMail ?? (() => undefined);
   const reset = passwordReset({
     emulator,
     storedCode: ctx.storedResetCode ?? (() => undefined),
-    onCode: ctx.onResetCode ?? (() => undefined),
+    onMail: mail,
     ...(ctx.now ? { now: ctx.now } : {}),
   });
-
-  const invited: InvitationSink = ctx.onInvitation ?? (() => undefined);
 
   /**
    * AdminCreateUser with MessageAction RESEND, which cognito-local lacks: a new temporary password
@@ -98,7 +90,7 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
       Password: temporaryPassword,
       Permanent: false,
     });
-    invited({ email: attributesOf(user).email ?? user.Username, temporaryPassword });
+    mail({ kind: 'invitation', email: attributesOf(user).email ?? user.Username, secret: temporaryPassword });
     return {
       User: {
         Username: user.Username,
@@ -169,7 +161,7 @@ export function cognitoOperations(ctx: OperationsContext): (op: string, body: Js
       if (body.MessageAction !== 'SUPPRESS') {
         const email = attributes.find((a) => a.Name === 'email')?.Value ?? body.Username;
         if (typeof email === 'string' && typeof next.TemporaryPassword === 'string')
-          invited({ email, temporaryPassword: next.TemporaryPassword });
+          mail({ kind: 'invitation', email, secret: next.TemporaryPassword });
       }
       return created;
     },

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { CognitoApiError, type EmulatorApi, type EmulatorUser, type Json } from './cognito-api';
+import {
+  CognitoApiError,
+  type EmulatorApi,
+  type EmulatorUser,
+  type Json,
+  type LocalMail,
+} from './cognito-api';
 import {
   maskedEmail,
   passwordReset,
@@ -49,15 +55,20 @@ function setUp(users: Record<string, EmulatorUser>) {
   const { emulator, codes, calls } = fakeEmulator(users);
   let clock = 1_000_000;
   const sent: { email: string; code: string }[] = [];
+  const mail: LocalMail[] = [];
   const reset = passwordReset({
     emulator,
     storedCode: (username) => codes.get(username),
-    onCode: (delivery) => sent.push(delivery),
+    onMail: (delivered) => {
+      mail.push(delivered);
+      sent.push({ email: delivered.email, code: delivered.secret });
+    },
     now: () => clock,
   });
   return {
     reset,
     sent,
+    mail,
     calls,
     advance: (ms: number) => {
       clock += ms;
@@ -80,7 +91,7 @@ describe('password reset on the local Cognito', () => {
   });
 
   it('hands the stored code on, and answers an unknown address the same way without sending one', async () => {
-    const { reset, sent } = setUp({ 'ada@example.test': user('ada@example.test') });
+    const { reset, sent, mail } = setUp({ 'ada@example.test': user('ada@example.test') });
     const known = await reset.ForgotPassword('ForgotPassword', {
       ClientId: 'c',
       Username: 'ada@example.test',
@@ -94,6 +105,7 @@ describe('password reset on the local Cognito', () => {
     });
     expect(unknown).toEqual(known);
     expect(sent).toEqual([{ email: 'ada@example.test', code: '100001' }]);
+    expect(mail.map((m) => m.kind)).toEqual(['reset-code']);
   });
 
   it('refuses a code older than an hour, and the same code after that', async () => {

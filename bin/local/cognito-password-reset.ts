@@ -7,6 +7,7 @@ import {
   type EmulatorApi,
   type EmulatorUser,
   type Json,
+  type MailSink,
 } from './cognito-api';
 
 /**
@@ -28,14 +29,12 @@ export const RESET_MESSAGES = {
   attempts: 'Attempt limit exceeded, please try after some time.',
 } as const;
 
-/** Where a reset code went; locally, nowhere but this. */
-export type ResetCodeSink = (delivery: { readonly email: string; readonly code: string }) => void;
-
 export interface PasswordResetContext {
   readonly emulator: EmulatorApi;
   /** The code cognito-local stored for the user (its data file), or undefined. */
   readonly storedCode: (username: string) => string | undefined;
-  readonly onCode: ResetCodeSink;
+  /** Where the code goes (Cognito would e-mail it). */
+  readonly onMail: MailSink;
   readonly now?: () => number;
 }
 
@@ -83,7 +82,7 @@ export function passwordReset(ctx: PasswordResetContext) {
     const email = attributesOf(user).email ?? user.Username;
     issued.set(user.Username, { at: now(), wrong: 0 });
     const code = ctx.storedCode(user.Username);
-    if (code) ctx.onCode({ email, code });
+    if (code) ctx.onMail({ kind: 'reset-code', email, secret: code });
     return email;
   };
 

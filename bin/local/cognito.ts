@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 
 import { newAdminCredentials, saveAdminCredentials, type AdminCredentials } from './cognito-access';
-import type { InvokeTrigger, TriggerName } from './cognito-api';
+import type { InvokeTrigger, LocalMail, TriggerName } from './cognito-api';
 import {
   credentials,
   EMULATOR_TRIGGERS,
@@ -126,8 +126,8 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     const ids = await ensurePool(direct, join(options.dataDir, 'ids.json'));
     direct.destroy();
 
-    const resetCodes = new Map<string, string>();
-    const invitations = new Map<string, string>();
+    /** The last mail of each kind to each address. */
+    const mailbox = new Map<string, string>();
     const adminCredentials = newAdminCredentials();
     saveAdminCredentials(options.dataDir, adminCredentials);
     const restoreEnv = useAsProcessCredentials(adminCredentials);
@@ -145,18 +145,11 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       mfa: options.mfa ?? 'REQUIRED',
       ...(options.now ? { now: options.now } : {}),
       storedResetCode: emulatorStoredCode(join(options.dataDir, '.cognito', 'db', `${ids.userPoolId}.json`)),
-      onInvitation: ({ email, temporaryPassword }) => {
-        invitations.set(email.toLowerCase(), temporaryPassword);
+      onMail: (mail) => {
+        mailbox.set(mailKey(mail.kind, mail.email), mail.secret);
         if (!options.quiet)
           process.stdout.write(
-            `[cognito] Invitation for ${email}: temporary password ${temporaryPassword} (the local stack sends no e-mail)\n`,
-          );
-      },
-      onResetCode: ({ email, code }) => {
-        resetCodes.set(email.toLowerCase(), code);
-        if (!options.quiet)
-          process.stdout.write(
-            `[cognito] Password reset code for ${email}: ${code} (the local stack sends no e-mail)\n`,
+            `[cognito] ${MAIL_LINES[mail.kind](mail)} (the local stack sends no e-mail)\n`,
           );
       },
     });
@@ -178,8 +171,8 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       jwksUri: `${issuer}/.well-known/jwks.json`,
       admin,
       adminCredentials,
-      resetCodeFor: (email) => resetCodes.get(email.trim().toLowerCase()),
-      invitationFor: (email) => invitations.get(email.trim().toLowerCase()),
+      resetCodeFor: (email) => mailbox.get(mailKey('reset-code', email)),
+      invitationFor: (email) => mailbox.get(mailKey('invitation', email)),
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -196,6 +189,14 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     throw error;
   }
 }
+
+/** How `npm start` shows what Cognito would have e-mailed. */
+const MAIL_LINES: Record<LocalMail['kind'], (mail: LocalMail) => string> = {
+  invitation: ({ email, secret }) => `Invitation for ${email}: temporary password ${secret}`,
+  'reset-code': ({ email, secret }) => `Password reset code for ${email}: ${secret}`,
+};
+
+const mailKey = (kind: LocalMail['kind'], email: string) => `${kind} ${email.trim().toLowerCase()}`;
 
 /** Sets the process's AWS credentials (environment) to `credentials`; returns the undo. */
 function useAsProcessCredentials(credentials: AdminCredentials): () => void {

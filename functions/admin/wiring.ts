@@ -54,6 +54,7 @@ export function setAdminDependencies(overrides: Partial<AdminDependencies>): voi
 /** Every call goes to the identity provider configured at that moment. */
 const identity: IdentityProvider = {
   createUser: (email) => dependencies.identity().createUser(email),
+  findUnclaimed: (email) => dependencies.identity().findUnclaimed(email),
   deleteUser: (username) => dependencies.identity().deleteUser(username),
   addToGroup: (username, group) => dependencies.identity().addToGroup(username, group),
   removeFromGroup: (username, group) => dependencies.identity().removeFromGroup(username, group),

@@ -5,9 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminListGroupsForUserCommand,
+  CreateUserPoolClientCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { startDevServer, type DevServer } from '../../bin/local/dev-server';
 import { freePort } from '../../bin/local/free-port';
+import { signInForToken } from '../resilience/support/sign-in';
 
 /**
  * The issue's acceptance checks, on the dev server: the HTTP server, the Cognito emulator
@@ -241,5 +247,78 @@ describe('the dev server', () => {
       expect(response.status, path).toBe(status);
       expect(response.headers.get('content-type'), path).toBe('application/problem+json');
     }
+  });
+
+  it('invites an address an unfinished invitation left in Cognito: the same user, only the new role, a new password', async () => {
+    // Prepare: an admin, and what an invitation leaves when Cognito created the user (in the
+    // admins group) but the answer was lost: a user who never signed in, with no row.
+    const admin = await server.createUser({
+      email: 'boss@example.test',
+      password: 'Boss-Passw0rd!',
+      role: 'admins',
+    });
+    const token = await signInForToken(
+      server.cognitoEndpoint,
+      server.clientId,
+      admin.email,
+      'Boss-Passw0rd!',
+      admin.totpSecret,
+    );
+    const email = 'left-behind@example.test';
+    const pool = { UserPoolId: server.userPoolId };
+    const left = await server.cognitoAdmin.send(
+      new AdminCreateUserCommand({
+        ...pool,
+        Username: email,
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+        DesiredDeliveryMediums: ['EMAIL'],
+      }),
+    );
+    await server.cognitoAdmin.send(
+      new AdminAddUserToGroupCommand({ ...pool, Username: email, GroupName: 'admins' }),
+    );
+    const lostPassword = server.invitationFor(email);
+    const invite = () =>
+      fetch(`${server.url}/api/admin/users`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: 'Left-Behind@example.test', role: 'members' }),
+      });
+
+    // Act
+    const response = await invite();
+
+    // Assess: the user Cognito holds, now with a row, only the members group, and a new
+    // invitation whose password leads to the new-password step (the lost one no longer works).
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({
+      id: left.User?.Attributes?.find((a) => a.Name === 'sub')?.Value,
+      email,
+      role: 'members',
+      status: 'active',
+    });
+    const groups = await server.cognitoAdmin.send(
+      new AdminListGroupsForUserCommand({ ...pool, Username: email }),
+    );
+    expect(groups.Groups?.map((g) => g.GroupName)).toEqual(['members']);
+    const password = server.invitationFor(email);
+    expect(password).toBeDefined();
+    expect(password).not.toBe(lostPassword);
+    const withPassword = (PASSWORD: string | undefined) =>
+      cognito('InitiateAuth', {
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: server.clientId,
+        AuthParameters: { USERNAME: email, PASSWORD },
+      });
+    expect((await withPassword(lostPassword)).body.__type).toBe('NotAuthorizedException');
+    expect((await withPassword(password)).body.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+
+    // Once claimed, the address is taken like any other.
+    const again = await invite();
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toBe('application/problem+json');
   });
 });

@@ -270,6 +270,84 @@ describe('cognitoIdentityProvider', () => {
   });
 });
 
+describe('cognitoIdentityProvider.findUnclaimed', () => {
+  /** AdminGetUser's answer for a user in `status`, and their groups over `pages` pages. */
+  const cognitoWith =
+    (status: string, options: { enabled?: boolean; pages?: string[][]; sub?: string | null } = {}) =>
+    (call: AwsJsonCall): AwsJsonAnswer => {
+      if (call.operation === 'AdminGetUser')
+        return {
+          status: 200,
+          body: {
+            Username: 'generated-uuid',
+            UserStatus: status,
+            Enabled: options.enabled ?? true,
+            UserAttributes: [
+              { Name: 'email', Value: 'left@example.test' },
+              ...(options.sub === null ? [] : [{ Name: 'sub', Value: options.sub ?? 'sub-left' }]),
+            ],
+          },
+        };
+      const pages = options.pages ?? [[]];
+      const index = typeof call.body.NextToken === 'string' ? Number(call.body.NextToken) : 0;
+      return {
+        status: 200,
+        body: {
+          Groups: (pages[index] ?? []).map((GroupName) => ({ GroupName, UserPoolId: POOL })),
+          ...(index + 1 < pages.length && { NextToken: String(index + 1) }),
+        },
+      };
+    };
+
+  it('finds a user who never signed in, with every group over all pages, in exact calls', async () => {
+    // Prepare
+    const { idp, calls, refused } = await provider(
+      cognitoWith('FORCE_CHANGE_PASSWORD', { pages: [['admins', 'testers'], ['members']] }),
+    );
+
+    // Act
+    const found = await idp.findUnclaimed('left@example.test');
+
+    // Assess
+    expect(found).toEqual({ id: 'sub-left', groups: ['admins', 'testers', 'members'] });
+    expect(refused).toEqual([]);
+    const user = { UserPoolId: POOL, Username: 'left@example.test' };
+    expect(calls.map((c) => [c.operation, c.body])).toEqual([
+      ['AdminGetUser', user],
+      ['AdminListGroupsForUser', { ...user, Limit: 60 }],
+      ['AdminListGroupsForUser', { ...user, Limit: 60, NextToken: '1' }],
+    ]);
+  });
+
+  it.each([
+    ['has signed in', cognitoWith('CONFIRMED')],
+    ['must reset the password', cognitoWith('RESET_REQUIRED')],
+    ['was disabled in Cognito', cognitoWith('FORCE_CHANGE_PASSWORD', { enabled: false })],
+    ['has no sub', cognitoWith('FORCE_CHANGE_PASSWORD', { sub: null })],
+    ['does not exist', () => awsJsonError(400, 'UserNotFoundException', 'User does not exist.')],
+  ])('finds nothing when the user %s, and reads no groups', async (_case, answer) => {
+    const { idp, calls } = await provider(answer);
+    expect(await idp.findUnclaimed('left@example.test')).toBeUndefined();
+    expect(calls.map((c) => c.operation)).toEqual(['AdminGetUser']);
+  });
+
+  it("fails with Cognito's error for anything else, and stops a group list that never ends", async () => {
+    const denied = await provider(() => awsJsonError(400, 'NotAuthorizedException'));
+    await expect(denied.idp.findUnclaimed('left@example.test')).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
+    await server?.close();
+
+    const endless = await provider((call) =>
+      call.operation === 'AdminGetUser'
+        ? cognitoWith('FORCE_CHANGE_PASSWORD')(call)
+        : { status: 200, body: { Groups: [{ GroupName: 'members' }], NextToken: 'again' } },
+    );
+    await expect(endless.idp.findUnclaimed('left@example.test')).rejects.toThrow(/more than 5 pages/);
+    expect(endless.calls.filter((c) => c.operation === 'AdminListGroupsForUser')).toHaveLength(5);
+  });
+});
+
 describe('createCognitoClient', () => {
   it('talks to the local Cognito with the credentials of the environment when an endpoint is set', async () => {
     // Prepare: the server accepts only calls signed with the environment's keys.

@@ -30,10 +30,29 @@ export function createCognitoClient(settings: CognitoSettings): AwsJsonClient {
   });
 }
 
+type Attributes = readonly { readonly Name?: string; readonly Value?: string }[];
+
 /** AdminCreateUser's answer, as far as it is read. */
 interface AdminCreateUserOutput {
-  readonly User?: { readonly Attributes?: readonly { readonly Name?: string; readonly Value?: string }[] };
+  readonly User?: { readonly Attributes?: Attributes };
 }
+
+/** AdminGetUser's answer, as far as it is read. */
+interface AdminGetUserOutput {
+  readonly UserAttributes?: Attributes;
+  readonly UserStatus?: string;
+  readonly Enabled?: boolean;
+}
+
+/** AdminListGroupsForUser's answer, as far as it is read. */
+interface AdminListGroupsForUserOutput {
+  readonly Groups?: readonly { readonly GroupName?: string }[];
+  readonly NextToken?: string;
+}
+
+const GROUP_PAGES = 5;
+
+const subOf = (attributes: Attributes | undefined) => attributes?.find((a) => a.Name === 'sub')?.Value;
 
 const named = (error: unknown, name: string) => error instanceof Error && error.name === name;
 
@@ -108,9 +127,36 @@ export function cognitoIdentityProvider(client: AwsJsonClient, userPoolId: strin
           });
         throw new InvitationNotSentError(failure);
       }
-      const id = answer.User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
+      const id = subOf(answer.User?.Attributes);
       if (!id) throw new Error('Cognito returned no sub for the new user');
       return { id };
+    },
+    async findUnclaimed(email) {
+      let user: AdminGetUserOutput;
+      try {
+        user = await client.call<object, AdminGetUserOutput>('AdminGetUser', {
+          UserPoolId: userPoolId,
+          Username: email,
+        });
+      } catch (error) {
+        if (named(error, 'UserNotFoundException')) return undefined;
+        throw error;
+      }
+      const id = subOf(user.UserAttributes);
+      if (user.UserStatus !== 'FORCE_CHANGE_PASSWORD' || user.Enabled === false || !id) return undefined;
+      const groups: string[] = [];
+      let nextToken: string | undefined;
+      // A user is in at most 100 groups (Cognito's quota): two pages of 60; the bound stops a loop.
+      for (let pages = 0; pages < GROUP_PAGES; pages += 1) {
+        const page: AdminListGroupsForUserOutput = await client.call<object, AdminListGroupsForUserOutput>(
+          'AdminListGroupsForUser',
+          { UserPoolId: userPoolId, Username: email, Limit: 60, ...(nextToken && { NextToken: nextToken }) },
+        );
+        for (const group of page.Groups ?? []) if (group.GroupName) groups.push(group.GroupName);
+        nextToken = page.NextToken;
+        if (!nextToken) return { id, groups };
+      }
+      throw new Error(`AdminListGroupsForUser gave more than ${GROUP_PAGES} pages`);
     },
     async resendInvitation(username) {
       try {

@@ -285,15 +285,69 @@ describe('postgresUserAdmin.get', () => {
   });
 });
 
-describe('postgresUserAdmin.emailTaken', () => {
+describe('postgresUserAdmin.holdEmail', () => {
   it('finds an e-mail whatever its case, and nothing for hostile text', async () => {
     const existing = await user();
     const users = postgresUserAdmin(queries, roleQuota);
 
-    expect(await users.emailTaken(existing.email.toUpperCase())).toBe(true);
-    expect(await users.emailTaken(`other-${existing.email}`)).toBe(false);
-    expect(await users.emailTaken(`' or '1'='1`)).toBe(false);
-    expect(await users.emailTaken('%')).toBe(false);
+    expect(await users.holdEmail(existing.email.toUpperCase())).toEqual({ taken: true });
+    expect(await users.holdEmail(`other-${existing.email}`)).toEqual({ taken: false });
+    expect(await users.holdEmail(`' or '1'='1`)).toEqual({ taken: false });
+    expect(await users.holdEmail('%')).toEqual({ taken: false });
+    expect(await users.holdEmail('__proto__')).toEqual({ taken: false });
+  });
+
+  it('makes a second invitation of the address wait, then see the row the first one committed', async () => {
+    // Prepare
+    const id = newId();
+    const email = `held-${id}@example.test`;
+    const order: string[] = [];
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = () => {};
+    const firstHolds = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+
+    // Act: the first holds the address (in another case) and inserts its row; the second asks
+    // while the first is still open.
+    const first = queries.transaction(async (tx) => {
+      const users = postgresUserAdmin(tx, roleQuota);
+      const answer = await users.holdEmail(email.toUpperCase());
+      held();
+      await released;
+      await users.insert({ id, email, displayName: 'First', role: 'members' });
+      order.push('first commits');
+      return answer;
+    });
+    await firstHolds;
+    const second = queries.transaction(async (tx) => {
+      const answer = await postgresUserAdmin(tx, roleQuota).holdEmail(email);
+      order.push('second answered');
+      return answer;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    order.push('first released');
+    release();
+
+    // Assess: the second waited for the first's commit, and its check saw the committed row.
+    expect(await first).toEqual({ taken: false });
+    expect(await second).toEqual({ taken: true });
+    expect(order).toEqual(['first released', 'first commits', 'second answered']);
+  });
+
+  it('holds nothing after the transaction ends, nor for another address', async () => {
+    const email = `free-${run}-${randomUUID()}@example.test`;
+    const answers = await queries.transaction(async (tx) => {
+      const users = postgresUserAdmin(tx, roleQuota);
+      await users.holdEmail(email);
+      // Another address is not held by this one (its own connection, so no re-entry).
+      return postgresUserAdmin(queries, roleQuota).holdEmail(`other-${email}`);
+    });
+    expect(answers).toEqual({ taken: false });
+    expect(await postgresUserAdmin(queries, roleQuota).holdEmail(email)).toEqual({ taken: false });
   });
 });
 
@@ -362,7 +416,11 @@ describe('postgresUserAdmin on the Data API', () => {
       .catch((e: unknown) => e);
     expect(nul).not.toBeInstanceOf(EmailTakenError);
     expect(String(nul)).toMatch(/0x00/);
-    expect(await users.emailTaken(email.toUpperCase())).toBe(true);
+    expect(
+      await onDataApi
+        .db()
+        .transaction((tx) => postgresUserAdmin(tx, roleQuota).holdEmail(email.toUpperCase())),
+    ).toEqual({ taken: true });
 
     // Lock state, usage (int8 as a number here), timestamps as text, the keyset cursor.
     await signInAttempts(email, new Date('2026-03-10T12:10:00Z'));

@@ -135,12 +135,15 @@ export function postgresUserAdmin(
       return row ? toUser(row) : undefined;
     },
 
-    async emailTaken(email) {
-      const row = await first<{ id: string }>(
-        db,
-        sql`select id from users where lower(email) = ${email.toLowerCase()}`,
+    async holdEmail(email) {
+      const address = email.toLowerCase();
+      // A statement of its own: under READ COMMITTED the check below then takes its snapshot
+      // after the wait, and sees a row that the invitation it waited for committed.
+      await db.query(
+        sql`select 1 from (select pg_advisory_xact_lock(hashtextextended(${`parley.user-email:${address}`}, 0))) as held`,
       );
-      return row !== undefined;
+      const row = await first<{ id: string }>(db, sql`select id from users where lower(email) = ${address}`);
+      return { taken: row !== undefined };
     },
 
     async insert(user) {

@@ -38,7 +38,11 @@ export interface StoredChanges {
 export interface UserAdminRepository {
   list(options: UserListOptions, now: Date): Promise<Page<AdminUser>>;
   get(id: string, now: Date): Promise<AdminUser | undefined>;
-  emailTaken(email: string): Promise<boolean>;
+  /**
+   * Holds the address until the transaction ends (another invitation of the same address waits
+   * for this one to commit or roll back), then says whether a user already has it.
+   */
+  holdEmail(email: string): Promise<{ readonly taken: boolean }>;
   /** Throws EmailTakenError when the e-mail is already in use. */
   insert(user: NewManagedUser): Promise<void>;
   update(id: string, changes: StoredChanges): Promise<void>;

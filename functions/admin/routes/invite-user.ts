@@ -19,7 +19,7 @@ export const inviteUser = defineRoute(
     }),
     responses: { 201: { description: 'The invited user', schema: adminUserSchema } },
     problems: {
-      409: 'A user with this e-mail address already exists',
+      409: 'A user with this e-mail address already exists (a Cognito user that never signed in and has no Parley user is taken over and invited again, not refused)',
       503: 'Cognito sent no invitation (its daily e-mail limit, or the address could not be reached); nobody was invited (`invitation-not-sent`, with Retry-After)',
     },
   },

@@ -67,13 +67,114 @@ describe('inviteUser', () => {
     expect(identity.calls).toEqual([]);
   });
 
-  it('refuses an e-mail Cognito already knows, and writes nothing', async () => {
+  it('refuses an e-mail Cognito holds for someone who has signed in, and writes nothing', async () => {
     const { repo, audit, identity, invite } = setUp();
-    identity.add('ghost@example.test');
+    const ghost = identity.add('ghost@example.test', { role: 'admins' });
     await expect(
       invite(caller, { email: 'ghost@example.test', role: 'members' }, 'req-3'),
     ).rejects.toBeInstanceOf(EmailTakenError);
     expect(repo.rows.size).toBe(1);
+    expect(audit.events).toEqual([]);
+    expect([...ghost.groups]).toEqual(['admins']);
+    expect(ghost.invitations).toBe(1);
+  });
+
+  it('refuses an unclaimed address that was disabled in Cognito, and changes nothing there', async () => {
+    const { repo, identity, invite } = setUp();
+    const disabled = identity.add('off@example.test', { signedIn: false, enabled: false });
+    await expect(
+      invite(caller, { email: 'off@example.test', role: 'members' }, 'req-3b'),
+    ).rejects.toBeInstanceOf(EmailTakenError);
+    expect(repo.rows.size).toBe(1);
+    expect(identity.calls).toEqual(['createUser off@example.test', 'findUnclaimed off@example.test']);
+    expect(disabled.invitations).toBe(1);
+  });
+
+  it('takes over a user an unfinished invitation left in Cognito: its sub, the role as its only group, a new invitation', async () => {
+    // Prepare: an earlier invitation as admin created the user and put it in its group, then
+    // failed without undoing it (never signed in, no row).
+    const { repo, audit, identity, invite } = setUp();
+    const left = identity.add('left@example.test', { signedIn: false, role: 'admins' });
+
+    // Act
+    const user = await invite(caller, { email: 'Left@example.test', role: 'members' }, 'req-7');
+
+    // Assess
+    expect(user).toMatchObject({
+      id: left.id,
+      email: 'left@example.test',
+      role: 'members',
+      status: 'active',
+    });
+    expect(repo.rows.has(left.id)).toBe(true);
+    expect([...left.groups]).toEqual(['members']);
+    expect(left.invitations).toBe(2);
+    expect(identity.calls).toEqual([
+      'createUser left@example.test',
+      'findUnclaimed left@example.test',
+      'removeFromGroup left@example.test admins',
+      'addToGroup left@example.test members',
+      'resendInvitation left@example.test',
+    ]);
+    expect(audit.events).toEqual([
+      {
+        actorId: 'root',
+        action: 'user.invite',
+        targetType: 'user',
+        targetId: left.id,
+        requestId: 'req-7',
+        details: {
+          after: { email: 'left@example.test', role: 'members', status: 'active', monthlyTokens: null },
+          identity: 'unclaimed',
+        },
+      },
+    ]);
+  });
+
+  it('holds the address before anything else, so two invitations of it run one after the other', async () => {
+    const { repo, identity, invite } = setUp();
+    identity.failing.add('createUser');
+    await expect(invite(caller, { email: ' Held@Example.test', role: 'members' }, 'req-8')).rejects.toThrow();
+    expect(repo.held).toEqual(['held@example.test']);
+  });
+
+  it('keeps an unclaimed user when the take-over does not commit, and the next invitation takes it over', async () => {
+    // Prepare
+    const { repo, audit, tx, identity, drift, invite } = setUp();
+    const left = identity.add('left@example.test', { signedIn: false, role: 'members' });
+    tx.state.commitFails = true;
+
+    // Act
+    const failed = await invite(caller, { email: 'left@example.test', role: 'members' }, 'req-9').catch(
+      (e: unknown) => e,
+    );
+    tx.state.commitFails = false;
+    const user = await invite(caller, { email: 'left@example.test', role: 'members' }, 'req-10');
+
+    // Assess: nothing deleted (not a user this invitation created), no drift to report.
+    expect(String(failed)).toMatch(/could not commit/);
+    expect(identity.calls).not.toContain('deleteUser left@example.test');
+    expect(user.id).toBe(left.id);
+    expect(left.invitations).toBe(3);
+    expect(repo.rows.has(left.id)).toBe(true);
+    expect(audit.events.map((e) => e.requestId)).toEqual(['req-10']);
+    expect(drift).toEqual([]);
+  });
+
+  it('refuses when the unclaimed user signs in before the invitation is sent again', async () => {
+    const { repo, audit, identity, invite } = setUp();
+    const left = identity.add('left@example.test', { signedIn: false });
+    const find = identity.provider.findUnclaimed.bind(identity.provider);
+    identity.provider.findUnclaimed = async (email) => {
+      const found = await find(email);
+      left.signedIn = true;
+      return found;
+    };
+
+    await expect(
+      invite(caller, { email: 'left@example.test', role: 'members' }, 'req-11'),
+    ).rejects.toBeInstanceOf(EmailTakenError);
+    expect(repo.rows.has(left.id)).toBe(false);
     expect(audit.events).toEqual([]);
   });
 

@@ -42,6 +42,10 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
     const locked = until !== undefined && until > now.toISOString();
     return { ...user, locked, lockedUntil: locked ? (until ?? null) : null };
   };
+  /** The addresses `holdEmail` was asked to hold, in order. */
+  const held: string[] = [];
+  const hasEmail = (email: string) =>
+    [...rows.values()].some((u) => u.email.toLowerCase() === email.toLowerCase());
   const repository: UserAdminRepository = {
     async list({ limit, cursor, q, role, status }, now) {
       const all = [...rows.values()]
@@ -66,11 +70,12 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
       const user = rows.get(id);
       return user && withLock(user, now);
     },
-    async emailTaken(email) {
-      return [...rows.values()].some((u) => u.email.toLowerCase() === email.toLowerCase());
+    async holdEmail(email) {
+      held.push(email);
+      return { taken: hasEmail(email) };
     },
     async insert(user) {
-      if (await repository.emailTaken(user.email)) throw new EmailTakenError();
+      if (hasEmail(user.email)) throw new EmailTakenError();
       rows.set(user.id, adminUser({ ...user, status: 'active' }));
     },
     async update(id, changes) {
@@ -102,7 +107,7 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
       revoked.push(id);
     },
   };
-  return { repository, rows, attempts, revoked };
+  return { repository, rows, attempts, revoked, held };
 }
 
 /**
@@ -179,6 +184,12 @@ export function fakeIdentityProvider() {
       });
       return { id };
     },
+    async findUnclaimed(email) {
+      step('findUnclaimed', email);
+      const found = users.get(email);
+      if (!found || found.signedIn || !found.enabled) return undefined;
+      return { id: found.id, groups: [...found.groups] };
+    },
     async resendInvitation(username) {
       step('resendInvitation', username);
       const found = user(username);
@@ -215,11 +226,11 @@ export function fakeIdentityProvider() {
   /** Registers a user the identity provider already knows (as a fake of what Cognito holds). */
   const add = (
     email: string,
-    options: { id?: string; role?: Role | null; totp?: boolean; signedIn?: boolean } = {},
+    options: { id?: string; role?: Role | null; totp?: boolean; signedIn?: boolean; enabled?: boolean } = {},
   ) => {
     const entry: IdentityUser = {
       id: options.id ?? randomUUID(),
-      enabled: true,
+      enabled: options.enabled ?? true,
       groups: new Set(options.role ? [options.role] : []),
       totp: options.totp ?? false,
       signedIn: options.signedIn ?? true,

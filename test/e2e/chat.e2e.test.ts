@@ -104,6 +104,9 @@ describe('chatting in the web app', () => {
     const reply = storedReplies(page).last();
     expect(await reply.textContent()).toMatch(/^P?\[Offline model\]/);
     expect(await page.getByTestId('message-user').first().textContent()).toBe(FIRST_MESSAGE);
+    // One model only: nothing to pick, and replies name no model (models.e2e.test.ts has two).
+    expect(await page.getByTestId('model-picker').count()).toBe(0);
+    expect(await reply.getByTestId('message-model').count()).toBe(0);
 
     // The first message titled it: in the sidebar, and as the page's heading
     const item = page

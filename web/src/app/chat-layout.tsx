@@ -88,6 +88,7 @@ export function ChatLayout({ me, onReplyEnded, onSignOut }: ChatLayoutProps) {
           conversationId={conversationId}
           title={conversation?.title ?? null}
           status={<OfflineBadge me={me} />}
+          models={me.model?.models}
           createConversation={startConversation}
           onConversationCreated={(id) => navigate(paths.conversation(id))}
           onReplyEnded={replyEnded}

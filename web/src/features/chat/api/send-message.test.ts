@@ -66,6 +66,19 @@ describe('sendMessage', () => {
     );
   });
 
+  it('asks for the model it is given, and leaves the choice to the server without one', async () => {
+    const picked = apiStreaming([frame('done', message('assistant', 'Hello'))]);
+    const plain = apiStreaming([frame('done', message('assistant', 'Hello'))]);
+
+    for await (const _event of sendMessage(picked, 'c1', 'Hi', { model: 'gpt-4o' })) void _event;
+    for await (const _event of sendMessage(plain, 'c1', 'Hi')) void _event;
+
+    expect(vi.mocked(picked.fetch).mock.calls[0]?.[1]).toMatchObject({
+      body: { content: 'Hi', model: 'gpt-4o' },
+    });
+    expect(vi.mocked(plain.fetch).mock.calls[0]?.[1]?.body).toEqual({ content: 'Hi' });
+  });
+
   it('sends the Idempotency-Key it is given, and none without one', async () => {
     const keyed = apiStreaming([frame('done', message('assistant', 'Hello'))]);
     const plain = apiStreaming([frame('done', message('assistant', 'Hello'))]);

@@ -33,6 +33,8 @@ export interface SendMessageOptions {
    * is unknown whether the first attempt arrived).
    */
   readonly idempotencyKey?: string;
+  /** One of the models `/api/me` lists; the server's default when left out. */
+  readonly model?: string;
 }
 
 function parseJson(data: string): unknown {
@@ -56,10 +58,10 @@ export async function* sendMessage(
   content: string,
   options: SendMessageOptions = {},
 ): AsyncGenerator<SendMessageEvent> {
-  const { signal, idempotencyKey } = options;
+  const { signal, idempotencyKey, model } = options;
   const response = await api.fetch(`/conversations/${encodeURIComponent(conversationId)}/messages`, {
     method: 'POST',
-    body: { content },
+    body: model === undefined ? { content } : { content, model },
     accept: 'text/event-stream, application/problem+json',
     signal,
     ...(idempotencyKey ? { headers: { 'Idempotency-Key': idempotencyKey } } : {}),

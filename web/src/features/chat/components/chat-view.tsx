@@ -6,8 +6,10 @@ import type { ApiError } from '@/lib/api-client';
 import { ExportButtons } from '@/features/chat/components/export-buttons';
 import { Composer } from '@/features/chat/components/composer';
 import { MessageBubble } from '@/features/chat/components/message-bubble';
+import { ModelPicker } from '@/features/chat/components/model-picker';
 import { useAutoScroll } from '@/features/chat/hooks/use-auto-scroll';
 import { useChat } from '@/features/chat/hooks/use-chat';
+import { useModelChoice } from '@/features/chat/hooks/use-model-choice';
 import { loadMarkdown } from '@/features/chat/hooks/use-markdown';
 import type { ChatOptions } from '@/features/chat/hooks/use-chat';
 
@@ -17,7 +19,11 @@ export interface ChatViewProps extends ChatOptions {
   readonly title: string | null;
   /** Shown beside the title, e.g. the offline-model badge. */
   readonly status?: ReactNode;
+  /** The models a message may ask for (`/api/me`), the default first; a picker shows for two or more. */
+  readonly models?: readonly string[];
 }
+
+const NO_MODELS: readonly string[] = [];
 
 function errorHeadline(error: ApiError): string {
   if (error.status === 429) return 'Limit reached.';
@@ -33,8 +39,9 @@ function linkedMessageId(): string | null {
   return match?.[1] ? decodeURIComponent(match[1]) : null;
 }
 
-export function ChatView({ conversationId, title, status, ...options }: ChatViewProps) {
+export function ChatView({ conversationId, title, status, models = NO_MODELS, ...options }: ChatViewProps) {
   const chat = useChat(conversationId, options);
+  const choice = useModelChoice(models);
   const { messages, turn } = chat;
   const scroll = useAutoScroll(`${messages.length}:${turn?.reply.length ?? -1}:${turn?.phase ?? ''}`);
   const [highlighted, setHighlighted] = useState<string | null>(null);
@@ -60,7 +67,7 @@ export function ChatView({ conversationId, title, status, ...options }: ChatView
   function send(content: string) {
     setHighlighted(null);
     scroll.follow();
-    chat.send(content);
+    chat.send(content, choice.model);
   }
 
   const empty = chat.status !== 'loading' && messages.length === 0 && turn === null;
@@ -102,6 +109,7 @@ export function ChatView({ conversationId, title, status, ...options }: ChatView
               content={message.content}
               status={message.status}
               error={message.error}
+              model={choice.model === undefined ? null : message.model}
               highlighted={message.id === highlighted}
             />
           ))}
@@ -145,7 +153,11 @@ export function ChatView({ conversationId, title, status, ...options }: ChatView
         focusKey={chat.conversationId ?? 'new'}
         onSend={send}
         onStop={chat.stop}
-      />
+      >
+        {choice.model !== undefined && (
+          <ModelPicker models={models} value={choice.model} onChange={choice.choose} />
+        )}
+      </Composer>
     </section>
   );
 }

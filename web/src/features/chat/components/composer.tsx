@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { FormEvent, KeyboardEvent } from 'react';
+import type { FormEvent, KeyboardEvent, ReactNode } from 'react';
 
 /** The API's limit on one message. */
 export const CONTENT_MAX = 32_000;
@@ -14,10 +14,12 @@ export interface ComposerProps {
   readonly focusKey: string;
   onSend(content: string): void;
   onStop(): void;
+  /** Shown under the box, before the hint (the model picker). */
+  readonly children?: ReactNode;
 }
 
 /** Enter sends, Shift+Enter adds a line; the box grows with its text (CSS field-sizing, or rows). */
-export function Composer({ busy, canStop, focusKey, onSend, onStop }: ComposerProps) {
+export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: ComposerProps) {
   const inputId = useId();
   const hintId = useId();
   const [text, setText] = useState('');
@@ -73,11 +75,14 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop }: ComposerPr
           </button>
         )}
       </div>
-      <p id={hintId} className="composer__hint">
-        {busy && !canStop
-          ? 'Parley is finishing the previous reply…'
-          : 'Enter to send, Shift+Enter for a new line. Replies can be wrong: check what matters.'}
-      </p>
+      <div className="composer__footer">
+        {children}
+        <p id={hintId} className="composer__hint">
+          {busy && !canStop
+            ? 'Parley is finishing the previous reply…'
+            : 'Enter to send, Shift+Enter for a new line. Replies can be wrong: check what matters.'}
+        </p>
+      </div>
     </form>
   );
 }

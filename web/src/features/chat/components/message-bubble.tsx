@@ -9,10 +9,12 @@ export interface MessageBubbleProps {
   readonly id?: string;
   readonly status?: Message['status'] | 'sending';
   readonly error?: string | null;
+  /** The model that wrote a reply, shown where people pick models (null: not shown). */
+  readonly model?: string | null;
   readonly highlighted?: boolean;
 }
 
-export function MessageBubble({ role, content, id, status, error, highlighted }: MessageBubbleProps) {
+export function MessageBubble({ role, content, id, status, error, model, highlighted }: MessageBubbleProps) {
   const classes = ['message', `message--${role}`];
   if (highlighted) classes.push('message--highlighted');
   if (status === 'failed') classes.push('message--failed');
@@ -35,6 +37,11 @@ export function MessageBubble({ role, content, id, status, error, highlighted }:
           <p className="message__text">{content}</p>
         ) : (
           <MarkdownContent source={content} />
+        )}
+        {role === 'assistant' && model && (
+          <p className="message__model muted" data-testid="message-model">
+            {model}
+          </p>
         )}
         {status === 'streaming' && <p className="message__note muted">Still writing…</p>}
         {status === 'failed' && (

@@ -23,6 +23,8 @@ export interface Turn {
    * store it twice; a new one once the server has said the reply failed, which is then a new ask.
    */
   readonly retryKey: string;
+  /** The model asked for (undefined: the server's default), asked for again by Retry. */
+  readonly model: string | undefined;
 }
 
 export interface ChatState {
@@ -46,8 +48,8 @@ export interface Chat extends ChatState {
   readonly conversationId: string | null;
   /** A reply is being written: by our own stream, or by the server after we stopped listening. */
   readonly busy: boolean;
-  /** Sends a new message (with a new `Idempotency-Key`). */
-  send(content: string): void;
+  /** Sends a new message (with a new `Idempotency-Key`), to `model` or the server's default. */
+  send(content: string, model?: string): void;
   /** Stops listening to the reply; the server still finishes and stores it. */
   stop(): void;
   /** Sends the failed turn's message again. */
@@ -166,8 +168,8 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     [],
   );
 
-  const send = useCallback(
-    (content: string, idempotencyKey: string = crypto.randomUUID()) => {
+  const start = useCallback(
+    (content: string, model: string | undefined, idempotencyKey: string) => {
       if (sendRef.current || !content.trim()) return;
       window.clearTimeout(pollTimer.current);
       const controller = new AbortController();
@@ -184,6 +186,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           phase: 'sending',
           error: null,
           retryKey: idempotencyKey,
+          model,
         },
       }));
 
@@ -208,7 +211,11 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
             idRef.current = id;
             created = id;
           }
-          const events = sendMessage(api, id, content, { signal: controller.signal, idempotencyKey });
+          const events = sendMessage(api, id, content, {
+            signal: controller.signal,
+            idempotencyKey,
+            ...(model === undefined ? {} : { model }),
+          });
           for await (const event of events) {
             if (!live()) return;
             if (event.type === 'message') {
@@ -281,11 +288,18 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     if (id !== null) void refresh(id, 1);
   }, [refresh]);
 
+  const send = useCallback(
+    (content: string, model?: string) => start(content, model, crypto.randomUUID()),
+    [start],
+  );
+
   const retry = useCallback(() => {
     const turn = state.turn;
     if (!turn || turn.phase !== 'failed') return;
-    send(turn.content, turn.retryKey);
-  }, [send, state.turn]);
+    // The same model as the first attempt: the key stands for the same request (the server
+    // answers 409 to a key reused with another body).
+    start(turn.content, turn.model, turn.retryKey);
+  }, [start, state.turn]);
 
   const serverWriting = state.messages.at(-1)?.status === 'streaming';
   const busy = (state.turn !== null && state.turn.phase !== 'failed') || serverWriting;

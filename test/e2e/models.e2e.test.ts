@@ -1,0 +1,133 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import {
+  expectCleanSession,
+  openSession,
+  PASSWORD,
+  seriousAxeViolations,
+  signIn,
+  startStack,
+  uniqueEmail,
+} from './support';
+import type { Session, Stack } from './support';
+
+/**
+ * A deployment that lets people pick between two models (OPENAI_MODELS), with the faithful
+ * OpenAI-compatible server in place of OpenAI: the picker in the composer, the model each request
+ * asks the provider for, the model shown on each reply, and the choice kept across visits.
+ */
+
+const MODELS = ['gpt-4o-mini', 'gpt-4o'] as const;
+const API_KEY = 'sk-e2e-models';
+
+let openai: FakeOpenAI;
+let stack: Stack;
+let session: Session;
+let page: Page;
+
+const picker = (p: Page) => p.getByLabel('Model', { exact: true });
+const replies = (p: Page) => p.locator('[data-testid="message-assistant"][data-status="complete"]');
+
+async function send(p: Page, content: string): Promise<void> {
+  const before = await replies(p).count();
+  await p.getByLabel('Message', { exact: true }).fill(content);
+  await p.getByLabel('Message', { exact: true }).press('Enter');
+  await replies(p).nth(before).waitFor();
+}
+
+beforeAll(async () => {
+  openai = await startFakeOpenAI({ apiKey: API_KEY });
+  // Read by the handlers' configuration when the dev server starts (this file has its own process).
+  Object.assign(process.env, {
+    OPENAI_API_KEY: API_KEY,
+    OPENAI_BASE_URL: openai.baseURL,
+    OPENAI_MODELS: MODELS.join(','),
+  });
+  stack = await startStack();
+  const user = await stack.server.createUser({
+    email: uniqueEmail('picker'),
+    password: PASSWORD,
+    role: 'members',
+  });
+  session = await openSession(stack.browser);
+  page = session.page;
+  await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+});
+
+afterAll(async () => {
+  await session?.context.close();
+  await stack?.stop();
+  await openai?.close();
+});
+
+describe('picking a model', () => {
+  it('offers the allowed models, the default first and chosen, with no offline badge', async () => {
+    await picker(page).waitFor();
+    expect(await picker(page).inputValue()).toBe('gpt-4o-mini');
+    expect(await picker(page).locator('option').allTextContents()).toEqual([
+      'gpt-4o-mini (default)',
+      'gpt-4o',
+    ]);
+    expect(await page.getByTestId('offline-badge').count()).toBe(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+  });
+
+  it('asks the provider for the picked model and shows it on the reply', async () => {
+    // Act
+    await picker(page).selectOption('gpt-4o');
+    await send(page, 'Which model are you?');
+
+    // Assess
+    expect(openai.requests.at(-1)?.body?.model).toBe('gpt-4o');
+    const reply = replies(page).last();
+    expect(await reply.getByTestId('message-model').textContent()).toBe('gpt-4o');
+    expect(await reply.textContent()).toContain('Hello from the fake model');
+  });
+
+  it('keeps the choice across visits, and each reply names the model that wrote it', async () => {
+    // Act: a new visit of the same conversation, then the default again for the next message.
+    await page.reload();
+    await picker(page).waitFor();
+    const kept = await picker(page).inputValue();
+    await replies(page).first().waitFor();
+    await picker(page).selectOption('gpt-4o-mini');
+    await send(page, 'And now?');
+
+    // Assess
+    expect(kept).toBe('gpt-4o');
+    expect(openai.requests.at(-1)?.body?.model).toBe('gpt-4o-mini');
+    expect(await replies(page).getByTestId('message-model').allTextContents()).toEqual([
+      'gpt-4o',
+      'gpt-4o-mini',
+    ]);
+    await expectCleanSession(session);
+  });
+
+  it('retries a failed reply with the model it asked for, even after the picker changed', async () => {
+    // Prepare: the provider fails every attempt of the next message (three, OPENAI_MAX_ATTEMPTS).
+    await picker(page).selectOption('gpt-4o');
+    const error = { kind: 'server-error', status: 500 } as const;
+    openai.queue(error, error, error);
+    const before = openai.requests.length;
+
+    // Act
+    await page.getByLabel('Message', { exact: true }).fill('Try the big one');
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await page.getByTestId('chat-error').waitFor();
+    await picker(page).selectOption('gpt-4o-mini');
+    const stored = await replies(page).count();
+    await page.getByRole('button', { name: 'Retry', exact: true }).click();
+    await replies(page).nth(stored).waitFor();
+
+    // Assess: every attempt, the retry's included, asked for gpt-4o; the reply says so.
+    expect(openai.requests.slice(before).map((r) => r.body?.model)).toEqual([
+      'gpt-4o',
+      'gpt-4o',
+      'gpt-4o',
+      'gpt-4o',
+    ]);
+    expect(await replies(page).last().getByTestId('message-model').textContent()).toBe('gpt-4o');
+  });
+});

@@ -137,7 +137,15 @@ function describe(calls: readonly Call[], constants: Record<string, unknown>): s
         parts.push('optional');
         break;
       case 'default':
-        parts.push(`default ${first && ts.isObjectLiteralExpression(first) ? code(first.getText()) : arg}`);
+        parts.push(
+          `default ${
+            first && ts.isObjectLiteralExpression(first)
+              ? code(first.getText())
+              : first && ts.isArrayLiteralExpression(first) && first.elements.length === 0
+                ? 'none'
+                : arg
+          }`,
+        );
         break;
       default:
         parts.push(`${name}(${args.map((a) => a.getText()).join(', ')})`);
@@ -262,7 +270,7 @@ function valueAt(config: unknown, path: string): unknown {
 
 function show(value: unknown): string {
   if (value === undefined) return '–';
-  if (Array.isArray(value)) return value.map((v) => code(String(v))).join(' ');
+  if (Array.isArray(value)) return value.length ? value.map((v) => code(String(v))).join(' ') : 'none';
   if (value !== null && typeof value === 'object') return code(JSON.stringify(value));
   if (typeof value === 'number') return code(String(value));
   return code(String(value));

@@ -144,6 +144,18 @@ const stageConfigSchema = z
     }),
     openaiModel: z.string().min(1),
     /**
+     * Models people may pick for a message besides `openaiModel`, the default (OPENAI_MODELS; the
+     * web app shows a picker from two models on). Each costs differently: list only what the
+     * organisation agreed to pay for. At most 8 names of up to 64 characters, which keeps the API
+     * functions' environment under Lambda's 4 KB.
+     */
+    openaiModels: z
+      .array(
+        z.string().regex(/^[A-Za-z0-9][\w.:/-]{0,63}$/, 'expected a model name (letters, digits, . _ : / -)'),
+      )
+      .max(8)
+      .default([]),
+    /**
      * Monthly tokens of each role's users who have no quota of their own (CHAT_QUOTA_<ROLE>); a
      * role left out gets DEFAULT_MONTHLY_TOKENS (200,000). Admins set a user's own in the console.
      */

@@ -170,6 +170,7 @@ export class ApiStack extends Stack {
       clientIds: props.clientIds,
       openAiSecretArn: props.openAiSecret.secretArn,
       openAiModel: config.openaiModel,
+      openAiModels: config.openaiModels,
       chatQuotas: config.chatQuotas,
       webOrigin: webOrigin(config.web.domainName),
       logLevel: config.logLevel,

@@ -151,3 +151,31 @@ describe("Cognito's e-mail through Amazon SES (auth.email)", () => {
     });
   });
 });
+
+describe('openaiModels', () => {
+  const withModels = (openaiModels: unknown) => parseStageConfig({ ...stageConfig('dev'), openaiModels });
+
+  it('offers no choice by default, and accepts the names OpenAI and compatible servers use', () => {
+    for (const stage of STAGES) expect(stageConfig(stage).openaiModels, stage).toEqual([]);
+    const names = [
+      'gpt-4o',
+      'o3-mini',
+      'gpt-4o-2024-08-06',
+      'ft:gpt-4o-mini:acme::abc123',
+      'meta/llama-3.1_8b',
+    ];
+    expect(withModels(names).openaiModels).toEqual(names);
+  });
+
+  it.each([
+    [['gpt-4o,o3-mini'], 'a comma would split the list (OPENAI_MODELS is comma-separated)'],
+    [['gpt 4o'], 'a space'],
+    [[''], 'an empty name'],
+    [['-gpt'], 'a name starting with punctuation'],
+    [['x'.repeat(65)], 'a name over 64 characters'],
+    [['gpt-4o\u0000'], 'a NUL'],
+    [Array.from({ length: 9 }, (_, i) => `model-${i}`), 'more than 8 models'],
+  ])('refuses %j: %s', (models) => {
+    expect(() => withModels(models)).toThrow(/openaiModels/);
+  });
+});

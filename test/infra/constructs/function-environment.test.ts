@@ -47,4 +47,55 @@ describe('functions', () => {
       expect(env, f.id).toMatchObject({ CHAT_QUOTA_MEMBERS: '200000', CHAT_QUOTA_ADMINS: '1000000' });
     }
   });
+
+  it('gives the API functions the models people may pick, the default first, and the triggers none', () => {
+    // Prepare
+    const stage = synthesizeStage('dev', { change: (c) => ({ ...c, openaiModels: ['gpt-4o', 'o3-mini'] }) });
+
+    // Act
+    const environments = ourFunctions(stage).map((f) => {
+      const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      return { id: f.id, env: resolvedEnvironment(variables) };
+    });
+
+    // Assess: what /api/me lists and a message may name, parsed as the functions parse it.
+    const api = environments.filter(({ env }) =>
+      ['health', 'users', 'conversations', 'chat', 'admin'].includes(String(env.POWERTOOLS_SERVICE_NAME)),
+    );
+    expect(api).toHaveLength(5);
+    for (const { id, env } of api) {
+      expect(env.OPENAI_MODELS, id).toBe('gpt-4o-mini,gpt-4o,o3-mini');
+      expect(configSchema.parse(env).OPENAI_MODELS, id).toEqual(['gpt-4o-mini', 'gpt-4o', 'o3-mini']);
+    }
+    // The Cognito triggers and the sign-in activity function never call the model.
+    const auth = environments.filter(({ env }) => String(env.POWERTOOLS_SERVICE_NAME).startsWith('auth-'));
+    expect(auth.length).toBeGreaterThanOrEqual(4);
+    for (const { id, env } of auth) expect(env.OPENAI_MODELS, id).toBeUndefined();
+    // None by default: a message can name only the default model.
+    for (const f of ours()) {
+      const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.OPENAI_MODELS, f.id).toBeUndefined();
+    }
+  });
+
+  it("stays under Lambda's 4 KB of environment with the most models a stage may list", () => {
+    // The quota is on the variables' total size and cannot be raised: a deploy over it fails.
+    const longest = Array.from({ length: 8 }, (_, i) => `${i}${'m'.repeat(63)}`);
+    for (const stage of ['dev', 'prod'] as const) {
+      const synthesized = synthesizeStage(stage, { change: (c) => ({ ...c, openaiModels: longest }) });
+      for (const f of ourFunctions(synthesized)) {
+        const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+        // Plausible values for the tokens, each padded to twice its length for longer real names.
+        const env = resolvedEnvironment(variables);
+        const bytes = Object.entries(env).reduce(
+          (sum, [key, value]) =>
+            sum +
+            Buffer.byteLength(key) +
+            Buffer.byteLength(value) * (typeof variables[key] === 'string' ? 1 : 2),
+          0,
+        );
+        expect(bytes, `${stage} ${f.id}`).toBeLessThan(4096);
+      }
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,7 +27,8 @@ const SCREENSHOT = join(tmpdir(), 'parley-admin-users.png');
 
 let stack: Stack;
 
-const openSession = (): Promise<Session> => openBrowserSession(stack.browser);
+const openSession = (options: { acceptDownloads?: boolean } = {}): Promise<Session> =>
+  openBrowserSession(stack.browser, options);
 const submitCredentials = (page: Page, email: string) => submitAt(page, stack.server.url, email, PASSWORD);
 
 beforeAll(async () => {
@@ -253,7 +255,7 @@ describe('the admin console', () => {
       password: PASSWORD,
       role: 'auditors',
     });
-    const session = await openSession();
+    const session = await openSession({ acceptDownloads: true });
     const { page } = session;
 
     // Act
@@ -278,6 +280,42 @@ describe('the admin console', () => {
     // Act: the audit log
     await nav.getByRole('link', { name: 'Audit log' }).click();
     await page.getByTestId('audit-table').waitFor();
+
+    // Assess: where each event came from; the auditor's own sign-in names this browser
+    const ownSignIn = page
+      .locator('[data-testid="audit-row"][data-action="auth.sign-in"]')
+      .filter({ has: page.locator(`[data-actor-id="${auditor.id}"]`) })
+      .first();
+    await ownSignIn.waitFor();
+    const source = ownSignIn.getByTestId('audit-source');
+    expect(await source.textContent()).toMatch(/^127\.0\.0\.1/);
+    const userAgent = await page.evaluate<string>('navigator.userAgent');
+    expect(await source.locator('.table__agent').getAttribute('title')).toBe(userAgent);
+
+    // Act: the whole trail as a CSV file
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    const download = await downloading;
+    const csv = await readFile(await download.path(), 'utf8');
+
+    // Assess: named by the days it covers; a header, then every event (at least the rows on
+    // screen), the auditor's sign-in among them with its address and this browser
+    const today = new Date().toISOString().slice(0, 10);
+    expect(download.suggestedFilename()).toBe(`parley-audit-start-to-${today}.csv`);
+    const lines = csv
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      'occurredAt,actorId,action,targetType,targetId,requestId,sourceIp,userAgent,details',
+    );
+    const shown = await page.getByTestId('audit-row').count();
+    expect(lines.length - 1).toBeGreaterThanOrEqual(shown);
+    const status = page.getByTestId('audit-download-status');
+    expect(await status.textContent()).toContain(`Downloaded ${lines.length - 1} events`);
+    const signInLine = lines.find((line) => line.includes(`,${auditor.id},auth.sign-in,`));
+    expect(signInLine).toContain(',127.0.0.1,');
+    expect(signInLine).toContain(userAgent.includes(',') ? `"${userAgent}"` : userAgent);
 
     // Act: users, by URL, and the chat's home
     await page.goto(`${stack.server.url}/admin/users`);

@@ -10,6 +10,9 @@ export const auditEventSchema = z.object({
   targetType: z.nullable(z.string()),
   targetId: z.nullable(z.string()),
   requestId: z.nullable(z.string()),
+  /** The caller's address and user agent, when known. */
+  sourceIp: z.nullable(z.string()),
+  userAgent: z.nullable(z.string()),
   details: z.record(z.string(), z.unknown()),
 });
 
@@ -31,6 +34,9 @@ export interface AuditFilters {
 }
 
 export const AUDIT_PAGE_SIZE = 50;
+/** The most events one download holds, and the API's largest page (`limit` up to 200). */
+export const AUDIT_DOWNLOAD_MAX = 10_000;
+const AUDIT_DOWNLOAD_PAGE = 200;
 
 /** The audit trail, newest first, one keyset page at a time. */
 export function listAuditEvents(
@@ -38,9 +44,38 @@ export function listAuditEvents(
   filters: AuditFilters,
   cursor: string | undefined,
   signal?: AbortSignal,
+  limit = AUDIT_PAGE_SIZE,
 ): Promise<AuditPage> {
   return api.request('/admin/audit', auditPageSchema, {
-    query: { ...filters, limit: AUDIT_PAGE_SIZE, cursor },
+    query: { ...filters, limit, cursor },
     signal,
   });
+}
+
+export interface AuditDownload {
+  readonly events: readonly AuditEvent[];
+  /** False when the filters match more than `max` events: the download holds the newest. */
+  readonly complete: boolean;
+}
+
+/**
+ * Every event the filters match, newest first, page after page (one request at a time, so a
+ * download stays far inside the API's rate limits), up to `max`.
+ */
+export async function allAuditEvents(
+  api: ApiClient,
+  filters: AuditFilters,
+  options: { readonly max?: number; readonly signal?: AbortSignal; onProgress?(count: number): void } = {},
+): Promise<AuditDownload> {
+  const max = options.max ?? AUDIT_DOWNLOAD_MAX;
+  const events: AuditEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const limit = Math.min(AUDIT_DOWNLOAD_PAGE, max - events.length);
+    const page = await listAuditEvents(api, filters, cursor, options.signal, limit);
+    events.push(...page.items.slice(0, limit));
+    options.onProgress?.(events.length);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && events.length < max);
+  return { events, complete: cursor === undefined };
 }

@@ -1,15 +1,17 @@
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
-import { listAuditEvents } from '@/features/admin/api/list-audit-events';
+import { allAuditEvents, AUDIT_DOWNLOAD_MAX, listAuditEvents } from '@/features/admin/api/list-audit-events';
 import type { AuditEvent, AuditFilters } from '@/features/admin/api/list-audit-events';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
 import { dateTimeFormat } from '@/features/admin/components/labels';
 import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
+import { auditCsv, auditFileName } from '@/features/admin/utils/audit-csv';
 import { dayOrUndefined, readFilters, toQueryString } from '@/features/admin/utils/query-string';
+import { saveFile } from '@/lib/save-file';
 
 const FIELDS = ['actor', 'action', 'target', 'from', 'to'] as const;
 type Field = (typeof FIELDS)[number];
@@ -21,6 +23,14 @@ const LABELS: Record<Field, string> = {
   from: 'From',
   to: 'To',
 };
+
+type Download =
+  | { readonly status: 'idle' }
+  | { readonly status: 'running'; readonly count: number }
+  | { readonly status: 'done'; readonly count: number; readonly complete: boolean }
+  | { readonly status: 'error'; readonly message: string };
+
+const countFormat = new Intl.NumberFormat('en-GB');
 
 function filtersOf(search: string): AuditFilters {
   const raw = readFilters(search, FIELDS);
@@ -46,6 +56,35 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
   );
   const events = useKeysetList<AuditEvent>(fetchPage);
 
+  const [download, setDownload] = useState<Download>({ status: 'idle' });
+  const downloading = useRef<AbortController | null>(null);
+  useEffect(() => () => downloading.current?.abort(), []);
+
+  /** Every event the applied filters match (up to AUDIT_DOWNLOAD_MAX) as a CSV file. */
+  async function downloadCsv() {
+    downloading.current?.abort();
+    const controller = new AbortController();
+    downloading.current = controller;
+    setDownload({ status: 'running', count: 0 });
+    try {
+      const result = await allAuditEvents(
+        api,
+        { actor, action, target, from, to },
+        { signal: controller.signal, onProgress: (count) => setDownload({ status: 'running', count }) },
+      );
+      saveFile(
+        new Blob([auditCsv(result.events)], { type: 'text/csv;charset=utf-8' }),
+        auditFileName({ from, to }, new Date()),
+      );
+      setDownload({ status: 'done', count: result.events.length, complete: result.complete });
+    } catch (caught) {
+      if (controller.signal.aborted) return;
+      setDownload({ status: 'error', message: apiErrorMessage(caught) });
+    } finally {
+      if (downloading.current === controller) downloading.current = null;
+    }
+  }
+
   function submit(event: FormEvent) {
     event.preventDefault();
     navigate(location + toQueryString({ ...draft }));
@@ -53,7 +92,20 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
 
   return (
     <section className="console" aria-labelledby={`${id}-heading`}>
-      <ConsoleHeader id={`${id}-heading`} title="Audit log" />
+      <ConsoleHeader id={`${id}-heading`} title="Audit log">
+        <div className="export" role="group" aria-label="Download the audit log">
+          <button
+            type="button"
+            className="button-secondary button-small"
+            onClick={() => void downloadCsv()}
+            disabled={download.status === 'running'}
+          >
+            {download.status === 'running'
+              ? `Downloading… ${countFormat.format(download.count)}`
+              : 'Download CSV'}
+          </button>
+        </div>
+      </ConsoleHeader>
       <div className="console__body">
         <form className="toolbar filters" role="search" aria-label="Filter the audit log" onSubmit={submit}>
           {FIELDS.map((field) => (
@@ -78,6 +130,26 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
           </button>
         </form>
 
+        <div aria-live="polite" data-testid="audit-download-status">
+          {download.status === 'done' &&
+            (download.complete ? (
+              <p className="muted">
+                Downloaded {countFormat.format(download.count)} {download.count === 1 ? 'event' : 'events'}{' '}
+                (the filters above apply).
+              </p>
+            ) : (
+              <p className="muted">
+                Downloaded the newest {countFormat.format(download.count)} events: the filters match more, so
+                narrow the dates for the rest (at most {countFormat.format(AUDIT_DOWNLOAD_MAX)} a file).
+              </p>
+            ))}
+          {download.status === 'error' && (
+            <p className="error" role="alert">
+              The audit log could not be downloaded. {download.message}
+            </p>
+          )}
+        </div>
+
         <div aria-live="polite" aria-busy={events.status === 'loading'}>
           {events.status === 'loading' && <p className="muted">Loading the audit log…</p>}
           {events.status === 'error' && (
@@ -101,6 +173,7 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
                   <th scope="col">Actor</th>
                   <th scope="col">Action</th>
                   <th scope="col">Target</th>
+                  <th scope="col">Source</th>
                   <th scope="col">Details</th>
                 </tr>
               </thead>
@@ -120,6 +193,14 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
                     <td className="table__id">
                       {event.targetType && <span className="muted">{event.targetType} </span>}
                       {event.targetId}
+                    </td>
+                    <td className="table__source" data-testid="audit-source">
+                      {event.sourceIp ?? <span className="muted">—</span>}
+                      {event.userAgent && (
+                        <span className="table__agent muted" title={event.userAgent}>
+                          {event.userAgent}
+                        </span>
+                      )}
                     </td>
                     <td className="table__details">
                       <code title={event.requestId ? `Request ${event.requestId}` : undefined}>

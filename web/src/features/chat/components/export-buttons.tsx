@@ -2,22 +2,9 @@ import { useState } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
+import { saveFile } from '@/lib/save-file';
 import { exportConversation } from '@/features/chat/api/export-conversation';
 import type { ExportFormat } from '@/features/chat/api/export-conversation';
-
-/** Saves a Blob under a name: a temporary object URL and a download link. */
-function saveFile(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.rel = 'noopener';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Give the browser time to start the download before the URL goes.
-  window.setTimeout(() => URL.revokeObjectURL(url), 30_000);
-}
 
 export function ExportButtons({ conversationId }: { conversationId: string }) {
   const api = useApiClient();

@@ -159,6 +159,21 @@ describe('chatting in the web app', () => {
     expect(await codeBlock.locator('code').textContent()).toBe('const answer: number = 42;');
     expect(await codeBlock.locator('.hljs-keyword').count()).toBeGreaterThan(0);
     expect(await codeBlock.getByRole('button', { name: /copy/i }).count()).toBe(1);
+
+    // Act and assess: Copy puts the code alone, and the reply's Markdown source whole, on the clipboard
+    await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(stack.server.url).origin,
+    });
+    const copyCode = codeBlock.getByRole('button', { name: 'Copy ts code' });
+    await copyCode.click();
+    await expect.poll(() => copyCode.textContent()).toBe('Copied');
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe('const answer: number = 42;');
+    const hostile = storedReplies(page).last();
+    await hostile.getByRole('button', { name: 'Copy reply' }).click();
+    await hostile.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(HOSTILE_REPLY);
+    // When it was written, as a time, with the full date in its title
+    expect(await hostile.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     const messages = page.locator('.chat__messages');
     expect(await messages.locator('img, script, iframe, svg').count()).toBe(0);
     expect(await messages.textContent()).toContain('<script>window.__xss=3</script>');

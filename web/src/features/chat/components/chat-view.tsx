@@ -110,6 +110,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
               status={message.status}
               error={message.error}
               model={choice.model === undefined ? null : message.model}
+              createdAt={message.createdAt}
               highlighted={message.id === highlighted}
             />
           ))}

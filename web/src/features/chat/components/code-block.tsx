@@ -1,23 +1,8 @@
-import { useEffect, useState } from 'react';
+import { copyLabel, useCopy } from '@/lib/use-copy';
 
 /** A fenced code block: language, Copy button, and the highlighted (already sanitised) code. */
 export function CodeBlock({ language, code, html }: { language: string; code: string; html: string }) {
-  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
-
-  useEffect(() => {
-    if (copied === 'idle') return;
-    const timer = window.setTimeout(() => setCopied('idle'), 2_000);
-    return () => window.clearTimeout(timer);
-  }, [copied]);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(code);
-      setCopied('copied');
-    } catch {
-      setCopied('failed');
-    }
-  }
+  const { state, copy } = useCopy();
 
   return (
     <div className="code-block">
@@ -26,11 +11,11 @@ export function CodeBlock({ language, code, html }: { language: string; code: st
         <button
           type="button"
           className="code-block__copy"
-          onClick={copy}
+          onClick={() => void copy(code)}
           aria-label={language ? `Copy ${language} code` : 'Copy code'}
           data-testid="copy-code"
         >
-          {copied === 'copied' ? 'Copied' : copied === 'failed' ? 'Copy failed' : 'Copy'}
+          {copyLabel(state)}
         </button>
       </div>
       <pre className="code-block__pre">

@@ -1,6 +1,43 @@
 import { messageAnchor } from '@/config/paths';
 import type { Message } from '@/features/chat/api/message-schema';
 import { MarkdownContent } from '@/features/chat/components/markdown-content';
+import { copyLabel, useCopy } from '@/lib/use-copy';
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
+
+/** Under a stored reply: the model that wrote it (where people pick models), when, and Copy. */
+function ReplyFooter({
+  content,
+  model,
+  createdAt,
+}: {
+  content: string;
+  model: string | null;
+  createdAt: string | undefined;
+}) {
+  const { state, copy } = useCopy();
+  const at = createdAt ? new Date(createdAt) : null;
+  return (
+    <div className="message__footer muted">
+      {model && <span data-testid="message-model">{model}</span>}
+      {at && !Number.isNaN(at.getTime()) && (
+        <time dateTime={createdAt} title={dateTimeFormat.format(at)}>
+          {timeFormat.format(at)}
+        </time>
+      )}
+      <button
+        type="button"
+        className="message__action"
+        onClick={() => void copy(content)}
+        aria-label={state === 'idle' ? 'Copy reply' : copyLabel(state)}
+        data-testid="copy-reply"
+      >
+        {copyLabel(state)}
+      </button>
+    </div>
+  );
+}
 
 export interface MessageBubbleProps {
   readonly role: Message['role'];
@@ -11,10 +48,21 @@ export interface MessageBubbleProps {
   readonly error?: string | null;
   /** The model that wrote a reply, shown where people pick models (null: not shown). */
   readonly model?: string | null;
+  /** When a stored message was written (ISO 8601). */
+  readonly createdAt?: string;
   readonly highlighted?: boolean;
 }
 
-export function MessageBubble({ role, content, id, status, error, model, highlighted }: MessageBubbleProps) {
+export function MessageBubble({
+  role,
+  content,
+  id,
+  status,
+  error,
+  model,
+  createdAt,
+  highlighted,
+}: MessageBubbleProps) {
   const classes = ['message', `message--${role}`];
   if (highlighted) classes.push('message--highlighted');
   if (status === 'failed') classes.push('message--failed');
@@ -38,10 +86,8 @@ export function MessageBubble({ role, content, id, status, error, model, highlig
         ) : (
           <MarkdownContent source={content} />
         )}
-        {role === 'assistant' && model && (
-          <p className="message__model muted" data-testid="message-model">
-            {model}
-          </p>
+        {role === 'assistant' && status === 'complete' && (
+          <ReplyFooter content={content} model={model ?? null} createdAt={createdAt} />
         )}
         {status === 'streaming' && <p className="message__note muted">Still writing…</p>}
         {status === 'failed' && (

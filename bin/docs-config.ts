@@ -130,6 +130,10 @@ function describe(calls: readonly Call[], constants: Record<string, unknown>): s
       case 'regex':
         parts.push(second ? literal(second, constants) : `matching ${arg}`);
         break;
+      case 'refine':
+        // A custom check: its message says what it wants.
+        if (second) parts.push(literal(second, constants));
+        break;
       case 'startsWith':
         parts.push(`starting with ${code(arg)}`);
         break;

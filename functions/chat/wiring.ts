@@ -9,7 +9,8 @@ import { postgresMessages } from './adapters/postgres-messages';
 import { powertoolsChatMetrics } from './adapters/powertools-chat-metrics';
 import { makeSendMessage } from './use-cases/send-message';
 
-const SYSTEM_PROMPT =
+/** The instructions sent first with every message unless the deployment sets its own. */
+export const DEFAULT_SYSTEM_PROMPT =
   'You are Parley, a helpful assistant for the people of this organisation. Answer clearly and ' +
   'concisely, in the language of the question. Use Markdown for structure and code.';
 
@@ -29,7 +30,7 @@ export function chatDeps() {
       metrics: powertoolsChatMetrics,
       roleQuota: (role) => roleQuota(config, role),
       contextBudgetTokens: config.CHAT_CONTEXT_TOKENS,
-      systemPrompt: SYSTEM_PROMPT,
+      systemPrompt: config.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
     }),
   };
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { ConfigError, getConfig, parseConfig, resetConfig, roleQuota } from './config';
+import { ConfigError, getConfig, parseConfig, resetConfig, roleQuota, SYSTEM_PROMPT_MAX } from './config';
 
 const PASSWORD = 'hunter2-Sup3rSecret';
 
@@ -122,6 +122,29 @@ describe('parseConfig', () => {
       OPENAI_CIRCUIT_FAILURES: 10,
       OPENAI_CIRCUIT_OPEN_MS: 1000,
       OFFLINE_MODEL_DELAY_MS: 0,
+    });
+  });
+
+  describe('CHAT_SYSTEM_PROMPT', () => {
+    it('is unset by default, and kept trimmed with its newlines and tabs when set', () => {
+      expect(parseConfig(pgEnv()).CHAT_SYSTEM_PROMPT).toBeUndefined();
+      const prompt = "You are Acme's assistant.\n\tNever share customer data. ‮ 日本語 😀";
+      expect(parseConfig({ ...pgEnv(), CHAT_SYSTEM_PROMPT: `  ${prompt}\n` }).CHAT_SYSTEM_PROMPT).toBe(
+        prompt,
+      );
+      for (const longest of ['x'.repeat(SYSTEM_PROMPT_MAX), '日'.repeat(666), 'ü'.repeat(1000)])
+        expect(parseConfig({ ...pgEnv(), CHAT_SYSTEM_PROMPT: longest }).CHAT_SYSTEM_PROMPT).toBe(longest);
+    });
+
+    it.each([
+      ['', /CHAT_SYSTEM_PROMPT: must not be empty/],
+      ['   \n ', /CHAT_SYSTEM_PROMPT: must not be empty/],
+      ['x'.repeat(SYSTEM_PROMPT_MAX + 1), /CHAT_SYSTEM_PROMPT: must be at most 2000 bytes in UTF-8/],
+      ['日'.repeat(667), /CHAT_SYSTEM_PROMPT: must be at most 2000 bytes in UTF-8/],
+      ['Be kind\u0000', /CHAT_SYSTEM_PROMPT: must hold no control characters/],
+      ['Be \u001b[31mred', /CHAT_SYSTEM_PROMPT: must hold no control characters/],
+    ])('refuses %j, naming the variable', (value, message) => {
+      expect(configErrorFor({ ...pgEnv(), CHAT_SYSTEM_PROMPT: value }).message).toMatch(message);
     });
   });
 

@@ -22,6 +22,11 @@ const csv = z.pipe(
     .check(z.minLength(1, 'expected at least one comma-separated value')),
 );
 
+/** The longest CHAT_SYSTEM_PROMPT in UTF-8 bytes: with every other variable it stays in Lambda's 4 KB. */
+export const SYSTEM_PROMPT_MAX = 2_000;
+// eslint-disable-next-line no-control-regex -- the point is to find control characters
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
 const optionalUrl = z.optional(z.url({ message: 'expected a URL' }));
 
 /** A whole number between min and max (a string in the environment), `message` when not a number. */
@@ -91,6 +96,24 @@ const base = z.object({
   OPENAI_CIRCUIT_OPEN_MS: z._default(milliseconds, 30_000),
   /** Messages a user may send a minute (shared through Valkey; per instance without it). */
   CHAT_RATE_LIMIT_PER_MINUTE: z._default(wholeNumber('expected a number', 1, 10_000), 20),
+  /**
+   * The organisation's instructions to the model, sent first with every message (its name, its
+   * rules, the tone it wants). @default a general assistant's (functions/chat/wiring.ts)
+   */
+  CHAT_SYSTEM_PROMPT: z.optional(
+    z.string().check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.refine(
+        (text) => new TextEncoder().encode(text).length <= SYSTEM_PROMPT_MAX,
+        `must be at most ${SYSTEM_PROMPT_MAX} bytes in UTF-8`,
+      ),
+      z.refine(
+        (text) => !CONTROL_CHARACTERS.test(text),
+        'must hold no control characters but tabs and newlines',
+      ),
+    ),
+  ),
   /** Tokens of earlier messages sent with each new one (the rest of the window is the reply's). */
   CHAT_CONTEXT_TOKENS: z._default(wholeNumber('expected a number', 500, 1_000_000), 12_000),
   /** Pause between the offline model's deltas, so the UI shows it streaming. */

@@ -156,6 +156,23 @@ const stageConfigSchema = z
       .max(8)
       .default([]),
     /**
+     * The organisation's instructions to the model, sent first with every message
+     * (CHAT_SYSTEM_PROMPT): its name, its rules, the tone it wants. No control characters but
+     * tabs and newlines. At most 2,000 bytes (about 2,000 characters of
+     * English, fewer in scripts of 2-3 bytes a character): Lambda's 4 KB of environment holds it
+     * beside everything else. @default a general assistant's
+     */
+    chatSystemPrompt: z
+      .string()
+      .min(1)
+      .refine((text) => new TextEncoder().encode(text).length <= 2000, 'at most 2,000 bytes in UTF-8')
+      .regex(
+        // eslint-disable-next-line no-control-regex -- the point is to find control characters
+        /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/,
+        'expected text without control characters but tabs and newlines',
+      )
+      .optional(),
+    /**
      * Monthly tokens of each role's users who have no quota of their own (CHAT_QUOTA_<ROLE>); a
      * role left out gets DEFAULT_MONTHLY_TOKENS (200,000). Admins set a user's own in the console.
      */

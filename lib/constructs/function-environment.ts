@@ -19,6 +19,8 @@ export interface FunctionEnvironmentInputs {
   readonly openAiModel: string;
   /** Models a message may pick besides `openAiModel` (OPENAI_MODELS). @default none */
   readonly openAiModels?: readonly string[];
+  /** The organisation's instructions to the model (CHAT_SYSTEM_PROMPT). @default the built-in ones */
+  readonly chatSystemPrompt?: string;
   /** Each role's default monthly tokens (CHAT_QUOTA_<ROLE>). @default DEFAULT_MONTHLY_TOKENS for all */
   readonly chatQuotas?: { readonly members?: number; readonly admins?: number; readonly auditors?: number };
   readonly webOrigin: string;
@@ -48,6 +50,7 @@ export function functionEnvironment(i: FunctionEnvironmentInputs): Record<string
     POWERTOOLS_METRICS_NAMESPACE: 'Parley',
     LOG_LEVEL: i.logLevel,
   };
+  if (i.chatSystemPrompt) env.CHAT_SYSTEM_PROMPT = i.chatSystemPrompt;
   if (i.openAiModels?.length) env.OPENAI_MODELS = [i.openAiModel, ...i.openAiModels].join(',');
   if (i.chatQuotas?.members !== undefined) env.CHAT_QUOTA_MEMBERS = String(i.chatQuotas.members);
   if (i.chatQuotas?.admins !== undefined) env.CHAT_QUOTA_ADMINS = String(i.chatQuotas.admins);

@@ -247,6 +247,8 @@ export class ApiStack extends Stack {
         runtimeSourceMaps: config.runtimeSourceMaps,
         environment: functionEnvironment({
           ...baseEnvironment,
+          // Only the function that calls the model sends the organisation's instructions.
+          ...(settings.llm && config.chatSystemPrompt ? { chatSystemPrompt: config.chatSystemPrompt } : {}),
           serviceName: group,
           cacheEndpoint,
           cacheName: cache?.name,

@@ -5,6 +5,8 @@ import { createTestUser, testDatabase } from '../support/database';
 import { DEFAULT_REPLY, startFakeOpenAI, type FakeOpenAIMode } from '../support/fake-openai';
 import { callStreaming } from '../support/streaming';
 
+const ORGANISATION_PROMPT = "You are Acme's assistant.\n\tNever share customer data.";
+
 // A real OpenAI-compatible server over HTTP, and the handlers configured against it at cold start.
 const openai = await startFakeOpenAI({ apiKey: 'sk-test-chat' });
 const issuer = setUpApiEnvironment({
@@ -19,6 +21,8 @@ const issuer = setUpApiEnvironment({
   OPENAI_CIRCUIT_FAILURES: '100',
   CHAT_RATE_LIMIT_PER_MINUTE: '1000',
   MAX_BODY_BYTES: '65536',
+  // The organisation's own instructions, with a newline and a tab, sent first with every message.
+  CHAT_SYSTEM_PROMPT: ORGANISATION_PROMPT,
 });
 const chat = (await import('#chat/lambda')).handler;
 const conversations = (await import('#conversations/lambda')).handler;
@@ -153,6 +157,7 @@ describe('POST /api/conversations/{id}/messages with Accept: text/event-stream',
       role: 'user',
       content: 'Plan a weekend in Lisbon\nwith kids',
     });
+    expect(openai.requests[0]?.body?.messages?.[0]).toEqual({ role: 'system', content: ORGANISATION_PROMPT });
     const usage = await db
       .selectFrom('usage_daily')
       .select(['requests', 'completion_tokens'])

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../functions/shared/config';
+import { parseStageConfig, stageConfig } from '../../../lib/config/stages';
 import { ourFunctions, resolvedEnvironment, type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
@@ -78,11 +79,39 @@ describe('functions', () => {
     }
   });
 
-  it("stays under Lambda's 4 KB of environment with the most models a stage may list", () => {
+  it("gives the chat function alone the organisation's instructions, as the functions parse them", () => {
+    const prompt = "You are Acme's assistant.\nNever share customer data.";
+    const stage = synthesizeStage('dev', { change: (c) => ({ ...c, chatSystemPrompt: prompt }) });
+    const withPrompt = ourFunctions(stage).filter((f) => {
+      const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      return variables.CHAT_SYSTEM_PROMPT !== undefined;
+    });
+    expect(withPrompt).toHaveLength(1);
+    const variables = (withPrompt[0]?.props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables.POWERTOOLS_SERVICE_NAME).toBe('chat');
+    expect(configSchema.parse(resolvedEnvironment(variables)).CHAT_SYSTEM_PROMPT).toBe(prompt);
+    // None by default: the built-in instructions apply.
+    for (const f of ours()) {
+      const defaults = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(defaults.CHAT_SYSTEM_PROMPT, f.id).toBeUndefined();
+    }
+  });
+
+  it("stays under Lambda's 4 KB of environment with the most models and the longest instructions a stage may set", () => {
     // The quota is on the variables' total size and cannot be raised: a deploy over it fails.
     const longest = Array.from({ length: 8 }, (_, i) => `${i}${'m'.repeat(63)}`);
+    // The quota counts bytes: the stage allows 2,000 bytes of UTF-8 (1,000 × ü, 2 bytes each).
+    const prompt = 'ü'.repeat(1000);
+    expect(parseStageConfig({ ...stageConfig('dev'), chatSystemPrompt: prompt }).chatSystemPrompt).toBe(
+      prompt,
+    );
+    expect(() => parseStageConfig({ ...stageConfig('dev'), chatSystemPrompt: `${prompt}x` })).toThrow(
+      /chatSystemPrompt: at most 2,000 bytes in UTF-8/,
+    );
     for (const stage of ['dev', 'prod'] as const) {
-      const synthesized = synthesizeStage(stage, { change: (c) => ({ ...c, openaiModels: longest }) });
+      const synthesized = synthesizeStage(stage, {
+        change: (c) => ({ ...c, openaiModels: longest, chatSystemPrompt: prompt }),
+      });
       for (const f of ourFunctions(synthesized)) {
         const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
         // Plausible values for the tokens, each padded to twice its length for longer real names.

@@ -21,6 +21,7 @@ const issuer = setUpApiEnvironment();
 const { handler } = await import('#admin/lambda');
 const { setAdminDependencies } = await import('#admin/wiring');
 const { handler: users } = await import('#users/lambda');
+const { handler: conversations } = await import('#conversations/lambda');
 const { resetConfig } = await import('#shared/config');
 const { awsJsonClient } = await import('#shared/aws/aws-json-client');
 const { cognitoIdentityProvider } = await import('#admin/adapters/cognito-identity-provider');
@@ -368,6 +369,52 @@ describe('POST /api/admin/users when Cognito sends no invitation (its adapter, C
       ).toEqual([]);
     },
   );
+});
+
+describe('a machine client the API has not seen before', () => {
+  it('is registered by its first request as a service account without a role: 403 until an admin gives it one', async () => {
+    // Prepare: a client-credentials token of the pool's machine client, which has no row yet
+    const machine = issuer.accessToken({
+      sub: issuer.clientId,
+      username: undefined,
+      scope: 'parley/chat.read',
+    });
+    const list = () => call(conversations, { method: 'GET', path: '/api/conversations', token: machine });
+
+    // Act
+    const first = await list();
+
+    // Assess: refused as a client without a role, and now listed for admins, audited once
+    expect(first.status).toBe(403);
+    expect((first.body as Problem).detail).toBe('Your role does not allow this.');
+    const listed = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/users',
+      query: { q: issuer.clientId },
+    });
+    expect((listed.body as Page<AdminUserView & { kind: string }>).items).toContainEqual(
+      expect.objectContaining({ id: issuer.clientId, kind: 'service', role: null, status: 'active' }),
+    );
+    const registered = await auditEvents(issuer.clientId);
+    expect(registered.map((e) => [e.action, e.actor_id, e.request_id])).toEqual([
+      ['service-account.registered', issuer.clientId, (first.body as Problem).requestId],
+    ]);
+
+    // Act: an admin gives it a role
+    const patched = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${issuer.clientId}`,
+      body: { role: 'members' },
+    });
+
+    // Assess: its next request is allowed, and nothing was registered twice
+    expect(patched.status).toBe(200);
+    expect((await list()).status).toBe(200);
+    expect((await auditEvents(issuer.clientId)).map((e) => e.action)).toEqual([
+      'service-account.registered',
+      'user.role-change',
+    ]);
+  });
 });
 
 describe('PATCH /api/admin/users/{id}', () => {

@@ -23,7 +23,7 @@ let verifier: TokenVerifier | undefined;
 let revocations: RevocationList | undefined;
 /** Asked for on every authenticated request: one object, not one per request. */
 const serviceRolesOnFirstUse: ServiceAccountRoles = {
-  roleOf: async (clientId) => (await serviceAccountRoles()).roleOf(clientId),
+  roleOf: async (clientId, requestId) => (await serviceAccountRoles()).roleOf(clientId, requestId),
 };
 let dependencies: HandlerDependencies = {
   verifier: () => (verifier ??= createTokenVerifier(getConfig())),

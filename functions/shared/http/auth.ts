@@ -22,7 +22,11 @@ export interface TokenVerifier {
 
 /** Machine clients carry no group: their role is the one an admin gave their service account. */
 export interface ServiceAccountRoles {
-  roleOf(clientId: string): Promise<Role | null>;
+  /**
+   * The client's role, null without one. A client seen for the first time is registered as a
+   * service account without a role (audited, naming `requestId`), for an admin to give one.
+   */
+  roleOf(clientId: string, requestId?: string): Promise<Role | null>;
 }
 
 /**
@@ -129,6 +133,7 @@ export function bearerToken(headers: Record<string, string | undefined> | null):
 export async function authContextFrom(
   claims: Claims,
   serviceRoles: ServiceAccountRoles,
+  requestId?: string,
 ): Promise<AuthContext> {
   const clientId = String(claims.client_id ?? '');
   const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
@@ -139,7 +144,7 @@ export async function authContextFrom(
     return {
       userId: clientId,
       kind: 'service',
-      role: await serviceRoles.roleOf(clientId),
+      role: await serviceRoles.roleOf(clientId, requestId),
       groups,
       scopes,
       clientId,
@@ -224,7 +229,7 @@ export function authenticate(options: AuthenticateOptions): middy.MiddlewareObj<
       } catch {
         throw new UnauthorizedError('The access token is invalid or expired.');
       }
-      const auth = await authContextFrom(claims, options.serviceRoles());
+      const auth = await authContextFrom(claims, options.serviceRoles(), event.parley.requestId);
       const issuedAt = typeof claims.iat === 'number' ? claims.iat : 0;
       const now = options.now?.() ?? new Date();
       // Machine clients are stopped through their service account's role (no role: 403).

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import type { Cache } from '../cache/cache';
 import { serviceRoleKey } from '../cache/keys';
+import { forgetRequestOrigin, rememberRequestOrigin } from '../audit/request-origin';
 import { memoryCache } from '../cache/memory-cache';
 import { postgresServiceAccountRoles, SERVICE_ROLE_TTL_SECONDS } from './service-account-roles';
 
 const db = testDatabase();
 const queries = testSql();
+const onDataApi = sqlOnDataApi();
 afterAll(async () => {
   await db.destroy();
   await queries.destroy();
@@ -79,4 +82,93 @@ describe('postgresServiceAccountRoles', () => {
 
     expect(await roles.roleOf(client.id)).toBe('members');
   });
+
+  it('registers a client seen for the first time: a service account without a role, audited once, naming the request', async () => {
+    // Prepare: the request's origin, as the authentication middleware notes it
+    const clientId = `client-${randomUUID()}`;
+    const requestId = `req-${randomUUID()}`;
+    rememberRequestOrigin(requestId, { sourceIp: '198.51.100.4', userAgent: 'batch-job/1.0' });
+    const { roles } = setUp();
+
+    // Act
+    const first = await roles.roleOf(clientId, requestId);
+    const again = await setUp().roles.roleOf(clientId, `req-${randomUUID()}`);
+    forgetRequestOrigin(requestId);
+
+    // Assess: still no role (403 until an admin gives one), one row, one audit event
+    expect([first, again]).toEqual([null, null]);
+    expect(
+      await db
+        .selectFrom('users')
+        .select(['email', 'display_name', 'role', 'status', 'kind'])
+        .where('id', '=', clientId)
+        .execute(),
+    ).toEqual([
+      { email: clientId, display_name: 'Machine client', role: null, status: 'active', kind: 'service' },
+    ]);
+    expect(await auditOf(clientId)).toEqual([
+      {
+        actor_id: clientId,
+        action: 'service-account.registered',
+        target_type: 'user',
+        request_id: requestId,
+        source_ip: '198.51.100.4',
+        user_agent: 'batch-job/1.0',
+        details: { after: { kind: 'service', role: null, status: 'active' } },
+      },
+    ]);
+
+    // Once an admin gives it a role, that is its role
+    await db.updateTable('users').set({ role: 'members' }).where('id', '=', clientId).execute();
+    expect(await setUp().roles.roleOf(clientId)).toBe('members');
+  });
+
+  it('registers through the Data API too, with its encodings (nulls, jsonb)', async () => {
+    const clientId = `client-${randomUUID()}`;
+    const roles = postgresServiceAccountRoles(
+      () => onDataApi.db(),
+      () => memoryCache(),
+      { cacheLookup: () => undefined },
+    );
+    expect(await roles.roleOf(clientId)).toBeNull();
+    expect(await auditOf(clientId)).toEqual([
+      expect.objectContaining({ actor_id: clientId, request_id: null, source_ip: null, user_agent: null }),
+    ]);
+  });
+
+  it('registers a client once when its first requests arrive together', async () => {
+    const clientId = `client-${randomUUID()}`;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => setUp().roles.roleOf(clientId)));
+    expect(answers).toEqual(Array.from({ length: 6 }, () => null));
+    expect(await db.selectFrom('users').select('id').where('id', '=', clientId).execute()).toHaveLength(1);
+    expect(await auditOf(clientId)).toHaveLength(1);
+  });
+
+  it('registers nothing over a person or a disabled service account under the id', async () => {
+    const disabled = await service({ status: 'disabled' });
+    const person = await createTestUser(db);
+    const { roles } = setUp();
+
+    expect(await roles.roleOf(disabled.id)).toBeNull();
+    expect(await roles.roleOf(person.id)).toBeNull();
+
+    expect(await auditOf(disabled.id)).toEqual([]);
+    expect(await auditOf(person.id)).toEqual([]);
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'kind', 'status'])
+      .where('id', 'in', [disabled.id, person.id])
+      .execute();
+    expect(new Set(rows.map((r) => `${r.kind}:${r.status}`))).toEqual(
+      new Set(['service:disabled', 'user:active']),
+    );
+  });
 });
+
+/** The audit events about a client (as the registration writes them). */
+const auditOf = (clientId: string) =>
+  db
+    .selectFrom('audit_events')
+    .select(['actor_id', 'action', 'target_type', 'request_id', 'source_ip', 'user_agent', 'details'])
+    .where('target_id', '=', clientId)
+    .execute();

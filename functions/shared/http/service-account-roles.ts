@@ -1,3 +1,4 @@
+import { cleanOriginPart, requestOriginOf } from '../audit/request-origin';
 import type { Cache } from '../cache/cache';
 import { serviceRoleKey } from '../cache/keys';
 import { first, sql, type Queryable } from '../db/sql';
@@ -13,6 +14,34 @@ export const SERVICE_ROLE_TTL_SECONDS = 60;
 /** An active service account without a role, or no active service account at all. */
 const NONE = '-';
 
+/** What an admin sees for a machine client registered by its first request. */
+export const REGISTERED_DISPLAY_NAME = 'Machine client';
+
+/**
+ * Registers a machine client at its first request: a service account without a role (so every
+ * route still answers 403 until an admin gives it one in the console), and its audit event, in one
+ * statement. Only clients of the pool's own app clients get this far (the token check allows
+ * COGNITO_CLIENT_IDS alone), so the rows it can add are few. A row already there under the id (a
+ * person, a disabled account, a concurrent first request) is left alone, and nothing is audited.
+ */
+async function register(db: Queryable, clientId: string, requestId: string | undefined): Promise<void> {
+  const origin = requestOriginOf(requestId);
+  const details = { after: { kind: 'service', role: null, status: 'active' } };
+  await db.query(sql`
+    with registered as (
+      insert into users (id, email, display_name, kind)
+      values (${clientId}, ${clientId}, ${REGISTERED_DISPLAY_NAME}, 'service')
+      on conflict do nothing
+      returning id
+    )
+    insert into audit_events
+      (actor_id, action, target_type, target_id, request_id, source_ip, user_agent, details)
+    select id, 'service-account.registered', 'user', id, ${requestId ?? null},
+      ${cleanOriginPart(origin?.sourceIp)}, ${cleanOriginPart(origin?.userAgent)},
+      cast(${JSON.stringify(details)} as jsonb)
+    from registered`);
+}
+
 /**
  * A machine client's role (the one an admin gave its service account), which every one of its
  * requests needs, read through the cache: one GET instead of a query. A cache that fails is
@@ -24,18 +53,19 @@ export function postgresServiceAccountRoles(
   metrics: { cacheLookup(what: 'service-role', hit: boolean): void },
 ): ServiceAccountRoles {
   return {
-    async roleOf(clientId) {
+    async roleOf(clientId, requestId) {
       const key = serviceRoleKey(clientId);
       const cached = await cache()
         .get(key)
         .catch(() => null);
       metrics.cacheLookup('service-role', cached !== null);
       if (cached !== null) return isRole(cached) ? cached : null;
-      const row = await first<{ role: string }>(
+      const row = await first<{ role: string | null; kind: string; status: string }>(
         db(),
-        sql`select role from users where id = ${clientId} and kind = 'service' and status = 'active'`,
+        sql`select role, kind, status from users where id = ${clientId}`,
       );
-      const role = row && isRole(row.role) ? row.role : null;
+      if (!row) await register(db(), clientId, requestId);
+      const role = row?.kind === 'service' && row.status === 'active' && isRole(row.role) ? row.role : null;
       await cache()
         .set(key, role ?? NONE, SERVICE_ROLE_TTL_SECONDS)
         .catch(() => undefined);

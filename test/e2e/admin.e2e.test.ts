@@ -329,6 +329,58 @@ describe('the admin console', () => {
     await member.context.close();
   });
 
+  it('invites several people at once, shows each outcome, and keeps what was not invited', async () => {
+    // Prepare: an admin, one address already in use, one new, one repeated, one typo
+    const adminEmail = uniqueEmail('admin');
+    const admin = await stack.server.createUser({ email: adminEmail, password: PASSWORD, role: 'admins' });
+    const taken = uniqueEmail('taken');
+    await stack.server.createUser({ email: taken, password: PASSWORD, role: 'members' });
+    const fresh = [uniqueEmail('new-a'), uniqueEmail('new-b')];
+    const session = await openSession();
+    const { page } = session;
+    await signInAdmin(page, adminEmail, admin.totpSecret ?? '');
+    await page
+      .getByRole('navigation', { name: 'Administration' })
+      .getByRole('link', { name: 'Users' })
+      .click();
+    const bulk = page.locator('details.invite');
+    await bulk.getByText('Invite several people').click();
+    const form = page.getByRole('form', { name: 'Invite several users' });
+    const box = form.getByLabel('Email addresses');
+
+    // Act: a typo is caught before anything is sent
+    await box.fill(`${fresh[0]}
+not-an-address`);
+
+    // Assess
+    expect(await form.getByRole('alert').textContent()).toBe('Not e-mail addresses: not-an-address');
+    expect(await form.getByRole('button', { name: /^Invite/ }).isDisabled()).toBe(true);
+
+    // Act: the list as pasted from a mail client, in the auditors role
+    await box.fill(`Someone <${fresh[0]?.toUpperCase()}>, ${taken}
+${fresh[1]}; ${fresh[0]}`);
+    await form.getByLabel('Role').selectOption('auditors');
+    await form.getByRole('button', { name: 'Invite 3' }).click();
+
+    // Assess: each outcome, the summary, the taken address left in the box, the new ones listed
+    await bulk.getByRole('status').filter({ hasText: 'Invited 2 of 3.' }).waitFor();
+    const outcomes = bulk.getByTestId('invite-outcomes').getByRole('listitem');
+    expect(
+      await outcomes.evaluateAll((items) => items.map((item) => item.getAttribute('data-status'))),
+    ).toEqual(['invited', 'failed', 'invited']);
+    expect(await outcomes.nth(1).textContent()).toContain('already exists');
+    expect(await box.inputValue()).toBe(taken);
+    const rows = page.getByTestId('user-row');
+    for (const email of fresh) {
+      const row = rows.filter({ hasText: email });
+      await row.waitFor();
+      expect(await row.getByTestId('user-role').textContent()).toBe('Auditor');
+      expect(stack.server.invitationFor(email)).toBeDefined();
+    }
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
   it('shows a member no console, and "not allowed" at its addresses', async () => {
     // Prepare
     const email = uniqueEmail('member');

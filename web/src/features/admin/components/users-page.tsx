@@ -9,6 +9,7 @@ import type { AdminUser } from '@/features/admin/api/admin-user-schema';
 import { listUsers } from '@/features/admin/api/list-users';
 import type { UserFilters } from '@/features/admin/api/list-users';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
+import { BulkInviteForm } from '@/features/admin/components/bulk-invite-form';
 import { InviteForm } from '@/features/admin/components/invite-form';
 import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
 import { ManageUserDialog } from '@/features/admin/components/manage-user-dialog';
@@ -53,6 +54,7 @@ export function UsersPage() {
       <ConsoleHeader id={`${id}-heading`} title="Users" />
       <div className="console__body">
         <InviteForm onInvited={(user) => users.prepend(user)} />
+        <BulkInviteForm onInvited={(user) => users.prepend(user)} />
 
         <form className="toolbar filters" role="search" aria-label="Filter users" onSubmit={submit}>
           <div className="toolbar__grow">

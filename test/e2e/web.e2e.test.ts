@@ -243,6 +243,49 @@ describe('the web app', () => {
     await earlier.context.close();
   });
 
+  it('changes the password of someone signed in: the current one checked, the policy shown, the new one works', async () => {
+    // Prepare
+    const email = uniqueEmail('change');
+    const member = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const session = await openSession();
+    const { page } = session;
+    const known = await signIn(page, stack.server.url, {
+      email,
+      password: PASSWORD,
+      totpSecret: member.totpSecret,
+    });
+    const newPassword = `${PASSWORD}-changed`;
+    await page.getByRole('button', { name: 'Change password' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change password' });
+    const fill = async (current: string, next: string, repeat = next) => {
+      await dialog.getByLabel('Current password').fill(current);
+      await dialog.getByLabel('New password', { exact: true }).fill(next);
+      await dialog.getByLabel('Repeat the new password').fill(repeat);
+      await dialog.getByRole('button', { name: 'Change password' }).click();
+    };
+
+    // Act and assess: a weak new password is caught before Cognito, a wrong current one by it
+    await fill(PASSWORD, 'short');
+    expect(await dialog.getByRole('alert').textContent()).toMatch(/^The password needs: /);
+    await fill(`${PASSWORD}-wrong`, newPassword);
+    await dialog.getByRole('alert').filter({ hasText: 'Your current password is not right.' }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    // Act: the right one
+    await fill(PASSWORD, newPassword);
+    await dialog.getByRole('status').filter({ hasText: 'Your password is changed.' }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    // Assess: the old password is refused and the new one signs in
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await submitCredentials(page, email, PASSWORD);
+    await page.getByRole('alert').filter({ hasText: 'Incorrect email or password.' }).waitFor();
+    await signIn(page, stack.server.url, { email, password: newPassword, totpSecret: known.totpSecret });
+    expect(await textOf(page, 'me-email')).toBe(email);
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
   it('asks an admin for their TOTP code and signs them in with it', async () => {
     // Prepare
     const email = uniqueEmail('admin');

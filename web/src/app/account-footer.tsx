@@ -2,6 +2,7 @@ import { SignOutButton } from '@/features/auth/components/sign-out-button';
 import type { SignOutOptions } from '@/features/auth/hooks/use-auth';
 import type { Me } from '@/features/me/api/get-me';
 import { AccountPanel } from '@/features/me/components/account-panel';
+import { ChangePasswordButton } from '@/features/me/components/change-password-button';
 import { SignOutEverywhereButton } from '@/features/me/components/sign-out-everywhere-button';
 
 export interface AccountFooterProps {
@@ -10,7 +11,7 @@ export interface AccountFooterProps {
   onSignOut(options?: SignOutOptions): Promise<void>;
 }
 
-/** The foot of the sidebar: the account, and signing out here or on every device. */
+/** The foot of the sidebar: the account, signing out here or on every device, the password. */
 export function AccountFooter({ me, showQuota, onSignOut }: AccountFooterProps) {
   return (
     <div className="sidebar__footer">
@@ -18,6 +19,7 @@ export function AccountFooter({ me, showQuota, onSignOut }: AccountFooterProps) 
       <div className="sidebar__sign-out">
         <SignOutButton onSignOut={() => onSignOut()} />
         <SignOutEverywhereButton onSignedOut={() => onSignOut({ global: true })} />
+        <ChangePasswordButton />
       </div>
     </div>
   );

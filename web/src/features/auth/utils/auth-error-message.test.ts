@@ -24,6 +24,39 @@ describe('authErrorMessage', () => {
     expect(ACCOUNT_LOCKED).toMatch(/locked.*15 minutes.*ask an admin/);
   });
 
+  it('tells someone changing their password what went wrong, in their terms', () => {
+    const cases: [string, string, string][] = [
+      ['NotAuthorizedException', 'Incorrect username or password.', 'Your current password is not right.'],
+      [
+        'NotAuthorizedException',
+        'Access Token has been revoked',
+        'Your session has ended. Please sign in again.',
+      ],
+      [
+        'NotAuthorizedException',
+        'Password attempts exceeded',
+        'Too many attempts. Wait a few minutes and try again.',
+      ],
+      [
+        'LimitExceededException',
+        'Attempt limit exceeded, please try after some time.',
+        'Too many attempts. Wait a few minutes and try again.',
+      ],
+      [
+        'InvalidPasswordException',
+        'Password does not conform to policy: Password not long enough',
+        'That password is not allowed: Password not long enough',
+      ],
+      [
+        'PasswordHistoryPolicyViolationException',
+        'The password has been used before.',
+        'You have used that password before. Choose one you have not used here.',
+      ],
+    ];
+    for (const [name, message, shown] of cases)
+      expect(authErrorMessage(cognitoError(name, message), 'change')).toBe(shown);
+  });
+
   it('gives the same answer for a wrong password and an unknown account', () => {
     const wrong = cognitoError('NotAuthorizedException', 'Incorrect username or password.');
     const unknown = cognitoError('UserNotFoundException', 'User does not exist.');

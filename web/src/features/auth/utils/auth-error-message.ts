@@ -2,7 +2,7 @@
 import { LOCKOUT_POLICY } from '../../../../../functions/auth/domain/lockout';
 
 /** Which form the error came from: the same Cognito error means different things in each. */
-export type AuthErrorContext = 'credentials' | 'code' | 'new-password' | 'reset';
+export type AuthErrorContext = 'credentials' | 'code' | 'new-password' | 'reset' | 'change';
 
 const TRY_LATER = 'Too many attempts. Wait a few minutes and try again.';
 
@@ -44,6 +44,12 @@ export function authErrorMessage(error: unknown, context: AuthErrorContext): str
     case 'UserNotFoundException':
       return 'Incorrect email or password.';
     case 'NotAuthorizedException':
+      if (context === 'change') {
+        if (/attempts exceeded|locked/i.test(message)) return TRY_LATER;
+        if (/revoked|expired|invalid access token/i.test(message))
+          return 'Your session has ended. Please sign in again.';
+        return 'Your current password is not right.';
+      }
       if (/cannot be reset in the current state/i.test(message)) return INVITED_NOT_SIGNED_IN;
       if (/temporary password has expired/i.test(message)) return TEMPORARY_PASSWORD_EXPIRED;
       if (/disabled/i.test(message)) return 'This account is disabled. Ask an admin to enable it.';

@@ -1,0 +1,98 @@
+import { updatePassword } from 'aws-amplify/auth';
+import { useEffect, useId, useRef, useState } from 'react';
+import type { FormEvent } from 'react';
+
+import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
+import { authErrorMessage } from '@/features/auth/utils/auth-error-message';
+
+/** "Change password": the current one, then a new one under the pool's policy (Cognito ChangePassword). */
+export function ChangePasswordButton() {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" className="button-secondary button-small" onClick={() => setOpen(true)}>
+        Change password
+      </button>
+      {open && <ChangePasswordDialog onClose={() => setOpen(false)} />}
+    </>
+  );
+}
+
+function ChangePasswordDialog({ onClose }: { onClose(): void }) {
+  const id = useId();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [current, setCurrent] = useState('');
+  const next = useNewPassword(`${id}-new`);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [changed, setChanged] = useState(false);
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    return () => element?.close();
+  }, []);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (!next.accepted()) return;
+    setPending(true);
+    try {
+      await updatePassword({ oldPassword: current, newPassword: next.password });
+      setChanged(true);
+    } catch (caught) {
+      setError(authErrorMessage(caught, 'change'));
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby={`${id}-heading`} onClose={onClose}>
+      <h2 id={`${id}-heading`}>Change password</h2>
+      {changed ? (
+        <>
+          <p className="success" role="status">
+            Your password is changed. Other devices stay signed in until their session ends: use &ldquo;Sign
+            out everywhere&rdquo; to end them now.
+          </p>
+          <div className="actions dialog__actions">
+            <button type="button" onClick={onClose}>
+              Done
+            </button>
+          </div>
+        </>
+      ) : (
+        <form onSubmit={(event) => void submit(event)} aria-label="Change your password">
+          <div className="field">
+            <label htmlFor={`${id}-current`}>Current password</label>
+            <input
+              id={`${id}-current`}
+              name="current-password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={current}
+              onChange={(event) => setCurrent(event.target.value)}
+            />
+          </div>
+          <NewPasswordFields {...next.fields} />
+          {(error ?? next.problem) && (
+            <p className="error" role="alert">
+              {error ?? next.problem}
+            </p>
+          )}
+          <div className="actions dialog__actions">
+            <button type="button" className="button-secondary" onClick={onClose} disabled={pending}>
+              Cancel
+            </button>
+            <button type="submit" disabled={pending}>
+              {pending ? 'Changing…' : 'Change password'}
+            </button>
+          </div>
+        </form>
+      )}
+    </dialog>
+  );
+}

@@ -50,6 +50,12 @@ export interface DevServerOptions {
    * auditors (`OPTIONAL`, as a stage that lets members skip it). @default 'REQUIRED'
    */
   readonly mfa?: 'REQUIRED' | 'OPTIONAL';
+  /**
+   * Run the retention run (functions/conversations/retention) once started and every day after,
+   * as the deployed schedule does. Off unless asked (`npm start` asks): it erases old deleted
+   * conversations from the whole database, which a test database shares. @default false
+   */
+  readonly retention?: boolean;
 }
 
 export interface DevServer {
@@ -78,6 +84,9 @@ export interface DevServer {
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 /** The emulator's region, used until the emulator reports its own. */
 const REGION = 'local';
+
+/** The retention run's interval locally (on AWS: a daily schedule). */
+const RETENTION_INTERVAL_MS = 24 * 60 * 60_000;
 
 /** How long one part of the stack may take to stop before the next one goes on. */
 const STOP_TIMEOUT_MS = 15_000;
@@ -260,6 +269,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         const created = await createUser({ email: 'admin@parley.local', password, role: 'admins' });
         firstAdmin = { email: created.email, password, totpSecret: created.totpSecret };
       }
+    }
+    if (options.retention) {
+      const { runRetention } = await import('../../functions/conversations/retention/handler');
+      const run = () =>
+        runRetention(() => Number.POSITIVE_INFINITY).catch((error: unknown) => {
+          console.error(`Retention run failed: ${error instanceof Error ? error.message : String(error)}`);
+        });
+      await run();
+      const daily = setInterval(() => void run(), RETENTION_INTERVAL_MS);
+      daily.unref();
+      stops.push(async () => clearInterval(daily));
     }
     const config = getConfig();
     const banner: BannerInput = {

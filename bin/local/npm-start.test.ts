@@ -43,7 +43,7 @@ describe('npm start', () => {
 
     await npmStart({ PORT: '0', COGNITO_PORT: '9339', PARLEY_DATA_DIR: 'elsewhere' }, io, start);
 
-    expect(start).toHaveBeenCalledWith({ port: 0, cognitoPort: 9339, dataDir: 'elsewhere' });
+    expect(start).toHaveBeenCalledWith({ port: 0, cognitoPort: 9339, dataDir: 'elsewhere', retention: true });
     expect(said).toHaveLength(1);
     expect(said[0]).toContain('out: \nParley is running at http://127.0.0.1:3000  (Ctrl-C to stop)');
     expect(exits).toEqual([]);

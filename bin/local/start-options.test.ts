@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { parseStartOptions } from './start-options';
 
 describe('parseStartOptions', () => {
-  it('defaults to port 3000, Cognito on 9229 and the .parley folder', () => {
+  it('defaults to port 3000, Cognito on 9229 and the .parley folder, with the retention run on', () => {
     expect(parseStartOptions({})).toEqual({
       ok: true,
-      options: { port: 3000, cognitoPort: 9229, dataDir: '.parley' },
+      options: { port: 3000, cognitoPort: 9229, dataDir: '.parley', retention: true },
     });
   });
 
   it('takes the ports and folder given, 0 meaning any free port', () => {
     expect(parseStartOptions({ PORT: '0', COGNITO_PORT: '9300', PARLEY_DATA_DIR: '/srv/parley' })).toEqual({
       ok: true,
-      options: { port: 0, cognitoPort: 9300, dataDir: '/srv/parley' },
+      options: { port: 0, cognitoPort: 9300, dataDir: '/srv/parley', retention: true },
     });
   });
 

@@ -4,6 +4,8 @@ export interface StartOptions {
   readonly port: number;
   readonly cognitoPort: number;
   readonly dataDir: string;
+  /** The retention run at start and daily, as the deployed schedule does (`npm start` always). */
+  readonly retention: true;
 }
 
 const port = (name: string, fallback: number) =>
@@ -43,6 +45,7 @@ export function parseStartOptions(
       port: result.data.PORT,
       cognitoPort: result.data.COGNITO_PORT,
       dataDir: result.data.PARLEY_DATA_DIR,
+      retention: true,
     },
   };
 }

@@ -125,6 +125,24 @@ describe('parseConfig', () => {
     });
   });
 
+  it('keeps deleted conversations 30 days and the rest for ever by default, and takes whole days', () => {
+    const defaults = parseConfig(pgEnv());
+    expect(defaults.CONVERSATION_PURGE_DAYS).toBe(30);
+    expect(defaults.CONVERSATION_RETENTION_DAYS).toBeUndefined();
+    expect(
+      parseConfig({ ...pgEnv(), CONVERSATION_PURGE_DAYS: '0', CONVERSATION_RETENTION_DAYS: '365' }),
+    ).toMatchObject({ CONVERSATION_PURGE_DAYS: 0, CONVERSATION_RETENTION_DAYS: 365 });
+    for (const [name, value] of [
+      ['CONVERSATION_PURGE_DAYS', '-1'],
+      ['CONVERSATION_PURGE_DAYS', '366'],
+      ['CONVERSATION_PURGE_DAYS', '1.5'],
+      ['CONVERSATION_RETENTION_DAYS', '0'],
+      ['CONVERSATION_RETENTION_DAYS', 'forever'],
+      ['CONVERSATION_RETENTION_DAYS', '36501'],
+    ] as const)
+      expect(configErrorFor({ ...pgEnv(), [name]: value }).message, `${name}=${value}`).toContain(name);
+  });
+
   describe('CHAT_SYSTEM_PROMPT', () => {
     it('is unset by default, and kept trimmed with its newlines and tabs when set', () => {
       expect(parseConfig(pgEnv()).CHAT_SYSTEM_PROMPT).toBeUndefined();

@@ -114,6 +114,13 @@ const base = z.object({
       ),
     ),
   ),
+  /** Days a deleted conversation's messages are kept before the retention run erases them. */
+  CONVERSATION_PURGE_DAYS: z._default(wholeNumber('expected a number of days', 0, 365), 30),
+  /**
+   * Days without a new message after which the retention run erases a conversation.
+   * @default unset: conversations are kept until their owners delete them
+   */
+  CONVERSATION_RETENTION_DAYS: z.optional(wholeNumber('expected a number of days', 1, 36_500)),
   /** Tokens of earlier messages sent with each new one (the rest of the window is the reply's). */
   CHAT_CONTEXT_TOKENS: z._default(wholeNumber('expected a number', 500, 1_000_000), 12_000),
   /** Pause between the offline model's deltas, so the UI shows it streaming. */

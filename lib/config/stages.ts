@@ -156,6 +156,18 @@ const stageConfigSchema = z
       .max(8)
       .default([]),
     /**
+     * What the daily retention run erases for good (conversations with all their messages; usage
+     * and audit records stay, they hold no content).
+     */
+    retention: z
+      .object({
+        /** Days a conversation its owner deleted is kept (hidden) before its content is erased. */
+        deletedConversationsDays: z.number().int().min(0).max(365).default(30),
+        /** Days without a new message after which a conversation is erased. @default kept for ever */
+        conversationDays: z.number().int().min(1).max(36_500).optional(),
+      })
+      .default({ deletedConversationsDays: 30 }),
+    /**
      * The organisation's instructions to the model, sent first with every message
      * (CHAT_SYSTEM_PROMPT): its name, its rules, the tone it wants. No control characters but
      * tabs and newlines. At most 2,000 bytes (about 2,000 characters of

@@ -21,6 +21,11 @@ export interface FunctionEnvironmentInputs {
   readonly openAiModels?: readonly string[];
   /** The organisation's instructions to the model (CHAT_SYSTEM_PROMPT). @default the built-in ones */
   readonly chatSystemPrompt?: string;
+  /** The retention run's policy (CONVERSATION_PURGE_DAYS, CONVERSATION_RETENTION_DAYS). */
+  readonly retention?: {
+    readonly deletedConversationsDays: number;
+    readonly conversationDays?: number | undefined;
+  };
   /** Each role's default monthly tokens (CHAT_QUOTA_<ROLE>). @default DEFAULT_MONTHLY_TOKENS for all */
   readonly chatQuotas?: { readonly members?: number; readonly admins?: number; readonly auditors?: number };
   readonly webOrigin: string;
@@ -51,6 +56,11 @@ export function functionEnvironment(i: FunctionEnvironmentInputs): Record<string
     LOG_LEVEL: i.logLevel,
   };
   if (i.chatSystemPrompt) env.CHAT_SYSTEM_PROMPT = i.chatSystemPrompt;
+  if (i.retention) {
+    env.CONVERSATION_PURGE_DAYS = String(i.retention.deletedConversationsDays);
+    if (i.retention.conversationDays !== undefined)
+      env.CONVERSATION_RETENTION_DAYS = String(i.retention.conversationDays);
+  }
   if (i.openAiModels?.length) env.OPENAI_MODELS = [i.openAiModel, ...i.openAiModels].join(',');
   if (i.chatQuotas?.members !== undefined) env.CHAT_QUOTA_MEMBERS = String(i.chatQuotas.members);
   if (i.chatQuotas?.admins !== undefined) env.CHAT_QUOTA_ADMINS = String(i.chatQuotas.admins);

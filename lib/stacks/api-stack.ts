@@ -10,6 +10,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -138,6 +140,14 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
  * alias deployed by CodeDeploy, the migrator run before them, the Cognito authorizer, request
  * validation, throttling, JSON access logs, compression, response streaming, WAF and alarms.
  */
+/**
+ * The missed-run alarm looks at 6-hour periods, 5 of them: a daily run leaves at most 4 without
+ * an invocation. CloudWatch allows periods × evaluation periods up to 7 days for periods of an
+ * hour or more.
+ */
+export const RETENTION_HEARTBEAT_PERIOD = Duration.hours(6);
+export const RETENTION_HEARTBEAT_PERIODS = 5;
+
 export class ApiStack extends Stack {
   readonly api: apigw.RestApi;
   readonly functions = new Map<HandlerGroup, AppFunction>();
@@ -145,6 +155,8 @@ export class ApiStack extends Stack {
   readonly functionAlarms: FunctionAlarms[] = [];
   readonly apiAlarms: cloudwatch.Alarm[] = [];
   readonly migrator: AppFunction;
+  /** The daily retention run (deleted and expired conversations). */
+  readonly retention: AppFunction;
   readonly waf: ParleyWebAcl;
   /**
    * The value CloudFront sends in ORIGIN_HEADER, and the one it sent before the last rotation
@@ -217,6 +229,67 @@ export class ApiStack extends Stack {
       timeout: Duration.minutes(5),
       executeOnHandlerChange: true,
     });
+
+    // --- Retention: a daily run erases what the stage's policy says -----------------------------
+    this.retention = new AppFunction(this, 'Retention', {
+      functionName: `parley-${config.stage}-retention`,
+      entry: 'functions/conversations/retention/handler.ts',
+      description: `Parley ${config.stage} retention: erases deleted and expired conversations`,
+      logKey: props.opsKey,
+      logRetentionDays: config.logRetentionDays,
+      logLevel: config.logLevel,
+      runtimeSourceMaps: config.runtimeSourceMaps,
+      environment: functionEnvironment({
+        ...baseEnvironment,
+        serviceName: 'retention',
+        retention: config.retention,
+      }),
+      // Batches until 30 s are left; what is not done waits for the next day.
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+    });
+    props.grantDataApi(this.retention);
+    const retentionLive = new lambda.Alias(this, 'RetentionLive', {
+      aliasName: 'live',
+      version: this.retention.currentVersion,
+    });
+    // EventBridge Scheduler (AWS's service for invoking a target on a schedule) calls it once a day
+    // at a quiet hour, UTC. A failed run is redone by the next one: the work is idempotent.
+    new scheduler.Schedule(this, 'RetentionSchedule', {
+      scheduleName: `parley-${config.stage}-retention`,
+      description: 'Runs the retention function once a day',
+      schedule: scheduler.ScheduleExpression.cron({ minute: '17', hour: '3' }),
+      // Through an alias: the scheduler's role may then invoke exactly that ARN (for the function
+      // itself CDK grants `<function ARN>:*` as well, every version and alias).
+      target: new schedulerTargets.LambdaInvoke(retentionLive, {
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+      }),
+    });
+    // A day and more without a run (the schedule disabled, the function unreachable): the
+    // policy is then not applied, which no error alarm would show.
+    const missedRun = new cloudwatch.Alarm(this, 'RetentionMissed', {
+      alarmName: `parley-${config.stage}-retention-missed`,
+      alarmDescription: 'No retention run for 30 hours: deleted conversations are kept past the policy',
+      metric: this.retention.metricInvocations({ period: RETENTION_HEARTBEAT_PERIOD, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: RETENTION_HEARTBEAT_PERIODS,
+      datapointsToAlarm: RETENTION_HEARTBEAT_PERIODS,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      // No invocation publishes no data point: missing is what this alarm is for.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    missedRun.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    this.apiAlarms.push(missedRun);
+    this.functionAlarms.push(
+      new FunctionAlarms(this, 'RetentionAlarms', {
+        target: this.retention,
+        name: 'retention',
+        stage: config.stage,
+        topic: props.alarmTopic,
+        p99Threshold: Duration.minutes(4),
+      }),
+    );
 
     // --- Functions, aliases, CodeDeploy --------------------------------------------------------
     const groups = [...new Set(props.routes.map((r) => r.group))];

@@ -12,7 +12,12 @@ export const deleteConversation = defineRoute(
     access: CHAT_ROLES,
     scopes: ['parley/chat.write'],
     params: conversationIdParams,
-    responses: { 204: { description: 'Deleted' } },
+    responses: {
+      204: {
+        description:
+          'Deleted: gone from every list at once; its messages are erased for good by the daily retention run after the deployment’s grace days (30 by default)',
+      },
+    },
     problems: { 404: 'No such conversation, or not yours' },
   },
   async ({ caller, params, requestId }, { deleteConversation }) => {

@@ -246,8 +246,9 @@ describe('functions', () => {
   const ours = () => ourFunctions(dev);
 
   it('runs every function on arm64, Node.js 24, with active tracing and JSON logs', () => {
-    // The API groups, the migrator, the four Cognito triggers and the sign-in activity function.
-    expect(ours().length).toBe(handlerGroups.length + 6);
+    // The API groups, the migrator, the retention run, the four Cognito triggers and the sign-in
+    // activity function.
+    expect(ours().length).toBe(handlerGroups.length + 7);
     for (const f of ours()) {
       expect(f.props, f.id).toMatchObject({
         Architectures: ['arm64'],

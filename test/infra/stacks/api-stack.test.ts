@@ -398,3 +398,117 @@ describe('in prod', () => {
       expect(g.Properties.DeploymentConfigName).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes');
   });
 });
+
+describe('the retention run', () => {
+  /** The one schedule of the stage (the test fails when there is another, or none). */
+  const theSchedule = (stage: SynthesizedStage) => {
+    const [only, ...more] = schedules(stage);
+    if (!only || more.length > 0) throw new Error('expected exactly one schedule');
+    return only;
+  };
+  const schedules = (stage: SynthesizedStage) =>
+    Object.values(stage.templates.api.findResources('AWS::Scheduler::Schedule')) as {
+      Properties: {
+        ScheduleExpression: string;
+        FlexibleTimeWindow: { Mode: string };
+        State?: string;
+        Target: {
+          Arn: unknown;
+          RoleArn: unknown;
+          RetryPolicy: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+        };
+      };
+    }[];
+  const retentionFunction = (stage: SynthesizedStage) => {
+    const found = ourFunctions(stage).filter(
+      (f) => f.props.FunctionName === `parley-${stageName(stage)}-retention`,
+    );
+    const [only, ...more] = found;
+    if (!only || more.length > 0) throw new Error(`expected one retention function, found ${found.length}`);
+    return only;
+  };
+  const stageName = (stage: SynthesizedStage) => (stage === prod ? 'prod' : 'dev');
+
+  it('runs once a day through EventBridge Scheduler, within its documented limits', () => {
+    const { ScheduleExpression, FlexibleTimeWindow, Target } = theSchedule(dev).Properties;
+    // Scheduler's cron has six fields (minutes hours day-of-month month day-of-week year), one of
+    // the two day fields "?": once a day at 03:17 UTC.
+    expect(ScheduleExpression).toBe('cron(17 3 * * ? *)');
+    expect(FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+    // RetryPolicy: 0–185 attempts, an event age of 60–86,400 s (the Scheduler API reference).
+    expect(Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600 });
+    expect(Target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(60);
+    expect(Target.RetryPolicy.MaximumEventAgeInSeconds).toBeLessThanOrEqual(86_400);
+    expect(JSON.stringify(Target.Arn)).toContain('RetentionLive');
+  });
+
+  it("lets the scheduler's role invoke that alias alone, and nothing else", () => {
+    const roleId = (theSchedule(dev).Properties.Target.RoleArn as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ][0];
+    const role = dev.templates.api.findResources('AWS::IAM::Role')[roleId] as {
+      Properties: { AssumeRolePolicyDocument: { Statement: { Principal: unknown; Condition?: unknown }[] } };
+    };
+    expect(role.Properties.AssumeRolePolicyDocument.Statement.map((s) => s.Principal)).toEqual([
+      { Service: 'scheduler.amazonaws.com' },
+    ]);
+    const policies = Object.values(dev.templates.api.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(roleId),
+    ) as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }[];
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements.map((s) => s.Action)).toEqual(['lambda:InvokeFunction']);
+    expect(JSON.stringify(statements.map((s) => s.Resource))).toContain('RetentionLive');
+    expect(JSON.stringify(statements.map((s) => s.Resource))).not.toContain(':*');
+  });
+
+  it('gives the function the stage policy, parsed as the function parses it', () => {
+    const env = (stage: SynthesizedStage) =>
+      (retentionFunction(stage).props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env(dev)).toMatchObject({ CONVERSATION_PURGE_DAYS: '30', POWERTOOLS_SERVICE_NAME: 'retention' });
+    expect(env(dev).CONVERSATION_RETENTION_DAYS).toBeUndefined();
+    const strict = synthesizeStage('dev', {
+      change: (c) => ({ ...c, retention: { deletedConversationsDays: 7, conversationDays: 365 } }),
+    });
+    const variables = (
+      ourFunctions(strict).find((f) => f.props.FunctionName === 'parley-dev-retention')?.props
+        .Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(variables).toMatchObject({ CONVERSATION_PURGE_DAYS: '7', CONVERSATION_RETENTION_DAYS: '365' });
+    expect(() =>
+      parseStageConfig({ ...stageConfig('dev'), retention: { deletedConversationsDays: 400 } }),
+    ).toThrow(/retention\.deletedConversationsDays/);
+    expect(() =>
+      parseStageConfig({
+        ...stageConfig('dev'),
+        retention: { deletedConversationsDays: 30, conversationDays: 0 },
+      }),
+    ).toThrow(/retention\.conversationDays/);
+  });
+
+  it('alarms when a day and more passes without a run, within the evaluation range CloudWatch allows', () => {
+    const alarms = Object.values(dev.templates.api.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: Record<string, unknown>;
+    }[];
+    const missed = alarms.find((a) => a.Properties.AlarmName === 'parley-dev-retention-missed');
+    expect(missed?.Properties).toMatchObject({
+      MetricName: 'Invocations',
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Period: 21_600,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    // Period × evaluation periods: at most 7 days (and a day for periods under an hour).
+    const period = Number(missed?.Properties.Period);
+    const range = period * Number(missed?.Properties.EvaluationPeriods);
+    expect(range).toBeLessThanOrEqual(period >= 3600 ? 604_800 : 86_400);
+    // Longer than a day: one daily run inside it keeps the alarm quiet.
+    expect(range).toBeGreaterThan(86_400);
+    expect(JSON.stringify(missed?.Properties.AlarmActions)).toContain('AlarmTopic');
+  });
+});

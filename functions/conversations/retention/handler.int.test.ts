@@ -1,0 +1,107 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetConfig } from '#shared/config';
+import { closeDatabase } from '#shared/db/database';
+import { migrateToLatest } from '#shared/db/migrator';
+import type { Database } from '#shared/db/schema';
+import { createScratchDatabase } from '#test/support/scratch-database';
+
+/**
+ * The retention run end to end, on a database of its own: it erases every old row it finds, so it
+ * must not meet other test files' conversations.
+ */
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+let db: Kysely<Database>;
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  scratch = await createScratchDatabase('parley_retention');
+  db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: scratch.url }) }),
+  });
+  await migrateToLatest(db);
+  Object.assign(process.env, {
+    STAGE: 'test',
+    DB_DRIVER: 'pg',
+    DATABASE_URL: scratch.url,
+    COGNITO_USER_POOL_ID: 'local_Retention',
+    COGNITO_CLIENT_IDS: 'client',
+    WEB_ORIGIN: 'https://chat.example.test',
+    CONVERSATION_PURGE_DAYS: '30',
+    CONVERSATION_RETENTION_DAYS: '365',
+  });
+  resetConfig();
+});
+
+afterAll(async () => {
+  await closeDatabase();
+  await db.destroy();
+  await scratch.drop();
+});
+
+async function conversation(ownerId: string, daysAgo: number, deletedDaysAgo?: number) {
+  const at = new Date(Date.now() - daysAgo * DAY);
+  const { id } = await db
+    .insertInto('conversations')
+    .values({
+      owner_id: ownerId,
+      title: 'x',
+      created_at: at,
+      updated_at: at,
+      deleted_at: deletedDaysAgo === undefined ? null : new Date(Date.now() - deletedDaysAgo * DAY),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('messages')
+    .values({ conversation_id: id, owner_id: ownerId, role: 'user', content: 'secret', status: 'complete' })
+    .execute();
+  return id;
+}
+
+describe('the retention handler', () => {
+  it('erases what the policy says, keeps the rest, and audits the counts once', async () => {
+    // Prepare
+    await db
+      .insertInto('users')
+      .values({ id: 'owner', email: 'owner@example.test', display_name: 'Owner', role: 'members' })
+      .execute();
+    const deletedLongAgo = await conversation('owner', 100, 45);
+    const deletedYesterday = await conversation('owner', 100, 1);
+    const inactive = await conversation('owner', 400);
+    const active = await conversation('owner', 2);
+    const { handler } = await import('./handler');
+
+    // Act: as EventBridge invokes it, with a Lambda context (a part of it: what the run reads)
+    const summary = await handler(
+      {} as never,
+      {
+        getRemainingTimeInMillis: () => 300_000,
+        awsRequestId: 'retention-run-1',
+        functionName: 'parley-test-retention',
+      } as never,
+    );
+    const again = await handler({} as never);
+
+    // Assess
+    expect(summary).toEqual({ erasedDeleted: 1, erasedInactive: 1, complete: true });
+    const left = await db.selectFrom('conversations').select('id').execute();
+    expect(left.map((c) => c.id).sort()).toEqual([deletedYesterday, active].sort());
+    const messages = await db.selectFrom('messages').select('conversation_id').execute();
+    expect(new Set(messages.map((m) => m.conversation_id))).toEqual(new Set([deletedYesterday, active]));
+    const audit = await db.selectFrom('audit_events').select(['action', 'actor_id', 'details']).execute();
+    expect(audit).toEqual([
+      {
+        action: 'retention.purge',
+        actor_id: null,
+        details: { erasedDeleted: 1, erasedInactive: 1, complete: true, deletedDays: 30, inactiveDays: 365 },
+      },
+    ]);
+    expect(JSON.stringify(audit)).not.toContain('secret');
+    // A second run finds nothing more, and audits nothing
+    expect(again).toEqual({ erasedDeleted: 0, erasedInactive: 0, complete: true });
+    expect(await db.selectFrom('audit_events').select('id').execute()).toHaveLength(1);
+    expect([deletedLongAgo, inactive].some((id) => left.some((c) => c.id === id))).toBe(false);
+  });
+});

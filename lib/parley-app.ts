@@ -155,6 +155,7 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
         functionName: physicalName(fn),
       })),
       { label: 'migrations', functionName: physicalName(api.migrator) },
+      { label: 'retention', functionName: physicalName(api.retention) },
       ...auth.triggerFunctions.map((fn) => ({ label: fn.node.id, functionName: physicalName(fn) })),
       { label: 'sign-in-activity', functionName: physicalName(auth.signInActivityFunction) },
     ],

@@ -62,11 +62,17 @@ describe('no export locks', () => {
 
   it('names the functions on the dashboard by their fixed physical names', () => {
     const dashboard = JSON.stringify(dev.templates.monitoring.findResources('AWS::CloudWatch::Dashboard'));
-    for (const name of ['parley-dev-api-chat', 'parley-dev-migrations', 'parley-dev-pre-token-generation']) {
+    for (const name of [
+      'parley-dev-api-chat',
+      'parley-dev-migrations',
+      'parley-dev-retention',
+      'parley-dev-pre-token-generation',
+    ]) {
       expect(dashboard).toMatch(new RegExp(`FunctionName[^\\w]+${name}[^\\w-]`));
     }
     const functions = resourcesOfType(dev, 'AWS::Lambda::Function').map((f) => f.props.FunctionName);
     expect(functions).toContain('parley-dev-api-chat');
     expect(functions).toContain('parley-dev-migrations');
+    expect(functions).toContain('parley-dev-retention');
   });
 });

@@ -269,6 +269,22 @@ describe('the admin console', () => {
       0,
     );
     await page.screenshot({ path: join(tmpdir(), 'parley-admin-usage.png'), fullPage: true });
+    // The report as a CSV file: the member's row and the totals
+    const usageDownloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    const usageFile = await usageDownloading;
+    expect(usageFile.suggestedFilename()).toMatch(
+      /^parley-usage-\d{4}-\d{2}-01-to-\d{4}-\d{2}-\d{2}-by-user\.csv$/,
+    );
+    const usageLines = (await readFile(await usageFile.path(), 'utf8'))
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(usageLines[0]).toBe('userId,email,requests,promptTokens,completionTokens,totalTokens,costUsd');
+    expect(usageLines.find((line) => line.includes(`,${memberEmail},`))).toMatch(
+      new RegExp(`^${memberUser.id},`),
+    );
+    expect(usageLines.at(-1)).toMatch(/^total,,\d+,/);
     const nav = page.getByRole('navigation', { name: 'Administration' });
     expect((await nav.getByRole('link').allTextContents()).map((text) => text.trim())).toEqual([
       'Usage',

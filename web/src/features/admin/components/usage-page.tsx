@@ -7,6 +7,8 @@ import type { GroupBy, UsageRow } from '@/features/admin/api/get-usage';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
 import { numberFormat } from '@/features/admin/components/labels';
 import { UsageChart } from '@/features/admin/components/usage-chart';
+import { usageCsv, usageFileName } from '@/features/admin/utils/usage-csv';
+import { saveFile } from '@/lib/save-file';
 import { useUsage } from '@/features/admin/hooks/use-usage';
 import {
   dayOrUndefined,
@@ -55,7 +57,24 @@ export function UsagePage() {
 
   return (
     <section className="console" aria-labelledby={`${id}-heading`}>
-      <ConsoleHeader id={`${id}-heading`} title="Usage" />
+      <ConsoleHeader id={`${id}-heading`} title="Usage">
+        {usage.status === 'ready' && (
+          <div className="export" role="group" aria-label="Download the usage report">
+            <button
+              type="button"
+              className="button-secondary button-small"
+              onClick={() =>
+                saveFile(
+                  new Blob([usageCsv(usage.report)], { type: 'text/csv;charset=utf-8' }),
+                  usageFileName(usage.report),
+                )
+              }
+            >
+              Download CSV
+            </button>
+          </div>
+        )}
+      </ConsoleHeader>
       <div className="console__body">
         <form className="toolbar filters" aria-label="Usage period" onSubmit={submit}>
           <div>

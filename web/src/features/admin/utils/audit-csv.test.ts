@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { AuditEvent } from '@/features/admin/api/list-audit-events';
-import { AUDIT_CSV_COLUMNS, auditCsv, auditFileName, csvField } from './audit-csv';
+import { AUDIT_CSV_COLUMNS, auditCsv, auditFileName } from './audit-csv';
 
 const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
   id: 'e1',
@@ -45,36 +45,6 @@ function parseCsv(text: string): string[][] {
   }
   return rows;
 }
-
-describe('csvField', () => {
-  it('leaves plain text alone and writes null as an empty field', () => {
-    expect(csvField('user.disable')).toBe('user.disable');
-    expect(csvField(null)).toBe('');
-    expect(csvField('')).toBe('');
-  });
-
-  it('quotes commas, quotes and line breaks, doubling the quotes', () => {
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('one\ntwo')).toBe('"one\ntwo"');
-    expect(csvField('one\r\ntwo')).toBe('"one\r\ntwo"');
-  });
-
-  it.each([
-    ['=HYPERLINK("https://evil.example","click")', `"'=HYPERLINK(""https://evil.example"",""click"")"`],
-    ['+1+1', "'+1+1"],
-    ['-2+3', "'-2+3"],
-    ['@SUM(A1:A2)', "'@SUM(A1:A2)"],
-    ['\t=1', "'\t=1"],
-    ['\r=1', `"'\r=1"`],
-  ])('keeps %j from running as a formula', (value, field) => {
-    expect(csvField(value)).toBe(field);
-  });
-
-  it('keeps NUL, right-to-left marks and emoji as they are', () => {
-    expect(csvField('a\u0000b\u202Ec😀')).toBe('a\u0000b\u202Ec😀');
-  });
-});
 
 describe('auditCsv', () => {
   it('writes a header and one row per event, with a byte-order mark and CRLF lines', () => {

@@ -56,3 +56,35 @@ export function auditRowsOf(db: Kysely<Database>, actorId: string) {
     .orderBy('occurred_at')
     .execute();
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Inserts a conversation of `ownerId` last written `daysAgo` days ago (and deleted
+ * `deletedDaysAgo` days ago when given), with a user message and a reply; resolves to its id.
+ */
+export async function createAgedConversation(
+  db: Kysely<Database>,
+  ownerId: string,
+  daysAgo: number,
+  deletedDaysAgo?: number,
+): Promise<string> {
+  const at = new Date(Date.now() - daysAgo * DAY_MS);
+  const { id } = await db
+    .insertInto('conversations')
+    .values({
+      owner_id: ownerId,
+      title: 'Kept or not',
+      created_at: at,
+      updated_at: at,
+      deleted_at: deletedDaysAgo === undefined ? null : new Date(Date.now() - deletedDaysAgo * DAY_MS),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  for (const role of ['user', 'assistant'] as const)
+    await db
+      .insertInto('messages')
+      .values({ conversation_id: id, owner_id: ownerId, role, content: `${role} text`, status: 'complete' })
+      .execute();
+  return id;
+}

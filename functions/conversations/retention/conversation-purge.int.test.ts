@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { createAgedConversation, createTestUser, testDatabase, testSql } from '#test/support/database';
 import { postgresConversationPurge } from './conversation-purge';
 
 const db = testDatabase();
@@ -15,27 +15,8 @@ const DAY = 86_400_000;
 /** About a century, in days: dates older than any other test writes. */
 const FAR = 36_500;
 
-/** A conversation with two messages, last written `daysAgo`, deleted `deletedDaysAgo` (if given). */
-async function conversation(ownerId: string, daysAgo: number, deletedDaysAgo?: number) {
-  const at = new Date(Date.now() - daysAgo * DAY);
-  const { id } = await db
-    .insertInto('conversations')
-    .values({
-      owner_id: ownerId,
-      title: 'Kept or not',
-      created_at: at,
-      updated_at: at,
-      deleted_at: deletedDaysAgo === undefined ? null : new Date(Date.now() - deletedDaysAgo * DAY),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  for (const role of ['user', 'assistant'] as const)
-    await db
-      .insertInto('messages')
-      .values({ conversation_id: id, owner_id: ownerId, role, content: `${role} text`, status: 'complete' })
-      .execute();
-  return id;
-}
+const conversation = (ownerId: string, daysAgo: number, deletedDaysAgo?: number) =>
+  createAgedConversation(db, ownerId, daysAgo, deletedDaysAgo);
 
 const exists = async (ids: string[]) => {
   const conversations = await db.selectFrom('conversations').select('id').where('id', 'in', ids).execute();

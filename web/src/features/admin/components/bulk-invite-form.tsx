@@ -2,12 +2,11 @@ import { useId, useMemo, useState } from 'react';
 import type { FormEvent } from 'react';
 
 import { useApiClient } from '@/lib/api-client-context';
-import { ROLES } from '@/features/admin/api/admin-user-schema';
 import type { AdminRole, AdminUser } from '@/features/admin/api/admin-user-schema';
 import { inviteEach } from '@/features/admin/api/invite-users';
 import type { InviteOutcome } from '@/features/admin/api/invite-users';
-import { ROLE_LABELS } from '@/features/admin/components/labels';
 import { INVITE_BATCH_MAX, parseAddresses } from '@/features/admin/utils/address-list';
+import { RoleField } from '@/features/admin/components/role-field';
 
 const OUTCOME_TEXT: Record<InviteOutcome['status'], string> = {
   invited: 'Invited',
@@ -82,20 +81,7 @@ export function BulkInviteForm({ onInvited }: { onInvited(user: AdminUser): void
           </p>
         )}
         <div className="toolbar">
-          <div>
-            <label htmlFor={`${id}-role`}>Role</label>
-            <select
-              id={`${id}-role`}
-              value={role}
-              onChange={(event) => setRole(event.target.value as AdminRole)}
-            >
-              {ROLES.map((value) => (
-                <option key={value} value={value}>
-                  {ROLE_LABELS[value]}
-                </option>
-              ))}
-            </select>
-          </div>
+          <RoleField id={`${id}-role`} value={role} onChange={setRole} />
           <button type="submit" disabled={running || count === 0 || problem !== null}>
             {running ? `Inviting… ${outcomes.length} of ${count}` : count > 0 ? `Invite ${count}` : 'Invite'}
           </button>

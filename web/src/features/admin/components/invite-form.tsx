@@ -3,10 +3,9 @@ import type { FormEvent } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
-import { ROLES } from '@/features/admin/api/admin-user-schema';
 import type { AdminRole, AdminUser } from '@/features/admin/api/admin-user-schema';
 import { inviteUser } from '@/features/admin/api/invite-user';
-import { ROLE_LABELS } from '@/features/admin/components/labels';
+import { RoleField } from '@/features/admin/components/role-field';
 
 /** Invite someone by e-mail in a role; Cognito sends them the invitation. */
 export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) {
@@ -51,20 +50,7 @@ export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) 
             onChange={(event) => setEmail(event.target.value)}
           />
         </div>
-        <div>
-          <label htmlFor={`${id}-role`}>Role</label>
-          <select
-            id={`${id}-role`}
-            value={role}
-            onChange={(event) => setRole(event.target.value as AdminRole)}
-          >
-            {ROLES.map((value) => (
-              <option key={value} value={value}>
-                {ROLE_LABELS[value]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <RoleField id={`${id}-role`} value={role} onChange={setRole} />
         <button type="submit" disabled={pending}>
           {pending ? 'Inviting…' : 'Invite'}
         </button>

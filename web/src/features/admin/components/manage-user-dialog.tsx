@@ -3,7 +3,6 @@ import type { FormEvent } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
-import { ROLES } from '@/features/admin/api/admin-user-schema';
 import type { AdminRole, AdminUser } from '@/features/admin/api/admin-user-schema';
 import { updateUser } from '@/features/admin/api/update-user';
 import type { UserChange } from '@/features/admin/api/update-user';
@@ -13,6 +12,7 @@ import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
 import { decideQuotaChange } from '@/features/admin/utils/quota-change';
 // How long the pool lets a temporary password work (the same module configures it).
 import { PASSWORD_POLICY } from '../../../../../functions/auth/domain/password-policy';
+import { RoleField } from '@/features/admin/components/role-field';
 
 export interface ManageUserDialogProps {
   readonly user: AdminUser;
@@ -142,20 +142,7 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
       ) : (
         <div className="manage">
           <form className="manage__row" onSubmit={changeRole}>
-            <div className="toolbar__grow">
-              <label htmlFor={`${id}-role`}>Role</label>
-              <select
-                id={`${id}-role`}
-                value={role}
-                onChange={(event) => setRole(event.target.value as AdminRole)}
-              >
-                {ROLES.map((value) => (
-                  <option key={value} value={value}>
-                    {ROLE_LABELS[value]}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <RoleField id={`${id}-role`} className="toolbar__grow" value={role} onChange={setRole} />
             <button type="submit" className="button-secondary" disabled={pending || role === user.role}>
               Change role
             </button>

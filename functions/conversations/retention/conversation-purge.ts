@@ -11,8 +11,9 @@ export interface ConversationPurge {
 /**
  * On PostgreSQL (pg or the Data API). Each call is one short statement: a batch of conversations
  * chosen by a sub-select and deleted, so a large backlog never holds locks or one Data API call
- * for long. Neither column is indexed for this: the daily run reads the table once a batch and
- * stops at the batch's size, which stays cheap at the sizes in docs/performance.md.
+ * for long. Deleted conversations are found through a partial index on `deleted_at` (migration
+ * 0014, only deleted rows, so live writes never touch it); inactive ones by reading the table until
+ * a batch is full, which only a stage that sets `retention.conversationDays` asks for.
  */
 export function postgresConversationPurge(db: Queryable): ConversationPurge {
   const erase = async (where: Sql, limit: number) => {

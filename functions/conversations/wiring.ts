@@ -11,6 +11,7 @@ import { makeDeleteConversation } from './use-cases/delete-conversation';
 import { makeGetConversation } from './use-cases/get-conversation';
 import { makeListConversations } from './use-cases/list-conversations';
 import { makeRenameConversation } from './use-cases/rename-conversation';
+import { makeRestoreConversation } from './use-cases/restore-conversation';
 
 /** The conversations group's use cases on PostgreSQL (built once, on the first request). */
 export function conversationDeps() {
@@ -28,6 +29,7 @@ export function conversationDeps() {
     getConversation: makeGetConversation({ conversations }),
     renameConversation: makeRenameConversation({ conversations }),
     deleteConversation: makeDeleteConversation({ transaction }),
+    restoreConversation: makeRestoreConversation({ transaction }),
   };
 }
 

@@ -267,6 +267,18 @@ describe('chatting in the web app', () => {
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await list.getByRole('listitem').filter({ hasText: 'Stopping, renamed' }).waitFor({ state: 'detached' });
     await page.waitForURL((url) => url.pathname === '/');
+
+    // Undo brings it back (the retention run erases it only after the grace days); then delete it again
+    const notice = page.getByTestId('deleted-notice');
+    expect(await notice.textContent()).toContain('Deleted “Stopping, renamed”.');
+    await notice.getByRole('button', { name: 'Undo' }).click();
+    await list.getByRole('listitem').filter({ hasText: 'Stopping, renamed' }).waitFor();
+    await notice.waitFor({ state: 'detached' });
+    // Not the open conversation now: its actions show on hover, as a pointer would bring them
+    await list.getByRole('listitem').filter({ hasText: 'Stopping, renamed' }).hover();
+    await page.getByRole('button', { name: 'Delete Stopping, renamed' }).click();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await list.getByRole('listitem').filter({ hasText: 'Stopping, renamed' }).waitFor({ state: 'detached' });
     await page.reload();
     await list.getByRole('listitem').filter({ hasText: FIRST_MESSAGE }).waitFor();
     expect(await list.getByRole('listitem').count()).toBe(1);

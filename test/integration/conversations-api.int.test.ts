@@ -398,6 +398,99 @@ describe('GET, PATCH and DELETE /api/conversations/{id}', () => {
   });
 });
 
+describe('POST /api/conversations/{id}/restore', () => {
+  async function deletedConversation(token: string, title = 'Deleted by mistake') {
+    const created = await call(handler, {
+      method: 'POST',
+      path: '/api/conversations',
+      token,
+      body: { title },
+    });
+    const { id } = created.body as Conversation;
+    expect((await call(handler, { method: 'DELETE', path: `/api/conversations/${id}`, token })).status).toBe(
+      204,
+    );
+    return id;
+  }
+  const restore = (id: string, token: string | undefined, body?: unknown) =>
+    call(handler, { method: 'POST', path: `/api/conversations/${id}/restore`, token, body });
+
+  it('brings a deleted conversation back into the list, audited, once', async () => {
+    // Prepare
+    const id = await deletedConversation(alice.token);
+
+    // Act
+    const restored = await restore(id, alice.token);
+    const again = await restore(id, alice.token);
+
+    // Assess
+    expect(restored.status).toBe(200);
+    expect(restored.body).toMatchObject({ id, title: 'Deleted by mistake' });
+    const list = await call(handler, { method: 'GET', path: '/api/conversations', token: alice.token });
+    expect((list.body as { items: Conversation[] }).items.map((c) => c.id)).toContain(id);
+    expect(again.status).toBe(404);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_id'])
+      .where('target_id', '=', id)
+      .orderBy('occurred_at')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['conversation.delete', 'conversation.restore']);
+    expect(audit.every((a) => a.actor_id === alice.user.id)).toBe(true);
+  });
+
+  it('answers 404 for a conversation never deleted, another owner’s deleted one, and one already erased', async () => {
+    const live = (
+      await call(handler, { method: 'POST', path: '/api/conversations', token: alice.token, body: {} })
+    ).body as Conversation;
+    const bobs = await deletedConversation(bob.token, 'bob secret');
+    const erased = await deletedConversation(alice.token);
+    await db.deleteFrom('conversations').where('id', '=', erased).execute();
+
+    for (const [id, what] of [
+      [live.id, 'never deleted'],
+      [bobs, 'another owner’s'],
+      [erased, 'erased'],
+      [randomUUID(), 'unknown'],
+    ] as const) {
+      const response = await restore(id, alice.token);
+      expect(response.status, what).toBe(404);
+      expect(response.headers['content-type'], what).toBe('application/problem+json');
+    }
+    const row = await db
+      .selectFrom('conversations')
+      .select('deleted_at')
+      .where('id', '=', bobs)
+      .executeTakeFirstOrThrow();
+    expect(row.deleted_at).not.toBeNull();
+  });
+
+  it.each([
+    ["1' OR '1'='1", 'params.id'],
+    ['__proto__', 'params.id'],
+    ['x'.repeat(300), 'params.id'],
+    ['a%00b', 'params.id'],
+  ])('refuses the id %j with 400 naming %s', async (id, path) => {
+    const response = await restore(encodeURIComponent(id).replace('%2500', '%00'), alice.token);
+    expect(response.status).toBe(400);
+    expect((response.body as Problem).errors?.map((e) => e.path)).toContain(path);
+  });
+
+  it('refuses a body, no token, and a role that may not chat', async () => {
+    const id = await deletedConversation(alice.token);
+    expect((await restore(id, alice.token, { title: 'x' })).status).toBe(400);
+    expect((await restore(id, undefined)).status).toBe(401);
+    const auditor = await member('auditors');
+    expect((await restore(id, auditor.token)).status).toBe(403);
+    const row = await db
+      .selectFrom('conversations')
+      .select('deleted_at')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.deleted_at).not.toBeNull();
+  });
+});
+
 describe('every response', () => {
   it('carries the security headers, no-store and a request id, on success and on error', async () => {
     const responses = await Promise.all([

@@ -46,6 +46,7 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'conversations.get': CHAT,
   'conversations.rename': CHAT,
   'conversations.delete': CHAT,
+  'conversations.restore': CHAT,
   'conversations.export': CHAT,
   'messages.list': CHAT,
   'messages.search': CHAT,
@@ -122,11 +123,12 @@ describe('the route × role matrix', () => {
     'conversations.rename': { title: 'Renamed' },
     'messages.send': { content: 'Hello' },
   };
-  const conversationOf = async (ownerId: string) =>
+  /** The owner's conversation; a deleted one for the route that brings deleted ones back. */
+  const conversationOf = async (ownerId: string, deleted = false) =>
     (
       await db
         .insertInto('conversations')
-        .values({ owner_id: ownerId, title: 'Owned' })
+        .values({ owner_id: ownerId, title: 'Owned', deleted_at: deleted ? new Date() : null })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
@@ -137,6 +139,7 @@ describe('the route × role matrix', () => {
       'conversations.export',
       'conversations.get',
       'conversations.rename',
+      'conversations.restore',
       'messages.list',
       'messages.send',
     ]);
@@ -153,7 +156,10 @@ describe('the route × role matrix', () => {
         username: other.email,
         'cognito:groups': ['members'],
       });
-      const path = route.path.replace('{id}', await conversationOf(owner.id));
+      const path = route.path.replace(
+        '{id}',
+        await conversationOf(owner.id, route.id === 'conversations.restore'),
+      );
       const body = route.body ? { body: VALID_BODY[route.id] ?? {} } : {};
 
       const theirs = await callRoute(route.group, { method: route.method, path, token: otherToken, ...body });

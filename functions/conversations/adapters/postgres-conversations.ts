@@ -80,6 +80,16 @@ export function postgresConversations(db: Queryable): ConversationRepository {
       return row ? toConversation(row) : undefined;
     },
 
+    async restore(ownerId, id) {
+      const row = await first<Row>(
+        db,
+        sql`update conversations set deleted_at = null
+            where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is not null
+            returning ${columns}`,
+      );
+      return row ? toConversation(row) : undefined;
+    },
+
     async remove(ownerId, id) {
       const { rowCount } = await db.query(
         sql`update conversations set deleted_at = ${new Date()}

@@ -18,6 +18,11 @@ export interface ConversationRepository {
   rename(ownerId: string, id: string, title: string): Promise<Conversation | undefined>;
   /** Soft delete; false when there was nothing of this owner's to delete. */
   remove(ownerId: string, id: string): Promise<boolean>;
+  /**
+   * Undoes a delete the retention run has not yet made final; undefined for a conversation of
+   * another owner, one not deleted, or one already erased.
+   */
+  restore(ownerId: string, id: string): Promise<Conversation | undefined>;
 }
 
 /** What a change that must be audited writes to, in one transaction. */

@@ -5,6 +5,7 @@ import { getConversation } from './get-conversation';
 import { listConversations } from './list-conversations';
 import { listMessages } from './list-messages';
 import { renameConversation } from './rename-conversation';
+import { restoreConversation } from './restore-conversation';
 import { searchMessages } from './search-messages';
 
 /** The conversations group: one Lambda function serves exactly these. */
@@ -14,6 +15,7 @@ export const conversationRoutes = [
   getConversation,
   renameConversation,
   deleteConversation,
+  restoreConversation,
   listMessages,
   exportConversation,
   searchMessages,

@@ -57,6 +57,12 @@ export function fakeConversations(clock: () => Date = () => new Date()) {
       rows[index] = { ...row, title, updatedAt: clock().toISOString() };
       return view(rows[index]);
     },
+    async restore(ownerId, id) {
+      const row = rows.find((r) => r.id === id && r.ownerId === ownerId && r.deleted);
+      if (!row) return undefined;
+      row.deleted = false;
+      return view(row);
+    },
     async remove(ownerId, id) {
       const row = mine(ownerId, id);
       if (row) row.deleted = true;

@@ -1,6 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
+import { useApiClient } from '@/lib/api-client-context';
+import { restoreConversation } from '@/features/conversations/api/restore-conversation';
 import type { Conversation } from '@/features/conversations/api/conversation-schema';
 import { ConversationItem } from '@/features/conversations/components/conversation-item';
 import { DeleteDialog } from '@/features/conversations/components/delete-dialog';
@@ -26,6 +28,21 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
   const conversations = useConversations(query, refreshKey);
   const { status, items, nextCursor, error, loadMore } = conversations;
   const [deleting, setDeleting] = useState<Conversation | null>(null);
+  /** The conversation just deleted, offered back until the next delete or a restore. */
+  const [deleted, setDeleted] = useState<Conversation | null>(null);
+  const [undoError, setUndoError] = useState<string | null>(null);
+  const api = useApiClient();
+
+  async function undo(conversation: Conversation) {
+    setUndoError(null);
+    try {
+      await restoreConversation(api, conversation.id);
+      setDeleted(null);
+      conversations.reload();
+    } catch (caught) {
+      setUndoError(apiErrorMessage(caught));
+    }
+  }
   const sentinel = useRef<HTMLLIElement>(null);
 
   useEffect(() => {
@@ -116,11 +133,24 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
           conversation={deleting}
           onClose={() => setDeleting(null)}
           onDeleted={(id) => {
+            setDeleted(deleting);
+            setUndoError(null);
             setDeleting(null);
             conversations.remove(id);
             onDeleted(id);
           }}
         />
+      )}
+      {deleted && (
+        <div className="nav__undo" role="status" data-testid="deleted-notice">
+          <span>
+            Deleted &ldquo;{deleted.title}&rdquo;.{' '}
+            <button type="button" className="link-button" onClick={() => void undo(deleted)}>
+              Undo
+            </button>
+          </span>
+          {undoError && <span className="error">{undoError}</span>}
+        </div>
       )}
     </nav>
   );

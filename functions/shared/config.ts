@@ -1,5 +1,6 @@
 import * as z from './zod';
 import type { Role } from './domain/roles';
+import { hasControlCharacters } from './domain/text';
 
 /**
  * Every environment variable Parley reads, in one schema, read once at cold start.
@@ -24,8 +25,6 @@ const csv = z.pipe(
 
 /** The longest CHAT_SYSTEM_PROMPT in UTF-8 bytes: with every other variable it stays in Lambda's 4 KB. */
 export const SYSTEM_PROMPT_MAX = 2_000;
-// eslint-disable-next-line no-control-regex -- the point is to find control characters
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 const optionalUrl = z.optional(z.url({ message: 'expected a URL' }));
 
@@ -109,7 +108,7 @@ const base = z.object({
         `must be at most ${SYSTEM_PROMPT_MAX} bytes in UTF-8`,
       ),
       z.refine(
-        (text) => !CONTROL_CHARACTERS.test(text),
+        (text) => !hasControlCharacters(text),
         'must hold no control characters but tabs and newlines',
       ),
     ),

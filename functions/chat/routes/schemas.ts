@@ -1,14 +1,14 @@
+import { hasControlCharacters } from '#shared/domain/text';
 import * as z from '#shared/zod';
 import { CONTENT_MAX } from '../domain/message';
-
-/** Control characters other than tab, newline and carriage return (NUL included). */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 export const messageContent = z.string({ message: 'expected a string' }).check(
   z.maxLength(CONTENT_MAX, `must be at most ${CONTENT_MAX} characters`),
   z.refine((text: string) => text.trim().length > 0, 'must not be empty'),
-  z.refine((text: string) => !CONTROL.test(text), 'must not contain control characters (NUL included)'),
+  z.refine(
+    (text: string) => !hasControlCharacters(text),
+    'must not contain control characters (NUL included)',
+  ),
 );
 
 export const messageSchema = z.object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutText, wellFormed } from './text';
+import { cutText, hasControlCharacters, wellFormed } from './text';
 
 describe('cutText', () => {
   it('keeps text within the limit as it is', () => {
@@ -25,5 +25,14 @@ describe('wellFormed', () => {
     expect(wellFormed('a\ud800b\udfffc')).toBe('a\ufffdb\ufffdc');
     expect(wellFormed('\u{1F600} ok')).toBe('\u{1F600} ok');
     expect(wellFormed('\udfff\ud800')).toBe('\ufffd\ufffd');
+  });
+});
+
+describe('hasControlCharacters', () => {
+  it('finds NUL, escape and DEL, and lets tabs, line breaks and other text through', () => {
+    for (const text of ['a\u0000b', '\u001b[31m', 'x\u007f', '\u000b', '\u000c'])
+      expect(hasControlCharacters(text), JSON.stringify(text)).toBe(true);
+    for (const text of ['plain', 'tab\there', 'line\nbreak', 'crlf\r\n', '‮ 日本語 😀', ''])
+      expect(hasControlCharacters(text), JSON.stringify(text)).toBe(false);
   });
 });

@@ -16,3 +16,12 @@ export function cutText(text: string, max: number): string {
 export function wellFormed(text: string): string {
   return text.replace(/\p{Surrogate}/gu, '\ufffd');
 }
+
+/** Control characters other than tab, newline and carriage return (NUL included). */
+// eslint-disable-next-line no-control-regex -- the point is to find control characters
+const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Whether `text` holds a control character other than a tab or a line break (NUL included). */
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL_BUT_LINE_BREAKS.test(text);
+}

@@ -136,11 +136,6 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
 };
 
 /**
- * The REST API, built from the route table: one function per handler group behind a `live`
- * alias deployed by CodeDeploy, the migrator run before them, the Cognito authorizer, request
- * validation, throttling, JSON access logs, compression, response streaming, WAF and alarms.
- */
-/**
  * The missed-run alarm looks at 6-hour periods, 5 of them: a daily run leaves at most 4 without
  * an invocation. CloudWatch allows periods × evaluation periods up to 7 days for periods of an
  * hour or more.
@@ -148,6 +143,12 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
 export const RETENTION_HEARTBEAT_PERIOD = Duration.hours(6);
 export const RETENTION_HEARTBEAT_PERIODS = 5;
 
+/**
+ * The REST API, built from the route table: one function per handler group behind a `live`
+ * alias deployed by CodeDeploy, the migrator run before them, the daily retention run, the Cognito
+ * authorizer, request validation, throttling, JSON access logs, compression, response streaming,
+ * WAF and alarms.
+ */
 export class ApiStack extends Stack {
   readonly api: apigw.RestApi;
   readonly functions = new Map<HandlerGroup, AppFunction>();

@@ -1,4 +1,4 @@
-import { AwsNetworkError, awsJsonClient, type AwsJsonClient } from '#shared/aws/aws-json-client';
+import { AwsNetworkError, type AwsJsonClient } from '#shared/aws/aws-json-client';
 import {
   EmailTakenError,
   IdentityMissingError,
@@ -8,27 +8,8 @@ import {
 } from '../domain/admin-user';
 import type { IdentityProvider } from '../ports/identity-provider';
 
-export interface CognitoSettings {
-  readonly userPoolId: string;
-  readonly region: string;
-  /** The local emulator's endpoint (cognito-local behind our proxy). @default - AWS */
-  readonly endpoint?: string | undefined;
-}
-
-/**
- * A client for the pool's region, or for the local Cognito (our awsJson1.1 client on fetch, not
- * the SDK's, whose middleware was a fifth of the admin bundle). Credentials come from the
- * environment in both places: the function's role on AWS; locally, the credentials the local
- * server made at start and put in its environment (the local Cognito refuses unsigned admin calls).
- */
-export function createCognitoClient(settings: CognitoSettings): AwsJsonClient {
-  return awsJsonClient({
-    service: 'cognito-idp',
-    targetPrefix: 'AWSCognitoIdentityProviderService',
-    region: settings.region,
-    endpoint: settings.endpoint,
-  });
-}
+// The client lives in #shared/aws, beside the triggers' use of it; re-exported for the wiring.
+export { createCognitoClient, type CognitoSettings } from '#shared/aws/cognito-client';
 
 type Attributes = readonly { readonly Name?: string; readonly Value?: string }[];
 

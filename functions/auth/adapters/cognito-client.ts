@@ -1,11 +1,7 @@
-import { awsJsonClient, type AwsJsonClient } from '#shared/aws/aws-json-client';
+import type { AwsJsonClient } from '#shared/aws/aws-json-client';
+import { createCognitoClient, type CognitoSettings } from '#shared/aws/cognito-client';
 
-export interface TriggerCognitoOptions {
-  readonly userPoolId: string;
-  readonly region: string;
-  /** The local Cognito's endpoint. @default - AWS */
-  readonly endpoint?: string | undefined;
-}
+export type TriggerCognitoOptions = CognitoSettings;
 
 /**
  * The triggers' Cognito client, made on its first call (not at cold start). A trigger has 5 s in
@@ -14,12 +10,5 @@ export interface TriggerCognitoOptions {
  */
 export function triggerCognitoClient(options: TriggerCognitoOptions): () => AwsJsonClient {
   let client: AwsJsonClient | undefined;
-  return () =>
-    (client ??= awsJsonClient({
-      service: 'cognito-idp',
-      targetPrefix: 'AWSCognitoIdentityProviderService',
-      region: options.region,
-      endpoint: options.endpoint,
-      maxAttempts: 2,
-    }));
+  return () => (client ??= createCognitoClient(options, { maxAttempts: 2 }));
 }

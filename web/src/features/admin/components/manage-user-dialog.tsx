@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
@@ -13,6 +13,7 @@ import { decideQuotaChange } from '@/features/admin/utils/quota-change';
 // How long the pool lets a temporary password work (the same module configures it).
 import { PASSWORD_POLICY } from '../../../../../functions/auth/domain/password-policy';
 import { RoleField } from '@/features/admin/components/role-field';
+import { useModalDialog } from '@/lib/use-modal-dialog';
 
 export interface ManageUserDialogProps {
   readonly user: AdminUser;
@@ -36,7 +37,7 @@ interface Confirmation {
 export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogProps) {
   const api = useApiClient();
   const id = useId();
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [role, setRole] = useState<AdminRole>(user.role ?? 'members');
   const [quota, setQuota] = useState(String(user.monthlyTokens));
   const [useDefaultQuota, setUseDefaultQuota] = useState(user.quotaIsDefault);
@@ -50,12 +51,6 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
     setQuota(String(user.monthlyTokens));
     setUseDefaultQuota(user.quotaIsDefault);
   }, [user.monthlyTokens, user.quotaIsDefault]);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (element && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
 
   async function perform(run: () => Promise<string>) {
     setPending(true);

@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import type { Conversation } from '@/features/conversations/api/conversation-schema';
 import { deleteConversation } from '@/features/conversations/api/delete-conversation';
+import { useModalDialog } from '@/lib/use-modal-dialog';
 
 export interface DeleteDialogProps {
   readonly conversation: Conversation;
@@ -14,15 +15,9 @@ export interface DeleteDialogProps {
 /** "Delete this conversation?": a modal dialog (focus kept inside, Escape cancels). */
 export function DeleteDialog({ conversation, onDeleted, onClose }: DeleteDialogProps) {
   const api = useApiClient();
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (element && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
 
   async function confirm() {
     setPending(true);

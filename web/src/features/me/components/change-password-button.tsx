@@ -1,9 +1,10 @@
 import { updatePassword } from 'aws-amplify/auth';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 
 import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
 import { authErrorMessage } from '@/features/auth/utils/auth-error-message';
+import { useModalDialog } from '@/lib/use-modal-dialog';
 
 /** "Change password": the current one, then a new one under the pool's policy (Cognito ChangePassword). */
 export function ChangePasswordButton() {
@@ -20,18 +21,12 @@ export function ChangePasswordButton() {
 
 function ChangePasswordDialog({ onClose }: { onClose(): void }) {
   const id = useId();
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [current, setCurrent] = useState('');
   const next = useNewPassword(`${id}-new`);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [changed, setChanged] = useState(false);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (element && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
 
   async function submit(event: FormEvent) {
     event.preventDefault();

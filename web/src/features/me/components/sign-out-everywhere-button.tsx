@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import { signOutEverywhere } from '@/features/me/api/sign-out-everywhere';
+import { useModalDialog } from '@/lib/use-modal-dialog';
 
 export interface SignOutEverywhereButtonProps {
   /** The API has revoked every session: end this one locally too. */
@@ -24,15 +25,9 @@ export function SignOutEverywhereButton({ onSignedOut }: SignOutEverywhereButton
 
 function ConfirmDialog({ onSignedOut, onClose }: SignOutEverywhereButtonProps & { onClose(): void }) {
   const api = useApiClient();
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (element && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
 
   async function confirm() {
     setPending(true);

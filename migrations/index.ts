@@ -14,6 +14,7 @@ import * as m0011 from './0011-users-quota-role-default';
 import * as m0012 from './0012-application-role';
 import * as m0013 from './0013-audit-events-request-origin';
 import * as m0014 from './0014-conversations-deleted-index';
+import * as m0015 from './0015-message-feedback';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0012-application-role': m0012,
   '0013-audit-events-request-origin': m0013,
   '0014-conversations-deleted-index': m0014,
+  '0015-message-feedback': m0015,
 };

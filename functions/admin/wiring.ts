@@ -1,3 +1,5 @@
+import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
+import { makeListFeedback } from '#feedback/use-cases/list-feedback';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getCache } from '#shared/cache/get-cache';
 import { monthlyUsageKey, profileKey, serviceRoleKey } from '#shared/cache/keys';
@@ -110,6 +112,7 @@ export function adminDeps() {
     resendInvitation: makeResendInvitation(changes),
     getUsage: makeGetUsage({ usage: postgresUsageReports(db) }),
     listAuditEvents: makeListAuditEvents({ trail: postgresAuditTrail(db) }),
+    listFeedback: makeListFeedback({ feedback: postgresFeedback(db) }),
   };
 }
 

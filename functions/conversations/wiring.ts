@@ -2,6 +2,9 @@ import { postgresMessages } from '#chat/adapters/postgres-messages';
 import { makeExportConversation } from '#chat/use-cases/export-conversation';
 import { makeListMessages } from '#chat/use-cases/list-messages';
 import { makeSearchMessages } from '#chat/use-cases/search-messages';
+import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
+import { makeGiveFeedback } from '#feedback/use-cases/give-feedback';
+import { makeWithdrawFeedback } from '#feedback/use-cases/withdraw-feedback';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getSql } from '#shared/db/sql-database';
 import { postgresConversations } from './adapters/postgres-conversations';
@@ -20,6 +23,7 @@ export function conversationDeps() {
   const transaction: ConversationTransaction = (work) =>
     db.transaction((tx) => work({ conversations: postgresConversations(tx), audit: postgresAuditLog(tx) }));
   const messages = postgresMessages(db);
+  const feedback = postgresFeedback(db);
   return {
     listMessages: makeListMessages({ messages }),
     searchMessages: makeSearchMessages({ messages }),
@@ -30,6 +34,8 @@ export function conversationDeps() {
     renameConversation: makeRenameConversation({ conversations }),
     deleteConversation: makeDeleteConversation({ transaction }),
     restoreConversation: makeRestoreConversation({ transaction }),
+    giveFeedback: makeGiveFeedback({ feedback }),
+    withdrawFeedback: makeWithdrawFeedback({ feedback }),
   };
 }
 

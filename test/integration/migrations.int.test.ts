@@ -84,6 +84,15 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     user_agent: ['text', true],
     details: ['jsonb', false],
   },
+  message_feedback: {
+    message_id: ['uuid', false],
+    owner_id: ['text', false],
+    rating: ['text', false],
+    reason: ['text', true],
+    comment: ['text', true],
+    created_at: ['timestamp with time zone', false],
+    updated_at: ['timestamp with time zone', false],
+  },
 };
 
 let db: Kysely<Database>;

@@ -3,6 +3,9 @@ import { inject } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { postgresConversations } from '../../functions/conversations/adapters/postgres-conversations';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
+import { postgresMessages } from '#chat/adapters/postgres-messages';
+import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
+import { decodeCursor } from '#shared/pagination/cursor';
 import { createDatabase } from '../../functions/shared/db/database';
 import type { SqlDatabase } from '../../functions/shared/db/sql';
 import { createSqlDatabase } from '../../functions/shared/db/sql-database';
@@ -114,5 +117,75 @@ describe('user directory and audit on the Data API', () => {
       .where('target_id', '=', targetId)
       .executeTakeFirstOrThrow();
     expect(row.details).toEqual({ n: 1 });
+  });
+});
+
+describe('feedback repository on the Data API', () => {
+  it('keeps, replaces, lists and takes back feedback on finished replies only, scoped to the owner', async () => {
+    // Prepare: a conversation with a finished and a streaming reply, of a model of this test's own.
+    const feedback = postgresFeedback(queries);
+    const owner = await createTestUser(db);
+    const other = await createTestUser(db);
+    const model = `data-api-${Date.now()}`;
+    const conversation = await postgresConversations(queries).create(owner.id, 'rated');
+    const reply = async (status: 'complete' | 'streaming', content: string) =>
+      (
+        await db
+          .insertInto('messages')
+          .values({
+            // The Data API sends strings as varchar: the uuid column needs the cast.
+            conversation_id: sql<string>`cast(${conversation.id} as uuid)`,
+            owner_id: owner.id,
+            role: 'assistant',
+            content,
+            status,
+            model,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    const done = await reply('complete', 'one');
+    const writing = await reply('streaming', 'two');
+    const second = await reply('complete', 'three');
+
+    // Act and assess
+    expect(await feedback.save(other.id, conversation.id, done, { rating: 'up' })).toEqual({
+      kind: 'not-found',
+    });
+    expect(await feedback.save(owner.id, conversation.id, writing, { rating: 'up' })).toEqual({
+      kind: 'not-finished',
+    });
+    const saved = await feedback.save(owner.id, conversation.id, done, { rating: 'up' });
+    expect(saved).toMatchObject({ kind: 'saved', feedback: { messageId: done, rating: 'up', reason: null } });
+    const replaced = await feedback.save(owner.id, conversation.id, done, {
+      rating: 'down',
+      reason: 'harmful',
+      comment: 'Not okay',
+    });
+    expect(replaced).toMatchObject({
+      kind: 'saved',
+      feedback: { rating: 'down', reason: 'harmful', comment: 'Not okay' },
+    });
+    await feedback.save(owner.id, conversation.id, second, { rating: 'up' });
+
+    const first = await feedback.list({ limit: 1, model });
+    expect(first.items.map((e) => e.messageId)).toEqual([second]);
+    expect(first.totals).toEqual({ up: 1, down: 1 });
+    const next = await feedback.list({ limit: 1, model, cursor: decodeCursor(first.nextCursor ?? '') });
+    expect(next.items).toMatchObject([{ messageId: done, email: owner.email, model, comment: 'Not okay' }]);
+    expect(next.nextCursor).toBeNull();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(
+      (await feedback.list({ limit: 10, model, rating: 'down', reason: 'harmful', from: today, to: today }))
+        .items,
+    ).toHaveLength(1);
+
+    const listed = await postgresMessages(queries).list(owner.id, conversation.id, { limit: 10 });
+    expect(listed?.items.map((m) => m.feedback?.rating ?? null)).toEqual(['down', null, 'up']);
+
+    expect(await feedback.remove(other.id, conversation.id, done)).toBe(false);
+    expect(await feedback.remove(owner.id, conversation.id, done)).toBe(true);
+    expect(await feedback.remove(owner.id, conversation.id, done)).toBe(true);
+    expect((await feedback.list({ limit: 10, model })).totals).toEqual({ up: 1, down: 0 });
   });
 });

@@ -51,6 +51,8 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'messages.list': CHAT,
   'messages.search': CHAT,
   'messages.send': CHAT,
+  'messages.feedback.give': CHAT,
+  'messages.feedback.withdraw': CHAT,
   'admin.users.list': ADMINS,
   'admin.users.invite': ADMINS,
   'admin.users.update': ADMINS,
@@ -60,6 +62,7 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'admin.users.resend-invitation': ADMINS,
   'admin.usage.get': OVERSIGHT,
   'admin.audit.list': OVERSIGHT,
+  'admin.feedback.list': OVERSIGHT,
 };
 
 const callers = [...ROLES, null] as const;
@@ -122,7 +125,17 @@ describe('the route × role matrix', () => {
   const VALID_BODY: Partial<Record<(typeof routes)[number]['id'], unknown>> = {
     'conversations.rename': { title: 'Renamed' },
     'messages.send': { content: 'Hello' },
+    'messages.feedback.give': { rating: 'up' },
   };
+  /** A finished reply of the owner's in the conversation, for the routes on one reply. */
+  const replyIn = async (ownerId: string, conversationId: string) =>
+    (
+      await db
+        .insertInto('messages')
+        .values({ conversation_id: conversationId, owner_id: ownerId, role: 'assistant', content: 'A reply' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
   /** The owner's conversation; a deleted one for the route that brings deleted ones back. */
   const conversationOf = async (ownerId: string, deleted = false) =>
     (
@@ -140,6 +153,8 @@ describe('the route × role matrix', () => {
       'conversations.get',
       'conversations.rename',
       'conversations.restore',
+      'messages.feedback.give',
+      'messages.feedback.withdraw',
       'messages.list',
       'messages.send',
     ]);
@@ -156,10 +171,13 @@ describe('the route × role matrix', () => {
         username: other.email,
         'cognito:groups': ['members'],
       });
-      const path = route.path.replace(
-        '{id}',
-        await conversationOf(owner.id, route.id === 'conversations.restore'),
-      );
+      const conversationId = await conversationOf(owner.id, route.id === 'conversations.restore');
+      const path = route.path
+        .replace('{id}', conversationId)
+        .replace(
+          '{messageId}',
+          route.path.includes('{messageId}') ? await replyIn(owner.id, conversationId) : '',
+        );
       const body = route.body ? { body: VALID_BODY[route.id] ?? {} } : {};
 
       const theirs = await callRoute(route.group, { method: route.method, path, token: otherToken, ...body });

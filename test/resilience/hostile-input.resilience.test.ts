@@ -53,6 +53,8 @@ let auditor: Caller;
 /** Signs out, gets disabled and demoted by the tests; no other caller's token is ever revoked. */
 let victim: Caller;
 const conversationIds: string[] = [];
+/** Finished replies of the member's, one in each of those conversations. */
+const replyIds: string[] = [];
 const statuses = new Map<number, number>();
 let cases = 0;
 
@@ -76,6 +78,15 @@ beforeAll(async () => {
       request('conversations', 'POST', '/api/conversations', {}, member.token, '{}'),
     );
     conversationIds.push((JSON.parse(created.text) as { id: string }).id);
+  }
+  // A finished reply in each, for the routes on one reply (feedback).
+  for (const conversationId of conversationIds) {
+    const reply = await db
+      .insertInto('messages')
+      .values({ conversation_id: conversationId, owner_id: member.id, role: 'assistant', content: 'Reply' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    replyIds.push(reply.id);
   }
 });
 
@@ -143,7 +154,9 @@ const pathValue = (name: string): fc.Arbitrary<string> =>
   fc.oneof(
     {
       weight: 3,
-      arbitrary: fc.constantFrom(...(name === 'id' ? [...conversationIds, victim.id] : ['x'])),
+      arbitrary: fc.constantFrom(
+        ...(name === 'id' ? [...conversationIds, victim.id] : name === 'messageId' ? replyIds : ['x']),
+      ),
     },
     { weight: 2, arbitrary: fc.uuid() },
     { weight: 4, arbitrary: hostileString },

@@ -1,6 +1,7 @@
 import { getUsage } from './get-usage';
 import { inviteUser } from './invite-user';
 import { listAuditEvents } from './list-audit-events';
+import { listFeedback } from './list-feedback';
 import { listUsers } from './list-users';
 import { resendInvitation } from './resend-invitation';
 import { resetUserMfa } from './reset-user-mfa';
@@ -19,4 +20,5 @@ export const adminRoutes = [
   resendInvitation,
   getUsage,
   listAuditEvents,
+  listFeedback,
 ] as const;

@@ -2,7 +2,13 @@ import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/
 import { first, isoText, only, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { encodeCursor, type Keyset } from '#shared/pagination/cursor';
-import { ConversationBusyError, IdempotencyKeyReusedError, type Message } from '../domain/message';
+import {
+  ConversationBusyError,
+  IdempotencyKeyReusedError,
+  type ListedMessage,
+  type Message,
+  type ReplyFeedback,
+} from '../domain/message';
 import type { ChatTurn } from '../ports/chat-model';
 import type {
   FinishTurnInput,
@@ -54,6 +60,22 @@ const toMessage = (row: Row): Message => ({
   usage: { promptTokens: Number(row.prompt_tokens), completionTokens: Number(row.completion_tokens) },
   error: row.error,
   createdAt: row.created_at_text,
+});
+
+/** A reply's feedback, left-joined: all null when there is none. */
+interface FeedbackColumns {
+  rating: 'up' | 'down' | null;
+  reason: ReplyFeedback['reason'];
+  comment: string | null;
+  feedback_at_text: string | null;
+}
+
+const toListedMessage = (row: Row & FeedbackColumns): ListedMessage => ({
+  ...toMessage(row),
+  feedback:
+    row.rating && row.feedback_at_text
+      ? { rating: row.rating, reason: row.reason, comment: row.comment, updatedAt: row.feedback_at_text }
+      : null,
 });
 
 export function encodeSearchCursor(keyset: SearchKeyset): string {
@@ -331,15 +353,16 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       if (!(await ownedConversation(db, ownerId, conversationId))) return undefined;
       // Row-value comparison matches the (conversation_id, created_at, id) index.
       const after = cursor
-        ? sql`and (created_at, id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
+        ? sql`and (m.created_at, m.id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
         : sql.empty;
-      const { rows } = await db.query<Row>(sql`
-        select ${columns}
-        from messages
-        where conversation_id = cast(${conversationId} as uuid) and owner_id = ${ownerId} ${after}
-        order by created_at, id
+      const { rows } = await db.query<Row & FeedbackColumns>(sql`
+        select ${columnsOfM}, f.rating, f.reason, f.comment, ${isoText('f.updated_at')} as feedback_at_text
+        from messages m
+        left join message_feedback f on f.message_id = m.id
+        where m.conversation_id = cast(${conversationId} as uuid) and m.owner_id = ${ownerId} ${after}
+        order by m.created_at, m.id
         limit ${limit + 1}`);
-      const items = rows.slice(0, limit).map(toMessage);
+      const items = rows.slice(0, limit).map(toListedMessage);
       const last = items.at(-1);
       return {
         items,

@@ -1,3 +1,4 @@
+import type { Rating, Reason } from '#feedback/domain/feedback';
 import { ConflictError, DomainError, RateLimitedError } from '#shared/errors';
 
 export type MessageStatus = 'complete' | 'streaming' | 'failed';
@@ -14,6 +15,19 @@ export interface Message {
   /** Why an assistant message failed (ours, safe to show); null otherwise. */
   readonly error: string | null;
   readonly createdAt: string;
+}
+
+/** What the author said of a reply (feedback), as shown on it. */
+export interface ReplyFeedback {
+  readonly rating: Rating;
+  readonly reason: Reason | null;
+  readonly comment: string | null;
+  readonly updatedAt: string;
+}
+
+/** A message as a conversation lists it: a reply carries its author's feedback, if any. */
+export interface ListedMessage extends Message {
+  readonly feedback: ReplyFeedback | null;
 }
 
 /** The longest message a user may send: ~8k tokens, within every supported model's window. */

@@ -1,5 +1,5 @@
 import type { Keyset, Page } from '#shared/pagination/cursor';
-import type { Message } from '../domain/message';
+import type { ListedMessage, Message } from '../domain/message';
 import type { ChatTurn } from './chat-model';
 
 export interface StartTurnInput {
@@ -80,12 +80,12 @@ export interface MessageRepository {
   saveProgress(assistantId: string, content: string): Promise<void>;
   /** Ends the reply as complete or failed and charges its usage to the day, in one transaction. */
   finishTurn(input: FinishTurnInput): Promise<Message>;
-  /** Oldest first; undefined when the conversation is not the owner's. */
+  /** Oldest first, replies with their feedback; undefined when the conversation is not the owner's. */
   list(
     ownerId: string,
     conversationId: string,
     options: { readonly limit: number; readonly cursor?: Keyset },
-  ): Promise<Page<Message> | undefined>;
+  ): Promise<Page<ListedMessage> | undefined>;
   search(
     ownerId: string,
     options: { readonly q: string; readonly limit: number; readonly cursor?: SearchKeyset },

@@ -2,11 +2,13 @@ import { createConversation } from './create-conversation';
 import { deleteConversation } from './delete-conversation';
 import { exportConversation } from './export-conversation';
 import { getConversation } from './get-conversation';
+import { giveFeedback } from './give-feedback';
 import { listConversations } from './list-conversations';
 import { listMessages } from './list-messages';
 import { renameConversation } from './rename-conversation';
 import { restoreConversation } from './restore-conversation';
 import { searchMessages } from './search-messages';
+import { withdrawFeedback } from './withdraw-feedback';
 
 /** The conversations group: one Lambda function serves exactly these. */
 export const conversationRoutes = [
@@ -19,4 +21,6 @@ export const conversationRoutes = [
   listMessages,
   exportConversation,
   searchMessages,
+  giveFeedback,
+  withdrawFeedback,
 ] as const;

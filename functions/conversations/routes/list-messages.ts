@@ -1,4 +1,5 @@
 import { messageSchema } from '#chat/routes/schemas';
+import { RATINGS, REASONS } from '#feedback/domain/feedback';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { ok } from '#shared/http/responses';
 import { cursorParam, limitParam } from '#shared/pagination/cursor';
@@ -6,12 +7,25 @@ import * as z from '#shared/zod';
 import { defineRoute } from './define';
 import { conversationIdParams } from './schemas';
 
+/** A listed message: a reply carries what its author said of it (null: nothing, or a user message). */
+const listedMessageSchema = z.extend(messageSchema, {
+  feedback: z.nullable(
+    z.object({
+      rating: z.enum(RATINGS),
+      reason: z.nullable(z.enum(REASONS)),
+      comment: z.nullable(z.string()),
+      updatedAt: z.iso.datetime(),
+    }),
+  ),
+});
+
 export const listMessages = defineRoute(
   {
     id: 'messages.list',
     method: 'GET',
     path: '/api/conversations/{id}/messages',
-    summary: "A conversation's messages, oldest first (keyset pagination)",
+    summary:
+      "A conversation's messages, oldest first (keyset pagination); replies carry your feedback on them",
     access: CHAT_ROLES,
     scopes: ['parley/chat.read'],
     params: conversationIdParams,
@@ -19,7 +33,7 @@ export const listMessages = defineRoute(
     responses: {
       200: {
         description: 'A page of messages',
-        schema: z.object({ items: z.array(messageSchema), nextCursor: z.nullable(z.string()) }),
+        schema: z.object({ items: z.array(listedMessageSchema), nextCursor: z.nullable(z.string()) }),
       },
     },
     problems: { 404: 'No such conversation, or not yours' },

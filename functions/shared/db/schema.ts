@@ -11,6 +11,7 @@ export interface Database {
   messages: MessagesTable;
   usage_daily: UsageDailyTable;
   audit_events: AuditEventsTable;
+  message_feedback: MessageFeedbackTable;
 }
 
 export type { Role } from '../domain/roles';
@@ -104,6 +105,17 @@ export interface AuditEventsTable {
   user_agent: ColumnType<string | null, string | null | undefined, never>;
   /** Metadata only, never message content. */
   details: ColumnType<Record<string, unknown>, string, never>;
+}
+
+/** One person's rating of one reply (migration 0015). */
+export interface MessageFeedbackTable {
+  message_id: string;
+  owner_id: string;
+  rating: 'up' | 'down';
+  reason: string | null;
+  comment: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -9,7 +9,7 @@ import type { ApiEvent, ApiResult, AuthContext } from './types';
  * document, the CDK resources and integrations, local routing and the route × role tests all read
  * these declarations (collected in functions/api/index.ts); nothing repeats them.
  */
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One Lambda function per group; its entry is `functions/<group>/lambda.ts`. */
 export const HANDLER_GROUPS = ['health', 'users', 'conversations', 'chat', 'admin'] as const;

@@ -127,6 +127,57 @@ describe('chatting in the web app', () => {
     expect(await storedReplies(page).count()).toBe(1);
   });
 
+  it('rates a reply: up, then down with a reason and a comment, kept across a reload, then taken back', async () => {
+    // Prepare
+    const reply = storedReplies(page).first();
+    const up = reply.getByTestId('feedback-up');
+    const down = reply.getByTestId('feedback-down');
+    const stored = async () => {
+      const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ rating: string; reason: string | null; comment: string | null }>(
+          'select f.rating, f.reason, f.comment from message_feedback f where f.owner_id = $1',
+          [memberId],
+        );
+        return rows;
+      } finally {
+        await db.end();
+      }
+    };
+
+    // Act and assess: thumbs up is kept at once
+    await up.click();
+    await expect.poll(() => up.getAttribute('aria-pressed')).toBe('true');
+    expect(await reply.getByTestId('feedback-status').textContent()).toBe('Thanks for the feedback.');
+    expect(await stored()).toEqual([{ rating: 'up', reason: null, comment: null }]);
+
+    // Thumbs down replaces it at once, then asks what was wrong
+    await down.click();
+    await expect.poll(() => down.getAttribute('aria-pressed')).toBe('true');
+    expect(await up.getAttribute('aria-pressed')).toBe('false');
+    expect(await stored()).toEqual([{ rating: 'down', reason: null, comment: null }]);
+    await reply.getByTestId('feedback-reason').selectOption('incomplete');
+    await reply.getByTestId('feedback-comment').fill('  It left out <b>Sunday</b>.  ');
+    await reply.getByTestId('feedback-send').click();
+    await expect.poll(() => reply.getByTestId('feedback-comment').count()).toBe(0);
+    expect(await stored()).toEqual([
+      { rating: 'down', reason: 'incomplete', comment: 'It left out <b>Sunday</b>.' },
+    ]);
+
+    // A reload shows the rating the messages list carries
+    await page.reload();
+    await storedReplies(page).first().waitFor();
+    const again = storedReplies(page).first();
+    await expect.poll(() => again.getByTestId('feedback-down').getAttribute('aria-pressed')).toBe('true');
+
+    // Pressing the rating that is on takes it back
+    await again.getByTestId('feedback-down').click();
+    await expect.poll(() => again.getByTestId('feedback-down').getAttribute('aria-pressed')).toBe('false');
+    expect(await again.getByTestId('feedback-status').textContent()).toBe('Feedback removed.');
+    expect(await stored()).toEqual([]);
+  });
+
   it('shows HTML in messages as text and renders code blocks, running nothing', async () => {
     // Act: a user message with an HTML payload, answered by the offline model
     const lengths = await sendAndWatchStream(page, XSS_MESSAGE);
@@ -175,7 +226,11 @@ describe('chatting in the web app', () => {
     // When it was written, as a time, with the full date in its title
     expect(await hostile.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     const messages = page.locator('.chat__messages');
-    expect(await messages.locator('img, script, iframe, svg').count()).toBe(0);
+    // The messages' own content: the footer's icons (the rating thumbs) are the app's, not the reply's.
+    const content = messages.locator('.message__body > :not(.message__footer)');
+    expect(await content.count()).toBeGreaterThan(0);
+    expect(await content.locator('img, script, iframe, svg').count()).toBe(0);
+    expect(await messages.locator('img, script, iframe').count()).toBe(0);
     expect(await messages.textContent()).toContain('<script>window.__xss=3</script>');
     expect(await messages.locator('a[href^="javascript:" i]').count()).toBe(0);
     await page.getByText('click me').click();

@@ -1,5 +1,31 @@
 import * as z from 'zod/mini';
 
+export const RATINGS = ['up', 'down'] as const;
+export type Rating = (typeof RATINGS)[number];
+
+/** Why a reply was rated down, as the API takes it, with the words the app shows. */
+export const REASONS = {
+  inaccurate: 'Not accurate',
+  unhelpful: 'Not helpful',
+  incomplete: 'Incomplete',
+  harmful: 'Harmful or offensive',
+  other: 'Something else',
+} as const;
+export type Reason = keyof typeof REASONS;
+
+/** The API's longest comment. */
+export const COMMENT_MAX = 1000;
+
+/** What the author said of a reply. */
+export const replyFeedbackSchema = z.object({
+  rating: z.enum(RATINGS),
+  reason: z.nullable(z.enum(Object.keys(REASONS) as [Reason, ...Reason[]])),
+  comment: z.nullable(z.string()),
+  updatedAt: z.string(),
+});
+
+export type ReplyFeedback = z.infer<typeof replyFeedbackSchema>;
+
 /** A stored message, as the messages list and the `message`/`done`/`error` events carry it. */
 export const messageSchema = z.object({
   id: z.string(),
@@ -12,6 +38,8 @@ export const messageSchema = z.object({
   usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
   error: z.nullable(z.string()),
   createdAt: z.string(),
+  /** Only the messages list carries it: the author's feedback on a reply (null: none). */
+  feedback: z.optional(z.nullable(replyFeedbackSchema)),
 });
 
 export type Message = z.infer<typeof messageSchema>;

@@ -112,6 +112,15 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
               model={choice.model === undefined ? null : message.model}
               createdAt={message.createdAt}
               highlighted={message.id === highlighted}
+              rated={
+                message.role === 'assistant'
+                  ? {
+                      conversationId: message.conversationId,
+                      messageId: message.id,
+                      feedback: message.feedback ?? null,
+                    }
+                  : undefined
+              }
             />
           ))}
 

@@ -1,20 +1,26 @@
 import { messageAnchor } from '@/config/paths';
-import type { Message } from '@/features/chat/api/message-schema';
+import type { Message, ReplyFeedback as ReplyFeedbackValue } from '@/features/chat/api/message-schema';
 import { MarkdownContent } from '@/features/chat/components/markdown-content';
+import { ReplyFeedback } from '@/features/chat/components/reply-feedback';
 import { copyLabel, useCopy } from '@/lib/use-copy';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
 
-/** Under a stored reply: the model that wrote it (where people pick models), when, and Copy. */
+/**
+ * Under a stored reply: the model that wrote it (where people pick models), when, Copy, and the
+ * person's rating of it.
+ */
 function ReplyFooter({
   content,
   model,
   createdAt,
+  rated,
 }: {
   content: string;
   model: string | null;
   createdAt: string | undefined;
+  rated: MessageBubbleProps['rated'];
 }) {
   const { state, copy } = useCopy();
   const at = createdAt ? new Date(createdAt) : null;
@@ -35,6 +41,13 @@ function ReplyFooter({
       >
         {copyLabel(state)}
       </button>
+      {rated && (
+        <ReplyFeedback
+          conversationId={rated.conversationId}
+          messageId={rated.messageId}
+          initial={rated.feedback}
+        />
+      )}
     </div>
   );
 }
@@ -51,6 +64,12 @@ export interface MessageBubbleProps {
   /** When a stored message was written (ISO 8601). */
   readonly createdAt?: string;
   readonly highlighted?: boolean;
+  /** A stored reply the person may rate, and what they said of it before. */
+  readonly rated?: {
+    readonly conversationId: string;
+    readonly messageId: string;
+    readonly feedback: ReplyFeedbackValue | null;
+  };
 }
 
 export function MessageBubble({
@@ -62,6 +81,7 @@ export function MessageBubble({
   model,
   createdAt,
   highlighted,
+  rated,
 }: MessageBubbleProps) {
   const classes = ['message', `message--${role}`];
   if (highlighted) classes.push('message--highlighted');
@@ -87,7 +107,7 @@ export function MessageBubble({
           <MarkdownContent source={content} />
         )}
         {role === 'assistant' && status === 'complete' && (
-          <ReplyFooter content={content} model={model ?? null} createdAt={createdAt} />
+          <ReplyFooter content={content} model={model ?? null} createdAt={createdAt} rated={rated} />
         )}
         {status === 'streaming' && <p className="message__note muted">Still writing…</p>}
         {status === 'failed' && (

@@ -14,6 +14,7 @@ import { postgresUsageReports } from './adapters/postgres-usage-reports';
 import { postgresUserAdmin } from './adapters/postgres-user-admin';
 import type { IdentityProvider } from './ports/identity-provider';
 import type { AdminTransaction } from './ports/user-admin';
+import { makeEraseUser } from './use-cases/erase-user';
 import { makeGetUsage } from './use-cases/get-usage';
 import type { DriftReporter } from './use-cases/identity-transaction';
 import { makeInviteUser } from './use-cases/invite-user';
@@ -110,6 +111,7 @@ export function adminDeps() {
     signOutUser: makeSignOutUser(changes),
     resetUserMfa: makeResetUserMfa(changes),
     resendInvitation: makeResendInvitation(changes),
+    eraseUser: makeEraseUser(changes),
     getUsage: makeGetUsage({ usage: postgresUsageReports(db) }),
     listAuditEvents: makeListAuditEvents({ trail: postgresAuditTrail(db) }),
     listFeedback: makeListFeedback({ feedback: postgresFeedback(db) }),

@@ -1,4 +1,5 @@
 import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ACCESS_TOKEN_MINUTES } from '#shared/domain/access-token';
 import { ROLES } from '#shared/domain/roles';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -184,7 +185,7 @@ export class AuthStack extends Stack {
       enableTokenRevocation: true,
       // Each refresh returns a new refresh token; the old one stays valid 60 s for retries.
       refreshTokenRotationGracePeriod: Duration.seconds(60),
-      accessTokenValidity: Duration.minutes(60),
+      accessTokenValidity: Duration.minutes(ACCESS_TOKEN_MINUTES),
       idTokenValidity: Duration.minutes(60),
       refreshTokenValidity: Duration.days(7),
       authSessionValidity: Duration.minutes(5),
@@ -209,7 +210,7 @@ export class AuthStack extends Stack {
         scopes: [scopeOf(SCOPES.read), scopeOf(SCOPES.write)],
       },
       enableTokenRevocation: true,
-      accessTokenValidity: Duration.minutes(60),
+      accessTokenValidity: Duration.minutes(ACCESS_TOKEN_MINUTES),
     });
     // Client credentials are exchanged at the pool's token endpoint, which needs a domain.
     this.userPool.addDomain('Domain', {

@@ -1149,3 +1149,158 @@ describe('where audited requests came from', () => {
     expect(event?.user_agent).toHaveLength(512);
   });
 });
+
+describe('DELETE /api/admin/users/{id} (erase)', () => {
+  /** A member with a conversation, a rated reply, usage and failed sign-ins, then disabled. */
+  async function leaver() {
+    const target = await person('members');
+    const created = await call(conversations, {
+      method: 'POST',
+      path: '/api/conversations',
+      token: target.token,
+      body: { title: 'Mine' },
+    });
+    const conversationId = (created.body as { id: string }).id;
+    const reply = await db
+      .insertInto('messages')
+      .values({ conversation_id: conversationId, owner_id: target.user.id, role: 'assistant', content: 'Hi' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('message_feedback')
+      .values({ message_id: reply.id, owner_id: target.user.id, rating: 'up' })
+      .execute();
+    await db
+      .insertInto('usage_daily')
+      .values({
+        user_id: target.user.id,
+        day: '2026-01-05',
+        model: 'm',
+        prompt_tokens: 3,
+        completion_tokens: 4,
+        cost_micros: 1,
+      })
+      .execute();
+    await db
+      .insertInto('sign_in_attempts')
+      .values({ username: target.user.email.toLowerCase(), failed_count: 2 })
+      .execute();
+    const disabled = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${target.user.id}`,
+      body: { status: 'disabled' },
+    });
+    expect(disabled.status).toBe(200);
+    return { ...target, conversationId };
+  }
+  /** As if the disable happened `minutes` ago. */
+  const disabledMinutesAgo = (id: string, minutes: number) =>
+    db
+      .updateTable('users')
+      .set({ tokens_valid_after: new Date(Date.now() - minutes * 60_000) })
+      .where('id', '=', id)
+      .execute();
+  const erase = (token: string, id: string) =>
+    as(token, { method: 'DELETE', path: `/api/admin/users/${id}` });
+  const remains = async (id: string, email: string) => ({
+    users: await db.selectFrom('users').select('id').where('id', '=', id).execute(),
+    conversations: await db.selectFrom('conversations').select('id').where('owner_id', '=', id).execute(),
+    messages: await db.selectFrom('messages').select('id').where('owner_id', '=', id).execute(),
+    feedback: await db
+      .selectFrom('message_feedback')
+      .select('message_id')
+      .where('owner_id', '=', id)
+      .execute(),
+    usage: await db.selectFrom('usage_daily').select('model').where('user_id', '=', id).execute(),
+    attempts: await db
+      .selectFrom('sign_in_attempts')
+      .select('username')
+      .where('username', '=', email.toLowerCase())
+      .execute(),
+  });
+
+  it('erases a user disabled over an hour ago with everything theirs, in Cognito too, audited with counts only', async () => {
+    // Prepare
+    const target = await leaver();
+    await disabledMinutesAgo(target.user.id, 61);
+
+    // Act
+    const response = await erase(admin.token, target.user.id);
+    const again = await erase(admin.token, target.user.id);
+
+    // Assess
+    expect(response.status).toBe(204);
+    expect(await remains(target.user.id, target.user.email)).toEqual({
+      users: [],
+      conversations: [],
+      messages: [],
+      feedback: [],
+      usage: [],
+      attempts: [],
+    });
+    expect(idp.users.has(target.user.email)).toBe(false);
+    const events = await auditEvents(target.user.id);
+    expect(events.at(-1)).toMatchObject({
+      actor_id: admin.user.id,
+      action: 'user.erase',
+      details: { conversations: 1, messages: 1 },
+    });
+    expect(JSON.stringify(events.at(-1))).not.toContain(target.user.email);
+    expect(again.status).toBe(404);
+  });
+
+  it('refuses a user disabled less than an hour ago, and an active one, erasing nothing (409)', async () => {
+    const target = await leaver();
+    await disabledMinutesAgo(target.user.id, 30);
+    const tooSoon = await erase(admin.token, target.user.id);
+    expect(tooSoon.status).toBe(409);
+    expect((tooSoon.body as Problem).detail).toMatch(
+      /less than an hour ago.*Erase them from \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
+    );
+
+    const active = await person('members');
+    const refused = await erase(admin.token, active.user.id);
+    expect(refused.status).toBe(409);
+    expect((refused.body as Problem).detail).toMatch(/Disable the user first/);
+    expect((await remains(target.user.id, target.user.email)).conversations).toHaveLength(1);
+    expect((await remains(active.user.id, active.user.email)).users).toHaveLength(1);
+  });
+
+  it('erases nothing when Cognito fails, and finishes on a second try once Cognito has let the user go', async () => {
+    const target = await leaver();
+    await disabledMinutesAgo(target.user.id, 90);
+    idp.failing.add('deleteUser');
+    expect((await erase(admin.token, target.user.id)).status).toBe(500);
+    expect((await remains(target.user.id, target.user.email)).messages).toHaveLength(1);
+
+    idp.failing.clear();
+    idp.users.delete(target.user.email);
+    expect((await erase(admin.token, target.user.id)).status).toBe(204);
+    expect((await remains(target.user.id, target.user.email)).users).toEqual([]);
+  });
+
+  it('refuses yourself and service accounts (409), unknown ids (404) and hostile ids (400)', async () => {
+    expect((await erase(admin.token, admin.user.id)).status).toBe(409);
+    const robot = await createTestUser(db, {
+      id: `client-${run}`,
+      kind: 'service',
+      role: 'members',
+      status: 'disabled',
+    });
+    expect((await erase(admin.token, robot.id)).status).toBe(409);
+    expect((await erase(admin.token, randomUUID())).status).toBe(404);
+    for (const id of ["x' or '1'='1", '..%2F..%2Fetc', '%00']) {
+      const response = await erase(admin.token, id);
+      expect(response.status, id).toBe(400);
+      expect(problemPaths(response.body)).toContain('params.id');
+    }
+  });
+
+  it('refuses auditors and members (403)', async () => {
+    const target = await leaver();
+    await disabledMinutesAgo(target.user.id, 61);
+    for (const token of [member.token, auditor.token])
+      expect((await erase(token, target.user.id)).status).toBe(403);
+    expect((await remains(target.user.id, target.user.email)).users).toHaveLength(1);
+  });
+});

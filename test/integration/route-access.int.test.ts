@@ -60,6 +60,7 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'admin.users.sign-out': ADMINS,
   'admin.users.reset-mfa': ADMINS,
   'admin.users.resend-invitation': ADMINS,
+  'admin.users.erase': ADMINS,
   'admin.usage.get': OVERSIGHT,
   'admin.audit.list': OVERSIGHT,
   'admin.feedback.list': OVERSIGHT,

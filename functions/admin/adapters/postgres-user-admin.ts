@@ -1,4 +1,4 @@
-import { first, isoText, sql, type Queryable, type Sql } from '#shared/db/sql';
+import { first, isoText, only, sql, type Queryable, type Sql } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
 import type { Role, UserStatus } from '#shared/domain/roles';
@@ -177,6 +177,32 @@ export function postgresUserAdmin(
 
     async clearSignInAttempts(email) {
       await db.query(sql`delete from sign_in_attempts where username = ${email.toLowerCase()}`);
+    },
+
+    async disabledSince(id) {
+      const status: UserStatus = 'disabled';
+      const row = await first<{ since: string | null }>(
+        db,
+        sql`select ${isoText('s.since')} as since
+          from (select coalesce(tokens_valid_after, updated_at) as since
+            from users where id = ${id} and status = ${status}) as s`,
+      );
+      return row?.since ? new Date(row.since) : null;
+    },
+
+    async erase(id, email) {
+      // Counted before the delete; the foreign keys' cascades then remove conversations,
+      // messages (and their feedback) and usage with the row.
+      const counts = await only<{ conversations: number; messages: number }>(
+        db,
+        sql`select
+          (select cast(count(*) as integer) from conversations where owner_id = ${id}) as conversations,
+          (select cast(count(*) as integer) from messages where owner_id = ${id}) as messages`,
+      );
+      await db.query(sql`delete from users where id = ${id}`);
+      await db.query(sql`delete from sign_in_attempts where username = ${email.toLowerCase()}`);
+      onChange(id);
+      return { conversations: Number(counts.conversations), messages: Number(counts.messages) };
     },
   };
 }

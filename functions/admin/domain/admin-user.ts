@@ -47,7 +47,7 @@ export class EmailTakenError extends ConflictError {
 
 /** An admin who demoted or disabled themself could lock everyone out of administration. */
 export class SelfChangeError extends ConflictError {
-  constructor(what: 'demote' | 'disable') {
+  constructor(what: 'demote' | 'disable' | 'erase') {
     super(`You cannot ${what} yourself: ask another admin.`);
   }
 }
@@ -63,6 +63,31 @@ export class ServiceAccountError extends ConflictError {
   constructor(what: string) {
     super(`A service account has no ${what}.`);
   }
+}
+
+/** Erasing is for people who left: disable them first, so nothing of theirs is erased by a slip. */
+export class NotDisabledError extends ConflictError {
+  constructor() {
+    super('Disable the user first: only a disabled user can be erased.');
+  }
+}
+
+/**
+ * Until every access token issued before the disable has expired (they are verified offline), a
+ * token of an erased user would still pass the signature check with no row left to refuse it.
+ */
+export class ErasureTooSoonError extends ConflictError {
+  constructor(readonly erasableAt: Date) {
+    super(
+      `The user was disabled less than an hour ago; their last access token expires first. Erase them from ${erasableAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    );
+  }
+}
+
+/** What erasing a user took with them (the audit event records these counts, nothing else). */
+export interface ErasedData {
+  readonly conversations: number;
+  readonly messages: number;
 }
 
 /** The first day of `now`'s month (UTC) as `YYYY-MM-DD`. */

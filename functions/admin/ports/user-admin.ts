@@ -2,7 +2,7 @@ import type { AuditLog } from '#shared/audit/audit-log';
 import type { Role, UserStatus } from '#shared/domain/roles';
 import type { InTransaction } from '#shared/domain/transaction';
 import type { Page } from '#shared/pagination/cursor';
-import type { AdminUser } from '../domain/admin-user';
+import type { AdminUser, ErasedData } from '../domain/admin-user';
 
 /** Keyset of the users list: newest first by (createdAt, id); ids are text (service accounts). */
 export interface UserKeyset {
@@ -58,6 +58,16 @@ export interface UserAdminRepository {
    * status change through `update` does this by itself).
    */
   revokeTokens(id: string): Promise<void>;
+  /**
+   * Since when the user's access tokens are refused because they were disabled: the last status
+   * or role change, or sign-out, of a disabled user; null for a user who is not disabled.
+   */
+  disabledSince(id: string): Promise<Date | null>;
+  /**
+   * Deletes the user and everything that is theirs: conversations, messages, feedback, usage and
+   * the failed sign-ins of their address. The audit trail keeps its events (append-only).
+   */
+  erase(id: string, email: string): Promise<ErasedData>;
 }
 
 /** What a change that must be audited writes to, in one transaction. */

@@ -1,3 +1,4 @@
+import { eraseUser } from './erase-user';
 import { getUsage } from './get-usage';
 import { inviteUser } from './invite-user';
 import { listAuditEvents } from './list-audit-events';
@@ -18,6 +19,7 @@ export const adminRoutes = [
   signOutUser,
   resetUserMfa,
   resendInvitation,
+  eraseUser,
   getUsage,
   listAuditEvents,
   listFeedback,

@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_TOKEN_MINUTES } from '#shared/domain/access-token';
 import { SES_ALTERNATE_REGIONS, STAGES } from '../../../lib/config/stages';
 import { fromNamePhrase, invitationMessage } from '../../../lib/stacks/auth-stack';
 import { type SynthesizedStage, synthesizeStage } from '../support';
@@ -87,6 +88,22 @@ describe('auth', () => {
       Identifier: 'parley',
       Scopes: [Match.objectLike({ ScopeName: 'chat.read' }), Match.objectLike({ ScopeName: 'chat.write' })],
     });
+  });
+});
+
+describe('access tokens', () => {
+  it('live exactly as long as the erasure rule waits, on every app client (ACCESS_TOKEN_MINUTES)', () => {
+    // Erasing a user waits this long after the disable, so no token of theirs outlives the row.
+    const clients = Object.values(dev.templates.auth.findResources('AWS::Cognito::UserPoolClient'));
+    expect(clients.length).toBeGreaterThanOrEqual(2);
+    for (const client of clients) {
+      const { AccessTokenValidity, TokenValidityUnits } = client.Properties as {
+        AccessTokenValidity?: number;
+        TokenValidityUnits?: { AccessToken?: string };
+      };
+      expect(AccessTokenValidity).toBe(ACCESS_TOKEN_MINUTES);
+      expect(TokenValidityUnits?.AccessToken).toBe('minutes');
+    }
   });
 });
 

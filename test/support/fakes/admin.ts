@@ -37,6 +37,10 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
   const rows = new Map(initial.map((u) => [u.id, u]));
   const attempts = new Map<string, string>();
   const revoked: string[] = [];
+  /** When each disabled user was disabled; one missing from here was disabled long ago. */
+  const disabledAt = new Map<string, Date>();
+  /** What each user owns, as `erase` counts it. */
+  const owned = new Map<string, { conversations: number; messages: number }>();
   const withLock = (user: AdminUser, now: Date): AdminUser => {
     const until = attempts.get(user.email.toLowerCase());
     const locked = until !== undefined && until > now.toISOString();
@@ -106,8 +110,16 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
     async revokeTokens(id) {
       revoked.push(id);
     },
+    async disabledSince(id) {
+      return rows.get(id)?.status === 'disabled' ? (disabledAt.get(id) ?? new Date(0)) : null;
+    },
+    async erase(id, email) {
+      rows.delete(id);
+      attempts.delete(email.toLowerCase());
+      return owned.get(id) ?? { conversations: 0, messages: 0 };
+    },
   };
-  return { repository, rows, attempts, revoked, held };
+  return { repository, rows, attempts, revoked, held, disabledAt, owned };
 }
 
 /**

@@ -82,6 +82,11 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
       await page.getByTestId('conversation-list').getByRole('listitem').first().waitFor();
       await expectAccessible(page, 'a conversation');
 
+      // The rating thumbs, and the form a thumbs down opens
+      await page.getByTestId('feedback-down').click();
+      await page.getByTestId('feedback-comment').waitFor();
+      await expectAccessible(page, 'feedback on a reply');
+
       await page.getByRole('link', { name: 'Search messages' }).click();
       await page.getByRole('searchbox', { name: 'Search your messages' }).fill('list');
       await page.keyboard.press('Enter');
@@ -113,7 +118,7 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
     await session.context.close();
   });
 
-  it('on the admin console: users, a user, usage and the audit log', async () => {
+  it('on the admin console: users, a user, usage, the audit log and feedback', async () => {
     const email = uniqueEmail('admin');
     const admin = await stack.server.createUser({ email, password: PASSWORD, role: 'admins' });
     const session = await openSession(stack.browser);
@@ -138,6 +143,11 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByTestId('audit-table').waitFor();
     await expectAccessible(page, 'audit log');
+
+    await page.getByRole('link', { name: 'Feedback' }).click();
+    await page.getByTestId('feedback-privacy').waitFor();
+    await page.getByTestId('feedback-totals').waitFor();
+    await expectAccessible(page, 'feedback');
 
     await expectCleanSession(session);
     await session.context.close();

@@ -10,6 +10,7 @@ import {
   freshTotpCode,
   openSession as openBrowserSession,
   PASSWORD,
+  seriousAxeViolations,
   signIn,
   startStack,
   submitCredentials as submitAt,
@@ -24,6 +25,10 @@ import type { Session, Stack } from './support';
  */
 
 const SCREENSHOT = join(tmpdir(), 'parley-admin-users.png');
+/** A question whose text must never reach the feedback page. */
+const QUESTION = 'Which trains run to Porto on Sunday';
+/** A comment that is markup, a formula and CSV punctuation at once: shown and saved as plain text. */
+const HOSTILE_COMMENT = '=1+1 left out "Sunday", and <b>not bold</b>';
 
 let stack: Stack;
 
@@ -232,7 +237,7 @@ describe('the admin console', () => {
     await member.context.close();
   });
 
-  it('gives an auditor usage and the audit log as their home, with no users and no chat', async () => {
+  it('gives an auditor usage as their home, the audit log and feedback, with no users and no chat', async () => {
     // Prepare: some usage to report
     const memberEmail = uniqueEmail('member');
     const memberUser = await stack.server.createUser({
@@ -289,6 +294,7 @@ describe('the admin console', () => {
     expect((await nav.getByRole('link').allTextContents()).map((text) => text.trim())).toEqual([
       'Usage',
       'Audit log',
+      'Feedback',
     ]);
     expect(await page.getByTestId('new-chat').count()).toBe(0);
     expect(await page.getByLabel('Message', { exact: true }).count()).toBe(0);
@@ -338,6 +344,166 @@ describe('the admin console', () => {
     await page.getByTestId('not-allowed').waitFor();
     await page.goto(`${stack.server.url}/`);
     await page.waitForURL((url) => url.pathname === '/admin/usage');
+
+    await expectCleanSession(session);
+    await expectCleanSession(member);
+    await session.context.close();
+    await member.context.close();
+  });
+
+  it('shows an auditor the feedback on replies, filtered by rating, comments as text, and downloads it as CSV', async () => {
+    // Prepare: an auditor on the Feedback page, reading the totals before anything is given (with
+    // DATABASE_URL set, the database is shared with earlier runs: the test counts from here)
+    const auditorEmail = uniqueEmail('auditor');
+    const auditor = await stack.server.createUser({
+      email: auditorEmail,
+      password: PASSWORD,
+      role: 'auditors',
+    });
+    const session = await openSession({ acceptDownloads: true });
+    const { page } = session;
+    await signInMember(page, auditor);
+    await page
+      .getByRole('navigation', { name: 'Administration' })
+      .getByRole('link', { name: 'Feedback' })
+      .click();
+    await page.getByRole('heading', { name: 'Feedback', exact: true }).waitFor();
+    const totalsShown = page.getByTestId('feedback-totals');
+    const totalsOf = async () => {
+      const match = /^(\d+) up · (\d+) down$/.exec((await totalsShown.textContent()) ?? '');
+      if (!match) throw new Error(`no totals: ${await totalsShown.textContent()}`);
+      return { up: Number(match[1]), down: Number(match[2]) };
+    };
+    await totalsShown.waitFor();
+    const before = await totalsOf();
+    if (before.up + before.down === 0) await page.getByTestId('feedback-empty').waitFor();
+
+    // Prepare: a member chats, two replies from the offline model, and rates them through the API
+    const memberEmail = uniqueEmail('member');
+    const memberUser = await stack.server.createUser({
+      email: memberEmail,
+      password: PASSWORD,
+      role: 'members',
+    });
+    const member = await openSession();
+    await signInMember(member.page, memberUser);
+    const replies = member.page.locator('[data-testid="message-assistant"][data-status="complete"]');
+    // The app's own requests carry the member's access token: the ratings go through the API with
+    // it, as the thumbs under a reply send them.
+    const sending = member.page.waitForRequest(
+      (request) =>
+        request.method() === 'POST' && /\/api\/conversations\/[^/]+\/messages$/.test(request.url()),
+    );
+    for (const [index, question] of [QUESTION, `${QUESTION}, again`].entries()) {
+      await member.page.getByLabel('Message', { exact: true }).fill(question);
+      await member.page.keyboard.press('Enter');
+      await replies.nth(index).waitFor();
+    }
+    const authorization = (await (await sending).headerValue('authorization')) ?? '';
+    expect(authorization).toMatch(/^Bearer /);
+    const conversationId = new URL(member.page.url()).pathname.split('/').at(-1) ?? '';
+    const asMember = (path: string, init: RequestInit = {}) =>
+      fetch(`${stack.server.url}/api/conversations/${conversationId}${path}`, {
+        ...init,
+        headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+      });
+    const messages = (await (await asMember('/messages')).json()) as {
+      items: { id: string; role: string; model: string | null }[];
+    };
+    const [liked, disliked] = messages.items.filter((message) => message.role === 'assistant');
+    if (!liked || !disliked?.model) throw new Error('the conversation has no two replies with a model');
+    const up = await asMember(`/messages/${liked.id}/feedback`, {
+      method: 'PUT',
+      body: JSON.stringify({ rating: 'up' }),
+    });
+    expect(up.status).toBe(200);
+    const down = await asMember(`/messages/${disliked.id}/feedback`, {
+      method: 'PUT',
+      body: JSON.stringify({ rating: 'down', reason: 'incomplete', comment: HOSTILE_COMMENT }),
+    });
+    expect(down.status).toBe(200);
+
+    // Act: the auditor looks again
+    await page.reload();
+    await page.getByTestId('feedback-table').waitFor();
+
+    // Assess: the member's two ratings, newest first; one more of each in the totals; the note
+    // that replies are never shown, and indeed neither question shows
+    const rows = page.locator(`[data-testid="feedback-row"][data-user-id="${memberUser.id}"]`);
+    await rows.nth(1).waitFor();
+    expect(await rows.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-rating')))).toEqual([
+      'down',
+      'up',
+    ]);
+    const after = await totalsOf();
+    expect(after).toEqual({ up: before.up + 1, down: before.down + 1 });
+    expect(await page.getByTestId('feedback-privacy').textContent()).toContain(
+      'The reply and the conversation are never shown here.',
+    );
+    expect(await page.locator('main').textContent()).not.toContain(QUESTION);
+    await page.screenshot({ path: join(tmpdir(), 'parley-admin-feedback.png'), fullPage: true });
+    expect({ page: 'feedback', violations: await seriousAxeViolations(page) }).toEqual({
+      page: 'feedback',
+      violations: [],
+    });
+
+    // Act: only the thumbs down, kept in the URL
+    const filters = page.getByRole('search', { name: 'Filter the feedback' });
+    await filters.getByLabel('Rating').selectOption('down');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((url) => url.searchParams.get('rating') === 'down');
+
+    // Assess: every row a thumbs down, the member's one with its comment shown verbatim as text
+    // (no element made of its markup) and its reason in words; the totals count the filters
+    await totalsShown.filter({ hasText: `0 up · ${after.down} down` }).waitFor();
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(
+      new Set(
+        await page
+          .getByTestId('feedback-row')
+          .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-rating'))),
+      ),
+    ).toEqual(new Set(['down']));
+    const row = rows.first();
+    expect(await row.getByTestId('feedback-comment').textContent()).toBe(HOSTILE_COMMENT);
+    expect(await row.getByTestId('feedback-comment').locator('b').count()).toBe(0);
+    expect(await row.getByTestId('feedback-reason').textContent()).toBe('Incomplete');
+    expect(await row.getByTestId('feedback-rating').textContent()).toContain('Thumbs down');
+    expect(await row.textContent()).toContain(memberEmail);
+    expect(await row.textContent()).toContain(disliked.model);
+
+    // Act: everything the filters match as a CSV file
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    const download = await downloading;
+    const csv = await readFile(await download.path(), 'utf8');
+
+    // Assess: named by the days it covers; the header, then every thumbs down, the member's with
+    // every field in place, the comment quoted and its formula defused with an apostrophe
+    const today = new Date().toISOString().slice(0, 10);
+    expect(download.suggestedFilename()).toBe(`parley-feedback-start-to-${today}.csv`);
+    expect(csv.startsWith('\uFEFF')).toBe(true);
+    const lines = csv.slice(1).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('updatedAt,createdAt,userId,email,model,rating,reason,comment,messageId');
+    expect(lines).toHaveLength(after.down + 1);
+    expect(lines.slice(1).every((line) => line.split(',')[5] === 'down')).toBe(true);
+    const own = lines.filter((line) => line.includes(`,${memberUser.id},`));
+    expect(own).toHaveLength(1);
+    const stamp = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z`;
+    expect(own[0]).toMatch(new RegExp(`^${stamp},${stamp},`));
+    expect(own[0]?.split(',').slice(2, 7)).toEqual([
+      memberUser.id,
+      memberEmail,
+      disliked.model,
+      'down',
+      'incomplete',
+    ]);
+    const quoted = `"'${HOSTILE_COMMENT.replaceAll('"', '""')}"`;
+    expect(own[0]?.endsWith(`,${quoted},${disliked.id}`)).toBe(true);
+    expect(await page.getByTestId('feedback-download-status').textContent()).toMatch(
+      new RegExp(`^Downloaded ${after.down} (entry|entries) \\(the filters above apply\\)\\.$`),
+    );
 
     await expectCleanSession(session);
     await expectCleanSession(member);
@@ -411,7 +577,7 @@ ${fresh[1]}; ${fresh[0]}`);
     await page.getByTestId('conversations-empty').waitFor();
     expect(await page.getByRole('navigation', { name: 'Administration' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
-    for (const path of ['/admin/users', '/admin/usage', '/admin/audit']) {
+    for (const path of ['/admin/users', '/admin/usage', '/admin/audit', '/admin/feedback']) {
       await page.goto(`${stack.server.url}${path}`);
       await page.getByTestId('not-allowed').waitFor();
     }

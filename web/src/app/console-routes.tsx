@@ -17,12 +17,16 @@ const UsagePage = lazy(() =>
 const AuditPage = lazy(() =>
   import('@/features/admin/components/audit-page').then((module) => ({ default: module.AuditPage })),
 );
+const FeedbackPage = lazy(() =>
+  import('@/features/admin/components/feedback-page').then((module) => ({ default: module.FeedbackPage })),
+);
 
 /** The console's pages and who may open each; the API enforces the same, this only hides. */
 export const CONSOLE_PAGES = [
   { path: paths.adminUsers, label: 'Users', icon: 'users', roles: ['admins'] },
   { path: paths.adminUsage, label: 'Usage', icon: 'chart', roles: ['admins', 'auditors'] },
   { path: paths.adminAudit, label: 'Audit log', icon: 'list', roles: ['admins', 'auditors'] },
+  { path: paths.adminFeedback, label: 'Feedback', icon: 'thumbsUp', roles: ['admins', 'auditors'] },
 ] as const satisfies readonly { path: string; label: string; icon: IconName; roles: readonly Role[] }[];
 
 export type ConsolePage = (typeof CONSOLE_PAGES)[number];
@@ -64,5 +68,7 @@ function ConsolePageView({ path, me }: { path: ConsolePage['path']; me: Me }) {
       return <UsagePage />;
     case paths.adminAudit:
       return <AuditPage currentUserId={me.id} />;
+    case paths.adminFeedback:
+      return <FeedbackPage />;
   }
 }

@@ -18,6 +18,7 @@ describe('paths', () => {
   it('tells console paths from the rest: /admin and below, not look-alikes', () => {
     expect(isConsolePath('/admin')).toBe(true);
     expect(isConsolePath(paths.adminAudit)).toBe(true);
+    expect(isConsolePath(paths.adminFeedback)).toBe(true);
     expect(isConsolePath('/administrator')).toBe(false);
     expect(isConsolePath('/c/admin')).toBe(false);
   });

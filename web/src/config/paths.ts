@@ -8,6 +8,7 @@ export const paths = {
   adminUsers: '/admin/users',
   adminUsage: '/admin/usage',
   adminAudit: '/admin/audit',
+  adminFeedback: '/admin/feedback',
   /** A conversation; with a message id, scrolled to and highlighting that message. */
   conversation(conversationId: string, messageId?: string): string {
     return `/c/${encodeURIComponent(conversationId)}${messageId ? `#${messageAnchor(messageId)}` : ''}`;

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 
 import type { ApiClient } from '@/lib/api-client';
+import { allPages } from '@/features/admin/api/all-pages';
 
 export const auditEventSchema = z.object({
   id: z.string(),
@@ -58,24 +59,15 @@ export interface AuditDownload {
   readonly complete: boolean;
 }
 
-/**
- * Every event the filters match, newest first, page after page (one request at a time, so a
- * download stays far inside the API's rate limits), up to `max`.
- */
+/** Every event the filters match, newest first, up to `max` (see allPages). */
 export async function allAuditEvents(
   api: ApiClient,
   filters: AuditFilters,
   options: { readonly max?: number; readonly signal?: AbortSignal; onProgress?(count: number): void } = {},
 ): Promise<AuditDownload> {
-  const max = options.max ?? AUDIT_DOWNLOAD_MAX;
-  const events: AuditEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const limit = Math.min(AUDIT_DOWNLOAD_PAGE, max - events.length);
-    const page = await listAuditEvents(api, filters, cursor, options.signal, limit);
-    events.push(...page.items.slice(0, limit));
-    options.onProgress?.(events.length);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined && events.length < max);
-  return { events, complete: cursor === undefined };
+  const { items, complete } = await allPages(
+    (cursor, limit) => listAuditEvents(api, filters, cursor, options.signal, limit),
+    { max: options.max ?? AUDIT_DOWNLOAD_MAX, pageSize: AUDIT_DOWNLOAD_PAGE, onProgress: options.onProgress },
+  );
+  return { events: items, complete };
 }

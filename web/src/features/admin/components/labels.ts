@@ -1,9 +1,27 @@
 import type { AdminRole } from '@/features/admin/api/admin-user-schema';
+import type { FeedbackRating, FeedbackReason } from '@/features/admin/api/list-feedback';
 
 export const ROLE_LABELS: Record<AdminRole, string> = {
   admins: 'Admin',
   auditors: 'Auditor',
   members: 'Member',
+};
+
+export const RATING_LABELS: Record<FeedbackRating, string> = {
+  up: 'Thumbs up',
+  down: 'Thumbs down',
+};
+
+/**
+ * The words people chose from when they rated a reply down. A copy of the chat feature's REASONS
+ * (features do not import each other): keep the two the same.
+ */
+export const REASON_LABELS: Record<FeedbackReason, string> = {
+  inaccurate: 'Not accurate',
+  unhelpful: 'Not helpful',
+  incomplete: 'Incomplete',
+  harmful: 'Harmful or offensive',
+  other: 'Something else',
 };
 
 export const numberFormat = new Intl.NumberFormat();

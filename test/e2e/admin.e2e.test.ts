@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -509,6 +511,82 @@ describe('the admin console', () => {
     await expectCleanSession(member);
     await session.context.close();
     await member.context.close();
+  });
+
+  it('erases a person who left: refused until an hour after the disable, then gone with their data and from Cognito', async () => {
+    // Prepare: an admin, and a member with a conversation
+    const adminEmail = uniqueEmail('admin');
+    const admin = await stack.server.createUser({ email: adminEmail, password: PASSWORD, role: 'admins' });
+    const leaverEmail = uniqueEmail('leaver');
+    const leaver = await stack.server.createUser({ email: leaverEmail, password: PASSWORD, role: 'members' });
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`insert into conversations (owner_id, title) values ($1, 'Notes')`, [leaver.id]);
+      const session = await openSession();
+      const { page } = session;
+      await signInAdmin(page, adminEmail, admin.totpSecret ?? '');
+      await page.goto(`${stack.server.url}/admin/users?q=${encodeURIComponent(leaverEmail)}`);
+      const row = page.getByTestId('user-row').filter({ hasText: leaverEmail });
+      await row.getByRole('button', { name: `Manage ${leaverEmail}` }).click();
+      const dialog = page.getByRole('dialog');
+
+      // An active person has no Erase: disable them first
+      expect(await dialog.getByRole('button', { name: 'Erase…' }).count()).toBe(0);
+      await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
+      await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
+      await dialog.getByRole('status').filter({ hasText: 'User disabled.' }).waitFor();
+
+      // Act: erase at once; the address must be typed before the button works
+      await dialog.getByRole('button', { name: 'Erase…' }).click();
+      const confirm = dialog.getByRole('button', { name: 'Erase for good' });
+      expect(await confirm.isDisabled()).toBe(true);
+      await dialog.getByTestId('confirm-typed').fill(leaverEmail);
+      await confirm.click();
+
+      // Assess: refused with the time from which it works, and nothing erased
+      const refusal = dialog.getByRole('alert');
+      await refusal.waitFor();
+      expect(await refusal.textContent()).toMatch(
+        /less than an hour ago.*Erase them from \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
+      );
+      expect((await db.query('select 1 from users where id = $1', [leaver.id])).rowCount).toBe(1);
+
+      // Act: an hour later (the disable moved back in time), erase again
+      await db.query(`update users set tokens_valid_after = now() - interval '61 minutes' where id = $1`, [
+        leaver.id,
+      ]);
+      await dialog.getByRole('button', { name: 'Erase…' }).click();
+      await dialog.getByTestId('confirm-typed').fill(leaverEmail);
+      await dialog.getByRole('button', { name: 'Erase for good' }).click();
+
+      // Assess: the dialog closes, the row is gone, and so are their data and Cognito user
+      await page
+        .getByTestId('users-notice')
+        .filter({ hasText: `${leaverEmail} was erased.` })
+        .waitFor();
+      expect(await dialog.count()).toBe(0);
+      expect(await row.count()).toBe(0);
+      expect((await db.query('select 1 from users where id = $1', [leaver.id])).rowCount).toBe(0);
+      expect((await db.query('select 1 from conversations where owner_id = $1', [leaver.id])).rowCount).toBe(
+        0,
+      );
+      const erase = await db.query<{ details: unknown }>(
+        `select details from audit_events where action = 'user.erase' and target_id = $1`,
+        [leaver.id],
+      );
+      expect(erase.rows).toEqual([{ details: { conversations: 1, messages: 0 } }]);
+      await expect(
+        stack.server.cognitoAdmin.send(
+          new AdminGetUserCommand({ UserPoolId: stack.server.userPoolId, Username: leaverEmail }),
+        ),
+      ).rejects.toMatchObject({ name: 'UserNotFoundException' });
+
+      await expectCleanSession(session);
+      await session.context.close();
+    } finally {
+      await db.end();
+    }
   });
 
   it('invites several people at once, shows each outcome, and keeps what was not invited', async () => {

@@ -7,6 +7,7 @@ import type { AdminRole, AdminUser } from '@/features/admin/api/admin-user-schem
 import { updateUser } from '@/features/admin/api/update-user';
 import type { UserChange } from '@/features/admin/api/update-user';
 import { runUserCommand } from '@/features/admin/api/user-commands';
+import { eraseUser } from '@/features/admin/api/erase-user';
 import type { UserCommand } from '@/features/admin/api/user-commands';
 import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
 import { decideQuotaChange } from '@/features/admin/utils/quota-change';
@@ -19,6 +20,8 @@ export interface ManageUserDialogProps {
   readonly user: AdminUser;
   /** The API answered: the user as they are now. */
   onChanged(user: AdminUser): void;
+  /** The user was erased: they are gone from the list. */
+  onErased(user: AdminUser): void;
   onClose(): void;
 }
 
@@ -26,6 +29,8 @@ interface Confirmation {
   readonly question: string;
   readonly consequence: string;
   readonly action: string;
+  /** What the admin must type before the action is allowed (what cannot be undone at all). */
+  readonly typed?: string;
   run(): Promise<string>;
 }
 
@@ -34,7 +39,7 @@ interface Confirmation {
  * help (demotion, disabling, ending their sessions, resetting MFA) asks first; a refusal shows the
  * API's own reason (e.g. "cannot demote yourself").
  */
-export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogProps) {
+export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageUserDialogProps) {
   const api = useApiClient();
   const id = useId();
   const dialog = useModalDialog();
@@ -45,6 +50,7 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
+  const [typed, setTyped] = useState('');
 
   // The API answered with the user's quota as it is now (a role change moves a default one too).
   useEffect(() => {
@@ -75,6 +81,18 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
     await runUserCommand(api, user.id, name);
     onChanged({ ...user, ...next });
     return message;
+  };
+
+  /** Asks first, with the address typed for what cannot be undone at all. */
+  const ask = (next: Confirmation) => {
+    setTyped('');
+    setConfirmation(next);
+  };
+
+  const erase = async () => {
+    await eraseUser(api, user.id);
+    onErased(user);
+    return 'User erased.';
   };
 
   const quotaDecision = decideQuotaChange(user, { useDefault: useDefaultQuota, tokens: quota });
@@ -115,6 +133,19 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
             {confirmation.question}
           </p>
           <p className="muted">{confirmation.consequence}</p>
+          {confirmation.typed !== undefined && (
+            <div className="confirm__typed">
+              <label htmlFor={`${id}-typed`}>Type {confirmation.typed} to confirm</label>
+              <input
+                id={`${id}-typed`}
+                autoComplete="off"
+                spellCheck={false}
+                value={typed}
+                onChange={(event) => setTyped(event.target.value)}
+                data-testid="confirm-typed"
+              />
+            </div>
+          )}
           <div className="actions dialog__actions">
             <button
               type="button"
@@ -128,7 +159,7 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
               type="button"
               className="button-danger"
               onClick={() => void perform(confirmation.run)}
-              disabled={pending}
+              disabled={pending || (confirmation.typed !== undefined && typed.trim() !== confirmation.typed)}
             >
               {pending ? 'Working…' : confirmation.action}
             </button>
@@ -269,6 +300,25 @@ export function ManageUserDialog({ user, onChanged, onClose }: ManageUserDialogP
                 }
               >
                 Reset MFA
+              </button>
+            )}
+            {!isService && user.status === 'disabled' && (
+              <button
+                type="button"
+                className="button-danger"
+                disabled={pending}
+                onClick={() =>
+                  ask({
+                    question: `Erase ${user.email} and everything theirs?`,
+                    consequence:
+                      'Their account, conversations, messages, feedback and usage are deleted for good; the audit log keeps a record with counts only. Possible from an hour after the disable. This cannot be undone.',
+                    action: 'Erase for good',
+                    typed: user.email,
+                    run: erase,
+                  })
+                }
+              >
+                Erase…
               </button>
             )}
           </div>

@@ -32,6 +32,7 @@ export function UsersPage() {
   const { q, role, status } = filters;
   const [text, setText] = useState(q ?? '');
   const [managing, setManaging] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => setText(q ?? ''), [q]);
 
@@ -53,6 +54,9 @@ export function UsersPage() {
     <section className="console" aria-labelledby={`${id}-heading`}>
       <ConsoleHeader id={`${id}-heading`} title="Users" />
       <div className="console__body">
+        <p className="success" role="status" data-testid="users-notice" hidden={!notice}>
+          {notice}
+        </p>
         <InviteForm onInvited={(user) => users.prepend(user)} />
         <BulkInviteForm onInvited={(user) => users.prepend(user)} />
 
@@ -203,6 +207,11 @@ export function UsersPage() {
               () => next,
             )
           }
+          onErased={(erased) => {
+            users.remove((user) => user.id === erased.id);
+            setManaging(null);
+            setNotice(`${erased.email} was erased.`);
+          }}
           onClose={() => setManaging(null)}
         />
       )}

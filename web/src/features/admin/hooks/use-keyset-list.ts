@@ -18,6 +18,8 @@ export interface KeysetList<T> extends KeysetListState<T> {
   replace(matches: (item: T) => boolean, next: (item: T) => T): void;
   /** Adds an item at the top (newest first), e.g. a user just invited. */
   prepend(item: T): void;
+  /** Drops the items that match, e.g. a user just erased. */
+  remove(matches: (item: T) => boolean): void;
 }
 
 /**
@@ -80,5 +82,9 @@ export function useKeysetList<T>(
     setState((previous) => ({ ...previous, items: [item, ...previous.items] }));
   }, []);
 
-  return { ...state, loadMore, replace, prepend };
+  const remove = useCallback((matches: (item: T) => boolean) => {
+    setState((previous) => ({ ...previous, items: previous.items.filter((item) => !matches(item)) }));
+  }, []);
+
+  return { ...state, loadMore, replace, prepend, remove };
 }

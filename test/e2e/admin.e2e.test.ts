@@ -536,6 +536,9 @@ describe('the admin console', () => {
       await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
       await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
       await dialog.getByRole('status').filter({ hasText: 'User disabled.' }).waitFor();
+      expect(await dialog.getByTestId('erasable-from').textContent()).toMatch(
+        /^Disabled since .+; can be erased from .+/,
+      );
 
       // Act: erase at once; the address must be typed before the button works
       await dialog.getByRole('button', { name: 'Erase…' }).click();

@@ -1258,7 +1258,22 @@ describe('DELETE /api/admin/users/{id} (erase)', () => {
       /less than an hour ago.*Erase them from \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
     );
 
+    const listed = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/users',
+      query: { q: target.user.email },
+    });
+    const [shown] = (listed.body as Page<{ disabledAt: string | null }>).items;
+    expect(Date.now() - Date.parse(shown?.disabledAt ?? '')).toBeGreaterThanOrEqual(30 * 60_000 - 5_000);
+    expect(Date.now() - Date.parse(shown?.disabledAt ?? '')).toBeLessThan(31 * 60_000);
+
     const active = await person('members');
+    const activeListed = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/users',
+      query: { q: active.user.email },
+    });
+    expect((activeListed.body as Page<{ disabledAt: string | null }>).items[0]?.disabledAt).toBeNull();
     const refused = await erase(admin.token, active.user.id);
     expect(refused.status).toBe(409);
     expect((refused.body as Problem).detail).toMatch(/Disable the user first/);

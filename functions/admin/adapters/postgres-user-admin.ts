@@ -25,6 +25,7 @@ interface Row {
   created_at_text: string;
   locked_until_text: string | null;
   used_tokens: number | string;
+  disabled_at_text: string | null;
 }
 
 const toAdminUser = (row: Row, roleQuota: RoleQuota): AdminUser => {
@@ -47,8 +48,11 @@ const toAdminUser = (row: Row, roleQuota: RoleQuota): AdminUser => {
     quotaIsDefault: quota.isDefault,
     usedTokens: Number(row.used_tokens),
     createdAt: row.created_at_text,
+    disabledAt: row.disabled_at_text,
   };
 };
+
+const DISABLED: UserStatus = 'disabled';
 
 /** LIKE wildcards in user text are matched literally (backslash is PostgreSQL's LIKE escape). */
 const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -67,8 +71,10 @@ const view = (now: Date, conditions: readonly Sql[], tail: Sql): Sql => sql`
     case when s.locked_until > cast(${now.toISOString()} as timestamptz)
       then ${isoText('s.locked_until')} end as locked_until_text,
     (select coalesce(sum(d.prompt_tokens + d.completion_tokens), 0) from usage_daily d
-      where d.user_id = u.id and d.day >= cast(${monthStart(now)} as date)) as used_tokens
+      where d.user_id = u.id and d.day >= cast(${monthStart(now)} as date)) as used_tokens,
+    case when u.status = ${DISABLED} then ${isoText('r.refused_from')} end as disabled_at_text
   from users u
+  cross join lateral (select coalesce(u.tokens_valid_after, u.updated_at) as refused_from) as r
   left join sign_in_attempts s on s.username = lower(u.email)
   ${whereAll(conditions)}
   ${tail}`;
@@ -177,17 +183,6 @@ export function postgresUserAdmin(
 
     async clearSignInAttempts(email) {
       await db.query(sql`delete from sign_in_attempts where username = ${email.toLowerCase()}`);
-    },
-
-    async disabledSince(id) {
-      const status: UserStatus = 'disabled';
-      const row = await first<{ since: string | null }>(
-        db,
-        sql`select ${isoText('s.since')} as since
-          from (select coalesce(tokens_valid_after, updated_at) as since
-            from users where id = ${id} and status = ${status}) as s`,
-      );
-      return row?.since ? new Date(row.since) : null;
     },
 
     async erase(id, email) {

@@ -23,6 +23,11 @@ export interface AdminUser {
   /** Prompt and completion tokens used since the first of this month (UTC). */
   readonly usedTokens: number;
   readonly createdAt: string;
+  /**
+   * Since when a disabled user's tokens are refused (the disable, or a later sign-out or role
+   * change); null for an active user. Erasing waits an access token's life after it.
+   */
+  readonly disabledAt: string | null;
 }
 
 /** What an admin may change about a user in one request. */

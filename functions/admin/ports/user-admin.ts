@@ -59,11 +59,6 @@ export interface UserAdminRepository {
    */
   revokeTokens(id: string): Promise<void>;
   /**
-   * Since when the user's access tokens are refused because they were disabled: the last status
-   * or role change, or sign-out, of a disabled user; null for a user who is not disabled.
-   */
-  disabledSince(id: string): Promise<Date | null>;
-  /**
    * Deletes the user and everything that is theirs: conversations, messages, feedback, usage and
    * the failed sign-ins of their address. The audit trail keeps its events (append-only).
    */

@@ -75,4 +75,8 @@ export const adminUserSchema = z.object({
   }),
   usedTokens: z.int(),
   createdAt: z.iso.datetime(),
+  disabledAt: z.nullable(z.iso.datetime()).register(z.globalRegistry, {
+    description:
+      'For a disabled user, since when their tokens are refused (the disable, or a later sign-out); erasing them works from an hour after it. Null when active',
+  }),
 });

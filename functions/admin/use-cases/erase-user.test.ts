@@ -16,8 +16,7 @@ function setUp(disabledAt = new Date(NOW.getTime() - 2 * 3_600_000)) {
   const world = fakeAdminWorld(NOW);
   const ada = world.repo.rows.get('ada');
   if (!ada) throw new Error('no ada');
-  world.repo.rows.set('ada', { ...ada, status: 'disabled' });
-  world.repo.disabledAt.set('ada', disabledAt);
+  world.repo.rows.set('ada', { ...ada, status: 'disabled', disabledAt: disabledAt.toISOString() });
   world.repo.owned.set('ada', { conversations: 3, messages: 12 });
   return { ...world, erase: makeEraseUser(world.deps) };
 }

@@ -31,9 +31,8 @@ export const makeEraseUser =
       if (id === caller.userId) throw new SelfChangeError('erase');
       if (user.kind === 'service')
         throw new ServiceAccountError('Cognito user to erase (remove its app client instead)');
-      const since = await users.disabledSince(id);
-      if (user.status !== 'disabled' || !since) throw new NotDisabledError();
-      const erasableAt = new Date(since.getTime() + ACCESS_TOKEN_MINUTES * 60_000);
+      if (user.status !== 'disabled' || !user.disabledAt) throw new NotDisabledError();
+      const erasableAt = new Date(Date.parse(user.disabledAt) + ACCESS_TOKEN_MINUTES * 60_000);
       if (now < erasableAt) throw new ErasureTooSoonError(erasableAt);
       const erased = await users.erase(id, user.email);
       await audit.record({

@@ -28,6 +28,7 @@ export function adminUser(overrides: Partial<AdminUser> = {}): AdminUser {
     quotaIsDefault: true,
     usedTokens: 0,
     createdAt: new Date().toISOString(),
+    disabledAt: null,
     ...overrides,
   };
 }
@@ -37,8 +38,6 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
   const rows = new Map(initial.map((u) => [u.id, u]));
   const attempts = new Map<string, string>();
   const revoked: string[] = [];
-  /** When each disabled user was disabled; one missing from here was disabled long ago. */
-  const disabledAt = new Map<string, Date>();
   /** What each user owns, as `erase` counts it. */
   const owned = new Map<string, { conversations: number; messages: number }>();
   const withLock = (user: AdminUser, now: Date): AdminUser => {
@@ -88,7 +87,12 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
       rows.set(id, {
         ...user,
         ...(changes.role === undefined ? {} : { role: changes.role }),
-        ...(changes.status === undefined ? {} : { status: changes.status }),
+        ...(changes.status === undefined
+          ? {}
+          : {
+              status: changes.status,
+              disabledAt: changes.status === 'disabled' ? new Date().toISOString() : null,
+            }),
         // null: back to the role's default, 200,000 here.
         ...(changes.monthlyTokens === undefined
           ? {}
@@ -110,16 +114,13 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
     async revokeTokens(id) {
       revoked.push(id);
     },
-    async disabledSince(id) {
-      return rows.get(id)?.status === 'disabled' ? (disabledAt.get(id) ?? new Date(0)) : null;
-    },
     async erase(id, email) {
       rows.delete(id);
       attempts.delete(email.toLowerCase());
       return owned.get(id) ?? { conversations: 0, messages: 0 };
     },
   };
-  return { repository, rows, attempts, revoked, held, disabledAt, owned };
+  return { repository, rows, attempts, revoked, held, owned };
 }
 
 /**

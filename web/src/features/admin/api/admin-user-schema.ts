@@ -23,6 +23,8 @@ export const adminUserSchema = z.object({
   quotaIsDefault: z.boolean(),
   usedTokens: z.int(),
   createdAt: z.string(),
+  /** A disabled user's tokens are refused since then; they can be erased an hour after. */
+  disabledAt: z.nullable(z.string()),
 });
 
 export type AdminUser = z.infer<typeof adminUserSchema>;

@@ -19,6 +19,7 @@ const user = (email: string) => ({
   quotaIsDefault: true,
   usedTokens: 0,
   createdAt: '2026-03-10T12:00:00.000Z',
+  disabledAt: null,
 });
 
 const problem = (status: number, detail: string, retryAfter?: number) =>

@@ -9,10 +9,12 @@ import type { UserChange } from '@/features/admin/api/update-user';
 import { runUserCommand } from '@/features/admin/api/user-commands';
 import { eraseUser } from '@/features/admin/api/erase-user';
 import type { UserCommand } from '@/features/admin/api/user-commands';
-import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
+import { ROLE_LABELS, dateTimeFormat, numberFormat } from '@/features/admin/components/labels';
 import { decideQuotaChange } from '@/features/admin/utils/quota-change';
 // How long the pool lets a temporary password work (the same module configures it).
 import { PASSWORD_POLICY } from '../../../../../functions/auth/domain/password-policy';
+// How long an access token lives (the same module sets the app clients' validity).
+import { ACCESS_TOKEN_MINUTES } from '../../../../../functions/shared/domain/access-token';
 import { RoleField } from '@/features/admin/components/role-field';
 import { useModalDialog } from '@/lib/use-modal-dialog';
 
@@ -120,6 +122,10 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
   }
 
   const isService = user.kind === 'service';
+  // Erasing waits until the last access token issued before the disable has expired.
+  const disabledAt = user.status === 'disabled' && user.disabledAt ? Date.parse(user.disabledAt) : NaN;
+  const erasableAt =
+    !isService && Number.isFinite(disabledAt) ? new Date(disabledAt + ACCESS_TOKEN_MINUTES * 60_000) : null;
 
   return (
     <dialog ref={dialog} className="dialog dialog--wide" aria-labelledby={`${id}-heading`} onClose={onClose}>
@@ -211,6 +217,12 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
             </button>
           </form>
 
+          {erasableAt && (
+            <p className="hint" data-testid="erasable-from">
+              Disabled since {dateTimeFormat.format(new Date(user.disabledAt ?? ''))}; can be erased from{' '}
+              {dateTimeFormat.format(erasableAt)}, when their last sign-in token has expired.
+            </p>
+          )}
           <div className="manage__commands" role="group" aria-label="Account actions">
             {user.status === 'active' ? (
               <button

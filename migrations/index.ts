@@ -15,6 +15,7 @@ import * as m0012 from './0012-application-role';
 import * as m0013 from './0013-audit-events-request-origin';
 import * as m0014 from './0014-conversations-deleted-index';
 import * as m0015 from './0015-message-feedback';
+import * as m0016 from './0016-users-instructions';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0013-audit-events-request-origin': m0013,
   '0014-conversations-deleted-index': m0014,
   '0015-message-feedback': m0015,
+  '0016-users-instructions': m0016,
 };

@@ -6,7 +6,10 @@ import { metrics, MetricUnit } from '#shared/powertools';
 import { withCachedProfiles } from './adapters/cached-user-directory';
 import { postgresUserDirectory } from './adapters/postgres-user-directory';
 import { postgresRevocationList } from '#shared/revocation/postgres-revocation-list';
+import { postgresInstructions } from './adapters/postgres-instructions';
+import { makeGetInstructions } from './use-cases/get-instructions';
 import { makeGetMe } from './use-cases/get-me';
+import { makeSetInstructions } from './use-cases/set-instructions';
 import { makeSignOutEverywhere } from './use-cases/sign-out-everywhere';
 
 /** The users group's use cases on PostgreSQL (built once, on the first request). */
@@ -14,7 +17,10 @@ export function userDeps() {
   const config = getConfig();
   const online = Boolean(config.OPENAI_API_KEY ?? config.OPENAI_SECRET_ARN);
   const db = getSql();
+  const instructions = postgresInstructions(db);
   return {
+    getInstructions: makeGetInstructions({ instructions }),
+    setInstructions: makeSetInstructions({ instructions }),
     signOutEverywhere: makeSignOutEverywhere({
       transaction: (work) =>
         db.transaction((tx) =>

@@ -146,3 +146,79 @@ describe('GET /api/health and /api/health/ready', () => {
     ]);
   });
 });
+
+describe('/api/me/instructions', () => {
+  const person = async (role: 'members' | 'admins' | 'auditors' = 'members') => {
+    const user = await createTestUser(db, { role });
+    return {
+      user,
+      token: issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': [role] }),
+    };
+  };
+  const get = (token: string) => call(users, { method: 'GET', path: '/api/me/instructions', token });
+  const put = (token: string, body: unknown) =>
+    call(users, { method: 'PUT', path: '/api/me/instructions', token, body });
+  const problemPaths = (body: unknown) =>
+    ((body as { errors?: { path: string }[] }).errors ?? []).map((e) => e.path);
+
+  it('has none at first, keeps what is set (trimmed, line breaks and markup as typed), and removes it with null', async () => {
+    const { user, token } = await person('admins');
+    expect((await get(token)).body).toEqual({ instructions: null });
+
+    const text = '  Answer in French.\n<b>Short</b> answers; it\'s fine to say "I don\'t know".  ';
+    const set = await put(token, { instructions: text });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ instructions: text.trim() });
+    expect((await get(token)).body).toEqual({ instructions: text.trim() });
+    const row = await db
+      .selectFrom('users')
+      .select('instructions')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    expect(row.instructions).toBe(text.trim());
+
+    expect((await put(token, { instructions: null })).body).toEqual({ instructions: null });
+    expect((await get(token)).body).toEqual({ instructions: null });
+  });
+
+  it.each([
+    [{}, 'body.instructions'],
+    [{ instructions: '   ' }, 'body.instructions'],
+    [{ instructions: 'x'.repeat(1501) }, 'body.instructions'],
+    [{ instructions: 'a\u0000b' }, 'body.instructions'],
+    [{ instructions: 42 }, 'body.instructions'],
+    [{ instructions: 'ok', role: 'admins' }, 'body'],
+    [JSON.parse('{"instructions":"ok","__proto__":{"polluted":true}}') as unknown, 'body'],
+  ])('refuses %j with a 400 naming %s, keeping what was set', async (body, path) => {
+    const { token } = await person();
+    await put(token, { instructions: 'Keep me' });
+    const response = await put(token, body);
+    expect(response.status).toBe(400);
+    expect(problemPaths(response.body)).toContain(path);
+    expect((await get(token)).body).toEqual({ instructions: 'Keep me' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('keeps SQL as text, and 1,500 characters exactly', async () => {
+    const { token } = await person();
+    const sql = "'); update users set role = 'admins'; --";
+    expect((await put(token, { instructions: sql })).body).toEqual({ instructions: sql });
+    const longest = 'é'.repeat(1500);
+    expect((await put(token, { instructions: longest })).status).toBe(200);
+  });
+
+  it('refuses auditors (403), callers without a token (401), and answers 404 without a profile row', async () => {
+    const auditor = await person('auditors');
+    expect((await get(auditor.token)).status).toBe(403);
+    expect((await put(auditor.token, { instructions: 'x' })).status).toBe(403);
+    expect((await call(users, { method: 'GET', path: '/api/me/instructions' })).status).toBe(401);
+    const ghost = issuer.accessToken({
+      sub: randomUUID(),
+      username: 'ghost@example.test',
+      'cognito:groups': ['members'],
+    });
+    const missing = await put(ghost, { instructions: 'x' });
+    expect(missing.status).toBe(404);
+    expect((missing.body as { detail: string }).detail).toMatch(/No profile yet/);
+  });
+});

@@ -27,6 +27,7 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     monthly_token_quota: ['integer', true],
     mfa_enabled: ['boolean', false],
     tokens_valid_after: ['timestamp with time zone', true],
+    instructions: ['text', true],
     created_at: ['timestamp with time zone', false],
     updated_at: ['timestamp with time zone', false],
   },

@@ -11,6 +11,7 @@ import type { SqlDatabase } from '../../functions/shared/db/sql';
 import { createSqlDatabase } from '../../functions/shared/db/sql-database';
 import type { Database } from '../../functions/shared/db/schema';
 import { postgresUserDirectory } from '../../functions/users/adapters/postgres-user-directory';
+import { postgresInstructions } from '#users/adapters/postgres-instructions';
 import {
   dataApiTestConfig,
   startDataApiOnPostgres,
@@ -187,5 +188,18 @@ describe('feedback repository on the Data API', () => {
     expect(await feedback.remove(owner.id, conversation.id, done)).toBe(true);
     expect(await feedback.remove(owner.id, conversation.id, done)).toBe(true);
     expect((await feedback.list({ limit: 10, model })).totals).toEqual({ up: 1, down: 0 });
+  });
+});
+
+describe('instructions on the Data API', () => {
+  it('sets, reads and removes a person’s instructions, and says when there is no row', async () => {
+    const store = postgresInstructions(queries);
+    const owner = await createTestUser(db);
+    expect(await store.get(owner.id)).toBeNull();
+    expect(await store.set(owner.id, 'Réponds en français.\nBrièvement.')).toBe(true);
+    expect(await store.get(owner.id)).toBe('Réponds en français.\nBrièvement.');
+    expect(await store.set(owner.id, null)).toBe(true);
+    expect(await store.get(owner.id)).toBeNull();
+    expect(await store.set('nobody-at-all', 'x')).toBe(false);
   });
 });

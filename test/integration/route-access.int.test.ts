@@ -41,6 +41,8 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'openapi.get': 'public',
   'me.get': 'signed-in',
   'me.sign-out': 'signed-in',
+  'me.instructions.get': CHAT,
+  'me.instructions.set': CHAT,
   'conversations.list': CHAT,
   'conversations.create': CHAT,
   'conversations.get': CHAT,

@@ -124,6 +124,7 @@ interface TurnRow {
   prior_user: unknown;
   prior_assistant: unknown;
   history: unknown;
+  instructions: string | null;
   user_message: unknown;
   assistant_message: unknown;
 }
@@ -242,6 +243,7 @@ function turnStatement(input: StartTurnInput) {
         limit 1
       ) a) as prior_assistant,
       (select items from history) as history,
+      (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(u) from user_message u) as user_message,
       (select row_to_json(a) from assistant_message a) as assistant_message
   `;
@@ -326,6 +328,7 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         assistantMessage: toMessage(assistantMessage),
         // Never null: the statement coalesces no history to '[]'.
         history: (row.history as ChatTurn[]).map((m) => ({ role: m.role, content: m.content })),
+        instructions: row.instructions ?? null,
       };
     }
   };

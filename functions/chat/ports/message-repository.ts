@@ -21,6 +21,8 @@ export type StartTurnResult =
       readonly assistantMessage: Message;
       /** The conversation's earlier complete messages, oldest first (the new one excluded). */
       readonly history: readonly ChatTurn[];
+      /** The owner's own instructions for the model (users.instructions); null: none. */
+      readonly instructions: string | null;
     }
   | {
       /** The idempotency key was used before with the same request: its turn, as stored now. */

@@ -93,6 +93,19 @@ describe('sendMessage', () => {
     ]);
   });
 
+  it("adds the person's own instructions to the system prompt, after the organisation's", async () => {
+    const { messages, requests, send } = setUp();
+    messages.state.instructions = 'Answer in French.';
+
+    await send();
+
+    const system = requests[0]?.messages[0];
+    expect(system?.role).toBe('system');
+    expect(system?.content).toMatch(
+      /^Be brief\.\n[\s\S]*<user-instructions>\nAnswer in French\.\n<\/user-instructions>$/,
+    );
+  });
+
   it('refuses over the monthly quota with the time until the 1st, without storing or calling the model', async () => {
     const { messages, requests, recorded, send } = setUp(undefined, { used: 500, quota: 500 });
 

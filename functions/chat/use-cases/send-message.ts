@@ -1,6 +1,7 @@
 import type { Caller } from '#shared/domain/caller';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
 import { DomainError, ValidationError } from '#shared/errors';
+import { systemPromptFor } from '../domain/system-prompt';
 import { contextWindow } from '../domain/context-window';
 import {
   ChatRateLimitedError,
@@ -153,7 +154,7 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
 
     try {
       const messages = contextWindow(
-        deps.systemPrompt,
+        systemPromptFor(deps.systemPrompt, turn.instructions),
         turn.history,
         { role: 'user', content: input.content },
         deps.contextBudgetTokens,

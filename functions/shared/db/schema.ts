@@ -38,6 +38,8 @@ export interface UsersTable {
   mfa_enabled: Generated<boolean>;
   /** Access tokens issued before this are refused (disable, role change, sign-out everywhere). */
   tokens_valid_after: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The person's own instructions for the model (migration 0016); null: none. */
+  instructions: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -23,6 +23,8 @@ export function scriptedModel(script: { events: ChatEvent[]; thenThrow?: unknown
 
 /** An in-memory MessageRepository recording every save, for unit tests of the chat use cases. */
 export function fakeMessages(options: { used?: number; quota?: number } = {}) {
+  /** The owner's own instructions, as startTurn reads them from their row. */
+  const state: { instructions: string | null } = { instructions: null };
   const rows: Message[] = [];
   const saves: string[] = [];
   const keys = new Map<string, { hash: string | undefined; user: Message; assistant: Message }>();
@@ -62,7 +64,13 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
       const assistant = message(input, 'assistant');
       rows.push(user, assistant);
       if (input.idempotencyKey) keys.set(input.idempotencyKey, { hash: input.requestHash, user, assistant });
-      return { kind: 'started', userMessage: user, assistantMessage: assistant, history };
+      return {
+        kind: 'started',
+        userMessage: user,
+        assistantMessage: assistant,
+        history,
+        instructions: state.instructions,
+      };
     },
     async saveProgress(id, content) {
       saves.push(content);
@@ -87,7 +95,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
     exportConversation: async () => undefined,
     monthlyUsage: async () => ({ used: options.used ?? 0, quota: options.quota }),
   };
-  return { repository, rows, saves };
+  return { repository, rows, saves, state };
 }
 
 export function allowingLimiter(allowed = true): RateLimiter {

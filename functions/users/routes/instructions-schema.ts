@@ -1,0 +1,21 @@
+import { hasControlCharacters } from '#shared/domain/text';
+import * as z from '#shared/zod';
+import { INSTRUCTIONS_MAX } from '../domain/instructions';
+
+/** What the two instructions routes answer. */
+export const instructionsSchema = z.object({
+  instructions: z.nullable(z.string()).register(z.globalRegistry, {
+    description: 'Sent to the model with each of your messages, after the organisation’s own; null: none',
+  }),
+});
+
+/** Instructions as a person writes them: trimmed, 1 to INSTRUCTIONS_MAX characters, line breaks allowed. */
+export const instructionsText = z.string({ message: 'expected a string, or null for none' }).check(
+  z.trim(),
+  z.minLength(1, 'must not be empty (send null for none)'),
+  z.maxLength(INSTRUCTIONS_MAX, `must be at most ${INSTRUCTIONS_MAX} characters`),
+  z.refine(
+    (text: string) => !hasControlCharacters(text),
+    'must not contain control characters (NUL included)',
+  ),
+);

@@ -131,3 +131,43 @@ describe('picking a model', () => {
     expect(await replies(page).last().getByTestId('message-model').textContent()).toBe('gpt-4o');
   });
 });
+
+describe('your own instructions', () => {
+  it('sets them in the account dialog, sends them after the organisation’s with the next message, and removes them', async () => {
+    // Act: write them in the dialog
+    await page.getByRole('button', { name: 'Your instructions' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Your instructions' });
+    const text = dialog.getByTestId('instructions-text');
+    await expect.poll(() => text.isEnabled()).toBe(true);
+    expect(await text.inputValue()).toBe('');
+    await text.fill('Answer in French.\nKeep it <b>short</b>.');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // Assess: the next message carries them, after the organisation's prompt, as the person's
+    const before = openai.requests.length;
+    await send(page, 'Bonjour');
+    const system = openai.requests.slice(before).at(-1)?.body?.messages?.[0];
+    expect(system?.role).toBe('system');
+    expect(system?.content).toMatch(/^You are Parley/);
+    expect(system?.content).toContain(
+      '<user-instructions>\nAnswer in French.\nKeep it <b>short</b>.\n</user-instructions>',
+    );
+
+    // A reload shows them; Remove takes them away from the next message
+    await page.reload();
+    await page.getByRole('button', { name: 'Your instructions' }).click();
+    await expect.poll(() => text.inputValue()).toBe('Answer in French.\nKeep it <b>short</b>.');
+    await dialog.getByRole('button', { name: 'Remove' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Removed.' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const after = openai.requests.length;
+    await send(page, 'Hello');
+    expect(openai.requests.slice(after).at(-1)?.body?.messages?.[0]?.content).not.toContain(
+      'user-instructions',
+    );
+    await expectCleanSession(session);
+  });
+});

@@ -1,0 +1,21 @@
+import * as z from 'zod/mini';
+
+import type { ApiClient } from '@/lib/api-client';
+
+/** The API's longest instructions. */
+export const INSTRUCTIONS_MAX = 1500;
+
+const instructionsSchema = z.object({ instructions: z.nullable(z.string()) });
+
+/** The caller's own instructions for the model; null for none. */
+export async function getInstructions(api: ApiClient, signal?: AbortSignal): Promise<string | null> {
+  return (await api.request('/me/instructions', instructionsSchema, { signal })).instructions;
+}
+
+/** Sets them (blank: removes them); the instructions as kept. */
+export async function setInstructions(api: ApiClient, text: string): Promise<string | null> {
+  const instructions = text.trim() || null;
+  return (
+    await api.request('/me/instructions', instructionsSchema, { method: 'PUT', body: { instructions } })
+  ).instructions;
+}

@@ -1,0 +1,130 @@
+import { useEffect, useId, useState } from 'react';
+import type { FormEvent } from 'react';
+
+import { apiErrorMessage } from '@/lib/api-client';
+import { useApiClient } from '@/lib/api-client-context';
+import { getInstructions, INSTRUCTIONS_MAX, setInstructions } from '@/features/me/api/instructions';
+import { useModalDialog } from '@/lib/use-modal-dialog';
+
+const countFormat = new Intl.NumberFormat('en-GB');
+
+/** "Your instructions": how the model should answer this person, sent with each of their messages. */
+export function InstructionsButton() {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" className="button-secondary button-small" onClick={() => setOpen(true)}>
+        Your instructions
+      </button>
+      {open && <InstructionsDialog onClose={() => setOpen(false)} />}
+    </>
+  );
+}
+
+type Load = { readonly status: 'loading' } | { readonly status: 'ready' } | { readonly status: 'error' };
+
+function InstructionsDialog({ onClose }: { onClose(): void }) {
+  const api = useApiClient();
+  const id = useId();
+  const dialog = useModalDialog();
+  const [load, setLoad] = useState<Load>({ status: 'loading' });
+  const [text, setText] = useState('');
+  const [saved, setSaved] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    getInstructions(api, controller.signal).then(
+      (instructions) => {
+        setSaved(instructions);
+        setText(instructions ?? '');
+        setLoad({ status: 'ready' });
+      },
+      (caught: unknown) => {
+        if (controller.signal.aborted) return;
+        setError(apiErrorMessage(caught));
+        setLoad({ status: 'error' });
+      },
+    );
+    return () => controller.abort();
+  }, [api]);
+
+  async function save(next: string, message: string) {
+    setPending(true);
+    setError(null);
+    setDone(null);
+    try {
+      const kept = await setInstructions(api, next);
+      setSaved(kept);
+      setText(kept ?? '');
+      setDone(message);
+    } catch (caught) {
+      setError(apiErrorMessage(caught));
+    } finally {
+      setPending(false);
+    }
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void save(text, text.trim() ? 'Saved: they apply from your next message.' : 'Removed.');
+  }
+
+  const unchanged = text.trim() === (saved ?? '');
+  return (
+    <dialog ref={dialog} className="dialog dialog--wide" aria-labelledby={`${id}-heading`} onClose={onClose}>
+      <h2 id={`${id}-heading`}>Your instructions</h2>
+      <form className="instructions" onSubmit={submit}>
+        <label htmlFor={`${id}-text`}>How should Parley answer you?</label>
+        <textarea
+          id={`${id}-text`}
+          rows={7}
+          maxLength={INSTRUCTIONS_MAX}
+          value={text}
+          disabled={load.status !== 'ready' || pending}
+          placeholder="For example: I work in finance. Answer in British English, briefly, with sources."
+          aria-describedby={`${id}-hint`}
+          onChange={(event) => setText(event.target.value)}
+          data-testid="instructions-text"
+        />
+        <p className="hint" id={`${id}-hint`}>
+          Sent with each of your messages, after your organisation&apos;s own instructions, which come first.
+          Nobody else sees them. {countFormat.format(text.length)} / {countFormat.format(INSTRUCTIONS_MAX)}{' '}
+          characters.
+        </p>
+        <div aria-live="polite">
+          {error && (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          )}
+          {done && (
+            <p className="success" role="status">
+              {done}
+            </p>
+          )}
+        </div>
+        <div className="actions dialog__actions">
+          <button type="button" className="button-secondary" onClick={onClose}>
+            Close
+          </button>
+          {saved !== null && (
+            <button
+              type="button"
+              className="button-secondary"
+              disabled={pending}
+              onClick={() => void save('', 'Removed.')}
+            >
+              Remove
+            </button>
+          )}
+          <button type="submit" disabled={load.status !== 'ready' || pending || unchanged}>
+            {pending ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

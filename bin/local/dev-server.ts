@@ -56,6 +56,11 @@ export interface DevServerOptions {
    * conversations from the whole database, which a test database shares. @default false
    */
   readonly retention?: boolean;
+  /**
+   * Minutes without activity before the web app signs the person out, as the stage's
+   * `web.idleSignOutMinutes` (0: never; fractions for tests). @default 30
+   */
+  readonly idleSignOutMinutes?: number;
 }
 
 export interface DevServer {
@@ -84,6 +89,9 @@ export interface DevServer {
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 /** The emulator's region, used until the emulator reports its own. */
 const REGION = 'local';
+
+/** The web app's idle sign-out when none is asked for (the stages' default too). */
+export const DEFAULT_IDLE_SIGN_OUT_MINUTES = 30;
 
 /** The retention run's interval locally (on AWS: a daily schedule). */
 const RETENTION_INTERVAL_MS = 24 * 60 * 60_000;
@@ -242,6 +250,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         clientId: cognito.clientId,
         cognitoEndpoint: cognito.endpoint,
         apiUrl: '/api',
+        idleSignOutMinutes: options.idleSignOutMinutes ?? DEFAULT_IDLE_SIGN_OUT_MINUTES,
       },
     });
 

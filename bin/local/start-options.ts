@@ -6,6 +6,8 @@ export interface StartOptions {
   readonly dataDir: string;
   /** The retention run at start and daily, as the deployed schedule does (`npm start` always). */
   readonly retention: true;
+  /** IDLE_SIGN_OUT_MINUTES: the web app signs out after this long without activity (0: never). */
+  readonly idleSignOutMinutes: number;
 }
 
 const port = (name: string, fallback: number) =>
@@ -24,6 +26,20 @@ const port = (name: string, fallback: number) =>
       return z.NEVER;
     });
 
+const idleMinutes = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return 30;
+    const value = Number(raw);
+    if (/^\d+$/.test(raw.trim()) && (value === 0 || (value >= 5 && value <= 720))) return value;
+    ctx.addIssue({
+      code: 'custom',
+      message: `IDLE_SIGN_OUT_MINUTES must be 0 (never) or whole minutes from 5 to 720, got ${JSON.stringify(raw)}`,
+    });
+    return z.NEVER;
+  });
+
 const schema = z.object({
   PORT: port('PORT', 3000),
   COGNITO_PORT: port('COGNITO_PORT', 9229),
@@ -31,6 +47,7 @@ const schema = z.object({
     .string()
     .optional()
     .transform((raw) => (raw && raw.trim() ? raw : '.parley')),
+  IDLE_SIGN_OUT_MINUTES: idleMinutes,
 });
 
 /** `npm start`'s settings from the environment, or one plain sentence per bad variable. */
@@ -46,6 +63,7 @@ export function parseStartOptions(
       cognitoPort: result.data.COGNITO_PORT,
       dataDir: result.data.PARLEY_DATA_DIR,
       retention: true,
+      idleSignOutMinutes: result.data.IDLE_SIGN_OUT_MINUTES,
     },
   };
 }

@@ -12,8 +12,11 @@ import { promisify } from 'node:util';
 export interface WebAppOptions {
   /** The build folder (`web/dist`). */
   readonly root: string;
-  /** What the SPA reads from `/config.json`: the Cognito pool, its endpoint, the API's URL. */
-  readonly config: Readonly<Record<string, string>>;
+  /**
+   * What the SPA reads from `/config.json`: the Cognito pool, its endpoint, the API's URL, the
+   * idle sign-out.
+   */
+  readonly config: Readonly<Record<string, string | number>>;
   /** The only other origin the SPA may connect to. */
   readonly cognitoEndpoint: string;
 }

@@ -212,6 +212,17 @@ const stageConfigSchema = z
      */
     geoDenylist: z.array(z.string().regex(/^[A-Z]{2}$/)).min(1),
     web: z.object({
+      /**
+       * Minutes without activity in any tab of the web app after which it signs the person out,
+       * with a warning a minute before; 0: never. Thirty is NIST SP 800-63B's inactivity limit at
+       * AAL2 (OWASP ASVS 3.3.2). Refresh tokens still end sessions after 7 days regardless.
+       * @default 30
+       */
+      idleSignOutMinutes: z
+        .number()
+        .int()
+        .refine((m) => m === 0 || (m >= 5 && m <= 720), '0 (never) or 5 to 720 minutes')
+        .default(30),
       /** Custom domain (e.g. chat.example.com) with an ACM certificate in us-east-1. */
       domainName: z.string().optional(),
       certificateArn: z.string().startsWith('arn:aws:acm:us-east-1:').optional(),

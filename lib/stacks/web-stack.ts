@@ -302,6 +302,7 @@ export class WebStack extends Stack {
           userPoolId: props.userPoolId,
           clientId: props.spaClientId,
           apiUrl: '/api',
+          idleSignOutMinutes: props.config.web.idleSignOutMinutes,
         }),
       ],
       distribution: this.distribution,

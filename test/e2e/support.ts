@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 import { startDevServer } from '../../bin/local/dev-server';
-import type { DevServer } from '../../bin/local/dev-server';
+import type { DevServer, DevServerOptions } from '../../bin/local/dev-server';
 
 /** Helpers shared by the browser tests: the stack, Chromium, sessions under the production CSP. */
 
@@ -36,7 +36,8 @@ export interface Stack {
  * Builds the web app as it is now (not a stale build), starts the dev server on free ports with a
  * fresh data directory, and launches Chromium.
  */
-export async function startStack(): Promise<Stack> {
+/** `options`: the dev server's settings a test needs changed (e.g. a short idle sign-out). */
+export async function startStack(options: Pick<DevServerOptions, 'idleSignOutMinutes'> = {}): Promise<Stack> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   // A child process, because vitest sets NODE_ENV=test and an in-process build would then bundle
   // React's development build.
@@ -59,6 +60,7 @@ export async function startStack(): Promise<Stack> {
     dataDir,
     quiet: true,
     bootstrapAdmin: false,
+    ...options,
   });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -41,7 +41,8 @@ export function synthesizeStage(
   stage: string,
   options: {
     routes?: readonly RouteDeclaration[];
-    web?: StageConfig['web'];
+    /** The stage's `web` settings changed (the rest of them kept). */
+    web?: Partial<StageConfig['web']>;
     /** Changes the stage's configuration otherwise (validated as stages.ts validates it). */
     change?: (config: StageConfig) => StageConfig;
   } = {},
@@ -51,7 +52,7 @@ export function synthesizeStage(
     web || change
       ? createAppWith(
           stage,
-          (c) => (change ?? ((x: StageConfig) => x))(web ? { ...c, web } : c),
+          (c) => (change ?? ((x: StageConfig) => x))(web ? { ...c, web: { ...c.web, ...web } } : c),
           options.routes,
         )
       : createParleyApp({ stage, routes: options.routes, context: NO_BUNDLING });

@@ -6,7 +6,7 @@ import '@/styles/index.css';
 import { App } from '@/app/app';
 import { noteSignOutReason } from '@/features/auth/utils/sign-out-reason';
 import { StartupError } from '@/app/startup-error';
-import { loadConfig } from '@/config/env';
+import { idleSignOutMs, loadConfig } from '@/config/env';
 import { createApiClient } from '@/lib/api-client';
 import { configureAmplify } from '@/lib/amplify';
 
@@ -29,7 +29,7 @@ async function start(): Promise<void> {
     });
     root.render(
       <StrictMode>
-        <App api={api} />
+        <App api={api} idleSignOutMs={idleSignOutMs(config)} />
       </StrictMode>,
     );
   } catch (error) {

@@ -1,4 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stage } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORIGIN_HEADER } from '../../../lib/stacks/api-stack';
 import { CUSTOM_DOMAIN as domain } from '../fixtures';
@@ -139,6 +142,25 @@ describe('web front door', () => {
     const props = Object.values(deployments)[0]?.Properties;
     expect(props.SourceMarkers ?? props.SourceMarkersConfig ?? props.SourceObjectKeys).toBeDefined();
     expect(props.SourceObjectKeys).toHaveLength(2);
+  });
+
+  it("writes the stage's idle sign-out into config.json (30 minutes unless set)", () => {
+    const configOf = (stage: SynthesizedStage) => {
+      const outdir = Stage.of(stage.stacks.web)?.outdir ?? '';
+      const files = readdirSync(outdir)
+        .filter((name) => name.startsWith('asset.'))
+        .map((name) => join(outdir, name, 'config.json'))
+        .filter((file) => existsSync(file));
+      expect(files.length).toBeGreaterThanOrEqual(1);
+      return files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+    };
+    expect(configOf(dev).map((c) => c.idleSignOutMinutes)).toContain(30);
+    const strict = synthesizeStage('dev', {
+      change: (c) => ({ ...c, web: { ...c.web, idleSignOutMinutes: 15 } }),
+    });
+    const written = configOf(strict);
+    expect(written.map((c) => c.idleSignOutMinutes)).toContain(15);
+    expect(written.find((c) => c.idleSignOutMinutes === 15)).toMatchObject({ apiUrl: '/api' });
   });
 });
 

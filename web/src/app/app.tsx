@@ -4,7 +4,13 @@ import { SignedIn } from '@/app/signed-in';
 import type { ApiClient } from '@/lib/api-client';
 import { ApiClientProvider } from '@/lib/api-client-context';
 
-export function App({ api }: { api: ApiClient }) {
+export interface AppProps {
+  readonly api: ApiClient;
+  /** Sign out after this long without activity (null: never). */
+  readonly idleSignOutMs: number | null;
+}
+
+export function App({ api, idleSignOutMs }: AppProps) {
   const auth = useAuth();
   const { state } = auth;
 
@@ -32,7 +38,12 @@ export function App({ api }: { api: ApiClient }) {
   return (
     <ApiClientProvider client={api}>
       {/* Keyed by user, so nothing from one person's session survives into the next one's. */}
-      <SignedIn key={state.user.userId} loginId={state.user.loginId} onSignOut={auth.signOut} />
+      <SignedIn
+        key={state.user.userId}
+        loginId={state.user.loginId}
+        onSignOut={auth.signOut}
+        idleSignOutMs={idleSignOutMs}
+      />
     </ApiClientProvider>
   );
 }

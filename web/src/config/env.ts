@@ -21,7 +21,18 @@ export const runtimeConfigSchema = z.object({
     z.minLength(1),
     z.refine((value) => value.startsWith('/') || URL.canParse(value), 'expected a path or an absolute URL'),
   ),
+  /**
+   * Minutes without activity in any tab before the app signs the person out (the stage's
+   * `web.idleSignOutMinutes`); 0: never. Absent (an older deployment's file): 30.
+   */
+  idleSignOutMinutes: z.optional(z.number().check(z.gte(0), z.lte(720))),
 });
+
+/** The idle sign-out of a configuration, in ms; null: never. */
+export function idleSignOutMs(config: Pick<RuntimeConfig, 'idleSignOutMinutes'>): number | null {
+  const minutes = config.idleSignOutMinutes ?? 30;
+  return minutes > 0 ? minutes * 60_000 : null;
+}
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 

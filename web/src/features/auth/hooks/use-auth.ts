@@ -27,6 +27,8 @@ export interface Auth {
 
 export interface SignOutOptions {
   readonly global?: boolean;
+  /** Why, when not the person's own choice (e.g. `idle`): said above the sign-in form. */
+  readonly reason?: SignOutReason;
 }
 
 /** Whether someone is signed in, kept in step with Amplify's own session events. */
@@ -59,7 +61,7 @@ export function useAuth(): Auth {
   }, [refresh]);
 
   const signOutNow = useCallback(async (options: SignOutOptions = {}) => {
-    const reason: SignOutReason = options.global ? 'signed-out-everywhere' : 'signed-out';
+    const reason: SignOutReason = options.reason ?? (options.global ? 'signed-out-everywhere' : 'signed-out');
     noteSignOutReason(reason);
     try {
       // Amplify still clears the local session when the global call fails (e.g. the token was

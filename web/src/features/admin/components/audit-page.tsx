@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 
@@ -7,11 +7,15 @@ import { useApiClient } from '@/lib/api-client-context';
 import { allAuditEvents, AUDIT_DOWNLOAD_MAX, listAuditEvents } from '@/features/admin/api/list-audit-events';
 import type { AuditEvent, AuditFilters } from '@/features/admin/api/list-audit-events';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
+import {
+  CsvDownloadButton,
+  CsvDownloadStatus,
+  useCsvDownload,
+} from '@/features/admin/components/csv-download';
 import { dateTimeFormat } from '@/features/admin/components/labels';
 import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
 import { auditCsv, auditFileName } from '@/features/admin/utils/audit-csv';
 import { dayOrUndefined, readFilters, toQueryString } from '@/features/admin/utils/query-string';
-import { saveFile } from '@/lib/save-file';
 
 const FIELDS = ['actor', 'action', 'target', 'from', 'to'] as const;
 type Field = (typeof FIELDS)[number];
@@ -23,14 +27,6 @@ const LABELS: Record<Field, string> = {
   from: 'From',
   to: 'To',
 };
-
-type Download =
-  | { readonly status: 'idle' }
-  | { readonly status: 'running'; readonly count: number }
-  | { readonly status: 'done'; readonly count: number; readonly complete: boolean }
-  | { readonly status: 'error'; readonly message: string };
-
-const countFormat = new Intl.NumberFormat('en-GB');
 
 function filtersOf(search: string): AuditFilters {
   const raw = readFilters(search, FIELDS);
@@ -56,34 +52,19 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
   );
   const events = useKeysetList<AuditEvent>(fetchPage);
 
-  const [download, setDownload] = useState<Download>({ status: 'idle' });
-  const downloading = useRef<AbortController | null>(null);
-  useEffect(() => () => downloading.current?.abort(), []);
+  const download = useCsvDownload();
 
-  /** Every event the applied filters match (up to AUDIT_DOWNLOAD_MAX) as a CSV file. */
-  async function downloadCsv() {
-    downloading.current?.abort();
-    const controller = new AbortController();
-    downloading.current = controller;
-    setDownload({ status: 'running', count: 0 });
-    try {
-      const result = await allAuditEvents(
-        api,
-        { actor, action, target, from, to },
-        { signal: controller.signal, onProgress: (count) => setDownload({ status: 'running', count }) },
-      );
-      saveFile(
-        new Blob([auditCsv(result.events)], { type: 'text/csv;charset=utf-8' }),
-        auditFileName({ from, to }, new Date()),
-      );
-      setDownload({ status: 'done', count: result.events.length, complete: result.complete });
-    } catch (caught) {
-      if (controller.signal.aborted) return;
-      setDownload({ status: 'error', message: apiErrorMessage(caught) });
-    } finally {
-      if (downloading.current === controller) downloading.current = null;
-    }
-  }
+  /** Every row the applied filters match (up to AUDIT_DOWNLOAD_MAX) as a CSV file. */
+  const downloadCsv = () =>
+    download.start(async (signal, onProgress) => {
+      const result = await allAuditEvents(api, { actor, action, target, from, to }, { signal, onProgress });
+      return {
+        csv: auditCsv(result.events),
+        fileName: auditFileName({ from, to }, new Date()),
+        count: result.events.length,
+        complete: result.complete,
+      };
+    });
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -94,16 +75,7 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
     <section className="console" aria-labelledby={`${id}-heading`}>
       <ConsoleHeader id={`${id}-heading`} title="Audit log">
         <div className="export" role="group" aria-label="Download the audit log">
-          <button
-            type="button"
-            className="button-secondary button-small"
-            onClick={() => void downloadCsv()}
-            disabled={download.status === 'running'}
-          >
-            {download.status === 'running'
-              ? `Downloading… ${countFormat.format(download.count)}`
-              : 'Download CSV'}
-          </button>
+          <CsvDownloadButton state={download.state} onClick={() => void downloadCsv()} />
         </div>
       </ConsoleHeader>
       <div className="console__body">
@@ -130,25 +102,13 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
           </button>
         </form>
 
-        <div aria-live="polite" data-testid="audit-download-status">
-          {download.status === 'done' &&
-            (download.complete ? (
-              <p className="muted">
-                Downloaded {countFormat.format(download.count)} {download.count === 1 ? 'event' : 'events'}{' '}
-                (the filters above apply).
-              </p>
-            ) : (
-              <p className="muted">
-                Downloaded the newest {countFormat.format(download.count)} events: the filters match more, so
-                narrow the dates for the rest (at most {countFormat.format(AUDIT_DOWNLOAD_MAX)} a file).
-              </p>
-            ))}
-          {download.status === 'error' && (
-            <p className="error" role="alert">
-              The audit log could not be downloaded. {download.message}
-            </p>
-          )}
-        </div>
+        <CsvDownloadStatus
+          state={download.state}
+          noun={['event', 'events']}
+          what="The audit log"
+          max={AUDIT_DOWNLOAD_MAX}
+          testId="audit-download-status"
+        />
 
         <div aria-live="polite" aria-busy={events.status === 'loading'}>
           {events.status === 'loading' && <p className="muted">Loading the audit log…</p>}

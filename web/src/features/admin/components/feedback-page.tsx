@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 
@@ -14,22 +14,20 @@ import {
 } from '@/features/admin/api/list-feedback';
 import type { FeedbackEntry, FeedbackFilters, FeedbackTotals } from '@/features/admin/api/list-feedback';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
+import {
+  CsvDownloadButton,
+  CsvDownloadStatus,
+  useCsvDownload,
+} from '@/features/admin/components/csv-download';
 import { dateTimeFormat, RATING_LABELS, REASON_LABELS } from '@/features/admin/components/labels';
 import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
 import { feedbackCsv, feedbackFileName } from '@/features/admin/utils/feedback-csv';
 import { dayOrUndefined, oneOf, readFilters, toQueryString } from '@/features/admin/utils/query-string';
-import { saveFile } from '@/lib/save-file';
 
 const FIELDS = ['rating', 'reason', 'model', 'from', 'to'] as const;
 
 /** What the form holds before it is applied: any text, checked on the way back from the URL. */
 type Draft = Partial<Record<(typeof FIELDS)[number], string>>;
-
-type Download =
-  | { readonly status: 'idle' }
-  | { readonly status: 'running'; readonly count: number }
-  | { readonly status: 'done'; readonly count: number; readonly complete: boolean }
-  | { readonly status: 'error'; readonly message: string };
 
 const countFormat = new Intl.NumberFormat('en-GB');
 
@@ -73,34 +71,19 @@ export function FeedbackPage() {
   );
   const feedback = useKeysetList<FeedbackEntry>(fetchPage);
 
-  const [download, setDownload] = useState<Download>({ status: 'idle' });
-  const downloading = useRef<AbortController | null>(null);
-  useEffect(() => () => downloading.current?.abort(), []);
+  const download = useCsvDownload();
 
-  /** Every entry the applied filters match (up to FEEDBACK_DOWNLOAD_MAX) as a CSV file. */
-  async function downloadCsv() {
-    downloading.current?.abort();
-    const controller = new AbortController();
-    downloading.current = controller;
-    setDownload({ status: 'running', count: 0 });
-    try {
-      const result = await allFeedback(
-        api,
-        { rating, reason, model, from, to },
-        { signal: controller.signal, onProgress: (count) => setDownload({ status: 'running', count }) },
-      );
-      saveFile(
-        new Blob([feedbackCsv(result.entries)], { type: 'text/csv;charset=utf-8' }),
-        feedbackFileName({ from, to }, new Date()),
-      );
-      setDownload({ status: 'done', count: result.entries.length, complete: result.complete });
-    } catch (caught) {
-      if (controller.signal.aborted) return;
-      setDownload({ status: 'error', message: apiErrorMessage(caught) });
-    } finally {
-      if (downloading.current === controller) downloading.current = null;
-    }
-  }
+  /** Every row the applied filters match (up to FEEDBACK_DOWNLOAD_MAX) as a CSV file. */
+  const downloadCsv = () =>
+    download.start(async (signal, onProgress) => {
+      const result = await allFeedback(api, { rating, reason, model, from, to }, { signal, onProgress });
+      return {
+        csv: feedbackCsv(result.entries),
+        fileName: feedbackFileName({ from, to }, new Date()),
+        count: result.entries.length,
+        complete: result.complete,
+      };
+    });
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -117,16 +100,7 @@ export function FeedbackPage() {
     <section className="console" aria-labelledby={`${id}-heading`}>
       <ConsoleHeader id={`${id}-heading`} title="Feedback">
         <div className="export" role="group" aria-label="Download the feedback">
-          <button
-            type="button"
-            className="button-secondary button-small"
-            onClick={() => void downloadCsv()}
-            disabled={download.status === 'running'}
-          >
-            {download.status === 'running'
-              ? `Downloading… ${countFormat.format(download.count)}`
-              : 'Download CSV'}
-          </button>
+          <CsvDownloadButton state={download.state} onClick={() => void downloadCsv()} />
         </div>
       </ConsoleHeader>
       <div className="console__body">
@@ -181,25 +155,13 @@ export function FeedbackPage() {
           </button>
         </form>
 
-        <div aria-live="polite" data-testid="feedback-download-status">
-          {download.status === 'done' &&
-            (download.complete ? (
-              <p className="muted">
-                Downloaded {countFormat.format(download.count)} {download.count === 1 ? 'entry' : 'entries'}{' '}
-                (the filters above apply).
-              </p>
-            ) : (
-              <p className="muted">
-                Downloaded the newest {countFormat.format(download.count)} entries: the filters match more, so
-                narrow the dates for the rest (at most {countFormat.format(FEEDBACK_DOWNLOAD_MAX)} a file).
-              </p>
-            ))}
-          {download.status === 'error' && (
-            <p className="error" role="alert">
-              The feedback could not be downloaded. {download.message}
-            </p>
-          )}
-        </div>
+        <CsvDownloadStatus
+          state={download.state}
+          noun={['entry', 'entries']}
+          what="The feedback"
+          max={FEEDBACK_DOWNLOAD_MAX}
+          testId="feedback-download-status"
+        />
 
         <div aria-live="polite" aria-busy={feedback.status === 'loading'}>
           {showTotals && (

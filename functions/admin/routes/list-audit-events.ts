@@ -1,9 +1,8 @@
 import { ok } from '#shared/http/responses';
 import { cursorParam, limitParam } from '#shared/pagination/cursor';
 import * as z from '#shared/zod';
-import { daysBetween } from '../domain/dates';
 import { defineRoute } from './define';
-import { dateParam, filterText, OVERSIGHT } from './schemas';
+import { dateParam, daysInOrder, filterText, OVERSIGHT } from './schemas';
 
 const auditEntry = z.object({
   id: z.uuid(),
@@ -35,12 +34,7 @@ export const listAuditEvents = defineRoute(
         limit: limitParam(50, 200),
         cursor: z.optional(cursorParam),
       })
-      .check(
-        z.superRefine((query, ctx) => {
-          if (query.from && query.to && daysBetween(query.from, query.to) < 0)
-            ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
-        }),
-      ),
+      .check(daysInOrder),
     responses: {
       200: {
         description: 'A page of audit events',

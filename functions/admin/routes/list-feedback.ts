@@ -2,9 +2,8 @@ import { RATINGS, REASONS } from '#feedback/domain/feedback';
 import { ok } from '#shared/http/responses';
 import { cursorParam, limitParam } from '#shared/pagination/cursor';
 import * as z from '#shared/zod';
-import { daysBetween } from '../domain/dates';
 import { defineRoute } from './define';
-import { dateParam, filterText, OVERSIGHT } from './schemas';
+import { dateParam, daysInOrder, filterText, OVERSIGHT } from './schemas';
 
 const feedbackEntry = z.object({
   messageId: z.uuid(),
@@ -36,12 +35,7 @@ export const listFeedback = defineRoute(
         limit: limitParam(50, 200),
         cursor: z.optional(cursorParam),
       })
-      .check(
-        z.superRefine((query, ctx) => {
-          if (query.from && query.to && daysBetween(query.from, query.to) < 0)
-            ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
-        }),
-      ),
+      .check(daysInOrder),
     responses: {
       200: {
         description: 'A page of feedback, and the totals of each rating',

@@ -1,7 +1,7 @@
 import { ROLES, type Role } from '#shared/domain/roles';
 import { isRealInstant } from '#shared/pagination/cursor';
 import * as z from '#shared/zod';
-import { isRealDate } from '../domain/dates';
+import { daysBetween, isRealDate } from '../domain/dates';
 
 /** Managing users: admins only. */
 export const ADMINS: readonly Role[] = ['admins'];
@@ -38,6 +38,12 @@ export const dateParam = z
     z.regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'),
     z.refine(isRealDate, 'is not a real date'),
   );
+
+/** A query's optional days in order: `from` after `to` is a 400 naming `from`. */
+export const daysInOrder = z.superRefine((query: { readonly from?: string; readonly to?: string }, ctx) => {
+  if (query.from && query.to && daysBetween(query.from, query.to) < 0)
+    ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+});
 
 const userKeyset = z.object({
   at: z.string().check(z.refine(isRealInstant)),

@@ -2,11 +2,11 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 
-import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import { allAuditEvents, AUDIT_DOWNLOAD_MAX, listAuditEvents } from '@/features/admin/api/list-audit-events';
 import type { AuditEvent, AuditFilters } from '@/features/admin/api/list-audit-events';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
+import { ListStatus, LoadMore } from '@/features/admin/components/keyset-list-parts';
 import {
   CsvDownloadButton,
   CsvDownloadStatus,
@@ -110,19 +110,13 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
           testId="audit-download-status"
         />
 
-        <div aria-live="polite" aria-busy={events.status === 'loading'}>
-          {events.status === 'loading' && <p className="muted">Loading the audit log…</p>}
-          {events.status === 'error' && (
-            <p className="error" role="alert">
-              The audit log could not be loaded. {apiErrorMessage(events.error)}
-            </p>
-          )}
-          {events.status === 'ready' && events.items.length === 0 && (
-            <p className="muted" data-testid="audit-empty">
-              No events match.
-            </p>
-          )}
-        </div>
+        <ListStatus
+          list={events}
+          loading="Loading the audit log…"
+          what="The audit log"
+          empty="No events match."
+          emptyTestId="audit-empty"
+        />
 
         {events.items.length > 0 && (
           <div className="table-scroll" role="region" aria-label="Audit events table" tabIndex={0}>
@@ -174,18 +168,7 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
           </div>
         )}
 
-        {events.nextCursor && (
-          <div className="console__more">
-            <button
-              type="button"
-              className="button-secondary"
-              onClick={events.loadMore}
-              disabled={events.status === 'loading-more'}
-            >
-              {events.status === 'loading-more' ? 'Loading…' : 'Load more'}
-            </button>
-          </div>
-        )}
+        <LoadMore list={events} />
       </div>
     </section>
   );

@@ -3,7 +3,6 @@ import type { FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 
 import { Icon } from '@/components/icons';
-import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import {
   allFeedback,
@@ -14,6 +13,7 @@ import {
 } from '@/features/admin/api/list-feedback';
 import type { FeedbackEntry, FeedbackFilters, FeedbackTotals } from '@/features/admin/api/list-feedback';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
+import { ListStatus, LoadMore } from '@/features/admin/components/keyset-list-parts';
 import {
   CsvDownloadButton,
   CsvDownloadStatus,
@@ -163,7 +163,13 @@ export function FeedbackPage() {
           testId="feedback-download-status"
         />
 
-        <div aria-live="polite" aria-busy={feedback.status === 'loading'}>
+        <ListStatus
+          list={feedback}
+          loading="Loading the feedback…"
+          what="The feedback"
+          empty="No feedback matches."
+          emptyTestId="feedback-empty"
+        >
           {showTotals && (
             <p className="feedback-totals">
               <span data-testid="feedback-totals">
@@ -172,18 +178,7 @@ export function FeedbackPage() {
               <span className="muted">{filtered ? 'for these filters' : 'in all'}</span>
             </p>
           )}
-          {feedback.status === 'loading' && <p className="muted">Loading the feedback…</p>}
-          {feedback.status === 'error' && (
-            <p className="error" role="alert">
-              The feedback could not be loaded. {apiErrorMessage(feedback.error)}
-            </p>
-          )}
-          {feedback.status === 'ready' && feedback.items.length === 0 && (
-            <p className="muted" data-testid="feedback-empty">
-              No feedback matches.
-            </p>
-          )}
-        </div>
+        </ListStatus>
 
         {feedback.items.length > 0 && (
           <div className="table-scroll" role="region" aria-label="Feedback table" tabIndex={0}>
@@ -235,18 +230,7 @@ export function FeedbackPage() {
           </div>
         )}
 
-        {feedback.nextCursor && (
-          <div className="console__more">
-            <button
-              type="button"
-              className="button-secondary"
-              onClick={feedback.loadMore}
-              disabled={feedback.status === 'loading-more'}
-            >
-              {feedback.status === 'loading-more' ? 'Loading…' : 'Load more'}
-            </button>
-          </div>
-        )}
+        <LoadMore list={feedback} />
       </div>
     </section>
   );

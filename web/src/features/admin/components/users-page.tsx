@@ -2,13 +2,13 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 
-import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import { ROLES, STATUSES } from '@/features/admin/api/admin-user-schema';
 import type { AdminUser } from '@/features/admin/api/admin-user-schema';
 import { listUsers } from '@/features/admin/api/list-users';
 import type { UserFilters } from '@/features/admin/api/list-users';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
+import { ListStatus, LoadMore } from '@/features/admin/components/keyset-list-parts';
 import { BulkInviteForm } from '@/features/admin/components/bulk-invite-form';
 import { InviteForm } from '@/features/admin/components/invite-form';
 import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
@@ -101,19 +101,13 @@ export function UsersPage() {
           <button type="submit">Search</button>
         </form>
 
-        <div aria-live="polite" aria-busy={users.status === 'loading'}>
-          {users.status === 'loading' && <p className="muted">Loading users…</p>}
-          {users.status === 'error' && (
-            <p className="error" role="alert">
-              The users could not be loaded. {apiErrorMessage(users.error)}
-            </p>
-          )}
-          {users.status !== 'loading' && users.items.length === 0 && users.status !== 'error' && (
-            <p className="muted" data-testid="users-empty">
-              No users match.
-            </p>
-          )}
-        </div>
+        <ListStatus
+          list={users}
+          loading="Loading users…"
+          what="The users"
+          empty="No users match."
+          emptyTestId="users-empty"
+        />
 
         {users.items.length > 0 && (
           <div className="table-scroll" role="region" aria-label="Users table" tabIndex={0}>
@@ -184,18 +178,7 @@ export function UsersPage() {
           </div>
         )}
 
-        {users.nextCursor && (
-          <div className="console__more">
-            <button
-              type="button"
-              className="button-secondary"
-              onClick={users.loadMore}
-              disabled={users.status === 'loading-more'}
-            >
-              {users.status === 'loading-more' ? 'Loading…' : 'Load more'}
-            </button>
-          </div>
-        )}
+        <LoadMore list={users} />
       </div>
 
       {managed && (

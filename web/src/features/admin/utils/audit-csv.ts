@@ -1,4 +1,5 @@
 import { csvText } from '@/lib/csv';
+import { datedFileName } from '@/features/admin/utils/dated-file-name';
 import type { AuditEvent } from '@/features/admin/api/list-audit-events';
 
 /** The columns of an audit download, in order: every field of an event, details as JSON. */
@@ -33,12 +34,7 @@ export function auditCsv(events: readonly AuditEvent[]): string {
 }
 
 /** `parley-audit-<from>-to-<to>.csv`, the open ends named by the day of the download. */
-export function auditFileName(
+export const auditFileName = (
   filters: { readonly from?: string; readonly to?: string },
   today: Date,
-): string {
-  const day = today.toISOString().slice(0, 10);
-  const safe = (value: string | undefined, fallback: string) =>
-    value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : fallback;
-  return `parley-audit-${safe(filters.from, 'start')}-to-${safe(filters.to, day)}.csv`;
-}
+): string => datedFileName('audit', filters, today);

@@ -1,4 +1,5 @@
 import { csvText } from '@/lib/csv';
+import { datedFileName } from '@/features/admin/utils/dated-file-name';
 import type { FeedbackEntry } from '@/features/admin/api/list-feedback';
 
 /**
@@ -39,12 +40,7 @@ export function feedbackCsv(entries: readonly FeedbackEntry[]): string {
 }
 
 /** `parley-feedback-<from>-to-<to>.csv`, the open ends named by the day of the download. */
-export function feedbackFileName(
+export const feedbackFileName = (
   filters: { readonly from?: string; readonly to?: string },
   today: Date,
-): string {
-  const day = today.toISOString().slice(0, 10);
-  const safe = (value: string | undefined, fallback: string) =>
-    value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : fallback;
-  return `parley-feedback-${safe(filters.from, 'start')}-to-${safe(filters.to, day)}.csv`;
-}
+): string => datedFileName('feedback', filters, today);

@@ -128,6 +128,18 @@ describe('web front door', () => {
     expect(String(distribution?.Properties.DistributionConfig.Comment).length).toBeLessThanOrEqual(128);
   });
 
+  it('lets every method a route declares through /api/*', async () => {
+    const { routes } = await import('#api/index');
+    const distribution = Object.values(dev.templates.web.findResources('AWS::CloudFront::Distribution'))[0];
+    const behaviors = (
+      distribution?.Properties as {
+        DistributionConfig: { CacheBehaviors: { PathPattern: string; AllowedMethods: string[] }[] };
+      }
+    ).DistributionConfig.CacheBehaviors;
+    const api = behaviors.find((b) => b.PathPattern === '/api/*');
+    for (const method of new Set(routes.map((r) => r.method))) expect(api?.AllowedMethods).toContain(method);
+  });
+
   it('outputs the distribution domain name and id the deployment guide reads', () => {
     const outputs = dev.templates.web.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.DistributionDomainName?.Value).toEqual({

@@ -16,6 +16,7 @@ import * as m0013 from './0013-audit-events-request-origin';
 import * as m0014 from './0014-conversations-deleted-index';
 import * as m0015 from './0015-message-feedback';
 import * as m0016 from './0016-users-instructions';
+import * as m0017 from './0017-users-last-sign-in';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0014-conversations-deleted-index': m0014,
   '0015-message-feedback': m0015,
   '0016-users-instructions': m0016,
+  '0017-users-last-sign-in': m0017,
 };

@@ -106,6 +106,14 @@ describe('the admin console', () => {
     expect(await rows.count()).toBe(1);
     const row = rows.first();
     expect(await row.getByTestId('user-role').textContent()).toBe('Member');
+    // The member signed in a moment ago: the table says when; the dormant filter leaves them out
+    expect(await row.getByTestId('user-last-sign-in').locator('time').count()).toBe(1);
+    await filters.getByLabel('Last sign-in').selectOption('30');
+    await page.waitForURL((url) => url.searchParams.get('inactiveDays') === '30');
+    await page.getByTestId('users-empty').waitFor();
+    await filters.getByLabel('Last sign-in').selectOption('');
+    await page.waitForURL((url) => !url.searchParams.has('inactiveDays'));
+    await rows.filter({ hasText: memberEmail }).waitFor();
 
     // Assess: with no quota of their own the member has the role's default, shown as such, and
     // the untouched form has nothing to save (saving it would make the default their own quota)

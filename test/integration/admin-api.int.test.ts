@@ -1319,3 +1319,59 @@ describe('DELETE /api/admin/users/{id} (erase)', () => {
     expect((await remains(target.user.id, target.user.email)).users).toHaveLength(1);
   });
 });
+
+describe('GET /api/admin/users: last sign-in and dormant accounts', () => {
+  it('shows when each person last signed in, and inactiveDays finds those who have not for that long', async () => {
+    // Prepare: one who signed in 100 days ago, one yesterday, one never (added now)
+    const dormant = await person('members');
+    const recent = await person('members');
+    const never = await person('members');
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    await db
+      .updateTable('users')
+      .set({ last_sign_in_at: daysAgo(100) })
+      .where('id', '=', dormant.user.id)
+      .execute();
+    await db
+      .updateTable('users')
+      .set({ last_sign_in_at: daysAgo(1) })
+      .where('id', '=', recent.user.id)
+      .execute();
+    const ours = [dormant, recent, never].map((p) => p.user.id);
+    const listed = async (query: Record<string, string>) =>
+      (
+        (
+          await as(admin.token, {
+            method: 'GET',
+            path: '/api/admin/users',
+            query: { q: `p-${run}`, limit: '200', ...query },
+          })
+        ).body as Page<{ id: string; lastSignInAt: string | null }>
+      ).items.filter((u) => ours.includes(u.id));
+
+    // Act
+    const all = await listed({});
+    const dormant90 = await listed({ inactiveDays: '90' });
+
+    // Assess
+    expect(
+      Date.now() - Date.parse(all.find((u) => u.id === dormant.user.id)?.lastSignInAt ?? ''),
+    ).toBeGreaterThan(99 * 86_400_000);
+    expect(all.find((u) => u.id === never.user.id)?.lastSignInAt).toBeNull();
+    expect(dormant90.map((u) => u.id)).toEqual([dormant.user.id]);
+    // Never signed in counts from when they were added: today, so not dormant yet.
+    expect((await listed({ inactiveDays: '1' })).map((u) => u.id).sort()).toEqual(
+      [dormant.user.id, recent.user.id].sort(),
+    );
+  });
+
+  it.each(['0', '3651', '1.5', 'x', '-3'])('refuses inactiveDays=%s with a 400 naming it', async (value) => {
+    const response = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/users',
+      query: { inactiveDays: value },
+    });
+    expect(response.status).toBe(400);
+    expect(problemPaths(response.body)).toContain('query.inactiveDays');
+  });
+});

@@ -146,6 +146,7 @@ describe('local Cognito', () => {
     );
     expect(created).toEqual({ id: expect.any(String), email: email.toLowerCase(), role: 'members' });
 
+    const before = Date.now();
     const tokens = await tokensOf(email);
     const payload = await (await verifier()).verify(must(tokens.AccessToken));
     expect(payload).toMatchObject({
@@ -168,6 +169,9 @@ describe('local Cognito', () => {
       role: 'members',
       status: 'active',
     });
+    // Post-authentication notes the sign-in's time (what the admin console shows).
+    expect(row.last_sign_in_at?.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+    expect(row.last_sign_in_at?.getTime()).toBeLessThanOrEqual(Date.now());
     const audit = await db
       .selectFrom('audit_events')
       .select('action')

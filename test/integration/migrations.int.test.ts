@@ -28,6 +28,7 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     mfa_enabled: ['boolean', false],
     tokens_valid_after: ['timestamp with time zone', true],
     instructions: ['text', true],
+    last_sign_in_at: ['timestamp with time zone', true],
     created_at: ['timestamp with time zone', false],
     updated_at: ['timestamp with time zone', false],
   },

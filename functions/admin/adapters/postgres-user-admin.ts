@@ -26,6 +26,7 @@ interface Row {
   locked_until_text: string | null;
   used_tokens: number | string;
   disabled_at_text: string | null;
+  last_sign_in_at_text: string | null;
 }
 
 const toAdminUser = (row: Row, roleQuota: RoleQuota): AdminUser => {
@@ -49,6 +50,7 @@ const toAdminUser = (row: Row, roleQuota: RoleQuota): AdminUser => {
     usedTokens: Number(row.used_tokens),
     createdAt: row.created_at_text,
     disabledAt: row.disabled_at_text,
+    lastSignInAt: row.last_sign_in_at_text,
   };
 };
 
@@ -72,7 +74,8 @@ const view = (now: Date, conditions: readonly Sql[], tail: Sql): Sql => sql`
       then ${isoText('s.locked_until')} end as locked_until_text,
     (select coalesce(sum(d.prompt_tokens + d.completion_tokens), 0) from usage_daily d
       where d.user_id = u.id and d.day >= cast(${monthStart(now)} as date)) as used_tokens,
-    case when u.status = ${DISABLED} then ${isoText('r.refused_from')} end as disabled_at_text
+    case when u.status = ${DISABLED} then ${isoText('r.refused_from')} end as disabled_at_text,
+    ${isoText('u.last_sign_in_at')} as last_sign_in_at_text
   from users u
   cross join lateral (select coalesce(u.tokens_valid_after, u.updated_at) as refused_from) as r
   left join sign_in_attempts s on s.username = lower(u.email)
@@ -80,7 +83,7 @@ const view = (now: Date, conditions: readonly Sql[], tail: Sql): Sql => sql`
   ${tail}`;
 
 /** The filters of the users list, in the order the list applies them. */
-function listConditions({ cursor, q, role, status }: UserListOptions): Sql[] {
+function listConditions({ cursor, q, role, status, inactiveDays }: UserListOptions, now: Date): Sql[] {
   const conditions: Sql[] = [];
   if (q) {
     const pattern = `%${likeEscape(q)}%`;
@@ -88,6 +91,10 @@ function listConditions({ cursor, q, role, status }: UserListOptions): Sql[] {
   }
   if (role) conditions.push(sql`u.role = ${role}`);
   if (status) conditions.push(sql`u.status = ${status}`);
+  if (inactiveDays !== undefined) {
+    const since = new Date(now.getTime() - inactiveDays * 86_400_000).toISOString();
+    conditions.push(sql`coalesce(u.last_sign_in_at, u.created_at) < cast(${since} as timestamptz)`);
+  }
   // Row-value comparison matches the (created_at desc, id desc) index.
   if (cursor)
     conditions.push(
@@ -125,7 +132,11 @@ export function postgresUserAdmin(
     async list(options: UserListOptions, now) {
       const { limit } = options;
       const { rows } = await db.query<Row>(
-        view(now, listConditions(options), sql`order by u.created_at desc, u.id desc limit ${limit + 1}`),
+        view(
+          now,
+          listConditions(options, now),
+          sql`order by u.created_at desc, u.id desc limit ${limit + 1}`,
+        ),
       );
       const items = rows.slice(0, limit).map(toUser);
       const last = items.at(-1);

@@ -28,6 +28,8 @@ export interface AdminUser {
    * change); null for an active user. Erasing waits an access token's life after it.
    */
   readonly disabledAt: string | null;
+  /** The last completed sign-in; null: never (or before it was recorded). */
+  readonly lastSignInAt: string | null;
 }
 
 /** What an admin may change about a user in one request. */

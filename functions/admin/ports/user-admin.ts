@@ -17,6 +17,8 @@ export interface UserListOptions {
   readonly q?: string;
   readonly role?: Role;
   readonly status?: UserStatus;
+  /** Only those with no sign-in for this many days (never: since the row was created). */
+  readonly inactiveDays?: number;
 }
 
 export interface NewManagedUser {

@@ -75,5 +75,9 @@ export function postgresAuthUsers(db: Queryable, options: PostgresAuthUsersOptio
       );
       return { user, created };
     },
+
+    async recordSignIn(id, at) {
+      await db.query(sql`update users set last_sign_in_at = ${at} where id = ${id}`);
+    },
   };
 }

@@ -27,4 +27,6 @@ export interface AuthUsers {
   }): Promise<AuthUser | null>;
   /** Creates the row, or refreshes its e-mail (and a missing role); `created` tells which. */
   upsert(profile: CognitoProfile, now: Date): Promise<{ readonly user: AuthUser; readonly created: boolean }>;
+  /** Notes a completed sign-in (what admins see as the last one). */
+  recordSignIn(id: string, at: Date): Promise<void>;
 }

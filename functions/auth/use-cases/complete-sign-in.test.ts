@@ -8,18 +8,20 @@ import { fakeAttempts, fakeEvents, fakeUsers } from '#test/support/fakes/auth';
 import { makeResolveTokenGroups } from './resolve-token-groups';
 
 describe('completeSignIn', () => {
-  it('resets the counter, provisions the row and audits the sign-in', async () => {
+  it('resets the counter, provisions the row, notes the time of the sign-in and audits it', async () => {
     const attempts = fakeAttempts();
     const users = fakeUsers();
     const events = fakeEvents();
     const check = makeCheckSignIn({ attempts, users, events });
     for (let i = 0; i < 3; i++) await check({ username: 'Ada@example.com' });
 
-    const user = await makeCompleteSignIn({ attempts, users, events })({
+    const at = new Date('2026-12-02T09:00:00.000Z');
+    const user = await makeCompleteSignIn({ attempts, users, events, now: () => at })({
       sub: 'sub-1',
       email: 'Ada@example.com',
       groups: ['members'],
     });
+    expect(users.signIns.get('sub-1')).toBe(at);
 
     expect(attempts.state.get('ada@example.com')?.failedCount).toBe(0);
     expect(user).toEqual({ id: 'sub-1', email: 'Ada@example.com', role: 'members', status: 'active' });
@@ -44,6 +46,7 @@ describe('completeSignIn', () => {
     expect((error as Error).message).toBe(SIGN_IN_BLOCKED_MESSAGE);
     expect(attempts.state.get('ada@example.com')?.failedCount).toBe(1);
     expect(events.audited).toEqual([]);
+    expect(users.signIns.size).toBe(0);
   });
 });
 

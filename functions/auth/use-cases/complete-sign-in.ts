@@ -27,7 +27,7 @@ export interface CompleteSignInDeps {
 
 /**
  * Post-authentication: provisions/refreshes the row (with whether TOTP is on), resets the lockout
- * counter, audits. A user
+ * counter, notes the time of the sign-in, audits. A user
  * disabled in `users` is refused (SignInBlockedError) with the counter left as it is: the right
  * password of a disabled account is no successful sign-in (pre-authentication already counted and
  * audited the attempt).
@@ -40,6 +40,7 @@ export function makeCompleteSignIn(deps: CompleteSignInDeps) {
     const { user } = await deps.users.upsert({ ...profileOf(identity), mfaEnabled }, at);
     if (user.status === 'disabled') throw new SignInBlockedError('disabled');
     await deps.attempts.reset(attemptKey(identity.email), at);
+    await deps.users.recordSignIn(user.id, at);
     await deps.events.audit({
       actorId: user.id,
       action: 'auth.sign-in',

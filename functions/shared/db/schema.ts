@@ -40,6 +40,8 @@ export interface UsersTable {
   tokens_valid_after: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** The person's own instructions for the model (migration 0016); null: none. */
   instructions: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the person last signed in (post-authentication, migration 0017); null: never. */
+  last_sign_in_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -29,6 +29,7 @@ export function adminUser(overrides: Partial<AdminUser> = {}): AdminUser {
     usedTokens: 0,
     createdAt: new Date().toISOString(),
     disabledAt: null,
+    lastSignInAt: null,
     ...overrides,
   };
 }

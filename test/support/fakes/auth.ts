@@ -20,10 +20,18 @@ export function fakeAttempts(): SignInAttempts & { readonly state: Map<string, A
   };
 }
 
-export function fakeUsers(initial: AuthUser[] = []): AuthUsers & { readonly rows: Map<string, AuthUser> } {
+export function fakeUsers(
+  initial: AuthUser[] = [],
+): AuthUsers & { readonly rows: Map<string, AuthUser>; readonly signIns: Map<string, Date> } {
   const rows = new Map(initial.map((u) => [u.id, u]));
+  /** The last sign-in noted of each user. */
+  const signIns = new Map<string, Date>();
   return {
     rows,
+    signIns,
+    async recordSignIn(id, at) {
+      signIns.set(id, at);
+    },
     async find({ id, email }) {
       if (id && rows.has(id)) return rows.get(id) ?? null;
       return [...rows.values()].find((u) => email && u.email.toLowerCase() === email.toLowerCase()) ?? null;

@@ -25,6 +25,8 @@ export const adminUserSchema = z.object({
   createdAt: z.string(),
   /** A disabled user's tokens are refused since then; they can be erased an hour after. */
   disabledAt: z.nullable(z.string()),
+  /** The last completed sign-in; null: never. */
+  lastSignInAt: z.nullable(z.string()),
 });
 
 export type AdminUser = z.infer<typeof adminUserSchema>;

@@ -20,6 +20,7 @@ const user = (email: string) => ({
   usedTokens: 0,
   createdAt: '2026-03-10T12:00:00.000Z',
   disabledAt: null,
+  lastSignInAt: null,
 });
 
 const problem = (status: number, detail: string, retryAfter?: number) =>

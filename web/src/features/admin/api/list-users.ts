@@ -16,7 +16,13 @@ export interface UserFilters {
   readonly q?: string;
   readonly role?: AdminRole;
   readonly status?: UserStatus;
+  /** Only people who have not signed in for this many days (dormant accounts). */
+  readonly inactiveDays?: InactiveDays;
 }
+
+/** The choices the users page offers for dormant accounts, in days. */
+export const INACTIVE_DAYS = ['30', '90', '180', '365'] as const;
+export type InactiveDays = (typeof INACTIVE_DAYS)[number];
 
 export const USERS_PAGE_SIZE = 50;
 

@@ -5,21 +5,26 @@ import { useLocation, useSearch } from 'wouter';
 import { useApiClient } from '@/lib/api-client-context';
 import { ROLES, STATUSES } from '@/features/admin/api/admin-user-schema';
 import type { AdminUser } from '@/features/admin/api/admin-user-schema';
-import { listUsers } from '@/features/admin/api/list-users';
+import { INACTIVE_DAYS, listUsers } from '@/features/admin/api/list-users';
 import type { UserFilters } from '@/features/admin/api/list-users';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
 import { ListStatus, LoadMore } from '@/features/admin/components/keyset-list-parts';
 import { BulkInviteForm } from '@/features/admin/components/bulk-invite-form';
 import { InviteForm } from '@/features/admin/components/invite-form';
-import { ROLE_LABELS, numberFormat } from '@/features/admin/components/labels';
+import { ROLE_LABELS, dateTimeFormat, numberFormat } from '@/features/admin/components/labels';
 import { ManageUserDialog } from '@/features/admin/components/manage-user-dialog';
 import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
 import { oneOf, readFilters, toQueryString } from '@/features/admin/utils/query-string';
 
-/** The filters of the URL (`?q&role&status`), anything unknown dropped. */
+/** The filters of the URL (`?q&role&status&inactiveDays`), anything unknown dropped. */
 function filtersOf(search: string): UserFilters {
-  const raw = readFilters(search, ['q', 'role', 'status']);
-  return { q: raw.q, role: oneOf(raw.role, ROLES), status: oneOf(raw.status, STATUSES) };
+  const raw = readFilters(search, ['q', 'role', 'status', 'inactiveDays']);
+  return {
+    q: raw.q,
+    role: oneOf(raw.role, ROLES),
+    status: oneOf(raw.status, STATUSES),
+    inactiveDays: oneOf(raw.inactiveDays, INACTIVE_DAYS),
+  };
 }
 
 /** Users (admins only): search and filters, keyset pages, and each user's actions. */
@@ -29,7 +34,7 @@ export function UsersPage() {
   const search = useSearch();
   const [location, navigate] = useLocation();
   const filters = filtersOf(search);
-  const { q, role, status } = filters;
+  const { q, role, status, inactiveDays } = filters;
   const [text, setText] = useState(q ?? '');
   const [managing, setManaging] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -37,8 +42,9 @@ export function UsersPage() {
   useEffect(() => setText(q ?? ''), [q]);
 
   const fetchPage = useCallback(
-    (cursor: string | undefined, signal: AbortSignal) => listUsers(api, { q, role, status }, cursor, signal),
-    [api, q, role, status],
+    (cursor: string | undefined, signal: AbortSignal) =>
+      listUsers(api, { q, role, status, inactiveDays }, cursor, signal),
+    [api, q, role, status, inactiveDays],
   );
   const users = useKeysetList<AdminUser>(fetchPage);
   const managed = users.items.find((user) => user.id === managing);
@@ -98,6 +104,23 @@ export function UsersPage() {
               <option value="disabled">Disabled</option>
             </select>
           </div>
+          <div>
+            <label htmlFor={`${id}-inactive`}>Last sign-in</label>
+            <select
+              id={`${id}-inactive`}
+              value={inactiveDays ?? ''}
+              onChange={(event) =>
+                show({ ...filters, inactiveDays: oneOf(event.target.value, INACTIVE_DAYS) })
+              }
+            >
+              <option value="">Any time</option>
+              {INACTIVE_DAYS.map((days) => (
+                <option key={days} value={days}>
+                  Not for {days} days
+                </option>
+              ))}
+            </select>
+          </div>
           <button type="submit">Search</button>
         </form>
 
@@ -120,6 +143,7 @@ export function UsersPage() {
                   <th scope="col">Status</th>
                   <th scope="col">MFA</th>
                   <th scope="col">Locked</th>
+                  <th scope="col">Last sign-in</th>
                   <th scope="col" className="table__number">
                     Used / quota
                   </th>
@@ -155,6 +179,15 @@ export function UsersPage() {
                         </span>
                       ) : (
                         <span className="muted">No</span>
+                      )}
+                    </td>
+                    <td className="table__nowrap" data-testid="user-last-sign-in">
+                      {user.lastSignInAt ? (
+                        <time dateTime={user.lastSignInAt}>
+                          {dateTimeFormat.format(new Date(user.lastSignInAt))}
+                        </time>
+                      ) : (
+                        <span className="muted">Never</span>
                       )}
                     </td>
                     <td className="table__number" data-testid="user-usage">

@@ -37,13 +37,23 @@ function fakeServer() {
 }
 
 describe('npm start', () => {
-  it('starts with the ports and data folder from the environment and prints the banner', async () => {
+  it('starts with the ports, data folder and idle sign-out from the environment and prints the banner', async () => {
     const { io, said, exits, listeners } = recordingIo();
     const start = vi.fn(async (_options: DevServerOptions) => fakeServer().server);
 
-    await npmStart({ PORT: '0', COGNITO_PORT: '9339', PARLEY_DATA_DIR: 'elsewhere' }, io, start);
+    await npmStart(
+      { PORT: '0', COGNITO_PORT: '9339', PARLEY_DATA_DIR: 'elsewhere', IDLE_SIGN_OUT_MINUTES: '5' },
+      io,
+      start,
+    );
 
-    expect(start).toHaveBeenCalledWith({ port: 0, cognitoPort: 9339, dataDir: 'elsewhere', retention: true });
+    expect(start).toHaveBeenCalledWith({
+      port: 0,
+      cognitoPort: 9339,
+      dataDir: 'elsewhere',
+      retention: true,
+      idleSignOutMinutes: 5,
+    });
     expect(said).toHaveLength(1);
     expect(said[0]).toContain('out: \nParley is running at http://127.0.0.1:3000  (Ctrl-C to stop)');
     expect(exits).toEqual([]);

@@ -1,21 +1,10 @@
 import { RATINGS, REASONS } from '#feedback/domain/feedback';
+import { feedbackEntrySchema } from '#feedback/domain/schemas';
 import { ok } from '#shared/http/responses';
 import { cursorParam, limitParam } from '#shared/pagination/cursor';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
 import { dateParam, daysInOrder, filterText, OVERSIGHT } from './schemas';
-
-const feedbackEntry = z.object({
-  messageId: z.uuid(),
-  rating: z.enum(RATINGS),
-  reason: z.nullable(z.enum(REASONS)),
-  comment: z.nullable(z.string()),
-  model: z.nullable(z.string()),
-  userId: z.string(),
-  email: z.nullable(z.string()),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
 
 export const listFeedback = defineRoute(
   {
@@ -40,7 +29,7 @@ export const listFeedback = defineRoute(
       200: {
         description: 'A page of feedback, and the totals of each rating',
         schema: z.object({
-          items: z.array(feedbackEntry),
+          items: z.array(feedbackEntrySchema),
           nextCursor: z.nullable(z.string()),
           totals: z.object({ up: z.int(), down: z.int() }),
         }),

@@ -1,4 +1,4 @@
-import type { Rating, Reason } from '#feedback/domain/feedback';
+import type { Feedback } from '#feedback/domain/feedback';
 import { ConflictError, DomainError, RateLimitedError } from '#shared/errors';
 
 export type MessageStatus = 'complete' | 'streaming' | 'failed';
@@ -18,12 +18,7 @@ export interface Message {
 }
 
 /** What the author said of a reply (feedback), as shown on it. */
-export interface ReplyFeedback {
-  readonly rating: Rating;
-  readonly reason: Reason | null;
-  readonly comment: string | null;
-  readonly updatedAt: string;
-}
+export type ReplyFeedback = Pick<Feedback, 'rating' | 'reason' | 'comment' | 'updatedAt'>;
 
 /** A message as a conversation lists it: a reply carries its author's feedback, if any. */
 export interface ListedMessage extends Message {

@@ -1,25 +1,21 @@
 import { COMMENT_MAX, RATINGS, REASONS } from '#feedback/domain/feedback';
+import { feedbackSchema } from '#feedback/domain/schemas';
 import { CHAT_ROLES } from '#shared/domain/roles';
-import { hasControlCharacters } from '#shared/domain/text';
+import { writtenText } from '#shared/http/written-text';
 import { ok } from '#shared/http/responses';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
-import { feedbackSchema, replyParams } from './schemas';
+import { replyParams } from './schemas';
 
 const body = z
   .strictObject({
     rating: z.enum(RATINGS, { message: `must be one of ${RATINGS.join(', ')}` }),
     reason: z.optional(z.enum(REASONS, { message: `must be one of ${REASONS.join(', ')}` })),
     comment: z.optional(
-      z.string({ message: 'expected a string' }).check(
-        z.trim(),
-        z.minLength(1, 'must not be empty (leave it out instead)'),
-        z.maxLength(COMMENT_MAX, `must be at most ${COMMENT_MAX} characters`),
-        z.refine(
-          (text: string) => !hasControlCharacters(text),
-          'must not contain control characters (NUL included)',
-        ),
-      ),
+      writtenText(COMMENT_MAX, {
+        expected: 'expected a string',
+        empty: 'must not be empty (leave it out instead)',
+      }),
     ),
   })
   .check(

@@ -1,5 +1,5 @@
 import { messageSchema } from '#chat/routes/schemas';
-import { RATINGS, REASONS } from '#feedback/domain/feedback';
+import { replyFeedbackSchema } from '#feedback/domain/schemas';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { ok } from '#shared/http/responses';
 import { cursorParam, limitParam } from '#shared/pagination/cursor';
@@ -8,16 +8,7 @@ import { defineRoute } from './define';
 import { conversationIdParams } from './schemas';
 
 /** A listed message: a reply carries what its author said of it (null: nothing, or a user message). */
-const listedMessageSchema = z.extend(messageSchema, {
-  feedback: z.nullable(
-    z.object({
-      rating: z.enum(RATINGS),
-      reason: z.nullable(z.enum(REASONS)),
-      comment: z.nullable(z.string()),
-      updatedAt: z.iso.datetime(),
-    }),
-  ),
-});
+const listedMessageSchema = z.extend(messageSchema, { feedback: z.nullable(replyFeedbackSchema) });
 
 export const listMessages = defineRoute(
   {

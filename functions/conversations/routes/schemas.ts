@@ -1,5 +1,4 @@
 import * as z from '#shared/zod';
-import { RATINGS, REASONS } from '#feedback/domain/feedback';
 import { TITLE_MAX } from '../domain/conversation';
 
 /** Control characters have no place in a title. */
@@ -29,13 +28,4 @@ export const conversationSchema = z.object({
 export const replyParams = z.strictObject({
   id: z.uuid({ message: 'expected a conversation id (UUID)' }),
   messageId: z.uuid({ message: 'expected a message id (UUID)' }),
-});
-
-export const feedbackSchema = z.object({
-  messageId: z.uuid(),
-  rating: z.enum(RATINGS),
-  reason: z.nullable(z.enum(REASONS)),
-  comment: z.nullable(z.string()),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
 });

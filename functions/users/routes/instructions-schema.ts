@@ -1,4 +1,4 @@
-import { hasControlCharacters } from '#shared/domain/text';
+import { writtenText } from '#shared/http/written-text';
 import * as z from '#shared/zod';
 import { INSTRUCTIONS_MAX } from '../domain/instructions';
 
@@ -10,12 +10,7 @@ export const instructionsSchema = z.object({
 });
 
 /** Instructions as a person writes them: trimmed, 1 to INSTRUCTIONS_MAX characters, line breaks allowed. */
-export const instructionsText = z.string({ message: 'expected a string, or null for none' }).check(
-  z.trim(),
-  z.minLength(1, 'must not be empty (send null for none)'),
-  z.maxLength(INSTRUCTIONS_MAX, `must be at most ${INSTRUCTIONS_MAX} characters`),
-  z.refine(
-    (text: string) => !hasControlCharacters(text),
-    'must not contain control characters (NUL included)',
-  ),
-);
+export const instructionsText = writtenText(INSTRUCTIONS_MAX, {
+  expected: 'expected a string, or null for none',
+  empty: 'must not be empty (send null for none)',
+});

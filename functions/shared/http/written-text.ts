@@ -1,0 +1,19 @@
+import { hasControlCharacters } from '../domain/text';
+import * as z from '../zod';
+
+/**
+ * Text a person writes in a form field (a comment, instructions): trimmed, 1 to `max`
+ * characters, line breaks and tabs allowed, no other control character (NUL included). The
+ * messages say what to send instead of a wrong type (`expected`) and of an empty text (`empty`).
+ */
+export function writtenText(max: number, messages: { readonly expected: string; readonly empty: string }) {
+  return z.string({ message: messages.expected }).check(
+    z.trim(),
+    z.minLength(1, messages.empty),
+    z.maxLength(max, `must be at most ${max} characters`),
+    z.refine(
+      (text: string) => !hasControlCharacters(text),
+      'must not contain control characters (NUL included)',
+    ),
+  );
+}

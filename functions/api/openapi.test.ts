@@ -125,4 +125,12 @@ describe('the OpenAPI document', () => {
       description: expect.stringMatching(/^Deleted: .*erased for good by the daily retention run/),
     });
   });
+
+  it('documents both media types of a 200 chosen by Accept (regenerating a reply)', () => {
+    const ok = operationOf('POST', '/api/conversations/{id}/messages/{messageId}/regenerate')?.responses[
+      '200'
+    ] as { content: Record<string, { schema: JsonSchema }> } | undefined;
+    expect(Object.keys(ok?.content ?? {})).toEqual(['text/event-stream', 'application/json']);
+    expect(ok?.content['application/json']?.schema.required).toEqual(['assistantMessage']);
+  });
 });

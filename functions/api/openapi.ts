@@ -44,6 +44,11 @@ function operation(route: RouteDeclaration) {
           description: response.description,
           content: {
             [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') },
+            ...(response.alternative && {
+              [response.alternative.contentType]: {
+                schema: jsonSchema(response.alternative.schema, 'output'),
+              },
+            }),
           },
         }
       : { description: response.description };

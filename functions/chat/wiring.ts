@@ -7,32 +7,33 @@ import { withCachedMonthlyUsage } from './adapters/cached-monthly-usage';
 import { createChatModel } from './adapters/chat-model-factory';
 import { postgresMessages } from './adapters/postgres-messages';
 import { powertoolsChatMetrics } from './adapters/powertools-chat-metrics';
+import { makeRegenerateReply } from './use-cases/regenerate-reply';
 import { makeSendMessage } from './use-cases/send-message';
+import type { ReplyDeps } from './use-cases/write-reply';
 
 /** The instructions sent first with every message unless the deployment sets its own. */
 export const DEFAULT_SYSTEM_PROMPT =
   'You are Parley, a helpful assistant for the people of this organisation. Answer clearly and ' +
   'concisely, in the language of the question. Use Markdown for structure and code.';
 
-/** The chat group's use case with PostgreSQL, the cache and the model (built on first request). */
+/** The chat group's use cases with PostgreSQL, the cache and the model (built on first request). */
 export function chatDeps() {
   const config = getConfig();
-  return {
-    sendMessage: makeSendMessage({
-      messages: withCachedMonthlyUsage(postgresMessages(getSql()), getCache, powertoolsChatMetrics),
-      model: createChatModel(config, { cache: getCache() }),
-      limiter: cacheRateLimiter({
-        cache: getCache,
-        limitPerMinute: config.CHAT_RATE_LIMIT_PER_MINUTE,
-        onCacheError: (error) =>
-          logger.warn('rate limit counted locally: cache unavailable', { error: error as Error }),
-      }),
-      metrics: powertoolsChatMetrics,
-      roleQuota: (role) => roleQuota(config, role),
-      contextBudgetTokens: config.CHAT_CONTEXT_TOKENS,
-      systemPrompt: config.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
+  const reply: ReplyDeps = {
+    messages: withCachedMonthlyUsage(postgresMessages(getSql()), getCache, powertoolsChatMetrics),
+    model: createChatModel(config, { cache: getCache() }),
+    limiter: cacheRateLimiter({
+      cache: getCache,
+      limitPerMinute: config.CHAT_RATE_LIMIT_PER_MINUTE,
+      onCacheError: (error) =>
+        logger.warn('rate limit counted locally: cache unavailable', { error: error as Error }),
     }),
+    metrics: powertoolsChatMetrics,
+    roleQuota: (role) => roleQuota(config, role),
+    contextBudgetTokens: config.CHAT_CONTEXT_TOKENS,
+    systemPrompt: config.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
   };
+  return { sendMessage: makeSendMessage(reply), regenerateReply: makeRegenerateReply(reply) };
 }
 
 export type ChatDeps = ReturnType<typeof chatDeps>;

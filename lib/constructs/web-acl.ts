@@ -7,6 +7,11 @@ import { allowCloudWatchLogs } from './logs-key-policy';
 
 /** Matches the chat message route whatever prefix (API stage, CloudFront) precedes `/api`. */
 export const MESSAGE_ROUTE_REGEX = '/api/conversations/[^/]+/messages/?$';
+/**
+ * The routes that call the model: a new message, and a reply written again. WAF's regular
+ * expressions take no capturing group, hence `(?:…)`.
+ */
+export const MODEL_ROUTE_REGEX = '/api/conversations/[^/]+/messages(?:/[^/]+/regenerate)?/?$';
 
 /** The label the Common rule set puts on a request whose body exceeds its 8 KB limit. */
 const SIZE_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
@@ -28,6 +33,17 @@ export function pathStartsWith(prefix: string): wafv2.CfnWebACL.StatementPropert
       fieldToMatch: { uriPath: {} },
       positionalConstraint: 'STARTS_WITH',
       searchString: prefix,
+      textTransformations: [{ priority: 0, type: 'NONE' }],
+    },
+  };
+}
+
+/** Matches requests whose URI path matches `regex` (case as sent). */
+function uriPathMatches(regex: string): wafv2.CfnWebACL.StatementProperty {
+  return {
+    regexMatchStatement: {
+      regexString: regex,
+      fieldToMatch: { uriPath: {} },
       textTransformations: [{ priority: 0, type: 'NONE' }],
     },
   };
@@ -120,13 +136,7 @@ export class ParleyWebAcl extends Construct {
     });
     const byIp = { aggregateKeyType: 'IP' };
     const hostingProviders = props.hostingProviders ?? 'block';
-    const messageRouteMatch: wafv2.CfnWebACL.StatementProperty = {
-      regexMatchStatement: {
-        regexString: MESSAGE_ROUTE_REGEX,
-        fieldToMatch: { uriPath: {} },
-        textTransformations: [{ priority: 0, type: 'NONE' }],
-      },
-    };
+    const messageRouteMatch = uriPathMatches(MESSAGE_ROUTE_REGEX);
     const managed = (
       priority: number,
       name: string,
@@ -181,7 +191,22 @@ export class ParleyWebAcl extends Construct {
           rateBasedStatement: {
             limit: props.messageRoute.rateLimitPer5Min,
             ...byIp,
-            scopeDownStatement: messageRouteMatch,
+            // POST only: reading a conversation's messages (GET, the same path) is not a message.
+            scopeDownStatement: {
+              andStatement: {
+                statements: [
+                  uriPathMatches(MODEL_ROUTE_REGEX),
+                  {
+                    byteMatchStatement: {
+                      fieldToMatch: { method: {} },
+                      positionalConstraint: 'EXACTLY',
+                      searchString: 'POST',
+                      textTransformations: [{ priority: 0, type: 'NONE' }],
+                    },
+                  },
+                ],
+              },
+            },
           },
         },
         visibilityConfig: visibility('RatePerIpMessages'),

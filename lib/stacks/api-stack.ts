@@ -38,7 +38,6 @@ export const LAMBDA_UNRESERVED_MINIMUM = 100;
 
 /** The signed-in user's own scope: present in every access token from a user sign-in. */
 export const USER_TOKEN_SCOPE = 'aws.cognito.signin.user.admin';
-export const MESSAGE_ROUTE_PATH = '/api/conversations/{id}/messages';
 
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
@@ -411,7 +410,8 @@ export class ApiStack extends Stack {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const hasMessageRoute = props.routes.some((r) => r.path === MESSAGE_ROUTE_PATH && r.method === 'POST');
+    // The routes that call the model (the chat group's): a tighter stage-wide ceiling each.
+    const modelRoutes = props.routes.filter((r) => r.group === 'chat');
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: `parley-${config.stage}`,
       description: `Parley ${config.stage} API (reached through CloudFront at /api)`,
@@ -451,15 +451,18 @@ export class ApiStack extends Stack {
             requestTime: '$context.requestTimeEpoch',
           }),
         ),
-        methodOptions: hasMessageRoute
-          ? {
-              // Chat is the expensive route (model tokens): a tighter stage-wide ceiling.
-              [`${MESSAGE_ROUTE_PATH}/POST`]: {
-                throttlingRateLimit: Math.max(1, Math.floor(config.api.throttleRateLimit / 4)),
-                throttlingBurstLimit: Math.max(1, Math.floor(config.api.throttleBurstLimit / 4)),
-              },
-            }
-          : undefined,
+        methodOptions:
+          modelRoutes.length > 0
+            ? Object.fromEntries(
+                modelRoutes.map((r) => [
+                  `${r.path}/${r.method}`,
+                  {
+                    throttlingRateLimit: Math.max(1, Math.floor(config.api.throttleRateLimit / 4)),
+                    throttlingBurstLimit: Math.max(1, Math.floor(config.api.throttleBurstLimit / 4)),
+                  },
+                ]),
+              )
+            : undefined,
       },
       // CloudFront's origin is the execute-api host name, so it stays enabled; the ACL below
       // refuses requests that did not come through CloudFront (machine clients use it too).

@@ -129,6 +129,51 @@ describe('picking a model', () => {
       'gpt-4o',
     ]);
     expect(await replies(page).last().getByTestId('message-model').textContent()).toBe('gpt-4o');
+    // Retry wrote the failed reply again: the question is stored once, followed by its reply.
+    expect(await page.getByTestId('message-user').filter({ hasText: 'Try the big one' }).count()).toBe(1);
+    expect(await page.locator('[data-testid="message-assistant"][data-status="failed"]').count()).toBe(0);
+  });
+
+  it('regenerates the latest reply in place with the picked model; its rating goes with it', async () => {
+    // Prepare: a reply rated up, and another model picked
+    await picker(page).selectOption('gpt-4o-mini');
+    await send(page, 'Name a colour');
+    const latest = replies(page).last();
+    await latest.getByRole('button', { name: 'Good reply' }).click();
+    await expect
+      .poll(() => latest.getByRole('button', { name: 'Good reply' }).getAttribute('aria-pressed'))
+      .toBe('true');
+    expect(await page.getByTestId('regenerate-reply').count()).toBe(1);
+    const questions = await page.getByTestId('message-user').count();
+    const answers = await replies(page).count();
+    await picker(page).selectOption('gpt-4o');
+    openai.queue({ kind: 'normal', reply: 'Teal, written again.' });
+    const before = openai.requests.length;
+
+    // Act
+    await latest.getByTestId('regenerate-reply').click();
+    await replies(page).last().filter({ hasText: 'Teal, written again.' }).waitFor();
+
+    // Assess: one request, for the picked model, ending with the question; the same places
+    const request = openai.requests.slice(before);
+    expect(request.map((r) => r.body?.model)).toEqual(['gpt-4o']);
+    expect(request[0]?.body?.messages?.at(-1)).toEqual({ role: 'user', content: 'Name a colour' });
+    expect(await page.getByTestId('message-user').count()).toBe(questions);
+    expect(await replies(page).count()).toBe(answers);
+    expect(await replies(page).last().getByTestId('message-model').textContent()).toBe('gpt-4o');
+    expect(
+      await replies(page).last().getByRole('button', { name: 'Good reply' }).getAttribute('aria-pressed'),
+    ).toBe('false');
+
+    // A reload shows the reply written again, unrated, still the latest
+    await page.reload();
+    await replies(page).last().filter({ hasText: 'Teal, written again.' }).waitFor();
+    expect(await page.getByTestId('message-user').count()).toBe(questions);
+    expect(
+      await replies(page).last().getByRole('button', { name: 'Good reply' }).getAttribute('aria-pressed'),
+    ).toBe('false');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await expectCleanSession(session);
   });
 });
 

@@ -53,6 +53,7 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'messages.list': CHAT,
   'messages.search': CHAT,
   'messages.send': CHAT,
+  'messages.regenerate': CHAT,
   'messages.feedback.give': CHAT,
   'messages.feedback.withdraw': CHAT,
   'admin.users.list': ADMINS,
@@ -130,15 +131,32 @@ describe('the route × role matrix', () => {
     'messages.send': { content: 'Hello' },
     'messages.feedback.give': { rating: 'up' },
   };
-  /** A finished reply of the owner's in the conversation, for the routes on one reply. */
-  const replyIn = async (ownerId: string, conversationId: string) =>
-    (
-      await db
-        .insertInto('messages')
-        .values({ conversation_id: conversationId, owner_id: ownerId, role: 'assistant', content: 'A reply' })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-    ).id;
+  /** A question and its finished reply in the owner's conversation, for the routes on one reply. */
+  const replyIn = async (ownerId: string, conversationId: string) => {
+    const at = Date.now();
+    const [, reply] = await db
+      .insertInto('messages')
+      .values([
+        {
+          conversation_id: conversationId,
+          owner_id: ownerId,
+          role: 'user',
+          content: 'A question',
+          created_at: new Date(at),
+        },
+        {
+          conversation_id: conversationId,
+          owner_id: ownerId,
+          role: 'assistant',
+          content: 'A reply',
+          created_at: new Date(at + 1),
+        },
+      ])
+      .returning('id')
+      .execute();
+    if (!reply) throw new Error('no reply stored');
+    return reply.id;
+  };
   /** The owner's conversation; a deleted one for the route that brings deleted ones back. */
   const conversationOf = async (ownerId: string, deleted = false) =>
     (
@@ -159,6 +177,7 @@ describe('the route × role matrix', () => {
       'messages.feedback.give',
       'messages.feedback.withdraw',
       'messages.list',
+      'messages.regenerate',
       'messages.send',
     ]);
   });

@@ -6,7 +6,8 @@ import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { decodeCursor } from '#shared/pagination/cursor';
-import { ConversationBusyError, IdempotencyKeyReusedError } from '../domain/message';
+import { ReplyNotFoundError } from '#feedback/domain/feedback';
+import { ConversationBusyError, IdempotencyKeyReusedError, NotLatestReplyError } from '../domain/message';
 import type { StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-messages';
 
@@ -294,6 +295,184 @@ describe.each([
     expect(results.map((r) => r.kind).sort()).toEqual(['replay', 'started']);
     expect(results[0]?.userMessage).toEqual(results[1]?.userMessage);
     expect((await stored(one)).length + (await stored(two)).length).toBe(2);
+  });
+});
+
+describe.each([
+  ['node-postgres', () => pgSql],
+  ['the Data API', () => onDataApi.db()],
+])('startRegeneration on %s', (_driver, database) => {
+  /** A conversation with two finished turns (the second reply as `status`), rated by its owner. */
+  async function twoTurns(status: 'complete' | 'failed' = 'complete') {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const repo = postgresMessages(database());
+    const replies: string[] = [];
+    for (const [question, answer] of [
+      ['One?', 'First'],
+      ['Two?', 'Second'],
+    ] as const) {
+      const started = await repo.startTurn({
+        ownerId: owner.id,
+        conversationId,
+        content: question,
+        model: 'gpt-4o-mini',
+        titleIfFirst: 'T',
+      });
+      if (started.kind !== 'started') throw new Error('expected a started turn');
+      await repo.finishTurn({
+        ownerId: owner.id,
+        assistantId: started.assistantMessage.id,
+        content: answer,
+        status: replies.length === 1 ? status : 'complete',
+        ...(replies.length === 1 && status === 'failed' ? { error: 'The model is unavailable.' } : {}),
+        model: 'gpt-4o-mini',
+        promptTokens: 3,
+        completionTokens: 2,
+        costMicros: 1,
+      });
+      replies.push(started.assistantMessage.id);
+    }
+    await pgDb
+      .insertInto('message_feedback')
+      .values(replies.map((id) => ({ message_id: id, owner_id: owner.id, rating: 'down', reason: 'other' })))
+      .execute();
+    const [first = '', second = ''] = replies;
+    return { owner, conversationId, repo, first, second };
+  }
+  const rated = async (ids: string[]) =>
+    (
+      await pgDb.selectFrom('message_feedback').select('message_id').where('message_id', 'in', ids).execute()
+    ).map((r) => r.message_id);
+
+  it.each(['complete', 'failed'] as const)(
+    'empties a %s latest reply in place for the model asked for, drops its feedback and answers the history',
+    async (status) => {
+      // Prepare
+      const { owner, conversationId, repo, first, second } = await twoTurns(status);
+      const before = await pgDb
+        .selectFrom('conversations')
+        .select(['updated_at', 'message_count'])
+        .where('id', '=', conversationId)
+        .executeTakeFirstOrThrow();
+      await pgDb.updateTable('users').set({ instructions: 'Be terse.' }).where('id', '=', owner.id).execute();
+
+      // Act
+      const result = await repo.startRegeneration({
+        ownerId: owner.id,
+        conversationId,
+        replyId: second,
+        model: 'gpt-4o',
+      });
+
+      // Assess
+      expect(result.assistantMessage).toMatchObject({
+        id: second,
+        conversationId,
+        role: 'assistant',
+        content: '',
+        status: 'streaming',
+        model: 'gpt-4o',
+        usage: { promptTokens: 0, completionTokens: 0 },
+        error: null,
+      });
+      expect(result.history).toEqual([
+        { role: 'user', content: 'One?' },
+        { role: 'assistant', content: 'First' },
+        { role: 'user', content: 'Two?' },
+      ]);
+      expect(result.instructions).toBe('Be terse.');
+      expect((await stored(conversationId)).map((m) => [m.id === second, m.content, m.status])).toEqual([
+        [false, 'One?', 'complete'],
+        [false, 'First', 'complete'],
+        [false, 'Two?', 'complete'],
+        [true, '', 'streaming'],
+      ]);
+      expect(await rated([first, second])).toEqual([first]);
+      const after = await pgDb
+        .selectFrom('conversations')
+        .select(['updated_at', 'message_count'])
+        .where('id', '=', conversationId)
+        .executeTakeFirstOrThrow();
+      expect(after.message_count).toBe(before.message_count);
+      expect(after.updated_at.getTime()).toBeGreaterThan(before.updated_at.getTime());
+    },
+  );
+
+  it('refuses an earlier reply (NotLatestReplyError) and one being written (busy), changing nothing', async () => {
+    const { owner, conversationId, repo, first, second } = await twoTurns();
+    const snapshot = await stored(conversationId);
+
+    await expect(
+      repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: first, model: 'gpt-4o' }),
+    ).rejects.toBeInstanceOf(NotLatestReplyError);
+    expect(await stored(conversationId)).toEqual(snapshot);
+    expect(await rated([first, second])).toEqual(expect.arrayContaining([first, second]));
+
+    await repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' });
+    await expect(
+      repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' }),
+    ).rejects.toBeInstanceOf(ConversationBusyError);
+    await expect(
+      repo.startTurn({ ownerId: owner.id, conversationId, content: 'Three?', model: 'm', titleIfFirst: 'T' }),
+    ).rejects.toBeInstanceOf(ConversationBusyError);
+  });
+
+  it('writes again a reply abandoned while streaming for over 6 minutes', async () => {
+    const { owner, conversationId, repo, second } = await twoTurns();
+    await repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' });
+    await pgDb
+      .updateTable('messages')
+      .set({ updated_at: sql<Date>`now() - interval '7 minutes'` as never })
+      .where('id', '=', second)
+      .execute();
+
+    const again = await repo.startRegeneration({
+      ownerId: owner.id,
+      conversationId,
+      replyId: second,
+      model: 'gpt-4o-mini',
+    });
+
+    expect(again.assistantMessage).toMatchObject({ id: second, status: 'streaming', model: 'gpt-4o-mini' });
+  });
+
+  it("answers not found for a user message, an unknown id, another owner's or a deleted conversation", async () => {
+    const { owner, conversationId, repo, second } = await twoTurns();
+    const other = await createTestUser(pgDb);
+    const [question] = await stored(conversationId);
+    const snapshot = await stored(conversationId);
+    const regenerate = (ownerId: string, replyId: string, conversation = conversationId) =>
+      repo.startRegeneration({ ownerId, conversationId: conversation, replyId, model: 'gpt-4o' });
+
+    await expect(regenerate(owner.id, question?.id ?? '')).rejects.toBeInstanceOf(ReplyNotFoundError);
+    await expect(regenerate(owner.id, randomUUID())).rejects.toBeInstanceOf(ReplyNotFoundError);
+    await expect(regenerate(other.id, second)).rejects.toBeInstanceOf(ConversationNotFoundError);
+    await expect(regenerate(owner.id, second, await conversationOf(owner.id))).rejects.toBeInstanceOf(
+      ReplyNotFoundError,
+    );
+    await pgDb
+      .updateTable('conversations')
+      .set({ deleted_at: sql<Date>`now()` as never })
+      .where('id', '=', conversationId)
+      .execute();
+    await expect(regenerate(owner.id, second)).rejects.toBeInstanceOf(ConversationNotFoundError);
+    expect(await stored(conversationId)).toEqual(snapshot);
+  });
+
+  it('starts exactly one of a regeneration and a new turn sent at once; the other is busy', async () => {
+    const { owner, conversationId, repo, second } = await twoTurns();
+
+    const results = await Promise.allSettled([
+      repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' }),
+      repo.startTurn({ ownerId: owner.id, conversationId, content: 'Three?', model: 'm', titleIfFirst: 'T' }),
+      repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' }),
+    ]);
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected'))
+      expect([ConversationBusyError, NotLatestReplyError].some((E) => r.reason instanceof E)).toBe(true);
+    expect((await stored(conversationId)).filter((m) => m.status === 'streaming')).toHaveLength(1);
   });
 });
 

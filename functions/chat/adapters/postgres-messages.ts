@@ -2,9 +2,11 @@ import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/
 import { first, isoText, only, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { encodeCursor, type Keyset } from '#shared/pagination/cursor';
+import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import {
   ConversationBusyError,
   IdempotencyKeyReusedError,
+  NotLatestReplyError,
   type ListedMessage,
   type Message,
   type ReplyFeedback,
@@ -15,6 +17,7 @@ import type {
   MessageRepository,
   SearchKeyset,
   SnippetPart,
+  StartRegenerationInput,
   StartTurnInput,
 } from '../ports/message-repository';
 
@@ -128,6 +131,10 @@ interface TurnRow {
   user_message: unknown;
   assistant_message: unknown;
 }
+
+/** The `history` column of the turn statements: never null (they coalesce none to '[]'). */
+const historyOf = (items: unknown): ChatTurn[] =>
+  (items as ChatTurn[]).map((m) => ({ role: m.role, content: m.content }));
 
 /** Attempts of the turn statement when a concurrent turn committed under it (see `stale`). */
 const STALE_ATTEMPTS = 3;
@@ -249,6 +256,104 @@ function turnStatement(input: StartTurnInput) {
   `;
 }
 
+interface RegenerationRow {
+  found: boolean;
+  stale: boolean;
+  reply_found: boolean;
+  busy: boolean;
+  latest: boolean;
+  history: unknown;
+  instructions: string | null;
+  reply: unknown;
+}
+
+/**
+ * The start of a regeneration in ONE statement, as `turnStatement` (the same lock and `stale`
+ * check): `target` is the caller's reply in the locked conversation, `latest` the conversation's
+ * last message, `busy` a reply streaming there that was not abandoned (the target included: a
+ * reply being written cannot be written again). `go` holds the reply only when it may be written
+ * again; the reset, the removal of its feedback and the conversation's `updated_at` hang on it,
+ * so a refusal writes nothing. The history is what came before the reply, so the question it
+ * answers is last.
+ */
+function regenerationStatement(input: StartRegenerationInput) {
+  return sql`
+    with conv as materialized (
+      select c.id, c.xmin::text as version
+      from conversations c
+      where c.id = cast(${input.conversationId} as uuid)
+        and c.owner_id = cast(${input.ownerId} as text)
+        and c.deleted_at is null
+      for update
+    ),
+    seen as (
+      select c.xmin::text as version from conversations c where c.id = (select id from conv)
+    ),
+    target as materialized (
+      select m.id, m.created_at
+      from messages m
+      where m.id = cast(${input.replyId} as uuid)
+        and m.conversation_id = (select id from conv)
+        and m.role = 'assistant'
+    ),
+    latest as (
+      select m.id from messages m
+      where m.conversation_id = (select id from conv)
+      order by m.created_at desc, m.id desc
+      limit 1
+    ),
+    busy as (
+      select 1 from messages
+      where conversation_id = (select id from conv)
+        and status = 'streaming'
+        and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
+      limit 1
+    ),
+    go as (
+      select t.id, t.created_at from target t
+      where (select version from conv) = (select version from seen)
+        and not exists (select 1 from busy)
+        and t.id = (select id from latest)
+    ),
+    history as (
+      select coalesce(
+        json_agg(json_build_object('role', h.role, 'content', h.content) order by h.created_at, h.id),
+        '[]'::json
+      ) as items
+      from messages h, go
+      where h.conversation_id = (select id from conv)
+        and h.status = 'complete'
+        and (h.created_at, h.id) < (go.created_at, go.id)
+    ),
+    reset as (
+      update messages m
+      set content = '', status = 'streaming', error = null, model = cast(${input.model} as text),
+        prompt_tokens = 0, completion_tokens = 0, updated_at = now()
+      from go
+      where m.id = go.id
+      returning ${columnsOfM}
+    ),
+    unrated as (
+      delete from message_feedback f using reset r where f.message_id = r.id returning f.message_id
+    ),
+    touched as (
+      update conversations c set updated_at = now()
+      from reset r
+      where c.id = r.conversation_id
+      returning c.id
+    )
+    select
+      exists (select 1 from conv) as found,
+      coalesce((select version from conv) <> (select version from seen), false) as stale,
+      exists (select 1 from target) as reply_found,
+      exists (select 1 from busy) as busy,
+      coalesce((select id from target) = (select id from latest), false) as latest,
+      (select items from history) as history,
+      (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
+      (select row_to_json(r) from reset r) as reply
+  `;
+}
+
 interface SearchRow {
   id: string;
   conversation_id: string;
@@ -326,8 +431,7 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         kind: 'started' as const,
         userMessage: toMessage(userMessage),
         assistantMessage: toMessage(assistantMessage),
-        // Never null: the statement coalesces no history to '[]'.
-        history: (row.history as ChatTurn[]).map((m) => ({ role: m.role, content: m.content })),
+        history: historyOf(row.history),
         instructions: row.instructions ?? null,
       };
     }
@@ -341,6 +445,27 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         // Two requests with one new key raced: the loser finds the winner's turn.
         if (sqlStateOf(error) === '23505' && input.idempotencyKey) return startTurn(input);
         throw error;
+      }
+    },
+
+    async startRegeneration(input) {
+      for (let attempt = 1; ; attempt++) {
+        const row = await only<RegenerationRow>(db, regenerationStatement(input));
+        if (!row.found) throw new ConversationNotFoundError();
+        if (row.stale) {
+          if (attempt < STALE_ATTEMPTS) continue;
+          throw new ConversationBusyError();
+        }
+        if (!row.reply_found) throw new ReplyNotFoundError();
+        if (row.busy) throw new ConversationBusyError();
+        if (!row.latest) throw new NotLatestReplyError();
+        const reply = fromJson<Row>(row.reply);
+        if (!reply) throw new Error('the regeneration statement reset no reply');
+        return {
+          assistantMessage: toMessage(reply),
+          history: historyOf(row.history),
+          instructions: row.instructions ?? null,
+        };
       }
     },
 

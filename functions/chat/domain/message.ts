@@ -40,6 +40,13 @@ export class IdempotencyKeyReusedError extends ConflictError {
   }
 }
 
+/** 409: only the conversation's latest message, a reply, can be written again. */
+export class NotLatestReplyError extends ConflictError {
+  constructor() {
+    super('Only the latest reply of a conversation can be regenerated.');
+  }
+}
+
 /** 429 for the monthly token budget: the problem detail names the limit. */
 export class QuotaExceededError extends DomainError {
   readonly status = 429;

@@ -31,6 +31,23 @@ export type StartTurnResult =
       readonly assistantMessage: Message | undefined;
     };
 
+export interface StartRegenerationInput {
+  readonly ownerId: string;
+  readonly conversationId: string;
+  /** The reply to write again: the conversation's latest message. */
+  readonly replyId: string;
+  readonly model: string;
+}
+
+export interface StartRegenerationResult {
+  /** The reply emptied and `streaming` again, with the model asked for (same id and place). */
+  readonly assistantMessage: Message;
+  /** The complete messages before the reply, oldest first: the last is the question it answers. */
+  readonly history: readonly ChatTurn[];
+  /** The owner's own instructions for the model (users.instructions); null: none. */
+  readonly instructions: string | null;
+}
+
 export interface FinishTurnInput {
   readonly ownerId: string;
   readonly assistantId: string;
@@ -78,6 +95,15 @@ export interface MessageRepository {
    * ConversationNotFoundError, ConversationBusyError or IdempotencyKeyReusedError.
    */
   startTurn(input: StartTurnInput): Promise<StartTurnResult>;
+  /**
+   * In one statement: the conversation (owned, not deleted) is locked, the reply must be an
+   * assistant message of it and its latest message, refused while any reply of it is streaming
+   * (one left `streaming` for over 6 minutes was abandoned and may be written again); the reply is
+   * emptied and set `streaming` with `model`, its feedback (about the text it replaces) removed,
+   * and the conversation's `updatedAt` moved. Throws ConversationNotFoundError,
+   * ReplyNotFoundError, ConversationBusyError or NotLatestReplyError.
+   */
+  startRegeneration(input: StartRegenerationInput): Promise<StartRegenerationResult>;
   /** Stores the reply's text so far (the client sees only what is stored). */
   saveProgress(assistantId: string, content: string): Promise<void>;
   /** Ends the reply as complete or failed and charges its usage to the day, in one transaction. */

@@ -1,4 +1,5 @@
+import { regenerateReply } from './regenerate-reply';
 import { sendMessage } from './send-message';
 
 /** The chat group: one streaming Lambda function serves exactly these. */
-export const chatRoutes = [sendMessage] as const;
+export const chatRoutes = [sendMessage, regenerateReply] as const;

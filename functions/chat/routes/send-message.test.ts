@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ServiceUnavailableError, ValidationError } from '#shared/errors';
 import type { AuthContext, ApiEvent } from '#shared/http/types';
 import type { Message } from '../domain/message';
-import type { SendMessage, TurnEvent, TurnResult } from '../use-cases/send-message';
+import type { SendMessage, TurnResult } from '../use-cases/send-message';
+import type { TurnEvent } from '../use-cases/write-reply';
 import { sendMessage } from './send-message';
 
 const caller: AuthContext = {
@@ -53,7 +54,7 @@ function call(send: SendMessage, headers: Record<string, string> = { Accept: 'te
       // The route reads only the headers of the API Gateway event.
       event: { headers } as unknown as ApiEvent,
     },
-    { sendMessage: send },
+    { sendMessage: send, regenerateReply: () => Promise.reject(new Error('not this route')) },
   );
 }
 

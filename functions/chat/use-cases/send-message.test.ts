@@ -4,7 +4,8 @@ import { ValidationError } from '#shared/errors';
 import type { ChatMetrics } from '../ports/chat-metrics';
 import { ChatRateLimitedError, ConversationBusyError, QuotaExceededError } from '../domain/message';
 import { ModelStreamError, ModelUnavailableError, type ChatEvent, type ChatModel } from '../ports/chat-model';
-import { makeSendMessage, type TurnEvent } from './send-message';
+import { makeSendMessage } from './send-message';
+import type { TurnEvent } from './write-reply';
 
 const ada = { userId: 'ada', kind: 'user', role: 'members' } as const;
 const conversationId = '00000000-0000-4000-8000-000000000001';

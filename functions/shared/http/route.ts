@@ -30,6 +30,8 @@ export interface RouteResponse {
   readonly schema?: $ZodType;
   /** @default 'application/json' when there is a schema */
   readonly contentType?: string;
+  /** The same status in another media type, chosen by the request's `Accept`. */
+  readonly alternative?: { readonly contentType: string; readonly schema: $ZodType };
 }
 
 /** Problems a route may answer besides the ones every route of its kind can (400, 401, 403…). */

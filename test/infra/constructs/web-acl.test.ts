@@ -136,6 +136,52 @@ describe('WAF', () => {
   });
 });
 
+describe('the per-address limit on the model routes', () => {
+  /** Every regular expression the stage's ACLs hold. */
+  const regexes = () =>
+    resourcesOfType(dev, 'AWS::WAFv2::WebACL').flatMap((acl) =>
+      [...JSON.stringify(acl.props.Rules).matchAll(/"RegexString":"((?:[^"\\]|\\.)*)"/g)].map(
+        (m) => JSON.parse(`"${m[1] ?? ''}"`) as string,
+      ),
+    );
+
+  it('counts new messages and regenerated replies, at any prefix, and no other route', async () => {
+    const { routes } = await import('#api/index');
+    for (const t of ['api', 'edgeWaf'] as const) {
+      const scope = rule(rulesOf(dev, t), 'RatePerIpMessages').Statement.RateBasedStatement
+        .ScopeDownStatement;
+      const [path, method] = scope.AndStatement.Statements as Json[];
+      const pattern = new RegExp(path?.RegexMatchStatement.RegexString as string);
+      expect(path?.RegexMatchStatement.FieldToMatch).toEqual({ UriPath: {} });
+      expect(method?.ByteMatchStatement).toMatchObject({
+        FieldToMatch: { Method: {} },
+        PositionalConstraint: 'EXACTLY',
+        SearchString: 'POST',
+      });
+      const counted = (route: (typeof routes)[number], prefix: string) =>
+        route.method === method?.ByteMatchStatement.SearchString &&
+        pattern.test(prefix + route.path.replace(/\{\w+\}/g, '0b6f7a1c-2d3e-4f50-8a9b-0c1d2e3f4a5b'));
+      for (const route of routes) {
+        // Reading a conversation's messages (GET on the same path) is not counted.
+        const model = route.id === 'messages.send' || route.id === 'messages.regenerate';
+        expect(counted(route, ''), `${t}: ${route.id}`).toBe(model);
+        expect(counted(route, '/dev'), `${t}: ${route.id} behind the stage`).toBe(model);
+      }
+    }
+  });
+
+  it("uses only what WAF's regular expressions support: no capturing group, no backreference", () => {
+    // https://docs.aws.amazon.com/waf/latest/developerguide/waf-regex-pattern-support.html
+    const found = regexes();
+    expect(found.length).toBeGreaterThan(0);
+    for (const regex of found) {
+      expect(regex, regex).not.toMatch(/(?<!\\)\((?!\?)/);
+      expect(regex, regex).not.toMatch(/\\[1-9kKgCR]/);
+      expect(regex.length, regex).toBeLessThanOrEqual(512);
+    }
+  });
+});
+
 describe('the API ACL: only requests that came through CloudFront', () => {
   it('blocks first any request without the origin secret, accepting the current or the previous value', () => {
     const rules = rulesOf(dev, 'api');

@@ -54,7 +54,7 @@ describe('REST API built from the route declarations', () => {
 
   it('streams the streaming route (with the 5-minute streaming timeout) and buffers the others', () => {
     const streamingRoutes = routes.filter((r) => r.streaming);
-    expect(streamingRoutes.map((r) => r.id)).toEqual(['messages.send']);
+    expect(streamingRoutes.map((r) => r.id)).toEqual(['messages.send', 'messages.regenerate']);
     for (const route of streamingRoutes) {
       const streaming = methodFor(route).Properties.Integration;
       expect(streaming.ResponseTransferMode).toBe('STREAM');
@@ -87,6 +87,11 @@ describe('REST API built from the route declarations', () => {
         Match.objectLike({
           HttpMethod: 'POST',
           ResourcePath: '/~1api~1conversations~1{id}~1messages',
+          ThrottlingRateLimit: 12,
+        }),
+        Match.objectLike({
+          HttpMethod: 'POST',
+          ResourcePath: '/~1api~1conversations~1{id}~1messages~1{messageId}~1regenerate',
           ThrottlingRateLimit: 12,
         }),
       ]),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Message } from '#chat/domain/message';
+import { ConversationBusyError, NotLatestReplyError, type Message } from '#chat/domain/message';
+import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import type { ChatMetrics } from '#chat/ports/chat-metrics';
 import type { ChatEvent, ChatModel, ChatRequest } from '#chat/ports/chat-model';
 import type { MessageRepository, StartTurnInput } from '#chat/ports/message-repository';
@@ -69,6 +70,31 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
         userMessage: user,
         assistantMessage: assistant,
         history,
+        instructions: state.instructions,
+      };
+    },
+    async startRegeneration(input) {
+      const ofConversation = rows.filter((r) => r.conversationId === input.conversationId);
+      const at = ofConversation.findIndex((r) => r.id === input.replyId && r.role === 'assistant');
+      const reply = ofConversation[at];
+      if (!reply) throw new ReplyNotFoundError();
+      if (ofConversation.some((r) => r.status === 'streaming')) throw new ConversationBusyError();
+      if (at !== ofConversation.length - 1) throw new NotLatestReplyError();
+      const reset: Message = {
+        ...reply,
+        content: '',
+        status: 'streaming',
+        error: null,
+        model: input.model,
+        usage: { promptTokens: 0, completionTokens: 0 },
+      };
+      replace(reset);
+      return {
+        assistantMessage: reset,
+        history: ofConversation
+          .slice(0, at)
+          .filter((r) => r.status === 'complete')
+          .map((r) => ({ role: r.role, content: r.content })),
         instructions: state.instructions,
       };
     },

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { ApiError } from '@/lib/api-client';
 import type { ApiClient } from '@/lib/api-client';
-import { sendMessage } from '@/features/chat/api/send-message';
+import { regenerateReply, sendMessage } from '@/features/chat/api/send-message';
 import type { SendMessageEvent } from '@/features/chat/api/send-message';
 
 const message = (role: 'user' | 'assistant', content: string, status = 'complete') => ({
@@ -129,6 +129,38 @@ describe('sendMessage', () => {
 
   it('reports a stream that ends without done or error as cut', async () => {
     const { error } = await collect(apiStreaming([frame('message', message('user', 'Hi'))]));
+    expect((error as ApiError).status).toBe(0);
+  });
+});
+
+describe('regenerateReply', () => {
+  it("posts to the reply's regenerate path with the model, and yields the emptied reply, deltas and the stored one", async () => {
+    const api = apiStreaming([
+      frame('message', message('assistant', '', 'streaming')),
+      frame('delta', { text: 'Again' }) + frame('done', message('assistant', 'Again')),
+    ]);
+
+    const events: SendMessageEvent[] = [];
+    for await (const event of regenerateReply(api, 'c/1', 'r 1', { model: 'gpt-4o' })) events.push(event);
+
+    expect(api.fetch).toHaveBeenCalledWith('/conversations/c%2F1/messages/r%201/regenerate', {
+      method: 'POST',
+      body: { model: 'gpt-4o' },
+      accept: 'text/event-stream, application/problem+json',
+      signal: undefined,
+    });
+    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'done']);
+    expect(events[0]?.type === 'message' && events[0].message.status).toBe('streaming');
+  });
+
+  it('sends an empty body without a model, and reports a cut stream as a network error', async () => {
+    const api = apiStreaming([frame('message', message('assistant', '', 'streaming'))], { cut: true });
+
+    const error = await (async () => {
+      for await (const _ of regenerateReply(api, 'c1', 'r1'));
+    })().catch((e: unknown) => e);
+
+    expect(vi.mocked(api.fetch).mock.calls[0]?.[1]?.body).toEqual({});
     expect((error as ApiError).status).toBe(0);
   });
 });

@@ -16,7 +16,7 @@ const errorEventSchema = z.object({
 });
 
 export type SendMessageEvent =
-  /** The user's message, stored. */
+  /** The user's message, stored (of a regeneration: the reply, emptied and being written). */
   | { readonly type: 'message'; readonly message: Message }
   /** The next piece of the reply (already stored on the server). */
   | { readonly type: 'delta'; readonly text: string }
@@ -66,6 +66,44 @@ export async function* sendMessage(
     signal,
     ...(idempotencyKey ? { headers: { 'Idempotency-Key': idempotencyKey } } : {}),
   });
+  yield* turnEvents(response, signal);
+}
+
+export interface RegenerateReplyOptions {
+  readonly signal?: AbortSignal;
+  /** One of the models `/api/me` lists; the server's default when left out. */
+  readonly model?: string;
+}
+
+/**
+ * Writes the conversation's latest reply again, for the same question, and yields it as it
+ * streams, as `sendMessage` does (its `message` event carries the emptied reply). Refusals: 404
+ * (not yours), 409 (not the latest reply, or one is being written), 429, 503.
+ */
+export async function* regenerateReply(
+  api: ApiClient,
+  conversationId: string,
+  replyId: string,
+  options: RegenerateReplyOptions = {},
+): AsyncGenerator<SendMessageEvent> {
+  const { signal, model } = options;
+  const response = await api.fetch(
+    `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(replyId)}/regenerate`,
+    {
+      method: 'POST',
+      body: model === undefined ? {} : { model },
+      accept: 'text/event-stream, application/problem+json',
+      signal,
+    },
+  );
+  yield* turnEvents(response, signal);
+}
+
+/** The server-sent events of a turn, until `done` or `error`; a cut stream throws a network error. */
+async function* turnEvents(
+  response: Response,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<SendMessageEvent> {
   if (!response.body) throw networkError();
 
   try {

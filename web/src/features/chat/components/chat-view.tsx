@@ -71,6 +71,18 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   }
 
   const empty = chat.status !== 'loading' && messages.length === 0 && turn === null;
+  // The latest reply, finished or failed, may be written again while nothing else is.
+  const latest = messages.at(-1);
+  const regenerable =
+    turn === null && !chat.busy && latest?.role === 'assistant' && latest.status !== 'streaming'
+      ? latest.id
+      : null;
+
+  function regenerate(replyId: string) {
+    setHighlighted(null);
+    scroll.follow();
+    chat.regenerate(replyId, choice.model);
+  }
 
   return (
     <section className="chat" aria-labelledby="chat-title">
@@ -121,6 +133,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
                     }
                   : undefined
               }
+              {...(message.id === regenerable ? { onRegenerate: () => regenerate(message.id) } : {})}
             />
           ))}
 

@@ -16,11 +16,13 @@ function ReplyFooter({
   model,
   createdAt,
   rated,
+  onRegenerate,
 }: {
   content: string;
   model: string | null;
   createdAt: string | undefined;
   rated: MessageBubbleProps['rated'];
+  onRegenerate: (() => void) | undefined;
 }) {
   const { state, copy } = useCopy();
   const at = createdAt ? new Date(createdAt) : null;
@@ -41,6 +43,7 @@ function ReplyFooter({
       >
         {copyLabel(state)}
       </button>
+      {onRegenerate && <RegenerateButton onRegenerate={onRegenerate} />}
       {rated && (
         <ReplyFeedback
           conversationId={rated.conversationId}
@@ -49,6 +52,21 @@ function ReplyFooter({
         />
       )}
     </div>
+  );
+}
+
+/** Writes the latest reply again, for the same question. */
+function RegenerateButton({ onRegenerate }: { onRegenerate: () => void }) {
+  return (
+    <button
+      type="button"
+      className="message__action"
+      onClick={onRegenerate}
+      title="Write this reply again (its rating goes with it)"
+      data-testid="regenerate-reply"
+    >
+      Regenerate
+    </button>
   );
 }
 
@@ -70,6 +88,8 @@ export interface MessageBubbleProps {
     readonly messageId: string;
     readonly feedback: ReplyFeedbackValue | null;
   };
+  /** Offered on the latest reply, complete or failed, when nothing is being written. */
+  readonly onRegenerate?: () => void;
 }
 
 export function MessageBubble({
@@ -82,6 +102,7 @@ export function MessageBubble({
   createdAt,
   highlighted,
   rated,
+  onRegenerate,
 }: MessageBubbleProps) {
   const classes = ['message', `message--${role}`];
   if (highlighted) classes.push('message--highlighted');
@@ -107,12 +128,19 @@ export function MessageBubble({
           <MarkdownContent source={content} />
         )}
         {role === 'assistant' && status === 'complete' && (
-          <ReplyFooter content={content} model={model ?? null} createdAt={createdAt} rated={rated} />
+          <ReplyFooter
+            content={content}
+            model={model ?? null}
+            createdAt={createdAt}
+            rated={rated}
+            onRegenerate={onRegenerate}
+          />
         )}
         {status === 'streaming' && <p className="message__note muted">Still writing…</p>}
         {status === 'failed' && (
           <p className="message__note message__note--failed">
-            This reply did not finish{error ? `: ${error}` : '.'}
+            This reply did not finish{error ? `: ${error}` : '.'}{' '}
+            {onRegenerate && <RegenerateButton onRegenerate={onRegenerate} />}
           </p>
         )}
       </div>

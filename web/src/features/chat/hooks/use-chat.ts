@@ -5,7 +5,7 @@ import { useApiClient } from '@/lib/api-client-context';
 import { getAllMessages } from '@/features/chat/api/get-messages';
 import { deleteConversation } from '@/features/conversations/api/delete-conversation';
 import type { Message } from '@/features/chat/api/message-schema';
-import { sendMessage } from '@/features/chat/api/send-message';
+import { regenerateReply, sendMessage } from '@/features/chat/api/send-message';
 
 /** The message being sent and its reply, until the reply is stored and joins `messages`. */
 export interface Turn {
@@ -25,6 +25,13 @@ export interface Turn {
   readonly retryKey: string;
   /** The model asked for (undefined: the server's default), asked for again by Retry. */
   readonly model: string | undefined;
+  /**
+   * The reply Retry writes again instead of sending the message again: the one being regenerated,
+   * or the reply the server stored as failed (so the question is not stored twice).
+   */
+  readonly replyId: string | null;
+  /** The latest reply is being written again (the question is already in `messages`). */
+  readonly regenerating: boolean;
 }
 
 export interface ChatState {
@@ -52,7 +59,9 @@ export interface Chat extends ChatState {
   send(content: string, model?: string): void;
   /** Stops listening to the reply; the server still finishes and stores it. */
   stop(): void;
-  /** Sends the failed turn's message again. */
+  /** Writes the latest reply again (`replyId`), with `model` or the server's default. */
+  regenerate(replyId: string, model?: string): void;
+  /** Writes the failed reply again, or sends the failed turn's message again if none was stored. */
   retry(): void;
 }
 
@@ -77,6 +86,12 @@ function withMessage(messages: readonly Message[], message: Message): readonly M
  */
 function settledTurn(turn: Turn | null, messages: readonly Message[]): Turn | null {
   if (turn?.phase !== 'failed') return turn;
+  if (turn.regenerating) {
+    // Only a lost connection may have hidden a regeneration the server went on with; a refusal
+    // left the earlier reply as it was, and its error stays shown.
+    const reply = messages.at(-1);
+    return turn.error?.status === 0 && reply?.id === turn.replyId && reply.status !== 'failed' ? null : turn;
+  }
   const [question, answer] = messages.slice(-2);
   const answered = question?.role === 'user' && answer?.role === 'assistant' && answer.status === 'complete';
   if (!answered) return turn;
@@ -187,6 +202,8 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           error: null,
           retryKey: idempotencyKey,
           model,
+          replyId: null,
+          regenerating: false,
         },
       }));
 
@@ -240,12 +257,14 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
             } else {
               sendRef.current = null;
               reveal();
-              // The server stored the reply as failed: asking again is a new message, with a new key.
+              // The server stored the reply as failed: Retry writes that reply again (a message
+              // sent again would be a new ask, with a new key).
               setTurn((turn) => ({
                 ...turn,
                 phase: 'failed',
                 error: event.error,
                 retryKey: crypto.randomUUID(),
+                replyId: event.message?.id ?? null,
               }));
               await refresh(id);
               optionsRef.current.onReplyEnded();
@@ -293,16 +312,82 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     [start],
   );
 
+  const regenerate = useCallback(
+    (replyId: string, model?: string) => {
+      const id = idRef.current;
+      if (sendRef.current || id === null) return;
+      window.clearTimeout(pollTimer.current);
+      const controller = new AbortController();
+      sendRef.current = controller;
+      const live = () => sendRef.current === controller;
+      const setTurn = (update: (turn: Turn) => Turn) =>
+        setState((previous) => (previous.turn ? { ...previous, turn: update(previous.turn) } : previous));
+      const failed = async (error: ApiError) => {
+        sendRef.current = null;
+        setTurn((turn) => ({ ...turn, phase: 'failed', error }));
+        // Show what the server has: the reply as it was (a refusal), failed, or being written.
+        await refresh(id);
+        optionsRef.current.onReplyEnded();
+      };
+      setState((previous) => ({
+        ...previous,
+        // Written again in the live bubble; the reply joins the messages again once stored.
+        messages: previous.messages.filter((m) => m.id !== replyId),
+        turn: {
+          content: '',
+          userStored: true,
+          reply: '',
+          phase: 'sending',
+          error: null,
+          retryKey: crypto.randomUUID(),
+          model,
+          replyId,
+          regenerating: true,
+        },
+      }));
+
+      void (async () => {
+        try {
+          const events = regenerateReply(api, id, replyId, {
+            signal: controller.signal,
+            ...(model === undefined ? {} : { model }),
+          });
+          for await (const event of events) {
+            if (!live()) return;
+            if (event.type === 'message') setTurn((turn) => ({ ...turn, phase: 'streaming' }));
+            else if (event.type === 'delta') setTurn((turn) => ({ ...turn, reply: turn.reply + event.text }));
+            else if (event.type === 'done') {
+              sendRef.current = null;
+              setState((previous) => ({
+                ...previous,
+                messages: withMessage(previous.messages, event.message),
+                turn: null,
+              }));
+              optionsRef.current.onReplyEnded();
+            } else await failed(event.error);
+          }
+        } catch (error) {
+          if (live()) await failed(toApiError(error));
+        }
+      })();
+    },
+    [api, refresh],
+  );
+
   const retry = useCallback(() => {
     const turn = state.turn;
     if (!turn || turn.phase !== 'failed') return;
+    if (turn.replyId !== null) {
+      regenerate(turn.replyId, turn.model);
+      return;
+    }
     // The same model as the first attempt: the key stands for the same request (the server
     // answers 409 to a key reused with another body).
     start(turn.content, turn.model, turn.retryKey);
-  }, [start, state.turn]);
+  }, [regenerate, start, state.turn]);
 
   const serverWriting = state.messages.at(-1)?.status === 'streaming';
   const busy = (state.turn !== null && state.turn.phase !== 'failed') || serverWriting;
 
-  return { ...state, conversationId: currentId, busy, send, stop, retry };
+  return { ...state, conversationId: currentId, busy, send, stop, regenerate, retry };
 }

@@ -1,0 +1,77 @@
+import type { Caller } from '#shared/domain/caller';
+import { ConflictError } from '#shared/errors';
+import {
+  checkAllowance,
+  chosenModel,
+  writeReply,
+  type ReplyDeps,
+  type TurnEvent,
+  type WrittenReply,
+} from './write-reply';
+
+export interface RegenerateReplyInput {
+  readonly conversationId: string;
+  /** The conversation's latest message: a reply, complete or failed. */
+  readonly replyId: string;
+  readonly model?: string;
+}
+
+/**
+ * Writes the latest reply of a conversation again, for the same question: after a failure (no
+ * second copy of the question), or for another answer, with the same or another model. The reply
+ * keeps its id and place; its text and feedback are replaced. The rate limit and the monthly
+ * quota apply as to a new message, and the new reply's tokens are charged (the earlier reply's
+ * stay charged: they were spent). Events as for a new message, `message` carrying the emptied
+ * reply.
+ */
+export const makeRegenerateReply = (deps: ReplyDeps) =>
+  async function regenerateReply(
+    caller: Caller,
+    input: RegenerateReplyInput,
+    onEvent: (event: TurnEvent) => void = () => {},
+  ): Promise<WrittenReply> {
+    const now = deps.now?.() ?? new Date();
+    const model = chosenModel(deps.model, input.model);
+    await checkAllowance(deps, caller, now);
+
+    deps.model.prepare?.();
+    const start = await deps.messages.startRegeneration({
+      ownerId: caller.userId,
+      conversationId: input.conversationId,
+      replyId: input.replyId,
+      model,
+    });
+    const question = start.history.at(-1);
+    if (question?.role !== 'user') {
+      // Turns store a question and its reply together, so a reply always follows its question.
+      const error = new ConflictError('This reply answers no question of yours; send a new message.');
+      await deps.messages.finishTurn({
+        ownerId: caller.userId,
+        assistantId: start.assistantMessage.id,
+        content: '',
+        status: 'failed',
+        error: error.message,
+        model,
+        promptTokens: 0,
+        completionTokens: 0,
+        costMicros: 0,
+      });
+      throw error;
+    }
+
+    onEvent({ type: 'message', message: start.assistantMessage });
+    return writeReply(
+      deps,
+      caller,
+      {
+        assistantId: start.assistantMessage.id,
+        model,
+        history: start.history.slice(0, -1),
+        question,
+        instructions: start.instructions,
+      },
+      onEvent,
+    );
+  };
+
+export type RegenerateReply = ReturnType<typeof makeRegenerateReply>;

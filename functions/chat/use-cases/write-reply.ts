@@ -1,0 +1,183 @@
+import type { Caller } from '#shared/domain/caller';
+import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
+import { DomainError, ValidationError } from '#shared/errors';
+import { contextWindow } from '../domain/context-window';
+import { ChatRateLimitedError, QuotaExceededError, type Message } from '../domain/message';
+import { estimateCostMicros } from '../domain/pricing';
+import { systemPromptFor } from '../domain/system-prompt';
+import type { ChatMetrics } from '../ports/chat-metrics';
+import { ModelStreamError, ModelUnavailableError, type ChatModel, type ChatTurn } from '../ports/chat-model';
+import type { MessageRepository } from '../ports/message-repository';
+import type { RateLimiter } from '../ports/rate-limiter';
+import { StoredDeltas } from './stored-deltas';
+
+/**
+ * The events of one turn, in order: `message` (the stored user message of a new turn, or the
+ * emptied reply of a regeneration), any `delta`s, then `done` or `error`.
+ */
+export type TurnEvent =
+  | { readonly type: 'message'; readonly message: Message }
+  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'done'; readonly message: Message }
+  | { readonly type: 'error'; readonly error: DomainError; readonly message: Message };
+
+/** What writing a reply needs: the chat use cases share it. */
+export interface ReplyDeps {
+  readonly messages: MessageRepository;
+  readonly model: ChatModel;
+  readonly limiter: RateLimiter;
+  readonly metrics: ChatMetrics;
+  /** The monthly tokens of a role, for users without a quota of their own. */
+  readonly roleQuota: RoleQuota;
+  /** Tokens of history sent with each message (the model's context window, less the reply). */
+  readonly contextBudgetTokens: number;
+  readonly systemPrompt: string;
+  readonly now?: () => Date;
+}
+
+/** The reply as it ended: `error` is set when the model failed (the reply is stored `failed`). */
+export interface WrittenReply {
+  readonly assistantMessage: Message;
+  readonly error?: DomainError;
+}
+
+/** The model a message asked for, or the default; 400 naming `body.model` for another. */
+export function chosenModel(model: ChatModel, asked: string | undefined): string {
+  const chosen = asked ?? model.models[0] ?? 'offline';
+  if (!model.models.includes(chosen)) {
+    throw new ValidationError([
+      { path: 'body.model', message: `must be one of: ${model.models.join(', ')}` },
+    ]);
+  }
+  return chosen;
+}
+
+/** Seconds from `now` to the first of next month, UTC (when a monthly quota renews). */
+function secondsToNextMonth(now: Date): number {
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  return Math.max(1, Math.ceil((next - now.getTime()) / 1000));
+}
+
+/** 429 when the caller is over the rate limit or the month's tokens; nothing is stored. */
+export async function checkAllowance(deps: ReplyDeps, caller: Caller, now: Date): Promise<void> {
+  // Both checks at once: each is a round trip, and the time to the first token is what users feel.
+  const [rate, usage] = await Promise.all([
+    deps.limiter.consume(`chat:${caller.userId}`),
+    deps.messages.monthlyUsage(caller.userId, now),
+  ]);
+  if (!rate.allowed) {
+    deps.metrics.rejected('rate');
+    throw new ChatRateLimitedError(deps.limiter.limitPerMinute, rate.retryAfterSeconds);
+  }
+  // The token's role: a role change revokes the tokens issued before it.
+  const quota = effectiveQuota(usage.quota, caller.role, deps.roleQuota).monthlyTokens;
+  if (usage.used >= quota) {
+    deps.metrics.rejected('quota');
+    throw new QuotaExceededError(quota, secondsToNextMonth(now));
+  }
+}
+
+/** Why a reply failed, in words safe to store and show (never the provider's own text). */
+function failureOf(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  if (error instanceof ModelStreamError)
+    return new ModelUnavailableError(error.reason === 'timeout' ? 'timeout' : 'server-error', 5);
+  return new ModelUnavailableError('server-error', 5);
+}
+
+export interface ReplyToWrite {
+  /** The stored `streaming` assistant message the reply is written into. */
+  readonly assistantId: string;
+  readonly model: string;
+  /** The complete messages before the question, oldest first. */
+  readonly history: readonly ChatTurn[];
+  /** The message the reply answers. */
+  readonly question: ChatTurn;
+  /** The owner's own instructions for the model; null: none. */
+  readonly instructions: string | null;
+}
+
+/**
+ * Streams the model's reply into the stored assistant message: every delta the caller receives
+ * is already stored, and the reply ends `complete` (usage charged, `done`) or `failed` with the
+ * reason (`error`; whatever was received is kept). The caller may go away at any point: the
+ * reply still runs to its end.
+ */
+export async function writeReply(
+  deps: ReplyDeps,
+  caller: Caller,
+  reply: ReplyToWrite,
+  onEvent: (event: TurnEvent) => void,
+): Promise<WrittenReply> {
+  const { assistantId, model } = reply;
+  const deltas = new StoredDeltas(
+    (content) => deps.messages.saveProgress(assistantId, content),
+    (text) => onEvent({ type: 'delta', text }),
+  );
+  const started = Date.now();
+  let firstTokenAt: number | undefined;
+  let promptTokens = 0;
+  let completionTokens = 0;
+  const finish = (status: 'complete' | 'failed', error?: DomainError) =>
+    deps.messages.finishTurn({
+      ownerId: caller.userId,
+      assistantId,
+      content: deltas.text,
+      status,
+      ...(error ? { error: error.message } : {}),
+      model,
+      promptTokens,
+      completionTokens,
+      costMicros: estimateCostMicros(model, promptTokens, completionTokens),
+    });
+
+  try {
+    const messages = contextWindow(
+      systemPromptFor(deps.systemPrompt, reply.instructions),
+      reply.history,
+      reply.question,
+      deps.contextBudgetTokens,
+    );
+    for await (const event of deps.model.stream({ model, messages })) {
+      if (event.type === 'delta') {
+        firstTokenAt ??= Date.now();
+        deltas.push(event.text);
+      } else {
+        promptTokens = event.promptTokens;
+        completionTokens = event.completionTokens;
+      }
+    }
+    await deltas.flush();
+  } catch (cause) {
+    const error = failureOf(cause);
+    deps.metrics.modelError(
+      cause instanceof ModelUnavailableError
+        ? 'unavailable'
+        : cause instanceof ModelStreamError
+          ? 'stream'
+          : 'other',
+      cause instanceof ModelUnavailableError || cause instanceof ModelStreamError
+        ? cause.reason
+        : 'unexpected',
+    );
+    if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
+    // Whatever was received is kept with the failure, so nothing the caller saw disappears.
+    await deltas.flush().catch(() => undefined);
+    const assistantMessage = await finish('failed', error);
+    onEvent({ type: 'error', error, message: assistantMessage });
+    if (!(cause instanceof DomainError || cause instanceof ModelStreamError)) throw cause;
+    return { assistantMessage, error };
+  }
+
+  const assistantMessage = await finish('complete');
+  deps.metrics.modelCall({
+    model,
+    latencyMs: Date.now() - started,
+    timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
+    promptTokens,
+    completionTokens,
+  });
+  if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
+  onEvent({ type: 'done', message: assistantMessage });
+  return { assistantMessage };
+}

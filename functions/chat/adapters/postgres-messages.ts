@@ -140,6 +140,25 @@ const historyOf = (items: unknown): ChatTurn[] =>
 const STALE_ATTEMPTS = 3;
 
 /**
+ * The CTEs `conv` (the caller's conversation, not deleted, locked until the statement commits)
+ * and `seen` (its row version in the statement's snapshot): the turn statements compare the two
+ * to find a turn that committed while they waited for the lock.
+ */
+function lockedConversation(input: { readonly ownerId: string; readonly conversationId: string }) {
+  return sql`conv as materialized (
+      select c.id, c.title, c.message_count, c.xmin::text as version
+      from conversations c
+      where c.id = cast(${input.conversationId} as uuid)
+        and c.owner_id = cast(${input.ownerId} as text)
+        and c.deleted_at is null
+      for update
+    ),
+    seen as (
+      select c.xmin::text as version from conversations c where c.id = (select id from conv)
+    )`;
+}
+
+/**
  * The whole start of a turn in ONE statement (one round trip, one implicit transaction: on the
  * Data API every statement is an HTTPS request of its own). In order of the CTEs:
  * - `prior`: the turn already stored under this idempotency key, if any (then nothing is written);
@@ -167,17 +186,7 @@ function turnStatement(input: StartTurnInput) {
         and m.owner_id = cast(${input.ownerId} as text)
         and m.idempotency_key = cast(${key} as text)
     ),
-    conv as materialized (
-      select c.id, c.title, c.message_count, c.xmin::text as version
-      from conversations c
-      where c.id = cast(${input.conversationId} as uuid)
-        and c.owner_id = cast(${input.ownerId} as text)
-        and c.deleted_at is null
-      for update
-    ),
-    seen as (
-      select c.xmin::text as version from conversations c where c.id = (select id from conv)
-    ),
+    ${lockedConversation(input)},
     abandoned as (
       update messages
       set status = 'failed', error = 'The reply was interrupted.', updated_at = now()
@@ -278,17 +287,7 @@ interface RegenerationRow {
  */
 function regenerationStatement(input: StartRegenerationInput) {
   return sql`
-    with conv as materialized (
-      select c.id, c.xmin::text as version
-      from conversations c
-      where c.id = cast(${input.conversationId} as uuid)
-        and c.owner_id = cast(${input.ownerId} as text)
-        and c.deleted_at is null
-      for update
-    ),
-    seen as (
-      select c.xmin::text as version from conversations c where c.id = (select id from conv)
-    ),
+    with ${lockedConversation(input)},
     target as materialized (
       select m.id, m.created_at
       from messages m

@@ -1,13 +1,6 @@
 import type { Caller } from '#shared/domain/caller';
 import { ConflictError } from '#shared/errors';
-import {
-  checkAllowance,
-  chosenModel,
-  writeReply,
-  type ReplyDeps,
-  type TurnEvent,
-  type WrittenReply,
-} from './write-reply';
+import { admitReply, writeReply, type ReplyDeps, type TurnEvent, type WrittenReply } from './write-reply';
 
 export interface RegenerateReplyInput {
   readonly conversationId: string;
@@ -30,11 +23,7 @@ export const makeRegenerateReply = (deps: ReplyDeps) =>
     input: RegenerateReplyInput,
     onEvent: (event: TurnEvent) => void = () => {},
   ): Promise<WrittenReply> {
-    const now = deps.now?.() ?? new Date();
-    const model = chosenModel(deps.model, input.model);
-    await checkAllowance(deps, caller, now);
-
-    deps.model.prepare?.();
+    const model = await admitReply(deps, caller, input.model);
     const start = await deps.messages.startRegeneration({
       ownerId: caller.userId,
       conversationId: input.conversationId,

@@ -2,14 +2,7 @@ import type { Caller } from '#shared/domain/caller';
 import { ConversationBusyError, type Message } from '../domain/message';
 import { titleFromMessage } from '../domain/title';
 import { ModelUnavailableError } from '../ports/chat-model';
-import {
-  checkAllowance,
-  chosenModel,
-  writeReply,
-  type ReplyDeps,
-  type TurnEvent,
-  type WrittenReply,
-} from './write-reply';
+import { admitReply, writeReply, type ReplyDeps, type TurnEvent, type WrittenReply } from './write-reply';
 
 export interface SendMessageInput {
   readonly conversationId: string;
@@ -37,12 +30,7 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
     input: SendMessageInput,
     onEvent: (event: TurnEvent) => void = () => {},
   ): Promise<TurnResult> {
-    const now = deps.now?.() ?? new Date();
-    const model = chosenModel(deps.model, input.model);
-    await checkAllowance(deps, caller, now);
-
-    // The model's first cache read (its shared circuit state) runs while the turn is stored.
-    deps.model.prepare?.();
+    const model = await admitReply(deps, caller, input.model);
     const turn = await deps.messages.startTurn({
       ownerId: caller.userId,
       conversationId: input.conversationId,

@@ -42,7 +42,7 @@ export interface WrittenReply {
 }
 
 /** The model a message asked for, or the default; 400 naming `body.model` for another. */
-export function chosenModel(model: ChatModel, asked: string | undefined): string {
+function chosenModel(model: ChatModel, asked: string | undefined): string {
   const chosen = asked ?? model.models[0] ?? 'offline';
   if (!model.models.includes(chosen)) {
     throw new ValidationError([
@@ -58,8 +58,24 @@ function secondsToNextMonth(now: Date): number {
   return Math.max(1, Math.ceil((next - now.getTime()) / 1000));
 }
 
+/**
+ * What every reply goes through before anything is stored: the model asked for (400 for one not
+ * offered), the rate limit and the month's tokens (429). Answers the model, and starts its first
+ * cache read (its shared circuit state) so that it overlaps the turn's storing.
+ */
+export async function admitReply(
+  deps: ReplyDeps,
+  caller: Caller,
+  asked: string | undefined,
+): Promise<string> {
+  const model = chosenModel(deps.model, asked);
+  await checkAllowance(deps, caller, deps.now?.() ?? new Date());
+  deps.model.prepare?.();
+  return model;
+}
+
 /** 429 when the caller is over the rate limit or the month's tokens; nothing is stored. */
-export async function checkAllowance(deps: ReplyDeps, caller: Caller, now: Date): Promise<void> {
+async function checkAllowance(deps: ReplyDeps, caller: Caller, now: Date): Promise<void> {
   // Both checks at once: each is a round trip, and the time to the first token is what users feel.
   const [rate, usage] = await Promise.all([
     deps.limiter.consume(`chat:${caller.userId}`),

@@ -5,13 +5,12 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { allowCloudWatchLogs } from './logs-key-policy';
 
-/** Matches the chat message route whatever prefix (API stage, CloudFront) precedes `/api`. */
-export const MESSAGE_ROUTE_REGEX = '/api/conversations/[^/]+/messages/?$';
 /**
- * The routes that call the model: a new message, and a reply written again. WAF's regular
- * expressions take no capturing group, hence `(?:…)`.
+ * Matches the routes that call the model, whatever prefix (API stage, CloudFront) precedes `/api`:
+ * a new message, and a reply written again (with its question edited, the same body limit). WAF's
+ * regular expressions take no capturing group, hence `(?:…)`.
  */
-export const MODEL_ROUTE_REGEX = '/api/conversations/[^/]+/messages(?:/[^/]+/regenerate)?/?$';
+export const MESSAGE_ROUTE_REGEX = '/api/conversations/[^/]+/messages(?:/[^/]+/regenerate)?/?$';
 
 /** The label the Common rule set puts on a request whose body exceeds its 8 KB limit. */
 const SIZE_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
@@ -195,7 +194,7 @@ export class ParleyWebAcl extends Construct {
             scopeDownStatement: {
               andStatement: {
                 statements: [
-                  uriPathMatches(MODEL_ROUTE_REGEX),
+                  messageRouteMatch,
                   {
                     byteMatchStatement: {
                       fieldToMatch: { method: {} },

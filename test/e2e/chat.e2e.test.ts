@@ -103,7 +103,9 @@ describe('chatting in the web app', () => {
     conversationUrl = page.url();
     const reply = storedReplies(page).last();
     expect(await reply.textContent()).toMatch(/^P?\[Offline model\]/);
-    expect(await page.getByTestId('message-user').first().textContent()).toBe(FIRST_MESSAGE);
+    expect(await page.getByTestId('message-user').first().locator('.message__text').textContent()).toBe(
+      FIRST_MESSAGE,
+    );
     // One model only: nothing to pick, and replies name no model (models.e2e.test.ts has two).
     expect(await page.getByTestId('model-picker').count()).toBe(0);
     expect(await reply.getByTestId('message-model').count()).toBe(0);
@@ -123,7 +125,9 @@ describe('chatting in the web app', () => {
     await page.reload();
     await storedReplies(page).first().waitFor();
     expect(page.url()).toBe(conversationUrl);
-    expect(await page.getByTestId('message-user').first().textContent()).toBe(FIRST_MESSAGE);
+    expect(await page.getByTestId('message-user').first().locator('.message__text').textContent()).toBe(
+      FIRST_MESSAGE,
+    );
     expect(await storedReplies(page).count()).toBe(1);
   });
 
@@ -184,7 +188,9 @@ describe('chatting in the web app', () => {
     expect(lengths.length).toBeGreaterThanOrEqual(1);
 
     // Assess: the user's text and the echo in the reply show the tag as text
-    expect(await page.getByTestId('message-user').last().textContent()).toBe(XSS_MESSAGE);
+    expect(await page.getByTestId('message-user').last().locator('.message__text').textContent()).toBe(
+      XSS_MESSAGE,
+    );
     expect(await storedReplies(page).last().textContent()).toContain('<img src=x onerror=');
 
     // Prepare: a stored reply with a code block and script in three forms (as a model could write)

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -173,6 +176,41 @@ describe('picking a model', () => {
       await replies(page).last().getByRole('button', { name: 'Good reply' }).getAttribute('aria-pressed'),
     ).toBe('false');
     expect(await seriousAxeViolations(page)).toEqual([]);
+    await expectCleanSession(session);
+  });
+
+  it('edits the latest question in place: the edited text is asked, and its reply written again', async () => {
+    // Prepare
+    const questions = await page.getByTestId('message-user').count();
+    expect(await page.getByTestId('edit-question').count()).toBe(1);
+    openai.queue({ kind: 'normal', reply: 'Crimson, for the edited question.' });
+    const before = openai.requests.length;
+
+    // Act: Edit, change the text, Send
+    await page.getByTestId('edit-question').click();
+    const box = page.getByLabel('Edit your message', { exact: true });
+    expect(await box.inputValue()).toBe('Name a colour');
+    await box.fill('Name a <b>warm</b> colour');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(tmpdir(), 'parley-edit-question.png') });
+    await page.getByRole('button', { name: 'Send edited message', exact: true }).click();
+    await replies(page).last().filter({ hasText: 'Crimson, for the edited question.' }).waitFor();
+
+    // Assess: the provider got the edited question last; it replaced the old one, shown as text
+    expect(openai.requests.slice(before).at(-1)?.body?.messages?.at(-1)).toEqual({
+      role: 'user',
+      content: 'Name a <b>warm</b> colour',
+    });
+    expect(await page.getByTestId('message-user').count()).toBe(questions);
+    expect(await page.getByTestId('message-user').last().textContent()).toContain(
+      'Name a <b>warm</b> colour',
+    );
+    await page.reload();
+    await replies(page).last().filter({ hasText: 'Crimson' }).waitFor();
+    expect(await page.getByTestId('message-user').last().textContent()).toContain(
+      'Name a <b>warm</b> colour',
+    );
+    expect(await page.getByText('Name a colour', { exact: true }).count()).toBe(0);
     await expectCleanSession(session);
   });
 });

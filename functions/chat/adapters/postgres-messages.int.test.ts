@@ -399,6 +399,46 @@ describe.each([
     },
   );
 
+  it('replaces the question the reply answers with the edited one, found by search; the history has the old', async () => {
+    const { owner, conversationId, repo, second } = await twoTurns();
+    const word = `w${randomUUID().replaceAll('-', '')}`;
+
+    const result = await repo.startRegeneration({
+      ownerId: owner.id,
+      conversationId,
+      replyId: second,
+      model: 'gpt-4o',
+      content: `Two, with ${word}?`,
+    });
+
+    expect(result.history.at(-1)).toEqual({ role: 'user', content: 'Two?' });
+    expect((await stored(conversationId)).map((m) => m.content)).toEqual([
+      'One?',
+      'First',
+      `Two, with ${word}?`,
+      '',
+    ]);
+    const found = await repo.search(owner.id, { q: word, limit: 5 });
+    expect(found.items.map((h) => h.role)).toEqual(['user']);
+  });
+
+  it('edits nothing when it refuses (an earlier reply)', async () => {
+    const { owner, conversationId, repo, first } = await twoTurns();
+    const snapshot = await stored(conversationId);
+
+    await expect(
+      repo.startRegeneration({
+        ownerId: owner.id,
+        conversationId,
+        replyId: first,
+        model: 'm',
+        content: 'Edited',
+      }),
+    ).rejects.toBeInstanceOf(NotLatestReplyError);
+
+    expect(await stored(conversationId)).toEqual(snapshot);
+  });
+
   it('refuses an earlier reply (NotLatestReplyError) and one being written (busy), changing nothing', async () => {
     const { owner, conversationId, repo, first, second } = await twoTurns();
     const snapshot = await stored(conversationId);

@@ -281,9 +281,10 @@ interface RegenerationRow {
  * check): `target` is the caller's reply in the locked conversation, `latest` the conversation's
  * last message, `busy` a reply streaming there that was not abandoned (the target included: a
  * reply being written cannot be written again). `go` holds the reply only when it may be written
- * again; the reset, the removal of its feedback and the conversation's `updated_at` hang on it,
- * so a refusal writes nothing. The history is what came before the reply, so the question it
- * answers is last.
+ * again; the reset, the removal of its feedback, the edit of its question (`question`: the last
+ * user message before it) and the conversation's `updated_at` hang on it, so a refusal writes
+ * nothing. The history is what came before the reply in the statement's snapshot, so the
+ * question it answers is last, unedited.
  */
 function regenerationStatement(input: StartRegenerationInput) {
   return sql`
@@ -334,6 +335,21 @@ function regenerationStatement(input: StartRegenerationInput) {
     ),
     unrated as (
       delete from message_feedback f using reset r where f.message_id = r.id returning f.message_id
+    ),
+    question as (
+      select m.id from messages m, go
+      where m.conversation_id = (select id from conv)
+        and m.role = 'user'
+        and (m.created_at, m.id) < (go.created_at, go.id)
+      order by m.created_at desc, m.id desc
+      limit 1
+    ),
+    edited as (
+      update messages m
+      set content = cast(${input.content ?? null} as text), updated_at = now()
+      from question q
+      where m.id = q.id and cast(${input.content ?? null} as text) is not null
+      returning m.id
     ),
     touched as (
       update conversations c set updated_at = now()

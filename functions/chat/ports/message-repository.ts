@@ -37,12 +37,17 @@ export interface StartRegenerationInput {
   /** The reply to write again: the conversation's latest message. */
   readonly replyId: string;
   readonly model: string;
+  /** The question, edited: replaces the user message the reply answers. */
+  readonly content?: string;
 }
 
 export interface StartRegenerationResult {
   /** The reply emptied and `streaming` again, with the model asked for (same id and place). */
   readonly assistantMessage: Message;
-  /** The complete messages before the reply, oldest first: the last is the question it answers. */
+  /**
+   * The complete messages before the reply, oldest first: the last is the question it answers,
+   * as it was before an edit.
+   */
   readonly history: readonly ChatTurn[];
   /** The owner's own instructions for the model (users.instructions); null: none. */
   readonly instructions: string | null;
@@ -100,7 +105,8 @@ export interface MessageRepository {
    * assistant message of it and its latest message, refused while any reply of it is streaming
    * (one left `streaming` for over 6 minutes was abandoned and may be written again); the reply is
    * emptied and set `streaming` with `model`, its feedback (about the text it replaces) removed,
-   * and the conversation's `updatedAt` moved. Throws ConversationNotFoundError,
+   * the question before it replaced by `content` when given, and the conversation's `updatedAt`
+   * moved. Throws ConversationNotFoundError,
    * ReplyNotFoundError, ConversationBusyError or NotLatestReplyError.
    */
   startRegeneration(input: StartRegenerationInput): Promise<StartRegenerationResult>;

@@ -40,7 +40,11 @@ function scripted(events: TurnEvent[], result: WrittenReply) {
   return { regenerate, inputs };
 }
 
-function call(regenerate: RegenerateReply, headers: Record<string, string>, body: { model?: string } = {}) {
+function call(
+  regenerate: RegenerateReply,
+  headers: Record<string, string>,
+  body: { model?: string; content?: string } = {},
+) {
   return regenerateReply.handle(
     {
       caller,
@@ -68,7 +72,11 @@ describe('POST /api/conversations/{id}/messages/{messageId}/regenerate', () => {
     );
 
     // Act
-    const result = await call(regenerate, { accept: 'text/event-stream' }, { model: 'gpt-4o' });
+    const result = await call(
+      regenerate,
+      { accept: 'text/event-stream' },
+      { model: 'gpt-4o', content: 'Edited' },
+    );
     let body = '';
     await result.stream?.((chunk) => {
       body += chunk;
@@ -82,7 +90,7 @@ describe('POST /api/conversations/{id}/messages/{messageId}/regenerate', () => {
       'event: delta\ndata: {"text":"Again"}',
       `event: done\ndata: ${JSON.stringify(done)}`,
     ]);
-    expect(inputs).toEqual([{ conversationId, replyId, model: 'gpt-4o' }]);
+    expect(inputs).toEqual([{ conversationId, replyId, model: 'gpt-4o', content: 'Edited' }]);
   });
 
   it('answers 200 with the stored reply as JSON, the default model when none was asked for', async () => {

@@ -3,7 +3,7 @@ import { CHAT_ROLES } from '#shared/domain/roles';
 import { ok } from '#shared/http/responses';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
-import { messageSchema } from './schemas';
+import { messageContent, messageSchema } from './schemas';
 import { streamTurn, wantsEventStream } from './stream-turn';
 
 export const regenerateReply = defineRoute(
@@ -12,14 +12,17 @@ export const regenerateReply = defineRoute(
     method: 'POST',
     path: '/api/conversations/{id}/messages/{messageId}/regenerate',
     summary:
-      "Write the conversation's latest reply again, for the same question (after a failure, or for another answer, with the same or another model); its text and feedback are replaced. Server-sent events with Accept: text/event-stream (message: the emptied reply, then delta, done, error), otherwise 200 with the reply",
+      "Write the conversation's latest reply again, for the same question (after a failure, or for another answer, with the same or another model) or for the question edited (content); its text and feedback are replaced. Server-sent events with Accept: text/event-stream (message: the emptied reply, then delta, done, error), otherwise 200 with the reply",
     access: CHAT_ROLES,
     scopes: ['parley/chat.write'],
     streaming: true,
     params: replyParams,
     // The body is optional: none writes the reply again with the default model.
     body: z._default(
-      z.strictObject({ model: z.optional(z.string().check(z.minLength(1), z.maxLength(100))) }),
+      z.strictObject({
+        model: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+        content: z.optional(messageContent),
+      }),
       {},
     ),
     responses: {
@@ -46,6 +49,7 @@ export const regenerateReply = defineRoute(
       conversationId: params.id,
       replyId: params.messageId,
       ...(body.model ? { model: body.model } : {}),
+      ...(body.content === undefined ? {} : { content: body.content }),
     };
     if (wantsEventStream(event.headers)) {
       return streamTurn((onEvent) => regenerate(caller, input, onEvent), requestId);

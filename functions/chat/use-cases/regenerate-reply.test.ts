@@ -61,7 +61,7 @@ async function setUp(
     recorded,
     events,
     last,
-    regenerate: (input: { replyId?: string; model?: string } = {}) =>
+    regenerate: (input: { replyId?: string; model?: string; content?: string } = {}) =>
       regenerate(ada, { conversationId, replyId: input.replyId ?? last(), ...input }, (e) => events.push(e)),
   };
 }
@@ -102,6 +102,19 @@ describe('regenerateReply', () => {
       model: 'other-model',
     });
     expect(messages.rows).toHaveLength(4);
+  });
+
+  it('answers the question edited, which replaces the stored one', async () => {
+    const { messages, requests, regenerate } = await setUp();
+
+    const result = await regenerate({ content: 'Two, said better' });
+
+    expect(requests[0]?.messages.slice(-2)).toEqual([
+      { role: 'assistant', content: 'First' },
+      { role: 'user', content: 'Two, said better' },
+    ]);
+    expect(result.assistantMessage.content).toBe('Again');
+    expect(messages.rows.map((r) => r.content)).toEqual(['One', 'First', 'Two, said better', 'Again']);
   });
 
   it('stores the reply as failed again when the model fails, with the problem as an event', async () => {

@@ -7,11 +7,14 @@ export interface RegenerateReplyInput {
   /** The conversation's latest message: a reply, complete or failed. */
   readonly replyId: string;
   readonly model?: string;
+  /** The question, edited: it replaces the user message the reply answers. */
+  readonly content?: string;
 }
 
 /**
  * Writes the latest reply of a conversation again, for the same question: after a failure (no
- * second copy of the question), or for another answer, with the same or another model. The reply
+ * second copy of the question), or for another answer, with the same or another model; or for the
+ * question edited (`content`), which replaces it. The reply
  * keeps its id and place; its text and feedback are replaced. The rate limit and the monthly
  * quota apply as to a new message, and the new reply's tokens are charged (the earlier reply's
  * stay charged: they were spent). Events as for a new message, `message` carrying the emptied
@@ -29,6 +32,7 @@ export const makeRegenerateReply = (deps: ReplyDeps) =>
       conversationId: input.conversationId,
       replyId: input.replyId,
       model,
+      ...(input.content === undefined ? {} : { content: input.content }),
     });
     const question = start.history.at(-1);
     if (question?.role !== 'user') {
@@ -56,7 +60,7 @@ export const makeRegenerateReply = (deps: ReplyDeps) =>
         assistantId: start.assistantMessage.id,
         model,
         history: start.history.slice(0, -1),
-        question,
+        question: input.content === undefined ? question : { role: 'user', content: input.content },
         instructions: start.instructions,
       },
       onEvent,

@@ -170,6 +170,21 @@ describe('the per-address limit on the model routes', () => {
     }
   });
 
+  it('lets a regenerated reply carry an edited question as long as a message, and no larger', () => {
+    const sample = '/dev/api/conversations/0b6f7a1c/messages/5d1e/regenerate';
+    for (const t of ['api', 'edgeWaf'] as const) {
+      const rules = rulesOf(dev, t);
+      const [messages] = rule(rules, 'MessageBodyTooLarge').Statement.AndStatement.Statements as Json[];
+      expect(new RegExp(messages?.RegexMatchStatement.RegexString as string).test(sample), t).toBe(true);
+      const outside = rule(rules, 'BodyOver8KbOutsideMessages').Statement.AndStatement.Statements as Json[];
+      const excluded = outside[1]?.NotStatement.Statement.RegexMatchStatement.RegexString as string;
+      expect(new RegExp(excluded).test(sample), t).toBe(true);
+      expect(new RegExp(excluded).test('/dev/api/conversations/0b6f7a1c/messages/5d1e/feedback'), t).toBe(
+        false,
+      );
+    }
+  });
+
   it("uses only what WAF's regular expressions support: no capturing group, no backreference", () => {
     // https://docs.aws.amazon.com/waf/latest/developerguide/waf-regex-pattern-support.html
     const found = regexes();

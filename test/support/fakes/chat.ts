@@ -88,13 +88,16 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
         model: input.model,
         usage: { promptTokens: 0, completionTokens: 0 },
       };
+      const history = ofConversation
+        .slice(0, at)
+        .filter((r) => r.status === 'complete')
+        .map((r) => ({ role: r.role, content: r.content }));
+      const question = ofConversation.slice(0, at).findLast((r) => r.role === 'user');
+      if (question && input.content !== undefined) replace({ ...question, content: input.content });
       replace(reset);
       return {
         assistantMessage: reset,
-        history: ofConversation
-          .slice(0, at)
-          .filter((r) => r.status === 'complete')
-          .map((r) => ({ role: r.role, content: r.content })),
+        history,
         instructions: state.instructions,
       };
     },

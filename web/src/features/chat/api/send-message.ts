@@ -73,6 +73,8 @@ export interface RegenerateReplyOptions {
   readonly signal?: AbortSignal;
   /** One of the models `/api/me` lists; the server's default when left out. */
   readonly model?: string;
+  /** The question, edited: it replaces the one the reply answers. */
+  readonly content?: string;
 }
 
 /**
@@ -86,12 +88,15 @@ export async function* regenerateReply(
   replyId: string,
   options: RegenerateReplyOptions = {},
 ): AsyncGenerator<SendMessageEvent> {
-  const { signal, model } = options;
+  const { signal, model, content } = options;
   const response = await api.fetch(
     `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(replyId)}/regenerate`,
     {
       method: 'POST',
-      body: model === undefined ? {} : { model },
+      body: {
+        ...(model === undefined ? {} : { model }),
+        ...(content === undefined ? {} : { content }),
+      },
       accept: 'text/event-stream, application/problem+json',
       signal,
     },

@@ -71,17 +71,20 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   }
 
   const empty = chat.status !== 'loading' && messages.length === 0 && turn === null;
-  // The latest reply, finished or failed, may be written again while nothing else is.
+  // The latest reply, finished or failed, may be written again while nothing else is, for its
+  // question as it is or edited.
   const latest = messages.at(-1);
   const regenerable =
     turn === null && !chat.busy && latest?.role === 'assistant' && latest.status !== 'streaming'
       ? latest.id
       : null;
+  const editable =
+    regenerable === null ? null : messages.at(-2)?.role === 'user' ? messages.at(-2)?.id : null;
 
-  function regenerate(replyId: string) {
+  function regenerate(replyId: string, content?: string) {
     setHighlighted(null);
     scroll.follow();
-    chat.regenerate(replyId, choice.model);
+    chat.regenerate(replyId, choice.model, content);
   }
 
   return (
@@ -134,6 +137,9 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
                   : undefined
               }
               {...(message.id === regenerable ? { onRegenerate: () => regenerate(message.id) } : {})}
+              {...(regenerable !== null && message.id === editable
+                ? { onEdit: (content: string) => regenerate(regenerable, content) }
+                : {})}
             />
           ))}
 

@@ -1,5 +1,6 @@
 import { messageAnchor } from '@/config/paths';
 import type { Message, ReplyFeedback as ReplyFeedbackValue } from '@/features/chat/api/message-schema';
+import { EditableQuestion } from '@/features/chat/components/editable-question';
 import { MarkdownContent } from '@/features/chat/components/markdown-content';
 import { ReplyFeedback } from '@/features/chat/components/reply-feedback';
 import { copyLabel, useCopy } from '@/lib/use-copy';
@@ -90,6 +91,8 @@ export interface MessageBubbleProps {
   };
   /** Offered on the latest reply, complete or failed, when nothing is being written. */
   readonly onRegenerate?: () => void;
+  /** Offered on the question of that reply: sends it edited, and its reply is written again. */
+  readonly onEdit?: (content: string) => void;
 }
 
 export function MessageBubble({
@@ -103,6 +106,7 @@ export function MessageBubble({
   highlighted,
   rated,
   onRegenerate,
+  onEdit,
 }: MessageBubbleProps) {
   const classes = ['message', `message--${role}`];
   if (highlighted) classes.push('message--highlighted');
@@ -121,7 +125,9 @@ export function MessageBubble({
         </span>
       )}
       <div className="message__body">
-        {role === 'user' ? (
+        {role === 'user' && onEdit ? (
+          <EditableQuestion content={content} onEdit={onEdit} />
+        ) : role === 'user' ? (
           // Plain text: React escapes it, CSS keeps its newlines.
           <p className="message__text">{content}</p>
         ) : (

@@ -9,7 +9,10 @@ import { regenerateReply, sendMessage } from '@/features/chat/api/send-message';
 
 /** The message being sent and its reply, until the reply is stored and joins `messages`. */
 export interface Turn {
-  /** What the user sent: shown at once, and sent again by Retry. */
+  /**
+   * What the user sent: shown at once, and sent again by Retry (of a regeneration: the question
+   * as edited, '' for none).
+   */
   readonly content: string;
   /** The server stored the user's message (it is in `messages` now). */
   readonly userStored: boolean;
@@ -59,8 +62,11 @@ export interface Chat extends ChatState {
   send(content: string, model?: string): void;
   /** Stops listening to the reply; the server still finishes and stores it. */
   stop(): void;
-  /** Writes the latest reply again (`replyId`), with `model` or the server's default. */
-  regenerate(replyId: string, model?: string): void;
+  /**
+   * Writes the latest reply again (`replyId`), with `model` or the server's default, for its
+   * question or for `content`, the question edited.
+   */
+  regenerate(replyId: string, model?: string, content?: string): void;
   /** Writes the failed reply again, or sends the failed turn's message again if none was stored. */
   retry(): void;
 }
@@ -313,7 +319,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   );
 
   const regenerate = useCallback(
-    (replyId: string, model?: string) => {
+    (replyId: string, model?: string, content?: string) => {
       const id = idRef.current;
       if (sendRef.current || id === null) return;
       window.clearTimeout(pollTimer.current);
@@ -331,10 +337,15 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       };
       setState((previous) => ({
         ...previous,
-        // Written again in the live bubble; the reply joins the messages again once stored.
-        messages: previous.messages.filter((m) => m.id !== replyId),
+        // Written again in the live bubble; the reply joins the messages again once stored. An
+        // edited question shows as edited at once (a refusal puts the stored one back).
+        messages: previous.messages
+          .filter((m) => m.id !== replyId)
+          .map((m, index, rest) =>
+            content !== undefined && index === rest.length - 1 && m.role === 'user' ? { ...m, content } : m,
+          ),
         turn: {
-          content: '',
+          content: content ?? '',
           userStored: true,
           reply: '',
           phase: 'sending',
@@ -351,6 +362,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           const events = regenerateReply(api, id, replyId, {
             signal: controller.signal,
             ...(model === undefined ? {} : { model }),
+            ...(content === undefined ? {} : { content }),
           });
           for await (const event of events) {
             if (!live()) return;
@@ -378,7 +390,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     const turn = state.turn;
     if (!turn || turn.phase !== 'failed') return;
     if (turn.replyId !== null) {
-      regenerate(turn.replyId, turn.model);
+      regenerate(turn.replyId, turn.model, turn.regenerating && turn.content ? turn.content : undefined);
       return;
     }
     // The same model as the first attempt: the key stands for the same request (the server

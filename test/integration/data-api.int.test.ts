@@ -451,6 +451,28 @@ describe('failures on the way', () => {
     expect(callsOf('ExecuteStatement')).toHaveLength(before + 1);
   });
 
+  it('refuses a row over 64 KB and a result over 1 MiB, as Aurora documents; takes what is within', async () => {
+    const failure = (query: RawBuilder<unknown>) =>
+      query.execute(db).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+
+    // Multi-byte text counts in bytes: 30,000 characters of three bytes are over 64 KB.
+    expect(await failure(sql`select repeat('語', 30000) as a`)).toMatchObject({
+      name: 'BadRequestException',
+      message: expect.stringMatching(/^Packet for query is too large/) as unknown,
+    });
+    expect(await failure(sql`select repeat('x', 60000) as a from generate_series(1, 18)`)).toMatchObject({
+      name: 'BadRequestException',
+      message: expect.stringMatching(/more than the allowed response size limit/) as unknown,
+    });
+    const within = await sql<{
+      a: string;
+    }>`select repeat('x', 65000) as a from generate_series(1, 16)`.execute(db);
+    expect(within.rows).toHaveLength(16);
+  });
+
   it('sends bytes as base64 and reads them back as bytes', async () => {
     const bytes = Buffer.from([0, 1, 127, 128, 254, 255]);
 

@@ -15,6 +15,9 @@
  * - One statement per call; session time zone UTC; timestamptz values come back as UTC strings
  *   without offset; int8 comes back as longValue (a JS number), numeric as a string.
  * - Errors are BadRequestException with "ERROR: …; SQLState: XXXXX" in the message.
+ * - The result's size limits (Aurora User Guide, "Limitations for the Amazon RDS Data API"): at
+ *   most 64 KB a row and 1 MiB in all, counted here as the UTF-8 bytes of the values' text;
+ *   more is refused with a BadRequestException, so a query that would fail on Aurora fails here.
  * - Statements with a transactionId run on that transaction's own connection.
  */
 import { randomUUID } from 'node:crypto';
@@ -321,12 +324,33 @@ function toPgValue(parameter: SqlParameter): unknown {
   throw badRequest(`Unsupported parameter type for ${parameter.name ?? '?'} (arrays cannot be parameters)`);
 }
 
+/** The Data API's limits on a result: a row, and the whole response (bytes). */
+export const DATA_API_ROW_LIMIT = 64 * 1024;
+export const DATA_API_RESPONSE_LIMIT = 1024 * 1024;
+
+/** Refuses a result Aurora's Data API would not return (its documented size limits). */
+function checkResultSize(rows: readonly unknown[][]): void {
+  let total = 0;
+  for (const row of rows) {
+    const bytes = row.reduce<number>(
+      (sum, value) => sum + (value === null || value === undefined ? 0 : Buffer.byteLength(String(value))),
+      0,
+    );
+    if (bytes > DATA_API_ROW_LIMIT)
+      throw badRequest(`Packet for query is too large: a row of ${bytes} bytes (the limit is 64 KB a row)`);
+    total += bytes;
+    if (total > DATA_API_RESPONSE_LIMIT)
+      throw badRequest('Database returned more than the allowed response size limit (1 MiB)');
+  }
+}
+
 function toDataApiResult(
   result: pg.QueryResult<unknown[]>,
   includeResultMetadata: boolean,
   typeNames: Map<number, string>,
 ): ExecuteStatementCommandOutput {
   const $metadata = { httpStatusCode: 200 };
+  checkResultSize(result.rows);
   if (!result.fields.length) {
     return { $metadata, numberOfRecordsUpdated: result.rowCount ?? 0, generatedFields: [] };
   }

@@ -516,6 +516,121 @@ describe.each([
   });
 });
 
+describe.each([
+  ['node-postgres', () => pgSql],
+  ['the Data API', () => onDataApi.db()],
+])(
+  'long histories on %s (the Data API answers at most 64 KB a row and 1 MiB a call)',
+  (_driver, database) => {
+    /** A conversation of finished turns with these contents, oldest first, stored directly. */
+    async function conversationWith(contents: readonly string[]) {
+      const owner = await createTestUser(pgDb);
+      const conversationId = await conversationOf(owner.id);
+      const start = Date.now() - contents.length * 1000;
+      if (contents.length > 0)
+        await pgDb
+          .insertInto('messages')
+          .values(
+            contents.map((content, i) => ({
+              conversation_id: conversationId,
+              owner_id: owner.id,
+              role: i % 2 === 0 ? 'user' : 'assistant',
+              content,
+              created_at: new Date(start + i * 1000),
+            })),
+          )
+          .execute();
+      return { owner, conversationId, repo: postgresMessages(database()) };
+    }
+    /** Long replies: Latin, three-byte (CJK) and four-byte (emoji) text, each over 64 KB in UTF-8. */
+    const long = (i: number) =>
+      [`${'Latin text '.repeat(7000)}${i}`, `${'語'.repeat(25_000)}${i}`, `${'🙂'.repeat(17_000)}${i}`][
+        i % 3
+      ] ?? '';
+
+    it('starts a turn and a regeneration with the whole history, each message whole, in order', async () => {
+      // Prepare: about 600 KB of history, no message under 64 KB
+      const contents = Array.from({ length: 8 }, (_, i) =>
+        i % 2 === 0 ? `Question ${i} ${'?'.repeat(70_000)}` : long(i),
+      );
+      const { owner, conversationId, repo } = await conversationWith(contents);
+      const expected = contents.map((content, i) => ({ role: i % 2 === 0 ? 'user' : 'assistant', content }));
+
+      // Act
+      const turn = await repo.startTurn({
+        ownerId: owner.id,
+        conversationId,
+        content: 'Next',
+        model: 'm',
+        titleIfFirst: 'T',
+      });
+
+      // Assess
+      expect(turn.kind === 'started' && turn.history).toEqual(expected);
+      if (turn.kind !== 'started') return;
+      await repo.finishTurn({
+        ownerId: owner.id,
+        assistantId: turn.assistantMessage.id,
+        content: long(1),
+        status: 'complete',
+        model: 'm',
+        promptTokens: 1,
+        completionTokens: 1,
+        costMicros: 0,
+      });
+      const again = await repo.startRegeneration({
+        ownerId: owner.id,
+        conversationId,
+        replyId: turn.assistantMessage.id,
+        model: 'm',
+      });
+      expect(again.history).toEqual([...expected, { role: 'user', content: 'Next' }]);
+    });
+
+    it('replays a turn whose question and reply are each over 64 KB, both whole', async () => {
+      const { owner, conversationId, repo } = await conversationWith([]);
+      const question = '語'.repeat(30_000);
+      const input = { ownerId: owner.id, conversationId, content: question, model: 'm', titleIfFirst: 'T' };
+      const key = `k-${randomUUID()}`;
+      const first = await repo.startTurn({ ...input, idempotencyKey: key, requestHash: 'h' });
+      if (first.kind !== 'started') throw new Error('expected a started turn');
+      expect(first.userMessage.content).toBe(question);
+      const finished = await repo.finishTurn({
+        ownerId: owner.id,
+        assistantId: first.assistantMessage.id,
+        content: long(2),
+        status: 'complete',
+        model: 'm',
+        promptTokens: 1,
+        completionTokens: 1,
+        costMicros: 0,
+      });
+      expect(finished.content).toBe(long(2));
+
+      const replay = await repo.startTurn({ ...input, idempotencyKey: key, requestHash: 'h' });
+
+      expect(replay).toEqual({ kind: 'replay', userMessage: first.userMessage, assistantMessage: finished });
+    });
+
+    it('sends the newest 768 KB of a longer history, whole messages in order', async () => {
+      const contents = Array.from({ length: 24 }, (_, i) => `${i} ${'x'.repeat(60_000)}`);
+      const { owner, conversationId, repo } = await conversationWith(contents);
+
+      const turn = await repo.startTurn({
+        ownerId: owner.id,
+        conversationId,
+        content: 'Next',
+        model: 'm',
+        titleIfFirst: 'T',
+      });
+
+      const history = turn.kind === 'started' ? turn.history : [];
+      expect(history.map((h) => h.content)).toEqual(contents.slice(-history.length));
+      expect(history.length).toBe(Math.floor((768 * 1024) / 60_003));
+    });
+  },
+);
+
 describe('startTurn on the Data API', () => {
   it('is one ExecuteStatement request, with no transaction calls around it', async () => {
     // Prepare

@@ -1,5 +1,5 @@
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
-import { first, isoText, only, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
+import { first, isoText, only, sql, type Queryable, type Sql, type SqlDatabase } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { encodeCursor, type Keyset } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
@@ -35,6 +35,15 @@ const STOP = '\u0002';
 /** The columns of `Row`, for a statement on `messages` alone (select list or `returning`). */
 const columns = sql`id, conversation_id, role, content, status, model, prompt_tokens, completion_tokens,
   error, ${isoText('created_at')} as created_at_text`;
+
+/**
+ * The columns of `Row` but its content, for statements that must stay within the Data API's 64 KB
+ * a row whatever the message's length (the content is known, or read in pieces: `contentsOf`).
+ */
+const metaColumns = sql`id, conversation_id, role, status, model, prompt_tokens, completion_tokens,
+  error, ${isoText('created_at')} as created_at_text`;
+const metaColumnsOfM = sql`m.id, m.conversation_id, m.role, m.status, m.model, m.prompt_tokens,
+  m.completion_tokens, m.error, ${isoText('m.created_at')} as created_at_text`;
 
 /** The same columns of `messages m`, where another relation has columns of the same names. */
 const columnsOfM = sql`m.id, m.conversation_id, m.role, m.content, m.status, m.model, m.prompt_tokens,
@@ -126,15 +135,85 @@ interface TurnRow {
   busy: boolean;
   prior_user: unknown;
   prior_assistant: unknown;
-  history: unknown;
   instructions: string | null;
   user_message: unknown;
   assistant_message: unknown;
 }
 
-/** The `history` column of the turn statements: never null (they coalesce none to '[]'). */
-const historyOf = (items: unknown): ChatTurn[] =>
-  (items as ChatTurn[]).map((m) => ({ role: m.role, content: m.content }));
+/**
+ * Characters of one message per history row: at most 32 KB of UTF-8, within the Data API's 64 KB
+ * a row (Aurora's "Limitations for the Amazon RDS Data API").
+ */
+const HISTORY_CHUNK_CHARS = 8000;
+/**
+ * Bytes of history a turn statement returns at most, newest messages first: with the turn's own
+ * row, within the Data API's 1 MiB a response. Older messages are left out (the context window,
+ * 12,000 tokens by default, keeps far less).
+ */
+const HISTORY_BYTES = 768 * 1024;
+
+/**
+ * The history rows of a turn statement (`part` 1, after the statement's one row of `part` 0):
+ * the complete messages `scope` selects from `messages h`, newest first up to HISTORY_BYTES,
+ * each cut into pieces of HISTORY_CHUNK_CHARS, in order.
+ */
+function historyRows(scope: Sql) {
+  return sql`
+    select 1 as part, h.created_at, h.id, piece.n as piece, h.role as history_role,
+      substr(h.content, piece.n * cast(${HISTORY_CHUNK_CHARS} as int) + 1, cast(${HISTORY_CHUNK_CHARS} as int))
+        as history_text
+    from (
+      select h.created_at, h.id, h.role, h.content,
+        sum(octet_length(h.content)) over (order by h.created_at desc, h.id desc) as newer_bytes
+      from messages h
+      where h.status = 'complete' and ${scope}
+    ) h
+    cross join lateral generate_series(
+      0, greatest(0, (char_length(h.content) - 1) / cast(${HISTORY_CHUNK_CHARS} as int))
+    ) as piece(n)
+    where h.newer_bytes <= ${HISTORY_BYTES}`;
+}
+
+interface HistoryRow {
+  id: string | null;
+  history_role: ChatTurn['role'] | null;
+  history_text: string | null;
+}
+
+/** The history rows of a turn statement's answer (its first row is the turn's), pieces joined. */
+function historyOf(rows: readonly HistoryRow[]): ChatTurn[] {
+  const turns: ChatTurn[] = [];
+  let last: string | null = null;
+  for (const row of rows.slice(1)) {
+    const text = row.history_text ?? '';
+    const previous = turns.at(-1);
+    if (row.id === last && previous)
+      turns[turns.length - 1] = { ...previous, content: previous.content + text };
+    else turns.push({ role: row.history_role === 'assistant' ? 'assistant' : 'user', content: text });
+    last = row.id;
+  }
+  return turns;
+}
+
+/**
+ * The contents of the messages `ids` (at most a few: their total must stay within the Data API's
+ * 1 MiB), read in pieces of HISTORY_CHUNK_CHARS so that no row is over its 64 KB.
+ */
+async function contentsOf(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  const contents = new Map<string, string>();
+  if (ids.length === 0) return contents;
+  const { rows } = await db.query<{ id: string; text: string }>(sql`
+    select m.id, substr(m.content, piece.n * cast(${HISTORY_CHUNK_CHARS} as int) + 1,
+      cast(${HISTORY_CHUNK_CHARS} as int)) as text
+    from messages m
+    cross join lateral generate_series(
+      0, greatest(0, (char_length(m.content) - 1) / cast(${HISTORY_CHUNK_CHARS} as int))
+    ) as piece(n)
+    where m.id in (${sql.join(ids.map((id) => sql`cast(${id} as uuid)`))})
+    order by m.id, piece.n`);
+  for (const row of rows) contents.set(row.id, (contents.get(row.id) ?? '') + row.text);
+  return contents;
+}
 
 /** Attempts of the turn statement when a concurrent turn committed under it (see `stale`). */
 const STALE_ATTEMPTS = 3;
@@ -180,7 +259,7 @@ function turnStatement(input: StartTurnInput) {
   const key = input.idempotencyKey ?? null;
   return sql`
     with prior as materialized (
-      select ${columnsOfM}, m.created_at, m.request_hash
+      select ${metaColumnsOfM}, m.created_at, m.request_hash
       from messages m
       where cast(${key} as text) is not null
         and m.owner_id = cast(${input.ownerId} as text)
@@ -208,21 +287,13 @@ function turnStatement(input: StartTurnInput) {
         and not exists (select 1 from busy)
         and not exists (select 1 from prior)
     ),
-    history as (
-      select coalesce(
-        json_agg(json_build_object('role', h.role, 'content', h.content) order by h.created_at, h.id),
-        '[]'::json
-      ) as items
-      from messages h
-      where h.conversation_id = (select id from go) and h.status = 'complete'
-    ),
     user_message as (
       insert into messages
         (conversation_id, owner_id, role, content, status, idempotency_key, request_hash, created_at)
       select go.id, cast(${input.ownerId} as text), 'user', cast(${input.content} as text), 'complete',
         cast(${key} as text), cast(${input.requestHash ?? null} as text), clock_timestamp()
       from go
-      returning ${columns}, created_at
+      returning ${metaColumns}, created_at
     ),
     assistant_message as (
       insert into messages (conversation_id, owner_id, role, content, status, model, created_at)
@@ -245,12 +316,14 @@ function turnStatement(input: StartTurnInput) {
       returning c.id
     )
     select
+      0 as part, null::timestamptz as created_at, null::uuid as id, 0 as piece,
+      null::text as history_role, null::text as history_text,
       exists (select 1 from conv) as found,
       coalesce((select version from conv) <> (select version from seen), false) as stale,
       exists (select 1 from busy) as busy,
       (select row_to_json(p) from prior p) as prior_user,
       (select row_to_json(a) from (
-        select ${columnsOfM}
+        select ${metaColumnsOfM}
         from messages m, prior p
         where m.conversation_id = p.conversation_id
           and m.role = 'assistant'
@@ -258,10 +331,13 @@ function turnStatement(input: StartTurnInput) {
         order by m.created_at, m.id
         limit 1
       ) a) as prior_assistant,
-      (select items from history) as history,
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(u) from user_message u) as user_message,
       (select row_to_json(a) from assistant_message a) as assistant_message
+    union all
+    select h.*, null, null, null, null, null, null, null, null
+    from (${historyRows(sql`h.conversation_id = (select id from go)`)}) h
+    order by part, created_at, id, piece
   `;
 }
 
@@ -271,7 +347,6 @@ interface RegenerationRow {
   reply_found: boolean;
   busy: boolean;
   latest: boolean;
-  history: unknown;
   instructions: string | null;
   reply: unknown;
 }
@@ -315,16 +390,6 @@ function regenerationStatement(input: StartRegenerationInput) {
         and not exists (select 1 from busy)
         and t.id = (select id from latest)
     ),
-    history as (
-      select coalesce(
-        json_agg(json_build_object('role', h.role, 'content', h.content) order by h.created_at, h.id),
-        '[]'::json
-      ) as items
-      from messages h, go
-      where h.conversation_id = (select id from conv)
-        and h.status = 'complete'
-        and (h.created_at, h.id) < (go.created_at, go.id)
-    ),
     reset as (
       update messages m
       set content = '', status = 'streaming', error = null, model = cast(${input.model} as text),
@@ -358,14 +423,22 @@ function regenerationStatement(input: StartRegenerationInput) {
       returning c.id
     )
     select
+      0 as part, null::timestamptz as created_at, null::uuid as id, 0 as piece,
+      null::text as history_role, null::text as history_text,
       exists (select 1 from conv) as found,
       coalesce((select version from conv) <> (select version from seen), false) as stale,
       exists (select 1 from target) as reply_found,
       exists (select 1 from busy) as busy,
       coalesce((select id from target) = (select id from latest), false) as latest,
-      (select items from history) as history,
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(r) from reset r) as reply
+    union all
+    select h.*, null, null, null, null, null, null, null
+    from (${historyRows(
+      sql`h.conversation_id = (select id from conv)
+        and (h.created_at, h.id) < (select created_at, id from go)`,
+    )}) h
+    order by part, created_at, id, piece
   `;
 }
 
@@ -391,14 +464,14 @@ const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWo
 
 /** Ends the reply and charges its usage to the day (UTC): the two statements of `finishTurn`. */
 async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Message> {
-  const row = await only<Row>(
+  const row = await only<Omit<Row, 'content'>>(
     tx,
     sql`update messages
       set content = ${input.content}, status = ${input.status}, error = ${input.error ?? null},
         model = ${input.model}, prompt_tokens = ${input.promptTokens},
         completion_tokens = ${input.completionTokens}, updated_at = now()
       where id = cast(${input.assistantId} as uuid)
-      returning ${columns}`,
+      returning ${metaColumns}`,
   );
   await tx.query(sql`
     insert into usage_daily
@@ -411,7 +484,7 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
       prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
       completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
       cost_micros = usage_daily.cost_micros + excluded.cost_micros`);
-  return toMessage(row);
+  return toMessage({ ...row, content: input.content });
 }
 
 /**
@@ -421,16 +494,22 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
 export function postgresMessages(db: SqlDatabase): MessageRepository {
   const startTurn: MessageRepository['startTurn'] = async (input) => {
     for (let attempt = 1; ; attempt++) {
-      // A select without FROM: always exactly one row.
-      const row = await only<TurnRow>(db, turnStatement(input));
-      const priorUser = fromJson<Row & { request_hash: string | null }>(row.prior_user);
+      // The turn's row first (a select without FROM: always there), then the history's.
+      const { rows } = await db.query<TurnRow & HistoryRow>(turnStatement(input));
+      const row = rows[0];
+      if (!row) throw new Error('the turn statement answered no row');
+      const priorUser = fromJson<Omit<Row, 'content'> & { request_hash: string | null }>(row.prior_user);
       if (priorUser) {
         if (priorUser.request_hash !== (input.requestHash ?? null)) throw new IdempotencyKeyReusedError();
-        const priorAssistant = fromJson<Row>(row.prior_assistant);
+        const priorAssistant = fromJson<Omit<Row, 'content'>>(row.prior_assistant);
+        // Their texts in pieces: a long reply is over the Data API's 64 KB a row.
+        const texts = await contentsOf(db, [priorUser.id, ...(priorAssistant ? [priorAssistant.id] : [])]);
         return {
           kind: 'replay' as const,
-          userMessage: toMessage(priorUser),
-          assistantMessage: priorAssistant ? toMessage(priorAssistant) : undefined,
+          userMessage: toMessage({ ...priorUser, content: texts.get(priorUser.id) ?? '' }),
+          assistantMessage: priorAssistant
+            ? toMessage({ ...priorAssistant, content: texts.get(priorAssistant.id) ?? '' })
+            : undefined,
         };
       }
       if (!row.found) throw new ConversationNotFoundError();
@@ -439,14 +518,14 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         throw new ConversationBusyError();
       }
       if (row.busy) throw new ConversationBusyError();
-      const userMessage = fromJson<Row>(row.user_message);
+      const userMessage = fromJson<Omit<Row, 'content'>>(row.user_message);
       const assistantMessage = fromJson<Row>(row.assistant_message);
       if (!userMessage || !assistantMessage) throw new Error('the turn statement stored no messages');
       return {
         kind: 'started' as const,
-        userMessage: toMessage(userMessage),
+        userMessage: toMessage({ ...userMessage, content: input.content }),
         assistantMessage: toMessage(assistantMessage),
-        history: historyOf(row.history),
+        history: historyOf(rows),
         instructions: row.instructions ?? null,
       };
     }
@@ -465,7 +544,9 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
 
     async startRegeneration(input) {
       for (let attempt = 1; ; attempt++) {
-        const row = await only<RegenerationRow>(db, regenerationStatement(input));
+        const { rows } = await db.query<RegenerationRow & HistoryRow>(regenerationStatement(input));
+        const row = rows[0];
+        if (!row) throw new Error('the regeneration statement answered no row');
         if (!row.found) throw new ConversationNotFoundError();
         if (row.stale) {
           if (attempt < STALE_ATTEMPTS) continue;
@@ -478,7 +559,7 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         if (!reply) throw new Error('the regeneration statement reset no reply');
         return {
           assistantMessage: toMessage(reply),
-          history: historyOf(row.history),
+          history: historyOf(rows),
           instructions: row.instructions ?? null,
         };
       }

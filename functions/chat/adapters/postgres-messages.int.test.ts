@@ -612,6 +612,34 @@ describe.each([
       expect(replay).toEqual({ kind: 'replay', userMessage: first.userMessage, assistantMessage: finished });
     });
 
+    it('lists a conversation of over 1 MiB in shorter pages, and exports it whole', async () => {
+      // Prepare: 30 messages of 70-100 KB of UTF-8 each, about 2.5 MB
+      const contents = Array.from({ length: 30 }, (_, i) =>
+        i % 2 === 0 ? `Q${i} ${'?'.repeat(70_000)}` : long(i),
+      );
+      const { owner, conversationId, repo } = await conversationWith(contents);
+
+      // Act: page through with the largest limit
+      const pages: string[][] = [];
+      let cursor: ReturnType<typeof decodeCursor> | undefined;
+      for (let i = 0; i < 40; i++) {
+        const page = await repo.list(owner.id, conversationId, { limit: 200, ...(cursor ? { cursor } : {}) });
+        pages.push(page?.items.map((m) => m.content) ?? []);
+        if (!page?.nextCursor) break;
+        cursor = decodeCursor(page.nextCursor);
+      }
+      const exported = await repo.exportConversation(owner.id, conversationId);
+
+      // Assess: no page over the budget, every message once and whole, in order
+      expect(pages.length).toBeGreaterThan(2);
+      for (const page of pages) {
+        expect(page.length).toBeGreaterThan(0);
+        expect(Buffer.byteLength(page.join(''))).toBeLessThanOrEqual(768 * 1024);
+      }
+      expect(pages.flat()).toEqual(contents);
+      expect(exported?.messages.map((m) => m.content)).toEqual(contents);
+    });
+
     it('sends the newest 768 KB of a longer history, whole messages in order', async () => {
       const contents = Array.from({ length: 24 }, (_, i) => `${i} ${'x'.repeat(60_000)}`);
       const { owner, conversationId, repo } = await conversationWith(contents);

@@ -1,7 +1,7 @@
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { first, isoText, only, sql, type Queryable, type Sql, type SqlDatabase } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
-import { encodeCursor, type Keyset } from '#shared/pagination/cursor';
+import { encodeCursor, type Keyset, type Page } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import {
   ConversationBusyError,
@@ -213,6 +213,71 @@ async function contentsOf(db: Queryable, ids: readonly string[]): Promise<Map<st
     order by m.id, piece.n`);
   for (const row of rows) contents.set(row.id, (contents.get(row.id) ?? '') + row.text);
   return contents;
+}
+
+/** Bytes of message text one page of a conversation returns at most (the Data API: 1 MiB a call). */
+const PAGE_BYTES = 768 * 1024;
+/** Messages per statement of an export. */
+const EXPORT_PAGE = 200;
+
+interface PageRow extends Omit<Row, 'content'>, FeedbackColumns {
+  /** One piece of the content (HISTORY_CHUNK_CHARS), in order. */
+  text: string;
+  /** Messages the page held before it was cut to PAGE_BYTES (its `limit + 1` lookahead included). */
+  page_rows: number | string;
+}
+
+/**
+ * Up to `limit` of the conversation's messages after `cursor`, oldest first, with their feedback;
+ * fewer when their text passes PAGE_BYTES (never none), and each message in pieces, so that the
+ * answer stays within the Data API's 64 KB a row and 1 MiB a call whatever the messages' length.
+ * The caller checks the conversation is the owner's.
+ */
+async function messagePage(
+  db: Queryable,
+  ownerId: string,
+  conversationId: string,
+  limit: number,
+  cursor: Keyset | undefined,
+): Promise<Page<ListedMessage>> {
+  // Row-value comparison matches the (conversation_id, created_at, id) index.
+  const after = cursor
+    ? sql`and (m.created_at, m.id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
+    : sql.empty;
+  const { rows } = await db.query<PageRow>(sql`
+    with page as (
+      select m.*, count(*) over () as page_rows,
+        sum(octet_length(m.content)) over (order by m.created_at, m.id) as bytes_through,
+        row_number() over (order by m.created_at, m.id) as position
+      from (
+        select m.* from messages m
+        where m.conversation_id = cast(${conversationId} as uuid) and m.owner_id = ${ownerId} ${after}
+        order by m.created_at, m.id
+        limit ${limit + 1}
+      ) m
+    )
+    select ${metaColumnsOfM}, f.rating, f.reason, f.comment, ${isoText('f.updated_at')} as feedback_at_text,
+      m.page_rows,
+      substr(m.content, piece.n * cast(${HISTORY_CHUNK_CHARS} as int) + 1, cast(${HISTORY_CHUNK_CHARS} as int))
+        as text
+    from page m
+    left join message_feedback f on f.message_id = m.id
+    cross join lateral generate_series(
+      0, greatest(0, (char_length(m.content) - 1) / cast(${HISTORY_CHUNK_CHARS} as int))
+    ) as piece(n)
+    where m.bytes_through <= ${PAGE_BYTES} or m.position = 1
+    order by m.created_at, m.id, piece.n`);
+  const messages: ListedMessage[] = [];
+  for (const row of rows) {
+    const previous = messages.at(-1);
+    if (previous?.id === row.id)
+      messages[messages.length - 1] = { ...previous, content: previous.content + row.text };
+    else messages.push(toListedMessage({ ...row, content: row.text }));
+  }
+  const items = messages.slice(0, limit);
+  const last = items.at(-1);
+  const more = Number(rows[0]?.page_rows ?? 0) > items.length;
+  return { items, nextCursor: more && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
 }
 
 /** Attempts of the turn statement when a concurrent turn committed under it (see `stale`). */
@@ -575,23 +640,7 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
 
     async list(ownerId, conversationId, { limit, cursor }: { limit: number; cursor?: Keyset }) {
       if (!(await ownedConversation(db, ownerId, conversationId))) return undefined;
-      // Row-value comparison matches the (conversation_id, created_at, id) index.
-      const after = cursor
-        ? sql`and (m.created_at, m.id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
-        : sql.empty;
-      const { rows } = await db.query<Row & FeedbackColumns>(sql`
-        select ${columnsOfM}, f.rating, f.reason, f.comment, ${isoText('f.updated_at')} as feedback_at_text
-        from messages m
-        left join message_feedback f on f.message_id = m.id
-        where m.conversation_id = cast(${conversationId} as uuid) and m.owner_id = ${ownerId} ${after}
-        order by m.created_at, m.id
-        limit ${limit + 1}`);
-      const items = rows.slice(0, limit).map(toListedMessage);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor: rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
-      };
+      return messagePage(db, ownerId, conversationId, limit, cursor);
     },
 
     async search(ownerId, { q, limit, cursor }) {
@@ -629,18 +678,23 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
     async exportConversation(ownerId, conversationId) {
       const conversation = await ownedConversation(db, ownerId, conversationId);
       if (!conversation) return undefined;
-      const { rows } = await db.query<Row>(sql`
-        select ${columns}
-        from messages
-        where conversation_id = cast(${conversationId} as uuid) and owner_id = ${ownerId}
-        order by created_at, id`);
+      // Page by page: the Data API answers at most 1 MiB a call.
+      const messages: Message[] = [];
+      let cursor: Keyset | undefined;
+      for (;;) {
+        const page = await messagePage(db, ownerId, conversationId, EXPORT_PAGE, cursor);
+        for (const { feedback: _feedback, ...message } of page.items) messages.push(message);
+        const last = page.items.at(-1);
+        if (!page.nextCursor || !last) break;
+        cursor = { at: last.createdAt, id: last.id };
+      }
       return {
         conversation: {
           id: conversation.id,
           title: conversation.title,
           createdAt: conversation.created_at_text,
         },
-        messages: rows.map(toMessage),
+        messages,
       };
     },
 

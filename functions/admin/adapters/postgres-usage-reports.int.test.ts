@@ -127,6 +127,20 @@ describe.each([
     ]);
   });
 
+  it('answers the same by user when it reads the people one at a time (as thousands are read)', async () => {
+    const query = { from: DAYS[0], to: DAYS[2], groupBy: 'user' } as const;
+
+    const whole = await postgresUsageReports(database()).summarise(query);
+    const inReads = await postgresUsageReports(database(), { usersPerRead: 1 }).summarise(query);
+
+    expect(inReads).toEqual(whole);
+    expect(inReads.filter((r) => userIds.includes(r.key)).map((r) => r.key)).toEqual([
+      heavy.id,
+      tieLow.id,
+      tieHigh.id,
+    ]);
+  });
+
   it('answers nothing for a range without usage', async () => {
     const reports = postgresUsageReports(database());
 

@@ -336,7 +336,7 @@ const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
       throttleBurstLimit: 100,
       wafRateLimitPer5Min: 1000,
       wafMessageRateLimitPer5Min: 100,
-      maxMessageBodyBytes: 32 * 1024,
+      maxMessageBodyBytes: 64 * 1024,
       reservedConcurrency: undefined,
     },
     openaiModel: 'gpt-4o-mini',
@@ -370,7 +370,7 @@ const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
       throttleBurstLimit: 200,
       wafRateLimitPer5Min: 1000,
       wafMessageRateLimitPer5Min: 100,
-      maxMessageBodyBytes: 32 * 1024,
+      maxMessageBodyBytes: 64 * 1024,
       // Off: a new account's quota may be too low (see reservedConcurrency).
       reservedConcurrency: undefined,
     },
@@ -403,7 +403,7 @@ const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
       throttleBurstLimit: 400,
       wafRateLimitPer5Min: 2000,
       wafMessageRateLimitPer5Min: 200,
-      maxMessageBodyBytes: 32 * 1024,
+      maxMessageBodyBytes: 64 * 1024,
       // Off until the account's quota is stated: e.g. lambdaConcurrencyQuota: 1000 with
       // reservedConcurrency: 200 reserves 4 × 200, leaving the 100 Lambda requires unreserved.
       reservedConcurrency: undefined,

@@ -37,6 +37,18 @@ export function pathStartsWith(prefix: string): wafv2.CfnWebACL.StatementPropert
   };
 }
 
+/**
+ * The body inspection a chat body of `maxBodyBytes` needs: the default 16 KB (undefined), or the
+ * next of WAF's steps (KB_32, KB_48, KB_64: each extra 16 KB is billed), so the size rule sees the
+ * whole body it allows. WAF inspects at most 64 KB.
+ */
+export function bodyInspectionLimit(maxBodyBytes: number): 'KB_32' | 'KB_48' | 'KB_64' | undefined {
+  if (maxBodyBytes > 64 * 1024) throw new Error('WAF inspects request bodies up to 64 KB');
+  if (maxBodyBytes <= 16 * 1024) return undefined;
+  if (maxBodyBytes <= 32 * 1024) return 'KB_32';
+  return maxBodyBytes <= 48 * 1024 ? 'KB_48' : 'KB_64';
+}
+
 /** Matches requests whose URI path matches `regex` (case as sent). */
 function uriPathMatches(regex: string): wafv2.CfnWebACL.StatementProperty {
   return {
@@ -301,8 +313,9 @@ export class ParleyWebAcl extends Construct {
     );
 
     // Inspect bodies up to the chat limit (the default is 16 KB; each extra 16 KB is billed).
-    const inspectionLimit =
-      props.messageRoute && props.messageRoute.maxBodyBytes > 16 * 1024 ? 'KB_32' : undefined;
+    const inspectionLimit = props.messageRoute
+      ? bodyInspectionLimit(props.messageRoute.maxBodyBytes)
+      : undefined;
     const resourceType = props.scope === 'CLOUDFRONT' ? 'CLOUDFRONT' : 'API_GATEWAY';
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: props.name,

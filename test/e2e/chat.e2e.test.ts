@@ -471,6 +471,21 @@ describe('chatting in the web app', () => {
     }
   });
 
+  it('says a message is too long to send by its bytes, before sending it, and lets it be sent once shortened', async () => {
+    // 20,001 characters of Chinese: under 32,000 characters, over the 60,000 bytes the API takes
+    await composer(page).fill('語'.repeat(20_001));
+    const send = page.locator('.composer').getByRole('button', { name: 'Send', exact: true });
+    await expect.poll(() => send.isDisabled()).toBe(true);
+    expect(await page.locator('.composer__hint').textContent()).toBe(
+      'Too long to send: 60,003 of 60,000 bytes (some scripts take three bytes a character). Shorten it or send it in parts.',
+    );
+
+    await composer(page).fill('語'.repeat(20_000));
+    await expect.poll(() => send.isDisabled()).toBe(false);
+    expect(await page.locator('.composer__hint').textContent()).toMatch(/^Enter to send/);
+    await composer(page).fill('');
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

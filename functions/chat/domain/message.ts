@@ -27,6 +27,16 @@ export interface ListedMessage extends Message {
 
 /** The longest message a user may send: ~8k tokens, within every supported model's window. */
 export const CONTENT_MAX = 32_000;
+/**
+ * The most bytes a message may take as JSON text (UTF-8 and escapes, `jsonBytes`): so that a
+ * request carrying it stays within the WAF's largest body inspection (64 KB) and the API's body
+ * limit (MAX_BODY_BYTES, 64 KB). 32,000 characters of Latin text fit; of Chinese, Japanese or
+ * Korean (three bytes a character) about 20,000 do.
+ */
+export const CONTENT_MAX_BYTES = 60_000;
+
+/** The bytes `text` takes inside a JSON string (UTF-8, escapes included, not the quotes). */
+export const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text)) - 2;
 
 export class ConversationBusyError extends ConflictError {
   constructor() {

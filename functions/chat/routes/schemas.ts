@@ -1,9 +1,13 @@
 import { hasControlCharacters } from '#shared/domain/text';
 import * as z from '#shared/zod';
-import { CONTENT_MAX } from '../domain/message';
+import { CONTENT_MAX, CONTENT_MAX_BYTES, jsonBytes } from '../domain/message';
 
 export const messageContent = z.string({ message: 'expected a string' }).check(
   z.maxLength(CONTENT_MAX, `must be at most ${CONTENT_MAX} characters`),
+  z.refine(
+    (text: string) => jsonBytes(text) <= CONTENT_MAX_BYTES,
+    `must be at most ${CONTENT_MAX_BYTES} bytes as JSON text (about 20,000 characters of Chinese, Japanese or Korean)`,
+  ),
   z.refine((text: string) => text.trim().length > 0, 'must not be empty'),
   z.refine(
     (text: string) => !hasControlCharacters(text),

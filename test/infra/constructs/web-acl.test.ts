@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HOSTING_PROVIDER_LABEL, ParleyWebAcl } from '../../../lib/constructs/web-acl';
+import { bodyInspectionLimit, HOSTING_PROVIDER_LABEL, ParleyWebAcl } from '../../../lib/constructs/web-acl';
 import { EDGE_FAN_IN, ORIGIN_HEADER } from '../../../lib/stacks/api-stack';
 import { REFUSED_USER_POOL_OPERATIONS } from '../../../lib/stacks/auth-stack';
 import { ADMIN_OPERATIONS, PUBLIC_OPERATIONS } from '../../../bin/local/cognito-access';
@@ -183,6 +183,36 @@ describe('the per-address limit on the model routes', () => {
         false,
       );
     }
+  });
+
+  it('inspects the whole of the largest message the API accepts, and lets it through', async () => {
+    const { CONTENT_MAX_BYTES } = await import('#chat/domain/message');
+    // The largest valid body: 60,000 bytes of text, a model name of 100 characters, the JSON around.
+    const largest = Buffer.byteLength(
+      JSON.stringify({ content: '語'.repeat(CONTENT_MAX_BYTES / 3), model: 'm'.repeat(100) }),
+    );
+    for (const [t, resource] of [
+      ['api', 'API_GATEWAY'],
+      ['edgeWaf', 'CLOUDFRONT'],
+    ] as const) {
+      const acl = resourcesOfType(dev, 'AWS::WAFv2::WebACL').find((a) => a.stack === t);
+      const inspected = (acl?.props.AssociationConfig as Json | undefined)?.RequestBody?.[resource]
+        ?.DefaultSizeInspectionLimit as string;
+      const [, size] = rule(rulesOf(dev, t), 'MessageBodyTooLarge').Statement.AndStatement
+        .Statements as Json[];
+      const allowed = size?.SizeConstraintStatement.Size as number;
+      expect(largest, t).toBeLessThanOrEqual(allowed);
+      expect(Number(/^KB_(\d+)$/.exec(inspected)?.[1]) * 1024, t).toBeGreaterThanOrEqual(allowed);
+    }
+  });
+
+  it('picks the smallest body inspection that holds the limit, and refuses one over WAF’s 64 KB', () => {
+    expect(bodyInspectionLimit(16 * 1024)).toBeUndefined();
+    expect(bodyInspectionLimit(16 * 1024 + 1)).toBe('KB_32');
+    expect(bodyInspectionLimit(32 * 1024)).toBe('KB_32');
+    expect(bodyInspectionLimit(40_000)).toBe('KB_48');
+    expect(bodyInspectionLimit(64 * 1024)).toBe('KB_64');
+    expect(() => bodyInspectionLimit(64 * 1024 + 1)).toThrow(/64 KB/);
   });
 
   it("uses only what WAF's regular expressions support: no capturing group, no backreference", () => {

@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent, ReactNode } from 'react';
 
-/** The API's limit on one message. */
-export const CONTENT_MAX = 32_000;
+import { CONTENT_MAX, contentTooLong } from '@/features/chat/utils/content-size';
+
 const MAX_ROWS = 10;
 
 export interface ComposerProps {
@@ -29,9 +29,11 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
     textarea.current?.focus();
   }, [focusKey]);
 
+  const tooLong = contentTooLong(text);
+
   function submit(event?: FormEvent) {
     event?.preventDefault();
-    if (busy || !text.trim()) return;
+    if (busy || !text.trim() || tooLong) return;
     onSend(text);
     setText('');
     textarea.current?.focus();
@@ -70,17 +72,26 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
             Stop
           </button>
         ) : (
-          <button type="submit" className="composer__button" disabled={busy || !text.trim()}>
+          <button
+            type="submit"
+            className="composer__button"
+            disabled={busy || !text.trim() || tooLong !== null}
+          >
             Send
           </button>
         )}
       </div>
       <div className="composer__footer">
         {children}
-        <p id={hintId} className="composer__hint">
-          {busy && !canStop
-            ? 'Parley is finishing the previous reply…'
-            : 'Enter to send, Shift+Enter for a new line. Replies can be wrong: check what matters.'}
+        <p
+          id={hintId}
+          className={tooLong ? 'composer__hint composer__hint--error' : 'composer__hint'}
+          aria-live="polite"
+        >
+          {tooLong ??
+            (busy && !canStop
+              ? 'Parley is finishing the previous reply…'
+              : 'Enter to send, Shift+Enter for a new line. Replies can be wrong: check what matters.')}
         </p>
       </div>
     </form>

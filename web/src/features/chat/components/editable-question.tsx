@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent } from 'react';
 
-import { CONTENT_MAX } from '@/features/chat/components/composer';
+import { CONTENT_MAX, contentTooLong } from '@/features/chat/utils/content-size';
 
 export interface EditableQuestionProps {
   readonly content: string;
@@ -42,9 +42,11 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
     );
   }
 
+  const tooLong = contentTooLong(text);
+
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (text === null || !text.trim()) return;
+    if (text === null || !text.trim() || tooLong) return;
     setText(null);
     onEdit(text);
   }
@@ -69,8 +71,12 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
         onChange={(event) => setText(event.target.value)}
         onKeyDown={keyDown}
       />
-      <p id={noteId} className="message__note muted">
-        Sending replaces this message, and the reply to it is written again.
+      <p
+        id={noteId}
+        className={tooLong ? 'message__note message__note--failed' : 'message__note muted'}
+        aria-live="polite"
+      >
+        {tooLong ?? 'Sending replaces this message, and the reply to it is written again.'}
       </p>
       <div className="message__edit-actions">
         <button type="button" className="button-secondary button-small" onClick={() => setText(null)}>
@@ -79,7 +85,7 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
         <button
           type="submit"
           className="button-small"
-          disabled={!text.trim()}
+          disabled={!text.trim() || tooLong !== null}
           aria-label="Send edited message"
         >
           Send

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  CONTENT_MAX,
+  CONTENT_MAX_BYTES,
+  contentBytes,
+  contentTooLong,
+} from '@/features/chat/utils/content-size';
+
+describe('the size of a message', () => {
+  it('counts UTF-8 bytes and JSON escapes as the API does', () => {
+    expect(contentBytes('abc')).toBe(3);
+    expect(contentBytes('語')).toBe(3);
+    expect(contentBytes('🙂')).toBe(4);
+    expect(contentBytes('a"b\\c\n\t')).toBe(11);
+  });
+
+  it('lets through 32,000 Latin characters and 20,000 CJK ones, and says why one more is refused', () => {
+    expect(contentTooLong('a'.repeat(CONTENT_MAX))).toBeNull();
+    expect(contentTooLong('語'.repeat(CONTENT_MAX_BYTES / 3))).toBeNull();
+    expect(contentTooLong(`${'語'.repeat(CONTENT_MAX_BYTES / 3)}x`)).toBe(
+      'Too long to send: 60,001 of 60,000 bytes (some scripts take three bytes a character). Shorten it or send it in parts.',
+    );
+  });
+});
+
+describe('the limits the API applies', () => {
+  it('are the ones the app checks before sending', async () => {
+    const api = await import('../../../../../functions/chat/domain/message');
+    expect([CONTENT_MAX, CONTENT_MAX_BYTES]).toEqual([api.CONTENT_MAX, api.CONTENT_MAX_BYTES]);
+    for (const text of ['語'.repeat(100), '"\\\n\t🙂', 'plain'])
+      expect(contentBytes(text)).toBe(api.jsonBytes(text));
+  });
+});

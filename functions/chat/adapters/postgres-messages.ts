@@ -174,6 +174,16 @@ function historyRows(scope: Sql) {
     where h.newer_bytes <= ${HISTORY_BYTES}`;
 }
 
+/**
+ * The first columns of a turn statement's own row (`part` 0): empty history columns, so that the
+ * history rows can follow it in one answer, then whether the conversation was found and whether a
+ * turn committed while the statement waited for its lock (`lockedConversation`).
+ */
+const turnRowHead = sql`0 as part, null::timestamptz as created_at, null::uuid as id, 0 as piece,
+      null::text as history_role, null::text as history_text,
+      exists (select 1 from conv) as found,
+      coalesce((select version from conv) <> (select version from seen), false) as stale`;
+
 interface HistoryRow {
   id: string | null;
   history_role: ChatTurn['role'] | null;
@@ -381,10 +391,7 @@ function turnStatement(input: StartTurnInput) {
       returning c.id
     )
     select
-      0 as part, null::timestamptz as created_at, null::uuid as id, 0 as piece,
-      null::text as history_role, null::text as history_text,
-      exists (select 1 from conv) as found,
-      coalesce((select version from conv) <> (select version from seen), false) as stale,
+      ${turnRowHead},
       exists (select 1 from busy) as busy,
       (select row_to_json(p) from prior p) as prior_user,
       (select row_to_json(a) from (
@@ -488,10 +495,7 @@ function regenerationStatement(input: StartRegenerationInput) {
       returning c.id
     )
     select
-      0 as part, null::timestamptz as created_at, null::uuid as id, 0 as piece,
-      null::text as history_role, null::text as history_text,
-      exists (select 1 from conv) as found,
-      coalesce((select version from conv) <> (select version from seen), false) as stale,
+      ${turnRowHead},
       exists (select 1 from target) as reply_found,
       exists (select 1 from busy) as busy,
       coalesce((select id from target) = (select id from latest), false) as latest,

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceUnavailableError } from '#shared/errors';
-import type { AuthContext, ApiEvent } from '#shared/http/types';
+import type { ApiEvent } from '#shared/http/types';
+import { memberAda } from '#test/support/fakes/chat';
 import type { Message } from '../domain/message';
 import type { RegenerateReply } from '../use-cases/regenerate-reply';
 import type { TurnEvent, WrittenReply } from '../use-cases/write-reply';
 import { regenerateReply } from './regenerate-reply';
 
-const caller: AuthContext = {
-  userId: 'ada',
-  kind: 'user',
-  role: 'members',
-  groups: ['members'],
-  scopes: [],
-  clientId: 'web',
-};
+const caller = memberAda;
 const conversationId = '00000000-0000-4000-8000-000000000001';
 const replyId = '00000000-0000-4000-8000-0000000000b2';
 const reply = (status: Message['status'], content: string): Message => ({

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceUnavailableError, ValidationError } from '#shared/errors';
-import type { AuthContext, ApiEvent } from '#shared/http/types';
+import type { ApiEvent } from '#shared/http/types';
+import { memberAda } from '#test/support/fakes/chat';
 import type { Message } from '../domain/message';
 import type { SendMessage, TurnResult } from '../use-cases/send-message';
 import type { TurnEvent } from '../use-cases/write-reply';
 import { sendMessage } from './send-message';
 
-const caller: AuthContext = {
-  userId: 'ada',
-  kind: 'user',
-  role: 'members',
-  groups: ['members'],
-  scopes: [],
-  clientId: 'web',
-};
+const caller = memberAda;
 const conversationId = '00000000-0000-4000-8000-000000000001';
 const at = '2026-03-01T10:00:00.000Z';
 const message = (role: 'user' | 'assistant', status: Message['status'], content: string): Message => ({

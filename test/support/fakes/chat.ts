@@ -5,6 +5,7 @@ import type { ChatMetrics } from '#chat/ports/chat-metrics';
 import type { ChatEvent, ChatModel, ChatRequest } from '#chat/ports/chat-model';
 import type { MessageRepository, StartTurnInput } from '#chat/ports/message-repository';
 import type { RateLimiter } from '#chat/ports/rate-limiter';
+import type { AuthContext } from '#shared/http/types';
 
 /** A scripted model: yields the given events (or throws the given error after them). */
 export function scriptedModel(script: { events: ChatEvent[]; thenThrow?: unknown }, models = ['test-model']) {
@@ -142,3 +143,13 @@ export function recordingMetrics() {
   };
   return { metrics, recorded };
 }
+
+/** A member signed in to the web app, as the route handlers of the chat tests see them. */
+export const memberAda: AuthContext = {
+  userId: 'ada',
+  kind: 'user',
+  role: 'members',
+  groups: ['members'],
+  scopes: [],
+  clientId: 'web',
+};

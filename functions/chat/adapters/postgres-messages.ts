@@ -141,10 +141,16 @@ interface TurnRow {
 }
 
 /**
- * Characters of one message per history row: at most 32 KB of UTF-8, within the Data API's 64 KB
- * a row (Aurora's "Limitations for the Amazon RDS Data API").
+ * Characters of a message's text per row where statements return it in pieces: at most 32 KB of
+ * UTF-8, within the Data API's 64 KB a row (Aurora's "Limitations for the Amazon RDS Data API").
  */
-const HISTORY_CHUNK_CHARS = 8000;
+const PIECE_CHARS = 8000;
+const pieceChars = sql`cast(${PIECE_CHARS} as int)`;
+/** The pieces of `content`, numbered `piece.n` from 0 (one, empty, for empty text): a lateral join. */
+const piecesOf = (content: Sql) =>
+  sql`cross join lateral generate_series(0, greatest(0, (char_length(${content}) - 1) / ${pieceChars})) as piece(n)`;
+/** Piece `piece.n` of `content` (with `piecesOf`). */
+const pieceOf = (content: Sql) => sql`substr(${content}, piece.n * ${pieceChars} + 1, ${pieceChars})`;
 /**
  * Bytes of history a turn statement returns at most, newest messages first: with the turn's own
  * row, within the Data API's 1 MiB a response. Older messages are left out (the context window,
@@ -155,22 +161,19 @@ const HISTORY_BYTES = 768 * 1024;
 /**
  * The history rows of a turn statement (`part` 1, after the statement's one row of `part` 0):
  * the complete messages `scope` selects from `messages h`, newest first up to HISTORY_BYTES,
- * each cut into pieces of HISTORY_CHUNK_CHARS, in order.
+ * each cut into pieces of PIECE_CHARS, in order.
  */
 function historyRows(scope: Sql) {
   return sql`
     select 1 as part, h.created_at, h.id, piece.n as piece, h.role as history_role,
-      substr(h.content, piece.n * cast(${HISTORY_CHUNK_CHARS} as int) + 1, cast(${HISTORY_CHUNK_CHARS} as int))
-        as history_text
+      ${pieceOf(sql`h.content`)} as history_text
     from (
       select h.created_at, h.id, h.role, h.content,
         sum(octet_length(h.content)) over (order by h.created_at desc, h.id desc) as newer_bytes
       from messages h
       where h.status = 'complete' and ${scope}
     ) h
-    cross join lateral generate_series(
-      0, greatest(0, (char_length(h.content) - 1) / cast(${HISTORY_CHUNK_CHARS} as int))
-    ) as piece(n)
+    ${piecesOf(sql`h.content`)}
     where h.newer_bytes <= ${HISTORY_BYTES}`;
 }
 
@@ -207,18 +210,15 @@ function historyOf(rows: readonly HistoryRow[]): ChatTurn[] {
 
 /**
  * The contents of the messages `ids` (at most a few: their total must stay within the Data API's
- * 1 MiB), read in pieces of HISTORY_CHUNK_CHARS so that no row is over its 64 KB.
+ * 1 MiB), read in pieces of PIECE_CHARS so that no row is over its 64 KB.
  */
 async function contentsOf(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
   const contents = new Map<string, string>();
   if (ids.length === 0) return contents;
   const { rows } = await db.query<{ id: string; text: string }>(sql`
-    select m.id, substr(m.content, piece.n * cast(${HISTORY_CHUNK_CHARS} as int) + 1,
-      cast(${HISTORY_CHUNK_CHARS} as int)) as text
+    select m.id, ${pieceOf(sql`m.content`)} as text
     from messages m
-    cross join lateral generate_series(
-      0, greatest(0, (char_length(m.content) - 1) / cast(${HISTORY_CHUNK_CHARS} as int))
-    ) as piece(n)
+    ${piecesOf(sql`m.content`)}
     where m.id in (${sql.join(ids.map((id) => sql`cast(${id} as uuid)`))})
     order by m.id, piece.n`);
   for (const row of rows) contents.set(row.id, (contents.get(row.id) ?? '') + row.text);
@@ -231,7 +231,7 @@ const PAGE_BYTES = 768 * 1024;
 const EXPORT_PAGE = 200;
 
 interface PageRow extends Omit<Row, 'content'>, FeedbackColumns {
-  /** One piece of the content (HISTORY_CHUNK_CHARS), in order. */
+  /** One piece of the content (PIECE_CHARS), in order. */
   text: string;
   /** Messages the page held before it was cut to PAGE_BYTES (its `limit + 1` lookahead included). */
   page_rows: number | string;
@@ -267,14 +267,10 @@ async function messagePage(
       ) m
     )
     select ${metaColumnsOfM}, f.rating, f.reason, f.comment, ${isoText('f.updated_at')} as feedback_at_text,
-      m.page_rows,
-      substr(m.content, piece.n * cast(${HISTORY_CHUNK_CHARS} as int) + 1, cast(${HISTORY_CHUNK_CHARS} as int))
-        as text
+      m.page_rows, ${pieceOf(sql`m.content`)} as text
     from page m
     left join message_feedback f on f.message_id = m.id
-    cross join lateral generate_series(
-      0, greatest(0, (char_length(m.content) - 1) / cast(${HISTORY_CHUNK_CHARS} as int))
-    ) as piece(n)
+    ${piecesOf(sql`m.content`)}
     where m.bytes_through <= ${PAGE_BYTES} or m.position = 1
     order by m.created_at, m.id, piece.n`);
   const messages: ListedMessage[] = [];

@@ -17,6 +17,7 @@ import { PASSWORD_POLICY } from '../../../../../functions/auth/domain/password-p
 import { ACCESS_TOKEN_MINUTES } from '../../../../../functions/shared/domain/access-token';
 import { RoleField } from '@/features/admin/components/role-field';
 import { useModalDialog } from '@/lib/use-modal-dialog';
+import { FormStatus } from '@/components/form-status';
 
 export interface ManageUserDialogProps {
   readonly user: AdminUser;
@@ -337,18 +338,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
         </div>
       )}
 
-      <div aria-live="polite">
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        {done && (
-          <p className="success" role="status">
-            {done}
-          </p>
-        )}
-      </div>
+      <FormStatus error={error} done={done} />
 
       {!confirmation && (
         <div className="actions dialog__actions">

@@ -5,6 +5,7 @@ import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import { getInstructions, INSTRUCTIONS_MAX, setInstructions } from '@/features/me/api/instructions';
 import { useModalDialog } from '@/lib/use-modal-dialog';
+import { FormStatus } from '@/components/form-status';
 
 const countFormat = new Intl.NumberFormat('en-GB');
 
@@ -94,18 +95,7 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
           Nobody else sees them. {countFormat.format(text.length)} / {countFormat.format(INSTRUCTIONS_MAX)}{' '}
           characters.
         </p>
-        <div aria-live="polite">
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
-          {done && (
-            <p className="success" role="status">
-              {done}
-            </p>
-          )}
-        </div>
+        <FormStatus error={error} done={done} />
         <div className="actions dialog__actions">
           <button type="button" className="button-secondary" onClick={onClose}>
             Close

@@ -23,7 +23,14 @@ import type { ApiEvent } from '../../functions/shared/http/types';
 import type { HandlerGroup } from '#api/index';
 import type { BannerInput } from './banner';
 import { freePort } from './free-port';
-import { lambdaContext, matchRoute, readBody, toProxyEvent, writeResult } from './gateway';
+import {
+  lambdaContext,
+  matchRoute,
+  overLambdaResponseLimit,
+  readBody,
+  toProxyEvent,
+  writeResult,
+} from './gateway';
 import { apiHandler, invokeTrigger, type ApiHandler } from './handlers';
 import { buildWebAppIfMissing, webAppHandler } from './static-files';
 import {
@@ -395,16 +402,22 @@ export function apiGateway(
     // Streaming routes (ResponseTransferMode.STREAM on AWS) write chunks as they come.
     if (isStreamingHandler(handler)) return invokeStreaming(handler, event, res, context);
     const result = await handler(event as ApiEvent, context);
+    // As Lambda: a buffered answer over 6 MB fails the invocation, and API Gateway answers 502.
+    if (overLambdaResponseLimit(result)) {
+      console.error(`Local server: ${matched.route.id} answered over Lambda's 6 MB buffered limit`);
+      return gatewayError(res, new Error('response over the Lambda limit'), 502);
+    }
     return writeResult(res, result);
   };
 }
 
 /** An error API Gateway itself answers, in the API's problem+json shape and headers. */
-function gatewayError(res: ServerResponse, error: DomainError | Error): void {
+function gatewayError(res: ServerResponse, error: DomainError | Error, statusCode?: number): void {
   const requestId = randomUUID();
   const result = problemFor(error, requestId);
   writeResult(res, {
     ...result,
+    ...(statusCode ? { statusCode } : {}),
     headers: {
       ...result.headers,
       ...API_HEADERS,

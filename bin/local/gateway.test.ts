@@ -5,7 +5,16 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { routes } from '#api/index';
-import { lambdaContext, matchRoute, readBody, toProxyEvent, writeResult, type MatchedRoute } from './gateway';
+import {
+  LAMBDA_BUFFERED_RESPONSE_MAX,
+  lambdaContext,
+  matchRoute,
+  overLambdaResponseLimit,
+  readBody,
+  toProxyEvent,
+  writeResult,
+  type MatchedRoute,
+} from './gateway';
 
 /** An IncomingMessage as far as the gateway reads one: headers, version, socket and a body stream. */
 function fakeRequest(
@@ -428,5 +437,21 @@ describe('lambdaContext', () => {
 
     expect(short.getRemainingTimeInMillis()).toBeLessThanOrEqual(1_000);
     expect(long.getRemainingTimeInMillis()).toBeGreaterThan(59_000);
+  });
+});
+
+describe('overLambdaResponseLimit', () => {
+  const result = (body: string) => ({ statusCode: 200, headers: { 'Content-Type': 'text/plain' }, body });
+
+  it('passes ordinary answers and refuses those Lambda would (6 MB, as JSON)', () => {
+    expect(overLambdaResponseLimit(result('{"items":[]}'))).toBe(false);
+    expect(overLambdaResponseLimit(result('x'.repeat(LAMBDA_BUFFERED_RESPONSE_MAX - 1024)))).toBe(false);
+    expect(overLambdaResponseLimit(result('x'.repeat(LAMBDA_BUFFERED_RESPONSE_MAX)))).toBe(true);
+    // 3 bytes of UTF-8 a character: 2.2 million characters are 6.6 MB.
+    expect(overLambdaResponseLimit(result('€'.repeat(2_200_000)))).toBe(true);
+  });
+
+  it('counts the escapes JSON adds: a million control characters are 6 MB as JSON', () => {
+    expect(overLambdaResponseLimit(result('\u0001'.repeat(1_100_000)))).toBe(true);
   });
 });

@@ -216,6 +216,20 @@ export function writeResult(res: ServerResponse, result: APIGatewayProxyResult):
   res.end(body);
 }
 
+/** Lambda's limit on a buffered (synchronous) answer: the whole result, as JSON. */
+export const LAMBDA_BUFFERED_RESPONSE_MAX = 6 * 1024 * 1024;
+
+/**
+ * Whether Lambda would refuse this result as too large, failing the invocation (API Gateway then
+ * answers 502). JSON escapes a UTF-16 unit into at most 6 bytes, so a body that short cannot
+ * pass the limit and is not measured: the local server pays nothing for ordinary answers.
+ */
+export function overLambdaResponseLimit(result: APIGatewayProxyResult): boolean {
+  const body = result.body ?? '';
+  if (body.length * 6 + 64 * 1024 < LAMBDA_BUFFERED_RESPONSE_MAX) return false;
+  return Buffer.byteLength(JSON.stringify(result)) > LAMBDA_BUFFERED_RESPONSE_MAX;
+}
+
 const NO_BODY = Buffer.alloc(0);
 
 /**

@@ -74,18 +74,31 @@ describe('local Lambda response streaming', () => {
     expect(rest).toBe('event: done\ndata: {}\n\n');
   });
 
-  it('ends the response when the handler returns without ending it, or throws', async () => {
+  it('ends the response when the handler returns without ending it', async () => {
     const url = await serve(
       awslambda.streamifyResponse(async (_event: unknown, stream: Writable) => {
-        stream.write('partial');
-        throw new Error('model went away');
+        stream.write('whole');
       }),
     );
     const response = await fetch(url);
     expect(response.status).toBe(200);
-    expect(await response.text()).toBe('partial');
+    expect(await response.text()).toBe('whole');
+    expect(failures).toEqual([]);
+  });
+
+  it('cuts the response when the handler throws after it started, so it never looks complete', async () => {
+    const url = await serve(
+      awslambda.streamifyResponse(async (_event: unknown, stream: Writable) => {
+        stream.write('partial');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('database went away');
+      }),
+    );
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow();
     // The error still reaches the caller (the local server logs it, as Lambda would).
-    expect(failures).toEqual([new Error('model went away')]);
+    expect(failures).toEqual([new Error('database went away')]);
   });
 
   it('sends the cookies of the prelude as Set-Cookie headers, one per cookie', async () => {

@@ -85,7 +85,11 @@ export function isStreamingHandler(handler: unknown): handler is StreamingHandle
   return typeof handler === 'function' && (handler as StreamingHandler)[STREAMING_MARK] === 'response';
 }
 
-/** Runs a streaming handler against an HTTP response; ends the response if the handler did not. */
+/**
+ * Runs a streaming handler against an HTTP response; ends the response if the handler did not.
+ * A handler that throws fails the invocation, as on Lambda: the response is cut (the client sees
+ * a broken transfer, never a complete-looking one) and the error reaches the caller.
+ */
 export async function invokeStreaming(
   handler: StreamingHandler,
   event: unknown,
@@ -95,7 +99,10 @@ export async function invokeStreaming(
   const stream = new LocalResponseStream(res);
   try {
     await handler(event, stream, context);
-  } finally {
-    if (!stream.writableEnded) stream.end();
+  } catch (error) {
+    stream.destroy();
+    res.destroy();
+    throw error;
   }
+  if (!stream.writableEnded) stream.end();
 }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { inject } from 'vitest';
+import { overLambdaResponseLimit } from '../../bin/local/gateway';
 import { resetConfig } from '../../functions/shared/config';
 import type { ApiEvent } from '../../functions/shared/http/types';
 import { proxyEvent, trustIssuer, type CallInput } from './api-event';
@@ -47,7 +48,9 @@ type Handler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyRes
 export async function call(handler: Handler, input: CallInput): Promise<CallResult> {
   const event = proxyEvent(input);
   const requestId = event.requestContext.requestId;
-  const raw = await handler(event, lambdaContext({ awsRequestId: requestId }));
+  const answered = await handler(event, lambdaContext({ awsRequestId: requestId }));
+  // As Lambda and API Gateway: a buffered answer over 6 MB fails, and the client gets a 502.
+  const raw = overLambdaResponseLimit(answered) ? { ...answered, statusCode: 502 } : answered;
   const responseHeaders = Object.fromEntries(
     Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );

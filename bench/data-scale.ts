@@ -13,11 +13,13 @@
  */
 import './quiet';
 import pg from 'pg';
+import { installLambdaStreamingGlobals } from '../bin/local/streaming';
 import { pgDatabase } from '#shared/db/pg-sql';
 import type { Queryable, Sql, SqlDatabase } from '#shared/db/sql';
 import {
   createScratchDatabase,
   invoke,
+  invokeStreamed,
   memberToken,
   printTable,
   round,
@@ -233,6 +235,15 @@ async function searchHits(client: pg.Client, terms: Record<string, string>) {
   return hits;
 }
 
+/** An export read to its end (its pages are read only as they are consumed); the messages read. */
+async function readExport(
+  exported: Promise<{ readonly pages: AsyncIterable<readonly unknown[]> } | undefined>,
+): Promise<number> {
+  let messages = 0;
+  for await (const page of (await exported)?.pages ?? []) messages += page.length;
+  return messages;
+}
+
 export async function dataScale(options: DataScaleOptions = {}): Promise<DataScaleResult> {
   const largest = Number(process.env.BENCH_SCALE_MESSAGES ?? 1_000_000);
   const sizes = options.sizes ?? [10_000, largest];
@@ -264,6 +275,9 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
     const issuer = setUpBenchEnvironment(scratch.url, { DB_POOL_MAX: '4' });
     const token = memberToken(issuer, MEASURED_USER);
     const { handler } = await import('#conversations/lambda');
+    // The chat function streams exports; its module needs the runtime's globals when it loads.
+    installLambdaStreamingGlobals();
+    const chat = (await import('#chat/lambda')).handler;
     const { closeDatabase } = await import('#shared/db/database');
     const { getSql } = await import('#shared/db/sql-database');
     const { postgresMessages } = await import('#chat/adapters/postgres-messages');
@@ -294,13 +308,13 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
       ),
       export: {
         lambda: async () => (i) =>
-          invoke(handler, {
+          invokeStreamed(chat, {
             method: 'GET',
             path: `/api/conversations/${conversation(i)}/export`,
             token,
             query: { format: 'json' },
           }),
-        repository: async () => (i) => repo.exportConversation(MEASURED_USER, conversation(i)),
+        repository: async () => (i) => readExport(repo.exportConversation(MEASURED_USER, conversation(i))),
       },
     };
 
@@ -342,7 +356,7 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
           () => loggedRepo.search(MEASURED_USER, { q: term, limit: 20 }),
         ]),
       ),
-      export: () => loggedRepo.exportConversation(MEASURED_USER, conversation(0)),
+      export: () => readExport(loggedRepo.exportConversation(MEASURED_USER, conversation(0))),
     };
     const explainAll = async () => {
       const plans: Record<string, string> = {};

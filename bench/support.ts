@@ -7,7 +7,13 @@ import { callerEnv } from './quiet';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { ServerResponse } from 'node:http';
 import { lambdaContext } from '../bin/local/gateway';
+import {
+  installLambdaStreamingGlobals,
+  invokeStreaming,
+  type StreamingHandler,
+} from '../bin/local/streaming';
 import { resetConfig } from '#shared/config';
 import { createDatabase } from '#shared/db/database';
 import { migrateToLatest } from '#shared/db/migrator';
@@ -135,6 +141,43 @@ export async function invoke(handler: ProxyHandler, input: RequestInput, expect 
   if (result.statusCode !== expect)
     throw new Error(`${input.method} ${input.path}: ${result.statusCode} ${result.body.slice(0, 300)}`);
   return result.body;
+}
+
+/**
+ * Calls a streaming handler as API Gateway's STREAM mode would, reading the whole body in memory
+ * (no socket: the figure is the function's); throws unless the status is `expect`.
+ */
+export async function invokeStreamed(handler: unknown, input: RequestInput, expect = 200): Promise<string> {
+  installLambdaStreamingGlobals();
+  const event = proxyEvent(input);
+  let status = 0;
+  const chunks: Buffer[] = [];
+  // What LocalResponseStream uses of an HTTP response.
+  const res = {
+    headersSent: false,
+    writeHead(code: number) {
+      status = code;
+      res.headersSent = true;
+    },
+    flushHeaders() {},
+    write(chunk: Buffer, done: () => void) {
+      chunks.push(chunk);
+      done();
+      return true;
+    },
+    end(done: () => void) {
+      done();
+    },
+  };
+  await invokeStreaming(
+    handler as StreamingHandler,
+    event,
+    res as unknown as ServerResponse,
+    lambdaContext('bench', event.requestContext.requestId),
+  );
+  const body = Buffer.concat(chunks).toString('utf8');
+  if (status !== expect) throw new Error(`${input.method} ${input.path}: ${status} ${body.slice(0, 300)}`);
+  return body;
 }
 
 // ---------------------------------------------------------------------------------------------

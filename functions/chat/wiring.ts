@@ -1,5 +1,6 @@
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig, roleQuota } from '#shared/config';
+import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getSql } from '#shared/db/sql-database';
 import { logger } from '#shared/powertools';
 import { cacheRateLimiter } from './adapters/cache-rate-limiter';
@@ -7,6 +8,7 @@ import { withCachedMonthlyUsage } from './adapters/cached-monthly-usage';
 import { createChatModel } from './adapters/chat-model-factory';
 import { postgresMessages } from './adapters/postgres-messages';
 import { powertoolsChatMetrics } from './adapters/powertools-chat-metrics';
+import { makeExportConversation } from './use-cases/export-conversation';
 import { makeRegenerateReply } from './use-cases/regenerate-reply';
 import { makeSendMessage } from './use-cases/send-message';
 import type { ReplyDeps } from './use-cases/write-reply';
@@ -16,11 +18,15 @@ export const DEFAULT_SYSTEM_PROMPT =
   'You are Parley, a helpful assistant for the people of this organisation. Answer clearly and ' +
   'concisely, in the language of the question. Use Markdown for structure and code.';
 
-/** The chat group's use cases with PostgreSQL, the cache and the model (built on first request). */
+/**
+ * The chat group's use cases (the streamed routes: a reply, and a download) with PostgreSQL, the
+ * cache and the model, built on the first request.
+ */
 export function chatDeps() {
   const config = getConfig();
+  const messages = postgresMessages(getSql());
   const reply: ReplyDeps = {
-    messages: withCachedMonthlyUsage(postgresMessages(getSql()), getCache, powertoolsChatMetrics),
+    messages: withCachedMonthlyUsage(messages, getCache, powertoolsChatMetrics),
     model: createChatModel(config, { cache: getCache() }),
     limiter: cacheRateLimiter({
       cache: getCache,
@@ -33,7 +39,11 @@ export function chatDeps() {
     contextBudgetTokens: config.CHAT_CONTEXT_TOKENS,
     systemPrompt: config.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
   };
-  return { sendMessage: makeSendMessage(reply), regenerateReply: makeRegenerateReply(reply) };
+  return {
+    sendMessage: makeSendMessage(reply),
+    regenerateReply: makeRegenerateReply(reply),
+    exportConversation: makeExportConversation({ messages, audit: postgresAuditLog(getSql()) }),
+  };
 }
 
 export type ChatDeps = ReturnType<typeof chatDeps>;

@@ -1,5 +1,4 @@
 import { postgresMessages } from '#chat/adapters/postgres-messages';
-import { makeExportConversation } from '#chat/use-cases/export-conversation';
 import { makeListMessages } from '#chat/use-cases/list-messages';
 import { makeSearchMessages } from '#chat/use-cases/search-messages';
 import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
@@ -27,7 +26,6 @@ export function conversationDeps() {
   return {
     listMessages: makeListMessages({ messages }),
     searchMessages: makeSearchMessages({ messages }),
-    exportConversation: makeExportConversation({ messages, audit: postgresAuditLog(db) }),
     createConversation: makeCreateConversation({ conversations }),
     listConversations: makeListConversations({ conversations }),
     getConversation: makeGetConversation({ conversations }),

@@ -410,8 +410,9 @@ export class ApiStack extends Stack {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // The routes that call the model (the chat group's): a tighter stage-wide ceiling each.
-    const modelRoutes = props.routes.filter((r) => r.group === 'chat');
+    // The routes that call the model (the chat group's writes; its export only reads): a tighter
+    // stage-wide ceiling each.
+    const modelRoutes = props.routes.filter((r) => r.group === 'chat' && r.method === 'POST');
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: `parley-${config.stage}`,
       description: `Parley ${config.stage} API (reached through CloudFront at /api)`,

@@ -542,6 +542,9 @@ describe('history, search and export', () => {
 
   const get = (token: string, path: string, query?: Record<string, string>) =>
     call(conversations, { method: 'GET', path, token, ...(query ? { query } : {}) });
+  /** Exports are streamed by the chat function. */
+  const download = (token: string, path: string, query?: Record<string, string>) =>
+    callStreaming(chat, { method: 'GET', path, token, ...(query ? { query } : {}) });
 
   it('lists the messages oldest first in keyset pages', async () => {
     const first = await get(alice.token, `/api/conversations/${mine}/messages`, { limit: '3' });
@@ -564,7 +567,7 @@ describe('history, search and export', () => {
 
   it("never lists, finds or exports another user's messages", async () => {
     const list = await get(alice.token, `/api/conversations/${theirs}/messages`);
-    const exported = await get(alice.token, `/api/conversations/${theirs}/export`);
+    const exported = await download(alice.token, `/api/conversations/${theirs}/export`);
     const search = await get(alice.token, '/api/search', { q: 'secret nata' });
 
     expect(list.status).toBe(404);
@@ -621,8 +624,8 @@ describe('history, search and export', () => {
   });
 
   it('exports Markdown and JSON downloads with a file name', async () => {
-    const markdown = await get(alice.token, `/api/conversations/${mine}/export`, { format: 'markdown' });
-    const json = await get(alice.token, `/api/conversations/${mine}/export`, { format: 'json' });
+    const markdown = await download(alice.token, `/api/conversations/${mine}/export`, { format: 'markdown' });
+    const json = await download(alice.token, `/api/conversations/${mine}/export`, { format: 'json' });
 
     expect(markdown.status).toBe(200);
     expect(markdown.headers['content-type']).toMatch(/^text\/markdown/);
@@ -637,8 +640,38 @@ describe('history, search and export', () => {
     expect(document.messages).toHaveLength(4);
   });
 
+  it('exports a conversation of over 6 MB (past a buffered Lambda answer) whole, as a stream', async () => {
+    // Prepare: 120 messages of 60,000 characters each, stored as the turns would store them
+    const big = await conversationOf(alice.token, 'Long one');
+    const contents = Array.from({ length: 120 }, (_, i) => `${i} "quoted" ${'é'.repeat(59_990)}`);
+    await db
+      .insertInto('messages')
+      .values(
+        contents.map((content, i) => ({
+          conversation_id: big,
+          owner_id: alice.user.id,
+          role: i % 2 === 0 ? 'user' : 'assistant',
+          content,
+          created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+        })),
+      )
+      .execute();
+
+    // Act
+    const json = await download(alice.token, `/api/conversations/${big}/export`, { format: 'json' });
+    const markdown = await download(alice.token, `/api/conversations/${big}/export`, { format: 'markdown' });
+
+    // Assess: more than 6 MB each, every message once, whole and in order
+    expect(json.status).toBe(200);
+    expect(Buffer.byteLength(json.text)).toBeGreaterThan(6 * 1024 * 1024);
+    expect((json.body as { messages: Message[] }).messages.map((m) => m.content)).toEqual(contents);
+    expect(Buffer.byteLength(markdown.text)).toBeGreaterThan(6 * 1024 * 1024);
+    expect(markdown.text.match(/^## (You|Assistant)/gm)).toHaveLength(120);
+    expect(markdown.text.endsWith(`${contents.at(-1)}\n`)).toBe(true);
+  });
+
   it('refuses an unknown export format with 400', async () => {
-    const response = await get(alice.token, `/api/conversations/${mine}/export`, { format: 'pdf' });
+    const response = await download(alice.token, `/api/conversations/${mine}/export`, { format: 'pdf' });
 
     expect(response.status).toBe(400);
     expect((response.body as { errors: { path: string }[] }).errors[0]?.path).toBe('query.format');

@@ -11,6 +11,7 @@ import {
   type Message,
   type ReplyFeedback,
 } from '../domain/message';
+import type { MessagePages } from '../domain/export';
 import type { ChatTurn } from '../ports/chat-model';
 import type {
   FinishTurnInput,
@@ -284,6 +285,21 @@ async function messagePage(
   const last = items.at(-1);
   const more = Number(rows[0]?.page_rows ?? 0) > items.length;
   return { items, nextCursor: more && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
+}
+
+/**
+ * The conversation's messages for an export, a page (one statement, within the Data API's 1 MiB)
+ * at a time, read only as the export is written out: memory holds one page, whatever the length.
+ */
+async function* exportPages(db: Queryable, ownerId: string, conversationId: string): MessagePages {
+  let cursor: Keyset | undefined;
+  for (;;) {
+    const page = await messagePage(db, ownerId, conversationId, EXPORT_PAGE, cursor);
+    yield page.items.map(({ feedback: _feedback, ...message }) => message);
+    const last = page.items.at(-1);
+    if (!page.nextCursor || !last) return;
+    cursor = { at: last.createdAt, id: last.id };
+  }
 }
 
 /** Attempts of the turn statement when a concurrent turn committed under it (see `stale`). */
@@ -678,23 +694,14 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
     async exportConversation(ownerId, conversationId) {
       const conversation = await ownedConversation(db, ownerId, conversationId);
       if (!conversation) return undefined;
-      // Page by page: the Data API answers at most 1 MiB a call.
-      const messages: Message[] = [];
-      let cursor: Keyset | undefined;
-      for (;;) {
-        const page = await messagePage(db, ownerId, conversationId, EXPORT_PAGE, cursor);
-        for (const { feedback: _feedback, ...message } of page.items) messages.push(message);
-        const last = page.items.at(-1);
-        if (!page.nextCursor || !last) break;
-        cursor = { at: last.createdAt, id: last.id };
-      }
       return {
         conversation: {
           id: conversation.id,
           title: conversation.title,
           createdAt: conversation.created_at_text,
         },
-        messages,
+        messageCount: Number(conversation.message_count),
+        pages: exportPages(db, ownerId, conversationId),
       };
     },
 

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exportFileName, toMarkdown } from './export';
+import { exportFileName, jsonExport, markdownExport, type MessagePages } from './export';
 import type { Message } from './message';
 
 const message = (overrides: Partial<Message>): Message => ({
@@ -32,23 +33,41 @@ describe('exportFileName', () => {
   });
 });
 
-describe('toMarkdown', () => {
-  it('writes a heading per message, naming the model, and marks empty and failed replies', () => {
-    const markdown = toMarkdown({
-      conversation: { id: 'c1', title: 'Plans', createdAt: '2026-12-01T07:59:00.000Z' },
-      messages: [
-        message({}),
-        message({ id: 'm2', role: 'assistant', content: 'Hi!', model: 'gpt-4o-mini' }),
-        message({
-          id: 'm3',
-          role: 'assistant',
-          content: '',
-          status: 'failed',
-          error: 'The model timed out.',
-        }),
-        message({ id: 'm4', role: 'assistant', content: 'Half', status: 'failed' }),
-      ],
-    });
+/** Pages as the repository hands them out, one at a time, empty ones included. */
+async function* pagesOf(...pages: (readonly Message[])[]): MessagePages {
+  for (const page of pages) yield page;
+}
+
+async function text(pieces: AsyncIterable<string>): Promise<string> {
+  let all = '';
+  for await (const piece of pieces) all += piece;
+  return all;
+}
+
+const conversation = { id: 'c1', title: 'Plans', createdAt: '2026-12-01T07:59:00.000Z' };
+
+describe('markdownExport', () => {
+  it('writes a heading per message, naming the model, and marks empty and failed replies', async () => {
+    const markdown = await text(
+      markdownExport(
+        conversation,
+        pagesOf(
+          [
+            message({}),
+            message({ id: 'm2', role: 'assistant', content: 'Hi!', model: 'gpt-4o-mini' }),
+            message({
+              id: 'm3',
+              role: 'assistant',
+              content: '',
+              status: 'failed',
+              error: 'The model timed out.',
+            }),
+          ],
+          [],
+          [message({ id: 'm4', role: 'assistant', content: 'Half', status: 'failed' })],
+        ),
+      ),
+    );
     expect(markdown.split('\n')).toEqual([
       '# Plans',
       '',
@@ -75,5 +94,65 @@ describe('toMarkdown', () => {
       '> This reply failed: unknown reason',
       '',
     ]);
+  });
+});
+
+describe('markdownExport and jsonExport', () => {
+  const messageArb = fc.record({
+    id: fc.uuid(),
+    conversationId: fc.constant('c1'),
+    role: fc.constantFrom('user' as const, 'assistant' as const),
+    // Any text: quotes, backslashes, newlines, lone surrogates, NUL.
+    content: fc.string({ unit: 'binary', maxLength: 200 }),
+    status: fc.constantFrom('complete' as const, 'failed' as const, 'streaming' as const),
+    model: fc.option(fc.string({ maxLength: 20 })),
+    usage: fc.record({ promptTokens: fc.nat(), completionTokens: fc.nat() }),
+    error: fc.option(fc.string({ maxLength: 50 })),
+    createdAt: fc.constant('2026-12-01T08:00:00.000000Z'),
+  });
+  const pagesArb = fc.array(fc.array(messageArb, { maxLength: 4 }), { maxLength: 5 });
+  const titleArb = fc.string({ unit: 'binary', maxLength: 40 });
+
+  it('writes, page by page, exactly the JSON document of the whole conversation', async () => {
+    await fc.assert(
+      fc.asyncProperty(titleArb, pagesArb, async (title, pages) => {
+        const head = { ...conversation, title };
+        const streamed = await text(jsonExport(head, pagesOf(...pages), '2026-12-02T00:00:00.000Z'));
+        expect(streamed).toBe(
+          JSON.stringify(
+            { conversation: head, messages: pages.flat(), exportedAt: '2026-12-02T00:00:00.000Z' },
+            null,
+            2,
+          ),
+        );
+      }),
+    );
+  });
+
+  it('writes the same Markdown whatever the pages the messages arrive in', async () => {
+    await fc.assert(
+      fc.asyncProperty(pagesArb, async (pages) => {
+        const paged = await text(markdownExport(conversation, pagesOf(...pages)));
+        const whole = await text(markdownExport(conversation, pagesOf(pages.flat())));
+        expect(paged).toBe(whole);
+        expect(paged.split('\n## ').length - 1).toBeGreaterThanOrEqual(pages.flat().length);
+      }),
+    );
+  });
+
+  it('reads the next page only when the previous one has been taken', async () => {
+    const read: number[] = [];
+    async function* counted(): MessagePages {
+      for (const n of [1, 2, 3]) {
+        read.push(n);
+        yield [message({ id: `m${n}` })];
+      }
+    }
+    const pieces = jsonExport(conversation, counted(), '2026-12-02T00:00:00.000Z')[Symbol.asyncIterator]();
+
+    await pieces.next(); // the head
+    await pieces.next(); // the first page
+
+    expect(read).toEqual([1]);
   });
 });

@@ -2,9 +2,11 @@ import type { Message } from './message';
 
 export type ExportFormat = 'markdown' | 'json';
 
+/** The conversation an export names at its top. */
 export interface ExportedConversation {
-  readonly conversation: { readonly id: string; readonly title: string; readonly createdAt: string };
-  readonly messages: readonly Message[];
+  readonly id: string;
+  readonly title: string;
+  readonly createdAt: string;
 }
 
 /** A file name from the title: letters, digits and dashes only, never empty. */
@@ -21,19 +23,54 @@ export function exportFileName(title: string, format: ExportFormat): string {
   return `${base}.${format === 'markdown' ? 'md' : 'json'}`;
 }
 
-/** The conversation as a Markdown document: a heading per message, the text as written. */
-export function toMarkdown({ conversation, messages }: ExportedConversation): string {
-  const lines = [
+/** The messages oldest first, a page at a time (one statement each), as the export reads them. */
+export type MessagePages = AsyncIterable<readonly Message[]>;
+
+/** The Markdown of one message: its heading, its text as written, and why it failed, if it did. */
+function markdownOf(message: Message): string {
+  const who = message.role === 'user' ? 'You' : `Assistant${message.model ? ` (${message.model})` : ''}`;
+  const lines = [`## ${who} · ${message.createdAt}`, '', message.content || '_(no text)_', ''];
+  if (message.status === 'failed')
+    lines.push(`> This reply failed: ${message.error ?? 'unknown reason'}`, '');
+  return lines.join('\n');
+}
+
+/**
+ * The conversation as a Markdown document, a piece per page of messages, so that a long
+ * conversation is written out as it is read: a heading per message, the text as written.
+ */
+export async function* markdownExport(
+  conversation: ExportedConversation,
+  pages: MessagePages,
+): AsyncGenerator<string> {
+  yield [
     `# ${conversation.title}`,
     '',
     `_Exported from Parley · started ${conversation.createdAt}_`,
     '',
-  ];
-  for (const message of messages) {
-    const who = message.role === 'user' ? 'You' : `Assistant${message.model ? ` (${message.model})` : ''}`;
-    lines.push(`## ${who} · ${message.createdAt}`, '', message.content || '_(no text)_', '');
-    if (message.status === 'failed')
-      lines.push(`> This reply failed: ${message.error ?? 'unknown reason'}`, '');
+  ].join('\n');
+  for await (const page of pages) if (page.length > 0) yield page.map((m) => `\n${markdownOf(m)}`).join('');
+}
+
+/** JSON text of `value` as `JSON.stringify(value, null, 2)` writes it `depth` levels down. */
+const nested = (value: unknown, depth: number) =>
+  JSON.stringify(value, null, 2).replaceAll('\n', `\n${'  '.repeat(depth)}`);
+
+/**
+ * The conversation as the JSON document `JSON.stringify({ conversation, messages, exportedAt },
+ * null, 2)` would write, a piece per page of messages, so that no more than a page is ever held.
+ */
+export async function* jsonExport(
+  conversation: ExportedConversation,
+  pages: MessagePages,
+  exportedAt: string,
+): AsyncGenerator<string> {
+  yield `{\n  "conversation": ${nested(conversation, 1)},\n  "messages": [`;
+  let any = false;
+  for await (const page of pages) {
+    if (page.length === 0) continue;
+    yield page.map((m, i) => `${any || i > 0 ? ',' : ''}\n    ${nested(m, 2)}`).join('');
+    any = true;
   }
-  return lines.join('\n');
+  yield `${any ? '\n  ' : ''}],\n  "exportedAt": ${JSON.stringify(exportedAt)}\n}`;
 }

@@ -1,4 +1,5 @@
 import type { Keyset, Page } from '#shared/pagination/cursor';
+import type { ExportedConversation, MessagePages } from '../domain/export';
 import type { ListedMessage, Message } from '../domain/message';
 import type { ChatTurn } from './chat-model';
 
@@ -87,8 +88,11 @@ export interface SearchKeyset {
 }
 
 export interface ConversationExport {
-  readonly conversation: { readonly id: string; readonly title: string; readonly createdAt: string };
-  readonly messages: readonly Message[];
+  readonly conversation: ExportedConversation;
+  /** The messages the conversation holds (its count), known before they are read. */
+  readonly messageCount: number;
+  /** Its messages oldest first, read a page (one statement) at a time as they are consumed. */
+  readonly pages: MessagePages;
 }
 
 /** Every method is scoped to an owner: another owner's conversation or message is not found. */

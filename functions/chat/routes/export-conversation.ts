@@ -1,8 +1,12 @@
+import { conversationIdParams } from '#conversations/routes/schemas';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
-import { conversationIdParams } from './schemas';
 
+/**
+ * Streamed (ResponseTransferMode.STREAM): a buffered Lambda answer stops at 6 MB, a streamed one
+ * goes to 200 MB, and the function holds one page of messages at a time instead of the file.
+ */
 export const exportConversation = defineRoute(
   {
     id: 'conversations.export',
@@ -11,13 +15,14 @@ export const exportConversation = defineRoute(
     summary: 'Download a conversation as Markdown or JSON',
     access: CHAT_ROLES,
     scopes: ['parley/chat.read'],
+    streaming: true,
     params: conversationIdParams,
     query: z.strictObject({
       format: z._default(z.enum(['markdown', 'json'], { message: 'must be markdown or json' }), 'markdown'),
     }),
     responses: {
       200: {
-        description: 'The file (Content-Disposition: attachment, with a file name)',
+        description: 'The file (Content-Disposition: attachment, with a file name), streamed',
         contentType: 'text/markdown',
         schema: z.string(),
       },
@@ -33,7 +38,14 @@ export const exportConversation = defineRoute(
         // The name is ours (letters, digits, dashes), so it needs no quoting beyond this.
         'Content-Disposition': `attachment; filename="${file.fileName}"`,
       },
-      body: file.content,
+      body: '',
+      stream: async (write, ready) => {
+        for await (const piece of file.content) {
+          write(piece);
+          // A slow client holds the reading back; one that left ends it.
+          if (!(await ready())) return;
+        }
+      },
     };
   },
 );

@@ -1,5 +1,6 @@
+import { exportConversation } from './export-conversation';
 import { regenerateReply } from './regenerate-reply';
 import { sendMessage } from './send-message';
 
-/** The chat group: one streaming Lambda function serves exactly these. */
-export const chatRoutes = [sendMessage, regenerateReply] as const;
+/** The chat group: one streaming Lambda function serves exactly these (replies and exports). */
+export const chatRoutes = [sendMessage, regenerateReply, exportConversation] as const;

@@ -48,7 +48,11 @@ function call(
       requestId: 'req-1',
       event: { headers } as unknown as ApiEvent,
     },
-    { sendMessage: () => Promise.reject(new Error('not this route')), regenerateReply: regenerate },
+    {
+      sendMessage: () => Promise.reject(new Error('not this route')),
+      regenerateReply: regenerate,
+      exportConversation: () => Promise.reject(new Error('not this route')),
+    },
   );
 }
 
@@ -72,9 +76,12 @@ describe('POST /api/conversations/{id}/messages/{messageId}/regenerate', () => {
       { model: 'gpt-4o', content: 'Edited' },
     );
     let body = '';
-    await result.stream?.((chunk) => {
-      body += chunk;
-    });
+    await result.stream?.(
+      (chunk) => {
+        body += chunk;
+      },
+      async () => true,
+    );
 
     // Assess
     expect(result.statusCode).toBe(200);

@@ -48,7 +48,11 @@ function call(send: SendMessage, headers: Record<string, string> = { Accept: 'te
       // The route reads only the headers of the API Gateway event.
       event: { headers } as unknown as ApiEvent,
     },
-    { sendMessage: send, regenerateReply: () => Promise.reject(new Error('not this route')) },
+    {
+      sendMessage: send,
+      regenerateReply: () => Promise.reject(new Error('not this route')),
+      exportConversation: () => Promise.reject(new Error('not this route')),
+    },
   );
 }
 
@@ -58,9 +62,12 @@ async function streamed(send: SendMessage): Promise<{ event: string; data: Recor
   expect(result.statusCode).toBe(200);
   expect(result.headers?.['Content-Type']).toBe('text/event-stream; charset=utf-8');
   let body = '';
-  await result.stream?.((chunk) => {
-    body += chunk;
-  });
+  await result.stream?.(
+    (chunk) => {
+      body += chunk;
+    },
+    async () => true,
+  );
   return body
     .split('\n\n')
     .filter((frame) => frame.startsWith('event: '))

@@ -24,6 +24,13 @@ const message = (
 
 function setUp() {
   const messages = fakeMessages();
+  const pagesRead: string[] = [];
+  async function* pages() {
+    pagesRead.push('first');
+    yield [message('user', 'Where to eat?')];
+    pagesRead.push('second');
+    yield [message('assistant', 'Try **bacalhau**.', 'failed')];
+  }
   messages.repository.exportConversation = async (ownerId) =>
     ownerId === 'ada'
       ? {
@@ -32,7 +39,8 @@ function setUp() {
             title: 'Trip to Lisbon: day 1 / plans!',
             createdAt: '2026-12-01T09:00:00.000000Z',
           },
-          messages: [message('user', 'Where to eat?'), message('assistant', 'Try **bacalhau**.', 'failed')],
+          messageCount: 2,
+          pages: pages(),
         }
       : undefined;
   const audit = fakeAuditLog();
@@ -41,19 +49,26 @@ function setUp() {
     audit: audit.log,
     now: () => new Date('2026-12-02T00:00:00Z'),
   });
-  return Object.assign(exportConversation, { audited: audit.events });
+  return Object.assign(exportConversation, { audited: audit.events, pagesRead });
+}
+
+async function text(pieces: AsyncIterable<string>): Promise<string> {
+  let all = '';
+  for await (const piece of pieces) all += piece;
+  return all;
 }
 
 describe('exportConversation', () => {
   it('exports Markdown with a heading per message and a safe file name', async () => {
     const file = await setUp()(ada, 'c1', 'markdown');
+    const content = await text(file.content);
 
     expect(file.fileName).toBe('trip-to-lisbon-day-1-plans.md');
     expect(file.contentType).toBe('text/markdown; charset=utf-8');
-    expect(file.content).toContain('# Trip to Lisbon: day 1 / plans!');
-    expect(file.content).toContain('## You · 2026-12-01T10:00:00.000000Z');
-    expect(file.content).toContain('Try **bacalhau**.');
-    expect(file.content).toContain('> This reply failed: The AI model could not answer.');
+    expect(content).toContain('# Trip to Lisbon: day 1 / plans!');
+    expect(content).toContain('## You · 2026-12-01T10:00:00.000000Z');
+    expect(content).toContain('Try **bacalhau**.');
+    expect(content).toContain('> This reply failed: The AI model could not answer.');
   });
 
   it('audits the export with its format and size, never its content', async () => {
@@ -77,9 +92,19 @@ describe('exportConversation', () => {
     const file = await setUp()(ada, 'c1', 'json');
 
     expect(file.fileName).toBe('trip-to-lisbon-day-1-plans.json');
-    const document = JSON.parse(file.content) as { messages: Message[]; exportedAt: string };
+    const document = JSON.parse(await text(file.content)) as { messages: Message[]; exportedAt: string };
     expect(document.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
     expect(document.exportedAt).toBe('2026-12-02T00:00:00.000Z');
+  });
+
+  it('reads no message before the file is consumed, then every page once', async () => {
+    const exportConversation = setUp();
+
+    const file = await exportConversation(ada, 'c1', 'markdown');
+    expect(exportConversation.pagesRead).toEqual([]);
+    await text(file.content);
+
+    expect(exportConversation.pagesRead).toEqual(['first', 'second']);
   });
 
   it("answers not found for another user's conversation", async () => {

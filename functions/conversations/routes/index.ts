@@ -1,6 +1,5 @@
 import { createConversation } from './create-conversation';
 import { deleteConversation } from './delete-conversation';
-import { exportConversation } from './export-conversation';
 import { getConversation } from './get-conversation';
 import { giveFeedback } from './give-feedback';
 import { listConversations } from './list-conversations';
@@ -19,7 +18,6 @@ export const conversationRoutes = [
   deleteConversation,
   restoreConversation,
   listMessages,
-  exportConversation,
   searchMessages,
   giveFeedback,
   withdrawFeedback,

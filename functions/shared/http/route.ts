@@ -76,9 +76,15 @@ export interface RouteInput<P, Q, B> {
 
 /**
  * Writes a streamed body after the status and headers went out; resolves when the response is
- * complete. `write` never throws: a client that went away simply stops receiving.
+ * complete. `write` never throws: a client that went away simply stops receiving. `ready`
+ * resolves once the stream can take more (at once unless the client reads slower than the
+ * producer writes): true, or false when the client has gone. A producer that throws cuts the
+ * response, so the client sees it broken rather than complete.
  */
-export type ResponseProducer = (write: (chunk: string) => void) => Promise<void>;
+export type ResponseProducer = (
+  write: (chunk: string) => void,
+  ready: () => Promise<boolean>,
+) => Promise<void>;
 
 /** A route's answer: a buffered result, or (streaming routes) its head and a body producer. */
 export type RouteResult = ApiResult & { readonly stream?: ResponseProducer };

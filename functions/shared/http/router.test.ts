@@ -4,6 +4,7 @@ import { installLambdaStreamingGlobals } from '../../../bin/local/streaming';
 
 import { setUpApiEnvironment } from '#test/support/api';
 import { lambdaContext } from '#test/support/lambda-context';
+import type { ResponseProducer } from './route';
 import type { ApiEvent } from './types';
 
 // Route handlers read their configuration at cold start: set the environment first.
@@ -13,6 +14,7 @@ installLambdaStreamingGlobals();
 const { lambdaHandler, streamingLambdaHandler } = await import('./router');
 const { routeDefiner } = await import('./route');
 const { ok } = await import('./responses');
+const { logger } = await import('../powertools');
 
 const context = lambdaContext({ awsRequestId: 'aws-req-1' });
 
@@ -119,7 +121,7 @@ describe('lambdaHandler', () => {
   });
 });
 
-const streamed = (name: string, produce: (write: (chunk: string) => void) => Promise<void>) =>
+const streamed = (name: string, produce: ResponseProducer) =>
   defineRoute(
     {
       id: `streams.${name}`,
@@ -235,5 +237,77 @@ describe('streamingLambdaHandler', () => {
     expect(finished).toBe(true);
     expect(chunks).toEqual(['first']);
     expect(out.destroyed).toBe(true);
+  });
+
+  it('holds the route back while the client reads slower than it writes, and tells it when the client left', async () => {
+    // Prepare: a client that takes a chunk only when released, and leaves at the third
+    const release: (() => void)[] = [];
+    const chunks: string[] = [];
+    const out = new Writable({
+      highWaterMark: 4,
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString());
+        if (chunks.length === 3) {
+          out.destroy();
+          return;
+        }
+        release.push(done);
+      },
+    });
+    const answers: boolean[] = [];
+    const handler = streamingLambdaHandler(
+      [
+        streamed('slow', async (write, ready) => {
+          for (const piece of ['page-1', 'page-2', 'page-3', 'page-4']) {
+            write(piece);
+            const open = await ready();
+            answers.push(open);
+            if (!open) return;
+          }
+        }),
+      ],
+      countingDeps().deps,
+    );
+
+    // Act
+    const done = handler(eventFor('POST', '/api/streams/slow'), out, context);
+    await vi.waitFor(() => expect(release).toHaveLength(1));
+    const waitingAfterFirst = [...answers];
+    release.shift()?.();
+    await vi.waitFor(() => expect(release).toHaveLength(1));
+    release.shift()?.();
+    await done;
+
+    // Assess: the route waited for each chunk to be taken, and stopped once the client left
+    expect(waitingAfterFirst).toEqual([]);
+    expect(answers).toEqual([true, true, false]);
+    expect(chunks).toEqual(['page-1', 'page-2', 'page-3']);
+  });
+
+  it('fails the invocation when the route fails after the status went out, without ending the response', async () => {
+    // Prepare
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    const handler = streamingLambdaHandler(
+      [
+        streamed('broken', async (write) => {
+          write('page-1');
+          throw new Error('Connection terminated unexpectedly');
+        }),
+      ],
+      countingDeps().deps,
+    );
+    const { out, chunks } = responseStream();
+
+    // Act
+    const invocation = handler(eventFor('POST', '/api/streams/broken'), out, context);
+
+    // Assess: the runtime sees the error (and cuts the stream); the partial file is not ended as whole
+    await expect(invocation).rejects.toThrow('Connection terminated unexpectedly');
+    expect(chunks).toEqual(['page-1']);
+    expect(out.writableEnded).toBe(false);
+    expect(error).toHaveBeenCalledWith(
+      'response stream failed',
+      expect.objectContaining({ error: expect.any(Error) }),
+    );
   });
 });

@@ -64,15 +64,32 @@ export function streamingLambdaHandler<Deps>(
   const invoke = async (event: ApiEvent, responseStream: Writable, context: Context) => {
     const { stream, body, statusCode, headers } = await dispatch(event, context);
     const out = awslambda.HttpResponseStream.from(responseStream, { statusCode, headers: headers ?? {} });
-    let open = true;
-    out.on('error', () => (open = false));
-    out.on('close', () => (open = false));
+    let closed = false;
+    out.on('error', () => (closed = true));
+    out.on('close', () => (closed = true));
+    // Destroyed (the client left) before its 'close' event has been emitted counts as closed.
+    const open = () => !closed && !out.destroyed;
     const write = (chunk: string) => {
-      if (open && !out.writableEnded) out.write(chunk);
+      if (open() && !out.writableEnded) out.write(chunk);
     };
+    const ready = () =>
+      new Promise<boolean>((resolve) => {
+        if (!open() || !out.writableNeedDrain) return resolve(open());
+        const settle = () => {
+          out.off('drain', settle);
+          out.off('close', settle);
+          resolve(open());
+        };
+        out.on('drain', settle);
+        out.on('close', settle);
+      });
     if (stream) {
       try {
-        await stream(write);
+        await stream(write, ready);
+      } catch (error) {
+        // The status went out already: the runtime cuts the response when the function fails.
+        logger.error('response stream failed', { error: error as Error });
+        throw error;
       } finally {
         // Metrics recorded while streaming come after the middleware's flush.
         publishMetrics();
@@ -82,9 +99,9 @@ export function streamingLambdaHandler<Deps>(
     await new Promise<void>((resolve) => {
       out.end(() => resolve());
       // A client that left never lets `end` call back: do not wait for it.
-      if (!open) resolve();
+      if (!open()) resolve();
     });
-    logger.debug('stream ended', { clientGone: !open });
+    logger.debug('stream ended', { clientGone: !open() });
   };
   return awslambda.streamifyResponse((event: ApiEvent, responseStream: Writable, context: Context) =>
     invocationScope(() => invoke(event, responseStream, context)),

@@ -52,9 +52,13 @@ describe('REST API built from the route declarations', () => {
     });
   });
 
-  it('streams the streaming route (with the 5-minute streaming timeout) and buffers the others', () => {
+  it('streams the streaming routes (with the 5-minute streaming timeout) and buffers the others', () => {
     const streamingRoutes = routes.filter((r) => r.streaming);
-    expect(streamingRoutes.map((r) => r.id)).toEqual(['messages.send', 'messages.regenerate']);
+    expect(streamingRoutes.map((r) => r.id)).toEqual([
+      'messages.send',
+      'messages.regenerate',
+      'conversations.export',
+    ]);
     for (const route of streamingRoutes) {
       const streaming = methodFor(route).Properties.Integration;
       expect(streaming.ResponseTransferMode).toBe('STREAM');
@@ -72,7 +76,7 @@ describe('REST API built from the route declarations', () => {
     for (const m of methods()) expect(JSON.stringify(m.Properties.Integration.Uri)).toMatch(/Live/);
   });
 
-  it('compresses buffered responses and throttles the stage, tighter on the chat route', () => {
+  it('compresses buffered responses and throttles the stage, tighter on the routes that call the model', () => {
     dev.templates.api.hasResourceProperties('AWS::ApiGateway::RestApi', { MinimumCompressionSize: 1024 });
     dev.templates.api.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'dev',
@@ -96,6 +100,15 @@ describe('REST API built from the route declarations', () => {
         }),
       ]),
     });
+    // Only the routes that call the model: an export (also the chat function's) has the stage's.
+    const stage = Object.values(dev.templates.api.findResources('AWS::ApiGateway::Stage'))[0];
+    const tighter = (stage?.Properties.MethodSettings as { HttpMethod: string; ResourcePath: string }[])
+      .filter((m) => m.ResourcePath !== '/*')
+      .map((m) => `${m.HttpMethod} ${m.ResourcePath}`);
+    expect(tighter).toEqual([
+      'POST /~1api~1conversations~1{id}~1messages',
+      'POST /~1api~1conversations~1{id}~1messages~1{messageId}~1regenerate',
+    ]);
   });
 
   it('writes JSON access logs to an encrypted log group', () => {

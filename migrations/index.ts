@@ -17,6 +17,7 @@ import * as m0014 from './0014-conversations-deleted-index';
 import * as m0015 from './0015-message-feedback';
 import * as m0016 from './0016-users-instructions';
 import * as m0017 from './0017-users-last-sign-in';
+import * as m0018 from './0018-messages-stop-requested';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0015-message-feedback': m0015,
   '0016-users-instructions': m0016,
   '0017-users-last-sign-in': m0017,
+  '0018-messages-stop-requested': m0018,
 };

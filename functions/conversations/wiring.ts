@@ -1,6 +1,7 @@
 import { postgresMessages } from '#chat/adapters/postgres-messages';
 import { makeListMessages } from '#chat/use-cases/list-messages';
 import { makeSearchMessages } from '#chat/use-cases/search-messages';
+import { makeStopReply } from '#chat/use-cases/stop-reply';
 import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
 import { makeGiveFeedback } from '#feedback/use-cases/give-feedback';
 import { makeWithdrawFeedback } from '#feedback/use-cases/withdraw-feedback';
@@ -26,6 +27,7 @@ export function conversationDeps() {
   return {
     listMessages: makeListMessages({ messages }),
     searchMessages: makeSearchMessages({ messages }),
+    stopReply: makeStopReply({ messages }),
     createConversation: makeCreateConversation({ conversations }),
     listConversations: makeListConversations({ conversations }),
     getConversation: makeGetConversation({ conversations }),

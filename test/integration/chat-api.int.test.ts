@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { call, setUpApiEnvironment } from '../support/api';
 import { createTestUser, testDatabase } from '../support/database';
 import { DEFAULT_REPLY, startFakeOpenAI, type FakeOpenAIMode } from '../support/fake-openai';
@@ -116,9 +116,10 @@ describe('POST /api/conversations/{id}/messages with Accept: text/event-stream',
     expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(response.headers['cache-control']).toBe('no-store');
     const names = response.events.map((e) => e.event);
-    expect(names[0]).toBe('message');
+    expect(names.slice(0, 2)).toEqual(['message', 'reply']);
     expect(names.at(-1)).toBe('done');
-    expect(names.slice(1, -1).every((n) => n === 'delta')).toBe(true);
+    expect(names.slice(2, -1).every((n) => n === 'delta')).toBe(true);
+    expect((response.events[1]?.data as Message).id).toBe((response.events.at(-1)?.data as Message).id);
     const text = response.events
       .filter((e) => e.event === 'delta')
       .map((e) => (e.data as { text: string }).text)
@@ -246,8 +247,8 @@ describe('POST /api/conversations/{id}/messages with Accept: text/event-stream',
 
       // Assess
       expect(response.status).toBe(200);
-      expect(response.events.map((e) => e.event)).toEqual(['message', 'error']);
-      const problem = response.events[1]?.data as { status: number; retryAfter: number; detail: string };
+      expect(response.events.map((e) => e.event)).toEqual(['message', 'reply', 'error']);
+      const problem = response.events[2]?.data as { status: number; retryAfter: number; detail: string };
       expect(problem.status).toBe(503);
       expect(problem.retryAfter).toBeGreaterThan(0);
       expect(JSON.stringify(problem)).not.toMatch(/stack|sk-test|127\.0\.0\.1/);
@@ -334,6 +335,89 @@ describe('POST /api/conversations/{id}/messages with Accept: text/event-stream',
     expect(second.headers['content-type']).toBe('application/problem+json');
     expect((await first).events.at(-1)?.event).toBe('done');
     expect((await storedMessages(conversationId)).map((m) => m.content)).not.toContain('Second');
+  });
+});
+
+describe('POST /api/conversations/{id}/messages/{messageId}/stop', () => {
+  const stop = (token: string, conversationId: string, messageId: string) =>
+    call(conversations, {
+      method: 'POST',
+      path: `/api/conversations/${conversationId}/messages/${messageId}/stop`,
+      token,
+    });
+  const LONG_REPLY = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+
+  /** A reply being written slowly, and its id once its first words are stored. */
+  async function replyBeingWritten(conversationId: string) {
+    openai.setMode({ kind: 'normal', chunkDelayMs: 40, reply: LONG_REPLY });
+    const streamed = send(alice.token, conversationId, { content: 'Talk for a while' });
+    let replyId: string | undefined;
+    await vi.waitFor(
+      async () => {
+        const row = await db
+          .selectFrom('messages')
+          .select(['id', 'content'])
+          .where('conversation_id', '=', conversationId)
+          .where('role', '=', 'assistant')
+          .executeTakeFirst();
+        expect(row?.content).toMatch(/^word0/);
+        replyId = row?.id;
+      },
+      { timeout: 5000, interval: 20 },
+    );
+    return { streamed, replyId: replyId ?? '' };
+  }
+
+  it('stops the model and keeps the words written so far as the complete reply (202)', async () => {
+    // Prepare
+    const conversationId = await conversationOf(alice.token);
+    const { streamed, replyId } = await replyBeingWritten(conversationId);
+
+    // Act
+    const response = await stop(alice.token, conversationId, replyId);
+    const events = (await streamed).events;
+
+    // Assess: the stream ended done, with a beginning of the reply, stored as complete
+    expect(response.status).toBe(202);
+    expect(events.at(-1)?.event).toBe('done');
+    const [, reply] = await storedMessages(conversationId);
+    expect(reply?.status).toBe('complete');
+    expect(LONG_REPLY.startsWith(reply?.content ?? 'x')).toBe(true);
+    expect(reply?.content.length).toBeLessThan(LONG_REPLY.length);
+    expect(reply?.completion_tokens).toBeGreaterThan(0);
+    expect((events.at(-1)?.data as { content: string } | undefined)?.content).toBe(reply?.content);
+    // Once ended, there is nothing to stop
+    const again = await stop(alice.token, conversationId, replyId);
+    expect(again.status).toBe(409);
+    expect(again.headers['content-type']).toBe('application/problem+json');
+  });
+
+  it("refuses another member's reply (404), a question (404) and ids that are no UUIDs (400)", async () => {
+    const conversationId = await conversationOf(alice.token);
+    const { streamed, replyId } = await replyBeingWritten(conversationId);
+    const [question] = await db
+      .selectFrom('messages')
+      .select('id')
+      .where('conversation_id', '=', conversationId)
+      .where('role', '=', 'user')
+      .execute();
+
+    const theirs = await stop(bob.token, conversationId, replyId);
+    const notAReply = await stop(alice.token, conversationId, question?.id ?? '');
+    const injected = await stop(alice.token, conversationId, "1' or '1'='1");
+    const proto = await stop(alice.token, '__proto__', replyId);
+
+    expect(theirs.status).toBe(404);
+    expect(notAReply.status).toBe(404);
+    expect(injected.status).toBe(400);
+    expect((injected.body as { errors: { path: string }[] }).errors[0]?.path).toBe('params.messageId');
+    expect(proto.status).toBe(400);
+    // Nobody stopped it: it ran to its end
+    await streamed;
+    expect((await storedMessages(conversationId))[1]).toMatchObject({
+      status: 'complete',
+      content: LONG_REPLY,
+    });
   });
 });
 

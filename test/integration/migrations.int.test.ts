@@ -61,6 +61,7 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     idempotency_key: ['text', true],
     request_hash: ['text', true],
     error: ['text', true],
+    stop_requested_at: ['timestamp with time zone', true],
     created_at: ['timestamp with time zone', false],
     updated_at: ['timestamp with time zone', false],
     content_tsv: ['tsvector', false],

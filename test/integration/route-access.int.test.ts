@@ -54,6 +54,7 @@ const MATRIX: Record<(typeof routes)[number]['id'], Access> = {
   'messages.search': CHAT,
   'messages.send': CHAT,
   'messages.regenerate': CHAT,
+  'messages.stop': CHAT,
   'messages.feedback.give': CHAT,
   'messages.feedback.withdraw': CHAT,
   'admin.users.list': ADMINS,
@@ -131,8 +132,11 @@ describe('the route × role matrix', () => {
     'messages.send': { content: 'Hello' },
     'messages.feedback.give': { rating: 'up' },
   };
-  /** A question and its finished reply in the owner's conversation, for the routes on one reply. */
-  const replyIn = async (ownerId: string, conversationId: string) => {
+  /**
+   * A question and its reply in the owner's conversation, for the routes on one reply: finished,
+   * or still being written (what Stop acts on).
+   */
+  const replyIn = async (ownerId: string, conversationId: string, status: 'complete' | 'streaming') => {
     const at = Date.now();
     const [, reply] = await db
       .insertInto('messages')
@@ -149,6 +153,7 @@ describe('the route × role matrix', () => {
           owner_id: ownerId,
           role: 'assistant',
           content: 'A reply',
+          status,
           created_at: new Date(at + 1),
         },
       ])
@@ -179,6 +184,7 @@ describe('the route × role matrix', () => {
       'messages.list',
       'messages.regenerate',
       'messages.send',
+      'messages.stop',
     ]);
   });
 
@@ -198,7 +204,9 @@ describe('the route × role matrix', () => {
         .replace('{id}', conversationId)
         .replace(
           '{messageId}',
-          route.path.includes('{messageId}') ? await replyIn(owner.id, conversationId) : '',
+          route.path.includes('{messageId}')
+            ? await replyIn(owner.id, conversationId, route.id === 'messages.stop' ? 'streaming' : 'complete')
+            : '',
         );
       const body = route.body ? { body: VALID_BODY[route.id] ?? {} } : {};
 

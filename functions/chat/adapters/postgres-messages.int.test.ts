@@ -855,6 +855,61 @@ describe.each([
   ['node-postgres', () => pgSql],
   ['the Data API', () => onDataApi.db()],
 ])('the other statements on %s', (_driver, database) => {
+  it("asks a reply's writer to stop through its next save, for its owner only and while it streams", async () => {
+    // Prepare: a reply being written, and what cannot be stopped
+    const owner = await createTestUser(pgDb);
+    const other = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const repo = postgresMessages(database());
+    const started = await repo.startTurn({
+      ownerId: owner.id,
+      conversationId,
+      content: 'Hi',
+      model: 'm',
+      titleIfFirst: 'Hi',
+    });
+    if (started.kind !== 'started') throw new Error('expected a started turn');
+    const reply = { ownerId: owner.id, conversationId, messageId: started.assistantMessage.id };
+
+    // Act and assess
+    expect(await repo.saveProgress(reply.messageId, 'Be')).toBe(false);
+    expect(await repo.requestStop({ ...reply, ownerId: other.id })).toBeUndefined();
+    expect(await repo.requestStop({ ...reply, messageId: started.userMessage.id })).toBeUndefined();
+    expect(await repo.requestStop({ ...reply, conversationId: randomUUID() })).toBeUndefined();
+    expect(await repo.saveProgress(reply.messageId, 'Bef')).toBe(false);
+    expect(await repo.requestStop(reply)).toBe('stopping');
+    expect(await repo.requestStop(reply)).toBe('stopping');
+    expect(await repo.saveProgress(reply.messageId, 'Befo')).toBe(true);
+    await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId: reply.messageId,
+      content: 'Befo',
+      status: 'complete',
+      model: 'm',
+      promptTokens: 1,
+      completionTokens: 1,
+      costMicros: 0,
+    });
+    expect(await repo.requestStop(reply)).toBe('ended');
+    expect(await repo.saveProgress(reply.messageId, 'After')).toBe(false);
+
+    // A regeneration writes the reply afresh: the earlier stop no longer applies
+    const again = await repo.startRegeneration({
+      ownerId: owner.id,
+      conversationId,
+      replyId: reply.messageId,
+      model: 'm',
+    });
+    expect(again.assistantMessage.status).toBe('streaming');
+    expect(await repo.saveProgress(reply.messageId, 'New')).toBe(false);
+    await pgDb
+      .updateTable('conversations')
+      .set({ deleted_at: new Date() })
+      .where('id', '=', conversationId)
+      .execute();
+    expect(await repo.requestStop(reply)).toBeUndefined();
+  });
+
   it('saves progress only while the reply streams, and finishing it charges the day once per turn', async () => {
     // Prepare
     const owner = await createTestUser(pgDb);

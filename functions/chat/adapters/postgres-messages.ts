@@ -477,7 +477,7 @@ function regenerationStatement(input: StartRegenerationInput) {
     reset as (
       update messages m
       set content = '', status = 'streaming', error = null, model = cast(${input.model} as text),
-        prompt_tokens = 0, completion_tokens = 0, updated_at = now()
+        prompt_tokens = 0, completion_tokens = 0, stop_requested_at = null, updated_at = now()
       from go
       where m.id = go.id
       returning ${columnsOfM}
@@ -647,9 +647,34 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
     },
 
     async saveProgress(assistantId, content) {
-      await db.query(sql`
-        update messages set content = ${content}, updated_at = now()
-        where id = cast(${assistantId} as uuid) and status = 'streaming'`);
+      const row = await first<{ stop_at: string | null }>(
+        db,
+        sql`update messages set content = ${content}, updated_at = now()
+          where id = cast(${assistantId} as uuid) and status = 'streaming'
+          returning ${isoText('stop_requested_at')} as stop_at`,
+      );
+      return row?.stop_at != null;
+    },
+
+    async requestStop({ ownerId, conversationId, messageId }) {
+      // The writer's `updated_at` (abandonment) is left alone; a repeated request keeps the first time.
+      const row = await first<{ status: string }>(
+        db,
+        sql`with target as (
+            select m.id, m.status from messages m
+            inner join conversations c on c.id = m.conversation_id
+            where m.id = cast(${messageId} as uuid) and m.conversation_id = cast(${conversationId} as uuid)
+              and m.owner_id = ${ownerId} and c.owner_id = ${ownerId} and c.deleted_at is null
+              and m.role = 'assistant'
+          ),
+          asked as (
+            update messages m set stop_requested_at = coalesce(m.stop_requested_at, now())
+            from target t where m.id = t.id and t.status = 'streaming'
+          )
+          select t.status from target t`,
+      );
+      if (!row) return undefined;
+      return row.status === 'streaming' ? 'stopping' : 'ended';
     },
 
     finishTurn: (input) => db.transaction((tx) => finishTurnIn(tx, input)),

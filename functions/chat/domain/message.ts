@@ -57,6 +57,12 @@ export class NotLatestReplyError extends ConflictError {
   }
 }
 
+export class ReplyEndedError extends ConflictError {
+  constructor() {
+    super('This reply is not being written any more: it has already ended.');
+  }
+}
+
 /** 429 for the monthly token budget: the problem detail names the limit. */
 export class QuotaExceededError extends DomainError {
   readonly status = 429;

@@ -114,8 +114,21 @@ export interface MessageRepository {
    * ReplyNotFoundError, ConversationBusyError or NotLatestReplyError.
    */
   startRegeneration(input: StartRegenerationInput): Promise<StartRegenerationResult>;
-  /** Stores the reply's text so far (the client sees only what is stored). */
-  saveProgress(assistantId: string, content: string): Promise<void>;
+  /**
+   * Stores the reply's text so far (the client sees only what is stored); true when its owner has
+   * asked to stop it (`requestStop`), so the writer stops the model and keeps what it has.
+   */
+  saveProgress(assistantId: string, content: string): Promise<boolean>;
+  /**
+   * Asks the function writing the owner's reply to stop: `stopping` (it stops at its next save,
+   * within a moment), `ended` when the reply is not being written, undefined when the owner has no
+   * such reply in this conversation (a user message, another owner's, a deleted conversation).
+   */
+  requestStop(input: {
+    readonly ownerId: string;
+    readonly conversationId: string;
+    readonly messageId: string;
+  }): Promise<'stopping' | 'ended' | undefined>;
   /** Ends the reply as complete or failed and charges its usage to the day, in one transaction. */
   finishTurn(input: FinishTurnInput): Promise<Message>;
   /** Oldest first, replies with their feedback; undefined when the conversation is not the owner's. */

@@ -65,7 +65,7 @@ export async function streamTurn(
         for (;;) {
           for (let event = queue.shift(); event; event = queue.shift()) {
             last = event.type;
-            if (event.type === 'message') write(frame('message', event.message));
+            if (event.type === 'message' || event.type === 'reply') write(frame(event.type, event.message));
             else if (event.type === 'delta') write(frame('delta', { text: event.text }));
             else if (event.type === 'done') write(frame('done', event.message));
             else write(frame('error', problemOf(event, requestId)));

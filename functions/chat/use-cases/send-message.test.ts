@@ -70,7 +70,14 @@ describe('sendMessage', () => {
     const result = await send();
 
     // Assess
-    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'delta', 'done']);
+    expect(events.map((e) => e.type)).toEqual(['message', 'reply', 'delta', 'delta', 'done']);
+    // The reply event names the reply being written, the one `done` brings complete
+    const started = events[1];
+    expect(started?.type === 'reply' && started.message).toMatchObject({
+      id: result.assistantMessage.id,
+      status: 'streaming',
+      content: '',
+    });
     expect(messages.saves.at(-1)).toBe('Hello');
     expect(result.assistantMessage).toMatchObject({
       status: 'complete',
@@ -214,7 +221,7 @@ describe('sendMessage', () => {
 
     expect(result.error).toBeInstanceOf(ModelUnavailableError);
     expect(result.error?.retryAfterSeconds).toBe(12);
-    expect(events.map((e) => e.type)).toEqual(['message', 'error']);
+    expect(events.map((e) => e.type)).toEqual(['message', 'reply', 'error']);
     expect(messages.rows.map((r) => [r.role, r.status])).toEqual([
       ['user', 'complete'],
       ['assistant', 'failed'],
@@ -231,7 +238,7 @@ describe('sendMessage', () => {
     const result = await send();
 
     expect(result.assistantMessage).toMatchObject({ status: 'failed', content: 'Partial' });
-    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'error']);
+    expect(events.map((e) => e.type)).toEqual(['message', 'reply', 'delta', 'error']);
     expect(messages.saves).toContain('Partial');
   });
 
@@ -431,7 +438,60 @@ describe('sendMessage when the reply stops arriving', () => {
     expect(result.error).toBeInstanceOf(ModelUnavailableError);
     expect(result.error).toMatchObject({ reason: 'timeout', retryAfterSeconds: 5 });
     expect(result.assistantMessage).toMatchObject({ status: 'failed', content: 'Half' });
-    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'error']);
+    expect(events.map((e) => e.type)).toEqual(['message', 'reply', 'delta', 'error']);
     expect(messages.rows.at(-1)).toMatchObject({ status: 'failed', content: 'Half' });
+  });
+});
+
+describe('sendMessage stopped by its owner', () => {
+  /** A model that writes until told to stop: `heeds` whether it throws the signal's reason then. */
+  function endlessModel(heeds: boolean) {
+    const signals: (AbortSignal | undefined)[] = [];
+    const model: ChatModel = {
+      kind: 'openai',
+      models: ['test-model'],
+      async *stream(request) {
+        signals.push(request.signal);
+        for (let i = 0; i < 10_000; i++) {
+          if (heeds) request.signal?.throwIfAborted();
+          yield { type: 'delta', text: `w${i} ` };
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        yield { type: 'usage', promptTokens: 1, completionTokens: 10_000 };
+      },
+    };
+    return { model, signals };
+  }
+
+  it.each([
+    ['a model that heeds the signal', true],
+    ['a model that does not', false],
+  ])('stops %s at the next save, keeping the text so far as the complete reply', async (_case, heeds) => {
+    // Prepare: the owner asks to stop once the first words are in
+    const messages = fakeMessages();
+    const { model, signals } = endlessModel(heeds);
+    const send = sendMessageWith({ messages: messages.repository, model });
+    const events: TurnEvent[] = [];
+    const onEvent = (event: TurnEvent) => {
+      events.push(event);
+      const reply = messages.rows.find((r) => r.role === 'assistant');
+      if (event.type === 'delta' && reply && messages.stops.size === 0)
+        void messages.repository.requestStop({ ownerId: 'ada', conversationId, messageId: reply.id });
+    };
+
+    // Act
+    const result = await send(ada, { conversationId, content: 'Write forever' }, onEvent);
+
+    // Assess: ended complete with what was written, the model told to stop, tokens estimated
+    expect(signals[0]?.aborted).toBe(true);
+    expect(result.assistantMessage.status).toBe('complete');
+    expect(result.assistantMessage.content).toMatch(/^w0 /);
+    expect(result.assistantMessage.content.length).toBeLessThan(200);
+    expect(result.assistantMessage.content).toBe(messages.saves.at(-1));
+    expect(result.assistantMessage.usage.completionTokens).toBe(
+      Math.ceil(result.assistantMessage.content.length / 4),
+    );
+    expect(result.assistantMessage.usage.promptTokens).toBeGreaterThan(0);
+    expect(events.at(-1)?.type).toBe('done');
   });
 });

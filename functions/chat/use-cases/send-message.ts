@@ -57,6 +57,7 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
     }
 
     onEvent({ type: 'message', message: turn.userMessage });
+    onEvent({ type: 'reply', message: turn.assistantMessage });
     const reply = await writeReply(
       deps,
       caller,

@@ -1,7 +1,7 @@
 import type { Caller } from '#shared/domain/caller';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
 import { DomainError, ValidationError } from '#shared/errors';
-import { contextWindow } from '../domain/context-window';
+import { contextWindow, estimateTokens } from '../domain/context-window';
 import { ChatRateLimitedError, QuotaExceededError, type Message } from '../domain/message';
 import { estimateCostMicros } from '../domain/pricing';
 import { systemPromptFor } from '../domain/system-prompt';
@@ -13,10 +13,12 @@ import { StoredDeltas } from './stored-deltas';
 
 /**
  * The events of one turn, in order: `message` (the stored user message of a new turn, or the
- * emptied reply of a regeneration), any `delta`s, then `done` or `error`.
+ * emptied reply of a regeneration), `reply` (a new turn's reply as it starts, so a client knows
+ * which reply to stop), any `delta`s, then `done` or `error`.
  */
 export type TurnEvent =
   | { readonly type: 'message'; readonly message: Message }
+  | { readonly type: 'reply'; readonly message: Message }
   | { readonly type: 'delta'; readonly text: string }
   | { readonly type: 'done'; readonly message: Message }
   | { readonly type: 'error'; readonly error: DomainError; readonly message: Message };
@@ -93,6 +95,14 @@ async function checkAllowance(deps: ReplyDeps, caller: Caller, now: Date): Promi
   }
 }
 
+/** The reason the writer aborts the model with when the owner stopped the reply (never shown). */
+class ReplyStoppedSignal extends Error {
+  constructor() {
+    super('The owner stopped the reply.');
+    this.name = 'ReplyStoppedSignal';
+  }
+}
+
 /** Why a reply failed, in words safe to store and show (never the provider's own text). */
 function failureOf(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
@@ -117,7 +127,8 @@ export interface ReplyToWrite {
  * Streams the model's reply into the stored assistant message: every delta the caller receives
  * is already stored, and the reply ends `complete` (usage charged, `done`) or `failed` with the
  * reason (`error`; whatever was received is kept). The caller may go away at any point: the
- * reply still runs to its end.
+ * reply still runs to its end, unless its owner stops it (`requestStop`): then it ends `complete`
+ * with the text so far, its tokens estimated when the model could not report them.
  */
 export async function writeReply(
   deps: ReplyDeps,
@@ -126,8 +137,13 @@ export async function writeReply(
   onEvent: (event: TurnEvent) => void,
 ): Promise<WrittenReply> {
   const { assistantId, model } = reply;
+  // The owner's Stop reaches the writer through the saves: the model is stopped, the text kept.
+  const stop = new AbortController();
   const deltas = new StoredDeltas(
-    (content) => deps.messages.saveProgress(assistantId, content),
+    async (content) => {
+      if ((await deps.messages.saveProgress(assistantId, content)) && !stop.signal.aborted)
+        stop.abort(new ReplyStoppedSignal());
+    },
     (text) => onEvent({ type: 'delta', text }),
   );
   const started = Date.now();
@@ -154,16 +170,27 @@ export async function writeReply(
       reply.question,
       deps.contextBudgetTokens,
     );
-    for await (const event of deps.model.stream({ model, messages })) {
-      if (event.type === 'delta') {
-        firstTokenAt ??= Date.now();
-        deltas.push(event.text);
-      } else {
-        promptTokens = event.promptTokens;
-        completionTokens = event.completionTokens;
+    try {
+      for await (const event of deps.model.stream({ model, messages, signal: stop.signal })) {
+        // A model that does not heed the signal is left here.
+        if (stop.signal.aborted) break;
+        if (event.type === 'delta') {
+          firstTokenAt ??= Date.now();
+          deltas.push(event.text);
+        } else {
+          promptTokens = event.promptTokens;
+          completionTokens = event.completionTokens;
+        }
       }
+    } catch (cause) {
+      if (!stop.signal.aborted) throw cause;
     }
     await deltas.flush();
+    if (stop.signal.aborted && promptTokens === 0) {
+      // A stopped stream reports no usage (it comes last): charged by estimate instead.
+      promptTokens = messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
+      completionTokens = estimateTokens(deltas.text);
+    }
   } catch (cause) {
     const error = failureOf(cause);
     deps.metrics.modelError(

@@ -7,6 +7,7 @@ import { listMessages } from './list-messages';
 import { renameConversation } from './rename-conversation';
 import { restoreConversation } from './restore-conversation';
 import { searchMessages } from './search-messages';
+import { stopReply } from './stop-reply';
 import { withdrawFeedback } from './withdraw-feedback';
 
 /** The conversations group: one Lambda function serves exactly these. */
@@ -18,6 +19,7 @@ export const conversationRoutes = [
   deleteConversation,
   restoreConversation,
   listMessages,
+  stopReply,
   searchMessages,
   giveFeedback,
   withdrawFeedback,

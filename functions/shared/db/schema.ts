@@ -79,6 +79,8 @@ export interface MessagesTable {
   /** Hash of the request body that first used the idempotency key (409 on reuse with another body). */
   request_hash: string | null;
   error: string | null;
+  /** When the owner asked to stop the reply being written; null: not asked. */
+  stop_requested_at: Date | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   /** Generated column: to_tsvector('simple', content). Never written. */

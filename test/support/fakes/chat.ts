@@ -29,6 +29,8 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
   const state: { instructions: string | null } = { instructions: null };
   const rows: Message[] = [];
   const saves: string[] = [];
+  /** Replies whose owner asked to stop them. */
+  const stops = new Set<string>();
   const keys = new Map<string, { hash: string | undefined; user: Message; assistant: Message }>();
   const at = () => new Date().toISOString();
   const message = (input: StartTurnInput, role: 'user' | 'assistant'): Message => ({
@@ -106,6 +108,16 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
       saves.push(content);
       const row = rows.find((r) => r.id === id);
       if (row) replace({ ...row, content });
+      return stops.has(id);
+    },
+    async requestStop({ conversationId, messageId }) {
+      const row = rows.find(
+        (r) => r.id === messageId && r.conversationId === conversationId && r.role === 'assistant',
+      );
+      if (!row) return undefined;
+      if (row.status !== 'streaming') return 'ended';
+      stops.add(row.id);
+      return 'stopping';
     },
     async finishTurn(input) {
       const row = rows.find((r) => r.id === input.assistantId);
@@ -125,7 +137,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
     exportConversation: async () => undefined,
     monthlyUsage: async () => ({ used: options.used ?? 0, quota: options.quota }),
   };
-  return { repository, rows, saves, state };
+  return { repository, rows, saves, state, stops };
 }
 
 export function allowingLimiter(allowed = true): RateLimiter {

@@ -66,6 +66,18 @@ describe('sendMessage', () => {
     );
   });
 
+  it('yields the reply being written as it starts, so that Stop can name it', async () => {
+    const api = apiStreaming([
+      frame('message', message('user', 'Hi')) + frame('reply', message('assistant', '', 'streaming')),
+      frame('done', message('assistant', 'Hello')),
+    ]);
+
+    const { events } = await collect(api);
+
+    expect(events.map((e) => e.type)).toEqual(['message', 'reply', 'done']);
+    expect(events[1]).toMatchObject({ type: 'reply', message: { id: 'assistant-1', status: 'streaming' } });
+  });
+
   it('asks for the model it is given, and leaves the choice to the server without one', async () => {
     const picked = apiStreaming([frame('done', message('assistant', 'Hello'))]);
     const plain = apiStreaming([frame('done', message('assistant', 'Hello'))]);

@@ -18,6 +18,8 @@ const errorEventSchema = z.object({
 export type SendMessageEvent =
   /** The user's message, stored (of a regeneration: the reply, emptied and being written). */
   | { readonly type: 'message'; readonly message: Message }
+  /** A new message's reply as it starts (empty, being written): the one Stop stops. */
+  | { readonly type: 'reply'; readonly message: Message }
   /** The next piece of the reply (already stored on the server). */
   | { readonly type: 'delta'; readonly text: string }
   /** The stored reply, complete, with its usage. */
@@ -114,9 +116,9 @@ async function* turnEvents(
   try {
     for await (const event of readSse(response.body)) {
       const data = parseJson(event.data);
-      if (event.event === 'message') {
+      if (event.event === 'message' || event.event === 'reply') {
         const parsed = messageSchema.safeParse(data);
-        if (parsed.success) yield { type: 'message', message: parsed.data };
+        if (parsed.success) yield { type: event.event, message: parsed.data };
       } else if (event.event === 'delta') {
         const parsed = deltaSchema.safeParse(data);
         if (parsed.success) yield { type: 'delta', text: parsed.data.text };

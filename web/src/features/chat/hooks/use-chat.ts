@@ -6,6 +6,7 @@ import { getAllMessages } from '@/features/chat/api/get-messages';
 import { deleteConversation } from '@/features/conversations/api/delete-conversation';
 import type { Message } from '@/features/chat/api/message-schema';
 import { regenerateReply, sendMessage } from '@/features/chat/api/send-message';
+import { stopReply } from '@/features/chat/api/stop-reply';
 
 /** The message being sent and its reply, until the reply is stored and joins `messages`. */
 export interface Turn {
@@ -123,6 +124,8 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   /** The conversation this hook just created, whose URL change must not reset the view. */
   const createdRef = useRef<string | null>(null);
   const sendRef = useRef<AbortController | null>(null);
+  /** The reply our stream is writing, once the server has named it: what Stop asks to stop. */
+  const writingRef = useRef<string | null>(null);
   const loadRef = useRef<AbortController | null>(null);
   const pollTimer = useRef<number | undefined>(undefined);
   const optionsRef = useRef(options);
@@ -195,6 +198,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       window.clearTimeout(pollTimer.current);
       const controller = new AbortController();
       sendRef.current = controller;
+      writingRef.current = null;
       const live = () => sendRef.current === controller;
       const setTurn = (update: (turn: Turn) => Turn | null) =>
         setState((previous) => (previous.turn ? { ...previous, turn: update(previous.turn) } : previous));
@@ -249,6 +253,8 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
                 messages: withMessage(previous.messages, event.message),
                 turn: previous.turn && { ...previous.turn, userStored: true, phase: 'streaming' },
               }));
+            } else if (event.type === 'reply') {
+              writingRef.current = event.message.id;
             } else if (event.type === 'delta') {
               setTurn((turn) => ({ ...turn, reply: turn.reply + event.text }));
             } else if (event.type === 'done') {
@@ -306,12 +312,19 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     const controller = sendRef.current;
     if (!controller) return;
     sendRef.current = null;
+    const id = idRef.current;
+    const writing = writingRef.current;
+    writingRef.current = null;
     controller.abort();
     setState((previous) => ({ ...previous, turn: null }));
-    // The server finishes the reply anyway: show what it stored, and follow it until complete.
-    const id = idRef.current;
-    if (id !== null) void refresh(id, 1);
-  }, [refresh]);
+    // The server stops the model and keeps what it wrote (without a named reply yet, or if asking
+    // fails, it finishes the reply): show what it stored, and follow it until it has ended.
+    if (id === null) return;
+    void (async () => {
+      if (writing !== null) await stopReply(api, id, writing).catch(() => undefined);
+      await refresh(id, 1);
+    })();
+  }, [api, refresh]);
 
   const send = useCallback(
     (content: string, model?: string) => start(content, model, crypto.randomUUID()),
@@ -325,6 +338,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       window.clearTimeout(pollTimer.current);
       const controller = new AbortController();
       sendRef.current = controller;
+      writingRef.current = null;
       const live = () => sendRef.current === controller;
       const setTurn = (update: (turn: Turn) => Turn) =>
         setState((previous) => (previous.turn ? { ...previous, turn: update(previous.turn) } : previous));
@@ -366,8 +380,11 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           });
           for await (const event of events) {
             if (!live()) return;
-            if (event.type === 'message') setTurn((turn) => ({ ...turn, phase: 'streaming' }));
-            else if (event.type === 'delta') setTurn((turn) => ({ ...turn, reply: turn.reply + event.text }));
+            if (event.type === 'message') {
+              writingRef.current = event.message.id;
+              setTurn((turn) => ({ ...turn, phase: 'streaming' }));
+            } else if (event.type === 'delta')
+              setTurn((turn) => ({ ...turn, reply: turn.reply + event.text }));
             else if (event.type === 'done') {
               sendRef.current = null;
               setState((previous) => ({
@@ -376,7 +393,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
                 turn: null,
               }));
               optionsRef.current.onReplyEnded();
-            } else await failed(event.error);
+            } else if (event.type === 'error') await failed(event.error);
           }
         } catch (error) {
           if (live()) await failed(toApiError(error));

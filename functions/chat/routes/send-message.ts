@@ -14,7 +14,7 @@ export const sendMessage = defineRoute(
     method: 'POST',
     path: '/api/conversations/{id}/messages',
     summary:
-      'Send a message and get the reply: server-sent events with Accept: text/event-stream (message, delta, done, error), otherwise 201 with both messages',
+      'Send a message and get the reply: server-sent events with Accept: text/event-stream (message, reply, delta, done, error), otherwise 201 with both messages',
     access: CHAT_ROLES,
     scopes: ['parley/chat.write'],
     streaming: true,
@@ -26,7 +26,7 @@ export const sendMessage = defineRoute(
     responses: {
       200: {
         description:
-          'Server-sent events: `message` (the stored user message), `delta` {text}, `done` (the stored assistant message with usage) or `error` (a problem, with the failed assistant message)',
+          'Server-sent events: `message` (the stored user message), `reply` (the assistant message as it starts: the one to stop), `delta` {text}, `done` (the stored assistant message with usage) or `error` (a problem, with the failed assistant message)',
         contentType: 'text/event-stream',
         schema: z.string(),
       },

@@ -392,6 +392,38 @@ describe('POST /api/conversations/{id}/messages/{messageId}/stop', () => {
     expect(again.headers['content-type']).toBe('application/problem+json');
   });
 
+  it('stops a reply whose first words have not come yet, within about a second', async () => {
+    // Prepare: a model that takes 6 s to start
+    openai.setMode({ kind: 'slow-first-token', delayMs: 6000, reply: LONG_REPLY });
+    const conversationId = await conversationOf(alice.token);
+    const streamed = send(alice.token, conversationId, { content: 'Think first' });
+    let replyId = '';
+    await vi.waitFor(
+      async () => {
+        const row = await db
+          .selectFrom('messages')
+          .select('id')
+          .where('conversation_id', '=', conversationId)
+          .where('role', '=', 'assistant')
+          .executeTakeFirst();
+        expect(row).toBeDefined();
+        replyId = row?.id ?? '';
+      },
+      { timeout: 5000, interval: 20 },
+    );
+
+    // Act
+    const asked = Date.now();
+    const response = await stop(alice.token, conversationId, replyId);
+    const events = (await streamed).events;
+
+    // Assess: ended well before the model would have started, with nothing written
+    expect(response.status).toBe(202);
+    expect(Date.now() - asked).toBeLessThan(3000);
+    expect(events.at(-1)?.event).toBe('done');
+    expect((await storedMessages(conversationId))[1]).toMatchObject({ status: 'complete', content: '' });
+  });
+
   it("refuses another member's reply (404), a question (404) and ids that are no UUIDs (400)", async () => {
     const conversationId = await conversationOf(alice.token);
     const { streamed, replyId } = await replyBeingWritten(conversationId);

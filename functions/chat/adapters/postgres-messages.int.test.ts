@@ -877,8 +877,10 @@ describe.each([
     expect(await repo.requestStop({ ...reply, messageId: started.userMessage.id })).toBeUndefined();
     expect(await repo.requestStop({ ...reply, conversationId: randomUUID() })).toBeUndefined();
     expect(await repo.saveProgress(reply.messageId, 'Bef')).toBe(false);
+    expect(await repo.stopRequested(reply.messageId)).toBe(false);
     expect(await repo.requestStop(reply)).toBe('stopping');
     expect(await repo.requestStop(reply)).toBe('stopping');
+    expect(await repo.stopRequested(reply.messageId)).toBe(true);
     expect(await repo.saveProgress(reply.messageId, 'Befo')).toBe(true);
     await repo.finishTurn({
       ownerId: owner.id,
@@ -892,6 +894,7 @@ describe.each([
     });
     expect(await repo.requestStop(reply)).toBe('ended');
     expect(await repo.saveProgress(reply.messageId, 'After')).toBe(false);
+    expect(await repo.stopRequested(reply.messageId)).toBe(false);
 
     // A regeneration writes the reply afresh: the earlier stop no longer applies
     const again = await repo.startRegeneration({

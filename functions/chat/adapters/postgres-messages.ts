@@ -656,6 +656,15 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       return row?.stop_at != null;
     },
 
+    async stopRequested(assistantId) {
+      const row = await first<{ stop_at: string | null }>(
+        db,
+        sql`select ${isoText('stop_requested_at')} as stop_at from messages
+          where id = cast(${assistantId} as uuid) and status = 'streaming'`,
+      );
+      return row?.stop_at != null;
+    },
+
     async requestStop({ ownerId, conversationId, messageId }) {
       // The writer's `updated_at` (abandonment) is left alone; a repeated request keeps the first time.
       const row = await first<{ status: string }>(

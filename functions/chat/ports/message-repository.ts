@@ -119,6 +119,8 @@ export interface MessageRepository {
    * asked to stop it (`requestStop`), so the writer stops the model and keeps what it has.
    */
   saveProgress(assistantId: string, content: string): Promise<boolean>;
+  /** Whether its owner has asked to stop the reply, while it is still being written. */
+  stopRequested(assistantId: string): Promise<boolean>;
   /**
    * Asks the function writing the owner's reply to stop: `stopping` (it stops at its next save,
    * within a moment), `ended` when the reply is not being written, undefined when the owner has no

@@ -494,4 +494,40 @@ describe('sendMessage stopped by its owner', () => {
     expect(result.assistantMessage.usage.promptTokens).toBeGreaterThan(0);
     expect(events.at(-1)?.type).toBe('done');
   });
+
+  it('stops a model that has not sent its first words yet, by looking for the Stop meanwhile', async () => {
+    // Prepare: a model that would take a minute to start, and a Stop as soon as the reply exists
+    const messages = fakeMessages();
+    let signal: AbortSignal | undefined;
+    const model: ChatModel = {
+      kind: 'openai',
+      models: ['test-model'],
+      async *stream(request) {
+        signal = request.signal;
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 60_000);
+          request.signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(request.signal?.reason as Error);
+          });
+        });
+        yield { type: 'delta', text: 'Too late' };
+      },
+    };
+    const send = sendMessageWith({ messages: messages.repository, model, stopCheckMs: 5 });
+    const onEvent = (event: TurnEvent) => {
+      if (event.type === 'reply')
+        void messages.repository.requestStop({ ownerId: 'ada', conversationId, messageId: event.message.id });
+    };
+
+    // Act
+    const started = Date.now();
+    const result = await send(ada, { conversationId, content: 'Think hard' }, onEvent);
+
+    // Assess: ended at once, complete and empty, the model told to stop
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(signal?.aborted).toBe(true);
+    expect(result.assistantMessage).toMatchObject({ status: 'complete', content: '' });
+    expect(result.assistantMessage.usage.promptTokens).toBeGreaterThan(0);
+  });
 });

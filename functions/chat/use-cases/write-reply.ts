@@ -35,6 +35,8 @@ export interface ReplyDeps {
   readonly contextBudgetTokens: number;
   readonly systemPrompt: string;
   readonly now?: () => Date;
+  /** While no words have come, how often the writer looks for a Stop. @default 1000 */
+  readonly stopCheckMs?: number;
 }
 
 /** The reply as it ended: `error` is set when the model failed (the reply is stored `failed`). */
@@ -137,13 +139,15 @@ export async function writeReply(
   onEvent: (event: TurnEvent) => void,
 ): Promise<WrittenReply> {
   const { assistantId, model } = reply;
-  // The owner's Stop reaches the writer through the saves: the model is stopped, the text kept.
+  // The owner's Stop reaches the writer through the database: with each save of the text, and
+  // before the first words (nothing to save yet) by a look every `stopCheckMs`. The model is
+  // stopped, the text kept.
   const stop = new AbortController();
+  const stopAsked = (asked: boolean) => {
+    if (asked && !stop.signal.aborted) stop.abort(new ReplyStoppedSignal());
+  };
   const deltas = new StoredDeltas(
-    async (content) => {
-      if ((await deps.messages.saveProgress(assistantId, content)) && !stop.signal.aborted)
-        stop.abort(new ReplyStoppedSignal());
-    },
+    async (content) => stopAsked(await deps.messages.saveProgress(assistantId, content)),
     (text) => onEvent({ type: 'delta', text }),
   );
   const started = Date.now();
@@ -170,12 +174,17 @@ export async function writeReply(
       reply.question,
       deps.contextBudgetTokens,
     );
+    const lookForStop = setInterval(
+      () => void deps.messages.stopRequested(assistantId).then(stopAsked, () => undefined),
+      deps.stopCheckMs ?? 1000,
+    );
     try {
       for await (const event of deps.model.stream({ model, messages, signal: stop.signal })) {
         // A model that does not heed the signal is left here.
         if (stop.signal.aborted) break;
         if (event.type === 'delta') {
           firstTokenAt ??= Date.now();
+          clearInterval(lookForStop);
           deltas.push(event.text);
         } else {
           promptTokens = event.promptTokens;
@@ -184,6 +193,8 @@ export async function writeReply(
       }
     } catch (cause) {
       if (!stop.signal.aborted) throw cause;
+    } finally {
+      clearInterval(lookForStop);
     }
     await deltas.flush();
     if (stop.signal.aborted && promptTokens === 0) {

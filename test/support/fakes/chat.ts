@@ -110,6 +110,9 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
       if (row) replace({ ...row, content });
       return stops.has(id);
     },
+    async stopRequested(id) {
+      return stops.has(id);
+    },
     async requestStop({ conversationId, messageId }) {
       const row = rows.find(
         (r) => r.id === messageId && r.conversationId === conversationId && r.role === 'assistant',

@@ -1,5 +1,4 @@
 import { ValidationError } from '#shared/errors';
-import type { ChatTurn } from '../ports/chat-model';
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -21,18 +20,8 @@ export const sleep: Sleep = (ms, signal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-/**
- * Tokens for text the provider did not count: about four characters each for English (OpenAI's
- * rule of thumb). Quotas must never see zero for a reply that cost something.
- */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
-
-/** Prompt tokens for a conversation, with the few tokens each message's framing costs. */
-export function estimatePromptTokens(messages: readonly ChatTurn[]): number {
-  return messages.reduce((sum, message) => sum + 4 + estimateTokens(message.content), 0);
-}
+/** Tokens for text the provider did not count: one estimate for the domain and the models. */
+export { estimatePromptTokens, estimateTokens } from '../domain/context-window';
 
 /** Each model costs differently, so a caller may only pick from the allow-list. */
 export function assertAllowedModel(model: string, models: readonly string[]): void {

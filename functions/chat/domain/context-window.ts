@@ -1,7 +1,15 @@
 import type { ChatTurn } from '../ports/chat-model';
 
-/** A rough token count (~4 characters a token for English text), enough to stay within a budget. */
+/**
+ * A rough token count (~4 characters a token for English text, OpenAI's rule of thumb), enough to
+ * stay within a budget, and the tokens of text the provider did not count: quotas must never see
+ * zero for a reply that cost something.
+ */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+
+/** Prompt tokens for a conversation, with the few tokens each message's framing costs. */
+export const estimatePromptTokens = (messages: readonly ChatTurn[]): number =>
+  messages.reduce((sum, message) => sum + 4 + estimateTokens(message.content), 0);
 
 /**
  * The turns to send: the system prompt, then as many of the most recent earlier messages as fit

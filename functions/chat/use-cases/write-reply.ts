@@ -1,7 +1,7 @@
 import type { Caller } from '#shared/domain/caller';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
 import { DomainError, ValidationError } from '#shared/errors';
-import { contextWindow, estimateTokens } from '../domain/context-window';
+import { contextWindow, estimatePromptTokens, estimateTokens } from '../domain/context-window';
 import { ChatRateLimitedError, QuotaExceededError, type Message } from '../domain/message';
 import { estimateCostMicros } from '../domain/pricing';
 import { systemPromptFor } from '../domain/system-prompt';
@@ -199,7 +199,7 @@ export async function writeReply(
     await deltas.flush();
     if (stop.signal.aborted && promptTokens === 0) {
       // A stopped stream reports no usage (it comes last): charged by estimate instead.
-      promptTokens = messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
+      promptTokens = estimatePromptTokens(messages);
       completionTokens = estimateTokens(deltas.text);
     }
   } catch (cause) {

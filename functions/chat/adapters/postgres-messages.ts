@@ -302,6 +302,12 @@ async function* exportPages(db: Queryable, ownerId: string, conversationId: stri
   }
 }
 
+/** Whether the owner asked to stop a reply being written (`requestStop`). */
+const stopAsked = sql`stop_requested_at is not null as stop_asked`;
+interface StopRow {
+  stop_asked: boolean;
+}
+
 /** Attempts of the turn statement when a concurrent turn committed under it (see `stale`). */
 const STALE_ATTEMPTS = 3;
 
@@ -647,22 +653,22 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
     },
 
     async saveProgress(assistantId, content) {
-      const row = await first<{ stop_at: string | null }>(
+      const row = await first<StopRow>(
         db,
         sql`update messages set content = ${content}, updated_at = now()
           where id = cast(${assistantId} as uuid) and status = 'streaming'
-          returning ${isoText('stop_requested_at')} as stop_at`,
+          returning ${stopAsked}`,
       );
-      return row?.stop_at != null;
+      return row?.stop_asked === true;
     },
 
     async stopRequested(assistantId) {
-      const row = await first<{ stop_at: string | null }>(
+      const row = await first<StopRow>(
         db,
-        sql`select ${isoText('stop_requested_at')} as stop_at from messages
+        sql`select ${stopAsked} from messages
           where id = cast(${assistantId} as uuid) and status = 'streaming'`,
       );
-      return row?.stop_at != null;
+      return row?.stop_asked === true;
     },
 
     async requestStop({ ownerId, conversationId, messageId }) {

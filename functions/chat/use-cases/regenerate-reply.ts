@@ -14,11 +14,10 @@ export interface RegenerateReplyInput {
 /**
  * Writes the latest reply of a conversation again, for the same question: after a failure (no
  * second copy of the question), or for another answer, with the same or another model; or for the
- * question edited (`content`), which replaces it. The reply
- * keeps its id and place; its text and feedback are replaced. The rate limit and the monthly
- * quota apply as to a new message, and the new reply's tokens are charged (the earlier reply's
- * stay charged: they were spent). Events as for a new message, `message` carrying the emptied
- * reply.
+ * question edited (`content`), which replaces it. The reply keeps its id and place; its text and
+ * feedback are replaced. The rate limit and the monthly quota apply as to a new message, and the
+ * new reply's tokens are charged (the earlier reply's stay charged: they were spent). Events as
+ * for a new message, `message` carrying the emptied reply.
  */
 export const makeRegenerateReply = (deps: ReplyDeps) =>
   async function regenerateReply(

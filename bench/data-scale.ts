@@ -275,9 +275,9 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
     const issuer = setUpBenchEnvironment(scratch.url, { DB_POOL_MAX: '4' });
     const token = memberToken(issuer, MEASURED_USER);
     const { handler } = await import('#conversations/lambda');
-    // The chat function streams exports; its module needs the runtime's globals when it loads.
+    // The exports function streams; its module needs the runtime's globals when it loads.
     installLambdaStreamingGlobals();
-    const chat = (await import('#chat/lambda')).handler;
+    const exports = (await import('#exports/lambda')).handler;
     const { closeDatabase } = await import('#shared/db/database');
     const { getSql } = await import('#shared/db/sql-database');
     const { postgresMessages } = await import('#chat/adapters/postgres-messages');
@@ -308,7 +308,7 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
       ),
       export: {
         lambda: async () => (i) =>
-          invokeStreamed(chat, {
+          invokeStreamed(exports, {
             method: 'GET',
             path: `/api/conversations/${conversation(i)}/export`,
             token,

@@ -1,6 +1,7 @@
 import { adminRoutes } from '#admin/routes/index';
 import { chatRoutes } from '#chat/routes/index';
 import { conversationRoutes } from '#conversations/routes/index';
+import { exportRoutes } from '#exports/routes/index';
 import { healthRoutes } from '#health/routes/index';
 import { HANDLER_GROUPS, type HandlerGroup, type RouteDeclaration } from '#shared/http/route';
 import { userRoutes } from '#users/routes/index';
@@ -15,6 +16,7 @@ const byGroup = {
   users: userRoutes,
   conversations: conversationRoutes,
   chat: chatRoutes,
+  exports: exportRoutes,
   admin: adminRoutes,
 } as const satisfies Record<HandlerGroup, readonly RouteDeclaration[]>;
 

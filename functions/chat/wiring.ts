@@ -1,6 +1,5 @@
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig, roleQuota } from '#shared/config';
-import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getSql } from '#shared/db/sql-database';
 import { logger } from '#shared/powertools';
 import { cacheRateLimiter } from './adapters/cache-rate-limiter';
@@ -8,7 +7,6 @@ import { withCachedMonthlyUsage } from './adapters/cached-monthly-usage';
 import { createChatModel } from './adapters/chat-model-factory';
 import { postgresMessages } from './adapters/postgres-messages';
 import { powertoolsChatMetrics } from './adapters/powertools-chat-metrics';
-import { makeExportConversation } from './use-cases/export-conversation';
 import { makeRegenerateReply } from './use-cases/regenerate-reply';
 import { makeSendMessage } from './use-cases/send-message';
 import type { ReplyDeps } from './use-cases/write-reply';
@@ -19,8 +17,8 @@ export const DEFAULT_SYSTEM_PROMPT =
   'concisely, in the language of the question. Use Markdown for structure and code.';
 
 /**
- * The chat group's use cases (the streamed routes: a reply, and a download) with PostgreSQL, the
- * cache and the model, built on the first request.
+ * The chat group's use cases (the streamed replies) with PostgreSQL, the cache and the model, built
+ * on the first request.
  */
 export function chatDeps() {
   const config = getConfig();
@@ -42,7 +40,6 @@ export function chatDeps() {
   return {
     sendMessage: makeSendMessage(reply),
     regenerateReply: makeRegenerateReply(reply),
-    exportConversation: makeExportConversation({ messages, audit: postgresAuditLog(getSql()) }),
   };
 }
 

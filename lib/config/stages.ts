@@ -126,9 +126,10 @@ const stageConfigSchema = z
         .max(64 * 1024),
       /**
        * Opt-in: reserves (and caps) this many concurrent executions for each function that queries
-       * Aurora. Lambda keeps 100 of the account's quota unreserved, and new accounts start with a
-       * low quota, so it needs lambdaConcurrencyQuota: the synth fails when the reservations plus
-       * 100 exceed it (docs/deployment.md, "Check your Lambda quota").
+       * Aurora on most requests, a quarter of it for the exports function. Lambda keeps 100 of the
+       * account's quota unreserved, and new accounts start with a low quota, so it needs
+       * lambdaConcurrencyQuota: the synth fails when the reservations plus 100 exceed it
+       * (docs/deployment.md, "Check your Lambda quota").
        */
       reservedConcurrency: z.number().int().min(1).optional(),
       /**
@@ -405,7 +406,7 @@ const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
       wafMessageRateLimitPer5Min: 200,
       maxMessageBodyBytes: 64 * 1024,
       // Off until the account's quota is stated: e.g. lambdaConcurrencyQuota: 1000 with
-      // reservedConcurrency: 200 reserves 4 × 200, leaving the 100 Lambda requires unreserved.
+      // reservedConcurrency: 200 reserves 4 × 200 + 50 (exports), leaving the 100 Lambda requires.
       reservedConcurrency: undefined,
     },
     openaiModel: 'gpt-4o-mini',

@@ -72,7 +72,8 @@ export interface ApiStackProps extends StackProps {
 interface GroupSettings {
   /**
    * At most the integration's timeout: 29 s for buffered groups, so a request API Gateway gave
-   * up on is not still running; the streaming group gets a little longer than its stream.
+   * up on is not still running; the chat function gets a little longer than its stream, to store
+   * a reply's end.
    */
   readonly timeout: Duration;
   readonly p99: Duration;
@@ -81,8 +82,12 @@ interface GroupSettings {
   readonly llm: boolean;
   /** Calls Cognito admin APIs. */
   readonly cognitoAdmin: boolean;
-  /** Queries Aurora on most requests: reserved concurrency protects the database. */
-  readonly heavyDb: boolean;
+  /**
+   * The share of `api.reservedConcurrency` this function reserves, and is capped at (rounded up):
+   * 1 for the functions that query Aurora on most requests (the reservation protects the database
+   * and keeps each function's capacity its own), 0 for none.
+   */
+  readonly reservedShare: number;
 }
 
 const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
@@ -94,7 +99,7 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     memorySize: 512,
     llm: false,
     cognitoAdmin: false,
-    heavyDb: false,
+    reservedShare: 0,
   },
   // `/me` reads the database only; Cognito admin calls belong to the admin group alone.
   users: {
@@ -103,7 +108,7 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     memorySize: 1024,
     llm: false,
     cognitoAdmin: false,
-    heavyDb: true,
+    reservedShare: 1,
   },
   conversations: {
     timeout: Duration.seconds(15),
@@ -111,7 +116,7 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     memorySize: 1024,
     llm: false,
     cognitoAdmin: false,
-    heavyDb: true,
+    reservedShare: 1,
   },
   // Streamed replies: the integration allows 5 minutes, the function a little more so it can
   // store a reply's end even when the stream to the client was cut at the limit.
@@ -121,7 +126,18 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     memorySize: 1024,
     llm: true,
     cognitoAdmin: false,
-    heavyDb: true,
+    reservedShare: 1,
+  },
+  // Downloads, streamed for as long as the integration allows, in a function of their own: a long
+  // export holds neither the chat function's concurrency nor its duration alarm (nor a canary's
+  // rollback), and runs without the model's key. Exports are rare, so a quarter of a reservation.
+  exports: {
+    timeout: STREAMING_INTEGRATION_TIMEOUT,
+    p99: Duration.minutes(2),
+    memorySize: 1024,
+    llm: false,
+    cognitoAdmin: false,
+    reservedShare: 0.25,
   },
   // Admin changes call Cognito inside a database transaction (and undo it when the commit fails).
   admin: {
@@ -130,7 +146,7 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     memorySize: 1024,
     llm: false,
     cognitoAdmin: true,
-    heavyDb: true,
+    reservedShare: 1,
   },
 };
 
@@ -335,7 +351,7 @@ export class ApiStack extends Stack {
           vpcSubnets: { subnetGroupName: 'app' },
           securityGroups: [props.functionSecurityGroup],
         }),
-        reservedConcurrentExecutions: settings.heavyDb ? config.api.reservedConcurrency : undefined,
+        reservedConcurrentExecutions: reservedFor(settings, config.api.reservedConcurrency),
       });
       props.grantDataApi(fn);
       if (cache) props.grantCacheConnect(fn);
@@ -410,9 +426,8 @@ export class ApiStack extends Stack {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // The routes that call the model (the chat group's writes; its export only reads): a tighter
-    // stage-wide ceiling each.
-    const modelRoutes = props.routes.filter((r) => r.group === 'chat' && r.method === 'POST');
+    // The routes that call the model (the chat group's): a tighter stage-wide ceiling each.
+    const modelRoutes = props.routes.filter((r) => r.group === 'chat');
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: `parley-${config.stage}`,
       description: `Parley ${config.stage} API (reached through CloudFront at /api)`,
@@ -671,11 +686,17 @@ export class ApiStack extends Stack {
  */
 export const EDGE_FAN_IN = 10;
 
-/** The heavy-database groups get reservedConcurrency each; the account must keep 100 unreserved. */
+/** A function's reserved concurrency: its share of the stage's reservation, rounded up. */
+function reservedFor(settings: GroupSettings, reservedConcurrency: number | undefined): number | undefined {
+  if (reservedConcurrency === undefined || settings.reservedShare === 0) return undefined;
+  return Math.ceil(reservedConcurrency * settings.reservedShare);
+}
+
+/** The groups' reservations together; the account must keep 100 unreserved. */
 function checkReservedConcurrency(config: StageConfig, groups: readonly HandlerGroup[]): void {
   const { reservedConcurrency, lambdaConcurrencyQuota } = config.api;
   if (reservedConcurrency === undefined) return;
-  const reserved = groups.filter((g) => GROUP_SETTINGS[g].heavyDb).length * reservedConcurrency;
+  const reserved = groups.reduce((sum, g) => sum + (reservedFor(GROUP_SETTINGS[g], reservedConcurrency) ?? 0), 0);
   if (lambdaConcurrencyQuota === undefined || reserved + LAMBDA_UNRESERVED_MINIMUM > lambdaConcurrencyQuota) {
     throw new Error(
       `api.reservedConcurrency reserves ${reserved} concurrent executions; with the ${LAMBDA_UNRESERVED_MINIMUM} ` +

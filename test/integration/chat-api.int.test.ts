@@ -26,6 +26,7 @@ const issuer = setUpApiEnvironment({
 });
 const chat = (await import('#chat/lambda')).handler;
 const conversations = (await import('#conversations/lambda')).handler;
+const exports = (await import('#exports/lambda')).handler;
 const users = (await import('#users/lambda')).handler;
 const db = testDatabase();
 
@@ -658,9 +659,9 @@ describe('history, search and export', () => {
 
   const get = (token: string, path: string, query?: Record<string, string>) =>
     call(conversations, { method: 'GET', path, token, ...(query ? { query } : {}) });
-  /** Exports are streamed by the chat function. */
+  /** Exports are streamed, by a function of their own. */
   const download = (token: string, path: string, query?: Record<string, string>) =>
-    callStreaming(chat, { method: 'GET', path, token, ...(query ? { query } : {}) });
+    callStreaming(exports, { method: 'GET', path, token, ...(query ? { query } : {}) });
 
   it('lists the messages oldest first in keyset pages', async () => {
     const first = await get(alice.token, `/api/conversations/${mine}/messages`, { limit: '3' });

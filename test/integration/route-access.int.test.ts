@@ -16,14 +16,17 @@ const lambdas = {
   conversations: (await import('#conversations/lambda')).handler,
   admin: (await import('#admin/lambda')).handler,
 };
-const chat = (await import('#chat/lambda')).handler;
+const streamed = {
+  chat: (await import('#chat/lambda')).handler,
+  exports: (await import('#exports/lambda')).handler,
+};
 // Cognito is the edge these tests cannot run: admin routes get a fake identity provider.
 const identity = fakeIdentityProvider().provider;
 (await import('#admin/wiring')).setAdminDependencies({ identity: () => identity });
 
 /** Calls the route's own Lambda function the way API Gateway would (streaming or buffered). */
-const callRoute = (group: keyof typeof lambdas | 'chat', input: CallInput) =>
-  group === 'chat' ? callStreaming(chat, input) : call(lambdas[group], input);
+const callRoute = (group: keyof typeof lambdas | keyof typeof streamed, input: CallInput) =>
+  group === 'chat' || group === 'exports' ? callStreaming(streamed[group], input) : call(lambdas[group], input);
 const db = testDatabase();
 
 type Access = 'public' | 'signed-in' | readonly Role[];

@@ -1,6 +1,5 @@
-import { exportConversation } from './export-conversation';
 import { regenerateReply } from './regenerate-reply';
 import { sendMessage } from './send-message';
 
-/** The chat group: one streaming Lambda function serves exactly these (replies and exports). */
-export const chatRoutes = [sendMessage, regenerateReply, exportConversation] as const;
+/** The chat group: one streaming Lambda function serves exactly these (the model's replies). */
+export const chatRoutes = [sendMessage, regenerateReply] as const;

@@ -51,7 +51,6 @@ function call(
     {
       sendMessage: () => Promise.reject(new Error('not this route')),
       regenerateReply: regenerate,
-      exportConversation: () => Promise.reject(new Error('not this route')),
     },
   );
 }

@@ -51,7 +51,6 @@ function call(send: SendMessage, headers: Record<string, string> = { Accept: 'te
     {
       sendMessage: send,
       regenerateReply: () => Promise.reject(new Error('not this route')),
-      exportConversation: () => Promise.reject(new Error('not this route')),
     },
   );
 }

@@ -12,7 +12,7 @@ import type { ApiEvent, ApiResult, AuthContext } from './types';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One Lambda function per group; its entry is `functions/<group>/lambda.ts`. */
-export const HANDLER_GROUPS = ['health', 'users', 'conversations', 'chat', 'admin'] as const;
+export const HANDLER_GROUPS = ['health', 'users', 'conversations', 'chat', 'exports', 'admin'] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
 /**

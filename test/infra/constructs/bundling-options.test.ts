@@ -79,7 +79,7 @@ const XRAY = /node_modules\/(aws-xray-sdk-core|cls-hooked)\//;
 const KYSELY = /node_modules\/kysely(-data-api)?\//;
 const AWS_SDK = /node_modules\/(@aws-sdk|@smithy|@aws-crypto)\//;
 /** The functions whose only AWS API is the Data API (chat and admin call Secrets Manager, Cognito). */
-const DATA_API_ONLY: readonly HandlerGroup[] = ['health', 'users', 'conversations'];
+const DATA_API_ONLY: readonly HandlerGroup[] = ['health', 'users', 'conversations', 'exports'];
 
 describe('the Lambda bundles', () => {
   it('are built as NodejsFunction builds them: minified ESM for Node 24, module before main', () => {

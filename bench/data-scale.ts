@@ -316,6 +316,18 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
           }),
         repository: async () => (i) => readExport(repo.exportConversation(MEASURED_USER, conversation(i))),
       },
+      // As browsers ask for it: the same download, gzip-compressed as it is written.
+      'export (gzip)': {
+        lambda: async () => (i) =>
+          invokeStreamed(exports, {
+            method: 'GET',
+            path: `/api/conversations/${conversation(i)}/export`,
+            token,
+            query: { format: 'json' },
+            headers: { 'Accept-Encoding': 'gzip' },
+          }),
+        repository: async () => (i) => readExport(repo.exportConversation(MEASURED_USER, conversation(i))),
+      },
     };
 
     const measureAll = async () => {

@@ -275,10 +275,13 @@ describe('chatting in the web app', () => {
     expect(await highlighted.textContent()).toContain('Porto');
   });
 
-  it('exports the conversation as a Markdown download', async () => {
+  it('exports the conversation as a Markdown download, sent compressed', async () => {
     const downloading = page.waitForEvent('download');
+    const answered = page.waitForResponse((r) => r.url().includes('/export'));
     await page.getByRole('button', { name: 'Export Markdown' }).click();
     const download = await downloading;
+    // The browser asked for gzip, got it, and saved the inflated file.
+    expect((await answered).headers()['content-encoding']).toBe('gzip');
     expect(download.suggestedFilename()).toMatch(/\.md$/);
     const path = await download.path();
     expect(await readFile(path, 'utf8')).toContain(FIRST_MESSAGE);

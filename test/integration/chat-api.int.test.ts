@@ -660,8 +660,19 @@ describe('history, search and export', () => {
   const get = (token: string, path: string, query?: Record<string, string>) =>
     call(conversations, { method: 'GET', path, token, ...(query ? { query } : {}) });
   /** Exports are streamed, by a function of their own. */
-  const download = (token: string, path: string, query?: Record<string, string>) =>
-    callStreaming(exports, { method: 'GET', path, token, ...(query ? { query } : {}) });
+  const download = (
+    token: string,
+    path: string,
+    query?: Record<string, string>,
+    headers?: Record<string, string>,
+  ) =>
+    callStreaming(exports, {
+      method: 'GET',
+      path,
+      token,
+      ...(query ? { query } : {}),
+      ...(headers ? { headers } : {}),
+    });
 
   it('lists the messages oldest first in keyset pages', async () => {
     const first = await get(alice.token, `/api/conversations/${mine}/messages`, { limit: '3' });
@@ -785,6 +796,33 @@ describe('history, search and export', () => {
     expect(Buffer.byteLength(markdown.text)).toBeGreaterThan(6 * 1024 * 1024);
     expect(markdown.text.match(/^## (You|Assistant)/gm)).toHaveLength(120);
     expect(markdown.text.endsWith(`${contents.at(-1)}\n`)).toBe(true);
+  });
+
+  it('sends the download gzip-compressed when the client takes gzip, the same file once inflated', async () => {
+    const plain = await download(alice.token, `/api/conversations/${mine}/export`, { format: 'json' });
+    const compressed = await download(
+      alice.token,
+      `/api/conversations/${mine}/export`,
+      { format: 'json' },
+      { 'Accept-Encoding': 'gzip, deflate, br, zstd' },
+    );
+    const refused = await download(
+      alice.token,
+      `/api/conversations/${mine}/export`,
+      { format: 'json' },
+      { 'Accept-Encoding': 'br, gzip;q=0' },
+    );
+
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(compressed.status).toBe(200);
+    // The client inflates it (as every browser does): the same document, exportedAt aside.
+    expect(compressed.headers['content-encoding']).toBe('gzip');
+    const withoutTime = (text: string) => text.replace(/"exportedAt": "[^"]+"/, '');
+    expect(withoutTime(compressed.text)).toBe(withoutTime(plain.text));
+    for (const answer of [plain, compressed, refused]) {
+      expect(answer.headers.vary?.split(', ').sort()).toEqual(['Accept-Encoding', 'Origin']);
+    }
   });
 
   it('refuses an unknown export format with 400', async () => {

@@ -1,5 +1,6 @@
 import { conversationIdParams } from '#conversations/routes/schemas';
 import { CHAT_ROLES } from '#shared/domain/roles';
+import { acceptsGzip, gzipped } from '#shared/http/compression';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
 
@@ -22,24 +23,26 @@ export const exportConversation = defineRoute(
     }),
     responses: {
       200: {
-        description: 'The file (Content-Disposition: attachment, with a file name), streamed',
+        description:
+          'The file (Content-Disposition: attachment, with a file name), streamed; gzip-compressed (Content-Encoding: gzip) when Accept-Encoding takes gzip',
         contentType: 'text/markdown',
         schema: z.string(),
       },
     },
     problems: { 404: 'No such conversation, or not yours' },
   },
-  async ({ caller, params, query, requestId }, { exportConversation }) => {
+  async ({ caller, params, query, event, requestId }, { exportConversation }) => {
     const file = await exportConversation(caller, params.id, query.format, requestId);
-    return {
+    const download = {
       statusCode: 200,
       headers: {
         'Content-Type': file.contentType,
         // The name is ours (letters, digits, dashes), so it needs no quoting beyond this.
         'Content-Disposition': `attachment; filename="${file.fileName}"`,
+        Vary: 'Accept-Encoding',
       },
       body: '',
-      stream: async (write, ready) => {
+      stream: async (write: (chunk: string) => void, ready: () => Promise<boolean>) => {
         for await (const piece of file.content) {
           write(piece);
           // A slow client holds the reading back; one that left ends it.
@@ -47,5 +50,8 @@ export const exportConversation = defineRoute(
         }
       },
     };
+    // Text compresses three- to fourfold: that many times further against Lambda's 200 MB and
+    // the stream's 2 MB/s past its first 10 MB. Every browser asks for it.
+    return acceptsGzip(event.headers) ? gzipped(download) : download;
   },
 );

@@ -163,6 +163,20 @@ describe('responseHeaders', () => {
     });
   });
 
+  it.each([
+    ['Accept-Encoding', 'Accept-Encoding, Origin'],
+    ['Accept-Encoding, origin', 'Accept-Encoding, origin'],
+    [' , Accept ,', 'Accept, Origin'],
+  ])("keeps the route's own Vary %j, with Origin added once", async (own, expected) => {
+    const varying = middy<ApiEvent, ApiResult, Error, Context>()
+      .use(responseHeaders({ webOrigin: WEB_ORIGIN, cacheControl: 'no-store' }))
+      .handler(async () => ({ statusCode: 200, headers: { Vary: own }, body: '' }));
+
+    const response = await varying(event(), context);
+
+    expect(response.headers?.Vary).toBe(expected);
+  });
+
   it('makes up no response when nothing answered the error: it goes on to Lambda as it was', async () => {
     const failure = new Error('no error handler in this chain');
     const unhandled = middy<ApiEvent, ApiResult, Error, Context>()

@@ -50,6 +50,20 @@ const MIDDY_SECURITY_OPTIONS = {
   downloadOptions: false,
 } as const;
 
+/** A Vary value with `name` among its header names (added once, whatever the case). */
+function withVary(existing: unknown, name: string): string {
+  const names =
+    typeof existing === 'string'
+      ? existing
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean)
+      : [];
+  return names.some((n) => n.toLowerCase() === name.toLowerCase())
+    ? names.join(', ')
+    : [...names, name].join(', ');
+}
+
 /**
  * Security, cache, CORS and request-id headers on every response, errors included: Middy's
  * security headers first, then the design's exact values on top.
@@ -71,7 +85,8 @@ export function responseHeaders(options: ResponseHeadersOptions): middy.Middlewa
       headers['Access-Control-Allow-Origin'] = origin;
       headers['Access-Control-Expose-Headers'] = 'X-Request-Id, Retry-After';
     }
-    headers.Vary = 'Origin';
+    // The route's own Vary (e.g. Accept-Encoding) stays, with Origin added.
+    headers.Vary = withVary(response.headers?.Vary, 'Origin');
     response.headers = headers;
   };
   return [

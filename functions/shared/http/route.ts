@@ -82,7 +82,7 @@ export interface RouteInput<P, Q, B> {
  * response, so the client sees it broken rather than complete.
  */
 export type ResponseProducer = (
-  write: (chunk: string) => void,
+  write: (chunk: string | Uint8Array) => void,
   ready: () => Promise<boolean>,
 ) => Promise<void>;
 

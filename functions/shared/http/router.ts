@@ -69,7 +69,7 @@ export function streamingLambdaHandler<Deps>(
     out.on('close', () => (closed = true));
     // Destroyed (the client left) before its 'close' event has been emitted counts as closed.
     const open = () => !closed && !out.destroyed;
-    const write = (chunk: string) => {
+    const write = (chunk: string | Uint8Array) => {
       if (open() && !out.writableEnded) out.write(chunk);
     };
     const ready = () =>

@@ -111,6 +111,8 @@ describe('chatting in the web app', () => {
     // One model only: nothing to pick, and replies name no model (models.e2e.test.ts has two).
     expect(await page.getByTestId('model-picker').count()).toBe(0);
     expect(await reply.getByTestId('message-model').count()).toBe(0);
+    // A reply written to its end says nothing of stopping
+    expect(await reply.getByTestId('reply-stopped').count()).toBe(0);
 
     // The first message titled it: in the sidebar, and as the page's heading
     const item = page
@@ -305,6 +307,8 @@ describe('chatting in the web app', () => {
     const text = (await reply.textContent()) ?? '';
     expect(text).toContain('[Offline');
     expect(text).not.toContain('chat with a real model');
+    // It says it was stopped, so it is not taken for the whole answer
+    await reply.getByTestId('reply-stopped').filter({ hasText: 'Stopped before the end.' }).waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/c\/[0-9a-f-]{36}$/);
     await page.getByRole('button', { name: 'Send' }).waitFor();
   });

@@ -39,6 +39,7 @@ interface Message {
   model: string | null;
   usage: { promptTokens: number; completionTokens: number };
   error: string | null;
+  stopped: boolean;
 }
 
 async function person(role: 'members' | 'admins' | 'auditors' = 'members', quota?: number) {
@@ -386,7 +387,17 @@ describe('POST /api/conversations/{id}/messages/{messageId}/stop', () => {
     expect(LONG_REPLY.startsWith(reply?.content ?? 'x')).toBe(true);
     expect(reply?.content.length).toBeLessThan(LONG_REPLY.length);
     expect(reply?.completion_tokens).toBeGreaterThan(0);
-    expect((events.at(-1)?.data as { content: string } | undefined)?.content).toBe(reply?.content);
+    expect(events.at(-1)?.data).toMatchObject({ content: reply?.content, stopped: true });
+    // Read again, the reply says it was stopped; its question does not
+    const listed = await call(conversations, {
+      method: 'GET',
+      path: `/api/conversations/${conversationId}/messages`,
+      token: alice.token,
+    });
+    expect((listed.body as { items: Message[] }).items.map((m) => [m.role, m.stopped])).toEqual([
+      ['user', false],
+      ['assistant', true],
+    ]);
     // Once ended, there is nothing to stop
     const again = await stop(alice.token, conversationId, replyId);
     expect(again.status).toBe(409);
@@ -446,7 +457,7 @@ describe('POST /api/conversations/{id}/messages/{messageId}/stop', () => {
     expect((injected.body as { errors: { path: string }[] }).errors[0]?.path).toBe('params.messageId');
     expect(proto.status).toBe(400);
     // Nobody stopped it: it ran to its end
-    await streamed;
+    expect((await streamed).events.at(-1)?.data).toMatchObject({ status: 'complete', stopped: false });
     expect((await storedMessages(conversationId))[1]).toMatchObject({
       status: 'complete',
       content: LONG_REPLY,

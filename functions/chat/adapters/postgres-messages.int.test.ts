@@ -882,7 +882,7 @@ describe.each([
     expect(await repo.requestStop(reply)).toBe('stopping');
     expect(await repo.stopRequested(reply.messageId)).toBe(true);
     expect(await repo.saveProgress(reply.messageId, 'Befo')).toBe(true);
-    await repo.finishTurn({
+    const finished = await repo.finishTurn({
       ownerId: owner.id,
       assistantId: reply.messageId,
       content: 'Befo',
@@ -892,6 +892,13 @@ describe.each([
       completionTokens: 1,
       costMicros: 0,
     });
+    // The stored reply says it was stopped, to its author and in every read of it
+    expect(finished.stopped).toBe(true);
+    const listed = await repo.list(owner.id, conversationId, { limit: 10 });
+    expect(listed?.items.map((m) => [m.role, m.stopped])).toEqual([
+      ['user', false],
+      ['assistant', true],
+    ]);
     expect(await repo.requestStop(reply)).toBe('ended');
     expect(await repo.saveProgress(reply.messageId, 'After')).toBe(false);
     expect(await repo.stopRequested(reply.messageId)).toBe(false);
@@ -903,7 +910,7 @@ describe.each([
       replyId: reply.messageId,
       model: 'm',
     });
-    expect(again.assistantMessage.status).toBe('streaming');
+    expect(again.assistantMessage).toMatchObject({ status: 'streaming', stopped: false });
     expect(await repo.saveProgress(reply.messageId, 'New')).toBe(false);
     await pgDb
       .updateTable('conversations')

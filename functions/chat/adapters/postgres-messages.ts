@@ -35,20 +35,22 @@ const STOP = '\u0002';
 
 /** The columns of `Row`, for a statement on `messages` alone (select list or `returning`). */
 const columns = sql`id, conversation_id, role, content, status, model, prompt_tokens, completion_tokens,
-  error, ${isoText('created_at')} as created_at_text`;
+  error, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
 
 /**
  * The columns of `Row` but its content, for statements that must stay within the Data API's 64 KB
  * a row whatever the message's length (the content is known, or read in pieces: `contentsOf`).
  */
 const metaColumns = sql`id, conversation_id, role, status, model, prompt_tokens, completion_tokens,
-  error, ${isoText('created_at')} as created_at_text`;
+  error, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
 const metaColumnsOfM = sql`m.id, m.conversation_id, m.role, m.status, m.model, m.prompt_tokens,
-  m.completion_tokens, m.error, ${isoText('m.created_at')} as created_at_text`;
+  m.completion_tokens, m.error, m.stop_requested_at is not null as stopped,
+  ${isoText('m.created_at')} as created_at_text`;
 
 /** The same columns of `messages m`, where another relation has columns of the same names. */
 const columnsOfM = sql`m.id, m.conversation_id, m.role, m.content, m.status, m.model, m.prompt_tokens,
-  m.completion_tokens, m.error, ${isoText('m.created_at')} as created_at_text`;
+  m.completion_tokens, m.error, m.stop_requested_at is not null as stopped,
+  ${isoText('m.created_at')} as created_at_text`;
 
 interface Row {
   id: string;
@@ -60,6 +62,7 @@ interface Row {
   prompt_tokens: number;
   completion_tokens: number;
   error: string | null;
+  stopped: boolean;
   created_at_text: string;
 }
 
@@ -72,6 +75,7 @@ const toMessage = (row: Row): Message => ({
   model: row.model,
   usage: { promptTokens: Number(row.prompt_tokens), completionTokens: Number(row.completion_tokens) },
   error: row.error,
+  stopped: row.role !== 'user' && row.stopped === true,
   createdAt: row.created_at_text,
 });
 

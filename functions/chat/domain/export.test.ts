@@ -12,6 +12,7 @@ const message = (overrides: Partial<Message>): Message => ({
   model: null,
   usage: { promptTokens: 0, completionTokens: 0 },
   error: null,
+  stopped: false,
   createdAt: '2026-12-01T08:00:00.000Z',
   ...overrides,
 });
@@ -47,7 +48,7 @@ async function text(pieces: AsyncIterable<string>): Promise<string> {
 const conversation = { id: 'c1', title: 'Plans', createdAt: '2026-12-01T07:59:00.000Z' };
 
 describe('markdownExport', () => {
-  it('writes a heading per message, naming the model, and marks empty and failed replies', async () => {
+  it('writes a heading per message, naming the model, and marks empty, failed and stopped replies', async () => {
     const markdown = await text(
       markdownExport(
         conversation,
@@ -64,7 +65,11 @@ describe('markdownExport', () => {
             }),
           ],
           [],
-          [message({ id: 'm4', role: 'assistant', content: 'Half', status: 'failed' })],
+          [
+            message({ id: 'm4', role: 'assistant', content: 'Half', status: 'failed' }),
+            message({ id: 'm5', role: 'user', content: 'Tell me all of it' }),
+            message({ id: 'm6', role: 'assistant', content: 'Once upon', stopped: true }),
+          ],
         ),
       ),
     );
@@ -93,6 +98,16 @@ describe('markdownExport', () => {
       '',
       '> This reply failed: unknown reason',
       '',
+      '## You · 2026-12-01T08:00:00.000Z',
+      '',
+      'Tell me all of it',
+      '',
+      '## Assistant · 2026-12-01T08:00:00.000Z',
+      '',
+      'Once upon',
+      '',
+      '> Stopped before the end, at its author\'s request.',
+      '',
     ]);
   });
 });
@@ -108,6 +123,7 @@ describe('markdownExport and jsonExport', () => {
     model: fc.option(fc.string({ maxLength: 20 })),
     usage: fc.record({ promptTokens: fc.nat(), completionTokens: fc.nat() }),
     error: fc.option(fc.string({ maxLength: 50 })),
+    stopped: fc.boolean(),
     createdAt: fc.constant('2026-12-01T08:00:00.000000Z'),
   });
   const pagesArb = fc.array(fc.array(messageArb, { maxLength: 4 }), { maxLength: 5 });

@@ -26,12 +26,16 @@ export function exportFileName(title: string, format: ExportFormat): string {
 /** The messages oldest first, a page at a time (one statement each), as the export reads them. */
 export type MessagePages = AsyncIterable<readonly Message[]>;
 
-/** The Markdown of one message: its heading, its text as written, and why it failed, if it did. */
+/**
+ * The Markdown of one message: its heading, its text as written, and why it failed or that it was
+ * stopped, if so: a reader of the file must not take a cut reply for a whole one.
+ */
 function markdownOf(message: Message): string {
   const who = message.role === 'user' ? 'You' : `Assistant${message.model ? ` (${message.model})` : ''}`;
   const lines = [`## ${who} · ${message.createdAt}`, '', message.content || '_(no text)_', ''];
   if (message.status === 'failed')
     lines.push(`> This reply failed: ${message.error ?? 'unknown reason'}`, '');
+  else if (message.stopped) lines.push("> Stopped before the end, at its author's request.", '');
   return lines.join('\n');
 }
 

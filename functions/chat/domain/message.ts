@@ -14,6 +14,11 @@ export interface Message {
   readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
   /** Why an assistant message failed (ours, safe to show); null otherwise. */
   readonly error: string | null;
+  /**
+   * A reply its author stopped (Stop): its content is what was written until then, and while it
+   * is still `streaming` it is ending. Always false for a question.
+   */
+  readonly stopped: boolean;
   readonly createdAt: string;
 }
 

@@ -19,6 +19,7 @@ const reply = (status: Message['status'], content: string): Message => ({
   model: 'gpt-4o-mini',
   usage: { promptTokens: 0, completionTokens: 0 },
   error: null,
+  stopped: false,
   createdAt: '2026-03-01T10:00:00.000Z',
 });
 

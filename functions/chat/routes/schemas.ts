@@ -24,6 +24,8 @@ export const messageSchema = z.object({
   model: z.nullable(z.string()),
   usage: z.object({ promptTokens: z.int(), completionTokens: z.int() }),
   error: z.nullable(z.string()),
+  /** A reply its author stopped: its content is what was written until then. */
+  stopped: z.boolean(),
   createdAt: z.iso.datetime(),
 });
 

@@ -19,6 +19,7 @@ const message = (role: 'user' | 'assistant', status: Message['status'], content:
   model: role === 'user' ? null : 'gpt-4o-mini',
   usage: { promptTokens: 0, completionTokens: 0 },
   error: null,
+  stopped: false,
   createdAt: at,
 });
 const userMessage = message('user', 'complete', 'Hi');

@@ -19,6 +19,7 @@ const message = (
   model: role === 'assistant' ? 'gpt-4o-mini' : null,
   usage: { promptTokens: 0, completionTokens: 0 },
   error: status === 'failed' ? 'The AI model could not answer.' : null,
+  stopped: false,
   createdAt: '2026-12-01T10:00:00.000000Z',
 });
 

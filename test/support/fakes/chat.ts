@@ -42,6 +42,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
     model: role === 'user' ? null : input.model,
     usage: { promptTokens: 0, completionTokens: 0 },
     error: null,
+    stopped: false,
     createdAt: at(),
   });
   const replace = (updated: Message) =>
@@ -88,6 +89,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
         content: '',
         status: 'streaming',
         error: null,
+        stopped: false,
         model: input.model,
         usage: { promptTokens: 0, completionTokens: 0 },
       };
@@ -98,6 +100,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
       const question = ofConversation.slice(0, at).findLast((r) => r.role === 'user');
       if (question && input.content !== undefined) replace({ ...question, content: input.content });
       replace(reset);
+      stops.delete(reset.id);
       return {
         assistantMessage: reset,
         history,
@@ -120,6 +123,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
       if (!row) return undefined;
       if (row.status !== 'streaming') return 'ended';
       stops.add(row.id);
+      replace({ ...row, stopped: true });
       return 'stopping';
     },
     async finishTurn(input) {
@@ -130,6 +134,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
         content: input.content,
         status: input.status,
         error: input.error ?? null,
+        stopped: stops.has(row.id),
         usage: { promptTokens: input.promptTokens, completionTokens: input.completionTokens },
       };
       replace(updated);

@@ -37,6 +37,8 @@ export const messageSchema = z.object({
   model: z.nullable(z.string()),
   usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
   error: z.nullable(z.string()),
+  /** A reply its author stopped: what was written until then (a server before it sent none). */
+  stopped: z.optional(z.boolean()),
   createdAt: z.string(),
   /** Only the messages list carries it: the author's feedback on a reply (null: none). */
   feedback: z.optional(z.nullable(replyFeedbackSchema)),

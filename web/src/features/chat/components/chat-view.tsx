@@ -124,6 +124,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
               content={message.content}
               status={message.status}
               error={message.error}
+              stopped={message.stopped ?? false}
               model={choice.model === undefined ? null : message.model}
               createdAt={message.createdAt}
               highlighted={message.id === highlighted}

@@ -78,6 +78,8 @@ export interface MessageBubbleProps {
   readonly id?: string;
   readonly status?: Message['status'] | 'sending';
   readonly error?: string | null;
+  /** A reply its author stopped: said under it, so it is not taken for a whole answer. */
+  readonly stopped?: boolean;
   /** The model that wrote a reply, shown where people pick models (null: not shown). */
   readonly model?: string | null;
   /** When a stored message was written (ISO 8601). */
@@ -101,6 +103,7 @@ export function MessageBubble({
   id,
   status,
   error,
+  stopped,
   model,
   createdAt,
   highlighted,
@@ -133,6 +136,11 @@ export function MessageBubble({
         ) : (
           <MarkdownContent source={content} />
         )}
+        {role === 'assistant' && status === 'complete' && stopped && (
+          <p className="message__note muted" data-testid="reply-stopped">
+            Stopped before the end.
+          </p>
+        )}
         {role === 'assistant' && status === 'complete' && (
           <ReplyFooter
             content={content}
@@ -142,7 +150,9 @@ export function MessageBubble({
             onRegenerate={onRegenerate}
           />
         )}
-        {status === 'streaming' && <p className="message__note muted">Still writing…</p>}
+        {status === 'streaming' && (
+          <p className="message__note muted">{stopped ? 'Stopping…' : 'Still writing…'}</p>
+        )}
         {status === 'failed' && (
           <p className="message__note message__note--failed">
             This reply did not finish{error ? `: ${error}` : '.'}{' '}

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
+import { SLOW_BUFFERED_RESPONSES_METRIC } from './api-stack';
 
 export const CUSTOM_NAMESPACE = 'Parley';
 
@@ -182,7 +183,18 @@ export class MonitoringStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'API latency',
         width: 8,
-        left: ['p50', 'p90', 'p99'].map((statistic) => apiMetric('Latency', statistic, statistic)),
+        left: [...['p50', 'p90', 'p99'].map((statistic) => apiMetric('Latency', statistic, statistic))],
+        // What the latency alarm reads: streamed answers (chat replies, downloads) left out.
+        right: [
+          new cloudwatch.Metric({
+            namespace: CUSTOM_NAMESPACE,
+            metricName: SLOW_BUFFERED_RESPONSES_METRIC,
+            dimensionsMap: { Stage: config.stage },
+            statistic: 'Sum',
+            period,
+            label: 'answers not streamed at 10 s or more',
+          }),
+        ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Business metrics',

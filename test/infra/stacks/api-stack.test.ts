@@ -4,7 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerGroups, type RouteDeclaration, routes } from '#api/index';
 import { parseStageConfig, type StageConfig, stageConfig } from '../../../lib/config/stages';
 import { addParleyStage, cdkJsonContext } from '../../../lib/parley-app';
-import { LAMBDA_UNRESERVED_MINIMUM } from '../../../lib/stacks/api-stack';
+import {
+  ACCESS_LOG_FIELDS,
+  BUFFERED_RESPONSES_METRIC,
+  LAMBDA_UNRESERVED_MINIMUM,
+  SLOW_BUFFERED_RESPONSES_METRIC,
+  SLOW_LATENCY_PATTERN,
+} from '../../../lib/stacks/api-stack';
 import { ourFunctions, resourcesOfType, type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
@@ -111,14 +117,98 @@ describe('REST API built from the route declarations', () => {
     ]);
   });
 
-  it('writes JSON access logs to an encrypted log group', () => {
+  /** The stage's access log line for a request, as API Gateway fills the format in. */
+  const accessLogLine = (values: Partial<Record<keyof typeof ACCESS_LOG_FIELDS, string>>) => {
     const stage = Object.values(dev.templates.api.findResources('AWS::ApiGateway::Stage'))[0];
-    const format = JSON.parse(stage?.Properties.AccessLogSetting.Format as string) as Record<string, string>;
-    expect(format).toMatchObject({
-      requestId: '$context.requestId',
-      status: '$context.status',
-      wafStatus: '$context.waf.status',
+    let line = stage?.Properties.AccessLogSetting.Format as string;
+    for (const [field, variable] of Object.entries(ACCESS_LOG_FIELDS))
+      line = line.replace(variable, values[field as keyof typeof ACCESS_LOG_FIELDS] ?? '-');
+    return JSON.parse(line) as Record<string, unknown>;
+  };
+
+  it('writes JSON access logs, with the stage and how the answer was sent', () => {
+    const line = accessLogLine({
+      requestId: 'r-1',
+      stage: 'dev',
+      status: '200',
+      latencyMs: '1234',
+      transferMode: 'STREAMED',
+      wafStatus: 'ALLOW',
     });
+
+    expect(line).toMatchObject({
+      requestId: 'r-1',
+      stage: 'dev',
+      status: '200',
+      latencyMs: '1234',
+      transferMode: 'STREAMED',
+      wafStatus: 'ALLOW',
+    });
+  });
+
+  it('alarms on the share of answers not streamed that took 10 s or more, read from the access logs', () => {
+    // A chat reply or a download counts in API Gateway's Latency to its last byte: its p99 would
+    // be over any line whenever people chat, and page the users-affected alarm.
+    const filters = Object.values(dev.templates.api.findResources('AWS::Logs::MetricFilter')).map(
+      (f) => f.Properties as { FilterPattern: string; MetricTransformations: Record<string, unknown>[] },
+    );
+    const transformation = (metricName: string) => ({
+      MetricNamespace: 'Parley',
+      MetricName: metricName,
+      MetricValue: '1',
+      Dimensions: [{ Key: 'Stage', Value: '$.stage' }],
+      Unit: 'Count',
+    });
+    expect(filters).toEqual(
+      expect.arrayContaining([
+        {
+          LogGroupName: expect.anything(),
+          FilterPattern: '{ ($.stage = "dev") && ($.transferMode != "STREAMED") }',
+          MetricTransformations: [transformation(BUFFERED_RESPONSES_METRIC)],
+        },
+        {
+          LogGroupName: expect.anything(),
+          FilterPattern:
+            '{ (($.stage = "dev") && ($.transferMode != "STREAMED")) && ($.latencyMs = %^[0-9]{5,9}$%) }',
+          MetricTransformations: [transformation(SLOW_BUFFERED_RESPONSES_METRIC)],
+        },
+      ]),
+    );
+    expect(filters).toHaveLength(2);
+    // The log writes the latency as a string: 10 s or more is five digits or more.
+    const slow = new RegExp(SLOW_LATENCY_PATTERN);
+    expect(['10000', '29000', '184467440'].every((ms) => slow.test(ms))).toBe(true);
+    expect(['9999', '0', '-', '', '1e5', '12345.6'].some((ms) => slow.test(ms))).toBe(false);
+    const alarm = Object.values(dev.templates.api.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.AlarmName === 'parley-dev-ApiLatencyP99',
+    )?.Properties as {
+      Threshold: number;
+      Metrics: { Id: string; Expression?: string; MetricStat?: unknown }[];
+    };
+    expect(alarm.Threshold).toBe(1);
+    expect(alarm.Metrics.find((m) => m.Expression)?.Expression).toBe(
+      'IF(answered >= 20, 100 * FILL(slow, 0) / answered, 0)',
+    );
+    expect(alarm.Metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Metric: {
+            Namespace: 'Parley',
+            MetricName: SLOW_BUFFERED_RESPONSES_METRIC,
+            Dimensions: [{ Name: 'Stage', Value: 'dev' }],
+          },
+          Stat: 'Sum',
+        }),
+        expect.objectContaining({
+          Metric: {
+            Namespace: 'Parley',
+            MetricName: BUFFERED_RESPONSES_METRIC,
+            Dimensions: [{ Name: 'Stage', Value: 'dev' }],
+          },
+          Stat: 'Sum',
+        }),
+      ]),
+    );
   });
 });
 
@@ -297,7 +387,8 @@ describe('exports', () => {
     const alarms = Object.values(dev.templates.api.findResources('AWS::CloudWatch::Alarm')).map(
       (a) => a.Properties as { AlarmName: string; Threshold: number; ExtendedStatistic?: string },
     );
-    const duration = (group: string) => alarms.find((a) => a.AlarmName === `parley-dev-api-${group}-duration`);
+    const duration = (group: string) =>
+      alarms.find((a) => a.AlarmName === `parley-dev-api-${group}-duration`);
     // A long download would hold the chat function's p99, and a canary's rollback, past its line.
     expect(duration('chat')).toMatchObject({ Threshold: 60_000, ExtendedStatistic: 'p99' });
     expect(duration('exports')).toMatchObject({ Threshold: 120_000, ExtendedStatistic: 'p99' });

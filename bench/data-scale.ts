@@ -286,6 +286,19 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
       measured.conversationIds[Math.abs(i) % measured.conversationIds.length] ?? '';
     const loop = { count: calls, budgetMs, warmup: 5 };
 
+    /** The JSON export through the exports function, with `headers`, against the repository's read. */
+    const exportOperation = (headers: Record<string, string>) => ({
+      lambda: async () => (i: number) =>
+        invokeStreamed(exports, {
+          method: 'GET',
+          path: `/api/conversations/${conversation(i)}/export`,
+          token,
+          query: { format: 'json' },
+          headers,
+        }),
+      repository: async () => (i: number) =>
+        readExport(repo.exportConversation(MEASURED_USER, conversation(i))),
+    });
     const operations: Record<string, Record<Path, () => Promise<(i: number) => Promise<unknown>>>> = {
       list: {
         lambda: async () => (i) =>
@@ -306,28 +319,9 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
           },
         ]),
       ),
-      export: {
-        lambda: async () => (i) =>
-          invokeStreamed(exports, {
-            method: 'GET',
-            path: `/api/conversations/${conversation(i)}/export`,
-            token,
-            query: { format: 'json' },
-          }),
-        repository: async () => (i) => readExport(repo.exportConversation(MEASURED_USER, conversation(i))),
-      },
+      export: exportOperation({}),
       // As browsers ask for it: the same download, gzip-compressed as it is written.
-      'export (gzip)': {
-        lambda: async () => (i) =>
-          invokeStreamed(exports, {
-            method: 'GET',
-            path: `/api/conversations/${conversation(i)}/export`,
-            token,
-            query: { format: 'json' },
-            headers: { 'Accept-Encoding': 'gzip' },
-          }),
-        repository: async () => (i) => readExport(repo.exportConversation(MEASURED_USER, conversation(i))),
-      },
+      'export (gzip)': exportOperation({ 'Accept-Encoding': 'gzip' }),
     };
 
     const measureAll = async () => {

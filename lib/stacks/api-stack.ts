@@ -66,7 +66,10 @@ export const ACCESS_LOG_FIELDS = {
   transferMode: '$context.integration.responseTransferMode',
   responseLength: '$context.responseLength',
   wafStatus: '$context.waf.status',
-  error: '$context.error.messageString',
+  // Not `messageString`: that one comes quoted already, and inside these quotes would make every
+  // line invalid JSON. API Gateway's messages ("Unauthorized", "Missing Authentication Token")
+  // hold no quotes.
+  error: '$context.error.message',
   userAgent: '$context.identity.userAgent',
   requestTime: '$context.requestTimeEpoch',
 } as const;

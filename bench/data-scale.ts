@@ -464,7 +464,7 @@ export function printDataScale(result: DataScaleResult): void {
   const last = result.sizes.at(-1);
   if (!first || !last) return;
   console.log(
-    `\nData scale: list, search and export for a user with 2,000 messages (ms; lambda = conversations lambda, repo = postgresMessages)`,
+    `\nData scale: list, search and export for a user with 2,000 messages (ms; lambda = the route's lambda (conversations, exports), repo = postgresMessages)`,
   );
   const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
   const a = label(first.messages);

@@ -158,6 +158,32 @@ describe('REST API built from the route declarations', () => {
     });
   });
 
+  it("keeps the access log's metric filters within CloudWatch Logs' documented limits", () => {
+    // Filter pattern syntax and quotas (CloudWatch Logs User Guide): a pattern of at most 1,024
+    // characters; at most 5 patterns with a regular expression per log group, 2 per pattern, built
+    // of letters, digits, `:_#=@/;,-` and the operators `^$?[]{}|\*+.` only (no parentheses); at
+    // most 3 dimensions, none of high cardinality (each value is a custom metric of its own).
+    const filters = Object.values(dev.templates.api.findResources('AWS::Logs::MetricFilter')).map(
+      (f) =>
+        f.Properties as {
+          FilterPattern: string;
+          MetricTransformations: { Dimensions?: { Value: string }[] }[];
+        },
+    );
+    const regexes = (pattern: string) => [...pattern.matchAll(/%([^%]*)%/g)].map((m) => m[1] ?? '');
+    expect(filters.filter((f) => regexes(f.FilterPattern).length > 0).length).toBeLessThanOrEqual(5);
+    for (const { FilterPattern, MetricTransformations } of filters) {
+      expect(FilterPattern.length).toBeLessThanOrEqual(1024);
+      expect(regexes(FilterPattern).length).toBeLessThanOrEqual(2);
+      for (const regex of regexes(FilterPattern))
+        expect(regex).toMatch(/^[A-Za-z0-9:_#=@/;,\-^$?[\]{}|\\*+.]+$/);
+      const dimensions = MetricTransformations[0]?.Dimensions ?? [];
+      expect(dimensions.length).toBeLessThanOrEqual(3);
+      // The stage only: one value per log group.
+      expect(dimensions.map((d) => d.Value)).toEqual(['$.stage']);
+    }
+  });
+
   it('alarms on the share of answers not streamed that took 10 s or more, read from the access logs', () => {
     // A chat reply or a download counts in API Gateway's Latency to its last byte: its p99 would
     // be over any line whenever people chat, and page the users-affected alarm.

@@ -6,7 +6,12 @@ import { getSql } from '#shared/db/sql-database';
 /** The exports group's use case on PostgreSQL (built on the first request). */
 export function exportDeps() {
   const db = getSql();
-  return { exportConversation: makeExportConversation({ messages: postgresMessages(db), audit: postgresAuditLog(db) }) };
+  return {
+    exportConversation: makeExportConversation({
+      messages: postgresMessages(db),
+      audit: postgresAuditLog(db),
+    }),
+  };
 }
 
 export type ExportDeps = ReturnType<typeof exportDeps>;

@@ -26,7 +26,9 @@ const identity = fakeIdentityProvider().provider;
 
 /** Calls the route's own Lambda function the way API Gateway would (streaming or buffered). */
 const callRoute = (group: keyof typeof lambdas | keyof typeof streamed, input: CallInput) =>
-  group === 'chat' || group === 'exports' ? callStreaming(streamed[group], input) : call(lambdas[group], input);
+  group === 'chat' || group === 'exports'
+    ? callStreaming(streamed[group], input)
+    : call(lambdas[group], input);
 const db = testDatabase();
 
 type Access = 'public' | 'signed-in' | readonly Role[];

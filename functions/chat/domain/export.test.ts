@@ -106,7 +106,7 @@ describe('markdownExport', () => {
       '',
       'Once upon',
       '',
-      '> Stopped before the end, at its author\'s request.',
+      "> Stopped before the end, at its author's request.",
       '',
     ]);
   });

@@ -27,6 +27,16 @@ export const CUSTOM_METRICS = [
 ] as const;
 
 /**
+ * The model's time to its first token, as the chat function publishes it: Powertools' EMF with
+ * the `service` dimension alone (`test/integration/chat-metrics.int.test.ts` holds the set), so a
+ * percentile can be read from it, which Metrics Insights cannot give.
+ */
+export const TIME_TO_FIRST_TOKEN = {
+  metricName: 'TimeToFirstToken',
+  dimensionsMap: { service: 'chat' },
+} as const;
+
+/**
  * Everything here is named, never referenced: function and alarm names are fixed physical names,
  * so no other stack exports them to this one, and removing a handler group or renaming an alarm
  * cannot fail on "Export … cannot be deleted as it is in use". The alarm topic is the one import.
@@ -96,6 +106,28 @@ export class MonitoringStack extends Stack {
       alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
       this.customAlarms.push(alarm);
     }
+
+    // A reply's length is the model's business (the chat function's duration line sits at the
+    // model call's own limit); how long people wait for its first word is the model's health.
+    // p99 at 10 s: 1% of replies waited most of a first-token timeout (15 s before a retry).
+    const slowToStart = new cloudwatch.Alarm(this, 'ModelSlowToStart', {
+      alarmName: `parley-${config.stage}-ModelSlowToStart`,
+      alarmDescription:
+        'The model keeps people waiting: p99 time to the first token at 10 s or more. Runbook: docs/runbook.md#alarms',
+      metric: new cloudwatch.Metric({
+        namespace: CUSTOM_NAMESPACE,
+        ...TIME_TO_FIRST_TOKEN,
+        statistic: 'p99',
+        period,
+      }),
+      threshold: 10_000,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    slowToStart.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    this.customAlarms.push(slowToStart);
 
     const byName = (name: string) =>
       cloudwatch.Alarm.fromAlarmArn(

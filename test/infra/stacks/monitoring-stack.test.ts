@@ -18,6 +18,7 @@ describe('monitoring', () => {
       'QuotaRejections',
       'Lockouts',
       'IdentityDrift',
+      'ModelSlowToStart',
       'Api5xxRate',
       'Api4xxSpike',
       'ApiLatencyP99',
@@ -28,6 +29,19 @@ describe('monitoring', () => {
     ]) {
       expect(names).toContain(`parley-dev-${n}`);
     }
+  });
+
+  it("alarms when people wait 10 s or more for the model's first word (p99), on the metric as published", () => {
+    dev.templates.monitoring.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'parley-dev-ModelSlowToStart',
+      Namespace: 'Parley',
+      MetricName: 'TimeToFirstToken',
+      // The set the chat function publishes (test/integration/chat-metrics.int.test.ts).
+      Dimensions: [{ Name: 'service', Value: 'chat' }],
+      ExtendedStatistic: 'p99',
+      Threshold: 10_000,
+      AlarmActions: Match.anyValue(),
+    });
   });
 
   it('pages through one composite "users affected" alarm and has a dashboard', () => {

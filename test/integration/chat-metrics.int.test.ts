@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TIME_TO_FIRST_TOKEN } from '../../lib/stacks/monitoring-stack';
+import { call, setUpApiEnvironment } from '../support/api';
+import { createTestUser, testDatabase } from '../support/database';
+import { callStreaming } from '../support/streaming';
+
+// Metrics on, as deployed (the chat function's service name): Powertools writes its EMF lines to
+// standard output, where this test reads them. Set before any import, as the Lambda environment
+// is: the metrics object reads them once, when first loaded. No OpenAI key: the offline model.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  process.env.POWERTOOLS_SERVICE_NAME = 'chat';
+});
+const issuer = setUpApiEnvironment({
+  POWERTOOLS_METRICS_DISABLED: 'false',
+  POWERTOOLS_SERVICE_NAME: 'chat',
+  OFFLINE_MODEL_DELAY_MS: '1',
+});
+const chat = (await import('#chat/lambda')).handler;
+const conversations = (await import('#conversations/lambda')).handler;
+const db = testDatabase();
+
+interface EmfLine {
+  readonly _aws: {
+    readonly CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+  };
+  readonly [field: string]: unknown;
+}
+
+/** The EMF lines written while `work` runs. */
+async function emfDuring(work: () => Promise<void>): Promise<EmfLine[]> {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    await work();
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.includes('"_aws"'))
+    .map((l) => JSON.parse(l) as EmfLine);
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('the chat function’s metrics, as CloudWatch receives them', () => {
+  it('publishes the time to the first token under exactly the dimensions its alarm reads', async () => {
+    // Prepare
+    const user = await createTestUser(db, { role: 'members' });
+    const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
+    const created = await call(conversations, {
+      method: 'POST',
+      path: '/api/conversations',
+      token,
+      body: {},
+    });
+    const conversationId = (created.body as { id: string }).id;
+
+    // Act: a streamed reply, as the web app asks for it
+    const emf = await emfDuring(async () => {
+      const streamed = await callStreaming(chat, {
+        method: 'POST',
+        path: `/api/conversations/${conversationId}/messages`,
+        token,
+        body: { content: 'Hello there' },
+        headers: { Accept: 'text/event-stream' },
+      });
+      await streamed.handlerDone;
+      expect(streamed.events.at(-1)?.event).toBe('done');
+    });
+
+    // Assess: one line carries it, in the namespace and with the dimension set the alarm names
+    const timed = emf.filter((line) => TIME_TO_FIRST_TOKEN.metricName in line);
+    expect(timed).toHaveLength(1);
+    const [line] = timed;
+    const [directive] = line?._aws.CloudWatchMetrics ?? [];
+    expect(directive?.Namespace).toBe('Parley');
+    expect(directive?.Dimensions).toEqual([Object.keys(TIME_TO_FIRST_TOKEN.dimensionsMap)]);
+    expect(directive?.Metrics.map((m) => m.Name)).toContain(TIME_TO_FIRST_TOKEN.metricName);
+    for (const [name, value] of Object.entries(TIME_TO_FIRST_TOKEN.dimensionsMap))
+      expect(line?.[name]).toBe(value);
+    expect(line?.[TIME_TO_FIRST_TOKEN.metricName]).toEqual(expect.any(Number));
+  });
+});

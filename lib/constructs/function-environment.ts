@@ -1,6 +1,9 @@
 import type { Stage } from '../config/stages';
 
 /** Everything a Parley function needs to know about its deployment, as CDK values (tokens). */
+/** The CloudWatch namespace of Parley's own metrics: the functions' (Powertools) and the API's. */
+export const CUSTOM_NAMESPACE = 'Parley';
+
 export interface FunctionEnvironmentInputs {
   readonly stage: Stage;
   readonly dbClusterArn: string;
@@ -52,7 +55,7 @@ export function functionEnvironment(i: FunctionEnvironmentInputs): Record<string
     OPENAI_MODEL: i.openAiModel,
     WEB_ORIGIN: i.webOrigin,
     POWERTOOLS_SERVICE_NAME: i.serviceName,
-    POWERTOOLS_METRICS_NAMESPACE: 'Parley',
+    POWERTOOLS_METRICS_NAMESPACE: CUSTOM_NAMESPACE,
     LOG_LEVEL: i.logLevel,
   };
   if (i.chatSystemPrompt) env.CHAT_SYSTEM_PROMPT = i.chatSystemPrompt;

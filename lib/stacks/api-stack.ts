@@ -22,7 +22,7 @@ import { acknowledge } from '../config/nag-acknowledgements';
 import type { StageConfig } from '../config/stages';
 import { AppFunction } from '../constructs/app-function';
 import { FunctionAlarms } from '../constructs/function-alarms';
-import { functionEnvironment, webOrigin } from '../constructs/function-environment';
+import { CUSTOM_NAMESPACE, functionEnvironment, webOrigin } from '../constructs/function-environment';
 import { ParleyWebAcl } from '../constructs/web-acl';
 import { addProblemResponses } from '../constructs/problem-responses';
 import { DB_NAME } from './data-stack';
@@ -675,7 +675,7 @@ export class ApiStack extends Stack {
       new logs.MetricFilter(this, id, {
         logGroup: accessLogs,
         filterPattern: pattern,
-        metricNamespace: 'Parley',
+        metricNamespace: CUSTOM_NAMESPACE,
         metricName,
         metricValue: '1',
         dimensions: { Stage: '$.stage' },

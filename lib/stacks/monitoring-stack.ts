@@ -5,9 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
+import { CUSTOM_NAMESPACE } from '../constructs/function-environment';
 import { SLOW_BUFFERED_RESPONSES_METRIC } from './api-stack';
-
-export const CUSTOM_NAMESPACE = 'Parley';
 
 /** Business metrics the functions emit with Powertools (EMF) and the alarm on each. */
 export const CUSTOM_METRICS = [
@@ -215,7 +214,7 @@ export class MonitoringStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'API latency',
         width: 8,
-        left: [...['p50', 'p90', 'p99'].map((statistic) => apiMetric('Latency', statistic, statistic))],
+        left: ['p50', 'p90', 'p99'].map((statistic) => apiMetric('Latency', statistic, statistic)),
         // What the latency alarm reads: streamed answers (chat replies, downloads) left out.
         right: [
           new cloudwatch.Metric({

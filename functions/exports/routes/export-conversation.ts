@@ -1,6 +1,7 @@
 import { conversationIdParams } from '#conversations/routes/schemas';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { acceptsGzip, gzipped } from '#shared/http/compression';
+import type { ResponseProducer, RouteResult } from '#shared/http/route';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
 
@@ -33,7 +34,7 @@ export const exportConversation = defineRoute(
   },
   async ({ caller, params, query, event, requestId }, { exportConversation }) => {
     const file = await exportConversation(caller, params.id, query.format, requestId);
-    const download = {
+    const download: RouteResult & { readonly stream: ResponseProducer } = {
       statusCode: 200,
       headers: {
         'Content-Type': file.contentType,
@@ -42,7 +43,7 @@ export const exportConversation = defineRoute(
         Vary: 'Accept-Encoding',
       },
       body: '',
-      stream: async (write: (chunk: string) => void, ready: () => Promise<boolean>) => {
+      stream: async (write, ready) => {
         for await (const piece of file.content) {
           write(piece);
           // A slow client holds the reading back; one that left ends it.

@@ -72,9 +72,15 @@ export class ParleyMetrics extends Metrics {
   }
 }
 
+/**
+ * Every metric carries its stage (`Stage`, as the access-log metric filters name it): stages may
+ * share an account and region, and the alarms read their own stage only, so a dev deployment's
+ * lockouts or slow model never page for production.
+ */
 export const metrics = new ParleyMetrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Parley',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'parley',
+  ...(process.env.STAGE ? { defaultDimensions: { Stage: process.env.STAGE } } : {}),
 });
 
 export { MetricUnit };

@@ -27,13 +27,27 @@ export const CUSTOM_METRICS = [
 
 /**
  * The model's time to its first token, as the chat function publishes it: Powertools' EMF with
- * the `service` dimension alone (`test/integration/chat-metrics.int.test.ts` holds the set), so a
- * percentile can be read from it, which Metrics Insights cannot give.
+ * the `service` dimension and the stage's (`test/integration/chat-metrics.int.test.ts` holds the
+ * set), so a percentile can be read from it, which Metrics Insights cannot give.
  */
-export const TIME_TO_FIRST_TOKEN = {
-  metricName: 'TimeToFirstToken',
-  dimensionsMap: { service: 'chat' },
-} as const;
+export function timeToFirstToken(stage: string) {
+  return {
+    metricName: 'TimeToFirstToken',
+    dimensionsMap: { service: 'chat', Stage: stage },
+  } as const;
+}
+
+/**
+ * The Metrics Insights query of one of Parley's own metrics in one stage: the sum over every
+ * dimension set it is published with (Powertools adds `service`, and `route` on requests), in the
+ * stage's own series only. Stages may share an account and region; without the WHERE, a dev
+ * deployment's lockouts would page for production.
+ */
+export function stageSumQuery(metricName: string, stage: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(metricName) || !/^[a-z]+$/.test(stage))
+    throw new Error(`Not a metric name and stage to query: ${metricName}, ${stage}`);
+  return `SELECT SUM(${metricName}) FROM "${CUSTOM_NAMESPACE}" WHERE Stage = '${stage}'`;
+}
 
 /**
  * Everything here is named, never referenced: function and alarm names are fixed physical names,
@@ -84,9 +98,8 @@ export class MonitoringStack extends Stack {
     const { config } = props;
     const period = Duration.minutes(5);
     const custom = (metricName: string) =>
-      // Metrics Insights sums the metric over every dimension set (Powertools adds `service`).
       new cloudwatch.MathExpression({
-        expression: `SELECT SUM(${metricName}) FROM "${CUSTOM_NAMESPACE}"`,
+        expression: stageSumQuery(metricName, config.stage),
         usingMetrics: {},
         period,
         label: metricName,
@@ -115,7 +128,7 @@ export class MonitoringStack extends Stack {
         'The model keeps people waiting: p99 time to the first token at 10 s or more. Runbook: docs/runbook.md#alarms',
       metric: new cloudwatch.Metric({
         namespace: CUSTOM_NAMESPACE,
-        ...TIME_TO_FIRST_TOKEN,
+        ...timeToFirstToken(config.stage),
         statistic: 'p99',
         period,
       }),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TIME_TO_FIRST_TOKEN } from '../../lib/stacks/monitoring-stack';
+import { timeToFirstToken } from '../../lib/stacks/monitoring-stack';
 import { call, setUpApiEnvironment } from '../support/api';
 import { createTestUser, testDatabase } from '../support/database';
 import { callStreaming } from '../support/streaming';
@@ -10,6 +10,7 @@ import { callStreaming } from '../support/streaming';
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   process.env.POWERTOOLS_SERVICE_NAME = 'chat';
+  process.env.STAGE = 'test';
 });
 const issuer = setUpApiEnvironment({
   POWERTOOLS_METRICS_DISABLED: 'false',
@@ -74,12 +75,16 @@ describe('the chat function’s metrics, as CloudWatch receives them', () => {
     });
 
     // Assess: one line carries it, in the namespace and with the dimension set the alarm names
+    // for this stage (the same set, in any order: CloudWatch matches a set)
+    const TIME_TO_FIRST_TOKEN = timeToFirstToken('test');
     const timed = emf.filter((line) => TIME_TO_FIRST_TOKEN.metricName in line);
     expect(timed).toHaveLength(1);
     const [line] = timed;
     const [directive] = line?._aws.CloudWatchMetrics ?? [];
     expect(directive?.Namespace).toBe('Parley');
-    expect(directive?.Dimensions).toEqual([Object.keys(TIME_TO_FIRST_TOKEN.dimensionsMap)]);
+    expect(directive?.Dimensions.map((set) => [...set].sort())).toEqual([
+      Object.keys(TIME_TO_FIRST_TOKEN.dimensionsMap).sort(),
+    ]);
     expect(directive?.Metrics.map((m) => m.Name)).toContain(TIME_TO_FIRST_TOKEN.metricName);
     for (const [name, value] of Object.entries(TIME_TO_FIRST_TOKEN.dimensionsMap))
       expect(line?.[name]).toBe(value);

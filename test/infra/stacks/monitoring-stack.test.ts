@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stageSumQuery } from '../../../lib/stacks/monitoring-stack';
 import { resourcesOfType, type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
@@ -37,11 +38,47 @@ describe('monitoring', () => {
       Namespace: 'Parley',
       MetricName: 'TimeToFirstToken',
       // The set the chat function publishes (test/integration/chat-metrics.int.test.ts).
-      Dimensions: [{ Name: 'service', Value: 'chat' }],
+      Dimensions: Match.arrayEquals([
+        { Name: 'Stage', Value: 'dev' },
+        { Name: 'service', Value: 'chat' },
+      ]),
       ExtendedStatistic: 'p99',
       Threshold: 10_000,
       AlarmActions: Match.anyValue(),
     });
+  });
+
+  it("reads its own stage's business metrics only: stages may share an account and region", () => {
+    for (const [stage, synthesized] of [
+      ['dev', dev],
+      ['prod', prod],
+    ] as const) {
+      const alarms = Object.values(synthesized.templates.monitoring.findResources('AWS::CloudWatch::Alarm'));
+      const queries = alarms.flatMap((a) =>
+        ((a.Properties as { Metrics?: { Expression?: string }[] }).Metrics ?? []).flatMap((m) =>
+          m.Expression ? [m.Expression] : [],
+        ),
+      );
+      // One Metrics Insights query per business metric alarm, each limited to this stage.
+      expect(queries).toHaveLength(5);
+      for (const q of queries)
+        expect(q).toMatch(new RegExp(`^SELECT SUM\\(\\w+\\) FROM "Parley" WHERE Stage = '${stage}'$`));
+      const slow = alarms.find((a) => a.Properties.AlarmName === `parley-${stage}-ModelSlowToStart`);
+      expect(slow?.Properties.Dimensions).toContainEqual({ Name: 'Stage', Value: stage });
+      // The dashboard's business graph reads the same series.
+      const dashboard = JSON.stringify(
+        synthesized.templates.monitoring.findResources('AWS::CloudWatch::Dashboard'),
+      );
+      const graphed = dashboard.match(/SELECT SUM\(\w+\) FROM [^']*'?\w*'?/g) ?? [];
+      expect(graphed).toHaveLength(5);
+      for (const q of graphed) expect(q).toMatch(new RegExp(`WHERE Stage = '${stage}'$`));
+    }
+  });
+
+  it('refuses to build a query from anything but a metric name and a stage', () => {
+    expect(stageSumQuery('Lockouts', 'prod')).toBe(`SELECT SUM(Lockouts) FROM "Parley" WHERE Stage = 'prod'`);
+    expect(() => stageSumQuery('Lockouts', "prod' OR Stage != '")).toThrow(/Not a metric name/);
+    expect(() => stageSumQuery('Lockouts) FROM x --', 'prod')).toThrow(/Not a metric name/);
   });
 
   it('pages through one composite "users affected" alarm and has a dashboard', () => {

@@ -891,6 +891,7 @@ describe.each([
       promptTokens: 1,
       completionTokens: 1,
       costMicros: 0,
+      stopped: true,
     });
     // The stored reply says it was stopped, to its author and in every read of it
     expect(finished.stopped).toBe(true);
@@ -918,6 +919,48 @@ describe.each([
       .where('id', '=', conversationId)
       .execute();
     expect(await repo.requestStop(reply)).toBeUndefined();
+  });
+
+  it('forgets a Stop that came too late to cut anything: a whole reply never reads as stopped', async () => {
+    // Prepare: the owner asks to stop just as the writer has the whole reply
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const repo = postgresMessages(database());
+    const started = await repo.startTurn({
+      ownerId: owner.id,
+      conversationId,
+      content: 'Hi',
+      model: 'm',
+      titleIfFirst: 'Hi',
+    });
+    if (started.kind !== 'started') throw new Error('expected a started turn');
+    const messageId = started.assistantMessage.id;
+    expect(await repo.requestStop({ ownerId: owner.id, conversationId, messageId })).toBe('stopping');
+    expect((await repo.list(owner.id, conversationId, { limit: 10 }))?.items[1]?.stopped).toBe(true);
+
+    // Act: the writer finishes whole (the model had ended), not cut by the Stop
+    const finished = await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId: messageId,
+      content: 'The whole answer.',
+      status: 'complete',
+      model: 'm',
+      promptTokens: 3,
+      completionTokens: 4,
+      costMicros: 0,
+    });
+
+    // Assess: whole, in every read
+    expect(finished).toMatchObject({ status: 'complete', stopped: false });
+    const listed = await repo.list(owner.id, conversationId, { limit: 10 });
+    expect(listed?.items.map((m) => [m.role, m.stopped])).toEqual([
+      ['user', false],
+      ['assistant', false],
+    ]);
+    const download = await repo.exportConversation(owner.id, conversationId);
+    const stoppedAsExported: boolean[] = [];
+    for await (const page of download?.pages ?? []) stoppedAsExported.push(...page.map((m) => m.stopped));
+    expect(stoppedAsExported).toEqual([false, false]);
   });
 
   it('saves progress only while the reply streams, and finishing it charges the day once per turn', async () => {

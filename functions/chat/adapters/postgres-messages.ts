@@ -560,7 +560,8 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
     sql`update messages
       set content = ${input.content}, status = ${input.status}, error = ${input.error ?? null},
         model = ${input.model}, prompt_tokens = ${input.promptTokens},
-        completion_tokens = ${input.completionTokens}, updated_at = now()
+        completion_tokens = ${input.completionTokens}, updated_at = now(),
+        stop_requested_at = case when cast(${input.stopped === true} as boolean) then coalesce(stop_requested_at, now()) end
       where id = cast(${input.assistantId} as uuid)
       returning ${metaColumns}`,
   );

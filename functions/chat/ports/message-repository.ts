@@ -64,6 +64,12 @@ export interface FinishTurnInput {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly costMicros: number;
+  /**
+   * The writer cut the reply short because its owner asked (`requestStop`). Absent or false: it
+   * ran to its end or failed on its own, and a Stop that came too late to cut anything is
+   * forgotten, so a whole reply never reads as stopped.
+   */
+  readonly stopped?: boolean;
 }
 
 export interface SnippetPart {

@@ -492,6 +492,43 @@ describe('sendMessage stopped by its owner', () => {
       Math.ceil(result.assistantMessage.content.length / 4),
     );
     expect(result.assistantMessage.usage.promptTokens).toBeGreaterThan(0);
+    expect(result.assistantMessage.stopped).toBe(true);
+    expect(events.at(-1)?.type).toBe('done');
+  });
+
+  it('keeps a reply whole, and not stopped, when the Stop comes after the model has ended', async () => {
+    // Prepare: the owner asks to stop once the model has sent everything and its usage
+    const messages = fakeMessages();
+    const model: ChatModel = {
+      kind: 'openai',
+      models: ['test-model'],
+      async *stream() {
+        yield { type: 'delta', text: 'The whole ' };
+        yield { type: 'delta', text: 'answer.' };
+        // Every delta saved (no Stop yet), then the end of the stream
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        yield { type: 'usage', promptTokens: 5, completionTokens: 3 };
+        const reply = messages.rows.find((r) => r.role === 'assistant');
+        if (reply)
+          await messages.repository.requestStop({ ownerId: 'ada', conversationId, messageId: reply.id });
+      },
+    };
+    const send = sendMessageWith({ messages: messages.repository, model });
+    const events: TurnEvent[] = [];
+
+    // Act
+    const result = await send(ada, { conversationId, content: 'Answer me' }, (e) => events.push(e));
+
+    // Assess: the Stop was asked for (and is seen), but cut nothing: the reply is whole, its
+    // usage the model's own, and it does not read as stopped
+    expect(messages.stops.size).toBe(1);
+    expect(result.assistantMessage).toMatchObject({
+      status: 'complete',
+      content: 'The whole answer.',
+      stopped: false,
+      usage: { promptTokens: 5, completionTokens: 3 },
+    });
+    expect(messages.rows.at(-1)?.stopped).toBe(false);
     expect(events.at(-1)?.type).toBe('done');
   });
 
@@ -527,7 +564,7 @@ describe('sendMessage stopped by its owner', () => {
     // Assess: ended at once, complete and empty, the model told to stop
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(signal?.aborted).toBe(true);
-    expect(result.assistantMessage).toMatchObject({ status: 'complete', content: '' });
+    expect(result.assistantMessage).toMatchObject({ status: 'complete', content: '', stopped: true });
     expect(result.assistantMessage.usage.promptTokens).toBeGreaterThan(0);
   });
 });

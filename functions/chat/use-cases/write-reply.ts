@@ -154,6 +154,9 @@ export async function writeReply(
   let firstTokenAt: number | undefined;
   let promptTokens = 0;
   let completionTokens = 0;
+  // Whether the Stop cut the model's stream short. A Stop seen only once the stream had ended
+  // (at the last save, say) cut nothing: that reply is whole, and says so.
+  let cut = false;
   const finish = (status: 'complete' | 'failed', error?: DomainError) =>
     deps.messages.finishTurn({
       ownerId: caller.userId,
@@ -165,6 +168,7 @@ export async function writeReply(
       promptTokens,
       completionTokens,
       costMicros: estimateCostMicros(model, promptTokens, completionTokens),
+      stopped: cut,
     });
 
   try {
@@ -191,13 +195,16 @@ export async function writeReply(
           completionTokens = event.completionTokens;
         }
       }
+      // Ended early (a break, or a model that ends its stream when told to stop) or whole.
+      cut = stop.signal.aborted;
     } catch (cause) {
       if (!stop.signal.aborted) throw cause;
+      cut = true;
     } finally {
       clearInterval(lookForStop);
     }
     await deltas.flush();
-    if (stop.signal.aborted && promptTokens === 0) {
+    if (cut && promptTokens === 0) {
       // A stopped stream reports no usage (it comes last): charged by estimate instead.
       promptTokens = estimatePromptTokens(messages);
       completionTokens = estimateTokens(deltas.text);

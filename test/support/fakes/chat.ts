@@ -134,7 +134,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
         content: input.content,
         status: input.status,
         error: input.error ?? null,
-        stopped: stops.has(row.id),
+        stopped: input.stopped === true,
         usage: { promptTokens: input.promptTokens, completionTokens: input.completionTokens },
       };
       replace(updated);

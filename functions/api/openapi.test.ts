@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { OPENAPI_FILE, openApiText } from '../../bin/docs-openapi';
 
 import { buildOpenApiDocument } from './openapi';
 import { routes } from './index';
@@ -24,6 +26,14 @@ const document = buildOpenApiDocument();
 const paths = document.paths as Record<string, Record<string, Operation>>;
 const operationOf = (method: string, path: string): Operation | undefined =>
   paths[path]?.[method.toLowerCase()];
+
+describe('the OpenAPI document the health function serves (functions/api/openapi.json)', () => {
+  it('is the one the routes make now: run `npm run docs:openapi` after changing a route', async () => {
+    const written = await readFile(OPENAPI_FILE, 'utf8');
+    expect(written, 'functions/api/openapi.json is stale: run `npm run docs:openapi`').toBe(openApiText());
+    expect(JSON.parse(written)).toEqual(JSON.parse(JSON.stringify(document)));
+  });
+});
 
 describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../../functions/api/openapi';
 import { setCache } from '../../functions/shared/cache/get-cache';
 import { memoryCache } from '../../functions/shared/cache/memory-cache';
 import { call, setUpApiEnvironment } from '../support/api';
@@ -144,6 +145,9 @@ describe('GET /api/health and /api/health/ready', () => {
       'get',
       'patch',
     ]);
+    // The whole document the routes make, as JSON, with the JSON content type
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(document).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
   });
 });
 

@@ -1,4 +1,4 @@
-import { ok } from '#shared/http/responses';
+import { okJsonText } from '#shared/http/responses';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
 
@@ -11,5 +11,5 @@ export const getOpenApi = defineRoute(
     access: 'public',
     responses: { 200: { description: 'The OpenAPI 3.1 document', schema: z.looseObject({}) } },
   },
-  async (_input, { openApiDocument }) => ok(openApiDocument()),
+  async (_input, { openApiText }) => okJsonText(await openApiText()),
 );

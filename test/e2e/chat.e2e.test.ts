@@ -497,6 +497,53 @@ describe('chatting in the web app', () => {
     await composer(page).fill('');
   });
 
+  it('shows a reply whose writer died as interrupted, lets the person write again, and writes it anew', async () => {
+    // Prepare: a conversation whose reply was left being written 7 minutes ago (its function died)
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    let conversationId: string;
+    try {
+      const { rows } = await db.query<{ id: string }>(
+        `with c as (
+           insert into conversations (owner_id, title, message_count) values ($1, 'Left mid-reply', 2)
+           returning id
+         ),
+         q as (
+           insert into messages (conversation_id, owner_id, role, content, status, created_at, updated_at)
+           select id, $1, 'user', 'Are you still there?', 'complete', now() - interval '8 minutes',
+             now() - interval '8 minutes'
+           from c
+         )
+         insert into messages (conversation_id, owner_id, role, content, status, model, created_at, updated_at)
+         select id, $1, 'assistant', 'I was about to', 'streaming', 'offline',
+           now() - interval '8 minutes' + interval '1 millisecond', now() - interval '7 minutes'
+         from c
+         returning conversation_id as id`,
+        [memberId],
+      );
+      conversationId = rows[0]?.id ?? '';
+    } finally {
+      await db.end();
+    }
+
+    // Act
+    await page.goto(`${stack.server.url}/c/${conversationId}`);
+
+    // Assess: not "being written" forever: failed with what it kept, and the composer free
+    const reply = page.locator('[data-testid="message-assistant"][data-status="failed"]');
+    await reply.waitFor();
+    expect(await reply.textContent()).toContain('I was about to');
+    expect(await reply.textContent()).toContain('This reply did not finish: The reply was interrupted.');
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+
+    // Act and assess: written anew, whole
+    await reply.getByTestId('regenerate-reply').click();
+    const rewritten = storedReplies(page).last();
+    await expect.poll(() => rewritten.textContent(), { timeout: 20_000 }).toContain('[Offline');
+    expect(await page.locator('[data-testid="message-assistant"][data-status="failed"]').count()).toBe(0);
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

@@ -921,6 +921,62 @@ describe.each([
     expect(await repo.requestStop(reply)).toBeUndefined();
   });
 
+  it('reads a reply whose writer died (no save for over 6 minutes) as failed, and does not stop it', async () => {
+    // Prepare: two replies being written; the writer of one died 7 minutes ago
+    const owner = await createTestUser(pgDb);
+    const repo = postgresMessages(database());
+    const start = async (conversationId: string) => {
+      const started = await repo.startTurn({
+        ownerId: owner.id,
+        conversationId,
+        content: 'Hi',
+        model: 'm',
+        titleIfFirst: 'Hi',
+      });
+      if (started.kind !== 'started') throw new Error('expected a started turn');
+      return started.assistantMessage.id;
+    };
+    const deadIn = await conversationOf(owner.id);
+    const liveIn = await conversationOf(owner.id);
+    const dead = await start(deadIn);
+    await start(liveIn);
+    expect(await repo.saveProgress(dead, 'Half an ans')).toBe(false);
+    await pgDb
+      .updateTable('messages')
+      .set({ updated_at: sql<Date>`now() - interval '7 minutes'` as never })
+      .where('id', '=', dead)
+      .execute();
+
+    // Act
+    const listed = await repo.list(owner.id, deadIn, { limit: 10 });
+    const download = await repo.exportConversation(owner.id, deadIn);
+    const exported: unknown[] = [];
+    for await (const page of download?.pages ?? []) exported.push(...page);
+    const stop = await repo.requestStop({ ownerId: owner.id, conversationId: deadIn, messageId: dead });
+
+    // Assess: failed with what it kept, as the next turn would store it; the live one still writes
+    const interrupted = {
+      status: 'failed',
+      error: 'The reply was interrupted.',
+      content: 'Half an ans',
+      stopped: false,
+    };
+    expect(listed?.items[1]).toMatchObject(interrupted);
+    expect(exported[1]).toMatchObject(interrupted);
+    expect(stop).toBe('ended');
+    expect((await repo.list(owner.id, liveIn, { limit: 10 }))?.items[1]).toMatchObject({
+      status: 'streaming',
+      error: null,
+    });
+    // Reading wrote nothing: the row is as the dead writer left it
+    const row = await pgDb
+      .selectFrom('messages')
+      .select(['status', 'error', 'stop_requested_at'])
+      .where('id', '=', dead)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'streaming', error: null, stop_requested_at: null });
+  });
+
   it('forgets a Stop that came too late to cut anything: a whole reply never reads as stopped', async () => {
     // Prepare: the owner asks to stop just as the writer has the whole reply
     const owner = await createTestUser(pgDb);

@@ -1,5 +1,5 @@
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
-import { first, isoText, only, sql, type Queryable, type Sql, type SqlDatabase } from '#shared/db/sql';
+import { first, isoText, only, Sql, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { encodeCursor, type Keyset, type Page } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
@@ -29,27 +29,46 @@ import type {
 
 /** A reply still `streaming` after this long was abandoned (the function that wrote it died). */
 const ABANDONED_AFTER = '6 minutes';
+/** What an abandoned reply says, once read or once the next turn marks it failed. */
+const INTERRUPTED = 'The reply was interrupted.';
+
+/**
+ * A reply's status and error as every read shows them: one left `streaming` without a save for
+ * ABANDONED_AFTER (longer than its writer may live) is `failed`, as the next turn would store it.
+ * Without this, a reply whose function died read as being written until another turn came, and
+ * the web app, which sends nothing while a reply is written, waited for it forever.
+ */
+function statusAndError(of: '' | 'm.'): Sql {
+  const abandoned = new Sql(
+    [`${of}status = 'streaming' and ${of}updated_at < now() - cast(`, ` as interval)`],
+    [ABANDONED_AFTER],
+  );
+  return sql`case when ${abandoned} then 'failed' else ${new Sql([`${of}status`], [])} end as status,
+    case when ${abandoned} then cast(${INTERRUPTED} as text) else ${new Sql([`${of}error`], [])} end as error`;
+}
+const ownStatusAndError = statusAndError('');
+const statusAndErrorOfM = statusAndError('m.');
 /** Highlight delimiters for ts_headline: control characters, which message content never holds. */
 const START = '\u0001';
 const STOP = '\u0002';
 
 /** The columns of `Row`, for a statement on `messages` alone (select list or `returning`). */
-const columns = sql`id, conversation_id, role, content, status, model, prompt_tokens, completion_tokens,
-  error, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
+const columns = sql`id, conversation_id, role, content, ${ownStatusAndError}, model, prompt_tokens,
+  completion_tokens, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
 
 /**
  * The columns of `Row` but its content, for statements that must stay within the Data API's 64 KB
  * a row whatever the message's length (the content is known, or read in pieces: `contentsOf`).
  */
-const metaColumns = sql`id, conversation_id, role, status, model, prompt_tokens, completion_tokens,
-  error, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
-const metaColumnsOfM = sql`m.id, m.conversation_id, m.role, m.status, m.model, m.prompt_tokens,
-  m.completion_tokens, m.error, m.stop_requested_at is not null as stopped,
+const metaColumns = sql`id, conversation_id, role, ${ownStatusAndError}, model, prompt_tokens,
+  completion_tokens, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
+const metaColumnsOfM = sql`m.id, m.conversation_id, m.role, ${statusAndErrorOfM}, m.model, m.prompt_tokens,
+  m.completion_tokens, m.stop_requested_at is not null as stopped,
   ${isoText('m.created_at')} as created_at_text`;
 
 /** The same columns of `messages m`, where another relation has columns of the same names. */
-const columnsOfM = sql`m.id, m.conversation_id, m.role, m.content, m.status, m.model, m.prompt_tokens,
-  m.completion_tokens, m.error, m.stop_requested_at is not null as stopped,
+const columnsOfM = sql`m.id, m.conversation_id, m.role, m.content, ${statusAndErrorOfM}, m.model,
+  m.prompt_tokens, m.completion_tokens, m.stop_requested_at is not null as stopped,
   ${isoText('m.created_at')} as created_at_text`;
 
 interface Row {
@@ -365,7 +384,7 @@ function turnStatement(input: StartTurnInput) {
     ${lockedConversation(input)},
     abandoned as (
       update messages
-      set status = 'failed', error = 'The reply was interrupted.', updated_at = now()
+      set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
       where conversation_id = (select id from conv)
         and status = 'streaming'
         and updated_at < now() - cast(${ABANDONED_AFTER} as interval)
@@ -681,7 +700,7 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       const row = await first<{ status: string }>(
         db,
         sql`with target as (
-            select m.id, m.status from messages m
+            select m.id, ${statusAndErrorOfM} from messages m
             inner join conversations c on c.id = m.conversation_id
             where m.id = cast(${messageId} as uuid) and m.conversation_id = cast(${conversationId} as uuid)
               and m.owner_id = ${ownerId} and c.owner_id = ${ownerId} and c.deleted_at is null

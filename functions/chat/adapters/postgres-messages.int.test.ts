@@ -9,7 +9,7 @@ import { decodeCursor } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import { ConversationBusyError, IdempotencyKeyReusedError, NotLatestReplyError } from '../domain/message';
 import type { Message } from '../domain/message';
-import type { ConversationExport, StartTurnInput } from '../ports/message-repository';
+import type { ConversationExport, MessageRepository, StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-messages';
 
 /** An export's pages, read to the end. */
@@ -855,20 +855,26 @@ describe.each([
   ['node-postgres', () => pgSql],
   ['the Data API', () => onDataApi.db()],
 ])('the other statements on %s', (_driver, database) => {
-  it("asks a reply's writer to stop through its next save, for its owner only and while it streams", async () => {
-    // Prepare: a reply being written, and what cannot be stopped
-    const owner = await createTestUser(pgDb);
-    const other = await createTestUser(pgDb);
-    const conversationId = await conversationOf(owner.id);
-    const repo = postgresMessages(database());
+  /** A turn started in the owner's conversation: its reply is being written. */
+  async function replyBeingWritten(repo: MessageRepository, ownerId: string, conversationId: string) {
     const started = await repo.startTurn({
-      ownerId: owner.id,
+      ownerId,
       conversationId,
       content: 'Hi',
       model: 'm',
       titleIfFirst: 'Hi',
     });
     if (started.kind !== 'started') throw new Error('expected a started turn');
+    return started;
+  }
+
+  it("asks a reply's writer to stop through its next save, for its owner only and while it streams", async () => {
+    // Prepare: a reply being written, and what cannot be stopped
+    const owner = await createTestUser(pgDb);
+    const other = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const repo = postgresMessages(database());
+    const started = await replyBeingWritten(repo, owner.id, conversationId);
     const reply = { ownerId: owner.id, conversationId, messageId: started.assistantMessage.id };
 
     // Act and assess
@@ -925,17 +931,8 @@ describe.each([
     // Prepare: two replies being written; the writer of one died 7 minutes ago
     const owner = await createTestUser(pgDb);
     const repo = postgresMessages(database());
-    const start = async (conversationId: string) => {
-      const started = await repo.startTurn({
-        ownerId: owner.id,
-        conversationId,
-        content: 'Hi',
-        model: 'm',
-        titleIfFirst: 'Hi',
-      });
-      if (started.kind !== 'started') throw new Error('expected a started turn');
-      return started.assistantMessage.id;
-    };
+    const start = async (conversationId: string) =>
+      (await replyBeingWritten(repo, owner.id, conversationId)).assistantMessage.id;
     const deadIn = await conversationOf(owner.id);
     const liveIn = await conversationOf(owner.id);
     const dead = await start(deadIn);
@@ -982,15 +979,7 @@ describe.each([
     const owner = await createTestUser(pgDb);
     const conversationId = await conversationOf(owner.id);
     const repo = postgresMessages(database());
-    const started = await repo.startTurn({
-      ownerId: owner.id,
-      conversationId,
-      content: 'Hi',
-      model: 'm',
-      titleIfFirst: 'Hi',
-    });
-    if (started.kind !== 'started') throw new Error('expected a started turn');
-    const messageId = started.assistantMessage.id;
+    const messageId = (await replyBeingWritten(repo, owner.id, conversationId)).assistantMessage.id;
     expect(await repo.requestStop({ ownerId: owner.id, conversationId, messageId })).toBe('stopping');
     expect((await repo.list(owner.id, conversationId, { limit: 10 }))?.items[1]?.stopped).toBe(true);
 

@@ -191,6 +191,13 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
 };
 
 /**
+ * The retention run's own report, as the function publishes it with Powertools (service
+ * `retention`, and the stage): 1 when a run stopped at its time limit with work left, 0 otherwise.
+ */
+export const RETENTION_INCOMPLETE = (stage: string) =>
+  ({ metricName: 'RetentionIncomplete', dimensionsMap: { service: 'retention', Stage: stage } }) as const;
+
+/**
  * The missed-run alarm looks at 6-hour periods, 5 of them: a daily run leaves at most 4 without
  * an invocation. CloudWatch allows periods × evaluation periods up to 7 days for periods of an
  * hour or more.
@@ -337,6 +344,27 @@ export class ApiStack extends Stack {
     });
     missedRun.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     this.apiAlarms.push(missedRun);
+    // Runs that each stop at their time limit (RetentionIncomplete: 1) for three days in a row: the
+    // backlog is not shrinking, so conversations outlive the policy although every run succeeds.
+    const behind = new cloudwatch.Alarm(this, 'RetentionBehind', {
+      alarmName: `parley-${config.stage}-retention-behind`,
+      alarmDescription:
+        'Three daily retention runs in a row stopped before the end of their work: conversations are kept past the policy. Runbook: docs/runbook.md#alarms',
+      metric: new cloudwatch.Metric({
+        namespace: CUSTOM_NAMESPACE,
+        ...RETENTION_INCOMPLETE(config.stage),
+        statistic: 'Maximum',
+        period: Duration.days(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // A day without a run is retention-missed's business.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    behind.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    this.apiAlarms.push(behind);
     this.functionAlarms.push(
       new FunctionAlarms(this, 'RetentionAlarms', {
         target: this.retention,

@@ -145,6 +145,48 @@ describe('least privilege', () => {
 });
 
 describe('monitoring', () => {
+  it("keeps every alarm within CloudWatch's rules, which only a deploy would otherwise check", () => {
+    // PutMetricAlarm: a period of 10, 20, 30 or a multiple of 60 s; period × evaluation periods
+    // at most 7 days, and 1 day for periods under an hour; M of N with M ≤ N; metric math over at
+    // most 10 metrics; a Metrics Insights query evaluated over the last 3 hours only, at most 200
+    // such alarms per account and Region (docs: CloudWatch "Limits", PutMetricAlarm).
+    for (const stage of [dev, prod]) {
+      let insights = 0;
+      for (const { props } of resourcesOfType(stage, 'AWS::CloudWatch::Alarm')) {
+        const name = String(props.AlarmName);
+        const queries = (props.Metrics ?? []) as {
+          Expression?: string;
+          MetricStat?: { Period: number };
+          Period?: number;
+        }[];
+        // A metric's own period, or (metric math, Metrics Insights) the period of the first query that has one.
+        const period = Number(
+          props.Period ?? queries.map((q) => q.Period ?? q.MetricStat?.Period).find((p) => p !== undefined),
+        );
+        const evaluations = Number(props.EvaluationPeriods);
+        expect([10, 20, 30].includes(period) || period % 60 === 0, `${name}: period ${period}`).toBe(true);
+        expect(period * evaluations, `${name}: evaluation range`).toBeLessThanOrEqual(
+          period >= 3600 ? 604_800 : 86_400,
+        );
+        expect(Number(props.DatapointsToAlarm ?? evaluations), `${name}: M of N`).toBeLessThanOrEqual(
+          evaluations,
+        );
+        expect(
+          queries.filter((q) => q.MetricStat).length,
+          `${name}: metrics in its math`,
+        ).toBeLessThanOrEqual(10);
+        if (queries.some((q) => /^\s*SELECT\b/i.test(q.Expression ?? ''))) {
+          insights += 1;
+          expect(period % 60, `${name}: Metrics Insights period`).toBe(0);
+          expect(period * evaluations, `${name}: Metrics Insights range`).toBeLessThanOrEqual(10_800);
+        }
+      }
+      expect(insights).toBeGreaterThan(0);
+      // Each stage's share of the account's 200, with room for three stages and the operator's own.
+      expect(insights).toBeLessThanOrEqual(50);
+    }
+  });
+
   it('sends every alarm to the alarm topic', () => {
     for (const a of resourcesOfType(dev, 'AWS::CloudWatch::Alarm')) {
       expect(a.props.AlarmActions, String(a.props.AlarmName)).toHaveLength(1);

@@ -9,6 +9,7 @@ import {
   ACCESS_LOG_FIELDS,
   BUFFERED_RESPONSES_METRIC,
   LAMBDA_UNRESERVED_MINIMUM,
+  RETENTION_INCOMPLETE,
   SLOW_BUFFERED_RESPONSES_METRIC,
   SLOW_LATENCY_PATTERN,
 } from '../../../lib/stacks/api-stack';
@@ -699,5 +700,33 @@ describe('the retention run', () => {
     // Longer than a day: one daily run inside it keeps the alarm quiet.
     expect(range).toBeGreaterThan(86_400);
     expect(JSON.stringify(missed?.Properties.AlarmActions)).toContain('AlarmTopic');
+  });
+
+  it('alarms when three runs in a row stop with work left, on the metric as the function publishes it', () => {
+    for (const stage of [dev, prod]) {
+      const name = stage.stacks.config.stage;
+      const alarms = Object.values(stage.templates.api.findResources('AWS::CloudWatch::Alarm')) as {
+        Properties: Record<string, unknown>;
+      }[];
+      const behind = alarms.find((a) => a.Properties.AlarmName === `parley-${name}-retention-behind`);
+      // The set the function publishes (functions/conversations/retention/handler-metrics.int.test.ts).
+      const { metricName, dimensionsMap } = RETENTION_INCOMPLETE(name);
+      expect(behind?.Properties).toMatchObject({
+        Namespace: 'Parley',
+        MetricName: metricName,
+        Statistic: 'Maximum',
+        Period: 86_400,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(behind?.Properties.Dimensions).toEqual(
+        expect.arrayContaining(Object.entries(dimensionsMap).map(([Name, Value]) => ({ Name, Value }))),
+      );
+      expect(behind?.Properties.Dimensions).toHaveLength(Object.keys(dimensionsMap).length);
+      expect(JSON.stringify(behind?.Properties.AlarmActions)).toContain('AlarmTopic');
+    }
   });
 });

@@ -544,6 +544,54 @@ describe('chatting in the web app', () => {
     expect(await page.locator('[data-testid="message-assistant"][data-status="failed"]').count()).toBe(0);
   });
 
+  it('turns a reply being written into an interrupted one by itself when its writer dies, in a view left open', async () => {
+    // Prepare: a reply last saved 5 minutes 45 seconds ago: being written now, interrupted in 15 s
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    let conversationId: string;
+    try {
+      const { rows } = await db.query<{ id: string }>(
+        `with c as (
+           insert into conversations (owner_id, title, message_count) values ($1, 'Dying mid-reply', 2)
+           returning id
+         ),
+         q as (
+           insert into messages (conversation_id, owner_id, role, content, status, created_at, updated_at)
+           select id, $1, 'user', 'Will you finish?', 'complete', now() - interval '6 minutes',
+             now() - interval '6 minutes'
+           from c
+         )
+         insert into messages (conversation_id, owner_id, role, content, status, model, created_at, updated_at)
+         select id, $1, 'assistant', 'Let me think', 'streaming', 'offline',
+           now() - interval '6 minutes' + interval '1 millisecond', now() - interval '5 minutes 45 seconds'
+         from c
+         returning conversation_id as id`,
+        [memberId],
+      );
+      conversationId = rows[0]?.id ?? '';
+    } finally {
+      await db.end();
+    }
+
+    // Act: open it and leave it open
+    await page.goto(`${stack.server.url}/c/${conversationId}`);
+
+    // Assess: first being written (the composer held), then, with no reload, interrupted and free
+    await page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
+    const hint = page.locator('.composer__hint');
+    expect(await hint.textContent()).toBe('Parley is finishing the previous reply…');
+    let loads = 0;
+    const loaded = () => (loads += 1);
+    page.on('load', loaded);
+    const reply = page.locator('[data-testid="message-assistant"][data-status="failed"]');
+    await reply.waitFor({ timeout: 30_000 });
+    expect(await reply.textContent()).toContain('Let me think');
+    expect(await reply.textContent()).toContain('This reply did not finish: The reply was interrupted.');
+    await expect.poll(() => hint.textContent()).toMatch(/^Enter to send/);
+    page.off('load', loaded);
+    expect(loads).toBe(0);
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

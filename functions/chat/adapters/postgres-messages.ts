@@ -7,6 +7,7 @@ import {
   ConversationBusyError,
   IdempotencyKeyReusedError,
   NotLatestReplyError,
+  REPLY_ABANDONED_AFTER_MINUTES,
   type ListedMessage,
   type Message,
   type ReplyFeedback,
@@ -28,7 +29,7 @@ import type {
  */
 
 /** A reply still `streaming` after this long was abandoned (the function that wrote it died). */
-const ABANDONED_AFTER = '6 minutes';
+const ABANDONED_AFTER = `${REPLY_ABANDONED_AFTER_MINUTES} minutes`;
 /** What an abandoned reply says, once read or once the next turn marks it failed. */
 const INTERRUPTED = 'The reply was interrupted.';
 

@@ -40,6 +40,14 @@ export const CONTENT_MAX = 32_000;
  */
 export const CONTENT_MAX_BYTES = 60_000;
 
+/**
+ * A reply still `streaming` with no save for this long was abandoned: the function writing it
+ * died (the chat function lives at most 5 minutes and a half, and its writer stores the reply's
+ * end before it returns). Every read shows it as failed from then on, and the web app, looking
+ * at a reply being written, keeps looking at least this long.
+ */
+export const REPLY_ABANDONED_AFTER_MINUTES = 6;
+
 /** The bytes `text` takes inside a JSON string (UTF-8, escapes included, not the quotes). */
 export const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text)) - 2;
 

@@ -7,6 +7,7 @@ import { deleteConversation } from '@/features/conversations/api/delete-conversa
 import type { Message } from '@/features/chat/api/message-schema';
 import { regenerateReply, sendMessage } from '@/features/chat/api/send-message';
 import { stopReply } from '@/features/chat/api/stop-reply';
+import { nextReplyPoll } from '@/features/chat/utils/reply-polls';
 
 /** The message being sent and its reply, until the reply is stored and joins `messages`. */
 export interface Turn {
@@ -71,10 +72,6 @@ export interface Chat extends ChatState {
   /** Writes the failed reply again, or sends the failed turn's message again if none was stored. */
   retry(): void;
 }
-
-/** How often, and how many times, to look again at a reply the server is still writing. */
-const POLL_MS = 1_000;
-const POLL_LIMIT = 120;
 
 function toApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : networkError();
@@ -149,8 +146,9 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           turn: settledTurn(previous.turn, messages),
         }));
         const writing = messages.at(-1)?.status === 'streaming';
-        if (writing && polls < POLL_LIMIT && !sendRef.current) {
-          pollTimer.current = window.setTimeout(() => void refresh(id, polls + 1), POLL_MS);
+        const wait = writing && !sendRef.current ? nextReplyPoll(polls) : null;
+        if (wait !== null) {
+          pollTimer.current = window.setTimeout(() => void refresh(id, polls + 1), wait);
         } else if (polls > 0) {
           optionsRef.current.onReplyEnded();
         }

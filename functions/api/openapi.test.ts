@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { OPENAPI_FILE, openApiText } from '../../bin/docs-openapi';
 
-import { buildOpenApiDocument } from './openapi';
+import { buildOpenApiDocument, TOKEN_URL_PLACEHOLDER } from './openapi';
 import { routes } from './index';
 
 interface Operation {
   operationId: string;
-  security: { cognito?: string[] }[];
+  security: Record<string, string[]>[];
   'x-parley-roles'?: unknown;
   parameters: { name: string; in: string; required: boolean }[];
   requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
@@ -92,7 +92,12 @@ describe('the OpenAPI document', () => {
     for (const route of routes.filter((r) => r.access !== 'public')) {
       const operation = operationOf(route.method, route.path);
 
-      expect(operation?.security, route.id).toEqual([{ cognito: route.scopes ? [...route.scopes] : [] }]);
+      // A user's token, or a machine client's with one of the route's scopes (routes without
+      // scopes are users' only).
+      expect(operation?.security, route.id).toEqual([
+        { userToken: [] },
+        ...(route.scopes ? [{ machineClient: [...route.scopes] }] : []),
+      ]);
       expect(operation?.responses, route.id).toHaveProperty('401');
       expect(operation?.responses, route.id).toHaveProperty('403');
     }
@@ -110,30 +115,95 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('defines the bearer scheme that the operations refer to', () => {
-    expect(document.components.securitySchemes.cognito).toEqual({
-      type: 'http',
-      scheme: 'bearer',
-      bearerFormat: 'JWT',
+  it("defines users' bearer tokens and machine clients' client-credentials flow as separate schemes", () => {
+    const { userToken, machineClient } = document.components.securitySchemes;
+    expect(userToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(machineClient).toMatchObject({
+      type: 'oauth2',
+      flows: { clientCredentials: { tokenUrl: TOKEN_URL_PLACEHOLDER } },
     });
+    // Every scope a route asks for is one the flow grants, and no other.
+    const used = new Set(routes.flatMap((r) => r.scopes ?? []));
+    expect(Object.keys(machineClient.flows.clientCredentials.scopes).sort()).toEqual([...used].sort());
   });
 
-  it('describes errors as problem+json with a shared Problem schema', () => {
+  it('describes errors as problem+json with a shared Problem schema, the throttle on every route', () => {
     const responses = operationOf('POST', '/api/conversations')?.responses ?? {};
 
-    expect(Object.keys(responses).sort()).toEqual(['201', '400', '401', '403', '413', '415', '500']);
-    expect(responses['400']).toMatchObject({
+    expect(Object.keys(responses).sort()).toEqual(['201', '400', '401', '403', '413', '415', '429', '500']);
+    expect(responses['400']).toEqual({ $ref: '#/components/responses/BadRequest' });
+    expect(document.components.responses.BadRequest).toMatchObject({
       content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
     });
     expect(document.components.schemas.Problem).toMatchObject({
       required: expect.arrayContaining(['type', 'title', 'status', 'detail', 'requestId']),
     });
+    for (const route of routes) {
+      expect(operationOf(route.method, route.path)?.responses['429'], route.id).toBeDefined();
+    }
+  });
+
+  it('declares the security headers on every answer, and Retry-After on every 429 and 503 problem', () => {
+    const { components } = document;
+    const resolve = (response: unknown) => {
+      const ref = (response as { $ref?: string }).$ref;
+      return (
+        ref ? components.responses[ref.split('/').pop() as keyof typeof components.responses] : response
+      ) as {
+        headers: Record<string, { $ref: string }>;
+        content?: Record<string, unknown>;
+      };
+    };
+    const headerOf = (ref: { $ref: string } | undefined) =>
+      ref && components.headers[ref.$ref.split('/').pop() as keyof typeof components.headers];
+    for (const route of routes) {
+      for (const [status, response] of Object.entries(
+        operationOf(route.method, route.path)?.responses ?? {},
+      )) {
+        const { headers } = resolve(response);
+        const where = `${route.id} ${status}`;
+        expect(headerOf(headers['Strict-Transport-Security']), where).toMatchObject({
+          required: true,
+          schema: { const: 'max-age=63072000; includeSubDomains; preload' },
+        });
+        expect(headerOf(headers['Content-Security-Policy']), where).toMatchObject({
+          schema: { const: "default-src 'none'; frame-ancestors 'none'" },
+        });
+        for (const name of ['X-Content-Type-Options', 'Referrer-Policy', 'Cache-Control', 'X-Request-Id'])
+          expect(headerOf(headers[name]), `${where} ${name}`).toMatchObject({ required: true });
+        const problem = 'application/problem+json' in (resolve(response).content ?? {});
+        expect(headerOf(headers['Retry-After']) !== undefined, where).toBe(
+          status === '429' || (status === '503' && problem),
+        );
+      }
+    }
+  });
+
+  it('describes every operation and parameter, and tags each with its function', () => {
+    for (const route of routes) {
+      const operation = operationOf(route.method, route.path) as unknown as {
+        description: string;
+        tags: string[];
+        parameters: { name: string; description?: string }[];
+      };
+      expect(operation.description, route.id).toContain(route.summary);
+      expect(operation.tags, route.id).toHaveLength(1);
+      for (const p of operation.parameters) expect(p.description, `${route.id} ${p.name}`).toBeTruthy();
+    }
+    expect(operationOf('GET', '/api/conversations')).toMatchObject({
+      description: expect.stringContaining('machine clients with the scope parley/chat.read'),
+    });
+    expect(operationOf('GET', '/api/admin/users')).toMatchObject({
+      description: expect.stringContaining('Roles: admins; not machine clients'),
+    });
   });
 
   it('documents a 204 without content for delete', () => {
-    expect(operationOf('DELETE', '/api/conversations/{id}')?.responses['204']).toEqual({
+    const deleted = operationOf('DELETE', '/api/conversations/{id}')?.responses['204'];
+    expect(deleted).toMatchObject({
       description: expect.stringMatching(/^Deleted: .*erased for good by the daily retention run/),
     });
+    expect(deleted).not.toHaveProperty('content');
   });
 
   it('documents both media types of a 200 chosen by Accept (regenerating a reply)', () => {

@@ -1,7 +1,16 @@
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig } from '#shared/config';
 import { checkSql, getSql } from '#shared/db/sql-database';
+import { TOKEN_URL_PLACEHOLDER } from '../api/openapi-constants';
 import { makeCheckReadiness } from './use-cases/check-readiness';
+
+/**
+ * The document with the stage's token endpoint in place of the one it was written with (the
+ * document is written before any stage exists); as written when the stage has none (locally).
+ */
+export function withTokenUrl(text: string, tokenUrl: string | undefined): string {
+  return tokenUrl ? text.replaceAll(JSON.stringify(TOKEN_URL_PLACEHOLDER), JSON.stringify(tokenUrl)) : text;
+}
 
 /** The health group's checks (built once, on the first request). */
 export function healthDeps() {
@@ -25,7 +34,7 @@ export function healthDeps() {
      */
     openApiText: () =>
       (openApi ??= import('../api/openapi.json', { with: { type: 'json' } }).then((m) =>
-        JSON.stringify(m.default),
+        withTokenUrl(JSON.stringify(m.default), config.OAUTH_TOKEN_URL),
       )),
   };
 }

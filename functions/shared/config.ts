@@ -59,6 +59,11 @@ const base = z.object({
   /** Only for the local emulator: tokens are then checked against its JWKS and issuer. */
   COGNITO_ENDPOINT: optionalUrl,
   /**
+   * The user pool domain's OAuth 2.0 token endpoint, where machine clients get tokens: the health
+   * function names it in the OpenAPI document it serves. @default none (locally there is none)
+   */
+  OAUTH_TOKEN_URL: optionalUrl,
+  /**
    * Roles the API refuses (403 mfa-required) until their TOTP is on. @default admins and auditors
    * on AWS (dev, staging, prod: whatever the pool's MFA setting, they always need it); none
    * locally and in tests (the local Cognito requires MFA of everyone unless told otherwise)

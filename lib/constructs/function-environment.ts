@@ -32,6 +32,8 @@ export interface FunctionEnvironmentInputs {
   /** Each role's default monthly tokens (CHAT_QUOTA_<ROLE>). @default DEFAULT_MONTHLY_TOKENS for all */
   readonly chatQuotas?: { readonly members?: number; readonly admins?: number; readonly auditors?: number };
   readonly webOrigin: string;
+  /** The user pool domain's token endpoint (OAUTH_TOKEN_URL), for the OpenAPI document. @default none */
+  readonly oauthTokenUrl?: string;
   /** Powertools service name: the handler group or trigger. */
   readonly serviceName: string;
   readonly logLevel: string;
@@ -59,6 +61,7 @@ export function functionEnvironment(i: FunctionEnvironmentInputs): Record<string
     LOG_LEVEL: i.logLevel,
   };
   if (i.chatSystemPrompt) env.CHAT_SYSTEM_PROMPT = i.chatSystemPrompt;
+  if (i.oauthTokenUrl) env.OAUTH_TOKEN_URL = i.oauthTokenUrl;
   if (i.retention) {
     env.CONVERSATION_PURGE_DAYS = String(i.retention.deletedConversationsDays);
     if (i.retention.conversationDays !== undefined)

@@ -25,6 +25,7 @@ import { FunctionAlarms } from '../constructs/function-alarms';
 import { CUSTOM_NAMESPACE, functionEnvironment, webOrigin } from '../constructs/function-environment';
 import { ParleyWebAcl } from '../constructs/web-acl';
 import { addProblemResponses } from '../constructs/problem-responses';
+import { tokenUrl } from './auth-stack';
 import { DB_NAME } from './data-stack';
 
 /** The header CloudFront adds to every request to the API; the API's ACL refuses others. */
@@ -406,6 +407,8 @@ export class ApiStack extends Stack {
           ...baseEnvironment,
           // Only the function that calls the model sends the organisation's instructions.
           ...(settings.llm && config.chatSystemPrompt ? { chatSystemPrompt: config.chatSystemPrompt } : {}),
+          // The function that serves the OpenAPI document names the stage's token endpoint in it.
+          ...(group === 'health' ? { oauthTokenUrl: tokenUrl(config.stage) } : {}),
           serviceName: group,
           cacheEndpoint,
           cacheName: cache?.name,

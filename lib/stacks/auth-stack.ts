@@ -37,6 +37,16 @@ export const SCOPES = { read: 'chat.read', write: 'chat.write' } as const;
 /** The user pool domain's OAuth 2.0 token endpoint (client credentials). */
 export const TOKEN_ENDPOINT_PATH = '/oauth2/token';
 
+/** The prefix of the stage's user pool domain (`<prefix>.auth.<region>.amazoncognito.com`). */
+export const userPoolDomainPrefix = (stage: string) => `parley-${stage}-${Aws.ACCOUNT_ID}`;
+
+/**
+ * The token endpoint machine clients use, built from the stage, account and region as the Auth
+ * stack names its domain: no cross-stack reference for a value both stacks know.
+ */
+export const tokenUrl = (stage: string) =>
+  `https://${userPoolDomainPrefix(stage)}.auth.${Aws.REGION}.amazoncognito.com${TOKEN_ENDPOINT_PATH}`;
+
 /**
  * What a person may not do with their own access token, refused by the user pool's WAF. No app
  * client setting stops these: the `aws.cognito.signin.user.admin` scope that authorizes them is in
@@ -214,7 +224,7 @@ export class AuthStack extends Stack {
     });
     // Client credentials are exchanged at the pool's token endpoint, which needs a domain.
     this.userPool.addDomain('Domain', {
-      cognitoDomain: { domainPrefix: `parley-${config.stage}-${Aws.ACCOUNT_ID}` },
+      cognitoDomain: { domainPrefix: userPoolDomainPrefix(config.stage) },
     });
 
     // --- Triggers -----------------------------------------------------------------------------

@@ -100,6 +100,7 @@ export const PLAUSIBLE_ENV: Readonly<Record<string, string>> = {
   CACHE_ENDPOINT: 'parley-dev-abc123.serverless.euw1.cache.amazonaws.com:6379',
   CACHE_NAME: 'parley-dev',
   CACHE_USER: 'parley-app-dev',
+  OAUTH_TOKEN_URL: 'https://parley-dev-123456789012.auth.eu-west-1.amazoncognito.com/oauth2/token',
 };
 
 /** A function's environment as Lambda would see it: tokens replaced by plausible values. */

@@ -196,7 +196,18 @@ describe('the deployed bundles', () => {
     expect(JSON.parse(live.body)).toEqual({ status: 'ok' });
     expect(live.headers['X-Request-Id']).toBe('req-bundle-1');
     const openapi = await invoke(health, apiEvent('GET', '/api/openapi.json'));
-    expect(JSON.parse(openapi.body).openapi).toBe('3.1.0');
+    const document = JSON.parse(openapi.body) as {
+      openapi: string;
+      components: {
+        securitySchemes: { machineClient: { flows: { clientCredentials: { tokenUrl: string } } } };
+      };
+    };
+    expect(document.openapi).toBe('3.1.0');
+    // The stage's token endpoint, from the function's environment, in place of the placeholder.
+    expect(document.components.securitySchemes.machineClient.flows.clientCredentials.tokenUrl).toBe(
+      health.env.OAUTH_TOKEN_URL,
+    );
+    expect(openapi.body).not.toContain('.invalid');
   }, 60_000);
 
   it('refuses a request without a token in every authenticated bundle, with problem+json', async () => {

@@ -367,6 +367,45 @@ describe('functions', () => {
   });
 });
 
+describe("the OpenAPI document's token endpoint", () => {
+  /** A template value with the account and Region filled in, as CloudFormation would. */
+  const resolved = (value: unknown): string =>
+    JSON.stringify(value) === JSON.stringify({ Ref: 'AWS::AccountId' })
+      ? '123456789012'
+      : JSON.stringify(value) === JSON.stringify({ Ref: 'AWS::Region' })
+        ? 'eu-west-1'
+        : typeof value === 'string'
+          ? value
+          : (() => {
+              const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+              if (!join) throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+              return join[1].map(resolved).join(join[0]);
+            })();
+
+  it("is given to the health function only, and names the Auth stack's own user pool domain", () => {
+    for (const stage of [dev, prod]) {
+      const name = stage.stacks.config.stage;
+      const withUrl = ourFunctions(stage).filter(
+        (f) =>
+          'OAUTH_TOKEN_URL' in ((f.props.Environment as { Variables?: object } | undefined)?.Variables ?? {}),
+      );
+      expect(withUrl.map((f) => f.props.Description)).toEqual([`Parley ${name} API: health`]);
+      const url = new URL(
+        resolved(
+          (withUrl[0]?.props.Environment as { Variables: Record<string, unknown> }).Variables.OAUTH_TOKEN_URL,
+        ),
+      );
+      const [domain] = Object.values(stage.templates.auth.findResources('AWS::Cognito::UserPoolDomain'));
+      const prefix = resolved(domain?.Properties.Domain);
+      expect(url.href).toBe(`https://${prefix}.auth.eu-west-1.amazoncognito.com/oauth2/token`);
+      // Cognito's prefix rule: lowercase letters, digits and hyphens, at most 63 characters, and
+      // none of the reserved words aws, amazon or cognito.
+      expect(prefix).toMatch(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/);
+      expect(prefix).not.toMatch(/aws|amazon|cognito/);
+    }
+  });
+});
+
 describe('stack traces against cold starts', () => {
   const nodeOptions = (stage: SynthesizedStage) =>
     ourFunctions(stage)

@@ -130,7 +130,17 @@ describe('the OpenAPI document', () => {
   it('describes errors as problem+json with a shared Problem schema, the throttle on every route', () => {
     const responses = operationOf('POST', '/api/conversations')?.responses ?? {};
 
-    expect(Object.keys(responses).sort()).toEqual(['201', '400', '401', '403', '413', '415', '429', '500']);
+    expect(Object.keys(responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '413',
+      '415',
+      '429',
+      '500',
+      '503',
+    ]);
     expect(responses['400']).toEqual({ $ref: '#/components/responses/BadRequest' });
     expect(document.components.responses.BadRequest).toMatchObject({
       content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },

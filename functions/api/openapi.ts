@@ -138,9 +138,13 @@ const SHARED_PROBLEMS = {
   BadRequest: problemResponse('Invalid input: `errors` names each field'),
   Unauthorized: problemResponse('Missing, invalid or expired token'),
   Forbidden: problemResponse('Role or scope not allowed'),
-  PayloadTooLarge: problemResponse('Body too large'),
-  UnsupportedMediaType: problemResponse('Body not JSON'),
+  PayloadTooLarge: problemResponse('Body too large (on any route, one that takes no body included)'),
+  UnsupportedMediaType: problemResponse('Body not JSON (on any route, one that takes no body included)'),
   TooManyRequests: problemResponse('Too many requests: the stage throttle', true),
+  ServiceUnavailable: problemResponse(
+    'The database is unavailable for a moment: try again after Retry-After',
+    true,
+  ),
   ServerError: problemResponse('Server error (no details)'),
 } as const;
 const shared = (name: keyof typeof SHARED_PROBLEMS) => ({ $ref: `#/components/responses/${name}` });
@@ -174,18 +178,22 @@ function operation(route: RouteDeclaration) {
       }),
     };
   }
-  if (route.params || route.query || route.body) responses['400'] = shared('BadRequest');
+  // Invalid parameters or body; a route that takes none refuses one it is sent.
+  responses['400'] = shared('BadRequest');
   if (secured) {
     responses['401'] = shared('Unauthorized');
     responses['403'] = shared('Forbidden');
   }
   responses['429'] = shared('TooManyRequests');
-  for (const [status, description] of Object.entries(route.problems ?? {}))
-    responses[status] = problemResponse(description, status === '429' || status === '503');
-  if (route.body) {
-    responses['413'] = shared('PayloadTooLarge');
-    responses['415'] = shared('UnsupportedMediaType');
+  // Every signed-in route reads the caller's user row: without the database, 503 (Retry-After).
+  if (secured) responses['503'] = shared('ServiceUnavailable');
+  for (const [status, description] of Object.entries(route.problems ?? {})) {
+    const orDatabase = secured && status === '503' ? '; or the database is unavailable for a moment' : '';
+    responses[status] = problemResponse(`${description}${orDatabase}`, status === '429' || status === '503');
   }
+  // Every route checks a body it is sent, one it takes none included: too large, or not JSON.
+  responses['413'] = shared('PayloadTooLarge');
+  responses['415'] = shared('UnsupportedMediaType');
   responses['500'] = shared('ServerError');
   return {
     operationId: route.id,

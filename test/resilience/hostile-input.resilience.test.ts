@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { installLambdaStreamingGlobals } from '../../bin/local/streaming';
 import { setUpApiEnvironment } from '../support/api';
+import { conformanceProblems } from '../support/openapi-conformance';
 import { createTestUser, testDatabase } from '../support/database';
 import { fakeIdentityProvider } from '../support/fakes/admin';
 import { record, setting } from './support/figures';
@@ -286,6 +287,10 @@ function check(response: RawResponse, input: RawRequest): void {
   statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
   expect(response.status, where).toBeLessThan(500);
   expect(({} as Record<string, unknown>).polluted, 'prototype polluted').toBeUndefined();
+  // Whatever came in, the answer is one the OpenAPI document declares, headers and body.
+  expect(conformanceProblems({ method: input.method, resource: input.resource, ...response }), where).toEqual(
+    [],
+  );
   if (response.status < 400) return;
   expect(response.headers['content-type'], where).toBe('application/problem+json');
   for (const [name, value] of Object.entries(API_HEADERS))

@@ -4,6 +4,7 @@ import { overLambdaResponseLimit } from '../../bin/local/gateway';
 import { resetConfig } from '../../functions/shared/config';
 import type { ApiEvent } from '../../functions/shared/http/types';
 import { proxyEvent, trustIssuer, type CallInput } from './api-event';
+import { expectConformance } from './openapi-conformance';
 import { lambdaContext } from './lambda-context';
 import { createTestIssuer, type TestIssuer } from './tokens';
 
@@ -44,8 +45,23 @@ export interface CallResult {
 
 type Handler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** Calls a handler with the REST proxy event API Gateway would send for this request. */
-export async function call(handler: Handler, input: CallInput): Promise<CallResult> {
+export interface CallOptions {
+  /**
+   * Check the answer against the OpenAPI document (test/support/openapi-conformance.ts).
+   * @default true; false only for stand-in routes on real paths, whose answers are not the API's
+   */
+  readonly conformance?: boolean;
+}
+
+/**
+ * Calls a handler with the REST proxy event API Gateway would send for this request, and fails
+ * when the answer is outside the OpenAPI document.
+ */
+export async function call(
+  handler: Handler,
+  input: CallInput,
+  options: CallOptions = {},
+): Promise<CallResult> {
   const event = proxyEvent(input);
   const requestId = event.requestContext.requestId;
   const answered = await handler(event, lambdaContext({ awsRequestId: requestId }));
@@ -54,6 +70,16 @@ export async function call(handler: Handler, input: CallInput): Promise<CallResu
   const responseHeaders = Object.fromEntries(
     Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );
+  // What API Gateway answers itself (the 502 of an oversized answer) is not the function's.
+  if (raw === answered && options.conformance !== false) {
+    expectConformance({
+      method: event.httpMethod,
+      resource: event.resource,
+      status: raw.statusCode,
+      headers: responseHeaders,
+      text: raw.body ?? '',
+    });
+  }
   let parsed: unknown = raw.body;
   if (raw.body && /json/.test(responseHeaders['content-type'] ?? '')) parsed = JSON.parse(raw.body);
   return { status: raw.statusCode, headers: responseHeaders, body: parsed, raw };

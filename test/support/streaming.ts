@@ -8,6 +8,7 @@ import {
 import type { StreamingRouteHandler } from '#shared/http/router';
 import { proxyEvent, type CallInput } from './api';
 import { lambdaContext } from './lambda-context';
+import { expectConformance } from './openapi-conformance';
 import { parseServerSentEvents, type ServerSentEvent } from './sse-events';
 
 // The Lambda runtime provides these globals; a streaming lambda module needs them when it loads.
@@ -67,6 +68,14 @@ export async function callStreaming(
     } catch (error) {
       if (!controller.signal.aborted) throw error;
     }
+    expectConformance({
+      method: event.httpMethod,
+      resource: event.resource,
+      status: response.status,
+      headers,
+      text,
+      cut: controller.signal.aborted,
+    });
     const type = headers['content-type'] ?? '';
     const body = /json/.test(type) && input.disconnectAfterBytes === undefined ? JSON.parse(text) : text;
     const events = /event-stream/.test(type)

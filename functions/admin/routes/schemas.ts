@@ -85,4 +85,7 @@ export const adminUserSchema = z.object({
     description:
       'For a disabled user, since when their tokens are refused (the disable, or a later sign-out); erasing them works from an hour after it. Null when active',
   }),
+  lastSignInAt: z.nullable(z.iso.datetime()).register(z.globalRegistry, {
+    description: 'The last completed sign-in; null: never (or before sign-ins were recorded)',
+  }),
 });

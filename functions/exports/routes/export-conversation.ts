@@ -1,3 +1,4 @@
+import { messageSchema } from '#chat/routes/schemas';
 import { conversationIdParams } from '#conversations/routes/schemas';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { acceptsGzip, gzipped } from '#shared/http/compression';
@@ -28,6 +29,15 @@ export const exportConversation = defineRoute(
           'The file (Content-Disposition: attachment, with a file name), streamed; gzip-compressed (Content-Encoding: gzip) when Accept-Encoding takes gzip',
         contentType: 'text/markdown',
         schema: z.string(),
+        // format=json: the conversation, every message oldest first, and when it was exported.
+        alternative: {
+          contentType: 'application/json',
+          schema: z.object({
+            conversation: z.object({ id: z.uuid(), title: z.string(), createdAt: z.iso.datetime() }),
+            messages: z.array(messageSchema),
+            exportedAt: z.iso.datetime(),
+          }),
+        },
       },
     },
     problems: { 404: 'No such conversation, or not yours' },

@@ -2,13 +2,23 @@ import { randomUUID } from 'node:crypto';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { call, proxyEvent as apiGatewayEvent, setUpApiEnvironment, WEB_ORIGIN } from '#test/support/api';
+import {
+  call as callApi,
+  proxyEvent as apiGatewayEvent,
+  setUpApiEnvironment,
+  WEB_ORIGIN,
+  type CallInput,
+} from '#test/support/api';
 import { lambdaContext } from '#test/support/lambda-context';
 import type { Config } from '../config';
 import type { Role } from '../db/schema';
 import type { RouteId } from '#api/index';
 import type { Route } from './route';
 import type { ApiEvent } from './types';
+
+/** The routes here are stand-ins on real paths: their answers are theirs, not the API's document's. */
+const call = (handler: Parameters<typeof callApi>[0], input: CallInput) =>
+  callApi(handler, input, { conformance: false });
 
 // The handler modules read their configuration at cold start: set the environment first.
 const issuer = setUpApiEnvironment();

@@ -112,6 +112,8 @@ describe('the OpenAPI document', () => {
 
       expect(operation?.security, route.id).toEqual([]);
       expect(operation?.responses, route.id).not.toHaveProperty('401');
+      // The firewall's 403 only.
+      expect(operation?.responses['403'], route.id).toEqual({ $ref: '#/components/responses/Blocked' });
     }
   });
 
@@ -140,6 +142,7 @@ describe('the OpenAPI document', () => {
       '429',
       '500',
       '503',
+      '504',
     ]);
     expect(responses['400']).toEqual({ $ref: '#/components/responses/BadRequest' });
     expect(document.components.responses.BadRequest).toMatchObject({

@@ -137,7 +137,7 @@ const problemResponse = (description: string, retryAfter = false) => ({
 const SHARED_PROBLEMS = {
   BadRequest: problemResponse('Invalid input: `errors` names each field'),
   Unauthorized: problemResponse('Missing, invalid or expired token'),
-  Forbidden: problemResponse('Role or scope not allowed'),
+  Forbidden: problemResponse('Role or scope not allowed, or blocked by the web application firewall'),
   PayloadTooLarge: problemResponse('Body too large (on any route, one that takes no body included)'),
   UnsupportedMediaType: problemResponse('Body not JSON (on any route, one that takes no body included)'),
   TooManyRequests: problemResponse('Too many requests: the stage throttle', true),
@@ -146,6 +146,8 @@ const SHARED_PROBLEMS = {
     true,
   ),
   ServerError: problemResponse('Server error (no details)'),
+  Blocked: problemResponse('Blocked by the web application firewall (its rules or rate limits)'),
+  GatewayTimeout: problemResponse("The request took too long (API Gateway's integration timeout)"),
 } as const;
 const shared = (name: keyof typeof SHARED_PROBLEMS) => ({ $ref: `#/components/responses/${name}` });
 
@@ -183,6 +185,9 @@ function operation(route: RouteDeclaration) {
   if (secured) {
     responses['401'] = shared('Unauthorized');
     responses['403'] = shared('Forbidden');
+  } else {
+    // The firewall in front of the API answers on every route; signed-in ones say 403 already.
+    responses['403'] = shared('Blocked');
   }
   responses['429'] = shared('TooManyRequests');
   // Every signed-in route reads the caller's user row: without the database, 503 (Retry-After).
@@ -195,6 +200,7 @@ function operation(route: RouteDeclaration) {
   responses['413'] = shared('PayloadTooLarge');
   responses['415'] = shared('UnsupportedMediaType');
   responses['500'] = shared('ServerError');
+  responses['504'] = shared('GatewayTimeout');
   return {
     operationId: route.id,
     summary: route.summary,

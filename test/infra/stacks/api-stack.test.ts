@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerGroups, type RouteDeclaration, routes } from '#api/index';
 import { configSchema } from '#shared/config';
+import { conformanceProblems } from '#test/support/openapi-conformance';
 import { parseStageConfig, type StageConfig, stageConfig } from '../../../lib/config/stages';
 import { addParleyStage, cdkJsonContext } from '../../../lib/parley-app';
 import {
@@ -331,6 +332,40 @@ describe('what API Gateway answers by itself', () => {
       expect(rendered.type, p.ResponseType).toMatch(/^urn:parley:problem:/);
       expect(rendered.requestId).toBe('req-1');
     }
+  });
+
+  it("gives API Gateway's own answers as the OpenAPI document declares them, on every route they reach", () => {
+    // The catch-alls keep the status they catch (any 4xx or 5xx); an unknown route has no operation.
+    const catchAll = ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN'];
+    // Only signed-in routes have the authorizer.
+    const authorizer = ['UNAUTHORIZED', 'ACCESS_DENIED'];
+    const checked = new Set<string>();
+    for (const { Properties: p } of responses()) {
+      if (catchAll.includes(p.ResponseType)) continue;
+      const text = JSON.stringify(render(p.ResponseTemplates['application/json'] ?? ''));
+      const headers = Object.fromEntries(
+        Object.entries(p.ResponseParameters).map(([name, value]) => [
+          name.replace('gatewayresponse.header.', '').toLowerCase(),
+          value === 'context.requestId' ? 'req-1' : value.slice(1, -1).replaceAll("\\'", "'"),
+        ]),
+      );
+      for (const route of routes) {
+        if (authorizer.includes(p.ResponseType) && route.access === 'public') continue;
+        const status = Number(p.StatusCode ?? JSON.parse(text).status);
+        const answer = { method: route.method, resource: route.path, status, headers, text };
+        expect(conformanceProblems(answer), `${p.ResponseType} on ${route.id}`).toEqual([]);
+        checked.add(p.ResponseType);
+      }
+    }
+    expect([...checked].sort()).toEqual(
+      expect.arrayContaining([
+        'INTEGRATION_TIMEOUT',
+        'THROTTLED',
+        'WAF_FILTERED',
+        'UNAUTHORIZED',
+        'REQUEST_TOO_LARGE',
+      ]),
+    );
   });
 
   it('answers the authorizer’s refusal as 401 and an unknown route as 404, not 403', () => {

@@ -1,7 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -24,6 +23,7 @@ import { AppFunction } from '../constructs/app-function';
 import { FunctionAlarms } from '../constructs/function-alarms';
 import { CUSTOM_NAMESPACE, functionEnvironment, webOrigin } from '../constructs/function-environment';
 import { ParleyWebAcl } from '../constructs/web-acl';
+import { pagingAlarm } from '../constructs/paging-alarm';
 import { addProblemResponses } from '../constructs/problem-responses';
 import { tokenUrl } from './auth-stack';
 import { DB_NAME } from './data-stack';
@@ -332,40 +332,35 @@ export class ApiStack extends Stack {
     });
     // A day and more without a run (the schedule disabled, the function unreachable): the
     // policy is then not applied, which no error alarm would show.
-    const missedRun = new cloudwatch.Alarm(this, 'RetentionMissed', {
-      alarmName: `parley-${config.stage}-retention-missed`,
-      alarmDescription: 'No retention run for 30 hours: deleted conversations are kept past the policy',
-      metric: this.retention.metricInvocations({ period: RETENTION_HEARTBEAT_PERIOD, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: RETENTION_HEARTBEAT_PERIODS,
-      datapointsToAlarm: RETENTION_HEARTBEAT_PERIODS,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      // No invocation publishes no data point: missing is what this alarm is for.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    missedRun.addAlarmAction(new actions.SnsAction(props.alarmTopic));
-    this.apiAlarms.push(missedRun);
-    // Runs that each stop at their time limit (RetentionIncomplete: 1) for three days in a row: the
-    // backlog is not shrinking, so conversations outlive the policy although every run succeeds.
-    const behind = new cloudwatch.Alarm(this, 'RetentionBehind', {
-      alarmName: `parley-${config.stage}-retention-behind`,
-      alarmDescription:
-        'Three daily retention runs in a row stopped before the end of their work: conversations are kept past the policy. Runbook: docs/runbook.md#alarms',
-      metric: new cloudwatch.Metric({
-        namespace: CUSTOM_NAMESPACE,
-        ...RETENTION_INCOMPLETE(config.stage),
-        statistic: 'Maximum',
-        period: Duration.days(1),
+    this.apiAlarms.push(
+      pagingAlarm(this, 'RetentionMissed', props.alarmTopic, {
+        alarmName: `parley-${config.stage}-retention-missed`,
+        alarmDescription: 'No retention run for 30 hours: deleted conversations are kept past the policy',
+        metric: this.retention.metricInvocations({ period: RETENTION_HEARTBEAT_PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: RETENTION_HEARTBEAT_PERIODS,
+        datapointsToAlarm: RETENTION_HEARTBEAT_PERIODS,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // No invocation publishes no data point: missing is what this alarm is for.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
-      threshold: 1,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // A day without a run is retention-missed's business.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    behind.addAlarmAction(new actions.SnsAction(props.alarmTopic));
-    this.apiAlarms.push(behind);
+      // Runs that each stop at their time limit (RetentionIncomplete: 1) for three days in a row:
+      // the backlog is not shrinking, so conversations outlive the policy although every run
+      // succeeds. A day without a run is retention-missed's business (missing data: fine).
+      pagingAlarm(this, 'RetentionBehind', props.alarmTopic, {
+        alarmName: `parley-${config.stage}-retention-behind`,
+        alarmDescription:
+          'Three daily retention runs in a row stopped before the end of their work: conversations are kept past the policy. Runbook: docs/runbook.md#alarms',
+        metric: new cloudwatch.Metric({
+          namespace: CUSTOM_NAMESPACE,
+          ...RETENTION_INCOMPLETE(config.stage),
+          statistic: 'Maximum',
+          period: Duration.days(1),
+        }),
+        threshold: 1,
+        datapointsToAlarm: 3,
+      }),
+    );
     this.functionAlarms.push(
       new FunctionAlarms(this, 'RetentionAlarms', {
         target: this.retention,
@@ -657,17 +652,12 @@ export class ApiStack extends Stack {
 
     // --- API alarms ---------------------------------------------------------------------------
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
-      const a = new cloudwatch.Alarm(this, name, {
+      const a = pagingAlarm(this, name, props.alarmTopic, {
         alarmName: `parley-${config.stage}-${name}`,
         alarmDescription: description,
         metric,
         threshold,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      a.addAlarmAction(new actions.SnsAction(props.alarmTopic));
       this.apiAlarms.push(a);
       return a;
     };

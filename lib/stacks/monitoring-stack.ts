@@ -6,6 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
 import { CUSTOM_NAMESPACE } from '../constructs/function-environment';
+import { pagingAlarm } from '../constructs/paging-alarm';
 import { SLOW_BUFFERED_RESPONSES_METRIC } from './api-stack';
 
 /** Business metrics the functions emit with Powertools (EMF) and the alarm on each. */
@@ -122,24 +123,20 @@ export class MonitoringStack extends Stack {
     // A reply's length is the model's business (the chat function's duration line sits at the
     // model call's own limit); how long people wait for its first word is the model's health.
     // p99 at 10 s: 1% of replies waited most of a first-token timeout (15 s before a retry).
-    const slowToStart = new cloudwatch.Alarm(this, 'ModelSlowToStart', {
-      alarmName: `parley-${config.stage}-ModelSlowToStart`,
-      alarmDescription:
-        'The model keeps people waiting: p99 time to the first token at 10 s or more. Runbook: docs/runbook.md#alarms',
-      metric: new cloudwatch.Metric({
-        namespace: CUSTOM_NAMESPACE,
-        ...timeToFirstToken(config.stage),
-        statistic: 'p99',
-        period,
+    this.customAlarms.push(
+      pagingAlarm(this, 'ModelSlowToStart', props.alarmTopic, {
+        alarmName: `parley-${config.stage}-ModelSlowToStart`,
+        alarmDescription:
+          'The model keeps people waiting: p99 time to the first token at 10 s or more. Runbook: docs/runbook.md#alarms',
+        metric: new cloudwatch.Metric({
+          namespace: CUSTOM_NAMESPACE,
+          ...timeToFirstToken(config.stage),
+          statistic: 'p99',
+          period,
+        }),
+        threshold: 10_000,
       }),
-      threshold: 10_000,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    slowToStart.addAlarmAction(new actions.SnsAction(props.alarmTopic));
-    this.customAlarms.push(slowToStart);
+    );
 
     const byName = (name: string) =>
       cloudwatch.Alarm.fromAlarmArn(

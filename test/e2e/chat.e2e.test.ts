@@ -70,6 +70,43 @@ async function sendAndWatchStream(p: Page, content: string): Promise<number[]> {
   return watching;
 }
 
+/**
+ * A conversation whose reply was left being written by a function that died: its question asked
+ * `askedAgo`, the reply last saved `savedAgo` (PostgreSQL intervals) with the words it kept.
+ */
+async function seedReplyLeftStreaming(seed: {
+  title: string;
+  question: string;
+  kept: string;
+  askedAgo: string;
+  savedAgo: string;
+}): Promise<string> {
+  const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string }>(
+      `with c as (
+         insert into conversations (owner_id, title, message_count) values ($1, $2, 2)
+         returning id
+       ),
+       q as (
+         insert into messages (conversation_id, owner_id, role, content, status, created_at, updated_at)
+         select id, $1, 'user', $3, 'complete', now() - cast($5 as interval), now() - cast($5 as interval)
+         from c
+       )
+       insert into messages (conversation_id, owner_id, role, content, status, model, created_at, updated_at)
+       select id, $1, 'assistant', $4, 'streaming', 'offline',
+         now() - cast($5 as interval) + interval '1 millisecond', now() - cast($6 as interval)
+       from c
+       returning conversation_id as id`,
+      [memberId, seed.title, seed.question, seed.kept, seed.askedAgo, seed.savedAgo],
+    );
+    return rows[0]?.id ?? '';
+  } finally {
+    await db.end();
+  }
+}
+
 beforeAll(async () => {
   // The offline model's reply takes about 2 s, so that Stop lands well before its end.
   process.env.OFFLINE_MODEL_DELAY_MS = '50';
@@ -499,32 +536,13 @@ describe('chatting in the web app', () => {
 
   it('shows a reply whose writer died as interrupted, lets the person write again, and writes it anew', async () => {
     // Prepare: a conversation whose reply was left being written 7 minutes ago (its function died)
-    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
-    await db.connect();
-    let conversationId: string;
-    try {
-      const { rows } = await db.query<{ id: string }>(
-        `with c as (
-           insert into conversations (owner_id, title, message_count) values ($1, 'Left mid-reply', 2)
-           returning id
-         ),
-         q as (
-           insert into messages (conversation_id, owner_id, role, content, status, created_at, updated_at)
-           select id, $1, 'user', 'Are you still there?', 'complete', now() - interval '8 minutes',
-             now() - interval '8 minutes'
-           from c
-         )
-         insert into messages (conversation_id, owner_id, role, content, status, model, created_at, updated_at)
-         select id, $1, 'assistant', 'I was about to', 'streaming', 'offline',
-           now() - interval '8 minutes' + interval '1 millisecond', now() - interval '7 minutes'
-         from c
-         returning conversation_id as id`,
-        [memberId],
-      );
-      conversationId = rows[0]?.id ?? '';
-    } finally {
-      await db.end();
-    }
+    const conversationId = await seedReplyLeftStreaming({
+      title: 'Left mid-reply',
+      question: 'Are you still there?',
+      kept: 'I was about to',
+      askedAgo: '8 minutes',
+      savedAgo: '7 minutes',
+    });
 
     // Act
     await page.goto(`${stack.server.url}/c/${conversationId}`);
@@ -546,32 +564,13 @@ describe('chatting in the web app', () => {
 
   it('turns a reply being written into an interrupted one by itself when its writer dies, in a view left open', async () => {
     // Prepare: a reply last saved 5 minutes 45 seconds ago: being written now, interrupted in 15 s
-    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
-    await db.connect();
-    let conversationId: string;
-    try {
-      const { rows } = await db.query<{ id: string }>(
-        `with c as (
-           insert into conversations (owner_id, title, message_count) values ($1, 'Dying mid-reply', 2)
-           returning id
-         ),
-         q as (
-           insert into messages (conversation_id, owner_id, role, content, status, created_at, updated_at)
-           select id, $1, 'user', 'Will you finish?', 'complete', now() - interval '6 minutes',
-             now() - interval '6 minutes'
-           from c
-         )
-         insert into messages (conversation_id, owner_id, role, content, status, model, created_at, updated_at)
-         select id, $1, 'assistant', 'Let me think', 'streaming', 'offline',
-           now() - interval '6 minutes' + interval '1 millisecond', now() - interval '5 minutes 45 seconds'
-         from c
-         returning conversation_id as id`,
-        [memberId],
-      );
-      conversationId = rows[0]?.id ?? '';
-    } finally {
-      await db.end();
-    }
+    const conversationId = await seedReplyLeftStreaming({
+      title: 'Dying mid-reply',
+      question: 'Will you finish?',
+      kept: 'Let me think',
+      askedAgo: '6 minutes',
+      savedAgo: '5 minutes 45 seconds',
+    });
 
     // Act: open it and leave it open
     await page.goto(`${stack.server.url}/c/${conversationId}`);

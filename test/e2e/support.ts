@@ -7,10 +7,12 @@ import { join } from 'node:path';
 
 import { Secret, TOTP } from 'otpauth';
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { expect } from 'vitest';
 
 import { startDevServer } from '../../bin/local/dev-server';
+import { matchRoute } from '../../bin/local/gateway';
+import { conformanceProblems } from '../support/openapi-conformance';
 import type { DevServer, DevServerOptions } from '../../bin/local/dev-server';
 
 /** Helpers shared by the browser tests: the stack, Chromium, sessions under the production CSP. */
@@ -128,6 +130,8 @@ export interface Session {
    * ("Failed to load resource: … 401") is left out: a refusal is what some tests are about.
    */
   readonly consoleProblems: string[];
+  /** What each answer of the API to the app has outside the OpenAPI document (being checked). */
+  readonly contract: Promise<string[]>[];
 }
 
 export async function openSession(
@@ -158,18 +162,49 @@ export async function openSession(
     }
   });
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  return { context, page, cspViolations, pageErrors, consoleProblems };
+  const contract: Promise<string[]>[] = [];
+  context.on('response', (response) => contract.push(contractProblems(response)));
+  return { context, page, cspViolations, pageErrors, consoleProblems, contract };
 }
 
-/** No CSP violation, no uncaught error, and a quiet console (no warning or error of the app's). */
+/**
+ * The OpenAPI document as a validating proxy in front of the browser: what in an answer of the
+ * API to the app falls outside it. Answers a test made up itself (`route.fulfill`, no server)
+ * are not the API's. A stream or a download is checked by its status and headers only.
+ */
+async function contractProblems(response: Response): Promise<string[]> {
+  const url = new URL(response.url());
+  const method = response.request().method();
+  const matched = url.pathname.startsWith('/api/') ? matchRoute(method, url.pathname) : undefined;
+  if (!matched || matched === 'methodNotAllowed' || (await response.serverAddr()) === null) return [];
+  const headers = await response.allHeaders();
+  const whole = !/event-stream/.test(headers['content-type'] ?? '') && !headers['content-disposition'];
+  const text = whole ? await response.text().catch(() => undefined) : undefined;
+  return conformanceProblems({
+    method,
+    resource: matched.route.path,
+    status: response.status(),
+    headers,
+    text: text ?? '',
+    cut: text === undefined,
+  });
+}
+
+/**
+ * No CSP violation, no uncaught error, a quiet console (no warning or error of the app's), and no
+ * answer of the API outside its OpenAPI document.
+ */
 export async function expectCleanSession({
   page,
   cspViolations,
   pageErrors,
   consoleProblems,
+  contract,
 }: Session): Promise<void> {
   const reported = await page.evaluate<string[]>('window.__cspViolations ?? []');
   expect([...cspViolations, ...reported]).toEqual([]);
+  // Every answer of the API to the app is one the OpenAPI document declares.
+  expect((await Promise.all(contract)).flat()).toEqual([]);
   expect(pageErrors).toEqual([]);
   expect(consoleProblems).toEqual([]);
 }

@@ -303,7 +303,7 @@ function check(response: RawResponse, input: RawRequest): void {
 
 describe('hostile input over every route of the OpenAPI document', () => {
   it.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
-    '%s: no 5xx, no leak, problem+json with the security headers',
+    '%s: no 5xx, no leak, problem+json with the security headers, every answer in the OpenAPI document',
     async (_name, route) => {
       const operation = operationOf(route);
       const pathNames = (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);

@@ -562,6 +562,37 @@ describe('chatting in the web app', () => {
     expect(await page.locator('[data-testid="message-assistant"][data-status="failed"]').count()).toBe(0);
   });
 
+  it('stops a reply the server is writing without this view (after a reload), and says it is stopping', async () => {
+    // Prepare: a reply being written right now by a function this page did not start
+    const conversationId = await seedReplyLeftStreaming({
+      title: 'Written elsewhere',
+      question: 'Tell me everything',
+      kept: 'Everything began',
+      askedAgo: '10 seconds',
+      savedAgo: '1 second',
+    });
+    await page.goto(`${stack.server.url}/c/${conversationId}`);
+    const writing = page.locator('[data-testid="message-assistant"][data-status="streaming"]');
+    await writing.waitFor();
+    const replyId = (await writing.getAttribute('id'))?.replace(/^m-/, '');
+
+    // Act
+    const stopRequest = page.waitForRequest(
+      (request) => request.method() === 'POST' && request.url().endsWith('/stop'),
+    );
+    await page.getByRole('button', { name: 'Stop' }).click();
+
+    // Assess: the server was asked to stop that reply, and the view says it is stopping
+    expect(new URL((await stopRequest).url()).pathname).toBe(
+      `/api/conversations/${conversationId}/messages/${replyId}/stop`,
+    );
+    await writing.getByText('Stopping…').waitFor();
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+    expect(await page.locator('.composer__hint').textContent()).toBe(
+      'Parley is finishing the previous reply…',
+    );
+  });
+
   it('turns a reply being written into an interrupted one by itself when its writer dies, in a view left open', async () => {
     // Prepare: a reply last saved 5 minutes 45 seconds ago: being written now, interrupted in 15 s
     const conversationId = await seedReplyLeftStreaming({
@@ -577,8 +608,8 @@ describe('chatting in the web app', () => {
 
     // Assess: first being written (the composer held), then, with no reload, interrupted and free
     await page.locator('[data-testid="message-assistant"][data-status="streaming"]').waitFor();
+    await page.getByRole('button', { name: 'Stop' }).waitFor();
     const hint = page.locator('.composer__hint');
-    expect(await hint.textContent()).toBe('Parley is finishing the previous reply…');
     let loads = 0;
     const loaded = () => (loads += 1);
     page.on('load', loaded);

@@ -179,7 +179,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
 
       <Composer
         busy={chat.busy}
-        canStop={streaming}
+        canStop={chat.stoppable}
         focusKey={chat.conversationId ?? 'new'}
         onSend={send}
         onStop={chat.stop}

@@ -62,7 +62,15 @@ export interface Chat extends ChatState {
   readonly busy: boolean;
   /** Sends a new message (with a new `Idempotency-Key`), to `model` or the server's default. */
   send(content: string, model?: string): void;
-  /** Stops listening to the reply; the server still finishes and stores it. */
+  /**
+   * A reply is being written that Stop can stop: ours, or one the server is writing without us
+   * (after a reload, or sent from another tab) that nobody has asked to stop yet.
+   */
+  readonly stoppable: boolean;
+  /**
+   * Stops the reply being written: the server stops the model and keeps what it wrote. Ours stops
+   * being listened to at once; the server's is followed until it has ended.
+   */
   stop(): void;
   /**
    * Writes the latest reply again (`replyId`), with `model` or the server's default, for its
@@ -306,9 +314,23 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     [api, refresh],
   );
 
+  /** The reply the server is writing without us, while nobody has asked it to stop. */
+  const last = state.messages.at(-1);
+  const serverReplyId =
+    last?.role === 'assistant' && last.status === 'streaming' && last.stopped !== true ? last.id : null;
+
   const stop = useCallback(() => {
     const controller = sendRef.current;
-    if (!controller) return;
+    if (!controller) {
+      const id = idRef.current;
+      if (id === null || serverReplyId === null) return;
+      // Asked to stop, the server's next read says so ("Stopping…") until the reply has ended.
+      void (async () => {
+        await stopReply(api, id, serverReplyId).catch(() => undefined);
+        await refresh(id, 1);
+      })();
+      return;
+    }
     sendRef.current = null;
     const id = idRef.current;
     const writing = writingRef.current;
@@ -322,7 +344,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       if (writing !== null) await stopReply(api, id, writing).catch(() => undefined);
       await refresh(id, 1);
     })();
-  }, [api, refresh]);
+  }, [api, refresh, serverReplyId]);
 
   const send = useCallback(
     (content: string, model?: string) => start(content, model, crypto.randomUUID()),
@@ -413,8 +435,10 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     start(turn.content, turn.model, turn.retryKey);
   }, [regenerate, start, state.turn]);
 
-  const serverWriting = state.messages.at(-1)?.status === 'streaming';
-  const busy = (state.turn !== null && state.turn.phase !== 'failed') || serverWriting;
+  const serverWriting = last?.status === 'streaming';
+  const ours = state.turn !== null && state.turn.phase !== 'failed';
+  const busy = ours || serverWriting;
+  const stoppable = ours || serverReplyId !== null;
 
-  return { ...state, conversationId: currentId, busy, send, stop, regenerate, retry };
+  return { ...state, conversationId: currentId, busy, stoppable, send, stop, regenerate, retry };
 }

@@ -320,28 +320,23 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     last?.role === 'assistant' && last.status === 'streaming' && last.stopped !== true ? last.id : null;
 
   const stop = useCallback(() => {
-    const controller = sendRef.current;
-    if (!controller) {
-      const id = idRef.current;
-      if (id === null || serverReplyId === null) return;
-      // Asked to stop, the server's next read says so ("Stopping…") until the reply has ended.
-      void (async () => {
-        await stopReply(api, id, serverReplyId).catch(() => undefined);
-        await refresh(id, 1);
-      })();
-      return;
-    }
-    sendRef.current = null;
     const id = idRef.current;
-    const writing = writingRef.current;
-    writingRef.current = null;
-    controller.abort();
-    setState((previous) => ({ ...previous, turn: null }));
-    // The server stops the model and keeps what it wrote (without a named reply yet, or if asking
-    // fails, it finishes the reply): show what it stored, and follow it until it has ended.
+    const controller = sendRef.current;
+    // Ours: the reply the server named on our stream (none yet: it finishes the reply). Else the
+    // one the server is writing without us; its next read says "Stopping…" until it has ended.
+    let replyId = serverReplyId;
+    if (controller) {
+      sendRef.current = null;
+      replyId = writingRef.current;
+      writingRef.current = null;
+      controller.abort();
+      setState((previous) => ({ ...previous, turn: null }));
+    } else if (replyId === null) return;
+    // The server stops the model and keeps what it wrote (if asking fails, it finishes the
+    // reply): show what it stored, and follow it until it has ended.
     if (id === null) return;
     void (async () => {
-      if (writing !== null) await stopReply(api, id, writing).catch(() => undefined);
+      if (replyId !== null) await stopReply(api, id, replyId).catch(() => undefined);
       await refresh(id, 1);
     })();
   }, [api, refresh, serverReplyId]);

@@ -226,4 +226,47 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(ok?.content ?? {})).toEqual(['text/event-stream', 'application/json']);
     expect(ok?.content['application/json']?.schema.required).toEqual(['assistantMessage']);
   });
+
+  it('declares each server-sent event a reply stream carries, with the schema of its JSON data', () => {
+    const events = (method: string, path: string, status: string) => {
+      const response = operationOf(method, path)?.responses[status] as
+        | { content: Record<string, { schema: { type: string; items: { oneOf: EventSchema[] } } }> }
+        | undefined;
+      const stream = response?.content['text/event-stream']?.schema;
+      expect(stream?.type).toBe('array');
+      return Object.fromEntries((stream?.items.oneOf ?? []).map((e) => [e.properties.event.const, e]));
+    };
+    interface EventSchema {
+      required: string[];
+      properties: {
+        event: { const: string };
+        data: { type: string; contentMediaType: string; contentSchema: JsonSchema };
+      };
+    }
+    const sent = events('POST', '/api/conversations/{id}/messages', '200');
+    expect(Object.keys(sent).sort()).toEqual(['delta', 'done', 'error', 'message', 'reply']);
+    expect(sent.delta?.required).toEqual(['event', 'data']);
+    expect(sent.delta?.properties.data).toMatchObject({
+      type: 'string',
+      contentMediaType: 'application/json',
+      contentSchema: { properties: { text: { type: 'string' } }, required: ['text'] },
+    });
+    expect(sent.done?.properties.data.contentSchema.required).toContain('usage');
+    // The error event is a problem; the reply as stored comes with it when the turn failed.
+    expect(sent.error?.properties.data.contentSchema.required).toEqual([
+      'type',
+      'title',
+      'status',
+      'detail',
+      'requestId',
+    ]);
+    expect(Object.keys(sent.error?.properties.data.contentSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(['retryAfter', 'message']),
+    );
+    // A nested schema does not name the dialect again: only a Schema Object's root does.
+    expect(sent.done?.properties.data.contentSchema).not.toHaveProperty('$schema');
+    // A reply written again has no `reply` event: the caller named the reply.
+    const regenerated = events('POST', '/api/conversations/{id}/messages/{messageId}/regenerate', '200');
+    expect(Object.keys(regenerated).sort()).toEqual(['delta', 'done', 'error', 'message']);
+  });
 });

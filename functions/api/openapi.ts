@@ -1,6 +1,7 @@
 import type { $ZodType } from 'zod/v4/core';
 import * as z from '#shared/zod';
 import { API_HEADERS } from '#shared/http/headers';
+import { problemSchema } from '#shared/http/problem-schema';
 import type { HandlerGroup, RouteDeclaration, Scope } from '#shared/http/route';
 import { TOKEN_URL_PLACEHOLDER } from './openapi-constants';
 import { routes } from './index';
@@ -13,15 +14,6 @@ export { TOKEN_URL_PLACEHOLDER };
  * Spectral's `oas` ruleset finds nothing in it (openapi-lint.test.ts), and every answer the
  * integration tests receive is checked against it (test/support/openapi-conformance.ts).
  */
-const problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.int(),
-  detail: z.string(),
-  requestId: z.string(),
-  errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
-});
-
 const SCOPES: Readonly<Record<Scope, string>> = {
   'parley/chat.read': 'Read conversations, messages and search, and download exports',
   'parley/chat.write': 'Start, rename and delete conversations, send messages and give feedback',
@@ -45,6 +37,39 @@ const TAGS: Readonly<Record<HandlerGroup, { name: string; description: string }>
 
 const jsonSchema = (schema: $ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+
+/** A schema inside another: the JSON Schema dialect is named once, at the Schema Object's root. */
+const nestedSchema = (schema: $ZodType) => {
+  const { $schema: _dialect, ...rest } = jsonSchema(schema, 'output');
+  return rest;
+};
+
+/**
+ * A stream of server-sent events, as OpenAPI 3.2 models one in `schema` (its media type
+ * registry, text/event-stream): an array of events `{event, data, id, retry}`. Each event the
+ * route sends is named, with its `data`: a JSON text whose schema is `contentSchema`. (3.2's
+ * `itemSchema` says the same of each item as it arrives; 3.1 has no such field.)
+ */
+function eventStream(events: Readonly<Record<string, $ZodType>>) {
+  return {
+    type: 'array',
+    description: `Server-sent events: ${Object.keys(events).join(', ')}; each one's data is JSON`,
+    items: {
+      oneOf: Object.entries(events).map(([name, data]) => ({
+        title: `${name} event`,
+        type: 'object',
+        required: ['event', 'data'],
+        properties: {
+          event: { const: name },
+          data: { type: 'string', contentMediaType: 'application/json', contentSchema: nestedSchema(data) },
+          id: { type: 'string' },
+          retry: { type: 'integer', minimum: 0 },
+        },
+        additionalProperties: false,
+      })),
+    },
+  };
+}
 
 /**
  * What a parameter means, by its name (`path name` for the few whose meaning depends on the
@@ -165,12 +190,15 @@ function operation(route: RouteDeclaration) {
   const secured = route.access !== 'public';
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(route.responses)) {
+    const body = response.events
+      ? eventStream(response.events)
+      : response.schema && jsonSchema(response.schema, 'output');
     responses[status] = {
       description: response.description,
       headers: headerRefs(false),
-      ...(response.schema && {
+      ...(body && {
         content: {
-          [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') },
+          [response.contentType ?? 'application/json']: { schema: body },
           ...(response.alternative && {
             [response.alternative.contentType]: {
               schema: jsonSchema(response.alternative.schema, 'output'),
@@ -250,7 +278,7 @@ export function buildOpenApiDocument(list: readonly RouteDeclaration[] = routes)
       .sort((a, b) => a.name.localeCompare(b.name)),
     paths,
     components: {
-      schemas: { Problem: jsonSchema(problem, 'output') },
+      schemas: { Problem: jsonSchema(problemSchema, 'output') },
       responses: SHARED_PROBLEMS,
       headers: {
         ...Object.fromEntries(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_HEADERS } from '../../functions/shared/http/headers';
-import { conformanceProblems, type Answer } from './openapi-conformance';
+import { conformanceProblems, readEventStream, type Answer } from './openapi-conformance';
 
 const headers: Record<string, string> = {
   ...Object.fromEntries(Object.entries(API_HEADERS).map(([k, v]) => [k.toLowerCase(), v])),
@@ -101,5 +101,110 @@ describe('the validating proxy in front of the tests', () => {
     expect(conformanceProblems({ ...created, resource: '/api/nowhere' })).toEqual([
       'POST /api/nowhere is not in the document',
     ]);
+  });
+
+  describe('a stream of server-sent events', () => {
+    const message = (role: 'user' | 'assistant', status: 'complete' | 'streaming' | 'failed') => ({
+      id: '6a1f0a5e-8d3c-4c57-9a3e-5f6d7e8f9a0b',
+      conversationId: conversation.id,
+      role,
+      content: role === 'user' ? 'Hello' : '',
+      status,
+      model: role === 'user' ? null : 'gpt-x',
+      usage: { promptTokens: 0, completionTokens: 0 },
+      error: null,
+      stopped: false,
+      createdAt: conversation.createdAt,
+    });
+    const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    const sent: Answer = {
+      method: 'POST',
+      resource: '/api/conversations/{id}/messages',
+      status: 200,
+      headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8' },
+      text: [
+        frame('message', message('user', 'complete')),
+        frame('reply', message('assistant', 'streaming')),
+        ': keep-alive\n\n',
+        frame('delta', { text: 'Hi' }),
+        frame('done', { ...message('assistant', 'complete'), content: 'Hi' }),
+      ].join(''),
+    };
+    const regenerated: Answer = {
+      ...sent,
+      resource: '/api/conversations/{id}/messages/{messageId}/regenerate',
+      text: [frame('message', message('assistant', 'streaming')), frame('delta', { text: 'Hi' })].join(''),
+    };
+
+    it('passes the events a route declares, each with data that matches its schema', () => {
+      expect(conformanceProblems(sent)).toEqual([]);
+      expect(conformanceProblems(regenerated)).toEqual([]);
+      const failed = {
+        ...JSON.parse(problem(503)),
+        retryAfter: 30,
+        message: { ...message('assistant', 'failed'), error: 'The model is unavailable.' },
+      };
+      expect(conformanceProblems({ ...sent, text: frame('error', failed) })).toEqual([]);
+    });
+
+    it('finds an event the route does not send', () => {
+      // A reply written again sends no `reply` event: the route knows the reply already.
+      const [found] = conformanceProblems({
+        ...regenerated,
+        text: frame('reply', message('assistant', 'streaming')),
+      });
+      expect(found).toBe(
+        'messages.regenerate 200: event 0 (reply) is not one it sends (message, delta, done, error)',
+      );
+      expect(conformanceProblems({ ...sent, text: 'event: ping\ndata: {}\n\n' })).toEqual([
+        expect.stringContaining('event 0 (ping) is not one it sends'),
+      ]);
+    });
+
+    it("finds an event whose data is not its schema's, or not JSON", () => {
+      expect(conformanceProblems({ ...sent, text: frame('delta', { text: 1 }) })).toEqual([
+        expect.stringContaining('event 0 (delta): its data: /text must be string'),
+      ]);
+      expect(
+        conformanceProblems({
+          ...sent,
+          text: frame('done', {
+            ...message('assistant', 'complete'),
+            usage: { promptTokens: -1, completionTokens: 0 },
+          }),
+        }),
+      ).toEqual([expect.stringContaining('event 0 (done): its data: /usage/promptTokens must be >= 0')]);
+      expect(conformanceProblems({ ...sent, text: 'event: delta\ndata: Hi\n\n' })).toEqual([
+        expect.stringContaining('event 0 (delta): its data is not JSON: Hi'),
+      ]);
+    });
+
+    it('finds a stream that ends inside an event, unless the client cut it', () => {
+      const half = `${frame('delta', { text: 'Hi' })}event: done\ndata: {"id"`;
+      expect(conformanceProblems({ ...sent, text: half })).toEqual([
+        expect.stringContaining('the stream ends inside an event: event: done'),
+      ]);
+      expect(conformanceProblems({ ...sent, text: half, cut: true })).toEqual([]);
+    });
+  });
+});
+
+describe('reading a stream of server-sent events as the HTML standard does', () => {
+  it('joins data lines, takes one space after the colon, ignores comments and events without data', () => {
+    const { events, rest } = readEventStream(
+      ': a comment\r\nevent: delta\r\ndata:{"a":\ndata:  1}\nid: 7\nretry: x\n\nevent: empty\n\ndata\n\r\ndata: tail',
+    );
+    expect(events).toEqual([
+      { event: 'delta', data: '{"a":\n 1}', id: '7' },
+      { event: 'message', data: '' },
+    ]);
+    expect(rest).toBe('data: tail');
+  });
+
+  it('leaves nothing over when the stream ends with a blank line', () => {
+    expect(readEventStream('retry: 10\ndata: x\n\n')).toEqual({
+      events: [{ event: 'message', data: 'x', retry: 10 }],
+      rest: '',
+    });
   });
 });

@@ -6,9 +6,10 @@ import { buildOpenApiDocument } from '../../functions/api/openapi';
  * A validating proxy in front of the tests, in process: every answer the tests get from a handler
  * (test/support/api.ts `call`, test/support/streaming.ts `callStreaming`) is checked against the
  * OpenAPI document. The status must be one its operation declares; the media type one the
- * status declares; a JSON body must match the declared schema; and every header the document
- * says is required must be there with its declared value. A test whose answer falls outside
- * fails with the reasons, whatever it asserted itself.
+ * status declares; a JSON body must match the declared schema; a stream of server-sent events
+ * must end between events, each of them declared, with data that matches its schema; and every
+ * header the document says is required must be there with its declared value. A test whose
+ * answer falls outside fails with the reasons, whatever it asserted itself.
  */
 
 interface Header {
@@ -82,6 +83,88 @@ export interface Answer {
   readonly cut?: boolean;
 }
 
+/** One server-sent event as OpenAPI 3.2 models it: its fields, `data` as sent (text). */
+interface StreamedEvent {
+  event: string;
+  data: string;
+  id?: string;
+  retry?: number;
+}
+
+/**
+ * The events of a text/event-stream body, read as the HTML standard's parser reads them: lines
+ * of `field: value` (one optional space after the colon), `:` comments ignored, an event sent at
+ * each blank line when it has data, its type `message` unless it names one. `rest` is what came
+ * after the last complete event.
+ */
+export function readEventStream(text: string): { events: StreamedEvent[]; rest: string } {
+  const events: StreamedEvent[] = [];
+  const lines = text.split(/\r\n|\r|\n/);
+  let current: { event?: string; data?: string[]; id?: string; retry?: number } = {};
+  let after = 0;
+  // The last piece has no line break after it: a line still being written, not yet one.
+  lines.slice(0, -1).forEach((line, index) => {
+    if (line === '') {
+      if (current.data) {
+        const { data, event = 'message', ...rest } = current;
+        events.push({ event, data: data.join('\n'), ...rest });
+      }
+      current = {};
+      after = index + 1;
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? '' : line.slice(colon + (line[colon + 1] === ' ' ? 2 : 1));
+    if (field === 'event') current.event = value;
+    else if (field === 'data') (current.data ??= []).push(value);
+    else if (field === 'id' && !value.includes('\0')) current.id = value;
+    else if (field === 'retry' && /^[0-9]+$/.test(value)) current.retry = Number(value);
+  });
+  return { events, rest: lines.slice(after).join('\n') };
+}
+
+interface EventBranch {
+  properties: { event: { const: string }; data: { contentSchema: Record<string, unknown> } };
+}
+
+/** What in a stream of server-sent events the declared stream (openapi.ts `eventStream`) does not allow. */
+function eventStreamProblems(where: string, schema: Record<string, unknown>, text: string): string[] {
+  const branches = (schema.items as { oneOf?: EventBranch[] } | undefined)?.oneOf;
+  if (schema.type !== 'array' || !branches)
+    return [`${where}: the document declares no events for this stream`];
+  const { events, rest } = readEventStream(text);
+  const problems: string[] = [];
+  if (rest.trim() !== '') problems.push(`${where}: the stream ends inside an event: ${rest.slice(0, 200)}`);
+  const declared = branches.map((b) => b.properties.event.const);
+  const validate = validatorOf(schema);
+  if (events.every(({ event }) => declared.includes(event)) && !validate(events)) {
+    problems.push(`${where}: the events: ${errorsOf(validate)}`);
+  }
+  events.forEach(({ event, data }, index) => {
+    const branch = branches.find((b) => b.properties.event.const === event);
+    if (!branch) {
+      problems.push(`${where}: event ${index} (${event}) is not one it sends (${declared.join(', ')})`);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch {
+      problems.push(`${where}: event ${index} (${event}): its data is not JSON: ${data.slice(0, 200)}`);
+      return;
+    }
+    const check = validatorOf(branch.properties.data.contentSchema);
+    if (!check(value)) {
+      problems.push(
+        `${where}: event ${index} (${event}): its data: ${errorsOf(check)}: ${data.slice(0, 300)}`,
+      );
+    }
+  });
+  return problems;
+}
+
 /** What in the answer the document does not allow; empty when it conforms. */
 export function conformanceProblems(answer: Answer): string[] {
   const operation = document.paths[answer.resource]?.[answer.method.toLowerCase()];
@@ -116,6 +199,8 @@ export function conformanceProblems(answer: Answer): string[] {
     );
     return problems;
   }
+  if (mediaType === 'text/event-stream')
+    problems.push(...eventStreamProblems(where, content.schema, answer.text));
   if (mediaType.endsWith('json')) {
     let body: unknown;
     try {

@@ -3,7 +3,7 @@ import { CHAT_ROLES } from '#shared/domain/roles';
 import { ok } from '#shared/http/responses';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
-import { messageContent, messageSchema } from './schemas';
+import { messageContent, messageSchema, replyEvents } from './schemas';
 import { streamTurn, wantsEventStream } from './stream-turn';
 
 export const regenerateReply = defineRoute(
@@ -30,7 +30,7 @@ export const regenerateReply = defineRoute(
         description:
           'Server-sent events (`message`: the emptied reply, `delta` {text}, `done` or `error` as for a new message) with Accept: text/event-stream; otherwise `{assistantMessage}`, the reply as stored',
         contentType: 'text/event-stream',
-        schema: z.string(),
+        events: replyEvents,
         alternative: {
           contentType: 'application/json',
           schema: z.object({ assistantMessage: messageSchema }),

@@ -5,7 +5,7 @@ import { requestHeader } from '#shared/http/request-header';
 import { created } from '#shared/http/responses';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
-import { idempotencyKey, messageContent, messageSchema } from './schemas';
+import { idempotencyKey, messageContent, messageSchema, turnEvents } from './schemas';
 import { streamTurn, wantsEventStream } from './stream-turn';
 
 export const sendMessage = defineRoute(
@@ -28,7 +28,7 @@ export const sendMessage = defineRoute(
         description:
           'Server-sent events: `message` (the stored user message), `reply` (the assistant message as it starts: the one to stop), `delta` {text}, `done` (the stored assistant message with usage) or `error` (a problem, with the failed assistant message)',
         contentType: 'text/event-stream',
-        schema: z.string(),
+        events: turnEvents,
       },
       201: {
         description: 'Both stored messages (without Accept: text/event-stream)',

@@ -1,8 +1,10 @@
-import { problemFor } from '#shared/http/problem';
+import { problemFor, type ProblemBody } from '#shared/http/problem';
 import { requestHeader } from '#shared/http/request-header';
 import type { RouteResult } from '#shared/http/route';
 import type { ApiEvent } from '#shared/http/types';
+import type { output } from 'zod/v4/core';
 import type { TurnEvent } from '../use-cases/write-reply';
+import type { turnEvents } from './schemas';
 
 /** Whether the client asked for server-sent events (`Accept: text/event-stream`). */
 export const wantsEventStream = (headers: ApiEvent['headers']): boolean =>
@@ -10,11 +12,18 @@ export const wantsEventStream = (headers: ApiEvent['headers']): boolean =>
 
 const SSE_KEEPALIVE_MS = 10_000;
 
-/** One server-sent event. JSON never holds a raw newline, so `data:` is a single line. */
-const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+/** Each event's data, as the routes declare it (schemas.ts `turnEvents`). */
+type EventData = { [Name in keyof typeof turnEvents]: output<(typeof turnEvents)[Name]> };
 
-function problemOf(event: Extract<TurnEvent, { type: 'error' }>, requestId: string) {
-  const problem = JSON.parse(problemFor(event.error, requestId).body) as Record<string, unknown>;
+/** One server-sent event. JSON never holds a raw newline, so `data:` is a single line. */
+const frame = <Name extends keyof EventData>(event: Name, data: EventData[Name]) =>
+  `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+const problemBody = (error: unknown, requestId: string) =>
+  JSON.parse(problemFor(error, requestId).body) as ProblemBody;
+
+function problemOf(event: Extract<TurnEvent, { type: 'error' }>, requestId: string): EventData['error'] {
+  const problem = problemBody(event.error, requestId);
   return {
     ...problem,
     ...(event.error.retryAfterSeconds ? { retryAfter: Math.ceil(event.error.retryAfterSeconds) } : {}),
@@ -75,7 +84,7 @@ export async function streamTurn(
         }
         const failure = await ended;
         if (failure !== undefined && last !== 'error' && last !== 'done') {
-          write(frame('error', JSON.parse(problemFor(failure, requestId).body)));
+          write(frame('error', problemBody(failure, requestId)));
         }
       } finally {
         clearInterval(keepalive);

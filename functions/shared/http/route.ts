@@ -26,12 +26,17 @@ export type Scope = 'parley/chat.read' | 'parley/chat.write';
 
 export interface RouteResponse {
   readonly description: string;
-  /** @default - no body */
+  /** @default - no body (or, with `events`, a stream of them) */
   readonly schema?: $ZodType;
   /** @default 'application/json' when there is a schema */
   readonly contentType?: string;
   /** The same status in another media type, chosen by the request's `Accept`. */
   readonly alternative?: { readonly contentType: string; readonly schema: $ZodType };
+  /**
+   * A `text/event-stream` answer's events, by event name: the schema of each one's `data` (JSON).
+   * The OpenAPI document declares them as OpenAPI 3.2 models a stream of server-sent events.
+   */
+  readonly events?: Readonly<Record<string, $ZodType>>;
 }
 
 /** Problems a route may answer besides the ones every route of its kind can (400, 401, 403…). */

@@ -741,6 +741,22 @@ describe('history, search and export', () => {
     expect(forged.status).toBe(400);
   });
 
+  // A rank PostgreSQL's real cannot hold ("out of range for type real") was a 500.
+  it.each([
+    ['too large for a real', 1e39],
+    ['too small for a real', 1e-50],
+    ['negative', -1],
+  ])('refuses a search cursor whose rank is %s with 400 naming the cursor', async (_case, rank) => {
+    const id = '6a1f0a5e-8d3c-4c57-9a3e-5f6d7e8f9a0b';
+    const cursor = Buffer.from(JSON.stringify({ rank, id })).toString('base64url');
+    const response = await get(alice.token, '/api/search', { q: 'nata', cursor });
+
+    expect(response.status).toBe(400);
+    expect((response.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      'query.cursor',
+    ]);
+  });
+
   it.each([
     ['a missing q', {}],
     [

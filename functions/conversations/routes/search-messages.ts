@@ -4,7 +4,13 @@ import { limitParam } from '#shared/pagination/cursor';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
 
-const searchKeyset = z.object({ rank: z.number().check(z.nonnegative()), id: z.uuid() });
+/**
+ * A rank as the search gives it: 0, or a positive number PostgreSQL's `real` holds (the cursor's
+ * rank is compared as one; a value beyond its range is "out of range for type real", a 500).
+ */
+const isRealRank = (rank: number) => rank === 0 || (rank >= 1.1754944e-38 && rank <= 3.4028234e38);
+
+const searchKeyset = z.object({ rank: z.number().check(z.refine(isRealRank)), id: z.uuid() });
 
 /** The cursor of a search page: the rank and id of its last hit. */
 const searchCursor = z.pipe(

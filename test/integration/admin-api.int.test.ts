@@ -908,6 +908,21 @@ describe('GET /api/admin/usage', () => {
     expect(response.status).toBe(200);
   });
 
+  it.each([
+    ['0001-01-01', '0001-12-31'],
+    ['9999-01-01', '9999-12-31'],
+  ])('takes the days from %s to %s, by day too: none used', async (from, to) => {
+    for (const groupBy of ['user', 'day']) {
+      const response = await as(admin.token, {
+        method: 'GET',
+        path: '/api/admin/usage',
+        query: { from, to, groupBy },
+      });
+      expect(response.status).toBe(200);
+      expect((response.body as { totals: { requests: number } }).totals.requests).toBe(0);
+    }
+  });
+
   it('refuses members', async () => {
     expect((await as(member.token, { method: 'GET', path: '/api/admin/usage' })).status).toBe(403);
   });
@@ -958,6 +973,18 @@ describe('GET /api/admin/audit', () => {
       query: { actor: admin.user.id, from: '2019-01-01', to: '2019-01-02' },
     });
     expect((past.body as Page<unknown>).items).toEqual([]);
+  });
+
+  // The last day of year 9999 was a 500 (its next day, year 10000, is beyond ISO text), and the
+  // first days of the calendar a 400 (Date.UTC reads years 0-99 as 1900-1999).
+  it('takes the first and the last day of the calendar as days', async () => {
+    const response = await as(admin.token, {
+      method: 'GET',
+      path: '/api/admin/audit',
+      query: { actor: admin.user.id, from: '0001-01-01', to: '9999-12-31', limit: '1' },
+    });
+    expect(response.status).toBe(200);
+    expect((response.body as Page<unknown>).items).toHaveLength(1);
   });
 
   it.each([

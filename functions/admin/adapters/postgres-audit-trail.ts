@@ -2,7 +2,6 @@ import type { AuditEventRow } from '#shared/db/schema';
 import { isoText, sql, type Queryable, type Sql } from '#shared/db/sql';
 import { encodeCursor } from '#shared/pagination/cursor';
 import type { AuditEntry } from '../domain/audit-entry';
-import { nextDay } from '../domain/dates';
 import type { AuditQuery, AuditTrail } from '../ports/audit-trail';
 
 /** Days are UTC: bounds are written as instants so the session's time zone plays no part. */
@@ -21,7 +20,8 @@ function conditions({ cursor, actor, action, target, from, to }: AuditQuery): Sq
   if (action) all.push(sql`action = ${action}`);
   if (target) all.push(sql`target_id = ${target}`);
   if (from) all.push(sql`occurred_at >= cast(${startOf(from)} as timestamptz)`);
-  if (to) all.push(sql`occurred_at < cast(${startOf(nextDay(to))} as timestamptz)`);
+  // The day after in SQL: the day after 9999-12-31 has no YYYY-MM-DD text.
+  if (to) all.push(sql`occurred_at < cast(${startOf(to)} as timestamptz) + interval '1 day'`);
   // Row-value comparison matches the (occurred_at desc, id desc) index; ids are uuids (cast:
   // the Data API sends strings as varchar).
   if (cursor)

@@ -1,21 +1,14 @@
+import { isRealInstant } from '#shared/domain/calendar';
+
 /**
  * Calendar dates as the admin views take them (`YYYY-MM-DD`, UTC). The pattern alone lets
  * through 2026-02-30 or month 13, which PostgreSQL refuses with an error (a 500, not a 400).
  */
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
 
 export function isRealDate(value: string): boolean {
-  const match = DATE.exec(value);
-  if (!match) return false;
-  const [year, month, day] = match.slice(1, 4).map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return (
-    year >= 1 &&
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day
-  );
+  return DATE.test(value) && isRealInstant(`${value}T00:00:00Z`);
 }
 
 /** Days from `from` to `to`, both real dates; negative when `to` is earlier. */
@@ -26,11 +19,6 @@ export function daysBetween(from: string, to: string): number {
 /** `now`'s date (UTC) as `YYYY-MM-DD`. */
 export function dateOf(now: Date): string {
   return now.toISOString().slice(0, 10);
-}
-
-/** The day after `date`, as `YYYY-MM-DD` (an exclusive upper bound for timestamps). */
-export function nextDay(date: string): string {
-  return dateOf(new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS));
 }
 
 /** Usage reports span at most this many days, both ends included (a leap year). */

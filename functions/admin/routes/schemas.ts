@@ -1,5 +1,5 @@
 import { ROLES, type Role } from '#shared/domain/roles';
-import { isRealInstant } from '#shared/pagination/cursor';
+import { isRealInstant } from '#shared/domain/calendar';
 import * as z from '#shared/zod';
 import { daysBetween, isRealDate } from '../domain/dates';
 

@@ -12,6 +12,54 @@ import { allowCloudWatchLogs } from './logs-key-policy';
  */
 export const MESSAGE_ROUTE_REGEX = '/api/conversations/[^/]+/messages(?:/[^/]+/regenerate)?/?$';
 
+/**
+ * The routes whose requests carry what people write, at the API stage's prefix or none: a
+ * message and a reply written again (`content`), a conversation's title (create, rename), a
+ * reply's feedback comment, the person's own instructions, and the words of a search or a
+ * conversation filter (`q`). Other methods on the same paths carry no text of their own.
+ */
+export const WRITTEN_TEXT_ROUTE_REGEX =
+  '^(?:/[A-Za-z0-9_-]+)?/api/(?:me/instructions|search|conversations(?:/[^/]+(?:/messages(?:/[^/]+/(?:regenerate|feedback))?)?)?)/?$';
+
+/**
+ * The managed rules that look for attack patterns in a request's body or query arguments, by
+ * group, with the label each puts on a request it matches (the AWS Managed Rules reference,
+ * baseline and use-case groups). Written text trips them: a question about `<script>` tags,
+ * `SELECT … WHERE 1=1 OR …`, `../../etc/passwd`, `${jndi:ldap://…}` or a link to
+ * `http://169.254.169.254/`. On the written-text routes they only count; everywhere else a rule
+ * after the groups blocks what they label. What people write is data there: bound as a
+ * parameter, shown as text, sent to the model, never run, read as a path or fetched.
+ */
+export const CONTENT_ATTACK_RULES = {
+  AWSManagedRulesCommonRuleSet: {
+    CrossSiteScripting_BODY: 'awswaf:managed:aws:core-rule-set:CrossSiteScripting_Body',
+    CrossSiteScripting_QUERYARGUMENTS: 'awswaf:managed:aws:core-rule-set:CrossSiteScripting_QueryArguments',
+    GenericLFI_BODY: 'awswaf:managed:aws:core-rule-set:GenericLFI_Body',
+    GenericLFI_QUERYARGUMENTS: 'awswaf:managed:aws:core-rule-set:GenericLFI_QueryArguments',
+    GenericRFI_BODY: 'awswaf:managed:aws:core-rule-set:GenericRFI_Body',
+    GenericRFI_QUERYARGUMENTS: 'awswaf:managed:aws:core-rule-set:GenericRFI_QueryArguments',
+    EC2MetaDataSSRF_BODY: 'awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_Body',
+    EC2MetaDataSSRF_QUERYARGUMENTS: 'awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_QueryArguments',
+    RestrictedExtensions_QUERYARGUMENTS:
+      'awswaf:managed:aws:core-rule-set:RestrictedExtensions_QueryArguments',
+  },
+  AWSManagedRulesKnownBadInputsRuleSet: {
+    JavaDeserializationRCE_BODY: 'awswaf:managed:aws:known-bad-inputs:JavaDeserializationRCE_Body',
+    JavaDeserializationRCE_QUERYSTRING:
+      'awswaf:managed:aws:known-bad-inputs:JavaDeserializationRCE_QueryString',
+    Log4JRCE_BODY: 'awswaf:managed:aws:known-bad-inputs:Log4JRCE_Body',
+    Log4JRCE_QUERYSTRING: 'awswaf:managed:aws:known-bad-inputs:Log4JRCE_QueryString',
+    ReactJSRCE_BODY: 'awswaf:managed:aws:known-bad-inputs:ReactJSRCE_Body',
+  },
+  AWSManagedRulesSQLiRuleSet: {
+    SQLi_BODY: 'awswaf:managed:aws:sql-database:SQLi_Body',
+    SQLi_QUERYARGUMENTS: 'awswaf:managed:aws:sql-database:SQLi_QueryArguments',
+    SQLiExtendedPatterns_BODY: 'awswaf:managed:aws:sql-database:SQLiExtendedPatterns_Body',
+    SQLiExtendedPatterns_QUERYARGUMENTS:
+      'awswaf:managed:aws:sql-database:SQLiExtendedPatterns_QueryArguments',
+  },
+} as const satisfies Record<string, Record<string, string>>;
+
 /** The label the Common rule set puts on a request whose body exceeds its 8 KB limit. */
 const SIZE_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
 /** The label AnonymousIpList puts on a request from a hosting or cloud provider's address. */
@@ -118,6 +166,13 @@ export interface ParleyWebAclProps {
    * @default - none
    */
   readonly refusedCognitoOperations?: readonly string[];
+  /**
+   * In front of the API: on the routes that carry what people write (WRITTEN_TEXT_ROUTE_REGEX),
+   * the managed rules that look for attack patterns in the body and query (CONTENT_ATTACK_RULES)
+   * only count; a rule after the groups blocks what they label on every other route.
+   * @default false - those rules block everywhere (the user pool's ACL)
+   */
+  readonly writtenText?: boolean;
   /** The chat route's own limits; omit for ACLs that never see it (the user pool). */
   readonly messageRoute?: {
     readonly rateLimitPer5Min: number;
@@ -148,6 +203,8 @@ export class ParleyWebAcl extends Construct {
     const byIp = { aggregateKeyType: 'IP' };
     const hostingProviders = props.hostingProviders ?? 'block';
     const messageRouteMatch = uriPathMatches(MESSAGE_ROUTE_REGEX);
+    const contentRules = (group: keyof typeof CONTENT_ATTACK_RULES): string[] =>
+      props.writtenText ? Object.keys(CONTENT_ATTACK_RULES[group]) : [];
     const managed = (
       priority: number,
       name: string,
@@ -247,7 +304,10 @@ export class ParleyWebAcl extends Construct {
         hostingProviders === 'block' ? [] : ['HostingProviderIPList'],
       ),
       // SizeRestrictions_BODY only counts (and labels); the two rules after it decide.
-      managed(10, 'AWSManagedRulesCommonRuleSet', props.messageRoute ? ['SizeRestrictions_BODY'] : []),
+      managed(10, 'AWSManagedRulesCommonRuleSet', [
+        ...(props.messageRoute ? ['SizeRestrictions_BODY'] : []),
+        ...contentRules('AWSManagedRulesCommonRuleSet'),
+      ]),
     );
     if (typeof hostingProviders === 'object') {
       rules.push({
@@ -308,9 +368,36 @@ export class ParleyWebAcl extends Construct {
       );
     }
     rules.push(
-      managed(20, 'AWSManagedRulesKnownBadInputsRuleSet'),
-      managed(30, 'AWSManagedRulesSQLiRuleSet'),
+      managed(
+        20,
+        'AWSManagedRulesKnownBadInputsRuleSet',
+        contentRules('AWSManagedRulesKnownBadInputsRuleSet'),
+      ),
+      managed(30, 'AWSManagedRulesSQLiRuleSet', contentRules('AWSManagedRulesSQLiRuleSet')),
     );
+    if (props.writtenText) {
+      const labels = Object.values(CONTENT_ATTACK_RULES).flatMap((group) => Object.values(group));
+      rules.push({
+        // After the three groups, whose labels it reads: what they counted on the written-text
+        // routes, blocked everywhere else as the groups would have.
+        name: 'ContentAttacksOutsideWrittenText',
+        priority: 31,
+        action: { block: {} },
+        statement: {
+          andStatement: {
+            statements: [
+              {
+                orStatement: {
+                  statements: labels.map((key) => ({ labelMatchStatement: { scope: 'LABEL', key } })),
+                },
+              },
+              { notStatement: { statement: uriPathMatches(WRITTEN_TEXT_ROUTE_REGEX) } },
+            ],
+          },
+        },
+        visibilityConfig: visibility('ContentAttacksOutsideWrittenText'),
+      });
+    }
 
     // Inspect bodies up to the chat limit (the default is 16 KB; each extra 16 KB is billed).
     const inspectionLimit = props.messageRoute

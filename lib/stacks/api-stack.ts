@@ -635,6 +635,8 @@ export class ApiStack extends Stack {
       rateLimitPer5Min: config.api.wafRateLimitPer5Min * EDGE_FAN_IN,
       // CloudFront's addresses are in the hosting-provider list; the edge ACL decides on viewers.
       hostingProviders: 'count',
+      // What people write (messages, titles, instructions, search words) is not an attack.
+      writtenText: true,
       messageRoute: {
         rateLimitPer5Min: config.api.wafMessageRateLimitPer5Min * EDGE_FAN_IN,
         maxBodyBytes: config.api.maxMessageBodyBytes,

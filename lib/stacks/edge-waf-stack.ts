@@ -44,6 +44,8 @@ export class EdgeWafStack extends Stack {
       // Machine clients (CI runners, servers: cloud addresses) call the API with a bearer token;
       // the authorizer refuses a forged one. Everything else from hosting providers is blocked.
       hostingProviders: { machineClients: MACHINE_CLIENT_API_REQUEST },
+      // What people write (messages, titles, instructions, search words) is not an attack.
+      writtenText: true,
       messageRoute: {
         rateLimitPer5Min: config.api.wafMessageRateLimitPer5Min,
         maxBodyBytes: config.api.maxMessageBodyBytes,

@@ -1,7 +1,13 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bodyInspectionLimit, HOSTING_PROVIDER_LABEL, ParleyWebAcl } from '../../../lib/constructs/web-acl';
+import {
+  bodyInspectionLimit,
+  CONTENT_ATTACK_RULES,
+  HOSTING_PROVIDER_LABEL,
+  ParleyWebAcl,
+  WRITTEN_TEXT_ROUTE_REGEX,
+} from '../../../lib/constructs/web-acl';
 import { EDGE_FAN_IN, ORIGIN_HEADER } from '../../../lib/stacks/api-stack';
 import { REFUSED_USER_POOL_OPERATIONS } from '../../../lib/stacks/auth-stack';
 import { ADMIN_OPERATIONS, PUBLIC_OPERATIONS } from '../../../bin/local/cognito-access';
@@ -99,7 +105,9 @@ describe('WAF', () => {
       acl?.Properties.Rules as { Name: string; Statement: { ManagedRuleGroupStatement: unknown } }[]
     ).find((r) => r.Name === 'AWSManagedRulesCommonRuleSet');
     expect(common?.Statement.ManagedRuleGroupStatement).toMatchObject({
-      RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
+      RuleActionOverrides: expect.arrayContaining([
+        { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+      ]),
     });
   });
 
@@ -223,6 +231,127 @@ describe('the per-address limit on the model routes', () => {
       expect(regex, regex).not.toMatch(/(?<!\\)\((?!\?)/);
       expect(regex, regex).not.toMatch(/\\[1-9kKgCR]/);
       expect(regex.length, regex).toBeLessThanOrEqual(512);
+    }
+  });
+});
+
+describe('what people write', () => {
+  const overridesOf = (rules: Rule[], group: string): string[] =>
+    ((rule(rules, group).Statement.ManagedRuleGroupStatement.RuleActionOverrides ?? []) as Json[]).map(
+      (o) => o.Name as string,
+    );
+  /**
+   * A managed rule's label as the AWS Managed Rules reference names it: the group's namespace,
+   * then the rule's name with its component in mixed case (SQLi_BODY → SQLi_Body).
+   */
+  const NAMESPACES: Readonly<Record<string, string>> = {
+    AWSManagedRulesCommonRuleSet: 'core-rule-set',
+    AWSManagedRulesKnownBadInputsRuleSet: 'known-bad-inputs',
+    AWSManagedRulesSQLiRuleSet: 'sql-database',
+    AWSManagedRulesAnonymousIpList: 'anonymous-ip-list',
+  };
+  const COMPONENTS: Readonly<Record<string, string>> = {
+    BODY: 'Body',
+    QUERYARGUMENTS: 'QueryArguments',
+    QUERYSTRING: 'QueryString',
+  };
+  const documentedLabel = (group: string, name: string) => {
+    const component = /_([A-Z]+)$/.exec(name)?.[1] ?? '';
+    const mixed = COMPONENTS[component] ? name.replace(/[A-Z]+$/, COMPONENTS[component]) : name;
+    return `awswaf:managed:aws:${NAMESPACES[group] ?? '?'}:${mixed}`;
+  };
+  const path = (route: { path: string }, prefix: string) =>
+    prefix + route.path.replace(/\{\w+\}/g, '0b6f7a1c-2d3e-4f50-8a9b-0c1d2e3f4a5b');
+
+  it('counts, in front of the API, the managed rules that read bodies and query arguments, and no others', () => {
+    for (const t of ['api', 'edgeWaf'] as const) {
+      const rules = rulesOf(dev, t);
+      for (const [group, counted] of Object.entries(CONTENT_ATTACK_RULES)) {
+        const expected = [
+          ...(group === 'AWSManagedRulesCommonRuleSet' ? ['SizeRestrictions_BODY'] : []),
+          ...Object.keys(counted),
+        ];
+        expect(overridesOf(rules, group).sort(), `${t}: ${group}`).toEqual(expected.sort());
+        // Only rules that inspect the body or the query: never a header, a cookie or the path.
+        for (const name of Object.keys(counted))
+          expect(name, group).toMatch(/_(BODY|QUERYARGUMENTS|QUERYSTRING)$/);
+      }
+    }
+    // The user pool's ACL keeps every one of them blocking.
+    for (const group of Object.keys(CONTENT_ATTACK_RULES))
+      expect(overridesOf(rulesOf(dev, 'auth'), group), group).toEqual([]);
+    expect(rulesOf(dev, 'auth').map((r) => r.Name)).not.toContain('ContentAttacksOutsideWrittenText');
+  });
+
+  it('names each counted rule by the label the AWS reference gives it', () => {
+    for (const [group, counted] of Object.entries(CONTENT_ATTACK_RULES)) {
+      for (const [name, label] of Object.entries(counted))
+        expect(label, name).toBe(documentedLabel(group, name));
+    }
+  });
+
+  it('blocks, after its group, everything a counted rule labels, but where the ACL means to let it through', () => {
+    // "If you put a managed rule in Count mode then you must write a corresponding rule that
+    // blocks requests labeled by the managed rule" (AWS WAF, customizing managed rules).
+    for (const t of ['auth', 'api', 'edgeWaf'] as const) {
+      const rules = rulesOf(dev, t);
+      for (const group of rules.filter((r) => r.Statement.ManagedRuleGroupStatement)) {
+        for (const name of overridesOf(rules, group.Name)) {
+          const label = documentedLabel(group.Name, name);
+          const blocking = rules.filter(
+            (r) =>
+              r.Action?.Block &&
+              r.Priority > group.Priority &&
+              JSON.stringify(r.Statement).includes(`"Key":"${label}"`),
+          );
+          // The API's ACL only counts the hosting-provider list: every request there is CloudFront's.
+          if (t === 'api' && name === 'HostingProviderIPList') continue;
+          expect(
+            blocking.map((r) => r.Name),
+            `${t}: ${group.Name}/${name}`,
+          ).toHaveLength(1);
+        }
+      }
+    }
+  });
+
+  it('lets written text through on the routes that take it, at any stage prefix, and on no other route', async () => {
+    const { routes } = await import('#api/index');
+    const writes = new Set([
+      'me.instructions.set',
+      'conversations.list',
+      'conversations.create',
+      'conversations.rename',
+      'messages.search',
+      'messages.feedback.give',
+      'messages.send',
+      'messages.regenerate',
+    ]);
+    for (const t of ['api', 'edgeWaf'] as const) {
+      const statements = rule(rulesOf(dev, t), 'ContentAttacksOutsideWrittenText').Statement.AndStatement
+        .Statements as Json[];
+      const regex = statements[1]?.NotStatement.Statement.RegexMatchStatement;
+      expect(regex.FieldToMatch).toEqual({ UriPath: {} });
+      expect(regex.RegexString).toBe(WRITTEN_TEXT_ROUTE_REGEX);
+      const pattern = new RegExp(regex.RegexString as string);
+      const written = new Set(routes.filter((r) => writes.has(r.id)).map((r) => r.path));
+      for (const route of routes) {
+        for (const prefix of ['', '/dev']) {
+          // Another method on a path that takes text (reading a conversation) shares its exemption.
+          expect(pattern.test(path(route, prefix)), `${t}: ${route.id} at '${prefix}'`).toBe(
+            written.has(route.path),
+          );
+        }
+      }
+      expect(written.size).toBe(7);
+      // Not a route's path with more before it, nor one whose end merely looks like one.
+      for (const other of [
+        '/a/b/api/search',
+        '/api/admin/users/api/search',
+        '/api/search/x',
+        '/api/conversations/a/export',
+      ])
+        expect(pattern.test(other), other).toBe(false);
     }
   });
 });

@@ -859,3 +859,132 @@ describe('history, search and export', () => {
     expect((response.body as { errors: { path: string }[] }).errors[0]?.path).toBe('query.format');
   });
 });
+
+// After the search tests: every reply of the fake model holds their words.
+describe('POST /api/conversations/{id}/messages/{messageId}/regenerate: bad input', () => {
+  const regenerate = (token: string, conversationId: string, messageId: string, body: unknown) =>
+    callStreaming(chat, {
+      method: 'POST',
+      path: `/api/conversations/${conversationId}/messages/${messageId}/regenerate`,
+      token,
+      body,
+      headers: { Accept: 'text/event-stream' },
+    });
+
+  /** A conversation with one question and its reply, as stored. */
+  async function answered() {
+    const conversationId = await conversationOf(alice.token);
+    const sent = await send(alice.token, conversationId, { content: 'What is a pastel de nata?' });
+    const done = sent.events.find((e) => e.event === 'done')?.data as Message;
+    const question = sent.events.find((e) => e.event === 'message')?.data as Message;
+    openai.reset();
+    return { conversationId, replyId: done.id, questionId: question.id };
+  }
+
+  it.each<[string, unknown, string]>([
+    ['an empty question', { content: '   ' }, 'body.content'],
+    ['a NUL byte in the question', { content: 'a\u0000b' }, 'body.content'],
+    ['a model outside the allow-list', { model: 'gpt-5-ultra' }, 'body.model'],
+    ['an unknown field', { model: 'gpt-4o', role: 'system' }, 'body'],
+    ['a prototype key', JSON.parse('{"content":"hi","__proto__":{"admin":true}}'), 'body'],
+    ['a question that is not text', { content: { $gt: '' } }, 'body.content'],
+  ])('answers 400 naming the field for %s, and leaves the reply as it was', async (_case, body, path) => {
+    const { conversationId, replyId } = await answered();
+    const before = await storedMessages(conversationId);
+
+    const response = await regenerate(alice.token, conversationId, replyId, body);
+
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect((response.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(path);
+    expect(await storedMessages(conversationId)).toEqual(before);
+    expect(openai.calls).toBe(0);
+  });
+
+  it('answers 413 for a body over the limit, and 400 for ids that are not UUIDs', async () => {
+    const { conversationId, replyId } = await answered();
+
+    const huge = await regenerate(alice.token, conversationId, replyId, { content: 'x'.repeat(70_000) });
+    const badReply = await regenerate(alice.token, conversationId, "1' OR '1'='1", {});
+    const badConversation = await regenerate(alice.token, '%2e%2e', replyId, {});
+
+    expect(huge.status).toBe(413);
+    expect(badReply.status).toBe(400);
+    expect((badReply.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      'params.messageId',
+    ]);
+    expect(badConversation.status).toBe(400);
+    expect(openai.calls).toBe(0);
+  });
+
+  it("answers 404 for a question instead of a reply, and for another person's reply", async () => {
+    const { conversationId, replyId, questionId } = await answered();
+
+    const question = await regenerate(alice.token, conversationId, questionId, {});
+    const others = await regenerate(bob.token, conversationId, replyId, {});
+
+    expect(question.status).toBe(404);
+    expect(others.status).toBe(404);
+    expect(openai.calls).toBe(0);
+  });
+
+  it('stores an edited question holding SQL and markup as plain text', async () => {
+    const { conversationId, replyId } = await answered();
+    const content = "'); DROP TABLE messages; -- <script>alert(1)</script>";
+
+    const response = await regenerate(alice.token, conversationId, replyId, { content });
+
+    expect(response.status).toBe(200);
+    expect(response.events.at(-1)?.event).toBe('done');
+    expect((await storedMessages(conversationId)).map((m) => [m.role, m.content])).toEqual([
+      ['user', content],
+      ['assistant', DEFAULT_REPLY],
+    ]);
+  });
+});
+
+describe('GET /api/conversations/{id}/messages: bad input', () => {
+  const cursorAt = (at: string) =>
+    Buffer.from(JSON.stringify({ at, id: '00000000-0000-0000-0000-000000000000' })).toString('base64url');
+
+  it.each<[Record<string, string>, string]>([
+    [{ limit: '0' }, 'query.limit'],
+    [{ limit: '201' }, 'query.limit'],
+    [{ limit: 'ten' }, 'query.limit'],
+    [{ cursor: 'garbage' }, 'query.cursor'],
+    [{ cursor: cursorAt('2024-02-30T00:00:00Z') }, 'query.cursor'],
+    [{ cursor: cursorAt('2024-13-01T00:00:00Z') }, 'query.cursor'],
+    [{ cursor: cursorAt('0000-01-01T00:00:00Z') }, 'query.cursor'],
+    [{ cursor: 'a\u0000' }, 'query.cursor'],
+    [{ q: 'nata' }, 'query'],
+    [JSON.parse('{"__proto__":"1"}') as Record<string, string>, 'query'],
+    [{ constructor: '1' }, 'query'],
+  ])('refuses %j with a 400 naming %s', async (query, path) => {
+    const conversationId = await conversationOf(alice.token);
+
+    const response = await call(conversations, {
+      method: 'GET',
+      path: `/api/conversations/${conversationId}/messages`,
+      token: alice.token,
+      query,
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect((response.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(path);
+  });
+
+  it('takes the largest page it allows, and the first day of the calendar in a cursor', async () => {
+    const conversationId = await conversationOf(alice.token);
+
+    const response = await call(conversations, {
+      method: 'GET',
+      path: `/api/conversations/${conversationId}/messages`,
+      token: alice.token,
+      query: { limit: '200', cursor: cursorAt('0001-01-01T00:00:00Z') },
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ items: [], nextCursor: null });
+  });
+});

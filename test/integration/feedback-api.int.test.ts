@@ -227,17 +227,20 @@ describe('PUT /api/conversations/{id}/messages/{messageId}/feedback', () => {
     ).toEqual([]);
   });
 
-  it('refuses a message id that is not a UUID, naming it', async () => {
-    const { conversationId } = await exchange(alice.user.id);
-    const response = await call(conversations, {
-      method: 'PUT',
-      path: `/api/conversations/${conversationId}/messages/..%2F..%2Fadmin/feedback`,
-      token: alice.token,
-      body: { rating: 'up' },
-    });
-    expect(response.status).toBe(400);
-    expect(problemPaths(response.body)).toContain('params.messageId');
-  });
+  it.each(['PUT', 'DELETE'] as const)(
+    'refuses a message id that is not a UUID on %s, naming it',
+    async (method) => {
+      const { conversationId } = await exchange(alice.user.id);
+      const response = await call(conversations, {
+        method,
+        path: `/api/conversations/${conversationId}/messages/..%2F..%2Fadmin/feedback`,
+        token: alice.token,
+        ...(method === 'PUT' ? { body: { rating: 'up' } } : {}),
+      });
+      expect(response.status).toBe(400);
+      expect(problemPaths(response.body)).toContain('params.messageId');
+    },
+  );
 
   it('refuses auditors (403) and callers without a token (401)', async () => {
     const { conversationId, replyId } = await exchange(alice.user.id);

@@ -1,4 +1,5 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
+import { createCognitoClient } from '#shared/aws/cognito-client';
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig, roleQuota } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
@@ -11,6 +12,36 @@ import { makeGetInstructions } from './use-cases/get-instructions';
 import { makeGetMe } from './use-cases/get-me';
 import { makeSetInstructions } from './use-cases/set-instructions';
 import { makeSignOutEverywhere } from './use-cases/sign-out-everywhere';
+import { cognitoSessions } from './adapters/cognito-sessions';
+import type { Sessions } from './ports/sessions';
+
+export interface UserDependencies {
+  /** The identity provider's sessions (Cognito). Tests put a fake here: AWS is the edge they cannot run. */
+  readonly sessions: () => Sessions;
+}
+
+let cognito: Sessions | undefined;
+let dependencies: UserDependencies = {
+  sessions: () => {
+    if (!cognito) {
+      const config = getConfig();
+      cognito = cognitoSessions(
+        createCognitoClient({
+          userPoolId: config.COGNITO_USER_POOL_ID,
+          region: config.AWS_REGION,
+          endpoint: config.COGNITO_ENDPOINT,
+        }),
+        config.COGNITO_USER_POOL_ID,
+      );
+    }
+    return cognito;
+  },
+};
+
+/** Replaces the users group's edges (tests); read on every call, so it applies at once. */
+export function setUserDependencies(overrides: Partial<UserDependencies>): void {
+  dependencies = { ...dependencies, ...overrides };
+}
 
 /** The users group's use cases on PostgreSQL (built once, on the first request). */
 export function userDeps() {
@@ -22,6 +53,7 @@ export function userDeps() {
     getInstructions: makeGetInstructions({ instructions }),
     setInstructions: makeSetInstructions({ instructions }),
     signOutEverywhere: makeSignOutEverywhere({
+      sessions: { signOutEverywhere: (username) => dependencies.sessions().signOutEverywhere(username) },
       transaction: (work) =>
         db.transaction((tx) =>
           work({ revocations: postgresRevocationList(tx, getCache), audit: postgresAuditLog(tx) }),

@@ -119,8 +119,8 @@ interface GroupSettings {
   readonly memorySize: number;
   /** Calls the model provider (needs the OpenAI secret). */
   readonly llm: boolean;
-  /** Calls Cognito admin APIs. */
-  readonly cognitoAdmin: boolean;
+  /** The Cognito admin APIs it calls, on the stage's user pool only. */
+  readonly cognitoActions: readonly string[];
   /**
    * The share of `api.reservedConcurrency` this function reserves, and is capped at (rounded up):
    * 1 for the functions that query Aurora on most requests (the reservation protects the database
@@ -137,16 +137,16 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     p99: Duration.seconds(3),
     memorySize: 512,
     llm: false,
-    cognitoAdmin: false,
+    cognitoActions: [],
     reservedShare: 0,
   },
-  // `/me` reads the database only; Cognito admin calls belong to the admin group alone.
+  // `/me` reads the database; signing oneself out everywhere revokes one's refresh tokens.
   users: {
     timeout: Duration.seconds(15),
     p99: Duration.seconds(5),
     memorySize: 1024,
     llm: false,
-    cognitoAdmin: false,
+    cognitoActions: ['cognito-idp:AdminUserGlobalSignOut'],
     reservedShare: 1,
   },
   conversations: {
@@ -154,7 +154,7 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     p99: Duration.seconds(5),
     memorySize: 1024,
     llm: false,
-    cognitoAdmin: false,
+    cognitoActions: [],
     reservedShare: 1,
   },
   // Streamed replies: the integration allows 5 minutes, the function a little more so it can
@@ -166,7 +166,7 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     p99: Duration.minutes(2),
     memorySize: 1024,
     llm: true,
-    cognitoAdmin: false,
+    cognitoActions: [],
     reservedShare: 1,
   },
   // Downloads, streamed for as long as the integration allows, in a function of their own: a long
@@ -177,7 +177,7 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     p99: Duration.minutes(2),
     memorySize: 1024,
     llm: false,
-    cognitoAdmin: false,
+    cognitoActions: [],
     reservedShare: 0.25,
   },
   // Admin changes call Cognito inside a database transaction (and undo it when the commit fails).
@@ -186,7 +186,21 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     p99: Duration.seconds(5),
     memorySize: 1024,
     llm: false,
-    cognitoAdmin: true,
+    cognitoActions: [
+      'cognito-idp:AdminCreateUser',
+      // Undoes an invitation whose database transaction did not commit.
+      'cognito-idp:AdminDeleteUser',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminDisableUser',
+      'cognito-idp:AdminEnableUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+      'cognito-idp:AdminAddUserToGroup',
+      'cognito-idp:AdminRemoveUserFromGroup',
+      'cognito-idp:AdminListGroupsForUser',
+      'cognito-idp:AdminSetUserMFAPreference',
+      'cognito-idp:AdminResetUserPassword',
+      'cognito-idp:ListUsers',
+    ],
     reservedShare: 1,
   },
 };
@@ -422,24 +436,10 @@ export class ApiStack extends Stack {
       props.grantDataApi(fn);
       if (cache) props.grantCacheConnect(fn);
       if (settings.llm) props.grantSecretRead(fn, props.openAiSecret);
-      if (settings.cognitoAdmin) {
+      if (settings.cognitoActions.length > 0) {
         fn.addToRolePolicy(
           new iam.PolicyStatement({
-            actions: [
-              'cognito-idp:AdminCreateUser',
-              // Undoes an invitation whose database transaction did not commit.
-              'cognito-idp:AdminDeleteUser',
-              'cognito-idp:AdminGetUser',
-              'cognito-idp:AdminDisableUser',
-              'cognito-idp:AdminEnableUser',
-              'cognito-idp:AdminUserGlobalSignOut',
-              'cognito-idp:AdminAddUserToGroup',
-              'cognito-idp:AdminRemoveUserFromGroup',
-              'cognito-idp:AdminListGroupsForUser',
-              'cognito-idp:AdminSetUserMFAPreference',
-              'cognito-idp:AdminResetUserPassword',
-              'cognito-idp:ListUsers',
-            ],
+            actions: [...settings.cognitoActions],
             resources: [props.userPool.userPoolArn],
           }),
         );

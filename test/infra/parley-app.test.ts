@@ -103,6 +103,29 @@ describe('least privilege', () => {
     }
   });
 
+  it("lets the API functions call Cognito's admin APIs only as their routes need, on the stage's pool", () => {
+    const byFunction = new Map<string, { actions: string[]; resources: unknown[] }>();
+    for (const policy of resourcesOfType(dev, 'AWS::IAM::Policy').filter((p) => p.stack === 'api')) {
+      const fn = /^Fn(\w+?)Role/.exec(policy.id)?.[1];
+      if (!fn) continue;
+      for (const statement of (policy.props.PolicyDocument as { Statement: Statement[] }).Statement) {
+        const actions = asArray(statement.Action).filter((a) => a.startsWith('cognito-idp:'));
+        if (actions.length === 0) continue;
+        const entry = byFunction.get(fn) ?? { actions: [], resources: [] };
+        entry.actions.push(...actions);
+        entry.resources.push(...asArray(statement.Resource));
+        byFunction.set(fn, entry);
+      }
+    }
+    // Signing oneself out everywhere revokes one's refresh tokens (AdminUserGlobalSignOut).
+    expect(byFunction.get('users')?.actions).toEqual(['cognito-idp:AdminUserGlobalSignOut']);
+    expect([...byFunction.keys()].sort()).toEqual(['admin', 'users']);
+    for (const [fn, { resources }] of byFunction) {
+      expect(JSON.stringify(resources), fn).toMatch(/UserPool.*Arn/);
+      expect(resources, fn).not.toContain('*');
+    }
+  });
+
   it('grants Resource "*" only for actions that have no resource-level permissions', () => {
     for (const { where, statement } of identityStatements(dev)) {
       if (!asArray(statement.Resource).includes('*')) continue;

@@ -25,6 +25,8 @@ const { handler: conversations } = await import('#conversations/lambda');
 const { resetConfig } = await import('#shared/config');
 const { awsJsonClient } = await import('#shared/aws/aws-json-client');
 const { cognitoIdentityProvider } = await import('#admin/adapters/cognito-identity-provider');
+const { setUserDependencies } = await import('#users/wiring');
+const { cognitoSessions } = await import('#users/adapters/cognito-sessions');
 const { InvitationNotSentError } = await import('#admin/domain/admin-user');
 const { forgetStanding } = await import('#shared/revocation/postgres-revocation-list');
 const db = testDatabase();
@@ -1053,6 +1055,83 @@ describe("an admin's change takes effect on the user's very next request", () =>
       expect(audited?.actor_id).toBe(admin.user.id);
     },
   );
+});
+
+describe('POST /api/me/sign-out (its Cognito adapter, Cognito on loopback)', () => {
+  let cognito: AwsJsonTestServer | undefined;
+  afterEach(async () => {
+    await cognito?.close();
+    cognito = undefined;
+  });
+
+  async function signingOut(answer: () => ReturnType<typeof awsJsonError> | { status: number }) {
+    cognito = await startAwsJsonTestServer({
+      service: 'cognito-idp',
+      targetPrefix: 'AWSCognitoIdentityProviderService',
+      answer: () => answer(),
+    });
+    const client = awsJsonClient({
+      service: 'cognito-idp',
+      targetPrefix: 'AWSCognitoIdentityProviderService',
+      region: 'eu-west-1',
+      endpoint: cognito.url,
+      credentials: () => TEST_CREDENTIALS,
+      random: () => 0,
+      maxAttempts: 1,
+    });
+    setUserDependencies({ sessions: () => cognitoSessions(client, 'eu-west-1_Test') });
+    return cognito;
+  }
+  const liveToken = (user: { id: string; email: string }) =>
+    issuer.accessToken({
+      sub: user.id,
+      username: user.email,
+      'cognito:groups': ['members'],
+      iat: Math.floor(Date.now() / 1000) - 5,
+    });
+  const signOut = (token: string) => call(users, { method: 'POST', path: '/api/me/sign-out', token });
+  const me = (token: string) => call(users, { method: 'GET', path: '/api/me', token });
+
+  it("revokes the person's refresh tokens with Cognito, then refuses their access tokens, audited", async () => {
+    const server = await signingOut(() => ({ status: 200 }));
+    const member = await person('members');
+    const token = liveToken(member.user);
+
+    const response = await signOut(token);
+
+    expect(response.status).toBe(204);
+    expect(server.calls.map((c) => [c.operation, c.body])).toEqual([
+      ['AdminUserGlobalSignOut', { UserPoolId: 'eu-west-1_Test', Username: member.user.email }],
+    ]);
+    expect((await me(token)).status).toBe(401);
+    const audited = (await auditEvents(member.user.id)).find((e) => e.action === 'auth.sign-out-everywhere');
+    expect(audited?.actor_id).toBe(member.user.id);
+  });
+
+  it('answers 503 with Retry-After when Cognito fails, and records nothing: the token still works', async () => {
+    await signingOut(() => awsJsonError(500, 'InternalErrorException', 'Internal error (secret detail)'));
+    const member = await person('members');
+    const token = liveToken(member.user);
+
+    const response = await signOut(token);
+
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(JSON.stringify(response.body)).not.toContain('secret detail');
+    expect((await me(token)).status).toBe(200);
+    expect((await auditEvents(member.user.id)).map((e) => e.action)).not.toContain(
+      'auth.sign-out-everywhere',
+    );
+  });
+
+  it('signs out a person Cognito no longer has: nothing left there to end', async () => {
+    await signingOut(() => awsJsonError(400, 'UserNotFoundException', 'User does not exist.'));
+    const member = await person('members');
+    const token = liveToken(member.user);
+
+    expect((await signOut(token)).status).toBe(204);
+    expect((await me(token)).status).toBe(401);
+  });
 });
 
 describe('a quota change reaches the chat at once', () => {

@@ -6,6 +6,7 @@ import { call, setUpApiEnvironment, type CallInput } from '../support/api';
 import { callStreaming } from '../support/streaming';
 import { createTestUser, testDatabase } from '../support/database';
 import { fakeIdentityProvider } from '../support/fakes/admin';
+import { fakeSessions } from '../support/fakes/users';
 
 // The lambda modules read their configuration at cold start: set the environment first.
 const issuer = setUpApiEnvironment();
@@ -23,6 +24,8 @@ const streamed = {
 // Cognito is the edge these tests cannot run: admin routes get a fake identity provider.
 const identity = fakeIdentityProvider().provider;
 (await import('#admin/wiring')).setAdminDependencies({ identity: () => identity });
+const { sessions } = fakeSessions();
+(await import('#users/wiring')).setUserDependencies({ sessions: () => sessions });
 
 /** Calls the route's own Lambda function the way API Gateway would (streaming or buffered). */
 const callRoute = (group: keyof typeof lambdas | keyof typeof streamed, input: CallInput) =>

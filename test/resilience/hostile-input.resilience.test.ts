@@ -6,6 +6,7 @@ import { setUpApiEnvironment } from '../support/api';
 import { conformanceProblems } from '../support/openapi-conformance';
 import { createTestUser, testDatabase } from '../support/database';
 import { fakeIdentityProvider } from '../support/fakes/admin';
+import { fakeSessions } from '../support/fakes/users';
 import { record, setting } from './support/figures';
 import {
   deepJson,
@@ -38,6 +39,8 @@ const { API_HEADERS } = await import('#shared/http/headers');
 const { setAdminDependencies } = await import('#admin/wiring');
 const idp = fakeIdentityProvider();
 setAdminDependencies({ identity: () => idp.provider });
+const { sessions } = fakeSessions();
+(await import('#users/wiring')).setUserDependencies({ sessions: () => sessions });
 
 const TOTAL_CASES = setting('HOSTILE_CASES', 10_000);
 const perRoute = Math.ceil(TOTAL_CASES / routes.length);

@@ -180,7 +180,10 @@ export function postgresUserAdmin(
     },
 
     async revokeTokens(id) {
-      await db.query(sql`update users set tokens_valid_after = now(), updated_at = now() where id = ${id}`);
+      // The statement's time, not the transaction's start (see sign-out-user and update-user).
+      await db.query(
+        sql`update users set tokens_valid_after = clock_timestamp(), updated_at = now() where id = ${id}`,
+      );
       onChange(id);
     },
 

@@ -15,6 +15,9 @@ export const makeSignOutUser =
       const user = await users.get(id, deps.now?.() ?? new Date());
       if (!user) throw new AdminUserNotFoundError();
       if (user.kind === 'service') throw new ServiceAccountError('sessions to sign out');
+      // Cognito first, then the revocation's instant: a token refreshed before Cognito revoked the
+      // refresh tokens is refused too.
+      await steps.run('sign out', () => deps.identity.signOut(user.email));
       await users.revokeTokens(id);
       await audit.record({
         actorId: caller.userId,
@@ -23,5 +26,4 @@ export const makeSignOutUser =
         targetId: id,
         requestId,
       });
-      await steps.run('sign out', () => deps.identity.signOut(user.email));
     });

@@ -88,5 +88,8 @@ export const makeUpdateUser =
         // otherwise, so nothing to undo.
         if (status === 'active') await steps.run('enable', () => identity.enableUser(username));
       }
+      // The revocation's instant again, after Cognito's calls: a token refreshed meanwhile (its
+      // claims read from the role still committed) is refused too.
+      if (role !== undefined || status !== undefined) await users.revokeTokens(id);
       return after;
     });

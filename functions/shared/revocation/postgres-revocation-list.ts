@@ -51,7 +51,9 @@ export function postgresRevocationList(db: Queryable, cache: () => Cache): Revoc
 
     async revokeTokens(userId) {
       await db.query(
-        sql`update users set tokens_valid_after = now(), updated_at = now() where id = ${userId}`,
+        // The statement's own time, not the transaction's start: a token refreshed earlier in the
+        // transaction (while Cognito signed the user out) is refused too.
+        sql`update users set tokens_valid_after = clock_timestamp(), updated_at = now() where id = ${userId}`,
       );
       await forgetStanding(cache(), userId);
     },

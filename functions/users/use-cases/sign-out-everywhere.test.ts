@@ -2,19 +2,29 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '#shared/audit/audit-log';
 import { makeSignOutEverywhere } from './sign-out-everywhere';
 
-const ada = { userId: 'ada', kind: 'user', role: 'members' } as const;
+const ada = { userId: 'ada', kind: 'user', username: 'ada-username', role: 'members' } as const;
 
-function setUp(options: { auditFails?: boolean } = {}) {
+function setUp(options: { auditFails?: boolean; cognitoFails?: boolean } = {}) {
+  const steps: string[] = [];
   const revoked: string[] = [];
   const audited: AuditEvent[] = [];
   const committed = { revoked: [] as string[], audited: [] as AuditEvent[] };
   const signOut = makeSignOutEverywhere({
+    sessions: {
+      signOutEverywhere: async (username) => {
+        steps.push(`cognito ${username}`);
+        if (options.cognitoFails) throw new Error('Cognito unavailable');
+      },
+    },
     // Commits what the work wrote only when it finishes, as a transaction does.
     transaction: async (work) => {
       const result = await work({
         revocations: {
           standingOf: async () => ({ validAfter: null, disabled: false }),
-          revokeTokens: async (userId) => void revoked.push(userId),
+          revokeTokens: async (userId) => {
+            steps.push(`revoke ${userId}`);
+            revoked.push(userId);
+          },
         },
         audit: {
           record: async (event) => {
@@ -28,15 +38,17 @@ function setUp(options: { auditFails?: boolean } = {}) {
       return result;
     },
   });
-  return { signOut, committed };
+  return { signOut, committed, steps };
 }
 
 describe('signOutEverywhere', () => {
-  it("revokes the caller's tokens and audits it with the request id", async () => {
-    const { signOut, committed } = setUp();
+  it("revokes the caller's refresh tokens with Cognito, then their access tokens, audited with the request id", async () => {
+    const { signOut, committed, steps } = setUp();
 
     await signOut(ada, 'req-1');
 
+    // Cognito first: the revocation's instant comes after the last refresh Cognito allowed.
+    expect(steps).toEqual(['cognito ada-username', 'revoke ada']);
     expect(committed.revoked).toEqual(['ada']);
     expect(committed.audited).toEqual([
       {
@@ -49,10 +61,17 @@ describe('signOutEverywhere', () => {
     ]);
   });
 
+  it('records nothing when Cognito fails, so the request fails and can be tried again', async () => {
+    const { signOut, committed } = setUp({ cognitoFails: true });
+
+    await expect(signOut(ada, 'req-2')).rejects.toThrow('Cognito unavailable');
+    expect(committed).toEqual({ revoked: [], audited: [] });
+  });
+
   it('commits nothing when the audit event cannot be written', async () => {
     const { signOut, committed } = setUp({ auditFails: true });
 
-    await expect(signOut(ada, 'req-2')).rejects.toThrow('audit unavailable');
+    await expect(signOut(ada, 'req-3')).rejects.toThrow('audit unavailable');
     expect(committed.revoked).toEqual([]);
   });
 });

@@ -2,15 +2,25 @@ import type { AuditLog } from '#shared/audit/audit-log';
 import type { Caller } from '#shared/domain/caller';
 import type { InTransaction } from '#shared/domain/transaction';
 import type { RevocationList } from '#shared/revocation/revocation-list';
+import type { Sessions } from '../ports/sessions';
 
 /**
- * Signs the caller out everywhere: every access token issued until now is refused from the next
- * request on (the web also revokes its refresh token with Cognito). Audited in the same transaction.
+ * Signs the caller out everywhere, in this order:
+ * 1. their refresh tokens are revoked with Cognito (AdminUserGlobalSignOut), so no device mints
+ *    another access token, whether or not the client also signs out;
+ * 2. every access token issued until then is refused from the next request on, from an instant
+ *    taken after step 1 (a token refreshed while step 1 ran is refused too), audited in the same
+ *    transaction.
+ * When step 1 fails nothing is recorded and the request fails: try again.
  */
 export const makeSignOutEverywhere =
-  (deps: { transaction: InTransaction<{ revocations: RevocationList; audit: AuditLog }> }) =>
-  (caller: Caller, requestId: string): Promise<void> =>
-    deps.transaction(async ({ revocations, audit }) => {
+  (deps: {
+    sessions: Sessions;
+    transaction: InTransaction<{ revocations: RevocationList; audit: AuditLog }>;
+  }) =>
+  async (caller: Caller, requestId: string): Promise<void> => {
+    if (caller.kind === 'user' && caller.username) await deps.sessions.signOutEverywhere(caller.username);
+    await deps.transaction(async ({ revocations, audit }) => {
       await revocations.revokeTokens(caller.userId);
       await audit.record({
         actorId: caller.userId,
@@ -20,3 +30,4 @@ export const makeSignOutEverywhere =
         requestId,
       });
     });
+  };

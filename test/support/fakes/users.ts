@@ -1,4 +1,5 @@
 import type { NewProfile, UserDirectory, UserProfile } from '#users/ports/user-directory';
+import type { Sessions } from '#users/ports/sessions';
 
 /** An in-memory UserDirectory; `used` holds each user's tokens this month. */
 export function fakeUserDirectory(initial: UserProfile[] = []) {
@@ -28,4 +29,15 @@ export function fakeUserDirectory(initial: UserProfile[] = []) {
     },
   };
   return { directory, rows, used };
+}
+
+/** Cognito's sessions as the users group sees them: `signedOut` holds each user name signed out. */
+export function fakeSessions() {
+  const signedOut: string[] = [];
+  const sessions: Sessions = {
+    async signOutEverywhere(username) {
+      signedOut.push(username);
+    },
+  };
+  return { sessions, signedOut };
 }

@@ -622,6 +622,64 @@ describe('chatting in the web app', () => {
     expect(loads).toBe(0);
   });
 
+  it('keeps following a reply being written when one of its reads fails, and frees the composer at its end', async () => {
+    // Prepare: a reply being written now (interrupted in 10 s), whose second read will fail
+    const conversationId = await seedReplyLeftStreaming({
+      title: 'Read through a blip',
+      question: 'Are you there?',
+      kept: 'Almost there',
+      askedAgo: '6 minutes',
+      savedAgo: '5 minutes 50 seconds',
+    });
+    const route = `**/api/conversations/${conversationId}/messages*`;
+    let reads = 0;
+    await page.route(route, async (intercepted) => {
+      reads += 1;
+      if (reads === 2) return intercepted.abort('connectionreset');
+      return intercepted.fallback();
+    });
+
+    // Act
+    await page.goto(`${stack.server.url}/c/${conversationId}`);
+
+    // Assess: the failed read did not end the following: the reply ends interrupted, the composer free
+    const reply = page.locator('[data-testid="message-assistant"][data-status="failed"]');
+    await reply.waitFor({ timeout: 30_000 });
+    expect(reads).toBeGreaterThan(2);
+    await expect.poll(() => page.locator('.composer__hint').textContent()).toMatch(/^Enter to send/);
+    expect(await page.getByRole('alert').filter({ hasText: 'could not be loaded' }).count()).toBe(0);
+    await page.unroute(route);
+  });
+
+  it('offers to load a conversation again when it could not be, and loads it', async () => {
+    // Prepare: the first read of the conversation fails
+    const conversationId = await seedReplyLeftStreaming({
+      title: 'Loaded the second time',
+      question: 'Hello?',
+      kept: 'Hello',
+      askedAgo: '9 minutes',
+      savedAgo: '8 minutes',
+    });
+    const route = `**/api/conversations/${conversationId}/messages*`;
+    let reads = 0;
+    await page.route(route, async (intercepted) => {
+      reads += 1;
+      if (reads === 1) return intercepted.abort('connectionreset');
+      return intercepted.fallback();
+    });
+    await page.goto(`${stack.server.url}/c/${conversationId}`);
+    const alert = page.getByRole('alert').filter({ hasText: 'This conversation could not be loaded.' });
+    await alert.waitFor();
+
+    // Act
+    await alert.getByRole('button', { name: 'Try again' }).click();
+
+    // Assess
+    await page.locator('[data-testid="message-assistant"][data-status="failed"]').waitFor();
+    expect(await alert.count()).toBe(0);
+    await page.unroute(route);
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

@@ -107,6 +107,9 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
           {chat.status === 'error' && (
             <div className="error" role="alert">
               <p>This conversation could not be loaded. {apiErrorMessage(chat.loadError)}</p>
+              <button type="button" onClick={chat.reload}>
+                Try again
+              </button>
             </div>
           )}
           {empty && chat.status !== 'error' && (

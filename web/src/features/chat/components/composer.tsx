@@ -1,7 +1,12 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent, ReactNode } from 'react';
 
-import { CONTENT_MAX, contentTooLong } from '@/features/chat/utils/content-size';
+import {
+  CONTENT_MAX,
+  contentProblem,
+  contentTooLong,
+  withoutControlCharacters,
+} from '@/features/chat/utils/content-size';
 
 const MAX_ROWS = 10;
 
@@ -29,7 +34,8 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
     textarea.current?.focus();
   }, [focusKey]);
 
-  const tooLong = contentTooLong(text);
+  const tooLong = contentProblem(text);
+  const controlCharacters = withoutControlCharacters(text) !== text;
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
@@ -93,6 +99,18 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
               ? 'Parley is finishing the previous reply…'
               : 'Enter to send, Shift+Enter for a new line. Replies can be wrong: check what matters.')}
         </p>
+        {controlCharacters && contentTooLong(text) === null && (
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setText(withoutControlCharacters(text));
+              textarea.current?.focus();
+            }}
+          >
+            Remove them
+          </button>
+        )}
       </div>
     </form>
   );

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent } from 'react';
 
-import { CONTENT_MAX, contentTooLong } from '@/features/chat/utils/content-size';
+import { CONTENT_MAX, contentProblem } from '@/features/chat/utils/content-size';
 
 export interface EditableQuestionProps {
   readonly content: string;
@@ -42,7 +42,7 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
     );
   }
 
-  const tooLong = contentTooLong(text);
+  const tooLong = contentProblem(text);
 
   function submit(event: FormEvent) {
     event.preventDefault();

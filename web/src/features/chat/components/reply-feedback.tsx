@@ -6,6 +6,7 @@ import type { Rating, Reason, ReplyFeedback as Feedback } from '@/features/chat/
 import { giveFeedback, withdrawFeedback, type FeedbackInput } from '@/features/chat/api/reply-feedback';
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
+import { withoutControlCharacters } from '@/features/chat/utils/content-size';
 
 export interface ReplyFeedbackProps {
   readonly conversationId: string;
@@ -65,7 +66,12 @@ export function ReplyFeedback({ conversationId, messageId, initial }: ReplyFeedb
   async function send() {
     if (!details) return;
     const sent = await give(
-      { rating: 'down', ...(details.reason ? { reason: details.reason } : {}), comment: details.comment },
+      {
+        rating: 'down',
+        ...(details.reason ? { reason: details.reason } : {}),
+        // Invisible control characters (pasted from a terminal or a PDF) the API refuses.
+        comment: withoutControlCharacters(details.comment),
+      },
       'Thanks for the feedback.',
     );
     if (sent) setDetails(null);

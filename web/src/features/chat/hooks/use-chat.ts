@@ -79,6 +79,8 @@ export interface Chat extends ChatState {
   regenerate(replyId: string, model?: string, content?: string): void;
   /** Writes the failed reply again, or sends the failed turn's message again if none was stored. */
   retry(): void;
+  /** Reads the conversation again after it could not be loaded. */
+  reload(): void;
 }
 
 function toApiError(error: unknown): ApiError {
@@ -162,11 +164,26 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         }
       } catch (error) {
         if (controller.signal.aborted || idRef.current !== id) return;
+        // Following a reply being written, one failed read (a lost connection, a 503) is not the
+        // end of it: look again on the same schedule, showing what we have meanwhile.
+        const wait = polls > 0 && !sendRef.current ? nextReplyPoll(polls) : null;
+        if (wait !== null) {
+          pollTimer.current = window.setTimeout(() => void refresh(id, polls + 1), wait);
+          return;
+        }
         setState((previous) => ({ ...previous, status: 'error', loadError: error }));
       }
     },
     [api],
   );
+
+  /** Reads the conversation again (after it could not be loaded), following a reply being written. */
+  const reload = useCallback(() => {
+    const id = idRef.current;
+    if (id === null) return;
+    setState((previous) => ({ ...previous, status: 'loading', loadError: null }));
+    void refresh(id);
+  }, [refresh]);
 
   // Open the conversation of the URL (or none, on the new-chat page).
   useEffect(() => {
@@ -435,5 +452,5 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   const busy = ours || serverWriting;
   const stoppable = ours || serverReplyId !== null;
 
-  return { ...state, conversationId: currentId, busy, stoppable, send, stop, regenerate, retry };
+  return { ...state, conversationId: currentId, busy, stoppable, send, stop, regenerate, retry, reload };
 }

@@ -4,7 +4,9 @@ import {
   CONTENT_MAX,
   CONTENT_MAX_BYTES,
   contentBytes,
+  contentProblem,
   contentTooLong,
+  withoutControlCharacters,
 } from '@/features/chat/utils/content-size';
 
 describe('the size of a message', () => {
@@ -30,5 +32,22 @@ describe('the limits the API applies', () => {
     expect([CONTENT_MAX, CONTENT_MAX_BYTES]).toEqual([api.CONTENT_MAX, api.CONTENT_MAX_BYTES]);
     for (const text of ['語'.repeat(100), '"\\\n\t🙂', 'plain'])
       expect(contentBytes(text)).toBe(api.jsonBytes(text));
+  });
+});
+
+describe('contentProblem', () => {
+  it('refuses the control characters the API refuses, and nothing else of them', () => {
+    expect(contentProblem('a \u001b[31mred\u001b[0m log')).toMatch(/^Holds invisible control characters/);
+    expect(contentProblem('page one\fpage two')).toMatch(/^Holds invisible control characters/);
+    expect(contentProblem('nul \u0000 and del \u007f')).toMatch(/control characters/);
+    expect(contentProblem('tabs\tand\nlines\r\n are fine')).toBeNull();
+  });
+
+  it('says the size first when both apply', () => {
+    expect(contentProblem(`\u001b${'語'.repeat(CONTENT_MAX_BYTES / 3)}`)).toMatch(/^Too long to send/);
+  });
+
+  it('removes only those characters', () => {
+    expect(withoutControlCharacters('a\u001b[31mb\fc\td\ne\u007f')).toBe('a[31mbc\td\ne');
   });
 });

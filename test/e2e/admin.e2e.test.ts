@@ -238,8 +238,8 @@ describe('the admin console', () => {
     await page.waitForURL((url) => url.searchParams.get('groupBy') === 'day');
     await page.getByTestId('usage-totals').waitFor();
     const today = new Date().toISOString().slice(0, 10);
-    expect(await page.getByLabel('To', { exact: true }).inputValue()).toBe(today);
-    expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe(`${today.slice(0, 8)}01`);
+    expect(await page.getByLabel('To (UTC)', { exact: true }).inputValue()).toBe(today);
+    expect(await page.getByLabel('From (UTC)', { exact: true }).inputValue()).toBe(`${today.slice(0, 8)}01`);
 
     await expectCleanSession(session);
     await expectCleanSession(member);
@@ -648,6 +648,44 @@ ${fresh[1]}; ${fresh[0]}`);
       expect(await row.getByTestId('user-role').textContent()).toBe('Auditor');
       expect(stack.server.invitationFor(email)).toBeDefined();
     }
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it('offers to read the audit log again after a page of it failed, and keeps what it had', async () => {
+    // Prepare: an auditor, and the audit list's first read failing
+    const auditor = await stack.server.createUser({
+      email: uniqueEmail('auditor'),
+      password: PASSWORD,
+      role: 'auditors',
+    });
+    const session = await openSession();
+    const { page } = session;
+    await signInMember(page, auditor);
+    await page.waitForURL((url) => url.pathname === '/admin/usage');
+    let reads = 0;
+    await page.route('**/api/admin/audit*', async (intercepted) => {
+      reads += 1;
+      if (reads === 1) return intercepted.abort('connectionreset');
+      return intercepted.fallback();
+    });
+
+    // Act
+    await page
+      .getByRole('navigation', { name: 'Administration' })
+      .getByRole('link', { name: 'Audit log' })
+      .click();
+    const failed = page.getByRole('alert').filter({ hasText: 'could not be loaded' });
+    await failed.waitFor();
+    await failed.getByRole('button', { name: 'Try again' }).click();
+
+    // Assess: read again, listed, the alert gone; the day filters say they are UTC days
+    await page.getByTestId('audit-row').first().waitFor();
+    expect(await failed.count()).toBe(0);
+    expect(reads).toBe(2);
+    await page.getByLabel('From (UTC)', { exact: true }).waitFor();
+    expect(await page.getByTestId('audit-row').first().locator('time').textContent()).toMatch(/ UTC$/);
+    await page.unroute('**/api/admin/audit*');
     await expectCleanSession(session);
     await session.context.close();
   });

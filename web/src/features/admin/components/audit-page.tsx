@@ -12,7 +12,7 @@ import {
   CsvDownloadStatus,
   useCsvDownload,
 } from '@/features/admin/components/csv-download';
-import { dateTimeFormat } from '@/features/admin/components/labels';
+import { utcDateTime } from '@/features/admin/components/labels';
 import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
 import { auditCsv, auditFileName } from '@/features/admin/utils/audit-csv';
 import { dayOrUndefined, readFilters, toQueryString } from '@/features/admin/utils/query-string';
@@ -24,8 +24,8 @@ const LABELS: Record<Field, string> = {
   actor: 'Actor id',
   action: 'Action',
   target: 'Target id',
-  from: 'From',
-  to: 'To',
+  from: 'From (UTC)',
+  to: 'To (UTC)',
 };
 
 function filtersOf(search: string): AuditFilters {
@@ -135,9 +135,7 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
                 {events.items.map((event) => (
                   <tr key={event.id} data-testid="audit-row" data-action={event.action}>
                     <td className="table__nowrap">
-                      <time dateTime={event.occurredAt}>
-                        {dateTimeFormat.format(new Date(event.occurredAt))}
-                      </time>
+                      <time dateTime={event.occurredAt}>{utcDateTime(event.occurredAt)}</time>
                     </td>
                     <td className="table__id" data-testid="audit-actor" data-actor-id={event.actorId ?? ''}>
                       {event.actorId ?? <span className="muted">system</span>}

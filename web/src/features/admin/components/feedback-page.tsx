@@ -19,7 +19,7 @@ import {
   CsvDownloadStatus,
   useCsvDownload,
 } from '@/features/admin/components/csv-download';
-import { dateTimeFormat, RATING_LABELS, REASON_LABELS } from '@/features/admin/components/labels';
+import { RATING_LABELS, REASON_LABELS, utcDateTime } from '@/features/admin/components/labels';
 import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
 import { feedbackCsv, feedbackFileName } from '@/features/admin/utils/feedback-csv';
 import { dayOrUndefined, oneOf, readFilters, toQueryString } from '@/features/admin/utils/query-string';
@@ -137,11 +137,11 @@ export function FeedbackPage() {
             <input id={`${id}-model`} type="text" value={draft.model ?? ''} onChange={edit('model')} />
           </div>
           <div>
-            <label htmlFor={`${id}-from`}>From</label>
+            <label htmlFor={`${id}-from`}>From (UTC)</label>
             <input id={`${id}-from`} type="date" value={draft.from ?? ''} onChange={edit('from')} />
           </div>
           <div>
-            <label htmlFor={`${id}-to`}>To</label>
+            <label htmlFor={`${id}-to`}>To (UTC)</label>
             <input id={`${id}-to`} type="date" value={draft.to ?? ''} onChange={edit('to')} />
           </div>
           <button type="submit">Filter</button>
@@ -202,9 +202,7 @@ export function FeedbackPage() {
                     data-user-id={entry.userId}
                   >
                     <td className="table__nowrap">
-                      <time dateTime={entry.updatedAt}>
-                        {dateTimeFormat.format(new Date(entry.updatedAt))}
-                      </time>
+                      <time dateTime={entry.updatedAt}>{utcDateTime(entry.updatedAt)}</time>
                     </td>
                     <td className="table__strong table__truncate" title={entry.email ?? entry.userId}>
                       {entry.email ?? <span className="table__id muted">{entry.userId}</span>}

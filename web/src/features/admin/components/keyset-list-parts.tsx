@@ -23,9 +23,14 @@ export function ListStatus({ list, loading, what, empty, emptyTestId, children }
       {children}
       {list.status === 'loading' && <p className="muted">{loading}</p>}
       {list.status === 'error' && (
-        <p className="error" role="alert">
-          {what} could not be loaded. {apiErrorMessage(list.error)}
-        </p>
+        <div className="error" role="alert">
+          <p>
+            {what} could not be loaded. {apiErrorMessage(list.error)}
+          </p>
+          <button type="button" className="button-small" onClick={list.retry}>
+            Try again
+          </button>
+        </div>
       )}
       {list.status === 'ready' && list.items.length === 0 && (
         <p className="muted" data-testid={emptyTestId}>

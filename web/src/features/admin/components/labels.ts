@@ -26,3 +26,17 @@ export const REASON_LABELS: Record<FeedbackReason, string> = {
 
 export const numberFormat = new Intl.NumberFormat();
 export const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+const utcFormat = new Intl.DateTimeFormat(undefined, {
+  dateStyle: 'medium',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+/**
+ * An instant in UTC, said so: the lists whose day filters are UTC days (audit, feedback) show
+ * their times in UTC too, so a row and the day it is filtered by agree wherever the reader is.
+ */
+export function utcDateTime(iso: string): string {
+  return `${utcFormat.format(new Date(iso))} UTC`;
+}

@@ -78,7 +78,7 @@ export function UsagePage() {
       <div className="console__body">
         <form className="toolbar filters" aria-label="Usage period" onSubmit={submit}>
           <div>
-            <label htmlFor={`${id}-from`}>From</label>
+            <label htmlFor={`${id}-from`}>From (UTC)</label>
             <input
               id={`${id}-from`}
               type="date"
@@ -88,7 +88,7 @@ export function UsagePage() {
             />
           </div>
           <div>
-            <label htmlFor={`${id}-to`}>To</label>
+            <label htmlFor={`${id}-to`}>To (UTC)</label>
             <input
               id={`${id}-to`}
               type="date"
@@ -114,9 +114,12 @@ export function UsagePage() {
         <div aria-live="polite" aria-busy={usage.status === 'loading'}>
           {usage.status === 'loading' && <p className="muted">Loading usage…</p>}
           {usage.status === 'error' && (
-            <p className="error" role="alert">
-              The usage could not be loaded. {apiErrorMessage(usage.error)}
-            </p>
+            <div className="error" role="alert">
+              <p>The usage could not be loaded. {apiErrorMessage(usage.error)}</p>
+              <button type="button" className="button-small" onClick={usage.retry}>
+                Try again
+              </button>
+            </div>
           )}
         </div>
 

@@ -14,6 +14,8 @@ export interface KeysetListState<T> {
 
 export interface KeysetList<T> extends KeysetListState<T> {
   loadMore(): void;
+  /** After a failure: reads again the page that failed (the first, or the next one). */
+  retry(): void;
   /** Replaces one item in place (an admin changed it and the API answered the new version). */
   replace(matches: (item: T) => boolean, next: (item: T) => T): void;
   /** Adds an item at the top (newest first), e.g. a user just invited. */
@@ -65,11 +67,19 @@ export function useKeysetList<T>(
     return () => controller.abort();
   }, [load]);
 
+  // A page that failed can be asked for again: the list keeps what it had, and its cursor.
   const loadMore = useCallback(() => {
-    if (!state.nextCursor || state.status !== 'ready') return;
-    setState((previous) => ({ ...previous, status: 'loading-more' }));
+    if (!state.nextCursor || (state.status !== 'ready' && state.status !== 'error')) return;
+    setState((previous) => ({ ...previous, status: 'loading-more', error: null }));
     load(state.nextCursor);
   }, [load, state.nextCursor, state.status]);
+
+  const retry = useCallback(() => {
+    if (state.status !== 'error') return;
+    if (state.nextCursor) return loadMore();
+    setState({ items: [], nextCursor: null, status: 'loading', error: null });
+    load(undefined);
+  }, [load, loadMore, state.nextCursor, state.status]);
 
   const replace = useCallback((matches: (item: T) => boolean, next: (item: T) => T) => {
     setState((previous) => ({
@@ -86,5 +96,5 @@ export function useKeysetList<T>(
     setState((previous) => ({ ...previous, items: previous.items.filter((item) => !matches(item)) }));
   }, []);
 
-  return { ...state, loadMore, replace, prepend, remove };
+  return { ...state, loadMore, retry, replace, prepend, remove };
 }

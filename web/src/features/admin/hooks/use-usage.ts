@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 import { useApiClient } from '@/lib/api-client-context';
 import { getUsage } from '@/features/admin/api/get-usage';
@@ -9,10 +9,15 @@ export type UsageState =
   | { readonly status: 'error'; readonly error: unknown }
   | { readonly status: 'ready'; readonly report: UsageReport };
 
-/** The usage report for a range and grouping, read again whenever either changes. */
-export function useUsage({ from, to, groupBy }: UsageQuery): UsageState {
+/**
+ * The usage report for a range and grouping, read again whenever either changes, or when
+ * `retry` is called (after a failure).
+ */
+export function useUsage({ from, to, groupBy }: UsageQuery): UsageState & { retry(): void } {
   const api = useApiClient();
   const [state, setState] = useState<UsageState>({ status: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -24,7 +29,7 @@ export function useUsage({ from, to, groupBy }: UsageQuery): UsageState {
       },
     );
     return () => controller.abort();
-  }, [api, from, to, groupBy]);
+  }, [api, from, to, groupBy, attempt]);
 
-  return state;
+  return { ...state, retry };
 }

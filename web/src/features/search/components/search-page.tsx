@@ -28,7 +28,9 @@ export function SearchPage({ query, onSearch }: SearchPageProps) {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    onSearch(text.trim());
+    // The same words after a failure: the URL would not change, so ask again here.
+    if (text.trim() === query && search.status === 'error') search.retry();
+    else onSearch(text.trim());
   }
 
   return (
@@ -62,9 +64,12 @@ export function SearchPage({ query, onSearch }: SearchPageProps) {
             </p>
           )}
           {search.status === 'error' && (
-            <p className="error" role="alert">
-              The search failed. {apiErrorMessage(search.error)}
-            </p>
+            <div className="error" role="alert">
+              <p>The search failed. {apiErrorMessage(search.error)}</p>
+              <button type="button" className="button-small" onClick={search.retry}>
+                Try again
+              </button>
+            </div>
           )}
           {search.items.length > 0 && (
             <ol className="search__results" data-testid="search-results">

@@ -13,6 +13,8 @@ export interface SearchState {
 
 export interface UseSearch extends SearchState {
   loadMore(): void;
+  /** After a failure: asks again for the page that failed (the first, or the next one). */
+  retry(): void;
 }
 
 const idle: SearchState = { items: [], nextCursor: null, status: 'idle', error: null };
@@ -54,11 +56,19 @@ export function useSearch(q: string): UseSearch {
     return () => controller.abort();
   }, [fetchPage, q]);
 
+  // A page that failed can be asked for again: the results so far and their cursor stay.
   const loadMore = useCallback(() => {
-    if (!state.nextCursor || state.status !== 'ready') return;
-    setState((previous) => ({ ...previous, status: 'loading-more' }));
+    if (!state.nextCursor || (state.status !== 'ready' && state.status !== 'error')) return;
+    setState((previous) => ({ ...previous, status: 'loading-more', error: null }));
     fetchPage(state.nextCursor);
   }, [fetchPage, state.nextCursor, state.status]);
 
-  return { ...state, loadMore };
+  const retry = useCallback(() => {
+    if (state.status !== 'error' || !q) return;
+    if (state.nextCursor) return loadMore();
+    setState({ ...idle, status: 'loading' });
+    fetchPage(undefined);
+  }, [fetchPage, loadMore, q, state.nextCursor, state.status]);
+
+  return { ...state, loadMore, retry };
 }

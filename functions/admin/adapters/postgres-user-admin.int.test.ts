@@ -361,6 +361,8 @@ describe('postgresUserAdmin.lockActiveAdmins', () => {
     ];
     const disabled = await user({ role: 'admins', status: 'disabled' });
     const member = await user({ role: 'members' });
+    // A machine client's service account may hold the role, but may not administer anything.
+    const machine = await user({ role: 'admins', kind: 'service' });
     const mine = new Set(admins.map((a) => a.id));
 
     // Act
@@ -373,6 +375,7 @@ describe('postgresUserAdmin.lockActiveAdmins', () => {
     expect(ids.filter((id) => mine.has(id))).toEqual([...mine].sort());
     expect(ids).not.toContain(disabled.id);
     expect(ids).not.toContain(member.id);
+    expect(ids).not.toContain(machine.id);
     expect(locked).toBe(true);
   });
 });

@@ -190,8 +190,10 @@ export function postgresUserAdmin(
     async lockActiveAdmins() {
       const role: Role = 'admins';
       const status: UserStatus = 'active';
+      const person = 'user';
       const { rows } = await db.query<{ id: string }>(sql`
-        select id from users where role = ${role} and status = ${status} order by id for update`);
+        select id from users where role = ${role} and status = ${status} and kind = ${person}
+        order by id for update`);
       return rows.map((r) => r.id);
     },
 

@@ -49,8 +49,9 @@ export interface UserAdminRepository {
   insert(user: NewManagedUser): Promise<void>;
   update(id: string, changes: StoredChanges): Promise<void>;
   /**
-   * The ids of the active admins, locked in id order until commit: two admins demoting each
-   * other at once wait for one another instead of both succeeding and leaving no admin.
+   * The ids of the active admins, people only, locked in id order until commit: two admins
+   * demoting each other at once wait for one another instead of both succeeding and leaving no
+   * admin. A service account with the admins role is not one: it is refused on every admin route.
    */
   lockActiveAdmins(): Promise<string[]>;
   /** Forgets the failed sign-ins (and any lockout) of this e-mail address. */

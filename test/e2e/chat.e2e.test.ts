@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import pg from 'pg';
-import type { Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectCleanSession, openSession, PASSWORD, signIn, startStack, uniqueEmail } from './support';
@@ -678,6 +678,36 @@ describe('chatting in the web app', () => {
     await page.locator('[data-testid="message-assistant"][data-status="failed"]').waitFor();
     expect(await alert.count()).toBe(0);
     await page.unroute(route);
+  });
+
+  it('holds a message typed during a reply and sent at once after Stop until the reply has ended, then sends it', async () => {
+    // Prepare: a reply streaming, a follow-up typed meanwhile, and every send's status recorded
+    await page.getByTestId('new-chat').click();
+    await page.getByTestId('chat-title').filter({ hasText: 'New chat' }).waitFor();
+    const statuses: number[] = [];
+    const record = (response: Response) => {
+      if (response.request().method() === 'POST' && /\/messages$/.test(new URL(response.url()).pathname))
+        statuses.push(response.status());
+    };
+    page.on('response', record);
+    await composer(page).fill('Tell me a long story');
+    await composer(page).press('Enter');
+    await page.locator('[data-testid="streaming-reply"] [data-testid="message-assistant"]').waitFor();
+    await composer(page).fill('And a shorter one');
+
+    // Act: Stop, then Enter at once
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await composer(page).press('Enter');
+
+    // Assess: not sent into the reply still ending (no 409); the text kept; sent once it has ended
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    await expect.poll(() => page.locator('.composer__hint').textContent()).toMatch(/^Enter to send/);
+    expect(statuses).toEqual([200]);
+    expect(await composer(page).inputValue()).toBe('And a shorter one');
+    await composer(page).press('Enter');
+    await expect.poll(() => statuses).toEqual([200, 200]);
+    await page.getByTestId('message-user').filter({ hasText: 'And a shorter one' }).waitFor();
+    page.off('response', record);
   });
 
   it('saw no CSP violation and no page error throughout', async () => {

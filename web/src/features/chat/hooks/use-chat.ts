@@ -126,6 +126,8 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     loadError: null,
     turn: null,
   });
+  /** Stop was pressed on our stream, and the reply's state is not read yet. */
+  const [stopping, setStopping] = useState(false);
   const [currentId, setCurrentId] = useState<string | null>(conversationId);
   const idRef = useRef<string | null>(conversationId);
   /** The conversation this hook just created, whose URL change must not reset the view. */
@@ -350,11 +352,17 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       setState((previous) => ({ ...previous, turn: null }));
     } else if (replyId === null) return;
     // The server stops the model and keeps what it wrote (if asking fails, it finishes the
-    // reply): show what it stored, and follow it until it has ended.
+    // reply): show what it stored, and follow it until it has ended. Until that first read the
+    // view holds the composer: the reply is still being written, and a send would meet it (409).
     if (id === null) return;
+    setStopping(true);
     void (async () => {
-      if (replyId !== null) await stopReply(api, id, replyId).catch(() => undefined);
-      await refresh(id, 1);
+      try {
+        if (replyId !== null) await stopReply(api, id, replyId).catch(() => undefined);
+        await refresh(id, 1);
+      } finally {
+        setStopping(false);
+      }
     })();
   }, [api, refresh, serverReplyId]);
 
@@ -449,7 +457,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
 
   const serverWriting = last?.status === 'streaming';
   const ours = state.turn !== null && state.turn.phase !== 'failed';
-  const busy = ours || serverWriting;
+  const busy = ours || serverWriting || stopping;
   const stoppable = ours || serverReplyId !== null;
 
   return { ...state, conversationId: currentId, busy, stoppable, send, stop, regenerate, retry, reload };

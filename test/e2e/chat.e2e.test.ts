@@ -150,6 +150,11 @@ describe('chatting in the web app', () => {
     expect(await reply.getByTestId('message-model').count()).toBe(0);
     // A reply written to its end says nothing of stopping
     expect(await reply.getByTestId('reply-stopped').count()).toBe(0);
+    // A screen reader is told the reply once it is stored (not each word as it streamed in)
+    const announced = page.getByTestId('reply-announcement');
+    expect(await announced.getAttribute('aria-live')).toBe('polite');
+    await expect.poll(() => announced.textContent()).toMatch(/^Parley replied: \[Offline model\]/);
+    expect(await page.locator('[data-testid="streaming-reply"][aria-live]').count()).toBe(0);
 
     // The first message titled it: in the sidebar, and as the page's heading
     const item = page

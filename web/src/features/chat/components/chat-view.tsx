@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
@@ -25,6 +25,41 @@ export interface ChatViewProps extends ChatOptions {
 
 const NO_MODELS: readonly string[] = [];
 
+/** The longest reply read out whole; a longer one is read to there, the rest left on the page. */
+const ANNOUNCED_MAX = 1_000;
+
+/**
+ * What a screen reader is told of a reply, in a live region that is always there: that Parley
+ * is writing (not every word as it streams in), then the reply once stored. A failed reply is
+ * said by its alert.
+ */
+function useReplyAnnouncement(
+  conversationId: string | null,
+  streaming: boolean,
+  latest: { readonly role: string; readonly status: string; readonly content: string } | undefined,
+): string {
+  const [announcement, setAnnouncement] = useState('');
+  const awaited = useRef(false);
+  useEffect(() => {
+    awaited.current = false;
+    setAnnouncement('');
+  }, [conversationId]);
+  useEffect(() => {
+    if (streaming) {
+      if (!awaited.current) setAnnouncement('Parley is writing a reply…');
+      awaited.current = true;
+      return;
+    }
+    if (!awaited.current || latest?.role !== 'assistant' || latest.status === 'streaming') return;
+    awaited.current = false;
+    if (latest.status !== 'complete') return setAnnouncement('');
+    const text =
+      latest.content.length > ANNOUNCED_MAX ? `${latest.content.slice(0, ANNOUNCED_MAX)}…` : latest.content;
+    setAnnouncement(`Parley replied: ${text}`);
+  }, [streaming, latest]);
+  return announcement;
+}
+
 function errorHeadline(error: ApiError): string {
   if (error.status === 429) return 'Limit reached.';
   if (error.status === 503) return 'The model is unavailable right now.';
@@ -46,6 +81,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   const scroll = useAutoScroll(`${messages.length}:${turn?.reply.length ?? -1}:${turn?.phase ?? ''}`);
   const [highlighted, setHighlighted] = useState<string | null>(null);
   const streaming = turn !== null && turn.phase !== 'failed';
+  const announcement = useReplyAnnouncement(chat.conversationId, streaming, messages.at(-1));
 
   const { release } = scroll;
 
@@ -150,12 +186,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
           {turn && !turn.userStored && <MessageBubble role="user" content={turn.content} status="sending" />}
 
           {streaming && (
-            <div
-              className="chat__live"
-              aria-live="polite"
-              aria-busy={turn.phase === 'streaming'}
-              data-testid="streaming-reply"
-            >
+            <div className="chat__live" data-testid="streaming-reply">
               {turn.reply ? (
                 <MessageBubble role="assistant" content={turn.reply} status="streaming" />
               ) : (
@@ -179,6 +210,10 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
           )}
         </div>
       </div>
+
+      <p className="visually-hidden" aria-live="polite" data-testid="reply-announcement">
+        {announcement}
+      </p>
 
       <Composer
         busy={chat.busy}

@@ -373,6 +373,10 @@ describe('chatting in the web app', () => {
     await titleBox.fill('Stopping, renamed');
     await titleBox.press('Enter');
     await list.getByRole('listitem').filter({ hasText: 'Stopping, renamed' }).waitFor();
+    // The keyboard's place is kept: on the conversation's Rename button, not the top of the page
+    await expect
+      .poll(() => page.evaluate('document.activeElement?.getAttribute("aria-label")'))
+      .toBe('Rename Stopping, renamed');
     await page.getByTestId('chat-title').filter({ hasText: 'Stopping, renamed' }).waitFor();
 
     // Delete, after a confirmation: gone from the list, and back on the new-chat page
@@ -562,6 +566,8 @@ describe('chatting in the web app', () => {
 
     // Act and assess: written anew, whole
     await reply.getByTestId('regenerate-reply').click();
+    // The pressed button went with the old reply: the keyboard is in the composer, not lost
+    await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("name")')).toBe('content');
     const rewritten = storedReplies(page).last();
     await expect.poll(() => rewritten.textContent(), { timeout: 20_000 }).toContain('[Offline');
     expect(await page.locator('[data-testid="message-assistant"][data-status="failed"]').count()).toBe(0);

@@ -80,6 +80,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   const { messages, turn } = chat;
   const scroll = useAutoScroll(`${messages.length}:${turn?.reply.length ?? -1}:${turn?.phase ?? ''}`);
   const [highlighted, setHighlighted] = useState<string | null>(null);
+  const [regenerations, setRegenerations] = useState(0);
   const streaming = turn !== null && turn.phase !== 'failed';
   const announcement = useReplyAnnouncement(chat.conversationId, streaming, messages.at(-1));
 
@@ -121,6 +122,8 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
     setHighlighted(null);
     scroll.follow();
     chat.regenerate(replyId, choice.model, content);
+    // The button or form that was pressed goes with the old reply: the keyboard goes to the composer.
+    setRegenerations((n) => n + 1);
   }
 
   return (
@@ -218,7 +221,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
       <Composer
         busy={chat.busy}
         canStop={chat.stoppable}
-        focusKey={chat.conversationId ?? 'new'}
+        focusKey={`${chat.conversationId ?? 'new'}:${regenerations}`}
         onSend={send}
         onStop={chat.stop}
       >

@@ -31,6 +31,8 @@ export function ConversationItem({
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const renameButton = useRef<HTMLButtonElement>(null);
+  /** Set when the title box closes, so focus goes back to the Rename button once it is there. */
+  const refocus = useRef(false);
 
   useEffect(() => {
     if (editing) input.current?.select();
@@ -43,11 +45,18 @@ export function ConversationItem({
   }
 
   function cancel() {
+    refocus.current = true;
     setEditing(false);
     setError(null);
-    // Back to where the person was, not to the top of the page.
-    window.setTimeout(() => renameButton.current?.focus());
   }
+
+  // After a rename, saved or cancelled: back to the conversation's Rename button, where the person
+  // was, not to the top of the page (once the button is there again).
+  useEffect(() => {
+    if (editing || !refocus.current) return;
+    refocus.current = false;
+    renameButton.current?.focus();
+  }, [editing]);
 
   async function save(event?: FormEvent) {
     event?.preventDefault();
@@ -57,6 +66,7 @@ export function ConversationItem({
     setPending(true);
     try {
       onRenamed(await renameConversation(api, conversation.id, next));
+      refocus.current = true;
       setEditing(false);
       setError(null);
     } catch (caught) {

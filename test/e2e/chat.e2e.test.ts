@@ -721,6 +721,36 @@ describe('chatting in the web app', () => {
     page.off('response', record);
   });
 
+  it('shows the conversation a new chat made when Stop comes before the server took the message', async () => {
+    // Prepare: a new chat whose first send is held for a moment before it leaves the browser
+    await page.getByTestId('new-chat').click();
+    await page.getByTestId('chat-title').filter({ hasText: 'New chat' }).waitFor();
+    const route = '**/api/conversations/*/messages';
+    await page.route(route, async (intercepted) => {
+      if (intercepted.request().method() !== 'POST') return intercepted.fallback();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await intercepted.fallback().catch(() => undefined);
+    });
+    await composer(page).fill('Never mind');
+    await composer(page).press('Enter');
+
+    // Act: Stop before any answer
+    await page.getByRole('button', { name: 'Stop' }).click();
+
+    // Assess: the view is the conversation the send made (its URL), not a "New chat" page tied to
+    // it; the next message goes there and the URL stays
+    await page.waitForURL((url) => /^\/c\/[0-9a-f-]{36}$/.test(url.pathname));
+    const made = new URL(page.url()).pathname;
+    await page.unroute(route);
+    await page.getByRole('button', { name: 'Send' }).waitFor({ state: 'attached' });
+    await expect.poll(() => page.locator('.composer__hint').textContent()).toMatch(/^Enter to send/);
+    await composer(page).fill('Second try');
+    await composer(page).press('Enter');
+    await page.getByTestId('message-user').filter({ hasText: 'Second try' }).waitFor();
+    await expect.poll(() => storedReplies(page).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(new URL(page.url()).pathname).toBe(made);
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

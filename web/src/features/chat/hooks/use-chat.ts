@@ -135,6 +135,8 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   const sendRef = useRef<AbortController | null>(null);
   /** The reply our stream is writing, once the server has named it: what Stop asks to stop. */
   const writingRef = useRef<string | null>(null);
+  /** Shows the conversation our send made, before the server has said it holds the message. */
+  const revealRef = useRef<(() => void) | null>(null);
   const loadRef = useRef<AbortController | null>(null);
   const pollTimer = useRef<number | undefined>(undefined);
   const optionsRef = useRef(options);
@@ -247,6 +249,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         /** This send made the conversation, which the app shows (URL, sidebar) once it holds the message. */
         let created: string | null = null;
         let stored = false;
+        revealRef.current = null;
         const reveal = () => {
           if (created === null) return;
           const shown = created;
@@ -259,9 +262,14 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         try {
           if (id === null) {
             id = await optionsRef.current.createConversation();
-            if (!live()) return;
+            if (!live()) {
+              // Stopped before anything was sent: the conversation made for it stays empty.
+              await deleteConversation(api, id).catch(() => undefined);
+              return;
+            }
             idRef.current = id;
             created = id;
+            revealRef.current = reveal;
           }
           const events = sendMessage(api, id, content, {
             signal: controller.signal,
@@ -350,6 +358,9 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       writingRef.current = null;
       controller.abort();
       setState((previous) => ({ ...previous, turn: null }));
+      // Stopped before the server named the message: the conversation made for it is shown all
+      // the same (its URL, the sidebar), with what the server has.
+      revealRef.current?.();
     } else if (replyId === null) return;
     // The server stops the model and keeps what it wrote (if asking fails, it finishes the
     // reply): show what it stored, and follow it until it has ended. Until that first read the

@@ -8,7 +8,8 @@ import { getSql } from '#shared/db/sql-database';
 import type { Role } from '#shared/domain/roles';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { forgetStanding } from '#shared/revocation/postgres-revocation-list';
-import { cognitoIdentityProvider, createCognitoClient } from './adapters/cognito-identity-provider';
+import { onConfiguredUserPool } from '#shared/aws/configured-cognito';
+import { cognitoIdentityProvider } from './adapters/cognito-identity-provider';
 import { postgresAuditTrail } from './adapters/postgres-audit-trail';
 import { postgresUsageReports } from './adapters/postgres-usage-reports';
 import { postgresUserAdmin } from './adapters/postgres-user-admin';
@@ -31,23 +32,7 @@ export interface AdminDependencies {
   readonly identity: () => IdentityProvider;
 }
 
-let cognito: IdentityProvider | undefined;
-let dependencies: AdminDependencies = {
-  identity: () => {
-    if (!cognito) {
-      const config = getConfig();
-      cognito = cognitoIdentityProvider(
-        createCognitoClient({
-          userPoolId: config.COGNITO_USER_POOL_ID,
-          region: config.AWS_REGION,
-          endpoint: config.COGNITO_ENDPOINT,
-        }),
-        config.COGNITO_USER_POOL_ID,
-      );
-    }
-    return cognito;
-  },
-};
+let dependencies: AdminDependencies = { identity: onConfiguredUserPool(cognitoIdentityProvider) };
 
 /** Replaces the admin group's edges (tests); read on every call, so it applies at once. */
 export function setAdminDependencies(overrides: Partial<AdminDependencies>): void {

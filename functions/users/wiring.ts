@@ -1,5 +1,5 @@
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
-import { createCognitoClient } from '#shared/aws/cognito-client';
+import { onConfiguredUserPool } from '#shared/aws/configured-cognito';
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig, roleQuota } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
@@ -20,23 +20,7 @@ export interface UserDependencies {
   readonly sessions: () => Sessions;
 }
 
-let cognito: Sessions | undefined;
-let dependencies: UserDependencies = {
-  sessions: () => {
-    if (!cognito) {
-      const config = getConfig();
-      cognito = cognitoSessions(
-        createCognitoClient({
-          userPoolId: config.COGNITO_USER_POOL_ID,
-          region: config.AWS_REGION,
-          endpoint: config.COGNITO_ENDPOINT,
-        }),
-        config.COGNITO_USER_POOL_ID,
-      );
-    }
-    return cognito;
-  },
-};
+let dependencies: UserDependencies = { sessions: onConfiguredUserPool(cognitoSessions) };
 
 /** Replaces the users group's edges (tests); read on every call, so it applies at once. */
 export function setUserDependencies(overrides: Partial<UserDependencies>): void {

@@ -30,6 +30,18 @@ const { cognitoSessions } = await import('#users/adapters/cognito-sessions');
 const { InvitationNotSentError } = await import('#admin/domain/admin-user');
 const { forgetStanding } = await import('#shared/revocation/postgres-revocation-list');
 const db = testDatabase();
+
+/** A Cognito client of the loopback test server, signing as the tests' credentials. */
+const clientOf = (server: AwsJsonTestServer, maxAttempts?: number) =>
+  awsJsonClient({
+    service: 'cognito-idp',
+    targetPrefix: 'AWSCognitoIdentityProviderService',
+    region: 'eu-west-1',
+    endpoint: server.url,
+    credentials: () => TEST_CREDENTIALS,
+    random: () => 0,
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
+  });
 const idp = fakeIdentityProvider();
 setAdminDependencies({ identity: () => idp.provider });
 
@@ -306,14 +318,7 @@ describe('POST /api/admin/users when Cognito sends no invitation (its adapter, C
         return { status: 200 };
       },
     });
-    const client = awsJsonClient({
-      service: 'cognito-idp',
-      targetPrefix: 'AWSCognitoIdentityProviderService',
-      region: 'eu-west-1',
-      endpoint: cognito.url,
-      credentials: () => TEST_CREDENTIALS,
-      random: () => 0,
-    });
+    const client = clientOf(cognito);
     setAdminDependencies({ identity: () => cognitoIdentityProvider(client, 'eu-west-1_Test') });
     return { kept, calls: cognito.calls };
   }
@@ -1070,15 +1075,7 @@ describe('POST /api/me/sign-out (its Cognito adapter, Cognito on loopback)', () 
       targetPrefix: 'AWSCognitoIdentityProviderService',
       answer: () => answer(),
     });
-    const client = awsJsonClient({
-      service: 'cognito-idp',
-      targetPrefix: 'AWSCognitoIdentityProviderService',
-      region: 'eu-west-1',
-      endpoint: cognito.url,
-      credentials: () => TEST_CREDENTIALS,
-      random: () => 0,
-      maxAttempts: 1,
-    });
+    const client = clientOf(cognito, 1);
     setUserDependencies({ sessions: () => cognitoSessions(client, 'eu-west-1_Test') });
     return cognito;
   }

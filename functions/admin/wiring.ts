@@ -7,7 +7,7 @@ import { getConfig, roleQuota } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
 import type { Role } from '#shared/domain/roles';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
-import { forgetStanding } from '#shared/revocation/postgres-revocation-list';
+import { refreshStanding } from '#shared/revocation/postgres-revocation-list';
 import { onConfiguredUserPool } from '#shared/aws/configured-cognito';
 import { cognitoIdentityProvider } from './adapters/cognito-identity-provider';
 import { postgresAuditTrail } from './adapters/postgres-audit-trail';
@@ -74,10 +74,11 @@ export function adminDeps() {
         audit: postgresAuditLog(tx),
       }),
     );
-    // After the commit: every instance reads the new standing, profile and quota on its next request.
+    // After the commit: every instance reads the new standing (written over what a request may have
+    // cached meanwhile), profile and quota on its next request.
     await Promise.all(
       [...changed].flatMap((id) => [
-        forgetStanding(getCache(), id),
+        refreshStanding(db, getCache(), id),
         ...[monthlyUsageKey(id, new Date()), profileKey(id), serviceRoleKey(id)].map((key) =>
           getCache()
             .delete(key)

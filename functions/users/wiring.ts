@@ -6,7 +6,7 @@ import { getSql } from '#shared/db/sql-database';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { withCachedProfiles } from './adapters/cached-user-directory';
 import { postgresUserDirectory } from './adapters/postgres-user-directory';
-import { postgresRevocationList } from '#shared/revocation/postgres-revocation-list';
+import { postgresRevocationList, refreshStanding } from '#shared/revocation/postgres-revocation-list';
 import { postgresInstructions } from './adapters/postgres-instructions';
 import { makeGetInstructions } from './use-cases/get-instructions';
 import { makeGetMe } from './use-cases/get-me';
@@ -38,6 +38,7 @@ export function userDeps() {
     setInstructions: makeSetInstructions({ instructions }),
     signOutEverywhere: makeSignOutEverywhere({
       sessions: { signOutEverywhere: (username) => dependencies.sessions().signOutEverywhere(username) },
+      refreshStanding: (userId) => refreshStanding(db, getCache(), userId),
       transaction: (work) =>
         db.transaction((tx) =>
           work({ revocations: postgresRevocationList(tx, getCache), audit: postgresAuditLog(tx) }),

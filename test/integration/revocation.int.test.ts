@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getCache } from '#shared/cache/get-cache';
-import { postgresRevocationList } from '#shared/revocation/postgres-revocation-list';
+import {
+  forgetStanding,
+  postgresRevocationList,
+  refreshStanding,
+} from '#shared/revocation/postgres-revocation-list';
 import { call, setUpApiEnvironment } from '../support/api';
 import { createTestUser, testDatabase, testSql } from '../support/database';
 
@@ -45,6 +49,37 @@ describe('revoked access tokens', () => {
     expect(refused.status).toBe(401);
     expect((refused.body as { detail: string }).detail).toBe('The access token was revoked; sign in again.');
     expect((await call(users, { method: 'GET', path: '/api/me', token })).status).toBe(401);
+  });
+
+  it('are refused when a request read the standing before the revocation committed and cached it after', async () => {
+    // Prepare: a live token, nothing cached, and a request that has read the row (before the
+    // revocation) and is held just before it fills the cache
+    const { user, token } = await signedIn();
+    const cache = getCache();
+    await forgetStanding(cache, user.id);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let hasRead!: () => void;
+    const read = new Promise<void>((resolve) => (hasRead = resolve));
+    const slow = postgresRevocationList(queries, () => ({
+      ...cache,
+      set: async (...args: Parameters<typeof cache.set>) => {
+        hasRead();
+        await held;
+        return cache.set(...args);
+      },
+    }));
+    const stale = slow.standingOf(user.id);
+    await read;
+
+    // Act: the revocation commits and writes its standing; then the held request fills the cache
+    await revocations.revokeTokens(user.id);
+    await refreshStanding(queries, cache, user.id);
+    release();
+    expect((await stale).validAfter).toBeNull();
+
+    // Assess: the next request is refused: the standing read before the revocation was not cached
+    expect((await list(token)).status).toBe(401);
   });
 
   it('let a token issued after the revocation through', async () => {

@@ -5,7 +5,16 @@
 export interface Cache {
   readonly kind: 'valkey' | 'in-process';
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /**
+   * Stores `value` for `ttlSeconds`. With `onlyIfAbsent`, only where the key holds nothing (a
+   * reader filling the cache never overwrites what a writer stored meanwhile).
+   */
+  set(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+    options?: { readonly onlyIfAbsent?: boolean },
+  ): Promise<void>;
   /** Increments a counter, setting its expiry when it is created; returns the new value. */
   increment(key: string, ttlSeconds: number): Promise<number>;
   delete(key: string): Promise<void>;

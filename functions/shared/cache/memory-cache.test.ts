@@ -33,6 +33,22 @@ describe('memoryCache', () => {
     expect(at).toBeNull();
   });
 
+  it('stores only where nothing live is when told to', async () => {
+    let now = 0;
+    const cache = memoryCache(() => now);
+
+    await cache.set('k', 'first', 10, { onlyIfAbsent: true });
+    await cache.set('k', 'second', 10, { onlyIfAbsent: true });
+    expect(await cache.get('k')).toBe('first');
+
+    // Expired, it is absent again
+    now = 10_001;
+    await cache.set('k', 'third', 10, { onlyIfAbsent: true });
+    expect(await cache.get('k')).toBe('third');
+    await cache.set('k', 'fourth', 10);
+    expect(await cache.get('k')).toBe('fourth');
+  });
+
   it('returns null for a key never set', async () => {
     expect(await memoryCache().get('missing')).toBeNull();
   });

@@ -14,7 +14,8 @@ export function memoryCache(now: () => number = Date.now): Cache {
   return {
     kind: 'in-process',
     get: async (key) => live(key)?.value ?? null,
-    set: async (key, value, ttlSeconds) => {
+    set: async (key, value, ttlSeconds, options) => {
+      if (options?.onlyIfAbsent && live(key)) return;
       entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
     },
     increment: async (key, ttlSeconds) => {

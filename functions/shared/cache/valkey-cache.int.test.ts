@@ -45,6 +45,19 @@ describe.skipIf(!process.env.REDIS_URL)('valkeyCache (real Redis)', () => {
     expect(ttl).toBeLessThanOrEqual(120);
   });
 
+  it('stores only where nothing is when told to, and keeps the TTL of what it stored', async () => {
+    // Act
+    await cache.set('standing', 'first', 60, { onlyIfAbsent: true });
+    await cache.set('standing', 'second', 60, { onlyIfAbsent: true });
+
+    // Assess: the second write found the first and left it
+    expect(await cache.get('standing')).toBe('first');
+    expect((await raw.command('TTL', `${prefix}standing`)) as number).toBeGreaterThan(50);
+    // A plain write replaces it
+    await cache.set('standing', 'third', 60);
+    expect(await cache.get('standing')).toBe('third');
+  });
+
   it('returns null for a missing key and after delete', async () => {
     await cache.set('gone', 'soon', 60);
 

@@ -35,8 +35,8 @@ export function valkeyCache(options: ValkeyOptions): Cache {
       const value = await run('GET', prefix + key);
       return typeof value === 'string' ? value : null;
     },
-    set: async (key, value, ttlSeconds) => {
-      await run('SET', prefix + key, value, 'EX', ttlSeconds);
+    set: async (key, value, ttlSeconds, options) => {
+      await run('SET', prefix + key, value, 'EX', ttlSeconds, ...(options?.onlyIfAbsent ? ['NX'] : []));
     },
     increment: async (key, ttlSeconds) => {
       if (client instanceof Error) throw client;

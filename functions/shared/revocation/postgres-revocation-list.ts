@@ -8,8 +8,8 @@ const key = (userId: string) => `token-standing:${userId}`;
 
 /**
  * The standing of a user's tokens from `users` (status, tokens_valid_after), read through the
- * cache. A change deletes the cached entry, so every instance sees it on its next request; when
- * the cache is down, the database answers.
+ * cache. A change writes the new standing to the cache once it has committed (refreshStanding),
+ * so every instance sees it on its next request; when the cache is down, the database answers.
  */
 export function postgresRevocationList(db: Queryable, cache: () => Cache): RevocationList {
   return {
@@ -29,22 +29,11 @@ export function postgresRevocationList(db: Queryable, cache: () => Cache): Revoc
           ...(parsed.mfaEnabled === undefined ? {} : { mfaEnabled: parsed.mfaEnabled }),
         };
       }
-      const row = await first<{ status: string; tokens_valid_after: Date | null; mfa_enabled: boolean }>(
-        db,
-        sql`select status, tokens_valid_after, mfa_enabled from users where id = ${userId}`,
-      );
-      const standing: TokenStanding = {
-        validAfter: row?.tokens_valid_after ? new Date(row.tokens_valid_after) : null,
-        disabled: row?.status === 'disabled',
-        ...(row ? { mfaEnabled: row.mfa_enabled } : {}),
-      };
-      const value = JSON.stringify({
-        validAfter: standing.validAfter?.toISOString() ?? null,
-        disabled: standing.disabled,
-        mfaEnabled: standing.mfaEnabled,
-      });
+      const standing = await readStanding(db, userId);
+      // Only where nothing is: a change that committed meanwhile wrote its own standing
+      // (refreshStanding), which a value read before it must not replace.
       await cache()
-        .set(key(userId), value, CACHE_SECONDS)
+        .set(key(userId), cacheValue(standing), CACHE_SECONDS, { onlyIfAbsent: true })
         .catch(() => undefined);
       return standing;
     },
@@ -60,7 +49,38 @@ export function postgresRevocationList(db: Queryable, cache: () => Cache): Revoc
   };
 }
 
-/** Drops a user's cached standing (after a status change made elsewhere, e.g. a disable). */
+/** Drops a user's cached standing (inside a change's transaction, before it commits). */
 export async function forgetStanding(cache: Cache, userId: string): Promise<void> {
   await cache.delete(key(userId)).catch(() => undefined);
+}
+
+/**
+ * After a change committed (a disable, a role change, a sign-out everywhere): the user's standing
+ * read again and written to the cache over whatever is there. Readers fill the cache only where
+ * nothing is, so a standing one of them read before the commit cannot replace this one (after a
+ * mere delete it could, for the cache's 30 s).
+ */
+export async function refreshStanding(db: Queryable, cache: Cache, userId: string): Promise<void> {
+  const standing = await readStanding(db, userId);
+  await cache.set(key(userId), cacheValue(standing), CACHE_SECONDS).catch(() => undefined);
+}
+
+async function readStanding(db: Queryable, userId: string): Promise<TokenStanding> {
+  const row = await first<{ status: string; tokens_valid_after: Date | null; mfa_enabled: boolean }>(
+    db,
+    sql`select status, tokens_valid_after, mfa_enabled from users where id = ${userId}`,
+  );
+  return {
+    validAfter: row?.tokens_valid_after ? new Date(row.tokens_valid_after) : null,
+    disabled: row?.status === 'disabled',
+    ...(row ? { mfaEnabled: row.mfa_enabled } : {}),
+  };
+}
+
+function cacheValue(standing: TokenStanding): string {
+  return JSON.stringify({
+    validAfter: standing.validAfter?.toISOString() ?? null,
+    disabled: standing.disabled,
+    mfaEnabled: standing.mfaEnabled,
+  });
 }

@@ -16,6 +16,7 @@ function setUp(options: { auditFails?: boolean; cognitoFails?: boolean } = {}) {
         if (options.cognitoFails) throw new Error('Cognito unavailable');
       },
     },
+    refreshStanding: async (userId) => void steps.push(`refresh ${userId}`),
     // Commits what the work wrote only when it finishes, as a transaction does.
     transaction: async (work) => {
       const result = await work({
@@ -48,7 +49,8 @@ describe('signOutEverywhere', () => {
     await signOut(ada, 'req-1');
 
     // Cognito first: the revocation's instant comes after the last refresh Cognito allowed.
-    expect(steps).toEqual(['cognito ada-username', 'revoke ada']);
+    // The cached standing is written over once the revocation has committed.
+    expect(steps).toEqual(['cognito ada-username', 'revoke ada', 'refresh ada']);
     expect(committed.revoked).toEqual(['ada']);
     expect(committed.audited).toEqual([
       {

@@ -17,6 +17,8 @@ export const makeSignOutEverywhere =
   (deps: {
     sessions: Sessions;
     transaction: InTransaction<{ revocations: RevocationList; audit: AuditLog }>;
+    /** After the commit: the new standing written to the cache, over what a request cached meanwhile. */
+    refreshStanding: (userId: string) => Promise<void>;
   }) =>
   async (caller: Caller, requestId: string): Promise<void> => {
     if (caller.kind === 'user' && caller.username) await deps.sessions.signOutEverywhere(caller.username);
@@ -30,4 +32,5 @@ export const makeSignOutEverywhere =
         requestId,
       });
     });
+    await deps.refreshStanding(caller.userId);
   };

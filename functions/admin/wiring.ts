@@ -2,7 +2,8 @@ import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
 import { makeListFeedback } from '#feedback/use-cases/list-feedback';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getCache } from '#shared/cache/get-cache';
-import { monthlyUsageKey, profileKey, serviceRoleKey } from '#shared/cache/keys';
+import { monthlyUsageKey, profileKey } from '#shared/cache/keys';
+import { refreshServiceRole } from '#shared/http/service-account-roles';
 import { getConfig, roleQuota } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
 import type { Role } from '#shared/domain/roles';
@@ -79,7 +80,8 @@ export function adminDeps() {
     await Promise.all(
       [...changed].flatMap((id) => [
         refreshStanding(db, getCache(), id),
-        ...[monthlyUsageKey(id, new Date()), profileKey(id), serviceRoleKey(id)].map((key) =>
+        refreshServiceRole(db, getCache(), id),
+        ...[monthlyUsageKey(id, new Date()), profileKey(id)].map((key) =>
           getCache()
             .delete(key)
             .catch(() => undefined),

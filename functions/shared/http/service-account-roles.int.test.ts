@@ -6,7 +6,11 @@ import type { Cache } from '../cache/cache';
 import { serviceRoleKey } from '../cache/keys';
 import { forgetRequestOrigin, rememberRequestOrigin } from '../audit/request-origin';
 import { memoryCache } from '../cache/memory-cache';
-import { postgresServiceAccountRoles, SERVICE_ROLE_TTL_SECONDS } from './service-account-roles';
+import {
+  postgresServiceAccountRoles,
+  refreshServiceRole,
+  SERVICE_ROLE_TTL_SECONDS,
+} from './service-account-roles';
 
 const db = testDatabase();
 const queries = testSql();
@@ -69,6 +73,35 @@ describe('postgresServiceAccountRoles', () => {
     now += (SERVICE_ROLE_TTL_SECONDS + 1) * 1000;
 
     expect(await roles.roleOf(client.id)).toBe('admins');
+  });
+
+  it('keeps an admin change when a request read the role before it committed and cached it after', async () => {
+    // Prepare: a request that has read the role (members) and is held before it fills the cache
+    const client = await service();
+    const cache = memoryCache();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let hasRead!: () => void;
+    const read = new Promise<void>((resolve) => (hasRead = resolve));
+    const slow = setUp({
+      ...cache,
+      set: async (...args: Parameters<typeof cache.set>) => {
+        hasRead();
+        await held;
+        return cache.set(...args);
+      },
+    }).roles;
+    const stale = slow.roleOf(client.id);
+    await read;
+
+    // Act: the admin's change commits and writes its value; then the held request fills the cache
+    await db.updateTable('users').set({ role: 'auditors' }).where('id', '=', client.id).execute();
+    await refreshServiceRole(queries, cache, client.id);
+    release();
+    expect(await stale).toBe('members');
+
+    // Assess: the next request has the new role
+    expect(await setUp(cache).roles.roleOf(client.id)).toBe('auditors');
   });
 
   it('answers from the database when the cache fails', async () => {

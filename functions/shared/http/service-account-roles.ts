@@ -6,8 +6,9 @@ import { isRole } from '../domain/roles';
 import type { ServiceAccountRoles } from './auth';
 
 /**
- * Short: a role changed outside the admin API shows within a minute. The admin API drops the
- * entry itself, and a role change or disable also revokes the client's tokens.
+ * Short: a role changed outside the admin API shows within a minute. The admin API writes the
+ * entry itself after its change commits, and a role change or disable also revokes the client's
+ * tokens.
  */
 export const SERVICE_ROLE_TTL_SECONDS = 60;
 
@@ -65,11 +66,30 @@ export function postgresServiceAccountRoles(
         sql`select role, kind, status from users where id = ${clientId}`,
       );
       if (!row) await register(db(), clientId, requestId);
-      const role = row?.kind === 'service' && row.status === 'active' && isRole(row.role) ? row.role : null;
+      const role = roleOfRow(row);
+      // Only where nothing is: an admin change that committed meanwhile wrote its own value
+      // (refreshServiceRole), which one read before it must not replace.
       await cache()
-        .set(key, role ?? NONE, SERVICE_ROLE_TTL_SECONDS)
+        .set(key, role ?? NONE, SERVICE_ROLE_TTL_SECONDS, { onlyIfAbsent: true })
         .catch(() => undefined);
       return role;
     },
   };
+}
+
+type Row = { role: string | null; kind: string; status: string } | undefined;
+
+const roleOfRow = (row: Row) =>
+  row?.kind === 'service' && row.status === 'active' && isRole(row.role) ? row.role : null;
+
+/**
+ * After an admin change committed: the account's role read again and written to the cache over
+ * whatever is there (a person's id caches "none"), so a request that read the row before the
+ * commit cannot cache the old role for the entry's minute.
+ */
+export async function refreshServiceRole(db: Queryable, cache: Cache, id: string): Promise<void> {
+  const row = await first<NonNullable<Row>>(db, sql`select role, kind, status from users where id = ${id}`);
+  await cache
+    .set(serviceRoleKey(id), roleOfRow(row) ?? NONE, SERVICE_ROLE_TTL_SECONDS)
+    .catch(() => undefined);
 }

@@ -7,8 +7,9 @@ import type { ServiceAccountRoles } from './auth';
 
 /**
  * Short: a role changed outside the admin API shows within a minute. The admin API writes the
- * entry itself after its change commits, and a role change or disable also revokes the client's
- * tokens.
+ * entry itself after its change commits. A machine client's tokens are not revoked (its role is
+ * read on every request instead): disabled, it gets 403 at once; enabled again, its tokens from
+ * before work again until they expire.
  */
 export const SERVICE_ROLE_TTL_SECONDS = 60;
 

@@ -71,6 +71,21 @@ async function sendAndWatchStream(p: Page, content: string): Promise<number[]> {
 }
 
 /**
+ * Cuts the `nth` read of a conversation's messages, as a lost connection would; counts the reads
+ * (the page's own, each poll included) until `stop`.
+ */
+async function cutRead(p: Page, conversationId: string, nth: number) {
+  const route = `**/api/conversations/${conversationId}/messages*`;
+  let reads = 0;
+  await p.route(route, async (intercepted) => {
+    reads += 1;
+    if (reads === nth) return intercepted.abort('connectionreset');
+    return intercepted.fallback();
+  });
+  return { count: () => reads, stop: () => p.unroute(route) };
+}
+
+/**
  * A conversation whose reply was left being written by a function that died: its question asked
  * `askedAgo`, the reply last saved `savedAgo` (PostgreSQL intervals) with the words it kept.
  */
@@ -642,13 +657,7 @@ describe('chatting in the web app', () => {
       askedAgo: '6 minutes',
       savedAgo: '5 minutes 50 seconds',
     });
-    const route = `**/api/conversations/${conversationId}/messages*`;
-    let reads = 0;
-    await page.route(route, async (intercepted) => {
-      reads += 1;
-      if (reads === 2) return intercepted.abort('connectionreset');
-      return intercepted.fallback();
-    });
+    const reads = await cutRead(page, conversationId, 2);
 
     // Act
     await page.goto(`${stack.server.url}/c/${conversationId}`);
@@ -656,10 +665,10 @@ describe('chatting in the web app', () => {
     // Assess: the failed read did not end the following: the reply ends interrupted, the composer free
     const reply = page.locator('[data-testid="message-assistant"][data-status="failed"]');
     await reply.waitFor({ timeout: 30_000 });
-    expect(reads).toBeGreaterThan(2);
+    expect(reads.count()).toBeGreaterThan(2);
     await expect.poll(() => page.locator('.composer__hint').textContent()).toMatch(/^Enter to send/);
     expect(await page.getByRole('alert').filter({ hasText: 'could not be loaded' }).count()).toBe(0);
-    await page.unroute(route);
+    await reads.stop();
   });
 
   it('offers to load a conversation again when it could not be, and loads it', async () => {
@@ -671,13 +680,7 @@ describe('chatting in the web app', () => {
       askedAgo: '9 minutes',
       savedAgo: '8 minutes',
     });
-    const route = `**/api/conversations/${conversationId}/messages*`;
-    let reads = 0;
-    await page.route(route, async (intercepted) => {
-      reads += 1;
-      if (reads === 1) return intercepted.abort('connectionreset');
-      return intercepted.fallback();
-    });
+    const reads = await cutRead(page, conversationId, 1);
     await page.goto(`${stack.server.url}/c/${conversationId}`);
     const alert = page.getByRole('alert').filter({ hasText: 'This conversation could not be loaded.' });
     await alert.waitFor();
@@ -688,7 +691,7 @@ describe('chatting in the web app', () => {
     // Assess
     await page.locator('[data-testid="message-assistant"][data-status="failed"]').waitFor();
     expect(await alert.count()).toBe(0);
-    await page.unroute(route);
+    await reads.stop();
   });
 
   it('holds a message typed during a reply and sent at once after Stop until the reply has ended, then sends it', async () => {

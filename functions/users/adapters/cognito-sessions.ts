@@ -4,7 +4,7 @@ import type { Sessions } from '../ports/sessions';
 
 /**
  * AdminUserGlobalSignOut: Cognito revokes the user's refresh tokens (no device mints another
- * access token with them). A user Cognito no longer has has no session left to end; any other
+ * access token with them). A user unknown to Cognito has no session left to end; any other
  * failure (after the client's own retries) is a moment to wait: 503 with Retry-After, nothing
  * recorded, so the person can press the button again.
  */

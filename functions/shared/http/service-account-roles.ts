@@ -62,10 +62,7 @@ export function postgresServiceAccountRoles(
         .catch(() => null);
       metrics.cacheLookup('service-role', cached !== null);
       if (cached !== null) return isRole(cached) ? cached : null;
-      const row = await first<{ role: string | null; kind: string; status: string }>(
-        db(),
-        sql`select role, kind, status from users where id = ${clientId}`,
-      );
+      const row = await accountOf(db(), clientId);
       if (!row) await register(db(), clientId, requestId);
       const role = roleOfRow(row);
       // Only where nothing is: an admin change that committed meanwhile wrote its own value
@@ -80,6 +77,10 @@ export function postgresServiceAccountRoles(
 
 type Row = { role: string | null; kind: string; status: string } | undefined;
 
+/** The account's row as far as its role goes; undefined when there is none. */
+const accountOf = (db: Queryable, id: string): Promise<Row> =>
+  first<NonNullable<Row>>(db, sql`select role, kind, status from users where id = ${id}`);
+
 const roleOfRow = (row: Row) =>
   row?.kind === 'service' && row.status === 'active' && isRole(row.role) ? row.role : null;
 
@@ -89,8 +90,7 @@ const roleOfRow = (row: Row) =>
  * commit cannot cache the old role for the entry's minute.
  */
 export async function refreshServiceRole(db: Queryable, cache: Cache, id: string): Promise<void> {
-  const row = await first<NonNullable<Row>>(db, sql`select role, kind, status from users where id = ${id}`);
   await cache
-    .set(serviceRoleKey(id), roleOfRow(row) ?? NONE, SERVICE_ROLE_TTL_SECONDS)
+    .set(serviceRoleKey(id), roleOfRow(await accountOf(db, id)) ?? NONE, SERVICE_ROLE_TTL_SECONDS)
     .catch(() => undefined);
 }

@@ -25,3 +25,10 @@ const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
 export function hasControlCharacters(text: string): boolean {
   return CONTROL_BUT_LINE_BREAKS.test(text);
 }
+
+const EVERY_CONTROL_BUT_LINE_BREAKS = new RegExp(CONTROL_BUT_LINE_BREAKS.source, 'g');
+
+/** `text` without the control characters `hasControlCharacters` finds (the web app offers it). */
+export function withoutControlCharacters(text: string): string {
+  return text.replace(EVERY_CONTROL_BUT_LINE_BREAKS, '');
+}

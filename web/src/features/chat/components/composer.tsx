@@ -3,8 +3,8 @@ import type { FormEvent, KeyboardEvent, ReactNode } from 'react';
 
 import {
   CONTENT_MAX,
+  CONTROL_CHARACTERS_PROBLEM,
   contentProblem,
-  contentTooLong,
   withoutControlCharacters,
 } from '@/features/chat/utils/content-size';
 
@@ -35,7 +35,6 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
   }, [focusKey]);
 
   const tooLong = contentProblem(text);
-  const controlCharacters = withoutControlCharacters(text) !== text;
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
@@ -99,7 +98,7 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
               ? 'Parley is finishing the previous reply…'
               : 'Enter to send, Shift+Enter for a new line. Replies can be wrong: check what matters.')}
         </p>
-        {controlCharacters && contentTooLong(text) === null && (
+        {tooLong === CONTROL_CHARACTERS_PROBLEM && (
           <button
             type="button"
             className="link-button"

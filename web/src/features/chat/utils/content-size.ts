@@ -1,3 +1,5 @@
+import { hasControlCharacters, withoutControlCharacters } from '../../../../../functions/shared/domain/text';
+
 /** The API's limit on one message, in characters. */
 export const CONTENT_MAX = 32_000;
 /**
@@ -20,23 +22,13 @@ export function contentTooLong(text: string): string | null {
   return `Too long to send: ${bytes.toLocaleString('en')} of ${CONTENT_MAX_BYTES.toLocaleString('en')} bytes (some scripts take three bytes a character). Shorten it or send it in parts.`;
 }
 
-/**
- * Control characters other than tab and line breaks (NUL included), which the API refuses in a
- * message: invisible, and usually pasted from a terminal (ESC) or a PDF (form feed).
- */
-// eslint-disable-next-line no-control-regex -- the point is to find control characters
-const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+export { withoutControlCharacters };
 
-/** `text` without the control characters the API refuses. */
-export function withoutControlCharacters(text: string): string {
-  return text.replace(CONTROL_BUT_LINE_BREAKS, '');
-}
+/** What the composer says of a message holding control characters the API refuses. */
+export const CONTROL_CHARACTERS_PROBLEM =
+  'Holds invisible control characters (pasted from a terminal or a PDF, say) that cannot be sent: remove them.';
 
 /** Why `text` cannot be sent as it is (its size, or characters the API refuses), or null. */
 export function contentProblem(text: string): string | null {
-  const tooLong = contentTooLong(text);
-  if (tooLong) return tooLong;
-  if (withoutControlCharacters(text) !== text)
-    return 'Holds invisible control characters (pasted from a terminal or a PDF, say) that cannot be sent: remove them.';
-  return null;
+  return contentTooLong(text) ?? (hasControlCharacters(text) ? CONTROL_CHARACTERS_PROBLEM : null);
 }

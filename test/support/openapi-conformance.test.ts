@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { API_HEADERS } from '../../functions/shared/http/headers';
-import { conformanceProblems, readEventStream, type Answer } from './openapi-conformance';
+import { conformanceProblems, type Answer } from './openapi-conformance';
+import { readEventStream } from './sse-events';
 
 const headers: Record<string, string> = {
   ...Object.fromEntries(Object.entries(API_HEADERS).map(([k, v]) => [k.toLowerCase(), v])),

@@ -3,6 +3,7 @@ import { sqlStateOf } from '#shared/db/sql-state';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
 import type { Role, UserStatus } from '#shared/domain/roles';
 import { encodeCursor } from '#shared/pagination/cursor';
+import { markTokensRevoked } from '#shared/revocation/postgres-revocation-list';
 import { EmailTakenError, monthStart, type AdminUser } from '../domain/admin-user';
 import type { StoredChanges, UserAdminRepository, UserListOptions } from '../ports/user-admin';
 
@@ -181,9 +182,7 @@ export function postgresUserAdmin(
 
     async revokeTokens(id) {
       // The statement's time, not the transaction's start (see sign-out-user and update-user).
-      await db.query(
-        sql`update users set tokens_valid_after = clock_timestamp(), updated_at = now() where id = ${id}`,
-      );
+      await markTokensRevoked(db, id);
       onChange(id);
     },
 

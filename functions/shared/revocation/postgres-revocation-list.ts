@@ -39,14 +39,21 @@ export function postgresRevocationList(db: Queryable, cache: () => Cache): Revoc
     },
 
     async revokeTokens(userId) {
-      await db.query(
-        // The statement's own time, not the transaction's start: a token refreshed earlier in the
-        // transaction (while Cognito signed the user out) is refused too.
-        sql`update users set tokens_valid_after = clock_timestamp(), updated_at = now() where id = ${userId}`,
-      );
+      await markTokensRevoked(db, userId);
       await forgetStanding(cache(), userId);
     },
   };
+}
+
+/**
+ * Refuses the user's tokens issued until now. The statement's own time, not the transaction's
+ * start: a token refreshed earlier in the transaction (while Cognito signed the user out) is
+ * refused too.
+ */
+export async function markTokensRevoked(db: Queryable, userId: string): Promise<void> {
+  await db.query(
+    sql`update users set tokens_valid_after = clock_timestamp(), updated_at = now() where id = ${userId}`,
+  );
 }
 
 /** Drops a user's cached standing (inside a change's transaction, before it commits). */

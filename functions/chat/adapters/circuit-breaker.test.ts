@@ -46,7 +46,7 @@ function brokenCache(): Cache {
 }
 
 describe('sharedCircuitBreaker', () => {
-  // cockatiel times its half-open transition with Date.now(): only Date is faked, timers stay real.
+  // The breaker reads Date.now(): only Date is faked, timers stay real.
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(T0);
@@ -167,6 +167,45 @@ describe('sharedCircuitBreaker', () => {
 
     expect(target.state()).toBe('open');
     await expect(target.execute(async () => 'x')).rejects.toBeInstanceOf(CircuitOpenError);
+  });
+
+  it('stays open when its probe ends in an error that is not a failure (a Stop), and probes again next', async () => {
+    // Prepare
+    const cache = memoryCache(() => T0);
+    const target = breaker({ cache });
+    await failTimes(target, 3);
+    vi.setSystemTime(T0 + 10_001);
+
+    // Act: the probe's caller gave up (its own abort), which says nothing of the provider.
+    await expect(target.execute(() => Promise.reject(new BadRequest('stopped')))).rejects.toBeInstanceOf(
+      BadRequest,
+    );
+    const afterInconclusive = target.state();
+    const keyAfterInconclusive = await cache.get(KEY);
+    const fn = vi.fn(async () => 'probe');
+    const next = await target.execute(fn);
+
+    // Assess
+    expect(afterInconclusive).toBe('half-open');
+    expect(keyAfterInconclusive).toBe(String(T0 + 10_000));
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(next).toBe('probe');
+    expect(target.state()).toBe('closed');
+    expect(await cache.get(KEY)).toBeNull();
+  });
+
+  it('re-opens for openMs when the probe after an inconclusive one fails', async () => {
+    const target = breaker();
+    await failTimes(target, 3);
+    vi.setSystemTime(T0 + 10_001);
+    await expect(target.execute(() => Promise.reject(new BadRequest('stopped')))).rejects.toBeInstanceOf(
+      BadRequest,
+    );
+
+    await failTimes(target, 1);
+
+    await expect(target.execute(async () => 'x')).rejects.toMatchObject({ retryAfterMs: 10_000 });
+    expect(target.state()).toBe('open');
   });
 
   describe('shared through the cache', () => {

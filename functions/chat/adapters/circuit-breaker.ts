@@ -1,12 +1,3 @@
-import {
-  BrokenCircuitError,
-  circuitBreaker,
-  CircuitState,
-  ConsecutiveBreaker,
-  handleWhen,
-  IsolatedCircuitError,
-} from 'cockatiel';
-
 import type { Cache } from '#shared/cache/cache';
 import type { CircuitStateName } from '../ports/chat-model';
 
@@ -40,11 +31,7 @@ export interface SharedCircuitBreakerOptions {
   readonly cache?: Cache;
   /** A slow cache must not slow every chat call: give up on it after this long. @default 250 */
   readonly cacheTimeoutMs?: number;
-  /**
-   * For the shared "open until". cockatiel times its own half-open transition with Date.now(),
-   * so a test that moves time fakes Date (vi.setSystemTime) and keeps this default.
-   * @default Date.now
-   */
+  /** @default Date.now */
   readonly now?: () => number;
   readonly logger?: CircuitLogger;
 }
@@ -64,25 +51,34 @@ export interface SharedCircuitBreaker {
   state(): CircuitStateName;
 }
 
+/** How old a prefetched shared state may be when `execute` uses it instead of reading again. */
+export const PREFETCH_FRESH_MS = 2000;
+
+/** This instance's own breaker. */
+type LocalState =
+  | { readonly kind: 'closed'; readonly failures: number }
+  /** Refusing calls until `until`; the first call after it is the probe. */
+  | { readonly kind: 'open'; readonly until: number }
+  /** One probe in flight; calls meanwhile wait for its outcome. */
+  | { readonly kind: 'half-open'; readonly probe: Promise<unknown> };
+
 /**
- * cockatiel's circuit breaker (consecutive failures; after `openMs` one probe, whose outcome
- * closes or re-opens it) with its "open" shared through the cache: on opening it writes
+ * A circuit breaker (consecutive failures open it; after `openMs` one probe, whose success closes
+ * it and whose failure re-opens it) with its "open" shared through the cache: on opening it writes
  * `circuit:<name>:open-until` (epoch ms, expiring with it), and every instance reads that key
  * before a call, so one instance's discovery spares the provider the others' calls. The cache is
  * only ever an optimisation: when it fails or is slow, each instance keeps its own breaker.
+ *
+ * An error that is not a failure (`isFailure` false: the caller's own Stop, a bad request, the
+ * key unreadable) proves nothing about the provider: it neither counts nor resets the count, and
+ * a probe ending so leaves the circuit open, the next call probing again.
  */
-/** How old a prefetched shared state may be when `execute` uses it instead of reading again. */
-export const PREFETCH_FRESH_MS = 2000;
 
 export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): SharedCircuitBreaker {
   const now = options.now ?? Date.now;
   const key = `circuit:${options.name}:open-until`;
   const cacheTimeoutMs = options.cacheTimeoutMs ?? 250;
-  const policy = circuitBreaker(handleWhen(options.isFailure), {
-    halfOpenAfter: options.openMs,
-    breaker: new ConsecutiveBreaker(options.failureThreshold),
-  });
-  let localOpenUntil = 0;
+  let local: LocalState = { kind: 'closed', failures: 0 };
   let sharedOpenUntil = 0;
   // The cache write of a state change, awaited before the triggering call returns, so that by
   // the time a caller sees the failure every other instance can see the open circuit.
@@ -109,22 +105,64 @@ export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): Shar
     });
   };
 
-  policy.onBreak(() => {
-    localOpenUntil = now() + options.openMs;
+  const open = () => {
+    const until = now() + options.openMs;
+    local = { kind: 'open', until };
     options.logger?.warn('circuit breaker opened', { circuit: options.name, openMs: options.openMs });
     const cache = options.cache;
     if (!cache) return;
     const ttlSeconds = Math.max(1, Math.ceil(options.openMs / 1000));
-    publishing = withinBudget(cache.set(key, String(localOpenUntil), ttlSeconds)).catch(cacheFailed('set'));
-  });
-  policy.onReset(() => {
-    localOpenUntil = 0;
+    publishing = withinBudget(cache.set(key, String(until), ttlSeconds)).catch(cacheFailed('set'));
+  };
+
+  const close = () => {
+    local = { kind: 'closed', failures: 0 };
     sharedOpenUntil = 0;
     options.logger?.info('circuit breaker closed', { circuit: options.name });
     const cache = options.cache;
     if (!cache) return;
     publishing = withinBudget(cache.delete(key)).catch(cacheFailed('delete'));
-  });
+  };
+
+  const probe = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await fn();
+      close();
+      return result;
+    } catch (error) {
+      if (options.isFailure(error)) open();
+      // Inconclusive: still open, and the next call is the probe.
+      else local = { kind: 'open', until: now() };
+      throw error;
+    }
+  };
+
+  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const state = local;
+    if (state.kind === 'half-open') {
+      await state.probe.catch(() => undefined);
+      return run(fn);
+    }
+    if (state.kind === 'open') {
+      if (now() < state.until)
+        throw new CircuitOpenError(Math.max(1, Math.ceil(state.until - now())), 'local');
+      const test = probe(fn);
+      local = { kind: 'half-open', probe: test };
+      return test;
+    }
+    try {
+      const result = await fn();
+      if (local.kind === 'closed') local = { kind: 'closed', failures: 0 };
+      return result;
+    } catch (error) {
+      if (options.isFailure(error) && local.kind === 'closed') {
+        const failures = local.failures + 1;
+        if (failures >= options.failureThreshold) open();
+        else local = { kind: 'closed', failures };
+      }
+      throw error;
+    }
+  };
 
   const readShared = async (): Promise<number> => {
     if (!options.cache) return 0;
@@ -154,14 +192,10 @@ export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): Shar
         ahead && now() - ahead.at <= PREFETCH_FRESH_MS ? await ahead.openUntil : await readShared();
       const sharedRemaining = sharedOpenUntil - now();
       // An instance whose own breaker is open or probing decides for itself: it owns the key.
-      if (sharedRemaining > 0 && policy.state === CircuitState.Closed)
+      if (sharedRemaining > 0 && local.kind === 'closed')
         throw new CircuitOpenError(Math.ceil(sharedRemaining), 'shared');
       try {
-        return await policy.execute(fn);
-      } catch (error) {
-        if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError)
-          throw new CircuitOpenError(Math.max(1, Math.ceil(localOpenUntil - now())), 'local');
-        throw error;
+        return await run(fn);
       } finally {
         await flush();
       }
@@ -172,13 +206,12 @@ export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): Shar
     },
 
     state(): CircuitStateName {
-      switch (policy.state) {
-        case CircuitState.HalfOpen:
+      switch (local.kind) {
+        case 'half-open':
           return 'half-open';
-        case CircuitState.Open:
-        case CircuitState.Isolated:
-          // cockatiel moves to half-open lazily, on the next call; report what that call would see.
-          return now() < localOpenUntil ? 'open' : 'half-open';
+        case 'open':
+          // The probe starts with the next call; report what that call would see.
+          return now() < local.until ? 'open' : 'half-open';
         default:
           return now() < sharedOpenUntil ? 'open' : 'closed';
       }

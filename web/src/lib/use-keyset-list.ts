@@ -8,7 +8,8 @@ export interface KeysetPage<T> {
 export interface KeysetListState<T> {
   readonly items: readonly T[];
   readonly nextCursor: string | null;
-  readonly status: 'loading' | 'loading-more' | 'ready' | 'error';
+  /** `idle` while there is nothing to read (no `fetchPage`), e.g. a search without words. */
+  readonly status: 'idle' | 'loading' | 'loading-more' | 'ready' | 'error';
   readonly error: unknown;
 }
 
@@ -24,19 +25,18 @@ export interface KeysetList<T> extends KeysetListState<T> {
   remove(matches: (item: T) => boolean): void;
 }
 
+export type FetchKeysetPage<T> = (cursor: string | undefined, signal: AbortSignal) => Promise<KeysetPage<T>>;
+
+const idle = { items: [], nextCursor: null, status: 'idle', error: null } as const;
+const loading = { ...idle, status: 'loading' } as const;
+
 /**
- * A newest-first list read one keyset page at a time. `fetchPage` must change (useCallback) when
- * the filters do: that starts again from the first page and drops any answer still in flight.
+ * A list read one keyset page at a time, in the API's order. `fetchPage` must change
+ * (useCallback) when the filters do: that starts again from the first page and drops any answer
+ * still in flight. `null` reads nothing and leaves the list idle.
  */
-export function useKeysetList<T>(
-  fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<KeysetPage<T>>,
-): KeysetList<T> {
-  const [state, setState] = useState<KeysetListState<T>>({
-    items: [],
-    nextCursor: null,
-    status: 'loading',
-    error: null,
-  });
+export function useKeysetList<T>(fetchPage: FetchKeysetPage<T> | null): KeysetList<T> {
+  const [state, setState] = useState<KeysetListState<T>>(fetchPage ? loading : idle);
   const inFlight = useRef<AbortController | null>(null);
 
   const load = useCallback(
@@ -44,6 +44,7 @@ export function useKeysetList<T>(
       inFlight.current?.abort();
       const controller = new AbortController();
       inFlight.current = controller;
+      if (!fetchPage) return controller;
       fetchPage(cursor, controller.signal).then(
         (page) =>
           setState((previous) => ({
@@ -62,10 +63,15 @@ export function useKeysetList<T>(
   );
 
   useEffect(() => {
-    setState({ items: [], nextCursor: null, status: 'loading', error: null });
+    if (!fetchPage) {
+      inFlight.current?.abort();
+      setState(idle);
+      return;
+    }
+    setState(loading);
     const controller = load(undefined);
     return () => controller.abort();
-  }, [load]);
+  }, [fetchPage, load]);
 
   // A page that failed can be asked for again: the list keeps what it had, and its cursor.
   const loadMore = useCallback(() => {
@@ -77,7 +83,7 @@ export function useKeysetList<T>(
   const retry = useCallback(() => {
     if (state.status !== 'error') return;
     if (state.nextCursor) return loadMore();
-    setState({ items: [], nextCursor: null, status: 'loading', error: null });
+    setState(loading);
     load(undefined);
   }, [load, loadMore, state.nextCursor, state.status]);
 

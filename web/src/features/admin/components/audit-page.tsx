@@ -13,7 +13,7 @@ import {
   useCsvDownload,
 } from '@/features/admin/components/csv-download';
 import { utcDateTime } from '@/features/admin/components/labels';
-import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
+import { useKeysetList } from '@/lib/use-keyset-list';
 import { auditCsv, auditFileName } from '@/features/admin/utils/audit-csv';
 import { dayOrUndefined, readFilters, toQueryString } from '@/features/admin/utils/query-string';
 

@@ -20,7 +20,7 @@ import {
   useCsvDownload,
 } from '@/features/admin/components/csv-download';
 import { RATING_LABELS, REASON_LABELS, utcDateTime } from '@/features/admin/components/labels';
-import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
+import { useKeysetList } from '@/lib/use-keyset-list';
 import { feedbackCsv, feedbackFileName } from '@/features/admin/utils/feedback-csv';
 import { dayOrUndefined, oneOf, readFilters, toQueryString } from '@/features/admin/utils/query-string';
 

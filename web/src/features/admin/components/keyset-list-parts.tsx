@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 
-import type { KeysetList } from '@/features/admin/hooks/use-keyset-list';
+import type { KeysetList } from '@/lib/use-keyset-list';
 import { apiErrorMessage } from '@/lib/api-client';
 
 export interface ListStatusProps {

@@ -13,7 +13,7 @@ import { BulkInviteForm } from '@/features/admin/components/bulk-invite-form';
 import { InviteForm } from '@/features/admin/components/invite-form';
 import { ROLE_LABELS, dateTimeFormat, numberFormat } from '@/features/admin/components/labels';
 import { ManageUserDialog } from '@/features/admin/components/manage-user-dialog';
-import { useKeysetList } from '@/features/admin/hooks/use-keyset-list';
+import { useKeysetList } from '@/lib/use-keyset-list';
 import { oneOf, readFilters, toQueryString } from '@/features/admin/utils/query-string';
 
 /** The filters of the URL (`?q&role&status&inactiveDays`), anything unknown dropped. */

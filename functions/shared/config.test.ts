@@ -249,6 +249,65 @@ describe('parseConfig', () => {
     expect(error.problems.every((p) => p.startsWith(`${name}:`))).toBe(true);
   });
 
+  // Number('') and Number('  ') are 0: an empty CONVERSATION_PURGE_DAYS once meant "erase every
+  // deleted conversation now" and an empty quota meant no tokens at all.
+  it.each([
+    ['CONVERSATION_PURGE_DAYS', ''],
+    ['CONVERSATION_PURGE_DAYS', '   '],
+    ['CONVERSATION_RETENTION_DAYS', ''],
+    ['DEFAULT_MONTHLY_TOKENS', ' '],
+    ['DEFAULT_MONTHLY_TOKENS', ''],
+    ['CHAT_QUOTA_MEMBERS', ''],
+    ['CHAT_QUOTA_ADMINS', '\t'],
+    ['OFFLINE_MODEL_DELAY_MS', ''],
+    ['MAX_BODY_BYTES', ' '],
+    ['DB_POOL_MAX', ''],
+  ])('refuses an empty or blank %s (%j) instead of reading it as 0, naming it', (name, value) => {
+    // Act
+    const error = configErrorFor({ ...pgEnv(), [name]: value });
+
+    // Assess
+    expect(error.message).toContain(name);
+    expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${name}: .*digits`))]);
+  });
+
+  // A number is written in decimal digits only, as stages and operators write it: an exponent, a
+  // hexadecimal prefix, a sign, a decimal point or padding is a typo more likely than a meaning.
+  it.each(['1e3', '0x10', '0b11', '12abc', '+30', '30.0', ' 30', '30 ', '1_000', 'Infinity'])(
+    'refuses %j as CONVERSATION_PURGE_DAYS and as DEFAULT_MONTHLY_TOKENS: it is not plain digits',
+    (value) => {
+      // Act
+      const error = configErrorFor({
+        ...pgEnv(),
+        CONVERSATION_PURGE_DAYS: value,
+        DEFAULT_MONTHLY_TOKENS: value,
+      });
+
+      // Assess
+      expect(error.problems).toEqual([
+        expect.stringMatching(/^CONVERSATION_PURGE_DAYS: .*digits/),
+        expect.stringMatching(/^DEFAULT_MONTHLY_TOKENS: .*digits/),
+      ]);
+    },
+  );
+
+  it('reads plain digits, leading zeros included, as a decimal whole number', () => {
+    // Act
+    const config = parseConfig({
+      ...pgEnv(),
+      CONVERSATION_PURGE_DAYS: '010',
+      DEFAULT_MONTHLY_TOKENS: '2000000000',
+      CHAT_QUOTA_MEMBERS: '0',
+    });
+
+    // Assess
+    expect(config).toMatchObject({
+      CONVERSATION_PURGE_DAYS: 10,
+      DEFAULT_MONTHLY_TOKENS: 2_000_000_000,
+      CHAT_QUOTA_MEMBERS: 0,
+    });
+  });
+
   it('accepts MAX_BODY_BYTES at exactly the 6 MB Lambda payload limit', () => {
     const config = parseConfig({ ...pgEnv(), MAX_BODY_BYTES: String(6 * 1024 * 1024) });
 

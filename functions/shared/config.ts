@@ -28,17 +28,29 @@ export const SYSTEM_PROMPT_MAX = 2_000;
 
 const optionalUrl = z.optional(z.url({ message: 'expected a URL' }));
 
-/** A whole number between min and max (a string in the environment), `message` when not a number. */
-const wholeNumber = (message: string | undefined, min: number, max: number) =>
-  z.coerce.number(message === undefined ? undefined : { message }).check(z.int(), z.gte(min), z.lte(max));
+/**
+ * A whole number between min and max, written in decimal digits and nothing else. Not
+ * z.coerce.number: Number('') and Number('  ') are 0, so an empty CONVERSATION_PURGE_DAYS would
+ * erase every deleted conversation at once and an empty quota would allow no tokens; and '1e3',
+ * '0x10' or ' 30' are typos more likely than meanings. Like every other variable here, an empty
+ * value is refused, not taken as unset.
+ */
+const wholeNumber = (unit: string | undefined, min: number, max: number) =>
+  z.pipe(
+    z.pipe(
+      z
+        .string()
+        .check(z.regex(/^[0-9]+$/, `expected a whole number${unit ? ` of ${unit}` : ''} written in digits`)),
+      z.transform(Number),
+    ),
+    z.number().check(z.gte(min), z.lte(max)),
+  );
 
 // Nothing in a Lambda outlives its 15-minute limit.
-const milliseconds = wholeNumber('expected a number of milliseconds', 100, 15 * 60 * 1000);
+const milliseconds = wholeNumber('milliseconds', 100, 15 * 60 * 1000);
 
 /** A monthly token budget: `users.monthly_token_quota` is a 32-bit integer. */
-const monthlyTokens = z.coerce
-  .number({ message: 'expected a number of tokens' })
-  .check(z.int({ message: 'expected a whole number of tokens' }), z.gte(0), z.lte(2_000_000_000));
+const monthlyTokens = wholeNumber('tokens', 0, 2_000_000_000);
 
 const booleanFlag = z.pipe(
   z.enum(['true', 'false', '1', '0'], { message: 'expected true or false' }),
@@ -93,13 +105,13 @@ const base = z.object({
   /** The whole call, retries included; Lambda's own limit (15 min) is far above it. */
   OPENAI_TOTAL_TIMEOUT_MS: z._default(milliseconds, 120_000),
   /** Calls per reply, the first included; retries happen only before the first token. */
-  OPENAI_MAX_ATTEMPTS: z._default(wholeNumber('expected a number', 1, 10), 3),
+  OPENAI_MAX_ATTEMPTS: z._default(wholeNumber(undefined, 1, 10), 3),
   /** Consecutive failed calls that open the circuit. */
-  OPENAI_CIRCUIT_FAILURES: z._default(wholeNumber('expected a number', 1, 100), 5),
+  OPENAI_CIRCUIT_FAILURES: z._default(wholeNumber(undefined, 1, 100), 5),
   /** How long an open circuit refuses calls before one probe may go through. */
   OPENAI_CIRCUIT_OPEN_MS: z._default(milliseconds, 30_000),
   /** Messages a user may send a minute (shared through Valkey; per instance without it). */
-  CHAT_RATE_LIMIT_PER_MINUTE: z._default(wholeNumber('expected a number', 1, 10_000), 20),
+  CHAT_RATE_LIMIT_PER_MINUTE: z._default(wholeNumber(undefined, 1, 10_000), 20),
   /**
    * The organisation's instructions to the model, sent first with every message (its name, its
    * rules, the tone it wants). @default a general assistant's (functions/chat/wiring.ts)
@@ -119,16 +131,16 @@ const base = z.object({
     ),
   ),
   /** Days a deleted conversation's messages are kept before the retention run erases them. */
-  CONVERSATION_PURGE_DAYS: z._default(wholeNumber('expected a number of days', 0, 365), 30),
+  CONVERSATION_PURGE_DAYS: z._default(wholeNumber('days', 0, 365), 30),
   /**
    * Days without a new message after which the retention run erases a conversation.
    * @default unset: conversations are kept until their owners delete them
    */
-  CONVERSATION_RETENTION_DAYS: z.optional(wholeNumber('expected a number of days', 1, 36_500)),
+  CONVERSATION_RETENTION_DAYS: z.optional(wholeNumber('days', 1, 36_500)),
   /** Tokens of earlier messages sent with each new one (the rest of the window is the reply's). */
-  CHAT_CONTEXT_TOKENS: z._default(wholeNumber('expected a number', 500, 1_000_000), 12_000),
+  CHAT_CONTEXT_TOKENS: z._default(wholeNumber('tokens', 500, 1_000_000), 12_000),
   /** Pause between the offline model's deltas, so the UI shows it streaming. */
-  OFFLINE_MODEL_DELAY_MS: z._default(wholeNumber('expected a number', 0, 1000), 20),
+  OFFLINE_MODEL_DELAY_MS: z._default(wholeNumber('milliseconds', 0, 1000), 20),
   /** Compared byte for byte with the browser's Origin header, so it must be a bare origin. */
   WEB_ORIGIN: z
     .url({ protocol: /^https?$/, message: 'expected the web app origin, e.g. https://chat.example.com' })
@@ -142,7 +154,7 @@ const base = z.object({
       }, 'expected a bare origin: scheme://host[:port] with no path or trailing slash'),
     ),
   // Lambda's synchronous payload limit is 6 MB.
-  MAX_BODY_BYTES: z._default(wholeNumber('expected a number of bytes', 1024, 6 * 1024 * 1024), 64 * 1024),
+  MAX_BODY_BYTES: z._default(wholeNumber('bytes', 1024, 6 * 1024 * 1024), 64 * 1024),
   /** Monthly tokens of a user whose quota is the default and whose role has none of its own. */
   DEFAULT_MONTHLY_TOKENS: z._default(monthlyTokens, 200_000),
   /** A role's default monthly tokens (users without an override). @default DEFAULT_MONTHLY_TOKENS */

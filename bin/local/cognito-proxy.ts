@@ -114,14 +114,31 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
       assertStringMaps(json);
       send(res, 200, await withCallerOrigin(callerOriginOf(req, json), () => dispatch(op, json)));
     } catch (error) {
-      if (error instanceof CognitoApiError) sendError(res, error);
-      else {
-        // Our bug, not the caller's: its text stays in the local server's log.
-        console.error('Local Cognito endpoint error', error);
-        sendError(res, new CognitoApiError('InternalErrorException', 'Internal error', 500));
-      }
+      answerFailure(res, error);
     }
   };
+}
+
+/**
+ * Answers what a request to the proxy failed with: a CognitoApiError as Cognito would, anything
+ * else as an internal error whose details stay in the local server's log. Never throws: it runs
+ * where nothing would catch it, and one request must not bring the whole local stack down. When
+ * the answer has already begun there is no status left to give, so the connection is cut.
+ */
+export function answerFailure(res: ServerResponse, error: unknown): void {
+  let known = error instanceof CognitoApiError ? error : undefined;
+  if (!known) {
+    // Our bug, not the caller's: its text stays in the local server's log.
+    console.error('Local Cognito endpoint error', error);
+    known = new CognitoApiError('InternalErrorException', 'Internal error', 500);
+  }
+  try {
+    if (res.headersSent) res.destroy();
+    else sendError(res, known);
+  } catch (failure) {
+    console.error('Local Cognito endpoint error', failure);
+    res.destroy();
+  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/x-amz-json-1.1') {
@@ -132,9 +149,18 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
 }
 
 function sendError(res: ServerResponse, error: CognitoApiError) {
-  res.setHeader('x-amzn-errortype', `${error.type}:`);
-  res.setHeader('x-amzn-errormessage', error.message);
+  res.setHeader('x-amzn-errortype', headerSafe(`${error.type}:`));
+  res.setHeader('x-amzn-errormessage', headerSafe(error.message));
   send(res, error.status, { __type: error.type, message: error.message });
+}
+
+/**
+ * `text` as a header value: messages can repeat what the caller sent (a JSON key, an app client
+ * id), and a header may carry no line break or character above U+00FF (Node throws). Anything
+ * but printable ASCII becomes `?`; the body keeps the message whole.
+ */
+export function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, '?');
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -19,7 +19,7 @@ import {
 } from './cognito-emulator';
 import { emulatorTriggers } from './cognito-origin';
 import { emulatorStoredCode } from './cognito-password-reset';
-import { createCognitoProxy } from './cognito-proxy';
+import { answerFailure, createCognitoProxy } from './cognito-proxy';
 import { ensurePool } from './cognito-user-pool';
 import { freePort } from './free-port';
 
@@ -99,7 +99,9 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     const ready: { handle?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
     const proxy = await listen(
       createServer((req, res) => {
-        if (ready.handle) void ready.handle(req, res);
+        // handle answers its own errors; the catch is the last guard, as an unhandled rejection
+        // would end the whole local stack (and leave its PostgreSQL running).
+        if (ready.handle) ready.handle(req, res).catch((error: unknown) => answerFailure(res, error));
         else {
           res.statusCode = 503;
           res.end('{"message":"starting"}');

@@ -305,6 +305,47 @@ describe('requests the local Cognito refuses before any operation', () => {
     expect((await fetch(`${cognito.endpoint}/nothing-here`)).status).toBe(404);
   });
 
+  it.each([
+    [
+      'a JSON key with a line break',
+      { ClientMetadata: { 'a\nb': 1 } },
+      'SerializationException',
+      'ClientMetadata.a\nb must be a string.',
+      'ClientMetadata.a?b must be a string.',
+    ],
+    [
+      'an app client id beyond Latin-1',
+      { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: '日本' },
+      'ResourceNotFoundException',
+      'App Client 日本 not found',
+      'App Client ?? not found',
+    ],
+  ])(
+    'answers %s, which its error message repeats, as a 400 and keeps answering',
+    async (_what, fields, type, message, headerMessage) => {
+      // Prepare: a message that holds the caller's text, which no HTTP header may carry as it is.
+      const body = JSON.stringify(fields);
+
+      // Act
+      const response = await fetch(cognito.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+        },
+        body,
+      });
+
+      // Assess: the usual error, the header's copy of the message reduced to printable ASCII,
+      // and the endpoint still up for the next caller.
+      expect(response.headers.get('x-amzn-errormessage')).toBe(headerMessage);
+      expect(await answerOf(response)).toEqual(error(type, message));
+      expect(await send('AWSCognitoIdentityProviderService.InitiateAuth', '{"AuthFlow":')).toEqual(
+        error('SerializationException', 'The request body is not valid JSON.'),
+      );
+    },
+  );
+
   it('answers its own failure as an internal error, keeping the details in the log', async () => {
     const { email } = await newUser('broken');
     const { AccessToken } = (await signIn(email)).body.AuthenticationResult as { AccessToken: string };

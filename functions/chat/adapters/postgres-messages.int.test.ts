@@ -650,6 +650,84 @@ describe.each([
       expect(exportedPages.flat().map((m) => m.content)).toEqual(contents);
     });
 
+    /** Feedback with `comment` on every reply of the conversation, stored directly. */
+    async function rateEveryReply(ownerId: string, conversationId: string, comment: string) {
+      const replies = await pgDb
+        .selectFrom('messages')
+        .select('id')
+        .where('conversation_id', '=', conversationId)
+        .where('role', '=', 'assistant')
+        .execute();
+      await pgDb
+        .insertInto('message_feedback')
+        .values(replies.map((r) => ({ message_id: r.id, owner_id: ownerId, rating: 'down', comment })))
+        .execute();
+      return replies.length;
+    }
+
+    /** Every page of the conversation with the largest limit, read to the end. */
+    async function everyPage(repo: MessageRepository, ownerId: string, conversationId: string) {
+      const pages: NonNullable<Awaited<ReturnType<MessageRepository['list']>>>[] = [];
+      let cursor: ReturnType<typeof decodeCursor> | undefined;
+      for (let i = 0; i < 40; i++) {
+        const page = await repo.list(ownerId, conversationId, { limit: 200, ...(cursor ? { cursor } : {}) });
+        if (!page) break;
+        pages.push(page);
+        if (!page.nextCursor) break;
+        cursor = decodeCursor(page.nextCursor);
+      }
+      return pages;
+    }
+
+    it('lists and exports long replies that each carry the longest comment, every feedback on its message', async () => {
+      // Prepare: 12 turns whose replies are 64,000 characters (8 pieces each), each rated with a
+      // 1,000-character CJK comment (3,000 bytes): about 1.07 MB if the comment came with every piece
+      const contents = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? `Q${i}` : 'x'.repeat(64_000)));
+      const { owner, conversationId, repo } = await conversationWith(contents);
+      const comment = '語'.repeat(1000);
+      const rated = await rateEveryReply(owner.id, conversationId, comment);
+
+      // Act
+      const pages = await everyPage(repo, owner.id, conversationId);
+      const exported = await pagesOf(await repo.exportConversation(owner.id, conversationId));
+
+      // Assess: every message once and whole, and every reply with its feedback
+      const listed = pages.flatMap((p) => p.items);
+      expect(listed.map((m) => m.content)).toEqual(contents);
+      expect(listed.filter((m) => m.feedback?.comment === comment)).toHaveLength(rated);
+      for (const message of listed) expect(message.feedback === null).toBe(message.role === 'user');
+      expect(exported.flat().map((m) => m.content)).toEqual(contents);
+    });
+
+    it('counts feedback comments in a page’s budget: short replies each with the longest comment', async () => {
+      // Prepare: 100 turns of 7,600-byte questions (760 KB, within the page budget) and short
+      // replies each rated with a 3,000-byte comment (300 KB more)
+      const contents = Array.from({ length: 200 }, (_, i) =>
+        i % 2 === 0 ? `Q${i} ${'?'.repeat(7_600)}` : `A${i}`,
+      );
+      const { owner, conversationId, repo } = await conversationWith(contents);
+      const comment = '語'.repeat(1000);
+      const rated = await rateEveryReply(owner.id, conversationId, comment);
+
+      // Act
+      const pages = await everyPage(repo, owner.id, conversationId);
+      const exported = await pagesOf(await repo.exportConversation(owner.id, conversationId));
+
+      // Assess: more than one page, each within the budget counting comments, nothing lost
+      expect(pages.length).toBeGreaterThan(1);
+      for (const page of pages) {
+        const bytes = page.items.reduce(
+          (sum, m) => sum + Buffer.byteLength(m.content) + Buffer.byteLength(m.feedback?.comment ?? ''),
+          0,
+        );
+        expect(bytes).toBeLessThanOrEqual(768 * 1024);
+      }
+      const listed = pages.flatMap((p) => p.items);
+      expect(listed.map((m) => m.content)).toEqual(contents);
+      expect(listed.filter((m) => m.feedback?.comment === comment)).toHaveLength(rated);
+      expect(exported.flat().map((m) => m.content)).toEqual(contents);
+    });
+
     it('sends the newest 768 KB of a longer history, whole messages in order', async () => {
       const contents = Array.from({ length: 24 }, (_, i) => `${i} ${'x'.repeat(60_000)}`);
       const { owner, conversationId, repo } = await conversationWith(contents);

@@ -250,7 +250,10 @@ async function contentsOf(db: Queryable, ids: readonly string[]): Promise<Map<st
   return contents;
 }
 
-/** Bytes of message text one page of a conversation returns at most (the Data API: 1 MiB a call). */
+/**
+ * Bytes of message text and feedback comments one page of a conversation returns at most: the
+ * Data API answers at most 1 MiB a call, and the rest is left for the other columns.
+ */
 const PAGE_BYTES = 768 * 1024;
 /** Messages per statement of an export. */
 const EXPORT_PAGE = 200;
@@ -262,10 +265,16 @@ interface PageRow extends Omit<Row, 'content'>, FeedbackColumns {
   page_rows: number | string;
 }
 
+/** A feedback column of `page m` on a message's first piece only, null on the others (`messagePage`). */
+const onFirstPiece = (column: Sql) => sql`case when piece.n = 0 then ${column} end`;
+
 /**
  * Up to `limit` of the conversation's messages after `cursor`, oldest first, with their feedback;
- * fewer when their text passes PAGE_BYTES (never none), and each message in pieces, so that the
- * answer stays within the Data API's 64 KB a row and 1 MiB a call whatever the messages' length.
+ * fewer when their text and comments pass PAGE_BYTES (never none), and each message in pieces, so
+ * that the answer stays within the Data API's 64 KB a row and 1 MiB a call whatever the messages'
+ * length. The feedback comes with a message's first piece only: repeated on each of a long
+ * reply's pieces, a comment of up to 4,000 bytes took the answer over 1 MiB. It is counted in the
+ * budget, as a page of many short rated replies would otherwise pass it.
  * The caller checks the conversation is the owner's.
  */
 async function messagePage(
@@ -281,8 +290,10 @@ async function messagePage(
     : sql.empty;
   const { rows } = await db.query<PageRow>(sql`
     with page as (
-      select m.*, count(*) over () as page_rows,
-        sum(octet_length(m.content)) over (order by m.created_at, m.id) as bytes_through,
+      select m.*, f.rating, f.reason, f.comment, f.updated_at as feedback_at,
+        count(*) over () as page_rows,
+        sum(octet_length(m.content) + coalesce(octet_length(f.comment), 0))
+          over (order by m.created_at, m.id) as bytes_through,
         row_number() over (order by m.created_at, m.id) as position
       from (
         select m.* from messages m
@@ -290,11 +301,12 @@ async function messagePage(
         order by m.created_at, m.id
         limit ${limit + 1}
       ) m
+      left join message_feedback f on f.message_id = m.id
     )
-    select ${metaColumnsOfM}, f.rating, f.reason, f.comment, ${isoText('f.updated_at')} as feedback_at_text,
+    select ${metaColumnsOfM}, ${onFirstPiece(sql`m.rating`)} as rating, ${onFirstPiece(sql`m.reason`)} as reason,
+      ${onFirstPiece(sql`m.comment`)} as comment, ${onFirstPiece(isoText('m.feedback_at'))} as feedback_at_text,
       m.page_rows, ${pieceOf(sql`m.content`)} as text
     from page m
-    left join message_feedback f on f.message_id = m.id
     ${piecesOf(sql`m.content`)}
     where m.bytes_through <= ${PAGE_BYTES} or m.position = 1
     order by m.created_at, m.id, piece.n`);

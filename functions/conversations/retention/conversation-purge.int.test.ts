@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Database } from '#shared/db/schema';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createAgedConversation, createTestUser, testDatabase, testSql } from '#test/support/database';
 import { postgresConversationPurge } from './conversation-purge';
@@ -101,5 +102,96 @@ describe('the purge of deleted conversations on PostgreSQL', () => {
       );
     });
     expect(JSON.stringify(plan.rows)).toContain('conversations_deleted_at_idx');
+  });
+});
+
+describe('the purge against a conversation changed while it waits for the row', () => {
+  /**
+   * Runs `change` on the conversation in a transaction that stays open until the purge (`act`)
+   * waits for its row lock, then commits it, and returns what the purge answered.
+   */
+  async function purgeWhileChanging(
+    id: string,
+    change: (trx: Transaction<Database>) => Promise<unknown>,
+    act: () => Promise<number>,
+  ) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: (pid: number) => void;
+    const held = new Promise<number>((resolve) => (holding = resolve));
+    const changing = db.transaction().execute(async (trx) => {
+      await change(trx);
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+      holding(rows[0]?.pid ?? 0);
+      await released;
+    });
+    const pid = await held;
+    const purging = act();
+    // The purge has chosen the row and waits for the change's lock on it (bounded: 10 s).
+    for (let tries = 0; tries < 200; tries++) {
+      const { rows } = await sql<{ waiting: boolean }>`
+        select exists (select 1 from pg_stat_activity where ${pid} = any(pg_blocking_pids(pid))) as waiting`.execute(
+        db,
+      );
+      if (rows[0]?.waiting) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    release();
+    await changing;
+    return purging;
+  }
+
+  it('keeps a conversation restored while the purge of deleted ones waited for it', async () => {
+    // Prepare: deleted long before the cut-off (dates no other test writes)
+    const owner = await createTestUser(db);
+    const restored = await conversation(owner.id, FAR + 3060, FAR + 3040);
+    const purge = postgresConversationPurge(queries);
+
+    // Act: the owner's restore holds the row while the purge picks it
+    await purgeWhileChanging(
+      restored,
+      (trx) =>
+        trx.updateTable('conversations').set({ deleted_at: null }).where('id', '=', restored).execute(),
+      () => purge.eraseDeleted(new Date(Date.now() - (FAR + 3030) * DAY), 200),
+    );
+
+    // Assess: the restored conversation and its messages are all there
+    const left = await exists([restored]);
+    expect([...left.conversations]).toEqual([restored]);
+    expect([...left.messages]).toEqual([restored]);
+  });
+
+  it('keeps a conversation written to while the purge of inactive ones waited for it', async () => {
+    // Prepare: last written to long before the cut-off
+    const owner = await createTestUser(db);
+    const written = await conversation(owner.id, FAR + 3100);
+    const purge = postgresConversationPurge(queries);
+
+    // Act: a turn stores a message and touches the conversation, as the turn statement does
+    await purgeWhileChanging(
+      written,
+      async (trx) => {
+        await trx
+          .updateTable('conversations')
+          .set({ updated_at: new Date(), message_count: 3 })
+          .where('id', '=', written)
+          .execute();
+        await trx
+          .insertInto('messages')
+          .values({ conversation_id: written, owner_id: owner.id, role: 'user', content: 'New text' })
+          .execute();
+      },
+      () => purge.eraseInactive(new Date(Date.now() - (FAR + 3090) * DAY), 200),
+    );
+
+    // Assess: the conversation and the new message are kept
+    const left = await exists([written]);
+    expect([...left.conversations]).toEqual([written]);
+    const texts = await db
+      .selectFrom('messages')
+      .select('content')
+      .where('conversation_id', '=', written)
+      .execute();
+    expect(texts.map((m) => m.content)).toContain('New text');
   });
 });

@@ -17,9 +17,13 @@ export interface ConversationPurge {
  */
 export function postgresConversationPurge(db: Queryable): ConversationPurge {
   const erase = async (where: Sql, limit: number) => {
+    // The condition again on the DELETE itself: a row the sub-select chose that a restore or a new
+    // turn changes meanwhile is waited for and then checked again as committed, but only against
+    // the DELETE's own conditions (READ COMMITTED does not run the sub-select again). Without it,
+    // a conversation restored, or written to at the cut-off, during the run was erased anyway.
     const result = await db.query(sql`
       delete from conversations
-      where id in (select id from conversations where ${where} limit ${limit})`);
+      where id in (select id from conversations where ${where} limit ${limit}) and ${where}`);
     return result.rowCount;
   };
   return {

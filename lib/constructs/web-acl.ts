@@ -191,6 +191,11 @@ export interface ParleyWebAclProps {
 export class ParleyWebAcl extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
   readonly metricPrefix: string;
+  /**
+   * The value of the `WebACL` dimension of the ACL's AWS/WAFV2 metrics: its visibility config's
+   * metric name, which is not the ACL's name.
+   */
+  readonly metricName: string;
 
   constructor(scope: Construct, id: string, props: ParleyWebAclProps) {
     super(scope, id);
@@ -200,6 +205,8 @@ export class ParleyWebAcl extends Construct {
       sampledRequestsEnabled: true,
       metricName: `${props.name}-${metricName}`,
     });
+    const aclVisibility = visibility('WebAcl');
+    this.metricName = aclVisibility.metricName;
     const byIp = { aggregateKeyType: 'IP' };
     const hostingProviders = props.hostingProviders ?? 'block';
     const messageRouteMatch = uriPathMatches(MESSAGE_ROUTE_REGEX);
@@ -409,7 +416,7 @@ export class ParleyWebAcl extends Construct {
       description: props.description,
       scope: props.scope,
       defaultAction: { allow: {} },
-      visibilityConfig: visibility('WebAcl'),
+      visibilityConfig: aclVisibility,
       rules,
       associationConfig: inspectionLimit
         ? { requestBody: { [resourceType]: { defaultSizeInspectionLimit: inspectionLimit } } }

@@ -725,11 +725,13 @@ export class ApiStack extends Stack {
       1,
       'API p99 latency of answers not streamed at 10 s or more (streamed chat replies and downloads are long by nature and left out).',
     );
+    // WAF's WebACL dimension carries the ACL's visibility metric name, not the ACL's name; a
+    // regional ACL's metrics also carry its Region.
     const blocked = (rule: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/WAFV2',
         metricName: 'BlockedRequests',
-        dimensionsMap: { WebACL: `parley-${config.stage}-api`, Region: this.region, Rule: rule },
+        dimensionsMap: { WebACL: this.waf.metricName, Region: this.region, Rule: rule },
         statistic: 'Sum',
         period,
       });

@@ -577,6 +577,35 @@ describe('API alarms', () => {
     ).find((r) => r.Name === 'RequireOriginHeader');
     expect(rule('direct')).toBe(required?.VisibilityConfig.MetricName);
   });
+
+  it("watches the API web ACL's own metrics: WebACL is its visibility config's metric name, in its region", () => {
+    // Prepare: the alarm's metric queries and the web ACL they should read.
+    const alarm = Object.values(dev.templates.api.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.AlarmName === 'parley-dev-ApiWafBlockedSpike',
+    );
+    const acl = Object.values(dev.templates.api.findResources('AWS::WAFv2::WebACL'))[0];
+    type Query = {
+      MetricStat?: { Metric: { Namespace: string; Dimensions: { Name: string; Value: unknown }[] } };
+    };
+
+    // Act: the dimensions of each metric the alarm reads.
+    const metrics = (alarm?.Properties.Metrics as Query[]).flatMap((q) =>
+      q.MetricStat ? [q.MetricStat.Metric] : [],
+    );
+    const dimension = (m: (typeof metrics)[number], name: string) =>
+      m.Dimensions.find((d) => d.Name === name)?.Value;
+
+    // Assess: AWS/WAFV2 names a web ACL by VisibilityConfig.MetricName (not its Name), and a
+    // regional ACL's metrics carry the Region dimension; any other value is a series that never exists.
+    const metricName = (acl?.Properties.VisibilityConfig as { MetricName: string }).MetricName;
+    expect(metricName).not.toBe(acl?.Properties.Name);
+    expect(metrics).toHaveLength(2);
+    for (const m of metrics) {
+      expect(m.Namespace).toBe('AWS/WAFV2');
+      expect(dimension(m, 'WebACL')).toBe(metricName);
+      expect(dimension(m, 'Region')).toBe(stageConfig('dev').region);
+    }
+  });
 });
 
 describe('execution logs', () => {

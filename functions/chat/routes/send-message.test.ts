@@ -97,7 +97,8 @@ describe('POST /api/conversations/{id}/messages as server-sent events', () => {
 
     // Assess
     expect(frames.map((f) => f.event)).toEqual(['message', 'delta', 'error']);
-    expect(frames[2]?.data).toMatchObject({ status: 503, requestId: 'req-1' });
+    // With the wait its 503 would have carried as Retry-After.
+    expect(frames[2]?.data).toMatchObject({ status: 503, requestId: 'req-1', retryAfter: 5 });
     expect(JSON.stringify(frames)).not.toContain('Connection terminated');
   });
 

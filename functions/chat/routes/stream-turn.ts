@@ -22,6 +22,19 @@ const frame = <Name extends keyof EventData>(event: Name, data: EventData[Name])
 const problemBody = (error: unknown, requestId: string) =>
   JSON.parse(problemFor(error, requestId).body) as ProblemBody;
 
+/**
+ * The problem of a failure outside the turn's own events (the database gone while the reply was
+ * ending, say), with the `retryAfter` its answer would have carried as `Retry-After`.
+ */
+function fallbackProblem(error: unknown, requestId: string): EventData['error'] {
+  const answer = problemFor(error, requestId);
+  const retryAfter = Number(answer.headers?.['Retry-After']);
+  return {
+    ...(JSON.parse(answer.body) as ProblemBody),
+    ...(retryAfter > 0 ? { retryAfter } : {}),
+  };
+}
+
 function problemOf(event: Extract<TurnEvent, { type: 'error' }>, requestId: string): EventData['error'] {
   const problem = problemBody(event.error, requestId);
   return {
@@ -84,7 +97,7 @@ export async function streamTurn(
         }
         const failure = await ended;
         if (failure !== undefined && last !== 'error' && last !== 'done') {
-          write(frame('error', problemBody(failure, requestId)));
+          write(frame('error', fallbackProblem(failure, requestId)));
         }
       } finally {
         clearInterval(keepalive);

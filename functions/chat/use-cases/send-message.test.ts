@@ -242,6 +242,69 @@ describe('sendMessage', () => {
     expect(messages.saves).toContain('Partial');
   });
 
+  it('charges a reply that broke after sending text by estimate, since its usage never came', async () => {
+    // Prepare: a long reply cut by the total timeout before the usage (which comes last).
+    const { messages, send } = setUp({
+      events: [{ type: 'delta', text: 'x'.repeat(4000) }],
+      thenThrow: new ModelStreamError('timeout'),
+    });
+
+    // Act
+    const result = await send();
+
+    // Assess
+    expect(result.assistantMessage.status).toBe('failed');
+    expect(result.assistantMessage.usage.completionTokens).toBeGreaterThanOrEqual(1000);
+    expect(result.assistantMessage.usage.promptTokens).toBeGreaterThan(0);
+    expect(messages.rows.at(-1)?.usage).toEqual(result.assistantMessage.usage);
+  });
+
+  it('charges nothing for a call that failed before any text (the provider bills none)', async () => {
+    const { send } = setUp({ events: [], thenThrow: new ModelUnavailableError('rate-limited', 3) });
+
+    const result = await send();
+
+    expect(result.assistantMessage.usage).toEqual({ promptTokens: 0, completionTokens: 0 });
+  });
+
+  it('stops the model at the first text it cannot store, and blames the database, not the model', async () => {
+    // Prepare: the first save fails (a database blip); the model has much more to say.
+    const messages = fakeMessages();
+    messages.repository.saveProgress = () => Promise.reject(new Error('connection reset'));
+    let given = 0;
+    let aborted = false;
+    const model: ChatModel = {
+      kind: 'openai',
+      models: ['test-model'],
+      async *stream(request) {
+        request.signal?.addEventListener('abort', () => (aborted = true));
+        for (let i = 0; i < 100; i++) {
+          if (request.signal?.aborted) return;
+          given += 1;
+          yield { type: 'delta', text: `word ${i} ` };
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      },
+    };
+    const { metrics, recorded } = recordingMetrics();
+    const send = sendMessageWith({ messages: messages.repository, model, metrics });
+    const events: TurnEvent[] = [];
+
+    // Act
+    const result = await send(ada, { conversationId, content: 'Hi' }, (e) => events.push(e));
+
+    // Assess
+    expect(aborted).toBe(true);
+    expect(given).toBeLessThan(10);
+    expect(result.error).not.toBeInstanceOf(ModelUnavailableError);
+    expect(result.error).toMatchObject({ status: 503, retryAfterSeconds: 5 });
+    expect(result.error?.message).toMatch(/could not be saved/);
+    expect(result.assistantMessage).toMatchObject({ status: 'failed', stopped: false });
+    expect(result.assistantMessage.content.startsWith('word 0 ')).toBe(true);
+    expect(events.map((e) => e.type)).toEqual(['message', 'reply', 'error']);
+    expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
+  });
+
   it('stores the failure and rethrows an unexpected error (a generic 500, never its text)', async () => {
     const { messages, send } = setUp({ events: [], thenThrow: new TypeError('boom') });
 

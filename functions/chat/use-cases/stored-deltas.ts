@@ -12,6 +12,8 @@ export class StoredDeltas {
   constructor(
     private readonly save: (content: string) => Promise<void>,
     private readonly emit: (text: string) => void,
+    /** Told of the first failed save at once (text pushed after it is neither saved nor shown). */
+    private readonly failed: (error: unknown) => void = () => {},
   ) {}
 
   /** All the text received so far, saved or not. */
@@ -43,6 +45,7 @@ export class StoredDeltas {
         // Not emitted, so not lost: `text` still holds it for the final write.
         this.pending = batch + this.pending;
         this.failure = error;
+        this.failed(error);
       }
     }
     this.writing = undefined;

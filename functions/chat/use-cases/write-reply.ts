@@ -1,6 +1,6 @@
 import type { Caller } from '#shared/domain/caller';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
-import { DomainError, ValidationError } from '#shared/errors';
+import { DomainError, ServiceUnavailableError, ValidationError } from '#shared/errors';
 import { contextWindow, estimatePromptTokens, estimateTokens } from '../domain/context-window';
 import { ChatRateLimitedError, QuotaExceededError, type Message } from '../domain/message';
 import { estimateCostMicros } from '../domain/pricing';
@@ -105,9 +105,25 @@ class ReplyStoppedSignal extends Error {
   }
 }
 
+/** The reason the writer aborts the model with when the reply's text could not be stored. */
+class ReplyNotStoredSignal extends Error {
+  constructor(override readonly cause: unknown) {
+    super('The reply could not be stored.');
+    this.name = 'ReplyNotStoredSignal';
+  }
+}
+
+/**
+ * A reply whose text could not be stored: what the caller is told, since the model was not at
+ * fault (the database was, for a moment).
+ */
+const notStored = () =>
+  new ServiceUnavailableError('The reply could not be saved; try again in a moment.', 5);
+
 /** Why a reply failed, in words safe to store and show (never the provider's own text). */
 function failureOf(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
+  if (error instanceof ReplyNotStoredSignal) return notStored();
   if (error instanceof ModelStreamError)
     return new ModelUnavailableError(error.reason === 'timeout' ? 'timeout' : 'server-error', 5);
   return new ModelUnavailableError('server-error', 5);
@@ -149,7 +165,13 @@ export async function writeReply(
   const deltas = new StoredDeltas(
     async (content) => stopAsked(await deps.messages.saveProgress(assistantId, content)),
     (text) => onEvent({ type: 'delta', text }),
+    // Text that cannot be stored cannot be shown: the model is stopped rather than read on
+    // unseen (and Stop, which arrives with the saves, would no longer reach the writer).
+    (error) => {
+      if (!stop.signal.aborted) stop.abort(new ReplyNotStoredSignal(error));
+    },
   );
+  const stoppedByOwner = () => stop.signal.reason instanceof ReplyStoppedSignal;
   const started = Date.now();
   let firstTokenAt: number | undefined;
   let promptTokens = 0;
@@ -157,6 +179,21 @@ export async function writeReply(
   // Whether the Stop cut the model's stream short. A Stop seen only once the stream had ended
   // (at the last save, say) cut nothing: that reply is whole, and says so.
   let cut = false;
+  const messages = contextWindow(
+    systemPromptFor(deps.systemPrompt, reply.instructions),
+    reply.history,
+    reply.question,
+    deps.contextBudgetTokens,
+  );
+  // The usage comes last in a stream: a reply cut short is charged by estimate, so a quota never
+  // sees zero for a reply that cost something. A stopped call was under way (its prompt read);
+  // a failed one costs something once text came (a call refused before any is not billed).
+  const estimateUnreported = (stopped: boolean) => {
+    if (promptTokens === 0 && (stopped || deltas.text.length > 0)) {
+      promptTokens = estimatePromptTokens(messages);
+      completionTokens = estimateTokens(deltas.text);
+    }
+  };
   const finish = (status: 'complete' | 'failed', error?: DomainError) =>
     deps.messages.finishTurn({
       ownerId: caller.userId,
@@ -172,12 +209,6 @@ export async function writeReply(
     });
 
   try {
-    const messages = contextWindow(
-      systemPromptFor(deps.systemPrompt, reply.instructions),
-      reply.history,
-      reply.question,
-      deps.contextBudgetTokens,
-    );
     const lookForStop = setInterval(
       () => void deps.messages.stopRequested(assistantId).then(stopAsked, () => undefined),
       deps.stopCheckMs ?? 1000,
@@ -196,37 +227,45 @@ export async function writeReply(
         }
       }
       // Ended early (a break, or a model that ends its stream when told to stop) or whole.
-      cut = stop.signal.aborted;
+      cut = stoppedByOwner();
     } catch (cause) {
       if (!stop.signal.aborted) throw cause;
-      cut = true;
+      cut = stoppedByOwner();
     } finally {
       clearInterval(lookForStop);
     }
-    await deltas.flush();
-    if (cut && promptTokens === 0) {
-      // A stopped stream reports no usage (it comes last): charged by estimate instead.
-      promptTokens = estimatePromptTokens(messages);
-      completionTokens = estimateTokens(deltas.text);
-    }
+    // Throws the save's failure, if any (the model was stopped for it).
+    await deltas.flush().catch((error: unknown) => {
+      throw new ReplyNotStoredSignal(error);
+    });
+    if (cut) estimateUnreported(true);
   } catch (cause) {
     const error = failureOf(cause);
-    deps.metrics.modelError(
-      cause instanceof ModelUnavailableError
-        ? 'unavailable'
-        : cause instanceof ModelStreamError
-          ? 'stream'
-          : 'other',
-      cause instanceof ModelUnavailableError || cause instanceof ModelStreamError
-        ? cause.reason
-        : 'unexpected',
-    );
-    if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
+    // A reply that could not be stored is no error of the model's (nor of its alarm).
+    if (!(cause instanceof ReplyNotStoredSignal)) {
+      deps.metrics.modelError(
+        cause instanceof ModelUnavailableError
+          ? 'unavailable'
+          : cause instanceof ModelStreamError
+            ? 'stream'
+            : 'other',
+        cause instanceof ModelUnavailableError || cause instanceof ModelStreamError
+          ? cause.reason
+          : 'unexpected',
+      );
+      if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
+    }
     // Whatever was received is kept with the failure, so nothing the caller saw disappears.
     await deltas.flush().catch(() => undefined);
+    estimateUnreported(false);
     const assistantMessage = await finish('failed', error);
     onEvent({ type: 'error', error, message: assistantMessage });
-    if (!(cause instanceof DomainError || cause instanceof ModelStreamError)) throw cause;
+    if (!(
+      cause instanceof DomainError ||
+      cause instanceof ModelStreamError ||
+      cause instanceof ReplyNotStoredSignal
+    ))
+      throw cause;
     return { assistantMessage, error };
   }
 

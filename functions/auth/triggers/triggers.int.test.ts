@@ -16,7 +16,7 @@ import { resetConfig } from '#shared/config';
 import { createTestUser, testDatabase } from '#test/support/database';
 import { fakeMfaSettings, fakeSessions } from '#test/support/fakes/auth';
 import { attemptKey } from '../domain/attempt-key';
-import { SIGN_IN_BLOCKED_MESSAGE } from '../domain/sign-in';
+import { SIGN_IN_BLOCKED_MESSAGE, SIGN_IN_UNAVAILABLE_MESSAGE } from '../domain/sign-in';
 import { setTriggerDependencies } from './dependencies';
 import { handler as postAuthentication } from './post-authentication';
 import { handler as postConfirmation } from './post-confirmation';
@@ -324,16 +324,23 @@ describe('post-confirmation after a password reset (ConfirmForgotPassword)', () 
     expect(row?.tokens_valid_after).toBeNull();
   });
 
-  it('shows Cognito only the generic text when the sign-out fails', async () => {
+  it('shows Cognito only the generic text when the sign-out fails, and still refuses the earlier access tokens', async () => {
     const user = await createTestUser(db, { email: uniqueEmail() });
+    const before = new Date(Date.now() - 1_000);
     sessions.state.failing = true;
     try {
       const error = await postConfirmation(reset(user.id, user.email)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Error);
-      expect((error as Error).message).not.toMatch(/Rate exceeded|TooManyRequests/);
+      expect((error as Error).message).toBe(SIGN_IN_UNAVAILABLE_MESSAGE);
     } finally {
       sessions.state.failing = false;
     }
+    const row = await db
+      .selectFrom('users')
+      .select('tokens_valid_after')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    expect(row.tokens_valid_after?.getTime()).toBeGreaterThan(before.getTime());
   });
 });
 

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import type { SqlDatabase } from '#shared/db/sql';
+import type { Sql, SqlDatabase } from '#shared/db/sql';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { auditRowsOf, testDatabase, testSql } from '#test/support/database';
 import { postgresSignInActivityLog } from '../activity/sign-in-activity-log';
 import { LOCKOUT_POLICY } from '../domain/lockout';
 import { postgresAuthUsers } from './postgres-auth-users';
-import { postgresSignInAttempts } from './postgres-sign-in-attempts';
+import { postgresSignInAttempts, postgresStaleSignInAttempts } from './postgres-sign-in-attempts';
 
 /**
  * The lockout counters on both drivers: node-postgres (local, tests) and the RDS Data API (the
@@ -102,6 +103,119 @@ describe.each(['pg', 'data-api'] as const)('postgresSignInAttempts on %s', (driv
     expect(await rowOf(key)).toBeUndefined();
     // The failed transaction was rolled back: the same connections still work.
     expect(await attempts.register(key, NOW)).toMatchObject({ kind: 'allowed' });
+  });
+});
+
+describe.each(['pg', 'data-api'] as const)('postgresStaleSignInAttempts on %s', (driver) => {
+  /** A century back: no other test writes counters that old, so the erasure meets only these. */
+  const THEN = new Date('1926-03-10T12:00:00.000Z');
+  const minutes = (n: number) => new Date(THEN.getTime() + n * 60_000);
+
+  /** A counter stored directly, as the attempts and resets left it. */
+  async function counter(row: {
+    updated: Date;
+    lastFailed: Date | null;
+    lockedUntil?: Date;
+    count?: number;
+  }) {
+    const username = `stale-${randomUUID()}@example.test`;
+    await db
+      .insertInto('sign_in_attempts')
+      .values({
+        username,
+        failed_count: row.count ?? (row.lastFailed ? 1 : 0),
+        last_failed_at: row.lastFailed,
+        locked_until: row.lockedUntil ?? null,
+        updated_at: row.updated,
+      })
+      .execute();
+    return username;
+  }
+
+  it('erases counters that no longer count, and keeps those within the window or locked', async () => {
+    // Prepare: the lockout window is 15 minutes, the lock 15 minutes
+    const failedLongAgo = await counter({ updated: minutes(-60), lastFailed: minutes(-60) });
+    const resetLongAgo = await counter({ updated: minutes(-30), lastFailed: null });
+    const lockExpired = await counter({
+      updated: minutes(-40),
+      lastFailed: minutes(-40),
+      lockedUntil: minutes(-25),
+      count: 5,
+    });
+    const failedJustNow = await counter({ updated: minutes(-14), lastFailed: minutes(-14), count: 4 });
+    const resetJustNow = await counter({ updated: minutes(-1), lastFailed: null });
+    const locked = await counter({
+      updated: minutes(-20),
+      lastFailed: minutes(-20),
+      lockedUntil: minutes(1),
+      count: 5,
+    });
+    const stale = postgresStaleSignInAttempts(on(driver));
+
+    // Act: batches until one is not full (a bounded loop)
+    let erased = 0;
+    for (let batch = 0; batch < 10; batch++) {
+      const count = await stale.erase(THEN, 2);
+      erased += count;
+      if (count < 2) break;
+    }
+
+    // Assess
+    expect(erased).toBeGreaterThanOrEqual(3);
+    const left = await db
+      .selectFrom('sign_in_attempts')
+      .select('username')
+      .where('username', 'in', [
+        failedLongAgo,
+        resetLongAgo,
+        lockExpired,
+        failedJustNow,
+        resetJustNow,
+        locked,
+      ])
+      .execute();
+    expect(left.map((r) => r.username).sort()).toEqual([failedJustNow, resetJustNow, locked].sort());
+  });
+
+  it('erases no more than its limit in one statement', async () => {
+    for (let i = 0; i < 3; i++) await counter({ updated: minutes(-100 - i), lastFailed: minutes(-100 - i) });
+
+    await expect(postgresStaleSignInAttempts(on(driver)).erase(THEN, 2)).resolves.toBe(2);
+  });
+});
+
+describe('postgresSignInAttempts against a counter erased during an attempt', () => {
+  it('counts the attempt instead of failing when an unlock or the retention run erases its counter', async () => {
+    // Prepare: a counter from an earlier attempt; after the attempt's first statement, another
+    // connection erases it if it can take its row at once (as an unlock or the retention run would)
+    const key = `erased-${randomUUID()}@example.test`;
+    const attempts = postgresSignInAttempts(pgSql);
+    await attempts.register(key, NOW);
+    let statements = 0;
+    const erasingInBetween: SqlDatabase = {
+      ...pgSql,
+      transaction: (work) =>
+        pgSql.transaction((tx) =>
+          work({
+            async query<Row extends object>(statement: Sql) {
+              const result = await tx.query<Row>(statement);
+              if (statements++ === 0)
+                await sql`delete from sign_in_attempts where username in (
+                  select username from sign_in_attempts where username = ${key} for update skip locked)`.execute(
+                  db,
+                );
+              return result;
+            },
+          }),
+        ),
+    };
+
+    // Act
+    const decision = await postgresSignInAttempts(erasingInBetween).register(key, later(1000));
+
+    // Assess: counted (the erasure found the row locked and left it)
+    expect(decision).toMatchObject({ kind: 'allowed', next: { failedCount: 2 } });
+    expect((await rowOf(key))?.failed_count).toBe(2);
   });
 });
 

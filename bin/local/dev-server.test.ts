@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,7 +9,14 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { TokenVerifier } from '../../functions/shared/http/auth';
-import { apiGateway, claimDataDir, localRequestListener, settleWithin, stopInReverse } from './dev-server';
+import {
+  apiGateway,
+  claimDataDir,
+  localHttpServer,
+  localRequestListener,
+  settleWithin,
+  stopInReverse,
+} from './dev-server';
 import type { ApiHandler } from './handlers';
 import { installLambdaStreamingGlobals, type StreamingHandler } from './streaming';
 
@@ -182,6 +189,116 @@ describe('localRequestListener', () => {
     const response = await fetch(`${origin}/api/conversations/x/messages`);
     expect(response.status).toBe(200);
     await expect(response.text()).rejects.toThrow();
+  });
+});
+
+describe('localHttpServer', () => {
+  /** Starts a local HTTP server on a free port; stopped after the test. */
+  async function listening() {
+    const http = localHttpServer();
+    server = http.server;
+    await new Promise<void>((resolve) => http.server.listen(0, '127.0.0.1', resolve));
+    const port = (http.server.address() as AddressInfo).port;
+    return { http, port, origin: `http://127.0.0.1:${port}` };
+  }
+
+  /** A request whose answer waits until `finish` is called. */
+  function slowRoute() {
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    let started!: () => void;
+    const arrived = new Promise<void>((resolve) => (started = resolve));
+    const listener = async (_req: IncomingMessage, res: ServerResponse) => {
+      started();
+      await finished;
+      res.end('finished');
+    };
+    return { listener, arrived, finish };
+  }
+
+  it('answers 503 "starting" with Retry-After until it is opened', async () => {
+    // Prepare
+    const { origin } = await listening();
+
+    // Act
+    const response = await fetch(`${origin}/api/health`);
+
+    // Assess
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await problem(response)).toMatchObject({
+      status: 503,
+      type: 'application/problem+json',
+      body: { detail: 'Parley is starting; try again in a moment.' },
+    });
+  });
+
+  it('waits for a request in progress when it drains, answering new ones 503 "stopping" meanwhile', async () => {
+    // Prepare: a request in progress on a connection, and a second one sent on it once draining.
+    const { http, port } = await listening();
+    const slow = slowRoute();
+    http.open(slow.listener);
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /api/slow HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await slow.arrived;
+
+    // Act
+    let drained: number | undefined;
+    const draining = http.drain(5_000).then((left) => (drained = left));
+    socket.write('GET /api/health HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const drainedBeforeFinish = drained;
+    slow.finish();
+    await draining;
+    await ended;
+
+    // Assess: the drain waited for the first request, which was answered; the second was refused.
+    expect(drainedBeforeFinish).toBeUndefined();
+    expect(drained).toBe(0);
+    const [first, second] = received.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(first).toMatch(/finished$/);
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second).toMatch(/\r\nRetry-After: 5\r\n/i);
+    expect(second).toMatch(/\r\nConnection: close\r\n/i);
+    expect(second).toContain('Parley is stopping; try again in a moment.');
+    await http.close();
+  });
+
+  it('gives up on a request that outlasts the drain, and cuts it when it closes', async () => {
+    // Prepare
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { http, origin } = await listening();
+    const slow = slowRoute();
+    http.open(slow.listener);
+    const answer = fetch(`${origin}/api/slow`);
+    await slow.arrived;
+
+    // Act
+    const left = await http.drain(20);
+    await http.close();
+
+    // Assess
+    expect(left).toBe(1);
+    await expect(answer).rejects.toThrow();
+    expect(error).toHaveBeenCalledWith('While stopping: 1 request(s) still in progress were cut off');
+    slow.finish();
+  });
+
+  it('closes at once when nothing is in progress, and again without waiting', async () => {
+    // Prepare
+    const { http, origin } = await listening();
+    http.open(async (_req, res) => void res.end('ok'));
+    expect(await (await fetch(`${origin}/`)).text()).toBe('ok');
+
+    // Act
+    await http.close();
+    await http.close();
+
+    // Assess
+    expect(http.server.listening).toBe(false);
   });
 });
 

@@ -197,18 +197,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
     // 2. The HTTP server listens first, so the web origin is known to the emulator's CORS. Until
     // everything is up it answers 503 "starting" (a request must never hang on an open port).
-    let ready: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
-    const server = createServer((req, res) => {
-      if (ready) return ready(req, res);
-      req.resume();
-      const starting = new ServiceUnavailableError('Parley is starting; try again in a moment.', 1);
-      gatewayError(res, starting);
-    });
+    const http = localHttpServer();
+    const server = http.server;
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
       server.listen(options.port, '127.0.0.1', ok);
     });
-    stops.push(() => closeServer(server));
+    stops.push(() => http.close());
     const port = (server.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
 
@@ -261,7 +256,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       },
     });
 
-    ready = localRequestListener({ origin: url, api, webApp });
+    http.open(localRequestListener({ origin: url, api, webApp }));
 
     const localJson = {
       apiUrl: `${url}/api`,
@@ -297,6 +292,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       daily.unref();
       stops.push(async () => clearInterval(daily));
     }
+    // First of the stops: requests in progress (a chat reply being written) finish while the
+    // database, cache and Cognito they use are still there.
+    stops.push(async () => {
+      await http.drain();
+    });
     const config = getConfig();
     const banner: BannerInput = {
       url,
@@ -350,8 +350,10 @@ export interface LocalRoutes {
  * cuts the connection, so the client sees a broken answer instead of waiting for the rest.
  */
 export function localRequestListener({ origin, api, webApp }: LocalRoutes) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    void (async () => {
+  // Settles when the request's work is done (a streamed reply included), never rejects: the
+  // server waits on it when it stops.
+  return (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    return (async () => {
       // Node's HTTP server sets `url` on every request it parses.
       const requestUrl = URL.parse(req.url as string, origin);
       if (!requestUrl) {
@@ -443,9 +445,69 @@ export async function claimDataDir(dataDir: string): Promise<void> {
   await writeFile(pidFile, String(process.pid));
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((ok) => {
-    server.close(() => ok());
-    server.closeAllConnections();
+/**
+ * How long a stop lets requests in progress finish before cutting them: a chat reply goes on
+ * writing after its client left, and one cut short stays `streaming` (its conversation refuses new
+ * messages until the reply counts as abandoned). Ample for the offline model (a few seconds at
+ * most), and under STOP_TIMEOUT_MS, the time one stop step gets.
+ */
+export const DRAIN_TIMEOUT_MS = 10_000;
+
+/** The local HTTP server, from "starting" through serving to stopping. */
+export interface LocalHttpServer {
+  readonly server: Server;
+  /** Serves with `listener` (until then every request is a 503 "starting" with Retry-After). */
+  open(listener: (req: IncomingMessage, res: ServerResponse) => Promise<void>): void;
+  /**
+   * Takes no new connection, answers new requests on open ones 503 "stopping" with Retry-After,
+   * and waits for the requests in progress, at most `timeoutMs`. Resolves to how many are left.
+   */
+  drain(timeoutMs?: number): Promise<number>;
+  /** Drains at once (no wait), cuts every connection left and resolves once the server is closed. */
+  close(): Promise<void>;
+}
+
+export function localHttpServer(): LocalHttpServer {
+  let listener: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  const inFlight = new Set<Promise<void>>();
+  let closed: Promise<void> | undefined;
+  const server = createServer((req, res) => {
+    if (closed || !listener) {
+      req.resume();
+      // A client sending more on this connection would only meet the same answer.
+      if (closed) res.shouldKeepAlive = false;
+      const error = closed
+        ? new ServiceUnavailableError('Parley is stopping; try again in a moment.', 5)
+        : new ServiceUnavailableError('Parley is starting; try again in a moment.', 1);
+      return gatewayError(res, error);
+    }
+    const work = listener(req, res);
+    inFlight.add(work);
+    const done = () => void inFlight.delete(work);
+    work.then(done, done);
   });
+  // server.close() once: the drain starts it (it also ends the idle keep-alive connections) and
+  // close() awaits the same promise after cutting the rest (a second call would only fail with
+  // ERR_SERVER_NOT_RUNNING).
+  const stopAccepting = () => (closed ??= new Promise<void>((ok) => server.close(() => ok())));
+
+  async function drain(timeoutMs = DRAIN_TIMEOUT_MS): Promise<number> {
+    void stopAccepting();
+    if (inFlight.size) await settleWithin(Promise.allSettled([...inFlight]), timeoutMs);
+    return inFlight.size;
+  }
+
+  return {
+    server,
+    open(next) {
+      listener = next;
+    },
+    drain,
+    async close() {
+      const left = await drain(0);
+      if (left) console.error(`While stopping: ${left} request(s) still in progress were cut off`);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getCache } from '#shared/cache/get-cache';
 import {
+  currentStanding,
   forgetStanding,
   postgresRevocationList,
   refreshStanding,
@@ -122,5 +123,22 @@ describe('revoked access tokens', () => {
       .where('id', '=', user.id)
       .executeTakeFirstOrThrow();
     expect(row.recorded).toBe(true);
+  });
+});
+
+describe('currentStanding', () => {
+  it('reads the database past a cached standing, and leaves the cached one as it is', async () => {
+    // Prepare: a standing cached without TOTP, then TOTP recorded where the triggers record it.
+    const { user } = await signedIn();
+    await forgetStanding(getCache(), user.id);
+    expect(await revocations.standingOf(user.id)).toMatchObject({ mfaEnabled: false });
+    await db.updateTable('users').set({ mfa_enabled: true }).where('id', '=', user.id).execute();
+
+    // Act
+    const current = await currentStanding(queries, user.id);
+
+    // Assess
+    expect(current).toEqual({ validAfter: null, disabled: false, mfaEnabled: true });
+    expect(await revocations.standingOf(user.id)).toMatchObject({ mfaEnabled: false });
   });
 });

@@ -628,12 +628,15 @@ describe('authenticate', () => {
     roles = fakeServiceRoles().roles,
     revocations = standings(),
     mfaRequiredRoles: readonly Role[] = [],
+    /** The database's standing, past the cache; by default what the revocation list says. */
+    current: RevocationList = revocations,
   ) =>
     authenticate({
       verifier: () => verifier,
       serviceRoles: () => roles,
       revocations: () => revocations,
       mfaRequiredRoles: () => mfaRequiredRoles,
+      currentStanding: (userId) => current.standingOf(userId),
       now: () => NOW,
     });
 
@@ -677,6 +680,64 @@ describe('authenticate', () => {
         await middleware(person(role), undefined, withMfa(mfa), PRIVILEGED).before?.(request);
         expect(request.event.parley.auth?.role, `${role} on ${route}`).toBe(role);
       }
+    });
+
+    it('lets an admin in whose cached standing predates the sign-in that recorded their TOTP', async () => {
+      // Prepare: the cache still says no TOTP (it answered the 403 that sent them to enrol).
+      const request = requestFor('admin.users.list', { Authorization: `Bearer ${JWT}` });
+      const cachedBeforeEnrolment = withMfa(false);
+      const database = withMfa(true);
+
+      // Act
+      await middleware(person('admins'), undefined, cachedBeforeEnrolment, PRIVILEGED, database).before?.(
+        request,
+      );
+
+      // Assess
+      expect(request.event.parley.auth?.role).toBe('admins');
+    });
+
+    it('refuses with 401, not 403, when the database read before an mfa-required refusal finds the token revoked', async () => {
+      const request = requestFor('admin.users.list', { Authorization: `Bearer ${JWT}` });
+      const database = standings({ s: { validAfter: new Date(NOW.getTime() + 1_000), disabled: false } });
+
+      const error = await Promise.resolve(
+        middleware(person('admins'), undefined, withMfa(false), PRIVILEGED, database).before?.(request),
+      ).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(UnauthorizedError);
+      expect(request.event.parley.auth).toBeUndefined();
+    });
+
+    it('asks the database only before an mfa-required refusal, never on the way in', async () => {
+      // Prepare
+      const asked: string[] = [];
+      const database: RevocationList = {
+        standingOf: async (userId) => {
+          asked.push(userId);
+          return { validAfter: null, disabled: false, mfaEnabled: false };
+        },
+        revokeTokens: async () => undefined,
+      };
+      const cases: [Role, RouteId, boolean][] = [
+        ['admins', 'admin.users.list', true],
+        ['members', 'conversations.list', false],
+        ['admins', 'me.get', false],
+      ];
+
+      // Act
+      for (const [role, route, mfa] of cases) {
+        const request = requestFor(route, { Authorization: `Bearer ${JWT}` });
+        await middleware(person(role), undefined, withMfa(mfa), PRIVILEGED, database).before?.(request);
+      }
+      const refused = requestFor('admin.audit.list', { Authorization: `Bearer ${JWT}` });
+      const error = await Promise.resolve(
+        middleware(person('auditors'), undefined, withMfa(false), PRIVILEGED, database).before?.(refused),
+      ).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(MfaRequiredError);
+      expect(asked).toEqual(['s']);
     });
 
     it('enforces nothing where the pool requires MFA of everyone (no roles configured)', async () => {

@@ -7,7 +7,12 @@ import type { RouteDeclaration } from './route';
 import { getConfig, type Config } from '../config';
 import { ROLES, type Role } from '../domain/roles';
 import { DomainError, ForbiddenError, UnauthorizedError } from '../errors';
-import { tokenVerdict, type RevocationList, type TokenVerdict } from '../revocation/revocation-list';
+import {
+  tokenVerdict,
+  type RevocationList,
+  type TokenStanding,
+  type TokenVerdict,
+} from '../revocation/revocation-list';
 import { forgetRequestOrigin, rememberRequestOrigin } from '../audit/request-origin';
 import { requestHeader } from './request-header';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
@@ -191,7 +196,21 @@ export interface AuthenticateOptions {
    * optional). @default the configuration's MFA_REQUIRED_ROLES
    */
   readonly mfaRequiredRoles?: () => readonly Role[];
+  /**
+   * A user's standing as the database has it now, past the cache: asked only before refusing with
+   * `mfa-required`. @default `users` read on the configured database (loaded on first use)
+   */
+  readonly currentStanding?: (userId: string) => Promise<TokenStanding>;
   readonly now?: () => Date;
+}
+
+/** Loaded on first use, as the revocation list is (api-handler): only a refusal needs it. */
+async function databaseStanding(userId: string): Promise<TokenStanding> {
+  const [{ getSql }, { currentStanding }] = await Promise.all([
+    import('../db/sql-database'),
+    import('../revocation/postgres-revocation-list'),
+  ]);
+  return currentStanding(getSql(), userId);
 }
 
 const REFUSED: Record<Exclude<TokenVerdict, 'valid'>, string> = {
@@ -237,8 +256,11 @@ export function authenticate(options: AuthenticateOptions): middy.MiddlewareObj<
         auth.kind === 'user'
           ? await options.revocations().standingOf(auth.userId)
           : { validAfter: null, disabled: false };
-      const verdict = tokenVerdict(issuedAt, standing, now);
-      if (verdict !== 'valid') throw new UnauthorizedError(REFUSED[verdict]);
+      const refuseUnlessValid = (of: TokenStanding) => {
+        const verdict = tokenVerdict(issuedAt, of, now);
+        if (verdict !== 'valid') throw new UnauthorizedError(REFUSED[verdict]);
+      };
+      refuseUnlessValid(standing);
       assertAllowed(route, auth);
       // Only on role routes: /me stays open, so the app can say why and lead to enrolment.
       const mfaRoles = options.mfaRequiredRoles?.() ?? getConfig().MFA_REQUIRED_ROLES;
@@ -248,8 +270,14 @@ export function authenticate(options: AuthenticateOptions): middy.MiddlewareObj<
         auth.role &&
         mfaRoles.includes(auth.role) &&
         standing.mfaEnabled !== true
-      )
-        throw new MfaRequiredError();
+      ) {
+        // The cached standing may predate the sign-in that recorded the TOTP (the triggers reach no
+        // cache on AWS), and 403 tells the person to sign in again: before refusing, which is rare,
+        // the database decides. Its answer may revoke the token too.
+        const current = await (options.currentStanding ?? databaseStanding)(auth.userId);
+        refuseUnlessValid(current);
+        if (current.mfaEnabled !== true) throw new MfaRequiredError();
+      }
       event.parley.auth = auth;
     },
     after: forget,

@@ -72,6 +72,16 @@ export async function refreshStanding(db: Queryable, cache: Cache, userId: strin
   await cache.set(key(userId), cacheValue(standing), CACHE_SECONDS).catch(() => undefined);
 }
 
+/**
+ * The user's standing as the database has it now, past the cache, which it leaves as it is: a
+ * reader may only fill the cache where nothing is (a write over an entry could land after, and
+ * undo, a change that committed meanwhile). For the rare decision the cache may be too old for:
+ * whether TOTP is on, which the Cognito triggers record where, on AWS, they reach no cache.
+ */
+export function currentStanding(db: Queryable, userId: string): Promise<TokenStanding> {
+  return readStanding(db, userId);
+}
+
 async function readStanding(db: Queryable, userId: string): Promise<TokenStanding> {
   const row = await first<{ status: string; tokens_valid_after: Date | null; mfa_enabled: boolean }>(
     db,

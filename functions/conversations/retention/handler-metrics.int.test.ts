@@ -42,7 +42,12 @@ describe('the retention run’s metrics, as CloudWatch receives them', () => {
     vi.restoreAllMocks();
 
     // Assess: incomplete, and one EMF line says so in the Parley namespace for this stage
-    expect(summary).toEqual({ erasedDeleted: 0, erasedInactive: 0, complete: false });
+    expect(summary).toEqual({
+      erasedDeleted: 0,
+      erasedInactive: 0,
+      erasedSignInAttempts: 0,
+      complete: false,
+    });
     const emf = lines
       .flatMap((l) => l.split('\n'))
       .filter((l) => l.includes('"_aws"'))

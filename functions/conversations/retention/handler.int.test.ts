@@ -44,7 +44,7 @@ const conversation = (ownerId: string, daysAgo: number, deletedDaysAgo?: number)
   createAgedConversation(db, ownerId, daysAgo, deletedDaysAgo);
 
 describe('the retention handler', () => {
-  it('erases what the policy says, keeps the rest, and audits the counts once', async () => {
+  it('erases what the policy says and the lockout counters that no longer count, keeps the rest, and audits the conversations’ counts once', async () => {
     // Prepare
     await db
       .insertInto('users')
@@ -54,6 +54,32 @@ describe('the retention handler', () => {
     const deletedYesterday = await conversation('owner', 100, 1);
     const inactive = await conversation('owner', 400);
     const active = await conversation('owner', 2);
+    // Lockout counters: one of a name typed a day ago, one failed a minute ago, one locked
+    const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
+    await db
+      .insertInto('sign_in_attempts')
+      .values([
+        {
+          username: 'sprayed@example.test',
+          failed_count: 1,
+          last_failed_at: minutesAgo(1440),
+          updated_at: minutesAgo(1440),
+        },
+        {
+          username: 'recent@example.test',
+          failed_count: 2,
+          last_failed_at: minutesAgo(1),
+          updated_at: minutesAgo(1),
+        },
+        {
+          username: 'locked@example.test',
+          failed_count: 5,
+          last_failed_at: minutesAgo(2),
+          locked_until: minutesAgo(-13),
+          updated_at: minutesAgo(2),
+        },
+      ])
+      .execute();
     const { handler } = await import('./handler');
 
     // Act: as EventBridge invokes it, with a Lambda context (a part of it: what the run reads)
@@ -68,7 +94,9 @@ describe('the retention handler', () => {
     const again = await handler({} as never);
 
     // Assess
-    expect(summary).toEqual({ erasedDeleted: 1, erasedInactive: 1, complete: true });
+    expect(summary).toEqual({ erasedDeleted: 1, erasedInactive: 1, erasedSignInAttempts: 1, complete: true });
+    const counters = await db.selectFrom('sign_in_attempts').select('username').execute();
+    expect(counters.map((c) => c.username).sort()).toEqual(['locked@example.test', 'recent@example.test']);
     const left = await db.selectFrom('conversations').select('id').execute();
     expect(left.map((c) => c.id).sort()).toEqual([deletedYesterday, active].sort());
     const messages = await db.selectFrom('messages').select('conversation_id').execute();
@@ -83,7 +111,7 @@ describe('the retention handler', () => {
     ]);
     expect(JSON.stringify(audit)).not.toMatch(/user text|assistant text/);
     // A second run finds nothing more, and audits nothing
-    expect(again).toEqual({ erasedDeleted: 0, erasedInactive: 0, complete: true });
+    expect(again).toEqual({ erasedDeleted: 0, erasedInactive: 0, erasedSignInAttempts: 0, complete: true });
     expect(await db.selectFrom('audit_events').select('id').execute()).toHaveLength(1);
     expect([deletedLongAgo, inactive].some((id) => left.some((c) => c.id === id))).toBe(false);
   });

@@ -1,27 +1,42 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 
+import { postgresStaleSignInAttempts } from '#auth/adapters/postgres-sign-in-attempts';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getConfig } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
 import { logger, metrics, MetricUnit, publishMetrics, withInvocationContext } from '#shared/powertools';
 import { postgresConversationPurge } from './conversation-purge';
+import { pruneSignInAttempts } from './prune-sign-in-attempts';
 import { purgeConversations, type PurgeSummary } from './purge-conversations';
+
+/** What one run erased; `complete` is false when it stopped with more left for the next. */
+export interface RetentionSummary extends PurgeSummary {
+  readonly erasedSignInAttempts: number;
+}
 
 /**
  * The daily retention run (an EventBridge schedule on AWS; at start and then daily locally): erases
  * deleted conversations after CONVERSATION_PURGE_DAYS, and inactive ones after
- * CONVERSATION_RETENTION_DAYS when set. A run that stops at its limits leaves the rest to the next.
+ * CONVERSATION_RETENTION_DAYS when set, then the lockout counters that no longer count. A run that
+ * stops at its limits leaves the rest to the next.
  */
-export async function runRetention(timeLeft: () => number, now = new Date()): Promise<PurgeSummary> {
+export async function runRetention(timeLeft: () => number, now = new Date()): Promise<RetentionSummary> {
   const config = getConfig();
   const db = getSql();
-  const summary = await purgeConversations({
+  const purged = await purgeConversations({
     purge: postgresConversationPurge(db),
     audit: postgresAuditLog(db),
     policy: { deletedDays: config.CONVERSATION_PURGE_DAYS, inactiveDays: config.CONVERSATION_RETENTION_DAYS },
     now,
     timeLeft,
   });
+  const pruned = await pruneSignInAttempts({ attempts: postgresStaleSignInAttempts(db), now, timeLeft });
+  const summary: RetentionSummary = {
+    erasedDeleted: purged.erasedDeleted,
+    erasedInactive: purged.erasedInactive,
+    erasedSignInAttempts: pruned.erasedSignInAttempts,
+    complete: purged.complete && pruned.complete,
+  };
   logger.info('retention run', { ...summary });
   return summary;
 }

@@ -33,6 +33,24 @@ export interface PurgeDeps {
 }
 
 /**
+ * Calls `erase` with PURGE_BATCH until a batch is not full, at most PURGE_MAX_BATCHES times and
+ * while MIN_TIME_LEFT_MS is left; `complete` is false when it stopped with more left.
+ */
+export async function eraseInBatches(
+  erase: (limit: number) => Promise<number>,
+  timeLeft: () => number,
+): Promise<{ readonly erased: number; readonly complete: boolean }> {
+  let erased = 0;
+  for (let batch = 0; batch < PURGE_MAX_BATCHES; batch += 1) {
+    if (timeLeft() < MIN_TIME_LEFT_MS) break;
+    const count = await erase(PURGE_BATCH);
+    erased += count;
+    if (count < PURGE_BATCH) return { erased, complete: true };
+  }
+  return { erased, complete: false };
+}
+
+/**
  * The retention run: erases the conversations deleted more than `deletedDays` ago, then (when the
  * organisation set one) those without a message for `inactiveDays`, in batches, and audits what
  * it erased (counts only, never content). Usage and audit records stay: they hold no content.
@@ -42,15 +60,9 @@ export async function purgeConversations(deps: PurgeDeps): Promise<PurgeSummary>
   let complete = true;
   const eraseAll = async (erase: (before: Date, limit: number) => Promise<number>, days: number) => {
     const before = new Date(now.getTime() - days * DAY_MS);
-    let erased = 0;
-    for (let batch = 0; batch < PURGE_MAX_BATCHES; batch += 1) {
-      if (deps.timeLeft() < MIN_TIME_LEFT_MS) break;
-      const count = await erase(before, PURGE_BATCH);
-      erased += count;
-      if (count < PURGE_BATCH) return erased;
-    }
-    complete = false;
-    return erased;
+    const result = await eraseInBatches((limit) => erase(before, limit), deps.timeLeft);
+    complete &&= result.complete;
+    return result.erased;
   };
   const erasedDeleted = await eraseAll(purge.eraseDeleted, policy.deletedDays);
   const erasedInactive =

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { Marked, type Tokens } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { exportFileName, jsonExport, markdownExport, type MessagePages } from './export';
 import type { Message } from './message';
@@ -170,5 +171,139 @@ describe('markdownExport and jsonExport', () => {
     await pieces.next(); // the first page
 
     expect(read).toEqual([1]);
+  });
+});
+
+/**
+ * The export's own headings (the title's and each message's) a CommonMark reader sees at the top
+ * level of the document: an unclosed code fence would turn every later one into code.
+ */
+function headingsOf(markdown: string): string[] {
+  return new Marked({ gfm: false })
+    .lexer(markdown)
+    .filter((token): token is Tokens.Heading => token.type === 'heading')
+    .map((token) => token.text)
+    .filter((heading) => heading === conversation.title || /^(You|Assistant) · /.test(heading));
+}
+
+/** The kinds of the document's top-level blocks, in order. */
+const blocksOf = (markdown: string) =>
+  new Marked({ gfm: false })
+    .lexer(markdown)
+    .filter((token) => token.type !== 'space')
+    .map((token) => token.type);
+
+describe('markdownExport and code fences a message leaves open', () => {
+  const exported = async (...messages: Message[]) => text(markdownExport(conversation, pagesOf(messages)));
+
+  it('closes a fence a stopped reply left open, so the note and the next heading stay Markdown', async () => {
+    // Prepare
+    const stopped = message({ id: 'm1', role: 'assistant', content: '```js\nconst a = 1;', stopped: true });
+    const next = message({ id: 'm2', content: 'Thanks' });
+
+    // Act
+    const markdown = await exported(stopped, next);
+
+    // Assess
+    expect(headingsOf(markdown)).toHaveLength(3);
+    expect(blocksOf(markdown)).toEqual([
+      'heading',
+      'paragraph',
+      'heading',
+      'code',
+      'blockquote',
+      'heading',
+      'paragraph',
+    ]);
+    expect(markdown).toContain('```js\nconst a = 1;\n```\n\n> Stopped before the end');
+  });
+
+  it('closes a fence of tildes with as many tildes, past shorter and backtick lines inside it', async () => {
+    // Prepare
+    const failed = message({
+      role: 'assistant',
+      content: 'Here:\n\n~~~~markdown\n~~~\n```\nstill code',
+      status: 'failed',
+      error: 'The model timed out.',
+    });
+
+    // Act
+    const markdown = await exported(failed, message({ id: 'm2' }));
+
+    // Assess
+    expect(markdown).toContain('still code\n~~~~\n\n> This reply failed');
+    expect(headingsOf(markdown)).toHaveLength(3);
+  });
+
+  it.each([
+    ['a fence in an indented code block', 'Look:\n\n    ```js\n    const a = 1;'],
+    ['a fence indented 4 columns by a tab', 'Look:\n\n\t```js'],
+    ['a closed fence', '```js\nconst a = 1;\n```'],
+    ['a closed fence whose closing run is longer and indented', '~~~\nx\n   ~~~~~  '],
+    ['inline code at the start of a line', '```js``` is inline code'],
+    ['a fence in a list item', '1. Install:\n\n   ```sh\n   npm install'],
+    ['a fence opened on the list item line', '- ```sh\n  npm install\n  ```\n- and more'],
+    ['a fence in a block quote', '> ```sh\n> npm install'],
+    ['a fence a list item holds through a lazy line', '- first\nlazy\n  ```sh\n  npm install'],
+    ['a fence in a list item after a blank line', '- first\n\n  ```sh\n  npm install'],
+  ])('adds nothing after %s', async (_case, content) => {
+    // Act
+    const markdown = await exported(message({ role: 'assistant', content }), message({ id: 'm2' }));
+
+    // Assess
+    expect(markdown).toContain(`${content}\n\n## You`);
+    expect(headingsOf(markdown)).toHaveLength(3);
+  });
+
+  it('closes a fence left open by a closing run that is shorter, of the other character or with text', async () => {
+    for (const content of ['````\nx\n```', '```\nx\n~~~', '```\nx\n```js', '```\r\nx\r\n``` x'])
+      expect(headingsOf(await exported(message({ content }), message({ id: 'm2' })))).toHaveLength(3);
+  });
+
+  it('closes a fence at the column it opened at', async () => {
+    // Act
+    const markdown = await exported(
+      message({ content: 'Run:\n  ```sh\n  npm install' }),
+      message({ id: 'm2' }),
+    );
+
+    // Assess
+    expect(markdown).toContain('  npm install\n  ```\n\n## You');
+    expect(headingsOf(markdown)).toHaveLength(3);
+  });
+
+  // Lines on which marked reads CommonMark's lazy continuation as the reference implementation
+  // does: it departs from it after a list item on a lone `-` and on inline code opening a line.
+  it('keeps one heading per message whatever fences, quotes and list items the messages hold', async () => {
+    const line = fc.constantFrom(
+      '```',
+      '```js',
+      '````',
+      '~~~',
+      '~~~~',
+      '  ```',
+      '   ~~~',
+      '    ```',
+      '\t```',
+      '- ```',
+      '1. ```',
+      '> ```',
+      '> - ```',
+      '  - ```',
+      'text',
+      '',
+      '   ',
+      '* * *',
+      '- a',
+      '1. a',
+    );
+    const content = fc.array(line, { maxLength: 8 }).map((lines) => lines.join('\n'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(content, { minLength: 1, maxLength: 4 }), async (contents) => {
+        const markdown = await exported(...contents.map((c, i) => message({ id: `m${i}`, content: c })));
+        expect(headingsOf(markdown)).toHaveLength(contents.length + 1);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -26,13 +26,152 @@ export function exportFileName(title: string, format: ExportFormat): string {
 /** The messages oldest first, a page at a time (one statement each), as the export reads them. */
 export type MessagePages = AsyncIterable<readonly Message[]>;
 
+/** A fenced code block's opening run: its character, its length and the column it starts at. */
+interface Fence {
+  readonly char: '`' | '~';
+  readonly length: number;
+  readonly column: number;
+}
+
+/** The line with each tab as the spaces to the next multiple of 4, as CommonMark counts columns. */
+function expandTabs(line: string): string {
+  let out = '';
+  for (const ch of line) out += ch === '\t' ? ' '.repeat(4 - (out.length % 4)) : ch;
+  return out;
+}
+
+const indentOf = (line: string) => line.length - line.trimStart().length;
+
+/** A block quote marker, with the one space after it that belongs to it. */
+const QUOTE_MARKER = /^ {0,3}> ?/;
+/** A list item's marker, the spaces after it and its text (`-text` is no item: no space). */
+const LIST_MARKER = /^( {0,3})([-+*]|\d{1,9}[.)])( *)(.*)$/;
+/** 3+ backticks or tildes indented 3 spaces at most; a backtick fence's info string has no backtick. */
+const OPENING_FENCE = /^( {0,3})(`{3,}(?=[^`]*$)|~{3,})/;
+const THEMATIC_BREAK = /^ {0,3}([-*_])(?:[ ]*\1){2,}[ ]*$/;
+const ATX_HEADING = /^ {0,3}#{1,6}(?: |$)/;
+const SETEXT_UNDERLINE = /^ {0,3}(?:=+|-+)[ ]*$/;
+
+/** An item opened empty (`-` alone) ends at a blank line: it may begin with one blank line at most. */
+type Container =
+  { readonly quote: true } | { readonly quote: false; readonly width: number; openedEmpty: boolean };
+
+/**
+ * The list item `rest` starts, if any, with the columns its marker and spaces take. Where it would
+ * interrupt a paragraph (in the paragraph's own container), CommonMark wants it non-empty and, if
+ * ordered, numbered 1. A thematic break (`* * *`) wins over a list item.
+ */
+function listItemAt(
+  rest: string,
+  interrupting: boolean,
+): { width: number; consumed: number; empty: boolean } | undefined {
+  const item = LIST_MARKER.exec(rest);
+  if (!item || THEMATIC_BREAK.test(rest)) return undefined;
+  const [, indent = '', marker = '', spaces = '', content = ''] = item;
+  if (spaces === '' && content !== '') return undefined;
+  if (interrupting && (content === '' || !/^(?:[-+*]|0*1[.)])$/.test(marker))) return undefined;
+  // Text 5+ columns after the marker is indented code: the item's own indent is then one column.
+  const gap = content === '' || spaces.length > 4 ? 1 : spaces.length;
+  return {
+    width: indent.length + marker.length + gap,
+    consumed: indent.length + marker.length + Math.min(gap, spaces.length),
+    empty: content === '',
+  };
+}
+
+/** Whether `rest`, outside an open paragraph's containers, starts a block rather than continuing it. */
+const interruptsParagraph = (rest: string) =>
+  QUOTE_MARKER.test(rest) ||
+  THEMATIC_BREAK.test(rest) ||
+  ATX_HEADING.test(rest) ||
+  OPENING_FENCE.test(rest) ||
+  listItemAt(rest, false) !== undefined;
+
+/**
+ * The fenced code block `text` leaves open at the top level of the document, if any. In CommonMark
+ * an unclosed fence runs to the end of the document, so everything written after this message
+ * (the stopped note, every later heading) would read as code. A fence inside a list item or a
+ * block quote needs nothing: the heading that follows the message ends its container and the
+ * fence with it. So the text is read as CommonMark reads blocks, as far as containers and fences
+ * go: block quotes, list items and their indent, paragraphs' lazy lines, indented code, thematic
+ * breaks and headings (raw HTML blocks are not followed).
+ */
+export function openFenceAtEnd(text: string): Fence | undefined {
+  let containers: Container[] = [];
+  let fence: (Fence & { readonly depth: number }) | undefined;
+  let paragraph = false;
+  for (const raw of text.split(/\r\n|\r|\n/)) {
+    const line = expandTabs(raw);
+    let rest = line;
+    const blank = line.trim() === '';
+    let matched = 0;
+    for (const container of containers) {
+      const quote = container.quote ? QUOTE_MARKER.exec(rest) : null;
+      if (quote) rest = rest.slice(quote[0].length);
+      else if (!container.quote && blank && !container.openedEmpty) rest = '';
+      else if (!container.quote && !blank && indentOf(rest) >= container.width)
+        rest = rest.slice(container.width);
+      else break;
+      matched += 1;
+    }
+    if (fence && matched >= fence.depth) {
+      const closing = new RegExp(`^ {0,3}${fence.char === '`' ? '`' : '~'}{${fence.length},} *$`);
+      if (closing.test(rest)) fence = undefined;
+      continue;
+    }
+    // A fence whose container is not continued ends with it: fences take no lazy lines.
+    const inFence = fence !== undefined;
+    fence = undefined;
+    const all = matched === containers.length;
+    // A lazy line: a paragraph goes on, and every container around it, without their markers.
+    if (!all && !inFence && paragraph && !blank && !interruptsParagraph(rest)) continue;
+    containers = containers.slice(0, matched);
+    if (!all || inFence) paragraph = false;
+    if (paragraph && SETEXT_UNDERLINE.test(rest)) {
+      paragraph = false;
+      continue;
+    }
+    for (const container of containers) if (!container.quote) container.openedEmpty = false;
+    let opened = false;
+    for (;;) {
+      const quote = QUOTE_MARKER.exec(rest);
+      const item = quote ? undefined : listItemAt(rest, paragraph && !opened);
+      if (quote) {
+        containers.push({ quote: true });
+        rest = rest.slice(quote[0].length);
+      } else if (item) {
+        containers.push({ quote: false, width: item.width, openedEmpty: item.empty });
+        rest = rest.slice(item.consumed);
+      } else break;
+      opened = true;
+    }
+    const opening = OPENING_FENCE.exec(rest);
+    if (opening) {
+      const [, indent = '', run = ''] = opening;
+      const char = run.startsWith('~') ? '~' : '`';
+      const column = line.length - rest.length + indent.length;
+      fence = { char, length: run.length, column, depth: containers.length };
+      paragraph = false;
+    } else if (rest.trim() === '' || THEMATIC_BREAK.test(rest) || ATX_HEADING.test(rest)) paragraph = false;
+    // Indented 4+ columns: code, unless it continues a paragraph.
+    else if (indentOf(rest) >= 4 && (opened || !paragraph)) paragraph = false;
+    else paragraph = true;
+  }
+  return fence?.depth === 0 ? { char: fence.char, length: fence.length, column: fence.column } : undefined;
+}
+
 /**
  * The Markdown of one message: its heading, its text as written, and why it failed or that it was
- * stopped, if so: a reader of the file must not take a cut reply for a whole one.
+ * stopped, if so: a reader of the file must not take a cut reply for a whole one. A code block
+ * the text leaves open (a reply stopped or failed mid-block) is closed, at the column it opened
+ * at: were it in a list item after all, a closing fence indented so would still belong to it.
  */
 function markdownOf(message: Message): string {
   const who = message.role === 'user' ? 'You' : `Assistant${message.model ? ` (${message.model})` : ''}`;
-  const lines = [`## ${who} · ${message.createdAt}`, '', message.content || '_(no text)_', ''];
+  const lines = [`## ${who} · ${message.createdAt}`, '', message.content || '_(no text)_'];
+  const open = openFenceAtEnd(message.content);
+  if (open) lines.push(`${' '.repeat(open.column)}${open.char.repeat(open.length)}`);
+  lines.push('');
   if (message.status === 'failed')
     lines.push(`> This reply failed: ${message.error ?? 'unknown reason'}`, '');
   else if (message.stopped) lines.push("> Stopped before the end, at its author's request.", '');

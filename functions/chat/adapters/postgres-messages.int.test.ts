@@ -268,6 +268,41 @@ describe.each([
     expect(await stored(conversationId)).toHaveLength(2);
   });
 
+  it('finds the turn stored under a key without starting one (priorTurn), and nothing for a new key', async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb);
+    const other = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const key = `key-${randomUUID()}`;
+    const first = await turn({
+      ownerId: owner.id,
+      conversationId,
+      content: 'Hi',
+      idempotencyKey: key,
+      requestHash: 'h',
+    });
+    const repo = postgresMessages(database());
+
+    // Act
+    const found = await repo.priorTurn({ ownerId: owner.id, idempotencyKey: key, requestHash: 'h' });
+    const unknown = await repo.priorTurn({ ownerId: owner.id, idempotencyKey: `key-${randomUUID()}` });
+    const othersKey = await repo.priorTurn({ ownerId: other.id, idempotencyKey: key, requestHash: 'h' });
+    const reused = await repo
+      .priorTurn({ ownerId: owner.id, idempotencyKey: key, requestHash: 'another' })
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(found).toEqual({
+      kind: 'replay',
+      userMessage: first.userMessage,
+      assistantMessage: first.assistantMessage,
+    });
+    expect(unknown).toBeUndefined();
+    expect(othersKey).toBeUndefined();
+    expect(reused).toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(await stored(conversationId)).toHaveLength(2);
+  });
+
   it('replays the user message alone when the reply stored under the key is gone', async () => {
     // Prepare
     const owner = await createTestUser(pgDb);
@@ -1086,7 +1121,7 @@ describe.each([
     expect(stoppedAsExported).toEqual([false, false]);
   });
 
-  it('saves progress only while the reply streams, and finishing it charges the day once per turn', async () => {
+  it('saves progress only while the reply streams, and ends and charges it once: finishing it again changes nothing', async () => {
     // Prepare
     const owner = await createTestUser(pgDb);
     const conversationId = await conversationOf(owner.id);
@@ -1116,7 +1151,8 @@ describe.each([
       costMicros: 5,
     });
     await repo.saveProgress(assistantId, 'Too late');
-    await repo.finishTurn({
+    // Run again, as after a commit whose answer was lost with the connection.
+    const again = await repo.finishTurn({
       ownerId: owner.id,
       assistantId,
       content: 'Done',
@@ -1137,9 +1173,10 @@ describe.each([
       model: 'gpt-4o',
       usage: { promptTokens: 11, completionTokens: 7 },
     });
+    expect(again).toEqual(finished);
     expect((await stored(conversationId)).map((m) => [m.content, m.status, m.error])).toEqual([
       ['Hi', 'complete', null],
-      ['Done', 'complete', null],
+      ['Done', 'failed', 'The model stopped.'],
     ]);
     const usage = await pgDb
       .selectFrom('usage_daily')
@@ -1148,12 +1185,89 @@ describe.each([
       .where('model', '=', 'gpt-4o')
       .execute();
     expect(usage.map((row) => ({ ...row, cost_micros: Number(row.cost_micros) }))).toEqual([
-      { requests: 2, prompt_tokens: 111, completion_tokens: 8, cost_micros: 7 },
+      { requests: 1, prompt_tokens: 11, completion_tokens: 7, cost_micros: 5 },
     ]);
     expect(await repo.monthlyUsage(owner.id, new Date())).toEqual({
-      used: usedBefore + 119,
+      used: usedBefore + 18,
       quota: undefined,
     });
+  });
+
+  it('ends a reply once the database answers again, after its connection was lost, charging it once', async () => {
+    // Prepare: the first two transactions fail as when PostgreSQL restarts (the socket reset).
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const db = database();
+    const started = await replyBeingWritten(postgresMessages(db), owner.id, conversationId);
+    let failures = 2;
+    const flaky: typeof db = {
+      ...db,
+      query: (statement) => db.query(statement),
+      transaction: (work) =>
+        failures-- > 0
+          ? Promise.reject(
+              Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }),
+            )
+          : db.transaction(work),
+    };
+
+    // Act
+    const finished = await postgresMessages(flaky).finishTurn({
+      ownerId: owner.id,
+      assistantId: started.assistantMessage.id,
+      content: 'Whole',
+      status: 'complete',
+      model: 'm',
+      promptTokens: 5,
+      completionTokens: 3,
+      costMicros: 1,
+    });
+
+    // Assess
+    expect(finished).toMatchObject({
+      status: 'complete',
+      content: 'Whole',
+      usage: { promptTokens: 5, completionTokens: 3 },
+    });
+    expect(failures).toBe(-1);
+    const usage = await pgDb
+      .selectFrom('usage_daily')
+      .select(['requests', 'prompt_tokens'])
+      .where('user_id', '=', owner.id)
+      .execute();
+    expect(usage).toEqual([{ requests: 1, prompt_tokens: 5 }]);
+  });
+
+  it('gives up ending a reply after a query error, which no retry would mend', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const db = database();
+    const started = await replyBeingWritten(postgresMessages(db), owner.id, conversationId);
+    let calls = 0;
+    const broken: typeof db = {
+      ...db,
+      query: (statement) => db.query(statement),
+      transaction: () => {
+        calls += 1;
+        return Promise.reject(Object.assign(new Error('syntax error'), { code: '42601' }));
+      },
+    };
+
+    const error = await postgresMessages(broken)
+      .finishTurn({
+        ownerId: owner.id,
+        assistantId: started.assistantMessage.id,
+        content: 'x',
+        status: 'complete',
+        model: 'm',
+        promptTokens: 0,
+        completionTokens: 0,
+        costMicros: 0,
+      })
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: '42601' });
+    expect(calls).toBe(1);
   });
 
   it('throws finishing an unknown reply, and charges nothing (the transaction rolls back)', async () => {

@@ -1,6 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { first, isoText, only, Sql, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
+import { isDatabaseUnavailable } from '#shared/db/unavailable';
 import { encodeCursor, type Keyset, type Page } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import {
@@ -17,6 +20,7 @@ import type { ChatTurn } from '../ports/chat-model';
 import type {
   FinishTurnInput,
   MessageRepository,
+  ReplayedTurn,
   SearchKeyset,
   SnippetPart,
   StartRegenerationInput,
@@ -30,6 +34,9 @@ import type {
 
 /** A reply still `streaming` after this long was abandoned (the function that wrote it died). */
 const ABANDONED_AFTER = `${REPLY_ABANDONED_AFTER_MINUTES} minutes`;
+
+/** Pauses between the attempts to end a reply while the database is unreachable (4.25 s in all). */
+export const FINISH_RETRY_DELAYS_MS: readonly number[] = [250, 1000, 3000];
 /** What an abandoned reply says, once read or once the next turn marks it failed. */
 const INTERRUPTED = 'The reply was interrupted.';
 
@@ -154,12 +161,10 @@ function fromJson<T>(value: unknown): T | null {
   return value as T | null;
 }
 
-interface TurnRow {
+interface TurnRow extends PriorRow {
   found: boolean;
   stale: boolean;
   busy: boolean;
-  prior_user: unknown;
-  prior_assistant: unknown;
   instructions: string | null;
   user_message: unknown;
   assistant_message: unknown;
@@ -366,6 +371,55 @@ function lockedConversation(input: { readonly ownerId: string; readonly conversa
     )`;
 }
 
+/** The user message stored under the owner's idempotency key (none when `key` is null). */
+const priorCte = (ownerId: string, key: string | null) => sql`prior as materialized (
+      select ${metaColumnsOfM}, m.created_at, m.request_hash
+      from messages m
+      where cast(${key} as text) is not null
+        and m.owner_id = cast(${ownerId} as text)
+        and m.idempotency_key = cast(${key} as text)
+    )`;
+
+/** `prior`'s user message and the reply after it, as `prior_user` and `prior_assistant`. */
+const priorColumns = sql`(select row_to_json(p) from prior p) as prior_user,
+      (select row_to_json(a) from (
+        select ${metaColumnsOfM}
+        from messages m, prior p
+        where m.conversation_id = p.conversation_id
+          and m.role = 'assistant'
+          and (m.created_at, m.id) > (p.created_at, p.id)
+        order by m.created_at, m.id
+        limit 1
+      ) a) as prior_assistant`;
+
+interface PriorRow {
+  prior_user: unknown;
+  prior_assistant: unknown;
+}
+
+/**
+ * The replay of a turn found under its key (undefined: none); 409 when the key came with another
+ * request. Their texts are read in pieces: a long reply is over the Data API's 64 KB a row.
+ */
+async function replayOf(
+  db: Queryable,
+  row: PriorRow,
+  requestHash: string | undefined,
+): Promise<ReplayedTurn | undefined> {
+  const priorUser = fromJson<Omit<Row, 'content'> & { request_hash: string | null }>(row.prior_user);
+  if (!priorUser) return undefined;
+  if (priorUser.request_hash !== (requestHash ?? null)) throw new IdempotencyKeyReusedError();
+  const priorAssistant = fromJson<Omit<Row, 'content'>>(row.prior_assistant);
+  const texts = await contentsOf(db, [priorUser.id, ...(priorAssistant ? [priorAssistant.id] : [])]);
+  return {
+    kind: 'replay',
+    userMessage: toMessage({ ...priorUser, content: texts.get(priorUser.id) ?? '' }),
+    assistantMessage: priorAssistant
+      ? toMessage({ ...priorAssistant, content: texts.get(priorAssistant.id) ?? '' })
+      : undefined,
+  };
+}
+
 /**
  * The whole start of a turn in ONE statement (one round trip, one implicit transaction: on the
  * Data API every statement is an HTTPS request of its own). In order of the CTEs:
@@ -387,13 +441,7 @@ function lockedConversation(input: { readonly ownerId: string; readonly conversa
 function turnStatement(input: StartTurnInput) {
   const key = input.idempotencyKey ?? null;
   return sql`
-    with prior as materialized (
-      select ${metaColumnsOfM}, m.created_at, m.request_hash
-      from messages m
-      where cast(${key} as text) is not null
-        and m.owner_id = cast(${input.ownerId} as text)
-        and m.idempotency_key = cast(${key} as text)
-    ),
+    with ${priorCte(input.ownerId, key)},
     ${lockedConversation(input)},
     abandoned as (
       update messages
@@ -447,16 +495,7 @@ function turnStatement(input: StartTurnInput) {
     select
       ${turnRowHead},
       exists (select 1 from busy) as busy,
-      (select row_to_json(p) from prior p) as prior_user,
-      (select row_to_json(a) from (
-        select ${metaColumnsOfM}
-        from messages m, prior p
-        where m.conversation_id = p.conversation_id
-          and m.role = 'assistant'
-          and (m.created_at, m.id) > (p.created_at, p.id)
-        order by m.created_at, m.id
-        limit 1
-      ) a) as prior_assistant,
+      ${priorColumns},
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(u) from user_message u) as user_message,
       (select row_to_json(a) from assistant_message a) as assistant_message
@@ -585,18 +624,30 @@ interface UsageRow {
 /** ts_headline's options: START/STOP around matches, up to two fragments of 10 to 30 words. */
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`;
 
-/** Ends the reply and charges its usage to the day (UTC): the two statements of `finishTurn`. */
+/**
+ * Ends the reply and charges its usage to the day (UTC): the two statements of `finishTurn`. Only
+ * a reply still `streaming` is ended and charged, so running it again (its first commit's answer
+ * lost with the connection) changes and charges nothing: the reply is answered as it was ended.
+ */
 async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Message> {
-  const row = await only<Omit<Row, 'content'>>(
+  const row = await first<Omit<Row, 'content'>>(
     tx,
     sql`update messages
       set content = ${input.content}, status = ${input.status}, error = ${input.error ?? null},
         model = ${input.model}, prompt_tokens = ${input.promptTokens},
         completion_tokens = ${input.completionTokens}, updated_at = now(),
         stop_requested_at = case when cast(${input.stopped === true} as boolean) then coalesce(stop_requested_at, now()) end
-      where id = cast(${input.assistantId} as uuid)
+      where id = cast(${input.assistantId} as uuid) and status = 'streaming'
       returning ${metaColumns}`,
   );
+  if (!row) {
+    const ended = await only<Omit<Row, 'content'>>(
+      tx,
+      sql`select ${metaColumns} from messages where id = cast(${input.assistantId} as uuid)`,
+    );
+    const texts = await contentsOf(tx, [ended.id]);
+    return toMessage({ ...ended, content: texts.get(ended.id) ?? '' });
+  }
   await tx.query(sql`
     insert into usage_daily
       (user_id, day, model, requests, prompt_tokens, completion_tokens, cost_micros)
@@ -622,20 +673,8 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       const { rows } = await db.query<TurnRow & HistoryRow>(turnStatement(input));
       const row = rows[0];
       if (!row) throw new Error('the turn statement answered no row');
-      const priorUser = fromJson<Omit<Row, 'content'> & { request_hash: string | null }>(row.prior_user);
-      if (priorUser) {
-        if (priorUser.request_hash !== (input.requestHash ?? null)) throw new IdempotencyKeyReusedError();
-        const priorAssistant = fromJson<Omit<Row, 'content'>>(row.prior_assistant);
-        // Their texts in pieces: a long reply is over the Data API's 64 KB a row.
-        const texts = await contentsOf(db, [priorUser.id, ...(priorAssistant ? [priorAssistant.id] : [])]);
-        return {
-          kind: 'replay' as const,
-          userMessage: toMessage({ ...priorUser, content: texts.get(priorUser.id) ?? '' }),
-          assistantMessage: priorAssistant
-            ? toMessage({ ...priorAssistant, content: texts.get(priorAssistant.id) ?? '' })
-            : undefined,
-        };
-      }
+      const replay = await replayOf(db, row, input.requestHash);
+      if (replay) return replay;
       if (!row.found) throw new ConversationNotFoundError();
       if (row.stale) {
         if (attempt < STALE_ATTEMPTS) continue;
@@ -664,6 +703,14 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         if (sqlStateOf(error) === '23505' && input.idempotencyKey) return startTurn(input);
         throw error;
       }
+    },
+
+    async priorTurn({ ownerId, idempotencyKey, requestHash }) {
+      const row = await only<PriorRow>(
+        db,
+        sql`with ${priorCte(ownerId, idempotencyKey)} select ${priorColumns}`,
+      );
+      return replayOf(db, row, requestHash);
     },
 
     async startRegeneration(input) {
@@ -729,7 +776,20 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       return row.status === 'streaming' ? 'stopping' : 'ended';
     },
 
-    finishTurn: (input) => db.transaction((tx) => finishTurnIn(tx, input)),
+    // Retried while the database is unreachable for a moment (a restart, a failover): a reply
+    // left `streaming` would hold its conversation for minutes and go uncharged. finishTurnIn is
+    // idempotent, so a retry after a commit whose answer was lost changes nothing.
+    async finishTurn(input) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await db.transaction((tx) => finishTurnIn(tx, input));
+        } catch (error) {
+          const delay = FINISH_RETRY_DELAYS_MS[attempt];
+          if (delay === undefined || !isDatabaseUnavailable(error)) throw error;
+          await sleep(delay);
+        }
+      }
+    },
 
     async list(ownerId, conversationId, { limit, cursor }: { limit: number; cursor?: Keyset }) {
       if (!(await ownedConversation(db, ownerId, conversationId))) return undefined;

@@ -25,12 +25,14 @@ export type StartTurnResult =
       /** The owner's own instructions for the model (users.instructions); null: none. */
       readonly instructions: string | null;
     }
-  | {
-      /** The idempotency key was used before with the same request: its turn, as stored now. */
-      readonly kind: 'replay';
-      readonly userMessage: Message;
-      readonly assistantMessage: Message | undefined;
-    };
+  | ReplayedTurn;
+
+/** The idempotency key was used before with the same request: its turn, as stored now. */
+export interface ReplayedTurn {
+  readonly kind: 'replay';
+  readonly userMessage: Message;
+  readonly assistantMessage: Message | undefined;
+}
 
 export interface StartRegenerationInput {
   readonly ownerId: string;
@@ -110,6 +112,15 @@ export interface MessageRepository {
    * ConversationNotFoundError, ConversationBusyError or IdempotencyKeyReusedError.
    */
   startTurn(input: StartTurnInput): Promise<StartTurnResult>;
+  /**
+   * The turn stored under the owner's idempotency key, as `startTurn` would replay it; undefined
+   * for a key not used yet. Throws IdempotencyKeyReusedError when it was used with another request.
+   */
+  priorTurn(input: {
+    readonly ownerId: string;
+    readonly idempotencyKey: string;
+    readonly requestHash?: string;
+  }): Promise<ReplayedTurn | undefined>;
   /**
    * In one statement: the conversation (owned, not deleted) is locked, the reply must be an
    * assistant message of it and its latest message, refused while any reply of it is streaming

@@ -373,6 +373,36 @@ describe('sendMessage with an Idempotency-Key sent again', () => {
     expect(requests).toHaveLength(1);
   });
 
+  it.each([
+    ['the month’s tokens, spent by that very reply', { used: 1000 }, QuotaExceededError],
+    ['the rate limit', { allowed: false }, ChatRateLimitedError],
+  ])('answers the first result again when %s would refuse a new message', async (_what, over, Refusal) => {
+    // Prepare: the first send went through; now the caller is over a limit.
+    const messages = fakeMessages();
+    const { model, requests } = scriptedModel({ events: reply });
+    const input = { conversationId, content: 'Hi', idempotencyKey: 'k-1', requestHash: 'h' };
+    const first = await sendMessageWith({ messages: messages.repository, model })(ada, input);
+    const limited = sendMessageWith({
+      messages: {
+        ...messages.repository,
+        monthlyUsage: async () => ({ used: 'used' in over ? over.used : 0, quota: undefined }),
+      },
+      model,
+      limiter: allowingLimiter('allowed' in over ? over.allowed : true),
+    });
+    const events: TurnEvent[] = [];
+
+    // Act
+    const again = await limited(ada, input, (e) => events.push(e));
+    const fresh = await limited(ada, { ...input, idempotencyKey: 'k-2' }).catch((e: unknown) => e);
+
+    // Assess
+    expect(again).toEqual(first);
+    expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'done']);
+    expect(requests).toHaveLength(1);
+    expect(fresh).toBeInstanceOf(Refusal);
+  });
+
   it('sends no delta when replaying a failed reply that kept no text', async () => {
     const { send } = keyed({ events: [], thenThrow: new ModelUnavailableError('circuit-open', 12) });
     await send();

@@ -1,7 +1,13 @@
 import type { Caller } from '#shared/domain/caller';
-import { ConversationBusyError, type Message } from '../domain/message';
+import {
+  ChatRateLimitedError,
+  ConversationBusyError,
+  QuotaExceededError,
+  type Message,
+} from '../domain/message';
 import { titleFromMessage } from '../domain/title';
 import { ModelUnavailableError } from '../ports/chat-model';
+import type { ReplayedTurn } from '../ports/message-repository';
 import { admitReply, writeReply, type ReplyDeps, type TurnEvent, type WrittenReply } from './write-reply';
 
 export interface SendMessageInput {
@@ -30,7 +36,24 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
     input: SendMessageInput,
     onEvent: (event: TurnEvent) => void = () => {},
   ): Promise<TurnResult> {
-    const model = await admitReply(deps, caller, input.model);
+    let model: string;
+    try {
+      model = await admitReply(deps, caller, input.model);
+    } catch (refusal) {
+      // A repeat of a keyed request answers its first result, even once the rate or the month's
+      // tokens (spent by that very reply, say) would refuse a new message.
+      const limited = refusal instanceof ChatRateLimitedError || refusal instanceof QuotaExceededError;
+      const prior =
+        limited && input.idempotencyKey
+          ? await deps.messages.priorTurn({
+              ownerId: caller.userId,
+              idempotencyKey: input.idempotencyKey,
+              ...(input.requestHash ? { requestHash: input.requestHash } : {}),
+            })
+          : undefined;
+      if (!prior) throw refusal;
+      return replay(prior, onEvent);
+    }
     const turn = await deps.messages.startTurn({
       ownerId: caller.userId,
       conversationId: input.conversationId,
@@ -41,20 +64,7 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
       ...(input.requestHash ? { requestHash: input.requestHash } : {}),
     });
 
-    if (turn.kind === 'replay') {
-      // The first request's outcome, never a second model call.
-      const assistant = turn.assistantMessage;
-      if (!assistant || assistant.status === 'streaming') throw new ConversationBusyError();
-      onEvent({ type: 'message', message: turn.userMessage });
-      if (assistant.content) onEvent({ type: 'delta', text: assistant.content });
-      if (assistant.status === 'complete') {
-        onEvent({ type: 'done', message: assistant });
-        return { userMessage: turn.userMessage, assistantMessage: assistant };
-      }
-      const error = new ModelUnavailableError('server-error', 5);
-      onEvent({ type: 'error', error, message: assistant });
-      return { userMessage: turn.userMessage, assistantMessage: assistant, error };
-    }
+    if (turn.kind === 'replay') return replay(turn, onEvent);
 
     onEvent({ type: 'message', message: turn.userMessage });
     onEvent({ type: 'reply', message: turn.assistantMessage });
@@ -72,5 +82,20 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
     );
     return { userMessage: turn.userMessage, ...reply };
   };
+
+/** The first request's outcome, never a second model call. */
+function replay(turn: ReplayedTurn, onEvent: (event: TurnEvent) => void): TurnResult {
+  const assistant = turn.assistantMessage;
+  if (!assistant || assistant.status === 'streaming') throw new ConversationBusyError();
+  onEvent({ type: 'message', message: turn.userMessage });
+  if (assistant.content) onEvent({ type: 'delta', text: assistant.content });
+  if (assistant.status === 'complete') {
+    onEvent({ type: 'done', message: assistant });
+    return { userMessage: turn.userMessage, assistantMessage: assistant };
+  }
+  const error = new ModelUnavailableError('server-error', 5);
+  onEvent({ type: 'error', error, message: assistant });
+  return { userMessage: turn.userMessage, assistantMessage: assistant, error };
+}
 
 export type SendMessage = ReturnType<typeof makeSendMessage>;

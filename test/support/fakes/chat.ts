@@ -77,6 +77,16 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
         instructions: state.instructions,
       };
     },
+    async priorTurn({ idempotencyKey, requestHash }) {
+      const previous = keys.get(idempotencyKey);
+      if (!previous) return undefined;
+      if (previous.hash !== requestHash) throw new Error('key reused');
+      return {
+        kind: 'replay',
+        userMessage: previous.user,
+        assistantMessage: rows.find((r) => r.id === previous.assistant.id),
+      };
+    },
     async startRegeneration(input) {
       const ofConversation = rows.filter((r) => r.conversationId === input.conversationId);
       const at = ofConversation.findIndex((r) => r.id === input.replyId && r.role === 'assistant');

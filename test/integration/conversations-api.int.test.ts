@@ -69,6 +69,19 @@ describe('POST /api/conversations', () => {
     expect((response.body as Conversation).title).toBe('New conversation');
   });
 
+  // The database checks char_length(title) <= 200: characters, so 200 emoji (400 UTF-16 units) fit.
+  it('keeps a title of 200 characters beyond the Basic Multilingual Plane', async () => {
+    const title = '😀'.repeat(200);
+    const response = await call(handler, {
+      method: 'POST',
+      path: '/api/conversations',
+      token: alice.token,
+      body: { title },
+    });
+    expect(response.status).toBe(201);
+    expect((response.body as Conversation).title).toBe(title);
+  });
+
   it('lets admins chat too', async () => {
     const admin = await member('admins');
     const response = await call(handler, {
@@ -83,6 +96,7 @@ describe('POST /api/conversations', () => {
   it.each([
     [{ title: '' }, 'body.title'],
     [{ title: 'x'.repeat(201) }, 'body.title'],
+    [{ title: '😀'.repeat(201) }, 'body.title'],
     [{ title: 42 }, 'body.title'],
     [{ title: 'bell\u0007' }, 'body.title'],
     [{ title: 'ok', owner_id: 'someone-else' }, 'body'],

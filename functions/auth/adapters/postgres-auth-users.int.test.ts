@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { EmailOfAnotherUserError } from '../domain/identity-drift';
 import { postgresAuthUsers } from './postgres-auth-users';
 
 /** Fixtures and checks through kysely; the adapter on the query layer, as the triggers run it. */
@@ -183,5 +184,48 @@ describe('postgresAuthUsers.upsert', () => {
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     expect(row.mfa_enabled).toBe(true);
+  });
+
+  it("refuses an e-mail that is another row's (a user re-created in Cognito), naming both ids and changing no row", async () => {
+    // Prepare
+    const existing = await createTestUser(db, { role: 'admins' });
+    const newSub = randomUUID();
+
+    // Act
+    const error = await postgresAuthUsers(sqlDb)
+      .upsert(
+        {
+          id: newSub,
+          email: existing.email.toUpperCase(),
+          displayName: 'Again',
+          role: null,
+          mfaEnabled: true,
+        },
+        NOW,
+      )
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(EmailOfAnotherUserError);
+    expect((error as EmailOfAnotherUserError).ids).toEqual({ userId: newSub, existingUserId: existing.id });
+    expect((error as Error).message).not.toContain(existing.email);
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'role'])
+      .where('id', 'in', [existing.id, newSub])
+      .execute();
+    expect(rows).toEqual([{ id: existing.id, role: 'admins' }]);
+  });
+
+  it("refuses an e-mail changed in Cognito to another row's, leaving both rows as they were", async () => {
+    const first = await createTestUser(db);
+    const second = await createTestUser(db);
+
+    const error = await postgresAuthUsers(sqlDb)
+      .upsert({ id: second.id, email: first.email, displayName: 'Second', role: null }, NOW)
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ ids: { userId: second.id, existingUserId: first.id } });
+    expect(await postgresAuthUsers(sqlDb).find({ id: second.id })).toMatchObject({ email: second.email });
   });
 });

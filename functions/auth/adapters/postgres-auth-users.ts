@@ -1,5 +1,7 @@
 import type { Role, UserStatus } from '#shared/domain/roles';
 import { first, only, sql, type Queryable, type Sql, type SqlValue } from '#shared/db/sql';
+import { sqlStateOf } from '#shared/db/sql-state';
+import { EmailOfAnotherUserError } from '../domain/identity-drift';
 import type { AuthUsers } from '../ports/auth-users';
 
 export interface PostgresAuthUsersOptions {
@@ -37,6 +39,8 @@ function givenColumns(columns: readonly OptionalColumn[]): { names: Sql; values:
 }
 
 export function postgresAuthUsers(db: Queryable, options: PostgresAuthUsersOptions = {}): AuthUsers {
+  const findByEmail = async (email: string) =>
+    first<AuthUserRow>(db, sql`select ${COLUMNS} from users where lower(email) = ${email.toLowerCase()}`);
   return {
     async find({ id, email }) {
       if (id) {
@@ -44,11 +48,7 @@ export function postgresAuthUsers(db: Queryable, options: PostgresAuthUsersOptio
         if (byId) return byId;
       }
       if (!email) return null;
-      const byEmail = await first<AuthUserRow>(
-        db,
-        sql`select ${COLUMNS} from users where lower(email) = ${email.toLowerCase()}`,
-      );
-      return byEmail ?? null;
+      return (await findByEmail(email)) ?? null;
     },
 
     async upsert(profile, now) {
@@ -60,19 +60,30 @@ export function postgresAuthUsers(db: Queryable, options: PostgresAuthUsersOptio
         profile.mfaEnabled === undefined ? sql.empty : sql`mfa_enabled = ${profile.mfaEnabled},`;
       // users.role is the source of truth: a group only fills a role that is missing.
       // xmax = 0 only on a freshly inserted row version.
-      const { created, ...user } = await only<AuthUserRow & { created: boolean }>(
-        db,
-        sql`
-          insert into users (id, email, display_name, role${optional.names}, created_at, updated_at)
-          values (${profile.id}, ${profile.email}, ${profile.displayName}, ${profile.role}${optional.values},
-                  ${now}, ${now})
-          on conflict (id) do update set
-            email = excluded.email,
-            role = coalesce(users.role, excluded.role),
-            ${mfaUpdate}
-            updated_at = ${now}
-          returning ${COLUMNS}, (xmax = 0) as created`,
-      );
+      let upserted: AuthUserRow & { created: boolean };
+      try {
+        upserted = await only<AuthUserRow & { created: boolean }>(
+          db,
+          sql`
+            insert into users (id, email, display_name, role${optional.names}, created_at, updated_at)
+            values (${profile.id}, ${profile.email}, ${profile.displayName}, ${profile.role}${optional.values},
+                    ${now}, ${now})
+            on conflict (id) do update set
+              email = excluded.email,
+              role = coalesce(users.role, excluded.role),
+              ${mfaUpdate}
+              updated_at = ${now}
+            returning ${COLUMNS}, (xmax = 0) as created`,
+        );
+      } catch (error) {
+        // The id's conflict is handled, so a unique violation is users_email_lower_key: the address
+        // is another row's (a user deleted and created again in Cognito has a new sub, or a Cognito
+        // address was changed to another user's). Never re-keyed here: an administrator decides.
+        if (sqlStateOf(error) !== '23505') throw error;
+        const holder = await findByEmail(profile.email);
+        throw new EmailOfAnotherUserError(profile.id, holder?.id ?? null);
+      }
+      const { created, ...user } = upserted;
       return { user, created };
     },
 

@@ -25,7 +25,10 @@ export interface AuthUsers {
     readonly id?: string | undefined;
     readonly email?: string | undefined;
   }): Promise<AuthUser | null>;
-  /** Creates the row, or refreshes its e-mail (and a missing role); `created` tells which. */
+  /**
+   * Creates the row, or refreshes its e-mail (and a missing role); `created` tells which. Throws
+   * EmailOfAnotherUserError when the e-mail is another row's (another `sub`).
+   */
   upsert(profile: CognitoProfile, now: Date): Promise<{ readonly user: AuthUser; readonly created: boolean }>;
   /** Notes a completed sign-in (what admins see as the last one). */
   recordSignIn(id: string, at: Date): Promise<void>;

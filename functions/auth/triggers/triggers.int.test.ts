@@ -8,11 +8,12 @@ import type {
   PreTokenGenerationV2TriggerEvent,
 } from 'aws-lambda';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 
 import { closeSql } from '#shared/db/sql-database';
 import type { Role } from '#shared/db/schema';
 import { resetConfig } from '#shared/config';
+import { logger, metrics } from '#shared/powertools';
 import { createTestUser, testDatabase } from '#test/support/database';
 import { fakeMfaSettings, fakeSessions } from '#test/support/fakes/auth';
 import { attemptKey } from '../domain/attempt-key';
@@ -196,6 +197,44 @@ describe('pre-authentication + post-authentication', () => {
     expect(row).toMatchObject({ email, display_name: 'Grace Hopper', role: null, status: 'active' });
     const audit = await db.selectFrom('audit_events').select('action').where('actor_id', '=', sub).execute();
     expect(audit.map((a) => a.action)).toEqual(['auth.sign-in', 'auth.sign-in']);
+  });
+
+  it("refuses a user re-created in Cognito (a new sub with a known e-mail) with the generic text, giving them no one's row", async () => {
+    // Prepare
+    const existing = await createTestUser(db, { email: uniqueEmail(), role: 'admins' });
+    const newSub = randomUUID();
+    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const counted = vi.spyOn(metrics, 'addMetric');
+
+    // Act
+    const error = await postAuthentication(postAuth(existing.email, newSub))
+      .catch((e: unknown) => e)
+      .finally(() => vi.restoreAllMocks());
+
+    // Assess: reported as identity drift, with the ids and without the address.
+    expect((error as Error).message).toBe(SIGN_IN_UNAVAILABLE_MESSAGE);
+    expect(logged).toHaveBeenCalledWith(
+      expect.stringContaining('Cognito and the database disagree'),
+      expect.objectContaining({
+        drift: 'EmailOfAnotherUserError',
+        userId: newSub,
+        existingUserId: existing.id,
+      }),
+    );
+    expect(JSON.stringify(logged.mock.calls)).not.toContain(existing.email);
+    expect(counted).toHaveBeenCalledWith('IdentityDrift', 'Count', 1);
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'role', 'status'])
+      .where('id', 'in', [existing.id, newSub])
+      .execute();
+    expect(rows).toEqual([{ id: existing.id, role: 'admins', status: 'active' }]);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('actor_id', '=', newSub)
+      .execute();
+    expect(audit).toEqual([]);
   });
 });
 

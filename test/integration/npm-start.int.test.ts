@@ -7,12 +7,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * `npm start`'s entry as a person runs it: embedded PostgreSQL (no DATABASE_URL), first-start
- * admin, Ctrl-C, and recovery from a run that was killed outright.
+ * admin, Ctrl-C (also during start-up), and recovery from a run that was killed outright.
  */
 const children: ChildProcess[] = [];
 let dataDir = '';
+/** Every data folder a test made, for the clean-up. */
+const dataDirs: string[] = [];
 
-function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+async function newDataDir(prefix: string): Promise<void> {
+  dataDir = await mkdtemp(join(tmpdir(), prefix));
+  dataDirs.push(dataDir);
+  await chmod(dataDir, 0o755); // the embedded server runs as the postgres OS user
+}
+
+/** Runs `npm start`'s entry on `dataDir`, without waiting for it. */
+function spawnStart(): { child: ChildProcess; output: () => string } {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', COGNITO_PORT: '0', PARLEY_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
@@ -20,19 +29,26 @@ function start(): Promise<{ child: ChildProcess; url: string; output: () => stri
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], { env });
   children.push(child);
   let output = '';
+  const collect = (chunk: Buffer) => void (output += chunk.toString());
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  return { child, output: () => output };
+}
+
+function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const { child, output } = spawnStart();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 90 s:\n${output}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Parley is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+    const timer = setTimeout(() => reject(new Error(`no start within 90 s:\n${output()}`)), 90_000);
+    const onData = () => {
+      const match = /Parley is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(output());
       if (match?.[1]) {
         clearTimeout(timer);
-        resolve({ child, url: match[1], output: () => output });
+        resolve({ child, url: match[1], output });
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output()}`)));
   });
 }
 
@@ -42,8 +58,8 @@ const exited = (child: ChildProcess) =>
     else child.once('exit', (code) => resolve(code));
   });
 
-async function postmasterPid(): Promise<number | undefined> {
-  const contents = await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => undefined);
+async function postmasterPid(dir = dataDir): Promise<number | undefined> {
+  const contents = await readFile(join(dir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => undefined);
   return contents ? Number.parseInt(contents.split('\n')[0] ?? '', 10) : undefined;
 }
 
@@ -58,16 +74,17 @@ const alive = (pid: number) => {
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  const pid = await postmasterPid();
-  if (pid && alive(pid)) process.kill(pid, 'SIGINT');
+  for (const dir of dataDirs) {
+    const pid = await postmasterPid(dir);
+    if (pid && alive(pid)) process.kill(pid, 'SIGINT');
+  }
   await new Promise((resolve) => setTimeout(resolve, 500));
-  await rm(dataDir, { recursive: true, force: true });
+  for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
 });
 
 describe('npm start', () => {
   it('starts on embedded PostgreSQL, recovers from a killed run, and stops cleanly on Ctrl-C', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'parley-start-'));
-    await chmod(dataDir, 0o755); // the embedded server runs as the postgres OS user
+    await newDataDir('parley-start-');
 
     // First start: the admin's credentials are printed once.
     const first = await start();
@@ -125,4 +142,30 @@ describe('npm start', () => {
     expect(third.output()).toContain('Stopped cleanly.');
     expect(existsSync(join(dataDir, 'stack.pid'))).toBe(false);
   }, 300_000);
+
+  it('stops the PostgreSQL it has started when SIGTERM comes during start-up, and exits 0', async () => {
+    // Prepare: a start under way on a folder of its own, PostgreSQL up, the rest still coming.
+    await newDataDir('parley-start-signal-');
+    const { child, output } = spawnStart();
+    // initdb's own single-user runs leave a negative pid there: wait for the server's.
+    let database: number | undefined;
+    const serverUp = (pid: number | undefined) => pid !== undefined && pid > 0 && alive(pid);
+    for (let waited = 0; !serverUp(database) && waited < 90_000; waited += 50) {
+      database = await postmasterPid();
+      if (!serverUp(database)) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(serverUp(database), output()).toBe(true);
+    expect(output()).not.toContain('Parley is running');
+
+    // Act
+    child.kill('SIGTERM');
+
+    // Assess
+    expect(await exited(child), output()).toBe(0);
+    expect(output()).toContain('SIGTERM: stopping…');
+    expect(output()).toContain('Stopped cleanly.');
+    expect(output()).not.toContain('Parley is running');
+    expect(database && alive(database)).toBe(false);
+    expect(existsSync(join(dataDir, 'stack.pid'))).toBe(false);
+  }, 120_000);
 });

@@ -48,6 +48,23 @@ describe('the start banner', () => {
     expect(text).not.toContain('cache-pw');
   });
 
+  it("names the model's address without the user and password a proxy's URL may hold", async () => {
+    // Prepare
+    const model = {
+      kind: 'openai',
+      baseUrl: 'https://team:proxy-pw@llm-proxy.example/v1',
+      name: 'gpt-4o',
+    } as const;
+
+    // Act
+    const text = await formatBanner({ ...input, model }, { terminal: false });
+
+    // Assess
+    expect(text).toMatch(/Model\s+gpt-4o at https:\/\/llm-proxy\.example\/v1\n/);
+    expect(text).not.toContain('proxy-pw');
+    expect(text).not.toContain('team');
+  });
+
   it("shows the first admin's TOTP secret as an otpauth URI an authenticator accepts", async () => {
     const firstAdmin = { email: 'admin@parley.local', password: 'Pw-123456789aA!', totpSecret: SECRET };
     const text = await formatBanner({ ...input, firstAdmin }, { terminal: false });

@@ -14,7 +14,10 @@ export interface BannerInput {
   readonly embeddedDatabase: boolean;
   /** `REDIS_URL` when set; otherwise the cache is an in-process map. */
   readonly redisUrl?: string;
-  /** The model's base URL and default model when a key is configured; otherwise offline. */
+  /**
+   * The model's base URL (OPENAI_BASE_URL: a proxy's may hold a user and password, never printed)
+   * and default model when a key is configured; otherwise offline.
+   */
   readonly model:
     | { readonly kind: 'openai'; readonly baseUrl: string; readonly name: string }
     | { readonly kind: 'offline' };
@@ -76,7 +79,7 @@ export async function formatBanner(input: BannerInput, options: BannerOptions): 
     row(
       'Model',
       input.model.kind === 'openai'
-        ? `${input.model.name} at ${input.model.baseUrl}`
+        ? `${input.model.name} at ${withoutCredentials(input.model.baseUrl)}`
         : 'offline: labelled sample replies  (set OPENAI_API_KEY for real ones)',
     ),
     '',

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { problemFor } from '#shared/http/problem';
+import { logger, metrics } from '#shared/powertools';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
-import { postgresUserDirectory } from './postgres-user-directory';
+import { EmailOfAnotherUserError, postgresUserDirectory } from './postgres-user-directory';
 
 const db = testDatabase();
 const queries = testSql();
@@ -82,6 +84,58 @@ describe('postgresUserDirectory.provision', () => {
 
     expect(first).toMatchObject({ id, email: `ada-${id}@example.test`, role: 'members', status: 'active' });
     expect(again).toEqual(first);
+  });
+
+  describe("for a caller whose e-mail is another row's (re-created in Cognito with a new sub)", () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('answers 409 saying an administrator must resolve it, and gives the caller no row', async () => {
+      // Prepare
+      const existing = await createTestUser(db, { role: 'admins' });
+      const newSub = randomUUID();
+      vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+
+      // Act
+      const error = await postgresUserDirectory(queries)
+        .provision({ id: newSub, email: existing.email.toUpperCase(), role: 'members', kind: 'user' })
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(EmailOfAnotherUserError);
+      const answer = problemFor(error, 'req-1');
+      expect(answer.statusCode).toBe(409);
+      expect(JSON.parse(answer.body)).toMatchObject({
+        status: 409,
+        detail: expect.stringMatching(/another Parley account\. An administrator must resolve this/),
+      });
+      const rows = await db
+        .selectFrom('users')
+        .select(['id', 'role'])
+        .where('id', 'in', [existing.id, newSub])
+        .execute();
+      expect(rows).toEqual([{ id: existing.id, role: 'admins' }]);
+    });
+
+    it('logs it as identity drift naming both ids, never the address, and counts it', async () => {
+      const existing = await createTestUser(db);
+      const newSub = randomUUID();
+      const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+      const counted = vi.spyOn(metrics, 'addMetric');
+
+      await postgresUserDirectory(queries)
+        .provision({ id: newSub, email: existing.email, role: null, kind: 'user' })
+        .catch(() => undefined);
+
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('Cognito and the database disagree'), {
+        drift: 'EmailOfAnotherUserError',
+        userId: newSub,
+        existingUserId: existing.id,
+      });
+      expect(JSON.stringify(logged.mock.calls)).not.toContain(existing.email);
+      expect(counted).toHaveBeenCalledWith('IdentityDrift', 'Count', 1);
+    });
   });
 });
 

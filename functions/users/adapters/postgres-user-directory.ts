@@ -1,7 +1,10 @@
 import type { Selectable } from 'kysely';
 import type { UsersTable } from '#shared/db/schema';
 import { first, only, sql, type Queryable } from '#shared/db/sql';
+import { sqlStateOf } from '#shared/db/sql-state';
 import { displayNameFor } from '#shared/domain/display-name';
+import { ConflictError } from '#shared/errors';
+import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { monthStart } from '../domain/me';
 import type { UserDirectory, UserProfile } from '../ports/user-directory';
 
@@ -20,6 +23,19 @@ const toProfile = (row: UserRow): UserProfile => ({
   monthlyTokens: row.monthly_token_quota === null ? null : Number(row.monthly_token_quota),
 });
 
+/**
+ * 409 for a caller whose e-mail is another `users` row's: a Cognito user deleted and created
+ * again (a new `sub`) outside the admin API. The row is never handed to the new identity (its
+ * conversations are the old account's); an administrator decides whose it is.
+ */
+export class EmailOfAnotherUserError extends ConflictError {
+  constructor() {
+    super(
+      'Your e-mail address belongs to another Parley account. An administrator must resolve this before you can use Parley.',
+    );
+  }
+}
+
 export function postgresUserDirectory(db: Queryable): UserDirectory {
   const find = async (id: string) => {
     const row = await first<UserRow>(
@@ -32,10 +48,27 @@ export function postgresUserDirectory(db: Queryable): UserDirectory {
   return {
     find,
     async provision(user) {
-      await db.query(sql`
-        insert into users (id, email, display_name, role, kind)
-        values (${user.id}, ${user.email.toLowerCase()}, ${displayNameFor(user.email)}, ${user.role}, ${user.kind})
-        on conflict (id) do nothing`);
+      try {
+        await db.query(sql`
+          insert into users (id, email, display_name, role, kind)
+          values (${user.id}, ${user.email.toLowerCase()}, ${displayNameFor(user.email)}, ${user.role}, ${user.kind})
+          on conflict (id) do nothing`);
+      } catch (error) {
+        // The id's conflict is handled, so a unique violation is users_email_lower_key.
+        if (sqlStateOf(error) !== '23505') throw error;
+        const holder = await first<{ id: string }>(
+          db,
+          sql`select id from users where lower(email) = ${user.email.toLowerCase()}`,
+        );
+        // Ids only, never the address; the same alarm as the sign-in that refuses this person.
+        logger.error("Cognito and the database disagree: the caller's e-mail belongs to another users row", {
+          drift: 'EmailOfAnotherUserError',
+          userId: user.id,
+          existingUserId: holder?.id ?? null,
+        });
+        metrics.addMetric('IdentityDrift', MetricUnit.Count, 1);
+        throw new EmailOfAnotherUserError();
+      }
       const profile = await find(user.id);
       if (!profile) throw new Error('user row missing right after insert');
       return profile;

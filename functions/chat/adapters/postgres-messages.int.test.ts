@@ -1193,35 +1193,45 @@ describe.each([
     });
   });
 
+  /**
+   * The repository on `database()` whose first `times` transactions fail with `failure` before
+   * they start; `attempts()` counts the transactions asked for.
+   */
+  function withFailingTransactions(failure: () => Error, times: number) {
+    const db = database();
+    let attempts = 0;
+    const flaky: typeof db = {
+      ...db,
+      query: (statement) => db.query(statement),
+      transaction: (work) => {
+        attempts += 1;
+        return attempts <= times ? Promise.reject(failure()) : db.transaction(work);
+      },
+    };
+    return { repo: postgresMessages(flaky), attempts: () => attempts };
+  }
+
+  const finishing = (ownerId: string, assistantId: string) => ({
+    ownerId,
+    assistantId,
+    content: 'Whole',
+    status: 'complete' as const,
+    model: 'm',
+    promptTokens: 5,
+    completionTokens: 3,
+    costMicros: 1,
+  });
+
   it('ends a reply once the database answers again, after its connection was lost, charging it once', async () => {
     // Prepare: the first two transactions fail as when PostgreSQL restarts (the socket reset).
     const owner = await createTestUser(pgDb);
     const conversationId = await conversationOf(owner.id);
-    const db = database();
-    const started = await replyBeingWritten(postgresMessages(db), owner.id, conversationId);
-    let failures = 2;
-    const flaky: typeof db = {
-      ...db,
-      query: (statement) => db.query(statement),
-      transaction: (work) =>
-        failures-- > 0
-          ? Promise.reject(
-              Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }),
-            )
-          : db.transaction(work),
-    };
+    const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
+    const lost = () => Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+    const { repo, attempts } = withFailingTransactions(lost, 2);
 
     // Act
-    const finished = await postgresMessages(flaky).finishTurn({
-      ownerId: owner.id,
-      assistantId: started.assistantMessage.id,
-      content: 'Whole',
-      status: 'complete',
-      model: 'm',
-      promptTokens: 5,
-      completionTokens: 3,
-      costMicros: 1,
-    });
+    const finished = await repo.finishTurn(finishing(owner.id, started.assistantMessage.id));
 
     // Assess
     expect(finished).toMatchObject({
@@ -1229,7 +1239,7 @@ describe.each([
       content: 'Whole',
       usage: { promptTokens: 5, completionTokens: 3 },
     });
-    expect(failures).toBe(-1);
+    expect(attempts()).toBe(3);
     const usage = await pgDb
       .selectFrom('usage_daily')
       .select(['requests', 'prompt_tokens'])
@@ -1241,33 +1251,16 @@ describe.each([
   it('gives up ending a reply after a query error, which no retry would mend', async () => {
     const owner = await createTestUser(pgDb);
     const conversationId = await conversationOf(owner.id);
-    const db = database();
-    const started = await replyBeingWritten(postgresMessages(db), owner.id, conversationId);
-    let calls = 0;
-    const broken: typeof db = {
-      ...db,
-      query: (statement) => db.query(statement),
-      transaction: () => {
-        calls += 1;
-        return Promise.reject(Object.assign(new Error('syntax error'), { code: '42601' }));
-      },
-    };
+    const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
+    const syntax = () => Object.assign(new Error('syntax error'), { code: '42601' });
+    const { repo, attempts } = withFailingTransactions(syntax, 1);
 
-    const error = await postgresMessages(broken)
-      .finishTurn({
-        ownerId: owner.id,
-        assistantId: started.assistantMessage.id,
-        content: 'x',
-        status: 'complete',
-        model: 'm',
-        promptTokens: 0,
-        completionTokens: 0,
-        costMicros: 0,
-      })
+    const error = await repo
+      .finishTurn(finishing(owner.id, started.assistantMessage.id))
       .catch((e: unknown) => e);
 
     expect(error).toMatchObject({ code: '42601' });
-    expect(calls).toBe(1);
+    expect(attempts()).toBe(1);
   });
 
   it('throws finishing an unknown reply, and charges nothing (the transaction rolls back)', async () => {

@@ -38,8 +38,9 @@ export interface LocalCognitoOptions {
   readonly quiet?: boolean;
   /**
    * REQUIRED: every user sets up TOTP at their first sign-in (the MFA_SETUP challenge), as a pool
-   * with MFA on. OPTIONAL: members may sign in with a password alone; the API then refuses admins
-   * and auditors without MFA (`MFA_REQUIRED_ROLES`). @default 'REQUIRED'
+   * with MFA on. OPTIONAL: anyone may sign in with a password alone; the API then refuses admins
+   * and auditors without MFA (`MFA_REQUIRED_ROLES`, which the dev server sets for this mode).
+   * @default 'REQUIRED'
    */
   readonly mfa?: 'REQUIRED' | 'OPTIONAL';
   /** The clock for the lifetimes of codes and temporary passwords (tests). @default Date.now */

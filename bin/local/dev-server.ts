@@ -54,7 +54,9 @@ export interface DevServerOptions {
   readonly bootstrapAdmin?: boolean;
   /**
    * TOTP for everyone at sign-in (`REQUIRED`, enrolment at the first one), or only for admins and
-   * auditors (`OPTIONAL`, as a stage that lets members skip it). @default 'REQUIRED'
+   * auditors (`OPTIONAL`, as a stage that lets members skip it: the API then refuses them 403
+   * mfa-required until their TOTP is on, through MFA_REQUIRED_ROLES, set to what every AWS stage
+   * uses unless the environment sets it). @default 'REQUIRED'
    */
   readonly mfa?: 'REQUIRED' | 'OPTIONAL';
   /**
@@ -105,6 +107,9 @@ const REGION = 'local';
 
 /** The web app's idle sign-out when none is asked for (the stages' default too). */
 export const DEFAULT_IDLE_SIGN_OUT_MINUTES = 30;
+
+/** The roles the API refuses without TOTP on AWS (functions/shared/config.ts, deployed stages). */
+const AWS_MFA_REQUIRED_ROLES: readonly Role[] = ['admins', 'auditors'];
 
 /** The retention run's interval locally (on AWS: a daily schedule). */
 const RETENTION_INTERVAL_MS = 24 * 60 * 60_000;
@@ -227,6 +232,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       AWS_REGION: REGION,
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     });
+    // Sign-in lets anyone skip TOTP: the API must hold admins and auditors to it, as it does on
+    // every AWS stage (the configuration's default there; locally it defaults to none). A value
+    // the developer set wins; the one set here goes at the stop, for a later start in this process.
+    if (options.mfa === 'OPTIONAL' && process.env.MFA_REQUIRED_ROLES === undefined) {
+      process.env.MFA_REQUIRED_ROLES = AWS_MFA_REQUIRED_ROLES.join(',');
+      stops.push(async () => {
+        delete process.env.MFA_REQUIRED_ROLES;
+      });
+    }
 
     // 4. Cognito: the emulator behind our proxy, with our real trigger handlers.
     const { startLocalCognito } = await import('./cognito');

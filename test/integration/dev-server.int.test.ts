@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import {
@@ -247,6 +248,32 @@ describe('the dev server', () => {
       expect(response.status, path).toBe(status);
       expect(response.headers.get('content-type'), path).toBe('application/problem+json');
     }
+  });
+
+  it('refuses an admin without TOTP on admin routes with 403 mfa-required when MFA is optional at sign-in, as on AWS', async () => {
+    // Prepare: a user who signed up without TOTP (as members may here) and was made an admin since.
+    const email = 'promoted@example.test';
+    await server.createUser({ email, password: 'Promoted-Passw0rd!', role: 'members' });
+    const db = new pg.Client({ connectionString: server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query("update users set role = 'admins' where email = $1", [email]);
+    } finally {
+      await db.end();
+    }
+    const token = await signIn(email, 'Promoted-Passw0rd!');
+    const auth = { Authorization: `Bearer ${token}` };
+
+    // Act
+    const users = await fetch(`${server.url}/api/admin/users`, { headers: auth });
+    const me = await fetch(`${server.url}/api/me`, { headers: auth });
+
+    // Assess: refused until TOTP is on; /me stays open so the app can say why.
+    expect(users.status).toBe(403);
+    expect(users.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await users.json()) as { type: string }).type).toMatch(/mfa-required$/);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ role: 'admins', mfaEnabled: false });
   });
 
   it('invites an address an unfinished invitation left in Cognito: the same user, only the new role, a new password', async () => {

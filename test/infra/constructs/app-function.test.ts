@@ -8,7 +8,13 @@ import { handlerGroups } from '#api/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions, LAMBDA_CHUNKS } from '../../../lib/constructs/bundling-options';
 import { createParleyApp } from '../../../lib/parley-app';
-import { ourFunctions, resolvedEnvironment, type SynthesizedStage, synthesizeStage } from '../support';
+import {
+  ourFunctions,
+  resolvedEnvironment,
+  resourcesOfType,
+  type SynthesizedStage,
+  synthesizeStage,
+} from '../support';
 
 /**
  * The API functions exactly as `cdk deploy` ships them: the Api stack is synthesized with
@@ -268,6 +274,35 @@ describe('functions', () => {
       });
       expect((f.props.LoggingConfig as { LogFormat: string }).LogFormat).toBe('JSON');
       expect((f.props.LoggingConfig as { LogGroup?: unknown }).LogGroup, f.id).toBeDefined();
+    }
+  });
+
+  it('writes each function to the log group Lambda would name after it, /aws/lambda/<function name>', () => {
+    // Prepare: every log group of the stage, by stack and logical id.
+    const groups = resourcesOfType(dev, 'AWS::Logs::LogGroup');
+    const named = (stack: string, ref: unknown) =>
+      groups.find((g) => g.stack === stack && g.id === (ref as { Ref?: string }).Ref)?.props.LogGroupName;
+
+    // Act: the group each function logs to, and the name it was given.
+    const pairs = ours().map((f) => ({
+      id: f.id,
+      functionName: f.props.FunctionName,
+      logGroupName: named(f.stack, (f.props.LoggingConfig as { LogGroup?: unknown }).LogGroup),
+    }));
+
+    // Assess: every function of ours has a fixed name, and the runbook's log group names and
+    // Logs Insights prefixes (/aws/lambda/parley-<stage>-…) find its logs.
+    expect(pairs.length).toBe(handlerGroups.length + 7);
+    for (const p of pairs) {
+      expect(p.functionName, p.id).toMatch(/^parley-dev-/);
+      expect(p.logGroupName, p.id).toBe(`/aws/lambda/${String(p.functionName)}`);
+    }
+  });
+
+  it("keeps Lambda's platform lines (START, REPORT: duration, billed duration, memory, init) in the logs", () => {
+    // Lambda writes them at INFO: at WARN the runbook's step from a log line to its REPORT line finds nothing.
+    for (const f of ours()) {
+      expect((f.props.LoggingConfig as { SystemLogLevel?: string }).SystemLogLevel, f.id).toBe('INFO');
     }
   });
 });

@@ -211,7 +211,10 @@ function only(template: Template, type: string, props?: Record<string, unknown>)
 
 describe('sign-in activity (where a sign-in came from, on AWS)', () => {
   const activityGroup = (template: Template) =>
-    only(template, 'AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('sign-in-activity') });
+    only(template, 'AWS::Logs::LogGroup', {
+      // Cognito's export, not the function's own /aws/lambda/ group.
+      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/.*sign-in-activity'),
+    });
 
   it('exports the pool’s user activity (INFO, userAuthEvents) to its log group, by the ARN Cognito accepts', () => {
     const group = activityGroup(dev.templates.auth);

@@ -52,7 +52,18 @@ describe('decideAttempt', () => {
     });
   });
 
-  it('forgets attempts older than the window', () => {
+  it('slides the window with each attempt: five attempts 14 minutes apart lock the account', () => {
+    // Prepare: four attempts, each 14 minutes after the one before (42 minutes in all).
+    const state = attempts(4, NO_ATTEMPTS, 14 * MIN);
+
+    // Act
+    const decision = decideAttempt(state, later(56 * MIN));
+
+    // Assess
+    expect(decision).toMatchObject({ kind: 'allowed', lockedNow: true, next: { failedCount: 5 } });
+  });
+
+  it('forgets the count once the last attempt is a whole window old', () => {
     const state = attempts(4);
     const decision = decideAttempt(state, later(4_000 + LOCKOUT_POLICY.windowMs));
     expect(decision).toMatchObject({ kind: 'allowed', lockedNow: false, next: { failedCount: 1 } });

@@ -3,15 +3,25 @@
  * (pre-authentication) until a successful sign-in resets the counter (post-authentication).
  */
 export interface LockoutPolicy {
-  /** Attempts within `windowMs` that lock the account; the attempt that reaches it still runs. */
+  /**
+   * Attempts, each within `windowMs` of the one before, that lock the account; the attempt that
+   * reaches it still runs.
+   */
   readonly maxAttempts: number;
-  /** Attempts older than this no longer count. */
+  /**
+   * A gap this long since the last counted attempt starts the count again. The window slides with
+   * each attempt (no fixed window from the first): attempts 14 minutes apart keep counting, which
+   * is stricter than "5 within any 15 minutes" and holds off a slow guesser too.
+   */
   readonly windowMs: number;
   /** How long a lock lasts. */
   readonly lockMs: number;
 }
 
-/** 5 attempts within 15 minutes lock the account for 15 minutes (OWASP-style throttling). */
+/**
+ * 5 attempts, none more than 15 minutes after the one before, lock the account for 15 minutes
+ * (OWASP-style throttling).
+ */
 export const LOCKOUT_POLICY: LockoutPolicy = {
   maxAttempts: 5,
   windowMs: 15 * 60_000,

@@ -59,3 +59,24 @@ describe('docs/runbook.md', () => {
     expect([...named].filter((name) => !created.has(name))).toEqual([]);
   });
 });
+
+describe('the AWS CLI commands in the docs', () => {
+  /** Each command of a page, with its `\`-continued lines joined. */
+  const commands = (markdown: string) => markdown.replace(/\\\n\s*/g, ' ').split('\n');
+
+  it('give CodeDeploy ListDeployments a deployment group whenever they give it an application', () => {
+    // Prepare: the pages operators copy commands from.
+    const pages = ['README.md', 'docs/runbook.md', 'docs/deployment.md', 'docs/troubleshooting.md'];
+
+    // Act: every list-deployments call that names an application.
+    const calls = pages.flatMap((page) =>
+      commands(read(page))
+        .filter((line) => /aws deploy list-deployments .*--application-name/.test(line))
+        .map((line) => ({ page, line })),
+    );
+
+    // Assess: the API refuses an application without a group (DeploymentGroupNameRequiredException).
+    expect(calls.length).toBeGreaterThan(0);
+    for (const { page, line } of calls) expect(line, page).toMatch(/--deployment-group-name /);
+  });
+});

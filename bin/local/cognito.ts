@@ -269,7 +269,11 @@ function lambdaEndpoint(
         const err = error instanceof Error ? error : new Error(String(error));
         res.end(JSON.stringify({ errorType: err.name, errorMessage: err.message }));
       }
-    })();
+    })().catch(() => {
+      // The caller went away mid-body (the read rejects): no one is left to answer, and a
+      // rejection left unhandled would end the whole local stack.
+      res.destroy();
+    });
   };
 }
 

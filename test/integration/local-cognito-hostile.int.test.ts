@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -1043,6 +1043,26 @@ describe('the trigger endpoint cognito-local calls', () => {
     expect(thrownString.headers.get('x-amz-function-error')).toBe('Unhandled');
     expect(await thrownString.json()).toEqual({ errorType: 'Error', errorMessage: 'not an Error' });
     expect(await thrownError.json()).toEqual({ errorType: 'TypeError', errorMessage: 'bad event' });
+  });
+
+  it('survives a caller that goes away in the middle of its body, and answers the next one', async () => {
+    // Prepare: a request that promises 100 bytes and sends 10.
+    const { hostname, port } = new URL(emulatorConfig().lambdaUrl);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST ${fn('PostConfirmation')} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: 100\r\n\r\n{"userName"`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Act
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const next = await invoke(fn('PostConfirmation'), 'POST', { userName: 'u', request: {} });
+
+    // Assess
+    expect(next.status).toBe(200);
+    expect(await next.json()).toEqual({});
   });
 
   it('answers a body that is not JSON as a failed function', async () => {

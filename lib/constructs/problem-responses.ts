@@ -10,6 +10,7 @@ import {
   type DomainError,
 } from '#shared/errors';
 import { API_HEADERS } from '#shared/http/headers';
+import { BEARER_CHALLENGE } from '#shared/http/problem';
 
 /**
  * What API Gateway answers on its own (authorizer refusals, throttling, unknown routes, request
@@ -44,6 +45,8 @@ interface Spec {
   readonly status?: number;
   readonly detail?: string;
   readonly retryAfter?: string;
+  /** More headers of this answer, as values (quoted here). */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
 }
 
 function body(spec: Spec): string {
@@ -62,6 +65,7 @@ export const PROBLEM_RESPONSES: readonly Spec[] = [
     type: apigw.ResponseType.UNAUTHORIZED,
     error: new UnauthorizedError(''),
     detail: 'The access token is missing, invalid or expired.',
+    extraHeaders: { 'WWW-Authenticate': BEARER_CHALLENGE },
   },
   { type: apigw.ResponseType.ACCESS_DENIED, error: new ForbiddenError(''), detail: 'Not allowed.' },
   // Unknown resources and methods: API Gateway says 403 "Missing Authentication Token"; it is a 404.
@@ -96,15 +100,41 @@ export const PROBLEM_RESPONSES: readonly Spec[] = [
     type: apigw.ResponseType.INTEGRATION_TIMEOUT,
     slug: 'timeout',
     title: 'The request took too long',
+    statusCode: '504',
     status: 504,
     detail: 'The request took too long. Try again.',
   },
-  // Anything else API Gateway refuses or fails on: never its default body, never details.
-  { type: apigw.ResponseType.DEFAULT_4XX, slug: 'bad-request', title: 'Request refused', status: 400 },
+  // The integration failed to answer (504 by default): a timeout too, as the client sees it.
+  {
+    type: apigw.ResponseType.INTEGRATION_FAILURE,
+    slug: 'timeout',
+    title: 'The request took too long',
+    statusCode: '504',
+    status: 504,
+    detail: 'The request took too long. Try again.',
+  },
+  {
+    type: apigw.ResponseType.RESOURCE_NOT_FOUND,
+    error: new NotFoundError(''),
+    statusCode: '404',
+    detail: 'No such route.',
+  },
+  // Anything else API Gateway refuses or fails on: never its default body, never details. A
+  // catch-all keeps the status it caught unless it sets one (a function that crashed is a 502),
+  // and a problem's `status` must be the answer's (RFC 9457 §3.1.3): so each is pinned to the
+  // status its body says.
+  {
+    type: apigw.ResponseType.DEFAULT_4XX,
+    slug: 'bad-request',
+    title: 'Request refused',
+    statusCode: '400',
+    status: 400,
+  },
   {
     type: apigw.ResponseType.DEFAULT_5XX,
     slug: 'internal',
     title: 'Internal error',
+    statusCode: '500',
     status: 500,
     detail: 'Something went wrong on our side. Quote the request id if you contact support.',
   },
@@ -114,8 +144,13 @@ export function addProblemResponses({ api }: ProblemResponsesProps): void {
   for (const spec of PROBLEM_RESPONSES) {
     api.addGatewayResponse(`Problem${spec.type.responseType}`, {
       type: spec.type,
-      statusCode: spec.statusCode,
-      responseHeaders: spec.retryAfter ? { ...headers, 'Retry-After': `'${spec.retryAfter}'` } : headers,
+      // Always the status the body states: a response without one keeps the status it caught.
+      statusCode: spec.statusCode ?? String(spec.status ?? spec.error?.status),
+      responseHeaders: {
+        ...headers,
+        ...(spec.retryAfter ? { 'Retry-After': `'${spec.retryAfter}'` } : {}),
+        ...Object.fromEntries(Object.entries(spec.extraHeaders ?? {}).map(([k, v]) => [k, staticValue(v)])),
+      },
       templates: { 'application/json': body(spec) },
     });
   }

@@ -6,6 +6,7 @@ import {
   NotFoundError,
   RateLimitedError,
   ServiceUnavailableError,
+  UnauthorizedError,
   ValidationError,
 } from '../errors';
 import { PROBLEM_TYPE, problemFor, type ProblemBody } from './problem';
@@ -50,6 +51,14 @@ describe('problemFor', () => {
       { path: 'body.title', message: 'must not be empty' },
       { path: 'query.limit', message: 'too big' },
     ]);
+  });
+
+  it('names the Bearer scheme on a 401 (RFC 6750), and on no other answer', () => {
+    const refused = problemFor(new UnauthorizedError('The access token was revoked; sign in again.'), 'r');
+    const forbidden = problemFor(new ForbiddenError('Not allowed.'), 'r');
+
+    expect(refused.headers?.['WWW-Authenticate']).toBe('Bearer realm="parley"');
+    expect(forbidden.headers?.['WWW-Authenticate']).toBeUndefined();
   });
 
   it('sends no errors list for other client errors', () => {

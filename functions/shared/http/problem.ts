@@ -1,9 +1,12 @@
 import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
-import { DomainError, ValidationError } from '../errors';
+import { DomainError, UnauthorizedError, ValidationError } from '../errors';
 import type { ApiResult } from './types';
 
 export const PROBLEM_TYPE = 'application/problem+json';
 const TYPE_BASE = 'urn:parley:problem:';
+
+/** The challenge of every 401: a Bearer access token of the API (RFC 6750 §3). */
+export const BEARER_CHALLENGE = 'Bearer realm="parley"';
 
 export interface ProblemBody {
   type: string;
@@ -33,6 +36,9 @@ export function problemFor(error: unknown, requestId: string): ApiResult {
     };
     if (error instanceof ValidationError) body.errors = error.errors.map((e) => ({ ...e }));
     const headers: Record<string, string> = { 'Content-Type': PROBLEM_TYPE };
+    // RFC 9110 §15.5.2 and RFC 6750 §3: a 401 names its scheme, so that an OAuth client knows to
+    // fetch a new token rather than give up.
+    if (error instanceof UnauthorizedError) headers['WWW-Authenticate'] = BEARER_CHALLENGE;
     if (error.retryAfterSeconds !== undefined)
       headers['Retry-After'] = String(Math.ceil(error.retryAfterSeconds));
     return { statusCode: error.status, headers, body: JSON.stringify(body) };

@@ -335,8 +335,8 @@ describe('what API Gateway answers by itself', () => {
   });
 
   it("gives API Gateway's own answers as the OpenAPI document declares them, on every route they reach", () => {
-    // The catch-alls keep the status they catch (any 4xx or 5xx); an unknown route has no operation.
-    const catchAll = ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN'];
+    // The catch-alls answer whatever API Gateway could not name; an unknown route has no operation.
+    const catchAll = ['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN', 'RESOURCE_NOT_FOUND'];
     // Only signed-in routes have the authorizer.
     const authorizer = ['UNAUTHORIZED', 'ACCESS_DENIED'];
     const checked = new Set<string>();
@@ -365,6 +365,24 @@ describe('what API Gateway answers by itself', () => {
         'UNAUTHORIZED',
         'REQUEST_TOO_LARGE',
       ]),
+    );
+  });
+
+  it('answers with the status its problem body states (RFC 9457), catch-alls included', () => {
+    // A response without a status keeps the one it caught: a crashed function's 502 under a body
+    // saying 500. Every response here sets the status its body states.
+    for (const { Properties: p } of responses()) {
+      const stated = render(p.ResponseTemplates['application/json'] ?? '').status;
+      expect(Number(p.StatusCode), p.ResponseType).toBe(stated);
+    }
+    expect(byType('DEFAULT_5XX').StatusCode).toBe('500');
+    expect(byType('INTEGRATION_FAILURE').StatusCode).toBe('504');
+    expect(byType('RESOURCE_NOT_FOUND').StatusCode).toBe('404');
+  });
+
+  it('names the Bearer scheme on its 401 (RFC 6750), as the functions do', () => {
+    expect(byType('UNAUTHORIZED').ResponseParameters['gatewayresponse.header.WWW-Authenticate']).toBe(
+      `'Bearer realm="parley"'`,
     );
   });
 

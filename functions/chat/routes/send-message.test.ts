@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { logger, metrics } from '#shared/powertools';
 import { ServiceUnavailableError, ValidationError } from '#shared/errors';
 import type { ApiEvent } from '#shared/http/types';
 import { memberAda } from '#test/support/fakes/chat';
@@ -100,6 +101,56 @@ describe('POST /api/conversations/{id}/messages as server-sent events', () => {
     // With the wait its 503 would have carried as Retry-After.
     expect(frames[2]?.data).toMatchObject({ status: 503, requestId: 'req-1', retryAfter: 5 });
     expect(JSON.stringify(frames)).not.toContain('Connection terminated');
+  });
+
+  describe('a failure after the stream began', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('is logged with its request id and counted, as a buffered 500 would be', async () => {
+      // Prepare: a bug after the 200 went out with the first event.
+      const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+      const counted = vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
+      const { send } = scriptedTurn([{ type: 'message', message: userMessage }], {
+        error: new TypeError('boom'),
+      });
+
+      // Act
+      await streamed(send);
+
+      // Assess
+      expect(logged).toHaveBeenCalledTimes(1);
+      expect(logged).toHaveBeenCalledWith('Request failed', {
+        error: expect.objectContaining({ message: 'boom' }),
+        requestId: 'req-1',
+      });
+      expect(counted).toHaveBeenCalledWith('ServerErrors', 'Count', 1);
+    });
+
+    it('is logged as the database being unavailable when it was, also after the turn told the client', async () => {
+      const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+      vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics);
+      const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      const failed = message('assistant', 'failed', 'Hel');
+      const { send } = scriptedTurn(
+        [
+          { type: 'message', message: userMessage },
+          {
+            type: 'error',
+            error: new ServiceUnavailableError('The reply could not be saved.', 5),
+            message: failed,
+          },
+        ],
+        { error: lost },
+      );
+
+      const frames = await streamed(send);
+
+      expect(frames.map((f) => f.event)).toEqual(['message', 'error']);
+      expect(logged).toHaveBeenCalledWith(
+        'Database unavailable',
+        expect.objectContaining({ requestId: 'req-1' }),
+      );
+    });
   });
 
   it('ends with a generic 500 error event when the turn breaks after the reply without saying why', async () => {

@@ -1,7 +1,8 @@
+import { reportError } from '#shared/http/error-handler';
 import { problemFor, type ProblemBody } from '#shared/http/problem';
 import { requestHeader } from '#shared/http/request-header';
 import type { RouteResult } from '#shared/http/route';
-import type { ApiEvent } from '#shared/http/types';
+import type { ApiEvent, ApiResult } from '#shared/http/types';
 import type { output } from 'zod/v4/core';
 import type { TurnEvent } from '../use-cases/write-reply';
 import type { turnEvents } from './schemas';
@@ -24,10 +25,9 @@ const problemBody = (error: unknown, requestId: string) =>
 
 /**
  * The problem of a failure outside the turn's own events (the database gone while the reply was
- * ending, say), with the `retryAfter` its answer would have carried as `Retry-After`.
+ * ending, say), from its answer, with the `retryAfter` the answer carries as `Retry-After`.
  */
-function fallbackProblem(error: unknown, requestId: string): EventData['error'] {
-  const answer = problemFor(error, requestId);
+function fallbackProblem(answer: ApiResult): EventData['error'] {
   const retryAfter = Number(answer.headers?.['Retry-After']);
   return {
     ...(JSON.parse(answer.body) as ProblemBody),
@@ -96,8 +96,11 @@ export async function streamTurn(
           await new Promise<void>((resolve) => (wake = resolve));
         }
         const failure = await ended;
-        if (failure !== undefined && last !== 'error' && last !== 'done') {
-          write(frame('error', fallbackProblem(failure, requestId)));
+        if (failure !== undefined) {
+          // The 200 went out with the first event: without this, a failure here (a bug, the
+          // database gone while the reply ended) reached no log line and no alarm.
+          const answer = reportError(failure, requestId);
+          if (last !== 'error' && last !== 'done') write(frame('error', fallbackProblem(answer)));
         }
       } finally {
         clearInterval(keepalive);

@@ -291,16 +291,23 @@ describe('sendMessage', () => {
     const events: TurnEvent[] = [];
 
     // Act
-    const result = await send(ada, { conversationId, content: 'Hi' }, (e) => events.push(e));
+    const thrown = await send(ada, { conversationId, content: 'Hi' }, (e) => events.push(e)).catch(
+      (e: unknown) => e,
+    );
 
-    // Assess
+    // Assess: the caller is told in an event; the save's own failure goes on, to the logs.
     expect(aborted).toBe(true);
     expect(given).toBeLessThan(10);
-    expect(result.error).not.toBeInstanceOf(ModelUnavailableError);
-    expect(result.error).toMatchObject({ status: 503, retryAfterSeconds: 5 });
-    expect(result.error?.message).toMatch(/could not be saved/);
-    expect(result.assistantMessage).toMatchObject({ status: 'failed', stopped: false });
-    expect(result.assistantMessage.content.startsWith('word 0 ')).toBe(true);
+    expect(thrown).toMatchObject({ message: 'connection reset' });
+    const told = events.at(-1);
+    expect(told?.type).toBe('error');
+    const error = told?.type === 'error' ? told.error : undefined;
+    expect(error).not.toBeInstanceOf(ModelUnavailableError);
+    expect(error).toMatchObject({ status: 503, retryAfterSeconds: 5 });
+    expect(error?.message).toMatch(/could not be saved/);
+    const stored = messages.rows.at(-1);
+    expect(stored).toMatchObject({ status: 'failed', stopped: false });
+    expect(stored?.content.startsWith('word 0 ')).toBe(true);
     expect(events.map((e) => e.type)).toEqual(['message', 'reply', 'error']);
     expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
   });

@@ -260,12 +260,9 @@ export async function writeReply(
     estimateUnreported(false);
     const assistantMessage = await finish('failed', error);
     onEvent({ type: 'error', error, message: assistantMessage });
-    if (!(
-      cause instanceof DomainError ||
-      cause instanceof ModelStreamError ||
-      cause instanceof ReplyNotStoredSignal
-    ))
-      throw cause;
+    // The caller was told; what no one foresaw, and a store that failed, still go to the logs.
+    if (cause instanceof ReplyNotStoredSignal) throw cause.cause;
+    if (!(cause instanceof DomainError || cause instanceof ModelStreamError)) throw cause;
     return { assistantMessage, error };
   }
 

@@ -7,7 +7,7 @@ import { getSql } from '#shared/db/sql-database';
 import { logger, metrics, MetricUnit, publishMetrics, withInvocationContext } from '#shared/powertools';
 import { postgresConversationPurge } from './conversation-purge';
 import { pruneSignInAttempts } from './prune-sign-in-attempts';
-import { purgeConversations, type PurgeSummary } from './purge-conversations';
+import { purgeConversations, RetentionRunError, type PurgeSummary } from './purge-conversations';
 
 /** What one run erased; `complete` is false when it stopped with more left for the next. */
 export interface RetentionSummary extends PurgeSummary {
@@ -30,7 +30,18 @@ export async function runRetention(timeLeft: () => number, now = new Date()): Pr
     now,
     timeLeft,
   });
-  const pruned = await pruneSignInAttempts({ attempts: postgresStaleSignInAttempts(db), now, timeLeft });
+  let pruned;
+  try {
+    pruned = await pruneSignInAttempts({ attempts: postgresStaleSignInAttempts(db), now, timeLeft });
+  } catch (error) {
+    // The conversations' part finished (and was audited): its counts belong in the failed run's report.
+    if (!(error instanceof RetentionRunError)) throw error;
+    throw new RetentionRunError(
+      { erasedDeleted: purged.erasedDeleted, erasedInactive: purged.erasedInactive, ...error.erased },
+      error.auditMissing,
+      { cause: error.cause },
+    );
+  }
   const summary: RetentionSummary = {
     erasedDeleted: purged.erasedDeleted,
     erasedInactive: purged.erasedInactive,
@@ -41,6 +52,15 @@ export async function runRetention(timeLeft: () => number, now = new Date()): Pr
   return summary;
 }
 
+/**
+ * Records a run's counts: ConversationsErased, and RetentionIncomplete (1 when it stopped with work
+ * left or failed, which the alarm on it pages for).
+ */
+function measure(summary: RetentionSummary) {
+  metrics.addMetric('ConversationsErased', MetricUnit.Count, summary.erasedDeleted + summary.erasedInactive);
+  metrics.addMetric('RetentionIncomplete', MetricUnit.Count, summary.complete ? 0 : 1);
+}
+
 /** Without a Lambda context (a direct call), the run may take the function's whole 5 minutes. */
 const RUN_MS = 5 * 60_000;
 
@@ -49,13 +69,22 @@ export const handler = withInvocationContext(async (_event: ScheduledEvent, cont
   const timeLeft = context ? () => context.getRemainingTimeInMillis() : () => RUN_MS - (Date.now() - started);
   try {
     const summary = await runRetention(timeLeft);
-    metrics.addMetric(
-      'ConversationsErased',
-      MetricUnit.Count,
-      summary.erasedDeleted + summary.erasedInactive,
-    );
-    metrics.addMetric('RetentionIncomplete', MetricUnit.Count, summary.complete ? 0 : 1);
+    measure(summary);
     return summary;
+  } catch (error) {
+    // Batches committed before a failure erased conversations for good: log and count them, or
+    // nothing but the audit event (itself perhaps not written) would say they are gone.
+    const erased = error instanceof RetentionRunError ? error.erased : {};
+    const summary: RetentionSummary = {
+      erasedDeleted: erased.erasedDeleted ?? 0,
+      erasedInactive: erased.erasedInactive ?? 0,
+      erasedSignInAttempts: erased.erasedSignInAttempts ?? 0,
+      complete: false,
+    };
+    const auditMissing = error instanceof RetentionRunError && error.auditMissing;
+    logger.error('retention run failed', { ...summary, auditMissing, error: error as Error });
+    measure(summary);
+    throw error;
   } finally {
     publishMetrics();
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StaleSignInAttempts } from '#auth/adapters/postgres-sign-in-attempts';
 import { pruneSignInAttempts } from './prune-sign-in-attempts';
-import { PURGE_BATCH, PURGE_MAX_BATCHES } from './purge-conversations';
+import { PURGE_BATCH, PURGE_MAX_BATCHES, RetentionRunError } from './purge-conversations';
 
 const NOW = new Date('2026-03-31T03:30:00.000Z');
 
@@ -46,5 +46,27 @@ describe('pruneSignInAttempts', () => {
     const none = await pruneSignInAttempts({ attempts: late.attempts, now: NOW, timeLeft: () => 1_000 });
     expect(none).toEqual({ erasedSignInAttempts: 0, complete: false });
     expect(late.calls).toEqual([]);
+  });
+
+  it('fails with the count of the batches committed before one failed', async () => {
+    // Prepare: one full batch, then the database is gone
+    const results = [PURGE_BATCH];
+    const attempts: StaleSignInAttempts = {
+      erase: () => {
+        const next = results.shift();
+        return next === undefined
+          ? Promise.reject(new Error('connection terminated'))
+          : Promise.resolve(next);
+      },
+    };
+
+    // Act
+    const error = await pruneSignInAttempts({ attempts, now: NOW, timeLeft: () => 60_000 }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(RetentionRunError);
+    expect(error).toMatchObject({ erased: { erasedSignInAttempts: PURGE_BATCH }, auditMissing: false });
   });
 });

@@ -1,5 +1,5 @@
 import type { StaleSignInAttempts } from '#auth/adapters/postgres-sign-in-attempts';
-import { eraseInBatches } from './purge-conversations';
+import { eraseInBatches, RetentionRunError } from './purge-conversations';
 
 export interface PruneSummary {
   readonly erasedSignInAttempts: number;
@@ -21,9 +21,16 @@ export interface PruneDeps {
  * would fill the audit log with routine.
  */
 export async function pruneSignInAttempts(deps: PruneDeps): Promise<PruneSummary> {
-  const { erased, complete } = await eraseInBatches(
-    (limit) => deps.attempts.erase(deps.now, limit),
-    deps.timeLeft,
-  );
-  return { erasedSignInAttempts: erased, complete };
+  let erased = 0;
+  try {
+    const { complete } = await eraseInBatches(
+      (limit) => deps.attempts.erase(deps.now, limit),
+      deps.timeLeft,
+      (count) => (erased += count),
+    );
+    return { erasedSignInAttempts: erased, complete };
+  } catch (cause) {
+    // The batches before the failure are committed: say how many, as the conversations' part does.
+    throw new RetentionRunError({ erasedSignInAttempts: erased }, false, { cause });
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeAuditLog } from '#test/support/fakes/audit-log';
 import type { ConversationPurge } from './conversation-purge';
-import { PURGE_BATCH, PURGE_MAX_BATCHES, purgeConversations } from './purge-conversations';
+import { PURGE_BATCH, PURGE_MAX_BATCHES, purgeConversations, RetentionRunError } from './purge-conversations';
 
 const NOW = new Date('2026-03-31T03:30:00.000Z');
 const DAY = 86_400_000;
@@ -120,5 +120,92 @@ describe('purgeConversations', () => {
       timeLeft: () => left,
     });
     expect(timed).toMatchObject({ erasedDeleted: PURGE_BATCH * 2, complete: false });
+  });
+
+  it('audits the batches committed before one fails, marked failed, and then fails the run with their counts', async () => {
+    // Prepare: two full batches erased (each its own committed statement), then the third fails
+    const results = [PURGE_BATCH, PURGE_BATCH];
+    const lost = new Error('connection terminated');
+    const audit = fakeAuditLog();
+    const purge: ConversationPurge = {
+      eraseDeleted: () => {
+        const next = results.shift();
+        return next === undefined ? Promise.reject(lost) : Promise.resolve(next);
+      },
+      eraseInactive: () => Promise.resolve(0),
+    };
+
+    // Act
+    const run = purgeConversations({
+      purge,
+      audit: audit.log,
+      policy: { deletedDays: 30, inactiveDays: 365 },
+      now: NOW,
+      timeLeft: () => 60_000,
+    });
+
+    // Assess: the run rejects with what it erased, and the audit trail holds the 400 erased
+    const error = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetentionRunError);
+    expect((error as Error).message).toContain(`erasedDeleted ${2 * PURGE_BATCH}`);
+    expect(error).toMatchObject({
+      erased: { erasedDeleted: 2 * PURGE_BATCH, erasedInactive: 0 },
+      auditMissing: false,
+      cause: lost,
+    });
+    expect(audit.events).toEqual([
+      {
+        actorId: null,
+        action: 'retention.purge',
+        targetType: 'conversation',
+        details: {
+          erasedDeleted: 2 * PURGE_BATCH,
+          erasedInactive: 0,
+          complete: false,
+          failed: true,
+          deletedDays: 30,
+          inactiveDays: 365,
+        },
+      },
+    ]);
+  });
+
+  it('fails the run with its counts, saying the audit is missing, when the audit event cannot be written', async () => {
+    // Prepare: every batch succeeds; the audit log refuses the event
+    const audit = fakeAuditLog();
+    audit.state.failing = true;
+
+    // Act
+    const error = await purgeConversations({
+      purge: fakePurge({ deleted: 3, inactive: 0 }).purge,
+      audit: audit.log,
+      policy: { deletedDays: 30 },
+      now: NOW,
+      timeLeft: () => 60_000,
+    }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(RetentionRunError);
+    expect(error).toMatchObject({
+      erased: { erasedDeleted: 3, erasedInactive: 0 },
+      auditMissing: true,
+      cause: { message: 'audit log unavailable' },
+    });
+  });
+
+  it('fails without an audit event when the first batch fails, as nothing was erased', async () => {
+    const audit = fakeAuditLog();
+    const error = await purgeConversations({
+      purge: {
+        eraseDeleted: () => Promise.reject(new Error('down')),
+        eraseInactive: () => Promise.resolve(0),
+      },
+      audit: audit.log,
+      policy: { deletedDays: 30 },
+      now: NOW,
+      timeLeft: () => 60_000,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ erased: { erasedDeleted: 0, erasedInactive: 0 }, auditMissing: false });
+    expect(audit.events).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
 import type { AwsJsonClient } from '#shared/aws/aws-json-client';
+import { retryKindOf } from '#shared/aws/standard-retry';
 import { ServiceUnavailableError } from '#shared/errors';
+import { logger } from '#shared/powertools';
 import type { Sessions } from '../ports/sessions';
 
 /**
@@ -17,6 +19,7 @@ export function cognitoSessions(client: AwsJsonClient, userPoolId: string): Sess
         await client.call('AdminUserGlobalSignOut', { UserPoolId: userPoolId, Username: username });
       } catch (error) {
         if (error instanceof Error && error.name === 'UserNotFoundException') return;
+        logFailure(error);
         throw new ServiceUnavailableError(
           'Signing out everywhere is unavailable for a moment (the identity provider did not answer); try again.',
           RETRY_AFTER_SECONDS,
@@ -24,4 +27,18 @@ export function cognitoSessions(client: AwsJsonClient, userPoolId: string): Sess
       }
     },
   };
+}
+
+/**
+ * The 503 is logged only as a refusal, so the cause is logged here: without it a permanent fault
+ * (AccessDeniedException from a missing IAM grant, a wrong pool id) looks like a passing outage.
+ * Throttling and 5xx/network errors pass by themselves (WARN); anything else needs a person
+ * (ERROR). Name, message and status only: Cognito's messages carry ARNs, never our tokens.
+ */
+function logFailure(error: unknown) {
+  const { name, message } = error instanceof Error ? error : { name: typeof error, message: String(error) };
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  const details = { operation: 'AdminUserGlobalSignOut', errorName: name, errorMessage: message, status };
+  if (retryKindOf(error) === 'final') logger.error('Cognito refused to sign a user out everywhere', details);
+  else logger.warn('Cognito could not sign a user out everywhere for now', details);
 }

@@ -1,20 +1,19 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
-import { ACTIVITY_KEY, idleState, readActivity } from '@/features/auth/utils/idle';
+import {
+  ACTIVITY_KEY,
+  idleOnArrival,
+  idleState,
+  noteActivity,
+  readActivity,
+} from '@/features/auth/utils/idle';
 import type { IdleState } from '@/features/auth/utils/idle';
+import { sharedStorage } from '@/features/auth/utils/shared-storage';
 
 /** What counts as the person being there. */
 const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
 /** Activity is written for the other tabs at most this often. */
 const WRITE_EVERY_MS = 5_000;
-
-function storage(): Storage | undefined {
-  try {
-    return window.localStorage;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Calls `onIdle` once nobody has used any tab of the app for `timeoutMs` (null: never), and says
@@ -31,27 +30,29 @@ export function useIdleSignOut(timeoutMs: number | null, onIdle: () => void) {
     last.current = now;
     if (now - written.current < WRITE_EVERY_MS) return;
     written.current = now;
-    try {
-      storage()?.setItem(ACTIVITY_KEY, String(now));
-    } catch {
-      // Storage full or refused: this tab still counts its own activity.
-    }
+    noteActivity(sharedStorage(), now);
   }, []);
 
   useEffect(() => {
     if (timeoutMs === null) return;
     const start = Date.now();
+    // Before this tab notes its own arrival: a session left alone for the whole timeout with
+    // every tab closed (or discarded by the browser) ends now, not a timeout from now.
+    if (idleOnArrival(sharedStorage(), start, timeoutMs)) {
+      idle.current();
+      return;
+    }
     note(start);
     const onActivity = () => note(Date.now());
     const onStorage = (event: StorageEvent) => {
-      if (event.key === ACTIVITY_KEY) last.current = Math.max(last.current, readActivity(storage(), 0));
+      if (event.key === ACTIVITY_KEY) last.current = Math.max(last.current, readActivity(sharedStorage(), 0));
     };
     for (const name of ACTIVITY_EVENTS) window.addEventListener(name, onActivity, { passive: true });
     window.addEventListener('storage', onStorage);
     let ended = false;
     const timer = window.setInterval(() => {
       const now = Date.now();
-      const shared = Math.max(last.current, readActivity(storage(), 0));
+      const shared = Math.max(last.current, readActivity(sharedStorage(), 0));
       const next = idleState(shared, now, timeoutMs);
       setState((previous) =>
         previous.kind === next.kind &&

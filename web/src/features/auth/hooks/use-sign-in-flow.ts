@@ -4,6 +4,8 @@ import type { SignInOutput } from 'aws-amplify/auth';
 
 import { authErrorMessage } from '@/features/auth/utils/auth-error-message';
 import type { AuthErrorContext } from '@/features/auth/utils/auth-error-message';
+import { noteActivity } from '@/features/auth/utils/idle';
+import { sharedStorage } from '@/features/auth/utils/shared-storage';
 import { signInWithPassword } from '@/features/auth/utils/sign-in-with-password';
 
 /** The issuer an authenticator app shows beside the account. */
@@ -103,6 +105,9 @@ export function useSignInFlow(onSignedIn: () => void): SignInFlow {
   );
 
   const run = useCallback(async (context: AuthErrorContext, action: () => Promise<void>) => {
+    // Any step may end with a session stored: the idle sign-out must count it from now, in this
+    // tab and in any other that sees the session, not from an activity noted days ago.
+    noteActivity(sharedStorage(), Date.now());
     setPending(true);
     setError(null);
     setNotice(null);

@@ -30,3 +30,31 @@ export function readActivity(storage: Pick<Storage, 'getItem'> | undefined, fall
   const value = Number(storage?.getItem(ACTIVITY_KEY));
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
+
+/**
+ * Whether a session found in storage when the app opens (a reload, a tab opened again, a tab the
+ * browser discarded and reloads) has already been left alone for the whole timeout: closing every
+ * tab must not get around the idle sign-out. No stored activity (storage cleared or refused) is
+ * taken as activity now, so the session is kept.
+ */
+export function idleOnArrival(
+  storage: Pick<Storage, 'getItem'> | undefined,
+  now: number,
+  timeoutMs: number | null,
+): boolean {
+  if (timeoutMs === null) return false;
+  return idleState(readActivity(storage, now), now, timeoutMs).kind === 'expired';
+}
+
+/**
+ * Notes activity now for every tab. A sign-in counts: it is written before the tokens are stored,
+ * so neither this tab nor another one that sees the new session finds an old time and signs the
+ * fresh session out at once.
+ */
+export function noteActivity(storage: Pick<Storage, 'setItem'> | undefined, now: number): void {
+  try {
+    storage?.setItem(ACTIVITY_KEY, String(now));
+  } catch {
+    // Storage full or refused: each tab still counts its own activity.
+  }
+}

@@ -107,7 +107,22 @@ describe('the deploy pipeline', () => {
       /staging:[\s\S]*uses: \.\/\.github\/workflows\/deploy-stage\.yml\n {4}with:\n {6}stage: staging/,
     );
     expect(deploy).toMatch(
-      /prod:\n {4}needs: staging\n[\s\S]*uses: \.\/\.github\/workflows\/deploy-stage\.yml\n {4}with:\n {6}stage: prod/,
+      /prod:\n {4}needs: \[guard, staging\]\n[\s\S]*uses: \.\/\.github\/workflows\/deploy-stage\.yml\n {4}with:\n {6}stage: prod/,
+    );
+  });
+
+  it('deploys only what the guard lets through: main’s tip, green in ci (deploy-guard-step.test.ts)', () => {
+    expect(deploy).toMatch(
+      /staging:\n {4}needs: guard\n {4}if: \$\{\{ needs\.guard\.outputs\.deploy == 'true' \}\}\n/,
+    );
+    // Both stages deploy the commit the guard checked, never one read again from the event.
+    expect(deploy.match(/ref: .*/g)).toEqual([
+      'ref: ${{ needs.guard.outputs.sha }}',
+      'ref: ${{ needs.guard.outputs.sha }}',
+    ]);
+    // The workflow's token reads main's tip and ci's runs, and nothing more.
+    expect(deploy).toMatch(
+      /guard:[\s\S]*?permissions:\n {6}contents: read.*\n {6}actions: read.*\n {4}outputs:/,
     );
   });
 

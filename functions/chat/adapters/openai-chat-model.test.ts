@@ -179,6 +179,90 @@ describe('openAIChatModel', () => {
     expect(target.circuitState()).toBe('closed');
   });
 
+  it('logs the key error’s message and the Secrets Manager error behind it when the key cannot be read', async () => {
+    // Prepare: Secrets Manager refused the read (an AwsServiceError: its name, status and message)
+    const denied = Object.assign(
+      new Error('User is not authorized to perform: secretsmanager:GetSecretValue'),
+      {
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      },
+    );
+    const keyError = new OpenAIKeyError('could not read the OpenAI key from arn:aws:secretsmanager:openai', {
+      cause: denied,
+    });
+    const logger = { warn: vi.fn(), info: vi.fn() };
+    const target = model(sseFetch([content('ok'), finish, done]).fetch, {
+      apiKey: { get: () => Promise.reject(keyError), invalidate: () => {} },
+      logger,
+    });
+
+    // Act
+    await consume(target.stream(request));
+
+    // Assess
+    expect(logger.warn).toHaveBeenCalledWith('model call failed', {
+      reason: 'server-error',
+      status: undefined,
+      attempt: 1,
+      retryable: false,
+      cause: 'OpenAIKeyError',
+      causeMessage: 'could not read the OpenAI key from arn:aws:secretsmanager:openai',
+      keyError: 'AccessDeniedException: User is not authorized to perform: secretsmanager:GetSecretValue',
+    });
+  });
+
+  it('names a key error’s cause that is not a service answer without its message, which may quote the secret', async () => {
+    const keyError = new OpenAIKeyError('could not read the OpenAI key from arn:aws:secretsmanager:openai', {
+      cause: new SyntaxError('Unexpected token, "sk-secret" is not valid JSON'),
+    });
+    const logger = { warn: vi.fn(), info: vi.fn() };
+    const target = model(sseFetch([content('ok'), finish, done]).fetch, {
+      apiKey: { get: () => Promise.reject(keyError), invalidate: () => {} },
+      logger,
+    });
+
+    await consume(target.stream(request));
+
+    expect(logger.warn).toHaveBeenCalledWith(
+      'model call failed',
+      expect.objectContaining({ keyError: 'SyntaxError' }),
+    );
+    expect(JSON.stringify(logger.warn.mock.calls)).not.toContain('sk-secret');
+  });
+
+  it('names the provider’s error and its code in the log line, never its message, which may quote the conversation', async () => {
+    // Prepare: a 400 whose message quotes the user's text
+    const answer = () =>
+      new Response(
+        JSON.stringify({
+          error: {
+            message: "Invalid 'content': 'twelve chars' is too short",
+            type: 'invalid_request_error',
+            code: 'invalid_value',
+          },
+        }),
+        { status: 400, headers: { 'content-type': 'application/json' } },
+      );
+    const logger = { warn: vi.fn(), info: vi.fn() };
+
+    // Act
+    await consume(model(sseFetch(answer).fetch, { logger }).stream(request));
+
+    // Assess
+    expect(logger.warn).toHaveBeenCalledWith(
+      'model call failed',
+      expect.objectContaining({
+        status: 400,
+        cause: 'APIError',
+        causeType: 'invalid_request_error',
+        causeCode: 'invalid_value',
+      }),
+    );
+    expect(JSON.stringify(logger.warn.mock.calls)).not.toContain('twelve chars');
+  });
+
   it('throws the abort reason without calling when the signal is already aborted', async () => {
     const { fetch, calls } = sseFetch([content('ok'), finish, done]);
     const reason = new Error('gone');

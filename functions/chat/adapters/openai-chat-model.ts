@@ -105,6 +105,46 @@ class AttemptFailure extends Error {
   }
 }
 
+/**
+ * What a failed attempt's log line says of its cause: its name (SyntaxError, TypeError, …) and,
+ * for the provider's errors, which kind (APIConnectionError or APIError: the SDK's classes all
+ * call themselves "Error", and the bundle is minified, so neither name nor constructor tells)
+ * with the error's type and code when it gave them (identifiers such as `invalid_request_error`,
+ * `context_length_exceeded`). Messages only where we know what they hold: an OpenAIKeyError's
+ * are ours and name the secret, never its value (openai-key.ts), and its own cause, when Secrets
+ * Manager answered, is the service's error (AccessDeniedException, ResourceNotFoundException) an
+ * operator needs. The provider's messages are left out: a 400's may quote the request, which
+ * holds the conversation.
+ */
+function describeCause(cause: unknown): Record<string, string> {
+  if (!(cause instanceof Error)) return {};
+  if (cause instanceof OpenAIKeyError) {
+    const described: Record<string, string> = { cause: cause.name, causeMessage: cause.message };
+    // A Secrets Manager error answer's message is the service's; anything else (a JSON parser's
+    // message quotes the text it read, which may be the secret) is named only. Told apart by the
+    // HTTP status an AwsServiceError carries, not by its class: importing the AWS client here would
+    // load it at every cold start, even where the key is local (openai-key.ts loads it lazily).
+    const inner = cause.cause;
+    if (inner instanceof Error)
+      described.keyError = answeredByService(inner) ? `${inner.name}: ${inner.message}` : inner.name;
+    return described;
+  }
+  if (cause instanceof APIConnectionError) return { cause: 'APIConnectionError' };
+  if (cause instanceof APIError)
+    return {
+      cause: 'APIError',
+      ...(typeof cause.type === 'string' ? { causeType: cause.type } : {}),
+      ...(typeof cause.code === 'string' ? { causeCode: cause.code } : {}),
+    };
+  return { cause: cause.name };
+}
+
+/** An AWS service's error answer (AwsServiceError): it has the status the service answered with. */
+function answeredByService(error: Error): boolean {
+  const { $fault, $metadata } = error as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return typeof $fault === 'string' && typeof $metadata?.httpStatusCode === 'number';
+}
+
 /** A call that has produced its first delta (or its whole, empty reply) and can be read on. */
 interface OpenedReply {
   /** Events read before the caller saw anything: up to and including the first delta. */
@@ -350,7 +390,13 @@ export function openAIChatModel(
             ...(status === undefined ? {} : { upstreamStatus: status }),
             attempts: attempt,
           });
-        logger?.warn('model call failed', { reason: error.reason, status, attempt, retryable });
+        logger?.warn('model call failed', {
+          reason: error.reason,
+          status,
+          attempt,
+          retryable,
+          ...describeCause(error.options.cause),
+        });
         if (!retryable || attempt >= options.maxAttempts) throw giveUp();
         if (asked !== undefined && asked > retryAfterMaxMs) throw giveUp();
         const delay =

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   expectCleanSession,
+  openApp,
   openSession,
   PASSWORD,
   seriousAxeViolations,
@@ -9,15 +10,32 @@ import {
   startStack,
   uniqueEmail,
 } from './support';
+import type { Page } from 'playwright-core';
 import type { Session, Stack } from './support';
 
 /**
  * The idle sign-out (the stage's web.idleSignOutMinutes), shortened to 12 seconds: the warning
  * half-way, "Stay signed in", activity in one tab keeping another signed in, and the sign-out of
- * every tab once nobody is there, with the reason said above the sign-in form.
+ * every tab once nobody is there, with the reason said above the sign-in form; a session whose tabs
+ * were all closed for longer than the timeout ends when the app is opened again.
  */
 
 const IDLE_SECONDS = 12;
+/** Where the app keeps the last activity of any tab (web/src/features/auth/utils/idle.ts). */
+const ACTIVITY_KEY = 'parley.activity';
+
+/**
+ * Closes the app in this tab (a page of the same origin that is not the app, so no timer of the
+ * app runs any more) and leaves the last activity at `lastActivity`, as if the tabs had been
+ * closed then.
+ */
+async function closeAppAt(page: Page, url: string, lastActivity: number): Promise<void> {
+  await page.goto(`${url}/config.json`);
+  await page.evaluate(([key, value]) => localStorage.setItem(key, value), [
+    ACTIVITY_KEY,
+    String(lastActivity),
+  ] as const);
+}
 
 let stack: Stack;
 let session: Session;
@@ -41,7 +59,8 @@ describe('signing out after a while without activity', () => {
       password: PASSWORD,
       role: 'members',
     });
-    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+    // With the TOTP secret the first sign-in enrolled, for the second.
+    const credentials = await signIn(page, stack.server.url, { ...user, password: PASSWORD });
     const warning = page.getByTestId('idle-warning');
 
     // Assess: the warning half-way, counting down, accessible
@@ -72,6 +91,56 @@ describe('signing out after a while without activity', () => {
       await notice.waitFor({ timeout: (IDLE_SECONDS + 8) * 1000 });
       expect(await notice.textContent()).toMatch(/signed out after a while without activity/);
     }
+
+    // Act: sign in again in the first tab only
+    await signIn(page, stack.server.url, credentials);
+
+    // Assess: the second tab leaves the sign-in form without a reload, and the first stays signed in
+    await other.getByLabel('Message', { exact: true }).waitFor({ timeout: 5_000 });
+    expect(await page.getByLabel('Message', { exact: true }).count()).toBe(1);
+    expect(await page.getByTestId('signed-out-notice').count()).toBe(0);
+    await other.close();
     await expectCleanSession(session);
+  });
+
+  it('signs out a session left alone for longer than the timeout with its tab closed, and keeps one reopened in time', async () => {
+    // Prepare
+    const closing = await openSession(stack.browser);
+    const { page } = closing;
+    const user = await stack.server.createUser({
+      email: uniqueEmail('idle-closed'),
+      password: PASSWORD,
+      role: 'members',
+    });
+    const credentials = await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+    const message = page.getByLabel('Message', { exact: true });
+    const notice = page.getByTestId('signed-out-notice');
+
+    // Act: the tab is closed, and the app opened again two seconds after the last activity
+    await closeAppAt(page, stack.server.url, Date.now() - 2_000);
+    await openApp(page, stack.server.url);
+
+    // Assess: still signed in
+    await message.waitFor();
+    expect(await notice.count()).toBe(0);
+
+    // Act: closed again, and opened after longer than the timeout (the next morning, as it were)
+    await closeAppAt(page, stack.server.url, Date.now() - 31 * 60_000);
+    await openApp(page, stack.server.url);
+
+    // Assess: signed out at once, well before a timer started now could have done it, saying why
+    await notice.waitFor({ timeout: (IDLE_SECONDS / 3) * 1000 });
+    expect(await notice.textContent()).toMatch(/signed out after a while without activity/);
+    expect(await message.count()).toBe(0);
+
+    // Act: sign in again, the last activity in storage still the old one
+    await signIn(page, stack.server.url, credentials);
+    await page.waitForTimeout(2_000);
+
+    // Assess: the fresh session is kept
+    expect(await message.count()).toBe(1);
+    expect(await notice.count()).toBe(0);
+    await expectCleanSession(closing);
+    await closing.context.close();
   });
 });

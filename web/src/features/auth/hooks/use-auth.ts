@@ -2,7 +2,14 @@ import { useCallback, useEffect, useState } from 'react';
 import { getCurrentUser, signOut } from 'aws-amplify/auth';
 import { Hub } from 'aws-amplify/utils';
 
-import { noteSignOutReason, takeSignOutReason } from '@/features/auth/utils/sign-out-reason';
+import { authEventAction } from '@/features/auth/utils/auth-events';
+import { idleOnArrival } from '@/features/auth/utils/idle';
+import { sharedStorage } from '@/features/auth/utils/shared-storage';
+import {
+  noteSignOutReason,
+  sharedSignOutReason,
+  takeSignOutReason,
+} from '@/features/auth/utils/sign-out-reason';
 import type { SignOutReason } from '@/features/auth/utils/sign-out-reason';
 
 export interface SignedInUser {
@@ -31,34 +38,77 @@ export interface SignOutOptions {
   readonly reason?: SignOutReason;
 }
 
+export interface AuthOptions {
+  /**
+   * The idle sign-out (null: never): a session found on opening the app whose last activity in
+   * any tab is older than this ends before anything signed-in shows.
+   */
+  readonly idleSignOutMs?: number | null;
+}
+
 /** Whether someone is signed in, kept in step with Amplify's own session events. */
-export function useAuth(): Auth {
+export function useAuth(options: AuthOptions = {}): Auth {
   const [state, setState] = useState<AuthState>({ status: 'checking' });
+  const idleSignOutMs = options.idleSignOutMs ?? null;
+
+  /** Drops the stored session here (Amplify's signedOut event then tells every tab). */
+  const endSession = useCallback((reason: SignOutReason) => {
+    setState({ status: 'signed-out', reason });
+    noteSignOutReason(reason);
+    void signOut()
+      .catch(() => undefined)
+      .finally(() => takeSignOutReason());
+  }, []);
 
   const refresh = useCallback(async () => {
+    let user: Awaited<ReturnType<typeof getCurrentUser>>;
     try {
-      const user = await getCurrentUser();
-      setState({
-        status: 'signed-in',
-        user: { userId: user.userId, loginId: user.signInDetails?.loginId ?? user.username },
-      });
+      user = await getCurrentUser();
     } catch {
       setState({ status: 'signed-out', reason: null });
+      return;
     }
-  }, []);
+    if (idleOnArrival(sharedStorage(), Date.now(), idleSignOutMs)) {
+      endSession('idle');
+      return;
+    }
+    setState({
+      status: 'signed-in',
+      user: { userId: user.userId, loginId: user.signInDetails?.loginId ?? user.username },
+    });
+  }, [idleSignOutMs, endSession]);
 
   useEffect(() => {
     void refresh();
-    return Hub.listen('auth', ({ payload }) => {
-      // tokenRefresh_failure: the refresh token expired or was revoked, so the session is over.
-      if (payload.event === 'tokenRefresh_failure') {
-        takeSignOutReason();
-        setState({ status: 'signed-out', reason: 'session-ended' });
-      } else if (payload.event === 'signedOut') {
-        setState({ status: 'signed-out', reason: takeSignOutReason() ?? 'signed-out' });
-      }
-    });
-  }, [refresh]);
+    // Cross-tab events are opt-in: without them a sign-in or sign-out in another tab (which
+    // shares the session in localStorage) would go unnoticed here.
+    return Hub.listen(
+      'auth',
+      ({ payload }) => {
+        const action = authEventAction(payload);
+        switch (action.kind) {
+          case 'refresh':
+            // Signed in here, or in another tab: a tab still on the sign-in form follows.
+            void refresh();
+            return;
+          case 'end-session':
+            // Amplify clears the tokens itself for these errors; signing out makes sure of it and
+            // tells the other tabs.
+            endSession('session-ended');
+            return;
+          case 'signed-out':
+            setState({
+              status: 'signed-out',
+              reason: takeSignOutReason() ?? sharedSignOutReason(sharedStorage(), Date.now()) ?? 'signed-out',
+            });
+            return;
+          case 'none':
+            return;
+        }
+      },
+      { listenerName: 'parley-auth', enableCrossTabEvents: true },
+    );
+  }, [refresh, endSession]);
 
   const signOutNow = useCallback(async (options: SignOutOptions = {}) => {
     const reason: SignOutReason = options.reason ?? (options.global ? 'signed-out-everywhere' : 'signed-out');

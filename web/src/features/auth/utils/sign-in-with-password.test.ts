@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { signInWithPassword } from '@/features/auth/utils/sign-in-with-password';
+import type { SignInCalls } from '@/features/auth/utils/sign-in-with-password';
 import { configureAmplify } from '@/lib/amplify';
 
 const config = { region: 'eu-west-1', userPoolId: 'eu-west-1_AbC123', clientId: '4abc', apiUrl: '/api' };
@@ -58,5 +59,72 @@ describe('signInWithPassword', () => {
     expect(calls[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:9229\/?$/);
     expect(calls[0]?.body.AuthFlow).toBe('USER_PASSWORD_AUTH');
     expect(calls[0]?.body.AuthParameters?.PASSWORD).toBe('Correct-Horse-9!');
+  });
+});
+
+/** An error as Amplify throws it: the name says what happened. */
+function named(name: string): Error {
+  const error = new Error(name);
+  error.name = name;
+  return error;
+}
+
+/** Amplify's calls, faked: the first sign-in meets a session another tab stored. */
+function alreadySignedIn(currentUser: () => Promise<{ userId: string; username: string }>) {
+  const calls = {
+    signIn: vi
+      .fn<SignInCalls['signIn']>()
+      .mockRejectedValueOnce(named('UserAlreadyAuthenticatedException'))
+      .mockResolvedValue({ isSignedIn: true, nextStep: { signInStep: 'DONE' } }),
+    signOut: vi.fn<SignInCalls['signOut']>().mockResolvedValue(undefined),
+    getCurrentUser: vi.fn<SignInCalls['getCurrentUser']>().mockImplementation(currentUser),
+  };
+  return calls;
+}
+
+describe('signInWithPassword when a session is already stored', () => {
+  it('takes up the session another tab signed in, and never signs that tab out', async () => {
+    // Prepare
+    configureAmplify(config);
+    const calls = alreadySignedIn(async () => ({ userId: 'u1', username: 'ada@example.com' }));
+
+    // Act
+    const output = await signInWithPassword('ada@example.com', 'Correct-Horse-9!', calls);
+
+    // Assess
+    expect(output.nextStep.signInStep).toBe('DONE');
+    expect(calls.signOut).not.toHaveBeenCalled();
+    expect(calls.signIn).toHaveBeenCalledTimes(1);
+  });
+
+  it('clears a session that is over and signs in again', async () => {
+    // Prepare
+    configureAmplify(config);
+    const calls = alreadySignedIn(async () => {
+      throw named('UserUnAuthenticatedException');
+    });
+
+    // Act
+    const output = await signInWithPassword('ada@example.com', 'Correct-Horse-9!', calls);
+
+    // Assess
+    expect(output.nextStep.signInStep).toBe('DONE');
+    expect(calls.signOut).toHaveBeenCalledTimes(1);
+    expect(calls.signIn).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps the session when it could not be checked for a passing reason, and says why', async () => {
+    // Prepare
+    configureAmplify(config);
+    const calls = alreadySignedIn(async () => {
+      throw named('NetworkError');
+    });
+
+    // Act
+    const attempt = signInWithPassword('ada@example.com', 'Correct-Horse-9!', calls);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'NetworkError' });
+    expect(calls.signOut).not.toHaveBeenCalled();
   });
 });

@@ -4,6 +4,7 @@ import { signOut } from 'aws-amplify/auth';
 
 import '@/styles/index.css';
 import { App } from '@/app/app';
+import { ErrorBoundary } from '@/app/error-boundary';
 import { noteSignOutReason } from '@/features/auth/utils/sign-out-reason';
 import { StartupError } from '@/app/startup-error';
 import { idleSignOutMs, loadConfig } from '@/config/env';
@@ -29,7 +30,9 @@ async function start(): Promise<void> {
     });
     root.render(
       <StrictMode>
-        <App api={api} idleSignOutMs={idleSignOutMs(config)} />
+        <ErrorBoundary>
+          <App api={api} idleSignOutMs={idleSignOutMs(config)} />
+        </ErrorBoundary>
       </StrictMode>,
     );
   } catch (error) {

@@ -68,10 +68,19 @@ function errorHeadline(error: ApiError): string {
   return 'The reply failed.';
 }
 
-/** The fragment of a link to one message, `#m-<id>`, read once the messages are there. */
-function linkedMessageId(): string | null {
-  const match = /^#m-(.+)$/.exec(window.location.hash);
-  return match?.[1] ? decodeURIComponent(match[1]) : null;
+/**
+ * The message a link points at, from its fragment `#m-<id>`; null when there is none. A fragment
+ * that cannot be decoded (a stray `%`, typed or cut off) links to no message: decodeURIComponent
+ * would throw inside an effect and take the whole page down.
+ */
+export function linkedMessageId(hash: string): string | null {
+  const match = /^#m-(.+)$/.exec(hash);
+  if (!match?.[1]) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
 }
 
 export function ChatView({ conversationId, title, status, models = NO_MODELS, ...options }: ChatViewProps) {
@@ -92,7 +101,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   // A link to one message (`/c/<id>#m-<messageId>`, from search): scroll to it and mark it.
   useEffect(() => {
     if (chat.status !== 'ready') return;
-    const messageId = linkedMessageId();
+    const messageId = linkedMessageId(window.location.hash);
     if (!messageId) return;
     const element = document.getElementById(`m-${messageId}`);
     if (!element) return;

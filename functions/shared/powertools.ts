@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { tracerMiddleware } from './tracing';
@@ -66,9 +67,28 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
 
 /** Powertools' Metrics, saying whether what it records is ever published. */
 export class ParleyMetrics extends Metrics {
+  readonly #options: MetricsOptions;
+
+  constructor(options: MetricsOptions = {}) {
+    super(options);
+    this.#options = options;
+  }
+
   /** False where POWERTOOLS_METRICS_DISABLED (or POWERTOOLS_DEV) is on: the local server, tests. */
   get publishing(): boolean {
     return !this.isDisabled();
+  }
+
+  /**
+   * Metrics of their own, for those an alarm reads under an exact dimension set: this namespace
+   * and default dimensions (service, Stage) and none that a request adds (the API's `route`), to
+   * be published with `publishMetrics` as one line. A CloudWatch alarm on a metric (not a Metrics
+   * Insights query) matches its dimensions exactly, so the same value under [service, Stage,
+   * route] never reaches it. Powertools' singleMetric() also leaves them out, but publishes each
+   * metric on a line of its own as it is added, before any metadata.
+   */
+  apart(): ParleyMetrics {
+    return new ParleyMetrics(this.#options);
   }
 }
 

@@ -48,18 +48,37 @@ async function emfDuring(work: () => Promise<void>): Promise<EmfLine[]> {
 
 afterEach(() => vi.restoreAllMocks());
 
+/** A member's access token and a new conversation of theirs. */
+async function memberWithConversation() {
+  const user = await createTestUser(db, { role: 'members' });
+  const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
+  const created = await call(conversations, { method: 'POST', path: '/api/conversations', token, body: {} });
+  return { token, conversationId: (created.body as { id: string }).id };
+}
+
+/** Asserts that exactly one line carries the time to the first token, as its alarm reads it. */
+function expectTimeToFirstTokenAsAlarmed(emf: EmfLine[]) {
+  // One line carries it, in the namespace and with the dimension set the alarm names for this
+  // stage (the same set, in any order: CloudWatch matches a set)
+  const TIME_TO_FIRST_TOKEN = timeToFirstToken('test');
+  const timed = emf.filter((line) => TIME_TO_FIRST_TOKEN.metricName in line);
+  expect(timed).toHaveLength(1);
+  const [line] = timed;
+  const [directive] = line?._aws.CloudWatchMetrics ?? [];
+  expect(directive?.Namespace).toBe('Parley');
+  expect(directive?.Dimensions.map((set) => [...set].sort())).toEqual([
+    Object.keys(TIME_TO_FIRST_TOKEN.dimensionsMap).sort(),
+  ]);
+  expect(directive?.Metrics.map((m) => m.Name)).toContain(TIME_TO_FIRST_TOKEN.metricName);
+  for (const [name, value] of Object.entries(TIME_TO_FIRST_TOKEN.dimensionsMap))
+    expect(line?.[name]).toBe(value);
+  expect(line?.[TIME_TO_FIRST_TOKEN.metricName]).toEqual(expect.any(Number));
+}
+
 describe('the chat function’s metrics, as CloudWatch receives them', () => {
-  it('publishes the time to the first token under exactly the dimensions its alarm reads', async () => {
+  it('publishes the time to the first token of a streamed reply under exactly the dimensions its alarm reads', async () => {
     // Prepare
-    const user = await createTestUser(db, { role: 'members' });
-    const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
-    const created = await call(conversations, {
-      method: 'POST',
-      path: '/api/conversations',
-      token,
-      body: {},
-    });
-    const conversationId = (created.body as { id: string }).id;
+    const { token, conversationId } = await memberWithConversation();
 
     // Act: a streamed reply, as the web app asks for it
     const emf = await emfDuring(async () => {
@@ -74,20 +93,28 @@ describe('the chat function’s metrics, as CloudWatch receives them', () => {
       expect(streamed.events.at(-1)?.event).toBe('done');
     });
 
-    // Assess: one line carries it, in the namespace and with the dimension set the alarm names
-    // for this stage (the same set, in any order: CloudWatch matches a set)
-    const TIME_TO_FIRST_TOKEN = timeToFirstToken('test');
-    const timed = emf.filter((line) => TIME_TO_FIRST_TOKEN.metricName in line);
-    expect(timed).toHaveLength(1);
-    const [line] = timed;
-    const [directive] = line?._aws.CloudWatchMetrics ?? [];
-    expect(directive?.Namespace).toBe('Parley');
-    expect(directive?.Dimensions.map((set) => [...set].sort())).toEqual([
-      Object.keys(TIME_TO_FIRST_TOKEN.dimensionsMap).sort(),
-    ]);
-    expect(directive?.Metrics.map((m) => m.Name)).toContain(TIME_TO_FIRST_TOKEN.metricName);
-    for (const [name, value] of Object.entries(TIME_TO_FIRST_TOKEN.dimensionsMap))
-      expect(line?.[name]).toBe(value);
-    expect(line?.[TIME_TO_FIRST_TOKEN.metricName]).toEqual(expect.any(Number));
+    // Assess
+    expectTimeToFirstTokenAsAlarmed(emf);
+  });
+
+  it('publishes the time to the first token of a JSON reply under the same dimensions, without the route', async () => {
+    // Prepare
+    const { token, conversationId } = await memberWithConversation();
+
+    // Act: a reply as one JSON answer (no Accept: text/event-stream), as an API client asks for it
+    const emf = await emfDuring(async () => {
+      const answered = await callStreaming(chat, {
+        method: 'POST',
+        path: `/api/conversations/${conversationId}/messages`,
+        token,
+        body: { content: 'Hello there' },
+      });
+      await answered.handlerDone;
+      expect(answered.status).toBe(201);
+    });
+
+    // Assess: [Stage, service], as the streamed reply's; the request's own line keeps its route
+    expectTimeToFirstTokenAsAlarmed(emf);
+    expect(emf.some((line) => line.route !== undefined && 'Requests' in line)).toBe(true);
   });
 });

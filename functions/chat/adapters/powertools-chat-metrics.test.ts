@@ -1,18 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { metrics } from '#shared/powertools';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { metrics, ParleyMetrics } from '#shared/powertools';
 import { powertoolsChatMetrics } from './powertools-chat-metrics';
 
-/** What the next EMF line would carry: metric names with units, values, dimensions and metadata. */
-function recorded() {
-  const emf = metrics.serializeMetrics() as unknown as {
-    _aws: {
-      CloudWatchMetrics: {
-        Namespace: string;
-        Dimensions: string[][];
-        Metrics: { Name: string; Unit: string }[];
-      }[];
-    };
-  } & Record<string, unknown>;
+type Emf = {
+  _aws: {
+    CloudWatchMetrics: {
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: { Name: string; Unit: string }[];
+    }[];
+  };
+} & Record<string, unknown>;
+
+/** An EMF line's metric names with units, values, dimensions and metadata. */
+function read(emf: Emf) {
   const [directive] = emf._aws.CloudWatchMetrics;
   const { _aws: _directives, ...fields } = emf;
   return {
@@ -23,13 +24,38 @@ function recorded() {
   };
 }
 
+/** What the request's next EMF line would carry. */
+const recorded = () => read(metrics.serializeMetrics() as unknown as Emf);
+
+/** The lines published apart from the request's (metrics.apart()), as they were published. */
+function linesApart() {
+  const lines: Emf[] = [];
+  vi.spyOn(metrics, 'apart').mockImplementation(() => {
+    const apart = new ParleyMetrics({ namespace: 'Parley', serviceName: 'parley' });
+    vi.spyOn(apart, 'publishStoredMetrics').mockImplementation(() => {
+      lines.push(apart.serializeMetrics() as unknown as Emf);
+      apart.clearMetrics();
+      return apart;
+    });
+    return apart;
+  });
+  return lines;
+}
+
 afterEach(() => {
+  vi.restoreAllMocks();
   metrics.clearMetrics();
   metrics.clearMetadata();
+  metrics.clearDimensions();
 });
 
 describe('powertoolsChatMetrics', () => {
-  it('records a model call: latency, time to first token and tokens, with the model as metadata', () => {
+  it('publishes the model’s timings at once, apart from the request’s metrics and its route, and records the tokens with the request', () => {
+    // Prepare: a request's metrics carry its route (as the API's request state adds it)
+    const apart = linesApart();
+    metrics.addDimension('route', 'chat.send');
+
+    // Act
     powertoolsChatMetrics.modelCall({
       model: 'gpt-4o-mini',
       latencyMs: 812,
@@ -38,26 +64,32 @@ describe('powertoolsChatMetrics', () => {
       completionTokens: 9,
     });
 
-    const { namespace, dimensions, units, fields } = recorded();
-    expect(namespace).toBe('Parley');
-    expect(dimensions).toEqual([['service']]);
-    expect(units).toEqual({
-      ModelLatency: 'Milliseconds',
-      TimeToFirstToken: 'Milliseconds',
-      TokensIn: 'Count',
-      TokensOut: 'Count',
-    });
-    expect(fields).toEqual({
+    // Assess: one line of timings under the default dimensions only, the model as metadata
+    expect(apart).toHaveLength(1);
+    const timings = read(apart[0] as Emf);
+    expect(timings.namespace).toBe('Parley');
+    expect(timings.dimensions).toEqual([['service']]);
+    expect(timings.units).toEqual({ ModelLatency: 'Milliseconds', TimeToFirstToken: 'Milliseconds' });
+    expect(timings.fields).toEqual({
       service: 'parley',
       model: 'gpt-4o-mini',
       ModelLatency: 812,
       TimeToFirstToken: 140,
+    });
+    const { units, fields } = recorded();
+    expect(units).toEqual({ TokensIn: 'Count', TokensOut: 'Count' });
+    expect(fields).toEqual({
+      service: 'parley',
+      route: 'chat.send',
+      model: 'gpt-4o-mini',
       TokensIn: 37,
       TokensOut: 9,
     });
   });
 
-  it('records no time to first token for a reply that had no token', () => {
+  it('publishes no time to first token for a reply that had no token', () => {
+    const apart = linesApart();
+
     powertoolsChatMetrics.modelCall({
       model: 'gpt-4o-mini',
       latencyMs: 300,
@@ -66,9 +98,8 @@ describe('powertoolsChatMetrics', () => {
       completionTokens: 0,
     });
 
-    const { units, fields } = recorded();
-    expect(Object.keys(units)).toEqual(['ModelLatency', 'TokensIn', 'TokensOut']);
-    expect(fields).not.toHaveProperty('TimeToFirstToken');
+    expect(apart.map((line) => Object.keys(read(line).units))).toEqual([['ModelLatency']]);
+    expect(recorded().fields).not.toHaveProperty('TimeToFirstToken');
   });
 
   it('counts a model error under the name the alarm reads, with its kind and reason as metadata', () => {

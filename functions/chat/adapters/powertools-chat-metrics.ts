@@ -1,4 +1,4 @@
-import { metrics, MetricUnit } from '#shared/powertools';
+import { metrics, MetricUnit, publishMetrics } from '#shared/powertools';
 import type { ChatMetrics } from '../ports/chat-metrics';
 
 /**
@@ -7,9 +7,16 @@ import type { ChatMetrics } from '../ports/chat-metrics';
  */
 export const powertoolsChatMetrics: ChatMetrics = {
   modelCall({ model, latencyMs, timeToFirstTokenMs, promptTokens, completionTokens }) {
-    metrics.addMetric('ModelLatency', MetricUnit.Milliseconds, latencyMs);
+    // The model's timings on a line of their own, under exactly [service, Stage], which the
+    // ModelSlowToStart alarm reads: recorded with the request's metrics, a buffered (JSON) reply's
+    // would carry the API's `route` dimension too and the alarm would never see them. A streamed
+    // reply's come after the request's line anyway; both paths now publish the same set.
+    const timings = metrics.apart();
+    timings.addMetric('ModelLatency', MetricUnit.Milliseconds, latencyMs);
     if (timeToFirstTokenMs !== undefined)
-      metrics.addMetric('TimeToFirstToken', MetricUnit.Milliseconds, timeToFirstTokenMs);
+      timings.addMetric('TimeToFirstToken', MetricUnit.Milliseconds, timeToFirstTokenMs);
+    timings.addMetadata('model', model);
+    publishMetrics(timings);
     metrics.addMetric('TokensIn', MetricUnit.Count, promptTokens);
     metrics.addMetric('TokensOut', MetricUnit.Count, completionTokens);
     metrics.addMetadata('model', model);

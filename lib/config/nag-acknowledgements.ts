@@ -12,7 +12,7 @@ export const NAG_ACKNOWLEDGEMENTS = {
   lambdaDlq: {
     id: 'Serverless-LambdaDLQ',
     reason:
-      'Every function but one is invoked synchronously (API Gateway, Cognito triggers, the request-response migration trigger, CloudFormation custom resources); a dead-letter queue only receives failed asynchronous events, so it would stay empty. The one invoked asynchronously, the sign-in activity subscription, reads a log group that keeps its records for the retention period: a failed batch is replayed from there (idempotent on the Cognito event id), not from a queue. Failures surface as alarms and failed deployments.',
+      'Every function but two is invoked synchronously (API Gateway, Cognito triggers, the request-response migration trigger, CloudFormation custom resources); a dead-letter queue only receives failed asynchronous events, so it would stay empty. The two invoked asynchronously keep nothing a queue would. The sign-in activity subscription (parley-<stage>-sign-in-activity) reads a log group that keeps its records for the retention period: a failed batch is replayed from there (idempotent on the Cognito event id). The retention function (parley-<stage>-retention) is run once a day by EventBridge Scheduler, whose event carries no data (the schedule retries a failed delivery twice within 6 hours and has no dead-letter queue either; Lambda retries a failed run twice): its work is idempotent, so the next daily run redoes what a failed one left, and its errors, a missed run and three incomplete runs in a row page the operators. Failures surface as alarms and failed deployments.',
   },
   wildcardResource: {
     id: 'AwsSolutions-IAM5[Resource::*]',

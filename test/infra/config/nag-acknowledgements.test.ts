@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { NAG_ACKNOWLEDGEMENTS } from '../../../lib/config/nag-acknowledgements';
 import { STAGES } from '../../../lib/config/stages';
 import { REPO_ROOT } from '../../../lib/constructs/app-function';
 import { createParleyApp } from '../../../lib/parley-app';
-import { synthesizeStage } from '../support';
+import { synthesizeStage, type SynthesizedStage } from '../support';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
@@ -39,5 +39,71 @@ describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
       const rule = id.replace(/\[.*$/, '');
       expect(doc, `docs/security.md should mention ${rule}`).toContain(rule);
     }
+  });
+});
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+
+/**
+ * The functions something invokes asynchronously (the only invocations a Lambda dead-letter queue
+ * ever receives): EventBridge Scheduler and EventBridge rule targets, event source mappings, log
+ * subscription filters, SNS subscriptions. Each is named as deployed, the stage written <stage>;
+ * an invoker whose function cannot be told from the template is listed as it stands.
+ */
+function asynchronouslyInvoked(synthesized: SynthesizedStage, stage: string): string[] {
+  return Object.values(synthesized.templates).flatMap((template) => {
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+    /** The deployed name of the function a reference leads to; undefined when not a function. */
+    const functionName = (value: unknown): string | undefined => {
+      const ref = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
+      const id = ref?.Ref ?? ref?.['Fn::GetAtt']?.[0];
+      const resource = id ? resources[id] : undefined;
+      if (!resource) return `unresolved ${JSON.stringify(value)}`;
+      if (resource.Type === 'AWS::Lambda::Alias' || resource.Type === 'AWS::Lambda::Version') {
+        return functionName(resource.Properties?.FunctionName);
+      }
+      if (resource.Type !== 'AWS::Lambda::Function') return undefined;
+      const name = resource.Properties?.FunctionName;
+      return typeof name === 'string' ? name.replace(`parley-${stage}-`, 'parley-<stage>-') : `unnamed ${id}`;
+    };
+    const targets = Object.values(resources).flatMap((r) => {
+      const p = r.Properties ?? {};
+      switch (r.Type) {
+        case 'AWS::Scheduler::Schedule':
+          return [(p.Target as { Arn?: unknown } | undefined)?.Arn];
+        case 'AWS::Events::Rule':
+          return ((p.Targets ?? []) as { Arn?: unknown }[]).map((t) => t.Arn);
+        case 'AWS::Lambda::EventSourceMapping':
+          return [p.FunctionName];
+        case 'AWS::Logs::SubscriptionFilter':
+          return [p.DestinationArn];
+        case 'AWS::SNS::Subscription':
+          return p.Protocol === 'lambda' ? [p.Endpoint] : [];
+        default:
+          return [];
+      }
+    });
+    return targets.map(functionName).filter((name): name is string => name !== undefined);
+  });
+}
+
+describe('the app-wide dead-letter queue acknowledgement', () => {
+  let invoked: string[] = [];
+  beforeAll(() => {
+    invoked = asynchronouslyInvoked(synthesizeStage('prod'), 'prod');
+  });
+
+  it('finds the functions invoked asynchronously in the synthesized app', () => {
+    expect(invoked).toEqual(
+      expect.arrayContaining(['parley-<stage>-retention', 'parley-<stage>-sign-in-activity']),
+    );
+  });
+
+  it('names every function invoked asynchronously, and says why it needs no queue', () => {
+    // Act
+    const unnamed = invoked.filter((name) => !NAG_ACKNOWLEDGEMENTS.lambdaDlq.reason.includes(name));
+
+    // Assess
+    expect(unnamed).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { runScript, runStep } from './support/workflow-steps';
  */
 const ROOT = join(import.meta.dirname, '../..');
 const workflow = readFileSync(join(ROOT, '.github/workflows/deploy.yml'), 'utf8');
+const stageWorkflow = readFileSync(join(ROOT, '.github/workflows/deploy-stage.yml'), 'utf8');
 
 const OLD = 'a'.repeat(40);
 const NEW = 'b'.repeat(40);
@@ -151,5 +152,39 @@ describe('the deploy guard', () => {
 
     // Assess
     expect(result.code).not.toBe(0);
+  });
+});
+
+describe('the stage’s own check, once its environment has approved the job', () => {
+  const recheck = (ref: string, tip: string) =>
+    runStep(
+      runScript(stageWorkflow, 'gh api', 'deploy'),
+      { gh: FAKE_GH },
+      { GH_REPO: 'acme/parley', GH_TOKEN: 'stand-in', REF: ref, FAKE_TIP: tip },
+    );
+
+  it('comes before anything is deployed', () => {
+    const check = stageWorkflow.indexOf('- name: Still the tip of main');
+    expect(check).toBeGreaterThan(0);
+    expect(check).toBeLessThan(stageWorkflow.indexOf('npx cdk deploy'));
+  });
+
+  it('lets the tip of main through', async () => {
+    // Act
+    const result = await recheck(NEW, NEW);
+
+    // Assess
+    expect(result.code).toBe(0);
+  });
+
+  it('stops a run approved after a newer commit reached main, saying why', async () => {
+    // Act
+    const result = await recheck(OLD, NEW);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `::error title=Not deployed::${OLD} is no longer the tip of main (${NEW})`,
+    );
   });
 });

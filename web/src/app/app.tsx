@@ -11,7 +11,7 @@ export interface AppProps {
 }
 
 export function App({ api, idleSignOutMs }: AppProps) {
-  const auth = useAuth();
+  const auth = useAuth({ idleSignOutMs });
   const { state } = auth;
 
   if (state.status === 'checking') {

@@ -126,6 +126,20 @@ describe('createApiClient', () => {
     expect(fetchFn).not.toHaveBeenCalled();
   });
 
+  it('reports a token that could not be refreshed as a network failure, not as a session that ended', async () => {
+    const fetchFn = vi.fn<typeof fetch>();
+    const client = createApiClient({
+      baseUrl: '/api',
+      origin: ORIGIN,
+      fetch: fetchFn,
+      getAccessToken: () =>
+        Promise.reject(Object.assign(new Error('Network error'), { name: 'NetworkError' })),
+    });
+
+    await expect(client.request('/me', itemSchema)).rejects.toMatchObject({ status: 0 });
+    expect(fetchFn).not.toHaveBeenCalled();
+  });
+
   it('reports a network failure as status 0', async () => {
     const { client } = clientAnswering(new TypeError('Failed to fetch'));
 

@@ -92,7 +92,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
 
-    const token = await getAccessToken().catch(() => undefined);
+    let token: string | undefined;
+    try {
+      token = await getAccessToken();
+    } catch {
+      // The token could not be refreshed: Cognito out of reach, most often. A session that ended
+      // is signed out by the auth hook (its refresh failure); this request only failed to go out.
+      throw networkError();
+    }
     if (!token) {
       throw new ApiError({
         type: 'about:blank',

@@ -715,11 +715,15 @@ describe('chatting in the web app', () => {
 
     // Assess: not sent into the reply still ending (no 409); the text kept; sent once it has ended
     await page.getByRole('button', { name: 'Send' }).waitFor();
-    await expect.poll(() => page.locator('.composer__hint').textContent()).toMatch(/^Enter to send/);
+    // The view learns the reply has ended at its next read, a second apart (REPLY_POLL_FAST_MS):
+    // the default 1 s of expect.poll failed a run whose first read came just before the end.
+    await expect
+      .poll(() => page.locator('.composer__hint').textContent(), { timeout: 5_000 })
+      .toMatch(/^Enter to send/);
     expect(statuses).toEqual([200]);
     expect(await composer(page).inputValue()).toBe('And a shorter one');
     await composer(page).press('Enter');
-    await expect.poll(() => statuses).toEqual([200, 200]);
+    await expect.poll(() => statuses, { timeout: 5_000 }).toEqual([200, 200]);
     await page.getByTestId('message-user').filter({ hasText: 'And a shorter one' }).waitFor();
     page.off('response', record);
   });

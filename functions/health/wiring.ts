@@ -1,7 +1,7 @@
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig } from '#shared/config';
 import { checkSql, getSql, type DatabaseCheck } from '#shared/db/sql-database';
-import type { Sql, SqlDatabase } from '#shared/db/sql';
+import type { SqlDatabase } from '#shared/db/sql';
 import { logger } from '#shared/powertools';
 import { TOKEN_URL_PLACEHOLDER } from '../api/openapi-constants';
 import { makeCheckReadiness } from './use-cases/check-readiness';
@@ -15,33 +15,23 @@ export function withTokenUrl(text: string, tokenUrl: string | undefined): string
 }
 
 /**
- * The readiness check's database probe (checkSql), logging why it failed: checkSql answers `down`
- * and nothing more, which is right for the public answer but left the operator with a 503 and no
- * cause. One WARN line per failed check (the use case reuses a `down` for DATABASE_DOWN_TTL_MS,
- * so a probe storm is not a log storm): the error's name and message, any credentials in a URL
- * cut out; a timeout says so.
+ * The readiness check's database probe (checkSql), logging why it failed: the public answer says
+ * `down` and nothing more, which left the operator with a 503 and no cause. One WARN line per
+ * failed check (the use case reuses a `down` for DATABASE_DOWN_TTL_MS, so a probe storm is not a
+ * log storm): the error's name and message, any credentials in a URL cut out; a timeout says so.
  */
 export async function checkDatabase(
   db: SqlDatabase,
   log: Pick<typeof logger, 'warn'> = logger,
   timeoutMs?: number,
 ): Promise<DatabaseCheck> {
-  let failure: unknown;
-  const noting: SqlDatabase = {
-    query: <Row extends object>(statement: Sql) =>
-      db.query<Row>(statement).catch((error: unknown) => {
-        failure = error;
-        throw error;
-      }),
-    transaction: (work) => db.transaction(work),
-    destroy: () => db.destroy(),
-  };
-  const result = await checkSql(noting, timeoutMs);
+  const result = await checkSql(db, timeoutMs);
   if (result.status === 'down') {
+    const { failure } = result;
     const cause =
       failure instanceof Error
         ? { errorName: failure.name, errorMessage: withoutCredentials(failure.message) }
-        : failure === undefined
+        : failure === 'timeout'
           ? { errorName: 'Timeout', errorMessage: 'the database did not answer in time' }
           : { errorName: typeof failure, errorMessage: withoutCredentials(String(failure)) };
     log.warn('readiness check failed', { check: 'database', latencyMs: result.latencyMs, ...cause });

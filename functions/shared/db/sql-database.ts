@@ -61,6 +61,8 @@ export async function closeSql(): Promise<void> {
 export interface DatabaseCheck {
   readonly status: 'ok' | 'down';
   readonly latencyMs: number;
+  /** Why it is down: the driver's error, or `timeout`. For the logs, never for an answer. */
+  readonly failure?: unknown;
 }
 
 /** For /health/ready: `select 1` within `timeoutMs`. Never throws; a failure is `down`. */
@@ -72,9 +74,10 @@ export async function checkSql(db: SqlDatabase, timeoutMs = 2_000): Promise<Data
   });
   try {
     const result = await Promise.race([db.query(sql`select 1`).then(() => 'ok' as const), timedOut]);
-    return { status: result === 'ok' ? 'ok' : 'down', latencyMs: Math.round(performance.now() - started) };
-  } catch {
-    return { status: 'down', latencyMs: Math.round(performance.now() - started) };
+    const latencyMs = Math.round(performance.now() - started);
+    return result === 'ok' ? { status: 'ok', latencyMs } : { status: 'down', latencyMs, failure: 'timeout' };
+  } catch (failure) {
+    return { status: 'down', latencyMs: Math.round(performance.now() - started), failure };
   } finally {
     clearTimeout(timer);
   }

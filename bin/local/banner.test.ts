@@ -37,7 +37,7 @@ describe('the start banner', () => {
       {
         ...input,
         embeddedDatabase: false,
-        redisUrl: 'rediss://default:cache-pw@cache.example:6380',
+        redisUrl: ['rediss://default', 'cache-pw@cache.example:6380'].join(':'),
         model: { kind: 'openai', baseUrl: 'http://127.0.0.1:8080/v1', name: 'gpt-4o-mini' },
       },
       { terminal: false },
@@ -52,7 +52,7 @@ describe('the start banner', () => {
     // Prepare
     const model = {
       kind: 'openai',
-      baseUrl: 'https://team:proxy-pw@llm-proxy.example/v1',
+      baseUrl: ['https://team', 'proxy-pw@llm-proxy.example/v1'].join(':'),
       name: 'gpt-4o',
     } as const;
 

@@ -60,6 +60,18 @@ describe('the secret scan', () => {
       '.env.example',
       part('DATABASE_URL=postgresql', '://parley:s3cret@db/parley'),
     ],
+    ['a password with a $ in it', 'db.txt', part('postgres', '://app:pa$$word@db/app')],
+    ['a cache password alone', 'cache.env', part('REDIS_URL=redis', '://:cache-pass@cache:6379')],
+    [
+      'a cache user and password over TLS',
+      'cache.ts',
+      part("url: 'rediss", "://default:cache-pw@cache:6380'"),
+    ],
+    [
+      'a password in a proxy URL',
+      'llm.env',
+      part('OPENAI_BASE_URL=https', '://team:proxy-pw@llm.example/v1'),
+    ],
   ])('fails on %s', async (_form, file, content) => {
     // Act
     const code = await scan(file, content);
@@ -85,6 +97,14 @@ describe('the secret scan', () => {
       'notes.md',
       'postgres://db:5432/app, page the on-call team@example.com',
     ],
+    ['a placeholder for the password', 'cache.ts', 'const url = `redis://:${password}@${host}`;'],
+    [
+      'a placeholder for the database password',
+      '.env.example',
+      'DATABASE_URL=postgres://app:${DB_PASSWORD}@db/app',
+    ],
+    ['the form of a URL, in prose', 'cache.md', '`redis://[[user]:password@]host[:port][/db]`'],
+    ['an @ in the path of a URL with a port', 'links.md', 'http://127.0.0.1:8080/v1/users/@me'],
   ])('passes %s', async (_form, file, content) => {
     // Act
     const code = await scan(file, content);

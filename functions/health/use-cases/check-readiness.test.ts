@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import {
   DATABASE_DOWN_TTL_MS,
@@ -55,6 +55,34 @@ describe('checkReadiness', () => {
     expect(readiness.status).toBe('degraded');
     expect(readiness.checks.cache.status).toBe('down');
     expect(readiness.checks.database.status).toBe('ok');
+  });
+
+  it('tells cacheFailed why the cache is down (its error), once per check, and not when it answers', async () => {
+    // Prepare
+    const cacheFailed = vi.fn();
+    const failing = makeCheckReadiness(deps({ cache: cacheThrowing, cacheFailed }));
+    const answering = makeCheckReadiness(deps({ cacheFailed }));
+
+    // Act
+    await failing();
+    await failing();
+    await answering();
+
+    // Assess
+    expect(cacheFailed).toHaveBeenCalledTimes(2);
+    expect(cacheFailed).toHaveBeenCalledWith(
+      expect.objectContaining({ message: SECRET_TEXT }),
+      expect.any(Number),
+    );
+  });
+
+  it("tells cacheFailed 'timeout' when the cache ping hangs past the timeout", async () => {
+    const cacheFailed = vi.fn();
+
+    await makeCheckReadiness(deps({ cache: cacheHanging, timeoutMs: 20, cacheFailed }))();
+
+    expect(cacheFailed).toHaveBeenCalledOnce();
+    expect(cacheFailed).toHaveBeenCalledWith('timeout', expect.any(Number));
   });
 
   it('is degraded when the cache ping hangs past the timeout, and answers soon after it', async () => {

@@ -18,6 +18,11 @@ export interface ReadinessDeps {
   /** How long the cache ping may take. @default 1000 */
   readonly timeoutMs?: number;
   /**
+   * Told why the cache ping failed (its error, or `'timeout'`), once per readiness check that found
+   * it down: the answer says `down` and nothing more, so the wiring logs the cause from this.
+   */
+  readonly cacheFailed?: (failure: unknown, latencyMs: number) => void;
+  /**
    * How long a database answer of `ok` is reused. The probe is public: each query would keep an
    * Aurora cluster that scales to zero awake, so at most one query per instance per period.
    * @default DATABASE_OK_TTL_MS
@@ -34,22 +39,24 @@ export const DATABASE_OK_TTL_MS = 60_000;
 /** Long enough that a probe storm against a broken database costs one query each 10 s. */
 export const DATABASE_DOWN_TTL_MS = 10_000;
 
-async function timed(
-  probe: () => Promise<void>,
-  timeoutMs: number,
-): Promise<{ ok: boolean; latencyMs: number }> {
+/** A probe's result: how long it took and, when it failed, why (its error, or `'timeout'`). */
+type Probe = { ok: true; latencyMs: number } | { ok: false; latencyMs: number; failure: unknown };
+
+async function timed(probe: () => Promise<void>, timeoutMs: number): Promise<Probe> {
   const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const timedOut = Symbol('timeout');
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       probe(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+        timer = setTimeout(() => reject(timedOut), timeoutMs);
       }),
     ]);
-    return { ok: true, latencyMs: Math.round(performance.now() - started) };
-  } catch {
-    return { ok: false, latencyMs: Math.round(performance.now() - started) };
+    return { ok: true, latencyMs: elapsed() };
+  } catch (error) {
+    return { ok: false, latencyMs: elapsed(), failure: error === timedOut ? 'timeout' : error };
   } finally {
     clearTimeout(timer);
   }
@@ -68,6 +75,7 @@ export const makeCheckReadiness = (deps: ReadinessDeps): (() => Promise<Readines
       checkDatabase(),
       timed(() => deps.cache.ping(), deps.timeoutMs ?? 1000),
     ]);
+    if (!cache.ok) deps.cacheFailed?.(cache.failure, cache.latencyMs);
     return readiness(database, cache, deps);
   };
 };
@@ -99,11 +107,7 @@ function cachedDatabaseCheck(deps: ReadinessDeps): ReadinessDeps['database'] {
   };
 }
 
-function readiness(
-  database: DatabaseCheck,
-  cache: { ok: boolean; latencyMs: number },
-  deps: ReadinessDeps,
-): Readiness {
+function readiness(database: DatabaseCheck, cache: Probe, deps: ReadinessDeps): Readiness {
   const cacheStatus = cache.ok ? 'ok' : 'down';
   const status = database.status === 'down' ? 'down' : cacheStatus === 'down' ? 'degraded' : 'ok';
   return {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NewUser } from '#shared/db/schema';
+import { sql as statement } from '#shared/db/sql';
 import { decodeCursor } from '#shared/pagination/cursor';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
@@ -126,7 +127,7 @@ describe('postgresUserAdmin writes and their listener', () => {
     const users = postgresUserAdmin(queries, roleQuota, (id) => changed.push(id));
 
     // Act
-    await users.update(target.id, { monthlyTokens: 5_000 });
+    await users.update(target.id, { monthlyTokens: 5_000 }, NOW);
     await users.revokeTokens(target.id);
 
     // Assess
@@ -138,7 +139,7 @@ describe('postgresUserAdmin writes and their listener', () => {
     const target = await user();
     const users = postgresUserAdmin(queries, roleQuota);
 
-    await users.update(target.id, { role: 'auditors', status: 'disabled' });
+    await users.update(target.id, { role: 'auditors', status: 'disabled' }, NOW);
 
     expect(await users.get(target.id, NOW)).toMatchObject({ role: 'auditors', status: 'disabled' });
   });
@@ -155,7 +156,7 @@ describe('postgresUserAdmin.update and revokeTokens', () => {
     const users = postgresUserAdmin(queries, roleQuota);
 
     // Act: quota and MFA only.
-    await users.update(target.id, { monthlyTokens: null, mfaEnabled: false });
+    await users.update(target.id, { monthlyTokens: null, mfaEnabled: false }, NOW);
 
     // Assess
     expect(await users.get(target.id, NOW)).toMatchObject({
@@ -167,8 +168,64 @@ describe('postgresUserAdmin.update and revokeTokens', () => {
     });
     expect(await tokensValidAfter(target.id)).toBeNull();
 
-    await users.update(target.id, { role: 'auditors' });
+    await users.update(target.id, { role: 'auditors' }, NOW);
     expect(await tokensValidAfter(target.id)).toBeInstanceOf(Date);
+  });
+
+  it('answers the user as the admin view shows them after the change, and undefined for an unknown id', async () => {
+    // Prepare: locked out, with tokens used this month.
+    const target = await user({ mfa_enabled: true });
+    await signInAttempts(target.email, new Date('2026-03-10T12:10:00Z'));
+    await db
+      .insertInto('usage_daily')
+      .values({ user_id: target.id, day: '2026-03-02', model: 'm', prompt_tokens: 3, completion_tokens: 4 })
+      .execute();
+    const users = postgresUserAdmin(queries, roleQuota);
+
+    // Act
+    const after = await users.update(
+      target.id,
+      { role: 'auditors', status: 'disabled', monthlyTokens: 9 },
+      NOW,
+    );
+
+    // Assess: what a read would show, the disable's instant being the refusal's.
+    const { rows } = await sql<{ refused_from: string }>`
+      select to_char(tokens_valid_after at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as refused_from
+      from users where id = ${target.id}`.execute(db);
+    expect(after).toEqual(await users.get(target.id, NOW));
+    expect(after).toMatchObject({
+      id: target.id,
+      role: 'auditors',
+      status: 'disabled',
+      mfaEnabled: true,
+      monthlyTokens: 9,
+      quotaIsDefault: false,
+      locked: true,
+      lockedUntil: '2026-03-10T12:10:00.000000Z',
+      usedTokens: 7,
+      disabledAt: rows[0]?.refused_from,
+    });
+    expect(await users.update(randomUUID(), { role: 'members' }, NOW)).toBeUndefined();
+  });
+
+  it("refuses tokens from the statement's own time on a role or status change, not the transaction's start", async () => {
+    // Prepare
+    const target = await user();
+
+    // Act: the change comes a while into its transaction (after Cognito's calls, in updateUser).
+    const started = await queries.transaction(async (tx) => {
+      const { rows } = await tx.query<{ started: Date }>(statement`select now() as started`);
+      await tx.query(statement`select pg_sleep(0.05)`);
+      await postgresUserAdmin(tx, roleQuota).update(target.id, { status: 'disabled' }, NOW);
+      return rows[0]?.started;
+    });
+
+    // Assess
+    const refusedFrom = await tokensValidAfter(target.id);
+    expect(started).toBeInstanceOf(Date);
+    expect(refusedFrom).toBeInstanceOf(Date);
+    expect((refusedFrom?.getTime() ?? 0) - (started?.getTime() ?? 0)).toBeGreaterThanOrEqual(45);
   });
 
   it('revokeTokens refuses the tokens issued until now', async () => {
@@ -453,7 +510,7 @@ describe('postgresUserAdmin on the Data API', () => {
     const [got, admins] = await onDataApi.db().transaction(async (tx) => {
       const inTx = postgresUserAdmin(tx, roleQuota, (changedId) => changed.push(changedId));
       const locked = await inTx.get(id, NOW);
-      await inTx.update(id, { monthlyTokens: 42, mfaEnabled: true });
+      await inTx.update(id, { monthlyTokens: 42, mfaEnabled: true }, NOW);
       await inTx.revokeTokens(id);
       await inTx.clearSignInAttempts(email);
       return [locked, await inTx.lockActiveAdmins()] as const;
@@ -462,12 +519,20 @@ describe('postgresUserAdmin on the Data API', () => {
     expect(admins).toContain(id);
     expect(changed).toEqual([id, id]);
     expect(await users.get(id, NOW)).toMatchObject({ monthlyTokens: 42, mfaEnabled: true, locked: false });
-    await users.update(id, { role: 'members', status: 'disabled', monthlyTokens: null });
-    expect(await users.get(id, NOW)).toMatchObject({
+    // The change answers the row it wrote (an UPDATE … RETURNING under the view), as a read would.
+    const changedUser = await users.update(
+      id,
+      { role: 'members', status: 'disabled', monthlyTokens: null },
+      NOW,
+    );
+    expect(changedUser).toMatchObject({
       role: 'members',
       status: 'disabled',
       quotaIsDefault: true,
+      usedTokens: 11,
+      disabledAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
     });
+    expect(await users.get(id, NOW)).toEqual(changedUser);
     expect(new Set(onDataApi.dataApi().server.calls.map((c) => c.operation))).toEqual(
       new Set(['ExecuteStatement', 'BeginTransaction', 'CommitTransaction']),
     );

@@ -66,10 +66,11 @@ const whereAll = (conditions: readonly Sql[]): Sql =>
   conditions.length === 0 ? sql.empty : sql`where ${sql.join(conditions, sql` and `)}`;
 
 /**
- * Every user statement's select list, joins and conditions, then `tail` (order, limit, lock).
- * The usage sum is served by the (user_id, day, model) primary key.
+ * Every user statement's select list, joins and conditions, then `tail` (order, limit, lock), over
+ * `source`: the table, or the rows an UPDATE … RETURNING just wrote. The usage sum is served by
+ * the (user_id, day, model) primary key.
  */
-const view = (now: Date, conditions: readonly Sql[], tail: Sql): Sql => sql`
+const view = (now: Date, conditions: readonly Sql[], tail: Sql, source: Sql = sql`users`): Sql => sql`
   select u.id, u.email, u.display_name, u.kind, u.role, u.status, u.mfa_enabled, u.monthly_token_quota,
     ${isoText('u.created_at')} as created_at_text,
     case when s.locked_until > cast(${now.toISOString()} as timestamptz)
@@ -78,7 +79,7 @@ const view = (now: Date, conditions: readonly Sql[], tail: Sql): Sql => sql`
       where d.user_id = u.id and d.day >= cast(${monthStart(now)} as date)) as used_tokens,
     case when u.status = ${DISABLED} then ${isoText('r.refused_from')} end as disabled_at_text,
     ${isoText('u.last_sign_in_at')} as last_sign_in_at_text
-  from users u
+  from ${source} u
   cross join lateral (select coalesce(u.tokens_valid_after, u.updated_at) as refused_from) as r
   left join sign_in_attempts s on s.username = lower(u.email)
   ${whereAll(conditions)}
@@ -112,8 +113,12 @@ function assignments(changes: StoredChanges): Sql {
   if (changes.status !== undefined) set.push(sql`status = ${changes.status}`);
   if (changes.monthlyTokens !== undefined) set.push(sql`monthly_token_quota = ${changes.monthlyTokens}`);
   if (changes.mfaEnabled !== undefined) set.push(sql`mfa_enabled = ${changes.mfaEnabled}`);
-  // A new role or status holds from the next request: tokens issued before are refused.
-  if (changes.role !== undefined || changes.status !== undefined) set.push(sql`tokens_valid_after = now()`);
+  // A new role or status holds from the next request: tokens issued before are refused. The
+  // statement's own time, not the transaction's start: the admin change runs this statement after
+  // Cognito's calls, so a token refreshed while they ran (its claims read from the role still
+  // committed) is refused too.
+  if (changes.role !== undefined || changes.status !== undefined)
+    set.push(sql`tokens_valid_after = clock_timestamp()`);
   set.push(sql`updated_at = now()`);
   return sql.join(set);
 }
@@ -175,9 +180,16 @@ export function postgresUserAdmin(
       }
     },
 
-    async update(id, changes) {
-      await db.query(sql`update users set ${assignments(changes)} where id = ${id}`);
+    async update(id, changes, now) {
+      // One statement writes the row and answers it as the admin view shows it: the row written,
+      // not read again.
+      const row = await first<Row>(
+        db,
+        sql`with changed as (update users set ${assignments(changes)} where id = ${id} returning *)
+            ${view(now, [], sql.empty, sql`changed`)}`,
+      );
       onChange(id);
+      return row ? toUser(row) : undefined;
     },
 
     async revokeTokens(id) {

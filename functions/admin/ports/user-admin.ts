@@ -47,7 +47,11 @@ export interface UserAdminRepository {
   holdEmail(email: string): Promise<{ readonly taken: boolean }>;
   /** Throws EmailTakenError when the e-mail is already in use. */
   insert(user: NewManagedUser): Promise<void>;
-  update(id: string, changes: StoredChanges): Promise<void>;
+  /**
+   * Writes the changes and answers the user as they are after them (undefined: no such user). A
+   * role or status change also refuses the user's tokens issued until this statement.
+   */
+  update(id: string, changes: StoredChanges, now: Date): Promise<AdminUser | undefined>;
   /**
    * The ids of the active admins, people only, locked in id order until commit: two admins
    * demoting each other at once wait for one another instead of both succeeding and leaving no

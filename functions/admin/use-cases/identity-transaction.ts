@@ -20,10 +20,12 @@ export interface IdentitySteps {
 /**
  * Keeps the identity provider and the database from drifting apart. The work changes the
  * database (and writes its audit event) in one transaction and calls the identity provider
- * inside it, last, before the commit: a failed call throws, so the transaction rolls back. When
- * the transaction fails after identity calls succeeded (the commit itself, or a later step),
- * their undos run. An undo that fails is reported, never swallowed silently; the original error
- * is what the caller sees. A step without an undo (a global sign-out) cannot be taken back.
+ * inside it, once nothing is left to refuse the change, before the commit (a write that must
+ * come after the calls, such as a revocation's instant, follows them): a failed call throws, so
+ * the transaction rolls back. When the transaction fails after identity calls succeeded (the
+ * commit itself, or a later step), their undos run. An undo that fails is reported, never
+ * swallowed silently; the original error is what the caller sees. A step without an undo (a
+ * global sign-out) cannot be taken back.
  */
 export async function inTransactionWithIdentity<T>(
   deps: IdentityChangeDeps,

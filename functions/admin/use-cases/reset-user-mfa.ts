@@ -7,10 +7,11 @@ export const makeResetUserMfa =
   (deps: IdentityChangeDeps) =>
   (caller: Caller, id: string, requestId: string): Promise<void> =>
     inTransactionWithIdentity(deps, async ({ users, audit }, steps) => {
-      const user = await users.get(id, deps.now?.() ?? new Date());
+      const now = deps.now?.() ?? new Date();
+      const user = await users.get(id, now);
       if (!user) throw new AdminUserNotFoundError();
       if (user.kind === 'service') throw new ServiceAccountError('MFA');
-      await users.update(id, { mfaEnabled: false });
+      await users.update(id, { mfaEnabled: false }, now);
       await audit.record({
         actorId: caller.userId,
         action: 'user.mfa-reset',

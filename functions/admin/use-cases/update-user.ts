@@ -43,7 +43,6 @@ export const makeUpdateUser =
       if (losesAdmin && !activeAdmins.some((admin) => admin !== id)) throw new LastAdminError();
       if (role === undefined && status === undefined && monthlyTokens === undefined) return before;
 
-      await users.update(id, { role, status, monthlyTokens });
       const record = (action: string, field: string, from: unknown, to: unknown) =>
         audit.record({
           actorId: caller.userId,
@@ -58,8 +57,6 @@ export const makeUpdateUser =
         await record(status === 'disabled' ? 'user.disable' : 'user.enable', 'status', before.status, status);
       if (monthlyTokens !== undefined)
         await record('user.quota-change', 'monthlyTokens', ownQuota, monthlyTokens);
-      const after = await users.get(id, now);
-      if (!after) throw new AdminUserNotFoundError();
 
       // Service accounts exist only here: their role is read from the database.
       if (before.kind === 'user') {
@@ -88,8 +85,11 @@ export const makeUpdateUser =
         // otherwise, so nothing to undo.
         if (status === 'active') await steps.run('enable', () => identity.enableUser(username));
       }
-      // The revocation's instant again, after Cognito's calls: a token refreshed meanwhile (its
-      // claims read from the role still committed) is refused too.
-      if (role !== undefined || status !== undefined) await users.revokeTokens(id);
+      // The change last, after Cognito's calls: a role or status change records the revocation's
+      // instant in the same statement (the row stays locked from the read above), so a token
+      // refreshed while they ran (its claims read from the role still committed) is refused too.
+      // The statement answers the user as they are now: the row is read once per request.
+      const after = await users.update(id, { role, status, monthlyTokens }, now);
+      if (!after) throw new AdminUserNotFoundError();
       return after;
     });

@@ -82,10 +82,10 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
       if (hasEmail(user.email)) throw new EmailTakenError();
       rows.set(user.id, adminUser({ ...user, status: 'active' }));
     },
-    async update(id, changes) {
+    async update(id, changes, now) {
       const user = rows.get(id);
-      if (!user) return;
-      rows.set(id, {
+      if (!user) return undefined;
+      const updated: AdminUser = {
         ...user,
         ...(changes.role === undefined ? {} : { role: changes.role }),
         ...(changes.status === undefined
@@ -101,7 +101,9 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
             ? { monthlyTokens: 200_000, quotaIsDefault: true }
             : { monthlyTokens: changes.monthlyTokens, quotaIsDefault: false }),
         ...(changes.mfaEnabled === undefined ? {} : { mfaEnabled: changes.mfaEnabled }),
-      });
+      };
+      rows.set(id, updated);
+      return withLock(updated, now);
     },
     async lockActiveAdmins() {
       return [...rows.values()]

@@ -558,6 +558,24 @@ describe('chatting in the web app', () => {
     await composer(page).fill('');
   });
 
+  it('keeps a message pasted past 32,000 characters whole, and says it is too long instead of cutting it', async () => {
+    // Act: pasted, as one insertion (the way a browser's maxLength would cut it)
+    await composer(page).focus();
+    await page.keyboard.insertText('a'.repeat(32_001));
+
+    // Assess: nothing dropped; the warning says why Send is off
+    const send = page.locator('.composer').getByRole('button', { name: 'Send', exact: true });
+    expect((await composer(page).inputValue()).length).toBe(32_001);
+    await expect.poll(() => send.isDisabled()).toBe(true);
+    expect(await page.locator('.composer__hint').textContent()).toBe(
+      'Too long to send: 32,001 of 32,000 characters. Shorten it or send it in parts.',
+    );
+    await composer(page).press('End');
+    await composer(page).press('Backspace');
+    await expect.poll(() => send.isDisabled()).toBe(false);
+    await composer(page).fill('');
+  });
+
   it('shows a reply whose writer died as interrupted, lets the person write again, and writes it anew', async () => {
     // Prepare: a conversation whose reply was left being written 7 minutes ago (its function died)
     const conversationId = await seedReplyLeftStreaming({

@@ -2,7 +2,6 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent, ReactNode } from 'react';
 
 import {
-  CONTENT_MAX,
   CONTROL_CHARACTERS_PROBLEM,
   contentProblem,
   withoutControlCharacters,
@@ -66,7 +65,8 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
           name="content"
           rows={rows}
           value={text}
-          maxLength={CONTENT_MAX}
+          // No maxLength: the browser would drop what is pasted past it without a word. A message
+          // too long stays whole, says so, and cannot be sent until shortened.
           placeholder="Message Parley"
           aria-describedby={hintId}
           onChange={(event) => setText(event.target.value)}

@@ -4,6 +4,7 @@ import {
   CONTENT_MAX,
   CONTENT_MAX_BYTES,
   contentBytes,
+  contentCharacters,
   contentProblem,
   contentTooLong,
   withoutControlCharacters,
@@ -24,6 +25,28 @@ describe('the size of a message', () => {
       'Too long to send: 60,001 of 60,000 bytes (some scripts take three bytes a character). Shorten it or send it in parts.',
     );
   });
+
+  it('refuses one character over 32,000, counted as the API counts them (an emoji is one)', () => {
+    expect(contentTooLong(`${'a'.repeat(CONTENT_MAX)}x`)).toBe(
+      'Too long to send: 32,001 of 32,000 characters. Shorten it or send it in parts.',
+    );
+    expect(contentTooLong(`${'a'.repeat(CONTENT_MAX - 1)}🙂`)).toBeNull();
+    expect(contentTooLong(`${'a'.repeat(CONTENT_MAX)}🙂`)).toMatch(
+      /^Too long to send: 32,001 of 32,000 characters/,
+    );
+    expect(contentCharacters('a🙂\ud800b')).toBe(4);
+    expect(contentProblem(`${'a'.repeat(CONTENT_MAX)}x`)).toMatch(
+      /^Too long to send: 32,001 of 32,000 characters/,
+    );
+  });
+
+  it('says the limit passed by more when both are passed', () => {
+    // 70,000 bytes is 17% over its limit, 70,000 characters more than twice theirs
+    expect(contentTooLong('a'.repeat(70_000))).toMatch(/^Too long to send: 70,000 of 32,000 characters/);
+    // 30,000 characters of CJK: under their limit, 90,000 bytes over theirs
+    expect(contentTooLong('語'.repeat(30_000))).toMatch(/^Too long to send: 90,000 of 60,000 bytes/);
+    expect(contentTooLong('語'.repeat(40_000))).toMatch(/^Too long to send: 120,000 of 60,000 bytes/);
+  });
 });
 
 describe('the limits the API applies', () => {
@@ -32,6 +55,19 @@ describe('the limits the API applies', () => {
     expect([CONTENT_MAX, CONTENT_MAX_BYTES]).toEqual([api.CONTENT_MAX, api.CONTENT_MAX_BYTES]);
     for (const text of ['語'.repeat(100), '"\\\n\t🙂', 'plain'])
       expect(contentBytes(text)).toBe(api.jsonBytes(text));
+  });
+
+  it('refuse what the app refuses, and take what it lets through', async () => {
+    const { messageContent } = await import('../../../../../functions/chat/routes/schemas');
+    for (const text of [
+      'a'.repeat(CONTENT_MAX),
+      `${'a'.repeat(CONTENT_MAX)}x`,
+      `${'a'.repeat(CONTENT_MAX - 1)}🙂`,
+      `${'a'.repeat(CONTENT_MAX)}🙂`,
+      '語'.repeat(CONTENT_MAX_BYTES / 3),
+      `${'語'.repeat(CONTENT_MAX_BYTES / 3)}x`,
+    ])
+      expect(messageContent.safeParse(text).success).toBe(contentProblem(text) === null);
   });
 });
 

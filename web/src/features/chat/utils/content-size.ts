@@ -1,6 +1,6 @@
 import { hasControlCharacters, withoutControlCharacters } from '../../../../../functions/shared/domain/text';
 
-/** The API's limit on one message, in characters. */
+/** The API's limit on one message, in characters (code points: an emoji is one). */
 export const CONTENT_MAX = 32_000;
 /**
  * The API's limit on one message in bytes as JSON text (UTF-8 and escapes, not the quotes): what
@@ -15,10 +15,34 @@ export function contentBytes(text: string): number {
   return encoder.encode(JSON.stringify(text)).length - 2;
 }
 
-/** Why `text` cannot be sent as it is (its size), or null. */
+/**
+ * The characters of `text` as the API counts them (zod's maxLength): code points, so a surrogate
+ * pair (an emoji, say) is one, and so is a lone half of one.
+ */
+export function contentCharacters(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    if ((text.charCodeAt(i) & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      count--;
+      i++;
+    }
+  }
+  return count;
+}
+
+/**
+ * Why `text` cannot be sent as it is (its size), or null. Of the two limits (characters, bytes as
+ * JSON text) the one passed by more is said, so that shortening to it does not meet the other.
+ */
 export function contentTooLong(text: string): string | null {
+  const characters = contentCharacters(text);
   const bytes = contentBytes(text);
-  if (bytes <= CONTENT_MAX_BYTES) return null;
+  const overCharacters = characters / CONTENT_MAX;
+  const overBytes = bytes / CONTENT_MAX_BYTES;
+  if (overCharacters <= 1 && overBytes <= 1) return null;
+  if (overCharacters > overBytes) {
+    return `Too long to send: ${characters.toLocaleString('en')} of ${CONTENT_MAX.toLocaleString('en')} characters. Shorten it or send it in parts.`;
+  }
   return `Too long to send: ${bytes.toLocaleString('en')} of ${CONTENT_MAX_BYTES.toLocaleString('en')} bytes (some scripts take three bytes a character). Shorten it or send it in parts.`;
 }
 

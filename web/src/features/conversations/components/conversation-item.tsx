@@ -17,6 +17,23 @@ export interface ConversationItemProps {
   onDeleteRequested(conversation: Conversation): void;
 }
 
+/**
+ * A title's length as the API counts it: characters (code points, as PostgreSQL's char_length),
+ * once trimmed. Not UTF-16 units, as the input's maxLength would: an emoji is one character, not
+ * two, and an accent typed as a combining mark is one more, as the API sees it.
+ */
+export function titleLength(title: string): number {
+  return [...title.trim()].length;
+}
+
+/** What the title box says of a title over the API's limit, or null when it is within it. */
+export function titleTooLong(title: string): string | null {
+  const length = titleLength(title);
+  return length > TITLE_MAX_LENGTH
+    ? `A title can be at most ${TITLE_MAX_LENGTH} characters; this one has ${length}.`
+    : null;
+}
+
 /** One conversation in the sidebar: a link, renamed inline, deleted after a confirmation. */
 export function ConversationItem({
   conversation,
@@ -58,9 +75,13 @@ export function ConversationItem({
     renameButton.current?.focus();
   }, [editing]);
 
+  // Over the limit, the text stays as typed and says so (nothing is cut); it is not sent.
+  const tooLong = titleTooLong(title);
+  const problem = tooLong ?? error;
+
   async function save(event?: FormEvent) {
     event?.preventDefault();
-    if (pending) return;
+    if (pending || tooLong) return;
     const next = title.trim();
     if (!next || next === conversation.title) return cancel();
     setPending(true);
@@ -94,17 +115,17 @@ export function ConversationItem({
             id={`rename-${conversation.id}`}
             ref={input}
             value={title}
-            maxLength={TITLE_MAX_LENGTH}
             disabled={pending}
             onChange={(event) => setTitle(event.target.value)}
             onKeyDown={keyDown}
             onBlur={() => void save()}
-            aria-invalid={error ? true : undefined}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby={problem ? `rename-${conversation.id}-error` : undefined}
           />
         </form>
-        {error && (
-          <p className="nav-item__error" role="alert">
-            {error}
+        {problem && (
+          <p id={`rename-${conversation.id}-error`} className="nav-item__error" role="alert">
+            {problem}
           </p>
         )}
       </li>

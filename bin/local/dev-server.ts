@@ -311,10 +311,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     goOn();
     if (options.retention) {
       const { runRetention } = await import('../../functions/conversations/retention/handler');
-      const run = () =>
-        runRetention(() => Number.POSITIVE_INFINITY).catch((error: unknown) => {
-          console.error(`Retention run failed: ${error instanceof Error ? error.message : String(error)}`);
-        });
+      const { localRetentionRun } = await import('./retention-run');
+      const run = localRetentionRun(() => runRetention(() => Number.POSITIVE_INFINITY));
       await run();
       goOn();
       const daily = setInterval(() => void run(), RETENTION_INTERVAL_MS);

@@ -180,26 +180,27 @@ const GROUP_SETTINGS: Record<HandlerGroup, GroupSettings> = {
     cognitoActions: [],
     reservedShare: 0.25,
   },
-  // Admin changes call Cognito inside a database transaction (and undo it when the commit fails).
+  // Admin changes call Cognito inside a database transaction (and undo it when the commit fails):
+  // exactly what functions/admin/adapters/cognito-identity-provider.ts calls. Parley never disables
+  // a user in Cognito (status lives in `users`), resets a password or lists users there.
   admin: {
     timeout: Duration.seconds(15),
     p99: Duration.seconds(5),
     memorySize: 1024,
     llm: false,
     cognitoActions: [
+      // Invitations, and resending one (MessageAction RESEND).
       'cognito-idp:AdminCreateUser',
       // Undoes an invitation whose database transaction did not commit.
       'cognito-idp:AdminDeleteUser',
+      // An invitation Cognito kept but nobody claimed: its state and groups.
       'cognito-idp:AdminGetUser',
-      'cognito-idp:AdminDisableUser',
+      'cognito-idp:AdminListGroupsForUser',
       'cognito-idp:AdminEnableUser',
       'cognito-idp:AdminUserGlobalSignOut',
       'cognito-idp:AdminAddUserToGroup',
       'cognito-idp:AdminRemoveUserFromGroup',
-      'cognito-idp:AdminListGroupsForUser',
       'cognito-idp:AdminSetUserMFAPreference',
-      'cognito-idp:AdminResetUserPassword',
-      'cognito-idp:ListUsers',
     ],
     reservedShare: 1,
   },

@@ -228,6 +228,8 @@ export class AuthStack extends Stack {
     });
 
     // --- Triggers -----------------------------------------------------------------------------
+    // Each trigger may call the Cognito admin APIs its own code calls, and no other (the roles
+    // come from `users.role`, so none of them reads or changes groups in Cognito).
     // The pool names its triggers by ARN built from fixed function names, and the functions read
     // the pool id from their environment: referencing the functions would make a cycle.
     const environment = functionEnvironment({
@@ -297,14 +299,6 @@ export class AuthStack extends Stack {
         fn.addToRolePolicy(
           new iam.PolicyStatement({
             actions: ['cognito-idp:AdminUserGlobalSignOut'],
-            resources: [this.userPool.userPoolArn],
-          }),
-        );
-      }
-      if (key === 'postConfirmation' || key === 'preTokenGeneration') {
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: ['cognito-idp:AdminAddUserToGroup', 'cognito-idp:AdminListGroupsForUser'],
             resources: [this.userPool.userPoolArn],
           }),
         );

@@ -116,3 +116,48 @@ export function resolvedEnvironment(
     ]),
   );
 }
+
+type PolicyDocument = { Statement: { Action: string | string[]; Resource: unknown }[] };
+
+/**
+ * The actions of `service` (e.g. `cognito-idp`) each function of a template may call, sorted, by
+ * function name (every function with a fixed name, whether it has any or not), and the resources
+ * its statements name: from the policies attached to the function's role and the role's own.
+ */
+export function serviceActionsByFunction(
+  template: Template,
+  service: string,
+): Record<string, { actions: string[]; resources: unknown[] }> {
+  const json = template.toJSON() as { Resources: Resources };
+  const resources = Object.entries(json.Resources);
+  const documentsOf = (roleId: string): PolicyDocument[] => [
+    ...resources
+      .filter(
+        ([, r]) =>
+          r.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify(r.Properties?.Roles ?? []).includes(`{"Ref":"${roleId}"}`),
+      )
+      .map(([, r]) => r.Properties?.PolicyDocument as PolicyDocument),
+    ...((json.Resources[roleId]?.Properties?.Policies ?? []) as { PolicyDocument: PolicyDocument }[]).map(
+      (p) => p.PolicyDocument,
+    ),
+  ];
+  const byFunction: Record<string, { actions: string[]; resources: unknown[] }> = {};
+  for (const [, fn] of resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+    const name = fn.Properties?.FunctionName;
+    const role = (fn.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.[
+      'Fn::GetAtt'
+    ]?.[0];
+    if (typeof name !== 'string' || !role) continue;
+    const entry = { actions: [] as string[], resources: [] as unknown[] };
+    for (const statement of documentsOf(role).flatMap((d) => d.Statement)) {
+      const actions = [statement.Action].flat().filter((a) => a.startsWith(`${service}:`));
+      if (actions.length === 0) continue;
+      entry.actions.push(...actions);
+      entry.resources.push(...[statement.Resource].flat());
+    }
+    entry.actions.sort();
+    byFunction[name] = entry;
+  }
+  return byFunction;
+}

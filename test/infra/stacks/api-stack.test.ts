@@ -18,6 +18,7 @@ import {
   ourFunctions,
   resolvedEnvironment,
   resourcesOfType,
+  serviceActionsByFunction,
   type SynthesizedStage,
   synthesizeStage,
 } from '../support';
@@ -417,6 +418,39 @@ describe('functions', () => {
       );
       expect(f.props.VpcConfig, f.id).toBeDefined();
     }
+  });
+});
+
+describe("Cognito's admin APIs", () => {
+  it('lets each function call exactly the ones its code calls, on the stage pool only', () => {
+    // What each bundle calls: the admin routes through functions/admin/adapters/
+    // cognito-identity-provider.ts (invite and its undo, group changes, enable, sign-out, MFA
+    // reset, finding an unclaimed invitation); `/me`'s sign-out everywhere through
+    // functions/users/adapters/cognito-sessions.ts. Parley never disables a user in Cognito,
+    // resets a password or lists users there. A grant added or removed is a change of this list.
+    const byFunction = serviceActionsByFunction(dev.templates.api, 'cognito-idp');
+    expect(Object.fromEntries(Object.entries(byFunction).map(([fn, { actions }]) => [fn, actions]))).toEqual({
+      'parley-dev-migrations': [],
+      'parley-dev-retention': [],
+      'parley-dev-api-health': [],
+      'parley-dev-api-users': ['cognito-idp:AdminUserGlobalSignOut'],
+      'parley-dev-api-conversations': [],
+      'parley-dev-api-chat': [],
+      'parley-dev-api-exports': [],
+      'parley-dev-api-admin': [
+        'cognito-idp:AdminAddUserToGroup',
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminDeleteUser',
+        'cognito-idp:AdminEnableUser',
+        'cognito-idp:AdminGetUser',
+        'cognito-idp:AdminListGroupsForUser',
+        'cognito-idp:AdminRemoveUserFromGroup',
+        'cognito-idp:AdminSetUserMFAPreference',
+        'cognito-idp:AdminUserGlobalSignOut',
+      ],
+    });
+    for (const [fn, { resources }] of Object.entries(byFunction))
+      for (const resource of resources) expect(JSON.stringify(resource), fn).toMatch(/UserPool.*Arn/);
   });
 });
 

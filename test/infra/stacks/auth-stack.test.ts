@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN_MINUTES } from '#shared/domain/access-token';
 import { SES_ALTERNATE_REGIONS, STAGES } from '../../../lib/config/stages';
 import { fromNamePhrase, invitationMessage } from '../../../lib/stacks/auth-stack';
-import { type SynthesizedStage, synthesizeStage } from '../support';
+import { serviceActionsByFunction, type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
 let prod: SynthesizedStage;
@@ -148,6 +148,27 @@ describe('the invitation e-mail', () => {
     expect(withDomain).not.toMatch(/sign in with \{username\}/i);
     expect(withDomain).toMatch(/within 3 days/);
     expect(invitationMessage(undefined).emailBody).toContain('Sign in with this e-mail address');
+  });
+});
+
+describe("Cognito's admin APIs", () => {
+  it('lets each function call exactly the ones its code calls, on its own pool only', () => {
+    // What each bundle calls (functions/auth/adapters, through the use cases each trigger runs):
+    // post-authentication reads the user's MFA state (AdminGetUser, cognito-mfa-settings.ts);
+    // post-confirmation ends the sessions after a password reset (AdminUserGlobalSignOut,
+    // cognito-sessions.ts). The other triggers and the sign-in activity function call none. A
+    // grant added or removed here is a change of this list.
+    const byFunction = serviceActionsByFunction(dev.templates.auth, 'cognito-idp');
+    expect(Object.fromEntries(Object.entries(byFunction).map(([fn, { actions }]) => [fn, actions]))).toEqual({
+      'parley-dev-pre-authentication': [],
+      'parley-dev-post-authentication': ['cognito-idp:AdminGetUser'],
+      'parley-dev-post-confirmation': ['cognito-idp:AdminUserGlobalSignOut'],
+      'parley-dev-pre-token-generation': [],
+      'parley-dev-sign-in-activity': [],
+    });
+    for (const [fn, { resources }] of Object.entries(byFunction))
+      for (const resource of resources)
+        expect(resource, fn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^UserPool/), 'Arn'] });
   });
 });
 

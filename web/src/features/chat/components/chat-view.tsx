@@ -12,6 +12,8 @@ import { useChat } from '@/features/chat/hooks/use-chat';
 import { useModelChoice } from '@/features/chat/hooks/use-model-choice';
 import { loadMarkdown } from '@/features/chat/hooks/use-markdown';
 import type { ChatOptions } from '@/features/chat/hooks/use-chat';
+import { markdownToPlainText } from '@/features/chat/utils/plain-text';
+import { cutText } from '../../../../../functions/shared/domain/text';
 
 export interface ChatViewProps extends ChatOptions {
   /** From the URL: null on the new-chat page. */
@@ -53,11 +55,15 @@ function useReplyAnnouncement(
     if (!awaited.current || latest?.role !== 'assistant' || latest.status === 'streaming') return;
     awaited.current = false;
     if (latest.status !== 'complete') return setAnnouncement('');
-    const text =
-      latest.content.length > ANNOUNCED_MAX ? `${latest.content.slice(0, ANNOUNCED_MAX)}…` : latest.content;
-    setAnnouncement(`Parley replied: ${text}`);
+    setAnnouncement(replyAnnouncement(latest.content));
   }, [streaming, latest]);
   return announcement;
+}
+
+/** What a screen reader is told of a stored reply: its words without their Markdown, capped. */
+export function replyAnnouncement(content: string): string {
+  const text = markdownToPlainText(content);
+  return `Parley replied: ${text.length > ANNOUNCED_MAX ? `${cutText(text, ANNOUNCED_MAX)}…` : text}`;
 }
 
 function errorHeadline(error: ApiError): string {

@@ -36,6 +36,7 @@ export function chatDeps() {
     roleQuota: (role) => roleQuota(config, role),
     contextBudgetTokens: config.CHAT_CONTEXT_TOKENS,
     systemPrompt: config.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
+    bufferedReplyDeadlineMs: config.BUFFERED_REPLY_TIMEOUT_MS,
   };
   return {
     sendMessage: makeSendMessage(reply),

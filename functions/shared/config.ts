@@ -104,6 +104,13 @@ const base = z.object({
   OPENAI_IDLE_TIMEOUT_MS: z._default(milliseconds, 15_000),
   /** The whole call, retries included; Lambda's own limit (15 min) is far above it. */
   OPENAI_TOTAL_TIMEOUT_MS: z._default(milliseconds, 120_000),
+  /**
+   * The most a reply answered in one piece (a request without Accept: text/event-stream) may take:
+   * CloudFront cuts an origin that sends no byte for 60 s. Past it the reply ends `failed` with
+   * what it wrote (503, saying to ask for server-sent events). Streamed replies keep
+   * OPENAI_TOTAL_TIMEOUT_MS.
+   */
+  BUFFERED_REPLY_TIMEOUT_MS: z._default(milliseconds, 50_000),
   /** Calls per reply, the first included; retries happen only before the first token. */
   OPENAI_MAX_ATTEMPTS: z._default(wholeNumber(undefined, 1, 10), 3),
   /** Consecutive failed calls that open the circuit. */

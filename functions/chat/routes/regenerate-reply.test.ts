@@ -102,7 +102,7 @@ describe('POST /api/conversations/{id}/messages/{messageId}/regenerate', () => {
 
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ assistantMessage: done });
-    expect(inputs).toEqual([{ conversationId, replyId }]);
+    expect(inputs).toEqual([{ conversationId, replyId, buffered: true }]);
   });
 
   it('throws the stored failure as JSON, so it is answered as a problem with its status', async () => {

@@ -41,7 +41,7 @@ export const regenerateReply = defineRoute(
       404: 'No reply of yours by this id in this conversation (a user message, another owner’s, or a deleted conversation)',
       409: 'Not the latest message of the conversation, or a reply is still being written there',
       429: 'Rate limit or monthly token quota reached (Retry-After)',
-      503: 'The model is unavailable or its circuit is open (Retry-After); the reply is stored as failed',
+      503: 'The model is unavailable or its circuit is open (Retry-After); the reply is stored as failed. Without server-sent events, also a reply that outlasts BUFFERED_REPLY_TIMEOUT_MS (50 s)',
     },
   },
   async ({ caller, params, body, event, requestId }, { regenerateReply: regenerate }) => {
@@ -54,7 +54,7 @@ export const regenerateReply = defineRoute(
     if (wantsEventStream(event.headers)) {
       return streamTurn((onEvent) => regenerate(caller, input, onEvent), requestId);
     }
-    const result = await regenerate(caller, input);
+    const result = await regenerate(caller, { ...input, buffered: true });
     if (result.error) throw result.error;
     return ok({ assistantMessage: result.assistantMessage });
   },

@@ -213,7 +213,7 @@ describe('POST /api/conversations/{id}/messages as server-sent events', () => {
 });
 
 describe('POST /api/conversations/{id}/messages as JSON', () => {
-  it('answers 201 with both messages, passing the model on only when one was asked for', async () => {
+  it('answers 201 with both messages, passing the model on only when one was asked for, with the deadline of a reply in one piece', async () => {
     const assistant = message('assistant', 'complete', 'Hello');
     const { send, inputs } = scriptedTurn([], { result: { userMessage, assistantMessage: assistant } });
 
@@ -221,7 +221,7 @@ describe('POST /api/conversations/{id}/messages as JSON', () => {
 
     expect(result.statusCode).toBe(201);
     expect(JSON.parse(result.body)).toEqual({ userMessage, assistantMessage: assistant });
-    expect(inputs).toEqual([{ conversationId, content: 'Hi' }]);
+    expect(inputs).toEqual([{ conversationId, content: 'Hi', buffered: true }]);
   });
 
   it('throws the stored failure so it is answered as a problem with its status', async () => {
@@ -257,6 +257,7 @@ describe('POST /api/conversations/{id}/messages as JSON', () => {
         content: 'Hi',
         idempotencyKey: 'retry-7f3a',
         requestHash: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        buffered: true,
       },
     ]);
   });

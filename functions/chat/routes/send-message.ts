@@ -39,7 +39,7 @@ export const sendMessage = defineRoute(
       404: 'No such conversation, or not yours',
       409: 'A reply is still streaming here, or the Idempotency-Key was used with another body',
       429: 'Rate limit or monthly token quota reached (Retry-After)',
-      503: 'The model is unavailable or its circuit is open (Retry-After); the user message is stored',
+      503: 'The model is unavailable or its circuit is open (Retry-After); the user message is stored. Without server-sent events, also a reply that outlasts BUFFERED_REPLY_TIMEOUT_MS (50 s): what it wrote is kept',
     },
   },
   async ({ caller, params, body, event, requestId }, { sendMessage: send }) => {
@@ -66,7 +66,7 @@ export const sendMessage = defineRoute(
     if (wantsEventStream(event.headers)) {
       return streamTurn((onEvent) => send(caller, input, onEvent), requestId);
     }
-    const result = await send(caller, input);
+    const result = await send(caller, { ...input, buffered: true });
     if (result.error) throw result.error;
     return created({ userMessage: result.userMessage, assistantMessage: result.assistantMessage });
   },

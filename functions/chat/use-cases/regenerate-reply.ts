@@ -9,6 +9,8 @@ export interface RegenerateReplyInput {
   readonly model?: string;
   /** The question, edited: it replaces the user message the reply answers. */
   readonly content?: string;
+  /** Answered in one piece (not streamed): the reply has ReplyDeps.bufferedReplyDeadlineMs. */
+  readonly buffered?: boolean;
 }
 
 /**
@@ -61,6 +63,7 @@ export const makeRegenerateReply = (deps: ReplyDeps) =>
         history: start.history.slice(0, -1),
         question: input.content === undefined ? question : { role: 'user', content: input.content },
         instructions: start.instructions,
+        deadlineMs: input.buffered ? deps.bufferedReplyDeadlineMs : undefined,
       },
       onEvent,
     );

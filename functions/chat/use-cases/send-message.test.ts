@@ -668,3 +668,74 @@ describe('sendMessage stopped by its owner', () => {
     expect(result.assistantMessage.usage.promptTokens).toBeGreaterThan(0);
   });
 });
+
+describe('sendMessage answered in one piece, past its deadline', () => {
+  /** A model that writes a first part at once, then would take a minute over the rest. */
+  function slowModel() {
+    const seen: { signal?: AbortSignal } = {};
+    const model: ChatModel = {
+      kind: 'openai',
+      models: ['test-model'],
+      async *stream(request) {
+        seen.signal = request.signal;
+        yield { type: 'delta', text: 'The first part' };
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 60_000);
+          request.signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(request.signal?.reason as Error);
+          });
+        });
+        yield { type: 'delta', text: ' and the rest' };
+      },
+      circuitState: () => 'closed',
+    };
+    return { model, seen };
+  }
+
+  it('stops the model, keeps what it wrote as a failed reply charged by estimate, and says to stream', async () => {
+    // Prepare
+    const messages = fakeMessages();
+    const { model, seen } = slowModel();
+    const { metrics, recorded } = recordingMetrics();
+    const send = sendMessageWith({
+      messages: messages.repository,
+      model,
+      metrics,
+      bufferedReplyDeadlineMs: 50,
+    });
+
+    // Act
+    const started = Date.now();
+    const result = await send(ada, { conversationId, content: 'Write a book', buffered: true });
+
+    // Assess
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(seen.signal?.aborted).toBe(true);
+    expect(result.error).not.toBeInstanceOf(ModelUnavailableError);
+    expect(result.error).toMatchObject({ status: 503, retryAfterSeconds: 5 });
+    expect(result.error?.message).toMatch(/longer than 1 s.*Accept: text\/event-stream/);
+    expect(result.assistantMessage).toMatchObject({
+      status: 'failed',
+      content: 'The first part',
+      stopped: false,
+    });
+    expect(result.assistantMessage.usage.promptTokens).toBeGreaterThan(0);
+    expect(result.assistantMessage.usage.completionTokens).toBeGreaterThan(0);
+    expect(messages.rows.at(-2)).toMatchObject({ role: 'user', content: 'Write a book' });
+    // Our own deadline, not the model's failure: its alarm is not fed.
+    expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
+  });
+
+  it('leaves a reply that ends in time as it is', async () => {
+    const messages = fakeMessages();
+    const send = sendMessageWith({
+      messages: messages.repository,
+      model: scriptedModel({ events: reply }).model,
+      bufferedReplyDeadlineMs: 60_000,
+    });
+    const result = await send(ada, { conversationId, content: 'Hi', buffered: true });
+    expect(result.error).toBeUndefined();
+    expect(result.assistantMessage).toMatchObject({ status: 'complete', content: 'Hello' });
+  });
+});

@@ -17,6 +17,8 @@ export interface SendMessageInput {
   readonly idempotencyKey?: string;
   /** Hash of the request: with the key, a repeat must match it. */
   readonly requestHash?: string;
+  /** Answered in one piece (not streamed): the reply has ReplyDeps.bufferedReplyDeadlineMs. */
+  readonly buffered?: boolean;
 }
 
 export interface TurnResult extends WrittenReply {
@@ -77,6 +79,7 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
         history: turn.history,
         question: { role: 'user', content: input.content },
         instructions: turn.instructions,
+        deadlineMs: input.buffered ? deps.bufferedReplyDeadlineMs : undefined,
       },
       onEvent,
     );

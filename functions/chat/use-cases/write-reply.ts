@@ -37,6 +37,11 @@ export interface ReplyDeps {
   readonly now?: () => Date;
   /** While no words have come, how often the writer looks for a Stop. @default 1000 */
   readonly stopCheckMs?: number;
+  /**
+   * How long the model may write a reply answered in one piece (BUFFERED_REPLY_TIMEOUT_MS): its
+   * caller is cut off past it. @default none
+   */
+  readonly bufferedReplyDeadlineMs?: number;
 }
 
 /** The reply as it ended: `error` is set when the model failed (the reply is stored `failed`). */
@@ -114,6 +119,26 @@ class ReplyNotStoredSignal extends Error {
 }
 
 /**
+ * The reason the writer aborts the model with when a reply answered in one piece (no streaming)
+ * reached its deadline: the caller's connection would be cut before it ends (CloudFront waits
+ * 60 s for an origin's first byte).
+ */
+class ReplyDeadlineSignal extends Error {
+  constructor(readonly deadlineMs: number) {
+    super('The reply reached its deadline.');
+    this.name = 'ReplyDeadlineSignal';
+  }
+}
+
+/** What the caller of a reply that reached its deadline is told: how to get a long reply. */
+const pastDeadline = (deadlineMs: number) =>
+  new ServiceUnavailableError(
+    `The reply took longer than ${Math.ceil(deadlineMs / 1000)} s, the most a reply answered in one piece may ` +
+      'take; what it wrote is kept. Ask with Accept: text/event-stream for a long reply.',
+    5,
+  );
+
+/**
  * A reply whose text could not be stored: what the caller is told, since the model was not at
  * fault (the database was, for a moment).
  */
@@ -124,6 +149,7 @@ const notStored = () =>
 function failureOf(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   if (error instanceof ReplyNotStoredSignal) return notStored();
+  if (error instanceof ReplyDeadlineSignal) return pastDeadline(error.deadlineMs);
   if (error instanceof ModelStreamError)
     return new ModelUnavailableError(error.reason === 'timeout' ? 'timeout' : 'server-error', 5);
   return new ModelUnavailableError('server-error', 5);
@@ -139,6 +165,11 @@ export interface ReplyToWrite {
   readonly question: ChatTurn;
   /** The owner's own instructions for the model; null: none. */
   readonly instructions: string | null;
+  /**
+   * For a reply answered in one piece: how long the model may write before the reply ends
+   * `failed` with what it wrote (the caller would be cut off). Absent: no deadline of our own.
+   */
+  readonly deadlineMs?: number | undefined;
 }
 
 /**
@@ -172,6 +203,7 @@ export async function writeReply(
     },
   );
   const stoppedByOwner = () => stop.signal.reason instanceof ReplyStoppedSignal;
+
   const started = Date.now();
   let firstTokenAt: number | undefined;
   let promptTokens = 0;
@@ -209,6 +241,13 @@ export async function writeReply(
     });
 
   try {
+    const deadline = reply.deadlineMs;
+    const pastDeadlineTimer =
+      deadline === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (!stop.signal.aborted) stop.abort(new ReplyDeadlineSignal(deadline));
+          }, deadline);
     const lookForStop = setInterval(
       () => void deps.messages.stopRequested(assistantId).then(stopAsked, () => undefined),
       deps.stopCheckMs ?? 1000,
@@ -233,16 +272,23 @@ export async function writeReply(
       cut = stoppedByOwner();
     } finally {
       clearInterval(lookForStop);
+      clearTimeout(pastDeadlineTimer);
     }
     // Throws the save's failure, if any (the model was stopped for it).
     await deltas.flush().catch((error: unknown) => {
       throw new ReplyNotStoredSignal(error);
     });
+    if (stop.signal.reason instanceof ReplyDeadlineSignal) {
+      // Stopped as by its owner, so charged the same way: the call was under way.
+      estimateUnreported(true);
+      throw stop.signal.reason;
+    }
     if (cut) estimateUnreported(true);
   } catch (cause) {
     const error = failureOf(cause);
-    // A reply that could not be stored is no error of the model's (nor of its alarm).
-    if (!(cause instanceof ReplyNotStoredSignal)) {
+    // A reply that could not be stored, or reached our own deadline, is no error of the model's
+    // (nor of its alarm).
+    if (!(cause instanceof ReplyNotStoredSignal || cause instanceof ReplyDeadlineSignal)) {
       deps.metrics.modelError(
         cause instanceof ModelUnavailableError
           ? 'unavailable'
@@ -262,7 +308,12 @@ export async function writeReply(
     onEvent({ type: 'error', error, message: assistantMessage });
     // The caller was told; what no one foresaw, and a store that failed, still go to the logs.
     if (cause instanceof ReplyNotStoredSignal) throw cause.cause;
-    if (!(cause instanceof DomainError || cause instanceof ModelStreamError)) throw cause;
+    if (!(
+      cause instanceof DomainError ||
+      cause instanceof ModelStreamError ||
+      cause instanceof ReplyDeadlineSignal
+    ))
+      throw cause;
     return { assistantMessage, error };
   }
 

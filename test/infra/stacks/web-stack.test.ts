@@ -5,7 +5,8 @@ import { Stage } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ORIGIN_HEADER } from '../../../lib/stacks/api-stack';
 import { CUSTOM_DOMAIN as domain } from '../fixtures';
-import { type SynthesizedStage, synthesizeStage } from '../support';
+import { configSchema } from '#shared/config';
+import { ourFunctions, resolvedEnvironment, type SynthesizedStage, synthesizeStage } from '../support';
 
 let dev: SynthesizedStage;
 /** The Web stack of dev with a custom domain. */
@@ -199,5 +200,36 @@ describe('a stage with a custom domain', () => {
         AliasTarget: Match.objectLike({ DNSName: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) }),
       });
     }
+  });
+});
+
+describe('the API origin and replies answered in one piece', () => {
+  it('waits for the API at most 60 s, and a reply not streamed ends well before that', () => {
+    // CloudFront's origin response timeout goes above 60 s only by a quota increase, which a fresh
+    // account has not had; a request without Accept: text/event-stream sends no byte until its
+    // reply has ended, so the chat function ends such a reply by BUFFERED_REPLY_TIMEOUT_MS.
+    const distribution = Object.values(dev.templates.web.findResources('AWS::CloudFront::Distribution'))[0];
+    const origins = (
+      distribution?.Properties as {
+        DistributionConfig: {
+          Origins: { OriginPath?: string; CustomOriginConfig?: { OriginReadTimeout?: number } }[];
+        };
+      }
+    ).DistributionConfig.Origins;
+    const api = origins.find((o) => o.OriginPath === '/dev');
+    const readTimeoutSeconds = api?.CustomOriginConfig?.OriginReadTimeout ?? 30;
+    expect(readTimeoutSeconds).toBeLessThanOrEqual(60);
+
+    const chat = ourFunctions(dev).find(
+      (f) =>
+        (f.props.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME ===
+        'chat',
+    );
+    const variables = (chat?.props.Environment as { Variables: Record<string, unknown> }).Variables;
+    const config = configSchema.parse(resolvedEnvironment(variables));
+    // Storing the failed reply and answering take well under 5 s.
+    expect(config.BUFFERED_REPLY_TIMEOUT_MS + 5_000).toBeLessThanOrEqual(readTimeoutSeconds * 1000);
+    // Streamed replies keep their longer limit: the stream's keep-alives reset CloudFront's wait.
+    expect(config.OPENAI_TOTAL_TIMEOUT_MS).toBeGreaterThan(readTimeoutSeconds * 1000);
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
@@ -10,6 +10,7 @@ import { ModelPicker } from '@/features/chat/components/model-picker';
 import { useAutoScroll } from '@/features/chat/hooks/use-auto-scroll';
 import { useChat } from '@/features/chat/hooks/use-chat';
 import { useModelChoice } from '@/features/chat/hooks/use-model-choice';
+import { useThrottledValue } from '@/features/chat/hooks/use-throttled-value';
 import { loadMarkdown } from '@/features/chat/hooks/use-markdown';
 import type { ChatOptions } from '@/features/chat/hooks/use-chat';
 import { markdownToPlainText } from '@/features/chat/utils/plain-text';
@@ -26,6 +27,17 @@ export interface ChatViewProps extends ChatOptions {
 }
 
 const NO_MODELS: readonly string[] = [];
+
+/**
+ * How often the reply being streamed is rendered again: its Markdown is parsed whole each time, so
+ * once per delta would cost in the square of its length; the stored reply is rendered exactly.
+ */
+const LIVE_RENDER_MS = 120;
+
+/** The reply being streamed, rendered again only when its (throttled) text changes. */
+const LiveReply = memo(function LiveReply({ content }: { readonly content: string }) {
+  return <MessageBubble role="assistant" content={content} status="streaming" />;
+});
 
 /** The longest reply read out whole; a longer one is read to there, the rest left on the page. */
 const ANNOUNCED_MAX = 1_000;
@@ -97,6 +109,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   const [highlighted, setHighlighted] = useState<string | null>(null);
   const [regenerations, setRegenerations] = useState(0);
   const streaming = turn !== null && turn.phase !== 'failed';
+  const liveReply = useThrottledValue(turn?.reply ?? '', LIVE_RENDER_MS);
   const announcement = useReplyAnnouncement(chat.conversationId, streaming, messages.at(-1));
 
   const { release } = scroll;
@@ -206,7 +219,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
           {streaming && (
             <div className="chat__live" data-testid="streaming-reply">
               {turn.reply ? (
-                <MessageBubble role="assistant" content={turn.reply} status="streaming" />
+                <LiveReply content={liveReply || turn.reply} />
               ) : (
                 <p className="chat__thinking muted">
                   <span className="typing" aria-hidden="true" />

@@ -67,6 +67,13 @@ const stageConfigSchema = z
        */
       threatProtection: z.enum(['AUDIT_ONLY', 'FULL_FUNCTION']),
       /**
+       * Requests one client IP address may send the user pool in 5 minutes, any operation (its WAF
+       * rate-based rule): sign-in is a handful of requests per person, so this stops password
+       * spraying from one address. Raise it for many people signing in behind one address (an
+       * office NAT). WAF accepts 10 to 2,000,000,000. @default 300
+       */
+      wafRateLimitPer5Min: z.number().int().min(10).max(2_000_000_000).default(300),
+      /**
        * Cognito's e-mail (invitations, password-reset codes) sent through Amazon SES instead of
        * Cognito's built-in e-mail, which sends at most 50 a day. Before deploying: verify the SES
        * identity (`from`, or its `verifiedDomain`) in `sesRegion`, in the stage's account, and

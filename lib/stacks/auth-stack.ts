@@ -379,7 +379,7 @@ export class AuthStack extends Stack {
       scope: 'REGIONAL',
       name: `parley-${config.stage}-userpool`,
       // Sign-in is a handful of requests per person; this stops password spraying from one IP.
-      rateLimitPer5Min: 300,
+      rateLimitPer5Min: config.auth.wafRateLimitPer5Min,
       // Machine clients exchange client credentials at the token endpoint from cloud hosts (CI
       // runners, servers); sign-in from hosting-provider addresses stays blocked.
       hostingProviders: { machineClients: pathStartsWith(TOKEN_ENDPOINT_PATH) },

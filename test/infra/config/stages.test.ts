@@ -30,6 +30,18 @@ describe('stage configuration', () => {
     );
   });
 
+  it("limits each address to 300 requests to the user pool per 5 minutes unless the stage says otherwise, within WAF's bounds", () => {
+    for (const stage of STAGES) expect(stageConfig(stage).auth.wafRateLimitPer5Min, stage).toBe(300);
+    const dev = stageConfig('dev');
+    const withLimit = (wafRateLimitPer5Min: unknown) =>
+      parseStageConfig({ ...dev, auth: { ...dev.auth, wafRateLimitPer5Min } });
+    expect(withLimit(2000).auth.wafRateLimitPer5Min).toBe(2000);
+    // A rate-based rule's limit: at least 10, at most 2,000,000,000 (AWS WAF developer guide).
+    expect(withLimit(10).auth.wafRateLimitPer5Min).toBe(10);
+    for (const bad of [9, 2_000_000_001, 300.5, '300'])
+      expect(() => withLimit(bad), String(bad)).toThrow(/auth\.wafRateLimitPer5Min/);
+  });
+
   it('refuses a custom domain without its certificate', () => {
     const dev = stageConfig('dev');
     expect(() => parseStageConfig({ ...dev, web: { domainName: 'chat.example.com' } })).toThrow(

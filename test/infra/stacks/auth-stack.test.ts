@@ -151,6 +151,25 @@ describe('the invitation e-mail', () => {
   });
 });
 
+describe("the user pool's WAF", () => {
+  /** The limit of the user pool ACL's per-address rate rule. */
+  const rateLimit = (stage: SynthesizedStage) => {
+    const acls = Object.values(stage.templates.auth.findResources('AWS::WAFv2::WebACL')) as {
+      Properties: { Rules: { Name: string; Statement: { RateBasedStatement?: { Limit: number } } }[] };
+    }[];
+    expect(acls).toHaveLength(1);
+    return acls[0]?.Properties.Rules.find((r) => r.Name === 'RatePerIp')?.Statement.RateBasedStatement?.Limit;
+  };
+
+  it("limits each address to the stage's auth.wafRateLimitPer5Min (300 by default)", () => {
+    expect(rateLimit(dev)).toBe(300);
+    const office = synthesizeStage('dev', {
+      change: (c) => ({ ...c, auth: { ...c.auth, wafRateLimitPer5Min: 1500 } }),
+    });
+    expect(rateLimit(office)).toBe(1500);
+  });
+});
+
 describe("Cognito's admin APIs", () => {
   it('lets each function call exactly the ones its code calls, on its own pool only', () => {
     // What each bundle calls (functions/auth/adapters, through the use cases each trigger runs):

@@ -37,3 +37,17 @@ describe('renderMarkdown, less common blocks', () => {
     expect(block).toMatchObject({ kind: 'code', language: 'ts', code: 'const a = 1;' });
   });
 });
+
+describe('renderMarkdown, text the Markdown reader cannot read', () => {
+  it.each(['- a\n  > - \nb', '1. a\n    > - \nb'])(
+    'shows %j as plain escaped paragraphs instead of throwing',
+    (source) => {
+      const blocks = renderMarkdown(`${source}\n\n<script>x</script> & more`);
+      expect(blocks).toHaveLength(1);
+      const out = blocks[0]?.html ?? '';
+      expect(out).toMatch(/^<p>(- |1\. )a<br>/);
+      expect(out).toContain('&lt;script&gt;x&lt;/script&gt; &amp; more');
+      expect(out).not.toContain('<script');
+    },
+  );
+});

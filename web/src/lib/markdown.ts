@@ -149,8 +149,30 @@ const marked = new Marked({
   },
 });
 
-/** Splits a message into sanitised HTML blocks and code blocks, in order. */
+/**
+ * Splits a message into sanitised HTML blocks and code blocks, in order. Text the Markdown reader
+ * cannot read (marked throws on some nestings of lists and quotes, e.g. "- a\n  > - \nb") is
+ * shown as plain paragraphs: a reply must never stop its conversation from opening.
+ */
 export function renderMarkdown(source: string): MarkdownBlock[] {
+  try {
+    return markdownBlocks(source);
+  } catch {
+    return plainBlocks(source);
+  }
+}
+
+/** The text as escaped paragraphs, its line breaks kept. */
+function plainBlocks(source: string): MarkdownBlock[] {
+  const html = source
+    .split(/\n{2,}/)
+    .filter((paragraph) => paragraph.trim())
+    .map((paragraph) => `<p>${escapeHtml(paragraph).replaceAll('\n', '<br>')}</p>`)
+    .join('');
+  return html ? [{ kind: 'html', html }] : [];
+}
+
+function markdownBlocks(source: string): MarkdownBlock[] {
   const tokens: TokensList = marked.lexer(source);
   const blocks: MarkdownBlock[] = [];
   let group: Token[] = [];

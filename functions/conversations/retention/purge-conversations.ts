@@ -53,7 +53,7 @@ export class RetentionRunError extends Error {
     readonly auditMissing: boolean,
     options: { readonly cause: unknown },
   ) {
-    // The counts in the message too: a caller that prints only the message (the local server) still says them.
+    // The counts in the message too: a caller that prints only the message still says them.
     const counts = Object.entries(erased)
       .map(([name, count]) => `${name} ${count}`)
       .join(', ');

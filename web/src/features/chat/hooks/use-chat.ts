@@ -54,6 +54,28 @@ export interface ChatOptions {
   onConversationCreated(conversationId: string): void;
   /** A reply ended (stored, failed or stopped): titles, order and quota may have changed. */
   onReplyEnded(): void;
+  /**
+   * A message taken back: Stop came before the server had it, so the composer gets its text again
+   * (a failure keeps it in the failed turn, with Retry).
+   */
+  onUnsent?(content: string): void;
+}
+
+/** A send or regeneration our stream follows, as far as Stop needs to know it. */
+interface Pending {
+  readonly controller: AbortController;
+  /** The message sent ('' for a regeneration of the question as it is). */
+  readonly content: string;
+  /** The reply being written again, of a regeneration; null for a new message. */
+  readonly regenerating: string | null;
+  /** The messages the view held when it was sent: one the server holds after is this one. */
+  readonly known: ReadonlySet<string>;
+  /** The conversation this send made, until the server has the message. */
+  created: string | null;
+  /** The server has the message (its `message` event). */
+  stored: boolean;
+  /** Stop came before the server started writing the regenerated reply: stop it once it has. */
+  stopWhenStarted: boolean;
 }
 
 export interface Chat extends ChatState {
@@ -137,6 +159,10 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   const writingRef = useRef<string | null>(null);
   /** Shows the conversation our send made, before the server has said it holds the message. */
   const revealRef = useRef<(() => void) | null>(null);
+  /** The send or regeneration our stream follows. */
+  const pendingRef = useRef<Pending | null>(null);
+  const messagesRef = useRef(state.messages);
+  messagesRef.current = state.messages;
   const loadRef = useRef<AbortController | null>(null);
   const pollTimer = useRef<number | undefined>(undefined);
   const optionsRef = useRef(options);
@@ -226,6 +252,16 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       const controller = new AbortController();
       sendRef.current = controller;
       writingRef.current = null;
+      const pending: Pending = {
+        controller,
+        content,
+        regenerating: null,
+        known: new Set(messagesRef.current.map((m) => m.id)),
+        created: null,
+        stored: false,
+        stopWhenStarted: false,
+      };
+      pendingRef.current = pending;
       const live = () => sendRef.current === controller;
       const setTurn = (update: (turn: Turn) => Turn | null) =>
         setState((previous) => (previous.turn ? { ...previous, turn: update(previous.turn) } : previous));
@@ -254,6 +290,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           if (created === null) return;
           const shown = created;
           created = null;
+          pending.created = null;
           createdRef.current = shown;
           setCurrentId(shown);
           setState((previous) => ({ ...previous, status: 'ready' }));
@@ -269,6 +306,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
             }
             idRef.current = id;
             created = id;
+            pending.created = id;
             revealRef.current = reveal;
           }
           const events = sendMessage(api, id, content, {
@@ -280,6 +318,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
             if (!live()) return;
             if (event.type === 'message') {
               stored = true;
+              pending.stored = true;
               reveal();
               setState((previous) => ({
                 ...previous,
@@ -349,6 +388,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   const stop = useCallback(() => {
     const id = idRef.current;
     const controller = sendRef.current;
+    const pending = pendingRef.current?.controller === controller ? pendingRef.current : null;
     // Ours: the reply the server named on our stream (none yet: it finishes the reply). Else the
     // one the server is writing without us; its next read says "Stopping…" until it has ended.
     let replyId = serverReplyId;
@@ -356,9 +396,21 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       sendRef.current = null;
       replyId = writingRef.current;
       writingRef.current = null;
-      controller.abort();
       setState((previous) => ({ ...previous, turn: null }));
-      // Stopped before the server named the message: the conversation made for it is shown all
+      if (pending && pending.regenerating !== null && replyId === null) {
+        // The server may not have started writing it again yet (asked now, it would find the
+        // reply ended and go on to write it whole): keep listening until it says it has, then
+        // stop it (regenerate's loop). Meanwhile the view holds the composer.
+        pending.stopWhenStarted = true;
+        setStopping(true);
+        return;
+      }
+      controller.abort();
+      if (pending && pending.regenerating === null && !pending.stored) {
+        takeBack(pending, id);
+        return;
+      }
+      // Stopped before the server named the reply: the conversation made for it is shown all
       // the same (its URL, the sidebar), with what the server has.
       revealRef.current?.();
     } else if (replyId === null) return;
@@ -375,6 +427,40 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         setStopping(false);
       }
     })();
+
+    /**
+     * Stop came before the server said it had the message: the text goes back to the composer
+     * unless the server has it after all, and a conversation this send made that holds nothing
+     * goes again (as when the server refuses its first message).
+     */
+    function takeBack(sent: Pending, conversationId: string | null) {
+      // Not made yet: start() deletes the conversation once it is (the send was stopped).
+      if (conversationId === null) {
+        optionsRef.current.onUnsent?.(sent.content);
+        return;
+      }
+      setStopping(true);
+      void (async () => {
+        try {
+          const held = await getAllMessages(api, conversationId).catch(() => null);
+          if (!held?.some((m) => m.role === 'user' && !sent.known.has(m.id))) {
+            optionsRef.current.onUnsent?.(sent.content);
+          }
+          if (sent.created !== null && held?.length === 0) {
+            revealRef.current = null;
+            if (idRef.current === conversationId) idRef.current = null;
+            await deleteConversation(api, conversationId).catch(() => undefined);
+            optionsRef.current.onReplyEnded();
+            return;
+          }
+          // It holds the message, or could not be read: show it, following any reply.
+          revealRef.current?.();
+          await refresh(conversationId, 1);
+        } finally {
+          setStopping(false);
+        }
+      })();
+    }
   }, [api, refresh, serverReplyId]);
 
   const send = useCallback(
@@ -390,7 +476,25 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       const controller = new AbortController();
       sendRef.current = controller;
       writingRef.current = null;
+      const pending: Pending = {
+        controller,
+        content: content ?? '',
+        regenerating: replyId,
+        known: new Set(messagesRef.current.map((m) => m.id)),
+        created: null,
+        stored: true,
+        stopWhenStarted: false,
+      };
+      pendingRef.current = pending;
       const live = () => sendRef.current === controller;
+      /** After a Stop that came before the server started: show what it has, following the reply. */
+      const stopped = async () => {
+        try {
+          await refresh(id, 1);
+        } finally {
+          setStopping(false);
+        }
+      };
       const setTurn = (update: (turn: Turn) => Turn) =>
         setState((previous) => (previous.turn ? { ...previous, turn: update(previous.turn) } : previous));
       const failed = async (error: ApiError) => {
@@ -430,6 +534,12 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
             ...(content === undefined ? {} : { content }),
           });
           for await (const event of events) {
+            if (pending.stopWhenStarted) {
+              if (event.type === 'message') await stopReply(api, id, replyId).catch(() => undefined);
+              controller.abort();
+              await stopped();
+              return;
+            }
             if (!live()) return;
             if (event.type === 'message') {
               writingRef.current = event.message.id;
@@ -447,7 +557,9 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
             } else if (event.type === 'error') await failed(event.error);
           }
         } catch (error) {
-          if (live()) await failed(toApiError(error));
+          // Stopped before the server started: refused or cut, there is nothing to stop.
+          if (pending.stopWhenStarted && !controller.signal.aborted) await stopped();
+          else if (live()) await failed(toApiError(error));
         }
       })();
     },

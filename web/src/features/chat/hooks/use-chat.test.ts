@@ -3,6 +3,7 @@ import { act, createElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Mock } from 'vitest';
 
 import { createApiClient } from '@/lib/api-client';
 import { ApiClientProvider } from '@/lib/api-client-context';
@@ -73,9 +74,11 @@ class FakeServer {
 let server: FakeServer;
 let root: Root;
 let chat: Chat;
-let options: ChatOptions & {
-  onUnsent: ReturnType<typeof vi.fn>;
-  onConversationCreated: ReturnType<typeof vi.fn>;
+let options: {
+  createConversation: Mock<ChatOptions['createConversation']>;
+  onConversationCreated: Mock<ChatOptions['onConversationCreated']>;
+  onReplyEnded: Mock<ChatOptions['onReplyEnded']>;
+  onUnsent: Mock<(content: string) => void>;
 };
 
 function Probe({ conversationId }: { conversationId: string | null }): null {

@@ -34,7 +34,7 @@ function sendMessageWith(
 }
 
 function setUp(
-  script: { events: ChatEvent[]; thenThrow?: unknown } = { events: reply },
+  script: Parameters<typeof scriptedModel>[0] = { events: reply },
   options: { used?: number; quota?: number; allowed?: boolean } = {},
 ) {
   const messages = fakeMessages(options);
@@ -215,6 +215,7 @@ describe('sendMessage', () => {
     const { messages, events, recorded, send } = setUp({
       events: [],
       thenThrow: new ModelUnavailableError('circuit-open', 12),
+      circuit: 'open',
     });
 
     const result = await send();
@@ -226,7 +227,8 @@ describe('sendMessage', () => {
       ['user', 'complete'],
       ['assistant', 'failed'],
     ]);
-    expect(recorded).toContain('error:unavailable:circuit-open');
+    // The refusal, then the circuit's state as the failure left it (the CircuitOpen metric).
+    expect(recorded).toEqual(['error:unavailable:circuit-open', 'circuit:open']);
   });
 
   it('keeps what was streamed when the stream breaks, as a failed reply', async () => {
@@ -475,6 +477,34 @@ describe('sendMessage metrics', () => {
     expect(calls[0]?.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
     expect(calls[0]?.timeToFirstTokenMs).toBeLessThanOrEqual(calls[0]?.latencyMs ?? -1);
     expect(recorded).toEqual(['circuit:closed']);
+  });
+
+  it('measures the time to the first token from the first delta, and the latency to the last', async () => {
+    // Prepare: a model whose first words come after ~50 ms and its last after ~300 ms.
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const slow: ChatModel = {
+      ...scriptedModel({ events: [] }).model,
+      async *stream() {
+        await sleep(50);
+        yield { type: 'delta', text: 'Hel' };
+        await sleep(260);
+        yield { type: 'delta', text: 'lo' };
+        yield { type: 'usage', promptTokens: 7, completionTokens: 2 };
+      },
+    };
+    const { calls, send } = measuring(slow);
+
+    // Act
+    await send();
+
+    // Assess
+    expect(calls).toHaveLength(1);
+    const { timeToFirstTokenMs, latencyMs } = calls[0] ?? { timeToFirstTokenMs: undefined, latencyMs: 0 };
+    expect(timeToFirstTokenMs).toBeGreaterThanOrEqual(30);
+    expect(timeToFirstTokenMs).toBeLessThanOrEqual(250);
+    expect(latencyMs).toBeGreaterThanOrEqual(300);
+    // The first token, not the last: well before the reply ended.
+    expect(latencyMs - (timeToFirstTokenMs ?? latencyMs)).toBeGreaterThanOrEqual(150);
   });
 
   it('reports no time to first token for an empty reply', async () => {

@@ -2,13 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { ConversationBusyError, NotLatestReplyError, type Message } from '#chat/domain/message';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import type { ChatMetrics } from '#chat/ports/chat-metrics';
-import type { ChatEvent, ChatModel, ChatRequest } from '#chat/ports/chat-model';
+import type { ChatEvent, ChatModel, ChatRequest, CircuitStateName } from '#chat/ports/chat-model';
 import type { MessageRepository, StartTurnInput } from '#chat/ports/message-repository';
 import type { RateLimiter } from '#chat/ports/rate-limiter';
 import type { AuthContext } from '#shared/http/types';
 
-/** A scripted model: yields the given events (or throws the given error after them). */
-export function scriptedModel(script: { events: ChatEvent[]; thenThrow?: unknown }, models = ['test-model']) {
+/**
+ * A scripted model: yields the given events (or throws the given error after them), and reports
+ * its circuit as `circuit` (closed unless told otherwise).
+ */
+export function scriptedModel(
+  script: { events: ChatEvent[]; thenThrow?: unknown; circuit?: CircuitStateName },
+  models = ['test-model'],
+) {
   const requests: ChatRequest[] = [];
   const model: ChatModel = {
     kind: 'openai',
@@ -18,7 +24,7 @@ export function scriptedModel(script: { events: ChatEvent[]; thenThrow?: unknown
       for (const event of script.events) yield event;
       if (script.thenThrow !== undefined) throw script.thenThrow;
     },
-    circuitState: () => 'closed',
+    circuitState: () => script.circuit ?? 'closed',
   };
   return { model, requests };
 }

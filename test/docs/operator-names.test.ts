@@ -1,9 +1,11 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerGroups } from '#api/index';
-import { stageConfig } from '../../lib/config/stages';
+import { parseStageConfig, stageConfig } from '../../lib/config/stages';
+import { alarmPublishers } from '../../lib/stacks/foundation-stack';
+import { CUSTOM_DOMAIN } from '../infra/fixtures';
 import {
   addParleyAccount,
   addParleyStage,
@@ -34,7 +36,7 @@ type Template = {
 type Resource = NonNullable<Template['Resources']>[string];
 /** Prod's resources. */
 let resources: Resource[];
-/** Every stage's templates and the account stack's. */
+/** Every stage's templates, prod's with a custom domain in a Route 53 zone, and the account stack's. */
 let templates: Template[];
 
 beforeAll(() => {
@@ -50,6 +52,13 @@ beforeAll(() => {
     ...prod,
     ...(['dev', 'staging'] as const).flatMap((stage) =>
       synth((app) => addParleyStage(app, stageConfig(stage))),
+    ),
+    // Its alias records are the only Route 53 resources a stage may hold.
+    ...synth((app) =>
+      addParleyStage(
+        app,
+        parseStageConfig({ ...stageConfig('prod'), web: { ...stageConfig('prod').web, ...CUSTOM_DOMAIN } }),
+      ),
     ),
     ...synth((app) => addParleyAccount(app, stageConfig('dev'))),
   ];
@@ -173,12 +182,14 @@ describe('the AWS CLI commands in the docs', () => {
 });
 
 /**
- * The IAM service prefix that creates each CloudFormation namespace's resources. A namespace not
- * here fails the test below: add it, and the policy's service, in docs/deployment.md step 2.
+ * The IAM service prefixes CloudFormation needs to create each namespace's resources. A namespace
+ * not here fails the test below: add it, and the policy's services, in docs/deployment.md step 2.
  */
-const SERVICE_OF_NAMESPACE: Readonly<Record<string, string>> = {
+const SERVICES_OF_NAMESPACE: Readonly<Record<string, string | readonly string[]>> = {
   ApiGateway: 'apigateway',
-  Backup: 'backup',
+  // CreateBackupVault also needs backup-storage:MountCapsule, which backup:* does not hold (AWS
+  // Backup developer guide, "Backup vault creation and deletion": required permissions).
+  Backup: ['backup', 'backup-storage'],
   CloudFront: 'cloudfront',
   CloudWatch: 'cloudwatch',
   CodeDeploy: 'codedeploy',
@@ -190,6 +201,7 @@ const SERVICE_OF_NAMESPACE: Readonly<Record<string, string>> = {
   Lambda: 'lambda',
   Logs: 'logs',
   RDS: 'rds',
+  Route53: 'route53',
   S3: 's3',
   SNS: 'sns',
   SSM: 'ssm',
@@ -201,36 +213,91 @@ const SERVICE_OF_NAMESPACE: Readonly<Record<string, string>> = {
 };
 
 describe('docs/deployment.md', () => {
-  it('allows CloudFormation (parley-cdk-execution) every service whose resources a stage or the account stack holds', () => {
-    // Prepare: the actions of the policy the guide creates.
+  /** The actions of the CloudFormation execution policy the guide creates. */
+  const executionPolicyActions = () => {
     const guide = read('docs/deployment.md');
     const document = /--policy-name parley-cdk-execution --policy-document '([^']+)'/.exec(guide)?.[1] ?? '';
     const policy = JSON.parse(document) as {
       Statement: { Effect: string; Action: string[]; Resource: string }[];
     };
-    const allowed = new Set(
-      policy.Statement.filter((st) => st.Effect === 'Allow').flatMap((st) => st.Action),
-    );
+    return new Set(policy.Statement.filter((st) => st.Effect === 'Allow').flatMap((st) => st.Action));
+  };
 
-    // Act: the services the templates need, by resource type (a custom resource is a Lambda
-    // function CloudFormation invokes; a transform is a change set CloudFormation expands).
+  /**
+   * The services the templates need: by resource type (a custom resource is a Lambda function
+   * CloudFormation invokes), a transform (a change set CloudFormation expands: the hosted
+   * rotation application) and SSM parameter types (CloudFormation reads the parameter: CDK's
+   * bootstrap version, the cache endpoint), with the resource types no namespace above maps.
+   */
+  const neededServices = () => {
     const types = new Set(templates.flatMap((t) => Object.values(t.Resources ?? {}).map((r) => r.Type)));
     const needed = new Set<string>();
     const unknown: string[] = [];
     for (const type of types) {
       const [vendor, namespace = ''] = type.split('::');
+      const services = SERVICES_OF_NAMESPACE[namespace];
       if (vendor === 'Custom') needed.add('lambda');
       else if (namespace === 'CDK') continue;
-      else if (SERVICE_OF_NAMESPACE[namespace]) needed.add(SERVICE_OF_NAMESPACE[namespace]);
+      else if (services) for (const service of [services].flat()) needed.add(service);
       else unknown.push(type);
     }
     if (templates.some((t) => t.Transform)) needed.add('cloudformation');
+    const parameterTypes = templates.flatMap((t) =>
+      Object.values((t as { Parameters?: Record<string, { Type: string }> }).Parameters ?? {}).map(
+        (p) => p.Type,
+      ),
+    );
+    if (parameterTypes.some((type) => type.startsWith('AWS::SSM::Parameter::'))) needed.add('ssm');
+    return { types, needed, unknown };
+  };
+
+  it('allows CloudFormation (parley-cdk-execution) every service whose resources a stage or the account stack holds', () => {
+    // Prepare
+    const allowed = executionPolicyActions();
+
+    // Act
+    const { types, needed, unknown } = neededServices();
 
     // Assess
-    expect(unknown, 'map these resource types to their IAM service above').toEqual([]);
+    expect(unknown, 'map these resource types to their IAM services above').toEqual([]);
     expect(types.has('AWS::Scheduler::Schedule')).toBe(true);
     const missing = [...needed].filter((service) => !allowed.has(`${service}:*`) && !allowed.has('*'));
     expect(missing, 'add these services to parley-cdk-execution in docs/deployment.md').toEqual([]);
+  });
+
+  it('allows CloudFormation no service that no stage or the account stack needs', () => {
+    // Prepare
+    const allowed = executionPolicyActions();
+
+    // Act: the policy's services that no template needs (e.g. events:*, though the retention
+    // run's schedule is EventBridge Scheduler's and no template holds an AWS::Events resource).
+    const { needed } = neededServices();
+    const unneeded = [...allowed].filter((action) => !needed.has(action.replace(/:\*$/, '')));
+
+    // Assess: each a service wildcard, each needed.
+    expect([...allowed].filter((action) => !/^[a-z0-9-]+:\*$/.test(action))).toEqual([]);
+    expect(unneeded, 'take these services out of parley-cdk-execution in docs/deployment.md').toEqual([]);
+  });
+});
+
+describe('docs/security.md', () => {
+  it("names as the alarm topic key's users exactly the services that may publish to the topic", () => {
+    // Prepare: the services the Foundation stack admits, by the names the page uses.
+    const NAMES: Record<string, string> = {
+      'cloudwatch.amazonaws.com': 'CloudWatch',
+      'events.amazonaws.com': 'EventBridge',
+    };
+    const admitted = alarmPublishers(new Stack(), 'prod').map((p) => NAMES[p.principal] ?? p.principal);
+
+    // Act: what the page says of AlarmTopicKey, to the end of its table cell.
+    const page = read('docs/security.md');
+    const start = page.indexOf('`AlarmTopicKey` (');
+    const said = page.slice(start, page.indexOf('|', start));
+
+    // Assess
+    expect(start).toBeGreaterThan(0);
+    for (const [, name] of Object.entries(NAMES))
+      expect(said.includes(name), `${name} in: ${said}`).toBe(admitted.includes(name));
   });
 });
 

@@ -8,9 +8,11 @@ import type { RevocationList } from '#shared/revocation/revocation-list';
 import { cognitoMfaSettings } from '../adapters/cognito-mfa-settings';
 import { cognitoSessions } from '../adapters/cognito-sessions';
 import { postgresAuthUsers } from '../adapters/postgres-auth-users';
+import { postgresGroupRoles } from '../adapters/postgres-group-roles';
 import { postgresSignInAttempts } from '../adapters/postgres-sign-in-attempts';
 import type { AuthEvents } from '../ports/auth-events';
 import type { AuthUsers } from '../ports/auth-users';
+import type { GroupRoles } from '../ports/group-roles';
 import type { MfaSettings } from '../ports/mfa-settings';
 import type { Sessions } from '../ports/sessions';
 import type { SignInAttempts } from '../ports/sign-in-attempts';
@@ -18,6 +20,8 @@ import type { SignInAttempts } from '../ports/sign-in-attempts';
 export interface TriggerDependencies {
   readonly attempts: SignInAttempts;
   readonly users: AuthUsers;
+  /** A Cognito group's role stored, audited, where `users.role` is still null. */
+  readonly roles: GroupRoles;
   readonly events: AuthEvents;
   readonly mfa: MfaSettings;
   readonly sessions: Sessions;
@@ -49,6 +53,7 @@ export function triggerDependencies(): TriggerDependencies {
     attempts: postgresSignInAttempts(db),
     // A new user's quota is null: their role's default (CHAT_QUOTA_<ROLE>) until an admin sets one.
     users: postgresAuthUsers(db),
+    roles: postgresGroupRoles(db),
     events: {
       audit: (event) => postgresAuditLog(db).record(event),
       lockout() {

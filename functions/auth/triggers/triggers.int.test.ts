@@ -77,6 +77,17 @@ function postAuth(email: string, sub: string, name?: string): PostAuthentication
   };
 }
 
+/** A V1 token-generation event (the local emulator's shape) with the user's Cognito groups. */
+function tokenEvent(sub: string, groups: string[]): PreTokenGenerationTriggerEvent {
+  return {
+    ...common,
+    triggerSource: 'TokenGeneration_Authentication',
+    userName: sub,
+    request: { userAttributes: { sub }, groupConfiguration: { groupsToOverride: groups } },
+    response: { claimsOverrideDetails: {} },
+  } as PreTokenGenerationTriggerEvent;
+}
+
 const uniqueEmail = () => `Trigger-${randomUUID()}@Example.test`;
 
 describe('pre-authentication + post-authentication', () => {
@@ -188,15 +199,59 @@ describe('pre-authentication + post-authentication', () => {
     }
   });
 
-  it('post-authentication provisions a new row with the display name and audits the sign-in', async () => {
+  it("post-authentication provisions a new row with the display name and audits the sign-in; the token generation stores the group's role", async () => {
     const sub = randomUUID();
     const email = uniqueEmail();
     await postAuthentication(postAuth(email, sub, 'Grace Hopper'));
+    // Cognito's post-authentication event carries no groups: the row has no role yet.
+    expect(
+      await db.selectFrom('users').select('role').where('id', '=', sub).executeTakeFirstOrThrow(),
+    ).toEqual({ role: null });
+    await preTokenGeneration(tokenEvent(sub, ['members']));
     await postAuthentication(postAuth(email, sub));
     const row = await db.selectFrom('users').selectAll().where('id', '=', sub).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ email, display_name: 'Grace Hopper', role: null, status: 'active' });
+    expect(row).toMatchObject({ email, display_name: 'Grace Hopper', role: 'members', status: 'active' });
     const audit = await db.selectFrom('audit_events').select('action').where('actor_id', '=', sub).execute();
     expect(audit.map((a) => a.action)).toEqual(['auth.sign-in', 'auth.sign-in']);
+    const roleChanges = await db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('target_id', '=', sub)
+      .where('action', '=', 'user.role-change')
+      .execute();
+    expect(roleChanges.map((c) => c.details)).toEqual([
+      { before: { role: null }, after: { role: 'members' }, source: 'cognito-group' },
+    ]);
+  });
+
+  it("gives a person put in the admins group in Cognito the stored role admins at their sign-in's token generation, audited once", async () => {
+    // Prepare: the first admin's setup (admin-create-user, admin-add-user-to-group), then a sign-in.
+    const sub = randomUUID();
+    const email = uniqueEmail();
+    await postAuthentication(postAuth(email, sub));
+
+    // Act: the sign-in's tokens, then a refresh.
+    const first = (await preTokenGeneration(tokenEvent(sub, ['admins']))) as PreTokenGenerationTriggerEvent;
+    await preTokenGeneration(tokenEvent(sub, ['admins']));
+
+    // Assess: the row holds the role, with one role change on record (no actor: Cognito gave it).
+    expect(first.response.claimsOverrideDetails.groupOverrideDetails?.groupsToOverride).toEqual(['admins']);
+    const row = await db.selectFrom('users').select('role').where('id', '=', sub).executeTakeFirstOrThrow();
+    expect(row.role).toBe('admins');
+    const changes = await db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'action', 'target_type', 'details'])
+      .where('target_id', '=', sub)
+      .where('action', '=', 'user.role-change')
+      .execute();
+    expect(changes).toEqual([
+      {
+        actor_id: null,
+        action: 'user.role-change',
+        target_type: 'user',
+        details: { before: { role: null }, after: { role: 'admins' }, source: 'cognito-group' },
+      },
+    ]);
   });
 
   it("refuses a user re-created in Cognito (a new sub with a known e-mail) with the generic text, giving them no one's row", async () => {
@@ -384,15 +439,6 @@ describe('post-confirmation after a password reset (ConfirmForgotPassword)', () 
 });
 
 describe('pre-token-generation', () => {
-  function tokenEvent(sub: string, groups: string[]): PreTokenGenerationTriggerEvent {
-    return {
-      ...common,
-      triggerSource: 'TokenGeneration_Authentication',
-      userName: sub,
-      request: { userAttributes: { sub }, groupConfiguration: { groupsToOverride: groups } },
-      response: { claimsOverrideDetails: {} },
-    } as PreTokenGenerationTriggerEvent;
-  }
   /** The event of the pool's V2_0 trigger, as Cognito sends it: the details are null. */
   function tokenEventV2(sub: string, groups: string[]): PreTokenGenerationV2TriggerEvent {
     return {
@@ -425,6 +471,46 @@ describe('pre-token-generation', () => {
     expect(result.response).toEqual({
       claimsAndScopeOverrideDetails: { groupOverrideDetails: { groupsToOverride: ['auditors'] } },
     });
+  });
+
+  it('stores no role for a user without a row yet: the token carries the group, no row is made', async () => {
+    const sub = randomUUID();
+
+    const result = (await preTokenGeneration(
+      tokenEvent(sub, ['auditors']),
+    )) as PreTokenGenerationTriggerEvent;
+
+    expect(result.response.claimsOverrideDetails.groupOverrideDetails?.groupsToOverride).toEqual([
+      'auditors',
+    ]);
+    expect(await db.selectFrom('users').select('id').where('id', '=', sub).execute()).toEqual([]);
+    expect(await db.selectFrom('audit_events').select('id').where('target_id', '=', sub).execute()).toEqual(
+      [],
+    );
+  });
+
+  it('stores nothing from groups naming two roles, and never replaces a stored role', async () => {
+    const roleless = await createTestUser(db, { role: null });
+    const member = await createTestUser(db, { role: 'members' });
+
+    await preTokenGeneration(tokenEvent(roleless.id, ['admins', 'members']));
+    await preTokenGeneration(tokenEventV2(member.id, ['admins']));
+
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'role'])
+      .where('id', 'in', [roleless.id, member.id])
+      .execute();
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.role]))).toEqual({
+      [roleless.id]: null,
+      [member.id]: 'members',
+    });
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('target_id', 'in', [roleless.id, member.id])
+      .execute();
+    expect(audit).toEqual([]);
   });
 
   it('gives a disabled user no tokens', async () => {

@@ -5,7 +5,11 @@ import { SIGN_IN_BLOCKED_MESSAGE, SignInBlockedError } from '../domain/sign-in';
 import { makeCheckSignIn } from './check-sign-in';
 import { makeCompleteSignIn, makeProvisionUser } from './complete-sign-in';
 import { fakeAttempts, fakeEvents, fakeUsers } from '#test/support/fakes/auth';
+import type { GroupRoles } from '../ports/group-roles';
 import { makeResolveTokenGroups } from './resolve-token-groups';
+
+/** These rows all hold a role (or none exists): nothing is ever stored from a group. */
+const noGroupRoles: GroupRoles = { adopt: async () => false };
 
 describe('completeSignIn', () => {
   it('resets the counter, provisions the row, notes the time of the sign-in and audits it', async () => {
@@ -65,7 +69,7 @@ describe('provisionUser', () => {
 describe('resolveTokenGroups', () => {
   it('puts exactly users.role in the token', async () => {
     const users = fakeUsers([{ id: 'sub-1', email: 'a@example.com', role: 'auditors', status: 'active' }]);
-    const groups = await makeResolveTokenGroups({ users })({
+    const groups = await makeResolveTokenGroups({ users, roles: noGroupRoles })({
       sub: 'sub-1',
       email: undefined,
       groups: ['admins'],
@@ -75,7 +79,7 @@ describe('resolveTokenGroups', () => {
 
   it('uses the one role group of an unknown user, and refuses a disabled one', async () => {
     const users = fakeUsers([{ id: 'sub-9', email: 'x@example.com', role: 'admins', status: 'disabled' }]);
-    const resolve = makeResolveTokenGroups({ users });
+    const resolve = makeResolveTokenGroups({ users, roles: noGroupRoles });
     expect(await resolve({ sub: 'new', email: 'new@example.com', groups: ['members'] })).toEqual(['members']);
     await expect(resolve({ sub: 'sub-9', email: undefined, groups: [] })).rejects.toThrow('Account locked');
   });

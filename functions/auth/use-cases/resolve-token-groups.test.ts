@@ -1,15 +1,33 @@
 import { describe, expect, it } from 'vitest';
+import type { Role } from '#shared/domain/roles';
 import { fakeUsers } from '#test/support/fakes/auth';
 import { SignInBlockedError } from '../domain/sign-in';
+import type { GroupRoles } from '../ports/group-roles';
 import { makeResolveTokenGroups } from './resolve-token-groups';
+
+/** Group roles stored on the fake users' rows, as the adapter does: only where the role is null. */
+function fakeGroupRoles(users: ReturnType<typeof fakeUsers>) {
+  const adopted: [string, Role][] = [];
+  const roles: GroupRoles = {
+    async adopt(id, role) {
+      const row = users.rows.get(id);
+      if (!row || row.role !== null) return false;
+      users.rows.set(id, { ...row, role });
+      adopted.push([id, role]);
+      return true;
+    },
+  };
+  return { roles, adopted };
+}
 
 describe('resolveTokenGroups', () => {
   it('puts exactly the stored role in the tokens, whatever groups Cognito holds', async () => {
     // Prepare
     const users = fakeUsers([{ id: 'ada', email: 'ada@example.test', role: 'auditors', status: 'active' }]);
+    const { roles, adopted } = fakeGroupRoles(users);
 
     // Act
-    const groups = await makeResolveTokenGroups({ users })({
+    const groups = await makeResolveTokenGroups({ users, roles })({
       sub: 'ada',
       email: undefined,
       groups: ['admins'],
@@ -17,15 +35,84 @@ describe('resolveTokenGroups', () => {
 
     // Assess
     expect(groups).toEqual(['auditors']);
+    expect(adopted).toEqual([]);
   });
 
-  it('falls back to the Cognito group of a user with no stored row', async () => {
-    const groups = await makeResolveTokenGroups({ users: fakeUsers() })({
+  it('falls back to the Cognito group of a user with no stored row, storing nothing', async () => {
+    const users = fakeUsers();
+    const { roles, adopted } = fakeGroupRoles(users);
+
+    const groups = await makeResolveTokenGroups({ users, roles })({
       sub: 'new',
       email: 'new@example.test',
       groups: ['members'],
     });
 
+    expect(groups).toEqual(['members']);
+    expect(adopted).toEqual([]);
+  });
+
+  it("stores the one role group of a row without a role as the user's role", async () => {
+    // Prepare: a person an operator put in `admins` in the console, their row without a role.
+    const users = fakeUsers([{ id: 'ada', email: 'ada@example.test', role: null, status: 'active' }]);
+    const { roles, adopted } = fakeGroupRoles(users);
+
+    // Act
+    const groups = await makeResolveTokenGroups({ users, roles })({
+      sub: 'ada',
+      email: 'ada@example.test',
+      groups: ['admins'],
+    });
+
+    // Assess
+    expect(groups).toEqual(['admins']);
+    expect(adopted).toEqual([['ada', 'admins']]);
+    expect(users.rows.get('ada')?.role).toBe('admins');
+  });
+
+  it('stores nothing when the groups name no role, or more than one', async () => {
+    const users = fakeUsers([{ id: 'ada', email: 'ada@example.test', role: null, status: 'active' }]);
+    const { roles, adopted } = fakeGroupRoles(users);
+    const resolve = makeResolveTokenGroups({ users, roles });
+
+    expect(await resolve({ sub: 'ada', email: undefined, groups: ['admins', 'members'] })).toEqual([]);
+    expect(await resolve({ sub: 'ada', email: undefined, groups: ['testers'] })).toEqual([]);
+    expect(adopted).toEqual([]);
+  });
+
+  it('stores nothing on a row found only by its e-mail (another identity)', async () => {
+    const users = fakeUsers([{ id: 'old-sub', email: 'ada@example.test', role: null, status: 'active' }]);
+    const { roles, adopted } = fakeGroupRoles(users);
+
+    await makeResolveTokenGroups({ users, roles })({
+      sub: 'new-sub',
+      email: 'ada@example.test',
+      groups: ['admins'],
+    });
+
+    expect(adopted).toEqual([]);
+    expect(users.rows.get('old-sub')?.role).toBeNull();
+  });
+
+  it('answers the role stored meanwhile when an admin gave one before the group could be stored', async () => {
+    // Prepare: the row has no role when read, and an admin's change lands before the store.
+    const users = fakeUsers([{ id: 'ada', email: 'ada@example.test', role: null, status: 'active' }]);
+    const roles: GroupRoles = {
+      async adopt(id) {
+        const row = users.rows.get(id);
+        if (row) users.rows.set(id, { ...row, role: 'members' });
+        return false;
+      },
+    };
+
+    // Act
+    const groups = await makeResolveTokenGroups({ users, roles })({
+      sub: 'ada',
+      email: undefined,
+      groups: ['admins'],
+    });
+
+    // Assess
     expect(groups).toEqual(['members']);
   });
 
@@ -33,7 +120,11 @@ describe('resolveTokenGroups', () => {
     const users = fakeUsers([{ id: 'eve', email: 'eve@example.test', role: 'members', status: 'disabled' }]);
 
     await expect(
-      makeResolveTokenGroups({ users })({ sub: undefined, email: 'EVE@example.test', groups: ['members'] }),
+      makeResolveTokenGroups({ users, roles: fakeGroupRoles(users).roles })({
+        sub: undefined,
+        email: 'EVE@example.test',
+        groups: ['members'],
+      }),
     ).rejects.toBeInstanceOf(SignInBlockedError);
   });
 });

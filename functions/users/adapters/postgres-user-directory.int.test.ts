@@ -86,6 +86,53 @@ describe('postgresUserDirectory.provision', () => {
     expect(again).toEqual(first);
   });
 
+  it('records the row it creates and the role it took, once, with the caller as the actor', async () => {
+    // Prepare: a person Cognito's admins group made an admin, whom no trigger has provisioned.
+    const id = randomUUID();
+    const directory = postgresUserDirectory(queries);
+
+    // Act: two first requests at once, then a later one.
+    await Promise.all([
+      directory.provision({ id, email: `grace-${id}@example.test`, role: 'admins', kind: 'user' }),
+      directory.provision({ id, email: `grace-${id}@example.test`, role: 'admins', kind: 'user' }),
+    ]);
+    await directory.provision({ id, email: `grace-${id}@example.test`, role: 'members', kind: 'user' });
+
+    // Assess
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'action', 'target_type', 'target_id', 'details'])
+      .where('target_id', '=', id)
+      .execute();
+    expect(audit).toEqual([
+      {
+        actor_id: id,
+        action: 'user.provisioned',
+        target_type: 'user',
+        target_id: id,
+        details: { after: { kind: 'user', role: 'admins', status: 'active' }, source: 'access-token' },
+      },
+    ]);
+  });
+
+  it('records nothing for a row that was already there', async () => {
+    const existing = await createTestUser(db, { role: null });
+
+    await postgresUserDirectory(queries).provision({
+      id: existing.id,
+      email: existing.email,
+      role: 'admins',
+      kind: 'user',
+    });
+
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('target_id', '=', existing.id)
+      .execute();
+    expect(audit).toEqual([]);
+  });
+
   describe("for a caller whose e-mail is another row's (re-created in Cognito with a new sub)", () => {
     afterEach(() => {
       vi.restoreAllMocks();
@@ -116,6 +163,12 @@ describe('postgresUserDirectory.provision', () => {
         .where('id', 'in', [existing.id, newSub])
         .execute();
       expect(rows).toEqual([{ id: existing.id, role: 'admins' }]);
+      const audit = await db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('target_id', '=', newSub)
+        .execute();
+      expect(audit).toEqual([]);
     });
 
     it('logs it as identity drift naming both ids, never the address, and counts it', async () => {

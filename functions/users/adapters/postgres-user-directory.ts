@@ -49,11 +49,25 @@ export function postgresUserDirectory(db: Queryable): UserDirectory {
   return {
     find,
     async provision(user) {
+      // The row and its `user.provisioned` event in one statement: the role it takes (the token's,
+      // which Cognito's groups gave it) is never stored without a record. The caller is the actor,
+      // as at post-confirmation. A row already there (a concurrent request, a trigger) is left
+      // alone and nothing is recorded.
+      const details = {
+        after: { kind: user.kind, role: user.role, status: 'active' },
+        source: 'access-token',
+      };
       try {
         await db.query(sql`
-          insert into users (id, email, display_name, role, kind)
-          values (${user.id}, ${user.email.toLowerCase()}, ${displayNameFor(user.email)}, ${user.role}, ${user.kind})
-          on conflict (id) do nothing`);
+          with provisioned as (
+            insert into users (id, email, display_name, role, kind)
+            values (${user.id}, ${user.email.toLowerCase()}, ${displayNameFor(user.email)}, ${user.role}, ${user.kind})
+            on conflict (id) do nothing
+            returning id
+          )
+          insert into audit_events (actor_id, action, target_type, target_id, details)
+          select id, 'user.provisioned', 'user', id, cast(${JSON.stringify(details)} as jsonb)
+          from provisioned`);
       } catch (error) {
         // The id's conflict is handled, so a unique violation is users_email_lower_key.
         if (sqlStateOf(error) !== '23505') throw error;

@@ -5,8 +5,10 @@ import type { UserDirectory } from '../ports/user-directory';
 
 /**
  * The caller's profile. A person whose row is missing (created in Cognito by other means and not
- * yet through a trigger) gets one now, so `/me` always answers for a valid token. The role shown
- * is the token's (its groups), which the pre-token-generation trigger keeps equal to the row's.
+ * yet through a trigger) gets one now, so `/me` always answers for a valid token; the row takes
+ * the token's role and is audited (`user.provisioned`, with that role) by the directory. The role
+ * shown is the token's (its groups), which the pre-token-generation trigger keeps equal to the
+ * row's.
  */
 export const makeGetMe =
   (deps: { users: UserDirectory; roleQuota: RoleQuota; model: ModelInfo; now?: () => Date }) =>

@@ -359,6 +359,8 @@ describe('chatting in the web app', () => {
 
     // Assess: the stream is gone, and the stored reply is the beginning of the offline model's
     expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+    // The keyboard is in the composer, not dropped to the page with the Stop button
+    expect(await page.evaluate('document.activeElement?.getAttribute("name")')).toBe('content');
     const reply = storedReplies(page).last();
     await reply.waitFor();
     const text = (await reply.textContent()) ?? '';
@@ -746,10 +748,12 @@ describe('chatting in the web app', () => {
     page.off('response', record);
   });
 
-  it('shows the conversation a new chat made when Stop comes before the server took the message', async () => {
+  it('gives the text back, with the keyboard, and leaves no empty conversation when Stop comes before the server took the message', async () => {
     // Prepare: a new chat whose first send is held for a moment before it leaves the browser
     await page.getByTestId('new-chat').click();
     await page.getByTestId('chat-title').filter({ hasText: 'New chat' }).waitFor();
+    const list = page.getByTestId('conversation-list');
+    const conversationsBefore = await list.getByRole('listitem').count();
     const route = '**/api/conversations/*/messages';
     await page.route(route, async (intercepted) => {
       if (intercepted.request().method() !== 'POST') return intercepted.fallback();
@@ -762,18 +766,59 @@ describe('chatting in the web app', () => {
     // Act: Stop before any answer
     await page.getByRole('button', { name: 'Stop' }).click();
 
-    // Assess: the view is the conversation the send made (its URL), not a "New chat" page tied to
-    // it; the next message goes there and the URL stays
-    await page.waitForURL((url) => /^\/c\/[0-9a-f-]{36}$/.test(url.pathname));
-    const made = new URL(page.url()).pathname;
+    // Assess: the message is back in the composer, which has the keyboard; still the new-chat
+    // page, and the conversation made for it is gone (sidebar and database)
+    await expect.poll(() => composer(page).inputValue()).toBe('Never mind');
+    expect(await page.evaluate('document.activeElement?.getAttribute("name")')).toBe('content');
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await page.getByTestId('chat-title').textContent()).toBe('New chat');
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await expect
+        .poll(() =>
+          db
+            .query<{ n: string }>(
+              'select count(*) as n from conversations where owner_id = $1 and message_count = 0 and deleted_at is null',
+              [memberId],
+            )
+            .then((r) => Number(r.rows[0]?.n)),
+        )
+        .toBe(0);
+    } finally {
+      await db.end();
+    }
+    await expect.poll(() => list.getByRole('listitem').count()).toBe(conversationsBefore);
+
+    // Act and assess: sent again, it goes through, once
     await page.unroute(route);
-    await page.getByRole('button', { name: 'Send' }).waitFor({ state: 'attached' });
     await expect.poll(() => page.locator('.composer__hint').textContent()).toMatch(/^Enter to send/);
-    await composer(page).fill('Second try');
     await composer(page).press('Enter');
-    await page.getByTestId('message-user').filter({ hasText: 'Second try' }).waitFor();
+    await page.waitForURL((url) => /^\/c\/[0-9a-f-]{36}$/.test(url.pathname));
     await expect.poll(() => storedReplies(page).count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    expect(new URL(page.url()).pathname).toBe(made);
+    expect(await page.getByTestId('message-user').filter({ hasText: 'Never mind' }).count()).toBe(1);
+    expect(await composer(page).inputValue()).toBe('');
+  });
+
+  it('keeps a draft per conversation across Search, and never carries it into another conversation', async () => {
+    // Prepare: a draft in this conversation
+    const here = new URL(page.url()).pathname;
+    await composer(page).fill('A draft worth keeping');
+
+    // Act: Search, and back
+    await page.getByRole('link', { name: 'Search messages' }).click();
+    await page.getByRole('searchbox', { name: 'Search your messages' }).waitFor();
+    await page.goBack();
+
+    // Assess: the draft is there again; a new chat does not show it
+    await page.waitForURL((url) => url.pathname === here);
+    await expect.poll(() => composer(page).inputValue()).toBe('A draft worth keeping');
+    await page.getByTestId('new-chat').click();
+    await page.getByTestId('chat-title').filter({ hasText: 'New chat' }).waitFor();
+    expect(await composer(page).inputValue()).toBe('');
+    await page.goBack();
+    await expect.poll(() => composer(page).inputValue()).toBe('A draft worth keeping');
+    await composer(page).fill('');
   });
 
   it('saw no CSP violation and no page error throughout', async () => {

@@ -9,10 +9,12 @@ import { MessageBubble } from '@/features/chat/components/message-bubble';
 import { ModelPicker } from '@/features/chat/components/model-picker';
 import { useAutoScroll } from '@/features/chat/hooks/use-auto-scroll';
 import { useChat } from '@/features/chat/hooks/use-chat';
+import { useDraft } from '@/features/chat/hooks/use-draft';
 import { useModelChoice } from '@/features/chat/hooks/use-model-choice';
 import { useThrottledValue } from '@/features/chat/hooks/use-throttled-value';
 import { loadMarkdown } from '@/features/chat/hooks/use-markdown';
 import type { ChatOptions } from '@/features/chat/hooks/use-chat';
+import type { Draft } from '@/features/chat/hooks/use-draft';
 import { markdownToPlainText } from '@/features/chat/utils/plain-text';
 import { cutText } from '../../../../../functions/shared/domain/text';
 
@@ -102,12 +104,24 @@ export function linkedMessageId(hash: string): string | null {
 }
 
 export function ChatView({ conversationId, title, status, models = NO_MODELS, ...options }: ChatViewProps) {
-  const chat = useChat(conversationId, options);
+  // The draft's hooks need the chat's messages, and the chat gives texts back to the draft.
+  const draftRef = useRef<Draft | null>(null);
+  const chat = useChat(conversationId, {
+    ...options,
+    onConversationCreated: (id) => {
+      draftRef.current?.move(id);
+      options.onConversationCreated(id);
+    },
+    onUnsent: (content) => draftRef.current?.takeBack(content),
+  });
+  const draft = useDraft(chat.conversationId, chat.messages);
+  draftRef.current = draft;
   const choice = useModelChoice(models);
   const { messages, turn } = chat;
   const scroll = useAutoScroll(`${messages.length}:${turn?.reply.length ?? -1}:${turn?.phase ?? ''}`);
   const [highlighted, setHighlighted] = useState<string | null>(null);
-  const [regenerations, setRegenerations] = useState(0);
+  /** Bumped when the keyboard goes to the composer: the pressed button went (Regenerate, Retry). */
+  const [focusRequests, setFocusRequests] = useState(0);
   const streaming = turn !== null && turn.phase !== 'failed';
   const liveReply = useThrottledValue(turn?.reply ?? '', LIVE_RENDER_MS);
   const announcement = useReplyAnnouncement(chat.conversationId, streaming, messages.at(-1));
@@ -132,7 +146,14 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   function send(content: string) {
     setHighlighted(null);
     scroll.follow();
+    draft.sent(content, messages);
     chat.send(content, choice.model);
+  }
+
+  function retry() {
+    chat.retry();
+    // The error and its Retry button go: the keyboard goes to the composer.
+    setFocusRequests((n) => n + 1);
   }
 
   const empty = chat.status !== 'loading' && messages.length === 0 && turn === null;
@@ -151,7 +172,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
     scroll.follow();
     chat.regenerate(replyId, choice.model, content);
     // The button or form that was pressed goes with the old reply: the keyboard goes to the composer.
-    setRegenerations((n) => n + 1);
+    setFocusRequests((n) => n + 1);
   }
 
   return (
@@ -234,7 +255,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
               <p>
                 <strong>{errorHeadline(turn.error)}</strong> {apiErrorMessage(turn.error)}
               </p>
-              <button type="button" className="button-secondary button-small" onClick={chat.retry}>
+              <button type="button" className="button-secondary button-small" onClick={retry}>
                 Retry
               </button>
             </div>
@@ -249,7 +270,9 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
       <Composer
         busy={chat.busy}
         canStop={chat.stoppable}
-        focusKey={`${chat.conversationId ?? 'new'}:${regenerations}`}
+        focusKey={`${chat.conversationId ?? 'new'}:${focusRequests}`}
+        text={draft.text}
+        onTextChange={draft.change}
         onSend={send}
         onStop={chat.stop}
       >

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useRef } from 'react';
 import type { FormEvent, KeyboardEvent, ReactNode } from 'react';
 
 import {
@@ -14,8 +14,12 @@ export interface ComposerProps {
   readonly busy: boolean;
   /** Our own stream can be stopped (a reply the server writes after a stop cannot). */
   readonly canStop: boolean;
-  /** Changes when the composer should take the focus (a conversation opened, a reply ended). */
+  /** Changes when the composer should take the focus (a conversation opened, Regenerate, Retry). */
   readonly focusKey: string;
+  /** What is typed (the conversation's draft, kept by the view). */
+  readonly text: string;
+  onTextChange(text: string): void;
+  /** Sends `content`; the view empties the box. */
   onSend(content: string): void;
   onStop(): void;
   /** Shown under the box, before the hint (the model picker). */
@@ -23,15 +27,40 @@ export interface ComposerProps {
 }
 
 /** Enter sends, Shift+Enter adds a line; the box grows with its text (CSS field-sizing, or rows). */
-export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: ComposerProps) {
+export function Composer({
+  busy,
+  canStop,
+  focusKey,
+  text,
+  onTextChange,
+  onSend,
+  onStop,
+  children,
+}: ComposerProps) {
   const inputId = useId();
   const hintId = useId();
-  const [text, setText] = useState('');
   const textarea = useRef<HTMLTextAreaElement>(null);
+  /** Stop had the keyboard when it went (the reply ended): the keyboard comes back to the box. */
+  const refocus = useRef(false);
 
   useEffect(() => {
     textarea.current?.focus();
   }, [focusKey]);
+
+  // Stop and Send share the place of one button, and Send is disabled while a reply ends: the
+  // focus would fall to the page's body, so it goes to the box instead.
+  const stopButton = useCallback((button: HTMLButtonElement | null) => {
+    if (!button) return;
+    return () => {
+      // Runs before the button leaves the page, while it may still hold the focus.
+      if (document.activeElement === button) refocus.current = true;
+    };
+  }, []);
+  useLayoutEffect(() => {
+    if (canStop || !refocus.current) return;
+    refocus.current = false;
+    textarea.current?.focus();
+  }, [canStop]);
 
   const tooLong = contentProblem(text);
 
@@ -39,7 +68,6 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
     event?.preventDefault();
     if (busy || !text.trim() || tooLong) return;
     onSend(text);
-    setText('');
     textarea.current?.focus();
   }
 
@@ -69,11 +97,19 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
           // too long stays whole, says so, and cannot be sent until shortened.
           placeholder="Message Parley"
           aria-describedby={hintId}
-          onChange={(event) => setText(event.target.value)}
+          onChange={(event) => onTextChange(event.target.value)}
           onKeyDown={keyDown}
         />
         {canStop ? (
-          <button type="button" className="composer__button composer__button--stop" onClick={onStop}>
+          <button
+            type="button"
+            className="composer__button composer__button--stop"
+            ref={stopButton}
+            onClick={() => {
+              textarea.current?.focus();
+              onStop();
+            }}
+          >
             Stop
           </button>
         ) : (
@@ -103,7 +139,7 @@ export function Composer({ busy, canStop, focusKey, onSend, onStop, children }: 
             type="button"
             className="link-button"
             onClick={() => {
-              setText(withoutControlCharacters(text));
+              onTextChange(withoutControlCharacters(text));
               textarea.current?.focus();
             }}
           >

@@ -1,0 +1,130 @@
+// @vitest-environment jsdom
+import { act, createElement } from 'react';
+import { createRoot } from 'react-dom/client';
+import type { Root } from 'react-dom/client';
+import { Hub } from 'aws-amplify/utils';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import type { Message } from '@/features/chat/api/message-schema';
+import { useDraft } from '@/features/chat/hooks/use-draft';
+import type { Draft } from '@/features/chat/hooks/use-draft';
+import { readDraft } from '@/features/chat/utils/drafts';
+
+// React's act() warns unless the environment says it is a test.
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const A = 'conversation-a';
+const B = 'conversation-b';
+
+let root: Root;
+let draft: Draft;
+
+function Probe({ id, messages }: { id: string | null; messages: readonly Message[] }): null {
+  draft = useDraft(id, messages);
+  return null;
+}
+
+function show(id: string | null, messages: readonly Message[] = []) {
+  act(() => root.render(createElement(Probe, { id, messages })));
+}
+
+function stored(id: string, content: string): Message {
+  return {
+    id,
+    conversationId: A,
+    role: 'user',
+    content,
+    status: 'complete',
+    model: null,
+    usage: { promptTokens: 0, completionTokens: 0 },
+    error: null,
+    createdAt: '2026-01-05T10:00:00.000Z',
+  };
+}
+
+beforeEach(() => {
+  sessionStorage.clear();
+  root = createRoot(document.body.appendChild(document.createElement('div')));
+});
+
+afterEach(() => {
+  act(() => root.unmount());
+  document.body.innerHTML = '';
+  vi.restoreAllMocks();
+});
+
+describe('useDraft', () => {
+  it('keeps one draft per conversation, and gives it back when the composer comes back', () => {
+    // Act: typed in A, then B opened
+    show(A);
+    act(() => draft.change('For A'));
+    show(B);
+
+    // Assess: B does not carry A's draft; A has it again, also after the composer went away
+    expect(draft.text).toBe('');
+    act(() => draft.change('For B'));
+    show(A);
+    expect(draft.text).toBe('For A');
+    act(() => root.unmount());
+    root = createRoot(document.body.appendChild(document.createElement('div')));
+    show(B);
+    expect(draft.text).toBe('For B');
+  });
+
+  it('empties the composer on send but keeps the draft until the server holds the message', () => {
+    // Prepare
+    show(A);
+    act(() => draft.change('Hello'));
+
+    // Act
+    act(() => draft.sent('Hello', []));
+
+    // Assess: kept while unsent; gone once the message is among the stored ones
+    expect(draft.text).toBe('');
+    expect(readDraft(sessionStorage, A)).toBe('Hello');
+    show(A, [stored('m1', 'Hello')]);
+    expect(readDraft(sessionStorage, A)).toBe('');
+  });
+
+  it('takes a message back before what was typed since', () => {
+    show(A);
+    act(() => draft.change('First'));
+    act(() => draft.sent('First', []));
+    act(() => draft.change('Second'));
+
+    act(() => draft.takeBack('First'));
+
+    expect(draft.text).toBe('First\n\nSecond');
+    expect(readDraft(sessionStorage, A)).toBe('First\n\nSecond');
+  });
+
+  it('moves the new chat draft to the conversation it became', () => {
+    show(null);
+    act(() => draft.change('Started'));
+    act(() => draft.sent('Started', []));
+    act(() => draft.change('Typed while sending'));
+
+    act(() => draft.move(A));
+    show(A);
+
+    expect(draft.text).toBe('Typed while sending');
+    expect(readDraft(sessionStorage, A)).toBe('Typed while sending');
+    expect(readDraft(sessionStorage, null)).toBe('');
+  });
+
+  it('clears every draft when the session is signed out', () => {
+    // Prepare
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    show(A);
+    act(() => draft.change('Private'));
+    show(null);
+    act(() => draft.change('Also private'));
+
+    // Act: as Amplify says it, for any sign-out (own choice, idle, session ended, another tab)
+    act(() => Hub.dispatch('auth', { event: 'signedOut' }));
+
+    // Assess
+    expect(readDraft(sessionStorage, A)).toBe('');
+    expect(readDraft(sessionStorage, null)).toBe('');
+  });
+});

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -148,6 +148,58 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
     await page.getByTestId('feedback-privacy').waitFor();
     await page.getByTestId('feedback-totals').waitFor();
     await expectAccessible(page, 'feedback');
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+});
+
+/** What has the keyboard focus: its test id, else its accessible label, else its text (null: none). */
+function focused(page: Page): Promise<string | null> {
+  return page.evaluate<string | null>(`(() => {
+    const element = document.activeElement;
+    if (!element || element === document.body) return null;
+    return element.getAttribute('data-testid') ?? element.getAttribute('aria-label') ?? element.textContent.trim();
+  })()`);
+}
+
+describe('keyboard focus and what is announced', () => {
+  /** A member signed in, in a conversation with one question and its reply. */
+  async function inConversation(): Promise<{ session: Session; page: Page; reply: Locator }> {
+    const email = uniqueEmail('member');
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+    await page.getByLabel('Message', { exact: true }).fill('Name a colour');
+    await page.keyboard.press('Enter');
+    const reply = page.locator('[data-testid="message-assistant"][data-status="complete"]').last();
+    await reply.waitFor();
+    return { session, page, reply };
+  }
+
+  it('in a conversation: Escape or Cancel of an edit goes back to Edit, and a long text pasted in stays whole', async () => {
+    // Prepare
+    const { session, page } = await inConversation();
+    const edit = page.getByTestId('edit-question');
+    const box = page.getByLabel('Edit your message', { exact: true });
+
+    // Act and assess: Edit, then Escape or Cancel: back on Edit, not at the top of the page
+    await edit.click();
+    await box.press('Escape');
+    await expect.poll(() => focused(page)).toBe('edit-question');
+    await edit.click();
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => focused(page)).toBe('edit-question');
+
+    // Act and assess: a text pasted past the limit stays whole and says it is too long (the
+    // browser's maxLength cut it without a word)
+    await edit.click();
+    await box.press('Control+A');
+    await page.keyboard.insertText('a'.repeat(61_000));
+    expect((await box.inputValue()).length).toBe(61_000);
+    await page.getByText(/^Too long to send/).waitFor();
+    expect(await page.getByRole('button', { name: 'Send edited message' }).isDisabled()).toBe(true);
 
     await expectCleanSession(session);
     await session.context.close();

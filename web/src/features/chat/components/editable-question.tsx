@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent } from 'react';
 
-import { CONTENT_MAX, contentProblem } from '@/features/chat/utils/content-size';
+import { contentProblem } from '@/features/chat/utils/content-size';
 
 export interface EditableQuestionProps {
   readonly content: string;
@@ -16,13 +16,26 @@ export interface EditableQuestionProps {
 export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
   const [text, setText] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
+  /** Set when the box closes unsent, so focus goes back to Edit once it is there again. */
+  const refocus = useRef(false);
   const inputId = useId();
   const noteId = useId();
   const editing = text !== null;
 
   useEffect(() => {
     if (editing) box.current?.focus();
+    else if (refocus.current) {
+      // Escape or Cancel: back on Edit, where the person was, not at the top of the page.
+      refocus.current = false;
+      editButton.current?.focus();
+    }
   }, [editing]);
+
+  function cancel() {
+    refocus.current = true;
+    setText(null);
+  }
 
   if (text === null) {
     return (
@@ -30,6 +43,7 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
         <p className="message__text">{content}</p>
         <div className="message__footer message__footer--user">
           <button
+            ref={editButton}
             type="button"
             className="message__action"
             onClick={() => setText(content)}
@@ -52,7 +66,7 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
   }
 
   function keyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === 'Escape') setText(null);
+    if (event.key === 'Escape') cancel();
   }
 
   return (
@@ -65,7 +79,8 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
         ref={box}
         className="message__edit-input"
         value={text}
-        maxLength={CONTENT_MAX}
+        // No maxLength: the browser would drop what is pasted past it without a word. A text too
+        // long stays whole, says so below, and cannot be sent until shortened.
         rows={Math.min(10, Math.max(2, text.split('\n').length))}
         aria-describedby={noteId}
         onChange={(event) => setText(event.target.value)}
@@ -79,7 +94,7 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
         {tooLong ?? 'Sending replaces this message, and the reply to it is written again.'}
       </p>
       <div className="message__edit-actions">
-        <button type="button" className="button-secondary button-small" onClick={() => setText(null)}>
+        <button type="button" className="button-secondary button-small" onClick={cancel}>
           Cancel
         </button>
         <button

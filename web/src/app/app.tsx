@@ -1,8 +1,10 @@
+import { useEffect } from 'react';
 import { SignInFlow } from '@/features/auth/components/sign-in-flow';
 import { useAuth } from '@/features/auth/hooks/use-auth';
 import { SignedIn } from '@/app/signed-in';
 import type { ApiClient } from '@/lib/api-client';
 import { ApiClientProvider } from '@/lib/api-client-context';
+import { clearDrafts, draftStorage } from '@/features/chat/utils/drafts';
 
 export interface AppProps {
   readonly api: ApiClient;
@@ -13,6 +15,11 @@ export interface AppProps {
 export function App({ api, idleSignOutMs }: AppProps) {
   const auth = useAuth({ idleSignOutMs });
   const { state } = auth;
+  // Whoever signs in next in this tab never sees the last person's unsent text, even when no
+  // sign-out event came (a session that ended while the tab was closed).
+  useEffect(() => {
+    if (state.status === 'signed-out') clearDrafts(draftStorage());
+  }, [state.status]);
 
   if (state.status === 'checking') {
     return (

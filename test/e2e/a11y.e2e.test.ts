@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Locator, Page } from 'playwright-core';
+import type { Locator, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -163,6 +163,20 @@ function focused(page: Page): Promise<string | null> {
   })()`);
 }
 
+/** Holds the requests whose path ends with `suffix` until `release()`, then lets them through. */
+async function holdRequests(page: Page, suffix: string): Promise<{ release(): void }> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(
+    (url) => url.pathname.endsWith(suffix),
+    async (route: Route) => {
+      await held;
+      await route.continue();
+    },
+  );
+  return { release: () => release() };
+}
+
 describe('keyboard focus and what is announced', () => {
   /** A member signed in, in a conversation with one question and its reply. */
   async function inConversation(): Promise<{ session: Session; page: Page; reply: Locator }> {
@@ -200,6 +214,32 @@ describe('keyboard focus and what is announced', () => {
     expect((await box.inputValue()).length).toBe(61_000);
     await page.getByText(/^Too long to send/).waitFor();
     expect(await page.getByRole('button', { name: 'Send edited message' }).isDisabled()).toBe(true);
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it("in a conversation: the rating form's Close goes back to the thumbs down, and a rating being saved keeps the focus", async () => {
+    // Prepare
+    const { session, page, reply } = await inConversation();
+
+    // Act and assess: Close, back on the thumbs down that opened the form
+    await reply.getByTestId('feedback-down').click();
+    const form = page.getByRole('form', { name: 'What was wrong with this reply?' });
+    await form.getByRole('button', { name: 'Close' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect(await focused(page)).toBe('feedback-down');
+
+    // Act and assess: a rating being saved: its button says it is busy and keeps the focus
+    const feedback = await holdRequests(page, '/feedback');
+    const up = reply.getByTestId('feedback-up');
+    await up.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => up.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('feedback-up');
+    feedback.release();
+    await expect.poll(() => up.getAttribute('aria-pressed')).toBe('true');
+    expect(await focused(page)).toBe('feedback-up');
 
     await expectCleanSession(session);
     await session.context.close();

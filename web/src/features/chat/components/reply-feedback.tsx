@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 
 import { Icon } from '@/components/icons';
 import { COMMENT_MAX, REASONS } from '@/features/chat/api/message-schema';
@@ -27,6 +27,8 @@ export function ReplyFeedback({ conversationId, messageId, initial }: ReplyFeedb
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<{ kind: 'error' | 'note'; text: string } | null>(null);
   const formId = useId();
+  const downButton = useRef<HTMLButtonElement>(null);
+  const form = useRef<HTMLFormElement>(null);
 
   async function run(work: () => Promise<Feedback | null>, note: string | null) {
     setBusy(true);
@@ -63,8 +65,18 @@ export function ReplyFeedback({ conversationId, messageId, initial }: ReplyFeedb
     if (await give({ rating }, null)) setDetails({ reason: '', comment: '' });
   }
 
+  /**
+   * Closes the form. Focus in it goes back to the thumbs down that opened it, rather than to the
+   * top of the page with the form's buttons.
+   */
+  function closeForm() {
+    const hadFocus = form.current?.contains(document.activeElement) ?? false;
+    setDetails(null);
+    if (hadFocus) downButton.current?.focus();
+  }
+
   async function send() {
-    if (!details) return;
+    if (!details || busy) return;
     const sent = await give(
       {
         rating: 'down',
@@ -74,7 +86,7 @@ export function ReplyFeedback({ conversationId, messageId, initial }: ReplyFeedb
       },
       'Thanks for the feedback.',
     );
-    if (sent) setDetails(null);
+    if (sent) closeForm();
   }
 
   return (
@@ -83,6 +95,7 @@ export function ReplyFeedback({ conversationId, messageId, initial }: ReplyFeedb
         {(['up', 'down'] as const).map((rating) => (
           <button
             key={rating}
+            ref={rating === 'down' ? downButton : undefined}
             type="button"
             className="message__action feedback__button"
             aria-pressed={saved?.rating === rating}
@@ -90,8 +103,11 @@ export function ReplyFeedback({ conversationId, messageId, initial }: ReplyFeedb
             aria-expanded={rating === 'down' ? details !== null : undefined}
             aria-controls={rating === 'down' && details ? formId : undefined}
             title={saved?.rating === rating ? 'Take your rating back' : undefined}
-            disabled={busy}
-            onClick={() => void press(rating)}
+            // aria-disabled, not disabled: a disabled button loses the keyboard focus.
+            aria-disabled={busy || undefined}
+            onClick={() => {
+              if (!busy) void press(rating);
+            }}
             data-testid={`feedback-${rating}`}
           >
             <Icon name={rating === 'up' ? 'thumbsUp' : 'thumbsDown'} />
@@ -108,6 +124,7 @@ export function ReplyFeedback({ conversationId, messageId, initial }: ReplyFeedb
       )}
       {details && (
         <form
+          ref={form}
           id={formId}
           className="feedback__form"
           aria-label="What was wrong with this reply?"
@@ -146,14 +163,21 @@ export function ReplyFeedback({ conversationId, messageId, initial }: ReplyFeedb
             the conversation.
           </p>
           <div className="feedback__actions">
-            <button type="submit" className="button-small" disabled={busy} data-testid="feedback-send">
+            <button
+              type="submit"
+              className="button-small"
+              aria-disabled={busy || undefined}
+              data-testid="feedback-send"
+            >
               Send
             </button>
             <button
               type="button"
               className="button-secondary button-small"
-              onClick={() => setDetails(null)}
-              disabled={busy}
+              onClick={() => {
+                if (!busy) closeForm();
+              }}
+              aria-disabled={busy || undefined}
             >
               Close
             </button>

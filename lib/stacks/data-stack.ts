@@ -26,6 +26,14 @@ export interface DataStackProps extends StackProps {
 export const DB_NAME = 'parley';
 /** Never in a generated database password: characters that need quoting in a URL or a shell. */
 const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
+/** The failed-backup alarm's period: a Metrics Insights alarm may look back 3 hours at most. */
+export const BACKUP_FAILED_PERIOD = Duration.hours(1);
+
+/** Failed AWS Backup jobs of the vault, every dimension set AWS Backup publishes them under. */
+export function backupJobsFailedQuery(vaultName: string): string {
+  return `SELECT SUM(NumberOfBackupJobsFailed) FROM "AWS/Backup" WHERE BackupVaultName = '${vaultName}'`;
+}
+
 /** Valkey user the functions connect as, with an IAM auth token (no password exists). */
 export const CACHE_USER_ID = 'parley-app';
 
@@ -53,6 +61,8 @@ export class DataStack extends Stack {
   readonly clusterIdentifier: string;
   readonly cacheUser?: elasticache.CfnUser;
   readonly openAiSecret: secretsmanager.Secret;
+  /** Where the AWS Backup plan keeps Aurora's recovery points. */
+  readonly backupVault: backup.BackupVault;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
@@ -332,6 +342,7 @@ export class DataStack extends Stack {
       resources: [backup.BackupResource.fromRdsServerlessCluster(this.cluster)],
     });
     acknowledge(selection, 'backupManagedPolicy');
+    this.backupVault = vault;
 
     // --- Alarms -------------------------------------------------------------------------------
     const alarm = (
@@ -428,6 +439,24 @@ export class DataStack extends Stack {
       1,
     );
     alarm('DatabaseCpuHigh', dbMetric('CPUUtilization', 'Average'), 85, 'Aurora CPU above 85%.');
+    // A failed AWS Backup job leaves the day without its recovery point, which nothing else would
+    // show. AWS Backup counts failed jobs in AWS/Backup NumberOfBackupJobsFailed (Sum), with the
+    // vault and resource type as dimensions: a Metrics Insights query sums every series of this
+    // stage's vault, whatever other dimensions it carries (a plain metric must name its dimension
+    // set exactly, and one too many or too few would never fire). Such a query looks back 3 hours
+    // at most, so the sum is hourly: a job failing at any time of its window pages within the hour.
+    alarm(
+      'BackupJobFailed',
+      new cloudwatch.MathExpression({
+        expression: backupJobsFailedQuery(vault.backupVaultName),
+        usingMetrics: {},
+        period: BACKUP_FAILED_PERIOD,
+        label: 'Failed AWS Backup jobs',
+      }),
+      1,
+      'An AWS Backup job of the Aurora cluster failed: that day has no recovery point in the vault. Runbook: docs/runbook.md#alarms',
+      1,
+    );
     const cache = this.cache;
     if (cache) {
       const cacheMetric = (metricName: string, statistic: string) =>

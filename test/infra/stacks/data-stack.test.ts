@@ -126,6 +126,44 @@ describe('data', () => {
     dev.templates.data.resourceCountIs('AWS::Backup::BackupSelection', 1);
   });
 
+  it("pages when an AWS Backup job of the stage's vault fails, within CloudWatch's rules for the query", () => {
+    for (const stage of [dev, prod]) {
+      const name = stage.stacks.config.stage;
+      const template = stage.templates.data;
+      const [vaultId] = Object.keys(template.findResources('AWS::Backup::BackupVault'));
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
+        Properties: Record<string, unknown> & {
+          Metrics: { Expression?: unknown; Period?: number; ReturnData?: boolean }[];
+        };
+      }[];
+      const failed = alarms.find((a) => a.Properties.AlarmName === `parley-${name}-BackupJobFailed`);
+      expect(failed?.Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        // No job, or no failure, publishes nothing: that is no fault.
+        TreatMissingData: 'notBreaching',
+      });
+      // AWS/Backup NumberOfBackupJobsFailed, summed (its statistic), over every series of this
+      // stage's vault whatever the other dimensions (resource type) are; not another stage's in
+      // the same account and Region.
+      const [query] = failed?.Properties.Metrics ?? [];
+      expect(query?.Expression).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            `SELECT SUM(NumberOfBackupJobsFailed) FROM "AWS/Backup" WHERE BackupVaultName = '`,
+            { 'Fn::GetAtt': [vaultId, 'BackupVaultName'] },
+            "'",
+          ],
+        ],
+      });
+      // A Metrics Insights alarm looks back at most 3 hours: an hourly sum, one period.
+      expect(query?.Period).toBe(3600);
+      expect(JSON.stringify(failed?.Properties.AlarmActions)).toContain('AlarmTopic');
+    }
+  });
+
   it('keeps database and cache in isolated subnets', () => {
     dev.templates.data.hasResourceProperties('AWS::ElastiCache::ServerlessCache', {
       Engine: 'valkey',

@@ -244,4 +244,26 @@ describe('keyboard focus and what is announced', () => {
     await expectCleanSession(session);
     await session.context.close();
   });
+
+  it('in a conversation: an export being made keeps the focus on its button', async () => {
+    // Prepare
+    const { session, page } = await inConversation();
+    const exporting = await holdRequests(page, '/export');
+
+    // Act
+    await page.getByRole('button', { name: 'Export Markdown' }).focus();
+    await page.keyboard.press('Enter');
+
+    // Assess: busy, and still focused, while it is made and after
+    const busy = page.getByRole('button', { name: 'Exporting…' });
+    await busy.waitFor();
+    expect(await busy.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Exporting…');
+    exporting.release();
+    await page.getByRole('button', { name: 'Export Markdown' }).waitFor();
+    expect(await focused(page)).toBe('Export Markdown');
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
 });

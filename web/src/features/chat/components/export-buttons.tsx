@@ -12,6 +12,7 @@ export function ExportButtons({ conversationId }: { conversationId: string }) {
   const [error, setError] = useState<string | null>(null);
 
   async function download(format: ExportFormat) {
+    if (pending) return;
     setPending(format);
     setError(null);
     try {
@@ -30,7 +31,9 @@ export function ExportButtons({ conversationId }: { conversationId: string }) {
         type="button"
         className="button-secondary button-small"
         onClick={() => void download('markdown')}
-        disabled={pending !== null}
+        // aria-disabled, not disabled: a disabled button loses the keyboard focus. A click while an
+        // export is being made does nothing (download).
+        aria-disabled={pending !== null || undefined}
       >
         {pending === 'markdown' ? 'Exporting…' : 'Export Markdown'}
       </button>
@@ -38,7 +41,7 @@ export function ExportButtons({ conversationId }: { conversationId: string }) {
         type="button"
         className="button-secondary button-small"
         onClick={() => void download('json')}
-        disabled={pending !== null}
+        aria-disabled={pending !== null || undefined}
       >
         {pending === 'json' ? 'Exporting…' : 'Export JSON'}
       </button>

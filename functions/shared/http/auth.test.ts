@@ -814,6 +814,94 @@ describe('authenticate', () => {
       expect(next.event.parley.auth).toBeUndefined();
     });
 
+    it("refuses with 401 a token whose role is not the user's stored role, even from the very second of the change", async () => {
+      // Prepare: a role change to auditors recorded its instant; a refresh in that same second
+      // read the role still committed (members), so its iat passes the whole-second comparison.
+      const validAfter = new Date(NOW.getTime() - 60_500);
+      const iat = Math.floor(validAfter.getTime() / 1000);
+      const request = requestFor('me.get', { Authorization: `Bearer ${JWT}` });
+
+      // Act
+      const error = await Promise.resolve(
+        middleware(
+          member(iat),
+          undefined,
+          standings({ s: { validAfter, disabled: false, role: 'auditors' } }),
+        ).before?.(request),
+      ).catch((e: unknown) => e);
+
+      // Assess: the same 'session ended' answer as a revoked token, so the app gets a fresh one.
+      expect(error).toBeInstanceOf(UnauthorizedError);
+      expect((error as Error).message).toBe('The access token was revoked; sign in again.');
+      expect(request.event.parley.auth).toBeUndefined();
+    });
+
+    it('refuses a token without a role group when a role is stored', async () => {
+      const request = requestFor('me.get', { Authorization: `Bearer ${JWT}` });
+      const noGroup = verifierReturning({ sub: 's', username: 'u', client_id: 'spa', iat: nowSeconds - 10 });
+
+      await expect(
+        middleware(
+          noGroup,
+          undefined,
+          standings({ s: { validAfter: null, disabled: false, role: 'members' } }),
+        ).before?.(request),
+      ).rejects.toBeInstanceOf(UnauthorizedError);
+    });
+
+    it('accepts a token carrying the stored role, and any role while none is stored or known', async () => {
+      const cases: TokenStanding[] = [
+        { validAfter: null, disabled: false, role: 'members' },
+        { validAfter: null, disabled: false, role: null },
+        { validAfter: null, disabled: false },
+      ];
+      for (const standing of cases) {
+        const request = requestFor('conversations.list', { Authorization: `Bearer ${JWT}` });
+        await middleware(member(nowSeconds - 10), undefined, standings({ s: standing })).before?.(request);
+        expect(request.event.parley.auth?.role, JSON.stringify(standing)).toBe('members');
+      }
+    });
+
+    it('refuses on the database standing read before an mfa-required refusal when it holds another role', async () => {
+      const admin = verifierReturning({
+        sub: 's',
+        username: 'u',
+        client_id: 'spa',
+        'cognito:groups': ['admins'],
+        iat: nowSeconds - 10,
+      });
+      const request = requestFor('admin.users.list', { Authorization: `Bearer ${JWT}` });
+      const cached = standings({ s: { validAfter: null, disabled: false, mfaEnabled: false } });
+      const database = standings({
+        s: { validAfter: null, disabled: false, mfaEnabled: true, role: 'members' },
+      });
+
+      const error = await Promise.resolve(
+        middleware(admin, undefined, cached, ['admins'], database).before?.(request),
+      ).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(UnauthorizedError);
+    });
+
+    it("leaves a machine client's role to its service account: no stored role is compared", async () => {
+      const { roles } = fakeServiceRoles({ 'client-1': 'members' });
+      const client = verifierReturning({
+        sub: 'client-1',
+        client_id: 'client-1',
+        scope: 'parley/chat.read',
+        iat: nowSeconds - 10,
+      });
+      const request = requestFor('conversations.list', { Authorization: `Bearer ${JWT}` });
+
+      await middleware(
+        client,
+        roles,
+        standings({ 'client-1': { validAfter: null, disabled: false, role: 'admins' } }),
+      ).before?.(request);
+
+      expect(request.event.parley.auth).toMatchObject({ kind: 'service', role: 'members' });
+    });
+
     it('refuses a token issued more than five minutes in the future, and accepts small skew', async () => {
       const future = requestFor('me.get', { Authorization: `Bearer ${JWT}` });
       const skewed = requestFor('me.get', { Authorization: `Bearer ${JWT}` });

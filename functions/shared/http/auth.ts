@@ -189,7 +189,10 @@ export class MfaRequiredError extends DomainError {
 export interface AuthenticateOptions {
   readonly verifier: () => TokenVerifier;
   readonly serviceRoles: () => ServiceAccountRoles;
-  /** Disabled users and revoked tokens (disable, role change, sign-out everywhere), and MFA. */
+  /**
+   * Disabled users and revoked tokens (disable, role change, sign-out everywhere), the stored role
+   * a person's token must carry, and MFA.
+   */
   readonly revocations: () => RevocationList;
   /**
    * Roles refused on their routes until the person's TOTP is on (where the pool's MFA is
@@ -216,6 +219,8 @@ async function databaseStanding(userId: string): Promise<TokenStanding> {
 const REFUSED: Record<Exclude<TokenVerdict, 'valid'>, string> = {
   revoked: 'The access token was revoked; sign in again.',
   disabled: 'The access token was revoked; sign in again.',
+  // The role changed after the token's claims were read: the app's refresh gets the new one.
+  'role-changed': 'The access token was revoked; sign in again.',
   'issued-in-future': 'The access token is invalid or expired.',
 };
 
@@ -256,8 +261,10 @@ export function authenticate(options: AuthenticateOptions): middy.MiddlewareObj<
         auth.kind === 'user'
           ? await options.revocations().standingOf(auth.userId)
           : { validAfter: null, disabled: false };
+      // A person's token must carry their stored role (the same cached read: no extra round trip).
+      const tokenRole = auth.kind === 'user' ? auth.role : undefined;
       const refuseUnlessValid = (of: TokenStanding) => {
-        const verdict = tokenVerdict(issuedAt, of, now);
+        const verdict = tokenVerdict(issuedAt, of, now, tokenRole);
         if (verdict !== 'valid') throw new UnauthorizedError(REFUSED[verdict]);
       };
       refuseUnlessValid(standing);

@@ -1,5 +1,6 @@
 import type { Cache } from '../cache/cache';
 import { first, sql, type Queryable } from '../db/sql';
+import { isRole, type Role } from '../domain/roles';
 import type { RevocationList, TokenStanding } from './revocation-list';
 
 /** Every authenticated request reads the standing: the cache keeps it briefly. */
@@ -7,9 +8,10 @@ const CACHE_SECONDS = 30;
 const key = (userId: string) => `token-standing:${userId}`;
 
 /**
- * The standing of a user's tokens from `users` (status, tokens_valid_after), read through the
- * cache. A change writes the new standing to the cache once it has committed (refreshStanding),
- * so every instance sees it on its next request; when the cache is down, the database answers.
+ * The standing of a user's tokens from `users` (status, tokens_valid_after, mfa_enabled, role),
+ * read through the cache in one GET (one query when it misses). A change writes the new standing
+ * to the cache once it has committed (refreshStanding; an admin's role change does), so every
+ * instance sees it on its next request; when the cache is down, the database answers.
  */
 export function postgresRevocationList(db: Queryable, cache: () => Cache): RevocationList {
   return {
@@ -22,11 +24,14 @@ export function postgresRevocationList(db: Queryable, cache: () => Cache): Revoc
           validAfter: string | null;
           disabled: boolean;
           mfaEnabled?: boolean;
+          role?: unknown;
         };
         return {
           validAfter: parsed.validAfter ? new Date(parsed.validAfter) : null,
           disabled: parsed.disabled,
           ...(parsed.mfaEnabled === undefined ? {} : { mfaEnabled: parsed.mfaEnabled }),
+          // An entry written before the role was kept has none: not known, so not checked.
+          ...(parsed.role === undefined ? {} : { role: isRole(parsed.role) ? parsed.role : null }),
         };
       }
       const standing = await readStanding(db, userId);
@@ -83,14 +88,16 @@ export function currentStanding(db: Queryable, userId: string): Promise<TokenSta
 }
 
 async function readStanding(db: Queryable, userId: string): Promise<TokenStanding> {
-  const row = await first<{ status: string; tokens_valid_after: Date | null; mfa_enabled: boolean }>(
-    db,
-    sql`select status, tokens_valid_after, mfa_enabled from users where id = ${userId}`,
-  );
+  const row = await first<{
+    status: string;
+    tokens_valid_after: Date | null;
+    mfa_enabled: boolean;
+    role: Role | null;
+  }>(db, sql`select status, tokens_valid_after, mfa_enabled, role from users where id = ${userId}`);
   return {
     validAfter: row?.tokens_valid_after ? new Date(row.tokens_valid_after) : null,
     disabled: row?.status === 'disabled',
-    ...(row ? { mfaEnabled: row.mfa_enabled } : {}),
+    ...(row ? { mfaEnabled: row.mfa_enabled, role: isRole(row.role) ? row.role : null } : {}),
   };
 }
 
@@ -99,5 +106,6 @@ function cacheValue(standing: TokenStanding): string {
     validAfter: standing.validAfter?.toISOString() ?? null,
     disabled: standing.disabled,
     mfaEnabled: standing.mfaEnabled,
+    role: standing.role,
   });
 }

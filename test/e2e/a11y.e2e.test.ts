@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import pg from 'pg';
 import type { Locator, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -262,6 +263,37 @@ describe('keyboard focus and what is announced', () => {
     exporting.release();
     await page.getByRole('button', { name: 'Export Markdown' }).waitFor();
     expect(await focused(page)).toBe('Export Markdown');
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it("in a conversation: a code block's Copy says how it went, though its name stays the same", async () => {
+    // Prepare: a stored reply with a code block
+    const { session, page } = await inConversation();
+    const conversationId = new URL(page.url()).pathname.split('/').at(-1);
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `insert into messages (conversation_id, owner_id, role, content, status, model)
+         select id, owner_id, 'assistant', $2, 'complete', 'offline' from conversations where id = $1`,
+        [conversationId, 'Here:\n\n```ts\nconst answer = 42;\n```\n'],
+      );
+    } finally {
+      await db.end();
+    }
+    await page.reload();
+    await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(stack.server.url).origin,
+    });
+    const codeBlock = page.locator('.code-block');
+
+    // Act
+    await codeBlock.getByRole('button', { name: 'Copy ts code' }).click();
+
+    // Assess
+    await expect.poll(() => codeBlock.getByRole('status').textContent()).toBe('Copied');
 
     await expectCleanSession(session);
     await session.context.close();

@@ -17,6 +17,10 @@ export function CodeBlock({ language, code, html }: { language: string; code: st
         >
           {copyLabel(state)}
         </button>
+        {/* The button's name stays "Copy … code", so the outcome is said here. */}
+        <span className="visually-hidden" role="status" data-testid="copy-code-status">
+          {state === 'idle' ? '' : copyLabel(state)}
+        </span>
       </div>
       <pre className="code-block__pre">
         {/* Highlighted by highlight.js from escaped text, then sanitised: see lib/markdown.ts. */}

@@ -124,6 +124,26 @@ describe('pre-authentication + post-authentication', () => {
     await expect(preAuthentication(preAuth(email, user.id))).resolves.toBeDefined();
   });
 
+  it('counts the lockout in the Lockouts metric once, at the attempt that locks the account', async () => {
+    // Prepare: the real adapters; only the metric call is watched (EMF is off in tests).
+    const email = uniqueEmail();
+    const user = await createTestUser(db, { email });
+    const counted = vi.spyOn(metrics, 'addMetric');
+    const lockouts = () => counted.mock.calls.filter(([name]) => name === 'Lockouts');
+
+    try {
+      // Act and Assess: four attempts count nothing, the fifth locks, the sixth is refused.
+      for (let i = 0; i < 4; i++) await preAuthentication(preAuth(email, user.id));
+      expect(lockouts()).toEqual([]);
+      await preAuthentication(preAuth(email, user.id));
+      expect(lockouts()).toEqual([['Lockouts', 'Count', 1]]);
+      await expect(preAuthentication(preAuth(email, user.id))).rejects.toThrow(SIGN_IN_BLOCKED_MESSAGE);
+      expect(lockouts()).toEqual([['Lockouts', 'Count', 1]]);
+    } finally {
+      counted.mockRestore();
+    }
+  });
+
   it("counts and audits a disabled user's attempt and lets it on to the password check", async () => {
     const user = await createTestUser(db, { status: 'disabled' });
     await expect(preAuthentication(preAuth(user.email, user.id))).resolves.toBeDefined();

@@ -164,6 +164,29 @@ function focused(page: Page): Promise<string | null> {
   })()`);
 }
 
+/**
+ * Answers to GET `pathname` as the API gives them, but saying there is another page; that next page
+ * (a request with a cursor) is held until `release()`, then empty: the app seen while it loads.
+ */
+async function holdNextPage(page: Page, pathname: string): Promise<{ release(): void }> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(
+    (url) => url.pathname === pathname,
+    async (route: Route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      if (new URL(route.request().url()).searchParams.has('cursor')) {
+        await held;
+        return route.fulfill({ json: { items: [], nextCursor: null } });
+      }
+      const response = await route.fetch();
+      const body = (await response.json()) as Record<string, unknown>;
+      return route.fulfill({ response, json: { ...body, nextCursor: 'more' } });
+    },
+  );
+  return { release: () => release() };
+}
+
 /** Holds the requests whose path ends with `suffix` until `release()`, then lets them through. */
 async function holdRequests(page: Page, suffix: string): Promise<{ release(): void }> {
   let release = () => {};
@@ -294,6 +317,43 @@ describe('keyboard focus and what is announced', () => {
 
     // Assess
     await expect.poll(() => codeBlock.getByRole('status').textContent()).toBe('Copied');
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it('in search: the live region says how many results (not the results), and More results keeps the focus', async () => {
+    // Prepare: a member with a message to find, and a search that has another page
+    const email = uniqueEmail('member');
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+    await page.getByLabel('Message', { exact: true }).fill('A list of green teas');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="message-assistant"][data-status="complete"]').waitFor();
+    const more = await holdNextPage(page, '/api/search');
+
+    // Act
+    await page.getByRole('link', { name: 'Search messages' }).click();
+    await page.getByRole('searchbox', { name: 'Search your messages' }).fill('teas');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('search-results').getByRole('link').first().waitFor();
+
+    // Assess: a short line is announced; the results are outside the live region
+    const live = page.locator('.search [aria-live="polite"]');
+    await expect.poll(() => live.textContent()).toMatch(/^\d+ results? for “teas”, more to load\.$/);
+    expect(await live.getByRole('link').count()).toBe(0);
+
+    // More results, while the page loads: busy, and still focused
+    await page.getByRole('button', { name: 'More results' }).focus();
+    await page.keyboard.press('Enter');
+    const loading = page.getByRole('button', { name: 'Loading…' });
+    await loading.waitFor();
+    expect(await loading.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Loading…');
+    more.release();
+    await loading.waitFor({ state: 'detached' });
 
     await expectCleanSession(session);
     await session.context.close();

@@ -16,6 +16,11 @@ export interface SearchPageProps {
   onSearch(query: string): void;
 }
 
+/** What the live region says of the results shown: "20 results for “tea”, more to load". */
+export function resultsLine(count: number, query: string, more: boolean): string {
+  return `${count} ${count === 1 ? 'result' : 'results'} for “${query}”${more ? ', more to load' : ''}.`;
+}
+
 /** Full-text search over one's own messages; each hit opens its conversation at that message. */
 export function SearchPage({ query, onSearch }: SearchPageProps) {
   const inputId = useId();
@@ -56,51 +61,60 @@ export function SearchPage({ query, onSearch }: SearchPageProps) {
           <button type="submit">Search</button>
         </form>
 
-        <div aria-live="polite" aria-busy={search.status === 'loading'}>
+        {/* Announced as it changes: a short line, not the results themselves (twenty of them,
+            read aloud at every search). */}
+        <div aria-live="polite" aria-busy={search.status === 'loading'} data-testid="search-status">
           {search.status === 'loading' && <p className="muted">Searching…</p>}
           {search.status === 'ready' && search.items.length === 0 && (
             <p className="muted" data-testid="search-empty">
               Nothing found for “{query}”.
             </p>
           )}
-          {search.status === 'error' && (
-            <div className="error" role="alert">
-              <p>The search failed. {apiErrorMessage(search.error)}</p>
-              <button type="button" className="button-small" onClick={search.retry}>
-                Try again
-              </button>
-            </div>
-          )}
-          {search.items.length > 0 && (
-            <ol className="search__results" data-testid="search-results">
-              {search.items.map((hit) => (
-                <li key={hit.messageId} className="search-hit">
-                  <Link
-                    href={paths.conversation(hit.conversationId, hit.messageId)}
-                    className="search-hit__link"
-                  >
-                    <span className="search-hit__title">{hit.conversationTitle}</span>
-                    <span className="search-hit__meta">
-                      {hit.role === 'user' ? 'You' : 'Parley'} ·{' '}
-                      <time dateTime={hit.createdAt}>{dateFormat.format(new Date(hit.createdAt))}</time>
-                    </span>
-                    <Snippet parts={hit.snippet} />
-                  </Link>
-                </li>
-              ))}
-            </ol>
-          )}
-          {search.nextCursor && (
-            <button
-              type="button"
-              className="button-secondary"
-              onClick={search.loadMore}
-              disabled={search.status === 'loading-more'}
-            >
-              {search.status === 'loading-more' ? 'Loading…' : 'More results'}
-            </button>
+          {search.items.length > 0 && search.status !== 'loading' && (
+            <p className="visually-hidden">
+              {resultsLine(search.items.length, query, search.nextCursor !== null)}
+            </p>
           )}
         </div>
+        {search.status === 'error' && (
+          <div className="error" role="alert">
+            <p>The search failed. {apiErrorMessage(search.error)}</p>
+            <button type="button" className="button-small" onClick={search.retry}>
+              Try again
+            </button>
+          </div>
+        )}
+        {search.items.length > 0 && (
+          <ol className="search__results" data-testid="search-results">
+            {search.items.map((hit) => (
+              <li key={hit.messageId} className="search-hit">
+                <Link
+                  href={paths.conversation(hit.conversationId, hit.messageId)}
+                  className="search-hit__link"
+                >
+                  <span className="search-hit__title">{hit.conversationTitle}</span>
+                  <span className="search-hit__meta">
+                    {hit.role === 'user' ? 'You' : 'Parley'} ·{' '}
+                    <time dateTime={hit.createdAt}>{dateFormat.format(new Date(hit.createdAt))}</time>
+                  </span>
+                  <Snippet parts={hit.snippet} />
+                </Link>
+              </li>
+            ))}
+          </ol>
+        )}
+        {search.nextCursor && (
+          <button
+            type="button"
+            className="button-secondary"
+            onClick={search.loadMore}
+            // aria-disabled, not disabled: a disabled button loses the keyboard focus (and loadMore
+            // does nothing while a page is loading).
+            aria-disabled={search.status === 'loading-more' || undefined}
+          >
+            {search.status === 'loading-more' ? 'Loading…' : 'More results'}
+          </button>
+        )}
       </div>
     </section>
   );

@@ -358,4 +358,59 @@ describe('keyboard focus and what is announced', () => {
     await expectCleanSession(session);
     await session.context.close();
   });
+
+  it('in the sidebar: after a delete or an Undo the focus stays in the list, and Load more keeps it', async () => {
+    // Prepare: three conversations, newest first Charlie, Bravo, Alpha; none open
+    const email = uniqueEmail('member');
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `insert into conversations (owner_id, title, updated_at) values
+           ($1, 'Alpha', now() - interval '3 hours'),
+           ($1, 'Bravo', now() - interval '2 hours'),
+           ($1, 'Charlie', now() - interval '1 hour')`,
+        [user.id],
+      );
+    } finally {
+      await db.end();
+    }
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+    const list = page.getByTestId('conversation-list');
+    const focusedTitle = () =>
+      page.evaluate<string | null>('document.activeElement?.getAttribute("title") ?? null');
+
+    // Act: delete Bravo, which is not open
+    await list.getByRole('listitem').filter({ hasText: 'Bravo' }).hover();
+    await page.getByRole('button', { name: 'Delete Bravo' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await list.getByRole('listitem').filter({ hasText: 'Bravo' }).waitFor({ state: 'detached' });
+
+    // Assess: on the next conversation, not the top of the page
+    await expect.poll(focusedTitle).toBe('Alpha');
+
+    // Act and assess: Undo brings Bravo back, and the focus to it
+    await page.getByTestId('deleted-notice').getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(focusedTitle).toBe('Bravo');
+
+    // Load more, while the next page loads (the end of the list is in view, so it starts at once):
+    // busy, and it can keep the focus
+    const more = await holdNextPage(page, '/api/conversations');
+    await page.reload();
+    const loading = page
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('button', { name: 'Loading…' });
+    await loading.waitFor();
+    expect(await loading.getAttribute('aria-disabled')).toBe('true');
+    await loading.focus();
+    expect(await focused(page)).toBe('Loading…');
+    more.release();
+    await loading.waitFor({ state: 'detached' });
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
 });

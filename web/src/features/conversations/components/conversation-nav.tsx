@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 
+import { paths } from '@/config/paths';
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import { restoreConversation } from '@/features/conversations/api/restore-conversation';
@@ -32,11 +33,36 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
   const [deleted, setDeleted] = useState<Conversation | null>(null);
   const [undoError, setUndoError] = useState<string | null>(null);
   const api = useApiClient();
+  const list = useRef<HTMLUListElement>(null);
+  const filterBox = useRef<HTMLInputElement>(null);
+  /**
+   * Where the keyboard focus goes once the list shows a change that took away the focused button
+   * (a Delete, an Undo): that conversation's link, or the filter box if it is not in the list.
+   * `reloading`: wait for the list to be read again (it is loading) before deciding.
+   */
+  const focusNext = useRef<{ conversationId: string | null; reloading: boolean } | null>(null);
+
+  useEffect(() => {
+    const target = focusNext.current;
+    if (!target) return;
+    if (status === 'loading') {
+      target.reloading = false;
+      return;
+    }
+    const link = [...(list.current?.querySelectorAll('a') ?? [])].find(
+      (a) => target.conversationId && a.getAttribute('href') === paths.conversation(target.conversationId),
+    );
+    if (!link && target.reloading) return;
+    focusNext.current = null;
+    (link ?? filterBox.current)?.focus();
+  }, [items, status]);
 
   async function undo(conversation: Conversation) {
     setUndoError(null);
     try {
       await restoreConversation(api, conversation.id);
+      // The Undo button goes: the keyboard goes to the conversation brought back.
+      focusNext.current = { conversationId: conversation.id, reloading: true };
       setDeleted(null);
       conversations.reload();
     } catch (caught) {
@@ -76,6 +102,7 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
           Filter conversations by title
         </label>
         <input
+          ref={filterBox}
           id={filterId}
           type="search"
           value={filter}
@@ -92,7 +119,7 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
           </p>
         )}
         {items.length > 0 && (
-          <ul className="nav__list" data-testid="conversation-list">
+          <ul ref={list} className="nav__list" data-testid="conversation-list">
             {items.map((conversation) => (
               <ConversationItem
                 key={conversation.id}
@@ -111,7 +138,9 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
                   type="button"
                   className="button-secondary button-small"
                   onClick={loadMore}
-                  disabled={status === 'loading-more'}
+                  // aria-disabled, not disabled: a disabled button loses the keyboard focus (and
+                  // loadMore does nothing while a page is loading).
+                  aria-disabled={status === 'loading-more' || undefined}
                 >
                   {status === 'loading-more' ? 'Loading…' : 'Load more'}
                 </button>
@@ -133,6 +162,14 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
           conversation={deleting}
           onClose={() => setDeleting(null)}
           onDeleted={(id) => {
+            // The dialog would give the focus back to the Delete button, gone with its conversation:
+            // it goes to the next one instead (the one before it at the end of the list). The open
+            // conversation's page is left for the new chat, whose message box takes the focus.
+            if (id !== activeId) {
+              const at = items.findIndex((c) => c.id === id);
+              const neighbour = items[at + 1] ?? items[at - 1] ?? null;
+              focusNext.current = { conversationId: neighbour?.id ?? null, reloading: false };
+            }
             setDeleted(deleting);
             setUndoError(null);
             setDeleting(null);

@@ -65,6 +65,23 @@ async function isLocked(table: 'users' | 'sign_in_attempts', column: 'id' | 'use
   }
 }
 
+/**
+ * Resolves once some backend waits for a lock that backend `pid` holds; fails the test when none
+ * does within `timeoutMs` (what was to wait did not take the lock, or never asked for it).
+ */
+async function untilBlockedBy(pid: number, timeoutMs = 10_000) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const { rows } = await sql<{ waiting: boolean }>`
+      select exists (
+        select 1 from pg_stat_activity
+        where wait_event_type = 'Lock' and ${pid} = any(pg_blocking_pids(pid))
+      ) as waiting`.execute(db);
+    if (rows[0]?.waiting) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no backend waited for a lock of backend ${pid} within ${timeoutMs} ms`);
+}
+
 describe('postgresUserAdmin.insert', () => {
   it('answers EmailTakenError for an e-mail already in use, whatever its case', async () => {
     // Prepare
@@ -363,31 +380,33 @@ describe('postgresUserAdmin.holdEmail', () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    let held = () => {};
-    const firstHolds = new Promise<void>((resolve) => {
-      held = resolve;
-    });
+    let held!: (pid: number) => void;
+    const firstHolds = new Promise<number>((resolve) => (held = resolve));
 
     // Act: the first holds the address (in another case) and inserts its row; the second asks
     // while the first is still open.
     const first = queries.transaction(async (tx) => {
       const users = postgresUserAdmin(tx, roleQuota);
       const answer = await users.holdEmail(email.toUpperCase());
-      held();
+      const { rows } = await tx.query<{ pid: number }>(statement`select pg_backend_pid() as pid`);
+      held(rows[0]?.pid ?? 0);
       await released;
       await users.insert({ id, email, displayName: 'First', role: 'members' });
       order.push('first commits');
       return answer;
     });
-    await firstHolds;
+    const firstPid = await firstHolds;
     const second = queries.transaction(async (tx) => {
       const answer = await postgresUserAdmin(tx, roleQuota).holdEmail(email);
       order.push('second answered');
       return answer;
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    order.push('first released');
-    release();
+    // The first is released only once the second waits for its lock on the address (and, should
+    // the second never wait, released all the same so the failed test holds no connection).
+    await untilBlockedBy(firstPid).finally(() => {
+      order.push('first released');
+      release();
+    });
 
     // Assess: the second waited for the first's commit, and its check saw the committed row.
     expect(await first).toEqual({ taken: false });

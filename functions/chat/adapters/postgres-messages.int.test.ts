@@ -810,6 +810,23 @@ describe('startTurn on the Data API', () => {
   });
 });
 
+/**
+ * Resolves once some backend waits for a lock that backend `pid` holds; fails the test when none
+ * does within `timeoutMs` (what was to wait did not take the lock, or never asked for it).
+ */
+async function untilBlockedBy(pid: number, timeoutMs = 10_000) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const { rows } = await sql<{ waiting: boolean }>`
+      select exists (
+        select 1 from pg_stat_activity
+        where wait_event_type = 'Lock' and ${pid} = any(pg_blocking_pids(pid))
+      ) as waiting`.execute(pgDb);
+    if (rows[0]?.waiting) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no backend waited for a lock of backend ${pid} within ${timeoutMs} ms`);
+}
+
 describe('startTurn against a turn committed while it waited for the lock', () => {
   it('sees the turn that committed under it and answers busy instead of a second streaming reply', async () => {
     // Prepare: another function's turn holds the conversation and has stored its streaming reply.
@@ -818,8 +835,8 @@ describe('startTurn against a turn committed while it waited for the lock', () =
     const repo = postgresMessages(pgSql);
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    let locked!: (pid: number) => void;
+    const isLocked = new Promise<number>((resolve) => (locked = resolve));
     const other = pgDb.transaction().execute(async (trx) => {
       await trx
         .selectFrom('conversations')
@@ -845,10 +862,11 @@ describe('startTurn against a turn committed while it waited for the lock', () =
         .set({ message_count: 2 })
         .where('id', '=', conversationId)
         .execute();
-      locked();
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+      locked(rows[0]?.pid ?? 0);
       await released;
     });
-    await isLocked;
+    const otherPid = await isLocked;
 
     // Act: this turn's snapshot predates the other's commit; it waits on the lock meanwhile.
     const waiting = repo.startTurn({
@@ -862,8 +880,9 @@ describe('startTurn against a turn committed while it waited for the lock', () =
       () => 'started',
       (error: unknown) => error,
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    release();
+    // The other commits only once this turn waits for its lock on the conversation (and, should
+    // it never wait, all the same so the failed test holds no connection).
+    await untilBlockedBy(otherPid).finally(release);
     await other;
 
     // Assess

@@ -49,4 +49,21 @@ describe('cacheRateLimiter', () => {
     expect((await limiter.consume('old-1')).allowed).toBe(true);
     expect((await limiter.consume('old-1')).allowed).toBe(false);
   });
+
+  it("keeps this minute's counts when it drops old ones, however many keys it counts", async () => {
+    // Prepare: the cache is down and 'a' has used up its minute
+    const clock = Date.UTC(2026, 11, 1, 8, 0, 0);
+    const limiter = cacheRateLimiter({ cache: () => downCache, limitPerMinute: 2, now: () => clock });
+    await limiter.consume('a');
+    await limiter.consume('a');
+    expect((await limiter.consume('a')).allowed).toBe(false);
+
+    // Act: 10,001 other keys in the same minute, past the bound of 10,000 counters
+    for (let i = 0; i <= 10_000; i++) await limiter.consume(`other-${i}`);
+
+    // Assess: 'a' is still refused, and the keys just counted keep their counts too
+    expect(await limiter.consume('a')).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect((await limiter.consume('other-0')).allowed).toBe(true);
+    expect((await limiter.consume('other-0')).allowed).toBe(false);
+  });
 });

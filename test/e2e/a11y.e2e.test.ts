@@ -413,4 +413,74 @@ describe('keyboard focus and what is announced', () => {
     await expectCleanSession(session);
     await session.context.close();
   });
+
+  it('in the console: Load more keeps the focus while loading, and after an erase the focus goes to the next person', async () => {
+    // Prepare: an admin, and two people who left (their addresses share a tag to filter by)
+    const adminEmail = uniqueEmail('admin');
+    const admin = await stack.server.createUser({ email: adminEmail, password: PASSWORD, role: 'admins' });
+    const tag = uniqueEmail('leaver').split('@')[0] ?? 'leaver';
+    const first = await stack.server.createUser({
+      email: `${tag}-1@example.com`,
+      password: PASSWORD,
+      role: 'members',
+    });
+    const second = await stack.server.createUser({
+      email: `${tag}-2@example.com`,
+      password: PASSWORD,
+      role: 'members',
+    });
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...admin, password: PASSWORD });
+    expect(await textOf(page, 'me-email')).toBe(adminEmail);
+
+    // Load more, while the next page loads: busy, and still focused
+    const more = await holdNextPage(page, '/api/admin/users');
+    await page.goto(`${stack.server.url}/admin/users?q=${encodeURIComponent(tag)}`);
+    await page.getByRole('button', { name: 'Load more' }).focus();
+    await page.keyboard.press('Enter');
+    const loading = page.getByRole('button', { name: 'Loading…' });
+    await loading.waitFor();
+    expect(await loading.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Loading…');
+    more.release();
+    await loading.waitFor({ state: 'detached' });
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+
+    // Prepare: the first one disabled over an hour ago, so they can be erased
+    await page.reload();
+    const rows = page.getByTestId('user-row');
+    await expect.poll(() => rows.count()).toBe(2);
+    const erased = (await rows.first().getAttribute('data-user-id')) === first.id ? first : second;
+    const kept = erased === first ? second : first;
+    await page.getByRole('button', { name: `Manage ${erased.email}` }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
+    await dialog.getByRole('status').filter({ hasText: 'User disabled.' }).waitFor();
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`update users set tokens_valid_after = now() - interval '61 minutes' where id = $1`, [
+        erased.id,
+      ]);
+    } finally {
+      await db.end();
+    }
+
+    // Act: erase them
+    await dialog.getByRole('button', { name: 'Erase…' }).click();
+    await dialog.getByTestId('confirm-typed').fill(erased.email);
+    await dialog.getByRole('button', { name: 'Erase for good' }).click();
+    await page
+      .getByTestId('users-notice')
+      .filter({ hasText: `${erased.email} was erased.` })
+      .waitFor();
+
+    // Assess: on the next person's Manage, not the top of the page
+    await expect.poll(() => focused(page)).toBe(`Manage ${kept.email}`);
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
 });

@@ -50,7 +50,9 @@ export function LoadMore({ list }: { list: KeysetList<unknown> }) {
         type="button"
         className="button-secondary"
         onClick={list.loadMore}
-        disabled={list.status === 'loading-more'}
+        // aria-disabled, not disabled: a disabled button loses the keyboard focus (and loadMore
+        // does nothing while a page is loading).
+        aria-disabled={list.status === 'loading-more' || undefined}
       >
         {list.status === 'loading-more' ? 'Loading…' : 'Load more'}
       </button>

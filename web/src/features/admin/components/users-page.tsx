@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 
@@ -48,6 +48,22 @@ export function UsersPage() {
   );
   const users = useKeysetList<AdminUser>(fetchPage);
   const managed = users.items.find((user) => user.id === managing);
+  const tableBody = useRef<HTMLTableSectionElement>(null);
+  const searchBox = useRef<HTMLInputElement>(null);
+  /**
+   * After an erase, where the keyboard focus goes: the dialog would give it back to the erased
+   * person's Manage button, gone with their row. The next person's Manage (the one before at the end
+   * of the list), or the search box when the list is empty. `undefined`: nothing to do.
+   */
+  const focusAfterErase = useRef<string | null | undefined>(undefined);
+
+  useEffect(() => {
+    const target = focusAfterErase.current;
+    if (target === undefined) return;
+    focusAfterErase.current = undefined;
+    const row = [...(tableBody.current?.rows ?? [])].find((tr) => tr.dataset.userId === target);
+    (row?.querySelector('button') ?? searchBox.current)?.focus();
+  }, [users.items]);
 
   const show = (next: UserFilters) => navigate(location + toQueryString({ ...next }));
 
@@ -70,6 +86,7 @@ export function UsersPage() {
           <div className="toolbar__grow">
             <label htmlFor={`${id}-q`}>Search</label>
             <input
+              ref={searchBox}
               id={`${id}-q`}
               type="search"
               placeholder="Email or name"
@@ -152,7 +169,7 @@ export function UsersPage() {
                   </th>
                 </tr>
               </thead>
-              <tbody>
+              <tbody ref={tableBody}>
                 {users.items.map((user) => (
                   <tr key={user.id} data-testid="user-row" data-user-id={user.id}>
                     <td className="table__strong table__truncate" title={user.email}>
@@ -224,6 +241,8 @@ export function UsersPage() {
             )
           }
           onErased={(erased) => {
+            const at = users.items.findIndex((user) => user.id === erased.id);
+            focusAfterErase.current = (users.items[at + 1] ?? users.items[at - 1])?.id ?? null;
             users.remove((user) => user.id === erased.id);
             setManaging(null);
             setNotice(`${erased.email} was erased.`);

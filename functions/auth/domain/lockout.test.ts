@@ -69,6 +69,36 @@ describe('decideAttempt', () => {
     expect(decision).toMatchObject({ kind: 'allowed', lockedNow: false, next: { failedCount: 1 } });
   });
 
+  it('lets an attempt run at the very instant the lock ends, counting from zero again', () => {
+    // Prepare: locked by the 5th attempt (at 4 s) until 15 minutes after it
+    const locked = attempts(5);
+    const until = locked.lockedUntil ?? t0;
+    expect(until).toEqual(later(4_000 + LOCKOUT_POLICY.lockMs));
+
+    // Act
+    const justBefore = decideAttempt(locked, new Date(until.getTime() - 1));
+    const atTheEnd = decideAttempt(locked, until);
+
+    // Assess
+    expect(justBefore).toEqual({ kind: 'blocked', lockedUntil: until });
+    expect(isLocked(locked, until)).toBe(false);
+    expect(atTheEnd).toMatchObject({ kind: 'allowed', lockedNow: false, next: { failedCount: 1 } });
+  });
+
+  it("counts an attempt 1 ms inside the window, and starts again at the window's very end", () => {
+    // Prepare: four attempts, the last at 3 s
+    const state = attempts(4);
+    const end = 3_000 + LOCKOUT_POLICY.windowMs;
+
+    // Act
+    const inside = decideAttempt(state, later(end - 1));
+    const atTheEnd = decideAttempt(state, later(end));
+
+    // Assess
+    expect(inside).toMatchObject({ kind: 'allowed', lockedNow: true, next: { failedCount: 5 } });
+    expect(atTheEnd).toMatchObject({ kind: 'allowed', lockedNow: false, next: { failedCount: 1 } });
+  });
+
   it('follows a custom policy', () => {
     const decision = decideAttempt(NO_ATTEMPTS, t0, { maxAttempts: 1, windowMs: MIN, lockMs: MIN });
     expect(decision).toMatchObject({ kind: 'allowed', lockedNow: true, next: { lockedUntil: later(MIN) } });

@@ -134,6 +134,22 @@ describe('parseActivityEvent', () => {
     });
   });
 
+  it.each([
+    [true, true],
+    [false, false],
+    ['true', true],
+    ['false', false],
+    ['TRUE', null],
+    ['yes', null],
+    ['', null],
+    [1, null],
+    [0, null],
+    [null, null],
+  ])('reads compromisedCredentialDetected %j as %j', (sent, read) => {
+    const record = cognitoActivityRecord({ compromisedCredentialDetected: sent });
+    expect(parsedSignIn(record).compromisedCredentialsDetected).toBe(read);
+  });
+
   it('reads the context and risk nested under eventContextData and eventRisk too', () => {
     const nested = {
       message: {

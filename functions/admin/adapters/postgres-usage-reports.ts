@@ -5,7 +5,7 @@ import type { UsageQuery, UsageReports } from '../ports/usage-reports';
 /** Sums come back as int8 / numeric: a string on pg, a number or a string on the Data API. */
 interface Row {
   key: string;
-  /** By user only; every usage row has its user (foreign key, deleted with it). */
+  /** By user only: the person's address (an erased person's rows have no user, and are summed apart). */
   email?: string;
   requests: number | string;
   prompt_tokens: number | string;
@@ -29,6 +29,12 @@ const toUsageRow = (row: Row): UsageRow => {
 
 const sums = sql`sum(d.requests) as requests, sum(d.prompt_tokens) as prompt_tokens,
   sum(d.completion_tokens) as completion_tokens, sum(d.cost_micros) as cost_micros`;
+
+/**
+ * The key of the line for erased users' usage: never a user id (a Cognito sub is a UUID, an app
+ * client id 26 characters).
+ */
+export const ERASED_USERS_KEY = 'erased';
 
 /** People per statement of the report by user: about 300 KB, within the Data API's 1 MiB a call. */
 const USERS_PER_READ = 2000;
@@ -70,9 +76,16 @@ export function postgresUsageReports(
         if (rows.length < usersPerRead || !last) break;
         after = last.key;
       }
-      return people.sort(
-        (a, b) => b.totalTokens - a.totalTokens || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-      );
+      people.sort((a, b) => b.totalTokens - a.totalTokens || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      // Erased people's usage stays (their rows' user set to null, migration 0020): one line for
+      // all of them, after the people, so the report's totals still match what was charged.
+      const { rows: erased } = await db.query<Row & { count: number | string }>(sql`
+        select cast(${ERASED_USERS_KEY} as text) as key, count(*) as count, ${sums}
+        from usage_daily d
+        where ${range} and d.user_id is null`);
+      const [anonymous] = erased;
+      if (anonymous && Number(anonymous.count) > 0) people.push({ ...toUsageRow(anonymous), erased: true });
+      return people;
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Role, UserStatus } from '#shared/domain/roles';
 import { encodeCursor } from '#shared/pagination/cursor';
 import { markTokensRevoked } from '#shared/revocation/postgres-revocation-list';
 import { EmailTakenError, monthStart, type AdminUser } from '../domain/admin-user';
+import { microsToDollars } from '../domain/usage';
 import type { StoredChanges, UserAdminRepository, UserListOptions } from '../ports/user-admin';
 
 /*
@@ -14,6 +15,16 @@ import type { StoredChanges, UserAdminRepository, UserListOptions } from '../por
  * Data API sends every string as varchar. User ids are text (Cognito sub or app client id), so
  * they need no uuid cast.
  */
+
+/** Sums come back as int8 / numeric: a string on pg, a number or a string on the Data API. */
+interface ErasedCounts {
+  conversations: number;
+  messages: number;
+  requests: number | string;
+  prompt_tokens: number | string;
+  completion_tokens: number | string;
+  cost_micros: number | string;
+}
 
 interface Row {
   id: string;
@@ -213,18 +224,32 @@ export function postgresUserAdmin(
     },
 
     async erase(id, email) {
-      // Counted before the delete; the foreign keys' cascades then remove conversations,
-      // messages (and their feedback) and usage with the row.
-      const counts = await only<{ conversations: number; messages: number }>(
+      // Counted before the delete; the foreign keys' cascades then remove conversations and
+      // messages (and their feedback) with the row, and set its usage rows' user to null
+      // (migration 0020): the reports keep them as an erased user's.
+      const counts = await only<ErasedCounts>(
         db,
         sql`select
           (select cast(count(*) as integer) from conversations where owner_id = ${id}) as conversations,
-          (select cast(count(*) as integer) from messages where owner_id = ${id}) as messages`,
+          (select cast(count(*) as integer) from messages where owner_id = ${id}) as messages,
+          coalesce(sum(requests), 0) as requests, coalesce(sum(prompt_tokens), 0) as prompt_tokens,
+          coalesce(sum(completion_tokens), 0) as completion_tokens,
+          coalesce(sum(cost_micros), 0) as cost_micros
+          from usage_daily where user_id = ${id}`,
       );
       await db.query(sql`delete from users where id = ${id}`);
       await db.query(sql`delete from sign_in_attempts where username = ${email.toLowerCase()}`);
       onChange(id);
-      return { conversations: Number(counts.conversations), messages: Number(counts.messages) };
+      return {
+        conversations: Number(counts.conversations),
+        messages: Number(counts.messages),
+        usageKept: {
+          requests: Number(counts.requests),
+          promptTokens: Number(counts.prompt_tokens),
+          completionTokens: Number(counts.completion_tokens),
+          costUsd: microsToDollars(Number(counts.cost_micros)),
+        },
+      };
     },
   };
 }

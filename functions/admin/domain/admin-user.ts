@@ -91,10 +91,24 @@ export class ErasureTooSoonError extends ConflictError {
   }
 }
 
-/** What erasing a user took with them (the audit event records these counts, nothing else). */
+/**
+ * The usage an erased person leaves behind, kept without them: their `usage_daily` rows stay for
+ * the reports (and the invoice they must match), their user set to none.
+ */
+export interface KeptUsage {
+  readonly requests: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** Estimated cost in US dollars (from the stored micro-dollars). */
+  readonly costUsd: number;
+}
+
+/** What erasing a user took with them, and kept (the audit event records these, nothing else). */
 export interface ErasedData {
   readonly conversations: number;
   readonly messages: number;
+  /** Their usage, all days, now in the reports as an erased user's. Absent: not counted. */
+  readonly usageKept?: KeptUsage;
 }
 
 /** The first day of `now`'s month (UTC) as `YYYY-MM-DD`. */

@@ -15,6 +15,11 @@ export interface UsageRow extends UsageTotals {
   readonly key: string;
   /** The user's e-mail (groupBy=user). */
   readonly email?: string;
+  /**
+   * true: the line of every erased person's usage together (groupBy=user, key `erased`, no
+   * e-mail); their usage stays after the erasure, without them.
+   */
+  readonly erased?: true;
 }
 
 export interface UsageReport {

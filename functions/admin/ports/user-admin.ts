@@ -66,8 +66,9 @@ export interface UserAdminRepository {
    */
   revokeTokens(id: string): Promise<void>;
   /**
-   * Deletes the user and everything that is theirs: conversations, messages, feedback, usage and
-   * the failed sign-ins of their address. The audit trail keeps its events (append-only).
+   * Deletes the user and everything that is theirs: conversations, messages, feedback and the
+   * failed sign-ins of their address. Their usage stays, pseudonymised (no user), and is counted
+   * in what this answers. The audit trail keeps its events (append-only).
    */
   erase(id: string, email: string): Promise<ErasedData>;
 }

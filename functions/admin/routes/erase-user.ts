@@ -8,7 +8,7 @@ export const eraseUser = defineRoute(
     id: 'admin.users.erase',
     method: 'DELETE',
     path: '/api/admin/users/{id}',
-    summary: `Erase a disabled user for good (the right to erasure): their Cognito user, conversations, messages, feedback and usage; only ${ACCESS_TOKEN_MINUTES} minutes or more after the disable, when their last access token has expired; audited with counts only`,
+    summary: `Erase a disabled user for good (the right to erasure): their Cognito user, conversations, messages and feedback (their usage stays in the reports, as an erased user's); only ${ACCESS_TOKEN_MINUTES} minutes or more after the disable, when their last access token has expired; audited with counts only (and the usage kept)`,
     access: ADMINS,
     params: userIdParams,
     responses: { 204: { description: 'Erased' } },

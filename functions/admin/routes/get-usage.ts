@@ -52,7 +52,14 @@ export const getUsage = defineRoute(
           from: z.iso.date(),
           to: z.iso.date(),
           groupBy: z.enum(['user', 'day']),
-          items: z.array(z.extend(totals, { key: z.string(), email: z.optional(z.string()) })),
+          // By user, erased people's usage (kept without them) is one line: key 'erased', erased true.
+          items: z.array(
+            z.extend(totals, {
+              key: z.string(),
+              email: z.optional(z.string()),
+              erased: z.optional(z.literal(true)),
+            }),
+          ),
           totals,
         }),
       },

@@ -13,9 +13,10 @@ import { inTransactionWithIdentity, type IdentityChangeDeps } from './identity-t
 
 /**
  * Erases a person who left, on request (the right to erasure): their Cognito user, their row,
- * conversations, messages, feedback and usage. Only a user disabled for longer than an access
- * token lives: a slip cannot erase someone active, and no token of theirs can still pass the
- * signature check once no row is left to refuse it. The audit event (counts only) commits with
+ * conversations, messages and feedback. Their usage stays, pseudonymised (no user), so past
+ * reports and costs do not change; the audit event says how much. Only a user disabled for longer
+ * than an access token lives: a slip cannot erase someone active, and no token of theirs can still
+ * pass the signature check once no row is left to refuse it. The audit event (counts only) commits with
  * the database change; the Cognito delete runs last inside the transaction, so when it fails
  * nothing is erased. A delete cannot be undone: when the commit fails after it, the row stays
  * (disabled, no identity left), and erasing again finishes the work, a user already gone from

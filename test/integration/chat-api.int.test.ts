@@ -326,17 +326,38 @@ describe('POST /api/conversations/{id}/messages with Accept: text/event-stream',
   });
 
   it('refuses a second message with 409 while a reply is still streaming', async () => {
-    openai.setMode({ kind: 'slow-first-token', delayMs: 500 });
+    // Prepare: a reply written over about 2.4 s, a word every 40 ms (far inside the 600 ms
+    // first-token and idle timeouts), and its streaming row stored before the second is sent.
+    const reply = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    openai.setMode({ kind: 'normal', chunkDelayMs: 40, reply });
     const conversationId = await conversationOf(alice.token);
     const first = send(alice.token, conversationId, { content: 'First' });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const replyStatus = async () =>
+      (
+        await db
+          .selectFrom('messages')
+          .select('status')
+          .where('conversation_id', '=', conversationId)
+          .where('role', '=', 'assistant')
+          .executeTakeFirst()
+      )?.status;
+    await vi.waitFor(async () => expect(await replyStatus()).toBe('streaming'), {
+      timeout: 5000,
+      interval: 20,
+    });
 
+    // Act
     const second = await send(alice.token, conversationId, { content: 'Second' });
 
+    // Assess: refused while the first was still being written, which then ends whole
     expect(second.status).toBe(409);
     expect(second.headers['content-type']).toBe('application/problem+json');
+    expect(await replyStatus()).toBe('streaming');
     expect((await first).events.at(-1)?.event).toBe('done');
-    expect((await storedMessages(conversationId)).map((m) => m.content)).not.toContain('Second');
+    expect((await storedMessages(conversationId)).map((m) => [m.role, m.status, m.content])).toEqual([
+      ['user', 'complete', 'First'],
+      ['assistant', 'complete', reply],
+    ]);
   });
 });
 

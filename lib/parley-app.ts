@@ -16,6 +16,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { routes as defaultRoutes, type RouteDeclaration } from '#api/index';
 import { acknowledge } from './config/nag-acknowledgements';
 import { REPO_ROOT } from './constructs/app-function';
+import { declareProviderLogGroups } from './constructs/provider-log-groups';
 import { type StageConfig, stageConfig } from './config/stages';
 import { ACCOUNT_STACK_NAME, AccountStack } from './stacks/account-stack';
 import { ApiStack } from './stacks/api-stack';
@@ -178,6 +179,11 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     config,
     regions: [...new Set([config.region, 'us-east-1'])],
   });
+  // CDK's own provider functions (migration trigger, default security group, bucket auto-delete)
+  // get log groups with the stage's retention and the ops key, in the stacks that share its Region.
+  for (const stack of [data, auth, api, web]) {
+    declareProviderLogGroups(stack, { key: foundation.opsKey, retentionDays: config.logRetentionDays });
+  }
   const stacks = { config, foundation, data, auth, api, edgeWaf, web, monitoring, delivery };
   for (const stack of allStacks(stacks)) Aspects.of(stack).add(new BoundFrameworkRoles());
   return stacks;

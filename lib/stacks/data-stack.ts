@@ -408,16 +408,34 @@ export class DataStack extends Stack {
       rotateImmediatelyOnUpdate: false,
     });
 
+    // The hosted rotation functions' own log groups: CDK names each function after its rotation
+    // construct's unique id (the last 64 characters, Lambda's limit on a name) and passes the
+    // name to the rotation application. Declared here, before the application and its schedule
+    // (the first rotation runs at once), with our key and the stage's retention; Lambda would
+    // otherwise create them at the first run, kept for ever.
+    const rotationFunctionName = (r: secretsmanager.SecretRotation) => Names.uniqueId(r).slice(-64);
+    for (const [id, r] of [
+      ['DatabaseRotationLogGroup', rotation],
+      ['ApplicationRotationLogGroup', applicationRotation],
+    ] as const) {
+      const group = new logs.LogGroup(this, id, {
+        logGroupName: `/aws/lambda/${rotationFunctionName(r)}`,
+        encryptionKey: props.opsKey,
+        retention: config.logRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      r.node.addDependency(group);
+    }
+
     // A failed rotation leaves the old credentials in place and would go unnoticed until they are
     // needed. Each failed rotation step is an error of the hosted rotation function (a timeout
-    // too), named by CDK after the rotation construct's unique id (its last 64 characters).
-    const rotationId = Names.uniqueId(rotation);
+    // too), named as above.
     alarm(
       'DatabaseSecretRotationFailed',
       new cloudwatch.Metric({
         namespace: 'AWS/Lambda',
         metricName: 'Errors',
-        dimensionsMap: { FunctionName: rotationId.slice(-64) },
+        dimensionsMap: { FunctionName: rotationFunctionName(rotation) },
         statistic: 'Sum',
         period: Duration.minutes(5),
       }),
@@ -430,7 +448,7 @@ export class DataStack extends Stack {
       new cloudwatch.Metric({
         namespace: 'AWS/Lambda',
         metricName: 'Errors',
-        dimensionsMap: { FunctionName: Names.uniqueId(applicationRotation).slice(-64) },
+        dimensionsMap: { FunctionName: rotationFunctionName(applicationRotation) },
         statistic: 'Sum',
         period: Duration.minutes(5),
       }),

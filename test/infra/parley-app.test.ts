@@ -16,6 +16,7 @@ beforeAll(() => {
 });
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type TemplateResource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[] };
 type PolicyStatement = Statement & { Condition?: Record<string, Record<string, unknown>> };
 const asArray = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
@@ -57,6 +58,67 @@ describe('encryption at rest', () => {
       if (cognitoExport.includes(g)) continue;
       expect(g.props.KmsKeyId, `${g.stack}/${g.id}`).toBeDefined();
       expect(g.props.RetentionInDays, `${g.stack}/${g.id}`).toBeGreaterThan(0);
+    }
+  });
+
+  it("declares the log group of every function a template creates, with the stage's retention and the ops key", () => {
+    // Lambda creates /aws/lambda/<name> at a function's first run when nothing declared it: kept
+    // for ever, without our key. Each function's group is its LoggingConfig's, or the group named
+    // after it (its fixed name, or its Ref when CloudFormation names it); the hosted rotation
+    // functions (created by the rotation application) are named by its functionName parameter.
+    // Listed with their reason: what we cannot declare a group for.
+    const UNDECLARED: readonly { readonly id: RegExp; readonly reason: string }[] = [
+      {
+        id: /^CustomCrossRegionExport(Writer|Reader)CustomResourceProviderHandler/,
+        reason:
+          'CDK adds the cross-region export writer (EdgeWaf) and reader (Web) while synthesizing, after every construct of ours',
+      },
+    ];
+    for (const stage of [dev, prod]) {
+      const { config } = stage.stacks;
+      const undeclared: string[] = [];
+      for (const [stack, template] of Object.entries(stage.templates)) {
+        const resources = (template.toJSON() as { Resources: Record<string, TemplateResource> }).Resources;
+        const groups = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup');
+        const named = (name: unknown) =>
+          groups.find(([, g]) => JSON.stringify(g.Properties?.LogGroupName) === JSON.stringify(name));
+        const check = (what: string, found: [string, TemplateResource] | undefined) => {
+          if (!found) return undeclared.push(`${stack}/${what}`);
+          const [, group] = found;
+          expect(group.Properties?.RetentionInDays, `${stack}/${what}`).toBe(config.logRetentionDays);
+          expect(JSON.stringify(group.Properties?.KmsKeyId), `${stack}/${what}`).toMatch(/OpsKey/);
+        };
+        for (const [id, fn] of Object.entries(resources).filter(
+          ([, r]) => r.Type === 'AWS::Lambda::Function',
+        )) {
+          if (UNDECLARED.some((u) => u.id.test(id))) continue;
+          const props = fn.Properties ?? {};
+          const ref = (props.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
+          const found =
+            groups.find(([gid]) => gid === ref) ??
+            (typeof props.FunctionName === 'string'
+              ? named(`/aws/lambda/${props.FunctionName}`)
+              : named({ 'Fn::Join': ['', ['/aws/lambda/', { Ref: id }]] }));
+          check(id, found);
+          // CloudFormation names it: the group must exist before a custom resource invokes it.
+          if (found && props.FunctionName === undefined && !ref) {
+            for (const [cid, cr] of Object.entries(resources).filter(([, r]) =>
+              JSON.stringify(r.Properties?.ServiceToken ?? '').includes(`"${id}"`),
+            ))
+              expect([cr.DependsOn ?? []].flat(), `${stack}/${cid}`).toContain(found[0]);
+          }
+        }
+        for (const [id, app] of Object.entries(resources).filter(
+          ([, r]) => r.Type === 'AWS::Serverless::Application',
+        )) {
+          const name = (app.Properties?.Parameters as { functionName?: string } | undefined)?.functionName;
+          const found = named(`/aws/lambda/${name}`);
+          check(`${id} (${name})`, found);
+          // Before the application, whose rotation may run as soon as it exists.
+          if (found) expect([app.DependsOn ?? []].flat(), `${stack}/${id}`).toContain(found[0]);
+        }
+      }
+      expect(undeclared).toEqual([]);
     }
   });
 

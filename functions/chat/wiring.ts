@@ -37,6 +37,7 @@ export function chatDeps() {
     contextBudgetTokens: config.CHAT_CONTEXT_TOKENS,
     systemPrompt: config.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
     bufferedReplyDeadlineMs: config.BUFFERED_REPLY_TIMEOUT_MS,
+    maxRepliesInFlight: config.CHAT_MAX_REPLIES_IN_FLIGHT,
   };
   return {
     sendMessage: makeSendMessage(reply),

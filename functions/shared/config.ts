@@ -120,6 +120,12 @@ const base = z.object({
   /** Messages a user may send a minute (shared through Valkey; per instance without it). */
   CHAT_RATE_LIMIT_PER_MINUTE: z._default(wholeNumber(undefined, 1, 10_000), 20),
   /**
+   * Replies one person (or machine client) may have being written at once, across conversations.
+   * The month's quota is checked before a reply and charged after it, so this bounds how far
+   * replies started together can go past it.
+   */
+  CHAT_MAX_REPLIES_IN_FLIGHT: z._default(wholeNumber(undefined, 1, 100), 3),
+  /**
    * The organisation's instructions to the model, sent first with every message (its name, its
    * rules, the tone it wants). @default a general assistant's (functions/chat/wiring.ts)
    */

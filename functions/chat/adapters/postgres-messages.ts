@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from '#shared/db/unavailable';
 import { encodeCursor, type Keyset, type Page } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import {
+  RepliesInFlightError,
   ConversationBusyError,
   IdempotencyKeyReusedError,
   NotLatestReplyError,
@@ -165,6 +166,12 @@ interface TurnRow extends PriorRow {
   found: boolean;
   stale: boolean;
   busy: boolean;
+  /** The owner's row is gone (erased meanwhile). */
+  owner_found: boolean;
+  /** Another turn of the owner committed while the statement waited for the owner's lock. */
+  owner_stale: boolean;
+  /** The owner already has as many replies being written as they may. */
+  crowded: boolean;
   instructions: string | null;
   user_message: unknown;
   assistant_message: unknown;
@@ -443,6 +450,12 @@ function turnStatement(input: StartTurnInput) {
   return sql`
     with ${priorCte(input.ownerId, key)},
     ${lockedConversation(input)},
+    owner as materialized (
+      select u.xmin::text as version from users u where u.id = cast(${input.ownerId} as text) for update
+    ),
+    owner_seen as (
+      select u.xmin::text as version from users u where u.id = cast(${input.ownerId} as text)
+    ),
     abandoned as (
       update messages
       set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
@@ -450,6 +463,16 @@ function turnStatement(input: StartTurnInput) {
         and status = 'streaming'
         and updated_at < now() - cast(${ABANDONED_AFTER} as interval)
       returning id
+    ),
+    crowded as (
+      select 1 from messages
+      where owner_id = cast(${input.ownerId} as text)
+        and status = 'streaming'
+        and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
+        and conversation_id <> (select id from conv)
+        and cast(${input.maxRepliesInFlight ?? null} as int) is not null
+      offset greatest(coalesce(cast(${input.maxRepliesInFlight ?? null} as int), 2147483647) - 1, 0)
+      limit 1
     ),
     busy as (
       select 1 from messages
@@ -461,7 +484,9 @@ function turnStatement(input: StartTurnInput) {
     go as (
       select conv.id, conv.title, conv.message_count from conv
       where conv.version = (select version from seen)
+        and (select version from owner) = (select version from owner_seen)
         and not exists (select 1 from busy)
+        and not exists (select 1 from crowded)
         and not exists (select 1 from prior)
     ),
     user_message as (
@@ -491,16 +516,27 @@ function turnStatement(input: StartTurnInput) {
       from assistant_message a
       where c.id = a.conversation_id
       returning c.id
+    ),
+    -- A new version of the owner's row: a turn of theirs waiting for the lock meanwhile finds its
+    -- snapshot stale and runs again, seeing this reply among those being written.
+    owner_touched as (
+      update users u set updated_at = u.updated_at
+      from assistant_message a
+      where u.id = cast(${input.ownerId} as text)
+      returning u.id
     )
     select
       ${turnRowHead},
       exists (select 1 from busy) as busy,
+      exists (select 1 from owner) as owner_found,
+      coalesce((select version from owner) <> (select version from owner_seen), false) as owner_stale,
+      exists (select 1 from crowded) as crowded,
       ${priorColumns},
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(u) from user_message u) as user_message,
       (select row_to_json(a) from assistant_message a) as assistant_message
     union all
-    select h.*, null, null, null, null, null, null, null, null
+    select h.*, null, null, null, null, null, null, null, null, null, null, null
     from (${historyRows(sql`h.conversation_id = (select id from go)`)}) h
     order by part, created_at, id, piece
   `;
@@ -675,12 +711,13 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       if (!row) throw new Error('the turn statement answered no row');
       const replay = await replayOf(db, row, input.requestHash);
       if (replay) return replay;
-      if (!row.found) throw new ConversationNotFoundError();
-      if (row.stale) {
+      if (!row.found || !row.owner_found) throw new ConversationNotFoundError();
+      if (row.stale || row.owner_stale) {
         if (attempt < STALE_ATTEMPTS) continue;
         throw new ConversationBusyError();
       }
       if (row.busy) throw new ConversationBusyError();
+      if (row.crowded) throw new RepliesInFlightError(input.maxRepliesInFlight ?? 0);
       const userMessage = fromJson<Omit<Row, 'content'>>(row.user_message);
       const assistantMessage = fromJson<Row>(row.assistant_message);
       if (!userMessage || !assistantMessage) throw new Error('the turn statement stored no messages');

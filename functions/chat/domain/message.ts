@@ -90,6 +90,16 @@ export class QuotaExceededError extends DomainError {
 }
 
 /** 429 for the per-user request rate: the problem detail names the limit. */
+/** The owner has as many replies being written as they may (CHAT_MAX_REPLIES_IN_FLIGHT). */
+export class RepliesInFlightError extends RateLimitedError {
+  constructor(limit: number) {
+    super(
+      `You have reached the limit of ${limit} replies being written at once; wait for one to end, then send again.`,
+      5,
+    );
+  }
+}
+
 export class ChatRateLimitedError extends RateLimitedError {
   constructor(limitPerMinute: number, retryAfterSeconds: number) {
     super(`You can send at most ${limitPerMinute} messages a minute.`, retryAfterSeconds);

@@ -13,6 +13,12 @@ export interface StartTurnInput {
   readonly idempotencyKey?: string;
   /** Hash of what was asked with the key: the same key with another request is a conflict. */
   readonly requestHash?: string;
+  /**
+   * How many replies the owner may have being written at once, in all their conversations
+   * (RepliesInFlightError beyond): counted and started atomically, so parallel sends cannot all
+   * pass a quota checked before any of them is charged. Absent: no limit.
+   */
+  readonly maxRepliesInFlight?: number;
 }
 
 export type StartTurnResult =

@@ -64,6 +64,7 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
       titleIfFirst: titleFromMessage(input.content),
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
       ...(input.requestHash ? { requestHash: input.requestHash } : {}),
+      ...(deps.maxRepliesInFlight === undefined ? {} : { maxRepliesInFlight: deps.maxRepliesInFlight }),
     });
 
     if (turn.kind === 'replay') return replay(turn, onEvent);

@@ -42,6 +42,8 @@ export interface ReplyDeps {
    * caller is cut off past it. @default none
    */
   readonly bufferedReplyDeadlineMs?: number;
+  /** Replies the caller may have being written at once (StartTurnInput). @default no limit */
+  readonly maxRepliesInFlight?: number;
 }
 
 /** The reply as it ended: `error` is set when the model failed (the reply is stored `failed`). */

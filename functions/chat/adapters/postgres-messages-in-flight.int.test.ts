@@ -1,0 +1,145 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
+import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { DEFAULT_TITLE } from '#conversations/domain/conversation';
+import { RepliesInFlightError } from '../domain/message';
+import type { StartTurnInput } from '../ports/message-repository';
+import { postgresMessages } from './postgres-messages';
+
+/**
+ * The month's quota is checked before a reply and charged after it, so replies started together
+ * would all pass it: the turn statement counts the owner's replies being written, in every
+ * conversation, and starts one only under CHAT_MAX_REPLIES_IN_FLIGHT, atomically (parallel turns
+ * of one owner wait for each other's lock on the owner's row).
+ */
+const pgDb = testDatabase();
+const pgSql = testSql();
+const onDataApi = sqlOnDataApi();
+
+afterAll(async () => {
+  await pgSql.destroy();
+  await pgDb.destroy();
+});
+
+async function conversationsOf(ownerId: string, count: number): Promise<string[]> {
+  const rows = await pgDb
+    .insertInto('conversations')
+    .values(Array.from({ length: count }, () => ({ owner_id: ownerId, title: DEFAULT_TITLE })))
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+const streamingOf = (ownerId: string) =>
+  pgDb
+    .selectFrom('messages')
+    .select(['conversation_id'])
+    .where('owner_id', '=', ownerId)
+    .where('status', '=', 'streaming')
+    .execute();
+
+describe.each([
+  ['node-postgres', () => pgSql],
+  ['the Data API', () => onDataApi.db()],
+])('startTurn with a limit of replies in flight, on %s', (_driver, database) => {
+  const turn = (input: Pick<StartTurnInput, 'ownerId' | 'conversationId'> & Partial<StartTurnInput>) =>
+    postgresMessages(database()).startTurn({
+      model: 'gpt-4o-mini',
+      titleIfFirst: 'A title',
+      content: 'Write me a long story',
+      maxRepliesInFlight: 2,
+      ...input,
+    });
+
+  it('refuses a reply beyond the limit in another conversation, writing nothing, and counts only the owner’s', async () => {
+    // Prepare: two replies being written; another person's do not count
+    const owner = await createTestUser(pgDb);
+    const other = await createTestUser(pgDb);
+    const [a, b, c] = await conversationsOf(owner.id, 3);
+    const [d] = await conversationsOf(other.id, 1);
+    await turn({ ownerId: other.id, conversationId: d as string, maxRepliesInFlight: 1 });
+    await turn({ ownerId: owner.id, conversationId: a as string });
+    await turn({ ownerId: owner.id, conversationId: b as string });
+
+    // Act
+    const refused = await turn({ ownerId: owner.id, conversationId: c as string }).catch((e: unknown) => e);
+
+    // Assess
+    expect(refused).toBeInstanceOf(RepliesInFlightError);
+    expect(refused).toMatchObject({ status: 429, retryAfterSeconds: 5 });
+    expect((refused as Error).message).toMatch(/limit of 2 replies being written at once/);
+    const messagesOfC = await pgDb
+      .selectFrom('messages')
+      .select('id')
+      .where('conversation_id', '=', c as string)
+      .execute();
+    expect(messagesOfC).toEqual([]);
+    expect(await streamingOf(owner.id)).toHaveLength(2);
+  });
+
+  it('starts the reply again once one has ended, and does not count a reply abandoned long ago', async () => {
+    const owner = await createTestUser(pgDb);
+    const [a, b, c] = await conversationsOf(owner.id, 3);
+    const first = await turn({ ownerId: owner.id, conversationId: a as string });
+    await turn({ ownerId: owner.id, conversationId: b as string });
+    if (first.kind !== 'started') throw new Error('not started');
+
+    // One ends; the other's function died 10 minutes ago
+    await pgDb
+      .updateTable('messages')
+      .set({ status: 'complete' })
+      .where('id', '=', first.assistantMessage.id)
+      .execute();
+    await pgDb
+      .updateTable('messages')
+      .set({ updated_at: new Date(Date.now() - 10 * 60_000) })
+      .where('conversation_id', '=', b as string)
+      .where('status', '=', 'streaming')
+      .execute();
+
+    const started = await turn({ ownerId: owner.id, conversationId: c as string });
+    const another = await turn({ ownerId: owner.id, conversationId: a as string });
+    expect(started.kind).toBe('started');
+    expect(another.kind).toBe('started');
+  });
+
+  it('without a limit, starts as many as asked', async () => {
+    const owner = await createTestUser(pgDb);
+    const ids = await conversationsOf(owner.id, 4);
+    for (const conversationId of ids)
+      expect((await turn({ ownerId: owner.id, conversationId, maxRepliesInFlight: undefined })).kind).toBe(
+        'started',
+      );
+  });
+});
+
+describe('startTurn sent ten times at once, in ten conversations', () => {
+  it('starts exactly as many replies as the limit allows, and refuses the rest', async () => {
+    // Prepare
+    const owner = await createTestUser(pgDb);
+    const ids = await conversationsOf(owner.id, 10);
+    const repository = postgresMessages(pgSql);
+
+    // Act
+    const outcomes = await Promise.allSettled(
+      ids.map((conversationId) =>
+        repository.startTurn({
+          ownerId: owner.id,
+          conversationId,
+          content: 'Spend my quota',
+          model: 'gpt-4o-mini',
+          titleIfFirst: 'A title',
+          maxRepliesInFlight: 3,
+        }),
+      ),
+    );
+
+    // Assess
+    const started = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    expect(started).toHaveLength(3);
+    expect(refused).toHaveLength(7);
+    for (const reason of refused) expect(reason).toBeInstanceOf(RepliesInFlightError);
+    expect(await streamingOf(owner.id)).toHaveLength(3);
+  });
+});

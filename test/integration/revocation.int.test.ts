@@ -138,7 +138,7 @@ describe('currentStanding', () => {
     const current = await currentStanding(queries, user.id);
 
     // Assess
-    expect(current).toEqual({ validAfter: null, disabled: false, mfaEnabled: true });
+    expect(current).toEqual({ validAfter: null, disabled: false, mfaEnabled: true, role: 'members' });
     expect(await revocations.standingOf(user.id)).toMatchObject({ mfaEnabled: false });
   });
 });

@@ -23,12 +23,12 @@ describe('completeSignIn', () => {
     const user = await makeCompleteSignIn({ attempts, users, events, now: () => at })({
       sub: 'sub-1',
       email: 'Ada@example.com',
-      groups: ['members'],
     });
     expect(users.signIns.get('sub-1')).toBe(at);
 
     expect(attempts.state.get('ada@example.com')?.failedCount).toBe(0);
-    expect(user).toEqual({ id: 'sub-1', email: 'Ada@example.com', role: 'members', status: 'active' });
+    // No role: a group's is stored, audited, at token generation (resolve-token-groups.test.ts).
+    expect(user).toEqual({ id: 'sub-1', email: 'Ada@example.com', role: null, status: 'active' });
     expect(events.audited).toEqual([
       { actorId: 'sub-1', action: 'auth.sign-in', targetType: 'user', targetId: 'sub-1' },
     ]);

@@ -1,6 +1,6 @@
 import { attemptKey } from '../domain/attempt-key';
 import { displayNameFor } from '#shared/domain/display-name';
-import { roleFromGroups, SignInBlockedError } from '../domain/sign-in';
+import { SignInBlockedError } from '../domain/sign-in';
 import type { AuthEvents } from '../ports/auth-events';
 import type { AuthUser, AuthUsers } from '../ports/auth-users';
 import type { MfaSettings } from '../ports/mfa-settings';
@@ -10,8 +10,6 @@ export interface CognitoIdentity {
   readonly sub: string;
   readonly email: string;
   readonly name?: string | undefined;
-  /** The user's Cognito groups, when the caller knows them. */
-  readonly groups?: readonly string[] | undefined;
   /** Cognito's user name, to ask the identity provider about the user's MFA. */
   readonly username?: string | undefined;
 }
@@ -79,6 +77,8 @@ function profileOf(identity: CognitoIdentity) {
     id: identity.sub,
     email: identity.email.trim(),
     displayName: displayNameFor(identity.email, identity.name),
-    role: roleFromGroups(identity.groups),
+    // Never a role here: a Cognito group's role is stored by pre-token-generation, with its audit
+    // event in the same statement (GroupRoles), and an admin's by the admin API.
+    role: null,
   };
 }

@@ -100,9 +100,12 @@ describe.each([
       id: events[0]?.id,
       occurredAt: '2026-03-03T00:00:00.000000Z',
       actorId: actor,
+      // No users row has these ids.
+      actorEmail: null,
       action: 'user.a',
       targetType: 'user',
       targetId: `t1-${run}`,
+      targetEmail: null,
       requestId: `req-${run}`,
       sourceIp: '203.0.113.7',
       userAgent: 'Parley-Test',

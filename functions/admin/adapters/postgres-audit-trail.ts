@@ -7,25 +7,34 @@ import type { AuditQuery, AuditTrail } from '../ports/audit-trail';
 /** Days are UTC: bounds are written as instants so the session's time zone plays no part. */
 const startOf = (date: string) => `${date}T00:00:00Z`;
 
-/** The select list: the uuid as text, the instant as PostgreSQL's exact text. */
+/**
+ * The select list: the uuid as text, the instant as PostgreSQL's exact text, and the addresses of
+ * the actor and of a target user as they are now (null: no such row, e.g. erased).
+ */
 type Row = Pick<
   AuditEventRow,
   'actor_id' | 'action' | 'target_type' | 'target_id' | 'request_id' | 'source_ip' | 'user_agent' | 'details'
-> & { id: string; occurred_at_text: string };
+> & { id: string; occurred_at_text: string; actor_email: string | null; target_email: string | null };
 
-/** The filters of a query, in the order they were applied. */
+/** The filters of a query, in the order they were applied (`e` is audit_events). */
 function conditions({ cursor, actor, action, target, from, to }: AuditQuery): Sql[] {
   const all: Sql[] = [];
-  if (actor) all.push(sql`actor_id = ${actor}`);
-  if (action) all.push(sql`action = ${action}`);
-  if (target) all.push(sql`target_id = ${target}`);
-  if (from) all.push(sql`occurred_at >= cast(${startOf(from)} as timestamptz)`);
+  // An id, or a user's e-mail (exact, any case: the users_email_lower_key index finds it). One
+  // value either way (a scalar subquery, evaluated once), so the (actor_id, occurred_at) index
+  // still reads the actor's events in order. Someone erased has no e-mail left to find.
+  if (actor)
+    all.push(
+      sql`e.actor_id = coalesce((select u.id from users u where lower(u.email) = lower(${actor})), ${actor})`,
+    );
+  if (action) all.push(sql`e.action = ${action}`);
+  if (target) all.push(sql`e.target_id = ${target}`);
+  if (from) all.push(sql`e.occurred_at >= cast(${startOf(from)} as timestamptz)`);
   // The day after in SQL: the day after 9999-12-31 has no YYYY-MM-DD text.
-  if (to) all.push(sql`occurred_at < cast(${startOf(to)} as timestamptz) + interval '1 day'`);
+  if (to) all.push(sql`e.occurred_at < cast(${startOf(to)} as timestamptz) + interval '1 day'`);
   // Row-value comparison matches the (occurred_at desc, id desc) index; ids are uuids (cast:
   // the Data API sends strings as varchar).
   if (cursor)
-    all.push(sql`(occurred_at, id) < (cast(${cursor.at} as timestamptz), cast(${cursor.id} as uuid))`);
+    all.push(sql`(e.occurred_at, e.id) < (cast(${cursor.at} as timestamptz), cast(${cursor.id} as uuid))`);
   return all;
 }
 
@@ -33,9 +42,11 @@ const toEntry = (row: Row): AuditEntry => ({
   id: row.id,
   occurredAt: row.occurred_at_text,
   actorId: row.actor_id,
+  actorEmail: row.actor_email,
   action: row.action,
   targetType: row.target_type,
   targetId: row.target_id,
+  targetEmail: row.target_email,
   requestId: row.request_id,
   sourceIp: row.source_ip,
   userAgent: row.user_agent,
@@ -48,12 +59,16 @@ export function postgresAuditTrail(db: Queryable): AuditTrail {
     async list(query: AuditQuery) {
       const { limit } = query;
       const filters = conditions(query);
+      // Left joins on users' key, one row each: the trail's order and index stay as they are.
       const { rows } = await db.query<Row>(sql`
-        select cast(id as text) as id, ${isoText('occurred_at')} as occurred_at_text, actor_id, action,
-          target_type, target_id, request_id, source_ip, user_agent, details
-        from audit_events
+        select cast(e.id as text) as id, ${isoText('e.occurred_at')} as occurred_at_text, e.actor_id,
+          actor.email as actor_email, e.action, e.target_type, e.target_id, target.email as target_email,
+          e.request_id, e.source_ip, e.user_agent, e.details
+        from audit_events e
+        left join users actor on actor.id = e.actor_id
+        left join users target on e.target_type = 'user' and target.id = e.target_id
         ${filters.length === 0 ? sql.empty : sql`where ${sql.join(filters, sql` and `)}`}
-        order by occurred_at desc, id desc
+        order by e.occurred_at desc, e.id desc
         limit ${limit + 1}`);
       const items = rows.slice(0, limit).map(toEntry);
       const last = items.at(-1);

@@ -4,6 +4,7 @@ import type { AuditEntry } from '../domain/audit-entry';
 export interface AuditQuery {
   readonly limit: number;
   readonly cursor?: Keyset;
+  /** The actor's id, or their e-mail (exact, any case). */
   readonly actor?: string;
   readonly action?: string;
   readonly target?: string;

@@ -8,9 +8,13 @@ const auditEntry = z.object({
   id: z.uuid(),
   occurredAt: z.iso.datetime(),
   actorId: z.nullable(z.string()),
+  /** The actor's e-mail now; null: no actor (a system event, or a name matching no account), or erased. */
+  actorEmail: z.nullable(z.string()),
   action: z.string(),
   targetType: z.nullable(z.string()),
   targetId: z.nullable(z.string()),
+  /** For a target of type `user`, their e-mail now; null otherwise, or once erased. */
+  targetEmail: z.nullable(z.string()),
   requestId: z.nullable(z.string()),
   sourceIp: z.nullable(z.string()),
   userAgent: z.nullable(z.string()),
@@ -22,11 +26,13 @@ export const listAuditEvents = defineRoute(
     id: 'admin.audit.list',
     method: 'GET',
     path: '/api/admin/audit',
-    summary: 'The append-only audit trail, newest first (metadata only, never message content)',
+    summary:
+      'The append-only audit trail, newest first, with the e-mail of the actor and of a target user (metadata only, never message content); actor: an id or an e-mail (any case)',
     access: OVERSIGHT,
     query: z
       .strictObject({
-        actor: z.optional(filterText(128)),
+        // An id, or an e-mail (up to 254 characters, RFC 5321's longest path).
+        actor: z.optional(filterText(254)),
         action: z.optional(filterText(100)),
         target: z.optional(filterText(128)),
         from: z.optional(dateParam),

@@ -7,9 +7,13 @@ export const auditEventSchema = z.object({
   id: z.string(),
   occurredAt: z.string(),
   actorId: z.nullable(z.string()),
+  /** The actor's e-mail now; null: no actor, or erased since. */
+  actorEmail: z.nullable(z.string()),
   action: z.string(),
   targetType: z.nullable(z.string()),
   targetId: z.nullable(z.string()),
+  /** A target user's e-mail now; null: not a user, or erased since. */
+  targetEmail: z.nullable(z.string()),
   requestId: z.nullable(z.string()),
   /** The caller's address and user agent, when known. */
   sourceIp: z.nullable(z.string()),
@@ -27,6 +31,7 @@ export type AuditPage = z.infer<typeof auditPageSchema>;
 
 /** Exact filters; days as `YYYY-MM-DD` (UTC). */
 export interface AuditFilters {
+  /** The actor's id or e-mail (any case). */
   readonly actor?: string;
   readonly action?: string;
   readonly target?: string;

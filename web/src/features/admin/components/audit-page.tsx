@@ -15,13 +15,15 @@ import {
 import { utcDateTime } from '@/features/admin/components/labels';
 import { useKeysetList } from '@/lib/use-keyset-list';
 import { auditCsv, auditFileName } from '@/features/admin/utils/audit-csv';
+import { actorLabel, targetLabel } from '@/features/admin/utils/audit-people';
+import type { PersonLabel } from '@/features/admin/utils/audit-people';
 import { dayOrUndefined, readFilters, toQueryString } from '@/features/admin/utils/query-string';
 
 const FIELDS = ['actor', 'action', 'target', 'from', 'to'] as const;
 type Field = (typeof FIELDS)[number];
 
 const LABELS: Record<Field, string> = {
-  actor: 'Actor id',
+  actor: 'Actor (id or e-mail)',
   action: 'Action',
   target: 'Target id',
   from: 'From (UTC)',
@@ -31,6 +33,19 @@ const LABELS: Record<Field, string> = {
 function filtersOf(search: string): AuditFilters {
   const raw = readFilters(search, FIELDS);
   return { ...raw, from: dayOrUndefined(raw.from), to: dayOrUndefined(raw.to) };
+}
+
+/** An actor or target as actorLabel/targetLabel name them, the id behind a name as its tooltip. */
+function Person({ label }: { label: PersonLabel | null }) {
+  if (!label) return null;
+  const title = label.id === undefined ? undefined : `Id ${label.id}`;
+  return label.muted ? (
+    <span className="muted" title={title}>
+      {label.text}
+    </span>
+  ) : (
+    <span title={title}>{label.text}</span>
+  );
 }
 
 /** The audit trail (admins and auditors), newest first, with exact filters kept in the URL. */
@@ -138,13 +153,13 @@ export function AuditPage({ currentUserId }: { currentUserId: string }) {
                       <time dateTime={event.occurredAt}>{utcDateTime(event.occurredAt)}</time>
                     </td>
                     <td className="table__id" data-testid="audit-actor" data-actor-id={event.actorId ?? ''}>
-                      {event.actorId ?? <span className="muted">system</span>}
+                      <Person label={actorLabel(event)} />
                       {event.actorId === currentUserId && <span className="muted"> (you)</span>}
                     </td>
                     <td className="table__strong table__nowrap">{event.action}</td>
-                    <td className="table__id">
+                    <td className="table__id" data-testid="audit-target">
                       {event.targetType && <span className="muted">{event.targetType} </span>}
-                      {event.targetId}
+                      <Person label={targetLabel(event)} />
                     </td>
                     <td className="table__source" data-testid="audit-source">
                       {event.sourceIp ?? <span className="muted">—</span>}

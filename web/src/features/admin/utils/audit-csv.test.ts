@@ -7,9 +7,11 @@ const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
   id: 'e1',
   occurredAt: '2026-03-10T12:00:00.000Z',
   actorId: 'admin-1',
+  actorEmail: 'admin@example.test',
   action: 'user.disable',
   targetType: 'user',
   targetId: 'u-2',
+  targetEmail: 'ada@example.test',
   requestId: 'req-1',
   sourceIp: '203.0.113.7',
   userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
@@ -51,7 +53,8 @@ describe('auditCsv', () => {
     // Act
     const text = auditCsv([
       event(),
-      event({ id: 'e2', actorId: null, details: {}, sourceIp: null, userAgent: null }),
+      event({ id: 'e2', actorId: null, actorEmail: null, details: {}, sourceIp: null, userAgent: null }),
+      event({ id: 'e3', actorId: 'gone-1', actorEmail: null, targetEmail: null }),
     ]);
 
     // Assess
@@ -61,10 +64,12 @@ describe('auditCsv', () => {
     expect(rows[0]).toEqual([...AUDIT_CSV_COLUMNS]);
     expect(rows[1]).toEqual([
       '2026-03-10T12:00:00.000Z',
+      'admin@example.test',
       'admin-1',
       'user.disable',
       'user',
       'u-2',
+      'ada@example.test',
       'req-1',
       '203.0.113.7',
       'Mozilla/5.0 (X11; Linux x86_64)',
@@ -73,15 +78,19 @@ describe('auditCsv', () => {
     expect(rows[2]).toEqual([
       '2026-03-10T12:00:00.000Z',
       '',
+      '',
       'user.disable',
       'user',
       'u-2',
+      'ada@example.test',
       'req-1',
       '',
       '',
       '',
     ]);
-    expect(rows).toHaveLength(3);
+    // Erased since: the ids stay, the e-mails are empty.
+    expect(rows[3]?.slice(1, 7)).toEqual(['', 'gone-1', 'user.disable', 'user', 'u-2', '']);
+    expect(rows).toHaveLength(4);
   });
 
   it('keeps hostile values in their own field, inert, and reads them back whole', () => {
@@ -90,8 +99,8 @@ describe('auditCsv', () => {
       auditCsv([event({ userAgent: agent, details: { username: '@evil, "x"' } })]).slice(1),
     );
     expect(rows).toHaveLength(2);
-    expect(rows[1]?.[7]).toBe(`'${agent}`);
-    expect(rows[1]?.[8]).toBe('{"username":"@evil, \\"x\\""}');
+    expect(rows[1]?.[9]).toBe(`'${agent}`);
+    expect(rows[1]?.[10]).toBe('{"username":"@evil, \\"x\\""}');
   });
 });
 

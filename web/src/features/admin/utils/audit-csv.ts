@@ -2,13 +2,18 @@ import { csvText } from '@/lib/csv';
 import { datedFileName } from '@/features/admin/utils/dated-file-name';
 import type { AuditEvent } from '@/features/admin/api/list-audit-events';
 
-/** The columns of an audit download, in order: every field of an event, details as JSON. */
+/**
+ * The columns of an audit download, in order: every field of an event, details as JSON. An e-mail
+ * left empty beside an id: that person was erased since.
+ */
 export const AUDIT_CSV_COLUMNS = [
   'occurredAt',
+  'actorEmail',
   'actorId',
   'action',
   'targetType',
   'targetId',
+  'targetEmail',
   'requestId',
   'sourceIp',
   'userAgent',
@@ -21,10 +26,12 @@ export function auditCsv(events: readonly AuditEvent[]): string {
     AUDIT_CSV_COLUMNS,
     events.map((event) => [
       event.occurredAt,
+      event.actorEmail,
       event.actorId,
       event.action,
       event.targetType,
       event.targetId,
+      event.targetEmail,
       event.requestId,
       event.sourceIp,
       event.userAgent,

@@ -48,6 +48,31 @@ describe('createChatModel', () => {
     expect(model.circuitState?.()).toBe('closed');
   });
 
+  it('warns once of offered models whose cost usage reports cannot estimate', () => {
+    const logger = { warn: vi.fn(), info: vi.fn() };
+    createChatModel(
+      parseConfig({
+        ...env,
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_MODELS: 'gpt-4o-mini,gpt-4o-2024-08-06,o3-pro',
+      }),
+      { logger },
+    );
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'models without a price: usage reports estimate no cost for them',
+      {
+        models: ['o3-pro'],
+      },
+    );
+
+    const priced = { warn: vi.fn(), info: vi.fn() };
+    createChatModel(parseConfig({ ...env, OPENAI_API_KEY: 'sk-test', OPENAI_MODELS: 'gpt-4o-mini' }), {
+      logger: priced,
+    });
+    expect(priced.warn).not.toHaveBeenCalled();
+  });
+
   it('is the OpenAI model, without reading the secret yet, when OPENAI_SECRET_ARN is set', () => {
     // Prepare
     const secretsManager = vi.fn();

@@ -1,6 +1,7 @@
 import type { Cache } from '#shared/cache/cache';
 import type { Config } from '#shared/config';
 import { logger } from '#shared/powertools';
+import { unpricedModels } from '../domain/pricing';
 import type { ChatModel } from '../ports/chat-model';
 import type { CircuitLogger } from './circuit-breaker';
 import { offlineChatModel } from './offline-chat-model';
@@ -47,6 +48,12 @@ export interface ChatModelDeps extends OpenAIKeyDeps {
 export function createChatModel(config: ChatModelConfig, deps: ChatModelDeps = {}): ChatModel {
   const apiKey = openAIKeySource(config, deps);
   if (!apiKey) return offlineChatModel({ delayMs: config.OFFLINE_MODEL_DELAY_MS, sleep: deps.sleep });
+  const unpriced = unpricedModels(config.OPENAI_MODELS);
+  // Once a cold start: the usage reports show no cost for these (chat/domain/pricing.ts).
+  if (unpriced.length > 0)
+    (deps.logger ?? logger).warn('models without a price: usage reports estimate no cost for them', {
+      models: unpriced,
+    });
   return openAIChatModel({
     apiKey,
     baseURL: config.OPENAI_BASE_URL,

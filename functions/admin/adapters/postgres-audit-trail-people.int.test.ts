@@ -124,7 +124,7 @@ describe('postgresAuditTrail.list by an actor’s e-mail', () => {
 
     // Assess
     expect(plan).toMatch(/Index Scan using audit_events_actor_occurred_idx on audit_events e/);
-    expect(plan).toMatch(/Index Cond: \(actor_id = /);
+    expect(plan).toMatch(/Index Cond: .*\bactor_id = /);
     expect(plan).toContain('users_email_lower_key');
   });
 });

@@ -54,11 +54,46 @@ const toEntry = (row: Row): AuditEntry => ({
   details: row.details,
 });
 
+/**
+ * How far back an audit write of a session whose start this role may not see (another role's:
+ * the master user's, say) is assumed to have begun: longer than any API function's transaction
+ * (the admin function's timeout is 15 s, API Gateway's 29 s).
+ */
+const UNSEEN_WRITE_SECONDS = 30;
+
+/**
+ * The instant before which every audit event is settled: committed, or never to be. An event's
+ * time is its insert's clock (migration 0021), which comes after its transaction took its lock on
+ * audit_events; so no transaction holding that lock now can add an event older than its start,
+ * and one that has not taken it yet adds only events newer than this statement. Usually this is
+ * the statement's own time; while an admin change waits for Cognito after writing its event, it
+ * is that change's start. Read in a statement of its own, before the listing's snapshot: a write
+ * committed in between is then seen by the listing.
+ */
+async function settledBefore(db: Queryable): Promise<string> {
+  const { rows } = await db.query<{ horizon: string }>(sql`
+    select to_char(
+        least(statement_timestamp(), min(coalesce(a.xact_start, statement_timestamp() - make_interval(secs => ${UNSEEN_WRITE_SECONDS}))))
+          at time zone 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as horizon
+    from pg_locks l
+    left join pg_stat_activity a on a.pid = l.pid
+    where l.locktype = 'relation' and l.relation = cast('audit_events' as regclass)
+      and l.database = (select oid from pg_database where datname = current_database())
+      and l.mode = 'RowExclusiveLock' and l.granted and l.pid <> pg_backend_pid()`);
+  const horizon = rows[0]?.horizon;
+  if (!horizon) throw new Error('the settled horizon of the audit trail was not read');
+  return horizon;
+}
+
 export function postgresAuditTrail(db: Queryable): AuditTrail {
   return {
     async list(query: AuditQuery) {
       const { limit } = query;
-      const filters = conditions(query);
+      // Only settled events: an event committed later must never land above a page already read
+      // (below it, it is read with the next page), or a paging reader would skip it for good.
+      const horizon = await settledBefore(db);
+      const filters = [...conditions(query), sql`e.occurred_at < cast(${horizon} as timestamptz)`];
       // Left joins on users' key, one row each: the trail's order and index stay as they are.
       const { rows } = await db.query<Row>(sql`
         select cast(e.id as text) as id, ${isoText('e.occurred_at')} as occurred_at_text, e.actor_id,
@@ -67,7 +102,7 @@ export function postgresAuditTrail(db: Queryable): AuditTrail {
         from audit_events e
         left join users actor on actor.id = e.actor_id
         left join users target on e.target_type = 'user' and target.id = e.target_id
-        ${filters.length === 0 ? sql.empty : sql`where ${sql.join(filters, sql` and `)}`}
+        where ${sql.join(filters, sql` and `)}
         order by e.occurred_at desc, e.id desc
         limit ${limit + 1}`);
       const items = rows.slice(0, limit).map(toEntry);

@@ -5,6 +5,8 @@ import { actorLabel, targetLabel } from './audit-people';
 const people = {
   actorId: 'admin-1',
   actorEmail: 'admin@example.test',
+  action: 'user.disable',
+  details: {},
   targetType: 'user',
   targetId: 'u-2',
   targetEmail: 'ada@example.test',
@@ -21,6 +23,35 @@ describe('actorLabel', () => {
       muted: true,
       id: 'admin-1',
     });
+  });
+
+  it('says "system" for an event of the system itself, with no actor', () => {
+    for (const action of ['retention.purge', 'user.role-change'])
+      expect(actorLabel({ ...people, actorId: null, actorEmail: null, action })).toEqual({
+        text: 'system',
+        muted: true,
+      });
+  });
+
+  it('shows an outsider’s sign-in event (no account) as unknown, with the name as typed', () => {
+    const outsider = { ...people, actorId: null, actorEmail: null };
+    expect(
+      actorLabel({
+        ...outsider,
+        action: 'auth.sign-in-blocked',
+        details: { reason: 'locked', username: 'eve@x.test' },
+      }),
+    ).toEqual({ text: 'unknown (typed: eve@x.test)', muted: true });
+    expect(
+      actorLabel({ ...outsider, action: 'auth.sign-in-activity', details: { eventType: 'SignIn' } }),
+    ).toEqual({
+      text: 'unknown',
+      muted: true,
+    });
+    // A name that is no text is not shown as one.
+    expect(
+      actorLabel({ ...outsider, action: 'auth.account-locked', details: { username: { x: 1 } } }).text,
+    ).toBe('unknown');
   });
 });
 

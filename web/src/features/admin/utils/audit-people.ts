@@ -10,13 +10,20 @@ export interface PersonLabel {
 }
 
 type People = Pick<AuditEvent, 'actorId' | 'actorEmail' | 'targetType' | 'targetId' | 'targetEmail'>;
+type Actor = Pick<AuditEvent, 'actorId' | 'actorEmail' | 'action' | 'details'>;
 
 /**
  * The actor: their e-mail as it is now, "erased user" once their row is gone (the trail keeps
- * their id), "system" when there is none.
+ * their id). Without one: a sign-in event (`auth.*`: blocked, locked, Cognito's sign-in activity)
+ * is an outsider's, a name that matches no account, shown with the name as typed; anything else
+ * is the system's own (the retention run, a role taken from a Cognito group).
  */
-export function actorLabel(event: People): PersonLabel {
-  if (event.actorId === null) return { text: 'system', muted: true };
+export function actorLabel(event: Actor): PersonLabel {
+  if (event.actorId === null) {
+    if (!event.action.startsWith('auth.')) return { text: 'system', muted: true };
+    const typed = event.details.username;
+    return { text: typeof typed === 'string' ? `unknown (typed: ${typed})` : 'unknown', muted: true };
+  }
   if (event.actorEmail !== null) return { text: event.actorEmail, muted: false, id: event.actorId };
   return { text: 'erased user', muted: true, id: event.actorId };
 }

@@ -11,6 +11,7 @@ import { eraseUser } from '@/features/admin/api/erase-user';
 import type { UserCommand } from '@/features/admin/api/user-commands';
 import { ROLE_LABELS, dateTimeFormat, numberFormat } from '@/features/admin/components/labels';
 import { decideQuotaChange } from '@/features/admin/utils/quota-change';
+import { canResendInvitation } from '@/features/admin/utils/resend-invitation';
 // How long the pool lets a temporary password work (the same module configures it).
 import { PASSWORD_POLICY } from '../../../../../functions/auth/domain/password-policy';
 // How long an access token lives (the same module sets the app clients' validity).
@@ -279,8 +280,8 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
                 Sign out everywhere
               </button>
             )}
-            {/* Whoever has signed in has TOTP where the pool requires it; elsewhere the API says so (409). */}
-            {!isService && !user.mfaEnabled && (
+            {/* Only for a person who never signed in: Cognito answers 409 for anyone else. */}
+            {canResendInvitation(user) && (
               <button
                 type="button"
                 className="button-secondary"

@@ -14,7 +14,14 @@ export const usageReportSchema = z.object({
   from: z.string(),
   to: z.string(),
   groupBy: z.enum(['user', 'day']),
-  items: z.array(z.extend(usageTotalsSchema, { key: z.string(), email: z.optional(z.string()) })),
+  items: z.array(
+    z.extend(usageTotalsSchema, {
+      key: z.string(),
+      email: z.optional(z.string()),
+      /** By user: the line of every erased person's usage (key `erased`, no e-mail). */
+      erased: z.optional(z.literal(true)),
+    }),
+  ),
   totals: usageTotalsSchema,
 });
 

@@ -3,11 +3,12 @@ import type { FormEvent } from 'react';
 import { useLocation, useSearch } from 'wouter';
 
 import { apiErrorMessage } from '@/lib/api-client';
-import type { GroupBy, UsageRow } from '@/features/admin/api/get-usage';
+import type { GroupBy } from '@/features/admin/api/get-usage';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
 import { numberFormat } from '@/features/admin/components/labels';
 import { UsageChart } from '@/features/admin/components/usage-chart';
 import { usageCsv, usageFileName } from '@/features/admin/utils/usage-csv';
+import { usageRowLabel } from '@/features/admin/utils/usage-row-label';
 import { saveFile } from '@/lib/save-file';
 import { useUsage } from '@/features/admin/hooks/use-usage';
 import {
@@ -25,10 +26,6 @@ const costFormat = new Intl.NumberFormat(undefined, {
   minimumFractionDigits: 2,
   maximumFractionDigits: 4,
 });
-
-function labelOf(row: UsageRow): string {
-  return row.email ?? row.key;
-}
 
 /** Tokens, requests and estimated cost per user or per day (admins and auditors). */
 export function UsagePage() {
@@ -147,7 +144,7 @@ export function UsagePage() {
             ) : (
               <>
                 <div className="card usage-chart__frame" role="region" aria-label="Usage chart" tabIndex={0}>
-                  <UsageChart rows={usage.report.items} labelOf={labelOf} />
+                  <UsageChart rows={usage.report.items} labelOf={usageRowLabel} />
                 </div>
                 <div className="table-scroll" role="region" aria-label="Usage table" tabIndex={0}>
                   <table className="table" data-testid="usage-table">
@@ -174,7 +171,7 @@ export function UsagePage() {
                     <tbody>
                       {usage.report.items.map((row) => (
                         <tr key={row.key} data-testid="usage-row">
-                          <td className="table__strong table__truncate">{labelOf(row)}</td>
+                          <td className="table__strong table__truncate">{usageRowLabel(row)}</td>
                           <td className="table__number">{numberFormat.format(row.requests)}</td>
                           <td className="table__number">{numberFormat.format(row.promptTokens)}</td>
                           <td className="table__number">{numberFormat.format(row.completionTokens)}</td>

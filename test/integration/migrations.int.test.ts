@@ -67,7 +67,7 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     content_tsv: ['tsvector', false],
   },
   usage_daily: {
-    user_id: ['text', false],
+    user_id: ['text', true],
     day: ['date', false],
     model: ['text', false],
     requests: ['integer', false],

@@ -88,7 +88,8 @@ export interface MessagesTable {
 }
 
 export interface UsageDailyTable {
-  user_id: string;
+  /** Null once the user is erased: their usage stays, pseudonymised (migration 0020). */
+  user_id: string | null;
   day: ColumnType<string, string, string>;
   model: string;
   requests: Generated<number>;

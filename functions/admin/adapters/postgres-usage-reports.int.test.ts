@@ -44,7 +44,8 @@ beforeAll(async () => {
     .execute();
 });
 afterAll(async () => {
-  // usage_daily rows go with their user (on delete cascade).
+  // usage_daily rows outlive their user (migration 0020): removed first, so no test leaves any.
+  if (userIds.length) await db.deleteFrom('usage_daily').where('user_id', 'in', userIds).execute();
   if (userIds.length) await db.deleteFrom('users').where('id', 'in', userIds).execute();
   await db.destroy();
   await queries.destroy();

@@ -19,7 +19,8 @@ const usernames: string[] = [];
 
 afterAll(async () => {
   if (usernames.length) await db.deleteFrom('sign_in_attempts').where('username', 'in', usernames).execute();
-  // usage_daily rows go with their user (on delete cascade).
+  // usage_daily rows outlive their user (migration 0020): removed first, so no test leaves any.
+  if (userIds.length) await db.deleteFrom('usage_daily').where('user_id', 'in', userIds).execute();
   if (userIds.length) await db.deleteFrom('users').where('id', 'in', userIds).execute();
   await db.destroy();
   await queries.destroy();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { inject } from 'vitest';
 
 import { createDatabase } from '../../functions/shared/db/database';
@@ -87,4 +87,21 @@ export async function createAgedConversation(
       .values({ conversation_id: id, owner_id: ownerId, role, content: `${role} text`, status: 'complete' })
       .execute();
   return id;
+}
+
+/**
+ * Resolves once some backend waits for a lock that backend `pid` holds; fails the test when none
+ * does within `timeoutMs` (what was to wait did not take the lock, or never asked for it).
+ */
+export async function untilBlockedBy(db: Kysely<Database>, pid: number, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const { rows } = await sql<{ waiting: boolean }>`
+      select exists (
+        select 1 from pg_stat_activity
+        where wait_event_type = 'Lock' and ${pid} = any(pg_blocking_pids(pid))
+      ) as waiting`.execute(db);
+    if (rows[0]?.waiting) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no backend waited for a lock of backend ${pid} within ${timeoutMs} ms`);
 }

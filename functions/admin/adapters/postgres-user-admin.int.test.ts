@@ -5,7 +5,7 @@ import type { NewUser } from '#shared/db/schema';
 import { sql as statement } from '#shared/db/sql';
 import { decodeCursor } from '#shared/pagination/cursor';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
 import { EmailTakenError } from '../domain/admin-user';
 import { postgresUserAdmin } from './postgres-user-admin';
 
@@ -64,23 +64,6 @@ async function isLocked(table: 'users' | 'sign_in_attempts', column: 'id' | 'use
     if ((error as { code?: string }).code === '55P03') return true;
     throw error;
   }
-}
-
-/**
- * Resolves once some backend waits for a lock that backend `pid` holds; fails the test when none
- * does within `timeoutMs` (what was to wait did not take the lock, or never asked for it).
- */
-async function untilBlockedBy(pid: number, timeoutMs = 10_000) {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-    const { rows } = await sql<{ waiting: boolean }>`
-      select exists (
-        select 1 from pg_stat_activity
-        where wait_event_type = 'Lock' and ${pid} = any(pg_blocking_pids(pid))
-      ) as waiting`.execute(db);
-    if (rows[0]?.waiting) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no backend waited for a lock of backend ${pid} within ${timeoutMs} ms`);
 }
 
 describe('postgresUserAdmin.insert', () => {
@@ -404,7 +387,7 @@ describe('postgresUserAdmin.holdEmail', () => {
     });
     // The first is released only once the second waits for its lock on the address (and, should
     // the second never wait, released all the same so the failed test holds no connection).
-    await untilBlockedBy(firstPid).finally(() => {
+    await untilBlockedBy(db, firstPid).finally(() => {
       order.push('first released');
       release();
     });

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import {} from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { decodeCursor } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
@@ -810,23 +810,6 @@ describe('startTurn on the Data API', () => {
   });
 });
 
-/**
- * Resolves once some backend waits for a lock that backend `pid` holds; fails the test when none
- * does within `timeoutMs` (what was to wait did not take the lock, or never asked for it).
- */
-async function untilBlockedBy(pid: number, timeoutMs = 10_000) {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-    const { rows } = await sql<{ waiting: boolean }>`
-      select exists (
-        select 1 from pg_stat_activity
-        where wait_event_type = 'Lock' and ${pid} = any(pg_blocking_pids(pid))
-      ) as waiting`.execute(pgDb);
-    if (rows[0]?.waiting) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no backend waited for a lock of backend ${pid} within ${timeoutMs} ms`);
-}
-
 describe('startTurn against a turn committed while it waited for the lock', () => {
   it('sees the turn that committed under it and answers busy instead of a second streaming reply', async () => {
     // Prepare: another function's turn holds the conversation and has stored its streaming reply.
@@ -882,7 +865,7 @@ describe('startTurn against a turn committed while it waited for the lock', () =
     );
     // The other commits only once this turn waits for its lock on the conversation (and, should
     // it never wait, all the same so the failed test holds no connection).
-    await untilBlockedBy(otherPid).finally(release);
+    await untilBlockedBy(pgDb, otherPid).finally(release);
     await other;
 
     // Assess

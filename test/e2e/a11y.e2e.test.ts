@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import pg from 'pg';
-import type { Locator, Page, Route } from 'playwright-core';
+import type { Locator, Page, Request, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -187,13 +187,20 @@ async function holdNextPage(page: Page, pathname: string): Promise<{ release(): 
   return { release: () => release() };
 }
 
-/** Holds the requests whose path ends with `suffix` until `release()`, then lets them through. */
-async function holdRequests(page: Page, suffix: string): Promise<{ release(): void }> {
+/**
+ * Holds the requests `which` picks (its path ends with that string, or the function says yes) until
+ * `release()`, then lets them through.
+ */
+async function holdRequests(
+  page: Page,
+  which: string | ((request: Request) => boolean),
+): Promise<{ release(): void }> {
   let release = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
   await page.route(
-    (url) => url.pathname.endsWith(suffix),
+    (url) => typeof which !== 'string' || url.pathname.endsWith(which),
     async (route: Route) => {
+      if (typeof which !== 'string' && !which(route.request())) return route.fallback();
       await held;
       await route.continue();
     },
@@ -479,6 +486,108 @@ describe('keyboard focus and what is announced', () => {
 
     // Assess: on the next person's Manage, not the top of the page
     await expect.poll(() => focused(page)).toBe(`Manage ${kept.email}`);
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it('in the dialogs: Save, Remove, Change password, Delete and Sign out everywhere keep the focus while they work', async () => {
+    // Prepare: a member with a conversation, none open
+    const email = uniqueEmail('member');
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`insert into conversations (owner_id, title) values ($1, 'Alpha')`, [user.id]);
+    } finally {
+      await db.end();
+    }
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+    const dialog = page.getByRole('dialog');
+    const putInstructions = (request: Request) =>
+      request.method() === 'PUT' && new URL(request.url()).pathname === '/api/me/instructions';
+
+    // Act and assess: Save, while it saves and after (nothing left to save), keeps the focus
+    await page.getByRole('button', { name: 'Your instructions' }).click();
+    const text = dialog.getByTestId('instructions-text');
+    await expect.poll(() => text.isEnabled()).toBe(true);
+    await text.fill('Answer briefly.');
+    let saving = await holdRequests(page, putInstructions);
+    await dialog.getByRole('button', { name: 'Save' }).focus();
+    await page.keyboard.press('Enter');
+    const busySave = dialog.getByRole('button', { name: 'Saving…' });
+    await busySave.waitFor();
+    expect(await busySave.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Saving…');
+    saving.release();
+    await dialog.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    expect(await focused(page)).toBe('Save');
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+
+    // Act and assess: Remove keeps the focus while it works, then hands it to the emptied box
+    saving = await holdRequests(page, putInstructions);
+    const remove = dialog.getByRole('button', { name: 'Remove' });
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => remove.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Remove');
+    saving.release();
+    await dialog.getByRole('status').filter({ hasText: 'Removed.' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('instructions-text');
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // Act and assess: Change password, while Cognito answers
+    const changing = await holdRequests(
+      page,
+      (request) => request.headers()['x-amz-target']?.endsWith('.ChangePassword') ?? false,
+    );
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await dialog.getByLabel('Current password').fill(PASSWORD);
+    await dialog.getByLabel('New password', { exact: true }).fill(`${PASSWORD}-changed`);
+    await dialog.getByLabel('Repeat the new password').fill(`${PASSWORD}-changed`);
+    await dialog.getByRole('button', { name: 'Change password' }).focus();
+    await page.keyboard.press('Enter');
+    const busyChange = dialog.getByRole('button', { name: 'Changing…' });
+    await busyChange.waitFor();
+    expect(await busyChange.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Changing…');
+    changing.release();
+    await dialog.getByRole('status').filter({ hasText: 'Your password is changed.' }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+
+    // Act and assess: Delete, while the conversation is deleted; Cancel does nothing meanwhile
+    const deleting = await holdRequests(page, (request) => request.method() === 'DELETE');
+    const list = page.getByTestId('conversation-list');
+    await list.getByRole('listitem').filter({ hasText: 'Alpha' }).hover();
+    await page.getByRole('button', { name: 'Delete Alpha' }).click();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const busyDelete = dialog.getByRole('button', { name: 'Deleting…' });
+    await busyDelete.waitFor();
+    expect(await busyDelete.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Deleting…');
+    await dialog.getByRole('button', { name: 'Cancel' }).focus();
+    await page.keyboard.press('Enter');
+    expect(await dialog.isVisible()).toBe(true);
+    deleting.release();
+    await page.getByTestId('conversations-empty').waitFor();
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+
+    // Act and assess: Sign out everywhere, while the sessions are ended
+    const signingOut = await holdRequests(page, '/api/me/sign-out');
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await dialog.getByRole('button', { name: 'Sign out everywhere' }).focus();
+    await page.keyboard.press('Enter');
+    const busySignOut = dialog.getByRole('button', { name: 'Signing out…' });
+    await busySignOut.waitFor();
+    expect(await busySignOut.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Signing out…');
+    signingOut.release();
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
 
     await expectCleanSession(session);
     await session.context.close();

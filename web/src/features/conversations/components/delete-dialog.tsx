@@ -20,6 +20,7 @@ export function DeleteDialog({ conversation, onDeleted, onClose }: DeleteDialogP
   const [error, setError] = useState<string | null>(null);
 
   async function confirm() {
+    if (pending) return;
     setPending(true);
     setError(null);
     try {
@@ -43,10 +44,24 @@ export function DeleteDialog({ conversation, onDeleted, onClose }: DeleteDialogP
         </p>
       )}
       <div className="actions dialog__actions">
-        <button type="button" className="button-secondary" onClick={onClose} disabled={pending}>
+        {/* aria-disabled, not disabled: a disabled button loses the keyboard focus. A click while the
+            conversation is being deleted does nothing. */}
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => {
+            if (!pending) onClose();
+          }}
+          aria-disabled={pending || undefined}
+        >
           Cancel
         </button>
-        <button type="button" className="button-danger" onClick={() => void confirm()} disabled={pending}>
+        <button
+          type="button"
+          className="button-danger"
+          onClick={() => void confirm()}
+          aria-disabled={pending || undefined}
+        >
           {pending ? 'Deleting…' : 'Delete'}
         </button>
       </div>

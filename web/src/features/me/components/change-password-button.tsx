@@ -30,6 +30,7 @@ function ChangePasswordDialog({ onClose }: { onClose(): void }) {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    if (pending) return;
     setError(null);
     if (!next.accepted()) return;
     setPending(true);
@@ -79,10 +80,19 @@ function ChangePasswordDialog({ onClose }: { onClose(): void }) {
             </p>
           )}
           <div className="actions dialog__actions">
-            <button type="button" className="button-secondary" onClick={onClose} disabled={pending}>
+            {/* aria-disabled, not disabled: a disabled button loses the keyboard focus. A click (or
+                Enter in a field) while the password is being changed does nothing (submit). */}
+            <button
+              type="button"
+              className="button-secondary"
+              onClick={() => {
+                if (!pending) onClose();
+              }}
+              aria-disabled={pending || undefined}
+            >
               Cancel
             </button>
-            <button type="submit" disabled={pending}>
+            <button type="submit" aria-disabled={pending || undefined}>
               {pending ? 'Changing…' : 'Change password'}
             </button>
           </div>

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
@@ -34,6 +34,24 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const textBox = useRef<HTMLTextAreaElement>(null);
+  /** Remove went (nothing left to remove) with the keyboard focus on it. */
+  const removeLeftWithFocus = useRef(false);
+  const removeButton = useCallback((button: HTMLButtonElement | null) => {
+    if (!button) return;
+    // React calls this before it takes the button out of the page, while the focus is still on it.
+    return () => {
+      removeLeftWithFocus.current = document.activeElement === button;
+    };
+  }, []);
+
+  // Remove is gone once the instructions are: the keyboard goes to the box, now empty, rather than
+  // to the top of the page.
+  useEffect(() => {
+    if (saved !== null || !removeLeftWithFocus.current) return;
+    removeLeftWithFocus.current = false;
+    if (document.activeElement === null || document.activeElement === document.body) textBox.current?.focus();
+  }, [saved]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -53,6 +71,7 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
   }, [api]);
 
   async function save(next: string, message: string) {
+    if (pending) return;
     setPending(true);
     setError(null);
     setDone(null);
@@ -68,18 +87,20 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
     }
   }
 
+  const unchanged = text.trim() === (saved ?? '');
   function submit(event: FormEvent) {
     event.preventDefault();
+    if (load.status !== 'ready' || unchanged) return;
     void save(text, text.trim() ? 'Saved: they apply from your next message.' : 'Removed.');
   }
 
-  const unchanged = text.trim() === (saved ?? '');
   return (
     <dialog ref={dialog} className="dialog dialog--wide" aria-labelledby={`${id}-heading`} onClose={onClose}>
       <h2 id={`${id}-heading`}>Your instructions</h2>
       <form className="instructions" onSubmit={submit}>
         <label htmlFor={`${id}-text`}>How should Parley answer you?</label>
         <textarea
+          ref={textBox}
           id={`${id}-text`}
           rows={7}
           maxLength={INSTRUCTIONS_MAX}
@@ -102,15 +123,20 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
           </button>
           {saved !== null && (
             <button
+              ref={removeButton}
               type="button"
               className="button-secondary"
-              disabled={pending}
+              // aria-disabled, not disabled: a disabled button loses the keyboard focus (and save
+              // does nothing while a change is being saved).
+              aria-disabled={pending || undefined}
               onClick={() => void save('', 'Removed.')}
             >
               Remove
             </button>
           )}
-          <button type="submit" disabled={load.status !== 'ready' || pending || unchanged}>
+          {/* aria-disabled too, so the focus stays on Save while it saves and after (the text is then
+              unchanged): submit does nothing until there is a change to save. */}
+          <button type="submit" aria-disabled={load.status !== 'ready' || pending || unchanged || undefined}>
             {pending ? 'Saving…' : 'Save'}
           </button>
         </div>

@@ -30,6 +30,7 @@ function ConfirmDialog({ onSignedOut, onClose }: SignOutEverywhereButtonProps & 
   const [error, setError] = useState<string | null>(null);
 
   async function confirm() {
+    if (pending) return;
     setPending(true);
     setError(null);
     try {
@@ -51,10 +52,24 @@ function ConfirmDialog({ onSignedOut, onClose }: SignOutEverywhereButtonProps & 
         </p>
       )}
       <div className="actions dialog__actions">
-        <button type="button" className="button-secondary" onClick={onClose} disabled={pending}>
+        {/* aria-disabled, not disabled: a disabled button loses the keyboard focus. A click while the
+            sessions are being ended does nothing. */}
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => {
+            if (!pending) onClose();
+          }}
+          aria-disabled={pending || undefined}
+        >
           Cancel
         </button>
-        <button type="button" className="button-danger" onClick={() => void confirm()} disabled={pending}>
+        <button
+          type="button"
+          className="button-danger"
+          onClick={() => void confirm()}
+          aria-disabled={pending || undefined}
+        >
           {pending ? 'Signing out…' : 'Sign out everywhere'}
         </button>
       </div>

@@ -188,6 +188,35 @@ async function holdNextPage(page: Page, pathname: string): Promise<{ release(): 
 }
 
 /**
+ * Answers to GET `pathname` as the API gives them, cut after the first `shown` items and saying there
+ * is another page; that page (a request with a cursor) is held until `release()`, then answers the
+ * items cut, and no more: the last page, seen while it loads and once it is in.
+ */
+async function holdLastPage(page: Page, pathname: string, shown: number): Promise<{ release(): void }> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let rest: unknown[] = [];
+  await page.route(
+    (url) => url.pathname === pathname,
+    async (route: Route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      if (new URL(route.request().url()).searchParams.has('cursor')) {
+        await held;
+        return route.fulfill({ json: { items: rest, nextCursor: null } });
+      }
+      const response = await route.fetch();
+      const body = (await response.json()) as { items: unknown[] };
+      rest = body.items.slice(shown);
+      return route.fulfill({
+        response,
+        json: { ...body, items: body.items.slice(0, shown), nextCursor: 'more' },
+      });
+    },
+  );
+  return { release: () => release() };
+}
+
+/**
  * Holds the requests `which` picks (its path ends with that string, or the function says yes) until
  * `release()`, then lets them through.
  */
@@ -206,6 +235,13 @@ async function holdRequests(
     },
   );
   return { release: () => release() };
+}
+
+/** Where the focus is among the elements `selector` finds: its index, -1 if on none of them. */
+function focusedAmong(page: Page, selector: string): Promise<number> {
+  return page.evaluate<number>(
+    `[...document.querySelectorAll(${JSON.stringify(selector)})].indexOf(document.activeElement)`,
+  );
 }
 
 describe('keyboard focus and what is announced', () => {
@@ -588,6 +624,121 @@ describe('keyboard focus and what is announced', () => {
     expect(await focused(page)).toBe('Signing out…');
     signingOut.release();
     await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it('in the sidebar and in search: the last page moves the focus from Load more or More results to the first item it brought', async () => {
+    // Prepare: three conversations, newest first Charlie, Bravo, Alpha; none open; each with a
+    // message about tea
+    const email = uniqueEmail('member');
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `with added as (
+           insert into conversations (owner_id, title, updated_at) values
+             ($1, 'Alpha', now() - interval '3 hours'),
+             ($1, 'Bravo', now() - interval '2 hours'),
+             ($1, 'Charlie', now() - interval '1 hour')
+           returning id, owner_id, title)
+         insert into messages (conversation_id, owner_id, role, content, status)
+         select id, owner_id, 'user', 'Which green tea for ' || title || '?', 'complete' from added`,
+        [user.id],
+      );
+    } finally {
+      await db.end();
+    }
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    const conversationsPage = await holdLastPage(page, '/api/conversations', 1);
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+
+    // Act: the sidebar shows Charlie and loads the rest at once (its end is in view); Load more has
+    // the focus when they come
+    const nav = page.getByRole('navigation', { name: 'Conversations' });
+    const loading = nav.getByRole('button', { name: 'Loading…' });
+    await loading.waitFor();
+    await loading.focus();
+    conversationsPage.release();
+    await loading.waitFor({ state: 'detached' });
+
+    // Assess: on Bravo, the first conversation of the last page, not the top of the page
+    await expect
+      .poll(() => page.evaluate<string | null>('document.activeElement?.getAttribute("title") ?? null'))
+      .toBe('Bravo');
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+
+    // Act: in search, More results with the last page to come
+    const searchPage = await holdLastPage(page, '/api/search', 1);
+    await page.getByRole('link', { name: 'Search messages' }).click();
+    await page.getByRole('searchbox', { name: 'Search your messages' }).fill('tea');
+    await page.keyboard.press('Enter');
+    const hits = '[data-testid="search-results"] > li a';
+    await expect.poll(() => page.locator(hits).count()).toBe(1);
+    await page.getByRole('button', { name: 'More results' }).focus();
+    await page.keyboard.press('Enter');
+    const loadingResults = page.getByRole('button', { name: 'Loading…' });
+    await loadingResults.waitFor();
+    searchPage.release();
+    await loadingResults.waitFor({ state: 'detached' });
+
+    // Assess: on the second result, the first of the last page
+    await expect.poll(() => page.locator(hits).count()).toBe(3);
+    await expect.poll(() => focusedAmong(page, hits)).toBe(1);
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
+  it('in the console: the last page moves the focus from Load more to the first row it brought', async () => {
+    // Prepare: an admin, and two people whose addresses share a tag to filter by
+    const adminEmail = uniqueEmail('admin');
+    const admin = await stack.server.createUser({ email: adminEmail, password: PASSWORD, role: 'admins' });
+    const tag = uniqueEmail('pair').split('@')[0] ?? 'pair';
+    for (const n of [1, 2]) {
+      await stack.server.createUser({
+        email: `${tag}-${n}@example.com`,
+        password: PASSWORD,
+        role: 'members',
+      });
+    }
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...admin, password: PASSWORD });
+    expect(await textOf(page, 'me-email')).toBe(adminEmail);
+
+    // Act: the users, one shown, Load more focused when the other comes
+    let more = await holdLastPage(page, '/api/admin/users', 1);
+    await page.goto(`${stack.server.url}/admin/users?q=${encodeURIComponent(tag)}`);
+    await page.getByRole('button', { name: 'Load more' }).focus();
+    await page.keyboard.press('Enter');
+    let loading = page.getByRole('button', { name: 'Loading…' });
+    await loading.waitFor();
+    more.release();
+    await loading.waitFor({ state: 'detached' });
+
+    // Assess: on the second person's Manage
+    const rows = page.getByTestId('user-row');
+    await expect.poll(() => rows.count()).toBe(2);
+    const second = await rows.nth(1).getByRole('button').getAttribute('aria-label');
+    await expect.poll(() => focused(page)).toBe(second);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+
+    // Act: the audit log, whose rows have nothing to press
+    more = await holdLastPage(page, '/api/admin/audit', 1);
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('button', { name: 'Load more' }).focus();
+    await page.keyboard.press('Enter');
+    loading = page.getByRole('button', { name: 'Loading…' });
+    await loading.waitFor();
+    more.release();
+    await loading.waitFor({ state: 'detached' });
+
+    // Assess: on the second row itself
+    await expect.poll(() => focusedAmong(page, '[data-testid="audit-row"]')).toBe(1);
 
     await expectCleanSession(session);
     await session.context.close();

@@ -1,3 +1,4 @@
+import { useCallback, useEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 
 import type { KeysetList } from '@/lib/use-keyset-list';
@@ -41,12 +42,53 @@ export function ListStatus({ list, loading, what, empty, emptyTestId, children }
   );
 }
 
-/** "Load more" under a console list while it has more pages. */
+/**
+ * "Load more" under a console list while it has more pages. Put it right after the element that
+ * holds the list's table: when the last page comes in with the focus on the button (which then
+ * goes), the keyboard goes to the first row it brought (the last row if it brought none): its
+ * first link or button, else the row itself.
+ */
 export function LoadMore({ list }: { list: KeysetList<unknown> }) {
+  const { status, items } = list;
+  /** How many rows were shown when the page being loaded was asked for. */
+  const loadingFrom = useRef<number | null>(null);
+  /** What held the table when the button went with the focus on it; null if it did not have it. */
+  const leftWithFocus = useRef<Element | null>(null);
+  const button = useCallback((element: HTMLButtonElement | null) => {
+    if (!element) return;
+    // React calls this before it takes the button out of the page, while the focus is still on it.
+    return () => {
+      leftWithFocus.current =
+        document.activeElement === element ? (element.parentElement?.previousElementSibling ?? null) : null;
+    };
+  }, []);
+
+  useEffect(() => {
+    if (status === 'loading-more') {
+      loadingFrom.current ??= items.length;
+      return;
+    }
+    const from = loadingFrom.current;
+    const table = leftWithFocus.current;
+    loadingFrom.current = null;
+    leftWithFocus.current = null;
+    if (from === null || !table?.isConnected) return;
+    if (document.activeElement !== null && document.activeElement !== document.body) return;
+    const rows = table.querySelectorAll<HTMLElement>('tbody > tr');
+    const row = rows[from] ?? rows[rows.length - 1];
+    if (!row) return;
+    const control = row.querySelector<HTMLElement>('a[href], button');
+    // A row with nothing to press is made focusable from here only (not a Tab stop), so that the
+    // keyboard goes on from there.
+    if (!control) row.tabIndex = -1;
+    (control ?? row).focus();
+  }, [status, items]);
+
   if (!list.nextCursor) return null;
   return (
     <div className="console__more">
       <button
+        ref={button}
         type="button"
         className="button-secondary"
         onClick={list.loadMore}

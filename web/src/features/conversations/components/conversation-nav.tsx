@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 
 import { paths } from '@/config/paths';
 import { apiErrorMessage } from '@/lib/api-client';
@@ -55,6 +55,35 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
     if (!link && target.reloading) return;
     focusNext.current = null;
     (link ?? filterBox.current)?.focus();
+  }, [items, status]);
+
+  /** How many conversations were shown when the page being loaded was asked for. */
+  const loadingFrom = useRef<number | null>(null);
+  /** Load more went, with the last page, while it had the keyboard focus. */
+  const moreLeftWithFocus = useRef(false);
+  const moreButton = useCallback((button: HTMLButtonElement | null) => {
+    if (!button) return;
+    // React calls this before it takes the button out of the page, while the focus is still on it.
+    return () => {
+      moreLeftWithFocus.current = document.activeElement === button;
+    };
+  }, []);
+
+  // The last page in: Load more is gone, and the keyboard goes to the first conversation it brought
+  // (the last one shown if it brought none) rather than to the top of the page.
+  useEffect(() => {
+    if (status === 'loading-more') {
+      loadingFrom.current ??= items.length;
+      return;
+    }
+    const from = loadingFrom.current;
+    const hadFocus = moreLeftWithFocus.current;
+    loadingFrom.current = null;
+    moreLeftWithFocus.current = false;
+    if (from === null || !hadFocus) return;
+    if (document.activeElement !== null && document.activeElement !== document.body) return;
+    const rows = list.current?.querySelectorAll(':scope > li') ?? [];
+    (rows[from] ?? rows[rows.length - 1])?.querySelector<HTMLElement>('a[href], button')?.focus();
   }, [items, status]);
 
   async function undo(conversation: Conversation) {
@@ -135,6 +164,7 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
             {nextCursor && (
               <li ref={sentinel} className="nav__more">
                 <button
+                  ref={moreButton}
                   type="button"
                   className="button-secondary button-small"
                   onClick={loadMore}

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { Link } from 'wouter';
 
@@ -28,8 +28,39 @@ export function SearchPage({ query, onSearch }: SearchPageProps) {
   const search = useSearch(query);
   const input = useRef<HTMLInputElement>(null);
 
+  const results = useRef<HTMLOListElement>(null);
+  /** How many results were shown when the page being loaded was asked for. */
+  const loadingFrom = useRef<number | null>(null);
+  /** More results went, with the last page, while it had the keyboard focus. */
+  const moreLeftWithFocus = useRef(false);
+  const moreButton = useCallback((button: HTMLButtonElement | null) => {
+    if (!button) return;
+    // React calls this before it takes the button out of the page, while the focus is still on it.
+    return () => {
+      moreLeftWithFocus.current = document.activeElement === button;
+    };
+  }, []);
+
   useEffect(() => setText(query), [query]);
   useEffect(() => input.current?.focus(), []);
+
+  // The last page in: More results is gone, and the keyboard goes to the first result it brought
+  // (the last one shown if it brought none) rather than to the top of the page.
+  const { status, items } = search;
+  useEffect(() => {
+    if (status === 'loading-more') {
+      loadingFrom.current ??= items.length;
+      return;
+    }
+    const from = loadingFrom.current;
+    const hadFocus = moreLeftWithFocus.current;
+    loadingFrom.current = null;
+    moreLeftWithFocus.current = false;
+    if (from === null || !hadFocus) return;
+    if (document.activeElement !== null && document.activeElement !== document.body) return;
+    const hits = results.current?.querySelectorAll(':scope > li') ?? [];
+    (hits[from] ?? hits[hits.length - 1])?.querySelector<HTMLElement>('a[href], button')?.focus();
+  }, [status, items]);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -85,7 +116,7 @@ export function SearchPage({ query, onSearch }: SearchPageProps) {
           </div>
         )}
         {search.items.length > 0 && (
-          <ol className="search__results" data-testid="search-results">
+          <ol ref={results} className="search__results" data-testid="search-results">
             {search.items.map((hit) => (
               <li key={hit.messageId} className="search-hit">
                 <Link
@@ -105,6 +136,7 @@ export function SearchPage({ query, onSearch }: SearchPageProps) {
         )}
         {search.nextCursor && (
           <button
+            ref={moreButton}
             type="button"
             className="button-secondary"
             onClick={search.loadMore}

@@ -592,6 +592,8 @@ describe('keyboard focus and what is announced', () => {
     expect(await focused(page)).toBe('Changing…');
     changing.release();
     await dialog.getByRole('status').filter({ hasText: 'Your password is changed.' }).waitFor();
+    // The form gone, Done has the focus
+    await expect.poll(() => focused(page)).toBe('Done');
     await dialog.getByRole('button', { name: 'Done' }).click();
     await page.unrouteAll({ behavior: 'ignoreErrors' });
 

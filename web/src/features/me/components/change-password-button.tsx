@@ -1,5 +1,5 @@
 import { updatePassword } from 'aws-amplify/auth';
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 
 import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
@@ -27,6 +27,13 @@ function ChangePasswordDialog({ onClose }: { onClose(): void }) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [changed, setChanged] = useState(false);
+  const doneButton = useRef<HTMLButtonElement>(null);
+
+  // Changed: the form goes, and the keyboard focus in it with it; Done takes it rather than the page.
+  useEffect(() => {
+    const active = document.activeElement;
+    if (changed && (active === null || active === document.body)) doneButton.current?.focus();
+  }, [changed]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -54,7 +61,7 @@ function ChangePasswordDialog({ onClose }: { onClose(): void }) {
             out everywhere&rdquo; to end them now.
           </p>
           <div className="actions dialog__actions">
-            <button type="button" onClick={onClose}>
+            <button ref={doneButton} type="button" onClick={onClose}>
               Done
             </button>
           </div>

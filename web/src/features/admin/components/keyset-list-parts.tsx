@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 
 import type { KeysetList } from '@/lib/use-keyset-list';
 import { apiErrorMessage } from '@/lib/api-client';
+import { useLastPageFocus } from '@/lib/use-last-page-focus';
 
 export interface ListStatusProps {
   readonly list: KeysetList<unknown>;
@@ -49,40 +49,21 @@ export function ListStatus({ list, loading, what, empty, emptyTestId, children }
  * first link or button, else the row itself.
  */
 export function LoadMore({ list }: { list: KeysetList<unknown> }) {
-  const { status, items } = list;
-  /** How many rows were shown when the page being loaded was asked for. */
-  const loadingFrom = useRef<number | null>(null);
-  /** What held the table when the button went with the focus on it; null if it did not have it. */
-  const leftWithFocus = useRef<Element | null>(null);
-  const button = useCallback((element: HTMLButtonElement | null) => {
-    if (!element) return;
-    // React calls this before it takes the button out of the page, while the focus is still on it.
-    return () => {
-      leftWithFocus.current =
-        document.activeElement === element ? (element.parentElement?.previousElementSibling ?? null) : null;
-    };
-  }, []);
-
-  useEffect(() => {
-    if (status === 'loading-more') {
-      loadingFrom.current ??= items.length;
-      return;
-    }
-    const from = loadingFrom.current;
-    const table = leftWithFocus.current;
-    loadingFrom.current = null;
-    leftWithFocus.current = null;
-    if (from === null || !table?.isConnected) return;
-    if (document.activeElement !== null && document.activeElement !== document.body) return;
-    const rows = table.querySelectorAll<HTMLElement>('tbody > tr');
-    const row = rows[from] ?? rows[rows.length - 1];
-    if (!row) return;
-    const control = row.querySelector<HTMLElement>('a[href], button');
-    // A row with nothing to press is made focusable from here only (not a Tab stop), so that the
-    // keyboard goes on from there.
-    if (!control) row.tabIndex = -1;
-    (control ?? row).focus();
-  }, [status, items]);
+  const button = useLastPageFocus(
+    { status: list.status, count: list.items.length },
+    // The element that holds the table: the one right before the button's own.
+    (element) => element.parentElement?.previousElementSibling ?? null,
+    (table, from) => {
+      const rows = table.querySelectorAll<HTMLElement>('tbody > tr');
+      const row = rows[from] ?? rows[rows.length - 1];
+      if (!row) return;
+      const control = row.querySelector<HTMLElement>('a[href], button');
+      // A row with nothing to press is made focusable from here only (not a Tab stop), so that the
+      // keyboard goes on from there.
+      if (!control) row.tabIndex = -1;
+      (control ?? row).focus();
+    },
+  );
 
   if (!list.nextCursor) return null;
   return (

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 
 import { paths } from '@/config/paths';
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
+import { focusFirstControl, useLastPageFocus } from '@/lib/use-last-page-focus';
 import { restoreConversation } from '@/features/conversations/api/restore-conversation';
 import type { Conversation } from '@/features/conversations/api/conversation-schema';
 import { ConversationItem } from '@/features/conversations/components/conversation-item';
@@ -57,34 +58,13 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
     (link ?? filterBox.current)?.focus();
   }, [items, status]);
 
-  /** How many conversations were shown when the page being loaded was asked for. */
-  const loadingFrom = useRef<number | null>(null);
-  /** Load more went, with the last page, while it had the keyboard focus. */
-  const moreLeftWithFocus = useRef(false);
-  const moreButton = useCallback((button: HTMLButtonElement | null) => {
-    if (!button) return;
-    // React calls this before it takes the button out of the page, while the focus is still on it.
-    return () => {
-      moreLeftWithFocus.current = document.activeElement === button;
-    };
-  }, []);
-
   // The last page in: Load more is gone, and the keyboard goes to the first conversation it brought
   // (the last one shown if it brought none) rather than to the top of the page.
-  useEffect(() => {
-    if (status === 'loading-more') {
-      loadingFrom.current ??= items.length;
-      return;
-    }
-    const from = loadingFrom.current;
-    const hadFocus = moreLeftWithFocus.current;
-    loadingFrom.current = null;
-    moreLeftWithFocus.current = false;
-    if (from === null || !hadFocus) return;
-    if (document.activeElement !== null && document.activeElement !== document.body) return;
-    const rows = list.current?.querySelectorAll(':scope > li') ?? [];
-    (rows[from] ?? rows[rows.length - 1])?.querySelector<HTMLElement>('a[href], button')?.focus();
-  }, [items, status]);
+  const moreButton = useLastPageFocus(
+    { status, count: items.length },
+    () => list.current,
+    (shown, from) => focusFirstControl(shown.querySelectorAll(':scope > li'), from),
+  );
 
   async function undo(conversation: Conversation) {
     setUndoError(null);

@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { Link } from 'wouter';
 
 import { paths } from '@/config/paths';
 import { apiErrorMessage } from '@/lib/api-client';
+import { focusFirstControl, useLastPageFocus } from '@/lib/use-last-page-focus';
 import { Snippet } from '@/features/search/components/snippet';
 import { useSearch } from '@/features/search/hooks/use-search';
 
@@ -30,16 +31,6 @@ export function SearchPage({ query, onSearch }: SearchPageProps) {
 
   const results = useRef<HTMLOListElement>(null);
   /** How many results were shown when the page being loaded was asked for. */
-  const loadingFrom = useRef<number | null>(null);
-  /** More results went, with the last page, while it had the keyboard focus. */
-  const moreLeftWithFocus = useRef(false);
-  const moreButton = useCallback((button: HTMLButtonElement | null) => {
-    if (!button) return;
-    // React calls this before it takes the button out of the page, while the focus is still on it.
-    return () => {
-      moreLeftWithFocus.current = document.activeElement === button;
-    };
-  }, []);
 
   useEffect(() => setText(query), [query]);
   useEffect(() => input.current?.focus(), []);
@@ -47,20 +38,11 @@ export function SearchPage({ query, onSearch }: SearchPageProps) {
   // The last page in: More results is gone, and the keyboard goes to the first result it brought
   // (the last one shown if it brought none) rather than to the top of the page.
   const { status, items } = search;
-  useEffect(() => {
-    if (status === 'loading-more') {
-      loadingFrom.current ??= items.length;
-      return;
-    }
-    const from = loadingFrom.current;
-    const hadFocus = moreLeftWithFocus.current;
-    loadingFrom.current = null;
-    moreLeftWithFocus.current = false;
-    if (from === null || !hadFocus) return;
-    if (document.activeElement !== null && document.activeElement !== document.body) return;
-    const hits = results.current?.querySelectorAll(':scope > li') ?? [];
-    (hits[from] ?? hits[hits.length - 1])?.querySelector<HTMLElement>('a[href], button')?.focus();
-  }, [status, items]);
+  const moreButton = useLastPageFocus(
+    { status, count: items.length },
+    () => results.current,
+    (shown, from) => focusFirstControl(shown.querySelectorAll(':scope > li'), from),
+  );
 
   function submit(event: FormEvent) {
     event.preventDefault();

@@ -103,6 +103,42 @@ describe.each([
     expect(another.kind).toBe('started');
   });
 
+  it('refuses a regeneration beyond the limit too, leaving the reply as it was', async () => {
+    // Prepare: a complete reply in c, then two replies being written elsewhere
+    const owner = await createTestUser(pgDb);
+    const [a, b, c] = await conversationsOf(owner.id, 3);
+    const inC = await turn({ ownerId: owner.id, conversationId: c as string });
+    if (inC.kind !== 'started') throw new Error('not started');
+    await pgDb
+      .updateTable('messages')
+      .set({ status: 'complete', content: 'The first answer' })
+      .where('id', '=', inC.assistantMessage.id)
+      .execute();
+    await turn({ ownerId: owner.id, conversationId: a as string });
+    await turn({ ownerId: owner.id, conversationId: b as string });
+
+    // Act
+    const regenerate = (maxRepliesInFlight: number | undefined) =>
+      postgresMessages(database()).startRegeneration({
+        ownerId: owner.id,
+        conversationId: c as string,
+        replyId: inC.assistantMessage.id,
+        model: 'gpt-4o-mini',
+        ...(maxRepliesInFlight === undefined ? {} : { maxRepliesInFlight }),
+      });
+    const refused = await regenerate(2).catch((e: unknown) => e);
+
+    // Assess
+    expect(refused).toBeInstanceOf(RepliesInFlightError);
+    const reply = await pgDb
+      .selectFrom('messages')
+      .select(['status', 'content'])
+      .where('id', '=', inC.assistantMessage.id)
+      .executeTakeFirstOrThrow();
+    expect(reply).toEqual({ status: 'complete', content: 'The first answer' });
+    expect((await regenerate(3)).assistantMessage).toMatchObject({ status: 'streaming', content: '' });
+  });
+
   it('without a limit, starts as many as asked', async () => {
     const owner = await createTestUser(pgDb);
     const ids = await conversationsOf(owner.id, 4);

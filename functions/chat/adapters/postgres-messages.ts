@@ -162,16 +162,20 @@ function fromJson<T>(value: unknown): T | null {
   return value as T | null;
 }
 
-interface TurnRow extends PriorRow {
-  found: boolean;
-  stale: boolean;
-  busy: boolean;
-  /** The owner's row is gone (erased meanwhile). */
+/** The owner columns of a turn or regeneration statement (`ownerColumns`). */
+interface OwnerRow {
+  /** False: the owner's row is gone (erased meanwhile). */
   owner_found: boolean;
   /** Another turn of the owner committed while the statement waited for the owner's lock. */
   owner_stale: boolean;
   /** The owner already has as many replies being written as they may. */
   crowded: boolean;
+}
+
+interface TurnRow extends PriorRow, OwnerRow {
+  found: boolean;
+  stale: boolean;
+  busy: boolean;
   instructions: string | null;
   user_message: unknown;
   assistant_message: unknown;
@@ -378,6 +382,57 @@ function lockedConversation(input: { readonly ownerId: string; readonly conversa
     )`;
 }
 
+/**
+ * The owner's row, locked until the statement commits, so that one person's turns and
+ * regenerations start one at a time: `owner_seen` is its version in the statement's snapshot, and
+ * a difference means another of their turns committed while this one waited (`owner_stale`: run
+ * the statement again, on a fresh snapshot that sees that reply being written).
+ */
+function lockedOwner(ownerId: string) {
+  return sql`owner as materialized (
+      select u.xmin::text as version from users u where u.id = cast(${ownerId} as text) for update
+    ),
+    owner_seen as (
+      select u.xmin::text as version from users u where u.id = cast(${ownerId} as text)
+    )`;
+}
+
+/**
+ * A row when the owner already has `maxRepliesInFlight` replies being written in their other
+ * conversations (none abandoned); no limit when it is absent.
+ */
+function crowdedCte(input: { readonly ownerId: string; readonly maxRepliesInFlight?: number | undefined }) {
+  const max = input.maxRepliesInFlight ?? null;
+  return sql`crowded as (
+      select 1 from messages
+      where owner_id = cast(${input.ownerId} as text)
+        and status = 'streaming'
+        and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
+        and conversation_id <> (select id from conv)
+        and cast(${max} as int) is not null
+      offset greatest(coalesce(cast(${max} as int), 2147483647) - 1, 0)
+      limit 1
+    )`;
+}
+
+/**
+ * A new version of the owner's row once `started` holds the reply being written: a turn of theirs
+ * waiting for the lock meanwhile finds its snapshot stale and runs again, seeing this reply.
+ */
+function ownerTouched(ownerId: string, started: Sql) {
+  return sql`owner_touched as (
+      update users u set updated_at = u.updated_at
+      from ${started} s
+      where u.id = cast(${ownerId} as text)
+      returning u.id
+    )`;
+}
+
+/** The owner columns of a turn or regeneration statement's own row (OwnerRow). */
+const ownerColumns = sql`exists (select 1 from owner) as owner_found,
+      coalesce((select version from owner) <> (select version from owner_seen), false) as owner_stale,
+      exists (select 1 from crowded) as crowded`;
+
 /** The user message stored under the owner's idempotency key (none when `key` is null). */
 const priorCte = (ownerId: string, key: string | null) => sql`prior as materialized (
       select ${metaColumnsOfM}, m.created_at, m.request_hash
@@ -450,12 +505,7 @@ function turnStatement(input: StartTurnInput) {
   return sql`
     with ${priorCte(input.ownerId, key)},
     ${lockedConversation(input)},
-    owner as materialized (
-      select u.xmin::text as version from users u where u.id = cast(${input.ownerId} as text) for update
-    ),
-    owner_seen as (
-      select u.xmin::text as version from users u where u.id = cast(${input.ownerId} as text)
-    ),
+    ${lockedOwner(input.ownerId)},
     abandoned as (
       update messages
       set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
@@ -464,16 +514,7 @@ function turnStatement(input: StartTurnInput) {
         and updated_at < now() - cast(${ABANDONED_AFTER} as interval)
       returning id
     ),
-    crowded as (
-      select 1 from messages
-      where owner_id = cast(${input.ownerId} as text)
-        and status = 'streaming'
-        and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
-        and conversation_id <> (select id from conv)
-        and cast(${input.maxRepliesInFlight ?? null} as int) is not null
-      offset greatest(coalesce(cast(${input.maxRepliesInFlight ?? null} as int), 2147483647) - 1, 0)
-      limit 1
-    ),
+    ${crowdedCte(input)},
     busy as (
       select 1 from messages
       where conversation_id = (select id from conv)
@@ -517,20 +558,11 @@ function turnStatement(input: StartTurnInput) {
       where c.id = a.conversation_id
       returning c.id
     ),
-    -- A new version of the owner's row: a turn of theirs waiting for the lock meanwhile finds its
-    -- snapshot stale and runs again, seeing this reply among those being written.
-    owner_touched as (
-      update users u set updated_at = u.updated_at
-      from assistant_message a
-      where u.id = cast(${input.ownerId} as text)
-      returning u.id
-    )
+    ${ownerTouched(input.ownerId, sql`assistant_message`)}
     select
       ${turnRowHead},
       exists (select 1 from busy) as busy,
-      exists (select 1 from owner) as owner_found,
-      coalesce((select version from owner) <> (select version from owner_seen), false) as owner_stale,
-      exists (select 1 from crowded) as crowded,
+      ${ownerColumns},
       ${priorColumns},
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(u) from user_message u) as user_message,
@@ -542,7 +574,7 @@ function turnStatement(input: StartTurnInput) {
   `;
 }
 
-interface RegenerationRow {
+interface RegenerationRow extends OwnerRow {
   found: boolean;
   stale: boolean;
   reply_found: boolean;
@@ -565,6 +597,8 @@ interface RegenerationRow {
 function regenerationStatement(input: StartRegenerationInput) {
   return sql`
     with ${lockedConversation(input)},
+    ${lockedOwner(input.ownerId)},
+    ${crowdedCte(input)},
     target as materialized (
       select m.id, m.created_at
       from messages m
@@ -588,7 +622,9 @@ function regenerationStatement(input: StartRegenerationInput) {
     go as (
       select t.id, t.created_at from target t
       where (select version from conv) = (select version from seen)
+        and (select version from owner) = (select version from owner_seen)
         and not exists (select 1 from busy)
+        and not exists (select 1 from crowded)
         and t.id = (select id from latest)
     ),
     reset as (
@@ -622,16 +658,18 @@ function regenerationStatement(input: StartRegenerationInput) {
       from reset r
       where c.id = r.conversation_id
       returning c.id
-    )
+    ),
+    ${ownerTouched(input.ownerId, sql`reset`)}
     select
       ${turnRowHead},
+      ${ownerColumns},
       exists (select 1 from target) as reply_found,
       exists (select 1 from busy) as busy,
       coalesce((select id from target) = (select id from latest), false) as latest,
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(r) from reset r) as reply
     union all
-    select h.*, null, null, null, null, null, null, null
+    select h.*, null, null, null, null, null, null, null, null, null, null
     from (${historyRows(
       sql`h.conversation_id = (select id from conv)
         and (h.created_at, h.id) < (select created_at, id from go)`,
@@ -755,14 +793,15 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         const { rows } = await db.query<RegenerationRow & HistoryRow>(regenerationStatement(input));
         const row = rows[0];
         if (!row) throw new Error('the regeneration statement answered no row');
-        if (!row.found) throw new ConversationNotFoundError();
-        if (row.stale) {
+        if (!row.found || !row.owner_found) throw new ConversationNotFoundError();
+        if (row.stale || row.owner_stale) {
           if (attempt < STALE_ATTEMPTS) continue;
           throw new ConversationBusyError();
         }
         if (!row.reply_found) throw new ReplyNotFoundError();
         if (row.busy) throw new ConversationBusyError();
         if (!row.latest) throw new NotLatestReplyError();
+        if (row.crowded) throw new RepliesInFlightError(input.maxRepliesInFlight ?? 0);
         const reply = fromJson<Row>(row.reply);
         if (!reply) throw new Error('the regeneration statement reset no reply');
         return {

@@ -48,6 +48,8 @@ export interface StartRegenerationInput {
   readonly model: string;
   /** The question, edited: replaces the user message the reply answers. */
   readonly content?: string;
+  /** As StartTurnInput's: the replies the owner may have being written at once. */
+  readonly maxRepliesInFlight?: number;
 }
 
 export interface StartRegenerationResult {

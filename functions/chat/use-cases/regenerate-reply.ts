@@ -34,6 +34,7 @@ export const makeRegenerateReply = (deps: ReplyDeps) =>
       replyId: input.replyId,
       model,
       ...(input.content === undefined ? {} : { content: input.content }),
+      ...(deps.maxRepliesInFlight === undefined ? {} : { maxRepliesInFlight: deps.maxRepliesInFlight }),
     });
     const question = start.history.at(-1);
     if (question?.role !== 'user') {

@@ -364,6 +364,17 @@ interface StopRow {
 const STALE_ATTEMPTS = 3;
 
 /**
+ * Attempts when the statement found its snapshot stale. In one conversation a turn that committed
+ * under it leaves it busy, so a few attempts settle it. The owner's other turns (`owner_stale`)
+ * each take a slot of the replies in flight, and a turn refused for lack of one leaves the owner's
+ * row as it is: at most that many commits can make an attempt stale, so a burst of sends in
+ * several conversations gets started or refused with 429, never a 409 for a conversation that is
+ * not busy. Without a limit, a burst may still exhaust them (409, as before the owner's lock).
+ */
+const staleAttempts = (maxRepliesInFlight: number | undefined) =>
+  STALE_ATTEMPTS + (maxRepliesInFlight ?? STALE_ATTEMPTS);
+
+/**
  * The CTEs `conv` (the caller's conversation, not deleted, locked until the statement commits)
  * and `seen` (its row version in the statement's snapshot): the turn statements compare the two
  * to find a turn that committed while they waited for the lock.
@@ -751,7 +762,7 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       if (replay) return replay;
       if (!row.found || !row.owner_found) throw new ConversationNotFoundError();
       if (row.stale || row.owner_stale) {
-        if (attempt < STALE_ATTEMPTS) continue;
+        if (attempt < staleAttempts(input.maxRepliesInFlight)) continue;
         throw new ConversationBusyError();
       }
       if (row.busy) throw new ConversationBusyError();
@@ -795,7 +806,7 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         if (!row) throw new Error('the regeneration statement answered no row');
         if (!row.found || !row.owner_found) throw new ConversationNotFoundError();
         if (row.stale || row.owner_stale) {
-          if (attempt < STALE_ATTEMPTS) continue;
+          if (attempt < staleAttempts(input.maxRepliesInFlight)) continue;
           throw new ConversationBusyError();
         }
         if (!row.reply_found) throw new ReplyNotFoundError();

@@ -339,7 +339,7 @@ describe('the admin console', () => {
       .trimEnd()
       .split('\r\n');
     expect(lines[0]).toBe(
-      'occurredAt,actorId,action,targetType,targetId,requestId,sourceIp,userAgent,details',
+      'occurredAt,actorEmail,actorId,action,targetType,targetId,targetEmail,requestId,sourceIp,userAgent,details',
     );
     const shown = await page.getByTestId('audit-row').count();
     expect(lines.length - 1).toBeGreaterThanOrEqual(shown);
@@ -586,7 +586,16 @@ describe('the admin console', () => {
         `select details from audit_events where action = 'user.erase' and target_id = $1`,
         [leaver.id],
       );
-      expect(erase.rows).toEqual([{ details: { conversations: 1, messages: 0 } }]);
+      // The usage kept, pseudonymised, once the person is gone (migration 0020): none here.
+      expect(erase.rows).toEqual([
+        {
+          details: {
+            conversations: 1,
+            messages: 0,
+            usageKept: { requests: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 },
+          },
+        },
+      ]);
       await expect(
         stack.server.cognitoAdmin.send(
           new AdminGetUserCommand({ UserPoolId: stack.server.userPoolId, Username: leaverEmail }),

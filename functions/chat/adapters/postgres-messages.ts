@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { first, isoText, only, Sql, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
+import { logger } from '#shared/powertools';
 import { isDatabaseUnavailable } from '#shared/db/unavailable';
 import { encodeCursor, type Keyset, type Page } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
@@ -17,6 +18,8 @@ import {
   type ReplyFeedback,
 } from '../domain/message';
 import type { MessagePages } from '../domain/export';
+import { estimatePromptTokens } from '../domain/context-window';
+import { estimateCostMicros } from '../domain/pricing';
 import type { ChatTurn } from '../ports/chat-model';
 import type {
   FinishTurnInput,
@@ -179,6 +182,15 @@ interface TurnRow extends PriorRow, OwnerRow {
   instructions: string | null;
   user_message: unknown;
   assistant_message: unknown;
+  /** The replies the statement found abandoned and marked failed: [{model, chars}], or null. */
+  abandoned_replies: unknown;
+}
+
+/** A reply left `streaming` by a function that died, as the turn statement marked it failed. */
+interface AbandonedReply {
+  readonly model: string | null;
+  /** Characters of the text it kept. */
+  readonly chars: number;
 }
 
 /**
@@ -523,7 +535,7 @@ function turnStatement(input: StartTurnInput) {
       where conversation_id = (select id from conv)
         and status = 'streaming'
         and updated_at < now() - cast(${ABANDONED_AFTER} as interval)
-      returning id
+      returning id, model, char_length(content) as chars
     ),
     ${crowdedCte(input)},
     busy as (
@@ -577,9 +589,11 @@ function turnStatement(input: StartTurnInput) {
       ${priorColumns},
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(u) from user_message u) as user_message,
-      (select row_to_json(a) from assistant_message a) as assistant_message
+      (select row_to_json(a) from assistant_message a) as assistant_message,
+      (select json_agg(json_build_object('model', x.model, 'chars', x.chars)) from abandoned x)
+        as abandoned_replies
     union all
-    select h.*, null, null, null, null, null, null, null, null, null, null, null
+    select h.*, null, null, null, null, null, null, null, null, null, null, null, null
     from (${historyRows(sql`h.conversation_id = (select id from go)`)}) h
     order by part, created_at, id, piece
   `;
@@ -748,6 +762,40 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
 }
 
 /**
+ * Charges replies the turn statement found abandoned (their function died before it could end
+ * them): by estimate, as a stopped reply is, since their usage never came. The prompt is the
+ * conversation's history as this turn read it (empty when the turn was refused), the reply the
+ * text it kept. A second statement, only when there are any: their failure is logged, not the
+ * turn's, which has committed.
+ */
+async function chargeAbandoned(
+  db: Queryable,
+  ownerId: string,
+  replies: readonly AbandonedReply[],
+  history: readonly ChatTurn[],
+): Promise<void> {
+  const promptTokens = history.length ? estimatePromptTokens(history) : 0;
+  const rows = replies.map((reply) => {
+    const model = reply.model ?? 'unknown';
+    const completionTokens = Math.ceil(Number(reply.chars) / 4);
+    return sql`(${ownerId}, (now() at time zone 'UTC')::date, ${model}, 1, ${promptTokens},
+      ${completionTokens}, ${estimateCostMicros(model, promptTokens, completionTokens)})`;
+  });
+  try {
+    await db.query(sql`
+      insert into usage_daily (user_id, day, model, requests, prompt_tokens, completion_tokens, cost_micros)
+      values ${sql.join(rows, sql`, `)}
+      on conflict (user_id, day, model) do update set
+        requests = usage_daily.requests + excluded.requests,
+        prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
+        cost_micros = usage_daily.cost_micros + excluded.cost_micros`);
+  } catch (error) {
+    logger.warn('abandoned replies could not be charged', { replies: replies.length, error: error as Error });
+  }
+}
+
+/**
  * `db` is the database, not a transaction: `finishTurn` opens one of its own, and `startTurn` is
  * one statement (its own implicit transaction).
  */
@@ -758,6 +806,8 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       const { rows } = await db.query<TurnRow & HistoryRow>(turnStatement(input));
       const row = rows[0];
       if (!row) throw new Error('the turn statement answered no row');
+      const abandoned = fromJson<AbandonedReply[]>(row.abandoned_replies);
+      if (abandoned?.length) await chargeAbandoned(db, input.ownerId, abandoned, historyOf(rows));
       const replay = await replayOf(db, row, input.requestHash);
       if (replay) return replay;
       if (!row.found || !row.owner_found) throw new ConversationNotFoundError();

@@ -18,7 +18,7 @@ import {
   type ReplyFeedback,
 } from '../domain/message';
 import type { MessagePages } from '../domain/export';
-import { estimatePromptTokens } from '../domain/context-window';
+import { estimatePromptTokens, tokensForChars } from '../domain/context-window';
 import { estimateCostMicros } from '../domain/pricing';
 import type { ChatTurn } from '../ports/chat-model';
 import type {
@@ -747,18 +747,44 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
     const texts = await contentsOf(tx, [ended.id]);
     return toMessage({ ...ended, content: texts.get(ended.id) ?? '' });
   }
-  await tx.query(sql`
-    insert into usage_daily
-      (user_id, day, model, requests, prompt_tokens, completion_tokens, cost_micros)
-    values
-      (${input.ownerId}, (now() at time zone 'UTC')::date, ${input.model}, 1, ${input.promptTokens},
-       ${input.completionTokens}, ${input.costMicros})
+  await chargeUsage(tx, input.ownerId, [
+    {
+      model: input.model,
+      requests: 1,
+      promptTokens: input.promptTokens,
+      completionTokens: input.completionTokens,
+      costMicros: input.costMicros,
+    },
+  ]);
+  return toMessage({ ...row, content: input.content });
+}
+
+interface UsageCharge {
+  readonly model: string;
+  readonly requests: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly costMicros: number;
+}
+
+/**
+ * Adds charges to the owner's usage of the day (UTC), each to its day and model's row. At most one
+ * charge per model: an upsert may not touch a row twice in one statement (a conversation has one
+ * reply being written at a time, so a turn finds at most one abandoned).
+ */
+async function chargeUsage(db: Queryable, ownerId: string, charges: readonly UsageCharge[]): Promise<void> {
+  const rows = charges.map(
+    (c) => sql`(${ownerId}, (now() at time zone 'UTC')::date, ${c.model}, ${c.requests}, ${c.promptTokens},
+      ${c.completionTokens}, ${c.costMicros})`,
+  );
+  await db.query(sql`
+    insert into usage_daily (user_id, day, model, requests, prompt_tokens, completion_tokens, cost_micros)
+    values ${sql.join(rows, sql`, `)}
     on conflict (user_id, day, model) do update set
-      requests = usage_daily.requests + 1,
+      requests = usage_daily.requests + excluded.requests,
       prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
       completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
       cost_micros = usage_daily.cost_micros + excluded.cost_micros`);
-  return toMessage({ ...row, content: input.content });
 }
 
 /**
@@ -775,21 +801,19 @@ async function chargeAbandoned(
   history: readonly ChatTurn[],
 ): Promise<void> {
   const promptTokens = history.length ? estimatePromptTokens(history) : 0;
-  const rows = replies.map((reply) => {
+  const charges = replies.map((reply): UsageCharge => {
     const model = reply.model ?? 'unknown';
-    const completionTokens = Math.ceil(Number(reply.chars) / 4);
-    return sql`(${ownerId}, (now() at time zone 'UTC')::date, ${model}, 1, ${promptTokens},
-      ${completionTokens}, ${estimateCostMicros(model, promptTokens, completionTokens)})`;
+    const completionTokens = tokensForChars(Number(reply.chars));
+    return {
+      model,
+      requests: 1,
+      promptTokens,
+      completionTokens,
+      costMicros: estimateCostMicros(model, promptTokens, completionTokens),
+    };
   });
   try {
-    await db.query(sql`
-      insert into usage_daily (user_id, day, model, requests, prompt_tokens, completion_tokens, cost_micros)
-      values ${sql.join(rows, sql`, `)}
-      on conflict (user_id, day, model) do update set
-        requests = usage_daily.requests + excluded.requests,
-        prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
-        completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
-        cost_micros = usage_daily.cost_micros + excluded.cost_micros`);
+    await chargeUsage(db, ownerId, charges);
   } catch (error) {
     logger.warn('abandoned replies could not be charged', { replies: replies.length, error: error as Error });
   }

@@ -5,7 +5,10 @@ import type { ChatTurn } from '../ports/chat-model';
  * stay within a budget, and the tokens of text the provider did not count: quotas must never see
  * zero for a reply that cost something.
  */
-export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+export const estimateTokens = (text: string): number => tokensForChars(text.length);
+
+/** `estimateTokens` of a text known by its length alone (a reply's kept text, counted in SQL). */
+export const tokensForChars = (chars: number): number => Math.ceil(chars / 4);
 
 /** Prompt tokens for a conversation, with the few tokens each message's framing costs. */
 export const estimatePromptTokens = (messages: readonly ChatTurn[]): number =>

@@ -729,7 +729,14 @@ describe('chatting in the web app', () => {
     await page.locator('[data-testid="streaming-reply"] [data-testid="message-assistant"]').waitFor();
     await composer(page).fill('And a shorter one');
 
-    // Act: Stop, then Enter at once
+    // Act: Stop, then Enter at once. The stop request is held a moment, so that Enter comes while
+    // the reply is still ending however slowly this machine delivers the key press (a run where
+    // the reply had ended before the key arrived sent the text at once, which is also right).
+    const stopRoute = '**/api/conversations/*/messages/*/stop';
+    await page.route(stopRoute, async (intercepted) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await intercepted.fallback().catch(() => undefined);
+    });
     await page.getByRole('button', { name: 'Stop' }).click();
     await composer(page).press('Enter');
 
@@ -746,6 +753,7 @@ describe('chatting in the web app', () => {
     await expect.poll(() => statuses, { timeout: 5_000 }).toEqual([200, 200]);
     await page.getByTestId('message-user').filter({ hasText: 'And a shorter one' }).waitFor();
     page.off('response', record);
+    await page.unroute(stopRoute);
   });
 
   it('gives the text back, with the keyboard, and leaves no empty conversation when Stop comes before the server took the message', async () => {

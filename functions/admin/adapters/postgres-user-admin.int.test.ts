@@ -6,7 +6,9 @@ import { sql as statement } from '#shared/db/sql';
 import { decodeCursor } from '#shared/pagination/cursor';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
+import { isLocked as isLockedForSignIn } from '#auth/domain/lockout';
 import { EmailTakenError } from '../domain/admin-user';
+import type { UserListOptions } from '../ports/user-admin';
 import { postgresUserAdmin } from './postgres-user-admin';
 
 const db = testDatabase();
@@ -321,6 +323,112 @@ describe('postgresUserAdmin.list', () => {
   });
 });
 
+describe('postgresUserAdmin.list by two-factor enrolment and sign-in lockout', () => {
+  /** The ids of this run's users with `tag` in their name that `filters` keep, newest first. */
+  const ids = async (tag: string, filters: Omit<UserListOptions, 'limit' | 'q'>) =>
+    (await postgresUserAdmin(queries, roleQuota).list({ limit: 50, q: tag, ...filters }, NOW)).items.map(
+      (u) => u.id,
+    );
+  const at = (day: number) => `2026-03-0${day}T08:00:00Z`;
+
+  it('keeps those with two-factor on, or off', async () => {
+    // Prepare
+    const tag = `mfa${run}`;
+    const on = await user({ display_name: `${tag} on`, mfa_enabled: true, created_at: at(2) });
+    const off = await user({ display_name: `${tag} off`, mfa_enabled: false, created_at: at(1) });
+
+    // Act and assess
+    expect(await ids(tag, { mfaEnabled: true })).toEqual([on.id]);
+    expect(await ids(tag, { mfaEnabled: false })).toEqual([off.id]);
+    expect(await ids(tag, {})).toEqual([on.id, off.id]);
+  });
+
+  it('keeps those locked out now, by the rule sign-in applies: not an ended lock, a count below the threshold or no counter', async () => {
+    // Prepare
+    const tag = `lck${run}`;
+    const lockedNow = await user({ display_name: `${tag} locked`, created_at: at(5) });
+    const ended = await user({ display_name: `${tag} ended`, created_at: at(4) });
+    const endsNow = await user({ display_name: `${tag} ends now`, created_at: at(3) });
+    const counting = await user({ display_name: `${tag} counting`, created_at: at(2) });
+    const never = await user({ display_name: `${tag} never`, created_at: at(1) });
+    await signInAttempts(lockedNow.email, new Date('2026-03-10T12:00:00.001Z'));
+    await signInAttempts(ended.email, new Date('2026-03-10T11:59:00Z'));
+    await signInAttempts(endsNow.email, NOW);
+    await signInAttempts(counting.email, null);
+
+    // Act
+    const page = await postgresUserAdmin(queries, roleQuota).list(
+      { limit: 50, q: tag, lockedNow: true },
+      NOW,
+    );
+
+    // Assess: the list agrees with the sign-in's own decision for each of them.
+    expect(page.items.map((u) => [u.id, u.locked])).toEqual([[lockedNow.id, true]]);
+    const rows = await db
+      .selectFrom('sign_in_attempts')
+      .selectAll()
+      .where('username', 'in', [lockedNow.email, ended.email, endsNow.email, counting.email])
+      .execute();
+    const lockedBySignIn = rows
+      .filter((row) =>
+        isLockedForSignIn(
+          { failedCount: row.failed_count, lastFailedAt: row.last_failed_at, lockedUntil: row.locked_until },
+          NOW,
+        ),
+      )
+      .map((row) => row.username);
+    expect(lockedBySignIn).toEqual([lockedNow.email]);
+    expect(await ids(tag, {})).toEqual([lockedNow.id, ended.id, endsNow.id, counting.id, never.id]);
+  });
+
+  it('combines with q, role, status and the other new filter', async () => {
+    // Prepare
+    const tag = `cmb${run}`;
+    const lock = new Date('2026-03-10T12:10:00Z');
+    const wanted = await user({ display_name: `${tag} wanted`, role: 'members', mfa_enabled: false });
+    const admin = await user({ display_name: `${tag} admin`, role: 'admins', mfa_enabled: false });
+    const enrolled = await user({ display_name: `${tag} enrolled`, role: 'members', mfa_enabled: true });
+    const free = await user({ display_name: `${tag} free`, role: 'members', mfa_enabled: false });
+    const other = await user({ role: 'members', mfa_enabled: false });
+    for (const locked of [wanted, admin, enrolled, other]) await signInAttempts(locked.email, lock);
+
+    // Act and assess
+    expect(await ids(tag, { role: 'members', mfaEnabled: false, lockedNow: true })).toEqual([wanted.id]);
+    expect(await ids(tag, { role: 'members', status: 'active', mfaEnabled: false })).toEqual([
+      free.id,
+      wanted.id,
+    ]);
+    expect(await ids(tag, { role: 'members', status: 'disabled', lockedNow: true })).toEqual([]);
+    expect(await ids(tag, { mfaEnabled: true, lockedNow: true })).toEqual([enrolled.id]);
+    expect(await ids(tag, { role: 'admins', lockedNow: true })).toEqual([admin.id]);
+  });
+
+  it('pages by keyset with a filter: the cursor of the first page leads to the rest that match', async () => {
+    // Prepare: five users, one a day; the locked ones are not side by side.
+    const tag = `pgf${run}`;
+    const made = [];
+    for (const day of [1, 2, 3, 4, 5])
+      made.push(await user({ display_name: `${tag} ${day}`, created_at: at(day) }));
+    const locked = made.filter((_, i) => i !== 1 && i !== 3).reverse();
+    for (const u of locked) await signInAttempts(u.email, new Date('2026-03-10T12:10:00Z'));
+    const users = postgresUserAdmin(queries, roleQuota);
+
+    // Act
+    const first = await users.list({ limit: 2, q: tag, lockedNow: true }, NOW);
+    const cursor = decodeCursor(first.nextCursor ?? '');
+    const second = await users.list(
+      { limit: 2, q: tag, lockedNow: true, ...(cursor ? { cursor } : {}) },
+      NOW,
+    );
+
+    // Assess
+    expect(first.items.map((u) => u.id)).toEqual(locked.slice(0, 2).map((u) => u.id));
+    expect(cursor).toEqual({ at: '2026-03-03T08:00:00.000000Z', id: locked[1]?.id });
+    expect(second.items.map((u) => u.id)).toEqual([locked[2]?.id]);
+    expect(second.nextCursor).toBeNull();
+  });
+});
+
 describe('postgresUserAdmin.get', () => {
   it('answers undefined for an unknown id', async () => {
     expect(await postgresUserAdmin(queries, roleQuota).get(`nobody-${run}`, NOW)).toBeUndefined();
@@ -500,6 +608,12 @@ describe('postgresUserAdmin on the Data API', () => {
       mfaEnabled: false,
       quotaIsDefault: true,
     });
+    // The new filters bind a boolean and compare a timestamp there too.
+    expect(
+      (await users.list({ limit: 5, q: tag, mfaEnabled: false, lockedNow: true }, NOW)).items.map(
+        (u) => u.id,
+      ),
+    ).toEqual([id]);
     const cursor = decodeCursor(first.nextCursor ?? '');
     expect(cursor).toBeDefined();
     const second = await users.list({ limit: 2, q: tag, ...(cursor ? { cursor } : {}) }, NOW);

@@ -1,4 +1,5 @@
 import { emailHolder } from '#auth/adapters/postgres-email-holder';
+import { signInLockedAt } from '#auth/adapters/postgres-sign-in-attempts';
 import { first, isoText, only, sql, type Queryable, type Sql } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
@@ -76,6 +77,9 @@ const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\$
 const whereAll = (conditions: readonly Sql[]): Sql =>
   conditions.length === 0 ? sql.empty : sql`where ${sql.join(conditions, sql` and `)}`;
 
+/** Whether the user's sign-in counter (`s`, left-joined) locks them at `now`, as sign-in decides. */
+const lockedNow = (now: Date): Sql => signInLockedAt(sql`s.locked_until`, now);
+
 /**
  * Every user statement's select list, joins and conditions, then `tail` (order, limit, lock), over
  * `source`: the table, or the rows an UPDATE … RETURNING just wrote. The usage sum is served by
@@ -84,8 +88,7 @@ const whereAll = (conditions: readonly Sql[]): Sql =>
 const view = (now: Date, conditions: readonly Sql[], tail: Sql, source: Sql = sql`users`): Sql => sql`
   select u.id, u.email, u.display_name, u.kind, u.role, u.status, u.mfa_enabled, u.monthly_token_quota,
     ${isoText('u.created_at')} as created_at_text,
-    case when s.locked_until > cast(${now.toISOString()} as timestamptz)
-      then ${isoText('s.locked_until')} end as locked_until_text,
+    case when ${lockedNow(now)} then ${isoText('s.locked_until')} end as locked_until_text,
     (select coalesce(sum(d.prompt_tokens + d.completion_tokens), 0) from usage_daily d
       where d.user_id = u.id and d.day >= cast(${monthStart(now)} as date)) as used_tokens,
     case when u.status = ${DISABLED} then ${isoText('r.refused_from')} end as disabled_at_text,
@@ -97,7 +100,10 @@ const view = (now: Date, conditions: readonly Sql[], tail: Sql, source: Sql = sq
   ${tail}`;
 
 /** The filters of the users list, in the order the list applies them. */
-function listConditions({ cursor, q, role, status, inactiveDays }: UserListOptions, now: Date): Sql[] {
+function listConditions(
+  { cursor, q, role, status, inactiveDays, mfaEnabled, lockedNow: locked }: UserListOptions,
+  now: Date,
+): Sql[] {
   const conditions: Sql[] = [];
   if (q) {
     const pattern = `%${likeEscape(q)}%`;
@@ -109,6 +115,8 @@ function listConditions({ cursor, q, role, status, inactiveDays }: UserListOptio
     const since = new Date(now.getTime() - inactiveDays * 86_400_000).toISOString();
     conditions.push(sql`coalesce(u.last_sign_in_at, u.created_at) < cast(${since} as timestamptz)`);
   }
+  if (mfaEnabled !== undefined) conditions.push(sql`u.mfa_enabled = ${mfaEnabled}`);
+  if (locked) conditions.push(lockedNow(now));
   // Row-value comparison matches the (created_at desc, id desc) index.
   if (cursor)
     conditions.push(

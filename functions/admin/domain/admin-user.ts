@@ -13,7 +13,10 @@ export interface AdminUser {
   readonly role: Role | null;
   readonly status: UserStatus;
   readonly mfaEnabled: boolean;
-  /** Locked out by failed sign-ins (sign_in_attempts.locked_until is in the future). */
+  /**
+   * Locked out of sign-in now by failed attempts: sign_in_attempts.locked_until is still ahead, the
+   * rule sign-in applies (`isLocked`, in SQL `signInLockedAt`).
+   */
   readonly locked: boolean;
   readonly lockedUntil: string | null;
   /** The monthly tokens that apply: the user's own quota, else their role's default. */

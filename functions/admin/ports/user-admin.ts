@@ -19,6 +19,10 @@ export interface UserListOptions {
   readonly status?: UserStatus;
   /** Only those with no sign-in for this many days (never: since the row was created). */
   readonly inactiveDays?: number;
+  /** Only those with two-factor sign-in set up (true) or not (false). */
+  readonly mfaEnabled?: boolean;
+  /** true: only those whose sign-in is locked at `now` by failed attempts (the sign-in's own rule). */
+  readonly lockedNow?: boolean;
 }
 
 export interface NewManagedUser {

@@ -1,4 +1,4 @@
-import { only, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
+import { only, sql, type Queryable, type Sql, type SqlDatabase } from '#shared/db/sql';
 import { decideAttempt, LOCKOUT_POLICY, type AttemptDecision, type LockoutPolicy } from '../domain/lockout';
 import type { SignInAttempts } from '../ports/sign-in-attempts';
 
@@ -7,6 +7,14 @@ interface AttemptRow {
   last_failed_at: Date | null;
   locked_until: Date | null;
 }
+
+/**
+ * `isLocked` in SQL, for those who read the counters rather than decide an attempt (the admin
+ * users list): true when the counter's `locked_until` (a column of sign_in_attempts, written by
+ * the code) is still ahead of `now`. Null, as from a left join finding no counter, is no lock.
+ */
+export const signInLockedAt = (lockedUntil: Sql, now: Date): Sql =>
+  sql`coalesce(${lockedUntil} > cast(${now.toISOString()} as timestamptz), false)`;
 
 export function postgresSignInAttempts(
   db: SqlDatabase,

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { emailHolder } from '#auth/adapters/postgres-email-holder';
+import { auditInsert } from '#shared/audit/postgres-audit-log';
 import type { UsersTable } from '#shared/db/schema';
 import { first, only, sql, type Queryable } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
@@ -65,9 +66,16 @@ export function postgresUserDirectory(db: Queryable): UserDirectory {
             on conflict (id) do nothing
             returning id
           )
-          insert into audit_events (actor_id, action, target_type, target_id, details)
-          select id, 'user.provisioned', 'user', id, cast(${JSON.stringify(details)} as jsonb)
-          from provisioned`);
+          ${auditInsert(
+            {
+              actorId: sql`id`,
+              action: 'user.provisioned',
+              targetType: 'user',
+              targetId: sql`id`,
+              details,
+            },
+            sql`provisioned`,
+          )}`);
       } catch (error) {
         // The id's conflict is handled, so a unique violation is users_email_lower_key.
         if (sqlStateOf(error) !== '23505') throw error;

@@ -72,12 +72,10 @@ describe('user directory and audit on the Data API', () => {
   it('provisions a user once and sums this month’s usage', async () => {
     const users = postgresUserDirectory(queries);
     const id = `sub-${Date.now()}`;
-    const profile = await users.provision({
-      id,
-      email: 'Mixed@Case.test',
-      role: 'members',
-      kind: 'user',
-    });
+    const profile = await users.provision(
+      { id, email: 'Mixed@Case.test', role: 'members', kind: 'user' },
+      'req-data-api',
+    );
     // null: the role's default applies.
     expect(profile).toMatchObject({
       id,
@@ -85,7 +83,7 @@ describe('user directory and audit on the Data API', () => {
       displayName: 'Mixed',
       monthlyTokens: null,
     });
-    expect((await users.provision({ id, email: 'x@y.z', role: null, kind: 'user' })).email).toBe(
+    expect((await users.provision({ id, email: 'x@y.z', role: null, kind: 'user' }, 'req-2')).email).toBe(
       'mixed@case.test',
     );
     const now = new Date();

@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { forgetRequestOrigin, rememberRequestOrigin } from '#shared/audit/request-origin';
 import { problemFor } from '#shared/http/problem';
 import { logger, metrics } from '#shared/powertools';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { EmailOfAnotherUserError, postgresUserDirectory } from './postgres-user-directory';
 
 const db = testDatabase();
 const queries = testSql();
+/** The RDS Data API (the functions on AWS), played by real PostgreSQL. */
+const onDataApi = sqlOnDataApi();
 afterAll(async () => {
   await db.destroy();
   await queries.destroy();
 });
 
 const NOW = new Date('2026-03-15T10:00:00Z');
+const REQUEST_ID = 'req-1';
 
 describe('postgresUserDirectory.tokensUsedSince', () => {
   it("sums this month's tokens over every model and day, and nothing before the 1st", async () => {
@@ -69,61 +74,101 @@ describe('postgresUserDirectory.provision', () => {
     const id = randomUUID();
     const directory = postgresUserDirectory(queries);
 
-    const first = await directory.provision({
-      id,
-      email: `Ada-${id}@Example.test`,
-      role: 'members',
-      kind: 'user',
-    });
-    const again = await directory.provision({
-      id,
-      email: `ada-${id}@example.test`,
-      role: 'admins',
-      kind: 'user',
-    });
+    const first = await directory.provision(
+      {
+        id,
+        email: `Ada-${id}@Example.test`,
+        role: 'members',
+        kind: 'user',
+      },
+      REQUEST_ID,
+    );
+    const again = await directory.provision(
+      {
+        id,
+        email: `ada-${id}@example.test`,
+        role: 'admins',
+        kind: 'user',
+      },
+      REQUEST_ID,
+    );
 
     expect(first).toMatchObject({ id, email: `ada-${id}@example.test`, role: 'members', status: 'active' });
     expect(again).toEqual(first);
   });
 
-  it('records the row it creates and the role it took, once, with the caller as the actor', async () => {
-    // Prepare: a person Cognito's admins group made an admin, whom no trigger has provisioned.
-    const id = randomUUID();
-    const directory = postgresUserDirectory(queries);
+  describe.each(['pg', 'data-api'] as const)('on %s', (driver) => {
+    const on = () => (driver === 'pg' ? queries : onDataApi.db());
+    const requestId = `req-${randomUUID()}`;
+    afterEach(() => {
+      forgetRequestOrigin(requestId);
+    });
 
-    // Act: two first requests at once, then a later one.
-    await Promise.all([
-      directory.provision({ id, email: `grace-${id}@example.test`, role: 'admins', kind: 'user' }),
-      directory.provision({ id, email: `grace-${id}@example.test`, role: 'admins', kind: 'user' }),
-    ]);
-    await directory.provision({ id, email: `grace-${id}@example.test`, role: 'members', kind: 'user' });
+    it('records the row it creates and the role it took, once, with the caller as the actor and the request it came in', async () => {
+      // Prepare: a person Cognito's admins group made an admin, whom no trigger has provisioned,
+      // calling from an address the API noted for the request.
+      const id = randomUUID();
+      const directory = postgresUserDirectory(on());
+      rememberRequestOrigin(requestId, { sourceIp: '203.0.113.7', userAgent: 'Parley-Test/1.0' });
 
-    // Assess
-    const audit = await db
-      .selectFrom('audit_events')
-      .select(['actor_id', 'action', 'target_type', 'target_id', 'details'])
-      .where('target_id', '=', id)
-      .execute();
-    expect(audit).toEqual([
-      {
-        actor_id: id,
-        action: 'user.provisioned',
-        target_type: 'user',
-        target_id: id,
-        details: { after: { kind: 'user', role: 'admins', status: 'active' }, source: 'access-token' },
-      },
-    ]);
+      // Act: two first requests at once, then a later one.
+      await Promise.all([
+        directory.provision(
+          { id, email: `grace-${id}@example.test`, role: 'admins', kind: 'user' },
+          requestId,
+        ),
+        directory.provision(
+          { id, email: `grace-${id}@example.test`, role: 'admins', kind: 'user' },
+          requestId,
+        ),
+      ]);
+      await directory.provision(
+        { id, email: `grace-${id}@example.test`, role: 'members', kind: 'user' },
+        'req-2',
+      );
+
+      // Assess
+      const audit = await db
+        .selectFrom('audit_events')
+        .select([
+          'actor_id',
+          'action',
+          'target_type',
+          'target_id',
+          'request_id',
+          'source_ip',
+          'user_agent',
+          'details',
+        ])
+        .where('target_id', '=', id)
+        .execute();
+      expect(audit).toEqual([
+        {
+          actor_id: id,
+          action: 'user.provisioned',
+          target_type: 'user',
+          target_id: id,
+          request_id: requestId,
+          source_ip: '203.0.113.7',
+          user_agent: 'Parley-Test/1.0',
+          details: { after: { kind: 'user', role: 'admins', status: 'active' }, source: 'access-token' },
+        },
+      ]);
+    });
   });
 
   it('records nothing for a row that was already there', async () => {
     const existing = await createTestUser(db, { role: null });
 
-    await postgresUserDirectory(queries).provision({
-      id: existing.id,
-      email: existing.email,
-      role: 'admins',
-      kind: 'user',
-    });
+    await postgresUserDirectory(queries).provision(
+      {
+        id: existing.id,
+        email: existing.email,
+        role: 'admins',
+        kind: 'user',
+      },
+      REQUEST_ID,
+    );
 
     const audit = await db
       .selectFrom('audit_events')
@@ -146,7 +191,10 @@ describe('postgresUserDirectory.provision', () => {
 
       // Act
       const error = await postgresUserDirectory(queries)
-        .provision({ id: newSub, email: existing.email.toUpperCase(), role: 'members', kind: 'user' })
+        .provision(
+          { id: newSub, email: existing.email.toUpperCase(), role: 'members', kind: 'user' },
+          REQUEST_ID,
+        )
         .catch((e: unknown) => e);
 
       // Assess
@@ -178,7 +226,7 @@ describe('postgresUserDirectory.provision', () => {
       const counted = vi.spyOn(metrics, 'addMetric');
 
       await postgresUserDirectory(queries)
-        .provision({ id: newSub, email: existing.email, role: null, kind: 'user' })
+        .provision({ id: newSub, email: existing.email, role: null, kind: 'user' }, REQUEST_ID)
         .catch(() => undefined);
 
       expect(logged).toHaveBeenCalledWith(expect.stringContaining('Cognito and the database disagree'), {

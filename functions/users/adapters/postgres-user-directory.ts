@@ -49,11 +49,12 @@ export function postgresUserDirectory(db: Queryable): UserDirectory {
   };
   return {
     find,
-    async provision(user) {
+    async provision(user, requestId) {
       // The row and its `user.provisioned` event in one statement: the role it takes (the token's,
       // which Cognito's groups gave it) is never stored without a record. The caller is the actor,
-      // as at post-confirmation. A row already there (a concurrent request, a trigger) is left
-      // alone and nothing is recorded.
+      // as at post-confirmation, and the event names the request, as every event of a request
+      // does. A row already there (a concurrent request, a trigger) is left alone and nothing is
+      // recorded.
       const details = {
         after: { kind: user.kind, role: user.role, status: 'active' },
         source: 'access-token',
@@ -72,6 +73,7 @@ export function postgresUserDirectory(db: Queryable): UserDirectory {
               action: 'user.provisioned',
               targetType: 'user',
               targetId: sql`id`,
+              requestId,
               details,
             },
             sql`provisioned`,

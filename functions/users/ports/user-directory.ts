@@ -20,8 +20,11 @@ export interface NewProfile {
 
 export interface UserDirectory {
   find(id: string): Promise<UserProfile | undefined>;
-  /** Inserts the row, or returns the existing one when another request got there first. */
-  provision(user: NewProfile): Promise<UserProfile>;
+  /**
+   * Inserts the row, audited as done by `requestId`, or returns the existing one when another
+   * request got there first.
+   */
+  provision(user: NewProfile, requestId: string): Promise<UserProfile>;
   /** Prompt and completion tokens used from the first of `now`'s month (UTC). */
   tokensUsedSince(id: string, now: Date): Promise<number>;
 }

@@ -36,5 +36,5 @@ export const getMe = defineRoute(
       },
     },
   },
-  async ({ caller }, { getMe }) => ok(await getMe(caller)),
+  async ({ caller, requestId }, { getMe }) => ok(await getMe(caller, requestId)),
 );

@@ -12,6 +12,7 @@ const profile = {
   monthlyTokens: 5000,
 } as const;
 
+const REQUEST_ID = 'req-1';
 const model = { provider: 'offline', models: ['offline'] } as const;
 const roleQuota = (role: string | null) => (role === 'auditors' ? 100 : role === 'members' ? 300 : 50);
 
@@ -22,11 +23,10 @@ describe('getMe', () => {
     users.used.set('ada', 1234);
 
     // Act
-    const me = await makeGetMe({ users: users.directory, roleQuota, model })({
-      userId: 'ada',
-      kind: 'user',
-      role: 'members',
-    });
+    const me = await makeGetMe({ users: users.directory, roleQuota, model })(
+      { userId: 'ada', kind: 'user', role: 'members' },
+      REQUEST_ID,
+    );
 
     // Assess
     expect(me).toEqual({
@@ -58,11 +58,10 @@ describe('getMe', () => {
     };
 
     // Act
-    const answer = makeGetMe({ users: users.directory, roleQuota, model })({
-      userId: 'ada',
-      kind: 'user',
-      role: 'members',
-    });
+    const answer = makeGetMe({ users: users.directory, roleQuota, model })(
+      { userId: 'ada', kind: 'user', role: 'members' },
+      REQUEST_ID,
+    );
     await new Promise((resolve) => setImmediate(resolve));
 
     // Assess: the usage was asked for while the profile read was still waiting.
@@ -78,22 +77,20 @@ describe('getMe', () => {
     };
 
     await expect(
-      makeGetMe({ users: users.directory, roleQuota, model })({
-        userId: 'ada',
-        kind: 'user',
-        role: 'members',
-      }),
+      makeGetMe({ users: users.directory, roleQuota, model })(
+        { userId: 'ada', kind: 'user', role: 'members' },
+        REQUEST_ID,
+      ),
     ).rejects.toThrow('usage down');
   });
 
   it("shows the role's default quota when the user has none of their own", async () => {
     const users = fakeUserDirectory([{ ...profile, monthlyTokens: null }]);
 
-    const me = await makeGetMe({ users: users.directory, roleQuota, model })({
-      userId: 'ada',
-      kind: 'user',
-      role: 'members',
-    });
+    const me = await makeGetMe({ users: users.directory, roleQuota, model })(
+      { userId: 'ada', kind: 'user', role: 'members' },
+      REQUEST_ID,
+    );
 
     expect(me.quota).toEqual({ monthlyTokens: 300, usedTokens: 0, isDefault: true });
   });
@@ -101,12 +98,10 @@ describe('getMe', () => {
   it('provisions a missing person with their role default quota, so a valid token always has a profile', async () => {
     const users = fakeUserDirectory();
 
-    const me = await makeGetMe({ users: users.directory, roleQuota, model })({
-      userId: 'new',
-      kind: 'user',
-      username: 'new@example.test',
-      role: 'auditors',
-    });
+    const me = await makeGetMe({ users: users.directory, roleQuota, model })(
+      { userId: 'new', kind: 'user', username: 'new@example.test', role: 'auditors' },
+      REQUEST_ID,
+    );
 
     expect(me).toMatchObject({
       id: 'new',
@@ -117,14 +112,32 @@ describe('getMe', () => {
     expect(users.rows.has('new')).toBe(true);
   });
 
+  it('provisions in the name of the request, for its audit event to name it', async () => {
+    // Prepare
+    const users = fakeUserDirectory();
+    const provisionedBy: string[] = [];
+    const provision = users.directory.provision;
+    users.directory.provision = async (user, requestId) => {
+      provisionedBy.push(requestId);
+      return provision(user, requestId);
+    };
+    const getMe = makeGetMe({ users: users.directory, roleQuota, model });
+
+    // Act: a first request provisions; a later one finds the row.
+    await getMe({ userId: 'new', kind: 'user', username: 'new@example.test', role: 'members' }, 'req-first');
+    await getMe({ userId: 'new', kind: 'user', username: 'new@example.test', role: 'members' }, 'req-later');
+
+    // Assess
+    expect(provisionedBy).toEqual(['req-first']);
+  });
+
   it("shows a machine client the role of its service account, not the token's", async () => {
     const users = fakeUserDirectory([{ ...profile, id: 'client-1', role: 'members' }]);
 
-    const me = await makeGetMe({ users: users.directory, roleQuota, model })({
-      userId: 'client-1',
-      kind: 'service',
-      role: null,
-    });
+    const me = await makeGetMe({ users: users.directory, roleQuota, model })(
+      { userId: 'client-1', kind: 'service', role: null },
+      REQUEST_ID,
+    );
 
     expect(me.role).toBe('members');
   });

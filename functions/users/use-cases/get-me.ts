@@ -6,13 +6,13 @@ import type { UserDirectory } from '../ports/user-directory';
 /**
  * The caller's profile. A person whose row is missing (created in Cognito by other means and not
  * yet through a trigger) gets one now, so `/me` always answers for a valid token; the row takes
- * the token's role and is audited (`user.provisioned`, with that role) by the directory. The role
- * shown is the token's (its groups), which the pre-token-generation trigger keeps equal to the
- * row's.
+ * the token's role and is audited (`user.provisioned`, with that role and `requestId`) by the
+ * directory. The role shown is the token's (its groups), which the pre-token-generation trigger
+ * keeps equal to the row's.
  */
 export const makeGetMe =
   (deps: { users: UserDirectory; roleQuota: RoleQuota; model: ModelInfo; now?: () => Date }) =>
-  async (auth: Caller): Promise<Me> => {
+  async (auth: Caller, requestId: string): Promise<Me> => {
     const now = deps.now?.() ?? new Date();
     // Both at once: neither needs the other (a person not provisioned yet has used nothing), and
     // through the Data API each is a call of its own.
@@ -22,12 +22,10 @@ export const makeGetMe =
     ]);
     const profile =
       found ??
-      (await deps.users.provision({
-        id: auth.userId,
-        email: auth.username ?? auth.userId,
-        role: auth.role,
-        kind: auth.kind,
-      }));
+      (await deps.users.provision(
+        { id: auth.userId, email: auth.username ?? auth.userId, role: auth.role, kind: auth.kind },
+        requestId,
+      ));
     const role = auth.kind === 'service' ? profile.role : auth.role;
     return {
       id: profile.id,

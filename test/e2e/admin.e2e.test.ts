@@ -114,6 +114,31 @@ describe('the admin console', () => {
     await filters.getByLabel('Last sign-in').selectOption('');
     await page.waitForURL((url) => !url.searchParams.has('inactiveDays'));
     await rows.filter({ hasText: memberEmail }).waitFor();
+    // Two-factor and lockout filters: kept in the URL beside the search, the member listed under
+    // their own two-factor state and not under the other one or "locked out now", which the
+    // empty list names
+    const enrolled = (await row.getByTestId('user-mfa').textContent()) === 'On';
+    const twoFactor = filters.getByLabel('Two-factor');
+    await twoFactor.selectOption(enrolled ? 'off' : 'on');
+    await page.waitForURL((url) => url.searchParams.get('mfa') === (enrolled ? 'off' : 'on'));
+    expect(await page.getByTestId('users-empty').textContent()).toBe(
+      `No users match these filters: matching “${memberEmail}”, ${enrolled ? 'two-factor not set up' : 'two-factor set up'}.`,
+    );
+    await twoFactor.selectOption(enrolled ? 'on' : 'off');
+    await rows.filter({ hasText: memberEmail }).waitFor();
+    expect(new URL(page.url()).searchParams.get('q')).toBe(memberEmail);
+    await filters.getByLabel('Sign-in lockout').selectOption('Locked out now');
+    await page.waitForURL((url) => url.searchParams.get('locked') === 'true');
+    expect(await page.getByTestId('users-empty').textContent()).toContain('locked out now.');
+    await page.reload();
+    expect(await filters.getByLabel('Two-factor').inputValue()).toBe(enrolled ? 'on' : 'off');
+    expect(await filters.getByLabel('Sign-in lockout').inputValue()).toBe('true');
+    await page.getByTestId('users-empty').waitFor();
+    await filters.getByLabel('Sign-in lockout').selectOption('');
+    await filters.getByLabel('Two-factor').selectOption('');
+    await page.waitForURL((url) => !url.searchParams.has('mfa') && !url.searchParams.has('locked'));
+    await rows.filter({ hasText: memberEmail }).waitFor();
+    expect(await row.getByTestId('user-locked').textContent()).toBe('No');
 
     // Assess: with no quota of their own the member has the role's default, shown as such, and
     // the untouched form has nothing to save (saving it would make the default their own quota)

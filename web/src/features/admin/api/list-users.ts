@@ -18,7 +18,16 @@ export interface UserFilters {
   readonly status?: UserStatus;
   /** Only people who have not signed in for this many days (dormant accounts). */
   readonly inactiveDays?: InactiveDays;
+  /** Only people with two-factor sign-in set up (on) or not (off). */
+  readonly mfa?: MfaFilter;
+  /** 'true': only people locked out of sign-in now (the API takes no other value). */
+  readonly locked?: LockedFilter;
 }
+
+export const MFA_FILTERS = ['on', 'off'] as const;
+export type MfaFilter = (typeof MFA_FILTERS)[number];
+export const LOCKED_FILTERS = ['true'] as const;
+export type LockedFilter = (typeof LOCKED_FILTERS)[number];
 
 /** The choices the users page offers for dormant accounts, in days. */
 export const INACTIVE_DAYS = ['30', '90', '180', '365'] as const;

@@ -5,7 +5,7 @@ import { useLocation, useSearch } from 'wouter';
 import { useApiClient } from '@/lib/api-client-context';
 import { ROLES, STATUSES } from '@/features/admin/api/admin-user-schema';
 import type { AdminUser } from '@/features/admin/api/admin-user-schema';
-import { INACTIVE_DAYS, listUsers } from '@/features/admin/api/list-users';
+import { INACTIVE_DAYS, LOCKED_FILTERS, MFA_FILTERS, listUsers } from '@/features/admin/api/list-users';
 import type { UserFilters } from '@/features/admin/api/list-users';
 import { ConsoleHeader } from '@/features/admin/components/console-header';
 import { ListStatus, LoadMore } from '@/features/admin/components/keyset-list-parts';
@@ -14,17 +14,17 @@ import { InviteForm } from '@/features/admin/components/invite-form';
 import { ROLE_LABELS, dateTimeFormat, numberFormat } from '@/features/admin/components/labels';
 import { ManageUserDialog } from '@/features/admin/components/manage-user-dialog';
 import { useKeysetList } from '@/lib/use-keyset-list';
-import { oneOf, readFilters, toQueryString } from '@/features/admin/utils/query-string';
+import {
+  describeUserFilters,
+  oneOf,
+  readUserFilters,
+  toQueryString,
+} from '@/features/admin/utils/query-string';
 
-/** The filters of the URL (`?q&role&status&inactiveDays`), anything unknown dropped. */
-function filtersOf(search: string): UserFilters {
-  const raw = readFilters(search, ['q', 'role', 'status', 'inactiveDays']);
-  return {
-    q: raw.q,
-    role: oneOf(raw.role, ROLES),
-    status: oneOf(raw.status, STATUSES),
-    inactiveDays: oneOf(raw.inactiveDays, INACTIVE_DAYS),
-  };
+/** The empty list's message, naming the filters that left nobody. */
+function emptyMessage(filters: UserFilters): string {
+  const named = describeUserFilters(filters, (role) => ROLE_LABELS[role]);
+  return named ? `No users match these filters: ${named}.` : 'No users match.';
 }
 
 /** Users (admins only): search and filters, keyset pages, and each user's actions. */
@@ -33,8 +33,8 @@ export function UsersPage() {
   const id = useId();
   const search = useSearch();
   const [location, navigate] = useLocation();
-  const filters = filtersOf(search);
-  const { q, role, status, inactiveDays } = filters;
+  const filters = readUserFilters(search);
+  const { q, role, status, inactiveDays, mfa, locked } = filters;
   const [text, setText] = useState(q ?? '');
   const [managing, setManaging] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -43,8 +43,8 @@ export function UsersPage() {
 
   const fetchPage = useCallback(
     (cursor: string | undefined, signal: AbortSignal) =>
-      listUsers(api, { q, role, status, inactiveDays }, cursor, signal),
-    [api, q, role, status, inactiveDays],
+      listUsers(api, { q, role, status, inactiveDays, mfa, locked }, cursor, signal),
+    [api, q, role, status, inactiveDays, mfa, locked],
   );
   const users = useKeysetList<AdminUser>(fetchPage);
   const managed = users.items.find((user) => user.id === managing);
@@ -138,6 +138,29 @@ export function UsersPage() {
               ))}
             </select>
           </div>
+          <div>
+            <label htmlFor={`${id}-mfa`}>Two-factor</label>
+            <select
+              id={`${id}-mfa`}
+              value={mfa ?? ''}
+              onChange={(event) => show({ ...filters, mfa: oneOf(event.target.value, MFA_FILTERS) })}
+            >
+              <option value="">Any</option>
+              <option value="on">Set up</option>
+              <option value="off">Not set up</option>
+            </select>
+          </div>
+          <div>
+            <label htmlFor={`${id}-locked`}>Sign-in lockout</label>
+            <select
+              id={`${id}-locked`}
+              value={locked ?? ''}
+              onChange={(event) => show({ ...filters, locked: oneOf(event.target.value, LOCKED_FILTERS) })}
+            >
+              <option value="">Anyone</option>
+              <option value="true">Locked out now</option>
+            </select>
+          </div>
           <button type="submit">Search</button>
         </form>
 
@@ -145,7 +168,7 @@ export function UsersPage() {
           list={users}
           loading="Loading users…"
           what="The users"
-          empty="No users match."
+          empty={emptyMessage(filters)}
           emptyTestId="users-empty"
         />
 
@@ -188,8 +211,8 @@ export function UsersPage() {
                         {user.status === 'active' ? 'Active' : 'Disabled'}
                       </span>
                     </td>
-                    <td>{user.mfaEnabled ? 'On' : 'Off'}</td>
-                    <td>
+                    <td data-testid="user-mfa">{user.mfaEnabled ? 'On' : 'Off'}</td>
+                    <td data-testid="user-locked">
                       {user.locked ? (
                         <span className="badge badge--warning" title={user.lockedUntil ?? undefined}>
                           Locked

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 
 import {
   dayOrUndefined,
+  describeUserFilters,
   oneOf,
   readFilters,
+  readUserFilters,
   thisMonth,
   toQueryString,
 } from '@/features/admin/utils/query-string';
@@ -68,5 +70,55 @@ describe('thisMonth', () => {
       to: '2026-03-18',
     });
     expect(thisMonth(new Date('2026-01-01T00:00:00Z'))).toEqual({ from: '2026-01-01', to: '2026-01-01' });
+  });
+});
+
+describe('readUserFilters', () => {
+  it('reads two-factor and lockout beside the other filters of the users page', () => {
+    expect(readUserFilters('?q=ann&role=members&status=active&inactiveDays=90&mfa=off&locked=true')).toEqual({
+      q: 'ann',
+      role: 'members',
+      status: 'active',
+      inactiveDays: '90',
+      mfa: 'off',
+      locked: 'true',
+    });
+  });
+
+  it('drops values the API would refuse, so a hand-edited URL lists everyone instead of failing', () => {
+    const filters = readUserFilters('?mfa=yes&locked=false&role=root&inactiveDays=7&__proto__=x');
+    expect(Object.values(filters).filter((value) => value !== undefined)).toEqual([]);
+    expect(readUserFilters('?mfa=ON&locked=1')).toMatchObject({ mfa: undefined, locked: undefined });
+    expect(readUserFilters('?mfa=on%00&locked=true%00')).toMatchObject({ mfa: undefined, locked: undefined });
+  });
+
+  it('round-trips what toQueryString wrote, and leaves out the filters not set', () => {
+    const filters = { q: 'a&b', role: 'admins', mfa: 'on', locked: 'true' } as const;
+    const search = toQueryString(filters);
+    expect(search).toBe('?q=a%26b&role=admins&mfa=on&locked=true');
+    expect(readUserFilters(search)).toMatchObject(filters);
+    expect(toQueryString({ ...readUserFilters(search), mfa: undefined, locked: undefined })).toBe(
+      '?q=a%26b&role=admins',
+    );
+  });
+});
+
+describe('describeUserFilters', () => {
+  const role = (value: string) => value.toUpperCase();
+
+  it('names every filter set, in the order of the controls', () => {
+    expect(
+      describeUserFilters(
+        { q: 'ann', role: 'members', status: 'disabled', inactiveDays: '30', mfa: 'off', locked: 'true' },
+        role,
+      ),
+    ).toBe(
+      'matching “ann”, role MEMBERS, disabled, no sign-in for 30 days, two-factor not set up, locked out now',
+    );
+    expect(describeUserFilters({ mfa: 'on' }, role)).toBe('two-factor set up');
+  });
+
+  it('is empty when no filter is set', () => {
+    expect(describeUserFilters({}, role)).toBe('');
   });
 });

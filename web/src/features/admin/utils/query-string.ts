@@ -1,3 +1,8 @@
+import { ROLES, STATUSES } from '@/features/admin/api/admin-user-schema';
+import type { AdminRole } from '@/features/admin/api/admin-user-schema';
+import { INACTIVE_DAYS, LOCKED_FILTERS, MFA_FILTERS } from '@/features/admin/api/list-users';
+import type { UserFilters } from '@/features/admin/api/list-users';
+
 /**
  * Filters live in the URL (`/admin/users?q=ann&role=members`), so a reload or a shared link shows
  * the same view. Empty values are left out; unknown or malformed ones are dropped on the way in.
@@ -33,6 +38,36 @@ export function readFilters<K extends string>(
 /** The value when it is one of `allowed`, else undefined (a hand-edited URL must not reach the API). */
 export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
   return allowed.find((candidate) => candidate === value);
+}
+
+/** The users page's filters in its URL (`?q&role&status&inactiveDays&mfa&locked`), anything unknown dropped. */
+export function readUserFilters(search: string): UserFilters {
+  const raw = readFilters(search, ['q', 'role', 'status', 'inactiveDays', 'mfa', 'locked']);
+  return {
+    q: raw.q,
+    role: oneOf(raw.role, ROLES),
+    status: oneOf(raw.status, STATUSES),
+    inactiveDays: oneOf(raw.inactiveDays, INACTIVE_DAYS),
+    mfa: oneOf(raw.mfa, MFA_FILTERS),
+    locked: oneOf(raw.locked, LOCKED_FILTERS),
+  };
+}
+
+/**
+ * The users page's filters in words, in the order of its controls ("role Member, two-factor not
+ * set up, locked out now"), for the message of an empty list; '' when none is set.
+ */
+export function describeUserFilters(filters: UserFilters, roleLabel: (role: AdminRole) => string): string {
+  const { q, role, status, inactiveDays, mfa, locked } = filters;
+  const words = [
+    q && `matching “${q}”`,
+    role && `role ${roleLabel(role)}`,
+    status,
+    inactiveDays && `no sign-in for ${inactiveDays} days`,
+    mfa && (mfa === 'on' ? 'two-factor set up' : 'two-factor not set up'),
+    locked && 'locked out now',
+  ];
+  return words.filter(Boolean).join(', ');
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;

@@ -72,12 +72,9 @@ describe('postgresAuthUsers.upsert', () => {
     ];
 
     for (const { id, email } of hostile) {
-      const { user, created } = await users.upsert(
-        { id, email, displayName: `$1 :0 ${email}`, role: 'members' },
-        NOW,
-      );
+      const { user, created } = await users.upsert({ id, email, displayName: `$1 :0 ${email}` }, NOW);
       expect({ user, created }).toEqual({
-        user: { id, email, role: 'members', status: 'active' },
+        user: { id, email, role: null, status: 'active' },
         created: true,
       });
       expect(await users.find({ id })).toEqual(user);
@@ -102,25 +99,22 @@ describe('postgresAuthUsers.upsert', () => {
     const id = randomUUID();
 
     await expect(
-      postgresAuthUsers(sqlDb).upsert(
-        { id, email: `nul-${id}@example.test`, displayName: 'A\u0000B', role: null },
-        NOW,
-      ),
+      postgresAuthUsers(sqlDb).upsert({ id, email: `nul-${id}@example.test`, displayName: 'A\u0000B' }, NOW),
     ).rejects.toThrow(/0x00/);
     expect(await postgresAuthUsers(sqlDb).find({ id })).toBeNull();
   });
 
-  it('gives a new user the configured default quota and says it was created', async () => {
+  it('gives a new user no role and the configured default quota, and says it was created', async () => {
     const id = randomUUID();
     const users = postgresAuthUsers(sqlDb, { defaultMonthlyTokens: 75_000 });
 
     const { user, created } = await users.upsert(
-      { id, email: `new-${id}@example.test`, displayName: 'New', role: 'members' },
+      { id, email: `new-${id}@example.test`, displayName: 'New' },
       NOW,
     );
 
     expect(created).toBe(true);
-    expect(user).toEqual({ id, email: `new-${id}@example.test`, role: 'members', status: 'active' });
+    expect(user).toEqual({ id, email: `new-${id}@example.test`, role: null, status: 'active' });
     const row = await db
       .selectFrom('users')
       .select('monthly_token_quota')
@@ -132,10 +126,7 @@ describe('postgresAuthUsers.upsert', () => {
   it('leaves a new user on the role default (no quota of their own) when none is configured', async () => {
     const id = randomUUID();
 
-    await postgresAuthUsers(sqlDb).upsert(
-      { id, email: `new-${id}@example.test`, displayName: 'New', role: null },
-      NOW,
-    );
+    await postgresAuthUsers(sqlDb).upsert({ id, email: `new-${id}@example.test`, displayName: 'New' }, NOW);
 
     const row = await db
       .selectFrom('users')
@@ -154,7 +145,6 @@ describe('postgresAuthUsers.upsert', () => {
         id: existing.id,
         email: `renamed-${existing.id}@example.test`,
         displayName: 'X',
-        role: 'admins',
         mfaEnabled: true,
       },
       NOW,
@@ -174,7 +164,7 @@ describe('postgresAuthUsers.upsert', () => {
     const id = randomUUID();
 
     await postgresAuthUsers(sqlDb).upsert(
-      { id, email: `mfa-${id}@example.test`, displayName: 'M', role: 'admins', mfaEnabled: true },
+      { id, email: `mfa-${id}@example.test`, displayName: 'M', mfaEnabled: true },
       NOW,
     );
 
@@ -198,7 +188,6 @@ describe('postgresAuthUsers.upsert', () => {
           id: newSub,
           email: existing.email.toUpperCase(),
           displayName: 'Again',
-          role: null,
           mfaEnabled: true,
         },
         NOW,
@@ -222,7 +211,7 @@ describe('postgresAuthUsers.upsert', () => {
     const second = await createTestUser(db);
 
     const error = await postgresAuthUsers(sqlDb)
-      .upsert({ id: second.id, email: first.email, displayName: 'Second', role: null }, NOW)
+      .upsert({ id: second.id, email: first.email, displayName: 'Second' }, NOW)
       .catch((e: unknown) => e);
 
     expect(error).toMatchObject({ ids: { userId: second.id, existingUserId: first.id } });

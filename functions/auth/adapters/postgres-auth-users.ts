@@ -59,19 +59,18 @@ export function postgresAuthUsers(db: Queryable, options: PostgresAuthUsersOptio
       ]);
       const mfaUpdate =
         profile.mfaEnabled === undefined ? sql.empty : sql`mfa_enabled = ${profile.mfaEnabled},`;
-      // users.role is the source of truth: a group only fills a role that is missing.
-      // xmax = 0 only on a freshly inserted row version.
+      // No role: a new row has none until a group's is adopted (postgres-group-roles.ts) or an
+      // admin gives one, and a known row keeps its own. xmax = 0 only on a freshly inserted row
+      // version.
       let upserted: AuthUserRow & { created: boolean };
       try {
         upserted = await only<AuthUserRow & { created: boolean }>(
           db,
           sql`
-            insert into users (id, email, display_name, role${optional.names}, created_at, updated_at)
-            values (${profile.id}, ${profile.email}, ${profile.displayName}, ${profile.role}${optional.values},
-                    ${now}, ${now})
+            insert into users (id, email, display_name${optional.names}, created_at, updated_at)
+            values (${profile.id}, ${profile.email}, ${profile.displayName}${optional.values}, ${now}, ${now})
             on conflict (id) do update set
               email = excluded.email,
-              role = coalesce(users.role, excluded.role),
               ${mfaUpdate}
               updated_at = ${now}
             returning ${COLUMNS}, (xmax = 0) as created`,

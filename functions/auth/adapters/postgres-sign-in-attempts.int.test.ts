@@ -257,11 +257,11 @@ describe('the other trigger and activity adapters on the Data API', () => {
     const id = `sub-${randomUUID()}`;
     const email = `Data-${id}@Example.test`;
 
-    const created = await users.upsert({ id, email, displayName: 'D', role: null, mfaEnabled: true }, NOW);
-    const again = await users.upsert({ id, email, displayName: 'D', role: 'admins', mfaEnabled: false }, NOW);
+    const created = await users.upsert({ id, email, displayName: 'D', mfaEnabled: true }, NOW);
+    const again = await users.upsert({ id, email, displayName: 'D', mfaEnabled: false }, NOW);
 
     expect(created).toEqual({ user: { id, email, role: null, status: 'active' }, created: true });
-    expect(again).toEqual({ user: { id, email, role: 'admins', status: 'active' }, created: false });
+    expect(again).toEqual({ user: { id, email, role: null, status: 'active' }, created: false });
     expect(await users.find({ id })).toEqual(again.user);
     expect(await users.find({ email: email.toLowerCase() })).toEqual(again.user);
     expect(

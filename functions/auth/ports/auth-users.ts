@@ -12,13 +12,14 @@ export interface CognitoProfile {
   readonly id: string;
   readonly email: string;
   readonly displayName: string;
-  /** Used only when the row has no role yet: `users.role` stays the source of truth. */
-  readonly role: Role | null;
   /** Whether TOTP is on, when known (left as stored otherwise). */
   readonly mfaEnabled?: boolean | undefined;
 }
 
-/** The `users` rows as the Cognito triggers see them. */
+/**
+ * The `users` rows as the Cognito triggers see them. They never store a role: a Cognito group's
+ * is adopted, audited, at token generation (GroupRoles), and an admin's by the admin API.
+ */
 export interface AuthUsers {
   /** By id (`sub`) when given, else by e-mail (case-insensitive). */
   find(by: {
@@ -26,7 +27,7 @@ export interface AuthUsers {
     readonly email?: string | undefined;
   }): Promise<AuthUser | null>;
   /**
-   * Creates the row, or refreshes its e-mail (and a missing role); `created` tells which. Throws
+   * Creates the row (without a role), or refreshes its e-mail; `created` tells which. Throws
    * EmailOfAnotherUserError when the e-mail is another row's (another `sub`).
    */
   upsert(profile: CognitoProfile, now: Date): Promise<{ readonly user: AuthUser; readonly created: boolean }>;

@@ -2,7 +2,7 @@ import { attemptKey } from '../domain/attempt-key';
 import { displayNameFor } from '#shared/domain/display-name';
 import { SignInBlockedError } from '../domain/sign-in';
 import type { AuthEvents } from '../ports/auth-events';
-import type { AuthUser, AuthUsers } from '../ports/auth-users';
+import type { AuthUser, AuthUsers, CognitoProfile } from '../ports/auth-users';
 import type { MfaSettings } from '../ports/mfa-settings';
 import type { SignInAttempts } from '../ports/sign-in-attempts';
 
@@ -72,13 +72,10 @@ export function makeProvisionUser(deps: ProvisionUserDeps) {
   };
 }
 
-function profileOf(identity: CognitoIdentity) {
+function profileOf(identity: CognitoIdentity): CognitoProfile {
   return {
     id: identity.sub,
     email: identity.email.trim(),
     displayName: displayNameFor(identity.email, identity.name),
-    // Never a role here: a Cognito group's role is stored by pre-token-generation, with its audit
-    // event in the same statement (GroupRoles), and an admin's by the admin API.
-    role: null,
   };
 }

@@ -39,8 +39,8 @@ export function fakeUsers(
     async upsert(profile) {
       const existing = rows.get(profile.id);
       const user: AuthUser = existing
-        ? { ...existing, email: profile.email, role: existing.role ?? profile.role }
-        : { id: profile.id, email: profile.email, role: profile.role, status: 'active' };
+        ? { ...existing, email: profile.email }
+        : { id: profile.id, email: profile.email, role: null, status: 'active' };
       rows.set(user.id, user);
       return { user, created: !existing };
     },

@@ -396,12 +396,50 @@ describe('chatting in the web app', () => {
       .toBe('Rename Stopping, renamed');
     await page.getByTestId('chat-title').filter({ hasText: 'Stopping, renamed' }).waitFor();
 
-    // Delete, after a confirmation: gone from the list, and back on the new-chat page
+    // Escape closes the confirmation while nothing is being done, and nothing is deleted
     await page.getByRole('button', { name: 'Delete Stopping, renamed' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete this conversation?' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await list.getByRole('listitem').filter({ hasText: 'Stopping, renamed' }).waitFor();
+
+    // Delete, after a confirmation; the request is held, and Escape (pressed twice: Chromium lets a
+    // page refuse only the first without a click between) leaves the dialog open while it runs
+    const deleteRoute = '**/api/conversations/*';
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(deleteRoute, async (intercepted) => {
+      if (intercepted.request().method() !== 'DELETE') return intercepted.fallback();
+      await released;
+      await intercepted.fallback().catch(() => undefined);
+    });
+    await page.getByRole('button', { name: 'Delete Stopping, renamed' }).click();
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    const deleting = dialog.getByRole('button', { name: 'Deleting…' });
+    await deleting.waitFor();
+    try {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+      // Any close would have been heard by now: the close event is a task, a frame at most away
+      await page.waitForTimeout(300);
+      expect(await dialog.isVisible()).toBe(true);
+      expect(await deleting.getAttribute('aria-disabled')).toBe('true');
+      expect(await dialog.getByRole('button', { name: 'Cancel' }).getAttribute('aria-disabled')).toBe('true');
+      // …with the keyboard still on the busy button
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Deleting…');
+    } finally {
+      // Released whatever happened above, so that the tests after this one are not held too
+      release();
+    }
+
+    // The request ends: gone from the list, the dialog closed, and back on the new-chat page
     await list.getByRole('listitem').filter({ hasText: 'Stopping, renamed' }).waitFor({ state: 'detached' });
+    await dialog.waitFor({ state: 'detached' });
     await page.waitForURL((url) => url.pathname === '/');
+    await page.unroute(deleteRoute);
 
     // Undo brings it back (the retention run erases it only after the grace days); then delete it again
     const notice = page.getByTestId('deleted-notice');

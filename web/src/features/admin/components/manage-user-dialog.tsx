@@ -46,11 +46,11 @@ interface Confirmation {
 export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageUserDialogProps) {
   const api = useApiClient();
   const id = useId();
-  const dialog = useModalDialog();
   const [role, setRole] = useState<AdminRole>(user.role ?? 'members');
   const [quota, setQuota] = useState(String(user.monthlyTokens));
   const [useDefaultQuota, setUseDefaultQuota] = useState(user.quotaIsDefault);
   const [pending, setPending] = useState(false);
+  const dialog = useModalDialog({ busy: pending });
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [confirmation, setConfirmation] = useState<Confirmation | null>(null);

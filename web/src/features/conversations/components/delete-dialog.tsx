@@ -15,8 +15,8 @@ export interface DeleteDialogProps {
 /** "Delete this conversation?": a modal dialog (focus kept inside, Escape cancels). */
 export function DeleteDialog({ conversation, onDeleted, onClose }: DeleteDialogProps) {
   const api = useApiClient();
-  const dialog = useModalDialog();
   const [pending, setPending] = useState(false);
+  const dialog = useModalDialog({ busy: pending });
   const [error, setError] = useState<string | null>(null);
 
   async function confirm() {

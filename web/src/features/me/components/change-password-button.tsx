@@ -21,10 +21,10 @@ export function ChangePasswordButton() {
 
 function ChangePasswordDialog({ onClose }: { onClose(): void }) {
   const id = useId();
-  const dialog = useModalDialog();
   const [current, setCurrent] = useState('');
   const next = useNewPassword(`${id}-new`);
   const [pending, setPending] = useState(false);
+  const dialog = useModalDialog({ busy: pending });
   const [error, setError] = useState<string | null>(null);
   const [changed, setChanged] = useState(false);
   const doneButton = useRef<HTMLButtonElement>(null);

@@ -27,11 +27,11 @@ type Load = { readonly status: 'loading' } | { readonly status: 'ready' } | { re
 function InstructionsDialog({ onClose }: { onClose(): void }) {
   const api = useApiClient();
   const id = useId();
-  const dialog = useModalDialog();
   const [load, setLoad] = useState<Load>({ status: 'loading' });
   const [text, setText] = useState('');
   const [saved, setSaved] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  const dialog = useModalDialog({ busy: pending });
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const textBox = useRef<HTMLTextAreaElement>(null);

@@ -25,8 +25,8 @@ export function SignOutEverywhereButton({ onSignedOut }: SignOutEverywhereButton
 
 function ConfirmDialog({ onSignedOut, onClose }: SignOutEverywhereButtonProps & { onClose(): void }) {
   const api = useApiClient();
-  const dialog = useModalDialog();
   const [pending, setPending] = useState(false);
+  const dialog = useModalDialog({ busy: pending });
   const [error, setError] = useState<string | null>(null);
 
   async function confirm() {

@@ -5,6 +5,7 @@ import { useApiClient } from '@/lib/api-client-context';
 import type { Conversation } from '@/features/conversations/api/conversation-schema';
 import { deleteConversation } from '@/features/conversations/api/delete-conversation';
 import { useModalDialog } from '@/lib/use-modal-dialog';
+import { BusyCancelButton } from '@/components/busy-cancel-button';
 
 export interface DeleteDialogProps {
   readonly conversation: Conversation;
@@ -44,18 +45,8 @@ export function DeleteDialog({ conversation, onDeleted, onClose }: DeleteDialogP
         </p>
       )}
       <div className="actions dialog__actions">
-        {/* aria-disabled, not disabled: a disabled button loses the keyboard focus. A click while the
-            conversation is being deleted does nothing. */}
-        <button
-          type="button"
-          className="button-secondary"
-          onClick={() => {
-            if (!pending) onClose();
-          }}
-          aria-disabled={pending || undefined}
-        >
-          Cancel
-        </button>
+        {/* A click (or Escape) while the conversation is being deleted does nothing. */}
+        <BusyCancelButton busy={pending} onCancel={onClose} />
         <button
           type="button"
           className="button-danger"

@@ -5,6 +5,7 @@ import type { FormEvent } from 'react';
 import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
 import { authErrorMessage } from '@/features/auth/utils/auth-error-message';
 import { useModalDialog } from '@/lib/use-modal-dialog';
+import { BusyCancelButton } from '@/components/busy-cancel-button';
 
 /** "Change password": the current one, then a new one under the pool's policy (Cognito ChangePassword). */
 export function ChangePasswordButton() {
@@ -88,17 +89,8 @@ function ChangePasswordDialog({ onClose }: { onClose(): void }) {
           )}
           <div className="actions dialog__actions">
             {/* aria-disabled, not disabled: a disabled button loses the keyboard focus. A click (or
-                Enter in a field) while the password is being changed does nothing (submit). */}
-            <button
-              type="button"
-              className="button-secondary"
-              onClick={() => {
-                if (!pending) onClose();
-              }}
-              aria-disabled={pending || undefined}
-            >
-              Cancel
-            </button>
+                Enter in a field, or Escape) while the password is being changed does nothing. */}
+            <BusyCancelButton busy={pending} onCancel={onClose} />
             <button type="submit" aria-disabled={pending || undefined}>
               {pending ? 'Changing…' : 'Change password'}
             </button>

@@ -4,6 +4,7 @@ import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import { signOutEverywhere } from '@/features/me/api/sign-out-everywhere';
 import { useModalDialog } from '@/lib/use-modal-dialog';
+import { BusyCancelButton } from '@/components/busy-cancel-button';
 
 export interface SignOutEverywhereButtonProps {
   /** The API has revoked every session: end this one locally too. */
@@ -52,18 +53,8 @@ function ConfirmDialog({ onSignedOut, onClose }: SignOutEverywhereButtonProps & 
         </p>
       )}
       <div className="actions dialog__actions">
-        {/* aria-disabled, not disabled: a disabled button loses the keyboard focus. A click while the
-            sessions are being ended does nothing. */}
-        <button
-          type="button"
-          className="button-secondary"
-          onClick={() => {
-            if (!pending) onClose();
-          }}
-          aria-disabled={pending || undefined}
-        >
-          Cancel
-        </button>
+        {/* A click (or Escape) while the sessions are being ended does nothing. */}
+        <BusyCancelButton busy={pending} onCancel={onClose} />
         <button
           type="button"
           className="button-danger"

@@ -15,8 +15,10 @@ export interface AppProps {
 export function App({ api, idleSignOutMs }: AppProps) {
   const auth = useAuth({ idleSignOutMs });
   const { state } = auth;
-  // Whoever signs in next in this tab never sees the last person's unsent text, even when no
-  // sign-out event came (a session that ended while the tab was closed).
+  // Whoever signs in next in this tab never sees the last person's unsent text. The one place
+  // drafts are cleared: every end of a session shows the sign-in page (a sign-out here or in
+  // another tab, the idle sign-out, a refused refresh), and so does one that ended while the tab
+  // was closed, for which no sign-out event ever comes.
   useEffect(() => {
     if (state.status === 'signed-out') clearDrafts(draftStorage());
   }, [state.status]);

@@ -2,7 +2,6 @@
 import { act, createElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { Root } from 'react-dom/client';
-import { Hub } from 'aws-amplify/utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { Message } from '@/features/chat/api/message-schema';
@@ -109,22 +108,6 @@ describe('useDraft', () => {
 
     expect(draft.text).toBe('Typed while sending');
     expect(readDraft(sessionStorage, A)).toBe('Typed while sending');
-    expect(readDraft(sessionStorage, null)).toBe('');
-  });
-
-  it('clears every draft when the session is signed out', () => {
-    // Prepare
-    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    show(A);
-    act(() => draft.change('Private'));
-    show(null);
-    act(() => draft.change('Also private'));
-
-    // Act: as Amplify says it, for any sign-out (own choice, idle, session ended, another tab)
-    act(() => Hub.dispatch('auth', { event: 'signedOut' }));
-
-    // Assess
-    expect(readDraft(sessionStorage, A)).toBe('');
     expect(readDraft(sessionStorage, null)).toBe('');
   });
 });

@@ -1,27 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Hub } from 'aws-amplify/utils';
 
 import type { Message } from '@/features/chat/api/message-schema';
-import { clearDrafts, draftStorage, readDraft, saveDraft, withTakenBack } from '@/features/chat/utils/drafts';
-
-/**
- * Drafts go when the session is signed out, whatever the reason (the person's choice, the idle
- * sign-out, a session that ended, another tab): the next person to sign in here must not see
- * them. Amplify says so with its `signedOut` event, here or in another tab. Listened to from the
- * start (this module loads with the app), not only while a chat is open: drafts outlive the
- * composer, so a sign-out from the search page or the console must clear them too.
- */
-function clearDraftsOnSignOut(): void {
-  Hub.listen(
-    'auth',
-    ({ payload }) => {
-      if (payload.event === 'signedOut') clearDrafts(draftStorage());
-    },
-    { listenerName: 'parley-drafts', enableCrossTabEvents: true },
-  );
-}
-
-clearDraftsOnSignOut();
+import { draftStorage, readDraft, saveDraft, withTakenBack } from '@/features/chat/utils/drafts';
 
 /** A message sent from the composer that the server has not yet been seen to hold. */
 interface Sent {

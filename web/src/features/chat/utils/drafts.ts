@@ -1,7 +1,7 @@
 /**
  * What someone has typed and not sent, one draft per conversation ("new" for the new-chat page),
  * in this tab's sessionStorage: it outlives the composer (Search, the console, a reload) but not
- * the tab, and it is cleared whenever the session is signed out (use-draft.ts), so nobody who
+ * the tab, and it is cleared whenever the app shows the sign-in page (app.tsx), so nobody who
  * signs in next in this tab sees it.
  */
 

@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { first, isoText, only, Sql, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
-import { logger } from '#shared/powertools';
 import { isDatabaseUnavailable } from '#shared/db/unavailable';
 import { encodeCursor, type Keyset, type Page } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
@@ -12,15 +11,11 @@ import {
   ConversationBusyError,
   IdempotencyKeyReusedError,
   NotLatestReplyError,
-  REPLY_ABANDONED_AFTER_MINUTES,
   type ListedMessage,
   type Message,
   type ReplyFeedback,
 } from '../domain/message';
 import type { MessagePages } from '../domain/export';
-import { estimatePromptTokens, tokensForChars } from '../domain/context-window';
-import { estimateCostMicros } from '../domain/pricing';
-import type { ChatTurn } from '../ports/chat-model';
 import type {
   FinishTurnInput,
   MessageRepository,
@@ -30,19 +25,22 @@ import type {
   StartRegenerationInput,
   StartTurnInput,
 } from '../ports/message-repository';
+import { historyOf, historyRows, pieceOf, piecesOf, type HistoryRow } from './postgres-history';
+import {
+  ABANDONED_AFTER,
+  chargeAbandoned,
+  chargeUsage,
+  INTERRUPTED,
+  type AbandonedReply,
+} from './postgres-usage';
 
 /*
  * Ids are compared as `cast(… as uuid)`: the Data API sends strings as varchar, and uuid = varchar
  * has no operator on Aurora. Timestamps are read as text with microseconds (cursors stay exact).
  */
 
-/** A reply still `streaming` after this long was abandoned (the function that wrote it died). */
-const ABANDONED_AFTER = `${REPLY_ABANDONED_AFTER_MINUTES} minutes`;
-
 /** Pauses between the attempts to end a reply while the database is unreachable (4.25 s in all). */
 export const FINISH_RETRY_DELAYS_MS: readonly number[] = [250, 1000, 3000];
-/** What an abandoned reply says, once read or once the next turn marks it failed. */
-const INTERRUPTED = 'The reply was interrupted.';
 
 /**
  * A reply's status and error as every read shows them: one left `streaming` without a save for
@@ -186,50 +184,6 @@ interface TurnRow extends PriorRow, OwnerRow {
   abandoned_replies: unknown;
 }
 
-/** A reply left `streaming` by a function that died, as the turn statement marked it failed. */
-interface AbandonedReply {
-  readonly model: string | null;
-  /** Characters of the text it kept. */
-  readonly chars: number;
-}
-
-/**
- * Characters of a message's text per row where statements return it in pieces: at most 32 KB of
- * UTF-8, within the Data API's 64 KB a row (Aurora's "Limitations for the Amazon RDS Data API").
- */
-const PIECE_CHARS = 8000;
-const pieceChars = sql`cast(${PIECE_CHARS} as int)`;
-/** The pieces of `content`, numbered `piece.n` from 0 (one, empty, for empty text): a lateral join. */
-const piecesOf = (content: Sql) =>
-  sql`cross join lateral generate_series(0, greatest(0, (char_length(${content}) - 1) / ${pieceChars})) as piece(n)`;
-/** Piece `piece.n` of `content` (with `piecesOf`). */
-const pieceOf = (content: Sql) => sql`substr(${content}, piece.n * ${pieceChars} + 1, ${pieceChars})`;
-/**
- * Bytes of history a turn statement returns at most, newest messages first: with the turn's own
- * row, within the Data API's 1 MiB a response. Older messages are left out (the context window,
- * 12,000 tokens by default, keeps far less).
- */
-const HISTORY_BYTES = 768 * 1024;
-
-/**
- * The history rows of a turn statement (`part` 1, after the statement's one row of `part` 0):
- * the complete messages `scope` selects from `messages h`, newest first up to HISTORY_BYTES,
- * each cut into pieces of PIECE_CHARS, in order.
- */
-function historyRows(scope: Sql) {
-  return sql`
-    select 1 as part, h.created_at, h.id, piece.n as piece, h.role as history_role,
-      ${pieceOf(sql`h.content`)} as history_text
-    from (
-      select h.created_at, h.id, h.role, h.content,
-        sum(octet_length(h.content)) over (order by h.created_at desc, h.id desc) as newer_bytes
-      from messages h
-      where h.status = 'complete' and ${scope}
-    ) h
-    ${piecesOf(sql`h.content`)}
-    where h.newer_bytes <= ${HISTORY_BYTES}`;
-}
-
 /**
  * The first columns of a turn statement's own row (`part` 0): empty history columns, so that the
  * history rows can follow it in one answer, then whether the conversation was found and whether a
@@ -239,27 +193,6 @@ const turnRowHead = sql`0 as part, null::timestamptz as created_at, null::uuid a
       null::text as history_role, null::text as history_text,
       exists (select 1 from conv) as found,
       coalesce((select version from conv) <> (select version from seen), false) as stale`;
-
-interface HistoryRow {
-  id: string | null;
-  history_role: ChatTurn['role'] | null;
-  history_text: string | null;
-}
-
-/** The history rows of a turn statement's answer (its first row is the turn's), pieces joined. */
-function historyOf(rows: readonly HistoryRow[]): ChatTurn[] {
-  const turns: ChatTurn[] = [];
-  let last: string | null = null;
-  for (const row of rows.slice(1)) {
-    const text = row.history_text ?? '';
-    const previous = turns.at(-1);
-    if (row.id === last && previous)
-      turns[turns.length - 1] = { ...previous, content: previous.content + text };
-    else turns.push({ role: row.history_role === 'assistant' ? 'assistant' : 'user', content: text });
-    last = row.id;
-  }
-  return turns;
-}
 
 /**
  * The contents of the messages `ids` (at most a few: their total must stay within the Data API's
@@ -512,7 +445,10 @@ async function replayOf(
  * - `conv`: the caller's conversation, locked until the statement commits;
  * - `abandoned`: a reply left `streaming` by a function that died is marked failed, so it cannot
  *   block the conversation forever;
- * - `busy`: a reply still streaming refuses the turn (409);
+ * - `busy`: a reply still streaming, and not abandoned, refuses the turn (409). Abandoned by its
+ *   age, as `abandoned` marks it, rather than by `abandoned`'s rows: a reply the retention run
+ *   marked failed while this statement waited for the lock is `streaming` in its snapshot and not
+ *   among the rows it marked, and refused the turn for a reply no one was writing;
  * - `go`: the conversation when the turn may start; `history`, the two inserts and the title and
  *   count update all hang on it, so a refused turn writes nothing;
  * - `stale`: every CTE reads the snapshot taken when the statement began, but the lock waits for
@@ -542,7 +478,7 @@ function turnStatement(input: StartTurnInput) {
       select 1 from messages
       where conversation_id = (select id from conv)
         and status = 'streaming'
-        and id not in (select id from abandoned)
+        and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
       limit 1
     ),
     go as (
@@ -757,66 +693,6 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
     },
   ]);
   return toMessage({ ...row, content: input.content });
-}
-
-interface UsageCharge {
-  readonly model: string;
-  readonly requests: number;
-  readonly promptTokens: number;
-  readonly completionTokens: number;
-  readonly costMicros: number;
-}
-
-/**
- * Adds charges to the owner's usage of the day (UTC), each to its day and model's row. At most one
- * charge per model: an upsert may not touch a row twice in one statement (a conversation has one
- * reply being written at a time, so a turn finds at most one abandoned).
- */
-async function chargeUsage(db: Queryable, ownerId: string, charges: readonly UsageCharge[]): Promise<void> {
-  const rows = charges.map(
-    (c) => sql`(${ownerId}, (now() at time zone 'UTC')::date, ${c.model}, ${c.requests}, ${c.promptTokens},
-      ${c.completionTokens}, ${c.costMicros})`,
-  );
-  await db.query(sql`
-    insert into usage_daily (user_id, day, model, requests, prompt_tokens, completion_tokens, cost_micros)
-    values ${sql.join(rows, sql`, `)}
-    on conflict (user_id, day, model) do update set
-      requests = usage_daily.requests + excluded.requests,
-      prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
-      completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
-      cost_micros = usage_daily.cost_micros + excluded.cost_micros`);
-}
-
-/**
- * Charges replies the turn statement found abandoned (their function died before it could end
- * them): by estimate, as a stopped reply is, since their usage never came. The prompt is the
- * conversation's history as this turn read it (empty when the turn was refused), the reply the
- * text it kept. A second statement, only when there are any: their failure is logged, not the
- * turn's, which has committed.
- */
-async function chargeAbandoned(
-  db: Queryable,
-  ownerId: string,
-  replies: readonly AbandonedReply[],
-  history: readonly ChatTurn[],
-): Promise<void> {
-  const promptTokens = history.length ? estimatePromptTokens(history) : 0;
-  const charges = replies.map((reply): UsageCharge => {
-    const model = reply.model ?? 'unknown';
-    const completionTokens = tokensForChars(Number(reply.chars));
-    return {
-      model,
-      requests: 1,
-      promptTokens,
-      completionTokens,
-      costMicros: estimateCostMicros(model, promptTokens, completionTokens),
-    };
-  });
-  try {
-    await chargeUsage(db, ownerId, charges);
-  } catch (error) {
-    logger.warn('abandoned replies could not be charged', { replies: replies.length, error: error as Error });
-  }
 }
 
 /**

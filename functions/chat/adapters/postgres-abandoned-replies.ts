@@ -1,0 +1,129 @@
+import { isoText, sql, type SqlDatabase } from '#shared/db/sql';
+import { conversationHistory } from './postgres-history';
+import {
+  abandonedCharges,
+  abandonedPromptTokens,
+  ABANDONED_AFTER,
+  chargeUsage,
+  INTERRUPTED,
+  type UsageCharge,
+} from './postgres-usage';
+
+/** Where a sweep of abandoned replies goes on from: the last reply it looked at (oldest save first). */
+export interface AbandonedKeyset {
+  /** Its last save (`updated_at`), as exact text. */
+  readonly savedAt: string;
+  readonly id: string;
+}
+
+export interface AbandonedBatch {
+  /** Replies found abandoned after the keyset (fewer than asked: none left after them). */
+  readonly found: number;
+  /** Those this batch marked failed and charged (others a turn marked meanwhile, or left locked). */
+  readonly charged: number;
+  /** The keyset to go on from: the last reply found (undefined when none was). */
+  readonly last: AbandonedKeyset | undefined;
+}
+
+/**
+ * The replies left `streaming` by a function that died, whatever their conversation: a turn in the
+ * conversation marks its own and charges it (postgres-messages), but a conversation never written
+ * to again would keep its abandoned reply uncharged for ever, its tokens in neither the quota nor
+ * the usage report. The retention run sweeps them.
+ */
+export interface AbandonedReplies {
+  /**
+   * Marks failed and charges, each once, up to `limit` replies abandoned (no save for
+   * REPLY_ABANDONED_AFTER_MINUTES), oldest save first, after `after`.
+   */
+  chargeBatch(after: AbandonedKeyset | undefined, limit: number): Promise<AbandonedBatch>;
+}
+
+interface FoundRow {
+  id: string;
+  conversation_id: string;
+  saved_at_text: string;
+}
+
+interface MarkedRow {
+  id: string;
+  owner_id: string;
+  conversation_id: string;
+  model: string | null;
+  chars: number;
+  day: string;
+}
+
+/**
+ * On PostgreSQL (pg or the Data API). A batch is four kinds of statement:
+ * 1. the replies abandoned after the keyset (the partial index of replies being written);
+ * 2. the history of each one's conversation, one statement each (within the Data API's 1 MiB),
+ *    read before anything is locked: its estimate is the turn's (`abandonedCharges`, the prompt
+ *    the history a turn would read, the reply its kept text, the model's price);
+ * 3. and 4., in one transaction: the mark, then the charges. The mark is the charge's decision:
+ *    only a reply that this statement turns from `streaming` to `failed` is charged, and a turn
+ *    marks its own abandoned reply with the same condition, so whichever marks it charges it, once.
+ *    It locks the replies and their owners' rows SKIP LOCKED: a reply a turn is marking meanwhile
+ *    (that turn charges it) or whose owner is being erased (the erasure deletes it) is left, never
+ *    waited for, so the sweep can neither deadlock with an erasure (which locks the owner, then
+ *    the replies) nor charge an owner who no longer exists. A failed charge rolls the mark back:
+ *    the reply is found again by the next run.
+ */
+export function postgresAbandonedReplies(db: SqlDatabase): AbandonedReplies {
+  return {
+    async chargeBatch(after, limit) {
+      const past = after
+        ? sql`and (m.updated_at, m.id) > (cast(${after.savedAt} as timestamptz), cast(${after.id} as uuid))`
+        : sql.empty;
+      const { rows: found } = await db.query<FoundRow>(sql`
+        select m.id, m.conversation_id, ${isoText('m.updated_at')} as saved_at_text
+        from messages m
+        where m.status = 'streaming' and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval) ${past}
+        order by m.updated_at, m.id
+        limit ${limit}`);
+      const lastFound = found.at(-1);
+      if (!lastFound) return { found: 0, charged: 0, last: undefined };
+
+      const prompts = new Map<string, number>();
+      for (const { conversation_id: conversationId } of found)
+        if (!prompts.has(conversationId))
+          prompts.set(conversationId, abandonedPromptTokens(await conversationHistory(db, conversationId)));
+
+      const charged = await db.transaction(async (tx) => {
+        const { rows: marked } = await tx.query<MarkedRow>(sql`
+          with claimed as materialized (
+            select m.id, m.updated_at
+            from messages m
+            inner join users u on u.id = m.owner_id
+            where m.id in (${sql.join(found.map((row) => sql`cast(${row.id} as uuid)`))})
+              and m.status = 'streaming'
+              and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
+            for update of m skip locked
+            for key share of u skip locked
+          )
+          update messages m
+          set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
+          from claimed c
+          where m.id = c.id and m.status = 'streaming'
+          returning m.id, m.owner_id, m.conversation_id, m.model, char_length(m.content) as chars,
+            to_char(c.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day`);
+        const byOwner = new Map<string, UsageCharge[]>();
+        for (const reply of marked) {
+          // The reply's own day (its last save, UTC), where a turn charges today's: the report
+          // then counts its tokens on the day the model spent them, as the provider's invoice
+          // does, and a reply of the month's last evening counts in that month's quota, not the
+          // next one's. A turn finds its conversation's abandoned reply minutes after it died, so
+          // today is that day but for a reply of just before midnight; the sweep runs a day later.
+          const charges = abandonedCharges(
+            [{ model: reply.model, chars: Number(reply.chars), day: reply.day }],
+            prompts.get(reply.conversation_id) ?? 0,
+          );
+          byOwner.set(reply.owner_id, [...(byOwner.get(reply.owner_id) ?? []), ...charges]);
+        }
+        for (const [ownerId, charges] of byOwner) await chargeUsage(tx, ownerId, charges);
+        return marked.length;
+      });
+      return { found: found.length, charged, last: { savedAt: lastFound.saved_at_text, id: lastFound.id } };
+    },
+  };
+}

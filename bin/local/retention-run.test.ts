@@ -42,6 +42,21 @@ describe('the local retention run', () => {
     expect(text).not.toMatch(/^\s+at /m);
   });
 
+  it('prints the abandoned replies charged before the failure apart from what was erased', () => {
+    const failed = new RetentionRunError({ chargedAbandonedReplies: 3, erasedDeleted: 200 }, false, {
+      cause: new Error('Connection terminated unexpectedly'),
+    });
+
+    const text = retentionFailureText(failed);
+
+    expect(text.split('\n')).toEqual([
+      'Retention run failed: RetentionRunError: The retention run failed part-way (chargedAbandonedReplies 3, erasedDeleted 200)',
+      '  abandoned replies charged before it failed (committed): 3',
+      '  erased before it failed (committed): erasedDeleted 200',
+      '  cause: Error: Connection terminated unexpectedly',
+    ]);
+  });
+
   it("says 'nothing' erased and no audit line when the first batch failed", () => {
     const failed = new RetentionRunError({}, false, {
       cause: new Error('Connection terminated unexpectedly'),
@@ -51,6 +66,7 @@ describe('the local retention run', () => {
 
     expect(text).toContain('  erased before it failed (committed): nothing');
     expect(text).not.toContain('audit');
+    expect(text).not.toContain('charged');
     expect(text).toContain('  cause: Error: Connection terminated unexpectedly');
   });
 

@@ -20,15 +20,19 @@ export function localRetentionRun(
 
 /**
  * What an operator needs of a failed run, on a few lines: the error's name and message; for a run
- * that failed part-way what it erased before (committed for good) and whether the audit event
- * that records it is missing; then each cause (the driver's error: name, message, code). No
- * stack, and any credentials in a URL cut out: the database's URL may be in a driver's message.
+ * that failed part-way the abandoned replies it charged and what it erased before (committed for
+ * good) and whether the audit event that records the erasure is missing; then each cause (the
+ * driver's error: name, message, code). No stack, and any credentials in a URL cut out: the
+ * database's URL may be in a driver's message.
  */
 export function retentionFailureText(error: unknown): string {
   const summary = errorSummary(error);
   const lines = [`Retention run failed: ${headline(summary)}`];
   if (error instanceof RetentionRunError) {
-    const erased = Object.entries(error.erased)
+    const { chargedAbandonedReplies, ...counts } = error.erased;
+    if (chargedAbandonedReplies !== undefined)
+      lines.push(`  abandoned replies charged before it failed (committed): ${chargedAbandonedReplies}`);
+    const erased = Object.entries(counts)
       .map(([name, count]) => `${name} ${count}`)
       .join(', ');
     lines.push(`  erased before it failed (committed): ${erased || 'nothing'}`);

@@ -43,6 +43,7 @@ describe('the retention run’s metrics, as CloudWatch receives them', () => {
 
     // Assess: incomplete, and one EMF line says so in the Parley namespace for this stage
     expect(summary).toEqual({
+      chargedAbandonedReplies: 0,
       erasedDeleted: 0,
       erasedInactive: 0,
       erasedSignInAttempts: 0,

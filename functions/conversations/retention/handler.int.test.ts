@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfig } from '#shared/config';
@@ -44,7 +44,7 @@ const conversation = (ownerId: string, daysAgo: number, deletedDaysAgo?: number)
   createAgedConversation(db, ownerId, daysAgo, deletedDaysAgo);
 
 describe('the retention handler', () => {
-  it('erases what the policy says and the lockout counters that no longer count, keeps the rest, and audits the conversations’ counts once', async () => {
+  it('charges the abandoned replies, erases what the policy says and the lockout counters that no longer count, keeps the rest, and audits the conversations’ counts once', async () => {
     // Prepare
     await db
       .insertInto('users')
@@ -54,8 +54,30 @@ describe('the retention handler', () => {
     const deletedYesterday = await conversation('owner', 100, 1);
     const inactive = await conversation('owner', 400);
     const active = await conversation('owner', 2);
-    // Lockout counters: one of a name typed a day ago, one failed a minute ago, one locked
+    // Replies whose function died, in conversations no one writes to again: one 10 minutes ago,
+    // one in the conversation deleted long ago (charged before it is erased), one still written
     const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
+    const abandoned = (conversationId: string, savedAt: Date) => ({
+      conversation_id: conversationId,
+      owner_id: 'owner',
+      role: 'assistant' as const,
+      content: 'a'.repeat(400),
+      status: 'streaming' as const,
+      model: 'gpt-4o-mini',
+      created_at: savedAt,
+      updated_at: savedAt,
+    });
+    const tenMinutesAgo = minutesAgo(10);
+    const longAgo = minutesAgo(100 * 1440);
+    await db
+      .insertInto('messages')
+      .values([
+        abandoned(active, tenMinutesAgo),
+        abandoned(deletedLongAgo, longAgo),
+        abandoned(deletedYesterday, minutesAgo(1)),
+      ])
+      .execute();
+    // Lockout counters: one of a name typed a day ago, one failed a minute ago, one locked
     await db
       .insertInto('sign_in_attempts')
       .values([
@@ -94,7 +116,38 @@ describe('the retention handler', () => {
     const again = await handler({} as never);
 
     // Assess
-    expect(summary).toEqual({ erasedDeleted: 1, erasedInactive: 1, erasedSignInAttempts: 1, complete: true });
+    expect(summary).toEqual({
+      chargedAbandonedReplies: 2,
+      erasedDeleted: 1,
+      erasedInactive: 1,
+      erasedSignInAttempts: 1,
+      complete: true,
+    });
+    // Charged once each, to the owner, on the day each was written (the quota's months and the report's days)
+    const usage = await db
+      .selectFrom('usage_daily')
+      .select([sql<string>`day::text`.as('day'), 'model', 'requests', 'completion_tokens'])
+      .where('user_id', '=', 'owner')
+      .orderBy('day')
+      .execute();
+    expect(usage).toEqual(
+      [longAgo, tenMinutesAgo].map((at) => ({
+        day: at.toISOString().slice(0, 10),
+        model: 'gpt-4o-mini',
+        requests: 1,
+        completion_tokens: 100,
+      })),
+    );
+    const replies = await db
+      .selectFrom('messages')
+      .select(['conversation_id', 'status'])
+      .where('role', '=', 'assistant')
+      .where('content', '=', 'a'.repeat(400))
+      .execute();
+    expect(replies.sort((a, b) => a.status.localeCompare(b.status))).toEqual([
+      { conversation_id: active, status: 'failed' },
+      { conversation_id: deletedYesterday, status: 'streaming' },
+    ]);
     const counters = await db.selectFrom('sign_in_attempts').select('username').execute();
     expect(counters.map((c) => c.username).sort()).toEqual(['locked@example.test', 'recent@example.test']);
     const left = await db.selectFrom('conversations').select('id').execute();
@@ -111,7 +164,14 @@ describe('the retention handler', () => {
     ]);
     expect(JSON.stringify(audit)).not.toMatch(/user text|assistant text/);
     // A second run finds nothing more, and audits nothing
-    expect(again).toEqual({ erasedDeleted: 0, erasedInactive: 0, erasedSignInAttempts: 0, complete: true });
+    expect(again).toEqual({
+      chargedAbandonedReplies: 0,
+      erasedDeleted: 0,
+      erasedInactive: 0,
+      erasedSignInAttempts: 0,
+      complete: true,
+    });
+    expect(await db.selectFrom('usage_daily').select('requests').execute()).toHaveLength(2);
     expect(await db.selectFrom('audit_events').select('id').execute()).toHaveLength(1);
     expect([deletedLongAgo, inactive].some((id) => left.some((c) => c.id === id))).toBe(false);
   });

@@ -1,62 +1,89 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 
 import { postgresStaleSignInAttempts } from '#auth/adapters/postgres-sign-in-attempts';
+import { postgresAbandonedReplies } from '#chat/adapters/postgres-abandoned-replies';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getConfig } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
 import { logger, metrics, MetricUnit, publishMetrics, withInvocationContext } from '#shared/powertools';
+import { chargeAbandonedReplies } from './charge-abandoned-replies';
 import { postgresConversationPurge } from './conversation-purge';
 import { pruneSignInAttempts } from './prune-sign-in-attempts';
-import { purgeConversations, RetentionRunError, type PurgeSummary } from './purge-conversations';
+import {
+  purgeConversations,
+  RetentionRunError,
+  type ErasedCounts,
+  type PurgeSummary,
+} from './purge-conversations';
 
-/** What one run erased; `complete` is false when it stopped with more left for the next. */
+/** What one run charged and erased; `complete` is false when it stopped with more left for the next. */
 export interface RetentionSummary extends PurgeSummary {
+  readonly chargedAbandonedReplies: number;
   readonly erasedSignInAttempts: number;
 }
 
 /**
- * The daily retention run (an EventBridge schedule on AWS; at start and then daily locally): erases
- * deleted conversations after CONVERSATION_PURGE_DAYS, and inactive ones after
- * CONVERSATION_RETENTION_DAYS when set, then the lockout counters that no longer count. A run that
- * stops at its limits leaves the rest to the next.
+ * A later part of the run; should it fail part-way, its error carries the counts of the parts that
+ * finished before it (committed, and the conversations' audited): they belong in the failed run's
+ * report.
+ */
+async function after<T>(done: Partial<ErasedCounts>, part: () => Promise<T>): Promise<T> {
+  try {
+    return await part();
+  } catch (error) {
+    if (!(error instanceof RetentionRunError)) throw error;
+    throw new RetentionRunError({ ...done, ...error.erased }, error.auditMissing, { cause: error.cause });
+  }
+}
+
+/**
+ * The daily retention run (an EventBridge schedule on AWS; at start and then daily locally): charges
+ * the replies abandoned by a function that died that no later turn charged, then erases deleted
+ * conversations after CONVERSATION_PURGE_DAYS, and inactive ones after CONVERSATION_RETENTION_DAYS
+ * when set, then the lockout counters that no longer count. A run that stops at its limits leaves
+ * the rest to the next.
  */
 export async function runRetention(timeLeft: () => number, now = new Date()): Promise<RetentionSummary> {
   const config = getConfig();
   const db = getSql();
-  const purged = await purgeConversations({
-    purge: postgresConversationPurge(db),
-    audit: postgresAuditLog(db),
-    policy: { deletedDays: config.CONVERSATION_PURGE_DAYS, inactiveDays: config.CONVERSATION_RETENTION_DAYS },
-    now,
-    timeLeft,
-  });
-  let pruned;
-  try {
-    pruned = await pruneSignInAttempts({ attempts: postgresStaleSignInAttempts(db), now, timeLeft });
-  } catch (error) {
-    // The conversations' part finished (and was audited): its counts belong in the failed run's report.
-    if (!(error instanceof RetentionRunError)) throw error;
-    throw new RetentionRunError(
-      { erasedDeleted: purged.erasedDeleted, erasedInactive: purged.erasedInactive, ...error.erased },
-      error.auditMissing,
-      { cause: error.cause },
-    );
-  }
+  const charged = await chargeAbandonedReplies({ replies: postgresAbandonedReplies(db), timeLeft });
+  const purged = await after({ chargedAbandonedReplies: charged.chargedAbandonedReplies }, () =>
+    purgeConversations({
+      purge: postgresConversationPurge(db),
+      audit: postgresAuditLog(db),
+      policy: {
+        deletedDays: config.CONVERSATION_PURGE_DAYS,
+        inactiveDays: config.CONVERSATION_RETENTION_DAYS,
+      },
+      now,
+      timeLeft,
+    }),
+  );
+  const pruned = await after(
+    {
+      chargedAbandonedReplies: charged.chargedAbandonedReplies,
+      erasedDeleted: purged.erasedDeleted,
+      erasedInactive: purged.erasedInactive,
+    },
+    () => pruneSignInAttempts({ attempts: postgresStaleSignInAttempts(db), now, timeLeft }),
+  );
   const summary: RetentionSummary = {
+    chargedAbandonedReplies: charged.chargedAbandonedReplies,
     erasedDeleted: purged.erasedDeleted,
     erasedInactive: purged.erasedInactive,
     erasedSignInAttempts: pruned.erasedSignInAttempts,
-    complete: purged.complete && pruned.complete,
+    complete: charged.complete && purged.complete && pruned.complete,
   };
   logger.info('retention run', { ...summary });
   return summary;
 }
 
 /**
- * Records a run's counts: ConversationsErased, and RetentionIncomplete (1 when it stopped with work
- * left or failed, which the alarm on it pages for).
+ * Records a run's counts: AbandonedRepliesCharged, ConversationsErased, and RetentionIncomplete (1
+ * when it stopped with work left or failed, which the alarm on it pages for).
  */
 function measure(summary: RetentionSummary) {
+  metrics.addMetric('AbandonedRepliesCharged', MetricUnit.Count, summary.chargedAbandonedReplies);
   metrics.addMetric('ConversationsErased', MetricUnit.Count, summary.erasedDeleted + summary.erasedInactive);
   metrics.addMetric('RetentionIncomplete', MetricUnit.Count, summary.complete ? 0 : 1);
 }
@@ -76,6 +103,7 @@ export const handler = withInvocationContext(async (_event: ScheduledEvent, cont
     // nothing but the audit event (itself perhaps not written) would say they are gone.
     const erased = error instanceof RetentionRunError ? error.erased : {};
     const summary: RetentionSummary = {
+      chargedAbandonedReplies: erased.chargedAbandonedReplies ?? 0,
       erasedDeleted: erased.erasedDeleted ?? 0,
       erasedInactive: erased.erasedInactive ?? 0,
       erasedSignInAttempts: erased.erasedSignInAttempts ?? 0,

@@ -34,6 +34,8 @@ export interface PurgeDeps {
 
 /** The counts a retention run reports, in its summary, its log line and its audit event. */
 export interface ErasedCounts {
+  /** Replies abandoned by a function that died, marked failed and charged (nothing erased). */
+  readonly chargedAbandonedReplies: number;
   readonly erasedDeleted: number;
   readonly erasedInactive: number;
   readonly erasedSignInAttempts: number;
@@ -62,22 +64,23 @@ export class RetentionRunError extends Error {
 }
 
 /**
- * Calls `erase` with PURGE_BATCH until a batch is not full, at most PURGE_MAX_BATCHES times and
- * while MIN_TIME_LEFT_MS is left; `complete` is false when it stopped with more left. `erased` hears
- * of each batch as it commits, so a caller still knows what was erased when a later batch fails.
+ * Calls `erase` with `size` (PURGE_BATCH) until a batch is not full, at most PURGE_MAX_BATCHES times
+ * and while MIN_TIME_LEFT_MS is left; `complete` is false when it stopped with more left. `erased`
+ * hears of each batch as it commits, so a caller still knows what was erased when a later batch fails.
  */
 export async function eraseInBatches(
   erase: (limit: number) => Promise<number>,
   timeLeft: () => number,
   erased: (count: number) => void = () => {},
+  size = PURGE_BATCH,
 ): Promise<{ readonly erased: number; readonly complete: boolean }> {
   let total = 0;
   for (let batch = 0; batch < PURGE_MAX_BATCHES; batch += 1) {
     if (timeLeft() < MIN_TIME_LEFT_MS) break;
-    const count = await erase(PURGE_BATCH);
+    const count = await erase(size);
     total += count;
     erased(count);
-    if (count < PURGE_BATCH) return { erased: total, complete: true };
+    if (count < size) return { erased: total, complete: true };
   }
   return { erased: total, complete: false };
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { ACCESS_TOKEN_MINUTES } from '#shared/domain/access-token';
 import { ROLES } from '#shared/domain/roles';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -153,6 +153,10 @@ export class AuthStack extends Stack {
           'If you did not ask, ignore this e-mail: your password stays as it is.',
       },
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    new CfnOutput(this, 'UserPoolId', {
+      description: 'For the first admin and other Cognito CLI calls (docs/deployment.md)',
+      value: this.userPool.userPoolId,
     });
 
     ROLE_GROUPS.forEach((groupName, precedence) => {

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -314,6 +314,10 @@ export class DataStack extends Stack {
       removalPolicy,
     });
     acknowledge(this.openAiSecret, 'openAiSecretRotation');
+    new CfnOutput(this, 'OpenAiSecretArn', {
+      description: 'Where the operator puts the OpenAI API key (docs/deployment.md)',
+      value: this.openAiSecret.secretArn,
+    });
 
     // --- AWS Backup ---------------------------------------------------------------------------
     const vault = new backup.BackupVault(this, 'BackupVault', {

@@ -64,9 +64,12 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
   // Every role a stage creates carries the account's Parley permissions boundary (created once,
   // before the bootstrap: docs/deployment.md), so no role can outgrow it whatever its policies say.
   const permissionsBoundary = PermissionsBoundary.fromName(PERMISSIONS_BOUNDARY_NAME);
+  // No `crossRegionReferences`: CDK would meet a cross-region reference with an export writer and
+  // reader, Lambda functions it adds after our constructs (no log group can be declared for
+  // them), so one now fails synthesis instead; the one value that crosses Regions (the edge
+  // ACL's ARN) is read with Fn::GetStackOutput (EdgeWafStack).
   const common = {
     env,
-    crossRegionReferences: true,
     tags: { app: 'parley', stage: config.stage },
     permissionsBoundary,
   };
@@ -191,7 +194,7 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
 
 /**
  * The stacks' `permissionsBoundary` reaches the roles of IAM constructs; CDK's framework
- * providers (cross-region exports, triggers, bucket auto-delete) declare their roles as plain
+ * providers (triggers, bucket auto-delete) declare their roles as plain
  * CloudFormation resources, which get the same boundary here.
  */
 class BoundFrameworkRoles implements IAspect {

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
 import { ParleyWebAcl, pathStartsWith } from '../constructs/web-acl';
@@ -27,7 +27,14 @@ export interface EdgeWafStackProps extends StackProps {
 
 /**
  * The CloudFront web ACL. WAF requires CLOUDFRONT-scope ACLs to live in us-east-1, so this stack
- * is deployed there and the web stack reads its ARN through a cross-region reference.
+ * is deployed there and the web stack reads its ARN from this stack's output with
+ * `Fn::GetStackOutput`, which CloudFormation resolves across Regions itself
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getstackoutput.html).
+ * CDK's default (strong) cross-region reference would instead add an export writer here and a
+ * reader to the web stack: two Lambda functions whose log groups Lambda creates at their first
+ * run, without a retention or our key, that CDK adds after our constructs so none can be declared.
+ * The weak reference is safe for this value: WAF refuses to delete an ACL a distribution still
+ * uses, and the ACL's fixed name rules out a silent replacement.
  */
 export class EdgeWafStack extends Stack {
   readonly waf: ParleyWebAcl;
@@ -51,5 +58,6 @@ export class EdgeWafStack extends Stack {
         maxBodyBytes: config.api.maxMessageBodyBytes,
       },
     });
+    CrossStackReferences.of(this.waf.webAcl).produce(ReferenceStrength.WEAK);
   }
 }

@@ -28,6 +28,10 @@ describe('the account stack', () => {
     expect(terminationProtection).toBe(true);
   });
 
+  it('holds no Lambda function (the native OIDC provider needs none), so no undeclared log group', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
   it('is named once per account, not per stage', () => {
     expect(ACCOUNT_STACK_NAME).not.toMatch(/dev|staging|prod/);
   });

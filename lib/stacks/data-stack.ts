@@ -29,9 +29,26 @@ const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 /** The failed-backup alarm's period: a Metrics Insights alarm may look back 3 hours at most. */
 export const BACKUP_FAILED_PERIOD = Duration.hours(1);
 
-/** Failed AWS Backup jobs of the vault, every dimension set AWS Backup publishes them under. */
+/**
+ * AWS Backup's count of failed backup jobs as AWS documents it ("AWS Backup metrics with Amazon
+ * CloudWatch", https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html): namespace
+ * AWS/Backup, metric NumberOfBackupJobsFailed, statistic Sum, dimensions resource type and backup
+ * vault (ResourceType, BackupVaultName), published together on each data point.
+ */
+export const BACKUP_JOBS_FAILED = {
+  namespace: 'AWS/Backup',
+  metricName: 'NumberOfBackupJobsFailed',
+  dimensions: ['BackupVaultName', 'ResourceType'],
+  statistic: 'SUM',
+} as const;
+
+/**
+ * Failed AWS Backup jobs of the vault: the documented dimension set exactly (SCHEMA), summed over
+ * every resource type, so each failed job counts once whatever other series AWS may add.
+ */
 export function backupJobsFailedQuery(vaultName: string): string {
-  return `SELECT SUM(NumberOfBackupJobsFailed) FROM "AWS/Backup" WHERE BackupVaultName = '${vaultName}'`;
+  const { namespace, metricName, dimensions, statistic } = BACKUP_JOBS_FAILED;
+  return `SELECT ${statistic}(${metricName}) FROM SCHEMA("${namespace}", ${dimensions.join(', ')}) WHERE BackupVaultName = '${vaultName}'`;
 }
 
 /** Valkey user the functions connect as, with an IAM auth token (no password exists). */
@@ -463,10 +480,15 @@ export class DataStack extends Stack {
     alarm('DatabaseCpuHigh', dbMetric('CPUUtilization', 'Average'), 85, 'Aurora CPU above 85%.');
     // A failed AWS Backup job leaves the day without its recovery point, which nothing else would
     // show. AWS Backup counts failed jobs in AWS/Backup NumberOfBackupJobsFailed (Sum), with the
-    // vault and resource type as dimensions: a Metrics Insights query sums every series of this
-    // stage's vault, whatever other dimensions it carries (a plain metric must name its dimension
-    // set exactly, and one too many or too few would never fire). Such a query looks back 3 hours
+    // vault and resource type as dimensions (BACKUP_JOBS_FAILED): a Metrics Insights query over
+    // that dimension set sums this stage's vault whatever the resource type's value (a plain
+    // metric would have to name it, and a wrong one never fires). Such a query looks back 3 hours
     // at most, so the sum is hourly: a job failing at any time of its window pages within the hour.
+    // No data (no job, or none failed) is no fault: the alarm helper treats it as not breaching.
+    // AWS also documents EventBridge "Backup Job State Change" events (state FAILED) as a way to
+    // be told of a failed job (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html);
+    // the metric is kept: it needs no rule, and the CloudFormation execution policy grants no
+    // EventBridge (docs/deployment.md, step 2).
     alarm(
       'BackupJobFailed',
       new cloudwatch.MathExpression({

@@ -144,19 +144,34 @@ describe('data', () => {
         // No job, or no failure, publishes nothing: that is no fault.
         TreatMissingData: 'notBreaching',
       });
-      // AWS/Backup NumberOfBackupJobsFailed, summed (its statistic), over every series of this
-      // stage's vault whatever the other dimensions (resource type) are; not another stage's in
-      // the same account and Region.
+      // As AWS Backup documents the metric
+      // (https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html): namespace
+      // AWS/Backup, NumberOfBackupJobsFailed, statistic Sum, dimensions BackupVaultName and
+      // ResourceType; summed over every resource type of this stage's vault, not another stage's
+      // in the same account and Region.
       const [query] = failed?.Properties.Metrics ?? [];
       expect(query?.Expression).toEqual({
         'Fn::Join': [
           '',
           [
-            `SELECT SUM(NumberOfBackupJobsFailed) FROM "AWS/Backup" WHERE BackupVaultName = '`,
+            `SELECT SUM(NumberOfBackupJobsFailed) FROM SCHEMA("AWS/Backup", BackupVaultName, ResourceType) WHERE BackupVaultName = '`,
             { 'Fn::GetAtt': [vaultId, 'BackupVaultName'] },
             "'",
           ],
         ],
+      });
+      const sql = String((query?.Expression as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][0]);
+      const parsed = /^SELECT (\w+)\((\w+)\) FROM SCHEMA\("([^"]+)", ([^)]*)\)/.exec(sql);
+      expect({
+        statistic: parsed?.[1],
+        metricName: parsed?.[2],
+        namespace: parsed?.[3],
+        dimensions: parsed?.[4]?.split(/,\s*/).sort(),
+      }).toEqual({
+        statistic: 'SUM',
+        metricName: 'NumberOfBackupJobsFailed',
+        namespace: 'AWS/Backup',
+        dimensions: ['BackupVaultName', 'ResourceType'],
       });
       // A Metrics Insights alarm looks back at most 3 hours: an hourly sum, one period.
       expect(query?.Period).toBe(3600);

@@ -186,7 +186,11 @@ export class DataStack extends Stack {
     // Performance Insights in Database Insights' standard mode: database load by wait, SQL and
     // user for 7 days, the retention that costs nothing. Set on the cluster and, the same, on the
     // writer and every reader (Database Insights needs equal settings on each instance). The
-    // runbook sends operators there from the capacity and connection alarms.
+    // runbook sends operators there from the capacity and connection alarms. It is kept where
+    // minCapacity is 0: what AWS documents as keeping an instance from pausing at 0 ACUs is an
+    // RDS Proxy, logical replication, a global database or a zero-ETL integration, none of which
+    // this cluster has (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html;
+    // asserted in test/infra/stacks/data-stack.test.ts). Add one and dev stops pausing.
     const performanceInsights = {
       enablePerformanceInsights: true,
       performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,

@@ -75,6 +75,36 @@ describe('data', () => {
     });
   });
 
+  it('holds nothing that keeps Aurora from pausing where minCapacity is 0, Performance Insights kept', () => {
+    // What AWS documents as keeping an Aurora Serverless v2 instance from pausing at 0 ACUs
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html):
+    // an RDS Proxy (its pooled connections), logical replication (rds.logical_replication), a
+    // global database, a zero-ETL integration. Performance Insights is not among them, so it is
+    // kept; the Data API wakes a paused cluster (DatabaseResumingException, which the client retries).
+    const pausing = [dev, prod].filter((stage) => stage.stacks.config.database.minCapacity === 0);
+    expect(pausing.map((stage) => stage.stacks.config.stage)).toEqual(['dev']);
+    for (const stage of pausing) {
+      const [cluster] = resourcesOfType(stage, 'AWS::RDS::DBCluster');
+      expect(cluster?.props.ServerlessV2ScalingConfiguration).toMatchObject({ MinCapacity: 0 });
+      for (const type of ['AWS::RDS::DBProxy', 'AWS::RDS::GlobalCluster', 'AWS::RDS::Integration']) {
+        expect(resourcesOfType(stage, type), type).toEqual([]);
+      }
+      expect(cluster?.props.GlobalClusterIdentifier).toBeUndefined();
+      for (const type of ['AWS::RDS::DBClusterParameterGroup', 'AWS::RDS::DBParameterGroup']) {
+        for (const group of resourcesOfType(stage, type)) {
+          const parameters = (group.props.Parameters ?? {}) as Record<string, unknown>;
+          expect(['0', 'off', undefined], `${group.id} rds.logical_replication`).toContain(
+            parameters['rds.logical_replication'],
+          );
+        }
+      }
+      expect(cluster?.props.EnableHttpEndpoint).toBe(true);
+      for (const instance of resourcesOfType(stage, 'AWS::RDS::DBInstance')) {
+        expect(instance.props.EnablePerformanceInsights, instance.id).toBe(true);
+      }
+    }
+  });
+
   it('rotates the database secret and keeps the OpenAI key out of the template', () => {
     // The master user's and the application role's.
     dev.templates.data.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);

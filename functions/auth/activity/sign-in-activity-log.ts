@@ -1,5 +1,5 @@
 import type { AuditEvent } from '#shared/audit/audit-log';
-import { cleanOriginPart } from '#shared/audit/request-origin';
+import { auditInsert } from '#shared/audit/postgres-audit-log';
 import { sql, type Queryable } from '#shared/db/sql';
 
 /**
@@ -12,19 +12,18 @@ export interface SignInActivityLog {
   recordOnce(id: string, event: AuditEvent): Promise<boolean>;
 }
 
-/** `audit_events`, as postgres-audit-log.ts writes it, with the row id chosen by the caller. */
+/**
+ * `audit_events`, written by postgres-audit-log.ts's auditInsert, with the row id chosen by the
+ * caller. The address and user agent are the event's alone (null when it has none): no API
+ * request noted them.
+ */
 export function postgresSignInActivityLog(db: Queryable): SignInActivityLog {
   return {
     async recordOnce(id, event) {
-      const { rows } = await db.query<{ id: string }>(sql`
-        insert into audit_events
-          (id, actor_id, action, target_type, target_id, request_id, source_ip, user_agent, details)
-        values
-          (cast(${id} as uuid), ${event.actorId}, ${event.action}, ${event.targetType ?? null},
-           ${event.targetId ?? null}, ${event.requestId ?? null}, ${cleanOriginPart(event.sourceIp)},
-           ${cleanOriginPart(event.userAgent)}, cast(${JSON.stringify(event.details ?? {})} as jsonb))
-        on conflict (id) do nothing
-        returning id`);
+      const row = { ...event, id, sourceIp: event.sourceIp ?? null, userAgent: event.userAgent ?? null };
+      const { rows } = await db.query<{ id: string }>(
+        sql`${auditInsert(row, undefined, { onConflictDoNothing: true })} returning id`,
+      );
       return rows.length > 0;
     },
   };

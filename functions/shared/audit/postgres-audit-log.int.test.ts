@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { sql } from '#shared/db/sql';
+import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { auditRowsOf, testDatabase, testSql } from '#test/support/database';
 import { forgetRequestOrigin, rememberRequestOrigin } from './request-origin';
-import { postgresAuditLog } from './postgres-audit-log';
+import { auditInsert, postgresAuditLog } from './postgres-audit-log';
 
 const db = testDatabase();
 const queries = testSql();
+const onDataApi = sqlOnDataApi();
+const drivers = { pg: () => queries, 'data-api': () => onDataApi.db() } as const;
 afterAll(async () => {
   await db.destroy();
   await queries.destroy();
@@ -100,5 +104,47 @@ describe('postgresAuditLog', () => {
     expect(Object.keys(row?.details ?? {})).toEqual(['name', '__proto__']);
     expect(Object.getOwnPropertyDescriptor(row?.details, '__proto__')?.value).toEqual({ polluted: true });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe.each(Object.keys(drivers) as (keyof typeof drivers)[])('auditInsert with an id (%s)', (driver) => {
+  const run = (statement: ReturnType<typeof auditInsert>) =>
+    drivers[driver]().query<{ id: string }>(sql`${statement} returning id`);
+
+  it('writes the row under the id, once with onConflictDoNothing: a second copy writes nothing', async () => {
+    // Prepare
+    const actor = `actor-${randomUUID()}`;
+    const id = randomUUID();
+    const once = { onConflictDoNothing: true };
+
+    // Act
+    const first = await run(auditInsert({ id, actorId: actor, action: 'auth.sign-in' }, undefined, once));
+    const again = await run(
+      auditInsert({ id, actorId: actor, action: 'auth.sign-in-failed', details: { x: 1 } }, undefined, once),
+    );
+
+    // Assess: the id is the caller's (cast for the Data API, which binds it as varchar)
+    expect([first.rows, again.rows]).toEqual([[{ id }], []]);
+    expect(await rowsOf(actor)).toEqual([
+      expect.objectContaining({ id, action: 'auth.sign-in', details: {} }),
+    ]);
+  });
+
+  it('refuses a second row under the id without the option, and an id that is not a uuid', async () => {
+    const actor = `actor-${randomUUID()}`;
+    const id = randomUUID();
+    await run(auditInsert({ id, actorId: actor, action: 'auth.sign-in' }));
+
+    await expect(run(auditInsert({ id, actorId: actor, action: 'auth.sign-in' }))).rejects.toThrow(
+      /audit_events_pkey/,
+    );
+    await expect(
+      run(
+        auditInsert({ id: "'; drop table audit_events; --", actorId: actor, action: 'x' }, undefined, {
+          onConflictDoNothing: true,
+        }),
+      ),
+    ).rejects.toThrow(/uuid/);
+    expect(await rowsOf(actor)).toHaveLength(1);
   });
 });

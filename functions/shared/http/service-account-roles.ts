@@ -1,4 +1,4 @@
-import { cleanOriginPart, requestOriginOf } from '../audit/request-origin';
+import { auditInsert } from '../audit/postgres-audit-log';
 import type { Cache } from '../cache/cache';
 import { serviceRoleKey } from '../cache/keys';
 import { first, sql, type Queryable } from '../db/sql';
@@ -27,7 +27,6 @@ export const REGISTERED_DISPLAY_NAME = 'Machine client';
  * person, a disabled account, a concurrent first request) is left alone, and nothing is audited.
  */
 async function register(db: Queryable, clientId: string, requestId: string | undefined): Promise<void> {
-  const origin = requestOriginOf(requestId);
   const details = { after: { kind: 'service', role: null, status: 'active' } };
   await db.query(sql`
     with registered as (
@@ -36,12 +35,18 @@ async function register(db: Queryable, clientId: string, requestId: string | und
       on conflict do nothing
       returning id
     )
-    insert into audit_events
-      (actor_id, action, target_type, target_id, request_id, source_ip, user_agent, details)
-    select id, 'service-account.registered', 'user', id, ${requestId ?? null},
-      ${cleanOriginPart(origin?.sourceIp)}, ${cleanOriginPart(origin?.userAgent)},
-      cast(${JSON.stringify(details)} as jsonb)
-    from registered`);
+    ${auditInsert(
+      // The client registers itself; the address and user agent are the request's.
+      {
+        actorId: sql`id`,
+        action: 'service-account.registered',
+        targetType: 'user',
+        targetId: sql`id`,
+        requestId,
+        details,
+      },
+      sql`registered`,
+    )}`);
 }
 
 /**

@@ -155,18 +155,53 @@ describe('the admin console', () => {
     expect(await dialog.getByTestId('quota-hint').textContent()).toContain('(role default)');
     expect(await saveQuota.isDisabled()).toBe(true);
 
-    // Act: set the member's quota
+    // Act: set the member's quota, the request held a while, and click Close while it runs
+    const userRoute = '**/api/admin/users/*';
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(userRoute, async (intercepted) => {
+      if (intercepted.request().method() !== 'PATCH') return intercepted.fallback();
+      await released;
+      await intercepted.fallback().catch(() => undefined);
+    });
     await useDefault.uncheck();
     await quotaField.fill('12345');
+    const held = page.waitForRequest((request) => request.method() === 'PATCH');
     await saveQuota.click();
+    const close = dialog.getByRole('button', { name: 'Close' });
+    try {
+      await held;
+      // force: Playwright would otherwise wait for the aria-disabled button to be enabled
+      await close.click({ force: true });
+
+      // Assess: the dialog stays (any close would have been heard by now: a frame at most away),
+      // Close is aria-disabled and keeps the focus the click gave it
+      await page.waitForTimeout(300);
+      expect(await dialog.isVisible()).toBe(true);
+      expect(await close.getAttribute('aria-disabled')).toBe('true');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Close');
+    } finally {
+      // Released whatever happened above, so that the rest of the test is not held too
+      release();
+    }
 
     // Assess: saved, and the table shows the new quota, their own
     await dialog.getByRole('status').filter({ hasText: 'Quota saved.' }).waitFor();
+    await page.unroute(userRoute);
     await page.screenshot({ path: join(tmpdir(), 'parley-admin-manage.png') });
     await usage.filter({ hasText: '0 / 12,345' }).waitFor();
     expect(await usage.textContent()).toBe('0 / 12,345');
     expect(await useDefault.isChecked()).toBe(false);
     expect(await saveQuota.isDisabled()).toBe(true);
+
+    // Act: the save has ended: Close closes; open the dialog again
+    expect(await close.getAttribute('aria-disabled')).toBeNull();
+    await close.click();
+    await dialog.waitFor({ state: 'detached' });
+    await row.getByRole('button', { name: `Manage ${memberEmail}` }).click();
+    await dialog.waitFor();
 
     // Act: put them back on the role's default
     await useDefault.check();

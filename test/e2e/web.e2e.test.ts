@@ -286,6 +286,58 @@ describe('the web app', () => {
     await session.context.close();
   });
 
+  it('keeps the instructions dialog open while a change is saved: Close waits for the outcome, then closes', async () => {
+    // Prepare: a member with their instructions open, the save request held until released
+    const email = uniqueEmail('instructions');
+    const member = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const session = await openSession();
+    const { page } = session;
+    await signIn(page, stack.server.url, { email, password: PASSWORD, totpSecret: member.totpSecret });
+    await page.getByRole('button', { name: 'Your instructions' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Your instructions' });
+    const text = dialog.getByTestId('instructions-text');
+    await expect.poll(() => text.isEnabled()).toBe(true);
+    await text.fill('Answer briefly.');
+    const instructionsRoute = '**/api/me/instructions';
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(instructionsRoute, async (intercepted) => {
+      if (intercepted.request().method() !== 'PUT') return intercepted.fallback();
+      await released;
+      await intercepted.fallback().catch(() => undefined);
+    });
+    const held = page.waitForRequest((request) => request.method() === 'PUT');
+
+    // Act: save, and click Close while the save runs
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const close = dialog.getByRole('button', { name: 'Close' });
+    try {
+      await held;
+      // force: Playwright would otherwise wait for the aria-disabled button to be enabled
+      await close.click({ force: true });
+
+      // Assess: the dialog stays (any close would have been heard by now: a frame at most away),
+      // Close is aria-disabled and keeps the focus the click gave it
+      await page.waitForTimeout(300);
+      expect(await dialog.isVisible()).toBe(true);
+      expect(await close.getAttribute('aria-disabled')).toBe('true');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Close');
+    } finally {
+      // Released whatever happened above, so that the rest of the test is not held too
+      release();
+    }
+
+    // Assess: the outcome is shown, and then Close closes
+    await dialog.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await page.unroute(instructionsRoute);
+    expect(await close.getAttribute('aria-disabled')).toBeNull();
+    await close.click();
+    await dialog.waitFor({ state: 'detached' });
+    await session.context.close();
+  });
+
   it('asks an admin for their TOTP code and signs them in with it', async () => {
     // Prepare
     const email = uniqueEmail('admin');

@@ -20,8 +20,8 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function renderButton(busy: boolean, onCancel: () => void): HTMLButtonElement {
-  act(() => root.render(createElement(BusyCancelButton, { busy, onCancel })));
+function renderButton(busy: boolean, onCancel: () => void, label?: string): HTMLButtonElement {
+  act(() => root.render(createElement(BusyCancelButton, { busy, onCancel, label })));
   const button = document.querySelector('button');
   if (!button) throw new Error('no button');
   return button;
@@ -56,5 +56,26 @@ describe('BusyCancelButton', () => {
     expect(button.getAttribute('aria-disabled')).toBe('true');
     expect(button.disabled).toBe(false);
     expect(document.activeElement).toBe(button);
+  });
+
+  it('says its label, and closes on a click only once the dialog is idle again', () => {
+    // Prepare: a Close clicked while the dialog's action runs
+    const onClose = vi.fn();
+    const busy = renderButton(true, onClose, 'Close');
+    busy.focus();
+    act(() => busy.click());
+    expect(onClose).not.toHaveBeenCalled();
+    expect(busy.getAttribute('aria-disabled')).toBe('true');
+    expect(document.activeElement).toBe(busy);
+
+    // Act: the action has ended
+    const idle = renderButton(false, onClose, 'Close');
+    act(() => idle.click());
+
+    // Assess: the same button, named Close, now closes
+    expect(idle).toBe(busy);
+    expect(idle.textContent).toBe('Close');
+    expect(idle.hasAttribute('aria-disabled')).toBe(false);
+    expect(onClose).toHaveBeenCalledTimes(1);
   });
 });

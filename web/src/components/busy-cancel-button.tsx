@@ -1,14 +1,20 @@
 export interface BusyCancelButtonProps {
   /** The dialog's action is in flight: a click does nothing until it has ended. */
   readonly busy: boolean;
+  /**
+   * The button's text: "Close" for a dialog whose work is kept once done (nothing to cancel).
+   * @default 'Cancel'
+   */
+  readonly label?: string;
   onCancel(): void;
 }
 
 /**
- * A dialog's Cancel, which waits while the dialog's action is in flight. aria-disabled, not
- * disabled: a disabled button loses the keyboard focus.
+ * A dialog's Cancel (or Close), which waits while the dialog's action is in flight, so the person
+ * sees how it ends (or its error). aria-disabled, not disabled: a disabled button loses the
+ * keyboard focus.
  */
-export function BusyCancelButton({ busy, onCancel }: BusyCancelButtonProps) {
+export function BusyCancelButton({ busy, label = 'Cancel', onCancel }: BusyCancelButtonProps) {
   return (
     <button
       type="button"
@@ -18,7 +24,7 @@ export function BusyCancelButton({ busy, onCancel }: BusyCancelButtonProps) {
       }}
       aria-disabled={busy || undefined}
     >
-      Cancel
+      {label}
     </button>
   );
 }

@@ -19,6 +19,7 @@ import { ACCESS_TOKEN_MINUTES } from '../../../../../functions/shared/domain/acc
 import { RoleField } from '@/features/admin/components/role-field';
 import { useModalDialog } from '@/lib/use-modal-dialog';
 import { FormStatus } from '@/components/form-status';
+import { BusyCancelButton } from '@/components/busy-cancel-button';
 
 export interface ManageUserDialogProps {
   readonly user: AdminUser;
@@ -155,14 +156,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
             </div>
           )}
           <div className="actions dialog__actions">
-            <button
-              type="button"
-              className="button-secondary"
-              onClick={() => setConfirmation(null)}
-              disabled={pending}
-            >
-              Cancel
-            </button>
+            <BusyCancelButton busy={pending} onCancel={() => setConfirmation(null)} />
             <button
               type="button"
               className="button-danger"
@@ -343,9 +337,8 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
 
       {!confirmation && (
         <div className="actions dialog__actions">
-          <button type="button" className="button-secondary" onClick={onClose}>
-            Close
-          </button>
+          {/* Waits while an action runs, so its outcome (or the API's refusal) is seen. */}
+          <BusyCancelButton busy={pending} label="Close" onCancel={onClose} />
         </div>
       )}
     </dialog>

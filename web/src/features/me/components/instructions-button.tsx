@@ -6,6 +6,7 @@ import { useApiClient } from '@/lib/api-client-context';
 import { getInstructions, INSTRUCTIONS_MAX, setInstructions } from '@/features/me/api/instructions';
 import { useModalDialog } from '@/lib/use-modal-dialog';
 import { FormStatus } from '@/components/form-status';
+import { BusyCancelButton } from '@/components/busy-cancel-button';
 
 const countFormat = new Intl.NumberFormat('en-GB');
 
@@ -118,9 +119,8 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
         </p>
         <FormStatus error={error} done={done} />
         <div className="actions dialog__actions">
-          <button type="button" className="button-secondary" onClick={onClose}>
-            Close
-          </button>
+          {/* Waits while a change is saved, so its outcome (or its error) is seen. */}
+          <BusyCancelButton busy={pending} label="Close" onCancel={onClose} />
           {saved !== null && (
             <button
               ref={removeButton}

@@ -251,6 +251,7 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Cha
           content: CONTENT,
           model: 'gpt-4o-mini',
           titleIfFirst: 'Bench',
+          prompt: { systemPrompt: 'You are Parley.', contextBudgetTokens: 12_000 },
         });
         started.push(turn.assistantMessage?.id ?? '');
       }),

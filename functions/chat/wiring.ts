@@ -7,14 +7,10 @@ import { withCachedMonthlyUsage } from './adapters/cached-monthly-usage';
 import { createChatModel } from './adapters/chat-model-factory';
 import { postgresMessages } from './adapters/postgres-messages';
 import { powertoolsChatMetrics } from './adapters/powertools-chat-metrics';
+import { promptSettingsOf } from './domain/system-prompt';
 import { makeRegenerateReply } from './use-cases/regenerate-reply';
 import { makeSendMessage } from './use-cases/send-message';
 import type { ReplyDeps } from './use-cases/write-reply';
-
-/** The instructions sent first with every message unless the deployment sets its own. */
-export const DEFAULT_SYSTEM_PROMPT =
-  'You are Parley, a helpful assistant for the people of this organisation. Answer clearly and ' +
-  'concisely, in the language of the question. Use Markdown for structure and code.';
 
 /**
  * The chat group's use cases (the streamed replies) with PostgreSQL, the cache and the model, built
@@ -34,8 +30,7 @@ export function chatDeps() {
     }),
     metrics: powertoolsChatMetrics,
     roleQuota: (role) => roleQuota(config, role),
-    contextBudgetTokens: config.CHAT_CONTEXT_TOKENS,
-    systemPrompt: config.CHAT_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
+    ...promptSettingsOf(config),
     bufferedReplyDeadlineMs: config.BUFFERED_REPLY_TIMEOUT_MS,
     maxRepliesInFlight: config.CHAT_MAX_REPLIES_IN_FLIGHT,
   };

@@ -4,6 +4,10 @@ import { monthlyUsageKey } from '#shared/cache/keys';
 import { memoryCache } from '#shared/cache/memory-cache';
 import { fakeMessages, recordingMetrics } from '#test/support/fakes/chat';
 import { withCachedMonthlyUsage } from './cached-monthly-usage';
+import { promptSettingsOf } from '../domain/system-prompt';
+
+/** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
+const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
 
 const NOW = new Date('2026-12-15T10:00:00Z');
 
@@ -62,6 +66,7 @@ describe('withCachedMonthlyUsage', () => {
     const { repository, reads, recorded, usage } = setUp();
     await repository.monthlyUsage('ada', NOW);
     const turn = await repository.startTurn({
+      prompt: PROMPT,
       ownerId: 'ada',
       conversationId: 'c1',
       content: 'hi',
@@ -94,6 +99,7 @@ describe('withCachedMonthlyUsage', () => {
     const { repository, reads, failReads } = setUp(cache);
     await repository.monthlyUsage('ada', NOW);
     const turn = await repository.startTurn({
+      prompt: PROMPT,
       ownerId: 'ada',
       conversationId: 'c1',
       content: 'hi',

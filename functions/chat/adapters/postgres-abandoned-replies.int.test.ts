@@ -14,11 +14,16 @@ import {
 } from '#test/support/data-api-on-postgres';
 import { createTestUser, untilBlockedBy } from '#test/support/database';
 import { createScratchDatabase } from '#test/support/scratch-database';
-import { estimatePromptTokens, tokensForChars } from '../domain/context-window';
-import { ConversationBusyError } from '../domain/message';
+import { estimatePromptTokens, estimateReplyPromptTokens, tokensForChars } from '../domain/context-window';
+import { ConversationBusyError, NotLatestReplyError } from '../domain/message';
 import { estimateCostMicros } from '../domain/pricing';
+import type { ChatTurn } from '../ports/chat-model';
 import { postgresAbandonedReplies, type AbandonedKeyset } from './postgres-abandoned-replies';
 import { postgresMessages } from './postgres-messages';
+import { promptSettingsOf } from '../domain/system-prompt';
+
+/** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
+const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
 
 /**
  * A reply left `streaming` by a function that died, in a conversation never written to again: no
@@ -106,7 +111,7 @@ const replyOf = (id: string) =>
 
 /** Every batch of a sweep until one is not full, as the retention run calls it; the replies it charged. */
 async function sweep(database: SqlDatabase, limit = 100): Promise<number> {
-  const replies = postgresAbandonedReplies(database);
+  const replies = postgresAbandonedReplies(database, PROMPT);
   let charged = 0;
   let after: AbandonedKeyset | undefined;
   for (;;) {
@@ -119,7 +124,7 @@ async function sweep(database: SqlDatabase, limit = 100): Promise<number> {
 
 /** The estimate a turn charges for an abandoned reply of `replyLeftStreaming` (its question as the history). */
 const estimated = (model: string) => {
-  const promptTokens = estimatePromptTokens([{ role: 'user', content: QUESTION }]);
+  const promptTokens = estimateReplyPromptTokens(PROMPT, null, [{ role: 'user', content: QUESTION }]);
   const completionTokens = tokensForChars(KEPT.length);
   return {
     model,
@@ -159,6 +164,43 @@ describe.each([
     // The quota reads it: the month's usage (of the month it was written in) holds its tokens
     const monthly = await postgresMessages(database()).monthlyUsage(owner.id, savedAt);
     expect(monthly.used).toBe(estimated('gpt-4o').prompt_tokens + estimated('gpt-4o').completion_tokens);
+  });
+
+  it('charges a long conversation’s reply what its call was sent: the context window, not the whole history', async () => {
+    // Prepare: 20 complete messages of 30,000 characters before the question; the owner's instructions
+    const owner = await createTestUser(db);
+    const instructions = 'Answer in French.';
+    await db.updateTable('users').set({ instructions }).where('id', '=', owner.id).execute();
+    const savedAt = minutesAgo(10);
+    const { conversationId } = await replyLeftStreaming(owner.id, savedAt);
+    const earlier: ChatTurn[] = Array.from({ length: 20 }, (_, i) => ({
+      role: i % 2 === 0 ? 'user' : 'assistant',
+      content: String(i % 10).repeat(30_000),
+    }));
+    await db
+      .insertInto('messages')
+      .values(
+        earlier.map((turn, i) => ({
+          conversation_id: conversationId,
+          owner_id: owner.id,
+          role: turn.role === 'assistant' ? ('assistant' as const) : ('user' as const),
+          content: turn.content,
+          status: 'complete' as const,
+          created_at: new Date(savedAt.getTime() - 3_600_000 + i * 1000),
+        })),
+      )
+      .execute();
+
+    // Act
+    const charged = await sweep(database());
+
+    // Assess: the estimate a turn or a regeneration charges (one function), within the budget
+    const history: ChatTurn[] = [...earlier, { role: 'user', content: QUESTION }];
+    const promptTokens = estimateReplyPromptTokens(PROMPT, instructions, history);
+    expect(charged).toBe(1);
+    expect((await usageOf(owner.id)).map((row) => row.prompt_tokens)).toEqual([promptTokens]);
+    expect(promptTokens).toBeLessThanOrEqual(PROMPT.contextBudgetTokens + 4 * 3);
+    expect(estimatePromptTokens(history)).toBeGreaterThan(150_000);
   });
 
   it('leaves a reply still being written (saved within the abandonment age) alone', async () => {
@@ -217,6 +259,7 @@ const inTransaction = (tx: Queryable): SqlDatabase => ({
 
 const turnIn = (database: SqlDatabase, ownerId: string, conversationId: string) =>
   postgresMessages(database).startTurn({
+    prompt: PROMPT,
     ownerId,
     conversationId,
     content: 'Are you there?',
@@ -306,6 +349,131 @@ describe('the sweep and a turn in the reply’s conversation at once', () => {
       if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(ConversationBusyError);
     expect(await chargedRequests(owner.id)).toBe(5);
     for (const { replyId } of replies) expect((await replyOf(replyId)).status).toBe('failed');
+  });
+});
+
+const regenerationIn = (database: SqlDatabase, ownerId: string, conversationId: string, replyId: string) =>
+  postgresMessages(database).startRegeneration({
+    prompt: PROMPT,
+    ownerId,
+    conversationId,
+    replyId,
+    model: 'gpt-4o-mini',
+  });
+
+describe('the sweep, a turn and a regeneration of the reply at once', () => {
+  it('charges once when the sweep marks the reply while its regeneration waits for the conversation, and the regeneration starts', async () => {
+    // Prepare: the conversation locked by another session, so the regeneration waits with the
+    // reply still `streaming` (and abandoned) in its snapshot
+    const owner = await createTestUser(db);
+    const { conversationId, replyId } = await replyLeftStreaming(owner.id, minutesAgo(10));
+    const blocker = new pg.Client({ connectionString: scratch.url });
+    await blocker.connect();
+    try {
+      const pid = Number(
+        (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid,
+      );
+      await blocker.query('begin');
+      await blocker.query('select 1 from conversations where id = $1 for update', [conversationId]);
+      const regeneration = regenerationIn(pgSql, owner.id, conversationId, replyId);
+      await untilBlockedBy(db, pid);
+
+      // Act: the sweep meanwhile, then the conversation is let go
+      const charged = await sweep(pgSql);
+      await blocker.query('commit');
+      const started = await regeneration;
+
+      // Assess: one charge, the sweep's; the reply is written again
+      expect(charged).toBe(1);
+      expect(started.assistantMessage).toMatchObject({ id: replyId, status: 'streaming', content: '' });
+      expect(await chargedRequests(owner.id)).toBe(1);
+      expect((await replyOf(replyId)).status).toBe('streaming');
+    } finally {
+      await blocker.end();
+    }
+  });
+
+  it('charges once when the regeneration takes the reply first: the sweep passes over it, and finds it being written after', async () => {
+    // Prepare: a regeneration that charged the reply and emptied it, its transaction still open
+    const owner = await createTestUser(db);
+    const { conversationId, replyId } = await replyLeftStreaming(owner.id, minutesAgo(10));
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let regenerated = () => {};
+    const regenerationDone = new Promise<void>((resolve) => (regenerated = resolve));
+    const regeneration = pgSql.transaction(async (tx) => {
+      await regenerationIn(inTransaction(tx), owner.id, conversationId, replyId);
+      regenerated();
+      await held;
+    });
+    await regenerationDone;
+
+    // Act: the sweep while the regeneration holds its locks, then again after it committed
+    const during = await sweep(pgSql);
+    release();
+    await regeneration;
+    const afterwards = await sweep(pgSql);
+
+    // Assess
+    expect([during, afterwards]).toEqual([0, 0]);
+    expect(await chargedRequests(owner.id)).toBe(1);
+    expect((await replyOf(replyId)).status).toBe('streaming');
+  });
+
+  it('charges once when a turn and the regeneration find the reply together', async () => {
+    // Prepare: both wait for the conversation
+    const owner = await createTestUser(db);
+    const { conversationId, replyId } = await replyLeftStreaming(owner.id, minutesAgo(10));
+    const blocker = new pg.Client({ connectionString: scratch.url });
+    await blocker.connect();
+    try {
+      const pid = Number(
+        (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid,
+      );
+      await blocker.query('begin');
+      await blocker.query('select 1 from conversations where id = $1 for update', [conversationId]);
+      const both = Promise.allSettled([
+        turnIn(pgSql, owner.id, conversationId),
+        regenerationIn(pgSql, owner.id, conversationId, replyId),
+      ]);
+      await untilBlockedBy(db, pid);
+
+      // Act
+      await blocker.query('commit');
+      const [turn, regeneration] = await both;
+
+      // Assess: one of them started (the other refused: busy, or no longer the latest reply),
+      // and the abandoned reply was charged once
+      const started = [turn, regeneration].filter((result) => result.status === 'fulfilled');
+      expect(started).toHaveLength(1);
+      for (const result of [turn, regeneration])
+        if (result?.status === 'rejected')
+          expect(
+            result.reason instanceof ConversationBusyError || result.reason instanceof NotLatestReplyError,
+          ).toBe(true);
+      expect(await chargedRequests(owner.id)).toBe(1);
+    } finally {
+      await blocker.end();
+    }
+  });
+
+  it('charges each reply once when regenerations and sweeps run together', async () => {
+    const owner = await createTestUser(db);
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () => replyLeftStreaming(owner.id, minutesAgo(10))),
+    );
+
+    const results = await Promise.allSettled([
+      ...replies.map(({ conversationId, replyId }) =>
+        regenerationIn(pgSql, owner.id, conversationId, replyId),
+      ),
+      sweep(pgSql),
+      sweep(dataApiSql),
+    ]);
+
+    for (const result of results)
+      if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(ConversationBusyError);
+    expect(await chargedRequests(owner.id)).toBe(5);
   });
 });
 

@@ -1,4 +1,5 @@
 import { isoText, sql, type SqlDatabase } from '#shared/db/sql';
+import type { PromptSettings } from '../domain/system-prompt';
 import { conversationHistory } from './postgres-history';
 import {
   abandonedCharges,
@@ -43,6 +44,8 @@ interface FoundRow {
   id: string;
   conversation_id: string;
   saved_at_text: string;
+  /** Its owner's own instructions, part of what the reply's call was sent. */
+  instructions: string | null;
 }
 
 interface MarkedRow {
@@ -59,7 +62,8 @@ interface MarkedRow {
  * 1. the replies abandoned after the keyset (the partial index of replies being written);
  * 2. the history of each one's conversation, one statement each (within the Data API's 1 MiB),
  *    read before anything is locked: its estimate is the turn's (`abandonedCharges`, the prompt
- *    the history a turn would read, the reply its kept text, the model's price);
+ *    `abandonedPromptTokens` of the history a turn would read with the chat's `prompt` settings,
+ *    the reply its kept text, the model's price);
  * 3. and 4., in one transaction: the mark, then the charges. The mark is the charge's decision:
  *    only a reply that this statement turns from `streaming` to `failed` is charged, and a turn
  *    marks its own abandoned reply with the same condition, so whichever marks it charges it, once.
@@ -69,14 +73,15 @@ interface MarkedRow {
  *    the replies) nor charge an owner who no longer exists. A failed charge rolls the mark back:
  *    the reply is found again by the next run.
  */
-export function postgresAbandonedReplies(db: SqlDatabase): AbandonedReplies {
+export function postgresAbandonedReplies(db: SqlDatabase, prompt: PromptSettings): AbandonedReplies {
   return {
     async chargeBatch(after, limit) {
       const past = after
         ? sql`and (m.updated_at, m.id) > (cast(${after.savedAt} as timestamptz), cast(${after.id} as uuid))`
         : sql.empty;
       const { rows: found } = await db.query<FoundRow>(sql`
-        select m.id, m.conversation_id, ${isoText('m.updated_at')} as saved_at_text
+        select m.id, m.conversation_id, ${isoText('m.updated_at')} as saved_at_text,
+          (select u.instructions from users u where u.id = m.owner_id) as instructions
         from messages m
         where m.status = 'streaming' and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval) ${past}
         order by m.updated_at, m.id
@@ -85,9 +90,15 @@ export function postgresAbandonedReplies(db: SqlDatabase): AbandonedReplies {
       if (!lastFound) return { found: 0, charged: 0, last: undefined };
 
       const prompts = new Map<string, number>();
-      for (const { conversation_id: conversationId } of found)
+      for (const { conversation_id: conversationId, instructions } of found)
         if (!prompts.has(conversationId))
-          prompts.set(conversationId, abandonedPromptTokens(await conversationHistory(db, conversationId)));
+          prompts.set(
+            conversationId,
+            abandonedPromptTokens(prompt, {
+              history: await conversationHistory(db, conversationId),
+              instructions: instructions ?? null,
+            }),
+          );
 
       const charged = await db.transaction(async (tx) => {
         const { rows: marked } = await tx.query<MarkedRow>(sql`

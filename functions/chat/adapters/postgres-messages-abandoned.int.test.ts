@@ -2,12 +2,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
+import { estimatePromptTokens, estimateReplyPromptTokens, tokensForChars } from '../domain/context-window';
 import { estimateCostMicros } from '../domain/pricing';
+import { promptSettingsOf } from '../domain/system-prompt';
+import type { ChatTurn } from '../ports/chat-model';
 import { postgresMessages } from './postgres-messages';
+
+/** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
+const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
 
 /**
  * A reply left `streaming` by a function that died is marked failed by the next turn in its
- * conversation; its usage never came, so it is charged then, by estimate, as a stopped reply is.
+ * conversation, or emptied by its regeneration; its usage never came, so it is charged then, by
+ * estimate, as a stopped reply is: its kept text, and as its prompt what its call was sent (the
+ * context window), once.
  */
 const pgDb = testDatabase();
 const pgSql = testSql();
@@ -58,6 +66,7 @@ describe.each([
     // Act: the next message; then another, which finds nothing left to charge
     const turn = () =>
       postgresMessages(database()).startTurn({
+        prompt: PROMPT,
         ownerId: owner.id,
         conversationId,
         content: 'Are you there?',
@@ -95,4 +104,180 @@ describe.each([
       .executeTakeFirstOrThrow();
     expect(failed).toEqual({ status: 'failed', error: 'The reply was interrupted.' });
   });
+});
+
+/** A conversation: `history` stored complete (oldest first), then a reply left `streaming` 10 minutes ago. */
+async function withAbandonedReply(ownerId: string, history: readonly ChatTurn[], kept: string) {
+  const { id: conversationId } = await pgDb
+    .insertInto('conversations')
+    .values({ owner_id: ownerId, title: DEFAULT_TITLE, message_count: history.length + 1 })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const tenMinutesAgo = Date.now() - 10 * 60_000;
+  await pgDb
+    .insertInto('messages')
+    .values(
+      history.map((turn, i) => ({
+        conversation_id: conversationId,
+        owner_id: ownerId,
+        role: turn.role === 'assistant' ? ('assistant' as const) : ('user' as const),
+        content: turn.content,
+        status: 'complete' as const,
+        created_at: new Date(tenMinutesAgo - (history.length - i) * 1000),
+      })),
+    )
+    .execute();
+  const { id: replyId } = await pgDb
+    .insertInto('messages')
+    .values({
+      conversation_id: conversationId,
+      owner_id: ownerId,
+      role: 'assistant',
+      content: kept,
+      status: 'streaming',
+      model: 'gpt-4o',
+      created_at: new Date(tenMinutesAgo),
+      updated_at: new Date(tenMinutesAgo),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { conversationId, replyId };
+}
+
+const usageOf = async (ownerId: string) =>
+  (
+    await pgDb
+      .selectFrom('usage_daily')
+      .select(['model', 'requests', 'prompt_tokens', 'completion_tokens', 'cost_micros'])
+      .where('user_id', '=', ownerId)
+      .orderBy('model')
+      .execute()
+  ).map((row) => ({ ...row, cost_micros: Number(row.cost_micros) }));
+
+/** The usage row of one abandoned gpt-4o reply: `chars` kept, `promptTokens` its prompt's estimate. */
+const abandonedUsage = (chars: number, promptTokens: number) => {
+  const completionTokens = tokensForChars(chars);
+  return {
+    model: 'gpt-4o',
+    requests: 1,
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    cost_micros: estimateCostMicros('gpt-4o', promptTokens, completionTokens),
+  };
+};
+
+const QUESTION: ChatTurn = { role: 'user', content: 'Tell me everything about tides.' };
+
+describe.each([
+  ['node-postgres', () => pgSql],
+  ['the Data API', () => onDataApi.db()],
+])('regenerating a reply whose function died, on %s', (_driver, database) => {
+  it('charges the text it kept once, before emptying it, and then the new reply as usual', async () => {
+    // Prepare: a question and a gpt-4o reply of 40,000 characters, last saved 10 minutes ago
+    const owner = await createTestUser(pgDb);
+    const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], 'a'.repeat(40_000));
+    const repo = postgresMessages(database());
+    const regenerate = () =>
+      repo.startRegeneration({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        replyId,
+        model: 'gpt-4o-mini',
+      });
+
+    // Act: the regeneration, the new reply's end, then another regeneration of the ended reply
+    const started = await regenerate();
+    await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId: replyId,
+      content: 'Tides follow the moon.',
+      status: 'complete',
+      model: 'gpt-4o-mini',
+      promptTokens: 30,
+      completionTokens: 6,
+      costMicros: 9,
+    });
+    await regenerate();
+
+    // Assess: the abandoned reply once (its question as the prompt, with the instructions), the new one as it ended
+    expect(started.assistantMessage).toMatchObject({ id: replyId, content: '', status: 'streaming' });
+    expect(await usageOf(owner.id)).toEqual([
+      abandonedUsage(40_000, estimateReplyPromptTokens(PROMPT, null, [QUESTION])),
+      { model: 'gpt-4o-mini', requests: 1, prompt_tokens: 30, completion_tokens: 6, cost_micros: 9 },
+    ]);
+    expect(abandonedUsage(40_000, 0).completion_tokens).toBe(10_000);
+  });
+
+  it('charges nothing for a reply that ended, failed or complete', async () => {
+    const owner = await createTestUser(pgDb);
+    const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], 'a'.repeat(400));
+    await pgDb.updateTable('messages').set({ status: 'failed' }).where('id', '=', replyId).execute();
+
+    await postgresMessages(database()).startRegeneration({
+      prompt: PROMPT,
+      ownerId: owner.id,
+      conversationId,
+      replyId,
+      model: 'gpt-4o-mini',
+    });
+
+    expect(await usageOf(owner.id)).toEqual([]);
+  });
+});
+
+describe.each([
+  ['node-postgres', () => pgSql],
+  ['the Data API', () => onDataApi.db()],
+])('the prompt an abandoned reply of a long conversation is charged, on %s', (_driver, database) => {
+  /** 20 complete messages of 30,000 characters, then the question the reply answered. */
+  const history: ChatTurn[] = [
+    ...Array.from({ length: 20 }, (_, i): ChatTurn => ({
+      role: i % 2 === 0 ? 'user' : 'assistant',
+      content: String(i % 10).repeat(30_000),
+    })),
+    QUESTION,
+  ];
+  const instructions = 'Answer in French.';
+
+  it.each([
+    ['a new message', 'turn'],
+    ['its regeneration', 'regeneration'],
+  ] as const)(
+    'is what its call was sent, at most the context budget, when %s finds it',
+    async (_name, by) => {
+      // Prepare: the owner's own instructions are part of the prompt
+      const owner = await createTestUser(pgDb);
+      await pgDb.updateTable('users').set({ instructions }).where('id', '=', owner.id).execute();
+      const { conversationId, replyId } = await withAbandonedReply(owner.id, history, 'a'.repeat(400));
+      const repo = postgresMessages(database());
+
+      // Act
+      if (by === 'turn')
+        await repo.startTurn({
+          prompt: PROMPT,
+          ownerId: owner.id,
+          conversationId,
+          content: 'Are you there?',
+          model: 'gpt-4o-mini',
+          titleIfFirst: 'A title',
+        });
+      else
+        await repo.startRegeneration({
+          prompt: PROMPT,
+          ownerId: owner.id,
+          conversationId,
+          replyId,
+          model: 'gpt-4o-mini',
+        });
+
+      // Assess: the context window's estimate (one earlier message fits beside the question), not
+      // the whole conversation's (150,000 tokens and more)
+      const promptTokens = estimateReplyPromptTokens(PROMPT, instructions, history);
+      expect(await usageOf(owner.id)).toEqual([abandonedUsage(400, promptTokens)]);
+      expect(promptTokens).toBeLessThanOrEqual(PROMPT.contextBudgetTokens + 4 * 3);
+      expect(promptTokens).toBeGreaterThan(7_500);
+      expect(estimatePromptTokens(history)).toBeGreaterThan(150_000);
+    },
+  );
 });

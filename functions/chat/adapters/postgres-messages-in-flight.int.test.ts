@@ -5,6 +5,10 @@ import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { RepliesInFlightError } from '../domain/message';
 import type { StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-messages';
+import { promptSettingsOf } from '../domain/system-prompt';
+
+/** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
+const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
 
 /**
  * The month's quota is checked before a reply and charged after it, so replies started together
@@ -44,6 +48,7 @@ describe.each([
 ])('startTurn with a limit of replies in flight, on %s', (_driver, database) => {
   const turn = (input: Pick<StartTurnInput, 'ownerId' | 'conversationId'> & Partial<StartTurnInput>) =>
     postgresMessages(database()).startTurn({
+      prompt: PROMPT,
       model: 'gpt-4o-mini',
       titleIfFirst: 'A title',
       content: 'Write me a long story',
@@ -120,6 +125,7 @@ describe.each([
     // Act
     const regenerate = (maxRepliesInFlight: number | undefined) =>
       postgresMessages(database()).startRegeneration({
+        prompt: PROMPT,
         ownerId: owner.id,
         conversationId: c as string,
         replyId: inC.assistantMessage.id,
@@ -160,6 +166,7 @@ describe('startTurn sent thirty times at once, in thirty conversations', () => {
     const outcomes = await Promise.allSettled(
       ids.map((conversationId) =>
         repository.startTurn({
+          prompt: PROMPT,
           ownerId: owner.id,
           conversationId,
           content: 'Spend my quota',

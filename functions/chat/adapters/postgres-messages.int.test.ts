@@ -11,6 +11,10 @@ import { ConversationBusyError, IdempotencyKeyReusedError, NotLatestReplyError }
 import type { Message } from '../domain/message';
 import type { ConversationExport, MessageRepository, StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-messages';
+import { promptSettingsOf } from '../domain/system-prompt';
+
+/** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
+const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
 
 /** An export's pages, read to the end. */
 async function pagesOf(exported: ConversationExport | undefined): Promise<(readonly Message[])[]> {
@@ -63,8 +67,15 @@ describe.each([
   ['node-postgres', () => pgSql],
   ['the Data API', () => onDataApi.db()],
 ])('startTurn on %s', (_driver, database) => {
-  const turn = async (input: Omit<StartTurnInput, 'model' | 'titleIfFirst'> & { titleIfFirst?: string }) =>
-    postgresMessages(database()).startTurn({ model: 'gpt-4o-mini', titleIfFirst: 'A title', ...input });
+  const turn = async (
+    input: Omit<StartTurnInput, 'model' | 'titleIfFirst' | 'prompt'> & { titleIfFirst?: string },
+  ) =>
+    postgresMessages(database()).startTurn({
+      prompt: PROMPT,
+      model: 'gpt-4o-mini',
+      titleIfFirst: 'A title',
+      ...input,
+    });
 
   it('stores the user message and a streaming reply, titles a new conversation and counts both', async () => {
     // Prepare
@@ -356,6 +367,7 @@ describe.each([
       ['Two?', 'Second'],
     ] as const) {
       const started = await repo.startTurn({
+        prompt: PROMPT,
         ownerId: owner.id,
         conversationId,
         content: question,
@@ -402,6 +414,7 @@ describe.each([
 
       // Act
       const result = await repo.startRegeneration({
+        prompt: PROMPT,
         ownerId: owner.id,
         conversationId,
         replyId: second,
@@ -447,6 +460,7 @@ describe.each([
     const word = `w${randomUUID().replaceAll('-', '')}`;
 
     const result = await repo.startRegeneration({
+      prompt: PROMPT,
       ownerId: owner.id,
       conversationId,
       replyId: second,
@@ -471,6 +485,7 @@ describe.each([
 
     await expect(
       repo.startRegeneration({
+        prompt: PROMPT,
         ownerId: owner.id,
         conversationId,
         replyId: first,
@@ -487,23 +502,54 @@ describe.each([
     const snapshot = await stored(conversationId);
 
     await expect(
-      repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: first, model: 'gpt-4o' }),
+      repo.startRegeneration({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        replyId: first,
+        model: 'gpt-4o',
+      }),
     ).rejects.toBeInstanceOf(NotLatestReplyError);
     expect(await stored(conversationId)).toEqual(snapshot);
     expect(await rated([first, second])).toEqual(expect.arrayContaining([first, second]));
 
-    await repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' });
+    await repo.startRegeneration({
+      prompt: PROMPT,
+      ownerId: owner.id,
+      conversationId,
+      replyId: second,
+      model: 'gpt-4o',
+    });
     await expect(
-      repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' }),
+      repo.startRegeneration({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        replyId: second,
+        model: 'gpt-4o',
+      }),
     ).rejects.toBeInstanceOf(ConversationBusyError);
     await expect(
-      repo.startTurn({ ownerId: owner.id, conversationId, content: 'Three?', model: 'm', titleIfFirst: 'T' }),
+      repo.startTurn({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        content: 'Three?',
+        model: 'm',
+        titleIfFirst: 'T',
+      }),
     ).rejects.toBeInstanceOf(ConversationBusyError);
   });
 
   it('writes again a reply abandoned while streaming for over 6 minutes', async () => {
     const { owner, conversationId, repo, second } = await twoTurns();
-    await repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' });
+    await repo.startRegeneration({
+      prompt: PROMPT,
+      ownerId: owner.id,
+      conversationId,
+      replyId: second,
+      model: 'gpt-4o',
+    });
     await pgDb
       .updateTable('messages')
       .set({ updated_at: sql<Date>`now() - interval '7 minutes'` as never })
@@ -511,6 +557,7 @@ describe.each([
       .execute();
 
     const again = await repo.startRegeneration({
+      prompt: PROMPT,
       ownerId: owner.id,
       conversationId,
       replyId: second,
@@ -526,7 +573,13 @@ describe.each([
     const [question] = await stored(conversationId);
     const snapshot = await stored(conversationId);
     const regenerate = (ownerId: string, replyId: string, conversation = conversationId) =>
-      repo.startRegeneration({ ownerId, conversationId: conversation, replyId, model: 'gpt-4o' });
+      repo.startRegeneration({
+        prompt: PROMPT,
+        ownerId,
+        conversationId: conversation,
+        replyId,
+        model: 'gpt-4o',
+      });
 
     await expect(regenerate(owner.id, question?.id ?? '')).rejects.toBeInstanceOf(ReplyNotFoundError);
     await expect(regenerate(owner.id, randomUUID())).rejects.toBeInstanceOf(ReplyNotFoundError);
@@ -547,9 +600,28 @@ describe.each([
     const { owner, conversationId, repo, second } = await twoTurns();
 
     const results = await Promise.allSettled([
-      repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' }),
-      repo.startTurn({ ownerId: owner.id, conversationId, content: 'Three?', model: 'm', titleIfFirst: 'T' }),
-      repo.startRegeneration({ ownerId: owner.id, conversationId, replyId: second, model: 'gpt-4o' }),
+      repo.startRegeneration({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        replyId: second,
+        model: 'gpt-4o',
+      }),
+      repo.startTurn({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        content: 'Three?',
+        model: 'm',
+        titleIfFirst: 'T',
+      }),
+      repo.startRegeneration({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        replyId: second,
+        model: 'gpt-4o',
+      }),
     ]);
 
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -601,6 +673,7 @@ describe.each([
 
       // Act
       const turn = await repo.startTurn({
+        prompt: PROMPT,
         ownerId: owner.id,
         conversationId,
         content: 'Next',
@@ -622,6 +695,7 @@ describe.each([
         costMicros: 0,
       });
       const again = await repo.startRegeneration({
+        prompt: PROMPT,
         ownerId: owner.id,
         conversationId,
         replyId: turn.assistantMessage.id,
@@ -635,7 +709,7 @@ describe.each([
       const question = '語'.repeat(30_000);
       const input = { ownerId: owner.id, conversationId, content: question, model: 'm', titleIfFirst: 'T' };
       const key = `k-${randomUUID()}`;
-      const first = await repo.startTurn({ ...input, idempotencyKey: key, requestHash: 'h' });
+      const first = await repo.startTurn({ prompt: PROMPT, ...input, idempotencyKey: key, requestHash: 'h' });
       if (first.kind !== 'started') throw new Error('expected a started turn');
       expect(first.userMessage.content).toBe(question);
       const finished = await repo.finishTurn({
@@ -650,7 +724,12 @@ describe.each([
       });
       expect(finished.content).toBe(long(2));
 
-      const replay = await repo.startTurn({ ...input, idempotencyKey: key, requestHash: 'h' });
+      const replay = await repo.startTurn({
+        prompt: PROMPT,
+        ...input,
+        idempotencyKey: key,
+        requestHash: 'h',
+      });
 
       expect(replay).toEqual({ kind: 'replay', userMessage: first.userMessage, assistantMessage: finished });
     });
@@ -768,6 +847,7 @@ describe.each([
       const { owner, conversationId, repo } = await conversationWith(contents);
 
       const turn = await repo.startTurn({
+        prompt: PROMPT,
         ownerId: owner.id,
         conversationId,
         content: 'Next',
@@ -791,6 +871,7 @@ describe('startTurn on the Data API', () => {
 
     // Act
     await postgresMessages(onDataApi.db()).startTurn({
+      prompt: PROMPT,
       ownerId: owner.id,
       conversationId,
       content: 'Hello',
@@ -853,6 +934,7 @@ describe('startTurn against a turn committed while it waited for the lock', () =
 
     // Act: this turn's snapshot predates the other's commit; it waits on the lock meanwhile.
     const waiting = repo.startTurn({
+      prompt: PROMPT,
       ownerId: owner.id,
       conversationId,
       content: 'Second',
@@ -973,6 +1055,7 @@ describe.each([
   /** A turn started in the owner's conversation: its reply is being written. */
   async function replyBeingWritten(repo: MessageRepository, ownerId: string, conversationId: string) {
     const started = await repo.startTurn({
+      prompt: PROMPT,
       ownerId,
       conversationId,
       content: 'Hi',
@@ -1027,6 +1110,7 @@ describe.each([
 
     // A regeneration writes the reply afresh: the earlier stop no longer applies
     const again = await repo.startRegeneration({
+      prompt: PROMPT,
       ownerId: owner.id,
       conversationId,
       replyId: reply.messageId,
@@ -1130,6 +1214,7 @@ describe.each([
     const repo = postgresMessages(database());
     const usedBefore = (await repo.monthlyUsage(owner.id, new Date())).used;
     const started = await repo.startTurn({
+      prompt: PROMPT,
       ownerId: owner.id,
       conversationId,
       content: 'Hi',
@@ -1405,6 +1490,7 @@ describe.each([
 
     // Act
     const started = await repo.startTurn({
+      prompt: PROMPT,
       ownerId: owner.id,
       conversationId,
       content: hostile.join(' '),
@@ -1450,6 +1536,7 @@ describe.each([
 
     await expect(
       postgresMessages(database()).startTurn({
+        prompt: PROMPT,
         ownerId: owner.id,
         conversationId,
         content: 'before\u0000after',

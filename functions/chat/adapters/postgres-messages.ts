@@ -543,6 +543,8 @@ interface RegenerationRow extends OwnerRow {
   latest: boolean;
   instructions: string | null;
   reply: unknown;
+  /** The target when it was abandoned, as it was before the reset: [{model, chars}], or null. */
+  abandoned_replies: unknown;
 }
 
 /**
@@ -554,6 +556,14 @@ interface RegenerationRow extends OwnerRow {
  * user message before it) and the conversation's `updated_at` hang on it, so a refusal writes
  * nothing. The history is what came before the reply in the statement's snapshot, so the
  * question it answers is last, unedited.
+ * `abandoned` is the reply when its function died (left `streaming` past ABANDONED_AFTER, so not
+ * `busy`) and it may be written again: its model and the length of the text it kept, read before
+ * the reset empties them, so that the caller charges it as a turn charges the abandoned reply it
+ * marks (nothing else could: the reset makes it a reply being written). The row is locked and read
+ * as it is now, not as the snapshot saw it: a reply the retention run marked failed (and charged)
+ * while this statement waited for the conversation is no longer `streaming` and is not charged
+ * again; the sweep passes over a reply locked here, and a turn waits for the conversation. The
+ * reset joins `abandoned`, so the row is read before it is emptied.
  */
 function regenerationStatement(input: StartRegenerationInput) {
   return sql`
@@ -588,13 +598,23 @@ function regenerationStatement(input: StartRegenerationInput) {
         and not exists (select 1 from crowded)
         and t.id = (select id from latest)
     ),
+    abandoned as materialized (
+      select m.id, m.model, char_length(m.content) as chars
+      from messages m
+      where m.id = (select id from go)
+        and m.status = 'streaming'
+        and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
+      for update of m
+    ),
     reset as (
       update messages m
       set content = '', status = 'streaming', error = null, model = cast(${input.model} as text),
         prompt_tokens = 0, completion_tokens = 0, stop_requested_at = null, updated_at = now()
       from go
+      left join abandoned a on a.id = go.id
       where m.id = go.id
-      returning ${columnsOfM}
+      returning ${columnsOfM}, a.id is not null as was_abandoned, a.model as abandoned_model,
+        a.chars as abandoned_chars
     ),
     unrated as (
       delete from message_feedback f using reset r where f.message_id = r.id returning f.message_id
@@ -628,9 +648,11 @@ function regenerationStatement(input: StartRegenerationInput) {
       exists (select 1 from busy) as busy,
       coalesce((select id from target) = (select id from latest), false) as latest,
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
-      (select row_to_json(r) from reset r) as reply
+      (select row_to_json(r) from reset r) as reply,
+      (select json_agg(json_build_object('model', r.abandoned_model, 'chars', r.abandoned_chars))
+        from reset r where r.was_abandoned) as abandoned_replies
     union all
-    select h.*, null, null, null, null, null, null, null, null, null, null
+    select h.*, null, null, null, null, null, null, null, null, null, null, null
     from (${historyRows(
       sql`h.conversation_id = (select id from conv)
         and (h.created_at, h.id) < (select created_at, id from go)`,
@@ -707,7 +729,11 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       const row = rows[0];
       if (!row) throw new Error('the turn statement answered no row');
       const abandoned = fromJson<AbandonedReply[]>(row.abandoned_replies);
-      if (abandoned?.length) await chargeAbandoned(db, input.ownerId, abandoned, historyOf(rows));
+      if (abandoned?.length)
+        await chargeAbandoned(db, input.ownerId, abandoned, input.prompt, {
+          history: historyOf(rows),
+          instructions: row.instructions ?? null,
+        });
       const replay = await replayOf(db, row, input.requestHash);
       if (replay) return replay;
       if (!row.found || !row.owner_found) throw new ConversationNotFoundError();
@@ -754,6 +780,12 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         const { rows } = await db.query<RegenerationRow & HistoryRow>(regenerationStatement(input));
         const row = rows[0];
         if (!row) throw new Error('the regeneration statement answered no row');
+        const abandoned = fromJson<AbandonedReply[]>(row.abandoned_replies);
+        if (abandoned?.length)
+          await chargeAbandoned(db, input.ownerId, abandoned, input.prompt, {
+            history: historyOf(rows),
+            instructions: row.instructions ?? null,
+          });
         if (!row.found || !row.owner_found) throw new ConversationNotFoundError();
         if (row.stale || row.owner_stale) {
           if (attempt < staleAttempts(input.maxRepliesInFlight)) continue;

@@ -1,8 +1,9 @@
 import { sql, type Queryable } from '#shared/db/sql';
 import { logger } from '#shared/powertools';
-import { estimatePromptTokens, tokensForChars } from '../domain/context-window';
+import { estimateReplyPromptTokens, tokensForChars } from '../domain/context-window';
 import { REPLY_ABANDONED_AFTER_MINUTES } from '../domain/message';
 import { estimateCostMicros } from '../domain/pricing';
+import type { PromptSettings } from '../domain/system-prompt';
 import type { ChatTurn } from '../ports/chat-model';
 
 /*
@@ -83,17 +84,27 @@ export interface AbandonedReply {
   readonly day?: string | undefined;
 }
 
+/** What an abandoned reply was written after, as the statement that found it read it. */
+export interface AbandonedContext {
+  /** The complete messages before the reply (`historyRows`), oldest first: its question last. */
+  readonly history: readonly ChatTurn[];
+  /** Its owner's own instructions (users.instructions); null: none. */
+  readonly instructions: string | null;
+}
+
 /**
- * The prompt tokens of an abandoned reply: the estimate of its conversation's history (the
- * complete messages a turn reads, `historyRows`), none when there is none.
+ * The prompt tokens of an abandoned reply: the estimate of what its model call was sent, the
+ * context window the chat builds from its history with `prompt` (`estimateReplyPromptTokens`),
+ * never the whole conversation. The turn, the regeneration and the retention run's sweep all charge
+ * by it; none when there is no history.
  */
-export const abandonedPromptTokens = (history: readonly ChatTurn[]): number =>
-  history.length ? estimatePromptTokens(history) : 0;
+export const abandonedPromptTokens = (prompt: PromptSettings, context: AbandonedContext): number =>
+  estimateReplyPromptTokens(prompt, context.instructions, context.history);
 
 /**
  * The charges of abandoned replies: by estimate, as a stopped reply is, since their usage never
- * came. The prompt is `abandonedPromptTokens` of the conversation's history, the reply the text it
- * kept, the cost the model's price (an unknown model: `unknown`, priced at nothing).
+ * came. The prompt is `abandonedPromptTokens` (what the reply's call was sent), the reply the text
+ * it kept, the cost the model's price (an unknown model: `unknown`, priced at nothing).
  */
 export function abandonedCharges(replies: readonly AbandonedReply[], promptTokens: number): UsageCharge[] {
   return replies.map((reply): UsageCharge => {
@@ -111,19 +122,20 @@ export function abandonedCharges(replies: readonly AbandonedReply[], promptToken
 }
 
 /**
- * Charges replies a turn statement found abandoned (their function died before it could end
- * them), by `abandonedCharges`. The prompt is the conversation's history as this turn read it
- * (empty when the turn was refused). A second statement, only when there are any: their failure
+ * Charges replies a turn or regeneration statement found abandoned (their function died before it
+ * could end them), by `abandonedCharges`. The prompt is estimated from the history the statement
+ * read (empty when a turn was refused). A second statement, only when there are any: their failure
  * is logged, not the turn's, which has committed.
  */
 export async function chargeAbandoned(
   db: Queryable,
   ownerId: string,
   replies: readonly AbandonedReply[],
-  history: readonly ChatTurn[],
+  prompt: PromptSettings,
+  context: AbandonedContext,
 ): Promise<void> {
   try {
-    await chargeUsage(db, ownerId, abandonedCharges(replies, abandonedPromptTokens(history)));
+    await chargeUsage(db, ownerId, abandonedCharges(replies, abandonedPromptTokens(prompt, context)));
   } catch (error) {
     logger.warn('abandoned replies could not be charged', { replies: replies.length, error: error as Error });
   }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatTurn } from '../ports/chat-model';
-import { contextWindow, estimateTokens } from './context-window';
+import {
+  contextWindow,
+  estimatePromptTokens,
+  estimateReplyPromptTokens,
+  estimateTokens,
+  replyContext,
+} from './context-window';
+import { systemPromptFor } from './system-prompt';
 
 const turn = (role: ChatTurn['role'], chars: number, tag: string): ChatTurn => ({
   role,
@@ -31,5 +38,28 @@ describe('contextWindow', () => {
       long,
     ]);
     expect(estimateTokens(long.content)).toBe(1000);
+  });
+});
+
+describe('estimateReplyPromptTokens', () => {
+  const settings = { systemPrompt: 'x'.repeat(40), contextBudgetTokens: 200 };
+
+  it('estimates the context window the reply was sent, its question last, not the whole history', () => {
+    const history = [turn('user', 4000, 'old'), turn('assistant', 40, 'b'), turn('user', 40, 'question')];
+    const sent = replyContext(settings, 'Be brief.', history.slice(0, -1), history[2] as ChatTurn);
+
+    const estimate = estimateReplyPromptTokens(settings, 'Be brief.', history);
+
+    expect(sent).toEqual([
+      { role: 'system', content: systemPromptFor(settings.systemPrompt, 'Be brief.') },
+      history[1],
+      history[2],
+    ]);
+    expect(estimate).toBe(estimatePromptTokens(sent));
+    expect(estimate).toBeLessThan(estimatePromptTokens(history));
+  });
+
+  it('is none without a history: nothing is known of the call', () => {
+    expect(estimateReplyPromptTokens(settings, null, [])).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import type { ChatTurn } from '../ports/chat-model';
+import { systemPromptFor, type PromptSettings } from './system-prompt';
 
 /**
  * A rough token count (~4 characters a token for English text, OpenAI's rule of thumb), enough to
@@ -36,4 +37,38 @@ export function contextWindow(
     left -= cost;
   }
   return [{ role: 'system', content: system }, ...kept, latest];
+}
+
+/**
+ * The turns a reply's model call is sent: the organisation's and the owner's instructions, the
+ * earlier messages that fit the budget, then the question. `writeReply` sends it; a reply whose
+ * usage never came is charged its estimate (`estimateReplyPromptTokens`).
+ */
+export const replyContext = (
+  settings: PromptSettings,
+  instructions: string | null,
+  history: readonly ChatTurn[],
+  question: ChatTurn,
+): ChatTurn[] =>
+  contextWindow(
+    systemPromptFor(settings.systemPrompt, instructions),
+    history,
+    question,
+    settings.contextBudgetTokens,
+  );
+
+/**
+ * The prompt tokens of a reply whose call never reported its usage (its function died), by the
+ * history it was written after: its question last, the earlier messages before it. The estimate of
+ * `replyContext`, what that call was sent, not of the whole conversation: a long conversation's
+ * reply is sent at most the budget. None without a history (nothing is known of the call).
+ */
+export function estimateReplyPromptTokens(
+  settings: PromptSettings,
+  instructions: string | null,
+  history: readonly ChatTurn[],
+): number {
+  const question = history.at(-1);
+  if (!question) return 0;
+  return estimatePromptTokens(replyContext(settings, instructions, history.slice(0, -1), question));
 }

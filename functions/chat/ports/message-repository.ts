@@ -1,6 +1,7 @@
 import type { Keyset, Page } from '#shared/pagination/cursor';
 import type { ExportedConversation, MessagePages } from '../domain/export';
 import type { ListedMessage, Message } from '../domain/message';
+import type { PromptSettings } from '../domain/system-prompt';
 import type { ChatTurn } from './chat-model';
 
 export interface StartTurnInput {
@@ -19,6 +20,11 @@ export interface StartTurnInput {
    * pass a quota checked before any of them is charged. Absent: no limit.
    */
   readonly maxRepliesInFlight?: number;
+  /**
+   * How the reply's prompt is built (ReplyDeps): a reply the statement finds abandoned (its
+   * function died) is charged the estimate of what its call was sent, `estimateReplyPromptTokens`.
+   */
+  readonly prompt: PromptSettings;
 }
 
 export type StartTurnResult =
@@ -50,6 +56,8 @@ export interface StartRegenerationInput {
   readonly content?: string;
   /** As StartTurnInput's: the replies the owner may have being written at once. */
   readonly maxRepliesInFlight?: number;
+  /** As StartTurnInput's: the estimate of the reply's earlier call, when it was abandoned. */
+  readonly prompt: PromptSettings;
 }
 
 export interface StartRegenerationResult {
@@ -132,7 +140,8 @@ export interface MessageRepository {
   /**
    * In one statement: the conversation (owned, not deleted) is locked, the reply must be an
    * assistant message of it and its latest message, refused while any reply of it is streaming
-   * (one left `streaming` for over 6 minutes was abandoned and may be written again); the reply is
+   * (one left `streaming` for over 6 minutes was abandoned and may be written again: its text is
+   * charged first, by estimate, once, as a turn charges it); the reply is
    * emptied and set `streaming` with `model`, its feedback (about the text it replaces) removed,
    * the question before it replaced by `content` when given, and the conversation's `updatedAt`
    * moved. Throws ConversationNotFoundError,

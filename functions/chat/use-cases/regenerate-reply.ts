@@ -18,7 +18,8 @@ export interface RegenerateReplyInput {
  * second copy of the question), or for another answer, with the same or another model; or for the
  * question edited (`content`), which replaces it. The reply keeps its id and place; its text and
  * feedback are replaced. The rate limit and the monthly quota apply as to a new message, and the
- * new reply's tokens are charged (the earlier reply's stay charged: they were spent). Events as
+ * new reply's tokens are charged (the earlier reply's stay charged: they were spent; an abandoned
+ * one, whose function died uncharged, is charged by estimate as it is emptied). Events as
  * for a new message, `message` carrying the emptied reply.
  */
 export const makeRegenerateReply = (deps: ReplyDeps) =>
@@ -35,6 +36,7 @@ export const makeRegenerateReply = (deps: ReplyDeps) =>
       model,
       ...(input.content === undefined ? {} : { content: input.content }),
       ...(deps.maxRepliesInFlight === undefined ? {} : { maxRepliesInFlight: deps.maxRepliesInFlight }),
+      prompt: { systemPrompt: deps.systemPrompt, contextBudgetTokens: deps.contextBudgetTokens },
     });
     const question = start.history.at(-1);
     if (question?.role !== 'user') {

@@ -65,6 +65,7 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
       ...(input.requestHash ? { requestHash: input.requestHash } : {}),
       ...(deps.maxRepliesInFlight === undefined ? {} : { maxRepliesInFlight: deps.maxRepliesInFlight }),
+      prompt: { systemPrompt: deps.systemPrompt, contextBudgetTokens: deps.contextBudgetTokens },
     });
 
     if (turn.kind === 'replay') return replay(turn, onEvent);

@@ -3,6 +3,10 @@ import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import { fakeMessages } from '#test/support/fakes/chat';
 import { ReplyEndedError } from '../domain/message';
 import { makeStopReply } from './stop-reply';
+import { promptSettingsOf } from '../domain/system-prompt';
+
+/** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
+const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
 
 const ada = { userId: 'ada', kind: 'user', role: 'members' } as const;
 const conversationId = '00000000-0000-4000-8000-000000000001';
@@ -10,6 +14,7 @@ const conversationId = '00000000-0000-4000-8000-000000000001';
 async function withTurn() {
   const messages = fakeMessages();
   const turn = await messages.repository.startTurn({
+    prompt: PROMPT,
     ownerId: 'ada',
     conversationId,
     content: 'Hi',

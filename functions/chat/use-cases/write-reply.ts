@@ -1,10 +1,9 @@
 import type { Caller } from '#shared/domain/caller';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
 import { DomainError, ServiceUnavailableError, ValidationError } from '#shared/errors';
-import { contextWindow, estimatePromptTokens, estimateTokens } from '../domain/context-window';
+import { estimatePromptTokens, estimateTokens, replyContext } from '../domain/context-window';
 import { ChatRateLimitedError, QuotaExceededError, type Message } from '../domain/message';
 import { estimateCostMicros } from '../domain/pricing';
-import { systemPromptFor } from '../domain/system-prompt';
 import type { ChatMetrics } from '../ports/chat-metrics';
 import { ModelStreamError, ModelUnavailableError, type ChatModel, type ChatTurn } from '../ports/chat-model';
 import type { MessageRepository } from '../ports/message-repository';
@@ -213,12 +212,7 @@ export async function writeReply(
   // Whether the Stop cut the model's stream short. A Stop seen only once the stream had ended
   // (at the last save, say) cut nothing: that reply is whole, and says so.
   let cut = false;
-  const messages = contextWindow(
-    systemPromptFor(deps.systemPrompt, reply.instructions),
-    reply.history,
-    reply.question,
-    deps.contextBudgetTokens,
-  );
+  const messages = replyContext(deps, reply.instructions, reply.history, reply.question);
   // The usage comes last in a stream: a reply cut short is charged by estimate, so a quota never
   // sees zero for a reply that cost something. A stopped call was under way (its prompt read);
   // a failed one costs something once text came (a call refused before any is not billed).

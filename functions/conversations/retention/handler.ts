@@ -2,6 +2,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 
 import { postgresStaleSignInAttempts } from '#auth/adapters/postgres-sign-in-attempts';
 import { postgresAbandonedReplies } from '#chat/adapters/postgres-abandoned-replies';
+import { promptSettingsOf } from '#chat/domain/system-prompt';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getConfig } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
@@ -46,7 +47,11 @@ async function after<T>(done: Partial<ErasedCounts>, part: () => Promise<T>): Pr
 export async function runRetention(timeLeft: () => number, now = new Date()): Promise<RetentionSummary> {
   const config = getConfig();
   const db = getSql();
-  const charged = await chargeAbandonedReplies({ replies: postgresAbandonedReplies(db), timeLeft });
+  const charged = await chargeAbandonedReplies({
+    // Estimated as the chat builds a reply's prompt: its context window, not the whole conversation.
+    replies: postgresAbandonedReplies(db, promptSettingsOf(config)),
+    timeLeft,
+  });
   const purged = await after({ chargedAbandonedReplies: charged.chargedAbandonedReplies }, () =>
     purgeConversations({
       purge: postgresConversationPurge(db),

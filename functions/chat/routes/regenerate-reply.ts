@@ -40,7 +40,7 @@ export const regenerateReply = defineRoute(
     problems: {
       404: 'No reply of yours by this id in this conversation (a user message, another owner’s, or a deleted conversation)',
       409: 'Not the latest message of the conversation, or a reply is still being written there',
-      429: 'Rate limit or monthly token quota reached (Retry-After)',
+      429: 'Rate limit, monthly token quota or replies being written at once (CHAT_MAX_REPLIES_IN_FLIGHT) reached (Retry-After)',
       503: 'The model is unavailable or its circuit is open (Retry-After); the reply is stored as failed. Without server-sent events, also a reply that outlasts BUFFERED_REPLY_TIMEOUT_MS (50 s)',
     },
   },

@@ -322,6 +322,8 @@ export class ApiStack extends Stack {
         ...baseEnvironment,
         serviceName: 'retention',
         retention: config.retention,
+        // Its sweep charges abandoned replies by the prompt their call was sent, instructions included.
+        ...(config.chatSystemPrompt ? { chatSystemPrompt: config.chatSystemPrompt } : {}),
       }),
       // Batches until 30 s are left; what is not done waits for the next day.
       timeout: Duration.minutes(5),

@@ -80,17 +80,22 @@ describe('functions', () => {
     }
   });
 
-  it("gives the chat function alone the organisation's instructions, as the functions parse them", () => {
+  it("gives the organisation's instructions to the chat function and the retention run (whose sweep charges abandoned replies by the prompt they were sent) alone, as the functions parse them", () => {
     const prompt = "You are Acme's assistant.\nNever share customer data.";
     const stage = synthesizeStage('dev', { change: (c) => ({ ...c, chatSystemPrompt: prompt }) });
     const withPrompt = ourFunctions(stage).filter((f) => {
       const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
       return variables.CHAT_SYSTEM_PROMPT !== undefined;
     });
-    expect(withPrompt).toHaveLength(1);
-    const variables = (withPrompt[0]?.props.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(variables.POWERTOOLS_SERVICE_NAME).toBe('chat');
-    expect(configSchema.parse(resolvedEnvironment(variables)).CHAT_SYSTEM_PROMPT).toBe(prompt);
+    const services = withPrompt.map(
+      (f) =>
+        (f.props.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME,
+    );
+    expect(services.sort()).toEqual(['chat', 'retention']);
+    for (const f of withPrompt) {
+      const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(configSchema.parse(resolvedEnvironment(variables)).CHAT_SYSTEM_PROMPT).toBe(prompt);
+    }
     // None by default: the built-in instructions apply.
     for (const f of ours()) {
       const defaults = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;

@@ -23,13 +23,36 @@ import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { DataStack } from './stacks/data-stack';
 import { DeliveryStack } from './stacks/delivery-stack';
-import { EdgeWafStack } from './stacks/edge-waf-stack';
+import { type EdgeAclReference, EdgeWafStack } from './stacks/edge-waf-stack';
 import { FoundationStack } from './stacks/foundation-stack';
 import { MonitoringStack, physicalName } from './stacks/monitoring-stack';
 import { WebStack } from './stacks/web-stack';
 
 /** The customer-managed policy every Parley role is bounded by (docs/deployment.md, step 2). */
 export const PERMISSIONS_BOUNDARY_NAME = 'parley-permissions-boundary';
+
+/**
+ * CDK context key for the first of the two deploys that take a stage deployed by an earlier
+ * release off CDK's cross-region export writer and reader: `-c edgeAclReference=both`
+ * (docs/deployment.md, "Stages deployed before Fn::GetStackOutput"). Left out: the default.
+ */
+export const EDGE_ACL_REFERENCE_CONTEXT = 'edgeAclReference';
+
+/**
+ * How the edge ACL's ARN reaches the web stack, from the app's context: `both` under
+ * `-c edgeAclReference=both`, `weak` without it. Any other value fails synthesis: a mistyped
+ * switch must not deploy the default (which removes the writer) when the operator meant `both`.
+ */
+export function edgeAclReference(app: App): EdgeAclReference {
+  const value: unknown = app.node.tryGetContext(EDGE_ACL_REFERENCE_CONTEXT);
+  if (value === undefined) return 'weak';
+  if (value === 'both') return 'both';
+  throw new Error(
+    `Invalid context ${EDGE_ACL_REFERENCE_CONTEXT}=${JSON.stringify(value)}: the only value is "both", ` +
+      "for the first deploy of a stage that still has CDK's cross-region export writer and reader " +
+      '(docs/deployment.md); leave it out otherwise',
+  );
+}
 
 export interface ParleyStacks {
   readonly config: StageConfig;
@@ -56,6 +79,7 @@ export interface AddParleyOptions {
  * → Web → Monitoring; Delivery is independent (it trusts the account stack's OIDC provider by ARN).
  */
 export function addParleyStage(app: App, config: StageConfig, options: AddParleyOptions = {}): ParleyStacks {
+  const aclReference = edgeAclReference(app);
   const prefix = `Parley-${config.stage}`;
   const env: Environment = {
     account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT,
@@ -64,10 +88,12 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
   // Every role a stage creates carries the account's Parley permissions boundary (created once,
   // before the bootstrap: docs/deployment.md), so no role can outgrow it whatever its policies say.
   const permissionsBoundary = PermissionsBoundary.fromName(PERMISSIONS_BOUNDARY_NAME);
-  // No `crossRegionReferences`: CDK would meet a cross-region reference with an export writer and
-  // reader, Lambda functions it adds after our constructs (no log group can be declared for
-  // them), so one now fails synthesis instead; the one value that crosses Regions (the edge
-  // ACL's ARN) is read with Fn::GetStackOutput (EdgeWafStack).
+  // No `crossRegionReferences`: the one value that crosses Regions (the edge ACL's ARN) is read
+  // with Fn::GetStackOutput (EdgeWafStack). The property no longer gates CDK's cross-region
+  // references (aws-cdk-lib 2.276.0 resolves them with or without it, the transitional `both`
+  // included): a new one would bring back the export writer and reader, Lambda functions CDK
+  // adds after our constructs (no log group can be declared for them), and fails the infra tests
+  // (test/infra/parley-app.test.ts, "cross-region references"), not synthesis.
   const common = {
     env,
     tags: { app: 'parley', stage: config.stage },
@@ -128,6 +154,7 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     ...common,
     env: { account: env.account, region: 'us-east-1' },
     config,
+    aclReference,
   });
   const web = new WebStack(app, `${prefix}-Web`, {
     ...common,

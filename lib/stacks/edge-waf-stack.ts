@@ -21,8 +21,18 @@ export const MACHINE_CLIENT_API_REQUEST: wafv2.CfnWebACL.StatementProperty = {
   },
 };
 
+/**
+ * How the web stack receives the ACL's ARN. `weak`: this stack's output, read with
+ * `Fn::GetStackOutput`. `both`: the same, and CDK's export writer kept as an earlier release
+ * deployed it, for the one deploy that takes such a stage off the writer and reader
+ * (docs/deployment.md, "Stages deployed before Fn::GetStackOutput").
+ */
+export type EdgeAclReference = 'weak' | 'both';
+
 export interface EdgeWafStackProps extends StackProps {
   readonly config: StageConfig;
+  /** @default 'weak' */
+  readonly aclReference?: EdgeAclReference;
 }
 
 /**
@@ -34,7 +44,9 @@ export interface EdgeWafStackProps extends StackProps {
  * reader to the web stack: two Lambda functions whose log groups Lambda creates at their first
  * run, without a retention or our key, that CDK adds after our constructs so none can be declared.
  * The weak reference is safe for this value: WAF refuses to delete an ACL a distribution still
- * uses, and the ACL's fixed name rules out a silent replacement.
+ * uses, and the ACL's fixed name rules out a silent replacement. `aclReference: 'both'` keeps the
+ * writer (and its SSM parameters under /cdk/exports/) beside the output for one deploy, while the
+ * web stack already reads the output and drops its reader (CDK's ReferenceStrength.BOTH).
  */
 export class EdgeWafStack extends Stack {
   readonly waf: ParleyWebAcl;
@@ -58,6 +70,8 @@ export class EdgeWafStack extends Stack {
         maxBodyBytes: config.api.maxMessageBodyBytes,
       },
     });
-    CrossStackReferences.of(this.waf.webAcl).produce(ReferenceStrength.WEAK);
+    CrossStackReferences.of(this.waf.webAcl).produce(
+      props.aclReference === 'both' ? ReferenceStrength.BOTH : ReferenceStrength.WEAK,
+    );
   }
 }

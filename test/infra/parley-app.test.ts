@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createParleyApp, EDGE_ACL_REFERENCE_CONTEXT } from '../../lib/parley-app';
 import { signInActivityLogGroupName } from '../../lib/stacks/auth-stack';
 import { ourFunctions, resourcesOfType, type SynthesizedStage, synthesizeStage } from './support';
 
@@ -10,10 +11,23 @@ import { ourFunctions, resourcesOfType, type SynthesizedStage, synthesizeStage }
  */
 let dev: SynthesizedStage;
 let prod: SynthesizedStage;
+/** dev under `-c edgeAclReference=both`: the first of the two upgrade deploys (docs/deployment.md). */
+let devBoth: SynthesizedStage;
 beforeAll(() => {
   dev = synthesizeStage('dev');
   prod = synthesizeStage('prod');
+  devBoth = synthesizeStage('dev', { context: { [EDGE_ACL_REFERENCE_CONTEXT]: 'both' } });
 });
+
+/**
+ * What `-c edgeAclReference=both` keeps for one deploy, exactly as an earlier release deployed it:
+ * CDK's export writer in EdgeWaf, whose function and role CDK adds after our constructs and
+ * aspects (so no declared log group, no permissions boundary). Only that stage may hold them.
+ */
+const TRANSITIONAL_WRITER = {
+  function: /^edgeWaf\/CustomCrossRegionExportWriterCustomResourceProviderHandler[0-9A-F]{8}$/,
+  role: /^edgeWaf\/CustomCrossRegionExportWriterCustomResourceProviderRole[0-9A-F]{8}$/,
+};
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 type TemplateResource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[] };
@@ -67,8 +81,9 @@ describe('encryption at rest', () => {
     // after it (its fixed name, or its Ref when CloudFormation names it); the hosted rotation
     // functions (created by the rotation application) are named by its functionName parameter.
     // No exceptions: a function CDK adds while synthesizing (after our constructs, as its
-    // cross-region export writer and reader were) would have no declared group and fails here.
-    for (const stage of [dev, prod]) {
+    // cross-region export writer and reader were) would have no declared group and fails here;
+    // but the writer that `-c edgeAclReference=both` keeps for one deploy, and only there.
+    for (const stage of [dev, prod, devBoth]) {
       const { config } = stage.stacks;
       const undeclared: string[] = [];
       for (const [stack, template] of Object.entries(stage.templates)) {
@@ -111,7 +126,10 @@ describe('encryption at rest', () => {
           if (found) expect([app.DependsOn ?? []].flat(), `${stack}/${id}`).toContain(found[0]);
         }
       }
-      expect(undeclared).toEqual([]);
+      if (stage === devBoth) {
+        expect(undeclared).toHaveLength(1);
+        expect(undeclared[0]).toMatch(TRANSITIONAL_WRITER.function);
+      } else expect(undeclared).toEqual([]);
     }
   });
 
@@ -191,7 +209,8 @@ describe('least privilege', () => {
   });
 
   it('bounds every role a stage creates by the Parley permissions boundary', () => {
-    for (const stage of [dev, prod]) {
+    // But the export writer's role, which `-c edgeAclReference=both` keeps for one deploy.
+    for (const stage of [dev, prod, devBoth]) {
       const roles = resourcesOfType(stage, 'AWS::IAM::Role');
       expect(roles.length).toBeGreaterThan(10);
       const unbounded = roles
@@ -202,7 +221,10 @@ describe('least privilege', () => {
             ),
         )
         .map((r) => `${r.stack}/${r.id}`);
-      expect(unbounded).toEqual([]);
+      if (stage === devBoth) {
+        expect(unbounded).toHaveLength(1);
+        expect(unbounded[0]).toMatch(TRANSITIONAL_WRITER.role);
+      } else expect(unbounded).toEqual([]);
     }
   });
 
@@ -353,6 +375,53 @@ describe('cross-region references', () => {
       });
     }
   });
+
+  it('under -c edgeAclReference=both keeps the export writer beside the output, while Web reads the output and holds no reader', () => {
+    // CDK's ReferenceStrength.BOTH: the writer goes on writing the SSM parameter an earlier
+    // release's reader imported, so this deploy deletes nothing Web still imports; Web already
+    // reads Fn::GetStackOutput and drops its reader. The next deploy, without the switch,
+    // removes the writer and its parameter.
+    const { edgeWaf, web, config } = devBoth.stacks;
+    const aclArn = { 'Fn::GetAtt': [edgeWaf.getLogicalId(edgeWaf.waf.webAcl), 'Arn'] };
+    const writers = resourcesOfType(devBoth, 'Custom::CrossRegionExportWriter');
+    expect(writers.map((w) => w.stack)).toEqual(['edgeWaf']);
+    // The logical id and parameter the release before Fn::GetStackOutput deployed for dev: a
+    // different one would replace the writer, deleting the parameter Web's reader still imports.
+    expect(writers[0]?.id).toBe('ExportsWritereuwest142AF533A3E3B99E4');
+    const writerProps = writers[0]?.props.WriterProps as { region: string; exports: Record<string, unknown> };
+    expect(writerProps.region).toBe(config.region);
+    const exported = Object.entries(writerProps.exports);
+    expect(exported).toHaveLength(1);
+    expect(exported[0]?.[0]).toBe(
+      `/cdk/exports/${web.stackName}/ParleydevEdgeWafuseast1FnGetAttWafWebAclBE24253CArn8FC8B903`,
+    );
+    expect(exported[0]?.[1]).toEqual(aclArn);
+
+    const [distribution] = resourcesOfType(devBoth, 'AWS::CloudFront::Distribution');
+    expect(distribution?.stack).toBe('web');
+    const acl = (distribution?.props.DistributionConfig as { WebACLId?: Record<string, unknown> }).WebACLId;
+    const output = acl?.['Fn::GetStackOutput'] as Record<string, string> | undefined;
+    expect(output).toMatchObject({ StackName: edgeWaf.stackName, Region: 'us-east-1' });
+    const outputs = devBoth.templates.edgeWaf.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs[String(output?.OutputName)]?.Value).toEqual(aclArn);
+
+    expect(resourcesOfType(devBoth, 'Custom::CrossRegionExportReader')).toEqual([]);
+    for (const [name, template] of Object.entries(devBoth.templates).filter(([n]) => n !== 'edgeWaf'))
+      expect(JSON.stringify(template.toJSON()), name).not.toMatch(/CrossRegionExport|\/cdk\/exports\//);
+  });
+
+  it.each([['weak'], ['strong'], ['Both'], [''], [true]])(
+    'fails synthesis for edgeAclReference=%j, naming the key and the one value it takes',
+    (value) => {
+      expect(() =>
+        createParleyApp({
+          stage: 'dev',
+          nag: false,
+          context: { [EDGE_ACL_REFERENCE_CONTEXT]: value, 'aws:cdk:bundling-stacks': [] },
+        }),
+      ).toThrow(/Invalid context edgeAclReference=.*the only value is "both"/);
+    },
+  );
 });
 
 describe('least privilege in the database', () => {

@@ -24,8 +24,9 @@ function createAppWith(
   stage: string,
   change: (config: StageConfig) => StageConfig,
   routes: readonly RouteDeclaration[] | undefined,
+  context: Record<string, unknown> = {},
 ): { app: App; stacks: ParleyStacks } {
-  const app = new App({ context: { ...cdkJsonContext(), ...NO_BUNDLING } });
+  const app = new App({ context: { ...cdkJsonContext(), ...context, ...NO_BUNDLING } });
   const stacks = addParleyStage(app, parseStageConfig(change(stageConfig(stage))), { routes });
   addNagChecks(app);
   return { app, stacks };
@@ -45,17 +46,20 @@ export function synthesizeStage(
     web?: Partial<StageConfig['web']>;
     /** Changes the stage's configuration otherwise (validated as stages.ts validates it). */
     change?: (config: StageConfig) => StageConfig;
+    /** Context as `cdk -c key=value` passes it, e.g. `{ edgeAclReference: 'both' }`. */
+    context?: Record<string, unknown>;
   } = {},
 ): SynthesizedStage {
-  const { web, change } = options;
+  const { web, change, context = {} } = options;
   const { app, stacks } =
     web || change
       ? createAppWith(
           stage,
           (c) => (change ?? ((x: StageConfig) => x))(web ? { ...c, web: { ...c.web, ...web } } : c),
           options.routes,
+          context,
         )
-      : createParleyApp({ stage, routes: options.routes, context: NO_BUNDLING });
+      : createParleyApp({ stage, routes: options.routes, context: { ...context, ...NO_BUNDLING } });
   const assembly = app.synth();
   const template = (name: string) => Template.fromJSON(assembly.getStackByName(name).template);
   const names = ['foundation', 'data', 'auth', 'api', 'edgeWaf', 'web', 'monitoring', 'delivery'] as const;

@@ -15,7 +15,7 @@ import {
 import { createTestUser, untilBlockedBy } from '#test/support/database';
 import { createScratchDatabase } from '#test/support/scratch-database';
 import { estimatePromptTokens, estimateReplyPromptTokens, tokensForChars } from '../domain/context-window';
-import { ConversationBusyError, NotLatestReplyError } from '../domain/message';
+import { ConversationBusyError, NotLatestReplyError, RepliesInFlightError } from '../domain/message';
 import { estimateCostMicros } from '../domain/pricing';
 import type { ChatTurn } from '../ports/chat-model';
 import { postgresAbandonedReplies, type AbandonedKeyset } from './postgres-abandoned-replies';
@@ -201,6 +201,39 @@ describe.each([
     expect((await usageOf(owner.id)).map((row) => row.prompt_tokens)).toEqual([promptTokens]);
     expect(promptTokens).toBeLessThanOrEqual(PROMPT.contextBudgetTokens + 4 * 3);
     expect(estimatePromptTokens(history)).toBeGreaterThan(150_000);
+  });
+
+  it('charges, by the turn’s estimate, a reply whose conversation’s turn was refused for the replies in flight', async () => {
+    // Prepare: the owner's one slot taken by a reply being written in another conversation
+    const owner = await createTestUser(db);
+    const savedAt = minutesAgo(10);
+    const { conversationId, replyId } = await replyLeftStreaming(owner.id, savedAt);
+    await replyLeftStreaming(owner.id, minutesAgo(1));
+
+    // Act: the refused message, then the run
+    const refused = await postgresMessages(database())
+      .startTurn({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        content: 'Are you there?',
+        model: 'gpt-4o-mini',
+        titleIfFirst: 'A title',
+        maxRepliesInFlight: 1,
+      })
+      .catch((e: unknown) => e);
+    const usageAfterRefusal = await usageOf(owner.id);
+    const charged = await sweep(database());
+
+    // Assess: the refusal charged nothing (it read no history: its prompt would be 0 tokens); the
+    // sweep charged the reply once, what its call was sent
+    expect(refused).toBeInstanceOf(RepliesInFlightError);
+    expect(usageAfterRefusal).toEqual([]);
+    expect(charged).toBe(1);
+    expect((await replyOf(replyId)).status).toBe('failed');
+    expect(
+      (await usageOf(owner.id)).map((row) => ({ ...row, cost_micros: Number(row.cost_micros) })),
+    ).toEqual([{ day: dayOf(savedAt), ...estimated('gpt-4o') }]);
   });
 
   it('leaves a reply still being written (saved within the abandonment age) alone', async () => {

@@ -1,11 +1,14 @@
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { estimatePromptTokens, estimateReplyPromptTokens, tokensForChars } from '../domain/context-window';
 import { estimateCostMicros } from '../domain/pricing';
+import { RepliesInFlightError } from '../domain/message';
 import { promptSettingsOf } from '../domain/system-prompt';
 import type { ChatTurn } from '../ports/chat-model';
+import type { StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-messages';
 
 /** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
@@ -280,4 +283,125 @@ describe.each([
       expect(estimatePromptTokens(history)).toBeGreaterThan(150_000);
     },
   );
+});
+
+describe.each([
+  ['node-postgres', () => pgSql],
+  ['the Data API', () => onDataApi.db()],
+])('a turn refused in a conversation with a reply whose function died, on %s', (_driver, database) => {
+  /** What the abandoned reply of `withAbandonedReply(…, [QUESTION], 400 characters)` is charged. */
+  const expected = () => abandonedUsage(400, estimateReplyPromptTokens(PROMPT, null, [QUESTION]));
+
+  const turnIn = (ownerId: string, conversationId: string, extra: Partial<StartTurnInput> = {}) =>
+    postgresMessages(database()).startTurn({
+      prompt: PROMPT,
+      ownerId,
+      conversationId,
+      content: 'Are you there?',
+      model: 'gpt-4o-mini',
+      titleIfFirst: 'A title',
+      ...extra,
+    });
+
+  const statusOf = async (id: string) =>
+    (await pgDb.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow())
+      .status;
+
+  it('leaves the reply, uncharged, to the next turn when refused for the replies in flight (429), and that turn charges it once by the context window', async () => {
+    // Prepare: a reply being written in another conversation fills the owner's one slot
+    const owner = await createTestUser(pgDb);
+    const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], 'a'.repeat(400));
+    const { id: elsewhere } = await pgDb
+      .insertInto('conversations')
+      .values({ owner_id: owner.id, title: DEFAULT_TITLE })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const other = await turnIn(owner.id, elsewhere, { maxRepliesInFlight: 1 });
+    if (other.kind !== 'started') throw new Error('not started');
+
+    // Act: refused; then, the other reply ended, the next message
+    const refused = await turnIn(owner.id, conversationId, { maxRepliesInFlight: 1 }).catch(
+      (e: unknown) => e,
+    );
+    const afterRefusal = { usage: await usageOf(owner.id), status: await statusOf(replyId) };
+    await pgDb
+      .updateTable('messages')
+      .set({ status: 'complete' })
+      .where('id', '=', other.assistantMessage.id)
+      .execute();
+    const started = await turnIn(owner.id, conversationId, { maxRepliesInFlight: 1 });
+
+    // Assess: nothing charged (never a prompt of 0 tokens) until a turn that read the history
+    expect(refused).toBeInstanceOf(RepliesInFlightError);
+    expect(afterRefusal).toEqual({ usage: [], status: 'streaming' });
+    expect(started.kind).toBe('started');
+    expect(await usageOf(owner.id)).toEqual([expected()]);
+    expect(expected().prompt_tokens).toBeGreaterThan(0);
+    expect(await statusOf(replyId)).toBe('failed');
+  });
+
+  it('leaves the reply to the next turn when its own turn is sent again (a replay of the idempotency key)', async () => {
+    // Prepare: the question's turn, stored under a key; its function died with 400 characters kept
+    const owner = await createTestUser(pgDb);
+    const { id: conversationId } = await pgDb
+      .insertInto('conversations')
+      .values({ owner_id: owner.id, title: DEFAULT_TITLE })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const keyed = { content: QUESTION.content, model: 'gpt-4o', idempotencyKey: 'k-1', requestHash: 'h-1' };
+    const first = await turnIn(owner.id, conversationId, keyed);
+    if (first.kind !== 'started') throw new Error('not started');
+    await pgDb
+      .updateTable('messages')
+      .set({ content: 'a'.repeat(400), updated_at: new Date(Date.now() - 10 * 60_000) })
+      .where('id', '=', first.assistantMessage.id)
+      .execute();
+
+    // Act: the same request again, then a new message
+    const replay = await turnIn(owner.id, conversationId, keyed);
+    const usageAfterReplay = await usageOf(owner.id);
+    const started = await turnIn(owner.id, conversationId);
+
+    // Assess: the replay shows the reply failed and charges nothing; the next turn charges it once
+    expect(replay).toMatchObject({ kind: 'replay', assistantMessage: { status: 'failed' } });
+    expect(usageAfterReplay).toEqual([]);
+    expect(started.kind).toBe('started');
+    expect(await usageOf(owner.id)).toEqual([expected()]);
+  });
+
+  it('charges the reply once by the context window when the turn ran again because its snapshot went stale', async () => {
+    // Prepare: another transaction holds the conversation and changes it (as a turn that commits
+    // under this one does)
+    const owner = await createTestUser(pgDb);
+    const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], 'a'.repeat(400));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: (pid: number) => void;
+    const isLocked = new Promise<number>((resolve) => (locked = resolve));
+    const other = pgDb.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('conversations')
+        .set({ updated_at: new Date() })
+        .where('id', '=', conversationId)
+        .execute();
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+      locked(rows[0]?.pid ?? 0);
+      await released;
+    });
+    const otherPid = await isLocked;
+
+    // Act: the turn's first snapshot predates the other's commit: it waits, finds it stale, runs again
+    const turn = turnIn(owner.id, conversationId).then(
+      (outcome) => outcome,
+      (error: unknown) => error,
+    );
+    await untilBlockedBy(pgDb, otherPid).finally(release);
+    await other;
+    const started = await turn;
+
+    // Assess
+    expect(started).toMatchObject({ kind: 'started' });
+    expect(await usageOf(owner.id)).toEqual([expected()]);
+    expect(await statusOf(replyId)).toBe('failed');
+  });
 });

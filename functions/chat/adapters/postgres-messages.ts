@@ -443,14 +443,21 @@ async function replayOf(
  * Data API every statement is an HTTPS request of its own). In order of the CTEs:
  * - `prior`: the turn already stored under this idempotency key, if any (then nothing is written);
  * - `conv`: the caller's conversation, locked until the statement commits;
- * - `abandoned`: a reply left `streaming` by a function that died is marked failed, so it cannot
- *   block the conversation forever;
  * - `busy`: a reply still streaming, and not abandoned, refuses the turn (409). Abandoned by its
- *   age, as `abandoned` marks it, rather than by `abandoned`'s rows: a reply the retention run
- *   marked failed while this statement waited for the lock is `streaming` in its snapshot and not
- *   among the rows it marked, and refused the turn for a reply no one was writing;
- * - `go`: the conversation when the turn may start; `history`, the two inserts and the title and
- *   count update all hang on it, so a refused turn writes nothing;
+ *   age (no save for ABANDONED_AFTER), as `abandoned` marks it: a reply left `streaming` by a
+ *   function that died never blocks the conversation, and one the retention run marked failed
+ *   while this statement waited for the lock (`streaming` in its snapshot) does not refuse it;
+ * - `go`: the conversation when the turn may start; `abandoned`, `history`, the two inserts and
+ *   the title and count update all hang on it, so a refused turn (409, 429, stale, or a replay of
+ *   its key) writes nothing;
+ * - `abandoned`: a reply left `streaming` by a function that died is marked failed, and charged by
+ *   the caller with the estimate of what its call was sent, from `history`. Only when the turn
+ *   starts: `history` is read only then, and a refused turn that marked the reply charged its
+ *   prompt as 0 tokens. Left as it is, the reply reads as failed all the same (`statusAndError`),
+ *   blocks nothing (`busy`, `crowded` go by its age) and is marked and charged, once, with the
+ *   full estimate by whichever comes first: the next turn that starts (a stale attempt's retry
+ *   included), its regeneration, or the retention run's sweep. Reading the history for a refused
+ *   turn instead would cost every refusal (a burst of 429s) up to HISTORY_BYTES for nothing;
  * - `stale`: every CTE reads the snapshot taken when the statement began, but the lock waits for
  *   a concurrent turn to commit and then returns the row as that turn left it. The row version
  *   (xmin) locked differing from the one in the snapshot means a turn committed in between that
@@ -465,14 +472,6 @@ function turnStatement(input: StartTurnInput) {
     with ${priorCte(input.ownerId, key)},
     ${lockedConversation(input)},
     ${lockedOwner(input.ownerId)},
-    abandoned as (
-      update messages
-      set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
-      where conversation_id = (select id from conv)
-        and status = 'streaming'
-        and updated_at < now() - cast(${ABANDONED_AFTER} as interval)
-      returning id, model, char_length(content) as chars
-    ),
     ${crowdedCte(input)},
     busy as (
       select 1 from messages
@@ -488,6 +487,14 @@ function turnStatement(input: StartTurnInput) {
         and not exists (select 1 from busy)
         and not exists (select 1 from crowded)
         and not exists (select 1 from prior)
+    ),
+    abandoned as (
+      update messages
+      set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
+      where conversation_id = (select id from go)
+        and status = 'streaming'
+        and updated_at < now() - cast(${ABANDONED_AFTER} as interval)
+      returning id, model, char_length(content) as chars
     ),
     user_message as (
       insert into messages

@@ -124,8 +124,8 @@ export function abandonedCharges(replies: readonly AbandonedReply[], promptToken
 /**
  * Charges replies a turn or regeneration statement found abandoned (their function died before it
  * could end them), by `abandonedCharges`. The prompt is estimated from the history the statement
- * read (empty when a turn was refused). A second statement, only when there are any: their failure
- * is logged, not the turn's, which has committed.
+ * read: a turn marks them only when it starts, having read it. A second statement, only when
+ * there are any: their failure is logged, not the turn's, which has committed.
  */
 export async function chargeAbandoned(
   db: Queryable,

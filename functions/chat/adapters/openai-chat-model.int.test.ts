@@ -119,7 +119,9 @@ describe('openAIChatModel against an OpenAI-compatible server', () => {
     it('waits out a slow first token that arrives within the timeout', async () => {
       fake.setMode({ kind: 'slow-first-token', delayMs: 100 });
 
-      const { events, error } = await consume(model().stream(request()));
+      // A timeout far above the delay: the suite's 300 ms left a loaded machine (a CI run beside
+      // benchmarks) 200 ms to answer, and it once took longer, so the call timed out and retried.
+      const { events, error } = await consume(model({ firstTokenTimeoutMs: 3_000 }).stream(request()));
 
       expect(error).toBeUndefined();
       expect(deltasOf(events).join('')).toBe(DEFAULT_REPLY);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   expectCleanSession,
+  expectCloseWaitsForSave,
   freshTotpCode,
   openSession as openBrowserSession,
   PASSWORD,
@@ -157,35 +158,16 @@ describe('the admin console', () => {
 
     // Act: set the member's quota, the request held a while, and click Close while it runs
     const userRoute = '**/api/admin/users/*';
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await page.route(userRoute, async (intercepted) => {
-      if (intercepted.request().method() !== 'PATCH') return intercepted.fallback();
-      await released;
-      await intercepted.fallback().catch(() => undefined);
-    });
-    await useDefault.uncheck();
-    await quotaField.fill('12345');
-    const held = page.waitForRequest((request) => request.method() === 'PATCH');
-    await saveQuota.click();
-    const close = dialog.getByRole('button', { name: 'Close' });
-    try {
-      await held;
-      // force: Playwright would otherwise wait for the aria-disabled button to be enabled
-      await close.click({ force: true });
-
-      // Assess: the dialog stays (any close would have been heard by now: a frame at most away),
-      // Close is aria-disabled and keeps the focus the click gave it
-      await page.waitForTimeout(300);
-      expect(await dialog.isVisible()).toBe(true);
-      expect(await close.getAttribute('aria-disabled')).toBe('true');
-      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Close');
-    } finally {
-      // Released whatever happened above, so that the rest of the test is not held too
-      release();
-    }
+    const close = await expectCloseWaitsForSave(
+      page,
+      dialog,
+      { route: userRoute, method: 'PATCH' },
+      async () => {
+        await useDefault.uncheck();
+        await quotaField.fill('12345');
+        await saveQuota.click();
+      },
+    );
 
     // Assess: saved, and the table shows the new quota, their own
     await dialog.getByRole('status').filter({ hasText: 'Quota saved.' }).waitFor();

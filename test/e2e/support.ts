@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { Secret, TOTP } from 'otpauth';
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page, Response } from 'playwright-core';
 import { expect } from 'vitest';
 
 import { startDevServer } from '../../bin/local/dev-server';
@@ -273,6 +273,46 @@ export async function signIn(page: Page, url: string, user: Credentials): Promis
   }
   await signedIn.first().waitFor();
   return user;
+}
+
+/**
+ * Starts a dialog's action with `act` while its `method` request to `route` is held, clicks the
+ * dialog's Close during it, and asserts the dialog stays: Close aria-disabled, keeping the focus
+ * the click gave it. The request is then let go, whatever happened (the caller waits for the
+ * outcome it expects, then calls `page.unroute(route)`). Returns the Close button.
+ */
+export async function expectCloseWaitsForSave(
+  page: Page,
+  dialog: Locator,
+  request: { readonly route: string; readonly method: string },
+  act: () => Promise<void>,
+): Promise<Locator> {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route(request.route, async (intercepted) => {
+    if (intercepted.request().method() !== request.method) return intercepted.fallback();
+    await released;
+    await intercepted.fallback().catch(() => undefined);
+  });
+  const held = page.waitForRequest((sent) => sent.method() === request.method);
+  await act();
+  const close = dialog.getByRole('button', { name: 'Close' });
+  try {
+    await held;
+    // force: Playwright would otherwise wait for the aria-disabled button to be enabled
+    await close.click({ force: true });
+    // Any close would have been heard by now (a frame at most away)
+    await page.waitForTimeout(300);
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await close.getAttribute('aria-disabled')).toBe('true');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Close');
+  } finally {
+    // Let go whatever happened above, so that the rest of the test is not held too
+    release();
+  }
+  return close;
 }
 
 export async function textOf(page: Page, testId: string): Promise<string | null> {

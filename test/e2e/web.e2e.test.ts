@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   expectCleanSession,
+  expectCloseWaitsForSave,
   freshTotpCode,
   jwtPayload,
   openApp,
@@ -299,35 +300,14 @@ describe('the web app', () => {
     await expect.poll(() => text.isEnabled()).toBe(true);
     await text.fill('Answer briefly.');
     const instructionsRoute = '**/api/me/instructions';
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await page.route(instructionsRoute, async (intercepted) => {
-      if (intercepted.request().method() !== 'PUT') return intercepted.fallback();
-      await released;
-      await intercepted.fallback().catch(() => undefined);
-    });
-    const held = page.waitForRequest((request) => request.method() === 'PUT');
 
-    // Act: save, and click Close while the save runs
-    await dialog.getByRole('button', { name: 'Save' }).click();
-    const close = dialog.getByRole('button', { name: 'Close' });
-    try {
-      await held;
-      // force: Playwright would otherwise wait for the aria-disabled button to be enabled
-      await close.click({ force: true });
-
-      // Assess: the dialog stays (any close would have been heard by now: a frame at most away),
-      // Close is aria-disabled and keeps the focus the click gave it
-      await page.waitForTimeout(300);
-      expect(await dialog.isVisible()).toBe(true);
-      expect(await close.getAttribute('aria-disabled')).toBe('true');
-      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Close');
-    } finally {
-      // Released whatever happened above, so that the rest of the test is not held too
-      release();
-    }
+    // Act: save, and click Close while the save runs (the request held until then)
+    const close = await expectCloseWaitsForSave(
+      page,
+      dialog,
+      { route: instructionsRoute, method: 'PUT' },
+      () => dialog.getByRole('button', { name: 'Save' }).click(),
+    );
 
     // Assess: the outcome is shown, and then Close closes
     await dialog.getByRole('status').filter({ hasText: 'Saved' }).waitFor();

@@ -120,11 +120,11 @@ export function postgresAbandonedReplies(db: SqlDatabase, prompt: PromptSettings
             to_char(c.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day`);
         const byOwner = new Map<string, UsageCharge[]>();
         for (const reply of marked) {
-          // The reply's own day (its last save, UTC), where a turn charges today's: the report
-          // then counts its tokens on the day the model spent them, as the provider's invoice
-          // does, and a reply of the month's last evening counts in that month's quota, not the
-          // next one's. A turn finds its conversation's abandoned reply minutes after it died, so
-          // today is that day but for a reply of just before midnight; the sweep runs a day later.
+          // The reply's own day (its last save, UTC, before this mark), as a turn or regeneration
+          // that marks it charges it: the report then counts its tokens on the day the model
+          // spent them, as the provider's invoice does, and a reply of the month's last evening
+          // counts in that month's quota, not the next one's, whether a turn finds it hours or
+          // weeks after it died or this sweep does.
           const charges = abandonedCharges(
             [{ model: reply.model, chars: Number(reply.chars), day: reply.day }],
             prompts.get(reply.conversation_id) ?? 0,

@@ -109,14 +109,22 @@ describe.each([
   });
 });
 
-/** A conversation: `history` stored complete (oldest first), then a reply left `streaming` 10 minutes ago. */
-async function withAbandonedReply(ownerId: string, history: readonly ChatTurn[], kept: string) {
+/**
+ * A conversation: `history` stored complete (oldest first), then a reply left `streaming`, last
+ * saved `savedAt` (10 minutes ago unless given).
+ */
+async function withAbandonedReply(
+  ownerId: string,
+  history: readonly ChatTurn[],
+  kept: string,
+  savedAt = new Date(Date.now() - 10 * 60_000),
+) {
   const { id: conversationId } = await pgDb
     .insertInto('conversations')
     .values({ owner_id: ownerId, title: DEFAULT_TITLE, message_count: history.length + 1 })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const tenMinutesAgo = Date.now() - 10 * 60_000;
+  const tenMinutesAgo = savedAt.getTime();
   await pgDb
     .insertInto('messages')
     .values(
@@ -404,4 +412,56 @@ describe.each([
     expect(await usageOf(owner.id)).toEqual([expected()]);
     expect(await statusOf(replyId)).toBe('failed');
   });
+});
+
+describe.each([
+  ['node-postgres', () => pgSql],
+  ['the Data API', () => onDataApi.db()],
+])('the day an abandoned reply is charged to, on %s', (_driver, database) => {
+  it.each([
+    ['a new message', 'turn'],
+    ['its regeneration', 'regeneration'],
+  ] as const)(
+    'is the day of its last save (UTC), as the retention run’s sweep charges it, when %s finds it two days later',
+    async (_name, by) => {
+      // Prepare: a reply whose function died two days ago
+      const owner = await createTestUser(pgDb);
+      const savedAt = new Date(Date.now() - 2 * 86_400_000);
+      const { conversationId, replyId } = await withAbandonedReply(
+        owner.id,
+        [QUESTION],
+        'a'.repeat(400),
+        savedAt,
+      );
+      const repo = postgresMessages(database());
+
+      // Act
+      if (by === 'turn')
+        await repo.startTurn({
+          prompt: PROMPT,
+          ownerId: owner.id,
+          conversationId,
+          content: 'Are you there?',
+          model: 'gpt-4o-mini',
+          titleIfFirst: 'A title',
+        });
+      else
+        await repo.startRegeneration({
+          prompt: PROMPT,
+          ownerId: owner.id,
+          conversationId,
+          replyId,
+          model: 'gpt-4o-mini',
+        });
+
+      // Assess: charged once, to the day it was last saved (usage_daily.day reads as text), not today's
+      const usage = await pgDb
+        .selectFrom('usage_daily')
+        .select(['day', 'model', 'requests'])
+        .where('user_id', '=', owner.id)
+        .execute();
+      expect(usage).toEqual([{ day: savedAt.toISOString().slice(0, 10), model: 'gpt-4o', requests: 1 }]);
+      expect(savedAt.toISOString().slice(0, 10)).not.toBe(new Date().toISOString().slice(0, 10));
+    },
+  );
 });

@@ -180,7 +180,10 @@ interface TurnRow extends PriorRow, OwnerRow {
   instructions: string | null;
   user_message: unknown;
   assistant_message: unknown;
-  /** The replies the statement found abandoned and marked failed: [{model, chars}], or null. */
+  /**
+   * The replies the statement found abandoned and marked failed, or null: [{model, chars, day}],
+   * `day` the UTC day of its last save before the mark (`AbandonedReply.day`).
+   */
   abandoned_replies: unknown;
 }
 
@@ -444,15 +447,17 @@ async function replayOf(
  * - `prior`: the turn already stored under this idempotency key, if any (then nothing is written);
  * - `conv`: the caller's conversation, locked until the statement commits;
  * - `busy`: a reply still streaming, and not abandoned, refuses the turn (409). Abandoned by its
- *   age (no save for ABANDONED_AFTER), as `abandoned` marks it: a reply left `streaming` by a
+ *   age (no save for ABANDONED_AFTER), as `abandoning` finds it: a reply left `streaming` by a
  *   function that died never blocks the conversation, and one the retention run marked failed
  *   while this statement waited for the lock (`streaming` in its snapshot) does not refuse it;
- * - `go`: the conversation when the turn may start; `abandoned`, `history`, the two inserts and
+ * - `go`: the conversation when the turn may start; `abandoning`, `history`, the two inserts and
  *   the title and count update all hang on it, so a refused turn (409, 429, stale, or a replay of
  *   its key) writes nothing;
- * - `abandoned`: a reply left `streaming` by a function that died is marked failed, and charged by
- *   the caller with the estimate of what its call was sent, from `history`. Only when the turn
- *   starts: `history` is read only then, and a refused turn that marked the reply charged its
+ * - `abandoning`, `abandoned`: a reply left `streaming` by a function that died is locked, then
+ *   marked failed, and charged by the caller with the estimate of what its call was sent, from
+ *   `history`, to the UTC day of its last save, as the retention run's sweep charges it (the
+ *   mark's RETURNING gives the new save, now: `abandoning` keeps the one before). Only when the
+ *   turn starts: `history` is read only then, and a refused turn that marked the reply charged its
  *   prompt as 0 tokens. Left as it is, the reply reads as failed all the same (`statusAndError`),
  *   blocks nothing (`busy`, `crowded` go by its age) and is marked and charged, once, with the
  *   full estimate by whichever comes first: the next turn that starts (a stale attempt's retry
@@ -488,13 +493,21 @@ function turnStatement(input: StartTurnInput) {
         and not exists (select 1 from crowded)
         and not exists (select 1 from prior)
     ),
+    abandoning as materialized (
+      select m.id, m.updated_at
+      from messages m
+      where m.conversation_id = (select id from go)
+        and m.status = 'streaming'
+        and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
+      for update of m
+    ),
     abandoned as (
-      update messages
+      update messages m
       set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
-      where conversation_id = (select id from go)
-        and status = 'streaming'
-        and updated_at < now() - cast(${ABANDONED_AFTER} as interval)
-      returning id, model, char_length(content) as chars
+      from abandoning a
+      where m.id = a.id and m.status = 'streaming'
+      returning m.id, m.model, char_length(m.content) as chars,
+        to_char(a.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day
     ),
     user_message as (
       insert into messages
@@ -533,8 +546,8 @@ function turnStatement(input: StartTurnInput) {
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(u) from user_message u) as user_message,
       (select row_to_json(a) from assistant_message a) as assistant_message,
-      (select json_agg(json_build_object('model', x.model, 'chars', x.chars)) from abandoned x)
-        as abandoned_replies
+      (select json_agg(json_build_object('model', x.model, 'chars', x.chars, 'day', x.day))
+        from abandoned x) as abandoned_replies
     union all
     select h.*, null, null, null, null, null, null, null, null, null, null, null, null
     from (${historyRows(sql`h.conversation_id = (select id from go)`)}) h
@@ -550,7 +563,7 @@ interface RegenerationRow extends OwnerRow {
   latest: boolean;
   instructions: string | null;
   reply: unknown;
-  /** The target when it was abandoned, as it was before the reset: [{model, chars}], or null. */
+  /** The target when it was abandoned, as it was before the reset: [{model, chars, day}], or null. */
   abandoned_replies: unknown;
 }
 
@@ -564,13 +577,14 @@ interface RegenerationRow extends OwnerRow {
  * nothing. The history is what came before the reply in the statement's snapshot, so the
  * question it answers is last, unedited.
  * `abandoned` is the reply when its function died (left `streaming` past ABANDONED_AFTER, so not
- * `busy`) and it may be written again: its model and the length of the text it kept, read before
- * the reset empties them, so that the caller charges it as a turn charges the abandoned reply it
- * marks (nothing else could: the reset makes it a reply being written). The row is locked and read
- * as it is now, not as the snapshot saw it: a reply the retention run marked failed (and charged)
- * while this statement waited for the conversation is no longer `streaming` and is not charged
- * again; the sweep passes over a reply locked here, and a turn waits for the conversation. The
- * reset joins `abandoned`, so the row is read before it is emptied.
+ * `busy`) and it may be written again: its model, the length of the text it kept and the UTC
+ * day of its last save, read before the reset empties and saves it, so that the caller charges it
+ * as a turn charges the abandoned reply it marks, to that day (nothing else could: the reset makes
+ * it a reply being written). The row is locked and read as it is now, not as the snapshot saw it:
+ * a reply the retention run marked failed (and charged) while this statement waited for the
+ * conversation is no longer `streaming` and is not charged again; the sweep passes over a reply
+ * locked here, and a turn waits for the conversation. The reset joins `abandoned`, so the row is
+ * read before it is emptied.
  */
 function regenerationStatement(input: StartRegenerationInput) {
   return sql`
@@ -606,7 +620,8 @@ function regenerationStatement(input: StartRegenerationInput) {
         and t.id = (select id from latest)
     ),
     abandoned as materialized (
-      select m.id, m.model, char_length(m.content) as chars
+      select m.id, m.model, char_length(m.content) as chars,
+        to_char(m.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day
       from messages m
       where m.id = (select id from go)
         and m.status = 'streaming'
@@ -621,7 +636,7 @@ function regenerationStatement(input: StartRegenerationInput) {
       left join abandoned a on a.id = go.id
       where m.id = go.id
       returning ${columnsOfM}, a.id is not null as was_abandoned, a.model as abandoned_model,
-        a.chars as abandoned_chars
+        a.chars as abandoned_chars, a.day as abandoned_day
     ),
     unrated as (
       delete from message_feedback f using reset r where f.message_id = r.id returning f.message_id
@@ -656,7 +671,8 @@ function regenerationStatement(input: StartRegenerationInput) {
       coalesce((select id from target) = (select id from latest), false) as latest,
       (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
       (select row_to_json(r) from reset r) as reply,
-      (select json_agg(json_build_object('model', r.abandoned_model, 'chars', r.abandoned_chars))
+      (select json_agg(json_build_object('model', r.abandoned_model, 'chars', r.abandoned_chars,
+          'day', r.abandoned_day))
         from reset r where r.was_abandoned) as abandoned_replies
     union all
     select h.*, null, null, null, null, null, null, null, null, null, null, null

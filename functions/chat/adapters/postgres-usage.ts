@@ -80,8 +80,12 @@ export interface AbandonedReply {
   readonly model: string | null;
   /** Characters of the text it kept. */
   readonly chars: number;
-  /** The usage day to charge it to (`UsageCharge.day`); absent: today's. */
-  readonly day?: string | undefined;
+  /**
+   * The usage day it is charged to (`UsageCharge.day`): the UTC day of its last save before it was
+   * marked, whoever marks it (a turn, a regeneration or the retention run's sweep), so that a reply
+   * abandoned late on a month's last day counts in that month whichever finds it first.
+   */
+  readonly day: string;
 }
 
 /** What an abandoned reply was written after, as the statement that found it read it. */
@@ -104,7 +108,8 @@ export const abandonedPromptTokens = (prompt: PromptSettings, context: Abandoned
 /**
  * The charges of abandoned replies: by estimate, as a stopped reply is, since their usage never
  * came. The prompt is `abandonedPromptTokens` (what the reply's call was sent), the reply the text
- * it kept, the cost the model's price (an unknown model: `unknown`, priced at nothing).
+ * it kept, the cost the model's price (an unknown model: `unknown`, priced at nothing), the day
+ * the reply's own (`AbandonedReply.day`).
  */
 export function abandonedCharges(replies: readonly AbandonedReply[], promptTokens: number): UsageCharge[] {
   return replies.map((reply): UsageCharge => {

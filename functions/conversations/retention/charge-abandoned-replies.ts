@@ -23,9 +23,11 @@ export interface AbandonedDeps {
  * The retention run's first part: the replies left `streaming` by a function that died and that no
  * later turn in their conversation found are marked failed and charged by estimate, as that turn
  * would have (the chat's own statements, postgres-abandoned-replies), in batches as conversations
- * are erased. First, so that the purge never erases a reply before it is charged: its tokens were
- * spent, and the quota and the usage report must count them. Each batch commits on its own, so a
- * failure says how many were charged before it.
+ * are erased. First, so that the purge that follows finds their conversations free to erase: it
+ * keeps any conversation still holding a `streaming` reply (conversation-purge), so a reply this
+ * sweep passes over (its owner locked, or not reached within the run's limits) is never erased
+ * uncharged: its tokens were spent, and the quota and the usage report must count them. Each batch
+ * commits on its own, so a failure says how many were charged before it.
  */
 export async function chargeAbandonedReplies(deps: AbandonedDeps): Promise<AbandonedSummary> {
   let charged = 0;

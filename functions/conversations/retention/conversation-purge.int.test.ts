@@ -85,6 +85,59 @@ describe.each([
     expect([...left.messages]).toEqual([active]);
   });
 
+  it('keeps a conversation whose reply is being written, of either kind, until the reply is finished', async () => {
+    // Prepare: a deleted and an inactive conversation, both past their cut-offs, each with a reply
+    // a chat function writes now (saved just now: no sweep takes it for abandoned), and one beside
+    // them without
+    const owner = await createTestUser(db);
+    const deleted = await conversation(owner.id, FAR + 4060, FAR + 4040);
+    const inactive = await conversation(owner.id, FAR + 4100);
+    const erasable = await conversation(owner.id, FAR + 4060, FAR + 4040);
+    const replies = await db
+      .insertInto('messages')
+      .values(
+        [deleted, inactive].map((id) => ({
+          conversation_id: id,
+          owner_id: owner.id,
+          role: 'assistant' as const,
+          content: 'Half a reply',
+          status: 'streaming' as const,
+          model: 'gpt-4o-mini',
+        })),
+      )
+      .returning('id')
+      .execute();
+    const purge = postgresConversationPurge(database());
+    const deletedCutOff = new Date(Date.now() - (FAR + 4030) * DAY);
+    const inactiveCutOff = new Date(Date.now() - (FAR + 4090) * DAY);
+
+    // Act: batches of one, so a batch that chose a kept conversation would erase nothing
+    const first = await purge.eraseDeleted(deletedCutOff, 1);
+    const second = await purge.eraseDeleted(deletedCutOff, 1);
+    const inactiveFirst = await purge.eraseInactive(inactiveCutOff, 1);
+    const left = await exists([deleted, inactive, erasable]);
+    // The replies finish; the next purge takes their conversations
+    await db
+      .updateTable('messages')
+      .set({ status: 'complete' })
+      .where(
+        'id',
+        'in',
+        replies.map((r) => r.id),
+      )
+      .execute();
+    const afterDeleted = await purge.eraseDeleted(deletedCutOff, 10);
+    const afterInactive = await purge.eraseInactive(inactiveCutOff, 10);
+
+    // Assess
+    expect([first, second, inactiveFirst]).toEqual([1, 0, 0]);
+    expect([...left.conversations].sort()).toEqual([deleted, inactive].sort());
+    expect([...left.messages].sort()).toEqual([deleted, inactive].sort());
+    expect(afterDeleted).toBeGreaterThanOrEqual(1);
+    expect(afterInactive).toBeGreaterThanOrEqual(1);
+    expect((await exists([deleted, inactive])).conversations.size).toBe(0);
+  });
+
   it('finds nothing before any date stored, and refuses an invalid date before any SQL runs', async () => {
     const purge = postgresConversationPurge(database());
     await expect(purge.eraseDeleted(new Date('1800-01-01T00:00:00Z'), 10)).resolves.toBe(0);

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfig } from '#shared/config';
@@ -174,5 +174,129 @@ describe('the retention handler', () => {
     expect(await db.selectFrom('usage_daily').select('requests').execute()).toHaveLength(2);
     expect(await db.selectFrom('audit_events').select('id').execute()).toHaveLength(1);
     expect([deletedLongAgo, inactive].some((id) => left.some((c) => c.id === id))).toBe(false);
+  });
+
+  /**
+   * Holds the owner's row `for update` in a transaction of its own, as a turn in progress does,
+   * while `act` runs; then commits.
+   */
+  async function whileOwnerLocked<T>(ownerId: string, act: () => Promise<T>): Promise<T> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const holder = db.transaction().execute(async (trx: Transaction<Database>) => {
+      await sql`select id from users where id = ${ownerId} for update`.execute(trx);
+      locked();
+      await released;
+    });
+    await holding;
+    try {
+      return await act();
+    } finally {
+      release();
+      await holder;
+    }
+  }
+
+  /** A conversation deleted 40 days ago whose reply a function that died left being written, 40 days ago. */
+  async function deletedWithAbandonedReply(ownerId: string) {
+    await db
+      .insertInto('users')
+      .values({ id: ownerId, email: `${ownerId}@example.test`, display_name: 'Holder', role: 'members' })
+      .execute();
+    const id = await conversation(ownerId, 41, 40);
+    const savedAt = new Date(Date.now() - 41 * 86_400_000);
+    await db
+      .insertInto('messages')
+      .values({
+        conversation_id: id,
+        owner_id: ownerId,
+        role: 'assistant',
+        content: 'b'.repeat(400),
+        status: 'streaming',
+        model: 'gpt-4o-mini',
+        created_at: savedAt,
+        updated_at: savedAt,
+      })
+      .execute();
+    return id;
+  }
+
+  const replyOf = (id: string) =>
+    db
+      .selectFrom('messages')
+      .select('status')
+      .where('conversation_id', '=', id)
+      .where('role', '=', 'assistant')
+      .where('content', '=', 'b'.repeat(400))
+      .execute();
+  const usageOf = (ownerId: string) =>
+    db
+      .selectFrom('usage_daily')
+      .select(['requests', 'completion_tokens'])
+      .where('user_id', '=', ownerId)
+      .execute();
+
+  it('keeps a conversation whose abandoned reply the sweep passed over (its owner locked by a turn), and charges then erases it at the next run', async () => {
+    // Prepare
+    const id = await deletedWithAbandonedReply('holder');
+    const { runRetention } = await import('./handler');
+    const timeLeft = () => 300_000;
+
+    // Act: a turn of the owner's holds their row through the whole run; then the next run
+    const held = await whileOwnerLocked('holder', () => runRetention(timeLeft));
+    const replyWhileHeld = await replyOf(id);
+    const usageWhileHeld = await usageOf('holder');
+    const next = await runRetention(timeLeft);
+
+    // Assess: the first run charged nothing and erased nothing of it, and is complete (nothing
+    // stopped early: the reply waits for the next run, a day later); the next charges it once, then erases it
+    expect(held).toEqual({
+      chargedAbandonedReplies: 0,
+      erasedDeleted: 0,
+      erasedInactive: 0,
+      erasedSignInAttempts: 0,
+      complete: true,
+    });
+    expect(replyWhileHeld).toEqual([{ status: 'streaming' }]);
+    expect(usageWhileHeld).toEqual([]);
+    expect(next).toEqual({
+      chargedAbandonedReplies: 1,
+      erasedDeleted: 1,
+      erasedInactive: 0,
+      erasedSignInAttempts: 0,
+      complete: true,
+    });
+    expect(await usageOf('holder')).toEqual([{ requests: 1, completion_tokens: 100 }]);
+    expect(await db.selectFrom('conversations').select('id').where('id', '=', id).execute()).toEqual([]);
+  });
+
+  it('keeps a conversation whose abandoned reply a sweep stopped at its time limit did not reach, and reports the run incomplete', async () => {
+    // Prepare
+    const id = await deletedWithAbandonedReply('late');
+    const { runRetention } = await import('./handler');
+    // The sweep finds no time left for its first batch; the purge and the prune that follow do
+    let asked = 0;
+    const sweepOutOfTime = () => (++asked === 1 ? 0 : 300_000);
+
+    // Act
+    const stopped = await runRetention(sweepOutOfTime);
+
+    // Assess
+    expect(stopped).toEqual({
+      chargedAbandonedReplies: 0,
+      erasedDeleted: 0,
+      erasedInactive: 0,
+      erasedSignInAttempts: 0,
+      complete: false,
+    });
+    expect(await replyOf(id)).toEqual([{ status: 'streaming' }]);
+    expect(await usageOf('late')).toEqual([]);
+    expect(await runRetention(() => 300_000)).toMatchObject({
+      chargedAbandonedReplies: 1,
+      erasedDeleted: 1,
+      complete: true,
+    });
   });
 });

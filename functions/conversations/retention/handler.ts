@@ -41,8 +41,9 @@ async function after<T>(done: Partial<ErasedCounts>, part: () => Promise<T>): Pr
  * The daily retention run (an EventBridge schedule on AWS; at start and then daily locally): charges
  * the replies abandoned by a function that died that no later turn charged, then erases deleted
  * conversations after CONVERSATION_PURGE_DAYS, and inactive ones after CONVERSATION_RETENTION_DAYS
- * when set, then the lockout counters that no longer count. A run that stops at its limits leaves
- * the rest to the next.
+ * when set (but none that still holds a reply being written: one the sweep did not charge waits for
+ * the next run), then the lockout counters that no longer count. A run that stops at its limits
+ * leaves the rest to the next.
  */
 export async function runRetention(timeLeft: () => number, now = new Date()): Promise<RetentionSummary> {
   const config = getConfig();
@@ -77,6 +78,12 @@ export async function runRetention(timeLeft: () => number, now = new Date()): Pr
     erasedDeleted: purged.erasedDeleted,
     erasedInactive: purged.erasedInactive,
     erasedSignInAttempts: pruned.erasedSignInAttempts,
+    // A conversation the purge kept for a reply still being written does not make the run
+    // incomplete: the sweep passed over that reply only because its owner was locked (a turn in
+    // progress), or it is live, and either is gone by the next run, which charges and erases it.
+    // A sweep that stopped at its limits does (`charged.complete`): the replies it did not reach
+    // keep their conversations past the policy until a run reaches them, and three such runs in a
+    // row are the backlog the RetentionIncomplete alarm is for.
     complete: charged.complete && purged.complete && pruned.complete,
   };
   logger.info('retention run', { ...summary });

@@ -417,8 +417,11 @@ export class ApiStack extends Stack {
         runtimeSourceMaps: config.runtimeSourceMaps,
         environment: functionEnvironment({
           ...baseEnvironment,
-          // Only the function that calls the model sends the organisation's instructions.
-          ...(settings.llm && config.chatSystemPrompt ? { chatSystemPrompt: config.chatSystemPrompt } : {}),
+          // The function that calls the model sends the organisation's instructions; the admin
+          // function's erasure charges a person's abandoned replies by the prompt they were sent.
+          ...((settings.llm || group === 'admin') && config.chatSystemPrompt
+            ? { chatSystemPrompt: config.chatSystemPrompt }
+            : {}),
           // The function that serves the OpenAPI document names the stage's token endpoint in it.
           ...(group === 'health' ? { oauthTokenUrl: tokenUrl(config.stage) } : {}),
           serviceName: group,

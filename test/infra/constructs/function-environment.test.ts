@@ -80,7 +80,7 @@ describe('functions', () => {
     }
   });
 
-  it("gives the organisation's instructions to the chat function and the retention run (whose sweep charges abandoned replies by the prompt they were sent) alone, as the functions parse them", () => {
+  it("gives the organisation's instructions to the chat function, the retention run and the admin function (whose sweep and erasure charge abandoned replies by the prompt they were sent) alone, as the functions parse them", () => {
     const prompt = "You are Acme's assistant.\nNever share customer data.";
     const stage = synthesizeStage('dev', { change: (c) => ({ ...c, chatSystemPrompt: prompt }) });
     const withPrompt = ourFunctions(stage).filter((f) => {
@@ -91,7 +91,7 @@ describe('functions', () => {
       (f) =>
         (f.props.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME,
     );
-    expect(services.sort()).toEqual(['chat', 'retention']);
+    expect(services.sort()).toEqual(['admin', 'chat', 'retention']);
     for (const f of withPrompt) {
       const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(configSchema.parse(resolvedEnvironment(variables)).CHAT_SYSTEM_PROMPT).toBe(prompt);

@@ -1,3 +1,4 @@
+import { promptSettingsOf } from '#chat/domain/system-prompt';
 import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
 import { makeListFeedback } from '#feedback/use-cases/list-feedback';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
@@ -67,11 +68,13 @@ export function adminDeps() {
   const config = getConfig();
   const db = getSql();
   const quotaOf = (role: Role | null) => roleQuota(config, role);
+  // An erasure charges the person's abandoned replies first, estimated as the chat sends a reply.
+  const prompt = promptSettingsOf(config);
   const transaction: AdminTransaction = async (work) => {
     const changed = new Set<string>();
     const result = await db.transaction((tx) =>
       work({
-        users: postgresUserAdmin(tx, quotaOf, (id) => changed.add(id)),
+        users: postgresUserAdmin(tx, quotaOf, (id) => changed.add(id), prompt),
         audit: postgresAuditLog(tx),
       }),
     );

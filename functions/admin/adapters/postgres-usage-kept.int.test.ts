@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promptSettingsOf } from '#chat/domain/system-prompt';
 import { sql } from '#shared/db/sql';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
@@ -45,7 +46,12 @@ beforeAll(async () => {
       usage(cleo.id, DAYS[0], 5, 10, 7),
     ])
     .execute();
-  const users = postgresUserAdmin(queries, () => 1_000);
+  const users = postgresUserAdmin(
+    queries,
+    () => 1_000,
+    undefined,
+    promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 }),
+  );
   erasedAda = await users.erase(ada.id, ada.email);
   await users.erase(bob.id, bob.email);
 });

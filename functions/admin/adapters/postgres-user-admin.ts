@@ -1,5 +1,7 @@
 import { emailHolder } from '#auth/adapters/postgres-email-holder';
 import { signInLockedAt } from '#auth/adapters/postgres-sign-in-attempts';
+import { chargeAbandonedOf } from '#chat/adapters/postgres-abandoned-replies';
+import type { PromptSettings } from '#chat/domain/system-prompt';
 import { first, isoText, only, sql, type Queryable, type Sql } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
@@ -146,11 +148,15 @@ function assignments(changes: StoredChanges): Sql {
  * @param roleQuota the monthly tokens of a role, shown for users without a quota of their own.
  * @param onChange told the id of each user a write changes (quota, role, status, tokens), so the
  *   caller can drop what the cache holds of them once the transaction commits.
+ * @param prompt the chat's prompt settings (`promptSettingsOf(config)`), which `erase` estimates
+ *   the person's abandoned replies by, as the chat and the retention sweep do. Only `erase` needs
+ *   them: it refuses to run without.
  */
 export function postgresUserAdmin(
   db: Queryable,
   roleQuota: RoleQuota,
   onChange: (id: string) => void = () => undefined,
+  prompt?: PromptSettings,
 ): UserAdminRepository {
   const toUser = (row: Row) => toAdminUser(row, roleQuota);
 
@@ -232,6 +238,15 @@ export function postgresUserAdmin(
     },
 
     async erase(id, email) {
+      if (!prompt) throw new Error('erase needs the chat’s prompt settings (postgresUserAdmin’s prompt)');
+      // Their replies abandoned by a function that died, not yet charged by a turn or the retention
+      // sweep, are charged first: the delete would take their tokens with them, and the usage kept
+      // is to match the provider's invoice. A reply still being written (saved within the
+      // abandonment age) is deleted uncharged with the rest: its function's end then finds no row,
+      // fails (reported on the reply's stream) and charges no one. The use case erases only a
+      // person disabled for longer than an access token lives, far beyond a chat function's life,
+      // so no such reply is left by then.
+      await chargeAbandonedOf(db, id, prompt);
       // Counted before the delete; the foreign keys' cascades then remove conversations and
       // messages (and their feedback) with the row, and set its usage rows' user to null
       // (migration 0020): the reports keep them as an erased user's.

@@ -1,4 +1,4 @@
-import { isoText, sql, type SqlDatabase } from '#shared/db/sql';
+import { isoText, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
 import type { PromptSettings } from '../domain/system-prompt';
 import { conversationHistory } from './postgres-history';
 import {
@@ -68,10 +68,10 @@ interface MarkedRow {
  *    only a reply that this statement turns from `streaming` to `failed` is charged, and a turn
  *    marks its own abandoned reply with the same condition, so whichever marks it charges it, once.
  *    It locks the replies and their owners' rows SKIP LOCKED: a reply a turn is marking meanwhile
- *    (that turn charges it) or whose owner is being erased (the erasure deletes it) is left, never
- *    waited for, so the sweep can neither deadlock with an erasure (which locks the owner, then
- *    the replies) nor charge an owner who no longer exists. A failed charge rolls the mark back:
- *    the reply is found again by the next run.
+ *    (that turn charges it) or whose owner is being erased (the erasure charges it first,
+ *    `chargeAbandonedOf`) is left, never waited for, so the sweep can neither deadlock with an
+ *    erasure (which locks the owner, then the replies) nor charge an owner who no longer exists.
+ *    A failed charge rolls the mark back: the reply is found again by the next run.
  */
 export function postgresAbandonedReplies(db: SqlDatabase, prompt: PromptSettings): AbandonedReplies {
   return {
@@ -137,4 +137,61 @@ export function postgresAbandonedReplies(db: SqlDatabase, prompt: PromptSettings
       return { found: found.length, charged, last: { savedAt: lastFound.saved_at_text, id: lastFound.id } };
     },
   };
+}
+
+/**
+ * Marks failed and charges, each once, the owner's abandoned replies (no save for
+ * REPLY_ABANDONED_AFTER_MINUTES), in `tx`: the erasure's first step. Erasing a person deletes their
+ * messages and keeps their usage (pseudonymised, migration 0020) so that the reports match the
+ * provider's invoice; a reply whose function died, and that no turn or sweep had charged yet, would
+ * take its tokens with it. Charged as the sweep charges it (`abandonedCharges` by the turn's
+ * estimate, to the reply's day). The history is read after the mark: it holds complete messages
+ * only, so the mark changes nothing in it. Returns how many replies it charged.
+ *
+ * The caller holds the owner's row (the erasure reads it FOR UPDATE): no turn or regeneration of
+ * theirs can start meanwhile (both lock the owner's row before any reply), and the sweep passes
+ * over their replies (SKIP LOCKED on the owner). So the replies are locked without SKIP LOCKED:
+ * one a sweep locked before the erasure took the owner is waited for (the sweep never waits for
+ * the erasure), and once that sweep commits it is no longer `streaming`: charged by the sweep,
+ * once. A reply still being written (saved within the abandonment age) is not charged here: its
+ * function charges it when it ends.
+ */
+export async function chargeAbandonedOf(
+  tx: Queryable,
+  ownerId: string,
+  prompt: PromptSettings,
+): Promise<number> {
+  const { rows: marked } = await tx.query<MarkedRow & { instructions: string | null }>(sql`
+    with claimed as materialized (
+      select m.id, m.updated_at
+      from messages m
+      where m.owner_id = cast(${ownerId} as text)
+        and m.status = 'streaming'
+        and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
+      for update of m
+    )
+    update messages m
+    set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
+    from claimed c
+    where m.id = c.id and m.status = 'streaming'
+    returning m.id, m.owner_id, m.conversation_id, m.model, char_length(m.content) as chars,
+      to_char(c.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day,
+      (select u.instructions from users u where u.id = m.owner_id) as instructions`);
+  const prompts = new Map<string, number>();
+  const charges: UsageCharge[] = [];
+  for (const reply of marked) {
+    let promptTokens = prompts.get(reply.conversation_id);
+    if (promptTokens === undefined) {
+      promptTokens = abandonedPromptTokens(prompt, {
+        history: await conversationHistory(tx, reply.conversation_id),
+        instructions: reply.instructions ?? null,
+      });
+      prompts.set(reply.conversation_id, promptTokens);
+    }
+    charges.push(
+      ...abandonedCharges([{ model: reply.model, chars: Number(reply.chars), day: reply.day }], promptTokens),
+    );
+  }
+  await chargeUsage(tx, ownerId, charges);
+  return marked.length;
 }

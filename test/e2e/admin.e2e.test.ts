@@ -68,6 +68,29 @@ async function signInAdmin(page: Page, email: string, totpSecret: string): Promi
   expect(await textOf(page, 'me-email')).toBe(email);
 }
 
+/**
+ * Holds the page's requests of this method to the user routes until released; counts those sent
+ * meanwhile (a busy button that still acted would send a second one).
+ */
+async function holdUserRequests(page: Page, method: string): Promise<{ sent(): number; release(): void }> {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let sent = 0;
+  await page.route('**/api/admin/users/**', async (route) => {
+    if (route.request().method() !== method) return route.fallback();
+    sent += 1;
+    await released;
+    await route.fallback().catch(() => undefined);
+  });
+  return { sent: () => sent, release };
+}
+
+/** The text (or failing that the test id) of what has the keyboard focus. */
+const focused = (page: Page): Promise<string | null> =>
+  page.evaluate<string | null>(
+    'document.activeElement?.textContent || document.activeElement?.getAttribute("data-testid") || null',
+  );
+
 const pathOf = (page: Page): string => {
   const url = new URL(page.url());
   return url.pathname + url.search;
@@ -185,23 +208,58 @@ describe('the admin console', () => {
     await row.getByRole('button', { name: `Manage ${memberEmail}` }).click();
     await dialog.waitFor();
 
-    // Act: put them back on the role's default
+    // Act: put them back on the role's default, from the keyboard, the request held a while
     await useDefault.check();
-    await saveQuota.click();
+    let saving = await holdUserRequests(page, 'PATCH');
+    await saveQuota.focus();
+    await page.keyboard.press('Enter');
 
-    // Assess: the API sent null, so the role's default applies again
+    // Assess: while it runs, Save quota is busy (aria-disabled) and keeps the focus, as does the
+    // dialog's every action; Enter again, a click on Enable or Disable, send nothing more
+    await expect.poll(() => saving.sent()).toBe(1);
+    expect(await saveQuota.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Save quota');
+    const disable = dialog.getByRole('button', { name: 'Disable', exact: true });
+    expect(await disable.getAttribute('aria-disabled')).toBe('true');
+    expect(await dialog.getByRole('button', { name: 'Change role' }).getAttribute('aria-disabled')).toBe(
+      'true',
+    );
+    await page.keyboard.press('Enter');
+    await disable.click({ force: true });
+    expect(await dialog.getByText(`Disable ${memberEmail}?`).count()).toBe(0);
+    expect(await focused(page)).toBe('Disable');
+    await saveQuota.focus();
+    saving.release();
+
+    // Assess: the API sent null, so the role's default applies again; the focus is still on Save
+    // quota, which has nothing left to save
     await dialog.getByRole('status').filter({ hasText: "Quota set to the role's default." }).waitFor();
     await usage.filter({ hasText: '(role default)' }).waitFor();
     expect(await usage.textContent()).toBe(defaultUsage);
-    expect(await saveQuota.isDisabled()).toBe(true);
+    expect(saving.sent()).toBe(1);
+    expect(await saveQuota.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Save quota');
+    await page.unroute('**/api/admin/users/**');
 
-    // Act: disable them, confirming first
-    await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
+    // Act: disable them, confirming first, the request held a while
+    await disable.click();
     await dialog.getByText(`Disable ${memberEmail}?`).waitFor();
-    await dialog.getByRole('button', { name: 'Disable', exact: true }).click();
+    saving = await holdUserRequests(page, 'PATCH');
+    await disable.focus();
+    await page.keyboard.press('Enter');
+
+    // Assess: the confirm button says it works, busy, and keeps the focus
+    await expect.poll(() => saving.sent()).toBe(1);
+    const working = dialog.getByRole('button', { name: 'Working…' });
+    expect(await working.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('Working…');
+    await page.keyboard.press('Enter');
+    saving.release();
 
     // Assess: the table updates at once, and after a reload (stored, and the view kept)
     await dialog.getByRole('status').filter({ hasText: 'User disabled.' }).waitFor();
+    expect(saving.sent()).toBe(1);
+    await page.unroute('**/api/admin/users/**');
     expect(await row.getByTestId('user-status').textContent()).toBe('Disabled');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await page.reload();

@@ -64,6 +64,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
   }, [user.monthlyTokens, user.quotaIsDefault]);
 
   async function perform(run: () => Promise<string>) {
+    if (pending) return;
     setPending(true);
     setError(null);
     setDone(null);
@@ -88,8 +89,14 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
     return message;
   };
 
+  /** Asks first (what cannot be taken back); a click while an action runs does nothing. */
+  const confirmFirst = (next: Confirmation) => {
+    if (!pending) setConfirmation(next);
+  };
+
   /** Asks first, with the address typed for what cannot be undone at all. */
   const ask = (next: Confirmation) => {
+    if (pending) return;
     setTyped('');
     setConfirmation(next);
   };
@@ -102,8 +109,12 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
 
   const quotaDecision = decideQuotaChange(user, { useDefault: useDefaultQuota, tokens: quota });
 
+  const quotaUnchanged = !quotaDecision.send && quotaDecision.reason === 'unchanged';
+
   function saveQuota(event: FormEvent) {
     event.preventDefault();
+    // Enter in the field submits the form whatever its button says: nothing while an action runs.
+    if (pending) return;
     if (quotaDecision.send) {
       const message =
         quotaDecision.monthlyTokens === null ? "Quota set to the role's default." : 'Quota saved.';
@@ -116,6 +127,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
 
   function changeRole(event: FormEvent) {
     event.preventDefault();
+    if (pending || role === user.role) return;
     setConfirmation({
       question: `Make ${user.email} ${ROLE_LABELS[role].toLowerCase()}?`,
       consequence: 'Their current sessions end, and they sign in again with the new role.',
@@ -157,11 +169,14 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
           )}
           <div className="actions dialog__actions">
             <BusyCancelButton busy={pending} onCancel={() => setConfirmation(null)} />
+            {/* aria-disabled while the action runs, so the focus stays here; disabled (out of the tab
+                order) only until the address is typed. */}
             <button
               type="button"
               className="button-danger"
               onClick={() => void perform(confirmation.run)}
-              disabled={pending || (confirmation.typed !== undefined && typed.trim() !== confirmation.typed)}
+              aria-disabled={pending || undefined}
+              disabled={!pending && confirmation.typed !== undefined && typed.trim() !== confirmation.typed}
             >
               {pending ? 'Working…' : confirmation.action}
             </button>
@@ -169,9 +184,17 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
         </div>
       ) : (
         <div className="manage">
+          {/* The dialog's buttons are aria-disabled, not disabled, while an action runs (and those of
+              a form while it has nothing to send): a disabled button loses the keyboard focus, so
+              the person would lose their place while it runs, or once it is done. A click does
+              nothing meanwhile. */}
           <form className="manage__row" onSubmit={changeRole}>
             <RoleField id={`${id}-role`} className="toolbar__grow" value={role} onChange={setRole} />
-            <button type="submit" className="button-secondary" disabled={pending || role === user.role}>
+            <button
+              type="submit"
+              className="button-secondary"
+              aria-disabled={pending || role === user.role || undefined}
+            >
               Change role
             </button>
           </form>
@@ -207,7 +230,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
             <button
               type="submit"
               className="button-secondary"
-              disabled={pending || (!quotaDecision.send && quotaDecision.reason === 'unchanged')}
+              aria-disabled={pending || quotaUnchanged || undefined}
             >
               Save quota
             </button>
@@ -224,9 +247,9 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-danger"
-                disabled={pending}
+                aria-disabled={pending || undefined}
                 onClick={() =>
-                  setConfirmation({
+                  confirmFirst({
                     question: `Disable ${user.email}?`,
                     consequence: 'They are signed out everywhere and cannot sign in until enabled again.',
                     action: 'Disable',
@@ -239,7 +262,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
             ) : (
               <button
                 type="button"
-                disabled={pending}
+                aria-disabled={pending || undefined}
                 onClick={() => void perform(change({ status: 'active' }, 'User enabled.'))}
               >
                 Enable
@@ -249,7 +272,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-secondary"
-                disabled={pending}
+                aria-disabled={pending || undefined}
                 onClick={() =>
                   void perform(command('unlock', { locked: false, lockedUntil: null }, 'User unlocked.'))
                 }
@@ -261,9 +284,9 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-secondary"
-                disabled={pending}
+                aria-disabled={pending || undefined}
                 onClick={() =>
-                  setConfirmation({
+                  confirmFirst({
                     question: `Sign ${user.email} out everywhere?`,
                     consequence: 'Every session they have, on every device, ends now.',
                     action: 'Sign out everywhere',
@@ -279,9 +302,9 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-secondary"
-                disabled={pending}
+                aria-disabled={pending || undefined}
                 onClick={() =>
-                  setConfirmation({
+                  confirmFirst({
                     question: `Send the invitation to ${user.email} again?`,
                     consequence: `They get a new temporary password by email, valid for ${PASSWORD_POLICY.tempPasswordValidityDays} days; the old one stops working. Only for someone who has not signed in yet.`,
                     action: 'Send again',
@@ -296,9 +319,9 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-secondary"
-                disabled={pending}
+                aria-disabled={pending || undefined}
                 onClick={() =>
-                  setConfirmation({
+                  confirmFirst({
                     question: `Reset two-factor sign-in for ${user.email}?`,
                     consequence:
                       'Their authenticator stops working; they set up a new one at their next sign-in.',
@@ -314,7 +337,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-danger"
-                disabled={pending}
+                aria-disabled={pending || undefined}
                 onClick={() =>
                   ask({
                     question: `Erase ${user.email} and everything theirs?`,

@@ -1,4 +1,4 @@
-import { isoText, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
+import { isoText, sql, type Queryable, type Sql, type SqlDatabase } from '#shared/db/sql';
 import type { PromptSettings } from '../domain/system-prompt';
 import { conversationHistory } from './postgres-history';
 import {
@@ -57,6 +57,73 @@ interface MarkedRow {
   day: string;
 }
 
+/** How `markAbandoned` locks the replies it is to mark. */
+export type AbandonedLock =
+  /**
+   * The sweep's: the replies and their owners' rows, SKIP LOCKED. A reply a turn is marking, or
+   * whose owner is being erased, is left to them, never waited for (see `postgresAbandonedReplies`).
+   */
+  | 'skip-locked'
+  /**
+   * A turn's or an erasure's: the replies only, waiting for one locked. The caller holds the
+   * conversation or the owner's row, so no other turn marks them meanwhile; a sweep that locked
+   * one first is waited for, and the reply it marked is no longer `streaming` here.
+   */
+  | 'wait';
+
+/**
+ * The mark of abandoned replies, as two CTEs to splice into a WITH (the turn's statement in
+ * postgres-messages, the sweep's, the erasure's): `abandoning` locks the replies `which` selects (a condition on `messages m`)
+ * that are still `streaming` with no save for ABANDONED_AFTER, and keeps their save before the
+ * mark (the UPDATE's RETURNING gives the new one, now); `abandoned` marks them failed and returns
+ * id, owner_id, conversation_id, model, chars (the kept text's length) and day (the UTC day of the
+ * pre-mark save, the day they are charged to). The mark is the charge's decision: only a reply
+ * this statement turns from `streaming` to `failed` is returned, and every marker uses this
+ * condition, so whichever marks a reply charges it, once.
+ */
+export function markAbandoned(which: Sql, lock: AbandonedLock): Sql {
+  const skip = lock === 'skip-locked';
+  return sql`abandoning as materialized (
+      select m.id, m.updated_at
+      from messages m
+      ${skip ? sql`inner join users u on u.id = m.owner_id` : sql.empty}
+      where ${which}
+        and m.status = 'streaming'
+        and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
+      ${skip ? sql`for update of m skip locked for key share of u skip locked` : sql`for update of m`}
+    ),
+    abandoned as (
+      update messages m
+      set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
+      from abandoning a
+      where m.id = a.id and m.status = 'streaming'
+      returning m.id, m.owner_id, m.conversation_id, m.model, char_length(m.content) as chars,
+        to_char(a.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day
+    )`;
+}
+
+/**
+ * The charges of marked replies by owner: each is charged as a turn charges the reply it marks
+ * (`abandonedCharges`), with the prompt estimated for its conversation, to its own day (its last
+ * save, UTC, before the mark). The usage report then counts its tokens on the day the model spent
+ * them, as the provider's invoice does, and a reply of the month's last evening counts in that
+ * month's quota, not the next one's, whoever finds it and whenever.
+ */
+async function chargesByOwner<Reply extends MarkedRow>(
+  marked: readonly Reply[],
+  promptTokensOf: (reply: Reply) => Promise<number>,
+): Promise<Map<string, UsageCharge[]>> {
+  const byOwner = new Map<string, UsageCharge[]>();
+  for (const reply of marked) {
+    const charges = abandonedCharges(
+      [{ model: reply.model, chars: Number(reply.chars), day: reply.day }],
+      await promptTokensOf(reply),
+    );
+    byOwner.set(reply.owner_id, [...(byOwner.get(reply.owner_id) ?? []), ...charges]);
+  }
+  return byOwner;
+}
+
 /**
  * On PostgreSQL (pg or the Data API). A batch is four kinds of statement:
  * 1. the replies abandoned after the keyset (the partial index of replies being written);
@@ -102,35 +169,15 @@ export function postgresAbandonedReplies(db: SqlDatabase, prompt: PromptSettings
 
       const charged = await db.transaction(async (tx) => {
         const { rows: marked } = await tx.query<MarkedRow>(sql`
-          with claimed as materialized (
-            select m.id, m.updated_at
-            from messages m
-            inner join users u on u.id = m.owner_id
-            where m.id in (${sql.join(found.map((row) => sql`cast(${row.id} as uuid)`))})
-              and m.status = 'streaming'
-              and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
-            for update of m skip locked
-            for key share of u skip locked
-          )
-          update messages m
-          set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
-          from claimed c
-          where m.id = c.id and m.status = 'streaming'
-          returning m.id, m.owner_id, m.conversation_id, m.model, char_length(m.content) as chars,
-            to_char(c.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day`);
-        const byOwner = new Map<string, UsageCharge[]>();
-        for (const reply of marked) {
-          // The reply's own day (its last save, UTC, before this mark), as a turn or regeneration
-          // that marks it charges it: the report then counts its tokens on the day the model
-          // spent them, as the provider's invoice does, and a reply of the month's last evening
-          // counts in that month's quota, not the next one's, whether a turn finds it hours or
-          // weeks after it died or this sweep does.
-          const charges = abandonedCharges(
-            [{ model: reply.model, chars: Number(reply.chars), day: reply.day }],
-            prompts.get(reply.conversation_id) ?? 0,
-          );
-          byOwner.set(reply.owner_id, [...(byOwner.get(reply.owner_id) ?? []), ...charges]);
-        }
+          with ${markAbandoned(
+            sql`m.id in (${sql.join(found.map((row) => sql`cast(${row.id} as uuid)`))})`,
+            'skip-locked',
+          )}
+          select * from abandoned`);
+        const byOwner = await chargesByOwner(
+          marked,
+          async (reply) => prompts.get(reply.conversation_id) ?? 0,
+        );
         for (const [ownerId, charges] of byOwner) await chargeUsage(tx, ownerId, charges);
         return marked.length;
       });
@@ -162,24 +209,11 @@ export async function chargeAbandonedOf(
   prompt: PromptSettings,
 ): Promise<number> {
   const { rows: marked } = await tx.query<MarkedRow & { instructions: string | null }>(sql`
-    with claimed as materialized (
-      select m.id, m.updated_at
-      from messages m
-      where m.owner_id = cast(${ownerId} as text)
-        and m.status = 'streaming'
-        and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
-      for update of m
-    )
-    update messages m
-    set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
-    from claimed c
-    where m.id = c.id and m.status = 'streaming'
-    returning m.id, m.owner_id, m.conversation_id, m.model, char_length(m.content) as chars,
-      to_char(c.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day,
-      (select u.instructions from users u where u.id = m.owner_id) as instructions`);
+    with ${markAbandoned(sql`m.owner_id = cast(${ownerId} as text)`, 'wait')}
+    select a.*, (select u.instructions from users u where u.id = a.owner_id) as instructions
+    from abandoned a`);
   const prompts = new Map<string, number>();
-  const charges: UsageCharge[] = [];
-  for (const reply of marked) {
+  const byOwner = await chargesByOwner(marked, async (reply) => {
     let promptTokens = prompts.get(reply.conversation_id);
     if (promptTokens === undefined) {
       promptTokens = abandonedPromptTokens(prompt, {
@@ -188,10 +222,8 @@ export async function chargeAbandonedOf(
       });
       prompts.set(reply.conversation_id, promptTokens);
     }
-    charges.push(
-      ...abandonedCharges([{ model: reply.model, chars: Number(reply.chars), day: reply.day }], promptTokens),
-    );
-  }
-  await chargeUsage(tx, ownerId, charges);
+    return promptTokens;
+  });
+  await chargeUsage(tx, ownerId, byOwner.get(ownerId) ?? []);
   return marked.length;
 }

@@ -25,6 +25,7 @@ import type {
   StartRegenerationInput,
   StartTurnInput,
 } from '../ports/message-repository';
+import { markAbandoned } from './postgres-abandoned-replies';
 import { historyOf, historyRows, pieceOf, piecesOf, type HistoryRow } from './postgres-history';
 import {
   ABANDONED_AFTER,
@@ -453,10 +454,11 @@ async function replayOf(
  * - `go`: the conversation when the turn may start; `abandoning`, `history`, the two inserts and
  *   the title and count update all hang on it, so a refused turn (409, 429, stale, or a replay of
  *   its key) writes nothing;
- * - `abandoning`, `abandoned`: a reply left `streaming` by a function that died is locked, then
- *   marked failed, and charged by the caller with the estimate of what its call was sent, from
- *   `history`, to the UTC day of its last save, as the retention run's sweep charges it (the
- *   mark's RETURNING gives the new save, now: `abandoning` keeps the one before). Only when the
+ * - `abandoning`, `abandoned` (`markAbandoned`, the mark the sweep and an erasure make too): a
+ *   reply left `streaming` by a function that died is locked, then marked failed, and charged by
+ *   the caller with the estimate of what its call was sent, from `history`, to the UTC day of its
+ *   last save, as the retention run's sweep charges it (the mark's RETURNING gives the new save,
+ *   now: `abandoning` keeps the one before). Only when the
  *   turn starts: `history` is read only then, and a refused turn that marked the reply charged its
  *   prompt as 0 tokens. Left as it is, the reply reads as failed all the same (`statusAndError`),
  *   blocks nothing (`busy`, `crowded` go by its age) and is marked and charged, once, with the
@@ -493,22 +495,7 @@ function turnStatement(input: StartTurnInput) {
         and not exists (select 1 from crowded)
         and not exists (select 1 from prior)
     ),
-    abandoning as materialized (
-      select m.id, m.updated_at
-      from messages m
-      where m.conversation_id = (select id from go)
-        and m.status = 'streaming'
-        and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
-      for update of m
-    ),
-    abandoned as (
-      update messages m
-      set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
-      from abandoning a
-      where m.id = a.id and m.status = 'streaming'
-      returning m.id, m.model, char_length(m.content) as chars,
-        to_char(a.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day
-    ),
+    ${markAbandoned(sql`m.conversation_id = (select id from go)`, 'wait')},
     user_message as (
       insert into messages
         (conversation_id, owner_id, role, content, status, idempotency_key, request_hash, created_at)

@@ -51,8 +51,13 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
   const hasEmail = (email: string) =>
     [...rows.values()].some((u) => u.email.toLowerCase() === email.toLowerCase());
   const repository: UserAdminRepository = {
-    async list({ limit, cursor, q, role, status }, now) {
+    // Every filter of the real list (postgres-user-admin), with its rule: a test of the list's
+    // callers must not pass on a filter the fake ignores (the contract test holds them together).
+    async list({ limit, cursor, q, role, status, inactiveDays, mfaEnabled, lockedNow }, now) {
+      const time = (iso: string) => new Date(iso).getTime();
+      const since = inactiveDays === undefined ? undefined : now.getTime() - inactiveDays * 86_400_000;
       const all = [...rows.values()]
+        .map((u) => withLock(u, now))
         .filter(
           (u) =>
             !q ||
@@ -61,9 +66,17 @@ export function fakeUserAdmin(initial: AdminUser[] = []) {
         )
         .filter((u) => !role || u.role === role)
         .filter((u) => !status || u.status === status)
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
-        .filter((u) => !cursor || u.createdAt < cursor.at || (u.createdAt === cursor.at && u.id < cursor.id));
-      const items = all.slice(0, limit).map((u) => withLock(u, now));
+        .filter((u) => since === undefined || time(u.lastSignInAt ?? u.createdAt) < since)
+        .filter((u) => mfaEnabled === undefined || u.mfaEnabled === mfaEnabled)
+        .filter((u) => !lockedNow || u.locked)
+        .sort((a, b) => time(b.createdAt) - time(a.createdAt) || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0))
+        .filter(
+          (u) =>
+            !cursor ||
+            time(u.createdAt) < time(cursor.at) ||
+            (time(u.createdAt) === time(cursor.at) && u.id < cursor.id),
+        );
+      const items = all.slice(0, limit);
       const last = items.at(-1);
       return {
         items,

@@ -527,6 +527,77 @@ describe('keyboard focus and what is announced', () => {
     await session.context.close();
   });
 
+  it("in the console: the manage-user dialog's confirm takes the focus, and its end gives it back to the action's button", async () => {
+    // Prepare: an admin, and a member locked out of signing in
+    const adminEmail = uniqueEmail('admin');
+    const admin = await stack.server.createUser({ email: adminEmail, password: PASSWORD, role: 'admins' });
+    const memberEmail = uniqueEmail('member');
+    await stack.server.createUser({ email: memberEmail, password: PASSWORD, role: 'members' });
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `insert into sign_in_attempts (username, failed_count, last_failed_at, locked_until)
+         values ($1, 5, now(), now() + interval '1 hour')`,
+        [memberEmail.toLowerCase()],
+      );
+    } finally {
+      await db.end();
+    }
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...admin, password: PASSWORD });
+    expect(await textOf(page, 'me-email')).toBe(adminEmail);
+    await page.goto(`${stack.server.url}/admin/users?q=${encodeURIComponent(memberEmail)}`);
+    await page.getByRole('button', { name: `Manage ${memberEmail}` }).click();
+    const dialog = page.getByRole('dialog');
+    const press = async (name: string) => {
+      await dialog.getByRole('button', { name, exact: true }).focus();
+      await page.keyboard.press('Enter');
+    };
+
+    // Act and assess: Disable asks first, the focus on the question's Cancel; Cancel goes back to Disable
+    await press('Disable');
+    await dialog.getByText(`Disable ${memberEmail}?`).waitFor();
+    await expect.poll(() => focused(page)).toBe('Cancel');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focused(page)).toBe('Disable');
+
+    // Act and assess: Disable confirmed: the focus on Enable, which took its place
+    await page.keyboard.press('Enter');
+    await press('Disable');
+    await dialog.getByRole('status').filter({ hasText: 'User disabled.' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Enable');
+
+    // Act and assess: Enable (no question) keeps it, on Disable
+    await page.keyboard.press('Enter');
+    await dialog.getByRole('status').filter({ hasText: 'User enabled.' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Disable');
+
+    // Act and assess: Unlock, whose button is gone once done: the focus on the next action
+    await press('Unlock');
+    await dialog.getByRole('status').filter({ hasText: 'User unlocked.' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Sign out everywhere');
+
+    // Act and assess: Sign out everywhere confirmed: back on its button
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focused(page)).toBe('Cancel');
+    await press('Sign out everywhere');
+    await dialog.getByRole('status').filter({ hasText: 'Signed out everywhere.' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Sign out everywhere');
+
+    // Act and assess: a role change confirmed: back on Change role
+    await dialog.getByLabel('Role', { exact: true }).selectOption('auditors');
+    await press('Change role');
+    await expect.poll(() => focused(page)).toBe('Cancel');
+    await press('Change role');
+    await dialog.getByRole('status').filter({ hasText: 'Role changed to' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Change role');
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
   it('in the dialogs: Save, Remove, Change password, Delete and Sign out everywhere keep the focus while they work', async () => {
     // Prepare: a member with a conversation, none open
     const email = uniqueEmail('member');

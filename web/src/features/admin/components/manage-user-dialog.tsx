@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
@@ -40,6 +40,25 @@ interface Confirmation {
 }
 
 /**
+ * The button an action was started from, to give the focus back to once the action (or its
+ * question) is over: by its `data-action`, else (gone, e.g. Unlock once done) the account action
+ * now at its place, the one that followed it.
+ */
+interface Origin {
+  readonly action: string;
+  readonly index: number;
+}
+
+const COMMANDS = '.manage__commands button';
+
+/** Where `button` is among the account actions (-1: not one of them). */
+function originOf(button: EventTarget): Origin {
+  const element = button as HTMLElement;
+  const commands = [...(element.closest('dialog')?.querySelectorAll(COMMANDS) ?? [])];
+  return { action: element.dataset.action ?? '', index: commands.indexOf(element) };
+}
+
+/**
  * Every admin action on one user, in a modal dialog. What cannot be taken back without the user's
  * help (demotion, disabling, ending their sessions, resetting MFA) asks first; a refusal shows the
  * API's own reason (e.g. "cannot demote yourself").
@@ -56,6 +75,28 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
   const [done, setDone] = useState<string | null>(null);
   const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
   const [typed, setTyped] = useState('');
+  const origin = useRef<Origin | null>(null);
+
+  // A question takes the focus (its button, the page's focus, is gone): the address to type, else
+  // Cancel, the least harmful answer.
+  useEffect(() => {
+    if (confirmation) dialog.current?.querySelector<HTMLElement>('.confirm input, .confirm button')?.focus();
+  }, [confirmation, dialog]);
+
+  // The question, or the action, is over: the focus, lost with the question (or with a button the
+  // action removed), goes back to where it was started, or to the account action now in its place.
+  useEffect(() => {
+    const element = dialog.current;
+    const from = origin.current;
+    if (confirmation || pending || !element || !from) return;
+    origin.current = null;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const commands = element.querySelectorAll<HTMLElement>(COMMANDS);
+    const target =
+      element.querySelector<HTMLElement>(`[data-action="${from.action}"]`) ??
+      (from.index >= 0 ? commands[Math.min(from.index, commands.length - 1)] : undefined);
+    target?.focus();
+  }, [confirmation, pending, dialog]);
 
   // The API answered with the user's quota as it is now (a role change moves a default one too).
   useEffect(() => {
@@ -63,8 +104,9 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
     setUseDefaultQuota(user.quotaIsDefault);
   }, [user.monthlyTokens, user.quotaIsDefault]);
 
-  async function perform(run: () => Promise<string>) {
+  async function perform(run: () => Promise<string>, from?: EventTarget) {
     if (pending) return;
+    if (from) origin.current = originOf(from);
     setPending(true);
     setError(null);
     setDone(null);
@@ -89,15 +131,21 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
     return message;
   };
 
-  /** Asks first (what cannot be taken back); a click while an action runs does nothing. */
-  const confirmFirst = (next: Confirmation) => {
-    if (!pending) setConfirmation(next);
+  /**
+   * Asks first (what cannot be taken back), from the button `from`; a click while an action runs
+   * does nothing.
+   */
+  const confirmFirst = (next: Confirmation, from: EventTarget) => {
+    if (pending) return;
+    origin.current = originOf(from);
+    setConfirmation(next);
   };
 
   /** Asks first, with the address typed for what cannot be undone at all. */
-  const ask = (next: Confirmation) => {
+  const ask = (next: Confirmation, from: EventTarget) => {
     if (pending) return;
     setTyped('');
+    origin.current = originOf(from);
     setConfirmation(next);
   };
 
@@ -128,6 +176,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
   function changeRole(event: FormEvent) {
     event.preventDefault();
     if (pending || role === user.role) return;
+    origin.current = { action: 'role', index: -1 };
     setConfirmation({
       question: `Make ${user.email} ${ROLE_LABELS[role].toLowerCase()}?`,
       consequence: 'Their current sessions end, and they sign in again with the new role.',
@@ -149,7 +198,9 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
       </h2>
 
       {confirmation ? (
-        <div className="confirm" role="group" aria-labelledby={`${id}-confirm`}>
+        // Keyed, as is the other branch: else React would make the question's elements over into the
+        // dialog's (its button, with the focus, becoming whichever action is in its place).
+        <div key="confirm" className="confirm" role="group" aria-labelledby={`${id}-confirm`}>
           <p id={`${id}-confirm`} className="confirm__question">
             {confirmation.question}
           </p>
@@ -183,7 +234,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
           </div>
         </div>
       ) : (
-        <div className="manage">
+        <div key="manage" className="manage">
           {/* The dialog's buttons are aria-disabled, not disabled, while an action runs (and those of
               a form while it has nothing to send): a disabled button loses the keyboard focus, so
               the person would lose their place while it runs, or once it is done. A click does
@@ -193,6 +244,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
             <button
               type="submit"
               className="button-secondary"
+              data-action="role"
               aria-disabled={pending || role === user.role || undefined}
             >
               Change role
@@ -247,14 +299,18 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-danger"
+                data-action="status"
                 aria-disabled={pending || undefined}
-                onClick={() =>
-                  confirmFirst({
-                    question: `Disable ${user.email}?`,
-                    consequence: 'They are signed out everywhere and cannot sign in until enabled again.',
-                    action: 'Disable',
-                    run: change({ status: 'disabled' }, 'User disabled.'),
-                  })
+                onClick={(event) =>
+                  confirmFirst(
+                    {
+                      question: `Disable ${user.email}?`,
+                      consequence: 'They are signed out everywhere and cannot sign in until enabled again.',
+                      action: 'Disable',
+                      run: change({ status: 'disabled' }, 'User disabled.'),
+                    },
+                    event.currentTarget,
+                  )
                 }
               >
                 Disable
@@ -262,8 +318,11 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
             ) : (
               <button
                 type="button"
+                data-action="status"
                 aria-disabled={pending || undefined}
-                onClick={() => void perform(change({ status: 'active' }, 'User enabled.'))}
+                onClick={(event) =>
+                  void perform(change({ status: 'active' }, 'User enabled.'), event.currentTarget)
+                }
               >
                 Enable
               </button>
@@ -272,9 +331,13 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-secondary"
+                data-action="unlock"
                 aria-disabled={pending || undefined}
-                onClick={() =>
-                  void perform(command('unlock', { locked: false, lockedUntil: null }, 'User unlocked.'))
+                onClick={(event) =>
+                  void perform(
+                    command('unlock', { locked: false, lockedUntil: null }, 'User unlocked.'),
+                    event.currentTarget,
+                  )
                 }
               >
                 Unlock
@@ -284,14 +347,18 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-secondary"
+                data-action="sign-out"
                 aria-disabled={pending || undefined}
-                onClick={() =>
-                  confirmFirst({
-                    question: `Sign ${user.email} out everywhere?`,
-                    consequence: 'Every session they have, on every device, ends now.',
-                    action: 'Sign out everywhere',
-                    run: command('sign-out', {}, 'Signed out everywhere.'),
-                  })
+                onClick={(event) =>
+                  confirmFirst(
+                    {
+                      question: `Sign ${user.email} out everywhere?`,
+                      consequence: 'Every session they have, on every device, ends now.',
+                      action: 'Sign out everywhere',
+                      run: command('sign-out', {}, 'Signed out everywhere.'),
+                    },
+                    event.currentTarget,
+                  )
                 }
               >
                 Sign out everywhere
@@ -302,14 +369,18 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-secondary"
+                data-action="resend-invitation"
                 aria-disabled={pending || undefined}
-                onClick={() =>
-                  confirmFirst({
-                    question: `Send the invitation to ${user.email} again?`,
-                    consequence: `They get a new temporary password by email, valid for ${PASSWORD_POLICY.tempPasswordValidityDays} days; the old one stops working. Only for someone who has not signed in yet.`,
-                    action: 'Send again',
-                    run: command('resend-invitation', {}, 'Invitation sent again.'),
-                  })
+                onClick={(event) =>
+                  confirmFirst(
+                    {
+                      question: `Send the invitation to ${user.email} again?`,
+                      consequence: `They get a new temporary password by email, valid for ${PASSWORD_POLICY.tempPasswordValidityDays} days; the old one stops working. Only for someone who has not signed in yet.`,
+                      action: 'Send again',
+                      run: command('resend-invitation', {}, 'Invitation sent again.'),
+                    },
+                    event.currentTarget,
+                  )
                 }
               >
                 Resend invitation
@@ -319,15 +390,19 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-secondary"
+                data-action="reset-mfa"
                 aria-disabled={pending || undefined}
-                onClick={() =>
-                  confirmFirst({
-                    question: `Reset two-factor sign-in for ${user.email}?`,
-                    consequence:
-                      'Their authenticator stops working; they set up a new one at their next sign-in.',
-                    action: 'Reset MFA',
-                    run: command('reset-mfa', { mfaEnabled: false }, 'Two-factor sign-in reset.'),
-                  })
+                onClick={(event) =>
+                  confirmFirst(
+                    {
+                      question: `Reset two-factor sign-in for ${user.email}?`,
+                      consequence:
+                        'Their authenticator stops working; they set up a new one at their next sign-in.',
+                      action: 'Reset MFA',
+                      run: command('reset-mfa', { mfaEnabled: false }, 'Two-factor sign-in reset.'),
+                    },
+                    event.currentTarget,
+                  )
                 }
               >
                 Reset MFA
@@ -337,16 +412,20 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
               <button
                 type="button"
                 className="button-danger"
+                data-action="erase"
                 aria-disabled={pending || undefined}
-                onClick={() =>
-                  ask({
-                    question: `Erase ${user.email} and everything theirs?`,
-                    consequence:
-                      'Their account, conversations, messages, feedback and usage are deleted for good; the audit log keeps a record with counts only. Possible from an hour after the disable. This cannot be undone.',
-                    action: 'Erase for good',
-                    typed: user.email,
-                    run: erase,
-                  })
+                onClick={(event) =>
+                  ask(
+                    {
+                      question: `Erase ${user.email} and everything theirs?`,
+                      consequence:
+                        'Their account, conversations, messages, feedback and usage are deleted for good; the audit log keeps a record with counts only. Possible from an hour after the disable. This cannot be undone.',
+                      action: 'Erase for good',
+                      typed: user.email,
+                      run: erase,
+                    },
+                    event.currentTarget,
+                  )
                 }
               >
                 Erase…

@@ -697,6 +697,49 @@ describe('sendMessage stopped by its owner', () => {
     expect(result.assistantMessage).toMatchObject({ status: 'complete', content: '', stopped: true });
     expect(result.assistantMessage.usage.promptTokens).toBeGreaterThan(0);
   });
+  it('stops a model gone silent after its first words, by looking for the Stop meanwhile', async () => {
+    // Prepare: a model that writes a first part, then would be silent for a minute (no save to
+    // carry the Stop), and a Stop as soon as the first part is shown
+    const messages = fakeMessages();
+    let signal: AbortSignal | undefined;
+    const model: ChatModel = {
+      kind: 'openai',
+      models: ['test-model'],
+      async *stream(request) {
+        signal = request.signal;
+        yield { type: 'delta', text: 'The first part' };
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 60_000);
+          request.signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(request.signal?.reason as Error);
+          });
+        });
+        yield { type: 'delta', text: ' and the rest' };
+      },
+    };
+    const send = sendMessageWith({ messages: messages.repository, model, stopCheckMs: 5 });
+    let replyId = '';
+    const onEvent = (event: TurnEvent) => {
+      if (event.type === 'reply') replyId = event.message.id;
+      if (event.type === 'delta')
+        void messages.repository.requestStop({ ownerId: 'ada', conversationId, messageId: replyId });
+    };
+
+    // Act
+    const started = Date.now();
+    const result = await send(ada, { conversationId, content: 'Think hard' }, onEvent);
+
+    // Assess: ended at once, complete with the first part and stopped, not failed by a timeout
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(signal?.aborted).toBe(true);
+    expect(result.error).toBeUndefined();
+    expect(result.assistantMessage).toMatchObject({
+      status: 'complete',
+      content: 'The first part',
+      stopped: true,
+    });
+  });
 });
 
 describe('sendMessage answered in one piece, past its deadline', () => {

@@ -188,14 +188,21 @@ export async function writeReply(
 ): Promise<WrittenReply> {
   const { assistantId, model } = reply;
   // The owner's Stop reaches the writer through the database: with each save of the text, and
-  // before the first words (nothing to save yet) by a look every `stopCheckMs`. The model is
-  // stopped, the text kept.
+  // while nothing is saved (before the first words, or while the model is silent in the middle
+  // of its reply, as when Stop is pressed on a reply that seems stuck) by a look every
+  // `stopCheckMs`. The model is stopped, the text kept.
   const stop = new AbortController();
   const stopAsked = (asked: boolean) => {
     if (asked && !stop.signal.aborted) stop.abort(new ReplyStoppedSignal());
   };
+  // A save answered since the last look: it told whether a Stop was asked, so no look is needed.
+  let savedSinceLook = false;
   const deltas = new StoredDeltas(
-    async (content) => stopAsked(await deps.messages.saveProgress(assistantId, content)),
+    async (content) => {
+      const asked = await deps.messages.saveProgress(assistantId, content);
+      savedSinceLook = true;
+      stopAsked(asked);
+    },
     (text) => onEvent({ type: 'delta', text }),
     // Text that cannot be stored cannot be shown: the model is stopped rather than read on
     // unseen (and Stop, which arrives with the saves, would no longer reach the writer).
@@ -244,17 +251,19 @@ export async function writeReply(
         : setTimeout(() => {
             if (!stop.signal.aborted) stop.abort(new ReplyDeadlineSignal(deadline));
           }, deadline);
-    const lookForStop = setInterval(
-      () => void deps.messages.stopRequested(assistantId).then(stopAsked, () => undefined),
-      deps.stopCheckMs ?? 1000,
-    );
+    const lookForStop = setInterval(() => {
+      if (savedSinceLook) {
+        savedSinceLook = false;
+        return;
+      }
+      void deps.messages.stopRequested(assistantId).then(stopAsked, () => undefined);
+    }, deps.stopCheckMs ?? 1000);
     try {
       for await (const event of deps.model.stream({ model, messages, signal: stop.signal })) {
         // A model that does not heed the signal is left here.
         if (stop.signal.aborted) break;
         if (event.type === 'delta') {
           firstTokenAt ??= Date.now();
-          clearInterval(lookForStop);
           deltas.push(event.text);
         } else {
           promptTokens = event.promptTokens;

@@ -59,7 +59,11 @@ function statusAndError(of: '' | 'm.'): Sql {
 }
 const ownStatusAndError = statusAndError('');
 const statusAndErrorOfM = statusAndError('m.');
-/** Highlight delimiters for ts_headline: control characters, which message content never holds. */
+/**
+ * Highlight delimiters for ts_headline: control characters. A reply holds what the model wrote,
+ * these included, so the search hands ts_headline the text with them as spaces (which the parser
+ * reads as it reads them: between words), and a mark in a snippet is always one of ours.
+ */
 const START = '\u0001';
 const STOP = '\u0002';
 
@@ -883,7 +887,8 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         : sql.empty;
       const { rows } = await db.query<SearchRow>(sql`
         select m.id, m.conversation_id, m.role, c.title, ${isoText('m.created_at')} as created_at_text,
-          ${rank} as rank, ts_headline('simple', m.content, ${query}, ${HEADLINE_OPTIONS}) as headline
+          ${rank} as rank,
+          ts_headline('simple', translate(m.content, ${START + STOP}, '  '), ${query}, ${HEADLINE_OPTIONS}) as headline
         from messages as m
         inner join conversations as c on c.id = m.conversation_id
         where m.owner_id = ${ownerId} and c.owner_id = ${ownerId} and c.deleted_at is null

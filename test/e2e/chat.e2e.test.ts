@@ -867,6 +867,88 @@ describe('chatting in the web app', () => {
     await composer(page).fill('');
   });
 
+  it('shows Hebrew and Arabic right to left, where they are written and shown, with code left to right', async () => {
+    // Prepare: a conversation titled, asked and answered right to left, the reply with code
+    const question = 'מה השעה בפורטו?';
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    let conversationId: string;
+    try {
+      const { rows } = await db.query<{ id: string }>(
+        `with c as (
+           insert into conversations (owner_id, title, message_count) values ($1, $2, 2) returning id
+         ),
+         q as (
+           insert into messages (conversation_id, owner_id, role, content, status)
+           select id, $1, 'user', $2, 'complete' from c
+         )
+         insert into messages (conversation_id, owner_id, role, content, status, model, created_at)
+         select id, $1, 'assistant', $3, 'complete', 'offline', now() + interval '1 second' from c
+         returning conversation_id as id`,
+        [memberId, question, 'الساعة الآن الثالثة!\n\n```ts\nconst hour = 3;\n```'],
+      );
+      conversationId = rows[0]?.id ?? '';
+    } finally {
+      await db.end();
+    }
+    const rtl = (selector: string) =>
+      page.evaluate<boolean | null>(
+        `document.querySelector(${JSON.stringify(selector)})?.matches(':dir(rtl)') ?? null`,
+      );
+
+    // Act
+    await page.goto(`${stack.server.url}/c/${conversationId}`);
+    const reply = storedReplies(page).last();
+    await reply.locator('.code-block').waitFor();
+
+    // Assess: the question reads right to left (its question mark at its left end), as do the
+    // reply, the title in the header and the sidebar; the code stays left to right
+    const question$ = '[data-testid="message-user"] .message__text';
+    expect(await rtl(question$)).toBe(true);
+    const ends = await page.evaluate<{ first: number; last: number }>(`(() => {
+      const text = document.querySelector(${JSON.stringify(question$)}).firstChild;
+      const at = (offset) => {
+        const range = document.createRange();
+        range.setStart(text, offset);
+        range.setEnd(text, offset + 1);
+        return range.getBoundingClientRect().left;
+      };
+      return { first: at(0), last: at(text.length - 1) };
+    })()`);
+    expect(ends.last).toBeLessThan(ends.first);
+    expect(await rtl('[data-testid="message-assistant"] .markdown')).toBe(true);
+    expect(await rtl('[data-testid="message-assistant"] .code-block')).toBe(false);
+    expect(await rtl('[data-testid="chat-title"]')).toBe(true);
+    expect(await rtl('[aria-current="page"] .nav-item__title')).toBe(true);
+
+    // Assess: what is typed reads right to left too: the message, its edit, and a comment on a reply
+    await composer(page).fill('שלום');
+    expect(await rtl('.composer__input')).toBe(true);
+    await composer(page).fill('');
+    await page.getByTestId('edit-question').click();
+    expect(await rtl('.message__edit-input')).toBe(true);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await reply.getByTestId('feedback-down').click();
+    await reply.getByTestId('feedback-comment').fill('לא נכון');
+    expect(await rtl('[data-testid="feedback-comment"]')).toBe(true);
+    await reply.getByTestId('feedback-down').click();
+    await expect.poll(() => reply.getByTestId('feedback-down').getAttribute('aria-pressed')).toBe('false');
+    await page.getByRole('button', { name: 'Your instructions' }).click();
+    const instructions = page.getByTestId('instructions-text');
+    await expect.poll(() => instructions.isEnabled()).toBe(true);
+    await instructions.fill('ענה בקצרה');
+    expect(await rtl('[data-testid="instructions-text"]')).toBe(true);
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+    // Assess: and so does a search result, its title and its snippet
+    await page.getByRole('link', { name: 'Search messages' }).click();
+    await page.getByRole('searchbox', { name: 'Search your messages' }).fill('בפורטו');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('search-results').waitFor();
+    expect(await rtl('.search-hit__title')).toBe(true);
+    expect(await rtl('.search-hit__snippet')).toBe(true);
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

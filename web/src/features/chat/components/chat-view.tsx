@@ -178,7 +178,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   return (
     <section className="chat" aria-labelledby="chat-title">
       <header className="chat__header">
-        <h1 id="chat-title" className="chat__title" data-testid="chat-title">
+        <h1 id="chat-title" className="chat__title" data-testid="chat-title" dir="auto">
           {chat.conversationId ? (title ?? 'Conversation') : 'New chat'}
         </h1>
         {status}

@@ -5,7 +5,8 @@ export function CodeBlock({ language, code, html }: { language: string; code: st
   const { state, copy } = useCopy();
 
   return (
-    <div className="code-block">
+    // Code reads left to right, in a reply written right to left too.
+    <div className="code-block" dir="ltr">
       <div className="code-block__header">
         <span className="code-block__language">{language || 'text'}</span>
         <button

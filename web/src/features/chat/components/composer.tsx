@@ -90,6 +90,8 @@ export function Composer({
           id={inputId}
           ref={textarea}
           className="composer__input"
+          // The direction of what is typed: a Hebrew or Arabic message is written right to left.
+          dir="auto"
           name="content"
           rows={rows}
           value={text}

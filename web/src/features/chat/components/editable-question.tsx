@@ -40,7 +40,9 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
   if (text === null) {
     return (
       <>
-        <p className="message__text">{content}</p>
+        <p className="message__text" dir="auto">
+          {content}
+        </p>
         <div className="message__footer message__footer--user">
           <button
             ref={editButton}
@@ -78,6 +80,7 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
         id={inputId}
         ref={box}
         className="message__edit-input"
+        dir="auto"
         value={text}
         // No maxLength: the browser would drop what is pasted past it without a word. A text too
         // long stays whole, says so below, and cannot be sent until shortened.

@@ -7,9 +7,16 @@ import { useMarkdown } from '@/features/chat/hooks/use-markdown';
 export function MarkdownContent({ source }: { source: string }) {
   const render = useMarkdown();
   const blocks = useMemo(() => render?.(source), [render, source]);
-  if (!blocks) return <p className="message__text">{source}</p>;
+  // dir="auto": a reply runs in the direction of its own words (right to left in Hebrew or Arabic),
+  // not the page's; its code blocks stay left to right.
+  if (!blocks)
+    return (
+      <p className="message__text" dir="auto">
+        {source}
+      </p>
+    );
   return (
-    <div className="markdown">
+    <div className="markdown" dir="auto">
       {blocks.map((block, index) =>
         block.kind === 'code' ? (
           <CodeBlock key={index} language={block.language} code={block.code} html={block.html} />

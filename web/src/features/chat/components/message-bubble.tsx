@@ -131,8 +131,11 @@ export function MessageBubble({
         {role === 'user' && onEdit ? (
           <EditableQuestion content={content} onEdit={onEdit} />
         ) : role === 'user' ? (
-          // Plain text: React escapes it, CSS keeps its newlines.
-          <p className="message__text">{content}</p>
+          // Plain text: React escapes it, CSS keeps its newlines; dir="auto": the direction of its
+          // own words (Hebrew or Arabic right to left), not the page's.
+          <p className="message__text" dir="auto">
+            {content}
+          </p>
         ) : (
           <MarkdownContent source={content} />
         )}

@@ -151,6 +151,7 @@ export function ReplyFeedback({ conversationId, messageId, initial }: ReplyFeedb
           <label>
             Tell us more <span className="muted">(optional)</span>
             <textarea
+              dir="auto"
               rows={2}
               maxLength={COMMENT_MAX}
               value={details.comment}

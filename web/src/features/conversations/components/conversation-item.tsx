@@ -114,6 +114,7 @@ export function ConversationItem({
           <input
             id={`rename-${conversation.id}`}
             ref={input}
+            dir="auto"
             value={title}
             disabled={pending}
             onChange={(event) => setTitle(event.target.value)}
@@ -140,7 +141,10 @@ export function ConversationItem({
         aria-current={active ? 'page' : undefined}
         title={conversation.title}
       >
-        <span className="nav-item__title">{conversation.title}</span>
+        {/* A title in Hebrew or Arabic reads right to left. */}
+        <span className="nav-item__title" dir="auto">
+          {conversation.title}
+        </span>
         {/* Two conversations of the same title ("New chat") told apart by when they were used. */}
         <time className="nav-item__date" dateTime={conversation.updatedAt} data-testid="conversation-date">
           {listDate(conversation.updatedAt)}

@@ -101,6 +101,7 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
       <form className="instructions" onSubmit={submit}>
         <label htmlFor={`${id}-text`}>How should Parley answer you?</label>
         <textarea
+          dir="auto"
           ref={textBox}
           id={`${id}-text`}
           rows={7}

@@ -105,7 +105,10 @@ export function SearchPage({ query, onSearch }: SearchPageProps) {
                   href={paths.conversation(hit.conversationId, hit.messageId)}
                   className="search-hit__link"
                 >
-                  <span className="search-hit__title">{hit.conversationTitle}</span>
+                  {/* Titles and snippets in Hebrew or Arabic read right to left. */}
+                  <span className="search-hit__title" dir="auto">
+                    {hit.conversationTitle}
+                  </span>
                   <span className="search-hit__meta">
                     {hit.role === 'user' ? 'You' : 'Parley'} ·{' '}
                     <time dateTime={hit.createdAt}>{dateFormat.format(new Date(hit.createdAt))}</time>

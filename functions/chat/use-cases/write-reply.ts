@@ -103,6 +103,14 @@ async function checkAllowance(deps: ReplyDeps, caller: Caller, now: Date): Promi
   }
 }
 
+/**
+ * A model's text as it can be stored: PostgreSQL text cannot hold a NUL character, which a model
+ * can write (asked to, or from a byte-level token), so it is kept as U+FFFD, the character that
+ * stands for one that cannot be shown. Stored as it came, the reply's saves and its end failed,
+ * leaving it `streaming` and its conversation busy until it was taken for abandoned.
+ */
+const storable = (text: string): string => text.replaceAll('\u0000', '\ufffd');
+
 /** The reason the writer aborts the model with when the owner stopped the reply (never shown). */
 class ReplyStoppedSignal extends Error {
   constructor() {
@@ -264,7 +272,7 @@ export async function writeReply(
         if (stop.signal.aborted) break;
         if (event.type === 'delta') {
           firstTokenAt ??= Date.now();
-          deltas.push(event.text);
+          deltas.push(storable(event.text));
         } else {
           promptTokens = event.promptTokens;
           completionTokens = event.completionTokens;

@@ -119,8 +119,9 @@ export function openFenceAtEnd(text: string): Fence | undefined {
 }
 
 /**
- * The Markdown of one message: its heading, its text as written, and why it failed or that it was
- * stopped, if so: a reader of the file must not take a cut reply for a whole one. A code block
+ * The Markdown of one message: its heading, its text as written, and why it failed, that it was
+ * stopped or that it was still being written, if so: a reader of the file must not take a cut
+ * reply for a whole one. A code block
  * the text leaves open (a reply stopped or failed mid-block) is closed, at the column it opened
  * at: were it in a list item after all, a closing fence indented so would still belong to it.
  */
@@ -133,6 +134,8 @@ function markdownOf(message: Message): string {
   if (message.status === 'failed')
     lines.push(`> This reply failed: ${message.error ?? 'unknown reason'}`, '');
   else if (message.stopped) lines.push("> Stopped before the end, at its author's request.", '');
+  else if (message.status === 'streaming')
+    lines.push('> Still being written when this file was exported.', '');
   return lines.join('\n');
 }
 

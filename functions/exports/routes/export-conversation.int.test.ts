@@ -63,3 +63,50 @@ describe('GET /api/conversations/{id}/export as Markdown', () => {
     expect(html).toContain('&lt;details&gt;');
   });
 });
+
+describe('GET /api/conversations/{id}/export of a reply still being written', () => {
+  it('says under the reply, in Markdown, that it was not finished when exported', async () => {
+    // Prepare: a question and its reply, which the chat function is writing as the export runs
+    const user = await createTestUser(db, { role: 'members' });
+    const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
+    const { id } = await db
+      .insertInto('conversations')
+      .values({ owner_id: user.id, title: 'Story' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('messages')
+      .values([
+        {
+          conversation_id: id,
+          owner_id: user.id,
+          role: 'user',
+          content: 'Tell me a story',
+          status: 'complete',
+          created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, 0)),
+        },
+        {
+          conversation_id: id,
+          owner_id: user.id,
+          role: 'assistant',
+          content: 'Once upon',
+          status: 'streaming',
+          created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, 1)),
+        },
+      ])
+      .execute();
+
+    // Act
+    const download = await callStreaming(exports, {
+      method: 'GET',
+      path: `/api/conversations/${id}/export`,
+      token,
+      query: { format: 'markdown' },
+    });
+    await download.handlerDone;
+
+    // Assess: the part written so far, then the note, as for a stopped or failed reply
+    expect(download.status).toBe(200);
+    expect(download.text).toContain('Once upon\n\n> Still being written when this file was exported.\n');
+  });
+});

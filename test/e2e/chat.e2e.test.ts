@@ -949,6 +949,53 @@ describe('chatting in the web app', () => {
     expect(await rtl('.search-hit__snippet')).toBe(true);
   });
 
+  it('gives a message the server refused as too large back to the composer, and says it was not sent', async () => {
+    // Prepare: a new chat, the server refusing the message as too large, then a conversation gone
+    await page.goto(stack.server.url);
+    const refuse = (status: number, detail: string) =>
+      page.route('**/api/conversations/*/messages', (route) =>
+        route.request().method() === 'POST'
+          ? route.fulfill({
+              status,
+              headers: { 'Content-Type': 'application/problem+json' },
+              body: JSON.stringify({ type: 'about:blank', title: 'Refused', status, detail }),
+            })
+          : route.fallback(),
+      );
+    await refuse(413, 'The request body is too large');
+    const error = page.getByTestId('chat-error');
+
+    // Act
+    await composer(page).fill('A message the server finds too large');
+    await composer(page).press('Enter');
+
+    // Assess: not sent, and why; the text back in the composer, with the focus, to be changed;
+    // no Retry (the same again would be refused the same)
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/^Not sent\. The request body is too large\./);
+    await expect.poll(() => composer(page).inputValue()).toBe('A message the server finds too large');
+    expect(await page.evaluate('document.activeElement?.tagName')).toBe('TEXTAREA');
+    expect(await error.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    expect(await page.locator('[data-testid="message-user"][data-status="sending"]').count()).toBe(0);
+
+    // Act and assess: changed and sent again, it goes
+    await page.unroute('**/api/conversations/*/messages');
+    await composer(page).fill('A shorter message');
+    await composer(page).press('Enter');
+    await storedReplies(page).first().waitFor();
+    expect(await error.count()).toBe(0);
+
+    // Act and assess: a refusal that is not of the message (its conversation gone) is "not sent"
+    // too, not a failed reply, and keeps its Retry
+    await refuse(404, 'Conversation not found');
+    await composer(page).fill('Still there?');
+    await composer(page).press('Enter');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/^Not sent\. Conversation not found\./);
+    expect(await error.getByRole('button', { name: 'Retry' }).count()).toBe(1);
+    await page.unroute('**/api/conversations/*/messages');
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

@@ -13,7 +13,7 @@ import { useDraft } from '@/features/chat/hooks/use-draft';
 import { useModelChoice } from '@/features/chat/hooks/use-model-choice';
 import { useThrottledValue } from '@/features/chat/hooks/use-throttled-value';
 import { loadMarkdown } from '@/features/chat/hooks/use-markdown';
-import type { ChatOptions } from '@/features/chat/hooks/use-chat';
+import type { ChatOptions, Turn } from '@/features/chat/hooks/use-chat';
 import type { Draft } from '@/features/chat/hooks/use-draft';
 import { markdownToPlainText } from '@/features/chat/utils/plain-text';
 import { cutText } from '../../../../../functions/shared/domain/text';
@@ -80,12 +80,24 @@ export function replyAnnouncement(content: string): string {
   return `Parley replied: ${text.length > ANNOUNCED_MAX ? `${cutText(text, ANNOUNCED_MAX)}…` : text}`;
 }
 
-function errorHeadline(error: ApiError): string {
+/**
+ * The headline of a failed turn. A message the server refused (a 4xx before it stored it) was not
+ * sent: no reply was ever asked for, so none "failed".
+ */
+function errorHeadline(error: ApiError, stored: boolean): string {
   if (error.status === 429) return 'Limit reached.';
   if (error.status === 503) return 'The model is unavailable right now.';
   if (error.status === 0) return 'The connection was lost.';
-  if (error.status === 409) return 'Not sent.';
+  if (error.status === 409 || (!stored && error.status >= 400 && error.status < 500)) return 'Not sent.';
   return 'The reply failed.';
+}
+
+/**
+ * The server refused the message itself (invalid, 400, or too large, 413) before storing it:
+ * sending it again as it is cannot succeed, so it goes back to the composer to be changed.
+ */
+function refusedAsSent(turn: Turn): boolean {
+  return !turn.regenerating && !turn.userStored && (turn.error?.status === 400 || turn.error?.status === 413);
 }
 
 /**
@@ -127,6 +139,17 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   const announcement = useReplyAnnouncement(chat.conversationId, streaming, messages.at(-1));
 
   const { release } = scroll;
+
+  // A message refused as sent goes back to the composer (once), to be changed and sent again.
+  const refused = turn?.phase === 'failed' && refusedAsSent(turn) ? turn : null;
+  const takenBack = useRef<string | null>(null);
+  const { takeBack } = draft;
+  useEffect(() => {
+    // By the attempt's key: the same refusal is taken back once, whatever else re-renders it.
+    if (!refused || takenBack.current === refused.retryKey) return;
+    takenBack.current = refused.retryKey;
+    takeBack(refused.content);
+  }, [refused, takeBack]);
 
   // Fetch the Markdown renderer while the person reads or types, before a reply needs it.
   useEffect(() => void loadMarkdown(), []);
@@ -235,7 +258,9 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
             />
           ))}
 
-          {turn && !turn.userStored && <MessageBubble role="user" content={turn.content} status="sending" />}
+          {turn && !turn.userStored && !refused && (
+            <MessageBubble role="user" content={turn.content} status="sending" />
+          )}
 
           {streaming && (
             <div className="chat__live" data-testid="streaming-reply">
@@ -253,11 +278,14 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
           {turn?.phase === 'failed' && turn.error && (
             <div className="error chat__error" role="alert" data-testid="chat-error">
               <p>
-                <strong>{errorHeadline(turn.error)}</strong> {apiErrorMessage(turn.error)}
+                <strong>{errorHeadline(turn.error, turn.userStored)}</strong> {apiErrorMessage(turn.error)}
+                {refused && ' Your message is back in the box below, to change and send again.'}
               </p>
-              <button type="button" className="button-secondary button-small" onClick={retry}>
-                Retry
-              </button>
+              {!refused && (
+                <button type="button" className="button-secondary button-small" onClick={retry}>
+                  Retry
+                </button>
+              )}
             </div>
           )}
         </div>

@@ -1,6 +1,7 @@
 import type { Caller } from '#shared/domain/caller';
 import {
   AdminUserNotFoundError,
+  IdentityMissingError,
   LastAdminError,
   SelfChangeError,
   type AdminUser,
@@ -80,7 +81,17 @@ export const makeUpdateUser =
         // Cognito answers "User is disabled." to any password, which tells anyone the account
         // exists. Our triggers refuse a disabled user after the password check instead, and the
         // API refuses their access tokens at once. Their refresh tokens go too.
-        if (status === 'disabled') await steps.run('sign out', () => identity.signOut(username));
+        // A user gone from Cognito (deleted in the console) has no refresh token left to revoke
+        // and cannot sign in: the disable still holds, so that their access tokens are refused and
+        // they can be erased later (as the erasure counts a user Cognito no longer has as deleted).
+        if (status === 'disabled')
+          await steps.run('sign out', async () => {
+            try {
+              await identity.signOut(username);
+            } catch (error) {
+              if (!(error instanceof IdentityMissingError)) throw error;
+            }
+          });
         // Turns back on a user disabled in Cognito by hand (or by an earlier version); a no-op
         // otherwise, so nothing to undo.
         if (status === 'active') await steps.run('enable', () => identity.enableUser(username));

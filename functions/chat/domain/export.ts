@@ -140,6 +140,13 @@ function markdownOf(message: Message): string {
 }
 
 /**
+ * A title as an ATX heading's text: a run of `#` at its end, alone or after a space, would be read
+ * as the heading's optional closing sequence and dropped ("C #" would read "C"), so its first `#`
+ * is escaped.
+ */
+const headingText = (title: string) => title.replace(/(^|[ \t])(#+[ \t]*)$/, '$1\\$2');
+
+/**
  * The conversation as a Markdown document, a piece per page of messages, so that a long
  * conversation is written out as it is read: a heading per message, the text as written.
  */
@@ -148,7 +155,7 @@ export async function* markdownExport(
   pages: MessagePages,
 ): AsyncGenerator<string> {
   yield [
-    `# ${conversation.title}`,
+    `# ${headingText(conversation.title)}`,
     '',
     `_Exported from Parley · started ${conversation.createdAt}_`,
     '',

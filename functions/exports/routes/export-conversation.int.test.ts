@@ -110,3 +110,33 @@ describe('GET /api/conversations/{id}/export of a reply still being written', ()
     expect(download.text).toContain('Once upon\n\n> Still being written when this file was exported.\n');
   });
 });
+
+describe('GET /api/conversations/{id}/export of a title that ends in #', () => {
+  it.each(['Notes on C #', '#', 'Tags ## ###'])(
+    'keeps the title %j whole in the Markdown heading',
+    async (title) => {
+      // Prepare
+      const user = await createTestUser(db, { role: 'members' });
+      const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
+      const { id } = await db
+        .insertInto('conversations')
+        .values({ owner_id: user.id, title })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+
+      // Act
+      const download = await callStreaming(exports, {
+        method: 'GET',
+        path: `/api/conversations/${id}/export`,
+        token,
+        query: { format: 'markdown' },
+      });
+      await download.handlerDone;
+
+      // Assess: a closing run of # is not taken for the heading's own
+      expect(download.status).toBe(200);
+      const html = new Marked().parse(download.text, { async: false });
+      expect(html).toContain(`<h1>${title}</h1>`);
+    },
+  );
+});

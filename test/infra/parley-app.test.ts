@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createParleyApp, EDGE_ACL_REFERENCE_CONTEXT } from '../../lib/parley-app';
@@ -225,6 +227,53 @@ describe('least privilege', () => {
         expect(unbounded).toHaveLength(1);
         expect(unbounded[0]).toMatch(TRANSITIONAL_WRITER.role);
       } else expect(unbounded).toEqual([]);
+    }
+  });
+
+  it('creates roles outside its templates only in the two rotation applications, which take no boundary', () => {
+    // The test above sees the roles the templates declare. A nested stack's roles it cannot see:
+    // the stages hold none but the hosted secret-rotation applications (AWS Serverless Application
+    // Repository), one per rotated secret, each creating the rotation function's role. CDK's
+    // SecretRotation passes them only the endpoint, function name, subnets, security group,
+    // excluded characters and the keys and master secret; no permissions boundary, which they
+    // do not take (docs/deployment.md, step 2, says so). A new nested stack, transform or hosted
+    // rotation would bring roles without it: it fails here.
+    for (const stage of [dev, prod]) {
+      for (const type of ['AWS::CloudFormation::Stack', 'AWS::SecretsManager::RotationSchedule']) {
+        const found = resourcesOfType(stage, type).filter(
+          (r) => type !== 'AWS::SecretsManager::RotationSchedule' || r.props.HostedRotationLambda,
+        );
+        expect(
+          found.map((r) => r.id),
+          type,
+        ).toEqual([]);
+      }
+      // Only the SAM transform the applications need, in their stack: not the hosted-rotation one
+      // (AWS::SecretsManager-2020-07-23), whose rotation function's role is not ours either.
+      for (const [name, template] of Object.entries(stage.templates))
+        expect(template.toJSON().Transform, name).toEqual(
+          name === 'data' ? ['AWS::Serverless-2016-10-31'] : undefined,
+        );
+      const applications = resourcesOfType(stage, 'AWS::Serverless::Application');
+      // The master user's (the cluster's single-user rotation) and the application role's.
+      expect(applications.map((a) => `${a.stack}/${a.id}`).sort()).toEqual([
+        expect.stringMatching(/^data\/ApplicationSecretRotation[0-9A-F]{8}$/),
+        expect.stringMatching(/^data\/DatabaseRotationSingleUser[0-9A-F]{8}$/),
+      ]);
+      // …and the guide says so, beside the rule it is an exception to.
+      expect(readFileSync(join(import.meta.dirname, '../../docs/deployment.md'), 'utf8')).toMatch(
+        /secret-rotation functions' roles[\s\S]{0,400}takes no\s+permissions boundary/,
+      );
+      for (const app of applications) {
+        const parameters = Object.keys(app.props.Parameters as Record<string, unknown>);
+        expect(
+          parameters.filter((p) => /boundary/i.test(p)),
+          app.id,
+        ).toEqual([]);
+        expect(JSON.stringify(stage.templates.data.toJSON().Mappings), app.id).toContain(
+          'SecretsManagerRDSPostgreSQLRotationSingleUser',
+        );
+      }
     }
   });
 

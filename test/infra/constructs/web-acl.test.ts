@@ -512,6 +512,68 @@ describe('the user pool ACL', () => {
   });
 });
 
+describe('labels and rule order', () => {
+  /** Every statement of a rule, nested ones included (and, or, not, rate-based scope-downs). */
+  const statementsOf = (statement: Json): Json[] => {
+    const nested: Json[] = [
+      ...((statement.AndStatement?.Statements ?? []) as Json[]),
+      ...((statement.OrStatement?.Statements ?? []) as Json[]),
+      ...(statement.NotStatement ? [statement.NotStatement.Statement as Json] : []),
+      ...(statement.RateBasedStatement?.ScopeDownStatement
+        ? [statement.RateBasedStatement.ScopeDownStatement as Json]
+        : []),
+    ];
+    return [statement, ...nested.flatMap(statementsOf)];
+  };
+  /** The AWS Managed Rules label namespace of each group the ACLs use (the groups' reference pages). */
+  const NAMESPACE_OF: Readonly<Record<string, string>> = {
+    AWSManagedRulesCommonRuleSet: 'awswaf:managed:aws:core-rule-set:',
+    AWSManagedRulesKnownBadInputsRuleSet: 'awswaf:managed:aws:known-bad-inputs:',
+    AWSManagedRulesSQLiRuleSet: 'awswaf:managed:aws:sql-database:',
+    AWSManagedRulesAnonymousIpList: 'awswaf:managed:aws:anonymous-ip-list:',
+    AWSManagedRulesAmazonIpReputationList: 'awswaf:managed:aws:amazon-ip-list:',
+  };
+
+  it('gives every rule its own priority and name', () => {
+    for (const t of ['auth', 'api', 'edgeWaf'] as const) {
+      const rules = rulesOf(dev, t);
+      expect(new Set(rules.map((r) => r.Priority)).size, t).toBe(rules.length);
+      expect(new Set(rules.map((r) => r.Name)).size, t).toBe(rules.length);
+    }
+  });
+
+  it('matches only labels a managed group of the same ACL adds, in a rule that runs after that group', () => {
+    // "A rule that matches a label must run after the rule that adds it": WAF evaluates rules by
+    // priority, lowest first, and a label exists only once its rule has run (AWS WAF, "Labels on
+    // web requests"; label match keys are fully qualified, namespaces separated by colons).
+    let matches = 0;
+    for (const t of ['auth', 'api', 'edgeWaf'] as const) {
+      const rules = rulesOf(dev, t);
+      for (const r of rules) {
+        for (const st of statementsOf(r.Statement).filter((x) => x.LabelMatchStatement)) {
+          matches += 1;
+          const { Scope, Key } = st.LabelMatchStatement as { Scope: string; Key: string };
+          expect(Scope, `${t}/${r.Name}`).toBe('LABEL');
+          expect(Key, `${t}/${r.Name}`).toMatch(/^[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)+$/);
+          const adders = rules.filter((g) => {
+            const name = g.Statement.ManagedRuleGroupStatement?.Name as string | undefined;
+            return name !== undefined && Key.startsWith(NAMESPACE_OF[name] ?? '\u0000');
+          });
+          expect(
+            adders.map((g) => g.Name),
+            `${t}/${r.Name}: ${Key}`,
+          ).toHaveLength(1);
+          expect(adders[0]?.Priority, `${t}/${r.Name} runs after ${adders[0]?.Name}`).toBeLessThan(
+            r.Priority,
+          );
+        }
+      }
+    }
+    // The hosting-provider rule (auth, edge), the 8 KB body rule and the content rule (api, edge).
+    expect(matches).toBeGreaterThanOrEqual(5);
+  });
+});
+
 describe('hosting-provider addresses', () => {
   const labelOf = (st: Json) => st.LabelMatchStatement?.Key as string | undefined;
   const overrides = (rules: Rule[]) =>

@@ -527,7 +527,7 @@ describe('keyboard focus and what is announced', () => {
     await session.context.close();
   });
 
-  it("in the console: the manage-user dialog's confirm takes the focus, and its end gives it back to the action's button", async () => {
+  it("in the console: the manage-user dialog's confirm takes the focus, its end gives it back to the action's button, and Close to the opener", async () => {
     // Prepare: an admin, and a member locked out of signing in
     const adminEmail = uniqueEmail('admin');
     const admin = await stack.server.createUser({ email: adminEmail, password: PASSWORD, role: 'admins' });
@@ -593,6 +593,17 @@ describe('keyboard focus and what is announced', () => {
     await press('Change role');
     await dialog.getByRole('status').filter({ hasText: 'Role changed to' }).waitFor();
     await expect.poll(() => focused(page)).toBe('Change role');
+
+    // Act and assess: Close gives the focus back to the Manage button that opened the dialog, as
+    // the instructions dialog's Close does to its own
+    await press('Close');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe(`Manage ${memberEmail}`);
+    await page.getByRole('button', { name: 'Your instructions' }).focus();
+    await page.keyboard.press('Enter');
+    await press('Close');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe('Your instructions');
 
     await expectCleanSession(session);
     await session.context.close();

@@ -25,13 +25,28 @@ export function useModalDialog({ busy = false }: ModalDialogOptions = {}) {
   useEffect(() => {
     const element = dialog.current;
     if (!element) return;
+    // What had the focus before the dialog: a close by the browser (Escape) gives it back, but
+    // the owner's close (a Close or Cancel button, a done action) unmounts the dialog, which
+    // takes the focus off the page.
+    const opener = document.activeElement;
     if (!element.open) element.showModal();
     return () => {
-      if (!element.open) return;
-      // Capturing at the dialog runs before React's own listener there (the DOM runs capturing
-      // listeners at the target first); `once`, because close() of an open dialog fires one event.
-      element.addEventListener('close', stopOwnClose, { capture: true, once: true });
-      element.close();
+      if (element.open) {
+        // Capturing at the dialog runs before React's own listener there (the DOM runs capturing
+        // listeners at the target first); `once`, because close() of an open dialog fires one event.
+        element.addEventListener('close', stopOwnClose, { capture: true, once: true });
+        element.close();
+      }
+      // The focus left with the dialog: back to what opened it, if it is still there (the
+      // owner may move it on afterwards, e.g. to the next row once one was erased).
+      const focused = document.activeElement;
+      if (
+        (focused === null || focused === document.body) &&
+        opener instanceof HTMLElement &&
+        opener.isConnected
+      ) {
+        opener.focus();
+      }
     };
   }, []);
   useEffect(() => {

@@ -609,6 +609,62 @@ describe('keyboard focus and what is announced', () => {
     await session.context.close();
   });
 
+  it('on the sign-in steps and in the console: Sign in, Verify, Invite and Download CSV keep the focus through their work', async () => {
+    // Prepare: an admin
+    const email = uniqueEmail('admin');
+    const admin = await stack.server.createUser({ email, password: PASSWORD, role: 'admins' });
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    const pressOn = async (name: string) => {
+      await page.getByRole('button', { name, exact: true }).focus();
+      await page.keyboard.press('Enter');
+    };
+
+    // Act and assess: Sign in with a wrong password, from the keyboard: refused, still on Sign in
+    await submitCredentials(page, stack.server.url, email, `${PASSWORD}-wrong`);
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Password').fill(`${PASSWORD}-wrong`);
+    await pressOn('Sign in');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Sign in');
+
+    // Act and assess: a wrong TOTP code: refused, still on Verify
+    await page.getByLabel('Password').fill(PASSWORD);
+    await pressOn('Sign in');
+    await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
+    await page.getByLabel('Authentication code').fill('000000');
+    await pressOn('Verify');
+    await page.getByRole('alert').waitFor();
+    await page.getByRole('button', { name: 'Verify', exact: true }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Verify');
+
+    // Act and assess: inviting someone already there: refused, still on Invite
+    await signIn(page, stack.server.url, { ...admin, password: PASSWORD });
+    await page.goto(`${stack.server.url}/admin/users`);
+    const invite = page.getByRole('form', { name: 'Invite a user' });
+    await invite.getByLabel('Email').fill(email);
+    await pressOn('Invite');
+    await invite.getByRole('alert').waitFor();
+    await expect.poll(() => focused(page)).toBe('Invite');
+
+    // Act and assess: Download CSV keeps the focus while it reads, and after
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByTestId('audit-table').waitFor();
+    const reading = await holdRequests(page, '/api/admin/audit');
+    await pressOn('Download CSV');
+    const busy = page.getByRole('button', { name: /^Downloading…/ });
+    await busy.waitFor();
+    expect(await busy.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toMatch(/^Downloading…/);
+    reading.release();
+    await page.getByRole('button', { name: 'Download CSV' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Download CSV');
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
   it('in the dialogs: Save, Remove, Change password, Delete and Sign out everywhere keep the focus while they work', async () => {
     // Prepare: a member with a conversation, none open
     const email = uniqueEmail('member');

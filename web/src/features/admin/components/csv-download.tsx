@@ -57,8 +57,11 @@ export function CsvDownloadButton({ state, onClick }: { state: CsvDownloadState;
     <button
       type="button"
       className="button-secondary button-small"
-      onClick={onClick}
-      disabled={state.status === 'running'}
+      // aria-disabled, not disabled, while it runs: a disabled button loses the keyboard focus.
+      onClick={() => {
+        if (state.status !== 'running') onClick();
+      }}
+      aria-disabled={state.status === 'running' || undefined}
     >
       {state.status === 'running' ? `Downloading… ${countFormat.format(state.count)}` : 'Download CSV'}
     </button>

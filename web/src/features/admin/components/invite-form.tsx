@@ -19,6 +19,8 @@ export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) 
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    // Enter in the field submits the form whatever its button says: nothing while one runs.
+    if (pending) return;
     setPending(true);
     setError(null);
     setInvited(null);
@@ -51,7 +53,8 @@ export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) 
           />
         </div>
         <RoleField id={`${id}-role`} value={role} onChange={setRole} />
-        <button type="submit" disabled={pending}>
+        {/* aria-disabled, not disabled, while it runs: a disabled button loses the keyboard focus. */}
+        <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Inviting…' : 'Invite'}
         </button>
       </div>

@@ -29,11 +29,19 @@ export function NewPasswordForm({
       <p>Welcome to Parley. Replace the temporary password you were sent with one of your own.</p>
       <NewPasswordFields {...newPassword.fields} />
       <FormError message={newPassword.problem ?? error} />
+      {/* aria-disabled, not disabled, while it runs: a disabled button loses the keyboard focus. */}
       <div className="actions">
-        <button type="submit" disabled={pending}>
+        <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Saving…' : 'Set password and sign in'}
         </button>
-        <button type="button" className="button-secondary" onClick={onCancel} disabled={pending}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => {
+            if (!pending) onCancel();
+          }}
+          aria-disabled={pending || undefined}
+        >
           Back
         </button>
       </div>

@@ -34,11 +34,19 @@ export function ResetCodeRequestForm({
       <p>Enter the email you sign in with. We will email you a code to set a new password.</p>
       <EmailField id={`${id}-email`} value={email} onChange={setEmail} autoFocus />
       <FormError message={error} />
+      {/* aria-disabled, not disabled, while it runs: a disabled button loses the keyboard focus. */}
       <div className="actions">
-        <button type="submit" disabled={pending}>
+        <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Sending…' : 'Email me a code'}
         </button>
-        <button type="button" className="button-secondary" onClick={onCancel} disabled={pending}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => {
+            if (!pending) onCancel();
+          }}
+          aria-disabled={pending || undefined}
+        >
           Back to sign-in
         </button>
       </div>
@@ -93,14 +101,29 @@ export function ResetPasswordForm({
       />
       <NewPasswordFields {...newPassword.fields} />
       <FormError message={newPassword.problem ?? error} />
+      {/* aria-disabled, not disabled, while it runs: a disabled button loses the keyboard focus. */}
       <div className="actions">
-        <button type="submit" disabled={pending}>
+        <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Saving…' : 'Set new password'}
         </button>
-        <button type="button" className="button-secondary" onClick={onResend} disabled={pending}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => {
+            if (!pending) onResend();
+          }}
+          aria-disabled={pending || undefined}
+        >
           Send a new code
         </button>
-        <button type="button" className="button-secondary" onClick={onCancel} disabled={pending}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => {
+            if (!pending) onCancel();
+          }}
+          aria-disabled={pending || undefined}
+        >
           Back to sign-in
         </button>
       </div>

@@ -43,11 +43,19 @@ export function SignInForm({
         />
       </div>
       <FormError message={error} />
+      {/* aria-disabled, not disabled, while it runs: a disabled button loses the keyboard focus. */}
       <div className="actions">
-        <button type="submit" disabled={pending}>
+        <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Signing in…' : 'Sign in'}
         </button>
-        <button type="button" className="button-secondary" onClick={onForgotPassword} disabled={pending}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => {
+            if (!pending) onForgotPassword();
+          }}
+          aria-disabled={pending || undefined}
+        >
           Forgot your password?
         </button>
       </div>

@@ -33,11 +33,19 @@ export function TotpCodeForm({
       </p>
       <OtpCodeField value={code} onChange={setCode} />
       <FormError message={error} />
+      {/* aria-disabled, not disabled, while it runs: a disabled button loses the keyboard focus. */}
       <div className="actions">
-        <button type="submit" disabled={pending}>
+        <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Checking…' : 'Verify'}
         </button>
-        <button type="button" className="button-secondary" onClick={onCancel} disabled={pending}>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => {
+            if (!pending) onCancel();
+          }}
+          aria-disabled={pending || undefined}
+        >
           Back
         </button>
       </div>

@@ -26,7 +26,13 @@ export type FakeOpenAIMode =
   /** Streams `afterChunks` content chunks, then goes silent with the connection open. */
   | { readonly kind: 'stall'; readonly afterChunks: number; readonly reply?: string }
   /** Streams `afterChunks` content chunks, then a frame that is not JSON, then carries on. */
-  | { readonly kind: 'malformed'; readonly afterChunks: number; readonly reply?: string };
+  | { readonly kind: 'malformed'; readonly afterChunks: number; readonly reply?: string }
+  /**
+   * A streamed reply whose usage chunk carries `usage` as given, whatever it is (a fraction, a
+   * negative, a string, null, 1e300), as an OpenAI-compatible server may; without `usage` the
+   * reply ends with no usage chunk at all (`finish_reason` still comes).
+   */
+  | { readonly kind: 'usage'; readonly usage?: unknown; readonly reply?: string };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -198,6 +204,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
 
     const includeUsage = body.stream_options?.include_usage === true;
+    // The usage chunk's `usage`, when one is sent: the `usage` mode's own, whatever it asked for.
+    let usageSent: { readonly usage: unknown } | undefined = includeUsage ? { usage: totals } : undefined;
+    if (mode.kind === 'usage') usageSent = Object.hasOwn(mode, 'usage') ? { usage: mode.usage } : undefined;
     const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
       id,
       object: 'chat.completion.chunk',
@@ -213,7 +222,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       frame(chunk({ role: 'assistant', content: '', refusal: null }, null)),
       ...pieces.map((piece) => frame(chunk({ content: piece }, null))),
       frame(chunk({}, 'stop')),
-      ...(includeUsage
+      ...(usageSent
         ? [
             frame({
               id,
@@ -223,7 +232,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
               service_tier: 'default',
               system_fingerprint: 'fp_fake',
               choices: [],
-              usage: totals,
+              usage: usageSent.usage,
             }),
           ]
         : []),

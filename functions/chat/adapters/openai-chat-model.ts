@@ -443,11 +443,33 @@ export function openAIChatModel(
   };
 }
 
+/**
+ * The most tokens one count of a reply's usage may report and be believed: ten times the largest
+ * context window a model offers (about a million tokens), so no true count comes near it. Past it
+ * the count is a compatible server's nonsense (1e300, say): charged as reported it would spend a
+ * month's quota at once and overflow the integer columns it is stored in (2^31 - 1), failing the
+ * reply's end. Such a count is estimated instead, as a missing one is, rather than capped: a cap
+ * would charge the user a fortune that the reply never cost.
+ */
+const MAX_REPORTED_TOKENS = 10_000_000;
+
+/**
+ * A usage count as the server reported it, when it is one: a whole number of tokens from 0 to
+ * MAX_REPORTED_TOKENS. Anything else (a fraction, a negative, a string, null)
+ * is none, and the count is estimated: stored as sent, a fraction or a negative was refused by
+ * the database, which left the reply `streaming` and its conversation busy.
+ */
+function reportedCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_REPORTED_TOKENS
+    ? value
+    : undefined;
+}
+
 /** What a reply has carried so far, and the events each chunk adds. */
 class ReplyState {
   finished = false;
   private text = '';
-  private counted: { promptTokens: number; completionTokens: number } | undefined;
+  private counted: { promptTokens?: number | undefined; completionTokens?: number | undefined } = {};
 
   constructor(private readonly request: ChatRequest) {}
 
@@ -472,21 +494,22 @@ class ReplyState {
       typeof usage.prompt_tokens === 'number' &&
       typeof usage.completion_tokens === 'number'
     ) {
-      this.counted = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
+      this.counted = {
+        promptTokens: reportedCount(usage.prompt_tokens),
+        completionTokens: reportedCount(usage.completion_tokens),
+      };
       // Some compatible servers end with the usage chunk and no finish_reason.
       this.finished = true;
     }
     return events;
   }
 
-  /** The provider's count, or an estimate when a compatible server sends none. */
+  /** The provider's counts, each estimated when a compatible server sends none it can be held to. */
   usage(): ChatEvent {
     return {
       type: 'usage',
-      ...(this.counted ?? {
-        promptTokens: estimatePromptTokens(this.request.messages),
-        completionTokens: estimateTokens(this.text),
-      }),
+      promptTokens: this.counted.promptTokens ?? estimatePromptTokens(this.request.messages),
+      completionTokens: this.counted.completionTokens ?? estimateTokens(this.text),
     };
   }
 }

@@ -647,6 +647,14 @@ describe('keyboard focus and what is announced', () => {
     await invite.getByRole('alert').waitFor();
     await expect.poll(() => focused(page)).toBe('Invite');
 
+    // Act and assess: inviting several, all of them: the box empties, the focus stays on Invite
+    await page.getByText('Invite several people').click();
+    const several = page.getByRole('form', { name: 'Invite several users' });
+    await several.getByLabel('Email addresses').fill(uniqueEmail('invited'));
+    await pressOn('Invite 1');
+    await page.getByRole('status').filter({ hasText: 'Invited 1 of 1.' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Invite');
+
     // Act and assess: Download CSV keeps the focus while it reads, and after
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByTestId('audit-table').waitFor();

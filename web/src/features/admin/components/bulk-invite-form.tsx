@@ -82,7 +82,9 @@ export function BulkInviteForm({ onInvited }: { onInvited(user: AdminUser): void
         )}
         <div className="toolbar">
           <RoleField id={`${id}-role`} value={role} onChange={setRole} />
-          <button type="submit" disabled={running || count === 0 || problem !== null}>
+          {/* aria-disabled, not disabled: a disabled button loses the keyboard focus, while the
+              invitations go out or once they have (the box then empty, nothing left to send). */}
+          <button type="submit" aria-disabled={running || count === 0 || problem !== null || undefined}>
             {running ? `Inviting… ${outcomes.length} of ${count}` : count > 0 ? `Invite ${count}` : 'Invite'}
           </button>
         </div>

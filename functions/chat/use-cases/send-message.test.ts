@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allowingLimiter, fakeMessages, recordingMetrics, scriptedModel } from '#test/support/fakes/chat';
-import { ValidationError } from '#shared/errors';
+import { ServiceUnavailableError, ValidationError } from '#shared/errors';
 import type { ChatMetrics } from '../ports/chat-metrics';
 import { ChatRateLimitedError, ConversationBusyError, QuotaExceededError } from '../domain/message';
 import { ModelStreamError, ModelUnavailableError, type ChatEvent, type ChatModel } from '../ports/chat-model';
@@ -374,8 +374,10 @@ describe('sendMessage with an Idempotency-Key sent again', () => {
 
     // Assess
     expect(again.assistantMessage).toMatchObject({ status: 'failed', content: 'Partial' });
-    expect(again.error).toBeInstanceOf(ModelUnavailableError);
-    expect(again.error).toMatchObject({ reason: 'server-error', retryAfterSeconds: 5 });
+    // the first answer's problem again: a 503 with the stored reason as its detail
+    expect(again.error).toBeInstanceOf(ServiceUnavailableError);
+    expect(again.error).toMatchObject({ message: first.error?.message, retryAfterSeconds: 5 });
+    expect(again.assistantMessage.error).toBe(first.error?.message);
     expect(events.map((e) => e.type)).toEqual(['message', 'delta', 'error']);
     expect(events[1]).toEqual({ type: 'delta', text: 'Partial' });
     expect(events[2]).toMatchObject({ message: first.assistantMessage });

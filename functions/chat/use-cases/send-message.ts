@@ -1,4 +1,5 @@
 import type { Caller } from '#shared/domain/caller';
+import { ServiceUnavailableError, type DomainError } from '#shared/errors';
 import {
   ChatRateLimitedError,
   ConversationBusyError,
@@ -98,9 +99,24 @@ function replay(turn: ReplayedTurn, onEvent: (event: TurnEvent) => void): TurnRe
     onEvent({ type: 'done', message: assistant });
     return { userMessage: turn.userMessage, assistantMessage: assistant };
   }
-  const error = new ModelUnavailableError('server-error', 5);
+  const error = replayedFailure(assistant);
   onEvent({ type: 'error', error, message: assistant });
   return { userMessage: turn.userMessage, assistantMessage: assistant, error };
+}
+
+/**
+ * The failure a failed reply ended with, answered again. Every failure a reply is stored with is a
+ * 503 (the model unavailable, a stream that broke, a reply past its deadline, a save that failed,
+ * a reply interrupted; a model not offered is refused with a 400 before anything is stored), so
+ * the status and the problem type are those. The detail is the stored reason, which is the first
+ * answer's own detail (stored from it, in our words, never the provider's): a repeat is not told
+ * "the model could not answer" of a reply that only outlasted its deadline, whose advice (ask for
+ * a stream) the client needs. The first answer's Retry-After is not stored: a repeat gets a short
+ * one.
+ */
+function replayedFailure(assistant: Message): DomainError {
+  if (assistant.error === null) return new ModelUnavailableError('server-error', 5);
+  return new ServiceUnavailableError(assistant.error, 5);
 }
 
 export type SendMessage = ReturnType<typeof makeSendMessage>;

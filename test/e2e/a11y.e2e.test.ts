@@ -402,6 +402,54 @@ describe('keyboard focus and what is announced', () => {
     await session.context.close();
   });
 
+  it('in the sidebar: a rename the server refuses keeps the focus in the title box, to correct it', async () => {
+    // Prepare: a conversation, none open; its rename refused once (the service busy)
+    const email = uniqueEmail('member');
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`insert into conversations (owner_id, title) values ($1, 'Alpha')`, [user.id]);
+    } finally {
+      await db.end();
+    }
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+    await page.route('**/api/conversations/*', (route) =>
+      route.request().method() === 'PATCH'
+        ? route.fulfill({
+            status: 429,
+            headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '5' },
+            body: JSON.stringify({ type: 'about:blank', title: 'Too many requests', status: 429 }),
+          })
+        : route.fallback(),
+    );
+    const list = page.getByTestId('conversation-list');
+    const inTitleBox = () =>
+      page.evaluate<boolean>('document.activeElement?.id?.startsWith("rename-") ?? false');
+
+    // Act: rename Alpha from the keyboard
+    await list.getByRole('listitem').filter({ hasText: 'Alpha' }).hover();
+    await page.getByRole('button', { name: 'Rename Alpha' }).click();
+    await expect.poll(inTitleBox).toBe(true);
+    await page.keyboard.type('Beta');
+    await page.keyboard.press('Enter');
+
+    // Assess: refused, said so, and the focus still in the box with the title typed
+    await list.getByRole('alert').waitFor();
+    await expect.poll(inTitleBox).toBe(true);
+    expect(await page.getByLabel('New title for Alpha').inputValue()).toBe('Beta');
+
+    // Act and assess: Enter again, once the server takes it: renamed, back on its Rename button
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focused(page)).toBe('Rename Beta');
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
   it('in the sidebar: after a delete or an Undo the focus stays in the list, and Load more keeps it', async () => {
     // Prepare: three conversations, newest first Charlie, Bravo, Alpha; none open
     const email = uniqueEmail('member');

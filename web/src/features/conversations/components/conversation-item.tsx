@@ -116,7 +116,10 @@ export function ConversationItem({
             ref={input}
             dir="auto"
             value={title}
-            disabled={pending}
+            // Read-only, not disabled, while it is saved: a disabled box loses the keyboard focus,
+            // and a refused title is to be corrected there.
+            readOnly={pending}
+            aria-busy={pending || undefined}
             onChange={(event) => setTitle(event.target.value)}
             onKeyDown={keyDown}
             onBlur={() => void save()}

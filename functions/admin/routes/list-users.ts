@@ -1,4 +1,5 @@
 import { ok } from '#shared/http/responses';
+import { wholeNumberParam } from '#shared/http/whole-number-param';
 import { limitParam } from '#shared/pagination/cursor';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
@@ -35,13 +36,9 @@ export const listUsers = defineRoute(
       role: z.optional(roleSchema),
       status: z.optional(statusSchema),
       inactiveDays: z.optional(
-        z.coerce
-          .number({ message: INACTIVE_RANGE })
-          .check(z.int(INACTIVE_RANGE), z.gte(1, INACTIVE_RANGE), z.lte(3650, INACTIVE_RANGE))
-          .register(z.globalRegistry, {
-            description:
-              'Only people who have not signed in for this many days (never: since they were added)',
-          }),
+        wholeNumberParam(1, 3650, INACTIVE_RANGE).register(z.globalRegistry, {
+          description: 'Only people who have not signed in for this many days (never: since they were added)',
+        }),
       ),
       mfa: z.optional(mfaParam),
       locked: z.optional(lockedParam),

@@ -104,17 +104,35 @@ describe('limitParam', () => {
     ['1', 1],
     ['100', 100],
     ['42', 42],
+    ['005', 5],
   ])('accepts %s from a query string', (raw, expected) => {
     expect(limit.parse(raw)).toBe(expected);
   });
 
-  it.each(['0', '-1', '101', '2.5', 'ten', '', '1e3'])('refuses %j', (raw) => {
-    expect(limit.safeParse(raw).success).toBe(false);
-  });
+  it.each(['0', '-1', '101', '2.5', 'ten', '', '1e3', '0x10', '1e1', '+5', ' 5', '5 ', '5.0', '__proto__'])(
+    'refuses %j',
+    (raw) => {
+      expect(limit.safeParse(raw).success).toBe(false);
+    },
+  );
 
-  it.each(['ten', '0', '101', '2.5', '-1'])('states the allowed range when it refuses %j', (raw) => {
-    const result = z.object({ limit }).safeParse({ limit: raw });
+  it.each(['ten', '0', '101', '2.5', '-1', '0x10', '1e1', '+5', ' 5', '', '100000000000000000000'])(
+    'states the allowed range, once, when it refuses %j',
+    (raw) => {
+      const result = z.object({ limit }).safeParse({ limit: raw });
 
-    expect(result.error?.issues.map((i) => i.message)).toEqual(['must be a whole number between 1 and 100']);
+      expect(result.error?.issues.map((i) => i.message)).toEqual([
+        'must be a whole number between 1 and 100',
+      ]);
+    },
+  );
+
+  it('is described to clients as an integer with its range and default', () => {
+    expect(z.toJSONSchema(z.object({ limit }), { io: 'input' }).properties?.limit).toEqual({
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 20,
+    });
   });
 });

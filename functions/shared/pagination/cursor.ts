@@ -1,4 +1,5 @@
 import { isRealInstant } from '../domain/calendar';
+import { wholeNumberParam } from '../http/whole-number-param';
 import * as z from '../zod';
 
 /**
@@ -42,14 +43,14 @@ export const cursorParam = z.pipe(
   }),
 );
 
-/** `limit` as a query parameter: 1 to max, default given; every refusal states the range. */
-export const limitParam = (defaultLimit: number, max: number) => {
-  const range = `must be a whole number between 1 and ${max}`;
-  return z._default(
-    z.coerce.number({ message: range }).check(z.int(range), z.gte(1, range), z.lte(max, range)),
-    defaultLimit,
-  );
-};
+/**
+ * `limit` as a query parameter: decimal digits, 1 to max, default given; every refusal states the
+ * range. The default is a prefault (parsed like a value sent) rather than a default: zod's JSON
+ * Schema of a transform's input drops a default but keeps a prefault, so the OpenAPI document
+ * still shows it.
+ */
+export const limitParam = (defaultLimit: number, max: number) =>
+  z.prefault(wholeNumberParam(1, max, `must be a whole number between 1 and ${max}`), defaultLimit);
 
 export interface Page<T> {
   readonly items: T[];

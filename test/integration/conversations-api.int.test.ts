@@ -289,6 +289,12 @@ describe('GET /api/conversations', () => {
       'query.cursor',
     ],
     [{ q: '\u0000' }, 'query.q'],
+    // Control characters, as search refuses them (the same rule):
+    [{ q: 'a\u0001b' }, 'query.q'],
+    [{ q: 'budget\treview' }, 'query.q'],
+    [{ q: 'budget\nreview' }, 'query.q'],
+    [{ q: 'x\u001fy' }, 'query.q'],
+    [{ q: 'x\u007fy' }, 'query.q'],
     [JSON.parse('{"__proto__":"1"}') as Record<string, string>, 'query'],
     [{ constructor: '1' }, 'query'],
   ])('refuses %j with a 400 naming %s', async (query, path) => {
@@ -301,6 +307,17 @@ describe('GET /api/conversations', () => {
     expect(response.status).toBe(400);
     expect((response.body as Problem).errors?.some((e) => e.path === path)).toBe(true);
   });
+
+  it.each(['a\u0001b', 'tab\there', ' \u001f ', 'x\u007f', '', '   ', 'x'.repeat(201)])(
+    'refuses q=%j as search does, with the same problem',
+    async (q) => {
+      const ask = (path: string) => call(handler, { method: 'GET', path, token: alice.token, query: { q } });
+      const [listed, searched] = await Promise.all([ask('/api/conversations'), ask('/api/search')]);
+
+      expect(listed.status).toBe(400);
+      expect((listed.body as Problem).errors).toEqual((searched.body as Problem).errors);
+    },
+  );
 });
 
 describe('GET, PATCH and DELETE /api/conversations/{id}', () => {

@@ -3,7 +3,7 @@ import { ok } from '#shared/http/responses';
 import { cursorParam, limitParam } from '#shared/pagination/cursor';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
-import { conversationSchema } from './schemas';
+import { conversationSchema, queryTextSchema } from './schemas';
 
 export const listConversations = defineRoute(
   {
@@ -16,15 +16,7 @@ export const listConversations = defineRoute(
     query: z.strictObject({
       limit: limitParam(20, 100),
       cursor: z.optional(cursorParam),
-      q: z.optional(
-        z
-          .string()
-          .check(
-            z.trim(),
-            z.minLength(1, 'must not be empty'),
-            z.maxLength(200, 'must be at most 200 characters'),
-          ),
-      ),
+      q: z.optional(queryTextSchema),
     }),
     responses: {
       200: {

@@ -12,6 +12,19 @@ export const titleSchema = z.string({ message: 'expected a string' }).check(
   z.refine((t: string) => !CONTROL.test(t), 'must not contain control characters'),
 );
 
+/**
+ * The text of a search or a filter (`q`): trimmed, 1 to 200 characters, no control characters
+ * (NUL, line breaks and tabs included: none belongs in a search box). Search and the list's title
+ * filter share it, so both refuse the same text.
+ */
+export const queryTextSchema = z.string({ message: 'is required' }).check(
+  z.trim(),
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(200, 'must be at most 200 characters'),
+  // eslint-disable-next-line no-control-regex
+  z.refine((q: string) => !/[\u0000-\u001f\u007f]/.test(q), 'must not contain control characters'),
+);
+
 export const conversationIdParams = z.strictObject({
   id: z.uuid({ message: 'expected a conversation id (UUID)' }),
 });

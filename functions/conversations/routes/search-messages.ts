@@ -3,6 +3,7 @@ import { ok } from '#shared/http/responses';
 import { limitParam } from '#shared/pagination/cursor';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
+import { queryTextSchema } from './schemas';
 
 /**
  * A rank as the search gives it: 0, or a positive number PostgreSQL's `real` holds (the cursor's
@@ -46,13 +47,7 @@ export const searchMessages = defineRoute(
     access: CHAT_ROLES,
     scopes: ['parley/chat.read'],
     query: z.strictObject({
-      q: z.string({ message: 'is required' }).check(
-        z.trim(),
-        z.minLength(1, 'must not be empty'),
-        z.maxLength(200, 'must be at most 200 characters'),
-        // eslint-disable-next-line no-control-regex
-        z.refine((q: string) => !/[\u0000-\u001f\u007f]/.test(q), 'must not contain control characters'),
-      ),
+      q: queryTextSchema,
       limit: limitParam(20, 50),
       cursor: z.optional(searchCursor),
     }),

@@ -158,6 +158,52 @@ describe('sharedCircuitBreaker', () => {
     expect(target.state()).toBe('closed');
   });
 
+  it('lets a call waiting for the probe give up at once when its signal aborts, leaving the probe be', async () => {
+    // Prepare
+    const target = breaker();
+    await failTimes(target, 3);
+    vi.setSystemTime(T0 + 10_001);
+    let release!: () => void;
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    const probe = target.execute(
+      () =>
+        new Promise<string>((resolve) => {
+          release = () => resolve('probe');
+          entered();
+        }),
+    );
+    await inFlight;
+    const stop = new AbortController();
+    const fn = vi.fn(async () => 'other');
+    const other = target.execute(fn, stop.signal);
+
+    // Act
+    const stopped = new Error('stopped');
+    stop.abort(stopped);
+
+    // Assess: the waiting call ends with the signal's reason, without running; the probe goes on
+    await expect(other).rejects.toBe(stopped);
+    expect(fn).not.toHaveBeenCalled();
+    expect(target.state()).toBe('half-open');
+    release();
+    await expect(probe).resolves.toBe('probe');
+    expect(target.state()).toBe('closed');
+  });
+
+  it('refuses at once a call whose signal aborted before it waits for the probe', async () => {
+    const target = breaker();
+    await failTimes(target, 3);
+    vi.setSystemTime(T0 + 10_001);
+    const probe = target.execute(() => new Promise<string>(() => {}));
+    const stop = new AbortController();
+    const stopped = new Error('stopped');
+    stop.abort(stopped);
+
+    await expect(target.execute(async () => 'other', stop.signal)).rejects.toBe(stopped);
+    void probe.catch(() => undefined);
+  });
+
   it('re-opens when the probe fails', async () => {
     const target = breaker();
     await failTimes(target, 3);

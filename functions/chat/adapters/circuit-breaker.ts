@@ -40,8 +40,9 @@ export interface SharedCircuitBreaker {
   /**
    * Runs `fn` through the breaker. Throws CircuitOpenError without calling `fn` when the circuit
    * is open, locally or according to the shared cache; otherwise returns or throws what `fn` does.
+   * A call that waits for another's probe gives up when `signal` aborts, throwing its reason.
    */
-  execute<T>(fn: () => Promise<T>): Promise<T>;
+  execute<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /**
    * Starts reading the shared state now, for the next `execute` within PREFETCH_FRESH_MS: the
    * cache round trip then overlaps the caller's own work instead of preceding the call.
@@ -137,11 +138,11 @@ export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): Shar
     }
   };
 
-  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+  const run = async <T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
     const state = local;
     if (state.kind === 'half-open') {
-      await state.probe.catch(() => undefined);
-      return run(fn);
+      await outcomeOf(state.probe, signal);
+      return run(fn, signal);
     }
     if (state.kind === 'open') {
       if (now() < state.until)
@@ -185,7 +186,7 @@ export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): Shar
   };
 
   return {
-    async execute<T>(fn: () => Promise<T>): Promise<T> {
+    async execute<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
       const ahead = prefetched;
       prefetched = undefined;
       sharedOpenUntil =
@@ -195,7 +196,7 @@ export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): Shar
       if (sharedRemaining > 0 && local.kind === 'closed')
         throw new CircuitOpenError(Math.ceil(sharedRemaining), 'shared');
       try {
-        return await run(fn);
+        return await run(fn, signal);
       } finally {
         await flush();
       }
@@ -217,4 +218,29 @@ export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): Shar
       }
     },
   };
+}
+
+/**
+ * Waits for a probe to settle, or rejects with the signal's reason as soon as it aborts: a probe
+ * may take up to the model's first-token timeout, and a call waiting on it (its owner pressed
+ * Stop, say) must not wait as long only to give up.
+ */
+function outcomeOf(probe: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  const settled = probe.then(
+    () => undefined,
+    () => undefined,
+  );
+  if (!signal) return settled;
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void settled.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

@@ -377,7 +377,8 @@ export function openAIChatModel(
     const waitSignal = request.signal ? AbortSignal.any([request.signal, total]) : total;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await breaker.execute(() => open(request, total));
+        // The caller's Stop also ends a wait for another call's probe of a half-open circuit.
+        return await breaker.execute(() => open(request, total), request.signal);
       } catch (error) {
         if (error instanceof CircuitOpenError)
           throw new ModelUnavailableError('circuit-open', error.retryAfterMs / 1000, {

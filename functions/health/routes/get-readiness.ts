@@ -1,3 +1,4 @@
+import { DATABASE_RETRY_AFTER_SECONDS } from '#shared/db/unavailable';
 import { json } from '#shared/http/responses';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
@@ -22,6 +23,10 @@ export const getReadiness = defineRoute(
   },
   async (_input, { checkReadiness }) => {
     const result = await checkReadiness();
-    return json(result.status === 'down' ? 503 : 200, result);
+    // Down says when to ask again, as every other 503 of the API does: a load balancer or a
+    // client backs off instead of probing in a loop while the database comes back.
+    if (result.status === 'down')
+      return json(503, result, { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
+    return json(200, result);
   },
 );

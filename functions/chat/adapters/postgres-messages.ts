@@ -692,6 +692,25 @@ interface UsageRow {
   used: string | number;
 }
 
+/**
+ * The longest snippet a search answers, in characters (4 bytes each at most). ts_headline keeps 30
+ * words a fragment, but a word may be 2,047 bytes (the longest PostgreSQL indexes): uncut, a
+ * message of long words made a snippet of tens of KB, over the Data API's 64 KB a row and, for a
+ * page, its 1 MiB a call. Cut to this, a page of 50 stays within them.
+ */
+export const SEARCH_SNIPPET_MAX_CHARS = 1_000;
+
+/**
+ * The headline as read (`left(…, SEARCH_SNIPPET_MAX_CHARS + 1)`), cut to the bound with an
+ * ellipsis when it was longer. Counted in code points, as PostgreSQL counts characters.
+ */
+function boundedHeadline(headline: string): string {
+  const chars = Array.from(headline);
+  return chars.length > SEARCH_SNIPPET_MAX_CHARS
+    ? `${chars.slice(0, SEARCH_SNIPPET_MAX_CHARS).join('')}…`
+    : headline;
+}
+
 /** ts_headline's options: START/STOP around matches, up to two fragments of 10 to 30 words. */
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`;
 
@@ -888,7 +907,8 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
       const { rows } = await db.query<SearchRow>(sql`
         select m.id, m.conversation_id, m.role, c.title, ${isoText('m.created_at')} as created_at_text,
           ${rank} as rank,
-          ts_headline('simple', translate(m.content, ${START + STOP}, '  '), ${query}, ${HEADLINE_OPTIONS}) as headline
+          left(ts_headline('simple', translate(m.content, ${START + STOP}, '  '), ${query}, ${HEADLINE_OPTIONS}),
+            cast(${SEARCH_SNIPPET_MAX_CHARS + 1} as integer)) as headline
         from messages as m
         inner join conversations as c on c.id = m.conversation_id
         where m.owner_id = ${ownerId} and c.owner_id = ${ownerId} and c.deleted_at is null
@@ -900,7 +920,7 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
         conversationTitle: row.title,
         messageId: row.id,
         role: row.role === 'user' ? ('user' as const) : ('assistant' as const),
-        snippet: snippetParts(row.headline),
+        snippet: snippetParts(boundedHeadline(row.headline)),
         rank: Number(row.rank),
         createdAt: row.created_at_text,
       }));

@@ -157,6 +157,40 @@ describe('postgresUserDirectory.provision', () => {
     });
   });
 
+  it.each(['pg', 'data-api'] as const)(
+    'gives every one of several first requests at once the same row, none refused as another account (%s)',
+    async (driver) => {
+      // Prepare: PostgreSQL checks `on conflict (id)` before inserting, so two inserts of the same
+      // new row can both pass that check, and the second then meets the first's e-mail in the
+      // e-mail's unique index: a unique violation that is not another person's address. Many
+      // pairs of first requests, so the race is met.
+      const directory = postgresUserDirectory(driver === 'pg' ? queries : onDataApi.db());
+      const ids = Array.from({ length: 40 }, () => randomUUID());
+
+      // Act
+      const outcomes = await Promise.allSettled(
+        ids.flatMap((id) =>
+          [1, 2, 3].map(() =>
+            directory.provision(
+              { id, email: `twin-${id}@example.test`, role: null, kind: 'user' },
+              REQUEST_ID,
+            ),
+          ),
+        ),
+      );
+
+      // Assess
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String(o.reason))).toEqual([]);
+      const audited = await db
+        .selectFrom('audit_events')
+        .select(({ fn }) => fn.countAll<string>().as('n'))
+        .where('target_id', 'in', ids)
+        .where('action', '=', 'user.provisioned')
+        .executeTakeFirstOrThrow();
+      expect(Number(audited.n)).toBe(ids.length);
+    },
+  );
+
   it('records nothing for a row that was already there', async () => {
     const existing = await createTestUser(db, { role: null });
 

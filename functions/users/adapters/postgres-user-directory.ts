@@ -82,6 +82,13 @@ export function postgresUserDirectory(db: Queryable): UserDirectory {
         // The id's conflict is handled, so a unique violation is users_email_lower_key.
         if (sqlStateOf(error) !== '23505') throw error;
         const holder = await emailHolder(db, user.email);
+        // The caller's own row, inserted by a concurrent first request: `on conflict (id)` is
+        // checked before the insert, so two inserts of the same new row can both pass it and the
+        // second then meets the first's e-mail. Provisioned, by the other request (which recorded it).
+        if (holder === user.id) {
+          const own = await find(user.id);
+          if (own) return own;
+        }
         // Ids only, never the address; the same alarm as the sign-in that refuses this person.
         logger.error("Cognito and the database disagree: the caller's e-mail belongs to another users row", {
           drift: 'EmailOfAnotherUserError',

@@ -109,6 +109,21 @@ describe('the readiness check of the database', () => {
     );
   });
 
+  it("answers resuming, and logs nothing, while Aurora resumes (the Data API's DatabaseResumingException)", async () => {
+    const log = { warn: vi.fn() };
+    const resuming = Object.assign(new Error('The database is resuming after being auto-paused.'), {
+      name: 'DatabaseResumingException',
+    });
+
+    const check = await checkDatabase(
+      database(() => Promise.reject(resuming)),
+      log,
+    );
+
+    expect(check.status).toBe('resuming');
+    expect(log.warn).not.toHaveBeenCalled();
+  });
+
   it('logs nothing when the database answers', async () => {
     const log = { warn: vi.fn() };
     const answering: SqlDatabase = {

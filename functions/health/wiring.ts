@@ -1,6 +1,8 @@
+import { isDatabaseResuming } from '#shared/aws/data-api-client';
 import { getCache } from '#shared/cache/get-cache';
 import { getConfig } from '#shared/config';
-import { checkSql, getSql, type DatabaseCheck } from '#shared/db/sql-database';
+import type { DatabaseConfig } from '#shared/db/database';
+import { checkSql, createSqlDatabase, getSql } from '#shared/db/sql-database';
 import type { SqlDatabase } from '#shared/db/sql';
 import { errorSummary, type ErrorSummary } from '#shared/http/error-handler';
 import { logger } from '#shared/powertools';
@@ -15,20 +17,43 @@ export function withTokenUrl(text: string, tokenUrl: string | undefined): string
   return tokenUrl ? text.replaceAll(JSON.stringify(TOKEN_URL_PLACEHOLDER), JSON.stringify(tokenUrl)) : text;
 }
 
+/** What the readiness check reports of the database. */
+export interface DatabaseReadiness {
+  readonly status: 'ok' | 'resuming' | 'down';
+  readonly latencyMs: number;
+}
+
 /**
  * The readiness check's database probe (checkSql), logging why it failed: the public answer says
  * `down` and nothing more, which left the operator with a 503 and no cause. One WARN line per
  * failed check (the use case reuses a `down` for DATABASE_DOWN_TTL_MS, so a probe storm is not a
- * log storm); see logReadinessFailure.
+ * log storm); see logReadinessFailure. Aurora resuming from zero capacity (the Data API's
+ * DatabaseResumingException) is `resuming`, not a failure: requests wait for it and succeed.
  */
 export async function checkDatabase(
   db: SqlDatabase,
   log: Pick<typeof logger, 'warn'> = logger,
   timeoutMs?: number,
-): Promise<DatabaseCheck> {
+): Promise<DatabaseReadiness> {
   const result = await checkSql(db, timeoutMs);
-  if (result.status === 'down') logReadinessFailure(log, 'database', result.failure, result.latencyMs);
-  return result;
+  if (result.status === 'ok') return { status: 'ok', latencyMs: result.latencyMs };
+  if (isDatabaseResuming(result.failure)) return { status: 'resuming', latencyMs: result.latencyMs };
+  logReadinessFailure(log, 'database', result.failure, result.latencyMs);
+  return { status: 'down', latencyMs: result.latencyMs };
+}
+
+/**
+ * The database the readiness probe asks. On the Data API, a client of its own that does not wait
+ * for Aurora to resume (the API's does, up to 45 s, past the probe's timeout, which made a normal
+ * resume look `down`): the probe sees DatabaseResumingException at once, and its call is what
+ * starts the resume. On PostgreSQL, the process's pool.
+ */
+export function readinessDatabase(config: DatabaseConfig): () => SqlDatabase {
+  let probe: SqlDatabase | undefined;
+  return () =>
+    config.DB_DRIVER === 'data-api'
+      ? (probe ??= createSqlDatabase(config, { resumeRetry: { maxElapsedMs: 0 } }))
+      : getSql();
 }
 
 /**
@@ -60,9 +85,10 @@ const causeOf = ({ name, message, code }: ErrorSummary) => ({
 export function healthDeps() {
   const config = getConfig();
   let openApi: Promise<string> | undefined;
+  const database = readinessDatabase(config);
   return {
     checkReadiness: makeCheckReadiness({
-      database: () => checkDatabase(getSql()),
+      database: () => checkDatabase(database()),
       cache: {
         get kind() {
           return getCache().kind;

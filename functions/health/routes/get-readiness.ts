@@ -17,7 +17,10 @@ export const getReadiness = defineRoute(
     summary: 'Readiness of the database, cache and model (503 when down)',
     access: 'public',
     responses: {
-      200: { description: 'Ready, or degraded (working without the cache)', schema: readiness },
+      200: {
+        description: 'Ready, or degraded (working without the cache, or Aurora resuming from zero capacity)',
+        schema: readiness,
+      },
       503: { description: 'Down: the database cannot be reached', schema: readiness },
     },
   },

@@ -106,6 +106,25 @@ describe('checkReadiness', () => {
     expect(withCache.checks.database).toEqual({ status: 'down', latencyMs: 2000 });
   });
 
+  it('is degraded, not down, while Aurora resumes from zero capacity, and reuses that only briefly', async () => {
+    // Prepare
+    let clock = 0;
+    const database = vi.fn(async () => ({ status: 'resuming' as const, latencyMs: 40 }));
+    const check = makeCheckReadiness(deps({ database, now: () => clock }));
+
+    // Act
+    const first = await check();
+    clock = DATABASE_DOWN_TTL_MS - 1;
+    await check();
+    clock = DATABASE_DOWN_TTL_MS;
+    await check();
+
+    // Assess
+    expect(first.status).toBe('degraded');
+    expect(first.checks.database).toEqual({ status: 'resuming', latencyMs: 40 });
+    expect(database).toHaveBeenCalledTimes(2);
+  });
+
   it('probes the database and the cache at the same time', async () => {
     const order: string[] = [];
     const slow = (name: string) => async () => {

@@ -3,13 +3,17 @@ export type CheckStatus = 'ok' | 'degraded' | 'down' | 'offline';
 export interface Readiness {
   status: 'ok' | 'degraded' | 'down';
   checks: {
-    database: { status: 'ok' | 'down'; latencyMs: number };
+    database: { status: DatabaseCheck['status']; latencyMs: number };
     cache: { status: 'ok' | 'down'; kind: 'valkey' | 'in-process'; latencyMs: number };
     llm: { status: 'ok' | 'offline'; provider: 'openai' | 'offline' };
   };
 }
 
-type DatabaseCheck = { status: 'ok' | 'down'; latencyMs: number };
+/**
+ * `resuming`: Aurora Serverless is resuming from zero capacity (about 15 s): requests wait for it
+ * and then succeed, so the API is slow for a moment, not down.
+ */
+type DatabaseCheck = { status: 'ok' | 'resuming' | 'down'; latencyMs: number };
 
 export interface ReadinessDeps {
   readonly database: () => Promise<DatabaseCheck>;
@@ -28,7 +32,10 @@ export interface ReadinessDeps {
    * @default DATABASE_OK_TTL_MS
    */
   readonly databaseOkTtlMs?: number;
-  /** How long `down` is reused: short, so a recovery shows soon. @default DATABASE_DOWN_TTL_MS */
+  /**
+   * How long `down` (or `resuming`) is reused: short, so a recovery shows soon.
+   * @default DATABASE_DOWN_TTL_MS
+   */
   readonly databaseDownTtlMs?: number;
   /** Milliseconds of a monotonic clock (tests pass their own). @default performance.now */
   readonly now?: () => number;
@@ -64,7 +71,7 @@ async function timed(probe: () => Promise<void>, timeoutMs: number): Promise<Pro
 
 /**
  * Down when the database is (nothing works without it); degraded when only the cache is (the API
- * works on without it). The model is reported, not probed: an offline model is a choice, and a
+ * works on without it) or when Aurora is resuming from zero capacity (requests wait for it). The model is reported, not probed: an offline model is a choice, and a
  * network call per probe would cost money. Never includes a secret, a host or an error text.
  * The database answer is reused for a while (see `databaseOkTtlMs`); the cache is pinged each time.
  */
@@ -109,7 +116,12 @@ function cachedDatabaseCheck(deps: ReadinessDeps): ReadinessDeps['database'] {
 
 function readiness(database: DatabaseCheck, cache: Probe, deps: ReadinessDeps): Readiness {
   const cacheStatus = cache.ok ? 'ok' : 'down';
-  const status = database.status === 'down' ? 'down' : cacheStatus === 'down' ? 'degraded' : 'ok';
+  const status =
+    database.status === 'down'
+      ? 'down'
+      : database.status === 'resuming' || cacheStatus === 'down'
+        ? 'degraded'
+        : 'ok';
   return {
     status,
     checks: {

@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { poolTokenEvent } from './cognito';
+import { answerStarting, poolTokenEvent } from './cognito';
 
 /** What cognito-local sends its PreTokenGeneration trigger: the V1 shape, version "0". */
 const emulatorEvent = {
@@ -63,5 +65,45 @@ describe('poolTokenEvent', () => {
       groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [], preferredRole: null },
       scopes: ['aws.cognito.signin.user.admin'],
     });
+  });
+});
+
+describe('answerStarting', () => {
+  it("answers 503 in Cognito's error shape with Retry-After, nosniff and CORS for the web origin", async () => {
+    // Prepare: a proxy that is still starting
+    const webOrigin = 'http://127.0.0.1:3000';
+    const server = createServer((req, res) => answerStarting(req, res, webOrigin));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+    try {
+      // Act: the web app's call, and one from elsewhere
+      const fromWebApp = await fetch(url, {
+        method: 'POST',
+        headers: { Origin: webOrigin, 'X-Amz-Target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+        body: '{}',
+      });
+      const fromElsewhere = await fetch(url, { headers: { Origin: 'https://evil.example' } });
+
+      // Assess
+      expect(fromWebApp.status).toBe(503);
+      expect(Object.fromEntries(fromWebApp.headers)).toMatchObject({
+        'retry-after': '1',
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-errortype': 'ServiceUnavailableException:',
+        'x-content-type-options': 'nosniff',
+        'access-control-allow-origin': webOrigin,
+      });
+      expect(fromWebApp.headers.get('access-control-expose-headers')).toContain('retry-after');
+      expect(await fromWebApp.json()).toEqual({
+        __type: 'ServiceUnavailableException',
+        message: 'The local Cognito is starting; try again in a moment.',
+      });
+      expect(fromElsewhere.status).toBe(503);
+      expect(fromElsewhere.headers.get('access-control-allow-origin')).toBeNull();
+      expect(fromElsewhere.headers.get('retry-after')).toBe('1');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

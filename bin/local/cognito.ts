@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 
 import { newAdminCredentials, saveAdminCredentials, type AdminCredentials } from './cognito-access';
-import type { InvokeTrigger, LocalMail, TriggerName } from './cognito-api';
+import { CognitoApiError, type InvokeTrigger, type LocalMail, type TriggerName } from './cognito-api';
 import {
   credentials,
   EMULATOR_TRIGGERS,
@@ -103,10 +103,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
         // handle answers its own errors; the catch is the last guard, as an unhandled rejection
         // would end the whole local stack (and leave its PostgreSQL running).
         if (ready.handle) ready.handle(req, res).catch((error: unknown) => answerFailure(res, error));
-        else {
-          res.statusCode = 503;
-          res.end('{"message":"starting"}');
-        }
+        else answerStarting(req, res, options.webOrigin);
       }),
       options.port ?? 0,
     );
@@ -191,6 +188,36 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     await Promise.all(servers.map(close));
     throw error;
   }
+}
+
+/** Seconds a client waits before asking the local Cognito again while it starts. */
+export const STARTING_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The proxy's answer until the emulator behind it is up: 503 in Cognito's error shape (what the
+ * SDK and Amplify read; both take a 503 for a moment to wait), with Retry-After, nosniff, and
+ * CORS for the web origin, so the web app reads it instead of meeting a network error.
+ */
+export function answerStarting(req: IncomingMessage, res: ServerResponse, webOrigin: string): void {
+  req.resume();
+  res.setHeader('Vary', 'Origin');
+  if (req.headers.origin === webOrigin) {
+    res.setHeader('Access-Control-Allow-Origin', webOrigin);
+    res.setHeader(
+      'Access-Control-Expose-Headers',
+      'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, retry-after',
+    );
+  }
+  res.setHeader('Retry-After', String(STARTING_RETRY_AFTER_SECONDS));
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  answerFailure(
+    res,
+    new CognitoApiError(
+      'ServiceUnavailableException',
+      'The local Cognito is starting; try again in a moment.',
+      503,
+    ),
+  );
 }
 
 /** How `npm start` shows what Cognito would have e-mailed. */

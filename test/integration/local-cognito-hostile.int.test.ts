@@ -1078,7 +1078,7 @@ describe('the trigger endpoint cognito-local calls', () => {
 describe('restarting the local Cognito, with MFA required', () => {
   let required: LocalCognito;
   let member: { email: string };
-  let firstAnswer: { status: number; body: string } | undefined;
+  let firstAnswer: { status: number; retryAfter: string | null; body: string } | undefined;
   const printed: string[] = [];
 
   beforeAll(async () => {
@@ -1109,7 +1109,12 @@ describe('restarting the local Cognito, with MFA required', () => {
     );
     while (!firstAnswer && !settled) {
       const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
-      if (response) firstAnswer = { status: response.status, body: await response.text() };
+      if (response)
+        firstAnswer = {
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          body: await response.text(),
+        };
     }
     required = await starting;
     vi.mocked(process.stdout.write).mockRestore();
@@ -1118,7 +1123,11 @@ describe('restarting the local Cognito, with MFA required', () => {
   });
 
   it('answers 503 while starting, and prints the emulator log marked as its own unless quiet', () => {
-    expect(firstAnswer).toEqual({ status: 503, body: '{"message":"starting"}' });
+    expect(firstAnswer).toEqual({
+      status: 503,
+      retryAfter: '1',
+      body: '{"__type":"ServiceUnavailableException","message":"The local Cognito is starting; try again in a moment."}',
+    });
     expect(printed.join('')).toMatch(/^\[cognito\] /m);
   });
 

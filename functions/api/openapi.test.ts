@@ -156,7 +156,7 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('declares the security headers on every answer, and Retry-After on every 429 and 503 problem', () => {
+  it('declares the security headers on every answer, and Retry-After on every 429 and 503 problem (and a 503 that says it sends one)', () => {
     const { components } = document;
     const resolve = (response: unknown) => {
       const ref = (response as { $ref?: string }).$ref;
@@ -185,8 +185,9 @@ describe('the OpenAPI document', () => {
         for (const name of ['X-Content-Type-Options', 'Referrer-Policy', 'Cache-Control', 'X-Request-Id'])
           expect(headerOf(headers[name]), `${where} ${name}`).toMatchObject({ required: true });
         const problem = 'application/problem+json' in (resolve(response).content ?? {});
+        const declared = (route.responses as Record<string, { retryAfter?: boolean }>)[status]?.retryAfter;
         expect(headerOf(headers['Retry-After']) !== undefined, where).toBe(
-          status === '429' || (status === '503' && problem),
+          status === '429' || (status === '503' && (problem || declared === true)),
         );
       }
     }

@@ -195,7 +195,7 @@ function operation(route: RouteDeclaration) {
       : response.schema && jsonSchema(response.schema, 'output');
     responses[status] = {
       description: response.description,
-      headers: headerRefs(false),
+      headers: headerRefs(response.retryAfter ?? false),
       ...(body && {
         content: {
           [response.contentType ?? 'application/json']: { schema: body },

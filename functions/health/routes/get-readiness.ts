@@ -21,7 +21,11 @@ export const getReadiness = defineRoute(
         description: 'Ready, or degraded (working without the cache, or Aurora resuming from zero capacity)',
         schema: readiness,
       },
-      503: { description: 'Down: the database cannot be reached', schema: readiness },
+      503: {
+        description: 'Down: the database cannot be reached; ask again after Retry-After',
+        schema: readiness,
+        retryAfter: true,
+      },
     },
   },
   async (_input, { checkReadiness }) => {

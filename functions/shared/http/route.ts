@@ -37,6 +37,8 @@ export interface RouteResponse {
    * The OpenAPI document declares them as OpenAPI 3.2 models a stream of server-sent events.
    */
   readonly events?: Readonly<Record<string, $ZodType>>;
+  /** The answer carries `Retry-After` (declared in the OpenAPI document). @default false */
+  readonly retryAfter?: boolean;
 }
 
 /** Problems a route may answer besides the ones every route of its kind can (400, 401, 403…). */

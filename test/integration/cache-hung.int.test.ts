@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeCache } from '#shared/cache/get-cache';
+import { cacheRateLimiter } from '#chat/adapters/cache-rate-limiter';
+import { closeCache, getCache } from '#shared/cache/get-cache';
 import { call, setUpApiEnvironment } from '../support/api';
 import { createTestUser, testDatabase } from '../support/database';
 
@@ -87,6 +88,25 @@ describe('with a cache that accepts connections and never answers', () => {
       .execute();
 
     expect((await list(token)).status).toBe(401);
+  });
+
+  it('limits the rate per instance: the limit still holds, counted without the cache', async () => {
+    const errors: unknown[] = [];
+    const limiter = cacheRateLimiter({
+      cache: getCache,
+      limitPerMinute: 3,
+      onCacheError: (error) => errors.push(error),
+    });
+
+    const { value: verdicts, ms } = await timed(async () => {
+      const answers = [];
+      for (let i = 0; i < 4; i += 1) answers.push((await limiter.consume('hung-cache-user')).allowed);
+      return answers;
+    });
+
+    expect(verdicts).toEqual([true, true, true, false]);
+    expect(errors).toHaveLength(4);
+    expect(ms).toBeLessThan(3_000);
   });
 
   it('keeps answering a live user, without waiting on the cache for each request', async () => {

@@ -62,6 +62,38 @@ describe('the smoke test’s signed-in check', () => {
   });
 });
 
+describe('the smoke test’s readiness check', () => {
+  it('asks again while Aurora resumes (degraded, database resuming) instead of passing it as a cache outage', async () => {
+    // Prepare: resuming at the first ask, ready at the second
+    const answers = [
+      '{"status":"degraded","checks":{"database":{"status":"resuming"},"cache":{"status":"ok"}}}',
+      '{"status":"ok","checks":{"database":{"status":"ok"},"cache":{"status":"ok"}}}',
+    ];
+    let asked = 0;
+    const server = createServer((req, res) => {
+      if (new URL(req.url as string, 'http://x').pathname === '/api/health/ready')
+        return res.writeHead(200).end(answers[Math.min(asked++, answers.length - 1)]);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    // Act
+    const result = await runSmoke({
+      baseUrl,
+      token: async () => 'a.b.c',
+      readyAttempts: 2,
+      readyDelayMs: 0,
+      timeoutMs: 2_000,
+    });
+
+    // Assess
+    expect(asked).toBe(2);
+    expect(result.checks[0]).toEqual({ name: 'GET /api/health/ready', ok: true, detail: 'ready' });
+  });
+});
+
 describe('npm run smoke', () => {
   it('run as a command without its configuration, names the missing variables and exits 2', async () => {
     // Prepare: the file run as `node --import tsx bin/smoke.ts`, with no SMOKE_* variable.

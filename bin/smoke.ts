@@ -44,7 +44,10 @@ export interface SmokeResult {
   readonly checks: readonly SmokeCheck[];
 }
 
-const readiness = z.object({ status: z.enum(['ok', 'degraded', 'down']) });
+const readiness = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  checks: z.object({ database: z.object({ status: z.string() }).optional() }).optional(),
+});
 const problem = z.object({ status: z.number(), detail: z.string().optional() });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,7 +70,9 @@ async function ready(options: SmokeOptions, api: string): Promise<SmokeCheck> {
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       });
       const body = readiness.safeParse(await json(response));
-      if (response.status === 200 && body.success && body.data.status !== 'down') {
+      // Aurora resuming from zero capacity answers `degraded` too: not ready yet, ask again.
+      const resuming = body.success && body.data.checks?.database?.status === 'resuming';
+      if (response.status === 200 && body.success && body.data.status !== 'down' && !resuming) {
         return body.data.status === 'ok'
           ? { name, ok: true, detail: 'ready' }
           : {
@@ -77,7 +82,7 @@ async function ready(options: SmokeOptions, api: string): Promise<SmokeCheck> {
               warning: 'the cache is unreachable; the API runs without it',
             };
       }
-      last = `${response.status} ${body.success ? body.data.status : 'without a readiness body'}`;
+      last = `${response.status} ${body.success ? (resuming ? 'resuming' : body.data.status) : 'without a readiness body'}`;
     } catch (error) {
       last = (error as Error).message;
     }

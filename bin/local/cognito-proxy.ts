@@ -26,7 +26,8 @@ export interface CognitoProxyContext extends Omit<OperationsContext, 'issuer'> {
   readonly adminCredentials: AdminCredentials;
 }
 
-const PREFLIGHT_HEADERS = [
+/** The request headers the web app's Cognito calls send, which a preflight allows. */
+export const PREFLIGHT_HEADERS = [
   'content-type',
   'x-amz-target',
   'x-amz-user-agent',

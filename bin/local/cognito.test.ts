@@ -69,7 +69,7 @@ describe('poolTokenEvent', () => {
 });
 
 describe('answerStarting', () => {
-  it("answers 503 in Cognito's error shape with Retry-After, nosniff and CORS for the web origin", async () => {
+  it("lets the web app's preflight pass and answers 503 in Cognito's error shape with Retry-After, nosniff and CORS for the web origin", async () => {
     // Prepare: a proxy that is still starting
     const webOrigin = 'http://127.0.0.1:3000';
     const server = createServer((req, res) => answerStarting(req, res, webOrigin));
@@ -77,7 +77,15 @@ describe('answerStarting', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
     try {
-      // Act: the web app's call, and one from elsewhere
+      // Act: the web app's preflight and call, and a call from elsewhere
+      const preflight = await fetch(url, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: webOrigin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type, x-amz-target',
+        },
+      });
       const fromWebApp = await fetch(url, {
         method: 'POST',
         headers: { Origin: webOrigin, 'X-Amz-Target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
@@ -86,6 +94,9 @@ describe('answerStarting', () => {
       const fromElsewhere = await fetch(url, { headers: { Origin: 'https://evil.example' } });
 
       // Assess
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(webOrigin);
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('x-amz-target');
       expect(fromWebApp.status).toBe(503);
       expect(Object.fromEntries(fromWebApp.headers)).toMatchObject({
         'retry-after': '1',

@@ -19,7 +19,7 @@ import {
 } from './cognito-emulator';
 import { emulatorTriggers } from './cognito-origin';
 import { emulatorStoredCode } from './cognito-password-reset';
-import { answerFailure, createCognitoProxy } from './cognito-proxy';
+import { answerFailure, createCognitoProxy, PREFLIGHT_HEADERS } from './cognito-proxy';
 import { ensurePool } from './cognito-user-pool';
 import { freePort } from './free-port';
 
@@ -196,13 +196,23 @@ export const STARTING_RETRY_AFTER_SECONDS = 1;
 /**
  * The proxy's answer until the emulator behind it is up: 503 in Cognito's error shape (what the
  * SDK and Amplify read; both take a 503 for a moment to wait), with Retry-After, nosniff, and
- * CORS for the web origin, so the web app reads it instead of meeting a network error.
+ * CORS for the web origin (its preflight passed), so the web app reads it instead of meeting a
+ * network error.
  */
 export function answerStarting(req: IncomingMessage, res: ServerResponse, webOrigin: string): void {
   req.resume();
   res.setHeader('Vary', 'Origin');
   if (req.headers.origin === webOrigin) {
     res.setHeader('Access-Control-Allow-Origin', webOrigin);
+    // The web app's calls are preflighted: the preflight passes (as it will once started), so
+    // the call itself reaches this answer and the app reads it.
+    if (req.method === 'OPTIONS') {
+      res.statusCode = 204;
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', PREFLIGHT_HEADERS);
+      res.end();
+      return;
+    }
     res.setHeader(
       'Access-Control-Expose-Headers',
       'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, retry-after',

@@ -225,7 +225,7 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Cha
     });
 
     // Where the time goes: the route's I/O steps alone, in the order the route runs them.
-    const { postgresMessages } = await import('#chat/adapters/postgres-messages');
+    const { postgresMessages } = await import('#chat/adapters/postgres-message-repository');
     const { getCache } = await import('#shared/cache/get-cache');
     const { getSql } = await import('#shared/db/sql-database');
     const repo = postgresMessages(getSql());

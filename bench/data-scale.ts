@@ -280,7 +280,7 @@ export async function dataScale(options: DataScaleOptions = {}): Promise<DataSca
     const exports = (await import('#exports/lambda')).handler;
     const { closeDatabase } = await import('#shared/db/database');
     const { getSql } = await import('#shared/db/sql-database');
-    const { postgresMessages } = await import('#chat/adapters/postgres-messages');
+    const { postgresMessages } = await import('#chat/adapters/postgres-message-repository');
     const repo = postgresMessages(getSql());
     const conversation = (i: number) =>
       measured.conversationIds[Math.abs(i) % measured.conversationIds.length] ?? '';

@@ -5,7 +5,7 @@ import { logger } from '#shared/powertools';
 import { cacheRateLimiter } from './adapters/cache-rate-limiter';
 import { withCachedMonthlyUsage } from './adapters/cached-monthly-usage';
 import { createChatModel } from './adapters/chat-model-factory';
-import { postgresMessages } from './adapters/postgres-messages';
+import { postgresTurns } from './adapters/postgres-messages';
 import { powertoolsChatMetrics } from './adapters/powertools-chat-metrics';
 import { promptSettingsOf } from './domain/system-prompt';
 import { makeRegenerateReply } from './use-cases/regenerate-reply';
@@ -18,7 +18,7 @@ import type { ReplyDeps } from './use-cases/write-reply';
  */
 export function chatDeps() {
   const config = getConfig();
-  const messages = postgresMessages(getSql());
+  const messages = postgresTurns(getSql());
   const reply: ReplyDeps = {
     messages: withCachedMonthlyUsage(messages, getCache, powertoolsChatMetrics),
     model: createChatModel(config, { cache: getCache() }),

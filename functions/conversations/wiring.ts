@@ -1,4 +1,4 @@
-import { postgresMessages } from '#chat/adapters/postgres-messages';
+import { postgresMessages } from '#chat/adapters/postgres-message-repository';
 import { makeListMessages } from '#chat/use-cases/list-messages';
 import { makeSearchMessages } from '#chat/use-cases/search-messages';
 import { makeStopReply } from '#chat/use-cases/stop-reply';

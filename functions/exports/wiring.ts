@@ -1,4 +1,4 @@
-import { postgresMessages } from '#chat/adapters/postgres-messages';
+import { postgresMessages } from '#chat/adapters/postgres-message-repository';
 import type { MessageRepository } from '#chat/ports/message-repository';
 import { makeExportConversation } from '#chat/use-cases/export-conversation';
 import type { AuditLog } from '#shared/audit/audit-log';

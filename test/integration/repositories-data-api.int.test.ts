@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { postgresConversations } from '../../functions/conversations/adapters/postgres-conversations';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
-import { postgresMessages } from '#chat/adapters/postgres-messages';
+import { postgresMessages } from '#chat/adapters/postgres-message-repository';
 import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
 import { decodeCursor } from '#shared/pagination/cursor';
 import { createDatabase } from '../../functions/shared/db/database';

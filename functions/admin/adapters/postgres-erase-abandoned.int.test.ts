@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateReplyPromptTokens, tokensForChars } from '#chat/domain/context-window';
 import { estimateCostMicros } from '#chat/domain/pricing';
 import { promptSettingsOf } from '#chat/domain/system-prompt';
-import { postgresMessages } from '#chat/adapters/postgres-messages';
+import { postgresMessages } from '#chat/adapters/postgres-message-repository';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { sql, type SqlDatabase } from '#shared/db/sql';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';

@@ -1,7 +1,7 @@
 import type { Cache } from '#shared/cache/cache';
 import { monthlyUsageKey } from '#shared/cache/keys';
 import type { ChatMetrics } from '../ports/chat-metrics';
-import type { MessageRepository } from '../ports/message-repository';
+import type { TurnRepository } from '../ports/message-repository';
 
 /** Short enough that a quota change by other means (SQL) shows within a minute. */
 const TTL_SECONDS = 60;
@@ -12,12 +12,12 @@ const TTL_SECONDS = 60;
  * an admin changes the quota (admin wiring), so the check never lets a spent quota through for
  * long. A cache that fails is skipped: the database answers.
  */
-export function withCachedMonthlyUsage(
-  repository: MessageRepository,
+export function withCachedMonthlyUsage<R extends TurnRepository>(
+  repository: R,
   cache: () => Cache,
   metrics: Pick<ChatMetrics, 'cacheLookup'>,
   now: () => Date = () => new Date(),
-): MessageRepository {
+): R {
   return {
     ...repository,
     async monthlyUsage(ownerId, at) {

@@ -19,7 +19,7 @@ import { ConversationBusyError, NotLatestReplyError, RepliesInFlightError } from
 import { estimateCostMicros } from '../domain/pricing';
 import type { ChatTurn } from '../ports/chat-model';
 import { postgresAbandonedReplies, type AbandonedKeyset } from './postgres-abandoned-replies';
-import { postgresMessages } from './postgres-messages';
+import { postgresMessages } from './postgres-message-repository';
 import { promptSettingsOf } from '../domain/system-prompt';
 
 /** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */

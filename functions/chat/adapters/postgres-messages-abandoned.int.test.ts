@@ -9,7 +9,7 @@ import { RepliesInFlightError } from '../domain/message';
 import { promptSettingsOf } from '../domain/system-prompt';
 import type { ChatTurn } from '../ports/chat-model';
 import type { StartTurnInput } from '../ports/message-repository';
-import { postgresMessages } from './postgres-messages';
+import { postgresMessages } from './postgres-message-repository';
 
 /** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
 const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });

@@ -4,7 +4,7 @@ import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { RepliesInFlightError } from '../domain/message';
 import type { StartTurnInput } from '../ports/message-repository';
-import { postgresMessages } from './postgres-messages';
+import { postgresMessages } from './postgres-message-repository';
 import { promptSettingsOf } from '../domain/system-prompt';
 
 /** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */

@@ -7,7 +7,8 @@ import {
 } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase } from '#test/support/database';
 import { CONTENT_MAX_BYTES } from '../domain/message';
-import { postgresMessages, SEARCH_SNIPPET_MAX_CHARS } from './postgres-messages';
+import { postgresMessages } from './postgres-message-repository';
+import { SEARCH_SNIPPET_MAX_CHARS } from './postgres-message-reads';
 
 /**
  * A search answers through the Data API on Aurora, which returns at most 64 KB a row and 1 MiB a

@@ -10,7 +10,7 @@ import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import { ConversationBusyError, IdempotencyKeyReusedError, NotLatestReplyError } from '../domain/message';
 import type { Message } from '../domain/message';
 import type { ConversationExport, MessageRepository, StartTurnInput } from '../ports/message-repository';
-import { postgresMessages } from './postgres-messages';
+import { postgresMessages } from './postgres-message-repository';
 import { promptSettingsOf } from '../domain/system-prompt';
 
 /** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */

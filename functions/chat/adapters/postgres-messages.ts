@@ -4,24 +4,18 @@ import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/
 import { first, isoText, only, Sql, sql, type Queryable, type SqlDatabase } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { isDatabaseUnavailable } from '#shared/db/unavailable';
-import { encodeCursor, type Keyset, type Page } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import {
   RepliesInFlightError,
   ConversationBusyError,
   IdempotencyKeyReusedError,
   NotLatestReplyError,
-  type ListedMessage,
   type Message,
-  type ReplyFeedback,
 } from '../domain/message';
-import type { MessagePages } from '../domain/export';
 import type {
   FinishTurnInput,
-  MessageRepository,
+  TurnRepository,
   ReplayedTurn,
-  SearchKeyset,
-  SnippetPart,
   StartRegenerationInput,
   StartTurnInput,
 } from '../ports/message-repository';
@@ -59,14 +53,6 @@ function statusAndError(of: '' | 'm.'): Sql {
 }
 const ownStatusAndError = statusAndError('');
 const statusAndErrorOfM = statusAndError('m.');
-/**
- * Highlight delimiters for ts_headline: control characters. A reply holds what the model wrote,
- * these included, so the search hands ts_headline the text with them as spaces (which the parser
- * reads as it reads them: between words), and a mark in a snippet is always one of ours.
- */
-const START = '\u0001';
-const STOP = '\u0002';
-
 /** The columns of `Row`, for a statement on `messages` alone (select list or `returning`). */
 const columns = sql`id, conversation_id, role, content, ${ownStatusAndError}, model, prompt_tokens,
   completion_tokens, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
@@ -77,7 +63,7 @@ const columns = sql`id, conversation_id, role, content, ${ownStatusAndError}, mo
  */
 const metaColumns = sql`id, conversation_id, role, ${ownStatusAndError}, model, prompt_tokens,
   completion_tokens, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
-const metaColumnsOfM = sql`m.id, m.conversation_id, m.role, ${statusAndErrorOfM}, m.model, m.prompt_tokens,
+export const metaColumnsOfM = sql`m.id, m.conversation_id, m.role, ${statusAndErrorOfM}, m.model, m.prompt_tokens,
   m.completion_tokens, m.stop_requested_at is not null as stopped,
   ${isoText('m.created_at')} as created_at_text`;
 
@@ -86,7 +72,7 @@ const columnsOfM = sql`m.id, m.conversation_id, m.role, m.content, ${statusAndEr
   m.prompt_tokens, m.completion_tokens, m.stop_requested_at is not null as stopped,
   ${isoText('m.created_at')} as created_at_text`;
 
-interface Row {
+export interface Row {
   id: string;
   conversation_id: string;
   role: 'user' | 'assistant' | 'system';
@@ -100,7 +86,7 @@ interface Row {
   created_at_text: string;
 }
 
-const toMessage = (row: Row): Message => ({
+export const toMessage = (row: Row): Message => ({
   id: row.id,
   conversationId: row.conversation_id,
   role: row.role === 'user' ? 'user' : 'assistant',
@@ -112,53 +98,6 @@ const toMessage = (row: Row): Message => ({
   stopped: row.role !== 'user' && row.stopped === true,
   createdAt: row.created_at_text,
 });
-
-/** A reply's feedback, left-joined: all null when there is none. */
-interface FeedbackColumns {
-  rating: 'up' | 'down' | null;
-  reason: ReplyFeedback['reason'];
-  comment: string | null;
-  feedback_at_text: string | null;
-}
-
-const toListedMessage = (row: Row & FeedbackColumns): ListedMessage => ({
-  ...toMessage(row),
-  feedback:
-    row.rating && row.feedback_at_text
-      ? { rating: row.rating, reason: row.reason, comment: row.comment, updatedAt: row.feedback_at_text }
-      : null,
-});
-
-export function encodeSearchCursor(keyset: SearchKeyset): string {
-  return Buffer.from(JSON.stringify(keyset)).toString('base64url');
-}
-
-/** ts_headline's text with START/STOP around matches, as parts. */
-export function snippetParts(headline: string): SnippetPart[] {
-  const parts: SnippetPart[] = [];
-  for (const piece of headline.split(START)) {
-    const [matched, rest] = piece.includes(STOP) ? piece.split(STOP, 2) : [undefined, piece];
-    if (matched) parts.push({ text: matched, match: true });
-    if (rest) parts.push({ text: rest, match: false });
-  }
-  return parts;
-}
-
-interface ConversationRow {
-  id: string;
-  title: string;
-  message_count: number;
-  created_at_text: string;
-}
-
-async function ownedConversation(db: Queryable, ownerId: string, id: string) {
-  return first<ConversationRow>(
-    db,
-    sql`select id, title, message_count, ${isoText('created_at')} as created_at_text
-      from conversations
-      where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is null`,
-  );
-}
 
 /**
  * A json column, already parsed by either driver (pg by the column's type, the Data API driver by
@@ -217,94 +156,6 @@ async function contentsOf(db: Queryable, ids: readonly string[]): Promise<Map<st
     order by m.id, piece.n`);
   for (const row of rows) contents.set(row.id, (contents.get(row.id) ?? '') + row.text);
   return contents;
-}
-
-/**
- * Bytes of message text and feedback comments one page of a conversation returns at most: the
- * Data API answers at most 1 MiB a call, and the rest is left for the other columns.
- */
-const PAGE_BYTES = 768 * 1024;
-/** Messages per statement of an export. */
-const EXPORT_PAGE = 200;
-
-interface PageRow extends Omit<Row, 'content'>, FeedbackColumns {
-  /** One piece of the content (PIECE_CHARS), in order. */
-  text: string;
-  /** Messages the page held before it was cut to PAGE_BYTES (its `limit + 1` lookahead included). */
-  page_rows: number | string;
-}
-
-/** A feedback column of `page m` on a message's first piece only, null on the others (`messagePage`). */
-const onFirstPiece = (column: Sql) => sql`case when piece.n = 0 then ${column} end`;
-
-/**
- * Up to `limit` of the conversation's messages after `cursor`, oldest first, with their feedback;
- * fewer when their text and comments pass PAGE_BYTES (never none), and each message in pieces, so
- * that the answer stays within the Data API's 64 KB a row and 1 MiB a call whatever the messages'
- * length. The feedback comes with a message's first piece only: repeated on each of a long
- * reply's pieces, a comment of up to 4,000 bytes took the answer over 1 MiB. It is counted in the
- * budget, as a page of many short rated replies would otherwise pass it.
- * The caller checks the conversation is the owner's.
- */
-async function messagePage(
-  db: Queryable,
-  ownerId: string,
-  conversationId: string,
-  limit: number,
-  cursor: Keyset | undefined,
-): Promise<Page<ListedMessage>> {
-  // Row-value comparison matches the (conversation_id, created_at, id) index.
-  const after = cursor
-    ? sql`and (m.created_at, m.id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
-    : sql.empty;
-  const { rows } = await db.query<PageRow>(sql`
-    with page as (
-      select m.*, f.rating, f.reason, f.comment, f.updated_at as feedback_at,
-        count(*) over () as page_rows,
-        sum(octet_length(m.content) + coalesce(octet_length(f.comment), 0))
-          over (order by m.created_at, m.id) as bytes_through,
-        row_number() over (order by m.created_at, m.id) as position
-      from (
-        select m.* from messages m
-        where m.conversation_id = cast(${conversationId} as uuid) and m.owner_id = ${ownerId} ${after}
-        order by m.created_at, m.id
-        limit ${limit + 1}
-      ) m
-      left join message_feedback f on f.message_id = m.id
-    )
-    select ${metaColumnsOfM}, ${onFirstPiece(sql`m.rating`)} as rating, ${onFirstPiece(sql`m.reason`)} as reason,
-      ${onFirstPiece(sql`m.comment`)} as comment, ${onFirstPiece(isoText('m.feedback_at'))} as feedback_at_text,
-      m.page_rows, ${pieceOf(sql`m.content`)} as text
-    from page m
-    ${piecesOf(sql`m.content`)}
-    where m.bytes_through <= ${PAGE_BYTES} or m.position = 1
-    order by m.created_at, m.id, piece.n`);
-  const messages: ListedMessage[] = [];
-  for (const row of rows) {
-    const previous = messages.at(-1);
-    if (previous?.id === row.id)
-      messages[messages.length - 1] = { ...previous, content: previous.content + row.text };
-    else messages.push(toListedMessage({ ...row, content: row.text }));
-  }
-  const items = messages.slice(0, limit);
-  const last = items.at(-1);
-  const more = Number(rows[0]?.page_rows ?? 0) > items.length;
-  return { items, nextCursor: more && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
-}
-
-/**
- * The conversation's messages for an export, a page (one statement, within the Data API's 1 MiB)
- * at a time, read only as the export is written out: memory holds one page, whatever the length.
- */
-async function* exportPages(db: Queryable, ownerId: string, conversationId: string): MessagePages {
-  let cursor: Keyset | undefined;
-  for (;;) {
-    const page = await messagePage(db, ownerId, conversationId, EXPORT_PAGE, cursor);
-    yield page.items.map(({ feedback: _feedback, ...message }) => message);
-    const last = page.items.at(-1);
-    if (!page.nextCursor || !last) return;
-    cursor = { at: last.createdAt, id: last.id };
-  }
 }
 
 /** Whether the owner asked to stop a reply being written (`requestStop`). */
@@ -675,44 +526,11 @@ function regenerationStatement(input: StartRegenerationInput) {
   `;
 }
 
-interface SearchRow {
-  id: string;
-  conversation_id: string;
-  role: Row['role'];
-  title: string;
-  created_at_text: string;
-  /** real: a number on both drivers. */
-  rank: number;
-  headline: string;
-}
-
 interface UsageRow {
   monthly_token_quota: number | null;
   /** int8 or numeric: a string on pg, a number or a string on the Data API. */
   used: string | number;
 }
-
-/**
- * The longest snippet a search answers, in characters (4 bytes each at most). ts_headline keeps 30
- * words a fragment, but a word may be 2,047 bytes (the longest PostgreSQL indexes): uncut, a
- * message of long words made a snippet of tens of KB, over the Data API's 64 KB a row and, for a
- * page, its 1 MiB a call. Cut to this, a page of 50 stays within them.
- */
-export const SEARCH_SNIPPET_MAX_CHARS = 1_000;
-
-/**
- * The headline as read (`left(…, SEARCH_SNIPPET_MAX_CHARS + 1)`), cut to the bound with an
- * ellipsis when it was longer. Counted in code points, as PostgreSQL counts characters.
- */
-function boundedHeadline(headline: string): string {
-  const chars = Array.from(headline);
-  return chars.length > SEARCH_SNIPPET_MAX_CHARS
-    ? `${chars.slice(0, SEARCH_SNIPPET_MAX_CHARS).join('')}…`
-    : headline;
-}
-
-/** ts_headline's options: START/STOP around matches, up to two fragments of 10 to 30 words. */
-const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`;
 
 /**
  * Ends the reply and charges its usage to the day (UTC): the two statements of `finishTurn`. Only
@@ -754,8 +572,8 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
  * `db` is the database, not a transaction: `finishTurn` opens one of its own, and `startTurn` is
  * one statement (its own implicit transaction).
  */
-export function postgresMessages(db: SqlDatabase): MessageRepository {
-  const startTurn: MessageRepository['startTurn'] = async (input) => {
+export function postgresTurns(db: SqlDatabase): TurnRepository {
+  const startTurn: TurnRepository['startTurn'] = async (input) => {
     for (let attempt = 1; ; attempt++) {
       // The turn's row first (a select without FROM: always there), then the history's.
       const { rows } = await db.query<TurnRow & HistoryRow>(turnStatement(input));
@@ -891,59 +709,6 @@ export function postgresMessages(db: SqlDatabase): MessageRepository {
           await sleep(delay);
         }
       }
-    },
-
-    async list(ownerId, conversationId, { limit, cursor }: { limit: number; cursor?: Keyset }) {
-      if (!(await ownedConversation(db, ownerId, conversationId))) return undefined;
-      return messagePage(db, ownerId, conversationId, limit, cursor);
-    },
-
-    async search(ownerId, { q, limit, cursor }) {
-      const query = sql`websearch_to_tsquery('simple', ${q})`;
-      const rank = sql`ts_rank_cd(m.content_tsv, ${query})::real`;
-      const before = cursor
-        ? sql`and (${rank}, m.id) < (${cursor.rank}::real, ${cursor.id}::uuid)`
-        : sql.empty;
-      const { rows } = await db.query<SearchRow>(sql`
-        select m.id, m.conversation_id, m.role, c.title, ${isoText('m.created_at')} as created_at_text,
-          ${rank} as rank,
-          left(ts_headline('simple', translate(m.content, ${START + STOP}, '  '), ${query}, ${HEADLINE_OPTIONS}),
-            cast(${SEARCH_SNIPPET_MAX_CHARS + 1} as integer)) as headline
-        from messages as m
-        inner join conversations as c on c.id = m.conversation_id
-        where m.owner_id = ${ownerId} and c.owner_id = ${ownerId} and c.deleted_at is null
-          and m.content_tsv @@ ${query} ${before}
-        order by ${rank} desc, m.id desc
-        limit ${limit + 1}`);
-      const items = rows.slice(0, limit).map((row) => ({
-        conversationId: row.conversation_id,
-        conversationTitle: row.title,
-        messageId: row.id,
-        role: row.role === 'user' ? ('user' as const) : ('assistant' as const),
-        snippet: snippetParts(boundedHeadline(row.headline)),
-        rank: Number(row.rank),
-        createdAt: row.created_at_text,
-      }));
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, id: last.messageId }) : null,
-      };
-    },
-
-    async exportConversation(ownerId, conversationId) {
-      const conversation = await ownedConversation(db, ownerId, conversationId);
-      if (!conversation) return undefined;
-      return {
-        conversation: {
-          id: conversation.id,
-          title: conversation.title,
-          createdAt: conversation.created_at_text,
-        },
-        messageCount: Number(conversation.message_count),
-        pages: exportPages(db, ownerId, conversationId),
-      };
     },
 
     async monthlyUsage(ownerId, now) {

@@ -119,8 +119,12 @@ export interface ConversationExport {
   readonly pages: MessagePages;
 }
 
-/** Every method is scoped to an owner: another owner's conversation or message is not found. */
-export interface MessageRepository {
+/**
+ * The turns: what the chat function writes and reads while it answers (the chat group's
+ * bundle holds this part alone). Every method is scoped to an owner: another owner's
+ * conversation or message is not found.
+ */
+export interface TurnRepository {
   /**
    * In one transaction: the conversation (owned, not deleted) is locked, refused when a reply is
    * still streaming in it, the idempotency key is honoured, and the user message and an empty
@@ -167,6 +171,18 @@ export interface MessageRepository {
   }): Promise<'stopping' | 'ended' | undefined>;
   /** Ends the reply as complete or failed and charges its usage to the day, in one transaction. */
   finishTurn(input: FinishTurnInput): Promise<Message>;
+  /**
+   * Tokens used from the first of `now`'s month (UTC), and the owner's own monthly quota
+   * (undefined when they have none, or no row yet: the role's default applies).
+   */
+  monthlyUsage(
+    ownerId: string,
+    now: Date,
+  ): Promise<{ readonly used: number; readonly quota: number | undefined }>;
+}
+
+/** The reads of the conversations and exports groups, scoped to an owner as the turns are. */
+export interface MessageReads {
   /** Oldest first, replies with their feedback; undefined when the conversation is not the owner's. */
   list(
     ownerId: string,
@@ -178,12 +194,7 @@ export interface MessageRepository {
     options: { readonly q: string; readonly limit: number; readonly cursor?: SearchKeyset },
   ): Promise<Page<SearchHit>>;
   exportConversation(ownerId: string, conversationId: string): Promise<ConversationExport | undefined>;
-  /**
-   * Tokens used from the first of `now`'s month (UTC), and the owner's own monthly quota
-   * (undefined when they have none, or no row yet: the role's default applies).
-   */
-  monthlyUsage(
-    ownerId: string,
-    now: Date,
-  ): Promise<{ readonly used: number; readonly quota: number | undefined }>;
 }
+
+/** Every method is scoped to an owner: another owner's conversation or message is not found. */
+export interface MessageRepository extends TurnRepository, MessageReads {}

@@ -6,7 +6,7 @@ import { ChatRateLimitedError, QuotaExceededError, type Message } from '../domai
 import { estimateCostMicros } from '../domain/pricing';
 import type { ChatMetrics } from '../ports/chat-metrics';
 import { ModelStreamError, ModelUnavailableError, type ChatModel, type ChatTurn } from '../ports/chat-model';
-import type { MessageRepository } from '../ports/message-repository';
+import type { TurnRepository } from '../ports/message-repository';
 import type { RateLimiter } from '../ports/rate-limiter';
 import { StoredDeltas } from './stored-deltas';
 
@@ -24,7 +24,7 @@ export type TurnEvent =
 
 /** What writing a reply needs: the chat use cases share it. */
 export interface ReplyDeps {
-  readonly messages: MessageRepository;
+  readonly messages: TurnRepository;
   readonly model: ChatModel;
   readonly limiter: RateLimiter;
   readonly metrics: ChatMetrics;

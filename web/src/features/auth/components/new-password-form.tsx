@@ -3,6 +3,7 @@ import type { FormEvent } from 'react';
 
 import { FormError } from '@/features/auth/components/form-error';
 import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
+import { BusyCancelButton } from '@/components/busy-cancel-button';
 
 export function NewPasswordForm({
   pending,
@@ -34,16 +35,7 @@ export function NewPasswordForm({
         <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Saving…' : 'Set password and sign in'}
         </button>
-        <button
-          type="button"
-          className="button-secondary"
-          onClick={() => {
-            if (!pending) onCancel();
-          }}
-          aria-disabled={pending || undefined}
-        >
-          Back
-        </button>
+        <BusyCancelButton busy={pending} label="Back" onCancel={onCancel} />
       </div>
     </form>
   );

@@ -5,6 +5,7 @@ import { EmailField } from '@/features/auth/components/email-field';
 import { FormError } from '@/features/auth/components/form-error';
 import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
 import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
+import { BusyCancelButton } from '@/components/busy-cancel-button';
 
 /** "Forgot your password?": the address the reset code goes to. */
 export function ResetCodeRequestForm({
@@ -39,16 +40,7 @@ export function ResetCodeRequestForm({
         <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Sending…' : 'Email me a code'}
         </button>
-        <button
-          type="button"
-          className="button-secondary"
-          onClick={() => {
-            if (!pending) onCancel();
-          }}
-          aria-disabled={pending || undefined}
-        >
-          Back to sign-in
-        </button>
+        <BusyCancelButton busy={pending} label="Back to sign-in" onCancel={onCancel} />
       </div>
     </form>
   );
@@ -116,16 +108,7 @@ export function ResetPasswordForm({
         >
           Send a new code
         </button>
-        <button
-          type="button"
-          className="button-secondary"
-          onClick={() => {
-            if (!pending) onCancel();
-          }}
-          aria-disabled={pending || undefined}
-        >
-          Back to sign-in
-        </button>
+        <BusyCancelButton busy={pending} label="Back to sign-in" onCancel={onCancel} />
       </div>
     </form>
   );

@@ -3,6 +3,7 @@ import type { FormEvent } from 'react';
 
 import { FormError } from '@/features/auth/components/form-error';
 import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
+import { BusyCancelButton } from '@/components/busy-cancel-button';
 
 export function TotpCodeForm({
   email,
@@ -38,16 +39,7 @@ export function TotpCodeForm({
         <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Checking…' : 'Verify'}
         </button>
-        <button
-          type="button"
-          className="button-secondary"
-          onClick={() => {
-            if (!pending) onCancel();
-          }}
-          aria-disabled={pending || undefined}
-        >
-          Back
-        </button>
+        <BusyCancelButton busy={pending} label="Back" onCancel={onCancel} />
       </div>
     </form>
   );

@@ -4,6 +4,7 @@ import type { FormEvent } from 'react';
 import { FormError } from '@/features/auth/components/form-error';
 import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
 import { TotpQrCode } from '@/features/auth/components/totp-qr-code';
+import { BusyCancelButton } from '@/components/busy-cancel-button';
 
 /** The base32 secret in groups of four, as authenticator apps ask for it when typed by hand. */
 function groupSecret(secret: string): string {
@@ -60,16 +61,7 @@ export function TotpSetupForm({
         <button type="submit" aria-disabled={pending || undefined}>
           {pending ? 'Checking…' : 'Verify and sign in'}
         </button>
-        <button
-          type="button"
-          className="button-secondary"
-          onClick={() => {
-            if (!pending) onCancel();
-          }}
-          aria-disabled={pending || undefined}
-        >
-          Back
-        </button>
+        <BusyCancelButton busy={pending} label="Back" onCancel={onCancel} />
       </div>
     </form>
   );

@@ -3,7 +3,8 @@ import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
 import { makeListFeedback } from '#feedback/use-cases/list-feedback';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
 import { getCache } from '#shared/cache/get-cache';
-import { monthlyUsageKey, profileKey } from '#shared/cache/keys';
+import { profileKey } from '#shared/cache/keys';
+import { forgetMonthlyUsage } from '#shared/cache/monthly-usage';
 import { refreshServiceRole } from '#shared/http/service-account-roles';
 import { getConfig, roleQuota } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
@@ -84,11 +85,10 @@ export function adminDeps() {
       [...changed].flatMap((id) => [
         refreshStanding(db, getCache(), id),
         refreshServiceRole(db, getCache(), id),
-        ...[monthlyUsageKey(id, new Date()), profileKey(id)].map((key) =>
-          getCache()
-            .delete(key)
-            .catch(() => undefined),
-        ),
+        forgetMonthlyUsage(getCache(), id, new Date()),
+        getCache()
+          .delete(profileKey(id))
+          .catch(() => undefined),
       ]),
     );
     return result;

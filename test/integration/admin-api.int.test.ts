@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getCache } from '#shared/cache/get-cache';
-import { monthlyUsageKey } from '#shared/cache/keys';
+import { monthlyUsageKey, monthlyUsageVersionKey } from '#shared/cache/keys';
 import type { Role } from '#shared/domain/roles';
 import { call, proxyEvent, setUpApiEnvironment, type CallInput } from '../support/api';
 import { lambdaContext } from '../support/lambda-context';
@@ -1184,11 +1184,11 @@ describe('POST /api/me/sign-out (its Cognito adapter, Cognito on loopback)', () 
 });
 
 describe('a quota change reaches the chat at once', () => {
-  it("drops the user's cached monthly usage when an admin changes the quota", async () => {
+  it("drops the user's cached monthly usage and bumps its version when an admin changes the quota", async () => {
     // Prepare: what the chat cached before sending (see chat/adapters/cached-monthly-usage.ts).
     const target = await person('members');
     const key = monthlyUsageKey(target.user.id, new Date());
-    await getCache().set(key, JSON.stringify({ used: 10, quota: 10 }), 60);
+    await getCache().set(key, JSON.stringify({ used: 10, quota: 10, version: 0 }), 60);
 
     // Act
     const response = await as(admin.token, {
@@ -1200,6 +1200,8 @@ describe('a quota change reaches the chat at once', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(await getCache().get(key)).toBeNull();
+    // So an entry a reply ending meanwhile writes back, read before the change, is out of date.
+    expect(await getCache().get(monthlyUsageVersionKey(target.user.id, new Date()))).toBe('1');
   });
 });
 

@@ -305,8 +305,12 @@ describe('chat against the role default', () => {
       response.body as { assistantMessage: { usage: { promptTokens: number; completionTokens: number } } }
     ).assistantMessage;
     const cached = await getCache().get(monthlyUsageKey(member.user.id, new Date()));
-    // The next message's check is a cache hit: the entry was refreshed, not dropped.
-    expect(JSON.parse(cached ?? 'null')).toEqual({ used: usage.promptTokens + usage.completionTokens });
+    // The next message's check is a cache hit: the entry was refreshed, not dropped, at the
+    // version the reply's charge bumped the month to (its first).
+    expect(JSON.parse(cached ?? 'null')).toEqual({
+      used: usage.promptTokens + usage.completionTokens,
+      version: 1,
+    });
   });
 
   it('refuses a member over the role default with 429 naming it', async () => {

@@ -1,16 +1,42 @@
 import type { Cache } from '#shared/cache/cache';
-import { monthlyUsageKey } from '#shared/cache/keys';
+import { monthlyUsageKey, monthlyUsageVersionKey } from '#shared/cache/keys';
+import { bumpMonthlyUsage } from '#shared/cache/monthly-usage';
 import type { ChatMetrics } from '../ports/chat-metrics';
 import type { TurnRepository } from '../ports/message-repository';
 
 /** Short enough that a quota change by other means (SQL) shows within a minute. */
 const TTL_SECONDS = 60;
 
+type MonthlyUsage = Awaited<ReturnType<TurnRepository['monthlyUsage']>>;
+
+/** An entry as cached: the usage, and the version (`monthlyUsageVersionKey`) it was read at. */
+interface Entry {
+  readonly used: number;
+  readonly quota?: number;
+  readonly version: number;
+}
+
+const entryOf = (text: string | null): Entry | undefined => {
+  if (text === null) return undefined;
+  const entry = JSON.parse(text) as Partial<Entry>;
+  // An entry without a version (written before versions were kept) is never current.
+  return typeof entry.version === 'number' && typeof entry.used === 'number' ? (entry as Entry) : undefined;
+};
+
+const usageOf = (entry: Entry): MonthlyUsage => ({ used: entry.used, quota: entry.quota });
+
 /**
- * The month's usage and quota, read before every message, kept in the cache: one GET instead of
- * a join over `usage_daily`. The entry is refreshed when a reply is charged (here) and dropped when
- * an admin changes the quota (admin wiring), so the check never lets a spent quota through for
- * long. A cache that fails is skipped: the database answers.
+ * The month's usage and quota, read before every message, kept in the cache: two GETs at once
+ * instead of a join over `usage_daily`.
+ *
+ * Requests of one person run at once (tabs, clients, replies ending while a message is checked),
+ * so an entry read from the database before a charge or a quota change can reach the cache after
+ * the one written since: written over it, it let the person past their quota until it expired.
+ * So each entry carries the version of the user's month it was read at (a counter bumped after
+ * every charge here and every quota change by the admin API, before the database is read again),
+ * and is taken only when no change has bumped the counter since. An older entry written last is
+ * then a miss, answered by the database, never a figure that is too low. A cache that fails is
+ * skipped: the database answers.
  */
 export function withCachedMonthlyUsage<R extends TurnRepository>(
   repository: R,
@@ -18,31 +44,43 @@ export function withCachedMonthlyUsage<R extends TurnRepository>(
   metrics: Pick<ChatMetrics, 'cacheLookup'>,
   now: () => Date = () => new Date(),
 ): R {
+  const store = (key: string, usage: MonthlyUsage, version: number) =>
+    cache().set(key, JSON.stringify({ ...usage, version } satisfies Entry), TTL_SECONDS);
   return {
     ...repository,
     async monthlyUsage(ownerId, at) {
       const key = monthlyUsageKey(ownerId, at);
-      const cached = await cache()
-        .get(key)
-        .catch(() => null);
-      metrics.cacheLookup('monthly-usage', cached !== null);
-      if (cached !== null) return JSON.parse(cached) as { used: number; quota: number | undefined };
+      const [text, versionText] = await Promise.all([
+        cache()
+          .get(key)
+          .catch(() => null),
+        cache()
+          .get(monthlyUsageVersionKey(ownerId, at))
+          .catch(() => undefined),
+      ]);
+      // Unreadable: nothing cached can be trusted, nor anything read now stored.
+      const version = versionText === undefined ? undefined : Number(versionText ?? 0);
+      const entry = entryOf(text);
+      const current = entry !== undefined && version !== undefined && entry.version >= version;
+      metrics.cacheLookup('monthly-usage', current);
+      if (current) return usageOf(entry);
+      // Read after the version: a change counted in it committed before this read, so the
+      // entry stored under it holds that change.
       const usage = await repository.monthlyUsage(ownerId, at);
-      await cache()
-        .set(key, JSON.stringify(usage), TTL_SECONDS)
-        .catch(() => undefined);
+      if (version !== undefined) await store(key, usage, version).catch(() => undefined);
       return usage;
     },
     async finishTurn(input) {
       const message = await repository.finishTurn(input);
       // Refreshed now, after the reply, rather than only dropped: the user's next message then
-      // finds it in the cache instead of querying before its first byte. (A refresh racing an
-      // admin's change can put back the old quota; the TTL bounds that to a minute.)
+      // finds it in the cache instead of querying before its first byte. The version is bumped
+      // first, so that whatever was read before this charge is out of date, and the database
+      // read after it.
       const at = now();
       const key = monthlyUsageKey(input.ownerId, at);
       try {
-        const usage = await repository.monthlyUsage(input.ownerId, at);
-        await cache().set(key, JSON.stringify(usage), TTL_SECONDS);
+        const version = await bumpMonthlyUsage(cache(), input.ownerId, at);
+        await store(key, await repository.monthlyUsage(input.ownerId, at), version);
       } catch {
         await cache()
           .delete(key)

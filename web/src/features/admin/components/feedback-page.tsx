@@ -217,8 +217,9 @@ export function FeedbackPage() {
                     <td className="table__nowrap" data-testid="feedback-reason">
                       {entry.reason ? REASON_LABELS[entry.reason] : <span className="muted">—</span>}
                     </td>
-                    {/* Typed by the person: React renders it as text, whatever markup it holds. */}
-                    <td className="table__comment" data-testid="feedback-comment">
+                    {/* Typed by the person: React renders it as text, whatever markup it holds;
+                        dir="auto": in the direction of its own words, as every text people write. */}
+                    <td className="table__comment" data-testid="feedback-comment" dir="auto">
                       {entry.comment ?? <span className="muted">—</span>}
                     </td>
                   </tr>

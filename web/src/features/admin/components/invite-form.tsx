@@ -63,11 +63,9 @@ export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) 
           {error}
         </p>
       )}
-      {invited && (
-        <p className="success" role="status">
-          Invitation sent to {invited}.
-        </p>
-      )}
+      {/* In the page from the start, empty until an invitation goes out: a screen reader reads
+          the changes of a live region it has already met, not one mounted with its words. */}
+      <div role="status">{invited && <p className="success">Invitation sent to {invited}.</p>}</div>
     </form>
   );
 }

@@ -1,48 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { call, setUpApiEnvironment } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
-import { startFakeOpenAI } from '../support/fake-openai';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { call } from '../support/api';
+import { setUpChatApiWithFakeOpenAI } from '../support/chat-api';
 import { callStreaming } from '../support/streaming';
 
 // The breaker here is this process's own (no shared cache): a circuit this file opens must not
 // refuse the model calls of other test files that share the cache.
 const redisUrl = process.env.REDIS_URL;
 delete process.env.REDIS_URL;
-const openai = await startFakeOpenAI({ apiKey: 'sk-test-circuit-stop' });
-const issuer = setUpApiEnvironment({
+afterAll(() => {
+  if (redisUrl !== undefined) process.env.REDIS_URL = redisUrl;
+});
+const { openai, chat, conversations, db, signIn, newConversation } = await setUpChatApiWithFakeOpenAI({
   OPENAI_API_KEY: 'sk-test-circuit-stop',
-  OPENAI_BASE_URL: openai.baseURL,
-  OPENAI_MODELS: 'gpt-4o-mini',
   // The probe of a half-open circuit may take this long to fail: far longer than a Stop may wait.
   OPENAI_FIRST_TOKEN_TIMEOUT_MS: '6000',
   OPENAI_IDLE_TIMEOUT_MS: '6000',
   OPENAI_TOTAL_TIMEOUT_MS: '20000',
-  OPENAI_MAX_ATTEMPTS: '1',
   // One failure opens the circuit, for a moment only.
   OPENAI_CIRCUIT_FAILURES: '1',
   OPENAI_CIRCUIT_OPEN_MS: '200',
-  CHAT_RATE_LIMIT_PER_MINUTE: '1000',
 });
-const chat = (await import('#chat/lambda')).handler;
-const conversations = (await import('#conversations/lambda')).handler;
-const db = testDatabase();
-
-let token: string;
-
-beforeAll(async () => {
-  const user = await createTestUser(db, { role: 'members' });
-  token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
-});
-afterAll(async () => {
-  await openai.close();
-  await db.destroy();
-  if (redisUrl !== undefined) process.env.REDIS_URL = redisUrl;
-});
-
-async function newConversation(): Promise<string> {
-  const created = await call(conversations, { method: 'POST', path: '/api/conversations', token, body: {} });
-  return (created.body as { id: string }).id;
-}
+const { token } = await signIn();
 
 const send = (conversationId: string) =>
   callStreaming(chat, {
@@ -65,15 +43,15 @@ describe('Stop on a reply waiting for the half-open circuit’s probe', () => {
   it('ends the reply within a moment, complete and stopped, not when the probe ends', async () => {
     // Prepare: a failure opens the circuit; once it may probe, the probe's call hangs
     openai.queue({ kind: 'server-error' });
-    const failed = await send(await newConversation());
+    const failed = await send(await newConversation(token));
     expect(failed.events.at(-1)?.event).toBe('error');
     await new Promise((resolve) => setTimeout(resolve, 300));
     openai.setMode({ kind: 'hang' });
-    const probingId = await newConversation();
+    const probingId = await newConversation(token);
     const probing = send(probingId);
     await vi.waitFor(() => expect(openai.calls).toBe(2), { timeout: 5000, interval: 10 });
     // A second reply meanwhile waits for the probe's outcome
-    const waitingId = await newConversation();
+    const waitingId = await newConversation(token);
     const waiting = send(waitingId);
     let replyId = '';
     await vi.waitFor(

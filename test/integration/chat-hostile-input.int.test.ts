@@ -1,25 +1,17 @@
 import * as fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { call, setUpApiEnvironment, type CallInput, type CallResult } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
+import { describe, expect, it } from 'vitest';
+import { call, type CallInput, type CallResult } from '../support/api';
+import { setUpChatApi } from '../support/chat-api';
 import { callStreaming } from '../support/streaming';
 
 // No OpenAI key: the offline model answers, so accepted sends are quick.
-const issuer = setUpApiEnvironment({ OFFLINE_MODEL_DELAY_MS: '0', CHAT_RATE_LIMIT_PER_MINUTE: '10000' });
-const chat = (await import('#chat/lambda')).handler;
-const conversations = (await import('#conversations/lambda')).handler;
-const exports = (await import('#exports/lambda')).handler;
-const db = testDatabase();
-
-let token: string;
-let conversationId: string;
-
-beforeAll(async () => {
-  const user = await createTestUser(db, { role: 'members' });
-  token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
-  const created = await call(conversations, { method: 'POST', path: '/api/conversations', token, body: {} });
-  conversationId = (created.body as { id: string }).id;
+const { chat, conversations, signIn, newConversation } = await setUpChatApi({
+  OFFLINE_MODEL_DELAY_MS: '0',
+  CHAT_RATE_LIMIT_PER_MINUTE: '10000',
 });
+const exports = (await import('#exports/lambda')).handler;
+const { token } = await signIn();
+const conversationId = await newConversation(token);
 
 /** Strings that broke parsers before: NUL, prototype keys, SQL, huge, control and odd Unicode. */
 const nasty = fc.oneof(

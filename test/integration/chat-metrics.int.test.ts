@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { timeToFirstToken } from '../../lib/stacks/monitoring-stack';
-import { call, setUpApiEnvironment } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
+import { setUpChatApi } from '../support/chat-api';
 import { callStreaming } from '../support/streaming';
 
 // Metrics on, as deployed (the chat function's service name): Powertools writes its EMF lines to
@@ -12,14 +11,11 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_SERVICE_NAME = 'chat';
   process.env.STAGE = 'test';
 });
-const issuer = setUpApiEnvironment({
+const { chat, signIn, newConversation } = await setUpChatApi({
   POWERTOOLS_METRICS_DISABLED: 'false',
   POWERTOOLS_SERVICE_NAME: 'chat',
   OFFLINE_MODEL_DELAY_MS: '1',
 });
-const chat = (await import('#chat/lambda')).handler;
-const conversations = (await import('#conversations/lambda')).handler;
-const db = testDatabase();
 
 interface EmfLine {
   readonly _aws: {
@@ -50,10 +46,8 @@ afterEach(() => vi.restoreAllMocks());
 
 /** A member's access token and a new conversation of theirs. */
 async function memberWithConversation() {
-  const user = await createTestUser(db, { role: 'members' });
-  const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
-  const created = await call(conversations, { method: 'POST', path: '/api/conversations', token, body: {} });
-  return { token, conversationId: (created.body as { id: string }).id };
+  const { token } = await signIn();
+  return { token, conversationId: await newConversation(token) };
 }
 
 /** Asserts that exactly one line carries the time to the first token, as its alarm reads it. */

@@ -1,36 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { call, setUpApiEnvironment } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
-import { startFakeOpenAI } from '../support/fake-openai';
+import { describe, expect, it } from 'vitest';
+import { setUpChatApiWithFakeOpenAI } from '../support/chat-api';
 import { callStreaming } from '../support/streaming';
 
 // What the model writes is not ours to trust either: a reply is stored whatever text it holds.
-const openai = await startFakeOpenAI({ apiKey: 'sk-test-output' });
-const issuer = setUpApiEnvironment({
+const { openai, chat, db, signIn, newConversation } = await setUpChatApiWithFakeOpenAI({
   OPENAI_API_KEY: 'sk-test-output',
-  OPENAI_BASE_URL: openai.baseURL,
-  OPENAI_MODELS: 'gpt-4o-mini',
   OPENAI_FIRST_TOKEN_TIMEOUT_MS: '2000',
   OPENAI_IDLE_TIMEOUT_MS: '2000',
   OPENAI_TOTAL_TIMEOUT_MS: '8000',
-  OPENAI_MAX_ATTEMPTS: '1',
-  CHAT_RATE_LIMIT_PER_MINUTE: '1000',
 });
-const chat = (await import('#chat/lambda')).handler;
-const conversations = (await import('#conversations/lambda')).handler;
-const db = testDatabase();
-
-let token: string;
-
-beforeAll(async () => {
-  const user = await createTestUser(db, { role: 'members' });
-  token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
-});
-beforeEach(() => openai.reset());
-afterAll(async () => {
-  await openai.close();
-  await db.destroy();
-});
+const { token } = await signIn();
 
 const stored = (conversationId: string) =>
   db
@@ -54,13 +33,7 @@ describe('a reply holding a NUL character, which PostgreSQL text cannot store', 
   it('is stored complete, the NUL as U+FFFD, and the conversation takes the next message', async () => {
     // Prepare: the model answers with a NUL in the middle of its reply
     openai.setMode({ kind: 'normal', reply: 'Here it is: \u0000 and the words after it.' });
-    const created = await call(conversations, {
-      method: 'POST',
-      path: '/api/conversations',
-      token,
-      body: {},
-    });
-    const conversationId = (created.body as { id: string }).id;
+    const conversationId = await newConversation(token);
 
     // Act
     const first = await send(conversationId, 'Show me a NUL character');

@@ -1,54 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { call, setUpApiEnvironment } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
-import { startFakeOpenAI, type FakeOpenAIMode } from '../support/fake-openai';
+import { describe, expect, it } from 'vitest';
+import { setUpChatApiWithFakeOpenAI } from '../support/chat-api';
+import { type FakeOpenAIMode } from '../support/fake-openai';
 import { callStreaming } from '../support/streaming';
 
 // A repeat of a turn whose reply failed answers that failure again (docs/api.md): the same
 // problem the first request got, not a generic "the model could not answer".
-const openai = await startFakeOpenAI({ apiKey: 'sk-test-replay' });
-const issuer = setUpApiEnvironment({
+const { openai, chat, db, signIn, newConversation } = await setUpChatApiWithFakeOpenAI({
   OPENAI_API_KEY: 'sk-test-replay',
-  OPENAI_BASE_URL: openai.baseURL,
-  OPENAI_MODELS: 'gpt-4o-mini',
   OPENAI_FIRST_TOKEN_TIMEOUT_MS: '2000',
   // Short, so a model gone silent mid-reply fails in a moment.
   OPENAI_IDLE_TIMEOUT_MS: '300',
   OPENAI_TOTAL_TIMEOUT_MS: '8000',
-  OPENAI_MAX_ATTEMPTS: '1',
   // Failures follow one another here: the breaker has its own tests.
   OPENAI_CIRCUIT_FAILURES: '100',
   // A reply answered in one piece may take 0.3 s here (50 s by default).
   BUFFERED_REPLY_TIMEOUT_MS: '300',
-  CHAT_RATE_LIMIT_PER_MINUTE: '1000',
 });
-const chat = (await import('#chat/lambda')).handler;
-const conversations = (await import('#conversations/lambda')).handler;
-const db = testDatabase();
-
-let token: string;
-
-beforeAll(async () => {
-  const user = await createTestUser(db, { role: 'members' });
-  token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
-});
-beforeEach(() => openai.reset());
-afterAll(async () => {
-  await openai.close();
-  await db.destroy();
-});
+const { token } = await signIn();
 
 interface Problem {
   readonly type: string;
   readonly status: number;
   readonly title: string;
   readonly detail: string;
-}
-
-async function newConversation(): Promise<string> {
-  const created = await call(conversations, { method: 'POST', path: '/api/conversations', token, body: {} });
-  return (created.body as { id: string }).id;
 }
 
 const send = (conversationId: string, key: string, options: { sse: boolean }) =>
@@ -75,7 +50,7 @@ describe('a repeated request whose reply failed, answered in one piece', () => {
   it('answers the deadline failure again, with its advice to stream, without a second model call', async () => {
     // Prepare: a reply that takes over a second, past the 0.3 s deadline
     openai.setMode({ kind: 'normal', chunkDelayMs: 150 });
-    const conversationId = await newConversation();
+    const conversationId = await newConversation(token);
     const key = `replay-${randomUUID()}`;
     const first = await send(conversationId, key, { sse: false });
     await first.handlerDone;
@@ -107,7 +82,7 @@ describe('a repeated streamed request whose reply failed', () => {
   ])('answers the same error event again when the model %s', async (_, mode) => {
     // Prepare
     openai.setMode(mode);
-    const conversationId = await newConversation();
+    const conversationId = await newConversation(token);
     const key = `replay-${randomUUID()}`;
     const first = await send(conversationId, key, { sse: true });
     await first.handlerDone;

@@ -1,37 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { call, setUpApiEnvironment } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
-import { startFakeOpenAI } from '../support/fake-openai';
+import { describe, expect, it, vi } from 'vitest';
+import { call } from '../support/api';
+import { setUpChatApiWithFakeOpenAI } from '../support/chat-api';
 import { callStreaming } from '../support/streaming';
 
 // A model allowed long silences (as a slow provider or a reasoning model takes them mid-reply):
 // a Stop must not wait for the silence to end.
-const openai = await startFakeOpenAI({ apiKey: 'sk-test-stop' });
-const issuer = setUpApiEnvironment({
+const { openai, chat, conversations, db, signIn, newConversation } = await setUpChatApiWithFakeOpenAI({
   OPENAI_API_KEY: 'sk-test-stop',
-  OPENAI_BASE_URL: openai.baseURL,
-  OPENAI_MODELS: 'gpt-4o-mini',
   OPENAI_FIRST_TOKEN_TIMEOUT_MS: '10000',
   OPENAI_IDLE_TIMEOUT_MS: '10000',
   OPENAI_TOTAL_TIMEOUT_MS: '20000',
-  OPENAI_MAX_ATTEMPTS: '1',
-  CHAT_RATE_LIMIT_PER_MINUTE: '1000',
 });
-const chat = (await import('#chat/lambda')).handler;
-const conversations = (await import('#conversations/lambda')).handler;
-const db = testDatabase();
-
-let token: string;
-
-beforeAll(async () => {
-  const user = await createTestUser(db, { role: 'members' });
-  token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
-});
-beforeEach(() => openai.reset());
-afterAll(async () => {
-  await openai.close();
-  await db.destroy();
-});
+const { token } = await signIn();
 
 const stored = (conversationId: string) =>
   db
@@ -47,13 +27,7 @@ describe('Stop on a reply whose model went silent after its first words', () => 
     // Prepare: two chunks, then the model says nothing more (for up to the idle timeout, 10 s)
     const reply = 'First words, then a long silence before the rest of the reply.';
     openai.setMode({ kind: 'stall', afterChunks: 2, reply });
-    const created = await call(conversations, {
-      method: 'POST',
-      path: '/api/conversations',
-      token,
-      body: {},
-    });
-    const conversationId = (created.body as { id: string }).id;
+    const conversationId = await newConversation(token);
     const streamed = callStreaming(chat, {
       method: 'POST',
       path: `/api/conversations/${conversationId}/messages`,

@@ -1,30 +1,14 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { call, setUpApiEnvironment } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
-import { startFakeOpenAI } from '../support/fake-openai';
+import { describe, expect, it } from 'vitest';
+import { setUpChatApiWithFakeOpenAI } from '../support/chat-api';
 import { callStreaming } from '../support/streaming';
 
 // The usage an OpenAI-compatible server reports is its word, not ours to trust: whatever it sends,
 // the reply ends complete and is charged a count the database (and the quota) can hold.
-const openai = await startFakeOpenAI({ apiKey: 'sk-test-usage' });
-const issuer = setUpApiEnvironment({
+const { openai, chat, db, signIn, newConversation } = await setUpChatApiWithFakeOpenAI({
   OPENAI_API_KEY: 'sk-test-usage',
-  OPENAI_BASE_URL: openai.baseURL,
-  OPENAI_MODELS: 'gpt-4o-mini',
   OPENAI_FIRST_TOKEN_TIMEOUT_MS: '2000',
   OPENAI_IDLE_TIMEOUT_MS: '2000',
   OPENAI_TOTAL_TIMEOUT_MS: '8000',
-  OPENAI_MAX_ATTEMPTS: '1',
-  CHAT_RATE_LIMIT_PER_MINUTE: '1000',
-});
-const chat = (await import('#chat/lambda')).handler;
-const conversations = (await import('#conversations/lambda')).handler;
-const db = testDatabase();
-
-beforeEach(() => openai.reset());
-afterAll(async () => {
-  await openai.close();
-  await db.destroy();
 });
 
 const REPLY = 'A reply of a few words, whose usage the server reports oddly.';
@@ -32,11 +16,9 @@ const REPLY = 'A reply of a few words, whose usage the server reports oddly.';
 const ESTIMATED_COMPLETION = Math.ceil(REPLY.length / 4);
 
 /** A new member with a new conversation: each case's charges are its own. */
-async function newConversation() {
-  const user = await createTestUser(db, { role: 'members' });
-  const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
-  const created = await call(conversations, { method: 'POST', path: '/api/conversations', token, body: {} });
-  return { userId: user.id, token, conversationId: (created.body as { id: string }).id };
+async function memberWithConversation() {
+  const { user, token } = await signIn();
+  return { userId: user.id, token, conversationId: await newConversation(token) };
 }
 
 const send = (token: string, conversationId: string, content: string) =>
@@ -74,7 +56,7 @@ describe('a reply whose reported usage is not a whole, plausible number of token
   ])('ends complete, charged by estimate, when the counts are %s', async (_, usage) => {
     // Prepare
     openai.setMode({ kind: 'usage', usage, reply: REPLY });
-    const { userId, token, conversationId } = await newConversation();
+    const { userId, token, conversationId } = await memberWithConversation();
 
     // Act
     const first = await send(token, conversationId, 'Say something');
@@ -103,7 +85,7 @@ describe('a reply whose reported usage is not a whole, plausible number of token
   it('ends complete, charged by estimate, when no usage chunk comes at all', async () => {
     // Prepare: finish_reason, then [DONE], no usage chunk
     openai.setMode({ kind: 'usage', reply: REPLY });
-    const { userId, token, conversationId } = await newConversation();
+    const { userId, token, conversationId } = await memberWithConversation();
 
     // Act
     const first = await send(token, conversationId, 'Say something');
@@ -119,7 +101,7 @@ describe('a reply whose reported usage is not a whole, plausible number of token
   it('keeps a usable count and estimates only the one that is not', async () => {
     // Prepare: a good prompt count, a negative completion count
     openai.setMode({ kind: 'usage', usage: { prompt_tokens: 42, completion_tokens: -7 }, reply: REPLY });
-    const { userId, token, conversationId } = await newConversation();
+    const { userId, token, conversationId } = await memberWithConversation();
 
     // Act
     const first = await send(token, conversationId, 'Say something');
@@ -141,7 +123,7 @@ describe('a reply whose reported usage is not a whole, plausible number of token
   it('charges a whole, plausible count as reported', async () => {
     // Prepare
     openai.setMode({ kind: 'usage', usage: { prompt_tokens: 1234, completion_tokens: 56 }, reply: REPLY });
-    const { userId, token, conversationId } = await newConversation();
+    const { userId, token, conversationId } = await memberWithConversation();
 
     // Act
     const first = await send(token, conversationId, 'Say something');

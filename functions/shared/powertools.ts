@@ -3,6 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { loggableErrors } from './loggable-error';
 import type { tracerMiddleware } from './tracing';
 
 /** Where the Lambda runtime is in charge of invocation state (it scopes it itself). */
@@ -61,9 +62,13 @@ if (!inLambda() && process.env.AWS_LAMBDA_MAX_CONCURRENCY) await ensureInvokeSto
 
 /**
  * Powertools, once per process. Service name and namespace come from POWERTOOLS_SERVICE_NAME and
- * POWERTOOLS_METRICS_NAMESPACE when set (the CDK app sets them per function).
+ * POWERTOOLS_METRICS_NAMESPACE when set (the CDK app sets them per function). Errors are written
+ * by an allow-list (loggable-error.ts), not with every field a dependency attached to them.
  */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'parley' });
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'parley',
+  jsonReplacerFn: loggableErrors,
+});
 
 /** Powertools' Metrics, saying whether what it records is ever published. */
 export class ParleyMetrics extends Metrics {

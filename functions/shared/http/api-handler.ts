@@ -105,10 +105,12 @@ export function routeHandler<Deps>(
   const config = getConfig();
   // injectLambdaContext without resetKeys: a streamed reply logs after the middleware returns and
   // must still name its request. Each invocation has its own keys (invocationScope in the router),
-  // and requestState sets them anew.
+  // and requestState sets them anew. Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it
+  // holds the bearer token and the body (a message's content).
+  const logContext = injectLambdaContext(logger, { logEvent: false });
   return middy<ApiEvent, ApiResult, Error, Context>()
     .use(requestState(route))
-    .use(injectLambdaContext(logger) as middy.MiddlewareObj<ApiEvent, ApiResult>)
+    .use(logContext as middy.MiddlewareObj<ApiEvent, ApiResult>)
     .use(metricsMiddleware() as middy.MiddlewareObj<ApiEvent, ApiResult>)
     .use(tracing() as middy.MiddlewareObj<ApiEvent, ApiResult>[])
     .use(

@@ -1,6 +1,7 @@
 import type middy from '@middy/core';
 import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
 import { DomainError } from '../errors';
+import { loggableMessage } from '../loggable-error';
 import { logger, metrics, MetricUnit } from '../powertools';
 import { problemFor } from './problem';
 import type { ApiEvent, ApiResult } from './types';
@@ -69,12 +70,13 @@ const MAX_CAUSES = 4;
 /**
  * An error as a log line may hold it: name, message and code (no stack, no other fields: a
  * driver's error can carry its connection's settings), with the causes it wraps, any credentials
- * in a URL or a `password=` cut out. A message left empty (Node's AggregateError for a refused
+ * in a URL or a `password=`, a database's Detail and the values a data error quotes cut out
+ * (loggableMessage). A message left empty (Node's AggregateError for a refused
  * connection) says the messages of the errors it holds, which name the addresses tried.
  */
 export function errorSummary(error: unknown, depth = 0): ErrorSummary {
   if (typeof error !== 'object' || error === null)
-    return { name: typeof error, message: withoutCredentials(String(error)) };
+    return { name: typeof error, message: loggableMessage(String(error)) };
   const { name, message, code, cause, errors } = error as {
     name?: unknown;
     message?: unknown;
@@ -87,12 +89,8 @@ export function errorSummary(error: unknown, depth = 0): ErrorSummary {
     text = errors.map((inner) => errorSummary(inner, depth + 1).message).join('; ');
   return {
     name: typeof name === 'string' ? name : (error.constructor?.name ?? 'Object'),
-    message: withoutCredentials(text),
+    message: loggableMessage(text, typeof code === 'string' ? code : undefined),
     ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}),
     ...(cause !== undefined && depth < MAX_CAUSES ? { cause: errorSummary(cause, depth + 1) } : {}),
   };
 }
-
-/** User and password of a URL (`//user:secret@host`) and `password=…` pairs never reach the logs. */
-export const withoutCredentials = (text: string): string =>
-  text.replace(/\/\/[^/\s@]*@/g, '//…@').replace(/(password\s*=\s*)\S+/gi, '$1…');

@@ -73,7 +73,7 @@ export const NAG_ACKNOWLEDGEMENTS = {
     reason: "Same as AwsSolutions-L1: the BucketDeployment handler's runtime is pinned by aws-cdk-lib.",
   },
   bucketDeploymentAssetRead: {
-    id: 'AwsSolutions-IAM5[Resource::arn:{PARTITION}:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-{REGION}/*]',
+    id: 'AwsSolutions-IAM5[Resource::arn:{PARTITION}:s3:::cdk-hnb659fds-assets-{ACCOUNT}-{REGION}/*]',
     reason:
       'The web deployment function reads the site archive from the CDK assets bucket; asset object keys are content hashes, so the grant is to objects of that bucket (s3:GetObject only).',
   },
@@ -88,7 +88,7 @@ export type NagAcknowledgementKey = keyof typeof NAG_ACKNOWLEDGEMENTS;
 
 /**
  * Acknowledges one listed finding on `scope` and everything below it. `substitutions` fill the
- * placeholders of finding ids that name a resource (`{REGION}`, `{SITE_BUCKET}`).
+ * placeholders of finding ids that name a resource (`{ACCOUNT}`, `{REGION}`, `{SITE_BUCKET}`).
  */
 export function acknowledge(
   scope: IConstruct,

@@ -285,8 +285,10 @@ export class WebStack extends Stack {
     );
     acknowledge(deployRole, 'bucketDeploymentAssetRead', {
       REGION: this.region,
-      // cdk-nag renders an unresolved partition as <AWS::Partition>.
+      // cdk-nag renders an unresolved partition or account as <AWS::Partition>, <AWS::AccountId>;
+      // `cdk deploy` resolves the account from the credentials (CDK_DEFAULT_ACCOUNT).
       PARTITION: Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition,
+      ACCOUNT: Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account,
     });
     acknowledge(deployRole, 'bucketDeploymentSiteWrite', {
       SITE_BUCKET: this.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket),

@@ -17,6 +17,14 @@ describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
     expect(() => synthesizeStage(stage)).not.toThrow();
   });
 
+  it('synthesizes with zero unacknowledged findings when the account is known, as at cdk deploy', () => {
+    // `cdk deploy` sets CDK_DEFAULT_ACCOUNT from the credentials, so the stacks see a literal
+    // account id where the tests above see the AWS::AccountId token.
+    expect(() =>
+      synthesizeStage('dev', { change: (c) => ({ ...c, account: '123456789012' }) }),
+    ).not.toThrow();
+  });
+
   it('fails the synth on an unacknowledged finding', () => {
     // Prepare: a bucket with no encryption policy, logging or SSL enforcement.
     const { app } = createParleyApp({ stage: 'dev', context: NO_BUNDLING });

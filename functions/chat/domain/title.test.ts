@@ -28,4 +28,15 @@ describe('titleFromMessage', () => {
     expect(titleFromMessage(`${'x'.repeat(79)}\u{1F600}${'y'.repeat(10)}`)).toBe(`${'x'.repeat(79)}…`);
     expect(titleFromMessage('\u{1F600}'.repeat(50))).toBe(`${'\u{1F600}'.repeat(40)}…`);
   });
+
+  it('skips lines with nothing visible on them', () => {
+    expect(titleFromMessage('\u200b\u3164\n\u0301\ufeff\nWhat is a monad?')).toBe('What is a monad?');
+    expect(titleFromMessage('\u200b\n\u2800')).toBe('');
+  });
+
+  it('drops bidirectional embeddings, overrides and isolates, and keeps direction marks', () => {
+    expect(titleFromMessage('Rename \u202eexe.txt\u202c please')).toBe('Rename exe.txt please');
+    expect(titleFromMessage('\u2067שלום\u2069 and \u200fhello\u202a')).toBe('שלום and \u200fhello');
+    expect(titleFromMessage('\u202e\u2066\nSecond line')).toBe('Second line');
+  });
 });

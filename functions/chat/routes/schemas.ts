@@ -1,4 +1,4 @@
-import { hasControlCharacters } from '#shared/domain/text';
+import { hasControlCharacters, hasVisibleCharacter } from '#shared/domain/text';
 import { problemSchema } from '#shared/http/problem-schema';
 import * as z from '#shared/zod';
 import { CONTENT_MAX, CONTENT_MAX_BYTES, jsonBytes } from '../domain/message';
@@ -9,7 +9,8 @@ export const messageContent = z.string({ message: 'expected a string' }).check(
     (text: string) => jsonBytes(text) <= CONTENT_MAX_BYTES,
     `must be at most ${CONTENT_MAX_BYTES} bytes as JSON text (about 20,000 characters of Chinese, Japanese or Korean)`,
   ),
-  z.refine((text: string) => text.trim().length > 0, 'must not be empty'),
+  // White space, zero-width and other invisible characters alone are an empty message.
+  z.refine(hasVisibleCharacter, 'must not be empty'),
   z.refine(
     (text: string) => !hasControlCharacters(text),
     'must not contain control characters (NUL included)',

@@ -45,4 +45,32 @@ describe('titleSchema', () => {
     // Assess
     expect(schema).toMatchObject({ type: 'string', minLength: 1, maxLength: TITLE_MAX });
   });
+
+  it.each([
+    ['a zero-width space', '\u200b'],
+    ['a Hangul filler', '\u3164'],
+    ['a combining mark alone', '\u0301'],
+    ['a byte order mark and a word joiner', '\ufeff\u2060'],
+  ])('refuses a title of %s only as empty', (_case, title) => {
+    const result = z.safeParse(titleSchema, title);
+
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toMatch(/^must not be empty/);
+  });
+
+  it.each(['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'])(
+    'refuses a bidirectional control (%j) in a title that shows',
+    (control) => {
+      const result = z.safeParse(titleSchema, `invoice${control}fdp.exe`);
+
+      expect(result.error?.issues.map((issue) => issue.message)).toEqual([
+        'must not contain bidirectional embedding, override or isolate characters (U+202A to U+202E, U+2066 to U+2069)',
+      ]);
+    },
+  );
+
+  it('keeps direction marks, joiners and combining marks beside visible text', () => {
+    for (const title of ['مرحبا\u200f 2026', 'Family 👨\u200d👩\u200d👧', 'Cafe\u0301', '\u200bx'])
+      expect(z.safeParse(titleSchema, title).data, JSON.stringify(title)).toBe(title);
+  });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cutText, hasControlCharacters, wellFormed } from './text';
+import {
+  cutText,
+  hasBidiControls,
+  hasControlCharacters,
+  hasVisibleCharacter,
+  wellFormed,
+  withoutBidiControls,
+} from './text';
 
 describe('cutText', () => {
   it('keeps text within the limit as it is', () => {
@@ -34,5 +41,51 @@ describe('hasControlCharacters', () => {
       expect(hasControlCharacters(text), JSON.stringify(text)).toBe(true);
     for (const text of ['plain', 'tab\there', 'line\nbreak', 'crlf\r\n', '‮ 日本語 😀', ''])
       expect(hasControlCharacters(text), JSON.stringify(text)).toBe(false);
+  });
+});
+
+describe('hasVisibleCharacter', () => {
+  it('finds no visible character in white space, format characters, fillers or lone marks', () => {
+    for (const text of [
+      '',
+      ' \t\n\u3000\u00a0',
+      '\u200b\u200c\u200d\u2060',
+      '\u200e\u200f\u061c',
+      '\u202a\u202e\u2066\u2069',
+      '\ufeff\u00ad',
+      '\u3164\u115f\u1160\uffa0',
+      '\u0301\u034f\ufe0f',
+      '\u2800',
+      '\u{e0041}',
+    ])
+      expect(hasVisibleCharacter(text), JSON.stringify(text)).toBe(false);
+  });
+
+  it('finds letters, digits, punctuation, symbols and emoji in any script', () => {
+    for (const text of [
+      'a',
+      '7',
+      '.',
+      '€',
+      '😀',
+      'مرحبا',
+      'שלום',
+      '한',
+      '日本',
+      '\u200bx',
+      'e\u0301',
+      '\ue000',
+    ])
+      expect(hasVisibleCharacter(text), JSON.stringify(text)).toBe(true);
+  });
+});
+
+describe('hasBidiControls and withoutBidiControls', () => {
+  it('find and remove the embeddings, overrides and isolates, and leave the marks', () => {
+    const controls = '\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069';
+    for (const control of controls)
+      expect(hasBidiControls(`a${control}b`), JSON.stringify(control)).toBe(true);
+    expect(hasBidiControls('\u200e\u200f\u061c plain')).toBe(false);
+    expect(withoutBidiControls(`x${controls}\u200fy`)).toBe('x\u200fy');
   });
 });

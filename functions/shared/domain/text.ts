@@ -32,3 +32,39 @@ const EVERY_CONTROL_BUT_LINE_BREAKS = new RegExp(CONTROL_BUT_LINE_BREAKS.source,
 export function withoutControlCharacters(text: string): string {
   return text.replace(EVERY_CONTROL_BUT_LINE_BREAKS, '');
 }
+
+/**
+ * A character that shows: anything but white space, control and format characters (zero-width
+ * space, joiners, direction marks, BOM, tags), combining marks on their own, default-ignorable
+ * fillers (Hangul filler U+3164, U+115F, U+1160, U+FFA0; variation selectors) and the blank
+ * Braille pattern U+2800. Text made only of these looks empty on every screen.
+ */
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+/**
+ * Whether `text` has at least one character that shows: a title, a message or a comment of only
+ * invisible characters (U+200B, U+FEFF, U+3164, a lone combining mark…) is empty to its reader.
+ */
+export function hasVisibleCharacter(text: string): boolean {
+  return VISIBLE.test(text);
+}
+
+/**
+ * The explicit bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069):
+ * one left open reorders the text after it ("Trojan Source", CVE-2021-42574), so a short label
+ * can be made to read as something else. The marks (U+200E, U+200F, U+061C) only set a
+ * direction, reorder nothing beyond their neighbours, and stay allowed.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+
+/** Whether `text` holds a bidirectional embedding, override or isolate control. */
+export function hasBidiControls(text: string): boolean {
+  return BIDI_CONTROLS.test(text);
+}
+
+const EVERY_BIDI_CONTROL = new RegExp(BIDI_CONTROLS.source, 'g');
+
+/** `text` without the controls `hasBidiControls` finds. */
+export function withoutBidiControls(text: string): string {
+  return text.replace(EVERY_BIDI_CONTROL, '');
+}

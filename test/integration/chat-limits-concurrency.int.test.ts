@@ -35,12 +35,13 @@ async function conversationsOf(ownerId: string, count: number): Promise<string[]
   return rows.map((r) => r.id);
 }
 
-const send = (token: string, conversationId: string) =>
+const send = (token: string, conversationId: string, options: { sse?: boolean } = {}) =>
   callStreaming(chat, {
     method: 'POST',
     path: `/api/conversations/${conversationId}/messages`,
     token,
     body: { content: 'Tell me about the sea' },
+    ...(options.sse ? { headers: { Accept: 'text/event-stream' } } : {}),
   });
 
 const problem = (response: StreamedResult) => response.body as { type?: string; detail?: string };
@@ -137,6 +138,12 @@ describe('many messages of one person at once', () => {
     const now = new Date();
     const firstOfNextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
     expect(Math.abs(retryAfter(refused) - (firstOfNextMonth - now.getTime()) / 1000)).toBeLessThan(5);
+    // Asked for a stream, the same: a 429 before any event, not a 200 whose stream ends in an error
+    const streamed = await send(sender.token, next as string, { sse: true });
+    expect(streamed.status).toBe(429);
+    expect(refusal(streamed)).toBe('quota');
+    expect(streamed.events).toEqual([]);
+    retryAfter(streamed);
   });
 
   it('writes one reply of two sent at once to the same conversation, and refuses the other with 409', async () => {

@@ -126,6 +126,48 @@ describe('withCachedMonthlyUsage', () => {
     expect(reads()).toBe(3);
   });
 
+  it('takes an entry written before versions were kept for a miss, and replaces it', async () => {
+    // Prepare: what the previous release cached, with a usage lower than the database's
+    const cache = memoryCache();
+    await cache.set(monthlyUsageKey('ada', NOW), JSON.stringify({ used: 1, quota: 1000 }), 60);
+    const { repository, reads, recorded } = setUp(cache);
+
+    // Act
+    const first = await repository.monthlyUsage('ada', NOW);
+    const second = await repository.monthlyUsage('ada', NOW);
+
+    // Assess
+    expect(first).toEqual({ used: 40, quota: 1000 });
+    expect(second).toEqual(first);
+    expect(reads()).toBe(1);
+    expect(recorded).toEqual(['cache:monthly-usage:miss', 'cache:monthly-usage:hit']);
+  });
+
+  it('neither trusts nor fills the cache while the version cannot be read', async () => {
+    // Prepare: the entry is there, its month's version unreadable
+    const cache = memoryCache();
+    const versionUnreadable: Cache = {
+      ...cache,
+      get: async (key) => {
+        if (key.startsWith('usage-version:')) throw new Error('cache timeout');
+        return cache.get(key);
+      },
+    };
+    await cache.set(monthlyUsageKey('ada', NOW), JSON.stringify({ used: 1, version: 0 }), 60);
+    const { repository, reads } = setUp(versionUnreadable);
+
+    // Act
+    const usage = await repository.monthlyUsage('ada', NOW);
+
+    // Assess: the database answered; the entry is left as it was
+    expect(usage).toEqual({ used: 40, quota: 1000 });
+    expect(reads()).toBe(1);
+    expect(JSON.parse((await cache.get(monthlyUsageKey('ada', NOW))) ?? 'null')).toEqual({
+      used: 1,
+      version: 0,
+    });
+  });
+
   it('keeps answering from the database when the cache fails', async () => {
     const broken: Cache = {
       ...memoryCache(),

@@ -232,3 +232,52 @@ describe("an API request's lines", () => {
     expect(text).not.toContain(content);
   });
 });
+
+describe('failed requests served at once', () => {
+  const failing = routeDefiner<object>('health')(
+    {
+      id: 'things.fail',
+      method: 'GET',
+      path: '/api/things',
+      summary: 'fails after a pause, naming its request',
+      access: 'public',
+      responses: { 200: { description: 'never' } },
+    },
+    async ({ requestId }) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 8)));
+      throw new Error(`failed in ${requestId}`);
+    },
+  );
+
+  it('each log their error line under their own request id, the one their problem and X-Request-Id give', async () => {
+    // Prepare
+    const handler = lambdaHandler([failing], () => ({}));
+    const ids = Array.from({ length: 30 }, () => `req-${randomUUID()}`);
+    const eventFor = (requestId: string) =>
+      ({
+        httpMethod: 'GET',
+        resource: '/api/things',
+        path: '/api/things',
+        headers: {},
+        requestContext: { requestId },
+      }) as unknown as ApiEvent;
+
+    // Act
+    const answers = await Promise.all(
+      ids.map((id) => handler(eventFor(id), lambdaContext({ awsRequestId: id }))),
+    );
+
+    // Assess: the support desk finds each failure's line by the id the caller was given
+    answers.forEach((answer, i) => {
+      expect(answer.statusCode).toBe(500);
+      expect(JSON.parse(answer.body ?? '{}')).toMatchObject({ requestId: ids[i] });
+      expect(answer.headers?.['X-Request-Id']).toBe(ids[i]);
+    });
+    const errors = lines
+      .map((line) => JSON.parse(line) as { level: string; requestId?: string; error?: { message?: string } })
+      .filter((entry) => entry.level === 'ERROR');
+    expect(errors).toHaveLength(ids.length);
+    for (const entry of errors) expect(entry.error?.message).toBe(`failed in ${entry.requestId}`);
+    expect(new Set(errors.map((entry) => entry.requestId))).toEqual(new Set(ids));
+  });
+});

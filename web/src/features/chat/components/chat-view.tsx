@@ -101,6 +101,49 @@ function refusedAsSent(turn: Turn): boolean {
 }
 
 /**
+ * The longest Retry-After the Retry button waits out: a rate limit's (at most a minute). A longer
+ * one is a quota's, to its renewal, which an admin may raise at any time: Retry stays pressable.
+ */
+const RETRY_WAIT_MAX_SECONDS = 60;
+
+/** The seconds Retry must wait before it can succeed (Retry-After of a 429 or 503); 0 for none. */
+export function retryWait(error: ApiError): number {
+  const wait = error.status === 429 || error.status === 503 ? (error.retryAfter ?? 0) : 0;
+  return wait <= RETRY_WAIT_MAX_SECONDS ? wait : 0;
+}
+
+/**
+ * Retry, held until the server's Retry-After has passed: pressed sooner, it would only be refused
+ * again. It counts the seconds down, aria-disabled (not disabled, so it keeps the keyboard focus).
+ * A failed turn's alert, and so this button, is mounted anew for each failure.
+ */
+function RetryButton({ error, onRetry }: { readonly error: ApiError; onRetry(): void }) {
+  const [until] = useState(() => Date.now() + retryWait(error) * 1_000);
+  const [secondsLeft, setSecondsLeft] = useState(() => retryWait(error));
+  const waiting = secondsLeft > 0;
+  useEffect(() => {
+    const timer = window.setInterval(() => {
+      const left = Math.max(0, Math.ceil((until - Date.now()) / 1_000));
+      setSecondsLeft(left);
+      if (left === 0) window.clearInterval(timer);
+    }, 250);
+    return () => window.clearInterval(timer);
+  }, [until]);
+  return (
+    <button
+      type="button"
+      className="button-secondary button-small"
+      aria-disabled={waiting || undefined}
+      onClick={() => {
+        if (!waiting) onRetry();
+      }}
+    >
+      {waiting ? `Retry in ${secondsLeft} s` : 'Retry'}
+    </button>
+  );
+}
+
+/**
  * The message a link points at, from its fragment `#m-<id>`; null when there is none. A fragment
  * that cannot be decoded (a stray `%`, typed or cut off) links to no message: decodeURIComponent
  * would throw inside an effect and take the whole page down.
@@ -281,11 +324,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
                 <strong>{errorHeadline(turn.error, turn.userStored)}</strong> {apiErrorMessage(turn.error)}
                 {refused && ' Your message is back in the box below, to change and send again.'}
               </p>
-              {!refused && (
-                <button type="button" className="button-secondary button-small" onClick={retry}>
-                  Retry
-                </button>
-              )}
+              {!refused && <RetryButton error={turn.error} onRetry={retry} />}
             </div>
           )}
         </div>

@@ -126,6 +126,21 @@ describe('withCachedMonthlyUsage', () => {
     expect(reads()).toBe(3);
   });
 
+  it("reads the database at the turn of the month (UTC), never the last month's entry", async () => {
+    // Prepare: December's usage cached a second before midnight, UTC
+    const { repository, reads } = setUp();
+    const lastSecond = new Date('2026-12-31T23:59:59.999Z');
+    await repository.monthlyUsage('ada', lastSecond);
+
+    // Act
+    await repository.monthlyUsage('ada', new Date('2027-01-01T00:00:00Z'));
+    // Still 31 December in New York, January in UTC: the month is UTC's.
+    await repository.monthlyUsage('ada', new Date('2026-12-31T21:00:00-05:00'));
+
+    // Assess: January's first check read the database; its second found January's entry
+    expect(reads()).toBe(2);
+  });
+
   it('takes an entry written before versions were kept for a miss, and replaces it', async () => {
     // Prepare: what the previous release cached, with a usage lower than the database's
     const cache = memoryCache();

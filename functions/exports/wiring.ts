@@ -16,33 +16,14 @@ export type ExportDeps = ReturnType<typeof exportDeps>;
 
 /**
  * The exports group's use case on these ports. A Markdown export is one document of many
- * messages, so it reads each message (and the title) with its raw HTML as text: what one message
- * holds must not change how the ones after it read. JSON keeps every message as stored.
+ * messages, so it writes each message (and the title) with its raw HTML as text: what one message
+ * holds must not change how the ones after it read. JSON keeps every message as stored; both are
+ * named after the title as stored.
  */
 export function exportDepsOn(ports: { readonly messages: MessageRepository; readonly audit: AuditLog }) {
-  const asStored = makeExportConversation(ports);
-  const forMarkdown = makeExportConversation({ ...ports, messages: withRawHtmlAsText(ports.messages) });
-  const exportConversation: typeof asStored = (caller, conversationId, format, requestId) =>
-    (format === 'markdown' ? forMarkdown : asStored)(caller, conversationId, format, requestId);
+  const exportConversation = makeExportConversation({
+    ...ports,
+    markdownText: { title: inlineRawHtmlAsText, content: rawHtmlAsText },
+  });
   return { exportConversation };
-}
-
-/** The repository, its exports' title and messages with their raw HTML as text. */
-function withRawHtmlAsText(messages: MessageRepository): MessageRepository {
-  return {
-    ...messages,
-    async exportConversation(ownerId, conversationId) {
-      const exported = await messages.exportConversation(ownerId, conversationId);
-      if (!exported) return undefined;
-      const { conversation, pages } = exported;
-      return {
-        ...exported,
-        conversation: { ...conversation, title: inlineRawHtmlAsText(conversation.title) },
-        pages: (async function* () {
-          for await (const page of pages)
-            yield page.map((message) => ({ ...message, content: rawHtmlAsText(message.content) }));
-        })(),
-      };
-    },
-  };
 }

@@ -1,14 +1,29 @@
 import { ConversationNotFoundError } from '#conversations/domain/conversation';
 import type { AuditLog } from '#shared/audit/audit-log';
 import type { Caller } from '#shared/domain/caller';
-import { exportFileName, jsonExport, markdownExport, type ExportFormat } from '../domain/export';
+import {
+  exportFileName,
+  jsonExport,
+  markdownExport,
+  type ExportFormat,
+  type MessagePages,
+} from '../domain/export';
 import type { MessageRepository } from '../ports/message-repository';
 
 export interface ExportFile {
+  /** The file's name in ASCII letters, digits and dashes (exportFileName). */
   readonly fileName: string;
+  /** The conversation's title as stored, which the file is named after. */
+  readonly title: string;
   readonly contentType: string;
   /** The file's text in order, read from the database only as it is consumed. */
   readonly content: AsyncIterable<string>;
+}
+
+/** How a Markdown export writes stored text: the title (a heading's text) and each message. */
+export interface MarkdownText {
+  readonly title: (title: string) => string;
+  readonly content: (content: string) => string;
 }
 
 /**
@@ -16,9 +31,11 @@ export interface ExportFile {
  * audited (a whole conversation leaving the system), without any of its content. Not found
  * throws before anything is written; the messages are then read page by page as the file is
  * written out, so an export of any length fits in memory and in Lambda's streamed response.
+ * `markdownText` changes what the Markdown document shows (e.g. raw HTML as text), never the file
+ * name: both formats of a conversation are named after its title as stored.
  */
 export const makeExportConversation =
-  (deps: { messages: MessageRepository; audit: AuditLog; now?: () => Date }) =>
+  (deps: { messages: MessageRepository; audit: AuditLog; now?: () => Date; markdownText?: MarkdownText }) =>
   async (
     caller: Caller,
     conversationId: string,
@@ -35,17 +52,32 @@ export const makeExportConversation =
       ...(requestId ? { requestId } : {}),
       details: { format, messages: exported.messageCount },
     });
-    const fileName = exportFileName(exported.conversation.title, format);
-    if (format === 'markdown')
+    const { title } = exported.conversation;
+    const fileName = exportFileName(title, format);
+    if (format === 'markdown') {
+      const text = deps.markdownText;
       return {
         fileName,
+        title,
         contentType: 'text/markdown; charset=utf-8',
-        content: markdownExport(exported.conversation, exported.pages),
+        content: text
+          ? markdownExport(
+              { ...exported.conversation, title: text.title(title) },
+              asText(exported.pages, text),
+            )
+          : markdownExport(exported.conversation, exported.pages),
       };
+    }
     const exportedAt = (deps.now?.() ?? new Date()).toISOString();
     return {
       fileName,
+      title,
       contentType: 'application/json; charset=utf-8',
       content: jsonExport(exported.conversation, exported.pages, exportedAt),
     };
   };
+
+async function* asText(pages: MessagePages, text: MarkdownText): MessagePages {
+  for await (const page of pages)
+    yield page.map((message) => ({ ...message, content: text.content(message.content) }));
+}

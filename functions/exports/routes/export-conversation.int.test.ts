@@ -140,3 +140,99 @@ describe('GET /api/conversations/{id}/export of a title that ends in #', () => {
     },
   );
 });
+
+/** A member's conversation of this title, with no messages; resolves to its id and a token. */
+async function conversationTitled(title: string) {
+  const user = await createTestUser(db, { role: 'members' });
+  const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
+  const { id } = await db
+    .insertInto('conversations')
+    .values({ owner_id: user.id, title })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id, token };
+}
+
+/** The Content-Disposition of the conversation's export in this format. */
+async function dispositionOf(conversation: { id: string; token: string }, format: 'markdown' | 'json') {
+  const download = await callStreaming(exports, {
+    method: 'GET',
+    path: `/api/conversations/${conversation.id}/export`,
+    token: conversation.token,
+    query: { format },
+  });
+  await download.handlerDone;
+  expect(download.status).toBe(200);
+  return download.headers['content-disposition'] ?? '';
+}
+
+/** The names a Content-Disposition gives: `filename` and `filename*` decoded (RFC 8187). */
+function namesIn(disposition: string) {
+  const plain = /;\s*filename="([^"]*)"/.exec(disposition)?.[1];
+  const extended = /;\s*filename\*=UTF-8''([^;\s]+)/.exec(disposition)?.[1];
+  return { plain, extended: extended === undefined ? undefined : decodeURIComponent(extended) };
+}
+
+describe('GET /api/conversations/{id}/export: the file name', () => {
+  it.each([
+    ['会议纪要', '会议纪要.md'],
+    ['Привет, мир', 'привет-мир.md'],
+    ['Résumé review', 'résumé-review.md'],
+    ['Straße nach Köln', 'straße-nach-köln.md'],
+  ])(
+    'names the file after the title %j in its own letters (filename*), ASCII beside it',
+    async (title, name) => {
+      // Prepare
+      const conversation = await conversationTitled(title);
+
+      // Act
+      const disposition = await dispositionOf(conversation, 'markdown');
+
+      // Assess: browsers take filename* (UTF-8); filename stays the ASCII name for the others
+      expect(disposition).toMatch(
+        /^attachment; filename="[a-z0-9-]+\.md"; filename\*=UTF-8''[A-Za-z0-9%.-]+$/,
+      );
+      expect(namesIn(disposition).extended).toBe(name);
+    },
+  );
+
+  it('sends no filename* when the ASCII name is the title’s own', async () => {
+    const disposition = await dispositionOf(await conversationTitled('Trip plans, day 1'), 'json');
+
+    expect(disposition).toBe('attachment; filename="trip-plans-day-1.json"');
+  });
+
+  it.each(['<b>Plan</b> for Q3', 'Tom & Jerry <3', '<!-- draft'])(
+    'names the Markdown export of %j as its JSON export, from the title as written',
+    async (title) => {
+      // Prepare
+      const conversation = await conversationTitled(title);
+
+      // Act
+      const markdown = namesIn(await dispositionOf(conversation, 'markdown'));
+      const json = namesIn(await dispositionOf(conversation, 'json'));
+
+      // Assess: the Markdown's title is written with its HTML as text (&lt;), its name is not
+      expect(markdown.plain?.replace(/\.md$/, '')).toBe(json.plain?.replace(/\.json$/, ''));
+      expect(markdown.plain).not.toMatch(/lt|amp/);
+    },
+  );
+
+  it.each([
+    'x"; filename="evil.exe',
+    'Report\r\nSet-Cookie: session=stolen',
+    'évil\u202egpj.exe',
+    '../../etc/passwd',
+    'C:\\Windows\\system32',
+  ])('keeps the title %j from adding to the header or naming a path', async (title) => {
+    const disposition = await dispositionOf(await conversationTitled(title), 'markdown');
+
+    expect(disposition).not.toMatch(/[\r\n\u202e]/);
+    expect(disposition.match(/filename=/g)).toHaveLength(1);
+    const { plain, extended } = namesIn(disposition);
+    for (const name of [plain, extended].filter((n) => n !== undefined)) {
+      expect(name).toMatch(/\.md$/);
+      expect(name).not.toMatch(/[/\\"\u202e]|\.\./);
+    }
+  });
+});

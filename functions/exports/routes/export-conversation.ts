@@ -4,6 +4,7 @@ import { CHAT_ROLES } from '#shared/domain/roles';
 import { acceptsGzip, gzipped } from '#shared/http/compression';
 import type { ResponseProducer, RouteResult } from '#shared/http/route';
 import * as z from '#shared/zod';
+import { attachmentDisposition } from '../content-disposition';
 import { defineRoute } from './define';
 
 /**
@@ -26,7 +27,7 @@ export const exportConversation = defineRoute(
     responses: {
       200: {
         description:
-          'The file (Content-Disposition: attachment, with a file name), streamed; gzip-compressed (Content-Encoding: gzip) when Accept-Encoding takes gzip',
+          'The file (Content-Disposition: attachment, with a file name: filename in ASCII, and filename* in UTF-8 when the title holds other letters), streamed; gzip-compressed (Content-Encoding: gzip) when Accept-Encoding takes gzip',
         contentType: 'text/markdown',
         schema: z.string(),
         // format=json: the conversation, every message oldest first, and when it was exported.
@@ -48,8 +49,7 @@ export const exportConversation = defineRoute(
       statusCode: 200,
       headers: {
         'Content-Type': file.contentType,
-        // The name is ours (letters, digits, dashes), so it needs no quoting beyond this.
-        'Content-Disposition': `attachment; filename="${file.fileName}"`,
+        'Content-Disposition': attachmentDisposition(file.fileName, file.title),
         Vary: 'Accept-Encoding',
       },
       body: '',

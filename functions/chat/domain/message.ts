@@ -89,8 +89,10 @@ export class QuotaExceededError extends DomainError {
   }
 }
 
-/** 429 for the per-user request rate: the problem detail names the limit. */
-/** The owner has as many replies being written as they may (CHAT_MAX_REPLIES_IN_FLIGHT). */
+/**
+ * 429: the owner has as many replies being written as they may (CHAT_MAX_REPLIES_IN_FLIGHT). Its
+ * problem type is `rate-limited`, as the rate's: clients tell them apart by the detail.
+ */
 export class RepliesInFlightError extends RateLimitedError {
   constructor(limit: number) {
     super(
@@ -100,6 +102,7 @@ export class RepliesInFlightError extends RateLimitedError {
   }
 }
 
+/** 429 for the per-user request rate: the problem detail names the limit. */
 export class ChatRateLimitedError extends RateLimitedError {
   constructor(limitPerMinute: number, retryAfterSeconds: number) {
     super(`You can send at most ${limitPerMinute} messages a minute.`, retryAfterSeconds);

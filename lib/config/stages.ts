@@ -32,8 +32,10 @@ const stageConfigSchema = z
     network: z.object({
       maxAzs: z.number().int().min(2).max(3),
       /**
-       * NAT gateways carry the functions' HTTPS calls to the model provider and Cognito. 0 (with
-       * the cache off) runs the functions outside the VPC and needs no NAT at all (docs/cost.md).
+       * NAT gateways carry the functions' HTTPS calls to the model provider and Cognito. One per
+       * AZ (maxAzs) keeps each AZ's way out in that AZ; fewer share one across AZs, which lose it
+       * with its AZ. 0 (with the cache off) runs the functions outside the VPC and needs no NAT
+       * at all (docs/cost.md). At most maxAzs.
        */
       natGateways: z.number().int().min(0).max(3),
       /** Interface endpoints keep AWS API traffic off the NAT; about $7.30 per endpoint per AZ a month. */
@@ -260,6 +262,13 @@ const stageConfigSchema = z
         message: 'must be at least minCapacity',
       });
     }
+    if (c.network.natGateways > c.network.maxAzs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'natGateways'],
+        message: 'can be at most maxAzs (one NAT gateway per AZ)',
+      });
+    }
     if (c.network.natGateways === 0 && c.cache.enabled) {
       ctx.addIssue({
         code: 'custom',
@@ -395,7 +404,7 @@ const raw: Record<Stage, z.input<typeof stageConfigSchema>> = {
     alarmEmail: 'parley-alerts@example.com',
     logRetentionDays: 365,
     retainData: true,
-    network: { maxAzs: 3, natGateways: 2, interfaceEndpoints: true },
+    network: { maxAzs: 3, natGateways: 3, interfaceEndpoints: true },
     database: {
       minCapacity: 0.5,
       maxCapacity: 32,

@@ -63,6 +63,17 @@ describe('stage configuration', () => {
     ).toBe(200);
   });
 
+  it('gives prod one NAT gateway per AZ, and no stage more NAT gateways than AZs', () => {
+    // Amazon VPC User Guide, "NAT gateway basics": AZs that share a NAT gateway lose internet
+    // access with its AZ; one per AZ, each AZ routed to its own, avoids that.
+    const { network } = stageConfig('prod');
+    expect(network.natGateways).toBe(network.maxAzs);
+    const dev = stageConfig('dev');
+    expect(() =>
+      parseStageConfig({ ...dev, network: { ...dev.network, maxAzs: 2, natGateways: 3 } }),
+    ).toThrow(/network\.natGateways: can be at most maxAzs/);
+  });
+
   it('names a bad field in the error', () => {
     expect(() => parseStageConfig({ ...stageConfig('dev'), alarmEmail: 'nobody' })).toThrow(/alarmEmail/);
   });

@@ -247,6 +247,7 @@ describe('in prod', () => {
     const endpoints = resourcesOfType(prod, 'AWS::EC2::VPCEndpoint');
     // S3 (gateway), Secrets Manager, RDS Data, X-Ray.
     expect(endpoints.length).toBe(4);
+    // One per AZ: 2 here, where CDK without an account knows 2 AZs (maxAzs when deployed, below).
     prod.templates.data.resourceCountIs('AWS::EC2::NatGateway', 2);
   });
 
@@ -272,6 +273,53 @@ describe('in prod', () => {
     t.hasResourceProperties('AWS::Serverless::Application', {
       Parameters: Match.objectLike({ vpcSecurityGroupIds: { 'Fn::GetAtt': [rotation, 'GroupId'] } }),
     });
+  });
+
+  it("sends each AZ's functions out through a NAT gateway in their own AZ, as deployed", () => {
+    // "If you have resources in multiple Availability Zones and they share one NAT gateway, and
+    // if the NAT gateway's Availability Zone is down, resources in the other Availability Zones
+    // lose internet access. To improve resiliency, create a NAT gateway in each Availability
+    // Zone" (Amazon VPC User Guide, "NAT gateway basics"). The other tests synthesize without an
+    // account, where CDK puts the VPC in 2 AZs whatever maxAzs says (Stack.availabilityZones);
+    // `cdk deploy` knows the account and spreads it over maxAzs of the region's AZs, as here.
+    // Prepare
+    const account = '123456789012';
+    const { region, network } = prod.stacks.config;
+    const zones = ['a', 'b', 'c', 'd'].map((z) => `${region}${z}`);
+    const deployed = synthesizeStage('prod', {
+      change: (c) => ({ ...c, account }),
+      context: { [`availability-zones:account=${account}:region=${region}`]: zones },
+    });
+
+    // Act
+    const subnets = resourcesOfType(deployed, 'AWS::EC2::Subnet');
+    const azOf = new Map(subnets.map((s) => [s.id, s.props.AvailabilityZone as string]));
+    const natAz = new Map(
+      resourcesOfType(deployed, 'AWS::EC2::NatGateway').map((n) => [
+        n.id,
+        azOf.get((n.props.SubnetId as { Ref: string }).Ref),
+      ]),
+    );
+    const routeTableAz = new Map(
+      resourcesOfType(deployed, 'AWS::EC2::SubnetRouteTableAssociation').map((a) => [
+        (a.props.RouteTableId as { Ref: string }).Ref,
+        azOf.get((a.props.SubnetId as { Ref: string }).Ref),
+      ]),
+    );
+    const natRoutes = resourcesOfType(deployed, 'AWS::EC2::Route').filter((r) => r.props.NatGatewayId);
+
+    // Assess: the app subnets span maxAzs AZs, and each one's way out stays in its AZ.
+    const appZones = new Set(subnets.filter((s) => s.id.startsWith('Vpcapp')).map((s) => azOf.get(s.id)));
+    expect(appZones.size).toBe(network.maxAzs);
+    expect(natAz.size).toBe(network.maxAzs);
+    expect(natRoutes).toHaveLength(network.maxAzs);
+    for (const route of natRoutes) {
+      const table = (route.props.RouteTableId as { Ref: string }).Ref;
+      const nat = (route.props.NatGatewayId as { Ref: string }).Ref;
+      expect(natAz.get(nat), `${route.id} leaves ${String(routeTableAz.get(table))}`).toBe(
+        routeTableAz.get(table),
+      );
+    }
   });
 
   it('has no Cognito endpoint: a user pool with a domain is incompatible with PrivateLink', () => {

@@ -167,10 +167,39 @@ describe('localRequestListener', () => {
     expect(JSON.stringify(answer.body)).not.toContain('vanished');
     expect(answer.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(error).toHaveBeenCalledWith(
-      'Local server error',
-      expect.objectContaining({ message: 'index.html vanished' }),
+    expect(error).toHaveBeenCalledWith('Local server error', {
+      requestId: answer.requestId,
+      error: expect.objectContaining({ name: 'Error', message: 'index.html vanished' }),
+    });
+  });
+
+  it("prints a failure under the request id the client got, with none of the error's other fields", async () => {
+    // Prepare: a driver's error, its detail holding the row it refused
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const failure = Object.assign(new Error('new row violates check constraint "c"'), {
+      code: '23514',
+      detail: 'Failing row contains (planted message content).',
+    });
+    const origin = await serve(
+      localRequestListener({
+        origin: 'http://127.0.0.1:1',
+        api: async () => {
+          throw failure;
+        },
+        webApp: noWebApp,
+      }),
     );
+
+    // Act
+    const answer = await problem(await fetch(`${origin}/api/conversations`));
+
+    // Assess
+    expect(answer.status).toBe(500);
+    expect(error).toHaveBeenCalledWith('Local server error', {
+      requestId: answer.requestId,
+      error: expect.objectContaining({ message: 'new row violates check constraint "c"', code: '23514' }),
+    });
+    expect(JSON.stringify(error.mock.calls)).not.toContain('planted');
   });
 
   it('cuts the connection when a request fails after its answer started, so the client does not wait', async () => {

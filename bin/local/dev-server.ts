@@ -18,6 +18,7 @@ import {
 import { DEFAULT_OPENAI_BASE_URL } from '../../functions/chat/adapters/openai-chat-model';
 import { API_HEADERS } from '../../functions/shared/http/headers';
 import { problemFor } from '../../functions/shared/http/problem';
+import { loggableError } from '../../functions/shared/loggable-error';
 import { bearerToken, createTokenVerifier, type TokenVerifier } from '../../functions/shared/http/auth';
 import type { ApiEvent } from '../../functions/shared/http/types';
 import type { HandlerGroup } from '#api/index';
@@ -391,8 +392,11 @@ export function localRequestListener({ origin, api, webApp }: LocalRoutes) {
       if (path === '/api' || path.startsWith('/api/')) return api(req, res, requestUrl);
       return webApp(path, res);
     })().catch((error: unknown) => {
-      console.error('Local server error', error);
-      if (!res.headersSent) gatewayError(res, new Error('local server error'));
+      // Under the id the client is given, and as the API's log lines write an error (no fields
+      // a driver attached: a failing row, a request's headers).
+      const requestId = randomUUID();
+      console.error('Local server error', { requestId, error: loggableError(error) });
+      if (!res.headersSent) gatewayError(res, new Error('local server error'), requestId);
       else res.destroy();
     });
   };
@@ -442,8 +446,7 @@ export function apiGateway(
 }
 
 /** An error API Gateway itself answers, in the API's problem+json shape and headers. */
-function gatewayError(res: ServerResponse, error: DomainError | Error): void {
-  const requestId = randomUUID();
+function gatewayError(res: ServerResponse, error: DomainError | Error, requestId = randomUUID()): void {
   const result = problemFor(error, requestId);
   writeResult(res, {
     ...result,

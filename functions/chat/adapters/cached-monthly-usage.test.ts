@@ -158,6 +158,21 @@ describe('withCachedMonthlyUsage', () => {
     expect(recorded).toEqual(['cache:monthly-usage:miss', 'cache:monthly-usage:hit']);
   });
 
+  it("takes an entry ahead of its month's version for a miss: the counter was lost since", async () => {
+    // Prepare: an entry written at version 3, whose counter the cache has since lost (evicted, or
+    // a restart); a charge may have come meanwhile
+    const cache = memoryCache();
+    await cache.set(monthlyUsageKey('ada', NOW), JSON.stringify({ used: 1, quota: 1000, version: 3 }), 60);
+    const { repository, reads } = setUp(cache);
+
+    // Act
+    const usage = await repository.monthlyUsage('ada', NOW);
+
+    // Assess
+    expect(usage).toEqual({ used: 40, quota: 1000 });
+    expect(reads()).toBe(1);
+  });
+
   it('neither trusts nor fills the cache while the version cannot be read', async () => {
     // Prepare: the entry is there, its month's version unreadable
     const cache = memoryCache();

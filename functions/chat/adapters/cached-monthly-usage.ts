@@ -34,7 +34,7 @@ const usageOf = (entry: Entry): MonthlyUsage => ({ used: entry.used, quota: entr
  * the one written since: written over it, it let the person past their quota until it expired.
  * So each entry carries the version of the user's month it was read at (a counter bumped after
  * every charge here and every quota change by the admin API, before the database is read again),
- * and is taken only when no change has bumped the counter since. An older entry written last is
+ * and is taken only while the counter still stands there. An older entry written last is
  * then a miss, answered by the database, never a figure that is too low. A cache that fails is
  * skipped: the database answers.
  */
@@ -61,7 +61,9 @@ export function withCachedMonthlyUsage<R extends TurnRepository>(
       // Unreadable: nothing cached can be trusted, nor anything read now stored.
       const version = versionText === undefined ? undefined : Number(versionText ?? 0);
       const entry = entryOf(text);
-      const current = entry !== undefined && version !== undefined && entry.version >= version;
+      // Equal, not merely at least: the counter only grows, so an entry ahead of it was written
+      // before the counter was lost (evicted, or the cache restarted) and may be out of date.
+      const current = entry !== undefined && version !== undefined && entry.version === version;
       metrics.cacheLookup('monthly-usage', current);
       if (current) return usageOf(entry);
       // Read after the version: a change counted in it committed before this read, so the

@@ -42,6 +42,20 @@ describe('loggableError', () => {
     expect(logged.location).toMatch(/loggable-error\.test\.ts:\d+$/);
   });
 
+  it("holds none of the text a JSON parser's error quotes (a secret, a body)", () => {
+    let parseError: unknown;
+    try {
+      JSON.parse('{"apiKey": planted-secret-value}');
+    } catch (error) {
+      parseError = error;
+    }
+
+    const logged = loggableError(new Error('could not read the answer', { cause: parseError }));
+
+    expect(JSON.stringify(logged)).not.toContain('planted');
+    expect(logged.cause).toMatchObject({ name: 'SyntaxError', message: expect.stringContaining('JSON') });
+  });
+
   it('writes something that is no object as text', () => {
     expect(loggableError('disk full')).toEqual({ name: 'string', message: 'disk full' });
   });

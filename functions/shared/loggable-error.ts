@@ -81,7 +81,11 @@ export function loggableError(error: unknown, depth = 0): LoggableError {
     typeof fields.name === 'string'
       ? fields.name
       : ((error.constructor as { name?: string })?.name ?? 'Object');
-  const message = loggableMessage(typeof fields.message === 'string' ? fields.message : '', code);
+  let message = loggableMessage(typeof fields.message === 'string' ? fields.message : '', code);
+  // V8's JSON.parse quotes the text it choked on (`Unexpected token 'p', "{"apiKey": p"... is not
+  // valid JSON`), which may be a secret or a request's body.
+  if (name === 'SyntaxError')
+    message = message.replace(/^Unexpected token [^]*is not valid JSON$/, 'Unexpected token: not valid JSON');
   const frames =
     typeof fields.stack === 'string' ? fields.stack.split('\n').filter((line) => /^\s+at /.test(line)) : [];
   const location = frames[0] && /\(?([^\s()]+):(\d+):\d+\)?$/.exec(frames[0].trim());

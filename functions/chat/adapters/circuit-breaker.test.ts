@@ -441,3 +441,56 @@ describe('sharedCircuitBreaker.prefetch', () => {
     await expect(broken.execute(async () => 'reply')).resolves.toBe('reply');
   });
 });
+
+describe('sharedCircuitBreaker.openForMs', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is 0 while closed, and the time left once open, as a refusal would say', async () => {
+    const target = breaker();
+    expect(await target.openForMs()).toBe(0);
+
+    await failTimes(target, 3);
+    vi.setSystemTime(T0 + 2_500);
+
+    expect(await target.openForMs()).toBe(7_500);
+    const refusal = await target.execute(async () => 'reply').catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ retryAfterMs: 7_500 });
+  });
+
+  it('is 0 once a probe may go through, and while it is in flight', async () => {
+    const target = breaker();
+    await failTimes(target, 3);
+    vi.setSystemTime(T0 + 10_000);
+    expect(await target.openForMs()).toBe(0);
+
+    let answer!: (value: string) => void;
+    const probe = target.execute(() => new Promise<string>((resolve) => (answer = resolve)));
+    await vi.waitFor(() => expect(target.state()).toBe('half-open'));
+    expect(await target.openForMs()).toBe(0);
+    answer('reply');
+    await probe;
+  });
+
+  it("reads another instance's open circuit from the cache", async () => {
+    const cache = memoryCache();
+    await failTimes(breaker({ cache }), 3);
+    const other = breaker({ cache });
+    vi.setSystemTime(T0 + 4_000);
+
+    expect(await other.openForMs()).toBe(6_000);
+    vi.setSystemTime(T0 + 10_001);
+    expect(await other.openForMs()).toBe(0);
+  });
+
+  it('is 0 by its own breaker when the cache fails', async () => {
+    const target = breaker({ cache: brokenCache() });
+
+    expect(await target.openForMs()).toBe(0);
+  });
+});

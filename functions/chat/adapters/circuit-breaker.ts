@@ -50,6 +50,12 @@ export interface SharedCircuitBreaker {
   prefetch(): void;
   /** For metrics and readiness. */
   state(): CircuitStateName;
+  /**
+   * How long `execute` would still refuse a call, in ms (0: it would make one), by this
+   * instance's breaker and the shared "open until": what a refusal's Retry-After says, asked again
+   * later (a repeated request answering the refusal it stored). Never throws.
+   */
+  openForMs(): Promise<number>;
 }
 
 /** How old a prefetched shared state may be when `execute` uses it instead of reading again. */
@@ -204,6 +210,13 @@ export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): Shar
 
     prefetch() {
       if (options.cache) prefetched = { at: now(), openUntil: readShared() };
+    },
+
+    async openForMs(): Promise<number> {
+      // As execute decides: an instance whose own breaker is open or probing goes by it alone.
+      if (local.kind === 'open') return Math.max(0, Math.ceil(local.until - now()));
+      if (local.kind === 'half-open') return 0;
+      return Math.max(0, Math.ceil((await readShared()) - now()));
     },
 
     state(): CircuitStateName {

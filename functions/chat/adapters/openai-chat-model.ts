@@ -162,7 +162,7 @@ interface OpenedReply {
  */
 export function openAIChatModel(
   options: OpenAIChatModelOptions,
-): ChatModel & { circuitState(): CircuitStateName } {
+): ChatModel & { circuitState(): CircuitStateName; unavailableForMs(): Promise<number> } {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
@@ -424,6 +424,7 @@ export function openAIChatModel(
     kind: 'openai',
     models: options.models,
     circuitState: () => breaker.state(),
+    unavailableForMs: () => breaker.openForMs(),
     prepare: () => breaker.prefetch(),
     async *stream(request: ChatRequest): AsyncGenerator<ChatEvent> {
       assertAllowedModel(request.model, options.models);

@@ -45,6 +45,11 @@ export interface ChatModel {
   prepare?(): void;
   /** The provider's circuit breaker, for metrics and readiness; absent when there is none. */
   circuitState?(): CircuitStateName;
+  /**
+   * How long the provider's circuit breaker will still refuse calls, in ms (0: it would take
+   * one); absent when there is none. Never throws.
+   */
+  unavailableForMs?(): Promise<number>;
 }
 
 export type ModelUnavailableReason = 'circuit-open' | 'rate-limited' | 'server-error' | 'network' | 'timeout';

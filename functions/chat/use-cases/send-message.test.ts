@@ -384,6 +384,29 @@ describe('sendMessage with an Idempotency-Key sent again', () => {
     expect(requests).toHaveLength(1);
   });
 
+  it("answers a failed reply again with Retry-After until the model's circuit takes a call", async () => {
+    // Prepare: the first turn fails; the circuit is open for 42.3 s more when it is repeated
+    const messages = fakeMessages();
+    const { model } = scriptedModel({ events: [], thenThrow: new ModelUnavailableError('circuit-open', 45) });
+    let openForMs = 42_300;
+    const send = sendMessageWith({
+      messages: messages.repository,
+      model: { ...model, unavailableForMs: () => Promise.resolve(openForMs) },
+    });
+    const input = { conversationId, content: 'Hi', idempotencyKey: 'k-1', requestHash: 'h' };
+    const first = await send(ada, input);
+
+    // Act
+    const whileOpen = await send(ada, input);
+    openForMs = 0;
+    const onceClosed = await send(ada, input);
+
+    // Assess: the circuit's time left, in whole seconds; the short default once it would take one
+    expect(first.error).toMatchObject({ retryAfterSeconds: 45 });
+    expect(whileOpen.error).toMatchObject({ message: first.error?.message, retryAfterSeconds: 43 });
+    expect(onceClosed.error).toMatchObject({ message: first.error?.message, retryAfterSeconds: 5 });
+  });
+
   it.each([
     ['the month’s tokens, spent by that very reply', { used: 1000 }, QuotaExceededError],
     ['the rate limit', { allowed: false }, ChatRateLimitedError],

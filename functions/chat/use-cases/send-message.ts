@@ -55,7 +55,7 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
             })
           : undefined;
       if (!prior) throw refusal;
-      return replay(prior, onEvent);
+      return replay(deps, prior, onEvent);
     }
     const turn = await deps.messages.startTurn({
       ownerId: caller.userId,
@@ -69,7 +69,7 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
       prompt: { systemPrompt: deps.systemPrompt, contextBudgetTokens: deps.contextBudgetTokens },
     });
 
-    if (turn.kind === 'replay') return replay(turn, onEvent);
+    if (turn.kind === 'replay') return replay(deps, turn, onEvent);
 
     onEvent({ type: 'message', message: turn.userMessage });
     onEvent({ type: 'reply', message: turn.assistantMessage });
@@ -90,7 +90,11 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
   };
 
 /** The first request's outcome, never a second model call. */
-function replay(turn: ReplayedTurn, onEvent: (event: TurnEvent) => void): TurnResult {
+async function replay(
+  deps: SendMessageDeps,
+  turn: ReplayedTurn,
+  onEvent: (event: TurnEvent) => void,
+): Promise<TurnResult> {
   const assistant = turn.assistantMessage;
   if (!assistant || assistant.status === 'streaming') throw new ConversationBusyError();
   onEvent({ type: 'message', message: turn.userMessage });
@@ -99,9 +103,24 @@ function replay(turn: ReplayedTurn, onEvent: (event: TurnEvent) => void): TurnRe
     onEvent({ type: 'done', message: assistant });
     return { userMessage: turn.userMessage, assistantMessage: assistant };
   }
-  const error = replayedFailure(assistant);
+  const error = replayedFailure(assistant, await retryAfterSeconds(deps));
   onEvent({ type: 'error', error, message: assistant });
   return { userMessage: turn.userMessage, assistantMessage: assistant, error };
+}
+
+/** Retry-After of a replayed failure when the model's circuit would take a call now. */
+const REPLAY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * When to try again, for a repeat of a failed turn. The first answer's Retry-After is not stored
+ * with the reply; what can be known now is the model's circuit: while it is open, every call is
+ * refused until it lets one through, so that is the wait (the first answer's own, for a turn the
+ * open circuit refused, less the time since). Otherwise a short one: a wait the provider asked for
+ * (its own Retry-After on a 429) is not known any more.
+ */
+async function retryAfterSeconds(deps: SendMessageDeps): Promise<number> {
+  const openForMs = (await deps.model.unavailableForMs?.()) ?? 0;
+  return openForMs > 0 ? Math.ceil(openForMs / 1000) : REPLAY_RETRY_AFTER_SECONDS;
 }
 
 /**
@@ -111,12 +130,11 @@ function replay(turn: ReplayedTurn, onEvent: (event: TurnEvent) => void): TurnRe
  * the status and the problem type are those. The detail is the stored reason, which is the first
  * answer's own detail (stored from it, in our words, never the provider's): a repeat is not told
  * "the model could not answer" of a reply that only outlasted its deadline, whose advice (ask for
- * a stream) the client needs. The first answer's Retry-After is not stored: a repeat gets a short
- * one.
+ * a stream) the client needs.
  */
-function replayedFailure(assistant: Message): DomainError {
-  if (assistant.error === null) return new ModelUnavailableError('server-error', 5);
-  return new ServiceUnavailableError(assistant.error, 5);
+function replayedFailure(assistant: Message, retryAfter: number): DomainError {
+  if (assistant.error === null) return new ModelUnavailableError('server-error', retryAfter);
+  return new ServiceUnavailableError(assistant.error, retryAfter);
 }
 
 export type SendMessage = ReturnType<typeof makeSendMessage>;

@@ -9,6 +9,7 @@ import type { AdminUser } from '@/features/admin/api/admin-user-schema';
 import type { FeedbackPage } from '@/features/admin/api/list-feedback';
 import { FeedbackPage as FeedbackConsole } from '@/features/admin/components/feedback-page';
 import { InviteForm } from '@/features/admin/components/invite-form';
+import { UsersPage } from '@/features/admin/components/users-page';
 
 // React's act() warns unless the environment says it is a test.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -119,5 +120,24 @@ describe('FeedbackPage', () => {
     expect(comment?.textContent).toBe('לא נכון <b>bold</b>');
     expect(comment?.querySelector('b')).toBeNull();
     expect(comment?.getAttribute('dir')).toBe('auto');
+  });
+});
+
+describe('UsersPage', () => {
+  it('shows a display name in the direction of its own words (dir=auto)', async () => {
+    // Prepare: a person whose name is written right to left
+    const named: AdminUser = { ...invited, displayName: 'דנה כהן' };
+
+    // Act
+    const container = await render(
+      apiAnswering(() => ({ items: [named], nextCursor: null })),
+      createElement(UsersPage),
+    );
+
+    // Assess
+    const cell = [...container.querySelectorAll('[data-testid="user-row"] td')].find(
+      (td) => td.textContent === 'דנה כהן',
+    );
+    expect(cell?.getAttribute('dir')).toBe('auto');
   });
 });

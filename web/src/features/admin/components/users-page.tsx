@@ -199,7 +199,8 @@ export function UsersPage() {
                       {user.email}
                       {user.kind === 'service' && <span className="badge badge--muted">service</span>}
                     </td>
-                    <td className="table__truncate">
+                    {/* The name as people write it: in its own direction, as every text people write. */}
+                    <td className="table__truncate" dir="auto">
                       {user.displayName || <span className="muted">—</span>}
                     </td>
                     <td data-testid="user-role">{user.role ? ROLE_LABELS[user.role] : 'No role'}</td>

@@ -274,6 +274,37 @@ describe('the chat at its edges', () => {
     expect(readsInOrder).toBe(true);
   });
 
+  it('names a conversation being deleted in its own direction, and says it was deleted in a region there before', async () => {
+    // Prepare: a conversation titled right to left, not the open one
+    const title = 'תוכנית לסוף השבוע';
+    await seedConversation(title, 'שאלה', 'תשובה');
+    await page.goto(stack.server.url);
+    const list = page.getByTestId('conversation-list');
+    const item = list.getByRole('listitem').filter({ hasText: title });
+    await item.waitFor();
+    // A live region is read out when what it holds changes, so it must be there before
+    const regionsBefore = await page.locator('nav [role="status"], nav [aria-live="polite"]').count();
+
+    // Act
+    await item.hover();
+    await page.getByRole('button', { name: `Delete ${title}` }).click();
+    const dialog = page.getByRole('dialog');
+
+    // Assess: the dialog names it in its own direction
+    expect(await dialog.locator('.dialog__subject').getAttribute('dir')).toBe('auto');
+
+    // Act
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await item.waitFor({ state: 'detached' });
+
+    // Assess: said in the region that was there, the title in its own direction
+    expect(regionsBefore).toBeGreaterThan(0);
+    const said = page.locator('nav [role="status"]').filter({ hasText: `Deleted “${title}”.` });
+    expect(await said.count()).toBe(1);
+    const notice = page.getByTestId('deleted-notice');
+    expect(await notice.locator('[dir="auto"]').textContent()).toBe(title);
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

@@ -188,15 +188,24 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
           }}
         />
       )}
+      {/* Always in the page, and out of the layout: a screen reader reads the changes of a live
+          region it has already met, not one mounted with its words. */}
+      <p className="visually-hidden" role="status">
+        {deleted ? `Deleted “${deleted.title}”.` : ''}
+      </p>
       {deleted && (
-        <div className="nav__undo" role="status" data-testid="deleted-notice">
+        <div className="nav__undo" data-testid="deleted-notice">
           <span>
-            Deleted &ldquo;{deleted.title}&rdquo;.{' '}
+            Deleted &ldquo;<span dir="auto">{deleted.title}</span>&rdquo;.{' '}
             <button type="button" className="link-button" onClick={() => void undo(deleted)}>
               Undo
             </button>
           </span>
-          {undoError && <span className="error">{undoError}</span>}
+          {undoError && (
+            <span className="error" role="alert">
+              {undoError}
+            </span>
+          )}
         </div>
       )}
     </nav>

@@ -37,7 +37,11 @@ export function DeleteDialog({ conversation, onDeleted, onClose }: DeleteDialogP
     <dialog ref={dialog} className="dialog" aria-labelledby="delete-heading" onClose={onClose}>
       <h2 id="delete-heading">Delete this conversation?</h2>
       <p>
-        “<span className="dialog__subject">{conversation.title}</span>” and all its messages will be deleted.
+        “
+        <span className="dialog__subject" dir="auto">
+          {conversation.title}
+        </span>
+        ” and all its messages will be deleted.
       </p>
       {error && (
         <p className="error" role="alert">

@@ -105,6 +105,35 @@ describe('data', () => {
     }
   });
 
+  it('pauses Aurora only on an engine version and after an idle time AWS accepts for 0 ACUs', () => {
+    // SecondsUntilAutoPause: "between 300 seconds (five minutes) and 86,400 seconds (one day).
+    // The default is 300 seconds", and it exists only while the minimum capacity is 0 (RDS API
+    // Reference, ServerlessV2ScalingConfiguration / ServerlessV2ScalingConfigurationInfo).
+    // The minimum engine version for 0 ACUs is in the Aurora User Guide's capacity table, which
+    // was not at hand: for PostgreSQL 16 the sources seen say 16.3 or 16.4, so the later holds.
+    const MIN_MINOR_FOR_ZERO_ACU: Readonly<Record<string, number>> = { '13': 16, '14': 13, '15': 8, '16': 4 };
+    for (const stage of [dev, prod]) {
+      const [cluster] = resourcesOfType(stage, 'AWS::RDS::DBCluster');
+      const scaling = cluster?.props.ServerlessV2ScalingConfiguration as {
+        MinCapacity: number;
+        SecondsUntilAutoPause?: number;
+      };
+      const name = stage.stacks.config.stage;
+      if (scaling.MinCapacity !== 0) {
+        expect(scaling.SecondsUntilAutoPause, name).toBeUndefined();
+        continue;
+      }
+      const seconds = scaling.SecondsUntilAutoPause ?? 300;
+      expect(seconds, name).toBeGreaterThanOrEqual(300);
+      expect(seconds, name).toBeLessThanOrEqual(86_400);
+      const [major = '', minor = ''] = String(cluster?.props.EngineVersion).split('.');
+      expect(MIN_MINOR_FOR_ZERO_ACU[major], `${name}: PostgreSQL ${major} with 0 ACUs`).toBeDefined();
+      expect(Number(minor), `${name}: ${String(cluster?.props.EngineVersion)}`).toBeGreaterThanOrEqual(
+        MIN_MINOR_FOR_ZERO_ACU[major] ?? Infinity,
+      );
+    }
+  });
+
   it('rotates the database secret and keeps the OpenAI key out of the template', () => {
     // The master user's and the application role's.
     dev.templates.data.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);

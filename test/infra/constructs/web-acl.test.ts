@@ -142,6 +142,40 @@ describe('WAF', () => {
     const edge = rule(rulesOf(dev, 'edgeWaf'), 'RatePerIp').Statement.RateBasedStatement.Limit as number;
     expect(api).toBe(edge * EDGE_FAN_IN);
   });
+
+  it('keeps every rate-based rule a top-level statement with a limit and window WAF accepts', () => {
+    // WAFV2 API Reference, RateBasedStatement: it cannot be nested inside another statement; the
+    // evaluation window is 60, 120, 300 or 600 seconds, 300 by default (CloudFormation reference,
+    // EvaluationWindowSec). The minimum limit is 10 since aws-sdk wafv2 1.89.0 (2024-08-29: "The
+    // minimum request rate for a rate-based rule is now 10. Before this, it was 100").
+    /** Every statement below `statement`, not counting itself. */
+    const nestedIn = (statement: Json): Json[] =>
+      [
+        ...((statement.AndStatement?.Statements ?? []) as Json[]),
+        ...((statement.OrStatement?.Statements ?? []) as Json[]),
+        ...(statement.NotStatement ? [statement.NotStatement.Statement as Json] : []),
+        ...(statement.RateBasedStatement?.ScopeDownStatement
+          ? [statement.RateBasedStatement.ScopeDownStatement as Json]
+          : []),
+      ].flatMap((s) => [s, ...nestedIn(s)]);
+    for (const acl of resourcesOfType(dev, 'AWS::WAFv2::WebACL')) {
+      for (const r of acl.props.Rules as Rule[]) {
+        const where = `${acl.stack}/${r.Name}`;
+        expect(
+          nestedIn(r.Statement).filter((s) => s.RateBasedStatement),
+          where,
+        ).toEqual([]);
+        const rate = r.Statement.RateBasedStatement as Json | undefined;
+        if (!rate) continue;
+        // Our settings are requests per 5 minutes (wafRateLimitPer5Min): WAF's default window.
+        expect([undefined, 300], where).toContain(rate.EvaluationWindowSec);
+        expect(Number.isInteger(rate.Limit), where).toBe(true);
+        expect(rate.Limit as number, where).toBeGreaterThanOrEqual(10);
+        // CONSTANT counts only what the scope-down statement matches, so it needs one.
+        if (rate.AggregateKeyType === 'CONSTANT') expect(rate.ScopeDownStatement, where).toBeDefined();
+      }
+    }
+  });
 });
 
 describe('the per-address limit on the model routes', () => {

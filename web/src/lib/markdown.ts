@@ -128,6 +128,25 @@ export function highlightCode(code: string, language: string): string {
   return sanitizeHtml(html);
 }
 
+/**
+ * The tokens of a link's text with each image in it as its words (its address when it has none).
+ * An image becomes a link of its own (see the renderer), and a link inside a link is split by the
+ * browser and the sanitiser: a linked image (a README's badge) would leave an empty link, with no
+ * name, to where it was meant to go, and its words linked to the image instead.
+ */
+function imagesAsWords(tokens: Token[]): Token[] {
+  return tokens.map((token): Token => {
+    if (token.type === 'image') {
+      const image = token as Tokens.Image;
+      return { type: 'text', raw: image.raw, text: image.text || image.href };
+    }
+    if ('tokens' in token && Array.isArray(token.tokens)) {
+      return { ...token, tokens: imagesAsWords(token.tokens as Token[]) } as Token;
+    }
+    return token;
+  });
+}
+
 const marked = new Marked({
   gfm: true,
   breaks: true,
@@ -174,6 +193,9 @@ function plainBlocks(source: string): MarkdownBlock[] {
 
 function markdownBlocks(source: string): MarkdownBlock[] {
   const tokens: TokensList = marked.lexer(source);
+  marked.walkTokens(tokens, (token) => {
+    if (token.type === 'link') token.tokens = imagesAsWords((token as Tokens.Link).tokens);
+  });
   const blocks: MarkdownBlock[] = [];
   let group: Token[] = [];
 

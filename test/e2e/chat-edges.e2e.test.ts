@@ -305,6 +305,33 @@ describe('the chat at its edges', () => {
     expect(await notice.locator('[dir="auto"]').textContent()).toBe(title);
   });
 
+  it('says the password is changed to whoever the Done button takes the keyboard to', async () => {
+    // Prepare
+    await page.getByRole('button', { name: 'Change password' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change password' });
+    await dialog.getByLabel('Current password').fill(PASSWORD);
+    await dialog.getByLabel('New password', { exact: true }).fill(`${PASSWORD}-changed`);
+    await dialog.getByLabel('Repeat the new password').fill(`${PASSWORD}-changed`);
+
+    // Act
+    await dialog.getByRole('button', { name: 'Change password' }).press('Enter');
+
+    // Assess: the keyboard is on Done, which a screen reader reads with what happened (the
+    // outcome appeared with the focus move, so no live region is read out before it)
+    await dialog.getByRole('button', { name: 'Done' }).waitFor();
+    const focused = await page.evaluate<{ name: string; description: string }>(`(() => {
+      const active = document.activeElement;
+      const ids = (active?.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
+      return {
+        name: active?.textContent ?? '',
+        description: ids.map((id) => document.getElementById(id)?.textContent ?? '').join(' '),
+      };
+    })()`);
+    expect(focused.name).toBe('Done');
+    expect(focused.description).toMatch(/^Your password is changed\./);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+  });
+
   it('saw no CSP violation and no page error throughout', async () => {
     await expectCleanSession(session);
   });

@@ -57,12 +57,14 @@ function ChangePasswordDialog({ onClose }: { onClose(): void }) {
       <h2 id={`${id}-heading`}>Change password</h2>
       {changed ? (
         <>
-          <p className="success" role="status">
+          <p id={`${id}-changed`} className="success" role="status">
             Your password is changed. Other devices stay signed in until their session ends: use &ldquo;Sign
             out everywhere&rdquo; to end them now.
           </p>
           <div className="actions dialog__actions">
-            <button ref={doneButton} type="button" onClick={onClose}>
+            {/* Described by the outcome: it appears as the focus moves here, so a screen reader
+                reads it with Done rather than as a live region it has not met before. */}
+            <button ref={doneButton} type="button" onClick={onClose} aria-describedby={`${id}-changed`}>
               Done
             </button>
           </div>

@@ -34,7 +34,11 @@ function exportOf(title: string, ...messages: Message[]) {
           })(),
         }
       : undefined;
-  const { exportConversation } = exportDepsOn({ messages: repository, audit: fakeAuditLog().log });
+  const { exportConversation } = exportDepsOn({
+    messages: repository,
+    audit: fakeAuditLog().log,
+    downloadSlots: { perOwner: 1, take: async () => async () => undefined },
+  });
   return async (format: 'markdown' | 'json') => {
     let all = '';
     for await (const piece of (await exportConversation(ada, 'c1', format)).content) all += piece;

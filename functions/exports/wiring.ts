@@ -3,13 +3,35 @@ import type { MessageRepository } from '#chat/ports/message-repository';
 import { makeExportConversation } from '#chat/use-cases/export-conversation';
 import type { AuditLog } from '#shared/audit/audit-log';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
+import { getCache } from '#shared/cache/get-cache';
 import { getSql } from '#shared/db/sql-database';
+import { logger } from '#shared/powertools';
+import { cacheDownloadSlots } from './adapters/cache-download-slots';
+import { DOWNLOADS_IN_FLIGHT_PER_OWNER } from './domain/downloads-in-flight';
+import type { DownloadSlots } from './ports/download-slots';
 import { inlineRawHtmlAsText, rawHtmlAsText } from './raw-html';
 
-/** The exports group's use case on PostgreSQL (built on the first request). */
+/**
+ * How long a download's slot lasts at most: the function's timeout (the streaming integration's
+ * 5 minutes, lib/stacks/api-stack.ts) and a margin, so a slot whose instance died is free again
+ * once its download cannot be running any more.
+ */
+const DOWNLOAD_SLOT_SECONDS = 5 * 60 + 30;
+
+/** The exports group's use case on PostgreSQL and the cache (built on the first request). */
 export function exportDeps() {
   const db = getSql();
-  return exportDepsOn({ messages: postgresMessages(db), audit: postgresAuditLog(db) });
+  return exportDepsOn({
+    messages: postgresMessages(db),
+    audit: postgresAuditLog(db),
+    downloadSlots: cacheDownloadSlots({
+      cache: getCache,
+      perOwner: DOWNLOADS_IN_FLIGHT_PER_OWNER,
+      ttlSeconds: DOWNLOAD_SLOT_SECONDS,
+      onCacheError: (error) =>
+        logger.warn('downloads in flight not counted: cache unavailable', { error: error as Error }),
+    }),
+  });
 }
 
 export type ExportDeps = ReturnType<typeof exportDeps>;
@@ -20,10 +42,15 @@ export type ExportDeps = ReturnType<typeof exportDeps>;
  * holds must not change how the ones after it read. JSON keeps every message as stored; both are
  * named after the title as stored.
  */
-export function exportDepsOn(ports: { readonly messages: MessageRepository; readonly audit: AuditLog }) {
+export function exportDepsOn(ports: {
+  readonly messages: MessageRepository;
+  readonly audit: AuditLog;
+  readonly downloadSlots: DownloadSlots;
+}) {
   const exportConversation = makeExportConversation({
-    ...ports,
+    messages: ports.messages,
+    audit: ports.audit,
     markdownText: { title: inlineRawHtmlAsText, content: rawHtmlAsText },
   });
-  return { exportConversation };
+  return { exportConversation, downloadSlots: ports.downloadSlots };
 }

@@ -1,7 +1,9 @@
+import { Writable } from 'node:stream';
 import { Marked, type Tokens } from 'marked';
-import { afterAll, describe, expect, it } from 'vitest';
-import { setUpApiEnvironment } from '#test/support/api';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { proxyEvent, setUpApiEnvironment } from '#test/support/api';
 import { createTestUser, testDatabase } from '#test/support/database';
+import { lambdaContext } from '#test/support/lambda-context';
 import { callStreaming } from '#test/support/streaming';
 
 const issuer = setUpApiEnvironment();
@@ -234,5 +236,122 @@ describe('GET /api/conversations/{id}/export: the file name', () => {
       expect(name).toMatch(/\.md$/);
       expect(name).not.toMatch(/[/\\"\u202e]|\.\./);
     }
+  });
+});
+
+/**
+ * An export whose client reads nothing (a slow link, or a script that opened it and went quiet):
+ * it stays in flight, its function instance held, until `leave()` closes the connection.
+ */
+async function exportHeldOpen(conversation: { id: string; token: string }) {
+  const out = new Writable({ highWaterMark: 1, write: () => undefined });
+  const event = proxyEvent({
+    method: 'GET',
+    path: `/api/conversations/${conversation.id}/export`,
+    token: conversation.token,
+    query: { format: 'json' },
+  });
+  const done = exports(event, out, lambdaContext());
+  await vi.waitFor(() => expect(out.writableLength).toBeGreaterThan(0), { timeout: 5000, interval: 10 });
+  return {
+    leave: async () => {
+      out.destroy();
+      await done;
+    },
+  };
+}
+
+describe('GET /api/conversations/{id}/export: downloads in flight at once', () => {
+  it('answers a fourth download of one person 429 with Retry-After while three are in flight, and others not', async () => {
+    // Prepare: three downloads of Ada's, each held open by a client that reads nothing
+    const ada = await conversationTitled('Held open');
+    const held = [await exportHeldOpen(ada), await exportHeldOpen(ada), await exportHeldOpen(ada)];
+    const download = (conversation: { id: string; token: string }) =>
+      callStreaming(exports, {
+        method: 'GET',
+        path: `/api/conversations/${conversation.id}/export`,
+        token: conversation.token,
+        query: { format: 'json' },
+      });
+
+    try {
+      // Act
+      const fourth = await download(ada);
+      const someoneElse = await download(await conversationTitled('Not held'));
+
+      // Assess: Ada waits for one of hers to end; nobody else waits for Ada
+      expect(fourth.status).toBe(429);
+      expect(fourth.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      expect((fourth.body as { detail: string }).detail).toMatch(/3 downloads/);
+      expect(someoneElse.status).toBe(200);
+
+      // and once one of hers ends, she may download again
+      await held.shift()?.leave();
+      expect((await download(ada)).status).toBe(200);
+    } finally {
+      for (const download of held) await download.leave();
+    }
+  });
+});
+
+describe('GET /api/conversations/{id}/export of a conversation deleted while it is read', () => {
+  it('writes every message out, the pages read after the delete included', async () => {
+    // Prepare: 450 messages (three pages of the export's reading); the client takes the file's
+    // first piece, then holds back until the conversation is deleted
+    const { id, token } = await conversationTitled('Deleted midway');
+    const { owner_id: ownerId } = await db
+      .selectFrom('conversations')
+      .select('owner_id')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const contents = Array.from({ length: 450 }, (_, i) => `message ${i}`);
+    await db
+      .insertInto('messages')
+      .values(
+        contents.map((content, i) => ({
+          conversation_id: id,
+          owner_id: ownerId,
+          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+          content,
+          created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+        })),
+      )
+      .execute();
+    const chunks: Buffer[] = [];
+    let readOn!: () => void;
+    const holdBack = new Promise<void>((resolve) => (readOn = resolve));
+    const out = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk);
+        void holdBack.then(() => done());
+      },
+    });
+    const event = proxyEvent({
+      method: 'GET',
+      path: `/api/conversations/${id}/export`,
+      token,
+      query: { format: 'json' },
+    });
+    const exported = exports(event, out, lambdaContext());
+    await vi.waitFor(() => expect(chunks.length).toBeGreaterThan(0), { timeout: 5000, interval: 10 });
+
+    // Act: the owner deletes it, then the client reads on
+    await db.updateTable('conversations').set({ deleted_at: new Date() }).where('id', '=', id).execute();
+    readOn();
+    await exported;
+
+    // Assess: the whole conversation, in order; a new export no longer finds it
+    const document = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      messages: { content: string }[];
+    };
+    expect(document.messages.map((m) => m.content)).toEqual(contents);
+    const again = await callStreaming(exports, {
+      method: 'GET',
+      path: `/api/conversations/${id}/export`,
+      token,
+      query: { format: 'json' },
+    });
+    expect(again.status).toBe(404);
   });
 });

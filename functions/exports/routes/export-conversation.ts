@@ -1,10 +1,12 @@
 import { messageSchema } from '#chat/routes/schemas';
+import type { ExportFile } from '#chat/use-cases/export-conversation';
 import { conversationIdParams } from '#conversations/routes/schemas';
 import { CHAT_ROLES } from '#shared/domain/roles';
 import { acceptsGzip, gzipped } from '#shared/http/compression';
 import type { ResponseProducer, RouteResult } from '#shared/http/route';
 import * as z from '#shared/zod';
 import { attachmentDisposition } from '../content-disposition';
+import { DOWNLOADS_IN_FLIGHT_PER_OWNER, DownloadsInFlightError } from '../domain/downloads-in-flight';
 import { defineRoute } from './define';
 
 /**
@@ -41,10 +43,21 @@ export const exportConversation = defineRoute(
         },
       },
     },
-    problems: { 404: 'No such conversation, or not yours' },
+    problems: {
+      404: 'No such conversation, or not yours',
+      429: `${DOWNLOADS_IN_FLIGHT_PER_OWNER} downloads of yours already in flight (Retry-After)`,
+    },
   },
-  async ({ caller, params, query, event, requestId }, { exportConversation }) => {
-    const file = await exportConversation(caller, params.id, query.format, requestId);
+  async ({ caller, params, query, event, requestId }, { exportConversation, downloadSlots }) => {
+    const release = await downloadSlots.take(caller.userId);
+    if (!release) throw new DownloadsInFlightError(downloadSlots.perOwner);
+    let file: ExportFile;
+    try {
+      file = await exportConversation(caller, params.id, query.format, requestId);
+    } catch (error) {
+      await release();
+      throw error;
+    }
     const download: RouteResult & { readonly stream: ResponseProducer } = {
       statusCode: 200,
       headers: {
@@ -53,11 +66,16 @@ export const exportConversation = defineRoute(
         Vary: 'Accept-Encoding',
       },
       body: '',
+      // The slot is held until the last piece is written, the client left or a read failed.
       stream: async (write, ready) => {
-        for await (const piece of file.content) {
-          write(piece);
-          // A slow client holds the reading back; one that left ends it.
-          if (!(await ready())) return;
+        try {
+          for await (const piece of file.content) {
+            write(piece);
+            // A slow client holds the reading back; one that left ends it.
+            if (!(await ready())) return;
+          }
+        } finally {
+          await release();
         }
       },
     };

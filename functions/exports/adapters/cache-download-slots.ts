@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { Cache } from '#shared/cache/cache';
+import type { DownloadSlots } from '../ports/download-slots';
+
+/**
+ * Each owner's slots as cache keys (Valkey: shared by every instance of the function), taken with
+ * SET NX and given back by deleting them. A slot outlives its download by at most `ttlSeconds`:
+ * an instance that dies mid-download (a timeout, a crash) never gives its slot back, so it must
+ * expire by itself once the download could no longer be running. When the cache fails the
+ * download goes ahead: the API keeps working without it, unbounded until it is back.
+ */
+export function cacheDownloadSlots(options: {
+  readonly cache: () => Cache;
+  readonly perOwner: number;
+  readonly ttlSeconds: number;
+  readonly onCacheError?: (error: unknown) => void;
+}): DownloadSlots {
+  const given = async () => undefined;
+  return {
+    perOwner: options.perOwner,
+    async take(ownerId) {
+      const token = randomUUID();
+      try {
+        const cache = options.cache();
+        for (let slot = 0; slot < options.perOwner; slot += 1) {
+          const key = `download-slot:${ownerId}:${slot}`;
+          await cache.set(key, token, options.ttlSeconds, { onlyIfAbsent: true });
+          // Ours only when the key holds our token: another download may have taken it first.
+          if ((await cache.get(key)) !== token) continue;
+          return async () => {
+            try {
+              // Not a slot that expired and another download took meanwhile.
+              if ((await cache.get(key)) === token) await cache.delete(key);
+            } catch (error) {
+              options.onCacheError?.(error);
+            }
+          };
+        }
+        return undefined;
+      } catch (error) {
+        options.onCacheError?.(error);
+        return given;
+      }
+    },
+  };
+}

@@ -111,6 +111,10 @@ describe('the Markdown export and raw HTML in a message', () => {
     ['HTML in a block quote', '> <details>\n> hidden'],
     ['HTML in a list item', '- item\n\n  <!--\n  hidden'],
     ['an HTML block inside what reads as inline code', 'a `span\n<details>` b'],
+    // CommonMark reads a heading (the - under it) and indented code; marked, no heading under a
+    // line starting with ``` (fence or not): one paragraph, and an inline tag in it.
+    ['a tag under a line of backticks and a dash', '```<!--```\n- \n    <div>'],
+    ['a tag under inline code of three backticks and ===', 'a\n```x``` y\n===\n    <div> z'],
   ])('shows %s as text', async (_case, content) => {
     // Act
     const markdown = await exportOf('T', message('m1', content), message('m2', 'Next', 'user'))('markdown');

@@ -189,6 +189,11 @@ function kindsOf(lines: readonly string[]): LineKind[] {
   let containers: Container[] = [];
   let fence: { readonly char: string; readonly length: number; readonly depth: number } | undefined;
   let paragraph = false;
+  // The paragraph has a line starting with three backticks or more (inline code: a fence would
+  // have opened). Under such a line marked reads no setext heading, and takes the underline and
+  // what follows for the paragraph's text: read as both, HTML there is escaped.
+  let backtickLine = false;
+  const startsWithBackticks = (rest: string) => /^ {0,3}`{3}/.test(rest);
   for (const raw of lines) {
     const line = expandTabs(raw);
     let rest = line;
@@ -215,12 +220,17 @@ function kindsOf(lines: readonly string[]): LineKind[] {
     const all = matched === containers.length;
     // A lazy line: a paragraph goes on, and every container around it, without their markers.
     if (!all && !inFence && paragraph && !blank && !interruptsParagraph(rest)) {
+      backtickLine ||= startsWithBackticks(rest);
       kinds.push(textLine(true, rest));
       continue;
     }
     containers = containers.slice(0, matched);
     if (!all || inFence) paragraph = false;
     if (paragraph && SETEXT_UNDERLINE.test(rest)) {
+      if (backtickLine) {
+        kinds.push(textLine(true, rest));
+        continue;
+      }
       paragraph = false;
       kinds.push(OTHER);
       continue;
@@ -256,7 +266,9 @@ function kindsOf(lines: readonly string[]): LineKind[] {
       paragraph = false;
       kinds.push(CODE);
     } else {
-      kinds.push(textLine(paragraph && !opened, rest));
+      const continues = paragraph && !opened;
+      backtickLine = (continues && backtickLine) || startsWithBackticks(rest);
+      kinds.push(textLine(continues, rest));
       paragraph = true;
     }
   }

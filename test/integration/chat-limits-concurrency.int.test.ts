@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { setUpApiEnvironment } from '../support/api';
 import { createTestUser, testDatabase } from '../support/database';
 import { callStreaming, type StreamedResult } from '../support/streaming';
@@ -17,6 +17,7 @@ const issuer = setUpApiEnvironment({
   CHAT_MAX_REPLIES_IN_FLIGHT: String(IN_FLIGHT),
 });
 const chat = (await import('#chat/lambda')).handler;
+const { logger } = await import('#shared/powertools');
 const db = testDatabase();
 afterAll(() => db.destroy());
 
@@ -86,12 +87,19 @@ describe('many messages of one person at once', () => {
     const conversations = await conversationsOf(sender.user.id, RATE * 2);
     await awayFromMinuteEnd();
 
+    const warn = vi.spyOn(logger, 'warn');
+
     // Act
     const responses = await Promise.all(conversations.map((id) => send(sender.token, id)));
 
-    // Assess: the rate refuses exactly the surplus (others may be refused for the replies in flight)
+    // Assess: the rate refuses exactly the surplus (others may be refused for the replies in
+    // flight). On a machine so loaded that Redis missed its 500 ms command timeout, those
+    // requests were counted in the instance instead (as documented), and fewer are refused.
+    const countedLocally = warn.mock.calls.some(([message]) => String(message).includes('counted locally'));
+    warn.mockRestore();
     const limited = responses.filter((r) => refusal(r) === 'rate');
-    expect(limited).toHaveLength(RATE);
+    if (!countedLocally) expect(limited).toHaveLength(RATE);
+    expect(limited.length).toBeLessThanOrEqual(RATE);
     for (const response of limited) {
       expect(response.status).toBe(429);
       expect(response.headers['content-type']).toBe('application/problem+json');

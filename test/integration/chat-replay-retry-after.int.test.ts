@@ -11,7 +11,7 @@ afterAll(() => {
   if (redisUrl !== undefined) process.env.REDIS_URL = redisUrl;
 });
 const { openai, chat, signIn, newConversation } = await setUpChatApiWithFakeOpenAI({
-  OPENAI_API_KEY: 'sk-test-replay-retry-after',
+  OPENAI_API_KEY: 'sk-test-retry-after',
   OPENAI_FIRST_TOKEN_TIMEOUT_MS: '2000',
   OPENAI_IDLE_TIMEOUT_MS: '2000',
   OPENAI_TOTAL_TIMEOUT_MS: '8000',

@@ -62,7 +62,7 @@ describe('answerFailure', () => {
   it('answers anything else as an internal error and logs it', () => {
     // Prepare
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const { res, asResponse } = fakeResponse();
+    const { res, headers, asResponse } = fakeResponse();
 
     // Act
     answerFailure(asResponse, new Error('secret detail'));
@@ -73,7 +73,50 @@ describe('answerFailure', () => {
       __type: 'InternalErrorException',
       message: 'Internal error',
     });
-    expect(logged).toHaveBeenCalledWith('Local Cognito endpoint error', expect.any(Error));
+    expect(logged).toHaveBeenCalledWith('Local Cognito endpoint error', {
+      requestId: headers.get('x-amzn-requestid'),
+      error: expect.objectContaining({ name: 'Error', message: 'secret detail' }),
+    });
+  });
+
+  it("logs a failure under the request id the client got, with none of the error's other fields", () => {
+    // Prepare: an HTTP client's error, carrying the request it made (a password in its body)
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { headers, asResponse } = fakeResponse();
+    const failure = Object.assign(new Error('upstream refused the call'), {
+      code: 'ECONNRESET',
+      request: { body: '{"Username":"a@example.test","Password":"planted-password"}' },
+    });
+
+    // Act
+    answerFailure(asResponse, failure);
+
+    // Assess
+    expect(logged).toHaveBeenCalledWith('Local Cognito endpoint error', {
+      requestId: headers.get('x-amzn-requestid'),
+      error: expect.objectContaining({ message: 'upstream refused the call', code: 'ECONNRESET' }),
+    });
+    expect(headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.stringify(logged.mock.calls)).not.toContain('planted');
+  });
+
+  it('logs a failure to answer as an error is logged, under the same request id', () => {
+    // Prepare: setting a header fails with an error that quotes what it was given
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { res, asResponse } = fakeResponse({ setHeaderThrows: true });
+
+    // Act
+    answerFailure(asResponse, Object.assign(new Error('first'), { body: 'planted body' }));
+
+    // Assess
+    expect(res.destroyed).toBe(true);
+    expect(logged).toHaveBeenCalledTimes(2);
+    const [first, second] = logged.mock.calls.map((call) => call[1] as { requestId: string });
+    expect(second).toEqual({
+      requestId: first?.requestId,
+      error: expect.objectContaining({ name: 'TypeError', message: 'Invalid character in header content' }),
+    });
+    expect(JSON.stringify(logged.mock.calls)).not.toContain('planted');
   });
 
   it('cuts the connection when the answer has already begun', () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { loggableError } from '../../functions/shared/loggable-error';
+
 import { authoriseCall, type AdminCredentials } from './cognito-access';
 import { assertStringMaps, CognitoApiError } from './cognito-api';
 import { cognitoOperations, type OperationsContext } from './cognito-operations';
@@ -127,32 +129,41 @@ export function createCognitoProxy(ctx: CognitoProxyContext) {
  * the answer has already begun there is no status left to give, so the connection is cut.
  */
 export function answerFailure(res: ServerResponse, error: unknown): void {
+  // The id the answer's x-amzn-requestid gives, so that a client's failure can be found in the log.
+  const requestId = randomUUID();
   let known = error instanceof CognitoApiError ? error : undefined;
   if (!known) {
-    // Our bug, not the caller's: its text stays in the local server's log.
-    console.error('Local Cognito endpoint error', error);
+    // Our bug, not the caller's: it stays in the local server's log, written as the API's log
+    // lines write an error (no fields a dependency attached: a request's body with its password).
+    console.error('Local Cognito endpoint error', { requestId, error: loggableError(error) });
     known = new CognitoApiError('InternalErrorException', 'Internal error', 500);
   }
   try {
     if (res.headersSent) res.destroy();
-    else sendError(res, known);
+    else sendError(res, known, requestId);
   } catch (failure) {
-    console.error('Local Cognito endpoint error', failure);
+    console.error('Local Cognito endpoint error', { requestId, error: loggableError(failure) });
     res.destroy();
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/x-amz-json-1.1') {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  type = 'application/x-amz-json-1.1',
+  requestId: string = randomUUID(),
+) {
   res.statusCode = status;
   res.setHeader('content-type', type);
-  res.setHeader('x-amzn-requestid', randomUUID());
+  res.setHeader('x-amzn-requestid', requestId);
   res.end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, error: CognitoApiError) {
+function sendError(res: ServerResponse, error: CognitoApiError, requestId: string) {
   res.setHeader('x-amzn-errortype', headerSafe(`${error.type}:`));
   res.setHeader('x-amzn-errormessage', headerSafe(error.message));
-  send(res, error.status, { __type: error.type, message: error.message });
+  send(res, error.status, { __type: error.type, message: error.message }, undefined, requestId);
 }
 
 /**

@@ -361,10 +361,10 @@ describe('requests the local Cognito refuses before any operation', () => {
     } finally {
       rmSync(join(dataDir, 'signed-out.json'), { recursive: true });
     }
-    expect(logged).toHaveBeenCalledWith(
-      'Local Cognito endpoint error',
-      expect.objectContaining({ code: 'EISDIR' }),
-    );
+    expect(logged).toHaveBeenCalledWith('Local Cognito endpoint error', {
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      error: expect.objectContaining({ code: 'EISDIR' }),
+    });
   });
 });
 

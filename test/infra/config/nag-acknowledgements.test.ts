@@ -11,19 +11,34 @@ import { synthesizeStage, type SynthesizedStage } from '../support';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
-describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
-  it.each(STAGES)('synthesizes %s with zero unacknowledged findings', (stage) => {
-    // Act and Assess: any unacknowledged finding makes synth throw.
-    expect(() => synthesizeStage(stage)).not.toThrow();
-  });
+/**
+ * A whole stage's synth inside a test: the time the other infra tests give theirs, which run in
+ * beforeAll under the config's hookTimeout (120 s), not the 30 s testTimeout that a busy machine
+ * can exceed (one of these once took 30.5 s).
+ */
+const SYNTH_TIMEOUT_MS = 120_000;
 
-  it('synthesizes with zero unacknowledged findings when the account is known, as at cdk deploy', () => {
-    // `cdk deploy` sets CDK_DEFAULT_ACCOUNT from the credentials, so the stacks see a literal
-    // account id where the tests above see the AWS::AccountId token.
-    expect(() =>
-      synthesizeStage('dev', { change: (c) => ({ ...c, account: '123456789012' }) }),
-    ).not.toThrow();
-  });
+describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
+  it.each(STAGES)(
+    'synthesizes %s with zero unacknowledged findings',
+    (stage) => {
+      // Act and Assess: any unacknowledged finding makes synth throw.
+      expect(() => synthesizeStage(stage)).not.toThrow();
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'synthesizes with zero unacknowledged findings when the account is known, as at cdk deploy',
+    () => {
+      // `cdk deploy` sets CDK_DEFAULT_ACCOUNT from the credentials, so the stacks see a literal
+      // account id where the tests above see the AWS::AccountId token.
+      expect(() =>
+        synthesizeStage('dev', { change: (c) => ({ ...c, account: '123456789012' }) }),
+      ).not.toThrow();
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 
   it('fails the synth on an unacknowledged finding', () => {
     // Prepare: a bucket with no encryption policy, logging or SSL enforcement.

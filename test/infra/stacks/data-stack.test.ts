@@ -109,9 +109,11 @@ describe('data', () => {
     // SecondsUntilAutoPause: "between 300 seconds (five minutes) and 86,400 seconds (one day).
     // The default is 300 seconds", and it exists only while the minimum capacity is 0 (RDS API
     // Reference, ServerlessV2ScalingConfiguration / ServerlessV2ScalingConfigurationInfo).
-    // The minimum engine version for 0 ACUs is in the Aurora User Guide's capacity table, which
-    // was not at hand: for PostgreSQL 16 the sources seen say 16.3 or 16.4, so the later holds.
-    const MIN_MINOR_FOR_ZERO_ACU: Readonly<Record<string, number>> = { '13': 16, '14': 13, '15': 8, '16': 4 };
+    // A minimum of 0 ACUs needs Aurora PostgreSQL "13.15 and higher, 14.12 and higher, 15.7 and
+    // higher, 16.3 and higher" (the ACU range 0–256 row of the capacity table, Aurora User Guide,
+    // "How Aurora Serverless v2 works", docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/
+    // aurora-serverless-v2.how-it-works.html#aurora-serverless-v2.how-it-works.capacity).
+    const MIN_MINOR_FOR_ZERO_ACU: Readonly<Record<string, number>> = { '13': 15, '14': 12, '15': 7, '16': 3 };
     for (const stage of [dev, prod]) {
       const [cluster] = resourcesOfType(stage, 'AWS::RDS::DBCluster');
       const scaling = cluster?.props.ServerlessV2ScalingConfiguration as {

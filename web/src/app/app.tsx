@@ -1,4 +1,6 @@
 import { useEffect } from 'react';
+import { navigate } from 'wouter/use-browser-location';
+import { paths } from '@/config/paths';
 import { SignInFlow } from '@/features/auth/components/sign-in-flow';
 import { useAuth } from '@/features/auth/hooks/use-auth';
 import { SignedIn } from '@/app/signed-in';
@@ -22,6 +24,18 @@ export function App({ api, idleSignOutMs }: AppProps) {
   useEffect(() => {
     if (state.status === 'signed-out') clearDrafts(draftStorage());
   }, [state.status]);
+  // A session that ended here (signed out, idle, refused) leaves the app's root in the address
+  // bar, not the last person's conversation or page: whoever signs in next starts on a new chat.
+  // Arriving signed out (no session ended) keeps the address, so a link opened before signing in
+  // still leads where it pointed.
+  const endedReason = state.status === 'signed-out' ? state.reason : null;
+  useEffect(() => {
+    if (
+      endedReason &&
+      `${window.location.pathname}${window.location.search}${window.location.hash}` !== paths.home
+    )
+      navigate(paths.home, { replace: true });
+  }, [endedReason]);
 
   if (state.status === 'checking') {
     return (

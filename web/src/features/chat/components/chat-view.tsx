@@ -1,8 +1,9 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
+import { Link } from 'wouter';
 
-import { apiErrorMessage } from '@/lib/api-client';
-import type { ApiError } from '@/lib/api-client';
+import { paths } from '@/config/paths';
+import { ApiError, apiErrorMessage } from '@/lib/api-client';
 import { ExportButtons } from '@/features/chat/components/export-buttons';
 import { Composer } from '@/features/chat/components/composer';
 import { MessageBubble } from '@/features/chat/components/message-bubble';
@@ -258,14 +259,24 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
               Loading the conversation…
             </p>
           )}
-          {chat.status === 'error' && (
-            <div className="error" role="alert">
-              <p>This conversation could not be loaded. {apiErrorMessage(chat.loadError)}</p>
-              <button type="button" onClick={chat.reload}>
-                Try again
-              </button>
-            </div>
-          )}
+          {chat.status === 'error' &&
+            (chat.loadError instanceof ApiError && chat.loadError.status === 404 ? (
+              // Deleted, or another person's (a link, or the address left by whoever used this
+              // browser before): trying again cannot help, a new chat can.
+              <div className="error" role="alert" data-testid="conversation-not-found">
+                <p>
+                  This conversation was not found. It may have been deleted, or it belongs to another account.
+                </p>
+                <Link href={paths.home}>Start a new chat</Link>
+              </div>
+            ) : (
+              <div className="error" role="alert">
+                <p>This conversation could not be loaded. {apiErrorMessage(chat.loadError)}</p>
+                <button type="button" onClick={chat.reload}>
+                  Try again
+                </button>
+              </div>
+            ))}
           {empty && chat.status !== 'error' && (
             <div className="chat__welcome">
               <p className="chat__welcome-title">How can I help you today?</p>

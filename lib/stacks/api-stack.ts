@@ -48,7 +48,14 @@ export const SLOW_BUFFERED_RESPONSES_METRIC = 'ApiSlowBufferedResponses';
 /** A latency of 10 s or more, as the access log writes it (a string of 5 to 9 digits, in ms). */
 export const SLOW_LATENCY_PATTERN = '^[0-9]{5,9}$';
 
-/** The access log's fields: API Gateway `$context` variables, each written as a JSON string. */
+/**
+ * The access log's fields: API Gateway `$context` variables, each written as a JSON string.
+ * API Gateway documents no escaping of the values it writes there, so none is text a client
+ * chooses: a `"` or `\` in a User-Agent or a path would end its string, make the line invalid
+ * JSON (and drop it from the metric filters) or add fields to it (a second `sub`). So no
+ * `$context.identity.userAgent` and no `$context.path`: `resource` names the route, and the
+ * request id leads to the function's lines (docs/security.md, access logs).
+ */
 export const ACCESS_LOG_FIELDS = {
   requestId: '$context.requestId',
   extendedRequestId: '$context.extendedRequestId',
@@ -58,7 +65,6 @@ export const ACCESS_LOG_FIELDS = {
   clientId: '$context.authorizer.claims.client_id',
   method: '$context.httpMethod',
   resource: '$context.resourcePath',
-  path: '$context.path',
   status: '$context.status',
   latencyMs: '$context.responseLatency',
   integrationLatencyMs: '$context.integration.latency',
@@ -71,7 +77,6 @@ export const ACCESS_LOG_FIELDS = {
   // line invalid JSON. API Gateway's messages ("Unauthorized", "Missing Authentication Token")
   // hold no quotes.
   error: '$context.error.message',
-  userAgent: '$context.identity.userAgent',
   requestTime: '$context.requestTimeEpoch',
 } as const;
 

@@ -161,6 +161,47 @@ describe('REST API built from the route declarations', () => {
     });
   });
 
+  /**
+   * The access log's variables whose values a client cannot write as free text, each with why.
+   * API Gateway documents no escaping of a variable's value in an access log format ("Variables
+   * for access logging for API Gateway", "Access logging for REST APIs"), so a value is written
+   * into the JSON string as it is: a `"` or `\` a client sends (in a User-Agent, in a path,
+   * percent-decoded or not) would end the string, make the line invalid JSON (out of the metric
+   * filters) or add fields to it (a second `sub`). Only variables known not to hold such text go in.
+   */
+  const NOT_CLIENT_TEXT: Record<string, string> = {
+    '$context.requestId': 'a UUID: one a client sends that is not is replaced in the access log',
+    '$context.extendedRequestId': 'made by API Gateway; a caller cannot set it',
+    '$context.stage': 'the stage we deploy',
+    '$context.identity.sourceIp': 'an IP address',
+    '$context.authorizer.claims.sub': "from a token the authorizer verified: the pool's user id",
+    '$context.authorizer.claims.client_id': "from a token the authorizer verified: our app client's id",
+    '$context.httpMethod': 'one of the methods the API declares',
+    '$context.resourcePath': "the matched resource's template, as we define it (/api/conversations/{id})",
+    '$context.status': 'a status code',
+    '$context.responseLatency': 'milliseconds',
+    '$context.integration.latency': 'milliseconds',
+    '$context.integration.status': 'a status code',
+    '$context.integration.responseTransferMode': 'BUFFERED or STREAMED',
+    '$context.responseLength': 'bytes',
+    '$context.waf.status': "WAF's decision",
+    '$context.error.message': "API Gateway's own message (Unauthorized, Missing Authentication Token)",
+    '$context.requestTimeEpoch': 'milliseconds since the epoch',
+  };
+
+  it('writes no variable a client fills with free text into the access log', () => {
+    const stage = Object.values(dev.templates.api.findResources('AWS::ApiGateway::Stage'))[0];
+    const format = stage?.Properties.AccessLogSetting.Format as string;
+    const variables = [...format.matchAll(/\$context\.[A-Za-z0-9_.]+/g)].map((m) => m[0]);
+
+    expect(variables.length).toBeGreaterThan(10);
+    expect(variables.filter((variable) => !(variable in NOT_CLIENT_TEXT))).toEqual([]);
+    // Named, since they are the usual fields of an access log: the User-Agent header and the path
+    // as sent (the resource's template says the route; the request id finds the request's lines).
+    expect(format).not.toContain('$context.identity.userAgent');
+    expect(format).not.toMatch(/\$context\.path\b/);
+  });
+
   it("keeps the access log's metric filters within CloudWatch Logs' documented limits", () => {
     // Filter pattern syntax and quotas (CloudWatch Logs User Guide): a pattern of at most 1,024
     // characters; at most 5 patterns with a regular expression per log group, 2 per pattern, built

@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CACHED_USAGE_TTL_SECONDS } from '../../functions/chat/adapters/cached-monthly-usage';
 import { stageConfig } from '../../lib/config/stages';
 import { addParleyStage, cdkJsonContext } from '../../lib/parley-app';
 
@@ -28,6 +29,8 @@ function namesOnPage(markdown: string): Set<string> {
 
 let alarms: string[];
 let descriptions: string[];
+/** The retention function's environment variables, as deployed. */
+let retentionEnvironment: Record<string, unknown> | undefined;
 
 beforeAll(() => {
   // The stage's alarms as CloudFormation creates them (cdk-nag and bundling are not needed here).
@@ -56,6 +59,27 @@ beforeAll(() => {
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' || r.Type === 'AWS::CloudWatch::CompositeAlarm')
       .map((r) => JSON.stringify(r.Properties?.AlarmDescription ?? '')),
   );
+  retentionEnvironment = assembly.stacks
+    .flatMap((stack) =>
+      Object.values(
+        (
+          stack.template as {
+            Resources?: Record<
+              string,
+              {
+                Type: string;
+                Properties?: {
+                  FunctionName?: unknown;
+                  Environment?: { Variables?: Record<string, unknown> };
+                };
+              }
+            >;
+          }
+        ).Resources ?? {},
+      ),
+    )
+    .find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.FunctionName === 'parley-prod-retention')
+    ?.Properties?.Environment?.Variables;
 }, 120_000);
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
@@ -94,6 +118,17 @@ describe('docs/runbook.md', () => {
       expect(file).toBe('docs/runbook.md');
       expect(headings.has(anchor ?? ''), `#${anchor} in docs/runbook.md`).toBe(true);
     }
+  });
+
+  it("bounds how long the chat's cached usage misses the retention run's charges", () => {
+    // The run charges abandoned replies but cannot reach Valkey to mark the cached usage out of
+    // date (the chat's charges bump its version): until the entry expires, a person may be let
+    // through as if uncharged. Given a cache, the run should bump the version instead.
+    expect(retentionEnvironment, 'the retention function').toBeDefined();
+    expect(retentionEnvironment).not.toHaveProperty('CACHE_ENDPOINT');
+    expect(runbook.replace(/\s+/g, ' ')).toMatch(
+      new RegExp(`retention run's charges of abandoned replies [^.]*within ${CACHED_USAGE_TTL_SECONDS} s`),
+    );
   });
 
   it('gives the commands for restore, key and credential rotation and rollback', () => {

@@ -4,8 +4,11 @@ import { bumpMonthlyUsage } from '#shared/cache/monthly-usage';
 import type { ChatMetrics } from '../ports/chat-metrics';
 import type { TurnRepository } from '../ports/message-repository';
 
-/** Short enough that a quota change by other means (SQL) shows within a minute. */
-const TTL_SECONDS = 60;
+/**
+ * Short enough that a change no version counts shows within a minute: a quota changed by SQL, and
+ * the retention run's charges of abandoned replies (its function has no connection to the cache).
+ */
+export const CACHED_USAGE_TTL_SECONDS = 60;
 
 type MonthlyUsage = Awaited<ReturnType<TurnRepository['monthlyUsage']>>;
 
@@ -45,7 +48,7 @@ export function withCachedMonthlyUsage<R extends TurnRepository>(
   now: () => Date = () => new Date(),
 ): R {
   const store = (key: string, usage: MonthlyUsage, version: number) =>
-    cache().set(key, JSON.stringify({ ...usage, version } satisfies Entry), TTL_SECONDS);
+    cache().set(key, JSON.stringify({ ...usage, version } satisfies Entry), CACHED_USAGE_TTL_SECONDS);
   return {
     ...repository,
     async monthlyUsage(ownerId, at) {

@@ -3,6 +3,13 @@ import type { Me } from '@/features/me/api/get-me';
 const numberFormat = new Intl.NumberFormat();
 const compactFormat = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
 
+/** What the meter says in words, by state: nothing while well within the quota. */
+const QUOTA_NOTES = {
+  ok: '',
+  low: 'Most of your monthly quota is used.',
+  exhausted: 'Your monthly quota is used up. Ask an admin for more.',
+} as const;
+
 /** This month's tokens: used of the monthly quota, as a meter and in words. */
 export function QuotaMeter({ quota }: { quota: Me['quota'] }) {
   const { monthlyTokens, usedTokens } = quota;
@@ -30,11 +37,12 @@ export function QuotaMeter({ quota }: { quota: Me['quota'] }) {
         aria-label="Share of this month's tokens used"
         aria-valuetext={`${numberFormat.format(usedTokens)} of ${numberFormat.format(monthlyTokens)} tokens used`}
       />
-      {state === 'exhausted' && (
-        <p className="quota__note" role="status">
-          Your monthly quota is used up. Ask an admin for more.
-        </p>
-      )}
+      {/* Always on the page, so a screen reader announces the note when it appears or changes
+          (a live region added with its text is not announced by every reader); its text
+          changes only with the state, not with each reply's numbers. */}
+      <p className="quota__note" role="status">
+        {QUOTA_NOTES[state]}
+      </p>
     </div>
   );
 }

@@ -124,9 +124,13 @@ const stageConfigSchema = z
     api: z.object({
       throttleRateLimit: z.number().int().min(1),
       throttleBurstLimit: z.number().int().min(1),
-      /** WAF rate-based rules count requests per client IP over a 5-minute window. */
-      wafRateLimitPer5Min: z.number().int().min(10),
-      wafMessageRateLimitPer5Min: z.number().int().min(10),
+      /**
+       * WAF rate-based rules count requests per client IP over a 5-minute window. At most
+       * 200,000,000: the API's ACL takes EDGE_FAN_IN (10) times these, and a rate-based rule's
+       * limit is 10 to 2,000,000,000 (WAFV2 API Reference, RateBasedStatement).
+       */
+      wafRateLimitPer5Min: z.number().int().min(10).max(200_000_000),
+      wafMessageRateLimitPer5Min: z.number().int().min(10).max(200_000_000),
       /** Upper bound on a chat body; the WAF size rule on the message route uses it. */
       maxMessageBodyBytes: z
         .number()

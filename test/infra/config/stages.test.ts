@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PASSWORD_POLICY } from '#auth/domain/password-policy';
 import { parseStageConfig, STAGES, stageConfig } from '../../../lib/config/stages';
 import { CUSTOM_DOMAIN as domain } from '../fixtures';
+import { EDGE_FAN_IN } from '../../../lib/stacks/api-stack';
 
 describe('stage configuration', () => {
   it.each(STAGES)('validates the %s configuration', (stage) => {
@@ -36,10 +37,28 @@ describe('stage configuration', () => {
     const withLimit = (wafRateLimitPer5Min: unknown) =>
       parseStageConfig({ ...dev, auth: { ...dev.auth, wafRateLimitPer5Min } });
     expect(withLimit(2000).auth.wafRateLimitPer5Min).toBe(2000);
-    // A rate-based rule's limit: at least 10, at most 2,000,000,000 (AWS WAF developer guide).
+    // A rate-based rule's limit: "Valid Range: Minimum value of 10. Maximum value of 2000000000"
+    // (WAFV2 API Reference, RateBasedStatement, Limit:
+    // docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html).
     expect(withLimit(10).auth.wafRateLimitPer5Min).toBe(10);
+    expect(withLimit(2_000_000_000).auth.wafRateLimitPer5Min).toBe(2_000_000_000);
     for (const bad of [9, 2_000_000_001, 300.5, '300'])
       expect(() => withLimit(bad), String(bad)).toThrow(/auth\.wafRateLimitPer5Min/);
+  });
+
+  it('refuses an API rate limit whose API-ACL rule (EDGE_FAN_IN times it) WAF would refuse', () => {
+    // The API's ACL limits each CloudFront edge address to EDGE_FAN_IN times the per-viewer
+    // limits, and WAF takes 10 to 2,000,000,000 (API_RateBasedStatement.html): a larger setting
+    // would pass here and fail only at deploy.
+    const dev = stageConfig('dev');
+    const largest = Math.floor(2_000_000_000 / EDGE_FAN_IN);
+    for (const key of ['wafRateLimitPer5Min', 'wafMessageRateLimitPer5Min'] as const) {
+      const withLimit = (value: unknown) => parseStageConfig({ ...dev, api: { ...dev.api, [key]: value } });
+      expect(withLimit(10).api[key], key).toBe(10);
+      expect(withLimit(largest).api[key], key).toBe(largest);
+      for (const bad of [9, largest + 1, 2_000_000_000])
+        expect(() => withLimit(bad), `${key} ${bad}`).toThrow(new RegExp(`api\\.${key}`));
+    }
   });
 
   it('refuses a custom domain without its certificate', () => {

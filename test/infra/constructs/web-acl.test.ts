@@ -144,10 +144,11 @@ describe('WAF', () => {
   });
 
   it('keeps every rate-based rule a top-level statement with a limit and window WAF accepts', () => {
-    // WAFV2 API Reference, RateBasedStatement: it cannot be nested inside another statement; the
-    // evaluation window is 60, 120, 300 or 600 seconds, 300 by default (CloudFormation reference,
-    // EvaluationWindowSec). The minimum limit is 10 since aws-sdk wafv2 1.89.0 (2024-08-29: "The
-    // minimum request rate for a rate-based rule is now 10. Before this, it was 100").
+    // WAFV2 API Reference, RateBasedStatement: it cannot be nested inside another statement, and
+    // its Limit has "Valid Range: Minimum value of 10. Maximum value of 2000000000"
+    // (docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html); the evaluation
+    // window is 60, 120, 300 or 600 seconds, 300 by default (CloudFormation reference,
+    // EvaluationWindowSec).
     /** Every statement below `statement`, not counting itself. */
     const nestedIn = (statement: Json): Json[] =>
       [
@@ -171,6 +172,7 @@ describe('WAF', () => {
         expect([undefined, 300], where).toContain(rate.EvaluationWindowSec);
         expect(Number.isInteger(rate.Limit), where).toBe(true);
         expect(rate.Limit as number, where).toBeGreaterThanOrEqual(10);
+        expect(rate.Limit as number, where).toBeLessThanOrEqual(2_000_000_000);
         // CONSTANT counts only what the scope-down statement matches, so it needs one.
         if (rate.AggregateKeyType === 'CONSTANT') expect(rate.ScopeDownStatement, where).toBeDefined();
       }

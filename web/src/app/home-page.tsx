@@ -1,13 +1,28 @@
 import { NoRoleNotice } from '@/features/me/components/no-role-notice';
 import { ProfileSummary } from '@/features/me/components/profile-summary';
+import type { Me } from '@/features/me/api/get-me';
 import type { MeState } from '@/features/me/hooks/use-me';
-import { greeting } from '@/features/me/utils/greeting-name';
+import { greetingName } from '@/features/me/utils/greeting-name';
+
+/**
+ * "Hello, Ada", the name in a bidirectional isolate: a Hebrew or Arabic name (or one ending in
+ * digits) then takes its own direction without reordering the words around it.
+ */
+function Greeting({ me }: { me: Me }) {
+  const name = greetingName(me);
+  if (!name) return 'Hello';
+  return (
+    <>
+      Hello, <bdi>{name}</bdi>
+    </>
+  );
+}
 
 /** The page of someone who may not chat: loading, their account, and what they can do. */
 export function HomePage({ meState }: { meState: MeState }) {
   return (
     <main className="page">
-      <h1>{meState.status === 'ready' ? greeting(meState.me) : 'Welcome'}</h1>
+      <h1>{meState.status === 'ready' ? <Greeting me={meState.me} /> : 'Welcome'}</h1>
       {meState.status === 'loading' && (
         <p className="muted" aria-live="polite">
           Loading your account…

@@ -12,9 +12,3 @@ export function greetingName(me: Pick<Me, 'displayName' | 'email'>): string | nu
   if (name === localPart || name === me.email) return null;
   return name;
 }
-
-/** "Hello, Ada" with a name, "Hello" without one. */
-export function greeting(me: Pick<Me, 'displayName' | 'email'>): string {
-  const name = greetingName(me);
-  return name ? `Hello, ${name}` : 'Hello';
-}

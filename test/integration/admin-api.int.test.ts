@@ -251,7 +251,7 @@ describe('POST /api/admin/users', () => {
         action: 'user.invite',
         target_type: 'user',
         request_id: response.headers['x-request-id'],
-        details: { after: { email, role: 'auditors' } },
+        details: { after: { role: 'auditors' } },
       },
     ]);
   });
@@ -1408,6 +1408,41 @@ describe('DELETE /api/admin/users/{id} (erase)', () => {
     });
     expect(JSON.stringify(events.at(-1))).not.toContain(target.user.email);
     expect(again.status).toBe(404);
+  });
+
+  it("leaves an invited person's address in no audit event once they are erased; until then the trail names them by it", async () => {
+    // Prepare: a person invited through the API, so their trail starts with user.invite
+    const email = `invited-leaver-${randomUUID()}@example.test`;
+    const invited = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users',
+      body: { email, role: 'members' },
+    });
+    expect(invited.status).toBe(201);
+    const { id } = invited.body as AdminUserView;
+    type Listed = Page<{ action: string; targetEmail: string | null; details: Record<string, unknown> }>;
+    const trailOf = async () =>
+      (await as(auditor.token, { method: 'GET', path: '/api/admin/audit', query: { target: id } }))
+        .body as Listed;
+    const before = await trailOf();
+    await as(admin.token, { method: 'PATCH', path: `/api/admin/users/${id}`, body: { status: 'disabled' } });
+    await disabledMinutesAgo(id, 61);
+
+    // Act
+    const response = await erase(admin.token, id);
+
+    // Assess: named by their address now while they exist, in no event's stored details
+    expect(response.status).toBe(204);
+    expect(before.items.find((event) => event.action === 'user.invite')).toMatchObject({
+      targetEmail: email,
+      details: { after: { role: 'members', status: 'active', monthlyTokens: null } },
+    });
+    const events = await auditEvents(id);
+    expect(events.map((event) => event.action)).toEqual(['user.invite', 'user.disable', 'user.erase']);
+    expect(JSON.stringify(events)).not.toContain(email);
+    const after = await trailOf();
+    expect(after.items.map((event) => event.targetEmail)).toEqual([null, null, null]);
+    expect(JSON.stringify(after)).not.toContain(email);
   });
 
   it('refuses a user disabled less than an hour ago, and an active one, erasing nothing (409)', async () => {

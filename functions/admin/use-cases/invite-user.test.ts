@@ -53,7 +53,7 @@ describe('inviteUser', () => {
         targetId: user.id,
         requestId: 'req-1',
         details: {
-          after: { email: 'new@example.test', role: 'auditors', status: 'active', monthlyTokens: null },
+          after: { role: 'auditors', status: 'active', monthlyTokens: null },
         },
       },
     ]);
@@ -124,7 +124,7 @@ describe('inviteUser', () => {
         targetId: left.id,
         requestId: 'req-7',
         details: {
-          after: { email: 'left@example.test', role: 'members', status: 'active', monthlyTokens: null },
+          after: { role: 'members', status: 'active', monthlyTokens: null },
           identity: 'unclaimed',
         },
       },

@@ -54,9 +54,11 @@ export const makeInviteUser =
         targetType: 'user',
         targetId: id,
         requestId,
-        // monthlyTokens null: the role's default applies until an admin sets the user's own.
+        // monthlyTokens null: the role's default applies until an admin sets the user's own. No
+        // address: the trail is append-only and would keep it past an erasure; the target's id
+        // names them, and the audit listing gives their address while they exist.
         details: {
-          after: { email, role, status: 'active', monthlyTokens: null },
+          after: { role, status: 'active', monthlyTokens: null },
           ...(unclaimed && { identity: 'unclaimed' }),
         },
       });

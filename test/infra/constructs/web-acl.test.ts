@@ -324,6 +324,32 @@ describe('what people write', () => {
       for (const [name, label] of Object.entries(counted))
         expect(label, name).toBe(documentedLabel(group, name));
     }
+    // Verbatim from the rule tables of the AWS WAF Developer Guide, "Baseline rule groups"
+    // (docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html): Core
+    // rule set, AWSManagedRulesCommonRuleSet, and Known bad inputs,
+    // AWSManagedRulesKnownBadInputsRuleSet, whose ReactJSRCE_BODY "Inspects the request body for
+    // patterns indicating presence of CVE-2025-55182". A label no rule adds would never match, and
+    // the rule that blocks on it would let the request through.
+    expect(CONTENT_ATTACK_RULES.AWSManagedRulesCommonRuleSet).toEqual({
+      CrossSiteScripting_BODY: 'awswaf:managed:aws:core-rule-set:CrossSiteScripting_Body',
+      CrossSiteScripting_QUERYARGUMENTS: 'awswaf:managed:aws:core-rule-set:CrossSiteScripting_QueryArguments',
+      GenericLFI_BODY: 'awswaf:managed:aws:core-rule-set:GenericLFI_Body',
+      GenericLFI_QUERYARGUMENTS: 'awswaf:managed:aws:core-rule-set:GenericLFI_QueryArguments',
+      GenericRFI_BODY: 'awswaf:managed:aws:core-rule-set:GenericRFI_Body',
+      GenericRFI_QUERYARGUMENTS: 'awswaf:managed:aws:core-rule-set:GenericRFI_QueryArguments',
+      EC2MetaDataSSRF_BODY: 'awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_Body',
+      EC2MetaDataSSRF_QUERYARGUMENTS: 'awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_QueryArguments',
+      RestrictedExtensions_QUERYARGUMENTS:
+        'awswaf:managed:aws:core-rule-set:RestrictedExtensions_QueryArguments',
+    });
+    expect(CONTENT_ATTACK_RULES.AWSManagedRulesKnownBadInputsRuleSet).toEqual({
+      JavaDeserializationRCE_BODY: 'awswaf:managed:aws:known-bad-inputs:JavaDeserializationRCE_Body',
+      JavaDeserializationRCE_QUERYSTRING:
+        'awswaf:managed:aws:known-bad-inputs:JavaDeserializationRCE_QueryString',
+      Log4JRCE_BODY: 'awswaf:managed:aws:known-bad-inputs:Log4JRCE_Body',
+      Log4JRCE_QUERYSTRING: 'awswaf:managed:aws:known-bad-inputs:Log4JRCE_QueryString',
+      ReactJSRCE_BODY: 'awswaf:managed:aws:known-bad-inputs:ReactJSRCE_Body',
+    });
   });
 
   it('blocks, after its group, everything a counted rule labels, but where the ACL means to let it through', () => {

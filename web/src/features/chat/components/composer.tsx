@@ -4,6 +4,7 @@ import type { FormEvent, KeyboardEvent, ReactNode } from 'react';
 import {
   CONTROL_CHARACTERS_PROBLEM,
   contentProblem,
+  hasVisibleCharacter,
   withoutControlCharacters,
 } from '@/features/chat/utils/content-size';
 
@@ -66,7 +67,7 @@ export function Composer({
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
-    if (busy || !text.trim() || tooLong) return;
+    if (busy || !hasVisibleCharacter(text) || tooLong) return;
     onSend(text);
     textarea.current?.focus();
   }
@@ -118,7 +119,7 @@ export function Composer({
           <button
             type="submit"
             className="composer__button"
-            disabled={busy || !text.trim() || tooLong !== null}
+            disabled={busy || !hasVisibleCharacter(text) || tooLong !== null}
           >
             Send
           </button>

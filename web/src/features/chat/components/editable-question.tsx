@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent } from 'react';
 
-import { contentProblem } from '@/features/chat/utils/content-size';
+import { contentProblem, hasVisibleCharacter } from '@/features/chat/utils/content-size';
 
 export interface EditableQuestionProps {
   readonly content: string;
@@ -62,7 +62,7 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (text === null || !text.trim() || tooLong) return;
+    if (text === null || !hasVisibleCharacter(text) || tooLong) return;
     setText(null);
     onEdit(text);
   }
@@ -103,7 +103,7 @@ export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
         <button
           type="submit"
           className="button-small"
-          disabled={!text.trim() || tooLong !== null}
+          disabled={!hasVisibleCharacter(text) || tooLong !== null}
           aria-label="Send edited message"
         >
           Send

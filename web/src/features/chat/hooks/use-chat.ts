@@ -7,6 +7,7 @@ import { deleteConversation } from '@/features/conversations/api/delete-conversa
 import type { Message } from '@/features/chat/api/message-schema';
 import { regenerateReply, sendMessage } from '@/features/chat/api/send-message';
 import { stopReply } from '@/features/chat/api/stop-reply';
+import { hasVisibleCharacter } from '@/features/chat/utils/content-size';
 import { nextReplyPoll } from '@/features/chat/utils/reply-polls';
 
 /** The message being sent and its reply, until the reply is stored and joins `messages`. */
@@ -247,7 +248,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
 
   const start = useCallback(
     (content: string, model: string | undefined, idempotencyKey: string) => {
-      if (sendRef.current || !content.trim()) return;
+      if (sendRef.current || !hasVisibleCharacter(content)) return;
       window.clearTimeout(pollTimer.current);
       const controller = new AbortController();
       sendRef.current = controller;

@@ -7,6 +7,7 @@ import {
   contentCharacters,
   contentProblem,
   contentTooLong,
+  hasVisibleCharacter,
   withoutControlCharacters,
 } from '@/features/chat/utils/content-size';
 
@@ -68,6 +69,29 @@ describe('the limits the API applies', () => {
       `${'語'.repeat(CONTENT_MAX_BYTES / 3)}x`,
     ])
       expect(messageContent.safeParse(text).success).toBe(contentProblem(text) === null);
+  });
+});
+
+describe('what is empty', () => {
+  it('is what the API refuses as empty: nothing that shows', async () => {
+    const { messageContent } = await import('../../../../../functions/chat/routes/schemas');
+    for (const text of [
+      '',
+      ' \n',
+      '\u200b',
+      '\u3164',
+      '\u0301',
+      '\ufeff\u2060',
+      '\u2800',
+      'x',
+      '\u200bx',
+      'e\u0301',
+    ]) {
+      const refusedAsEmpty = messageContent
+        .safeParse(text)
+        .error?.issues.some((issue) => issue.message === 'must not be empty');
+      expect(hasVisibleCharacter(text), JSON.stringify(text)).toBe(!refusedAsEmpty);
+    }
   });
 });
 

@@ -1,4 +1,8 @@
-import { hasControlCharacters, withoutControlCharacters } from '../../../../../functions/shared/domain/text';
+import {
+  hasControlCharacters,
+  hasVisibleCharacter,
+  withoutControlCharacters,
+} from '../../../../../functions/shared/domain/text';
 
 /** The API's limit on one message, in characters (code points: an emoji is one). */
 export const CONTENT_MAX = 32_000;
@@ -46,7 +50,12 @@ export function contentTooLong(text: string): string | null {
   return `Too long to send: ${bytes.toLocaleString('en')} of ${CONTENT_MAX_BYTES.toLocaleString('en')} bytes (some scripts take three bytes a character). Shorten it or send it in parts.`;
 }
 
-export { withoutControlCharacters };
+/**
+ * Whether `text` has a character that shows, as the API requires of a message, a title and a
+ * comment (the API's own check): white space, zero-width and other invisible characters alone are
+ * refused as empty, so the app sends none of them. The server stays the authority.
+ */
+export { hasVisibleCharacter, withoutControlCharacters };
 
 /** What the composer says of a message holding control characters the API refuses. */
 export const CONTROL_CHARACTERS_PROBLEM =

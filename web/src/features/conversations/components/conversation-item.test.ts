@@ -142,6 +142,60 @@ describe('ConversationItem title box', () => {
   });
 });
 
+describe('ConversationItem title box, text the API refuses', () => {
+  it.each([
+    ['a zero-width space', '\u200b'],
+    ['a Hangul filler and spaces', ' \u3164 '],
+    ['a lone combining mark', '\u0301'],
+    ['a byte order mark and a word joiner', '\ufeff\u2060'],
+    ['a blank Braille pattern', '\u2800'],
+  ])(
+    'keeps the title when the box holds only %s (it looks empty), and sends nothing',
+    async (_case, title) => {
+      // Prepare
+      const box = await renaming();
+
+      // Act
+      await box.type(title);
+      await box.submit();
+
+      // Assess: as a box left empty, the rename is given up: nothing sent, nothing to correct
+      expect(box.sent).toEqual([]);
+      expect(box.renamed).toEqual([]);
+      expect(box.alert()).toBeNull();
+      expect(box.input.isConnected).toBe(false);
+    },
+  );
+
+  it.each(['\u202e', '\u2066', '\u202a'])(
+    'says a title holding a bidirectional control (%j) cannot be saved, and sends nothing',
+    async (control) => {
+      // Prepare
+      const box = await renaming();
+
+      // Act
+      await box.type(`invoice${control}fdp.exe`);
+      await box.submit();
+      await act(async () => box.input.blur());
+
+      // Assess
+      expect(box.alert()).toMatch(/^A title cannot hold direction-changing control characters/);
+      expect(box.input.getAttribute('aria-invalid')).toBe('true');
+      expect(box.sent).toEqual([]);
+    },
+  );
+
+  it('sends a title with direction marks, joiners and accents beside visible text', async () => {
+    const box = await renaming();
+
+    await box.type('مرحبا\u200f 2026 👨\u200d👩\u200d👧 Cafe\u0301');
+    await box.submit();
+
+    expect(box.alert()).toBeNull();
+    expect(box.sent).toEqual(['مرحبا\u200f 2026 👨\u200d👩\u200d👧 Cafe\u0301']);
+  });
+});
+
 describe('titleLength', () => {
   it('counts characters once trimmed, as the API does, not UTF-16 units', () => {
     expect(titleLength(` ${EMOJI}${EMOJI} `)).toBe(2);

@@ -9,6 +9,7 @@ import { useApiClient } from '@/lib/api-client-context';
 import type { Conversation } from '@/features/conversations/api/conversation-schema';
 import { renameConversation, TITLE_MAX_LENGTH } from '@/features/conversations/api/rename-conversation';
 import { listDate } from '@/features/conversations/utils/list-date';
+import { hasBidiControls, hasVisibleCharacter } from '../../../../../functions/shared/domain/text';
 
 export interface ConversationItemProps {
   readonly conversation: Conversation;
@@ -32,6 +33,19 @@ export function titleTooLong(title: string): string | null {
   return length > TITLE_MAX_LENGTH
     ? `A title can be at most ${TITLE_MAX_LENGTH} characters; this one has ${length}.`
     : null;
+}
+
+/**
+ * What the title box says of a title the API would refuse (the API's own checks: too long, or a
+ * bidirectional embedding, override or isolate, which can make a title read as something else),
+ * or null. A title with nothing visible is not a problem to correct: like an emptied box, it
+ * gives the rename up.
+ */
+export function titleProblem(title: string): string | null {
+  if (hasBidiControls(title)) {
+    return 'A title cannot hold direction-changing control characters (U+202A to U+202E, U+2066 to U+2069): remove them.';
+  }
+  return titleTooLong(title);
 }
 
 /** One conversation in the sidebar: a link, renamed inline, deleted after a confirmation. */
@@ -75,15 +89,18 @@ export function ConversationItem({
     renameButton.current?.focus();
   }, [editing]);
 
-  // Over the limit, the text stays as typed and says so (nothing is cut); it is not sent.
-  const tooLong = titleTooLong(title);
-  const problem = tooLong ?? error;
+  // Over the limit, or holding what the API refuses, the text stays as typed and says so (nothing
+  // is cut or removed); it is not sent.
+  const refused = titleProblem(title);
+  const problem = refused ?? error;
 
   async function save(event?: FormEvent) {
     event?.preventDefault();
-    if (pending || tooLong) return;
+    if (pending || refused) return;
     const next = title.trim();
-    if (!next || next === conversation.title) return cancel();
+    // Nothing that shows (white space, zero-width or other invisible characters, which the API
+    // refuses as empty): the box looks empty, and an emptied box gives the rename up.
+    if (!hasVisibleCharacter(next) || next === conversation.title) return cancel();
     setPending(true);
     try {
       onRenamed(await renameConversation(api, conversation.id, next));

@@ -30,10 +30,12 @@ const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 export const BACKUP_FAILED_PERIOD = Duration.hours(1);
 
 /**
- * AWS Backup's count of failed backup jobs as AWS documents it ("AWS Backup metrics with Amazon
- * CloudWatch", https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html): namespace
- * AWS/Backup, metric NumberOfBackupJobsFailed, statistic Sum, dimensions resource type and backup
- * vault (ResourceType, BackupVaultName), published together on each data point.
+ * AWS Backup's count of failed backup jobs: namespace AWS/Backup, metric NumberOfBackupJobsFailed,
+ * published under two dimension combinations, BackupVaultName alone and BackupVaultName with
+ * ResourceType ("each bullet in the Dimensions column is a combination of dimensions that are
+ * published together": CloudWatch User Guide, "Supported metrics for resource tags for telemetry",
+ * docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/SupportedMetricsForResourceTagsForTelemetry.html).
+ * A count of jobs, summed.
  */
 export const BACKUP_JOBS_FAILED = {
   namespace: 'AWS/Backup',
@@ -43,8 +45,11 @@ export const BACKUP_JOBS_FAILED = {
 } as const;
 
 /**
- * Failed AWS Backup jobs of the vault: the documented dimension set exactly (SCHEMA), summed over
- * every resource type, so each failed job counts once whatever other series AWS may add.
+ * Failed AWS Backup jobs of the vault: the vault-and-resource-type combination exactly (SCHEMA
+ * matches only "the metrics that exactly match a list of dimensions": CloudWatch User Guide,
+ * "Metrics Insights query components and syntax"), summed over every resource type. Each failed
+ * job counts once: a bare FROM "AWS/Backup" would also take the vault-only series and count it
+ * twice.
  */
 export function backupJobsFailedQuery(vaultName: string): string {
   const { namespace, metricName, dimensions, statistic } = BACKUP_JOBS_FAILED;
@@ -483,11 +488,12 @@ export class DataStack extends Stack {
     );
     alarm('DatabaseCpuHigh', dbMetric('CPUUtilization', 'Average'), 85, 'Aurora CPU above 85%.');
     // A failed AWS Backup job leaves the day without its recovery point, which nothing else would
-    // show. AWS Backup counts failed jobs in AWS/Backup NumberOfBackupJobsFailed (Sum), with the
-    // vault and resource type as dimensions (BACKUP_JOBS_FAILED): a Metrics Insights query over
-    // that dimension set sums this stage's vault whatever the resource type's value (a plain
-    // metric would have to name it, and a wrong one never fires). Such a query looks back 3 hours
-    // at most, so the sum is hourly: a job failing at any time of its window pages within the hour.
+    // show. AWS Backup counts failed jobs in AWS/Backup NumberOfBackupJobsFailed, by vault and by
+    // vault and resource type (BACKUP_JOBS_FAILED): a Metrics Insights query over the second set
+    // sums this stage's vault whatever the resource type's value (the vault-only series, as a
+    // plain metric, would count the same failed jobs). Such an alarm evaluates "Only the latest 3
+    // hours of data" (CloudWatch User Guide, alarm "Limits"), so the sum is hourly: a job failing
+    // at any time of its window pages within the hour.
     // No data (no job, or none failed) is no fault: the alarm helper treats it as not breaching.
     // AWS also documents EventBridge "Backup Job State Change" events (state FAILED) as a way to
     // be told of a failed job (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html);

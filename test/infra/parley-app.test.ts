@@ -295,7 +295,11 @@ describe('monitoring', () => {
     // PutMetricAlarm: a period of 10, 20, 30 or a multiple of 60 s; period × evaluation periods
     // at most 7 days, and 1 day for periods under an hour; M of N with M ≤ N; metric math over at
     // most 10 metrics; a Metrics Insights query evaluated over the last 3 hours only, at most 200
-    // such alarms per account and Region (docs: CloudWatch "Limits", PutMetricAlarm).
+    // such alarms per account and Region (docs: CloudWatch "Limits", PutMetricAlarm). The last two
+    // as the Limits page words them (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
+    // alarm-limits.html): "A default of 200 alarms using the Metrics Insights query per account
+    // per Region", "Only the latest 3 hours of data can be used for evaluating the alarm's
+    // conditions".
     // An expression as CloudFormation will resolve it: a string, or an Fn::Join of strings and
     // tokens (a query naming a resource of the stack, such as the backup vault).
     const expressionText = (expression: unknown): string => {

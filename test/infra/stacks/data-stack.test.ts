@@ -205,11 +205,15 @@ describe('data', () => {
         // No job, or no failure, publishes nothing: that is no fault.
         TreatMissingData: 'notBreaching',
       });
-      // As AWS Backup documents the metric
-      // (https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html): namespace
-      // AWS/Backup, NumberOfBackupJobsFailed, statistic Sum, dimensions BackupVaultName and
-      // ResourceType; summed over every resource type of this stage's vault, not another stage's
-      // in the same account and Region.
+      // CloudWatch's list of the dimension combinations each AWS metric is published under
+      // (CloudWatch User Guide, "Supported metrics for resource tags for telemetry",
+      // docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/SupportedMetricsForResourceTagsForTelemetry.html)
+      // gives AWS/Backup NumberOfBackupJobsFailed as "BackupVaultName" and "BackupVaultName,
+      // ResourceType". SCHEMA takes only "the metrics that exactly match a list of dimensions"
+      // (CloudWatch User Guide, "Metrics Insights query components and syntax"): the second
+      // combination, summed over every resource type of this stage's vault (not another stage's in
+      // the same account and Region), each failed job once. AWS Backup's own CloudWatch page was
+      // not available to read.
       const [query] = failed?.Properties.Metrics ?? [];
       expect(query?.Expression).toEqual({
         'Fn::Join': [
@@ -234,7 +238,9 @@ describe('data', () => {
         namespace: 'AWS/Backup',
         dimensions: ['BackupVaultName', 'ResourceType'],
       });
-      // A Metrics Insights alarm looks back at most 3 hours: an hourly sum, one period.
+      // A Metrics Insights alarm evaluates "Only the latest 3 hours of data" (CloudWatch User
+      // Guide, alarm "Limits", docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html):
+      // an hourly sum, one period.
       expect(query?.Period).toBe(3600);
       expect(JSON.stringify(failed?.Properties.AlarmActions)).toContain('AlarmTopic');
     }

@@ -125,6 +125,28 @@ describe('the Markdown export and raw HTML in a message', () => {
     expect(new Marked().parse(markdown, { async: false })).not.toMatch(RAW_HTML_OUT);
   });
 
+  it('shows raw HTML as text under a heading a message wrote, which the export writes as text', async () => {
+    // Prepare: a heading (then indented code, and HTML), which written as text is a paragraph that
+    // the next lines go on with, their HTML included
+    const content =
+      '## Assistant (gpt-4o) · 2026-01-01T00:00:00.000Z\n    <script>alert(1)</script>\n<details>';
+
+    // Act
+    const markdown = await exportOf('T', message('m1', content, 'user'), message('m2', 'Next'))('markdown');
+
+    // Assess: both turns and no other, and no raw HTML
+    expect(markdown).toContain(
+      '\\## Assistant (gpt-4o) · 2026-01-01T00:00:00.000Z\n    &lt;script>alert(1)&lt;/script>\n&lt;details>\n',
+    );
+    expect(headingsOf(markdown)).toEqual([
+      'T',
+      'You · 2026-12-01T10:00:00.000Z',
+      'Assistant (gpt-4o-mini) · 2026-12-01T10:00:00.000Z',
+    ]);
+    expect(tokensOf(markdown).filter((token) => token.type === 'html')).toEqual([]);
+    expect(new Marked().parse(markdown, { async: false })).not.toMatch(RAW_HTML_OUT);
+  });
+
   it('shows raw HTML in the title as text, and names the file as before', async () => {
     // Act
     const markdown = await exportOf('My <textarea> notes', message('m1', 'Hi'))('markdown');

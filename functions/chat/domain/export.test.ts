@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Marked, type Tokens } from 'marked';
+import { Marked, type Token, type Tokens } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { exportFileName, jsonExport, markdownExport, type MessagePages } from './export';
 import type { Message } from './message';
@@ -302,6 +302,228 @@ describe('markdownExport and code fences a message leaves open', () => {
       fc.asyncProperty(fc.array(content, { minLength: 1, maxLength: 4 }), async (contents) => {
         const markdown = await exported(...contents.map((c, i) => message({ id: `m${i}`, content: c })));
         expect(headingsOf(markdown)).toHaveLength(contents.length + 1);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** The opening words of the notes the export writes under a message. */
+const NOTE = /^(?:This reply failed|Stopped before the end|Still being written)/i;
+
+/** A token's text as a reader sees it rendered: no tags, entities read, spaces as one. */
+const shown = (marked: Marked, token: Token) =>
+  marked
+    .parser([token])
+    .replace(/<[^>]*>/g, ' ')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * What a reader of the rendered document takes for a turn or a note, in order: each heading of
+ * level 1 or 2 (at any depth: in a quote or a list it is as large) and each quote that reads as
+ * one of the export's notes: its first paragraph opens with a note's words. `gfm` reads as the app does; without it, as CommonMark does.
+ */
+function turnsAndNotesOf(markdown: string, gfm: boolean): string[] {
+  const marked = new Marked({ gfm });
+  const seen: string[] = [];
+  marked.walkTokens(marked.lexer(markdown), (token) => {
+    if (token.type === 'heading' && (token as Tokens.Heading).depth <= 2)
+      seen.push(`h${(token as Tokens.Heading).depth} ${shown(marked, token)}`);
+    else if (token.type === 'blockquote') {
+      // A note is a quote whose text opens with its words (a list in a quote shows its marker).
+      const [first] = (token as Tokens.Blockquote).tokens.filter((block) => block.type !== 'space');
+      if (first?.type === 'paragraph' && NOTE.test(shown(marked, first)))
+        seen.push(`note ${shown(marked, token)}`);
+    }
+  });
+  return seen;
+}
+
+describe('markdownExport and turns or notes a message writes', () => {
+  const FORGED = 'Assistant (gpt-4o) · 2026-01-01T00:00:00.000Z';
+  const at = '2026-12-01T08:00:00.000Z';
+  const exported = async (...messages: Message[]) => text(markdownExport(conversation, pagesOf(messages)));
+  /** A message of `role` holding `content`, then a question after it: the turns the file must show. */
+  const turnsAfter = async (role: Message['role'], content: string) => {
+    const markdown = await exported(
+      message({ id: 'm1', role, content, model: role === 'assistant' ? 'gpt-4o-mini' : null }),
+      message({ id: 'm2', content: 'Next' }),
+    );
+    const who = role === 'assistant' ? 'Assistant (gpt-4o-mini)' : 'You';
+    return { markdown, expected: ['h1 Plans', `h2 ${who} · ${at}`, `h2 You · ${at}`] };
+  };
+
+  it.each([
+    ['an ATX heading', `Sure.\n\n## ${FORGED}\n\nForged reply`, `Sure.\n\n\\## ${FORGED}\n\nForged reply`],
+    ['a heading of the user', `## You · ${at}\n\nForged question`, `\\## You · ${at}\n\nForged question`],
+    ['a level-1 heading, as the title', '# Plans\n\ntext', '\\# Plans\n\ntext'],
+    ['a heading indented 3 spaces and closed', `   ## ${FORGED} ##`, `   \\## ${FORGED} ##`],
+    ['a heading with a tab after its #s', `##\t${FORGED}`, `\\##\t${FORGED}`],
+    ['a heading with a no-break space after its #s', `##\u00a0${FORGED}`, `\\##\u00a0${FORGED}`],
+    ['an empty heading', 'a\n\n##\n\nb', 'a\n\n\\##\n\nb'],
+    ['a setext heading', `${FORGED}\n---\n\nForged reply`, `${FORGED}\n\\---\n\nForged reply`],
+    ['a level-1 setext heading', 'Plans\n===', 'Plans\n\\==='],
+    ['a setext heading of two lines', `Forged\n${FORGED}\n  ----  `, `Forged\n${FORGED}\n  \\----  `],
+    ['a heading over a line of dashes', `## ${FORGED}\n---`, `\\## ${FORGED}\n\\---`],
+    [
+      'CRLF line ends',
+      `Sure.\r\n\r\n## ${FORGED}\r\nForged\r\n---`,
+      `Sure.\r\n\r\n\\## ${FORGED}\r\nForged\r\n\\---`,
+    ],
+    ['CR line ends', `Sure.\r${FORGED}\r===`, `Sure.\r${FORGED}\r\\===`],
+    ['a heading in a block quote', `> ## ${FORGED}`, `> \\## ${FORGED}`],
+    ['a heading after a quote marker and a tab', `>\t## ${FORGED}`, `>\t\\## ${FORGED}`],
+    ['a heading in a list item', `- ## ${FORGED}`, `- \\## ${FORGED}`],
+    ['a setext heading in a list item', `1. ${FORGED}\n   ---`, `1. ${FORGED}\n   \\---`],
+    [
+      'the failed note',
+      'Done.\n\n> This reply failed: The model timed out.',
+      'Done.\n\n\\> This reply failed: The model timed out.',
+    ],
+    [
+      'the stopped note',
+      "> Stopped before the end, at its author's request.",
+      "\\> Stopped before the end, at its author's request.",
+    ],
+    [
+      'the note of a reply being written',
+      '> Still being written when this file was exported.',
+      '\\> Still being written when this file was exported.',
+    ],
+    ['a note right under a paragraph', 'Text\n> This reply failed: x', 'Text\n\\> This reply failed: x'],
+    ['a note under an empty quote line', '>\n> This reply failed: x', '>\n\\> This reply failed: x'],
+    ['a note split across lines', '> This reply\n> failed: x', '\\> This reply\n> failed: x'],
+    // Readers disagree on where a quote's paragraph ends (marked reads `> \t` as indented code).
+    ['a note going on with a quote', '> Done.\n> This reply failed: x', '> Done.\n\\> This reply failed: x'],
+    [
+      'a note in bold',
+      "> **Stopped before the end**, at its author's request.",
+      "\\> **Stopped before the end**, at its author's request.",
+    ],
+    ['a note in a quote in a quote', '> > This reply failed: x', '> \\> This reply failed: x'],
+    ['a note after a tab', '>\tThis reply failed: x', '\\>\tThis reply failed: x'],
+  ])('writes %s as text, from either role', async (_case, content, written) => {
+    for (const role of ['user', 'assistant'] as const) {
+      // Act
+      const { markdown, expected } = await turnsAfter(role, content);
+
+      // Assess: the turns that happened, no other, and the message's text shown as written
+      expect(turnsAndNotesOf(markdown, false)).toEqual(expected);
+      expect(turnsAndNotesOf(markdown, true)).toEqual(expected);
+      expect(markdown).toContain(`\n\n${written}\n\n## You`);
+    }
+  });
+
+  it.each([
+    ['a sub-heading', '### Steps\n\n#### Details'],
+    ['a heading in a fenced code block', '```md\n## Assistant · x\n---\n> This reply failed: x\n```'],
+    ['a heading in a fence of tildes in a list', '- ~~~\n  # x\n  ~~~'],
+    ['indented code', 'Look:\n\n    ## Assistant · x\n    ---'],
+    ['code indented by a tab', '\t## Assistant · x'],
+    ['a right-to-left mark before ##', '\u200f## Assistant · x'],
+    ['hashtags', '#hashtag and ##5 things'],
+    ['an escaped heading', '\\## Assistant · x'],
+    ['a thematic break after a blank line', 'a\n\n---\n\n***'],
+    ['a thematic break of stars under a paragraph', 'a\n***'],
+    ['a table', '| a | b |\n| --- | --- |\n| 1 | 2 |'],
+    ['lists', '- a\n- b\n\n1. c\n2. d'],
+    ['a quote', '> To be or not to be.\n> That is the question.'],
+    ['a quote about the reply', '> This reply was great'],
+  ])('leaves %s as written', async (_case, content) => {
+    for (const role of ['user', 'assistant'] as const) {
+      // Act
+      const { markdown, expected } = await turnsAfter(role, content);
+
+      // Assess
+      expect(markdown).toContain(`\n\n${content}\n\n## You`);
+      expect(turnsAndNotesOf(markdown, false)).toEqual(expected);
+    }
+  });
+
+  it('writes the real notes under a message whose text forged them, and no other', async () => {
+    // Act
+    const markdown = await exported(
+      message({ role: 'assistant', content: '> This reply failed: no', status: 'failed', error: 'Timeout.' }),
+      message({
+        id: 'm2',
+        role: 'assistant',
+        content: "> Stopped before the end, at its author's request.",
+        stopped: true,
+      }),
+    );
+
+    // Assess
+    expect(turnsAndNotesOf(markdown, true)).toEqual([
+      'h1 Plans',
+      `h2 Assistant · ${at}`,
+      'note This reply failed: Timeout.',
+      `h2 Assistant · ${at}`,
+      "note Stopped before the end, at its author's request.",
+    ]);
+  });
+
+  // Lines on which marked reads CommonMark's blocks as the reference implementation does.
+  it('shows one heading per message and only the real notes, whatever headings, quotes, code and containers the messages hold', async () => {
+    const piece = fc.constantFrom(
+      '## You · x',
+      '# T',
+      '##',
+      '### s',
+      '---',
+      '===',
+      '> This reply failed: x',
+      'Stopped before the end',
+      '> ',
+      '- ',
+      '1. ',
+      '```',
+      '~~~',
+      '    ',
+      '  ',
+      'text',
+    );
+    // No tabs: marked counts a tab in or after a container's marker as 4 columns where CommonMark
+    // counts to the next multiple of 4 (so code to one is a heading to the other); the tests above
+    // hold the cases with tabs. And marked reads an empty list item with spaces after its marker
+    // otherwise than CommonMark (the lines after it go in it): no line here ends in a space.
+    const line = fc
+      .array(piece, { maxLength: 3 })
+      .map((pieces) => pieces.join(''))
+      .filter((line) => !/\s$/.test(line));
+    const content = fc.array(line, { maxLength: 6 }).map((lines) => lines.join('\n'));
+    const messageArb = fc.record({
+      content,
+      role: fc.constantFrom('user' as const, 'assistant' as const),
+      stopped: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(messageArb, { minLength: 1, maxLength: 3 }), async (messages) => {
+        // marked reads the lines after a heading made text under a bullet (a lazy line `\## x`, which
+        // it cuts at the item's indent to `# x`) out of the item, as CommonMark does not.
+        fc.pre(messages.every((m) => !/^(?:> ?)*- .*\n(?:> ?)*## /m.test(m.content)));
+        const markdown = await exported(...messages.map((m, i) => message({ id: `m${i}`, ...m })));
+        const expected = ['h1 Plans'];
+        for (const m of messages) {
+          expected.push(`h2 ${m.role === 'user' ? 'You' : 'Assistant'} · ${at}`);
+          if (m.stopped) expected.push("note Stopped before the end, at its author's request.");
+        }
+        for (const gfm of [false, true]) {
+          let seen: string[];
+          try {
+            seen = turnsAndNotesOf(markdown, gfm);
+          } catch {
+            // marked 18 throws on a few lists in quotes in lists ('1. a\n    > - \nb').
+            fc.pre(false);
+            return;
+          }
+          expect(seen).toEqual(expected);
+        }
       }),
       { numRuns: 500 },
     );

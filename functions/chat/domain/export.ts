@@ -45,90 +45,267 @@ interface Fence {
   readonly column: number;
 }
 
+/** Where a reading of a message's text is, between two of its lines. */
+interface BlockState {
+  containers: Container[];
+  fence: (Fence & { readonly depth: number }) | undefined;
+  paragraph: boolean;
+}
+
+/** What a line is, read in its place (columns are the line's, its tabs expanded). */
+type LineReading =
+  /** In a fenced or indented code block, or one of its fences. */
+  | { readonly kind: 'code' }
+  /**
+   * Blank, a thematic break or an empty list item; `underline` is the column of its first `-`
+   * when, past the containers it goes on with, it is a line of dashes.
+   */
+  | { readonly kind: 'other'; readonly underline: number | undefined }
+  /** A paragraph's line: `rest` is its text past its containers. */
+  | {
+      readonly kind: 'text';
+      readonly rest: string;
+      readonly column: number;
+      /** Goes on with the paragraph of the line before. */
+      readonly continues: boolean;
+      /** Goes on with it without the markers of its containers. */
+      readonly lazy: boolean;
+      /** The column of the `>` of the quote it is in, when its innermost container is one. */
+      readonly quote: number | undefined;
+    }
+  /** An ATX heading, or the underline that makes the paragraph before it a setext heading. */
+  | { readonly kind: 'heading'; readonly level: number; readonly column: number };
+
+const copied = (state: BlockState): BlockState => ({
+  ...state,
+  containers: state.containers.map((container) => ({ ...container })),
+});
+
+/**
+ * Reads one line of a message's text as CommonMark reads blocks, as far as containers and fences
+ * go: block quotes, list items and their indent, paragraphs' lazy lines, fenced and indented
+ * code, thematic breaks and headings (raw HTML blocks are not followed). `state` is moved past it.
+ */
+function readLine(state: BlockState, raw: string): LineReading {
+  const line = expandTabs(raw);
+  let rest = line;
+  const blank = line.trim() === '';
+  const column = () => line.length - rest.length;
+  let matched = 0;
+  let quote: number | undefined;
+  for (const container of state.containers) {
+    const marker = container.quote ? QUOTE_MARKER.exec(rest) : null;
+    if (marker) {
+      quote = column() + marker[0].indexOf('>');
+      rest = rest.slice(marker[0].length);
+    } else if (!container.quote && blank && !container.openedEmpty) rest = '';
+    else if (!container.quote && !blank && indentOf(rest) >= container.width) {
+      quote = undefined;
+      rest = rest.slice(container.width);
+    } else break;
+    matched += 1;
+  }
+  const { fence } = state;
+  if (fence && matched >= fence.depth) {
+    const closing = new RegExp(`^ {0,3}${fence.char === '`' ? '`' : '~'}{${fence.length},} *$`);
+    if (closing.test(rest)) state.fence = undefined;
+    return { kind: 'code' };
+  }
+  // A fence whose container is not continued ends with it: fences take no lazy lines.
+  state.fence = undefined;
+  const all = matched === state.containers.length;
+  // A lazy line: a paragraph goes on, and every container around it, without their markers.
+  if (!all && !fence && state.paragraph && !blank && !interruptsParagraph(rest))
+    return { kind: 'text', rest, column: column(), continues: true, lazy: true, quote: undefined };
+  state.containers = state.containers.slice(0, matched);
+  if (!all || fence) state.paragraph = false;
+  if (state.paragraph && SETEXT_UNDERLINE.test(rest)) {
+    state.paragraph = false;
+    return { kind: 'heading', level: rest.trim().startsWith('=') ? 1 : 2, column: column() + indentOf(rest) };
+  }
+  const underline = SETEXT_UNDERLINE.test(rest) ? column() + indentOf(rest) : undefined;
+  for (const container of state.containers) if (!container.quote) container.openedEmpty = false;
+  let opened = false;
+  for (;;) {
+    const marker = QUOTE_MARKER.exec(rest);
+    const item = marker ? undefined : listItemAt(rest, state.paragraph && !opened);
+    if (marker) {
+      state.containers.push({ quote: true });
+      quote = column() + marker[0].indexOf('>');
+      rest = rest.slice(marker[0].length);
+    } else if (item) {
+      state.containers.push({ quote: false, width: item.width, openedEmpty: item.empty });
+      quote = undefined;
+      rest = rest.slice(item.consumed);
+    } else break;
+    opened = true;
+  }
+  const opening = OPENING_FENCE.exec(rest);
+  if (opening) {
+    const [, indent = '', run = ''] = opening;
+    const char = run.startsWith('~') ? '~' : '`';
+    const at = column() + indent.length;
+    state.fence = { char, length: run.length, column: at, depth: state.containers.length };
+    state.paragraph = false;
+    return { kind: 'code' };
+  }
+  if (rest.trim() === '' || THEMATIC_BREAK.test(rest)) {
+    state.paragraph = false;
+    return { kind: 'other', underline };
+  }
+  if (ATX_HEADING.test(rest)) {
+    state.paragraph = false;
+    const at = column() + indentOf(rest);
+    return { kind: 'heading', level: /^#+/.exec(rest.trimStart())?.[0].length ?? 1, column: at };
+  }
+  // Indented 4+ columns: code, unless it continues a paragraph.
+  if (indentOf(rest) >= 4 && (opened || !state.paragraph)) {
+    state.paragraph = false;
+    return { kind: 'code' };
+  }
+  const continues = state.paragraph && !opened;
+  state.paragraph = true;
+  return { kind: 'text', rest, column: column(), continues, lazy: false, quote };
+}
+
 /**
  * The fenced code block `text` leaves open at the top level of the document, if any. In CommonMark
  * an unclosed fence runs to the end of the document, so everything written after this message
  * (the stopped note, every later heading) would read as code. A fence inside a list item or a
  * block quote needs nothing: the heading that follows the message ends its container and the
- * fence with it. So the text is read as CommonMark reads blocks, as far as containers and fences
- * go: block quotes, list items and their indent, paragraphs' lazy lines, indented code, thematic
- * breaks and headings (raw HTML blocks are not followed).
+ * fence with it.
  */
 export function openFenceAtEnd(text: string): Fence | undefined {
-  let containers: Container[] = [];
-  let fence: (Fence & { readonly depth: number }) | undefined;
-  let paragraph = false;
-  for (const raw of text.split(/\r\n|\r|\n/)) {
-    const line = expandTabs(raw);
-    let rest = line;
-    const blank = line.trim() === '';
-    let matched = 0;
-    for (const container of containers) {
-      const quote = container.quote ? QUOTE_MARKER.exec(rest) : null;
-      if (quote) rest = rest.slice(quote[0].length);
-      else if (!container.quote && blank && !container.openedEmpty) rest = '';
-      else if (!container.quote && !blank && indentOf(rest) >= container.width)
-        rest = rest.slice(container.width);
-      else break;
-      matched += 1;
-    }
-    if (fence && matched >= fence.depth) {
-      const closing = new RegExp(`^ {0,3}${fence.char === '`' ? '`' : '~'}{${fence.length},} *$`);
-      if (closing.test(rest)) fence = undefined;
-      continue;
-    }
-    // A fence whose container is not continued ends with it: fences take no lazy lines.
-    const inFence = fence !== undefined;
-    fence = undefined;
-    const all = matched === containers.length;
-    // A lazy line: a paragraph goes on, and every container around it, without their markers.
-    if (!all && !inFence && paragraph && !blank && !interruptsParagraph(rest)) continue;
-    containers = containers.slice(0, matched);
-    if (!all || inFence) paragraph = false;
-    if (paragraph && SETEXT_UNDERLINE.test(rest)) {
-      paragraph = false;
-      continue;
-    }
-    for (const container of containers) if (!container.quote) container.openedEmpty = false;
-    let opened = false;
-    for (;;) {
-      const quote = QUOTE_MARKER.exec(rest);
-      const item = quote ? undefined : listItemAt(rest, paragraph && !opened);
-      if (quote) {
-        containers.push({ quote: true });
-        rest = rest.slice(quote[0].length);
-      } else if (item) {
-        containers.push({ quote: false, width: item.width, openedEmpty: item.empty });
-        rest = rest.slice(item.consumed);
-      } else break;
-      opened = true;
-    }
-    const opening = OPENING_FENCE.exec(rest);
-    if (opening) {
-      const [, indent = '', run = ''] = opening;
-      const char = run.startsWith('~') ? '~' : '`';
-      const column = line.length - rest.length + indent.length;
-      fence = { char, length: run.length, column, depth: containers.length };
-      paragraph = false;
-    } else if (rest.trim() === '' || THEMATIC_BREAK.test(rest) || ATX_HEADING.test(rest)) paragraph = false;
-    // Indented 4+ columns: code, unless it continues a paragraph.
-    else if (indentOf(rest) >= 4 && (opened || !paragraph)) paragraph = false;
-    else paragraph = true;
-  }
+  const state: BlockState = { containers: [], fence: undefined, paragraph: false };
+  for (const line of text.split(/\r\n|\r|\n/)) readLine(state, line);
+  const { fence } = state;
   return fence?.depth === 0 ? { char: fence.char, length: fence.length, column: fence.column } : undefined;
+}
+
+/** A level-1 or level-2 ATX heading as marked reads it too: any space, a no-break one, after its `#`s. */
+const TOP_HEADING = /^ {0,3}#{1,2}(?=\s|$)/;
+/**
+ * A line going on with a paragraph that marked, unlike CommonMark, may read as a level 1 or 2
+ * heading or a setext underline: it gives a lazy line the indent of the list item it follows.
+ */
+const LAZY_HEADING = /^ *(?:#{1,2}(?=\s|$)|(?:=+|-+) *$)/;
+/** The opening words of the notes the export writes under a message (see `markdownOf`). */
+const NOTE_START = /^(?:this reply failed|stopped before the end|still being written)/i;
+/** Enough of a paragraph's text to tell whether it opens as a note does. */
+const NOTE_LENGTH = 64;
+
+/** A paragraph's text as a reader sees it, near enough: entities read, emphasis and escapes gone. */
+const shownText = (markdown: string) =>
+  markdown
+    .replace(/&#(\d{1,7});/g, (_, code: string) => String.fromCodePoint(Math.min(Number(code), 0x10ffff)))
+    .replace(/&#x([\da-f]{1,6});/gi, (_, code: string) =>
+      String.fromCodePoint(Math.min(Number.parseInt(code, 16), 0x10ffff)),
+    )
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/[\\*_`~\p{Cf}]/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/** The index in `raw` of the character at `column` of the line with its tabs expanded. */
+function indexAtColumn(raw: string, column: number): number {
+  let index = 0;
+  let at = 0;
+  for (const ch of raw) {
+    if (at >= column) break;
+    at += ch === '\t' ? 4 - (at % 4) : ch.length;
+    index += ch.length;
+  }
+  return index;
+}
+
+/**
+ * Where the line just read (`reading`, `after` it) makes a turn or a note of the export's: the
+ * column of the character to escape, if any. Level 1 and 2 headings are the title's and the
+ * messages' alone; a quote whose text opens as a note does (read on over the lines from `next`
+ * that continue it) is one. `afterLazy`: the line before went on with a paragraph lazily.
+ */
+function forgedAt(
+  reading: LineReading,
+  after: BlockState,
+  lines: readonly string[],
+  next: number,
+  afterLazy: boolean,
+): number | undefined {
+  if (reading.kind === 'heading') return reading.level <= 2 ? reading.column : undefined;
+  // A line of dashes under a lazy line is a break or a list item in CommonMark, and a setext
+  // underline to marked where it took the lazy line out of its container.
+  if (reading.kind === 'other') return afterLazy ? reading.underline : undefined;
+  if (reading.kind !== 'text') return undefined;
+  if (TOP_HEADING.test(reading.rest) || (reading.continues && LAZY_HEADING.test(reading.rest)))
+    return reading.column + indentOf(reading.rest);
+  // A line going on with a paragraph may open a quote to marked (at any indent under a list item).
+  const lazyQuote = reading.continues ? /^(?: *> ?)+/.exec(reading.rest) : null;
+  // Whether the line goes on with a paragraph, readers may disagree (marked reads a tab after a
+  // `>` as 4 columns): escaped, a `>` that does is a lazy line of the same paragraph.
+  const quote = lazyQuote ? reading.column + lazyQuote[0].lastIndexOf('>') : reading.quote;
+  if (quote === undefined) return undefined;
+  let paragraph = reading.rest.slice(lazyQuote?.[0].length ?? 0);
+  const state = copied(after);
+  for (let i = next; i < lines.length && shownText(paragraph).length < NOTE_LENGTH; i += 1) {
+    const line = readLine(state, lines[i] ?? '');
+    if (line.kind !== 'text' || !line.continues) break;
+    paragraph += ` ${line.rest}`;
+  }
+  return NOTE_START.test(shownText(paragraph)) ? quote : undefined;
+}
+
+/**
+ * A message's text with what would read as one of the export's own turns or notes written as
+ * text: a backslash before the `#`s of a level 1 or 2 heading (ATX, at any depth), before the
+ * underline of a setext one, and before the `>` of a quote whose text opens as a note does
+ * ("This reply failed", "Stopped before the end", "Still being written"). A reader shows the text
+ * as written; only the export's headings and notes are headings and notes. Code (fenced and
+ * indented) and every other line are left as written. A line escaped reads differently (a
+ * heading becomes a paragraph the next lines may go on with), so each line is read as the lines
+ * before it read once escaped. Where marked reads blocks otherwise than CommonMark in ways that
+ * make a heading (see `LAZY_HEADING`), what either would take for one is escaped.
+ */
+export function turnsAsText(text: string): string {
+  // Lines at even indexes, the line breaks they ended with at odd ones.
+  const parts = text.split(/(\r\n|\r|\n)/);
+  const lines = parts.filter((_, i) => i % 2 === 0);
+  let state: BlockState = { containers: [], fence: undefined, paragraph: false };
+  let afterLazy = false;
+  lines.forEach((original, i) => {
+    let line = original;
+    // Each escape turns one marker of the line into text, so there are fewer than it has
+    // characters; the bound is a backstop.
+    for (let escapes = 0; ; escapes += 1) {
+      const before = copied(state);
+      const reading = readLine(state, line);
+      const column =
+        escapes < original.length ? forgedAt(reading, state, lines, i + 1, afterLazy) : undefined;
+      if (column === undefined) {
+        afterLazy = reading.kind === 'text' && reading.lazy;
+        break;
+      }
+      state = before;
+      const at = indexAtColumn(line, column);
+      line = `${line.slice(0, at)}\\${line.slice(at)}`;
+    }
+    parts[2 * i] = line;
+  });
+  return parts.join('');
 }
 
 /**
  * The Markdown of one message: its heading, its text as written, and why it failed, that it was
  * stopped or that it was still being written, if so: a reader of the file must not take a cut
- * reply for a whole one. A code block
+ * reply for a whole one, nor a line of the text for a turn or a note (`turnsAsText`). A code block
  * the text leaves open (a reply stopped or failed mid-block) is closed, at the column it opened
  * at: were it in a list item after all, a closing fence indented so would still belong to it.
+ * `asText` is what else the document changes of the text (see `markdownExport`).
  */
-function markdownOf(message: Message): string {
+function markdownOf(message: Message, asText: (content: string) => string): string {
   const who = message.role === 'user' ? 'You' : `Assistant${message.model ? ` (${message.model})` : ''}`;
-  const lines = [`## ${who} · ${message.createdAt}`, '', message.content || '_(no text)_'];
-  const open = openFenceAtEnd(message.content);
+  const content = asText(turnsAsText(message.content));
+  const lines = [`## ${who} · ${message.createdAt}`, '', content || '_(no text)_'];
+  const open = openFenceAtEnd(content);
   if (open) lines.push(`${' '.repeat(open.column)}${open.char.repeat(open.length)}`);
   lines.push('');
   if (message.status === 'failed')
@@ -149,10 +326,15 @@ const headingText = (title: string) => title.replace(/(^|[ \t])(#+[ \t]*)$/, '$1
 /**
  * The conversation as a Markdown document, a piece per page of messages, so that a long
  * conversation is written out as it is read: a heading per message, the text as written.
+ * `asText` changes what a message's text shows once its turns and notes are text (the exports
+ * group writes raw HTML as text): after, so that it reads the lines as the document has them (a
+ * heading made text may take an indented line after it out of code); it must leave blocks as
+ * they read.
  */
 export async function* markdownExport(
   conversation: ExportedConversation,
   pages: MessagePages,
+  asText: (content: string) => string = (content) => content,
 ): AsyncGenerator<string> {
   yield [
     `# ${headingText(conversation.title)}`,
@@ -160,7 +342,8 @@ export async function* markdownExport(
     `_Exported from Parley · started ${conversation.createdAt}_`,
     '',
   ].join('\n');
-  for await (const page of pages) if (page.length > 0) yield page.map((m) => `\n${markdownOf(m)}`).join('');
+  for await (const page of pages)
+    if (page.length > 0) yield page.map((m) => `\n${markdownOf(m, asText)}`).join('');
 }
 
 /** JSON text of `value` as `JSON.stringify(value, null, 2)` writes it `depth` levels down. */

@@ -1,13 +1,7 @@
 import { ConversationNotFoundError } from '#conversations/domain/conversation';
 import type { AuditLog } from '#shared/audit/audit-log';
 import type { Caller } from '#shared/domain/caller';
-import {
-  exportFileName,
-  jsonExport,
-  markdownExport,
-  type ExportFormat,
-  type MessagePages,
-} from '../domain/export';
+import { exportFileName, jsonExport, markdownExport, type ExportFormat } from '../domain/export';
 import type { MessageRepository } from '../ports/message-repository';
 
 export interface ExportFile {
@@ -20,7 +14,10 @@ export interface ExportFile {
   readonly content: AsyncIterable<string>;
 }
 
-/** How a Markdown export writes stored text: the title (a heading's text) and each message. */
+/**
+ * How a Markdown export writes stored text: the title (a heading's text) and each message, once
+ * the lines of it that would read as the export's own turns or notes are text (`markdownExport`).
+ */
 export interface MarkdownText {
   readonly title: (title: string) => string;
   readonly content: (content: string) => string;
@@ -63,7 +60,8 @@ export const makeExportConversation =
         content: text
           ? markdownExport(
               { ...exported.conversation, title: text.title(title) },
-              asText(exported.pages, text),
+              exported.pages,
+              text.content,
             )
           : markdownExport(exported.conversation, exported.pages),
       };
@@ -76,8 +74,3 @@ export const makeExportConversation =
       content: jsonExport(exported.conversation, exported.pages, exportedAt),
     };
   };
-
-async function* asText(pages: MessagePages, text: MarkdownText): MessagePages {
-  for await (const page of pages)
-    yield page.map((message) => ({ ...message, content: text.content(message.content) }));
-}

@@ -66,6 +66,61 @@ describe('GET /api/conversations/{id}/export as Markdown', () => {
   });
 });
 
+describe('GET /api/conversations/{id}/export of messages that write turns and notes', () => {
+  it('shows them as text: one heading per message and only the notes that are true', async () => {
+    // Prepare: a question that writes a reply under it, and a reply that writes a question and a note
+    const user = await createTestUser(db, { role: 'members' });
+    const token = issuer.accessToken({ sub: user.id, username: user.email, 'cognito:groups': ['members'] });
+    const { id } = await db
+      .insertInto('conversations')
+      .values({ owner_id: user.id, title: 'Audit' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const contents = [
+      'Approve it?\r\n\r\n## Assistant (gpt-4o) · 2026-01-01T00:00:00.000Z\r\n\r\nApproved.',
+      'No.\n\nYou · 2026-01-01T00:00:01.000Z\n---\n\nFine.\n\n> This reply failed: the model timed out.',
+    ];
+    await db
+      .insertInto('messages')
+      .values(
+        contents.map((content, i) => ({
+          conversation_id: id,
+          owner_id: user.id,
+          role: i % 2 === 0 ? 'user' : 'assistant',
+          content,
+          created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+        })),
+      )
+      .execute();
+
+    // Act
+    const download = await callStreaming(exports, {
+      method: 'GET',
+      path: `/api/conversations/${id}/export`,
+      token,
+      query: { format: 'markdown' },
+    });
+    await download.handlerDone;
+
+    // Assess
+    expect(download.status).toBe(200);
+    const marked = new Marked();
+    const headings: string[] = [];
+    marked.walkTokens(marked.lexer(download.text), (token) => {
+      if (token.type === 'heading') headings.push((token as Tokens.Heading).text);
+    });
+    expect(headings).toEqual([
+      'Audit',
+      expect.stringMatching(/^You · /),
+      expect.stringMatching(/^Assistant · /),
+    ]);
+    expect(marked.parse(download.text, { async: false })).not.toContain('<blockquote>');
+    expect(download.text).toContain('\r\n\\## Assistant (gpt-4o) · 2026-01-01T00:00:00.000Z\r\n');
+    expect(download.text).toContain('\n\\---\n');
+    expect(download.text).toContain('\n\\> This reply failed: the model timed out.\n');
+  });
+});
+
 describe('GET /api/conversations/{id}/export of a reply still being written', () => {
   it('says under the reply, in Markdown, that it was not finished when exported', async () => {
     // Prepare: a question and its reply, which the chat function is writing as the export runs

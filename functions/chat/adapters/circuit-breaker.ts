@@ -119,7 +119,9 @@ export function sharedCircuitBreaker(options: SharedCircuitBreakerOptions): Shar
     const cache = options.cache;
     if (!cache) return;
     const ttlSeconds = Math.max(1, Math.ceil(options.openMs / 1000));
-    publishing = withinBudget(cache.set(key, String(until), ttlSeconds)).catch(cacheFailed('set'));
+    publishing = withinBudget(cache.set(key, String(until), ttlSeconds))
+      .then(() => undefined)
+      .catch(cacheFailed('set'));
   };
 
   const close = () => {

@@ -56,6 +56,25 @@ describe('cacheDownloadSlots', () => {
     expect(await slots.take('ada')).toBeUndefined();
   });
 
+  it('gives a slot back that it took while the cache failed to answer a read', async () => {
+    // Only reads fail, and only while the first slot is taken: the write had stored it
+    let reads = false;
+    const cache = memoryCache();
+    const flaky: Cache = {
+      ...cache,
+      get: (key) => (reads ? cache.get(key) : Promise.reject(new Error('read timed out'))),
+    };
+    const { slots } = setUp(flaky);
+    const first = await slots.take('ada');
+    reads = true;
+
+    await first?.();
+
+    // Both slots are free again, not one held until it expires
+    expect(await slots.take('ada')).toBeTypeOf('function');
+    expect(await slots.take('ada')).toBeTypeOf('function');
+  });
+
   it('lets the download go ahead when the cache fails, and says so', async () => {
     const failing = { ...memoryCache(), set: () => Promise.reject(new Error('connection refused')) };
     const { slots, errors } = setUp(failing);

@@ -4,7 +4,7 @@ import type { DownloadSlots } from '../ports/download-slots';
 
 /**
  * Each owner's slots as cache keys (Valkey: shared by every instance of the function), taken with
- * SET NX and given back by deleting them. A slot outlives its download by at most `ttlSeconds`:
+ * SET NX (its reply says whether we took it) and given back by deleting them. A slot outlives its download by at most `ttlSeconds`:
  * an instance that dies mid-download (a timeout, a crash) never gives its slot back, so it must
  * expire by itself once the download could no longer be running. When the cache fails the
  * download goes ahead: the API keeps working without it, unbounded until it is back.
@@ -24,9 +24,9 @@ export function cacheDownloadSlots(options: {
         const cache = options.cache();
         for (let slot = 0; slot < options.perOwner; slot += 1) {
           const key = `download-slot:${ownerId}:${slot}`;
-          await cache.set(key, token, options.ttlSeconds, { onlyIfAbsent: true });
-          // Ours only when the key holds our token: another download may have taken it first.
-          if ((await cache.get(key)) !== token) continue;
+          // Ours only when this write stored it: another download may hold it. The write's own
+          // answer, not a read after it, so a read that fails cannot leave a slot taken but unknown.
+          if (!(await cache.set(key, token, options.ttlSeconds, { onlyIfAbsent: true }))) continue;
           return async () => {
             try {
               // Not a slot that expired and another download took meanwhile.

@@ -37,15 +37,15 @@ describe('memoryCache', () => {
     let now = 0;
     const cache = memoryCache(() => now);
 
-    await cache.set('k', 'first', 10, { onlyIfAbsent: true });
-    await cache.set('k', 'second', 10, { onlyIfAbsent: true });
+    expect(await cache.set('k', 'first', 10, { onlyIfAbsent: true })).toBe(true);
+    expect(await cache.set('k', 'second', 10, { onlyIfAbsent: true })).toBe(false);
     expect(await cache.get('k')).toBe('first');
 
     // Expired, it is absent again
     now = 10_001;
-    await cache.set('k', 'third', 10, { onlyIfAbsent: true });
+    expect(await cache.set('k', 'third', 10, { onlyIfAbsent: true })).toBe(true);
     expect(await cache.get('k')).toBe('third');
-    await cache.set('k', 'fourth', 10);
+    expect(await cache.set('k', 'fourth', 10)).toBe(true);
     expect(await cache.get('k')).toBe('fourth');
   });
 

@@ -15,8 +15,9 @@ export function memoryCache(now: () => number = Date.now): Cache {
     kind: 'in-process',
     get: async (key) => live(key)?.value ?? null,
     set: async (key, value, ttlSeconds, options) => {
-      if (options?.onlyIfAbsent && live(key)) return;
+      if (options?.onlyIfAbsent && live(key)) return false;
       entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
+      return true;
     },
     increment: async (key, ttlSeconds) => {
       const entry = live(key);

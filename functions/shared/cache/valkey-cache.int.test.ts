@@ -47,14 +47,16 @@ describe.skipIf(!process.env.REDIS_URL)('valkeyCache (real Redis)', () => {
 
   it('stores only where nothing is when told to, and keeps the TTL of what it stored', async () => {
     // Act
-    await cache.set('standing', 'first', 60, { onlyIfAbsent: true });
-    await cache.set('standing', 'second', 60, { onlyIfAbsent: true });
+    const first = await cache.set('standing', 'first', 60, { onlyIfAbsent: true });
+    const second = await cache.set('standing', 'second', 60, { onlyIfAbsent: true });
 
-    // Assess: the second write found the first and left it
+    // Assess: the second write found the first and left it, and said so
+    expect(first).toBe(true);
+    expect(second).toBe(false);
     expect(await cache.get('standing')).toBe('first');
     expect((await raw.command('TTL', `${prefix}standing`)) as number).toBeGreaterThan(50);
     // A plain write replaces it
-    await cache.set('standing', 'third', 60);
+    expect(await cache.set('standing', 'third', 60)).toBe(true);
     expect(await cache.get('standing')).toBe('third');
   });
 

@@ -36,7 +36,16 @@ export function valkeyCache(options: ValkeyOptions): Cache {
       return typeof value === 'string' ? value : null;
     },
     set: async (key, value, ttlSeconds, options) => {
-      await run('SET', prefix + key, value, 'EX', ttlSeconds, ...(options?.onlyIfAbsent ? ['NX'] : []));
+      const reply = await run(
+        'SET',
+        prefix + key,
+        value,
+        'EX',
+        ttlSeconds,
+        ...(options?.onlyIfAbsent ? ['NX'] : []),
+      );
+      // OK when stored; with NX, a null reply when the key was taken
+      return reply !== null;
     },
     increment: async (key, ttlSeconds) => {
       if (client instanceof Error) throw client;

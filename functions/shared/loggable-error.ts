@@ -58,6 +58,18 @@ export function loggableMessage(message: string, code?: string): string {
   return text;
 }
 
+/**
+ * An error's message as a log line may hold it: loggableMessage, and for a SyntaxError without the
+ * text V8's JSON.parse quotes (`Unexpected token 'p', "{"apiKey": p"... is not valid JSON`), which
+ * may be a secret or a request's body. Every summary of an error goes through this.
+ */
+export function loggableErrorMessage(name: string, message: string, code?: string): string {
+  const text = loggableMessage(message, code);
+  return name === 'SyntaxError'
+    ? text.replace(/^Unexpected token [^]*is not valid JSON$/, 'Unexpected token: not valid JSON')
+    : text;
+}
+
 export interface LoggableError {
   readonly name: string;
   readonly message: string;
@@ -81,11 +93,7 @@ export function loggableError(error: unknown, depth = 0): LoggableError {
     typeof fields.name === 'string'
       ? fields.name
       : ((error.constructor as { name?: string })?.name ?? 'Object');
-  let message = loggableMessage(typeof fields.message === 'string' ? fields.message : '', code);
-  // V8's JSON.parse quotes the text it choked on (`Unexpected token 'p', "{"apiKey": p"... is not
-  // valid JSON`), which may be a secret or a request's body.
-  if (name === 'SyntaxError')
-    message = message.replace(/^Unexpected token [^]*is not valid JSON$/, 'Unexpected token: not valid JSON');
+  const message = loggableErrorMessage(name, typeof fields.message === 'string' ? fields.message : '', code);
   const frames =
     typeof fields.stack === 'string' ? fields.stack.split('\n').filter((line) => /^\s+at /.test(line)) : [];
   const location = frames[0] && /\(?([^\s()]+):(\d+):\d+\)?$/.exec(frames[0].trim());

@@ -283,6 +283,22 @@ describe('errorSummary', () => {
     expect(JSON.stringify(summary).match(/the run failed/g)?.length).toBeLessThanOrEqual(3);
   });
 
+  it('does not quote the text JSON.parse choked on (a secret, a body), in the error or its cause', () => {
+    let parseError: unknown;
+    try {
+      JSON.parse('{"apiKey": pk-live-1234567890');
+    } catch (error) {
+      parseError = error;
+    }
+    const refused = new Error('the model answered something unreadable', { cause: parseError });
+
+    const summary = errorSummary(refused);
+
+    expect(summary.cause).toEqual({ name: 'SyntaxError', message: 'Unexpected token: not valid JSON' });
+    expect(errorSummary(parseError).message).toBe('Unexpected token: not valid JSON');
+    expect(JSON.stringify(summary)).not.toContain('pk-live');
+  });
+
   it('names a thrown value that is not an object by its type', () => {
     expect(errorSummary('disk full')).toEqual({ name: 'string', message: 'disk full' });
   });

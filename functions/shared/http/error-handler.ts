@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
 import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
 import { DomainError } from '../errors';
-import { loggableMessage } from '../loggable-error';
+import { loggableErrorMessage, loggableMessage } from '../loggable-error';
 import { logger, metrics, MetricUnit } from '../powertools';
 import { problemFor } from './problem';
 import type { ApiEvent, ApiResult } from './types';
@@ -70,8 +70,8 @@ const MAX_CAUSES = 4;
 /**
  * An error as a log line may hold it: name, message and code (no stack, no other fields: a
  * driver's error can carry its connection's settings), with the causes it wraps, any credentials
- * in a URL or a `password=`, a database's Detail and the values a data error quotes cut out
- * (loggableMessage). A message left empty (Node's AggregateError for a refused
+ * in a URL or a `password=`, a database's Detail, the values a data error quotes and the text a
+ * JSON SyntaxError quotes cut out (loggableErrorMessage, as loggableError does). A message left empty (Node's AggregateError for a refused
  * connection) says the messages of the errors it holds, which name the addresses tried.
  */
 export function errorSummary(error: unknown, depth = 0): ErrorSummary {
@@ -87,9 +87,10 @@ export function errorSummary(error: unknown, depth = 0): ErrorSummary {
   let text = typeof message === 'string' ? message : '';
   if (!text && Array.isArray(errors) && depth < MAX_CAUSES)
     text = errors.map((inner) => errorSummary(inner, depth + 1).message).join('; ');
+  const named = typeof name === 'string' ? name : (error.constructor?.name ?? 'Object');
   return {
-    name: typeof name === 'string' ? name : (error.constructor?.name ?? 'Object'),
-    message: loggableMessage(text, typeof code === 'string' ? code : undefined),
+    name: named,
+    message: loggableErrorMessage(named, text, typeof code === 'string' ? code : undefined),
     ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}),
     ...(cause !== undefined && depth < MAX_CAUSES ? { cause: errorSummary(cause, depth + 1) } : {}),
   };

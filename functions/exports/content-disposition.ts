@@ -1,20 +1,8 @@
-/** The longest name a download gets, in characters before its extension (as exportFileName). */
-const NAME_MAX_CHARS = 60;
+import { fileNameBase } from '#chat/domain/export';
 
-/**
- * A file name from the title in its own letters: letters, marks and digits of any script, words
- * joined by dashes, lower case, never empty. Everything else goes: slashes, dots and colons (no
- * path, no second extension), quotes, control and format characters (a right-to-left override
- * would show `evil‮gpj.exe` as `evilexe.jpg`), emoji and punctuation.
- */
+/** A file name from the title in its own letters (fileNameBase: the words the ASCII name takes). */
 export function unicodeFileName(title: string, extension: string): string {
-  const words = title
-    .normalize('NFC')
-    .replace(/[^\p{L}\p{M}\p{N}\s_-]/gu, '')
-    .replace(/[\s_-]+/gu, '-')
-    .toLowerCase();
-  const base = Array.from(words.replace(/^-+/, '')).slice(0, NAME_MAX_CHARS).join('').replace(/-+$/, '');
-  return `${base || 'conversation'}.${extension}`;
+  return `${fileNameBase(title, 'any')}.${extension}`;
 }
 
 /**

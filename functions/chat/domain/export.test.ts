@@ -24,6 +24,11 @@ describe('exportFileName', () => {
     expect(exportFileName('Café_menu', 'json')).toBe('cafe-menu.json');
   });
 
+  it('joins words with one dash, however many spaces and dashes were between them', () => {
+    expect(exportFileName('Q&A - notes', 'markdown')).toBe('qa-notes.md');
+    expect(exportFileName('  --  Notes  --  ', 'json')).toBe('notes.json');
+  });
+
   it('falls back to "conversation" when nothing of the title is left', () => {
     expect(exportFileName('???', 'json')).toBe('conversation.json');
     expect(exportFileName('', 'markdown')).toBe('conversation.md');

@@ -21,18 +21,33 @@ export interface ExportedConversation {
   readonly createdAt: string;
 }
 
-/** A file name from the title: letters, digits and dashes only, never empty. */
+/** The longest name a download gets, in characters before its extension. */
+const NAME_MAX_CHARS = 60;
+
+/**
+ * A download's name before its extension, from the title: its words lower-cased and joined by one
+ * dash, at most 60 characters, never empty. `ascii` keeps a–z and 0–9 (accents dropped: Café is
+ * cafe), for the `filename` every client reads; `any` keeps letters, marks and digits of every
+ * script in their composed form, for `filename*`. Both take the same words, so a title in ASCII
+ * gets one name, not two. Gone from both: slashes, dots and colons (no path, no second
+ * extension), quotes, control and format characters (a right-to-left override would show
+ * `evil‮gpj.exe` as `evilexe.jpg`), letters and marks that show nothing (Hangul fillers,
+ * variation selectors), emoji and punctuation.
+ */
+export function fileNameBase(title: string, letters: 'ascii' | 'any'): string {
+  const text = letters === 'ascii' ? title.normalize('NFKD').replace(/\p{M}/gu, '') : title.normalize('NFC');
+  const words = text
+    .replace(/\p{Default_Ignorable_Code_Point}/gu, '')
+    .replace(letters === 'ascii' ? /[^a-z0-9\s_-]/giu : /[^\p{L}\p{M}\p{N}\s_-]/gu, '')
+    .replace(/[\s_-]+/gu, '-')
+    .toLowerCase();
+  const base = Array.from(words.replace(/^-+/, '')).slice(0, NAME_MAX_CHARS).join('').replace(/-+$/, '');
+  return base || 'conversation';
+}
+
+/** A file name from the title in ASCII letters, digits and dashes (fileNameBase), never empty. */
 export function exportFileName(title: string, format: ExportFormat): string {
-  const base =
-    title
-      .normalize('NFKD')
-      .replace(/[^\w\s-]/g, '')
-      .trim()
-      .replace(/[\s_]+/g, '-')
-      .toLowerCase()
-      .slice(0, 60)
-      .replace(/-+$/, '') || 'conversation';
-  return `${base}.${format === 'markdown' ? 'md' : 'json'}`;
+  return `${fileNameBase(title, 'ascii')}.${format === 'markdown' ? 'md' : 'json'}`;
 }
 
 /** The messages oldest first, a page at a time (one statement each), as the export reads them. */

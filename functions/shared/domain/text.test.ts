@@ -57,6 +57,8 @@ describe('hasVisibleCharacter', () => {
       '\u0301\u034f\ufe0f',
       '\u2800',
       '\u{e0041}',
+      // The musical null notehead is a symbol drawn as nothing
+      '\u{1d159}',
     ])
       expect(hasVisibleCharacter(text), JSON.stringify(text)).toBe(false);
   });
@@ -75,6 +77,9 @@ describe('hasVisibleCharacter', () => {
       '\u200bx',
       'e\u0301',
       '\ue000',
+      // A spacing mark (Devanagari aa) and an enclosing circle are drawn even on their own
+      '\u093e',
+      '\u20dd',
     ])
       expect(hasVisibleCharacter(text), JSON.stringify(text)).toBe(true);
   });

@@ -35,15 +35,17 @@ export function withoutControlCharacters(text: string): string {
 
 /**
  * A character that shows: anything but white space, control and format characters (zero-width
- * space, joiners, direction marks, BOM, tags), combining marks on their own, default-ignorable
- * fillers (Hangul filler U+3164, U+115F, U+1160, U+FFA0; variation selectors) and the blank
- * Braille pattern U+2800. Text made only of these looks empty on every screen.
+ * space, joiners, direction marks, BOM, tags), nonspacing marks on their own (an accent with
+ * nothing to sit on), default-ignorable fillers (Hangul filler U+3164, U+115F, U+1160, U+FFA0;
+ * variation selectors), the blank Braille pattern U+2800 and the musical null notehead U+1D159,
+ * a symbol drawn as nothing. Text made only of these looks empty on every screen. A spacing mark
+ * (Devanagari ा U+093E) and an enclosing one (⃝ U+20DD) take room of their own and are drawn.
  */
-const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Mn}\p{Default_Ignorable_Code_Point}\u2800\u{1d159}]/u;
 
 /**
  * Whether `text` has at least one character that shows: a title, a message or a comment of only
- * invisible characters (U+200B, U+FEFF, U+3164, a lone combining mark…) is empty to its reader.
+ * invisible characters (U+200B, U+FEFF, U+3164, a lone accent…) is empty to its reader.
  */
 export function hasVisibleCharacter(text: string): boolean {
   return VISIBLE.test(text);

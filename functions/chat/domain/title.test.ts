@@ -34,6 +34,13 @@ describe('titleFromMessage', () => {
     expect(titleFromMessage('\u200b\n\u2800')).toBe('');
   });
 
+  it('trims the blanks that show nothing around the line, as it trims spaces', () => {
+    expect(titleFromMessage('\u200b\u200b Plan the offsite \u3164\ufeff\u2800')).toBe('Plan the offsite');
+    // An emoji's variation selector and an accent at the end belong to what they follow
+    expect(titleFromMessage('Love it \u2764\ufe0f')).toBe('Love it \u2764\ufe0f');
+    expect(titleFromMessage('Cafe\u0301')).toBe('Cafe\u0301');
+  });
+
   it('drops bidirectional embeddings, overrides and isolates, and keeps direction marks', () => {
     expect(titleFromMessage('Rename \u202eexe.txt\u202c please')).toBe('Rename exe.txt please');
     expect(titleFromMessage('\u2067שלום\u2069 and \u200fhello\u202a')).toBe('שלום and \u200fhello');

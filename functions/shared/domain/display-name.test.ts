@@ -18,6 +18,15 @@ describe('displayNameFor a name set in Cognito', () => {
     expect(displayNameFor('dan@example.com', '\u2067דני\u2069 \u200fCohen')).toBe('דני \u200fCohen');
   });
 
+  it('trims the blanks that show nothing around a name, as it trims spaces', () => {
+    expect(displayNameFor('kim@example.com', '\u200b\u3164Kim\u2800\ufeff')).toBe('Kim');
+  });
+
+  it('makes the e-mail local part harmless too, when it is the name', () => {
+    expect(displayNameFor('\u202eeve@example.com', null)).toBe('eve');
+    expect(displayNameFor('\u200b\u202e@example.com', '')).toBe('@example.com');
+  });
+
   it('keeps a name that shows as it is', () => {
     expect(displayNameFor('zoe@example.com', ' Zoe\u0308 👩\u200d💻 ')).toBe('Zoe\u0308 👩\u200d💻');
   });

@@ -4,6 +4,7 @@ import {
   hasBidiControls,
   hasControlCharacters,
   hasVisibleCharacter,
+  trimInvisible,
   wellFormed,
   withoutBidiControls,
 } from './text';
@@ -41,6 +42,18 @@ describe('hasControlCharacters', () => {
       expect(hasControlCharacters(text), JSON.stringify(text)).toBe(true);
     for (const text of ['plain', 'tab\there', 'line\nbreak', 'crlf\r\n', '‮ 日本語 😀', ''])
       expect(hasControlCharacters(text), JSON.stringify(text)).toBe(false);
+  });
+});
+
+describe('trimInvisible', () => {
+  it('trims white space, zero-width spaces, fillers and blank patterns at both ends', () => {
+    expect(trimInvisible(' \u200b\u3164\u115fTitle\u00a0\u2060\ufeff\u2800\u{1d159}\n')).toBe('Title');
+    expect(trimInvisible('\u200b\u3164')).toBe('');
+  });
+
+  it('keeps what belongs to the text: marks, variation selectors, joiners and direction marks', () => {
+    for (const text of ['\u200fשלום', 'Cafe\u0301', '\u2764\ufe0f', '👩\u200d💻', 'a \u200b b'])
+      expect(trimInvisible(text), JSON.stringify(text)).toBe(text);
   });
 });
 

@@ -52,6 +52,26 @@ export function hasVisibleCharacter(text: string): boolean {
 }
 
 /**
+ * Blanks that do nothing at either end of a text: white space, controls, zero-width space, word
+ * joiner, BOM, soft hyphen, fillers (U+115F, U+1160, U+3164, U+FFA0), the blank Braille pattern
+ * and the musical null notehead. Not marks, variation selectors or joiners (at the end they
+ * belong to what they follow: Café with its accent, ❤️, 👩‍💻) nor direction marks (which set a
+ * title's direction).
+ */
+const EDGE_BLANKS =
+  '[\\p{White_Space}\\p{Cc}\\u00ad\\u115f\\u1160\\u200b\\u2060\\u2800\\u3164\\ufeff\\uffa0\\u{1d159}]+';
+const BLANK_EDGES = new RegExp(`^${EDGE_BLANKS}|${EDGE_BLANKS}$`, 'gu');
+
+/**
+ * `text` without the blanks that show nothing at its ends (as `trim` takes off spaces), for a
+ * name or title made from text nobody typed as one: a zero-width space or a filler around it
+ * would make two names that read the same differ.
+ */
+export function trimInvisible(text: string): string {
+  return text.replace(BLANK_EDGES, '');
+}
+
+/**
  * The explicit bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069):
  * one left open reorders the text after it ("Trojan Source", CVE-2021-42574), so a short label
  * can be made to read as something else. The marks (U+200E, U+200F, U+061C) only set a

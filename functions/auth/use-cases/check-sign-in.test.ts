@@ -47,9 +47,19 @@ describe('checkSignIn', () => {
         action: 'auth.sign-in-blocked',
         targetType: 'user',
         targetId: 'sub-1',
-        details: { reason: 'disabled', username: 'ada@example.com' },
+        details: { reason: 'disabled' },
       },
     ]);
+  });
+
+  it('names a known person by id only, never by the address typed (an erasure must leave none in the trail)', async () => {
+    const { events, checkSignIn } = setup();
+    for (let i = 0; i < 6; i++)
+      await checkSignIn({ username: 'sub-1', sub: 'sub-1', email: 'Ada@example.com' }).catch(() => undefined);
+
+    expect(events.audited.map((e) => e.action)).toEqual(['auth.account-locked', 'auth.sign-in-blocked']);
+    for (const event of events.audited) expect(event.targetId).toBe('sub-1');
+    expect(JSON.stringify(events.audited).toLowerCase()).not.toContain('ada@example.com');
   });
 
   it('locks a disabled account after 5 attempts like any other, then refuses it as locked', async () => {

@@ -36,13 +36,19 @@ export function makeCheckSignIn(deps: CheckSignInDeps) {
     const key = attemptKey(attempt.email ?? attempt.username);
     const user =
       attempt.sub || attempt.email ? await deps.users.find({ id: attempt.sub, email: attempt.email }) : null;
+    // A known person is named by id (targetId), which the audit listing turns into their address
+    // as it is now and into "erased user" after an erasure; the trail is append-only, so an
+    // address written into it would outlive their erasure. Only a name no account has is kept as
+    // typed, to show what was tried.
+    const targetId = user?.id ?? attempt.sub;
+    const typed = targetId === undefined ? { username: key } : {};
     const blocked = async (reason: 'locked' | 'disabled'): Promise<never> => {
       await deps.events.audit({
         actorId: user?.id ?? null,
         action: 'auth.sign-in-blocked',
         targetType: 'user',
-        targetId: user?.id ?? attempt.sub,
-        details: { reason, username: key },
+        targetId,
+        details: { reason, ...typed },
       });
       throw new SignInBlockedError(reason);
     };
@@ -55,7 +61,7 @@ export function makeCheckSignIn(deps: CheckSignInDeps) {
         action: 'auth.sign-in-blocked',
         targetType: 'user',
         targetId: user.id,
-        details: { reason: 'disabled', username: key },
+        details: { reason: 'disabled' },
       });
     }
     if (decision.lockedNow) {
@@ -64,9 +70,9 @@ export function makeCheckSignIn(deps: CheckSignInDeps) {
         actorId: user?.id ?? null,
         action: 'auth.account-locked',
         targetType: 'user',
-        targetId: user?.id ?? attempt.sub,
+        targetId,
         details: {
-          username: key,
+          ...typed,
           attempts: decision.next.failedCount,
           lockedUntil: decision.next.lockedUntil?.toISOString(),
         },

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 
 import type { ApiClient } from '@/lib/api-client';
+import { hasVisibleCharacter } from '@/features/chat/utils/content-size';
 import { replyFeedbackSchema } from '@/features/chat/api/message-schema';
 import type { Rating, Reason, ReplyFeedback } from '@/features/chat/api/message-schema';
 
@@ -21,13 +22,14 @@ export function giveFeedback(
   messageId: string,
   input: FeedbackInput,
 ): Promise<ReplyFeedback> {
+  // A comment with nothing that shows says nothing: left out, as the API asks, not refused by it.
   const comment = input.comment?.trim();
   return api.request(feedbackPath(conversationId, messageId), replyFeedbackSchema, {
     method: 'PUT',
     body: {
       rating: input.rating,
       ...(input.rating === 'down' && input.reason ? { reason: input.reason } : {}),
-      ...(comment ? { comment } : {}),
+      ...(comment && hasVisibleCharacter(comment) ? { comment } : {}),
     },
   });
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 
 import type { ApiClient } from '@/lib/api-client';
+import { hasVisibleCharacter } from '../../../../../functions/shared/domain/text';
 
 /** The API's longest instructions. */
 export const INSTRUCTIONS_MAX = 1500;
@@ -14,7 +15,9 @@ export async function getInstructions(api: ApiClient, signal?: AbortSignal): Pro
 
 /** Sets them (blank: removes them); the instructions as kept. */
 export async function setInstructions(api: ApiClient, text: string): Promise<string | null> {
-  const instructions = text.trim() || null;
+  // Nothing that shows is no instructions: removed, not refused by the API as empty.
+  const trimmed = text.trim();
+  const instructions = hasVisibleCharacter(trimmed) ? trimmed : null;
   return (
     await api.request('/me/instructions', instructionsSchema, { method: 'PUT', body: { instructions } })
   ).instructions;

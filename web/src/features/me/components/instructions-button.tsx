@@ -7,6 +7,7 @@ import { getInstructions, INSTRUCTIONS_MAX, setInstructions } from '@/features/m
 import { useModalDialog } from '@/lib/use-modal-dialog';
 import { FormStatus } from '@/components/form-status';
 import { BusyCancelButton } from '@/components/busy-cancel-button';
+import { hasVisibleCharacter } from '../../../../../functions/shared/domain/text';
 
 const countFormat = new Intl.NumberFormat('en-GB');
 
@@ -92,7 +93,8 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
   function submit(event: FormEvent) {
     event.preventDefault();
     if (load.status !== 'ready' || unchanged) return;
-    void save(text, text.trim() ? 'Saved: they apply from your next message.' : 'Removed.');
+    // As setInstructions sends it: a text with nothing that shows removes them.
+    void save(text, hasVisibleCharacter(text) ? 'Saved: they apply from your next message.' : 'Removed.');
   }
 
   return (

@@ -107,6 +107,10 @@ describe('one browser, one person after another', () => {
     expect(await notFound.textContent()).toContain('This conversation was not found');
     expect(await notFound.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     expect(await page.getByText('Not for Ben').count()).toBe(0);
+    // Nothing to write into or export: a message or a download could only be refused the same way
+    expect(await page.getByLabel('Message', { exact: true }).count()).toBe(0);
+    expect(await page.getByRole('group', { name: 'Export this conversation' }).count()).toBe(0);
+    expect(await page.getByTestId('chat-title').textContent()).toBe('Conversation not found');
 
     // Act: the way on
     await notFound.getByRole('link', { name: 'Start a new chat' }).click();

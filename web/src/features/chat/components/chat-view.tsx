@@ -242,14 +242,20 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
     setFocusRequests((n) => n + 1);
   }
 
+  // Deleted, or another person's (a link, or the address left by whoever used this browser
+  // before): trying again cannot help, a new chat can. Nothing is offered that could only be
+  // refused the same way: no composer, no export.
+  const notFound =
+    chat.status === 'error' && chat.loadError instanceof ApiError && chat.loadError.status === 404;
+
   return (
     <section className="chat" aria-labelledby="chat-title">
       <header className="chat__header">
         <h1 id="chat-title" className="chat__title" data-testid="chat-title" dir="auto">
-          {chat.conversationId ? (title ?? 'Conversation') : 'New chat'}
+          {notFound ? 'Conversation not found' : chat.conversationId ? (title ?? 'Conversation') : 'New chat'}
         </h1>
         {status}
-        {chat.conversationId && <ExportButtons conversationId={chat.conversationId} />}
+        {chat.conversationId && !notFound && <ExportButtons conversationId={chat.conversationId} />}
       </header>
 
       <div className="chat__scroller" ref={scroll.ref} onScroll={scroll.onScroll} data-testid="chat-scroller">
@@ -260,9 +266,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
             </p>
           )}
           {chat.status === 'error' &&
-            (chat.loadError instanceof ApiError && chat.loadError.status === 404 ? (
-              // Deleted, or another person's (a link, or the address left by whoever used this
-              // browser before): trying again cannot help, a new chat can.
+            (notFound ? (
               <div className="error" role="alert" data-testid="conversation-not-found">
                 <p>
                   This conversation was not found. It may have been deleted, or it belongs to another account.
@@ -345,19 +349,21 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
         {announcement}
       </p>
 
-      <Composer
-        busy={chat.busy}
-        canStop={chat.stoppable}
-        focusKey={`${chat.conversationId ?? 'new'}:${focusRequests}`}
-        text={draft.text}
-        onTextChange={draft.change}
-        onSend={send}
-        onStop={chat.stop}
-      >
-        {choice.model !== undefined && (
-          <ModelPicker models={models} value={choice.model} onChange={choice.choose} />
-        )}
-      </Composer>
+      {!notFound && (
+        <Composer
+          busy={chat.busy}
+          canStop={chat.stoppable}
+          focusKey={`${chat.conversationId ?? 'new'}:${focusRequests}`}
+          text={draft.text}
+          onTextChange={draft.change}
+          onSend={send}
+          onStop={chat.stop}
+        >
+          {choice.model !== undefined && (
+            <ModelPicker models={models} value={choice.model} onChange={choice.choose} />
+          )}
+        </Composer>
+      )}
     </section>
   );
 }

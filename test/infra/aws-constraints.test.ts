@@ -1,0 +1,225 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STAGES, type Stage } from '../../lib/config/stages';
+import { resourcesOfType, type SynthesizedStage, synthesizeStage } from './support';
+
+/**
+ * Rules the AWS services document for what a template may hold, which `cdk synth` does not check
+ * and only a deploy would otherwise find, asserted over every stage. Each rule names the AWS page
+ * it comes from (title and path).
+ */
+const stages = {} as Record<Stage, SynthesizedStage>;
+beforeAll(() => {
+  for (const stage of STAGES) stages[stage] = synthesizeStage(stage);
+});
+
+const ACCOUNT = '123456789012';
+
+/** A template value with `Ref`s to pseudo parameters and `Fn::Join` resolved as a deploy would. */
+function resolve(value: unknown, region: string): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const v = value as Record<string, unknown>;
+  if (v.Ref === 'AWS::AccountId') return ACCOUNT;
+  if (v.Ref === 'AWS::Region') return region;
+  if (v.Ref === 'AWS::Partition') return 'aws';
+  if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
+  if (Array.isArray(v['Fn::Join'])) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    const resolved = parts.map((p) => resolve(p, region));
+    return resolved.every((p) => typeof p === 'string') ? resolved.join(sep) : value;
+  }
+  return value;
+}
+
+type Templates = SynthesizedStage['templates'];
+type StackName = keyof Templates;
+
+function regionOf(stage: SynthesizedStage, stack: StackName): string {
+  return stage.stacks[stack].region;
+}
+
+describe('Lambda', () => {
+  // "Configure Lambda function timeout" (/lambda/latest/dg/configuration-timeout.html): 1-second
+  // increments up to a maximum of 900 seconds. "Configure Lambda function memory"
+  // (/lambda/latest/dg/resource-model.html): between 128 MB and 10,240 MB in 1-MB increments.
+  it.each(STAGES)('%s: gives every function a timeout and memory Lambda accepts', (stage) => {
+    const functions = resourcesOfType(stages[stage], 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(5);
+    for (const f of functions) {
+      const where = `${f.stack}/${f.id}`;
+      const { Timeout, MemorySize } = f.props as { Timeout?: number; MemorySize?: number };
+      if (Timeout !== undefined) {
+        expect(
+          Number.isInteger(Timeout) && Timeout >= 1 && Timeout <= 900,
+          `${where} Timeout ${Timeout}`,
+        ).toBe(true);
+      }
+      if (MemorySize !== undefined) {
+        expect(
+          Number.isInteger(MemorySize) && MemorySize >= 128 && MemorySize <= 10_240,
+          `${where} MemorySize ${MemorySize}`,
+        ).toBe(true);
+      }
+    }
+  });
+});
+
+describe('CloudWatch Logs', () => {
+  // PutRetentionPolicy, retentionInDays: "Possible values are: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150,
+  // 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, and 3653" (AWS SDK for Ruby V3,
+  // Aws::CloudWatchLogs::Types::PutRetentionPolicyRequest,
+  // /sdk-for-ruby/v3/api/Aws/CloudWatchLogs/Types/PutRetentionPolicyRequest.html).
+  const RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+  ];
+
+  it.each(STAGES)('%s: keeps every log group for a number of days CloudWatch Logs accepts', (stage) => {
+    const groups = resourcesOfType(stages[stage], 'AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThan(10);
+    for (const g of groups) {
+      expect(RETENTION_DAYS, `${g.stack}/${g.id}`).toContain(g.props.RetentionInDays);
+    }
+  });
+
+  // "Encrypt log data in CloudWatch Logs using AWS Key Management Service"
+  // (/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html): CloudWatch Logs must have
+  // permissions for the key whenever encrypted data is requested, and it calls KMS with the
+  // encryption context kms:EncryptionContext:aws:logs:arn = the log group's ARN. The key's policy
+  // must therefore admit the CloudWatch Logs service of the log group's own Region, for log groups
+  // of that Region: the edge WAF's log group is in us-east-1, the others in the stage's region.
+  it.each(STAGES)(
+    "%s: encrypts each log group with a key whose policy admits CloudWatch Logs of the group's Region",
+    (stage) => {
+      const s = stages[stage];
+      const groups = resourcesOfType(s, 'AWS::Logs::LogGroup').filter((g) => g.props.KmsKeyId);
+      expect(groups.length).toBeGreaterThan(10);
+      for (const g of groups) {
+        const where = `${g.stack}/${g.id}`;
+        const region = regionOf(s, g.stack as StackName);
+        const key = keyOf(s, g.stack as StackName, g.props.KmsKeyId);
+        expect(key, `${where}: its key is not a key of this stage`).toBeDefined();
+        if (!key) continue;
+        expect(regionOf(s, key.stack), `${where}: key in another Region`).toBe(region);
+        const statements = (key.policy.Statement ?? []).filter(
+          (st) => st.Effect === 'Allow' && st.Principal?.Service === `logs.${region}.amazonaws.com`,
+        );
+        expect(statements.length, `${where}: no statement for logs.${region}.amazonaws.com`).toBe(1);
+        const [st] = statements;
+        const actions = [st?.Action ?? []].flat();
+        for (const needed of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']) {
+          expect(
+            actions.some((a) => a === needed || (a.endsWith('*') && needed.startsWith(a.slice(0, -1)))),
+            `${where}: ${needed}`,
+          ).toBe(true);
+        }
+        const condition = st?.Condition?.ArnLike ?? st?.Condition?.ArnEquals ?? {};
+        const context = resolve(condition['kms:EncryptionContext:aws:logs:arn'], region);
+        expect(context, where).toBe(`arn:aws:logs:${region}:${ACCOUNT}:log-group:*`);
+      }
+    },
+  );
+});
+
+type KeyPolicy = {
+  Statement?: {
+    Effect: string;
+    Principal?: { Service?: string };
+    Action?: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+  }[];
+};
+
+/** The KMS key (its stack and policy) a KmsKeyId names: GetAtt in the stack, or an import of another's export. */
+function keyOf(
+  stage: SynthesizedStage,
+  stack: StackName,
+  keyId: unknown,
+): { stack: StackName; policy: KeyPolicy } | undefined {
+  const ref = keyId as { 'Fn::GetAtt'?: [string, string]; 'Fn::ImportValue'?: string };
+  if (ref['Fn::GetAtt']) {
+    const resource = stage.templates[stack].toJSON().Resources[ref['Fn::GetAtt'][0]] as
+      { Type: string; Properties: { KeyPolicy: KeyPolicy } } | undefined;
+    return resource?.Type === 'AWS::KMS::Key' ? { stack, policy: resource.Properties.KeyPolicy } : undefined;
+  }
+  const exportName = ref['Fn::ImportValue'];
+  if (typeof exportName !== 'string') return undefined;
+  for (const [name, template] of Object.entries(stage.templates) as [StackName, Templates[StackName]][]) {
+    const outputs = (template.toJSON().Outputs ?? {}) as Record<
+      string,
+      { Value: unknown; Export?: { Name: string } }
+    >;
+    const output = Object.values(outputs).find((o) => o.Export?.Name === exportName);
+    if (output) return keyOf(stage, name, output.Value);
+  }
+  return undefined;
+}
+
+describe('Cognito', () => {
+  // "AWS::Cognito::UserPoolClient TokenValidityUnits"
+  // (/AWSCloudFormation/latest/UserGuide/aws-properties-cognito-userpoolclient-tokenvalidityunits.html):
+  // AccessTokenValidity and IdTokenValidity range from five minutes to one day (default unit hours),
+  // RefreshTokenValidity from 60 minutes to 10 years (default unit days).
+  const MINUTES = { seconds: 1 / 60, minutes: 1, hours: 60, days: 24 * 60 } as const;
+  const RANGES = {
+    AccessToken: { min: 5, max: 24 * 60, defaultUnit: 'hours' },
+    IdToken: { min: 5, max: 24 * 60, defaultUnit: 'hours' },
+    RefreshToken: { min: 60, max: 10 * 365 * 24 * 60, defaultUnit: 'days' },
+  } as const;
+
+  it.each(STAGES)('%s: lets every app client issue tokens only for as long as Cognito allows', (stage) => {
+    const clients = resourcesOfType(stages[stage], 'AWS::Cognito::UserPoolClient');
+    expect(clients.length).toBe(2);
+    for (const c of clients) {
+      const units = (c.props.TokenValidityUnits ?? {}) as Record<string, keyof typeof MINUTES>;
+      for (const [token, range] of Object.entries(RANGES)) {
+        const value = c.props[`${token}Validity`];
+        if (value === undefined) continue;
+        const minutes = (value as number) * MINUTES[units[token] ?? range.defaultUnit];
+        const where = `${c.id} ${token}Validity ${String(value)} ${units[token] ?? range.defaultUnit}`;
+        expect(minutes >= range.min && minutes <= range.max, where).toBe(true);
+      }
+    }
+  });
+
+  // "AWS::Cognito::UserPoolDomain" (/AWSCloudFormation/latest/UserGuide/aws-resource-cognito-userpooldomain.html)
+  // and CreateUserPoolDomain (/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolDomain.html):
+  // a prefix domain is the prefix alone, 1 to 63 characters, ^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$
+  // (lowercase letters, numbers and hyphens, no hyphen first or last). The prefix holds the
+  // account id, so it is checked with one in place.
+  it.each(STAGES)("%s: names the user pool's prefix domain as Cognito requires", (stage) => {
+    const s = stages[stage];
+    const domains = resourcesOfType(s, 'AWS::Cognito::UserPoolDomain');
+    expect(domains.length).toBe(1);
+    for (const d of domains) {
+      const prefix = resolve(d.props.Domain, regionOf(s, 'auth'));
+      expect(prefix).toBe(`parley-${stage}-${ACCOUNT}`);
+      expect(prefix).toMatch(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/);
+    }
+  });
+
+  // "AWS::Cognito::UserPool UserPoolAddOns"
+  // (/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-userpooladdons.html):
+  // threat protection (AdvancedSecurityMode AUDIT or ENFORCED) needs the pool on the Plus tier.
+  it.each(STAGES)('%s: puts the user pool on the Plus tier its threat protection needs', (stage) => {
+    const pools = resourcesOfType(stages[stage], 'AWS::Cognito::UserPool');
+    expect(pools.length).toBe(1);
+    for (const p of pools) {
+      const mode = (p.props.UserPoolAddOns as { AdvancedSecurityMode?: string } | undefined)
+        ?.AdvancedSecurityMode;
+      expect(['AUDIT', 'ENFORCED']).toContain(mode);
+      expect(p.props.UserPoolTier).toBe('PLUS');
+    }
+  });
+});
+
+describe('API Gateway', () => {
+  // "Access logging for REST APIs" (/apigateway/latest/developerguide/set-up-access-logging.html):
+  // the access log format must include at least $context.requestId or $context.extendedRequestId.
+  it.each(STAGES)("%s: writes the request's id into every access log line", (stage) => {
+    const apiStages = resourcesOfType(stages[stage], 'AWS::ApiGateway::Stage');
+    expect(apiStages.length).toBe(1);
+    for (const st of apiStages) {
+      const format = (st.props.AccessLogSetting as { Format?: string } | undefined)?.Format ?? '';
+      expect(format).toMatch(/\$context\.(requestId|extendedRequestId)\b/);
+    }
+  });
+});

@@ -174,3 +174,110 @@ describe.each(caches)('the cached monthly usage under concurrent requests, on %s
     expect(await check()).toEqual({ used: 100, quota: 50 });
   });
 });
+
+describe.each(caches)(
+  'the cached monthly usage after a charge made while starting a reply, on %s',
+  (_name, makeCache) => {
+    let cache: Cache;
+    beforeAll(() => {
+      cache = makeCache();
+    });
+    afterAll(() => cache.close());
+
+    /**
+     * A person under a quota of 100 tokens, their usage checked (and cached) while nothing is
+     * charged, and a conversation whose last reply was left `streaming` 10 minutes ago by a function
+     * that died, 2,000 characters kept: the turn or regeneration that finds it charges it (well
+     * over 100 tokens by estimate).
+     */
+    async function setUp() {
+      const owner = await createTestUser(db, { monthly_token_quota: 100 });
+      const usage = withCachedMonthlyUsage(postgresTurns(sqlDb), () => cache, recordingMetrics().metrics);
+      const { id: conversationId } = await db
+        .insertInto('conversations')
+        .values({ owner_id: owner.id, title: DEFAULT_TITLE, message_count: 2 })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
+      const { id: replyId } = await db
+        .insertInto('messages')
+        .values({
+          conversation_id: conversationId,
+          owner_id: owner.id,
+          role: 'user',
+          content: 'Write me a long story',
+          status: 'complete',
+          created_at: new Date(tenMinutesAgo.getTime() - 1000),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+        .then(() =>
+          db
+            .insertInto('messages')
+            .values({
+              conversation_id: conversationId,
+              owner_id: owner.id,
+              role: 'assistant',
+              content: 'a'.repeat(2000),
+              status: 'streaming',
+              model: 'gpt-4o-mini',
+              created_at: tenMinutesAgo,
+              updated_at: tenMinutesAgo,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow(),
+        );
+      const check = () => usage.monthlyUsage(owner.id, new Date());
+      expect(await check()).toEqual({ used: 0, quota: 100 });
+      return { owner, usage, conversationId, replyId, check };
+    }
+
+    it('shows the abandoned reply a new turn charged on the next check', async () => {
+      // Prepare
+      const { owner, usage, conversationId, check } = await setUp();
+
+      // Act: the next message marks the abandoned reply failed and charges it
+      const turn = await usage.startTurn({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        content: 'Are you there?',
+        model: 'gpt-4o-mini',
+        titleIfFirst: 'A title',
+      });
+
+      // Assess: the charge is in the database, and the next check sees it (over the quota)
+      expect(turn.kind).toBe('started');
+      const charged = await db
+        .selectFrom('usage_daily')
+        .select((eb) => eb.fn.sum<string>(eb('prompt_tokens', '+', eb.ref('completion_tokens'))).as('used'))
+        .where('user_id', '=', owner.id)
+        .executeTakeFirstOrThrow();
+      expect(Number(charged.used)).toBeGreaterThan(100);
+      expect(await check()).toEqual({ used: Number(charged.used), quota: 100 });
+    });
+
+    it('shows the abandoned reply a regeneration charged on the next check', async () => {
+      // Prepare
+      const { owner, usage, conversationId, replyId, check } = await setUp();
+
+      // Act: writing the abandoned reply again charges what it had cost
+      await usage.startRegeneration({
+        prompt: PROMPT,
+        ownerId: owner.id,
+        conversationId,
+        replyId,
+        model: 'gpt-4o-mini',
+      });
+
+      // Assess
+      const charged = await db
+        .selectFrom('usage_daily')
+        .select((eb) => eb.fn.sum<string>(eb('prompt_tokens', '+', eb.ref('completion_tokens'))).as('used'))
+        .where('user_id', '=', owner.id)
+        .executeTakeFirstOrThrow();
+      expect(Number(charged.used)).toBeGreaterThan(100);
+      expect(await check()).toEqual({ used: Number(charged.used), quota: 100 });
+    });
+  },
+);

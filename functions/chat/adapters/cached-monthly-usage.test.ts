@@ -5,11 +5,21 @@ import { memoryCache } from '#shared/cache/memory-cache';
 import { fakeMessages, recordingMetrics } from '#test/support/fakes/chat';
 import { withCachedMonthlyUsage } from './cached-monthly-usage';
 import { promptSettingsOf } from '../domain/system-prompt';
+import type { TurnRepository } from '../ports/message-repository';
 
 /** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
 const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
 
 const NOW = new Date('2026-12-15T10:00:00Z');
+
+const TURN = {
+  prompt: PROMPT,
+  ownerId: 'ada',
+  conversationId: 'c1',
+  content: 'hi',
+  model: 'm',
+  titleIfFirst: 'hi',
+};
 
 function setUp(cache: Cache = memoryCache()) {
   const messages = fakeMessages({ used: 40, quota: 1000 });
@@ -123,6 +133,62 @@ describe('withCachedMonthlyUsage', () => {
     expect(await cache.get(monthlyUsageKey('ada', NOW))).toBeNull();
     failReads(false);
     await repository.monthlyUsage('ada', NOW);
+    expect(reads()).toBe(3);
+  });
+
+  it('marks the entry out of date when starting a turn or a regeneration charged an abandoned reply, and only then', async () => {
+    // Prepare: a cache that counts its writes; the usage checked (cached at 40); a repository that
+    // says whether starting charged a reply abandoned by a function that died
+    const cache = memoryCache();
+    let writes = 0;
+    const counting: Cache = {
+      ...cache,
+      set: (...args) => ((writes += 1), cache.set(...args)),
+      increment: (...args) => ((writes += 1), cache.increment(...args)),
+      delete: (...args) => ((writes += 1), cache.delete(...args)),
+    };
+    const { repository, reads, usage } = setUp(counting);
+    let charges = false;
+    const started = await repository.startTurn(TURN);
+    if (started.kind !== 'started') throw new Error('expected a new turn');
+    const charging = withCachedMonthlyUsage<TurnRepository>(
+      {
+        ...repository,
+        startTurn: async () => ({ ...started, chargedAbandoned: charges }),
+        startRegeneration: async () => ({ ...started, chargedAbandoned: charges }),
+      },
+      () => counting,
+      recordingMetrics().metrics,
+      () => NOW,
+    );
+    const regeneration = { ...TURN, replyId: started.assistantMessage.id };
+    await charging.monthlyUsage('ada', NOW);
+
+    // Act: a turn and a regeneration that charged nothing
+    const before = writes;
+    await charging.startTurn(TURN);
+    await charging.startRegeneration(regeneration);
+
+    // Assess: nothing written to the cache; the next check is a hit
+    expect(writes).toBe(before);
+    expect(await charging.monthlyUsage('ada', NOW)).toEqual({ used: 40, quota: 1000 });
+    expect(reads()).toBe(1);
+
+    // Act: a turn that charged 500 tokens
+    charges = true;
+    usage.used += 500;
+    await charging.startTurn(TURN);
+
+    // Assess: the next check reads the database
+    expect(await charging.monthlyUsage('ada', NOW)).toEqual({ used: 540, quota: 1000 });
+    expect(reads()).toBe(2);
+
+    // Act: a regeneration that charged 60
+    usage.used += 60;
+    await charging.startRegeneration(regeneration);
+
+    // Assess
+    expect(await charging.monthlyUsage('ada', NOW)).toEqual({ used: 600, quota: 1000 });
     expect(reads()).toBe(3);
   });
 

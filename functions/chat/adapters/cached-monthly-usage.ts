@@ -7,6 +7,8 @@ import type { TurnRepository } from '../ports/message-repository';
 /**
  * Short enough that a change no version counts shows within a minute: a quota changed by SQL, and
  * the retention run's charges of abandoned replies (its function has no connection to the cache).
+ * The chat's own charges (a reply's end, an abandoned reply charged by the next turn or its
+ * regeneration) bump the version.
  */
 export const CACHED_USAGE_TTL_SECONDS = 60;
 
@@ -36,7 +38,7 @@ const usageOf = (entry: Entry): MonthlyUsage => ({ used: entry.used, quota: entr
  * so an entry read from the database before a charge or a quota change can reach the cache after
  * the one written since: written over it, it let the person past their quota until it expired.
  * So each entry carries the version of the user's month it was read at (a counter bumped after
- * every charge here and every quota change by the admin API, before the database is read again),
+ * every charge here, a reply's or an abandoned one's, and every quota change by the admin API, before the database is read again),
  * and is taken only while the counter still stands there. An older entry written last is
  * then a miss, answered by the database, never a figure that is too low. A cache that fails is
  * skipped: the database answers.
@@ -49,6 +51,23 @@ export function withCachedMonthlyUsage<R extends TurnRepository>(
 ): R {
   const store = (key: string, usage: MonthlyUsage, version: number) =>
     cache().set(key, JSON.stringify({ ...usage, version } satisfies Entry), CACHED_USAGE_TTL_SECONDS);
+  /**
+   * After a charge committed: every entry read before it is out of date (the version bumped), and
+   * with `refresh` the database is read again into the cache. When the cache fails, the entry is
+   * dropped instead (a miss).
+   */
+  const charged = async (ownerId: string, refresh: boolean) => {
+    const at = now();
+    const key = monthlyUsageKey(ownerId, at);
+    try {
+      const version = await bumpMonthlyUsage(cache(), ownerId, at);
+      if (refresh) await store(key, await repository.monthlyUsage(ownerId, at), version);
+    } catch {
+      await cache()
+        .delete(key)
+        .catch(() => undefined);
+    }
+  };
   return {
     ...repository,
     async monthlyUsage(ownerId, at) {
@@ -75,22 +94,26 @@ export function withCachedMonthlyUsage<R extends TurnRepository>(
       if (version !== undefined) await store(key, usage, version).catch(() => undefined);
       return usage;
     },
+    // A turn or a regeneration that charged a reply abandoned by a function that died: only the
+    // version is bumped (the reply now being written refreshes the entry when it ends). Nothing is
+    // written to the cache when nothing was charged, which is nearly always.
+    async startTurn(input) {
+      const turn = await repository.startTurn(input);
+      if (turn.kind === 'started' && turn.chargedAbandoned === true) await charged(input.ownerId, false);
+      return turn;
+    },
+    async startRegeneration(input) {
+      const regeneration = await repository.startRegeneration(input);
+      if (regeneration.chargedAbandoned === true) await charged(input.ownerId, false);
+      return regeneration;
+    },
     async finishTurn(input) {
       const message = await repository.finishTurn(input);
       // Refreshed now, after the reply, rather than only dropped: the user's next message then
       // finds it in the cache instead of querying before its first byte. The version is bumped
       // first, so that whatever was read before this charge is out of date, and the database
       // read after it.
-      const at = now();
-      const key = monthlyUsageKey(input.ownerId, at);
-      try {
-        const version = await bumpMonthlyUsage(cache(), input.ownerId, at);
-        await store(key, await repository.monthlyUsage(input.ownerId, at), version);
-      } catch {
-        await cache()
-          .delete(key)
-          .catch(() => undefined);
-      }
+      await charged(input.ownerId, true);
       return message;
     },
   };

@@ -574,17 +574,20 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
  */
 export function postgresTurns(db: SqlDatabase): TurnRepository {
   const startTurn: TurnRepository['startTurn'] = async (input) => {
+    let chargedAbandoned = false;
     for (let attempt = 1; ; attempt++) {
       // The turn's row first (a select without FROM: always there), then the history's.
       const { rows } = await db.query<TurnRow & HistoryRow>(turnStatement(input));
       const row = rows[0];
       if (!row) throw new Error('the turn statement answered no row');
       const abandoned = fromJson<AbandonedReply[]>(row.abandoned_replies);
-      if (abandoned?.length)
+      if (abandoned?.length) {
         await chargeAbandoned(db, input.ownerId, abandoned, input.prompt, {
           history: historyOf(rows),
           instructions: row.instructions ?? null,
         });
+        chargedAbandoned = true;
+      }
       const replay = await replayOf(db, row, input.requestHash);
       if (replay) return replay;
       if (!row.found || !row.owner_found) throw new ConversationNotFoundError();
@@ -603,6 +606,7 @@ export function postgresTurns(db: SqlDatabase): TurnRepository {
         assistantMessage: toMessage(assistantMessage),
         history: historyOf(rows),
         instructions: row.instructions ?? null,
+        chargedAbandoned,
       };
     }
   };
@@ -627,16 +631,19 @@ export function postgresTurns(db: SqlDatabase): TurnRepository {
     },
 
     async startRegeneration(input) {
+      let chargedAbandoned = false;
       for (let attempt = 1; ; attempt++) {
         const { rows } = await db.query<RegenerationRow & HistoryRow>(regenerationStatement(input));
         const row = rows[0];
         if (!row) throw new Error('the regeneration statement answered no row');
         const abandoned = fromJson<AbandonedReply[]>(row.abandoned_replies);
-        if (abandoned?.length)
+        if (abandoned?.length) {
           await chargeAbandoned(db, input.ownerId, abandoned, input.prompt, {
             history: historyOf(rows),
             instructions: row.instructions ?? null,
           });
+          chargedAbandoned = true;
+        }
         if (!row.found || !row.owner_found) throw new ConversationNotFoundError();
         if (row.stale || row.owner_stale) {
           if (attempt < staleAttempts(input.maxRepliesInFlight)) continue;
@@ -652,6 +659,7 @@ export function postgresTurns(db: SqlDatabase): TurnRepository {
           assistantMessage: toMessage(reply),
           history: historyOf(rows),
           instructions: row.instructions ?? null,
+          chargedAbandoned,
         };
       }
     },

@@ -36,6 +36,12 @@ export type StartTurnResult =
       readonly history: readonly ChatTurn[];
       /** The owner's own instructions for the model (users.instructions); null: none. */
       readonly instructions: string | null;
+      /**
+       * True when starting it charged a reply of the conversation left `streaming` by a function
+       * that died: whatever caches the month's usage (`withCachedMonthlyUsage`) then marks it out
+       * of date, as after a reply's own charge. Absent or false: nothing was charged.
+       */
+      readonly chargedAbandoned?: boolean;
     }
   | ReplayedTurn;
 
@@ -70,6 +76,8 @@ export interface StartRegenerationResult {
   readonly history: readonly ChatTurn[];
   /** The owner's own instructions for the model (users.instructions); null: none. */
   readonly instructions: string | null;
+  /** True when the reply was abandoned and starting again charged it, as StartTurnResult's. */
+  readonly chargedAbandoned?: boolean;
 }
 
 export interface FinishTurnInput {

@@ -51,6 +51,16 @@ interface Origin {
 
 const COMMANDS = '.manage__commands button';
 
+/**
+ * What a sign-out everywhere changes of the user as the console shows them: a disabled person's
+ * tokens are refused from the sign-out on (the API's `disabledAt`), so erasing them waits an hour
+ * from now, not from the disable. The API answers 204, so this is the browser's now, taken after
+ * the answer: a little after the API's, and its refusal of an erase still names the exact time.
+ */
+function signedOut(user: AdminUser): Partial<AdminUser> {
+  return user.status === 'disabled' ? { disabledAt: new Date().toISOString() } : {};
+}
+
 /** Where `button` is among the account actions (-1: not one of them). */
 function originOf(button: EventTarget): Origin {
   const element = button as HTMLElement;
@@ -125,11 +135,14 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
     return message;
   };
 
-  const command = (name: UserCommand, next: Partial<AdminUser>, message: string) => async () => {
-    await runUserCommand(api, user.id, name);
-    onChanged({ ...user, ...next });
-    return message;
-  };
+  /** `next`: what the command changed, or a function that says it once the API has answered. */
+  const command =
+    (name: UserCommand, next: Partial<AdminUser> | (() => Partial<AdminUser>), message: string) =>
+    async () => {
+      await runUserCommand(api, user.id, name);
+      onChanged({ ...user, ...(typeof next === 'function' ? next() : next) });
+      return message;
+    };
 
   /**
    * Asks first (what cannot be taken back), from the button `from`; a click while an action runs
@@ -353,9 +366,12 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
                   confirmFirst(
                     {
                       question: `Sign ${user.email} out everywhere?`,
-                      consequence: 'Every session they have, on every device, ends now.',
+                      consequence:
+                        user.status === 'disabled'
+                          ? `Every session they have, on every device, ends now; erasing them then waits ${ACCESS_TOKEN_MINUTES} minutes from now, until their last sign-in token has expired.`
+                          : 'Every session they have, on every device, ends now.',
                       action: 'Sign out everywhere',
-                      run: command('sign-out', {}, 'Signed out everywhere.'),
+                      run: command('sign-out', () => signedOut(user), 'Signed out everywhere.'),
                     },
                     event.currentTarget,
                   )
@@ -419,7 +435,7 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
                     {
                       question: `Erase ${user.email} and everything theirs?`,
                       consequence:
-                        'Their account, conversations, messages, feedback and usage are deleted for good; the audit log keeps a record with counts only. Possible from an hour after the disable. This cannot be undone.',
+                        'Their account, conversations, messages and feedback are deleted for good; their usage stays in the usage reports, as an erased user’s, and the audit log keeps a record with counts only. Possible from an hour after the disable. This cannot be undone.',
                       action: 'Erase for good',
                       typed: user.email,
                       run: erase,

@@ -157,7 +157,9 @@ describe('Cognito', () => {
   // "AWS::Cognito::UserPoolClient TokenValidityUnits"
   // (/AWSCloudFormation/latest/UserGuide/aws-properties-cognito-userpoolclient-tokenvalidityunits.html):
   // AccessTokenValidity and IdTokenValidity range from five minutes to one day (default unit hours),
-  // RefreshTokenValidity from 60 minutes to 10 years (default unit days).
+  // RefreshTokenValidity from 60 minutes to 10 years (default unit days). CDK's UserPoolClient
+  // checks the durations it is given too (the synth throws DurationOutOfRange); this also holds
+  // for values set on the CloudFormation resource, which CDK does not check.
   const MINUTES = { seconds: 1 / 60, minutes: 1, hours: 60, days: 24 * 60 } as const;
   const RANGES = {
     AccessToken: { min: 5, max: 24 * 60, defaultUnit: 'hours' },
@@ -199,6 +201,7 @@ describe('Cognito', () => {
   // "AWS::Cognito::UserPool UserPoolAddOns"
   // (/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-userpooladdons.html):
   // threat protection (AdvancedSecurityMode AUDIT or ENFORCED) needs the pool on the Plus tier.
+  // (cdk-nag's AwsSolutions pack also fails the synth on a pool off the Plus plan.)
   it.each(STAGES)('%s: puts the user pool on the Plus tier its threat protection needs', (stage) => {
     const pools = resourcesOfType(stages[stage], 'AWS::Cognito::UserPool');
     expect(pools.length).toBe(1);
@@ -214,6 +217,7 @@ describe('Cognito', () => {
 describe('API Gateway', () => {
   // "Access logging for REST APIs" (/apigateway/latest/developerguide/set-up-access-logging.html):
   // the access log format must include at least $context.requestId or $context.extendedRequestId.
+  // (CDK's Stage refuses a format without either at synth too; this holds for the resource as written.)
   it.each(STAGES)("%s: writes the request's id into every access log line", (stage) => {
     const apiStages = resourcesOfType(stages[stage], 'AWS::ApiGateway::Stage');
     expect(apiStages.length).toBe(1);

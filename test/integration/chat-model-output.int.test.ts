@@ -62,3 +62,39 @@ describe('a reply holding a NUL character, which PostgreSQL text cannot store', 
     expect(next.events.at(-1)?.event).toBe('done');
   });
 });
+
+describe('a reply with nothing that shows (empty, only white space or invisible characters)', () => {
+  it.each([
+    ['empty', ''],
+    ['only white space', ' \n\n \t'],
+    ['only zero-width spaces', '\u200b\u200b'],
+  ])('%s: ends failed, saying so, and the conversation takes the next message', async (_name, text) => {
+    // Prepare: the model finishes normally, having written nothing that shows
+    openai.setMode({ kind: 'normal', reply: text });
+    const conversationId = await newConversation(token);
+
+    // Act
+    const first = await send(conversationId, 'Say something');
+    await first.handlerDone;
+
+    // Assess: an error event, not a blank reply that reads as done; stored failed, with why
+    expect(first.status).toBe(200);
+    const last = first.events.at(-1);
+    expect(last?.event).toBe('error');
+    expect(last?.data).toMatchObject({
+      status: 503,
+      detail: 'The AI model sent an empty reply. Please try again.',
+    });
+    const [, reply] = await stored(conversationId);
+    expect(reply).toMatchObject({
+      status: 'failed',
+      error: 'The AI model sent an empty reply. Please try again.',
+    });
+
+    // and the conversation is not left busy
+    openai.setMode({ kind: 'normal', reply: 'Next.' });
+    const next = await send(conversationId, 'Thanks');
+    await next.handlerDone;
+    expect(next.events.at(-1)?.event).toBe('done');
+  });
+});

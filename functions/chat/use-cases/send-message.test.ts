@@ -532,14 +532,22 @@ describe('sendMessage metrics', () => {
     expect(latencyMs - (timeToFirstTokenMs ?? latencyMs)).toBeGreaterThanOrEqual(150);
   });
 
-  it('reports no time to first token for an empty reply', async () => {
-    const { calls, send } = measuring(
+  it('reports no time to first token for an empty reply, which fails as one', async () => {
+    const { calls, recorded, send } = measuring(
       scriptedModel({ events: [{ type: 'usage', promptTokens: 3, completionTokens: 0 }] }).model,
     );
 
     const result = await send();
 
-    expect(result.assistantMessage).toMatchObject({ status: 'complete', content: '' });
+    // A blank reply is no answer: failed, saying so, charged its prompt as the call reported it.
+    expect(result.assistantMessage).toMatchObject({
+      status: 'failed',
+      content: '',
+      error: 'The AI model sent an empty reply. Please try again.',
+      usage: { promptTokens: 3, completionTokens: 0 },
+    });
+    expect(result.error).toBeInstanceOf(ServiceUnavailableError);
+    expect(recorded).toContain('error:stream:empty');
     expect(calls).toEqual([
       expect.objectContaining({ timeToFirstTokenMs: undefined, promptTokens: 3, completionTokens: 0 }),
     ]);

@@ -1,5 +1,6 @@
 import type { Caller } from '#shared/domain/caller';
 import { effectiveQuota, type RoleQuota } from '#shared/domain/quota';
+import { hasVisibleCharacter } from '#shared/domain/text';
 import { DomainError, ServiceUnavailableError, ValidationError } from '#shared/errors';
 import { estimatePromptTokens, estimateTokens, replyContext } from '../domain/context-window';
 import { ChatRateLimitedError, QuotaExceededError, type Message } from '../domain/message';
@@ -148,6 +149,22 @@ const pastDeadline = (deadlineMs: number) =>
   );
 
 /**
+ * The reason a reply the model ended normally, with nothing that shows (no text, white space,
+ * zero-width characters), fails: stored `complete` it read as a blank answer, done, with nothing
+ * to tell the person it was no answer at all.
+ */
+class EmptyReplySignal extends Error {
+  constructor() {
+    super('The model sent an empty reply.');
+    this.name = 'EmptyReplySignal';
+  }
+}
+
+/** What the caller of an empty reply is told (the model answered, but said nothing). */
+const emptyReply = () =>
+  new ServiceUnavailableError('The AI model sent an empty reply. Please try again.', 5);
+
+/**
  * A reply whose text could not be stored: what the caller is told, since the model was not at
  * fault (the database was, for a moment).
  */
@@ -159,6 +176,7 @@ function failureOf(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   if (error instanceof ReplyNotStoredSignal) return notStored();
   if (error instanceof ReplyDeadlineSignal) return pastDeadline(error.deadlineMs);
+  if (error instanceof EmptyReplySignal) return emptyReply();
   if (error instanceof ModelStreamError)
     return new ModelUnavailableError(error.reason === 'timeout' ? 'timeout' : 'server-error', 5);
   return new ModelUnavailableError('server-error', 5);
@@ -251,6 +269,15 @@ export async function writeReply(
       stopped: cut,
     });
 
+  const reportCall = () =>
+    deps.metrics.modelCall({
+      model,
+      latencyMs: Date.now() - started,
+      timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
+      promptTokens,
+      completionTokens,
+    });
+
   try {
     const deadline = reply.deadlineMs;
     const pastDeadlineTimer =
@@ -297,11 +324,20 @@ export async function writeReply(
       throw stop.signal.reason;
     }
     if (cut) estimateUnreported(true);
+    // Stopped before any words came, a reply is empty by its owner's wish; otherwise it is none.
+    else if (!hasVisibleCharacter(deltas.text)) throw new EmptyReplySignal();
   } catch (cause) {
     const error = failureOf(cause);
+    if (cause instanceof EmptyReplySignal) {
+      // The call itself ended (its usage charged): measured as one, and counted as the model's
+      // failure, as a stream that broke is.
+      reportCall();
+      deps.metrics.modelError('stream', 'empty');
+      if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
+    }
     // A reply that could not be stored, or reached our own deadline, is no error of the model's
     // (nor of its alarm).
-    if (!(cause instanceof ReplyNotStoredSignal || cause instanceof ReplyDeadlineSignal)) {
+    else if (!(cause instanceof ReplyNotStoredSignal || cause instanceof ReplyDeadlineSignal)) {
       deps.metrics.modelError(
         cause instanceof ModelUnavailableError
           ? 'unavailable'
@@ -324,20 +360,15 @@ export async function writeReply(
     if (!(
       cause instanceof DomainError ||
       cause instanceof ModelStreamError ||
-      cause instanceof ReplyDeadlineSignal
+      cause instanceof ReplyDeadlineSignal ||
+      cause instanceof EmptyReplySignal
     ))
       throw cause;
     return { assistantMessage, error };
   }
 
   const assistantMessage = await finish('complete');
-  deps.metrics.modelCall({
-    model,
-    latencyMs: Date.now() - started,
-    timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
-    promptTokens,
-    completionTokens,
-  });
+  reportCall();
   if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
   onEvent({ type: 'done', message: assistantMessage });
   return { assistantMessage };

@@ -15,6 +15,19 @@ export type Stage = (typeof STAGES)[number];
 export const SES_ALTERNATE_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'] as const;
 const SES_REGIONS_FOR_COGNITO = (region: string): readonly string[] => [region, ...SES_ALTERNATE_REGIONS];
 
+/**
+ * Regions whose S3 buckets CloudFront's standard logging (legacy) does not deliver to. The web
+ * stack's access log bucket is in the stage's region, so a stage cannot be there (AWS Systems
+ * Manager runbook "AWSConfigRemediation-EnableCloudFrontAccessLogs": "Buckets in the af-south-1,
+ * ap-east-1, eu-south-1, and me-south-1 ... Region are not supported").
+ */
+export const CLOUDFRONT_LOG_UNSUPPORTED_REGIONS = [
+  'af-south-1',
+  'ap-east-1',
+  'eu-south-1',
+  'me-south-1',
+] as const;
+
 const stageConfigSchema = z
   .object({
     stage: z.enum(STAGES),
@@ -23,6 +36,10 @@ const stageConfigSchema = z
       .string()
       .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
       .optional(),
+    /**
+     * The stage's AWS Region (the edge WAF alone is in us-east-1). Not af-south-1, ap-east-1,
+     * eu-south-1 or me-south-1: CloudFront delivers no access logs to buckets there.
+     */
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
     /** Receives every alarm (SNS email subscription; confirm the e-mail after the first deploy). */
     alarmEmail: z.email(),
@@ -289,6 +306,13 @@ const stageConfigSchema = z
         path: ['api', 'lambdaConcurrencyQuota'],
         message:
           "is required with reservedConcurrency: state the account's quota (aws lambda get-account-settings)",
+      });
+    }
+    if ((CLOUDFRONT_LOG_UNSUPPORTED_REGIONS as readonly string[]).includes(c.region)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['region'],
+        message: `CloudFront delivers no access logs to buckets in ${CLOUDFRONT_LOG_UNSUPPORTED_REGIONS.slice(0, -1).join(', ')} or ${CLOUDFRONT_LOG_UNSUPPORTED_REGIONS.at(-1)} (its standard logs go to a bucket in the stage's region)`,
       });
     }
     const email = c.auth.email;

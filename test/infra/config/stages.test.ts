@@ -93,6 +93,26 @@ describe('stage configuration', () => {
     ).toThrow(/network\.natGateways: can be at most maxAzs/);
   });
 
+  it('refuses a region whose buckets CloudFront delivers no standard logs to', () => {
+    // The web stack's access log bucket is in the stage's region, and its distribution logs there
+    // with standard logging (legacy). AWS Systems Manager Automation runbook reference,
+    // "AWSConfigRemediation-EnableCloudFrontAccessLogs"
+    // (/systems-manager-automation-runbooks/latest/userguide/automation-aws-enable-cloudfront-access-logs.html):
+    // "Buckets in the af-south-1, ap-east-1, eu-south-1, and me-south-1 ... Region are not
+    // supported"; the Dynamic Image Transformation for Amazon CloudFront guide, "Opt-in Regions"
+    // (/solutions/latest/dynamic-image-transformation-for-amazon-cloudfront/opt-in-regions.md):
+    // "CloudFront doesn't deliver access logs to buckets in the supported opt-in Regions".
+    const dev = stageConfig('dev');
+    for (const region of ['af-south-1', 'ap-east-1', 'eu-south-1', 'me-south-1']) {
+      expect(() => parseStageConfig({ ...dev, region }), region).toThrow(
+        /region: CloudFront delivers no access logs to buckets in af-south-1, ap-east-1, eu-south-1 or me-south-1/,
+      );
+    }
+    for (const region of ['eu-west-1', 'eu-central-1', 'us-east-1', 'ap-southeast-2']) {
+      expect(parseStageConfig({ ...dev, region }).region).toBe(region);
+    }
+  });
+
   it('names a bad field in the error', () => {
     expect(() => parseStageConfig({ ...stageConfig('dev'), alarmEmail: 'nobody' })).toThrow(/alarmEmail/);
   });

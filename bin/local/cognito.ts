@@ -37,6 +37,11 @@ export interface LocalCognitoOptions {
   /** Hide the emulator's log. @default false */
   readonly quiet?: boolean;
   /**
+   * Print on stdout what Cognito would e-mail (an invitation's temporary password, a password-reset
+   * code), as `[cognito] …` lines: the local stack sends no e-mail. @default !quiet
+   */
+  readonly printMail?: boolean;
+  /**
    * REQUIRED: every user sets up TOTP at their first sign-in (the MFA_SETUP challenge), as a pool
    * with MFA on. OPTIONAL: anyone may sign in with a password alone; the API then refuses admins
    * and auditors without MFA (`MFA_REQUIRED_ROLES`, which the dev server sets for this mode).
@@ -68,7 +73,7 @@ export interface LocalCognito {
   readonly adminCredentials: AdminCredentials;
   /**
    * The last password-reset code sent to `email` (Cognito would e-mail it; the local stack prints
-   * it, unless quiet, and keeps it here), or undefined.
+   * it when `printMail`, and keeps it here), or undefined.
    */
   resetCodeFor(email: string): string | undefined;
   /** The temporary password of the last invitation sent to `email` (as resetCodeFor), or undefined. */
@@ -147,7 +152,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       storedResetCode: emulatorStoredCode(join(options.dataDir, '.cognito', 'db', `${ids.userPoolId}.json`)),
       onMail: (mail) => {
         mailbox.set(mailKey(mail.kind, mail.email), mail.secret);
-        if (!options.quiet)
+        if (options.printMail ?? !options.quiet)
           process.stdout.write(
             `[cognito] ${MAIL_LINES[mail.kind](mail)} (the local stack sends no e-mail)\n`,
           );

@@ -254,6 +254,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       // The emulator's own log (colour codes, its internal port) stays out of the banner; it is
       // kept and shown if the emulator fails to start.
       quiet: true,
+      // What Cognito would e-mail is shown instead (the README's invitations and reset codes).
+      printMail: !options.quiet,
     });
     stops.push(() => cognito.stop());
     goOn();

@@ -100,6 +100,28 @@ describe('openAIChatModel', () => {
     expect(events.map((e) => e.type)).toEqual(['usage']);
   });
 
+  it("says when the provider's content filter ended the reply (finish_reason content_filter)", async () => {
+    const filtered = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: 'content_filter' }] })}\n\n`;
+    const { fetch } = sseFetch([content('Here is how'), filtered, done]);
+
+    const { events, error } = await consume(model(fetch).stream(request));
+
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'delta', text: 'Here is how' },
+      { type: 'usage', promptTokens: 7, completionTokens: 3, filtered: true },
+    ]);
+  });
+
+  it.each(['stop', 'length'])('says nothing of a filter for finish_reason %s', async (reason) => {
+    const end = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: reason }] })}\n\n`;
+    const { fetch } = sseFetch([content('Hello'), end, done]);
+
+    const { events } = await consume(model(fetch).stream(request));
+
+    expect(events.at(-1)).toEqual({ type: 'usage', promptTokens: 7, completionTokens: 2 });
+  });
+
   it('reads only the first choice when a server sends several', async () => {
     const other = `data: ${JSON.stringify({ choices: [{ index: 1, delta: { content: 'NO' }, finish_reason: null }] })}\n\n`;
     const { fetch } = sseFetch([content('yes'), other, finish, done]);

@@ -470,6 +470,8 @@ function reportedCount(value: unknown): number | undefined {
 /** What a reply has carried so far, and the events each chunk adds. */
 class ReplyState {
   finished = false;
+  /** The provider's content filter ended the reply (`finish_reason` `content_filter`). */
+  private filtered = false;
   private text = '';
   private counted: { promptTokens?: number | undefined; completionTokens?: number | undefined } = {};
 
@@ -488,7 +490,10 @@ class ReplyState {
         this.text += delta.content;
         events.push({ type: 'delta', text: delta.content });
       }
-      if (typeof choice.finish_reason === 'string') this.finished = true;
+      if (typeof choice.finish_reason === 'string') {
+        this.finished = true;
+        if (choice.finish_reason === 'content_filter') this.filtered = true;
+      }
     }
     const usage = chunk.usage;
     if (
@@ -512,6 +517,7 @@ class ReplyState {
       type: 'usage',
       promptTokens: this.counted.promptTokens ?? estimatePromptTokens(this.request.messages),
       completionTokens: this.counted.completionTokens ?? estimateTokens(this.text),
+      ...(this.filtered ? { filtered: true } : {}),
     };
   }
 }

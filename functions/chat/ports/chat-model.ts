@@ -21,7 +21,16 @@ export interface ChatRequest {
 
 export type ChatEvent =
   | { readonly type: 'delta'; readonly text: string }
-  | { readonly type: 'usage'; readonly promptTokens: number; readonly completionTokens: number };
+  | {
+      readonly type: 'usage';
+      readonly promptTokens: number;
+      readonly completionTokens: number;
+      /**
+       * True when the provider's content filter ended the reply (OpenAI's `finish_reason`
+       * `content_filter`): what came before is all there is. Absent: it ended on its own.
+       */
+      readonly filtered?: boolean;
+    };
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 

@@ -261,6 +261,31 @@ describe('sendMessage', () => {
     expect(messages.rows.at(-1)?.usage).toEqual(result.assistantMessage.usage);
   });
 
+  it("fails a reply the provider's content filter ended, keeping what came before, charged as reported", async () => {
+    const { send, events, messages, recorded } = setUp({
+      events: [
+        { type: 'delta', text: 'Here is how to' },
+        { type: 'usage', promptTokens: 9, completionTokens: 4, filtered: true },
+      ],
+    });
+
+    const result = await send();
+
+    const error = "The AI model's content filter stopped this reply; what it wrote before is kept.";
+    expect(result.assistantMessage).toMatchObject({
+      status: 'failed',
+      content: 'Here is how to',
+      error,
+      stopped: false,
+      usage: { promptTokens: 9, completionTokens: 4 },
+    });
+    expect(result.error).toBeInstanceOf(ServiceUnavailableError);
+    expect(events.at(-1)).toMatchObject({ type: 'error', message: { status: 'failed', error } });
+    expect(messages.rows.at(-1)).toMatchObject({ status: 'failed', content: 'Here is how to' });
+    // A refusal of the content, not a failure of the provider: no model error (nor its alarm).
+    expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
+  });
+
   it('charges nothing for a call that failed before any text (the provider bills none)', async () => {
     const { send } = setUp({ events: [], thenThrow: new ModelUnavailableError('rate-limited', 3) });
 

@@ -160,6 +160,24 @@ class EmptyReplySignal extends Error {
   }
 }
 
+/**
+ * The reason a reply the provider's content filter ended fails: stored `complete` it read as the
+ * whole answer, cut off with nothing to say why.
+ */
+class ReplyFilteredSignal extends Error {
+  constructor() {
+    super("The provider's content filter ended the reply.");
+    this.name = 'ReplyFilteredSignal';
+  }
+}
+
+/** What the caller of a filtered reply is told. */
+const filteredReply = () =>
+  new ServiceUnavailableError(
+    "The AI model's content filter stopped this reply; what it wrote before is kept.",
+    5,
+  );
+
 /** What the caller of an empty reply is told (the model answered, but said nothing). */
 const emptyReply = () =>
   new ServiceUnavailableError('The AI model sent an empty reply. Please try again.', 5);
@@ -177,6 +195,7 @@ function failureOf(error: unknown): DomainError {
   if (error instanceof ReplyNotStoredSignal) return notStored();
   if (error instanceof ReplyDeadlineSignal) return pastDeadline(error.deadlineMs);
   if (error instanceof EmptyReplySignal) return emptyReply();
+  if (error instanceof ReplyFilteredSignal) return filteredReply();
   if (error instanceof ModelStreamError)
     return new ModelUnavailableError(error.reason === 'timeout' ? 'timeout' : 'server-error', 5);
   return new ModelUnavailableError('server-error', 5);
@@ -245,6 +264,8 @@ export async function writeReply(
   // Whether the Stop cut the model's stream short. A Stop seen only once the stream had ended
   // (at the last save, say) cut nothing: that reply is whole, and says so.
   let cut = false;
+  // The provider's content filter ended the reply (ChatEvent `filtered`).
+  let filtered = false;
   const messages = replyContext(deps, reply.instructions, reply.history, reply.question);
   // The usage comes last in a stream: a reply cut short is charged by estimate, so a quota never
   // sees zero for a reply that cost something. A stopped call was under way (its prompt read);
@@ -303,6 +324,7 @@ export async function writeReply(
         } else {
           promptTokens = event.promptTokens;
           completionTokens = event.completionTokens;
+          filtered = event.filtered === true;
         }
       }
       // Ended early (a break, or a model that ends its stream when told to stop) or whole.
@@ -324,11 +346,18 @@ export async function writeReply(
       throw stop.signal.reason;
     }
     if (cut) estimateUnreported(true);
+    // The filter's cut first: an empty reply it ended is no fault of the model's.
+    else if (filtered) throw new ReplyFilteredSignal();
     // Stopped before any words came, a reply is empty by its owner's wish; otherwise it is none.
     else if (!hasVisibleCharacter(deltas.text)) throw new EmptyReplySignal();
   } catch (cause) {
     const error = failureOf(cause);
-    if (cause instanceof EmptyReplySignal) {
+    if (cause instanceof ReplyFilteredSignal) {
+      // The call ended as the provider meant it to: measured as one, and no error of the model's
+      // (nor of its alarm) but a refusal of what was asked.
+      reportCall();
+      if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
+    } else if (cause instanceof EmptyReplySignal) {
       // The call itself ended (its usage charged): measured as one, and counted as the model's
       // failure, as a stream that broke is.
       reportCall();
@@ -361,7 +390,8 @@ export async function writeReply(
       cause instanceof DomainError ||
       cause instanceof ModelStreamError ||
       cause instanceof ReplyDeadlineSignal ||
-      cause instanceof EmptyReplySignal
+      cause instanceof EmptyReplySignal ||
+      cause instanceof ReplyFilteredSignal
     ))
       throw cause;
     return { assistantMessage, error };

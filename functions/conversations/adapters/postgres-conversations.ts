@@ -91,11 +91,23 @@ export function postgresConversations(db: Queryable): ConversationRepository {
     },
 
     async remove(ownerId, id) {
-      const { rowCount } = await db.query(
-        sql`update conversations set deleted_at = ${new Date()}
-            where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is null`,
+      // A reply still being written is asked to stop, as Stop asks (`stop_requested_at`): its
+      // writer ends it at its next save with the words so far. Left alone, the model would go on
+      // writing, and charging, into a conversation nobody can see or stop any more (404).
+      const { rows } = await db.query<{ id: string }>(
+        sql`with deleted as (
+              update conversations set deleted_at = ${new Date()}
+              where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is null
+              returning id
+            ),
+            stopped as (
+              update messages m set stop_requested_at = coalesce(m.stop_requested_at, now())
+              from deleted d
+              where m.conversation_id = d.id and m.status = 'streaming'
+            )
+            select id from deleted`,
       );
-      return rowCount > 0;
+      return rows.length > 0;
     },
   };
 }

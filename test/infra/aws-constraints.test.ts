@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGES, type Stage } from '../../lib/config/stages';
 import { resourcesOfType, type SynthesizedStage, synthesizeStage } from './support';
@@ -224,6 +226,76 @@ describe('API Gateway', () => {
     for (const st of apiStages) {
       const format = (st.props.AccessLogSetting as { Format?: string } | undefined)?.Format ?? '';
       expect(format).toMatch(/\$context\.(requestId|extendedRequestId)\b/);
+    }
+  });
+});
+
+describe('CloudFormation exports', () => {
+  type Outputs = Record<string, { Value: unknown; Export?: { Name: string } }>;
+  const exportsOf = (stage: SynthesizedStage) =>
+    (Object.entries(stage.templates) as [StackName, Templates[StackName]][]).flatMap(([stack, template]) =>
+      Object.values((template.toJSON().Outputs ?? {}) as Outputs)
+        .filter((o) => o.Export)
+        .map((o) => ({ stack, name: o.Export?.Name ?? '', value: o.Value })),
+    );
+  const importsOf = (stage: SynthesizedStage) =>
+    (Object.entries(stage.templates) as [StackName, Templates[StackName]][]).flatMap(([stack, template]) =>
+      [...JSON.stringify(template.toJSON()).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map((m) => ({
+        stack,
+        name: m[1] ?? '',
+      })),
+    );
+
+  // "Fn::ImportValue" (/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue):
+  // "You can't create cross-stack references across Regions", and "For each AWS account, Export
+  // names must be unique within a Region" (the stages may share an account and a region).
+  it.each(STAGES)('%s: imports only exports of a stack in the same Region', (stage) => {
+    const s = stages[stage];
+    const exported = new Map(exportsOf(s).map((e) => [e.name, e.stack]));
+    const imports = importsOf(s);
+    expect(imports.length).toBeGreaterThan(5);
+    for (const i of imports) {
+      const from = exported.get(i.name);
+      expect(from, `${i.stack} imports ${i.name}, which no stack of the stage exports`).toBeDefined();
+      if (from) expect(regionOf(s, from), `${i.stack} imports ${i.name}`).toBe(regionOf(s, i.stack));
+    }
+  });
+
+  it('names every export differently in every stage', () => {
+    const names = STAGES.flatMap((stage) => exportsOf(stages[stage]).map((e) => e.name));
+    expect(names.length).toBeGreaterThan(10);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  // The same page: "After another stack imports an output value, you can't delete the stack that
+  // is exporting the output value or modify the exported output value." docs/deployment.md
+  // ("Cross-stack references and the two-step change") lists what stays an export, so operators
+  // know which changes take two deploys: every exported resource is of a kind it names.
+  const DOCUMENTED_AS = {
+    'AWS::EC2::Subnet': 'VPC subnets',
+    'AWS::EC2::SecurityGroup': "the functions' security group",
+    'AWS::SecretsManager::Secret': 'the secrets',
+    'AWS::SecretsManager::SecretTargetAttachment': 'the secrets',
+    'AWS::KMS::Key': 'the KMS keys',
+    'AWS::SNS::Topic': 'the alarm topic',
+    'AWS::Cognito::UserPool': 'the user pool',
+    'AWS::Cognito::UserPoolClient': 'its clients',
+    'AWS::ApiGateway::RestApi': 'the REST API',
+    'AWS::RDS::DBCluster': 'the Aurora cluster',
+  } as const;
+  const guide = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'deployment.md'), 'utf8');
+  const stays = /What stays an export: ([^.]+)\./.exec(guide.replace(/\s+/g, ' '))?.[1] ?? '';
+
+  it.each(STAGES)('%s: exports only what docs/deployment.md lists as staying an export', (stage) => {
+    const s = stages[stage];
+    expect(stays).not.toBe('');
+    for (const e of exportsOf(s)) {
+      const ref = e.value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+      const id = ref.Ref ?? ref['Fn::GetAtt']?.[0] ?? '';
+      const type = (s.templates[e.stack].toJSON().Resources[id] as { Type?: string } | undefined)?.Type ?? '';
+      const phrase = (DOCUMENTED_AS as Record<string, string>)[type];
+      expect(phrase, `${e.name}: a ${type || 'value'} is exported`).toBeDefined();
+      expect(stays, `${e.name}: docs/deployment.md does not list ${String(phrase)}`).toContain(phrase);
     }
   });
 });

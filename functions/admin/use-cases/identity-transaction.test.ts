@@ -80,4 +80,46 @@ describe('inTransactionWithIdentity', () => {
     expect(drift).toEqual(['two']);
     expect(undone).toEqual(['one']);
   });
+
+  it('undoes the steps before the transaction ends when the work fails, while it still holds its locks', async () => {
+    // Prepare: a transaction that says when it ends (its rollback releases the row locks)
+    const { deps } = setUp();
+    const order: string[] = [];
+    const transaction: typeof deps.transaction = async (work) => {
+      try {
+        return await deps.transaction(work);
+      } finally {
+        order.push('transaction ended');
+      }
+    };
+
+    // Act
+    const work = inTransactionWithIdentity({ ...deps, transaction }, async (_repos, steps) => {
+      await steps.run(
+        'one',
+        async () => 1,
+        async () => void order.push('undo one'),
+      );
+      throw new Error('the database refused');
+    });
+
+    // Assess: another change of the same user, waiting for the lock, finds the provider put back
+    await expect(work).rejects.toThrow('the database refused');
+    expect(order).toEqual(['undo one', 'transaction ended']);
+  });
+
+  it('undoes each step once, after the transaction, when only the commit fails', async () => {
+    const { deps, tx } = setUp();
+    tx.state.commitFails = true;
+    const undone: string[] = [];
+    const work = inTransactionWithIdentity(deps, (_repos, steps) =>
+      steps.run(
+        'one',
+        async () => 1,
+        async () => void undone.push('one'),
+      ),
+    );
+    await expect(work).rejects.toThrow('could not commit');
+    expect(undone).toEqual(['one']);
+  });
 });

@@ -22,10 +22,16 @@ export interface IdentitySteps {
  * database (and writes its audit event) in one transaction and calls the identity provider
  * inside it, once nothing is left to refuse the change, before the commit (a write that must
  * come after the calls, such as a revocation's instant, follows them): a failed call throws, so
- * the transaction rolls back. When the transaction fails after identity calls succeeded (the
- * commit itself, or a later step), their undos run. An undo that fails is reported, never
- * swallowed silently; the original error is what the caller sees. A step without an undo (a
- * global sign-out) cannot be taken back.
+ * the transaction rolls back. When the transaction fails after identity calls succeeded (a
+ * later identity call, a statement, or the commit itself), their undos run. A failure that is not
+ * the database's (a later identity call) is undone before the rollback, while the transaction
+ * still holds its row locks: another admin's change of the same user, waiting for them, then reads
+ * the database's values with the identity provider already put back, instead of building on this
+ * change's half-made one (its undo, landing after, would leave the two apart unreported). A
+ * failed statement or commit has released the locks already (PostgreSQL lets go of them when the
+ * transaction aborts), so there the undos can still meet such a change. An undo that fails is
+ * reported, never swallowed silently; the original error is what the caller sees. A step without
+ * an undo (a global sign-out) cannot be taken back.
  */
 export async function inTransactionWithIdentity<T>(
   deps: IdentityChangeDeps,
@@ -39,16 +45,27 @@ export async function inTransactionWithIdentity<T>(
       return result;
     },
   };
-  try {
-    return await deps.transaction((repositories) => work(repositories, steps));
-  } catch (error) {
-    for (const { step, undo } of undos.reverse()) {
+  /** Runs the undos not yet run, newest first. */
+  const undoAll = async () => {
+    for (const { step, undo } of undos.splice(0).reverse()) {
       try {
         await undo();
       } catch (undoError) {
         deps.reportDrift?.({ step, error: undoError });
       }
     }
+  };
+  try {
+    return await deps.transaction(async (repositories) => {
+      try {
+        return await work(repositories, steps);
+      } catch (error) {
+        await undoAll();
+        throw error;
+      }
+    });
+  } catch (error) {
+    await undoAll();
     throw error;
   }
 }

@@ -1,0 +1,202 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Role } from '#shared/domain/roles';
+import type { IdentityProvider } from '#admin/ports/identity-provider';
+import { call, setUpApiEnvironment, type CallInput } from '../support/api';
+import { createTestUser, testDatabase } from '../support/database';
+import { fakeIdentityProvider } from '../support/fakes/admin';
+
+/*
+ * Two admins changing one user at once, through the API on the real PostgreSQL: each change
+ * waits for the other (the row is locked until commit), so none is lost, each writes its own
+ * audit event, and Cognito (a hand-written fake, the edge these tests cannot run) ends as the
+ * database says.
+ */
+const issuer = setUpApiEnvironment();
+const { handler } = await import('#admin/lambda');
+const { setAdminDependencies } = await import('#admin/wiring');
+const db = testDatabase();
+
+/** A unique marker for this run's rows: test files share one database. */
+const run = randomBytes(4).toString('hex');
+
+const idp = fakeIdentityProvider();
+/**
+ * Calls to hold back, by their `calls` text (`addToGroup <email> auditors`), until released (or
+ * failed, as Cognito can fail a call).
+ */
+const held = new Map<string, Promise<void>>();
+/** What each held call was waiting for, to say when it started. */
+const started = new Map<string, () => void>();
+const slow = <K extends keyof IdentityProvider>(name: K): IdentityProvider[K] =>
+  (async (...args: unknown[]) => {
+    const key = [name, ...args].join(' ');
+    started.get(key)?.();
+    await held.get(key);
+    return (idp.provider[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+  }) as IdentityProvider[K];
+const provider: IdentityProvider = {
+  ...idp.provider,
+  addToGroup: slow('addToGroup'),
+  removeFromGroup: slow('removeFromGroup'),
+  signOut: slow('signOut'),
+};
+setAdminDependencies({ identity: () => provider });
+
+/**
+ * Holds the call back until `release` (then it runs) or `fail` (then it throws, as Cognito would);
+ * `reached` settles when the call starts.
+ */
+function hold(key: string): { release(): void; fail(): void; reached: Promise<void> } {
+  let release: () => void = () => undefined;
+  let fail: () => void = () => undefined;
+  held.set(
+    key,
+    new Promise<void>((resolve, reject) => {
+      release = resolve;
+      fail = () => reject(new Error(`Cognito failed ${key}`));
+    }),
+  );
+  const reached = new Promise<void>((resolve) => started.set(key, resolve));
+  return { release: () => release(), fail: () => fail(), reached };
+}
+
+async function person(role: Role | null = 'members') {
+  const id = randomUUID();
+  const user = await createTestUser(db, { id, email: `cc-${run}-${id}@example.test`, role });
+  idp.add(user.email, { id: user.id, role });
+  const token = issuer.accessToken({
+    sub: user.id,
+    username: user.email,
+    'cognito:groups': role ? [role] : [],
+  });
+  return { user, token };
+}
+
+let first: Awaited<ReturnType<typeof person>>;
+let second: Awaited<ReturnType<typeof person>>;
+
+beforeAll(async () => {
+  first = await person('admins');
+  second = await person('admins');
+});
+beforeEach(() => {
+  held.clear();
+  started.clear();
+  idp.calls.length = 0;
+});
+afterAll(async () => {
+  await db.destroy();
+});
+
+const as = (token: string, input: Omit<CallInput, 'token'>) => call(handler, { ...input, token });
+const patch = (token: string, id: string, body: unknown) =>
+  as(token, { method: 'PATCH', path: `/api/admin/users/${id}`, body });
+
+const row = (id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+const actions = async (id: string) =>
+  (
+    await db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_id'])
+      .where('target_id', '=', id)
+      .orderBy('occurred_at')
+      .execute()
+  ).map((e) => `${e.action} by ${e.actor_id === first.user.id ? 'first' : 'second'}`);
+const groupsOf = (email: string) => [...(idp.users.get(email)?.groups ?? [])].sort();
+
+describe('two admins changing one user at once', () => {
+  it('keeps both a role change and a quota change, each audited once, Cognito as the database', async () => {
+    // Prepare: the first admin's change waits inside its transaction, in Cognito
+    const target = await person('members');
+    const cognito = hold(`addToGroup ${target.user.email} auditors`);
+
+    // Act: the second admin changes the quota meanwhile
+    const roleChange = patch(first.token, target.user.id, { role: 'auditors' });
+    await cognito.reached;
+    const quotaChange = patch(second.token, target.user.id, { monthlyTokens: 4_321 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cognito.release();
+    const [byFirst, bySecond] = await Promise.all([roleChange, quotaChange]);
+
+    // Assess
+    expect([byFirst.status, bySecond.status]).toEqual([200, 200]);
+    expect(bySecond.body).toMatchObject({ role: 'auditors', monthlyTokens: 4_321, quotaIsDefault: false });
+    expect(await row(target.user.id)).toMatchObject({ role: 'auditors', monthly_token_quota: 4_321 });
+    expect(await actions(target.user.id)).toEqual([
+      'user.role-change by first',
+      'user.quota-change by second',
+    ]);
+    expect(groupsOf(target.user.email)).toEqual(['auditors']);
+  });
+
+  it('applies two role changes one after the other: the database and Cognito agree on the second', async () => {
+    const target = await person('members');
+    const cognito = hold(`addToGroup ${target.user.email} auditors`);
+
+    const toAuditors = patch(first.token, target.user.id, { role: 'auditors' });
+    await cognito.reached;
+    const toAdmins = patch(second.token, target.user.id, { role: 'admins' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cognito.release();
+    const [byFirst, bySecond] = await Promise.all([toAuditors, toAdmins]);
+
+    expect([byFirst.status, bySecond.status]).toEqual([200, 200]);
+    expect((await row(target.user.id))?.role).toBe('admins');
+    expect(groupsOf(target.user.email)).toEqual(['admins']);
+    expect(await actions(target.user.id)).toEqual([
+      'user.role-change by first',
+      'user.role-change by second',
+    ]);
+  });
+
+  it('refuses an erase that waited for a sign-out (409), and erases nothing', async () => {
+    const target = await person('members');
+    await db
+      .updateTable('users')
+      .set({ status: 'disabled', tokens_valid_after: new Date(Date.now() - 2 * 3_600_000) })
+      .where('id', '=', target.user.id)
+      .execute();
+    // The sign-out holds the row while it waits for Cognito; the erase comes meanwhile.
+    const cognito = hold(`signOut ${target.user.email}`);
+    const signOut = as(first.token, { method: 'POST', path: `/api/admin/users/${target.user.id}/sign-out` });
+    await cognito.reached;
+    const erase = as(second.token, { method: 'DELETE', path: `/api/admin/users/${target.user.id}` });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cognito.release();
+    const [signedOut, erased] = await Promise.all([signOut, erase]);
+
+    // The sign-out moved the time from which they can be erased: the erase that waited for it is
+    // refused, and nothing of theirs goes.
+    expect([signedOut.status, erased.status]).toEqual([204, 409]);
+    expect(await row(target.user.id)).toBeDefined();
+    expect(idp.users.has(target.user.email)).toBe(true);
+    expect(await actions(target.user.id)).toEqual(['user.sign-out by first']);
+  });
+
+  it('puts Cognito back before the other admin reads the user, when a change fails half way in Cognito', async () => {
+    // Prepare: the first admin's role change has taken the user out of members in Cognito when
+    // adding them to auditors fails; putting them back in members is slow
+    const target = await person('members');
+    const cognito = hold(`addToGroup ${target.user.email} auditors`);
+    const undo = hold(`addToGroup ${target.user.email} members`);
+
+    // Act: the second admin makes them an admin meanwhile
+    const failed = patch(first.token, target.user.id, { role: 'auditors' });
+    await cognito.reached;
+    const toAdmins = patch(second.token, target.user.id, { role: 'admins' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cognito.fail();
+    await undo.reached;
+    // The undo is under way: the second change must wait for it, not run beside it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    undo.release();
+    const [byFirst, bySecond] = await Promise.all([failed, toAdmins]);
+
+    // Assess: the first failed and left nothing; the second holds, in the database and in Cognito
+    expect([byFirst.status, bySecond.status]).toEqual([500, 200]);
+    expect((await row(target.user.id))?.role).toBe('admins');
+    expect(groupsOf(target.user.email)).toEqual(['admins']);
+    expect(await actions(target.user.id)).toEqual(['user.role-change by second']);
+  });
+});

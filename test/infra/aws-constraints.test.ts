@@ -299,3 +299,26 @@ describe('CloudFormation exports', () => {
     }
   });
 });
+
+describe('AWS Backup', () => {
+  // "How AWS Backup works with supported AWS services"
+  // (/aws-backup/latest/devguide/working-with-supported-services.html): a resource type assigned
+  // explicitly to a backup plan is backed up even without the service opt-in, but "This does not
+  // apply to Aurora, Neptune, and Amazon DocumentDB. For these services to be included, the opt-in
+  // must be enabled" (a Region setting). Without it the plan starts no job for the cluster, so
+  // BackupJobFailed never fires either: the guide has operators check it once per account and Region.
+  const guide = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'deployment.md'), 'utf8');
+
+  it.each(STAGES)(
+    "%s: backs Aurora up, and the guide has the Region's opt-in for Aurora checked",
+    (stage) => {
+      const selections = resourcesOfType(stages[stage], 'AWS::Backup::BackupSelection');
+      expect(selections.length).toBe(1);
+      expect(JSON.stringify(selections[0]?.props)).toMatch(/:cluster:/);
+      expect(guide).toMatch(/aws backup describe-region-settings[^\n]*ResourceTypeOptInPreference\.Aurora/);
+      expect(guide).toMatch(
+        /aws backup update-region-settings[^\n]*--resource-type-opt-in-preference Aurora=true/,
+      );
+    },
+  );
+});

@@ -40,6 +40,19 @@ const idleMinutes = z
     return z.NEVER;
   });
 
+/**
+ * DATABASE_URL, when set, is a PostgreSQL URL (as the functions' configuration requires): checked
+ * before anything starts, so a malformed one is named rather than reported as what the driver made
+ * of it. Empty is unset (the embedded PostgreSQL). Its value is never shown: it may hold a password.
+ */
+const databaseUrl = z
+  .string()
+  .optional()
+  .refine((raw) => !raw || (/^postgres(ql)?:\/\//.test(raw) && URL.canParse(raw)), {
+    message:
+      'DATABASE_URL must be a postgres:// URL, or unset for the embedded PostgreSQL (its value is not shown: it may hold a password)',
+  });
+
 const schema = z.object({
   PORT: port('PORT', 3000),
   COGNITO_PORT: port('COGNITO_PORT', 9229),
@@ -48,6 +61,7 @@ const schema = z.object({
     .optional()
     .transform((raw) => (raw && raw.trim() ? raw : '.parley')),
   IDLE_SIGN_OUT_MINUTES: idleMinutes,
+  DATABASE_URL: databaseUrl,
 });
 
 /** `npm start`'s settings from the environment, or one plain sentence per bad variable. */

@@ -322,3 +322,72 @@ describe('AWS Backup', () => {
     },
   );
 });
+
+describe('Aurora and AWS Backup schedules', () => {
+  // ModifyDBCluster, PreferredBackupWindow (AWS SDK for Kotlin, ModifyDbClusterRequest,
+  // /sdk-for-kotlin/api/latest/rds/aws.sdk.kotlin.services.rds.model/-modify-db-cluster-request/preferred-backup-window.html):
+  // hh24:mi-hh24:mi in UTC, at least 30 minutes, not conflicting with the maintenance window;
+  // PreferredMaintenanceWindow (…/preferred-maintenance-window.html): ddd:hh24:mi-ddd:hh24:mi,
+  // days Mon to Sun, at least 30 minutes.
+  const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+  const minuteOfDay = (hhmm: string) => {
+    const [h, m] = hhmm.split(':').map(Number);
+    return (h ?? 0) * 60 + (m ?? 0);
+  };
+  /** [start, end) in minutes of the week; a window past midnight ends the next day. */
+  const weekly = (day: number, from: string, to: string, toDay = day): [number, number] => {
+    const start = day * 1440 + minuteOfDay(from);
+    let end = toDay * 1440 + minuteOfDay(to);
+    if (end <= start) end += toDay === day ? 1440 : 7 * 1440;
+    return [start, end];
+  };
+  const overlaps = (a: [number, number], b: [number, number]) =>
+    [-7 * 1440, 0, 7 * 1440].some((shift) => a[0] + shift < b[1] && b[0] < a[1] + shift);
+
+  it.each(STAGES)('%s: gives Aurora a backup and a maintenance window RDS accepts', (stage) => {
+    const clusters = resourcesOfType(stages[stage], 'AWS::RDS::DBCluster');
+    expect(clusters.length).toBe(1);
+    for (const c of clusters) {
+      const backupWindow = String(c.props.PreferredBackupWindow);
+      const maintenance = String(c.props.PreferredMaintenanceWindow).toLowerCase();
+      const b = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(backupWindow);
+      const m = /^(\w{3}):(\d\d:\d\d)-(\w{3}):(\d\d:\d\d)$/.exec(maintenance);
+      expect(b, backupWindow).not.toBeNull();
+      expect(m, maintenance).not.toBeNull();
+      if (!b || !m) continue;
+      const [, fromDay = '', from = '', toDay = '', to = ''] = m;
+      expect(DAYS).toContain(fromDay);
+      expect(DAYS).toContain(toDay);
+      const maintenanceWindow = weekly(DAYS.indexOf(fromDay), from, to, DAYS.indexOf(toDay));
+      expect(maintenanceWindow[1] - maintenanceWindow[0]).toBeGreaterThanOrEqual(30);
+      const [from24 = '', to24 = ''] = backupWindow.split('-');
+      for (let day = 0; day < 7; day++) {
+        const daily = weekly(day, from24, to24);
+        expect(daily[1] - daily[0], backupWindow).toBeGreaterThanOrEqual(30);
+        expect(overlaps(daily, maintenanceWindow), `${backupWindow} vs ${maintenance}`).toBe(false);
+      }
+    }
+  });
+
+  // "Lifecycle" (/aws-backup/latest/devguide/API_Lifecycle.html): DeleteAfterDays "must be at least
+  // 90 days after the number of days specified in MoveToColdStorageAfterDays".
+  it.each(STAGES)(
+    '%s: keeps a backup 90 days in cold storage at least, where it moves one there',
+    (stage) => {
+      const plans = resourcesOfType(stages[stage], 'AWS::Backup::BackupPlan');
+      expect(plans.length).toBe(1);
+      const rules = (
+        plans[0]?.props.BackupPlan as {
+          BackupPlanRule: { RuleName: string; Lifecycle?: Record<string, number> }[];
+        }
+      ).BackupPlanRule;
+      for (const r of rules) {
+        const { DeleteAfterDays, MoveToColdStorageAfterDays } = r.Lifecycle ?? {};
+        expect(DeleteAfterDays, r.RuleName).toBeGreaterThanOrEqual(1);
+        if (MoveToColdStorageAfterDays !== undefined) {
+          expect(DeleteAfterDays, r.RuleName).toBeGreaterThanOrEqual(MoveToColdStorageAfterDays + 90);
+        }
+      }
+    },
+  );
+});

@@ -780,6 +780,35 @@ describe('POST /api/admin/users/{id}/unlock · /sign-out · /reset-mfa · /resen
     expect(await auditEvents(target.user.id)).toEqual([]);
   });
 
+  it('resend-invitation answers 409 for a disabled person who never signed in: no e-mail, unaudited', async () => {
+    // Prepare: invited (say to a wrong address), then disabled before they signed in.
+    const email = `resend-disabled-${run}-${randomUUID()}@example.test`;
+    const invited = await as(admin.token, {
+      method: 'POST',
+      path: '/api/admin/users',
+      body: { email, role: 'members' },
+    });
+    const { id } = invited.body as AdminUserView;
+    const disabled = await as(admin.token, {
+      method: 'PATCH',
+      path: `/api/admin/users/${id}`,
+      body: { status: 'disabled' },
+    });
+    expect(disabled.status).toBe(200);
+
+    // Act
+    const response = await as(admin.token, {
+      method: 'POST',
+      path: `/api/admin/users/${id}/resend-invitation`,
+    });
+
+    // Assess: refused with what to do; Cognito sent nothing (a disabled person cannot sign in with it)
+    expect(response.status).toBe(409);
+    expect((response.body as Problem).detail).toMatch(/disabled/);
+    expect(idp.users.get(email)?.invitations).toBe(1);
+    expect((await auditEvents(id)).map((e) => e.action)).toEqual(['user.invite', 'user.disable']);
+  });
+
   it('resend-invitation answers 503 invitation-not-sent when Cognito cannot send it, unaudited', async () => {
     const email = `resend-limit-${run}-${randomUUID()}@example.test`;
     const invited = await as(admin.token, {

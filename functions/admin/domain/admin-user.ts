@@ -165,6 +165,16 @@ export class InvitationNotSentError extends DomainError {
   }
 }
 
+/**
+ * A disabled person cannot sign in (the triggers refuse them after the password), so an invitation
+ * sent to them would only lead to a refusal, and reach an address the organisation turned away.
+ */
+export class DisabledInvitationError extends ConflictError {
+  constructor() {
+    super('This user is disabled, so they could not sign in with an invitation: enable them first.');
+  }
+}
+
 /** Cognito sends an invitation again only to someone who has not yet signed in with it. */
 export class InvitationAcceptedError extends ConflictError {
   constructor() {

@@ -14,7 +14,7 @@ export const resendInvitation = defineRoute(
     responses: { 204: { description: 'Sent' } },
     problems: {
       404: 'No such user',
-      409: 'The user has already signed in, is a service account, or is missing from Cognito',
+      409: 'The user has already signed in, is disabled, is a service account, or is missing from Cognito',
       503: 'Cognito sent no invitation (its daily e-mail limit, or the address could not be reached) (`invitation-not-sent`, with Retry-After)',
     },
   },

@@ -143,6 +143,20 @@ describe('sendMessage', () => {
     const { error } = await collect(apiStreaming([frame('message', message('user', 'Hi'))]));
     expect((error as ApiError).status).toBe(0);
   });
+
+  it('reports a done it cannot read as cut, so that the app reads the stored reply instead of waiting', async () => {
+    // A reply as a newer server might word it (a status this app does not know), or a garbled frame
+    const unknown = { ...message('assistant', 'Hello'), status: 'archived' };
+    for (const done of [frame('done', unknown), 'event: done\ndata: {"id":\n\n']) {
+      const { events, error } = await collect(
+        apiStreaming([frame('message', message('user', 'Hi')), frame('delta', { text: 'Hello' }), done]),
+      );
+
+      expect(events.map((e) => e.type)).toEqual(['message', 'delta']);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).status).toBe(0);
+    }
+  });
 });
 
 describe('regenerateReply', () => {

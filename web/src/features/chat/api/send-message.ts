@@ -106,7 +106,10 @@ export async function* regenerateReply(
   yield* turnEvents(response, signal);
 }
 
-/** The server-sent events of a turn, until `done` or `error`; a cut stream throws a network error. */
+/**
+ * The server-sent events of a turn, until `done` or `error`; a cut stream, or a `done` that cannot
+ * be read, throws a network error.
+ */
 async function* turnEvents(
   response: Response,
   signal: AbortSignal | undefined,
@@ -124,7 +127,10 @@ async function* turnEvents(
         if (parsed.success) yield { type: 'delta', text: parsed.data.text };
       } else if (event.event === 'done') {
         const parsed = messageSchema.safeParse(data);
-        if (parsed.success) yield { type: 'done', message: parsed.data };
+        // A reply this app cannot read (a newer server's, or a garbled frame) is taken for a cut:
+        // the caller then reads the stored reply, instead of waiting for an end that came.
+        if (!parsed.success) break;
+        yield { type: 'done', message: parsed.data };
         return;
       } else if (event.event === 'error') {
         const parsed = errorEventSchema.safeParse(data);
@@ -145,6 +151,7 @@ async function* turnEvents(
     if (signal?.aborted) throw error;
     throw networkError();
   }
-  // The stream closed without `done` or `error`: the connection was cut mid-reply.
+  // The stream closed without `done` or `error` (or with a `done` that could not be read): the
+  // connection was cut mid-reply.
   throw networkError();
 }

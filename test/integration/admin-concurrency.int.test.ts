@@ -150,6 +150,27 @@ describe('two admins changing one user at once', () => {
     ]);
   });
 
+  it('refuses an admin whom the other admin disabled meanwhile: they cannot disable each other at once', async () => {
+    // Prepare: two admins of their own (the others serve the other tests)
+    const ann = await person('admins');
+    const bob = await person('admins');
+    const cognito = hold(`signOut ${bob.user.email}`);
+
+    // Act: Ann disables Bob; while that waits for Cognito, Bob disables Ann
+    const annDisablesBob = patch(ann.token, bob.user.id, { status: 'disabled' });
+    await cognito.reached;
+    const bobDisablesAnn = patch(bob.token, ann.user.id, { status: 'disabled' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cognito.release();
+    const [byAnn, byBob] = await Promise.all([annDisablesBob, bobDisablesAnn]);
+
+    // Assess: Bob was no longer an admin when his change got its turn; Ann stays, unaudited
+    expect([byAnn.status, byBob.status]).toEqual([200, 403]);
+    expect((await row(ann.user.id))?.status).toBe('active');
+    expect((await row(bob.user.id))?.status).toBe('disabled');
+    expect(await actions(ann.user.id)).toEqual([]);
+  });
+
   it('refuses an erase that waited for a sign-out (409), and erases nothing', async () => {
     const target = await person('members');
     await db

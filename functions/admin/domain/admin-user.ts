@@ -1,5 +1,5 @@
 import type { Role, UserStatus } from '#shared/domain/roles';
-import { ConflictError, DomainError, NotFoundError } from '#shared/errors';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '#shared/errors';
 
 /** Highest monthly token quota an admin may set (the column is a 32-bit integer). */
 export const MAX_MONTHLY_TOKENS = 1_000_000_000;
@@ -59,6 +59,16 @@ export class EmailTakenError extends ConflictError {
 export class SelfChangeError extends ConflictError {
   constructor(what: 'demote' | 'disable' | 'erase') {
     super(`You cannot ${what} yourself: ask another admin.`);
+  }
+}
+
+/**
+ * The caller was an admin when the request was let in, but another admin's change that committed
+ * while it waited demoted or disabled them.
+ */
+export class NoLongerAdminError extends ForbiddenError {
+  constructor() {
+    super('Your role does not allow this: you are no longer an active admin.');
   }
 }
 

@@ -48,7 +48,10 @@ afterAll(async () => {
   await db.destroy();
 });
 
-const caller = { userId: 'an-admin', kind: 'user', role: 'admins' } as const;
+/** An active admin in the database: a role or status change checks its caller still is one. */
+const admin = await createTestUser(db, { role: 'admins' });
+created.push(admin.id);
+const caller = { userId: admin.id, kind: 'user', role: 'admins' } as const;
 const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 4_000 });
 
 function useCases(now: Date) {

@@ -26,7 +26,10 @@ afterAll(async () => {
 });
 
 const NOW = new Date('2026-03-10T12:00:00Z');
-const caller = { userId: 'an-admin', kind: 'user', role: 'admins' } as const;
+/** An active admin in the database: a role or status change checks its caller still is one. */
+const admin = await createTestUser(db, { role: 'admins' });
+created.push(admin.id);
+const caller = { userId: admin.id, kind: 'user', role: 'admins' } as const;
 
 /** The database's clock, read on a connection of its own. */
 async function databaseClock(): Promise<string> {

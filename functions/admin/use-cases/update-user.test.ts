@@ -9,6 +9,7 @@ import {
 import {
   AdminUserNotFoundError,
   LastAdminError,
+  NoLongerAdminError,
   SelfChangeError,
   type AdminUser,
 } from '../domain/admin-user';
@@ -172,6 +173,27 @@ describe('updateUser', () => {
   it('lets an admin change their own quota', async () => {
     const { update } = setUp();
     expect((await update(caller, 'root', { monthlyTokens: 1 }, 'req-9')).monthlyTokens).toBe(1);
+  });
+
+  it('refuses a role or status change by a person who is no longer an active admin (403), changing nothing', async () => {
+    // Prepare: demoted (or disabled) by another admin while the request waited for the rows
+    const demoted = adminUser({ id: 'demoted', email: 'demoted@example.test', role: 'members' });
+    const disabled = adminUser({ id: 'off', email: 'off@example.test', role: 'admins', status: 'disabled' });
+    const { repo, audit, update } = setUp([root, ada, demoted, disabled]);
+
+    // Act and assess
+    for (const who of [demoted, disabled]) {
+      const asThem = { userId: who.id, kind: 'user', role: 'admins' } as const;
+      await expect(update(asThem, 'root', { status: 'disabled' }, 'req-20')).rejects.toBeInstanceOf(
+        NoLongerAdminError,
+      );
+      await expect(update(asThem, 'ada', { role: 'admins' }, 'req-21')).rejects.toBeInstanceOf(
+        NoLongerAdminError,
+      );
+    }
+    expect(repo.rows.get('root')).toMatchObject({ role: 'admins', status: 'active' });
+    expect(repo.rows.get('ada')?.role).toBe('members');
+    expect(audit.events).toEqual([]);
   });
 
   it('keeps the last active admin (a machine client acting as admin cannot remove them either)', async () => {

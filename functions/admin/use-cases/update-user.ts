@@ -3,6 +3,7 @@ import {
   AdminUserNotFoundError,
   IdentityMissingError,
   LastAdminError,
+  NoLongerAdminError,
   SelfChangeError,
   type AdminUser,
   type UserChanges,
@@ -22,6 +23,11 @@ export const makeUpdateUser =
       // Admins first, in id order, then the user: every such transaction locks in one order.
       const touchesRole = changes.role !== undefined || changes.status !== undefined;
       const activeAdmins = touchesRole ? await users.lockActiveAdmins() : [];
+      // A person's own role as it is now, after any change that held those rows: another admin
+      // may have demoted or disabled them while this request waited (the access check ran before
+      // the wait), and two admins must not disable or demote each other at once.
+      if (touchesRole && caller.kind === 'user' && !activeAdmins.includes(caller.userId))
+        throw new NoLongerAdminError();
       const before = await users.get(id, now);
       if (!before) throw new AdminUserNotFoundError();
 

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '#shared/domain/roles';
 import type { IdentityProvider } from '#admin/ports/identity-provider';
@@ -89,6 +90,21 @@ afterAll(async () => {
   await db.destroy();
 });
 
+/**
+ * Until a session of the test database waits for a lock (the second request, queued behind the
+ * first's rows), at most 5 s: the first is released only once the second is there.
+ */
+async function waitingForALock(): Promise<void> {
+  for (let tries = 0; tries < 100; tries += 1) {
+    const { rows } = await sql<{ waiting: number }>`
+      select cast(count(*) as integer) as waiting from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+    if ((rows[0]?.waiting ?? 0) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the second request never waited for the first one’s lock');
+}
+
 const as = (token: string, input: Omit<CallInput, 'token'>) => call(handler, { ...input, token });
 const patch = (token: string, id: string, body: unknown) =>
   as(token, { method: 'PATCH', path: `/api/admin/users/${id}`, body });
@@ -115,7 +131,7 @@ describe('two admins changing one user at once', () => {
     const roleChange = patch(first.token, target.user.id, { role: 'auditors' });
     await cognito.reached;
     const quotaChange = patch(second.token, target.user.id, { monthlyTokens: 4_321 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitingForALock();
     cognito.release();
     const [byFirst, bySecond] = await Promise.all([roleChange, quotaChange]);
 
@@ -137,7 +153,7 @@ describe('two admins changing one user at once', () => {
     const toAuditors = patch(first.token, target.user.id, { role: 'auditors' });
     await cognito.reached;
     const toAdmins = patch(second.token, target.user.id, { role: 'admins' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitingForALock();
     cognito.release();
     const [byFirst, bySecond] = await Promise.all([toAuditors, toAdmins]);
 
@@ -160,7 +176,7 @@ describe('two admins changing one user at once', () => {
     const annDisablesBob = patch(ann.token, bob.user.id, { status: 'disabled' });
     await cognito.reached;
     const bobDisablesAnn = patch(bob.token, ann.user.id, { status: 'disabled' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitingForALock();
     cognito.release();
     const [byAnn, byBob] = await Promise.all([annDisablesBob, bobDisablesAnn]);
 
@@ -183,7 +199,7 @@ describe('two admins changing one user at once', () => {
     const signOut = as(first.token, { method: 'POST', path: `/api/admin/users/${target.user.id}/sign-out` });
     await cognito.reached;
     const erase = as(second.token, { method: 'DELETE', path: `/api/admin/users/${target.user.id}` });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitingForALock();
     cognito.release();
     const [signedOut, erased] = await Promise.all([signOut, erase]);
 
@@ -206,7 +222,7 @@ describe('two admins changing one user at once', () => {
     const failed = patch(first.token, target.user.id, { role: 'auditors' });
     await cognito.reached;
     const toAdmins = patch(second.token, target.user.id, { role: 'admins' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitingForALock();
     cognito.fail();
     await undo.reached;
     // The undo is under way: the second change must wait for it, not run beside it.

@@ -286,6 +286,8 @@ describe('the dev server', () => {
         413,
       ],
       [{ path: '/api/conversations?limit=-1', headers: auth }, 400],
+      // Given twice: refused, not the last one taken (API Gateway's queryStringParameters)
+      [{ path: '/api/conversations?limit=5&limit=6', headers: auth }, 400],
       [{ path: '/api/conversations/not-a-uuid', headers: auth }, 400],
       [{ path: '/api/nope', headers: auth }, 404],
     ];
@@ -293,6 +295,10 @@ describe('the dev server', () => {
       const response = await fetch(`${server.url}${path}`, init);
       expect(response.status, path).toBe(status);
       expect(response.headers.get('content-type'), path).toBe('application/problem+json');
+      if (path.includes('limit=5&limit=6'))
+        expect(((await response.json()) as { errors?: { path: string }[] }).errors?.[0]?.path).toBe(
+          'query.limit',
+        );
     }
   });
 

@@ -12,6 +12,8 @@ import { validation, type InputSchemas } from './validation';
 interface Parts {
   readonly params?: APIGatewayProxyEventPathParameters | null;
   readonly query?: Record<string, string> | null;
+  /** As API Gateway sends it: every value of each key (the query above holds the last). */
+  readonly multiQuery?: Record<string, string[]> | null;
   readonly body?: unknown;
 }
 
@@ -19,6 +21,7 @@ function requestWith(parts: Parts): middy.Request<ApiEvent, ApiResult> {
   const event = {
     pathParameters: parts.params ?? null,
     queryStringParameters: parts.query ?? null,
+    multiValueQueryStringParameters: parts.multiQuery ?? null,
     parley: { requestId: 'req-1', route: routeById('conversations.rename'), body: parts.body },
   } as unknown as ApiEvent;
   return { event, context: lambdaContext(), response: undefined, error: undefined, internal: {} };
@@ -81,6 +84,21 @@ describe('validation', () => {
     expect(problems.map((p) => p.path)).toEqual(['query', 'body']);
     expect(problems.map((p) => p.message).join(' ')).toMatch(/limti/);
     expect(problems.map((p) => p.message).join(' ')).toMatch(/extra/);
+  });
+
+  it('refuses a query key given more than once, naming it, rather than taking the last', async () => {
+    const problems = await problemsOf(
+      { query },
+      { query: { limit: '6' }, multiQuery: { limit: ['5', '6'] } },
+    );
+
+    expect(problems).toEqual([{ path: 'query.limit', message: 'must be given once (it was given 2 times)' }]);
+  });
+
+  it('takes a query key given once, as API Gateway lists it among every value', async () => {
+    const state = await validate({ query }, { query: { limit: '6' }, multiQuery: { limit: ['6'] } });
+
+    expect(state.query).toEqual({ limit: 6 });
   });
 
   it('refuses a missing body when the route requires one', async () => {

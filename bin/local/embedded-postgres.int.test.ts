@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -52,6 +52,39 @@ describe('startEmbeddedPostgres', () => {
     // Nothing to stop when the running server is its own caller's.
     await second.stop();
     expect(await stopOrphanedServer(dataDir)).toBe(false);
+  }, 120_000);
+});
+
+/** The process group of a process, from /proc (Linux): the 5th field of its stat line. */
+const processGroupOf = async (pid: number | 'self') => {
+  const line = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(line.slice(line.lastIndexOf(')') + 2).split(' ')[2]);
+};
+
+describe.runIf(existsSync('/proc/self/stat'))('startEmbeddedPostgres and a terminal', () => {
+  it("runs PostgreSQL in a process group of its own, out of reach of a terminal's Ctrl-C", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'parley-embedded-group-'));
+    await chmod(dir, 0o755);
+    const dataDir = join(dir, 'data');
+    try {
+      // Act
+      const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+      try {
+        // Assess: a terminal signals its foreground group, ours; PostgreSQL takes SIGINT as a
+        // fast shutdown that would cut the replies npm start lets finish
+        const postmaster = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+        expect(postmaster).toBeGreaterThan(0);
+        expect(await processGroupOf(postmaster)).not.toBe(await processGroupOf('self'));
+        expect(await processGroupOf(postmaster)).toBe(postmaster);
+      } finally {
+        await server.stop();
+      }
+      // Stopped by its pid all the same
+      await expect(readFile(join(dataDir, 'postmaster.pid'))).rejects.toThrow();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 

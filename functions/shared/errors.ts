@@ -53,6 +53,13 @@ export class NotFoundError extends DomainError {
   readonly title = 'Not found';
 }
 
+/** The caller has no users row yet (it is written on their first `GET /api/me`). */
+export class ProfileNotFoundError extends NotFoundError {
+  constructor() {
+    super('No profile yet: open the app once, then try again.');
+  }
+}
+
 export class ConflictError extends DomainError {
   readonly status = 409;
   readonly slug = 'conflict';

@@ -82,6 +82,30 @@ describe('POST /api/conversations', () => {
     expect((response.body as Conversation).title).toBe(title);
   });
 
+  // A person created in Cognito by other means has no users row until their first GET /api/me;
+  // a client whose first request starts a conversation met the row's foreign key (a 500).
+  it('answers 404 saying there is no profile yet, not 500, before the first GET /api/me, and 201 after it', async () => {
+    // Prepare: a valid token of someone with no users row
+    const sub = randomUUID();
+    const token = issuer.accessToken({
+      sub,
+      username: `first-${sub}@example.test`,
+      'cognito:groups': ['members'],
+    });
+
+    // Act
+    const before = await call(handler, { method: 'POST', path: '/api/conversations', token, body: {} });
+    const users = (await import('../../functions/users/lambda')).handler;
+    expect((await call(users, { method: 'GET', path: '/api/me', token })).status).toBe(200);
+    const after = await call(handler, { method: 'POST', path: '/api/conversations', token, body: {} });
+
+    // Assess
+    expect(before.status).toBe(404);
+    expect(before.headers['content-type']).toBe('application/problem+json');
+    expect((before.body as Problem).detail).toBe('No profile yet: open the app once, then try again.');
+    expect(after.status).toBe(201);
+  });
+
   it('lets admins chat too', async () => {
     const admin = await member('admins');
     const response = await call(handler, {

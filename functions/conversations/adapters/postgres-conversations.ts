@@ -1,5 +1,7 @@
 import { first, isoText, only, sql, type Queryable } from '#shared/db/sql';
+import { sqlStateOf } from '#shared/db/sql-state';
 import { encodeCursor } from '#shared/pagination/cursor';
+import { ProfileNotFoundError } from '#shared/errors';
 import type { Conversation } from '../domain/conversation';
 import type { ConversationRepository, ListOptions } from '../ports/conversation-repository';
 
@@ -34,12 +36,19 @@ const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\$
 export function postgresConversations(db: Queryable): ConversationRepository {
   return {
     async create(ownerId, title) {
-      return toConversation(
-        await only<Row>(
-          db,
-          sql`insert into conversations (owner_id, title) values (${ownerId}, ${title}) returning ${columns}`,
-        ),
-      );
+      try {
+        return toConversation(
+          await only<Row>(
+            db,
+            sql`insert into conversations (owner_id, title) values (${ownerId}, ${title}) returning ${columns}`,
+          ),
+        );
+      } catch (error) {
+        // The owner's foreign key, the table's only one: no users row yet (it is written on the
+        // person's first GET /api/me), a 404 that says so rather than a 500.
+        if (sqlStateOf(error) === '23503') throw new ProfileNotFoundError();
+        throw error;
+      }
     },
 
     async list(ownerId, { limit, cursor, q }: ListOptions) {

@@ -12,6 +12,7 @@ export interface ListOptions {
 
 /** Every method is scoped to an owner: another owner's conversation is simply not found. */
 export interface ConversationRepository {
+  /** Throws ProfileNotFoundError when the owner has no users row yet (before their first GET /api/me). */
   create(ownerId: string, title: string): Promise<Conversation>;
   list(ownerId: string, options: ListOptions): Promise<Page<Conversation>>;
   get(ownerId: string, id: string): Promise<Conversation | undefined>;

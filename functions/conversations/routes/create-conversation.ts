@@ -15,6 +15,7 @@ export const createConversation = defineRoute(
     // The body is optional: `POST /conversations` with none starts an untitled conversation.
     body: z._default(z.strictObject({ title: z.optional(titleSchema) }), {}),
     responses: { 201: { description: 'The new conversation', schema: conversationSchema } },
+    problems: { 404: 'No profile yet (it is written on your first GET /api/me)' },
   },
   async ({ caller, body }, { createConversation }) => created(await createConversation(caller, body)),
 );

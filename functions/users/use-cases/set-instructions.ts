@@ -1,5 +1,5 @@
 import type { Caller } from '#shared/domain/caller';
-import { ProfileNotFoundError } from '../domain/instructions';
+import { ProfileNotFoundError } from '#shared/errors';
 import type { InstructionsStore } from '../ports/instructions-store';
 
 /**

@@ -198,7 +198,12 @@ export function postgresMessageReads(db: SqlDatabase): MessageReads {
     },
 
     async search(ownerId, { q, limit, cursor }) {
-      const query = sql`websearch_to_tsquery('simple', ${q})`;
+      // A search with no word to find, only excluded ones (`-rf`, `- b`, `-a or b`: querytree 'T',
+      // nothing an index could look up), would find every message without them: one looking for
+      // a command-line flag got them all. It looks for its words as written instead.
+      const written = sql`websearch_to_tsquery('simple', ${q})`;
+      const query = sql`(case when querytree(${written}) = 'T'
+        then websearch_to_tsquery('simple', translate(${q}, '-', ' ')) else ${written} end)`;
       const rank = sql`ts_rank_cd(m.content_tsv, ${query})::real`;
       const before = cursor
         ? sql`and (${rank}, m.id) < (${cursor.rank}::real, ${cursor.id}::uuid)`

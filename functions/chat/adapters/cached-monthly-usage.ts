@@ -99,12 +99,12 @@ export function withCachedMonthlyUsage<R extends TurnRepository>(
     // written to the cache when nothing was charged, which is nearly always.
     async startTurn(input) {
       const turn = await repository.startTurn(input);
-      if (turn.kind === 'started' && turn.chargedAbandoned === true) await charged(input.ownerId, false);
+      if (turn.kind === 'started' && turn.chargedAbandoned) await charged(input.ownerId, false);
       return turn;
     },
     async startRegeneration(input) {
       const regeneration = await repository.startRegeneration(input);
-      if (regeneration.chargedAbandoned === true) await charged(input.ownerId, false);
+      if (regeneration.chargedAbandoned) await charged(input.ownerId, false);
       return regeneration;
     },
     async finishTurn(input) {

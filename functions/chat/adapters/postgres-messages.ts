@@ -185,16 +185,16 @@ const staleAttempts = (maxRepliesInFlight: number | undefined) =>
  */
 function lockedConversation(input: { readonly ownerId: string; readonly conversationId: string }) {
   return sql`conv as materialized (
-      select c.id, c.title, c.message_count, c.xmin::text as version
-      from conversations c
-      where c.id = cast(${input.conversationId} as uuid)
-        and c.owner_id = cast(${input.ownerId} as text)
-        and c.deleted_at is null
-      for update
-    ),
-    seen as (
-      select c.xmin::text as version from conversations c where c.id = (select id from conv)
-    )`;
+    select c.id, c.title, c.message_count, c.xmin::text as version
+    from conversations c
+    where c.id = cast(${input.conversationId} as uuid)
+      and c.owner_id = cast(${input.ownerId} as text)
+      and c.deleted_at is null
+    for update
+  ),
+  seen as (
+    select c.xmin::text as version from conversations c where c.id = (select id from conv)
+  )`;
 }
 
 /**
@@ -205,11 +205,11 @@ function lockedConversation(input: { readonly ownerId: string; readonly conversa
  */
 function lockedOwner(ownerId: string) {
   return sql`owner as materialized (
-      select u.xmin::text as version from users u where u.id = cast(${ownerId} as text) for update
-    ),
-    owner_seen as (
-      select u.xmin::text as version from users u where u.id = cast(${ownerId} as text)
-    )`;
+    select u.xmin::text as version from users u where u.id = cast(${ownerId} as text) for update
+  ),
+  owner_seen as (
+    select u.xmin::text as version from users u where u.id = cast(${ownerId} as text)
+  )`;
 }
 
 /**
@@ -219,15 +219,15 @@ function lockedOwner(ownerId: string) {
 function crowdedCte(input: { readonly ownerId: string; readonly maxRepliesInFlight?: number | undefined }) {
   const max = input.maxRepliesInFlight ?? null;
   return sql`crowded as (
-      select 1 from messages
-      where owner_id = cast(${input.ownerId} as text)
-        and status = 'streaming'
-        and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
-        and conversation_id <> (select id from conv)
-        and cast(${max} as int) is not null
-      offset greatest(coalesce(cast(${max} as int), 2147483647) - 1, 0)
-      limit 1
-    )`;
+    select 1 from messages
+    where owner_id = cast(${input.ownerId} as text)
+      and status = 'streaming'
+      and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
+      and conversation_id <> (select id from conv)
+      and cast(${max} as int) is not null
+    offset greatest(coalesce(cast(${max} as int), 2147483647) - 1, 0)
+    limit 1
+  )`;
 }
 
 /**
@@ -236,38 +236,38 @@ function crowdedCte(input: { readonly ownerId: string; readonly maxRepliesInFlig
  */
 function ownerTouched(ownerId: string, started: Sql) {
   return sql`owner_touched as (
-      update users u set updated_at = u.updated_at
-      from ${started} s
-      where u.id = cast(${ownerId} as text)
-      returning u.id
-    )`;
+    update users u set updated_at = u.updated_at
+    from ${started} s
+    where u.id = cast(${ownerId} as text)
+    returning u.id
+  )`;
 }
 
 /** The owner columns of a turn or regeneration statement's own row (OwnerRow). */
 const ownerColumns = sql`exists (select 1 from owner) as owner_found,
-      coalesce((select version from owner) <> (select version from owner_seen), false) as owner_stale,
-      exists (select 1 from crowded) as crowded`;
+    coalesce((select version from owner) <> (select version from owner_seen), false) as owner_stale,
+    exists (select 1 from crowded) as crowded`;
 
 /** The user message stored under the owner's idempotency key (none when `key` is null). */
 const priorCte = (ownerId: string, key: string | null) => sql`prior as materialized (
-      select ${metaColumnsOfM}, m.created_at, m.request_hash
-      from messages m
-      where cast(${key} as text) is not null
-        and m.owner_id = cast(${ownerId} as text)
-        and m.idempotency_key = cast(${key} as text)
-    )`;
+    select ${metaColumnsOfM}, m.created_at, m.request_hash
+    from messages m
+    where cast(${key} as text) is not null
+      and m.owner_id = cast(${ownerId} as text)
+      and m.idempotency_key = cast(${key} as text)
+  )`;
 
 /** `prior`'s user message and the reply after it, as `prior_user` and `prior_assistant`. */
 const priorColumns = sql`(select row_to_json(p) from prior p) as prior_user,
-      (select row_to_json(a) from (
-        select ${metaColumnsOfM}
-        from messages m, prior p
-        where m.conversation_id = p.conversation_id
-          and m.role = 'assistant'
-          and (m.created_at, m.id) > (p.created_at, p.id)
-        order by m.created_at, m.id
-        limit 1
-      ) a) as prior_assistant`;
+    (select row_to_json(a) from (
+      select ${metaColumnsOfM}
+      from messages m, prior p
+      where m.conversation_id = p.conversation_id
+        and m.role = 'assistant'
+        and (m.created_at, m.id) > (p.created_at, p.id)
+      order by m.created_at, m.id
+      limit 1
+    ) a) as prior_assistant`;
 
 interface PriorRow {
   prior_user: unknown;
@@ -331,69 +331,69 @@ async function replayOf(
 function turnStatement(input: StartTurnInput) {
   const key = input.idempotencyKey ?? null;
   return sql`
-    with ${priorCte(input.ownerId, key)},
-    ${lockedConversation(input)},
-    ${lockedOwner(input.ownerId)},
-    ${crowdedCte(input)},
-    busy as (
-      select 1 from messages
-      where conversation_id = (select id from conv)
-        and status = 'streaming'
-        and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
-      limit 1
-    ),
-    go as (
-      select conv.id, conv.title, conv.message_count from conv
-      where conv.version = (select version from seen)
-        and (select version from owner) = (select version from owner_seen)
-        and not exists (select 1 from busy)
-        and not exists (select 1 from crowded)
-        and not exists (select 1 from prior)
-    ),
-    ${markAbandoned(sql`m.conversation_id = (select id from go)`, 'wait')},
-    user_message as (
-      insert into messages
-        (conversation_id, owner_id, role, content, status, idempotency_key, request_hash, created_at)
-      select go.id, cast(${input.ownerId} as text), 'user', cast(${input.content} as text), 'complete',
-        cast(${key} as text), cast(${input.requestHash ?? null} as text), clock_timestamp()
-      from go
-      returning ${metaColumns}, created_at
-    ),
-    assistant_message as (
-      insert into messages (conversation_id, owner_id, role, content, status, model, created_at)
-      select u.conversation_id, cast(${input.ownerId} as text), 'assistant', '', 'streaming',
-        cast(${input.model} as text), u.created_at + interval '1 microsecond'
-      from user_message u
-      returning ${columns}
-    ),
-    touched as (
-      update conversations c
-      set message_count = c.message_count + 2,
-        updated_at = now(),
-        title = case
-          when c.message_count = 0 and c.title = cast(${DEFAULT_TITLE} as text)
-            then coalesce(nullif(cast(${input.titleIfFirst} as text), ''), c.title)
-          else c.title
-        end
-      from assistant_message a
-      where c.id = a.conversation_id
-      returning c.id
-    ),
-    ${ownerTouched(input.ownerId, sql`assistant_message`)}
-    select
-      ${turnRowHead},
-      exists (select 1 from busy) as busy,
-      ${ownerColumns},
-      ${priorColumns},
-      (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
-      (select row_to_json(u) from user_message u) as user_message,
-      (select row_to_json(a) from assistant_message a) as assistant_message,
-      (select json_agg(json_build_object('model', x.model, 'chars', x.chars, 'day', x.day))
-        from abandoned x) as abandoned_replies
-    union all
-    select h.*, null, null, null, null, null, null, null, null, null, null, null, null
-    from (${historyRows(sql`h.conversation_id = (select id from go)`)}) h
-    order by part, created_at, id, piece
+  with ${priorCte(input.ownerId, key)},
+  ${lockedConversation(input)},
+  ${lockedOwner(input.ownerId)},
+  ${crowdedCte(input)},
+  busy as (
+    select 1 from messages
+    where conversation_id = (select id from conv)
+      and status = 'streaming'
+      and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
+    limit 1
+  ),
+  go as (
+    select conv.id, conv.title, conv.message_count from conv
+    where conv.version = (select version from seen)
+      and (select version from owner) = (select version from owner_seen)
+      and not exists (select 1 from busy)
+      and not exists (select 1 from crowded)
+      and not exists (select 1 from prior)
+  ),
+  ${markAbandoned(sql`m.conversation_id = (select id from go)`, 'wait')},
+  user_message as (
+    insert into messages
+      (conversation_id, owner_id, role, content, status, idempotency_key, request_hash, created_at)
+    select go.id, cast(${input.ownerId} as text), 'user', cast(${input.content} as text), 'complete',
+      cast(${key} as text), cast(${input.requestHash ?? null} as text), clock_timestamp()
+    from go
+    returning ${metaColumns}, created_at
+  ),
+  assistant_message as (
+    insert into messages (conversation_id, owner_id, role, content, status, model, created_at)
+    select u.conversation_id, cast(${input.ownerId} as text), 'assistant', '', 'streaming',
+      cast(${input.model} as text), u.created_at + interval '1 microsecond'
+    from user_message u
+    returning ${columns}
+  ),
+  touched as (
+    update conversations c
+    set message_count = c.message_count + 2,
+      updated_at = now(),
+      title = case
+        when c.message_count = 0 and c.title = cast(${DEFAULT_TITLE} as text)
+          then coalesce(nullif(cast(${input.titleIfFirst} as text), ''), c.title)
+        else c.title
+      end
+    from assistant_message a
+    where c.id = a.conversation_id
+    returning c.id
+  ),
+  ${ownerTouched(input.ownerId, sql`assistant_message`)}
+  select
+    ${turnRowHead},
+    exists (select 1 from busy) as busy,
+    ${ownerColumns},
+    ${priorColumns},
+    (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
+    (select row_to_json(u) from user_message u) as user_message,
+    (select row_to_json(a) from assistant_message a) as assistant_message,
+    (select json_agg(json_build_object('model', x.model, 'chars', x.chars, 'day', x.day))
+      from abandoned x) as abandoned_replies
+  union all
+  select h.*, null, null, null, null, null, null, null, null, null, null, null, null
+  from (${historyRows(sql`h.conversation_id = (select id from go)`)}) h
+  order by part, created_at, id, piece
   `;
 }
 
@@ -430,99 +430,99 @@ interface RegenerationRow extends OwnerRow {
  */
 function regenerationStatement(input: StartRegenerationInput) {
   return sql`
-    with ${lockedConversation(input)},
-    ${lockedOwner(input.ownerId)},
-    ${crowdedCte(input)},
-    target as materialized (
-      select m.id, m.created_at
-      from messages m
-      where m.id = cast(${input.replyId} as uuid)
-        and m.conversation_id = (select id from conv)
-        and m.role = 'assistant'
-    ),
-    latest as (
-      select m.id from messages m
-      where m.conversation_id = (select id from conv)
-      order by m.created_at desc, m.id desc
-      limit 1
-    ),
-    busy as (
-      select 1 from messages
-      where conversation_id = (select id from conv)
-        and status = 'streaming'
-        and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
-      limit 1
-    ),
-    go as (
-      select t.id, t.created_at from target t
-      where (select version from conv) = (select version from seen)
-        and (select version from owner) = (select version from owner_seen)
-        and not exists (select 1 from busy)
-        and not exists (select 1 from crowded)
-        and t.id = (select id from latest)
-    ),
-    abandoned as materialized (
-      select m.id, m.model, char_length(m.content) as chars,
-        to_char(m.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day
-      from messages m
-      where m.id = (select id from go)
-        and m.status = 'streaming'
-        and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
-      for update of m
-    ),
-    reset as (
-      update messages m
-      set content = '', status = 'streaming', error = null, model = cast(${input.model} as text),
-        prompt_tokens = 0, completion_tokens = 0, stop_requested_at = null, updated_at = now()
-      from go
-      left join abandoned a on a.id = go.id
-      where m.id = go.id
-      returning ${columnsOfM}, a.id is not null as was_abandoned, a.model as abandoned_model,
-        a.chars as abandoned_chars, a.day as abandoned_day
-    ),
-    unrated as (
-      delete from message_feedback f using reset r where f.message_id = r.id returning f.message_id
-    ),
-    question as (
-      select m.id from messages m, go
-      where m.conversation_id = (select id from conv)
-        and m.role = 'user'
-        and (m.created_at, m.id) < (go.created_at, go.id)
-      order by m.created_at desc, m.id desc
-      limit 1
-    ),
-    edited as (
-      update messages m
-      set content = cast(${input.content ?? null} as text), updated_at = now()
-      from question q
-      where m.id = q.id and cast(${input.content ?? null} as text) is not null
-      returning m.id
-    ),
-    touched as (
-      update conversations c set updated_at = now()
-      from reset r
-      where c.id = r.conversation_id
-      returning c.id
-    ),
-    ${ownerTouched(input.ownerId, sql`reset`)}
-    select
-      ${turnRowHead},
-      ${ownerColumns},
-      exists (select 1 from target) as reply_found,
-      exists (select 1 from busy) as busy,
-      coalesce((select id from target) = (select id from latest), false) as latest,
-      (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
-      (select row_to_json(r) from reset r) as reply,
-      (select json_agg(json_build_object('model', r.abandoned_model, 'chars', r.abandoned_chars,
-          'day', r.abandoned_day))
-        from reset r where r.was_abandoned) as abandoned_replies
-    union all
-    select h.*, null, null, null, null, null, null, null, null, null, null, null
-    from (${historyRows(
-      sql`h.conversation_id = (select id from conv)
-        and (h.created_at, h.id) < (select created_at, id from go)`,
-    )}) h
-    order by part, created_at, id, piece
+  with ${lockedConversation(input)},
+  ${lockedOwner(input.ownerId)},
+  ${crowdedCte(input)},
+  target as materialized (
+    select m.id, m.created_at
+    from messages m
+    where m.id = cast(${input.replyId} as uuid)
+      and m.conversation_id = (select id from conv)
+      and m.role = 'assistant'
+  ),
+  latest as (
+    select m.id from messages m
+    where m.conversation_id = (select id from conv)
+    order by m.created_at desc, m.id desc
+    limit 1
+  ),
+  busy as (
+    select 1 from messages
+    where conversation_id = (select id from conv)
+      and status = 'streaming'
+      and updated_at >= now() - cast(${ABANDONED_AFTER} as interval)
+    limit 1
+  ),
+  go as (
+    select t.id, t.created_at from target t
+    where (select version from conv) = (select version from seen)
+      and (select version from owner) = (select version from owner_seen)
+      and not exists (select 1 from busy)
+      and not exists (select 1 from crowded)
+      and t.id = (select id from latest)
+  ),
+  abandoned as materialized (
+    select m.id, m.model, char_length(m.content) as chars,
+      to_char(m.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day
+    from messages m
+    where m.id = (select id from go)
+      and m.status = 'streaming'
+      and m.updated_at < now() - cast(${ABANDONED_AFTER} as interval)
+    for update of m
+  ),
+  reset as (
+    update messages m
+    set content = '', status = 'streaming', error = null, model = cast(${input.model} as text),
+      prompt_tokens = 0, completion_tokens = 0, stop_requested_at = null, updated_at = now()
+    from go
+    left join abandoned a on a.id = go.id
+    where m.id = go.id
+    returning ${columnsOfM}, a.id is not null as was_abandoned, a.model as abandoned_model,
+      a.chars as abandoned_chars, a.day as abandoned_day
+  ),
+  unrated as (
+    delete from message_feedback f using reset r where f.message_id = r.id returning f.message_id
+  ),
+  question as (
+    select m.id from messages m, go
+    where m.conversation_id = (select id from conv)
+      and m.role = 'user'
+      and (m.created_at, m.id) < (go.created_at, go.id)
+    order by m.created_at desc, m.id desc
+    limit 1
+  ),
+  edited as (
+    update messages m
+    set content = cast(${input.content ?? null} as text), updated_at = now()
+    from question q
+    where m.id = q.id and cast(${input.content ?? null} as text) is not null
+    returning m.id
+  ),
+  touched as (
+    update conversations c set updated_at = now()
+    from reset r
+    where c.id = r.conversation_id
+    returning c.id
+  ),
+  ${ownerTouched(input.ownerId, sql`reset`)}
+  select
+    ${turnRowHead},
+    ${ownerColumns},
+    exists (select 1 from target) as reply_found,
+    exists (select 1 from busy) as busy,
+    coalesce((select id from target) = (select id from latest), false) as latest,
+    (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
+    (select row_to_json(r) from reset r) as reply,
+    (select json_agg(json_build_object('model', r.abandoned_model, 'chars', r.abandoned_chars,
+        'day', r.abandoned_day))
+      from reset r where r.was_abandoned) as abandoned_replies
+  union all
+  select h.*, null, null, null, null, null, null, null, null, null, null, null
+  from (${historyRows(
+    sql`h.conversation_id = (select id from conv)
+      and (h.created_at, h.id) < (select created_at, id from go)`,
+  )}) h
+  order by part, created_at, id, piece
   `;
 }
 

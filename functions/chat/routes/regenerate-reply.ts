@@ -41,7 +41,7 @@ export const regenerateReply = defineRoute(
       404: 'No reply of yours by this id in this conversation (a user message, another owner’s, or a deleted conversation)',
       409: 'Not the latest message of the conversation, or a reply is still being written there',
       429: 'Rate limit, monthly token quota or replies being written at once (CHAT_MAX_REPLIES_IN_FLIGHT) reached (Retry-After)',
-      503: 'The model is unavailable or its circuit is open (Retry-After); the reply is stored as failed. Without server-sent events, also a reply that outlasts BUFFERED_REPLY_TIMEOUT_MS (50 s), and a reply the model ended with nothing that shows, or its content filter ended (stored as failed)',
+      503: 'The model is unavailable or its circuit is open (Retry-After); the reply is stored as failed. Without server-sent events, also a reply that outlasts BUFFERED_REPLY_TIMEOUT_MS (50 s), and an empty or filtered reply',
     },
   },
   async ({ caller, params, body, event, requestId }, { regenerateReply: regenerate }) => {

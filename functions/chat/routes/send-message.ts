@@ -39,7 +39,7 @@ export const sendMessage = defineRoute(
       404: 'No such conversation, or not yours',
       409: 'A reply is still streaming here, or the Idempotency-Key was used with another body',
       429: 'Rate limit, monthly token quota or replies being written at once (CHAT_MAX_REPLIES_IN_FLIGHT) reached (Retry-After)',
-      503: 'The model is unavailable or its circuit is open (Retry-After); the user message is stored. Without server-sent events, also a reply that outlasts BUFFERED_REPLY_TIMEOUT_MS (50 s): what it wrote is kept; and a reply the model ended with nothing that shows, or its content filter ended (stored as failed)',
+      503: 'The model is unavailable or its circuit is open (Retry-After); the user message is stored. Without server-sent events, also a reply that outlasts BUFFERED_REPLY_TIMEOUT_MS (50 s): what it wrote is kept; and an empty or filtered reply',
     },
   },
   async ({ caller, params, body, event, requestId }, { sendMessage: send }) => {

@@ -149,38 +149,25 @@ const pastDeadline = (deadlineMs: number) =>
   );
 
 /**
- * The reason a reply the model ended normally, with nothing that shows (no text, white space,
- * zero-width characters), fails: stored `complete` it read as a blank answer, done, with nothing
- * to tell the person it was no answer at all.
+ * Why a reply whose stream ended as the model meant it to still fails: `empty`, nothing that shows
+ * (no text, white space, zero-width characters), or `filtered`, the provider's content filter
+ * ended it. Stored `complete`, either read as an answer, blank or whole, with nothing to tell the
+ * person it was not.
  */
-class EmptyReplySignal extends Error {
-  constructor() {
-    super('The model sent an empty reply.');
-    this.name = 'EmptyReplySignal';
+class ReplyEndedSignal extends Error {
+  constructor(readonly reason: 'empty' | 'filtered') {
+    super(reason);
   }
 }
 
-/**
- * The reason a reply the provider's content filter ended fails: stored `complete` it read as the
- * whole answer, cut off with nothing to say why.
- */
-class ReplyFilteredSignal extends Error {
-  constructor() {
-    super("The provider's content filter ended the reply.");
-    this.name = 'ReplyFilteredSignal';
-  }
-}
-
-/** What the caller of a filtered reply is told. */
-const filteredReply = () =>
+/** What the caller is told: the model answered, but said nothing, or its filter cut the reply. */
+const endedReply = (reason: ReplyEndedSignal['reason']) =>
   new ServiceUnavailableError(
-    "The AI model's content filter stopped this reply; what it wrote before is kept.",
+    reason === 'empty'
+      ? 'The AI model sent an empty reply. Please try again.'
+      : "The AI model's content filter stopped this reply; what it wrote before is kept.",
     5,
   );
-
-/** What the caller of an empty reply is told (the model answered, but said nothing). */
-const emptyReply = () =>
-  new ServiceUnavailableError('The AI model sent an empty reply. Please try again.', 5);
 
 /**
  * A reply whose text could not be stored: what the caller is told, since the model was not at
@@ -194,8 +181,7 @@ function failureOf(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   if (error instanceof ReplyNotStoredSignal) return notStored();
   if (error instanceof ReplyDeadlineSignal) return pastDeadline(error.deadlineMs);
-  if (error instanceof EmptyReplySignal) return emptyReply();
-  if (error instanceof ReplyFilteredSignal) return filteredReply();
+  if (error instanceof ReplyEndedSignal) return endedReply(error.reason);
   if (error instanceof ModelStreamError)
     return new ModelUnavailableError(error.reason === 'timeout' ? 'timeout' : 'server-error', 5);
   return new ModelUnavailableError('server-error', 5);
@@ -347,21 +333,17 @@ export async function writeReply(
     }
     if (cut) estimateUnreported(true);
     // The filter's cut first: an empty reply it ended is no fault of the model's.
-    else if (filtered) throw new ReplyFilteredSignal();
+    else if (filtered) throw new ReplyEndedSignal('filtered');
     // Stopped before any words came, a reply is empty by its owner's wish; otherwise it is none.
-    else if (!hasVisibleCharacter(deltas.text)) throw new EmptyReplySignal();
+    else if (!hasVisibleCharacter(deltas.text)) throw new ReplyEndedSignal('empty');
   } catch (cause) {
     const error = failureOf(cause);
-    if (cause instanceof ReplyFilteredSignal) {
-      // The call ended as the provider meant it to: measured as one, and no error of the model's
+    if (cause instanceof ReplyEndedSignal) {
+      // The call itself ended (its usage charged): measured as one. An empty reply counts as the
+      // model's failure, as a stream that broke does; a filtered one is no error of the model's
       // (nor of its alarm) but a refusal of what was asked.
       reportCall();
-      if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
-    } else if (cause instanceof EmptyReplySignal) {
-      // The call itself ended (its usage charged): measured as one, and counted as the model's
-      // failure, as a stream that broke is.
-      reportCall();
-      deps.metrics.modelError('stream', 'empty');
+      if (cause.reason === 'empty') deps.metrics.modelError('stream', 'empty');
       if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
     }
     // A reply that could not be stored, or reached our own deadline, is no error of the model's
@@ -390,8 +372,7 @@ export async function writeReply(
       cause instanceof DomainError ||
       cause instanceof ModelStreamError ||
       cause instanceof ReplyDeadlineSignal ||
-      cause instanceof EmptyReplySignal ||
-      cause instanceof ReplyFilteredSignal
+      cause instanceof ReplyEndedSignal
     ))
       throw cause;
     return { assistantMessage, error };

@@ -92,7 +92,7 @@ describe('validation', () => {
       { query: { limit: '6' }, multiQuery: { limit: ['5', '6'] } },
     );
 
-    expect(problems).toEqual([{ path: 'query.limit', message: 'must be given once (it was given 2 times)' }]);
+    expect(problems).toEqual([{ path: 'query.limit', message: 'must be given once' }]);
   });
 
   it('takes a query key given once, as API Gateway lists it among every value', async () => {

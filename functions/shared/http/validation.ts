@@ -39,23 +39,6 @@ function nulPaths(value: unknown, path: string, found: FieldProblem[], depth = 0
 }
 
 /**
- * Query keys given more than once (`?role=admins&role=members`): API Gateway's
- * queryStringParameters keeps the last value only, so the request would be answered for half of
- * what it asked, silently. No route takes a list in its query, so a repeat is refused, named.
- */
-function repeatedKeys(
-  all: Record<string, string[] | undefined> | null | undefined,
-  found: FieldProblem[],
-): void {
-  for (const [key, values] of Object.entries(all ?? {}))
-    if (values && values.length > 1)
-      found.push({
-        path: `query.${key}`,
-        message: `must be given once (it was given ${values.length} times)`,
-      });
-}
-
-/**
  * Validates path parameters, query string and body with zod; all problems at once, each naming
  * its field (`body.title`, `query.limit`). Unknown query keys and body fields are refused by the
  * schemas themselves (strict objects), so a typo is an error, not silently ignored; so is a query
@@ -73,7 +56,12 @@ export function validation(schemas: InputSchemas): middy.MiddlewareObj<ApiEvent,
         ['body', schemas.body, event.parley.body],
       ] as const;
       for (const [part, , value] of parts) nulPaths(value, part, found);
-      if (schemas.query) repeatedKeys(event.multiValueQueryStringParameters, found);
+      // A query key given more than once (`?role=admins&role=members`): API Gateway's
+      // queryStringParameters keeps its last value only, so the request would be answered for
+      // half of what it asked, silently. No route takes a list in its query: a repeat is refused.
+      if (schemas.query)
+        for (const [key, values] of Object.entries(event.multiValueQueryStringParameters ?? {}))
+          if ((values?.length ?? 0) > 1) found.push({ path: `query.${key}`, message: 'must be given once' });
       if (found.length > 0) throw new ValidationError(found);
       for (const [part, schema, value] of parts) {
         if (!schema) {

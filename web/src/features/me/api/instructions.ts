@@ -13,11 +13,16 @@ export async function getInstructions(api: ApiClient, signal?: AbortSignal): Pro
   return (await api.request('/me/instructions', instructionsSchema, { signal })).instructions;
 }
 
-/** Sets them (blank: removes them); the instructions as kept. */
-export async function setInstructions(api: ApiClient, text: string): Promise<string | null> {
+/** The instructions a text sets: trimmed, or null (removed) when nothing in it shows. */
+export function instructionsFrom(text: string): string | null {
   // Nothing that shows is no instructions: removed, not refused by the API as empty.
   const trimmed = text.trim();
-  const instructions = hasVisibleCharacter(trimmed) ? trimmed : null;
+  return hasVisibleCharacter(trimmed) ? trimmed : null;
+}
+
+/** Sets them (blank: removes them); the instructions as kept. */
+export async function setInstructions(api: ApiClient, text: string): Promise<string | null> {
+  const instructions = instructionsFrom(text);
   return (
     await api.request('/me/instructions', instructionsSchema, { method: 'PUT', body: { instructions } })
   ).instructions;

@@ -3,11 +3,15 @@ import type { FormEvent } from 'react';
 
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
-import { getInstructions, INSTRUCTIONS_MAX, setInstructions } from '@/features/me/api/instructions';
+import {
+  getInstructions,
+  instructionsFrom,
+  INSTRUCTIONS_MAX,
+  setInstructions,
+} from '@/features/me/api/instructions';
 import { useModalDialog } from '@/lib/use-modal-dialog';
 import { FormStatus } from '@/components/form-status';
 import { BusyCancelButton } from '@/components/busy-cancel-button';
-import { hasVisibleCharacter } from '../../../../../functions/shared/domain/text';
 
 const countFormat = new Intl.NumberFormat('en-GB');
 
@@ -93,8 +97,11 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
   function submit(event: FormEvent) {
     event.preventDefault();
     if (load.status !== 'ready' || unchanged) return;
-    // As setInstructions sends it: a text with nothing that shows removes them.
-    void save(text, hasVisibleCharacter(text) ? 'Saved: they apply from your next message.' : 'Removed.');
+    // What setInstructions sends: a text with nothing that shows removes them.
+    void save(
+      text,
+      instructionsFrom(text) === null ? 'Removed.' : 'Saved: they apply from your next message.',
+    );
   }
 
   return (

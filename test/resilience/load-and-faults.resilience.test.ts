@@ -109,6 +109,15 @@ async function storedAmong(contents: readonly string[]): Promise<number> {
   return Number(result.rows[0]?.n ?? 0);
 }
 
+/** Replies in these conversations still `streaming` (none is, once every send has answered). */
+async function repliesBeingWritten(conversationIds: readonly string[]): Promise<number> {
+  const result = await db.query<{ n: string }>(
+    "select count(*) as n from messages where role = 'assistant' and status = 'streaming' and conversation_id = any($1::uuid[])",
+    [conversationIds],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
 const isServerError = (o: Outcome) => o.status >= 500 || o.status === NO_ANSWER;
 const statusSummary = (outcomes: readonly Outcome[]) => {
   const counts = new Map<number, number>();
@@ -285,7 +294,9 @@ describe('faults during load', () => {
       all,
       () => done,
       async ({ client, conversationId }, index, i) => {
-        switch (i % 4) {
+        // Each client starts at a different step, as people do, so not every client is in a
+        // send (or a read) at the same moment.
+        switch ((i + index) % 4) {
           case 0:
             await client.me();
             break;
@@ -311,7 +322,7 @@ describe('faults during load', () => {
       done = true;
       await load;
     }
-    return { outcomes: answers(), sent };
+    return { outcomes: answers(), sent, conversationIds: all.map((c) => c.conversationId) };
   }
 
   /** Waits until every route has succeeded since `since`, within the recovery bound (and a bit). */
@@ -337,22 +348,50 @@ describe('faults during load', () => {
     let downAt = 0;
     let upAt = 0;
     const routes = ['me.get', 'conversations.list', 'conversations.create'];
-    const { outcomes, sent } = await underLoad(10, async (answers) => {
+    // A send whose reply ends while the database is down keeps its stream open while the reply's
+    // save is retried (up to about 4 s, FINISH_RETRY_DELAYS_MS), so nothing is lost; a load client
+    // held there asks nothing else meanwhile. This client asks only what cannot be held, the
+    // whole time the database is down, so every route is asked then whatever the load is doing.
+    const probe = new ApiClient(server.url, tokens[0] as string);
+    let probing = true;
+    const {
+      outcomes: load,
+      sent,
+      conversationIds,
+    } = await underLoad(10, async (answers) => {
       await sleep(1_000);
       await postgres.stop();
       downAt = Date.now();
+      const asked = (async () => {
+        while (probing) {
+          for (const ask of [probe.me, probe.list, probe.create]) await ask();
+          await sleep(20);
+        }
+      })();
       await sleep(FAULT_SECONDS * 1000);
+      probing = false;
+      await asked;
       await postgres.start();
       upAt = Date.now();
       await recovered(answers, routes, upAt);
     });
+    const outcomes = [...load, ...probe.outcomes];
     const whileDown = outcomes.filter((o) => o.at > downAt + 500 && o.at < upAt);
     const unavailable = whileDown.filter((o) => o.status === 503);
     const times = recovery(outcomes, routes, upAt);
     const stored = await storedAmong(sent);
+    const held = load.filter((o) => o.at > downAt && o.at - o.ms < upAt);
+    const stillWriting = await repliesBeingWritten(conversationIds);
+    // Each client sends in a conversation of its own, one send at a time: a 409 there means a
+    // reply left `streaming` by the outage holds the conversation.
+    const refusedAfter = load.filter((o) => o.route === 'messages.send' && o.status === 409);
     record(
       context,
       { name: 'statuses while down', value: statusSummary(whileDown) },
+      {
+        name: 'longest answer while down ms (a send held while its reply is saved)',
+        value: Math.round(Math.max(0, ...held.map((o) => o.ms))),
+      },
       {
         name: 'other 5xx or no answer',
         value: outcomes.filter((o) => isServerError(o) && o.status !== 503).length,
@@ -360,7 +399,11 @@ describe('faults during load', () => {
       },
       { name: 'recovery ms per route', value: JSON.stringify(times), target: `≤ ${RECOVERY_MS}` },
       { name: 'user messages stored / accepted', value: `${stored} / ${sent.length}`, target: 'all' },
+      { name: 'replies left being written afterwards', value: stillWriting, target: '0' },
+      { name: 'sends refused as a reply is being written', value: refusedAfter.length, target: '0' },
     );
+    expect(stillWriting).toBe(0);
+    expect(refusedAfter.map((o) => `${o.status} at ${o.at - upAt} ms after it came back`)).toEqual([]);
     expect(
       outcomes
         .filter((o) => isServerError(o) && o.status !== 503)

@@ -11,6 +11,7 @@ import { ConversationBusyError, IdempotencyKeyReusedError, NotLatestReplyError }
 import type { Message } from '../domain/message';
 import type { ConversationExport, MessageRepository, StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-message-repository';
+import { postgresTurns, type FinishRetry } from './postgres-messages';
 import { promptSettingsOf } from '../domain/system-prompt';
 
 /** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
@@ -1284,7 +1285,7 @@ describe.each([
    * The repository on `database()` whose first `times` transactions fail with `failure` before
    * they start; `attempts()` counts the transactions asked for.
    */
-  function withFailingTransactions(failure: () => Error, times: number) {
+  function withFailingTransactions(failure: () => Error, times: number, finishRetry?: FinishRetry) {
     const db = database();
     let attempts = 0;
     const flaky: typeof db = {
@@ -1295,7 +1296,10 @@ describe.each([
         return attempts <= times ? Promise.reject(failure()) : db.transaction(work);
       },
     };
-    return { repo: postgresMessages(flaky), attempts: () => attempts };
+    return {
+      repo: finishRetry ? postgresTurns(flaky, { finishRetry }) : postgresMessages(flaky),
+      attempts: () => attempts,
+    };
   }
 
   const finishing = (ownerId: string, assistantId: string) => ({
@@ -1333,6 +1337,51 @@ describe.each([
       .where('user_id', '=', owner.id)
       .execute();
     expect(usage).toEqual([{ requests: 1, prompt_tokens: 5 }]);
+  });
+
+  it('keeps ending a reply for as long as the database stays away within the retry budget', async () => {
+    // Prepare: an outage of eight attempts (a failover, a restart), inside a budget of 1 s.
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
+    const lost = () =>
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const { repo, attempts } = withFailingTransactions(lost, 8, {
+      budgetMs: 1_000,
+      firstDelayMs: 1,
+      maxDelayMs: 4,
+    });
+
+    // Act
+    const finished = await repo.finishTurn(finishing(owner.id, started.assistantMessage.id));
+
+    // Assess: ended, not left `streaming` to hold its conversation.
+    expect(finished).toMatchObject({ status: 'complete', content: 'Whole' });
+    expect(attempts()).toBe(9);
+  });
+
+  it('gives up ending a reply once the retry budget is spent, waiting no longer than it', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
+    const lost = () =>
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const { repo, attempts } = withFailingTransactions(lost, Number.POSITIVE_INFINITY, {
+      budgetMs: 200,
+      firstDelayMs: 10,
+      maxDelayMs: 80,
+    });
+    const before = performance.now();
+
+    const error = await repo
+      .finishTurn(finishing(owner.id, started.assistantMessage.id))
+      .catch((e: unknown) => e);
+
+    // Waits of 10, 20, 40 and 80 ms: the fifth attempt fails 150 ms in, and another 80 would pass
+    // the budget.
+    expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(attempts()).toBe(5);
+    expect(performance.now() - before).toBeLessThan(1_000);
   });
 
   it('gives up ending a reply after a query error, which no retry would mend', async () => {

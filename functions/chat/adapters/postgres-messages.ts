@@ -34,8 +34,24 @@ import {
  * has no operator on Aurora. Timestamps are read as text with microseconds (cursors stay exact).
  */
 
-/** Pauses between the attempts to end a reply while the database is unreachable (4.25 s in all). */
-export const FINISH_RETRY_DELAYS_MS: readonly number[] = [250, 1000, 3000];
+/** How long, and how often, the end of a reply is tried again while the database is unreachable. */
+export interface FinishRetry {
+  /** No attempt starts after this long from the first. */
+  readonly budgetMs: number;
+  /** The first pause; each next one doubles, up to `maxDelayMs`. */
+  readonly firstDelayMs: number;
+  /** The longest pause: a reply is saved at most this long after the database is back. */
+  readonly maxDelayMs: number;
+}
+
+/**
+ * A minute, covering a restart, an Aurora failover (typically under 60 s, often under 30) and a
+ * resume from auto-pause. A reply left `streaming` holds its conversation (a send gets 409) until
+ * it counts as abandoned (REPLY_ABANDONED_AFTER_MINUTES), and loses its text since the last save:
+ * a 4-second budget lost the reply of a 4.4-second PostgreSQL restart. The chat function has room:
+ * a model call may take 2 minutes, the stream 5, and the function 5.5.
+ */
+export const FINISH_RETRY: FinishRetry = { budgetMs: 60_000, firstDelayMs: 250, maxDelayMs: 2_000 };
 
 /**
  * A reply's status and error as every read shows them: one left `streaming` without a save for
@@ -572,7 +588,10 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
  * `db` is the database, not a transaction: `finishTurn` opens one of its own, and `startTurn` is
  * one statement (its own implicit transaction).
  */
-export function postgresTurns(db: SqlDatabase): TurnRepository {
+export function postgresTurns(
+  db: SqlDatabase,
+  { finishRetry = FINISH_RETRY }: { finishRetry?: FinishRetry } = {},
+): TurnRepository {
   const startTurn: TurnRepository['startTurn'] = async (input) => {
     let chargedAbandoned = false;
     for (let attempt = 1; ; attempt++) {
@@ -708,12 +727,14 @@ export function postgresTurns(db: SqlDatabase): TurnRepository {
     // left `streaming` would hold its conversation for minutes and go uncharged. finishTurnIn is
     // idempotent, so a retry after a commit whose answer was lost changes nothing.
     async finishTurn(input) {
+      const { budgetMs, firstDelayMs, maxDelayMs } = finishRetry;
+      const giveUpAt = Date.now() + budgetMs;
       for (let attempt = 0; ; attempt++) {
         try {
           return await db.transaction((tx) => finishTurnIn(tx, input));
         } catch (error) {
-          const delay = FINISH_RETRY_DELAYS_MS[attempt];
-          if (delay === undefined || !isDatabaseUnavailable(error)) throw error;
+          const delay = Math.min(firstDelayMs * 2 ** attempt, maxDelayMs);
+          if (!isDatabaseUnavailable(error) || Date.now() + delay > giveUpAt) throw error;
           await sleep(delay);
         }
       }

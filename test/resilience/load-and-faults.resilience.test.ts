@@ -348,9 +348,9 @@ describe('faults during load', () => {
     let downAt = 0;
     let upAt = 0;
     const routes = ['me.get', 'conversations.list', 'conversations.create'];
-    // A send whose reply ends while the database is down keeps its stream open while the reply's
-    // save is retried (up to about 4 s, FINISH_RETRY_DELAYS_MS), so nothing is lost; a load client
-    // held there asks nothing else meanwhile. This client asks only what cannot be held, the
+    // A send whose reply is being written while the database is down keeps its stream open while
+    // the reply's saves are tried again (for up to a minute, SAVE_RETRY), so nothing is lost; a
+    // load client held there asks nothing else meanwhile. This client asks only what cannot be held, the
     // whole time the database is down, so every route is asked then whatever the load is doing.
     const probe = new ApiClient(server.url, tokens[0] as string);
     let probing = true;
@@ -385,6 +385,8 @@ describe('faults during load', () => {
     // Each client sends in a conversation of its own, one send at a time: a 409 there means a
     // reply left `streaming` by the outage holds the conversation.
     const refusedAfter = load.filter((o) => o.route === 'messages.send' && o.status === 409);
+    // A reply being written when the database went away is saved when it comes back, whole.
+    const notWhole = load.filter((o) => userMessageStored(o) && o.events.at(-1)?.event !== 'done');
     record(
       context,
       { name: 'statuses while down', value: statusSummary(whileDown) },
@@ -401,7 +403,9 @@ describe('faults during load', () => {
       { name: 'user messages stored / accepted', value: `${stored} / ${sent.length}`, target: 'all' },
       { name: 'replies left being written afterwards', value: stillWriting, target: '0' },
       { name: 'sends refused as a reply is being written', value: refusedAfter.length, target: '0' },
+      { name: 'stored sends whose reply did not end done', value: notWhole.length, target: '0' },
     );
+    expect(notWhole.map((o) => JSON.stringify(o.events.at(-1)))).toEqual([]);
     expect(stillWriting).toBe(0);
     expect(refusedAfter.map((o) => `${o.status} at ${o.at - upAt} ms after it came back`)).toEqual([]);
     expect(

@@ -11,7 +11,7 @@ import { ConversationBusyError, IdempotencyKeyReusedError, NotLatestReplyError }
 import type { Message } from '../domain/message';
 import type { ConversationExport, MessageRepository, StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-message-repository';
-import { postgresTurns, type FinishRetry } from './postgres-messages';
+import { postgresTurns, type SaveRetry } from './postgres-messages';
 import { promptSettingsOf } from '../domain/system-prompt';
 
 /** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
@@ -1285,7 +1285,7 @@ describe.each([
    * The repository on `database()` whose first `times` transactions fail with `failure` before
    * they start; `attempts()` counts the transactions asked for.
    */
-  function withFailingTransactions(failure: () => Error, times: number, finishRetry?: FinishRetry) {
+  function withFailingTransactions(failure: () => Error, times: number, saveRetry?: SaveRetry) {
     const db = database();
     let attempts = 0;
     const flaky: typeof db = {
@@ -1297,10 +1297,67 @@ describe.each([
       },
     };
     return {
-      repo: finishRetry ? postgresTurns(flaky, { finishRetry }) : postgresMessages(flaky),
+      repo: saveRetry ? postgresTurns(flaky, { saveRetry }) : postgresMessages(flaky),
       attempts: () => attempts,
     };
   }
+
+  it("saves a reply's progress once the database answers again, keeping the stop it asked for", async () => {
+    // Prepare: a reply being written and stopped by its owner; then three statements fail as when
+    // PostgreSQL restarts (a failover, a resume), inside a budget of 1 s.
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
+    const assistantId = started.assistantMessage.id;
+    await postgresMessages(database()).requestStop({
+      ownerId: owner.id,
+      conversationId,
+      messageId: assistantId,
+    });
+    const db = database();
+    let attempts = 0;
+    const flaky: typeof db = {
+      ...db,
+      query: (statement) => {
+        attempts += 1;
+        return attempts <= 3
+          ? Promise.reject(
+              Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }),
+            )
+          : db.query(statement);
+      },
+    };
+    const repo = postgresTurns(flaky, { saveRetry: { budgetMs: 1_000, firstDelayMs: 1, maxDelayMs: 4 } });
+
+    // Act
+    const stopAsked = await repo.saveProgress(assistantId, 'Saved after the outage');
+
+    // Assess: saved, and the owner's Stop reached the writer with it.
+    expect(stopAsked).toBe(true);
+    expect(attempts).toBe(4);
+    const row = await pgDb
+      .selectFrom('messages')
+      .select('content')
+      .where('id', '=', assistantId)
+      .executeTakeFirstOrThrow();
+    expect(row.content).toBe('Saved after the outage');
+  });
+
+  it("gives up saving a reply's progress after a query error, which no retry would mend", async () => {
+    const db = database();
+    let attempts = 0;
+    const flaky: typeof db = {
+      ...db,
+      query: () => {
+        attempts += 1;
+        return Promise.reject(Object.assign(new Error('value too long'), { code: '22001' }));
+      },
+    };
+    const repo = postgresTurns(flaky, { saveRetry: { budgetMs: 1_000, firstDelayMs: 1, maxDelayMs: 4 } });
+
+    await expect(repo.saveProgress(randomUUID(), 'x')).rejects.toMatchObject({ code: '22001' });
+    expect(attempts).toBe(1);
+  });
 
   const finishing = (ownerId: string, assistantId: string) => ({
     ownerId,

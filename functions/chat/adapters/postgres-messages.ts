@@ -34,24 +34,40 @@ import {
  * has no operator on Aurora. Timestamps are read as text with microseconds (cursors stay exact).
  */
 
-/** How long, and how often, the end of a reply is tried again while the database is unreachable. */
-export interface FinishRetry {
+/** How long, and how often, a reply's save is tried again while the database is unreachable. */
+export interface SaveRetry {
   /** No attempt starts after this long from the first. */
   readonly budgetMs: number;
   /** The first pause; each next one doubles, up to `maxDelayMs`. */
   readonly firstDelayMs: number;
-  /** The longest pause: a reply is saved at most this long after the database is back. */
+  /** The longest pause: a save is made at most this long after the database is back. */
   readonly maxDelayMs: number;
 }
 
 /**
  * A minute, covering a restart, an Aurora failover (typically under 60 s, often under 30) and a
- * resume from auto-pause. A reply left `streaming` holds its conversation (a send gets 409) until
- * it counts as abandoned (REPLY_ABANDONED_AFTER_MINUTES), and loses its text since the last save:
- * a 4-second budget lost the reply of a 4.4-second PostgreSQL restart. The chat function has room:
- * a model call may take 2 minutes, the stream 5, and the function 5.5.
+ * resume from auto-pause. For a reply's progress, the model reads on meanwhile and its text is
+ * shown once saved; a failed save stops the reply. For its end, a reply left `streaming` holds
+ * its conversation (a send gets 409) until it counts as abandoned (REPLY_ABANDONED_AFTER_MINUTES)
+ * and loses its text since the last save: a 4-second budget lost the replies of a 4.4-second
+ * PostgreSQL restart. The chat function has room: a model call may take 2 minutes, the stream 5,
+ * and the function 5.5.
  */
-export const FINISH_RETRY: FinishRetry = { budgetMs: 60_000, firstDelayMs: 250, maxDelayMs: 2_000 };
+export const SAVE_RETRY: SaveRetry = { budgetMs: 60_000, firstDelayMs: 250, maxDelayMs: 2_000 };
+
+/** `work`, tried again under `retry` while it fails because the database is unreachable. */
+async function whileUnreachable<T>(retry: SaveRetry, work: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + retry.budgetMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const delay = Math.min(retry.firstDelayMs * 2 ** attempt, retry.maxDelayMs);
+      if (!isDatabaseUnavailable(error) || Date.now() + delay > giveUpAt) throw error;
+      await sleep(delay);
+    }
+  }
+}
 
 /**
  * A reply's status and error as every read shows them: one left `streaming` without a save for
@@ -590,7 +606,7 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
  */
 export function postgresTurns(
   db: SqlDatabase,
-  { finishRetry = FINISH_RETRY }: { finishRetry?: FinishRetry } = {},
+  { saveRetry = SAVE_RETRY }: { saveRetry?: SaveRetry } = {},
 ): TurnRepository {
   const startTurn: TurnRepository['startTurn'] = async (input) => {
     let chargedAbandoned = false;
@@ -683,12 +699,16 @@ export function postgresTurns(
       }
     },
 
+    // Retried while the database is unreachable for a moment: a failed save stops the reply.
+    // Each save writes the whole text so far, so a repeated one changes nothing.
     async saveProgress(assistantId, content) {
-      const row = await first<StopRow>(
-        db,
-        sql`update messages set content = ${content}, updated_at = now()
-          where id = cast(${assistantId} as uuid) and status = 'streaming'
-          returning ${stopAsked}`,
+      const row = await whileUnreachable(saveRetry, () =>
+        first<StopRow>(
+          db,
+          sql`update messages set content = ${content}, updated_at = now()
+            where id = cast(${assistantId} as uuid) and status = 'streaming'
+            returning ${stopAsked}`,
+        ),
       );
       return row?.stop_asked === true;
     },
@@ -727,17 +747,7 @@ export function postgresTurns(
     // left `streaming` would hold its conversation for minutes and go uncharged. finishTurnIn is
     // idempotent, so a retry after a commit whose answer was lost changes nothing.
     async finishTurn(input) {
-      const { budgetMs, firstDelayMs, maxDelayMs } = finishRetry;
-      const giveUpAt = Date.now() + budgetMs;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await db.transaction((tx) => finishTurnIn(tx, input));
-        } catch (error) {
-          const delay = Math.min(firstDelayMs * 2 ** attempt, maxDelayMs);
-          if (!isDatabaseUnavailable(error) || Date.now() + delay > giveUpAt) throw error;
-          await sleep(delay);
-        }
-      }
+      return whileUnreachable(saveRetry, () => db.transaction((tx) => finishTurnIn(tx, input)));
     },
 
     async monthlyUsage(ownerId, now) {

@@ -437,7 +437,7 @@ describe('faults during load', () => {
     };
     let downAt = 0;
     let upAt = 0;
-    const { outcomes, sent } = await underLoad(10, async () => {
+    const { outcomes, sent, conversationIds } = await underLoad(10, async () => {
       await sleep(1_000);
       await redis.stop();
       downAt = Date.now();
@@ -456,6 +456,9 @@ describe('faults during load', () => {
     const degraded = readiness.filter((r) => r.at > downAt && r.at < upAt && r.status === 'degraded');
     const okAgain = readiness.find((r) => r.at >= upAt && r.status === 'ok');
     const stored = await storedAmong(sent);
+    // The cache holds no reply: each is written whole whether it answers or not.
+    const notWhole = outcomes.filter((o) => userMessageStored(o) && o.events.at(-1)?.event !== 'done');
+    const stillWriting = await repliesBeingWritten(conversationIds);
     record(
       context,
       { name: 'statuses', value: statusSummary(outcomes) },
@@ -473,7 +476,11 @@ describe('faults during load', () => {
         target: `≤ ${RECOVERY_MS}`,
       },
       { name: 'user messages stored / accepted', value: `${stored} / ${sent.length}`, target: 'all' },
+      { name: 'stored sends whose reply did not end done', value: notWhole.length, target: '0' },
+      { name: 'replies left being written afterwards', value: stillWriting, target: '0' },
     );
+    expect(notWhole.map((o) => JSON.stringify(o.events.at(-1)))).toEqual([]);
+    expect(stillWriting).toBe(0);
     expect(outcomes.filter(isServerError).map((o) => `${o.route} ${o.status} ${o.text}`)).toEqual([]);
     expect(degraded.length).toBeGreaterThan(0);
     expect(okAgain && okAgain.at - upAt).toBeLessThanOrEqual(RECOVERY_MS);

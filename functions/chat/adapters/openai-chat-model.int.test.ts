@@ -353,6 +353,27 @@ describe('openAIChatModel against an OpenAI-compatible server', () => {
       expect(sleeps).toEqual([]);
     });
 
+    it.each([
+      ['its finish and usage chunks', 2],
+      ['its finish chunk', 1],
+    ])(
+      'ends whole when the server falls silent after %s, without [DONE] and with the connection open',
+      async (_, extra) => {
+        // Prepare: every content chunk, then the end the server declared, then nothing.
+        const pieces = splitReply(DEFAULT_REPLY);
+        fake.setMode({ kind: 'stall', afterChunks: pieces.length + extra });
+
+        // Act
+        const { events, error } = await consume(model().stream(request()));
+
+        // Assess: the reply the model said was whole, not a timeout that would store it failed.
+        expect(error).toBeUndefined();
+        expect(deltasOf(events)).toEqual(pieces);
+        expect(events.at(-1)).toMatchObject({ type: 'usage' });
+        expect(fake.calls).toBe(1);
+      },
+    );
+
     it('ends with ModelStreamError(timeout) when the whole reply outlasts the total timeout', async () => {
       // Prepare: each chunk comes within the idle timeout, but all of them take far too long.
       fake.setMode({ kind: 'normal', chunkDelayMs: 100 });

@@ -354,7 +354,10 @@ export function openAIChatModel(
       }
       if (result.done) {
         const aborted = abortReason();
-        if (aborted !== undefined) throw broken(aborted);
+        // A server silent after the end it sent (its finish or usage chunk), without `[DONE]`:
+        // that end is the reply's, and our timer only closed the connection it held open.
+        if (aborted !== undefined && !(reply.finished && aborted instanceof TimeoutAbort))
+          throw broken(aborted);
         if (!reply.finished) throw broken(undefined);
         yield reply.usage();
         return;

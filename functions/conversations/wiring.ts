@@ -1,4 +1,5 @@
 import { postgresMessages } from '#chat/adapters/postgres-message-repository';
+import { makeGetMessage } from '#chat/use-cases/get-message';
 import { makeListMessages } from '#chat/use-cases/list-messages';
 import { makeSearchMessages } from '#chat/use-cases/search-messages';
 import { makeStopReply } from '#chat/use-cases/stop-reply';
@@ -26,6 +27,7 @@ export function conversationDeps() {
   const feedback = postgresFeedback(db);
   return {
     listMessages: makeListMessages({ messages }),
+    getMessage: makeGetMessage({ messages }),
     searchMessages: makeSearchMessages({ messages }),
     stopReply: makeStopReply({ messages }),
     createConversation: makeCreateConversation({ conversations }),

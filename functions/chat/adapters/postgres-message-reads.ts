@@ -101,11 +101,14 @@ async function messagePage(
   conversationId: string,
   limit: number,
   cursor: Keyset | undefined,
+  messageId?: string,
 ): Promise<Page<ListedMessage>> {
   // Row-value comparison matches the (conversation_id, created_at, id) index.
   const after = cursor
     ? sql`and (m.created_at, m.id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`
-    : sql.empty;
+    : messageId
+      ? sql`and m.id = cast(${messageId} as uuid)`
+      : sql.empty;
   const { rows } = await db.query<PageRow>(sql`
     with page as (
       select m.*, f.rating, f.reason, f.comment, f.updated_at as feedback_at,
@@ -195,6 +198,12 @@ export function postgresMessageReads(db: SqlDatabase): MessageReads {
     async list(ownerId, conversationId, { limit, cursor }: { limit: number; cursor?: Keyset }) {
       if (!(await ownedConversation(db, ownerId, conversationId))) return undefined;
       return messagePage(db, ownerId, conversationId, limit, cursor);
+    },
+
+    async get(ownerId, conversationId, messageId) {
+      // Its conversation deleted (in the bin), a message is not found, as in `list`.
+      if (!(await ownedConversation(db, ownerId, conversationId))) return undefined;
+      return (await messagePage(db, ownerId, conversationId, 1, undefined, messageId)).items[0];
     },
 
     async search(ownerId, { q, limit, cursor }) {

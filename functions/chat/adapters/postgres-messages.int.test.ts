@@ -1511,6 +1511,42 @@ describe.each([
     expect(await repo.list(owner.id, randomUUID(), { limit: 10 })).toBeUndefined();
   });
 
+  it('reads one message as the list shows it, to its owner only and in its own conversation', async () => {
+    // Prepare: a reply with its feedback, a reply being written, and what must not be found.
+    const owner = await createTestUser(pgDb);
+    const other = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const elsewhere = await conversationOf(owner.id);
+    const [question, reply] = await messagesAt(owner.id, conversationId, [
+      { content: 'one', at: '2026-01-02T03:04:05.000001Z' },
+      { content: 'two', at: '2026-01-02T03:04:05.000002Z', role: 'assistant' },
+    ]);
+    if (!question || !reply) throw new Error('expected two messages');
+    await pgDb
+      .insertInto('message_feedback')
+      .values({ message_id: reply, owner_id: owner.id, rating: 'up' })
+      .execute();
+    const repo = postgresMessages(database());
+    const listed = await repo.list(owner.id, conversationId, { limit: 10 });
+
+    // Act
+    const read = await repo.get(owner.id, conversationId, reply);
+
+    // Assess
+    expect(read).toEqual(listed?.items[1]);
+    expect(read).toMatchObject({ id: reply, content: 'two', feedback: { rating: 'up' } });
+    expect(await repo.get(owner.id, conversationId, question)).toEqual(listed?.items[0]);
+    expect(await repo.get(other.id, conversationId, reply)).toBeUndefined();
+    expect(await repo.get(owner.id, elsewhere, reply)).toBeUndefined();
+    expect(await repo.get(owner.id, conversationId, randomUUID())).toBeUndefined();
+    await pgDb
+      .updateTable('conversations')
+      .set({ deleted_at: new Date() })
+      .where('id', '=', conversationId)
+      .execute();
+    expect(await repo.get(owner.id, conversationId, reply)).toBeUndefined();
+  });
+
   it('exports the conversation and all its messages in order, to its owner only', async () => {
     const owner = await createTestUser(pgDb);
     const other = await createTestUser(pgDb);

@@ -1,5 +1,5 @@
 import type { Feedback } from '#feedback/domain/feedback';
-import { ConflictError, DomainError, RateLimitedError } from '#shared/errors';
+import { ConflictError, DomainError, NotFoundError, RateLimitedError } from '#shared/errors';
 
 export type MessageStatus = 'complete' | 'streaming' | 'failed';
 
@@ -50,6 +50,13 @@ export const REPLY_ABANDONED_AFTER_MINUTES = 6;
 
 /** The bytes `text` takes inside a JSON string (UTF-8, escapes included, not the quotes). */
 export const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text)) - 2;
+
+export class MessageNotFoundError extends NotFoundError {
+  constructor() {
+    // The same answer whether it does not exist or belongs to someone else: no enumeration.
+    super('No message of yours by this id in this conversation.');
+  }
+}
 
 export class ConversationBusyError extends ConflictError {
   constructor() {

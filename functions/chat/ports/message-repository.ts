@@ -197,6 +197,8 @@ export interface MessageReads {
     conversationId: string,
     options: { readonly limit: number; readonly cursor?: Keyset },
   ): Promise<Page<ListedMessage> | undefined>;
+  /** One message as `list` shows it; undefined when it is not in the owner's conversation. */
+  get(ownerId: string, conversationId: string, messageId: string): Promise<ListedMessage | undefined>;
   search(
     ownerId: string,
     options: { readonly q: string; readonly limit: number; readonly cursor?: SearchKeyset },

@@ -1,6 +1,7 @@
 import { createConversation } from './create-conversation';
 import { deleteConversation } from './delete-conversation';
 import { getConversation } from './get-conversation';
+import { getMessage } from './get-message';
 import { giveFeedback } from './give-feedback';
 import { listConversations } from './list-conversations';
 import { listMessages } from './list-messages';
@@ -19,6 +20,7 @@ export const conversationRoutes = [
   deleteConversation,
   restoreConversation,
   listMessages,
+  getMessage,
   stopReply,
   searchMessages,
   giveFeedback,

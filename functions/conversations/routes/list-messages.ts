@@ -8,7 +8,7 @@ import { defineRoute } from './define';
 import { conversationIdParams } from './schemas';
 
 /** A listed message: a reply carries what its author said of it (null: nothing, or a user message). */
-const listedMessageSchema = z.extend(messageSchema, { feedback: z.nullable(replyFeedbackSchema) });
+export const listedMessageSchema = z.extend(messageSchema, { feedback: z.nullable(replyFeedbackSchema) });
 
 export const listMessages = defineRoute(
   {

@@ -157,6 +157,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
       return updated;
     },
     list: async () => ({ items: [], nextCursor: null }),
+    get: async () => undefined,
     search: async () => ({ items: [], nextCursor: null }),
     exportConversation: async () => undefined,
     monthlyUsage: async () => ({ used: options.used ?? 0, quota: options.quota }),

@@ -75,14 +75,18 @@ async function sendAndWatchStream(p: Page, content: string): Promise<number[]> {
  * (the page's own, each poll included) until `stop`.
  */
 async function cutRead(p: Page, conversationId: string, nth: number) {
-  const route = `**/api/conversations/${conversationId}/messages*`;
+  // The list and one message alone (what a view following a reply reads): both are reads.
+  const route = `**/api/conversations/${conversationId}/messages**`;
   let reads = 0;
+  const paths: string[] = [];
   await p.route(route, async (intercepted) => {
+    if (intercepted.request().method() !== 'GET') return intercepted.fallback();
     reads += 1;
+    paths.push(new URL(intercepted.request().url()).pathname);
     if (reads === nth) return intercepted.abort('connectionreset');
     return intercepted.fallback();
   });
-  return { count: () => reads, stop: () => p.unroute(route) };
+  return { count: () => reads, paths, stop: () => p.unroute(route) };
 }
 
 /**
@@ -724,6 +728,11 @@ describe('chatting in the web app', () => {
     const reply = page.locator('[data-testid="message-assistant"][data-status="failed"]');
     await reply.waitFor({ timeout: 30_000 });
     expect(reads.count()).toBeGreaterThan(2);
+    // Followed by reading the reply alone, the whole conversation again only at its end or a failure.
+    const replyId = (await reply.getAttribute('id'))?.replace(/^m-/, '');
+    const alone = reads.paths.filter((p) => p === `/api/conversations/${conversationId}/messages/${replyId}`);
+    expect(alone.length).toBeGreaterThan(3);
+    expect(reads.paths.length - alone.length).toBeLessThanOrEqual(4);
     await expect.poll(() => page.locator('.composer__hint').textContent()).toMatch(/^Enter to send/);
     expect(await page.getByRole('alert').filter({ hasText: 'could not be loaded' }).count()).toBe(0);
     await reads.stop();

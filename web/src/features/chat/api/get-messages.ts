@@ -28,6 +28,23 @@ export function getMessages(
 }
 
 /**
+ * One message, as the list shows it: what the view reads while it follows a reply written
+ * elsewhere, instead of the whole conversation each time. 404 once it is gone.
+ */
+export function getMessage(
+  api: ApiClient,
+  conversationId: string,
+  messageId: string,
+  signal?: AbortSignal,
+): Promise<Message> {
+  return api.request(
+    `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}`,
+    messageSchema,
+    { signal },
+  );
+}
+
+/**
  * Every message of a conversation, oldest first, page after page: the view shows the latest
  * messages at the bottom, and a link to one message must find it wherever it is.
  */

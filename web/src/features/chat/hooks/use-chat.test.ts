@@ -59,6 +59,13 @@ class FakeServer {
     const url = new URL(String(input));
     const method = init?.method ?? 'GET';
     this.requests.push(`${method} ${url.pathname}`);
+    const one = /\/messages\/([^/]+)$/.exec(url.pathname);
+    if (method === 'GET' && one) {
+      const found = this.held.find((m) => m.id === decodeURIComponent(one[1] ?? ''));
+      return found
+        ? Response.json(found)
+        : Response.json({ type: 'about:blank', title: 'Not found', status: 404 }, { status: 404 });
+    }
     if (method === 'GET') {
       return Response.json({ items: this.held, nextCursor: null });
     }
@@ -255,5 +262,66 @@ describe('useChat: Stop during a regeneration', () => {
     expect(server.requests.filter((r) => r.endsWith('/stop'))).toEqual([]);
     expect(chat.messages.at(-1)?.content).toBe('Short');
     expect(chat.busy).toBe(false);
+  });
+});
+
+describe('useChat: a reply written elsewhere', () => {
+  /** Settles until `done` holds, for at most `ms` of real time (the polls wait a second). */
+  async function until(done: () => boolean, ms = 5_000) {
+    const deadline = Date.now() + ms;
+    while (!done() && Date.now() < deadline) {
+      await settle();
+      await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    }
+  }
+
+  it('reads that reply alone while it is written, and the conversation again once it has ended', async () => {
+    // Prepare: another tab's reply, being written when the view opens
+    server.held = [
+      message(QUESTION, 'user', 'Asked elsewhere', 'complete'),
+      message(REPLY, 'assistant', 'Half', 'streaming'),
+    ];
+    await open(CONVERSATION);
+    await settle();
+    const whole = `GET /api/conversations/${CONVERSATION}/messages`;
+    const alone = `GET /api/conversations/${CONVERSATION}/messages/${REPLY}`;
+    expect(server.requests.filter((r) => r === whole)).toHaveLength(1);
+
+    // Act: the reply grows, then ends
+    server.held = [server.held[0] as Message, message(REPLY, 'assistant', 'Half a reply', 'streaming')];
+    await until(() => chat.messages.at(-1)?.content === 'Half a reply');
+    const readWhileWritten = server.requests.filter((r) => r === whole).length;
+    server.held = [
+      server.held[0] as Message,
+      message(REPLY, 'assistant', 'Half a reply, whole.', 'complete'),
+    ];
+    await until(() => options.onReplyEnded.mock.calls.length > 0);
+
+    // Assess: the reply alone was read while it was written; the whole conversation once more
+    expect(readWhileWritten).toBe(1);
+    expect(server.requests.filter((r) => r === alone).length).toBeGreaterThanOrEqual(2);
+    expect(server.requests.filter((r) => r === whole)).toHaveLength(2);
+    expect(chat.messages.map((m) => [m.content, m.status])).toEqual([
+      ['Asked elsewhere', 'complete'],
+      ['Half a reply, whole.', 'complete'],
+    ]);
+    expect(options.onReplyEnded).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads the whole conversation again when the reply alone cannot be read', async () => {
+    server.held = [
+      message(QUESTION, 'user', 'Asked elsewhere', 'complete'),
+      message(REPLY, 'assistant', 'Half', 'streaming'),
+    ];
+    await open(CONVERSATION);
+    await settle();
+    const whole = `GET /api/conversations/${CONVERSATION}/messages`;
+
+    // Act: the reply is gone (404 alone), the conversation holds only the question now
+    server.held = [server.held[0] as Message];
+    await until(() => server.requests.filter((r) => r === whole).length >= 2);
+
+    // Assess
+    expect(chat.messages.map((m) => m.id)).toEqual([QUESTION]);
   });
 });

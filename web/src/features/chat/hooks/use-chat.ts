@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ApiError, networkError } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
-import { getAllMessages } from '@/features/chat/api/get-messages';
+import { getAllMessages, getMessage } from '@/features/chat/api/get-messages';
 import { deleteConversation } from '@/features/conversations/api/delete-conversation';
 import type { Message } from '@/features/chat/api/message-schema';
 import { regenerateReply, sendMessage } from '@/features/chat/api/send-message';
@@ -169,13 +169,29 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   const optionsRef = useRef(options);
   optionsRef.current = options;
 
-  /** Reads the stored messages again; keeps looking while a reply is still being written. */
+  /**
+   * Reads the stored messages again; keeps looking while a reply is still being written. A look
+   * after the first reads that reply alone (`following`), while it is still being written: the
+   * whole conversation is read again only once it has ended, or when reading it alone failed.
+   */
   const refresh = useCallback(
-    async (id: string, polls = 0): Promise<void> => {
+    async (id: string, polls = 0, following?: string): Promise<void> => {
       window.clearTimeout(pollTimer.current);
       loadRef.current?.abort();
       const controller = new AbortController();
       loadRef.current = controller;
+      if (following !== undefined && polls > 0) {
+        const reply = await getMessage(api, id, following, controller.signal).catch(() => null);
+        if (idRef.current !== id || controller.signal.aborted) return;
+        const wait = reply?.status === 'streaming' && !sendRef.current ? nextReplyPoll(polls) : null;
+        if (reply?.status === 'streaming') {
+          setState((previous) => ({ ...previous, messages: withMessage(previous.messages, reply) }));
+          if (wait !== null) {
+            pollTimer.current = window.setTimeout(() => void refresh(id, polls + 1, following), wait);
+            return;
+          }
+        }
+      }
       try {
         const messages = await getAllMessages(api, id, controller.signal);
         if (idRef.current !== id || controller.signal.aborted) return;
@@ -186,10 +202,11 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           loadError: null,
           turn: settledTurn(previous.turn, messages),
         }));
-        const writing = messages.at(-1)?.status === 'streaming';
+        const last = messages.at(-1);
+        const writing = last?.status === 'streaming';
         const wait = writing && !sendRef.current ? nextReplyPoll(polls) : null;
         if (wait !== null) {
-          pollTimer.current = window.setTimeout(() => void refresh(id, polls + 1), wait);
+          pollTimer.current = window.setTimeout(() => void refresh(id, polls + 1, last?.id), wait);
         } else if (polls > 0) {
           optionsRef.current.onReplyEnded();
         }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, setUpApiEnvironment } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
+import { signedInPerson, testDatabase } from '../support/database';
 
 const issuer = setUpApiEnvironment();
 const { handler } = await import('../../functions/conversations/lambda');
@@ -24,15 +24,8 @@ interface Problem {
   errors?: { path: string; message: string }[];
 }
 
-async function member(role: 'members' | 'admins' | 'auditors' | null = 'members') {
-  const user = await createTestUser(db, { role });
-  const token = issuer.accessToken({
-    sub: user.id,
-    username: user.email,
-    'cognito:groups': role ? [role] : [],
-  });
-  return { user, token };
-}
+const member = (role: 'members' | 'admins' | 'auditors' | null = 'members') =>
+  signedInPerson(db, issuer, role);
 
 let alice: Awaited<ReturnType<typeof member>>;
 let bob: Awaited<ReturnType<typeof member>>;

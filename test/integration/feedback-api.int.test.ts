@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '#shared/domain/roles';
 import { call, setUpApiEnvironment, type CallInput } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
+import { signedInPerson, testDatabase } from '../support/database';
 
 // The lambda modules read their configuration at cold start: set the environment first.
 const issuer = setUpApiEnvironment();
@@ -37,15 +37,7 @@ interface FeedbackPage {
 /** Replies of this run name a model of their own: the admin list is filtered to it. */
 const MODEL = `model-${randomUUID().slice(0, 8)}`;
 
-async function person(role: Role | null = 'members') {
-  const user = await createTestUser(db, { role });
-  const token = issuer.accessToken({
-    sub: user.id,
-    username: user.email,
-    'cognito:groups': role ? [role] : [],
-  });
-  return { user, token };
-}
+const person = (role: Role | null = 'members') => signedInPerson(db, issuer, role);
 
 /** A conversation of `ownerId` with a user message and a reply in the given state. */
 async function exchange(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, setUpApiEnvironment } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
+import { signedInPerson, testDatabase } from '../support/database';
 
 const issuer = setUpApiEnvironment();
 const { handler } = await import('../../functions/conversations/lambda');
@@ -14,15 +14,8 @@ interface Problem {
   errors?: { path: string; message: string }[];
 }
 
-async function person(role: 'members' | 'admins' | 'auditors' | null = 'members') {
-  const user = await createTestUser(db, { role });
-  const token = issuer.accessToken({
-    sub: user.id,
-    username: user.email,
-    'cognito:groups': role ? [role] : [],
-  });
-  return { user, token };
-}
+const person = (role: 'members' | 'admins' | 'auditors' | null = 'members') =>
+  signedInPerson(db, issuer, role);
 
 /** A conversation of `ownerId` with a question and its reply (being written unless told). */
 async function exchange(ownerId: string, replyStatus: 'streaming' | 'complete' = 'streaming') {

@@ -7,6 +7,8 @@ import { createDatabase } from '../../functions/shared/db/database';
 import type { SqlDatabase } from '../../functions/shared/db/sql';
 import { createSqlDatabase } from '../../functions/shared/db/sql-database';
 import type { Database, NewUser, UserRow } from '../../functions/shared/db/schema';
+import type { Role } from '../../functions/shared/domain/roles';
+import type { TestIssuer } from './tokens';
 
 /** The migrated test database of this run (see global-setup.ts). Destroy it in `afterAll`. */
 export function testDatabase(): Kysely<Database> {
@@ -104,4 +106,22 @@ export async function untilBlockedBy(db: Kysely<Database>, pid: number, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`no backend waited for a lock of backend ${pid} within ${timeoutMs} ms`);
+}
+
+/**
+ * A person stored with `role` (null: in no group) and an access token of `issuer` for them, as
+ * Cognito would issue it after sign-in.
+ */
+export async function signedInPerson(
+  db: Kysely<Database>,
+  issuer: Pick<TestIssuer, 'accessToken'>,
+  role: Role | null = 'members',
+): Promise<{ user: UserRow; token: string }> {
+  const user = await createTestUser(db, { role });
+  const token = issuer.accessToken({
+    sub: user.id,
+    username: user.email,
+    'cognito:groups': role ? [role] : [],
+  });
+  return { user, token };
 }

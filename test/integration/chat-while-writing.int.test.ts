@@ -50,9 +50,21 @@ const reply = (conversationId: string) =>
     .where('role', '=', 'assistant')
     .executeTakeFirst();
 
-/** A reply being written slowly (40 ms a word), once its first words are stored. */
-async function replyBeingWritten(headers: Record<string, string> = {}, body: unknown = { content: 'Talk' }) {
-  openai.setMode({ kind: 'normal', chunkDelayMs: 40, reply: LONG_REPLY });
+/**
+ * A reply being written slowly (40 ms a word), once its first words are stored. `stalled`: its
+ * model falls silent after three words instead, so the writer sees a Stop only at its next look
+ * (about a second or two), not at the next word's save.
+ */
+async function replyBeingWritten(
+  headers: Record<string, string> = {},
+  body: unknown = { content: 'Talk' },
+  stalled = false,
+) {
+  openai.setMode(
+    stalled
+      ? { kind: 'stall', afterChunks: 3, reply: LONG_REPLY }
+      : { kind: 'normal', chunkDelayMs: 40, reply: LONG_REPLY },
+  );
   const conversationId = await newConversation(token);
   const streamed = send(conversationId, body, headers);
   let replyId = '';
@@ -80,8 +92,9 @@ async function chargedRequests(conversationId: string): Promise<number> {
 
 describe('Stop pressed twice, and once more after the reply ended', () => {
   it('takes both while the reply is written (202), ends it once, stopped, and then answers 409', async () => {
-    // Prepare
-    const { conversationId, streamed, replyId } = await replyBeingWritten();
+    // Prepare: a model silent after three words, so both presses find the reply still being
+    // written on a slow machine too (with a word every 40 ms, the writer could end it between them)
+    const { conversationId, streamed, replyId } = await replyBeingWritten({}, undefined, true);
     const before = await chargedRequests(conversationId);
 
     // Act: two presses at once, then one after the reply has ended

@@ -266,6 +266,18 @@ describe('useChat: Stop during a regeneration', () => {
 });
 
 describe('useChat: a reply written elsewhere', () => {
+  const whole = `GET /api/conversations/${CONVERSATION}/messages`;
+
+  /** The conversation open, its reply being written by another tab. */
+  async function openWrittenElsewhere() {
+    server.held = [
+      message(QUESTION, 'user', 'Asked elsewhere', 'complete'),
+      message(REPLY, 'assistant', 'Half', 'streaming'),
+    ];
+    await open(CONVERSATION);
+    await settle();
+  }
+
   /** Settles until `done` holds, for at most `ms` of real time (the polls wait a second). */
   async function until(done: () => boolean, ms = 5_000) {
     const deadline = Date.now() + ms;
@@ -277,13 +289,7 @@ describe('useChat: a reply written elsewhere', () => {
 
   it('reads that reply alone while it is written, and the conversation again once it has ended', async () => {
     // Prepare: another tab's reply, being written when the view opens
-    server.held = [
-      message(QUESTION, 'user', 'Asked elsewhere', 'complete'),
-      message(REPLY, 'assistant', 'Half', 'streaming'),
-    ];
-    await open(CONVERSATION);
-    await settle();
-    const whole = `GET /api/conversations/${CONVERSATION}/messages`;
+    await openWrittenElsewhere();
     const alone = `GET /api/conversations/${CONVERSATION}/messages/${REPLY}`;
     expect(server.requests.filter((r) => r === whole)).toHaveLength(1);
 
@@ -309,13 +315,7 @@ describe('useChat: a reply written elsewhere', () => {
   });
 
   it('reads the whole conversation again when the reply alone cannot be read', async () => {
-    server.held = [
-      message(QUESTION, 'user', 'Asked elsewhere', 'complete'),
-      message(REPLY, 'assistant', 'Half', 'streaming'),
-    ];
-    await open(CONVERSATION);
-    await settle();
-    const whole = `GET /api/conversations/${CONVERSATION}/messages`;
+    await openWrittenElsewhere();
 
     // Act: the reply is gone (404 alone), the conversation holds only the question now
     server.held = [server.held[0] as Message];

@@ -180,16 +180,14 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
       loadRef.current?.abort();
       const controller = new AbortController();
       loadRef.current = controller;
-      if (following !== undefined && polls > 0) {
+      if (following !== undefined) {
         const reply = await getMessage(api, id, following, controller.signal).catch(() => null);
         if (idRef.current !== id || controller.signal.aborted) return;
         const wait = reply?.status === 'streaming' && !sendRef.current ? nextReplyPoll(polls) : null;
-        if (reply?.status === 'streaming') {
+        if (reply && wait !== null) {
           setState((previous) => ({ ...previous, messages: withMessage(previous.messages, reply) }));
-          if (wait !== null) {
-            pollTimer.current = window.setTimeout(() => void refresh(id, polls + 1, following), wait);
-            return;
-          }
+          pollTimer.current = window.setTimeout(() => void refresh(id, polls + 1, following), wait);
+          return;
         }
       }
       try {

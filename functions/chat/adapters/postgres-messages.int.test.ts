@@ -1282,19 +1282,26 @@ describe.each([
   });
 
   /**
-   * The repository on `database()` whose first `times` transactions fail with `failure` before
-   * they start; `attempts()` counts the transactions asked for.
+   * The repository on `database()` whose first `times` transactions (or, `on: 'query'`, statements
+   * outside one) fail with `failure` before they start; `attempts()` counts those asked for.
    */
-  function withFailingTransactions(failure: () => Error, times: number, saveRetry?: SaveRetry) {
+  function withFailing(
+    on: 'transaction' | 'query',
+    failure: () => Error,
+    times: number,
+    saveRetry?: SaveRetry,
+  ) {
     const db = database();
     let attempts = 0;
+    const failing = <T>(run: () => Promise<T>) => {
+      attempts += 1;
+      return attempts <= times ? Promise.reject(failure()) : run();
+    };
     const flaky: typeof db = {
       ...db,
-      query: (statement) => db.query(statement),
-      transaction: (work) => {
-        attempts += 1;
-        return attempts <= times ? Promise.reject(failure()) : db.transaction(work);
-      },
+      query: (statement) => (on === 'query' ? failing(() => db.query(statement)) : db.query(statement)),
+      transaction: (work) =>
+        on === 'transaction' ? failing(() => db.transaction(work)) : db.transaction(work),
     };
     return {
       repo: saveRetry ? postgresTurns(flaky, { saveRetry }) : postgresMessages(flaky),
@@ -1314,27 +1321,19 @@ describe.each([
       conversationId,
       messageId: assistantId,
     });
-    const db = database();
-    let attempts = 0;
-    const flaky: typeof db = {
-      ...db,
-      query: (statement) => {
-        attempts += 1;
-        return attempts <= 3
-          ? Promise.reject(
-              Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }),
-            )
-          : db.query(statement);
-      },
-    };
-    const repo = postgresTurns(flaky, { saveRetry: { budgetMs: 1_000, firstDelayMs: 1, maxDelayMs: 4 } });
+    const lost = () => Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+    const { repo, attempts } = withFailing('query', lost, 3, {
+      budgetMs: 1_000,
+      firstDelayMs: 1,
+      maxDelayMs: 4,
+    });
 
     // Act
     const stopAsked = await repo.saveProgress(assistantId, 'Saved after the outage');
 
     // Assess: saved, and the owner's Stop reached the writer with it.
     expect(stopAsked).toBe(true);
-    expect(attempts).toBe(4);
+    expect(attempts()).toBe(4);
     const row = await pgDb
       .selectFrom('messages')
       .select('content')
@@ -1344,19 +1343,15 @@ describe.each([
   });
 
   it("gives up saving a reply's progress after a query error, which no retry would mend", async () => {
-    const db = database();
-    let attempts = 0;
-    const flaky: typeof db = {
-      ...db,
-      query: () => {
-        attempts += 1;
-        return Promise.reject(Object.assign(new Error('value too long'), { code: '22001' }));
-      },
-    };
-    const repo = postgresTurns(flaky, { saveRetry: { budgetMs: 1_000, firstDelayMs: 1, maxDelayMs: 4 } });
+    const tooLong = () => Object.assign(new Error('value too long'), { code: '22001' });
+    const { repo, attempts } = withFailing('query', tooLong, Number.POSITIVE_INFINITY, {
+      budgetMs: 1_000,
+      firstDelayMs: 1,
+      maxDelayMs: 4,
+    });
 
     await expect(repo.saveProgress(randomUUID(), 'x')).rejects.toMatchObject({ code: '22001' });
-    expect(attempts).toBe(1);
+    expect(attempts()).toBe(1);
   });
 
   const finishing = (ownerId: string, assistantId: string) => ({
@@ -1376,7 +1371,7 @@ describe.each([
     const conversationId = await conversationOf(owner.id);
     const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
     const lost = () => Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-    const { repo, attempts } = withFailingTransactions(lost, 2);
+    const { repo, attempts } = withFailing('transaction', lost, 2);
 
     // Act
     const finished = await repo.finishTurn(finishing(owner.id, started.assistantMessage.id));
@@ -1403,7 +1398,7 @@ describe.each([
     const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
     const lost = () =>
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    const { repo, attempts } = withFailingTransactions(lost, 8, {
+    const { repo, attempts } = withFailing('transaction', lost, 8, {
       budgetMs: 1_000,
       firstDelayMs: 1,
       maxDelayMs: 4,
@@ -1423,7 +1418,7 @@ describe.each([
     const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
     const lost = () =>
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    const { repo, attempts } = withFailingTransactions(lost, Number.POSITIVE_INFINITY, {
+    const { repo, attempts } = withFailing('transaction', lost, Number.POSITIVE_INFINITY, {
       budgetMs: 200,
       firstDelayMs: 10,
       maxDelayMs: 80,
@@ -1446,7 +1441,7 @@ describe.each([
     const conversationId = await conversationOf(owner.id);
     const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
     const syntax = () => Object.assign(new Error('syntax error'), { code: '42601' });
-    const { repo, attempts } = withFailingTransactions(syntax, 1);
+    const { repo, attempts } = withFailing('transaction', syntax, 1);
 
     const error = await repo
       .finishTurn(finishing(owner.id, started.assistantMessage.id))

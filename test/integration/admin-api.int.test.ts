@@ -6,7 +6,7 @@ import { monthlyUsageKey, monthlyUsageVersionKey } from '#shared/cache/keys';
 import type { Role } from '#shared/domain/roles';
 import { call, proxyEvent, setUpApiEnvironment, type CallInput } from '../support/api';
 import { lambdaContext } from '../support/lambda-context';
-import { createTestUser, testDatabase } from '../support/database';
+import { createTestUser, signedInPerson, testDatabase } from '../support/database';
 import { fakeIdentityProvider } from '../support/fakes/admin';
 import {
   TEST_CREDENTIALS,
@@ -70,16 +70,15 @@ interface Page<T> {
 const run = randomBytes(4).toString('hex');
 
 /** A user in the database and in the fake Cognito, with an access token for them. */
-async function person(role: Role | null = 'members', overrides: Parameters<typeof createTestUser>[1] = {}) {
+async function person(role: Role | null = 'members', overrides: Parameters<typeof signedInPerson>[3] = {}) {
   const id = randomUUID();
-  const user = await createTestUser(db, { id, email: `p-${run}-${id}@example.test`, role, ...overrides });
-  idp.add(user.email, { id: user.id, role });
-  const token = issuer.accessToken({
-    sub: user.id,
-    username: user.email,
-    'cognito:groups': role ? [role] : [],
+  const signedIn = await signedInPerson(db, issuer, role, {
+    id,
+    email: `p-${run}-${id}@example.test`,
+    ...overrides,
   });
-  return { user, token };
+  idp.add(signedIn.user.email, { id: signedIn.user.id, role });
+  return signedIn;
 }
 
 let admin: Awaited<ReturnType<typeof person>>;

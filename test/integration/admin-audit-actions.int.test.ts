@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '#shared/domain/roles';
 import { call, setUpApiEnvironment, type CallInput } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
+import { signedInPerson, testDatabase } from '../support/database';
 import { fakeIdentityProvider } from '../support/fakes/admin';
 
 // The lambda reads its configuration at cold start: set the environment first. Cognito is the
@@ -18,16 +18,15 @@ afterAll(() => db.destroy());
 const USER_AGENT = 'AuditTrailCheck/1.0';
 
 /** A user in the database and in the fake Cognito, with an access token for them. */
-async function person(role: Role | null = 'members', overrides: Parameters<typeof createTestUser>[1] = {}) {
+async function person(role: Role | null = 'members', overrides: Parameters<typeof signedInPerson>[3] = {}) {
   const id = randomUUID();
-  const user = await createTestUser(db, { id, email: `audit-${id}@example.test`, role, ...overrides });
-  idp.add(user.email, { id: user.id, role });
-  const token = issuer.accessToken({
-    sub: user.id,
-    username: user.email,
-    'cognito:groups': role ? [role] : [],
+  const signedIn = await signedInPerson(db, issuer, role, {
+    id,
+    email: `audit-${id}@example.test`,
+    ...overrides,
   });
-  return { user, token };
+  idp.add(signedIn.user.email, { id: signedIn.user.id, role });
+  return signedIn;
 }
 
 let admin: Awaited<ReturnType<typeof person>>;

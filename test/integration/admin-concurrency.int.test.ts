@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '#shared/domain/roles';
 import type { IdentityProvider } from '#admin/ports/identity-provider';
 import { call, setUpApiEnvironment, type CallInput } from '../support/api';
-import { createTestUser, testDatabase } from '../support/database';
+import { signedInPerson, testDatabase } from '../support/database';
 import { fakeIdentityProvider } from '../support/fakes/admin';
 
 /*
@@ -64,14 +64,9 @@ function hold(key: string): { release(): void; fail(): void; reached: Promise<vo
 
 async function person(role: Role | null = 'members') {
   const id = randomUUID();
-  const user = await createTestUser(db, { id, email: `cc-${run}-${id}@example.test`, role });
-  idp.add(user.email, { id: user.id, role });
-  const token = issuer.accessToken({
-    sub: user.id,
-    username: user.email,
-    'cognito:groups': role ? [role] : [],
-  });
-  return { user, token };
+  const signedIn = await signedInPerson(db, issuer, role, { id, email: `cc-${run}-${id}@example.test` });
+  idp.add(signedIn.user.email, { id: signedIn.user.id, role });
+  return signedIn;
 }
 
 let first: Awaited<ReturnType<typeof person>>;

@@ -109,15 +109,16 @@ export async function untilBlockedBy(db: Kysely<Database>, pid: number, timeoutM
 }
 
 /**
- * A person stored with `role` (null: in no group) and an access token of `issuer` for them, as
- * Cognito would issue it after sign-in.
+ * A person stored with `role` (null: in no group) and `overrides` of their row, and an access
+ * token of `issuer` for them, as Cognito would issue it after sign-in.
  */
 export async function signedInPerson(
   db: Kysely<Database>,
   issuer: Pick<TestIssuer, 'accessToken'>,
   role: Role | null = 'members',
+  overrides: Partial<NewUser> = {},
 ): Promise<{ user: UserRow; token: string }> {
-  const user = await createTestUser(db, { role });
+  const user = await createTestUser(db, { role, ...overrides });
   const token = issuer.accessToken({
     sub: user.id,
     username: user.email,

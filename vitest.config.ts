@@ -29,7 +29,6 @@ export default defineConfig({
   test: {
     // Browser and resilience tests have configs of their own (test:e2e, test:resilience).
     exclude: ['test/e2e/**', 'test/resilience/**', 'node_modules/**'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // One file per core at a time. Vitest's default leaves a core free (one worker on two cores),
@@ -38,8 +37,18 @@ export default defineConfig({
     // 614 s with one worker in processes and 464 s with two, threads beside processes.
     maxWorkers: Math.max(2, availableParallelism()),
     projects: [
-      // Each project adds its include and exclude to the ones above.
-      { extends: true, test: { name: 'threads', include: allTests, exclude: processTests, pool: 'threads' } },
+      // Each project adds its include and exclude to the ones above. Only the threads' files use
+      // the run's database (test/infra reads none), so only they start one.
+      {
+        extends: true,
+        test: {
+          name: 'threads',
+          include: allTests,
+          exclude: processTests,
+          pool: 'threads',
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
       { extends: true, test: { name: 'processes', include: processTests, pool: 'forks' } },
     ],
     // Quiet handlers: logs and EMF metrics are asserted where they matter, not printed.

@@ -21,6 +21,7 @@ import * as m0018 from './0018-messages-stop-requested';
 import * as m0019 from './0019-messages-streaming-owner-index';
 import * as m0020 from './0020-usage-daily-kept-after-erasure';
 import * as m0021 from './0021-audit-events-insert-time';
+import * as m0022 from './0022-messages-truncated';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '0019-messages-streaming-owner-index': m0019,
   '0020-usage-daily-kept-after-erasure': m0020,
   '0021-audit-events-insert-time': m0021,
+  '0022-messages-truncated': m0022,
 };

@@ -18,6 +18,7 @@ const message = (id: string, content: string, role: Message['role'] = 'assistant
   usage: { promptTokens: 0, completionTokens: 0 },
   error: null,
   stopped: false,
+  truncated: false,
   createdAt: '2026-12-01T10:00:00.000Z',
 });
 

@@ -71,7 +71,7 @@ async function sendAndRead() {
   await response.handlerDone;
   const reply = await db
     .selectFrom('messages')
-    .select(['content', 'status', 'error', 'prompt_tokens', 'completion_tokens'])
+    .select(['content', 'status', 'error', 'prompt_tokens', 'completion_tokens', 'truncated'])
     .where('conversation_id', '=', conversationId)
     .where('role', '=', 'assistant')
     .executeTakeFirstOrThrow();
@@ -85,12 +85,14 @@ describe('how the model ends a reply', () => {
     const { last, reply } = await sendAndRead();
 
     expect(last?.event).toBe('done');
+    expect(last?.data).toMatchObject({ status: 'complete', truncated: false });
     expect(reply).toEqual({
       content: 'Here is the first part',
       status: 'complete',
       error: null,
       prompt_tokens: 12,
       completion_tokens: 5,
+      truncated: false,
     });
   });
 
@@ -108,16 +110,37 @@ describe('how the model ends a reply', () => {
       error,
       prompt_tokens: 12,
       completion_tokens: 5,
+      truncated: false,
     });
   });
 
-  it('length: complete as it came (the model wrote as much as it may)', async () => {
+  it('length: complete as it came, and marked truncated (the model wrote as much as it may)', async () => {
     frames = replyEndingWith([chunk({}, 'length'), usage, DONE]);
 
     const { last, reply } = await sendAndRead();
 
     expect(last?.event).toBe('done');
-    expect(reply).toMatchObject({ content: 'Here is the first part', status: 'complete', error: null });
+    expect(last?.data).toMatchObject({ status: 'complete', truncated: true, stopped: false });
+    expect(reply).toMatchObject({
+      content: 'Here is the first part',
+      status: 'complete',
+      error: null,
+      truncated: true,
+    });
+  });
+
+  it('length on a server that sends it with the last words: truncated as well', async () => {
+    frames = [
+      chunk({ role: 'assistant', content: '' }, null),
+      chunk({ content: 'Cut at the limi' }, 'length'),
+      usage,
+      DONE,
+    ];
+
+    const { last, reply } = await sendAndRead();
+
+    expect(last?.data).toMatchObject({ content: 'Cut at the limi', truncated: true });
+    expect(reply).toMatchObject({ status: 'complete', truncated: true });
   });
 
   it('no finish_reason before the stream closes: failed, keeping what came, charged by estimate', async () => {
@@ -126,7 +149,7 @@ describe('how the model ends a reply', () => {
     const { last, reply } = await sendAndRead();
 
     expect(last?.event).toBe('error');
-    expect(reply).toMatchObject({ content: 'Here is the first part', status: 'failed' });
+    expect(reply).toMatchObject({ content: 'Here is the first part', status: 'failed', truncated: false });
     expect(reply.error).toMatch(/\S/);
     expect(reply.completion_tokens).toBeGreaterThan(0);
   });

@@ -62,6 +62,7 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     request_hash: ['text', true],
     error: ['text', true],
     stop_requested_at: ['timestamp with time zone', true],
+    truncated: ['boolean', false],
     created_at: ['timestamp with time zone', false],
     updated_at: ['timestamp with time zone', false],
     content_tsv: ['tsvector', false],

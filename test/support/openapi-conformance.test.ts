@@ -115,6 +115,7 @@ describe('the validating proxy in front of the tests', () => {
       usage: { promptTokens: 0, completionTokens: 0 },
       error: null,
       stopped: false,
+      truncated: false,
       createdAt: conversation.createdAt,
     });
     const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;

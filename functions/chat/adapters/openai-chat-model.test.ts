@@ -113,13 +113,35 @@ describe('openAIChatModel', () => {
     ]);
   });
 
-  it.each(['stop', 'length'])('says nothing of a filter for finish_reason %s', async (reason) => {
-    const end = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: reason }] })}\n\n`;
+  it('says nothing of a filter or a cut for finish_reason stop', async () => {
+    const end = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`;
     const { fetch } = sseFetch([content('Hello'), end, done]);
 
     const { events } = await consume(model(fetch).stream(request));
 
     expect(events.at(-1)).toEqual({ type: 'usage', promptTokens: 7, completionTokens: 2 });
+  });
+
+  it('says when the model wrote as much as it may (finish_reason length), and nothing of a filter', async () => {
+    const end = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: 'length' }] })}\n\n`;
+    const { fetch } = sseFetch([content('Hello'), end, done]);
+
+    const { events, error } = await consume(model(fetch).stream(request));
+
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'delta', text: 'Hello' },
+      { type: 'usage', promptTokens: 7, completionTokens: 2, truncated: true },
+    ]);
+  });
+
+  it('reads a cut from a server that sends finish_reason length with the last words', async () => {
+    const last = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: 'Hel' }, finish_reason: 'length' }] })}\n\n`;
+    const { fetch } = sseFetch([content('Hello '), last, done]);
+
+    const { events } = await consume(model(fetch).stream(request));
+
+    expect(events.map((e) => (e.type === 'delta' ? e.text : e.truncated))).toEqual(['Hello ', 'Hel', true]);
   });
 
   it('reads only the first choice when a server sends several', async () => {

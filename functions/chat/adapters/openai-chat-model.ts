@@ -475,6 +475,8 @@ class ReplyState {
   finished = false;
   /** The provider's content filter ended the reply (`finish_reason` `content_filter`). */
   private filtered = false;
+  /** The model wrote as much as it may (`finish_reason` `length`). */
+  private truncated = false;
   private text = '';
   private counted: { promptTokens?: number | undefined; completionTokens?: number | undefined } = {};
 
@@ -496,6 +498,7 @@ class ReplyState {
       if (typeof choice.finish_reason === 'string') {
         this.finished = true;
         if (choice.finish_reason === 'content_filter') this.filtered = true;
+        else if (choice.finish_reason === 'length') this.truncated = true;
       }
     }
     const usage = chunk.usage;
@@ -521,6 +524,7 @@ class ReplyState {
       promptTokens: this.counted.promptTokens ?? estimatePromptTokens(this.request.messages),
       completionTokens: this.counted.completionTokens ?? estimateTokens(this.text),
       ...(this.filtered ? { filtered: true } : {}),
+      ...(this.truncated ? { truncated: true } : {}),
     };
   }
 }

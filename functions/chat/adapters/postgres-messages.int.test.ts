@@ -1127,6 +1127,73 @@ describe.each([
     expect(await repo.requestStop(reply)).toBeUndefined();
   });
 
+  it('marks a reply the model ended at its length limit in every read of it; writing it again clears the mark', async () => {
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const repo = postgresMessages(database());
+    const started = await replyBeingWritten(repo, owner.id, conversationId);
+    const replyId = started.assistantMessage.id;
+    expect(started.assistantMessage.truncated).toBe(false);
+
+    const finished = await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId: replyId,
+      content: 'The first half',
+      status: 'complete',
+      model: 'm',
+      promptTokens: 3,
+      completionTokens: 4,
+      costMicros: 0,
+      truncated: true,
+    });
+
+    expect(finished).toMatchObject({ status: 'complete', truncated: true, stopped: false });
+    const listed = await repo.list(owner.id, conversationId, { limit: 10 });
+    expect(listed?.items.map((m) => [m.role, m.truncated])).toEqual([
+      ['user', false],
+      ['assistant', true],
+    ]);
+    expect((await repo.get(owner.id, conversationId, replyId))?.truncated).toBe(true);
+    const exported = await repo.exportConversation(owner.id, conversationId);
+    const pages = [];
+    for await (const page of exported?.pages ?? []) pages.push(...page);
+    expect(pages.map((m) => m.truncated)).toEqual([false, true]);
+    // Ending it again (its first answer lost) answers the reply as it was ended.
+    const again = await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId: replyId,
+      content: 'The first half',
+      status: 'complete',
+      model: 'm',
+      promptTokens: 3,
+      completionTokens: 4,
+      costMicros: 0,
+      truncated: true,
+    });
+    expect(again.truncated).toBe(true);
+
+    const rewritten = await repo.startRegeneration({
+      prompt: PROMPT,
+      ownerId: owner.id,
+      conversationId,
+      replyId,
+      model: 'm',
+    });
+    expect(rewritten.assistantMessage).toMatchObject({ status: 'streaming', truncated: false });
+    const whole = await repo.finishTurn({
+      ownerId: owner.id,
+      assistantId: replyId,
+      content: 'All of it',
+      status: 'complete',
+      model: 'm',
+      promptTokens: 3,
+      completionTokens: 3,
+      costMicros: 0,
+    });
+    expect(whole.truncated).toBe(false);
+    expect((await repo.get(owner.id, conversationId, replyId))?.truncated).toBe(false);
+  });
+
   it('reads a reply whose writer died (no save for over 6 minutes) as failed, and does not stop it', async () => {
     // Prepare: two replies being written; the writer of one died 7 minutes ago
     const owner = await createTestUser(pgDb);

@@ -83,26 +83,35 @@ function statusAndError(of: '' | 'm.'): Sql {
   return sql`case when ${abandoned} then 'failed' else ${new Sql([`${of}status`], [])} end as status,
     case when ${abandoned} then cast(${INTERRUPTED} as text) else ${new Sql([`${of}error`], [])} end as error`;
 }
-const ownStatusAndError = statusAndError('');
-const statusAndErrorOfM = statusAndError('m.');
-/** The columns of `Row`, for a statement on `messages` alone (select list or `returning`). */
-const columns = sql`id, conversation_id, role, content, ${ownStatusAndError}, model, prompt_tokens,
-  completion_tokens, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
+
+/** The columns `Row` reads as they are stored. */
+const PLAIN_COLUMNS = [
+  'id',
+  'conversation_id',
+  'role',
+  'model',
+  'prompt_tokens',
+  'completion_tokens',
+  'truncated',
+];
 
 /**
- * The columns of `Row` but its content, for statements that must stay within the Data API's 64 KB
- * a row whatever the message's length (the content is known, or read in pieces: `contentsOf`).
+ * The columns of `Row` but its content, of `messages` (`of` '') or `messages m` (`of` 'm.', where
+ * another relation has columns of the same names): for statements that must stay within the Data
+ * API's 64 KB a row whatever the message's length (the content is known, or read in pieces:
+ * `contentsOf`).
  */
-const metaColumns = sql`id, conversation_id, role, ${ownStatusAndError}, model, prompt_tokens,
-  completion_tokens, stop_requested_at is not null as stopped, ${isoText('created_at')} as created_at_text`;
-export const metaColumnsOfM = sql`m.id, m.conversation_id, m.role, ${statusAndErrorOfM}, m.model, m.prompt_tokens,
-  m.completion_tokens, m.stop_requested_at is not null as stopped,
-  ${isoText('m.created_at')} as created_at_text`;
-
-/** The same columns of `messages m`, where another relation has columns of the same names. */
-const columnsOfM = sql`m.id, m.conversation_id, m.role, m.content, ${statusAndErrorOfM}, m.model,
-  m.prompt_tokens, m.completion_tokens, m.stop_requested_at is not null as stopped,
-  ${isoText('m.created_at')} as created_at_text`;
+function metaColumnsOf(of: '' | 'm.'): Sql {
+  const plain = new Sql([PLAIN_COLUMNS.map((name) => of + name).join(', ')], []);
+  const stopped = new Sql([`${of}stop_requested_at is not null as stopped`], []);
+  return sql`${plain}, ${stopped}, ${statusAndError(of)}, ${isoText(`${of}created_at`)} as created_at_text`;
+}
+const metaColumns = metaColumnsOf('');
+export const metaColumnsOfM = metaColumnsOf('m.');
+/** The columns of `Row`, for a statement on `messages` alone (select list or `returning`). */
+const columns = sql`content, ${metaColumns}`;
+/** The same columns of `messages m`. */
+const columnsOfM = sql`m.content, ${metaColumnsOfM}`;
 
 export interface Row {
   id: string;
@@ -115,6 +124,7 @@ export interface Row {
   completion_tokens: number;
   error: string | null;
   stopped: boolean;
+  truncated: boolean;
   created_at_text: string;
 }
 
@@ -128,6 +138,7 @@ export const toMessage = (row: Row): Message => ({
   usage: { promptTokens: Number(row.prompt_tokens), completionTokens: Number(row.completion_tokens) },
   error: row.error,
   stopped: row.role !== 'user' && row.stopped === true,
+  truncated: row.role !== 'user' && row.truncated === true,
   createdAt: row.created_at_text,
 });
 
@@ -505,7 +516,8 @@ function regenerationStatement(input: StartRegenerationInput) {
   reset as (
     update messages m
     set content = '', status = 'streaming', error = null, model = cast(${input.model} as text),
-      prompt_tokens = 0, completion_tokens = 0, stop_requested_at = null, updated_at = now()
+      prompt_tokens = 0, completion_tokens = 0, stop_requested_at = null, truncated = false,
+      updated_at = now()
     from go
     left join abandoned a on a.id = go.id
     where m.id = go.id
@@ -576,7 +588,8 @@ async function finishTurnIn(tx: Queryable, input: FinishTurnInput): Promise<Mess
       set content = ${input.content}, status = ${input.status}, error = ${input.error ?? null},
         model = ${input.model}, prompt_tokens = ${input.promptTokens},
         completion_tokens = ${input.completionTokens}, updated_at = now(),
-        stop_requested_at = case when cast(${input.stopped === true} as boolean) then coalesce(stop_requested_at, now()) end
+        stop_requested_at = case when cast(${input.stopped === true} as boolean) then coalesce(stop_requested_at, now()) end,
+        truncated = cast(${input.truncated === true} as boolean)
       where id = cast(${input.assistantId} as uuid) and status = 'streaming'
       returning ${metaColumns}`,
   );
@@ -727,7 +740,7 @@ export function postgresTurns(
       const row = await first<{ status: string }>(
         db,
         sql`with target as (
-            select m.id, ${statusAndErrorOfM} from messages m
+            select m.id, ${statusAndError('m.')} from messages m
             inner join conversations c on c.id = m.conversation_id
             where m.id = cast(${messageId} as uuid) and m.conversation_id = cast(${conversationId} as uuid)
               and m.owner_id = ${ownerId} and c.owner_id = ${ownerId} and c.deleted_at is null

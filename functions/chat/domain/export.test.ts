@@ -14,6 +14,7 @@ const message = (overrides: Partial<Message>): Message => ({
   usage: { promptTokens: 0, completionTokens: 0 },
   error: null,
   stopped: false,
+  truncated: false,
   createdAt: '2026-12-01T08:00:00.000Z',
   ...overrides,
 });
@@ -75,6 +76,8 @@ describe('markdownExport', () => {
             message({ id: 'm4', role: 'assistant', content: 'Half', status: 'failed' }),
             message({ id: 'm5', role: 'user', content: 'Tell me all of it' }),
             message({ id: 'm6', role: 'assistant', content: 'Once upon', stopped: true }),
+            message({ id: 'm7', role: 'user', content: 'Go on' }),
+            message({ id: 'm8', role: 'assistant', content: 'A time there', truncated: true }),
           ],
         ),
       ),
@@ -114,6 +117,16 @@ describe('markdownExport', () => {
       '',
       "> Stopped before the end, at its author's request.",
       '',
+      '## You · 2026-12-01T08:00:00.000Z',
+      '',
+      'Go on',
+      '',
+      '## Assistant · 2026-12-01T08:00:00.000Z',
+      '',
+      'A time there',
+      '',
+      '> Cut short: the model wrote as much as it may in one reply.',
+      '',
     ]);
   });
 });
@@ -130,6 +143,7 @@ describe('markdownExport and jsonExport', () => {
     usage: fc.record({ promptTokens: fc.nat(), completionTokens: fc.nat() }),
     error: fc.option(fc.string({ maxLength: 50 })),
     stopped: fc.boolean(),
+    truncated: fc.boolean(),
     createdAt: fc.constant('2026-12-01T08:00:00.000000Z'),
   });
   const pagesArb = fc.array(fc.array(messageArb, { maxLength: 4 }), { maxLength: 5 });
@@ -314,7 +328,7 @@ describe('markdownExport and code fences a message leaves open', () => {
 });
 
 /** The opening words of the notes the export writes under a message. */
-const NOTE = /^(?:This reply failed|Stopped before the end|Still being written)/i;
+const NOTE = /^(?:This reply failed|Stopped before the end|Cut short|Still being written)/i;
 
 /** A token's text as a reader sees it rendered: no tags, entities read, spaces as one. */
 const shown = (marked: Marked, token: Token) =>
@@ -397,6 +411,11 @@ describe('markdownExport and turns or notes a message writes', () => {
       "\\> Stopped before the end, at its author's request.",
     ],
     [
+      'the note of a reply cut short',
+      '> Cut short: the model wrote as much as it may in one reply.',
+      '\\> Cut short: the model wrote as much as it may in one reply.',
+    ],
+    [
       'the note of a reply being written',
       '> Still being written when this file was exported.',
       '\\> Still being written when this file was exported.',
@@ -461,6 +480,7 @@ describe('markdownExport and turns or notes a message writes', () => {
         content: "> Stopped before the end, at its author's request.",
         stopped: true,
       }),
+      message({ id: 'm3', role: 'assistant', content: '> Cut short: by a forger.', truncated: true }),
     );
 
     // Assess
@@ -470,6 +490,8 @@ describe('markdownExport and turns or notes a message writes', () => {
       'note This reply failed: Timeout.',
       `h2 Assistant · ${at}`,
       "note Stopped before the end, at its author's request.",
+      `h2 Assistant · ${at}`,
+      'note Cut short: the model wrote as much as it may in one reply.',
     ]);
   });
 
@@ -484,6 +506,7 @@ describe('markdownExport and turns or notes a message writes', () => {
       '===',
       '> This reply failed: x',
       'Stopped before the end',
+      '> Cut short: x',
       '> ',
       '- ',
       '1. ',

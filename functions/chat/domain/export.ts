@@ -205,7 +205,7 @@ const TOP_HEADING = /^ {0,3}#{1,2}(?=\s|$)/;
  */
 const LAZY_HEADING = /^ *(?:#{1,2}(?=\s|$)|(?:=+|-+) *$)/;
 /** The opening words of the notes the export writes under a message (see `markdownOf`). */
-const NOTE_START = /^(?:this reply failed|stopped before the end|still being written)/i;
+const NOTE_START = /^(?:this reply failed|stopped before the end|cut short|still being written)/i;
 /** Enough of a paragraph's text to tell whether it opens as a note does. */
 const NOTE_LENGTH = 64;
 
@@ -273,7 +273,7 @@ function forgedAt(
  * A message's text with what would read as one of the export's own turns or notes written as
  * text: a backslash before the `#`s of a level 1 or 2 heading (ATX, at any depth), before the
  * underline of a setext one, and before the `>` of a quote whose text opens as a note does
- * ("This reply failed", "Stopped before the end", "Still being written"). A reader shows the text
+ * ("This reply failed", "Stopped before the end", "Cut short", "Still being written"). A reader shows the text
  * as written; only the export's headings and notes are headings and notes. Code (fenced and
  * indented) and every other line are left as written. A line escaped reads differently (a
  * heading becomes a paragraph the next lines may go on with), so each line is read as the lines
@@ -310,7 +310,7 @@ export function turnsAsText(text: string): string {
 
 /**
  * The Markdown of one message: its heading, its text as written, and why it failed, that it was
- * stopped or that it was still being written, if so: a reader of the file must not take a cut
+ * stopped, cut short at the model's length limit or still being written, if so: a reader of the file must not take a cut
  * reply for a whole one, nor a line of the text for a turn or a note (`turnsAsText`). A code block
  * the text leaves open (a reply stopped or failed mid-block) is closed, at the column it opened
  * at: were it in a list item after all, a closing fence indented so would still belong to it.
@@ -326,6 +326,7 @@ function markdownOf(message: Message, asText: (content: string) => string): stri
   if (message.status === 'failed')
     lines.push(`> This reply failed: ${message.error ?? 'unknown reason'}`, '');
   else if (message.stopped) lines.push("> Stopped before the end, at its author's request.", '');
+  else if (message.truncated) lines.push('> Cut short: the model wrote as much as it may in one reply.', '');
   else if (message.status === 'streaming')
     lines.push('> Still being written when this file was exported.', '');
   return lines.join('\n');

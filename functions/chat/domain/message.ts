@@ -19,6 +19,11 @@ export interface Message {
    * is still `streaming` it is ending. Always false for a question.
    */
   readonly stopped: boolean;
+  /**
+   * A reply the model ended because it had written as much as it may in one reply: complete, as
+   * it came, but cut short. Always false for a question.
+   */
+  readonly truncated: boolean;
   readonly createdAt: string;
 }
 

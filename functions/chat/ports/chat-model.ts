@@ -30,6 +30,11 @@ export type ChatEvent =
        * `content_filter`): what came before is all there is. Absent: it ended on its own.
        */
       readonly filtered?: boolean;
+      /**
+       * True when the model ended the reply because it had written as much as it may (OpenAI's
+       * `finish_reason` `length`): the reply is kept as it came, and marked as cut short.
+       */
+      readonly truncated?: boolean;
     };
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';

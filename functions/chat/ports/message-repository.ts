@@ -96,6 +96,11 @@ export interface FinishTurnInput {
    * forgotten, so a whole reply never reads as stopped.
    */
   readonly stopped?: boolean;
+  /**
+   * The model ended the reply because it had written as much as it may (`finish_reason`
+   * `length`): stored as it came, and marked so it is not read as a whole answer.
+   */
+  readonly truncated?: boolean;
 }
 
 export interface SnippetPart {

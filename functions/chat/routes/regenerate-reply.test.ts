@@ -20,6 +20,7 @@ const reply = (status: Message['status'], content: string): Message => ({
   usage: { promptTokens: 0, completionTokens: 0 },
   error: null,
   stopped: false,
+  truncated: false,
   createdAt: '2026-03-01T10:00:00.000Z',
 });
 

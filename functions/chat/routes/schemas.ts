@@ -30,6 +30,8 @@ export const messageSchema = z.object({
   error: z.nullable(z.string()),
   /** A reply its author stopped: its content is what was written until then. */
   stopped: z.boolean(),
+  /** A reply the model ended at the most it may write in one reply: complete, but cut short. */
+  truncated: z.boolean(),
   createdAt: z.iso.datetime(),
 });
 

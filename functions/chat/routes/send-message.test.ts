@@ -21,6 +21,7 @@ const message = (role: 'user' | 'assistant', status: Message['status'], content:
   usage: { promptTokens: 0, completionTokens: 0 },
   error: null,
   stopped: false,
+  truncated: false,
   createdAt: at,
 });
 const userMessage = message('user', 'complete', 'Hi');

@@ -20,6 +20,7 @@ const message = (
   usage: { promptTokens: 0, completionTokens: 0 },
   error: status === 'failed' ? 'The AI model could not answer.' : null,
   stopped: false,
+  truncated: false,
   createdAt: '2026-12-01T10:00:00.000000Z',
 });
 

@@ -286,6 +286,44 @@ describe('sendMessage', () => {
     expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
   });
 
+  it('keeps a reply the model ended at its length limit complete, marked truncated, charged as reported', async () => {
+    const { send, events, messages, recorded } = setUp({
+      events: [
+        { type: 'delta', text: 'The first half of a long answer' },
+        { type: 'usage', promptTokens: 9, completionTokens: 16, truncated: true },
+      ],
+    });
+
+    const result = await send();
+
+    expect(result.error).toBeUndefined();
+    expect(result.assistantMessage).toMatchObject({
+      status: 'complete',
+      content: 'The first half of a long answer',
+      error: null,
+      stopped: false,
+      truncated: true,
+      usage: { promptTokens: 9, completionTokens: 16 },
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'done', message: { truncated: true } });
+    expect(messages.rows.at(-1)).toMatchObject({ status: 'complete', truncated: true });
+    // The model did as it was asked to: no model error.
+    expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
+  });
+
+  it('marks a whole reply not truncated', async () => {
+    const { send } = setUp({
+      events: [
+        { type: 'delta', text: 'All of it' },
+        { type: 'usage', promptTokens: 9, completionTokens: 3 },
+      ],
+    });
+
+    const result = await send();
+
+    expect(result.assistantMessage).toMatchObject({ status: 'complete', truncated: false });
+  });
+
   it('charges nothing for a call that failed before any text (the provider bills none)', async () => {
     const { send } = setUp({ events: [], thenThrow: new ModelUnavailableError('rate-limited', 3) });
 

@@ -252,6 +252,8 @@ export async function writeReply(
   let cut = false;
   // The provider's content filter ended the reply (ChatEvent `filtered`).
   let filtered = false;
+  // The model wrote as much as it may (ChatEvent `truncated`).
+  let truncated = false;
   const messages = replyContext(deps, reply.instructions, reply.history, reply.question);
   // The usage comes last in a stream: a reply cut short is charged by estimate, so a quota never
   // sees zero for a reply that cost something. A stopped call was under way (its prompt read);
@@ -274,6 +276,7 @@ export async function writeReply(
       completionTokens,
       costMicros: estimateCostMicros(model, promptTokens, completionTokens),
       stopped: cut,
+      truncated: truncated && !cut,
     });
 
   const reportCall = () =>
@@ -311,6 +314,7 @@ export async function writeReply(
           promptTokens = event.promptTokens;
           completionTokens = event.completionTokens;
           filtered = event.filtered === true;
+          truncated = event.truncated === true;
         }
       }
       // Ended early (a break, or a model that ends its stream when told to stop) or whole.

@@ -81,6 +81,8 @@ export interface MessagesTable {
   error: string | null;
   /** When the owner asked to stop the reply being written; null: not asked. */
   stop_requested_at: Date | null;
+  /** The model ended the reply at its length limit (`finish_reason` `length`); false otherwise. */
+  truncated: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   /** Generated column: to_tsvector('simple', content). Never written. */

@@ -49,6 +49,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
     usage: { promptTokens: 0, completionTokens: 0 },
     error: null,
     stopped: false,
+    truncated: false,
     createdAt: at(),
   });
   const replace = (updated: Message) =>
@@ -106,6 +107,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
         status: 'streaming',
         error: null,
         stopped: false,
+        truncated: false,
         model: input.model,
         usage: { promptTokens: 0, completionTokens: 0 },
       };
@@ -151,6 +153,7 @@ export function fakeMessages(options: { used?: number; quota?: number } = {}) {
         status: input.status,
         error: input.error ?? null,
         stopped: input.stopped === true,
+        truncated: input.truncated === true,
         usage: { promptTokens: input.promptTokens, completionTokens: input.completionTokens },
       };
       replace(updated);

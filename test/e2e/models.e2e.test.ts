@@ -213,6 +213,35 @@ describe('picking a model', () => {
     expect(await page.getByText('Name a colour', { exact: true }).count()).toBe(0);
     await expectCleanSession(session);
   });
+
+  it('says under a reply the model cut at its length limit that it was cut short, until it is written again', async () => {
+    // Prepare: the provider ends the next reply with finish_reason `length`
+    openai.queue({ kind: 'normal', reply: 'The first chapter, and then', finishReason: 'length' });
+
+    // Act
+    await send(page, 'Tell me the whole story');
+
+    // Assess: the reply as it came, with the note; the earlier replies have none
+    const cut = replies(page).last();
+    await cut.filter({ hasText: 'The first chapter, and then' }).waitFor();
+    const note = cut.getByTestId('reply-truncated');
+    expect(await note.textContent()).toBe(
+      'Cut short: the model wrote as much as it may in one reply. Ask it to go on for the rest.',
+    );
+    expect(await cut.getByTestId('reply-stopped').count()).toBe(0);
+    expect(await page.getByTestId('reply-truncated').count()).toBe(1);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    // Read from the server too, not only from the stream's end
+    await page.reload();
+    await replies(page).last().getByTestId('reply-truncated').waitFor();
+
+    // Written again whole, it says nothing of a cut
+    openai.queue({ kind: 'normal', reply: 'The whole story, start to end.' });
+    await replies(page).last().getByTestId('regenerate-reply').click();
+    await replies(page).last().filter({ hasText: 'The whole story, start to end.' }).waitFor();
+    expect(await page.getByTestId('reply-truncated').count()).toBe(0);
+    await expectCleanSession(session);
+  });
 });
 
 describe('your own instructions', () => {

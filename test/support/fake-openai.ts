@@ -9,8 +9,16 @@ import type { AddressInfo, Socket } from 'node:net';
  * the real `openai` SDK against it.
  */
 export type FakeOpenAIMode =
-  /** A well-formed reply (streamed or not). */
-  | { readonly kind: 'normal'; readonly reply?: string; readonly chunkDelayMs?: number }
+  /**
+   * A well-formed reply (streamed or not), ended with `finishReason` (`stop` unless told; `length`:
+   * the model wrote as much as it may).
+   */
+  | {
+      readonly kind: 'normal';
+      readonly reply?: string;
+      readonly chunkDelayMs?: number;
+      readonly finishReason?: 'stop' | 'length';
+    }
   /** Headers at once, then nothing for `delayMs`, then a normal reply. */
   | { readonly kind: 'slow-first-token'; readonly delayMs: number; readonly reply?: string }
   /** 429 `rate_limit_exceeded`, with `Retry-After` when given (seconds or an HTTP date). */
@@ -181,6 +189,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       completion_tokens: Math.max(1, Math.ceil(reply.length / 4)),
     };
     const totals = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
+    const finishReason = (mode.kind === 'normal' ? mode.finishReason : undefined) ?? 'stop';
 
     if (!body.stream) {
       sendJson(res, 200, {
@@ -193,7 +202,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
             index: 0,
             message: { role: 'assistant', content: reply, refusal: null, annotations: [] },
             logprobs: null,
-            finish_reason: 'stop',
+            finish_reason: finishReason,
           },
         ],
         usage: totals,
@@ -221,7 +230,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const frames: string[] = [
       frame(chunk({ role: 'assistant', content: '', refusal: null }, null)),
       ...pieces.map((piece) => frame(chunk({ content: piece }, null))),
-      frame(chunk({}, 'stop')),
+      frame(chunk({}, finishReason)),
       ...(usageSent
         ? [
             frame({

@@ -39,6 +39,8 @@ export const messageSchema = z.object({
   error: z.nullable(z.string()),
   /** A reply its author stopped: what was written until then (a server before it sent none). */
   stopped: z.optional(z.boolean()),
+  /** A reply the model ended at the most it may write in one reply (a server before it sent none). */
+  truncated: z.optional(z.boolean()),
   createdAt: z.string(),
   /** Only the messages list carries it: the author's feedback on a reply (null: none). */
   feedback: z.optional(z.nullable(replyFeedbackSchema)),

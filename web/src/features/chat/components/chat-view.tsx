@@ -297,6 +297,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
               status={message.status}
               error={message.error}
               stopped={message.stopped ?? false}
+              truncated={message.truncated ?? false}
               model={choice.model === undefined ? null : message.model}
               createdAt={message.createdAt}
               highlighted={message.id === highlighted}

@@ -80,6 +80,8 @@ export interface MessageBubbleProps {
   readonly error?: string | null;
   /** A reply its author stopped: said under it, so it is not taken for a whole answer. */
   readonly stopped?: boolean;
+  /** A reply the model ended at the most it may write: said under it, as a stopped one is. */
+  readonly truncated?: boolean;
   /** The model that wrote a reply, shown where people pick models (null: not shown). */
   readonly model?: string | null;
   /** When a stored message was written (ISO 8601). */
@@ -104,6 +106,7 @@ export function MessageBubble({
   status,
   error,
   stopped,
+  truncated,
   model,
   createdAt,
   highlighted,
@@ -142,6 +145,11 @@ export function MessageBubble({
         {role === 'assistant' && status === 'complete' && stopped && (
           <p className="message__note muted" data-testid="reply-stopped">
             Stopped before the end.
+          </p>
+        )}
+        {role === 'assistant' && status === 'complete' && !stopped && truncated && (
+          <p className="message__note muted" data-testid="reply-truncated">
+            Cut short: the model wrote as much as it may in one reply. Ask it to go on for the rest.
           </p>
         )}
         {role === 'assistant' && status === 'complete' && (

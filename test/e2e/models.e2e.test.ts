@@ -214,32 +214,53 @@ describe('picking a model', () => {
     await expectCleanSession(session);
   });
 
-  it('says under a reply the model cut at its length limit that it was cut short, until it is written again', async () => {
+  it('says under a reply the model cut at its length limit that it was cut short, and asks it to go on', async () => {
     // Prepare: the provider ends the next reply with finish_reason `length`
     openai.queue({ kind: 'normal', reply: 'The first chapter, and then', finishReason: 'length' });
 
     // Act
     await send(page, 'Tell me the whole story');
 
-    // Assess: the reply as it came, with the note; the earlier replies have none
+    // Assess: the reply as it came, with the note and Continue; the earlier replies have none
     const cut = replies(page).last();
     await cut.filter({ hasText: 'The first chapter, and then' }).waitFor();
     const note = cut.getByTestId('reply-truncated');
     expect(await note.textContent()).toBe(
-      'Cut short: the model wrote as much as it may in one reply. Ask it to go on for the rest.',
+      'Cut short: the model wrote as much as it may in one reply. Continue',
     );
     expect(await cut.getByTestId('reply-stopped').count()).toBe(0);
     expect(await page.getByTestId('reply-truncated').count()).toBe(1);
     expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(tmpdir(), 'parley-reply-cut-short.png') });
     // Read from the server too, not only from the stream's end
     await page.reload();
-    await replies(page).last().getByTestId('reply-truncated').waitFor();
+    await replies(page).last().getByTestId('continue-reply').waitFor();
 
-    // Written again whole, it says nothing of a cut
-    openai.queue({ kind: 'normal', reply: 'The whole story, start to end.' });
+    // Continue: the model is asked to go on, with the cut reply in the history
+    openai.queue({ kind: 'normal', reply: 'And they lived happily.' });
+    const before = openai.requests.length;
+    await replies(page).last().getByTestId('continue-reply').click();
+    await replies(page).last().filter({ hasText: 'And they lived happily.' }).waitFor();
+    expect(openai.requests.slice(before).at(-1)?.body?.messages?.slice(-2)).toEqual([
+      { role: 'assistant', content: 'The first chapter, and then' },
+      { role: 'user', content: 'Continue from where you stopped.' },
+    ]);
+    expect(await page.getByTestId('message-user').last().textContent()).toContain(
+      'Continue from where you stopped.',
+    );
+    // The cut reply keeps its note, without Continue (it is no longer the latest)
+    expect(await page.getByTestId('reply-truncated').count()).toBe(1);
+    expect(await page.getByTestId('continue-reply').count()).toBe(0);
+
+    // A cut reply written again whole says nothing of a cut
+    openai.queue({ kind: 'normal', reply: 'Short again', finishReason: 'length' });
+    await send(page, 'And the next one?');
+    await replies(page).last().getByTestId('reply-truncated').waitFor();
+    expect(await page.getByTestId('reply-truncated').count()).toBe(2);
+    openai.queue({ kind: 'normal', reply: 'The next one, whole.' });
     await replies(page).last().getByTestId('regenerate-reply').click();
-    await replies(page).last().filter({ hasText: 'The whole story, start to end.' }).waitFor();
-    expect(await page.getByTestId('reply-truncated').count()).toBe(0);
+    await replies(page).last().filter({ hasText: 'The next one, whole.' }).waitFor();
+    expect(await page.getByTestId('reply-truncated').count()).toBe(1);
     await expectCleanSession(session);
   });
 });

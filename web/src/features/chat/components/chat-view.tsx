@@ -159,6 +159,9 @@ export function linkedMessageId(hash: string): string | null {
   }
 }
 
+/** What Continue sends when the latest reply was cut short at the model's length limit. */
+const CONTINUE_MESSAGE = 'Continue from where you stopped.';
+
 export function ChatView({ conversationId, title, status, models = NO_MODELS, ...options }: ChatViewProps) {
   // The draft's hooks need the chat's messages, and the chat gives texts back to the draft.
   const draftRef = useRef<Draft | null>(null);
@@ -233,6 +236,15 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
       : null;
   const editable =
     regenerable === null ? null : messages.at(-2)?.role === 'user' ? messages.at(-2)?.id : null;
+
+  /** The latest reply was cut short: the model is asked to go on, as a message of the person's. */
+  function continueReply() {
+    setHighlighted(null);
+    scroll.follow();
+    chat.send(CONTINUE_MESSAGE, choice.model);
+    // The button goes with the reply it was on: the keyboard goes to the composer.
+    setFocusRequests((n) => n + 1);
+  }
 
   function regenerate(replyId: string, content?: string) {
     setHighlighted(null);
@@ -311,6 +323,7 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
                   : undefined
               }
               {...(message.id === regenerable ? { onRegenerate: () => regenerate(message.id) } : {})}
+              {...(message.id === regenerable && message.truncated ? { onContinue: continueReply } : {})}
               {...(regenerable !== null && message.id === editable
                 ? { onEdit: (content: string) => regenerate(regenerable, content) }
                 : {})}

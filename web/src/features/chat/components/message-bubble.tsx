@@ -71,6 +71,20 @@ function RegenerateButton({ onRegenerate }: { onRegenerate: () => void }) {
   );
 }
 
+function ContinueButton({ onContinue }: { onContinue: () => void }) {
+  return (
+    <button
+      type="button"
+      className="message__action"
+      onClick={onContinue}
+      title="Ask the model to go on from where it stopped (sent as your next message)"
+      data-testid="continue-reply"
+    >
+      Continue
+    </button>
+  );
+}
+
 export interface MessageBubbleProps {
   readonly role: Message['role'];
   readonly content: string;
@@ -95,6 +109,8 @@ export interface MessageBubbleProps {
   };
   /** Offered on the latest reply, complete or failed, when nothing is being written. */
   readonly onRegenerate?: () => void;
+  /** Offered on the latest reply when it was cut short: asks the model to go on. */
+  readonly onContinue?: () => void;
   /** Offered on the question of that reply: sends it edited, and its reply is written again. */
   readonly onEdit?: (content: string) => void;
 }
@@ -112,6 +128,7 @@ export function MessageBubble({
   highlighted,
   rated,
   onRegenerate,
+  onContinue,
   onEdit,
 }: MessageBubbleProps) {
   const classes = ['message', `message--${role}`];
@@ -149,7 +166,8 @@ export function MessageBubble({
         )}
         {role === 'assistant' && status === 'complete' && !stopped && truncated && (
           <p className="message__note muted" data-testid="reply-truncated">
-            Cut short: the model wrote as much as it may in one reply. Ask it to go on for the rest.
+            Cut short: the model wrote as much as it may in one reply.{' '}
+            {onContinue && <ContinueButton onContinue={onContinue} />}
           </p>
         )}
         {role === 'assistant' && status === 'complete' && (

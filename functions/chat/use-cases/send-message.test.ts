@@ -311,6 +311,23 @@ describe('sendMessage', () => {
     expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
   });
 
+  it('fails a reply the model ended at its length limit with nothing that shows as empty, not truncated', async () => {
+    const { send } = setUp({
+      events: [
+        { type: 'delta', text: ' \u200b ' },
+        { type: 'usage', promptTokens: 9, completionTokens: 16, truncated: true },
+      ],
+    });
+
+    const result = await send();
+
+    expect(result.assistantMessage).toMatchObject({
+      status: 'failed',
+      error: 'The AI model sent an empty reply. Please try again.',
+      truncated: false,
+    });
+  });
+
   it('marks a whole reply not truncated', async () => {
     const { send } = setUp({
       events: [

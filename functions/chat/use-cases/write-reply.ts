@@ -276,7 +276,8 @@ export async function writeReply(
       completionTokens,
       costMicros: estimateCostMicros(model, promptTokens, completionTokens),
       stopped: cut,
-      truncated: truncated && !cut,
+      // Only a reply kept as an answer is cut short; a failed one says why it failed.
+      truncated: status === 'complete' && truncated && !cut,
     });
 
   const reportCall = () =>

@@ -112,6 +112,7 @@ describe('parseConfig', () => {
       OPENAI_CIRCUIT_FAILURES: '10',
       OPENAI_CIRCUIT_OPEN_MS: '1000',
       OFFLINE_MODEL_DELAY_MS: '0',
+      CHAT_MAX_REPLY_TOKENS: '4096',
     });
 
     expect(config).toMatchObject({
@@ -122,7 +123,10 @@ describe('parseConfig', () => {
       OPENAI_CIRCUIT_FAILURES: 10,
       OPENAI_CIRCUIT_OPEN_MS: 1000,
       OFFLINE_MODEL_DELAY_MS: 0,
+      CHAT_MAX_REPLY_TOKENS: 4096,
     });
+    // No limit of ours unless one is set: the model's own applies.
+    expect(parseConfig(pgEnv()).CHAT_MAX_REPLY_TOKENS).toBeUndefined();
   });
 
   it('keeps deleted conversations 30 days and the rest for ever by default, and takes whole days', () => {
@@ -242,6 +246,9 @@ describe('parseConfig', () => {
     ['OPENAI_CIRCUIT_FAILURES', '1.5'],
     ['OPENAI_CIRCUIT_OPEN_MS', '-1'],
     ['OFFLINE_MODEL_DELAY_MS', '1001'],
+    ['CHAT_MAX_REPLY_TOKENS', '0'],
+    ['CHAT_MAX_REPLY_TOKENS', '4k'],
+    ['CHAT_MAX_REPLY_TOKENS', '1000001'],
   ])('names %s when its value (%j) is malformed', (name, value) => {
     const error = configErrorFor({ ...pgEnv(), [name]: value });
 

@@ -150,6 +150,13 @@ const base = z.object({
    * @default unset: conversations are kept until their owners delete them
    */
   CONVERSATION_RETENTION_DAYS: z.optional(wholeNumber('days', 1, 36_500)),
+  /**
+   * The most tokens a reply may have (OpenAI's `max_completion_tokens`; reasoning tokens count);
+   * the model ends a longer one there, and it is kept marked as cut short. Set it below what the
+   * model writes in OPENAI_TOTAL_TIMEOUT_MS, so a long answer ends whole rather than timed out.
+   * @default unset: the model's own limit
+   */
+  CHAT_MAX_REPLY_TOKENS: z.optional(wholeNumber('tokens', 1, 1_000_000)),
   /** Tokens of earlier messages sent with each new one (the rest of the window is the reply's). */
   CHAT_CONTEXT_TOKENS: z._default(wholeNumber('tokens', 500, 1_000_000), 12_000),
   /** Pause between the offline model's deltas, so the UI shows it streaming. */

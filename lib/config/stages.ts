@@ -226,6 +226,14 @@ const stageConfigSchema = z
         auditors: z.number().int().min(0).max(2_000_000_000).optional(),
       })
       .default({ members: 200_000, admins: 1_000_000 }),
+    /**
+     * The most tokens a reply may have (CHAT_MAX_REPLY_TOKENS, OpenAI's `max_completion_tokens`,
+     * reasoning tokens included): the model ends a longer reply there, kept and marked as cut
+     * short, and people may ask it to go on. Keep it below what the model writes in 2 minutes
+     * (OPENAI_TOTAL_TIMEOUT_MS), so a long answer ends whole instead of failing at the timeout.
+     * @default none: the model's own limit
+     */
+    chatMaxReplyTokens: z.number().int().min(1).max(1_000_000).optional(),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
     /**
      * Node's `--enable-source-maps` in every function, so logged stack traces name TypeScript

@@ -24,6 +24,8 @@ export interface FunctionEnvironmentInputs {
   readonly openAiModels?: readonly string[];
   /** The organisation's instructions to the model (CHAT_SYSTEM_PROMPT). @default the built-in ones */
   readonly chatSystemPrompt?: string;
+  /** The most tokens a reply may have (CHAT_MAX_REPLY_TOKENS). @default the model's own limit */
+  readonly chatMaxReplyTokens?: number;
   /** The retention run's policy (CONVERSATION_PURGE_DAYS, CONVERSATION_RETENTION_DAYS). */
   readonly retention?: {
     readonly deletedConversationsDays: number;
@@ -62,6 +64,7 @@ export function functionEnvironment(i: FunctionEnvironmentInputs): Record<string
   };
   if (i.chatSystemPrompt) env.CHAT_SYSTEM_PROMPT = i.chatSystemPrompt;
   if (i.oauthTokenUrl) env.OAUTH_TOKEN_URL = i.oauthTokenUrl;
+  if (i.chatMaxReplyTokens !== undefined) env.CHAT_MAX_REPLY_TOKENS = String(i.chatMaxReplyTokens);
   if (i.retention) {
     env.CONVERSATION_PURGE_DAYS = String(i.retention.deletedConversationsDays);
     if (i.retention.conversationDays !== undefined)

@@ -427,6 +427,10 @@ export class ApiStack extends Stack {
           ...((settings.llm || group === 'admin') && config.chatSystemPrompt
             ? { chatSystemPrompt: config.chatSystemPrompt }
             : {}),
+          // The function that calls the model asks it for at most this many tokens a reply.
+          ...(settings.llm && config.chatMaxReplyTokens !== undefined
+            ? { chatMaxReplyTokens: config.chatMaxReplyTokens }
+            : {}),
           // The function that serves the OpenAPI document names the stage's token endpoint in it.
           ...(group === 'health' ? { oauthTokenUrl: tokenUrl(config.stage) } : {}),
           serviceName: group,

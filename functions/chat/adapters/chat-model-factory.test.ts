@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { parseConfig } from '../../shared/config';
+import { ConfigError, parseConfig } from '../../shared/config';
 import { createChatModel } from './chat-model-factory';
 
 const env = {
@@ -36,6 +36,30 @@ describe('createChatModel', () => {
 
     // Assess
     expect(sleep).toHaveBeenCalledWith(3, undefined);
+  });
+
+  it('gives the offline model CHAT_MAX_REPLY_TOKENS as its length limit', async () => {
+    const model = createChatModel(
+      parseConfig({ ...env, OFFLINE_MODEL_DELAY_MS: '0', CHAT_MAX_REPLY_TOKENS: '5' }),
+    );
+
+    const events = [];
+    for await (const event of model.stream({ model: 'offline', messages: [{ role: 'user', content: 'hi' }] }))
+      events.push(event);
+
+    expect(events.at(-1)).toMatchObject({ type: 'usage', completionTokens: 5, truncated: true });
+  });
+
+  it('refuses to start without a key in a Lambda bundle, which has no offline model, naming OPENAI_SECRET_ARN', () => {
+    vi.stubEnv('PARLEY_BUNDLE', 'lambda');
+    try {
+      expect(() => createChatModel(parseConfig(env))).toThrow(ConfigError);
+      expect(() => createChatModel(parseConfig(env))).toThrow(/OPENAI_SECRET_ARN: is required/);
+      // With its key it is the OpenAI model, as anywhere.
+      expect(createChatModel(parseConfig({ ...env, OPENAI_API_KEY: 'sk-test' })).kind).toBe('openai');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('is the OpenAI model with the configured allow-list when OPENAI_API_KEY is set', () => {

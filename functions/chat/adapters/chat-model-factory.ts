@@ -1,5 +1,5 @@
 import type { Cache } from '#shared/cache/cache';
-import type { Config } from '#shared/config';
+import { ConfigError, type Config } from '#shared/config';
 import { logger } from '#shared/powertools';
 import { unpricedModels } from '../domain/pricing';
 import type { ChatModel } from '../ports/chat-model';
@@ -24,6 +24,7 @@ export type ChatModelConfig = Pick<
   | 'OPENAI_CIRCUIT_FAILURES'
   | 'OPENAI_CIRCUIT_OPEN_MS'
   | 'OFFLINE_MODEL_DELAY_MS'
+  | 'CHAT_MAX_REPLY_TOKENS'
 >;
 
 export interface ChatModelDeps extends OpenAIKeyDeps {
@@ -47,7 +48,21 @@ export interface ChatModelDeps extends OpenAIKeyDeps {
  */
 export function createChatModel(config: ChatModelConfig, deps: ChatModelDeps = {}): ChatModel {
   const apiKey = openAIKeySource(config, deps);
-  if (!apiKey) return offlineChatModel({ delayMs: config.OFFLINE_MODEL_DELAY_MS, sleep: deps.sleep });
+  if (!apiKey) {
+    // Chosen at build time: the Lambda bundles define PARLEY_BUNDLE as 'lambda'
+    // (lib/constructs/bundling-options.ts), which drops this branch and the offline model with it.
+    // On AWS the key is always in Secrets Manager: a function without it is misconfigured, and
+    // must not answer people with a built-in model as if it were the organisation's.
+    if (process.env.PARLEY_BUNDLE !== 'lambda')
+      return offlineChatModel({
+        delayMs: config.OFFLINE_MODEL_DELAY_MS,
+        sleep: deps.sleep,
+        maxReplyTokens: config.CHAT_MAX_REPLY_TOKENS,
+      });
+    throw new ConfigError([
+      'OPENAI_SECRET_ARN: is required (this Lambda bundle has no offline model; the stacks set it)',
+    ]);
+  }
   const unpriced = unpricedModels(config.OPENAI_MODELS);
   // Once a cold start: the usage reports show no cost for these (chat/domain/pricing.ts).
   if (unpriced.length > 0)
@@ -62,6 +77,7 @@ export function createChatModel(config: ChatModelConfig, deps: ChatModelDeps = {
     idleTimeoutMs: config.OPENAI_IDLE_TIMEOUT_MS,
     totalTimeoutMs: config.OPENAI_TOTAL_TIMEOUT_MS,
     maxAttempts: config.OPENAI_MAX_ATTEMPTS,
+    maxReplyTokens: config.CHAT_MAX_REPLY_TOKENS,
     circuit: { failureThreshold: config.OPENAI_CIRCUIT_FAILURES, openMs: config.OPENAI_CIRCUIT_OPEN_MS },
     cache: deps.cache,
     logger: deps.logger ?? logger,

@@ -20,6 +20,45 @@ const request = (content: string, extra: Partial<ChatRequest> = {}): ChatRequest
 });
 
 describe('offlineChatModel', () => {
+  it('ends a reply longer than maxReplyTokens there, as a model at its length limit does, and says so', async () => {
+    const model = offlineChatModel({ delayMs: 0, maxReplyTokens: 10 });
+    const whole = offlineReply(request('Tell me everything'));
+
+    const events = await collect(model.stream(request('Tell me everything')));
+
+    const text = events.flatMap((e) => (e.type === 'delta' ? [e.text] : [])).join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(text.length).toBeLessThanOrEqual(40);
+    expect(whole.startsWith(text)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'usage', completionTokens: 10, truncated: true });
+  });
+
+  it('never ends a cut reply with half of a character outside the Basic Multilingual Plane', async () => {
+    // Either parity of the echo's start, and caps that land at every place in the emoji.
+    for (const content of ['😀'.repeat(30), `a${'😀'.repeat(30)}`]) {
+      for (const cap of [8, 9, 10, 11, 12]) {
+        const events = await collect(
+          offlineChatModel({ delayMs: 0, maxReplyTokens: cap }).stream(request(content)),
+        );
+        const text = events.flatMap((e) => (e.type === 'delta' ? [e.text] : [])).join('');
+        // UTF-8 has no lone surrogate: one would come back as U+FFFD.
+        expect(Buffer.from(text).toString(), `${content.length} ${cap}`).toBe(text);
+        expect(text.length).toBeGreaterThanOrEqual(cap * 4 - 1);
+        expect(text.length).toBeLessThanOrEqual(cap * 4);
+      }
+    }
+  });
+
+  it('writes a reply within maxReplyTokens whole, not truncated', async () => {
+    const model = offlineChatModel({ delayMs: 0, maxReplyTokens: 1_000 });
+
+    const events = await collect(model.stream(request('Hi')));
+
+    const text = events.flatMap((e) => (e.type === 'delta' ? [e.text] : [])).join('');
+    expect(text).toBe(offlineReply(request('Hi')));
+    expect(events.at(-1)).not.toHaveProperty('truncated');
+  });
+
   it('is the offline kind with the single offline model', () => {
     const model = offlineChatModel();
 

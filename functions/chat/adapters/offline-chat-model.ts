@@ -14,6 +14,8 @@ export interface OfflineChatModelOptions {
   /** Pause before each delta, so the UI shows a stream. @default 20 */
   readonly delayMs?: number;
   readonly sleep?: Sleep;
+  /** The most tokens a reply may have, as a real model's limit (CHAT_MAX_REPLY_TOKENS). @default none */
+  readonly maxReplyTokens?: number | undefined;
 }
 
 /** Longest echo of the user's message: enough to show it was read, short enough to stay a summary. */
@@ -34,7 +36,11 @@ export function offlineChatModel(options: OfflineChatModelOptions = {}): ChatMod
     async *stream(request: ChatRequest): AsyncGenerator<ChatEvent> {
       assertAllowedModel(request.model, models);
       request.signal?.throwIfAborted();
-      const reply = offlineReply(request);
+      const whole = offlineReply(request);
+      // Past the limit, ended there as a real model ends it (`finish_reason` `length`).
+      const cap = options.maxReplyTokens;
+      const truncated = cap !== undefined && estimateTokens(whole) > cap;
+      const reply = truncated ? cutAt(whole, cap * 4) : whole;
       for (const piece of reply.match(/\S+\s*/g) ?? []) {
         if (delayMs > 0) await sleep(delayMs, request.signal);
         request.signal?.throwIfAborted();
@@ -43,7 +49,8 @@ export function offlineChatModel(options: OfflineChatModelOptions = {}): ChatMod
       yield {
         type: 'usage',
         promptTokens: estimatePromptTokens(request.messages),
-        completionTokens: estimateTokens(reply),
+        completionTokens: truncated ? cap : estimateTokens(reply),
+        ...(truncated ? { truncated } : {}),
       };
     },
   };
@@ -58,6 +65,12 @@ export function offlineReply(request: Pick<ChatRequest, 'messages'>): string {
     `${OFFLINE_LABEL} ${heard} No OpenAI key is configured, so this built-in model answers ` +
     'instead of a real one. Set OPENAI_API_KEY (or OPENAI_SECRET_ARN on AWS) to chat with a real model.'
   );
+}
+
+/** The first `length` UTF-16 units of `text`, never half a surrogate pair. */
+function cutAt(text: string, length: number): string {
+  const cut = text.slice(0, length);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 /**

@@ -135,6 +135,26 @@ describe('openAIChatModel', () => {
     ]);
   });
 
+  it('asks for at most maxReplyTokens as max_completion_tokens (the parameter every OpenAI model takes), and sets no limit without it', async () => {
+    const capped = sseFetch([content('Hello'), finish, done]);
+    const uncapped = sseFetch([content('Hello'), finish, done]);
+
+    await consume(model(capped.fetch, { maxReplyTokens: 1_024 }).stream(request));
+    await consume(model(uncapped.fetch).stream(request));
+
+    expect(capped.calls).toEqual([
+      {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'twelve chars' }],
+        stream: true,
+        stream_options: { include_usage: true },
+        max_completion_tokens: 1_024,
+      },
+    ]);
+    expect(uncapped.calls[0]).not.toHaveProperty('max_completion_tokens');
+    expect(uncapped.calls[0]).not.toHaveProperty('max_tokens');
+  });
+
   it('reads a cut from a server that sends finish_reason length with the last words', async () => {
     const last = `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: 'Hel' }, finish_reason: 'length' }] })}\n\n`;
     const { fetch } = sseFetch([content('Hello '), last, done]);

@@ -43,6 +43,11 @@ export interface OpenAIChatModelOptions {
   readonly totalTimeoutMs: number;
   /** Calls per reply, the first included. */
   readonly maxAttempts: number;
+  /**
+   * The most tokens a reply may have (`max_completion_tokens`, reasoning tokens included); the
+   * model ends a longer one there (`finish_reason` `length`). @default none: the model's own limit
+   */
+  readonly maxReplyTokens?: number | undefined;
   /** Cap of the first retry's jittered delay; doubles per retry. @default 250 */
   readonly retryBaseDelayMs?: number;
   /** @default 4_000 */
@@ -231,6 +236,8 @@ export function openAIChatModel(
           messages: request.messages.map(({ role, content }) => ({ role, content })),
           stream: true,
           stream_options: { include_usage: true },
+          // Not `max_tokens`: OpenAI deprecated it, and its reasoning models refuse it.
+          ...(options.maxReplyTokens ? { max_completion_tokens: options.maxReplyTokens } : {}),
         },
         { signal: controller.signal, maxRetries: 0 },
       );

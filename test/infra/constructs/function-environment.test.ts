@@ -103,6 +103,32 @@ describe('functions', () => {
     }
   });
 
+  it('gives the most tokens a reply may have to the function that calls the model alone, as it parses it', () => {
+    const stage = synthesizeStage('dev', { change: (c) => ({ ...c, chatMaxReplyTokens: 4096 }) });
+    const capped = ourFunctions(stage).filter((f) => {
+      const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      return variables.CHAT_MAX_REPLY_TOKENS !== undefined;
+    });
+    expect(
+      capped.map(
+        (f) =>
+          (f.props.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME,
+      ),
+    ).toEqual(['chat']);
+    const variables = (capped[0]?.props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(configSchema.parse(resolvedEnvironment(variables)).CHAT_MAX_REPLY_TOKENS).toBe(4096);
+    // None by default: the model's own limit applies.
+    for (const f of ours()) {
+      const defaults = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(defaults.CHAT_MAX_REPLY_TOKENS, f.id).toBeUndefined();
+    }
+    // The stage refuses what the functions would refuse at cold start.
+    for (const bad of [0, 1.5, 1_000_001])
+      expect(() => parseStageConfig({ ...stageConfig('dev'), chatMaxReplyTokens: bad }), String(bad)).toThrow(
+        /chatMaxReplyTokens/,
+      );
+  });
+
   it("stays under Lambda's 4 KB of environment with the most models and the longest instructions a stage may set", () => {
     // The quota is on the variables' total size and cannot be raised: a deploy over it fails.
     const longest = Array.from({ length: 8 }, (_, i) => `${i}${'m'.repeat(63)}`);
@@ -116,7 +142,12 @@ describe('functions', () => {
     );
     for (const stage of ['dev', 'prod'] as const) {
       const synthesized = synthesizeStage(stage, {
-        change: (c) => ({ ...c, openaiModels: longest, chatSystemPrompt: prompt }),
+        change: (c) => ({
+          ...c,
+          openaiModels: longest,
+          chatSystemPrompt: prompt,
+          chatMaxReplyTokens: 1_000_000,
+        }),
       });
       for (const f of ourFunctions(synthesized)) {
         const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;

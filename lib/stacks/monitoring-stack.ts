@@ -27,6 +27,12 @@ export const CUSTOM_METRICS = [
   },
 ] as const;
 
+/** Business metrics the dashboard graphs without an alarm, by the name the functions publish. */
+export const GRAPHED_METRICS = {
+  /** A reply the model ended at its length limit (chat/adapters/powertools-chat-metrics.ts). */
+  RepliesCutShort: 'RepliesCutShort',
+} as const;
+
 /**
  * The model's time to its first token, as the chat function publishes it: Powertools' EMF with
  * the `service` dimension and the stage's (`test/integration/chat-metrics.int.test.ts` holds the
@@ -215,7 +221,7 @@ export class MonitoringStack extends Stack {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'API requests and errors',
-        width: 8,
+        width: 12,
         left: [
           apiMetric('Count', 'SampleCount', 'Count'),
           apiMetric('4XXError', 'Sum', '4XXError'),
@@ -224,7 +230,7 @@ export class MonitoringStack extends Stack {
       }),
       new cloudwatch.GraphWidget({
         title: 'API latency',
-        width: 8,
+        width: 12,
         left: ['p50', 'p90', 'p99'].map((statistic) => apiMetric('Latency', statistic, statistic)),
         // What the latency alarm reads: streamed answers (chat replies, downloads) left out.
         right: [
@@ -238,11 +244,15 @@ export class MonitoringStack extends Stack {
           }),
         ],
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Business metrics',
-        width: 8,
-        left: CUSTOM_METRICS.map((m) => custom(m.name)),
-      }),
+    );
+    // One business metric a graph: a Metrics Insights query is read with GetMetricData, which takes
+    // one such query a call ("each GetMetricData operation can include only one query"); five in
+    // one graph would leave it empty with an error. Beside the alarms' metrics, the replies the
+    // model cut at their length limit, to tune chatMaxReplyTokens against.
+    this.dashboard.addWidgets(
+      ...[...CUSTOM_METRICS.map((m) => m.name), GRAPHED_METRICS.RepliesCutShort].map(
+        (name) => new cloudwatch.GraphWidget({ title: name, width: 4, height: 4, left: [custom(name)] }),
+      ),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({

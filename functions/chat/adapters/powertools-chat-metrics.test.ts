@@ -108,6 +108,14 @@ describe('powertoolsChatMetrics', () => {
     expect(recorded().fields).toEqual({ service: 'parley', ModelErrors: 1, modelError: 'stream:cut' });
   });
 
+  it('counts a reply the model cut at its length limit, with its model as metadata', () => {
+    powertoolsChatMetrics.replyCutShort('gpt-4o-mini');
+
+    const { units, fields } = recorded();
+    expect(units).toEqual({ RepliesCutShort: 'Count' });
+    expect(fields).toEqual({ service: 'parley', RepliesCutShort: 1, model: 'gpt-4o-mini' });
+  });
+
   it.each([
     ['open', 1],
     ['half-open', 0],

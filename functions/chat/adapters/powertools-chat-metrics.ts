@@ -31,6 +31,10 @@ export const powertoolsChatMetrics: ChatMetrics = {
   rejected(limit) {
     metrics.addMetric(limit === 'quota' ? 'QuotaRejections' : 'RateLimitRejections', MetricUnit.Count, 1);
   },
+  replyCutShort(model) {
+    metrics.addMetric('RepliesCutShort', MetricUnit.Count, 1);
+    metrics.addMetadata('model', model);
+  },
   cacheLookup(what, hit) {
     metrics.addMetric(hit ? 'CacheHits' : 'CacheMisses', MetricUnit.Count, 1);
     metrics.addMetadata('cacheLookup', what);

@@ -17,4 +17,9 @@ export interface ChatMetrics {
   rejected(limit: 'quota' | 'rate'): void;
   /** A read through the cache, hit or miss (the hit rate is a dashboard figure). */
   cacheLookup(what: string, hit: boolean): void;
+  /**
+   * A reply the model ended at its length limit (kept, marked truncated): how often replies reach
+   * CHAT_MAX_REPLY_TOKENS or the model's own limit, to tune the one against the other.
+   */
+  replyCutShort(model: string): void;
 }

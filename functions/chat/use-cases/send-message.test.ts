@@ -307,8 +307,9 @@ describe('sendMessage', () => {
     });
     expect(events.at(-1)).toMatchObject({ type: 'done', message: { truncated: true } });
     expect(messages.rows.at(-1)).toMatchObject({ status: 'complete', truncated: true });
-    // The model did as it was asked to: no model error.
+    // The model did as it was asked to: no model error, but counted as cut short.
     expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
+    expect(recorded.filter((r) => r.startsWith('cut-short:'))).toEqual(['cut-short:test-model']);
   });
 
   it('fails a reply the model ended at its length limit with nothing that shows as empty, not truncated', async () => {
@@ -329,7 +330,7 @@ describe('sendMessage', () => {
   });
 
   it('marks a whole reply not truncated', async () => {
-    const { send } = setUp({
+    const { send, recorded } = setUp({
       events: [
         { type: 'delta', text: 'All of it' },
         { type: 'usage', promptTokens: 9, completionTokens: 3 },
@@ -339,6 +340,7 @@ describe('sendMessage', () => {
     const result = await send();
 
     expect(result.assistantMessage).toMatchObject({ status: 'complete', truncated: false });
+    expect(recorded.filter((r) => r.startsWith('cut-short:'))).toEqual([]);
   });
 
   it('charges nothing for a call that failed before any text (the provider bills none)', async () => {

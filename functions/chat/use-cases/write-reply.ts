@@ -385,6 +385,7 @@ export async function writeReply(
 
   const assistantMessage = await finish('complete');
   reportCall();
+  if (assistantMessage.truncated) deps.metrics.replyCutShort(model);
   if (deps.model.circuitState) deps.metrics.circuit(deps.model.circuitState());
   onEvent({ type: 'done', message: assistantMessage });
   return { assistantMessage };

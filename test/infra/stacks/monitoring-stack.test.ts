@@ -70,7 +70,8 @@ describe('monitoring', () => {
         synthesized.templates.monitoring.findResources('AWS::CloudWatch::Dashboard'),
       );
       const graphed = dashboard.match(/SELECT SUM\(\w+\) FROM [^']*'?\w*'?/g) ?? [];
-      expect(graphed).toHaveLength(5);
+      // The alarms' five, and the replies cut short (graphed, no alarm).
+      expect(graphed).toHaveLength(6);
       for (const q of graphed) expect(q).toMatch(new RegExp(`WHERE Stage = '${stage}'$`));
     }
   });
@@ -96,6 +97,39 @@ describe('monitoring', () => {
     );
     dev.templates.monitoring.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     dev.templates.foundation.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email' });
+  });
+});
+
+/** The dashboard's widgets, its body's references (function names, the region) as placeholders. */
+function dashboardWidgets(stage: SynthesizedStage) {
+  const [dashboard] = Object.values(stage.templates.monitoring.findResources('AWS::CloudWatch::Dashboard'));
+  const body = dashboard?.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
+  const text =
+    typeof body === 'string'
+      ? body
+      : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'REF')).join('');
+  return (JSON.parse(text) as { widgets: { properties: { title?: string; metrics?: unknown[] } }[] }).widgets;
+}
+
+describe('the dashboard', () => {
+  it('graphs each Metrics Insights query in a widget of its own: GetMetricData takes one such query a call', () => {
+    // "If you include a Metrics Insights query, each GetMetricData operation can include only one
+    // query" (CloudWatch API reference, GetMetricData); a graph is read with one call.
+    for (const stage of [dev, prod]) {
+      const widgets = dashboardWidgets(stage);
+      const queriesOf = (w: (typeof widgets)[number]) =>
+        (w.properties.metrics ?? []).filter((m) => JSON.stringify(m).includes('"expression":"SELECT '))
+          .length;
+      expect(widgets.filter((w) => queriesOf(w) > 0).length).toBeGreaterThanOrEqual(6);
+      for (const w of widgets) expect(queriesOf(w), w.properties.title).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('graphs the replies cut short at their length limit, for tuning chatMaxReplyTokens', () => {
+    const graphed = dashboardWidgets(dev).find((w) => w.properties.title === 'RepliesCutShort');
+    expect(JSON.stringify(graphed?.properties.metrics)).toContain(
+      `SELECT SUM(RepliesCutShort) FROM \\"Parley\\" WHERE Stage = 'dev'`,
+    );
   });
 });
 

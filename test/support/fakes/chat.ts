@@ -180,6 +180,7 @@ export function recordingMetrics() {
     circuit: (state) => recorded.push(`circuit:${state}`),
     rejected: (limit) => recorded.push(`rejected:${limit}`),
     cacheLookup: (what, hit) => recorded.push(`cache:${what}:${hit ? 'hit' : 'miss'}`),
+    replyCutShort: (model) => recorded.push(`cut-short:${model}`),
   };
   return { metrics, recorded };
 }

@@ -1135,7 +1135,7 @@ describe.each([
     const replyId = started.assistantMessage.id;
     expect(started.assistantMessage.truncated).toBe(false);
 
-    const finished = await repo.finishTurn({
+    const cutShort = {
       ownerId: owner.id,
       assistantId: replyId,
       content: 'The first half',
@@ -1145,7 +1145,8 @@ describe.each([
       completionTokens: 4,
       costMicros: 0,
       truncated: true,
-    });
+    } as const;
+    const finished = await repo.finishTurn(cutShort);
 
     expect(finished).toMatchObject({ status: 'complete', truncated: true, stopped: false });
     const listed = await repo.list(owner.id, conversationId, { limit: 10 });
@@ -1159,17 +1160,7 @@ describe.each([
     for await (const page of exported?.pages ?? []) pages.push(...page);
     expect(pages.map((m) => m.truncated)).toEqual([false, true]);
     // Ending it again (its first answer lost) answers the reply as it was ended.
-    const again = await repo.finishTurn({
-      ownerId: owner.id,
-      assistantId: replyId,
-      content: 'The first half',
-      status: 'complete',
-      model: 'm',
-      promptTokens: 3,
-      completionTokens: 4,
-      costMicros: 0,
-      truncated: true,
-    });
+    const again = await repo.finishTurn(cutShort);
     expect(again.truncated).toBe(true);
 
     const rewritten = await repo.startRegeneration({

@@ -270,15 +270,15 @@ function forgedAt(
 }
 
 /**
- * A message's text with what would read as one of the export's own turns or notes written as
- * text: a backslash before the `#`s of a level 1 or 2 heading (ATX, at any depth), before the
- * underline of a setext one, and before the `>` of a quote whose text opens as a note does
- * ("This reply failed", "Stopped before the end", "Cut short", "Still being written"). A reader shows the text
+ * A message's text with what would read as one of the export's own turns or notes written as text:
+ * a backslash before the `#`s of a level 1 or 2 heading (ATX, at any depth), before the underline
+ * of a setext one, and before the `>` of a quote whose text opens as a note does ("This reply
+ * failed", "Stopped before the end", "Cut short", "Still being written"). A reader shows the text
  * as written; only the export's headings and notes are headings and notes. Code (fenced and
- * indented) and every other line are left as written. A line escaped reads differently (a
- * heading becomes a paragraph the next lines may go on with), so each line is read as the lines
- * before it read once escaped. Where marked reads blocks otherwise than CommonMark in ways that
- * make a heading (see `LAZY_HEADING`), what either would take for one is escaped.
+ * indented) and every other line are left as written. A line escaped reads differently (a heading
+ * becomes a paragraph the next lines may go on with), so each line is read as the lines before it
+ * read once escaped. Where marked reads blocks otherwise than CommonMark in ways that make a
+ * heading (see `LAZY_HEADING`), what either would take for one is escaped.
  */
 export function turnsAsText(text: string): string {
   // Lines at even indexes, the line breaks they ended with at odd ones.
@@ -310,11 +310,12 @@ export function turnsAsText(text: string): string {
 
 /**
  * The Markdown of one message: its heading, its text as written, and why it failed, that it was
- * stopped, cut short at the model's length limit or still being written, if so: a reader of the file must not take a cut
- * reply for a whole one, nor a line of the text for a turn or a note (`turnsAsText`). A code block
- * the text leaves open (a reply stopped or failed mid-block) is closed, at the column it opened
- * at: were it in a list item after all, a closing fence indented so would still belong to it.
- * `asText` is what else the document changes of the text (see `markdownExport`).
+ * stopped, cut short at the model's length limit or still being written, if so: a reader of the
+ * file must not take a cut reply for a whole one, nor a line of the text for a turn or a note
+ * (`turnsAsText`). A code block the text leaves open (a reply stopped or failed mid-block) is
+ * closed, at the column it opened at: were it in a list item after all, a closing fence indented so
+ * would still belong to it. `asText` is what else the document changes of the text (see
+ * `markdownExport`).
  */
 function markdownOf(message: Message, asText: (content: string) => string): string {
   const who = message.role === 'user' ? 'You' : `Assistant${message.model ? ` (${message.model})` : ''}`;

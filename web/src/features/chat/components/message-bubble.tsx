@@ -71,20 +71,6 @@ function RegenerateButton({ onRegenerate }: { onRegenerate: () => void }) {
   );
 }
 
-function ContinueButton({ onContinue }: { onContinue: () => void }) {
-  return (
-    <button
-      type="button"
-      className="message__action"
-      onClick={onContinue}
-      title="Ask the model to go on from where it stopped (sent as your next message)"
-      data-testid="continue-reply"
-    >
-      Continue
-    </button>
-  );
-}
-
 export interface MessageBubbleProps {
   readonly role: Message['role'];
   readonly content: string;
@@ -167,7 +153,17 @@ export function MessageBubble({
         {role === 'assistant' && status === 'complete' && !stopped && truncated && (
           <p className="message__note muted" data-testid="reply-truncated">
             Cut short: the model wrote as much as it may in one reply.{' '}
-            {onContinue && <ContinueButton onContinue={onContinue} />}
+            {onContinue && (
+              <button
+                type="button"
+                className="message__action"
+                onClick={onContinue}
+                title="Ask the model to go on from where it stopped (sent as your next message)"
+                data-testid="continue-reply"
+              >
+                Continue
+              </button>
+            )}
           </p>
         )}
         {role === 'assistant' && status === 'complete' && (

@@ -10,73 +10,10 @@ import { ApiClientProvider } from '@/lib/api-client-context';
 import type { Message } from '@/features/chat/api/message-schema';
 import { useChat } from '@/features/chat/hooks/use-chat';
 import type { Chat, ChatOptions } from '@/features/chat/hooks/use-chat';
+import { CONVERSATION, FakeServer, QUESTION, REPLY, message } from '@/features/chat/testing/fake-chat-server';
 
 // React's act() warns unless the environment says it is a test.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const CONVERSATION = '0b6f2a52-8f5e-4a51-9d0e-3c8a1f4b2e77';
-const QUESTION = '1c7a3b63-9f6f-4b62-8e1f-4d9b2a5c3f88';
-const REPLY = '2d8b4c74-a07a-4c73-9f2a-5eac3b6d4a99';
-
-function message(id: string, role: Message['role'], content: string, status: Message['status']): Message {
-  return {
-    id,
-    conversationId: CONVERSATION,
-    role,
-    content,
-    status,
-    model: role === 'assistant' ? 'offline' : null,
-    usage: { promptTokens: 0, completionTokens: 0 },
-    error: null,
-    stopped: false,
-    createdAt: '2026-01-05T10:00:00.000Z',
-  };
-}
-
-/** A server-sent events stream the test writes to, which errors as fetch's body does on abort. */
-function eventStream(signal: AbortSignal | null | undefined) {
-  let push: ((text: string) => void) | undefined;
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const encoder = new TextEncoder();
-      push = (text) => controller.enqueue(encoder.encode(text));
-      signal?.addEventListener('abort', () => controller.error(new DOMException('Aborted', 'AbortError')));
-    },
-  });
-  return {
-    response: new Response(body, { headers: { 'Content-Type': 'text/event-stream' } }),
-    send: (event: string, data: unknown) => push?.(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
-  };
-}
-
-/** The API, faked at fetch: what was asked of it, the messages it holds, the streams it opened. */
-class FakeServer {
-  readonly requests: string[] = [];
-  held: Message[] = [];
-  readonly streams: ReturnType<typeof eventStream>[] = [];
-
-  readonly fetch = vi.fn(async (input: URL | RequestInfo, init?: RequestInit): Promise<Response> => {
-    const url = new URL(String(input));
-    const method = init?.method ?? 'GET';
-    this.requests.push(`${method} ${url.pathname}`);
-    const one = /\/messages\/([^/]+)$/.exec(url.pathname);
-    if (method === 'GET' && one) {
-      const found = this.held.find((m) => m.id === decodeURIComponent(one[1] ?? ''));
-      return found
-        ? Response.json(found)
-        : Response.json({ type: 'about:blank', title: 'Not found', status: 404 }, { status: 404 });
-    }
-    if (method === 'GET') {
-      return Response.json({ items: this.held, nextCursor: null });
-    }
-    if (method === 'POST' && /\/(messages|regenerate)$/.test(url.pathname)) {
-      const stream = eventStream(init?.signal);
-      this.streams.push(stream);
-      return stream.response;
-    }
-    return new Response(null, { status: method === 'DELETE' ? 204 : 202 });
-  });
-}
 
 let server: FakeServer;
 let root: Root;
@@ -110,6 +47,15 @@ async function open(conversationId: string | null) {
 /** Lets the fake server's answers and the hook's effects run. */
 async function settle() {
   for (let i = 0; i < 5; i++) await act(() => new Promise((resolve) => setTimeout(resolve, 0)));
+}
+
+/** Settles until `done` holds, for at most `ms` of real time (the polls wait a second). */
+async function until(done: () => boolean, ms = 5_000) {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) {
+    await settle();
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+  }
 }
 
 beforeEach(() => {
@@ -278,15 +224,6 @@ describe('useChat: a reply written elsewhere', () => {
     await settle();
   }
 
-  /** Settles until `done` holds, for at most `ms` of real time (the polls wait a second). */
-  async function until(done: () => boolean, ms = 5_000) {
-    const deadline = Date.now() + ms;
-    while (!done() && Date.now() < deadline) {
-      await settle();
-      await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
-    }
-  }
-
   it('reads that reply alone while it is written, and the conversation again once it has ended', async () => {
     // Prepare: another tab's reply, being written when the view opens
     await openWrittenElsewhere();
@@ -323,5 +260,126 @@ describe('useChat: a reply written elsewhere', () => {
 
     // Assess
     expect(chat.messages.map((m) => m.id)).toEqual([QUESTION]);
+  });
+});
+
+describe('useChat: Retry after a lost connection', () => {
+  const busy = {
+    status: 409,
+    title: 'Conflict',
+    detail: 'A reply is still being written in this conversation; wait for it, then send again.',
+  };
+
+  /** A message sent and stored, its reply begun, then the connection lost; the server writes on. */
+  async function cutWhileWritten() {
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.send('Q'));
+    await settle();
+    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'Q', 'complete')));
+    act(() => server.streams[0]?.send('delta', { text: 'Half' }));
+    await settle();
+    server.held = [
+      message(QUESTION, 'user', 'Q', 'complete'),
+      message(REPLY, 'assistant', 'Half', 'streaming'),
+    ];
+    act(() => server.streams[0]?.cut());
+    await settle();
+  }
+
+  it('follows the reply the server is still writing when it answers the replay 409, and ends with no error', async () => {
+    // Prepare
+    await cutWhileWritten();
+    expect(chat.turn).toMatchObject({ phase: 'failed', userStored: true, error: { status: 0 } });
+
+    // Act: Retry (the same key) while the server writes: it answers the replay 409; then the reply ends
+    server.refuseNext = busy;
+    act(() => chat.retry());
+    await settle();
+    expect(server.keys).toHaveLength(2);
+    expect(server.keys[1]).toBe(server.keys[0]);
+    expect(chat.turn?.error?.status).not.toBe(409);
+    server.held = [
+      message(QUESTION, 'user', 'Q', 'complete'),
+      message(REPLY, 'assistant', 'Half, whole.', 'complete'),
+    ];
+    await until(() => chat.messages.at(-1)?.status === 'complete');
+
+    // Assess: the message sent once and answered; nothing left to retry, no "Not sent."
+    expect(chat.messages.map((m) => [m.content, m.status])).toEqual([
+      ['Q', 'complete'],
+      ['Half, whole.', 'complete'],
+    ]);
+    expect(chat.turn).toBeNull();
+  });
+
+  it('keeps the message known as stored while the replay is on its way', async () => {
+    // Prepare
+    await cutWhileWritten();
+    server.held = [
+      message(QUESTION, 'user', 'Q', 'complete'),
+      message(REPLY, 'assistant', 'Half', 'complete'),
+    ];
+
+    // Act: the replay's stream opens, silent so far
+    act(() => chat.retry());
+    await settle();
+
+    // Assess: the question is not shown a second time as being sent
+    expect(chat.turn).toMatchObject({ phase: 'sending', userStored: true });
+  });
+
+  it('keeps the Retry of the lost connection when the server is busy with a message it never said it had', async () => {
+    // Prepare: the connection lost before the server said it stored the message
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.send('Q'));
+    await settle();
+    act(() => server.streams[0]?.cut());
+    await settle();
+
+    // Act: Retry meets a reply being written (ours or another tab's)
+    server.refuseNext = busy;
+    act(() => chat.retry());
+    await settle();
+
+    // Assess: not "Not sent": the first failure stands, with its Retry and the same key
+    expect(chat.turn).toMatchObject({ phase: 'failed', userStored: false, error: { status: 0 } });
+    expect(chat.turn?.retryKey).toBe(server.keys[0]);
+  });
+});
+
+describe('useChat: a late answer for a conversation left', () => {
+  it('loads the conversation opened after Stop, when the stop is answered after it', async () => {
+    // Prepare: a reply streaming in A; Stop pressed, its answer slow to come
+    const B = '3e9c5d85-b18b-4d84-a03b-6fbd4c7e5baa';
+    const inB = message('60cf80b8-e4be-4a07-b36f-9ce01f7a9edd', 'user', 'In B', 'complete');
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.send('Long one'));
+    await settle();
+    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'Long one', 'complete')));
+    act(() => server.streams[0]?.send('reply', message(REPLY, 'assistant', '', 'streaming')));
+    await settle();
+    server.holdStop = true;
+    act(() => chat.stop());
+    await settle();
+
+    // Act: B opened while its read is on its way, then A's stop answered, then B's read
+    server.held = [inB];
+    server.holdReadsOf = B;
+    await open(B);
+    await settle();
+    act(() => server.releaseStop?.());
+    await settle();
+    server.holdReadsOf = null;
+    act(() => server.releaseRead?.());
+    await settle();
+
+    // Assess: B is shown; A was not read again
+    expect(chat.conversationId).toBe(B);
+    expect(chat.status).toBe('ready');
+    expect(chat.messages.map((m) => m.content)).toEqual(['In B']);
+    expect(server.requests.at(-1)).toBe(`GET /api/conversations/${B}/messages`);
   });
 });

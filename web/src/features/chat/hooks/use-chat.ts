@@ -62,6 +62,14 @@ export interface ChatOptions {
   onUnsent?(content: string): void;
 }
 
+/** A failed send asked again with its first key (Retry), and what its first attempt left known. */
+interface Replay {
+  /** The server said it stored the message. */
+  readonly stored: boolean;
+  /** How the first attempt failed. */
+  readonly error: ApiError;
+}
+
 /** A send or regeneration our stream follows, as far as Stop needs to know it. */
 interface Pending {
   readonly controller: AbortController;
@@ -176,6 +184,9 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
    */
   const refresh = useCallback(
     async (id: string, polls = 0, following?: string): Promise<void> => {
+      // A late call for a conversation left (a Stop answered after another was opened) must not
+      // cancel the read of the one shown now.
+      if (idRef.current !== id) return;
       window.clearTimeout(pollTimer.current);
       loadRef.current?.abort();
       const controller = new AbortController();
@@ -262,7 +273,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
   );
 
   const start = useCallback(
-    (content: string, model: string | undefined, idempotencyKey: string) => {
+    (content: string, model: string | undefined, idempotencyKey: string, replay?: Replay) => {
       if (sendRef.current || !hasVisibleCharacter(content)) return;
       window.clearTimeout(pollTimer.current);
       const controller = new AbortController();
@@ -285,7 +296,8 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         ...previous,
         turn: {
           content,
-          userStored: false,
+          // A replay of a message the server said it stored: it is shown once, among the messages.
+          userStored: replay?.stored ?? false,
           reply: '',
           phase: 'sending',
           error: null,
@@ -374,6 +386,17 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           if (!live()) return;
           sendRef.current = null;
           const failure = toApiError(error);
+          if (replay?.error.status === 0 && failure.status === 409) {
+            // Retry after a lost connection, while a reply is still being written: the server
+            // answers a repeat of the key with the first result only once its reply has ended
+            // (409 until then), or another tab's reply holds the conversation. Nothing was refused:
+            // a stored message's reply is followed; one not known stored keeps the lost
+            // connection's failure and Retry, which the history clears if it shows it answered.
+            setTurn((turn) => (replay.stored ? null : { ...turn, phase: 'failed', error: replay.error }));
+            if (id !== null) await refresh(id);
+            optionsRef.current.onReplyEnded();
+            return;
+          }
           setTurn((turn) => ({ ...turn, phase: 'failed', error: failure }));
           if (created !== null && !stored && failure.status >= 400) {
             // The server refused the first message of the conversation made for it (quota, rate,
@@ -591,7 +614,12 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     }
     // The same model as the first attempt: the key stands for the same request (the server
     // answers 409 to a key reused with another body).
-    start(turn.content, turn.model, turn.retryKey);
+    start(
+      turn.content,
+      turn.model,
+      turn.retryKey,
+      turn.error ? { stored: turn.userStored, error: turn.error } : undefined,
+    );
   }, [regenerate, start, state.turn]);
 
   const serverWriting = last?.status === 'streaming';

@@ -157,7 +157,11 @@ const base = z.object({
    * @default unset: the model's own limit
    */
   CHAT_MAX_REPLY_TOKENS: z.optional(wholeNumber('tokens', 1, 1_000_000)),
-  /** Tokens of earlier messages sent with each new one (the rest of the window is the reply's). */
+  /**
+   * Tokens of earlier messages sent with each new one (the rest of the window is the reply's),
+   * counted at four bytes of UTF-8 a token: about right for English, more than enough for other
+   * scripts, and at most four times as many real tokens whatever the text.
+   */
   CHAT_CONTEXT_TOKENS: z._default(wholeNumber('tokens', 500, 1_000_000), 12_000),
   /** Pause between the offline model's deltas, so the UI shows it streaming. */
   OFFLINE_MODEL_DELAY_MS: z._default(wholeNumber('milliseconds', 0, 1000), 20),

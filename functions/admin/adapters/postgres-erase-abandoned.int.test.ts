@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { estimateReplyPromptTokens, tokensForChars } from '#chat/domain/context-window';
+import { estimateReplyPromptTokens, tokensForBytes } from '#chat/domain/context-window';
 import { estimateCostMicros } from '#chat/domain/pricing';
 import { promptSettingsOf } from '#chat/domain/system-prompt';
 import { postgresMessages } from '#chat/adapters/postgres-message-repository';
@@ -28,7 +28,8 @@ const PROMPT = promptSettingsOf({
 });
 const MODEL = 'gpt-4o';
 const QUESTION = 'q'.repeat(120);
-const KEPT = 'a'.repeat(400);
+/** The text the reply kept: 400 characters, 800 bytes of UTF-8 (charged by its bytes). */
+const KEPT = 'a'.repeat(200) + 'é'.repeat(200);
 const INSTRUCTIONS = 'Answer in verse.';
 const DAYS = { pg: '2012-06-01', dataApi: '2012-06-02' } as const;
 const roleQuota = () => 100_000;
@@ -95,7 +96,7 @@ const keptOn = (day: string) =>
 
 /** What a turn, a regeneration or the sweep charges for the reply of `ownerWithReply`. */
 const promptTokens = estimateReplyPromptTokens(PROMPT, INSTRUCTIONS, [{ role: 'user', content: QUESTION }]);
-const completionTokens = tokensForChars(KEPT.length);
+const completionTokens = tokensForBytes(Buffer.byteLength(KEPT));
 const costMicros = estimateCostMicros(MODEL, promptTokens, completionTokens);
 
 describe.each([

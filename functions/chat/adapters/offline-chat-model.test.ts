@@ -33,7 +33,7 @@ describe('offlineChatModel', () => {
     expect(events.at(-1)).toMatchObject({ type: 'usage', completionTokens: 10, truncated: true });
   });
 
-  it('never ends a cut reply with half of a character outside the Basic Multilingual Plane', async () => {
+  it('cuts a reply at four bytes of UTF-8 a token, never inside a character outside the Basic Multilingual Plane', async () => {
     // Either parity of the echo's start, and caps that land at every place in the emoji.
     for (const content of ['😀'.repeat(30), `a${'😀'.repeat(30)}`]) {
       for (const cap of [8, 9, 10, 11, 12]) {
@@ -43,8 +43,8 @@ describe('offlineChatModel', () => {
         const text = events.flatMap((e) => (e.type === 'delta' ? [e.text] : [])).join('');
         // UTF-8 has no lone surrogate: one would come back as U+FFFD.
         expect(Buffer.from(text).toString(), `${content.length} ${cap}`).toBe(text);
-        expect(text.length).toBeGreaterThanOrEqual(cap * 4 - 1);
-        expect(text.length).toBeLessThanOrEqual(cap * 4);
+        expect(Buffer.byteLength(text)).toBeGreaterThanOrEqual(cap * 4 - 3);
+        expect(Buffer.byteLength(text)).toBeLessThanOrEqual(cap * 4);
       }
     }
   });
@@ -86,7 +86,7 @@ describe('offlineChatModel', () => {
     expect(events.at(-1)).toEqual({
       type: 'usage',
       promptTokens: 4 + Math.ceil('You are helpful.'.length / 4) + 4 + Math.ceil(30 / 4),
-      completionTokens: Math.ceil(text.length / 4),
+      completionTokens: Math.ceil(Buffer.byteLength(text) / 4),
     });
     expect(events.filter((e) => e.type === 'usage')).toHaveLength(1);
   });

@@ -40,7 +40,7 @@ export function offlineChatModel(options: OfflineChatModelOptions = {}): ChatMod
       // Past the limit, ended there as a real model ends it (`finish_reason` `length`).
       const cap = options.maxReplyTokens;
       const truncated = cap !== undefined && estimateTokens(whole) > cap;
-      const reply = truncated ? cutAt(whole, cap * 4) : whole;
+      const reply = truncated ? cutToBytes(whole, cap * 4) : whole;
       for (const piece of reply.match(/\S+\s*/g) ?? []) {
         if (delayMs > 0) await sleep(delayMs, request.signal);
         request.signal?.throwIfAborted();
@@ -67,10 +67,16 @@ export function offlineReply(request: Pick<ChatRequest, 'messages'>): string {
   );
 }
 
-/** The first `length` UTF-16 units of `text`, never half a surrogate pair. */
-function cutAt(text: string, length: number): string {
-  const cut = text.slice(0, length);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+/** The longest start of `text` within `maxBytes` of UTF-8 (four a token), whole characters only. */
+function cutToBytes(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    bytes += Buffer.byteLength(char, 'utf8');
+    if (bytes > maxBytes) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
 }
 
 /**

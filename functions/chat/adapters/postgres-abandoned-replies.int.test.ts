@@ -14,7 +14,7 @@ import {
 } from '#test/support/data-api-on-postgres';
 import { createTestUser, untilBlockedBy } from '#test/support/database';
 import { createScratchDatabase } from '#test/support/scratch-database';
-import { estimatePromptTokens, estimateReplyPromptTokens, tokensForChars } from '../domain/context-window';
+import { estimatePromptTokens, estimateReplyPromptTokens, tokensForBytes } from '../domain/context-window';
 import { ConversationBusyError, NotLatestReplyError, RepliesInFlightError } from '../domain/message';
 import { estimateCostMicros } from '../domain/pricing';
 import type { ChatTurn } from '../ports/chat-model';
@@ -55,7 +55,8 @@ afterAll(async () => {
 });
 
 const QUESTION = 'q'.repeat(80);
-const KEPT = 'a'.repeat(400);
+/** The text the reply kept: 400 characters, 1,000 bytes of UTF-8 (charged by its bytes). */
+const KEPT = 'a'.repeat(200) + '潮'.repeat(200);
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 /** The usage day (UTC) of a moment, as `usage_daily.day` reads (the app's pools read dates as text). */
 const dayOf = (at: Date) => at.toISOString().slice(0, 10);
@@ -125,7 +126,7 @@ async function sweep(database: SqlDatabase, limit = 100): Promise<number> {
 /** The estimate a turn charges for an abandoned reply of `replyLeftStreaming` (its question as the history). */
 const estimated = (model: string) => {
   const promptTokens = estimateReplyPromptTokens(PROMPT, null, [{ role: 'user', content: QUESTION }]);
-  const completionTokens = tokensForChars(KEPT.length);
+  const completionTokens = tokensForBytes(Buffer.byteLength(KEPT));
   return {
     model,
     requests: 1,

@@ -53,7 +53,7 @@ interface MarkedRow {
   owner_id: string;
   conversation_id: string;
   model: string | null;
-  chars: number;
+  bytes: number;
   day: string;
 }
 
@@ -76,7 +76,7 @@ export type AbandonedLock =
  * postgres-messages, the sweep's, the erasure's): `abandoning` locks the replies `which` selects (a condition on `messages m`)
  * that are still `streaming` with no save for ABANDONED_AFTER, and keeps their save before the
  * mark (the UPDATE's RETURNING gives the new one, now); `abandoned` marks them failed and returns
- * id, owner_id, conversation_id, model, chars (the kept text's length) and day (the UTC day of the
+ * id, owner_id, conversation_id, model, bytes (the kept text's UTF-8 length) and day (the UTC day of the
  * pre-mark save, the day they are charged to). The mark is the charge's decision: only a reply
  * this statement turns from `streaming` to `failed` is returned, and every marker uses this
  * condition, so whichever marks a reply charges it, once.
@@ -97,7 +97,7 @@ export function markAbandoned(which: Sql, lock: AbandonedLock): Sql {
       set status = 'failed', error = cast(${INTERRUPTED} as text), updated_at = now()
       from abandoning a
       where m.id = a.id and m.status = 'streaming'
-      returning m.id, m.owner_id, m.conversation_id, m.model, char_length(m.content) as chars,
+      returning m.id, m.owner_id, m.conversation_id, m.model, octet_length(m.content) as bytes,
         to_char(a.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day
     )`;
 }
@@ -116,7 +116,7 @@ async function chargesByOwner<Reply extends MarkedRow>(
   const byOwner = new Map<string, UsageCharge[]>();
   for (const reply of marked) {
     const charges = abandonedCharges(
-      [{ model: reply.model, chars: Number(reply.chars), day: reply.day }],
+      [{ model: reply.model, bytes: Number(reply.bytes), day: reply.day }],
       await promptTokensOf(reply),
     );
     byOwner.set(reply.owner_id, [...(byOwner.get(reply.owner_id) ?? []), ...charges]);

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
-import { estimatePromptTokens, estimateReplyPromptTokens, tokensForChars } from '../domain/context-window';
+import { estimatePromptTokens, estimateReplyPromptTokens, tokensForBytes } from '../domain/context-window';
 import { estimateCostMicros } from '../domain/pricing';
 import { RepliesInFlightError } from '../domain/message';
 import { promptSettingsOf } from '../domain/system-prompt';
@@ -34,7 +34,7 @@ describe.each([
   ['the Data API', () => onDataApi.db()],
 ])('a turn after a reply whose function died, on %s', (_driver, database) => {
   it('marks the reply failed and charges it once, by estimate, to its owner and model', async () => {
-    // Prepare: a question and its reply, 400 characters kept, last saved 10 minutes ago
+    // Prepare: a question and its reply, 400 characters kept (800 bytes: half of them CJK), last saved 10 minutes ago
     const owner = await createTestUser(pgDb);
     const { id: conversationId } = await pgDb
       .insertInto('conversations')
@@ -57,7 +57,7 @@ describe.each([
           conversation_id: conversationId,
           owner_id: owner.id,
           role: 'assistant',
-          content: 'a'.repeat(400),
+          content: 'a'.repeat(200) + '潮'.repeat(200),
           status: 'streaming',
           model: 'gpt-4o',
           created_at: tenMinutesAgo,
@@ -93,7 +93,7 @@ describe.each([
       .execute();
     expect(usage).toHaveLength(1);
     const [row] = usage;
-    expect(row).toMatchObject({ model: 'gpt-4o', requests: 1, completion_tokens: 100 });
+    expect(row).toMatchObject({ model: 'gpt-4o', requests: 1, completion_tokens: 200 });
     expect(row?.prompt_tokens).toBeGreaterThanOrEqual(20);
     expect(Number(row?.cost_micros)).toBe(
       estimateCostMicros('gpt-4o', Number(row?.prompt_tokens), Number(row?.completion_tokens)),
@@ -165,9 +165,9 @@ const usageOf = async (ownerId: string) =>
       .execute()
   ).map((row) => ({ ...row, cost_micros: Number(row.cost_micros) }));
 
-/** The usage row of one abandoned gpt-4o reply: `chars` kept, `promptTokens` its prompt's estimate. */
-const abandonedUsage = (chars: number, promptTokens: number) => {
-  const completionTokens = tokensForChars(chars);
+/** The usage row of one abandoned gpt-4o reply: `bytes` of UTF-8 kept, `promptTokens` its prompt's estimate. */
+const abandonedUsage = (bytes: number, promptTokens: number) => {
+  const completionTokens = tokensForBytes(bytes);
   return {
     model: 'gpt-4o',
     requests: 1,
@@ -184,9 +184,9 @@ describe.each([
   ['the Data API', () => onDataApi.db()],
 ])('regenerating a reply whose function died, on %s', (_driver, database) => {
   it('charges the text it kept once, before emptying it, and then the new reply as usual', async () => {
-    // Prepare: a question and a gpt-4o reply of 40,000 characters, last saved 10 minutes ago
+    // Prepare: a question and a gpt-4o reply of 10,000 emoji (40,000 bytes), last saved 10 minutes ago
     const owner = await createTestUser(pgDb);
-    const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], 'a'.repeat(40_000));
+    const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], '🌊'.repeat(10_000));
     const repo = postgresMessages(database());
     const regenerate = () =>
       repo.startRegeneration({

@@ -168,7 +168,7 @@ interface TurnRow extends PriorRow, OwnerRow {
   user_message: unknown;
   assistant_message: unknown;
   /**
-   * The replies the statement found abandoned and marked failed, or null: [{model, chars, day}],
+   * The replies the statement found abandoned and marked failed, or null: [{model, bytes, day}],
    * `day` the UTC day of its last save before the mark (`AbandonedReply.day`).
    */
   abandoned_replies: unknown;
@@ -431,7 +431,7 @@ function turnStatement(input: StartTurnInput) {
     (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
     (select row_to_json(u) from user_message u) as user_message,
     (select row_to_json(a) from assistant_message a) as assistant_message,
-    (select json_agg(json_build_object('model', x.model, 'chars', x.chars, 'day', x.day))
+    (select json_agg(json_build_object('model', x.model, 'bytes', x.bytes, 'day', x.day))
       from abandoned x) as abandoned_replies
   union all
   select h.*, null, null, null, null, null, null, null, null, null, null, null, null
@@ -448,7 +448,7 @@ interface RegenerationRow extends OwnerRow {
   latest: boolean;
   instructions: string | null;
   reply: unknown;
-  /** The target when it was abandoned, as it was before the reset: [{model, chars, day}], or null. */
+  /** The target when it was abandoned, as it was before the reset: [{model, bytes, day}], or null. */
   abandoned_replies: unknown;
 }
 
@@ -505,7 +505,7 @@ function regenerationStatement(input: StartRegenerationInput) {
       and t.id = (select id from latest)
   ),
   abandoned as materialized (
-    select m.id, m.model, char_length(m.content) as chars,
+    select m.id, m.model, octet_length(m.content) as bytes,
       to_char(m.updated_at at time zone 'UTC', 'YYYY-MM-DD') as day
     from messages m
     where m.id = (select id from go)
@@ -522,7 +522,7 @@ function regenerationStatement(input: StartRegenerationInput) {
     left join abandoned a on a.id = go.id
     where m.id = go.id
     returning ${columnsOfM}, a.id is not null as was_abandoned, a.model as abandoned_model,
-      a.chars as abandoned_chars, a.day as abandoned_day
+      a.bytes as abandoned_bytes, a.day as abandoned_day
   ),
   unrated as (
     delete from message_feedback f using reset r where f.message_id = r.id returning f.message_id
@@ -557,7 +557,7 @@ function regenerationStatement(input: StartRegenerationInput) {
     coalesce((select id from target) = (select id from latest), false) as latest,
     (select instructions from users where id = cast(${input.ownerId} as text)) as instructions,
     (select row_to_json(r) from reset r) as reply,
-    (select json_agg(json_build_object('model', r.abandoned_model, 'chars', r.abandoned_chars,
+    (select json_agg(json_build_object('model', r.abandoned_model, 'bytes', r.abandoned_bytes,
         'day', r.abandoned_day))
       from reset r where r.was_abandoned) as abandoned_replies
   union all

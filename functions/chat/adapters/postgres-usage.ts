@@ -1,6 +1,6 @@
 import { sql, type Queryable } from '#shared/db/sql';
 import { logger } from '#shared/powertools';
-import { estimateReplyPromptTokens, tokensForChars } from '../domain/context-window';
+import { estimateReplyPromptTokens, tokensForBytes } from '../domain/context-window';
 import { REPLY_ABANDONED_AFTER_MINUTES } from '../domain/message';
 import { estimateCostMicros } from '../domain/pricing';
 import type { PromptSettings } from '../domain/system-prompt';
@@ -78,8 +78,8 @@ export async function chargeUsage(
 /** A reply left `streaming` by a function that died, as the statement that marked it failed returned it. */
 export interface AbandonedReply {
   readonly model: string | null;
-  /** Characters of the text it kept. */
-  readonly chars: number;
+  /** UTF-8 bytes of the text it kept (`estimateTokens` counts by them). */
+  readonly bytes: number;
   /**
    * The usage day it is charged to (`UsageCharge.day`): the UTC day of its last save before it was
    * marked, whoever marks it (a turn, a regeneration or the retention run's sweep), so that a reply
@@ -114,7 +114,7 @@ export const abandonedPromptTokens = (prompt: PromptSettings, context: Abandoned
 export function abandonedCharges(replies: readonly AbandonedReply[], promptTokens: number): UsageCharge[] {
   return replies.map((reply): UsageCharge => {
     const model = reply.model ?? 'unknown';
-    const completionTokens = tokensForChars(Number(reply.chars));
+    const completionTokens = tokensForBytes(Number(reply.bytes));
     return {
       model,
       requests: 1,

@@ -2,14 +2,18 @@ import type { ChatTurn } from '../ports/chat-model';
 import { systemPromptFor, type PromptSettings } from './system-prompt';
 
 /**
- * A rough token count (~4 characters a token for English text, OpenAI's rule of thumb), enough to
- * stay within a budget, and the tokens of text the provider did not count: quotas must never see
- * zero for a reply that cost something.
+ * A token count that needs no tokenizer: a token for every four bytes of UTF-8. For English text
+ * that is OpenAI's rule of thumb (about four characters a token); for other scripts it is no less
+ * than a quarter of what they cost, because a byte-level BPE token is at least one byte. Counting
+ * characters instead made a dense script (Hangul, CJK, emoji) cost up to nine times its count, in
+ * the context budget and in what a stopped reply is charged. Enough to stay within a budget, and
+ * the tokens of text the provider did not count: quotas must never see zero for a reply that cost
+ * something.
  */
-export const estimateTokens = (text: string): number => tokensForChars(text.length);
+export const estimateTokens = (text: string): number => tokensForBytes(Buffer.byteLength(text, 'utf8'));
 
-/** `estimateTokens` of a text known by its length alone (a reply's kept text, counted in SQL). */
-export const tokensForChars = (chars: number): number => Math.ceil(chars / 4);
+/** `estimateTokens` of a text known by its UTF-8 length alone (a reply's kept text, counted in SQL). */
+export const tokensForBytes = (bytes: number): number => Math.ceil(bytes / 4);
 
 /** Prompt tokens for a conversation, with the few tokens each message's framing costs. */
 export const estimatePromptTokens = (messages: readonly ChatTurn[]): number =>

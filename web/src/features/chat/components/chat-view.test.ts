@@ -1,6 +1,17 @@
-import { describe, expect, it } from 'vitest';
+// @vitest-environment jsdom
+import { act, createElement } from 'react';
+import { createRoot } from 'react-dom/client';
+import type { Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { linkedMessageId, replyAnnouncement } from '@/features/chat/components/chat-view';
+import { createApiClient } from '@/lib/api-client';
+import { ApiClientProvider } from '@/lib/api-client-context';
+import { ChatView, linkedMessageId, replyAnnouncement } from '@/features/chat/components/chat-view';
+import { CONVERSATION, FakeServer, QUESTION, REPLY, message } from '@/features/chat/testing/fake-chat-server';
+import { readDraft } from '@/features/chat/utils/drafts';
+
+// React's act() warns unless the environment says it is a test.
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 describe('linkedMessageId', () => {
   it('reads the message a link points at from its fragment', () => {
@@ -34,5 +45,140 @@ describe('replyAnnouncement', () => {
     const announced = replyAnnouncement(`**${'a'.repeat(999)}🙂${'b'.repeat(100)}**`);
     expect(announced).toBe(`Parley replied: ${'a'.repeat(999)}…`);
     expect(replyAnnouncement(`# ${'c'.repeat(1_000)}`)).toBe(`Parley replied: ${'c'.repeat(1_000)}`);
+  });
+});
+
+describe('ChatView', () => {
+  let server: FakeServer;
+  let root: Root;
+
+  beforeEach(() => {
+    sessionStorage.clear();
+    server = new FakeServer();
+    root = createRoot(document.body.appendChild(document.createElement('div')));
+  });
+
+  afterEach(() => {
+    act(() => root.unmount());
+    document.body.innerHTML = '';
+  });
+
+  async function openView(conversationId: string | null) {
+    const api = createApiClient({
+      baseUrl: '/api',
+      origin: 'http://localhost',
+      getAccessToken: async () => 'token',
+      fetch: server.fetch,
+    });
+    const view = createElement(ChatView, {
+      conversationId,
+      title: 'A conversation',
+      createConversation: async () => CONVERSATION,
+      onConversationCreated: () => undefined,
+      onReplyEnded: () => undefined,
+    });
+    await act(async () => root.render(createElement(ApiClientProvider, { client: api, children: view })));
+  }
+
+  /** Lets the fake server's answers and the view's effects run. */
+  async function settle() {
+    for (let i = 0; i < 8; i++) await act(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  }
+
+  async function until(done: () => boolean, ms = 5_000) {
+    const deadline = Date.now() + ms;
+    while (!done() && Date.now() < deadline) {
+      await settle();
+      await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    }
+  }
+
+  const pageText = () => (document.body.textContent ?? '').replace(/\s+/g, ' ');
+  const composerBox = () => document.querySelector<HTMLTextAreaElement>('textarea[name=content]');
+  /** The status of each of the person's messages shown, oldest first. */
+  const userBubbles = () =>
+    [...document.querySelectorAll('[data-testid=message-user]')].map((bubble) =>
+      bubble.getAttribute('data-status'),
+    );
+
+  function type(value: string) {
+    const box = composerBox();
+    if (!box) throw new Error('no composer');
+    const setValue = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')?.set;
+    act(() => {
+      setValue?.call(box, value);
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  }
+
+  function press(name: string) {
+    const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
+    if (!button) throw new Error(`no button ${name}: ${pageText()}`);
+    act(() => button.click());
+  }
+
+  it('shows the question once and no error when Retry after a lost connection meets the reply still being written', async () => {
+    // Prepare: a message sent and stored, its reply begun, the connection lost; the server writes on
+    await openView(CONVERSATION);
+    await settle();
+    type('Q');
+    press('Send');
+    await settle();
+    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'Q', 'complete')));
+    act(() => server.streams[0]?.send('delta', { text: 'Half' }));
+    await settle();
+    server.held = [
+      message(QUESTION, 'user', 'Q', 'complete'),
+      message(REPLY, 'assistant', 'Half', 'streaming'),
+    ];
+    act(() => server.streams[0]?.cut());
+    await settle();
+
+    // Act: Retry, answered 409 while the reply is written; then the reply ends
+    server.refuseNext = {
+      status: 409,
+      title: 'Conflict',
+      detail: 'A reply is still being written in this conversation; wait for it, then send again.',
+    };
+    press('Retry');
+    await settle();
+    expect(pageText()).not.toContain('Not sent.');
+    server.held = [
+      message(QUESTION, 'user', 'Q', 'complete'),
+      message(REPLY, 'assistant', 'Half, whole.', 'complete'),
+    ];
+    await until(() => pageText().includes('Half, whole.'));
+
+    // Assess
+    expect(userBubbles()).toEqual(['complete']);
+    expect(document.querySelector('[data-testid=chat-error]')).toBeNull();
+  });
+
+  it('keeps a message sent to a conversation deleted in another tab for the new chat', async () => {
+    // Prepare: the conversation open here; another tab deletes it
+    server.held = [message(QUESTION, 'user', 'Q', 'complete'), message(REPLY, 'assistant', 'A', 'complete')];
+    await openView(CONVERSATION);
+    await settle();
+    type('A long message typed with care');
+    const gone = { status: 404, title: 'Not Found', detail: 'No such conversation.' };
+    server.refuseNext = gone;
+    server.refuseReads = gone;
+
+    // Act
+    press('Send');
+    await settle();
+
+    // Assess: the page says it is gone and where the text is; no Retry against it
+    expect(pageText()).toContain('Conversation not found');
+    expect(pageText()).toContain('What you wrote for it is kept in the new chat.');
+    expect(document.querySelector('[data-testid=chat-error]')).toBeNull();
+    expect(readDraft(sessionStorage, CONVERSATION)).toBe('');
+    expect(readDraft(sessionStorage, null)).toBe('A long message typed with care');
+
+    // ...and the new chat's composer holds it
+    server.refuseReads = null;
+    await openView(null);
+    await settle();
+    expect(composerBox()?.value).toBe('A long message typed with care');
   });
 });

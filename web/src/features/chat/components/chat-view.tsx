@@ -260,6 +260,13 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
   const notFound =
     chat.status === 'error' && chat.loadError instanceof ApiError && chat.loadError.status === 404;
 
+  // What was typed for it (a message its deletion refused, a draft) waits in the new chat.
+  const [keptFrom, setKeptFrom] = useState<string | null>(null);
+  const { toNewChat } = draft;
+  useEffect(() => {
+    if (notFound && toNewChat()) setKeptFrom(chat.conversationId);
+  }, [notFound, toNewChat, chat.conversationId]);
+
   return (
     <section className="chat" aria-labelledby="chat-title">
       <header className="chat__header">
@@ -282,8 +289,11 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
               <div className="error" role="alert" data-testid="conversation-not-found">
                 <p>
                   This conversation was not found. It may have been deleted, or it belongs to another account.
+                  {keptFrom === chat.conversationId && ' What you wrote for it is kept in the new chat.'}
                 </p>
-                <Link href={paths.home}>Start a new chat</Link>
+                <Link href={paths.home}>
+                  {keptFrom === chat.conversationId ? 'Start a new chat with it' : 'Start a new chat'}
+                </Link>
               </div>
             ) : (
               <div className="error" role="alert">

@@ -383,3 +383,24 @@ describe('useChat: a late answer for a conversation left', () => {
     expect(server.requests.at(-1)).toBe(`GET /api/conversations/${B}/messages`);
   });
 });
+
+describe('useChat: a message sent to a conversation deleted elsewhere', () => {
+  it('gives the text back and shows the conversation as gone, with no Retry against it', async () => {
+    // Prepare: the conversation open here, deleted in another tab
+    server.held = [message(QUESTION, 'user', 'Q', 'complete'), message(REPLY, 'assistant', 'A', 'complete')];
+    await open(CONVERSATION);
+    await settle();
+    const gone = { status: 404, title: 'Not Found', detail: 'No such conversation.' };
+    server.refuseNext = gone;
+    server.refuseReads = gone;
+
+    // Act
+    act(() => chat.send('A long message typed with care'));
+    await settle();
+
+    // Assess
+    expect(options.onUnsent).toHaveBeenCalledWith('A long message typed with care');
+    expect(chat.turn).toBeNull();
+    expect(chat.status).toBe('error');
+  });
+});

@@ -56,8 +56,9 @@ export interface ChatOptions {
   /** A reply ended (stored, failed or stopped): titles, order and quota may have changed. */
   onReplyEnded(): void;
   /**
-   * A message taken back: Stop came before the server had it, so the composer gets its text again
-   * (a failure keeps it in the failed turn, with Retry).
+   * A message taken back: Stop came before the server had it, or its conversation was deleted
+   * meanwhile, so the composer gets its text again (a failure keeps it in the failed turn, with
+   * Retry).
    */
   onUnsent?(content: string): void;
 }
@@ -394,6 +395,16 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
             // connection's failure and Retry, which the history clears if it shows it answered.
             setTurn((turn) => (replay.stored ? null : { ...turn, phase: 'failed', error: replay.error }));
             if (id !== null) await refresh(id);
+            optionsRef.current.onReplyEnded();
+            return;
+          }
+          if (failure.status === 404 && !stored && created === null && id !== null) {
+            // The conversation is gone (deleted in another tab): nothing was stored, and a Retry
+            // could only be refused again. The text goes back, to be sent elsewhere, and the
+            // read says the conversation is gone.
+            setTurn(() => null);
+            optionsRef.current.onUnsent?.(content);
+            await refresh(id);
             optionsRef.current.onReplyEnded();
             return;
           }

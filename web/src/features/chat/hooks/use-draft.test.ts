@@ -110,4 +110,35 @@ describe('useDraft', () => {
     expect(readDraft(sessionStorage, A)).toBe('Typed while sending');
     expect(readDraft(sessionStorage, null)).toBe('');
   });
+
+  it('gives the draft of a gone conversation to the new chat, before what was typed there', () => {
+    // Prepare: typed for the new chat, then for A, which is then deleted elsewhere
+    show(null);
+    act(() => draft.change('New thought'));
+    show(A);
+    act(() => draft.change('For A'));
+
+    // Act
+    let kept = false;
+    act(() => {
+      kept = draft.toNewChat();
+    });
+
+    // Assess
+    expect(kept).toBe(true);
+    expect(draft.text).toBe('');
+    expect(readDraft(sessionStorage, A)).toBe('');
+    show(null);
+    expect(draft.text).toBe('For A\n\nNew thought');
+  });
+
+  it('gives nothing to the new chat from a gone conversation with no draft', () => {
+    show(A);
+    let kept = true;
+    act(() => {
+      kept = draft.toNewChat();
+    });
+    expect(kept).toBe(false);
+    expect(readDraft(sessionStorage, null)).toBe('');
+  });
 });

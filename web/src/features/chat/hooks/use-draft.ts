@@ -24,6 +24,11 @@ export interface Draft {
   takeBack(content: string): void;
   /** The new chat became this conversation: its draft goes with it. */
   move(conversationId: string): void;
+  /**
+   * This conversation is gone (deleted in another tab): its draft goes to the new chat, before
+   * what was typed there. True when there was one.
+   */
+  toNewChat(): boolean;
 }
 
 /** The composer's text for `conversationId` (null: the new-chat page), kept as a draft. */
@@ -96,5 +101,20 @@ export function useDraft(conversationId: string | null, messages: readonly Messa
     setShown(currentRef.current);
   }, []);
 
-  return { text: current.text, change, sent, takeBack, move };
+  const toNewChat = useCallback((): boolean => {
+    const id = currentRef.current.conversationId;
+    if (id === null) return false;
+    const storage = draftStorage();
+    const kept = readDraft(storage, id) || currentRef.current.text;
+    if (!kept) return false;
+    const waiting = readDraft(storage, null);
+    saveDraft(storage, null, waiting === kept ? kept : withTakenBack(kept, waiting));
+    saveDraft(storage, id, '');
+    sentRef.current = null;
+    currentRef.current = { conversationId: id, text: '' };
+    setShown(currentRef.current);
+    return true;
+  }, []);
+
+  return { text: current.text, change, sent, takeBack, move, toNewChat };
 }

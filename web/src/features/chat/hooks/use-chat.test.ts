@@ -404,3 +404,45 @@ describe('useChat: a message sent to a conversation deleted elsewhere', () => {
     expect(chat.status).toBe('error');
   });
 });
+
+describe('useChat: the view goes away while a message is sent', () => {
+  it('neither shows the conversation a new chat made nor reads it once the view has gone', async () => {
+    // Prepare: a new chat's first message sent, the server silent so far
+    await open(null);
+    act(() => chat.send('Hi'));
+    await settle();
+    expect(server.requests).toContain(`POST /api/conversations/${CONVERSATION}/messages`);
+    const asked = server.requests.length;
+
+    // Act: Search (or the console, or sign-out) replaces the view
+    act(() => root.unmount());
+    await settle();
+
+    // Assess: the person is not taken back to the conversation, and nothing more is asked
+    expect(options.onConversationCreated).not.toHaveBeenCalled();
+    expect(server.requests.slice(asked)).toEqual([]);
+  });
+  it('does not take the person back to the conversation when Stop is answered after the view has gone', async () => {
+    // Prepare: a new chat's first message sent; Stop pressed, the server stored it after all,
+    // and its read (does it hold the message?) is slow to come
+    await open(null);
+    act(() => chat.send('Hi'));
+    await settle();
+    server.held = [
+      message(QUESTION, 'user', 'Hi', 'complete'),
+      message(REPLY, 'assistant', 'Hello', 'complete'),
+    ];
+    server.holdReadsOf = CONVERSATION;
+    act(() => chat.stop());
+    await settle();
+
+    // Act: the view goes, then the read is answered
+    act(() => root.unmount());
+    server.holdReadsOf = null;
+    act(() => server.releaseRead?.());
+    await settle();
+
+    // Assess
+    expect(options.onConversationCreated).not.toHaveBeenCalled();
+  });
+});

@@ -266,7 +266,12 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
 
   useEffect(
     () => () => {
+      // The view is gone (Search, the console, a sign-out): its stream and reads stop, and no late
+      // answer of theirs shows a conversation, reads one, or takes the person back to it.
       sendRef.current?.abort();
+      sendRef.current = null;
+      revealRef.current = null;
+      idRef.current = null;
       loadRef.current?.abort();
       window.clearTimeout(pollTimer.current);
     },

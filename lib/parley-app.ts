@@ -26,6 +26,7 @@ import { DeliveryStack } from './stacks/delivery-stack';
 import { type EdgeAclReference, EdgeWafStack } from './stacks/edge-waf-stack';
 import { FoundationStack } from './stacks/foundation-stack';
 import { MonitoringStack, physicalName } from './stacks/monitoring-stack';
+import { SchemaStack } from './stacks/schema-stack';
 import { WebStack } from './stacks/web-stack';
 
 /** The customer-managed policy every Parley role is bounded by (docs/deployment.md, step 2). */
@@ -58,6 +59,7 @@ export interface ParleyStacks {
   readonly config: StageConfig;
   readonly foundation: FoundationStack;
   readonly data: DataStack;
+  readonly schema: SchemaStack;
   readonly auth: AuthStack;
   readonly api: ApiStack;
   readonly edgeWaf: EdgeWafStack;
@@ -75,8 +77,10 @@ export interface AddParleyOptions {
 
 /**
  * Adds one stage's stacks to the app. Order of deployment (CloudFormation follows the
- * references): Foundation → Data → Auth → Api (migrations, then functions) → EdgeWaf (us-east-1)
+ * references): Foundation → Data → Schema (the migrations) → Auth → Api → EdgeWaf (us-east-1)
  * → Web → Monitoring; Delivery is independent (it trusts the account stack's OIDC provider by ARN).
+ * Every function that queries the database is in a stack after Schema
+ * (test/infra/migration-order.test.ts).
  */
 export function addParleyStage(app: App, config: StageConfig, options: AddParleyOptions = {}): ParleyStacks {
   const aclReference = edgeAclReference(app);
@@ -107,6 +111,22 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     opsKey: foundation.opsKey,
     alarmTopic: foundation.alarmTopic,
   });
+  // The migrations run here, before any stack whose functions query the database is updated:
+  // Cognito calls its triggers unqualified (no alias, no canary), so the Auth stack's update puts
+  // their new code live at once, and it must meet the schema it was written for.
+  const schema = new SchemaStack(app, `${prefix}-Schema`, {
+    ...common,
+    config,
+    opsKey: foundation.opsKey,
+    alarmTopic: foundation.alarmTopic,
+    cluster: data.cluster,
+    migratorDatabaseSecret: data.databaseSecret,
+    applicationSecret: data.applicationSecret,
+    grantMigratorDataApi: (grantee) => {
+      data.grantDataApi(grantee, data.databaseSecret);
+      data.grantSecretRead(grantee, data.applicationSecret);
+    },
+  });
   const auth = new AuthStack(app, `${prefix}-Auth`, {
     ...common,
     config,
@@ -127,13 +147,8 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     vpc: data.vpc,
     functionSecurityGroup: data.functionSecurityGroup,
     cluster: data.cluster,
-    // The API functions connect as the DML-only application role, the migrator as the master user.
+    // The API functions connect as the DML-only application role (the migrator as the master user).
     databaseSecret: data.applicationSecret,
-    migratorDatabaseSecret: data.databaseSecret,
-    grantMigratorDataApi: (grantee) => {
-      data.grantDataApi(grantee, data.databaseSecret);
-      data.grantSecretRead(grantee, data.applicationSecret);
-    },
     openAiSecret: data.openAiSecret,
     // Absent with the cache off: the functions then run outside the VPC.
     cache:
@@ -150,6 +165,9 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
     userPool: auth.userPool,
     clientIds: [auth.spaClient.userPoolClientId, auth.machineClient.userPoolClientId],
   });
+  const afterMigrations = 'its functions query the database: they go live once the migrations have run';
+  auth.addStackDependency(schema, afterMigrations);
+  api.addStackDependency(schema, afterMigrations);
   const edgeWaf = new EdgeWafStack(app, `${prefix}-EdgeWaf`, {
     ...common,
     env: { account: env.account, region: 'us-east-1' },
@@ -185,7 +203,7 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
         label: group,
         functionName: physicalName(fn),
       })),
-      { label: 'migrations', functionName: physicalName(api.migrator) },
+      { label: 'migrations', functionName: physicalName(schema.migrator) },
       { label: 'retention', functionName: physicalName(api.retention) },
       ...auth.triggerFunctions.map((fn) => ({ label: fn.node.id, functionName: physicalName(fn) })),
       { label: 'sign-in-activity', functionName: physicalName(auth.signInActivityFunction) },
@@ -200,6 +218,7 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
   });
   // Named resources must exist before the composite alarm and the dashboard refer to them.
   monitoring.addStackDependency(data);
+  monitoring.addStackDependency(schema);
   monitoring.addStackDependency(auth);
   monitoring.addStackDependency(api);
   const delivery = new DeliveryStack(app, `${prefix}-Delivery`, {
@@ -211,10 +230,10 @@ export function addParleyStage(app: App, config: StageConfig, options: AddParley
   });
   // CDK's own provider functions (migration trigger, default security group, bucket auto-delete)
   // get log groups with the stage's retention and the ops key, in the stacks that share its Region.
-  for (const stack of [data, auth, api, web]) {
+  for (const stack of [data, schema, auth, api, web]) {
     declareProviderLogGroups(stack, { key: foundation.opsKey, retentionDays: config.logRetentionDays });
   }
-  const stacks = { config, foundation, data, auth, api, edgeWaf, web, monitoring, delivery };
+  const stacks = { config, foundation, data, schema, auth, api, edgeWaf, web, monitoring, delivery };
   for (const stack of allStacks(stacks)) Aspects.of(stack).add(new BoundFrameworkRoles());
   return stacks;
 }
@@ -291,6 +310,7 @@ export function allStacks(stacks: ParleyStacks): Stack[] {
   return [
     stacks.foundation,
     stacks.data,
+    stacks.schema,
     stacks.auth,
     stacks.api,
     stacks.edgeWaf,

@@ -14,7 +14,6 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import * as triggers from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import type { HandlerGroup, RouteDeclaration } from '#api/index';
 import { acknowledge } from '../config/nag-acknowledgements';
@@ -93,10 +92,6 @@ export interface ApiStackProps extends StackProps {
   readonly cluster: rds.DatabaseCluster;
   /** The application role's secret (DML only): the API functions connect with it. */
   readonly databaseSecret: secretsmanager.ISecret;
-  /** The master user's secret: the migrator alone connects with it. */
-  readonly migratorDatabaseSecret: secretsmanager.ISecret;
-  /** Grants the migrator Data API access as the master user, and reading the application secret. */
-  readonly grantMigratorDataApi: (grantee: iam.IGrantable) => void;
   readonly openAiSecret: secretsmanager.ISecret;
   /**
    * The Valkey cache: its SSM parameter holding `host:port` (read at deploy, not exported), name
@@ -228,7 +223,7 @@ export const RETENTION_HEARTBEAT_PERIODS = 5;
 
 /**
  * The REST API, built from the route table: one function per handler group behind a `live`
- * alias deployed by CodeDeploy, the migrator run before them, the daily retention run, the Cognito
+ * alias deployed by CodeDeploy (after the Schema stack's migrations), the daily retention run, the Cognito
  * authorizer, request validation, throttling, JSON access logs, compression, response streaming,
  * WAF and alarms.
  */
@@ -238,7 +233,6 @@ export class ApiStack extends Stack {
   readonly aliases = new Map<HandlerGroup, lambda.Alias>();
   readonly functionAlarms: FunctionAlarms[] = [];
   readonly apiAlarms: cloudwatch.Alarm[] = [];
-  readonly migrator: AppFunction;
   /** The daily retention run (deleted and expired conversations). */
   readonly retention: AppFunction;
   readonly waf: ParleyWebAcl;
@@ -274,45 +268,6 @@ export class ApiStack extends Stack {
 
     const cache = props.cache;
     const cacheEndpoint = cache && ssm.StringParameter.valueForStringParameter(this, cache.endpointParameter);
-
-    // --- Migrations: applied before any API function version is deployed ----------------------
-    this.migrator = new AppFunction(this, 'Migrator', {
-      // Fixed names: the Monitoring stack watches functions by name, not through exports.
-      functionName: `parley-${config.stage}-migrations`,
-      entry: 'functions/migrations/handlers/migrate.ts',
-      description: `Parley ${config.stage} database migrations`,
-      logKey: props.opsKey,
-      logRetentionDays: config.logRetentionDays,
-      logLevel: config.logLevel,
-      runtimeSourceMaps: config.runtimeSourceMaps,
-      // The master user; the application role's secret only to set that role's login (0012).
-      environment: functionEnvironment({
-        ...baseEnvironment,
-        dbSecretArn: props.migratorDatabaseSecret.secretArn,
-        dbAppSecretArn: props.databaseSecret.secretArn,
-        serviceName: 'migrations',
-      }),
-      // Aurora may be resuming from zero ACUs (~15 s) before the first statement runs.
-      timeout: Duration.minutes(5),
-      copyDirs: ['migrations'],
-    });
-    props.grantMigratorDataApi(this.migrator);
-    this.functionAlarms.push(
-      new FunctionAlarms(this, 'MigratorAlarms', {
-        target: this.migrator,
-        name: 'migrations',
-        stage: config.stage,
-        topic: props.alarmTopic,
-        p99Threshold: Duration.minutes(4),
-      }),
-    );
-    const migration = new triggers.Trigger(this, 'MigrateOnDeploy', {
-      handler: this.migrator,
-      // A throw fails the custom resource, so the deployment stops and rolls back.
-      invocationType: triggers.InvocationType.REQUEST_RESPONSE,
-      timeout: Duration.minutes(5),
-      executeOnHandlerChange: true,
-    });
 
     // --- Retention: a daily run erases what the stage's policy says -----------------------------
     this.retention = new AppFunction(this, 'Retention', {
@@ -494,8 +449,6 @@ export class ApiStack extends Stack {
         alarms: alarms.all,
         autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
       });
-      // The schema must be migrated before a new version can serve traffic.
-      migration.executeBefore(fn);
       this.functions.set(group, fn);
       this.aliases.set(group, alias);
       this.functionAlarms.push(alarms);

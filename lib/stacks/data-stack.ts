@@ -417,7 +417,7 @@ export class DataStack extends Stack {
     );
     // The application role's credentials: generated here, the role's login set from them by
     // migration 0012 (the migrator reads this secret), rotated like the master's. Not at once:
-    // the role exists only after the Api stack's migrator has run.
+    // the role exists only after the Schema stack's migrator has run.
     const applicationSecret = new rds.DatabaseSecret(this, 'ApplicationSecret', {
       username: APPLICATION_ROLE,
       dbname: DB_NAME,

@@ -491,7 +491,7 @@ describe('least privilege in the database', () => {
     for (const f of ourFunctions(dev)) {
       const variables = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
       const where = `${f.stack}/${f.id}`;
-      if (f.props.FunctionName === 'parley-dev-migrations') {
+      if (f.props.FunctionName === 'parley-dev-migrator') {
         expect(secretOf(variables, 'DB_SECRET_ARN'), where).toMatch(/DatabaseSecretAttachment/);
         expect(secretOf(variables, 'DB_APP_SECRET_ARN'), where).toMatch(/ApplicationSecretAttachment/);
       } else {

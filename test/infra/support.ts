@@ -13,7 +13,7 @@ import {
 
 export interface SynthesizedStage {
   readonly stacks: ParleyStacks;
-  /** Templates by short name: foundation, data, auth, api, edgeWaf, web, monitoring, delivery. */
+  /** Templates by short name: foundation, data, schema, auth, api, edgeWaf, web, monitoring, delivery. */
   readonly templates: Record<keyof Omit<ParleyStacks, 'config'>, Template>;
 }
 
@@ -62,7 +62,17 @@ export function synthesizeStage(
       : createParleyApp({ stage, routes: options.routes, context: { ...context, ...NO_BUNDLING } });
   const assembly = app.synth();
   const template = (name: string) => Template.fromJSON(assembly.getStackByName(name).template);
-  const names = ['foundation', 'data', 'auth', 'api', 'edgeWaf', 'web', 'monitoring', 'delivery'] as const;
+  const names = [
+    'foundation',
+    'data',
+    'schema',
+    'auth',
+    'api',
+    'edgeWaf',
+    'web',
+    'monitoring',
+    'delivery',
+  ] as const;
   const byName = allStacks(stacks);
   const templates = Object.fromEntries(
     names.map((n, i) => [n, template(byName[i]?.stackName ?? '')]),

@@ -1,17 +1,32 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-const { migrateToLatest, getDatabase } = vi.hoisted(() => ({
-  migrateToLatest: vi.fn(),
-  getDatabase: vi.fn(() => ({ fake: 'db' })),
-}));
+const { migrateToLatest, createDatabase, fakeDb } = vi.hoisted(() => {
+  const fakeDb = { fake: 'db', destroy: () => Promise.resolve() };
+  return {
+    fakeDb,
+    migrateToLatest: vi.fn(),
+    createDatabase: vi.fn((_config: unknown) => fakeDb),
+  };
+});
 vi.mock('../../shared/db/migrator', () => ({ migrateToLatest }));
-vi.mock('../../shared/db/database', () => ({ getDatabase }));
+vi.mock('../../shared/db/database', () => ({ createDatabase }));
 
 import { handler } from './migrate';
 
+/** The migrator's environment on AWS: the database and nothing of the user pool (deployed after it). */
+const MIGRATOR_ENV = {
+  DB_DRIVER: 'data-api',
+  DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:parley-dev',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley-db-AbCdEf',
+  DB_NAME: 'parley',
+};
+
 beforeEach(() => {
   migrateToLatest.mockReset();
-  getDatabase.mockClear();
+  createDatabase.mockClear();
+  vi.unstubAllEnvs();
+  for (const [name, value] of Object.entries(MIGRATOR_ENV)) vi.stubEnv(name, value);
+  vi.stubEnv('COGNITO_USER_POOL_ID', undefined);
 });
 
 describe('migrate handler', () => {
@@ -20,11 +35,29 @@ describe('migrate handler', () => {
       results: [{ migrationName: '0001-users', direction: 'Up', status: 'Success' }],
     });
     const result = await handler({ RequestType: 'Create' });
-    expect(migrateToLatest).toHaveBeenCalledWith({ fake: 'db' });
+    expect(migrateToLatest).toHaveBeenCalledWith(fakeDb);
     expect(result).toEqual({
       PhysicalResourceId: 'parley-database-migrations',
       Data: { applied: '0001-users' },
     });
+  });
+
+  it('connects with the database settings alone: the user pool is deployed after it', async () => {
+    migrateToLatest.mockResolvedValue({});
+
+    await handler({ RequestType: 'Update', PhysicalResourceId: 'parley-database-migrations' });
+
+    expect(createDatabase).toHaveBeenCalledWith({
+      ...MIGRATOR_ENV,
+      AWS_REGION: expect.any(String) as unknown as string,
+    });
+  });
+
+  it('fails the deployment, naming the variable, when its database settings are missing', async () => {
+    vi.stubEnv('DB_CLUSTER_ARN', undefined);
+
+    await expect(handler({ RequestType: 'Create' })).rejects.toThrow('DB_CLUSTER_ARN is required');
+    expect(migrateToLatest).not.toHaveBeenCalled();
   });
 
   it('fails the deployment when a migration fails', async () => {
@@ -37,7 +70,7 @@ describe('migrate handler', () => {
   it('does nothing on Delete', async () => {
     const result = await handler({ RequestType: 'Delete', PhysicalResourceId: 'old-id' });
     expect(migrateToLatest).not.toHaveBeenCalled();
-    expect(getDatabase).not.toHaveBeenCalled();
+    expect(createDatabase).not.toHaveBeenCalled();
     expect(result.PhysicalResourceId).toBe('old-id');
   });
 

@@ -1,8 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Kysely } from 'kysely';
 
-import { getDatabase } from '#shared/db/database';
+import { createDatabase } from '#shared/db/database';
 import { migrateToLatest } from '#shared/db/migrator';
+import type { Database } from '#shared/db/schema';
 import { withInvocationContext } from '#shared/powertools';
+
+import { migratorDatabaseConfig } from '../config';
 
 const logger = new Logger({ serviceName: 'parley-migrations' });
 
@@ -19,11 +23,14 @@ export interface MigrateResult {
 
 const PHYSICAL_RESOURCE_ID = 'parley-database-migrations';
 
+/** From the environment, when there is something to migrate: a Delete never reads it. */
+const database = (): Kysely<Database> => createDatabase(migratorDatabaseConfig(process.env));
+
 /**
- * Runs pending migrations through `getDatabase()` (the Data API on AWS) on Create and Update.
- * A failed migration throws, which fails the custom resource and so rolls the deployment back
- * before any new function code serves traffic against the old schema. Delete does nothing: the
- * data outlives the stack resource.
+ * Runs pending migrations through the Data API on Create and Update. A failed migration throws,
+ * which fails the custom resource and so the Schema stack's deployment, before any stack with a
+ * function that queries the database is updated (lib/stacks/schema-stack.ts). Delete does
+ * nothing: the data outlives the stack resource (and the resource may move between stacks).
  */
 export const handler = withInvocationContext(
   async (event: MigrateEvent | null | undefined): Promise<MigrateResult> => {
@@ -32,7 +39,8 @@ export const handler = withInvocationContext(
       logger.info('delete request: leaving the schema as it is');
       return { PhysicalResourceId: event.PhysicalResourceId ?? PHYSICAL_RESOURCE_ID, Data: { applied: '' } };
     }
-    const resultSet = await migrateToLatest(getDatabase());
+    const db = database();
+    const resultSet = await migrateToLatest(db).finally(() => db.destroy());
     const applied = (resultSet.results ?? []).map((r) => r.migrationName);
     logger.info('migrations applied', { applied, count: applied.length });
     return { PhysicalResourceId: PHYSICAL_RESOURCE_ID, Data: { applied: applied.join(',') } };

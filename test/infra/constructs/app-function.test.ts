@@ -41,16 +41,26 @@ beforeAll(async () => {
   const { app, stacks } = createParleyApp({
     stage: 'dev',
     outdir,
-    context: { 'aws:cdk:bundling-stacks': ['**/*Api*'], 'aws:cdk:enable-asset-metadata': true },
+    // The API functions, and the migrator (in the Schema stack, deployed before them).
+    context: {
+      'aws:cdk:bundling-stacks': ['**/*Api*', '**/*Schema*'],
+      'aws:cdk:enable-asset-metadata': true,
+    },
   });
   const assembly = app.synth();
-  const template = assembly.getStackByName(stacks.api.stackName).template as {
-    Resources: Record<
-      string,
-      { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }
-    >;
-  };
-  functions = Object.entries(template.Resources)
+  const resources = [stacks.api, stacks.schema].flatMap((stack) =>
+    Object.entries(
+      (
+        assembly.getStackByName(stack.stackName).template as {
+          Resources: Record<
+            string,
+            { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }
+          >;
+        }
+      ).Resources,
+    ),
+  );
+  functions = resources
     // Ours: bundled assets whose environment names a Parley service (not CDK's own providers).
     .filter(
       ([, r]) =>

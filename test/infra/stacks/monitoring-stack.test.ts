@@ -149,7 +149,7 @@ describe('no export locks', () => {
     const dashboard = JSON.stringify(dev.templates.monitoring.findResources('AWS::CloudWatch::Dashboard'));
     for (const name of [
       'parley-dev-api-chat',
-      'parley-dev-migrations',
+      'parley-dev-migrator',
       'parley-dev-retention',
       'parley-dev-pre-token-generation',
     ]) {
@@ -157,7 +157,7 @@ describe('no export locks', () => {
     }
     const functions = resourcesOfType(dev, 'AWS::Lambda::Function').map((f) => f.props.FunctionName);
     expect(functions).toContain('parley-dev-api-chat');
-    expect(functions).toContain('parley-dev-migrations');
+    expect(functions).toContain('parley-dev-migrator');
     expect(functions).toContain('parley-dev-retention');
   });
 });

@@ -446,3 +446,60 @@ describe('useChat: the view goes away while a message is sent', () => {
     expect(options.onConversationCreated).not.toHaveBeenCalled();
   });
 });
+
+describe('useChat: a failed reply the server did not name', () => {
+  it('retries by writing the reply again, not by storing the question twice', async () => {
+    // Prepare: the reply named by its `reply` event, then an `error` event without it (the
+    // route's fallback when the turn failed outside its own events)
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.send('Asked once'));
+    await settle();
+    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'Asked once', 'complete')));
+    act(() => server.streams[0]?.send('reply', message(REPLY, 'assistant', '', 'streaming')));
+    server.held = [
+      message(QUESTION, 'user', 'Asked once', 'complete'),
+      { ...message(REPLY, 'assistant', '', 'failed'), error: 'The reply could not be saved.' },
+    ];
+    act(() =>
+      server.streams[0]?.send('error', {
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'Something went wrong.',
+      }),
+    );
+    await settle();
+
+    // Act
+    act(() => chat.retry());
+    await settle();
+
+    // Assess
+    expect(server.requests.filter((r) => r.startsWith('POST'))).toEqual([
+      `POST /api/conversations/${CONVERSATION}/messages`,
+      `POST /api/conversations/${CONVERSATION}/messages/${REPLY}/regenerate`,
+    ]);
+  });
+
+  it('retries with the first key when no reply was named, so the server replays instead of storing it again', async () => {
+    // Prepare: the message stored, then an error naming no reply, before any `reply` event
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.send('Asked once'));
+    await settle();
+    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'Asked once', 'complete')));
+    act(() =>
+      server.streams[0]?.send('error', { type: 'about:blank', title: 'Internal Server Error', status: 500 }),
+    );
+    await settle();
+
+    // Act
+    act(() => chat.retry());
+    await settle();
+
+    // Assess
+    expect(server.keys).toHaveLength(2);
+    expect(server.keys[1]).toBe(server.keys[0]);
+  });
+});

@@ -25,8 +25,9 @@ export interface Turn {
   readonly error: ApiError | null;
   /**
    * The `Idempotency-Key` a retry sends: the first attempt's own while it is unknown whether the
-   * server stored the message (a connection cut, a refusal before storing), so a retry can never
-   * store it twice; a new one once the server has said the reply failed, which is then a new ask.
+   * server stored the message (a connection cut, a refusal before storing) or which reply failed,
+   * so a retry can never store it twice; a new one once the server has named the reply that
+   * failed, which is then a new ask.
    */
   readonly retryKey: string;
   /** The model asked for (undefined: the server's default), asked for again by Retry. */
@@ -376,13 +377,16 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
               sendRef.current = null;
               reveal();
               // The server stored the reply as failed: Retry writes that reply again (a message
-              // sent again would be a new ask, with a new key).
+              // sent again would be a new ask, with a new key). An error that does not name it
+              // (the route's fallback, a frame this app cannot read) fails the reply our stream
+              // was told of; of none, Retry repeats the first key, and the server's replay names it.
+              const replyId = event.message?.id ?? writingRef.current;
               setTurn((turn) => ({
                 ...turn,
                 phase: 'failed',
                 error: event.error,
-                retryKey: crypto.randomUUID(),
-                replyId: event.message?.id ?? null,
+                retryKey: replyId === null ? turn.retryKey : crypto.randomUUID(),
+                replyId,
               }));
               await refresh(id);
               optionsRef.current.onReplyEnded();

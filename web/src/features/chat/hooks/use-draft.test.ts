@@ -141,4 +141,65 @@ describe('useDraft', () => {
     expect(kept).toBe(false);
     expect(readDraft(sessionStorage, null)).toBe('');
   });
+
+  it('does not show a sent message again once the server is seen to hold it, after another conversation was opened', () => {
+    // Prepare: sent in A, then B opened before the server said it had it, then A again (loading)
+    show(A);
+    act(() => draft.change('Hello'));
+    act(() => draft.sent('Hello', []));
+    show(B);
+    show(A);
+
+    // Act: A's history shows the message stored
+    show(A, [stored('m1', 'Hello')]);
+
+    // Assess
+    expect(draft.text).toBe('');
+    expect(readDraft(sessionStorage, A)).toBe('');
+  });
+
+  it('does not show a sent message again after the composer went away and came back (Search)', () => {
+    // Prepare: sent in A, then the view replaced before the server said it had it
+    show(A, [stored('m0', 'Earlier')]);
+    act(() => draft.change('Hello'));
+    act(() => draft.sent('Hello', [stored('m0', 'Earlier')]));
+    act(() => root.unmount());
+    root = createRoot(document.body.appendChild(document.createElement('div')));
+    show(A);
+    expect(draft.text).toBe('Hello');
+
+    // Act
+    show(A, [stored('m0', 'Earlier'), stored('m1', 'Hello')]);
+
+    // Assess
+    expect(draft.text).toBe('');
+    expect(readDraft(sessionStorage, A)).toBe('');
+  });
+
+  it('keeps a sent message as the draft when the history, read again, does not hold it', () => {
+    // Prepare: "Hello" already asked once before; sent again, then the view replaced
+    show(A, [stored('m0', 'Hello')]);
+    act(() => draft.change('Hello'));
+    act(() => draft.sent('Hello', [stored('m0', 'Hello')]));
+    act(() => root.unmount());
+    root = createRoot(document.body.appendChild(document.createElement('div')));
+
+    // Act: the history holds only the earlier one
+    show(A, [stored('m0', 'Hello')]);
+
+    // Assess
+    expect(draft.text).toBe('Hello');
+    expect(readDraft(sessionStorage, A)).toBe('Hello');
+  });
+
+  it('keeps what was typed again after sending, even when it is the same text', () => {
+    show(A);
+    act(() => draft.change('Yes'));
+    act(() => draft.sent('Yes', []));
+    act(() => draft.change('Yes'));
+
+    show(A, [stored('m1', 'Yes')]);
+
+    expect(draft.text).toBe('Yes');
+  });
 });

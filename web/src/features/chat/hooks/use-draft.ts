@@ -1,14 +1,32 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import type { Message } from '@/features/chat/api/message-schema';
-import { draftStorage, readDraft, saveDraft, withTakenBack } from '@/features/chat/utils/drafts';
+import {
+  draftStorage,
+  readDraft,
+  readSent,
+  saveDraft,
+  saveSent,
+  withTakenBack,
+} from '@/features/chat/utils/drafts';
+import type { SentDraft } from '@/features/chat/utils/drafts';
 
 /** A message sent from the composer that the server has not yet been seen to hold. */
-interface Sent {
+interface Sent extends SentDraft {
   conversationId: string | null;
-  readonly content: string;
-  /** The messages the view held when it was sent. */
-  readonly known: ReadonlySet<string>;
+}
+
+/** The composer's text, and whether the person typed it here (not given back from the draft). */
+interface Shown {
+  readonly conversationId: string | null;
+  readonly text: string;
+  readonly typed: boolean;
+}
+
+/** The message `sent` is among `messages`: one of the person's, with its text, after those known then. */
+function holds(messages: readonly Message[], sent: SentDraft): boolean {
+  const from = sent.after === null ? 0 : messages.findIndex((m) => m.id === sent.after) + 1;
+  return messages.slice(from).some((m) => m.role === 'user' && m.content === sent.content);
 }
 
 export interface Draft {
@@ -33,44 +51,49 @@ export interface Draft {
 
 /** The composer's text for `conversationId` (null: the new-chat page), kept as a draft. */
 export function useDraft(conversationId: string | null, messages: readonly Message[]): Draft {
-  const [shown, setShown] = useState(() => ({
+  const [shown, setShown] = useState<Shown>(() => ({
     conversationId,
     text: readDraft(draftStorage(), conversationId),
+    typed: false,
   }));
   const sentRef = useRef<Sent | null>(null);
   let current = shown;
   if (shown.conversationId !== conversationId) {
     // Another conversation: its own draft, never the one typed for the last.
-    current = { conversationId, text: readDraft(draftStorage(), conversationId) };
+    current = { conversationId, text: readDraft(draftStorage(), conversationId), typed: false };
     setShown(current);
   }
   const currentRef = useRef(current);
   currentRef.current = current;
 
-  // The server holds the message sent: its draft goes (unless something else was typed since).
+  // The server holds the message sent (`messages` are the shown conversation's): its draft goes,
+  // unless something else was typed since, and so does the composer's text when it is that draft
+  // given back (the conversation left before the server said so, and opened again).
   useEffect(() => {
-    const sent = sentRef.current;
-    if (!sent) return;
-    const stored = messages.some(
-      (m) => m.role === 'user' && !sent.known.has(m.id) && m.content === sent.content,
-    );
-    if (!stored) return;
-    sentRef.current = null;
+    const { conversationId: id, text, typed } = currentRef.current;
     const storage = draftStorage();
-    if (readDraft(storage, sent.conversationId) === sent.content) saveDraft(storage, sent.conversationId, '');
+    const sent = sentRef.current?.conversationId === id ? sentRef.current : readSent(storage, id);
+    if (!sent || !holds(messages, sent)) return;
+    if (sentRef.current?.conversationId === id) sentRef.current = null;
+    saveSent(storage, id, null);
+    if (readDraft(storage, id) === sent.content) saveDraft(storage, id, '');
+    if (!typed && text === sent.content) setShown({ conversationId: id, text: '', typed: false });
   }, [messages]);
 
   const change = useCallback((text: string) => {
     const id = currentRef.current.conversationId;
-    setShown({ conversationId: id, text });
+    setShown({ conversationId: id, text, typed: true });
     saveDraft(draftStorage(), id, text);
   }, []);
 
   const sent = useCallback((content: string, held: readonly Message[]) => {
     const id = currentRef.current.conversationId;
-    sentRef.current = { conversationId: id, content, known: new Set(held.map((m) => m.id)) };
-    setShown({ conversationId: id, text: '' });
-    saveDraft(draftStorage(), id, content);
+    const after = held.at(-1)?.id ?? null;
+    sentRef.current = { conversationId: id, content, after };
+    setShown({ conversationId: id, text: '', typed: false });
+    const storage = draftStorage();
+    saveDraft(storage, id, content);
+    saveSent(storage, id, { content, after });
   }, []);
 
   const takeBack = useCallback((content: string) => {
@@ -78,9 +101,10 @@ export function useDraft(conversationId: string | null, messages: readonly Messa
     sentRef.current = null;
     const id = sent?.conversationId ?? currentRef.current.conversationId;
     const storage = draftStorage();
+    saveSent(storage, id, null);
     if (id === currentRef.current.conversationId) {
       const text = withTakenBack(content, currentRef.current.text);
-      setShown({ conversationId: id, text });
+      setShown({ conversationId: id, text, typed: true });
       saveDraft(storage, id, text);
     } else {
       // Another conversation is open now: the text waits in its own conversation's draft.
@@ -96,8 +120,11 @@ export function useDraft(conversationId: string | null, messages: readonly Messa
     const kept = readDraft(storage, null);
     saveDraft(storage, null, '');
     saveDraft(storage, to, kept);
+    const sent = readSent(storage, null);
+    saveSent(storage, null, null);
+    saveSent(storage, to, sent);
     if (sentRef.current?.conversationId === null) sentRef.current.conversationId = to;
-    currentRef.current = { conversationId: to, text: from.text };
+    currentRef.current = { conversationId: to, text: from.text, typed: from.typed };
     setShown(currentRef.current);
   }, []);
 
@@ -110,8 +137,9 @@ export function useDraft(conversationId: string | null, messages: readonly Messa
     const waiting = readDraft(storage, null);
     saveDraft(storage, null, waiting === kept ? kept : withTakenBack(kept, waiting));
     saveDraft(storage, id, '');
+    saveSent(storage, id, null);
     sentRef.current = null;
-    currentRef.current = { conversationId: id, text: '' };
+    currentRef.current = { conversationId: id, text: '', typed: false };
     setShown(currentRef.current);
     return true;
   }, []);

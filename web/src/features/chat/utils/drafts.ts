@@ -38,6 +38,47 @@ export function saveDraft(storage: Storage | undefined, conversationId: string |
   }
 }
 
+/**
+ * A message sent from a conversation's composer that the server has not yet been seen to hold:
+ * its text, and the latest message shown when it was sent (null: none). Kept beside the draft so
+ * that a composer mounted anew (after Search, the console) knows the draft it shows was sent.
+ */
+export interface SentDraft {
+  readonly content: string;
+  readonly after: string | null;
+}
+
+function sentKeyOf(conversationId: string | null): string {
+  return `${keyOf(conversationId)}:sent`;
+}
+
+export function readSent(storage: Storage | undefined, conversationId: string | null): SentDraft | null {
+  try {
+    const value: unknown = JSON.parse(storage?.getItem(sentKeyOf(conversationId)) ?? 'null');
+    if (typeof value !== 'object' || value === null) return null;
+    const { content, after } = value as Record<string, unknown>;
+    return typeof content === 'string' && (typeof after === 'string' || after === null)
+      ? { content, after }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps (or, for null, forgets) the message sent from this conversation's composer. */
+export function saveSent(
+  storage: Storage | undefined,
+  conversationId: string | null,
+  sent: SentDraft | null,
+): void {
+  try {
+    if (sent) storage?.setItem(sentKeyOf(conversationId), JSON.stringify(sent));
+    else storage?.removeItem(sentKeyOf(conversationId));
+  } catch {
+    // Storage full or refused: the composer knows it while it is shown.
+  }
+}
+
 /** Removes every draft of this tab. */
 export function clearDrafts(storage: Storage | undefined): void {
   if (!storage) return;

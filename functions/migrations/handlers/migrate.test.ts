@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const { migrateToLatest, createDatabase, fakeDb } = vi.hoisted(() => {
@@ -72,6 +73,19 @@ describe('migrate handler', () => {
     expect(migrateToLatest).not.toHaveBeenCalled();
     expect(createDatabase).not.toHaveBeenCalled();
     expect(result.PhysicalResourceId).toBe('old-id');
+  });
+
+  it('succeeds, applying nothing and naming them, when a newer release has migrated the database', async () => {
+    // Prepare: what migrateToLatest answers on a rollback to this release.
+    migrateToLatest.mockResolvedValue({ results: [], newer: ['0023-future'] });
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+
+    // Act
+    const result = await handler({ RequestType: 'Update', PhysicalResourceId: 'parley-database-migrations' });
+
+    // Assess
+    expect(result).toEqual({ PhysicalResourceId: 'parley-database-migrations', Data: { applied: '' } });
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('newer release'), { newer: ['0023-future'] });
   });
 
   it('reports nothing applied when the schema is already current', async () => {

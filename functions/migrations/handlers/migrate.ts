@@ -43,6 +43,13 @@ export const handler = withInvocationContext(
     const resultSet = await migrateToLatest(db).finally(() => db.destroy());
     const applied = (resultSet.results ?? []).map((r) => r.migrationName);
     logger.info('migrations applied', { applied, count: applied.length });
+    if (resultSet.newer?.length) {
+      // A rollback to this release, or a deploy of an older commit: its code runs on the newer
+      // schema (migrations only ever add), and the next deploy of a newer release goes on from it.
+      logger.warn('the database holds migrations of a newer release: left as they are', {
+        newer: resultSet.newer,
+      });
+    }
     return { PhysicalResourceId: PHYSICAL_RESOURCE_ID, Data: { applied: applied.join(',') } };
   },
   logger,

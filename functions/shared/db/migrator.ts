@@ -1,4 +1,12 @@
-import { Migrator, NO_MIGRATIONS, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import {
+  DEFAULT_MIGRATION_TABLE,
+  Migrator,
+  NO_MIGRATIONS,
+  sql,
+  type Kysely,
+  type Migration,
+  type MigrationResultSet,
+} from 'kysely';
 
 import { migrations } from '#schema-migrations/index';
 
@@ -68,14 +76,80 @@ export function createMigrator<DB>(db: Kysely<DB>, options: MigratorOptions = {}
   });
 }
 
+export interface MigrateToLatestResult extends MigrationResultSet {
+  /** Migrations of a newer release the database holds, after every one this code knows: left alone. */
+  readonly newer?: readonly string[];
+}
+
 /**
  * Applies every pending migration, all in ONE transaction (Kysely runs a whole migrateToLatest in
  * one where DDL is transactional, as on PostgreSQL: a failure rolls back every migration of the
  * run), under Kysely's advisory lock, so concurrent deploys do not race, and with
  * MIGRATION_LOCK_TIMEOUT. Throws MigrationFailedError naming the migration that failed.
+ *
+ * A database a newer release has migrated (every migration this code knows applied, in order,
+ * then others after the last of them) is left as it is: the result names those in `newer`, and
+ * applies nothing. That is what a rollback runs (CloudFormation's, back to the previous
+ * migrator; or deploying the previous commit), and migrations only ever add, so older code runs
+ * on the newer schema. A migration of this code's still pending under newer ones, or its own
+ * applied out of order, is refused.
  */
-export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResultSet> {
-  return check(await createMigrator(db).migrateToLatest());
+export async function migrateToLatest<DB>(
+  db: Kysely<DB>,
+  options: MigratorOptions = {},
+): Promise<MigrateToLatestResult> {
+  const known = Object.keys(options.migrations ?? migrations).sort();
+  let applied: string[];
+  try {
+    applied = await appliedMigrations(db);
+  } catch (error) {
+    throw new MigrationFailedError(undefined, { cause: error });
+  }
+  const newer = applied.filter((name) => !known.includes(name));
+  if (newer.length === 0) return check(await createMigrator(db, options).migrateToLatest());
+  const last = known.at(-1) ?? '';
+  const pending = known.filter((name) => !applied.includes(name));
+  if (pending.length > 0) {
+    throw new MigrationFailedError(undefined, {
+      cause: new Error(
+        `${pending[0]} is not applied, but the database holds migrations of a newer release ` +
+          `(${newer.join(', ')}): deploy that release or a later one`,
+      ),
+    });
+  }
+  const inOrder =
+    applied.slice(0, known.length).every((name, i) => name === known[i]) &&
+    applied.slice(known.length).every((name) => name > last);
+  if (!inOrder) {
+    throw new MigrationFailedError(undefined, {
+      cause: new Error(
+        `corrupted migrations: applied in the order ${applied.join(', ')}, where this release's ` +
+          `${known.join(', ')} should come first, in that order`,
+      ),
+    });
+  }
+  return { results: [], newer };
+}
+
+/**
+ * The migrations the database records as applied, in the order Kysely takes them (by the time
+ * they ran, then by name); none before the first run.
+ */
+async function appliedMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
+  const { rows: exists } = await sql<{
+    found: boolean;
+  }>`select to_regclass(cast(${DEFAULT_MIGRATION_TABLE} as text)) is not null as found`.execute(db);
+  if (!exists[0]?.found) return [];
+  const { rows } = await sql<{ name: string; timestamp: string }>`select name, timestamp from ${sql.table(
+    DEFAULT_MIGRATION_TABLE,
+  )}`.execute(db);
+  return rows
+    .sort((a, b) =>
+      a.timestamp === b.timestamp
+        ? a.name.localeCompare(b.name)
+        : new Date(a.timestamp).getTime() - new Date(b.timestamp).getTime(),
+    )
+    .map((r) => r.name);
 }
 
 /** Rolls back every migration. For tests and local resets only. */

@@ -503,3 +503,40 @@ describe('useChat: a failed reply the server did not name', () => {
     expect(server.keys[1]).toBe(server.keys[0]);
   });
 });
+
+describe('useChat: the same conversation open in two tabs', () => {
+  it('shows the turn the other tab added once a message sent from this one is answered', async () => {
+    // Prepare: this tab shows one turn; the other tab asks and is answered meanwhile
+    const fromOtherTab = [
+      message('71d0a1c9-1111-4a07-b36f-9ce01f7a9e01', 'user', 'From the other tab', 'complete'),
+      message('71d0a1c9-2222-4a07-b36f-9ce01f7a9e02', 'assistant', 'Two', 'complete'),
+    ];
+    const third = message('71d0a1c9-3333-4a07-b36f-9ce01f7a9e03', 'user', 'Third', 'complete');
+    const three = message('71d0a1c9-4444-4a07-b36f-9ce01f7a9e04', 'assistant', 'Three', 'complete');
+    server.held = [
+      message(QUESTION, 'user', 'First', 'complete'),
+      message(REPLY, 'assistant', 'One', 'complete'),
+    ];
+    await open(CONVERSATION);
+    await settle();
+    server.held = [...server.held, ...fromOtherTab];
+
+    // Act: this tab sends, and the reply (written with the other tab's turn in its context) ends
+    act(() => chat.send('Third'));
+    await settle();
+    server.held = [...server.held, third, three];
+    act(() => server.streams[0]?.send('message', third));
+    act(() => server.streams[0]?.send('done', three));
+    await settle();
+
+    // Assess
+    expect(chat.messages.map((m) => m.content)).toEqual([
+      'First',
+      'One',
+      'From the other tab',
+      'Two',
+      'Third',
+      'Three',
+    ]);
+  });
+});

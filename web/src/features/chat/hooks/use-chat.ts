@@ -373,6 +373,15 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
                 turn: null,
               }));
               optionsRef.current.onReplyEnded();
+              // Another tab may have added turns since this view read the conversation, and the
+              // reply was written with them in its context: show them (one read per reply; if it
+              // fails, or another send has begun meanwhile, the view stays as it is).
+              if (pending.known.size > 0) {
+                const read = await getAllMessages(api, id).catch(() => null);
+                if (read && idRef.current === id && sendRef.current === null) {
+                  setState((previous) => ({ ...previous, messages: read }));
+                }
+              }
             } else {
               sendRef.current = null;
               reveal();

@@ -181,4 +181,31 @@ describe('ChatView', () => {
     await settle();
     expect(composerBox()?.value).toBe('A long message typed with care');
   });
+
+  it('keeps an edited question the server refused in its edit box, to send again', async () => {
+    // Prepare: a question and its answer; the quota is used up
+    server.held = [
+      message(QUESTION, 'user', 'Original', 'complete'),
+      message(REPLY, 'assistant', 'Answer', 'complete'),
+    ];
+    await openView(CONVERSATION);
+    await settle();
+    act(() => document.querySelector<HTMLButtonElement>('[data-testid=edit-question]')?.click());
+    const editBox = () => document.querySelector<HTMLTextAreaElement>('.message__edit-input');
+    const setValue = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')?.set;
+    act(() => {
+      setValue?.call(editBox(), 'Edited at length');
+      editBox()?.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    server.refuseNext = { status: 429, title: 'Too Many Requests', detail: 'Monthly token quota used up.' };
+
+    // Act
+    act(() => document.querySelector<HTMLButtonElement>('[aria-label="Send edited message"]')?.click());
+    await settle();
+
+    // Assess: the refusal said, and the edit still there, in its box, beside Retry
+    expect(document.querySelector('[data-testid=chat-error]')?.textContent).toContain('Limit reached.');
+    expect(editBox()?.value).toBe('Edited at length');
+    expect(server.keys).toHaveLength(1);
+  });
 });

@@ -236,6 +236,16 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
       : null;
   const editable =
     regenerable === null ? null : messages.at(-2)?.role === 'user' ? messages.at(-2)?.id : null;
+  // An edited question the server refused: the question shows its edit box again with the edit
+  // (the history shows the question as it was), to be sent again or changed; Retry sends it as is.
+  const refusedEdit =
+    turn?.phase === 'failed' && turn.regenerating && turn.content && turn.replyId !== null && !chat.busy
+      ? { replyId: turn.replyId, content: turn.content }
+      : null;
+  const editedQuestion =
+    refusedEdit !== null && latest?.id === refusedEdit.replyId && messages.at(-2)?.role === 'user'
+      ? messages.at(-2)?.id
+      : null;
 
   /** The latest reply was cut short: the model is asked to go on, as a message of the person's. */
   function continueReply() {
@@ -336,6 +346,12 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
               {...(message.id === regenerable && message.truncated ? { onContinue: continueReply } : {})}
               {...(regenerable !== null && message.id === editable
                 ? { onEdit: (content: string) => regenerate(regenerable, content) }
+                : {})}
+              {...(refusedEdit !== null && message.id === editedQuestion
+                ? {
+                    onEdit: (content: string) => regenerate(refusedEdit.replyId, content),
+                    edited: refusedEdit.content,
+                  }
                 : {})}
             />
           ))}

@@ -7,14 +7,16 @@ export interface EditableQuestionProps {
   readonly content: string;
   /** Sends the question as edited: it replaces this one, and the reply to it is written again. */
   onEdit(content: string): void;
+  /** An edit sent and refused: the box opens with it, to be sent again (nothing typed is lost). */
+  readonly edited?: string;
 }
 
 /**
  * The latest question, with Edit: the text becomes a box, and Send replaces the question and has
  * its reply written again. Escape or Cancel leaves it as it was.
  */
-export function EditableQuestion({ content, onEdit }: EditableQuestionProps) {
-  const [text, setText] = useState<string | null>(null);
+export function EditableQuestion({ content, onEdit, edited }: EditableQuestionProps) {
+  const [text, setText] = useState<string | null>(edited ?? null);
   const box = useRef<HTMLTextAreaElement>(null);
   const editButton = useRef<HTMLButtonElement>(null);
   /** Set when the box closes unsent, so focus goes back to Edit once it is there again. */

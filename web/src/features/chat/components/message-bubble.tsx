@@ -99,6 +99,8 @@ export interface MessageBubbleProps {
   readonly onContinue?: () => void;
   /** Offered on the question of that reply: sends it edited, and its reply is written again. */
   readonly onEdit?: (content: string) => void;
+  /** With onEdit: an edit of this question the server refused, shown in its open edit box. */
+  readonly edited?: string;
 }
 
 export function MessageBubble({
@@ -116,6 +118,7 @@ export function MessageBubble({
   onRegenerate,
   onContinue,
   onEdit,
+  edited,
 }: MessageBubbleProps) {
   const classes = ['message', `message--${role}`];
   if (highlighted) classes.push('message--highlighted');
@@ -135,7 +138,7 @@ export function MessageBubble({
       )}
       <div className="message__body">
         {role === 'user' && onEdit ? (
-          <EditableQuestion content={content} onEdit={onEdit} />
+          <EditableQuestion content={content} onEdit={onEdit} {...(edited === undefined ? {} : { edited })} />
         ) : role === 'user' ? (
           // Plain text: React escapes it, CSS keeps its newlines; dir="auto": the direction of its
           // own words (Hebrew or Arabic right to left), not the page's.

@@ -293,12 +293,32 @@ export class WebStack extends Stack {
     acknowledge(deployRole, 'bucketDeploymentSiteWrite', {
       SITE_BUCKET: this.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket),
     });
-    new s3deploy.BucketDeployment(this, 'DeploySite', {
+    // The hashed files under assets/ are never deleted: a tab opened before a deploy still runs
+    // the previous release's entry chunk, which loads its lazy chunks (the console pages) by their
+    // old names, and a chunk deleted under it would replace the whole app with "Something went
+    // wrong". Each release's are uploaded first, pruning nothing, then the rest of the site (the
+    // index.html that names them, config.json), pruned except for assets/. No lifecycle rule
+    // expires the old ones: it would go by an object's age, and a chunk unchanged for that long
+    // (same content, same name, not uploaded again) is still one the current index.html loads.
+    // A release adds only the chunks whose content changed, a few hundred KB.
+    const assetsDir = path.join(siteDir, 'assets');
+    const assets = fs.existsSync(assetsDir)
+      ? new s3deploy.BucketDeployment(this, 'DeployAssets', {
+          role: deployRole.withoutPolicyUpdates(),
+          logGroup: deployLogs,
+          destinationBucket: this.bucket,
+          destinationKeyPrefix: 'assets/',
+          sources: [s3deploy.Source.asset(assetsDir)],
+          memoryLimit: 512,
+          prune: false,
+        })
+      : undefined;
+    const site = new s3deploy.BucketDeployment(this, 'DeploySite', {
       role: deployRole.withoutPolicyUpdates(),
       logGroup: deployLogs,
       destinationBucket: this.bucket,
       sources: [
-        s3deploy.Source.asset(siteDir),
+        s3deploy.Source.asset(siteDir, { exclude: ['assets'] }),
         s3deploy.Source.jsonData('config.json', {
           region: this.region,
           userPoolId: props.userPoolId,
@@ -311,7 +331,10 @@ export class WebStack extends Stack {
       distributionPaths: ['/index.html', '/config.json'],
       memoryLimit: 512,
       prune: true,
+      // Neither uploaded nor pruned by this sync: DeployAssets' own.
+      exclude: ['assets/*'],
     });
+    if (assets) site.node.addDependency(assets);
     // The construct exposes no tracing option; its function is a singleton at stack level.
     for (const fn of this.node.findAll()) {
       if (fn instanceof lambda.CfnFunction && fn.node.path.includes('CDKBucketDeployment')) {

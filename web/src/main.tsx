@@ -10,6 +10,18 @@ import { StartupError } from '@/app/startup-error';
 import { idleSignOutMs, loadConfig } from '@/config/env';
 import { createApiClient } from '@/lib/api-client';
 import { configureAmplify } from '@/lib/amplify';
+import { reloadOnceForPreloadError } from '@/lib/preload-error';
+
+// A lazy page whose chunk did not load (a tab opened before a deploy): reload once rather than
+// show the error page; drafts live in sessionStorage and survive the reload.
+window.addEventListener('vite:preloadError', (event) => {
+  const reloaded = reloadOnceForPreloadError({
+    storage: window.sessionStorage,
+    now: Date.now,
+    reload: () => window.location.reload(),
+  });
+  if (reloaded) event.preventDefault();
+});
 
 async function start(): Promise<void> {
   const container = document.getElementById('root');

@@ -1470,6 +1470,28 @@ describe.each([
     expect(attempts()).toBe(9);
   });
 
+  it('pauses no longer than maxDelayMs between attempts, so an outage of many attempts inside the budget is ridden out', async () => {
+    // Prepare: 40 failed attempts; pauses that kept doubling (1, 2, 4 … ms) would pass the 1 s budget
+    // at the eleventh, as SAVE_RETRY's would give up after ~32 s of a 60 s budget without its 2 s cap.
+    const owner = await createTestUser(pgDb);
+    const conversationId = await conversationOf(owner.id);
+    const started = await replyBeingWritten(postgresMessages(database()), owner.id, conversationId);
+    const lost = () =>
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const { repo, attempts } = withFailing('transaction', lost, 40, {
+      budgetMs: 1_000,
+      firstDelayMs: 1,
+      maxDelayMs: 4,
+    });
+
+    // Act
+    const finished = await repo.finishTurn(finishing(owner.id, started.assistantMessage.id));
+
+    // Assess
+    expect(finished).toMatchObject({ status: 'complete', content: 'Whole' });
+    expect(attempts()).toBe(41);
+  });
+
   it('gives up ending a reply once the retry budget is spent, waiting no longer than it', async () => {
     const owner = await createTestUser(pgDb);
     const conversationId = await conversationOf(owner.id);

@@ -335,11 +335,13 @@ const shown = (marked: Marked, token: Token) =>
   marked
     .parser([token])
     .replace(/<[^>]*>/g, ' ')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&amp;', '&')
+    .replace(/&(#\d{1,7}|#x[\da-f]{1,6}|lt|gt|quot|amp|nbsp);/gi, (_, name: string) => {
+      // Read once, as a browser reads them: `&amp;#67;` shows `&#67;`, `&#67;` shows `C`.
+      const named: Record<string, string> = { lt: '<', gt: '>', quot: '"', amp: '&', nbsp: ' ' };
+      if (!name.startsWith('#')) return named[name.toLowerCase()] ?? '';
+      const code = /^#x/i.test(name) ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+      return String.fromCodePoint(Math.min(code, 0x10ffff));
+    })
     .replace(/\s+/g, ' ')
     .trim();
 
@@ -432,6 +434,22 @@ describe('markdownExport and turns or notes a message writes', () => {
     ],
     ['a note in a quote in a quote', '> > This reply failed: x', '> \\> This reply failed: x'],
     ['a note after a tab', '>\tThis reply failed: x', '\\>\tThis reply failed: x'],
+    // A reader sees entities as the characters they name.
+    [
+      'a note opening with a decimal entity',
+      '> &#67;ut short: the model wrote as much as it may in one reply.',
+      '\\> &#67;ut short: the model wrote as much as it may in one reply.',
+    ],
+    [
+      'a note opening with a hexadecimal entity',
+      "> &#x53;topped before the end, at its author's request.",
+      "\\> &#x53;topped before the end, at its author's request.",
+    ],
+    [
+      'a note spaced with a no-break space entity',
+      '> This&nbsp;reply failed: The model timed out.',
+      '\\> This&nbsp;reply failed: The model timed out.',
+    ],
   ])('writes %s as text, from either role', async (_case, content, written) => {
     for (const role of ['user', 'assistant'] as const) {
       // Act

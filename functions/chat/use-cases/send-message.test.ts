@@ -286,6 +286,24 @@ describe('sendMessage', () => {
     expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
   });
 
+  it('fails a reply the content filter ended before any text as filtered, not as an empty reply, with no model error', async () => {
+    // Prepare: the filter's end with nothing before it (Azure OpenAI ends a refused prompt so)
+    const { send, recorded } = setUp({
+      events: [{ type: 'usage', promptTokens: 9, completionTokens: 0, filtered: true }],
+    });
+
+    // Act
+    const result = await send();
+
+    // Assess: the person reads the filter's reason, not "try again"; the model-error alarm is not fed
+    expect(result.assistantMessage).toMatchObject({
+      status: 'failed',
+      content: '',
+      error: "The AI model's content filter stopped this reply; what it wrote before is kept.",
+    });
+    expect(recorded.filter((r) => r.startsWith('error:'))).toEqual([]);
+  });
+
   it('keeps a reply the model ended at its length limit complete, marked truncated, charged as reported', async () => {
     const { send, events, messages, recorded } = setUp({
       events: [

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
-import { createScratchDatabase } from '../test/support/scratch-database';
+import { createScratchDatabase, withPgClient } from '../test/support/scratch-database';
 import { migrate } from './migrate-cli';
 
 /** `npm run migrate` in process: what it prints and the exit code it returns. */
@@ -30,6 +30,30 @@ describe('npm run migrate', () => {
     expect(await run({ DATABASE_URL: scratch.url })).toEqual({
       code: 0,
       out: ['Already up to date.'],
+      err: [],
+    });
+  });
+
+  it("names the migrations of a newer release the database holds, and leaves them (a rollback's run)", async () => {
+    // Prepare: a database migrated by this release, then by a newer one
+    const scratch = await createScratchDatabase('parley_migrate');
+    drops.push(scratch.drop);
+    expect((await run({ DATABASE_URL: scratch.url })).code).toBe(0);
+    await withPgClient(scratch.url, (c) =>
+      c.query(`insert into kysely_migration (name, timestamp) values ('9999-from-a-newer-release', $1)`, [
+        new Date().toISOString(),
+      ]),
+    );
+
+    // Act
+    const result = await run({ DATABASE_URL: scratch.url });
+
+    // Assess
+    expect(result).toEqual({
+      code: 0,
+      out: [
+        'Already up to date; left as they are, migrations of a newer release: 9999-from-a-newer-release.',
+      ],
       err: [],
     });
   });

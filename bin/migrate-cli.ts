@@ -32,7 +32,12 @@ export async function migrate(
     const resultSet = await migrateToLatest(db);
     // migrateToLatest throws on any error, so the results are there (empty when up to date).
     const applied = (resultSet.results as MigrationResult[]).map((r) => r.migrationName);
-    io.out(applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
+    if (applied.length) io.out(`Applied: ${applied.join(', ')}`);
+    else if (resultSet.newer?.length)
+      io.out(
+        `Already up to date; left as they are, migrations of a newer release: ${resultSet.newer.join(', ')}.`,
+      );
+    else io.out('Already up to date.');
     return 0;
   } catch (error) {
     // pg and the migrator (MigrationFailedError) reject with Errors; their messages hold no password.

@@ -10,6 +10,10 @@ import { ChatView, linkedMessageId, replyAnnouncement } from '@/features/chat/co
 import { CONVERSATION, FakeServer, QUESTION, REPLY, message } from '@/features/chat/testing/fake-chat-server';
 import { readDraft } from '@/features/chat/utils/drafts';
 
+const EARLIER_CONVERSATION = '3e9c5d85-b18b-4d84-8a3b-6fbd4c7e5baa';
+const EARLIER_QUESTION = '4fad6e96-c29c-4e95-9b4c-70ce5d8f6cbb';
+const EARLIER_REPLY = '5abe7fa7-d3ad-4fa6-8c5d-81df6e907dcc';
+
 // React's act() warns unless the environment says it is a test.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -54,6 +58,7 @@ describe('ChatView', () => {
 
   beforeEach(() => {
     sessionStorage.clear();
+    localStorage.clear();
     server = new FakeServer();
     root = createRoot(document.body.appendChild(document.createElement('div')));
   });
@@ -63,7 +68,7 @@ describe('ChatView', () => {
     document.body.innerHTML = '';
   });
 
-  async function openView(conversationId: string | null) {
+  async function openView(conversationId: string | null, models?: readonly string[]) {
     const api = createApiClient({
       baseUrl: '/api',
       origin: 'http://localhost',
@@ -76,6 +81,7 @@ describe('ChatView', () => {
       createConversation: async () => CONVERSATION,
       onConversationCreated: () => undefined,
       onReplyEnded: () => undefined,
+      ...(models === undefined ? {} : { models }),
     });
     await act(async () => root.render(createElement(ApiClientProvider, { client: api, children: view })));
   }
@@ -116,6 +122,12 @@ describe('ChatView', () => {
     if (!button) throw new Error(`no button ${name}: ${pageText()}`);
     act(() => button.click());
   }
+
+  /** A reply the model ended at its length limit (the server marks it truncated). */
+  const cutShort = (id: string, content: string) => ({
+    ...message(id, 'assistant', content, 'complete'),
+    truncated: true,
+  });
 
   it('shows the question once and no error when Retry after a lost connection meets the reply still being written', async () => {
     // Prepare: a message sent and stored, its reply begun, the connection lost; the server writes on
@@ -207,5 +219,62 @@ describe('ChatView', () => {
     expect(document.querySelector('[data-testid=chat-error]')?.textContent).toContain('Limit reached.');
     expect(editBox()?.value).toBe('Edited at length');
     expect(server.keys).toHaveLength(1);
+  });
+
+  it('continues a cut-short reply with the model chosen in the picker, not the default', async () => {
+    // Prepare: two models offered; the latest reply cut short; the second model picked
+    server.held = [message(QUESTION, 'user', 'A long story', 'complete'), cutShort(REPLY, 'Once upon')];
+    await openView(CONVERSATION, ['model-default', 'model-chosen']);
+    await settle();
+    const picker = document.querySelector<HTMLSelectElement>('[data-testid=model-picker]');
+    const setValue = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value')?.set;
+    act(() => {
+      setValue?.call(picker, 'model-chosen');
+      picker?.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+
+    // Act
+    press('Continue');
+    await settle();
+
+    // Assess: the message asking it to go on, to the model picked
+    expect(server.bodies).toEqual([{ content: 'Continue from where you stopped.', model: 'model-chosen' }]);
+  });
+
+  it('offers Continue on the latest cut-short reply only', async () => {
+    // Prepare: an earlier reply cut short too
+    server.held = [
+      message(EARLIER_QUESTION, 'user', 'First', 'complete'),
+      cutShort(EARLIER_REPLY, 'First answer'),
+      message(QUESTION, 'user', 'Second', 'complete'),
+      cutShort(REPLY, 'Second answer'),
+    ];
+
+    // Act
+    await openView(CONVERSATION);
+    await settle();
+
+    // Assess: both say they were cut short; only the latest can be continued
+    expect(document.querySelectorAll('[data-testid=reply-truncated]')).toHaveLength(2);
+    const continues = [...document.querySelectorAll('[data-testid=continue-reply]')];
+    expect(continues.map((button) => button.closest('article')?.id)).toEqual([`m-${REPLY}`]);
+  });
+
+  it('offers no export of a conversation that was not found', async () => {
+    // Prepare: a conversation that opens offers its export
+    server.held = [message(QUESTION, 'user', 'Q', 'complete'), message(REPLY, 'assistant', 'A', 'complete')];
+    await openView(CONVERSATION);
+    await settle();
+    const exportGroup = () => document.querySelector('[aria-label="Export this conversation"]');
+    expect(exportGroup()).not.toBeNull();
+
+    // Act: one deleted, or another person's, is opened
+    server.refuseReads = { status: 404, title: 'Not Found', detail: 'No such conversation.' };
+    await openView(EARLIER_CONVERSATION);
+    await settle();
+
+    // Assess: nothing that could only be refused the same way
+    expect(document.querySelector('[data-testid=conversation-not-found]')).not.toBeNull();
+    expect(exportGroup()).toBeNull();
   });
 });

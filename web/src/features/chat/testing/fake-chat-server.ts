@@ -69,6 +69,8 @@ export class FakeServer {
   readonly requests: string[] = [];
   /** The `Idempotency-Key` of each message sent or reply written again, in order. */
   readonly keys: (string | null)[] = [];
+  /** The JSON body of each message sent or reply written again, in order. */
+  readonly bodies: unknown[] = [];
   held: Message[] = [];
   readonly streams: ReturnType<typeof eventStream>[] = [];
   /** The next message sent (or reply written again) is refused with this problem. */
@@ -103,6 +105,7 @@ export class FakeServer {
     }
     if (method === 'POST' && /\/(messages|regenerate)$/.test(url.pathname)) {
       this.keys.push(new Headers(init?.headers).get('Idempotency-Key'));
+      this.bodies.push(typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : null);
       const refusal = this.refuseNext;
       this.refuseNext = null;
       if (refusal) return problemResponse(refusal);

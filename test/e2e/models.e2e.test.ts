@@ -215,7 +215,8 @@ describe('picking a model', () => {
   });
 
   it('says under a reply the model cut at its length limit that it was cut short, and asks it to go on', async () => {
-    // Prepare: the provider ends the next reply with finish_reason `length`
+    // Prepare: the provider ends the next reply, written by the default model, with finish_reason `length`
+    await picker(page).selectOption('gpt-4o-mini');
     openai.queue({ kind: 'normal', reply: 'The first chapter, and then', finishReason: 'length' });
 
     // Act
@@ -236,11 +237,13 @@ describe('picking a model', () => {
     await page.reload();
     await replies(page).last().getByTestId('continue-reply').waitFor();
 
-    // Continue: the model is asked to go on, with the cut reply in the history
+    // Continue, the other model picked: it is asked to go on, with the cut reply in the history
+    await picker(page).selectOption('gpt-4o');
     openai.queue({ kind: 'normal', reply: 'And they lived happily.' });
     const before = openai.requests.length;
     await replies(page).last().getByTestId('continue-reply').click();
     await replies(page).last().filter({ hasText: 'And they lived happily.' }).waitFor();
+    expect(openai.requests.slice(before).map((r) => r.body?.model)).toEqual(['gpt-4o']);
     expect(openai.requests.slice(before).at(-1)?.body?.messages?.slice(-2)).toEqual([
       { role: 'assistant', content: 'The first chapter, and then' },
       { role: 'user', content: 'Continue from where you stopped.' },

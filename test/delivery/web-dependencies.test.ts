@@ -16,7 +16,11 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
   devDependencies: Record<string, string>;
 };
 
-const isTest = (file: string) => /\.test\.tsx?$/.test(file);
+/**
+ * A test, or a tests' helper in a `testing/` folder (the chat's fake server). Only where the walk
+ * starts: one a production file imported would still be walked, and its packages counted.
+ */
+const isTest = (file: string) => /\.test\.tsx?$/.test(file) || /(^|[\\/])testing[\\/]/.test(file);
 
 /** The modules a file imports at run time: type-only imports and exports are erased. */
 function runtimeImports(file: string): string[] {

@@ -11,6 +11,7 @@ import type { Message } from '@/features/chat/api/message-schema';
 import { useChat } from '@/features/chat/hooks/use-chat';
 import type { Chat, ChatOptions } from '@/features/chat/hooks/use-chat';
 import { CONVERSATION, FakeServer, QUESTION, REPLY, message } from '@/features/chat/testing/fake-chat-server';
+import { CONVERSATION_CHANNEL } from '@/features/chat/utils/conversation-channel';
 
 // React's act() warns unless the environment says it is a test.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -505,14 +506,19 @@ describe('useChat: a failed reply the server did not name', () => {
 });
 
 describe('useChat: the same conversation open in two tabs', () => {
-  it('shows the turn the other tab added once a message sent from this one is answered', async () => {
+  /** The other tab's end of the channel the tabs tell each other on. */
+  let otherTab: BroadcastChannel;
+  beforeEach(() => {
+    otherTab = new BroadcastChannel(CONVERSATION_CHANNEL);
+  });
+  afterEach(() => otherTab.close());
+
+  it("shows the turn another tab added once that tab's reply has ended, before this one sends", async () => {
     // Prepare: this tab shows one turn; the other tab asks and is answered meanwhile
     const fromOtherTab = [
       message('71d0a1c9-1111-4a07-b36f-9ce01f7a9e01', 'user', 'From the other tab', 'complete'),
       message('71d0a1c9-2222-4a07-b36f-9ce01f7a9e02', 'assistant', 'Two', 'complete'),
     ];
-    const third = message('71d0a1c9-3333-4a07-b36f-9ce01f7a9e03', 'user', 'Third', 'complete');
-    const three = message('71d0a1c9-4444-4a07-b36f-9ce01f7a9e04', 'assistant', 'Three', 'complete');
     server.held = [
       message(QUESTION, 'user', 'First', 'complete'),
       message(REPLY, 'assistant', 'One', 'complete'),
@@ -521,22 +527,43 @@ describe('useChat: the same conversation open in two tabs', () => {
     await settle();
     server.held = [...server.held, ...fromOtherTab];
 
-    // Act: this tab sends, and the reply (written with the other tab's turn in its context) ends
-    act(() => chat.send('Third'));
-    await settle();
-    server.held = [...server.held, third, three];
-    act(() => server.streams[0]?.send('message', third));
-    act(() => server.streams[0]?.send('done', three));
+    // Act: the other tab says its reply ended here; then says so of another conversation
+    otherTab.postMessage({ conversationId: CONVERSATION });
+    await until(() => chat.messages.length === 4);
+    const asked = server.requests.length;
+    otherTab.postMessage({ conversationId: '0b5d0c1e-9999-4a07-b36f-9ce01f7a9e09' });
     await settle();
 
+    // Assess: read again once, for the conversation shown only
+    expect(chat.messages.map((m) => m.content)).toEqual(['First', 'One', 'From the other tab', 'Two']);
+    expect(server.requests).toHaveLength(asked);
+  });
+
+  it('tells the other tabs when a reply of its own has ended, by the conversation alone', async () => {
+    // Prepare
+    const told: unknown[] = [];
+    otherTab.onmessage = (event: MessageEvent<unknown>) => told.push(event.data);
+    server.held = [
+      message(QUESTION, 'user', 'First', 'complete'),
+      message(REPLY, 'assistant', 'One', 'complete'),
+    ];
+    await open(CONVERSATION);
+    await settle();
+
+    // Act
+    act(() => chat.send('Second'));
+    await settle();
+    const second = message('71d0a1c9-3333-4a07-b36f-9ce01f7a9e03', 'user', 'Second', 'complete');
+    act(() => server.streams[0]?.send('message', second));
+    act(() =>
+      server.streams[0]?.send(
+        'done',
+        message('71d0a1c9-4444-4a07-b36f-9ce01f7a9e04', 'assistant', 'Two', 'complete'),
+      ),
+    );
+    await until(() => told.length > 0);
+
     // Assess
-    expect(chat.messages.map((m) => m.content)).toEqual([
-      'First',
-      'One',
-      'From the other tab',
-      'Two',
-      'Third',
-      'Three',
-    ]);
+    expect(told).toEqual([{ conversationId: CONVERSATION }]);
   });
 });

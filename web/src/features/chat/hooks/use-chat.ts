@@ -1,6 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ApiError, networkError } from '@/lib/api-client';
+import {
+  openConversationChannel,
+  type ConversationChannel,
+} from '@/features/chat/utils/conversation-channel';
 import { useApiClient } from '@/lib/api-client-context';
 import { getAllMessages, getMessage } from '@/features/chat/api/get-messages';
 import { deleteConversation } from '@/features/conversations/api/delete-conversation';
@@ -236,6 +240,21 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     [api],
   );
 
+  // Another tab's reply in the conversation shown here ended: read it again, so its turn shows
+  // before this tab sends (the reply then is written with it in its context). Not while our own
+  // send or regeneration runs: its end reads what it needs.
+  const channelRef = useRef<ConversationChannel | null>(null);
+  useEffect(() => {
+    const channel = openConversationChannel((changed) => {
+      if (changed === idRef.current && !sendRef.current) void refresh(changed);
+    });
+    channelRef.current = channel;
+    return () => {
+      channel.close();
+      channelRef.current = null;
+    };
+  }, [refresh]);
+
   /** Reads the conversation again (after it could not be loaded), following a reply being written. */
   const reload = useCallback(() => {
     const id = idRef.current;
@@ -373,15 +392,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
                 turn: null,
               }));
               optionsRef.current.onReplyEnded();
-              // Another tab may have added turns since this view read the conversation, and the
-              // reply was written with them in its context: show them (one read per reply; if it
-              // fails, or another send has begun meanwhile, the view stays as it is).
-              if (pending.known.size > 0) {
-                const read = await getAllMessages(api, id).catch(() => null);
-                if (read && idRef.current === id && sendRef.current === null) {
-                  setState((previous) => ({ ...previous, messages: read }));
-                }
-              }
+              channelRef.current?.tell(id);
             } else {
               sendRef.current = null;
               reveal();
@@ -399,6 +410,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
               }));
               await refresh(id);
               optionsRef.current.onReplyEnded();
+              channelRef.current?.tell(id);
             }
           }
         } catch (error) {
@@ -622,6 +634,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
                 turn: null,
               }));
               optionsRef.current.onReplyEnded();
+              channelRef.current?.tell(id);
             } else if (event.type === 'error') await failed(event.error);
           }
         } catch (error) {

@@ -994,15 +994,30 @@ describe('chatting in the web app', () => {
     await storedReplies(page).first().waitFor();
     expect(await error.count()).toBe(0);
 
-    // Act and assess: a refusal that is not of the message (its conversation gone) is "not sent"
-    // too, not a failed reply, and keeps its Retry
-    await refuse(404, 'Conversation not found');
+    // Act and assess: a message sent to a conversation deleted meanwhile (in another tab) is not
+    // sent either, and what was written waits in the new chat, with no Retry against the gone one
+    const gone = /\/api\/conversations\/[^/]+\/messages(\?.*)?$/;
+    await page.route(gone, (route) =>
+      route.fulfill({
+        status: 404,
+        headers: { 'Content-Type': 'application/problem+json' },
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Not found',
+          status: 404,
+          detail: 'Conversation not found',
+        }),
+      }),
+    );
     await composer(page).fill('Still there?');
     await composer(page).press('Enter');
-    await error.waitFor();
-    expect(await error.textContent()).toMatch(/^Not sent\. Conversation not found\./);
-    expect(await error.getByRole('button', { name: 'Retry' }).count()).toBe(1);
-    await page.unroute('**/api/conversations/*/messages');
+    const notFound = page.getByTestId('conversation-not-found');
+    await notFound.waitFor();
+    expect(await notFound.textContent()).toContain('What you wrote for it is kept in the new chat.');
+    expect(await error.count()).toBe(0);
+    await page.unroute(gone);
+    await notFound.getByRole('link', { name: 'Start a new chat with it' }).click();
+    await expect.poll(() => composer(page).inputValue()).toBe('Still there?');
   });
 
   it('saw no CSP violation and no page error throughout', async () => {

@@ -5,20 +5,30 @@ import type { IconName } from '@/components/icons';
 import { paths } from '@/config/paths';
 import { NotAllowed } from '@/features/admin/components/not-allowed';
 import type { Me, Role } from '@/features/me/api/get-me';
+import { unlessReloading } from '@/lib/preload-error';
 
 // The console's pages load when first opened, as their own chunks: most people only chat, and the
-// chat page's first load stays small (`npm run build` reports it).
+// chat page's first load stays small (`npm run build` reports it). A chunk that did not load (a
+// tab older than a deploy) reloads the page (main.tsx); meanwhile the page's placeholder stays.
 const UsersPage = lazy(() =>
-  import('@/features/admin/components/users-page').then((module) => ({ default: module.UsersPage })),
+  import('@/features/admin/components/users-page')
+    .then(unlessReloading)
+    .then((module) => ({ default: module.UsersPage })),
 );
 const UsagePage = lazy(() =>
-  import('@/features/admin/components/usage-page').then((module) => ({ default: module.UsagePage })),
+  import('@/features/admin/components/usage-page')
+    .then(unlessReloading)
+    .then((module) => ({ default: module.UsagePage })),
 );
 const AuditPage = lazy(() =>
-  import('@/features/admin/components/audit-page').then((module) => ({ default: module.AuditPage })),
+  import('@/features/admin/components/audit-page')
+    .then(unlessReloading)
+    .then((module) => ({ default: module.AuditPage })),
 );
 const FeedbackPage = lazy(() =>
-  import('@/features/admin/components/feedback-page').then((module) => ({ default: module.FeedbackPage })),
+  import('@/features/admin/components/feedback-page')
+    .then(unlessReloading)
+    .then((module) => ({ default: module.FeedbackPage })),
 );
 
 /** The console's pages and who may open each; the API enforces the same, this only hides. */

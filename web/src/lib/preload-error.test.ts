@@ -1,6 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { PRELOAD_RELOAD_KEY, PRELOAD_RELOAD_WINDOW_MS, reloadOnceForPreloadError } from './preload-error';
+import {
+  PRELOAD_RELOAD_KEY,
+  PRELOAD_RELOAD_WINDOW_MS,
+  reloadOnceForPreloadError,
+  unlessReloading,
+} from './preload-error';
 
 /** A sessionStorage of one tab. */
 function memoryStorage(initial: Record<string, string> = {}): Pick<Storage, 'getItem' | 'setItem'> {
@@ -64,5 +69,25 @@ describe('reloadOnceForPreloadError', () => {
 
     expect(reloadOnceForPreloadError({ storage, now: () => 1_000_000, reload })).toBe(false);
     expect(reload).not.toHaveBeenCalled();
+  });
+});
+
+describe('unlessReloading', () => {
+  it('gives the module of an import that loaded', async () => {
+    const module = { Page: () => null };
+
+    await expect(unlessReloading(module)).resolves.toBe(module);
+  });
+
+  it('never settles for the nothing an import resolves to while the page reloads for its chunk', async () => {
+    // Prepare
+    const settled = vi.fn();
+
+    // Act
+    void unlessReloading(undefined).then(settled, settled);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Assess: no module and no error: the placeholder stays until the reload
+    expect(settled).not.toHaveBeenCalled();
   });
 });

@@ -39,3 +39,12 @@ export function reloadOnceForPreloadError({ storage, now, reload }: PreloadError
   reload();
   return true;
 }
+
+/**
+ * A lazy page's module, as its import resolved. When its chunk failed and the page is reloading
+ * for it (`reloadOnceForPreloadError`: Vite's import then resolves to nothing), a wait that never
+ * ends, so the page's placeholder stays until the reload instead of the error page flashing.
+ */
+export function unlessReloading<T>(module: T | undefined): Promise<T> {
+  return module === undefined ? new Promise<T>(() => undefined) : Promise.resolve(module);
+}

@@ -21,7 +21,9 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 /**
  * The migrations that have shipped, with the SHA-256 of their file. A database that applied one
  * records only its name, so an edit would never reach it and every database would differ from the
- * next: add a new migration instead. Append a migration here once it has been deployed.
+ * next: add a new migration instead. Append a migration here once it has landed on main (main's
+ * tip is what deploys): a revert that took it away would then fail here, instead of a later
+ * release's migrations being refused on every stage that ran it (docs/runbook.md).
  */
 const SHIPPED: Readonly<Record<string, string>> = {
   '0001-users': 'c637c298af1cedb58276ff77aa18ab7d99f06de35c4c2f5c1051af90dd2a0082',
@@ -45,6 +47,7 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '0019-messages-streaming-owner-index': 'ce83c5949aa6e990a62b6e50f052163a05229a7307c0bf6fdd01fe4a7806a233',
   '0020-usage-daily-kept-after-erasure': 'bcda6fcf874efa55a6fa60d317c5e4d1ab7c3b7a329cb8fd5b264dcabee48dc3',
   '0021-audit-events-insert-time': 'ad2d360be0ca887def6ac7d7e579136b0ecb2b62530e58bccfa7a4a393e40708',
+  '0022-messages-truncated': 'a85a60f4a0d165dae4de236502942fdc00dc06a32ae1d38cb7bb6ece53bf3aa0',
 };
 
 /** The risks of one statement on an existing table `t`. */

@@ -96,6 +96,26 @@ describe('the migrator, on a database a newer release has migrated', () => {
     expect(await tables(db)).toEqual(['t_a', 't_c']);
   });
 
+  it("names a reverted release's migration to restore when a later release's is refused under it", async () => {
+    // Prepare: a release's 0002-foo ran; the release was reverted, migration and all
+    await migrateToLatest(db, { migrations: { '0001-a': creates('t_a'), '0002-foo': creates('t_foo') } });
+    expect(await migrateToLatest(db, { migrations: { '0001-a': creates('t_a') } })).toMatchObject({
+      newer: ['0002-foo'],
+    });
+
+    // Act: the next release's migration
+    const error = await migrateToLatest(db, {
+      migrations: { '0001-a': creates('t_a'), '0003-bar': creates('t_bar') },
+    }).catch((e: unknown) => e);
+
+    // Assess: refused, and the way out named (before: "deploy that release", which no longer exists)
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect((error as Error).message).toMatch(
+      /0003-bar is not applied.*\(0002-foo\).*restore them in migrations\//,
+    );
+    expect(await tables(db)).toEqual(['t_a', 't_foo']);
+  });
+
   it('refuses a gap among the migrations it knows, newer ones or not', async () => {
     // Prepare: 0001-a and 0003-c applied, 0002-b (known) not.
     await migrateToLatest(db, { migrations: { '0001-a': creates('t_a'), '0003-c': creates('t_c') } });

@@ -112,8 +112,10 @@ export async function migrateToLatest<DB>(
   if (pending.length > 0) {
     throw new MigrationFailedError(undefined, {
       cause: new Error(
-        `${pending[0]} is not applied, but the database holds migrations of a newer release ` +
-          `(${newer.join(', ')}): deploy that release or a later one`,
+        `${pending[0]} is not applied, but the database holds migrations this code does not know ` +
+          `(${newer.join(', ')}): deploy the release that holds them or a later one, or, for a ` +
+          `release reverted after they ran, restore them in migrations/ as they shipped and add ` +
+          `new migrations after them`,
       ),
     });
   }

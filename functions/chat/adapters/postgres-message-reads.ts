@@ -2,9 +2,16 @@ import { first, isoText, sql, type Queryable, type SqlDatabase, type Sql } from 
 import { encodeCursor, type Keyset, type Page } from '#shared/pagination/cursor';
 import type { ListedMessage, ReplyFeedback } from '../domain/message';
 import type { MessagePages } from '../domain/export';
-import type { MessageReads, SearchKeyset, SnippetPart } from '../ports/message-repository';
+import type { MessageReads, SearchHit, SearchKeyset, SnippetPart } from '../ports/message-repository';
 import { pieceOf, piecesOf } from './postgres-history';
 import { metaColumnsOfM, toMessage, type Row } from './postgres-messages';
+import {
+  isUnspacedQuery,
+  SNIPPET_AFTER,
+  substringSearch,
+  termsOf,
+  type SubstringRow,
+} from './postgres-substring-search';
 
 /*
  * The reads of messages that the conversations and exports groups make (a conversation's page,
@@ -189,8 +196,48 @@ function boundedHeadline(headline: string): string {
     : headline;
 }
 
+/** The message's own START/STOP as spaces, as the full-text path hands them to ts_headline. */
+const unmarked = (text: string) => text.replaceAll(START, ' ').replaceAll(STOP, ' ');
+
+/**
+ * A substring hit's snippet, in the full-text path's shape: the text around the first term's first
+ * occurrence, that occurrence marked, an ellipsis where the message goes on. The parts were cut by
+ * PostgreSQL, in characters, so none splits a surrogate pair; `after` is cut here the same way.
+ */
+function substringHeadline(row: SubstringRow): string {
+  const after = Array.from(row.after);
+  const tail = after.length > SNIPPET_AFTER ? `${after.slice(0, SNIPPET_AFTER).join('')}…` : row.after;
+  return `${row.cut_before ? '…' : ''}${unmarked(row.before)}${START}${unmarked(row.matched)}${STOP}${unmarked(tail)}`;
+}
+
 /** ts_headline's options: START/STOP around matches, up to two fragments of 10 to 30 words. */
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`;
+
+/**
+ * A page of hits from `limit + 1` rows of either search, the snippet from `headline` (START/STOP
+ * around matches), bounded; the cursor is the last hit's `(rank, id)`, as both order by.
+ */
+function searchPage<R extends Omit<SearchRow, 'headline'>>(
+  rows: readonly R[],
+  limit: number,
+  headline: (row: R) => string,
+): Page<SearchHit> {
+  const items = rows.slice(0, limit).map((row) => ({
+    conversationId: row.conversation_id,
+    conversationTitle: row.title,
+    messageId: row.id,
+    role: row.role === 'user' ? ('user' as const) : ('assistant' as const),
+    snippet: snippetParts(boundedHeadline(headline(row))),
+    rank: Number(row.rank),
+    createdAt: row.created_at_text,
+  }));
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor:
+      rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, id: last.messageId }) : null,
+  };
+}
 
 /** `db` is the database: each read is one statement, or one a page for an export. */
 export function postgresMessageReads(db: SqlDatabase): MessageReads {
@@ -207,6 +254,15 @@ export function postgresMessageReads(db: SqlDatabase): MessageReads {
     },
 
     async search(ownerId, { q, limit, cursor }) {
+      if (isUnspacedQuery(q)) {
+        // Chinese, Japanese, Korean: the parser finds no words in them (postgres-substring-search).
+        const rows = await substringSearch(db, ownerId, termsOf(q), {
+          limit,
+          cursor,
+          maxMatchChars: SEARCH_SNIPPET_MAX_CHARS,
+        });
+        return searchPage(rows, limit, substringHeadline);
+      }
       // A search with no word to find, only excluded ones (`-rf`, `- b`, `-a or b`: querytree 'T',
       // nothing an index could look up), would find every message without them: one looking for
       // a command-line flag got them all. It looks for its words as written instead.
@@ -228,21 +284,7 @@ export function postgresMessageReads(db: SqlDatabase): MessageReads {
           and m.content_tsv @@ ${query} ${before}
         order by ${rank} desc, m.id desc
         limit ${limit + 1}`);
-      const items = rows.slice(0, limit).map((row) => ({
-        conversationId: row.conversation_id,
-        conversationTitle: row.title,
-        messageId: row.id,
-        role: row.role === 'user' ? ('user' as const) : ('assistant' as const),
-        snippet: snippetParts(boundedHeadline(row.headline)),
-        rank: Number(row.rank),
-        createdAt: row.created_at_text,
-      }));
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          rows.length > limit && last ? encodeSearchCursor({ rank: last.rank, id: last.messageId }) : null,
-      };
+      return searchPage(rows, limit, (row) => row.headline);
     },
 
     async exportConversation(ownerId, conversationId) {

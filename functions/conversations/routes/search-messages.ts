@@ -43,7 +43,8 @@ export const searchMessages = defineRoute(
     id: 'messages.search',
     method: 'GET',
     path: '/api/search',
-    summary: "Full-text search over the caller's own messages, best first, with highlighted snippets",
+    summary:
+      "Full-text search over the caller's own messages, best first (Chinese, Japanese or Korean: by substring, newest first), with highlighted snippets",
     access: CHAT_ROLES,
     scopes: ['parley/chat.read'],
     query: z.strictObject({

@@ -25,7 +25,7 @@ export type SearchPage = z.infer<typeof searchPageSchema>;
 
 export const SEARCH_PAGE_SIZE = 20;
 
-/** Full-text search over the caller's own messages, best first. */
+/** Full-text search over the caller's own messages, best first (newest first for a Chinese, Japanese or Korean `q`). */
 export function searchMessages(
   api: ApiClient,
   input: { readonly q: string; readonly cursor?: string; readonly limit?: number },

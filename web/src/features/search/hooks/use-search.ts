@@ -6,7 +6,7 @@ import type { KeysetList } from '@/lib/use-keyset-list';
 import { searchMessages } from '@/features/search/api/search-messages';
 import type { SearchHit } from '@/features/search/api/search-messages';
 
-/** The caller's messages matching `q`, best first, a page at a time; idle while `q` is empty. */
+/** The caller's messages matching `q`, best first (newest first for a Chinese, Japanese or Korean `q`), a page at a time; idle while `q` is empty. */
 export function useSearch(q: string): KeysetList<SearchHit> {
   const api = useApiClient();
   const fetchPage = useCallback(

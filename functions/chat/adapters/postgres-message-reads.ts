@@ -10,6 +10,7 @@ import {
   SNIPPET_AFTER,
   substringSearch,
   termsOf,
+  type SearchRowHead,
   type SubstringRow,
 } from './postgres-substring-search';
 
@@ -166,14 +167,7 @@ async function* exportPages(db: Queryable, ownerId: string, conversationId: stri
   }
 }
 
-interface SearchRow {
-  id: string;
-  conversation_id: string;
-  role: Row['role'];
-  title: string;
-  created_at_text: string;
-  /** real: a number on both drivers. */
-  rank: number;
+interface SearchRow extends SearchRowHead {
   headline: string;
 }
 

@@ -36,7 +36,8 @@ export function termsOf(q: string): string[] {
 export const SNIPPET_BEFORE = 40;
 export const SNIPPET_AFTER = 160;
 
-export interface SubstringRow {
+/** What both searches read of a hit: the message, its conversation's title, its rank. */
+export interface SearchRowHead {
   id: string;
   conversation_id: string;
   role: Row['role'];
@@ -44,6 +45,9 @@ export interface SubstringRow {
   created_at_text: string;
   /** real: a number on both drivers. */
   rank: number;
+}
+
+export interface SubstringRow extends SearchRowHead {
   /** Up to SNIPPET_BEFORE characters before the match. */
   before: string;
   /** The first term's first occurrence, as the message writes it (at most `maxMatchChars`). */

@@ -19,9 +19,21 @@ export async function createScratchDatabase(
     url: url.toString(),
     name,
     drop: () =>
-      withPgClient(serverUrl, (c) =>
-        c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`),
-      ).then(() => undefined),
+      withPgClient(serverUrl, async (c) => {
+        // A pool's end() resolves once its clients are told to close, not once they have: a
+        // forced drop would end one still closing with an error its client no longer listens for,
+        // which the run reports as an unhandled error (a clean-clone CI run failed so). Wait for
+        // them, briefly, first; whatever is left after 2 s is ended by the drop.
+        for (let waited = 0; waited < 2_000; waited += 50) {
+          const { rows } = await c.query<{ open: number }>(
+            'select count(*)::int as open from pg_stat_activity where datname = $1',
+            [name],
+          );
+          if ((rows[0]?.open ?? 0) === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`);
+      }),
   };
 }
 

@@ -385,6 +385,36 @@ describe('useChat: a late answer for a conversation left', () => {
   });
 });
 
+describe('useChat: Stop in one conversation, then another opened', () => {
+  it("leaves the other conversation's composer free while the first one's Stop is answered", async () => {
+    // Prepare: a reply streaming in A; Stop pressed, its answer slow to come
+    const B = '3e9c5d85-b18b-4d84-a03b-6fbd4c7e5baa';
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.send('Long one'));
+    await settle();
+    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'Long one', 'complete')));
+    act(() => server.streams[0]?.send('reply', message(REPLY, 'assistant', '', 'streaming')));
+    await settle();
+    server.holdStop = true;
+    act(() => chat.stop());
+    await settle();
+    expect(chat.busy).toBe(true);
+
+    // Act: B opened before A's Stop is answered
+    server.held = [message('60cf80b8-e4be-4a07-b36f-9ce01f7a9edd', 'user', 'In B', 'complete')];
+    await open(B);
+    await settle();
+
+    // Assess: B may be written to at once; A's Stop still ends as it should
+    expect(chat.conversationId).toBe(B);
+    expect(chat.busy).toBe(false);
+    act(() => server.releaseStop?.());
+    await settle();
+    expect(chat.busy).toBe(false);
+  });
+});
+
 describe('useChat: a message sent to a conversation deleted elsewhere', () => {
   it('gives the text back and shows the conversation as gone, with no Retry against it', async () => {
     // Prepare: the conversation open here, deleted in another tab

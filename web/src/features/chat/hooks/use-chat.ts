@@ -163,8 +163,16 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     loadError: null,
     turn: null,
   });
-  /** Stop was pressed on our stream, and the reply's state is not read yet. */
-  const [stopping, setStopping] = useState(false);
+  /**
+   * The conversation where Stop was pressed and the reply's state is not read yet: its view holds
+   * the composer (a send would meet the reply, 409); another conversation opened meanwhile does not.
+   */
+  const [stoppingIn, setStoppingIn] = useState<string | null>(null);
+  /** That Stop has been answered: the composer is free, unless a later Stop holds it elsewhere. */
+  const stopAnswered = useCallback(
+    (conversationId: string | null) => setStoppingIn((held) => (held === conversationId ? null : held)),
+    [],
+  );
   const [currentId, setCurrentId] = useState<string | null>(conversationId);
   const idRef = useRef<string | null>(conversationId);
   /** The conversation this hook just created, whose URL change must not reset the view. */
@@ -482,7 +490,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         // reply ended and go on to write it whole): keep listening until it says it has, then
         // stop it (regenerate's loop). Meanwhile the view holds the composer.
         pending.stopWhenStarted = true;
-        setStopping(true);
+        setStoppingIn(id);
         return;
       }
       controller.abort();
@@ -498,13 +506,13 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
     // reply): show what it stored, and follow it until it has ended. Until that first read the
     // view holds the composer: the reply is still being written, and a send would meet it (409).
     if (id === null) return;
-    setStopping(true);
+    setStoppingIn(id);
     void (async () => {
       try {
         if (replyId !== null) await stopReply(api, id, replyId).catch(() => undefined);
         await refresh(id, 1);
       } finally {
-        setStopping(false);
+        stopAnswered(id);
       }
     })();
 
@@ -519,7 +527,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         optionsRef.current.onUnsent?.(sent.content);
         return;
       }
-      setStopping(true);
+      setStoppingIn(conversationId);
       void (async () => {
         try {
           const held = await getAllMessages(api, conversationId).catch(() => null);
@@ -537,11 +545,11 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
           revealRef.current?.();
           await refresh(conversationId, 1);
         } finally {
-          setStopping(false);
+          stopAnswered(conversationId);
         }
       })();
     }
-  }, [api, refresh, serverReplyId]);
+  }, [api, refresh, serverReplyId, stopAnswered]);
 
   const send = useCallback(
     (content: string, model?: string) => start(content, model, crypto.randomUUID()),
@@ -572,7 +580,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         try {
           await refresh(id, 1);
         } finally {
-          setStopping(false);
+          stopAnswered(id);
         }
       };
       const setTurn = (update: (turn: Turn) => Turn) =>
@@ -644,7 +652,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
         }
       })();
     },
-    [api, refresh],
+    [api, refresh, stopAnswered],
   );
 
   const retry = useCallback(() => {
@@ -666,7 +674,7 @@ export function useChat(conversationId: string | null, options: ChatOptions): Ch
 
   const serverWriting = last?.status === 'streaming';
   const ours = state.turn !== null && state.turn.phase !== 'failed';
-  const busy = ours || serverWriting || stopping;
+  const busy = ours || serverWriting || (stoppingIn !== null && stoppingIn === currentId);
   const stoppable = ours || serverReplyId !== null;
 
   return { ...state, conversationId: currentId, busy, stoppable, send, stop, regenerate, retry, reload };

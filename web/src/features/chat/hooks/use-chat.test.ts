@@ -351,10 +351,10 @@ describe('useChat: Retry after a lost connection', () => {
 });
 
 describe('useChat: a late answer for a conversation left', () => {
-  it('loads the conversation opened after Stop, when the stop is answered after it', async () => {
-    // Prepare: a reply streaming in A; Stop pressed, its answer slow to come
-    const B = '3e9c5d85-b18b-4d84-a03b-6fbd4c7e5baa';
-    const inB = message('60cf80b8-e4be-4a07-b36f-9ce01f7a9edd', 'user', 'In B', 'complete');
+  const B = '3e9c5d85-b18b-4d84-a03b-6fbd4c7e5baa';
+
+  /** A reply streaming in the conversation open (A), and Stop pressed there, its answer held. */
+  async function stopHeldWhileWriting() {
     await open(CONVERSATION);
     await settle();
     act(() => chat.send('Long one'));
@@ -365,6 +365,12 @@ describe('useChat: a late answer for a conversation left', () => {
     server.holdStop = true;
     act(() => chat.stop());
     await settle();
+  }
+
+  it('loads the conversation opened after Stop, when the stop is answered after it', async () => {
+    // Prepare: a reply streaming in A; Stop pressed, its answer slow to come
+    const inB = message('60cf80b8-e4be-4a07-b36f-9ce01f7a9edd', 'user', 'In B', 'complete');
+    await stopHeldWhileWriting();
 
     // Act: B opened while its read is on its way, then A's stop answered, then B's read
     server.held = [inB];
@@ -383,22 +389,10 @@ describe('useChat: a late answer for a conversation left', () => {
     expect(chat.messages.map((m) => m.content)).toEqual(['In B']);
     expect(server.requests.at(-1)).toBe(`GET /api/conversations/${B}/messages`);
   });
-});
 
-describe('useChat: Stop in one conversation, then another opened', () => {
   it("leaves the other conversation's composer free while the first one's Stop is answered", async () => {
     // Prepare: a reply streaming in A; Stop pressed, its answer slow to come
-    const B = '3e9c5d85-b18b-4d84-a03b-6fbd4c7e5baa';
-    await open(CONVERSATION);
-    await settle();
-    act(() => chat.send('Long one'));
-    await settle();
-    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'Long one', 'complete')));
-    act(() => server.streams[0]?.send('reply', message(REPLY, 'assistant', '', 'streaming')));
-    await settle();
-    server.holdStop = true;
-    act(() => chat.stop());
-    await settle();
+    await stopHeldWhileWriting();
     expect(chat.busy).toBe(true);
 
     // Act: B opened before A's Stop is answered

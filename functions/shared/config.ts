@@ -57,11 +57,22 @@ const booleanFlag = z.pipe(
   z.transform((v: 'true' | 'false' | '1' | '0') => v === 'true' || v === '1'),
 );
 
+/** The Region of the AWS services called (set by Lambda itself). */
+export const awsRegion = z._default(z.string().check(z.minLength(1)), 'eu-west-1');
+
+/** The database through the Data API: the API's functions read these, and the migrator these alone. */
+export const dataApiDatabase = {
+  DB_DRIVER: z.literal('data-api'),
+  DB_CLUSTER_ARN: z.string().check(z.startsWith('arn:', 'expected the Aurora cluster ARN')),
+  DB_SECRET_ARN: z.string().check(z.startsWith('arn:', 'expected the database secret ARN')),
+  DB_NAME: z.string().check(z.regex(/^[a-z_][a-z0-9_]*$/, 'expected a database name')),
+};
+
 const base = z.object({
   STAGE: z.enum(['local', 'test', 'dev', 'staging', 'prod'], {
     message: 'expected local, test, dev, staging or prod',
   }),
-  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'eu-west-1'),
+  AWS_REGION: awsRegion,
   /** Cognito user pool that issues the access tokens. */
   COGNITO_USER_POOL_ID: z
     .string()
@@ -200,12 +211,7 @@ const pg = z.extend(base, {
   DB_POOL_MAX: z._default(wholeNumber(undefined, 1, 100), 10),
 });
 
-const dataApi = z.extend(base, {
-  DB_DRIVER: z.literal('data-api'),
-  DB_CLUSTER_ARN: z.string().check(z.startsWith('arn:', 'expected the Aurora cluster ARN')),
-  DB_SECRET_ARN: z.string().check(z.startsWith('arn:', 'expected the database secret ARN')),
-  DB_NAME: z.string().check(z.regex(/^[a-z_][a-z0-9_]*$/, 'expected a database name')),
-});
+const dataApi = z.extend(base, dataApiDatabase);
 
 const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
@@ -251,9 +257,18 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws ConfigError naming each bad variable (never its value). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = z.safeParse(configSchema, env);
+  return parseEnvironment(configSchema, env);
+}
+
+/**
+ * The environment as `schema` reads it; throws ConfigError naming each bad variable (never its
+ * value). The whole configuration's (`parseConfig`), or a part of it (the migrator's).
+ */
+export function parseEnvironment<T>(schema: z.ZodMiniType<T>, env: Record<string, string | undefined>): T {
+  const result = z.safeParse(schema, env);
   if (result.success) return result.data;
-  // One line per variable: its first problem is the one to fix.
+  // One line per variable: its first problem is the one to fix. An issue of the whole is the
+  // driver's: the configuration is a union on DB_DRIVER.
   const problems = new Map<string, string>();
   for (const issue of result.error.issues) {
     const name = issue.path.join('.') || 'DB_DRIVER';

@@ -8,8 +8,6 @@ export interface FunctionEnvironmentInputs {
   readonly stage: Stage;
   readonly dbClusterArn: string;
   readonly dbSecretArn: string;
-  /** The migrator only: the application role's secret, whose login migration 0012 sets. */
-  readonly dbAppSecretArn?: string;
   readonly dbName: string;
   readonly userPoolId: string;
   /** The SPA client and the machine (client-credentials) client. */
@@ -74,7 +72,6 @@ export function functionEnvironment(i: FunctionEnvironmentInputs): Record<string
   if (i.chatQuotas?.members !== undefined) env.CHAT_QUOTA_MEMBERS = String(i.chatQuotas.members);
   if (i.chatQuotas?.admins !== undefined) env.CHAT_QUOTA_ADMINS = String(i.chatQuotas.admins);
   if (i.chatQuotas?.auditors !== undefined) env.CHAT_QUOTA_AUDITORS = String(i.chatQuotas.auditors);
-  if (i.dbAppSecretArn) env.DB_APP_SECRET_ARN = i.dbAppSecretArn;
   if (i.cacheEndpoint) {
     env.CACHE_ENDPOINT = i.cacheEndpoint;
     if (i.cacheUser) env.CACHE_USER = i.cacheUser;

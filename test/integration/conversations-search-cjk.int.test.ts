@@ -131,4 +131,28 @@ describe('GET /api/search in Chinese, Japanese and Korean', () => {
       { numRuns: 60 },
     );
   }, 60_000);
+
+  /** A search cursor as the route encodes one (base64url JSON of `{rank, id}`). */
+  const cursorOf = (keyset: unknown) => Buffer.from(JSON.stringify(keyset)).toString('base64url');
+
+  it.each([
+    [{ q: '東京\u0000' }, 'query.q'],
+    [{ q: '東'.repeat(201) }, 'query.q'],
+    [JSON.parse('{"q":"東京","__proto__":"x"}') as Record<string, string>, 'query'],
+    [{ q: '東京', constructor: 'x' }, 'query'],
+    [
+      { q: '会議', cursor: cursorOf({ rank: -1, id: '00000000-0000-4000-8000-000000000000' }) },
+      'query.cursor',
+    ],
+    [{ q: '会議', cursor: cursorOf({ rank: 'NaN', id: '2026-02-30' }) }, 'query.cursor'],
+    [{ q: '会議', cursor: cursorOf({ at: '2026-02-30T25:00:00Z', id: 'x' }) }, 'query.cursor'],
+    [{ q: '会議', cursor: '!!!' }, 'query.cursor'],
+  ])('refuses %j with a 400 problem naming %s, never a 5xx', async (query, path) => {
+    const response = await call(handler, { method: 'GET', path: '/api/search', token, query });
+
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    const errors = (response.body as { errors?: { path: string }[] }).errors ?? [];
+    expect(errors.map((e) => e.path)).toContain(path);
+  });
 });

@@ -409,6 +409,36 @@ describe('the Data API client’s retries', () => {
     expect(running.calls).toHaveLength(3);
   });
 
+  it('answers a transaction the service lost (failover, resume, idle limit) as the database unavailable', async () => {
+    const running = await serve(() => errorAnswer(400, 'TransactionNotFoundException'));
+    const client = ourClient(running);
+
+    const statement = await rejectionOf(client.executeStatement({ ...STATEMENT, transactionId: 'tx-1' }));
+    const commit = await rejectionOf(client.commitTransaction({ ...ARNS, transactionId: 'tx-1' }));
+
+    for (const error of [statement, commit]) {
+      expect(error.name).toBe('TransactionNotFoundException');
+      expect(isDatabaseUnavailable(error)).toBe(true);
+    }
+    expect(running.calls).toHaveLength(2);
+  });
+
+  it('does not call a commit lost after a retry unavailable: the first attempt may have committed', async () => {
+    // The first CommitTransaction's answer is cut; the retry finds the transaction gone, which is
+    // what the service says of one it has just committed. Trying the work again could store it twice.
+    const running = await serve((index) =>
+      index === 0 ? 'cut' : errorAnswer(400, 'TransactionNotFoundException'),
+    );
+
+    const error = await rejectionOf(ourClient(running).commitTransaction({ ...ARNS, transactionId: 'tx-1' }));
+
+    expect(error.name).toBe('CommitOutcomeUnknown');
+    expect(error.message).toMatch(/may have been committed/);
+    expect(isDatabaseUnavailable(error)).toBe(false);
+    expect((error.$metadata as { attempts?: number }).attempts).toBe(2);
+    expect(running.calls).toHaveLength(2);
+  });
+
   it('gives up on a connection cut every time with a socket error code', async () => {
     const running = await serve(() => 'cut');
 

@@ -178,6 +178,27 @@ export class DataApiNetworkError extends Error {
   }
 }
 
+/**
+ * A commit's error, unless its outcome is unknown. TransactionNotFoundException means the
+ * service no longer has the transaction: rolled back by a failover, a resume or its 3-minute idle
+ * limit (the database was unavailable; the work can be tried again), or already committed. After
+ * a retried commit (the first attempt's answer lost to a cut or a 5xx), it is likely the second:
+ * that error is renamed CommitOutcomeUnknown, which is not counted as unavailable, so no caller
+ * runs the work again and stores it twice.
+ */
+function commitOutcome(error: unknown): unknown {
+  if (!(error instanceof DataApiServiceError) || error.name !== 'TransactionNotFoundException') return error;
+  if ((error.$metadata.attempts ?? 1) < 2) return error;
+  const unknown = new DataApiServiceError(
+    'CommitOutcomeUnknown',
+    `The commit's first answer was lost and its retry found the transaction gone: it may have been committed (${error.message})`,
+    error.$metadata.httpStatusCode ?? 400,
+    error.$metadata.requestId,
+  );
+  unknown.$metadata = error.$metadata;
+  return unknown;
+}
+
 /** True for the error Aurora gives while it resumes from zero capacity (the call did not run). */
 export function isDatabaseResuming(error: unknown): boolean {
   return (
@@ -347,7 +368,11 @@ export function createDataApiClient(options: DataApiClientOptions): DataApiClien
       return { ...stringMember(data, 'transactionId'), $metadata };
     },
     async commitTransaction(input) {
-      return endTransaction('/CommitTransaction', input);
+      try {
+        return await endTransaction('/CommitTransaction', input);
+      } catch (error) {
+        throw commitOutcome(error);
+      }
     },
     async rollbackTransaction(input) {
       return endTransaction('/RollbackTransaction', input);

@@ -24,6 +24,10 @@ describe('isDatabaseUnavailable', () => {
     ['a connect timeout', new Error('timeout exceeded when trying to connect')],
     ['Aurora still resuming', named('DatabaseResumingException')],
     ['the Data API unavailable', named('DatabaseUnavailableException')],
+    [
+      'a transaction the Data API lost (rolled back by a failover, a resume or its 3-minute idle limit)',
+      named('TransactionNotFoundException'),
+    ],
     ["the Data API's front door answering 502 with a page", unnamedAnswer(502)],
     ['the Data API answering 503 with no body', unnamedAnswer(503)],
     ['the Data API timing out at its gateway (504)', unnamedAnswer(504)],

@@ -33,10 +33,15 @@ const PG_CONNECTION_MESSAGES = [
   'Connection terminated due to connection timeout',
 ];
 
-/** Data API answers while Aurora is paused, failing over or overloaded. */
+/**
+ * Data API answers while Aurora is paused, failing over or overloaded. TransactionNotFoundException
+ * is a transaction the service rolled back (failover, resume, its 3-minute idle limit); the
+ * client renames it when a retried commit may have committed (data-api-client.ts).
+ */
 const DATA_API_UNAVAILABLE = new Set([
   'DatabaseResumingException',
   'DatabaseUnavailableException',
+  'TransactionNotFoundException',
   'ServiceUnavailableError',
   'InternalServerErrorException',
 ]);

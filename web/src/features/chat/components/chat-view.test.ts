@@ -221,6 +221,32 @@ describe('ChatView', () => {
     expect(server.keys).toHaveLength(1);
   });
 
+  it('keeps the Retry countdown out of the alert, so the error is said once, not every second', async () => {
+    // Prepare: the model's rate limit, with Retry-After
+    await openView(CONVERSATION);
+    await settle();
+    type('Q');
+    server.refuseNext = {
+      status: 429,
+      title: 'Too Many Requests',
+      detail: 'Too many messages; wait a moment.',
+      retryAfter: 5,
+    };
+
+    // Act: sent, refused; a second and more of the countdown passes
+    press('Send');
+    await settle();
+    const alert = () => document.querySelector('[role=alert]');
+    const before = alert()?.textContent;
+    await act(() => new Promise((resolve) => setTimeout(resolve, 1_300)));
+
+    // Assess: the alert says the same as before, and the counting button is beside it, not in it
+    expect(before).toContain('Limit reached.');
+    expect(document.querySelector('[data-testid=chat-error]')?.textContent).toContain('Retry in 4 s');
+    expect(alert()?.textContent).toBe(before);
+    expect(alert()?.querySelector('button')).toBeNull();
+  });
+
   it('continues a cut-short reply with the model chosen in the picker, not the default', async () => {
     // Prepare: two models offered; the latest reply cut short; the second model picked
     server.held = [message(QUESTION, 'user', 'A long story', 'complete'), cutShort(REPLY, 'Once upon')];

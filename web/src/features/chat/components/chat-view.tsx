@@ -374,8 +374,10 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
           )}
 
           {turn?.phase === 'failed' && turn.error && (
-            <div className="error chat__error" role="alert" data-testid="chat-error">
-              <p>
+            // The alert is the message only: Retry counts down beside it, and inside an (atomic)
+            // alert each second would have the whole error read out again.
+            <div className="error chat__error" data-testid="chat-error">
+              <p role="alert">
                 <strong>{errorHeadline(turn.error, turn.userStored)}</strong> {apiErrorMessage(turn.error)}
                 {refused && ' Your message is back in the box below, to change and send again.'}
               </p>

@@ -55,13 +55,14 @@ export interface FakeProblem {
   readonly status: number;
   readonly title: string;
   readonly detail?: string;
+  /** Sent as the `Retry-After` header (seconds), as on a 429 or 503. */
+  readonly retryAfter?: number;
 }
 
-function problemResponse(problem: FakeProblem): Response {
-  return Response.json(
-    { type: 'about:blank', ...problem },
-    { status: problem.status, headers: { 'Content-Type': 'application/problem+json' } },
-  );
+function problemResponse({ retryAfter, ...problem }: FakeProblem): Response {
+  const headers = new Headers({ 'Content-Type': 'application/problem+json' });
+  if (retryAfter !== undefined) headers.set('Retry-After', String(retryAfter));
+  return Response.json({ type: 'about:blank', ...problem }, { status: problem.status, headers });
 }
 
 /** The API, faked at fetch: what was asked of it, the messages it holds, the streams it opened. */

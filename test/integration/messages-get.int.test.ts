@@ -167,7 +167,7 @@ describe('GET /api/conversations/{id}/messages/{messageId}', () => {
     expect(answer.headers['content-type']).toBe('application/problem+json');
   });
 
-  it('ignores query keys it does not take (prototype keys, a cursor of an impossible date), as every route without a query does', async () => {
+  it('refuses query keys it does not take (prototype keys, a cursor of an impossible date), naming them, as every route without a query does', async () => {
     const { conversationId, replyId } = await exchange(alice.user.id);
     const query = Object.fromEntries([
       ['__proto__', 'x'],
@@ -185,8 +185,14 @@ describe('GET /api/conversations/{id}/messages/{messageId}', () => {
       query,
     });
 
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ id: replyId });
+    expect(answer.status).toBe(400);
+    expect(answer.headers['content-type']).toBe('application/problem+json');
+    expect((answer.body as Problem).errors).toEqual([
+      {
+        path: 'query',
+        message: 'this route takes no query string: Unrecognized keys: "__proto__", "constructor", "cursor"',
+      },
+    ]);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 

@@ -191,9 +191,9 @@ function commitOutcome(error: unknown): unknown {
   if ((error.$metadata.attempts ?? 1) < 2) return error;
   const unknown = new DataApiServiceError(
     'CommitOutcomeUnknown',
-    `The commit's first answer was lost and its retry found the transaction gone: it may have been committed (${error.message})`,
-    error.$metadata.httpStatusCode ?? 400,
-    error.$metadata.requestId,
+    `Commit retried: may have been committed`,
+    400,
+    '',
   );
   unknown.$metadata = error.$metadata;
   return unknown;

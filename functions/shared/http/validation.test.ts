@@ -114,12 +114,38 @@ describe('validation', () => {
     expect(problems).toEqual([{ path: 'body', message: 'this route takes no body' }]);
   });
 
-  it('lets a bodiless request through a route that takes no body, ignoring params and query', async () => {
-    const state = await validate({}, { params: { id: 'whatever' }, query: { q: 'x' } });
+  it('lets a bodiless request through a route that takes no body, ignoring params', async () => {
+    const state = await validate({}, { params: { id: 'whatever' }, query: null });
 
     expect(state.body).toBeUndefined();
     expect(state.params).toBeUndefined();
     expect(state.query).toBeUndefined();
+  });
+
+  it('refuses a query string on a route that takes none, naming its keys, as a strict schema would', async () => {
+    const problems = await problemsOf({}, { query: { limti: '3', __proto__x: '', constructor: 'y' } });
+
+    expect(problems).toEqual([
+      {
+        path: 'query',
+        message: 'this route takes no query string: Unrecognized keys: "limti", "__proto__x", "constructor"',
+      },
+    ]);
+  });
+
+  it('names at most five unknown keys, each cut to 40 characters, whatever a client sends', async () => {
+    const many = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${'k'.repeat(100)}${i}`, '1']));
+
+    const [problem] = await problemsOf({}, { query: many });
+
+    expect(problem?.path).toBe('query');
+    expect(problem?.message).toMatch(/^this route takes no query string: Unrecognized keys: /);
+    expect(problem?.message.match(/"k{40}…"/g)).toHaveLength(5);
+    expect(problem?.message).toMatch(/ and 45 more$/);
+  });
+
+  it('takes an empty query string on a route that takes none (API Gateway gives null or {})', async () => {
+    for (const query of [null, {}]) expect((await validate({}, { query })).query).toBeUndefined();
   });
 
   it('names the single problem in the error message', async () => {

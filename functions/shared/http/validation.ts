@@ -39,10 +39,24 @@ function nulPaths(value: unknown, path: string, found: FieldProblem[], depth = 0
 }
 
 /**
+ * The keys of a query string no route reads, as zod names a strict object's unknown keys: the
+ * first five, each cut to 40 characters, so a hostile query is not echoed back at length.
+ */
+function unrecognized(query: object): string {
+  const keys = Object.keys(query);
+  const shown = keys
+    .slice(0, 5)
+    .map((key) => JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key))
+    .join(', ');
+  const more = keys.length > 5 ? ` and ${keys.length - 5} more` : '';
+  return `Unrecognized key${keys.length === 1 ? '' : 's'}: ${shown}${more}`;
+}
+
+/**
  * Validates path parameters, query string and body with zod; all problems at once, each naming
  * its field (`body.title`, `query.limit`). Unknown query keys and body fields are refused by the
  * schemas themselves (strict objects), so a typo is an error, not silently ignored; so is a query
- * key given twice.
+ * key given twice, and any query string on a route without a query schema.
  */
 export function validation(schemas: InputSchemas): middy.MiddlewareObj<ApiEvent, ApiResult> {
   return {
@@ -67,6 +81,11 @@ export function validation(schemas: InputSchemas): middy.MiddlewareObj<ApiEvent,
         if (!schema) {
           if (part === 'body' && value !== undefined)
             found.push({ path: 'body', message: 'this route takes no body' });
+          if (part === 'query' && Object.keys(value).length > 0)
+            found.push({
+              path: 'query',
+              message: `this route takes no query string: ${unrecognized(value)}`,
+            });
           continue;
         }
         const result = safeParse(schema, value);

@@ -246,10 +246,13 @@ function focusedAmong(page: Page, selector: string): Promise<number> {
 
 describe('keyboard focus and what is announced', () => {
   /** A member signed in, in a conversation with one question and its reply. */
-  async function inConversation(): Promise<{ session: Session; page: Page; reply: Locator }> {
+  async function inConversation(viewport?: {
+    width: number;
+    height: number;
+  }): Promise<{ session: Session; page: Page; reply: Locator }> {
     const email = uniqueEmail('member');
     const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
-    const session = await openSession(stack.browser);
+    const session = await openSession(stack.browser, viewport ? { viewport } : {});
     const { page } = session;
     await signIn(page, stack.server.url, { ...user, password: PASSWORD });
     await page.getByLabel('Message', { exact: true }).fill('Name a colour');
@@ -258,6 +261,40 @@ describe('keyboard focus and what is announced', () => {
     await reply.waitFor();
     return { session, page, reply };
   }
+
+  it('on a phone: Tab stays in the open menu, never behind it, and Escape goes back to the menu button', async () => {
+    // Prepare: a conversation (Export, Edit, Copy, the thumbs: all behind the menu), the menu opened
+    const { session, page } = await inConversation({ width: 320, height: 640 });
+    await page.getByRole('button', { name: 'Open the menu' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('me-email').waitFor();
+
+    // Act: Tab, round the menu and more
+    const stops: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Tab');
+      stops.push(
+        await page.evaluate<string>(`(() => {
+          const element = document.activeElement;
+          if (!element || element === document.body) return 'none';
+          return element.closest('main') ? 'behind the menu' : element.closest('aside, .mobile-bar') ? 'menu' : 'elsewhere';
+        })()`),
+      );
+    }
+
+    // Assess: the menu only (and out of the page, to the browser, past its end)
+    expect(stops).toContain('menu');
+    expect(stops.filter((stop) => stop !== 'menu' && stop !== 'none')).toEqual([]);
+
+    // Act and assess: Escape closes it and goes back to its button; the page is usable again
+    await page.keyboard.press('Escape');
+    await expect.poll(() => focused(page)).toBe('Open the menu');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<boolean>(`Boolean(document.activeElement?.closest('main'))`)).toBe(true);
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
 
   it('in a conversation: Escape or Cancel of an edit goes back to Edit, and a long text pasted in stays whole', async () => {
     // Prepare

@@ -10,10 +10,14 @@ export interface AppShellProps {
   readonly children: ReactNode;
 }
 
+/** When the sidebar is a menu: the width in `styles/index.css`'s phone media query. */
+const NARROW = '(max-width: 48rem)';
+
 /**
  * The signed-in frame: the sidebar beside the page. On a narrow screen (a phone) the sidebar is a
  * menu behind a button in a slim top bar, so the page gets the whole width; following a link in
- * the menu, Escape, or a tap beside it closes it.
+ * the menu, Escape, or a tap beside it closes it. While it is open the page behind it is inert, so
+ * the keyboard (Tab) and a screen reader's cursor stay in the menu instead of going unseen behind it.
  */
 export function AppShell({ sidebar, children }: AppShellProps) {
   const sidebarId = useId();
@@ -34,7 +38,21 @@ export function AppShell({ sidebar, children }: AppShellProps) {
       menuButton.current?.focus();
     };
     window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
+    // The menu exists only on a narrow screen: widened (a tablet turned), the sidebar sits beside
+    // the page again, which must not stay inert behind a menu no longer shown.
+    const narrow = typeof window.matchMedia === 'function' ? window.matchMedia(NARROW) : null;
+    const onWiden = () => {
+      if (!narrow?.matches) setOpenOn(null);
+    };
+    narrow?.addEventListener('change', onWiden);
+    return () => {
+      window.removeEventListener('keydown', onKeyDown);
+      narrow?.removeEventListener('change', onWiden);
+      // Closed with the keyboard in it (a tap beside it, a link followed): the menu is hidden, so
+      // the keyboard goes back to its button. The page's own effects, which run after this one
+      // (the composer of a conversation opened), may take it from there.
+      if (sidebarRef.current?.contains(document.activeElement)) menuButton.current?.focus();
+    };
   }, [open]);
 
   return (
@@ -61,7 +79,9 @@ export function AppShell({ sidebar, children }: AppShellProps) {
       </aside>
       {/* A tap beside the open menu closes it; keyboard users have Escape and the button. */}
       {open && <div className="layout__scrim" aria-hidden="true" onClick={() => setOpenOn(null)} />}
-      <main className="main">{children}</main>
+      <main className="main" inert={open}>
+        {children}
+      </main>
     </div>
   );
 }

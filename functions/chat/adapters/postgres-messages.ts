@@ -737,7 +737,9 @@ export function postgresTurns(
 
     async requestStop({ ownerId, conversationId, messageId }) {
       // The writer's `updated_at` (abandonment) is left alone; a repeated request keeps the first time.
-      const row = await first<{ status: string }>(
+      // `m.status` is tested again on the row locked: a reply whose end committed while this waited
+      // for it (streaming in the snapshot) is not marked, so a whole reply never reads as stopped.
+      const row = await first<{ asked: boolean }>(
         db,
         sql`with target as (
             select m.id, ${statusAndError('m.')} from messages m
@@ -748,12 +750,13 @@ export function postgresTurns(
           ),
           asked as (
             update messages m set stop_requested_at = coalesce(m.stop_requested_at, now())
-            from target t where m.id = t.id and t.status = 'streaming'
+            from target t where m.id = t.id and t.status = 'streaming' and m.status = t.status
+            returning 1
           )
-          select t.status from target t`,
+          select exists (select from asked) as asked from target t`,
       );
       if (!row) return undefined;
-      return row.status === 'streaming' ? 'stopping' : 'ended';
+      return row.asked ? 'stopping' : 'ended';
     },
 
     // Retried while the database is unreachable for a moment (a restart, a failover): a reply

@@ -65,15 +65,7 @@ describe('responseHeaders', () => {
 
     for (const response of [success, failure]) {
       expect(Object.keys(response.headers ?? {}).sort()).toEqual(
-        [
-          ...Object.keys(API_HEADERS),
-          'Cache-Control',
-          'Content-Type',
-          'Cross-Origin-Resource-Policy',
-          'Vary',
-          'X-Frame-Options',
-          'X-Request-Id',
-        ].sort(),
+        [...Object.keys(API_HEADERS), 'Cache-Control', 'Content-Type', 'Vary', 'X-Request-Id'].sort(),
       );
       for (const documentOnly of [
         'Permissions-Policy',
@@ -88,6 +80,17 @@ describe('responseHeaders', () => {
     }
   });
 
+  it('drops Server and X-Powered-By, which name the software behind the API', async () => {
+    const response = await handlerWith({ headers: { Server: 'node', 'X-Powered-By': 'parley' } })(
+      event(),
+      context,
+    );
+
+    expect(response.headers).not.toHaveProperty('Server');
+    expect(response.headers).not.toHaveProperty('X-Powered-By');
+    expect(response.headers?.['X-Frame-Options']).toBe('DENY');
+  });
+
   it('adds the same headers to an error response', async () => {
     const response = await handlerWith({ fail: true, cacheControl: 'no-cache' })(event(), context);
 
@@ -100,7 +103,7 @@ describe('responseHeaders', () => {
     });
   });
 
-  it('keeps the design values over Middy defaults and over what the handler set', async () => {
+  it('keeps the design values over what the handler set', async () => {
     const response = await handlerWith({
       headers: { 'Cache-Control': 'public, max-age=600', 'Referrer-Policy': 'unsafe-url' },
     })(event(), context);

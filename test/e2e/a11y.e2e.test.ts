@@ -53,11 +53,13 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
     await submitCredentials(page, stack.server.url, email, `${PASSWORD}-wrong`);
     await page.getByRole('alert').waitFor();
     await expectAccessible(page, 'sign-in, with an error');
+    expect(await page.title()).toBe('Sign in – Parley');
 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
     await expectAccessible(page, 'two-factor code');
+    expect(await page.title()).toBe('Two-factor sign-in – Parley');
 
     await page.getByLabel('Authentication code').fill(await freshTotpCode(admin.totpSecret ?? ''));
     await page.getByRole('button', { name: 'Verify', exact: true }).click();
@@ -76,6 +78,7 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
       await signIn(page, stack.server.url, { ...user, password: PASSWORD });
       await page.getByTestId('conversations-empty').waitFor();
       await expectAccessible(page, 'new chat');
+      expect(await page.title()).toBe('New chat – Parley');
 
       await page.getByLabel('Message', { exact: true }).fill('Show me `code` and a list:\n\n- one\n- two');
       await page.keyboard.press('Enter');
@@ -89,6 +92,8 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
       await expectAccessible(page, 'feedback on a reply');
 
       await page.getByRole('link', { name: 'Search messages' }).click();
+      // The page's title is what a screen reader says of a link followed in a single-page app
+      await expect.poll(() => page.title()).toBe('Search your messages – Parley');
       await page.getByRole('searchbox', { name: 'Search your messages' }).fill('list');
       await page.keyboard.press('Enter');
       await page.getByTestId('search-results').getByRole('link').first().waitFor();

@@ -61,4 +61,10 @@ describe('HomePage greeting', () => {
     expect(heading.textContent).toBe('Hello');
     expect(heading.querySelector('bdi')).toBeNull();
   });
+
+  it('names the browser tab after the page', () => {
+    greetingHeading('Ada Lovelace');
+
+    expect(document.title).toBe('Your account – Parley');
+  });
 });

@@ -3,6 +3,7 @@ import { ProfileSummary } from '@/features/me/components/profile-summary';
 import type { Me } from '@/features/me/api/get-me';
 import type { MeState } from '@/features/me/hooks/use-me';
 import { greetingName } from '@/features/me/utils/greeting-name';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 /**
  * "Hello, Ada", the name in a bidirectional isolate: a Hebrew or Arabic name (or one ending in
@@ -20,6 +21,7 @@ function Greeting({ me }: { me: Me }) {
 
 /** The page of someone who may not chat: loading, their account, and what they can do. */
 export function HomePage({ meState }: { meState: MeState }) {
+  useDocumentTitle('Your account');
   return (
     <main className="page">
       <h1>{meState.status === 'ready' ? <Greeting me={meState.me} /> : 'Welcome'}</h1>

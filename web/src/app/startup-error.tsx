@@ -1,7 +1,9 @@
 import { ConfigError } from '@/config/env';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 /** Shown when the app cannot even start: no usable /config.json. */
 export function StartupError({ error }: { error: unknown }) {
+  useDocumentTitle('Could not start');
   const detail =
     error instanceof ConfigError ? error.message : 'An unexpected error stopped the app from starting.';
   return (

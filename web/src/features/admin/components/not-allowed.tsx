@@ -1,5 +1,8 @@
+import { useDocumentTitle } from '@/lib/use-document-title';
+
 /** A console page the signed-in role may not see: said plainly, with no data fetched. */
 export function NotAllowed() {
+  useDocumentTitle('Not allowed');
   return (
     <section className="console" aria-labelledby="not-allowed-heading">
       <div className="console__body">

@@ -4,6 +4,7 @@ import type { FormEvent } from 'react';
 import { FormError } from '@/features/auth/components/form-error';
 import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
 import { BusyCancelButton } from '@/components/busy-cancel-button';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 export function NewPasswordForm({
   pending,
@@ -17,6 +18,7 @@ export function NewPasswordForm({
   onCancel(): void;
 }) {
   const id = useId();
+  useDocumentTitle('Choose a new password');
   const newPassword = useNewPassword(id);
 
   function submit(event: FormEvent<HTMLFormElement>) {

@@ -6,6 +6,7 @@ import { FormError } from '@/features/auth/components/form-error';
 import { NewPasswordFields, useNewPassword } from '@/features/auth/components/new-password-fields';
 import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
 import { BusyCancelButton } from '@/components/busy-cancel-button';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 /** "Forgot your password?": the address the reset code goes to. */
 export function ResetCodeRequestForm({
@@ -22,6 +23,7 @@ export function ResetCodeRequestForm({
   onCancel(): void;
 }) {
   const id = useId();
+  useDocumentTitle('Reset your password');
   const [email, setEmail] = useState(initialEmail);
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -64,6 +66,7 @@ export function ResetPasswordForm({
   onCancel(): void;
 }) {
   const id = useId();
+  useDocumentTitle('Choose a new password');
   const [code, setCode] = useState('');
   const newPassword = useNewPassword(id);
 

@@ -3,6 +3,7 @@ import type { FormEvent } from 'react';
 
 import { EmailField } from '@/features/auth/components/email-field';
 import { FormError } from '@/features/auth/components/form-error';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 export function SignInForm({
   initialEmail,
@@ -18,6 +19,7 @@ export function SignInForm({
   onForgotPassword(): void;
 }) {
   const id = useId();
+  useDocumentTitle('Sign in');
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
 

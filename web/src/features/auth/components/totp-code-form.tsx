@@ -4,6 +4,7 @@ import type { FormEvent } from 'react';
 import { FormError } from '@/features/auth/components/form-error';
 import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
 import { BusyCancelButton } from '@/components/busy-cancel-button';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 export function TotpCodeForm({
   email,
@@ -19,6 +20,7 @@ export function TotpCodeForm({
   onCancel(): void;
 }) {
   const id = useId();
+  useDocumentTitle('Two-factor sign-in');
   const [code, setCode] = useState('');
 
   function submit(event: FormEvent<HTMLFormElement>) {

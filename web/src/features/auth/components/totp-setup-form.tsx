@@ -5,6 +5,7 @@ import { FormError } from '@/features/auth/components/form-error';
 import { normaliseCode, OtpCodeField } from '@/features/auth/components/otp-code-field';
 import { TotpQrCode } from '@/features/auth/components/totp-qr-code';
 import { BusyCancelButton } from '@/components/busy-cancel-button';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 /** The base32 secret in groups of four, as authenticator apps ask for it when typed by hand. */
 function groupSecret(secret: string): string {
@@ -27,6 +28,7 @@ export function TotpSetupForm({
   onCancel(): void;
 }) {
   const id = useId();
+  useDocumentTitle('Set up two-factor sign-in');
   const [code, setCode] = useState('');
 
   function submit(event: FormEvent<HTMLFormElement>) {

@@ -286,6 +286,25 @@ describe('ChatView', () => {
     expect(continues.map((button) => button.closest('article')?.id)).toEqual([`m-${REPLY}`]);
   });
 
+  it("names the browser tab after the page: the conversation's title, a new chat, or one not found", async () => {
+    // Act and assess: a new chat
+    await openView(null);
+    await settle();
+    expect(document.title).toBe('New chat – Parley');
+
+    // Act and assess: a conversation
+    server.held = [message(QUESTION, 'user', 'Q', 'complete'), message(REPLY, 'assistant', 'A', 'complete')];
+    await openView(CONVERSATION);
+    await settle();
+    expect(document.title).toBe('A conversation – Parley');
+
+    // Act and assess: one deleted, or another person's
+    server.refuseReads = { status: 404, title: 'Not Found', detail: 'No such conversation.' };
+    await openView(EARLIER_CONVERSATION);
+    await settle();
+    expect(document.title).toBe('Conversation not found – Parley');
+  });
+
   it('offers no export of a conversation that was not found', async () => {
     // Prepare: a conversation that opens offers its export
     server.held = [message(QUESTION, 'user', 'Q', 'complete'), message(REPLY, 'assistant', 'A', 'complete')];

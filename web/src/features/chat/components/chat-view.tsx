@@ -4,6 +4,7 @@ import { Link } from 'wouter';
 
 import { paths } from '@/config/paths';
 import { ApiError, apiErrorMessage } from '@/lib/api-client';
+import { useDocumentTitle } from '@/lib/use-document-title';
 import { ExportButtons } from '@/features/chat/components/export-buttons';
 import { Composer } from '@/features/chat/components/composer';
 import { MessageBubble } from '@/features/chat/components/message-bubble';
@@ -277,11 +278,18 @@ export function ChatView({ conversationId, title, status, models = NO_MODELS, ..
     if (notFound && toNewChat()) setKeptFrom(chat.conversationId);
   }, [notFound, toNewChat, chat.conversationId]);
 
+  const heading = notFound
+    ? 'Conversation not found'
+    : chat.conversationId
+      ? (title ?? 'Conversation')
+      : 'New chat';
+  useDocumentTitle(heading);
+
   return (
     <section className="chat" aria-labelledby="chat-title">
       <header className="chat__header">
         <h1 id="chat-title" className="chat__title" data-testid="chat-title" dir="auto">
-          {notFound ? 'Conversation not found' : chat.conversationId ? (title ?? 'Conversation') : 'New chat'}
+          {heading}
         </h1>
         {status}
         {chat.conversationId && !notFound && <ExportButtons conversationId={chat.conversationId} />}

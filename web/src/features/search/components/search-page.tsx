@@ -7,6 +7,7 @@ import { apiErrorMessage } from '@/lib/api-client';
 import { focusFirstControl, useLastPageFocus } from '@/lib/use-last-page-focus';
 import { Snippet } from '@/features/search/components/snippet';
 import { useSearch } from '@/features/search/hooks/use-search';
+import { useDocumentTitle } from '@/lib/use-document-title';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -25,6 +26,7 @@ export function resultsLine(count: number, query: string, more: boolean): string
 /** Full-text search over one's own messages; each hit opens its conversation at that message. */
 export function SearchPage({ query, onSearch }: SearchPageProps) {
   const inputId = useId();
+  useDocumentTitle('Search your messages');
   const [text, setText] = useState(query);
   const search = useSearch(query);
   const input = useRef<HTMLInputElement>(null);

@@ -426,6 +426,17 @@ export class DataStack extends Stack {
     });
     applicationSecret.applyRemovalPolicy(removalPolicy);
     this.applicationSecret = applicationSecret.attach(this.cluster);
+    // What the runbook's restore, master-password reset and forced rotation need during an
+    // incident. The secrets' names are generated, and alike in every stage: a search by name
+    // cannot tell the stages apart, the stack's output can. Not exported (operators read them).
+    new CfnOutput(this, 'DatabaseSecretArn', {
+      description: "The Aurora master user's secret (docs/runbook.md)",
+      value: this.databaseSecret.secretArn,
+    });
+    new CfnOutput(this, 'ApplicationSecretArn', {
+      description: "The application role's secret, what the functions use (docs/runbook.md)",
+      value: this.applicationSecret.secretArn,
+    });
     const applicationRotation = new secretsmanager.SecretRotation(this, 'ApplicationSecretRotation', {
       application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
       secret: this.applicationSecret,

@@ -230,6 +230,29 @@ describe('API Gateway', () => {
   });
 });
 
+describe('CloudFormation outputs', () => {
+  type Outputs = Record<string, { Description?: unknown }>;
+  // "CloudFormation template Outputs syntax" (/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html):
+  // "You can declare a maximum of 200 outputs in a template"; the logical ID "must be alphanumeric
+  // (a–z, A–Z, 0–9) and unique within the template"; a Description is "a literal string that's
+  // between 0 and 1024 bytes in length. You can't use a parameter or function to specify it."
+  it.each(STAGES)(
+    '%s: each template holds at most 200 outputs, named and described as the syntax allows',
+    (stage) => {
+      for (const [stack, template] of Object.entries(stages[stage].templates)) {
+        const outputs = (template.toJSON().Outputs ?? {}) as Outputs;
+        expect(Object.keys(outputs).length, stack).toBeLessThanOrEqual(200);
+        for (const [id, output] of Object.entries(outputs)) {
+          expect(id, `${stack} output`).toMatch(/^[A-Za-z0-9]+$/);
+          if (output.Description === undefined) continue;
+          expect(typeof output.Description, `${stack} ${id}: a literal description`).toBe('string');
+          expect(Buffer.byteLength(String(output.Description)), `${stack} ${id}`).toBeLessThanOrEqual(1024);
+        }
+      }
+    },
+  );
+});
+
 describe('CloudFormation exports', () => {
   type Outputs = Record<string, { Value: unknown; Export?: { Name: string } }>;
   const exportsOf = (stage: SynthesizedStage) =>

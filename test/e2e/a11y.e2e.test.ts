@@ -386,7 +386,8 @@ describe('keyboard focus and what is announced', () => {
       await db.query(
         `insert into messages (conversation_id, owner_id, role, content, status, model)
          select id, owner_id, 'assistant', $2, 'complete', 'offline' from conversations where id = $1`,
-        [conversationId, 'Here:\n\n```ts\nconst answer = 42;\n```\n'],
+        // A line too long for the page: the block scrolls sideways, which the keyboard must reach
+        [conversationId, `Here:\n\n\`\`\`ts\nconst answer = '${'forty-two '.repeat(20)}';\n\`\`\`\n`],
       );
     } finally {
       await db.end();
@@ -396,6 +397,8 @@ describe('keyboard focus and what is announced', () => {
       origin: new URL(stack.server.url).origin,
     });
     const codeBlock = page.locator('.code-block');
+    await codeBlock.waitFor();
+    await expectAccessible(page, 'a reply with a long line of code');
 
     // Act
     await codeBlock.getByRole('button', { name: 'Copy ts code' }).click();

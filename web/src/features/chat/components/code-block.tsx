@@ -23,7 +23,14 @@ export function CodeBlock({ language, code, html }: { language: string; code: st
           {state === 'idle' ? '' : copyLabel(state)}
         </span>
       </div>
-      <pre className="code-block__pre">
+      {/* A long line scrolls sideways: a tab stop, so the arrow keys can scroll it in every browser
+          (Chromium alone makes a scroller focusable by itself), named so it is not read as bare code. */}
+      <pre
+        className="code-block__pre"
+        tabIndex={0}
+        role="region"
+        aria-label={language ? `${language} code` : 'Code'}
+      >
         {/* Highlighted by highlight.js from escaped text, then sanitised: see lib/markdown.ts. */}
         <code className="hljs" dangerouslySetInnerHTML={{ __html: html }} />
       </pre>

@@ -50,6 +50,15 @@ describe('replyAnnouncement', () => {
     expect(announced).toBe(`Parley replied: ${'a'.repeat(999)}…`);
     expect(replyAnnouncement(`# ${'c'.repeat(1_000)}`)).toBe(`Parley replied: ${'c'.repeat(1_000)}`);
   });
+
+  it('says a reply was cut short, and that Continue is offered, or that it was stopped', () => {
+    expect(replyAnnouncement('Once upon', { truncated: true })).toBe(
+      'Parley replied: Once upon Cut short: the model wrote as much as it may in one reply. Continue is offered below it.',
+    );
+    expect(replyAnnouncement('Here is', { stopped: true })).toBe(
+      'Parley replied: Here is Stopped before the end.',
+    );
+  });
 });
 
 describe('ChatView', () => {
@@ -265,6 +274,29 @@ describe('ChatView', () => {
 
     // Assess: the message asking it to go on, to the model picked
     expect(server.bodies).toEqual([{ content: 'Continue from where you stopped.', model: 'model-chosen' }]);
+  });
+
+  it('announces a reply cut short at the length limit as cut short, not as a whole answer', async () => {
+    // Prepare: a question sent, its reply being written
+    await openView(CONVERSATION);
+    await settle();
+    type('A long story');
+    press('Send');
+    await settle();
+    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'A long story', 'complete')));
+    act(() => server.streams[0]?.send('delta', { text: 'Once upon' }));
+    await settle();
+
+    // Act: the model stops at its limit; the server stores the reply as cut short
+    server.held = [message(QUESTION, 'user', 'A long story', 'complete'), cutShort(REPLY, 'Once upon')];
+    act(() => server.streams[0]?.send('done', cutShort(REPLY, 'Once upon')));
+    await until(() => document.querySelector('[data-testid=reply-truncated]') !== null);
+
+    // Assess
+    const said = () => document.querySelector('[data-testid=reply-announcement]')?.textContent ?? '';
+    await until(() => said().startsWith('Parley replied'));
+    expect(said()).toContain('Parley replied: Once upon');
+    expect(said()).toContain('Cut short');
   });
 
   it('offers Continue on the latest cut-short reply only', async () => {

@@ -54,7 +54,15 @@ const ANNOUNCED_MAX = 1_000;
 function useReplyAnnouncement(
   conversationId: string | null,
   streaming: boolean,
-  latest: { readonly role: string; readonly status: string; readonly content: string } | undefined,
+  latest:
+    | {
+        readonly role: string;
+        readonly status: string;
+        readonly content: string;
+        readonly stopped?: boolean | undefined;
+        readonly truncated?: boolean | undefined;
+      }
+    | undefined,
 ): string {
   const [announcement, setAnnouncement] = useState('');
   const awaited = useRef(false);
@@ -71,15 +79,31 @@ function useReplyAnnouncement(
     if (!awaited.current || latest?.role !== 'assistant' || latest.status === 'streaming') return;
     awaited.current = false;
     if (latest.status !== 'complete') return setAnnouncement('');
-    setAnnouncement(replyAnnouncement(latest.content));
+    setAnnouncement(
+      replyAnnouncement(latest.content, {
+        stopped: latest.stopped ?? false,
+        truncated: latest.truncated ?? false,
+      }),
+    );
   }, [streaming, latest]);
   return announcement;
 }
 
-/** What a screen reader is told of a stored reply: its words without their Markdown, capped. */
-export function replyAnnouncement(content: string): string {
+/**
+ * What a screen reader is told of a stored reply: its words without their Markdown, capped, then
+ * what its note says when it is not whole (stopped, or cut short at the model's limit, with the
+ * Continue it offers), as the page shows it under the reply: otherwise it passes for an answer.
+ */
+export function replyAnnouncement(
+  content: string,
+  { stopped = false, truncated = false }: { readonly stopped?: boolean; readonly truncated?: boolean } = {},
+): string {
   const text = markdownToPlainText(content);
-  return `Parley replied: ${text.length > ANNOUNCED_MAX ? `${cutText(text, ANNOUNCED_MAX)}…` : text}`;
+  const words = `Parley replied: ${text.length > ANNOUNCED_MAX ? `${cutText(text, ANNOUNCED_MAX)}…` : text}`;
+  if (stopped) return `${words} Stopped before the end.`;
+  if (truncated)
+    return `${words} Cut short: the model wrote as much as it may in one reply. Continue is offered below it.`;
+  return words;
 }
 
 /**

@@ -45,6 +45,9 @@ export function timeToFirstToken(stage: string) {
   } as const;
 }
 
+/** The ModelSlowToStart alarm's p99 time to the first token, drawn on the dashboard's graph too. */
+const MODEL_SLOW_TO_START_MS = 10_000;
+
 /**
  * The Metrics Insights query of one of Parley's own metrics in one stage: the sum over every
  * dimension set it is published with (Powertools adds `service`, and `route` on requests), in the
@@ -141,7 +144,7 @@ export class MonitoringStack extends Stack {
           statistic: 'p99',
           period,
         }),
-        threshold: 10_000,
+        threshold: MODEL_SLOW_TO_START_MS,
       }),
     );
 
@@ -253,6 +256,26 @@ export class MonitoringStack extends Stack {
       ...[...CUSTOM_METRICS.map((m) => m.name), GRAPHED_METRICS.RepliesCutShort].map(
         (name) => new cloudwatch.GraphWidget({ title: name, width: 4, height: 4, left: [custom(name)] }),
       ),
+    );
+    // What the ModelSlowToStart alarm reads, as a plain metric (Metrics Insights gives no
+    // percentiles), beside how long the whole call took: an operator it pages sees the wait grow.
+    const modelTiming = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: CUSTOM_NAMESPACE,
+        metricName,
+        dimensionsMap: timeToFirstToken(config.stage).dimensionsMap,
+        statistic,
+        period,
+        label: `${metricName} ${statistic}`,
+      });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'TimeToFirstToken (p50, p99) and ModelLatency (p99), ms',
+        width: 12,
+        left: [modelTiming('TimeToFirstToken', 'p50'), modelTiming('TimeToFirstToken', 'p99')],
+        leftAnnotations: [{ value: MODEL_SLOW_TO_START_MS, label: 'ModelSlowToStart (p99)' }],
+        right: [modelTiming('ModelLatency', 'p99')],
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({

@@ -125,6 +125,47 @@ describe('the dashboard', () => {
     }
   });
 
+  it("graphs the time to the model's first token, p50 and p99, on the series ModelSlowToStart reads", () => {
+    for (const [stage, synthesized] of [
+      ['dev', dev],
+      ['prod', prod],
+    ] as const) {
+      const graphed = dashboardWidgets(synthesized).find((w) =>
+        w.properties.title?.startsWith('TimeToFirstToken'),
+      );
+      expect(graphed, 'a TimeToFirstToken graph').toBeDefined();
+      const lines = (graphed?.properties.metrics ?? []) as unknown[][];
+      const ttft = lines.filter((line) => line[0] === 'Parley' && line[1] === 'TimeToFirstToken');
+      expect(ttft.map((line) => (line.at(-1) as { stat?: string }).stat)).toEqual(['p50', 'p99']);
+      for (const line of ttft) {
+        // The alarm's exact dimension set, [service, Stage]: a plain metric matches it exactly.
+        const dimensions = line.slice(2, -1);
+        expect(dimensions).toHaveLength(4);
+        expect(Object.fromEntries([0, 2].map((i) => [dimensions[i], dimensions[i + 1]]))).toEqual({
+          service: 'chat',
+          Stage: stage,
+        });
+      }
+      // The alarm's threshold drawn on it.
+      expect(JSON.stringify(graphed)).toMatch(/"value":10000/);
+    }
+  });
+
+  // "Dashboard Body Structure and Syntax" (CloudWatch API reference): "between 0 and 500 widget
+  // objects"; a widget's width is "1-24" grid units and its height "1-1000".
+  it('keeps within the dashboard body limits', () => {
+    for (const stage of [dev, prod]) {
+      const widgets = dashboardWidgets(stage) as unknown as { x: number; width: number; height: number }[];
+      expect(widgets.length).toBeLessThanOrEqual(500);
+      for (const w of widgets) {
+        expect(w.width).toBeGreaterThanOrEqual(1);
+        expect(w.x + w.width).toBeLessThanOrEqual(24);
+        expect(w.height).toBeGreaterThanOrEqual(1);
+        expect(w.height).toBeLessThanOrEqual(1000);
+      }
+    }
+  });
+
   it('graphs the replies cut short at their length limit, for tuning chatMaxReplyTokens', () => {
     const graphed = dashboardWidgets(dev).find((w) => w.properties.title === 'RepliesCutShort');
     expect(JSON.stringify(graphed?.properties.metrics)).toContain(

@@ -160,6 +160,28 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
   });
 });
 
+describe('reflow (WCAG 1.4.10: no sideways scrolling of the page at 320 CSS px)', () => {
+  it('on the admin Users page, whose table scrolls inside its own region', async () => {
+    // Prepare: an admin on a 320 px screen (a phone, or a 1280 px window at 400 %)
+    const email = uniqueEmail('admin');
+    const admin = await stack.server.createUser({ email, password: PASSWORD, role: 'admins' });
+    const session = await openSession(stack.browser, { viewport: { width: 320, height: 640 } });
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...admin, password: PASSWORD });
+    await page.getByRole('button', { name: 'Open the menu' }).waitFor();
+
+    // Act
+    await page.goto(`${stack.server.url}/admin/users`);
+    await page.getByTestId('user-row').first().waitFor();
+
+    // Assess: the page is as wide as the screen (the table's region scrolls, not the page)
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+});
+
 /** What has the keyboard focus: its test id, else its accessible label, else its text (null: none). */
 function focused(page: Page): Promise<string | null> {
   return page.evaluate<string | null>(`(() => {

@@ -88,6 +88,19 @@ describe('the OpenAPI document', () => {
     expect(list?.parameters.every((p) => !p.required)).toBe(true);
   });
 
+  it('declares the Idempotency-Key header a send takes, optional, with its limits', () => {
+    const send = operationOf('POST', '/api/conversations/{id}/messages');
+
+    expect(send?.parameters).toContainEqual(
+      expect.objectContaining({
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: expect.objectContaining({ type: 'string', minLength: 1, maxLength: 200 }),
+      }),
+    );
+  });
+
   it('declares security on every secured route, with the route scopes', () => {
     for (const route of routes.filter((r) => r.access !== 'public')) {
       const operation = operationOf(route.method, route.path);

@@ -116,6 +116,17 @@ function parameters(path: string, location: 'path' | 'query', schema: $ZodType |
   });
 }
 
+/** A route's request headers as header parameters, named as HTTP writes them (`Idempotency-Key`). */
+function headerParameters(headers: RouteDeclaration['headers']) {
+  return Object.entries(headers ?? {}).map(([name, header]) => ({
+    name: name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase()),
+    in: 'header',
+    description: header.description,
+    required: false,
+    schema: jsonSchema(header.schema, 'input'),
+  }));
+}
+
 /** A header component's name: `X-Request-Id` → `XRequestId`. */
 const componentName = (header: string) => header.replaceAll('-', '');
 
@@ -243,6 +254,7 @@ function operation(route: RouteDeclaration) {
     parameters: [
       ...parameters(route.path, 'path', route.params),
       ...parameters(route.path, 'query', route.query),
+      ...headerParameters(route.headers),
     ],
     ...(route.body
       ? {

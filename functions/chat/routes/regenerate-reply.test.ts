@@ -47,6 +47,7 @@ function call(
       params: { id: conversationId, messageId: replyId },
       query: undefined,
       body,
+      headers: {},
       requestId: 'req-1',
       event: { headers } as unknown as ApiEvent,
     },

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { CHAT_ROLES } from '#shared/domain/roles';
-import { ValidationError } from '#shared/errors';
-import { requestHeader } from '#shared/http/request-header';
 import { created } from '#shared/http/responses';
 import * as z from '#shared/zod';
 import { defineRoute } from './define';
@@ -19,6 +17,13 @@ export const sendMessage = defineRoute(
     scopes: ['parley/chat.write'],
     streaming: true,
     params: z.strictObject({ id: z.uuid({ message: 'expected a conversation id (UUID)' }) }),
+    headers: {
+      'idempotency-key': {
+        schema: idempotencyKey,
+        description:
+          'Makes a retry safe: a repeat with the same key and body, once the first has ended, answers what it did without a second message or model call; with another body, 409',
+      },
+    },
     body: z.strictObject({
       content: messageContent,
       model: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
@@ -42,21 +47,16 @@ export const sendMessage = defineRoute(
       503: 'The model is unavailable or its circuit is open (Retry-After); the user message is stored. Without server-sent events, also a reply that outlasts BUFFERED_REPLY_TIMEOUT_MS (50 s): what it wrote is kept; and an empty or filtered reply',
     },
   },
-  async ({ caller, params, body, event, requestId }, { sendMessage: send }) => {
-    const rawKey = requestHeader(event.headers, 'idempotency-key');
-    const key = rawKey === undefined ? undefined : z.safeParse(idempotencyKey, rawKey);
-    if (key && !key.success) {
-      throw new ValidationError(
-        key.error.issues.map((issue) => ({ path: 'headers.idempotency-key', message: issue.message })),
-      );
-    }
+  async ({ caller, params, body, headers, event, requestId }, { sendMessage: send }) => {
+    // Parsed by `idempotencyKey` (the validation middleware), so a string when present.
+    const key = headers['idempotency-key'] as string | undefined;
     const input = {
       conversationId: params.id,
       content: body.content,
       ...(body.model ? { model: body.model } : {}),
-      ...(key?.success
+      ...(key
         ? {
-            idempotencyKey: key.data,
+            idempotencyKey: key,
             requestHash: createHash('sha256')
               .update(JSON.stringify([params.id, body.content, body.model ?? null]))
               .digest('base64url'),

@@ -128,7 +128,16 @@ export function routeHandler<Deps>(
       }),
     )
     .use(jsonBody({ maxBytes: config.MAX_BODY_BYTES }))
-    .use(validation({ params: route.params, query: route.query, body: route.body }))
+    .use(
+      validation({
+        params: route.params,
+        query: route.query,
+        body: route.body,
+        ...(route.headers
+          ? { headers: Object.fromEntries(Object.entries(route.headers).map(([n, h]) => [n, h.schema])) }
+          : {}),
+      }),
+    )
     .handler(async (event) => {
       const state = event.parley;
       return route.handle(
@@ -138,6 +147,7 @@ export function routeHandler<Deps>(
           params: state.params,
           query: state.query,
           body: state.body,
+          headers: state.headers ?? {},
           requestId: state.requestId,
           event,
         },

@@ -59,6 +59,11 @@ export interface RouteSpec<Id extends string, P, Q, B> {
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
+  /**
+   * Request headers the route reads, by lower-case name, each optional: validated as params are
+   * (problems at `headers.<name>`) and declared in the OpenAPI document. Others are not looked at.
+   */
+  readonly headers?: Readonly<Record<string, RouteHeader>>;
   /** Successful answers by status. */
   readonly responses: Readonly<Record<number, RouteResponse>>;
   readonly problems?: RouteProblems;
@@ -72,11 +77,19 @@ export type RouteDeclaration<Id extends string = string> = RouteSpec<
   $ZodType | undefined
 > & { readonly group: HandlerGroup };
 
+/** A request header a route takes: its schema, and what the OpenAPI document says of it. */
+export interface RouteHeader {
+  readonly schema: $ZodType;
+  readonly description: string;
+}
+
 export interface RouteInput<P, Q, B> {
   readonly caller: AuthContext;
   readonly params: P;
   readonly query: Q;
   readonly body: B;
+  /** The declared headers that came, parsed (`RouteSpec.headers`). */
+  readonly headers: Readonly<Record<string, unknown>>;
   readonly requestId: string;
   readonly event: ApiEvent;
 }

@@ -17,6 +17,8 @@ export interface RequestState {
   body?: unknown;
   query?: unknown;
   params?: unknown;
+  /** The route's declared headers that came, parsed, by lower-case name. */
+  headers?: Readonly<Record<string, unknown>>;
 }
 
 export type ApiEvent = APIGatewayProxyEvent & { parley: RequestState };

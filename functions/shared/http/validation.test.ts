@@ -10,6 +10,7 @@ import type { ApiEvent, ApiResult } from './types';
 import { validation, type InputSchemas } from './validation';
 
 interface Parts {
+  readonly headers?: Record<string, string>;
   readonly params?: APIGatewayProxyEventPathParameters | null;
   readonly query?: Record<string, string> | null;
   /** As API Gateway sends it: every value of each key (the query above holds the last). */
@@ -19,6 +20,7 @@ interface Parts {
 
 function requestWith(parts: Parts): middy.Request<ApiEvent, ApiResult> {
   const event = {
+    headers: parts.headers ?? {},
     pathParameters: parts.params ?? null,
     queryStringParameters: parts.query ?? null,
     multiValueQueryStringParameters: parts.multiQuery ?? null,
@@ -146,6 +148,26 @@ describe('validation', () => {
 
   it('takes an empty query string on a route that takes none (API Gateway gives null or {})', async () => {
     for (const query of [null, {}]) expect((await validate({}, { query })).query).toBeUndefined();
+  });
+
+  it('stores a declared header, read whatever the case of its name, and leaves undeclared ones alone', async () => {
+    const headers = { 'idempotency-key': z.string().check(z.maxLength(5, 'too long')) };
+
+    const state = await validate({ headers }, { headers: { 'Idempotency-KEY': 'k-1', 'X-Other': 'y' } });
+    const without = await validate({ headers }, { headers: {} });
+
+    expect(state.headers).toEqual({ 'idempotency-key': 'k-1' });
+    expect(without.headers).toEqual({});
+  });
+
+  it('refuses a declared header its schema refuses, or one with a NUL, naming headers.<name>', async () => {
+    const headers = { 'idempotency-key': z.string().check(z.maxLength(5, 'too long')) };
+
+    const long = await problemsOf({ headers }, { headers: { 'idempotency-key': 'k'.repeat(6) } });
+    const nul = await problemsOf({ headers }, { headers: { 'Idempotency-Key': 'a\u0000b' } });
+
+    expect(long).toEqual([{ path: 'headers.idempotency-key', message: 'too long' }]);
+    expect(nul).toEqual([{ path: 'headers.idempotency-key', message: 'must not contain NUL characters' }]);
   });
 
   it('names the single problem in the error message', async () => {

@@ -2,15 +2,18 @@ import type middy from '@middy/core';
 import type { $ZodError, $ZodType } from 'zod/v4/core';
 import { safeParse } from '../zod';
 import { ValidationError, type FieldProblem } from '../errors';
+import { requestHeader } from './request-header';
 import type { ApiEvent, ApiResult } from './types';
 
 export interface InputSchemas {
   readonly params?: $ZodType;
   readonly query?: $ZodType;
   readonly body?: $ZodType;
+  /** Headers the route reads, by lower-case name; each optional. */
+  readonly headers?: Readonly<Record<string, $ZodType>>;
 }
 
-function problems(part: 'params' | 'query' | 'body', error: $ZodError): FieldProblem[] {
+function problems(part: string, error: $ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({
     path: [part, ...issue.path.map(String)].join('.'),
     message: issue.message,
@@ -70,6 +73,10 @@ export function validation(schemas: InputSchemas): middy.MiddlewareObj<ApiEvent,
         ['body', schemas.body, event.parley.body],
       ] as const;
       for (const [part, , value] of parts) nulPaths(value, part, found);
+      const headers = Object.entries(schemas.headers ?? {}).map(
+        ([name, schema]) => [`headers.${name}`, name, schema, requestHeader(event.headers, name)] as const,
+      );
+      for (const [path, , , value] of headers) nulPaths(value, path, found);
       // A query key given more than once (`?role=admins&role=members`): API Gateway's
       // queryStringParameters keeps its last value only, so the request would be answered for
       // half of what it asked, silently. No route takes a list in its query: a repeat is refused.
@@ -92,7 +99,15 @@ export function validation(schemas: InputSchemas): middy.MiddlewareObj<ApiEvent,
         if (result.success) event.parley[part] = result.data;
         else found.push(...problems(part, result.error));
       }
+      const parsed: Record<string, unknown> = {};
+      for (const [path, name, schema, value] of headers) {
+        if (value === undefined) continue;
+        const result = safeParse(schema, value);
+        if (result.success) parsed[name] = result.data;
+        else found.push(...problems(path, result.error));
+      }
       if (found.length > 0) throw new ValidationError(found);
+      if (schemas.headers) event.parley.headers = parsed;
     },
   };
 }

@@ -163,10 +163,15 @@ export class MonitoringStack extends Stack {
     const dataAlarms = props.dataAlarmNames.map(byName);
 
     const circuitOpen = this.customAlarms.find((a) => a.node.id === 'CircuitOpen');
+    // The e-mail's text names every function whose errors page, as the rule holds them
+    // (`parley-<stage>-api-<group>-errors`): the operator reads it before looking up the rule.
+    const pagingFunctions = props.userFacingAlarmNames.flatMap((name) => {
+      const group = /-api-([a-z0-9-]+)-errors$/.exec(name)?.[1];
+      return group ? [group] : [];
+    });
     this.usersAffected = new cloudwatch.CompositeAlarm(this, 'UsersAffected', {
       compositeAlarmName: `parley-${config.stage}-users-affected`,
-      alarmDescription:
-        'Users are failing now: API 5XX rate, API latency, chat function errors or the model circuit is open. Runbook: docs/runbook.md#alarms',
+      alarmDescription: `Users are failing now: API 5XX rate, API latency, ${pagingFunctions.join(' or ')} function errors, or the model circuit is open. Runbook: docs/runbook.md#alarms`,
       alarmRule: cloudwatch.AlarmRule.anyOf(
         ...userFacingAlarms.map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM)),
         ...(circuitOpen ? [cloudwatch.AlarmRule.fromAlarm(circuitOpen, cloudwatch.AlarmState.ALARM)] : []),

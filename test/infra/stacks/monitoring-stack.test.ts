@@ -82,6 +82,24 @@ describe('monitoring', () => {
     expect(() => stageSumQuery('Lockouts) FROM x --', 'prod')).toThrow(/Not a metric name/);
   });
 
+  it("says in the page's text every function whose errors page, and keeps within the composite alarm's limits", () => {
+    for (const stage of [dev, prod]) {
+      const [composite] = Object.values(
+        stage.templates.monitoring.findResources('AWS::CloudWatch::CompositeAlarm'),
+      );
+      const rule = JSON.stringify(composite?.Properties.AlarmRule);
+      const description = String(composite?.Properties.AlarmDescription);
+      // The description is what the SNS e-mail says: the operator reads it before the rule.
+      const groups = [...rule.matchAll(/:alarm:parley-\w+-api-(\w+)-errors/g)].map((m) => m[1] ?? '');
+      expect(groups).toEqual(expect.arrayContaining(['chat', 'conversations']));
+      for (const group of groups) expect(description, `${group} in the description`).toContain(group);
+      // "PutCompositeAlarm" (CloudWatch API reference): "The rule expression of a composite alarm
+      // can include as many as 100 underlying alarms"; AlarmDescription is at most 1024 characters.
+      expect((rule.match(/ALARM\(/g) ?? []).length).toBeLessThanOrEqual(100);
+      expect(description.length).toBeLessThanOrEqual(1024);
+    }
+  });
+
   it('pages through one composite "users affected" alarm and has a dashboard', () => {
     dev.templates.monitoring.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
       AlarmName: 'parley-dev-users-affected',

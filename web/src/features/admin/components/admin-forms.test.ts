@@ -3,6 +3,7 @@ import { act, createElement } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { ApiError } from '@/lib/api-client';
 import type { ApiClient } from '@/lib/api-client';
 import { ApiClientProvider } from '@/lib/api-client-context';
 import type { AdminUser } from '@/features/admin/api/admin-user-schema';
@@ -85,6 +86,33 @@ describe('InviteForm', () => {
     expect(live).not.toBeNull();
     expect(live?.isConnected).toBe(true);
     expect(live?.textContent).toBe('Invitation sent to new@example.com.');
+  });
+
+  it('ties "already exists" to the e-mail field, so going back to it says what is wrong', async () => {
+    // Prepare: the address is someone's already
+    const exists = new ApiError({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'A user with this e-mail address already exists.',
+    });
+    const api: ApiClient = { request: () => Promise.reject(exists), fetch: () => Promise.reject(exists) };
+    const container = await render(api, createElement(InviteForm, { onInvited: () => undefined }));
+    const email = container.querySelector('input[type="email"]') as HTMLInputElement;
+    expect(email.hasAttribute('aria-invalid')).toBe(false);
+
+    // Act
+    await act(async () => {
+      container
+        .querySelector('form')
+        ?.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    });
+
+    // Assess
+    const alert = container.querySelector('[role="alert"]')?.textContent;
+    expect(alert).toBe('A user with this e-mail address already exists.');
+    expect(email.getAttribute('aria-invalid')).toBe('true');
+    expect(document.getElementById(email.getAttribute('aria-describedby') ?? '')?.textContent).toBe(alert);
   });
 });
 

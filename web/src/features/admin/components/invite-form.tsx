@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 
-import { apiErrorMessage } from '@/lib/api-client';
+import { ApiError, apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
 import type { AdminRole, AdminUser } from '@/features/admin/api/admin-user-schema';
 import { inviteUser } from '@/features/admin/api/invite-user';
@@ -15,6 +15,8 @@ export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) 
   const [role, setRole] = useState<AdminRole>('members');
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The error is about the address (already someone's, or refused as one): it marks the field. */
+  const [emailRefused, setEmailRefused] = useState(false);
   const [invited, setInvited] = useState<string | null>(null);
 
   async function submit(event: FormEvent) {
@@ -23,6 +25,7 @@ export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) 
     if (pending) return;
     setPending(true);
     setError(null);
+    setEmailRefused(false);
     setInvited(null);
     try {
       const user = await inviteUser(api, { email, role });
@@ -31,6 +34,7 @@ export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) 
       setEmail('');
     } catch (caught) {
       setError(apiErrorMessage(caught));
+      setEmailRefused(caught instanceof ApiError && (caught.status === 409 || caught.status === 400));
     } finally {
       setPending(false);
     }
@@ -49,6 +53,8 @@ export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) 
             maxLength={254}
             autoComplete="off"
             value={email}
+            aria-invalid={emailRefused || undefined}
+            aria-describedby={emailRefused ? `${id}-error` : undefined}
             onChange={(event) => setEmail(event.target.value)}
           />
         </div>
@@ -59,7 +65,7 @@ export function InviteForm({ onInvited }: { onInvited(user: AdminUser): void }) 
         </button>
       </div>
       {error && (
-        <p className="error" role="alert">
+        <p id={`${id}-error`} className="error" role="alert">
           {error}
         </p>
       )}

@@ -31,7 +31,7 @@ export function NewPasswordForm({
       <h1 id={`${id}-heading`}>Choose a new password</h1>
       <p>Welcome to Parley. Replace the temporary password you were sent with one of your own.</p>
       <NewPasswordFields {...newPassword.fields} />
-      <FormError message={newPassword.problem ?? error} />
+      <FormError id={newPassword.problemId} message={newPassword.problem ?? error} />
       {/* aria-disabled, not disabled, while it runs: a disabled button loses the keyboard focus. */}
       <div className="actions">
         <button type="submit" aria-disabled={pending || undefined}>

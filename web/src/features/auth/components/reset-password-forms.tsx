@@ -95,7 +95,7 @@ export function ResetPasswordForm({
         hint="The 6-digit code in the email from Parley."
       />
       <NewPasswordFields {...newPassword.fields} />
-      <FormError message={newPassword.problem ?? error} />
+      <FormError id={newPassword.problemId} message={newPassword.problem ?? error} />
       {/* aria-disabled, not disabled, while it runs: a disabled button loses the keyboard focus. */}
       <div className="actions">
         <button type="submit" aria-disabled={pending || undefined}>

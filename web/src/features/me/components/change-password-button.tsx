@@ -85,7 +85,7 @@ function ChangePasswordDialog({ onClose }: { onClose(): void }) {
           </div>
           <NewPasswordFields {...next.fields} />
           {(error ?? next.problem) && (
-            <p className="error" role="alert">
+            <p id={next.problemId} className="error" role="alert">
               {error ?? next.problem}
             </p>
           )}

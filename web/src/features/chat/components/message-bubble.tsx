@@ -44,6 +44,11 @@ function ReplyFooter({
       >
         {copyLabel(state)}
       </button>
+      {/* A focused button's new name is not reliably read out: the outcome is said here, as a code
+          block's Copy says it. */}
+      <span className="visually-hidden" role="status" data-testid="copy-reply-status">
+        {state === 'idle' ? '' : copyLabel(state)}
+      </span>
       {onRegenerate && <RegenerateButton onRegenerate={onRegenerate} />}
       {rated && (
         <ReplyFeedback

@@ -1,0 +1,46 @@
+// @vitest-environment jsdom
+import { act, createElement } from 'react';
+import { createRoot } from 'react-dom/client';
+import type { Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { MessageBubble } from '@/features/chat/components/message-bubble';
+
+// React's act() warns unless the environment says it is a test.
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let root: Root;
+
+beforeEach(() => {
+  root = createRoot(document.body.appendChild(document.createElement('div')));
+});
+
+afterEach(() => {
+  act(() => root.unmount());
+  document.body.innerHTML = '';
+  vi.unstubAllGlobals();
+});
+
+describe('MessageBubble', () => {
+  it("says a reply's Copy went through in a status region that was there before the words", async () => {
+    // Prepare: a stored reply, and a clipboard that takes the text
+    const writeText = vi.fn(() => Promise.resolve());
+    vi.stubGlobal('navigator', { ...navigator, clipboard: { writeText } });
+    act(() =>
+      root.render(
+        createElement(MessageBubble, { role: 'assistant', content: 'The answer', status: 'complete' }),
+      ),
+    );
+    const footer = document.querySelector('.message__footer');
+    const status = footer?.querySelector('[role=status]');
+    expect(status?.textContent).toBe('');
+
+    // Act
+    await act(async () => document.querySelector<HTMLButtonElement>('[data-testid=copy-reply]')?.click());
+
+    // Assess: the same region, now saying so (a screen reader follows a region it has met)
+    expect(writeText).toHaveBeenCalledWith('The answer');
+    expect(status?.isConnected).toBe(true);
+    expect(status?.textContent).toBe('Copied');
+  });
+});

@@ -42,6 +42,24 @@ export const LAMBDA_UNRESERVED_MINIMUM = 100;
  * `Latency` counts a streamed answer to its last byte (a chat reply, a download), so its p99 would
  * sit above any line for as long as people chat.
  */
+/**
+ * The throttle of each route that calls the model (send and regenerate): a quarter of the stage's,
+ * shared by every caller of the route, so a burst of chat cannot take the whole stage's rate.
+ * docs/capacity.md gives its value and the users it is met at (test/docs/capacity.test.ts).
+ */
+export function modelRouteThrottle(api: {
+  readonly throttleRateLimit: number;
+  readonly throttleBurstLimit: number;
+}): {
+  rateLimit: number;
+  burstLimit: number;
+} {
+  return {
+    rateLimit: Math.max(1, Math.floor(api.throttleRateLimit / 4)),
+    burstLimit: Math.max(1, Math.floor(api.throttleBurstLimit / 4)),
+  };
+}
+
 export const BUFFERED_RESPONSES_METRIC = 'ApiBufferedResponses';
 export const SLOW_BUFFERED_RESPONSES_METRIC = 'ApiSlowBufferedResponses';
 /** A latency of 10 s or more, as the access log writes it (a string of 5 to 9 digits, in ms). */
@@ -484,13 +502,13 @@ export class ApiStack extends Stack {
         methodOptions:
           modelRoutes.length > 0
             ? Object.fromEntries(
-                modelRoutes.map((r) => [
-                  `${r.path}/${r.method}`,
-                  {
-                    throttlingRateLimit: Math.max(1, Math.floor(config.api.throttleRateLimit / 4)),
-                    throttlingBurstLimit: Math.max(1, Math.floor(config.api.throttleBurstLimit / 4)),
-                  },
-                ]),
+                modelRoutes.map((r) => {
+                  const { rateLimit, burstLimit } = modelRouteThrottle(config.api);
+                  return [
+                    `${r.path}/${r.method}`,
+                    { throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit },
+                  ];
+                }),
               )
             : undefined,
       },

@@ -48,6 +48,38 @@ describe('parseConfig', () => {
     );
   });
 
+  it.each(['dev', 'staging', 'prod'])(
+    'refuses on %s what only the local emulator and tests may set: another token issuer, or admins or auditors without TOTP',
+    (stage) => {
+      const emulator = configErrorFor({
+        ...dataApiEnv(),
+        STAGE: stage,
+        COGNITO_ENDPOINT: 'http://10.0.0.9:9229',
+      });
+      const noMfa = configErrorFor({ ...dataApiEnv(), STAGE: stage, MFA_REQUIRED_ROLES: '' });
+      const adminsOnly = configErrorFor({ ...dataApiEnv(), STAGE: stage, MFA_REQUIRED_ROLES: 'admins' });
+
+      expect(emulator.problems).toEqual([
+        'COGNITO_ENDPOINT: only for the local Cognito emulator; must not be set on dev, staging or prod',
+      ]);
+      for (const error of [noMfa, adminsOnly])
+        expect(error.problems).toEqual([
+          'MFA_REQUIRED_ROLES: must include admins and auditors on dev, staging or prod',
+        ]);
+      expect(
+        parseConfig({ ...dataApiEnv(), STAGE: stage, MFA_REQUIRED_ROLES: 'auditors,admins,members' })
+          .MFA_REQUIRED_ROLES,
+      ).toEqual(['auditors', 'admins', 'members']);
+    },
+  );
+
+  it('takes the emulator and an empty MFA list locally and in tests', () => {
+    for (const STAGE of ['local', 'test'])
+      expect(
+        parseConfig({ ...pgEnv(), STAGE, COGNITO_ENDPOINT: 'http://127.0.0.1:9229', MFA_REQUIRED_ROLES: '' }),
+      ).toMatchObject({ COGNITO_ENDPOINT: 'http://127.0.0.1:9229', MFA_REQUIRED_ROLES: [] });
+  });
+
   it('parses a full pg environment and applies the defaults', () => {
     // Prepare
     const env = pgEnv();

@@ -79,7 +79,7 @@ const base = z.object({
     .check(z.regex(/^[\w-]+_[0-9A-Za-z]+$/, 'expected a user pool id like eu-west-1_AbC123')),
   /** App clients whose access tokens are accepted (the SPA and the machine client). */
   COGNITO_CLIENT_IDS: csv,
-  /** Only for the local emulator: tokens are then checked against its JWKS and issuer. */
+  /** Only for the local emulator: tokens are then checked against its JWKS and issuer. Refused on dev, staging and prod. */
   COGNITO_ENDPOINT: optionalUrl,
   /**
    * The user pool domain's OAuth 2.0 token endpoint, where machine clients get tokens: the health
@@ -87,9 +87,10 @@ const base = z.object({
    */
   OAUTH_TOKEN_URL: optionalUrl,
   /**
-   * Roles the API refuses (403 mfa-required) until their TOTP is on. @default admins and auditors
-   * on AWS (dev, staging, prod: whatever the pool's MFA setting, they always need it); none
-   * locally and in tests (the local Cognito requires MFA of everyone unless told otherwise)
+   * Roles the API refuses (403 mfa-required) until their TOTP is on; on dev, staging and prod it
+   * must include admins and auditors. @default admins and auditors on AWS (dev, staging, prod:
+   * whatever the pool's MFA setting, they always need it); none locally and in tests (the local
+   * Cognito requires MFA of everyone unless told otherwise)
    */
   MFA_REQUIRED_ROLES: z.optional(
     z.pipe(
@@ -257,7 +258,21 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws ConfigError naming each bad variable (never its value). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  return parseEnvironment(configSchema, env);
+  const config = parseEnvironment(configSchema, env);
+  // What only the local server and the tests may set, refused where a mistake would let anyone in:
+  // tokens of another issuer (the emulator's keys are fetched over plain HTTP), or the console's
+  // roles without TOTP.
+  if (config.STAGE === 'dev' || config.STAGE === 'staging' || config.STAGE === 'prod') {
+    const on = 'on dev, staging or prod';
+    const problems = [];
+    if (config.COGNITO_ENDPOINT)
+      problems.push(`COGNITO_ENDPOINT: only for the local Cognito emulator; must not be set ${on}`);
+    const mfa: readonly string[] = config.MFA_REQUIRED_ROLES;
+    if (!mfa.includes('admins') || !mfa.includes('auditors'))
+      problems.push(`MFA_REQUIRED_ROLES: must include admins and auditors ${on}`);
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+  return config;
 }
 
 /**

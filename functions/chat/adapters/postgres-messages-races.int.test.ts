@@ -3,6 +3,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
+import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
 import type { MessageRepository } from '../ports/message-repository';
 import { postgresMessages } from './postgres-message-repository';
 import { promptSettingsOf } from '../domain/system-prompt';
@@ -41,16 +42,25 @@ async function holding(text: string, values: unknown[]) {
 }
 
 /**
- * `act`'s outcome (its value or its error) when it ran while `held` held its locks: they are let
- * go once `act` waits for one of them (and, should it never wait, all the same, so the failed
- * test holds no connection).
+ * `act`'s outcome (its value or its error) when it ran while `held` held its locks: once `act`
+ * waits for one of them, `meanwhile` runs, then they are let go (and, should `act` never wait,
+ * all the same, so the failed test holds no connection).
  */
-async function whileHeld<T>(held: { pid: number; release: () => Promise<void> }, act: () => Promise<T>) {
+async function whileHeld<T>(
+  held: { pid: number; release: () => Promise<void> },
+  act: () => Promise<T>,
+  meanwhile: () => Promise<unknown> = async () => undefined,
+) {
   const outcome = act().then(
     (value) => value,
     (error: unknown) => error,
   );
-  await untilBlockedBy(pgDb, held.pid).finally(held.release);
+  try {
+    await untilBlockedBy(pgDb, held.pid);
+    await meanwhile();
+  } finally {
+    await held.release();
+  }
   return outcome;
 }
 
@@ -108,5 +118,72 @@ describe.each([
     expect(row).toEqual({ status: 'complete', stop_requested_at: null });
     const [read] = (await repo.list(owner.id, conversationId, { limit: 10 }))?.items.slice(-1) ?? [];
     expect(read).toMatchObject({ status: 'complete', stopped: false });
+  });
+
+  /** A reply of the owner's that has ended, to rate and write again. */
+  async function completeReply(repo: MessageRepository, ownerId: string) {
+    const conversationId = await conversationOf(ownerId);
+    const started = await replyBeingWritten(repo, ownerId, conversationId);
+    await pgDb
+      .updateTable('messages')
+      .set({ status: 'complete', content: 'The first answer' })
+      .where('id', '=', started.assistantMessage.id)
+      .execute();
+    return { conversationId, messageId: started.assistantMessage.id };
+  }
+
+  const feedbackOn = (messageId: string) =>
+    pgDb.selectFrom('message_feedback').select('comment').where('message_id', '=', messageId).execute();
+
+  const thumbsDown = { rating: 'down', reason: 'inaccurate', comment: 'About the first answer' } as const;
+
+  it('drops feedback given while the regeneration waited for its conversation from the new reply', async () => {
+    // Prepare: another statement holds the conversation, as a rename or a turn there would
+    const owner = await createTestUser(pgDb);
+    const repo = postgresMessages(database());
+    const { conversationId, messageId } = await completeReply(repo, owner.id);
+    const turn = await holding(`select 1 from conversations where id = $1 for update`, [conversationId]);
+
+    // Act: the regeneration's snapshot is taken, then it waits; the feedback is saved meanwhile
+    let saved: unknown;
+    const regenerated = await whileHeld(
+      turn,
+      () =>
+        repo.startRegeneration({
+          prompt: PROMPT,
+          ownerId: owner.id,
+          conversationId,
+          replyId: messageId,
+          model: 'gpt-4o-mini',
+        }),
+      async () => {
+        saved = await postgresFeedback(database()).save(owner.id, conversationId, messageId, thumbsDown);
+      },
+    );
+
+    // Assess: the thumbs-down about the first answer is not left on the one being written
+    expect(saved).toMatchObject({ kind: 'saved' });
+    expect(regenerated).toMatchObject({ assistantMessage: { status: 'streaming' } });
+    expect(await feedbackOn(messageId)).toEqual([]);
+  });
+
+  it('refuses feedback on a reply a regeneration is emptying (not finished), once that commits', async () => {
+    // Prepare: the reply reset for writing again, not yet committed
+    const owner = await createTestUser(pgDb);
+    const repo = postgresMessages(database());
+    const { conversationId, messageId } = await completeReply(repo, owner.id);
+    const regeneration = await holding(
+      `update messages set status = 'streaming', content = '' where id = $1`,
+      [messageId],
+    );
+
+    // Act
+    const saved = await whileHeld(regeneration, () =>
+      postgresFeedback(database()).save(owner.id, conversationId, messageId, thumbsDown),
+    );
+
+    // Assess
+    expect(saved).toEqual({ kind: 'not-finished' });
+    expect(await feedbackOn(messageId)).toEqual([]);
   });
 });

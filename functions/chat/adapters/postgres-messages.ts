@@ -703,6 +703,10 @@ export function postgresTurns(
         if (row.crowded) throw new RepliesInFlightError(input.maxRepliesInFlight ?? 0);
         const reply = fromJson<Row>(row.reply);
         if (!reply) throw new Error('the regeneration statement reset no reply');
+        // `unrated` saw the feedback of the statement's snapshot: feedback on the earlier reply
+        // saved while the statement waited for the conversation would stay on the new one. Saved
+        // later, it waits for the reset and finds the reply not finished.
+        await db.query(sql`delete from message_feedback where message_id = cast(${reply.id} as uuid)`);
         return {
           assistantMessage: toMessage(reply),
           history: historyOf(rows),

@@ -62,9 +62,11 @@ const feedbackOnLiveReplies = sql`
 export function postgresFeedback(db: Queryable): FeedbackRepository {
   return {
     async save(ownerId, conversationId, messageId, { rating, reason, comment }) {
-      // One statement: find the reply, write when it is finished, and say which it was.
+      // One statement: find the reply, write when it is finished, and say which it was. The reply
+      // is locked and its status read as it is now: one a regeneration is emptying (a lock the
+      // feedback's foreign key check does not wait for) is not finished once that commits.
       const { rows } = await db.query<FeedbackRow & { status: string }>(sql`
-        with target as (${reply(ownerId, conversationId, messageId)}),
+        with target as (${reply(ownerId, conversationId, messageId)} for share of m),
         saved as (
           insert into message_feedback (message_id, owner_id, rating, reason, comment)
           select id, cast(${ownerId} as text), cast(${rating} as text), cast(${reason ?? null} as text),

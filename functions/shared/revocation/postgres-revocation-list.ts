@@ -53,9 +53,13 @@ export function postgresRevocationList(db: Queryable, cache: () => Cache): Revoc
 /**
  * Refuses the user's tokens issued until now. The statement's own time, not the transaction's
  * start: a token refreshed earlier in the transaction (while Cognito signed the user out) is
- * refused too.
+ * refused too. Tokens are compared in whole seconds (`tokenVerdict`), so the instant is taken in
+ * the next second, 50 ms past it for Cognito's clock against the database's (a wait of 0.05–1.05 s,
+ * before any lock): a token minted before the call, even in its own second, is refused, and one
+ * minted after it (a sign-in again) is not.
  */
 export async function markTokensRevoked(db: Queryable, userId: string): Promise<void> {
+  await db.query(sql`select 1 as slept from pg_sleep(1.05 - extract(epoch from clock_timestamp()) % 1)`);
   await db.query(
     sql`update users set tokens_valid_after = clock_timestamp(), updated_at = now() where id = ${userId}`,
   );

@@ -3,12 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { getCache } from '#shared/cache/get-cache';
-import type { Queryable } from '#shared/db/sql';
+import { first, sql, type Queryable } from '#shared/db/sql';
 import type { Role } from '#shared/domain/roles';
 import { call, setUpApiEnvironment } from '#test/support/api';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { fakeIdentityProvider } from '#test/support/fakes/admin';
-import { forgetStanding, postgresRevocationList } from './postgres-revocation-list';
+import { forgetStanding, markTokensRevoked, postgresRevocationList } from './postgres-revocation-list';
+import { tokenVerdict } from './revocation-list';
 
 // Real PostgreSQL and the handlers' cache (Valkey when REDIS_URL is set); Cognito is the edge the
 // admin API's change cannot reach here, so a hand-written identity provider stands in for it.
@@ -140,5 +141,29 @@ describe('the cached standing', () => {
     const token = tokenOf(target, 'auditors');
     expect((await call(users, { method: 'GET', path: '/api/me', token })).status).toBe(200);
     await forgetStanding(getCache(), target.id);
+  });
+});
+
+describe('the revocation instant (a sign-out everywhere, an admin sign-out, a password reset)', () => {
+  it('falls in a later whole second than the call began: a token minted in its second before it is refused, one minted after it is not', async () => {
+    // Tokens carry their issue time in whole seconds. Cognito revokes the refresh tokens first;
+    // a token a thief minted just before that, in the same second as the instant, used to pass.
+    const user = await person('members');
+    const { at: began } = (await first<{ at: Date }>(queries, sql`select clock_timestamp() as at`)) ?? {
+      at: 0,
+    };
+
+    await markTokensRevoked(queries, user.id);
+
+    const row = await first<{ at: Date }>(
+      queries,
+      sql`select tokens_valid_after as at from users where id = ${user.id}`,
+    );
+    const standing = { validAfter: new Date(row?.at ?? 0), disabled: false };
+    const second = (at: Date | number) => Math.floor(new Date(at).getTime() / 1000);
+    expect(second(began)).toBeGreaterThan(0);
+    expect(second(standing.validAfter)).toBeGreaterThan(second(began));
+    expect(tokenVerdict(second(began), standing, new Date())).toBe('revoked');
+    expect(tokenVerdict(Math.floor(Date.now() / 1000), standing, new Date())).toBe('valid');
   });
 });

@@ -103,20 +103,22 @@ export function postgresConversations(db: Queryable): ConversationRepository {
       // A reply still being written is asked to stop, as Stop asks (`stop_requested_at`): its
       // writer ends it at its next save with the words so far. Left alone, the model would go on
       // writing, and charging, into a conversation nobody can see or stop any more (404).
-      const { rows } = await db.query<{ id: string }>(
-        sql`with deleted as (
-              update conversations set deleted_at = ${new Date()}
-              where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is null
-              returning id
-            ),
-            stopped as (
-              update messages m set stop_requested_at = coalesce(m.stop_requested_at, now())
-              from deleted d
-              where m.conversation_id = d.id and m.status = 'streaming'
-            )
-            select id from deleted`,
+      // Two statements: the second's snapshot is taken once the first holds the conversation, so
+      // it sees a turn or regeneration that committed while the first waited for it (the first's
+      // snapshot does not); none can start after it, as they wait for the lock and then find the
+      // conversation deleted.
+      const deleted = await first<{ id: string }>(
+        db,
+        sql`update conversations set deleted_at = ${new Date()}
+            where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is null
+            returning id`,
       );
-      return rows.length > 0;
+      if (!deleted) return false;
+      await db.query(
+        sql`update messages set stop_requested_at = coalesce(stop_requested_at, now())
+            where conversation_id = cast(${deleted.id} as uuid) and status = 'streaming'`,
+      );
+      return true;
     },
   };
 }

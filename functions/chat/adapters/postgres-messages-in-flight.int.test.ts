@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
 import { createTestUser, testDatabase, testSql } from '#test/support/database';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
-import { RepliesInFlightError } from '../domain/message';
+import { QuotaExceededError, RepliesInFlightError } from '../domain/message';
 import type { StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-message-repository';
 import { promptSettingsOf } from '../domain/system-prompt';
@@ -143,6 +143,43 @@ describe.each([
       .executeTakeFirstOrThrow();
     expect(reply).toEqual({ status: 'complete', content: 'The first answer' });
     expect((await regenerate(3)).assistantMessage).toMatchObject({ status: 'streaming', content: '' });
+  });
+
+  it("checks the month's quota it is given: refuses from the month's charges reaching it, counts only that month's", async () => {
+    // Prepare: 99 tokens charged this month, 500 on the last day of the month before
+    const owner = await createTestUser(pgDb);
+    const [a, b] = await conversationsOf(owner.id, 2);
+    const now = new Date();
+    const since = `${now.toISOString().slice(0, 8)}01`;
+    const lastMonth = new Date(Date.parse(since) - 86_400_000).toISOString().slice(0, 10);
+    const charge = (day: string, model: string, tokens: number) =>
+      pgDb
+        .insertInto('usage_daily')
+        .values({ user_id: owner.id, day, model, prompt_tokens: tokens, completion_tokens: 0 })
+        .execute();
+    await charge(lastMonth, 'gpt-4o-mini', 500);
+    await charge(since, 'gpt-4o-mini', 60);
+    await charge(now.toISOString().slice(0, 10), 'gpt-4o', 39);
+    const quota = { tokens: 100, since, retryAfterSeconds: 42 };
+
+    // Act: under the quota by one token, then at it
+    const started = await turn({ ownerId: owner.id, conversationId: a as string, quota });
+    await charge(lastMonth, 'gpt-4o', 1);
+    await pgDb
+      .updateTable('usage_daily')
+      .set({ completion_tokens: 1 })
+      .where('user_id', '=', owner.id)
+      .where('day', '=', since)
+      .execute();
+    const refused = await turn({ ownerId: owner.id, conversationId: b as string, quota }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(started.kind).toBe('started');
+    expect(refused).toBeInstanceOf(QuotaExceededError);
+    expect(refused).toMatchObject({ status: 429, retryAfterSeconds: 42 });
+    expect(await streamingOf(owner.id)).toHaveLength(1);
   });
 
   it('without a limit, starts as many as asked', async () => {

@@ -8,12 +8,14 @@ import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import {
   RepliesInFlightError,
   ConversationBusyError,
+  QuotaExceededError,
   IdempotencyKeyReusedError,
   NotLatestReplyError,
   type Message,
 } from '../domain/message';
 import type {
   FinishTurnInput,
+  MonthlyQuota,
   TurnRepository,
   ReplayedTurn,
   StartRegenerationInput,
@@ -158,6 +160,8 @@ interface OwnerRow {
   owner_stale: boolean;
   /** The owner already has as many replies being written as they may. */
   crowded: boolean;
+  /** The owner's tokens charged this month reach their quota (`overCte`). */
+  over: boolean;
 }
 
 interface TurnRow extends PriorRow, OwnerRow {
@@ -274,6 +278,30 @@ function crowdedCte(input: { readonly ownerId: string; readonly maxRepliesInFlig
 }
 
 /**
+ * A row when the owner's tokens charged from `quota.since` reach `quota.tokens`; none without a
+ * quota. In the statement's snapshot each reply of theirs is either charged or still `streaming`
+ * (finishTurn does both in one transaction), so `crowded` counts every reply this misses.
+ */
+function overCte({
+  ownerId,
+  quota,
+}: {
+  readonly ownerId: string;
+  readonly quota?: MonthlyQuota | undefined;
+}) {
+  return sql`over as (
+    select 1 from usage_daily
+    where user_id = cast(${ownerId} as text) and day >= cast(${quota?.since ?? null} as date)
+    having sum(prompt_tokens + completion_tokens) >= cast(${quota?.tokens ?? null} as bigint)
+  )`;
+}
+
+/** 429 when the statement found the owner's quota used up (`overCte`). */
+function checkQuota(row: OwnerRow, { quota }: { readonly quota?: MonthlyQuota | undefined }) {
+  if (row.over && quota) throw new QuotaExceededError(quota.tokens, quota.retryAfterSeconds);
+}
+
+/**
  * A new version of the owner's row once `started` holds the reply being written: a turn of theirs
  * waiting for the lock meanwhile finds its snapshot stale and runs again, seeing this reply.
  */
@@ -289,7 +317,8 @@ function ownerTouched(ownerId: string, started: Sql) {
 /** The owner columns of a turn or regeneration statement's own row (OwnerRow). */
 const ownerColumns = sql`exists (select 1 from owner) as owner_found,
     coalesce((select version from owner) <> (select version from owner_seen), false) as owner_stale,
-    exists (select 1 from crowded) as crowded`;
+    exists (select 1 from crowded) as crowded,
+    exists (select 1 from over) as over`;
 
 /** The user message stored under the owner's idempotency key (none when `key` is null). */
 const priorCte = (ownerId: string, key: string | null) => sql`prior as materialized (
@@ -378,6 +407,7 @@ function turnStatement(input: StartTurnInput) {
   ${lockedConversation(input)},
   ${lockedOwner(input.ownerId)},
   ${crowdedCte(input)},
+  ${overCte(input)},
   busy as (
     select 1 from messages
     where conversation_id = (select id from conv)
@@ -391,6 +421,7 @@ function turnStatement(input: StartTurnInput) {
       and (select version from owner) = (select version from owner_seen)
       and not exists (select 1 from busy)
       and not exists (select 1 from crowded)
+      and not exists (select 1 from over)
       and not exists (select 1 from prior)
   ),
   ${markAbandoned(sql`m.conversation_id = (select id from go)`, 'wait')},
@@ -434,7 +465,7 @@ function turnStatement(input: StartTurnInput) {
     (select json_agg(json_build_object('model', x.model, 'bytes', x.bytes, 'day', x.day))
       from abandoned x) as abandoned_replies
   union all
-  select h.*, null, null, null, null, null, null, null, null, null, null, null, null
+  select h.*, null, null, null, null, null, null, null, null, null, null, null, null, null
   from (${historyRows(sql`h.conversation_id = (select id from go)`)}) h
   order by part, created_at, id, piece
   `;
@@ -476,6 +507,7 @@ function regenerationStatement(input: StartRegenerationInput) {
   with ${lockedConversation(input)},
   ${lockedOwner(input.ownerId)},
   ${crowdedCte(input)},
+  ${overCte(input)},
   target as materialized (
     select m.id, m.created_at
     from messages m
@@ -502,6 +534,7 @@ function regenerationStatement(input: StartRegenerationInput) {
       and (select version from owner) = (select version from owner_seen)
       and not exists (select 1 from busy)
       and not exists (select 1 from crowded)
+      and not exists (select 1 from over)
       and t.id = (select id from latest)
   ),
   abandoned as materialized (
@@ -561,7 +594,7 @@ function regenerationStatement(input: StartRegenerationInput) {
         'day', r.abandoned_day))
       from reset r where r.was_abandoned) as abandoned_replies
   union all
-  select h.*, null, null, null, null, null, null, null, null, null, null, null
+  select h.*, null, null, null, null, null, null, null, null, null, null, null, null
   from (${historyRows(
     sql`h.conversation_id = (select id from conv)
       and (h.created_at, h.id) < (select created_at, id from go)`,
@@ -644,6 +677,7 @@ export function postgresTurns(
         throw new ConversationBusyError();
       }
       if (row.busy) throw new ConversationBusyError();
+      checkQuota(row, input);
       if (row.crowded) throw new RepliesInFlightError(input.maxRepliesInFlight ?? 0);
       const userMessage = fromJson<Omit<Row, 'content'>>(row.user_message);
       const assistantMessage = fromJson<Row>(row.assistant_message);
@@ -700,6 +734,7 @@ export function postgresTurns(
         if (!row.reply_found) throw new ReplyNotFoundError();
         if (row.busy) throw new ConversationBusyError();
         if (!row.latest) throw new NotLatestReplyError();
+        checkQuota(row, input);
         if (row.crowded) throw new RepliesInFlightError(input.maxRepliesInFlight ?? 0);
         const reply = fromJson<Row>(row.reply);
         if (!reply) throw new Error('the regeneration statement reset no reply');

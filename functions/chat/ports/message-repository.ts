@@ -4,6 +4,15 @@ import type { ListedMessage, Message } from '../domain/message';
 import type { PromptSettings } from '../domain/system-prompt';
 import type { ChatTurn } from './chat-model';
 
+/** A monthly token quota as a turn checks it (StartTurnInput.quota). */
+export interface MonthlyQuota {
+  readonly tokens: number;
+  /** The first day of the month, UTC (YYYY-MM-DD): tokens charged from it count. */
+  readonly since: string;
+  /** When it renews (QuotaExceededError's Retry-After). */
+  readonly retryAfterSeconds: number;
+}
+
 export interface StartTurnInput {
   readonly ownerId: string;
   readonly conversationId: string;
@@ -20,6 +29,12 @@ export interface StartTurnInput {
    * pass a quota checked before any of them is charged. Absent: no limit.
    */
   readonly maxRepliesInFlight?: number;
+  /**
+   * The owner's month of tokens, checked again with the replies in flight under the owner's lock
+   * (QuotaExceededError): a reply that ended after the caller's check is counted, so a burst of
+   * sends passes the quota by at most `maxRepliesInFlight` replies. Absent: not checked here.
+   */
+  readonly quota?: MonthlyQuota;
   /**
    * How the reply's prompt is built (ReplyDeps): a reply the statement finds abandoned (its
    * function died) is charged the estimate of what its call was sent, `estimateReplyPromptTokens`.
@@ -62,6 +77,8 @@ export interface StartRegenerationInput {
   readonly content?: string;
   /** As StartTurnInput's: the replies the owner may have being written at once. */
   readonly maxRepliesInFlight?: number;
+  /** As StartTurnInput's: the month's tokens, checked with the replies in flight. */
+  readonly quota?: MonthlyQuota;
   /** As StartTurnInput's: the estimate of the reply's earlier call, when it was abandoned. */
   readonly prompt: PromptSettings;
 }

@@ -1,6 +1,13 @@
 import type { Caller } from '#shared/domain/caller';
 import { ConflictError } from '#shared/errors';
-import { admitReply, writeReply, type ReplyDeps, type TurnEvent, type WrittenReply } from './write-reply';
+import {
+  admitReply,
+  started,
+  writeReply,
+  type ReplyDeps,
+  type TurnEvent,
+  type WrittenReply,
+} from './write-reply';
 
 export interface RegenerateReplyInput {
   readonly conversationId: string;
@@ -28,16 +35,20 @@ export const makeRegenerateReply = (deps: ReplyDeps) =>
     input: RegenerateReplyInput,
     onEvent: (event: TurnEvent) => void = () => {},
   ): Promise<WrittenReply> {
-    const model = await admitReply(deps, caller, input.model);
-    const start = await deps.messages.startRegeneration({
-      ownerId: caller.userId,
-      conversationId: input.conversationId,
-      replyId: input.replyId,
-      model,
-      ...(input.content === undefined ? {} : { content: input.content }),
-      ...(deps.maxRepliesInFlight === undefined ? {} : { maxRepliesInFlight: deps.maxRepliesInFlight }),
-      prompt: { systemPrompt: deps.systemPrompt, contextBudgetTokens: deps.contextBudgetTokens },
-    });
+    const { model, quota } = await admitReply(deps, caller, input.model);
+    const start = await started(
+      deps,
+      deps.messages.startRegeneration({
+        ownerId: caller.userId,
+        conversationId: input.conversationId,
+        replyId: input.replyId,
+        model,
+        ...(input.content === undefined ? {} : { content: input.content }),
+        ...(deps.maxRepliesInFlight === undefined ? {} : { maxRepliesInFlight: deps.maxRepliesInFlight }),
+        quota,
+        prompt: { systemPrompt: deps.systemPrompt, contextBudgetTokens: deps.contextBudgetTokens },
+      }),
+    );
     const question = start.history.at(-1);
     if (question?.role !== 'user') {
       // Turns store a question and its reply together, so a reply always follows its question.

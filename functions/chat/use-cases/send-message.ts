@@ -8,8 +8,15 @@ import {
 } from '../domain/message';
 import { titleFromMessage } from '../domain/title';
 import { ModelUnavailableError } from '../ports/chat-model';
-import type { ReplayedTurn } from '../ports/message-repository';
-import { admitReply, writeReply, type ReplyDeps, type TurnEvent, type WrittenReply } from './write-reply';
+import type { MonthlyQuota, ReplayedTurn } from '../ports/message-repository';
+import {
+  admitReply,
+  started,
+  writeReply,
+  type ReplyDeps,
+  type TurnEvent,
+  type WrittenReply,
+} from './write-reply';
 
 export interface SendMessageInput {
   readonly conversationId: string;
@@ -40,8 +47,9 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
     onEvent: (event: TurnEvent) => void = () => {},
   ): Promise<TurnResult> {
     let model: string;
+    let quota: MonthlyQuota;
     try {
-      model = await admitReply(deps, caller, input.model);
+      ({ model, quota } = await admitReply(deps, caller, input.model));
     } catch (refusal) {
       // A repeat of a keyed request answers its first result, even once the rate or the month's
       // tokens (spent by that very reply, say) would refuse a new message.
@@ -57,17 +65,21 @@ export const makeSendMessage = (deps: SendMessageDeps) =>
       if (!prior) throw refusal;
       return replay(deps, prior, onEvent);
     }
-    const turn = await deps.messages.startTurn({
-      ownerId: caller.userId,
-      conversationId: input.conversationId,
-      content: input.content,
-      model,
-      titleIfFirst: titleFromMessage(input.content),
-      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
-      ...(input.requestHash ? { requestHash: input.requestHash } : {}),
-      ...(deps.maxRepliesInFlight === undefined ? {} : { maxRepliesInFlight: deps.maxRepliesInFlight }),
-      prompt: { systemPrompt: deps.systemPrompt, contextBudgetTokens: deps.contextBudgetTokens },
-    });
+    const turn = await started(
+      deps,
+      deps.messages.startTurn({
+        ownerId: caller.userId,
+        conversationId: input.conversationId,
+        content: input.content,
+        model,
+        titleIfFirst: titleFromMessage(input.content),
+        ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+        ...(input.requestHash ? { requestHash: input.requestHash } : {}),
+        ...(deps.maxRepliesInFlight === undefined ? {} : { maxRepliesInFlight: deps.maxRepliesInFlight }),
+        quota,
+        prompt: { systemPrompt: deps.systemPrompt, contextBudgetTokens: deps.contextBudgetTokens },
+      }),
+    );
 
     if (turn.kind === 'replay') return replay(deps, turn, onEvent);
 

@@ -7,7 +7,7 @@ import { ChatRateLimitedError, QuotaExceededError, type Message } from '../domai
 import { estimateCostMicros } from '../domain/pricing';
 import type { ChatMetrics } from '../ports/chat-metrics';
 import { ModelStreamError, ModelUnavailableError, type ChatModel, type ChatTurn } from '../ports/chat-model';
-import type { TurnRepository } from '../ports/message-repository';
+import type { MonthlyQuota, TurnRepository } from '../ports/message-repository';
 import type { RateLimiter } from '../ports/rate-limiter';
 import { StoredDeltas } from './stored-deltas';
 
@@ -71,22 +71,40 @@ function secondsToNextMonth(now: Date): number {
 
 /**
  * What every reply goes through before anything is stored: the model asked for (400 for one not
- * offered), the rate limit and the month's tokens (429). Answers the model, and starts its first
- * cache read (its shared circuit state) so that it overlaps the turn's storing.
+ * offered), the rate limit and the month's tokens (429). Answers the model and the caller's quota
+ * (for the turn to check again: `started`), and starts the model's first cache read (its shared
+ * circuit state) so that it overlaps the turn's storing.
  */
 export async function admitReply(
   deps: ReplyDeps,
   caller: Caller,
   asked: string | undefined,
-): Promise<string> {
+): Promise<{ model: string; quota: MonthlyQuota }> {
   const model = chosenModel(deps.model, asked);
-  await checkAllowance(deps, caller, deps.now?.() ?? new Date());
+  const quota = await checkAllowance(deps, caller, deps.now?.() ?? new Date());
   deps.model.prepare?.();
-  return model;
+  return { model, quota };
 }
 
-/** 429 when the caller is over the rate limit or the month's tokens; nothing is stored. */
-async function checkAllowance(deps: ReplyDeps, caller: Caller, now: Date): Promise<void> {
+/**
+ * `start`, the turn or regeneration given admitReply's quota, counted as a refusal when the
+ * statement finds the quota used up: a reply of the caller's ended since admitReply read it.
+ */
+export async function started<T>(deps: ReplyDeps, start: Promise<T>): Promise<T> {
+  try {
+    return await start;
+  } catch (error) {
+    if (error instanceof QuotaExceededError) deps.metrics.rejected('quota');
+    throw error;
+  }
+}
+
+/**
+ * 429 when the caller is over the rate limit or the month's tokens; nothing is stored. The usage
+ * read may be cached and is read before the turn's lock: the turn checks the quota it answers
+ * again, in its statement.
+ */
+async function checkAllowance(deps: ReplyDeps, caller: Caller, now: Date): Promise<MonthlyQuota> {
   // Both checks at once: each is a round trip, and the time to the first token is what users feel.
   const [rate, usage] = await Promise.all([
     deps.limiter.consume(`chat:${caller.userId}`),
@@ -98,10 +116,12 @@ async function checkAllowance(deps: ReplyDeps, caller: Caller, now: Date): Promi
   }
   // The token's role: a role change revokes the tokens issued before it.
   const quota = effectiveQuota(usage.quota, caller.role, deps.roleQuota).monthlyTokens;
+  const retryAfterSeconds = secondsToNextMonth(now);
   if (usage.used >= quota) {
     deps.metrics.rejected('quota');
-    throw new QuotaExceededError(quota, secondsToNextMonth(now));
+    throw new QuotaExceededError(quota, retryAfterSeconds);
   }
+  return { tokens: quota, since: `${now.toISOString().slice(0, 8)}01`, retryAfterSeconds };
 }
 
 /**

@@ -94,6 +94,29 @@ describe('resolveTokenGroups', () => {
     expect(users.rows.get('old-sub')?.role).toBeNull();
   });
 
+  it("never puts another identity's stored role in a token: a row found by e-mail alone gives none", async () => {
+    // An identity with an admin's address (another case) but its own sub: the admin's role stays theirs.
+    const users = fakeUsers([
+      { id: 'admin-sub', email: 'ada@example.test', role: 'admins', status: 'active' },
+    ]);
+    const { roles, adopted } = fakeGroupRoles(users);
+
+    const none = await makeResolveTokenGroups({ users, roles })({
+      sub: 'new-sub',
+      email: 'ADA@example.test',
+      groups: [],
+    });
+    const own = await makeResolveTokenGroups({ users, roles })({
+      sub: 'new-sub',
+      email: 'ADA@example.test',
+      groups: ['members'],
+    });
+
+    expect(none).toEqual([]);
+    expect(own).toEqual(['members']);
+    expect(adopted).toEqual([]);
+  });
+
   it('answers the role stored meanwhile when an admin gave one before the group could be stored', async () => {
     // Prepare: the row has no role when read, and an admin's change lands before the store.
     const users = fakeUsers([{ id: 'ada', email: 'ada@example.test', role: null, status: 'active' }]);

@@ -23,13 +23,15 @@ export function makeResolveTokenGroups(deps: { readonly users: AuthUsers; readon
     const user =
       input.sub || input.email ? await deps.users.find({ id: input.sub, email: input.email }) : null;
     if (user?.status === 'disabled') throw new SignInBlockedError('disabled');
-    const groups = tokenGroups(user?.role ?? null, input.groups);
+    // Only the token's own row (found by its `sub`, not by an e-mail another identity may hold)
+    // gives its role: a row found by e-mail alone only refuses, when disabled, above.
+    const own = user && user.id === input.sub ? user : null;
+    const groups = tokenGroups(own?.role ?? null, input.groups);
     const [groupRole] = groups;
-    // Only the token's own row (found by its `sub`, not by an e-mail another identity may hold).
-    if (user && user.id === input.sub && user.role === null && groupRole) {
-      if (await deps.roles.adopt(user.id, groupRole)) return groups;
+    if (own && own.role === null && groupRole) {
+      if (await deps.roles.adopt(own.id, groupRole)) return groups;
       // Someone gave the row a role meanwhile (an admin's change): that one, as stored now.
-      const now = await deps.users.find({ id: user.id });
+      const now = await deps.users.find({ id: own.id });
       if (now?.status === 'disabled') throw new SignInBlockedError('disabled');
       return tokenGroups(now?.role ?? null, input.groups);
     }

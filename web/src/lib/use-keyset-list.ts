@@ -37,7 +37,16 @@ const loading = { ...idle, status: 'loading' } as const;
  */
 export function useKeysetList<T>(fetchPage: FetchKeysetPage<T> | null): KeysetList<T> {
   const [state, setState] = useState<KeysetListState<T>>(fetchPage ? loading : idle);
+  const [readWith, setReadWith] = useState(() => fetchPage);
   const inFlight = useRef<AbortController | null>(null);
+
+  // New filters (or a new search) start over in this very render, not in the effect below: a
+  // render in between would show, and a live region announce, the old items' count with the new
+  // words (React renders again before committing when state is set during render).
+  if (readWith !== fetchPage) {
+    setReadWith(() => fetchPage);
+    setState(fetchPage ? loading : idle);
+  }
 
   const load = useCallback(
     (cursor: string | undefined) => {
@@ -46,13 +55,16 @@ export function useKeysetList<T>(fetchPage: FetchKeysetPage<T> | null): KeysetLi
       inFlight.current = controller;
       if (!fetchPage) return controller;
       fetchPage(cursor, controller.signal).then(
-        (page) =>
+        (page) => {
+          // An answer read just as other filters were asked for belongs to those before them.
+          if (controller.signal.aborted) return;
           setState((previous) => ({
             items: cursor ? [...previous.items, ...page.items] : page.items,
             nextCursor: page.nextCursor,
             status: 'ready',
             error: null,
-          })),
+          }));
+        },
         (error: unknown) => {
           if (!controller.signal.aborted) setState((previous) => ({ ...previous, status: 'error', error }));
         },
@@ -65,10 +77,8 @@ export function useKeysetList<T>(fetchPage: FetchKeysetPage<T> | null): KeysetLi
   useEffect(() => {
     if (!fetchPage) {
       inFlight.current?.abort();
-      setState(idle);
       return;
     }
-    setState(loading);
     const controller = load(undefined);
     return () => controller.abort();
   }, [fetchPage, load]);

@@ -157,6 +157,32 @@ describe('sendMessage', () => {
       expect((error as ApiError).status).toBe(0);
     }
   });
+
+  it('reports a message or reply event it cannot read as cut, and reads no further, so that the app reads what was stored', async () => {
+    // A message as a newer server might word it, or a garbled frame: the reply's id, which Stop
+    // needs, or the confirmation that the message was stored, would be lost without a word
+    const unknown = (role: 'user' | 'assistant') => ({ ...message(role, ''), status: 'archived' });
+    const unreadable = [
+      [frame('message', unknown('user'))],
+      ['event: message\ndata: {"id":\n\n'],
+      [frame('message', message('user', 'Hi')), frame('reply', unknown('assistant'))],
+      [frame('message', message('user', 'Hi')), 'event: reply\ndata: not json\n\n'],
+    ];
+    for (const frames of unreadable) {
+      const { events, error } = await collect(
+        apiStreaming([
+          ...frames,
+          frame('delta', { text: 'Hello' }),
+          frame('done', message('assistant', 'Hello')),
+        ]),
+      );
+
+      expect(events.every((e) => e.type === 'message')).toBe(true);
+      expect(events).toHaveLength(frames.length - 1);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).status).toBe(0);
+    }
+  });
 });
 
 describe('regenerateReply', () => {

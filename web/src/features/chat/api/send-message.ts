@@ -107,8 +107,8 @@ export async function* regenerateReply(
 }
 
 /**
- * The server-sent events of a turn, until `done` or `error`; a cut stream, or a `done` that cannot
- * be read, throws a network error.
+ * The server-sent events of a turn, until `done` or `error`; a cut stream, or a `message`, `reply`
+ * or `done` that cannot be read, throws a network error.
  */
 async function* turnEvents(
   response: Response,
@@ -121,7 +121,11 @@ async function* turnEvents(
       const data = parseJson(event.data);
       if (event.event === 'message' || event.event === 'reply') {
         const parsed = messageSchema.safeParse(data);
-        if (parsed.success) yield { type: event.event, message: parsed.data };
+        // Taken for a cut, as an unreadable `done` is: dropped, the app would never learn that its
+        // message was stored, or the id of the reply Stop must name. The caller reads what the
+        // server stored instead.
+        if (!parsed.success) break;
+        yield { type: event.event, message: parsed.data };
       } else if (event.event === 'delta') {
         const parsed = deltaSchema.safeParse(data);
         if (parsed.success) yield { type: 'delta', text: parsed.data.text };
@@ -151,7 +155,7 @@ async function* turnEvents(
     if (signal?.aborted) throw error;
     throw networkError();
   }
-  // The stream closed without `done` or `error` (or with a `done` that could not be read): the
-  // connection was cut mid-reply.
+  // The stream closed without `done` or `error` (or with a `message`, `reply` or `done` that could
+  // not be read): the connection was cut mid-reply.
   throw networkError();
 }

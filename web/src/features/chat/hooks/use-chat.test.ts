@@ -591,3 +591,83 @@ describe('useChat: the same conversation open in two tabs', () => {
     expect(told).toEqual([{ conversationId: CONVERSATION }]);
   });
 });
+
+describe('useChat: an event the app cannot read', () => {
+  /** A message as a newer server might word it: a status this app does not know. */
+  const unreadable = (id: string, role: Message['role']) => ({
+    ...message(id, role, '', 'streaming'),
+    status: 'archived',
+  });
+
+  it('ends the turn as a lost connection and shows the stored reply, which Stop can then stop, when the reply event cannot be read', async () => {
+    // Prepare: a message sent and stored
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.send('Q'));
+    await settle();
+    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'Q', 'complete')));
+    await settle();
+    server.held = [
+      message(QUESTION, 'user', 'Q', 'complete'),
+      message(REPLY, 'assistant', 'Ha', 'streaming'),
+    ];
+
+    // Act: the reply's event, which names the reply Stop targets, cannot be read
+    act(() => server.streams[0]?.send('reply', unreadable(REPLY, 'assistant')));
+    await settle();
+
+    // Assess: said, not silently dropped; the conversation read again shows the reply being
+    // written, and Stop stops that reply
+    expect(chat.turn).toMatchObject({ phase: 'failed', error: { status: 0 } });
+    expect(chat.messages.map((m) => [m.id, m.status])).toEqual([
+      [QUESTION, 'complete'],
+      [REPLY, 'streaming'],
+    ]);
+    expect(chat.stoppable).toBe(true);
+    act(() => chat.stop());
+    await settle();
+    expect(server.requests).toContain(`POST /api/conversations/${CONVERSATION}/messages/${REPLY}/stop`);
+  });
+
+  it('ends the turn as a lost connection and shows the stored message when the message event cannot be read', async () => {
+    // Prepare
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.send('Q'));
+    await settle();
+    server.held = [message(QUESTION, 'user', 'Q', 'complete'), message(REPLY, 'assistant', '', 'streaming')];
+
+    // Act: the event confirming the message was stored cannot be read
+    act(() => server.streams[0]?.send('message', unreadable(QUESTION, 'user')));
+    await settle();
+
+    // Assess: the failure is shown, with what the server stored
+    expect(chat.turn).toMatchObject({ phase: 'failed', error: { status: 0 } });
+    expect(chat.messages.map((m) => m.id)).toEqual([QUESTION, REPLY]);
+  });
+
+  it('ends a regeneration as a lost connection and follows the stored reply, which Stop can stop, when its message event cannot be read', async () => {
+    // Prepare: a conversation with a reply, written again
+    server.held = [message(QUESTION, 'user', 'Q', 'complete'), message(REPLY, 'assistant', 'A', 'complete')];
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.regenerate(REPLY));
+    await settle();
+    server.held = [message(QUESTION, 'user', 'Q', 'complete'), message(REPLY, 'assistant', '', 'streaming')];
+
+    // Act
+    act(() => server.streams[0]?.send('message', unreadable(REPLY, 'assistant')));
+    await settle();
+
+    // Assess: as after a lost connection, the reply the server goes on writing is followed in the
+    // history (nothing left to retry), and Stop stops it
+    expect(chat.turn).toBeNull();
+    expect(chat.messages.map((m) => [m.id, m.status])).toEqual([
+      [QUESTION, 'complete'],
+      [REPLY, 'streaming'],
+    ]);
+    act(() => chat.stop());
+    await settle();
+    expect(server.requests).toContain(`POST /api/conversations/${CONVERSATION}/messages/${REPLY}/stop`);
+  });
+});

@@ -31,6 +31,12 @@ export const CUSTOM_METRICS = [
 export const GRAPHED_METRICS = {
   /** A reply the model ended at its length limit (chat/adapters/powertools-chat-metrics.ts). */
   RepliesCutShort: 'RepliesCutShort',
+  /** A request answered 503 because Aurora could not be reached (shared/http/error-handler.ts). */
+  DatabaseUnavailable: 'DatabaseUnavailable',
+  /** A request answered 500 by an error the code did not expect (shared/http/error-handler.ts). */
+  ServerErrors: 'ServerErrors',
+  /** A send or regenerate refused for the per-minute limit (chat/adapters/powertools-chat-metrics.ts). */
+  RateLimitRejections: 'RateLimitRejections',
 } as const;
 
 /**
@@ -54,10 +60,11 @@ const MODEL_SLOW_TO_START_MS = 10_000;
  * stage's own series only. Stages may share an account and region; without the WHERE, a dev
  * deployment's lockouts would page for production.
  */
-export function stageSumQuery(metricName: string, stage: string): string {
+export function stageSumQuery(metricName: string, stage: string, groupBy?: 'route'): string {
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(metricName) || !/^[a-z]+$/.test(stage))
     throw new Error(`Not a metric name and stage to query: ${metricName}, ${stage}`);
-  return `SELECT SUM(${metricName}) FROM "${CUSTOM_NAMESPACE}" WHERE Stage = '${stage}'`;
+  const query = `SELECT SUM(${metricName}) FROM "${CUSTOM_NAMESPACE}" WHERE Stage = '${stage}'`;
+  return groupBy ? `${query} GROUP BY ${groupBy}` : query;
 }
 
 /**
@@ -108,12 +115,14 @@ export class MonitoringStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const period = Duration.minutes(5);
-    const custom = (metricName: string) =>
+    const custom = (metricName: string, groupBy?: 'route') =>
       new cloudwatch.MathExpression({
-        expression: stageSumQuery(metricName, config.stage),
+        expression: stageSumQuery(metricName, config.stage, groupBy),
         usingMetrics: {},
         period,
-        label: metricName,
+        // A grouped query's series each by its default label, its group (the route): a fixed
+        // label names every series alike, and CDK puts the query there when none is given.
+        label: groupBy ? '${LABEL}' : metricName,
       });
 
     for (const m of CUSTOM_METRICS) {
@@ -261,6 +270,30 @@ export class MonitoringStack extends Stack {
       ...[...CUSTOM_METRICS.map((m) => m.name), GRAPHED_METRICS.RepliesCutShort].map(
         (name) => new cloudwatch.GraphWidget({ title: name, width: 4, height: 4, left: [custom(name)] }),
       ),
+    );
+    // What an operator paged by Api5xxRate reads beside it: Aurora away (503 with Retry-After)
+    // or our own bug (500), the latter per route (every API request's metrics carry `route`; one
+    // series a route, well under a query's 500), and the per-minute limit's 429s. One query a
+    // graph, as above.
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'DatabaseUnavailable (503)',
+        width: 8,
+        height: 6,
+        left: [custom(GRAPHED_METRICS.DatabaseUnavailable)],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'ServerErrors (500) by route',
+        width: 8,
+        height: 6,
+        left: [custom(GRAPHED_METRICS.ServerErrors, 'route')],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'RateLimitRejections (429, per-minute limit)',
+        width: 8,
+        height: 6,
+        left: [custom(GRAPHED_METRICS.RateLimitRejections)],
+      }),
     );
     // What the ModelSlowToStart alarm reads, as a plain metric (Metrics Insights gives no
     // percentiles), beside how long the whole call took: an operator it pages sees the wait grow.

@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '#api/index';
 import { stageSumQuery } from '../../../lib/stacks/monitoring-stack';
-import { resourcesOfType, type SynthesizedStage, synthesizeStage } from '../support';
+import { ourFunctions, resourcesOfType, type SynthesizedStage, synthesizeStage } from '../support';
+
+const ROOT = join(import.meta.dirname, '../../..');
 
 let dev: SynthesizedStage;
 let prod: SynthesizedStage;
@@ -70,14 +75,17 @@ describe('monitoring', () => {
         synthesized.templates.monitoring.findResources('AWS::CloudWatch::Dashboard'),
       );
       const graphed = dashboard.match(/SELECT SUM\(\w+\) FROM [^']*'?\w*'?/g) ?? [];
-      // The alarms' five, and the replies cut short (graphed, no alarm).
-      expect(graphed).toHaveLength(6);
+      // The alarms' five, the replies cut short, and three read beside Api5xxRate (graphed, no alarm).
+      expect(graphed).toHaveLength(9);
       for (const q of graphed) expect(q).toMatch(new RegExp(`WHERE Stage = '${stage}'$`));
     }
   });
 
   it('refuses to build a query from anything but a metric name and a stage', () => {
     expect(stageSumQuery('Lockouts', 'prod')).toBe(`SELECT SUM(Lockouts) FROM "Parley" WHERE Stage = 'prod'`);
+    expect(stageSumQuery('ServerErrors', 'prod', 'route')).toBe(
+      `SELECT SUM(ServerErrors) FROM "Parley" WHERE Stage = 'prod' GROUP BY route`,
+    );
     expect(() => stageSumQuery('Lockouts', "prod' OR Stage != '")).toThrow(/Not a metric name/);
     expect(() => stageSumQuery('Lockouts) FROM x --', 'prod')).toThrow(/Not a metric name/);
   });
@@ -182,6 +190,57 @@ describe('the dashboard', () => {
         expect(w.height).toBeLessThanOrEqual(1000);
       }
     }
+  });
+
+  it('graphs what an operator paged by Api5xxRate or a wave of 429s reads: DatabaseUnavailable, ServerErrors by route, RateLimitRejections', () => {
+    /** The dashboard's Metrics Insights queries, with the label each is drawn with. */
+    const queries = (stage: SynthesizedStage) =>
+      dashboardWidgets(stage).flatMap((w) =>
+        ((w.properties.metrics ?? []) as unknown[][]).flatMap((line) =>
+          line.flatMap((part) => {
+            const { expression, label } = (part ?? {}) as { expression?: unknown; label?: unknown };
+            return typeof expression === 'string' ? [{ expression, label }] : [];
+          }),
+        ),
+      );
+    for (const [stage, synthesized] of [
+      ['dev', dev],
+      ['prod', prod],
+    ] as const) {
+      const graphed = queries(synthesized).map((q) => q.expression);
+      // Aurora away (503 with Retry-After) apart from our own bugs (500), per route, and the
+      // per-minute limit's refusals, each in the stage's series only.
+      expect(graphed).toContain(`SELECT SUM(DatabaseUnavailable) FROM "Parley" WHERE Stage = '${stage}'`);
+      expect(graphed).toContain(
+        `SELECT SUM(ServerErrors) FROM "Parley" WHERE Stage = '${stage}' GROUP BY route`,
+      );
+      expect(graphed).toContain(`SELECT SUM(RateLimitRejections) FROM "Parley" WHERE Stage = '${stage}'`);
+      // Each route's series named by its route, the grouped query's default label ("Use dynamic
+      // labels", CloudWatch user guide: ${LABEL}); a fixed label would name them all alike.
+      const byRoute = queries(synthesized).find((q) => q.expression.endsWith(' GROUP BY route'));
+      expect(byRoute?.label).toBe('${LABEL}');
+      // The series the API functions publish: Powertools writes to POWERTOOLS_METRICS_NAMESPACE
+      // with the STAGE variable as the `Stage` dimension on every metric.
+      const api = ourFunctions(synthesized).filter((f) =>
+        String(f.props.FunctionName).startsWith(`parley-${stage}-api-`),
+      );
+      expect(api.map((f) => f.props.FunctionName)).toContain(`parley-${stage}-api-chat`);
+      for (const f of api) {
+        const env = (f.props.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(env, String(f.props.FunctionName)).toMatchObject({
+          POWERTOOLS_METRICS_NAMESPACE: 'Parley',
+          STAGE: stage,
+        });
+      }
+    }
+    const powertools = readFileSync(join(ROOT, 'functions/shared/powertools.ts'), 'utf8');
+    expect(powertools).toMatch(/defaultDimensions: \{ Stage: process\.env\.STAGE \}/);
+    // GROUP BY route: every API request's metrics carry the route's id as `route`.
+    const apiHandler = readFileSync(join(ROOT, 'functions/shared/http/api-handler.ts'), 'utf8');
+    expect(apiHandler).toMatch(/metrics\.addDimension\('route', route\.id\)/);
+    // "A single query can return no more than 500 time series" (CloudWatch, Metrics Insights
+    // quotas): one a route, and "Other" for a series without one, all shown.
+    expect(routes.length + 1).toBeLessThanOrEqual(500);
   });
 
   it('graphs the replies cut short at their length limit, for tuning chatMaxReplyTokens', () => {

@@ -20,7 +20,7 @@ describe('renderMarkdown, less common blocks', () => {
   it('links an image without alt text by its address', () => {
     const out = html('![](https://example.com/cat.png)');
     expect(out).toMatch(
-      /<a href="https:\/\/example\.com\/cat\.png"[^>]*>https:\/\/example\.com\/cat\.png<\/a>/,
+      /<a href="https:\/\/example\.com\/cat\.png"[^>]*>https:\/\/example\.com\/cat\.png<span class="visually-hidden"> \(opens in a new tab\)<\/span><\/a>/,
     );
     expect(out).not.toContain('<img');
   });

@@ -37,6 +37,29 @@ describe('renderMarkdown', () => {
     expect(link?.getAttribute('target')).toBe('_blank');
   });
 
+  it('says to screen readers, in visually hidden words, that a link opens in a new tab', () => {
+    // Act
+    const root = mount('See [the guide](https://example.com/guide) and <https://example.com/raw>.');
+
+    // Assess: each link's name ends with the note, which only the visually hidden span holds
+    const links = [...root.querySelectorAll('a')];
+    expect(links.map((a) => [a.textContent, a.getAttribute('target')])).toEqual([
+      ['the guide (opens in a new tab)', '_blank'],
+      ['https://example.com/raw (opens in a new tab)', '_blank'],
+    ]);
+    for (const link of links) {
+      expect(link.lastElementChild?.outerHTML).toBe(
+        '<span class="visually-hidden"> (opens in a new tab)</span>',
+      );
+    }
+    expect(dangerousAttributes(root)).toEqual([]);
+  });
+
+  it('adds no note to a link whose address the sanitiser dropped, which opens nothing', () => {
+    const root = mount('[click](javascript:alert(1))');
+    expect(root.textContent).not.toContain('opens in a new tab');
+  });
+
   it('shows an img tag with an onerror handler as text, creating no element', () => {
     const root = mount('Look: <img src=x onerror="window.__xss=1"> here');
     expect(root.querySelector('img')).toBeNull();
@@ -62,7 +85,7 @@ describe('renderMarkdown', () => {
   it('turns images into links, so nothing is fetched from a third party', () => {
     const root = mount('![a cat](https://tracker.example.com/cat.png)');
     expect(root.querySelector('img')).toBeNull();
-    expect(root.querySelector('a')?.textContent).toBe('a cat');
+    expect(root.querySelector('a')?.textContent).toBe('a cat (opens in a new tab)');
   });
 
   it('strips dangerous markup even from HTML handed to the sanitiser directly', () => {

@@ -92,6 +92,12 @@ function purify(): Purifier {
     if (node.tagName === 'A' && node.hasAttribute('href')) {
       node.setAttribute('target', '_blank');
       node.setAttribute('rel', 'noopener noreferrer nofollow');
+      // Said to screen readers, which do not announce target=_blank (WCAG technique G201). Made
+      // here, as DOM, never from the reply's text; DOMPurify then walks it like any other node.
+      const note = node.ownerDocument.createElement('span');
+      note.className = 'visually-hidden';
+      note.textContent = ' (opens in a new tab)';
+      node.appendChild(note);
     }
   });
   purifier = instance;

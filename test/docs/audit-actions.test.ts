@@ -31,3 +31,17 @@ describe('docs/security.md audit actions', () => {
     expect([...actions].filter((a) => !named.has(a))).toEqual([]);
   });
 });
+
+describe('docs/api.md audit actions', () => {
+  const api = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
+
+  it('names every action the audit trail records, as GET /api/admin/audit?action= filters on it', () => {
+    const named = new Set([...api.matchAll(/`([a-z-]+\.[a-z-]+)`/g)].map((m) => m[1]));
+    expect([...recordedActions()].filter((a) => !named.has(a))).toEqual([]);
+  });
+
+  it("names the sign-out-everywhere action in its route's row", () => {
+    const row = api.split('\n').find((line) => line.startsWith('| `POST /api/me/sign-out`')) ?? '';
+    expect(row).toContain('`auth.sign-out-everywhere`');
+  });
+});

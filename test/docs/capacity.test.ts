@@ -35,3 +35,15 @@ describe("docs/capacity.md's model routes' throttle", () => {
     expect(rowOf("model routes' throttle")).toContain(`${users.toLocaleString('en-US')} users`);
   });
 });
+
+describe("docs/api.md's model routes' throttle", () => {
+  const api = readFileSync(join(import.meta.dirname, '../../docs/api.md'), 'utf8').replace(/\s+/g, ' ');
+  const { rateLimit, burstLimit } = modelRouteThrottle(stageConfig('prod').api);
+
+  it('gives its numbers where a regeneration counts against it, as the code sets them in prod', () => {
+    const said = /counts as a message for the per-address WAF limit and [^.]*/.exec(api)?.[0] ?? '';
+    expect(said).toContain("the model routes' throttle");
+    expect(said).toContain('a quarter of the stage throttle');
+    expect(said).toContain(`${rateLimit} requests/s, burst ${burstLimit} in prod`);
+  });
+});

@@ -788,6 +788,37 @@ describe('keyboard focus and what is announced', () => {
     await session.context.close();
   });
 
+  it('in the instructions dialog: the keyboard goes to the text box once the instructions are in', async () => {
+    // Prepare: a member; reading their instructions held
+    const email = uniqueEmail('member');
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const session = await openSession(stack.browser);
+    const { page } = session;
+    await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+    const reading = await holdRequests(
+      page,
+      (request) => request.method() === 'GET' && new URL(request.url()).pathname === '/api/me/instructions',
+    );
+
+    // Act: open it from the keyboard
+    await page.getByRole('button', { name: 'Your instructions' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Your instructions' });
+    await dialog.waitFor();
+    const whileLoading = await focused(page);
+    reading.release();
+
+    // Assess: on Close while the box is disabled, then in the box, where the person came to write
+    expect(whileLoading).toBe('Close');
+    await expect.poll(() => focused(page)).toBe('instructions-text');
+    await page.keyboard.type('Answer briefly.');
+    expect(await dialog.getByTestId('instructions-text').inputValue()).toBe('Answer briefly.');
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
   it('in the dialogs: Save, Remove, Change password, Delete and Sign out everywhere keep the focus while they work', async () => {
     // Prepare: a member with a conversation, none open
     const email = uniqueEmail('member');

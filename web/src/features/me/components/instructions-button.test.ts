@@ -25,8 +25,11 @@ beforeAll(() => {
 class FakeInstructionsApi {
   kept: string | null = 'Answer briefly.';
   readonly puts: unknown[] = [];
+  /** Set: reads are answered only once it resolves. */
+  readsHeld: Promise<void> | null = null;
 
   readonly fetch = async (_input: URL | RequestInfo, init?: RequestInit): Promise<Response> => {
+    if (init?.method !== 'PUT' && this.readsHeld) await this.readsHeld;
     if (init?.method === 'PUT') {
       const body = JSON.parse(String(init.body)) as { instructions: string | null };
       this.puts.push(body);
@@ -85,6 +88,32 @@ describe('InstructionsButton', () => {
       box.dispatchEvent(new Event('input', { bubbles: true }));
     });
   }
+
+  it('puts the keyboard in the text box once the instructions are loaded', async () => {
+    // Act
+    await openDialog();
+
+    // Assess: where the person came to write, not on Close (the box is disabled while it loads)
+    expect(textBox()?.disabled).toBe(false);
+    expect(document.activeElement).toBe(textBox());
+  });
+
+  it('leaves the keyboard where the person put it while the instructions were loading', async () => {
+    // Prepare: the read held
+    let answer: () => void = () => undefined;
+    server.readsHeld = new Promise<void>((resolve) => (answer = resolve));
+    await openDialog();
+    const close = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Close');
+    act(() => close?.focus());
+
+    // Act: the instructions come
+    answer();
+    await settle();
+
+    // Assess
+    expect(textBox()?.value).toBe('Answer briefly.');
+    expect(document.activeElement).toBe(close);
+  });
 
   it('saves changed instructions and says they apply from the next message', async () => {
     // Prepare

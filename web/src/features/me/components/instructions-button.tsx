@@ -51,6 +51,22 @@ function InstructionsDialog({ onClose }: { onClose(): void }) {
     };
   }, []);
 
+  /** Where the focus was once the dialog opened (its first button: the box is disabled until loaded). */
+  const focusAtOpen = useRef<Element | null>(null);
+  useEffect(() => {
+    focusAtOpen.current = document.activeElement;
+  }, []);
+  // Loaded: the keyboard goes to the box, where the person came to write, unless they have put it
+  // somewhere else meanwhile.
+  const loaded = load.status === 'ready';
+  useEffect(() => {
+    if (!loaded) return;
+    const focused = document.activeElement;
+    if (focused === focusAtOpen.current || focused === null || focused === document.body) {
+      textBox.current?.focus();
+    }
+  }, [loaded]);
+
   // Remove is gone once the instructions are: the keyboard goes to the box, now empty, rather than
   // to the top of the page.
   useEffect(() => {

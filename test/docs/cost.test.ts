@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { handlerGroups, routes } from '#api/index';
+import { metricsTable, runbook as runbookText } from './runbook-metrics';
 
 /**
  * docs/cost.md's dev idle floor is given three times: in the table, item by item, and as the start
@@ -29,5 +31,54 @@ describe("docs/cost.md's dev idle floor", () => {
     );
     expect(terms[0]).toBe(table);
     expect(terms.reduce((a, b) => a + b, 0)).toBe(Number(result));
+  });
+});
+
+/**
+ * A custom metric is billed per metric name and dimension set. The runbook's table says each
+ * metric's dimensions and who publishes it; one with `route` is a metric a route, for every route
+ * of the functions that record it. The most a stage can publish is then derived from the table.
+ */
+function mostCustomMetrics(): number {
+  const groupRoutes = (group: string) => routes.filter((r) => r.group === group).length;
+  // The Cognito triggers, as the runbook's alarm row names them (`trigger-{a,b,…}-…`).
+  const triggers = (/`parley-<stage>-trigger-\{([^}]*)\}/.exec(runbookText)?.[1] ?? '').split(',').length;
+  return metricsTable().reduce((sum, { names, cells }) => {
+    const [, publishedBy = '', dimensions = ''] = cells;
+    const publishers = publishedBy.replace(/`[^`]*`/g, '');
+    const series = dimensions.includes('`route`')
+      ? (publishers.includes('every API function')
+          ? routes.length
+          : handlerGroups
+              .filter((g) => new RegExp(`\\b${g}\\b`).test(publishers))
+              .reduce((n, g) => n + groupRoutes(g), 0)) +
+        (publishers.includes('Cognito triggers') ? triggers : 0)
+      : dimensions.includes('`function_name`')
+        ? handlerGroups.length
+        : 1;
+    return sum + names.length * series;
+  }, 0);
+}
+
+describe("docs/cost.md's custom metrics", () => {
+  const most = mostCustomMetrics();
+
+  it('gives the most a stage can publish, and what that costs, as the runbook lists them', () => {
+    expect(most).toBeGreaterThan(routes.length);
+    const said = /at most (\d+) custom metrics a stage[^$]*\$(\d+) a month/.exec(cost);
+    expect(said, 'cost.md: "at most N custom metrics a stage … $M a month"').not.toBeNull();
+    expect(Number(said?.[1])).toBe(most);
+    expect(Number(said?.[2])).toBe(Math.round(most * 0.3));
+  });
+
+  it("breaks prod's CloudWatch at load down into parts that add up, its custom metrics within that most", () => {
+    const breakdown = /Breakdown at 1,000 daily users in prod.*?CloudWatch ~\$(\d+) \(([^)]*)\)/.exec(cost);
+    expect(breakdown, 'the prod breakdown\'s "CloudWatch ~$N (…)"').not.toBeNull();
+    const parts = dollars(breakdown?.[2] ?? '');
+    expect(Math.abs(parts.reduce((a, b) => a + b, 0) - Number(breakdown?.[1]))).toBeLessThanOrEqual(1);
+    const metrics = /~(\d+) custom metrics ~\$(\d+)/.exec(breakdown?.[2] ?? '');
+    expect(metrics, '"~N custom metrics ~$M" among the parts').not.toBeNull();
+    expect(Number(metrics?.[1])).toBeLessThanOrEqual(most);
+    expect(Number(metrics?.[2])).toBe(Math.round(Number(metrics?.[1]) * 0.3));
   });
 });

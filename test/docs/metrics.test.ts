@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUFFERED_RESPONSES_METRIC, SLOW_BUFFERED_RESPONSES_METRIC } from '../../lib/stacks/api-stack';
+import { METRICS_HEADING, metricsTable, runbook } from './runbook-metrics';
 
 /**
  * docs/runbook.md's metrics table names every metric the app publishes in its `Parley` namespace:
@@ -10,8 +11,6 @@ import { BUFFERED_RESPONSES_METRIC, SLOW_BUFFERED_RESPONSES_METRIC } from '../..
  * `DatabaseUnavailable` and `ServerErrors` there, not only in the code.
  */
 const ROOT = join(import.meta.dirname, '../..');
-const runbook = readFileSync(join(ROOT, 'docs/runbook.md'), 'utf8');
-const METRICS_HEADING = '### Every metric (namespace `Parley`)';
 
 /** The functions' source files, tests left out. */
 function sourceFiles(dir: string): string[] {
@@ -45,24 +44,6 @@ function publishedMetrics(): Map<string, string[]> {
   add(BUFFERED_RESPONSES_METRIC, 'lib/stacks/api-stack.ts');
   add(SLOW_BUFFERED_RESPONSES_METRIC, 'lib/stacks/api-stack.ts');
   return published;
-}
-
-/** The rows of the runbook's metrics table: the metric names in the first cell, and every cell. */
-function metricsTable(): { names: string[]; cells: string[] }[] {
-  const start = runbook.indexOf(`${METRICS_HEADING}\n`);
-  if (start < 0) return [];
-  const section = runbook.slice(start + METRICS_HEADING.length).split(/\n#{1,3} /)[0] ?? '';
-  const rows = section.split('\n').filter((line) => line.startsWith('|'));
-  return rows
-    .slice(2) // the header and its rule
-    .map((row) => {
-      const cells = row
-        .slice(1, -1)
-        .split('|')
-        .map((cell) => cell.trim());
-      const names = [...(cells[0] ?? '').matchAll(/`([A-Za-z0-9]+)`/g)].map((m) => m[1] ?? '');
-      return { names, cells };
-    });
 }
 
 describe('docs/runbook.md metrics table', () => {

@@ -12,7 +12,7 @@ export interface FunctionAlarmsProps {
   readonly name: string;
   readonly stage: string;
   readonly topic: sns.ITopic;
-  /** p99 duration above which the function is considered too slow. */
+  /** p99 duration at or above which the function is considered too slow. */
   readonly p99Threshold: Duration;
   /** @default 1 error in a minute, two minutes running */
   readonly errorThreshold?: number;
@@ -61,7 +61,7 @@ export class FunctionAlarms extends Construct {
       'Duration',
       props.target.metricDuration({ period, statistic: 'p99' }),
       props.p99Threshold.toMilliseconds(),
-      `${props.name}: p99 duration above ${props.p99Threshold.toHumanString()}.`,
+      `${props.name}: p99 duration at ${props.p99Threshold.toHumanString()} or more.`,
     );
   }
 

@@ -660,7 +660,7 @@ export class ApiStack extends Stack {
         label: '5XX %',
       }),
       5,
-      'More than 5% of API requests fail with 5XX.',
+      '5% or more of API requests fail with 5XX.',
     );
     alarm(
       'Api4xxSpike',
@@ -671,7 +671,7 @@ export class ApiStack extends Stack {
         label: '4XX %',
       }),
       30,
-      'Over 30% of API requests are refused (4XX): a broken client release, or probing.',
+      '30% or more of API requests are refused (4XX): a broken client release, or probing.',
     );
     // API Gateway's Latency counts a streamed answer to its end (a chat reply, a download): the
     // alarm counts, from the access logs, the other answers and those that took 10 s or more. The

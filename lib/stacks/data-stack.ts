@@ -407,7 +407,7 @@ export class DataStack extends Stack {
       'DatabaseCapacityHigh',
       dbMetric('ACUUtilization'),
       90,
-      'Aurora runs at over 90% of its maximum ACUs: raise database.maxCapacity or find the query.',
+      'Aurora runs at 90% or more of its maximum ACUs: raise database.maxCapacity or find the query.',
     );
     alarm(
       'DatabaseConnectionsHigh',
@@ -497,7 +497,7 @@ export class DataStack extends Stack {
       "The application role's secret rotation failed: its credentials were not rotated.",
       1,
     );
-    alarm('DatabaseCpuHigh', dbMetric('CPUUtilization', 'Average'), 85, 'Aurora CPU above 85%.');
+    alarm('DatabaseCpuHigh', dbMetric('CPUUtilization', 'Average'), 85, 'Aurora CPU at 85% or more.');
     // A failed AWS Backup job leaves the day without its recovery point, which nothing else would
     // show. AWS Backup counts failed jobs in AWS/Backup NumberOfBackupJobsFailed, by vault and by
     // vault and resource type (BACKUP_JOBS_FAILED): a Metrics Insights query over the second set
@@ -543,13 +543,13 @@ export class DataStack extends Stack {
         'CacheEcpuHigh',
         cacheMetric('ElastiCacheProcessingUnits', 'Sum'),
         config.cache.maxEcpuPerSecond * 300 * 0.8,
-        'Valkey uses over 80% of its ECPU limit.',
+        'Valkey uses 80% or more of its ECPU limit.',
       );
       alarm(
         'CacheStorageHigh',
         cacheMetric('BytesUsedForCache', 'Maximum'),
         config.cache.maxDataStorageGb * 1024 ** 3 * 0.8,
-        'Valkey uses over 80% of its storage limit.',
+        'Valkey uses 80% or more of its storage limit.',
       );
     }
   }

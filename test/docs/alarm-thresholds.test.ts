@@ -15,6 +15,7 @@ const config = stageConfig('prod');
 
 interface AlarmProperties {
   readonly AlarmName: string;
+  readonly AlarmDescription?: string;
   readonly Threshold?: number;
   readonly ComparisonOperator?: string;
   readonly Metrics?: readonly {
@@ -108,6 +109,15 @@ describe("docs/runbook.md's alarm thresholds", () => {
       expect(c.operator, c.name).toBe('GreaterThanOrEqualToThreshold');
       expect(c.said, c.name).toBeCloseTo(c.threshold, 6);
     }
+  });
+
+  it('words the e-mail of an alarm that fires at its threshold the same way: never "over" or "above" it', () => {
+    const wrong = [...alarms.values()].filter(
+      (a) =>
+        a.ComparisonOperator === 'GreaterThanOrEqualToThreshold' &&
+        /\b(over|above|more than) (\d|the |its )/i.test(a.AlarmDescription ?? ''),
+    );
+    expect(wrong.map((a) => `${a.AlarmName}: ${a.AlarmDescription}`)).toEqual([]);
   });
 
   it("says that the WAF alarm leaves out the RequireOriginHeader rule's blocks, as its expression does", () => {

@@ -1510,9 +1510,10 @@ describe.each([
       .catch((e: unknown) => e);
 
     // Waits of 10, 20, 40 and 80 ms: the fifth attempt fails 150 ms in, and another 80 would pass
-    // the budget.
+    // the budget, so five at most; fewer when a busy machine's timers run late (a CI run saw 4).
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
-    expect(attempts()).toBe(5);
+    expect(attempts()).toBeGreaterThanOrEqual(3);
+    expect(attempts()).toBeLessThanOrEqual(5);
     expect(performance.now() - before).toBeLessThan(1_000);
   });
 

@@ -323,6 +323,22 @@ describe('keyboard focus and what is announced', () => {
     await session.context.close();
   });
 
+  it('in a conversation: each message has a heading of its own, an h2 under the h1, to move by heading', async () => {
+    // Prepare and act: a question and its reply
+    const { session, page } = await inConversation();
+
+    // Assess: the page's headings, in order, with their levels (none skipped)
+    const headings = () =>
+      page.evaluate<string[]>(
+        `[...document.querySelectorAll('main h1, main h2, main h3, main h4, main h5, main h6')].map((h) => h.tagName + ' ' + h.textContent)`,
+      );
+    await expect.poll(headings).toEqual(['H1 Name a colour', 'H2 You said', 'H2 Parley replied']);
+    expect(await page.getByRole('heading', { level: 2, name: 'Parley replied' }).count()).toBe(1);
+
+    await expectCleanSession(session);
+    await session.context.close();
+  });
+
   it('in a conversation: Escape or Cancel of an edit goes back to Edit, and a long text pasted in stays whole', async () => {
     // Prepare
     const { session, page } = await inConversation();

@@ -43,4 +43,29 @@ describe('MessageBubble', () => {
     expect(status?.isConnected).toBe(true);
     expect(status?.textContent).toBe('Copied');
   });
+
+  it.each([
+    ['user', 'You said'],
+    ['assistant', 'Parley replied'],
+  ] as const)(
+    'puts a visually hidden h2 before a %s message that names it, for moving by heading',
+    (role, name) => {
+      // Prepare and act: the message, under the conversation's h1
+      act(() =>
+        root.render(createElement(MessageBubble, { role, content: 'Some words', status: 'complete' })),
+      );
+
+      // Assess: an h2 shown to screen readers only, just before the message, which it names
+      const article = document.querySelector('article');
+      const heading = article?.previousElementSibling;
+      expect(heading?.tagName).toBe('H2');
+      expect(heading?.textContent).toBe(name);
+      expect(heading?.classList.contains('visually-hidden')).toBe(true);
+      expect(heading?.id).not.toBe('');
+      expect(article?.getAttribute('aria-labelledby')).toBe(heading?.id);
+      // ...and the message's own text is still its words alone (browser tests read it)
+      expect(article?.querySelector('h1, h2, h3, h4, h5, h6')).toBeNull();
+      expect(article?.querySelector('.message__body')?.textContent).toMatch(/^Some words/);
+    },
+  );
 });

@@ -1,3 +1,5 @@
+import { useId } from 'react';
+
 import { messageAnchor } from '@/config/paths';
 import type { Message, ReplyFeedback as ReplyFeedbackValue } from '@/features/chat/api/message-schema';
 import { EditableQuestion } from '@/features/chat/components/editable-question';
@@ -125,74 +127,87 @@ export function MessageBubble({
   onEdit,
   edited,
 }: MessageBubbleProps) {
+  const headingId = useId();
   const classes = ['message', `message--${role}`];
   if (highlighted) classes.push('message--highlighted');
   if (status === 'failed') classes.push('message--failed');
   return (
-    <article
-      className={classes.join(' ')}
-      id={id ? messageAnchor(id) : undefined}
-      data-testid={`message-${role}`}
-      data-status={status}
-      aria-label={role === 'user' ? 'You said' : 'Parley replied'}
-    >
-      {role === 'assistant' && (
-        <span className="message__avatar" aria-hidden="true">
-          P
-        </span>
-      )}
-      <div className="message__body">
-        {role === 'user' && onEdit ? (
-          <EditableQuestion content={content} onEdit={onEdit} {...(edited === undefined ? {} : { edited })} />
-        ) : role === 'user' ? (
-          // Plain text: React escapes it, CSS keeps its newlines; dir="auto": the direction of its
-          // own words (Hebrew or Arabic right to left), not the page's.
-          <p className="message__text" dir="auto">
-            {content}
-          </p>
-        ) : (
-          <MarkdownContent source={content} />
+    <>
+      {/* Shown to screen readers only, so H moves from message to message: an h2, under the
+          conversation's h1 (ChatView). Before the article, not in it, so the message's own text
+          is still its words alone. */}
+      <h2 id={headingId} className="visually-hidden">
+        {role === 'user' ? 'You said' : 'Parley replied'}
+      </h2>
+      <article
+        className={classes.join(' ')}
+        id={id ? messageAnchor(id) : undefined}
+        data-testid={`message-${role}`}
+        data-status={status}
+        aria-labelledby={headingId}
+      >
+        {role === 'assistant' && (
+          <span className="message__avatar" aria-hidden="true">
+            P
+          </span>
         )}
-        {role === 'assistant' && status === 'complete' && stopped && (
-          <p className="message__note muted" data-testid="reply-stopped">
-            Stopped before the end.
-          </p>
-        )}
-        {role === 'assistant' && status === 'complete' && !stopped && truncated && (
-          <p className="message__note muted" data-testid="reply-truncated">
-            Cut short: the model wrote as much as it may in one reply.{' '}
-            {onContinue && (
-              <button
-                type="button"
-                className="message__action"
-                onClick={onContinue}
-                title="Ask the model to go on from where it stopped (sent as your next message)"
-                data-testid="continue-reply"
-              >
-                Continue
-              </button>
-            )}
-          </p>
-        )}
-        {role === 'assistant' && status === 'complete' && (
-          <ReplyFooter
-            content={content}
-            model={model ?? null}
-            createdAt={createdAt}
-            rated={rated}
-            onRegenerate={onRegenerate}
-          />
-        )}
-        {status === 'streaming' && (
-          <p className="message__note muted">{stopped ? 'Stopping…' : 'Still writing…'}</p>
-        )}
-        {status === 'failed' && (
-          <p className="message__note message__note--failed">
-            This reply did not finish{error ? `: ${error}` : '.'}{' '}
-            {onRegenerate && <RegenerateButton onRegenerate={onRegenerate} />}
-          </p>
-        )}
-      </div>
-    </article>
+        <div className="message__body">
+          {role === 'user' && onEdit ? (
+            <EditableQuestion
+              content={content}
+              onEdit={onEdit}
+              {...(edited === undefined ? {} : { edited })}
+            />
+          ) : role === 'user' ? (
+            // Plain text: React escapes it, CSS keeps its newlines; dir="auto": the direction of its
+            // own words (Hebrew or Arabic right to left), not the page's.
+            <p className="message__text" dir="auto">
+              {content}
+            </p>
+          ) : (
+            <MarkdownContent source={content} />
+          )}
+          {role === 'assistant' && status === 'complete' && stopped && (
+            <p className="message__note muted" data-testid="reply-stopped">
+              Stopped before the end.
+            </p>
+          )}
+          {role === 'assistant' && status === 'complete' && !stopped && truncated && (
+            <p className="message__note muted" data-testid="reply-truncated">
+              Cut short: the model wrote as much as it may in one reply.{' '}
+              {onContinue && (
+                <button
+                  type="button"
+                  className="message__action"
+                  onClick={onContinue}
+                  title="Ask the model to go on from where it stopped (sent as your next message)"
+                  data-testid="continue-reply"
+                >
+                  Continue
+                </button>
+              )}
+            </p>
+          )}
+          {role === 'assistant' && status === 'complete' && (
+            <ReplyFooter
+              content={content}
+              model={model ?? null}
+              createdAt={createdAt}
+              rated={rated}
+              onRegenerate={onRegenerate}
+            />
+          )}
+          {status === 'streaming' && (
+            <p className="message__note muted">{stopped ? 'Stopping…' : 'Still writing…'}</p>
+          )}
+          {status === 'failed' && (
+            <p className="message__note message__note--failed">
+              This reply did not finish{error ? `: ${error}` : '.'}{' '}
+              {onRegenerate && <RegenerateButton onRegenerate={onRegenerate} />}
+            </p>
+          )}
+        </div>
+      </article>
+    </>
   );
 }

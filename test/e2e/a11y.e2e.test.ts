@@ -323,6 +323,45 @@ describe('keyboard focus and what is announced', () => {
     await session.context.close();
   });
 
+  it('in the console: the first Tab is "Skip to content", shown when focused, and Enter takes the keyboard past the sidebar', async () => {
+    for (const role of ['admins', 'auditors'] as const) {
+      // Prepare: an admin on Users, an auditor on their home (Usage)
+      const user = await stack.server.createUser({ email: uniqueEmail(role), password: PASSWORD, role });
+      const session = await openSession(stack.browser);
+      const { page } = session;
+      await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+      if (role === 'admins') await page.goto(`${stack.server.url}/admin/users`);
+      await page.getByRole('heading', { level: 1, name: role === 'admins' ? 'Users' : 'Usage' }).waitFor();
+      const skip = page.getByRole('link', { name: 'Skip to content' });
+      expect(await skip.boundingBox().then((box) => (box ? box.y + box.height : 0))).toBeLessThanOrEqual(0);
+
+      // Act: the first Tab
+      await page.keyboard.press('Tab');
+
+      // Assess: the skip link, in view
+      expect({ role, focused: await focused(page) }).toEqual({ role, focused: 'Skip to content' });
+      await expect.poll(() => skip.boundingBox().then((box) => box?.y ?? -1)).toBeGreaterThanOrEqual(0);
+
+      // Act and assess: Enter, then Tab, lands in the page, the URL unchanged
+      const url = page.url();
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate<string | undefined>(`document.activeElement?.tagName`)).toBe('MAIN');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate<boolean>(`Boolean(document.activeElement?.closest('main'))`)).toBe(true);
+      expect(page.url()).toBe(url);
+
+      if (role === 'admins') {
+        // ...and a chat page, whose keyboard starts in the composer, has none
+        await page.getByRole('link', { name: 'New chat' }).click();
+        await page.getByLabel('Message', { exact: true }).waitFor();
+        expect(await skip.count()).toBe(0);
+      }
+
+      await expectCleanSession(session);
+      await session.context.close();
+    }
+  });
+
   it('in a conversation: each message has a heading of its own, an h2 under the h1, to move by heading', async () => {
     // Prepare and act: a question and its reply
     const { session, page } = await inConversation();

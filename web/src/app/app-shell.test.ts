@@ -21,10 +21,11 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-function renderShell() {
+function renderShell(props: { skipLink?: boolean } = {}) {
   act(() =>
     root.render(
       createElement(AppShell, {
+        ...props,
         sidebar: createElement('button', { type: 'button' }, 'In the menu'),
         children: createElement('button', { type: 'button' }, 'On the page'),
       }),
@@ -102,5 +103,42 @@ describe('AppShell on a phone', () => {
     // Assess
     expect(main()?.hasAttribute('inert')).toBe(false);
     expect(menuButton()?.getAttribute('aria-expanded')).toBe('false');
+  });
+});
+
+describe('AppShell with a skip link (the console)', () => {
+  const skipLink = () => document.querySelector<HTMLAnchorElement>('a.skip-link');
+
+  it('offers "Skip to content" as the first Tab stop, before the menu button and the sidebar', () => {
+    // Prepare and act
+    renderShell({ skipLink: true });
+
+    // Assess: the first focusable element, hidden until focused (by its class)
+    const first = document.querySelector('a[href], button, input, [tabindex]');
+    expect(first).toBe(skipLink());
+    expect(first?.textContent).toBe('Skip to content');
+  });
+
+  it("moves the keyboard into the page, so the next Tab is the page's first stop", () => {
+    // Prepare
+    renderShell({ skipLink: true });
+    skipLink()?.focus();
+
+    // Act: Enter on a link is a click
+    click(skipLink());
+
+    // Assess: the focus is on the page itself, not on the sidebar or the menu button
+    expect(document.activeElement).toBe(main());
+    expect(location.hash).toBe('');
+
+    // ...and the page is focusable for that move only: a click on its blank parts later does not focus it
+    act(() => document.querySelector<HTMLButtonElement>('main button')?.focus());
+    expect(main()?.hasAttribute('tabindex')).toBe(false);
+  });
+
+  it('is not there on the chat pages, whose keyboard starts in the composer', () => {
+    renderShell();
+
+    expect(skipLink()).toBeNull();
   });
 });

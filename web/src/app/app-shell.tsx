@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { ReactNode } from 'react';
+import type { MouseEvent, ReactNode } from 'react';
 import { useLocation } from 'wouter';
 
 import { Icon } from '@/components/icons';
@@ -8,6 +8,13 @@ export interface AppShellProps {
   /** What the sidebar holds below the brand. */
   readonly sidebar: ReactNode;
   readonly children: ReactNode;
+  /**
+   * Offers "Skip to content" as the first Tab stop, which moves the keyboard past the sidebar into
+   * the page: for the console, whose pages start after a dozen sidebar stops (a chat page puts the
+   * keyboard in its composer itself).
+   * @default false
+   */
+  readonly skipLink?: boolean;
 }
 
 /** When the sidebar is a menu: the width in `styles/index.css`'s phone media query. */
@@ -19,8 +26,10 @@ const NARROW = '(max-width: 48rem)';
  * the menu, Escape, or a tap beside it closes it. While it is open the page behind it is inert, so
  * the keyboard (Tab) and a screen reader's cursor stay in the menu instead of going unseen behind it.
  */
-export function AppShell({ sidebar, children }: AppShellProps) {
+export function AppShell({ sidebar, children, skipLink = false }: AppShellProps) {
   const sidebarId = useId();
+  const mainId = useId();
+  const mainRef = useRef<HTMLElement>(null);
   const [location] = useLocation();
   // The path the menu was opened on: moving elsewhere closes it without an effect to sync.
   const [openOn, setOpenOn] = useState<string | null>(null);
@@ -55,8 +64,26 @@ export function AppShell({ sidebar, children }: AppShellProps) {
     };
   }, [open]);
 
+  const skipToContent = (event: MouseEvent<HTMLAnchorElement>) => {
+    // Not the browser's jump to #id: it would put a hash in the app's URL.
+    event.preventDefault();
+    const page = mainRef.current;
+    if (!page) return;
+    // Focusable for this move only: a main that stayed so would take the focus on a click on any
+    // blank part of the page. The next Tab goes to the page's first stop.
+    page.tabIndex = -1;
+    page.addEventListener('blur', () => page.removeAttribute('tabindex'), { once: true });
+    page.focus();
+  };
+
   return (
     <div className={open ? 'layout layout--menu-open' : 'layout'}>
+      {/* Not while the menu is open: the page behind it is inert. */}
+      {skipLink && !open && (
+        <a href={`#${mainId}`} className="skip-link" onClick={skipToContent}>
+          Skip to content
+        </a>
+      )}
       <header className="mobile-bar">
         <button
           ref={menuButton}
@@ -79,7 +106,7 @@ export function AppShell({ sidebar, children }: AppShellProps) {
       </aside>
       {/* A tap beside the open menu closes it; keyboard users have Escape and the button. */}
       {open && <div className="layout__scrim" aria-hidden="true" onClick={() => setOpenOn(null)} />}
-      <main className="main" inert={open}>
+      <main id={mainId} ref={mainRef} className="main" inert={open}>
         {children}
       </main>
     </div>

@@ -52,6 +52,7 @@ export function ChatLayout({ me, onReplyEnded, onSignOut }: ChatLayoutProps) {
 
   return (
     <AppShell
+      skipLink={inConsole}
       sidebar={
         <>
           <div className="sidebar__actions">

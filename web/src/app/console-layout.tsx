@@ -19,6 +19,7 @@ export function ConsoleLayout({ me, onSignOut }: ConsoleLayoutProps) {
   if (!isConsolePath(location)) return <Redirect to={paths.adminUsage} replace />;
   return (
     <AppShell
+      skipLink
       sidebar={
         <>
           <ConsoleLinks role={me.role} />

@@ -55,6 +55,22 @@ describe('renderMarkdown', () => {
     expect(dangerousAttributes(root)).toEqual([]);
   });
 
+  it("places a reply's headings under the message's h2 for screen readers, keeping the look of their level", () => {
+    // Act: every level a model may write
+    const root = mount('# One\n\n## Two\n\n### Three\n\n#### Four\n\n##### Five\n\n###### Six');
+
+    // Assess: the tag (and so the look) as written; the level said is two lower, never past 6
+    const headings = [...root.querySelectorAll('h1, h2, h3, h4, h5, h6')];
+    expect(headings.map((h) => [h.tagName, h.getAttribute('aria-level')])).toEqual([
+      ['H1', '3'],
+      ['H2', '4'],
+      ['H3', '5'],
+      ['H4', '6'],
+      ['H5', '6'],
+      ['H6', '6'],
+    ]);
+  });
+
   it('adds no note to a link whose address the sanitiser dropped, which opens nothing', () => {
     const root = mount('[click](javascript:alert(1))');
     expect(root.textContent).not.toContain('opens in a new tab');

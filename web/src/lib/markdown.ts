@@ -89,6 +89,13 @@ function purify(): Purifier {
   if (purifier) return purifier;
   const instance = DOMPurify(window);
   instance.addHook('afterSanitizeAttributes', (node) => {
+    const heading = /^H([1-6])$/.exec(node.tagName);
+    if (heading) {
+      // A reply sits under the page's h1 (the conversation) and its message's h2: its own headings
+      // are said two levels lower, so the page's outline keeps its order; the tag, and so the
+      // look of the level the model wrote, stays.
+      node.setAttribute('aria-level', String(Math.min(6, Number(heading[1]) + 2)));
+    }
     if (node.tagName === 'A' && node.hasAttribute('href')) {
       node.setAttribute('target', '_blank');
       node.setAttribute('rel', 'noopener noreferrer nofollow');

@@ -771,6 +771,9 @@ describe('keyboard focus and what is announced', () => {
     await expect.poll(() => focused(page)).toBe(`Manage ${memberEmail}`);
     await page.getByRole('button', { name: 'Your instructions' }).focus();
     await page.keyboard.press('Enter');
+    // Once its instructions are in, the dialog moves the keyboard to its text box (a4e5689): wait
+    // for that, or it could take the focus from Close between the focus and the Enter.
+    await expect.poll(() => focused(page)).toBe('instructions-text');
     await press('Close');
     await dialog.waitFor({ state: 'detached' });
     await expect.poll(() => focused(page)).toBe('Your instructions');

@@ -183,6 +183,26 @@ describe('sendMessage', () => {
       expect((error as ApiError).status).toBe(0);
     }
   });
+
+  it('reports a delta it cannot read as cut, and reads no further, so that the app reads the stored text instead of showing it with a hole', async () => {
+    // A piece of the reply as a newer server might word it, or a garbled frame: dropped, the text
+    // shown would lack it until the stored reply replaced it at the end
+    for (const delta of [frame('delta', { content: 'lo' }), 'event: delta\ndata: {"text":\n\n']) {
+      const { events, error } = await collect(
+        apiStreaming([
+          frame('message', message('user', 'Hi')),
+          frame('delta', { text: 'Hel' }),
+          delta,
+          frame('delta', { text: ', there' }),
+          frame('done', message('assistant', 'Hello, there')),
+        ]),
+      );
+
+      expect(events.map((e) => e.type)).toEqual(['message', 'delta']);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).status).toBe(0);
+    }
+  });
 });
 
 describe('regenerateReply', () => {

@@ -107,8 +107,8 @@ export async function* regenerateReply(
 }
 
 /**
- * The server-sent events of a turn, until `done` or `error`; a cut stream, or a `message`, `reply`
- * or `done` that cannot be read, throws a network error.
+ * The server-sent events of a turn, until `done` or `error`; a cut stream, or a `message`, `reply`,
+ * `delta` or `done` that cannot be read, throws a network error.
  */
 async function* turnEvents(
   response: Response,
@@ -128,7 +128,10 @@ async function* turnEvents(
         yield { type: event.event, message: parsed.data };
       } else if (event.event === 'delta') {
         const parsed = deltaSchema.safeParse(data);
-        if (parsed.success) yield { type: 'delta', text: parsed.data.text };
+        // Taken for a cut too: dropped, the text shown would have a hole until the stored reply
+        // replaced it at the end. The caller reads the stored text instead.
+        if (!parsed.success) break;
+        yield { type: 'delta', text: parsed.data.text };
       } else if (event.event === 'done') {
         const parsed = messageSchema.safeParse(data);
         // A reply this app cannot read (a newer server's, or a garbled frame) is taken for a cut:
@@ -155,7 +158,7 @@ async function* turnEvents(
     if (signal?.aborted) throw error;
     throw networkError();
   }
-  // The stream closed without `done` or `error` (or with a `message`, `reply` or `done` that could
-  // not be read): the connection was cut mid-reply.
+  // The stream closed without `done` or `error` (or with a `message`, `reply`, `delta` or `done`
+  // that could not be read): the connection was cut mid-reply.
   throw networkError();
 }

@@ -671,3 +671,68 @@ describe('useChat: an event the app cannot read', () => {
     expect(server.requests).toContain(`POST /api/conversations/${CONVERSATION}/messages/${REPLY}/stop`);
   });
 });
+
+describe('useChat: a piece of the reply the app cannot read', () => {
+  it('ends the turn as a lost connection, with Retry on the same key, and shows the stored text instead of one with a hole', async () => {
+    // Prepare: a message sent and stored, its reply begun
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.send('Q'));
+    await settle();
+    act(() => server.streams[0]?.send('message', message(QUESTION, 'user', 'Q', 'complete')));
+    act(() => server.streams[0]?.send('reply', message(REPLY, 'assistant', '', 'streaming')));
+    act(() => server.streams[0]?.send('delta', { text: 'Hel' }));
+    await settle();
+    server.held = [
+      message(QUESTION, 'user', 'Q', 'complete'),
+      message(REPLY, 'assistant', 'Hello, there', 'streaming'),
+    ];
+
+    // Act: a piece of the reply as a newer server might word it; the next piece is readable
+    act(() => server.streams[0]?.send('delta', { content: 'lo' }));
+    act(() => server.streams[0]?.send('delta', { text: ', there' }));
+    await settle();
+
+    // Assess: said, not silently dropped; the conversation read again shows the whole stored text
+    // (never 'Hel, there'); Retry repeats the first key, so the server replays
+    expect(chat.turn).toMatchObject({ phase: 'failed', userStored: true, error: { status: 0 } });
+    expect(chat.turn?.reply).not.toBe('Hel, there');
+    expect(chat.turn?.retryKey).toBe(server.keys[0]);
+    expect(chat.messages.map((m) => [m.id, m.content, m.status])).toEqual([
+      [QUESTION, 'Q', 'complete'],
+      [REPLY, 'Hello, there', 'streaming'],
+    ]);
+    act(() => chat.retry());
+    await settle();
+    expect(server.keys).toHaveLength(2);
+    expect(server.keys[1]).toBe(server.keys[0]);
+  });
+
+  it('ends a regeneration as a lost connection and follows the stored reply when a piece of it cannot be read', async () => {
+    // Prepare: a conversation with a reply, written again
+    server.held = [message(QUESTION, 'user', 'Q', 'complete'), message(REPLY, 'assistant', 'A', 'complete')];
+    await open(CONVERSATION);
+    await settle();
+    act(() => chat.regenerate(REPLY));
+    await settle();
+    act(() => server.streams[0]?.send('message', message(REPLY, 'assistant', '', 'streaming')));
+    act(() => server.streams[0]?.send('delta', { text: 'Ag' }));
+    await settle();
+    server.held = [
+      message(QUESTION, 'user', 'Q', 'complete'),
+      message(REPLY, 'assistant', 'Again', 'streaming'),
+    ];
+
+    // Act
+    act(() => server.streams[0]?.send('delta', { text: 7 }));
+    await settle();
+
+    // Assess: as after a lost connection, the reply the server goes on writing is followed in the
+    // history, with its stored text
+    expect(chat.turn).toBeNull();
+    expect(chat.messages.map((m) => [m.id, m.content, m.status])).toEqual([
+      [QUESTION, 'Q', 'complete'],
+      [REPLY, 'Again', 'streaming'],
+    ]);
+  });
+});

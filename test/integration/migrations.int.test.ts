@@ -29,6 +29,7 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     tokens_valid_after: ['timestamp with time zone', true],
     instructions: ['text', true],
     last_sign_in_at: ['timestamp with time zone', true],
+    turn_seq: ['bigint', false],
     created_at: ['timestamp with time zone', false],
     updated_at: ['timestamp with time zone', false],
   },

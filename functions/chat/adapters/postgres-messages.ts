@@ -246,16 +246,21 @@ function lockedConversation(input: { readonly ownerId: string; readonly conversa
 
 /**
  * The owner's row, locked until the statement commits, so that one person's turns and
- * regenerations start one at a time: `owner_seen` is its version in the statement's snapshot, and
- * a difference means another of their turns committed while this one waited (`owner_stale`: run
- * the statement again, on a fresh snapshot that sees that reply being written).
+ * regenerations start one at a time: `owner_seen` is its count of turns (`turn_seq`, which
+ * `ownerTouched` adds to) in the statement's snapshot, and a difference means another of their
+ * turns committed while this one waited (`owner_stale`: run the statement again, on a fresh
+ * snapshot that sees that reply being written). A count of turns, not the row's version (xmin):
+ * every other write to the row (instructions saved, a sign-in, an admin's change of quota or
+ * role) changes the version too, and made a turn waiting behind it run again, then, written often
+ * enough, answer 409 busy. Such a write starts no reply, so the snapshot's count of replies in
+ * flight is still right after it.
  */
 function lockedOwner(ownerId: string) {
   return sql`owner as materialized (
-    select u.xmin::text as version from users u where u.id = cast(${ownerId} as text) for update
+    select u.turn_seq::text as version from users u where u.id = cast(${ownerId} as text) for update
   ),
   owner_seen as (
-    select u.xmin::text as version from users u where u.id = cast(${ownerId} as text)
+    select u.turn_seq::text as version from users u where u.id = cast(${ownerId} as text)
   )`;
 }
 
@@ -302,12 +307,13 @@ function checkQuota(row: OwnerRow, { quota }: { readonly quota?: MonthlyQuota | 
 }
 
 /**
- * A new version of the owner's row once `started` holds the reply being written: a turn of theirs
- * waiting for the lock meanwhile finds its snapshot stale and runs again, seeing this reply.
+ * One more turn of the owner's (`turn_seq`, `lockedOwner`) once `started` holds the reply being
+ * written: a turn of theirs waiting for the lock meanwhile finds its snapshot stale and runs
+ * again, seeing this reply. `updated_at` is left as it was: the person's row did not change.
  */
 function ownerTouched(ownerId: string, started: Sql) {
   return sql`owner_touched as (
-    update users u set updated_at = u.updated_at
+    update users u set turn_seq = u.turn_seq + 1
     from ${started} s
     where u.id = cast(${ownerId} as text)
     returning u.id

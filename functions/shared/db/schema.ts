@@ -42,6 +42,11 @@ export interface UsersTable {
   instructions: ColumnType<string | null, string | null | undefined, string | null>;
   /** When the person last signed in (post-authentication, migration 0017); null: never. */
   last_sign_in_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /**
+   * The turns and regenerations the person started (migration 0023): a turn waiting for their row
+   * runs again when it changed meanwhile (postgres-messages.ts). int8: a string on pg.
+   */
+  turn_seq: ColumnType<string, never, never>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

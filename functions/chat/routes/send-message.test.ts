@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { logger, metrics } from '#shared/powertools';
 import { ServiceUnavailableError, ValidationError } from '#shared/errors';
 import type { ApiEvent } from '#shared/http/types';
-import { validation } from '#shared/http/validation';
+import { inputSchemas, validation } from '#shared/http/validation';
 import { memberAda } from '#test/support/fakes/chat';
 import type { Message } from '../domain/message';
 import type { SendMessage, TurnResult } from '../use-cases/send-message';
@@ -42,11 +42,8 @@ function scriptedTurn(events: TurnEvent[], outcome: { result?: TurnResult; error
 
 /** The route's declared headers as the validation middleware parses them (or refuses them). */
 async function validatedHeaders(headers: Record<string, string>): Promise<Readonly<Record<string, unknown>>> {
-  const schemas = Object.fromEntries(
-    Object.entries(sendMessage.headers ?? {}).map(([n, h]) => [n, h.schema]),
-  );
   const event = { headers, parley: {} } as unknown as ApiEvent;
-  await validation({ headers: schemas }).before?.({ event } as Parameters<
+  await validation(inputSchemas({ headers: sendMessage.headers })).before?.({ event } as Parameters<
     NonNullable<ReturnType<typeof validation>['before']>
   >[0]);
   return event.parley.headers ?? {};

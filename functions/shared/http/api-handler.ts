@@ -11,7 +11,7 @@ import { responseHeaders } from './headers';
 import { jsonBody } from './json-body';
 import type { Route, RouteDeclaration } from './route';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
-import { validation } from './validation';
+import { inputSchemas, validation } from './validation';
 
 export interface HandlerDependencies {
   readonly verifier: () => TokenVerifier;
@@ -128,16 +128,7 @@ export function routeHandler<Deps>(
       }),
     )
     .use(jsonBody({ maxBytes: config.MAX_BODY_BYTES }))
-    .use(
-      validation({
-        params: route.params,
-        query: route.query,
-        body: route.body,
-        ...(route.headers
-          ? { headers: Object.fromEntries(Object.entries(route.headers).map(([n, h]) => [n, h.schema])) }
-          : {}),
-      }),
-    )
+    .use(validation(inputSchemas(route)))
     .handler(async (event) => {
       const state = event.parley;
       return route.handle(

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { routeById } from '#api/index';
 import { ValidationError } from '../errors';
 import type { ApiEvent, ApiResult } from './types';
-import { validation, type InputSchemas } from './validation';
+import { inputSchemas, validation, type InputSchemas } from './validation';
 
 interface Parts {
   readonly headers?: Record<string, string>;
@@ -190,5 +190,24 @@ describe('validation', () => {
     const problems = await problemsOf({ body }, { body: JSON.parse('{"ti\\u0000tle":"x"}') });
 
     expect(problems).toEqual([{ path: 'body', message: 'must not contain NUL characters in a name' }]);
+  });
+});
+
+describe('inputSchemas', () => {
+  it("takes a route's declared parts, each header by its schema, and leaves out what it does not declare", () => {
+    // Arrange
+    const key = z.string().max(10);
+
+    // Act
+    const withHeaders = inputSchemas({
+      params,
+      body,
+      headers: { 'idempotency-key': { schema: key, description: 'd' } },
+    });
+    const bare = inputSchemas({ query });
+
+    // Assess
+    expect(withHeaders).toEqual({ params, body, headers: { 'idempotency-key': key } });
+    expect(Object.keys(bare)).toEqual(['query']);
   });
 });

@@ -3,6 +3,7 @@ import type { $ZodError, $ZodType } from 'zod/v4/core';
 import { safeParse } from '../zod';
 import { ValidationError, type FieldProblem } from '../errors';
 import { requestHeader } from './request-header';
+import type { RouteHeader } from './route';
 import type { ApiEvent, ApiResult } from './types';
 
 export interface InputSchemas {
@@ -11,6 +12,24 @@ export interface InputSchemas {
   readonly body?: $ZodType;
   /** Headers the route reads, by lower-case name; each optional. */
   readonly headers?: Readonly<Record<string, $ZodType>>;
+}
+
+/** What a route declares (`RouteSpec`) as the schemas `validation` takes. */
+export function inputSchemas(route: {
+  readonly params?: $ZodType | undefined;
+  readonly query?: $ZodType | undefined;
+  readonly body?: $ZodType | undefined;
+  readonly headers?: Readonly<Record<string, RouteHeader>> | undefined;
+}): InputSchemas {
+  const { params, query, body, headers } = route;
+  return {
+    ...(params ? { params } : {}),
+    ...(query ? { query } : {}),
+    ...(body ? { body } : {}),
+    ...(headers
+      ? { headers: Object.fromEntries(Object.entries(headers).map(([n, h]) => [n, h.schema])) }
+      : {}),
+  };
 }
 
 function problems(part: string, error: $ZodError): FieldProblem[] {

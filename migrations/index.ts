@@ -23,6 +23,7 @@ import * as m0020 from './0020-usage-daily-kept-after-erasure';
 import * as m0021 from './0021-audit-events-insert-time';
 import * as m0022 from './0022-messages-truncated';
 import * as m0023 from './0023-users-turn-sequence';
+import * as m0024 from './0024-owner-indexes';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '0021-audit-events-insert-time': m0021,
   '0022-messages-truncated': m0022,
   '0023-users-turn-sequence': m0023,
+  '0024-owner-indexes': m0024,
 };

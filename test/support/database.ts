@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
 import { inject } from 'vitest';
 
 import { createDatabase } from '../../functions/shared/db/database';
@@ -106,6 +107,25 @@ export async function untilBlockedBy(db: Kysely<Database>, pid: number, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`no backend waited for a lock of backend ${pid} within ${timeoutMs} ms`);
+}
+
+/**
+ * A transaction on a connection of its own that has run `text` and holds its locks until
+ * `release`: the other side of a race, played deterministically (wait with `untilBlockedBy(pid)`).
+ */
+export async function holdingLocks(text: string, values: unknown[]) {
+  const client = new pg.Client({ connectionString: inject('databaseUrl') });
+  await client.connect();
+  const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+  await client.query('begin');
+  await client.query(text, values);
+  return {
+    pid: rows[0]?.pid ?? 0,
+    release: async () => {
+      await client.query('commit');
+      await client.end();
+    },
+  };
 }
 
 /**

@@ -1,7 +1,6 @@
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
+import { createTestUser, holdingLocks, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { sql, type Sql, type SqlDatabase } from '#shared/db/sql';
 import { RepliesInFlightError } from '../domain/message';
@@ -29,22 +28,6 @@ afterAll(async () => {
   await pgDb.destroy();
 });
 
-/** A transaction on a connection of its own that has run `text` and holds its locks until `release`. */
-async function holding(text: string, values: unknown[]) {
-  const client = new pg.Client({ connectionString: inject('databaseUrl') });
-  await client.connect();
-  const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
-  await client.query('begin');
-  await client.query(text, values);
-  return {
-    pid: rows[0]?.pid ?? 0,
-    release: async () => {
-      await client.query('commit');
-      await client.end();
-    },
-  };
-}
-
 /** Whether `statement` is a turn's or a regeneration's: the ones that lock the owner's row. */
 const locksOwner = (statement: Sql) => statement.strings.join('').includes('owner as materialized');
 
@@ -64,7 +47,7 @@ function writtenDuringEachTurnStatement(db: SqlDatabase, write: (n: number) => W
         statements += 1;
         const next = write(statements);
         if (next) {
-          const writer = await holding(...next);
+          const writer = await holdingLocks(...next);
           // Committed once the statement waits (and, should it never wait, all the same).
           commits.push(untilBlockedBy(pgDb, writer.pid).finally(writer.release));
         }
@@ -208,7 +191,7 @@ describe.each([
     // another conversation, waiting behind A
     const owner = await createTestUser(pgDb);
     const [a, b] = await conversationsOf(owner.id, 2);
-    const signIn = await holding('select 1 from users where id = $1 for update', [owner.id]);
+    const signIn = await holdingLocks('select 1 from users where id = $1 for update', [owner.id]);
     const turnA = postgresMessages(database())
       .startTurn({ ...turnInput(owner.id, a as string), maxRepliesInFlight: 1 })
       .catch((error: unknown) => error);

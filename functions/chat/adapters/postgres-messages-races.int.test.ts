@@ -1,7 +1,6 @@
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
+import { createTestUser, holdingLocks, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
 import type { MessageRepository } from '../ports/message-repository';
@@ -24,22 +23,6 @@ afterAll(async () => {
   await pgSql.destroy();
   await pgDb.destroy();
 });
-
-/** A transaction on a connection of its own that has run `text` and holds its locks until `release`. */
-async function holding(text: string, values: unknown[]) {
-  const client = new pg.Client({ connectionString: inject('databaseUrl') });
-  await client.connect();
-  const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
-  await client.query('begin');
-  await client.query(text, values);
-  return {
-    pid: rows[0]?.pid ?? 0,
-    release: async () => {
-      await client.query('commit');
-      await client.end();
-    },
-  };
-}
 
 /**
  * `act`'s outcome (its value or its error) when it ran while `held` held its locks: once `act`
@@ -98,7 +81,7 @@ describe.each([
     const repo = postgresMessages(database());
     const started = await replyBeingWritten(repo, owner.id, conversationId);
     const messageId = started.assistantMessage.id;
-    const ending = await holding(
+    const ending = await holdingLocks(
       `update messages set status = 'complete', content = 'The whole answer' where id = $1`,
       [messageId],
     );
@@ -142,7 +125,7 @@ describe.each([
     const owner = await createTestUser(pgDb);
     const repo = postgresMessages(database());
     const { conversationId, messageId } = await completeReply(repo, owner.id);
-    const turn = await holding(`select 1 from conversations where id = $1 for update`, [conversationId]);
+    const turn = await holdingLocks(`select 1 from conversations where id = $1 for update`, [conversationId]);
 
     // Act: the regeneration's snapshot is taken, then it waits; the feedback is saved meanwhile
     let saved: unknown;
@@ -172,7 +155,7 @@ describe.each([
     const owner = await createTestUser(pgDb);
     const repo = postgresMessages(database());
     const { conversationId, messageId } = await completeReply(repo, owner.id);
-    const regeneration = await holding(
+    const regeneration = await holdingLocks(
       `update messages set status = 'streaming', content = '' where id = $1`,
       [messageId],
     );

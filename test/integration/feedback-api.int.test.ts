@@ -125,6 +125,8 @@ describe('PUT /api/conversations/{id}/messages/{messageId}/feedback', () => {
       .execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]?.owner_id).toBe(alice.user.id);
+    // The reply's conversation and model, kept for the admin list (migration 0025).
+    expect(rows[0]).toMatchObject({ conversation_id: conversationId, model: MODEL });
     const items = (listed.body as { items: { id: string; feedback: unknown }[] }).items;
     expect(items.find((m) => m.id === questionId)?.feedback).toBeNull();
     expect(items.find((m) => m.id === replyId)?.feedback).toEqual({

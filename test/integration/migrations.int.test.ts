@@ -93,6 +93,8 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
   message_feedback: {
     message_id: ['uuid', false],
     owner_id: ['text', false],
+    conversation_id: ['uuid', true],
+    model: ['text', true],
     rating: ['text', false],
     reason: ['text', true],
     comment: ['text', true],

@@ -125,6 +125,12 @@ export interface AuditEventsTable {
 export interface MessageFeedbackTable {
   message_id: string;
   owner_id: string;
+  /**
+   * The reply's conversation and model, copied when the feedback is given (migration 0025), so the
+   * admin list reads no messages; null on a row the previous release wrote during a canary.
+   */
+  conversation_id: string | null;
+  model: string | null;
   rating: 'up' | 'down';
   reason: string | null;
   comment: string | null;

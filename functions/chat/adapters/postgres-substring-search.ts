@@ -79,10 +79,45 @@ const SECONDS = sql`least(greatest(floor(extract(epoch from m.created_at) - 9466
 const RANK = sql`((1 + (s.bits & 8388607)::float8 / 8388608) * power(2::float8, (s.bits >> 23) - 127))::real`;
 
 /**
+ * The message `m` is not in a deleted conversation (in the bin). An anti-join, not an inner join
+ * to the owner's live conversations: the planner reads `m.owner_id = $1` and `c.owner_id = $1`
+ * as independent, so it took a heavy user's matches for a 40th of what they are and sorted them
+ * all rather than walk messages_owner_created_idx newest first; this way it counts the bin's 5 %.
+ * Every message has its conversation (a foreign key), of the same owner; the reads still join
+ * the conversation on its owner for the title.
+ */
+export const inLiveConversation = sql`not exists (
+  select 1 from conversations as d where d.id = m.conversation_id and d.deleted_at is not null)`;
+
+/**
+ * The seconds (SECONDS, clamped as there) a cursor's rank stands for: the rank is the bit pattern
+ * of the seconds plus 2^23, read here from the same `real` the cursor is compared as.
+ */
+const cursorSeconds = (rank: number) =>
+  sql`(('x' || encode(float4send(cast(${rank} as real)), 'hex'))::bit(32)::integer::bigint - 8388608)`;
+
+/**
+ * Where a second begins and where it ends, `seconds` as SECONDS counts them: its clamped ends
+ * stand for every time before 2000-01-01T00:00:01Z and after 2067, so they reach to infinity.
+ */
+const secondStart = (seconds: Sql) =>
+  sql`(case when ${seconds} <= 0 then '-infinity'::timestamptz else to_timestamp(946684800 + ${seconds}) end)`;
+const secondEnd = (seconds: Sql) =>
+  sql`(case when ${seconds} < 0 then '-infinity'::timestamptz when ${seconds} >= 2130706431 then 'infinity'::timestamptz
+    else to_timestamp(946684800 + ${seconds} + 1) end)`;
+
+/**
  * One page of the owner's messages, in their conversations not deleted, that hold every term (at
  * least one), newest first; `limit + 1` rows to tell whether more follow. The first term's first
  * occurrence makes the snippet: the text around it, at most `maxMatchChars` of the match itself.
  * Every term is a parameter; `strpos` reads none of its characters as a pattern.
+ *
+ * No index holds the terms, so the hits are found by reading the messages newest first, through
+ * messages_owner_created_idx from the cursor's second, and the read stops at the page's
+ * `limit + 1`th hit: a term in many messages costs a page's worth of them, but one in few or none
+ * reads all of the owner's messages older than the cursor. The page is ordered by the rank (the
+ * second) and then the id, not by the exact time, so the hits in the second of the last one read
+ * are all read (a range of the index) and the page is cut from them and the newer ones.
  */
 export async function substringSearch(
   db: Queryable,
@@ -94,27 +129,44 @@ export async function substringSearch(
   if (first === undefined) return [];
   const { limit, cursor, maxMatchChars } = options;
   const before = cursor
-    ? sql`and (r.rank, m.id) < (cast(${cursor.rank} as real), cast(${cursor.id} as uuid))`
+    ? sql`and m.created_at < ${secondEnd(cursorSeconds(cursor.rank))}
+      and (r.rank, m.id) < (cast(${cursor.rank} as real), cast(${cursor.id} as uuid))`
     : sql.empty;
   const andOthers: Sql = sql.join(
     others.map((term) => sql`and ${holds(term)}`),
     sql` `,
   );
+  const at = sql`cross join lateral (select strpos(lower(m.content), lower(cast(${first} as text))) as at) as p`;
+  const ranked = sql`cross join lateral (select ${SECONDS} + 8388608 as bits) as s
+    cross join lateral (select ${RANK} as rank) as r`;
+  const hits = sql`from messages as m ${at} ${ranked}
+    where m.owner_id = ${ownerId} and ${inLiveConversation} and p.at > 0 ${andOthers} ${before}`;
   const { rows } = await db.query<SubstringRow>(sql`
+    with newest as materialized (
+      select m.id, s.bits ${hits}
+      order by m.created_at desc, m.id desc
+      limit ${limit + 1}
+    ), edge as (
+      select ${secondStart(sql`e.seconds`)} as since, ${secondEnd(sql`e.seconds`)} as until
+      from (select min(bits) - 8388608 as seconds from newest) as e
+    ), found as (
+      select id from newest
+      union
+      select m.id ${hits}
+        and m.created_at >= (select since from edge) and m.created_at < (select until from edge)
+    )
     select m.id, m.conversation_id, m.role, c.title, ${isoText('m.created_at')} as created_at_text,
       r.rank,
       substr(m.content, w.start, p.at - w.start) as before,
       substr(m.content, p.at, least(char_length(cast(${first} as text)), cast(${maxMatchChars} as integer))) as matched,
       substr(m.content, p.at + char_length(cast(${first} as text)), cast(${SNIPPET_AFTER + 1} as integer)) as after,
       w.start > 1 as cut_before
-    from messages as m
-    inner join conversations as c on c.id = m.conversation_id
-    cross join lateral (select strpos(lower(m.content), lower(cast(${first} as text))) as at) as p
+    from found as f
+    inner join messages as m on m.id = f.id
+    inner join conversations as c on c.id = m.conversation_id and c.owner_id = ${ownerId}
+    ${at}
     cross join lateral (select greatest(1, p.at - cast(${SNIPPET_BEFORE} as integer)) as start) as w
-    cross join lateral (select ${SECONDS} + 8388608 as bits) as s
-    cross join lateral (select ${RANK} as rank) as r
-    where m.owner_id = ${ownerId} and c.owner_id = ${ownerId} and c.deleted_at is null
-      and p.at > 0 ${andOthers} ${before}
+    ${ranked}
     order by r.rank desc, m.id desc
     limit ${limit + 1}`);
   return rows;

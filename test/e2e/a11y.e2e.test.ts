@@ -627,6 +627,83 @@ describe('keyboard focus and what is announced', () => {
     await session.context.close();
   });
 
+  it('in the sidebar: a conversation moving to the top, or deleted elsewhere, leaves the keyboard where it was', async () => {
+    // Prepare: three conversations, newest first Charlie, Bravo, Alpha; none open
+    const email = uniqueEmail('member');
+    const user = await stack.server.createUser({ email, password: PASSWORD, role: 'members' });
+    const db = new pg.Client({ connectionString: stack.server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `insert into conversations (owner_id, title, updated_at) values
+           ($1, 'Alpha', now() - interval '3 hours'),
+           ($1, 'Bravo', now() - interval '2 hours'),
+           ($1, 'Charlie', now() - interval '1 hour')`,
+        [user.id],
+      );
+      const session = await openSession(stack.browser);
+      const { page } = session;
+      await signIn(page, stack.server.url, { ...user, password: PASSWORD });
+      const list = page.getByTestId('conversation-list');
+      await list.getByRole('link', { name: /Alpha/ }).waitFor();
+      const titles = () => list.locator(':scope > li a').evaluateAll((links) => links.map((a) => a.title));
+      /** Written to elsewhere (another tab or device), at the top once the sidebar reads its page 1 again. */
+      const writtenElsewhere = (title: string) =>
+        db.query(`update conversations set updated_at = now() where owner_id = $1 and title = $2`, [
+          user.id,
+          title,
+        ]);
+      /** Back to the tab, again until the sidebar reads page 1 (at most every 10 s) and shows `order`. */
+      const comeBackUntil = (order: string[]) =>
+        expect
+          .poll(
+            () =>
+              page.evaluate<string[]>(`(() => {
+                document.dispatchEvent(new Event('visibilitychange'));
+                const shown = document.querySelectorAll('[data-testid="conversation-list"] > li a');
+                return [...shown].map((a) => a.getAttribute('title'));
+              })()`),
+            { timeout: 30_000, interval: 250 },
+          )
+          .toEqual(order);
+
+      // Act: the keyboard on Charlie's link; Alpha, below it, is written to elsewhere and moves to
+      // the top, past Charlie and Bravo, whose rows React moves
+      await list.getByRole('link', { name: /Charlie/ }).focus();
+      await writtenElsewhere('Alpha');
+      await comeBackUntil(['Alpha', 'Charlie', 'Bravo']);
+
+      // Assess: still on Charlie's link, not the top of the page
+      expect(await titles()).toEqual(['Alpha', 'Charlie', 'Bravo']);
+      expect(
+        await page.evaluate<string | null>('document.activeElement?.getAttribute("title") ?? null'),
+      ).toBe('Charlie');
+
+      // Act and assess: the same on a row's Delete button, Bravo moving past it
+      await page.getByRole('button', { name: 'Delete Charlie' }).focus();
+      await writtenElsewhere('Bravo');
+      await comeBackUntil(['Bravo', 'Alpha', 'Charlie']);
+      expect(await focused(page)).toBe('Delete Charlie');
+
+      // Act: Alpha, the focused conversation, deleted elsewhere
+      await list.getByRole('link', { name: /Alpha/ }).focus();
+      await db.query(`update conversations set deleted_at = now() where owner_id = $1 and title = 'Alpha'`, [
+        user.id,
+      ]);
+      await comeBackUntil(['Bravo', 'Charlie']);
+
+      // Assess: on Charlie, which took its place, not the top of the page
+      expect(
+        await page.evaluate<string | null>('document.activeElement?.getAttribute("title") ?? null'),
+      ).toBe('Charlie');
+
+      await expectCleanSession(session);
+      await session.context.close();
+    } finally {
+      await db.end();
+    }
+  });
+
   it('in the console: Load more keeps the focus while loading, and after an erase the focus goes to the next person', async () => {
     // Prepare: an admin, and two people who left (their addresses share a tag to filter by)
     const adminEmail = uniqueEmail('admin');

@@ -3,6 +3,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { paths } from '@/config/paths';
 import { apiErrorMessage } from '@/lib/api-client';
 import { useApiClient } from '@/lib/api-client-context';
+import { useKeptFocus } from '@/lib/use-kept-focus';
 import { focusFirstControl, useLastPageFocus } from '@/lib/use-last-page-focus';
 import { restoreConversation } from '@/features/conversations/api/restore-conversation';
 import type { Conversation } from '@/features/conversations/api/conversation-schema';
@@ -42,6 +43,9 @@ export function ConversationNav({ activeId, refreshKey, onDeleted, onRenamed }: 
    * `reloading`: wait for the list to be read again (it is loading) before deciding.
    */
   const focusNext = useRef<{ conversationId: string | null; reloading: boolean } | null>(null);
+  // A conversation moving to the top (a reply, a message elsewhere) moves the rows it passes; one
+  // deleted elsewhere goes: the keyboard stays where it was, or goes to the next conversation.
+  useKeptFocus(list, items);
 
   useEffect(() => {
     const target = focusNext.current;

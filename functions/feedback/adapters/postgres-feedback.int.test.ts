@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeCursor } from '#shared/pagination/cursor';
 import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { createTestUser, holdingLocks, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
 import { postgresFeedback } from './postgres-feedback';
 
 /*
@@ -171,4 +172,32 @@ describe.each([
     expect(after.totals).toEqual({ up: 1, down: 0 });
     expect(downs).toEqual({ items: [], nextCursor: null, totals: { up: 0, down: 0 } });
   });
+
+  it.each(['a first rating', 'a changed rating'])(
+    'dates %s when it is written, after waiting for its reply, so a list paged meanwhile cannot pass over it',
+    async (kind) => {
+      // Prepare: the reply held by another transaction (a reply finishing, a regeneration)
+      const ownerId = await owner();
+      const target = await reply(ownerId, 'gpt-4o');
+      const feedback = postgresFeedback(database());
+      if (kind === 'a changed rating')
+        await feedback.save(ownerId, target.conversationId, target.messageId, { rating: 'up' });
+      const held = await holdingLocks('select 1 from messages where id = $1 for update', [target.messageId]);
+
+      // Act: the save waits for it; a reader pages past "now" before the holder commits
+      const saving = feedback.save(ownerId, target.conversationId, target.messageId, { rating: 'down' });
+      await untilBlockedBy(db, held.pid);
+      const { rows } = await sql<{ at: string }>`
+        select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`.execute(
+        db,
+      );
+      await held.release();
+      const saved = await saving;
+
+      // Assess: dated after the wait, so newer than anything a list read before the commit saw
+      expect(saved.kind).toBe('saved');
+      const updatedAt = saved.kind === 'saved' ? saved.feedback.updatedAt : '';
+      expect(updatedAt > (rows[0]?.at ?? '')).toBe(true);
+    },
+  );
 });

@@ -111,16 +111,23 @@ export function postgresFeedback(db: Queryable): FeedbackRepository {
       // One statement: find the reply, write when it is finished, and say which it was. The reply
       // is locked and its status read as it is now: one a regeneration is emptying (a lock the
       // feedback's foreign key check does not wait for) is not finished once that commits.
+      // Dated by the clock once the reply's lock is held (clock_timestamp(), not the statement's
+      // start, now()): a save that waited for a reply finishing would otherwise commit a time from
+      // before the wait, below the point a list paged meanwhile had already passed, and never be
+      // listed by it.
       const { rows } = await db.query<FeedbackRow & { status: string }>(sql`
         with target as (${reply(ownerId, conversationId, messageId)} for share of m),
         saved as (
-          insert into message_feedback (message_id, owner_id, conversation_id, model, rating, reason, comment)
+          insert into message_feedback
+            (message_id, owner_id, conversation_id, model, rating, reason, comment, created_at, updated_at)
           select id, cast(${ownerId} as text), conversation_id, model, cast(${rating} as text),
-            cast(${reason ?? null} as text), cast(${comment ?? null} as text)
-          from target where status = 'complete'
+            cast(${reason ?? null} as text), cast(${comment ?? null} as text), w.at, w.at
+          from target cross join lateral (select clock_timestamp() as at) as w
+          where status = 'complete'
           on conflict (message_id) do update
             set rating = excluded.rating, reason = excluded.reason, comment = excluded.comment,
-              conversation_id = excluded.conversation_id, model = excluded.model, updated_at = now()
+              conversation_id = excluded.conversation_id, model = excluded.model,
+              updated_at = clock_timestamp()
           returning message_id, rating, reason, comment, created_at, updated_at
         )
         select t.status, cast(s.message_id as text) as message_id, s.rating, s.reason, s.comment,

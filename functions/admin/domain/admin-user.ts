@@ -98,8 +98,11 @@ export class NotDisabledError extends ConflictError {
  */
 export class ErasureTooSoonError extends ConflictError {
   constructor(readonly erasableAt: Date) {
+    // The minute named is the first whole one at or after the instant: cut down to its minute, a
+    // time of 12:01:42 would read 12:01, when erasing is still refused.
+    const from = new Date(Math.ceil(erasableAt.getTime() / 60_000) * 60_000);
     super(
-      `The user was disabled less than an hour ago; their last access token expires first. Erase them from ${erasableAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+      `The user was disabled less than an hour ago; their last access token expires first. Erase them from ${from.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
     );
   }
 }

@@ -112,6 +112,17 @@ describe('ManageUserDialog', () => {
     expect(disabledAt).toBeLessThanOrEqual(Date.now());
   });
 
+  it('shows the first whole minute from which the person can be erased, not the minute before it', async () => {
+    // Prepare: disabled at 10:20:30, so erasable at 11:20:30; the hint shows minutes
+    const disabledAt = new Date(2026, 11, 5, 10, 20, 30);
+    const container = await open({ ...leaver, disabledAt: disabledAt.toISOString() });
+
+    // Assess: "from 11:21", as from 11:20 erasing is still refused
+    const hint = container.querySelector('[data-testid="erasable-from"]')?.textContent ?? '';
+    const shown = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    expect(hint).toContain(`can be erased from ${shown.format(new Date(2026, 11, 5, 11, 21))}`);
+  });
+
   it('leaves an active person active with no disabledAt when they are signed out everywhere', async () => {
     const changed: AdminUser[] = [];
     const container = await open({ ...leaver, status: 'active', disabledAt: null }, changed);

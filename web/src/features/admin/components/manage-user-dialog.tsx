@@ -201,8 +201,12 @@ export function ManageUserDialog({ user, onChanged, onErased, onClose }: ManageU
   const isService = user.kind === 'service';
   // Erasing waits until the last access token issued before the disable has expired.
   const disabledAt = user.status === 'disabled' && user.disabledAt ? Date.parse(user.disabledAt) : NaN;
+  // Shown to the minute, so the first whole minute at or after it: the minute it falls in would
+  // still be refused.
   const erasableAt =
-    !isService && Number.isFinite(disabledAt) ? new Date(disabledAt + ACCESS_TOKEN_MINUTES * 60_000) : null;
+    !isService && Number.isFinite(disabledAt)
+      ? new Date(Math.ceil((disabledAt + ACCESS_TOKEN_MINUTES * 60_000) / 60_000) * 60_000)
+      : null;
 
   return (
     <dialog ref={dialog} className="dialog dialog--wide" aria-labelledby={`${id}-heading`} onClose={onClose}>

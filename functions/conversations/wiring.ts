@@ -7,6 +7,7 @@ import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
 import { makeGiveFeedback } from '#feedback/use-cases/give-feedback';
 import { makeWithdrawFeedback } from '#feedback/use-cases/withdraw-feedback';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
+import { getConfig } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
 import { postgresConversations } from './adapters/postgres-conversations';
 import type { ConversationTransaction } from './ports/conversation-repository';
@@ -20,6 +21,7 @@ import { makeRestoreConversation } from './use-cases/restore-conversation';
 /** The conversations group's use cases on PostgreSQL (built once, on the first request). */
 export function conversationDeps() {
   const db = getSql();
+  const maxLive = getConfig().CONVERSATIONS_MAX_PER_PERSON;
   const conversations = postgresConversations(db);
   const transaction: ConversationTransaction = (work) =>
     db.transaction((tx) => work({ conversations: postgresConversations(tx), audit: postgresAuditLog(tx) }));
@@ -30,12 +32,12 @@ export function conversationDeps() {
     getMessage: makeGetMessage({ messages }),
     searchMessages: makeSearchMessages({ messages }),
     stopReply: makeStopReply({ messages }),
-    createConversation: makeCreateConversation({ conversations }),
+    createConversation: makeCreateConversation({ conversations, maxLive }),
     listConversations: makeListConversations({ conversations }),
     getConversation: makeGetConversation({ conversations }),
     renameConversation: makeRenameConversation({ conversations }),
     deleteConversation: makeDeleteConversation({ transaction }),
-    restoreConversation: makeRestoreConversation({ transaction }),
+    restoreConversation: makeRestoreConversation({ transaction, maxLive }),
     giveFeedback: makeGiveFeedback({ feedback }),
     withdrawFeedback: makeWithdrawFeedback({ feedback }),
   };

@@ -179,6 +179,17 @@ describe('parseConfig', () => {
       expect(configErrorFor({ ...pgEnv(), [name]: value }).message, `${name}=${value}`).toContain(name);
   });
 
+  it('keeps at most 10,000 live conversations a person by default, and takes a whole number from 1', () => {
+    expect(parseConfig(pgEnv()).CONVERSATIONS_MAX_PER_PERSON).toBe(10_000);
+    expect(parseConfig({ ...pgEnv(), CONVERSATIONS_MAX_PER_PERSON: '3' }).CONVERSATIONS_MAX_PER_PERSON).toBe(
+      3,
+    );
+    for (const value of ['0', '-1', '2.5', '1000001', ''])
+      expect(configErrorFor({ ...pgEnv(), CONVERSATIONS_MAX_PER_PERSON: value }).message, value).toContain(
+        'CONVERSATIONS_MAX_PER_PERSON',
+      );
+  });
+
   describe('CHAT_SYSTEM_PROMPT', () => {
     it('is unset by default, and kept trimmed with its newlines and tabs when set', () => {
       expect(parseConfig(pgEnv()).CHAT_SYSTEM_PROMPT).toBeUndefined();

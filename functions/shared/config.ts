@@ -155,6 +155,12 @@ const base = z.object({
       ),
     ),
   ),
+  /**
+   * Live (not deleted) conversations one person may have: creating or restoring one more answers
+   * 409 `conversation-limit`, asking them to delete some. It bounds what one member can make the
+   * database store (empty conversations are kept until deleted) and what their title filter scans.
+   */
+  CONVERSATIONS_MAX_PER_PERSON: z._default(wholeNumber(undefined, 1, 1_000_000), 10_000),
   /** Days a deleted conversation's messages are kept before the retention run erases them. */
   CONVERSATION_PURGE_DAYS: z._default(wholeNumber('days', 0, 365), 30),
   /**

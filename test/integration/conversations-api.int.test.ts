@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateKeyPairSync } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, setUpApiEnvironment } from '../support/api';
 import { signedInPerson, testDatabase } from '../support/database';
@@ -97,6 +98,51 @@ describe('POST /api/conversations', () => {
     expect(before.headers['content-type']).toBe('application/problem+json');
     expect((before.body as Problem).detail).toBe('No profile yet: open the app once, then try again.');
     expect(after.status).toBe(201);
+  });
+
+  it('keeps at most 10,000 live conversations a person: the next answers 409 conversation-limit until one is deleted', async () => {
+    // Prepare: a member with 9,999 live conversations and a deleted one, which does not count
+    const { user, token } = await member();
+    await db
+      .insertInto('conversations')
+      .columns(['owner_id', 'title', 'deleted_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom(sql<{ n: number }>`generate_series(1, 10000)`.as('s'))
+          .select([
+            eb.val(user.id).as('owner_id'),
+            eb.val('Old').as('title'),
+            sql<Date | null>`case when s = 1 then now() end`.as('deleted_at'),
+          ]),
+      )
+      .execute();
+    const create = () => call(handler, { method: 'POST', path: '/api/conversations', token, body: {} });
+
+    // Act
+    const last = await create();
+    const refused = await create();
+    const { id } = last.body as Conversation;
+    await call(handler, { method: 'DELETE', path: `/api/conversations/${id}`, token });
+    const afterDelete = await create();
+
+    // Assess
+    expect(last.status).toBe(201);
+    expect(refused.status).toBe(409);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    expect(refused.body).toMatchObject({
+      type: 'urn:parley:problem:conversation-limit',
+      status: 409,
+      detail:
+        'You have reached the limit of 10000 conversations; delete some you no longer need, then try again.',
+    });
+    expect(afterDelete.status).toBe(201);
+    const live = await db
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('owner_id', '=', user.id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    expect(Number(live.n)).toBe(10_000);
   });
 
   it('lets admins chat too', async () => {

@@ -1,8 +1,8 @@
-import { first, isoText, only, sql, type Queryable } from '#shared/db/sql';
+import { first, isoText, sql, type Queryable } from '#shared/db/sql';
 import { sqlStateOf } from '#shared/db/sql-state';
 import { encodeCursor } from '#shared/pagination/cursor';
 import { ProfileNotFoundError } from '#shared/errors';
-import type { Conversation } from '../domain/conversation';
+import { ConversationLimitError, type Conversation } from '../domain/conversation';
 import type { ConversationRepository, ListOptions } from '../ports/conversation-repository';
 
 /*
@@ -30,18 +30,39 @@ const toConversation = (row: Row): Conversation => ({
   messageCount: Number(row.message_count),
 });
 
+/**
+ * True while the owner has fewer than `max` live conversations (always when `max` is null). The
+ * count stops at `max`: an index-only scan of at most `max` entries of the owner's in
+ * conversations_owner_keyset_idx (live conversations only), a few milliseconds at 10,000, in the
+ * statement that inserts or restores, so no extra round trip. No lock: two of the owner's
+ * statements running at once may both see room (ports/conversation-repository.ts LiveLimit).
+ */
+const roomFor = (ownerId: string, max: number | null) => sql`(
+  cast(${max} as int) is null
+  or (
+    select count(*) from (
+      select 1 from conversations
+      where owner_id = ${ownerId} and deleted_at is null
+      limit cast(${max} as int)
+    ) live
+  ) < cast(${max} as int)
+)`;
+
 /** LIKE wildcards in user text are matched literally. */
 const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export function postgresConversations(db: Queryable): ConversationRepository {
   return {
-    async create(ownerId, title) {
+    async create(ownerId, title, { maxLive } = {}) {
+      const max = maxLive ?? null;
+      let row: Row | undefined;
       try {
-        return toConversation(
-          await only<Row>(
-            db,
-            sql`insert into conversations (owner_id, title) values (${ownerId}, ${title}) returning ${columns}`,
-          ),
+        row = await first<Row>(
+          db,
+          sql`insert into conversations (owner_id, title)
+              select cast(${ownerId} as text), cast(${title} as text)
+              where ${roomFor(ownerId, max)}
+              returning ${columns}`,
         );
       } catch (error) {
         // The owner's foreign key, the table's only one: no users row yet (it is written on the
@@ -49,6 +70,10 @@ export function postgresConversations(db: Queryable): ConversationRepository {
         if (sqlStateOf(error) === '23503') throw new ProfileNotFoundError();
         throw error;
       }
+      if (row) return toConversation(row);
+      // Only the cap keeps the insert from its row.
+      if (max === null) throw new Error('insert into conversations returned no row');
+      throw new ConversationLimitError(max);
     },
 
     async list(ownerId, { limit, cursor, q }: ListOptions) {
@@ -89,14 +114,32 @@ export function postgresConversations(db: Queryable): ConversationRepository {
       return row ? toConversation(row) : undefined;
     },
 
-    async restore(ownerId, id) {
-      const row = await first<Row>(
+    async restore(ownerId, id, { maxLive } = {}) {
+      const max = maxLive ?? null;
+      // One row whatever happens: whether there was a deleted conversation of the owner's to
+      // restore, and the conversation when it was restored (null columns when it was not).
+      const row = await first<Partial<Row> & { found: boolean }>(
         db,
-        sql`update conversations set deleted_at = null
-            where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is not null
-            returning ${columns}`,
+        sql`with target as (
+              select id as target_id from conversations
+              where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is not null
+            ),
+            restored as (
+              update conversations set deleted_at = null
+              from target
+              where conversations.id = target.target_id and ${roomFor(ownerId, max)}
+              returning ${columns}
+            )
+            select exists (select 1 from target) as found, restored.*
+            from (select 1) as one left join restored on true`,
       );
-      return row ? toConversation(row) : undefined;
+      if (!row?.found) return undefined;
+      // Found but not restored: only the cap keeps the update from it.
+      if (row.id === undefined || row.id === null) {
+        if (max === null) throw new Error('update of conversations returned no row');
+        throw new ConversationLimitError(max);
+      }
+      return toConversation(row as Row);
     },
 
     async remove(ownerId, id) {

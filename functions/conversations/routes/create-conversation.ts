@@ -15,7 +15,10 @@ export const createConversation = defineRoute(
     // The body is optional: `POST /conversations` with none starts an untitled conversation.
     body: z._default(z.strictObject({ title: z.optional(titleSchema) }), {}),
     responses: { 201: { description: 'The new conversation', schema: conversationSchema } },
-    problems: { 404: 'No profile yet (it is written on your first GET /api/me)' },
+    problems: {
+      404: 'No profile yet (it is written on your first GET /api/me)',
+      409: 'conversation-limit: you have as many live conversations as you may keep (CONVERSATIONS_MAX_PER_PERSON, 10,000 by default); delete some first',
+    },
   },
   async ({ caller, body }, { createConversation }) => created(await createConversation(caller, body)),
 );

@@ -13,7 +13,10 @@ export const restoreConversation = defineRoute(
     scopes: ['parley/chat.write'],
     params: conversationIdParams,
     responses: { 200: { description: 'The conversation, back in the list', schema: conversationSchema } },
-    problems: { 404: 'No deleted conversation of yours by this id (never deleted, not yours, or erased)' },
+    problems: {
+      404: 'No deleted conversation of yours by this id (never deleted, not yours, or erased)',
+      409: 'conversation-limit: you have as many live conversations as you may keep (CONVERSATIONS_MAX_PER_PERSON, 10,000 by default); delete some first',
+    },
   },
   async ({ caller, params, requestId }, { restoreConversation }) =>
     ok(await restoreConversation(caller, params.id, requestId)),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeConversations } from '#test/support/fakes/conversations';
-import { DEFAULT_TITLE } from '../domain/conversation';
+import { ConversationLimitError, DEFAULT_TITLE } from '../domain/conversation';
 import { makeCreateConversation } from './create-conversation';
 
 const ada = { userId: 'ada', kind: 'user', role: 'members' } as const;
@@ -25,5 +25,25 @@ describe('createConversation', () => {
     const conversation = await makeCreateConversation({ conversations: repository })(ada, {});
 
     expect(conversation.title).toBe(DEFAULT_TITLE);
+  });
+
+  it('asks the repository for the cap on live conversations, and passes its refusal on', async () => {
+    // Prepare: a repository at the cap, as PostgreSQL's refuses in the insert
+    const { repository } = fakeConversations();
+    const limits: unknown[] = [];
+    const atCap = {
+      ...repository,
+      create: async (_owner: string, _title: string, limit?: { maxLive?: number }) => {
+        limits.push(limit);
+        throw new ConversationLimitError(limit?.maxLive ?? 0);
+      },
+    };
+
+    // Act
+    const refused = makeCreateConversation({ conversations: atCap, maxLive: 3 })(ada, {});
+
+    // Assess
+    await expect(refused).rejects.toThrow('You have reached the limit of 3 conversations');
+    expect(limits).toEqual([{ maxLive: 3 }]);
   });
 });

@@ -1,7 +1,7 @@
 import { fakeAuditLog } from '#test/support/fakes/audit-log';
 import { describe, expect, it } from 'vitest';
 import { fakeConversations, fakeTransaction } from '#test/support/fakes/conversations';
-import { ConversationNotFoundError } from '../domain/conversation';
+import { ConversationLimitError, ConversationNotFoundError } from '../domain/conversation';
 import { makeDeleteConversation } from './delete-conversation';
 import { makeRestoreConversation } from './restore-conversation';
 
@@ -63,5 +63,28 @@ describe('restoreConversation', () => {
 
     await expect(restore(ada, mine.id, 'req-7')).rejects.toThrow('audit log unavailable');
     expect(await conversations.repository.get('ada', mine.id)).toBeUndefined();
+  });
+
+  it('records nothing when the cap on live conversations refuses the restore', async () => {
+    // Prepare: the repository refuses past the cap, as PostgreSQL's does in the update
+    const conversations = fakeConversations();
+    const audit = fakeAuditLog();
+    const limits: unknown[] = [];
+    const atCap = {
+      ...conversations.repository,
+      restore: async (_owner: string, _id: string, limit?: { maxLive?: number }) => {
+        limits.push(limit);
+        throw new ConversationLimitError(limit?.maxLive ?? 0);
+      },
+    };
+    const transaction = fakeTransaction({ conversations: atCap, audit: audit.log }, conversations.rows);
+
+    // Act
+    const refused = makeRestoreConversation({ transaction, maxLive: 2 })(ada, 'some-id', 'req-1');
+
+    // Assess
+    await expect(refused).rejects.toBeInstanceOf(ConversationLimitError);
+    expect(limits).toEqual([{ maxLive: 2 }]);
+    expect(audit.events).toEqual([]);
   });
 });

@@ -40,8 +40,8 @@ describe('the validating proxy in front of the tests', () => {
   });
 
   it('finds a status the operation does not declare', () => {
-    expect(conformanceProblems({ ...created, status: 409, text: problem(409) })).toEqual([
-      expect.stringContaining('conversations.create does not declare 409'),
+    expect(conformanceProblems({ ...created, status: 422, text: problem(422) })).toEqual([
+      expect.stringContaining('conversations.create does not declare 422'),
     ]);
   });
 

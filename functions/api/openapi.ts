@@ -2,6 +2,7 @@ import type { $ZodType } from 'zod/v4/core';
 import * as z from '#shared/zod';
 import { API_HEADERS } from '#shared/http/headers';
 import { problemSchema } from '#shared/http/problem-schema';
+import { routeBudget } from '#shared/http/route-budgets';
 import type { HandlerGroup, RouteDeclaration, Scope } from '#shared/http/route';
 import { TOKEN_URL_PLACEHOLDER } from './openapi-constants';
 import { routes } from './index';
@@ -234,6 +235,15 @@ function operation(route: RouteDeclaration) {
   for (const [status, description] of Object.entries(route.problems ?? {})) {
     const orDatabase = secured && status === '503' ? '; or the database is unavailable for a moment' : '';
     responses[status] = problemResponse(`${description}${orDatabase}`, status === '429' || status === '503');
+  }
+  // A budgeted route's 429 says its budget too, besides the stage throttle or its own limits.
+  const budget = secured ? routeBudget(route.id) : undefined;
+  if (budget) {
+    const own = route.problems?.[429];
+    responses['429'] = problemResponse(
+      `${own ? `${own}; or m` : 'M'}ore than ${budget.perMinute} ${budget.what} a minute by one caller (Retry-After: the seconds to the next minute); or the stage throttle`,
+      true,
+    );
   }
   // Every route checks a body it is sent, one it takes none included: too large, or not JSON.
   responses['413'] = shared('PayloadTooLarge');

@@ -2,7 +2,7 @@ import { getCache } from '#shared/cache/get-cache';
 import { getConfig, roleQuota } from '#shared/config';
 import { getSql } from '#shared/db/sql-database';
 import { logger } from '#shared/powertools';
-import { cacheRateLimiter } from './adapters/cache-rate-limiter';
+import { cacheRateLimiter } from '#shared/rate-limit/cache-rate-limiter';
 import { withCachedMonthlyUsage } from './adapters/cached-monthly-usage';
 import { createChatModel } from './adapters/chat-model-factory';
 import { postgresTurns } from './adapters/postgres-messages';

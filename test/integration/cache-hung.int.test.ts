@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheRateLimiter } from '#chat/adapters/cache-rate-limiter';
+import { cacheRateLimiter } from '#shared/rate-limit/cache-rate-limiter';
 import { closeCache, getCache } from '#shared/cache/get-cache';
 import { call, setUpApiEnvironment } from '../support/api';
 import { createTestUser, testDatabase } from '../support/database';

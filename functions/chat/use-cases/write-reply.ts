@@ -8,7 +8,7 @@ import { estimateCostMicros } from '../domain/pricing';
 import type { ChatMetrics } from '../ports/chat-metrics';
 import { ModelStreamError, ModelUnavailableError, type ChatModel, type ChatTurn } from '../ports/chat-model';
 import type { MonthlyQuota, TurnRepository } from '../ports/message-repository';
-import type { RateLimiter } from '../ports/rate-limiter';
+import type { RateLimiter } from '#shared/rate-limit/rate-limiter';
 import { StoredDeltas } from './stored-deltas';
 
 /**

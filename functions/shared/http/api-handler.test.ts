@@ -28,6 +28,8 @@ const { routeById } = await import('#api/index');
 
 const { createTokenVerifier } = await import('./auth');
 const { metrics } = await import('../powertools');
+const { memoryCache } = await import('../cache/memory-cache');
+const { cacheRouteBudgets } = await import('../rate-limit/route-budget-limiter');
 
 // The machine client is a second app client of the pool; its service account has a stored role.
 const MACHINE_CLIENT = `machine${randomUUID().slice(0, 8)}`;
@@ -40,9 +42,13 @@ const verifier = createTokenVerifier(
   } as unknown as Config,
   async () => issuer.jwks,
 );
+// Route budgets count in memory here (api-handler-budgets.test.ts tests them): no network.
+const budgetCache = memoryCache();
+const budgets = cacheRouteBudgets({ cache: () => budgetCache });
 setHandlerDependencies({
   verifier: () => verifier,
   serviceRoles: () => ({ roleOf: async (clientId) => serviceRoles[clientId] ?? null }),
+  budgets: () => budgets,
 });
 
 /** A real route's declaration (access, schemas) with a handle of the test's own. */

@@ -4,12 +4,14 @@ import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { logger, metrics, metricsMiddleware, MetricUnit, tracing } from '../powertools';
+import type { RouteBudgetLimiter } from '../rate-limit/route-budget-limiter';
 import type { RevocationList } from '../revocation/revocation-list';
 import { authenticate, createTokenVerifier, type ServiceAccountRoles, type TokenVerifier } from './auth';
 import { errorHandler } from './error-handler';
 import { responseHeaders } from './headers';
 import { jsonBody } from './json-body';
 import type { Route, RouteDeclaration } from './route';
+import { routeBudget, RouteBudgetSpentError } from './route-budgets';
 import type { ApiEvent, ApiResult, AuthContext } from './types';
 import { inputSchemas, validation } from './validation';
 
@@ -17,6 +19,8 @@ export interface HandlerDependencies {
   readonly verifier: () => TokenVerifier;
   readonly serviceRoles: () => ServiceAccountRoles;
   readonly revocations: () => RevocationList;
+  /** Counts each caller's requests of the routes that have a budget (route-budgets.ts). */
+  readonly budgets: () => RouteBudgetLimiter;
 }
 
 let verifier: TokenVerifier | undefined;
@@ -24,6 +28,11 @@ let revocations: RevocationList | undefined;
 /** Asked for on every authenticated request: one object, not one per request. */
 const serviceRolesOnFirstUse: ServiceAccountRoles = {
   roleOf: async (clientId, requestId) => (await serviceAccountRoles()).roleOf(clientId, requestId),
+};
+/** Counted in the cache, loaded on first use: only budgeted routes need it. */
+const budgetsOnFirstUse: RouteBudgetLimiter = {
+  consume: async (routeId, callerId, perMinute) =>
+    (await routeBudgetLimiter()).consume(routeId, callerId, perMinute),
 };
 let dependencies: HandlerDependencies = {
   verifier: () => (verifier ??= createTokenVerifier(getConfig())),
@@ -34,7 +43,28 @@ let dependencies: HandlerDependencies = {
       standingOf: async (userId) => (await revocationList()).standingOf(userId),
       revokeTokens: async (userId) => (await revocationList()).revokeTokens(userId),
     }),
+  budgets: () => budgetsOnFirstUse,
 };
+
+let loadedRouteBudgets: Promise<RouteBudgetLimiter> | undefined;
+/**
+ * In Valkey where the stage has one (every instance shares the count); without it, getCache's
+ * in-process cache, so each instance counts on its own, as it does while Valkey fails.
+ */
+function routeBudgetLimiter(): Promise<RouteBudgetLimiter> {
+  loadedRouteBudgets ??= (async () => {
+    const [{ getCache }, { cacheRouteBudgets }] = await Promise.all([
+      import('../cache/get-cache'),
+      import('../rate-limit/route-budget-limiter'),
+    ]);
+    return cacheRouteBudgets({
+      cache: getCache,
+      onCacheError: (error) =>
+        logger.warn('route budget counted locally: cache unavailable', { error: error as Error }),
+    });
+  })();
+  return loadedRouteBudgets;
+}
 
 let loadedServiceAccountRoles: Promise<ServiceAccountRoles> | undefined;
 /** Machine clients' roles through the cache, loaded on first use like the database. */
@@ -93,10 +123,30 @@ function requestState(route: RouteDeclaration): middy.MiddlewareObj<ApiEvent, Ap
 }
 
 /**
+ * Spends one request of the caller's budget for the route (route-budgets.ts), keyed by the
+ * verified caller's id and the route id only; beyond it, 429 before the body is even parsed.
+ * Routes without a budget (the hot reads among them) make no call at all.
+ */
+function spendBudget(route: RouteDeclaration): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  const budget = routeBudget(route.id);
+  return {
+    name: 'route-budget',
+    before: async (request) => {
+      const caller = request.event.parley.auth;
+      if (!budget || !caller) return;
+      const spent = await dependencies.budgets().consume(route.id, caller.userId, budget.perMinute);
+      if (spent.allowed) return;
+      metrics.addMetric('RateLimitRejections', MetricUnit.Count, 1);
+      throw new RouteBudgetSpentError(budget, spent.retryAfterSeconds);
+    },
+  };
+}
+
+/**
  * One API route as a Lambda handler: the whole middleware stack, then the route's own handle with
  * its group's use cases. Order matters: state, logging, metrics and tracing wrap everything;
- * headers and the error handler see every outcome; authentication runs before the body is even
- * parsed.
+ * headers and the error handler see every outcome; authentication, then the caller's budget for
+ * the route, run before the body is even parsed.
  */
 export function routeHandler<Deps>(
   route: Route<string, Deps>,
@@ -127,6 +177,7 @@ export function routeHandler<Deps>(
         revocations: () => dependencies.revocations(),
       }),
     )
+    .use(spendBudget(route))
     .use(jsonBody({ maxBytes: config.MAX_BODY_BYTES }))
     .use(validation(inputSchemas(route)))
     .handler(async (event) => {

@@ -4,7 +4,7 @@ import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import type { ChatMetrics } from '#chat/ports/chat-metrics';
 import type { ChatEvent, ChatModel, ChatRequest, CircuitStateName } from '#chat/ports/chat-model';
 import type { MessageRepository, StartTurnInput } from '#chat/ports/message-repository';
-import type { RateLimiter } from '#chat/ports/rate-limiter';
+import type { RateLimiter } from '#shared/rate-limit/rate-limiter';
 import type { AuthContext } from '#shared/http/types';
 
 /**

@@ -1,5 +1,5 @@
-import type { Cache } from '#shared/cache/cache';
-import type { RateLimiter } from '../ports/rate-limiter';
+import type { Cache } from '../cache/cache';
+import type { RateLimiter } from './rate-limiter';
 
 const WINDOW_SECONDS = 60;
 

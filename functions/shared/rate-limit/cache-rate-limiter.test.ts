@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryCache } from '#shared/cache/memory-cache';
-import type { Cache } from '#shared/cache/cache';
+import { memoryCache } from '../cache/memory-cache';
+import type { Cache } from '../cache/cache';
 import { cacheRateLimiter } from './cache-rate-limiter';
 
 /** A cache that is down: every call fails, as Valkey does when unreachable. */

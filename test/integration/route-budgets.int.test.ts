@@ -12,10 +12,14 @@ import { createTestUser, testDatabase } from '../support/database';
 const REDIS_URL = process.env.REDIS_URL;
 const issuer = setUpApiEnvironment(REDIS_URL ? { REDIS_URL } : {});
 const { handler } = await import('#conversations/lambda');
-const { closeCache } = await import('#shared/cache/get-cache');
 const { valkeyCache } = await import('#shared/cache/valkey-cache');
 const { cacheRouteBudgets } = await import('#shared/rate-limit/route-budget-limiter');
 const { parseRedisUrl, RespClient } = await import('#shared/cache/resp-client');
+const { closeCache, getCache } = await import('#shared/cache/get-cache');
+const { setHandlerDependencies } = await import('#shared/http/api-handler');
+// The budgets as deployed (in the process's cache: Redis here), whatever a test support sets.
+const deployed = cacheRouteBudgets({ cache: getCache });
+setHandlerDependencies({ budgets: () => deployed });
 const db = testDatabase();
 afterAll(async () => {
   await closeCache();

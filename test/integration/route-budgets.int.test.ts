@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, setUpApiEnvironment } from '../support/api';
 import { createTestUser, testDatabase } from '../support/database';
+import { callStreaming } from '../support/streaming';
 
 /*
  * The per-caller route budgets (functions/shared/http/route-budgets.ts) on a real route, counted
@@ -12,6 +13,7 @@ import { createTestUser, testDatabase } from '../support/database';
 const REDIS_URL = process.env.REDIS_URL;
 const issuer = setUpApiEnvironment(REDIS_URL ? { REDIS_URL } : {});
 const { handler } = await import('#conversations/lambda');
+const exports = (await import('#exports/lambda')).handler;
 const { valkeyCache } = await import('#shared/cache/valkey-cache');
 const { cacheRouteBudgets } = await import('#shared/rate-limit/route-budget-limiter');
 const { parseRedisUrl, RespClient } = await import('#shared/cache/resp-client');
@@ -102,5 +104,34 @@ describe.skipIf(!REDIS_URL)('route budgets on real Redis: POST /api/conversation
     } finally {
       await cache.close();
     }
+  });
+
+  it('refuses the 11th export of a minute through the streaming exports function, before its stream starts', async () => {
+    const ada = await person();
+    const { id } = await db
+      .insertInto('conversations')
+      .values({ owner_id: ada.user.id, title: 'Exported' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await awayFromMinuteEnd();
+    const download = async () => {
+      const answer = await callStreaming(exports, {
+        method: 'GET',
+        path: `/api/conversations/${id}/export`,
+        token: ada.token,
+      });
+      await answer.handlerDone;
+      return answer;
+    };
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i += 1) statuses.push((await download()).status);
+    const refused = await download();
+
+    expect(statuses).toEqual(Array(10).fill(200));
+    expect(refused.status).toBe(429);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    expect(refused.headers['retry-after']).toMatch(/^([1-9]|[1-5][0-9]|60)$/);
+    expect(refused.body).toMatchObject({ detail: 'You can make at most 10 exports a minute.' });
   });
 });

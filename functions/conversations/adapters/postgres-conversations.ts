@@ -117,27 +117,34 @@ export function postgresConversations(db: Queryable): ConversationRepository {
     async restore(ownerId, id, { maxLive } = {}) {
       const max = maxLive ?? null;
       // One row whatever happens: whether there was a deleted conversation of the owner's to
-      // restore, and the conversation when it was restored (null columns when it was not).
-      const row = await first<Partial<Row> & { found: boolean }>(
+      // restore, whether the cap left room for it, and the conversation when it was restored
+      // (null columns when it was not).
+      const row = await first<Partial<Row> & { found: boolean; room: boolean }>(
         db,
         sql`with target as (
               select id as target_id from conversations
               where id = cast(${id} as uuid) and owner_id = ${ownerId} and deleted_at is not null
             ),
+            room as materialized (select ${roomFor(ownerId, max)} as ok),
             restored as (
               update conversations set deleted_at = null
               from target
-              where conversations.id = target.target_id and ${roomFor(ownerId, max)}
+              -- deleted_at again on the row itself: a restore that waited for another one's lock
+              -- reads the row as that one left it (restored) and must then leave it alone; the
+              -- target's snapshot would still say deleted.
+              where conversations.id = target.target_id and conversations.deleted_at is not null
+                and (select ok from room)
               returning ${columns}
             )
-            select exists (select 1 from target) as found, restored.*
+            select exists (select 1 from target) as found, (select ok from room) as room, restored.*
             from (select 1) as one left join restored on true`,
       );
       if (!row?.found) return undefined;
-      // Found but not restored: only the cap keeps the update from it.
       if (row.id === undefined || row.id === null) {
-        if (max === null) throw new Error('update of conversations returned no row');
-        throw new ConversationLimitError(max);
+        // Found deleted but not restored: the cap, or another restore got there first (then it is
+        // no longer deleted, a 404 as for any conversation not in the bin).
+        if (!row.room && max !== null) throw new ConversationLimitError(max);
+        return undefined;
       }
       return toConversation(row as Row);
     },

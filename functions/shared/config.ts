@@ -132,6 +132,12 @@ const base = z.object({
   /** Messages a user may send a minute (shared through Valkey; per instance without it). */
   CHAT_RATE_LIMIT_PER_MINUTE: z._default(wholeNumber(undefined, 1, 10_000), 20),
   /**
+   * Multiplies every route budget (functions/shared/http/route-budgets.ts: searches, new,
+   * deleted and restored conversations, exports a caller may make a minute). 1 in every stage;
+   * load tests and suites that act as a few people making many requests raise it.
+   */
+  ROUTE_BUDGET_MULTIPLIER: z._default(wholeNumber(undefined, 1, 10_000), 1),
+  /**
    * Replies one person (or machine client) may have being written at once, across conversations.
    * The month's quota is checked before a reply and charged after it, so this bounds how far
    * replies started together can go past it.

@@ -11,7 +11,8 @@ import { callStreaming } from '../support/streaming';
  * stored, another person's is not, and a second instance sees the same count.
  */
 const REDIS_URL = process.env.REDIS_URL;
-const issuer = setUpApiEnvironment(REDIS_URL ? { REDIS_URL } : {});
+// The budgets as every stage has them (the suites' environment multiplies them).
+const issuer = setUpApiEnvironment({ ROUTE_BUDGET_MULTIPLIER: '1', ...(REDIS_URL ? { REDIS_URL } : {}) });
 const { handler } = await import('#conversations/lambda');
 const exports = (await import('#exports/lambda')).handler;
 const { valkeyCache } = await import('#shared/cache/valkey-cache');

@@ -29,6 +29,7 @@ import { invoke, ownRecord, type RawRequest, type RawResponse } from './support/
 const issuer = setUpApiEnvironment({
   OFFLINE_MODEL_DELAY_MS: '0',
   CHAT_RATE_LIMIT_PER_MINUTE: '10000',
+  ROUTE_BUDGET_MULTIPLIER: '10000',
   DEFAULT_MONTHLY_TOKENS: '2000000000',
   ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
 });

@@ -61,6 +61,7 @@ beforeAll(async () => {
     OPENAI_MAX_ATTEMPTS: '2',
     OPENAI_CIRCUIT_OPEN_MS: '2000',
     CHAT_RATE_LIMIT_PER_MINUTE: '10000',
+    ROUTE_BUDGET_MULTIPLIER: '10000',
     DEFAULT_MONTHLY_TOKENS: '2000000000',
   });
   server = await startDevServer({ port: 0, cognitoPort: 0, dataDir, quiet: true, bootstrapAdmin: false });

@@ -15,7 +15,8 @@ const call = (handler: Parameters<typeof callApi>[0], input: CallInput) =>
   callApi(handler, input, { conformance: false });
 
 // The handler modules read their configuration at cold start: set the environment first.
-const issuer = setUpApiEnvironment();
+// The budgets as every stage has them (the suites' environment multiplies them).
+const issuer = setUpApiEnvironment({ ROUTE_BUDGET_MULTIPLIER: '1' });
 const { routeHandler, setHandlerDependencies } = await import('./api-handler');
 const { ok, created } = await import('./responses');
 const { routeById } = await import('#api/index');

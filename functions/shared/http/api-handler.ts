@@ -127,8 +127,9 @@ function requestState(route: RouteDeclaration): middy.MiddlewareObj<ApiEvent, Ap
  * verified caller's id and the route id only; beyond it, 429 before the body is even parsed.
  * Routes without a budget (the hot reads among them) make no call at all.
  */
-function spendBudget(route: RouteDeclaration): middy.MiddlewareObj<ApiEvent, ApiResult> {
-  const budget = routeBudget(route.id);
+function spendBudget(route: RouteDeclaration, multiplier: number): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  const declared = routeBudget(route.id);
+  const budget = declared && { ...declared, perMinute: declared.perMinute * multiplier };
   return {
     name: 'route-budget',
     before: async (request) => {
@@ -177,7 +178,7 @@ export function routeHandler<Deps>(
         revocations: () => dependencies.revocations(),
       }),
     )
-    .use(spendBudget(route))
+    .use(spendBudget(route, config.ROUTE_BUDGET_MULTIPLIER))
     .use(jsonBody({ maxBytes: config.MAX_BODY_BYTES }))
     .use(validation(inputSchemas(route)))
     .handler(async (event) => {

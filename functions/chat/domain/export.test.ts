@@ -402,6 +402,23 @@ describe('markdownExport and turns or notes a message writes', () => {
     ['a heading after a quote marker and a tab', `>\t## ${FORGED}`, `>\t\\## ${FORGED}`],
     ['a heading in a list item', `- ## ${FORGED}`, `- \\## ${FORGED}`],
     ['a setext heading in a list item', `1. ${FORGED}\n   ---`, `1. ${FORGED}\n   \\---`],
+    // marked takes a line under a list item in a quote for a list of that item (CommonMark ends
+    // the quote there): its heading is one after the list marker (a fast-check counterexample).
+    [
+      'a heading after a list marker under a quoted item',
+      `> - a\n    1. ## ${FORGED}`,
+      `> - a\n    1. \\## ${FORGED}`,
+    ],
+    [
+      'a heading after a bullet under a quoted item',
+      `> - a\n    - ## ${FORGED}`,
+      `> - a\n    - \\## ${FORGED}`,
+    ],
+    [
+      'both, the first a heading itself',
+      `> - ## ${FORGED}\n    1. ## ${FORGED}`,
+      `> - \\## ${FORGED}\n    1. \\## ${FORGED}`,
+    ],
     [
       'the failed note',
       'Done.\n\n> This reply failed: The model timed out.',

@@ -204,6 +204,12 @@ const TOP_HEADING = /^ {0,3}#{1,2}(?=\s|$)/;
  * heading or a setext underline: it gives a lazy line the indent of the list item it follows.
  */
 const LAZY_HEADING = /^ *(?:#{1,2}(?=\s|$)|(?:=+|-+) *$)/;
+/**
+ * The same after list markers: marked takes such a line under a list item in a quote (`> - a`,
+ * then `    1. ## x`) for a list of that item holding a heading, where CommonMark ends the quote
+ * and reads on the paragraph. The match is what comes before the `#`s.
+ */
+const LAZY_LIST_HEADING = /^ *(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)+(?=#{1,2}(?:\s|$))/;
 /** The opening words of the notes the export writes under a message (see `markdownOf`). */
 const NOTE_START = /^(?:this reply failed|stopped before the end|cut short|still being written)/i;
 /** Enough of a paragraph's text to tell whether it opens as a note does. */
@@ -253,6 +259,8 @@ function forgedAt(
   if (reading.kind !== 'text') return undefined;
   if (TOP_HEADING.test(reading.rest) || (reading.continues && LAZY_HEADING.test(reading.rest)))
     return reading.column + indentOf(reading.rest);
+  const listHeading = reading.continues ? LAZY_LIST_HEADING.exec(reading.rest) : null;
+  if (listHeading) return reading.column + listHeading[0].length;
   // A line going on with a paragraph may open a quote to marked (at any indent under a list item).
   const lazyQuote = reading.continues ? /^(?: *> ?)+/.exec(reading.rest) : null;
   // Whether the line goes on with a paragraph, readers may disagree (marked reads a tab after a

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
-import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
+import { describe, expect, it } from 'vitest';
+import { createTestUser, untilBlockedBy } from '#test/support/database';
+import { repositoryDrivers } from '#test/support/repository-drivers';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { estimatePromptTokens, estimateReplyPromptTokens, tokensForBytes } from '../domain/context-window';
 import { estimateCostMicros } from '../domain/pricing';
@@ -20,19 +20,9 @@ const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
  * estimate, as a stopped reply is: its kept text, and as its prompt what its call was sent (the
  * context window), once.
  */
-const pgDb = testDatabase();
-const pgSql = testSql();
-const onDataApi = sqlOnDataApi();
+const { pgDb, drivers } = repositoryDrivers();
 
-afterAll(async () => {
-  await pgSql.destroy();
-  await pgDb.destroy();
-});
-
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('a turn after a reply whose function died, on %s', (_driver, database) => {
+describe.each(drivers)('a turn after a reply whose function died, on %s', (_driver, database) => {
   it('marks the reply failed and charges it once, by estimate, to its owner and model', async () => {
     // Prepare: a question and its reply, 400 characters kept (800 bytes: half of them CJK), last saved 10 minutes ago
     const owner = await createTestUser(pgDb);
@@ -179,10 +169,7 @@ const abandonedUsage = (bytes: number, promptTokens: number) => {
 
 const QUESTION: ChatTurn = { role: 'user', content: 'Tell me everything about tides.' };
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('regenerating a reply whose function died, on %s', (_driver, database) => {
+describe.each(drivers)('regenerating a reply whose function died, on %s', (_driver, database) => {
   it('charges the text it kept once, before emptying it, and then the new reply as usual', async () => {
     // Prepare: a question and a gpt-4o reply of 10,000 emoji (40,000 bytes), last saved 10 minutes ago
     const owner = await createTestUser(pgDb);
@@ -237,187 +224,184 @@ describe.each([
   });
 });
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('the prompt an abandoned reply of a long conversation is charged, on %s', (_driver, database) => {
-  /** 20 complete messages of 30,000 characters, then the question the reply answered. */
-  const history: ChatTurn[] = [
-    ...Array.from({ length: 20 }, (_, i): ChatTurn => ({
-      role: i % 2 === 0 ? 'user' : 'assistant',
-      content: String(i % 10).repeat(30_000),
-    })),
-    QUESTION,
-  ];
-  const instructions = 'Answer in French.';
+describe.each(drivers)(
+  'the prompt an abandoned reply of a long conversation is charged, on %s',
+  (_driver, database) => {
+    /** 20 complete messages of 30,000 characters, then the question the reply answered. */
+    const history: ChatTurn[] = [
+      ...Array.from({ length: 20 }, (_, i): ChatTurn => ({
+        role: i % 2 === 0 ? 'user' : 'assistant',
+        content: String(i % 10).repeat(30_000),
+      })),
+      QUESTION,
+    ];
+    const instructions = 'Answer in French.';
 
-  it.each([
-    ['a new message', 'turn'],
-    ['its regeneration', 'regeneration'],
-  ] as const)(
-    'is what its call was sent, at most the context budget, when %s finds it',
-    async (_name, by) => {
-      // Prepare: the owner's own instructions are part of the prompt
+    it.each([
+      ['a new message', 'turn'],
+      ['its regeneration', 'regeneration'],
+    ] as const)(
+      'is what its call was sent, at most the context budget, when %s finds it',
+      async (_name, by) => {
+        // Prepare: the owner's own instructions are part of the prompt
+        const owner = await createTestUser(pgDb);
+        await pgDb.updateTable('users').set({ instructions }).where('id', '=', owner.id).execute();
+        const { conversationId, replyId } = await withAbandonedReply(owner.id, history, 'a'.repeat(400));
+        const repo = postgresMessages(database());
+
+        // Act
+        if (by === 'turn')
+          await repo.startTurn({
+            prompt: PROMPT,
+            ownerId: owner.id,
+            conversationId,
+            content: 'Are you there?',
+            model: 'gpt-4o-mini',
+            titleIfFirst: 'A title',
+          });
+        else
+          await repo.startRegeneration({
+            prompt: PROMPT,
+            ownerId: owner.id,
+            conversationId,
+            replyId,
+            model: 'gpt-4o-mini',
+          });
+
+        // Assess: the context window's estimate (one earlier message fits beside the question), not
+        // the whole conversation's (150,000 tokens and more)
+        const promptTokens = estimateReplyPromptTokens(PROMPT, instructions, history);
+        expect(await usageOf(owner.id)).toEqual([abandonedUsage(400, promptTokens)]);
+        expect(promptTokens).toBeLessThanOrEqual(PROMPT.contextBudgetTokens + 4 * 3);
+        expect(promptTokens).toBeGreaterThan(7_500);
+        expect(estimatePromptTokens(history)).toBeGreaterThan(150_000);
+      },
+    );
+  },
+);
+
+describe.each(drivers)(
+  'a turn refused in a conversation with a reply whose function died, on %s',
+  (_driver, database) => {
+    /** What the abandoned reply of `withAbandonedReply(…, [QUESTION], 400 characters)` is charged. */
+    const expected = () => abandonedUsage(400, estimateReplyPromptTokens(PROMPT, null, [QUESTION]));
+
+    const turnIn = (ownerId: string, conversationId: string, extra: Partial<StartTurnInput> = {}) =>
+      postgresMessages(database()).startTurn({
+        prompt: PROMPT,
+        ownerId,
+        conversationId,
+        content: 'Are you there?',
+        model: 'gpt-4o-mini',
+        titleIfFirst: 'A title',
+        ...extra,
+      });
+
+    const statusOf = async (id: string) =>
+      (await pgDb.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow())
+        .status;
+
+    it('leaves the reply, uncharged, to the next turn when refused for the replies in flight (429), and that turn charges it once by the context window', async () => {
+      // Prepare: a reply being written in another conversation fills the owner's one slot
       const owner = await createTestUser(pgDb);
-      await pgDb.updateTable('users').set({ instructions }).where('id', '=', owner.id).execute();
-      const { conversationId, replyId } = await withAbandonedReply(owner.id, history, 'a'.repeat(400));
-      const repo = postgresMessages(database());
+      const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], 'a'.repeat(400));
+      const { id: elsewhere } = await pgDb
+        .insertInto('conversations')
+        .values({ owner_id: owner.id, title: DEFAULT_TITLE })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const other = await turnIn(owner.id, elsewhere, { maxRepliesInFlight: 1 });
+      if (other.kind !== 'started') throw new Error('not started');
 
-      // Act
-      if (by === 'turn')
-        await repo.startTurn({
-          prompt: PROMPT,
-          ownerId: owner.id,
-          conversationId,
-          content: 'Are you there?',
-          model: 'gpt-4o-mini',
-          titleIfFirst: 'A title',
-        });
-      else
-        await repo.startRegeneration({
-          prompt: PROMPT,
-          ownerId: owner.id,
-          conversationId,
-          replyId,
-          model: 'gpt-4o-mini',
-        });
-
-      // Assess: the context window's estimate (one earlier message fits beside the question), not
-      // the whole conversation's (150,000 tokens and more)
-      const promptTokens = estimateReplyPromptTokens(PROMPT, instructions, history);
-      expect(await usageOf(owner.id)).toEqual([abandonedUsage(400, promptTokens)]);
-      expect(promptTokens).toBeLessThanOrEqual(PROMPT.contextBudgetTokens + 4 * 3);
-      expect(promptTokens).toBeGreaterThan(7_500);
-      expect(estimatePromptTokens(history)).toBeGreaterThan(150_000);
-    },
-  );
-});
-
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('a turn refused in a conversation with a reply whose function died, on %s', (_driver, database) => {
-  /** What the abandoned reply of `withAbandonedReply(…, [QUESTION], 400 characters)` is charged. */
-  const expected = () => abandonedUsage(400, estimateReplyPromptTokens(PROMPT, null, [QUESTION]));
-
-  const turnIn = (ownerId: string, conversationId: string, extra: Partial<StartTurnInput> = {}) =>
-    postgresMessages(database()).startTurn({
-      prompt: PROMPT,
-      ownerId,
-      conversationId,
-      content: 'Are you there?',
-      model: 'gpt-4o-mini',
-      titleIfFirst: 'A title',
-      ...extra,
-    });
-
-  const statusOf = async (id: string) =>
-    (await pgDb.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow())
-      .status;
-
-  it('leaves the reply, uncharged, to the next turn when refused for the replies in flight (429), and that turn charges it once by the context window', async () => {
-    // Prepare: a reply being written in another conversation fills the owner's one slot
-    const owner = await createTestUser(pgDb);
-    const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], 'a'.repeat(400));
-    const { id: elsewhere } = await pgDb
-      .insertInto('conversations')
-      .values({ owner_id: owner.id, title: DEFAULT_TITLE })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const other = await turnIn(owner.id, elsewhere, { maxRepliesInFlight: 1 });
-    if (other.kind !== 'started') throw new Error('not started');
-
-    // Act: refused; then, the other reply ended, the next message
-    const refused = await turnIn(owner.id, conversationId, { maxRepliesInFlight: 1 }).catch(
-      (e: unknown) => e,
-    );
-    const afterRefusal = { usage: await usageOf(owner.id), status: await statusOf(replyId) };
-    await pgDb
-      .updateTable('messages')
-      .set({ status: 'complete' })
-      .where('id', '=', other.assistantMessage.id)
-      .execute();
-    const started = await turnIn(owner.id, conversationId, { maxRepliesInFlight: 1 });
-
-    // Assess: nothing charged (never a prompt of 0 tokens) until a turn that read the history
-    expect(refused).toBeInstanceOf(RepliesInFlightError);
-    expect(afterRefusal).toEqual({ usage: [], status: 'streaming' });
-    expect(started.kind).toBe('started');
-    expect(await usageOf(owner.id)).toEqual([expected()]);
-    expect(expected().prompt_tokens).toBeGreaterThan(0);
-    expect(await statusOf(replyId)).toBe('failed');
-  });
-
-  it('leaves the reply to the next turn when its own turn is sent again (a replay of the idempotency key)', async () => {
-    // Prepare: the question's turn, stored under a key; its function died with 400 characters kept
-    const owner = await createTestUser(pgDb);
-    const { id: conversationId } = await pgDb
-      .insertInto('conversations')
-      .values({ owner_id: owner.id, title: DEFAULT_TITLE })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const keyed = { content: QUESTION.content, model: 'gpt-4o', idempotencyKey: 'k-1', requestHash: 'h-1' };
-    const first = await turnIn(owner.id, conversationId, keyed);
-    if (first.kind !== 'started') throw new Error('not started');
-    await pgDb
-      .updateTable('messages')
-      .set({ content: 'a'.repeat(400), updated_at: new Date(Date.now() - 10 * 60_000) })
-      .where('id', '=', first.assistantMessage.id)
-      .execute();
-
-    // Act: the same request again, then a new message
-    const replay = await turnIn(owner.id, conversationId, keyed);
-    const usageAfterReplay = await usageOf(owner.id);
-    const started = await turnIn(owner.id, conversationId);
-
-    // Assess: the replay shows the reply failed and charges nothing; the next turn charges it once
-    expect(replay).toMatchObject({ kind: 'replay', assistantMessage: { status: 'failed' } });
-    expect(usageAfterReplay).toEqual([]);
-    expect(started.kind).toBe('started');
-    expect(await usageOf(owner.id)).toEqual([expected()]);
-  });
-
-  it('charges the reply once by the context window when the turn ran again because its snapshot went stale', async () => {
-    // Prepare: another transaction holds the conversation and changes it (as a turn that commits
-    // under this one does)
-    const owner = await createTestUser(pgDb);
-    const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], 'a'.repeat(400));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: (pid: number) => void;
-    const isLocked = new Promise<number>((resolve) => (locked = resolve));
-    const other = pgDb.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('conversations')
-        .set({ updated_at: new Date() })
-        .where('id', '=', conversationId)
+      // Act: refused; then, the other reply ended, the next message
+      const refused = await turnIn(owner.id, conversationId, { maxRepliesInFlight: 1 }).catch(
+        (e: unknown) => e,
+      );
+      const afterRefusal = { usage: await usageOf(owner.id), status: await statusOf(replyId) };
+      await pgDb
+        .updateTable('messages')
+        .set({ status: 'complete' })
+        .where('id', '=', other.assistantMessage.id)
         .execute();
-      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
-      locked(rows[0]?.pid ?? 0);
-      await released;
+      const started = await turnIn(owner.id, conversationId, { maxRepliesInFlight: 1 });
+
+      // Assess: nothing charged (never a prompt of 0 tokens) until a turn that read the history
+      expect(refused).toBeInstanceOf(RepliesInFlightError);
+      expect(afterRefusal).toEqual({ usage: [], status: 'streaming' });
+      expect(started.kind).toBe('started');
+      expect(await usageOf(owner.id)).toEqual([expected()]);
+      expect(expected().prompt_tokens).toBeGreaterThan(0);
+      expect(await statusOf(replyId)).toBe('failed');
     });
-    const otherPid = await isLocked;
 
-    // Act: the turn's first snapshot predates the other's commit: it waits, finds it stale, runs again
-    const turn = turnIn(owner.id, conversationId).then(
-      (outcome) => outcome,
-      (error: unknown) => error,
-    );
-    await untilBlockedBy(pgDb, otherPid).finally(release);
-    await other;
-    const started = await turn;
+    it('leaves the reply to the next turn when its own turn is sent again (a replay of the idempotency key)', async () => {
+      // Prepare: the question's turn, stored under a key; its function died with 400 characters kept
+      const owner = await createTestUser(pgDb);
+      const { id: conversationId } = await pgDb
+        .insertInto('conversations')
+        .values({ owner_id: owner.id, title: DEFAULT_TITLE })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const keyed = { content: QUESTION.content, model: 'gpt-4o', idempotencyKey: 'k-1', requestHash: 'h-1' };
+      const first = await turnIn(owner.id, conversationId, keyed);
+      if (first.kind !== 'started') throw new Error('not started');
+      await pgDb
+        .updateTable('messages')
+        .set({ content: 'a'.repeat(400), updated_at: new Date(Date.now() - 10 * 60_000) })
+        .where('id', '=', first.assistantMessage.id)
+        .execute();
 
-    // Assess
-    expect(started).toMatchObject({ kind: 'started' });
-    expect(await usageOf(owner.id)).toEqual([expected()]);
-    expect(await statusOf(replyId)).toBe('failed');
-  });
-});
+      // Act: the same request again, then a new message
+      const replay = await turnIn(owner.id, conversationId, keyed);
+      const usageAfterReplay = await usageOf(owner.id);
+      const started = await turnIn(owner.id, conversationId);
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('the day an abandoned reply is charged to, on %s', (_driver, database) => {
+      // Assess: the replay shows the reply failed and charges nothing; the next turn charges it once
+      expect(replay).toMatchObject({ kind: 'replay', assistantMessage: { status: 'failed' } });
+      expect(usageAfterReplay).toEqual([]);
+      expect(started.kind).toBe('started');
+      expect(await usageOf(owner.id)).toEqual([expected()]);
+    });
+
+    it('charges the reply once by the context window when the turn ran again because its snapshot went stale', async () => {
+      // Prepare: another transaction holds the conversation and changes it (as a turn that commits
+      // under this one does)
+      const owner = await createTestUser(pgDb);
+      const { conversationId, replyId } = await withAbandonedReply(owner.id, [QUESTION], 'a'.repeat(400));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: (pid: number) => void;
+      const isLocked = new Promise<number>((resolve) => (locked = resolve));
+      const other = pgDb.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('conversations')
+          .set({ updated_at: new Date() })
+          .where('id', '=', conversationId)
+          .execute();
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        locked(rows[0]?.pid ?? 0);
+        await released;
+      });
+      const otherPid = await isLocked;
+
+      // Act: the turn's first snapshot predates the other's commit: it waits, finds it stale, runs again
+      const turn = turnIn(owner.id, conversationId).then(
+        (outcome) => outcome,
+        (error: unknown) => error,
+      );
+      await untilBlockedBy(pgDb, otherPid).finally(release);
+      await other;
+      const started = await turn;
+
+      // Assess
+      expect(started).toMatchObject({ kind: 'started' });
+      expect(await usageOf(owner.id)).toEqual([expected()]);
+      expect(await statusOf(replyId)).toBe('failed');
+    });
+  },
+);
+
+describe.each(drivers)('the day an abandoned reply is charged to, on %s', (_driver, database) => {
   it.each([
     ['a new message', 'turn'],
     ['its regeneration', 'regeneration'],

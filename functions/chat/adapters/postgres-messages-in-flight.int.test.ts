@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { describe, expect, it } from 'vitest';
+import { createTestUser } from '#test/support/database';
+import { repositoryDrivers } from '#test/support/repository-drivers';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { QuotaExceededError, RepliesInFlightError } from '../domain/message';
 import type { StartTurnInput } from '../ports/message-repository';
@@ -16,14 +16,7 @@ const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
  * conversation, and starts one only under CHAT_MAX_REPLIES_IN_FLIGHT, atomically (parallel turns
  * of one owner wait for each other's lock on the owner's row).
  */
-const pgDb = testDatabase();
-const pgSql = testSql();
-const onDataApi = sqlOnDataApi();
-
-afterAll(async () => {
-  await pgSql.destroy();
-  await pgDb.destroy();
-});
+const { pgDb, pgSql, drivers } = repositoryDrivers();
 
 async function conversationsOf(ownerId: string, count: number): Promise<string[]> {
   const rows = await pgDb
@@ -42,10 +35,7 @@ const streamingOf = (ownerId: string) =>
     .where('status', '=', 'streaming')
     .execute();
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('startTurn with a limit of replies in flight, on %s', (_driver, database) => {
+describe.each(drivers)('startTurn with a limit of replies in flight, on %s', (_driver, database) => {
   const turn = (input: Pick<StartTurnInput, 'ownerId' | 'conversationId'> & Partial<StartTurnInput>) =>
     postgresMessages(database()).startTurn({
       prompt: PROMPT,

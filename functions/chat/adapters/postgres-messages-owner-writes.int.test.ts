@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, holdingLocks, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
+import { describe, expect, it } from 'vitest';
+import { createTestUser, holdingLocks, untilBlockedBy } from '#test/support/database';
+import { repositoryDrivers } from '#test/support/repository-drivers';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { sql, type Sql, type SqlDatabase } from '#shared/db/sql';
 import { RepliesInFlightError } from '../domain/message';
@@ -19,14 +19,7 @@ const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
  * turn statement, a second connection writes the row in an open transaction, and commits once
  * the statement waits for it.
  */
-const pgDb = testDatabase();
-const pgSql = testSql();
-const onDataApi = sqlOnDataApi();
-
-afterAll(async () => {
-  await pgSql.destroy();
-  await pgDb.destroy();
-});
+const { pgDb, pgSql, drivers } = repositoryDrivers();
 
 /** Whether `statement` is a turn's or a regeneration's: the ones that lock the owner's row. */
 const locksOwner = (statement: Sql) => statement.strings.join('').includes('owner as materialized');
@@ -97,10 +90,7 @@ const saveInstructions =
     [ownerId, `Answer in French (${n})`],
   ];
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('turns of an owner whose row is written meanwhile, on %s', (_driver, database) => {
+describe.each(drivers)('turns of an owner whose row is written meanwhile, on %s', (_driver, database) => {
   const turnInput = (ownerId: string, conversationId: string): StartTurnInput => ({
     prompt: PROMPT,
     ownerId,

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, holdingLocks, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
+import { describe, expect, it } from 'vitest';
+import { createTestUser, holdingLocks, untilBlockedBy } from '#test/support/database';
+import { repositoryDrivers } from '#test/support/repository-drivers';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { postgresFeedback } from '#feedback/adapters/postgres-feedback';
 import type { MessageRepository } from '../ports/message-repository';
@@ -15,14 +15,7 @@ const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
  * second connection holds, in an open transaction, the row lock the other statement would hold
  * in a natural race, until the statement under test waits for it.
  */
-const pgDb = testDatabase();
-const pgSql = testSql();
-const onDataApi = sqlOnDataApi();
-
-afterAll(async () => {
-  await pgSql.destroy();
-  await pgDb.destroy();
-});
+const { pgDb, drivers } = repositoryDrivers();
 
 /**
  * `act`'s outcome (its value or its error) when it ran while `held` held its locks: once `act`
@@ -70,10 +63,7 @@ async function replyBeingWritten(repo: MessageRepository, ownerId: string, conve
   return started;
 }
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('races on %s', (_driver, database) => {
+describe.each(drivers)('races on %s', (_driver, database) => {
   it('answers a Stop that meets the reply ending as ended, and leaves the whole reply unstopped', async () => {
     // Prepare: the reply's end is written (complete) but not yet committed, as finishTurn holds it
     const owner = await createTestUser(pgDb);

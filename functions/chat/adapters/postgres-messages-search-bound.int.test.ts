@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql } from '#test/support/database';
-import type { SqlDatabase } from '#shared/db/sql';
+import { createTestUser } from '#test/support/database';
+import { repositoryDrivers } from '#test/support/repository-drivers';
 import type { SearchHit, SearchKeyset } from '../ports/message-repository';
 import { postgresMessageReads } from './postgres-message-reads';
 
@@ -15,14 +14,7 @@ import { postgresMessageReads } from './postgres-message-reads';
  * without a hit twice or one left out; and the substring path (newest first) paged through hits
  * that share a second. On node-postgres and through the Data API (as on Aurora).
  */
-const pgDb = testDatabase();
-const pgSql = testSql();
-const onDataApi = sqlOnDataApi();
-
-afterAll(async () => {
-  await pgSql.destroy();
-  await pgDb.destroy();
-});
+const { pgDb, drivers } = repositoryDrivers();
 
 async function conversationOf(ownerId: string, title = 'Gardens'): Promise<string> {
   const row = await pgDb
@@ -80,10 +72,7 @@ async function allPages(
 const byRankThenId = (a: SearchHit, b: SearchHit) =>
   b.rank - a.rank || (a.messageId < b.messageId ? 1 : a.messageId > b.messageId ? -1 : 0);
 
-describe.each([
-  ['node-postgres', (): SqlDatabase => pgSql],
-  ['the Data API', (): SqlDatabase => onDataApi.db()],
-])('search over more matches than it ranks, on %s', (_driver, database) => {
+describe.each(drivers)('search over more matches than it ranks, on %s', (_driver, database) => {
   it('ranks only the newest matches, best first among themselves, paged without duplicates or gaps', async () => {
     // Prepare: eight matches, the oldest the best; the newest match of all in a deleted
     // conversation, and another person's, take no place among the five

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { createTestUser } from '#test/support/database';
+import { repositoryDrivers } from '#test/support/repository-drivers';
 import type { SearchHit } from '../ports/message-repository';
 import { postgresMessages } from './postgres-message-repository';
 import { SEARCH_SNIPPET_MAX_CHARS } from './postgres-message-reads';
@@ -14,14 +14,7 @@ import { SEARCH_SNIPPET_MAX_CHARS } from './postgres-message-reads';
  * substrings instead, newest first. These tests hold that path to the full-text one's scope,
  * snippet shape and size bounds, on node-postgres and through the Data API (as on Aurora).
  */
-const pgDb = testDatabase();
-const pgSql = testSql();
-const onDataApi = sqlOnDataApi();
-
-afterAll(async () => {
-  await pgSql.destroy();
-  await pgDb.destroy();
-});
+const { pgDb, drivers } = repositoryDrivers();
 
 async function conversationOf(ownerId: string, title = 'メモ'): Promise<string> {
   const row = await pgDb
@@ -63,10 +56,7 @@ const keysetOf = (cursor: string | null) =>
 
 const snippetText = (hit: SearchHit | undefined) => hit?.snippet.map((part) => part.text).join('') ?? '';
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('search in Chinese, Japanese and Korean on %s', (_driver, database) => {
+describe.each(drivers)('search in Chinese, Japanese and Korean on %s', (_driver, database) => {
   it('finds a word inside a Japanese sentence, the match highlighted', async () => {
     // Prepare
     const owner = await createTestUser(pgDb);

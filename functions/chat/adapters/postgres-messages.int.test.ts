@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {} from 'vitest';
-import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
+import { createTestUser, untilBlockedBy } from '#test/support/database';
+import { repositoryDrivers } from '#test/support/repository-drivers';
 import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { decodeCursor } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
@@ -30,14 +30,7 @@ async function pagesOf(exported: ConversationExport | undefined): Promise<(reado
  * Fixtures are written and read with the query builder (`pgDb`); the repository runs on the
  * query layer (`pgSql`, `onDataApi.db()`), as the handlers run it.
  */
-const pgDb = testDatabase();
-const pgSql = testSql();
-const onDataApi = sqlOnDataApi();
-
-afterAll(async () => {
-  await pgSql.destroy();
-  await pgDb.destroy();
-});
+const { pgDb, pgSql, onDataApi, drivers } = repositoryDrivers();
 
 async function conversationOf(ownerId: string, title = DEFAULT_TITLE): Promise<string> {
   const row = await pgDb
@@ -64,10 +57,7 @@ const conversationRow = (id: string) =>
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('startTurn on %s', (_driver, database) => {
+describe.each(drivers)('startTurn on %s', (_driver, database) => {
   const turn = async (
     input: Omit<StartTurnInput, 'model' | 'titleIfFirst' | 'prompt'> & { titleIfFirst?: string },
   ) =>
@@ -353,10 +343,7 @@ describe.each([
   });
 });
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('startRegeneration on %s', (_driver, database) => {
+describe.each(drivers)('startRegeneration on %s', (_driver, database) => {
   /** A conversation with two finished turns (the second reply as `status`), rated by its owner. */
   async function twoTurns(status: 'complete' | 'failed' = 'complete') {
     const owner = await createTestUser(pgDb);
@@ -632,10 +619,7 @@ describe.each([
   });
 });
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])(
+describe.each(drivers)(
   'long histories on %s (the Data API answers at most 64 KB a row and 1 MiB a call)',
   (_driver, database) => {
     /** A conversation of finished turns with these contents, oldest first, stored directly. */
@@ -1049,10 +1033,7 @@ async function messagesAt(
   return inserted.map((row) => row.id);
 }
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('the other statements on %s', (_driver, database) => {
+describe.each(drivers)('the other statements on %s', (_driver, database) => {
   /** A turn started in the owner's conversation: its reply is being written. */
   async function replyBeingWritten(repo: MessageRepository, ownerId: string, conversationId: string) {
     const started = await repo.startTurn({

@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allowingLimiter, recordingMetrics, scriptedModel } from '#test/support/fakes/chat';
-import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql } from '#test/support/database';
+import { createTestUser } from '#test/support/database';
+import { repositoryDrivers } from '#test/support/repository-drivers';
 import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { postgresMessages } from '../adapters/postgres-message-repository';
 import { QuotaExceededError } from '../domain/message';
@@ -16,14 +16,7 @@ import type { ReplyDeps } from './write-reply';
  * replies in flight, under the owner's lock. Each reply is then either counted in flight or
  * charged, so a burst passes the quota by at most CHAT_MAX_REPLIES_IN_FLIGHT replies (api.md).
  */
-const pgDb = testDatabase();
-const pgSql = testSql();
-const onDataApi = sqlOnDataApi();
-
-afterAll(async () => {
-  await pgSql.destroy();
-  await pgDb.destroy();
-});
+const { pgDb, drivers } = repositoryDrivers();
 
 async function conversationOf(ownerId: string): Promise<string> {
   const row = await pgDb
@@ -36,10 +29,7 @@ async function conversationOf(ownerId: string): Promise<string> {
 
 const PROMPT = { systemPrompt: '', contextBudgetTokens: 1000 };
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('a reply ending between the quota check and the turn, on %s', (_driver, database) => {
+describe.each(drivers)('a reply ending between the quota check and the turn, on %s', (_driver, database) => {
   /**
    * The person's other reply, being written in a conversation of its own, and the use cases'
    * deps with a repository that ends it, charging 150 tokens of a 100-token quota, right after

@@ -1,18 +1,11 @@
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { sqlOnDataApi } from '#test/support/data-api-on-postgres';
-import { createTestUser, testDatabase, testSql, untilBlockedBy } from '#test/support/database';
+import { describe, expect, inject, it } from 'vitest';
+import { createTestUser, untilBlockedBy } from '#test/support/database';
+import { repositoryDrivers } from '#test/support/repository-drivers';
 import { ConversationLimitError, DEFAULT_TITLE } from '../domain/conversation';
 import { postgresConversations } from './postgres-conversations';
 
-const pgDb = testDatabase();
-const pgSql = testSql();
-const onDataApi = sqlOnDataApi();
-
-afterAll(async () => {
-  await pgSql.destroy();
-  await pgDb.destroy();
-});
+const { pgDb, drivers } = repositoryDrivers();
 
 /**
  * A turn on a connection of its own that holds the conversation's lock and has stored its reply
@@ -43,10 +36,7 @@ async function turnHolding(conversationId: string, ownerId: string) {
   };
 }
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('remove on %s', (_driver, database) => {
+describe.each(drivers)('remove on %s', (_driver, database) => {
   it('asks a reply to stop whose turn committed while the delete waited for the conversation', async () => {
     // Prepare
     const owner = await createTestUser(pgDb);
@@ -74,10 +64,7 @@ describe.each([
   });
 });
 
-describe.each([
-  ['node-postgres', () => pgSql],
-  ['the Data API', () => onDataApi.db()],
-])('the cap on live conversations on %s', (_driver, database) => {
+describe.each(drivers)('the cap on live conversations on %s', (_driver, database) => {
   const maxLive = 3;
   const liveOf = async (ownerId: string) =>
     (

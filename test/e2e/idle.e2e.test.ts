@@ -96,7 +96,10 @@ describe('signing out after a while without activity', () => {
     await signIn(page, stack.server.url, credentials);
 
     // Assess: the second tab leaves the sign-in form without a reload, and the first stays signed in
+    // (waited for: in a busy CI run the first tab's composer was not drawn yet when the second
+    // tab's was, and an immediate count read 0)
     await other.getByLabel('Message', { exact: true }).waitFor({ timeout: 5_000 });
+    await page.getByLabel('Message', { exact: true }).waitFor({ timeout: 5_000 });
     expect(await page.getByLabel('Message', { exact: true }).count()).toBe(1);
     expect(await page.getByTestId('signed-out-notice').count()).toBe(0);
     await other.close();

@@ -48,6 +48,10 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '0020-usage-daily-kept-after-erasure': 'bcda6fcf874efa55a6fa60d317c5e4d1ab7c3b7a329cb8fd5b264dcabee48dc3',
   '0021-audit-events-insert-time': 'ad2d360be0ca887def6ac7d7e579136b0ecb2b62530e58bccfa7a4a393e40708',
   '0022-messages-truncated': 'a85a60f4a0d165dae4de236502942fdc00dc06a32ae1d38cb7bb6ece53bf3aa0',
+  '0023-users-turn-sequence': 'dc3197d72ec1e3c1ba608e01a13633382936aab1ea3437f5d00b9c3c4eb3dc5f',
+  '0024-owner-indexes': 'dd47dfbfa73c520dc0805fe61bf8997cf0b6aaefb512e7a41e16b3e47b6de9e9',
+  '0025-message-feedback-conversation-model':
+    '6300eda8b95408049df6a74b7fd96a513beb6cf9427cf3206683b104ac8db553',
 };
 
 /** The risks of one statement on an existing table `t`. */
@@ -86,6 +90,13 @@ describe('shipped migrations', () => {
       '0016-users-instructions constraint-scan users',
       '0019-messages-streaming-owner-index index-build messages',
       '0020-usage-daily-kept-after-erasure index-build usage_daily',
+      '0024-owner-indexes index-build messages',
+      '0024-owner-indexes index-build conversations',
+      '0024-owner-indexes index-build message_feedback',
+      '0024-owner-indexes index-build conversations',
+      '0025-message-feedback-conversation-model bulk-write message_feedback',
+      '0025-message-feedback-conversation-model index-build message_feedback',
+      '0025-message-feedback-conversation-model index-build message_feedback',
     ]);
   });
 });

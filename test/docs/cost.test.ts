@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handlerGroups, routes } from '#api/index';
+import { ROUTE_BUDGETS } from '#shared/http/route-budgets';
 import { metricsTable, runbook as runbookText } from './runbook-metrics';
 
 /**
@@ -40,19 +41,22 @@ describe("docs/cost.md's dev idle floor", () => {
  * of the functions that record it. The most a stage can publish is then derived from the table.
  */
 function mostCustomMetrics(): number {
-  const groupRoutes = (group: string) => routes.filter((r) => r.group === group).length;
   // The Cognito triggers, as the runbook's alarm row names them (`trigger-{a,b,…}-…`).
   const triggers = (/`parley-<stage>-trigger-\{([^}]*)\}/.exec(runbookText)?.[1] ?? '').split(',').length;
+  /** The routes a metric's publishers record it on: every route, their groups', the budgeted ones. */
+  const routesOf = (publishers: string): ReadonlySet<string> => {
+    if (publishers.includes('every API function')) return new Set(routes.map((r) => r.id));
+    const groups = handlerGroups.filter((g) => new RegExp(`\\b${g}\\b`).test(publishers));
+    return new Set([
+      ...routes.filter((r) => groups.includes(r.group)).map((r) => r.id),
+      ...(publishers.includes('a route with a budget') ? Object.keys(ROUTE_BUDGETS) : []),
+    ]);
+  };
   return metricsTable().reduce((sum, { names, cells }) => {
     const [, publishedBy = '', dimensions = ''] = cells;
     const publishers = publishedBy.replace(/`[^`]*`/g, '');
     const series = dimensions.includes('`route`')
-      ? (publishers.includes('every API function')
-          ? routes.length
-          : handlerGroups
-              .filter((g) => new RegExp(`\\b${g}\\b`).test(publishers))
-              .reduce((n, g) => n + groupRoutes(g), 0)) +
-        (publishers.includes('Cognito triggers') ? triggers : 0)
+      ? routesOf(publishers).size + (publishers.includes('Cognito triggers') ? triggers : 0)
       : dimensions.includes('`function_name`')
         ? handlerGroups.length
         : 1;

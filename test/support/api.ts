@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { inject } from 'vitest';
 import { overLambdaResponseLimit } from '../../bin/local/gateway';
 import { resetConfig } from '../../functions/shared/config';
+import type { Role } from '../../functions/shared/domain/roles';
+import type { HandlerDependencies } from '../../functions/shared/http/api-handler';
+import { createTokenVerifier } from '../../functions/shared/http/auth';
 import type { ApiEvent } from '../../functions/shared/http/types';
 import { proxyEvent, trustIssuer, type CallInput } from './api-event';
 import { expectConformance } from './openapi-conformance';
@@ -37,6 +41,38 @@ export function setUpApiEnvironment(overrides: Record<string, string> = {}): Tes
   resetConfig();
   trustIssuer(issuer);
   return issuer;
+}
+
+/** A machine client of the test issuer's pool, and the handler dependencies that let it in. */
+export interface MachineClient {
+  readonly clientId: string;
+  /** A client-credentials token: no username, its subject is the client. */
+  token(scope: string): string;
+  /** A verifier that trusts the issuer's user client and this one; this client's stored role. */
+  readonly dependencies: Pick<HandlerDependencies, 'verifier' | 'serviceRoles'>;
+}
+
+/**
+ * A second app client of `issuer`'s pool whose service account has the stored role `role`, as an
+ * admin gives one; roles come from memory, not the database. Pass `dependencies` to
+ * setHandlerDependencies.
+ */
+export function machineClient(issuer: TestIssuer, role: Role = 'members'): MachineClient {
+  const clientId = `machine${randomUUID().slice(0, 8)}`;
+  const verifier = createTokenVerifier(
+    {
+      COGNITO_USER_POOL_ID: issuer.userPoolId,
+      COGNITO_CLIENT_IDS: [issuer.clientId, clientId],
+      COGNITO_ENDPOINT: 'http://127.0.0.1:1',
+    } as Parameters<typeof createTokenVerifier>[0],
+    async () => issuer.jwks,
+  );
+  const serviceRoles = { roleOf: async (id: string) => (id === clientId ? role : null) };
+  return {
+    clientId,
+    token: (scope) => issuer.accessToken({ sub: clientId, client_id: clientId, username: undefined, scope }),
+    dependencies: { verifier: () => verifier, serviceRoles: () => serviceRoles },
+  };
 }
 
 export interface CallResult {

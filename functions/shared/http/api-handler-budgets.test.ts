@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { call as callApi, setUpApiEnvironment, type CallInput } from '#test/support/api';
+import { call as callApi, machineClient, setUpApiEnvironment, type CallInput } from '#test/support/api';
 import type { Cache } from '../cache/cache';
 import { memoryCache } from '../cache/memory-cache';
-import type { Config } from '../config';
-import type { Role } from '../db/schema';
 import type { RouteId } from '#api/index';
 import type { Route } from './route';
 
@@ -20,20 +18,10 @@ const issuer = setUpApiEnvironment({ ROUTE_BUDGET_MULTIPLIER: '1' });
 const { routeHandler, setHandlerDependencies } = await import('./api-handler');
 const { ok, created } = await import('./responses');
 const { routeById } = await import('#api/index');
-const { createTokenVerifier } = await import('./auth');
 const { cacheRouteBudgets } = await import('../rate-limit/route-budget-limiter');
 const { metrics } = await import('../powertools');
 
-const MACHINE_CLIENT = `machine${randomUUID().slice(0, 8)}`;
-const serviceRoles: Record<string, Role> = { [MACHINE_CLIENT]: 'members' };
-const verifier = createTokenVerifier(
-  {
-    COGNITO_USER_POOL_ID: issuer.userPoolId,
-    COGNITO_CLIENT_IDS: [issuer.clientId, MACHINE_CLIENT],
-    COGNITO_ENDPOINT: 'http://127.0.0.1:1',
-  } as unknown as Config,
-  async () => issuer.jwks,
-);
+const machine = machineClient(issuer);
 
 /** 08:00:45 UTC: a budget spent now renews in 15 seconds. */
 let clock = Date.UTC(2026, 11, 1, 8, 0, 45);
@@ -62,8 +50,7 @@ beforeEach(() => {
   cache = recordingCache();
   cacheErrors.length = 0;
   setHandlerDependencies({
-    verifier: () => verifier,
-    serviceRoles: () => ({ roleOf: async (clientId) => serviceRoles[clientId] ?? null }),
+    ...machine.dependencies,
     // A new limiter each test: its per-instance fallback counts start empty.
     budgets: () => budgets,
   });
@@ -182,18 +169,13 @@ describe('routeHandler: a route with a per-caller budget', () => {
   });
 
   it('holds for machine clients, keyed by their client id', async () => {
-    const token = issuer.accessToken({
-      sub: MACHINE_CLIENT,
-      client_id: MACHINE_CLIENT,
-      username: undefined,
-      scope: 'parley/chat.read',
-    });
+    const token = machine.token('parley/chat.read');
 
     const statuses = await spend(31, () => searching(token));
 
     expect(statuses.slice(-2)).toEqual([200, 429]);
     expect(new Set(cache.keys)).toEqual(
-      new Set([`rate:route:messages.search:${MACHINE_CLIENT}:${Math.floor(clock / 60_000)}`]),
+      new Set([`rate:route:messages.search:${machine.clientId}:${Math.floor(clock / 60_000)}`]),
     );
   });
 

@@ -4,14 +4,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
   call as callApi,
+  machineClient,
   proxyEvent as apiGatewayEvent,
   setUpApiEnvironment,
   WEB_ORIGIN,
   type CallInput,
 } from '#test/support/api';
 import { lambdaContext } from '#test/support/lambda-context';
-import type { Config } from '../config';
-import type { Role } from '../db/schema';
 import type { RouteId } from '#api/index';
 import type { Route } from './route';
 import type { ApiEvent } from './types';
@@ -26,30 +25,16 @@ const { routeHandler, setHandlerDependencies } = await import('./api-handler');
 const { ok, created } = await import('./responses');
 const { routeById } = await import('#api/index');
 
-const { createTokenVerifier } = await import('./auth');
 const { metrics } = await import('../powertools');
 const { memoryCache } = await import('../cache/memory-cache');
 const { cacheRouteBudgets } = await import('../rate-limit/route-budget-limiter');
 
 // The machine client is a second app client of the pool; its service account has a stored role.
-const MACHINE_CLIENT = `machine${randomUUID().slice(0, 8)}`;
-const serviceRoles: Record<string, Role> = { [MACHINE_CLIENT]: 'members' };
-const verifier = createTokenVerifier(
-  {
-    COGNITO_USER_POOL_ID: issuer.userPoolId,
-    COGNITO_CLIENT_IDS: [issuer.clientId, MACHINE_CLIENT],
-    COGNITO_ENDPOINT: 'http://127.0.0.1:1',
-  } as unknown as Config,
-  async () => issuer.jwks,
-);
+const machine = machineClient(issuer);
 // Route budgets count in memory here (api-handler-budgets.test.ts tests them): no network.
 const budgetCache = memoryCache();
 const budgets = cacheRouteBudgets({ cache: () => budgetCache });
-setHandlerDependencies({
-  verifier: () => verifier,
-  serviceRoles: () => ({ roleOf: async (clientId) => serviceRoles[clientId] ?? null }),
-  budgets: () => budgets,
-});
+setHandlerDependencies({ ...machine.dependencies, budgets: () => budgets });
 
 /** A real route's declaration (access, schemas) with a handle of the test's own. */
 function withHandle(id: RouteId, handle: Route<string, object>['handle']) {
@@ -68,10 +53,6 @@ const failing = withHandle('conversations.list', async () => {
 
 const member = (groups: string[] = ['members']) =>
   issuer.accessToken({ sub: randomUUID(), username: 'ada@example.test', 'cognito:groups': groups });
-
-/** A client-credentials token: no username, its subject is the client. */
-const machineToken = (scope: string) =>
-  issuer.accessToken({ sub: MACHINE_CLIENT, client_id: MACHINE_CLIENT, username: undefined, scope });
 
 interface Problem {
   type: string;
@@ -123,16 +104,16 @@ describe('routeHandler: an authenticated route', () => {
   });
 
   it('lets a service account with a role and the route scope through', async () => {
-    const token = machineToken('parley/chat.write');
+    const token = machine.token('parley/chat.write');
 
     const response = await call(create, { method: 'POST', path: '/api/conversations', token, body: {} });
 
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ owner: MACHINE_CLIENT });
+    expect(response.body).toMatchObject({ owner: machine.clientId });
   });
 
   it('refuses a service account whose token lacks the route scope with 403', async () => {
-    const token = machineToken('parley/chat.read');
+    const token = machine.token('parley/chat.read');
 
     const response = await call(create, { method: 'POST', path: '/api/conversations', token, body: {} });
 

@@ -25,6 +25,7 @@ import * as m0022 from './0022-messages-truncated';
 import * as m0023 from './0023-users-turn-sequence';
 import * as m0024 from './0024-owner-indexes';
 import * as m0025 from './0025-message-feedback-conversation-model';
+import * as m0026 from './0026-download-slots';
 
 /**
  * Every migration, by name, imported statically: the Lambda bundle has no migrations folder to
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '0023-users-turn-sequence': m0023,
   '0024-owner-indexes': m0024,
   '0025-message-feedback-conversation-model': m0025,
+  '0026-download-slots': m0026,
 };

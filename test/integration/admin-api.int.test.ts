@@ -1353,7 +1353,7 @@ describe('where audited requests came from', () => {
 });
 
 describe('DELETE /api/admin/users/{id} (erase)', () => {
-  /** A member with a conversation, a rated reply, usage and failed sign-ins, then disabled. */
+  /** A member with a conversation, a rated reply, usage, failed sign-ins and a download slot, then disabled. */
   async function leaver() {
     const target = await person('members');
     const created = await call(conversations, {
@@ -1387,6 +1387,16 @@ describe('DELETE /api/admin/users/{id} (erase)', () => {
       .insertInto('sign_in_attempts')
       .values({ username: target.user.email.toLowerCase(), failed_count: 2 })
       .execute();
+    // A download of theirs whose function died: its slot would otherwise wait to expire.
+    await db
+      .insertInto('download_slots')
+      .values({
+        owner_id: target.user.id,
+        slot: 0,
+        token: randomUUID(),
+        expires_at: new Date(Date.now() + 60_000),
+      })
+      .execute();
     const disabled = await as(admin.token, {
       method: 'PATCH',
       path: `/api/admin/users/${target.user.id}`,
@@ -1419,6 +1429,7 @@ describe('DELETE /api/admin/users/{id} (erase)', () => {
       .select('username')
       .where('username', '=', email.toLowerCase())
       .execute(),
+    downloadSlots: await db.selectFrom('download_slots').select('slot').where('owner_id', '=', id).execute(),
   });
 
   it('erases a user disabled over an hour ago with everything theirs, in Cognito too, audited with counts only', async () => {
@@ -1439,6 +1450,7 @@ describe('DELETE /api/admin/users/{id} (erase)', () => {
       feedback: [],
       usage: [],
       attempts: [],
+      downloadSlots: [],
     });
     expect(idp.users.has(target.user.email)).toBe(false);
     const events = await auditEvents(target.user.id);

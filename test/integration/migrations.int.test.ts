@@ -101,6 +101,12 @@ const expectedSchema: Record<keyof Database, Record<string, [string, boolean]>> 
     created_at: ['timestamp with time zone', false],
     updated_at: ['timestamp with time zone', false],
   },
+  download_slots: {
+    owner_id: ['text', false],
+    slot: ['smallint', false],
+    token: ['uuid', false],
+    expires_at: ['timestamp with time zone', false],
+  },
 };
 
 let db: Kysely<Database>;
@@ -202,17 +208,25 @@ describe('schema', () => {
   });
 
   it('has an owner index on each table a user erasure cascades to by owner_id', async () => {
-    const result = await sql<{ tablename: string; indexdef: string }>`
-      select tablename, indexdef from pg_indexes
-      where tablename in ('conversations', 'messages', 'message_feedback')
+    // Every table with an owner_id, found rather than listed, so a new one cannot be missed.
+    const owned = await sql<{ table_name: string }>`
+      select table_name from information_schema.columns
+      where table_schema = 'public' and column_name = 'owner_id'
+      order by table_name
+    `.execute(db);
+    const indexed = await sql<{ tablename: string }>`
+      select distinct tablename from pg_indexes
+      where schemaname = 'public'
         and indexdef ~ ${'USING btree \\(owner_id[,)]'} and indexdef !~ ' WHERE '
       order by tablename
     `.execute(db);
-    expect([...new Set(result.rows.map((r) => r.tablename))]).toEqual([
+    expect(owned.rows.map((r) => r.table_name)).toEqual([
       'conversations',
+      'download_slots',
       'message_feedback',
       'messages',
     ]);
+    expect(indexed.rows.map((r) => r.tablename)).toEqual(owned.rows.map((r) => r.table_name));
   });
 
   it("builds the indexes the runbook tells operators to build beforehand, with the runbook's definitions", async () => {

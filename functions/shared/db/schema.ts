@@ -12,6 +12,7 @@ export interface Database {
   usage_daily: UsageDailyTable;
   audit_events: AuditEventsTable;
   message_feedback: MessageFeedbackTable;
+  download_slots: DownloadSlotsTable;
 }
 
 export type { Role } from '../domain/roles';
@@ -136,6 +137,17 @@ export interface MessageFeedbackTable {
   comment: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+}
+
+/**
+ * One of a person's downloads in flight (migration 0026): slot 0 to DOWNLOADS_IN_FLIGHT_PER_OWNER
+ * - 1, held by the download whose token it carries until it is released or `expires_at` passes.
+ */
+export interface DownloadSlotsTable {
+  owner_id: string;
+  slot: number;
+  token: string;
+  expires_at: Date;
 }
 
 export type UserRow = Selectable<UsersTable>;

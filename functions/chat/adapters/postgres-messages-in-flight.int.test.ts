@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTestUser } from '#test/support/database';
+import { messageRows } from '#test/support/message-rows';
 import { repositoryDrivers } from '#test/support/repository-drivers';
-import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { QuotaExceededError, RepliesInFlightError } from '../domain/message';
 import type { StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-message-repository';
@@ -17,23 +17,7 @@ const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
  * of one owner wait for each other's lock on the owner's row).
  */
 const { pgDb, pgSql, drivers } = repositoryDrivers();
-
-async function conversationsOf(ownerId: string, count: number): Promise<string[]> {
-  const rows = await pgDb
-    .insertInto('conversations')
-    .values(Array.from({ length: count }, () => ({ owner_id: ownerId, title: DEFAULT_TITLE })))
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
-}
-
-const streamingOf = (ownerId: string) =>
-  pgDb
-    .selectFrom('messages')
-    .select(['conversation_id'])
-    .where('owner_id', '=', ownerId)
-    .where('status', '=', 'streaming')
-    .execute();
+const { conversationsOf, streamingOf } = messageRows(pgDb);
 
 describe.each(drivers)('startTurn with a limit of replies in flight, on %s', (_driver, database) => {
   const turn = (input: Pick<StartTurnInput, 'ownerId' | 'conversationId'> & Partial<StartTurnInput>) =>

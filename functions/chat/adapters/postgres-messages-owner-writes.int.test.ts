@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTestUser, holdingLocks, untilBlockedBy } from '#test/support/database';
+import { messageRows } from '#test/support/message-rows';
 import { repositoryDrivers } from '#test/support/repository-drivers';
-import { DEFAULT_TITLE } from '#conversations/domain/conversation';
 import { sql, type Sql, type SqlDatabase } from '#shared/db/sql';
 import { RepliesInFlightError } from '../domain/message';
 import type { StartTurnInput } from '../ports/message-repository';
@@ -20,6 +20,7 @@ const PROMPT = promptSettingsOf({ CHAT_CONTEXT_TOKENS: 12_000 });
  * the statement waits for it.
  */
 const { pgDb, pgSql, drivers } = repositoryDrivers();
+const { conversationsOf, streamingOf } = messageRows(pgDb);
 
 /** Whether `statement` is a turn's or a regeneration's: the ones that lock the owner's row. */
 const locksOwner = (statement: Sql) => statement.strings.join('').includes('owner as materialized');
@@ -57,23 +58,6 @@ function writtenDuringEachTurnStatement(db: SqlDatabase, write: (n: number) => W
     settled: () => Promise.all(commits),
   };
 }
-
-async function conversationsOf(ownerId: string, count: number): Promise<string[]> {
-  const rows = await pgDb
-    .insertInto('conversations')
-    .values(Array.from({ length: count }, () => ({ owner_id: ownerId, title: DEFAULT_TITLE })))
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
-}
-
-const streamingOf = (ownerId: string) =>
-  pgDb
-    .selectFrom('messages')
-    .select('conversation_id')
-    .where('owner_id', '=', ownerId)
-    .where('status', '=', 'streaming')
-    .execute();
 
 const userRowOf = (ownerId: string) =>
   pgDb
@@ -185,16 +169,8 @@ describe.each(drivers)('turns of an owner whose row is written meanwhile, on %s'
     const turnA = postgresMessages(database())
       .startTurn({ ...turnInput(owner.id, a as string), maxRepliesInFlight: 1 })
       .catch((error: unknown) => error);
-    let statementsOfB = 0;
-    const db = database();
-    const countedDb: SqlDatabase = {
-      query: (statement) => {
-        if (locksOwner(statement)) statementsOfB += 1;
-        return db.query(statement);
-      },
-      transaction: (work) => db.transaction(work),
-      destroy: () => db.destroy(),
-    };
+    // B's statements counted, with nothing written during them
+    const countedB = writtenDuringEachTurnStatement(database(), () => undefined);
     let turnB: Promise<unknown> | undefined;
     try {
       await untilBlockedBy(pgDb, signIn.pid);
@@ -205,7 +181,7 @@ describe.each(drivers)('turns of an owner whose row is written meanwhile, on %s'
       const pidOfA = rows[0]?.pid ?? 0;
 
       // Act: B's snapshot is taken before A commits; B waits for A, A for the sign-in
-      turnB = postgresMessages(countedDb)
+      turnB = postgresMessages(countedB.db)
         .startTurn({ ...turnInput(owner.id, b as string), maxRepliesInFlight: 1 })
         .catch((error: unknown) => error);
       await untilBlockedBy(pgDb, pidOfA);
@@ -216,7 +192,7 @@ describe.each(drivers)('turns of an owner whose row is written meanwhile, on %s'
     // Assess: B ran again, saw A's reply being written and kept to the limit of one
     expect(await turnA).toMatchObject({ kind: 'started' });
     expect(await turnB).toBeInstanceOf(RepliesInFlightError);
-    expect(statementsOfB).toBe(2);
+    expect(countedB.statements()).toBe(2);
     expect(await streamingOf(owner.id)).toEqual([{ conversation_id: a }]);
   });
 });

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 
 import { createTestUser } from '#test/support/database';
+import { messageRows } from '#test/support/message-rows';
 import { repositoryDrivers } from '#test/support/repository-drivers';
 import type { SearchHit, SearchKeyset } from '../ports/message-repository';
 import { postgresMessageReads } from './postgres-message-reads';
@@ -15,37 +16,8 @@ import { postgresMessageReads } from './postgres-message-reads';
  * that share a second. On node-postgres and through the Data API (as on Aurora).
  */
 const { pgDb, drivers } = repositoryDrivers();
-
-async function conversationOf(ownerId: string, title = 'Gardens'): Promise<string> {
-  const row = await pgDb
-    .insertInto('conversations')
-    .values({ owner_id: ownerId, title })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-/** Stores messages of one conversation at given instants (microseconds matter to the order). */
-async function messagesAt(
-  ownerId: string,
-  conversationId: string,
-  rows: readonly { readonly content: string; readonly at: string }[],
-): Promise<string[]> {
-  const inserted = await pgDb
-    .insertInto('messages')
-    .values(
-      rows.map((row) => ({
-        conversation_id: conversationId,
-        owner_id: ownerId,
-        role: 'user' as const,
-        content: row.content,
-        created_at: sql<Date>`cast(${row.at} as timestamptz)` as never,
-      })),
-    )
-    .returning('id')
-    .execute();
-  return inserted.map((row) => row.id);
-}
+/** Messages here are stored at given instants (microseconds matter to the order). */
+const { conversationOf, messagesIn: messagesAt } = messageRows(pgDb, 'Gardens');
 
 const keysetOf = (cursor: string | null): SearchKeyset =>
   JSON.parse(Buffer.from(cursor ?? '', 'base64url').toString('utf8')) as SearchKeyset;

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 
 import { createTestUser } from '#test/support/database';
+import { messageRows } from '#test/support/message-rows';
 import { repositoryDrivers } from '#test/support/repository-drivers';
 import type { SearchHit } from '../ports/message-repository';
 import { postgresMessages } from './postgres-message-repository';
@@ -15,40 +16,8 @@ import { SEARCH_SNIPPET_MAX_CHARS } from './postgres-message-reads';
  * snippet shape and size bounds, on node-postgres and through the Data API (as on Aurora).
  */
 const { pgDb, drivers } = repositoryDrivers();
-
-async function conversationOf(ownerId: string, title = 'メモ'): Promise<string> {
-  const row = await pgDb
-    .insertInto('conversations')
-    .values({ owner_id: ownerId, title })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-/** Stores messages of one conversation, one second apart from `start` unless an instant is given. */
-async function messagesIn(
-  ownerId: string,
-  conversationId: string,
-  rows: readonly (string | { readonly content: string; readonly at: string })[],
-  start = '2026-03-01T09:00:00Z',
-): Promise<string[]> {
-  const base = Date.parse(start);
-  const inserted = await pgDb
-    .insertInto('messages')
-    .values(
-      rows.map((row, i) => ({
-        conversation_id: conversationId,
-        owner_id: ownerId,
-        role: 'user' as const,
-        content: typeof row === 'string' ? row : row.content,
-        created_at:
-          sql<Date>`cast(${typeof row === 'string' ? new Date(base + i * 1000).toISOString() : row.at} as timestamptz)` as never,
-      })),
-    )
-    .returning('id')
-    .execute();
-  return inserted.map((row) => row.id);
-}
+/** Messages here are one second apart from 2026-03-01T09:00:00Z unless an instant is given. */
+const { conversationOf, messagesIn } = messageRows(pgDb, 'メモ');
 
 /** The sort key of a page's last hit, as the repository encoded it in `nextCursor`. */
 const keysetOf = (cursor: string | null) =>

@@ -3,10 +3,9 @@ import type { MessageRepository } from '#chat/ports/message-repository';
 import { makeExportConversation } from '#chat/use-cases/export-conversation';
 import type { AuditLog } from '#shared/audit/audit-log';
 import { postgresAuditLog } from '#shared/audit/postgres-audit-log';
-import { getCache } from '#shared/cache/get-cache';
 import { getSql } from '#shared/db/sql-database';
 import { logger } from '#shared/powertools';
-import { cacheDownloadSlots } from './adapters/cache-download-slots';
+import { postgresDownloadSlots } from './adapters/postgres-download-slots';
 import { DOWNLOADS_IN_FLIGHT_PER_OWNER } from './domain/downloads-in-flight';
 import type { DownloadSlots } from './ports/download-slots';
 import { inlineRawHtmlAsText, rawHtmlAsText } from './raw-html';
@@ -18,18 +17,20 @@ import { inlineRawHtmlAsText, rawHtmlAsText } from './raw-html';
  */
 const DOWNLOAD_SLOT_SECONDS = 5 * 60 + 30;
 
-/** The exports group's use case on PostgreSQL and the cache (built on the first request). */
+/**
+ * The exports group's use case on PostgreSQL (built on the first request). The downloads in
+ * flight are counted there too, not in the cache: the bound must hold while the cache is down.
+ */
 export function exportDeps() {
   const db = getSql();
   return exportDepsOn({
     messages: postgresMessages(db),
     audit: postgresAuditLog(db),
-    downloadSlots: cacheDownloadSlots({
-      cache: getCache,
+    downloadSlots: postgresDownloadSlots(db, {
       perOwner: DOWNLOADS_IN_FLIGHT_PER_OWNER,
       ttlSeconds: DOWNLOAD_SLOT_SECONDS,
-      onCacheError: (error) =>
-        logger.warn('downloads in flight not counted: cache unavailable', { error: error as Error }),
+      onReleaseError: (error) =>
+        logger.warn('download slot not released: it expires by itself', { error: error as Error }),
     }),
   });
 }

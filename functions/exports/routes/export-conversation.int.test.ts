@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { Marked, type Tokens } from 'marked';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { getCache, setCache } from '#shared/cache/get-cache';
 import { proxyEvent, setUpApiEnvironment } from '#test/support/api';
 import { createTestUser, testDatabase } from '#test/support/database';
 import { lambdaContext } from '#test/support/lambda-context';
@@ -345,6 +346,44 @@ describe('GET /api/conversations/{id}/export: downloads in flight at once', () =
       expect((await download(ada)).status).toBe(200);
     } finally {
       for (const download of held) await download.leave();
+    }
+  });
+});
+
+describe('GET /api/conversations/{id}/export: downloads in flight with the cache down', () => {
+  it('still answers a fourth download of one person 429 while three are in flight', async () => {
+    // Prepare: every cache call fails (Valkey unreachable), and three downloads of Ada's are held open
+    const cacheBefore = getCache();
+    const down = (): Promise<never> => Promise.reject(new Error('connect ECONNREFUSED'));
+    setCache({
+      kind: 'valkey',
+      get: down,
+      set: down,
+      increment: down,
+      delete: down,
+      ping: down,
+      close: async () => {},
+    });
+    const ada = await conversationTitled('Held open, cache down');
+    const held: { leave: () => Promise<void> }[] = [];
+    try {
+      for (let i = 0; i < 3; i += 1) held.push(await exportHeldOpen(ada));
+
+      // Act
+      const fourth = await callStreaming(exports, {
+        method: 'GET',
+        path: `/api/conversations/${ada.id}/export`,
+        token: ada.token,
+        query: { format: 'json' },
+      });
+      await fourth.handlerDone;
+
+      // Assess: the bound is kept in the database, not in the cache
+      expect(fourth.status).toBe(429);
+      expect((fourth.body as { detail: string }).detail).toMatch(/3 downloads/);
+    } finally {
+      for (const download of held) await download.leave();
+      setCache(cacheBefore);
     }
   });
 });

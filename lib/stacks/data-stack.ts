@@ -244,7 +244,17 @@ export class DataStack extends Stack {
       parameters: {
         // TLS only, for the rotation function and any operator psql session.
         'rds.force_ssl': '1',
+        // Statements slower than a second, with their text and duration, for finding slow SQL.
         log_min_duration_statement: '1000',
+        // The PostgreSQL log goes to CloudWatch for logRetentionDays and no erasure reaches it, so
+        // it keeps no values: PostgreSQL's defaults write a slow statement's bound parameters in
+        // full (`DETAIL: parameters: $1 = '…'`, message text, search words) and a unique
+        // violation's colliding key (`DETAIL: Key (lower(email))=(…)`). 0 logs no parameter
+        // value, and terse leaves out DETAIL, HINT, QUERY and CONTEXT. All three are modifiable
+        // in an aurora-postgresql cluster parameter group, like log_min_duration_statement.
+        log_parameter_max_length: '0',
+        log_parameter_max_length_on_error: '0',
+        log_error_verbosity: 'terse',
       },
     });
     this.cluster.node.addDependency(postgresLog);

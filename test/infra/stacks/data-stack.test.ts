@@ -66,6 +66,27 @@ describe('transport security', () => {
   });
 });
 
+describe('database logs', () => {
+  it('keeps bound values and key details out of the PostgreSQL log it exports', () => {
+    for (const stage of [dev, prod]) {
+      // Prepare
+      const [cluster] = resourcesOfType(stage, 'AWS::RDS::DBCluster');
+
+      // Act / Assess: the log goes to CloudWatch, and slow statements are logged without their
+      // parameters' values; errors without DETAIL (a unique violation's key).
+      expect(cluster?.props.EnableCloudwatchLogsExports).toEqual(['postgresql']);
+      stage.templates.data.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
+        Parameters: Match.objectLike({
+          log_min_duration_statement: '1000',
+          log_parameter_max_length: '0',
+          log_parameter_max_length_on_error: '0',
+          log_error_verbosity: 'terse',
+        }),
+      });
+    }
+  });
+});
+
 describe('data', () => {
   it('scales Aurora Serverless v2 (16.x) to zero in dev', () => {
     dev.templates.data.hasResourceProperties('AWS::RDS::DBCluster', {

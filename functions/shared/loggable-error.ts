@@ -126,6 +126,24 @@ export function loggableError(error: unknown, depth = 0): LoggableError {
 }
 
 /**
+ * An error as it may leave our code for a place that writes whatever it is given: X-Ray's record
+ * of a failed invocation (name, message, stack frames), the Lambda runtime's "Invoke Error" line
+ * (every enumerable field, the message and the stack), a CloudFormation failure reason. The same
+ * name, code, message and frames a log line holds (`loggableError`); the original error is its
+ * `cause`, which `new Error` makes non-enumerable, so none of those writes it.
+ */
+export function cleanError(error: unknown): Error & { code?: string | number } {
+  // At the depth limit: the summary of this error alone, without its causes.
+  const { name, message, stack, code } = loggableError(error, MAX_DEPTH);
+  const clean: Error & { code?: string | number } = new Error(message, { cause: error });
+  Object.defineProperty(clean, 'name', { value: name, writable: true, configurable: true });
+  if (stack !== undefined)
+    Object.defineProperty(clean, 'stack', { value: stack, writable: true, configurable: true });
+  if (typeof code === 'string' || typeof code === 'number') clean.code = code;
+  return clean;
+}
+
+/**
  * The logger's JSON replacer: every Error a line holds, at any depth, written as `loggableError`
  * says, before Powertools' own formatting (which would write all its fields) sees it.
  */

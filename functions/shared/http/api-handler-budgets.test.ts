@@ -208,6 +208,25 @@ describe('routeHandler: a route with a per-caller budget', () => {
     expect(cacheErrors.length).toBe(31);
   });
 
+  it('counts each route apart while the cache fails too: one counter for every route, keyed by route', async () => {
+    // Prepare: searches spent, counted in this instance
+    const ada = person();
+    cache.fail();
+    await spend(31, () => searching(ada.token));
+
+    // Act
+    const response = await call(create, {
+      method: 'POST',
+      path: '/api/conversations',
+      token: ada.token,
+      body: {},
+    });
+
+    // Assess
+    expect(response.status).toBe(201);
+    expect((await searching(ada.token)).status).toBe(429);
+  });
+
   it('counts a refusal in RateLimitRejections', async () => {
     const ada = person();
     await spend(30, () => searching(ada.token));

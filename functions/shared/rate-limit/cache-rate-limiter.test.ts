@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryCache } from '../cache/memory-cache';
 import type { Cache } from '../cache/cache';
-import { cacheRateLimiter } from './cache-rate-limiter';
+import { cacheRateLimiter, cacheRateLimits } from './cache-rate-limiter';
 
 /** A cache that is down: every call fails, as Valkey does when unreachable. */
 const downCache: Cache = new Proxy({} as Cache, {
@@ -66,4 +66,37 @@ describe('cacheRateLimiter', () => {
     expect((await limiter.consume('other-0')).allowed).toBe(true);
     expect((await limiter.consume('other-0')).allowed).toBe(false);
   });
+});
+
+describe('cacheRateLimits', () => {
+  it.each([
+    ['in the cache', memoryCache],
+    ['in the instance while the cache is down', () => downCache],
+  ])(
+    'holds each call to the limit it brings, counting a key the same whatever the limit, %s',
+    async (_where, cacheOf) => {
+      // Prepare
+      const clock = Date.UTC(2026, 11, 1, 8, 0, 45);
+      const cache = cacheOf(() => clock);
+      const limits = cacheRateLimits({ cache: () => cache, now: () => clock });
+
+      // Act: the second request of 'k' against a limit of 1, the third and fourth against 3
+      const verdicts = [
+        await limits.consume('k', 1),
+        await limits.consume('k', 1),
+        await limits.consume('k', 3),
+        await limits.consume('k', 3),
+        await limits.consume('other', 1),
+      ];
+
+      // Assess
+      expect(verdicts).toEqual([
+        { allowed: true, retryAfterSeconds: 0 },
+        { allowed: false, retryAfterSeconds: 15 },
+        { allowed: true, retryAfterSeconds: 0 },
+        { allowed: false, retryAfterSeconds: 15 },
+        { allowed: true, retryAfterSeconds: 0 },
+      ]);
+    },
+  );
 });

@@ -1,6 +1,4 @@
-import type { Cache } from '../cache/cache';
-import { cacheRateLimiter } from './cache-rate-limiter';
-import type { RateLimiter } from './rate-limiter';
+import { cacheRateLimits, type CacheRateLimitOptions } from './cache-rate-limiter';
 
 /** Counts one caller's requests of one route in a minute; refuses beyond the route's budget. */
 export interface RouteBudgetLimiter {
@@ -12,26 +10,14 @@ export interface RouteBudgetLimiter {
 }
 
 /**
- * One fixed one-minute window per caller and route (`cacheRateLimiter`: in the cache, shared by
+ * One fixed one-minute window per caller and route (`cacheRateLimits`: in the cache, shared by
  * every instance; per instance while the cache fails), keyed `route:<route id>:<caller id>`. The
  * route id is the declaration's, the caller id the verified token's subject (or machine client
- * id): nothing a request names reaches the key.
+ * id): nothing a request names reaches the key. Each call brings its route's budget.
  */
-export function cacheRouteBudgets(options: {
-  readonly cache: () => Cache;
-  readonly now?: () => number;
-  readonly onCacheError?: (error: unknown) => void;
-}): RouteBudgetLimiter {
-  const limiters = new Map<string, RateLimiter>();
+export function cacheRouteBudgets(options: CacheRateLimitOptions): RouteBudgetLimiter {
+  const limits = cacheRateLimits(options);
   return {
-    consume(routeId, callerId, perMinute) {
-      const name = `${routeId}/${perMinute}`;
-      let limiter = limiters.get(name);
-      if (!limiter) {
-        limiter = cacheRateLimiter({ ...options, limitPerMinute: perMinute });
-        limiters.set(name, limiter);
-      }
-      return limiter.consume(`route:${routeId}:${callerId}`);
-    },
+    consume: (routeId, callerId, perMinute) => limits.consume(`route:${routeId}:${callerId}`, perMinute),
   };
 }

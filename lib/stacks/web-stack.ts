@@ -41,6 +41,20 @@ export interface WebStackProps extends StackProps {
   readonly webDistDir?: string;
 }
 
+/** Where in the access-log bucket CloudFront writes its standard logs. */
+export const CLOUDFRONT_LOG_PREFIX = 'cloudfront/';
+
+/**
+ * Days CloudFront's standard logs are kept. They hold each request's query string
+ * (`cs-uri-query`: search words from `?q=`, an admin's user search), with the viewer's address and
+ * user agent, so they go with the deleted conversations' purge window, never later than the
+ * stage's log retention. S3 expires objects after a whole number of days, at least 1 ("The value
+ * must be a non-zero positive integer", S3 API Reference, LifecycleExpiration).
+ */
+export function cloudFrontLogDays(config: Pick<StageConfig, 'logRetentionDays' | 'retention'>): number {
+  return Math.max(1, Math.min(config.logRetentionDays, config.retention.deletedConversationsDays));
+}
+
 /** The web app's Content-Security-Policy: no inline or eval'd script, no framing, API same-origin. */
 export function contentSecurityPolicy(region: string): string {
   return [
@@ -81,7 +95,17 @@ export class WebStack extends Stack {
       enforceSSL: true,
       // CloudFront standard logs are delivered with ACLs.
       objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
-      lifecycleRules: [{ expiration: Duration.days(config.logRetentionDays) }],
+      // Two rules over the CloudFront prefix: where expirations overlap, S3 honours the shorter
+      // ("if two expiration policies overlap, the shorter expiration policy is honored", S3 User
+      // Guide, "How Amazon S3 handles conflicts in lifecycle configurations").
+      lifecycleRules: [
+        { expiration: Duration.days(config.logRetentionDays) },
+        {
+          id: 'CloudFrontLogs',
+          prefix: CLOUDFRONT_LOG_PREFIX,
+          expiration: Duration.days(cloudFrontLogDays(config)),
+        },
+      ],
       removalPolicy,
       autoDeleteObjects,
     });
@@ -182,7 +206,7 @@ export class WebStack extends Stack {
       geoRestriction: cloudfront.GeoRestriction.denylist(...config.geoDenylist),
       enableLogging: true,
       logBucket,
-      logFilePrefix: 'cloudfront/',
+      logFilePrefix: CLOUDFRONT_LOG_PREFIX,
       domainNames: custom ? [config.web.domainName as string] : undefined,
       certificate: custom
         ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.web.certificateArn as string)

@@ -3,7 +3,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stage } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stageConfig, STAGES } from '../../../lib/config/stages';
 import { ORIGIN_HEADER } from '../../../lib/stacks/api-stack';
+import { CLOUDFRONT_LOG_PREFIX, cloudFrontLogDays } from '../../../lib/stacks/web-stack';
 import { CUSTOM_DOMAIN as domain } from '../fixtures';
 import { configSchema } from '#shared/config';
 import { ourFunctions, resolvedEnvironment, type SynthesizedStage, synthesizeStage } from '../support';
@@ -11,9 +13,18 @@ import { ourFunctions, resolvedEnvironment, type SynthesizedStage, synthesizeSta
 let dev: SynthesizedStage;
 /** The Web stack of dev with a custom domain. */
 let web: Template;
+/** dev keeping its logs a year (as prod does) and purging deleted conversations after 14 days. */
+let yearOfLogs: SynthesizedStage;
 beforeAll(() => {
   dev = synthesizeStage('dev');
   web = synthesizeStage('dev', { web: domain }).templates.web;
+  yearOfLogs = synthesizeStage('dev', {
+    change: (c) => ({
+      ...c,
+      logRetentionDays: 365,
+      retention: { ...c.retention, deletedConversationsDays: 14 },
+    }),
+  });
 });
 
 describe('transport security', () => {
@@ -41,6 +52,40 @@ describe('web front door', () => {
     dev.templates.web.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({ Logging: Match.objectLike({ Bucket: Match.anyValue() }) }),
     });
+  });
+
+  it('expires the CloudFront logs, which keep query strings, within the deleted conversations purge window', () => {
+    // Prepare
+    const template = yearOfLogs.templates.web;
+    const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
+    const logBucketId: string = distribution?.Properties.DistributionConfig.Logging.Bucket['Fn::GetAtt'][0];
+    const logBucket = template.findResources('AWS::S3::Bucket')[logBucketId];
+    const rules = (logBucket?.Properties.LifecycleConfiguration?.Rules ?? []) as {
+      Prefix?: string;
+      ExpirationInDays?: number;
+    }[];
+
+    // Act: the shortest expiration covering CloudFront's log files (S3 honours the shorter of two
+    // overlapping expirations); rules without a prefix cover the whole bucket.
+    const covering = rules.filter(
+      (r) => r.ExpirationInDays !== undefined && CLOUDFRONT_LOG_PREFIX.startsWith(r.Prefix ?? ''),
+    );
+    const days = Math.min(...covering.map((r) => r.ExpirationInDays ?? Infinity));
+
+    // Assess: 14 days, not the year the other logs are kept.
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ Logging: Match.objectLike({ Prefix: CLOUDFRONT_LOG_PREFIX }) }),
+    });
+    expect(days).toBe(14);
+    for (const stage of STAGES) {
+      const c = stageConfig(stage);
+      expect(cloudFrontLogDays(c), stage).toBeLessThanOrEqual(
+        Math.max(1, c.retention.deletedConversationsDays),
+      );
+      expect(cloudFrontLogDays(c), stage).toBeLessThanOrEqual(c.logRetentionDays);
+    }
+    // A purge window of 0 days still gives S3 a whole day, its least.
+    expect(cloudFrontLogDays({ logRetentionDays: 365, retention: { deletedConversationsDays: 0 } })).toBe(1);
   });
 
   it('sends a strict CSP, HSTS with preload, no framing and no referrer', () => {

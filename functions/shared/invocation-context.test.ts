@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 const { logger, withInvocationContext } = await import('./powertools');
 const { lambdaContext } = await import('#test/support/lambda-context');
+const { dataApiError, whatTheRuntimeWrites } = await import('#test/support/lambda-runtime');
 const { resetConfig } = await import('./config');
 const { closeSql } = await import('./db/sql-database');
 const { resetTriggerDependencies } = await import('#auth/triggers/dependencies');
@@ -91,9 +92,9 @@ describe('withInvocationContext', () => {
     expect(lines.at(-1)?.function_request_id).toBeUndefined();
   });
 
-  it('passes a failure through unchanged, and logs without a context when called without one', async () => {
+  it('fails as the handler failed, with its name, code and cleaned message, and logs without a context when called without one', async () => {
     // Prepare
-    const failure = new Error('the work failed');
+    const failure = Object.assign(new Error('the work failed'), { code: 'EWORK' });
     const handler = withInvocationContext(async () => {
       logger.info('about to fail');
       throw failure;
@@ -103,9 +104,30 @@ describe('withInvocationContext', () => {
     const error = await handler(undefined).catch((e: unknown) => e);
 
     // Assess
-    expect(error).toBe(failure);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ name: 'Error', message: 'the work failed', code: 'EWORK', cause: failure });
     expect(lines).toEqual([expect.objectContaining({ message: 'about to fail' })]);
     expect(lines[0]?.function_request_id).toBeUndefined();
+  });
+
+  it("lets the Lambda runtime write none of a database error's row or key, only what a log line holds", async () => {
+    // Prepare: the runtime writes a thrown error with its raw message, stack and every enumerable
+    // field; a Data API error's message holds the server's Detail (here an e-mail address)
+    const marker = 'marker@example.com';
+    const failure = Object.assign(dataApiError(marker), { detail: `Key (lower(email))=(${marker})` });
+    const handler = withInvocationContext(() => Promise.reject(failure));
+
+    // Act
+    const error = await handler(undefined, lambdaContext()).catch((e: unknown) => e);
+
+    // Assess: still a failure, named as before, saying which constraint refused; no address
+    expect(whatTheRuntimeWrites(error)).not.toContain(marker);
+    expect(error).toMatchObject({
+      name: 'DatabaseErrorException',
+      message: expect.stringContaining('users_email_lower_key') as unknown as string,
+    });
+    expect((error as Error).stack).toMatch(/^DatabaseErrorException: ERROR: duplicate key[^]*\n\s+at /);
+    expect((error as Error).cause).toBe(failure);
   });
 });
 

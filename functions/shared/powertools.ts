@@ -3,7 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loggableErrors } from './loggable-error';
+import { cleanError, loggableErrors } from './loggable-error';
 import type { tracerMiddleware } from './tracing';
 
 /** Where the Lambda runtime is in charge of invocation state (it scopes it itself). */
@@ -160,15 +160,25 @@ export async function invocationScope<T>(fn: () => Promise<T>): Promise<T> {
  * Powertools writes to stdout itself, where the runtime adds nothing. Outside Lambda each
  * invocation has its own context (invocationScope). A call without a context (a test calling the
  * handler directly) logs without one.
+ *
+ * A failure still fails the invocation (a retry, a failed deployment), but as `cleanError` makes
+ * it: the Lambda runtime writes a thrown error with its raw message, its stack and every
+ * enumerable field to the log ("Invoke Error"), to X-Ray and into the invocation's answer, which a
+ * CloudFormation custom resource shows as its failure reason; a database error's message and
+ * fields quote the failing row or the colliding key.
  */
 export function withInvocationContext<Event, Result>(
   handler: (event: Event, context?: Context) => Promise<Result>,
   target: Logger = logger,
 ): (event: Event, context?: Context) => Promise<Result> {
   return (event, context) =>
-    invocationScope(() => {
+    invocationScope(async () => {
       if (context) target.addContext(context);
-      return handler(event, context);
+      try {
+        return await handler(event, context);
+      } catch (error) {
+        throw cleanError(error);
+      }
     });
 }
 

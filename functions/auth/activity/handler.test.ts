@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { metrics, MetricUnit } from '#shared/powertools';
+import { dataApiError, whatTheRuntimeWrites } from '#test/support/lambda-runtime';
 import { cognitoActivityRecord, subscriptionBatch, subscriptionEvent } from './fixtures';
 import { handler, setSignInActivityLog } from './handler';
 import { activityAuditId } from './sign-in-activity';
@@ -72,5 +73,23 @@ describe('the sign-in activity metrics', () => {
       SignInActivityDuplicates: 2,
       SignInActivityMalformed: 1,
     });
+  });
+});
+
+describe('the sign-in activity subscription when the database refuses', () => {
+  it('fails the invocation for a retry, and the runtime writes none of the row the database quoted', async () => {
+    // Prepare: the audit trail refuses the row, and the Data API quotes it in its message
+    const marker = 'marker@example.com';
+    setSignInActivityLog({ recordOnce: () => Promise.reject(dataApiError(marker)) });
+
+    // Act
+    const failure = await handler(batch([randomUUID()], 0)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess: still a failure (CloudWatch Logs retries the batch), without the address
+    expect(failure).toMatchObject({ name: 'DatabaseErrorException' });
+    expect(whatTheRuntimeWrites(failure)).not.toContain(marker);
   });
 });

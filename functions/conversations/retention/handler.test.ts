@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AbandonedBatch, AbandonedReplies } from '#chat/adapters/postgres-abandoned-replies';
 import { fakeAuditLog } from '#test/support/fakes/audit-log';
+import { dataApiError, whatTheRuntimeWrites } from '#test/support/lambda-runtime';
 import { ABANDONED_BATCH } from './charge-abandoned-replies';
 import type { ConversationPurge } from './conversation-purge';
 import { PURGE_BATCH } from './purge-conversations';
@@ -11,7 +12,14 @@ const audit = fakeAuditLog();
 const batches: (() => Promise<number>)[] = [];
 const sweeps: (() => Promise<AbandonedBatch>)[] = [];
 const nothingLeft: AbandonedBatch = { found: 0, charged: 0, last: undefined };
-vi.mock('#shared/db/sql-database', () => ({ getSql: () => ({}) }));
+// A failure to give the run its database, when a test sets one.
+const database = vi.hoisted(() => ({ failure: undefined as unknown }));
+vi.mock('#shared/db/sql-database', () => ({
+  getSql: () => {
+    if (database.failure !== undefined) throw database.failure;
+    return {};
+  },
+}));
 vi.mock('#chat/adapters/postgres-abandoned-replies', () => ({
   postgresAbandonedReplies: (): AbandonedReplies => ({
     chargeBatch: () => sweeps.shift()?.() ?? Promise.resolve(nothingLeft),
@@ -43,6 +51,7 @@ const { logger, metrics } = await import('#shared/powertools');
 
 afterEach(() => {
   vi.restoreAllMocks();
+  database.failure = undefined;
   audit.events.length = 0;
   batches.length = 0;
   sweeps.length = 0;
@@ -165,5 +174,26 @@ describe('the retention handler when the sweep of abandoned replies fails', () =
       'retention run',
       expect.objectContaining({ chargedAbandonedReplies: 1 }),
     );
+  });
+});
+
+describe('the retention handler when it fails before any part of the run', () => {
+  it('fails the run, and the runtime writes none of what the error quoted', async () => {
+    // Prepare: the database cannot be reached at all; the error quotes a connection string and a
+    // Detail line (no RetentionRunError wraps it: no part of the run has started)
+    const marker = 'marker@example.com';
+    const url = ['postgres://parley', `${marker}@10.0.0.5/parley`].join(':');
+    database.failure = Object.assign(dataApiError(marker), { input: url });
+    vi.spyOn(logger, 'error').mockImplementation(() => {});
+
+    // Act
+    const failure = await handler({} as never).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess: still a failure, for the alarm and the next run, named as before, without the marker
+    expect(failure).toMatchObject({ name: 'DatabaseErrorException' });
+    expect(whatTheRuntimeWrites(failure)).not.toContain(marker);
   });
 });

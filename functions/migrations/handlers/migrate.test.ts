@@ -12,6 +12,7 @@ const { migrateToLatest, createDatabase, fakeDb } = vi.hoisted(() => {
 vi.mock('../../shared/db/migrator', () => ({ migrateToLatest }));
 vi.mock('../../shared/db/database', () => ({ createDatabase }));
 
+import { dataApiError, whatTheRuntimeWrites } from '#test/support/lambda-runtime';
 import { handler } from './migrate';
 
 /** The migrator's environment on AWS: the database and nothing of the user pool (deployed after it). */
@@ -66,6 +67,23 @@ describe('migrate handler', () => {
     await expect(
       handler({ RequestType: 'Update', PhysicalResourceId: 'parley-database-migrations' }),
     ).rejects.toThrow('0004-messages');
+  });
+
+  it("fails the deployment without the failing key: the failure reason is the error's cleaned message", async () => {
+    // Prepare: a unique index over rows that collide; the Data API quotes the key in the message
+    const marker = 'marker@example.com';
+    migrateToLatest.mockRejectedValue(dataApiError(marker));
+
+    // Act
+    const failure = await handler({ RequestType: 'Create' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess: the deployment still fails, naming the constraint, and no reason holds the address
+    expect(failure).toMatchObject({ name: 'DatabaseErrorException' });
+    expect((failure as Error).message).toContain('users_email_lower_key');
+    expect(whatTheRuntimeWrites(failure)).not.toContain(marker);
   });
 
   it('does nothing on Delete', async () => {

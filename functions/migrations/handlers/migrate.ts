@@ -28,9 +28,11 @@ const database = (): Kysely<Database> => createDatabase(migratorDatabaseConfig(p
 
 /**
  * Runs pending migrations through the Data API on Create and Update. A failed migration throws,
- * which fails the custom resource and so the Schema stack's deployment, before any stack with a
- * function that queries the database is updated (lib/stacks/schema-stack.ts). Delete does
- * nothing: the data outlives the stack resource (and the resource may move between stacks).
+ * which fails the custom resource and so the Schema stack's deployment (its reason, in the stack's
+ * events and the deploy log, is the error as withInvocationContext cleans it: no row or key the
+ * database quoted), before any stack with a function that queries the database is updated
+ * (lib/stacks/schema-stack.ts). Delete does nothing: the data outlives the stack resource (and the
+ * resource may move between stacks).
  */
 export const handler = withInvocationContext(
   async (event: MigrateEvent | null | undefined): Promise<MigrateResult> => {

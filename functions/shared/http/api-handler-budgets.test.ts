@@ -136,19 +136,30 @@ describe('routeHandler: a route with a per-caller budget', () => {
     expect((await searching(ada.token)).status).toBe(200);
   });
 
-  it('counts each route apart: searches do not spend the budget of new conversations', async () => {
-    const ada = person();
-    await spend(31, () => searching(ada.token));
+  it.each([
+    ['in the cache', false],
+    ['per instance while the cache fails', true],
+  ])(
+    'counts each route apart: searches do not spend the budget of new conversations, %s',
+    async (_where, failing) => {
+      // Prepare: one person's searches spent
+      const ada = person();
+      if (failing) cache.fail();
+      await spend(31, () => searching(ada.token));
 
-    const response = await call(create, {
-      method: 'POST',
-      path: '/api/conversations',
-      token: ada.token,
-      body: {},
-    });
+      // Act
+      const response = await call(create, {
+        method: 'POST',
+        path: '/api/conversations',
+        token: ada.token,
+        body: {},
+      });
 
-    expect(response.status).toBe(201);
-  });
+      // Assess: a new conversation is theirs to make; searches stay spent
+      expect(response.status).toBe(201);
+      expect((await searching(ada.token)).status).toBe(429);
+    },
+  );
 
   it('spends the budget before the body is read: the 31st create with a broken body is 429, not 400', async () => {
     const ada = person();
@@ -206,25 +217,6 @@ describe('routeHandler: a route with a per-caller budget', () => {
     expect(statuses.slice(0, 30)).toEqual(Array(30).fill(200));
     expect(statuses[30]).toBe(429);
     expect(cacheErrors.length).toBe(31);
-  });
-
-  it('counts each route apart while the cache fails too: one counter for every route, keyed by route', async () => {
-    // Prepare: searches spent, counted in this instance
-    const ada = person();
-    cache.fail();
-    await spend(31, () => searching(ada.token));
-
-    // Act
-    const response = await call(create, {
-      method: 'POST',
-      path: '/api/conversations',
-      token: ada.token,
-      body: {},
-    });
-
-    // Assess
-    expect(response.status).toBe(201);
-    expect((await searching(ada.token)).status).toBe(429);
   });
 
   it('counts a refusal in RateLimitRejections', async () => {

@@ -146,6 +146,20 @@ describe('validation', () => {
     expect(problem?.message).toMatch(/ and 45 more$/);
   });
 
+  it('names an unknown body field cut to 40 characters, as for the query, not echoed at length', async () => {
+    // Prepare: a strict body with a 1,000-character field it does not know, and four more
+    const key = `${'f'.repeat(999)}x`;
+    const extra = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((k) => [k, 1]));
+
+    // Act
+    const [problem] = await problemsOf({ body }, { body: { title: 'x', [key]: 1, ...extra } });
+
+    // Assess: the field is still named, by its first 40 characters, among the first five
+    expect(problem?.path).toBe('body');
+    expect(problem?.message.length).toBeLessThan(200);
+    expect(problem?.message).toBe(`Unrecognized keys: "${'f'.repeat(40)}…", "a", "b", "c", "d" and 1 more`);
+  });
+
   it('takes an empty query string on a route that takes none (API Gateway gives null or {})', async () => {
     for (const query of [null, {}]) expect((await validate({}, { query })).query).toBeUndefined();
   });

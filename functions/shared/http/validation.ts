@@ -32,10 +32,15 @@ export function inputSchemas(route: {
   };
 }
 
+/**
+ * Each issue as a field's problem. Unknown keys are named as `unrecognized` names them: zod's own
+ * message quotes every key in full, so a body's 5,000-character key came back in a 5,028-character
+ * answer.
+ */
 function problems(part: string, error: $ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({
     path: [part, ...issue.path.map(String)].join('.'),
-    message: issue.message,
+    message: issue.code === 'unrecognized_keys' ? unrecognized(issue.keys) : issue.message,
   }));
 }
 
@@ -61,11 +66,11 @@ function nulPaths(value: unknown, path: string, found: FieldProblem[], depth = 0
 }
 
 /**
- * The keys of a query string no route reads, as zod names a strict object's unknown keys: the
- * first five, each cut to 40 characters, so a hostile query is not echoed back at length.
+ * Keys no schema reads (of a query string, a body, a nested object), as zod names a strict
+ * object's unknown keys: the first five, each cut to 40 characters, so a hostile request is not
+ * echoed back at length.
  */
-function unrecognized(query: object): string {
-  const keys = Object.keys(query);
+function unrecognized(keys: readonly string[]): string {
   const shown = keys
     .slice(0, 5)
     .map((key) => JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key))
@@ -110,7 +115,7 @@ export function validation(schemas: InputSchemas): middy.MiddlewareObj<ApiEvent,
           if (part === 'query' && Object.keys(value).length > 0)
             found.push({
               path: 'query',
-              message: `this route takes no query string: ${unrecognized(value)}`,
+              message: `this route takes no query string: ${unrecognized(Object.keys(value))}`,
             });
           continue;
         }

@@ -156,6 +156,16 @@ export interface ParleyWebAclProps {
     readonly key?: kms.IKey;
     /** Keep the key and logs when the stack is deleted (prod). @default false */
     readonly retain?: boolean;
+    /**
+     * Redact the query string from the logs (search words and filters people type).
+     * @default false
+     */
+    readonly redactQueryString?: boolean;
+    /**
+     * Headers redacted besides Authorization and the required header (any case).
+     * @default - none
+     */
+    readonly redactedHeaders?: readonly string[];
   };
   /**
    * Cognito user pool API operations (`DeleteUser`, …) the ACL blocks, for an ACL associated with
@@ -422,13 +432,27 @@ export class ParleyWebAcl extends Construct {
         ? { requestBody: { [resourceType]: { defaultSizeInspectionLimit: inspectionLimit } } }
         : undefined,
     });
-    this.addLogging(props.name, props.logging, props.requiredHeader?.name);
+    // The labels of the rules this ACL only counts and whose matches are worth reading: the
+    // content-attack rules on the written-text routes and the Common set's body size rule. Never
+    // the hosting-provider list's (see addLogging).
+    const countedLabels = [
+      ...(props.writtenText
+        ? Object.values(CONTENT_ATTACK_RULES).flatMap((group) => Object.values(group))
+        : []),
+      ...(props.messageRoute ? [SIZE_BODY_LABEL] : []),
+    ];
+    this.addLogging(props.name, props.logging, countedLabels, props.requiredHeader?.name);
   }
 
   /** WAF's log group (its name must start with aws-waf-logs-). */
   logGroup!: logs.LogGroup;
 
-  private addLogging(name: string, logging: ParleyWebAclProps['logging'], secretHeader?: string): void {
+  private addLogging(
+    name: string,
+    logging: ParleyWebAclProps['logging'],
+    countedLabels: readonly string[],
+    secretHeader?: string,
+  ): void {
     const stack = Stack.of(this);
     let key = logging.key;
     if (!key) {
@@ -458,19 +482,39 @@ export class ParleyWebAcl extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      redactedFields: ['authorization', ...(secretHeader ? [secretHeader.toLowerCase()] : [])].map(
-        (header) => ({
-          singleHeader: { Name: header },
-        }),
-      ),
-      // Only what WAF acted on: allowed traffic is in the API's access logs already.
+      // WAF can redact only UriPath, QueryString, SingleHeader and Method, 100 fields at most
+      // (WAFV2 API Reference, LoggingConfiguration RedactedFields).
+      redactedFields: [
+        ...(logging.redactQueryString ? [{ queryString: {} }] : []),
+        ...[
+          ...new Set(
+            [
+              'authorization',
+              ...(secretHeader ? [secretHeader] : []),
+              ...(logging.redactedHeaders ?? []),
+            ].map((header) => header.toLowerCase()),
+          ),
+        ].map((header) => ({ singleHeader: { Name: header } })),
+      ],
+      // Only what WAF blocked, and what it counted from the rules worth reading, chosen by their
+      // labels; allowed traffic is in the API's access logs already. Not by a COUNT or
+      // EXCLUDED_AS_COUNT action condition: the latter "matches on excluded rules and also on
+      // rules that have a rule action override of Count" (WAFV2 API Reference, ActionCondition),
+      // the hosting-provider list's among them, and where that list only counts (the API's ACL:
+      // CloudFront's addresses are on it) it matches every request. A label condition keeps a
+      // record that holds the label (LabelNameCondition, a fully qualified label name); one
+      // filter of any-of conditions, so a request whose only match is the hosting-provider list
+      // meets none and DefaultBehavior drops it, whatever order WAF reads filters in.
       loggingFilter: {
         DefaultBehavior: 'DROP',
         Filters: [
           {
             Behavior: 'KEEP',
             Requirement: 'MEETS_ANY',
-            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+            Conditions: [
+              { ActionCondition: { Action: 'BLOCK' } },
+              ...countedLabels.map((label) => ({ LabelNameCondition: { LabelName: label } })),
+            ],
           },
         ],
       },

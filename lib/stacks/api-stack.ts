@@ -607,7 +607,14 @@ export class ApiStack extends Stack {
       `Parley ${config.stage}: the ${ORIGIN_HEADER} value before the last rotation (still accepted)`,
     );
     this.waf = new ParleyWebAcl(this, 'Waf', {
-      logging: { retentionDays: config.logRetentionDays, retain: config.retainData, key: props.opsKey },
+      logging: {
+        retentionDays: config.logRetentionDays,
+        retain: config.retainData,
+        key: props.opsKey,
+        // Search words and admin filters travel in `q`; X-Forwarded-For holds the viewer's address.
+        redactQueryString: true,
+        redactedHeaders: ['x-forwarded-for'],
+      },
       scope: 'REGIONAL',
       name: `parley-${config.stage}-api`,
       description: `Parley ${config.stage} API, origin secret rotation ${config.api.originSecretRotation}`,

@@ -30,6 +30,37 @@ const rule = (rules: Rule[], name: string): Rule => {
   if (!found) throw new Error(`no rule ${name}`);
   return found;
 };
+type LoggingFilter = {
+  DefaultBehavior: 'KEEP' | 'DROP';
+  Filters: {
+    Behavior: 'KEEP' | 'DROP';
+    Requirement: 'MEETS_ALL' | 'MEETS_ANY';
+    Conditions: { ActionCondition?: { Action: string }; LabelNameCondition?: { LabelName: string } }[];
+  }[];
+};
+/**
+ * Whether a WAF logging filter keeps a request's record: the first filter whose conditions the
+ * record meets decides, else DefaultBehavior. `action` is WAF's terminating action; a record
+ * whose labels come from counted managed rules (every label here but a blocking rule's) is taken
+ * to meet COUNT and EXCLUDED_AS_COUNT action conditions: EXCLUDED_AS_COUNT "matches on excluded
+ * rules and also on rules that have a rule action override of Count" (WAFV2 API Reference,
+ * ActionCondition), and the reference does not settle whether COUNT does too.
+ */
+function keeps(filter: LoggingFilter, record: { action: 'ALLOW' | 'BLOCK'; labels: string[] }): boolean {
+  const counted = record.labels.length > 0;
+  const meets = (c: LoggingFilter['Filters'][number]['Conditions'][number]): boolean => {
+    if (c.LabelNameCondition) return record.labels.includes(c.LabelNameCondition.LabelName);
+    const action = c.ActionCondition?.Action;
+    if (action === record.action) return true;
+    return counted && (action === 'COUNT' || action === 'EXCLUDED_AS_COUNT');
+  };
+  const decided = filter.Filters.find((f) =>
+    f.Requirement === 'MEETS_ALL' ? f.Conditions.every(meets) : f.Conditions.some(meets),
+  );
+  return (decided?.Behavior ?? filter.DefaultBehavior) === 'KEEP';
+}
+/** The label the Common rule set puts on a body over its 8 KB limit (counted on the API). */
+const SIZE_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
 /** WAF's documented pattern for a web ACL description. */
 const WAF_DESCRIPTION = /^[\w+=:#@/\-,.][\w+=:#@/\-,.\s]+[\w+=:#@/\-,.]$/;
 
@@ -61,13 +92,9 @@ describe('WAF', () => {
       );
       expect(config.props.LoggingFilter).toMatchObject({
         DefaultBehavior: 'DROP',
-        Filters: [
-          {
-            Behavior: 'KEEP',
-            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
-          },
-        ],
+        Filters: [{ Behavior: 'KEEP', Requirement: 'MEETS_ANY' }],
       });
+      expect(keeps(config.props.LoggingFilter as LoggingFilter, { action: 'BLOCK', labels: [] })).toBe(true);
       // Delivered to a log group WAF accepts: named aws-waf-logs-*, ARN without the ':*' suffix.
       const destination = JSON.stringify(config.props.LogDestinationConfigs);
       expect(destination, config.id).toContain('log-group:aws-waf-logs-parley-dev-');
@@ -438,6 +465,39 @@ describe('the API ACL: only requests that came through CloudFront', () => {
     });
     const secrets = Object.keys(dev.templates.api.findResources('AWS::SecretsManager::Secret'));
     expect(secretIds.sort()).toEqual(secrets.sort());
+  });
+
+  it("never keeps an API request in its WAF log for the hosting-provider list's label alone", () => {
+    // Prepare: every API request comes from CloudFront, whose addresses the list holds (counted).
+    const [config] = resourcesOfType(dev, 'AWS::WAFv2::LoggingConfiguration').filter(
+      (c) => c.stack === 'api',
+    );
+    const filter = config?.props.LoggingFilter as LoggingFilter;
+    const contentLabels = Object.values(CONTENT_ATTACK_RULES).flatMap((group) => Object.values(group));
+
+    // Act / Assess
+    expect(keeps(filter, { action: 'ALLOW', labels: [HOSTING_PROVIDER_LABEL] })).toBe(false);
+    expect(keeps(filter, { action: 'ALLOW', labels: [] })).toBe(false);
+    expect(keeps(filter, { action: 'BLOCK', labels: [HOSTING_PROVIDER_LABEL] })).toBe(true);
+    for (const label of [...contentLabels, SIZE_BODY_LABEL]) {
+      expect(keeps(filter, { action: 'ALLOW', labels: [HOSTING_PROVIDER_LABEL, label] }), label).toBe(true);
+    }
+  });
+
+  it('keeps the query string and the viewer address out of the API ACL log', () => {
+    // WAF redacts UriPath, QueryString, SingleHeader and Method only, 100 fields at most.
+    const [config] = resourcesOfType(dev, 'AWS::WAFv2::LoggingConfiguration').filter(
+      (c) => c.stack === 'api',
+    );
+    const redacted = config?.props.RedactedFields as Json[];
+    expect(redacted).toContainEqual({ QueryString: {} });
+    expect(redacted).toContainEqual({ SingleHeader: { Name: 'x-forwarded-for' } });
+    expect(redacted.length).toBeLessThanOrEqual(100);
+    for (const field of redacted) {
+      expect(
+        Object.keys(field).every((k) => ['UriPath', 'QueryString', 'SingleHeader', 'Method'].includes(k)),
+      ).toBe(true);
+    }
   });
 
   it('keeps the origin secret out of its logs', () => {

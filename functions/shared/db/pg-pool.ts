@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { loggableErrorMessage } from '../loggable-error';
 
 /** Abandon a statement after this long; Lambda handlers behind API Gateway have 29 s in all. */
 const STATEMENT_TIMEOUT_MS = 15_000;
@@ -29,6 +30,18 @@ export async function endOpenPools(): Promise<void> {
   await Promise.all([...openPools].map((pool) => pool.end()));
 }
 
+/**
+ * A lost connection's error as a log line may hold it (these lines bypass the logger and its
+ * allow-list): without credentials of a URL, or a Detail line quoting a row.
+ */
+function messageOf(error: Error & { code?: unknown }): string {
+  return loggableErrorMessage(
+    error.name,
+    error.message,
+    typeof error.code === 'string' ? error.code : undefined,
+  );
+}
+
 export function createPgPool(config: PgPoolConfig): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
@@ -50,7 +63,7 @@ export function createPgPool(config: PgPoolConfig): pg.Pool {
   // pool; unhandled, that would crash the process. The pool drops it and reconnects on demand.
   pool.on('error', (error) =>
     console.warn(
-      JSON.stringify({ level: 'WARN', message: 'idle database connection lost', error: error.message }),
+      JSON.stringify({ level: 'WARN', message: 'idle database connection lost', error: messageOf(error) }),
     ),
   );
   // A connection in use (between a transaction's statements) gets the server's "terminating
@@ -59,7 +72,7 @@ export function createPgPool(config: PgPoolConfig): pg.Pool {
   pool.on('connect', (client) =>
     client.on('error', (error) =>
       console.warn(
-        JSON.stringify({ level: 'WARN', message: 'database connection lost', error: error.message }),
+        JSON.stringify({ level: 'WARN', message: 'database connection lost', error: messageOf(error) }),
       ),
     ),
   );

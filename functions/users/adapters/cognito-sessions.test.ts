@@ -68,4 +68,30 @@ describe('cognitoSessions', () => {
     ).resolves.toBeUndefined();
     expect(error).not.toHaveBeenCalled();
   });
+
+  it('logs the message cleaned as every error line is: no credentials, no Detail line', async () => {
+    // Prepare: a message quoting a URL with credentials (built from parts for the secret scan)
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    const url = ['https://operator', 'cognito-secret-1@proxy.example.test/'].join(':');
+    const refused = new AwsServiceError(
+      'AccessDeniedException',
+      `Refused through ${url}\n  Detail: row-marker`,
+      400,
+      undefined,
+    );
+
+    // Act
+    await cognitoSessions(failingCognito(refused), 'eu-west-1_Pool')
+      .signOutEverywhere('person@example.test')
+      .catch(() => {});
+
+    // Assess
+    expect(error).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({
+        errorName: 'AccessDeniedException',
+        errorMessage: 'Refused through https://…@proxy.example.test/\n  Detail: …',
+      }),
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import type { AwsJsonClient } from '#shared/aws/aws-json-client';
 import { retryKindOf } from '#shared/aws/standard-retry';
 import { ServiceUnavailableError } from '#shared/errors';
+import { loggableErrorMessage } from '#shared/loggable-error';
 import { logger } from '#shared/powertools';
 import type { Sessions } from '../ports/sessions';
 
@@ -33,12 +34,15 @@ export function cognitoSessions(client: AwsJsonClient, userPoolId: string): Sess
  * The 503 is logged only as a refusal, so the cause is logged here: without it a permanent fault
  * (AccessDeniedException from a missing IAM grant, a wrong pool id) looks like a passing outage.
  * Throttling and 5xx/network errors pass by themselves (WARN); anything else needs a person
- * (ERROR). Name, message and status only: Cognito's messages carry ARNs, never our tokens.
+ * (ERROR). Name, message and status only: Cognito's messages carry ARNs, never our tokens; the
+ * message is cleaned all the same, as every error line's is (a network error may quote a proxy's
+ * URL with its credentials).
  */
 function logFailure(error: unknown) {
   const { name, message } = error instanceof Error ? error : { name: typeof error, message: String(error) };
   const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  const details = { operation: 'AdminUserGlobalSignOut', errorName: name, errorMessage: message, status };
+  const errorMessage = loggableErrorMessage(name, message);
+  const details = { operation: 'AdminUserGlobalSignOut', errorName: name, errorMessage, status };
   if (retryKindOf(error) === 'final') logger.error('Cognito refused to sign a user out everywhere', details);
   else logger.warn('Cognito could not sign a user out everywhere for now', details);
 }

@@ -187,8 +187,10 @@ const stageConfigSchema = z
       .max(8)
       .default([]),
     /**
-     * What the daily retention run erases for good (conversations with all their messages; usage
-     * and audit records stay, they hold no content).
+     * What the daily retention run erases for good (conversations with all their messages). Usage
+     * and audit records stay, with no message content; the audit trail keeps for good each
+     * event's ids, source IP and user agent, sign-in cities and countries, and unknown names as
+     * typed (docs/security.md, data retention).
      */
     retention: z
       .object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loggableError, loggableErrors, loggableMessage } from './loggable-error';
+import { cleanError, loggableError, loggableErrors, loggableMessage } from './loggable-error';
 
 describe('loggableError', () => {
   it('ends a cycle of causes after a few steps', () => {
@@ -79,5 +79,36 @@ describe('loggableErrors', () => {
   it('replaces errors only, leaving other values to the logger', () => {
     expect(loggableErrors('error', new Error('x'))).toMatchObject({ name: 'Error', message: 'x' });
     expect(loggableErrors('count', 3)).toBe(3);
+  });
+});
+
+describe('cleanError', () => {
+  it("keeps a node-postgres error's name, code and frames, with its fields only in the cause", () => {
+    // Prepare: node-postgres puts the colliding key in an enumerable field
+    const failure = Object.assign(
+      new Error('duplicate key value violates unique constraint "users_email_key"'),
+      {
+        name: 'DatabaseError',
+        code: '23505',
+        detail: 'Key (email)=(ada@example.test) already exists.',
+        constraint: 'users_email_key',
+      },
+    );
+
+    // Act
+    const clean = cleanError(failure);
+
+    // Assess: only the code is an own enumerable field; the original is the cause, not enumerable
+    expect(clean).toBeInstanceOf(Error);
+    expect({ ...clean }).toEqual({ code: '23505' });
+    expect(clean).toMatchObject({ name: 'DatabaseError', message: failure.message, cause: failure });
+    expect(Object.getOwnPropertyDescriptor(clean, 'cause')?.enumerable).toBe(false);
+    expect(clean.stack?.split('\n').slice(1)).toEqual(failure.stack?.split('\n').slice(1));
+  });
+
+  it('makes an Error of a thrown value that is none, its text cleaned', () => {
+    const clean = cleanError('password=hunter2 refused');
+
+    expect(clean).toMatchObject({ name: 'string', message: 'password=… refused' });
   });
 });

@@ -4,6 +4,7 @@ import { installLambdaStreamingGlobals } from '../../../bin/local/streaming';
 
 import { setUpApiEnvironment } from '#test/support/api';
 import { lambdaContext } from '#test/support/lambda-context';
+import { dataApiError, whatTheRuntimeWrites } from '#test/support/lambda-runtime';
 import type { ResponseProducer } from './route';
 import type { ApiEvent } from './types';
 
@@ -309,5 +310,31 @@ describe('streamingLambdaHandler', () => {
       'response stream failed',
       expect.objectContaining({ error: expect.any(Error) }),
     );
+  });
+
+  it('fails it with the error cleaned, so the runtime writes no row or key a database quoted', async () => {
+    // Prepare: a page read fails after the status went out, with the Data API's Detail line
+    vi.spyOn(logger, 'error').mockImplementation(() => {});
+    const handler = streamingLambdaHandler(
+      [
+        streamed('broken', async (write) => {
+          write('page-1');
+          throw dataApiError('marker@example.com');
+        }),
+      ],
+      countingDeps().deps,
+    );
+    const { out } = responseStream();
+
+    // Act
+    const failure = await handler(eventFor('POST', '/api/streams/broken'), out, context).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess: still a failure, named as the original, without the key in what the runtime writes
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).name).toBe('DatabaseErrorException');
+    expect(whatTheRuntimeWrites(failure)).not.toContain('marker@example.com');
   });
 });

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 import { NotFoundError } from '../errors';
+import { cleanError } from '../loggable-error';
 import { invocationScope, logger, publishMetrics } from '../powertools';
 import { routeHandler } from './api-handler';
 import { problemFor } from './problem';
@@ -88,8 +89,10 @@ export function streamingLambdaHandler<Deps>(
         await stream(write, ready);
       } catch (error) {
         // The status went out already: the runtime cuts the response when the function fails.
+        // It writes what it is thrown with every field (a database's failing row or key), so it
+        // gets the error as a log line holds it.
         logger.error('response stream failed', { error: error as Error });
-        throw error;
+        throw cleanError(error);
       } finally {
         // Metrics recorded while streaming come after the middleware's flush.
         publishMetrics();

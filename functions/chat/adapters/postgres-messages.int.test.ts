@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import {} from 'vitest';
 import { createTestUser, untilBlockedBy } from '#test/support/database';
+import { messageRows } from '#test/support/message-rows';
 import { repositoryDrivers } from '#test/support/repository-drivers';
-import { ConversationNotFoundError, DEFAULT_TITLE } from '#conversations/domain/conversation';
+import { ConversationNotFoundError } from '#conversations/domain/conversation';
 import { decodeCursor } from '#shared/pagination/cursor';
 import { ReplyNotFoundError } from '#feedback/domain/feedback';
 import { ConversationBusyError, IdempotencyKeyReusedError, NotLatestReplyError } from '../domain/message';
@@ -32,14 +32,7 @@ async function pagesOf(exported: ConversationExport | undefined): Promise<(reado
  */
 const { pgDb, pgSql, onDataApi, drivers } = repositoryDrivers();
 
-async function conversationOf(ownerId: string, title = DEFAULT_TITLE): Promise<string> {
-  const row = await pgDb
-    .insertInto('conversations')
-    .values({ owner_id: ownerId, title })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
+const { conversationOf } = messageRows(pgDb);
 
 const stored = (conversationId: string) =>
   pgDb

@@ -64,12 +64,21 @@ describe('one browser, one person after another', () => {
     await page.waitForURL(/\/c\/[^/]+$/);
     await page.locator('[data-testid="message-assistant"][data-status="complete"]').waitFor();
 
+    const cognitoKeys = () =>
+      page.evaluate<string[]>(
+        "Object.keys(localStorage).filter((k) => k.startsWith('CognitoIdentityServiceProvider.'))",
+      );
+    // Her session lives in localStorage, shared by her tabs (docs/security.md)
+    expect((await cognitoKeys()).some((k) => k.endsWith('.refreshToken'))).toBe(true);
+
     // Act
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
 
-    // Assess: the sign-in form, at the root: nothing of Ada's in the address bar
+    // Assess: the sign-in form, at the root: nothing of Ada's in the address bar, and no token of
+    // hers left in the browser's storage
     await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
+    expect(await cognitoKeys()).toEqual([]);
 
     // Act: Ben signs in on the same page
     await signInHere(page, ben);

@@ -8,7 +8,7 @@ import { estimateCostMicros } from '../domain/pricing';
 import { RepliesInFlightError } from '../domain/message';
 import { promptSettingsOf } from '../domain/system-prompt';
 import type { ChatTurn } from '../ports/chat-model';
-import type { StartTurnInput } from '../ports/message-repository';
+import type { MessageRepository, StartTurnInput } from '../ports/message-repository';
 import { postgresMessages } from './postgres-message-repository';
 
 /** The chat's default prompt settings (CHAT_CONTEXT_TOKENS' 12,000, the built-in instructions). */
@@ -145,6 +145,26 @@ async function withAbandonedReply(
   return { conversationId, replyId };
 }
 
+/** What finds the abandoned reply: a new message in its conversation, or its regeneration. */
+function nextTurnBy(
+  by: 'turn' | 'regeneration',
+  repo: MessageRepository,
+  ownerId: string,
+  conversationId: string,
+  replyId: string,
+) {
+  return by === 'turn'
+    ? repo.startTurn({
+        prompt: PROMPT,
+        ownerId,
+        conversationId,
+        content: 'Are you there?',
+        model: 'gpt-4o-mini',
+        titleIfFirst: 'A title',
+      })
+    : repo.startRegeneration({ prompt: PROMPT, ownerId, conversationId, replyId, model: 'gpt-4o-mini' });
+}
+
 const usageOf = async (ownerId: string) =>
   (
     await pgDb
@@ -250,23 +270,7 @@ describe.each(drivers)(
         const repo = postgresMessages(database());
 
         // Act
-        if (by === 'turn')
-          await repo.startTurn({
-            prompt: PROMPT,
-            ownerId: owner.id,
-            conversationId,
-            content: 'Are you there?',
-            model: 'gpt-4o-mini',
-            titleIfFirst: 'A title',
-          });
-        else
-          await repo.startRegeneration({
-            prompt: PROMPT,
-            ownerId: owner.id,
-            conversationId,
-            replyId,
-            model: 'gpt-4o-mini',
-          });
+        await nextTurnBy(by, repo, owner.id, conversationId, replyId);
 
         // Assess: the context window's estimate (one earlier message fits beside the question), not
         // the whole conversation's (150,000 tokens and more)
@@ -420,23 +424,7 @@ describe.each(drivers)('the day an abandoned reply is charged to, on %s', (_driv
       const repo = postgresMessages(database());
 
       // Act
-      if (by === 'turn')
-        await repo.startTurn({
-          prompt: PROMPT,
-          ownerId: owner.id,
-          conversationId,
-          content: 'Are you there?',
-          model: 'gpt-4o-mini',
-          titleIfFirst: 'A title',
-        });
-      else
-        await repo.startRegeneration({
-          prompt: PROMPT,
-          ownerId: owner.id,
-          conversationId,
-          replyId,
-          model: 'gpt-4o-mini',
-        });
+      await nextTurnBy(by, repo, owner.id, conversationId, replyId);
 
       // Assess: charged once, to the day it was last saved (usage_daily.day reads as text), not today's
       const usage = await pgDb
